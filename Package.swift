@@ -1,0 +1,102 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "ChamberConnect",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "chamberconnect", targets: ["chamberconnect"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+    ],
+    targets: [
+        // Pure domain: entities, rules, permissions, ports. No networking, no SQL.
+        .target(
+            name: "ChamberDomain",
+            swiftSettings: swiftSettings
+        ),
+        // SQL adapters of the domain's store ports: SQLite (embedded default) and PostgreSQL.
+        .target(
+            name: "ChamberStorage",
+            dependencies: [
+                "ChamberDomain",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Hummingbird application: REST routes, auth middleware, operations endpoints.
+        .target(
+            name: "ChamberHTTP",
+            dependencies: [
+                "ChamberDomain",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The one executable: command line, configuration, composition root, lifecycle.
+        .executableTarget(
+            name: "chamberconnect",
+            dependencies: [
+                "ChamberDomain",
+                "ChamberStorage",
+                "ChamberHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ChamberDomainTests",
+            dependencies: ["ChamberDomain"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ChamberStorageTests",
+            dependencies: ["ChamberDomain", "ChamberStorage"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ChamberHTTPTests",
+            dependencies: [
+                "ChamberDomain",
+                "ChamberStorage",
+                "ChamberHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

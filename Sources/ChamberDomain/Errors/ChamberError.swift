@@ -1,0 +1,82 @@
+/// The one error type that crosses module boundaries and reaches clients.
+///
+/// Every error carries a stable string `code` that clients may switch on; the human `message` may change.
+/// Codes are static members of ``ChamberError/Code`` so new ones can be added without breaking anyone.
+public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of failure this is; adapters map it to a transport status (HTTP status, close code).
+    public enum Kind: String, Sendable {
+        case invalidRequest, unauthenticated, forbidden, notFound, conflict, payloadTooLarge, rateLimited, unavailable, internalFailure
+    }
+
+    /// A stable, documented error code.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public let kind: Kind
+        public init(_ rawValue: String, _ kind: Kind) {
+            self.rawValue = rawValue
+            self.kind = kind
+        }
+        public var description: String { rawValue }
+
+        // Input
+        public static let malformedJSON = Code("malformed_json", .invalidRequest)
+        public static let validationFailed = Code("validation_failed", .invalidRequest)
+        public static let invalidEmail = Code("invalid_email", .invalidRequest)
+        public static let weakPassword = Code("weak_password", .invalidRequest)
+        public static let invalidIdentifier = Code("invalid_identifier", .invalidRequest)
+        public static let invalidCursor = Code("invalid_cursor", .invalidRequest)
+        public static let payloadTooLarge = Code("payload_too_large", .payloadTooLarge)
+        // Authentication
+        public static let unauthenticated = Code("unauthenticated", .unauthenticated)
+        public static let invalidCredentials = Code("invalid_credentials", .unauthenticated)
+        public static let tokenExpired = Code("token_expired", .unauthenticated)
+        public static let tokenInvalid = Code("token_invalid", .unauthenticated)
+        public static let tokenRevoked = Code("token_revoked", .unauthenticated)
+        public static let refreshTokenInvalid = Code("refresh_token_invalid", .unauthenticated)
+        public static let refreshTokenReused = Code("refresh_token_reused", .unauthenticated)
+        public static let resetTokenInvalid = Code("reset_token_invalid", .invalidRequest)
+        public static let rateLimited = Code("rate_limited", .rateLimited)
+        // Authorization
+        public static let forbidden = Code("forbidden", .forbidden)
+        public static let roleNotAssignable = Code("role_not_assignable", .forbidden)
+        public static let platformAdminRequired = Code("platform_admin_required", .forbidden)
+        // Resources
+        public static let notFound = Code("not_found", .notFound)
+        public static let chamberNotFound = Code("chamber_not_found", .notFound)
+        public static let memberNotFound = Code("member_not_found", .notFound)
+        public static let userNotFound = Code("user_not_found", .notFound)
+        public static let invitationNotFound = Code("invitation_not_found", .notFound)
+        public static let businessNotFound = Code("business_not_found", .notFound)
+        public static let sessionNotFound = Code("session_not_found", .notFound)
+        // State
+        public static let emailTaken = Code("email_taken", .conflict)
+        public static let slugTaken = Code("slug_taken", .conflict)
+        public static let alreadyMember = Code("already_member", .conflict)
+        public static let invitationExpired = Code("invitation_expired", .conflict)
+        public static let invitationEmailMismatch = Code("invitation_email_mismatch", .forbidden)
+        public static let lastAdmin = Code("last_admin", .conflict)
+        // Operations
+        public static let unavailable = Code("unavailable", .unavailable)
+        public static let internalError = Code("internal_error", .internalFailure)
+    }
+
+    public let code: Code
+    public let message: String
+    /// The input field at fault, when there is one (`"email"`, `"settings.timezone"`).
+    public let field: String?
+    /// Seconds after which a retry may succeed, for `rate_limited`.
+    public let retryAfterSeconds: Int?
+
+    public init(_ code: Code, _ message: String, field: String? = nil, retryAfterSeconds: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.field = field
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message && lhs.field == rhs.field
+    }
+}

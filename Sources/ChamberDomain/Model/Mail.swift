@@ -1,0 +1,18 @@
+import Foundation
+
+/// An email the system sends (password reset, invitation).
+public struct Mail: Sendable, Equatable {
+    public enum Kind: String, Sendable { case passwordReset = "password_reset", invitation }
+
+    public let kind: Kind
+    public let to: String
+    public let subject: String
+    public let body: String
+
+    public init(kind: Kind, to: String, subject: String, body: String) {
+        self.kind = kind
+        self.to = to
+        self.subject = subject
+        self.body = body
+    }
+}

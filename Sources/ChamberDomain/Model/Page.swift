@@ -1,0 +1,57 @@
+/// A page request: how many, and from where (an opaque cursor from the previous page).
+public struct PageRequest: Sendable, Equatable {
+    public static let maximumLimit = 200
+    public let limit: Int
+    /// Rows to skip; cursors are opaque to clients and encode this.
+    public let offset: Int
+
+    public init(limit: Int = 50, offset: Int = 0) {
+        self.limit = max(1, min(limit, Self.maximumLimit))
+        self.offset = max(0, offset)
+    }
+
+    /// Parses the `limit` and `cursor` query parameters.
+    public init(limit: String?, cursor: String?) throws(ChamberError) {
+        var parsedLimit = 50
+        if let limit {
+            guard let value = Int(limit), value >= 1, value <= Self.maximumLimit else {
+                throw ChamberError(.validationFailed, "limit must be an integer from 1 to \(Self.maximumLimit)", field: "limit")
+            }
+            parsedLimit = value
+        }
+        var parsedOffset = 0
+        if let cursor {
+            guard cursor.hasPrefix("o"), let value = Int(cursor.dropFirst()), value >= 0 else {
+                throw ChamberError(.invalidCursor, "cursor is not one this server issued", field: "cursor")
+            }
+            parsedOffset = value
+        }
+        self.init(limit: parsedLimit, offset: parsedOffset)
+    }
+}
+
+/// One page of results and the cursor of the next page, if there is one.
+public struct Page<Item: Sendable>: Sendable {
+    public let items: [Item]
+    public let nextCursor: String?
+
+    /// Builds a page from a fetch of `limit + 1` rows: the extra row only says whether more exist.
+    public init(fetched: [Item], request: PageRequest) {
+        if fetched.count > request.limit {
+            self.items = Array(fetched.prefix(request.limit))
+            self.nextCursor = "o\(request.offset + request.limit)"
+        } else {
+            self.items = fetched
+            self.nextCursor = nil
+        }
+    }
+
+    public func map<T>(_ transform: (Item) throws -> T) rethrows -> Page<T> {
+        Page<T>(items: try items.map(transform), nextCursor: nextCursor)
+    }
+
+    init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// One chamber's data. Implementations bind the chamber id into every query; nothing here can reach
+/// another chamber's rows.
+public protocol ChamberScopedStore: Sendable {
+    var chamberID: ChamberID { get }
+    var members: any MemberStore { get }
+    var invitations: any InvitationStore { get }
+    var businesses: any BusinessStore { get }
+    var auditLog: any AuditLogStore { get }
+}
+
+/// Memberships of the chamber.
+public protocol MemberStore: Sendable {
+    func find(userID: UserID) async throws -> Member?
+    func list(page: PageRequest) async throws -> Page<Member>
+    /// Adds a membership; throws `already_member`.
+    func insert(_ membership: Membership) async throws
+    /// Changes a role, refusing (with `last_admin`) to leave the chamber without an admin. Atomic.
+    func changeRole(userID: UserID, to role: Role) async throws
+    /// Removes a membership, refusing (with `last_admin`) to remove the last admin. Atomic. Returns false if absent.
+    func remove(userID: UserID) async throws -> Bool
+    func count() async throws -> Int
+}
+
+/// Invitations of the chamber, found by id or by the hash of their secret.
+public protocol InvitationStore: Sendable {
+    func insert(_ invitation: Invitation, tokenHash: String) async throws
+    func find(id: InvitationID) async throws -> Invitation?
+    func find(tokenHash: String) async throws -> Invitation?
+    func list(page: PageRequest) async throws -> Page<Invitation>
+    func revoke(id: InvitationID, at: Date) async throws -> Bool
+    /// Marks the invitation accepted and inserts the membership in one transaction.
+    /// Throws `invitation_expired` when someone else used it first, `already_member` when the user belongs already.
+    func accept(id: InvitationID, membership: Membership, at: Date) async throws
+}
+
+/// The chamber's business directory.
+public protocol BusinessStore: Sendable {
+    func insert(_ business: Business) async throws
+    func find(id: BusinessID) async throws -> Business?
+    func list(page: PageRequest) async throws -> Page<Business>
+    func update(_ business: Business) async throws
+    func delete(id: BusinessID) async throws -> Bool
+}
+
+/// One line of the append-only audit log.
+public struct AuditEntry: Sendable, Equatable, Codable {
+    public let id: String
+    public let chamberID: ChamberID
+    public let actorID: UserID?
+    /// Stable verb, e.g. `member.role_changed`.
+    public let action: String
+    /// What it was done to, e.g. `user:5c1…`.
+    public let target: String?
+    public let detail: String?
+    public let at: Date
+
+    public init(id: String = UUID().uuidString.lowercased(), chamberID: ChamberID, actorID: UserID?, action: String, target: String?, detail: String?, at: Date) {
+        self.id = id
+        self.chamberID = chamberID
+        self.actorID = actorID
+        self.action = action
+        self.target = target
+        self.detail = detail
+        self.at = at
+    }
+}
+
+/// The chamber's audit log: appended to, never changed.
+public protocol AuditLogStore: Sendable {
+    func append(_ entry: AuditEntry) async throws
+    func list(page: PageRequest) async throws -> Page<AuditEntry>
+}

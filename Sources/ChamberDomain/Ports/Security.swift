@@ -1,0 +1,40 @@
+import Foundation
+
+/// Hashes and checks passwords (slow on purpose; implementations keep it off event loops).
+public protocol PasswordHasher: Sendable {
+    func hash(_ password: String) async throws -> String
+    func verify(_ password: String, hash: String) async throws -> Bool
+}
+
+/// Mints random secrets and hashes them for storage, so a stolen database holds no usable token.
+public protocol SecretVault: Sendable {
+    /// A new URL-safe random secret with at least 256 bits of entropy.
+    func newSecret() -> String
+    /// A one-way, deterministic digest of a secret, used as its lookup key.
+    func digest(_ secret: String) -> String
+}
+
+/// The claims an access token carries.
+public struct AccessClaims: Sendable, Equatable {
+    public let userID: UserID
+    public let sessionID: SessionID
+    public let expiresAt: Date
+
+    public init(userID: UserID, sessionID: SessionID, expiresAt: Date) {
+        self.userID = userID
+        self.sessionID = sessionID
+        self.expiresAt = expiresAt
+    }
+}
+
+/// Signs and verifies short-lived access tokens.
+public protocol AccessTokenIssuer: Sendable {
+    func issue(_ claims: AccessClaims) async throws -> String
+    /// Verifies signature and expiry; throws `token_invalid` or `token_expired`.
+    func verify(_ token: String) async throws -> AccessClaims
+}
+
+/// Sends mail. The embedded default writes it to the log and the mail outbox table.
+public protocol Mailer: Sendable {
+    func send(_ mail: Mail) async throws
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// The storage port: the platform-wide stores, and a way into one chamber's data.
+///
+/// Chamber-owned data is reachable only through ``scoped(to:)``: the scoped store binds the chamber id
+/// into every query it runs, so a query that forgets the tenant cannot be written by accident.
+public protocol Store: Sendable {
+    var users: any UserStore { get }
+    var sessions: any SessionStore { get }
+    var passwordResets: any PasswordResetStore { get }
+    var chambers: any ChamberStore { get }
+    var mailOutbox: any MailOutboxStore { get }
+
+    /// The stores of one chamber. Every read and write through it is confined to `chamber`.
+    func scoped(to chamber: ChamberID) -> any ChamberScopedStore
+
+    /// Whether the database answers (for `/ready`).
+    func ping() async throws
+}
+
+/// Accounts. Emails are unique and stored normalized.
+public protocol UserStore: Sendable {
+    /// Inserts a user; throws `email_taken` when the email is in use.
+    func insert(_ user: User, passwordHash: String) async throws
+    func find(id: UserID) async throws -> User?
+    func find(email: String) async throws -> User?
+    /// The user and their password hash, for login.
+    func credentials(email: String) async throws -> (user: User, passwordHash: String)?
+    func passwordHash(id: UserID) async throws -> String?
+    func updatePasswordHash(id: UserID, hash: String) async throws
+    func setPlatformAdmin(id: UserID, _ isAdmin: Bool) async throws
+}
+
+/// The result of presenting a refresh token.
+public enum RefreshOutcome: Sendable, Equatable {
+    /// The token was current: it is now spent and the replacement stored.
+    case rotated(AuthSession)
+    /// The token was already spent: someone replayed it, so its session has been revoked.
+    case reused(SessionID)
+    /// Unknown, expired, or its session is over.
+    case invalid
+}
+
+/// Sign-in sessions and their rotating refresh tokens (stored as hashes only).
+public protocol SessionStore: Sendable {
+    func create(_ session: AuthSession, refreshTokenHash: String) async throws
+    func find(id: SessionID) async throws -> AuthSession?
+    /// The user's sessions that are neither revoked nor expired, newest first.
+    func listActive(userID: UserID, now: Date) async throws -> [AuthSession]
+    /// Atomically spends `presentedHash` and stores `replacementHash` in its place (extending the session to `newExpiry`).
+    /// Presenting an already spent token revokes the session (refresh token reuse detection).
+    func rotate(presentedHash: String, replacementHash: String, now: Date, newExpiry: Date) async throws -> RefreshOutcome
+    /// Revokes one of the user's sessions; returns false when the user has no such active session.
+    func revoke(id: SessionID, userID: UserID, at: Date) async throws -> Bool
+    /// Revokes all of the user's sessions except `keeping`.
+    func revokeAll(userID: UserID, except keeping: SessionID?, at: Date) async throws
+}
+
+/// One-time password reset tokens (hashes only).
+public protocol PasswordResetStore: Sendable {
+    func create(tokenHash: String, userID: UserID, expiresAt: Date) async throws
+    /// Spends the token if it exists, is unspent and unexpired; returns its user. Single use.
+    func consume(tokenHash: String, now: Date) async throws -> UserID?
+}
+
+/// Chambers themselves: the tenant table.
+public protocol ChamberStore: Sendable {
+    /// Creates the chamber and makes `founder` its admin, in one transaction. Throws `slug_taken`.
+    func create(_ chamber: Chamber, founder: Membership) async throws
+    func find(id: ChamberID) async throws -> Chamber?
+    func find(slug: String) async throws -> Chamber?
+    func update(_ chamber: Chamber) async throws
+    func list(page: PageRequest) async throws -> Page<Chamber>
+    /// The chambers a user belongs to, with their role in each.
+    func memberships(of user: UserID) async throws -> [(chamber: Chamber, role: Role)]
+}
+
+/// Every mail the system sends, kept for support and for the embedded mailer.
+public protocol MailOutboxStore: Sendable {
+    func record(_ mail: Mail, at: Date) async throws
+    /// The newest mails to `address`, newest first.
+    func recent(to address: String, limit: Int) async throws -> [Mail]
+}

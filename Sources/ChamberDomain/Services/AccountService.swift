@@ -1,0 +1,227 @@
+import Foundation
+import Synchronization
+
+/// What a successful login or refresh hands the client.
+public struct TokenGrant: Sendable {
+    public let accessToken: String
+    public let accessTokenExpiresAt: Date
+    public let refreshToken: String
+    public let session: AuthSession
+    public let user: User
+}
+
+/// Where a request comes from, for sessions and login throttling.
+public struct ClientInfo: Sendable {
+    public let address: String?
+    public let userAgent: String?
+    public init(address: String?, userAgent: String?) {
+        self.address = address
+        self.userAgent = userAgent.map { String($0.prefix(256)) }
+    }
+}
+
+/// Accounts and authentication: register, log in, refresh, log out, sessions, passwords.
+public final class AccountService: Sendable {
+    private let store: any Store
+    private let hasher: any PasswordHasher
+    private let vault: any SecretVault
+    private let tokens: any AccessTokenIssuer
+    private let mailer: any Mailer
+    private let configuration: AuthConfiguration
+    private let now: @Sendable () -> Date
+    private let accountThrottle: Mutex<LoginThrottle>
+    private let addressThrottle: Mutex<LoginThrottle>
+    /// A real bcrypt hash to check against when the email is unknown, so timing does not reveal accounts.
+    private let decoyHash: Mutex<String?> = Mutex(nil)
+
+    public init(store: any Store, hasher: any PasswordHasher, vault: any SecretVault, tokens: any AccessTokenIssuer, mailer: any Mailer,
+                configuration: AuthConfiguration = .init(), now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.hasher = hasher
+        self.vault = vault
+        self.tokens = tokens
+        self.mailer = mailer
+        self.configuration = configuration
+        self.now = now
+        self.accountThrottle = Mutex(LoginThrottle(policy: .init(maxFailures: configuration.maxFailuresPerAccount, window: configuration.loginWindow)))
+        self.addressThrottle = Mutex(LoginThrottle(policy: .init(maxFailures: configuration.maxFailuresPerAddress, window: configuration.loginWindow)))
+    }
+
+    // MARK: Registration and login
+
+    /// Creates an account. The email must be unused and the password strong enough.
+    public func register(email rawEmail: String, password: String, displayName rawName: String) async throws -> User {
+        let email = try Validate.email(rawEmail)
+        let displayName = try Validate.name(rawName, field: "display_name", maxLength: 80)
+        try Validate.password(password, email: email)
+        if try await store.users.find(email: email) != nil {
+            throw ChamberError(.emailTaken, "an account with this email exists already", field: "email")
+        }
+        let user = User(id: .generate(), email: email, displayName: displayName, isPlatformAdmin: false, createdAt: now())
+        try await store.users.insert(user, passwordHash: try await hasher.hash(password))
+        return user
+    }
+
+    /// Checks credentials and opens a session. Failed attempts are limited per account and per client address.
+    public func login(email rawEmail: String, password: String, client: ClientInfo) async throws -> TokenGrant {
+        let email = try Validate.email(rawEmail)
+        let accountKey = "account:\(email)"
+        let addressKey = client.address.map { "address:\($0)" }
+        let at = now()
+        let wait = accountThrottle.withLock { $0.retryAfter(accountKey, now: at) }
+            ?? addressKey.flatMap { key in addressThrottle.withLock { $0.retryAfter(key, now: at) } }
+        if let wait {
+            throw ChamberError(.rateLimited, "too many failed logins; try again in \(wait) seconds", retryAfterSeconds: wait)
+        }
+        let credentials = try await store.users.credentials(email: email)
+        let valid: Bool
+        if let credentials {
+            valid = try await hasher.verify(password, hash: credentials.passwordHash)
+        } else {
+            _ = try await hasher.verify(password, hash: try await decoy())
+            valid = false
+        }
+        guard valid, let user = credentials?.user else {
+            let failedAt = now()
+            accountThrottle.withLock { $0.recordFailure(accountKey, now: failedAt) }
+            if let addressKey { addressThrottle.withLock { $0.recordFailure(addressKey, now: failedAt) } }
+            throw ChamberError(.invalidCredentials, "email or password is wrong")
+        }
+        accountThrottle.withLock { $0.reset(accountKey) }
+        return try await openSession(for: user, client: client)
+    }
+
+    private func decoy() async throws -> String {
+        if let hash = decoyHash.withLock({ $0 }) { return hash }
+        let hash = try await hasher.hash(vault.newSecret())
+        decoyHash.withLock { $0 = hash }
+        return hash
+    }
+
+    private func openSession(for user: User, client: ClientInfo) async throws -> TokenGrant {
+        let at = now()
+        let session = AuthSession(id: .generate(), userID: user.id, createdAt: at, lastUsedAt: at,
+                                  expiresAt: at.addingTimeInterval(configuration.refreshTokenLifetime),
+                                  userAgent: client.userAgent, ipAddress: client.address)
+        let refresh = vault.newSecret()
+        try await store.sessions.create(session, refreshTokenHash: vault.digest(refresh))
+        return try await grant(session: session, user: user, refreshToken: refresh)
+    }
+
+    private func grant(session: AuthSession, user: User, refreshToken: String) async throws -> TokenGrant {
+        let expiry = now().addingTimeInterval(configuration.accessTokenLifetime)
+        let access = try await tokens.issue(AccessClaims(userID: user.id, sessionID: session.id, expiresAt: expiry))
+        return TokenGrant(accessToken: access, accessTokenExpiresAt: expiry, refreshToken: refreshToken, session: session, user: user)
+    }
+
+    // MARK: Tokens and sessions
+
+    /// Spends a refresh token and returns a new pair. A replayed refresh token revokes its whole session.
+    public func refresh(refreshToken: String) async throws -> TokenGrant {
+        guard !refreshToken.isEmpty, refreshToken.count <= 256 else {
+            throw ChamberError(.refreshTokenInvalid, "refresh token is not valid")
+        }
+        let replacement = vault.newSecret()
+        let at = now()
+        let outcome = try await store.sessions.rotate(presentedHash: vault.digest(refreshToken), replacementHash: vault.digest(replacement),
+                                                      now: at, newExpiry: at.addingTimeInterval(configuration.refreshTokenLifetime))
+        switch outcome {
+        case .rotated(let session):
+            guard let user = try await store.users.find(id: session.userID) else {
+                throw ChamberError(.refreshTokenInvalid, "refresh token is not valid")
+            }
+            return try await grant(session: session, user: user, refreshToken: replacement)
+        case .reused:
+            throw ChamberError(.refreshTokenReused, "refresh token was already used; the session has been revoked, sign in again")
+        case .invalid:
+            throw ChamberError(.refreshTokenInvalid, "refresh token is not valid, expired, or its session has ended")
+        }
+    }
+
+    /// Resolves an access token to its user, checking that its session is still open.
+    public func authenticate(accessToken: String) async throws -> Identity {
+        let claims = try await tokens.verify(accessToken)
+        guard let session = try await store.sessions.find(id: claims.sessionID), session.userID == claims.userID else {
+            throw ChamberError(.tokenRevoked, "the session of this token has ended")
+        }
+        guard session.isActive(at: now()) else {
+            throw ChamberError(.tokenRevoked, "the session of this token has ended")
+        }
+        guard let user = try await store.users.find(id: claims.userID) else {
+            throw ChamberError(.tokenRevoked, "the account of this token no longer exists")
+        }
+        return Identity(user: user, sessionID: session.id)
+    }
+
+    /// Ends the caller's current session.
+    public func logout(_ identity: Identity) async throws {
+        _ = try await store.sessions.revoke(id: identity.sessionID, userID: identity.user.id, at: now())
+    }
+
+    public func sessions(of identity: Identity) async throws -> [AuthSession] {
+        try await store.sessions.listActive(userID: identity.user.id, now: now())
+    }
+
+    /// Ends one of the caller's own sessions (another device, say).
+    public func revokeSession(_ id: SessionID, by identity: Identity) async throws {
+        guard try await store.sessions.revoke(id: id, userID: identity.user.id, at: now()) else {
+            throw ChamberError(.sessionNotFound, "no active session \(id) for this account")
+        }
+    }
+
+    // MARK: Passwords
+
+    /// Changes the password after checking the current one; every other session is signed out.
+    public func changePassword(_ identity: Identity, current: String, new newPassword: String) async throws {
+        try Validate.password(newPassword, email: identity.user.email, field: "new_password")
+        guard let hash = try await store.users.passwordHash(id: identity.user.id),
+              try await hasher.verify(current, hash: hash)
+        else {
+            throw ChamberError(.invalidCredentials, "current password is wrong", field: "current_password")
+        }
+        try await store.users.updatePasswordHash(id: identity.user.id, hash: try await hasher.hash(newPassword))
+        try await store.sessions.revokeAll(userID: identity.user.id, except: identity.sessionID, at: now())
+    }
+
+    /// Mails a one-time reset link if the account exists. Answers the same either way, so accounts cannot be probed.
+    public func requestPasswordReset(email rawEmail: String) async throws {
+        let email = try Validate.email(rawEmail)
+        guard let user = try await store.users.find(email: email) else { return }
+        let token = vault.newSecret()
+        try await store.passwordResets.create(tokenHash: vault.digest(token), userID: user.id,
+                                              expiresAt: now().addingTimeInterval(configuration.passwordResetLifetime))
+        let minutes = Int(configuration.passwordResetLifetime / 60)
+        try await mailer.send(Mail(kind: .passwordReset, to: user.email, subject: "Reset your ChamberConnect password",
+                                   body: "Someone asked to reset the password of \(user.email).\nReset token: \(token)\nIt works once, for \(minutes) minutes. If it was not you, ignore this mail."))
+    }
+
+    /// Sets a new password with a reset token; the token is spent and every session is signed out.
+    public func confirmPasswordReset(token: String, newPassword: String) async throws {
+        guard !token.isEmpty, token.count <= 256 else { throw ChamberError(.resetTokenInvalid, "reset token is not valid", field: "token") }
+        try Validate.password(newPassword, field: "new_password")
+        let newHash = try await hasher.hash(newPassword)
+        guard let userID = try await store.passwordResets.consume(tokenHash: vault.digest(token), now: now()) else {
+            throw ChamberError(.resetTokenInvalid, "reset token is not valid, already used, or expired", field: "token")
+        }
+        try await store.users.updatePasswordHash(id: userID, hash: newHash)
+        try await store.sessions.revokeAll(userID: userID, except: nil, at: now())
+    }
+
+    // MARK: Platform administration
+
+    /// Creates a platform administrator, or promotes an existing account (command line only).
+    public func ensurePlatformAdmin(email rawEmail: String, password: String, displayName: String) async throws -> User {
+        let email = try Validate.email(rawEmail)
+        if let existing = try await store.users.find(email: email) {
+            try await store.users.setPlatformAdmin(id: existing.id, true)
+            var promoted = existing
+            promoted.isPlatformAdmin = true
+            return promoted
+        }
+        let user = try await register(email: email, password: password, displayName: displayName)
+        try await store.users.setPlatformAdmin(id: user.id, true)
+        var promoted = user
+        promoted.isPlatformAdmin = true
+        return promoted
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// Lifetimes and limits of authentication.
+public struct AuthConfiguration: Sendable {
+    /// Access tokens are short-lived; refresh tokens renew them.
+    public var accessTokenLifetime: TimeInterval
+    /// A session ends when its refresh token has not been used for this long.
+    public var refreshTokenLifetime: TimeInterval
+    public var passwordResetLifetime: TimeInterval
+    public var invitationLifetime: TimeInterval
+    /// Failed logins allowed per account in `loginWindow`.
+    public var maxFailuresPerAccount: Int
+    /// Failed logins allowed per client address in `loginWindow`.
+    public var maxFailuresPerAddress: Int
+    public var loginWindow: TimeInterval
+
+    public init(accessTokenLifetime: TimeInterval = 15 * 60, refreshTokenLifetime: TimeInterval = 30 * 24 * 3600,
+                passwordResetLifetime: TimeInterval = 3600, invitationLifetime: TimeInterval = 14 * 24 * 3600,
+                maxFailuresPerAccount: Int = 5, maxFailuresPerAddress: Int = 20, loginWindow: TimeInterval = 15 * 60) {
+        self.accessTokenLifetime = accessTokenLifetime
+        self.refreshTokenLifetime = refreshTokenLifetime
+        self.passwordResetLifetime = passwordResetLifetime
+        self.invitationLifetime = invitationLifetime
+        self.maxFailuresPerAccount = maxFailuresPerAccount
+        self.maxFailuresPerAddress = maxFailuresPerAddress
+        self.loginWindow = loginWindow
+    }
+}

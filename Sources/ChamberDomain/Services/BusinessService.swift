@@ -1,0 +1,141 @@
+import Foundation
+
+/// The fields a client sends to create or change a business. On update, `nil` leaves a field as it is.
+public struct BusinessInput: Sendable {
+    public var legalName: String?
+    public var displayName: String??
+    public var taxID: String??
+    public var category: String??
+    public var address: PostalAddress?
+    public var website: String??
+    public var phone: String??
+    public var email: String??
+    public var socialLinks: [String: String]?
+    public var description: String??
+    public var ownerUserID: UserID??
+
+    public init(legalName: String? = nil, displayName: String?? = nil, taxID: String?? = nil, category: String?? = nil, address: PostalAddress? = nil,
+                website: String?? = nil, phone: String?? = nil, email: String?? = nil, socialLinks: [String: String]? = nil,
+                description: String?? = nil, ownerUserID: UserID?? = nil) {
+        self.legalName = legalName
+        self.displayName = displayName
+        self.taxID = taxID
+        self.category = category
+        self.address = address
+        self.website = website
+        self.phone = phone
+        self.email = email
+        self.socialLinks = socialLinks
+        self.description = description
+        self.ownerUserID = ownerUserID
+    }
+}
+
+/// The business directory of a chamber. Members manage their own business; staff and admins manage all.
+public final class BusinessService: Sendable {
+    private let store: any Store
+    private let now: @Sendable () -> Date
+
+    public init(store: any Store, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.now = now
+    }
+
+    public func list(_ access: ChamberAccess, page: PageRequest) async throws -> Page<Business> {
+        try access.require(.view, .business)
+        return try await store.scoped(to: access.chamberID).businesses.list(page: page).map { redacted($0, for: access) }
+    }
+
+    public func get(_ access: ChamberAccess, id: BusinessID) async throws -> Business {
+        try access.require(.view, .business)
+        return redacted(try await find(access, id), for: access)
+    }
+
+    public func create(_ access: ChamberAccess, input: BusinessInput) async throws -> Business {
+        try access.require(.create, .business)
+        guard let legalName = input.legalName else {
+            throw ChamberError(.validationFailed, "legal_name is required", field: "legal_name")
+        }
+        var business = Business(id: .generate(), chamberID: access.chamberID, ownerUserID: access.userID,
+                                legalName: try Validate.name(legalName, field: "legal_name", maxLength: 200), createdAt: now())
+        try await apply(input, to: &business, access: access)
+        try await store.scoped(to: access.chamberID).businesses.insert(business)
+        return business
+    }
+
+    public func update(_ access: ChamberAccess, id: BusinessID, input: BusinessInput) async throws -> Business {
+        try access.require(.update, .business)
+        var business = try await find(access, id)
+        try requireOwnershipOrStaff(access, business)
+        if let legalName = input.legalName { business.legalName = try Validate.name(legalName, field: "legal_name", maxLength: 200) }
+        try await apply(input, to: &business, access: access)
+        try await store.scoped(to: access.chamberID).businesses.update(business)
+        return business
+    }
+
+    public func delete(_ access: ChamberAccess, id: BusinessID) async throws {
+        try access.require(.delete, .business)
+        _ = try await find(access, id)
+        guard try await store.scoped(to: access.chamberID).businesses.delete(id: id) else {
+            throw ChamberError(.businessNotFound, "no business \(id) in this chamber")
+        }
+    }
+
+    private func find(_ access: ChamberAccess, _ id: BusinessID) async throws -> Business {
+        guard let business = try await store.scoped(to: access.chamberID).businesses.find(id: id) else {
+            throw ChamberError(.businessNotFound, "no business \(id) in this chamber")
+        }
+        return business
+    }
+
+    private func requireOwnershipOrStaff(_ access: ChamberAccess, _ business: Business) throws(ChamberError) {
+        guard access.role >= .staff || business.ownerUserID == access.userID else {
+            throw ChamberError(.forbidden, "only the business's owner or chamber staff may change it")
+        }
+    }
+
+    /// Tax ids are for the owner and staff only.
+    private func redacted(_ business: Business, for access: ChamberAccess) -> Business {
+        guard access.role < .staff, business.ownerUserID != access.userID else { return business }
+        var copy = business
+        copy.taxID = nil
+        return copy
+    }
+
+    private func apply(_ input: BusinessInput, to business: inout Business, access: ChamberAccess) async throws {
+        if let value = input.displayName { business.displayName = try Validate.optionalText(value, field: "display_name", maxLength: 200) }
+        if let value = input.taxID { business.taxID = try Validate.optionalText(value, field: "tax_id", maxLength: 40) }
+        if let value = input.category { business.category = try Validate.optionalText(value, field: "category", maxLength: 80) }
+        if let value = input.website { business.website = try Validate.url(value, field: "website") }
+        if let value = input.phone { business.phone = try Validate.optionalText(value, field: "phone", maxLength: 40) }
+        if let value = input.email { business.email = try value.map { raw throws(ChamberError) in try Validate.email(raw) } }
+        if let value = input.description { business.description = try Validate.optionalText(value, field: "description", maxLength: 4000) }
+        if let address = input.address {
+            business.address = PostalAddress(
+                line1: try Validate.optionalText(address.line1, field: "address.line1", maxLength: 200),
+                line2: try Validate.optionalText(address.line2, field: "address.line2", maxLength: 200),
+                city: try Validate.optionalText(address.city, field: "address.city", maxLength: 100),
+                region: try Validate.optionalText(address.region, field: "address.region", maxLength: 100),
+                postalCode: try Validate.optionalText(address.postalCode, field: "address.postal_code", maxLength: 20),
+                country: try Validate.optionalText(address.country, field: "address.country", maxLength: 2).map { $0.uppercased() })
+        }
+        if let links = input.socialLinks {
+            guard links.count <= 10 else { throw ChamberError(.validationFailed, "at most 10 social links", field: "social_links") }
+            var checked: [String: String] = [:]
+            for (network, url) in links {
+                let key = try Validate.name(network, field: "social_links", maxLength: 30).lowercased()
+                checked[key] = try Validate.url(url, field: "social_links.\(key)")
+            }
+            business.socialLinks = checked
+        }
+        if let owner = input.ownerUserID {
+            guard access.role >= .staff else {
+                throw ChamberError(.forbidden, "only chamber staff may change a business's owner", field: "owner_user_id")
+            }
+            if let owner, try await store.scoped(to: access.chamberID).members.find(userID: owner) == nil {
+                throw ChamberError(.memberNotFound, "owner must be a member of this chamber", field: "owner_user_id")
+            }
+            business.ownerUserID = owner
+        }
+    }
+}

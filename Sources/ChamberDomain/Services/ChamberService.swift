@@ -1,0 +1,256 @@
+import Foundation
+
+/// Changes to a chamber's settings and branding; `nil` leaves a field as it is.
+public struct ChamberPatch: Sendable {
+    public var name: String?
+    public var timezone: String?
+    public var currency: String?
+    public var openApplications: Bool?
+    public var directoryVisibleToMembers: Bool?
+    public var logoURL: String??
+    public var primaryColor: String??
+    public var tagline: String??
+    public var website: String??
+
+    public init(name: String? = nil, timezone: String? = nil, currency: String? = nil, openApplications: Bool? = nil,
+                directoryVisibleToMembers: Bool? = nil, logoURL: String?? = nil, primaryColor: String?? = nil,
+                tagline: String?? = nil, website: String?? = nil) {
+        self.name = name
+        self.timezone = timezone
+        self.currency = currency
+        self.openApplications = openApplications
+        self.directoryVisibleToMembers = directoryVisibleToMembers
+        self.logoURL = logoURL
+        self.primaryColor = primaryColor
+        self.tagline = tagline
+        self.website = website
+    }
+}
+
+/// A new invitation and the secret that accepts it (shown once; only its hash is stored).
+public struct IssuedInvitation: Sendable {
+    public let invitation: Invitation
+    public let token: String
+}
+
+/// Chambers, their members and invitations. Every operation on a chamber takes a ``ChamberAccess``,
+/// which only ``access(_:to:)`` makes, so no operation can skip the membership check.
+public final class ChamberService: Sendable {
+    private let store: any Store
+    private let vault: any SecretVault
+    private let mailer: any Mailer
+    private let configuration: AuthConfiguration
+    private let now: @Sendable () -> Date
+
+    public init(store: any Store, vault: any SecretVault, mailer: any Mailer, configuration: AuthConfiguration = .init(),
+                now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.vault = vault
+        self.mailer = mailer
+        self.configuration = configuration
+        self.now = now
+    }
+
+    /// The caller's standing in a chamber. Non-members get `chamber_not_found`, so chambers cannot be probed.
+    public func access(_ identity: Identity, to chamberID: ChamberID) async throws -> ChamberAccess {
+        if let member = try await store.scoped(to: chamberID).members.find(userID: identity.user.id) {
+            return ChamberAccess(identity: identity, chamberID: chamberID, role: member.membership.role, viaPlatformAdmin: false)
+        }
+        if identity.user.isPlatformAdmin, try await store.chambers.find(id: chamberID) != nil {
+            return ChamberAccess(identity: identity, chamberID: chamberID, role: .admin, viaPlatformAdmin: true)
+        }
+        throw ChamberError(.chamberNotFound, "no chamber \(chamberID) among yours")
+    }
+
+    // MARK: Chambers
+
+    /// Creates a chamber; its creator becomes its admin.
+    public func create(by identity: Identity, name rawName: String, slug rawSlug: String?, settings: ChamberSettings?, branding: ChamberBranding?) async throws -> Chamber {
+        let name = try Validate.name(rawName, field: "name")
+        let slug = try rawSlug.map { raw throws(ChamberError) in try Validate.slug(raw) } ?? Validate.slug(fromName: name)
+        var chamber = Chamber(id: .generate(), name: name, slug: slug, createdAt: now())
+        if let settings { chamber.settings = try Self.validated(settings) }
+        if let branding { chamber.branding = try Self.validated(branding) }
+        try await store.chambers.create(chamber, founder: Membership(chamberID: chamber.id, userID: identity.user.id, role: .admin, joinedAt: chamber.createdAt))
+        try await audit(chamber.id, identity.user.id, "chamber.created", target: "chamber:\(chamber.id)", detail: name)
+        return chamber
+    }
+
+    public func chamber(_ access: ChamberAccess) async throws -> Chamber {
+        try access.require(.view, .chamber)
+        guard let chamber = try await store.chambers.find(id: access.chamberID) else {
+            throw ChamberError(.chamberNotFound, "no chamber \(access.chamberID)")
+        }
+        return chamber
+    }
+
+    public func update(_ access: ChamberAccess, patch: ChamberPatch) async throws -> Chamber {
+        try access.require(.update, .chamberSettings)
+        var chamber = try await self.chamber(access)
+        if let name = patch.name { chamber.name = try Validate.name(name, field: "name") }
+        if let value = patch.timezone { chamber.settings.timezone = try Validate.timezone(value, field: "settings.timezone") }
+        if let value = patch.currency { chamber.settings.currency = try Validate.currency(value, field: "settings.currency") }
+        if let value = patch.openApplications { chamber.settings.openApplications = value }
+        if let value = patch.directoryVisibleToMembers { chamber.settings.directoryVisibleToMembers = value }
+        if let value = patch.logoURL { chamber.branding.logoURL = try Validate.url(value, field: "branding.logo_url") }
+        if let value = patch.primaryColor { chamber.branding.primaryColor = try Validate.color(value, field: "branding.primary_color") }
+        if let value = patch.tagline { chamber.branding.tagline = try Validate.optionalText(value, field: "branding.tagline", maxLength: 200) }
+        if let value = patch.website { chamber.branding.website = try Validate.url(value, field: "branding.website") }
+        try await store.chambers.update(chamber)
+        try await audit(access, "chamber.settings_changed", target: "chamber:\(chamber.id)", detail: nil)
+        return chamber
+    }
+
+    /// Every chamber on the platform: platform admins only.
+    public func listAll(_ identity: Identity, page: PageRequest) async throws -> Page<Chamber> {
+        guard identity.user.isPlatformAdmin else {
+            throw ChamberError(.platformAdminRequired, "listing every chamber needs a platform administrator")
+        }
+        return try await store.chambers.list(page: page)
+    }
+
+    public func memberships(of identity: Identity) async throws -> [(chamber: Chamber, role: Role)] {
+        try await store.chambers.memberships(of: identity.user.id)
+    }
+
+    static func validated(_ settings: ChamberSettings) throws(ChamberError) -> ChamberSettings {
+        var result = settings
+        result.timezone = try Validate.timezone(settings.timezone, field: "settings.timezone")
+        result.currency = try Validate.currency(settings.currency, field: "settings.currency")
+        return result
+    }
+
+    static func validated(_ branding: ChamberBranding) throws(ChamberError) -> ChamberBranding {
+        ChamberBranding(logoURL: try Validate.url(branding.logoURL, field: "branding.logo_url"),
+                        primaryColor: try Validate.color(branding.primaryColor, field: "branding.primary_color"),
+                        tagline: try Validate.optionalText(branding.tagline, field: "branding.tagline", maxLength: 200),
+                        website: try Validate.url(branding.website, field: "branding.website"))
+    }
+
+    // MARK: Members
+
+    public func members(_ access: ChamberAccess, page: PageRequest) async throws -> Page<Member> {
+        try access.require(.view, .member)
+        return try await store.scoped(to: access.chamberID).members.list(page: page)
+    }
+
+    public func member(_ access: ChamberAccess, userID: UserID) async throws -> Member {
+        try access.require(.view, .member)
+        guard let member = try await store.scoped(to: access.chamberID).members.find(userID: userID) else {
+            throw ChamberError(.memberNotFound, "no member \(userID) in this chamber")
+        }
+        return member
+    }
+
+    /// Changes a member's role. Only roles the caller may assign, never over a more powerful member, never the last admin away.
+    public func changeRole(_ access: ChamberAccess, userID: UserID, to role: Role) async throws -> Member {
+        try access.require(.update, .member)
+        let target = try await member(access, userID: userID)
+        guard Permissions.canAssign(role, actor: access.role), Permissions.canAssign(target.membership.role, actor: access.role) else {
+            throw ChamberError(.roleNotAssignable, "role '\(access.role.rawValue)' may not change a '\(target.membership.role.rawValue)' into a '\(role.rawValue)'", field: "role")
+        }
+        try await store.scoped(to: access.chamberID).members.changeRole(userID: userID, to: role)
+        try await audit(access, "member.role_changed", target: "user:\(userID)", detail: "\(target.membership.role.rawValue) -> \(role.rawValue)")
+        return try await member(access, userID: userID)
+    }
+
+    /// Removes a member. Anyone may leave; removing others needs `delete member` and power over their role.
+    public func remove(_ access: ChamberAccess, userID: UserID) async throws {
+        let target = try await member(access, userID: userID)
+        if userID != access.userID {
+            try access.require(.delete, .member)
+            guard Permissions.canAssign(target.membership.role, actor: access.role) else {
+                throw ChamberError(.roleNotAssignable, "role '\(access.role.rawValue)' may not remove a '\(target.membership.role.rawValue)'")
+            }
+        }
+        guard try await store.scoped(to: access.chamberID).members.remove(userID: userID) else {
+            throw ChamberError(.memberNotFound, "no member \(userID) in this chamber")
+        }
+        try await audit(access, userID == access.userID ? "member.left" : "member.removed", target: "user:\(userID)", detail: target.membership.role.rawValue)
+    }
+
+    // MARK: Invitations
+
+    /// Invites an email address with a role; mails the token and returns it once.
+    public func invite(_ access: ChamberAccess, email rawEmail: String, role: Role) async throws -> IssuedInvitation {
+        try access.require(.create, .invitation)
+        let email = try Validate.email(rawEmail)
+        guard Permissions.canAssign(role, actor: access.role) else {
+            throw ChamberError(.roleNotAssignable, "role '\(access.role.rawValue)' may not invite a '\(role.rawValue)'", field: "role")
+        }
+        let scope = store.scoped(to: access.chamberID)
+        if let user = try await store.users.find(email: email), try await scope.members.find(userID: user.id) != nil {
+            throw ChamberError(.alreadyMember, "\(email) is a member already", field: "email")
+        }
+        let at = now()
+        let invitation = Invitation(id: .generate(), chamberID: access.chamberID, email: email, role: role, invitedBy: access.userID,
+                                    createdAt: at, expiresAt: at.addingTimeInterval(configuration.invitationLifetime))
+        // The token names its chamber so acceptance can look it up inside that chamber's scope only.
+        let token = "\(access.chamberID.rawValue).\(vault.newSecret())"
+        try await scope.invitations.insert(invitation, tokenHash: vault.digest(token))
+        let chamber = try await self.chamber(access)
+        try await mailer.send(Mail(kind: .invitation, to: email, subject: "You are invited to \(chamber.name) on ChamberConnect",
+                                   body: "\(access.identity.user.displayName) invites you to join \(chamber.name) as \(role.rawValue).\nInvitation token: \(token)\nSign in (or register with this address) and accept it; it expires \(invitation.expiresAt)."))
+        try await audit(access, "invitation.created", target: "invitation:\(invitation.id)", detail: "\(email) as \(role.rawValue)")
+        return IssuedInvitation(invitation: invitation, token: token)
+    }
+
+    public func invitations(_ access: ChamberAccess, page: PageRequest) async throws -> Page<Invitation> {
+        try access.require(.view, .invitation)
+        return try await store.scoped(to: access.chamberID).invitations.list(page: page)
+    }
+
+    public func revokeInvitation(_ access: ChamberAccess, id: InvitationID) async throws {
+        try access.require(.delete, .invitation)
+        let invitations = store.scoped(to: access.chamberID).invitations
+        guard let invitation = try await invitations.find(id: id) else {
+            throw ChamberError(.invitationNotFound, "no invitation \(id) in this chamber")
+        }
+        guard invitation.status(at: now()) == .pending, try await invitations.revoke(id: id, at: now()) else {
+            throw ChamberError(.invitationExpired, "invitation \(id) is \(invitation.status(at: now()).rawValue), not pending")
+        }
+        try await audit(access, "invitation.revoked", target: "invitation:\(id)", detail: invitation.email)
+    }
+
+    /// Accepts an invitation addressed to the caller's email and joins its chamber.
+    public func accept(invitationToken token: String, by identity: Identity) async throws -> (Chamber, Membership) {
+        let parts = token.split(separator: ".", maxSplits: 1)
+        guard parts.count == 2, let chamberID = ChamberID(validating: String(parts[0])) else {
+            throw ChamberError(.invitationNotFound, "invitation token is not valid", field: "token")
+        }
+        let scope = store.scoped(to: chamberID)
+        guard let invitation = try await scope.invitations.find(tokenHash: vault.digest(token)) else {
+            throw ChamberError(.invitationNotFound, "invitation token is not valid", field: "token")
+        }
+        let at = now()
+        guard invitation.status(at: at) == .pending else {
+            throw ChamberError(.invitationExpired, "this invitation is \(invitation.status(at: at).rawValue)")
+        }
+        guard invitation.email == identity.user.email else {
+            throw ChamberError(.invitationEmailMismatch, "this invitation was sent to another email address; sign in with that account")
+        }
+        let membership = Membership(chamberID: chamberID, userID: identity.user.id, role: invitation.role, joinedAt: at)
+        try await scope.invitations.accept(id: invitation.id, membership: membership, at: at)
+        try await scope.auditLog.append(AuditEntry(chamberID: chamberID, actorID: identity.user.id, action: "invitation.accepted",
+                                                   target: "user:\(identity.user.id)", detail: invitation.role.rawValue, at: at))
+        guard let chamber = try await store.chambers.find(id: chamberID) else {
+            throw ChamberError(.chamberNotFound, "the chamber of this invitation no longer exists")
+        }
+        return (chamber, membership)
+    }
+
+    // MARK: Audit
+
+    public func auditLog(_ access: ChamberAccess, page: PageRequest) async throws -> Page<AuditEntry> {
+        try access.require(.view, .auditLog)
+        return try await store.scoped(to: access.chamberID).auditLog.list(page: page)
+    }
+
+    private func audit(_ access: ChamberAccess, _ action: String, target: String?, detail: String?) async throws {
+        try await audit(access.chamberID, access.userID, action, target: target, detail: detail)
+    }
+
+    private func audit(_ chamberID: ChamberID, _ actor: UserID, _ action: String, target: String?, detail: String?) async throws {
+        try await store.scoped(to: chamberID).auditLog.append(AuditEntry(chamberID: chamberID, actorID: actor, action: action, target: target, detail: detail, at: now()))
+    }
+}

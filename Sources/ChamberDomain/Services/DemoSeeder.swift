@@ -1,0 +1,101 @@
+import Foundation
+
+/// Fills the database with a demo chamber: one account per role, member businesses and members,
+/// so an evaluator can see everything without signing up. Idempotent: a second run changes nothing.
+public struct DemoSeeder: Sendable {
+    /// The demo chamber's slug.
+    public static let slug = "demo"
+    /// Every demo account's password.
+    public static let password = "chamber-demo-2026"
+
+    /// One login of the demo.
+    public struct Login: Sendable, Equatable {
+        public let email: String
+        public let role: String
+    }
+
+    private let store: any Store
+    private let accounts: AccountService
+    private let now: @Sendable () -> Date
+
+    public init(store: any Store, accounts: AccountService, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.accounts = accounts
+        self.now = now
+    }
+
+    public static func email(for role: String) -> String { "\(role)@demo.chamberconnect.test" }
+
+    /// The logins the demo provides.
+    public static var logins: [Login] {
+        [Login(email: email(for: "platform"), role: "platform admin")] + Role.allCases.map { Login(email: email(for: $0.rawValue), role: $0.rawValue) }
+    }
+
+    /// Seeds the demo chamber if it is missing and returns it.
+    @discardableResult
+    public func seed() async throws -> Chamber {
+        if let existing = try await store.chambers.find(slug: Self.slug) { return existing }
+        _ = try await accounts.ensurePlatformAdmin(email: Self.email(for: "platform"), password: Self.password, displayName: "Pat Platform")
+        let names: [Role: String] = [.admin: "Avery Admin", .staff: "Sam Staff", .moderator: "Morgan Moderator", .board: "Blake Board",
+                                     .member: "Mia Member", .trial: "Taylor Trial", .guest: "Gale Guest"]
+        var users: [Role: User] = [:]
+        for role in Role.allCases {
+            users[role] = try await account(Self.email(for: role.rawValue), names[role]!)
+        }
+        let at = now()
+        let chamber = Chamber(id: .generate(), name: "Springfield Chamber of Commerce", slug: Self.slug,
+                              settings: ChamberSettings(timezone: "America/Chicago", currency: "USD"),
+                              branding: ChamberBranding(primaryColor: "#1F5AA6", tagline: "Where Springfield does business", website: "https://springfield-chamber.example"),
+                              createdAt: at)
+        try await store.chambers.create(chamber, founder: Membership(chamberID: chamber.id, userID: users[.admin]!.id, role: .admin, joinedAt: at))
+        let scope = store.scoped(to: chamber.id)
+        for role in Role.allCases where role != .admin {
+            try await scope.members.insert(Membership(chamberID: chamber.id, userID: users[role]!.id, role: role, joinedAt: at))
+        }
+        for (index, sample) in Self.sampleBusinesses.enumerated() {
+            let owner: User
+            if index == 0 {
+                owner = users[.member]!
+            } else {
+                owner = try await account("owner\(index)@demo.chamberconnect.test", sample.contact)
+                try await scope.members.insert(Membership(chamberID: chamber.id, userID: owner.id, role: .member, joinedAt: at))
+            }
+            try await scope.businesses.insert(Business(
+                id: .generate(), chamberID: chamber.id, ownerUserID: owner.id, legalName: sample.legalName, displayName: sample.displayName,
+                taxID: sample.taxID, category: sample.category,
+                address: PostalAddress(line1: sample.street, city: "Springfield", region: "IL", postalCode: "62701", country: "US"),
+                website: sample.website, phone: sample.phone, email: nil, socialLinks: sample.social, description: sample.blurb, createdAt: at))
+        }
+        try await scope.auditLog.append(AuditEntry(chamberID: chamber.id, actorID: users[.admin]!.id, action: "chamber.created",
+                                                   target: "chamber:\(chamber.id)", detail: "demo data", at: at))
+        return chamber
+    }
+
+    private func account(_ email: String, _ name: String) async throws -> User {
+        if let user = try await store.users.find(email: email) { return user }
+        return try await accounts.register(email: email, password: Self.password, displayName: name)
+    }
+
+    struct SampleBusiness {
+        let legalName: String, displayName: String, taxID: String, category: String, street: String
+        let website: String, phone: String, contact: String, blurb: String, social: [String: String]
+    }
+
+    static let sampleBusinesses: [SampleBusiness] = [
+        .init(legalName: "Mia's Bakery LLC", displayName: "Mia's Bakery", taxID: "12-3456789", category: "Food & Drink", street: "12 Main St",
+              website: "https://miasbakery.example", phone: "+1 217 555 0101", contact: "Mia Member", blurb: "Sourdough, kolaches and wedding cakes since 2009.",
+              social: ["instagram": "https://instagram.com/miasbakery"]),
+        .init(legalName: "Prairie Legal Partners LLP", displayName: "Prairie Legal", taxID: "23-4567890", category: "Professional Services", street: "400 Capitol Ave",
+              website: "https://prairielegal.example", phone: "+1 217 555 0102", contact: "Quinn Counsel", blurb: "Business formation, contracts and estate planning.",
+              social: ["linkedin": "https://linkedin.com/company/prairielegal"]),
+        .init(legalName: "Lincoln Hardware Inc.", displayName: "Lincoln Hardware", taxID: "34-5678901", category: "Retail", street: "88 Washington St",
+              website: "https://lincolnhardware.example", phone: "+1 217 555 0103", contact: "Hank Hammer", blurb: "Tools, paint and keys cut while you wait.", social: [:]),
+        .init(legalName: "Sangamon Valley Credit Union", displayName: "SVCU", taxID: "45-6789012", category: "Finance", street: "1 Bank Plaza",
+              website: "https://svcu.example", phone: "+1 217 555 0104", contact: "Frances Fund", blurb: "Member-owned banking for Springfield families and firms.",
+              social: ["facebook": "https://facebook.com/svcu"]),
+        .init(legalName: "Route 66 Print & Sign Co.", displayName: "Route 66 Print", taxID: "56-7890123", category: "Marketing", street: "66 Ninth St",
+              website: "https://route66print.example", phone: "+1 217 555 0105", contact: "Pia Press", blurb: "Banners, signs and event programmes overnight.", social: [:]),
+        .init(legalName: "Capitol City Dental PC", displayName: "Capitol City Dental", taxID: "67-8901234", category: "Health", street: "210 Monroe St",
+              website: "https://capitolcitydental.example", phone: "+1 217 555 0106", contact: "Dee Dentin", blurb: "Family dentistry, evenings and Saturdays.", social: [:]),
+    ]
+}

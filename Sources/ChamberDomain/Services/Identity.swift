@@ -1,0 +1,40 @@
+import Foundation
+
+/// Who is calling: a verified access token's user and session.
+public struct Identity: Sendable, Equatable {
+    public let user: User
+    public let sessionID: SessionID
+
+    public init(user: User, sessionID: SessionID) {
+        self.user = user
+        self.sessionID = sessionID
+    }
+}
+
+/// A caller's standing in one chamber, after the membership check. Carry it to every chamber operation.
+public struct ChamberAccess: Sendable {
+    public let identity: Identity
+    public let chamberID: ChamberID
+    /// The caller's role; platform admins act as chamber admins.
+    public let role: Role
+    /// Whether the role comes from platform administration rather than a membership.
+    public let viaPlatformAdmin: Bool
+
+    public init(identity: Identity, chamberID: ChamberID, role: Role, viaPlatformAdmin: Bool) {
+        self.identity = identity
+        self.chamberID = chamberID
+        self.role = role
+        self.viaPlatformAdmin = viaPlatformAdmin
+    }
+
+    public var userID: UserID { identity.user.id }
+
+    /// Throws `forbidden` unless the permission table allows this role the action.
+    public func require(_ action: Action, _ resource: Resource) throws(ChamberError) {
+        guard Permissions.allows(role, action, resource) else {
+            throw ChamberError(.forbidden, "role '\(role.rawValue)' may not \(action.rawValue) \(resource.rawValue) in this chamber")
+        }
+    }
+
+    public func can(_ action: Action, _ resource: Resource) -> Bool { Permissions.allows(role, action, resource) }
+}

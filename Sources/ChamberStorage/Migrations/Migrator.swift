@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+
+/// Applies pending migrations, each in its own transaction, recording them in `schema_migrations`.
+/// Safe to run from several nodes at once: on PostgreSQL an advisory lock makes them take turns.
+public struct Migrator: Sendable {
+    let database: any SQLDatabase
+    let logger: Logger
+
+    public init(database: any SQLDatabase, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// The newest schema version this build knows.
+    public static var latestVersion: Int { Schema.migrations.last?.version ?? 0 }
+
+    /// Applies what is pending; returns the versions applied now.
+    @discardableResult
+    public func migrate() async throws -> [Int] {
+        try await database.query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
+        var applied: [Int] = []
+        for migration in Schema.migrations {
+            let didApply = try await database.transaction { tx in
+                if tx.dialect == .postgres {
+                    try await tx.query("SELECT pg_advisory_xact_lock(7242001)")
+                }
+                let done = try await tx.query("SELECT version FROM schema_migrations WHERE version = ?", [.int(Int64(migration.version))])
+                guard done.isEmpty else { return false }
+                for statement in migration.statements {
+                    do {
+                        try await tx.query(statement)
+                    } catch {
+                        throw StorageError.migrationFailed(version: migration.version, String(describing: error))
+                    }
+                }
+                try await tx.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                                   [.int(Int64(migration.version)), .text(migration.name), .date(Date())])
+                return true
+            }
+            if didApply {
+                logger.info("applied migration", metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
+                applied.append(migration.version)
+            }
+        }
+        return applied
+    }
+
+    /// The versions recorded as applied.
+    public func appliedVersions() async throws -> [Int] {
+        try await database.query("SELECT version FROM schema_migrations ORDER BY version").map { Int(try $0.int("version")) }
+    }
+}

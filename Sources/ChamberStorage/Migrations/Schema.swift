@@ -1,0 +1,127 @@
+/// The schema's history. Append new migrations; never edit a released one.
+///
+/// One SQL for both dialects: text keys (UUIDs), BIGINT millisecond timestamps, BOOLEAN, and JSON as TEXT.
+/// Every table that belongs to a chamber carries `chamber_id` and an index that starts with it.
+enum Schema {
+    static let migrations: [Migration] = [
+        Migration(version: 1, name: "accounts, chambers, memberships, invitations, businesses, audit log, mail", statements: [
+            """
+            CREATE TABLE users (
+                id TEXT PRIMARY KEY,
+                email TEXT NOT NULL UNIQUE,
+                display_name TEXT NOT NULL,
+                password_hash TEXT NOT NULL,
+                is_platform_admin BOOLEAN NOT NULL DEFAULT FALSE,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE auth_sessions (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                created_at BIGINT NOT NULL,
+                last_used_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                revoked_at BIGINT,
+                user_agent TEXT,
+                ip_address TEXT
+            )
+            """,
+            "CREATE INDEX auth_sessions_user ON auth_sessions (user_id, created_at)",
+            """
+            CREATE TABLE refresh_tokens (
+                token_hash TEXT PRIMARY KEY,
+                session_id TEXT NOT NULL REFERENCES auth_sessions(id) ON DELETE CASCADE,
+                created_at BIGINT NOT NULL,
+                spent_at BIGINT
+            )
+            """,
+            "CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id)",
+            """
+            CREATE TABLE password_resets (
+                token_hash TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                expires_at BIGINT NOT NULL,
+                spent_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE chambers (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                slug TEXT NOT NULL UNIQUE,
+                settings TEXT NOT NULL,
+                branding TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE memberships (
+                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                role TEXT NOT NULL,
+                joined_at BIGINT NOT NULL,
+                PRIMARY KEY (chamber_id, user_id)
+            )
+            """,
+            "CREATE INDEX memberships_user ON memberships (user_id)",
+            """
+            CREATE TABLE invitations (
+                id TEXT PRIMARY KEY,
+                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                email TEXT NOT NULL,
+                role TEXT NOT NULL,
+                token_hash TEXT NOT NULL UNIQUE,
+                invited_by TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                accepted_at BIGINT,
+                revoked_at BIGINT
+            )
+            """,
+            "CREATE INDEX invitations_chamber ON invitations (chamber_id, created_at)",
+            """
+            CREATE TABLE businesses (
+                id TEXT PRIMARY KEY,
+                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                owner_user_id TEXT,
+                legal_name TEXT NOT NULL,
+                display_name TEXT,
+                tax_id TEXT,
+                category TEXT,
+                address TEXT NOT NULL,
+                website TEXT,
+                phone TEXT,
+                email TEXT,
+                social_links TEXT NOT NULL,
+                description TEXT,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX businesses_chamber ON businesses (chamber_id, legal_name)",
+            """
+            CREATE TABLE audit_log (
+                id TEXT PRIMARY KEY,
+                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                actor_id TEXT,
+                action TEXT NOT NULL,
+                target TEXT,
+                detail TEXT,
+                at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_log_chamber ON audit_log (chamber_id, at)",
+            """
+            CREATE TABLE outbound_mail (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                recipient TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                body TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX outbound_mail_recipient ON outbound_mail (recipient, created_at)",
+        ]),
+    ]
+}

@@ -1,0 +1,199 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import ServiceLifecycle
+
+/// PostgreSQL through PostgresNIO's connection pool. The pool is a `Service`: run it in the service group.
+public final class PostgresDatabase: SQLDatabase, Service {
+    public let dialect = SQLDialect.postgres
+    private let client: PostgresClient
+    private let logger: Logger
+
+    public init(configuration: PostgresClient.Configuration, logger: Logger) {
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    /// Parses `postgres://user:password@host:port/database`.
+    public static func configuration(url: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponentsLite(url), ["postgres", "postgresql"].contains(components.scheme) else {
+            throw StorageError.badURL("database.url must look like postgres://user:password@127.0.0.1:5432/chamberconnect")
+        }
+        guard let user = components.user, !user.isEmpty else {
+            throw StorageError.badURL("database.url names no user: write postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+        }
+        var configuration = PostgresClient.Configuration(host: components.host, port: components.port ?? 5432, username: user,
+                                                         password: components.password, database: components.path, tls: .disable)
+        configuration.options.maximumConnections = 20
+        return configuration
+    }
+
+    /// Runs the connection pool until the service group shuts down.
+    public func run() async throws {
+        await client.run()
+    }
+
+    @discardableResult
+    public func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        try await Self.translatingErrors {
+            try await Self.collect(try await client.query(try Self.makeQuery(sql, binds), logger: logger))
+        }
+    }
+
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                let result = try await body(Transaction(connection: connection, logger: logger))
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    public func close() async throws {}
+
+    private struct Transaction: SQLExecutor {
+        let connection: PostgresConnection
+        let logger: Logger
+        var dialect: SQLDialect { .postgres }
+        func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+            try await PostgresDatabase.translatingErrors {
+                try await PostgresDatabase.collect(try await connection.query(try PostgresDatabase.makeQuery(sql, binds), logger: logger))
+            }
+        }
+    }
+
+    static func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw StorageError.uniqueViolation(error.serverInfo?[.constraintName] ?? "unique")
+        }
+    }
+
+    /// Numbers the `?` placeholders `$1, $2, …`, leaving quoted text alone.
+    static func numberPlaceholders(_ sql: String) -> String {
+        var result = ""
+        result.reserveCapacity(sql.utf8.count + 8)
+        var index = 0
+        var inQuote = false
+        for character in sql {
+            if character == "'" { inQuote.toggle() }
+            if character == "?", !inQuote {
+                index += 1
+                result += "$\(index)"
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
+    static func makeQuery(_ sql: String, _ binds: [SQLValue]) throws -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: binds.count)
+        for value in binds {
+            switch value {
+            case .null: bindings.appendNull()
+            case .int(let int): bindings.append(int)
+            case .double(let double): bindings.append(double)
+            case .text(let text): bindings.append(text)
+            case .bool(let bool): bindings.append(bool)
+            }
+        }
+        return PostgresQuery(unsafeSQL: numberPlaceholders(sql), binds: bindings)
+    }
+
+    static func collect(_ rows: PostgresRowSequence) async throws -> [SQLRow] {
+        var result: [SQLRow] = []
+        for try await row in rows {
+            var values: [String: SQLValue] = [:]
+            for cell in row {
+                values[cell.columnName] = try decode(cell)
+            }
+            result.append(SQLRow(values))
+        }
+        return result
+    }
+
+    private static func decode(_ cell: PostgresCell) throws -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int8: return .int(try cell.decode(Int64.self))
+        case .int4: return .int(Int64(try cell.decode(Int32.self)))
+        case .int2: return .int(Int64(try cell.decode(Int16.self)))
+        case .bool: return .bool(try cell.decode(Bool.self))
+        case .float8: return .double(try cell.decode(Double.self))
+        case .float4: return .double(Double(try cell.decode(Float.self)))
+        default: return .text(try cell.decode(String.self))
+        }
+    }
+}
+
+/// Just enough URL parsing for database URLs, without Foundation's percent-encoding surprises in passwords.
+struct URLComponentsLite {
+    let scheme: String
+    let user: String?
+    let password: String?
+    let host: String
+    let port: Int?
+    let path: String?
+
+    init?(_ url: String) {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        scheme = String(url[..<schemeEnd.lowerBound]).lowercased()
+        var rest = Substring(url[schemeEnd.upperBound...])
+        if let at = rest.lastIndex(of: "@") {
+            let credentials = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+            if let colon = credentials.firstIndex(of: ":") {
+                user = String(credentials[..<colon]).removingPercentEncodingLite
+                password = String(credentials[credentials.index(after: colon)...]).removingPercentEncodingLite
+            } else {
+                user = String(credentials).removingPercentEncodingLite
+                password = nil
+            }
+        } else {
+            user = nil
+            password = nil
+        }
+        let hostPort: Substring
+        if let slash = rest.firstIndex(of: "/") {
+            hostPort = rest[..<slash]
+            let pathPart = rest[rest.index(after: slash)...].split(separator: "?").first.map(String.init) ?? ""
+            path = pathPart.isEmpty ? nil : pathPart
+        } else {
+            hostPort = rest
+            path = nil
+        }
+        if let colon = hostPort.lastIndex(of: ":") {
+            host = String(hostPort[..<colon])
+            guard let port = Int(hostPort[hostPort.index(after: colon)...]), (1...65535).contains(port) else { return nil }
+            self.port = port
+        } else {
+            host = String(hostPort)
+            port = nil
+        }
+        if host.isEmpty { return nil }
+    }
+}
+
+extension String {
+    var removingPercentEncodingLite: String {
+        var bytes: [UInt8] = []
+        var iterator = utf8.makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
+               let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
+                bytes.append(value)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,25 @@
+/// The SQL flavour of a connection, where the two differ.
+public enum SQLDialect: String, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// Runs statements. Statements use `?` placeholders in both dialects; the PostgreSQL adapter numbers them.
+public protocol SQLExecutor: Sendable {
+    var dialect: SQLDialect { get }
+    /// Runs one statement and returns its rows (use `RETURNING` to learn what a write touched).
+    @discardableResult
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
+}
+
+/// A database: an executor that can also run a transaction on one connection.
+public protocol SQLDatabase: SQLExecutor {
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
+    func close() async throws
+}
+
+extension SQLExecutor {
+    @discardableResult
+    public func query(_ sql: String) async throws -> [SQLRow] { try await query(sql, []) }
+}

@@ -1,0 +1,120 @@
+import ChamberDomain
+import Foundation
+
+/// A value bound into or read out of a statement. The small common ground of SQLite and PostgreSQL.
+public enum SQLValue: Sendable, Equatable {
+    case null
+    case int(Int64)
+    case double(Double)
+    case text(String)
+    case bool(Bool)
+
+    /// Instants are stored as integer milliseconds since 1970 in both dialects.
+    public static func date(_ date: Date) -> SQLValue { .int(Int64((date.timeIntervalSince1970 * 1000).rounded())) }
+    public static func date(_ date: Date?) -> SQLValue { date.map { .date($0) } ?? .null }
+    public static func text(_ string: String?) -> SQLValue { string.map { .text($0) } ?? .null }
+    public static func id<E>(_ id: Identifier<E>) -> SQLValue { .text(id.rawValue) }
+    public static func id<E>(_ id: Identifier<E>?) -> SQLValue { id.map { .text($0.rawValue) } ?? .null }
+
+    /// A Codable value stored as JSON text.
+    public static func json(_ value: some Encodable) throws -> SQLValue {
+        .text(String(decoding: try SQLRow.jsonEncoder.encode(value), as: UTF8.self))
+    }
+}
+
+/// One result row, by column name.
+public struct SQLRow: Sendable {
+    public let values: [String: SQLValue]
+
+    public init(_ values: [String: SQLValue]) { self.values = values }
+
+    static let jsonEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
+
+    func value(_ column: String) throws -> SQLValue {
+        guard let value = values[column] else { throw StorageError.missingColumn(column) }
+        return value
+    }
+
+    public func string(_ column: String) throws -> String {
+        guard case .text(let text) = try value(column) else { throw StorageError.typeMismatch(column, "text") }
+        return text
+    }
+
+    public func optionalString(_ column: String) throws -> String? {
+        switch try value(column) {
+        case .null: return nil
+        case .text(let text): return text
+        default: throw StorageError.typeMismatch(column, "text")
+        }
+    }
+
+    public func int(_ column: String) throws -> Int64 {
+        switch try value(column) {
+        case .int(let value): return value
+        case .double(let value): return Int64(value)
+        case .text(let text) where Int64(text) != nil: return Int64(text)!
+        default: throw StorageError.typeMismatch(column, "integer")
+        }
+    }
+
+    public func optionalInt(_ column: String) throws -> Int64? {
+        if case .null = try value(column) { return nil }
+        return try int(column)
+    }
+
+    /// Booleans are integers in SQLite and booleans in PostgreSQL.
+    public func bool(_ column: String) throws -> Bool {
+        switch try value(column) {
+        case .bool(let value): return value
+        case .int(let value): return value != 0
+        default: throw StorageError.typeMismatch(column, "boolean")
+        }
+    }
+
+    public func date(_ column: String) throws -> Date {
+        Date(timeIntervalSince1970: Double(try int(column)) / 1000)
+    }
+
+    public func optionalDate(_ column: String) throws -> Date? {
+        try optionalInt(column).map { Date(timeIntervalSince1970: Double($0) / 1000) }
+    }
+
+    public func id<E>(_ column: String, as: Identifier<E>.Type = Identifier<E>.self) throws -> Identifier<E> {
+        Identifier<E>(try string(column))
+    }
+
+    public func optionalID<E>(_ column: String, as: Identifier<E>.Type = Identifier<E>.self) throws -> Identifier<E>? {
+        try optionalString(column).map(Identifier<E>.init)
+    }
+
+    public func json<T: Decodable>(_ column: String, as type: T.Type) throws -> T {
+        try JSONDecoder().decode(type, from: Data(try string(column).utf8))
+    }
+}
+
+/// Failures of the storage layer itself (as opposed to domain refusals, which are ``ChamberError``s).
+public enum StorageError: Error, CustomStringConvertible, Equatable {
+    case missingColumn(String)
+    case typeMismatch(String, String)
+    /// A unique constraint refused the write.
+    case uniqueViolation(String)
+    /// A chamber-scoped statement that does not name its chamber: a programming error caught before it runs.
+    case unscopedQuery(String)
+    case badURL(String)
+    case migrationFailed(version: Int, String)
+
+    public var description: String {
+        switch self {
+        case .missingColumn(let column): "result has no column '\(column)'"
+        case .typeMismatch(let column, let expected): "column '\(column)' is not \(expected)"
+        case .uniqueViolation(let detail): "unique constraint violated: \(detail)"
+        case .unscopedQuery(let sql): "chamber-scoped statement lacks the :chamber filter: \(sql)"
+        case .badURL(let reason): reason
+        case .migrationFailed(let version, let reason): "migration \(version) failed: \(reason)"
+        }
+    }
+}

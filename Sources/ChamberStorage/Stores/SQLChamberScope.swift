@@ -1,0 +1,184 @@
+import ChamberDomain
+import Foundation
+
+/// One chamber's stores. They hold only a ``ChamberScopedSQL``, never the raw database.
+struct SQLChamberScope: ChamberScopedStore {
+    let sql: ChamberScopedSQL
+
+    var chamberID: ChamberID { sql.chamberID }
+    var members: any MemberStore { SQLMemberStore(sql: sql) }
+    var invitations: any InvitationStore { SQLInvitationStore(sql: sql) }
+    var businesses: any BusinessStore { SQLBusinessStore(sql: sql) }
+    var auditLog: any AuditLogStore { SQLAuditLogStore(sql: sql) }
+}
+
+struct SQLMemberStore: MemberStore {
+    let sql: ChamberScopedSQL
+
+    static let select = """
+        SELECT m.chamber_id, m.user_id, m.role, m.joined_at, u.id, u.email, u.display_name, u.is_platform_admin, u.created_at
+        FROM memberships m JOIN users u ON u.id = m.user_id
+        """
+
+    static func member(_ row: SQLRow) throws -> Member {
+        guard let role = Role(rawValue: try row.string("role")) else { throw StorageError.typeMismatch("role", "a role") }
+        return Member(membership: Membership(chamberID: try row.id("chamber_id"), userID: try row.id("user_id"), role: role, joinedAt: try row.date("joined_at")),
+                      user: try SQLUserStore.user(row))
+    }
+
+    func find(userID: UserID) async throws -> Member? {
+        try await sql.query("\(Self.select) WHERE m.chamber_id = :chamber AND m.user_id = ?", [.id(userID)]).first.map(Self.member)
+    }
+
+    func list(page: PageRequest) async throws -> Page<Member> {
+        let rows = try await sql.query("\(Self.select) WHERE m.chamber_id = :chamber ORDER BY u.display_name, u.id LIMIT ? OFFSET ?", page.sqlBinds)
+        return Page(fetched: try rows.map(Self.member), request: page)
+    }
+
+    func insert(_ membership: Membership) async throws {
+        precondition(membership.chamberID == sql.chamberID, "membership of another chamber")
+        do {
+            try await sql.query("INSERT INTO memberships (chamber_id, user_id, role, joined_at) VALUES (:chamber, ?, ?, ?)",
+                                [.id(membership.userID), .text(membership.role.rawValue), .date(membership.joinedAt)])
+        } catch StorageError.uniqueViolation {
+            throw ChamberError(.alreadyMember, "this user is a member already")
+        }
+    }
+
+    func changeRole(userID: UserID, to role: Role) async throws {
+        try await sql.transaction { tx in
+            if role != .admin { try await Self.requireAnotherAdmin(tx, besides: userID) }
+            try await tx.query("UPDATE memberships SET role = ? WHERE chamber_id = :chamber AND user_id = ?", [.text(role.rawValue), .id(userID)])
+        }
+    }
+
+    func remove(userID: UserID) async throws -> Bool {
+        try await sql.transaction { tx in
+            try await Self.requireAnotherAdmin(tx, besides: userID)
+            return !(try await tx.query("DELETE FROM memberships WHERE chamber_id = :chamber AND user_id = ? RETURNING user_id", [.id(userID)]).isEmpty)
+        }
+    }
+
+    func count() async throws -> Int {
+        Int(try await sql.query("SELECT COUNT(*) AS n FROM memberships WHERE chamber_id = :chamber").first?.int("n") ?? 0)
+    }
+
+    /// Refuses a change that would leave the chamber with no admin, when `userID` is an admin.
+    private static func requireAnotherAdmin(_ tx: ChamberScopedSQL, besides userID: UserID) async throws {
+        let rows = try await tx.query("SELECT user_id FROM memberships WHERE chamber_id = :chamber AND role = 'admin'")
+        let admins = try rows.map { try $0.string("user_id") }
+        if admins == [userID.rawValue] {
+            throw ChamberError(.lastAdmin, "the chamber would have no admin left; make someone else admin first")
+        }
+    }
+}
+
+struct SQLInvitationStore: InvitationStore {
+    let sql: ChamberScopedSQL
+
+    static let columns = "id, chamber_id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at"
+
+    static func invitation(_ row: SQLRow) throws -> Invitation {
+        Invitation(id: try row.id("id"), chamberID: try row.id("chamber_id"), email: try row.string("email"),
+                   role: Role(rawValue: try row.string("role")) ?? .guest, invitedBy: try row.id("invited_by"), createdAt: try row.date("created_at"),
+                   expiresAt: try row.date("expires_at"), acceptedAt: try row.optionalDate("accepted_at"), revokedAt: try row.optionalDate("revoked_at"))
+    }
+
+    func insert(_ invitation: Invitation, tokenHash: String) async throws {
+        try await sql.query("INSERT INTO invitations (id, chamber_id, email, role, token_hash, invited_by, created_at, expires_at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?)",
+                            [.id(invitation.id), .text(invitation.email), .text(invitation.role.rawValue), .text(tokenHash), .id(invitation.invitedBy),
+                             .date(invitation.createdAt), .date(invitation.expiresAt)])
+    }
+
+    func find(id: InvitationID) async throws -> Invitation? {
+        try await sql.query("SELECT \(Self.columns) FROM invitations WHERE chamber_id = :chamber AND id = ?", [.id(id)]).first.map(Self.invitation)
+    }
+
+    func find(tokenHash: String) async throws -> Invitation? {
+        try await sql.query("SELECT \(Self.columns) FROM invitations WHERE chamber_id = :chamber AND token_hash = ?", [.text(tokenHash)]).first.map(Self.invitation)
+    }
+
+    func list(page: PageRequest) async throws -> Page<Invitation> {
+        let rows = try await sql.query("SELECT \(Self.columns) FROM invitations WHERE chamber_id = :chamber ORDER BY created_at DESC, id LIMIT ? OFFSET ?", page.sqlBinds)
+        return Page(fetched: try rows.map(Self.invitation), request: page)
+    }
+
+    func revoke(id: InvitationID, at: Date) async throws -> Bool {
+        !(try await sql.query("UPDATE invitations SET revoked_at = ? WHERE chamber_id = :chamber AND id = ? AND revoked_at IS NULL AND accepted_at IS NULL RETURNING id",
+                              [.date(at), .id(id)]).isEmpty)
+    }
+
+    func accept(id: InvitationID, membership: Membership, at: Date) async throws {
+        try await sql.transaction { tx in
+            let taken = try await tx.query("UPDATE invitations SET accepted_at = ? WHERE chamber_id = :chamber AND id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ? RETURNING id",
+                                           [.date(at), .id(id), .date(at)])
+            guard !taken.isEmpty else { throw ChamberError(.invitationExpired, "this invitation is no longer pending") }
+            do {
+                try await tx.query("INSERT INTO memberships (chamber_id, user_id, role, joined_at) VALUES (:chamber, ?, ?, ?)",
+                                   [.id(membership.userID), .text(membership.role.rawValue), .date(membership.joinedAt)])
+            } catch StorageError.uniqueViolation {
+                throw ChamberError(.alreadyMember, "you are a member of this chamber already")
+            }
+        }
+    }
+}
+
+struct SQLBusinessStore: BusinessStore {
+    let sql: ChamberScopedSQL
+
+    static let columns = "id, chamber_id, owner_user_id, legal_name, display_name, tax_id, category, address, website, phone, email, social_links, description, created_at"
+
+    static func business(_ row: SQLRow) throws -> Business {
+        Business(id: try row.id("id"), chamberID: try row.id("chamber_id"), ownerUserID: try row.optionalID("owner_user_id"),
+                 legalName: try row.string("legal_name"), displayName: try row.optionalString("display_name"), taxID: try row.optionalString("tax_id"),
+                 category: try row.optionalString("category"), address: try row.json("address", as: PostalAddress.self), website: try row.optionalString("website"),
+                 phone: try row.optionalString("phone"), email: try row.optionalString("email"), socialLinks: try row.json("social_links", as: [String: String].self),
+                 description: try row.optionalString("description"), createdAt: try row.date("created_at"))
+    }
+
+    private static func binds(_ b: Business) throws -> [SQLValue] {
+        [.id(b.ownerUserID), .text(b.legalName), .text(b.displayName), .text(b.taxID), .text(b.category), try .json(b.address), .text(b.website),
+         .text(b.phone), .text(b.email), try .json(b.socialLinks), .text(b.description)]
+    }
+
+    func insert(_ business: Business) async throws {
+        precondition(business.chamberID == sql.chamberID, "business of another chamber")
+        try await sql.query("INSERT INTO businesses (id, chamber_id, owner_user_id, legal_name, display_name, tax_id, category, address, website, phone, email, social_links, description, created_at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [.id(business.id)] + (try Self.binds(business)) + [.date(business.createdAt)])
+    }
+
+    func find(id: BusinessID) async throws -> Business? {
+        try await sql.query("SELECT \(Self.columns) FROM businesses WHERE chamber_id = :chamber AND id = ?", [.id(id)]).first.map(Self.business)
+    }
+
+    func list(page: PageRequest) async throws -> Page<Business> {
+        let rows = try await sql.query("SELECT \(Self.columns) FROM businesses WHERE chamber_id = :chamber ORDER BY legal_name, id LIMIT ? OFFSET ?", page.sqlBinds)
+        return Page(fetched: try rows.map(Self.business), request: page)
+    }
+
+    func update(_ business: Business) async throws {
+        try await sql.query("UPDATE businesses SET owner_user_id = ?, legal_name = ?, display_name = ?, tax_id = ?, category = ?, address = ?, website = ?, phone = ?, email = ?, social_links = ?, description = ? WHERE chamber_id = :chamber AND id = ?",
+                            (try Self.binds(business)) + [.id(business.id)])
+    }
+
+    func delete(id: BusinessID) async throws -> Bool {
+        !(try await sql.query("DELETE FROM businesses WHERE chamber_id = :chamber AND id = ? RETURNING id", [.id(id)]).isEmpty)
+    }
+}
+
+struct SQLAuditLogStore: AuditLogStore {
+    let sql: ChamberScopedSQL
+
+    func append(_ entry: AuditEntry) async throws {
+        try await sql.query("INSERT INTO audit_log (id, chamber_id, actor_id, action, target, detail, at) VALUES (?, :chamber, ?, ?, ?, ?, ?)",
+                            [.text(entry.id), .id(entry.actorID), .text(entry.action), .text(entry.target), .text(entry.detail), .date(entry.at)])
+    }
+
+    func list(page: PageRequest) async throws -> Page<AuditEntry> {
+        let rows = try await sql.query("SELECT id, chamber_id, actor_id, action, target, detail, at FROM audit_log WHERE chamber_id = :chamber ORDER BY at DESC, id LIMIT ? OFFSET ?", page.sqlBinds)
+        return Page(fetched: try rows.map { row in
+            AuditEntry(id: try row.string("id"), chamberID: try row.id("chamber_id"), actorID: try row.optionalID("actor_id"), action: try row.string("action"),
+                       target: try row.optionalString("target"), detail: try row.optionalString("detail"), at: try row.date("at"))
+        }, request: page)
+    }
+}

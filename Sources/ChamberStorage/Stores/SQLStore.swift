@@ -1,0 +1,30 @@
+import ChamberDomain
+import Foundation
+
+/// The domain's ``Store`` over SQL, the same code for SQLite and PostgreSQL.
+public struct SQLStore: Store {
+    public let database: any SQLDatabase
+
+    public init(database: any SQLDatabase) {
+        self.database = database
+    }
+
+    public var users: any UserStore { SQLUserStore(db: database) }
+    public var sessions: any SessionStore { SQLSessionStore(db: database) }
+    public var passwordResets: any PasswordResetStore { SQLPasswordResetStore(db: database) }
+    public var chambers: any ChamberStore { SQLChamberStore(db: database) }
+    public var mailOutbox: any MailOutboxStore { SQLMailOutboxStore(db: database) }
+
+    public func scoped(to chamber: ChamberID) -> any ChamberScopedStore {
+        SQLChamberScope(sql: ChamberScopedSQL(executor: database, chamberID: chamber))
+    }
+
+    public func ping() async throws {
+        try await database.query("SELECT 1 AS ok")
+    }
+}
+
+extension PageRequest {
+    /// Fetch one row more than the page holds, to learn whether another page follows.
+    var sqlBinds: [SQLValue] { [.int(Int64(limit + 1)), .int(Int64(offset))] }
+}

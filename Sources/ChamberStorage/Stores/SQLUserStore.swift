@@ -1,0 +1,47 @@
+import ChamberDomain
+import Foundation
+
+struct SQLUserStore: UserStore {
+    let db: any SQLExecutor
+
+    static let columns = "id, email, display_name, is_platform_admin, created_at"
+
+    static func user(_ row: SQLRow) throws -> User {
+        User(id: try row.id("id"), email: try row.string("email"), displayName: try row.string("display_name"),
+             isPlatformAdmin: try row.bool("is_platform_admin"), createdAt: try row.date("created_at"))
+    }
+
+    func insert(_ user: User, passwordHash: String) async throws {
+        do {
+            try await db.query("INSERT INTO users (id, email, display_name, password_hash, is_platform_admin, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                               [.id(user.id), .text(user.email), .text(user.displayName), .text(passwordHash), .bool(user.isPlatformAdmin), .date(user.createdAt)])
+        } catch StorageError.uniqueViolation {
+            throw ChamberError(.emailTaken, "an account with this email exists already", field: "email")
+        }
+    }
+
+    func find(id: UserID) async throws -> User? {
+        try await db.query("SELECT \(Self.columns) FROM users WHERE id = ?", [.id(id)]).first.map(Self.user)
+    }
+
+    func find(email: String) async throws -> User? {
+        try await db.query("SELECT \(Self.columns) FROM users WHERE email = ?", [.text(email)]).first.map(Self.user)
+    }
+
+    func credentials(email: String) async throws -> (user: User, passwordHash: String)? {
+        guard let row = try await db.query("SELECT \(Self.columns), password_hash FROM users WHERE email = ?", [.text(email)]).first else { return nil }
+        return (try Self.user(row), try row.string("password_hash"))
+    }
+
+    func passwordHash(id: UserID) async throws -> String? {
+        try await db.query("SELECT password_hash FROM users WHERE id = ?", [.id(id)]).first.map { try $0.string("password_hash") }
+    }
+
+    func updatePasswordHash(id: UserID, hash: String) async throws {
+        try await db.query("UPDATE users SET password_hash = ? WHERE id = ?", [.text(hash), .id(id)])
+    }
+
+    func setPlatformAdmin(id: UserID, _ isAdmin: Bool) async throws {
+        try await db.query("UPDATE users SET is_platform_admin = ? WHERE id = ?", [.bool(isAdmin), .id(id)])
+    }
+}
