@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
     ],
     targets: [
         // Pure domain: entities, rules, permissions, ports. No networking, no SQL.
@@ -38,6 +40,8 @@ let package = Package(
             dependencies: [
                 "ChamberDomain",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -51,6 +55,9 @@ let package = Package(
                 "ChamberDomain",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -59,13 +66,29 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The one executable: command line, configuration, composition root, lifecycle.
+        // Configuration and the composition root: the one place where adapters are wired to the domain.
+        .target(
+            name: "ChamberServer",
+            dependencies: [
+                "ChamberDomain",
+                "ChamberStorage",
+                "ChamberHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The one executable: the command line over ChamberServer.
         .executableTarget(
             name: "chamberconnect",
             dependencies: [
                 "ChamberDomain",
                 "ChamberStorage",
                 "ChamberHTTP",
+                "ChamberServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -91,11 +114,11 @@ let package = Package(
                 "ChamberDomain",
                 "ChamberStorage",
                 "ChamberHTTP",
+                "ChamberServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            resources: [],
             swiftSettings: swiftSettings
         ),
     ]

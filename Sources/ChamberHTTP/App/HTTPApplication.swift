@@ -1,0 +1,18 @@
+import ChamberDomain
+import Hummingbird
+import Logging
+import Prometheus
+
+/// Builds the REST router: middleware in order (errors, request id, logging, metrics, authentication), then every route.
+public func buildRouter(services: ChamberServices, metrics: PrometheusCollectorRegistry, version: String) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: APIErrorMiddleware())
+    router.add(middleware: AuthenticationMiddleware(accounts: services.accounts))
+    OperationsRoutes(store: services.store, metrics: metrics, version: version).register(on: router)
+    AuthRoutes(services: services).register(on: router)
+    ChamberRoutes(services: services).register(on: router)
+    return router
+}

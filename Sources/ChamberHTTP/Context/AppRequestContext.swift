@@ -1,0 +1,40 @@
+import ChamberDomain
+import Hummingbird
+import NIOCore
+
+/// Per-request state: who is calling (once authenticated) and from where.
+public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+    /// The outcome of reading the bearer token, if the request had one.
+    var authentication: Result<Identity, ChamberError>?
+    /// The caller's standing in the chamber named by the path, set by ``ChamberAccessMiddleware``.
+    var chamberAccess: ChamberAccess?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    /// Bodies are small JSON documents; anything larger is refused before it is read.
+    public var maxUploadSize: Int { 64 * 1024 }
+
+    /// The authenticated caller, or `unauthenticated` / the token's failure.
+    func identity() throws(ChamberError) -> Identity {
+        switch authentication {
+        case .some(.success(let identity)): return identity
+        case .some(.failure(let error)): throw error
+        case .none: throw ChamberError(.unauthenticated, "this route needs an access token: send 'Authorization: Bearer <token>'")
+        }
+    }
+
+    /// The chamber access resolved for this route.
+    func access() throws(ChamberError) -> ChamberAccess {
+        guard let chamberAccess else { throw ChamberError(.internalError, "route has no chamber access resolved") }
+        return chamberAccess
+    }
+
+    var clientInfo: ClientInfo {
+        ClientInfo(address: remoteAddress?.ipAddress, userAgent: nil)
+    }
+}

@@ -1,0 +1,222 @@
+import ChamberDomain
+import Foundation
+
+// The REST API's response bodies. Field names become snake_case on the wire; `Protocol/openapi.yaml` describes each.
+
+struct UserBody: Encodable {
+    let id: String
+    let email: String
+    let displayName: String
+    let isPlatformAdmin: Bool
+    let createdAt: Date
+
+    init(_ user: User) {
+        id = user.id.rawValue
+        email = user.email
+        displayName = user.displayName
+        isPlatformAdmin = user.isPlatformAdmin
+        createdAt = user.createdAt
+    }
+}
+
+struct TokenBody: Encodable {
+    let accessToken: String
+    let tokenType = "Bearer"
+    let expiresIn: Int
+    let accessTokenExpiresAt: Date
+    let refreshToken: String
+    let refreshTokenExpiresAt: Date
+    let sessionId: String
+    let user: UserBody
+
+    init(_ grant: TokenGrant) {
+        accessToken = grant.accessToken
+        expiresIn = max(0, Int(grant.accessTokenExpiresAt.timeIntervalSinceNow.rounded()))
+        accessTokenExpiresAt = grant.accessTokenExpiresAt
+        refreshToken = grant.refreshToken
+        refreshTokenExpiresAt = grant.session.expiresAt
+        sessionId = grant.session.id.rawValue
+        user = UserBody(grant.user)
+    }
+}
+
+struct SessionBody: Encodable {
+    let id: String
+    let createdAt: Date
+    let lastUsedAt: Date
+    let expiresAt: Date
+    let userAgent: String?
+    let ipAddress: String?
+    let current: Bool
+
+    init(_ session: AuthSession, current: SessionID) {
+        id = session.id.rawValue
+        createdAt = session.createdAt
+        lastUsedAt = session.lastUsedAt
+        expiresAt = session.expiresAt
+        userAgent = session.userAgent
+        ipAddress = session.ipAddress
+        self.current = session.id == current
+    }
+}
+
+struct ListBody<Item: Encodable>: Encodable {
+    let items: [Item]
+}
+
+struct PageBody<Item: Encodable>: Encodable {
+    let items: [Item]
+    let nextCursor: String?
+
+    init<Source>(_ page: Page<Source>, _ transform: (Source) -> Item) {
+        items = page.items.map(transform)
+        nextCursor = page.nextCursor
+    }
+}
+
+struct ChamberBody: Encodable {
+    struct Settings: Encodable {
+        let timezone: String
+        let currency: String
+        let openApplications: Bool
+        let directoryVisibleToMembers: Bool
+    }
+    struct Branding: Encodable {
+        let logoUrl: String?
+        let primaryColor: String?
+        let tagline: String?
+        let website: String?
+    }
+    let id: String
+    let name: String
+    let slug: String
+    let settings: Settings
+    let branding: Branding
+    let createdAt: Date
+
+    init(_ chamber: Chamber) {
+        id = chamber.id.rawValue
+        name = chamber.name
+        slug = chamber.slug
+        settings = Settings(timezone: chamber.settings.timezone, currency: chamber.settings.currency,
+                            openApplications: chamber.settings.openApplications, directoryVisibleToMembers: chamber.settings.directoryVisibleToMembers)
+        branding = Branding(logoUrl: chamber.branding.logoURL, primaryColor: chamber.branding.primaryColor,
+                            tagline: chamber.branding.tagline, website: chamber.branding.website)
+        createdAt = chamber.createdAt
+    }
+}
+
+struct MembershipBody: Encodable {
+    let chamber: ChamberBody
+    let role: String
+}
+
+struct MeBody: Encodable {
+    let user: UserBody
+    let memberships: [MembershipBody]
+}
+
+struct MemberBody: Encodable {
+    let userId: String
+    let email: String
+    let displayName: String
+    let role: String
+    let joinedAt: Date
+
+    init(_ member: Member) {
+        userId = member.user.id.rawValue
+        email = member.user.email
+        displayName = member.user.displayName
+        role = member.membership.role.rawValue
+        joinedAt = member.membership.joinedAt
+    }
+}
+
+struct InvitationBody: Encodable {
+    let id: String
+    let chamberId: String
+    let email: String
+    let role: String
+    let status: String
+    let invitedBy: String
+    let createdAt: Date
+    let expiresAt: Date
+    let acceptedAt: Date?
+    let revokedAt: Date?
+
+    init(_ invitation: Invitation, now: Date = Date()) {
+        id = invitation.id.rawValue
+        chamberId = invitation.chamberID.rawValue
+        email = invitation.email
+        role = invitation.role.rawValue
+        status = invitation.status(at: now).rawValue
+        invitedBy = invitation.invitedBy.rawValue
+        createdAt = invitation.createdAt
+        expiresAt = invitation.expiresAt
+        acceptedAt = invitation.acceptedAt
+        revokedAt = invitation.revokedAt
+    }
+}
+
+struct IssuedInvitationBody: Encodable {
+    let invitation: InvitationBody
+    /// The secret that accepts the invitation; shown once (it is also mailed).
+    let token: String
+}
+
+struct AcceptedInvitationBody: Encodable {
+    let chamber: ChamberBody
+    let role: String
+}
+
+struct BusinessBody: Encodable {
+    let id: String
+    let chamberId: String
+    let ownerUserId: String?
+    let legalName: String
+    let displayName: String?
+    let taxId: String?
+    let category: String?
+    let address: PostalAddress
+    let website: String?
+    let phone: String?
+    let email: String?
+    let socialLinks: [String: String]
+    let description: String?
+    let createdAt: Date
+
+    init(_ business: Business) {
+        id = business.id.rawValue
+        chamberId = business.chamberID.rawValue
+        ownerUserId = business.ownerUserID?.rawValue
+        legalName = business.legalName
+        displayName = business.displayName
+        taxId = business.taxID
+        category = business.category
+        address = business.address
+        website = business.website
+        phone = business.phone
+        email = business.email
+        socialLinks = business.socialLinks
+        description = business.description
+        createdAt = business.createdAt
+    }
+}
+
+struct AuditEntryBody: Encodable {
+    let id: String
+    let actorId: String?
+    let action: String
+    let target: String?
+    let detail: String?
+    let at: Date
+
+    init(_ entry: AuditEntry) {
+        id = entry.id
+        actorId = entry.actorID?.rawValue
+        action = entry.action
+        target = entry.target
+        detail = entry.detail
+        at = entry.at
+    }
+}

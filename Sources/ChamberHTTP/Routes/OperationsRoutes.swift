@@ -1,0 +1,62 @@
+import ChamberDomain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Prometheus
+
+/// `/health` (the process is up), `/ready` (it can serve: the database answers), `/metrics` (Prometheus text).
+struct OperationsRoutes {
+    let store: any Store
+    let metrics: PrometheusCollectorRegistry
+    let version: String
+
+    struct HealthBody: Encodable {
+        let status: String
+        let version: String
+        let checks: [String: String]
+    }
+
+    func register(on router: Router<AppRequestContext>) {
+        let version = self.version
+        let store = self.store
+        let metrics = self.metrics
+
+        router.get("health") { _, _ in
+            JSONResponse(.ok, HealthBody(status: "ok", version: version, checks: [:]))
+        }
+
+        router.get("ready") { _, _ in
+            let database = await Self.check(store)
+            let ready = database == "ok"
+            return JSONResponse(ready ? .ok : .serviceUnavailable, HealthBody(status: ready ? "ready" : "unavailable", version: version, checks: ["database": database]))
+        }
+
+        router.get("metrics") { _, _ in
+            var bytes: [UInt8] = []
+            metrics.emit(into: &bytes)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+    }
+
+    /// Pings the database with a deadline, since a pool may otherwise retry for a minute.
+    static func check(_ store: any Store) async -> String {
+        await withTaskGroup(of: String.self) { group in
+            group.addTask {
+                do {
+                    try await store.ping()
+                    return "ok"
+                } catch {
+                    return "failing: \(error)"
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(2))
+                return "timeout after 2 s"
+            }
+            let first = await group.next() ?? "unknown"
+            group.cancelAll()
+            return first
+        }
+    }
+}

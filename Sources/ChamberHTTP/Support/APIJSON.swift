@@ -1,0 +1,106 @@
+import ChamberDomain
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// JSON as the REST API speaks it: snake_case keys, ISO 8601 instants.
+enum APIJSON {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    /// Reads and decodes a request body, turning every failure into a typed client error.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppRequestContext) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        } catch {
+            throw ChamberError(.payloadTooLarge, "request body is larger than \(context.maxUploadSize) bytes")
+        }
+        guard buffer.readableBytes > 0 else {
+            throw ChamberError(.malformedJSON, "request body is empty; send a JSON object")
+        }
+        do {
+            return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as ChamberError {
+            throw error
+        } catch DecodingError.keyNotFound(let key, let context) {
+            let field = path(context.codingPath + [key])
+            throw ChamberError(.validationFailed, "\(field) is required", field: field)
+        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
+            let field = path(context.codingPath)
+            throw ChamberError(.validationFailed, "\(field.isEmpty ? "body" : field) has the wrong type", field: field.isEmpty ? nil : field)
+        } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
+            let field = path(context.codingPath)
+            throw ChamberError(.validationFailed, "\(field) is not valid: \(context.debugDescription)", field: field)
+        } catch {
+            throw ChamberError(.malformedJSON, "request body is not valid JSON")
+        }
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { key in key.intValue.map { "[\($0)]" } ?? snakeCase(key.stringValue) }.joined(separator: ".")
+    }
+
+    static func snakeCase(_ string: String) -> String {
+        var result = ""
+        for character in string {
+            if character.isUppercase {
+                if !result.isEmpty { result.append("_") }
+                result += character.lowercased()
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+}
+
+/// A JSON response with a status.
+struct JSONResponse<Body: Encodable>: ResponseGenerator {
+    let status: HTTPResponse.Status
+    let body: Body
+
+    init(_ status: HTTPResponse.Status = .ok, _ body: Body) {
+        self.status = status
+        self.body = body
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let data = try APIJSON.encoder.encode(body)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// A body that a field-by-field PATCH decodes: absent keys stay `nil`, explicit `null` becomes `.some(nil)`.
+extension KeyedDecodingContainer {
+    func decodePatch<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T?? {
+        guard contains(key) else { return nil }
+        if try decodeNil(forKey: key) { return .some(nil) }
+        return .some(try decode(T.self, forKey: key))
+    }
+}
+
+extension Request {
+    /// Path parameter parsed as an identifier; a malformed one answers `invalid_identifier`.
+    func id<E>(_ name: String, context: AppRequestContext, as: Identifier<E>.Type = Identifier<E>.self) throws -> Identifier<E> {
+        let raw = context.parameters.get(name) ?? ""
+        return try Validate.identifier(raw, as: Identifier<E>.self, field: APIJSON.snakeCase(name))
+    }
+
+    /// The `limit` and `cursor` query parameters.
+    func page() throws -> PageRequest {
+        try PageRequest(limit: uri.queryParameters.get("limit"), cursor: uri.queryParameters.get("cursor"))
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Logging
+
+/// Reads ``ServerConfiguration`` from a JSON file, the environment and flags, and validates it.
+public enum ConfigurationLoader {
+    /// The default file, used when it exists and no other file is named.
+    public static let defaultFile = "Config/chamberconnect.json"
+
+    /// - Parameters:
+    ///   - file: a JSON file to read; `nil` reads ``defaultFile`` if present.
+    ///   - environment: usually `ProcessInfo.processInfo.environment`.
+    ///   - overrides: values from command-line flags, by key.
+    public static func load(file: String?, environment: [String: String], overrides: [String: String] = [:]) throws -> ServerConfiguration {
+        var values: [String: (value: String, source: String)] = [:]
+        let path = file ?? (FileManager.default.fileExists(atPath: defaultFile) ? defaultFile : nil)
+        if let path {
+            for (key, value) in try readFile(path) { values[key] = (value, path) }
+        }
+        for key in ServerConfiguration.keys {
+            let name = ServerConfiguration.environmentName(key)
+            if let value = environment[name] { values[key] = (value, "environment variable \(name)") }
+        }
+        for (key, value) in overrides {
+            guard ServerConfiguration.keys.contains(key) else { throw ConfigurationError(key: key, "unknown key") }
+            values[key] = (value, "command line")
+        }
+        return try build(values)
+    }
+
+    /// Flattens `{"server": {"port": 8080}}` into `server.port = "8080"`, refusing unknown keys.
+    static func readFile(_ path: String) throws -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(key: "--config", "cannot read '\(path)': check the path (relative to \(FileManager.default.currentDirectoryPath))")
+        }
+        let root: [String: JSONValue]
+        do {
+            guard case .object(let object) = try JSONDecoder().decode(JSONValue.self, from: data) else {
+                throw ConfigurationError(key: "--config", "'\(path)' must hold a JSON object like {\"server\": {\"port\": 8080}}")
+            }
+            root = object
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError(key: "--config", "'\(path)' is not valid JSON: \(error)")
+        }
+        var flat: [String: String] = [:]
+        func walk(_ object: [String: JSONValue], prefix: String) throws {
+            for (name, value) in object where !name.hasPrefix("_") {
+                let key = prefix.isEmpty ? name : "\(prefix).\(name)"
+                let text: String
+                switch value {
+                case .object(let nested):
+                    try walk(nested, prefix: key)
+                    continue
+                case .null: continue
+                case .bool(let bool): text = bool ? "true" : "false"
+                case .number(let number): text = number == number.rounded() ? String(Int(number)) : String(number)
+                case .string(let string): text = string
+                case .array: throw ConfigurationError(key: key, "lists are not accepted here")
+                }
+                guard ServerConfiguration.keys.contains(key) else {
+                    throw ConfigurationError(key: key, "unknown key in '\(path)'; known keys: \(ServerConfiguration.keys.joined(separator: ", "))")
+                }
+                flat[key] = text
+            }
+        }
+        try walk(root, prefix: "")
+        return flat
+    }
+
+    static func build(_ values: [String: (value: String, source: String)]) throws -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        func string(_ key: String) -> String? { values[key]?.value }
+        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let entry = values[key] else { return nil }
+            guard let value = Int(entry.value.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+                throw ConfigurationError(key: key, "'\(entry.value)' from \(entry.source) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return value
+        }
+        func bool(_ key: String) throws -> Bool? {
+            guard let entry = values[key] else { return nil }
+            switch entry.value.lowercased() {
+            case "true", "1", "yes", "on": return true
+            case "false", "0", "no", "off": return false
+            default: throw ConfigurationError(key: key, "'\(entry.value)' from \(entry.source) must be true or false")
+            }
+        }
+
+        if let host = string("server.host") {
+            guard !host.isEmpty else { throw ConfigurationError(key: "server.host", "must not be empty; use 127.0.0.1 to listen on loopback only") }
+            configuration.host = host
+        }
+        if let port = try int("server.port", 0...65535) { configuration.port = port }
+        if let url = string("database.url") {
+            let lowered = url.lowercased()
+            guard lowered.hasPrefix("sqlite:") || lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") else {
+                throw ConfigurationError(key: "database.url", "'\(url)' from \(values["database.url"]!.source) must start with sqlite:// (embedded, e.g. sqlite://data/chamberconnect.sqlite) or postgres:// (e.g. postgres://chamber:secret@127.0.0.1:5432/chamberconnect)")
+            }
+            configuration.databaseURL = url
+        }
+        if let kind = string("broker.kind") {
+            guard let parsed = ServerConfiguration.BrokerKind(rawValue: kind) else {
+                throw ConfigurationError(key: "broker.kind", "'\(kind)' must be 'in-process' (one node) or 'redis' (a cluster)")
+            }
+            configuration.brokerKind = parsed
+        }
+        configuration.redisURL = string("broker.redis_url")
+        if configuration.brokerKind == .redis {
+            throw ConfigurationError(key: "broker.kind", "'redis' is not available in this build yet; use 'in-process'")
+        }
+        if let secret = string("auth.jwt_secret") {
+            guard secret.utf8.count >= 32 else {
+                throw ConfigurationError(key: "auth.jwt_secret", "must have at least 32 characters; generate one with: openssl rand -base64 48")
+            }
+            configuration.jwtSecret = secret
+        }
+        if let file = string("auth.jwt_secret_file") { configuration.jwtSecretFile = file }
+        if let value = try int("auth.access_token_ttl_seconds", 30...86_400) { configuration.accessTokenTTLSeconds = value }
+        if let value = try int("auth.refresh_token_ttl_days", 1...365) { configuration.refreshTokenTTLDays = value }
+        if let value = try int("auth.bcrypt_cost", 4...16) { configuration.bcryptCost = value }
+        if let value = try int("auth.login_max_failures_per_account", 1...1000) { configuration.loginMaxFailuresPerAccount = value }
+        if let value = try int("auth.login_max_failures_per_address", 1...100_000) { configuration.loginMaxFailuresPerAddress = value }
+        if let level = string("log.level") {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                throw ConfigurationError(key: "log.level", "'\(level)' must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            configuration.logLevel = parsed
+        }
+        if let demo = try bool("demo.enabled") { configuration.demo = demo }
+        let isPostgres = configuration.databaseURL.lowercased().hasPrefix("postgres")
+        if isPostgres, configuration.jwtSecret == nil {
+            throw ConfigurationError(key: "auth.jwt_secret", "is required with a PostgreSQL database.url, because every node must sign tokens with the same key; set CHAMBER_AUTH_JWT_SECRET to the output of: openssl rand -base64 48")
+        }
+        return configuration
+    }
+}
+
+/// Just enough JSON to read a configuration file faithfully (booleans stay booleans).
+enum JSONValue: Decodable {
+    case object([String: JSONValue]), array([JSONValue]), string(String), number(Double), bool(Bool), null
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let bool = try? container.decode(Bool.self) { self = .bool(bool) }
+        else if let number = try? container.decode(Double.self) { self = .number(number) }
+        else if let string = try? container.decode(String.self) { self = .string(string) }
+        else if let array = try? container.decode([JSONValue].self) { self = .array(array) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+}

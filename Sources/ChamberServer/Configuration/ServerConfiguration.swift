@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+
+/// Everything a node needs to start. Each field has a documented key; values come from, in rising priority,
+/// the defaults below, the JSON file in `Config/`, `CHAMBER_*` environment variables, and command-line flags.
+///
+/// | key | environment | default |
+/// | --- | --- | --- |
+/// | `server.host` | `CHAMBER_SERVER_HOST` | `127.0.0.1` |
+/// | `server.port` | `CHAMBER_SERVER_PORT` | `8080` |
+/// | `database.url` | `CHAMBER_DATABASE_URL` | `sqlite://data/chamberconnect.sqlite` |
+/// | `broker.kind` | `CHAMBER_BROKER_KIND` | `in-process` |
+/// | `broker.redis_url` | `CHAMBER_BROKER_REDIS_URL` | none |
+/// | `auth.jwt_secret` | `CHAMBER_AUTH_JWT_SECRET` | none: required with PostgreSQL |
+/// | `auth.jwt_secret_file` | `CHAMBER_AUTH_JWT_SECRET_FILE` | `data/jwt-secret` (created with SQLite when no secret is set) |
+/// | `auth.access_token_ttl_seconds` | `CHAMBER_AUTH_ACCESS_TOKEN_TTL_SECONDS` | `900` |
+/// | `auth.refresh_token_ttl_days` | `CHAMBER_AUTH_REFRESH_TOKEN_TTL_DAYS` | `30` |
+/// | `auth.bcrypt_cost` | `CHAMBER_AUTH_BCRYPT_COST` | `11` |
+/// | `auth.login_max_failures_per_account` | `CHAMBER_AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT` | `5` |
+/// | `auth.login_max_failures_per_address` | `CHAMBER_AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS` | `20` |
+/// | `log.level` | `CHAMBER_LOG_LEVEL` | `info` |
+/// | `demo.enabled` | `CHAMBER_DEMO_ENABLED` | `false` |
+public struct ServerConfiguration: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var databaseURL = "sqlite://data/chamberconnect.sqlite"
+    public var brokerKind = BrokerKind.inProcess
+    public var redisURL: String?
+    public var jwtSecret: String?
+    public var jwtSecretFile = "data/jwt-secret"
+    public var accessTokenTTLSeconds = 900
+    public var refreshTokenTTLDays = 30
+    public var bcryptCost = 11
+    public var loginMaxFailuresPerAccount = 5
+    public var loginMaxFailuresPerAddress = 20
+    public var logLevel = Logger.Level.info
+    public var demo = false
+
+    public enum BrokerKind: String, Sendable, Equatable {
+        case inProcess = "in-process"
+        case redis
+    }
+
+    public init() {}
+
+    /// Every key the loader accepts; anything else in a file is a typo and refused.
+    public static let keys: [String] = [
+        "server.host", "server.port", "database.url", "broker.kind", "broker.redis_url", "auth.jwt_secret", "auth.jwt_secret_file",
+        "auth.access_token_ttl_seconds", "auth.refresh_token_ttl_days", "auth.bcrypt_cost", "auth.login_max_failures_per_account",
+        "auth.login_max_failures_per_address", "log.level", "demo.enabled",
+    ]
+
+    /// The environment variable that sets `key`.
+    public static func environmentName(_ key: String) -> String {
+        "CHAMBER_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+}
+
+/// A configuration value that cannot be used. The message names the key, where it came from, and the fix.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public let key: String
+    public let message: String
+
+    public init(key: String, _ message: String) {
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String { "configuration error in '\(key)': \(message)" }
+}

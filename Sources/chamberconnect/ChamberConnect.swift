@@ -1,0 +1,152 @@
+import ArgumentParser
+import ChamberDomain
+import ChamberHTTP
+import ChamberServer
+import ChamberStorage
+import Foundation
+import Hummingbird
+import Logging
+
+@main
+struct ChamberConnect: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chamberconnect",
+        abstract: "A live community server for chambers of commerce: real-time chat beside membership, events and billing.",
+        version: ChamberNode.version,
+        subcommands: [Serve.self, Migrate.self, Demo.self, CreateAdmin.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options every command shares: where the configuration and the data are.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: "JSON configuration file (default: Config/chamberconnect.json when present).")
+    var config: String?
+
+    @Option(name: .long, help: "Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB (key database.url).")
+    var databaseURL: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (key log.level).")
+    var logLevel: String?
+
+    func load(_ extra: [String: String] = [:]) throws -> (ServerConfiguration, Logger) {
+        var overrides = extra
+        if let databaseURL { overrides["database.url"] = databaseURL }
+        if let logLevel { overrides["log.level"] = logLevel }
+        let configuration: ServerConfiguration
+        do {
+            configuration = try ConfigurationLoader.load(file: config, environment: ProcessInfo.processInfo.environment, overrides: overrides)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+        Observability.bootstrapLogging(level: configuration.logLevel)
+        return (configuration, Logger(label: "chamberconnect"))
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (migrates the database first).")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .long, help: "Address to listen on (key server.host, default 127.0.0.1).")
+    var host: String?
+
+    @Option(name: .long, help: "Port to listen on (key server.port, default 8080).")
+    var port: Int?
+
+    @Flag(name: .long, help: "Create the demo chamber and its logins if missing (key demo.enabled).")
+    var demo = false
+
+    func run() async throws {
+        var overrides: [String: String] = [:]
+        if let host { overrides["server.host"] = host }
+        if let port { overrides["server.port"] = String(port) }
+        if demo { overrides["demo.enabled"] = "true" }
+        let (configuration, logger) = try common.load(overrides)
+        let node = try await ChamberNode.assemble(configuration, logger: logger)
+        if configuration.demo { printDemoLogins() }
+        logger.info("starting", metadata: ["address": "\(configuration.host):\(configuration.port)", "database": "\(redacted(configuration.databaseURL))"])
+        try await node.makeApplication().runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let (configuration, logger) = try common.load()
+        let node = try await ChamberNode.assemble(configuration, logger: logger)
+        let applied = try await node.withDatabase {
+            let migrator = Migrator(database: node.database, logger: logger)
+            let applied = try await migrator.migrate()
+            return (applied, try await migrator.appliedVersions())
+        }
+        print(applied.0.isEmpty ? "database is up to date (schema version \(applied.1.last ?? 0))" : "applied migrations \(applied.0); schema version \(applied.1.last ?? 0)")
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create the demo chamber (one login per role, businesses, members) and print the logins.")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let (configuration, logger) = try common.load()
+        let node = try await ChamberNode.assemble(configuration, logger: logger)
+        let chamber = try await node.withDatabase {
+            try await Migrator(database: node.database, logger: logger).migrate()
+            return try await DemoSeeder(store: node.store, accounts: node.services.accounts).seed()
+        }
+        print("demo chamber: \(chamber.name) (id \(chamber.id), slug \(chamber.slug))")
+        printDemoLogins()
+    }
+}
+
+struct CreateAdmin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create-admin", abstract: "Create a platform administrator, or promote an existing account.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .long, help: "The administrator's email.")
+    var email: String
+
+    @Option(name: .long, help: "Display name for a new account.")
+    var name = "Platform Admin"
+
+    @Option(name: .long, help: "Password for a new account (default: read from CHAMBER_ADMIN_PASSWORD).")
+    var password: String?
+
+    func run() async throws {
+        let (configuration, logger) = try common.load()
+        guard let password = password ?? ProcessInfo.processInfo.environment["CHAMBER_ADMIN_PASSWORD"] else {
+            throw ValidationError("give --password or set CHAMBER_ADMIN_PASSWORD")
+        }
+        let node = try await ChamberNode.assemble(configuration, logger: logger)
+        let email = self.email, name = self.name
+        do {
+            let user = try await node.withDatabase {
+                try await Migrator(database: node.database, logger: logger).migrate()
+                return try await node.services.accounts.ensurePlatformAdmin(email: email, password: password, displayName: name)
+            }
+            print("platform admin: \(user.email) (id \(user.id))")
+        } catch let error as ChamberError {
+            throw ValidationError("\(error.code.rawValue): \(error.message)")
+        }
+    }
+}
+
+func printDemoLogins() {
+    print("demo logins (password for all: \(DemoSeeder.password)):")
+    for login in DemoSeeder.logins {
+        print("  \(login.role.padding(toLength: 15, withPad: " ", startingAt: 0)) \(login.email)")
+    }
+}
+
+/// Hides the password in a database URL for logs.
+func redacted(_ url: String) -> String {
+    guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://"), let colon = url[scheme.upperBound..<at].firstIndex(of: ":") else { return url }
+    return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
+}
