@@ -98,6 +98,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test helpers shared by the test targets: the database backends under test.
+        .target(
+            name: "ChamberTestSupport",
+            dependencies: [
+                "ChamberDomain",
+                "ChamberStorage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ChamberDomainTests",
             dependencies: ["ChamberDomain"],
@@ -105,7 +115,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChamberStorageTests",
-            dependencies: ["ChamberDomain", "ChamberStorage"],
+            dependencies: ["ChamberDomain", "ChamberStorage", "ChamberTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -115,8 +125,11 @@ let package = Package(
                 "ChamberStorage",
                 "ChamberHTTP",
                 "ChamberServer",
+                "ChamberTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings

@@ -42,7 +42,7 @@ public enum Permissions {
             return true
         case .staff:
             switch resource {
-            case .chamberSettings, .auditLog: return action == .view
+            case .chamber, .chamberSettings, .auditLog: return action == .view
             case .member: return action != .delete
             case .moderation: return action == .view
             default: return true

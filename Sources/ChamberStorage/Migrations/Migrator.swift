@@ -18,13 +18,14 @@ public struct Migrator: Sendable {
     /// Applies what is pending; returns the versions applied now.
     @discardableResult
     public func migrate() async throws -> [Int] {
-        try await database.query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
         var applied: [Int] = []
         for migration in Schema.migrations {
             let didApply = try await database.transaction { tx in
+                // Several nodes may start at once: they take turns, and even the bookkeeping table is made under the lock.
                 if tx.dialect == .postgres {
                     try await tx.query("SELECT pg_advisory_xact_lock(7242001)")
                 }
+                try await tx.query(Self.bookkeeping)
                 let done = try await tx.query("SELECT version FROM schema_migrations WHERE version = ?", [.int(Int64(migration.version))])
                 guard done.isEmpty else { return false }
                 for statement in migration.statements {
@@ -45,6 +46,8 @@ public struct Migrator: Sendable {
         }
         return applied
     }
+
+    static let bookkeeping = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
 
     /// The versions recorded as applied.
     public func appliedVersions() async throws -> [Int] {

@@ -1,0 +1,73 @@
+import ChamberStorage
+import Foundation
+import Logging
+
+/// A database the test suites run against. Every storage and API suite runs once per backend.
+public enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible {
+    case sqlite
+    case postgres
+
+    public var description: String { rawValue }
+
+    /// The PostgreSQL server started by `scripts/test.sh`.
+    public static var postgresURL: String? { ProcessInfo.processInfo.environment["CHAMBER_TEST_POSTGRES_URL"] }
+
+    /// SQLite always; PostgreSQL when the test script started one, or when it is required (then a missing
+    /// server fails the run rather than skipping silently).
+    public static var enabled: [TestBackend] {
+        let required = ProcessInfo.processInfo.environment["CHAMBER_TEST_REQUIRE_POSTGRES"] == "1"
+        return postgresURL != nil || required ? [.sqlite, .postgres] : [.sqlite]
+    }
+
+    /// A fresh database URL for one test: a new SQLite file, or the shared PostgreSQL database
+    /// (tests there use unique emails and slugs, so they do not collide).
+    public func makeURL() throws -> String {
+        switch self {
+        case .sqlite:
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chamber-tests-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            return "sqlite://\(folder.path)/test.sqlite"
+        case .postgres:
+            guard let url = Self.postgresURL else {
+                throw TestBackendError("CHAMBER_TEST_POSTGRES_URL is not set: run the tests with ./scripts/test.sh, which starts PostgreSQL")
+            }
+            return url
+        }
+    }
+
+    /// Opens a migrated database for the duration of `body`.
+    public func withDatabase<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let logger = {
+            var logger = Logger(label: "test.\(rawValue)")
+            logger.logLevel = .warning
+            return logger
+        }()
+        let database = try await StoreFactory.open(try DatabaseLocation(url: try makeURL()), logger: logger)
+        let run: @Sendable () async throws -> T = {
+            try await Migrator(database: database, logger: logger).migrate()
+            return try await body(database)
+        }
+        guard let pool = database as? PostgresDatabase else {
+            defer { Task { try? await database.close() } }
+            return try await run()
+        }
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await pool.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await run()
+        }
+    }
+}
+
+public struct TestBackendError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A unique suffix for emails and slugs, so tests sharing one PostgreSQL database never collide.
+public func unique(_ prefix: String) -> String {
+    "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+}

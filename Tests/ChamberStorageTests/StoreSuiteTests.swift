@@ -1,0 +1,257 @@
+import ChamberDomain
+@testable import ChamberStorage
+import ChamberTestSupport
+import Foundation
+import Logging
+import Testing
+
+/// One storage suite, run unchanged against SQLite and a real PostgreSQL.
+@Suite("Store contract")
+struct StoreSuiteTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func user(_ name: String, in store: SQLStore) async throws -> User {
+        let user = User(id: .generate(), email: "\(unique(name))@example.com", displayName: name, isPlatformAdmin: false, createdAt: now)
+        try await store.users.insert(user, passwordHash: "hash-\(name)")
+        return user
+    }
+
+    static func chamber(_ founder: User, in store: SQLStore) async throws -> Chamber {
+        let chamber = Chamber(id: .generate(), name: "Chamber \(founder.displayName)", slug: unique("c"), createdAt: now)
+        try await store.chambers.create(chamber, founder: Membership(chamberID: chamber.id, userID: founder.id, role: .admin, joinedAt: now))
+        return chamber
+    }
+
+    @Test("migrations apply once and are recorded", arguments: TestBackend.enabled)
+    func migrations(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { (db) async throws -> Void in
+            let migrator = Migrator(database: db, logger: .init(label: "test"))
+            #expect(try await migrator.migrate().isEmpty, "a second run applies nothing")
+            #expect(try await migrator.appliedVersions().last == Migrator.latestVersion)
+        }
+    }
+
+    @Test("users: insert, find, unique email, password hash", arguments: TestBackend.enabled)
+    func users(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { (db) async throws -> Void in
+            let store = SQLStore(database: db)
+            let ada = try await Self.user("ada", in: store)
+            #expect(try await store.users.find(id: ada.id) == ada)
+            #expect(try await store.users.find(email: ada.email) == ada)
+            #expect(try await store.users.credentials(email: ada.email)?.passwordHash == "hash-ada")
+            let twin = User(id: .generate(), email: ada.email, displayName: "twin", isPlatformAdmin: false, createdAt: Self.now)
+            await #expect(throws: ChamberError(.emailTaken, "an account with this email exists already", field: "email")) {
+                try await store.users.insert(twin, passwordHash: "x")
+            }
+            try await store.users.updatePasswordHash(id: ada.id, hash: "new")
+            #expect(try await store.users.passwordHash(id: ada.id) == "new")
+            try await store.users.setPlatformAdmin(id: ada.id, true)
+            #expect(try await store.users.find(id: ada.id)?.isPlatformAdmin == true)
+        }
+    }
+
+    @Test("sessions: refresh tokens rotate once; a replay revokes the session", arguments: TestBackend.enabled)
+    func refreshRotation(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { (db) async throws -> Void in
+            let store = SQLStore(database: db)
+            let ada = try await Self.user("ada", in: store)
+            let session = AuthSession(id: .generate(), userID: ada.id, createdAt: Self.now, lastUsedAt: Self.now,
+                                      expiresAt: Self.now.addingTimeInterval(3600), userAgent: "test", ipAddress: "127.0.0.1")
+            try await store.sessions.create(session, refreshTokenHash: "h1")
+            let later = Self.now.addingTimeInterval(60)
+            guard case .rotated(let rotated) = try await store.sessions.rotate(presentedHash: "h1", replacementHash: "h2", now: later, newExpiry: later.addingTimeInterval(3600)) else {
+                Issue.record("first use should rotate")
+                return
+            }
+            #expect(rotated.expiresAt == later.addingTimeInterval(3600))
+            #expect(try await store.sessions.rotate(presentedHash: "nope", replacementHash: "h9", now: later, newExpiry: later) == .invalid)
+            // Replaying the spent token revokes the session, and the fresh token dies with it.
+            #expect(try await store.sessions.rotate(presentedHash: "h1", replacementHash: "h3", now: later, newExpiry: later) == .reused(session.id))
+            #expect(try await store.sessions.find(id: session.id)?.revokedAt != nil)
+            #expect(try await store.sessions.rotate(presentedHash: "h2", replacementHash: "h4", now: later, newExpiry: later) == .invalid)
+        }
+    }
+
+    @Test("sessions: list active, revoke one, revoke all but current", arguments: TestBackend.enabled)
+    func sessionRevocation(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { (db) async throws -> Void in
+            let store = SQLStore(database: db)
+            let ada = try await Self.user("ada", in: store)
+            let bob = try await Self.user("bob", in: store)
+            var ids: [SessionID] = []
+            for index in 0..<3 {
+                let session = AuthSession(id: .generate(), userID: ada.id, createdAt: Self.now.addingTimeInterval(Double(index)), lastUsedAt: Self.now,
+                                          expiresAt: Self.now.addingTimeInterval(3600), userAgent: nil, ipAddress: nil)
+                try await store.sessions.create(session, refreshTokenHash: unique("h"))
+                ids.append(session.id)
+            }
+            #expect(try await store.sessions.listActive(userID: ada.id, now: Self.now).map(\.id) == ids.reversed())
+            #expect(try await store.sessions.revoke(id: ids[0], userID: bob.id, at: Self.now) == false, "another user cannot revoke it")
+            #expect(try await store.sessions.revoke(id: ids[0], userID: ada.id, at: Self.now) == true)
+            #expect(try await store.sessions.revoke(id: ids[0], userID: ada.id, at: Self.now) == false, "already revoked")
+            try await store.sessions.revokeAll(userID: ada.id, except: ids[2], at: Self.now)
+            #expect(try await store.sessions.listActive(userID: ada.id, now: Self.now).map(\.id) == [ids[2]])
+        }
+    }
+
+    @Test("password reset tokens work once and expire", arguments: TestBackend.enabled)
+    func passwordResets(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { (db) async throws -> Void in
+            let store = SQLStore(database: db)
+            let ada = try await Self.user("ada", in: store)
+            try await store.passwordResets.create(tokenHash: "r1", userID: ada.id, expiresAt: Self.now.addingTimeInterval(60))
+            try await store.passwordResets.create(tokenHash: "r2", userID: ada.id, expiresAt: Self.now.addingTimeInterval(60))
+            #expect(try await store.passwordResets.consume(tokenHash: "r1", now: Self.now) == ada.id)
+            #expect(try await store.passwordResets.consume(tokenHash: "r1", now: Self.now) == nil)
+            #expect(try await store.passwordResets.consume(tokenHash: "r2", now: Self.now.addingTimeInterval(61)) == nil)
+        }
+    }
+
+    @Test("chambers: create with founder, unique slug, memberships of a user", arguments: TestBackend.enabled)
+    func chambers(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { (db) async throws -> Void in
+            let store = SQLStore(database: db)
+            let ada = try await Self.user("ada", in: store)
+            let chamber = try await Self.chamber(ada, in: store)
+            #expect(try await store.chambers.find(id: chamber.id) == chamber)
+            #expect(try await store.chambers.find(slug: chamber.slug) == chamber)
+            let clash = Chamber(id: .generate(), name: "Clash", slug: chamber.slug, createdAt: Self.now)
+            await #expect(throws: ChamberError.self) {
+                try await store.chambers.create(clash, founder: Membership(chamberID: clash.id, userID: ada.id, role: .admin, joinedAt: Self.now))
+            }
+            #expect(try await store.chambers.find(id: clash.id) == nil, "a failed create leaves nothing behind")
+            let mine = try await store.chambers.memberships(of: ada.id)
+            #expect(mine.map(\.chamber.id) == [chamber.id] && mine.first?.role == .admin)
+            var renamed = chamber
+            renamed.name = "Renamed"
+            renamed.settings.timezone = "Europe/Paris"
+            renamed.branding.primaryColor = "#112233"
+            try await store.chambers.update(renamed)
+            #expect(try await store.chambers.find(id: chamber.id) == renamed)
+        }
+    }
+
+    @Test("members: last admin is protected; roles change; duplicates refused", arguments: TestBackend.enabled)
+    func members(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { (db) async throws -> Void in
+            let store = SQLStore(database: db)
+            let ada = try await Self.user("ada", in: store)
+            let bob = try await Self.user("bob", in: store)
+            let chamber = try await Self.chamber(ada, in: store)
+            let members = store.scoped(to: chamber.id).members
+            try await members.insert(Membership(chamberID: chamber.id, userID: bob.id, role: .member, joinedAt: Self.now))
+            await #expect(throws: ChamberError.self) {
+                try await members.insert(Membership(chamberID: chamber.id, userID: bob.id, role: .member, joinedAt: Self.now))
+            }
+            #expect(try await members.count() == 2)
+            do {
+                try await members.changeRole(userID: ada.id, to: .member)
+                Issue.record("demoted the last admin")
+            } catch let error as ChamberError { #expect(error.code == .lastAdmin) }
+            do {
+                _ = try await members.remove(userID: ada.id)
+                Issue.record("removed the last admin")
+            } catch let error as ChamberError { #expect(error.code == .lastAdmin) }
+            try await members.changeRole(userID: bob.id, to: .admin)
+            try await members.changeRole(userID: ada.id, to: .board)
+            #expect(try await members.find(userID: ada.id)?.membership.role == .board)
+            #expect(try await members.remove(userID: ada.id))
+            #expect(try await members.find(userID: ada.id) == nil)
+            #expect(try await members.list(page: .init()).items.map(\.user.id) == [bob.id])
+        }
+    }
+
+    @Test("tenancy: one chamber's stores never see another chamber's rows", arguments: TestBackend.enabled)
+    func tenantIsolation(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { (db) async throws -> Void in
+            let store = SQLStore(database: db)
+            let ada = try await Self.user("ada", in: store)
+            let bob = try await Self.user("bob", in: store)
+            let a = try await Self.chamber(ada, in: store)
+            let b = try await Self.chamber(bob, in: store)
+            let scopeA = store.scoped(to: a.id), scopeB = store.scoped(to: b.id)
+            let business = Business(id: .generate(), chamberID: b.id, ownerUserID: bob.id, legalName: "B's Shop", createdAt: Self.now)
+            try await scopeB.businesses.insert(business)
+            let invitation = Invitation(id: .generate(), chamberID: b.id, email: "x@example.com", role: .member, invitedBy: bob.id,
+                                        createdAt: Self.now, expiresAt: Self.now.addingTimeInterval(60))
+            try await scopeB.invitations.insert(invitation, tokenHash: unique("inv"))
+            try await scopeB.auditLog.append(AuditEntry(chamberID: b.id, actorID: bob.id, action: "test", target: nil, detail: nil, at: Self.now))
+
+            #expect(try await scopeA.members.find(userID: bob.id) == nil)
+            #expect(try await scopeA.members.list(page: .init()).items.map(\.user.id) == [ada.id])
+            #expect(try await scopeA.businesses.find(id: business.id) == nil)
+            #expect(try await scopeA.businesses.list(page: .init()).items.isEmpty)
+            #expect(try await scopeA.invitations.find(id: invitation.id) == nil)
+            #expect(try await scopeA.invitations.list(page: .init()).items.isEmpty)
+            #expect(try await scopeA.auditLog.list(page: .init()).items.isEmpty)
+            // Writes through A's scope cannot touch B's rows either.
+            var stolen = business
+            stolen.legalName = "Stolen"
+            try await scopeA.businesses.update(stolen)
+            #expect(try await scopeA.businesses.delete(id: business.id) == false)
+            #expect(try await scopeA.invitations.revoke(id: invitation.id, at: Self.now) == false)
+            #expect(try await scopeB.businesses.find(id: business.id)?.legalName == "B's Shop")
+            #expect(try await scopeB.invitations.find(id: invitation.id)?.revokedAt == nil)
+        }
+    }
+
+    @Test("invitations: accept once, inside a transaction with the membership", arguments: TestBackend.enabled)
+    func invitations(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { (db) async throws -> Void in
+            let store = SQLStore(database: db)
+            let ada = try await Self.user("ada", in: store)
+            let bob = try await Self.user("bob", in: store)
+            let chamber = try await Self.chamber(ada, in: store)
+            let scope = store.scoped(to: chamber.id)
+            let invitation = Invitation(id: .generate(), chamberID: chamber.id, email: bob.email, role: .staff, invitedBy: ada.id,
+                                        createdAt: Self.now, expiresAt: Self.now.addingTimeInterval(60))
+            let hash = unique("inv")
+            try await scope.invitations.insert(invitation, tokenHash: hash)
+            #expect(try await scope.invitations.find(tokenHash: hash)?.id == invitation.id)
+            let membership = Membership(chamberID: chamber.id, userID: bob.id, role: .staff, joinedAt: Self.now)
+            try await scope.invitations.accept(id: invitation.id, membership: membership, at: Self.now)
+            #expect(try await scope.members.find(userID: bob.id)?.membership.role == .staff)
+            await #expect(throws: ChamberError.self) {
+                try await scope.invitations.accept(id: invitation.id, membership: membership, at: Self.now)
+            }
+            #expect(try await scope.invitations.find(id: invitation.id)?.status(at: Self.now) == .accepted)
+        }
+    }
+
+    @Test("businesses: round trip of every field; paging", arguments: TestBackend.enabled)
+    func businesses(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { (db) async throws -> Void in
+            let store = SQLStore(database: db)
+            let ada = try await Self.user("ada", in: store)
+            let chamber = try await Self.chamber(ada, in: store)
+            let scope = store.scoped(to: chamber.id)
+            let full = Business(id: .generate(), chamberID: chamber.id, ownerUserID: ada.id, legalName: "Acme LLC", displayName: "Acme", taxID: "12-3456789",
+                                category: "Retail", address: PostalAddress(line1: "1 Main", city: "Springfield", region: "IL", postalCode: "62701", country: "US"),
+                                website: "https://acme.example", phone: "+1 555", email: "hi@acme.example", socialLinks: ["x": "https://x.com/acme"],
+                                description: "Everything 'quoted' and ? marked", createdAt: Self.now)
+            try await scope.businesses.insert(full)
+            #expect(try await scope.businesses.find(id: full.id) == full)
+            for index in 0..<4 {
+                try await scope.businesses.insert(Business(id: .generate(), chamberID: chamber.id, ownerUserID: nil, legalName: "Zed \(index)", createdAt: Self.now))
+            }
+            let first = try await scope.businesses.list(page: PageRequest(limit: 2, offset: 0))
+            #expect(first.items.map(\.legalName) == ["Acme LLC", "Zed 0"] && first.nextCursor == "o2")
+            let last = try await scope.businesses.list(page: PageRequest(limit: 2, offset: 4))
+            #expect(last.items.map(\.legalName) == ["Zed 3"] && last.nextCursor == nil)
+        }
+    }
+
+    @Test("a chamber-scoped statement without :chamber never runs")
+    func unscopedStatementsAreRefused() throws {
+        let chamber = ChamberID.generate()
+        #expect(throws: StorageError.self) { try ChamberScopedSQL.bind("SELECT * FROM businesses WHERE id = ?", [.text("x")], chamber: chamber) }
+        let (sql, binds) = try ChamberScopedSQL.bind("SELECT * FROM t WHERE a = ? AND chamber_id = :chamber AND b = ?", [.text("a"), .text("b")], chamber: chamber)
+        #expect(sql == "SELECT * FROM t WHERE a = ? AND chamber_id = ? AND b = ?")
+        #expect(binds == [.text("a"), .id(chamber), .text("b")])
+    }
+
+    @Test("PostgreSQL placeholders are numbered outside quotes")
+    func placeholders() {
+        #expect(PostgresDatabase.numberPlaceholders("SELECT ? , '?' , ?") == "SELECT $1 , '?' , $2")
+    }
+}
