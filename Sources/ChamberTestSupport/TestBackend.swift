@@ -48,8 +48,14 @@ public enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible
             return try await body(database)
         }
         guard let pool = database as? PostgresDatabase else {
-            defer { Task { try? await database.close() } }
-            return try await run()
+            do {
+                let result = try await run()
+                try await database.close()
+                return result
+            } catch {
+                try? await database.close()
+                throw error
+            }
         }
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {

@@ -51,7 +51,7 @@ public struct ChamberNode: Sendable {
     public func makeApplication() -> some ApplicationProtocol {
         let router = buildRouter(services: services, metrics: metrics, version: Self.version)
         var services: [any Service] = []
-        if let pool = database as? PostgresDatabase { services.append(pool) }
+        if let service = database as? any Service { services.append(service) }
         var app = Application(router: router,
                               configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chamberconnect"),
                               services: services, logger: logger)
@@ -73,8 +73,18 @@ public struct ChamberNode: Sendable {
     }
 
     /// Runs `body` with the database ready to answer (starting PostgreSQL's pool for the duration), for commands.
+    /// The database is closed afterwards.
     public func withDatabase<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        guard let pool = database as? PostgresDatabase else { return try await body() }
+        guard let pool = database as? PostgresDatabase else {
+            do {
+                let result = try await body()
+                try await database.close()
+                return result
+            } catch {
+                try? await database.close()
+                throw error
+            }
+        }
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 try await pool.run()

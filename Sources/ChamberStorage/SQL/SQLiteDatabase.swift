@@ -2,15 +2,18 @@ import Logging
 import NIOCore
 import NIOPosix
 import SQLiteNIO
+import ServiceLifecycle
+import Synchronization
 
 /// The embedded database: one SQLite file in WAL mode.
 ///
 /// SQLite allows one writer at a time, so one connection serves everything and an ``AsyncLock`` keeps
 /// each statement and each transaction whole. Calls run on NIO's blocking thread pool, never on an event loop.
-public final class SQLiteDatabase: SQLDatabase {
+public final class SQLiteDatabase: SQLDatabase, Service {
     public let dialect = SQLDialect.sqlite
     private let connection: SQLiteConnection
     private let lock = AsyncLock()
+    private let closed = Mutex(false)
 
     private init(connection: SQLiteConnection) {
         self.connection = connection
@@ -51,8 +54,20 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
+    /// Keeps the database open until the service group shuts down (after the HTTP server stopped), then closes it.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await close()
+    }
+
+    /// Closes the connection once; later calls do nothing.
     public func close() async throws {
-        try await connection.close()
+        let alreadyClosed = closed.withLock { closed in
+            defer { closed = true }
+            return closed
+        }
+        guard !alreadyClosed else { return }
+        try await lock.withLock { try await connection.close() }
     }
 
     /// The executor handed to a transaction body: the lock is already held.

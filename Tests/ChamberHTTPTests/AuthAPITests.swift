@@ -1,0 +1,169 @@
+import ChamberDomain
+import ChamberHTTP
+import ChamberServer
+import ChamberStorage
+import ChamberTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite("REST: accounts and authentication")
+struct AuthAPITests {
+    @Test("register, log in, read me, refresh with rotation, log out", arguments: TestBackend.enabled)
+    func lifecycle(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let ada = try await api.signUp("ada")
+            let me = try await api.call(.get, "/v1/me", token: ada.accessToken)
+            #expect(me.status == .ok)
+            #expect(me.json["user"]["email"].string == ada.email)
+            #expect(me.json["memberships"].array.isEmpty)
+            #expect(me.headers[RequestIDHeader.name] != nil, "every response names its request id")
+
+            let refreshed = try await api.call(.post, "/v1/auth/refresh", json: ["refresh_token": ada.refreshToken])
+            #expect(refreshed.status == .ok)
+            let newRefresh = refreshed.json["refresh_token"].string ?? ""
+            #expect(newRefresh != ada.refreshToken)
+            #expect(refreshed.json["session_id"].string == ada.sessionID)
+
+            let newAccess = refreshed.json["access_token"].string ?? ""
+            #expect(try await api.call(.get, "/v1/me", token: newAccess).status == .ok)
+
+            #expect(try await api.call(.post, "/v1/auth/logout", token: newAccess).status == .noContent)
+            let after = try await api.call(.get, "/v1/me", token: newAccess)
+            #expect(after.status == .unauthorized && after.errorCode == "token_revoked")
+            let refreshAfter = try await api.call(.post, "/v1/auth/refresh", json: ["refresh_token": newRefresh])
+            #expect(refreshAfter.status == .unauthorized && refreshAfter.errorCode == "refresh_token_invalid")
+        }
+    }
+
+    @Test("a replayed refresh token revokes the whole session", arguments: TestBackend.enabled)
+    func refreshReuse(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let ada = try await api.signUp("ada")
+            let first = try await api.call(.post, "/v1/auth/refresh", json: ["refresh_token": ada.refreshToken])
+            #expect(first.status == .ok)
+            let replay = try await api.call(.post, "/v1/auth/refresh", json: ["refresh_token": ada.refreshToken])
+            #expect(replay.status == .unauthorized && replay.errorCode == "refresh_token_reused")
+            // The thief's replay also ends the legitimate holder's newer tokens.
+            let legit = try await api.call(.post, "/v1/auth/refresh", json: ["refresh_token": first.json["refresh_token"].string ?? ""])
+            #expect(legit.status == .unauthorized)
+            #expect(try await api.call(.get, "/v1/me", token: first.json["access_token"].string).status == .unauthorized)
+        }
+    }
+
+    @Test("sessions are listed and one can be revoked from another device", arguments: TestBackend.enabled)
+    func sessions(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let phone = try await api.signUp("ada")
+            let laptop = try await api.logIn(email: phone.email, password: phone.password)
+            let list = try await api.call(.get, "/v1/auth/sessions", token: laptop.accessToken)
+            #expect(list.status == .ok)
+            #expect(Set(list.json["items"].array.compactMap { $0["id"].string }) == [phone.sessionID, laptop.sessionID])
+            #expect(list.json["items"].array.first { $0["current"].bool == true }?["id"].string == laptop.sessionID)
+
+            #expect(try await api.call(.delete, "/v1/auth/sessions/\(phone.sessionID)", token: laptop.accessToken).status == .noContent)
+            #expect(try await api.call(.get, "/v1/me", token: phone.accessToken).status == .unauthorized)
+            #expect(try await api.call(.get, "/v1/me", token: laptop.accessToken).status == .ok)
+            let again = try await api.call(.delete, "/v1/auth/sessions/\(phone.sessionID)", token: laptop.accessToken)
+            #expect(again.status == .notFound && again.errorCode == "session_not_found")
+
+            // Someone else's session cannot be revoked.
+            let bob = try await api.signUp("bob")
+            let foreign = try await api.call(.delete, "/v1/auth/sessions/\(bob.sessionID)", token: laptop.accessToken)
+            #expect(foreign.status == .notFound)
+            #expect(try await api.call(.get, "/v1/me", token: bob.accessToken).status == .ok)
+        }
+    }
+
+    @Test("password change checks the current password and signs out other sessions", arguments: TestBackend.enabled)
+    func passwordChange(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let ada = try await api.signUp("ada")
+            let other = try await api.logIn(email: ada.email, password: ada.password)
+            let wrong = try await api.call(.post, "/v1/auth/password", token: ada.accessToken, json: ["current_password": "not it at all", "new_password": "a new long passphrase"])
+            #expect(wrong.status == .unauthorized && wrong.errorCode == "invalid_credentials")
+            let weak = try await api.call(.post, "/v1/auth/password", token: ada.accessToken, json: ["current_password": ada.password, "new_password": "short"])
+            #expect(weak.status == .badRequest && weak.errorCode == "weak_password")
+            let ok = try await api.call(.post, "/v1/auth/password", token: ada.accessToken, json: ["current_password": ada.password, "new_password": "a new long passphrase"])
+            #expect(ok.status == .noContent)
+            #expect(try await api.call(.get, "/v1/me", token: ada.accessToken).status == .ok, "the session that changed it stays")
+            #expect(try await api.call(.get, "/v1/me", token: other.accessToken).status == .unauthorized)
+            let oldLogin = try await api.call(.post, "/v1/auth/login", json: ["email": ada.email, "password": ada.password])
+            #expect(oldLogin.status == .unauthorized)
+            _ = try await api.logIn(email: ada.email, password: "a new long passphrase")
+        }
+    }
+
+    @Test("password reset by a one-time mailed token", arguments: TestBackend.enabled)
+    func passwordReset(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let ada = try await api.signUp("ada")
+            #expect(try await api.call(.post, "/v1/auth/password-reset", json: ["email": ada.email]).status == .accepted)
+            let unknown = try await api.call(.post, "/v1/auth/password-reset", json: ["email": "nobody-\(UUID())@example.com"])
+            #expect(unknown.status == .accepted, "unknown accounts get the same answer")
+
+            let mail = try await api.store.mailOutbox.recent(to: ada.email, limit: 1).first
+            #expect(mail?.kind == .passwordReset)
+            let token = mail?.body.split(separator: "\n").first { $0.hasPrefix("Reset token: ") }.map { String($0.dropFirst("Reset token: ".count)) } ?? ""
+            #expect(!token.isEmpty)
+
+            let bad = try await api.call(.post, "/v1/auth/password-reset/confirm", json: ["token": "forged", "new_password": "brand new passphrase"])
+            #expect(bad.status == .badRequest && bad.errorCode == "reset_token_invalid")
+            let ok = try await api.call(.post, "/v1/auth/password-reset/confirm", json: ["token": token, "new_password": "brand new passphrase"])
+            #expect(ok.status == .noContent)
+            #expect(try await api.call(.get, "/v1/me", token: ada.accessToken).status == .unauthorized, "a reset signs out every session")
+            let reuse = try await api.call(.post, "/v1/auth/password-reset/confirm", json: ["token": token, "new_password": "another new passphrase"])
+            #expect(reuse.errorCode == "reset_token_invalid", "the token works once")
+            _ = try await api.logIn(email: ada.email, password: "brand new passphrase")
+        }
+    }
+
+    @Test("failed logins are limited per account, and per address", arguments: TestBackend.enabled)
+    func loginRateLimit(_ backend: TestBackend) async throws {
+        try await withServer(backend, configure: { $0.loginMaxFailuresPerAccount = 3; $0.loginMaxFailuresPerAddress = 6 }) { api in
+            let ada = try await api.signUp("ada")
+            for _ in 0..<3 {
+                let wrong = try await api.call(.post, "/v1/auth/login", json: ["email": ada.email, "password": "wrong password!"])
+                #expect(wrong.status == .unauthorized && wrong.errorCode == "invalid_credentials")
+            }
+            let limited = try await api.call(.post, "/v1/auth/login", json: ["email": ada.email, "password": ada.password])
+            #expect(limited.status == .tooManyRequests && limited.errorCode == "rate_limited")
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 > 0)
+
+            // Guessing across many accounts from one address trips the address limit.
+            for index in 0..<3 {
+                _ = try await api.call(.post, "/v1/auth/login", json: ["email": "guess\(index)@example.com", "password": "wrong password!"])
+            }
+            let bob = try await api.call(.post, "/v1/auth/login", json: ["email": "guess9@example.com", "password": "wrong password!"])
+            #expect(bob.status == .tooManyRequests)
+        }
+    }
+
+    @Test("tokens that are expired, forged, malformed or revoked are refused", arguments: TestBackend.enabled)
+    func badTokens(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let ada = try await api.signUp("ada")
+            let expired = try await JWTAccessTokenIssuer(secret: testJWTSecret).issue(
+                AccessClaims(userID: UserID(ada.userID), sessionID: SessionID(ada.sessionID), expiresAt: Date().addingTimeInterval(-60)))
+            let forged = try await JWTAccessTokenIssuer(secret: "an-attacker-secret-that-is-long-enough-123").issue(
+                AccessClaims(userID: UserID(ada.userID), sessionID: SessionID(ada.sessionID), expiresAt: Date().addingTimeInterval(600)))
+            let cases: [(String, String)] = [(expired, "token_expired"), (forged, "token_invalid"), ("garbage", "token_invalid"),
+                                             (ada.accessToken + "x", "token_invalid")]
+            for (token, code) in cases {
+                let response = try await api.call(.get, "/v1/me", token: token)
+                #expect(response.status == .unauthorized && response.errorCode == code, "\(code)")
+            }
+            let basic = try await api.call(.get, "/v1/me", headers: [.authorization: "Basic YWRhOnB3"])
+            #expect(basic.status == .unauthorized && basic.errorCode == "token_invalid")
+            let none = try await api.call(.get, "/v1/me")
+            #expect(none.status == .unauthorized && none.errorCode == "unauthenticated")
+        }
+    }
+}
+
+enum RequestIDHeader {
+    static let name = HTTPField.Name("X-Request-Id")!
+}

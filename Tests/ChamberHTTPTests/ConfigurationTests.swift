@@ -1,0 +1,73 @@
+import ChamberServer
+import Foundation
+import Logging
+import Testing
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    func write(_ json: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID()).json").path
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("defaults: embedded SQLite on 127.0.0.1:8080")
+    func defaults() throws {
+        let configuration = try ConfigurationLoader.load(file: try write("{}"), environment: [:])
+        #expect(configuration.host == "127.0.0.1" && configuration.port == 8080)
+        #expect(configuration.databaseURL.hasPrefix("sqlite://"))
+        #expect(configuration.brokerKind == .inProcess)
+    }
+
+    @Test("the shipped Config/ files load")
+    func shippedFiles() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let embedded = try ConfigurationLoader.load(file: root.appendingPathComponent("Config/chamberconnect.json").path, environment: [:])
+        #expect(embedded.databaseURL == "sqlite://data/chamberconnect.sqlite")
+        let cluster = try ConfigurationLoader.load(file: root.appendingPathComponent("Config/cluster.example.json").path, environment: [:])
+        #expect(cluster.databaseURL.hasPrefix("postgres://"))
+    }
+
+    @Test("file < environment < flags")
+    func precedence() throws {
+        let file = try write(#"{"server": {"port": 9000, "host": "127.0.0.2"}, "log": {"level": "debug"}}"#)
+        let configuration = try ConfigurationLoader.load(file: file, environment: ["CHAMBER_SERVER_PORT": "9100", "CHAMBER_DEMO_ENABLED": "true"],
+                                                         overrides: ["server.port": "9200"])
+        #expect(configuration.port == 9200)
+        #expect(configuration.host == "127.0.0.2")
+        #expect(configuration.logLevel == .debug)
+        #expect(configuration.demo)
+    }
+
+    @Test("bad configuration names the key and the fix", arguments: [
+        (#"{"server": {"port": 70000}}"#, [String: String](), "server.port"),
+        (#"{"server": {"prot": 8080}}"#, [:], "server.prot"),
+        (#"{"database": {"url": "mysql://x"}}"#, [:], "database.url"),
+        ("{}", ["CHAMBER_DATABASE_URL": "postgres://u@127.0.0.1/db"], "auth.jwt_secret"),
+        ("{}", ["CHAMBER_AUTH_JWT_SECRET": "short"], "auth.jwt_secret"),
+        ("{}", ["CHAMBER_LOG_LEVEL": "loud"], "log.level"),
+        ("{}", ["CHAMBER_DEMO_ENABLED": "maybe"], "demo.enabled"),
+        ("{}", ["CHAMBER_BROKER_KIND": "carrier-pigeon"], "broker.kind"),
+        ("{not json", [:], "--config"),
+    ])
+    func badConfiguration(_ json: String, _ environment: [String: String], _ key: String) throws {
+        let file = try write(json)
+        do {
+            _ = try ConfigurationLoader.load(file: file, environment: environment)
+            Issue.record("accepted bad configuration for \(key)")
+        } catch let error as ConfigurationError {
+            #expect(error.key == key)
+            #expect(error.description.contains(key))
+        }
+    }
+
+    @Test("a missing file is reported with its path")
+    func missingFile() {
+        do {
+            _ = try ConfigurationLoader.load(file: "/nonexistent/chamber.json", environment: [:])
+            Issue.record("accepted a missing file")
+        } catch {
+            #expect("\(error)".contains("/nonexistent/chamber.json"))
+        }
+    }
+}

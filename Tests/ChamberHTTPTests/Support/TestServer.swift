@@ -1,0 +1,117 @@
+import ChamberDomain
+import ChamberHTTP
+import ChamberServer
+import ChamberStorage
+import ChamberTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+
+/// The signing secret of test servers, so tests can forge tokens the way an attacker with a leaked token could not.
+let testJWTSecret = "test-secret-for-chamberconnect-0123456789abcdef"
+
+/// Starts a real server (real socket, real database) for one test and hands it a client.
+func withServer(_ backend: TestBackend, configure: (inout ServerConfiguration) -> Void = { _ in },
+                _ test: @escaping @Sendable (TestAPI) async throws -> Void) async throws {
+    var configuration = ServerConfiguration()
+    configuration.host = "127.0.0.1"
+    configuration.port = 0
+    configuration.databaseURL = try backend.makeURL()
+    configuration.jwtSecret = testJWTSecret
+    configuration.bcryptCost = 4
+    configure(&configuration)
+    var logger = Logger(label: "test.server")
+    logger.logLevel = .warning
+    let node = try await ChamberNode.assemble(configuration, logger: logger)
+    try await node.makeApplication().test(.live) { client in
+        try await test(TestAPI(client: client, node: node))
+    }
+}
+
+/// A response, with its JSON parsed.
+struct APIResponse: Sendable {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let body: Data
+    var json: JSON { (try? JSON.parse(body)) ?? .null }
+    var errorCode: String? { json["error"]["code"].string }
+}
+
+/// A REST client that checks every response it receives against `Protocol/openapi.yaml`.
+struct TestAPI: Sendable {
+    let client: any TestClientProtocol
+    let node: ChamberNode
+
+    var store: SQLStore { node.store }
+
+    enum Body {
+        case json(JSON)
+        case raw(String)
+    }
+
+    @discardableResult
+    func call(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: [String: Any]? = nil, raw: String? = nil,
+              headers extra: HTTPFields = [:], sourceLocation: SourceLocation = #_sourceLocation) async throws -> APIResponse {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var body: ByteBuffer?
+        if let json {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+        } else if let raw {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(string: raw)
+        }
+        let response = try await client.executeRequest(uri: path, method: method, headers: headers, body: body)
+        let data = Data(response.body.readableBytesView)
+        let problems = OpenAPIContract.shared.check(method: method.rawValue, path: path, status: Int(response.status.code),
+                                                    contentType: response.headers[.contentType], body: data)
+        for problem in problems {
+            Issue.record("response does not match Protocol/openapi.yaml: \(problem)\nbody: \(String(decoding: data, as: UTF8.self))", sourceLocation: sourceLocation)
+        }
+        return APIResponse(status: response.status, headers: response.headers, body: data)
+    }
+
+    /// Registers and logs in a new account; returns its tokens and ids.
+    func signUp(_ name: String, password: String = "correct horse battery") async throws -> Account {
+        let email = "\(unique(name))@example.com"
+        let registered = try await call(.post, "/v1/auth/register", json: ["email": email, "password": password, "display_name": name.capitalized])
+        #expect(registered.status == .created, "register \(email): \(registered.json)")
+        return try await logIn(email: email, password: password)
+    }
+
+    func logIn(email: String, password: String) async throws -> Account {
+        let login = try await call(.post, "/v1/auth/login", json: ["email": email, "password": password])
+        #expect(login.status == .ok, "login \(email): \(login.json)")
+        return Account(email: email, password: password, userID: login.json["user"]["id"].string ?? "", accessToken: login.json["access_token"].string ?? "",
+                       refreshToken: login.json["refresh_token"].string ?? "", sessionID: login.json["session_id"].string ?? "")
+    }
+
+    /// Creates a chamber as `founder`; returns its id.
+    func createChamber(_ founder: Account, name: String = "Test Chamber") async throws -> String {
+        let response = try await call(.post, "/v1/chambers", token: founder.accessToken, json: ["name": name, "slug": unique("chamber")])
+        #expect(response.status == .created, "create chamber: \(response.json)")
+        return response.json["id"].string ?? ""
+    }
+
+    /// Invites `member` into the chamber with `role` and accepts for them.
+    func addMember(_ member: Account, to chamberID: String, role: String, by admin: Account) async throws {
+        let invite = try await call(.post, "/v1/chambers/\(chamberID)/invitations", token: admin.accessToken, json: ["email": member.email, "role": role])
+        #expect(invite.status == .created, "invite: \(invite.json)")
+        let accept = try await call(.post, "/v1/invitations/accept", token: member.accessToken, json: ["token": invite.json["token"].string ?? ""])
+        #expect(accept.status == .ok, "accept: \(accept.json)")
+    }
+}
+
+struct Account: Sendable {
+    let email: String
+    let password: String
+    let userID: String
+    let accessToken: String
+    let refreshToken: String
+    let sessionID: String
+}

@@ -1,0 +1,67 @@
+import ChamberDomain
+import ChamberHTTP
+import ChamberServer
+import ChamberStorage
+import ChamberTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// Cross-chamber access as an attack: a member (even the admin) of chamber A calls every chamber-B route
+/// the server registers, and must get 403 or 404 with nothing of B's data in the answer.
+@Suite("REST: tenant isolation")
+struct TenantIsolationTests {
+    @Test("an admin of chamber A reaches nothing of chamber B", arguments: TestBackend.enabled)
+    func crossChamberAttack(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let alice = try await api.signUp("alice")
+            let chamberA = try await api.createChamber(alice, name: "Alpha Chamber")
+            let bob = try await api.signUp("bob")
+            let chamberB = try await api.createChamber(bob, name: "Bravo Secret Chamber")
+            let betty = try await api.signUp("betty")
+            try await api.addMember(betty, to: chamberB, role: "member", by: bob)
+            let business = try await api.call(.post, "/v1/chambers/\(chamberB)/businesses", token: bob.accessToken, json: ["legal_name": "Bravo Confidential LLC", "tax_id": "99-9999999"])
+            let businessB = business.json["id"].string ?? ""
+            let invitation = try await api.call(.post, "/v1/chambers/\(chamberB)/invitations", token: bob.accessToken, json: ["email": "secret-invitee@example.com", "role": "member"])
+            let invitationB = invitation.json["invitation"]["id"].string ?? ""
+            let secrets = ["Bravo Secret Chamber", "Bravo Confidential LLC", "99-9999999", "secret-invitee@example.com", bob.email, betty.email]
+
+            let routes = api.registeredRoutes.filter { $0.path.hasPrefix("/v1/chambers/{chamberId}") }
+            #expect(routes.count >= 15, "every chamber route is attacked")
+            for route in routes {
+                let path = route.path
+                    .replacingOccurrences(of: "{chamberId}", with: chamberB)
+                    .replacingOccurrences(of: "{userId}", with: betty.userID)
+                    .replacingOccurrences(of: "{businessId}", with: businessB)
+                    .replacingOccurrences(of: "{invitationId}", with: invitationB)
+                let body: [String: Any]? = ["GET", "DELETE"].contains(route.method) ? nil
+                    : ["name": "Owned", "role": "admin", "email": "attacker@example.com", "legal_name": "Owned LLC"]
+                let response = try await api.call(HTTPRequest.Method(route.method)!, path, token: alice.accessToken, json: body)
+                #expect([403, 404].contains(response.status.code), "\(route.method) \(route.path) answered \(response.status.code)")
+                let text = String(decoding: response.body, as: UTF8.self)
+                for secret in secrets { #expect(!text.contains(secret), "\(route.method) \(route.path) leaked \(secret)") }
+            }
+            // Alice's own chamber keeps working, and B is untouched.
+            #expect(try await api.call(.get, "/v1/chambers/\(chamberA)", token: alice.accessToken).status == .ok)
+            let check = try await api.call(.get, "/v1/chambers/\(chamberB)", token: bob.accessToken)
+            #expect(check.json["name"].string == "Bravo Secret Chamber")
+            let members = try await api.call(.get, "/v1/chambers/\(chamberB)/members", token: bob.accessToken)
+            #expect(Set(members.json["items"].array.compactMap { $0["user_id"].string }) == [bob.userID, betty.userID])
+            #expect(try await api.call(.get, "/v1/chambers/\(chamberB)/businesses/\(businessB)", token: bob.accessToken).json["legal_name"].string == "Bravo Confidential LLC")
+            // An invitation token of B cannot be redeemed as if it were A's.
+            let retargeted = "\(chamberA).\((invitation.json["token"].string ?? "").split(separator: ".").last ?? "")"
+            let accept = try await api.call(.post, "/v1/invitations/accept", token: alice.accessToken, json: ["token": retargeted])
+            #expect(accept.status == .notFound)
+        }
+    }
+}
+
+extension TestAPI {
+    /// The (method, path) pairs the running server's router registers.
+    var registeredRoutes: [(method: String, path: String)] {
+        buildRouter(services: node.services, metrics: node.metrics, version: "test").routes.map { ($0.method.rawValue, $0.path.description) }
+    }
+}
