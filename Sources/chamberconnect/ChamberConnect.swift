@@ -68,6 +68,7 @@ struct Serve: AsyncParsableCommand {
         if configuration.demo { printDemoLogins() }
         logger.info("starting", metadata: ["address": "\(configuration.host):\(configuration.port)", "database": "\(redacted(configuration.databaseURL))"])
         try await node.makeApplication().runService()
+        logger.info("stopped")
     }
 }
 
