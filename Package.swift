@@ -8,7 +8,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "ChamberConnect",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "chamberconnect", targets: ["chamberconnect"]),
     ],
@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
     ],
     targets: [
@@ -48,11 +49,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The real-time hub: connections, subscriptions, ordered encode-once fan-out, presence, typing, the broker port.
+        .target(
+            name: "ChamberRealtime",
+            dependencies: [
+                "ChamberDomain",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Hummingbird application: REST routes, auth middleware, operations endpoints.
         .target(
             name: "ChamberHTTP",
             dependencies: [
                 "ChamberDomain",
+                "ChamberRealtime",
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -71,6 +85,8 @@ let package = Package(
             name: "ChamberServer",
             dependencies: [
                 "ChamberDomain",
+                "ChamberRealtime",
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 "ChamberStorage",
                 "ChamberHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -128,6 +144,8 @@ let package = Package(
                 "ChamberTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                "ChamberRealtime",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),

@@ -66,7 +66,7 @@ struct Serve: AsyncParsableCommand {
         let (configuration, logger) = try common.load(overrides)
         let node = try await ChamberNode.assemble(configuration, logger: logger)
         if configuration.demo { printDemoLogins() }
-        logger.info("starting", metadata: ["address": "\(configuration.host):\(configuration.port)", "database": "\(redacted(configuration.databaseURL))"])
+        logger.info("starting", metadata: ["address": "\(configuration.host):\(configuration.port)", "database": "\(redactedURL(configuration.databaseURL))"])
         try await node.makeApplication().runService()
         logger.info("stopped")
     }
@@ -144,10 +144,4 @@ func printDemoLogins() {
     for login in DemoSeeder.logins {
         print("  \(login.role.padding(toLength: 15, withPad: " ", startingAt: 0)) \(login.email)")
     }
-}
-
-/// Hides the password in a database URL for logs.
-func redacted(_ url: String) -> String {
-    guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://"), let colon = url[scheme.upperBound..<at].firstIndex(of: ":") else { return url }
-    return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
 }

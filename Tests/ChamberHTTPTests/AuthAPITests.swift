@@ -142,6 +142,31 @@ struct AuthAPITests {
         }
     }
 
+    @Test("parallel wrong guesses cannot slip past the account limit", arguments: TestBackend.enabled)
+    func parallelGuesses(_ backend: TestBackend) async throws {
+        try await withServer(backend, configure: { $0.loginMaxFailuresPerAccount = 3; $0.loginMaxFailuresPerAddress = 1000 }) { api in
+            let ada = try await api.signUp("ada")
+            let accounts = api.node.services.accounts
+            let outcomes = await withTaskGroup(of: String.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        do {
+                            _ = try await accounts.login(email: ada.email, password: "wrong password!", client: ClientInfo(address: "198.51.100.7", userAgent: nil))
+                            return "ok"
+                        } catch let error as ChamberError {
+                            return error.code.rawValue
+                        } catch {
+                            return "\(error)"
+                        }
+                    }
+                }
+                return await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == "invalid_credentials" }.count == 3, "\(outcomes)")
+            #expect(outcomes.filter { $0 == "rate_limited" }.count == 9)
+        }
+    }
+
     @Test("tokens that are expired, forged, malformed or revoked are refused", arguments: TestBackend.enabled)
     func badTokens(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in

@@ -97,8 +97,9 @@ struct ChamberAPITests {
             #expect(memberAudit.status == .forbidden)
             let boardAudit = try await api.call(.get, "/v1/chambers/\(chamberID)/audit-log", token: accounts["board"]!.accessToken)
             #expect(boardAudit.status == .ok)
-            // Anyone may leave.
+            // Anyone may leave, guests included.
             #expect(try await api.call(.delete, "/v1/chambers/\(chamberID)/members/\(accounts["trial"]!.userID)", token: accounts["trial"]!.accessToken).status == .noContent)
+            #expect(try await api.call(.delete, "/v1/chambers/\(chamberID)/members/\(accounts["guest"]!.userID)", token: accounts["guest"]!.accessToken).status == .noContent)
             let name = try await api.call(.get, "/v1/chambers/\(chamberID)", token: admin.accessToken).json["name"].string
             #expect(name == "Test Chamber")
         }

@@ -24,7 +24,10 @@ struct ConfigurationTests {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let embedded = try ConfigurationLoader.load(file: root.appendingPathComponent("Config/chamberconnect.json").path, environment: [:])
         #expect(embedded.databaseURL == "sqlite://data/chamberconnect.sqlite")
-        let cluster = try ConfigurationLoader.load(file: root.appendingPathComponent("Config/cluster.example.json").path, environment: [:])
+        // The example's secret is a placeholder that must be replaced, as operators do through the environment.
+        let clusterFile = root.appendingPathComponent("Config/cluster.example.json").path
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.load(file: clusterFile, environment: [:]) }
+        let cluster = try ConfigurationLoader.load(file: clusterFile, environment: ["CHAMBER_AUTH_JWT_SECRET": String(repeating: "k", count: 48)])
         #expect(cluster.databaseURL.hasPrefix("postgres://"))
     }
 
@@ -48,6 +51,8 @@ struct ConfigurationTests {
         ("{}", ["CHAMBER_LOG_LEVEL": "loud"], "log.level"),
         ("{}", ["CHAMBER_DEMO_ENABLED": "maybe"], "demo.enabled"),
         ("{}", ["CHAMBER_BROKER_KIND": "carrier-pigeon"], "broker.kind"),
+        ("{}", ["CHAMBER_AUTH_JWT_SECRET": "replace-with-output-of-openssl-rand-base64-48"], "auth.jwt_secret"),
+        (#"{"server": {"host": "0.0.0.0"}, "demo": {"enabled": true}}"#, [:], "demo.enabled"),
         ("{not json", [:], "--config"),
     ])
     func badConfiguration(_ json: String, _ environment: [String: String], _ key: String) throws {

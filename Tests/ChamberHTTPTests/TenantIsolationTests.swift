@@ -44,6 +44,19 @@ struct TenantIsolationTests {
                 let text = String(decoding: response.body, as: UTF8.self)
                 for secret in secrets { #expect(!text.contains(secret), "\(route.method) \(route.path) leaked \(secret)") }
             }
+            // Now through Alice's own chamber, where she is admin, naming B's rows: still nothing.
+            for route in routes where route.path.contains("{userId}") || route.path.contains("{businessId}") || route.path.contains("{invitationId}") {
+                let path = route.path
+                    .replacingOccurrences(of: "{chamberId}", with: chamberA)
+                    .replacingOccurrences(of: "{userId}", with: betty.userID)
+                    .replacingOccurrences(of: "{businessId}", with: businessB)
+                    .replacingOccurrences(of: "{invitationId}", with: invitationB)
+                let body: [String: Any]? = ["GET", "DELETE"].contains(route.method) ? nil : ["role": "admin", "legal_name": "Owned LLC"]
+                let response = try await api.call(HTTPRequest.Method(route.method)!, path, token: alice.accessToken, json: body)
+                #expect(response.status.code == 404, "\(route.method) \(route.path) with B's ids answered \(response.status.code)")
+                let text = String(decoding: response.body, as: UTF8.self)
+                for secret in secrets { #expect(!text.contains(secret), "\(route.method) \(route.path) leaked \(secret)") }
+            }
             // Alice's own chamber keeps working, and B is untouched.
             #expect(try await api.call(.get, "/v1/chambers/\(chamberA)", token: alice.accessToken).status == .ok)
             let check = try await api.call(.get, "/v1/chambers/\(chamberB)", token: bob.accessToken)

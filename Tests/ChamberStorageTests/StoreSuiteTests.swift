@@ -161,6 +161,23 @@ struct StoreSuiteTests {
         }
     }
 
+    @Test("members: two admins demoting each other at once leave one admin", arguments: TestBackend.enabled)
+    func concurrentDemotions(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { (db) async throws -> Void in
+            let store = SQLStore(database: db)
+            let ada = try await Self.user("ada", in: store)
+            let bob = try await Self.user("bob", in: store)
+            let chamber = try await Self.chamber(ada, in: store)
+            let members = store.scoped(to: chamber.id).members
+            try await members.insert(Membership(chamberID: chamber.id, userID: bob.id, role: .admin, joinedAt: Self.now))
+            await withTaskGroup(of: Void.self) { group in
+                for id in [ada.id, bob.id] { group.addTask { try? await members.changeRole(userID: id, to: .member) } }
+            }
+            let admins = try await members.list(page: .init()).items.filter { $0.membership.role == .admin }
+            #expect(admins.count == 1)
+        }
+    }
+
     @Test("tenancy: one chamber's stores never see another chamber's rows", arguments: TestBackend.enabled)
     func tenantIsolation(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in

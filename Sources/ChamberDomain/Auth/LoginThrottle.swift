@@ -38,6 +38,21 @@ public struct LoginThrottle: Sendable {
         if failures[key]!.count > policy.maxFailures { failures[key]!.removeFirst() }
     }
 
+    /// Checks and counts an attempt in one step, so parallel attempts cannot all pass the check before any is counted.
+    /// Returns the seconds to wait when the key is over its limit (the attempt is then not counted).
+    public mutating func reserve(_ key: String, now: Date) -> Int? {
+        if let wait = retryAfter(key, now: now) { return wait }
+        recordFailure(key, now: now)
+        return nil
+    }
+
+    /// Takes back the newest counted attempt of `key` (a reserved attempt that succeeded).
+    public mutating func release(_ key: String) {
+        guard var stamps = failures[key], !stamps.isEmpty else { return }
+        stamps.removeLast()
+        failures[key] = stamps.isEmpty ? nil : stamps
+    }
+
     /// A success clears the key (used for accounts, not for addresses).
     public mutating func reset(_ key: String) { failures[key] = nil }
 

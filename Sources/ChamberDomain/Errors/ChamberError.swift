@@ -48,6 +48,8 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let invitationNotFound = Code("invitation_not_found", .notFound)
         public static let businessNotFound = Code("business_not_found", .notFound)
         public static let sessionNotFound = Code("session_not_found", .notFound)
+        public static let channelNotFound = Code("channel_not_found", .notFound)
+        public static let messageNotFound = Code("message_not_found", .notFound)
         // State
         public static let emailTaken = Code("email_taken", .conflict)
         public static let slugTaken = Code("slug_taken", .conflict)
@@ -55,6 +57,11 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let invitationExpired = Code("invitation_expired", .conflict)
         public static let invitationEmailMismatch = Code("invitation_email_mismatch", .forbidden)
         public static let lastAdmin = Code("last_admin", .conflict)
+        public static let conflict = Code("conflict", .conflict)
+        public static let channelArchived = Code("channel_archived", .conflict)
+        // Chat
+        public static let messageTooLong = Code("message_too_long", .invalidRequest)
+        public static let messageRejected = Code("message_rejected", .forbidden)
         // Operations
         public static let unavailable = Code("unavailable", .unavailable)
         public static let internalError = Code("internal_error", .internalFailure)

@@ -8,6 +8,8 @@ public protocol ChamberScopedStore: Sendable {
     var invitations: any InvitationStore { get }
     var businesses: any BusinessStore { get }
     var auditLog: any AuditLogStore { get }
+    /// Channels and messages.
+    var chat: ChatStores { get }
 }
 
 /// Memberships of the chamber.

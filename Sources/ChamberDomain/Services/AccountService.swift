@@ -68,9 +68,12 @@ public final class AccountService: Sendable {
         let accountKey = "account:\(email)"
         let addressKey = client.address.map { "address:\($0)" }
         let at = now()
-        let wait = accountThrottle.withLock { $0.retryAfter(accountKey, now: at) }
-            ?? addressKey.flatMap { key in addressThrottle.withLock { $0.retryAfter(key, now: at) } }
-        if let wait {
+        // Attempts are counted before the (slow) password check, so parallel guesses cannot slip past the limit.
+        if let wait = accountThrottle.withLock({ $0.reserve(accountKey, now: at) }) {
+            throw ChamberError(.rateLimited, "too many failed logins; try again in \(wait) seconds", retryAfterSeconds: wait)
+        }
+        if let addressKey, let wait = addressThrottle.withLock({ $0.reserve(addressKey, now: at) }) {
+            accountThrottle.withLock { $0.release(accountKey) }
             throw ChamberError(.rateLimited, "too many failed logins; try again in \(wait) seconds", retryAfterSeconds: wait)
         }
         let credentials = try await store.users.credentials(email: email)
@@ -82,12 +85,10 @@ public final class AccountService: Sendable {
             valid = false
         }
         guard valid, let user = credentials?.user else {
-            let failedAt = now()
-            accountThrottle.withLock { $0.recordFailure(accountKey, now: failedAt) }
-            if let addressKey { addressThrottle.withLock { $0.recordFailure(addressKey, now: failedAt) } }
             throw ChamberError(.invalidCredentials, "email or password is wrong")
         }
         accountThrottle.withLock { $0.reset(accountKey) }
+        if let addressKey { addressThrottle.withLock { $0.release(addressKey) } }
         return try await openSession(for: user, client: client)
     }
 
@@ -199,11 +200,11 @@ public final class AccountService: Sendable {
     public func confirmPasswordReset(token: String, newPassword: String) async throws {
         guard !token.isEmpty, token.count <= 256 else { throw ChamberError(.resetTokenInvalid, "reset token is not valid", field: "token") }
         try Validate.password(newPassword, field: "new_password")
-        let newHash = try await hasher.hash(newPassword)
         guard let userID = try await store.passwordResets.consume(tokenHash: vault.digest(token), now: now()) else {
             throw ChamberError(.resetTokenInvalid, "reset token is not valid, already used, or expired", field: "token")
         }
-        try await store.users.updatePasswordHash(id: userID, hash: newHash)
+        if let user = try await store.users.find(id: userID) { try Validate.password(newPassword, email: user.email, field: "new_password") }
+        try await store.users.updatePasswordHash(id: userID, hash: try await hasher.hash(newPassword))
         try await store.sessions.revokeAll(userID: userID, except: nil, at: now())
     }
 

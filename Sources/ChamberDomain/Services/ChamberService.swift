@@ -156,7 +156,10 @@ public final class ChamberService: Sendable {
 
     /// Removes a member. Anyone may leave; removing others needs `delete member` and power over their role.
     public func remove(_ access: ChamberAccess, userID: UserID) async throws {
-        let target = try await member(access, userID: userID)
+        // Leaving needs no right to see the member list (guests may leave too).
+        let target = userID == access.userID
+            ? try await store.scoped(to: access.chamberID).members.find(userID: userID).orThrow(ChamberError(.memberNotFound, "no member \(userID) in this chamber"))
+            : try await member(access, userID: userID)
         if userID != access.userID {
             try access.require(.delete, .member)
             guard Permissions.canAssign(target.membership.role, actor: access.role) else {
@@ -252,5 +255,12 @@ public final class ChamberService: Sendable {
 
     private func audit(_ chamberID: ChamberID, _ actor: UserID, _ action: String, target: String?, detail: String?) async throws {
         try await store.scoped(to: chamberID).auditLog.append(AuditEntry(chamberID: chamberID, actorID: actor, action: action, target: target, detail: detail, at: now()))
+    }
+}
+
+extension Optional {
+    func orThrow(_ error: ChamberError) throws(ChamberError) -> Wrapped {
+        guard let value = self else { throw error }
+        return value
     }
 }

@@ -20,7 +20,7 @@ public struct ChamberAccess: Sendable {
     /// Whether the role comes from platform administration rather than a membership.
     public let viaPlatformAdmin: Bool
 
-    public init(identity: Identity, chamberID: ChamberID, role: Role, viaPlatformAdmin: Bool) {
+    package init(identity: Identity, chamberID: ChamberID, role: Role, viaPlatformAdmin: Bool) {
         self.identity = identity
         self.chamberID = chamberID
         self.role = role

@@ -33,8 +33,4 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
         guard let chamberAccess else { throw ChamberError(.internalError, "route has no chamber access resolved") }
         return chamberAccess
     }
-
-    var clientInfo: ClientInfo {
-        ClientInfo(address: remoteAddress?.ipAddress, userAgent: nil)
-    }
 }

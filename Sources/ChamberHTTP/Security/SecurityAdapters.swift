@@ -5,19 +5,25 @@ import HummingbirdBcrypt
 import JWTKit
 import NIOPosix
 
-/// bcrypt on NIO's blocking thread pool, so hashing never stalls an event loop or the cooperative pool.
+/// bcrypt on a thread pool of its own: hashing never stalls an event loop or the cooperative pool, and a flood
+/// of logins cannot starve the shared blocking pool that SQLite's calls run on.
 public struct BcryptPasswordHasher: PasswordHasher {
     public let cost: UInt8
+    private static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        return pool
+    }()
 
     public init(cost: UInt8) { self.cost = cost }
 
     public func hash(_ password: String) async throws -> String {
         let cost = self.cost
-        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        return try await Self.pool.runIfActive { Bcrypt.hash(password, cost: cost) }
     }
 
     public func verify(_ password: String, hash: String) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+        try await Self.pool.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
 }
 

@@ -3,7 +3,6 @@ import Foundation
 import HTTPTypes
 import Logging
 import Hummingbird
-import Logging
 import NIOCore
 
 /// Renders every failure as `{"error": {"code", "message", "field"?}}` with the status its kind implies.

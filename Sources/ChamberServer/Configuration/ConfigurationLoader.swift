@@ -95,7 +95,7 @@ public enum ConfigurationLoader {
         if let url = string("database.url") {
             let lowered = url.lowercased()
             guard lowered.hasPrefix("sqlite:") || lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") else {
-                throw ConfigurationError(key: "database.url", "'\(url)' from \(values["database.url"]!.source) must start with sqlite:// (embedded, e.g. sqlite://data/chamberconnect.sqlite) or postgres:// (e.g. postgres://chamber:secret@127.0.0.1:5432/chamberconnect)")
+                throw ConfigurationError(key: "database.url", "'\(redactedURL(url))' from \(values["database.url"]!.source) must start with sqlite:// (embedded, e.g. sqlite://data/chamberconnect.sqlite) or postgres:// (e.g. postgres://chamber:secret@127.0.0.1:5432/chamberconnect)")
             }
             configuration.databaseURL = url
         }
@@ -110,6 +110,9 @@ public enum ConfigurationLoader {
             throw ConfigurationError(key: "broker.kind", "'redis' is not available in this build yet; use 'in-process'")
         }
         if let secret = string("auth.jwt_secret") {
+            guard !secret.hasPrefix("replace-") else {
+                throw ConfigurationError(key: "auth.jwt_secret", "still holds the example placeholder; generate one with: openssl rand -base64 48")
+            }
             guard secret.utf8.count >= 32 else {
                 throw ConfigurationError(key: "auth.jwt_secret", "must have at least 32 characters; generate one with: openssl rand -base64 48")
             }
@@ -128,6 +131,10 @@ public enum ConfigurationLoader {
             configuration.logLevel = parsed
         }
         if let demo = try bool("demo.enabled") { configuration.demo = demo }
+        // The demo's logins and password are published: never seed them on a server others can reach.
+        if configuration.demo, !["127.0.0.1", "::1", "localhost"].contains(configuration.host), !configuration.host.hasPrefix("127.") {
+            throw ConfigurationError(key: "demo.enabled", "the demo accounts have a published password, so demo mode only runs on a loopback server.host (127.0.0.1); turn demo off or listen on loopback")
+        }
         let isPostgres = configuration.databaseURL.lowercased().hasPrefix("postgres")
         if isPostgres, configuration.jwtSecret == nil {
             throw ConfigurationError(key: "auth.jwt_secret", "is required with a PostgreSQL database.url, because every node must sign tokens with the same key; set CHAMBER_AUTH_JWT_SECRET to the output of: openssl rand -base64 48")
@@ -149,4 +156,10 @@ enum JSONValue: Decodable {
         else if let array = try? container.decode([JSONValue].self) { self = .array(array) }
         else { self = .object(try container.decode([String: JSONValue].self)) }
     }
+}
+
+/// A database URL with its password hidden, for messages and logs.
+public func redactedURL(_ url: String) -> String {
+    guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://"), let colon = url[scheme.upperBound..<at].firstIndex(of: ":") else { return url }
+    return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
 }

@@ -123,5 +123,81 @@ enum Schema {
             """,
             "CREATE INDEX outbound_mail_recipient ON outbound_mail (recipient, created_at)",
         ]),
+        Migration(version: 2, name: "channels, members and read positions, messages, the channel event stream, held messages", statements: [
+            """
+            CREATE TABLE channels (
+                id TEXT PRIMARY KEY,
+                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                name TEXT,
+                topic TEXT,
+                event_id TEXT,
+                direct_key TEXT,
+                created_by TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                archived_at BIGINT,
+                last_seq BIGINT NOT NULL DEFAULT 0
+            )
+            """,
+            "CREATE UNIQUE INDEX channels_direct ON channels (chamber_id, direct_key)",
+            "CREATE INDEX channels_chamber ON channels (chamber_id, kind)",
+            """
+            CREATE TABLE channel_members (
+                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                role TEXT NOT NULL,
+                joined_at BIGINT NOT NULL,
+                last_read_seq BIGINT NOT NULL DEFAULT 0,
+                PRIMARY KEY (channel_id, user_id)
+            )
+            """,
+            "CREATE INDEX channel_members_user ON channel_members (chamber_id, user_id)",
+            """
+            CREATE TABLE messages (
+                id TEXT PRIMARY KEY,
+                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                seq BIGINT NOT NULL,
+                sender_id TEXT NOT NULL,
+                client_message_id TEXT NOT NULL,
+                body TEXT NOT NULL,
+                reply_to TEXT,
+                mentions TEXT NOT NULL,
+                attachments TEXT NOT NULL,
+                reactions TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                edited_at BIGINT,
+                deleted_at BIGINT
+            )
+            """,
+            "CREATE UNIQUE INDEX messages_channel_seq ON messages (channel_id, seq)",
+            "CREATE UNIQUE INDEX messages_client_id ON messages (channel_id, sender_id, client_message_id)",
+            """
+            CREATE TABLE channel_events (
+                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                seq BIGINT NOT NULL,
+                kind TEXT NOT NULL,
+                message_id TEXT,
+                payload TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (channel_id, seq)
+            )
+            """,
+            """
+            CREATE TABLE held_messages (
+                id TEXT PRIMARY KEY,
+                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                sender_id TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                rule TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX held_messages_chamber ON held_messages (chamber_id, created_at)",
+        ]),
     ]
 }

@@ -41,6 +41,11 @@ final class AsyncLock: Sendable {
             }
             let next = state.waiters[state.head]
             state.head += 1
+            // Compact now and then, so a lock that is never idle does not keep every waiter it ever had.
+            if state.head > 64, state.head * 2 > state.waiters.count {
+                state.waiters.removeFirst(state.head)
+                state.head = 0
+            }
             return next
         }
         next?.resume()

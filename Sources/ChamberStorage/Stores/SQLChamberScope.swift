@@ -10,6 +10,7 @@ struct SQLChamberScope: ChamberScopedStore {
     var invitations: any InvitationStore { SQLInvitationStore(sql: sql) }
     var businesses: any BusinessStore { SQLBusinessStore(sql: sql) }
     var auditLog: any AuditLogStore { SQLAuditLogStore(sql: sql) }
+    var chat: ChatStores { ChatStores(channels: SQLChannelStore(sql: sql), messages: SQLMessageStore(sql: sql)) }
 }
 
 struct SQLMemberStore: MemberStore {
@@ -31,7 +32,7 @@ struct SQLMemberStore: MemberStore {
     }
 
     func list(page: PageRequest) async throws -> Page<Member> {
-        let rows = try await sql.query("\(Self.select) WHERE m.chamber_id = :chamber ORDER BY u.display_name, u.id LIMIT ? OFFSET ?", page.sqlBinds)
+        let rows = try await sql.query("\(Self.select) WHERE m.chamber_id = :chamber ORDER BY lower(u.display_name), u.display_name, u.id LIMIT ? OFFSET ?", page.sqlBinds)
         return Page(fetched: try rows.map(Self.member), request: page)
     }
 
@@ -48,7 +49,8 @@ struct SQLMemberStore: MemberStore {
     func changeRole(userID: UserID, to role: Role) async throws {
         try await sql.transaction { tx in
             if role != .admin { try await Self.requireAnotherAdmin(tx, besides: userID) }
-            try await tx.query("UPDATE memberships SET role = ? WHERE chamber_id = :chamber AND user_id = ?", [.text(role.rawValue), .id(userID)])
+            let changed = try await tx.query("UPDATE memberships SET role = ? WHERE chamber_id = :chamber AND user_id = ? RETURNING user_id", [.text(role.rawValue), .id(userID)])
+            guard !changed.isEmpty else { throw ChamberError(.memberNotFound, "no member \(userID) in this chamber") }
         }
     }
 
@@ -65,7 +67,9 @@ struct SQLMemberStore: MemberStore {
 
     /// Refuses a change that would leave the chamber with no admin, when `userID` is an admin.
     private static func requireAnotherAdmin(_ tx: ChamberScopedSQL, besides userID: UserID) async throws {
-        let rows = try await tx.query("SELECT user_id FROM memberships WHERE chamber_id = :chamber AND role = 'admin'")
+        // On PostgreSQL the admins' rows are locked, so two concurrent demotions cannot both see "another admin left".
+        let lock = tx.executor.dialect == .postgres ? " FOR UPDATE" : ""
+        let rows = try await tx.query("SELECT user_id FROM memberships WHERE chamber_id = :chamber AND role = 'admin'" + lock)
         let admins = try rows.map { try $0.string("user_id") }
         if admins == [userID.rawValue] {
             throw ChamberError(.lastAdmin, "the chamber would have no admin left; make someone else admin first")
@@ -152,7 +156,7 @@ struct SQLBusinessStore: BusinessStore {
     }
 
     func list(page: PageRequest) async throws -> Page<Business> {
-        let rows = try await sql.query("SELECT \(Self.columns) FROM businesses WHERE chamber_id = :chamber ORDER BY legal_name, id LIMIT ? OFFSET ?", page.sqlBinds)
+        let rows = try await sql.query("SELECT \(Self.columns) FROM businesses WHERE chamber_id = :chamber ORDER BY lower(legal_name), legal_name, id LIMIT ? OFFSET ?", page.sqlBinds)
         return Page(fetched: try rows.map(Self.business), request: page)
     }
 

@@ -49,7 +49,7 @@ struct SQLChamberStore: ChamberStore {
         let rows = try await db.query("""
             SELECT c.id, c.name, c.slug, c.settings, c.branding, c.created_at, m.role
             FROM memberships m JOIN chambers c ON c.id = m.chamber_id
-            WHERE m.user_id = ? ORDER BY c.name, c.id
+            WHERE m.user_id = ? ORDER BY lower(c.name), c.name, c.id
             """, [.id(user)])
         return try rows.map { row in (try Self.chamber(row), Role(rawValue: try row.string("role")) ?? .guest) }
     }

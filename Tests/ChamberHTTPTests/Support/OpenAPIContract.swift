@@ -50,7 +50,8 @@ struct OpenAPIContract: Sendable {
         let operation = document["paths"][template][method.lowercased()]
         guard operation.object != nil else { return ["\(method) \(template): operation not documented"] }
         var response = operation["responses"]["\(status)"]
-        if response.isNull { response = operation["responses"]["default"] }
+        // `default` stands only for unexpected server failures; every client error must be listed by status.
+        if response.isNull, status >= 500 { response = operation["responses"]["default"] }
         guard !response.isNull else { return ["\(method) \(template): status \(status) not documented"] }
         response = resolve(response)
         let content = response["content"]

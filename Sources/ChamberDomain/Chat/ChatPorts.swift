@@ -1,0 +1,68 @@
+import Foundation
+
+/// The outcome of appending a message.
+public enum AppendOutcome: Sendable, Equatable {
+    /// Stored at a new sequence number.
+    case appended(ChannelEvent)
+    /// The sender had already sent this client message id: here is the stored message, unchanged.
+    case duplicate(Message)
+}
+
+/// Channels, their members and read positions, inside one chamber.
+public protocol ChannelStore: Sendable {
+    /// Creates a channel with its first members. Throws `conflict` when a DM between the two exists already.
+    func create(_ channel: Channel, members: [ChannelMember], directKey: String?) async throws
+    func find(id: ChannelID) async throws -> Channel?
+    func findDirect(key: String) async throws -> Channel?
+    func update(_ channel: Channel) async throws
+    func member(_ channelID: ChannelID, userID: UserID) async throws -> ChannelMember?
+    func members(_ channelID: ChannelID, page: PageRequest) async throws -> Page<ChannelMember>
+    /// Adds a member; does nothing if they are one already.
+    func addMember(_ member: ChannelMember) async throws
+    func removeMember(_ channelID: ChannelID, userID: UserID) async throws -> Bool
+    /// Channels the user belongs to, plus every announcement channel, newest activity first.
+    func summaries(for userID: UserID) async throws -> [ChannelSummary]
+    /// Raises the user's read position to `seq` (never lowers it); returns the position now stored.
+    func markRead(_ channelID: ChannelID, userID: UserID, seq: Int64, at: Date) async throws -> Int64
+    func unreadCount(_ channelID: ChannelID, userID: UserID) async throws -> Int
+}
+
+/// Messages and the channel event stream, inside one chamber. Every write appends an event at the channel's
+/// next sequence number in the same transaction, so sequences are gapless and the same for every reader.
+public protocol MessageStore: Sendable {
+    /// Publishes a message at the next sequence, or returns the earlier one with the same (sender, client message id).
+    func append(_ message: Message) async throws -> AppendOutcome
+    func find(id: MessageID) async throws -> Message?
+    /// Replaces a message's state (edit or delete) and appends the event describing it.
+    func update(_ message: Message, event: @Sendable (Int64) -> ChannelEvent.Body) async throws -> ChannelEvent
+    /// Adds or removes a reaction; returns nil when nothing changed.
+    func react(messageID: MessageID, userID: UserID, emoji: String, add: Bool, at: Date) async throws -> ChannelEvent?
+    /// Messages by sequence: the newest `limit` before `before`, or the oldest `limit` after `after`; ascending.
+    func history(_ channelID: ChannelID, before: Int64?, after: Int64?, limit: Int) async throws -> [Message]
+    /// Events with sequence greater than `after`, ascending, at most `limit`.
+    func events(_ channelID: ChannelID, after: Int64, limit: Int) async throws -> [ChannelEvent]
+    /// Keeps a message that moderation held for review (it has no sequence until approved).
+    func hold(_ message: Message, rule: String, reason: String) async throws
+}
+
+extension ChamberScopedStore {
+    public var channels: any ChannelStore { chat.channels }
+    public var messages: any MessageStore { chat.messages }
+}
+
+/// The chat stores of a chamber.
+public struct ChatStores: Sendable {
+    public let channels: any ChannelStore
+    public let messages: any MessageStore
+    public init(channels: any ChannelStore, messages: any MessageStore) {
+        self.channels = channels
+        self.messages = messages
+    }
+}
+
+/// Delivers stored channel events to connected readers (the hub, through the broker).
+public protocol ChannelEventPublisher: Sendable {
+    func publish(_ event: ChannelEvent) async
+    /// Tells connected members that their channel list changed (joined, left, archived).
+    func channelChanged(_ channel: Channel, members: [UserID]) async
+}

@@ -1,0 +1,382 @@
+import Foundation
+
+/// The outcome of a send, as the sender's acknowledgement reports it.
+public enum SendOutcome: Sendable, Equatable {
+    /// Stored and published (or stored earlier: a retry gets the same message back).
+    case published(Message, duplicate: Bool)
+    /// Held for a moderator's review: stored, not published.
+    case held(rule: String, reason: String)
+}
+
+/// What a reconnecting reader gets for one channel.
+public enum RecoveryOutcome: Sendable, Equatable {
+    /// Everything after the reader's last sequence, in order (possibly nothing).
+    case events([ChannelEvent])
+    /// Too much was missed: refetch history; `latestSeq` is where the channel is now.
+    case incomplete(latestSeq: Int64)
+}
+
+/// Channels and messages: who may read and write where, and what happens when they do.
+/// Every operation takes a ``ChamberAccess``; events are stored first, then handed to the publisher.
+public final class ChatService: Sendable {
+    private let store: any Store
+    private let publisher: any ChannelEventPublisher
+    private let moderation: ModerationPipeline
+    public let limits: ChatLimits
+    private let now: @Sendable () -> Date
+
+    public init(store: any Store, publisher: any ChannelEventPublisher, moderation: ModerationPipeline, limits: ChatLimits = .init(),
+                now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.publisher = publisher
+        self.moderation = moderation
+        self.limits = limits
+        self.now = now
+    }
+
+    private func chat(_ access: ChamberAccess) -> ChatStores { store.scoped(to: access.chamberID).chat }
+
+    // MARK: Reading and writing rights
+
+    /// The channel, if the caller may read it; `channel_not_found` otherwise (so private channels cannot be probed).
+    public func readableChannel(_ access: ChamberAccess, _ id: ChannelID) async throws -> Channel {
+        guard let channel = try await chat(access).channels.find(id: id), try await canRead(access, channel) else {
+            throw ChamberError(.channelNotFound, "no channel \(id) that you can read")
+        }
+        return channel
+    }
+
+    func canRead(_ access: ChamberAccess, _ channel: Channel) async throws -> Bool {
+        switch channel.kind {
+        case .announcement: return access.can(.view, .announcement)
+        case .direct, .group, .event: return try await chat(access).channels.member(channel.id, userID: access.userID) != nil
+        }
+    }
+
+    /// Throws unless the caller may post in the channel.
+    func requireWrite(_ access: ChamberAccess, _ channel: Channel) throws(ChamberError) {
+        guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
+        switch channel.kind {
+        case .announcement:
+            guard access.can(.create, .announcement) else {
+                throw ChamberError(.forbidden, "only admins and staff post in announcement channels")
+            }
+        case .direct, .group, .event:
+            try access.require(.create, .message)
+        }
+    }
+
+    // MARK: Channels
+
+    /// Opens the direct channel between the caller and `peer`, creating it the first time.
+    public func openDirect(_ access: ChamberAccess, with peer: UserID) async throws -> Channel {
+        try access.require(.create, .channel)
+        guard peer != access.userID else { throw ChamberError(.validationFailed, "a direct channel needs another member", field: "user_id") }
+        let scope = store.scoped(to: access.chamberID)
+        guard try await scope.members.find(userID: peer) != nil else {
+            throw ChamberError(.memberNotFound, "no member \(peer) in this chamber", field: "user_id")
+        }
+        let key = Channel.directKey(access.userID, peer)
+        if let existing = try await scope.channels.findDirect(key: key) { return existing }
+        let at = now()
+        let channel = Channel(id: .generate(), chamberID: access.chamberID, kind: .direct, name: nil, createdBy: access.userID, createdAt: at)
+        do {
+            try await scope.channels.create(channel, members: [access.userID, peer].map { ChannelMember(channelID: channel.id, userID: $0, role: .member, joinedAt: at) },
+                                            directKey: key)
+        } catch let error as ChamberError where error.code == .conflict {
+            // Both opened it at once: the other one won.
+            if let existing = try await scope.channels.findDirect(key: key) { return existing }
+            throw error
+        }
+        await publisher.channelChanged(channel, members: [access.userID, peer])
+        return channel
+    }
+
+    /// Creates a group (the caller owns it), an event room or an announcement channel.
+    public func create(_ access: ChamberAccess, kind: Channel.Kind, name rawName: String, topic: String?, eventID: String?, members: [UserID]) async throws -> Channel {
+        switch kind {
+        case .direct: throw ChamberError(.validationFailed, "open direct channels with the direct operation", field: "kind")
+        case .group: try access.require(.create, .channel)
+        case .event: try access.require(.create, .event)
+        case .announcement: try access.require(.create, .announcement)
+        }
+        let name = try Validate.name(rawName, field: "name", maxLength: 80)
+        let topic = try Validate.optionalText(topic, field: "topic", maxLength: 250)
+        let eventID = try Validate.optionalText(eventID, field: "event_id", maxLength: 64)
+        if kind == .event, eventID == nil { throw ChamberError(.validationFailed, "an event room needs event_id", field: "event_id") }
+        guard members.count <= 500 else { throw ChamberError(.validationFailed, "at most 500 initial members", field: "members") }
+        let scope = store.scoped(to: access.chamberID)
+        var memberIDs = [access.userID]
+        for id in members where !memberIDs.contains(id) {
+            guard try await scope.members.find(userID: id) != nil else {
+                throw ChamberError(.memberNotFound, "no member \(id) in this chamber", field: "members")
+            }
+            memberIDs.append(id)
+        }
+        let at = now()
+        let channel = Channel(id: .generate(), chamberID: access.chamberID, kind: kind, name: name, topic: topic, eventID: eventID, createdBy: access.userID, createdAt: at)
+        let rows = kind == .announcement ? [] : memberIDs.map {
+            ChannelMember(channelID: channel.id, userID: $0, role: $0 == access.userID ? .owner : .member, joinedAt: at)
+        }
+        try await scope.channels.create(channel, members: rows, directKey: nil)
+        await publisher.channelChanged(channel, members: kind == .announcement ? [] : memberIDs)
+        return channel
+    }
+
+    /// The caller's channels with unread counts and last messages.
+    public func myChannels(_ access: ChamberAccess) async throws -> [ChannelSummary] {
+        let all = try await chat(access).channels.summaries(for: access.userID)
+        return access.can(.view, .announcement) ? all : all.filter { $0.channel.kind != .announcement }
+    }
+
+    public func members(_ access: ChamberAccess, channelID: ChannelID, page: PageRequest) async throws -> Page<ChannelMember> {
+        let channel = try await readableChannel(access, channelID)
+        guard channel.kind != .announcement else { throw ChamberError(.validationFailed, "announcement channels are read by the whole chamber; list chamber members instead") }
+        return try await chat(access).channels.members(channelID, page: page)
+    }
+
+    /// Joins an event room (open to every member who may see events).
+    public func join(_ access: ChamberAccess, channelID: ChannelID) async throws -> Channel {
+        guard let channel = try await chat(access).channels.find(id: channelID), channel.kind == .event, access.can(.view, .event) else {
+            throw ChamberError(.channelNotFound, "no event room \(channelID) that you can join")
+        }
+        guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
+        try await chat(access).channels.addMember(ChannelMember(channelID: channelID, userID: access.userID, role: .member, joinedAt: now()))
+        await publisher.channelChanged(channel, members: [access.userID])
+        return channel
+    }
+
+    /// Leaves a group or event room.
+    public func leave(_ access: ChamberAccess, channelID: ChannelID) async throws {
+        let channel = try await readableChannel(access, channelID)
+        guard channel.kind == .group || channel.kind == .event else {
+            throw ChamberError(.validationFailed, "only groups and event rooms can be left")
+        }
+        _ = try await chat(access).channels.removeMember(channelID, userID: access.userID)
+        await publisher.channelChanged(channel, members: [access.userID])
+    }
+
+    /// Adds members to a group: its owners and the chamber's moderators, staff and admins may.
+    public func addMembers(_ access: ChamberAccess, channelID: ChannelID, userIDs: [UserID]) async throws -> Channel {
+        let channel = try await managedGroup(access, channelID)
+        let scope = store.scoped(to: access.chamberID)
+        for id in userIDs {
+            guard try await scope.members.find(userID: id) != nil else {
+                throw ChamberError(.memberNotFound, "no member \(id) in this chamber", field: "user_ids")
+            }
+        }
+        for id in userIDs { try await scope.channels.addMember(ChannelMember(channelID: channelID, userID: id, role: .member, joinedAt: now())) }
+        await publisher.channelChanged(channel, members: userIDs)
+        return channel
+    }
+
+    public func removeMember(_ access: ChamberAccess, channelID: ChannelID, userID: UserID) async throws {
+        let channel = try await managedGroup(access, channelID)
+        guard try await chat(access).channels.removeMember(channelID, userID: userID) else {
+            throw ChamberError(.memberNotFound, "no member \(userID) in this channel")
+        }
+        await publisher.channelChanged(channel, members: [userID])
+    }
+
+    /// Archives a channel: it stays readable, nobody can post. Owners, staff and admins may.
+    public func archive(_ access: ChamberAccess, channelID: ChannelID) async throws -> Channel {
+        var channel = try await readableChannel(access, channelID)
+        let owner = try await chat(access).channels.member(channelID, userID: access.userID)?.role == .owner
+        guard owner || access.can(.delete, .channel) else { throw ChamberError(.forbidden, "only the channel's owners, staff and admins archive it") }
+        guard channel.kind != .direct else { throw ChamberError(.validationFailed, "direct channels cannot be archived") }
+        if channel.archivedAt == nil {
+            channel.archivedAt = now()
+            try await chat(access).channels.update(channel)
+        }
+        await publisher.channelChanged(channel, members: [])
+        return channel
+    }
+
+    private func managedGroup(_ access: ChamberAccess, _ channelID: ChannelID) async throws -> Channel {
+        let channel = try await readableChannel(access, channelID)
+        guard channel.kind == .group else { throw ChamberError(.validationFailed, "members are managed in group channels only") }
+        let owner = try await chat(access).channels.member(channelID, userID: access.userID)?.role == .owner
+        guard owner || access.role >= .moderator else { throw ChamberError(.forbidden, "only the group's owners and chamber moderators manage its members") }
+        guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
+        return channel
+    }
+
+    // MARK: Messages
+
+    /// Checks, moderates, stores and publishes a message. A retried send with the same client message id
+    /// gets the stored message back and publishes nothing.
+    public func send(_ access: ChamberAccess, channelID: ChannelID, draft: MessageDraft) async throws -> SendOutcome {
+        let clientID = draft.clientMessageID.trimmingCharacters(in: .whitespaces)
+        guard !clientID.isEmpty, clientID.count <= limits.maxClientMessageIDLength else {
+            throw ChamberError(.validationFailed, "client_message_id must be 1 to \(limits.maxClientMessageIDLength) characters", field: "client_message_id")
+        }
+        let channel = try await readableChannel(access, channelID)
+        try requireWrite(access, channel)
+        let body = try validatedBody(draft.body, hasAttachments: !draft.attachments.isEmpty)
+        let attachments = try validated(draft.attachments)
+        if let reply = draft.replyTo {
+            guard let parent = try await chat(access).messages.find(id: reply), parent.channelID == channelID else {
+                throw ChamberError(.messageNotFound, "reply_to names no message in this channel", field: "reply_to")
+            }
+        }
+        let at = now()
+        let context = ModerationContext(chamberID: access.chamberID, channelID: channelID, senderID: access.userID, senderRole: access.role, at: at)
+        let result = moderation.run(body, context: context)
+        func message(_ text: String) async throws -> Message {
+            Message(id: .generate(), chamberID: access.chamberID, channelID: channelID, seq: 0, senderID: access.userID, clientMessageID: clientID,
+                    body: text, replyTo: draft.replyTo, mentions: try await mentions(in: text, access), attachments: attachments, createdAt: at)
+        }
+        switch result.decision {
+        case .reject(let rule, let code, let reason):
+            throw ChamberError(ChamberError.Code(code, .forbidden), reason, field: rule)
+        case .hold(let rule, let reason):
+            try await chat(access).messages.hold(try await message(body), rule: rule, reason: reason)
+            return .held(rule: rule, reason: reason)
+        case .publish(let text):
+            switch try await chat(access).messages.append(try await message(text)) {
+            case .duplicate(let earlier):
+                return .published(earlier, duplicate: true)
+            case .appended(let event):
+                await publisher.publish(event)
+                guard case .message(let stored) = event.body else { throw ChamberError(.internalError, "append returned \(event.kind)") }
+                return .published(stored, duplicate: false)
+            }
+        }
+    }
+
+    /// Edits a message: its author, or a moderator, staff or admin.
+    public func edit(_ access: ChamberAccess, messageID: MessageID, body rawBody: String) async throws -> ChannelEvent {
+        var message = try await editableMessage(access, messageID)
+        let channel = try await readableChannel(access, message.channelID)
+        guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
+        let body = try validatedBody(rawBody, hasAttachments: !message.attachments.isEmpty)
+        let context = ModerationContext(chamberID: access.chamberID, channelID: message.channelID, senderID: access.userID, senderRole: access.role, at: now())
+        switch moderation.run(body, context: context).decision {
+        case .publish(let text):
+            message.body = text
+        case .hold(let rule, let reason), .reject(let rule, _, let reason):
+            throw ChamberError(.messageRejected, "the edit was refused by moderation: \(reason)", field: rule)
+        }
+        message.mentions = try await mentions(in: message.body, access)
+        message.editedAt = now()
+        let updated = message
+        let event = try await chat(access).messages.update(updated) { _ in .edited(updated) }
+        await publisher.publish(event)
+        return event
+    }
+
+    /// Deletes a message (its body is erased; the event stays so readers learn of it).
+    public func delete(_ access: ChamberAccess, messageID: MessageID) async throws -> ChannelEvent {
+        var message = try await editableMessage(access, messageID)
+        message.body = ""
+        message.mentions = []
+        message.deletedAt = now()
+        let deleted = message
+        let event = try await chat(access).messages.update(deleted) { _ in .deleted(deleted) }
+        await publisher.publish(event)
+        return event
+    }
+
+    /// Adds or removes the caller's reaction.
+    public func react(_ access: ChamberAccess, messageID: MessageID, emoji rawEmoji: String, add: Bool) async throws -> ChannelEvent? {
+        let emoji = rawEmoji.trimmingCharacters(in: .whitespaces)
+        guard !emoji.isEmpty, emoji.count <= 8, !emoji.contains(where: { $0.isWhitespace }) else {
+            throw ChamberError(.validationFailed, "emoji must be 1 to 8 characters", field: "emoji")
+        }
+        guard let message = try await chat(access).messages.find(id: messageID), message.deletedAt == nil else {
+            throw ChamberError(.messageNotFound, "no message \(messageID)")
+        }
+        let channel = try await readableChannel(access, message.channelID)
+        guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
+        try access.require(.view, .message)
+        guard let event = try await chat(access).messages.react(messageID: messageID, userID: access.userID, emoji: emoji, add: add, at: now()) else { return nil }
+        await publisher.publish(event)
+        return event
+    }
+
+    private func editableMessage(_ access: ChamberAccess, _ id: MessageID) async throws -> Message {
+        guard let message = try await chat(access).messages.find(id: id) else { throw ChamberError(.messageNotFound, "no message \(id)") }
+        _ = try await readableChannel(access, message.channelID)
+        guard message.deletedAt == nil else { throw ChamberError(.messageNotFound, "message \(id) was deleted") }
+        guard message.senderID == access.userID || access.can(.delete, .message) else {
+            throw ChamberError(.forbidden, "only the author, moderators and admins change a message")
+        }
+        return message
+    }
+
+    // MARK: Reading
+
+    /// A page of messages by sequence.
+    public func history(_ access: ChamberAccess, channelID: ChannelID, before: Int64?, after: Int64?, limit: Int?) async throws -> [Message] {
+        _ = try await readableChannel(access, channelID)
+        let limit = min(max(limit ?? 50, 1), limits.maxHistoryPage)
+        return try await chat(access).messages.history(channelID, before: before, after: after, limit: limit)
+    }
+
+    /// What a reader who last saw `since` missed, or a plain "refetch" when it is too much.
+    public func recover(_ access: ChamberAccess, channelID: ChannelID, since: Int64) async throws -> RecoveryOutcome {
+        let channel = try await readableChannel(access, channelID)
+        guard since >= 0, since <= channel.lastSeq else {
+            return since > channel.lastSeq ? .incomplete(latestSeq: channel.lastSeq) : .events([])
+        }
+        guard channel.lastSeq - since <= Int64(limits.maxRecoveryEvents) else { return .incomplete(latestSeq: channel.lastSeq) }
+        let events = try await chat(access).messages.events(channelID, after: since, limit: limits.maxRecoveryEvents)
+        // The stream is gapless by construction; check anyway rather than hand a reader a silent gap.
+        var expected = since + 1
+        for event in events {
+            guard event.seq == expected else { return .incomplete(latestSeq: channel.lastSeq) }
+            expected += 1
+        }
+        return .events(events)
+    }
+
+    /// Records how far the caller has read; returns the position stored (never lowered) and the unread count left.
+    public func markRead(_ access: ChamberAccess, channelID: ChannelID, seq: Int64) async throws -> (seq: Int64, unread: Int) {
+        let channel = try await readableChannel(access, channelID)
+        let position = try await chat(access).channels.markRead(channelID, userID: access.userID, seq: min(max(seq, 0), channel.lastSeq), at: now())
+        return (position, try await chat(access).channels.unreadCount(channelID, userID: access.userID))
+    }
+
+    // MARK: Input
+
+    private func validatedBody(_ raw: String, hasAttachments: Bool) throws(ChamberError) -> String {
+        let body = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !body.isEmpty || hasAttachments else { throw ChamberError(.validationFailed, "body must not be empty", field: "body") }
+        guard body.count <= limits.maxBodyLength else {
+            throw ChamberError(.messageTooLong, "body must have at most \(limits.maxBodyLength) characters", field: "body")
+        }
+        return body
+    }
+
+    private func validated(_ attachments: [Attachment]) throws(ChamberError) -> [Attachment] {
+        guard attachments.count <= limits.maxAttachments else {
+            throw ChamberError(.validationFailed, "at most \(limits.maxAttachments) attachments", field: "attachments")
+        }
+        return try attachments.map { attachment throws(ChamberError) in
+            guard let url = try Validate.url(attachment.url, field: "attachments.url") else {
+                throw ChamberError(.validationFailed, "attachments need a url", field: "attachments.url")
+            }
+            let type = try Validate.name(attachment.contentType, field: "attachments.content_type", maxLength: 100)
+            guard attachment.size >= 0, attachment.size <= 2 << 30 else {
+                throw ChamberError(.validationFailed, "attachment size must be 0 to 2 GiB", field: "attachments.size")
+            }
+            return Attachment(url: url, contentType: type, size: attachment.size, name: try Validate.optionalText(attachment.name, field: "attachments.name", maxLength: 200))
+        }
+    }
+
+    /// Mentions are written `<@USER_ID>` in the body; only members of the chamber count.
+    private func mentions(in text: String, _ access: ChamberAccess) async throws -> [UserID] {
+        var found: [UserID] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "<@") {
+            rest = rest[open.upperBound...]
+            guard let close = rest.firstIndex(of: ">") else { break }
+            if let id = UserID(validating: String(rest[..<close])), !found.contains(id), found.count < 50,
+               try await store.scoped(to: access.chamberID).members.find(userID: id) != nil {
+                found.append(id)
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return found
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// What a filter decides about a message.
+public enum ModerationVerdict: Sendable, Equatable {
+    /// Publish as is.
+    case allow
+    /// Publish with the matched text replaced (the pipeline goes on with the masked text).
+    case mask(String)
+    /// Keep it for a moderator to review; it is not published now.
+    case hold(reason: String)
+    /// Refuse it; the sender is told `code` and `reason`.
+    case reject(code: String, reason: String)
+}
+
+/// What a filter may know about the message.
+public struct ModerationContext: Sendable {
+    public let chamberID: ChamberID
+    public let channelID: ChannelID
+    public let senderID: UserID
+    public let senderRole: Role
+    public let at: Date
+
+    public init(chamberID: ChamberID, channelID: ChannelID, senderID: UserID, senderRole: Role, at: Date) {
+        self.chamberID = chamberID
+        self.channelID = channelID
+        self.senderID = senderID
+        self.senderRole = senderRole
+        self.at = at
+    }
+}
+
+/// One rule of moderation. Filters are pure and fast: they run on every message before it is stored.
+public protocol MessageFilter: Sendable {
+    /// A stable name, reported when the filter fires.
+    var name: String { get }
+    func evaluate(_ text: String, context: ModerationContext) -> ModerationVerdict
+}
+
+/// The result of running every filter.
+public struct ModerationResult: Sendable, Equatable {
+    public enum Decision: Sendable, Equatable {
+        case publish(text: String)
+        case hold(rule: String, reason: String)
+        case reject(rule: String, code: String, reason: String)
+    }
+
+    public let decision: Decision
+    /// The filters that fired, in order.
+    public let firedRules: [String]
+}
+
+/// Filters in order: masks accumulate, the first hold or reject ends the run.
+public struct ModerationPipeline: Sendable {
+    public let filters: [any MessageFilter]
+
+    public init(filters: [any MessageFilter]) {
+        self.filters = filters
+    }
+
+    public static let empty = ModerationPipeline(filters: [])
+
+    public func run(_ text: String, context: ModerationContext) -> ModerationResult {
+        var current = text
+        var fired: [String] = []
+        for filter in filters {
+            switch filter.evaluate(current, context: context) {
+            case .allow:
+                continue
+            case .mask(let masked):
+                fired.append(filter.name)
+                current = masked
+            case .hold(let reason):
+                fired.append(filter.name)
+                return ModerationResult(decision: .hold(rule: filter.name, reason: reason), firedRules: fired)
+            case .reject(let code, let reason):
+                fired.append(filter.name)
+                return ModerationResult(decision: .reject(rule: filter.name, code: code, reason: reason), firedRules: fired)
+            }
+        }
+        return ModerationResult(decision: .publish(text: current), firedRules: fired)
+    }
+}

@@ -1,0 +1,36 @@
+/// WebSocket close codes of protocol v1, with the reconnect rule of each range:
+/// 4000–4499: the client may reconnect (after backoff) and recover; 4500–4999: it must not reconnect until the cause is fixed.
+public enum CloseCode: UInt16, Sendable, CaseIterable {
+    /// Normal closure, asked for by the client.
+    case normal = 1000
+    /// The node is shutting down: reconnect (to another node) and recover.
+    case goingAway = 1001
+    /// The client could not keep up: its outbound queue passed the byte limit. Reconnect and recover.
+    case slowConsumer = 4001
+    /// The client kept sending faster than the inbound rate limit. Reconnect after a backoff.
+    case floodDetected = 4002
+    /// The access token expired and was not refreshed on the socket. Refresh over REST, reconnect.
+    case tokenExpired = 4003
+    /// No `auth` frame arrived in time. Reconnect and authenticate at once.
+    case authTimeout = 4004
+    /// The token was refused. Log in again before reconnecting.
+    case authFailed = 4500
+    /// The session was revoked or the account left the chamber. Do not reconnect.
+    case accessRevoked = 4503
+
+    public var reason: String {
+        switch self {
+        case .normal: "normal"
+        case .goingAway: "going_away"
+        case .slowConsumer: "slow_consumer"
+        case .floodDetected: "flood_detected"
+        case .tokenExpired: "token_expired"
+        case .authTimeout: "auth_timeout"
+        case .authFailed: "auth_failed"
+        case .accessRevoked: "access_revoked"
+        }
+    }
+
+    /// Whether a client may reconnect on its own.
+    public var mayReconnect: Bool { rawValue < 4500 }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import NIOCore
+
+/// JSON as the WebSocket protocol speaks it: snake_case keys, ISO 8601 instants with milliseconds.
+public enum WireCoding {
+    public static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(formatter.string(from: date))
+        }
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+
+    public static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+
+    nonisolated(unsafe) static let formatter: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }()
+
+    /// Encodes a server frame once, into a buffer that every recipient shares.
+    public static func encode(_ frame: some Encodable) -> ByteBuffer {
+        do {
+            return ByteBuffer(bytes: try encoder.encode(frame))
+        } catch {
+            return ByteBuffer(string: #"{"type":"error","code":"internal_error","message":"frame could not be encoded"}"#)
+        }
+    }
+}

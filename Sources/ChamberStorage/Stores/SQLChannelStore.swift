@@ -1,0 +1,132 @@
+import ChamberDomain
+import Foundation
+
+struct SQLChannelStore: ChannelStore {
+    let sql: ChamberScopedSQL
+
+    static let columns = "id, chamber_id, kind, name, topic, event_id, created_by, created_at, archived_at, last_seq"
+
+    static func channel(_ row: SQLRow) throws -> Channel {
+        guard let kind = Channel.Kind(rawValue: try row.string("kind")) else { throw StorageError.typeMismatch("kind", "a channel kind") }
+        return Channel(id: try row.id("id"), chamberID: try row.id("chamber_id"), kind: kind, name: try row.optionalString("name"),
+                       topic: try row.optionalString("topic"), eventID: try row.optionalString("event_id"), createdBy: try row.id("created_by"),
+                       createdAt: try row.date("created_at"), archivedAt: try row.optionalDate("archived_at"), lastSeq: try row.int("last_seq"))
+    }
+
+    static func member(_ row: SQLRow) throws -> ChannelMember {
+        ChannelMember(channelID: try row.id("channel_id"), userID: try row.id("user_id"),
+                      role: ChannelMember.Role(rawValue: try row.string("role")) ?? .member, joinedAt: try row.date("joined_at"),
+                      lastReadSeq: try row.int("last_read_seq"))
+    }
+
+    func create(_ channel: Channel, members: [ChannelMember], directKey: String?) async throws {
+        do {
+            try await sql.transaction { tx in
+                try await tx.query("INSERT INTO channels (id, chamber_id, kind, name, topic, event_id, direct_key, created_by, created_at, archived_at, last_seq) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                   [.id(channel.id), .text(channel.kind.rawValue), .text(channel.name), .text(channel.topic), .text(channel.eventID),
+                                    .text(directKey), .id(channel.createdBy), .date(channel.createdAt), .date(channel.archivedAt), .int(channel.lastSeq)])
+                for member in members { try await Self.insertMember(tx, member) }
+            }
+        } catch StorageError.uniqueViolation {
+            throw ChamberError(.conflict, "this direct channel exists already")
+        }
+    }
+
+    private static func insertMember(_ tx: ChamberScopedSQL, _ member: ChannelMember) async throws {
+        try await tx.query("INSERT INTO channel_members (chamber_id, channel_id, user_id, role, joined_at, last_read_seq) VALUES (:chamber, ?, ?, ?, ?, ?)",
+                           [.id(member.channelID), .id(member.userID), .text(member.role.rawValue), .date(member.joinedAt), .int(member.lastReadSeq)])
+    }
+
+    func find(id: ChannelID) async throws -> Channel? {
+        try await sql.query("SELECT \(Self.columns) FROM channels WHERE chamber_id = :chamber AND id = ?", [.id(id)]).first.map(Self.channel)
+    }
+
+    func findDirect(key: String) async throws -> Channel? {
+        try await sql.query("SELECT \(Self.columns) FROM channels WHERE chamber_id = :chamber AND direct_key = ?", [.text(key)]).first.map(Self.channel)
+    }
+
+    func update(_ channel: Channel) async throws {
+        try await sql.query("UPDATE channels SET name = ?, topic = ?, archived_at = ? WHERE chamber_id = :chamber AND id = ?",
+                            [.text(channel.name), .text(channel.topic), .date(channel.archivedAt), .id(channel.id)])
+    }
+
+    func member(_ channelID: ChannelID, userID: UserID) async throws -> ChannelMember? {
+        try await sql.query("SELECT channel_id, user_id, role, joined_at, last_read_seq FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? AND user_id = ?",
+                            [.id(channelID), .id(userID)]).first.map(Self.member)
+    }
+
+    func members(_ channelID: ChannelID, page: PageRequest) async throws -> Page<ChannelMember> {
+        let rows = try await sql.query("SELECT channel_id, user_id, role, joined_at, last_read_seq FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? ORDER BY joined_at, user_id LIMIT ? OFFSET ?",
+                                       [.id(channelID)] + page.sqlBinds)
+        return Page(fetched: try rows.map(Self.member), request: page)
+    }
+
+    func addMember(_ member: ChannelMember) async throws {
+        do {
+            try await Self.insertMember(sql, member)
+        } catch StorageError.uniqueViolation {
+            return
+        }
+    }
+
+    func removeMember(_ channelID: ChannelID, userID: UserID) async throws -> Bool {
+        !(try await sql.query("DELETE FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? AND user_id = ? RETURNING user_id",
+                              [.id(channelID), .id(userID)]).isEmpty)
+    }
+
+    func summaries(for userID: UserID) async throws -> [ChannelSummary] {
+        let rows = try await sql.query("""
+            SELECT c.id, c.chamber_id, c.kind, c.name, c.topic, c.event_id, c.created_by, c.created_at, c.archived_at, c.last_seq,
+                   m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq
+            FROM channels c LEFT JOIN channel_members m ON m.channel_id = c.id AND m.user_id = ?
+            WHERE c.chamber_id = :chamber AND (m.user_id IS NOT NULL OR c.kind = 'announcement')
+            ORDER BY c.last_seq DESC, c.created_at DESC, c.id
+            LIMIT 500
+            """, [.id(userID)])
+        var result: [ChannelSummary] = []
+        for row in rows {
+            let channel = try Self.channel(row)
+            let membership = try row.optionalString("m_role").map { role in
+                ChannelMember(channelID: channel.id, userID: userID, role: ChannelMember.Role(rawValue: role) ?? .member,
+                              joinedAt: try row.date("m_joined_at"), lastReadSeq: try row.int("m_last_read_seq"))
+            }
+            let lastMessage = try await sql.query("SELECT \(SQLMessageStore.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? ORDER BY seq DESC LIMIT 1",
+                                                  [.id(channel.id)]).first.map(SQLMessageStore.message)
+            var peer: UserID?
+            if channel.kind == .direct {
+                peer = try await sql.query("SELECT user_id FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? AND user_id <> ?",
+                                           [.id(channel.id), .id(userID)]).first.map { try $0.id("user_id") }
+            }
+            result.append(ChannelSummary(channel: channel, membership: membership,
+                                         unreadCount: try await unread(channel.id, userID: userID, after: membership?.lastReadSeq ?? 0),
+                                         lastMessage: lastMessage, peerID: peer))
+        }
+        return result
+    }
+
+    func markRead(_ channelID: ChannelID, userID: UserID, seq: Int64, at: Date) async throws -> Int64 {
+        try await sql.transaction { tx in
+            let updated = try await tx.query("UPDATE channel_members SET last_read_seq = ? WHERE chamber_id = :chamber AND channel_id = ? AND user_id = ? AND last_read_seq < ? RETURNING last_read_seq",
+                                             [.int(seq), .id(channelID), .id(userID), .int(seq)])
+            if let row = updated.first { return try row.int("last_read_seq") }
+            if let existing = try await tx.query("SELECT last_read_seq FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? AND user_id = ?",
+                                                 [.id(channelID), .id(userID)]).first {
+                return try existing.int("last_read_seq")
+            }
+            // Announcement readers get a row the first time they read, to remember their position.
+            try await tx.query("INSERT INTO channel_members (chamber_id, channel_id, user_id, role, joined_at, last_read_seq) VALUES (:chamber, ?, ?, 'reader', ?, ?)",
+                               [.id(channelID), .id(userID), .date(at), .int(seq)])
+            return seq
+        }
+    }
+
+    func unreadCount(_ channelID: ChannelID, userID: UserID) async throws -> Int {
+        let position = try await member(channelID, userID: userID)?.lastReadSeq ?? 0
+        return try await unread(channelID, userID: userID, after: position)
+    }
+
+    private func unread(_ channelID: ChannelID, userID: UserID, after: Int64) async throws -> Int {
+        Int(try await sql.query("SELECT COUNT(*) AS n FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND seq > ? AND deleted_at IS NULL AND sender_id <> ?",
+                                [.id(channelID), .int(after), .id(userID)]).first?.int("n") ?? 0)
+    }
+}

@@ -1,0 +1,132 @@
+import ChamberDomain
+import Foundation
+
+/// Messages and the channel event stream.
+///
+/// Sequence numbers come from `channels.last_seq`, raised by one in the same transaction that stores the event.
+/// On PostgreSQL the `UPDATE` takes the channel row's lock, so two nodes appending to one channel take turns and
+/// the sequence stays gapless; a failed transaction rolls its number back. SQLite has one writer anyway.
+struct SQLMessageStore: MessageStore {
+    let sql: ChamberScopedSQL
+
+    static let columns = "id, chamber_id, channel_id, seq, sender_id, client_message_id, body, reply_to, mentions, attachments, reactions, created_at, edited_at, deleted_at"
+
+    static func message(_ row: SQLRow) throws -> Message {
+        Message(id: try row.id("id"), chamberID: try row.id("chamber_id"), channelID: try row.id("channel_id"), seq: try row.int("seq"),
+                senderID: try row.id("sender_id"), clientMessageID: try row.string("client_message_id"), body: try row.string("body"),
+                replyTo: try row.optionalID("reply_to"), mentions: try row.json("mentions", as: [UserID].self),
+                attachments: try row.json("attachments", as: [Attachment].self), reactions: try row.json("reactions", as: [String: [UserID]].self),
+                createdAt: try row.date("created_at"), editedAt: try row.optionalDate("edited_at"), deletedAt: try row.optionalDate("deleted_at"))
+    }
+
+    private struct Duplicate: Error { let message: Message }
+
+    /// Raises the channel's sequence and returns the new number (holding the channel row until commit).
+    private static func nextSeq(_ tx: ChamberScopedSQL, _ channelID: ChannelID) async throws -> Int64 {
+        guard let row = try await tx.query("UPDATE channels SET last_seq = last_seq + 1 WHERE chamber_id = :chamber AND id = ? RETURNING last_seq", [.id(channelID)]).first else {
+            throw ChamberError(.channelNotFound, "no channel \(channelID)")
+        }
+        return try row.int("last_seq")
+    }
+
+    private static func insertEvent(_ tx: ChamberScopedSQL, _ event: ChannelEvent, messageID: MessageID?) async throws {
+        try await tx.query("INSERT INTO channel_events (chamber_id, channel_id, seq, kind, message_id, payload, created_at) VALUES (:chamber, ?, ?, ?, ?, ?, ?)",
+                           [.id(event.channelID), .int(event.seq), .text(event.kind), .id(messageID), try .json(event.body), .date(event.at)])
+    }
+
+    func append(_ draft: Message) async throws -> AppendOutcome {
+        do {
+            return try await sql.transaction { tx in
+                let seq = try await Self.nextSeq(tx, draft.channelID)
+                // Checked after taking the channel's lock, so a concurrent retry of the same send is seen here.
+                if let earlier = try await tx.query("SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
+                                                    [.id(draft.channelID), .id(draft.senderID), .text(draft.clientMessageID)]).first {
+                    throw Duplicate(message: try Self.message(earlier))
+                }
+                let message = Message(id: draft.id, chamberID: draft.chamberID, channelID: draft.channelID, seq: seq, senderID: draft.senderID,
+                                      clientMessageID: draft.clientMessageID, body: draft.body, replyTo: draft.replyTo, mentions: draft.mentions,
+                                      attachments: draft.attachments, reactions: [:], createdAt: draft.createdAt)
+                try await tx.query("INSERT INTO messages (\(Self.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                   [.id(message.id), .id(message.channelID), .int(seq), .id(message.senderID), .text(message.clientMessageID), .text(message.body),
+                                    .id(message.replyTo), try .json(message.mentions), try .json(message.attachments), try .json(message.reactions),
+                                    .date(message.createdAt), .null, .null])
+                let event = ChannelEvent(chamberID: message.chamberID, channelID: message.channelID, seq: seq, at: message.createdAt, body: .message(message))
+                try await Self.insertEvent(tx, event, messageID: message.id)
+                return .appended(event)
+            }
+        } catch let duplicate as Duplicate {
+            return .duplicate(duplicate.message)
+        } catch StorageError.uniqueViolation {
+            // Two identical sends raced past each other's check on SQLite's deferred path: the stored one wins.
+            guard let earlier = try await sql.query("SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
+                                                    [.id(draft.channelID), .id(draft.senderID), .text(draft.clientMessageID)]).first else { throw StorageError.uniqueViolation("messages") }
+            return .duplicate(try Self.message(earlier))
+        }
+    }
+
+    func find(id: MessageID) async throws -> Message? {
+        try await sql.query("SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND id = ?", [.id(id)]).first.map(Self.message)
+    }
+
+    func update(_ message: Message, event makeBody: @Sendable (Int64) -> ChannelEvent.Body) async throws -> ChannelEvent {
+        try await sql.transaction { tx in
+            let seq = try await Self.nextSeq(tx, message.channelID)
+            try await tx.query("UPDATE messages SET body = ?, mentions = ?, reactions = ?, edited_at = ?, deleted_at = ? WHERE chamber_id = :chamber AND id = ?",
+                               [.text(message.body), try .json(message.mentions), try .json(message.reactions), .date(message.editedAt), .date(message.deletedAt), .id(message.id)])
+            let event = ChannelEvent(chamberID: message.chamberID, channelID: message.channelID, seq: seq, at: message.deletedAt ?? message.editedAt ?? Date(), body: makeBody(seq))
+            try await Self.insertEvent(tx, event, messageID: message.id)
+            return event
+        }
+    }
+
+    func react(messageID: MessageID, userID: UserID, emoji: String, add: Bool, at: Date) async throws -> ChannelEvent? {
+        try await sql.transaction { tx in
+            guard let row = try await tx.query("SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND id = ?", [.id(messageID)]).first else {
+                throw ChamberError(.messageNotFound, "no message \(messageID)")
+            }
+            var message = try Self.message(row)
+            var users = message.reactions[emoji] ?? []
+            if add {
+                guard !users.contains(userID) else { return nil }
+                guard message.reactions.count < 50 || message.reactions[emoji] != nil else {
+                    throw ChamberError(.validationFailed, "a message has at most 50 different reactions", field: "emoji")
+                }
+                users.append(userID)
+            } else {
+                guard users.contains(userID) else { return nil }
+                users.removeAll { $0 == userID }
+            }
+            message.reactions[emoji] = users.isEmpty ? nil : users
+            let seq = try await Self.nextSeq(tx, message.channelID)
+            try await tx.query("UPDATE messages SET reactions = ? WHERE chamber_id = :chamber AND id = ?", [try .json(message.reactions), .id(messageID)])
+            let event = ChannelEvent(chamberID: message.chamberID, channelID: message.channelID, seq: seq, at: at,
+                                     body: .reaction(messageID: messageID, userID: userID, emoji: emoji, added: add))
+            try await Self.insertEvent(tx, event, messageID: messageID)
+            return event
+        }
+    }
+
+    func history(_ channelID: ChannelID, before: Int64?, after: Int64?, limit: Int) async throws -> [Message] {
+        if let after {
+            return try await sql.query("SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                                       [.id(channelID), .int(after), .int(Int64(limit))]).map(Self.message)
+        }
+        let rows = try await sql.query("SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+                                       [.id(channelID), .int(before ?? Int64.max), .int(Int64(limit))])
+        return try rows.map(Self.message).reversed()
+    }
+
+    func events(_ channelID: ChannelID, after: Int64, limit: Int) async throws -> [ChannelEvent] {
+        let rows = try await sql.query("SELECT chamber_id, channel_id, seq, created_at, payload FROM channel_events WHERE chamber_id = :chamber AND channel_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                                       [.id(channelID), .int(after), .int(Int64(limit))])
+        return try rows.map { row in
+            ChannelEvent(chamberID: try row.id("chamber_id"), channelID: try row.id("channel_id"), seq: try row.int("seq"), at: try row.date("created_at"),
+                         body: try row.json("payload", as: ChannelEvent.Body.self))
+        }
+    }
+
+    func hold(_ message: Message, rule: String, reason: String) async throws {
+        try await sql.query("INSERT INTO held_messages (id, chamber_id, channel_id, sender_id, payload, rule, reason, created_at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?)",
+                            [.id(message.id), .id(message.channelID), .id(message.senderID), try .json(message), .text(rule), .text(reason), .date(message.createdAt)])
+    }
+}
