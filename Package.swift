@@ -57,6 +57,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -67,6 +68,7 @@ let package = Package(
                 "ChamberDomain",
                 "ChamberRealtime",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -84,6 +86,7 @@ let package = Package(
         .target(
             name: "ChamberServer",
             dependencies: [
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 "ChamberDomain",
                 "ChamberRealtime",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

@@ -67,7 +67,7 @@ struct Serve: AsyncParsableCommand {
         let node = try await ChamberNode.assemble(configuration, logger: logger)
         if configuration.demo { printDemoLogins() }
         logger.info("starting", metadata: ["address": "\(configuration.host):\(configuration.port)", "database": "\(redactedURL(configuration.databaseURL))"])
-        try await node.makeApplication().runService()
+        try await node.run()
         logger.info("stopped")
     }
 }
@@ -99,7 +99,7 @@ struct Demo: AsyncParsableCommand {
         let node = try await ChamberNode.assemble(configuration, logger: logger)
         let chamber = try await node.withDatabase {
             try await Migrator(database: node.database, logger: logger).migrate()
-            return try await DemoSeeder(store: node.store, accounts: node.services.accounts).seed()
+            return try await DemoSeeder(store: node.store, accounts: node.services.accounts, chat: node.realtime.chat).seed()
         }
         print("demo chamber: \(chamber.name) (id \(chamber.id), slug \(chamber.slug))")
         printDemoLogins()

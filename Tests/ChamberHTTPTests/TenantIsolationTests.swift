@@ -75,6 +75,6 @@ struct TenantIsolationTests {
 extension TestAPI {
     /// The (method, path) pairs the running server's router registers.
     var registeredRoutes: [(method: String, path: String)] {
-        buildRouter(services: node.services, metrics: node.metrics, version: "test").routes.map { ($0.method.rawValue, $0.path.description) }
+        buildRouter(services: node.services, realtime: node.realtime, metrics: node.metrics, version: "test").routes.map { ($0.method.rawValue, $0.path.description) }
     }
 }

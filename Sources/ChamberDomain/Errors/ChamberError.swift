@@ -5,7 +5,7 @@
 public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure this is; adapters map it to a transport status (HTTP status, close code).
     public enum Kind: String, Sendable {
-        case invalidRequest, unauthenticated, forbidden, notFound, conflict, payloadTooLarge, rateLimited, unavailable, internalFailure
+        case invalidRequest, unauthenticated, forbidden, notFound, conflict, payloadTooLarge, rateLimited, unavailable, internalFailure, upgradeRequired
     }
 
     /// A stable, documented error code.
@@ -62,6 +62,11 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         // Chat
         public static let messageTooLong = Code("message_too_long", .invalidRequest)
         public static let messageRejected = Code("message_rejected", .forbidden)
+        public static let notSubscribed = Code("not_subscribed", .invalidRequest)
+        // Socket protocol
+        public static let unknownFrameType = Code("unknown_frame_type", .invalidRequest)
+        public static let unsupportedFrame = Code("unsupported_frame", .invalidRequest)
+        public static let upgradeRequired = Code("upgrade_required", .upgradeRequired)
         // Operations
         public static let unavailable = Code("unavailable", .unavailable)
         public static let internalError = Code("internal_error", .internalFailure)

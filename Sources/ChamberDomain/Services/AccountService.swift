@@ -151,7 +151,7 @@ public final class AccountService: Sendable {
         guard let user = try await store.users.find(id: claims.userID) else {
             throw ChamberError(.tokenRevoked, "the account of this token no longer exists")
         }
-        return Identity(user: user, sessionID: session.id)
+        return Identity(user: user, sessionID: session.id, tokenExpiresAt: claims.expiresAt)
     }
 
     /// Ends the caller's current session.

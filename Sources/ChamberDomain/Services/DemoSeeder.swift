@@ -16,11 +16,14 @@ public struct DemoSeeder: Sendable {
 
     private let store: any Store
     private let accounts: AccountService
+    private let chat: ChatService?
     private let now: @Sendable () -> Date
 
-    public init(store: any Store, accounts: AccountService, now: @escaping @Sendable () -> Date = Date.init) {
+    /// - Parameter chat: when given, the demo also gets channels and a message history.
+    public init(store: any Store, accounts: AccountService, chat: ChatService? = nil, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.accounts = accounts
+        self.chat = chat
         self.now = now
     }
 
@@ -68,7 +71,40 @@ public struct DemoSeeder: Sendable {
         }
         try await scope.auditLog.append(AuditEntry(chamberID: chamber.id, actorID: users[.admin]!.id, action: "chamber.created",
                                                    target: "chamber:\(chamber.id)", detail: "demo data", at: at))
+        if let chat { try await seedConversations(chat, chamber: chamber, users: users) }
         return chamber
+    }
+
+    /// Channels of every kind with a short history, so the chat has something to show.
+    private func seedConversations(_ chat: ChatService, chamber: Chamber, users: [Role: User]) async throws {
+        func access(_ role: Role) -> ChamberAccess {
+            ChamberAccess(identity: Identity(user: users[role]!, sessionID: SessionID("demo-seed")), chamberID: chamber.id, role: role, viaPlatformAdmin: false)
+        }
+        let everyone = Role.allCases.filter { $0 != .admin && $0 != .guest }.map { users[$0]!.id }
+        let general = try await chat.create(access(.admin), kind: .group, name: "General", topic: "Everything Springfield business", eventID: nil, members: everyone)
+        let announcements = try await chat.create(access(.admin), kind: .announcement, name: "Announcements", topic: "News from the chamber office", eventID: nil, members: [])
+        let gala = try await chat.create(access(.staff), kind: .event, name: "Annual Gala 2026", topic: "Live room of the gala night", eventID: "gala-2026",
+                                         members: [users[.member]!.id, users[.board]!.id, users[.admin]!.id])
+        let board = try await chat.create(access(.admin), kind: .group, name: "Board room", topic: nil, eventID: nil, members: [users[.board]!.id, users[.staff]!.id])
+        let direct = try await chat.openDirect(access(.member), with: users[.staff]!.id)
+        let script: [(Role, Channel, String)] = [
+            (.admin, announcements, "Welcome to the Springfield Chamber's new community space!"),
+            (.staff, announcements, "Gala tickets are on sale: members get 20% off until Friday."),
+            (.admin, general, "Good morning everyone, glad to have you here."),
+            (.member, general, "Morning! Fresh kolaches at the bakery for anyone passing by."),
+            (.board, general, "Reminder: the downtown parking survey closes this week."),
+            (.moderator, general, "Please keep threads on topic; use the Gala room for event logistics."),
+            (.trial, general, "Hi all, trying out the chamber this month. Looking for a printer for banners."),
+            (.member, general, "Route 66 Print did ours overnight, highly recommend."),
+            (.staff, gala, "Doors open at 6pm, seating chart is at the entrance."),
+            (.board, gala, "Who is bringing the silent auction sheets?"),
+            (.admin, board, "Draft budget is in the shared folder; let's review Thursday."),
+            (.member, direct, "Hi Sam, can I move my dues payment to next month?"),
+            (.staff, direct, "Of course, I'll note it on your invoice."),
+        ]
+        for (index, line) in script.enumerated() {
+            _ = try await chat.send(access(line.0), channelID: line.1.id, draft: MessageDraft(clientMessageID: "demo-\(index)", body: line.2))
+        }
     }
 
     private func account(_ email: String, _ name: String) async throws -> User {

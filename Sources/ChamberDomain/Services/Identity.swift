@@ -4,10 +4,13 @@ import Foundation
 public struct Identity: Sendable, Equatable {
     public let user: User
     public let sessionID: SessionID
+    /// When the access token that proved this identity expires.
+    public let tokenExpiresAt: Date?
 
-    public init(user: User, sessionID: SessionID) {
+    public init(user: User, sessionID: SessionID, tokenExpiresAt: Date? = nil) {
         self.user = user
         self.sessionID = sessionID
+        self.tokenExpiresAt = tokenExpiresAt
     }
 }
 

@@ -1,4 +1,5 @@
 import ChamberDomain
+import ChamberRealtime
 
 /// The domain services the routes call, built once by the composition root.
 public struct ChamberServices: Sendable {
@@ -12,5 +13,18 @@ public struct ChamberServices: Sendable {
         self.accounts = accounts
         self.chambers = chambers
         self.businesses = businesses
+    }
+}
+
+/// The hub and the chat service, with the WebSocket endpoint that joins them to HTTP.
+public struct RealtimeServices: Sendable {
+    public let hub: Hub
+    public let chat: ChatService
+    public let endpoint: WebSocketEndpoint
+
+    public init(hub: Hub, chat: ChatService, endpoint: WebSocketEndpoint) {
+        self.hub = hub
+        self.chat = chat
+        self.endpoint = endpoint
     }
 }

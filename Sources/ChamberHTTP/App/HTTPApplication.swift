@@ -4,7 +4,7 @@ import Logging
 import Prometheus
 
 /// Builds the REST router: middleware in order (errors, request id, logging, metrics, authentication), then every route.
-public func buildRouter(services: ChamberServices, metrics: PrometheusCollectorRegistry, version: String) -> Router<AppRequestContext> {
+public func buildRouter(services: ChamberServices, realtime: RealtimeServices, metrics: PrometheusCollectorRegistry, version: String) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))
@@ -14,5 +14,6 @@ public func buildRouter(services: ChamberServices, metrics: PrometheusCollectorR
     OperationsRoutes(store: services.store, metrics: metrics, version: version).register(on: router)
     AuthRoutes(services: services).register(on: router)
     ChamberRoutes(services: services).register(on: router)
+    ChatRoutes(services: services, chat: realtime.chat, hub: realtime.hub, endpoint: realtime.endpoint).register(on: router)
     return router
 }

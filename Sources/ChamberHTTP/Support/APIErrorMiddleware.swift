@@ -60,6 +60,7 @@ struct APIErrorMiddleware: RouterMiddleware {
         case .rateLimited: .tooManyRequests
         case .unavailable: .serviceUnavailable
         case .internalFailure: .internalServerError
+        case .upgradeRequired: HTTPResponse.Status(code: 426, reasonPhrase: "Upgrade Required")
         }
     }
 }

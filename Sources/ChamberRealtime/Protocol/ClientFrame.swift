@@ -25,6 +25,7 @@ public struct ClientFrame: Decodable, Sendable {
     public let type: String
     public let id: String?
     public let token: String?
+    public let chamberId: String?
     public let channelId: String?
     public let since: Int64?
     public let clientMessageId: String?

@@ -1,12 +1,15 @@
 import ChamberDomain
 import ChamberHTTP
+import ChamberRealtime
 import ChamberStorage
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import UnixSignals
 
 /// The composition root: builds a whole node (database, store, services, HTTP application) from a configuration.
 /// This is the only place that knows every adapter.
@@ -17,6 +20,7 @@ public struct ChamberNode: Sendable {
     public let database: any SQLDatabase
     public let store: SQLStore
     public let services: ChamberServices
+    public let realtime: RealtimeServices
     public let metrics: PrometheusCollectorRegistry
     let logger: Logger
 
@@ -42,17 +46,43 @@ public struct ChamberNode: Sendable {
         let services = ChamberServices(store: store, accounts: accounts,
                                        chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth),
                                        businesses: BusinessService(store: store))
-        return ChamberNode(configuration: configuration, database: database, store: store, services: services,
+        let realtime = try makeRealtime(configuration, store: store, services: services, logger: logger)
+        return ChamberNode(configuration: configuration, database: database, store: store, services: services, realtime: realtime,
                            metrics: Observability.metricsRegistry, logger: logger)
+    }
+
+    /// The hub on the in-process broker, the moderation pipeline from `Config/moderation/`, and the chat service.
+    static func makeRealtime(_ configuration: ServerConfiguration, store: SQLStore, services: ChamberServices, logger: Logger) throws -> RealtimeServices {
+        var hubConfiguration = HubConfiguration()
+        hubConfiguration.outboundQueueBytes = configuration.outboundQueueBytes
+        hubConfiguration.inboundFramesPerSecond = configuration.inboundFramesPerSecond
+        hubConfiguration.inboundBurst = max(configuration.inboundFramesPerSecond * 3, 10)
+        let hub = Hub(configuration: hubConfiguration, broker: InProcessBroker(), eventSource: { chamber, channel, after, limit in
+            try await store.scoped(to: chamber).messages.events(channel, after: after, limit: limit)
+        }, logger: logger)
+        var filters: [any MessageFilter] = []
+        if let file = configuration.wordListFile {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ConfigurationError(key: "moderation.word_list_file", "cannot read '\(file)'")
+            }
+            filters.append(WordListFilter(contentsOf: text, action: WordListFilter.Action(rawValue: configuration.wordListAction) ?? .mask))
+        }
+        let chat = ChatService(store: store, publisher: hub, moderation: ModerationPipeline(filters: filters),
+                               limits: ChatLimits(maxRecoveryEvents: configuration.maxRecoveryEvents))
+        return RealtimeServices(hub: hub, chat: chat, endpoint: WebSocketEndpoint(hub: hub, services: services, chat: chat, logger: logger))
     }
 
     /// The HTTP application. Running it runs the database pool (PostgreSQL), migrates, seeds the demo if asked,
     /// then serves until SIGTERM or SIGINT, when it stops accepting and finishes in-flight requests.
     public func makeApplication() -> some ApplicationProtocol {
-        let router = buildRouter(services: services, metrics: metrics, version: Self.version)
-        var services: [any Service] = []
-        if let service = database as? any Service { services.append(service) }
+        makeApplication(services: [database as? any Service].compactMap { $0 })
+    }
+
+    private func makeApplication(services: [any Service]) -> some ApplicationProtocol {
+        let router = buildRouter(services: self.services, realtime: realtime, metrics: metrics, version: Self.version)
+        let endpoint = realtime.endpoint
         var app = Application(router: router,
+                              server: .http1WebSocketUpgrade(configuration: .init(ws: endpoint.configuration), shouldUpgrade: endpoint.shouldUpgrade),
                               configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chamberconnect"),
                               services: services, logger: logger)
         let node = self
@@ -62,12 +92,24 @@ public struct ChamberNode: Sendable {
         return app
     }
 
+    /// Runs the node until SIGTERM or SIGINT. Shutdown goes in reverse order: the hub drains first (sockets closed
+    /// with 1001 in batches, queued frames written), then the HTTP server stops, then the database closes.
+    public func run() async throws {
+        let app = makeApplication(services: [])
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let database = database as? any Service { services.append(.init(service: database)) }
+        services.append(.init(service: app))
+        services.append(.init(service: HubDrainService(hub: realtime.hub)))
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
     /// Migrates, and seeds the demo chamber when configured to.
     public func prepare() async throws {
         let applied = try await Migrator(database: database, logger: logger).migrate()
         if !applied.isEmpty { logger.info("database migrated", metadata: ["migrations": "\(applied)"]) }
         if configuration.demo {
-            let chamber = try await DemoSeeder(store: store, accounts: services.accounts).seed()
+            let chamber = try await DemoSeeder(store: store, accounts: services.accounts, chat: realtime.chat).seed()
             logger.info("demo chamber ready", metadata: ["chamber.id": "\(chamber.id)", "demo.password": "\(DemoSeeder.password)"])
         }
     }
@@ -133,5 +175,17 @@ public enum Observability {
             handler.logLevel = level
             return handler
         }
+    }
+}
+
+/// Waits for shutdown, then drains the hub. Placed after the HTTP server in the service group, so it runs first.
+struct HubDrainService: Service {
+    let hub: Hub
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await hub.drain()
+        // Give the writers a moment to send their close frames before the server goes.
+        try? await Task.sleep(for: .milliseconds(200))
     }
 }

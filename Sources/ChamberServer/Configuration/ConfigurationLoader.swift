@@ -131,6 +131,23 @@ public enum ConfigurationLoader {
             configuration.logLevel = parsed
         }
         if let demo = try bool("demo.enabled") { configuration.demo = demo }
+        if let file = string("moderation.word_list_file") {
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw ConfigurationError(key: "moderation.word_list_file", "'\(file)' does not exist; give a path to a text file with one word or phrase per line")
+            }
+            configuration.wordListFile = file
+        } else if FileManager.default.fileExists(atPath: "Config/moderation/words.txt") {
+            configuration.wordListFile = "Config/moderation/words.txt"
+        }
+        if let action = string("moderation.word_list_action") {
+            guard ["mask", "hold", "reject"].contains(action) else {
+                throw ConfigurationError(key: "moderation.word_list_action", "'\(action)' must be mask, hold or reject")
+            }
+            configuration.wordListAction = action
+        }
+        if let value = try int("hub.outbound_queue_bytes", 4096...(64 << 20)) { configuration.outboundQueueBytes = value }
+        if let value = try int("hub.inbound_frames_per_second", 1...10_000) { configuration.inboundFramesPerSecond = value }
+        if let value = try int("hub.max_recovery_events", 0...100_000) { configuration.maxRecoveryEvents = value }
         // The demo's logins and password are published: never seed them on a server others can reach.
         if configuration.demo, !["127.0.0.1", "::1", "localhost"].contains(configuration.host), !configuration.host.hasPrefix("127.") {
             throw ConfigurationError(key: "demo.enabled", "the demo accounts have a published password, so demo mode only runs on a loopback server.host (127.0.0.1); turn demo off or listen on loopback")

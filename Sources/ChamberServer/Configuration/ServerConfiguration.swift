@@ -20,6 +20,11 @@ import Logging
 /// | `auth.login_max_failures_per_address` | `CHAMBER_AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS` | `20` |
 /// | `log.level` | `CHAMBER_LOG_LEVEL` | `info` |
 /// | `demo.enabled` | `CHAMBER_DEMO_ENABLED` | `false` |
+/// | `moderation.word_list_file` | `CHAMBER_MODERATION_WORD_LIST_FILE` | `Config/moderation/words.txt` (none if missing) |
+/// | `moderation.word_list_action` | `CHAMBER_MODERATION_WORD_LIST_ACTION` | `mask` (or `hold`, `reject`) |
+/// | `hub.outbound_queue_bytes` | `CHAMBER_HUB_OUTBOUND_QUEUE_BYTES` | `1048576` |
+/// | `hub.inbound_frames_per_second` | `CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND` | `20` |
+/// | `hub.max_recovery_events` | `CHAMBER_HUB_MAX_RECOVERY_EVENTS` | `500` |
 public struct ServerConfiguration: Sendable, Equatable {
     public var host = "127.0.0.1"
     public var port = 8080
@@ -35,6 +40,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var loginMaxFailuresPerAddress = 20
     public var logLevel = Logger.Level.info
     public var demo = false
+    public var wordListFile: String?
+    public var wordListAction = "mask"
+    public var outboundQueueBytes = 1 << 20
+    public var inboundFramesPerSecond = 20
+    public var maxRecoveryEvents = 500
 
     public enum BrokerKind: String, Sendable, Equatable {
         case inProcess = "in-process"
@@ -48,6 +58,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "server.host", "server.port", "database.url", "broker.kind", "broker.redis_url", "auth.jwt_secret", "auth.jwt_secret_file",
         "auth.access_token_ttl_seconds", "auth.refresh_token_ttl_days", "auth.bcrypt_cost", "auth.login_max_failures_per_account",
         "auth.login_max_failures_per_address", "log.level", "demo.enabled",
+        "moderation.word_list_file", "moderation.word_list_action", "hub.outbound_queue_bytes", "hub.inbound_frames_per_second", "hub.max_recovery_events",
     ]
 
     /// The environment variable that sets `key`.

@@ -67,7 +67,11 @@ public final class SQLiteDatabase: SQLDatabase, Service {
             return closed
         }
         guard !alreadyClosed else { return }
-        try await lock.withLock { try await connection.close() }
+        // Closing must happen even when the caller was cancelled (a service group tearing down): an unstructured
+        // task does not inherit the cancellation.
+        let connection = self.connection
+        let lock = self.lock
+        try await Task { try await lock.withLock { try await connection.close() } }.value
     }
 
     /// The executor handed to a transaction body: the lock is already held.

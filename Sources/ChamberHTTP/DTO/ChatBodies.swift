@@ -1,0 +1,68 @@
+import ChamberDomain
+import ChamberRealtime
+import Foundation
+
+// REST bodies of the chat routes. Channels and messages use the same shapes as the socket's frames.
+
+struct ChannelListBody: Encodable {
+    let items: [WireChannelSummary]
+}
+
+struct MessagesBody: Encodable {
+    let items: [WireMessage]
+}
+
+struct SendResultBody: Encodable {
+    let status: String
+    let duplicate: Bool
+    let message: WireMessage?
+    let reason: String?
+}
+
+struct ReadResultBody: Encodable {
+    let channelId: String
+    let seq: Int64
+    let unreadCount: Int
+}
+
+struct ChannelMemberBody: Encodable {
+    let userId: String
+    let role: String
+    let joinedAt: Date
+    let lastReadSeq: Int64
+    let status: String
+}
+
+struct CreateChannelRequest: Decodable {
+    let kind: Channel.Kind
+    let name: String
+    let topic: String?
+    let eventId: String?
+    let members: [String]?
+}
+
+struct OpenDirectRequest: Decodable {
+    let userId: String
+}
+
+struct AddMembersRequest: Decodable {
+    let userIds: [String]
+}
+
+struct AttachmentInput: Decodable {
+    let url: String
+    let contentType: String
+    let size: Int64
+    let name: String?
+}
+
+struct SendMessageRequest: Decodable {
+    let clientMessageId: String
+    let body: String?
+    let replyTo: String?
+    let attachments: [AttachmentInput]?
+}
+
+struct ReadRequest: Decodable {
+    let seq: Int64
+}

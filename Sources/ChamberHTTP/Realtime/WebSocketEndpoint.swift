@@ -1,0 +1,180 @@
+import ChamberDomain
+import ChamberRealtime
+import Foundation
+import HTTPTypes
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+
+/// `GET /v1/ws`: the WebSocket upgrade into the hub (protocol v1, documented in `Protocol/websocket.md`).
+///
+/// The access token comes as `Authorization: Bearer`, as `?access_token=` (browsers cannot set headers), or in a
+/// first `auth` frame within `authTimeoutSeconds`. The chamber comes as `?chamber_id=` or in the `auth` frame.
+/// An upgrade with a bad token is refused with the REST error answer (401/404), never upgraded.
+public struct WebSocketEndpoint: Sendable {
+    public static let path = "/v1/ws"
+
+    let hub: Hub
+    let services: ChamberServices
+    let chat: ChatService
+    let logger: Logger
+
+    public init(hub: Hub, services: ChamberServices, chat: ChatService, logger: Logger) {
+        self.hub = hub
+        self.services = services
+        self.chat = chat
+        self.logger = logger
+    }
+
+    /// The server configuration of WebSocket framing: frame limit, UTF-8 validation, server pings.
+    public var configuration: WebSocketServerConfiguration {
+        WebSocketServerConfiguration(maxFrameSize: hub.configuration.maxFrameBytes,
+                                     autoPing: .enabled(timePeriod: .seconds(hub.configuration.pingIntervalSeconds)),
+                                     closeTimeout: .seconds(10), validateUTF8: true)
+    }
+
+    /// Where the token and chamber of an upgrade request are.
+    struct Credentials {
+        let token: String?
+        let chamberID: String?
+
+        init(path: String, authorization: String?) {
+            let query = ConnectionQuery(path)
+            if let authorization, authorization.lowercased().hasPrefix("bearer ") {
+                token = String(authorization.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+            } else {
+                token = query["access_token"]
+            }
+            chamberID = query["chamber_id"]
+        }
+    }
+
+    /// Checks the credentials an upgrade request carries; throws the reason to refuse it.
+    func check(_ credentials: Credentials) async throws {
+        guard let token = credentials.token else { return }
+        guard let chamber = credentials.chamberID else {
+            throw ChamberError(.validationFailed, "name the chamber with ?chamber_id=", field: "chamber_id")
+        }
+        let identity = try await services.accounts.authenticate(accessToken: token)
+        _ = try await services.chambers.access(identity, to: try Validate.identifier(chamber, as: ChamberID.self, field: "chamber_id"))
+        guard !hub.isDraining else { throw ChamberError(.unavailable, "this node is shutting down; reconnect to another") }
+    }
+
+    /// Decides an HTTP/1 upgrade: only `/v1/ws` with acceptable credentials is upgraded.
+    public func shouldUpgrade(_ head: HTTPRequest, _ channel: any NIOCore.Channel, _ logger: Logger) async throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+        guard let path = head.path, path.split(separator: "?").first.map(String.init) == Self.path else { return .dontUpgrade }
+        let credentials = Credentials(path: path, authorization: head.headerFields[.authorization])
+        do {
+            try await check(credentials)
+        } catch {
+            // The request goes on to the REST router, whose `GET /v1/ws` answers with the reason.
+            return .dontUpgrade
+        }
+        let endpoint = self
+        return .upgrade([:]) { inbound, outbound, context in
+            try await endpoint.serve(credentials, inbound: inbound, outbound: outbound)
+        }
+    }
+
+    /// Runs one socket: inbound frames into the session, the outbox onto the wire, and the timers.
+    func serve(_ credentials: Credentials, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        let session = HubSession(hub: hub, accounts: services.accounts, chambers: services.chambers, chat: chat, chamberID: credentials.chamberID, logger: logger)
+        defer { session.finish() }
+        let (authenticated, signal) = AsyncStream<ClientConnection>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        if let token = credentials.token {
+            do {
+                signal.yield(try await session.authenticate(token: token, chamberID: credentials.chamberID))
+            } catch let error as ChamberError {
+                try await outbound.write(.custom(Self.frame(WireCoding.encode(ErrorFrame(id: nil, error)))))
+                try await outbound.close(Self.code(.authFailed), reason: CloseCode.authFailed.reason)
+                return
+            }
+        }
+        let configuration = hub.configuration
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Writer: once authenticated, drain the outbox until the connection closes, then close the socket.
+            group.addTask {
+                var iterator = authenticated.makeAsyncIterator()
+                guard let connection = await iterator.next() else { return }
+                try await connection.writeLoop { batch in
+                    for buffer in batch { try await outbound.write(.custom(Self.frame(buffer))) }
+                }
+                let code = connection.closeCode ?? .normal
+                try? await outbound.close(Self.code(code), reason: code.reason)
+            }
+            // Timers: the auth deadline, then the token's lifetime.
+            group.addTask {
+                let started = ContinuousClock.now
+                while true {
+                    try await Task.sleep(for: .seconds(1))
+                    if !session.isAuthenticated {
+                        if ContinuousClock.now - started > .seconds(configuration.authTimeoutSeconds) {
+                            try? await outbound.close(Self.code(.authTimeout), reason: CloseCode.authTimeout.reason)
+                            return
+                        }
+                    } else if case .close(let code) = session.tick() {
+                        session.connection?.close(code)
+                        return
+                    }
+                }
+            }
+            // Reader: every frame through the session, in order.
+            group.addTask {
+                for try await message in inbound.messages(maxSize: configuration.maxFrameBytes) {
+                    let action: HubSession.Action
+                    switch message {
+                    case .text(let text):
+                        let wasAuthenticated = session.isAuthenticated
+                        action = await session.handle(text: text)
+                        if !wasAuthenticated, let connection = session.connection { signal.yield(connection) }
+                    case .binary:
+                        action = session.handleBinary()
+                    }
+                    switch action {
+                    case .none:
+                        continue
+                    case .reply(let buffer):
+                        try await outbound.write(.custom(Self.frame(buffer)))
+                    case .close(let code):
+                        if let connection = session.connection {
+                            connection.close(code)
+                        } else {
+                            try? await outbound.close(Self.code(code), reason: code.reason)
+                        }
+                    }
+                }
+            }
+            // The reader ends when the peer closes or the close handshake completes; then everything stops.
+            _ = try await group.next()
+            session.connection?.close(.normal)
+            signal.finish()
+            group.cancelAll()
+        }
+    }
+
+    static func frame(_ buffer: ByteBuffer) -> WebSocketFrame {
+        WebSocketFrame(fin: true, opcode: .text, data: buffer)
+    }
+
+    static func code(_ code: CloseCode) -> WebSocketErrorCode {
+        WebSocketErrorCode(codeNumber: Int(code.rawValue))
+    }
+}
+
+/// The query of an upgrade path, percent-decoded.
+struct ConnectionQuery {
+    private var values: [String: String] = [:]
+
+    init(_ path: String) {
+        guard let query = path.split(separator: "?", maxSplits: 1).dropFirst().first else { return }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard let key = parts.first else { continue }
+            let value = parts.count > 1 ? String(parts[1]).replacingOccurrences(of: "+", with: " ") : ""
+            values[String(key)] = value.removingPercentEncoding ?? value
+        }
+    }
+
+    subscript(key: String) -> String? { values[key] }
+}

@@ -1,0 +1,109 @@
+import ChamberDomain
+import NIOCore
+
+/// A channel's local subscribers and the order of its stream on this node.
+///
+/// Events may arrive out of order (two sends finishing at once, or several nodes publishing). The route delivers
+/// strictly in sequence: an early event waits in `pending` for the missing one, which the hub repairs from the
+/// store if it does not come. Each subscriber also remembers the last sequence it was sent, so recovery and live
+/// delivery never double or skip.
+struct ChannelRoute {
+    struct Subscriber {
+        let connection: ClientConnection
+        /// The highest sequence queued to this subscriber.
+        var lastSent: Int64
+        /// While the subscriber's recovery is being sent, live events wait here.
+        var held: [(seq: Int64, frame: ByteBuffer)]?
+    }
+
+    let channelID: ChannelID
+    var subscribers: [ClientConnection.ID: Subscriber] = [:]
+    /// The highest sequence delivered in order; nil until the first subscriber established it from the store.
+    var delivered: Int64?
+    var pending: [Int64: ByteBuffer] = [:]
+    var repairScheduled = false
+
+    /// Whether events are waiting behind a missing one.
+    var hasGap: Bool { !pending.isEmpty }
+
+    /// Takes an event of the stream and delivers what is now in order. Returns how many frames were queued.
+    mutating func receive(seq: Int64, frame: ByteBuffer) -> Int {
+        guard let delivered else {
+            pending[seq] = frame
+            return 0
+        }
+        guard seq > delivered else { return 0 }
+        pending[seq] = frame
+        return drain()
+    }
+
+    /// Delivers every pending event that is next in sequence.
+    mutating func drain() -> Int {
+        guard var next = delivered.map({ $0 + 1 }) else { return 0 }
+        var queued = 0
+        while let frame = pending.removeValue(forKey: next) {
+            queued += fanOut(seq: next, frame: frame)
+            delivered = next
+            next += 1
+        }
+        if let delivered { pending = pending.filter { $0.key > delivered } }
+        return queued
+    }
+
+    /// Sets the delivered position if unknown (from a subscriber's look at the store), then delivers what follows.
+    mutating func establish(_ position: Int64) -> Int {
+        if delivered == nil {
+            delivered = position
+            pending = pending.filter { $0.key > position }
+        }
+        return drain()
+    }
+
+    /// Gives up waiting for the missing events up to `through` (after repair found nothing): jumps past them.
+    mutating func skipGap() -> Int {
+        guard let first = pending.keys.min() else { return 0 }
+        delivered = first - 1
+        return drain()
+    }
+
+    private mutating func fanOut(seq: Int64, frame: ByteBuffer) -> Int {
+        var queued = 0
+        for (id, var subscriber) in subscribers {
+            if subscriber.held != nil {
+                subscriber.held!.append((seq, frame))
+                subscribers[id] = subscriber
+                continue
+            }
+            guard seq > subscriber.lastSent else { continue }
+            if seq > subscriber.lastSent + 1 {
+                // Never a silent gap: the reader is told to refetch what it cannot be sent.
+                subscriber.connection.send(RecoveryIncompleteFrame(channelId: channelID.rawValue, latestSeq: seq - 1))
+            }
+            if subscriber.connection.send(frame) { queued += 1 }
+            subscriber.lastSent = seq
+            subscribers[id] = subscriber
+        }
+        return queued
+    }
+
+    init(channelID: ChannelID) {
+        self.channelID = channelID
+    }
+
+    /// Adds a subscriber whose recovery is about to be sent; live events wait for it.
+    mutating func addRecovering(_ connection: ClientConnection) {
+        subscribers[connection.id] = Subscriber(connection: connection, lastSent: 0, held: [])
+    }
+
+    /// The subscriber's recovery went out up to `lastSent`: send what waited, in order, and go live.
+    mutating func goLive(_ id: ClientConnection.ID, lastSent: Int64) {
+        guard var subscriber = subscribers[id] else { return }
+        subscriber.lastSent = lastSent
+        for (seq, frame) in subscriber.held ?? [] where seq > subscriber.lastSent {
+            subscriber.connection.send(frame)
+            subscriber.lastSent = seq
+        }
+        subscriber.held = nil
+        subscribers[id] = subscriber
+    }
+}

@@ -1,0 +1,277 @@
+import ChamberDomain
+import Foundation
+import Logging
+import CoreMetrics
+import Metrics
+import NIOCore
+import Synchronization
+
+/// The real-time hub of one node: local connections, channel subscriptions, and fan-out.
+///
+/// A stored channel event is encoded once into a shared buffer, published through the ``Broker``, and on every
+/// node handed to the channel's route, which queues the same buffer to each local subscriber in sequence order.
+/// No task, actor hop or re-encoding per subscriber: queueing is a lock and an append on the connection's outbox.
+public final class Hub: ChannelEventPublisher, Sendable {
+    /// Reads a channel's stored events after a sequence (for gap repair).
+    /// (chamber, channel, after sequence, limit) → stored events.
+    public typealias EventSource = @Sendable (ChamberID, ChannelID, Int64, Int) async throws -> [ChamberDomain.ChannelEvent]
+
+    public let configuration: HubConfiguration
+    private let broker: any Broker
+    private let eventSource: EventSource
+    private let logger: Logger
+    let metrics = HubMetrics()
+
+    private static let shardCount = 16
+    private let shards: [RouteShard]
+    private let registry = Mutex(Registry())
+    let presence = Mutex(PresenceBook())
+    private let typing = Mutex([String: ContinuousClock.Instant]())
+    private let nextConnectionID = Atomic<UInt64>(1)
+    private let draining = Atomic<Bool>(false)
+
+    struct Registry {
+        var byID: [ClientConnection.ID: ClientConnection] = [:]
+        var byUser: [String: Set<ClientConnection.ID>] = [:]
+        var byChamber: [ChamberID: Set<ClientConnection.ID>] = [:]
+    }
+
+    public init(configuration: HubConfiguration = .init(), broker: any Broker, eventSource: @escaping EventSource, logger: Logger) {
+        self.configuration = configuration
+        self.broker = broker
+        self.eventSource = eventSource
+        self.logger = logger
+        self.shards = (0..<Self.shardCount).map { _ in RouteShard() }
+        broker.attach { [weak self] message in self?.deliver(message) }
+    }
+
+    /// The routes of a channel's shard: channels are spread over several locks so fan-outs of different channels
+    /// do not wait for each other.
+    private func shard(_ channel: ChannelID) -> RouteShard {
+        var hasher = Hasher()
+        hasher.combine(channel)
+        return shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(Self.shardCount))]
+    }
+
+    private static func userKey(_ chamber: ChamberID, _ user: UserID) -> String { "\(chamber.rawValue)/\(user.rawValue)" }
+
+    // MARK: Connections
+
+    /// Registers a new authenticated connection; nil while the node is draining (the caller closes with 1001).
+    public func connect(chamberID: ChamberID, userID: UserID) -> ClientConnection? {
+        guard !draining.load(ordering: .relaxed) else { return nil }
+        let id = nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let connection = ClientConnection(id: id, chamberID: chamberID, userID: userID, outboundLimit: configuration.outboundQueueBytes, metrics: metrics)
+        registry.withLock { registry in
+            registry.byID[id] = connection
+            registry.byUser[Self.userKey(chamberID, userID), default: []].insert(id)
+            registry.byChamber[chamberID, default: []].insert(id)
+        }
+        metrics.connections.record(registry.withLock { $0.byID.count })
+        metrics.connectionsOpened.increment()
+        presenceChanged(connection, joined: true)
+        return connection
+    }
+
+    /// Forgets a connection that closed: its subscriptions and its share of presence.
+    public func disconnect(_ connection: ClientConnection) {
+        for channel in connection.subscriptions { unsubscribe(connection, from: channel) }
+        let removed = registry.withLock { registry -> Bool in
+            guard registry.byID.removeValue(forKey: connection.id) != nil else { return false }
+            let key = Self.userKey(connection.chamberID, connection.userID)
+            registry.byUser[key]?.remove(connection.id)
+            if registry.byUser[key]?.isEmpty == true { registry.byUser[key] = nil }
+            registry.byChamber[connection.chamberID]?.remove(connection.id)
+            if registry.byChamber[connection.chamberID]?.isEmpty == true { registry.byChamber[connection.chamberID] = nil }
+            return true
+        }
+        if removed {
+            metrics.connections.record(registry.withLock { $0.byID.count })
+            presenceChanged(connection, joined: false)
+        }
+    }
+
+    /// Local connections, for tests and metrics.
+    public var connectionCount: Int { registry.withLock { $0.byID.count } }
+
+    // MARK: Subscriptions
+
+    /// Starts a subscription whose recovery the caller is about to send: live events for the connection wait
+    /// until ``completeSubscription(_:to:lastSent:channelSeq:)``.
+    public func beginSubscription(_ connection: ClientConnection, to channel: ChannelID) {
+        _ = connection.addSubscription(channel)
+        shard(channel).routes.withLock { routes in
+            routes[channel, default: ChannelRoute(channelID: channel)].addRecovering(connection)
+        }
+    }
+
+    /// The recovery went out up to `lastSent`; `channelSeq` is the channel's sequence as the store reported it.
+    public func completeSubscription(_ connection: ClientConnection, to channel: ChannelID, lastSent: Int64, channelSeq: Int64) {
+        let queued = shard(channel).routes.withLock { routes -> Int in
+            guard routes[channel] != nil else { return 0 }
+            let count = routes[channel]!.establish(channelSeq)
+            routes[channel]!.goLive(connection.id, lastSent: lastSent)
+            return count
+        }
+        metrics.fanoutDeliveries.increment(by: queued)
+    }
+
+    public func unsubscribe(_ connection: ClientConnection, from channel: ChannelID) {
+        _ = connection.removeSubscription(channel)
+        shard(channel).routes.withLock { routes in
+            routes[channel]?.subscribers[connection.id] = nil
+            if routes[channel]?.subscribers.isEmpty == true { routes[channel] = nil }
+        }
+    }
+
+    // MARK: Publishing (ChannelEventPublisher)
+
+    /// Publishes a stored event to every node's subscribers; the frame is encoded here, once.
+    public func publish(_ event: ChamberDomain.ChannelEvent) async {
+        metrics.messagesPublished.increment()
+        broker.publish(BrokerMessage(topic: .channel(event.chamberID, event.channelID), seq: event.seq, frame: WireCoding.encode(EventFrame(event))))
+    }
+
+    public func channelChanged(_ channel: ChamberDomain.Channel, members: [UserID]) async {
+        let frame = WireCoding.encode(ChannelChangedFrame(channelId: channel.id.rawValue))
+        if members.isEmpty {
+            broker.publish(BrokerMessage(topic: .channel(channel.chamberID, channel.id), seq: nil, frame: frame))
+        }
+        for user in members {
+            broker.publish(BrokerMessage(topic: .user(channel.chamberID, user), seq: nil, frame: frame))
+        }
+        // A member who left or was removed stops receiving the channel on this node at once; a member who
+        // may still read resubscribes after `channel_changed`.
+        let affected = registry.withLock { registry in
+            members.flatMap { registry.byUser[Self.userKey(channel.chamberID, $0)] ?? [] }.compactMap { registry.byID[$0] }
+        }
+        for connection in affected where connection.subscriptions.contains(channel.id) {
+            unsubscribe(connection, from: channel.id)
+        }
+    }
+
+    /// Sends an ephemeral frame (typing, receipts, presence) to a topic on every node.
+    public func publishEphemeral(_ frame: ByteBuffer, to topic: BrokerMessage.Topic) {
+        broker.publish(BrokerMessage(topic: topic, seq: nil, frame: frame))
+    }
+
+    /// Delivers a message from the broker to this node's audience.
+    func deliver(_ message: BrokerMessage) {
+        let start = ContinuousClock.now
+        var queued = 0
+        switch message.topic {
+        case .channel(let chamber, let channel):
+            queued = shard(channel).routes.withLock { routes -> Int in
+                guard routes[channel] != nil else { return 0 }
+                guard let seq = message.seq else {
+                    // Ephemeral channel frames (typing, receipts) go to live subscribers without ordering.
+                    var count = 0
+                    for subscriber in routes[channel]!.subscribers.values where subscriber.held == nil {
+                        if subscriber.connection.send(message.frame) { count += 1 }
+                    }
+                    return count
+                }
+                let count = routes[channel]!.receive(seq: seq, frame: message.frame)
+                if routes[channel]!.hasGap, !routes[channel]!.repairScheduled {
+                    routes[channel]!.repairScheduled = true
+                    scheduleRepair(chamber: chamber, channel: channel)
+                }
+                return count
+            }
+        case .user(let chamber, let user):
+            for connection in connections(ofUser: user, in: chamber) where connection.send(message.frame) { queued += 1 }
+        case .chamber(let chamber):
+            for connection in connections(in: chamber) where connection.send(message.frame) { queued += 1 }
+        }
+        metrics.fanoutDeliveries.increment(by: queued)
+        let elapsed = ContinuousClock.now - start
+        metrics.fanoutDuration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+
+    /// Events that wait behind a missing one get it from the store if it has not arrived shortly.
+    private func scheduleRepair(chamber: ChamberID, channel: ChannelID) {
+        Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(200))
+            guard let self else { return }
+            let missing = self.shard(channel).routes.withLock { routes -> (after: Int64, upTo: Int64)? in
+                guard let route = routes[channel], route.hasGap, let delivered = route.delivered, let first = route.pending.keys.min() else {
+                    routes[channel]?.repairScheduled = false
+                    return nil
+                }
+                return (delivered, first - 1)
+            }
+            guard let missing else { return }
+            self.metrics.gapRepairs.increment()
+            let events = (try? await self.eventSource(chamber, channel, missing.after, Int(missing.upTo - missing.after))) ?? []
+            self.shard(channel).routes.withLock { routes in
+                guard routes[channel] != nil else { return }
+                for event in events where event.seq <= missing.upTo {
+                    _ = routes[channel]!.receive(seq: event.seq, frame: WireCoding.encode(EventFrame(event)))
+                }
+                if routes[channel]!.hasGap, let delivered = routes[channel]!.delivered, delivered < missing.upTo {
+                    // The store does not have them either: skip, and the readers are told to refetch.
+                    _ = routes[channel]!.skipGap()
+                }
+                routes[channel]!.repairScheduled = false
+            }
+            self.logger.notice("repaired a gap in a channel stream", metadata: ["channel.id": "\(channel)", "events": "\(events.count)"])
+        }
+    }
+
+    func connections(ofUser user: UserID, in chamber: ChamberID) -> [ClientConnection] {
+        registry.withLock { registry in (registry.byUser[Self.userKey(chamber, user)] ?? []).compactMap { registry.byID[$0] } }
+    }
+
+    func connections(in chamber: ChamberID) -> [ClientConnection] {
+        registry.withLock { registry in (registry.byChamber[chamber] ?? []).compactMap { registry.byID[$0] } }
+    }
+
+    /// Tells a channel's readers how far `user` has read, and the user's devices their unread count.
+    public func publishReceipt(chamber: ChamberID, channel: ChannelID, user: UserID, seq: Int64, unread: Int) {
+        publishEphemeral(WireCoding.encode(ReceiptFrame(id: nil, channelId: channel.rawValue, userId: user.rawValue, seq: seq, unreadCount: nil)),
+                         to: .channel(chamber, channel))
+        publishEphemeral(WireCoding.encode(ReceiptFrame(id: nil, channelId: channel.rawValue, userId: user.rawValue, seq: seq, unreadCount: unread)),
+                         to: .user(chamber, user))
+    }
+
+    // MARK: Typing
+
+    /// Relays a typing indicator to the channel's subscribers, at most once per user and channel per throttle period.
+    public func typing(_ connection: ClientConnection, in channel: ChannelID) {
+        let key = "\(channel.rawValue)/\(connection.userID.rawValue)"
+        let now = ContinuousClock.now
+        let throttle = Duration.milliseconds(configuration.typingThrottleMs)
+        let allowed = typing.withLock { table -> Bool in
+            if let last = table[key], now - last < throttle { return false }
+            table[key] = now
+            if table.count > 50_000 { table = table.filter { now - $0.value < throttle } }
+            return true
+        }
+        guard allowed else { return }
+        let frame = WireCoding.encode(TypingFrame(channelId: channel.rawValue, userId: connection.userID.rawValue, expiresInMs: configuration.typingTtlMs))
+        publishEphemeral(frame, to: .channel(connection.chamberID, channel))
+    }
+
+    // MARK: Shutdown
+
+    /// Stops taking connections and closes every socket with 1001 (going away: reconnect elsewhere), in batches,
+    /// letting each write what it has queued.
+    public func drain() async {
+        draining.store(true, ordering: .relaxed)
+        let all = registry.withLock { Array($0.byID.values) }
+        logger.info("draining connections", metadata: ["connections": "\(all.count)"])
+        var index = 0
+        while index < all.count {
+            for connection in all[index..<min(index + configuration.shutdownBatchSize, all.count)] { connection.close(.goingAway) }
+            index += configuration.shutdownBatchSize
+            if index < all.count { try? await Task.sleep(for: .milliseconds(configuration.shutdownBatchPauseMs)) }
+        }
+    }
+
+    public var isDraining: Bool { draining.load(ordering: .relaxed) }
+}
+
+/// One lock's worth of channel routes.
+final class RouteShard: Sendable {
+    let routes = Mutex<[ChannelID: ChannelRoute]>([:])
+}

@@ -1,0 +1,16 @@
+import CoreMetrics
+import Metrics
+
+/// The hub's metrics, named in one place (Prometheus names on `/metrics`).
+struct HubMetrics: Sendable {
+    let connections = Gauge(label: "chamber_ws_connections")
+    let connectionsOpened = Counter(label: "chamber_ws_connections_opened_total")
+    let framesIn = Counter(label: "chamber_ws_frames_in_total")
+    let framesOut = Counter(label: "chamber_ws_frames_out_total")
+    let messagesPublished = Counter(label: "chamber_messages_published_total")
+    let fanoutDeliveries = Counter(label: "chamber_fanout_deliveries_total")
+    let slowConsumerClosed = Counter(label: "chamber_ws_slow_consumer_closed_total")
+    let rateLimited = Counter(label: "chamber_ws_rate_limited_total")
+    let gapRepairs = Counter(label: "chamber_fanout_gap_repairs_total")
+    let fanoutDuration = Timer(label: "chamber_fanout_duration_seconds")
+}
