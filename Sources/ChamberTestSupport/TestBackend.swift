@@ -42,7 +42,7 @@ public enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible
             logger.logLevel = .warning
             return logger
         }()
-        let database = try await StoreFactory.open(try DatabaseLocation(url: try makeURL()), logger: logger)
+        let database = try await StoreFactory.open(try DatabaseLocation(url: try makeURL()), maxConnections: 4, logger: logger)
         let run: @Sendable () async throws -> T = {
             try await Migrator(database: database, logger: logger).migrate()
             return try await body(database)

@@ -27,7 +27,10 @@ struct TenantIsolationTests {
             let businessB = business.json["id"].string ?? ""
             let invitation = try await api.call(.post, "/v1/chambers/\(chamberB)/invitations", token: bob.accessToken, json: ["email": "secret-invitee@example.com", "role": "member"])
             let invitationB = invitation.json["invitation"]["id"].string ?? ""
-            let secrets = ["Bravo Secret Chamber", "Bravo Confidential LLC", "99-9999999", "secret-invitee@example.com", bob.email, betty.email]
+            let channel = try await api.call(.post, "/v1/chambers/\(chamberB)/channels", token: bob.accessToken, json: ["kind": "group", "name": "Bravo Back Room", "members": [betty.userID]])
+            let channelB = channel.json["id"].string ?? ""
+            _ = try await api.call(.post, "/v1/chambers/\(chamberB)/channels/\(channelB)/messages", token: bob.accessToken, json: ["client_message_id": "s", "body": "Bravo merger plans"])
+            let secrets = ["Bravo Secret Chamber", "Bravo Back Room", "Bravo merger plans", "Bravo Confidential LLC", "99-9999999", "secret-invitee@example.com", bob.email, betty.email]
 
             let routes = api.registeredRoutes.filter { $0.path.hasPrefix("/v1/chambers/{chamberId}") }
             #expect(routes.count >= 15, "every chamber route is attacked")
@@ -37,21 +40,25 @@ struct TenantIsolationTests {
                     .replacingOccurrences(of: "{userId}", with: betty.userID)
                     .replacingOccurrences(of: "{businessId}", with: businessB)
                     .replacingOccurrences(of: "{invitationId}", with: invitationB)
+                    .replacingOccurrences(of: "{channelId}", with: channelB)
                 let body: [String: Any]? = ["GET", "DELETE"].contains(route.method) ? nil
-                    : ["name": "Owned", "role": "admin", "email": "attacker@example.com", "legal_name": "Owned LLC"]
+                    : ["name": "Owned", "role": "admin", "email": "attacker@example.com", "legal_name": "Owned LLC", "kind": "group",
+                       "client_message_id": "x", "body": "owned", "seq": 1, "user_id": betty.userID, "user_ids": [alice.userID]]
                 let response = try await api.call(HTTPRequest.Method(route.method)!, path, token: alice.accessToken, json: body)
                 #expect([403, 404].contains(response.status.code), "\(route.method) \(route.path) answered \(response.status.code)")
                 let text = String(decoding: response.body, as: UTF8.self)
                 for secret in secrets { #expect(!text.contains(secret), "\(route.method) \(route.path) leaked \(secret)") }
             }
             // Now through Alice's own chamber, where she is admin, naming B's rows: still nothing.
-            for route in routes where route.path.contains("{userId}") || route.path.contains("{businessId}") || route.path.contains("{invitationId}") {
+            for route in routes where ["{userId}", "{businessId}", "{invitationId}", "{channelId}"].contains(where: route.path.contains) {
                 let path = route.path
                     .replacingOccurrences(of: "{chamberId}", with: chamberA)
                     .replacingOccurrences(of: "{userId}", with: betty.userID)
                     .replacingOccurrences(of: "{businessId}", with: businessB)
                     .replacingOccurrences(of: "{invitationId}", with: invitationB)
-                let body: [String: Any]? = ["GET", "DELETE"].contains(route.method) ? nil : ["role": "admin", "legal_name": "Owned LLC"]
+                    .replacingOccurrences(of: "{channelId}", with: channelB)
+                let body: [String: Any]? = ["GET", "DELETE"].contains(route.method) ? nil
+                    : ["role": "admin", "legal_name": "Owned LLC", "client_message_id": "x", "body": "owned", "seq": 1, "user_ids": [alice.userID]]
                 let response = try await api.call(HTTPRequest.Method(route.method)!, path, token: alice.accessToken, json: body)
                 #expect(response.status.code == 404, "\(route.method) \(route.path) with B's ids answered \(response.status.code)")
                 let text = String(decoding: response.body, as: UTF8.self)

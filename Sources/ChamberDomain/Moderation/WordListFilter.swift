@@ -74,7 +74,7 @@ public struct WordListFilter: MessageFilter {
         case .mask:
             var masked = text
             for range in matches.reversed() {
-                masked.replaceSubrange(range, with: String(repeating: "*", count: text[range].count))
+                masked.replaceSubrange(range, with: String(text[range].map { $0.isWhitespace ? $0 : "*" }))
             }
             return .mask(masked)
         case .hold:

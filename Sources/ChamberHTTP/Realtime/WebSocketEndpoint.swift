@@ -73,12 +73,12 @@ public struct WebSocketEndpoint: Sendable {
         }
         let endpoint = self
         return .upgrade([:]) { inbound, outbound, context in
-            try await endpoint.serve(credentials, inbound: inbound, outbound: outbound)
+            try await endpoint.serve(credentials, channel: channel, inbound: inbound, outbound: outbound)
         }
     }
 
     /// Runs one socket: inbound frames into the session, the outbox onto the wire, and the timers.
-    func serve(_ credentials: Credentials, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+    func serve(_ credentials: Credentials, channel: any NIOCore.Channel, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         let session = HubSession(hub: hub, accounts: services.accounts, chambers: services.chambers, chat: chat, chamberID: credentials.chamberID, logger: logger)
         defer { session.finish() }
         let (authenticated, signal) = AsyncStream<ClientConnection>.makeStream(bufferingPolicy: .bufferingNewest(1))
@@ -97,6 +97,7 @@ public struct WebSocketEndpoint: Sendable {
             group.addTask {
                 var iterator = authenticated.makeAsyncIterator()
                 guard let connection = await iterator.next() else { return }
+                connection.onAbort { channel.close(promise: nil) }
                 try await connection.writeLoop { batch in
                     for buffer in batch { try await outbound.write(.custom(Self.frame(buffer))) }
                 }
@@ -136,6 +137,9 @@ public struct WebSocketEndpoint: Sendable {
                         continue
                     case .reply(let buffer):
                         try await outbound.write(.custom(Self.frame(buffer)))
+                    case .replyAndClose(let buffer, let code):
+                        try await outbound.write(.custom(Self.frame(buffer)))
+                        try? await outbound.close(Self.code(code), reason: code.reason)
                     case .close(let code):
                         if let connection = session.connection {
                             connection.close(code)

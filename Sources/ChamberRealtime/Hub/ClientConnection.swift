@@ -18,6 +18,7 @@ public final class ClientConnection: Sendable, Hashable {
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: Mutex<AsyncStream<Void>?>
     private let metrics: HubMetrics
+    private let abortHandler = Mutex<(@Sendable () -> Void)?>(nil)
 
     struct State {
         var outbox: Outbox
@@ -68,6 +69,13 @@ public final class ClientConnection: Sendable, Hashable {
             return true
         }
         if first { wake.finish() }
+        // A slow consumer's writer may be stuck behind TCP backpressure: drop the connection instead of waiting.
+        if first, code == .slowConsumer { abortHandler.withLock { $0 }?() }
+    }
+
+    /// Sets how the transport drops the connection at once (used for slow consumers).
+    public func onAbort(_ handler: @escaping @Sendable () -> Void) {
+        abortHandler.withLock { $0 = handler }
     }
 
     /// Why the connection is closing, once it is.

@@ -21,6 +21,8 @@ public final class HubSession: @unchecked Sendable {
         case reply(ByteBuffer)
         /// Close the socket with this code.
         case close(CloseCode)
+        /// Write this frame, then close (a refused `auth` frame).
+        case replyAndClose(ByteBuffer, CloseCode)
     }
 
     private let hub: Hub
@@ -143,8 +145,7 @@ public final class HubSession: @unchecked Sendable {
                 try await authenticate(token: try frame.require(frame.token, "token"), chamberID: frame.chamberId ?? requestedChamber, requestID: frame.id)
                 return .none
             } catch let error as ChamberError where error.code.kind == .unauthenticated || error.code == .chamberNotFound {
-                _ = reply(frame.id, error)
-                return .close(.authFailed)
+                return .replyAndClose(WireCoding.encode(ErrorFrame(id: frame.id, error)), .authFailed)
             }
         }
         guard let connection, let access else {

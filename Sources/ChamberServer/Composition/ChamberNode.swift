@@ -32,7 +32,7 @@ public struct ChamberNode: Sendable {
         } catch {
             throw ConfigurationError(key: "database.url", "\(error)")
         }
-        let database = try await StoreFactory.open(location, logger: logger)
+        let database = try await StoreFactory.open(location, maxConnections: configuration.databaseMaxConnections, logger: logger)
         let store = SQLStore(database: database)
         let secret = try configuration.jwtSecret ?? loadOrCreateSecret(at: configuration.jwtSecretFile, logger: logger)
         let auth = AuthConfiguration(accessTokenLifetime: TimeInterval(configuration.accessTokenTTLSeconds),
@@ -57,6 +57,7 @@ public struct ChamberNode: Sendable {
         hubConfiguration.outboundQueueBytes = configuration.outboundQueueBytes
         hubConfiguration.inboundFramesPerSecond = configuration.inboundFramesPerSecond
         hubConfiguration.inboundBurst = max(configuration.inboundFramesPerSecond * 3, 10)
+        hubConfiguration.authTimeoutSeconds = configuration.authTimeoutSeconds
         let hub = Hub(configuration: hubConfiguration, broker: InProcessBroker(), eventSource: { chamber, channel, after, limit in
             try await store.scoped(to: chamber).messages.events(channel, after: after, limit: limit)
         }, logger: logger)

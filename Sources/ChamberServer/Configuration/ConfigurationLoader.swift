@@ -99,6 +99,7 @@ public enum ConfigurationLoader {
             }
             configuration.databaseURL = url
         }
+        if let value = try int("database.max_connections", 1...1000) { configuration.databaseMaxConnections = value }
         if let kind = string("broker.kind") {
             guard let parsed = ServerConfiguration.BrokerKind(rawValue: kind) else {
                 throw ConfigurationError(key: "broker.kind", "'\(kind)' must be 'in-process' (one node) or 'redis' (a cluster)")
@@ -148,6 +149,7 @@ public enum ConfigurationLoader {
         if let value = try int("hub.outbound_queue_bytes", 4096...(64 << 20)) { configuration.outboundQueueBytes = value }
         if let value = try int("hub.inbound_frames_per_second", 1...10_000) { configuration.inboundFramesPerSecond = value }
         if let value = try int("hub.max_recovery_events", 0...100_000) { configuration.maxRecoveryEvents = value }
+        if let value = try int("hub.auth_timeout_seconds", 1...60) { configuration.authTimeoutSeconds = value }
         // The demo's logins and password are published: never seed them on a server others can reach.
         if configuration.demo, !["127.0.0.1", "::1", "localhost"].contains(configuration.host), !configuration.host.hasPrefix("127.") {
             throw ConfigurationError(key: "demo.enabled", "the demo accounts have a published password, so demo mode only runs on a loopback server.host (127.0.0.1); turn demo off or listen on loopback")

@@ -9,6 +9,7 @@ import Logging
 /// | `server.host` | `CHAMBER_SERVER_HOST` | `127.0.0.1` |
 /// | `server.port` | `CHAMBER_SERVER_PORT` | `8080` |
 /// | `database.url` | `CHAMBER_DATABASE_URL` | `sqlite://data/chamberconnect.sqlite` |
+/// | `database.max_connections` | `CHAMBER_DATABASE_MAX_CONNECTIONS` | `20` (PostgreSQL pool size per node) |
 /// | `broker.kind` | `CHAMBER_BROKER_KIND` | `in-process` |
 /// | `broker.redis_url` | `CHAMBER_BROKER_REDIS_URL` | none |
 /// | `auth.jwt_secret` | `CHAMBER_AUTH_JWT_SECRET` | none: required with PostgreSQL |
@@ -25,10 +26,12 @@ import Logging
 /// | `hub.outbound_queue_bytes` | `CHAMBER_HUB_OUTBOUND_QUEUE_BYTES` | `1048576` |
 /// | `hub.inbound_frames_per_second` | `CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND` | `20` |
 /// | `hub.max_recovery_events` | `CHAMBER_HUB_MAX_RECOVERY_EVENTS` | `500` |
+/// | `hub.auth_timeout_seconds` | `CHAMBER_HUB_AUTH_TIMEOUT_SECONDS` | `5` |
 public struct ServerConfiguration: Sendable, Equatable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var databaseURL = "sqlite://data/chamberconnect.sqlite"
+    public var databaseMaxConnections = 20
     public var brokerKind = BrokerKind.inProcess
     public var redisURL: String?
     public var jwtSecret: String?
@@ -45,6 +48,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var outboundQueueBytes = 1 << 20
     public var inboundFramesPerSecond = 20
     public var maxRecoveryEvents = 500
+    public var authTimeoutSeconds = 5
 
     public enum BrokerKind: String, Sendable, Equatable {
         case inProcess = "in-process"
@@ -55,10 +59,10 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// Every key the loader accepts; anything else in a file is a typo and refused.
     public static let keys: [String] = [
-        "server.host", "server.port", "database.url", "broker.kind", "broker.redis_url", "auth.jwt_secret", "auth.jwt_secret_file",
+        "server.host", "server.port", "database.url", "database.max_connections", "broker.kind", "broker.redis_url", "auth.jwt_secret", "auth.jwt_secret_file",
         "auth.access_token_ttl_seconds", "auth.refresh_token_ttl_days", "auth.bcrypt_cost", "auth.login_max_failures_per_account",
         "auth.login_max_failures_per_address", "log.level", "demo.enabled",
-        "moderation.word_list_file", "moderation.word_list_action", "hub.outbound_queue_bytes", "hub.inbound_frames_per_second", "hub.max_recovery_events",
+        "moderation.word_list_file", "moderation.word_list_action", "hub.outbound_queue_bytes", "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds",
     ]
 
     /// The environment variable that sets `key`.

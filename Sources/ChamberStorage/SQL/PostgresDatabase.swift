@@ -16,7 +16,7 @@ public final class PostgresDatabase: SQLDatabase, Service {
     }
 
     /// Parses `postgres://user:password@host:port/database`.
-    public static func configuration(url: String) throws -> PostgresClient.Configuration {
+    public static func configuration(url: String, maxConnections: Int = 20) throws -> PostgresClient.Configuration {
         guard let components = URLComponentsLite(url), ["postgres", "postgresql"].contains(components.scheme) else {
             throw StorageError.badURL("database.url must look like postgres://user:password@127.0.0.1:5432/chamberconnect")
         }
@@ -25,7 +25,7 @@ public final class PostgresDatabase: SQLDatabase, Service {
         }
         var configuration = PostgresClient.Configuration(host: components.host, port: components.port ?? 5432, username: user,
                                                          password: components.password, database: components.path, tls: .disable)
-        configuration.options.maximumConnections = 20
+        configuration.options.maximumConnections = maxConnections
         return configuration
     }
 

@@ -37,7 +37,7 @@ public enum DatabaseLocation: Sendable, Equatable {
 public enum StoreFactory {
     /// Opens the database. For PostgreSQL the returned database is a `Service` that must run in the service group
     /// (or be run by the caller) before it answers.
-    public static func open(_ location: DatabaseLocation, logger: Logger) async throws -> any SQLDatabase {
+    public static func open(_ location: DatabaseLocation, maxConnections: Int = 20, logger: Logger) async throws -> any SQLDatabase {
         switch location {
         case .sqlite(let path):
             if path != ":memory:" {
@@ -46,7 +46,7 @@ public enum StoreFactory {
             }
             return try await SQLiteDatabase.open(path: path, logger: logger)
         case .postgres(let url):
-            return PostgresDatabase(configuration: try PostgresDatabase.configuration(url: url), logger: logger)
+            return PostgresDatabase(configuration: try PostgresDatabase.configuration(url: url, maxConnections: maxConnections), logger: logger)
         }
     }
 }

@@ -112,7 +112,7 @@ struct OpenAPIContract: Sendable {
             if let max = schema["maxLength"].int, string.count > max { problems.append("\(path): longer than \(max)") }
             switch schema["format"].string {
             case "date-time":
-                if ISO8601DateFormatter().date(from: string) == nil { problems.append("\(path): '\(string)' is not a date-time") }
+                if !Self.isDateTime(string) { problems.append("\(path): '\(string)' is not a date-time") }
             case "uuid":
                 if UUID(uuidString: string) == nil { problems.append("\(path): '\(string)' is not a uuid") }
             case "email":
@@ -124,6 +124,14 @@ struct OpenAPIContract: Sendable {
             if let max = schema["maximum"].int, number > Double(max) { problems.append("\(path): above \(max)") }
         default: break
         }
+    }
+
+    /// RFC 3339 date-time, with or without fractional seconds.
+    static func isDateTime(_ string: String) -> Bool {
+        let plain = ISO8601DateFormatter()
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return plain.date(from: string) != nil || fractional.date(from: string) != nil
     }
 
     static func matches(_ value: JSON, type: String) -> Bool {

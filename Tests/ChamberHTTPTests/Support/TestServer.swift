@@ -23,6 +23,9 @@ func withServer(_ backend: TestBackend, configure: (inout ServerConfiguration) -
     configuration.databaseURL = try backend.makeURL()
     configuration.jwtSecret = testJWTSecret
     configuration.bcryptCost = 4
+    // Dozens of test servers share one PostgreSQL: small pools keep them under its connection limit.
+    configuration.databaseMaxConnections = 4
+    configuration.wordListFile = FrameSchemas.root.deletingLastPathComponent().appendingPathComponent("Config/moderation/words.txt").path
     configure(&configuration)
     var logger = Logger(label: "test.server")
     logger.logLevel = .warning
