@@ -127,6 +127,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Micro-benchmarks of the hot path (run in release: swift run -c release hub-benchmarks).
+        .executableTarget(
+            name: "hub-benchmarks",
+            dependencies: [
+                "ChamberDomain",
+                "ChamberRealtime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/HubBenchmarks",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ChamberDomainTests",
             dependencies: ["ChamberDomain"],

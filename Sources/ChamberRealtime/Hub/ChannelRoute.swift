@@ -8,12 +8,20 @@ import NIOCore
 /// store if it does not come. Each subscriber also remembers the last sequence it was sent, so recovery and live
 /// delivery never double or skip.
 struct ChannelRoute {
-    struct Subscriber {
+    /// A reference, so fan-out updates each subscriber in place instead of writing back into the dictionary it is
+    /// iterating (which would copy the whole dictionary on every publish). Only touched under the shard's lock.
+    final class Subscriber {
         let connection: ClientConnection
         /// The highest sequence queued to this subscriber.
         var lastSent: Int64
         /// While the subscriber's recovery is being sent, live events wait here.
         var held: [(seq: Int64, frame: ByteBuffer)]?
+
+        init(connection: ClientConnection, lastSent: Int64, held: [(seq: Int64, frame: ByteBuffer)]?) {
+            self.connection = connection
+            self.lastSent = lastSent
+            self.held = held
+        }
     }
 
     let channelID: ChannelID
@@ -68,10 +76,9 @@ struct ChannelRoute {
 
     private mutating func fanOut(seq: Int64, frame: ByteBuffer) -> Int {
         var queued = 0
-        for (id, var subscriber) in subscribers {
+        for subscriber in subscribers.values {
             if subscriber.held != nil {
                 subscriber.held!.append((seq, frame))
-                subscribers[id] = subscriber
                 continue
             }
             guard seq > subscriber.lastSent else { continue }
@@ -81,7 +88,6 @@ struct ChannelRoute {
             }
             if subscriber.connection.send(frame) { queued += 1 }
             subscriber.lastSent = seq
-            subscribers[id] = subscriber
         }
         return queued
     }
@@ -97,13 +103,12 @@ struct ChannelRoute {
 
     /// The subscriber's recovery went out up to `lastSent`: send what waited, in order, and go live.
     mutating func goLive(_ id: ClientConnection.ID, lastSent: Int64) {
-        guard var subscriber = subscribers[id] else { return }
+        guard let subscriber = subscribers[id] else { return }
         subscriber.lastSent = lastSent
         for (seq, frame) in subscriber.held ?? [] where seq > subscriber.lastSent {
             subscriber.connection.send(frame)
             subscriber.lastSent = seq
         }
         subscriber.held = nil
-        subscribers[id] = subscriber
     }
 }

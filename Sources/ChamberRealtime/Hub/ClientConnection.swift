@@ -102,6 +102,9 @@ public final class ClientConnection: Sendable, Hashable {
         }
     }
 
+    /// Empties the outbox without writing (benchmarks measure fan-out alone this way). Returns the frames dropped.
+    package func discardQueued() -> Int { state.withLock { $0.outbox.drain().count } }
+
     var subscriptions: Set<ChannelID> { state.withLock { $0.subscriptions } }
 
     func addSubscription(_ channel: ChannelID) -> Bool { state.withLock { $0.subscriptions.insert(channel).inserted } }

@@ -3,7 +3,7 @@ import Foundation
 
 /// A frame from a client. Every frame has a `type`; requests may carry an `id` that the reply repeats.
 /// The fields a type needs are checked by ``require(_:_:)``, which names the missing field in its error.
-public struct ClientFrame: Decodable, Sendable {
+public struct ClientFrame: Codable, Sendable {
     /// Every client frame type of protocol v1.
     public enum Kind: String, Sendable, CaseIterable {
         case auth, refresh, ping
@@ -15,7 +15,7 @@ public struct ClientFrame: Decodable, Sendable {
         case presence, setStatus = "set_status"
     }
 
-    public struct AttachmentInput: Decodable, Sendable {
+    public struct AttachmentInput: Codable, Sendable {
         public let url: String
         public let contentType: String
         public let size: Int64

@@ -146,6 +146,8 @@ public final class HubSession: @unchecked Sendable {
                 return .none
             } catch let error as ChamberError where error.code.kind == .unauthenticated || error.code == .chamberNotFound {
                 return .replyAndClose(WireCoding.encode(ErrorFrame(id: frame.id, error)), .authFailed)
+            } catch let error as ChamberError where error.code == .unavailable {
+                return .replyAndClose(WireCoding.encode(ErrorFrame(id: frame.id, error)), .goingAway)
             }
         }
         guard let connection, let access else {

@@ -83,7 +83,10 @@ public struct ChamberNode: Sendable {
         let router = buildRouter(services: self.services, realtime: realtime, metrics: metrics, version: Self.version)
         let endpoint = realtime.endpoint
         var app = Application(router: router,
-                              server: .http1WebSocketUpgrade(configuration: .init(ws: endpoint.configuration), shouldUpgrade: endpoint.shouldUpgrade),
+                              // Idle HTTP connections are closed after a while, so one that never sends a request cannot hold up
+                              // a graceful shutdown (upgraded sockets have their own pings and are drained by the hub).
+                              server: .http1WebSocketUpgrade(configuration: .init(http1: .init(idleTimeout: .seconds(30)), ws: endpoint.configuration),
+                                                             shouldUpgrade: endpoint.shouldUpgrade),
                               configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chamberconnect"),
                               services: services, logger: logger)
         let node = self
@@ -101,8 +104,11 @@ public struct ChamberNode: Sendable {
         if let database = database as? any Service { services.append(.init(service: database)) }
         services.append(.init(service: app))
         services.append(.init(service: HubDrainService(hub: realtime.hub)))
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // A peer that never finishes (say, a TCP connection that never sends a request) must not hold the node
+        // forever: after this long the remaining services are cancelled.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(20)
+        try await ServiceGroup(configuration: groupConfiguration).run()
     }
 
     /// Migrates, and seeds the demo chamber when configured to.

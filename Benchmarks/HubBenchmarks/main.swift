@@ -1,0 +1,71 @@
+// Micro-benchmarks of the hub's hot path: protocol decode and encode, and fan-out of one message to 10,000
+// in-process subscribers. Run in release: `swift run -c release hub-benchmarks`. Figures are medians of runs.
+import ChamberDomain
+import ChamberRealtime
+import Foundation
+import Logging
+import NIOCore
+
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+/// Times `body` over `iterations`, `runs` times; returns the median nanoseconds per iteration.
+func measure(runs: Int = 7, iterations: Int, _ body: () -> Void) -> Double {
+    var results: [Double] = []
+    for _ in 0..<runs {
+        let start = ContinuousClock.now
+        for _ in 0..<iterations { body() }
+        let elapsed = ContinuousClock.now - start
+        results.append((Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9) / Double(iterations))
+    }
+    return median(results)
+}
+
+let chamber = ChamberID.generate()
+let channel = ChannelID.generate()
+let sender = UserID.generate()
+let message = Message(id: .generate(), chamberID: chamber, channelID: channel, seq: 42, senderID: sender, clientMessageID: "c-42",
+                      body: "See everyone at the gala tonight, doors open at six!", replyTo: nil, mentions: [], attachments: [], createdAt: Date())
+let sendFrame = Array(#"{"type":"send","id":"17","channel_id":"\#(channel.rawValue)","client_message_id":"c-42","body":"See everyone at the gala tonight, doors open at six!"}"#.utf8)
+
+var sink = 0
+let decode = measure(iterations: 100_000) {
+    if let frame = try? ClientFrame.decode(sendFrame) { sink &+= frame.type.count }
+}
+let encode = measure(iterations: 100_000) {
+    sink &+= WireCoding.encode(EventFrame(ChannelEvent(chamberID: chamber, channelID: channel, seq: 42, at: message.createdAt, body: .message(message)))).readableBytes
+}
+
+// Fan-out: 10,000 local subscribers of one channel; publish is encode once + broker + ordered route + 10,000 enqueues.
+var logger = Logger(label: "bench")
+logger.logLevel = .critical
+let hub = Hub(broker: InProcessBroker(), eventSource: { _, _, _, _ in [] }, logger: logger)
+let subscribers = 10_000
+var connections: [ClientConnection] = []
+for _ in 0..<subscribers {
+    let connection = hub.connect(chamberID: chamber, userID: .generate())!
+    hub.beginSubscription(connection, to: channel)
+    hub.completeSubscription(connection, to: channel, lastSent: 0, channelSeq: 0)
+    connections.append(connection)
+}
+var seq: Int64 = 0
+var fanout: [Double] = []
+for _ in 0..<7 {
+    let publishes = 50
+    var total = Duration.zero
+    for _ in 0..<publishes {
+        seq += 1
+        let event = ChannelEvent(chamberID: chamber, channelID: channel, seq: seq, at: Date(), body: .message(message))
+        let start = ContinuousClock.now
+        await hub.publish(event)
+        total += ContinuousClock.now - start
+        for connection in connections { sink &+= connection.discardQueued() }
+    }
+    fanout.append((Double(total.components.seconds) * 1e9 + Double(total.components.attoseconds) / 1e9) / Double(publishes))
+}
+let perPublish = median(fanout)
+
+print("hub-benchmarks (release, median of 7 runs)")
+print(String(format: "  decode client frame (send)            %8.0f ns/frame", decode))
+print(String(format: "  encode server frame (message)         %8.0f ns/frame", encode))
+print(String(format: "  fan-out to %d subscribers          %8.1f µs/publish  (%.0f ns/subscriber)", subscribers, perPublish / 1000, perPublish / Double(subscribers)))
+if sink == 42 { print("") }
