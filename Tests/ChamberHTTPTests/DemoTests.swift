@@ -33,6 +33,14 @@ struct DemoTests {
             #expect(businesses.json["items"].array.count >= 6)
             let members = try await api.call(.get, "/v1/chambers/\(again.id)/members?limit=200", token: admin.accessToken)
             #expect(members.json["items"].array.count >= 12)
+            // Channels of every kind, with a history to show.
+            let member = try await api.logIn(email: DemoSeeder.email(for: "member"), password: DemoSeeder.password)
+            let channels = try await api.call(.get, "/v1/chambers/\(again.id)/channels", token: member.accessToken)
+            let kinds = Set(channels.json["items"].array.compactMap { $0["channel"]["kind"].string })
+            #expect(kinds == ["direct", "group", "event", "announcement"])
+            let general = channels.json["items"].array.first { $0["channel"]["name"].string == "General" }?["channel"]["id"].string ?? ""
+            let history = try await api.call(.get, "/v1/chambers/\(again.id)/channels/\(general)/messages", token: member.accessToken)
+            #expect(history.json["items"].array.count >= 5)
         }
     }
 }
