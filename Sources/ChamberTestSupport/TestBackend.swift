@@ -43,27 +43,9 @@ public enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible
             return logger
         }()
         let database = try await StoreFactory.open(try DatabaseLocation(url: try makeURL()), maxConnections: 4, logger: logger)
-        let run: @Sendable () async throws -> T = {
+        return try await database.whileRunning {
             try await Migrator(database: database, logger: logger).migrate()
             return try await body(database)
-        }
-        guard let pool = database as? PostgresDatabase else {
-            do {
-                let result = try await run()
-                try await database.close()
-                return result
-            } catch {
-                try? await database.close()
-                throw error
-            }
-        }
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await pool.run()
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await run()
         }
     }
 }

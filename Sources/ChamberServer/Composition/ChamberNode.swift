@@ -124,25 +124,7 @@ public struct ChamberNode: Sendable {
     /// Runs `body` with the database ready to answer (starting PostgreSQL's pool for the duration), for commands.
     /// The database is closed afterwards.
     public func withDatabase<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        guard let pool = database as? PostgresDatabase else {
-            do {
-                let result = try await body()
-                try await database.close()
-                return result
-            } catch {
-                try? await database.close()
-                throw error
-            }
-        }
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await pool.run()
-                return nil
-            }
-            defer { group.cancelAll() }
-            let result = try await body()
-            return result
-        }
+        try await database.whileRunning(body)
     }
 
     /// With SQLite and no configured secret, one is made once and kept beside the data, so tokens survive restarts.
