@@ -134,6 +134,7 @@ let package = Package(
                 "ChamberDomain",
                 "ChamberRealtime",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/HubBenchmarks",

@@ -5,6 +5,8 @@ import ChamberRealtime
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
+import Synchronization
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
@@ -35,14 +37,32 @@ let encode = measure(iterations: 100_000) {
     sink &+= WireCoding.encode(EventFrame(ChannelEvent(chamberID: chamber, channelID: channel, seq: 42, at: message.createdAt, body: .message(message)))).readableBytes
 }
 
-// Fan-out: 10,000 local subscribers of one channel; publish is encode once + broker + ordered route + 10,000 enqueues.
+/// Stands in for a socket: counts the frames and flushes written to it on its event loop.
+final class CountingSink: FrameSink, @unchecked Sendable {
+    // @unchecked: the counters are touched on `eventLoop` only.
+    let eventLoop: any EventLoop
+    var frames = 0
+    var flushes = 0
+    init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+    var isWritable: Bool { true }
+    func write(_ frame: ByteBuffer) { frames += frame.readableBytes > 0 ? 1 : 0 }
+    func flush() { flushes += 1 }
+    func abort() {}
+}
+
+// Fan-out: 10,000 local subscribers of one channel, spread over the event loops like sockets are. A publish is
+// one encoding, the broker, the ordered route, one task per event loop, and a direct write + flush per subscriber.
 var logger = Logger(label: "bench")
 logger.logLevel = .critical
 let hub = Hub(broker: InProcessBroker(), eventSource: { _, _, _, _ in [] }, logger: logger)
 let subscribers = 10_000
+
+var sinks: [CountingSink] = []
 var connections: [ClientConnection] = []
 for _ in 0..<subscribers {
-    let connection = hub.connect(chamberID: chamber, userID: .generate())!
+    let sink = CountingSink(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+    sinks.append(sink)
+    let connection = hub.connect(chamberID: chamber, userID: .generate(), sink: sink)!
     hub.beginSubscription(connection, to: channel)
     hub.completeSubscription(connection, to: channel, lastSent: 0, channelSeq: 0)
     connections.append(connection)
@@ -57,8 +77,9 @@ for _ in 0..<7 {
         let event = ChannelEvent(chamberID: chamber, channelID: channel, seq: seq, at: Date(), body: .message(message))
         let start = ContinuousClock.now
         await hub.publish(event)
+        // Done when every loop has run the batch it was handed (loops run their tasks in order).
+        for loop in MultiThreadedEventLoopGroup.singleton.makeIterator() { try? await loop.submit {}.get() }
         total += ContinuousClock.now - start
-        for connection in connections { sink &+= connection.discardQueued() }
     }
     fanout.append((Double(total.components.seconds) * 1e9 + Double(total.components.attoseconds) / 1e9) / Double(publishes))
 }
@@ -68,4 +89,7 @@ print("hub-benchmarks (release, median of 7 runs)")
 print(String(format: "  decode client frame (send)            %8.0f ns/frame", decode))
 print(String(format: "  encode server frame (message)         %8.0f ns/frame", encode))
 print(String(format: "  fan-out to %d subscribers          %8.1f µs/publish  (%.0f ns/subscriber)", subscribers, perPublish / 1000, perPublish / Double(subscribers)))
+var written = 0
+for target in sinks { written += try await target.eventLoop.submit { target.frames }.get() }
+print("  frames written: \(written) (\(subscribers * Int(seq)) messages + one presence frame per subscriber)")
 if sink == 42 { print("") }

@@ -79,7 +79,10 @@ public struct WebSocketEndpoint: Sendable {
 
     /// Runs one socket: inbound frames into the session, the outbox onto the wire, and the timers.
     func serve(_ credentials: Credentials, channel: any NIOCore.Channel, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
-        let session = HubSession(hub: hub, accounts: services.accounts, chambers: services.chambers, chat: chat, chamberID: credentials.chamberID, logger: logger)
+        let sink = ChannelFrameSink(channel: channel)
+        try await sink.install()
+        let session = HubSession(hub: hub, accounts: services.accounts, chambers: services.chambers, chat: chat, chamberID: credentials.chamberID,
+                                 sink: sink, logger: logger)
         defer { session.finish() }
         let (authenticated, signal) = AsyncStream<ClientConnection>.makeStream(bufferingPolicy: .bufferingNewest(1))
         if let token = credentials.token {
@@ -93,16 +96,14 @@ public struct WebSocketEndpoint: Sendable {
         }
         let configuration = hub.configuration
         try await withThrowingTaskGroup(of: Void.self) { group in
-            // Writer: once authenticated, drain the outbox until the connection closes, then close the socket.
+            // Closer: frames go straight to the channel from the hub; once the connection starts closing (and has
+            // written what it queued), the close handshake goes through Hummingbird's writer.
             group.addTask {
                 var iterator = authenticated.makeAsyncIterator()
                 guard let connection = await iterator.next() else { return }
-                connection.onAbort { channel.close(promise: nil) }
-                try await connection.writeLoop { batch in
-                    for buffer in batch { try await outbound.write(.custom(Self.frame(buffer))) }
-                }
-                let code = connection.closeCode ?? .normal
-                try? await outbound.close(Self.code(code), reason: code.reason)
+                sink.attach(connection)
+                let code = await connection.closed()
+                if code != .slowConsumer { try? await outbound.close(Self.code(code), reason: code.reason) }
             }
             // Timers: the auth deadline, then the token's lifetime.
             group.addTask {

@@ -74,8 +74,11 @@ struct ChannelRoute {
         return drain()
     }
 
+    /// Hands the frame to every live subscriber that has not had it: one task per event loop (called under the
+    /// shard's lock, so the loops receive the channel's frames in sequence order).
     private mutating func fanOut(seq: Int64, frame: ByteBuffer) -> Int {
-        var queued = 0
+        var targets: [ClientConnection] = []
+        targets.reserveCapacity(subscribers.count)
         for subscriber in subscribers.values {
             if subscriber.held != nil {
                 subscriber.held!.append((seq, frame))
@@ -86,10 +89,10 @@ struct ChannelRoute {
                 // Never a silent gap: the reader is told to refetch what it cannot be sent.
                 subscriber.connection.send(RecoveryIncompleteFrame(channelId: channelID.rawValue, latestSeq: seq - 1))
             }
-            if subscriber.connection.send(frame) { queued += 1 }
+            targets.append(subscriber.connection)
             subscriber.lastSent = seq
         }
-        return queued
+        return ClientConnection.deliver(frame, to: targets)
     }
 
     init(channelID: ChannelID) {

@@ -4,63 +4,119 @@ import Foundation
 import NIOCore
 import Synchronization
 
-/// One live socket as the hub sees it: who it is, what it is subscribed to, and its bounded outbox.
+/// One live socket as the hub sees it: who it is, what it is subscribed to, and where its frames go.
 ///
-/// The transport drains the outbox with ``writeLoop(_:)``; the hub and the session only ever enqueue, which costs
-/// a lock and an append: no task or hop per frame. A connection that falls past its byte limit is closed.
+/// Frames are written straight to the transport's channel on its event loop: the hub hands a batch of connections
+/// of one loop to that loop in a single task, each connection writes the shared buffer and is flushed once per
+/// batch. Only while the channel is not writable do frames wait in an outbox, bounded in bytes; past the bound the
+/// connection is dropped as a slow consumer. No task or actor hop per frame or per subscriber.
 public final class ClientConnection: Sendable, Hashable {
     public typealias ID = UInt64
 
     public let id: ID
     public let chamberID: ChamberID
     public let userID: UserID
+    public let eventLoop: any EventLoop
+    private let sink: any FrameSink
     private let state: Mutex<State>
-    private let wake: AsyncStream<Void>.Continuation
-    private let wakes: Mutex<AsyncStream<Void>?>
+    private let closing: AsyncStream<CloseCode>.Continuation
+    private let closings: Mutex<AsyncStream<CloseCode>?>
     private let metrics: HubMetrics
-    private let abortHandler = Mutex<(@Sendable () -> Void)?>(nil)
 
     struct State {
         var outbox: Outbox
+        /// Mirrors the channel's writability (updated on the loop).
+        var writable = true
+        /// Written since the last flush.
+        var dirty = false
         var closeCode: CloseCode?
         var subscriptions: Set<ChannelID> = []
         var status: PresenceStatus = .online
     }
 
-    init(id: ID, chamberID: ChamberID, userID: UserID, outboundLimit: Int, metrics: HubMetrics) {
+    init(id: ID, chamberID: ChamberID, userID: UserID, sink: any FrameSink, outboundLimit: Int, metrics: HubMetrics) {
         self.id = id
         self.chamberID = chamberID
         self.userID = userID
+        self.sink = sink
+        self.eventLoop = sink.eventLoop
         self.metrics = metrics
         self.state = Mutex(State(outbox: Outbox(limit: outboundLimit)))
-        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        self.wake = continuation
-        self.wakes = Mutex(stream)
+        let (stream, continuation) = AsyncStream<CloseCode>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.closing = continuation
+        self.closings = Mutex(stream)
     }
 
-    /// Queues a frame. Returns false when the connection is closing or was just closed for falling behind.
-    @discardableResult
-    public func send(_ frame: ByteBuffer) -> Bool {
-        let result = state.withLock { $0.outbox.enqueue(frame) }
-        switch result {
-        case .queued(let wake):
-            if wake { self.wake.yield() }
-            return true
-        case .overflow:
-            metrics.slowConsumerClosed.increment()
-            close(.slowConsumer)
-            return false
-        case .closed:
-            return false
+    // MARK: Sending
+
+    /// Sends a frame from any thread (one hop to the connection's event loop). Fan-out uses ``enqueueOnLoop(_:)``
+    /// in batches instead.
+    public func send(_ frame: ByteBuffer) {
+        eventLoop.execute {
+            self.enqueueOnLoop(frame)
+            self.flushOnLoop()
         }
     }
 
-    /// Queues an encodable frame (encoded for this connection only: use ``send(_:)`` with a shared buffer for fan-out).
-    @discardableResult
-    public func send(_ frame: some Encodable) -> Bool { send(WireCoding.encode(frame)) }
+    /// Encodes a frame for this connection only and sends it (replies; fan-out shares one encoding instead).
+    public func send(_ frame: some Encodable) { send(WireCoding.encode(frame)) }
 
-    /// Starts closing: nothing more is queued, queued frames are dropped (for a slow consumer) or written first
-    /// (for any other reason), and the transport closes the socket with `code`.
+    private enum EnqueueAction { case write, queued, overflow, drop }
+
+    /// Writes the frame now if the channel takes it, else queues it. On the connection's event loop only.
+    func enqueueOnLoop(_ frame: ByteBuffer) {
+        let action = state.withLock { state -> EnqueueAction in
+            guard state.closeCode == nil else { return .drop }
+            if state.writable, state.outbox.frames.isEmpty {
+                state.dirty = true
+                return .write
+            }
+            switch state.outbox.enqueue(frame) {
+            case .queued: return .queued
+            case .overflow: return .overflow
+            case .closed: return .drop
+            }
+        }
+        switch action {
+        case .write:
+            // Outside the lock: a write may flip writability, which calls back into this connection.
+            sink.write(frame)
+            metrics.framesOut.increment()
+        case .overflow:
+            metrics.slowConsumerClosed.increment()
+            close(.slowConsumer)
+        case .queued, .drop:
+            break
+        }
+    }
+
+    /// Flushes what was written since the last flush. On the connection's event loop only.
+    func flushOnLoop() {
+        let dirty = state.withLock { state -> Bool in
+            defer { state.dirty = false }
+            return state.dirty
+        }
+        if dirty { sink.flush() }
+    }
+
+    /// The transport reports the channel's writability; when it can write again, everything queued goes out
+    /// together in one flush. On the connection's event loop only.
+    public func writabilityChanged(_ writable: Bool) {
+        let queued = state.withLock { state -> [ByteBuffer] in
+            state.writable = writable
+            guard writable, state.closeCode == nil || state.closeCode != .slowConsumer else { return [] }
+            return state.outbox.drain()
+        }
+        guard !queued.isEmpty else { return }
+        for frame in queued { sink.write(frame) }
+        metrics.framesOut.increment(by: queued.count)
+        sink.flush()
+    }
+
+    // MARK: Closing
+
+    /// Starts closing with `code`: nothing more is accepted. A slow consumer is dropped at once; otherwise what is
+    /// queued is written first, then the transport closes the socket with the code (see ``closed()``).
     public func close(_ code: CloseCode) {
         let first = state.withLock { state -> Bool in
             guard state.closeCode == nil else { return false }
@@ -68,42 +124,38 @@ public final class ClientConnection: Sendable, Hashable {
             if code == .slowConsumer { state.outbox.close() }
             return true
         }
-        if first { wake.finish() }
-        // A slow consumer's writer may be stuck behind TCP backpressure: drop the connection instead of waiting.
-        if first, code == .slowConsumer { abortHandler.withLock { $0 }?() }
+        guard first else { return }
+        if code == .slowConsumer {
+            sink.eventLoop.execute { self.sink.abort() }
+            closing.yield(code)
+            closing.finish()
+            return
+        }
+        eventLoop.execute {
+            let rest = self.state.withLock { $0.outbox.drain() }
+            for frame in rest { self.sink.write(frame) }
+            self.sink.flush()
+            self.closing.yield(code)
+            self.closing.finish()
+        }
     }
 
-    /// Sets how the transport drops the connection at once (used for slow consumers).
-    public func onAbort(_ handler: @escaping @Sendable () -> Void) {
-        abortHandler.withLock { $0 = handler }
+    /// Waits until the connection is closing and its queued frames are written; returns why. For the transport.
+    public func closed() async -> CloseCode {
+        guard let stream = closings.withLock({ stream -> AsyncStream<CloseCode>? in defer { stream = nil }; return stream }) else {
+            return closeCode ?? .normal
+        }
+        for await code in stream { return code }
+        return closeCode ?? .normal
     }
 
     /// Why the connection is closing, once it is.
     public var closeCode: CloseCode? { state.withLock { $0.closeCode } }
 
-    /// Runs until the connection closes, handing every batch of queued frames to `write` (in order).
-    /// Only the transport calls this, once.
-    public func writeLoop(_ write: ([ByteBuffer]) async throws -> Void) async throws {
-        guard let stream = wakes.withLock({ stream -> AsyncStream<Void>? in defer { stream = nil }; return stream }) else { return }
-        var iterator = stream.makeAsyncIterator()
-        while true {
-            let batch = state.withLock { $0.outbox.drain() }
-            if !batch.isEmpty {
-                try await write(batch)
-                metrics.framesOut.increment(by: batch.count)
-                continue
-            }
-            if await iterator.next() == nil {
-                // Closing: write what a graceful close left queued, then stop.
-                let rest = state.withLock { $0.outbox.drain() }
-                if !rest.isEmpty { try await write(rest) }
-                return
-            }
-        }
-    }
+    /// Frames waiting for the channel to become writable (benchmarks and tests).
+    package var queuedFrames: Int { state.withLock { $0.outbox.frames.count } }
 
-    /// Empties the outbox without writing (benchmarks measure fan-out alone this way). Returns the frames dropped.
-    package func discardQueued() -> Int { state.withLock { $0.outbox.drain().count } }
+    // MARK: Subscriptions and presence
 
     var subscriptions: Set<ChannelID> { state.withLock { $0.subscriptions } }
 
@@ -111,9 +163,7 @@ public final class ClientConnection: Sendable, Hashable {
 
     func removeSubscription(_ channel: ChannelID) -> Bool { state.withLock { $0.subscriptions.remove(channel) != nil } }
 
-    var status: PresenceStatus {
-        get { state.withLock { $0.status } }
-    }
+    var status: PresenceStatus { state.withLock { $0.status } }
 
     func setStatus(_ status: PresenceStatus) { state.withLock { $0.status = status } }
 
@@ -124,4 +174,26 @@ public final class ClientConnection: Sendable, Hashable {
 /// A user's presence in a chamber.
 public enum PresenceStatus: String, Sendable, Codable {
     case online, away, offline
+}
+
+extension ClientConnection {
+    /// Delivers one shared frame to many connections: one task per event loop, each connection written once and
+    /// flushed once. Returns how many connections it was handed to.
+    @discardableResult
+    static func deliver(_ frame: ByteBuffer, to connections: some Sequence<ClientConnection>) -> Int {
+        var byLoop: [ObjectIdentifier: (loop: any EventLoop, connections: [ClientConnection])] = [:]
+        var count = 0
+        for connection in connections {
+            byLoop[ObjectIdentifier(connection.eventLoop), default: (connection.eventLoop, [])].connections.append(connection)
+            count += 1
+        }
+        for (_, batch) in byLoop {
+            let connections = batch.connections
+            batch.loop.execute {
+                for connection in connections { connection.enqueueOnLoop(frame) }
+                for connection in connections { connection.flushOnLoop() }
+            }
+        }
+        return count
+    }
 }

@@ -57,11 +57,11 @@ public final class Hub: ChannelEventPublisher, Sendable {
 
     // MARK: Connections
 
-    /// Registers a new authenticated connection; nil while the node is draining (the caller closes with 1001).
-    public func connect(chamberID: ChamberID, userID: UserID) -> ClientConnection? {
+    /// Registers a new authenticated connection writing to `sink`; nil while the node is draining (the caller closes with 1001).
+    public func connect(chamberID: ChamberID, userID: UserID, sink: any FrameSink) -> ClientConnection? {
         guard !draining.load(ordering: .relaxed) else { return nil }
         let id = nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let connection = ClientConnection(id: id, chamberID: chamberID, userID: userID, outboundLimit: configuration.outboundQueueBytes, metrics: metrics)
+        let connection = ClientConnection(id: id, chamberID: chamberID, userID: userID, sink: sink, outboundLimit: configuration.outboundQueueBytes, metrics: metrics)
         registry.withLock { registry in
             registry.byID[id] = connection
             registry.byUser[Self.userKey(chamberID, userID), default: []].insert(id)
@@ -165,11 +165,7 @@ public final class Hub: ChannelEventPublisher, Sendable {
                 guard routes[channel] != nil else { return 0 }
                 guard let seq = message.seq else {
                     // Ephemeral channel frames (typing, receipts) go to live subscribers without ordering.
-                    var count = 0
-                    for subscriber in routes[channel]!.subscribers.values where subscriber.held == nil {
-                        if subscriber.connection.send(message.frame) { count += 1 }
-                    }
-                    return count
+                    return ClientConnection.deliver(message.frame, to: routes[channel]!.subscribers.values.lazy.filter { $0.held == nil }.map(\.connection))
                 }
                 let count = routes[channel]!.receive(seq: seq, frame: message.frame)
                 if routes[channel]!.hasGap, !routes[channel]!.repairScheduled {
@@ -179,9 +175,9 @@ public final class Hub: ChannelEventPublisher, Sendable {
                 return count
             }
         case .user(let chamber, let user):
-            for connection in connections(ofUser: user, in: chamber) where connection.send(message.frame) { queued += 1 }
+            queued = ClientConnection.deliver(message.frame, to: connections(ofUser: user, in: chamber))
         case .chamber(let chamber):
-            for connection in connections(in: chamber) where connection.send(message.frame) { queued += 1 }
+            queued = ClientConnection.deliver(message.frame, to: connections(in: chamber))
         }
         metrics.fanoutDeliveries.increment(by: queued)
         let elapsed = ContinuousClock.now - start

@@ -30,6 +30,7 @@ public final class HubSession: @unchecked Sendable {
     private let chambers: ChamberService
     private let chat: ChatService
     private let logger: Logger
+    private let sink: any FrameSink
 
     public private(set) var connection: ClientConnection?
     private var access: ChamberAccess?
@@ -39,8 +40,10 @@ public final class HubSession: @unchecked Sendable {
     private let requestedChamber: String?
 
     /// - Parameter chamberID: the chamber named on the upgrade URL, if any (the `auth` frame may name it instead).
-    public init(hub: Hub, accounts: AccountService, chambers: ChamberService, chat: ChatService, chamberID: String?, logger: Logger) {
+    /// - Parameter sink: where the connection's frames are written, once authenticated.
+    public init(hub: Hub, accounts: AccountService, chambers: ChamberService, chat: ChatService, chamberID: String?, sink: any FrameSink, logger: Logger) {
         self.hub = hub
+        self.sink = sink
         self.accounts = accounts
         self.chambers = chambers
         self.chat = chat
@@ -63,7 +66,7 @@ public final class HubSession: @unchecked Sendable {
         let chamberID = try Validate.identifier(rawChamber, as: ChamberID.self, field: "chamber_id")
         let identity = try await accounts.authenticate(accessToken: token)
         let access = try await chambers.access(identity, to: chamberID)
-        guard let connection = hub.connect(chamberID: chamberID, userID: identity.user.id) else {
+        guard let connection = hub.connect(chamberID: chamberID, userID: identity.user.id, sink: sink) else {
             throw ChamberError(.unavailable, "this node is shutting down; reconnect to another")
         }
         self.connection = connection
