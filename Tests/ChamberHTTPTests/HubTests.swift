@@ -366,6 +366,42 @@ struct HubTests {
         }
     }
 
+    @Test("a member removed from the chamber loses the socket at once (4503); a role change asks for a reconnect (4005)", arguments: TestBackend.enabled)
+    func revocation(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await Self.room(api, members: 2)
+            let removed = try await Self.socket(api, room.members[0], room.chamberID)
+            let promoted = try await Self.socket(api, room.members[1], room.chamberID)
+            #expect(try await api.call(.delete, "/v1/chambers/\(room.chamberID)/members/\(room.members[0].userID)", token: room.admin.accessToken).status == .noContent)
+            #expect(try await removed.closeCode() == 4503)
+            #expect(try await api.call(.patch, "/v1/chambers/\(room.chamberID)/members/\(room.members[1].userID)", token: room.admin.accessToken, json: ["role": "staff"]).status == .ok)
+            #expect(try await promoted.closeCode() == 4005)
+        }
+    }
+
+    @Test("edits and deletes racing each other never bring a deleted message back; a negative since is refused", arguments: TestBackend.enabled)
+    func racingModifications(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await Self.room(api, members: 1)
+            let author = try await Self.socket(api, room.members[0], room.chamberID)
+            let channel = try await author.request(["type": "create_channel", "kind": "group", "name": "Race"], expect: "channel")
+            let channelID = channel["channel"]["id"].string ?? ""
+            let refused = try await author.request(["type": "subscribe", "channel_id": channelID, "since": -1], expect: "subscribed", expectError: true)
+            #expect(refused["code"].string == "validation_failed" && refused["field"].string == "since")
+            let chat = api.node.realtime.chat
+            let identity = try await api.node.services.accounts.authenticate(accessToken: room.members[0].accessToken)
+            let access = try await api.node.services.chambers.access(identity, to: ChamberID(room.chamberID))
+            for round in 0..<5 {
+                guard case .published(let message, _) = try await chat.send(access, channelID: ChannelID(channelID), draft: MessageDraft(clientMessageID: "r\(round)", body: "v1")) else { continue }
+                async let edit: ChamberDomain.ChannelEvent? = try? chat.edit(access, messageID: message.id, body: "v2")
+                async let delete: ChamberDomain.ChannelEvent? = try? chat.delete(access, messageID: message.id)
+                _ = await (edit, delete)
+                let stored = try await api.store.scoped(to: ChamberID(room.chamberID)).messages.find(id: message.id)
+                #expect(stored?.deletedAt != nil && stored?.body == "", "round \(round): the delete holds")
+            }
+        }
+    }
+
     @Test("shutdown closes every socket with 1001 (going away)")
     func shutdown() async throws {
         try await withServer(.sqlite) { api in

@@ -22,8 +22,11 @@ public protocol ChannelStore: Sendable {
     func removeMember(_ channelID: ChannelID, userID: UserID) async throws -> Bool
     /// Channels the user belongs to, plus every announcement channel, newest activity first.
     func summaries(for userID: UserID) async throws -> [ChannelSummary]
-    /// Raises the user's read position to `seq` (never lowers it); returns the position now stored.
-    func markRead(_ channelID: ChannelID, userID: UserID, seq: Int64, at: Date) async throws -> Int64
+    /// Raises the user's read position to `seq` (never lowers it); returns the position now stored. `asReader`:
+    /// the user reads without being a member (announcements), and a reader row is kept for the position.
+    func markRead(_ channelID: ChannelID, userID: UserID, seq: Int64, at: Date, asReader: Bool) async throws -> Int64
+    /// The stored message a sender already sent with this client message id, if any.
+    func findSent(_ channelID: ChannelID, senderID: UserID, clientMessageID: String) async throws -> Message?
     func unreadCount(_ channelID: ChannelID, userID: UserID) async throws -> Int
 }
 
@@ -33,8 +36,10 @@ public protocol MessageStore: Sendable {
     /// Publishes a message at the next sequence, or returns the earlier one with the same (sender, client message id).
     func append(_ message: Message) async throws -> AppendOutcome
     func find(id: MessageID) async throws -> Message?
-    /// Replaces a message's state (edit or delete) and appends the event describing it.
-    func update(_ message: Message, event: @Sendable (Int64) -> ChannelEvent.Body) async throws -> ChannelEvent
+    /// Changes a message and appends the event describing it, atomically: the message is read again under the
+    /// channel's lock, so concurrent edits, deletes and reactions never overwrite each other. `change` may throw
+    /// to refuse (nothing is written then).
+    func modify(_ messageID: MessageID, at: Date, change: @Sendable (inout Message) throws -> ChannelEvent.Body) async throws -> ChannelEvent
     /// Adds or removes a reaction; returns nil when nothing changed.
     func react(messageID: MessageID, userID: UserID, emoji: String, add: Bool, at: Date) async throws -> ChannelEvent?
     /// Messages by sequence: the newest `limit` before `before`, or the oldest `limit` after `after`; ascending.
@@ -60,9 +65,18 @@ public struct ChatStores: Sendable {
     }
 }
 
+/// Told when a member's standing in a chamber changes, so live connections follow at once (the hub closes them).
+public protocol MembershipObserver: Sendable {
+    /// The user left or was removed: their sockets in the chamber are closed, not to reconnect.
+    func memberRemoved(chamberID: ChamberID, userID: UserID) async
+    /// The user's role changed: their sockets reconnect to pick up the new rights.
+    func roleChanged(chamberID: ChamberID, userID: UserID) async
+}
+
 /// Delivers stored channel events to connected readers (the hub, through the broker).
 public protocol ChannelEventPublisher: Sendable {
     func publish(_ event: ChannelEvent) async
-    /// Tells connected members that their channel list changed (joined, left, archived).
-    func channelChanged(_ channel: Channel, members: [UserID]) async
+    /// Tells connected members that their channel list changed (joined, left, archived). `revoked`: the members
+    /// lost the channel (left or removed), so their live subscriptions end.
+    func channelChanged(_ channel: Channel, members: [UserID], revoked: Bool) async
 }

@@ -49,7 +49,10 @@ public final class ChatService: Sendable {
     func canRead(_ access: ChamberAccess, _ channel: Channel) async throws -> Bool {
         switch channel.kind {
         case .announcement: return access.can(.view, .announcement)
-        case .direct, .group, .event: return try await chat(access).channels.member(channel.id, userID: access.userID) != nil
+        case .direct, .group, .event:
+            // A `reader` row only remembers a read position; it is no membership.
+            guard let member = try await chat(access).channels.member(channel.id, userID: access.userID) else { return false }
+            return member.role != .reader
         }
     }
 
@@ -88,7 +91,7 @@ public final class ChatService: Sendable {
             if let existing = try await scope.channels.findDirect(key: key) { return existing }
             throw error
         }
-        await publisher.channelChanged(channel, members: [access.userID, peer])
+        await publisher.channelChanged(channel, members: [access.userID, peer], revoked: false)
         return channel
     }
 
@@ -119,7 +122,7 @@ public final class ChatService: Sendable {
             ChannelMember(channelID: channel.id, userID: $0, role: $0 == access.userID ? .owner : .member, joinedAt: at)
         }
         try await scope.channels.create(channel, members: rows, directKey: nil)
-        await publisher.channelChanged(channel, members: kind == .announcement ? [] : memberIDs)
+        await publisher.channelChanged(channel, members: kind == .announcement ? [] : memberIDs, revoked: false)
         return channel
     }
 
@@ -142,7 +145,7 @@ public final class ChatService: Sendable {
         }
         guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
         try await chat(access).channels.addMember(ChannelMember(channelID: channelID, userID: access.userID, role: .member, joinedAt: now()))
-        await publisher.channelChanged(channel, members: [access.userID])
+        await publisher.channelChanged(channel, members: [access.userID], revoked: false)
         return channel
     }
 
@@ -153,7 +156,7 @@ public final class ChatService: Sendable {
             throw ChamberError(.validationFailed, "only groups and event rooms can be left")
         }
         _ = try await chat(access).channels.removeMember(channelID, userID: access.userID)
-        await publisher.channelChanged(channel, members: [access.userID])
+        await publisher.channelChanged(channel, members: [access.userID], revoked: true)
     }
 
     /// Adds members to a group: its owners and the chamber's moderators, staff and admins may.
@@ -166,7 +169,7 @@ public final class ChatService: Sendable {
             }
         }
         for id in userIDs { try await scope.channels.addMember(ChannelMember(channelID: channelID, userID: id, role: .member, joinedAt: now())) }
-        await publisher.channelChanged(channel, members: userIDs)
+        await publisher.channelChanged(channel, members: userIDs, revoked: false)
         return channel
     }
 
@@ -175,7 +178,7 @@ public final class ChatService: Sendable {
         guard try await chat(access).channels.removeMember(channelID, userID: userID) else {
             throw ChamberError(.memberNotFound, "no member \(userID) in this channel")
         }
-        await publisher.channelChanged(channel, members: [userID])
+        await publisher.channelChanged(channel, members: [userID], revoked: true)
     }
 
     /// Archives a channel: it stays readable, nobody can post. Owners, staff and admins may.
@@ -188,7 +191,7 @@ public final class ChatService: Sendable {
             channel.archivedAt = now()
             try await chat(access).channels.update(channel)
         }
-        await publisher.channelChanged(channel, members: [])
+        await publisher.channelChanged(channel, members: [], revoked: false)
         return channel
     }
 
@@ -211,6 +214,10 @@ public final class ChatService: Sendable {
             throw ChamberError(.validationFailed, "client_message_id must be 1 to \(limits.maxClientMessageIDLength) characters", field: "client_message_id")
         }
         let channel = try await readableChannel(access, channelID)
+        // A retry of a stored send gets the same answer, whatever changed since (archiving, moderation rules).
+        if let earlier = try await chat(access).channels.findSent(channelID, senderID: access.userID, clientMessageID: clientID) {
+            return .published(earlier, duplicate: true)
+        }
         try requireWrite(access, channel)
         let body = try validatedBody(draft.body, hasAttachments: !draft.attachments.isEmpty)
         let attachments = try validated(draft.attachments)
@@ -257,22 +264,31 @@ public final class ChatService: Sendable {
         case .hold(let rule, let reason), .reject(let rule, _, let reason):
             throw ChamberError(.messageRejected, "the edit was refused by moderation: \(reason)", field: rule)
         }
-        message.mentions = try await mentions(in: message.body, access)
-        message.editedAt = now()
-        let updated = message
-        let event = try await chat(access).messages.update(updated) { _ in .edited(updated) }
+        let text = message.body
+        let mentioned = try await mentions(in: text, access)
+        let at = now()
+        let event = try await chat(access).messages.modify(messageID, at: at) { current in
+            guard current.deletedAt == nil else { throw ChamberError(.messageNotFound, "message \(messageID) was deleted") }
+            current.body = text
+            current.mentions = mentioned
+            current.editedAt = at
+            return .edited(current)
+        }
         await publisher.publish(event)
         return event
     }
 
     /// Deletes a message (its body is erased; the event stays so readers learn of it).
     public func delete(_ access: ChamberAccess, messageID: MessageID) async throws -> ChannelEvent {
-        var message = try await editableMessage(access, messageID)
-        message.body = ""
-        message.mentions = []
-        message.deletedAt = now()
-        let deleted = message
-        let event = try await chat(access).messages.update(deleted) { _ in .deleted(deleted) }
+        _ = try await editableMessage(access, messageID)
+        let at = now()
+        let event = try await chat(access).messages.modify(messageID, at: at) { current in
+            guard current.deletedAt == nil else { throw ChamberError(.messageNotFound, "message \(messageID) was deleted") }
+            current.body = ""
+            current.mentions = []
+            current.deletedAt = at
+            return .deleted(current)
+        }
         await publisher.publish(event)
         return event
     }
@@ -333,7 +349,8 @@ public final class ChatService: Sendable {
     /// Records how far the caller has read; returns the position stored (never lowered) and the unread count left.
     public func markRead(_ access: ChamberAccess, channelID: ChannelID, seq: Int64) async throws -> (seq: Int64, unread: Int) {
         let channel = try await readableChannel(access, channelID)
-        let position = try await chat(access).channels.markRead(channelID, userID: access.userID, seq: min(max(seq, 0), channel.lastSeq), at: now())
+        let position = try await chat(access).channels.markRead(channelID, userID: access.userID, seq: min(max(seq, 0), channel.lastSeq), at: now(),
+                                                                asReader: channel.kind == .announcement)
         return (position, try await chat(access).channels.unreadCount(channelID, userID: access.userID))
     }
 

@@ -40,14 +40,16 @@ public final class ChamberService: Sendable {
     private let vault: any SecretVault
     private let mailer: any Mailer
     private let configuration: AuthConfiguration
+    private let observer: (any MembershipObserver)?
     private let now: @Sendable () -> Date
 
     public init(store: any Store, vault: any SecretVault, mailer: any Mailer, configuration: AuthConfiguration = .init(),
-                now: @escaping @Sendable () -> Date = Date.init) {
+                observer: (any MembershipObserver)? = nil, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.vault = vault
         self.mailer = mailer
         self.configuration = configuration
+        self.observer = observer
         self.now = now
     }
 
@@ -151,6 +153,7 @@ public final class ChamberService: Sendable {
         }
         try await store.scoped(to: access.chamberID).members.changeRole(userID: userID, to: role)
         try await audit(access, "member.role_changed", target: "user:\(userID)", detail: "\(target.membership.role.rawValue) -> \(role.rawValue)")
+        await observer?.roleChanged(chamberID: access.chamberID, userID: userID)
         return try await member(access, userID: userID)
     }
 
@@ -170,6 +173,7 @@ public final class ChamberService: Sendable {
             throw ChamberError(.memberNotFound, "no member \(userID) in this chamber")
         }
         try await audit(access, userID == access.userID ? "member.left" : "member.removed", target: "user:\(userID)", detail: target.membership.role.rawValue)
+        await observer?.memberRemoved(chamberID: access.chamberID, userID: userID)
     }
 
     // MARK: Invitations

@@ -89,8 +89,9 @@ public struct WebSocketEndpoint: Sendable {
             do {
                 signal.yield(try await session.authenticate(token: token, chamberID: credentials.chamberID))
             } catch let error as ChamberError {
+                let code: CloseCode = error.code == .unavailable ? .goingAway : .authFailed
                 try await outbound.write(.custom(Self.frame(WireCoding.encode(ErrorFrame(id: nil, error)))))
-                try await outbound.close(Self.code(.authFailed), reason: CloseCode.authFailed.reason)
+                try await outbound.close(Self.code(code), reason: code.reason)
                 return
             }
         }
@@ -116,8 +117,8 @@ public struct WebSocketEndpoint: Sendable {
                             return
                         }
                     } else if case .close(let code) = session.tick() {
+                        // Keep this task alive: the closer writes the close frame; ending here would cancel it.
                         session.connection?.close(code)
-                        return
                     }
                 }
             }

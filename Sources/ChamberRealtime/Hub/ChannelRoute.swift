@@ -108,6 +108,13 @@ struct ChannelRoute {
     mutating func goLive(_ id: ClientConnection.ID, lastSent: Int64) {
         guard let subscriber = subscribers[id] else { return }
         subscriber.lastSent = lastSent
+        // Events this route already passed on before the subscriber's look at the store cannot be replayed here:
+        // say so rather than leave a silent gap (the client refetches history up to the sequence named).
+        let firstHeld = subscriber.held?.first { $0.seq > lastSent }?.seq
+        if let gapEnd = firstHeld.map({ $0 - 1 }) ?? delivered, gapEnd > lastSent {
+            subscriber.connection.send(RecoveryIncompleteFrame(channelId: channelID.rawValue, latestSeq: gapEnd))
+            subscriber.lastSent = gapEnd
+        }
         for (seq, frame) in subscriber.held ?? [] where seq > subscriber.lastSent {
             subscriber.connection.send(frame)
             subscriber.lastSent = seq

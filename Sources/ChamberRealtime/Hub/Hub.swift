@@ -132,16 +132,18 @@ public final class Hub: ChannelEventPublisher, Sendable {
         broker.publish(BrokerMessage(topic: .channel(event.chamberID, event.channelID), seq: event.seq, frame: WireCoding.encode(EventFrame(event))))
     }
 
-    public func channelChanged(_ channel: ChamberDomain.Channel, members: [UserID]) async {
+    public func channelChanged(_ channel: ChamberDomain.Channel, members: [UserID], revoked: Bool) async {
         let frame = WireCoding.encode(ChannelChangedFrame(channelId: channel.id.rawValue))
         if members.isEmpty {
-            broker.publish(BrokerMessage(topic: .channel(channel.chamberID, channel.id), seq: nil, frame: frame))
+            // No one in particular: an announcement channel concerns the whole chamber, others their subscribers.
+            let topic: BrokerMessage.Topic = channel.kind == .announcement ? .chamber(channel.chamberID) : .channel(channel.chamberID, channel.id)
+            broker.publish(BrokerMessage(topic: topic, seq: nil, frame: frame))
         }
         for user in members {
             broker.publish(BrokerMessage(topic: .user(channel.chamberID, user), seq: nil, frame: frame))
         }
-        // A member who left or was removed stops receiving the channel on this node at once; a member who
-        // may still read resubscribes after `channel_changed`.
+        // A member who left or was removed stops receiving the channel on this node at once.
+        guard revoked else { return }
         let affected = registry.withLock { registry in
             members.flatMap { registry.byUser[Self.userKey(channel.chamberID, $0)] ?? [] }.compactMap { registry.byID[$0] }
         }
@@ -198,7 +200,8 @@ public final class Hub: ChannelEventPublisher, Sendable {
             }
             guard let missing else { return }
             self.metrics.gapRepairs.increment()
-            let events = (try? await self.eventSource(chamber, channel, missing.after, Int(missing.upTo - missing.after))) ?? []
+            let (span, overflow) = missing.upTo.subtractingReportingOverflow(missing.after)
+            let events = overflow || span > 1_000 ? [] : (try? await self.eventSource(chamber, channel, missing.after, Int(span))) ?? []
             self.shard(channel).routes.withLock { routes in
                 guard routes[channel] != nil else { return }
                 for event in events where event.seq <= missing.upTo {
@@ -270,4 +273,14 @@ public final class Hub: ChannelEventPublisher, Sendable {
 /// One lock's worth of channel routes.
 final class RouteShard: Sendable {
     let routes = Mutex<[ChannelID: ChannelRoute]>([:])
+}
+
+extension Hub: MembershipObserver {
+    public func memberRemoved(chamberID: ChamberID, userID: UserID) async {
+        for connection in connections(ofUser: userID, in: chamberID) { connection.close(.accessRevoked) }
+    }
+
+    public func roleChanged(chamberID: ChamberID, userID: UserID) async {
+        for connection in connections(ofUser: userID, in: chamberID) { connection.close(.accessChanged) }
+    }
 }

@@ -13,6 +13,8 @@ public enum CloseCode: UInt16, Sendable, CaseIterable {
     case tokenExpired = 4003
     /// No `auth` frame arrived in time. Reconnect and authenticate at once.
     case authTimeout = 4004
+    /// The member's role changed: reconnect at once to work with the new rights.
+    case accessChanged = 4005
     /// The token was refused. Log in again before reconnecting.
     case authFailed = 4500
     /// The session was revoked or the account left the chamber. Do not reconnect.
@@ -26,6 +28,7 @@ public enum CloseCode: UInt16, Sendable, CaseIterable {
         case .floodDetected: "flood_detected"
         case .tokenExpired: "token_expired"
         case .authTimeout: "auth_timeout"
+        case .accessChanged: "access_changed"
         case .authFailed: "auth_failed"
         case .accessRevoked: "access_revoked"
         }

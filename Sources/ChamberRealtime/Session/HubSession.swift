@@ -13,7 +13,7 @@ import Synchronization
 /// reply can never overtake the events it follows.
 public final class HubSession: @unchecked Sendable {
     // @unchecked: `authenticate` and `handle` are called by one task only, the transport's inbound loop, which owns
-    // the plain stored state; `tick` runs on the transport's timer and reads only `expiry`, which has its own lock.
+    // the plain stored state (`access`, the bucket); what other tasks read (`connection`, `expiry`) has its own lock.
 
     public enum Action: Sendable {
         case none
@@ -32,7 +32,9 @@ public final class HubSession: @unchecked Sendable {
     private let logger: Logger
     private let sink: any FrameSink
 
-    public private(set) var connection: ClientConnection?
+    private let current = Mutex<ClientConnection?>(nil)
+    /// The registered connection, once authenticated (read by the transport's tasks).
+    public var connection: ClientConnection? { current.withLock { $0 } }
     private var access: ChamberAccess?
     private let expiry = Mutex<Date?>(nil)
     private var bucket: TokenBucket
@@ -69,7 +71,7 @@ public final class HubSession: @unchecked Sendable {
         guard let connection = hub.connect(chamberID: chamberID, userID: identity.user.id, sink: sink) else {
             throw ChamberError(.unavailable, "this node is shutting down; reconnect to another")
         }
-        self.connection = connection
+        self.current.withLock { $0 = connection }
         self.access = access
         self.expiry.withLock { $0 = identity.tokenExpiresAt }
         let configuration = hub.configuration
@@ -165,6 +167,9 @@ public final class HubSession: @unchecked Sendable {
         case .refresh:
             let identity = try await accounts.authenticate(accessToken: try frame.require(frame.token, "token"))
             guard identity.user.id == access.userID else { throw ChamberError(.forbidden, "the new token belongs to another account") }
+            // Rights are looked up again: a member removed from the chamber keeps nothing by refreshing.
+            guard let renewed = try? await chambers.access(identity, to: access.chamberID) else { return .close(.accessRevoked) }
+            self.access = renewed
             expiry.withLock { $0 = identity.tokenExpiresAt }
             connection.send(OkFrame(id: id, seq: nil))
         case .subscribe:
@@ -247,6 +252,7 @@ public final class HubSession: @unchecked Sendable {
     /// Subscribes with recovery: live events wait while what was missed is sent, then follow without gap or double.
     private func subscribe(_ connection: ClientConnection, _ access: ChamberAccess, _ frame: ClientFrame) async throws {
         let channelID = try frame.channelID()
+        if let since = frame.since, since < 0 { throw ChamberError(.validationFailed, "since must be a sequence number (0 or more)", field: "since") }
         // Check the right to read before anything is registered.
         var channel = try await chat.readableChannel(access, channelID)
         hub.beginSubscription(connection, to: channelID)
@@ -256,19 +262,26 @@ public final class HubSession: @unchecked Sendable {
             if let since = frame.since {
                 switch try await chat.recover(access, channelID: channelID, since: since) {
                 case .events(let events):
-                    for event in events { connection.send(WireCoding.encode(EventFrame(event))) }
-                    recovered = events.count
-                    lastSent = events.last?.seq ?? since
+                    let frames = events.map { WireCoding.encode(EventFrame($0)) }
+                    // A replay larger than half the outbound bound would close a slow link as a slow consumer, and
+                    // the client would reconnect into the same replay: ask it to refetch history instead.
+                    if frames.reduce(0, { $0 + $1.readableBytes }) > hub.configuration.outboundQueueBytes / 2, let last = events.last {
+                        connection.send(RecoveryIncompleteFrame(channelId: channelID.rawValue, latestSeq: last.seq))
+                        lastSent = last.seq
+                    } else {
+                        for frame in frames { connection.send(frame) }
+                        recovered = events.count
+                        lastSent = events.last?.seq ?? since
+                    }
                 case .incomplete(let latest):
                     connection.send(RecoveryIncompleteFrame(channelId: channelID.rawValue, latestSeq: latest))
                     lastSent = latest
                 }
-                channel = try await chat.readableChannel(access, channelID)
-                lastSent = max(lastSent, min(since, channel.lastSeq))
             } else {
                 channel = try await chat.readableChannel(access, channelID)
                 lastSent = channel.lastSeq
             }
+            _ = channel
             hub.completeSubscription(connection, to: channelID, lastSent: lastSent, channelSeq: lastSent)
             connection.send(SubscribedFrame(id: frame.id, channelId: channelID.rawValue, lastSeq: lastSent, recovered: recovered))
         } catch {

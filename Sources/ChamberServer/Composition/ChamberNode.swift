@@ -43,24 +43,28 @@ public struct ChamberNode: Sendable {
         let mailer = RecordingMailer(outbox: store.mailOutbox, logger: logger)
         let accounts = AccountService(store: store, hasher: BcryptPasswordHasher(cost: UInt8(configuration.bcryptCost)), vault: vault,
                                       tokens: await JWTAccessTokenIssuer(secret: secret), mailer: mailer, configuration: auth)
+        let hub = makeHub(configuration, store: store, logger: logger)
         let services = ChamberServices(store: store, accounts: accounts,
-                                       chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth),
+                                       chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub),
                                        businesses: BusinessService(store: store))
-        let realtime = try makeRealtime(configuration, store: store, services: services, logger: logger)
+        let realtime = try makeRealtime(configuration, hub: hub, store: store, services: services, logger: logger)
         return ChamberNode(configuration: configuration, database: database, store: store, services: services, realtime: realtime,
                            metrics: Observability.metricsRegistry, logger: logger)
     }
 
     /// The hub on the in-process broker, the moderation pipeline from `Config/moderation/`, and the chat service.
-    static func makeRealtime(_ configuration: ServerConfiguration, store: SQLStore, services: ChamberServices, logger: Logger) throws -> RealtimeServices {
+    static func makeHub(_ configuration: ServerConfiguration, store: SQLStore, logger: Logger) -> Hub {
         var hubConfiguration = HubConfiguration()
         hubConfiguration.outboundQueueBytes = configuration.outboundQueueBytes
         hubConfiguration.inboundFramesPerSecond = configuration.inboundFramesPerSecond
         hubConfiguration.inboundBurst = max(configuration.inboundFramesPerSecond * 3, 10)
         hubConfiguration.authTimeoutSeconds = configuration.authTimeoutSeconds
-        let hub = Hub(configuration: hubConfiguration, broker: InProcessBroker(), eventSource: { chamber, channel, after, limit in
+        return Hub(configuration: hubConfiguration, broker: InProcessBroker(), eventSource: { chamber, channel, after, limit in
             try await store.scoped(to: chamber).messages.events(channel, after: after, limit: limit)
         }, logger: logger)
+    }
+
+    static func makeRealtime(_ configuration: ServerConfiguration, hub: Hub, store: SQLStore, services: ChamberServices, logger: Logger) throws -> RealtimeServices {
         var filters: [any MessageFilter] = []
         if let file = configuration.wordListFile {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {

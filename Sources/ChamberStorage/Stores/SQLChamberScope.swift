@@ -57,6 +57,8 @@ struct SQLMemberStore: MemberStore {
     func remove(userID: UserID) async throws -> Bool {
         try await sql.transaction { tx in
             try await Self.requireAnotherAdmin(tx, besides: userID)
+            // Leaving the chamber is leaving all of its channels.
+            try await tx.query("DELETE FROM channel_members WHERE chamber_id = :chamber AND user_id = ?", [.id(userID)])
             return !(try await tx.query("DELETE FROM memberships WHERE chamber_id = :chamber AND user_id = ? RETURNING user_id", [.id(userID)]).isEmpty)
         }
     }

@@ -104,20 +104,25 @@ struct SQLChannelStore: ChannelStore {
         return result
     }
 
-    func markRead(_ channelID: ChannelID, userID: UserID, seq: Int64, at: Date) async throws -> Int64 {
-        try await sql.transaction { tx in
-            let updated = try await tx.query("UPDATE channel_members SET last_read_seq = ? WHERE chamber_id = :chamber AND channel_id = ? AND user_id = ? AND last_read_seq < ? RETURNING last_read_seq",
-                                             [.int(seq), .id(channelID), .id(userID), .int(seq)])
-            if let row = updated.first { return try row.int("last_read_seq") }
-            if let existing = try await tx.query("SELECT last_read_seq FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? AND user_id = ?",
-                                                 [.id(channelID), .id(userID)]).first {
-                return try existing.int("last_read_seq")
-            }
-            // Announcement readers get a row the first time they read, to remember their position.
-            try await tx.query("INSERT INTO channel_members (chamber_id, channel_id, user_id, role, joined_at, last_read_seq) VALUES (:chamber, ?, ?, 'reader', ?, ?)",
-                               [.id(channelID), .id(userID), .date(at), .int(seq)])
-            return seq
+    func markRead(_ channelID: ChannelID, userID: UserID, seq: Int64, at: Date, asReader: Bool) async throws -> Int64 {
+        if asReader {
+            // Announcement readers get a row the first time they read, to remember their position; one statement,
+            // so two devices reading at once cannot both insert.
+            try await sql.query("""
+                INSERT INTO channel_members (chamber_id, channel_id, user_id, role, joined_at, last_read_seq) VALUES (:chamber, ?, ?, 'reader', ?, ?)
+                ON CONFLICT (channel_id, user_id) DO UPDATE SET last_read_seq = CASE WHEN excluded.last_read_seq > channel_members.last_read_seq
+                    THEN excluded.last_read_seq ELSE channel_members.last_read_seq END
+                """, [.id(channelID), .id(userID), .date(at), .int(seq)])
+        } else {
+            try await sql.query("UPDATE channel_members SET last_read_seq = ? WHERE chamber_id = :chamber AND channel_id = ? AND user_id = ? AND last_read_seq < ?",
+                                [.int(seq), .id(channelID), .id(userID), .int(seq)])
         }
+        return try await member(channelID, userID: userID)?.lastReadSeq ?? 0
+    }
+
+    func findSent(_ channelID: ChannelID, senderID: UserID, clientMessageID: String) async throws -> Message? {
+        try await sql.query("SELECT \(SQLMessageStore.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
+                            [.id(channelID), .id(senderID), .text(clientMessageID)]).first.map(SQLMessageStore.message)
     }
 
     func unreadCount(_ channelID: ChannelID, userID: UserID) async throws -> Int {

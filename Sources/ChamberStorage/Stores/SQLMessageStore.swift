@@ -68,41 +68,47 @@ struct SQLMessageStore: MessageStore {
         try await sql.query("SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND id = ?", [.id(id)]).first.map(Self.message)
     }
 
-    func update(_ message: Message, event makeBody: @Sendable (Int64) -> ChannelEvent.Body) async throws -> ChannelEvent {
-        try await sql.transaction { tx in
-            let seq = try await Self.nextSeq(tx, message.channelID)
+    func modify(_ messageID: MessageID, at: Date, change: @Sendable (inout Message) throws -> ChannelEvent.Body) async throws -> ChannelEvent {
+        guard let channelID = try await find(id: messageID)?.channelID else { throw ChamberError(.messageNotFound, "no message \(messageID)") }
+        return try await sql.transaction { tx in
+            // The channel's lock first, then the message as it is now: mutations of one channel take turns.
+            let seq = try await Self.nextSeq(tx, channelID)
+            guard let row = try await tx.query("SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND id = ?", [.id(messageID)]).first else {
+                throw ChamberError(.messageNotFound, "no message \(messageID)")
+            }
+            var message = try Self.message(row)
+            let body = try change(&message)
             try await tx.query("UPDATE messages SET body = ?, mentions = ?, reactions = ?, edited_at = ?, deleted_at = ? WHERE chamber_id = :chamber AND id = ?",
                                [.text(message.body), try .json(message.mentions), try .json(message.reactions), .date(message.editedAt), .date(message.deletedAt), .id(message.id)])
-            let event = ChannelEvent(chamberID: message.chamberID, channelID: message.channelID, seq: seq, at: message.deletedAt ?? message.editedAt ?? Date(), body: makeBody(seq))
+            let event = ChannelEvent(chamberID: message.chamberID, channelID: message.channelID, seq: seq, at: at, body: body)
             try await Self.insertEvent(tx, event, messageID: message.id)
             return event
         }
     }
 
+    private struct NoChange: Error {}
+
     func react(messageID: MessageID, userID: UserID, emoji: String, add: Bool, at: Date) async throws -> ChannelEvent? {
-        try await sql.transaction { tx in
-            guard let row = try await tx.query("SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND id = ?", [.id(messageID)]).first else {
-                throw ChamberError(.messageNotFound, "no message \(messageID)")
-            }
-            var message = try Self.message(row)
-            var users = message.reactions[emoji] ?? []
-            if add {
-                guard !users.contains(userID) else { return nil }
-                guard message.reactions.count < 50 || message.reactions[emoji] != nil else {
-                    throw ChamberError(.validationFailed, "a message has at most 50 different reactions", field: "emoji")
+        do {
+            return try await modify(messageID, at: at) { message in
+                guard message.deletedAt == nil else { throw ChamberError(.messageNotFound, "message \(messageID) was deleted") }
+                var users = message.reactions[emoji] ?? []
+                if add {
+                    guard !users.contains(userID) else { throw NoChange() }
+                    guard message.reactions.count < 50 || message.reactions[emoji] != nil else {
+                        throw ChamberError(.validationFailed, "a message has at most 50 different reactions", field: "emoji")
+                    }
+                    users.append(userID)
+                } else {
+                    guard users.contains(userID) else { throw NoChange() }
+                    users.removeAll { $0 == userID }
                 }
-                users.append(userID)
-            } else {
-                guard users.contains(userID) else { return nil }
-                users.removeAll { $0 == userID }
+                message.reactions[emoji] = users.isEmpty ? nil : users
+                return .reaction(messageID: messageID, userID: userID, emoji: emoji, added: add)
             }
-            message.reactions[emoji] = users.isEmpty ? nil : users
-            let seq = try await Self.nextSeq(tx, message.channelID)
-            try await tx.query("UPDATE messages SET reactions = ? WHERE chamber_id = :chamber AND id = ?", [try .json(message.reactions), .id(messageID)])
-            let event = ChannelEvent(chamberID: message.chamberID, channelID: message.channelID, seq: seq, at: at,
-                                     body: .reaction(messageID: messageID, userID: userID, emoji: emoji, added: add))
-            try await Self.insertEvent(tx, event, messageID: messageID)
-            return event
+        } catch is NoChange {
+            // Rolled back: the sequence number it took is given back.
+            return nil
         }
     }
 
