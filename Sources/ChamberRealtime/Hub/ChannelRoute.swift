@@ -30,6 +30,8 @@ struct ChannelRoute {
     var delivered: Int64?
     var pending: [Int64: ByteBuffer] = [:]
     var repairScheduled = false
+    /// At most this many events wait behind a missing one.
+    static let maxPending = 10_000
 
     /// Whether events are waiting behind a missing one.
     var hasGap: Bool { !pending.isEmpty }
@@ -42,6 +44,8 @@ struct ChannelRoute {
         }
         guard seq > delivered else { return 0 }
         pending[seq] = frame
+        // Bounded: far too much waiting behind a gap means the gap is real; skip it (readers are told to refetch).
+        if pending.count > Self.maxPending { return skipGap() }
         return drain()
     }
 
@@ -54,7 +58,6 @@ struct ChannelRoute {
             delivered = next
             next += 1
         }
-        if let delivered { pending = pending.filter { $0.key > delivered } }
         return queued
     }
 

@@ -202,18 +202,23 @@ public final class Hub: ChannelEventPublisher, Sendable {
             self.metrics.gapRepairs.increment()
             let (span, overflow) = missing.upTo.subtractingReportingOverflow(missing.after)
             let events = overflow || span > 1_000 ? [] : (try? await self.eventSource(chamber, channel, missing.after, Int(span))) ?? []
-            self.shard(channel).routes.withLock { routes in
-                guard routes[channel] != nil else { return }
-                for event in events where event.seq <= missing.upTo {
-                    _ = routes[channel]!.receive(seq: event.seq, frame: WireCoding.encode(EventFrame(event)))
-                }
+            // Encoded outside the lock; the route then takes them in order like any other event.
+            let frames = events.filter { $0.seq > missing.after && $0.seq <= missing.upTo }.map { ($0.seq, WireCoding.encode(EventFrame($0))) }
+            let stillGapped = self.shard(channel).routes.withLock { routes -> Bool in
+                guard routes[channel] != nil else { return false }
+                for (seq, frame) in frames { _ = routes[channel]!.receive(seq: seq, frame: frame) }
                 if routes[channel]!.hasGap, let delivered = routes[channel]!.delivered, delivered < missing.upTo {
-                    // The store does not have them either: skip, and the readers are told to refetch.
+                    // The store does not have them either (or too many are missing): skip them; the subscribers are
+                    // told to refetch (`recovery_incomplete`), never left with a silent gap.
                     _ = routes[channel]!.skipGap()
                 }
-                routes[channel]!.repairScheduled = false
+                // A new gap may have opened meanwhile: keep repairing until none is left.
+                let again = routes[channel]!.hasGap
+                routes[channel]!.repairScheduled = again
+                return again
             }
-            self.logger.notice("repaired a gap in a channel stream", metadata: ["channel.id": "\(channel)", "events": "\(events.count)"])
+            self.logger.notice("repaired a gap in a channel stream", metadata: ["channel.id": "\(channel)", "events": "\(frames.count)"])
+            if stillGapped { self.scheduleRepair(chamber: chamber, channel: channel) }
         }
     }
 

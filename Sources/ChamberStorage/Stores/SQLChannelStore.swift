@@ -80,7 +80,7 @@ struct SQLChannelStore: ChannelStore {
                    m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq
             FROM channels c LEFT JOIN channel_members m ON m.channel_id = c.id AND m.user_id = ?
             WHERE c.chamber_id = :chamber AND (m.user_id IS NOT NULL OR c.kind = 'announcement')
-            ORDER BY c.last_seq DESC, c.created_at DESC, c.id
+            ORDER BY COALESCE((SELECT MAX(e.created_at) FROM channel_events e WHERE e.channel_id = c.id), c.created_at) DESC, c.id
             LIMIT 500
             """, [.id(userID)])
         var result: [ChannelSummary] = []
