@@ -140,6 +140,18 @@ struct ChamberAPITests {
 
             let list = try await api.call(.get, "/v1/chambers/\(chamberID)/businesses", token: max.accessToken)
             #expect(list.json["items"].array.count == 1)
+
+            // A chamber that keeps contact details private: members no longer see each other's, staff still do.
+            _ = try await api.call(.patch, "/v1/chambers/\(chamberID)/businesses/\(businessID)", token: mia.accessToken, json: ["phone": "+1 217 555 0101"])
+            #expect(try await api.call(.patch, "/v1/chambers/\(chamberID)", token: admin.accessToken, json: ["settings": ["directory_visible_to_members": false]]).status == .ok)
+            let privateBusiness = try await api.call(.get, "/v1/chambers/\(chamberID)/businesses/\(businessID)", token: max.accessToken)
+            #expect(privateBusiness.json["phone"].isNull)
+            let members = try await api.call(.get, "/v1/chambers/\(chamberID)/members", token: max.accessToken)
+            let others = members.json["items"].array.filter { $0["user_id"].string != max.userID }
+            #expect(!others.isEmpty && others.allSatisfy { $0["email"].isNull }, "members' emails are hidden")
+            #expect(members.json["items"].array.first { $0["user_id"].string == max.userID }?["email"].string == max.email, "one's own stays")
+            let asStaff = try await api.call(.get, "/v1/chambers/\(chamberID)/members", token: admin.accessToken)
+            #expect(asStaff.json["items"].array.allSatisfy { $0["email"].string != nil })
             #expect(try await api.call(.delete, "/v1/chambers/\(chamberID)/businesses/\(businessID)", token: mia.accessToken).status == .forbidden)
             #expect(try await api.call(.delete, "/v1/chambers/\(chamberID)/businesses/\(businessID)", token: admin.accessToken).status == .noContent)
             #expect(try await api.call(.get, "/v1/chambers/\(chamberID)/businesses/\(businessID)", token: admin.accessToken).status == .notFound)

@@ -43,12 +43,19 @@ public final class BusinessService: Sendable {
 
     public func list(_ access: ChamberAccess, page: PageRequest) async throws -> Page<Business> {
         try access.require(.view, .business)
-        return try await store.scoped(to: access.chamberID).businesses.list(page: page).map { redacted($0, for: access) }
+        let hidden = try await contactsHidden(access)
+        return try await store.scoped(to: access.chamberID).businesses.list(page: page).map { redacted($0, for: access, contactsHidden: hidden) }
     }
 
     public func get(_ access: ChamberAccess, id: BusinessID) async throws -> Business {
         try access.require(.view, .business)
-        return redacted(try await find(access, id), for: access)
+        return redacted(try await find(access, id), for: access, contactsHidden: try await contactsHidden(access))
+    }
+
+    /// Whether the chamber keeps members' contact details from other members (staff and admins always see them).
+    private func contactsHidden(_ access: ChamberAccess) async throws -> Bool {
+        guard access.role < .staff else { return false }
+        return try await store.chambers.find(id: access.chamberID).map { !$0.settings.directoryVisibleToMembers } ?? true
     }
 
     public func create(_ access: ChamberAccess, input: BusinessInput) async throws -> Business {
@@ -94,11 +101,15 @@ public final class BusinessService: Sendable {
         }
     }
 
-    /// Tax ids are for the owner and staff only.
-    private func redacted(_ business: Business, for access: ChamberAccess) -> Business {
+    /// Tax ids are for the owner and staff only; phone and email also when the chamber hides contact details.
+    private func redacted(_ business: Business, for access: ChamberAccess, contactsHidden: Bool = false) -> Business {
         guard access.role < .staff, business.ownerUserID != access.userID else { return business }
         var copy = business
         copy.taxID = nil
+        if contactsHidden {
+            copy.phone = nil
+            copy.email = nil
+        }
         return copy
     }
 

@@ -133,7 +133,8 @@ public final class ChamberService: Sendable {
 
     public func members(_ access: ChamberAccess, page: PageRequest) async throws -> Page<Member> {
         try access.require(.view, .member)
-        return try await store.scoped(to: access.chamberID).members.list(page: page)
+        let hidden = try await contactsHidden(access)
+        return try await store.scoped(to: access.chamberID).members.list(page: page).map { Self.redacted($0, hidden: hidden, for: access) }
     }
 
     public func member(_ access: ChamberAccess, userID: UserID) async throws -> Member {
@@ -141,7 +142,20 @@ public final class ChamberService: Sendable {
         guard let member = try await store.scoped(to: access.chamberID).members.find(userID: userID) else {
             throw ChamberError(.memberNotFound, "no member \(userID) in this chamber")
         }
-        return member
+        return Self.redacted(member, hidden: try await contactsHidden(access), for: access)
+    }
+
+    /// Whether the chamber keeps members' contact details from other members (staff and admins always see them).
+    func contactsHidden(_ access: ChamberAccess) async throws -> Bool {
+        guard access.role < .staff else { return false }
+        return try await store.chambers.find(id: access.chamberID).map { !$0.settings.directoryVisibleToMembers } ?? true
+    }
+
+    static func redacted(_ member: Member, hidden: Bool, for access: ChamberAccess) -> Member {
+        guard hidden, member.user.id != access.userID else { return member }
+        var user = member.user
+        user.email = ""
+        return Member(membership: member.membership, user: user)
     }
 
     /// Changes a member's role. Only roles the caller may assign, never over a more powerful member, never the last admin away.

@@ -118,14 +118,15 @@ struct MeBody: Encodable {
 
 struct MemberBody: Encodable {
     let userId: String
-    let email: String
+    /// Absent when the chamber hides members' contact details from the caller.
+    let email: String?
     let displayName: String
     let role: String
     let joinedAt: Date
 
     init(_ member: Member) {
         userId = member.user.id.rawValue
-        email = member.user.email
+        email = member.user.email.isEmpty ? nil : member.user.email
         displayName = member.user.displayName
         role = member.membership.role.rawValue
         joinedAt = member.membership.joinedAt
