@@ -218,6 +218,9 @@ public final class ChatService: Sendable {
         if let earlier = try await chat(access).channels.findSent(channelID, senderID: access.userID, clientMessageID: clientID) {
             return .published(earlier, duplicate: true)
         }
+        if let held = try await chat(access).messages.findHeld(channelID, senderID: access.userID, clientMessageID: clientID) {
+            return .held(rule: held.rule, reason: held.reason)
+        }
         try requireWrite(access, channel)
         let body = try validatedBody(draft.body, hasAttachments: !draft.attachments.isEmpty)
         let attachments = try validated(draft.attachments)

@@ -199,5 +199,9 @@ enum Schema {
             """,
             "CREATE INDEX held_messages_chamber ON held_messages (chamber_id, created_at)",
         ]),
+        Migration(version: 3, name: "held messages remember the sender's client message id, so a retried held send is held once", statements: [
+            "ALTER TABLE held_messages ADD COLUMN client_message_id TEXT",
+            "CREATE UNIQUE INDEX held_messages_client_id ON held_messages (channel_id, sender_id, client_message_id)",
+        ]),
     ]
 }

@@ -132,7 +132,17 @@ struct SQLMessageStore: MessageStore {
     }
 
     func hold(_ message: Message, rule: String, reason: String) async throws {
-        try await sql.query("INSERT INTO held_messages (id, chamber_id, channel_id, sender_id, payload, rule, reason, created_at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?)",
-                            [.id(message.id), .id(message.channelID), .id(message.senderID), try .json(message), .text(rule), .text(reason), .date(message.createdAt)])
+        do {
+            try await sql.query("INSERT INTO held_messages (id, chamber_id, channel_id, sender_id, client_message_id, payload, rule, reason, created_at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?)",
+                                [.id(message.id), .id(message.channelID), .id(message.senderID), .text(message.clientMessageID), try .json(message),
+                                 .text(rule), .text(reason), .date(message.createdAt)])
+        } catch StorageError.uniqueViolation {
+            // Held already by an earlier try of the same send.
+        }
+    }
+
+    func findHeld(_ channelID: ChannelID, senderID: UserID, clientMessageID: String) async throws -> (rule: String, reason: String)? {
+        try await sql.query("SELECT rule, reason FROM held_messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
+                            [.id(channelID), .id(senderID), .text(clientMessageID)]).first.map { (try $0.string("rule"), try $0.string("reason")) }
     }
 }
