@@ -52,10 +52,8 @@ public final class BusinessService: Sendable {
         return redacted(try await find(access, id), for: access, contactsHidden: try await contactsHidden(access))
     }
 
-    /// Whether the chamber keeps members' contact details from other members (staff and admins always see them).
     private func contactsHidden(_ access: ChamberAccess) async throws -> Bool {
-        guard access.role < .staff else { return false }
-        return try await store.chambers.find(id: access.chamberID).map { !$0.settings.directoryVisibleToMembers } ?? true
+        try await store.contactsHidden(from: access)
     }
 
     public func create(_ access: ChamberAccess, input: BusinessInput) async throws -> Business {

@@ -145,10 +145,8 @@ public final class ChamberService: Sendable {
         return Self.redacted(member, hidden: try await contactsHidden(access), for: access)
     }
 
-    /// Whether the chamber keeps members' contact details from other members (staff and admins always see them).
     func contactsHidden(_ access: ChamberAccess) async throws -> Bool {
-        guard access.role < .staff else { return false }
-        return try await store.chambers.find(id: access.chamberID).map { !$0.settings.directoryVisibleToMembers } ?? true
+        try await store.contactsHidden(from: access)
     }
 
     static func redacted(_ member: Member, hidden: Bool, for access: ChamberAccess) -> Member {

@@ -41,3 +41,11 @@ public struct ChamberAccess: Sendable {
 
     public func can(_ action: Action, _ resource: Resource) -> Bool { Permissions.allows(role, action, resource) }
 }
+
+extension Store {
+    /// Whether the chamber keeps members' contact details from the caller (staff and admins always see them).
+    func contactsHidden(from access: ChamberAccess) async throws -> Bool {
+        guard access.role < .staff else { return false }
+        return try await chambers.find(id: access.chamberID).map { !$0.settings.directoryVisibleToMembers } ?? true
+    }
+}

@@ -49,18 +49,11 @@ struct AddMembersRequest: Decodable {
     let userIds: [String]
 }
 
-struct AttachmentInput: Decodable {
-    let url: String
-    let contentType: String
-    let size: Int64
-    let name: String?
-}
-
 struct SendMessageRequest: Decodable {
     let clientMessageId: String
     let body: String?
     let replyTo: String?
-    let attachments: [AttachmentInput]?
+    let attachments: [ClientFrame.AttachmentInput]?
 }
 
 struct ReadRequest: Decodable {

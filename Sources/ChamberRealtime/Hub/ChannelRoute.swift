@@ -25,6 +25,7 @@ struct ChannelRoute {
     }
 
     let channelID: ChannelID
+    let metrics: HubMetrics
     var subscribers: [ClientConnection.ID: Subscriber] = [:]
     /// The highest sequence delivered in order; nil until the first subscriber established it from the store.
     var delivered: Int64?
@@ -80,8 +81,7 @@ struct ChannelRoute {
     /// Hands the frame to every live subscriber that has not had it: one task per event loop (called under the
     /// shard's lock, so the loops receive the channel's frames in sequence order).
     private mutating func fanOut(seq: Int64, frame: ByteBuffer) -> Int {
-        var targets: [ClientConnection] = []
-        targets.reserveCapacity(subscribers.count)
+        var targets = LoopBatches()
         for subscriber in subscribers.values {
             if subscriber.held != nil {
                 subscriber.held!.append((seq, frame))
@@ -92,14 +92,15 @@ struct ChannelRoute {
                 // Never a silent gap: the reader is told to refetch what it cannot be sent.
                 subscriber.connection.send(RecoveryIncompleteFrame(channelId: channelID.rawValue, latestSeq: seq - 1))
             }
-            targets.append(subscriber.connection)
+            targets.add(subscriber.connection)
             subscriber.lastSent = seq
         }
-        return ClientConnection.deliver(frame, to: targets)
+        return targets.send(frame, metrics: metrics)
     }
 
-    init(channelID: ChannelID) {
+    init(channelID: ChannelID, metrics: HubMetrics) {
         self.channelID = channelID
+        self.metrics = metrics
     }
 
     /// Adds a subscriber whose recovery is about to be sent; live events wait for it.

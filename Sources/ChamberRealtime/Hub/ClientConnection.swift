@@ -52,8 +52,16 @@ public final class ClientConnection: Sendable, Hashable {
     /// Sends a frame from any thread (one hop to the connection's event loop). Fan-out uses ``enqueueOnLoop(_:)``
     /// in batches instead.
     public func send(_ frame: ByteBuffer) {
+        send([frame])
+    }
+
+    /// Sends frames in order with one hop and one flush (a recovery replay).
+    public func send(_ frames: [ByteBuffer]) {
+        let metrics = self.metrics
         eventLoop.execute {
-            self.enqueueOnLoop(frame)
+            var written = 0
+            for frame in frames where self.enqueueOnLoop(frame) { written += 1 }
+            metrics.framesOut.increment(by: written)
             self.flushOnLoop()
         }
     }
@@ -63,8 +71,10 @@ public final class ClientConnection: Sendable, Hashable {
 
     private enum EnqueueAction { case write, queued, overflow, drop }
 
-    /// Writes the frame now if the channel takes it, else queues it. On the connection's event loop only.
-    func enqueueOnLoop(_ frame: ByteBuffer) {
+    /// Writes the frame now if the channel takes it, else queues it; true when written now. On the connection's
+    /// event loop only. Callers count what was written, once per batch.
+    @discardableResult
+    func enqueueOnLoop(_ frame: ByteBuffer) -> Bool {
         let action = state.withLock { state -> EnqueueAction in
             guard state.closeCode == nil else { return .drop }
             if state.writable, state.outbox.frames.isEmpty {
@@ -81,12 +91,13 @@ public final class ClientConnection: Sendable, Hashable {
         case .write:
             // Outside the lock: a write may flip writability, which calls back into this connection.
             sink.write(frame)
-            metrics.framesOut.increment()
+            return true
         case .overflow:
             metrics.slowConsumerClosed.increment()
             close(.slowConsumer)
+            return false
         case .queued, .drop:
-            break
+            return false
         }
     }
 
@@ -176,24 +187,39 @@ public enum PresenceStatus: String, Sendable, Codable {
     case online, away, offline
 }
 
-extension ClientConnection {
-    /// Delivers one shared frame to many connections: one task per event loop, each connection written once and
-    /// flushed once. Returns how many connections it was handed to.
+/// The connections one shared frame goes to, grouped by event loop as they are added, so a fan-out costs one task
+/// per event loop: each connection is written once and flushed once.
+struct LoopBatches {
+    private var byLoop: [ObjectIdentifier: (loop: any EventLoop, connections: [ClientConnection])] = [:]
+    private(set) var count = 0
+
+    mutating func add(_ connection: ClientConnection) {
+        byLoop[ObjectIdentifier(connection.eventLoop), default: (connection.eventLoop, [])].connections.append(connection)
+        count += 1
+    }
+
+    /// Hands the frame to each loop; returns how many connections it went to.
     @discardableResult
-    static func deliver(_ frame: ByteBuffer, to connections: some Sequence<ClientConnection>) -> Int {
-        var byLoop: [ObjectIdentifier: (loop: any EventLoop, connections: [ClientConnection])] = [:]
-        var count = 0
-        for connection in connections {
-            byLoop[ObjectIdentifier(connection.eventLoop), default: (connection.eventLoop, [])].connections.append(connection)
-            count += 1
-        }
+    func send(_ frame: ByteBuffer, metrics: HubMetrics) -> Int {
         for (_, batch) in byLoop {
             let connections = batch.connections
             batch.loop.execute {
-                for connection in connections { connection.enqueueOnLoop(frame) }
+                var written = 0
+                for connection in connections where connection.enqueueOnLoop(frame) { written += 1 }
                 for connection in connections { connection.flushOnLoop() }
+                metrics.framesOut.increment(by: written)
             }
         }
         return count
+    }
+}
+
+extension ClientConnection {
+    /// Delivers one shared frame to many connections (see ``LoopBatches``).
+    @discardableResult
+    static func deliver(_ frame: ByteBuffer, to connections: some Sequence<ClientConnection>, metrics: HubMetrics) -> Int {
+        var batches = LoopBatches()
+        for connection in connections { batches.add(connection) }
+        return batches.send(frame, metrics: metrics)
     }
 }

@@ -101,7 +101,7 @@ public final class Hub: ChannelEventPublisher, Sendable {
     public func beginSubscription(_ connection: ClientConnection, to channel: ChannelID) {
         _ = connection.addSubscription(channel)
         shard(channel).routes.withLock { routes in
-            routes[channel, default: ChannelRoute(channelID: channel)].addRecovering(connection)
+            routes[channel, default: ChannelRoute(channelID: channel, metrics: metrics)].addRecovering(connection)
         }
     }
 
@@ -167,7 +167,7 @@ public final class Hub: ChannelEventPublisher, Sendable {
                 guard routes[channel] != nil else { return 0 }
                 guard let seq = message.seq else {
                     // Ephemeral channel frames (typing, receipts) go to live subscribers without ordering.
-                    return ClientConnection.deliver(message.frame, to: routes[channel]!.subscribers.values.lazy.filter { $0.held == nil }.map(\.connection))
+                    return ClientConnection.deliver(message.frame, to: routes[channel]!.subscribers.values.lazy.filter { $0.held == nil }.map(\.connection), metrics: metrics)
                 }
                 let count = routes[channel]!.receive(seq: seq, frame: message.frame)
                 if routes[channel]!.hasGap, !routes[channel]!.repairScheduled {
@@ -177,9 +177,9 @@ public final class Hub: ChannelEventPublisher, Sendable {
                 return count
             }
         case .user(let chamber, let user):
-            queued = ClientConnection.deliver(message.frame, to: connections(ofUser: user, in: chamber))
+            queued = ClientConnection.deliver(message.frame, to: connections(ofUser: user, in: chamber), metrics: metrics)
         case .chamber(let chamber):
-            queued = ClientConnection.deliver(message.frame, to: connections(in: chamber))
+            queued = ClientConnection.deliver(message.frame, to: connections(in: chamber), metrics: metrics)
         }
         metrics.fanoutDeliveries.increment(by: queued)
         let elapsed = ContinuousClock.now - start

@@ -2,12 +2,12 @@ import NIOCore
 
 /// The frames waiting to be written to one connection, bounded in bytes.
 ///
-/// A pure value: the connection owns it under a lock. The writer drains everything queued at once and writes it
-/// together, so a connection that falls behind gets its frames in fewer, larger writes.
+/// A pure value: the connection owns it under a lock. Frames wait here only while the channel is not writable;
+/// when it is again they all go out with one flush, so a connection that falls behind gets fewer, larger writes.
 struct Outbox {
     enum EnqueueResult: Equatable {
-        /// Queued; `wake` tells the writer that the queue was empty until now.
-        case queued(wake: Bool)
+        /// Queued until the channel is writable again.
+        case queued
         /// The queue would pass its byte limit: the connection must be closed as a slow consumer.
         case overflow
         /// The connection is closing; the frame was dropped.
@@ -26,10 +26,9 @@ struct Outbox {
     mutating func enqueue(_ frame: ByteBuffer) -> EnqueueResult {
         guard !isClosed else { return .closed }
         guard bytes + frame.readableBytes <= limit else { return .overflow }
-        let wasEmpty = frames.isEmpty
         frames.append(frame)
         bytes += frame.readableBytes
-        return .queued(wake: wasEmpty)
+        return .queued
     }
 
     /// Everything queued, oldest first; the queue is empty afterwards.

@@ -15,11 +15,14 @@ public struct ClientFrame: Codable, Sendable {
         case presence, setStatus = "set_status"
     }
 
+    /// An attachment as clients send it (the socket's `send` and REST's `POST …/messages` alike).
     public struct AttachmentInput: Codable, Sendable {
         public let url: String
         public let contentType: String
         public let size: Int64
         public let name: String?
+
+        public var attachment: Attachment { Attachment(url: url, contentType: contentType, size: size, name: name) }
     }
 
     public let type: String

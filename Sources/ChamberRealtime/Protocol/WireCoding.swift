@@ -8,7 +8,7 @@ public enum WireCoding {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(formatter.string(from: date))
+            try container.encode(date.formatted(dateStyle))
         }
         encoder.outputFormatting = [.withoutEscapingSlashes]
         return encoder
@@ -20,11 +20,8 @@ public enum WireCoding {
         return decoder
     }()
 
-    nonisolated(unsafe) static let formatter: ISO8601DateFormatter = {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter
-    }()
+    /// A value type, safe to share: frames are encoded on many threads at once.
+    static let dateStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
     /// Encodes a server frame once, into a buffer that every recipient shares.
     public static func encode(_ frame: some Encodable) -> ByteBuffer {

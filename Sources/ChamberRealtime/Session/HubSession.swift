@@ -186,7 +186,7 @@ public final class HubSession: @unchecked Sendable {
             let clientID = try frame.require(frame.clientMessageId, "client_message_id")
             let draft = MessageDraft(clientMessageID: clientID, body: frame.body ?? "",
                                      replyTo: try frame.replyTo.map { raw throws(ChamberError) in try Validate.identifier(raw, as: MessageID.self, field: "reply_to") },
-                                     attachments: (frame.attachments ?? []).map { Attachment(url: $0.url, contentType: $0.contentType, size: $0.size, name: $0.name) })
+                                     attachments: (frame.attachments ?? []).map(\.attachment))
             switch try await chat.send(access, channelID: channelID, draft: draft) {
             case .published(let message, let duplicate):
                 connection.send(AckFrame(id: id, channelId: channelID.rawValue, clientMessageId: clientID, status: "published", messageId: message.id.rawValue,
@@ -254,7 +254,7 @@ public final class HubSession: @unchecked Sendable {
         let channelID = try frame.channelID()
         if let since = frame.since, since < 0 { throw ChamberError(.validationFailed, "since must be a sequence number (0 or more)", field: "since") }
         // Check the right to read before anything is registered.
-        var channel = try await chat.readableChannel(access, channelID)
+        _ = try await chat.readableChannel(access, channelID)
         hub.beginSubscription(connection, to: channelID)
         do {
             var lastSent: Int64
@@ -269,7 +269,7 @@ public final class HubSession: @unchecked Sendable {
                         connection.send(RecoveryIncompleteFrame(channelId: channelID.rawValue, latestSeq: last.seq))
                         lastSent = last.seq
                     } else {
-                        for frame in frames { connection.send(frame) }
+                        connection.send(frames)
                         recovered = events.count
                         lastSent = events.last?.seq ?? since
                     }
@@ -278,10 +278,9 @@ public final class HubSession: @unchecked Sendable {
                     lastSent = latest
                 }
             } else {
-                channel = try await chat.readableChannel(access, channelID)
-                lastSent = channel.lastSeq
+                // Read after registering, so nothing published in between is missed.
+                lastSent = try await chat.readableChannel(access, channelID).lastSeq
             }
-            _ = channel
             hub.completeSubscription(connection, to: channelID, lastSent: lastSent, channelSeq: lastSent)
             connection.send(SubscribedFrame(id: frame.id, channelId: channelID.rawValue, lastSeq: lastSent, recovered: recovered))
         } catch {
