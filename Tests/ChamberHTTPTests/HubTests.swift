@@ -78,6 +78,37 @@ struct HubTests {
         }
     }
 
+    @Test("structured data travels exactly as sent, 64-bit integers included; bad data is refused", arguments: TestBackend.enabled)
+    func structuredData(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await Self.room(api, members: 2)
+            let a = try await Self.socket(api, room.members[0], room.chamberID)
+            let b = try await Self.socket(api, room.members[1], room.chamberID)
+            let dm = try await a.request(["type": "open_direct", "user_id": room.members[1].userID], expect: "channel")
+            let channelID = dm["channel"]["id"].string ?? ""
+            try await b.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
+
+            // 1763900000123456789 is not a Double: a server that parsed it as one would send ...456768.
+            a.sendRaw(#"{"type":"send","id":"d1","channel_id":"\#(channelID)","client_message_id":"d-1","data":{"ts":1763900000123456789,"card":{"title":"Gala","seats":[1,2]}}}"#)
+            let ack = try await a.next("ack", where: { $0["id"].string == "d1" })
+            #expect(ack["status"].string == "published")
+            let got = try await b.next("message")
+            #expect(got["message"]["body"].string == "" && got["message"]["data"]["card"]["title"].string == "Gala")
+            #expect(b.receivedTexts.contains { $0.contains(#""ts":1763900000123456789"#) }, "the integer arrives digit for digit")
+            let history = try await b.request(["type": "history", "channel_id": channelID], expect: "history")
+            #expect(history["messages"][0]["data"]["card"]["seats"].array.count == 2, "data is stored with the message")
+
+            let notObject = try await a.request(["type": "send", "channel_id": channelID, "client_message_id": "d-2", "data": [1, 2]], expect: "ack", expectError: true)
+            #expect(notObject["code"].string == "validation_failed" && notObject["field"].string == "data")
+            let large = try await a.request(["type": "send", "channel_id": channelID, "client_message_id": "d-3", "data": ["p": String(repeating: "x", count: 5000)]],
+                                            expect: "ack", expectError: true)
+            #expect(large["code"].string == "validation_failed" && large["field"].string == "data")
+
+            try await a.request(["type": "delete", "message_id": ack["message_id"].string ?? ""], expect: "ok")
+            #expect(try await b.next("message_deleted")["message"]["data"] == .null, "a deleted message loses its data")
+        }
+    }
+
     @Test("a group of five: everyone gets every message in the same order", arguments: TestBackend.enabled)
     func groupOfFive(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in

@@ -222,7 +222,8 @@ public final class ChatService: Sendable {
             return .held(rule: held.rule, reason: held.reason)
         }
         try requireWrite(access, channel)
-        let body = try validatedBody(draft.body, hasAttachments: !draft.attachments.isEmpty)
+        let data = try validated(draft.data)
+        let body = try validatedBody(draft.body, hasOtherContent: !draft.attachments.isEmpty || data != nil)
         let attachments = try validated(draft.attachments)
         if let reply = draft.replyTo {
             guard let parent = try await chat(access).messages.find(id: reply), parent.channelID == channelID else {
@@ -234,7 +235,7 @@ public final class ChatService: Sendable {
         let result = moderation.run(body, context: context)
         func message(_ text: String) async throws -> Message {
             Message(id: .generate(), chamberID: access.chamberID, channelID: channelID, seq: 0, senderID: access.userID, clientMessageID: clientID,
-                    body: text, replyTo: draft.replyTo, mentions: try await mentions(in: text, access), attachments: attachments, createdAt: at)
+                    body: text, replyTo: draft.replyTo, mentions: try await mentions(in: text, access), attachments: attachments, data: data, createdAt: at)
         }
         switch result.decision {
         case .reject(let rule, let code, let reason):
@@ -259,7 +260,7 @@ public final class ChatService: Sendable {
         var message = try await editableMessage(access, messageID)
         let channel = try await readableChannel(access, message.channelID)
         guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
-        let body = try validatedBody(rawBody, hasAttachments: !message.attachments.isEmpty)
+        let body = try validatedBody(rawBody, hasOtherContent: !message.attachments.isEmpty || message.data != nil)
         let context = ModerationContext(chamberID: access.chamberID, channelID: message.channelID, senderID: access.userID, senderRole: access.role, at: now())
         switch moderation.run(body, context: context).decision {
         case .publish(let text):
@@ -289,6 +290,7 @@ public final class ChatService: Sendable {
             guard current.deletedAt == nil else { throw ChamberError(.messageNotFound, "message \(messageID) was deleted") }
             current.body = ""
             current.mentions = []
+            current.data = nil
             current.deletedAt = at
             return .deleted(current)
         }
@@ -359,13 +361,26 @@ public final class ChatService: Sendable {
 
     // MARK: Input
 
-    private func validatedBody(_ raw: String, hasAttachments: Bool) throws(ChamberError) -> String {
+    private func validatedBody(_ raw: String, hasOtherContent: Bool) throws(ChamberError) -> String {
         let body = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !body.isEmpty || hasAttachments else { throw ChamberError(.validationFailed, "body must not be empty", field: "body") }
+        guard !body.isEmpty || hasOtherContent else { throw ChamberError(.validationFailed, "body must not be empty", field: "body") }
         guard body.count <= limits.maxBodyLength else {
             throw ChamberError(.messageTooLong, "body must have at most \(limits.maxBodyLength) characters", field: "body")
         }
         return body
+    }
+
+    private func validated(_ data: JSONValue?) throws(ChamberError) -> JSONValue? {
+        guard let data else { return nil }
+        guard case .object = data else { throw ChamberError(.validationFailed, "data must be a JSON object", field: "data") }
+        guard data.depth <= limits.maxDataDepth else {
+            throw ChamberError(.validationFailed, "data nests deeper than \(limits.maxDataDepth) levels", field: "data")
+        }
+        let size = (try? JSONEncoder().encode(data).count) ?? Int.max
+        guard size <= limits.maxDataBytes else {
+            throw ChamberError(.validationFailed, "data takes \(size) bytes as JSON; at most \(limits.maxDataBytes)", field: "data")
+        }
+        return data
     }
 
     private func validated(_ attachments: [Attachment]) throws(ChamberError) -> [Attachment] {

@@ -29,6 +29,8 @@ public struct Message: Sendable, Equatable, Codable {
     public let replyTo: MessageID?
     public var mentions: [UserID]
     public let attachments: [Attachment]
+    /// Structured data the sender attached (a JSON object), forwarded unchanged.
+    public var data: JSONValue?
     /// Emoji → users who reacted with it.
     public var reactions: [String: [UserID]]
     public let createdAt: Date
@@ -36,8 +38,8 @@ public struct Message: Sendable, Equatable, Codable {
     public var deletedAt: Date?
 
     public init(id: MessageID, chamberID: ChamberID, channelID: ChannelID, seq: Int64, senderID: UserID, clientMessageID: String, body: String,
-                replyTo: MessageID?, mentions: [UserID], attachments: [Attachment], reactions: [String: [UserID]] = [:], createdAt: Date,
-                editedAt: Date? = nil, deletedAt: Date? = nil) {
+                replyTo: MessageID?, mentions: [UserID], attachments: [Attachment], data: JSONValue? = nil, reactions: [String: [UserID]] = [:],
+                createdAt: Date, editedAt: Date? = nil, deletedAt: Date? = nil) {
         self.id = id
         self.chamberID = chamberID
         self.channelID = channelID
@@ -48,6 +50,7 @@ public struct Message: Sendable, Equatable, Codable {
         self.replyTo = replyTo
         self.mentions = mentions
         self.attachments = attachments
+        self.data = data
         self.reactions = reactions
         self.createdAt = createdAt
         self.editedAt = editedAt
@@ -96,11 +99,14 @@ public struct MessageDraft: Sendable, Equatable {
     public var body: String
     public var replyTo: MessageID?
     public var attachments: [Attachment]
+    /// Structured data for the application (a JSON object), at most ``ChatLimits/maxDataBytes`` encoded.
+    public var data: JSONValue?
 
-    public init(clientMessageID: String, body: String, replyTo: MessageID? = nil, attachments: [Attachment] = []) {
+    public init(clientMessageID: String, body: String, replyTo: MessageID? = nil, attachments: [Attachment] = [], data: JSONValue? = nil) {
         self.clientMessageID = clientMessageID
         self.body = body
         self.replyTo = replyTo
         self.attachments = attachments
+        self.data = data
     }
 }

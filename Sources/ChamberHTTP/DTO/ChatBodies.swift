@@ -54,6 +54,7 @@ struct SendMessageRequest: Decodable {
     let body: String?
     let replyTo: String?
     let attachments: [ClientFrame.AttachmentInput]?
+    let data: JSONValue?
 }
 
 struct ReadRequest: Decodable {

@@ -90,7 +90,7 @@ struct ChatRoutes {
             let body = try await APIJSON.decode(SendMessageRequest.self, from: request, context: context)
             let draft = MessageDraft(clientMessageID: body.clientMessageId, body: body.body ?? "",
                                      replyTo: try body.replyTo.map { raw throws(ChamberError) in try Validate.identifier(raw, as: MessageID.self, field: "reply_to") },
-                                     attachments: (body.attachments ?? []).map(\.attachment))
+                                     attachments: (body.attachments ?? []).map(\.attachment), data: body.data)
             switch try await chat.send(try context.access(), channelID: channelID, draft: draft) {
             case .published(let message, let duplicate):
                 return JSONResponse(duplicate ? .ok : .created, SendResultBody(status: "published", duplicate: duplicate, message: WireMessage(message), reason: nil))

@@ -35,6 +35,7 @@ public struct ClientFrame: Codable, Sendable {
     public let body: String?
     public let replyTo: String?
     public let attachments: [AttachmentInput]?
+    public let data: JSONValue?
     public let messageId: String?
     public let emoji: String?
     public let add: Bool?

@@ -15,6 +15,7 @@ public struct WireMessage: Encodable, Sendable {
     public let replyTo: String?
     public let mentions: [String]
     public let attachments: [WireAttachment]
+    public let data: JSONValue?
     public let reactions: [String: [String]]
     public let createdAt: Date
     public let editedAt: Date?
@@ -30,6 +31,7 @@ public struct WireMessage: Encodable, Sendable {
         replyTo = message.replyTo?.rawValue
         mentions = message.mentions.map(\.rawValue)
         attachments = message.attachments.map(WireAttachment.init)
+        data = message.data
         reactions = message.reactions.mapValues { $0.map(\.rawValue) }
         createdAt = message.createdAt
         editedAt = message.editedAt

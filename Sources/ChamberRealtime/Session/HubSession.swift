@@ -186,7 +186,7 @@ public final class HubSession: @unchecked Sendable {
             let clientID = try frame.require(frame.clientMessageId, "client_message_id")
             let draft = MessageDraft(clientMessageID: clientID, body: frame.body ?? "",
                                      replyTo: try frame.replyTo.map { raw throws(ChamberError) in try Validate.identifier(raw, as: MessageID.self, field: "reply_to") },
-                                     attachments: (frame.attachments ?? []).map(\.attachment))
+                                     attachments: (frame.attachments ?? []).map(\.attachment), data: frame.data)
             switch try await chat.send(access, channelID: channelID, draft: draft) {
             case .published(let message, let duplicate):
                 connection.send(AckFrame(id: id, channelId: channelID.rawValue, clientMessageId: clientID, status: "published", messageId: message.id.rawValue,

@@ -203,5 +203,8 @@ enum Schema {
             "ALTER TABLE held_messages ADD COLUMN client_message_id TEXT",
             "CREATE UNIQUE INDEX held_messages_client_id ON held_messages (channel_id, sender_id, client_message_id)",
         ]),
+        Migration(version: 4, name: "messages carry the sender's structured data (a JSON object)", statements: [
+            "ALTER TABLE messages ADD COLUMN data TEXT",
+        ]),
     ]
 }

@@ -94,6 +94,10 @@ public struct SQLRow: Sendable {
     public func json<T: Decodable>(_ column: String, as type: T.Type) throws -> T {
         try JSONDecoder().decode(type, from: Data(try string(column).utf8))
     }
+
+    public func optionalJSON<T: Decodable>(_ column: String, as type: T.Type) throws -> T? {
+        try optionalString(column).map { try JSONDecoder().decode(type, from: Data($0.utf8)) }
+    }
 }
 
 /// Failures of the storage layer itself (as opposed to domain refusals, which are ``ChamberError``s).

@@ -9,13 +9,13 @@ import Foundation
 struct SQLMessageStore: MessageStore {
     let sql: ChamberScopedSQL
 
-    static let columns = "id, chamber_id, channel_id, seq, sender_id, client_message_id, body, reply_to, mentions, attachments, reactions, created_at, edited_at, deleted_at"
+    static let columns = "id, chamber_id, channel_id, seq, sender_id, client_message_id, body, reply_to, mentions, attachments, reactions, created_at, edited_at, deleted_at, data"
 
     static func message(_ row: SQLRow) throws -> Message {
         Message(id: try row.id("id"), chamberID: try row.id("chamber_id"), channelID: try row.id("channel_id"), seq: try row.int("seq"),
                 senderID: try row.id("sender_id"), clientMessageID: try row.string("client_message_id"), body: try row.string("body"),
                 replyTo: try row.optionalID("reply_to"), mentions: try row.json("mentions", as: [UserID].self),
-                attachments: try row.json("attachments", as: [Attachment].self), reactions: try row.json("reactions", as: [String: [UserID]].self),
+                attachments: try row.json("attachments", as: [Attachment].self), data: try row.optionalJSON("data", as: JSONValue.self), reactions: try row.json("reactions", as: [String: [UserID]].self),
                 createdAt: try row.date("created_at"), editedAt: try row.optionalDate("edited_at"), deletedAt: try row.optionalDate("deleted_at"))
     }
 
@@ -45,11 +45,11 @@ struct SQLMessageStore: MessageStore {
                 }
                 let message = Message(id: draft.id, chamberID: draft.chamberID, channelID: draft.channelID, seq: seq, senderID: draft.senderID,
                                       clientMessageID: draft.clientMessageID, body: draft.body, replyTo: draft.replyTo, mentions: draft.mentions,
-                                      attachments: draft.attachments, reactions: [:], createdAt: draft.createdAt)
-                try await tx.query("INSERT INTO messages (\(Self.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                      attachments: draft.attachments, data: draft.data, reactions: [:], createdAt: draft.createdAt)
+                try await tx.query("INSERT INTO messages (\(Self.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                    [.id(message.id), .id(message.channelID), .int(seq), .id(message.senderID), .text(message.clientMessageID), .text(message.body),
                                     .id(message.replyTo), try .json(message.mentions), try .json(message.attachments), try .json(message.reactions),
-                                    .date(message.createdAt), .null, .null])
+                                    .date(message.createdAt), .null, .null, try message.data.map { try .json($0) } ?? .null])
                 let event = ChannelEvent(chamberID: message.chamberID, channelID: message.channelID, seq: seq, at: message.createdAt, body: .message(message))
                 try await Self.insertEvent(tx, event, messageID: message.id)
                 return .appended(event)
@@ -78,8 +78,9 @@ struct SQLMessageStore: MessageStore {
             }
             var message = try Self.message(row)
             let body = try change(&message)
-            try await tx.query("UPDATE messages SET body = ?, mentions = ?, reactions = ?, edited_at = ?, deleted_at = ? WHERE chamber_id = :chamber AND id = ?",
-                               [.text(message.body), try .json(message.mentions), try .json(message.reactions), .date(message.editedAt), .date(message.deletedAt), .id(message.id)])
+            try await tx.query("UPDATE messages SET body = ?, mentions = ?, reactions = ?, edited_at = ?, deleted_at = ?, data = ? WHERE chamber_id = :chamber AND id = ?",
+                               [.text(message.body), try .json(message.mentions), try .json(message.reactions), .date(message.editedAt), .date(message.deletedAt),
+                                try message.data.map { try .json($0) } ?? .null, .id(message.id)])
             let event = ChannelEvent(chamberID: message.chamberID, channelID: message.channelID, seq: seq, at: at, body: body)
             try await Self.insertEvent(tx, event, messageID: message.id)
             return event

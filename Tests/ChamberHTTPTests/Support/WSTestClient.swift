@@ -40,6 +40,8 @@ final class WSTestClient: Sendable {
     /// Frames received and not yet taken by the test.
     final class Inbox: Sendable {
         let frames = Mutex<[JSON]>([])
+        /// Every text frame as received, for checks that need the exact bytes (numbers beyond a Double's precision).
+        let texts = Mutex<[String]>([])
     }
 
     private let inbox = Inbox()
@@ -88,6 +90,7 @@ final class WSTestClient: Sendable {
                                 Issue.record("server frame does not match Protocol/schemas: \(problem)\nframe: \(text.prefix(600))", sourceLocation: sourceLocation)
                             }
                             inbox.frames.withLock { $0.append(json) }
+                            inbox.texts.withLock { $0.append(text) }
                         }
                     }
                     _ = try await group.next()
@@ -103,6 +106,9 @@ final class WSTestClient: Sendable {
     }
 
     func sendRaw(_ text: String) { commands.yield(.text(text)) }
+
+    /// The text of every frame received so far, exactly as sent by the server.
+    var receivedTexts: [String] { inbox.texts.withLock { $0 } }
     func sendBinary(_ bytes: [UInt8]) { commands.yield(.binary(bytes)) }
     func close() { commands.yield(.close) }
 
