@@ -58,11 +58,15 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .long, help: "Create the demo chamber and its logins if missing (key demo.enabled).")
     var demo = false
 
+    @Flag(name: .long, help: "Let platform admins provision load-test accounts for chamber-load (key loadtest.enabled).")
+    var loadTest = false
+
     func run() async throws {
         var overrides: [String: String] = [:]
         if let host { overrides["server.host"] = host }
         if let port { overrides["server.port"] = String(port) }
         if demo { overrides["demo.enabled"] = "true" }
+        if loadTest { overrides["loadtest.enabled"] = "true" }
         let (configuration, logger) = try common.load(overrides)
         let node = try await ChamberNode.assemble(configuration, logger: logger)
         if configuration.demo { printDemoLogins() }

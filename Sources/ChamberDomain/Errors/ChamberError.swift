@@ -40,6 +40,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let forbidden = Code("forbidden", .forbidden)
         public static let roleNotAssignable = Code("role_not_assignable", .forbidden)
         public static let platformAdminRequired = Code("platform_admin_required", .forbidden)
+        public static let loadTestDisabled = Code("load_test_disabled", .forbidden)
         // Resources
         public static let notFound = Code("not_found", .notFound)
         public static let chamberNotFound = Code("chamber_not_found", .notFound)

@@ -7,12 +7,14 @@ public struct ChamberServices: Sendable {
     public let accounts: AccountService
     public let chambers: ChamberService
     public let businesses: BusinessService
+    public let loadTests: LoadTestService
 
-    public init(store: any Store, accounts: AccountService, chambers: ChamberService, businesses: BusinessService) {
+    public init(store: any Store, accounts: AccountService, chambers: ChamberService, businesses: BusinessService, loadTests: LoadTestService) {
         self.store = store
         self.accounts = accounts
         self.chambers = chambers
         self.businesses = businesses
+        self.loadTests = loadTests
     }
 }
 

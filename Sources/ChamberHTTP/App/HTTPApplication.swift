@@ -15,5 +15,6 @@ public func buildRouter(services: ChamberServices, realtime: RealtimeServices, m
     AuthRoutes(services: services).register(on: router)
     ChamberRoutes(services: services).register(on: router)
     ChatRoutes(services: services, chat: realtime.chat, hub: realtime.hub, endpoint: realtime.endpoint).register(on: router)
+    LoadTestRoutes(services: services).register(on: router)
     return router
 }

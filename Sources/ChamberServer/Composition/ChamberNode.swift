@@ -41,12 +41,15 @@ public struct ChamberNode: Sendable {
                                      maxFailuresPerAddress: configuration.loginMaxFailuresPerAddress)
         let vault = CryptoSecretVault()
         let mailer = RecordingMailer(outbox: store.mailOutbox, logger: logger)
-        let accounts = AccountService(store: store, hasher: BcryptPasswordHasher(cost: UInt8(configuration.bcryptCost)), vault: vault,
-                                      tokens: await JWTAccessTokenIssuer(secret: secret), mailer: mailer, configuration: auth)
+        let hasher = BcryptPasswordHasher(cost: UInt8(configuration.bcryptCost))
+        let tokens = await JWTAccessTokenIssuer(secret: secret)
+        let accounts = AccountService(store: store, hasher: hasher, vault: vault, tokens: tokens, mailer: mailer, configuration: auth)
+        let loadTests = LoadTestService(store: SQLLoadTestStore(database: database), hasher: hasher, vault: vault, tokens: tokens,
+                                        configuration: LoadTestConfiguration(enabled: configuration.loadTestEnabled, maxAccounts: configuration.loadTestMaxAccounts))
         let hub = makeHub(configuration, store: store, logger: logger)
         let services = ChamberServices(store: store, accounts: accounts,
                                        chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub),
-                                       businesses: BusinessService(store: store))
+                                       businesses: BusinessService(store: store), loadTests: loadTests)
         let realtime = try makeRealtime(configuration, hub: hub, store: store, services: services, logger: logger)
         return ChamberNode(configuration: configuration, database: database, store: store, services: services, realtime: realtime,
                            metrics: Observability.metricsRegistry, logger: logger)

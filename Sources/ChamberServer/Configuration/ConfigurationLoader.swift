@@ -150,6 +150,8 @@ public enum ConfigurationLoader {
         if let value = try int("hub.inbound_frames_per_second", 1...10_000) { configuration.inboundFramesPerSecond = value }
         if let value = try int("hub.max_recovery_events", 0...100_000) { configuration.maxRecoveryEvents = value }
         if let value = try int("hub.auth_timeout_seconds", 1...60) { configuration.authTimeoutSeconds = value }
+        if let enabled = try bool("loadtest.enabled") { configuration.loadTestEnabled = enabled }
+        if let value = try int("loadtest.max_accounts", 1...1_000_000) { configuration.loadTestMaxAccounts = value }
         // The demo's logins and password are published: never seed them on a server others can reach.
         if configuration.demo, !["127.0.0.1", "::1", "localhost"].contains(configuration.host), !configuration.host.hasPrefix("127.") {
             throw ConfigurationError(key: "demo.enabled", "the demo accounts have a published password, so demo mode only runs on a loopback server.host (127.0.0.1); turn demo off or listen on loopback")
