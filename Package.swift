@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "chamberconnect", targets: ["chamberconnect"]),
+        .executable(name: "chamber-load", targets: ["chamber-load"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // Pure domain: entities, rules, permissions, ports. No networking, no SQL.
@@ -138,6 +140,31 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/HubBenchmarks",
+            swiftSettings: swiftSettings
+        ),
+        // The load tester's pure parts: scenarios, the run plan, frame scanning, results, the HTML report.
+        .target(
+            name: "ChamberLoadKit",
+            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")],
+            path: "LoadTests/ChamberLoadKit",
+            swiftSettings: swiftSettings
+        ),
+        // chamber-load: the load tester (SwiftNIO client, worker processes). See LoadTests/README.md.
+        .executableTarget(
+            name: "chamber-load",
+            dependencies: [
+                "ChamberLoadKit",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "LoadTests/chamber-load",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ChamberLoadTests",
+            dependencies: ["ChamberLoadKit", .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
