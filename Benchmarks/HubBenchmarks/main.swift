@@ -64,7 +64,7 @@ for _ in 0..<subscribers {
     sinks.append(sink)
     let connection = hub.connect(chamberID: chamber, userID: .generate(), sink: sink)!
     hub.beginSubscription(connection, to: channel)
-    hub.completeSubscription(connection, to: channel, lastSent: 0, channelSeq: 0)
+    hub.completeSubscription(connection, to: channel, lastSent: 0, channelSeq: 0, confirmation: ByteBuffer(string: "{}"))
     connections.append(connection)
 }
 var seq: Int64 = 0

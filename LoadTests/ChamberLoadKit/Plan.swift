@@ -63,6 +63,28 @@ public struct LoadAccount: Codable, Sendable, Equatable {
     }
 }
 
+/// The measured phase: the coordinator starts it for every worker at once, when all connections are up.
+public struct Timeline: Sendable, Equatable {
+    public let trafficStartNanos: Int64
+    public let trafficEndNanos: Int64
+    /// After the drain: when the workers count what arrived.
+    public let reportNanos: Int64
+
+    public init(trafficStartNanos: Int64, scenario: Scenario) {
+        self.trafficStartNanos = trafficStartNanos
+        trafficEndNanos = trafficStartNanos + Int64(scenario.durationSeconds * 1e9)
+        reportNanos = trafficEndNanos + Int64(scenario.drainSeconds * 1e9)
+    }
+
+    /// The coordinator's command on a worker's standard input.
+    public var command: String { "go \(trafficStartNanos)\n" }
+
+    public static func parse(_ line: Substring, scenario: Scenario) -> Timeline? {
+        guard line.hasPrefix("go "), let start = Int64(line.dropFirst(3).trimmingCharacters(in: .whitespaces)) else { return nil }
+        return Timeline(trafficStartNanos: start, scenario: scenario)
+    }
+}
+
 /// Everything a worker process needs, written by the coordinator to a file the worker reads.
 public struct WorkerPlan: Codable, Sendable {
     public let worker: Int
@@ -93,10 +115,9 @@ public struct WorkerPlan: Codable, Sendable {
         self.startNanos = startNanos
     }
 
-    /// When the measured phase starts: after the ramp-up at the connect rate.
-    public var trafficStartNanos: Int64 { startNanos + Int64(scenario.rampSeconds * 1e9) }
-    public var trafficEndNanos: Int64 { trafficStartNanos + Int64(scenario.durationSeconds * 1e9) }
-    public var reportNanos: Int64 { trafficEndNanos + Int64(scenario.drainSeconds * 1e9) }
+    /// The longest the ramp-up may take before the run starts measuring anyway (the connections that are not up
+    /// by then count as failed to connect in time).
+    public var rampDeadlineNanos: Int64 { startNanos + Int64((scenario.rampSeconds * 4 + 30) * 1e9) }
 
     /// Whether member `index` (counting members only, admins excluded) is picked for a share `percent` of them,
     /// spread evenly over the index range so every worker gets its part.

@@ -44,6 +44,8 @@ public struct RunResult: Codable, Sendable {
     public var startedAt: Date
     public var workers: Int
     public var sourceAddresses: Int
+    /// From the first connection attempt until every connection was up (or the ramp-up deadline).
+    public var rampSeconds: Double = 0
     public var connectAttempts: Int
     public var connected: Int
     public var connectFailures: Int
@@ -152,7 +154,7 @@ public struct RunResult: Codable, Sendable {
         var rows: [(String, String)] = [
             ("scenario", "\(scenario.name) (\(scenario.kind.rawValue)), \(scenario.connections) connections, \(fmt(scenario.durationSeconds, 0)) s"),
             ("workers / source addresses", "\(workers) / \(sourceAddresses)"),
-            ("connections", "\(connected) open of \(connectAttempts) attempts, \(connectFailures) failed"),
+            ("connections", "\(connected) open of \(connectAttempts) attempts, \(connectFailures) failed; all up after \(fmt(rampSeconds)) s"),
             ("sent / acknowledged", "\(sent) / \(acked)"),
             ("delivered", "\(delivered) (\(fmt(deliveredPerSecond, 0)) per second)"),
             ("delivery latency ms", "p50 \(fmt(delivery.p50, 2))  p90 \(fmt(delivery.p90, 2))  p99 \(fmt(delivery.p99, 2))  p99.9 \(fmt(delivery.p999, 2))  max \(fmt(delivery.max, 2))"),

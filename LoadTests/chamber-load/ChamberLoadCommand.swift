@@ -7,7 +7,7 @@ struct ChamberLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chamber-load",
         abstract: "Load-tests a ChamberConnect server: thousands of simulated members over WebSocket.",
-        subcommands: [Run.self, Worker.self],
+        subcommands: [Run.self, Provision.self, Worker.self],
         defaultSubcommand: Run.self)
 }
 
@@ -102,6 +102,41 @@ struct Run: AsyncParsableCommand {
             return here + "/" + candidate
         }
         return "LoadTests/scenarios"
+    }
+}
+
+struct Provision: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Provision load-test accounts for an outside client (../shared/bench): a tokens file and shell variables.",
+        discussion: "Writes one member token per line to --tokens-file and prints CHAMBER_ID, ROOM_ID and ADMIN_TOKEN as shell assignments.")
+
+    @Option(help: "Member accounts.")
+    var members: Int
+
+    @Option(help: "The server, http://host:port.")
+    var url = "http://127.0.0.1:8080"
+
+    @Option(help: "Platform admin who provisions the accounts.")
+    var adminEmail = "platform@demo.chamberconnect.test"
+
+    @Option(help: "That admin's password (the demo's by default).")
+    var adminPassword = "chamber-demo-2026"
+
+    @Option(help: "Where to write the member tokens, one per line.")
+    var tokensFile = "load-results/tokens.txt"
+
+    @Option(help: "Token lifetime in seconds.")
+    var tokenTtl = 7200
+
+    func run() async throws {
+        let cohort = try await Provisioner(baseURL: url, email: adminEmail, password: adminPassword)
+            .provision(members: members, admins: 1, tokenSeconds: tokenTtl)
+        let tokens = cohort.accounts.filter { $0.role == "member" }.map(\.accessToken).joined(separator: "\n") + "\n"
+        try Run.write(Data(tokens.utf8), to: tokensFile)
+        print("CHAMBER_ID=\(cohort.chamberId)")
+        print("ROOM_ID=\(cohort.roomId)")
+        print("ANNOUNCEMENTS_ID=\(cohort.announcementsId)")
+        print("ADMIN_TOKEN=\(cohort.accounts.first { $0.role == "admin" }?.accessToken ?? "")")
     }
 }
 

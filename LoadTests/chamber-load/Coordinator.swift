@@ -39,25 +39,41 @@ struct Coordinator {
         }
         let reference = WorkerPlan(worker: 0, scenario: scenario, servers: servers, chamberID: "", roomID: "", announcementsID: "",
                                    accounts: [], range: 0..<0, sourceAddresses: 0, startNanos: startNanos)
+        var timeline: Timeline?
 
         var usageAtTrafficStart: ProcessUsage?
         var usageConnected: ProcessUsage?
         var usageAtEnd: ProcessUsage?
         var peak = baseline?.residentBytes ?? 0
-        let deadline = reference.reportNanos + 60_000_000_000
+        var rampSeconds = 0.0
+        var lastLive: Int64 = 0
         while workers.contains(where: { $0.report == nil && $0.isRunning }) {
-            try await Task.sleep(for: .milliseconds(250))
+            try await Task.sleep(for: .milliseconds(100))
             let now = wallNanos()
+            if timeline == nil {
+                // Measure once everyone is up (or the ramp-up ran out of time): all workers start together.
+                let connected = workers.compactMap(\.progress).reduce(0) { $0 + $1.connected }
+                if connected >= scenario.connections || now >= reference.rampDeadlineNanos {
+                    let go = Timeline(trafficStartNanos: now + 300_000_000, scenario: scenario)
+                    workers.forEach { $0.start(go) }
+                    timeline = go
+                    rampSeconds = Double(now - startNanos) / 1e9
+                    if connected < scenario.connections { log("\nramp-up deadline: \(connected) of \(scenario.connections) connected; measuring anyway") }
+                }
+            }
             if let pid = serverPID, let usage = ProcessUsage.read(pid: pid) {
                 peak = max(peak, usage.residentBytes)
-                if usageAtTrafficStart == nil, now >= reference.trafficStartNanos {
+                if usageAtTrafficStart == nil, let timeline, now >= timeline.trafficStartNanos {
                     usageAtTrafficStart = usage
                     usageConnected = usage
                 }
-                if usageAtEnd == nil, now >= reference.reportNanos { usageAtEnd = usage }
+                if usageAtEnd == nil, let timeline, now >= timeline.reportNanos { usageAtEnd = usage }
             }
-            printLive(workers, now: now, reference: reference)
-            if now > deadline {
+            if now - lastLive >= 1_000_000_000 {
+                lastLive = now
+                printLive(workers, now: now, timeline: timeline)
+            }
+            if let timeline, now > timeline.reportNanos + 60_000_000_000 {
                 log("\nworkers did not report within 60 s of the end; stopping them")
                 workers.forEach { $0.terminate() }
                 break
@@ -74,20 +90,22 @@ struct Coordinator {
                                  rssConnectedBytes: usageConnected?.residentBytes ?? start.residentBytes, rssPeakBytes: peak)
         }
         let measured = scenario.durationSeconds + scenario.drainSeconds
-        return RunResult(scenario: scenario, startedAt: Date(timeIntervalSince1970: Double(startNanos) / 1e9), sourceAddresses: plan.sourceAddresses,
-                         reports: workers.compactMap(\.report), measuredSeconds: measured, server: server)
+        var result = RunResult(scenario: scenario, startedAt: Date(timeIntervalSince1970: Double(startNanos) / 1e9), sourceAddresses: plan.sourceAddresses,
+                               reports: workers.compactMap(\.report), measuredSeconds: measured, server: server)
+        result.rampSeconds = rampSeconds
+        return result
     }
 
-    private func printLive(_ workers: [WorkerProcess], now: Int64, reference: WorkerPlan) {
+    private func printLive(_ workers: [WorkerProcess], now: Int64, timeline: Timeline?) {
         let progress = workers.compactMap(\.progress)
         let connected = progress.reduce(0) { $0 + $1.connected }
         let delivered = progress.reduce(0) { $0 + $1.delivered }
         let sent = progress.reduce(0) { $0 + $1.sent }
         let p99 = Double(progress.map(\.p99Micros).max() ?? 0) / 1000
-        let phase = now < reference.trafficStartNanos ? "ramp-up" : now < reference.trafficEndNanos ? "measuring" : "draining"
-        let elapsed = Double(now - reference.startNanos) / 1e9
+        let phase = timeline.map { now < $0.trafficStartNanos ? "ramp-up" : now < $0.trafficEndNanos ? "measuring" : "draining" } ?? "ramp-up"
+        let elapsed = Double(now - (timeline?.trafficStartNanos ?? now)) / 1e9
         let rate = Self.rate(delivered: delivered, now: now)
-        let line = String(format: "\r[%5.1f s %@] connections %d/%d  sent %d  delivered %d (%.0f/s)  p99 %.2f ms   ",
+        let line = String(format: "\r[%+6.1f s %@] connections %d/%d  sent %d  delivered %d (%.0f/s)  p99 %.2f ms   ",
                           max(0, elapsed), phase, connected, scenario.connections, sent, delivered, rate, p99)
         FileHandle.standardError.write(Data(line.utf8))
     }
@@ -117,6 +135,7 @@ final class WorkerProcess: @unchecked Sendable {
     // Unchecked: the fields below are written by the reader thread and read by the coordinator under `lock`.
     let index: Int
     private let process = Process()
+    private let input = Pipe()
     private let lock = NSLock()
     private var _progress: WorkerProgress?
     private var _report: WorkerReport?
@@ -128,6 +147,7 @@ final class WorkerProcess: @unchecked Sendable {
         process.arguments = ["worker", planFile]
         let output = Pipe()
         process.standardOutput = output
+        process.standardInput = input
         try process.run()
         let handle = output.fileHandleForReading
         Thread.detachNewThread { [self] in
@@ -156,4 +176,9 @@ final class WorkerProcess: @unchecked Sendable {
     var isRunning: Bool { process.isRunning }
     var exitStatus: Int32 { process.isRunning ? 0 : process.terminationStatus }
     func terminate() { process.terminate() }
+
+    /// Tells the worker when the measured phase starts.
+    func start(_ timeline: Timeline) {
+        input.fileHandleForWriting.write(Data(timeline.command.utf8))
+    }
 }

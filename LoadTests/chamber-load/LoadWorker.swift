@@ -86,6 +86,7 @@ final class LoadWorker: @unchecked Sendable {
     // MARK: Timeline
 
     private func start() {
+        listenForGo()
         let delay = max(0, plan.startNanos - wallNanos())
         loop.scheduleTask(in: .nanoseconds(delay)) {
             self.loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(5)) { task in
@@ -99,6 +100,20 @@ final class LoadWorker: @unchecked Sendable {
     }
 
     private var finishedReporting = false
+    /// Set by the coordinator's `go` once every connection is up.
+    private var timeline: Timeline?
+
+    /// Waits for the coordinator's `go` on standard input (a thread of its own: reading blocks).
+    private func listenForGo() {
+        let scenario = plan.scenario
+        Thread.detachNewThread {
+            while let line = readLine() {
+                if let timeline = Timeline.parse(Substring(line), scenario: scenario) {
+                    self.loop.execute { self.timeline = timeline }
+                }
+            }
+        }
+    }
 
     /// One step of the timeline; false when the run is over.
     private func tick() -> Bool {
@@ -110,9 +125,9 @@ final class LoadWorker: @unchecked Sendable {
             connect(members[connectCursor])
             connectCursor += 1
         }
-        let trafficStart = plan.trafficStartNanos
-        guard now >= trafficStart else { return true }
-        if now < plan.trafficEndNanos {
+        guard let timeline, now >= timeline.trafficStartNanos else { return true }
+        let trafficStart = timeline.trafficStartNanos
+        if now < timeline.trafficEndNanos {
             let elapsed = Double(now - trafficStart) / 1e9
             let due = Int(elapsed * senderRate)
             var attempts = 0
@@ -136,7 +151,7 @@ final class LoadWorker: @unchecked Sendable {
             }
             return true
         }
-        if now >= plan.reportNanos {
+        if now >= timeline.reportNanos {
             finish()
             return false
         }
@@ -167,7 +182,8 @@ final class LoadWorker: @unchecked Sendable {
     }
 
     func countDelivery(at now: Int64) {
-        let second = Int((now - plan.trafficStartNanos) / 1_000_000_000)
+        guard let timeline else { return }
+        let second = Int((now - timeline.trafficStartNanos) / 1_000_000_000)
         report.recordPerSecond(max(0, second), delivered: 1)
     }
 

@@ -97,7 +97,7 @@ public final class Hub: ChannelEventPublisher, Sendable {
     // MARK: Subscriptions
 
     /// Starts a subscription whose recovery the caller is about to send: live events for the connection wait
-    /// until ``completeSubscription(_:to:lastSent:channelSeq:)``.
+    /// until ``completeSubscription(_:to:lastSent:channelSeq:confirmation:)``.
     public func beginSubscription(_ connection: ClientConnection, to channel: ChannelID) {
         _ = connection.addSubscription(channel)
         shard(channel).routes.withLock { routes in
@@ -106,10 +106,16 @@ public final class Hub: ChannelEventPublisher, Sendable {
     }
 
     /// The recovery went out up to `lastSent`; `channelSeq` is the channel's sequence as the store reported it.
-    public func completeSubscription(_ connection: ClientConnection, to channel: ChannelID, lastSent: Int64, channelSeq: Int64) {
+    /// Ends a subscription's recovery: the confirmation (`subscribed`) goes out first, then the live events that
+    /// waited meanwhile, in order, so a client applies everything after `subscribed` as live.
+    public func completeSubscription(_ connection: ClientConnection, to channel: ChannelID, lastSent: Int64, channelSeq: Int64, confirmation: ByteBuffer) {
         let queued = shard(channel).routes.withLock { routes -> Int in
-            guard routes[channel] != nil else { return 0 }
+            guard routes[channel] != nil else {
+                connection.send(confirmation)
+                return 0
+            }
             let count = routes[channel]!.establish(channelSeq)
+            connection.send(confirmation)
             routes[channel]!.goLive(connection.id, lastSent: lastSent)
             return count
         }

@@ -281,8 +281,8 @@ public final class HubSession: @unchecked Sendable {
                 // Read after registering, so nothing published in between is missed.
                 lastSent = try await chat.readableChannel(access, channelID).lastSeq
             }
-            hub.completeSubscription(connection, to: channelID, lastSent: lastSent, channelSeq: lastSent)
-            connection.send(SubscribedFrame(id: frame.id, channelId: channelID.rawValue, lastSeq: lastSent, recovered: recovered))
+            hub.completeSubscription(connection, to: channelID, lastSent: lastSent, channelSeq: lastSent,
+                                     confirmation: WireCoding.encode(SubscribedFrame(id: frame.id, channelId: channelID.rawValue, lastSeq: lastSent, recovered: recovered)))
         } catch {
             hub.unsubscribe(connection, from: channelID)
             throw error

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs ../shared/bench against ChamberConnect (custom peer), nchan and limit in one sequence, so the three share
+# the machine's conditions. Results go to load-results/bench-<peer>.json and the logs beside them.
+#
+#   LoadTests/bench/compare.sh [bench scenarios] [extra bench.py flags]
+#
+# Default scenarios are the issue's: idle:18000, fanout:1000:1000 at 100 msg/s, then fanout:1000:2000 and
+# fanout:5000:500 as fast as possible. Needs release builds (swift build -c release) and, for nchan,
+# `apt-get install -y nginx libnginx-mod-nchan`.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BENCH=${BENCH:-../shared/bench}
+OUT=${OUT:-load-results}
+PORT=${PORT:-18080}
+REPEAT=${REPEAT:-3}
+PEERS=${PEERS:-"chamberconnect nchan-mem limit-batch"}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+
+run_ours() {
+  local scenarios=$1; shift
+  local dir; dir=$(mktemp -d)
+  # Bench settings: publishers that do not wait need more than the 20 frames/s a member may send, and an
+  # 8 MiB outbound bound per connection matches limit's --max-out.
+  (cd "$dir" && CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND=10000 CHAMBER_HUB_OUTBOUND_QUEUE_BYTES=8388608 CHAMBER_LOG_LEVEL=warning \
+     exec "$OLDPWD/.build/release/chamberconnect" serve --demo --load-test --port "$PORT" > "$OUT/chamberconnect.server.log" 2>&1) &
+  local pid=$!
+  for _ in $(seq 1 100); do curl -fs "127.0.0.1:$PORT/ready" > /dev/null && break; sleep 0.2; done
+  eval "$(.build/release/chamber-load provision --url "http://127.0.0.1:$PORT" --members 18000 --tokens-file "$OUT/tokens.txt")"
+  (cd "$BENCH" && python3 bench.py --peer custom --name chamberconnect --pid "$pid" \
+     --sub "ws://127.0.0.1:$PORT/v1/ws?chamber_id=$CHAMBER_ID" --header 'Authorization: Bearer {token}' --tokens "$OUT/tokens.txt" \
+     --send "{\"type\":\"subscribe\",\"channel_id\":\"$ROOM_ID\"}" \
+     --pub-ws "ws://127.0.0.1:$PORT/v1/ws?chamber_id=$CHAMBER_ID&access_token=$ADMIN_TOKEN" \
+     --pub-template "{\"type\":\"send\",\"channel_id\":\"$ROOM_ID\",\"client_message_id\":\"b{run}-{seq}\",\"data\":{body}}" \
+     --scenarios "$scenarios" --repeat "$REPEAT" "$@") || true
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  rm -rf "$dir"
+}
+
+run_peer() {
+  local peer=$1 scenarios=$2; shift 2
+  (cd "$BENCH" && python3 bench.py --peer "$peer" --scenarios "$scenarios" --repeat "$REPEAT" "$@") || true
+}
+
+each() {
+  local label=$1 scenarios=$2; shift 2
+  for peer in $PEERS; do
+    echo "== $peer: $label ($scenarios)" >&2
+    if [ "$peer" = chamberconnect ]; then
+      run_ours "$scenarios" --out "$OUT/bench-$peer-$label.json" "$@" 2>&1 | tee "$OUT/bench-$peer-$label.log"
+    else
+      run_peer "$peer" "$scenarios" --out "$OUT/bench-$peer-$label.json" "$@" 2>&1 | tee "$OUT/bench-$peer-$label.log"
+    fi
+  done
+}
+
+case "${1:-all}" in
+  idle) each idle idle:18000 ;;
+  rate) each rate fanout:1000:1000 --rate 100 ;;
+  saturation) each saturation fanout:1000:2000,fanout:5000:500 ;;
+  all)
+    each idle idle:18000
+    each rate fanout:1000:1000 --rate 100
+    each saturation fanout:1000:2000,fanout:5000:500 ;;
+  *) echo "usage: $0 [idle|rate|saturation|all]" >&2; exit 2 ;;
+esac
