@@ -188,7 +188,8 @@ public enum PresenceStatus: String, Sendable, Codable {
 }
 
 /// The connections one shared frame goes to, grouped by event loop as they are added, so a fan-out costs one task
-/// per event loop: each connection is written once and flushed once.
+/// per event loop: each connection is written once, and flushed by the loop's ``LoopFlusher`` together with
+/// whatever else queued for it meanwhile.
 struct LoopBatches {
     private var byLoop: [ObjectIdentifier: (loop: any EventLoop, connections: [ClientConnection])] = [:]
     private(set) var count = 0
@@ -203,10 +204,11 @@ struct LoopBatches {
     func send(_ frame: ByteBuffer, metrics: HubMetrics) -> Int {
         for (_, batch) in byLoop {
             let connections = batch.connections
+            let flusher = LoopFlusher.of(batch.loop)
             batch.loop.execute {
                 var written = 0
                 for connection in connections where connection.enqueueOnLoop(frame) { written += 1 }
-                for connection in connections { connection.flushOnLoop() }
+                flusher.flushSoon(connections)
                 metrics.framesOut.increment(by: written)
             }
         }
