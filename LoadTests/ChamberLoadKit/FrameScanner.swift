@@ -36,6 +36,16 @@ public struct FrameScanner {
         return digits == 0 ? nil : (negative ? -value : value)
     }
 
+    /// The boolean value of `"key":true` or `"key":false`.
+    public func bool(_ key: StaticString) -> Bool? {
+        guard let index = valueStart(key), index < bytes.count else { return nil }
+        switch bytes[index] {
+        case UInt8(ascii: "t"): return true
+        case UInt8(ascii: "f"): return false
+        default: return nil
+        }
+    }
+
     /// Whether `"key":` appears at all.
     public func has(_ key: StaticString) -> Bool { valueStart(key) != nil }
 

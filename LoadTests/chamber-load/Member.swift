@@ -195,6 +195,9 @@ final class Member: WebSocketClientDelegate, @unchecked Sendable {
             worker.report.count("held", in: \.errors)
             return
         }
+        // Ids are unique per run (the run's start time is in them): a duplicate means the server deduplicated a
+        // send it should have stored, which would hide a lost message.
+        if frame.bool("duplicate") == true { worker.report.count("duplicate ack", in: \.errors) }
         worker.report.acked += 1
         worker.report.ackLatency.record(UInt64(max(1, (wallNanos() - sentAt) / 1000)))
         if let channel = frame.string("channel_id"), let seq = frame.int("seq") {
@@ -226,7 +229,7 @@ final class Member: WebSocketClientDelegate, @unchecked Sendable {
         let id = worker.nextRequestID()
         let now = wallNanos()
         pendingSends[id] = now
-        handler.send(#"{"type":"send","id":"\#(id)","channel_id":"\#(channel)","client_message_id":"w\#(worker.plan.worker)-\#(id)","body":"load test message","data":{"ts":\#(now),"p":"\#(padding)"}}"#)
+        handler.send(#"{"type":"send","id":"\#(id)","channel_id":"\#(channel)","client_message_id":"\#(worker.plan.startNanos)-\#(worker.plan.worker)-\#(id)","body":"load test message","data":{"ts":\#(now),"p":"\#(padding)"}}"#)
         return true
     }
 

@@ -86,6 +86,7 @@ struct ChamberLoadKitTests {
         compact.withUnsafeBytes { bytes in
             let frame = FrameScanner(bytes)
             #expect(frame.string("type") == "ack" && frame.string("status") == "published" && frame.int("seq") == 44)
+            #expect(frame.bool("duplicate") == false && frame.bool("seq") == nil, "a retried send is told apart from a new one")
         }
     }
 
