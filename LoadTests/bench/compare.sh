@@ -9,7 +9,14 @@
 # `apt-get install -y nginx libnginx-mod-nchan`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BENCH=${BENCH:-../shared/bench}
+SHARED_BENCH=${BENCH:-../shared/bench}
+# The shared publish.py drops the query string of its --ws URL (it sends `u.path` only), and our upgrade needs
+# `?chamber_id=`: run a copy whose publisher keeps the query. Nothing else is changed.
+BENCH=$(mktemp -d)
+trap 'rm -rf "$BENCH"' EXIT
+cp -r "$SHARED_BENCH"/. "$BENCH"/
+sed -i 's|(u.path or "/", u.netloc, extra)|((u.path or "/") + ("?" + u.query if u.query else ""), u.netloc, extra)|' "$BENCH/publish.py"
+grep -q '"?" + u.query' "$BENCH/publish.py" || { echo "compare.sh: could not patch publish.py's upgrade path" >&2; exit 1; }
 OUT=${OUT:-load-results}
 PORT=${PORT:-18080}
 REPEAT=${REPEAT:-3}
@@ -25,12 +32,13 @@ run_ours() {
   (cd "$dir" && CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND=10000 CHAMBER_HUB_OUTBOUND_QUEUE_BYTES=8388608 CHAMBER_LOG_LEVEL=warning \
      exec "$OLDPWD/.build/release/chamberconnect" serve --demo --load-test --port "$PORT" > "$OUT/chamberconnect.server.log" 2>&1) &
   local pid=$!
-  for _ in $(seq 1 100); do curl -fs "127.0.0.1:$PORT/ready" > /dev/null && break; sleep 0.2; done
+  for _ in $(seq 1 300); do curl -fs "127.0.0.1:$PORT/ready" > /dev/null && break; sleep 0.2; done
+  curl -fs "127.0.0.1:$PORT/ready" > /dev/null || { echo "compare.sh: the server did not become ready (see $OUT/chamberconnect.server.log)" >&2; kill "$pid"; return 1; }
   eval "$(.build/release/chamber-load provision --url "http://127.0.0.1:$PORT" --members 18000 --tokens-file "$OUT/tokens.txt")"
   (cd "$BENCH" && python3 bench.py --peer custom --name chamberconnect --pid "$pid" \
      --sub "ws://127.0.0.1:$PORT/v1/ws?chamber_id=$CHAMBER_ID" --header 'Authorization: Bearer {token}' --tokens "$OUT/tokens.txt" \
      --send "{\"type\":\"subscribe\",\"channel_id\":\"$ROOM_ID\"}" \
-     --pub-ws "ws://127.0.0.1:$PORT/v1/ws?chamber_id=$CHAMBER_ID&access_token=$ADMIN_TOKEN" \
+     --pub-ws "ws://127.0.0.1:$PORT/v1/ws?chamber_id=$CHAMBER_ID" --pub-header "Authorization: Bearer $ADMIN_TOKEN" \
      --pub-template "{\"type\":\"send\",\"channel_id\":\"$ROOM_ID\",\"client_message_id\":\"b{run}-{seq}\",\"data\":{body}}" \
      --scenarios "$scenarios" --repeat "$REPEAT" "$@") || true
   kill "$pid"; wait "$pid" 2>/dev/null || true

@@ -203,6 +203,27 @@ struct HubTests {
         }
     }
 
+    @Test("frames of every length arrive whole: short, 16-bit and 64-bit lengths (a history page over 64 KiB)", arguments: [TestBackend.sqlite])
+    func frameLengths(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await Self.room(api, members: 2)
+            let a = try await Self.socket(api, room.members[0], room.chamberID)
+            let b = try await Self.socket(api, room.members[1], room.chamberID)
+            let dm = try await a.request(["type": "open_direct", "user_id": room.members[1].userID], expect: "channel")
+            let channelID = dm["channel"]["id"].string ?? ""
+            try await b.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
+            let long: String = String(repeating: "Ünïcödé chamber news. ", count: 182).prefix(3999) + "!"  // 4,000 characters, more bytes
+            for index in 1...18 {
+                try await a.request(["type": "send", "channel_id": channelID, "client_message_id": "l\(index)", "body": long], expect: "ack")
+                #expect(try await b.next("message")["message"]["body"].string == long)
+            }
+            let ping = try await b.request(["type": "ping"], expect: "pong")
+            #expect(ping["type"].string == "pong", "a frame under 126 bytes")
+            let page = try await b.request(["type": "history", "channel_id": channelID, "limit": 100], expect: "history")
+            #expect(page["messages"].array.count == 18 && page["messages"].array.allSatisfy { $0["body"].string == long })
+        }
+    }
+
     @Test("a retried send with the same client message id is stored and delivered once", arguments: TestBackend.enabled)
     func idempotentSends(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in

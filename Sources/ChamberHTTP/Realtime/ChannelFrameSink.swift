@@ -1,14 +1,15 @@
 import ChamberRealtime
 import NIOCore
+import NIOPosix
 import NIOWebSocket
 
 /// The hub's view of an upgraded socket: writes text frames at the head of the NIO pipeline (below Hummingbird's
 /// async writer, which keeps pings and the close handshake), and reports writability changes to the connection.
 ///
 /// Installed at the head of the pipeline, so it sees writability first and its writes skip every handler above it:
-/// it frames the text itself (a server frame is a 2 to 10 byte header and the unmasked payload, RFC 6455 §5.2) and
-/// hands header and the shared payload buffer straight to the socket's write queue. Hummingbird's own frames pass
-/// through the WebSocket encoder; both are written whole, on the event loop, so they never interleave.
+/// it frames the text itself (see ``framed(_:)``) and hands the frame straight to the socket's write queue.
+/// Hummingbird's own frames pass through the WebSocket encoder; both are written whole, on the event loop, so they
+/// never interleave.
 final class ChannelFrameSink: ChannelInboundHandler, FrameSink, @unchecked Sendable {
     // @unchecked: `connection` is set and read on the channel's event loop only.
     typealias InboundIn = NIOAny
@@ -29,20 +30,7 @@ final class ChannelFrameSink: ChannelInboundHandler, FrameSink, @unchecked Senda
             channel.write(WebSocketFrame(fin: true, opcode: .text, data: frame), promise: nil)
             return
         }
-        let length = frame.readableBytes
-        var header = context.channel.allocator.buffer(capacity: 10)
-        header.writeInteger(UInt8(0x81))  // FIN, text
-        if length < 126 {
-            header.writeInteger(UInt8(length))
-        } else if length <= Int(UInt16.max) {
-            header.writeInteger(UInt8(126))
-            header.writeInteger(UInt16(length))
-        } else {
-            header.writeInteger(UInt8(127))
-            header.writeInteger(UInt64(length))
-        }
-        context.write(NIOAny(header), promise: nil)
-        context.write(NIOAny(frame), promise: nil)
+        context.write(NIOAny(Self.framed(frame)), promise: nil)
     }
 
     func flush() {
@@ -54,6 +42,56 @@ final class ChannelFrameSink: ChannelInboundHandler, FrameSink, @unchecked Senda
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func abort() { channel.close(promise: nil) }
+
+    // MARK: Framing
+
+    /// The payload this thread framed last, and its frame. A fan-out writes one payload to every subscriber on an
+    /// event loop in a row, so it is framed once per loop: one buffer and one write per socket instead of a header
+    /// allocation and two, and each loop writes its own copy of the bytes, so sockets on different loops never
+    /// contend for one buffer's reference count.
+    private final class LastFramed: @unchecked Sendable {
+        // Unchecked: each instance belongs to one thread (it lives in a thread-specific variable).
+
+        var payload: ByteBuffer?
+        var framed: ByteBuffer?
+    }
+
+    private static let lastFramed = ThreadSpecificVariable<LastFramed>()
+    private static let allocator = ByteBufferAllocator()
+
+    /// The text frame carrying `payload`: FIN and opcode, the length in 1, 3 or 9 bytes, and the payload unmasked
+    /// (a server frame, RFC 6455 §5.2).
+    static func framed(_ payload: ByteBuffer) -> ByteBuffer {
+        let last: LastFramed
+        if let current = lastFramed.currentValue {
+            last = current
+        } else {
+            last = LastFramed()
+            lastFramed.currentValue = last
+        }
+        // The same storage and range is the same bytes: frames are never mutated once encoded, and the cache holds
+        // the payload, so its storage cannot be freed and reused for another frame meanwhile.
+        if let cached = last.payload, let framed = last.framed, cached.readableBytes == payload.readableBytes,
+           cached.withUnsafeReadableBytes({ $0.baseAddress }) == payload.withUnsafeReadableBytes({ $0.baseAddress }) {
+            return framed
+        }
+        let length = payload.readableBytes
+        var frame = allocator.buffer(capacity: length + 10)
+        frame.writeInteger(UInt8(0x81))  // FIN, text
+        if length < 126 {
+            frame.writeInteger(UInt8(length))
+        } else if length <= Int(UInt16.max) {
+            frame.writeInteger(UInt8(126))
+            frame.writeInteger(UInt16(length))
+        } else {
+            frame.writeInteger(UInt8(127))
+            frame.writeInteger(UInt64(length))
+        }
+        frame.writeImmutableBuffer(payload)
+        last.payload = payload
+        last.framed = frame
+        return frame
+    }
 
     /// Adds the sink to the channel's pipeline.
     func install() async throws {

@@ -9,7 +9,8 @@ import Synchronization
 final class LoopFlusher: @unchecked Sendable {
     // Unchecked: `dirty` and `scheduled` are touched on `loop` only.
     private let loop: any EventLoop
-    private var dirty: [ClientConnection] = []
+    /// The fan-outs' target lists as they were (appending a list is one reference, not one per connection).
+    private var dirty: [[ClientConnection]] = []
     private var scheduled = false
 
     private init(loop: any EventLoop) {
@@ -31,7 +32,7 @@ final class LoopFlusher: @unchecked Sendable {
     /// Flushes `connections` once the loop has run the tasks queued so far. On the loop only.
     func flushSoon(_ connections: [ClientConnection]) {
         loop.assertInEventLoop()
-        dirty.append(contentsOf: connections)
+        dirty.append(connections)
         guard !scheduled else { return }
         scheduled = true
         loop.execute { self.flushAll() }
@@ -39,8 +40,11 @@ final class LoopFlusher: @unchecked Sendable {
 
     private func flushAll() {
         scheduled = false
-        let connections = dirty
+        let batches = dirty
         dirty.removeAll(keepingCapacity: true)
-        for connection in connections { connection.flushOnLoop() }
+        // A connection in several batches is flushed by the first; the others find nothing written since.
+        for connections in batches {
+            for connection in connections { connection.flushOnLoop() }
+        }
     }
 }
