@@ -356,6 +356,23 @@ struct HubTests {
         }
     }
 
+    @Test("a socket whose token has run out is closed with 4003; a refreshed one stays open", arguments: [TestBackend.sqlite])
+    func tokenExpiry(_ backend: TestBackend) async throws {
+        // Tokens live 6 s without grace: a socket's deadline is six seconds after its token was issued.
+        try await withServer(backend, configure: { $0.accessTokenTTLSeconds = 6; $0.tokenGraceSeconds = 0 }) { api in
+            let room = try await Self.room(api, members: 2)
+            let expiring = try await Self.socket(api, room.members[0], room.chamberID)
+            let refreshed = try await Self.socket(api, room.members[1], room.chamberID)
+            try await Task.sleep(for: .seconds(3))
+            let renewed = try await api.call(.post, "/v1/auth/refresh", json: ["refresh_token": room.members[1].refreshToken])
+            try await refreshed.request(["type": "refresh", "token": renewed.json["access_token"].string ?? ""], expect: "ok")
+            #expect(try await expiring.closeCode() == 4003)
+            let alive = try await refreshed.request(["type": "ping"], expect: "pong")
+            #expect(alive["type"].string == "pong", "the refreshed socket outlives the first deadline")
+            #expect(try await refreshed.closeCode() == 4003, "and closes at its own")
+        }
+    }
+
     @Test("bad input gets typed errors and the connection stays healthy", arguments: [TestBackend.sqlite])
     func badInput(_ backend: TestBackend) async throws {
         try await withServer(backend, configure: { $0.inboundFramesPerSecond = 5 }) { api in

@@ -77,86 +77,94 @@ public struct WebSocketEndpoint: Sendable {
         }
     }
 
-    /// Runs one socket: inbound frames into the session, the outbox onto the wire, and the timers.
+    /// Runs one socket: inbound frames go through the session in order on this task; the hub writes outbound
+    /// frames straight to the channel; the deadlines are timers on the channel's event loop. No other task waits
+    /// per connection: a task's stack outlives its deepest call, and idle sockets are what a big event has most.
     func serve(_ credentials: Credentials, channel: any NIOCore.Channel, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         let sink = ChannelFrameSink(channel: channel)
         try await sink.install()
         let session = HubSession(hub: hub, accounts: services.accounts, chambers: services.chambers, chat: chat, chamberID: credentials.chamberID,
                                  sink: sink, logger: logger)
-        defer { session.finish() }
-        let (authenticated, signal) = AsyncStream<ClientConnection>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let timers = SocketTimers(loop: channel.eventLoop)
+        defer {
+            timers.cancel()
+            session.finish()
+        }
         if let token = credentials.token {
             do {
-                signal.yield(try await session.authenticate(token: token, chamberID: credentials.chamberID))
+                let connection = try await session.authenticate(token: token, chamberID: credentials.chamberID)
+                attach(connection, session: session, sink: sink, outbound: outbound, timers: timers)
             } catch let error as ChamberError {
                 let code: CloseCode = error.code == .unavailable ? .goingAway : .authFailed
                 try await outbound.write(.custom(Self.frame(WireCoding.encode(ErrorFrame(id: nil, error)))))
                 try await outbound.close(Self.code(code), reason: code.reason)
                 return
             }
-        }
-        let configuration = hub.configuration
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            // Closer: frames go straight to the channel from the hub; once the connection starts closing (and has
-            // written what it queued), the close handshake goes through Hummingbird's writer.
-            group.addTask {
-                var iterator = authenticated.makeAsyncIterator()
-                guard let connection = await iterator.next() else { return }
-                sink.attach(connection)
-                let code = await connection.closed()
-                if code != .slowConsumer { try? await outbound.close(Self.code(code), reason: code.reason) }
+        } else {
+            timers.schedule(in: .seconds(Int64(hub.configuration.authTimeoutSeconds))) {
+                guard !session.isAuthenticated else { return }
+                Self.close(outbound, .authTimeout)
             }
-            // Timers: the auth deadline, then the token's lifetime.
-            group.addTask {
-                let started = ContinuousClock.now
-                while true {
-                    try await Task.sleep(for: .seconds(1))
-                    if !session.isAuthenticated {
-                        if ContinuousClock.now - started > .seconds(configuration.authTimeoutSeconds) {
-                            try? await outbound.close(Self.code(.authTimeout), reason: CloseCode.authTimeout.reason)
-                            return
-                        }
-                    } else if case .close(let code) = session.tick() {
-                        // Keep this task alive: the closer writes the close frame; ending here would cancel it.
-                        session.connection?.close(code)
-                    }
+        }
+        // Every frame through the session, in order; ends when the peer closes or the close handshake completes.
+        for try await message in inbound.messages(maxSize: hub.configuration.maxFrameBytes) {
+            let action: HubSession.Action
+            switch message {
+            case .text(let text):
+                let wasAuthenticated = session.isAuthenticated
+                action = await session.handle(text: text)
+                if !wasAuthenticated, let connection = session.connection {
+                    attach(connection, session: session, sink: sink, outbound: outbound, timers: timers)
+                }
+            case .binary:
+                action = session.handleBinary()
+            }
+            switch action {
+            case .none:
+                continue
+            case .reply(let buffer):
+                try await outbound.write(.custom(Self.frame(buffer)))
+            case .replyAndClose(let buffer, let code):
+                try await outbound.write(.custom(Self.frame(buffer)))
+                try? await outbound.close(Self.code(code), reason: code.reason)
+            case .close(let code):
+                if let connection = session.connection {
+                    connection.close(code)
+                } else {
+                    try? await outbound.close(Self.code(code), reason: code.reason)
                 }
             }
-            // Reader: every frame through the session, in order.
-            group.addTask {
-                for try await message in inbound.messages(maxSize: configuration.maxFrameBytes) {
-                    let action: HubSession.Action
-                    switch message {
-                    case .text(let text):
-                        let wasAuthenticated = session.isAuthenticated
-                        action = await session.handle(text: text)
-                        if !wasAuthenticated, let connection = session.connection { signal.yield(connection) }
-                    case .binary:
-                        action = session.handleBinary()
-                    }
-                    switch action {
-                    case .none:
-                        continue
-                    case .reply(let buffer):
-                        try await outbound.write(.custom(Self.frame(buffer)))
-                    case .replyAndClose(let buffer, let code):
-                        try await outbound.write(.custom(Self.frame(buffer)))
-                        try? await outbound.close(Self.code(code), reason: code.reason)
-                    case .close(let code):
-                        if let connection = session.connection {
-                            connection.close(code)
-                        } else {
-                            try? await outbound.close(Self.code(code), reason: code.reason)
-                        }
-                    }
-                }
-            }
-            // The reader ends when the peer closes or the close handshake completes; then everything stops.
-            _ = try await group.next()
-            session.connection?.close(.normal)
-            signal.finish()
-            group.cancelAll()
         }
+        session.connection?.close(.normal)
+    }
+
+    /// The socket is authenticated: the hub's frames flow, its close reaches the peer, and the token's end is watched.
+    private func attach(_ connection: ClientConnection, session: HubSession, sink: ChannelFrameSink, outbound: WebSocketOutboundWriter, timers: SocketTimers) {
+        sink.attach(connection)
+        // Frames go straight to the channel from the hub; once the connection is closing (and has written what it
+        // queued), the close handshake goes through Hummingbird's writer. A slow consumer was dropped already.
+        connection.whenClosed { code in
+            if code != .slowConsumer { Self.close(outbound, code) }
+        }
+        watchExpiry(connection, session: session, timers: timers)
+    }
+
+    /// Closes the socket when the token's lifetime and grace run out; a `refresh` meanwhile moves the deadline.
+    private func watchExpiry(_ connection: ClientConnection, session: HubSession, timers: SocketTimers) {
+        guard let closesAt = session.closesAt else { return }
+        let delay = TimeAmount.milliseconds(Int64(max(0, closesAt.timeIntervalSinceNow) * 1000) + 1)
+        timers.schedule(in: delay) {
+            if case .close(let code) = session.tick() {
+                connection.close(code)
+            } else {
+                watchExpiry(connection, session: session, timers: timers)
+            }
+        }
+    }
+
+    /// Starts the close handshake from outside the reading task (a timer or the hub).
+    private static func close(_ outbound: WebSocketOutboundWriter, _ code: CloseCode) {
+        Task { try? await outbound.close(Self.code(code), reason: code.reason) }
     }
 
     static func frame(_ buffer: ByteBuffer) -> WebSocketFrame {

@@ -19,8 +19,6 @@ public final class ClientConnection: Sendable, Hashable {
     public let eventLoop: any EventLoop
     private let sink: any FrameSink
     private let state: Mutex<State>
-    private let closing: AsyncStream<CloseCode>.Continuation
-    private let closings: Mutex<AsyncStream<CloseCode>?>
     private let metrics: HubMetrics
 
     struct State {
@@ -30,6 +28,9 @@ public final class ClientConnection: Sendable, Hashable {
         /// Written since the last flush.
         var dirty = false
         var closeCode: CloseCode?
+        /// Set once closing has written what was queued; then `onClosed` is called.
+        var closedCode: CloseCode?
+        var onClosed: (@Sendable (CloseCode) -> Void)?
         var subscriptions: Set<ChannelID> = []
         var status: PresenceStatus = .online
     }
@@ -42,9 +43,6 @@ public final class ClientConnection: Sendable, Hashable {
         self.eventLoop = sink.eventLoop
         self.metrics = metrics
         self.state = Mutex(State(outbox: Outbox(limit: outboundLimit)))
-        let (stream, continuation) = AsyncStream<CloseCode>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        self.closing = continuation
-        self.closings = Mutex(stream)
     }
 
     // MARK: Sending
@@ -71,14 +69,15 @@ public final class ClientConnection: Sendable, Hashable {
 
     private enum EnqueueAction { case write, queued, overflow, drop }
 
-    /// Writes the frame now if the channel takes it, else queues it; true when written now. On the connection's
-    /// event loop only. Callers count what was written, once per batch.
+    /// Writes the frame now if the channel takes it, else queues it; true when written now. With `flush`, a
+    /// written frame leaves at once (with anything written before it); otherwise a later ``flushOnLoop()`` sends
+    /// it. On the connection's event loop only. Callers count what was written, once per batch.
     @discardableResult
-    func enqueueOnLoop(_ frame: ByteBuffer) -> Bool {
+    func enqueueOnLoop(_ frame: ByteBuffer, flush: Bool = false) -> Bool {
         let action = state.withLock { state -> EnqueueAction in
             guard state.closeCode == nil else { return .drop }
             if state.writable, state.outbox.frames.isEmpty {
-                state.dirty = true
+                state.dirty = !flush
                 return .write
             }
             switch state.outbox.enqueue(frame) {
@@ -91,6 +90,7 @@ public final class ClientConnection: Sendable, Hashable {
         case .write:
             // Outside the lock: a write may flip writability, which calls back into this connection.
             sink.write(frame)
+            if flush { sink.flush() }
             return true
         case .overflow:
             metrics.slowConsumerClosed.increment()
@@ -127,7 +127,7 @@ public final class ClientConnection: Sendable, Hashable {
     // MARK: Closing
 
     /// Starts closing with `code`: nothing more is accepted. A slow consumer is dropped at once; otherwise what is
-    /// queued is written first, then the transport closes the socket with the code (see ``closed()``).
+    /// queued is written first, then the transport closes the socket with the code (see ``whenClosed(_:)``).
     public func close(_ code: CloseCode) {
         let first = state.withLock { state -> Bool in
             guard state.closeCode == nil else { return false }
@@ -138,26 +138,35 @@ public final class ClientConnection: Sendable, Hashable {
         guard first else { return }
         if code == .slowConsumer {
             sink.eventLoop.execute { self.sink.abort() }
-            closing.yield(code)
-            closing.finish()
+            closed(code)
             return
         }
         eventLoop.execute {
             let rest = self.state.withLock { $0.outbox.drain() }
             for frame in rest { self.sink.write(frame) }
             self.sink.flush()
-            self.closing.yield(code)
-            self.closing.finish()
+            self.closed(code)
         }
     }
 
-    /// Waits until the connection is closing and its queued frames are written; returns why. For the transport.
-    public func closed() async -> CloseCode {
-        guard let stream = closings.withLock({ stream -> AsyncStream<CloseCode>? in defer { stream = nil }; return stream }) else {
-            return closeCode ?? .normal
+    /// Calls `handler` once, when the connection is closing and its queued frames are written (at once if that has
+    /// happened already), with the reason. For the transport, which then closes the socket: a callback rather than
+    /// a task waiting per connection, since an idle connection should cost as little memory as possible.
+    public func whenClosed(_ handler: @escaping @Sendable (CloseCode) -> Void) {
+        let code = state.withLock { state -> CloseCode? in
+            if state.closedCode == nil { state.onClosed = handler }
+            return state.closedCode
         }
-        for await code in stream { return code }
-        return closeCode ?? .normal
+        if let code { handler(code) }
+    }
+
+    private func closed(_ code: CloseCode) {
+        let handler = state.withLock { state -> (@Sendable (CloseCode) -> Void)? in
+            state.closedCode = code
+            defer { state.onClosed = nil }
+            return state.onClosed
+        }
+        handler?(code)
     }
 
     /// Why the connection is closing, once it is.
@@ -188,8 +197,9 @@ public enum PresenceStatus: String, Sendable, Codable {
 }
 
 /// The connections one shared frame goes to, grouped by event loop as they are added, so a fan-out costs one task
-/// per event loop: each connection is written once, and flushed by the loop's ``LoopFlusher`` together with
-/// whatever else queued for it meanwhile.
+/// per event loop: each connection is written once. When no other fan-out waits on the loop, each is flushed as
+/// it is written (one pass over the sockets); otherwise the loop's ``LoopFlusher`` flushes them after the waiting
+/// fan-outs, so frames that queue for a socket leave together.
 struct LoopBatches {
     private var byLoop: [ObjectIdentifier: (loop: any EventLoop, connections: [ClientConnection])] = [:]
     private(set) var count = 0
@@ -205,10 +215,12 @@ struct LoopBatches {
         for (_, batch) in byLoop {
             let connections = batch.connections
             let flusher = LoopFlusher.of(batch.loop)
+            flusher.fanOutQueued()
             batch.loop.execute {
+                let alone = flusher.fanOutStarts()
                 var written = 0
-                for connection in connections where connection.enqueueOnLoop(frame) { written += 1 }
-                flusher.flushSoon(connections)
+                for connection in connections where connection.enqueueOnLoop(frame, flush: alone) { written += 1 }
+                if !alone { flusher.flushSoon(connections) }
                 metrics.framesOut.increment(by: written)
             }
         }

@@ -1,17 +1,19 @@
 import NIOCore
 import Synchronization
 
-/// Coalesces flushes on one event loop. A fan-out task writes its frame to each connection and marks it dirty;
-/// the flush runs as a later task on the same loop, after the fan-out tasks already queued there. When publishes
-/// arrive faster than the sockets drain, several frames queue for a connection and leave in one `writev` instead
-/// of one system call each, which is where a fan-out's CPU goes (the kernel's loopback TCP path costs far more per
-/// write than the hub's own work). When the loop is idle, the flush runs right after the one fan-out task.
+/// Coalesces flushes on one event loop. While other fan-outs wait on the loop, a fan-out task writes its frame to
+/// each connection and leaves the flush to a later task, which runs after the fan-outs already queued there: when
+/// publishes arrive faster than the sockets drain, several frames queue for a connection and leave in one `writev`
+/// instead of one system call each, which is where a fan-out's CPU goes (the kernel's loopback TCP path costs far
+/// more per write than the hub's own work). A fan-out that finds nothing waiting flushes as it writes.
 final class LoopFlusher: @unchecked Sendable {
     // Unchecked: `dirty` and `scheduled` are touched on `loop` only.
     private let loop: any EventLoop
     /// The fan-outs' target lists as they were (appending a list is one reference, not one per connection).
     private var dirty: [[ClientConnection]] = []
     private var scheduled = false
+    /// Fan-out tasks handed to the loop and not yet started (counted from any thread).
+    private let queuedFanOuts = Atomic<Int>(0)
 
     private init(loop: any EventLoop) {
         self.loop = loop
@@ -27,6 +29,18 @@ final class LoopFlusher: @unchecked Sendable {
             flushers[ObjectIdentifier(loop)] = flusher
             return flusher
         }
+    }
+
+    /// A fan-out task is about to be handed to the loop (any thread).
+    func fanOutQueued() {
+        queuedFanOuts.add(1, ordering: .relaxed)
+    }
+
+    /// A fan-out task starts (on the loop); true when no other fan-out waits behind it and no flush is pending,
+    /// so it should flush as it writes.
+    func fanOutStarts() -> Bool {
+        let waiting = queuedFanOuts.subtract(1, ordering: .relaxed).newValue
+        return waiting == 0 && !scheduled
     }
 
     /// Flushes `connections` once the loop has run the tasks queued so far. On the loop only.

@@ -83,6 +83,12 @@ public final class HubSession: @unchecked Sendable {
         return connection
     }
 
+    /// When the token's lifetime and grace run out (the socket must then close), once authenticated; a `refresh`
+    /// moves it.
+    public var closesAt: Date? {
+        expiry.withLock { $0 }?.addingTimeInterval(TimeInterval(hub.configuration.tokenGraceSeconds))
+    }
+
     /// Checks the token's lifetime; past expiry and grace the socket must close.
     public func tick(now: Date = Date()) -> Action {
         guard let expires = expiry.withLock({ $0 }) else { return .none }

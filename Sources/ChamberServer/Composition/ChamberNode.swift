@@ -62,6 +62,7 @@ public struct ChamberNode: Sendable {
         hubConfiguration.inboundFramesPerSecond = configuration.inboundFramesPerSecond
         hubConfiguration.inboundBurst = max(configuration.inboundFramesPerSecond * 3, 10)
         hubConfiguration.authTimeoutSeconds = configuration.authTimeoutSeconds
+        hubConfiguration.tokenGraceSeconds = configuration.tokenGraceSeconds
         return Hub(configuration: hubConfiguration, broker: InProcessBroker(), eventSource: { chamber, channel, after, limit in
             try await store.scoped(to: chamber).messages.events(channel, after: after, limit: limit)
         }, logger: logger)

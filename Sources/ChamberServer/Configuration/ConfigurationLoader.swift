@@ -150,6 +150,7 @@ public enum ConfigurationLoader {
         if let value = try int("hub.inbound_frames_per_second", 1...10_000) { configuration.inboundFramesPerSecond = value }
         if let value = try int("hub.max_recovery_events", 0...100_000) { configuration.maxRecoveryEvents = value }
         if let value = try int("hub.auth_timeout_seconds", 1...60) { configuration.authTimeoutSeconds = value }
+        if let value = try int("hub.token_grace_seconds", 0...3_600) { configuration.tokenGraceSeconds = value }
         if let enabled = try bool("loadtest.enabled") { configuration.loadTestEnabled = enabled }
         if let value = try int("loadtest.max_accounts", 1...1_000_000) { configuration.loadTestMaxAccounts = value }
         // The demo's logins and password are published: never seed them on a server others can reach.

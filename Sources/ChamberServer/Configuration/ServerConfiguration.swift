@@ -27,6 +27,7 @@ import Logging
 /// | `hub.inbound_frames_per_second` | `CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND` | `20` |
 /// | `hub.max_recovery_events` | `CHAMBER_HUB_MAX_RECOVERY_EVENTS` | `500` |
 /// | `hub.auth_timeout_seconds` | `CHAMBER_HUB_AUTH_TIMEOUT_SECONDS` | `5` |
+/// | `hub.token_grace_seconds` | `CHAMBER_HUB_TOKEN_GRACE_SECONDS` | `30` (a socket closes this long after its token expires) |
 /// | `loadtest.enabled` | `CHAMBER_LOADTEST_ENABLED` | `false` (platform admins may bulk-provision load-test accounts) |
 /// | `loadtest.max_accounts` | `CHAMBER_LOADTEST_MAX_ACCOUNTS` | `50000` |
 public struct ServerConfiguration: Sendable, Equatable {
@@ -51,6 +52,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var inboundFramesPerSecond = 20
     public var maxRecoveryEvents = 500
     public var authTimeoutSeconds = 5
+    public var tokenGraceSeconds = 30
     public var loadTestEnabled = false
     public var loadTestMaxAccounts = 50_000
 
@@ -66,7 +68,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "server.host", "server.port", "database.url", "database.max_connections", "broker.kind", "broker.redis_url", "auth.jwt_secret", "auth.jwt_secret_file",
         "auth.access_token_ttl_seconds", "auth.refresh_token_ttl_days", "auth.bcrypt_cost", "auth.login_max_failures_per_account",
         "auth.login_max_failures_per_address", "log.level", "demo.enabled",
-        "moderation.word_list_file", "moderation.word_list_action", "hub.outbound_queue_bytes", "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds",
+        "moderation.word_list_file", "moderation.word_list_action", "hub.outbound_queue_bytes", "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds", "hub.token_grace_seconds",
         "loadtest.enabled", "loadtest.max_accounts",
     ]
 
