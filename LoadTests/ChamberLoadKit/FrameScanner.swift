@@ -2,8 +2,8 @@
 /// of frames a second, a full decode would cost the client more CPU than the server spends sending.
 ///
 /// It relies on what JSON guarantees: a quote inside a string is escaped, so `"key":` only appears as a key.
-/// The first occurrence wins, and the server writes frame-level fields (`type`, `id`, `channel_id`, `seq`) before
-/// nested ones.
+/// The first occurrence wins, and keys come in no fixed order: ask only for keys that occur once in a frame
+/// (`type`, an ack's `id`), or whose nested copies carry the same value (a message event's `channel_id` and `seq`).
 public struct FrameScanner {
     public let bytes: UnsafeRawBufferPointer
 

@@ -1,3 +1,4 @@
+import Foundation
 import ChamberLoadKit
 import Histogram
 import NIOCore
@@ -76,7 +77,7 @@ final class Member: WebSocketClientDelegate, @unchecked Sendable {
         case "channel": openedDirect(frame)
         case "recovery_incomplete":
             worker.report.recoveryIncomplete += 1
-            if let channel = frame.string("channel_id").map(String.init), let last = frame.int("last_seq") { channels[channel]?.lastSeq = last }
+            if let channel = frame.string("channel_id").map(String.init), let last = frame.int("latest_seq") { channels[channel]?.lastSeq = last }
         case "error": failedRequest(frame)
         default: break
         }
@@ -120,19 +121,15 @@ final class Member: WebSocketClientDelegate, @unchecked Sendable {
         handler?.send(#"{"type":"open_direct","id":"od","user_id":"\#(partner.userID)"}"#)
     }
 
+    /// The answer to `open_direct`. Both the frame and its channel object have an `id`, in no fixed order, so this
+    /// one frame per member is parsed in full.
     private func openedDirect(_ frame: FrameScanner) {
-        guard directChannel == nil, let id = frame.string("id"), id == "od" else { return }
-        // The channel object's own id follows the frame's request id.
-        guard let channel = frame.string("channel_id") ?? channelID(in: frame) else { return }
-        directChannel = String(channel)
-        subscribe(String(channel))
-    }
-
-    /// `{"type":"channel","id":"od","channel":{"id":"…"` — the second "id" is the channel's.
-    private func channelID(in frame: FrameScanner) -> Substring? {
-        guard let range = frame.bytes.firstRange(of: Array(#""channel":{"id":""#.utf8)) else { return nil }
-        let rest = FrameScanner(UnsafeRawBufferPointer(rebasing: frame.bytes[range.lowerBound + 11 ..< frame.bytes.count]))
-        return rest.string("id")
+        guard directChannel == nil,
+              let object = try? JSONSerialization.jsonObject(with: Data(frame.bytes)) as? [String: Any],
+              object["id"] as? String == "od",
+              let channel = (object["channel"] as? [String: Any])?["id"] as? String else { return }
+        directChannel = channel
+        subscribe(channel)
     }
 
     private func subscribe(_ channel: String) {
