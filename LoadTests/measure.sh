@@ -69,7 +69,7 @@ start_server() {
         "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$name"
         url="postgres://postgres@127.0.0.1:$PG_PORT/$name"
     fi
-    (cd "$dir" && CHAMBER_LOG_LEVEL=warning exec "$OLDPWD/.build/release/chamberconnect" serve --demo --load-test \
+    (cd "$dir" && CHAMBER_AUTH_JWT_SECRET="measure-only-secret-$RANDOM$RANDOM-0123456789abcdef0123456789" CHAMBER_LOG_LEVEL=warning exec "$OLDPWD/.build/release/chamberconnect" serve --demo --load-test \
         --port "$PORT" --database-url "$url" > "$dir/server.log" 2>&1) &
     SERVER_PID=$!
     for _ in $(seq 1 300); do curl -fs "127.0.0.1:$PORT/ready" > /dev/null && return 0; sleep 0.2; done
