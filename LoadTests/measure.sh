@@ -80,6 +80,9 @@ start_server() {
 
 stop_server() {
     kill "$SERVER_PID" 2>/dev/null || true
+    # A graceful stop after an overload run can take long (it finishes what it accepted): 30 s, then SIGKILL.
+    for _ in $(seq 1 150); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
     SERVER_PID=""
 }

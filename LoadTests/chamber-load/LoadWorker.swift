@@ -207,7 +207,9 @@ final class LoadWorker: @unchecked Sendable {
         let bootstrap: ClientBootstrap
         do {
             bootstrap = ClientBootstrap(group: loop)
-                .connectTimeout(.seconds(10))
+                // Generous: a server busy authenticating thousands of sockets accepts late, and its listen backlog drops
+                // SYNs meanwhile (the kernel retries them after 1, 3, 7 … s).
+                .connectTimeout(.seconds(30))
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .bind(to: try SocketAddress(ipAddress: source, port: 0))

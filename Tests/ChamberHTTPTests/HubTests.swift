@@ -33,6 +33,17 @@ struct HubTests {
         return Room(chamberID: chamberID, admin: admin, members: members)
     }
 
+    /// Two members with sockets open and a DM between them, the second subscribed to it.
+    static func directPair(_ api: TestAPI) async throws -> (room: Room, a: WSTestClient, b: WSTestClient, channelID: String) {
+        let room = try await Self.room(api, members: 2)
+        let a = try await Self.socket(api, room.members[0], room.chamberID)
+        let b = try await Self.socket(api, room.members[1], room.chamberID)
+        let dm = try await a.request(["type": "open_direct", "user_id": room.members[1].userID], expect: "channel")
+        let channelID = dm["channel"]["id"].string ?? ""
+        try await b.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
+        return (room, a, b, channelID)
+    }
+
     static func socket(_ api: TestAPI, _ account: Account, _ chamberID: String) async throws -> WSTestClient {
         let client = WSTestClient(port: api.client.port!, chamberID: chamberID, token: account.accessToken)
         try await client.welcome()
@@ -81,12 +92,7 @@ struct HubTests {
     @Test("structured data travels exactly as sent, 64-bit integers included; bad data is refused", arguments: TestBackend.enabled)
     func structuredData(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in
-            let room = try await Self.room(api, members: 2)
-            let a = try await Self.socket(api, room.members[0], room.chamberID)
-            let b = try await Self.socket(api, room.members[1], room.chamberID)
-            let dm = try await a.request(["type": "open_direct", "user_id": room.members[1].userID], expect: "channel")
-            let channelID = dm["channel"]["id"].string ?? ""
-            try await b.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
+            let (_, a, b, channelID) = try await Self.directPair(api)
 
             // 1763900000123456789 is not a Double: a server that parsed it as one would send ...456768.
             a.sendRaw(#"{"type":"send","id":"d1","channel_id":"\#(channelID)","client_message_id":"d-1","data":{"ts":1763900000123456789,"card":{"title":"Gala","seats":[1,2]}}}"#)
@@ -206,12 +212,7 @@ struct HubTests {
     @Test("frames of every length arrive whole: short, 16-bit and 64-bit lengths (a history page over 64 KiB)", arguments: [TestBackend.sqlite])
     func frameLengths(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in
-            let room = try await Self.room(api, members: 2)
-            let a = try await Self.socket(api, room.members[0], room.chamberID)
-            let b = try await Self.socket(api, room.members[1], room.chamberID)
-            let dm = try await a.request(["type": "open_direct", "user_id": room.members[1].userID], expect: "channel")
-            let channelID = dm["channel"]["id"].string ?? ""
-            try await b.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
+            let (_, a, b, channelID) = try await Self.directPair(api)
             let long: String = String(repeating: "Ünïcödé chamber news. ", count: 182).prefix(3999) + "!"  // 4,000 characters, more bytes
             for index in 1...18 {
                 try await a.request(["type": "send", "channel_id": channelID, "client_message_id": "l\(index)", "body": long], expect: "ack")
@@ -227,12 +228,7 @@ struct HubTests {
     @Test("a retried send with the same client message id is stored and delivered once", arguments: TestBackend.enabled)
     func idempotentSends(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in
-            let room = try await Self.room(api, members: 2)
-            let a = try await Self.socket(api, room.members[0], room.chamberID)
-            let b = try await Self.socket(api, room.members[1], room.chamberID)
-            let dm = try await a.request(["type": "open_direct", "user_id": room.members[1].userID], expect: "channel")
-            let channelID = dm["channel"]["id"].string ?? ""
-            try await b.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
+            let (room, a, b, channelID) = try await Self.directPair(api)
             let first = try await a.request(["type": "send", "channel_id": channelID, "client_message_id": "retry-me", "body": "once"], expect: "ack")
             let second = try await a.request(["type": "send", "channel_id": channelID, "client_message_id": "retry-me", "body": "once"], expect: "ack")
             #expect(second["duplicate"].bool == true && second["seq"].int == first["seq"].int && second["message_id"].string == first["message_id"].string)

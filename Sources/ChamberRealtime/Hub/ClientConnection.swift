@@ -7,9 +7,10 @@ import Synchronization
 /// One live socket as the hub sees it: who it is, what it is subscribed to, and where its frames go.
 ///
 /// Frames are written straight to the transport's channel on its event loop: the hub hands a batch of connections
-/// of one loop to that loop in a single task, each connection writes the shared buffer and is flushed once per
-/// batch. Only while the channel is not writable do frames wait in an outbox, bounded in bytes; past the bound the
-/// connection is dropped as a slow consumer. No task or actor hop per frame or per subscriber.
+/// of one loop to that loop in a single task, and each connection writes the shared buffer; the flush follows at
+/// once, or after the fan-outs waiting on the loop (see ``LoopFlusher``). Only while the channel is not writable do
+/// frames wait in an outbox, bounded in bytes; past the bound the connection is dropped as a slow consumer. No task
+/// or actor hop per frame or per subscriber.
 public final class ClientConnection: Sendable, Hashable {
     public typealias ID = UInt64
 
