@@ -265,6 +265,10 @@ struct StoreSuiteTests {
         let (sql, binds) = try ChamberScopedSQL.bind("SELECT * FROM t WHERE a = ? AND chamber_id = :chamber AND b = ?", [.text("a"), .text("b")], chamber: chamber)
         #expect(sql == "SELECT * FROM t WHERE a = ? AND chamber_id = ? AND b = ?")
         #expect(binds == [.text("a"), .id(chamber), .text("b")])
+        let (accented, more) = try ChamberScopedSQL.bind("SELECT 'Zürich – café' FROM t WHERE chamber_id = :chamber AND x = ? AND y = :chamber", [.text("x")], chamber: chamber)
+        #expect(accented == "SELECT 'Zürich – café' FROM t WHERE chamber_id = ? AND x = ? AND y = ?", "text around the markers is kept byte for byte")
+        #expect(more == [.id(chamber), .text("x"), .id(chamber)])
+        #expect(throws: StorageError.self) { try ChamberScopedSQL.bind("SELECT ? FROM t WHERE chamber_id = :chamber AND x = ?", [.text("x")], chamber: chamber) }
     }
 
     @Test("PostgreSQL placeholders are numbered outside quotes")

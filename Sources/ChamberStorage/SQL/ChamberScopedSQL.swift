@@ -25,29 +25,38 @@ struct ChamberScopedSQL: Sendable {
     }
 
     /// Replaces each `:chamber` with a positional placeholder and inserts the chamber id among the binds in order.
+    /// Runs for every statement, so it walks UTF-8 bytes (the markers are ASCII, and no byte of a multi-byte
+    /// character can look like one) rather than characters.
     static func bind(_ sql: String, _ binds: [SQLValue], chamber: ChamberID) throws -> (String, [SQLValue]) {
-        var output = ""
+        let marker = Array(token.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(sql.utf8.count)
         var allBinds: [SQLValue] = []
+        allBinds.reserveCapacity(binds.count + 2)
         var nextBind = 0
         var scoped = false
-        var rest = Substring(sql)
-        while let character = rest.first {
-            if rest.hasPrefix(token) {
-                output += "?"
-                allBinds.append(.id(chamber))
-                scoped = true
-                rest = rest.dropFirst(token.count)
-                continue
+        var text = sql
+        try text.withUTF8 { bytes in
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == marker[0], bytes[index...].starts(with: marker) {
+                    output.append(UInt8(ascii: "?"))
+                    allBinds.append(.id(chamber))
+                    scoped = true
+                    index += marker.count
+                    continue
+                }
+                if byte == UInt8(ascii: "?") {
+                    guard nextBind < binds.count else { throw StorageError.typeMismatch("bind \(nextBind + 1)", "a value for every '?'") }
+                    allBinds.append(binds[nextBind])
+                    nextBind += 1
+                }
+                output.append(byte)
+                index += 1
             }
-            if character == "?" {
-                guard nextBind < binds.count else { throw StorageError.typeMismatch("bind \(nextBind + 1)", "a value for every '?'") }
-                allBinds.append(binds[nextBind])
-                nextBind += 1
-            }
-            output.append(character)
-            rest = rest.dropFirst()
         }
         guard scoped else { throw StorageError.unscopedQuery(sql) }
-        return (output, allBinds)
+        return (String(decoding: output, as: UTF8.self), allBinds)
     }
 }
