@@ -51,13 +51,17 @@ struct ContractTests {
             #expect(health.status == .ok && health.json["status"].string == "ok")
             let ready = try await api.call(.get, "/ready")
             #expect(ready.status == .ok && ready.json["checks"]["database"].string == "ok")
-            _ = try await api.signUp("ada")
+            let room = try await HubTests.room(api, members: 1)
+            let socket = try await HubTests.socket(api, room.members[0], room.chamberID)
             let metrics = try await api.call(.get, "/metrics")
             #expect(metrics.status == .ok)
             #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
             let text = String(decoding: metrics.body, as: UTF8.self)
             #expect(text.contains("# TYPE"), "Prometheus exposition format")
             #expect(text.contains("/v1/auth/register"), "HTTP requests are counted per route")
+            #expect(text.contains("chamber_ws_connections_opened_total") && text.contains("chamber_ws_frames_out_total"),
+                    "the hub's figures are exported too")
+            withExtendedLifetime(socket) {}
         }
     }
 }

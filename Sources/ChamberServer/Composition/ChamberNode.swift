@@ -26,6 +26,9 @@ public struct ChamberNode: Sendable {
 
     /// Opens the database and wires the services. Nothing runs yet: see ``makeApplication()`` and ``withDatabase(_:)``.
     public static func assemble(_ configuration: ServerConfiguration, logger: Logger) async throws -> ChamberNode {
+        // First: metrics made before swift-metrics is bootstrapped stay on its no-op backend for good (the hub's
+        // counters were missing from /metrics that way).
+        let metrics = Observability.metricsRegistry
         let location: DatabaseLocation
         do {
             location = try DatabaseLocation(url: configuration.databaseURL)
@@ -52,7 +55,7 @@ public struct ChamberNode: Sendable {
                                        businesses: BusinessService(store: store), loadTests: loadTests)
         let realtime = try makeRealtime(configuration, hub: hub, store: store, services: services, logger: logger)
         return ChamberNode(configuration: configuration, database: database, store: store, services: services, realtime: realtime,
-                           metrics: Observability.metricsRegistry, logger: logger)
+                           metrics: metrics, logger: logger)
     }
 
     /// The hub on the in-process broker, the moderation pipeline from `Config/moderation/`, and the chat service.
