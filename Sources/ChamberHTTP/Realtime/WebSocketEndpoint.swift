@@ -111,6 +111,10 @@ public struct WebSocketEndpoint: Sendable {
         }
         // Every frame through the session, in order; ends when the peer closes or the close handshake completes.
         for try await message in inbound.messages(maxSize: hub.configuration.maxFrameBytes) {
+            // Frames still queued when the socket has gone are dropped: nobody can receive their answers, and a
+            // client resends what was not acknowledged (with the same client_message_id, so nothing doubles).
+            // Working through them anyway kept a node busy, and its shutdown waiting, long after its clients left.
+            guard channel.isActive else { break }
             let action: HubSession.Action
             switch message {
             case .text(let text):
