@@ -1,6 +1,7 @@
 import Foundation
 
-/// Matches whole words (and multi-word phrases) from a list, case- and diacritic-insensitively.
+/// Matches whole words (and multi-word phrases) from a list, read through a ``TextSkeleton``: case, accents,
+/// look-alike characters, repeated letters, invisible characters and spaced-out letters do not hide a listed word.
 /// Masks each match with asterisks, or holds or rejects the message, as configured.
 public struct WordListFilter: MessageFilter {
     public enum Action: String, Sendable { case mask, hold, reject }
@@ -16,8 +17,9 @@ public struct WordListFilter: MessageFilter {
         self.phrases = words.compactMap { line in
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty, !trimmed.hasPrefix("#") else { return nil }
-            let tokens = Self.tokens(trimmed).map(\.normalized)
-            return tokens.isEmpty ? nil : tokens
+            // Word by word, so a phrase's own short words are not read as one spelled-out word.
+            let forms = trimmed.split(whereSeparator: \.isWhitespace).compactMap { TextSkeleton.form(of: String($0)) }
+            return forms.isEmpty ? nil : forms
         }
     }
 
@@ -26,45 +28,19 @@ public struct WordListFilter: MessageFilter {
         self.init(name: name, words: text.components(separatedBy: .newlines), action: action)
     }
 
-    struct Token {
-        let range: Range<String.Index>
-        let normalized: String
-    }
-
-    static func normalize(_ word: Substring) -> String {
-        word.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
-    }
-
-    static func tokens(_ text: String) -> [Token] {
-        var result: [Token] = []
-        var start: String.Index?
-        var index = text.startIndex
-        while index < text.endIndex {
-            let isWord = text[index].isLetter || text[index].isNumber
-            if isWord, start == nil { start = index }
-            if !isWord, let begin = start {
-                result.append(Token(range: begin..<index, normalized: normalize(text[begin..<index])))
-                start = nil
-            }
-            index = text.index(after: index)
-        }
-        if let begin = start { result.append(Token(range: begin..<text.endIndex, normalized: normalize(text[begin...]))) }
-        return result
-    }
-
     public func evaluate(_ text: String, context: ModerationContext) -> ModerationVerdict {
         guard !phrases.isEmpty else { return .allow }
-        let tokens = Self.tokens(text)
+        let words = TextSkeleton(text).words
         var matches: [Range<String.Index>] = []
         var position = 0
-        while position < tokens.count {
-            var matched = 0
-            for phrase in phrases where phrase.count <= tokens.count - position && phrase.count > matched {
-                if zip(phrase, tokens[position...]).allSatisfy({ $0 == $1.normalized }) { matched = phrase.count }
+        while position < words.count {
+            var longest = 0
+            for phrase in phrases {
+                if let length = Self.match(phrase, in: words, at: position), length > longest { longest = length }
             }
-            if matched > 0 {
-                matches.append(tokens[position].range.lowerBound..<tokens[position + matched - 1].range.upperBound)
-                position += matched
+            if longest > 0 {
+                matches.append(words[position].range.lowerBound..<words[position + longest - 1].range.upperBound)
+                position += longest
             } else {
                 position += 1
             }
@@ -82,5 +58,32 @@ public struct WordListFilter: MessageFilter {
         case .reject:
             return .reject(code: "message_rejected", reason: "this message contains a word or phrase the chamber does not allow")
         }
+    }
+
+    /// How many words from `start` read as `phrase`, or nil.
+    static func match(_ phrase: [String], in words: [TextSkeleton.Word], at start: Int) -> Int? {
+        var index = start
+        for form in phrase {
+            guard index < words.count, let used = spelling(form, in: words, at: index) else { return nil }
+            index += used
+        }
+        return index - start
+    }
+
+    /// How many words from `start` read as `form`: one word, or the row of three or more one-letter words from
+    /// `start` that spells it (`s c a m`), repeated letters counting once.
+    static func spelling(_ form: String, in words: [TextSkeleton.Word], at start: Int) -> Int? {
+        if words[start].forms.contains(form) { return 1 }
+        guard words[start].isLetter, form.count >= 2 else { return nil }
+        var spelled = ""
+        var index = start
+        while index < words.count, words[index].isLetter {
+            let letter = words[index].forms[0]
+            if !spelled.hasSuffix(letter) { spelled += letter }
+            guard form.hasPrefix(spelled) else { return nil }
+            index += 1
+        }
+        // The whole row, to its end: `s c a m p i` spells `scampi`, not `scam`.
+        return spelled == form && index - start >= 3 ? index - start : nil
     }
 }
