@@ -1,4 +1,4 @@
-// Micro-benchmarks of the hub's hot path: protocol decode and encode, and fan-out of one message to 10,000
+// Micro-benchmarks of the hub's hot path: protocol decode and encode, moderation, and fan-out of one message to 10,000
 // in-process subscribers. Run in release: `swift run -c release hub-benchmarks`. Figures are medians of runs.
 import ChamberDomain
 import ChamberRealtime
@@ -32,6 +32,17 @@ let sendFrame = Array(#"{"type":"send","id":"17","channel_id":"\#(channel.rawVal
 var sink = 0
 let decode = measure(iterations: 100_000) {
     if let frame = try? ClientFrame.decode(sendFrame) { sink &+= frame.type.count }
+}
+// Moderation: the default filters (the word list in Config/moderation/words.txt) on a clean message and on one
+// whose disguised listed word gets masked.
+let wordList = (try? String(contentsOfFile: "Config/moderation/words.txt", encoding: .utf8)) ?? "scam\nscammer\nponzi scheme"
+let moderation = ModerationPipeline(filters: [WordListFilter(contentsOf: wordList, action: .mask)])
+let moderationContext = ModerationContext(chamberID: chamber, channelID: channel, senderID: sender, senderRole: .member, at: Date())
+let moderateClean = measure(iterations: 100_000) {
+    if case .publish(let text) = moderation.run(message.body, context: moderationContext).decision { sink &+= text.utf8.count }
+}
+let moderateMasked = measure(iterations: 100_000) {
+    if case .publish(let text) = moderation.run("Careful: that 5c4mm3r offer is a s.c.a.m, tell the board", context: moderationContext).decision { sink &+= text.utf8.count }
 }
 let encode = measure(iterations: 100_000) {
     sink &+= WireCoding.encode(EventFrame(ChannelEvent(chamberID: chamber, channelID: channel, seq: 42, at: message.createdAt, body: .message(message)))).readableBytes
@@ -88,6 +99,8 @@ let perPublish = median(fanout)
 print("hub-benchmarks (release, median of 7 runs)")
 print(String(format: "  decode client frame (send)            %8.0f ns/frame", decode))
 print(String(format: "  encode server frame (message)         %8.0f ns/frame", encode))
+print(String(format: "  moderation, default filters (clean)   %8.0f ns/message", moderateClean))
+print(String(format: "  moderation, default filters (masked)  %8.0f ns/message", moderateMasked))
 print(String(format: "  fan-out to %d subscribers          %8.1f µs/publish  (%.0f ns/subscriber)", subscribers, perPublish / 1000, perPublish / Double(subscribers)))
 var written = 0
 for target in sinks { written += try await target.eventLoop.submit { target.frames }.get() }

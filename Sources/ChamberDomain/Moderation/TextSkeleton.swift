@@ -12,28 +12,35 @@ struct TextSkeleton {
     struct Word {
         /// Where the word is in the original text.
         let range: Range<String.Index>
-        /// The word as compared, then without the look-alike symbols at its end and at both ends (`scam!` reads as
-        /// `scam`).
-        let forms: [String]
+        /// The word as compared.
+        let form: String
+        /// The word without the look-alike symbols at its end, and at both ends (`scam!` also reads as `scam`); empty
+        /// for most words.
+        let alternatives: [String]
         /// A single letter, possibly one of a word spelled out.
-        var isLetter: Bool { forms[0].count == 1 }
+        var isLetter: Bool { form.unicodeScalars.count == 1 }
+
+        func reads(as other: String) -> Bool { form == other || alternatives.contains(other) }
     }
 
     let words: [Word]
 
     init(_ text: String) {
+        // Unicode scalars rather than characters: grapheme breaking is most of the cost of walking a string, and
+        // the marks it would group are dropped here anyway (accents fold away, joiners are invisible).
         var runs: [Run] = []
         var current: Run?
-        var index = text.startIndex
-        while index < text.endIndex {
-            let character = text[index]
-            let next = text.index(after: index)
-            if Self.invisible(character) {
-                current?.end = next
-            } else if let letter = Self.letter(character) {
+        let scalars = text.unicodeScalars
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
+            let scalar = scalars[index]
+            let next = scalars.index(after: index)
+            if let (letter, symbol) = Self.letter(scalar) {
                 if current == nil { current = Run(start: index, end: next) }
-                current!.append(letter, symbol: !(character.isLetter || character.isNumber))
+                current!.append(letter, symbol: symbol)
                 current!.end = next
+            } else if Self.ignorable(scalar) {
+                current?.end = next
             } else if let run = current {
                 runs.append(run)
                 current = nil
@@ -46,57 +53,54 @@ struct TextSkeleton {
 
     /// The single form of a list entry's word, as text words are compared with it.
     static func form(of word: String) -> String? {
-        TextSkeleton(word).words.first?.forms.first
+        TextSkeleton(word).words.first?.form
     }
 
     // MARK: Reading characters
 
-    /// Characters that are not there to a reader: zero-width spaces and joiners, the word joiner, the BOM, the soft
-    /// hyphen. A joiner attaches to the character before it, so characters are read without them.
-    private static func invisible(_ scalar: Unicode.Scalar) -> Bool {
+    /// Scalars that are not there to a reader: zero-width spaces and joiners, the word joiner, the BOM, the soft
+    /// hyphen, and combining marks (accents written as a separate mark fold away like precomposed ones).
+    private static func ignorable(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD: return true
-        default: return false
+        case 0..<0x300: return false
+        default:
+            switch scalar.properties.generalCategory {
+            case .nonspacingMark, .spacingMark, .enclosingMark: return true
+            default: return false
+            }
         }
-    }
-
-    private static func invisible(_ character: Character) -> Bool {
-        character.asciiValue == nil && character.unicodeScalars.allSatisfy(invisible)
     }
 
     /// Digits and symbols commonly written for letters; `l` and `1` read as `i`, as the three are written for each
     /// other (list entries go through the same reading, so `hell` still matches `hell`).
-    private static let lookAlikes: [Character: Character] = [
+    private static let lookAlikes: [Unicode.Scalar: Unicode.Scalar] = [
         "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
         "@": "a", "$": "s", "!": "i", "|": "i", "€": "e", "+": "t", "l": "i",
     ]
 
     /// ASCII read through a table (most chat is ASCII): the letter each byte counts as, 0 for a separator.
     private static let asciiLetters: [UInt8] = (0..<128).map { byte -> UInt8 in
-        let character = Character(Unicode.Scalar(UInt8(byte)))
-        if let lookAlike = lookAlikes[character] { return lookAlike.asciiValue! }
-        if byte >= 65 && byte <= 90 { return lookAlikes[Character(Unicode.Scalar(UInt8(byte + 32)))]?.asciiValue ?? UInt8(byte + 32) }
-        return character.isLetter || character.isNumber ? UInt8(byte) : 0
+        let scalar = Unicode.Scalar(UInt8(byte))
+        let lowered = byte >= 65 && byte <= 90 ? Unicode.Scalar(UInt8(byte + 32)) : scalar
+        if let lookAlike = lookAlikes[lowered] { return UInt8(lookAlike.value) }
+        return scalar.properties.isAlphabetic || (byte >= 48 && byte <= 57) ? UInt8(lowered.value) : 0
     }
 
-    /// The letter a character counts as, or nil when it separates words.
-    private static func letter(_ character: Character) -> Character? {
-        if let ascii = character.asciiValue {
-            let letter = asciiLetters[Int(ascii)]
-            return letter == 0 ? nil : Character(Unicode.Scalar(letter))
+    /// The letter a scalar counts as and whether it is a symbol standing for one; nil when it separates words.
+    private static func letter(_ scalar: Unicode.Scalar) -> (Unicode.Scalar, symbol: Bool)? {
+        if scalar.isASCII {
+            let letter = asciiLetters[Int(scalar.value)]
+            guard letter != 0 else { return nil }
+            let byte = UInt8(scalar.value)
+            let alphanumeric = (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
+            return (Unicode.Scalar(letter), !alphanumeric)
         }
-        var character = character
-        if character.unicodeScalars.contains(where: invisible) {
-            var visible = String.UnicodeScalarView()
-            visible.append(contentsOf: character.unicodeScalars.filter { !invisible($0) })
-            guard let first = String(visible).first else { return nil }
-            character = first
-        }
-        if let lookAlike = lookAlikes[character] { return lookAlike }
-        guard character.isLetter || character.isNumber else { return nil }
-        let folded = String(character).folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
-        guard let first = folded.first, folded.count == 1 else { return character }
-        return lookAlikes[first] ?? first
+        if let lookAlike = lookAlikes[scalar] { return (lookAlike, true) }
+        guard scalar.properties.isAlphabetic || scalar.properties.numericType != nil else { return nil }
+        let folded = String(scalar).folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
+        guard let first = folded.unicodeScalars.first else { return nil }
+        return (lookAlikes[first] ?? first, false)
     }
 
     // MARK: Runs of word characters
@@ -104,43 +108,50 @@ struct TextSkeleton {
     private struct Run {
         let start: String.Index
         var end: String.Index
-        var letters: [Character] = []
-        var isSymbol: [Bool] = []
+        var letters: [Unicode.Scalar] = []
+        /// Look-alike symbols before the first real letter or digit, and after the last.
+        var leadingSymbols = 0
+        var trailingSymbols = 0
 
         init(start: String.Index, end: String.Index) {
             self.start = start
             self.end = end
         }
 
-        mutating func append(_ letter: Character, symbol: Bool) {
+        mutating func append(_ letter: Unicode.Scalar, symbol: Bool) {
+            if symbol {
+                if leadingSymbols == letters.count { leadingSymbols += 1 }
+                trailingSymbols += 1
+            } else {
+                trailingSymbols = 0
+            }
             letters.append(letter)
-            isSymbol.append(symbol)
         }
 
-        /// Repeated letters collapsed; look-alike symbols at the end, or at both ends, left out if asked.
-        func form(trimmingEnd: Bool = false, trimmingStart: Bool = false) -> String {
-            var lower = 0
-            var upper = letters.count
-            if trimmingEnd { while upper > lower, isSymbol[upper - 1] { upper -= 1 } }
-            if trimmingStart { while lower < upper, isSymbol[lower] { lower += 1 } }
-            var form = ""
-            var previous: Character?
+        /// The letters from `lower` to `upper`, repeated letters collapsed.
+        func form(_ lower: Int, _ upper: Int) -> String {
+            var form = String.UnicodeScalarView()
+            var previous: Unicode.Scalar?
             for letter in letters[lower..<upper] where letter != previous {
                 form.append(letter)
                 previous = letter
             }
-            return form
+            return String(form)
         }
 
-        /// `$c@m!` reads as `scami`, `scam` (a symbol at the end is more often punctuation) and `cam`.
+        /// `$c@m!` reads as `scami`, and also as `scam` (a symbol at the end is more often punctuation) and `cam`.
         var word: Word? {
-            let full = form()
-            guard !full.isEmpty else { return nil }
-            var forms = [full]
-            for other in [form(trimmingEnd: true), form(trimmingEnd: true, trimmingStart: true)] where !other.isEmpty && !forms.contains(other) {
-                forms.append(other)
+            guard !letters.isEmpty else { return nil }
+            let full = form(0, letters.count)
+            guard leadingSymbols > 0 || trailingSymbols > 0, leadingSymbols < letters.count else {
+                return Word(range: start..<end, form: full, alternatives: [])
             }
-            return Word(range: start..<end, forms: forms)
+            var alternatives: [String] = []
+            for other in [form(0, letters.count - trailingSymbols), form(leadingSymbols, letters.count - trailingSymbols)]
+            where !other.isEmpty && other != full && !alternatives.contains(other) {
+                alternatives.append(other)
+            }
+            return Word(range: start..<end, form: full, alternatives: alternatives)
         }
     }
 }

@@ -73,12 +73,12 @@ public struct WordListFilter: MessageFilter {
     /// How many words from `start` read as `form`: one word, or the row of three or more one-letter words from
     /// `start` that spells it (`s c a m`), repeated letters counting once.
     static func spelling(_ form: String, in words: [TextSkeleton.Word], at start: Int) -> Int? {
-        if words[start].forms.contains(form) { return 1 }
+        if words[start].reads(as: form) { return 1 }
         guard words[start].isLetter, form.count >= 2 else { return nil }
         var spelled = ""
         var index = start
         while index < words.count, words[index].isLetter {
-            let letter = words[index].forms[0]
+            let letter = words[index].form
             if !spelled.hasSuffix(letter) { spelled += letter }
             guard form.hasPrefix(spelled) else { return nil }
             index += 1
