@@ -71,7 +71,7 @@ struct Coordinator {
             }
             if now - lastLive >= 1_000_000_000 {
                 lastLive = now
-                printLive(workers, now: now, timeline: timeline)
+                printLive(workers, now: now, timeline: timeline, rampStart: startNanos)
             }
             if let timeline, now > timeline.reportNanos + 60_000_000_000 {
                 log("\nworkers did not report within 60 s of the end; stopping them")
@@ -96,14 +96,17 @@ struct Coordinator {
         return result
     }
 
-    private func printLive(_ workers: [WorkerProcess], now: Int64, timeline: Timeline?) {
+    /// One line, rewritten in place: the time into the ramp-up (from its start) or into the run (from the start of
+    /// traffic), connections, messages and the delivery p99 so far.
+    private func printLive(_ workers: [WorkerProcess], now: Int64, timeline: Timeline?, rampStart: Int64) {
         let progress = workers.compactMap(\.progress)
         let connected = progress.reduce(0) { $0 + $1.connected }
         let delivered = progress.reduce(0) { $0 + $1.delivered }
         let sent = progress.reduce(0) { $0 + $1.sent }
         let p99 = Double(progress.map(\.p99Micros).max() ?? 0) / 1000
         let phase = timeline.map { now < $0.trafficStartNanos ? "ramp-up" : now < $0.trafficEndNanos ? "measuring" : "draining" } ?? "ramp-up"
-        let elapsed = Double(now - (timeline?.trafficStartNanos ?? now)) / 1e9
+        let measuring = timeline.map { now >= $0.trafficStartNanos } ?? false
+        let elapsed = Double(now - (measuring ? timeline!.trafficStartNanos : rampStart)) / 1e9
         let rate = Self.rate(delivered: delivered, now: now)
         let line = String(format: "\r[%+6.1f s %@] connections %d/%d  sent %d  delivered %d (%.0f/s)  p99 %.2f ms   ",
                           max(0, elapsed), phase, connected, scenario.connections, sent, delivered, rate, p99)
