@@ -33,31 +33,17 @@ mkdir -p "$OUT"
 PORT=${PORT:-18090}
 WORK=$(mktemp -d /tmp/chamber-measure.XXXXXX)
 SERVER_PID=""
-PG_DIR=""
-RUN_AS=()
 
 cleanup() {
     [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
-    if [ -n "$PG_DIR" ]; then
-        "${RUN_AS[@]}" "$(pg_bin)/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
-        rm -rf "$PG_DIR"
-    fi
+    stop_postgres
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 if [ "$DATABASE" = postgres ]; then
     apt_install postgresql
-    PG_BIN="$(pg_bin)"
-    PG_PORT="$(free_port)"
-    PG_DIR="$(mktemp -d /tmp/chamber-pg.XXXXXX)"
-    if [ "$(id -u)" -eq 0 ]; then
-        chown postgres:postgres "$PG_DIR"
-        RUN_AS=(runuser -u postgres --)
-    fi
-    "${RUN_AS[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --no-locale >/dev/null
-    "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c max_connections=200" start >/dev/null
+    start_postgres -c max_connections=200
 fi
 
 start_server() {

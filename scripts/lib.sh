@@ -23,3 +23,28 @@ pg_bin() {
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
+
+# start_postgres [SERVER OPTIONS...]: starts a throw-away PostgreSQL on a free loopback port and sets PG_BIN,
+# PG_PORT and PG_DIR; stop it with stop_postgres. Extra arguments are server settings ("-c fsync=off").
+start_postgres() {
+    PG_BIN="$(pg_bin)"
+    PG_PORT="$(free_port)"
+    PG_DIR="$(mktemp -d /tmp/chamber-pg.XXXXXX)"
+    PG_RUN_AS=()
+    if [ "$(id -u)" -eq 0 ]; then
+        # initdb refuses to run as root: the cluster belongs to the postgres user.
+        chown postgres:postgres "$PG_DIR"
+        PG_RUN_AS=(runuser -u postgres --)
+    fi
+    "${PG_RUN_AS[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --no-locale >/dev/null
+    "${PG_RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR $*" start >/dev/null
+}
+
+# stop_postgres: stops the server start_postgres started, if any, and removes its files.
+stop_postgres() {
+    [ -n "${PG_DIR:-}" ] || return 0
+    "${PG_RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+    PG_DIR=""
+}

@@ -1,7 +1,6 @@
 import ChamberRealtime
 import NIOCore
 import NIOPosix
-import NIOWebSocket
 
 /// The hub's view of an upgraded socket: writes text frames at the head of the NIO pipeline (below Hummingbird's
 /// async writer, which keeps pings and the close handshake), and reports writability changes to the connection.
@@ -25,16 +24,13 @@ final class ChannelFrameSink: ChannelInboundHandler, FrameSink, @unchecked Senda
     var eventLoop: any EventLoop { channel.eventLoop }
     var isWritable: Bool { channel.isWritable }
 
+    /// Without a context the handler has left the pipeline: the channel is closing, and the frame goes nowhere.
     func write(_ frame: ByteBuffer) {
-        guard let context else {
-            channel.write(WebSocketFrame(fin: true, opcode: .text, data: frame), promise: nil)
-            return
-        }
-        context.write(NIOAny(Self.framed(frame)), promise: nil)
+        context?.write(NIOAny(Self.framed(frame)), promise: nil)
     }
 
     func flush() {
-        if let context { context.flush() } else { channel.flush() }
+        context?.flush()
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }

@@ -110,12 +110,10 @@ public final class Hub: ChannelEventPublisher, Sendable {
     /// waited meanwhile, in order, so a client applies everything after `subscribed` as live.
     public func completeSubscription(_ connection: ClientConnection, to channel: ChannelID, lastSent: Int64, channelSeq: Int64, confirmation: ByteBuffer) {
         let queued = shard(channel).routes.withLock { routes -> Int in
-            guard routes[channel] != nil else {
-                connection.send(confirmation)
-                return 0
-            }
-            let count = routes[channel]!.establish(channelSeq)
+            // Under the lock, so it is queued before anything the route sends this connection.
             connection.send(confirmation)
+            guard routes[channel] != nil else { return 0 }
+            let count = routes[channel]!.establish(channelSeq)
             routes[channel]!.goLive(connection.id, lastSent: lastSent)
             return count
         }

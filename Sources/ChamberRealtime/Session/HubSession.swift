@@ -91,9 +91,8 @@ public final class HubSession: @unchecked Sendable {
 
     /// Checks the token's lifetime; past expiry and grace the socket must close.
     public func tick(now: Date = Date()) -> Action {
-        guard let expires = expiry.withLock({ $0 }) else { return .none }
-        if now > expires.addingTimeInterval(TimeInterval(hub.configuration.tokenGraceSeconds)) { return .close(.tokenExpired) }
-        return .none
+        guard let closesAt, now > closesAt else { return .none }
+        return .close(.tokenExpired)
     }
 
     /// The socket closed: forget the connection.
