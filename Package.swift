@@ -63,6 +63,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // hiredis (Debian libhiredis-dev): no Swift Redis client exists here, so Redis goes through the C library.
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        // The Redis adapter of the hub's broker port: pub/sub fan-out between the nodes of a cluster.
+        .target(
+            name: "ChamberRedis",
+            dependencies: [
+                "CHiredis",
+                "ChamberDomain",
+                "ChamberRealtime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Hummingbird application: REST routes, auth middleware, operations endpoints.
         .target(
             name: "ChamberHTTP",
@@ -93,6 +109,7 @@ let package = Package(
                 "ChamberRealtime",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 "ChamberStorage",
+                "ChamberRedis",
                 "ChamberHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

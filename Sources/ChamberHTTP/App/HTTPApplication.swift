@@ -11,7 +11,7 @@ public func buildRouter(services: ChamberServices, realtime: RealtimeServices, m
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: APIErrorMiddleware())
     router.add(middleware: AuthenticationMiddleware(accounts: services.accounts))
-    OperationsRoutes(store: services.store, metrics: metrics, version: version).register(on: router)
+    OperationsRoutes(store: services.store, hub: realtime.hub, metrics: metrics, version: version).register(on: router)
     AuthRoutes(services: services).register(on: router)
     ChamberRoutes(services: services).register(on: router)
     ChatRoutes(services: services, chat: realtime.chat, hub: realtime.hub, endpoint: realtime.endpoint).register(on: router)

@@ -1,13 +1,16 @@
 import ChamberDomain
+import ChamberRealtime
 import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
 import Prometheus
 
-/// `/health` (the process is up), `/ready` (it can serve: the database answers), `/metrics` (Prometheus text).
+/// `/health` (the process is up; `degraded` with the reason when the other nodes are out of reach), `/ready` (it
+/// can serve: the database answers and the node is not draining), `/metrics` (Prometheus text).
 struct OperationsRoutes {
     let store: any Store
+    let hub: Hub
     let metrics: PrometheusCollectorRegistry
     let version: String
 
@@ -21,15 +24,23 @@ struct OperationsRoutes {
         let version = self.version
         let store = self.store
         let metrics = self.metrics
+        let hub = self.hub
 
         router.get("health") { _, _ in
-            JSONResponse(.ok, HealthBody(status: "ok", version: version, checks: [:]))
+            // Still 200 when degraded: the node serves its own connections; the body says what is missing.
+            switch hub.brokerHealth {
+            case .ok: return JSONResponse(.ok, HealthBody(status: "ok", version: version, checks: ["broker": "ok"]))
+            case .degraded(let reason): return JSONResponse(.ok, HealthBody(status: "degraded", version: version, checks: ["broker": reason]))
+            }
         }
 
         router.get("ready") { _, _ in
             let database = await Self.check(store)
-            let ready = database == "ok"
-            return JSONResponse(ready ? .ok : .serviceUnavailable, HealthBody(status: ready ? "ready" : "unavailable", version: version, checks: ["database": database]))
+            let draining = hub.isDraining
+            let ready = database == "ok" && !draining
+            var checks = ["database": database, "node": draining ? "draining" : "ok"]
+            if case .degraded(let reason) = hub.brokerHealth { checks["broker"] = reason }
+            return JSONResponse(ready ? .ok : .serviceUnavailable, HealthBody(status: ready ? "ready" : "unavailable", version: version, checks: checks))
         }
 
         router.get("metrics") { _, _ in

@@ -1,26 +1,67 @@
 import ChamberDomain
+import CoreMetrics
 import Foundation
 import NIOCore
 import Synchronization
 
-/// Who is online in each chamber of this node, and the changes not yet told.
+/// Who is online in each chamber: this node's connections, and what the other nodes of the cluster reported.
+///
+/// A user's status aggregates every connection on every node: online if any is online, away if all are away.
+/// Changes of the aggregate are told to this node's connections (`pending`); changes of this node's own share are
+/// told to the other nodes (`localPending`, versioned, so a node that missed one asks for a snapshot).
 struct PresenceBook {
-    /// chamber → user → status of each of the user's connections.
+    /// chamber → user → status of each of the user's connections on this node.
     var connections: [ChamberID: [UserID: [ClientConnection.ID: PresenceStatus]]] = [:]
-    /// chamber → user → aggregate status to announce at the next flush.
+    /// node → what it reported.
+    var remote: [String: RemotePresence] = [:]
+    /// chamber → user → aggregate status to announce to this node's connections at the next flush.
     var pending: [ChamberID: [UserID: PresenceStatus]] = [:]
+    /// chamber → user → this node's share, to announce to the other nodes at the next flush.
+    var localPending: [ChamberID: [UserID: PresenceStatus]] = [:]
+    /// Raised with every change sent to the other nodes.
+    var localVersion: Int64 = 0
     var flushScheduled = false
 
-    func status(of user: UserID, in chamber: ChamberID) -> PresenceStatus {
+    struct RemotePresence {
+        var version: Int64
+        var users: [ChamberID: [UserID: PresenceStatus]] = [:]
+    }
+
+    /// This node's share of a user's status.
+    func localStatus(of user: UserID, in chamber: ChamberID) -> PresenceStatus {
         guard let statuses = connections[chamber]?[user], !statuses.isEmpty else { return .offline }
         return statuses.values.contains(.online) ? .online : .away
     }
 
-    func onlineCount(_ chamber: ChamberID) -> Int { connections[chamber]?.count ?? 0 }
+    /// The user's status across the cluster.
+    func status(of user: UserID, in chamber: ChamberID) -> PresenceStatus {
+        var best = localStatus(of: user, in: chamber)
+        guard best != .online else { return .online }
+        for node in remote.values {
+            switch node.users[chamber]?[user] {
+            case .online: return .online
+            case .away: best = .away
+            default: break
+            }
+        }
+        return best
+    }
 
-    /// Applies a change and records the user's new aggregate status if it changed.
+    /// Users online or away in a chamber, on any node.
+    func onlineUsers(_ chamber: ChamberID) -> Set<UserID> {
+        var users = Set(connections[chamber]?.keys ?? [:].keys)
+        for node in remote.values { users.formUnion(node.users[chamber]?.keys ?? [:].keys) }
+        return users
+    }
+
+    func onlineCount(_ chamber: ChamberID) -> Int {
+        remote.isEmpty ? connections[chamber]?.count ?? 0 : onlineUsers(chamber).count
+    }
+
+    /// Applies a change of one of this node's connections.
     mutating func update(_ chamber: ChamberID, _ user: UserID, connection: ClientConnection.ID, status: PresenceStatus?) {
         let before = self.status(of: user, in: chamber)
+        let localBefore = localStatus(of: user, in: chamber)
         if let status {
             connections[chamber, default: [:]][user, default: [:]][connection] = status
         } else {
@@ -30,6 +71,71 @@ struct PresenceBook {
         }
         let after = self.status(of: user, in: chamber)
         if before != after { pending[chamber, default: [:]][user] = after }
+        let localAfter = localStatus(of: user, in: chamber)
+        if localBefore != localAfter { localPending[chamber, default: [:]][user] = localAfter }
+    }
+
+    /// Everything this node has, as the other nodes should hold it.
+    func snapshot() -> [ClusterMessage.PresenceEntry] {
+        connections.flatMap { chamber, users in
+            users.keys.map { ClusterMessage.PresenceEntry(chamber: chamber.rawValue, user: $0.rawValue, status: localStatus(of: $0, in: chamber).rawValue) }
+        }
+    }
+
+    enum RemoteOutcome { case applied, stale, needsSnapshot }
+
+    /// Applies what another node reported: a delta (its version must follow the one held) or a whole snapshot.
+    mutating func applyRemote(node: String, version: Int64, entries: [ClusterMessage.PresenceEntry], snapshot: Bool) -> RemoteOutcome {
+        if snapshot {
+            if let held = remote[node], held.version > version { return .stale }
+            let old = remote[node]?.users ?? [:]
+            var users: [ChamberID: [UserID: PresenceStatus]] = [:]
+            for entry in entries {
+                guard let status = PresenceStatus(rawValue: entry.status), status != .offline else { continue }
+                users[ChamberID(entry.chamber), default: [:]][UserID(entry.user)] = status
+            }
+            var affected = Set<Pair>()
+            for (chamber, members) in old { for user in members.keys { affected.insert(Pair(chamber: chamber, user: user)) } }
+            for (chamber, members) in users { for user in members.keys { affected.insert(Pair(chamber: chamber, user: user)) } }
+            let before = affected.map { status(of: $0.user, in: $0.chamber) }
+            remote[node] = RemotePresence(version: version, users: users)
+            for (pair, was) in zip(affected, before) { notice(pair.chamber, pair.user, was: was) }
+            return .applied
+        }
+        guard let held = remote[node] else { return .needsSnapshot }
+        guard version > held.version else { return .stale }
+        for entry in entries {
+            let chamber = ChamberID(entry.chamber), user = UserID(entry.user)
+            let was = status(of: user, in: chamber)
+            if let status = PresenceStatus(rawValue: entry.status), status != .offline {
+                remote[node]!.users[chamber, default: [:]][user] = status
+            } else {
+                remote[node]!.users[chamber]?[user] = nil
+                if remote[node]!.users[chamber]?.isEmpty == true { remote[node]!.users[chamber] = nil }
+            }
+            notice(chamber, user, was: was)
+        }
+        remote[node]!.version = version
+        // A version skipped means a delta was lost (the broker is at most once): the whole state is asked for.
+        return version == held.version + 1 ? .applied : .needsSnapshot
+    }
+
+    /// Forgets a node that stopped or died: its users are offline unless connected elsewhere.
+    mutating func removeRemote(node: String) {
+        guard let gone = remote[node] else { return }
+        let before = gone.users.flatMap { chamber, users in users.keys.map { (chamber, $0, status(of: $0, in: chamber)) } }
+        remote[node] = nil
+        for (chamber, user, was) in before { notice(chamber, user, was: was) }
+    }
+
+    private struct Pair: Hashable {
+        let chamber: ChamberID
+        let user: UserID
+    }
+
+    private mutating func notice(_ chamber: ChamberID, _ user: UserID, was: PresenceStatus) {
+        let now = status(of: user, in: chamber)
+        if now != was { pending[chamber, default: [:]][user] = now }
     }
 }
 
@@ -55,10 +161,10 @@ extension Hub {
         presenceBook { $0.status(of: user, in: chamber) }
     }
 
-    /// Online users of a chamber, sorted, one page at a time, and the total.
+    /// Online users of a chamber (on any node), sorted, one page at a time, and the total.
     public func onlineUsers(in chamber: ChamberID, after cursor: String?, limit: Int) -> (users: [(UserID, PresenceStatus)], total: Int, next: String?) {
         presenceBook { book in
-            let all = (book.connections[chamber] ?? [:]).keys.sorted()
+            let all = book.onlineUsers(chamber).sorted()
             let start = cursor.flatMap { c in all.firstIndex { $0.rawValue > c } } ?? (cursor == nil ? 0 : all.count)
             let page = Array(all[start..<min(start + limit, all.count)])
             let next = start + limit < all.count ? page.last?.rawValue : nil
@@ -66,23 +172,34 @@ extension Hub {
         }
     }
 
-    /// Batches presence changes: one frame per chamber per flush period, encoded once for every connection there.
+    /// Batches presence changes: one frame per chamber per flush period, encoded once for this node's connections
+    /// there (every node tells its own), and one message to the other nodes with this node's changed share.
     /// Small chambers learn who changed; large ones only the count, so cost stays linear in connections.
-    private func schedulePresenceFlush() {
+    func schedulePresenceFlush() {
         Task { [weak self] in
             guard let self else { return }
             try? await Task.sleep(for: .milliseconds(self.configuration.presenceFlushMs))
-            let batches = self.presenceUpdateReturning { book -> [(ChamberID, [UserID: PresenceStatus], Int)] in
+            let (batches, delta) = self.presenceUpdateReturning { book -> ([(ChamberID, [UserID: PresenceStatus], Int)], ClusterMessage?) in
                 book.flushScheduled = false
-                defer { book.pending = [:] }
-                return book.pending.map { ($0.key, $0.value, book.onlineCount($0.key)) }
+                defer { book.pending = [:]; book.localPending = [:] }
+                var delta: ClusterMessage?
+                if !book.localPending.isEmpty {
+                    book.localVersion += 1
+                    let entries = book.localPending.flatMap { chamber, users in
+                        users.map { ClusterMessage.PresenceEntry(chamber: chamber.rawValue, user: $0.key.rawValue, status: $0.value.rawValue) }
+                    }
+                    delta = ClusterMessage(kind: .presence, node: self.nodeID, version: book.localVersion, presence: entries)
+                }
+                return (book.pending.map { ($0.key, $0.value, book.onlineCount($0.key)) }, delta)
             }
+            if let delta { self.publishCluster(delta) }
             for (chamber, changes, online) in batches {
                 let detailed = online <= self.configuration.presenceDetailLimit
                 let frame = PresenceFrame(id: nil, channelId: nil, onlineCount: online,
                                           users: detailed ? changes.sorted { $0.key < $1.key }.map { .init(userId: $0.key.rawValue, status: $0.value.rawValue) } : nil,
                                           nextCursor: nil)
-                self.publishEphemeral(WireCoding.encode(frame), to: .chamber(chamber))
+                let queued = ClientConnection.deliver(WireCoding.encode(frame), to: self.connections(in: chamber), metrics: self.metrics)
+                self.metrics.fanoutDeliveries.increment(by: queued)
             }
         }
     }
@@ -90,10 +207,10 @@ extension Hub {
 
 extension Hub {
     /// Applies a change; returns true when a flush must be scheduled (changes pending, none scheduled yet).
-    fileprivate func presenceUpdate(_ body: (inout PresenceBook) -> Void) -> Bool {
+    func presenceUpdate(_ body: (inout PresenceBook) -> Void) -> Bool {
         presence.withLock { book in
             body(&book)
-            guard !book.pending.isEmpty, !book.flushScheduled else { return false }
+            guard !book.pending.isEmpty || !book.localPending.isEmpty, !book.flushScheduled else { return false }
             book.flushScheduled = true
             return true
         }
@@ -103,7 +220,7 @@ extension Hub {
         presence.withLock { body($0) }
     }
 
-    fileprivate func presenceUpdateReturning<T>(_ body: (inout PresenceBook) -> T) -> T {
+    func presenceUpdateReturning<T>(_ body: (inout PresenceBook) -> T) -> T {
         presence.withLock { body(&$0) }
     }
 }

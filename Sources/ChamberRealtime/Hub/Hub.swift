@@ -17,10 +17,16 @@ public final class Hub: ChannelEventPublisher, Sendable {
     public typealias EventSource = @Sendable (ChamberID, ChannelID, Int64, Int) async throws -> [ChamberDomain.ChannelEvent]
 
     public let configuration: HubConfiguration
-    private let broker: any Broker
-    private let eventSource: EventSource
-    private let logger: Logger
+    let broker: any Broker
+    let eventSource: EventSource
+    let logger: Logger
     let metrics = HubMetrics()
+    /// This node's name in the cluster.
+    public var nodeID: String { configuration.nodeID }
+    let startedAt = Date()
+    /// The other nodes, from their heartbeats.
+    let nodes = Mutex<[String: NodeRecord]>([:])
+    let stopped = Atomic<Bool>(false)
 
     private static let shardCount = 16
     private let shards: [RouteShard]
@@ -42,7 +48,9 @@ public final class Hub: ChannelEventPublisher, Sendable {
         self.eventSource = eventSource
         self.logger = logger
         self.shards = (0..<Self.shardCount).map { _ in RouteShard() }
-        broker.attach { [weak self] message in self?.deliver(message) }
+        broker.attach(BrokerHandlers(deliver: { [weak self] message in self?.deliver(message) },
+                                     resync: { [weak self] topics in self?.resync(topics) }))
+        startHeartbeats()
     }
 
     /// The routes of a channel's shard: channels are spread over several locks so fan-outs of different channels
@@ -64,7 +72,12 @@ public final class Hub: ChannelEventPublisher, Sendable {
         let connection = ClientConnection(id: id, chamberID: chamberID, userID: userID, sink: sink, outboundLimit: configuration.outboundQueueBytes, metrics: metrics)
         registry.withLock { registry in
             registry.byID[id] = connection
-            registry.byUser[Self.userKey(chamberID, userID), default: []].insert(id)
+            // The first local connection of a user or chamber: its topics now concern this node (under the lock,
+            // so the broker hears starts and stops in order).
+            let userKey = Self.userKey(chamberID, userID)
+            if registry.byUser[userKey] == nil { broker.listen(.user(chamberID, userID), true) }
+            registry.byUser[userKey, default: []].insert(id)
+            if registry.byChamber[chamberID] == nil { broker.listen(.chamber(chamberID), true) }
             registry.byChamber[chamberID, default: []].insert(id)
         }
         metrics.connections.record(registry.withLock { $0.byID.count })
@@ -80,9 +93,15 @@ public final class Hub: ChannelEventPublisher, Sendable {
             guard registry.byID.removeValue(forKey: connection.id) != nil else { return false }
             let key = Self.userKey(connection.chamberID, connection.userID)
             registry.byUser[key]?.remove(connection.id)
-            if registry.byUser[key]?.isEmpty == true { registry.byUser[key] = nil }
+            if registry.byUser[key]?.isEmpty == true {
+                registry.byUser[key] = nil
+                broker.listen(.user(connection.chamberID, connection.userID), false)
+            }
             registry.byChamber[connection.chamberID]?.remove(connection.id)
-            if registry.byChamber[connection.chamberID]?.isEmpty == true { registry.byChamber[connection.chamberID] = nil }
+            if registry.byChamber[connection.chamberID]?.isEmpty == true {
+                registry.byChamber[connection.chamberID] = nil
+                broker.listen(.chamber(connection.chamberID), false)
+            }
             return true
         }
         if removed {
@@ -101,7 +120,11 @@ public final class Hub: ChannelEventPublisher, Sendable {
     public func beginSubscription(_ connection: ClientConnection, to channel: ChannelID) {
         _ = connection.addSubscription(channel)
         shard(channel).routes.withLock { routes in
-            routes[channel, default: ChannelRoute(channelID: channel, metrics: metrics)].addRecovering(connection)
+            if routes[channel] == nil {
+                routes[channel] = ChannelRoute(channelID: channel, metrics: metrics)
+                broker.listen(.channel(connection.chamberID, channel), true)
+            }
+            routes[channel]!.addRecovering(connection)
         }
     }
 
@@ -124,7 +147,10 @@ public final class Hub: ChannelEventPublisher, Sendable {
         _ = connection.removeSubscription(channel)
         shard(channel).routes.withLock { routes in
             routes[channel]?.subscribers[connection.id] = nil
-            if routes[channel]?.subscribers.isEmpty == true { routes[channel] = nil }
+            if routes[channel]?.subscribers.isEmpty == true {
+                routes[channel] = nil
+                broker.listen(.channel(connection.chamberID, channel), false)
+            }
         }
     }
 
@@ -146,14 +172,8 @@ public final class Hub: ChannelEventPublisher, Sendable {
         for user in members {
             broker.publish(BrokerMessage(topic: .user(channel.chamberID, user), seq: nil, frame: frame))
         }
-        // A member who left or was removed stops receiving the channel on this node at once.
-        guard revoked else { return }
-        let affected = registry.withLock { registry in
-            members.flatMap { registry.byUser[Self.userKey(channel.chamberID, $0)] ?? [] }.compactMap { registry.byID[$0] }
-        }
-        for connection in affected where connection.subscriptions.contains(channel.id) {
-            unsubscribe(connection, from: channel.id)
-        }
+        // A member who left or was removed stops receiving the channel at once, on every node.
+        if revoked { revokeEverywhere(chamber: channel.chamberID, channel: channel.id, users: members) }
     }
 
     /// Sends an ephemeral frame (typing, receipts, presence) to a topic on every node.
@@ -184,6 +204,9 @@ public final class Hub: ChannelEventPublisher, Sendable {
             queued = ClientConnection.deliver(message.frame, to: connections(ofUser: user, in: chamber), metrics: metrics)
         case .chamber(let chamber):
             queued = ClientConnection.deliver(message.frame, to: connections(in: chamber), metrics: metrics)
+        case .cluster:
+            receiveCluster(message.frame)
+            return
         }
         metrics.fanoutDeliveries.increment(by: queued)
         let elapsed = ContinuousClock.now - start
@@ -228,6 +251,25 @@ public final class Hub: ChannelEventPublisher, Sendable {
 
     func connections(ofUser user: UserID, in chamber: ChamberID) -> [ClientConnection] {
         registry.withLock { registry in (registry.byUser[Self.userKey(chamber, user)] ?? []).compactMap { registry.byID[$0] } }
+    }
+
+    func allConnections() -> [ClientConnection] {
+        registry.withLock { Array($0.byID.values) }
+    }
+
+    /// Where a channel's stream stands on this node: nil without a route, `.some(nil)` while its first subscriber
+    /// is still recovering.
+    func routePosition(_ channel: ChannelID) -> Int64?? {
+        shard(channel).routes.withLock { routes in routes[channel].map(\.delivered) }
+    }
+
+    /// Events read from the store, fed to a route like any other (it drops what it has and orders the rest).
+    func receive(_ frames: [(Int64, ByteBuffer)], in channel: ChannelID) {
+        let queued = shard(channel).routes.withLock { routes -> Int in
+            guard routes[channel] != nil else { return 0 }
+            return frames.reduce(0) { $0 + routes[channel]!.receive(seq: $1.0, frame: $1.1) }
+        }
+        metrics.fanoutDeliveries.increment(by: queued)
     }
 
     func connections(in chamber: ChamberID) -> [ClientConnection] {
@@ -277,6 +319,15 @@ public final class Hub: ChannelEventPublisher, Sendable {
     }
 
     public var isDraining: Bool { draining.load(ordering: .relaxed) }
+
+    /// Leaves the cluster (the other nodes forget this one at once) and closes the broker. After ``drain()``.
+    public func stop() {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        publishCluster(ClusterMessage(kind: .leaving, node: nodeID))
+        // The publisher sends what is queued before it sees the stop only if given a moment.
+        Thread.sleep(forTimeInterval: 0.05)
+        broker.shutdown()
+    }
 }
 
 /// One lock's worth of channel routes.
@@ -286,10 +337,11 @@ final class RouteShard: Sendable {
 
 extension Hub: MembershipObserver {
     public func memberRemoved(chamberID: ChamberID, userID: UserID) async {
-        for connection in connections(ofUser: userID, in: chamberID) { connection.close(.accessRevoked) }
+        disconnectEverywhere(user: userID, chamber: chamberID, code: .accessRevoked)
     }
 
+    /// Permissions are read when a socket authenticates: the member's sockets reconnect everywhere to get the new ones.
     public func roleChanged(chamberID: ChamberID, userID: UserID) async {
-        for connection in connections(ofUser: userID, in: chamberID) { connection.close(.accessChanged) }
+        disconnectEverywhere(user: userID, chamber: chamberID, code: .accessChanged)
     }
 }

@@ -26,5 +26,13 @@ public struct HubConfiguration: Sendable {
     public var shutdownBatchSize = 500
     public var shutdownBatchPauseMs = 50
 
+    /// This node's name in the cluster (unique per process).
+    public var nodeID = "node-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    /// Where clients reach this node (host:port), shown in the cluster's registry.
+    public var nodeAddress = ""
+    /// Nodes send a heartbeat this often; one silent for `nodeTimeoutMs` counts as dead (its users go offline).
+    public var heartbeatIntervalMs = 1_000
+    public var nodeTimeoutMs = 5_000
+
     public init() {}
 }

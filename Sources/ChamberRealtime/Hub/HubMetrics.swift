@@ -12,5 +12,7 @@ struct HubMetrics: Sendable {
     let slowConsumerClosed = Counter(label: "chamber_ws_slow_consumer_closed_total")
     let rateLimited = Counter(label: "chamber_ws_rate_limited_total")
     let gapRepairs = Counter(label: "chamber_fanout_gap_repairs_total")
+    /// Channel streams caught up from the store after a (re)subscription upstream.
+    let catchUps = Counter(label: "chamber_fanout_catch_ups_total")
     let fanoutDuration = Timer(label: "chamber_fanout_duration_seconds")
 }

@@ -1,6 +1,7 @@
 import ChamberDomain
 import ChamberHTTP
 import ChamberRealtime
+import ChamberRedis
 import ChamberStorage
 import Foundation
 import Hummingbird
@@ -49,7 +50,7 @@ public struct ChamberNode: Sendable {
         let accounts = AccountService(store: store, hasher: hasher, vault: vault, tokens: tokens, mailer: mailer, configuration: auth)
         let loadTests = LoadTestService(store: SQLLoadTestStore(database: database), hasher: hasher, vault: vault, tokens: tokens,
                                         configuration: LoadTestConfiguration(enabled: configuration.loadTestEnabled, maxAccounts: configuration.loadTestMaxAccounts))
-        let hub = makeHub(configuration, store: store, logger: logger)
+        let hub = try makeHub(configuration, store: store, logger: logger)
         let services = ChamberServices(store: store, accounts: accounts,
                                        chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub),
                                        businesses: BusinessService(store: store), loadTests: loadTests)
@@ -58,15 +59,33 @@ public struct ChamberNode: Sendable {
                            metrics: metrics, logger: logger)
     }
 
-    /// The hub on the in-process broker, the moderation pipeline from `Config/moderation/`, and the chat service.
-    static func makeHub(_ configuration: ServerConfiguration, store: SQLStore, logger: Logger) -> Hub {
+    /// The hub on its broker: in-process (one node) or Redis (a cluster).
+    static func makeHub(_ configuration: ServerConfiguration, store: SQLStore, logger: Logger) throws -> Hub {
         var hubConfiguration = HubConfiguration()
         hubConfiguration.outboundQueueBytes = configuration.outboundQueueBytes
         hubConfiguration.inboundFramesPerSecond = configuration.inboundFramesPerSecond
         hubConfiguration.inboundBurst = max(configuration.inboundFramesPerSecond * 3, 10)
         hubConfiguration.authTimeoutSeconds = configuration.authTimeoutSeconds
         hubConfiguration.tokenGraceSeconds = configuration.tokenGraceSeconds
-        return Hub(configuration: hubConfiguration, broker: InProcessBroker(), eventSource: { chamber, channel, after, limit in
+        let address = "\(configuration.host):\(configuration.port)"
+        hubConfiguration.nodeID = (configuration.nodeName ?? address) + "/" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        hubConfiguration.nodeAddress = configuration.advertisedAddress ?? address
+        hubConfiguration.heartbeatIntervalMs = configuration.heartbeatMs
+        hubConfiguration.nodeTimeoutMs = configuration.nodeTimeoutMs
+        let broker: any Broker
+        switch configuration.brokerKind {
+        case .inProcess:
+            broker = InProcessBroker()
+        case .redis:
+            var options = RedisBroker.Options()
+            options.prefix = configuration.redisPrefix
+            do {
+                broker = RedisBroker(endpoint: try RedisEndpoint(url: configuration.redisURL ?? ""), options: options, logger: logger)
+            } catch {
+                throw ConfigurationError(key: "broker.redis_url", error.message)
+            }
+        }
+        return Hub(configuration: hubConfiguration, broker: broker, eventSource: { chamber, channel, after, limit in
             try await store.scoped(to: chamber).messages.events(channel, after: after, limit: limit)
         }, logger: logger)
     }
@@ -187,5 +206,6 @@ struct HubDrainService: Service {
         await hub.drain()
         // Give the writers a moment to send their close frames before the server goes.
         try? await Task.sleep(for: .milliseconds(200))
+        hub.stop()
     }
 }

@@ -1,3 +1,4 @@
+import ChamberRedis
 import Foundation
 import Logging
 
@@ -106,9 +107,29 @@ public enum ConfigurationLoader {
             }
             configuration.brokerKind = parsed
         }
-        configuration.redisURL = string("broker.redis_url")
-        if configuration.brokerKind == .redis {
-            throw ConfigurationError(key: "broker.kind", "'redis' is not available in this build yet; use 'in-process'")
+        if let url = string("broker.redis_url") {
+            do {
+                _ = try RedisEndpoint(url: url)
+            } catch {
+                throw ConfigurationError(key: "broker.redis_url", "\(error.message); e.g. redis://127.0.0.1:6379")
+            }
+            configuration.redisURL = url
+        }
+        if configuration.brokerKind == .redis, configuration.redisURL == nil {
+            throw ConfigurationError(key: "broker.redis_url", "is required with broker.kind 'redis'; e.g. redis://127.0.0.1:6379")
+        }
+        if let prefix = string("broker.redis_prefix") {
+            guard !prefix.isEmpty, prefix.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+                throw ConfigurationError(key: "broker.redis_prefix", "'\(prefix)' must be letters, digits, '-', '_' or '.'")
+            }
+            configuration.redisPrefix = prefix
+        }
+        configuration.nodeName = string("cluster.node_name")
+        configuration.advertisedAddress = string("cluster.advertised_address")
+        if let value = try int("cluster.heartbeat_ms", 100...60_000) { configuration.heartbeatMs = value }
+        if let value = try int("cluster.node_timeout_ms", 300...600_000) { configuration.nodeTimeoutMs = value }
+        guard configuration.nodeTimeoutMs >= 2 * configuration.heartbeatMs else {
+            throw ConfigurationError(key: "cluster.node_timeout_ms", "\(configuration.nodeTimeoutMs) must be at least twice cluster.heartbeat_ms (\(configuration.heartbeatMs)), or live nodes would be taken for dead")
         }
         if let secret = string("auth.jwt_secret") {
             guard !secret.hasPrefix("replace-") else {

@@ -11,7 +11,12 @@ import Logging
 /// | `database.url` | `CHAMBER_DATABASE_URL` | `sqlite://data/chamberconnect.sqlite` |
 /// | `database.max_connections` | `CHAMBER_DATABASE_MAX_CONNECTIONS` | `20` (PostgreSQL pool size per node) |
 /// | `broker.kind` | `CHAMBER_BROKER_KIND` | `in-process` |
-/// | `broker.redis_url` | `CHAMBER_BROKER_REDIS_URL` | none |
+/// | `broker.redis_url` | `CHAMBER_BROKER_REDIS_URL` | none: required with `redis` (`redis://[:password@]host:port[/db]`) |
+/// | `broker.redis_prefix` | `CHAMBER_BROKER_REDIS_PREFIX` | `chamberconnect` (Redis channel names start with it) |
+/// | `cluster.node_name` | `CHAMBER_CLUSTER_NODE_NAME` | `server.host:server.port` (the node's id adds a random suffix per start) |
+/// | `cluster.advertised_address` | `CHAMBER_CLUSTER_ADVERTISED_ADDRESS` | `server.host:server.port` (shown in the node registry) |
+/// | `cluster.heartbeat_ms` | `CHAMBER_CLUSTER_HEARTBEAT_MS` | `1000` |
+/// | `cluster.node_timeout_ms` | `CHAMBER_CLUSTER_NODE_TIMEOUT_MS` | `5000` (a node silent this long is dead: its users go offline) |
 /// | `auth.jwt_secret` | `CHAMBER_AUTH_JWT_SECRET` | none: required with PostgreSQL |
 /// | `auth.jwt_secret_file` | `CHAMBER_AUTH_JWT_SECRET_FILE` | `data/jwt-secret` (created with SQLite when no secret is set) |
 /// | `auth.access_token_ttl_seconds` | `CHAMBER_AUTH_ACCESS_TOKEN_TTL_SECONDS` | `900` |
@@ -37,6 +42,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var databaseMaxConnections = 20
     public var brokerKind = BrokerKind.inProcess
     public var redisURL: String?
+    public var redisPrefix = "chamberconnect"
+    public var nodeName: String?
+    public var advertisedAddress: String?
+    public var heartbeatMs = 1_000
+    public var nodeTimeoutMs = 5_000
     public var jwtSecret: String?
     public var jwtSecretFile = "data/jwt-secret"
     public var accessTokenTTLSeconds = 900
@@ -65,7 +75,8 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// Every key the loader accepts; anything else in a file is a typo and refused.
     public static let keys: [String] = [
-        "server.host", "server.port", "database.url", "database.max_connections", "broker.kind", "broker.redis_url", "auth.jwt_secret", "auth.jwt_secret_file",
+        "server.host", "server.port", "database.url", "database.max_connections", "broker.kind", "broker.redis_url", "broker.redis_prefix",
+        "cluster.node_name", "cluster.advertised_address", "cluster.heartbeat_ms", "cluster.node_timeout_ms", "auth.jwt_secret", "auth.jwt_secret_file",
         "auth.access_token_ttl_seconds", "auth.refresh_token_ttl_days", "auth.bcrypt_cost", "auth.login_max_failures_per_account",
         "auth.login_max_failures_per_address", "log.level", "demo.enabled",
         "moderation.word_list_file", "moderation.word_list_action", "hub.outbound_queue_bytes", "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds", "hub.token_grace_seconds",

@@ -1,0 +1,215 @@
+import ChamberDomain
+import CoreMetrics
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+
+/// A node of the cluster as this node last heard of it.
+struct NodeRecord {
+    var info: ClusterMessage.NodeInfo
+    var lastSeen: ContinuousClock.Instant
+}
+
+/// A node in the registry, for the admin API.
+public struct ClusterNodeStatus: Sendable, Equatable {
+    public let info: ClusterMessage.NodeInfo
+    /// This node (the one answering).
+    public let isSelf: Bool
+    /// Milliseconds since its last heartbeat arrived (0 for this node).
+    public let lastSeenMsAgo: Int
+}
+
+extension Hub {
+    // MARK: Sending
+
+    func publishCluster(_ message: ClusterMessage) {
+        guard let data = try? JSONEncoder().encode(message) else { return }
+        broker.publish(BrokerMessage(topic: .cluster, seq: nil, frame: ByteBuffer(bytes: data)))
+    }
+
+    func nodeInfo() -> ClusterMessage.NodeInfo {
+        ClusterMessage.NodeInfo(id: nodeID, address: configuration.nodeAddress, startedAt: startedAt, connections: connectionCount,
+                                draining: isDraining, presenceVersion: presence.withLock { $0.localVersion })
+    }
+
+    /// Sends this node's whole share of presence (its version with it).
+    private func publishSnapshot() {
+        let (version, entries) = presence.withLock { ($0.localVersion, $0.snapshot()) }
+        publishCluster(ClusterMessage(kind: .snapshot, node: nodeID, version: version, presence: entries))
+    }
+
+    /// Heartbeats and the expiry of nodes that stopped sending them, until the hub goes away.
+    func startHeartbeats() {
+        Task { [weak self] in
+            while let hub = self, !hub.stopped.load(ordering: .relaxed) {
+                hub.publishCluster(ClusterMessage(kind: .heartbeat, node: hub.nodeID, info: hub.nodeInfo()))
+                hub.expireSilentNodes()
+                let interval = hub.configuration.heartbeatIntervalMs
+                try? await Task.sleep(for: .milliseconds(interval))
+            }
+        }
+    }
+
+    private func expireSilentNodes() {
+        let now = ContinuousClock.now
+        let timeout = Duration.milliseconds(configuration.nodeTimeoutMs)
+        let silent = nodes.withLock { nodes -> [String] in
+            let silent = nodes.filter { now - $0.value.lastSeen > timeout }.map(\.key)
+            for id in silent { nodes[id] = nil }
+            return silent
+        }
+        for id in silent {
+            logger.warning("a node stopped sending heartbeats; its connections count as gone", metadata: ["node": "\(id)"])
+            forget(node: id)
+        }
+    }
+
+    private func forget(node id: String) {
+        nodes.withLock { _ = $0.removeValue(forKey: id) }
+        if presenceUpdate({ $0.removeRemote(node: id) }) { schedulePresenceFlush() }
+    }
+
+    // MARK: Receiving
+
+    /// Topics that may have missed messages: channel streams catch up from the store; the cluster topic (joined
+    /// or rejoined) asks every node for its state.
+    func resync(_ topics: [BrokerMessage.Topic]) {
+        for topic in topics {
+            switch topic {
+            case .cluster:
+                publishCluster(ClusterMessage(kind: .hello, node: nodeID, info: nodeInfo()))
+                publishSnapshot()
+            case .channel(let chamber, let channel):
+                scheduleCatchUp(chamber: chamber, channel: channel, attempt: 0)
+            case .user, .chamber:
+                break
+            }
+        }
+    }
+
+    func receiveCluster(_ frame: ByteBuffer) {
+        guard let message = try? JSONDecoder().decode(ClusterMessage.self, from: Data(frame.readableBytesView)), message.node != nodeID else { return }
+        if let info = message.info { heard(info) }
+        switch message.kind {
+        case .heartbeat:
+            // The node is new to us, or a presence delta of it went missing: ask for its whole state.
+            let held = presence.withLock { $0.remote[message.node]?.version }
+            if let version = message.info?.presenceVersion, held.map({ $0 < version }) ?? true { requestSnapshot(from: message.node) }
+        case .hello:
+            publishCluster(ClusterMessage(kind: .heartbeat, node: nodeID, info: nodeInfo()))
+            publishSnapshot()
+        case .snapshotRequest:
+            if message.target == nodeID { publishSnapshot() }
+        case .presence, .snapshot:
+            let outcome = presenceUpdateOutcome { book in
+                book.applyRemote(node: message.node, version: message.version ?? 0, entries: message.presence ?? [], snapshot: message.kind == .snapshot)
+            }
+            if outcome == .needsSnapshot { requestSnapshot(from: message.node) }
+        case .disconnect:
+            guard let user = message.user, let code = message.closeCode.flatMap(CloseCode.init(rawValue:)) else { return }
+            closeLocally(user: UserID(user), chamber: message.chamber.map(ChamberID.init), code: code)
+        case .revokeChannel:
+            guard let chamber = message.chamber, let channel = message.channel else { return }
+            revokeLocally(chamber: ChamberID(chamber), channel: ChannelID(channel), users: (message.users ?? []).map(UserID.init))
+        case .drain:
+            if message.target == nodeID {
+                logger.notice("draining on request of the cluster", metadata: ["from": "\(message.node)"])
+                Task { await self.drain() }
+            }
+        case .leaving:
+            forget(node: message.node)
+        }
+    }
+
+    private func heard(_ info: ClusterMessage.NodeInfo) {
+        nodes.withLock { $0[info.id] = NodeRecord(info: info, lastSeen: .now) }
+    }
+
+    private func requestSnapshot(from node: String) {
+        publishCluster(ClusterMessage(kind: .snapshotRequest, node: nodeID, target: node))
+    }
+
+    private func presenceUpdateOutcome(_ body: (inout PresenceBook) -> PresenceBook.RemoteOutcome) -> PresenceBook.RemoteOutcome {
+        var outcome = PresenceBook.RemoteOutcome.stale
+        if presenceUpdate({ outcome = body(&$0) }) { schedulePresenceFlush() }
+        return outcome
+    }
+
+    /// A channel stream whose live messages may have been missed (subscribed upstream just now, or after a
+    /// reconnect) takes what the store has after the last event it delivered.
+    private func scheduleCatchUp(chamber: ChamberID, channel: ChannelID, attempt: Int) {
+        Task { [weak self] in
+            guard let self else { return }
+            let position = self.routePosition(channel)
+            guard case .some(let delivered) = position else { return }
+            guard let after = delivered else {
+                // Still recovering its first subscriber: look once it knows where it stands.
+                guard attempt < 100 else { return }
+                try? await Task.sleep(for: .milliseconds(50))
+                self.scheduleCatchUp(chamber: chamber, channel: channel, attempt: attempt + 1)
+                return
+            }
+            let limit = 500
+            guard let events = try? await self.eventSource(chamber, channel, after, limit) else { return }
+            let frames = events.filter { $0.seq > after }.map { ($0.seq, WireCoding.encode(EventFrame($0))) }
+            guard !frames.isEmpty else { return }
+            self.metrics.catchUps.increment()
+            self.receive(frames, in: channel)
+            if events.count == limit { self.scheduleCatchUp(chamber: chamber, channel: channel, attempt: 0) }
+        }
+    }
+
+    // MARK: Commands (effective on every node)
+
+    /// Closes every connection of `user` on every node (in `chamber` only, when given).
+    public func disconnectEverywhere(user: UserID, chamber: ChamberID?, code: CloseCode) {
+        closeLocally(user: user, chamber: chamber, code: code)
+        publishCluster(ClusterMessage(kind: .disconnect, node: nodeID, chamber: chamber?.rawValue, user: user.rawValue, closeCode: code.rawValue))
+    }
+
+    /// Ends the subscriptions of `users` to a channel on every node.
+    public func revokeEverywhere(chamber: ChamberID, channel: ChannelID, users: [UserID]) {
+        revokeLocally(chamber: chamber, channel: channel, users: users)
+        publishCluster(ClusterMessage(kind: .revokeChannel, node: nodeID, chamber: chamber.rawValue, channel: channel.rawValue, users: users.map(\.rawValue)))
+    }
+
+    /// Asks a node to drain (this one drains at once). False when no such node is known.
+    public func drainNode(_ id: String) async -> Bool {
+        if id == nodeID {
+            await drain()
+            return true
+        }
+        guard nodes.withLock({ $0[id] != nil }) else { return false }
+        publishCluster(ClusterMessage(kind: .drain, node: nodeID, target: id))
+        return true
+    }
+
+    /// Every node this one hears from, itself first.
+    public func clusterNodes() -> [ClusterNodeStatus] {
+        let now = ContinuousClock.now
+        let others = nodes.withLock { nodes in
+            nodes.values.sorted { $0.info.id < $1.info.id }.map { record in
+                ClusterNodeStatus(info: record.info, isSelf: false, lastSeenMsAgo: Int((now - record.lastSeen).components.seconds * 1000
+                    + (now - record.lastSeen).components.attoseconds / 1_000_000_000_000_000))
+            }
+        }
+        return [ClusterNodeStatus(info: nodeInfo(), isSelf: true, lastSeenMsAgo: 0)] + others
+    }
+
+    /// Whether the other nodes are reachable.
+    public var brokerHealth: BrokerHealth { broker.health }
+
+    private func closeLocally(user: UserID, chamber: ChamberID?, code: CloseCode) {
+        let targets = chamber.map { connections(ofUser: user, in: $0) } ?? allConnections().filter { $0.userID == user }
+        for connection in targets { connection.close(code) }
+    }
+
+    private func revokeLocally(chamber: ChamberID, channel: ChannelID, users: [UserID]) {
+        for user in users {
+            for connection in connections(ofUser: user, in: chamber) where connection.subscriptions.contains(channel) {
+                unsubscribe(connection, from: channel)
+            }
+        }
+    }
+}
