@@ -64,7 +64,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // hiredis (Debian libhiredis-dev): no Swift Redis client exists here, so Redis goes through the C library.
-        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        // No pkgConfig: its -D_FILE_OFFSET_BITS=64 is a flag SwiftPM refuses (with a warning on every build); the
+        // header is at <hiredis/hiredis.h> and the module map links the library.
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         // The Redis adapter of the hub's broker port: pub/sub fan-out between the nodes of a cluster.
         .target(
             name: "ChamberRedis",
@@ -209,6 +211,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
+                "ChamberRedis",
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

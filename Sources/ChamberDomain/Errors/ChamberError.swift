@@ -45,6 +45,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let notFound = Code("not_found", .notFound)
         public static let chamberNotFound = Code("chamber_not_found", .notFound)
         public static let memberNotFound = Code("member_not_found", .notFound)
+        public static let nodeNotFound = Code("node_not_found", .notFound)
         public static let userNotFound = Code("user_not_found", .notFound)
         public static let invitationNotFound = Code("invitation_not_found", .notFound)
         public static let businessNotFound = Code("business_not_found", .notFound)

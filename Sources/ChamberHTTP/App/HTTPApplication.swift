@@ -16,5 +16,6 @@ public func buildRouter(services: ChamberServices, realtime: RealtimeServices, m
     ChamberRoutes(services: services).register(on: router)
     ChatRoutes(services: services, chat: realtime.chat, hub: realtime.hub, endpoint: realtime.endpoint).register(on: router)
     LoadTestRoutes(services: services).register(on: router)
+    ClusterRoutes(services: services, hub: realtime.hub).register(on: router)
     return router
 }

@@ -74,6 +74,8 @@ public protocol Broker: Sendable {
     func listen(_ topic: BrokerMessage.Topic, _ listening: Bool)
     /// Whether the other nodes are reachable.
     var health: BrokerHealth { get }
+    /// What it is, for operators (`in-process`, `redis`).
+    var kind: String { get }
     /// Stops delivering and closes connections; publishing afterwards does nothing.
     func shutdown()
 }

@@ -41,6 +41,8 @@ public final class InProcessBroker: Broker {
 
     public var health: BrokerHealth { .ok }
 
+    public var kind: String { "in-process" }
+
     /// Leaves the bus (a node that stops: the others stop hearing its heartbeats).
     public func shutdown() {
         _ = bus.nodes.withLock { $0.removeValue(forKey: ObjectIdentifier(self)) }

@@ -200,6 +200,9 @@ extension Hub {
     /// Whether the other nodes are reachable.
     public var brokerHealth: BrokerHealth { broker.health }
 
+    /// The broker's kind (`in-process`, `redis`).
+    public var brokerKind: String { broker.kind }
+
     private func closeLocally(user: UserID, chamber: ChamberID?, code: CloseCode) {
         let targets = chamber.map { connections(ofUser: user, in: $0) } ?? allConnections().filter { $0.userID == user }
         for connection in targets { connection.close(code) }

@@ -178,7 +178,7 @@ public final class ClientConnection: Sendable, Hashable {
 
     // MARK: Subscriptions and presence
 
-    var subscriptions: Set<ChannelID> { state.withLock { $0.subscriptions } }
+    package var subscriptions: Set<ChannelID> { state.withLock { $0.subscriptions } }
 
     func addSubscription(_ channel: ChannelID) -> Bool { state.withLock { $0.subscriptions.insert(channel).inserted } }
 

@@ -19,6 +19,8 @@ public enum CloseCode: UInt16, Sendable, CaseIterable {
     case authFailed = 4500
     /// The session was revoked or the account left the chamber. Do not reconnect.
     case accessRevoked = 4503
+    /// An administrator disconnected the user. Do not reconnect on your own (log in again first).
+    case disconnected = 4504
 
     public var reason: String {
         switch self {
@@ -31,6 +33,7 @@ public enum CloseCode: UInt16, Sendable, CaseIterable {
         case .accessChanged: "access_changed"
         case .authFailed: "auth_failed"
         case .accessRevoked: "access_revoked"
+        case .disconnected: "disconnected"
         }
     }
 

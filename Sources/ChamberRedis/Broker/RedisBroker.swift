@@ -136,6 +136,8 @@ public final class RedisBroker: Broker {
         return .degraded("redis \(endpoint) unreachable (\(reason)); local connections are served, retrying")
     }
 
+    public var kind: String { "redis" }
+
     public func shutdown() {
         queue.signal.lock()
         queue.stopped = true
