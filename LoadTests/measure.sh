@@ -2,11 +2,13 @@
 # Runs chamber-load scenarios several times, each run against a freshly started release server, and prints the
 # median of every figure (this machine is shared and noisy: one run proves little).
 #
-#   LoadTests/measure.sh [-n RUNS] [--postgres] SPEC...
+#   LoadTests/measure.sh [-n RUNS] [--postgres] [--nodes N] SPEC...
 #
 # A SPEC is a scenario name with optional overrides: `big-event`, `direct:message_rate=5000`,
 # `idle:connections=18000,workers=2`. With --postgres the server stores in a throw-away PostgreSQL on loopback
-# (fsync on, as in production) instead of the SQLite file. Results: load-results/measure-<spec>-<run>.json and a
+# (fsync on, as in production) instead of the SQLite file. With --nodes N (implies --postgres) a cluster of N nodes
+# shares that PostgreSQL and a throw-away redis-server, and chamber-load spreads its connections over them (the
+# server's CPU per delivery is then not measured: it is spread over N processes). Results: load-results/measure-<spec>-<run>.json and a
 # median table on stdout (also load-results/measure.md). Needs release builds:
 #   swift build -c release --product chamberconnect && swift build -c release --product chamber-load
 set -euo pipefail
@@ -15,15 +17,17 @@ source scripts/lib.sh
 
 RUNS=3
 DATABASE=sqlite
+NODES=1
 SPECS=()
 while [ $# -gt 0 ]; do
     case "$1" in
         -n) RUNS=$2; shift 2 ;;
         --postgres) DATABASE=postgres; shift ;;
+        --nodes) NODES=$2; DATABASE=postgres; shift 2 ;;
         *) SPECS+=("$1"); shift ;;
     esac
 done
-[ ${#SPECS[@]} -gt 0 ] || { echo "usage: $0 [-n RUNS] [--postgres] SPEC..." >&2; exit 2; }
+[ ${#SPECS[@]} -gt 0 ] || { echo "usage: $0 [-n RUNS] [--postgres] [--nodes N] SPEC..." >&2; exit 2; }
 for binary in chamberconnect chamber-load; do
     [ -x ".build/release/$binary" ] || { echo "measure.sh: build first: swift build -c release --product $binary" >&2; exit 1; }
 done
@@ -32,11 +36,13 @@ OUT=load-results
 mkdir -p "$OUT"
 PORT=${PORT:-18090}
 WORK=$(mktemp -d /tmp/chamber-measure.XXXXXX)
-SERVER_PID=""
+SERVER_PIDS=()
+REDIS_PORT=""
 
 cleanup() {
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+    for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
     stop_postgres
+    [ -n "$REDIS_PORT" ] && redis-cli -p "$REDIS_PORT" shutdown nosave > /dev/null 2>&1 || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -45,7 +51,13 @@ if [ "$DATABASE" = postgres ]; then
     apt_install postgresql
     start_postgres -c max_connections=200
 fi
+if [ "$NODES" -gt 1 ]; then
+    apt_install redis-server
+    REDIS_PORT=$(free_port)
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes --logfile "$WORK/redis.log" --dir "$WORK"
+fi
 
+# Starts the node(s) on PORT, PORT+1, …: one database for all of them, the first one seeds the demo.
 start_server() {
     local dir="$WORK/server"
     rm -rf "$dir" && mkdir -p "$dir"
@@ -55,22 +67,35 @@ start_server() {
         "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$name"
         url="postgres://postgres@127.0.0.1:$PG_PORT/$name"
     fi
-    (cd "$dir" && CHAMBER_AUTH_JWT_SECRET="measure-only-secret-$RANDOM$RANDOM-0123456789abcdef0123456789" CHAMBER_LOG_LEVEL=warning exec "$OLDPWD/.build/release/chamberconnect" serve --demo --load-test \
-        --port "$PORT" --database-url "$url" > "$dir/server.log" 2>&1) &
-    SERVER_PID=$!
-    for _ in $(seq 1 300); do curl -fs "127.0.0.1:$PORT/ready" > /dev/null && return 0; sleep 0.2; done
-    echo "measure.sh: the server did not become ready:" >&2
-    tail -20 "$dir/server.log" >&2
-    exit 1
+    local secret="measure-only-secret-$RANDOM$RANDOM-0123456789abcdef0123456789"
+    local broker=(env CHAMBER_BROKER_KIND=in-process)
+    [ "$NODES" -gt 1 ] && broker=(env CHAMBER_BROKER_KIND=redis CHAMBER_BROKER_REDIS_URL="redis://127.0.0.1:$REDIS_PORT")
+    URLS=()
+    for node in $(seq 0 $((NODES - 1))); do
+        local port=$((PORT + node)) demo=()
+        [ "$node" -eq 0 ] && demo=(--demo)
+        (cd "$dir" && "${broker[@]}" CHAMBER_AUTH_JWT_SECRET="$secret" CHAMBER_LOG_LEVEL=warning CHAMBER_CLUSTER_NODE_NAME="node-$node" \
+            exec "$OLDPWD/.build/release/chamberconnect" serve "${demo[@]}" --load-test --port "$port" --database-url "$url" > "$dir/server-$node.log" 2>&1) &
+        SERVER_PIDS+=($!)
+        URLS+=(--url "http://127.0.0.1:$port")
+        local ready=""
+        for _ in $(seq 1 300); do curl -fs "127.0.0.1:$port/ready" > /dev/null && ready=1 && break; sleep 0.2; done
+        [ -n "$ready" ] || { echo "measure.sh: node $node did not become ready:" >&2; tail -20 "$dir/server-$node.log" >&2; exit 1; }
+    done
+    # The nodes hear each other's heartbeats before the load starts.
+    [ "$NODES" -gt 1 ] && sleep 2
+    return 0
 }
 
 stop_server() {
-    kill "$SERVER_PID" 2>/dev/null || true
+    for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     # A graceful stop after an overload run can take long (it finishes what it accepted): 30 s, then SIGKILL.
-    for _ in $(seq 1 150); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
+    for pid in "${SERVER_PIDS[@]}"; do
+        for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    SERVER_PIDS=()
 }
 
 FILES=()
@@ -82,11 +107,14 @@ for spec in "${SPECS[@]}"; do
         for pair in "${pairs[@]}"; do sets+=(--set "$pair"); done
     fi
     label=$(echo "$DATABASE-$spec" | tr ':,=' '_+-')
+    [ "$NODES" -gt 1 ] && label="$label-${NODES}nodes"
     for run in $(seq 1 "$RUNS"); do
         echo "== $spec on $DATABASE, run $run of $RUNS" >&2
         start_server
         json="$OUT/measure-$label-$run.json"
-        .build/release/chamber-load run "$scenario" "${sets[@]}" --url "http://127.0.0.1:$PORT" --server-pid "$SERVER_PID" \
+        pid=()
+        [ "$NODES" -eq 1 ] && pid=(--server-pid "${SERVER_PIDS[0]}")
+        .build/release/chamber-load run "$scenario" "${sets[@]}" "${URLS[@]}" "${pid[@]}" \
             --json "$json" --html "$OUT/measure-$label-$run.html" 2>&1 | tail -14 >&2 || echo "measure.sh: run failed" >&2
         stop_server
         [ -f "$json" ] && FILES+=("$label=$json")

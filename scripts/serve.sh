@@ -5,5 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
+apt_install libhiredis-dev
 swift build -c release --product chamberconnect
 exec .build/release/chamberconnect serve --demo --load-test "$@"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test: domain, storage (SQLite and a real PostgreSQL), and the REST API end to end.
-# Installs PostgreSQL if missing, starts a throw-away server on loopback, and stops it afterwards.
+# Runs every test: domain, storage (SQLite and a real PostgreSQL), the REST API and the hub end to end, and the
+# cluster (server processes sharing a real PostgreSQL and a real redis-server).
+# Installs what is missing (PostgreSQL, redis-server, libhiredis-dev), starts a throw-away PostgreSQL on loopback
+# and stops it afterwards; the cluster tests start and stop their own redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-apt_install postgresql python3
+apt_install postgresql python3 redis-server libhiredis-dev
 
 trap stop_postgres EXIT
 start_postgres -c fsync=off -c max_connections=400
@@ -15,5 +17,18 @@ echo "==> started PostgreSQL ($("$PG_BIN/postgres" --version)) on 127.0.0.1:$PG_
 export CHAMBER_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/chamber_test"
 export CHAMBER_TEST_REQUIRE_POSTGRES=1
 
-echo "==> swift test"
-swift test "$@"
+# The cluster tests start `chamberconnect` processes: build every product first.
+echo "==> swift build"
+swift build --build-tests
+export CHAMBER_TEST_BINARY="$(swift build --show-bin-path)/chamberconnect"
+
+if [ $# -gt 0 ]; then
+    swift test --skip-build "$@"
+    exit
+fi
+# The cluster's server processes get a run of their own: beside the other suites (which run in parallel) they
+# would compete for this machine's two cores and push the in-process tests past their timeouts.
+echo "==> swift test (everything but the cluster of processes)"
+swift test --skip-build --skip "ClusterTests"
+echo "==> swift test (the cluster of processes)"
+swift test --skip-build --filter "ClusterTests"

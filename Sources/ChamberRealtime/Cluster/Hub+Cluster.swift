@@ -151,7 +151,13 @@ extension Hub {
                 return
             }
             let limit = 500
-            guard let events = try? await self.eventSource(chamber, channel, after, limit) else { return }
+            let events: [ChamberDomain.ChannelEvent]
+            do {
+                events = try await self.eventSource(chamber, channel, after, limit)
+            } catch {
+                self.logger.warning("could not catch a channel up from the store", metadata: ["channel.id": "\(channel)", "error": "\(error)"])
+                return
+            }
             let frames = events.filter { $0.seq > after }.map { ($0.seq, WireCoding.encode(EventFrame($0))) }
             guard !frames.isEmpty else { return }
             self.metrics.catchUps.increment()

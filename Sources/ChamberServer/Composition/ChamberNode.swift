@@ -68,7 +68,7 @@ public struct ChamberNode: Sendable {
         hubConfiguration.authTimeoutSeconds = configuration.authTimeoutSeconds
         hubConfiguration.tokenGraceSeconds = configuration.tokenGraceSeconds
         let address = "\(configuration.host):\(configuration.port)"
-        hubConfiguration.nodeID = (configuration.nodeName ?? address) + "/" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        hubConfiguration.nodeID = (configuration.nodeName ?? address) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         hubConfiguration.nodeAddress = configuration.advertisedAddress ?? address
         hubConfiguration.heartbeatIntervalMs = configuration.heartbeatMs
         hubConfiguration.nodeTimeoutMs = configuration.nodeTimeoutMs

@@ -109,6 +109,11 @@ final class WSTestClient: Sendable {
 
     /// The text of every frame received so far, exactly as sent by the server.
     var receivedTexts: [String] { inbox.texts.withLock { $0 } }
+
+    /// Frames of `type` received and not taken yet (left where they are).
+    func pending(_ type: String, where match: (JSON) -> Bool = { _ in true }) -> [JSON] {
+        inbox.frames.withLock { $0.filter { $0["type"].string == type && match($0) } }
+    }
     func sendBinary(_ bytes: [UInt8]) { commands.yield(.binary(bytes)) }
     func close() { commands.yield(.close) }
 

@@ -1,0 +1,86 @@
+import ChamberTestSupport
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// A `chamberconnect serve` process of the cluster under test, on its own loopback port, logging to a file.
+final class ServerProcess: @unchecked Sendable {
+    // @unchecked: used by the one test that owns it.
+    let port: Int
+    let name: String
+    private let process = Process()
+    let logFile: URL
+
+    /// The binary `scripts/test.sh` built (`CHAMBER_TEST_BINARY`), or the debug build beside the package.
+    static var binary: String {
+        ProcessInfo.processInfo.environment["CHAMBER_TEST_BINARY"]
+            ?? FrameSchemas.root.deletingLastPathComponent().appendingPathComponent(".build/debug/chamberconnect").path
+    }
+
+    init(name: String, environment: [String: String]) throws {
+        self.name = name
+        port = try freeLoopbackPort()
+        let root = FrameSchemas.root.deletingLastPathComponent()
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("chamber-\(name)-\(UUID().uuidString.prefix(8)).log")
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            throw TestBackendError("\(Self.binary) is missing: run the tests with ./scripts/test.sh (it builds every product first)")
+        }
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["serve", "--port", "\(port)"]
+        process.currentDirectoryURL = root
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        env["CHAMBER_CLUSTER_NODE_NAME"] = name
+        process.environment = env
+        let log = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    /// Waits until `/ready` answers 200.
+    func waitReady(timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            guard process.isRunning else { throw TestBackendError("\(name) exited: \(log())") }
+            if let (status, _) = try? await HTTP.call(port: port, "GET", "/ready"), status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestBackendError("\(name) not ready within \(timeout): \(log())")
+    }
+
+    /// `kill -9`: no drain, no goodbye to the cluster.
+    func killHard() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func log() -> String {
+        String(decoding: (try? Data(contentsOf: logFile)) ?? Data(), as: UTF8.self).suffix(3000).description
+    }
+}
+
+/// A tiny HTTP client for servers in other processes.
+enum HTTP {
+    static func call(port: Int, _ method: String, _ path: String, token: String? = nil, json: [String: Any]? = nil) async throws -> (Int, JSON) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.timeoutInterval = 10
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let json {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = try JSONSerialization.data(withJSONObject: json)
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        return (status, (try? JSON.parse(data)) ?? .null)
+    }
+}
