@@ -29,6 +29,7 @@ struct ConfigurationTests {
         #expect(throws: ConfigurationError.self) { try ConfigurationLoader.load(file: clusterFile, environment: [:]) }
         let cluster = try ConfigurationLoader.load(file: clusterFile, environment: ["CHAMBER_AUTH_JWT_SECRET": String(repeating: "k", count: 48)])
         #expect(cluster.databaseURL.hasPrefix("postgres://"))
+        #expect(cluster.brokerKind == .redis && cluster.redisURL == "redis://127.0.0.1:6379" && cluster.nodeName == "node-a")
     }
 
     @Test("file < environment < flags")
@@ -51,6 +52,11 @@ struct ConfigurationTests {
         ("{}", ["CHAMBER_LOG_LEVEL": "loud"], "log.level"),
         ("{}", ["CHAMBER_DEMO_ENABLED": "maybe"], "demo.enabled"),
         ("{}", ["CHAMBER_BROKER_KIND": "carrier-pigeon"], "broker.kind"),
+        ("{}", ["CHAMBER_BROKER_KIND": "redis"], "broker.redis_url"),
+        ("{}", ["CHAMBER_BROKER_KIND": "redis", "CHAMBER_BROKER_REDIS_URL": "http://127.0.0.1:6379"], "broker.redis_url"),
+        ("{}", ["CHAMBER_BROKER_REDIS_URL": "redis://127.0.0.1:6379/zero"], "broker.redis_url"),
+        ("{}", ["CHAMBER_BROKER_REDIS_PREFIX": "a b"], "broker.redis_prefix"),
+        ("{}", ["CHAMBER_CLUSTER_HEARTBEAT_MS": "2000", "CHAMBER_CLUSTER_NODE_TIMEOUT_MS": "3000"], "cluster.node_timeout_ms"),
         ("{}", ["CHAMBER_AUTH_JWT_SECRET": "replace-with-output-of-openssl-rand-base64-48"], "auth.jwt_secret"),
         (#"{"server": {"host": "0.0.0.0"}, "demo": {"enabled": true}}"#, [:], "demo.enabled"),
         ("{not json", [:], "--config"),

@@ -324,8 +324,6 @@ public final class Hub: ChannelEventPublisher, Sendable {
     public func stop() {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }
         publishCluster(ClusterMessage(kind: .leaving, node: nodeID))
-        // The publisher sends what is queued before it sees the stop only if given a moment.
-        Thread.sleep(forTimeInterval: 0.05)
         broker.shutdown()
     }
 }

@@ -61,7 +61,6 @@ public final class RedisBroker: Broker {
         /// Something durable was dropped or may not have arrived: the other nodes are told to catch up.
         var owesResync = false
         var stopped = false
-        var fileDescriptor: Int32 = -1
     }
 
     private struct SubscriberState {
@@ -138,10 +137,11 @@ public final class RedisBroker: Broker {
 
     public var kind: String { "redis" }
 
+    /// Stops both threads. The publisher first sends what is queued (if Redis is there; a blocked write gives up after
+    /// the I/O timeout); the subscriber's socket is shut down at once.
     public func shutdown() {
         queue.signal.lock()
         queue.stopped = true
-        let publisherDescriptor = queue.fileDescriptor
         queue.signal.broadcast()
         queue.signal.unlock()
         let subscriberDescriptor = subscriber.withLock { state in
@@ -150,7 +150,6 @@ public final class RedisBroker: Broker {
             return state.fileDescriptor
         }
         wake()
-        if publisherDescriptor >= 0 { RedisConnection.shutdown(fileDescriptor: publisherDescriptor) }
         if subscriberDescriptor >= 0 { RedisConnection.shutdown(fileDescriptor: subscriberDescriptor) }
     }
 
@@ -174,14 +173,15 @@ public final class RedisBroker: Broker {
         if queue.items.count == 1 { queue.signal.signal() }
     }
 
-    /// Waits for queued messages; nil once stopped.
+    /// Waits for queued messages; nil once stopped and everything queued is sent (the last messages of a node
+    /// that stops, its goodbye among them, still go out).
     private func nextBatch() -> [Outgoing]? {
         queue.signal.lock()
         defer { queue.signal.unlock() }
         while queue.items.isEmpty && !queue.stopped {
             _ = queue.signal.wait(until: Date(timeIntervalSinceNow: 1))
         }
-        guard !queue.stopped else { return nil }
+        guard !queue.items.isEmpty else { return nil }
         var batch: [Outgoing] = []
         batch.reserveCapacity(min(queue.items.count, options.maxBatch))
         while batch.count < options.maxBatch, let item = queue.items.popFirst() {
@@ -209,7 +209,6 @@ public final class RedisBroker: Broker {
             queue.signal.lock()
             queue.connected = true
             queue.error = nil
-            queue.fileDescriptor = connection.fileDescriptor
             if connectedBefore { queue.owesResync = true }
             queue.signal.unlock()
             if connectedBefore {
@@ -272,7 +271,6 @@ public final class RedisBroker: Broker {
         queue.signal.lock()
         queue.connected = false
         queue.error = error
-        queue.fileDescriptor = -1
         queue.signal.unlock()
     }
 
