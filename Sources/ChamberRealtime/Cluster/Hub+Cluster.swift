@@ -90,7 +90,7 @@ extension Hub {
 
     func receiveCluster(_ frame: ByteBuffer) {
         guard let message = try? JSONDecoder().decode(ClusterMessage.self, from: Data(frame.readableBytesView)), message.node != nodeID else { return }
-        if let info = message.info { heard(info) }
+        if let info = message.info { heard(info) } else { touch(message.node) }
         switch message.kind {
         case .heartbeat:
             // The node is new to us, or a presence delta of it went missing: ask for its whole state.
@@ -124,6 +124,18 @@ extension Hub {
 
     private func heard(_ info: ClusterMessage.NodeInfo) {
         nodes.withLock { $0[info.id] = NodeRecord(info: info, lastSeen: .now) }
+    }
+
+    /// A message from a node counts as a sign of life (one not yet in the registry gets an entry until its
+    /// heartbeat fills it in, so that it too expires if it falls silent).
+    private func touch(_ node: String) {
+        nodes.withLock { nodes in
+            if nodes[node] == nil {
+                nodes[node] = NodeRecord(info: .init(id: node, address: "", startedAt: Date(), connections: 0, draining: false, presenceVersion: 0), lastSeen: .now)
+            } else {
+                nodes[node]!.lastSeen = .now
+            }
+        }
     }
 
     private func requestSnapshot(from node: String) {

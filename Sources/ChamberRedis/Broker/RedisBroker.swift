@@ -66,6 +66,8 @@ public final class RedisBroker: Broker {
     private struct SubscriberState {
         var handlers: BrokerHandlers?
         var listening: Set<BrokerMessage.Topic> = [.cluster]
+        /// Raised with every change of `listening`, so the subscriber diffs only after a change.
+        var interestVersion = 0
         var connected = false
         var error: String? = "connecting"
         var stopped = false
@@ -121,7 +123,9 @@ public final class RedisBroker: Broker {
     public func listen(_ topic: BrokerMessage.Topic, _ listening: Bool) {
         guard topic != .cluster else { return }
         let changed = subscriber.withLock { state in
-            listening ? state.listening.insert(topic).inserted : state.listening.remove(topic) != nil
+            let changed = listening ? state.listening.insert(topic).inserted : state.listening.remove(topic) != nil
+            if changed { state.interestVersion &+= 1 }
+            return changed
         }
         if changed { wake() }
     }
@@ -323,19 +327,25 @@ public final class RedisBroker: Broker {
     /// Keeps the upstream subscriptions equal to the hub's interest and delivers what arrives, until an error.
     private func serve(_ connection: RedisConnection) throws(RedisError) {
         var upstream: [String: BrokerMessage.Topic] = [:]
+        var appliedVersion: Int?
         var unflushed = false
         let subscribe = Array("SUBSCRIBE".utf8)
         let unsubscribe = Array("UNSUBSCRIBE".utf8)
         while true {
-            let (listening, handlers, stopped) = subscriber.withLock { ($0.listening, $0.handlers, $0.stopped) }
+            let (version, handlers, stopped) = subscriber.withLock { ($0.interestVersion, $0.handlers, $0.stopped) }
             guard !stopped, let handlers else { throw RedisError(.closed, "stopped") }
-            var desired: [String: BrokerMessage.Topic] = [:]
-            for topic in listening { desired[wire.channelName(topic)] = topic }
-            let added = desired.keys.filter { upstream[$0] == nil }
-            let removed = upstream.keys.filter { desired[$0] == nil }
-            for chunk in added.chunks(of: 500) { connection.append([subscribe] + chunk.map { Array($0.utf8) }); unflushed = true }
-            for chunk in removed.chunks(of: 500) { connection.append([unsubscribe] + chunk.map { Array($0.utf8) }); unflushed = true }
-            upstream = desired
+            if version != appliedVersion {
+                // Interest changed (or a new connection): subscribe and unsubscribe the difference.
+                let listening = subscriber.withLock { $0.listening }
+                var desired: [String: BrokerMessage.Topic] = [:]
+                for topic in listening { desired[wire.channelName(topic)] = topic }
+                let added = desired.keys.filter { upstream[$0] == nil }
+                let removed = upstream.keys.filter { desired[$0] == nil }
+                for chunk in added.chunks(of: 500) { connection.append([subscribe] + chunk.map { Array($0.utf8) }); unflushed = true }
+                for chunk in removed.chunks(of: 500) { connection.append([unsubscribe] + chunk.map { Array($0.utf8) }); unflushed = true }
+                upstream = desired
+                appliedVersion = version
+            }
             if unflushed { unflushed = !(try connection.flushOutput()) }
 
             var descriptors = [pollfd(fd: connection.fileDescriptor, events: Int16(POLLIN) | (unflushed ? Int16(POLLOUT) : 0), revents: 0),
@@ -357,7 +367,7 @@ public final class RedisBroker: Broker {
                     received.increment()
                     switch envelope.kind {
                     case .message: handlers.deliver(envelope.message)
-                    case .resync: handlers.resync(Array(listening))
+                    case .resync: handlers.resync(Array(upstream.values))
                     }
                 case Array("subscribe".utf8):
                     if case .bulk(let name) = parts[1], let topic = upstream[String(decoding: name, as: UTF8.self)] { confirmed.append(topic) }
