@@ -68,14 +68,14 @@ start_server() {
         url="postgres://postgres@127.0.0.1:$PG_PORT/$name"
     fi
     local secret="measure-only-secret-$RANDOM$RANDOM-0123456789abcdef0123456789"
-    local broker=(env CHAMBER_BROKER_KIND=in-process)
-    [ "$NODES" -gt 1 ] && broker=(env CHAMBER_BROKER_KIND=redis CHAMBER_BROKER_REDIS_URL="redis://127.0.0.1:$REDIS_PORT")
+    local broker=(CHAMBER_BROKER_KIND=in-process)
+    [ "$NODES" -gt 1 ] && broker=(CHAMBER_BROKER_KIND=redis CHAMBER_BROKER_REDIS_URL="redis://127.0.0.1:$REDIS_PORT")
     URLS=()
     for node in $(seq 0 $((NODES - 1))); do
         local port=$((PORT + node)) demo=()
         [ "$node" -eq 0 ] && demo=(--demo)
-        (cd "$dir" && "${broker[@]}" CHAMBER_AUTH_JWT_SECRET="$secret" CHAMBER_LOG_LEVEL=warning CHAMBER_CLUSTER_NODE_NAME="node-$node" \
-            exec "$OLDPWD/.build/release/chamberconnect" serve "${demo[@]}" --load-test --port "$port" --database-url "$url" > "$dir/server-$node.log" 2>&1) &
+        (cd "$dir" && exec env "${broker[@]}" CHAMBER_AUTH_JWT_SECRET="$secret" CHAMBER_LOG_LEVEL=warning CHAMBER_CLUSTER_NODE_NAME="node-$node" \
+            "$OLDPWD/.build/release/chamberconnect" serve "${demo[@]}" --load-test --port "$port" --database-url "$url" > "$dir/server-$node.log" 2>&1) &
         SERVER_PIDS+=($!)
         URLS+=(--url "http://127.0.0.1:$port")
         local ready=""
