@@ -64,6 +64,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         // Chat
         public static let messageTooLong = Code("message_too_long", .invalidRequest)
         public static let messageRejected = Code("message_rejected", .forbidden)
+        public static let invalidModerationRule = Code("invalid_moderation_rule", .invalidRequest)
         public static let notSubscribed = Code("not_subscribed", .invalidRequest)
         // Socket protocol
         public static let unknownFrameType = Code("unknown_frame_type", .invalidRequest)

@@ -19,14 +19,20 @@ public struct ModerationContext: Sendable {
     public let senderID: UserID
     public let senderRole: Role
     public let at: Date
+    /// When the sender joined the chamber, for rules that hold new members to more (nil: unknown, not new).
+    public let memberSince: Date?
 
-    public init(chamberID: ChamberID, channelID: ChannelID, senderID: UserID, senderRole: Role, at: Date) {
+    public init(chamberID: ChamberID, channelID: ChannelID, senderID: UserID, senderRole: Role, at: Date, memberSince: Date? = nil) {
         self.chamberID = chamberID
         self.channelID = channelID
         self.senderID = senderID
         self.senderRole = senderRole
         self.at = at
+        self.memberSince = memberSince
     }
+
+    /// Roles that keep the chamber's rules rather than being held to them (admins, staff, moderators).
+    public var isModerating: Bool { senderRole >= .moderator }
 }
 
 /// One rule of moderation. Filters are pure and fast: they run on every message before it is stored.
