@@ -35,8 +35,14 @@ let decode = measure(iterations: 100_000) {
 }
 // Moderation: the default filters (the word list in Config/moderation/words.txt) on a clean message and on one
 // whose disguised listed word gets masked.
+// Every default filter: Config/moderation/rules.json (mentions, links, patterns, shouting) and words.txt.
 let wordList = (try? String(contentsOfFile: "Config/moderation/words.txt", encoding: .utf8)) ?? "scam\nscammer\nponzi scheme"
-let moderation = ModerationPipeline(filters: [WordListFilter(contentsOf: wordList, action: .mask)])
+let rulesDecoder = JSONDecoder()
+rulesDecoder.keyDecodingStrategy = .convertFromSnakeCase
+let rules = (FileManager.default.contents(atPath: "Config/moderation/rules.json").flatMap { try? rulesDecoder.decode(ModerationSettings.self, from: $0) })
+    ?? ModerationSettings(links: .init(policy: "allow", newMemberDays: 3), mentions: .init(max: 10), shouting: .init())
+let moderation = try rules.pipeline(wordList: wordList.components(separatedBy: .newlines))
+print("moderation filters: \(moderation.filters.map(\.name).joined(separator: ", "))")
 let moderationContext = ModerationContext(chamberID: chamber, channelID: channel, senderID: sender, senderRole: .member, at: Date())
 let moderateClean = measure(iterations: 100_000) {
     if case .publish(let text) = moderation.run(message.body, context: moderationContext).decision { sink &+= text.utf8.count }

@@ -32,7 +32,9 @@ final class LoadWorker: @unchecked Sendable {
         report = WorkerReport(worker: plan.worker)
         finished = loop.makePromise()
         let scenario = plan.scenario
-        padding = String(repeating: "x", count: max(1, scenario.messageBytes - 40))
+        // Words, not one letter repeated: the server's default moderation cuts runs of a character, which would
+        // shrink the messages it is meant to carry.
+        padding = String(String(repeating: "see you at the gala tonight ", count: scenario.messageBytes / 28 + 1).prefix(max(1, scenario.messageBytes - 40)))
         let share = Double(plan.range.count) / Double(max(1, scenario.connections))
         perSecondConnects = Double(scenario.connectRate) * share
         // Chat senders: direct → every member; big-event → the picked chatters among members. The message rate is

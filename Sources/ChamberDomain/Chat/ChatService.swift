@@ -231,7 +231,7 @@ public final class ChatService: Sendable {
             }
         }
         let at = now()
-        let context = ModerationContext(chamberID: access.chamberID, channelID: channelID, senderID: access.userID, senderRole: access.role, at: at)
+        let context = ModerationContext(chamberID: access.chamberID, channelID: channelID, senderID: access.userID, senderRole: access.role, at: at, memberSince: access.memberSince)
         let result = moderation.run(body, context: context)
         func message(_ text: String) async throws -> Message {
             Message(id: .generate(), chamberID: access.chamberID, channelID: channelID, seq: 0, senderID: access.userID, clientMessageID: clientID,
@@ -261,7 +261,7 @@ public final class ChatService: Sendable {
         let channel = try await readableChannel(access, message.channelID)
         guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
         let body = try validatedBody(rawBody, hasOtherContent: !message.attachments.isEmpty || message.data != nil)
-        let context = ModerationContext(chamberID: access.chamberID, channelID: message.channelID, senderID: access.userID, senderRole: access.role, at: now())
+        let context = ModerationContext(chamberID: access.chamberID, channelID: message.channelID, senderID: access.userID, senderRole: access.role, at: now(), memberSince: access.memberSince)
         switch moderation.run(body, context: context).decision {
         case .publish(let text):
             message.body = text

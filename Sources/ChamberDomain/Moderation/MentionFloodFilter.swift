@@ -11,7 +11,7 @@ public struct MentionFloodFilter: MessageFilter {
     static let broadcast: Set<String> = ["everyone", "channel", "all", "here"]
 
     public func evaluate(_ text: String, context: ModerationContext) -> ModerationVerdict {
-        guard !context.isModerating, text.contains("@") else { return .allow }
+        guard !context.isModerating, text.utf8.contains(0x40) else { return .allow }  // "@"
         var handles = Set<String>()
         for token in text.split(whereSeparator: \.isWhitespace) where token.first == "@" {
             let handle = token.dropFirst().prefix { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-" }.lowercased()

@@ -14,37 +14,67 @@ public struct ShoutingFilter: MessageFilter {
     }
 
     public func evaluate(_ text: String, context: ModerationContext) -> ModerationVerdict {
-        var letters = 0, upper = 0, run = 0
-        var previous: Character?
-        var repeats = false
-        for character in text {
-            if character.isLetter {
-                letters += 1
-                if character.isUppercase { upper += 1 }
-            }
-            run = character == previous ? run + 1 : 1
-            if run > maxRepeat { repeats = true }
-            previous = character
-        }
-        let shouting = letters >= minLetters && Double(upper) >= capsRatio * Double(letters)
+        let (shouting, repeats) = scan(text)
         guard shouting || repeats else { return .allow }
+        var result = repeats ? collapse(text) : text
+        if shouting { result = sentenceCase(result) }
+        return result == text ? .allow : .mask(result)
+    }
+
+    /// One pass deciding what to do: over bytes for ASCII text, over scalars otherwise.
+    private func scan(_ text: String) -> (shouting: Bool, repeats: Bool) {
+        var letters = 0, upper = 0, run = 0
+        var repeats = false
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            var previous: UInt8 = 0
+            for byte in text.utf8 {
+                if byte >= 0x41 && byte <= 0x5a { letters += 1; upper += 1 } else if byte >= 0x61 && byte <= 0x7a { letters += 1 }
+                run = byte == previous ? run + 1 : 1
+                if run > maxRepeat { repeats = true }
+                previous = byte
+            }
+        } else {
+            var previous: Unicode.Scalar?
+            for scalar in text.unicodeScalars {
+                if scalar.properties.isAlphabetic {
+                    letters += 1
+                    if scalar.properties.isUppercase { upper += 1 }
+                }
+                run = scalar == previous ? run + 1 : 1
+                if run > maxRepeat { repeats = true }
+                previous = scalar
+            }
+        }
+        return (letters >= minLetters && Double(upper) >= capsRatio * Double(letters), repeats)
+    }
+
+    private func collapse(_ text: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        var previous: Character?
+        var run = 0
+        for character in text {
+            run = character == previous ? run + 1 : 1
+            previous = character
+            if run <= maxRepeat { result.append(character) }
+        }
+        return result
+    }
+
+    /// Lower case, with the first letter of each sentence upper case.
+    private func sentenceCase(_ text: String) -> String {
         var result = ""
         result.reserveCapacity(text.utf8.count)
         var sentenceStart = true
-        previous = nil
-        run = 0
-        for character in text {
-            run = character == previous ? run + 1 : 1
-            previous = character
-            if run > maxRepeat { continue }
-            if shouting, character.isLetter {
-                result += sentenceStart ? character.uppercased() : character.lowercased()
+        for character in text.lowercased() {
+            if sentenceStart, character.isLetter {
+                result += character.uppercased()
                 sentenceStart = false
             } else {
                 result.append(character)
-                if ".!?".contains(character) { sentenceStart = true }
+                if character == "." || character == "!" || character == "?" { sentenceStart = true }
             }
         }
-        return result == text ? .allow : .mask(result)
+        return result
     }
 }

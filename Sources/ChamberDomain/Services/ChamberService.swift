@@ -56,7 +56,8 @@ public final class ChamberService: Sendable {
     /// The caller's standing in a chamber. Non-members get `chamber_not_found`, so chambers cannot be probed.
     public func access(_ identity: Identity, to chamberID: ChamberID) async throws -> ChamberAccess {
         if let member = try await store.scoped(to: chamberID).members.find(userID: identity.user.id) {
-            return ChamberAccess(identity: identity, chamberID: chamberID, role: member.membership.role, viaPlatformAdmin: false)
+            return ChamberAccess(identity: identity, chamberID: chamberID, role: member.membership.role, viaPlatformAdmin: false,
+                                 memberSince: member.membership.joinedAt)
         }
         if identity.user.isPlatformAdmin, try await store.chambers.find(id: chamberID) != nil {
             return ChamberAccess(identity: identity, chamberID: chamberID, role: .admin, viaPlatformAdmin: true)

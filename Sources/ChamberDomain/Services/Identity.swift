@@ -22,12 +22,15 @@ public struct ChamberAccess: Sendable {
     public let role: Role
     /// Whether the role comes from platform administration rather than a membership.
     public let viaPlatformAdmin: Bool
+    /// When the caller joined the chamber (nil for a platform admin without a membership).
+    public let memberSince: Date?
 
-    package init(identity: Identity, chamberID: ChamberID, role: Role, viaPlatformAdmin: Bool) {
+    package init(identity: Identity, chamberID: ChamberID, role: Role, viaPlatformAdmin: Bool, memberSince: Date? = nil) {
         self.identity = identity
         self.chamberID = chamberID
         self.role = role
         self.viaPlatformAdmin = viaPlatformAdmin
+        self.memberSince = memberSince
     }
 
     public var userID: UserID { identity.user.id }

@@ -91,16 +91,31 @@ public struct ChamberNode: Sendable {
     }
 
     static func makeRealtime(_ configuration: ServerConfiguration, hub: Hub, store: SQLStore, services: ChamberServices, logger: Logger) throws -> RealtimeServices {
-        var filters: [any MessageFilter] = []
+        let chat = ChatService(store: store, publisher: hub, moderation: try moderationPipeline(configuration),
+                               limits: ChatLimits(maxRecoveryEvents: configuration.maxRecoveryEvents))
+        return RealtimeServices(hub: hub, chat: chat, endpoint: WebSocketEndpoint(hub: hub, services: services, chat: chat, logger: logger))
+    }
+
+    /// The moderation pipeline from `Config/moderation/`: the rules file and the word list. A rule that cannot
+    /// work stops the node at start with the field at fault.
+    static func moderationPipeline(_ configuration: ServerConfiguration) throws -> ModerationPipeline {
+        var words: [String] = []
         if let file = configuration.wordListFile {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw ConfigurationError(key: "moderation.word_list_file", "cannot read '\(file)'")
             }
-            filters.append(WordListFilter(contentsOf: text, action: WordListFilter.Action(rawValue: configuration.wordListAction) ?? .mask))
+            words = text.components(separatedBy: .newlines)
         }
-        let chat = ChatService(store: store, publisher: hub, moderation: ModerationPipeline(filters: filters),
-                               limits: ChatLimits(maxRecoveryEvents: configuration.maxRecoveryEvents))
-        return RealtimeServices(hub: hub, chat: chat, endpoint: WebSocketEndpoint(hub: hub, services: services, chat: chat, logger: logger))
+        var settings = ModerationSettings()
+        if let file = configuration.moderationRulesFile {
+            settings = try ModerationRulesFile.load(file)
+        }
+        settings.wordListAction = configuration.wordListAction
+        do {
+            return try settings.pipeline(wordList: words)
+        } catch {
+            throw ConfigurationError(key: "moderation.rules_file", "\(error.field ?? "rules"): \(error.message)")
+        }
     }
 
     /// The HTTP application. Running it runs the database pool (PostgreSQL), migrates, seeds the demo if asked,

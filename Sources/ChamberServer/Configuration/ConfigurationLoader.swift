@@ -161,6 +161,14 @@ public enum ConfigurationLoader {
         } else if FileManager.default.fileExists(atPath: "Config/moderation/words.txt") {
             configuration.wordListFile = "Config/moderation/words.txt"
         }
+        if let file = string("moderation.rules_file") {
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw ConfigurationError(key: "moderation.rules_file", "'\(file)' does not exist; see Config/moderation/rules.json for the format")
+            }
+            configuration.moderationRulesFile = file
+        } else if FileManager.default.fileExists(atPath: "Config/moderation/rules.json") {
+            configuration.moderationRulesFile = "Config/moderation/rules.json"
+        }
         if let action = string("moderation.word_list_action") {
             guard ["mask", "hold", "reject"].contains(action) else {
                 throw ConfigurationError(key: "moderation.word_list_action", "'\(action)' must be mask, hold or reject")

@@ -27,6 +27,7 @@ import Logging
 /// | `log.level` | `CHAMBER_LOG_LEVEL` | `info` |
 /// | `demo.enabled` | `CHAMBER_DEMO_ENABLED` | `false` |
 /// | `moderation.word_list_file` | `CHAMBER_MODERATION_WORD_LIST_FILE` | `Config/moderation/words.txt` (none if missing) |
+/// | `moderation.rules_file` | `CHAMBER_MODERATION_RULES_FILE` | `Config/moderation/rules.json` (none if missing): links, mentions, shouting, patterns |
 /// | `moderation.word_list_action` | `CHAMBER_MODERATION_WORD_LIST_ACTION` | `mask` (or `hold`, `reject`) |
 /// | `hub.outbound_queue_bytes` | `CHAMBER_HUB_OUTBOUND_QUEUE_BYTES` | `1048576` |
 /// | `hub.inbound_frames_per_second` | `CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND` | `20` |
@@ -58,6 +59,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var demo = false
     public var wordListFile: String?
     public var wordListAction = "mask"
+    public var moderationRulesFile: String?
     public var outboundQueueBytes = 1 << 20
     public var inboundFramesPerSecond = 20
     public var maxRecoveryEvents = 500
@@ -79,7 +81,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "cluster.node_name", "cluster.advertised_address", "cluster.heartbeat_ms", "cluster.node_timeout_ms", "auth.jwt_secret", "auth.jwt_secret_file",
         "auth.access_token_ttl_seconds", "auth.refresh_token_ttl_days", "auth.bcrypt_cost", "auth.login_max_failures_per_account",
         "auth.login_max_failures_per_address", "log.level", "demo.enabled",
-        "moderation.word_list_file", "moderation.word_list_action", "hub.outbound_queue_bytes", "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds", "hub.token_grace_seconds",
+        "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "hub.outbound_queue_bytes", "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds", "hub.token_grace_seconds",
         "loadtest.enabled", "loadtest.max_accounts",
     ]
 

@@ -26,6 +26,7 @@ func withServer(_ backend: TestBackend, configure: (inout ServerConfiguration) -
     // Dozens of test servers share one PostgreSQL: small pools keep them under its connection limit.
     configuration.databaseMaxConnections = 4
     configuration.wordListFile = FrameSchemas.root.deletingLastPathComponent().appendingPathComponent("Config/moderation/words.txt").path
+    configuration.moderationRulesFile = FrameSchemas.root.deletingLastPathComponent().appendingPathComponent("Config/moderation/rules.json").path
     configure(&configuration)
     var logger = Logger(label: "test.server")
     logger.logLevel = .warning

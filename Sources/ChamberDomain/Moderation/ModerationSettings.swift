@@ -1,0 +1,120 @@
+/// A chamber's moderation rules as configured (JSON, snake_case keys): the defaults live in
+/// `Config/moderation/rules.json`. ``pipeline(wordList:)`` checks them and builds the filters; a rule that cannot
+/// work (a pattern that could stall the hub, an unknown policy) is refused with `invalid_moderation_rule` and the
+/// field at fault, so nothing bad is ever stored or run.
+public struct ModerationSettings: Sendable, Equatable, Codable {
+    public struct Links: Sendable, Equatable, Codable {
+        /// `allow`, `allow_list`, `hold` or `block`.
+        public var policy: String
+        public var allowedDomains: [String]?
+        /// Links from members who joined less than this many days ago are held (0 or absent: no such rule).
+        public var newMemberDays: Int?
+
+        public init(policy: String, allowedDomains: [String]? = nil, newMemberDays: Int? = nil) {
+            self.policy = policy
+            self.allowedDomains = allowedDomains
+            self.newMemberDays = newMemberDays
+        }
+    }
+
+    public struct Mentions: Sendable, Equatable, Codable {
+        public var max: Int
+        public init(max: Int) { self.max = max }
+    }
+
+    public struct Shouting: Sendable, Equatable, Codable {
+        public var minLetters: Int?
+        public var capsRatio: Double?
+        public var maxRepeat: Int?
+        public init(minLetters: Int? = nil, capsRatio: Double? = nil, maxRepeat: Int? = nil) {
+            self.minLetters = minLetters
+            self.capsRatio = capsRatio
+            self.maxRepeat = maxRepeat
+        }
+    }
+
+    public struct Pattern: Sendable, Equatable, Codable {
+        public var name: String
+        public var pattern: String
+        /// `mask`, `hold` or `reject`.
+        public var action: String
+        public init(name: String, pattern: String, action: String) {
+            self.name = name
+            self.pattern = pattern
+            self.action = action
+        }
+    }
+
+    /// What the word list does with a match: `mask`, `hold` or `reject`.
+    public var wordListAction: String?
+    public var links: Links?
+    public var mentions: Mentions?
+    public var shouting: Shouting?
+    public var patterns: [Pattern]?
+
+    public init(wordListAction: String? = nil, links: Links? = nil, mentions: Mentions? = nil, shouting: Shouting? = nil, patterns: [Pattern]? = nil) {
+        self.wordListAction = wordListAction
+        self.links = links
+        self.mentions = mentions
+        self.shouting = shouting
+        self.patterns = patterns
+    }
+
+    /// The filters, refusals first, then masks: mentions, links, the chamber's patterns, shouting (before the word
+    /// list, so that its masks are not cut like repeated characters), the word list.
+    public func pipeline(wordList: [String]) throws(ChamberError) -> ModerationPipeline {
+        var filters: [any MessageFilter] = []
+        if let mentions {
+            guard (1...100).contains(mentions.max) else { throw Self.invalid("mentions.max", "must be from 1 to 100") }
+            filters.append(MentionFloodFilter(maxMentions: mentions.max))
+        }
+        if let links {
+            let policy: LinkPolicyFilter.Policy
+            switch links.policy {
+            case "allow": policy = .allow
+            case "hold": policy = .hold
+            case "block": policy = .block
+            case "allow_list":
+                let domains = links.allowedDomains ?? []
+                guard !domains.isEmpty, domains.allSatisfy({ LinkPolicyFilter.hosts(in: "https://" + $0) == [LinkPolicyFilter.normalize($0)] }) else {
+                    throw Self.invalid("links.allowed_domains", "give the domains to allow, like [\"example.org\"]")
+                }
+                policy = .allowList(domains)
+            default:
+                throw Self.invalid("links.policy", "'\(links.policy)' must be allow, allow_list, hold or block")
+            }
+            if let days = links.newMemberDays, !(0...365).contains(days) { throw Self.invalid("links.new_member_days", "must be from 0 to 365") }
+            filters.append(LinkPolicyFilter(policy: policy, newMemberDays: links.newMemberDays.flatMap { $0 > 0 ? $0 : nil }))
+        }
+        for (index, rule) in (patterns ?? []).enumerated() {
+            guard let action = RegexRuleFilter.Action(rawValue: rule.action) else {
+                throw Self.invalid("patterns[\(index)].action", "'\(rule.action)' must be mask, hold or reject")
+            }
+            guard !rule.name.isEmpty, rule.name.count <= 64 else { throw Self.invalid("patterns[\(index)].name", "must be 1 to 64 characters") }
+            do {
+                filters.append(try RegexRuleFilter(name: rule.name, pattern: rule.pattern, action: action))
+            } catch {
+                throw ChamberError(.invalidModerationRule, error.message, field: "patterns[\(index)].pattern")
+            }
+        }
+        if let shouting {
+            let ratio = shouting.capsRatio ?? 0.7
+            guard (0.5...1).contains(ratio) else { throw Self.invalid("shouting.caps_ratio", "must be from 0.5 to 1") }
+            guard (1...100).contains(shouting.maxRepeat ?? 4), (1...1000).contains(shouting.minLetters ?? 12) else {
+                throw Self.invalid("shouting", "max_repeat must be from 1 to 100 and min_letters from 1 to 1000")
+            }
+            filters.append(ShoutingFilter(minLetters: shouting.minLetters ?? 12, capsRatio: ratio, maxRepeat: shouting.maxRepeat ?? 4))
+        }
+        if !wordList.isEmpty {
+            guard let action = WordListFilter.Action(rawValue: wordListAction ?? "mask") else {
+                throw Self.invalid("word_list_action", "'\(wordListAction ?? "")' must be mask, hold or reject")
+            }
+            filters.append(WordListFilter(words: wordList, action: action))
+        }
+        return ModerationPipeline(filters: filters)
+    }
+
+    private static func invalid(_ field: String, _ reason: String) -> ChamberError {
+        ChamberError(.invalidModerationRule, "\(field) \(reason)", field: field)
+    }
+}
