@@ -1,3 +1,4 @@
+import ChamberDomain
 import ChamberServer
 import Foundation
 import Logging
@@ -70,6 +71,35 @@ struct ConfigurationTests {
             #expect(error.key == key)
             #expect(error.description.contains(key))
         }
+    }
+
+    @Test("moderation rules that cannot work stop the node at start, naming the field", arguments: [
+        (#"{"links": {"policy": "sometimes"}}"#, "links.policy"),
+        (#"{"links": {"policy": "allow_list"}}"#, "links.allowed_domains"),
+        (#"{"mentions": {"max": 0}}"#, "mentions.max"),
+        (#"{"patterns": [{"name": "slow", "pattern": "(a+)+$", "action": "reject"}]}"#, "patterns[0].pattern"),
+        (#"{"patterns": [{"name": "x", "pattern": "x", "action": "delete"}]}"#, "patterns[0].action"),
+        (#"{"linkz": {"policy": "allow"}}"#, "linkz"),
+        (#"{"shouting": {"caps_ratio": 0.1}}"#, "shouting.caps_ratio"),
+    ])
+    func badModerationRules(_ json: String, _ field: String) throws {
+        var configuration = ServerConfiguration()
+        configuration.moderationRulesFile = try write(json)
+        do {
+            _ = try ChamberNode.moderationPipeline(configuration)
+            Issue.record("accepted moderation rules with a bad \(field)")
+        } catch let error as ConfigurationError {
+            #expect(error.key == "moderation.rules_file" && error.description.contains(field), "\(error)")
+        }
+    }
+
+    @Test("the shipped moderation rules load into a pipeline")
+    func shippedModerationRules() throws {
+        var configuration = ServerConfiguration()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        configuration.moderationRulesFile = root.appendingPathComponent("Config/moderation/rules.json").path
+        configuration.wordListFile = root.appendingPathComponent("Config/moderation/words.txt").path
+        #expect(try ChamberNode.moderationPipeline(configuration).filters.map(\.name) == ["mentions", "links", "caps_repetition", "word_list"])
     }
 
     @Test("a missing file is reported with its path")

@@ -98,7 +98,7 @@ public struct ChamberNode: Sendable {
 
     /// The moderation pipeline from `Config/moderation/`: the rules file and the word list. A rule that cannot
     /// work stops the node at start with the field at fault.
-    static func moderationPipeline(_ configuration: ServerConfiguration) throws -> ModerationPipeline {
+    public static func moderationPipeline(_ configuration: ServerConfiguration) throws -> ModerationPipeline {
         var words: [String] = []
         if let file = configuration.wordListFile {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
