@@ -28,6 +28,9 @@ struct TextSkeleton {
     init(_ text: String) {
         // Unicode scalars rather than characters: grapheme breaking is most of the cost of walking a string, and
         // the marks it would group are dropped here anyway (accents fold away, joiners are invisible).
+        // Every run's letters in one buffer (a run keeps its offset): one allocation per text, not per word.
+        var letters: [Unicode.Scalar] = []
+        letters.reserveCapacity(text.utf8.count)
         var runs: [Run] = []
         var current: Run?
         let scalars = text.unicodeScalars
@@ -36,8 +39,9 @@ struct TextSkeleton {
             let scalar = scalars[index]
             let next = scalars.index(after: index)
             if let (letter, symbol) = Self.letter(scalar) {
-                if current == nil { current = Run(start: index, end: next) }
-                current!.append(letter, symbol: symbol)
+                if current == nil { current = Run(start: index, end: next, first: letters.count) }
+                current!.append(symbol: symbol)
+                letters.append(letter)
                 current!.end = next
             } else if Self.ignorable(scalar) {
                 current?.end = next
@@ -48,7 +52,7 @@ struct TextSkeleton {
             index = next
         }
         if let run = current { runs.append(run) }
-        words = runs.compactMap(\.word)
+        words = runs.compactMap { $0.word(in: letters) }
     }
 
     /// The single form of a list entry's word, as text words are compared with it.
@@ -108,31 +112,35 @@ struct TextSkeleton {
     private struct Run {
         let start: String.Index
         var end: String.Index
-        var letters: [Unicode.Scalar] = []
+        /// Where the run's letters start in the text's letter buffer, and how many there are.
+        let first: Int
+        var count = 0
         /// Look-alike symbols before the first real letter or digit, and after the last.
         var leadingSymbols = 0
         var trailingSymbols = 0
 
-        init(start: String.Index, end: String.Index) {
+        init(start: String.Index, end: String.Index, first: Int) {
             self.start = start
             self.end = end
+            self.first = first
         }
 
-        mutating func append(_ letter: Unicode.Scalar, symbol: Bool) {
+        /// Counts one more letter (a look-alike symbol or not).
+        mutating func append(symbol: Bool) {
             if symbol {
-                if leadingSymbols == letters.count { leadingSymbols += 1 }
+                if leadingSymbols == count { leadingSymbols += 1 }
                 trailingSymbols += 1
             } else {
                 trailingSymbols = 0
             }
-            letters.append(letter)
+            count += 1
         }
 
         /// The letters from `lower` to `upper`, repeated letters collapsed.
-        func form(_ lower: Int, _ upper: Int) -> String {
+        func form(_ lower: Int, _ upper: Int, in letters: [Unicode.Scalar]) -> String {
             var form = String.UnicodeScalarView()
             var previous: Unicode.Scalar?
-            for letter in letters[lower..<upper] where letter != previous {
+            for letter in letters[(first + lower)..<(first + upper)] where letter != previous {
                 form.append(letter)
                 previous = letter
             }
@@ -140,14 +148,14 @@ struct TextSkeleton {
         }
 
         /// `$c@m!` reads as `scami`, and also as `scam` (a symbol at the end is more often punctuation) and `cam`.
-        var word: Word? {
-            guard !letters.isEmpty else { return nil }
-            let full = form(0, letters.count)
-            guard leadingSymbols > 0 || trailingSymbols > 0, leadingSymbols < letters.count else {
+        func word(in letters: [Unicode.Scalar]) -> Word? {
+            guard count > 0 else { return nil }
+            let full = form(0, count, in: letters)
+            guard leadingSymbols > 0 || trailingSymbols > 0, leadingSymbols < count else {
                 return Word(range: start..<end, form: full, alternatives: [])
             }
             var alternatives: [String] = []
-            for other in [form(0, letters.count - trailingSymbols), form(leadingSymbols, letters.count - trailingSymbols)]
+            for other in [form(0, count - trailingSymbols, in: letters), form(leadingSymbols, count - trailingSymbols, in: letters)]
             where !other.isEmpty && other != full && !alternatives.contains(other) {
                 alternatives.append(other)
             }
