@@ -12,6 +12,11 @@ public struct Identity: Sendable, Equatable {
         self.sessionID = sessionID
         self.tokenExpiresAt = tokenExpiresAt
     }
+
+    /// Throws `platform_admin_required` unless the caller administers the platform; `what` says what needed it.
+    public func requirePlatformAdmin(for what: String) throws(ChamberError) {
+        guard user.isPlatformAdmin else { throw ChamberError(.platformAdminRequired, "\(what) needs a platform administrator") }
+    }
 }
 
 /// A caller's standing in one chamber, after the membership check. Carry it to every chamber operation.

@@ -68,9 +68,7 @@ public final class LoadTestService: Sendable {
         guard configuration.enabled else {
             throw ChamberError(.loadTestDisabled, "load testing is off on this server; set loadtest.enabled (CHAMBER_LOADTEST_ENABLED=true) to allow it")
         }
-        guard identity.user.isPlatformAdmin else {
-            throw ChamberError(.platformAdminRequired, "provisioning load tests needs a platform administrator")
-        }
+        try identity.requirePlatformAdmin(for: "provisioning load tests")
         guard members >= 0, admins >= 1, members + admins <= configuration.maxAccounts else {
             throw ChamberError(.validationFailed, "members + admins must be 1 to \(configuration.maxAccounts), with at least one admin", field: "members")
         }

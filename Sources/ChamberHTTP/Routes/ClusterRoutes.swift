@@ -46,7 +46,7 @@ struct ClusterRoutes {
         let brokerKind = hub.brokerKind
 
         router.get("v1/admin/cluster") { _, context in
-            try Self.requirePlatformAdmin(try context.identity())
+            try context.identity().requirePlatformAdmin(for: "the cluster's control plane")
             let health: ClusterBody.Broker = switch hub.brokerHealth {
             case .ok: .init(kind: brokerKind, status: "ok", reason: nil)
             case .degraded(let reason): .init(kind: brokerKind, status: "degraded", reason: reason)
@@ -58,7 +58,7 @@ struct ClusterRoutes {
         }
 
         router.post("v1/admin/cluster/nodes/{nodeId}/drain") { _, context in
-            try Self.requirePlatformAdmin(try context.identity())
+            try context.identity().requirePlatformAdmin(for: "the cluster's control plane")
             let node = context.parameters.get("nodeId") ?? ""
             guard await hub.drainNode(node) else {
                 throw ChamberError(.nodeNotFound, "no node '\(node)' in the cluster (see GET /v1/admin/cluster)")
@@ -67,7 +67,7 @@ struct ClusterRoutes {
         }
 
         router.post("v1/admin/users/{userId}/disconnect") { request, context in
-            try Self.requirePlatformAdmin(try context.identity())
+            try context.identity().requirePlatformAdmin(for: "the cluster's control plane")
             let userID: UserID = try request.id("userId", context: context)
             let chamberID = try request.uri.queryParameters.get("chamber_id").map { try Validate.identifier($0, as: ChamberID.self, field: "chamber_id") }
             guard try await services.store.users.find(id: userID) != nil else {
@@ -75,12 +75,6 @@ struct ClusterRoutes {
             }
             hub.disconnectEverywhere(user: userID, chamber: chamberID, code: .disconnected)
             return JSONResponse(.accepted, DisconnectBody(userId: userID.rawValue, chamberId: chamberID?.rawValue, closeCode: Int(CloseCode.disconnected.rawValue)))
-        }
-    }
-
-    static func requirePlatformAdmin(_ identity: Identity) throws {
-        guard identity.user.isPlatformAdmin else {
-            throw ChamberError(.platformAdminRequired, "the cluster's control plane needs a platform administrator")
         }
     }
 }

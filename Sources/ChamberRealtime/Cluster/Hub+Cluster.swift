@@ -163,18 +163,10 @@ extension Hub {
                 return
             }
             let limit = 500
-            let events: [ChamberDomain.ChannelEvent]
-            do {
-                events = try await self.eventSource(chamber, channel, after, limit)
-            } catch {
-                self.logger.warning("could not catch a channel up from the store", metadata: ["channel.id": "\(channel)", "error": "\(error)"])
-                return
-            }
-            let frames = events.filter { $0.seq > after }.map { ($0.seq, WireCoding.encode(EventFrame($0))) }
-            guard !frames.isEmpty else { return }
+            guard let frames = await self.storedFrames(chamber, channel, after: after, limit: limit), !frames.isEmpty else { return }
             self.metrics.catchUps.increment()
             self.receive(frames, in: channel)
-            if events.count == limit { self.scheduleCatchUp(chamber: chamber, channel: channel, attempt: 0) }
+            if frames.count == limit { self.scheduleCatchUp(chamber: chamber, channel: channel, attempt: 0) }
         }
     }
 
@@ -208,8 +200,9 @@ extension Hub {
         let now = ContinuousClock.now
         let others = nodes.withLock { nodes in
             nodes.values.sorted { $0.info.id < $1.info.id }.map { record in
-                ClusterNodeStatus(info: record.info, isSelf: false, lastSeenMsAgo: Int((now - record.lastSeen).components.seconds * 1000
-                    + (now - record.lastSeen).components.attoseconds / 1_000_000_000_000_000))
+                let silence = (now - record.lastSeen).components
+                return ClusterNodeStatus(info: record.info, isSelf: false,
+                                         lastSeenMsAgo: Int(silence.seconds * 1000 + silence.attoseconds / 1_000_000_000_000_000))
             }
         }
         return [ClusterNodeStatus(info: nodeInfo(), isSelf: true, lastSeenMsAgo: 0)] + others

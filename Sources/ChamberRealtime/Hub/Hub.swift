@@ -228,9 +228,8 @@ public final class Hub: ChannelEventPublisher, Sendable {
             guard let missing else { return }
             self.metrics.gapRepairs.increment()
             let (span, overflow) = missing.upTo.subtractingReportingOverflow(missing.after)
-            let events = overflow || span > 1_000 ? [] : (try? await self.eventSource(chamber, channel, missing.after, Int(span))) ?? []
-            // Encoded outside the lock; the route then takes them in order like any other event.
-            let frames = events.filter { $0.seq > missing.after && $0.seq <= missing.upTo }.map { ($0.seq, WireCoding.encode(EventFrame($0))) }
+            let stored = overflow || span > 1_000 ? [] : await self.storedFrames(chamber, channel, after: missing.after, limit: Int(span)) ?? []
+            let frames = stored.filter { $0.seq <= missing.upTo }
             let stillGapped = self.shard(channel).routes.withLock { routes -> Bool in
                 guard routes[channel] != nil else { return false }
                 for (seq, frame) in frames { _ = routes[channel]!.receive(seq: seq, frame: frame) }
@@ -263,11 +262,22 @@ public final class Hub: ChannelEventPublisher, Sendable {
         shard(channel).routes.withLock { routes in routes[channel].map(\.delivered) }
     }
 
+    /// A channel's stored events after `after` (at most `limit`), each encoded once, outside any lock; nil when the
+    /// store could not be read. Gap repair and catch-up both feed them to the route, which orders them like any other.
+    func storedFrames(_ chamber: ChamberID, _ channel: ChannelID, after: Int64, limit: Int) async -> [(seq: Int64, frame: ByteBuffer)]? {
+        do {
+            return try await eventSource(chamber, channel, after, limit).filter { $0.seq > after }.map { ($0.seq, WireCoding.encode(EventFrame($0))) }
+        } catch {
+            logger.warning("could not read a channel's events from the store", metadata: ["channel.id": "\(channel)", "error": "\(error)"])
+            return nil
+        }
+    }
+
     /// Events read from the store, fed to a route like any other (it drops what it has and orders the rest).
-    func receive(_ frames: [(Int64, ByteBuffer)], in channel: ChannelID) {
+    func receive(_ frames: [(seq: Int64, frame: ByteBuffer)], in channel: ChannelID) {
         let queued = shard(channel).routes.withLock { routes -> Int in
             guard routes[channel] != nil else { return 0 }
-            return frames.reduce(0) { $0 + routes[channel]!.receive(seq: $1.0, frame: $1.1) }
+            return frames.reduce(0) { $0 + routes[channel]!.receive(seq: $1.seq, frame: $1.frame) }
         }
         metrics.fanoutDeliveries.increment(by: queued)
     }

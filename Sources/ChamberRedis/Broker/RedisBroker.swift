@@ -64,11 +64,9 @@ public final class RedisBroker: Broker {
     }
 
     private struct SubscriberState {
-        var handlers: BrokerHandlers?
         var listening: Set<BrokerMessage.Topic> = [.cluster]
         /// Raised with every change of `listening`, so the subscriber diffs only after a change.
         var interestVersion = 0
-        var connected = false
         var error: String? = "connecting"
         var stopped = false
         var fileDescriptor: Int32 = -1
@@ -76,6 +74,8 @@ public final class RedisBroker: Broker {
 
     private let queue = PublishQueue()
     private let subscriber = Mutex(SubscriberState())
+    /// Apart from the subscriber's state: every publish reads it, and should not wait on the subscriber thread.
+    private let handlers = Mutex<BrokerHandlers?>(nil)
     /// A pipe that wakes the subscriber's poll: [read end, write end].
     private let wakePipe: [Int32]
 
@@ -104,7 +104,7 @@ public final class RedisBroker: Broker {
     // MARK: Broker
 
     public func attach(_ handlers: BrokerHandlers) {
-        subscriber.withLock { $0.handlers = handlers }
+        self.handlers.withLock { $0 = handlers }
         let publisher = Thread { [self] in runPublisher() }
         publisher.name = "redis-publisher"
         publisher.start()
@@ -114,7 +114,7 @@ public final class RedisBroker: Broker {
     }
 
     public func publish(_ message: BrokerMessage) {
-        subscriber.withLock { $0.handlers }?.deliver(message)
+        handlers.withLock { $0 }?.deliver(message)
         let durable = message.seq != nil || message.topic == .cluster
         let item = Outgoing(channel: Array(wire.channelName(message.topic).utf8), payload: wire.encode(message, origin: origin))
         enqueue(item, durable: durable)
@@ -148,9 +148,9 @@ public final class RedisBroker: Broker {
         queue.stopped = true
         queue.signal.broadcast()
         queue.signal.unlock()
+        handlers.withLock { $0 = nil }
         let subscriberDescriptor = subscriber.withLock { state in
             state.stopped = true
-            state.handlers = nil
             return state.fileDescriptor
         }
         wake()
@@ -195,31 +195,40 @@ public final class RedisBroker: Broker {
         return batch
     }
 
-    private func runPublisher() {
+    /// Connects, retrying with backoff while Redis is out of reach (`failed` records why, for `health`), and runs
+    /// `session` on each connection until it ends; returns once `isStopped`.
+    private func keepConnected(_ role: String, isStopped: () -> Bool, failed: (String) -> Void,
+                               session: (RedisConnection, _ reconnected: Bool) -> Void) {
         var backoff = options.backoffInitial
         var connectedBefore = false
-        let publish = Array("PUBLISH".utf8)
-        while !isPublisherStopped {
+        while !isStopped() {
             let connection: RedisConnection
             do {
                 connection = try RedisConnection(endpoint, connectTimeout: options.connectTimeout, ioTimeout: options.ioTimeout)
             } catch {
-                setPublisher(error: error.description)
+                failed(error.description)
                 Thread.sleep(forTimeInterval: backoff.seconds)
                 backoff = min(backoff * 2, options.backoffMax)
                 continue
             }
             backoff = options.backoffInitial
+            if connectedBefore {
+                reconnects.increment()
+                logger.notice("redis \(role) reconnected", metadata: ["redis": "\(endpoint)"])
+            }
+            session(connection, connectedBefore)
+            connectedBefore = true
+        }
+    }
+
+    private func runPublisher() {
+        let publish = Array("PUBLISH".utf8)
+        keepConnected("publisher", isStopped: { isPublisherStopped }, failed: setPublisher(error:)) { connection, reconnected in
             queue.signal.lock()
             queue.connected = true
             queue.error = nil
-            if connectedBefore { queue.owesResync = true }
+            if reconnected { queue.owesResync = true }
             queue.signal.unlock()
-            if connectedBefore {
-                reconnects.increment()
-                logger.notice("redis publisher reconnected", metadata: ["redis": "\(endpoint)"])
-            }
-            connectedBefore = true
             while let batch = nextBatch() {
                 do {
                     if takeResyncDebt() {
@@ -240,9 +249,9 @@ public final class RedisBroker: Broker {
                     // Some of the batch may have arrived: sending it again can repeat messages, which receivers
                     // drop (sequence) or do twice harmlessly; losing them could not be noticed.
                     requeue(batch)
-                    setPublisher(error: error.description)
+                    setPublisher(error: "\(error)")
                     logger.warning("redis publisher lost its connection", metadata: ["redis": "\(endpoint)", "error": "\(error)"])
-                    break
+                    return
                 }
             }
         }
@@ -286,38 +295,22 @@ public final class RedisBroker: Broker {
     }
 
     private func runSubscriber() {
-        var backoff = options.backoffInitial
-        var connectedBefore = false
-        while !subscriber.withLock({ $0.stopped }) {
-            let connection: RedisConnection
-            do {
-                connection = try RedisConnection(endpoint, connectTimeout: options.connectTimeout, ioTimeout: options.ioTimeout)
-            } catch {
-                subscriber.withLock { $0.error = error.description; $0.connected = false }
-                Thread.sleep(forTimeInterval: backoff.seconds)
-                backoff = min(backoff * 2, options.backoffMax)
-                continue
-            }
-            backoff = options.backoffInitial
+        keepConnected("subscriber", isStopped: { subscriber.withLock { $0.stopped } },
+                      failed: { reason in subscriber.withLock { $0.error = reason } }) { connection, reconnected in
             subscriber.withLock { state in
-                state.connected = true
                 state.error = nil
                 state.fileDescriptor = connection.fileDescriptor
             }
-            if connectedBefore {
-                reconnects.increment()
-                logger.notice("redis subscriber reconnected; resubscribing", metadata: ["redis": "\(endpoint)"])
-            }
-            connectedBefore = true
+            if reconnected { logger.notice("redis subscriber resubscribes", metadata: ["redis": "\(endpoint)"]) }
             do {
                 try serve(connection)
             } catch {
-                subscriber.withLock { state in
-                    state.connected = false
-                    state.error = error.description
+                let stopped = subscriber.withLock { state in
+                    state.error = "\(error)"
                     state.fileDescriptor = -1
+                    return state.stopped
                 }
-                if !subscriber.withLock({ $0.stopped }) {
+                if !stopped {
                     logger.warning("redis subscriber lost its connection", metadata: ["redis": "\(endpoint)", "error": "\(error)"])
                 }
             }
@@ -332,8 +325,8 @@ public final class RedisBroker: Broker {
         let subscribe = Array("SUBSCRIBE".utf8)
         let unsubscribe = Array("UNSUBSCRIBE".utf8)
         while true {
-            let (version, handlers, stopped) = subscriber.withLock { ($0.interestVersion, $0.handlers, $0.stopped) }
-            guard !stopped, let handlers else { throw RedisError(.closed, "stopped") }
+            let (version, stopped) = subscriber.withLock { ($0.interestVersion, $0.stopped) }
+            guard !stopped, let handlers = handlers.withLock({ $0 }) else { throw RedisError(.closed, "stopped") }
             if version != appliedVersion {
                 // Interest changed (or a new connection): subscribe and unsubscribe the difference.
                 let listening = subscriber.withLock { $0.listening }
