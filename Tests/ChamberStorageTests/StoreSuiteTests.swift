@@ -200,7 +200,15 @@ struct StoreSuiteTests {
             #expect(try await scopeA.businesses.list(page: .init()).items.isEmpty)
             #expect(try await scopeA.invitations.find(id: invitation.id) == nil)
             #expect(try await scopeA.invitations.list(page: .init()).items.isEmpty)
-            #expect(try await scopeA.auditLog.list(page: .init()).items.isEmpty)
+            #expect(try await scopeA.auditLog.list(.init(), page: .init()).items.isEmpty)
+            // Sanctions and the review queue are the chamber's own as well.
+            try await scopeB.moderation.addSanction(Sanction(chamberID: b.id, userID: bob.id, kind: .ban, channelID: nil, reason: "spam", createdBy: bob.id,
+                                                             createdAt: Self.now, expiresAt: nil))
+            #expect(try await scopeA.moderation.activeSanctions(userID: bob.id, at: Self.now).isEmpty)
+            #expect(try await scopeA.moderation.activeSanctions(at: Self.now, page: .init()).items.isEmpty)
+            #expect(try await scopeA.moderation.liftSanctions(userID: bob.id, kind: .ban, channelID: nil, at: Self.now, by: ada.id).isEmpty)
+            #expect(try await scopeB.moderation.activeSanctions(userID: bob.id, at: Self.now).map(\.kind) == [.ban])
+            #expect(try await scopeA.moderation.queue(state: nil, page: .init()).items.isEmpty)
             // Writes through A's scope cannot touch B's rows either.
             var stolen = business
             stolen.legalName = "Stolen"

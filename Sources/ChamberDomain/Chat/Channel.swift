@@ -28,9 +28,13 @@ public struct Channel: Sendable, Equatable, Codable {
     public var archivedAt: Date?
     /// The sequence number of the channel's newest event; 0 when empty.
     public var lastSeq: Int64
+    /// Locked by a moderator: only moderators, staff and admins post.
+    public var lockedAt: Date?
+    /// Slow mode: each member posts at most once per this many seconds (0: off; moderators are exempt).
+    public var slowModeSeconds: Int
 
     public init(id: ChannelID, chamberID: ChamberID, kind: Kind, name: String?, topic: String? = nil, eventID: String? = nil,
-                createdBy: UserID, createdAt: Date, archivedAt: Date? = nil, lastSeq: Int64 = 0) {
+                createdBy: UserID, createdAt: Date, archivedAt: Date? = nil, lastSeq: Int64 = 0, lockedAt: Date? = nil, slowModeSeconds: Int = 0) {
         self.id = id
         self.chamberID = chamberID
         self.kind = kind
@@ -41,9 +45,12 @@ public struct Channel: Sendable, Equatable, Codable {
         self.createdAt = createdAt
         self.archivedAt = archivedAt
         self.lastSeq = lastSeq
+        self.lockedAt = lockedAt
+        self.slowModeSeconds = slowModeSeconds
     }
 
     public var isArchived: Bool { archivedAt != nil }
+    public var isLocked: Bool { lockedAt != nil }
 
     /// The key that makes a DM between two users unique in a chamber.
     public static func directKey(_ a: UserID, _ b: UserID) -> String {

@@ -46,11 +46,13 @@ public protocol MessageStore: Sendable {
     func history(_ channelID: ChannelID, before: Int64?, after: Int64?, limit: Int) async throws -> [Message]
     /// Events with sequence greater than `after`, ascending, at most `limit`.
     func events(_ channelID: ChannelID, after: Int64, limit: Int) async throws -> [ChannelEvent]
-    /// Keeps a message that moderation held for review (it has no sequence until approved). Holding the same
-    /// (sender, client message id) twice keeps one.
-    func hold(_ message: Message, rule: String, reason: String) async throws
-    /// The rule and reason of a held send, if this (sender, client message id) was held.
-    func findHeld(_ channelID: ChannelID, senderID: UserID, clientMessageID: String) async throws -> (rule: String, reason: String)?
+    /// Keeps a message that moderation held for review (it has no sequence until approved) and files it in the
+    /// review queue, in one transaction. Holding the same (sender, client message id) twice keeps one: nil then.
+    func hold(_ message: Message, rule: String, reason: String) async throws -> ReviewItem?
+    /// The queue item of a held send, if this (sender, client message id) was held.
+    func findHeld(_ channelID: ChannelID, senderID: UserID, clientMessageID: String) async throws -> ReviewItem?
+    /// When the sender last published in the channel (for slow mode).
+    func lastSent(_ channelID: ChannelID, senderID: UserID) async throws -> Date?
 }
 
 extension ChamberScopedStore {

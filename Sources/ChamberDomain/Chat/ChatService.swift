@@ -22,14 +22,25 @@ public final class ChatService: Sendable {
     private let store: any Store
     private let publisher: any ChannelEventPublisher
     private let moderation: ModerationPipeline
+    private let flood: FloodGate?
+    private let queue: ReviewQueueAnnouncer?
+    private let refused: @Sendable (ChamberError.Code) -> Void
     public let limits: ChatLimits
     private let now: @Sendable () -> Date
 
-    public init(store: any Store, publisher: any ChannelEventPublisher, moderation: ModerationPipeline, limits: ChatLimits = .init(),
-                now: @escaping @Sendable () -> Date = Date.init) {
+    /// - Parameters:
+    ///   - flood: flood control (nil: none).
+    ///   - queue: tells moderators of held messages as they are held.
+    ///   - refused: counts sends refused by moderation (muted, banned, locked, slow mode, flood, a rule), by code.
+    public init(store: any Store, publisher: any ChannelEventPublisher, moderation: ModerationPipeline, flood: FloodGate? = nil,
+                queue: ReviewQueueAnnouncer? = nil, refused: @escaping @Sendable (ChamberError.Code) -> Void = { _ in },
+                limits: ChatLimits = .init(), now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.publisher = publisher
         self.moderation = moderation
+        self.flood = flood
+        self.queue = queue
+        self.refused = refused
         self.limits = limits
         self.now = now
     }
@@ -59,6 +70,10 @@ public final class ChatService: Sendable {
     /// Throws unless the caller may post in the channel.
     func requireWrite(_ access: ChamberAccess, _ channel: Channel) throws(ChamberError) {
         guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
+        guard !channel.isLocked || access.role >= .moderator else {
+            refused(.channelLocked)
+            throw ChamberError(.channelLocked, "channel \(channel.id) is locked by a moderator")
+        }
         switch channel.kind {
         case .announcement:
             guard access.can(.create, .announcement) else {
@@ -144,6 +159,10 @@ public final class ChatService: Sendable {
             throw ChamberError(.channelNotFound, "no event room \(channelID) that you can join")
         }
         guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
+        let sanctions = try await store.scoped(to: access.chamberID).moderation.activeSanctions(userID: access.userID, at: now())
+        if let kick = sanctions.first(where: { $0.kind == .kick && $0.channelID == channelID }) {
+            throw ChamberError(.userKicked, "a moderator removed you from this room\(kick.reason.map { ": \($0)" } ?? "")", retryAfterSeconds: kick.secondsLeft(at: now()))
+        }
         try await chat(access).channels.addMember(ChannelMember(channelID: channelID, userID: access.userID, role: .member, joinedAt: now()))
         await publisher.channelChanged(channel, members: [access.userID], revoked: false)
         return channel
@@ -219,9 +238,14 @@ public final class ChatService: Sendable {
             return .published(earlier, duplicate: true)
         }
         if let held = try await chat(access).messages.findHeld(channelID, senderID: access.userID, clientMessageID: clientID) {
-            return .held(rule: held.rule, reason: held.reason)
+            guard held.state != .rejected else {
+                throw ChamberError(.messageRejected, "a moderator rejected this message: \(held.decisionNote ?? held.reason)", field: held.rule)
+            }
+            return .held(rule: held.rule ?? "", reason: held.reason)
         }
         try requireWrite(access, channel)
+        let at = now()
+        try await requireStanding(access, channel, at: at)
         let data = try validated(draft.data)
         let body = try validatedBody(draft.body, hasOtherContent: !draft.attachments.isEmpty || data != nil)
         let attachments = try validated(draft.attachments)
@@ -230,7 +254,11 @@ public final class ChatService: Sendable {
                 throw ChamberError(.messageNotFound, "reply_to names no message in this channel", field: "reply_to")
             }
         }
-        let at = now()
+        if access.role < .moderator, let flood, let wait = flood.admit(access.userID, in: channelID, at: at) {
+            refused(.floodLimited)
+            throw ChamberError(.floodLimited, "at most \(flood.limit) messages per \(Int(flood.window)) seconds in a channel; wait \(wait) s",
+                               retryAfterSeconds: wait)
+        }
         let context = ModerationContext(chamberID: access.chamberID, channelID: channelID, senderID: access.userID, senderRole: access.role, at: at, memberSince: access.memberSince)
         let result = moderation.run(body, context: context)
         func message(_ text: String) async throws -> Message {
@@ -239,9 +267,13 @@ public final class ChatService: Sendable {
         }
         switch result.decision {
         case .reject(let rule, let code, let reason):
-            throw ChamberError(ChamberError.Code(code, .forbidden), reason, field: rule)
+            let code = ChamberError.Code(code, .forbidden)
+            refused(code)
+            throw ChamberError(code, reason, field: rule)
         case .hold(let rule, let reason):
-            try await chat(access).messages.hold(try await message(body), rule: rule, reason: reason)
+            if let item = try await chat(access).messages.hold(try await message(body), rule: rule, reason: reason) {
+                await queue?.announce(item, actor: nil)
+            }
             return .held(rule: rule, reason: reason)
         case .publish(let text):
             switch try await chat(access).messages.append(try await message(text)) {
@@ -260,6 +292,10 @@ public final class ChatService: Sendable {
         var message = try await editableMessage(access, messageID)
         let channel = try await readableChannel(access, message.channelID)
         guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
+        if message.senderID == access.userID {
+            guard !channel.isLocked || access.role >= .moderator else { throw ChamberError(.channelLocked, "channel \(channel.id) is locked by a moderator") }
+            try await requireStanding(access, channel, at: now(), slowMode: false)
+        }
         let body = try validatedBody(rawBody, hasOtherContent: !message.attachments.isEmpty || message.data != nil)
         let context = ModerationContext(chamberID: access.chamberID, channelID: message.channelID, senderID: access.userID, senderRole: access.role, at: now(), memberSince: access.memberSince)
         switch moderation.run(body, context: context).decision {
@@ -285,6 +321,12 @@ public final class ChatService: Sendable {
     /// Deletes a message (its body is erased; the event stays so readers learn of it).
     public func delete(_ access: ChamberAccess, messageID: MessageID) async throws -> ChannelEvent {
         _ = try await editableMessage(access, messageID)
+        return try await erase(access, messageID: messageID)
+    }
+
+    /// Erases a message wherever it is, the caller's right to do so checked already (its author, or a moderator
+    /// acting on a report, who need not be in the channel).
+    func erase(_ access: ChamberAccess, messageID: MessageID) async throws -> ChannelEvent {
         let at = now()
         let event = try await chat(access).messages.modify(messageID, at: at) { current in
             guard current.deletedAt == nil else { throw ChamberError(.messageNotFound, "message \(messageID) was deleted") }
@@ -313,6 +355,27 @@ public final class ChatService: Sendable {
         guard let event = try await chat(access).messages.react(messageID: messageID, userID: access.userID, emoji: emoji, add: add, at: now()) else { return nil }
         await publisher.publish(event)
         return event
+    }
+
+    /// Refuses a muted or banned member, and one posting faster than the channel's slow mode allows. Nothing
+    /// refused is stored; each refusal is counted.
+    private func requireStanding(_ access: ChamberAccess, _ channel: Channel, at: Date, slowMode: Bool = true) async throws {
+        let sanctions = try await store.scoped(to: access.chamberID).moderation.activeSanctions(userID: access.userID, at: at)
+        if let sanction = sanctions.first(where: { $0.silences(in: channel.id) }) {
+            let banned = sanction.kind == .ban
+            refused(banned ? .userBanned : .userMuted)
+            let span = sanction.channelID == nil ? "in this chamber" : "in this channel"
+            throw ChamberError(banned ? .userBanned : .userMuted,
+                               banned ? "you are banned from this chamber" : "a moderator muted you \(span)\(sanction.reason.map { ": \($0)" } ?? "")",
+                               retryAfterSeconds: sanction.secondsLeft(at: at))
+        }
+        guard slowMode, channel.slowModeSeconds > 0, access.role < .moderator,
+              let last = try await chat(access).messages.lastSent(channel.id, senderID: access.userID) else { return }
+        let wait = Double(channel.slowModeSeconds) - at.timeIntervalSince(last)
+        if wait > 0 {
+            refused(.slowMode)
+            throw ChamberError(.slowMode, "slow mode: one message every \(channel.slowModeSeconds) seconds", retryAfterSeconds: max(1, Int(wait.rounded(.up))))
+        }
     }
 
     private func editableMessage(_ access: ChamberAccess, _ id: MessageID) async throws -> Message {

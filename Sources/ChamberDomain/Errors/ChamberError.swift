@@ -66,6 +66,17 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let messageRejected = Code("message_rejected", .forbidden)
         public static let invalidModerationRule = Code("invalid_moderation_rule", .invalidRequest)
         public static let notSubscribed = Code("not_subscribed", .invalidRequest)
+        // Moderation
+        public static let userMuted = Code("user_muted", .forbidden)
+        public static let userBanned = Code("user_banned", .forbidden)
+        public static let userKicked = Code("user_kicked", .forbidden)
+        public static let channelLocked = Code("channel_locked", .forbidden)
+        public static let slowMode = Code("slow_mode", .rateLimited)
+        public static let floodLimited = Code("flood_limited", .rateLimited)
+        public static let alreadyReported = Code("already_reported", .conflict)
+        public static let alreadyDecided = Code("already_decided", .conflict)
+        public static let reviewItemNotFound = Code("review_item_not_found", .notFound)
+        public static let messageHeld = Code("message_held", .conflict)
         // Socket protocol
         public static let unknownFrameType = Code("unknown_frame_type", .invalidRequest)
         public static let unsupportedFrame = Code("unsupported_frame", .invalidRequest)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A chamber's moderation rules as configured (JSON, snake_case keys): the defaults live in
 /// `Config/moderation/rules.json`. ``pipeline(wordList:)`` checks them and builds the filters; a rule that cannot
 /// work (a pattern that could stall the hub, an unknown policy) is refused with `invalid_moderation_rule` and the
@@ -45,19 +47,40 @@ public struct ModerationSettings: Sendable, Equatable, Codable {
         }
     }
 
+    /// Flood control: at most `messages` per member per channel in `window_seconds`.
+    public struct Flood: Sendable, Equatable, Codable {
+        public var messages: Int
+        public var windowSeconds: Int
+        public init(messages: Int, windowSeconds: Int) {
+            self.messages = messages
+            self.windowSeconds = windowSeconds
+        }
+    }
+
     /// What the word list does with a match: `mask`, `hold` or `reject`.
     public var wordListAction: String?
     public var links: Links?
     public var mentions: Mentions?
     public var shouting: Shouting?
     public var patterns: [Pattern]?
+    public var flood: Flood?
 
-    public init(wordListAction: String? = nil, links: Links? = nil, mentions: Mentions? = nil, shouting: Shouting? = nil, patterns: [Pattern]? = nil) {
+    public init(wordListAction: String? = nil, links: Links? = nil, mentions: Mentions? = nil, shouting: Shouting? = nil, patterns: [Pattern]? = nil,
+                flood: Flood? = nil) {
         self.wordListAction = wordListAction
         self.links = links
         self.mentions = mentions
         self.shouting = shouting
         self.patterns = patterns
+        self.flood = flood
+    }
+
+    /// The flood gate the settings ask for (nil: no flood control).
+    public func floodGate() throws(ChamberError) -> FloodGate? {
+        guard let flood else { return nil }
+        guard (1...1000).contains(flood.messages) else { throw Self.invalid("flood.messages", "must be from 1 to 1000") }
+        guard (1...3600).contains(flood.windowSeconds) else { throw Self.invalid("flood.window_seconds", "must be from 1 to 3600") }
+        return FloodGate(limit: flood.messages, window: TimeInterval(flood.windowSeconds))
     }
 
     /// The filters, refusals first, then masks: mentions, links, the chamber's patterns, shouting (before the word

@@ -10,6 +10,8 @@ public protocol ChamberScopedStore: Sendable {
     var auditLog: any AuditLogStore { get }
     /// Channels and messages.
     var chat: ChatStores { get }
+    /// Sanctions, reports and the review queue.
+    var moderation: any ModerationStore { get }
 }
 
 /// Memberships of the chamber.
@@ -23,6 +25,8 @@ public protocol MemberStore: Sendable {
     /// Removes a membership, refusing (with `last_admin`) to remove the last admin. Atomic. Returns false if absent.
     func remove(userID: UserID) async throws -> Bool
     func count() async throws -> Int
+    /// The users holding one of `roles` (to reach a chamber's moderators).
+    func userIDs(withRoles roles: [Role]) async throws -> [UserID]
 }
 
 /// Invitations of the chamber, found by id or by the hash of their secret.
@@ -56,21 +60,45 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     /// What it was done to, e.g. `user:5c1…`.
     public let target: String?
     public let detail: String?
+    /// Why, as the actor gave it (moderation actions and decisions).
+    public let reason: String?
     public let at: Date
 
-    public init(id: String = UUID().uuidString.lowercased(), chamberID: ChamberID, actorID: UserID?, action: String, target: String?, detail: String?, at: Date) {
+    public init(id: String = UUID().uuidString.lowercased(), chamberID: ChamberID, actorID: UserID?, action: String, target: String?, detail: String?,
+                reason: String? = nil, at: Date) {
         self.id = id
         self.chamberID = chamberID
         self.actorID = actorID
         self.action = action
         self.target = target
         self.detail = detail
+        self.reason = reason
         self.at = at
+    }
+}
+
+/// Which audit entries to list; every field narrows the list.
+public struct AuditQuery: Sendable, Equatable {
+    /// An action (`moderation.mute`) or a family of actions ending in `.` (`moderation.`).
+    public var action: String?
+    public var actorID: UserID?
+    /// Exactly this target (`user:…`, `channel:…`).
+    public var target: String?
+    public var since: Date?
+    public var until: Date?
+
+    public init(action: String? = nil, actorID: UserID? = nil, target: String? = nil, since: Date? = nil, until: Date? = nil) {
+        self.action = action
+        self.actorID = actorID
+        self.target = target
+        self.since = since
+        self.until = until
     }
 }
 
 /// The chamber's audit log: appended to, never changed.
 public protocol AuditLogStore: Sendable {
     func append(_ entry: AuditEntry) async throws
-    func list(page: PageRequest) async throws -> Page<AuditEntry>
+    /// Newest first.
+    func list(_ query: AuditQuery, page: PageRequest) async throws -> Page<AuditEntry>
 }

@@ -56,6 +56,11 @@ public final class ChamberService: Sendable {
     /// The caller's standing in a chamber. Non-members get `chamber_not_found`, so chambers cannot be probed.
     public func access(_ identity: Identity, to chamberID: ChamberID) async throws -> ChamberAccess {
         if let member = try await store.scoped(to: chamberID).members.find(userID: identity.user.id) {
+            let at = now()
+            if let ban = try await store.scoped(to: chamberID).moderation.activeSanctions(userID: identity.user.id, at: at).first(where: { $0.kind == .ban }),
+               !identity.user.isPlatformAdmin {
+                throw ChamberError(.userBanned, "you are banned from this chamber\(ban.reason.map { ": \($0)" } ?? "")", retryAfterSeconds: ban.secondsLeft(at: at))
+            }
             return ChamberAccess(identity: identity, chamberID: chamberID, role: member.membership.role, viaPlatformAdmin: false,
                                  memberSince: member.membership.joinedAt)
         }
@@ -261,9 +266,27 @@ public final class ChamberService: Sendable {
 
     // MARK: Audit
 
-    public func auditLog(_ access: ChamberAccess, page: PageRequest) async throws -> Page<AuditEntry> {
+    public func auditLog(_ access: ChamberAccess, query: AuditQuery = .init(), page: PageRequest) async throws -> Page<AuditEntry> {
         try access.require(.view, .auditLog)
-        return try await store.scoped(to: access.chamberID).auditLog.list(page: page)
+        return try await store.scoped(to: access.chamberID).auditLog.list(query, page: page)
+    }
+
+    /// The most entries one export holds; narrow the query (`since`, `until`) for more.
+    public static let maxExportEntries = 100_000
+
+    /// Every entry matching the query, newest first, for an export (at most ``maxExportEntries``).
+    public func exportAuditLog(_ access: ChamberAccess, query: AuditQuery) async throws -> [AuditEntry] {
+        try access.require(.view, .auditLog)
+        let log = store.scoped(to: access.chamberID).auditLog
+        var entries: [AuditEntry] = []
+        var offset = 0
+        while entries.count < Self.maxExportEntries {
+            let page = try await log.list(query, page: PageRequest(limit: PageRequest.maximumLimit, offset: offset))
+            entries += page.items
+            guard page.nextCursor != nil else { break }
+            offset += page.items.count
+        }
+        return Array(entries.prefix(Self.maxExportEntries))
     }
 
     private func audit(_ access: ChamberAccess, _ action: String, target: String?, detail: String?) async throws {

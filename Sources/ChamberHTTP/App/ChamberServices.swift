@@ -22,11 +22,13 @@ public struct ChamberServices: Sendable {
 public struct RealtimeServices: Sendable {
     public let hub: Hub
     public let chat: ChatService
+    public let moderation: ModerationService
     public let endpoint: WebSocketEndpoint
 
-    public init(hub: Hub, chat: ChatService, endpoint: WebSocketEndpoint) {
+    public init(hub: Hub, chat: ChatService, moderation: ModerationService, endpoint: WebSocketEndpoint) {
         self.hub = hub
         self.chat = chat
+        self.moderation = moderation
         self.endpoint = endpoint
     }
 }

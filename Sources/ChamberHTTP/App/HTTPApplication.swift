@@ -15,6 +15,7 @@ public func buildRouter(services: ChamberServices, realtime: RealtimeServices, m
     AuthRoutes(services: services).register(on: router)
     ChamberRoutes(services: services).register(on: router)
     ChatRoutes(services: services, chat: realtime.chat, hub: realtime.hub, endpoint: realtime.endpoint).register(on: router)
+    ModerationRoutes(services: services, moderation: realtime.moderation).register(on: router)
     LoadTestRoutes(services: services).register(on: router)
     ClusterRoutes(services: services, hub: realtime.hub).register(on: router)
     return router

@@ -60,3 +60,24 @@ struct SendMessageRequest: Decodable {
 struct ReadRequest: Decodable {
     let seq: Int64
 }
+
+// Moderation
+
+struct ModerationActionRequest: Decodable {
+    let action: String
+    let userId: String?
+    let channelId: String?
+    let messageId: String?
+    let durationSeconds: Int?
+    let seconds: Int?
+    let reason: String?
+}
+
+struct ReviewDecisionRequest: Decodable {
+    let decision: String
+    let reason: String?
+}
+
+struct ReportRequest: Decodable {
+    let reason: String
+}

@@ -210,9 +210,11 @@ struct AuditEntryBody: Encodable {
     let action: String
     let target: String?
     let detail: String?
+    let reason: String?
     let at: Date
 
     init(_ entry: AuditEntry) {
+        reason = entry.reason
         id = entry.id
         actorId = entry.actorID?.rawValue
         action = entry.action

@@ -18,9 +18,11 @@ public struct WebSocketEndpoint: Sendable {
     let hub: Hub
     let services: ChamberServices
     let chat: ChatService
+    let moderation: ModerationService
     let logger: Logger
 
-    public init(hub: Hub, services: ChamberServices, chat: ChatService, logger: Logger) {
+    public init(hub: Hub, services: ChamberServices, chat: ChatService, moderation: ModerationService, logger: Logger) {
+        self.moderation = moderation
         self.hub = hub
         self.services = services
         self.chat = chat
@@ -84,7 +86,7 @@ public struct WebSocketEndpoint: Sendable {
     func serve(_ credentials: Credentials, channel: any NIOCore.Channel, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         let sink = ChannelFrameSink(channel: channel)
         try await sink.install()
-        let session = HubSession(hub: hub, accounts: services.accounts, chambers: services.chambers, chat: chat, chamberID: credentials.chamberID,
+        let session = HubSession(hub: hub, accounts: services.accounts, chambers: services.chambers, chat: chat, moderation: moderation, chamberID: credentials.chamberID,
                                  sink: sink, logger: logger)
         let timers = SocketTimers(loop: channel.eventLoop)
         defer {

@@ -92,10 +92,5 @@ struct ChamberRoutes {
             try await businesses.delete(try context.access(), id: try request.id("businessId", context: context))
             return Response(status: .noContent)
         }
-
-        // Audit log
-        chamber.get("audit-log") { request, context in
-            JSONResponse(.ok, PageBody(try await chambers.auditLog(try context.access(), page: try request.page()), AuditEntryBody.init))
-        }
     }
 }

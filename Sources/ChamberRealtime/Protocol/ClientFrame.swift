@@ -13,6 +13,7 @@ public struct ClientFrame: Codable, Sendable {
         case channels, openDirect = "open_direct", createChannel = "create_channel", join, leave
         case addMembers = "add_members", removeMember = "remove_member", archive
         case presence, setStatus = "set_status"
+        case moderate, report, reviewQueue = "review_queue", review
     }
 
     /// An attachment as clients send it (the socket's `send` and REST's `POST …/messages` alike).
@@ -52,6 +53,13 @@ public struct ClientFrame: Codable, Sendable {
     public let members: [String]?
     public let status: String?
     public let cursor: String?
+    public let action: String?
+    public let durationSeconds: Int?
+    public let seconds: Int?
+    public let reason: String?
+    public let itemId: String?
+    public let decision: String?
+    public let state: String?
 
     /// Decodes a text frame, turning every failure into a typed error.
     public static func decode(_ bytes: some Collection<UInt8>) throws(ChamberError) -> ClientFrame {

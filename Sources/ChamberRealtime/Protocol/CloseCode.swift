@@ -21,6 +21,8 @@ public enum CloseCode: UInt16, Sendable, CaseIterable {
     case accessRevoked = 4503
     /// An administrator disconnected the user. Do not reconnect on your own (log in again first).
     case disconnected = 4504
+    /// A moderator banned the user from the chamber. Do not reconnect; the ban's end (if any) came in `moderation_notice`.
+    case banned = 4505
 
     public var reason: String {
         switch self {
@@ -34,6 +36,7 @@ public enum CloseCode: UInt16, Sendable, CaseIterable {
         case .authFailed: "auth_failed"
         case .accessRevoked: "access_revoked"
         case .disconnected: "disconnected"
+        case .banned: "banned"
         }
     }
 

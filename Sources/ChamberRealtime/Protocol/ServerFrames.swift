@@ -63,6 +63,8 @@ public struct WireChannel: Encodable, Sendable {
     public let createdAt: Date
     public let archivedAt: Date?
     public let lastSeq: Int64
+    public let lockedAt: Date?
+    public let slowModeSeconds: Int
 
     public init(_ channel: Channel) {
         id = channel.id.rawValue
@@ -74,6 +76,8 @@ public struct WireChannel: Encodable, Sendable {
         createdAt = channel.createdAt
         archivedAt = channel.archivedAt
         lastSeq = channel.lastSeq
+        lockedAt = channel.lockedAt
+        slowModeSeconds = channel.slowModeSeconds
     }
 }
 
@@ -169,12 +173,15 @@ public struct ErrorFrame: Encodable, Sendable {
     public let code: String
     public let message: String
     public let field: String?
+    /// When a retry may succeed (rate limits, slow mode, a mute with an end).
+    public let retryAfterSeconds: Int?
 
     public init(id: String?, _ error: ChamberError) {
         self.id = id
         code = error.code.rawValue
         message = error.message
         field = error.field
+        retryAfterSeconds = error.retryAfterSeconds
     }
 }
 

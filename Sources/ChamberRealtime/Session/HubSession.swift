@@ -29,6 +29,7 @@ public final class HubSession: @unchecked Sendable {
     private let accounts: AccountService
     private let chambers: ChamberService
     private let chat: ChatService
+    private let moderation: ModerationService
     private let logger: Logger
     private let sink: any FrameSink
 
@@ -43,7 +44,9 @@ public final class HubSession: @unchecked Sendable {
 
     /// - Parameter chamberID: the chamber named on the upgrade URL, if any (the `auth` frame may name it instead).
     /// - Parameter sink: where the connection's frames are written, once authenticated.
-    public init(hub: Hub, accounts: AccountService, chambers: ChamberService, chat: ChatService, chamberID: String?, sink: any FrameSink, logger: Logger) {
+    public init(hub: Hub, accounts: AccountService, chambers: ChamberService, chat: ChatService, moderation: ModerationService, chamberID: String?,
+                sink: any FrameSink, logger: Logger) {
+        self.moderation = moderation
         self.hub = hub
         self.sink = sink
         self.accounts = accounts
@@ -156,6 +159,8 @@ public final class HubSession: @unchecked Sendable {
                 return .none
             } catch let error as ChamberError where error.code.kind == .unauthenticated || error.code == .chamberNotFound {
                 return .replyAndClose(WireCoding.encode(ErrorFrame(id: frame.id, error)), .authFailed)
+            } catch let error as ChamberError where error.code == .userBanned {
+                return .replyAndClose(WireCoding.encode(ErrorFrame(id: frame.id, error)), .banned)
             } catch let error as ChamberError where error.code == .unavailable {
                 return .replyAndClose(WireCoding.encode(ErrorFrame(id: frame.id, error)), .goingAway)
             }
@@ -250,6 +255,28 @@ public final class HubSession: @unchecked Sendable {
             }
             hub.setStatus(connection, status)
             connection.send(OkFrame(id: id, seq: nil))
+        case .moderate:
+            let action = try ModerationAction.parse(action: try frame.require(frame.action, "action"), userID: frame.userId, channelID: frame.channelId,
+                                                    messageID: frame.messageId, durationSeconds: frame.durationSeconds, seconds: frame.seconds)
+            let outcome = try await moderation.perform(access, action, reason: frame.reason)
+            connection.send(ModeratedFrame(id: id, outcome: WireModerationOutcome(outcome)))
+        case .report:
+            // The reporter hears only that it was received (the item may hold other members' reasons).
+            _ = try await moderation.report(access, messageID: try frame.messageID(), reason: try frame.require(frame.reason, "reason"))
+            connection.send(OkFrame(id: id, seq: nil))
+        case .reviewQueue:
+            let state = try frame.state.map { raw throws(ChamberError) in
+                guard let state = ReviewItem.State(rawValue: raw) else { throw ChamberError(.validationFailed, "state must be pending, approved or rejected", field: "state") }
+                return state
+            } ?? .pending
+            let page = try await moderation.queue(access, state: state, page: try PageRequest(limit: frame.limit.map(String.init), cursor: frame.cursor))
+            connection.send(ReviewQueueFrame(id: id, items: page.items.map(WireReviewItem.init), nextCursor: page.nextCursor))
+        case .review:
+            let itemID = try Validate.identifier(try frame.require(frame.itemId, "item_id"), as: ReviewItemID.self, field: "item_id")
+            let decision = try frame.require(frame.decision, "decision")
+            guard decision == "approve" || decision == "reject" else { throw ChamberError(.validationFailed, "decision must be approve or reject", field: "decision") }
+            let item = try await moderation.decide(access, itemID: itemID, approve: decision == "approve", note: frame.reason)
+            connection.send(ReviewItemFrame(id: id, item: WireReviewItem(item)))
         }
         return .none
     }

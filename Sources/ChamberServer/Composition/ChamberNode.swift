@@ -91,14 +91,36 @@ public struct ChamberNode: Sendable {
     }
 
     static func makeRealtime(_ configuration: ServerConfiguration, hub: Hub, store: SQLStore, services: ChamberServices, logger: Logger) throws -> RealtimeServices {
-        let chat = ChatService(store: store, publisher: hub, moderation: try moderationPipeline(configuration),
+        let (settings, words) = try moderationRules(configuration)
+        let pipeline: ModerationPipeline
+        let flood: FloodGate?
+        do {
+            pipeline = try settings.pipeline(wordList: words)
+            flood = try settings.floodGate()
+        } catch {
+            throw ConfigurationError(key: "moderation.rules_file", "\(error.field ?? "rules"): \(error.message)")
+        }
+        let chat = ChatService(store: store, publisher: hub, moderation: pipeline, flood: flood, queue: ReviewQueueAnnouncer(store: store, notifier: hub),
+                               refused: { code in Counter(label: "chamber_moderation_refusals_total", dimensions: [("code", code.rawValue)]).increment() },
                                limits: ChatLimits(maxRecoveryEvents: configuration.maxRecoveryEvents))
-        return RealtimeServices(hub: hub, chat: chat, endpoint: WebSocketEndpoint(hub: hub, services: services, chat: chat, logger: logger))
+        let moderation = ModerationService(store: store, chat: chat, publisher: hub, notifier: hub)
+        return RealtimeServices(hub: hub, chat: chat, moderation: moderation,
+                                endpoint: WebSocketEndpoint(hub: hub, services: services, chat: chat, moderation: moderation, logger: logger))
     }
 
     /// The moderation pipeline from `Config/moderation/`: the rules file and the word list. A rule that cannot
     /// work stops the node at start with the field at fault.
     public static func moderationPipeline(_ configuration: ServerConfiguration) throws -> ModerationPipeline {
+        let (settings, words) = try moderationRules(configuration)
+        do {
+            return try settings.pipeline(wordList: words)
+        } catch {
+            throw ConfigurationError(key: "moderation.rules_file", "\(error.field ?? "rules"): \(error.message)")
+        }
+    }
+
+    /// The rules file and the word list as configured.
+    static func moderationRules(_ configuration: ServerConfiguration) throws -> (ModerationSettings, [String]) {
         var words: [String] = []
         if let file = configuration.wordListFile {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
@@ -111,11 +133,7 @@ public struct ChamberNode: Sendable {
             settings = try ModerationRulesFile.load(file)
         }
         settings.wordListAction = configuration.wordListAction
-        do {
-            return try settings.pipeline(wordList: words)
-        } catch {
-            throw ConfigurationError(key: "moderation.rules_file", "\(error.field ?? "rules"): \(error.message)")
-        }
+        return (settings, words)
     }
 
     /// The HTTP application. Running it runs the database pool (PostgreSQL), migrates, seeds the demo if asked,

@@ -5,7 +5,8 @@ import Foundation
 /// rule off without a word), `_`-prefixed keys are comments.
 enum ModerationRulesFile {
     static let keys: [String: Set<String>] = [
-        "": ["word_list_action", "links", "mentions", "shouting", "patterns"],
+        "": ["word_list_action", "links", "mentions", "shouting", "patterns", "flood"],
+        "flood": ["messages", "window_seconds"],
         "links": ["policy", "allowed_domains", "new_member_days"],
         "mentions": ["max"],
         "shouting": ["min_letters", "caps_ratio", "max_repeat"],

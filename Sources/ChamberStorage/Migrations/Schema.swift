@@ -206,5 +206,66 @@ enum Schema {
         Migration(version: 4, name: "messages carry the sender's structured data (a JSON object)", statements: [
             "ALTER TABLE messages ADD COLUMN data TEXT",
         ]),
+        Migration(version: 5, name: "moderation: locked channels and slow mode, sanctions, the review queue with reports, reasons in the audit log", statements: [
+            "ALTER TABLE channels ADD COLUMN locked_at BIGINT",
+            "ALTER TABLE channels ADD COLUMN slow_mode_seconds INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE audit_log ADD COLUMN reason TEXT",
+            "CREATE INDEX audit_log_action ON audit_log (chamber_id, action, at)",
+            """
+            CREATE TABLE sanctions (
+                id TEXT PRIMARY KEY,
+                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                user_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                channel_id TEXT,
+                reason TEXT,
+                created_by TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT,
+                lifted_at BIGINT,
+                lifted_by TEXT
+            )
+            """,
+            "CREATE INDEX sanctions_user ON sanctions (chamber_id, user_id)",
+            """
+            CREATE TABLE review_items (
+                id TEXT PRIMARY KEY,
+                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                channel_id TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                author_id TEXT NOT NULL,
+                body TEXT,
+                rule TEXT,
+                reason TEXT NOT NULL,
+                reports INTEGER NOT NULL DEFAULT 0,
+                state TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                decided_by TEXT,
+                decided_at BIGINT,
+                decision_note TEXT
+            )
+            """,
+            "CREATE INDEX review_items_queue ON review_items (chamber_id, state, created_at)",
+            "CREATE INDEX review_items_message ON review_items (chamber_id, message_id)",
+            // One open report item per message, however many members report it.
+            "CREATE UNIQUE INDEX review_items_open_report ON review_items (message_id) WHERE kind = 'report' AND state = 'pending'",
+            """
+            CREATE TABLE message_reports (
+                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                message_id TEXT NOT NULL,
+                reporter_id TEXT NOT NULL,
+                item_id TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (message_id, reporter_id)
+            )
+            """,
+            // Messages held before the queue existed become its first items (their text stays in held_messages).
+            """
+            INSERT INTO review_items (id, chamber_id, kind, channel_id, message_id, author_id, body, rule, reason, reports, state, created_at)
+            SELECT id, chamber_id, 'held', channel_id, id, sender_id, NULL, rule, reason, 0, 'pending', created_at FROM held_messages
+            """,
+        ]),
     ]
 }

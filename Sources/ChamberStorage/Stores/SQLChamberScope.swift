@@ -11,6 +11,7 @@ struct SQLChamberScope: ChamberScopedStore {
     var businesses: any BusinessStore { SQLBusinessStore(sql: sql) }
     var auditLog: any AuditLogStore { SQLAuditLogStore(sql: sql) }
     var chat: ChatStores { ChatStores(channels: SQLChannelStore(sql: sql), messages: SQLMessageStore(sql: sql)) }
+    var moderation: any ModerationStore { SQLModerationStore(sql: sql) }
 }
 
 struct SQLMemberStore: MemberStore {
@@ -61,6 +62,12 @@ struct SQLMemberStore: MemberStore {
             try await tx.query("DELETE FROM channel_members WHERE chamber_id = :chamber AND user_id = ?", [.id(userID)])
             return !(try await tx.query("DELETE FROM memberships WHERE chamber_id = :chamber AND user_id = ? RETURNING user_id", [.id(userID)]).isEmpty)
         }
+    }
+
+    func userIDs(withRoles roles: [Role]) async throws -> [UserID] {
+        guard !roles.isEmpty else { return [] }
+        return try await sql.query("SELECT user_id FROM memberships WHERE chamber_id = :chamber AND role IN (\(roles.map { _ in "?" }.joined(separator: ", ")))",
+                                   roles.map { .text($0.rawValue) }).map { try $0.id("user_id") }
     }
 
     func count() async throws -> Int {
@@ -176,15 +183,33 @@ struct SQLAuditLogStore: AuditLogStore {
     let sql: ChamberScopedSQL
 
     func append(_ entry: AuditEntry) async throws {
-        try await sql.query("INSERT INTO audit_log (id, chamber_id, actor_id, action, target, detail, at) VALUES (?, :chamber, ?, ?, ?, ?, ?)",
-                            [.text(entry.id), .id(entry.actorID), .text(entry.action), .text(entry.target), .text(entry.detail), .date(entry.at)])
+        try await sql.query("INSERT INTO audit_log (id, chamber_id, actor_id, action, target, detail, reason, at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?)",
+                            [.text(entry.id), .id(entry.actorID), .text(entry.action), .text(entry.target), .text(entry.detail), .text(entry.reason), .date(entry.at)])
     }
 
-    func list(page: PageRequest) async throws -> Page<AuditEntry> {
-        let rows = try await sql.query("SELECT id, chamber_id, actor_id, action, target, detail, at FROM audit_log WHERE chamber_id = :chamber ORDER BY at DESC, id LIMIT ? OFFSET ?", page.sqlBinds)
+    func list(_ query: AuditQuery, page: PageRequest) async throws -> Page<AuditEntry> {
+        var filters = ["chamber_id = :chamber"]
+        var binds: [SQLValue] = []
+        if let action = query.action {
+            if action.hasSuffix(".") {
+                // A family of actions: the prefix, its LIKE wildcards escaped.
+                let escaped = action.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+                filters.append("action LIKE ? ESCAPE '\\'")
+                binds.append(.text(escaped + "%"))
+            } else {
+                filters.append("action = ?")
+                binds.append(.text(action))
+            }
+        }
+        if let actor = query.actorID { filters.append("actor_id = ?"); binds.append(.id(actor)) }
+        if let target = query.target { filters.append("target = ?"); binds.append(.text(target)) }
+        if let since = query.since { filters.append("at >= ?"); binds.append(.date(since)) }
+        if let until = query.until { filters.append("at < ?"); binds.append(.date(until)) }
+        let rows = try await sql.query("SELECT id, chamber_id, actor_id, action, target, detail, reason, at FROM audit_log WHERE \(filters.joined(separator: " AND ")) ORDER BY at DESC, id LIMIT ? OFFSET ?",
+                                       binds + page.sqlBinds)
         return Page(fetched: try rows.map { row in
             AuditEntry(id: try row.string("id"), chamberID: try row.id("chamber_id"), actorID: try row.optionalID("actor_id"), action: try row.string("action"),
-                       target: try row.optionalString("target"), detail: try row.optionalString("detail"), at: try row.date("at"))
+                       target: try row.optionalString("target"), detail: try row.optionalString("detail"), reason: try row.optionalString("reason"), at: try row.date("at"))
         }, request: page)
     }
 }

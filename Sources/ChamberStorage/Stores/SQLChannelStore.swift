@@ -4,13 +4,14 @@ import Foundation
 struct SQLChannelStore: ChannelStore {
     let sql: ChamberScopedSQL
 
-    static let columns = "id, chamber_id, kind, name, topic, event_id, created_by, created_at, archived_at, last_seq"
+    static let columns = "id, chamber_id, kind, name, topic, event_id, created_by, created_at, archived_at, last_seq, locked_at, slow_mode_seconds"
 
     static func channel(_ row: SQLRow) throws -> Channel {
         guard let kind = Channel.Kind(rawValue: try row.string("kind")) else { throw StorageError.typeMismatch("kind", "a channel kind") }
         return Channel(id: try row.id("id"), chamberID: try row.id("chamber_id"), kind: kind, name: try row.optionalString("name"),
                        topic: try row.optionalString("topic"), eventID: try row.optionalString("event_id"), createdBy: try row.id("created_by"),
-                       createdAt: try row.date("created_at"), archivedAt: try row.optionalDate("archived_at"), lastSeq: try row.int("last_seq"))
+                       createdAt: try row.date("created_at"), archivedAt: try row.optionalDate("archived_at"), lastSeq: try row.int("last_seq"),
+                       lockedAt: try row.optionalDate("locked_at"), slowModeSeconds: Int(try row.int("slow_mode_seconds")))
     }
 
     static func member(_ row: SQLRow) throws -> ChannelMember {
@@ -46,8 +47,8 @@ struct SQLChannelStore: ChannelStore {
     }
 
     func update(_ channel: Channel) async throws {
-        try await sql.query("UPDATE channels SET name = ?, topic = ?, archived_at = ? WHERE chamber_id = :chamber AND id = ?",
-                            [.text(channel.name), .text(channel.topic), .date(channel.archivedAt), .id(channel.id)])
+        try await sql.query("UPDATE channels SET name = ?, topic = ?, archived_at = ?, locked_at = ?, slow_mode_seconds = ? WHERE chamber_id = :chamber AND id = ?",
+                            [.text(channel.name), .text(channel.topic), .date(channel.archivedAt), .date(channel.lockedAt), .int(Int64(channel.slowModeSeconds)), .id(channel.id)])
     }
 
     func member(_ channelID: ChannelID, userID: UserID) async throws -> ChannelMember? {
@@ -77,7 +78,7 @@ struct SQLChannelStore: ChannelStore {
     func summaries(for userID: UserID) async throws -> [ChannelSummary] {
         let rows = try await sql.query("""
             SELECT c.id, c.chamber_id, c.kind, c.name, c.topic, c.event_id, c.created_by, c.created_at, c.archived_at, c.last_seq,
-                   m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq
+                   c.locked_at, c.slow_mode_seconds, m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq
             FROM channels c LEFT JOIN channel_members m ON m.channel_id = c.id AND m.user_id = ?
             WHERE c.chamber_id = :chamber AND (m.user_id IS NOT NULL OR c.kind = 'announcement')
             ORDER BY COALESCE((SELECT MAX(e.created_at) FROM channel_events e WHERE e.channel_id = c.id), c.created_at) DESC, c.id

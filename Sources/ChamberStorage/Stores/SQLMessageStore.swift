@@ -132,18 +132,33 @@ struct SQLMessageStore: MessageStore {
         }
     }
 
-    func hold(_ message: Message, rule: String, reason: String) async throws {
+    func hold(_ message: Message, rule: String, reason: String) async throws -> ReviewItem? {
+        let item = ReviewItem(chamberID: message.chamberID, kind: .held, channelID: message.channelID, messageID: message.id, authorID: message.senderID,
+                              body: message.body, rule: rule, reason: reason, createdAt: message.createdAt)
         do {
-            try await sql.query("INSERT INTO held_messages (id, chamber_id, channel_id, sender_id, client_message_id, payload, rule, reason, created_at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?)",
-                                [.id(message.id), .id(message.channelID), .id(message.senderID), .text(message.clientMessageID), try .json(message),
-                                 .text(rule), .text(reason), .date(message.createdAt)])
+            try await sql.transaction { tx in
+                try await tx.query("INSERT INTO held_messages (id, chamber_id, channel_id, sender_id, client_message_id, payload, rule, reason, created_at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?)",
+                                   [.id(message.id), .id(message.channelID), .id(message.senderID), .text(message.clientMessageID), try .json(message),
+                                    .text(rule), .text(reason), .date(message.createdAt)])
+                try await SQLModerationStore.insert(tx, item, storingBody: false)
+            }
+            return item
         } catch StorageError.uniqueViolation {
             // Held already by an earlier try of the same send.
+            return nil
         }
     }
 
-    func findHeld(_ channelID: ChannelID, senderID: UserID, clientMessageID: String) async throws -> (rule: String, reason: String)? {
-        try await sql.query("SELECT rule, reason FROM held_messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
-                            [.id(channelID), .id(senderID), .text(clientMessageID)]).first.map { (try $0.string("rule"), try $0.string("reason")) }
+    func findHeld(_ channelID: ChannelID, senderID: UserID, clientMessageID: String) async throws -> ReviewItem? {
+        try await sql.query("""
+            \(SQLModerationStore.itemSelect)
+            WHERE r.chamber_id = :chamber AND r.kind = 'held' AND r.message_id =
+                (SELECT id FROM held_messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?)
+            """, [.id(channelID), .id(senderID), .text(clientMessageID)]).first.map(SQLModerationStore.item)
+    }
+
+    func lastSent(_ channelID: ChannelID, senderID: UserID) async throws -> Date? {
+        try await sql.query("SELECT MAX(created_at) AS last FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ?",
+                            [.id(channelID), .id(senderID)]).first.flatMap { try $0.optionalDate("last") }
     }
 }

@@ -1,0 +1,40 @@
+import Foundation
+import Synchronization
+
+/// Flood control: at most `limit` messages per member per channel within a sliding `window`.
+///
+/// State lives in this node's memory (a member's sockets are on one node, and a REST burst spread over nodes is
+/// bounded by each node's gate). Checking is a lock and a few comparisons, so a flooding member costs others nothing.
+public final class FloodGate: Sendable {
+    public let limit: Int
+    public let window: TimeInterval
+    private let sends = Mutex<[Key: [Date]]>([:])
+
+    private struct Key: Hashable {
+        let channel: ChannelID
+        let user: UserID
+    }
+
+    public init(limit: Int, window: TimeInterval) {
+        self.limit = limit
+        self.window = window
+    }
+
+    /// Counts a send at `date`; nil when it may go, or the seconds until it may when the member is over the limit
+    /// (a refused send does not count).
+    public func admit(_ user: UserID, in channel: ChannelID, at date: Date) -> Int? {
+        let key = Key(channel: channel, user: user)
+        return sends.withLock { sends in
+            var times = sends[key, default: []].filter { date.timeIntervalSince($0) < window }
+            if times.count >= limit {
+                sends[key] = times
+                return max(1, Int((window - date.timeIntervalSince(times[0])).rounded(.up)))
+            }
+            times.append(date)
+            sends[key] = times
+            // Forget quiet members now and then, so the table holds only the recently active.
+            if sends.count > 10_000 { sends = sends.filter { date.timeIntervalSince($0.value.last ?? .distantPast) < window } }
+            return nil
+        }
+    }
+}

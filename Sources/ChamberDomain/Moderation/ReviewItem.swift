@@ -1,0 +1,60 @@
+import Foundation
+
+public typealias ReviewItemID = Identifier<ReviewItem>
+
+/// An entry of a chamber's review queue: a message moderation held before publishing, or a published message
+/// members reported. A moderator decides each once.
+public struct ReviewItem: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        /// Held by a rule: not published; approving publishes it at the channel's next sequence.
+        case held
+        /// Published and reported by members: approving keeps it, rejecting deletes it.
+        case report
+    }
+
+    public enum State: String, Sendable, Codable, CaseIterable {
+        case pending, approved, rejected
+    }
+
+    public let id: ReviewItemID
+    public let chamberID: ChamberID
+    public let kind: Kind
+    public let channelID: ChannelID
+    /// The message: for `held`, the id it will have once approved.
+    public let messageID: MessageID
+    public let authorID: UserID
+    /// The text under review, as it stood when the item was made.
+    public let body: String
+    /// The rule that held it (`held`).
+    public let rule: String?
+    /// Why: the rule's reason, or the latest report's.
+    public var reason: String
+    /// How many members reported it (`report`).
+    public var reports: Int
+    public var state: State
+    public let createdAt: Date
+    public var decidedBy: UserID?
+    public var decidedAt: Date?
+    /// The moderator's note with the decision (told to the author on a rejection).
+    public var decisionNote: String?
+
+    public init(id: ReviewItemID = .generate(), chamberID: ChamberID, kind: Kind, channelID: ChannelID, messageID: MessageID, authorID: UserID,
+                body: String, rule: String?, reason: String, reports: Int = 0, state: State = .pending, createdAt: Date,
+                decidedBy: UserID? = nil, decidedAt: Date? = nil, decisionNote: String? = nil) {
+        self.id = id
+        self.chamberID = chamberID
+        self.kind = kind
+        self.channelID = channelID
+        self.messageID = messageID
+        self.authorID = authorID
+        self.body = body
+        self.rule = rule
+        self.reason = reason
+        self.reports = reports
+        self.state = state
+        self.createdAt = createdAt
+        self.decidedBy = decidedBy
+        self.decidedAt = decidedAt
+        self.decisionNote = decisionNote
+    }
+}

@@ -1,0 +1,105 @@
+import ChamberDomain
+import ChamberRealtime
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `/v1/chambers/{chamberId}/moderation/*`, message reports and the audit log with its CSV export: the same
+/// ``ModerationService`` as the socket's `moderate`, `report`, `review_queue` and `review` frames.
+struct ModerationRoutes {
+    let services: ChamberServices
+    let moderation: ModerationService
+
+    func register(on router: Router<AppRequestContext>) {
+        let moderation = self.moderation
+        let chambers = services.chambers
+        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: chambers))
+
+        chamber.post("moderation/actions") { request, context in
+            let body = try await APIJSON.decode(ModerationActionRequest.self, from: request, context: context)
+            let action = try ModerationAction.parse(action: body.action, userID: body.userId, channelID: body.channelId, messageID: body.messageId,
+                                                    durationSeconds: body.durationSeconds, seconds: body.seconds)
+            return JSONResponse(.ok, WireModerationOutcome(try await moderation.perform(try context.access(), action, reason: body.reason)))
+        }
+        chamber.get("moderation/sanctions") { request, context in
+            JSONResponse(.ok, PageBody(try await moderation.sanctions(try context.access(), page: try request.page()), WireSanction.init))
+        }
+        chamber.get("moderation/queue") { request, context in
+            let state = try request.uri.queryParameters.get("state").map { raw throws(ChamberError) in
+                guard let state = ReviewItem.State(rawValue: raw) else { throw ChamberError(.validationFailed, "state must be pending, approved or rejected", field: "state") }
+                return state
+            } ?? .pending
+            return JSONResponse(.ok, PageBody(try await moderation.queue(try context.access(), state: state, page: try request.page()), WireReviewItem.init))
+        }
+        chamber.post("moderation/queue/{itemId}/decision") { request, context in
+            let itemID: ReviewItemID = try request.id("itemId", context: context)
+            let body = try await APIJSON.decode(ReviewDecisionRequest.self, from: request, context: context)
+            guard body.decision == "approve" || body.decision == "reject" else {
+                throw ChamberError(.validationFailed, "decision must be approve or reject", field: "decision")
+            }
+            let item = try await moderation.decide(try context.access(), itemID: itemID, approve: body.decision == "approve", note: body.reason)
+            return JSONResponse(.ok, WireReviewItem(item))
+        }
+        chamber.post("messages/{messageId}/reports") { request, context in
+            let messageID: MessageID = try request.id("messageId", context: context)
+            let body = try await APIJSON.decode(ReportRequest.self, from: request, context: context)
+            _ = try await moderation.report(try context.access(), messageID: messageID, reason: body.reason)
+            return Response(status: .noContent)
+        }
+
+        chamber.get("audit-log") { request, context in
+            let page = try await chambers.auditLog(try context.access(), query: try request.auditQuery(), page: try request.page())
+            return JSONResponse(.ok, PageBody(page, AuditEntryBody.init))
+        }
+        chamber.get("audit-log/export") { request, context in
+            let entries = try await chambers.exportAuditLog(try context.access(), query: try request.auditQuery())
+            var headers = HTTPFields()
+            headers[.contentType] = "text/csv; charset=utf-8"
+            headers[.contentDisposition] = "attachment; filename=\"audit-log.csv\""
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: AuditCSV.render(entries))))
+        }
+    }
+}
+
+extension Request {
+    /// The audit log's filters: `action` (exact, or a family ending in `.`), `actor_id`, `target`, `since`, `until` (ISO 8601).
+    func auditQuery() throws(ChamberError) -> AuditQuery {
+        let query = uri.queryParameters
+        func date(_ name: String) throws(ChamberError) -> Date? {
+            guard let raw = query.get(name) else { return nil }
+            guard let date = try? Date(raw, strategy: .iso8601) else {
+                throw ChamberError(.validationFailed, "\(name) must be an ISO 8601 time like 2026-11-23T09:00:00Z", field: name)
+            }
+            return date
+        }
+        let action = query.get("action")
+        if let action, action.isEmpty || action.count > 100 { throw ChamberError(.validationFailed, "action must be 1 to 100 characters", field: "action") }
+        let target = query.get("target")
+        if let target, target.isEmpty || target.count > 200 { throw ChamberError(.validationFailed, "target must be 1 to 200 characters", field: "target") }
+        return AuditQuery(action: action, actorID: try query.get("actor_id").map { raw throws(ChamberError) in try Validate.identifier(raw, as: UserID.self, field: "actor_id") },
+                          target: target, since: try date("since"), until: try date("until"))
+    }
+}
+
+/// The audit log as CSV (RFC 4180): a header row, then one row per entry, newest first.
+enum AuditCSV {
+    static let header = ["id", "at", "actor_id", "action", "target", "detail", "reason"]
+
+    static func render(_ entries: [AuditEntry]) -> String {
+        var out = header.joined(separator: ",") + "\r\n"
+        let formatter = ISO8601DateFormatter()
+        for entry in entries {
+            let row = [entry.id, formatter.string(from: entry.at), entry.actorID?.rawValue ?? "", entry.action, entry.target ?? "", entry.detail ?? "", entry.reason ?? ""]
+            out += row.map(field).joined(separator: ",") + "\r\n"
+        }
+        return out
+    }
+
+    /// Quotes where needed, and defuses text a spreadsheet would run as a formula (a reason typed as `=HYPERLINK(…)`).
+    static func field(_ raw: String) -> String {
+        var value = raw
+        if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
