@@ -76,7 +76,9 @@ public final class ClientConnection: Sendable, Hashable {
     @discardableResult
     func enqueueOnLoop(_ frame: ByteBuffer, flush: Bool = false) -> Bool {
         let action = state.withLock { state -> EnqueueAction in
-            guard state.closeCode == nil else { return .drop }
+            // A frame sent before `close` is still written: its enqueueing was scheduled on the loop before the
+            // closing task, which writes what is queued. Only after that (or for a slow consumer) is it dropped.
+            guard state.closedCode == nil, state.closeCode != .slowConsumer else { return .drop }
             if state.writable, state.outbox.frames.isEmpty {
                 state.dirty = !flush
                 return .write
