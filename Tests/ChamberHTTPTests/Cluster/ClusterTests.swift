@@ -96,6 +96,44 @@ struct ClusterTests {
         #expect(try await bob.messages(in: group, count: total).map { $0["seq"].int ?? 0 } == Array(1...total), "Bob on a surviving node")
     }
 
+    @Test("moderation on one node holds on the other at once: a report reaches a moderator there live, mute and kick bite, a ban closes the sockets")
+    func moderationAcrossNodes() async throws {
+        let cluster = try await ProcessCluster(nodes: 2)
+        let (chamber, users) = try await cluster.chamber(with: ["admin", "ada", "bob"])
+        let admin = try await cluster.socket(users[0], chamber: chamber, node: 0)
+        let ada = try await cluster.socket(users[1], chamber: chamber, node: 1)
+        let bob = try await cluster.socket(users[2], chamber: chamber, node: 1)
+        let group = try await admin.request(["type": "create_channel", "kind": "group", "name": "Across", "members": [users[1].userID, users[2].userID]],
+                                            expect: "channel")["channel"]["id"].string ?? ""
+        try await bob.request(["type": "subscribe", "channel_id": group], expect: "subscribed")
+        let pitch = try await ada.request(["type": "send", "channel_id": group, "client_message_id": "a1", "body": "Buy my course"], expect: "ack")
+
+        // Reported on node 1, seen live by the admin on node 0.
+        try await bob.request(["type": "report", "message_id": pitch["message_id"].string ?? "", "reason": "spam"], expect: "ok")
+        #expect(try await admin.next("review_item")["item"]["message_id"] == pitch["message_id"])
+
+        // Muted through node 0's REST: refused on node 1 at once, and told there.
+        let (muted, _) = try await HTTP.call(port: cluster.nodes[0].port, "POST", "/v1/chambers/\(chamber)/moderation/actions", token: users[0].accessToken,
+                                             json: ["action": "mute", "user_id": users[1].userID, "reason": "cool down"])
+        #expect(muted == 200)
+        #expect(try await ada.next("moderation_notice")["kind"].string == "muted")
+        let refused = try await ada.request(["type": "send", "channel_id": group, "client_message_id": "a2", "body": "still here"], expect: "ack", expectError: true)
+        #expect(refused["code"].string == "user_muted")
+
+        // Kicked through node 0: bob's subscription on node 1 ends.
+        try await admin.request(["type": "moderate", "action": "kick", "user_id": users[2].userID, "channel_id": group], expect: "moderated")
+        _ = try await bob.next("moderation_notice", where: { $0["kind"].string == "kicked" })
+        try await admin.request(["type": "send", "channel_id": group, "client_message_id": "x1", "body": "after the kick"], expect: "ack")
+        let after = try await bob.all("message", within: .milliseconds(500)).filter { $0["message"]["client_message_id"].string == "x1" }
+        #expect(after.isEmpty, "a kicked member on another node receives nothing more")
+
+        // Banned through node 0: ada's socket on node 1 closes with 4505.
+        try await admin.request(["type": "moderate", "action": "ban", "user_id": users[1].userID, "reason": "spam"], expect: "moderated")
+        #expect(try await ada.closeCode() == 4505)
+        let (status, body) = try await HTTP.call(port: cluster.nodes[1].port, "GET", "/v1/chambers/\(chamber)", token: users[1].accessToken)
+        #expect(status == 403 && body["error"]["code"].string == "user_banned")
+    }
+
     @Test("Redis stops for a few seconds: local chat continues, /health says degraded, cross-node messages arrive after it returns")
     func redisOutage() async throws {
         let cluster = try await ProcessCluster(nodes: 2)
