@@ -281,6 +281,57 @@ struct ModerationToolsTests {
         }
     }
 
+    @Test("an admin sets the chamber's own rules: they apply to its sends at once, not to another chamber's; unworkable rules are refused naming the field",
+          arguments: TestBackend.enabled)
+    func chamberRules(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let scene = try await Self.scene(api)
+            let chamber = scene.room.chamberID
+            let path = "/v1/chambers/\(chamber)/moderation/settings"
+            let before = try await api.call(.get, path, token: scene.moderator.accessToken)
+            #expect(before.status == .ok && before.json["effective"]["links"]["policy"].string == "allow" && before.json["own"]["links"].isNull)
+
+            let set = try await api.call(.put, path, token: scene.room.admin.accessToken,
+                                         json: ["links": ["policy": "block"], "words": ["synergy"], "word_list_action": "reject",
+                                                "flood": ["messages": 6, "window_seconds": 60]])
+            #expect(set.status == .ok && set.json["effective"]["links"]["policy"].string == "block" && set.json["effective"]["mentions"]["max"].int == 10)
+            #expect(set.json["own"]["words"].array.compactMap(\.string) == ["synergy"])
+            let member = try await HubTests.socket(api, scene.room.members[0], chamber)
+            func send(_ id: String, _ body: String) async throws -> JSON {
+                try await member.request(["type": "send", "channel_id": scene.group, "client_message_id": id, "body": body], expect: "ack", expectError: true)
+            }
+            #expect(try await send("l", "see https://example.com")["code"].string == "links_not_allowed")
+            #expect(try await send("w", "pure s y n e r g y")["code"].string == "message_rejected", "the chamber's word, through a disguise")
+            #expect(try await send("s", "scam")["code"].string == "message_rejected", "the server's words stay listed")
+            // Every attempt counts toward the flood limit (6 a minute here), refused ones included.
+            for index in 0..<3 { #expect(try await send("ok\(index)", "hello \(index)")["status"].string == "published") }
+            #expect(try await send("f", "one more")["code"].string == "flood_limited", "the chamber's flood limit")
+
+            // Another chamber still runs the defaults.
+            let other = try await HubTests.room(api, members: 1)
+            let otherGroup = try await api.call(.post, "/v1/chambers/\(other.chamberID)/channels", token: other.admin.accessToken,
+                                                json: ["kind": "group", "name": "Elsewhere", "members": [other.members[0].userID]]).json["id"].string ?? ""
+            let elsewhere = try await api.call(.post, "/v1/chambers/\(other.chamberID)/channels/\(otherGroup)/messages", token: other.members[0].accessToken,
+                                               json: ["client_message_id": "x", "body": "synergy all round"])
+            #expect(elsewhere.status == .created && elsewhere.json["message"]["body"].string == "synergy all round")
+
+            // Refused, naming the field; nothing stored.
+            let backtracking = try await api.call(.put, path, token: scene.room.admin.accessToken,
+                                                  json: ["patterns": [["name": "evil", "pattern": "(a+)+$", "action": "reject"]]])
+            #expect(backtracking.status == .badRequest && backtracking.json["error"]["code"].string == "invalid_moderation_rule")
+            #expect(backtracking.json["error"]["field"].string == "patterns[0].pattern")
+            let typo = try await api.call(.put, path, token: scene.room.admin.accessToken, json: ["links": ["polcy": "block"]])
+            #expect(typo.status == .badRequest && typo.json["error"]["field"].string == "links.polcy")
+            let byModerator = try await api.call(.put, path, token: scene.moderator.accessToken, json: ["links": ["policy": "allow"]])
+            #expect(byModerator.status == .forbidden)
+            #expect(try await api.call(.get, path, token: scene.room.members[0].accessToken).status == .forbidden)
+            let after = try await api.call(.get, path, token: scene.room.admin.accessToken)
+            #expect(after.json["own"]["links"]["policy"].string == "block", "refused changes stored nothing")
+            let audit = try await Self.audit(api, scene, "&action=moderation.settings_changed")
+            #expect(audit.count == 1 && audit.first?["actor_id"].string == scene.room.admin.userID)
+        }
+    }
+
     @Test("a member flooding a channel is refused with a retry hint; the others' messages go on", arguments: [TestBackend.sqlite])
     func flood(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in

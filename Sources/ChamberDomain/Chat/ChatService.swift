@@ -21,24 +21,22 @@ public enum RecoveryOutcome: Sendable, Equatable {
 public final class ChatService: Sendable {
     private let store: any Store
     private let publisher: any ChannelEventPublisher
-    private let moderation: ModerationPipeline
-    private let flood: FloodGate?
+    private let moderation: ModerationPolicies
     private let queue: ReviewQueueAnnouncer?
     private let refused: @Sendable (ChamberError.Code) -> Void
     public let limits: ChatLimits
     private let now: @Sendable () -> Date
 
     /// - Parameters:
-    ///   - flood: flood control (nil: none).
+    ///   - moderation: each chamber's filters and flood control.
     ///   - queue: tells moderators of held messages as they are held.
     ///   - refused: counts sends refused by moderation (muted, banned, locked, slow mode, flood, a rule), by code.
-    public init(store: any Store, publisher: any ChannelEventPublisher, moderation: ModerationPipeline, flood: FloodGate? = nil,
+    public init(store: any Store, publisher: any ChannelEventPublisher, moderation: ModerationPolicies,
                 queue: ReviewQueueAnnouncer? = nil, refused: @escaping @Sendable (ChamberError.Code) -> Void = { _ in },
                 limits: ChatLimits = .init(), now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.publisher = publisher
         self.moderation = moderation
-        self.flood = flood
         self.queue = queue
         self.refused = refused
         self.limits = limits
@@ -254,13 +252,14 @@ public final class ChatService: Sendable {
                 throw ChamberError(.messageNotFound, "reply_to names no message in this channel", field: "reply_to")
             }
         }
-        if access.role < .moderator, let flood, let wait = flood.admit(access.userID, in: channelID, at: at) {
+        let policy = try await moderation.policy(for: access.chamberID, now: at)
+        if access.role < .moderator, let flood = policy.flood, let wait = flood.admit(access.userID, in: channelID, at: at) {
             refused(.floodLimited)
             throw ChamberError(.floodLimited, "at most \(flood.limit) messages per \(Int(flood.window)) seconds in a channel; wait \(wait) s",
                                retryAfterSeconds: wait)
         }
         let context = ModerationContext(chamberID: access.chamberID, channelID: channelID, senderID: access.userID, senderRole: access.role, at: at, memberSince: access.memberSince)
-        let result = moderation.run(body, context: context)
+        let result = policy.pipeline.run(body, context: context)
         func message(_ text: String) async throws -> Message {
             Message(id: .generate(), chamberID: access.chamberID, channelID: channelID, seq: 0, senderID: access.userID, clientMessageID: clientID,
                     body: text, replyTo: draft.replyTo, mentions: try await mentions(in: text, access), attachments: attachments, data: data, createdAt: at)
@@ -298,7 +297,7 @@ public final class ChatService: Sendable {
         }
         let body = try validatedBody(rawBody, hasOtherContent: !message.attachments.isEmpty || message.data != nil)
         let context = ModerationContext(chamberID: access.chamberID, channelID: message.channelID, senderID: access.userID, senderRole: access.role, at: now(), memberSince: access.memberSince)
-        switch moderation.run(body, context: context).decision {
+        switch try await moderation.policy(for: access.chamberID).pipeline.run(body, context: context).decision {
         case .publish(let text):
             message.body = text
         case .hold(let rule, let reason), .reject(let rule, _, let reason):

@@ -20,6 +20,10 @@ public protocol ModerationStore: Sendable {
     func decide(_ id: ReviewItemID, state: ReviewItem.State, by: UserID, at date: Date, note: String?) async throws -> ReviewItem
     /// The message a held item keeps (published only when approved).
     func heldMessage(itemID: ReviewItemID) async throws -> Message?
+
+    /// The chamber's own moderation settings (nil: it runs the defaults).
+    func settings() async throws -> ModerationSettings?
+    func saveSettings(_ settings: ModerationSettings, by: UserID, at date: Date) async throws
 }
 
 /// Tells people about moderation as it happens (the hub, on every node).

@@ -9,11 +9,13 @@ public final class ModerationService: Sendable {
     private let publisher: any ChannelEventPublisher
     private let notifier: any ModerationNotifier
     private let queue: ReviewQueueAnnouncer
+    private let policies: ModerationPolicies
     private let now: @Sendable () -> Date
 
     public init(store: any Store, chat: ChatService, publisher: any ChannelEventPublisher, notifier: any ModerationNotifier,
-                now: @escaping @Sendable () -> Date = Date.init) {
+                policies: ModerationPolicies, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
+        self.policies = policies
         self.chat = chat
         self.publisher = publisher
         self.notifier = notifier
@@ -115,6 +117,51 @@ public final class ModerationService: Sendable {
     public func sanctions(_ access: ChamberAccess, page: PageRequest) async throws -> Page<Sanction> {
         try access.require(.view, .moderation)
         return try await store.scoped(to: access.chamberID).moderation.activeSanctions(at: now(), page: page)
+    }
+
+    // MARK: The chamber's rules
+
+    /// A chamber's own settings (what it sets in place of the node's defaults) and the settings in force.
+    public struct Rules: Sendable, Equatable {
+        public let own: ModerationSettings
+        public let effective: ModerationSettings
+        /// How many words the list holds in force (the node's and the chamber's).
+        public let wordCount: Int
+    }
+
+    /// Moderators, staff and admins read them.
+    public func rules(_ access: ChamberAccess) async throws -> Rules {
+        try access.require(.view, .moderation)
+        let own = try await store.scoped(to: access.chamberID).moderation.settings() ?? ModerationSettings()
+        var (effective, words) = policies.effective(own)
+        effective.words = own.words
+        return Rules(own: own, effective: effective, wordCount: Set(words.filter { !$0.isEmpty && !$0.hasPrefix("#") }).count)
+    }
+
+    /// Admins replace the chamber's own settings (fields left out run the defaults). Checked by building them:
+    /// an unworkable rule is refused with `invalid_moderation_rule` naming the field, and nothing is stored.
+    public func setRules(_ access: ChamberAccess, _ own: ModerationSettings) async throws -> Rules {
+        try access.require(.update, .chamberSettings)
+        try policies.validate(own)
+        let at = now()
+        let scope = store.scoped(to: access.chamberID)
+        try await scope.moderation.saveSettings(own, by: access.userID, at: at)
+        policies.invalidate(access.chamberID)
+        try await scope.auditLog.append(AuditEntry(chamberID: access.chamberID, actorID: access.userID, action: "moderation.settings_changed",
+                                                   target: "chamber:\(access.chamberID)", detail: Self.summary(own), at: at))
+        return try await rules(access)
+    }
+
+    private static func summary(_ own: ModerationSettings) -> String {
+        var parts: [String] = []
+        if let links = own.links { parts.append("links \(links.policy)") }
+        if let mentions = own.mentions { parts.append("mentions ≤ \(mentions.max)") }
+        if own.shouting != nil { parts.append("shouting") }
+        if let patterns = own.patterns { parts.append("\(patterns.count) patterns") }
+        if let flood = own.flood { parts.append("flood \(flood.messages)/\(flood.windowSeconds)s") }
+        if let words = own.words { parts.append("\(words.count) words") }
+        if let action = own.wordListAction { parts.append("word list \(action)") }
+        return parts.isEmpty ? "defaults" : parts.joined(separator: ", ")
     }
 
     // MARK: Reports and review

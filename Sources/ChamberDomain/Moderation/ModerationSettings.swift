@@ -64,15 +64,50 @@ public struct ModerationSettings: Sendable, Equatable, Codable {
     public var shouting: Shouting?
     public var patterns: [Pattern]?
     public var flood: Flood?
+    /// A chamber's own listed words and phrases, added to the node's word list.
+    public var words: [String]?
 
     public init(wordListAction: String? = nil, links: Links? = nil, mentions: Mentions? = nil, shouting: Shouting? = nil, patterns: [Pattern]? = nil,
-                flood: Flood? = nil) {
+                flood: Flood? = nil, words: [String]? = nil) {
+        self.words = words
         self.wordListAction = wordListAction
         self.links = links
         self.mentions = mentions
         self.shouting = shouting
         self.patterns = patterns
         self.flood = flood
+    }
+
+    /// The keys of each section as written (snake_case); `""` is the top level. A key outside them is refused, so a
+    /// typo cannot switch a rule off without a word.
+    public static let knownKeys: [String: Set<String>] = [
+        "": ["word_list_action", "links", "mentions", "shouting", "patterns", "flood", "words"],
+        "flood": ["messages", "window_seconds"],
+        "links": ["policy", "allowed_domains", "new_member_days"],
+        "mentions": ["max"],
+        "shouting": ["min_letters", "caps_ratio", "max_repeat"],
+        "patterns": ["name", "pattern", "action"],
+    ]
+
+    /// The first key of `json` the settings do not know (`links.polcy`), if any; `_`-prefixed keys are comments.
+    public static func unknownKey(in json: JSONValue) -> String? {
+        func check(_ object: [String: JSONValue], _ section: String) -> String? {
+            for key in object.keys.sorted() where !key.hasPrefix("_") && !(knownKeys[section]?.contains(key) ?? false) {
+                return section.isEmpty ? key : "\(section).\(key)"
+            }
+            return nil
+        }
+        guard case .object(let root) = json else { return nil }
+        if let key = check(root, "") { return key }
+        for (section, value) in root.sorted(by: { $0.key < $1.key }) where knownKeys[section] != nil && !section.isEmpty {
+            switch value {
+            case .object(let object): if let key = check(object, section) { return key }
+            case .array(let items):
+                for case .object(let object) in items { if let key = check(object, section) { return key } }
+            default: break
+            }
+        }
+        return nil
     }
 
     /// The flood gate the settings ask for (nil: no flood control).

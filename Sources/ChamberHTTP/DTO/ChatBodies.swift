@@ -81,3 +81,16 @@ struct ReviewDecisionRequest: Decodable {
 struct ReportRequest: Decodable {
     let reason: String
 }
+
+/// A chamber's moderation settings: its own (what it sets in place of the defaults) and those in force.
+struct ModerationRulesBody: Encodable {
+    let own: ModerationSettings
+    let effective: ModerationSettings
+    let wordCount: Int
+
+    init(_ rules: ModerationService.Rules) {
+        own = rules.own
+        effective = rules.effective
+        wordCount = rules.wordCount
+    }
+}

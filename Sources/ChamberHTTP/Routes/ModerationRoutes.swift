@@ -21,6 +21,23 @@ struct ModerationRoutes {
                                                     durationSeconds: body.durationSeconds, seconds: body.seconds)
             return JSONResponse(.ok, WireModerationOutcome(try await moderation.perform(try context.access(), action, reason: body.reason)))
         }
+        chamber.get("moderation/settings") { _, context in
+            JSONResponse(.ok, ModerationRulesBody(try await moderation.rules(try context.access())))
+        }
+        chamber.put("moderation/settings") { request, context in
+            let json = try await APIJSON.decode(JSONValue.self, from: request, context: context)
+            guard case .object = json else { throw ChamberError(.validationFailed, "send the settings as a JSON object") }
+            if let key = ModerationSettings.unknownKey(in: json) {
+                throw ChamberError(.validationFailed, "unknown setting '\(key)'", field: key)
+            }
+            let settings: ModerationSettings
+            do {
+                settings = try APIJSON.decoder.decode(ModerationSettings.self, from: try JSONEncoder().encode(json))
+            } catch {
+                throw ChamberError(.validationFailed, "the settings do not have the documented shape: \(error)")
+            }
+            return JSONResponse(.ok, ModerationRulesBody(try await moderation.setRules(try context.access(), settings)))
+        }
         chamber.get("moderation/sanctions") { request, context in
             JSONResponse(.ok, PageBody(try await moderation.sanctions(try context.access(), page: try request.page()), WireSanction.init))
         }

@@ -92,18 +92,16 @@ public struct ChamberNode: Sendable {
 
     static func makeRealtime(_ configuration: ServerConfiguration, hub: Hub, store: SQLStore, services: ChamberServices, logger: Logger) throws -> RealtimeServices {
         let (settings, words) = try moderationRules(configuration)
-        let pipeline: ModerationPipeline
-        let flood: FloodGate?
+        let policies: ModerationPolicies
         do {
-            pipeline = try settings.pipeline(wordList: words)
-            flood = try settings.floodGate()
+            policies = try ModerationPolicies(defaults: settings, words: words, store: store)
         } catch {
             throw ConfigurationError(key: "moderation.rules_file", "\(error.field ?? "rules"): \(error.message)")
         }
-        let chat = ChatService(store: store, publisher: hub, moderation: pipeline, flood: flood, queue: ReviewQueueAnnouncer(store: store, notifier: hub),
+        let chat = ChatService(store: store, publisher: hub, moderation: policies, queue: ReviewQueueAnnouncer(store: store, notifier: hub),
                                refused: { code in Counter(label: "chamber_moderation_refusals_total", dimensions: [("code", code.rawValue)]).increment() },
                                limits: ChatLimits(maxRecoveryEvents: configuration.maxRecoveryEvents))
-        let moderation = ModerationService(store: store, chat: chat, publisher: hub, notifier: hub)
+        let moderation = ModerationService(store: store, chat: chat, publisher: hub, notifier: hub, policies: policies)
         return RealtimeServices(hub: hub, chat: chat, moderation: moderation,
                                 endpoint: WebSocketEndpoint(hub: hub, services: services, chat: chat, moderation: moderation, logger: logger))
     }

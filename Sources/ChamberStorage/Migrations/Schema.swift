@@ -267,5 +267,15 @@ enum Schema {
             SELECT id, chamber_id, 'held', channel_id, id, sender_id, NULL, rule, reason, 0, 'pending', created_at FROM held_messages
             """,
         ]),
+        Migration(version: 6, name: "each chamber's own moderation settings", statements: [
+            """
+            CREATE TABLE chamber_moderation (
+                chamber_id TEXT PRIMARY KEY REFERENCES chambers(id) ON DELETE CASCADE,
+                settings TEXT NOT NULL,
+                updated_by TEXT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 }

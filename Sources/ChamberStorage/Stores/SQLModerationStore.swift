@@ -128,3 +128,17 @@ struct SQLModerationStore: ModerationStore {
             """, [.id(itemID)]).first.map { try $0.json("payload", as: Message.self) }
     }
 }
+
+extension SQLModerationStore {
+    func settings() async throws -> ModerationSettings? {
+        try await sql.query("SELECT settings FROM chamber_moderation WHERE chamber_id = :chamber", []).first
+            .map { try $0.json("settings", as: ModerationSettings.self) }
+    }
+
+    func saveSettings(_ settings: ModerationSettings, by: UserID, at date: Date) async throws {
+        try await sql.query("""
+            INSERT INTO chamber_moderation (chamber_id, settings, updated_by, updated_at) VALUES (:chamber, ?, ?, ?)
+            ON CONFLICT (chamber_id) DO UPDATE SET settings = excluded.settings, updated_by = excluded.updated_by, updated_at = excluded.updated_at
+            """, [try .json(settings), .id(by), .date(date)])
+    }
+}
