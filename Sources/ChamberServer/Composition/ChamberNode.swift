@@ -131,6 +131,9 @@ public struct ChamberNode: Sendable {
             settings = try ModerationRulesFile.load(file)
         }
         settings.wordListAction = configuration.wordListAction
+        // Words written in the rules file join the word list file's.
+        words += settings.words ?? []
+        settings.words = nil
         return (settings, words)
     }
 
