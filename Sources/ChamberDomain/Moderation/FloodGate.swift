@@ -25,16 +25,18 @@ public final class FloodGate: Sendable {
     public func admit(_ user: UserID, in channel: ChannelID, at date: Date) -> Int? {
         let key = Key(channel: channel, user: user)
         return sends.withLock { sends in
-            var times = sends[key, default: []].filter { date.timeIntervalSince($0) < window }
-            if times.count >= limit {
-                sends[key] = times
-                return max(1, Int((window - date.timeIntervalSince(times[0])).rounded(.up)))
-            }
-            times.append(date)
-            sends[key] = times
+            if let wait = admit(&sends[key, default: []], at: date) { return wait }
             // Forget quiet members now and then, so the table holds only the recently active.
             if sends.count > 10_000 { sends = sends.filter { date.timeIntervalSince($0.value.last ?? .distantPast) < window } }
             return nil
         }
+    }
+
+    /// One member's sends in a channel, oldest first: what left the window is dropped in place.
+    private func admit(_ times: inout [Date], at date: Date) -> Int? {
+        times.removeFirst(times.prefix { date.timeIntervalSince($0) >= window }.count)
+        guard times.count < limit else { return max(1, Int((window - date.timeIntervalSince(times[0])).rounded(.up))) }
+        times.append(date)
+        return nil
     }
 }

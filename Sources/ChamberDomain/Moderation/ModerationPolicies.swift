@@ -38,6 +38,9 @@ public final class ModerationPolicies: Sendable {
         fallback = Policy(pipeline: pipeline, flood: flood)
     }
 
+    /// What a chamber without settings of its own runs.
+    public var defaultPolicy: Policy { fallback }
+
     /// The chamber's policy: from memory while fresh, else rebuilt from its stored settings.
     public func policy(for chamber: ChamberID, now: Date = Date()) async throws -> Policy {
         guard let store else { return fallback }

@@ -14,6 +14,19 @@ public struct ReviewItem: Sendable, Equatable, Codable {
 
     public enum State: String, Sendable, Codable, CaseIterable {
         case pending, approved, rejected
+
+        /// The state a client asked to list (`pending` when it named none).
+        public static func parse(_ raw: String?) throws(ChamberError) -> State {
+            guard let raw else { return .pending }
+            guard let state = State(rawValue: raw) else { throw ChamberError(.validationFailed, "state must be pending, approved or rejected", field: "state") }
+            return state
+        }
+    }
+
+    /// Whether a client's `decision` approves (`approve`) or rejects (`reject`).
+    public static func approves(_ decision: String) throws(ChamberError) -> Bool {
+        guard decision == "approve" || decision == "reject" else { throw ChamberError(.validationFailed, "decision must be approve or reject", field: "decision") }
+        return decision == "approve"
     }
 
     public let id: ReviewItemID

@@ -42,19 +42,13 @@ struct ModerationRoutes {
             JSONResponse(.ok, PageBody(try await moderation.sanctions(try context.access(), page: try request.page()), WireSanction.init))
         }
         chamber.get("moderation/queue") { request, context in
-            let state = try request.uri.queryParameters.get("state").map { raw throws(ChamberError) in
-                guard let state = ReviewItem.State(rawValue: raw) else { throw ChamberError(.validationFailed, "state must be pending, approved or rejected", field: "state") }
-                return state
-            } ?? .pending
+            let state = try ReviewItem.State.parse(request.uri.queryParameters.get("state"))
             return JSONResponse(.ok, PageBody(try await moderation.queue(try context.access(), state: state, page: try request.page()), WireReviewItem.init))
         }
         chamber.post("moderation/queue/{itemId}/decision") { request, context in
             let itemID: ReviewItemID = try request.id("itemId", context: context)
             let body = try await APIJSON.decode(ReviewDecisionRequest.self, from: request, context: context)
-            guard body.decision == "approve" || body.decision == "reject" else {
-                throw ChamberError(.validationFailed, "decision must be approve or reject", field: "decision")
-            }
-            let item = try await moderation.decide(try context.access(), itemID: itemID, approve: body.decision == "approve", note: body.reason)
+            let item = try await moderation.decide(try context.access(), itemID: itemID, approve: try ReviewItem.approves(body.decision), note: body.reason)
             return JSONResponse(.ok, WireReviewItem(item))
         }
         chamber.post("messages/{messageId}/reports") { request, context in

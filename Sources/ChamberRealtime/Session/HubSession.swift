@@ -265,17 +265,12 @@ public final class HubSession: @unchecked Sendable {
             _ = try await moderation.report(access, messageID: try frame.messageID(), reason: try frame.require(frame.reason, "reason"))
             connection.send(OkFrame(id: id, seq: nil))
         case .reviewQueue:
-            let state = try frame.state.map { raw throws(ChamberError) in
-                guard let state = ReviewItem.State(rawValue: raw) else { throw ChamberError(.validationFailed, "state must be pending, approved or rejected", field: "state") }
-                return state
-            } ?? .pending
-            let page = try await moderation.queue(access, state: state, page: try PageRequest(limit: frame.limit.map(String.init), cursor: frame.cursor))
+            let page = try await moderation.queue(access, state: try ReviewItem.State.parse(frame.state), page: try PageRequest(limit: frame.limit.map(String.init), cursor: frame.cursor))
             connection.send(ReviewQueueFrame(id: id, items: page.items.map(WireReviewItem.init), nextCursor: page.nextCursor))
         case .review:
             let itemID = try Validate.identifier(try frame.require(frame.itemId, "item_id"), as: ReviewItemID.self, field: "item_id")
-            let decision = try frame.require(frame.decision, "decision")
-            guard decision == "approve" || decision == "reject" else { throw ChamberError(.validationFailed, "decision must be approve or reject", field: "decision") }
-            let item = try await moderation.decide(access, itemID: itemID, approve: decision == "approve", note: frame.reason)
+            let approve = try ReviewItem.approves(try frame.require(frame.decision, "decision"))
+            let item = try await moderation.decide(access, itemID: itemID, approve: approve, note: frame.reason)
             connection.send(ReviewItemFrame(id: id, item: WireReviewItem(item)))
         }
         return .none

@@ -91,13 +91,7 @@ public struct ChamberNode: Sendable {
     }
 
     static func makeRealtime(_ configuration: ServerConfiguration, hub: Hub, store: SQLStore, services: ChamberServices, logger: Logger) throws -> RealtimeServices {
-        let (settings, words) = try moderationRules(configuration)
-        let policies: ModerationPolicies
-        do {
-            policies = try ModerationPolicies(defaults: settings, words: words, store: store)
-        } catch {
-            throw ConfigurationError(key: "moderation.rules_file", "\(error.field ?? "rules"): \(error.message)")
-        }
+        let policies = try moderationPolicies(configuration, store: store)
         let chat = ChatService(store: store, publisher: hub, moderation: policies, queue: ReviewQueueAnnouncer(store: store, notifier: hub),
                                refused: { code in Counter(label: "chamber_moderation_refusals_total", dimensions: [("code", code.rawValue)]).increment() },
                                limits: ChatLimits(maxRecoveryEvents: configuration.maxRecoveryEvents))
@@ -109,9 +103,14 @@ public struct ChamberNode: Sendable {
     /// The moderation pipeline from `Config/moderation/`: the rules file and the word list. A rule that cannot
     /// work stops the node at start with the field at fault.
     public static func moderationPipeline(_ configuration: ServerConfiguration) throws -> ModerationPipeline {
+        try moderationPolicies(configuration, store: nil).defaultPolicy.pipeline
+    }
+
+    /// Every chamber's moderation: the configured defaults, with the settings chambers keep in `store`.
+    static func moderationPolicies(_ configuration: ServerConfiguration, store: (any Store)?) throws -> ModerationPolicies {
         let (settings, words) = try moderationRules(configuration)
         do {
-            return try settings.pipeline(wordList: words)
+            return try ModerationPolicies(defaults: settings, words: words, store: store)
         } catch {
             throw ConfigurationError(key: "moderation.rules_file", "\(error.field ?? "rules"): \(error.message)")
         }

@@ -150,11 +150,11 @@ struct SQLMessageStore: MessageStore {
     }
 
     func findHeld(_ channelID: ChannelID, senderID: UserID, clientMessageID: String) async throws -> ReviewItem? {
-        try await sql.query("""
-            \(SQLModerationStore.itemSelect)
-            WHERE r.chamber_id = :chamber AND r.kind = 'held' AND r.message_id =
-                (SELECT id FROM held_messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?)
-            """, [.id(channelID), .id(senderID), .text(clientMessageID)]).first.map(SQLModerationStore.item)
+        // Every send asks, and almost none was held: the plain indexed look-up first, the queue item only on a hit.
+        guard let held = try await sql.query("SELECT id FROM held_messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
+                                             [.id(channelID), .id(senderID), .text(clientMessageID)]).first else { return nil }
+        return try await sql.query("\(SQLModerationStore.itemSelect) WHERE r.chamber_id = :chamber AND r.kind = 'held' AND r.message_id = ?",
+                                   [.id(try held.id("id", as: MessageID.self))]).first.map(SQLModerationStore.item)
     }
 
     func lastSent(_ channelID: ChannelID, senderID: UserID) async throws -> Date? {
