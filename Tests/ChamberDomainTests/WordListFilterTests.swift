@@ -66,7 +66,7 @@ struct WordListFilterTests {
             Issue.record("not rejected")
             return
         }
-        #expect(code == "message_rejected")
+        #expect(code == .messageRejected)
         #expect(WordListFilter(words: [], action: .reject).evaluate("scam", context: Self.context) == .allow)
     }
 }

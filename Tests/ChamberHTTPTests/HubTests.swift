@@ -463,8 +463,8 @@ struct HubTests {
             let identity = try await api.node.services.accounts.authenticate(accessToken: room.members[0].accessToken)
             let access = try await api.node.services.chambers.access(identity, to: ChamberID(room.chamberID))
             for round in 0..<5 {
-                guard case .published(let message, _) = try await chat.send(access, channelID: ChannelID(channelID), draft: MessageDraft(clientMessageID: "r\(round)", body: "v1")) else { continue }
-                async let edit: ChamberDomain.ChannelEvent? = try? chat.edit(access, messageID: message.id, body: "v2")
+                guard case .published(let message, _, _) = try await chat.send(access, channelID: ChannelID(channelID), draft: MessageDraft(clientMessageID: "r\(round)", body: "v1")) else { continue }
+                async let edit: ChamberDomain.ChannelEvent? = try? chat.edit(access, messageID: message.id, body: "v2").event
                 async let delete: ChamberDomain.ChannelEvent? = try? chat.delete(access, messageID: message.id)
                 _ = await (edit, delete)
                 let stored = try await api.store.scoped(to: ChamberID(room.chamberID)).messages.find(id: message.id)

@@ -2,10 +2,25 @@ import Foundation
 
 /// The outcome of a send, as the sender's acknowledgement reports it.
 public enum SendOutcome: Sendable, Equatable {
-    /// Stored and published (or stored earlier: a retry gets the same message back).
-    case published(Message, duplicate: Bool)
+    /// Stored and published (or stored earlier: a retry gets the same message back). `rewrite` is set when the
+    /// published body is not what was sent: the sender must be told (a member's words never change silently).
+    case published(Message, duplicate: Bool, rewrite: Rewrite?)
     /// Held for a moderator's review: stored, not published.
     case held(rule: String, reason: String)
+}
+
+/// A published body that differs from what its sender wrote, and the moderation rules that changed it (empty when
+/// no longer known: a retry of a message stored earlier).
+public struct Rewrite: Sendable, Equatable {
+    public let body: String
+    public let rules: [String]
+
+    /// The rewrite of `stored` against what was `sent`, if there was one.
+    init?(stored: Message, sent: String, rules: [String]) {
+        guard stored.body != sent.trimmingCharacters(in: .whitespacesAndNewlines) else { return nil }
+        self.body = stored.body
+        self.rules = rules
+    }
 }
 
 /// What a reconnecting reader gets for one channel.
@@ -233,7 +248,7 @@ public final class ChatService: Sendable {
         let channel = try await readableChannel(access, channelID)
         // A retry of a stored send gets the same answer, whatever changed since (archiving, moderation rules).
         if let earlier = try await chat(access).channels.findSent(channelID, senderID: access.userID, clientMessageID: clientID) {
-            return .published(earlier, duplicate: true)
+            return .published(earlier, duplicate: true, rewrite: Rewrite(stored: earlier, sent: draft.body, rules: []))
         }
         if let held = try await chat(access).messages.findHeld(channelID, senderID: access.userID, clientMessageID: clientID) {
             guard held.state != .rejected else {
@@ -266,7 +281,6 @@ public final class ChatService: Sendable {
         }
         switch result.decision {
         case .reject(let rule, let code, let reason):
-            let code = ChamberError.Code(code, .forbidden)
             refused(code)
             throw ChamberError(code, reason, field: rule)
         case .hold(let rule, let reason):
@@ -277,17 +291,18 @@ public final class ChatService: Sendable {
         case .publish(let text):
             switch try await chat(access).messages.append(try await message(text)) {
             case .duplicate(let earlier):
-                return .published(earlier, duplicate: true)
+                return .published(earlier, duplicate: true, rewrite: Rewrite(stored: earlier, sent: draft.body, rules: []))
             case .appended(let event):
                 await publisher.publish(event)
                 guard case .message(let stored) = event.body else { throw ChamberError(.internalError, "append returned \(event.kind)") }
-                return .published(stored, duplicate: false)
+                return .published(stored, duplicate: false, rewrite: Rewrite(stored: stored, sent: draft.body, rules: result.changedBy))
             }
         }
     }
 
-    /// Edits a message: its author, or a moderator, staff or admin.
-    public func edit(_ access: ChamberAccess, messageID: MessageID, body rawBody: String) async throws -> ChannelEvent {
+    /// Edits a message: its author, or a moderator, staff or admin. The rewrite, if moderation changed the new body,
+    /// is for the editor to be told.
+    public func edit(_ access: ChamberAccess, messageID: MessageID, body rawBody: String) async throws -> (event: ChannelEvent, rewrite: Rewrite?) {
         var message = try await editableMessage(access, messageID)
         let channel = try await readableChannel(access, message.channelID)
         guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
@@ -297,7 +312,8 @@ public final class ChatService: Sendable {
         }
         let body = try validatedBody(rawBody, hasOtherContent: !message.attachments.isEmpty || message.data != nil)
         let context = ModerationContext(chamberID: access.chamberID, channelID: message.channelID, senderID: access.userID, senderRole: access.role, at: now(), memberSince: access.memberSince)
-        switch try await moderation.policy(for: access.chamberID).pipeline.run(body, context: context).decision {
+        let result = try await moderation.policy(for: access.chamberID).pipeline.run(body, context: context)
+        switch result.decision {
         case .publish(let text):
             message.body = text
         case .hold(let rule, let reason), .reject(let rule, _, let reason):
@@ -314,7 +330,7 @@ public final class ChatService: Sendable {
             return .edited(current)
         }
         await publisher.publish(event)
-        return event
+        return (event, Rewrite(stored: message, sent: rawBody, rules: result.changedBy))
     }
 
     /// Deletes a message (its body is erased; the event stays so readers learn of it).

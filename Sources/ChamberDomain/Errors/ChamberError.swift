@@ -1,18 +1,20 @@
 /// The one error type that crosses module boundaries and reaches clients.
 ///
 /// Every error carries a stable string `code` that clients may switch on; the human `message` may change.
-/// Codes are static members of ``ChamberError/Code`` so new ones can be added without breaking anyone.
+/// Codes are static members of ``ChamberError/Code``, a closed catalogue: the initializer is not public, every
+/// code is listed in ``ChamberError/Code/all``, and a test holds the catalogue and `Protocol/` to each other.
 public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure this is; adapters map it to a transport status (HTTP status, close code).
     public enum Kind: String, Sendable {
-        case invalidRequest, unauthenticated, forbidden, notFound, conflict, payloadTooLarge, rateLimited, unavailable, internalFailure, upgradeRequired
+        case invalidRequest, unauthenticated, forbidden, notFound, methodNotAllowed, conflict, payloadTooLarge, rateLimited, unavailable, internalFailure
+        case upgradeRequired
     }
 
     /// A stable, documented error code.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let rawValue: String
         public let kind: Kind
-        public init(_ rawValue: String, _ kind: Kind) {
+        private init(_ rawValue: String, _ kind: Kind) {
             self.rawValue = rawValue
             self.kind = kind
         }
@@ -26,6 +28,10 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let invalidIdentifier = Code("invalid_identifier", .invalidRequest)
         public static let invalidCursor = Code("invalid_cursor", .invalidRequest)
         public static let payloadTooLarge = Code("payload_too_large", .payloadTooLarge)
+        /// HTTP only: a request the server could not read as HTTP asks (a bad header, a bad query).
+        public static let badRequest = Code("bad_request", .invalidRequest)
+        /// HTTP only: the path exists, the method does not.
+        public static let methodNotAllowed = Code("method_not_allowed", .methodNotAllowed)
         // Authentication
         public static let unauthenticated = Code("unauthenticated", .unauthenticated)
         public static let invalidCredentials = Code("invalid_credentials", .unauthenticated)
@@ -64,6 +70,10 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         // Chat
         public static let messageTooLong = Code("message_too_long", .invalidRequest)
         public static let messageRejected = Code("message_rejected", .forbidden)
+        public static let mentionNotAllowed = Code("mention_not_allowed", .forbidden)
+        public static let tooManyMentions = Code("too_many_mentions", .forbidden)
+        public static let linksNotAllowed = Code("links_not_allowed", .forbidden)
+        public static let linkNotAllowed = Code("link_not_allowed", .forbidden)
         public static let invalidModerationRule = Code("invalid_moderation_rule", .invalidRequest)
         public static let notSubscribed = Code("not_subscribed", .invalidRequest)
         // Moderation
@@ -84,6 +94,30 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         // Operations
         public static let unavailable = Code("unavailable", .unavailable)
         public static let internalError = Code("internal_error", .internalFailure)
+
+        /// Every code there is.
+        public static let all: [Code] = [
+            malformedJSON, validationFailed, invalidEmail, weakPassword, invalidIdentifier, invalidCursor, payloadTooLarge, badRequest,
+            methodNotAllowed,
+            unauthenticated, invalidCredentials, tokenExpired, tokenInvalid, tokenRevoked, refreshTokenInvalid, refreshTokenReused,
+            resetTokenInvalid, rateLimited,
+            forbidden, roleNotAssignable, platformAdminRequired, loadTestDisabled,
+            notFound, chamberNotFound, memberNotFound, nodeNotFound, userNotFound, invitationNotFound, businessNotFound, sessionNotFound,
+            channelNotFound, messageNotFound,
+            emailTaken, slugTaken, alreadyMember, invitationExpired, invitationEmailMismatch, lastAdmin, conflict, channelArchived,
+            messageTooLong, messageRejected, mentionNotAllowed, tooManyMentions, linksNotAllowed, linkNotAllowed, invalidModerationRule,
+            notSubscribed,
+            userMuted, userBanned, userKicked, channelLocked, slowMode, floodLimited, alreadyReported, alreadyDecided, reviewItemNotFound,
+            messageHeld,
+            unknownFrameType, unsupportedFrame, upgradeRequired,
+            unavailable, internalError,
+        ]
+
+        /// The code named `rawValue`, if the catalogue has it.
+        public init?(rawValue: String) {
+            guard let code = Self.all.first(where: { $0.rawValue == rawValue }) else { return nil }
+            self = code
+        }
     }
 
     public let code: Code

@@ -42,10 +42,10 @@ public struct LinkPolicyFilter: MessageFilter {
         case .hold:
             return .hold(reason: "messages with links are reviewed before they are published")
         case .block:
-            return .reject(code: "links_not_allowed", reason: "links are not allowed here")
+            return .reject(code: .linksNotAllowed, reason: "links are not allowed here")
         case .allowList:
             guard let refused = hosts.first(where: { host in !allowed.contains { host == $0 || host.hasSuffix("." + $0) } }) else { return .allow }
-            return .reject(code: "link_not_allowed", reason: "links to \(refused) are not allowed here")
+            return .reject(code: .linkNotAllowed, reason: "links to \(refused) are not allowed here")
         }
     }
 

@@ -47,7 +47,7 @@ public struct RegexRuleFilter: MessageFilter {
         case .hold:
             return .hold(reason: "matches the chamber's rule '\(name)'")
         case .reject:
-            return .reject(code: "message_rejected", reason: "this message matches a rule of the chamber ('\(name)')")
+            return .reject(code: .messageRejected, reason: "this message matches a rule of the chamber ('\(name)')")
         }
     }
 

@@ -1,6 +1,8 @@
-/// Tones down shouting and repetition: a message mostly in capitals (at least `minLetters` letters, `capsRatio` of
-/// them upper case) is lowered to sentence case, and a character repeated more than `maxRepeat` times in a row
-/// ("!!!!!!!!", "sooooooo") is cut to `maxRepeat`. Masks; never refuses.
+/// Tones down shouting and repetition, for chambers that ask for it (off by default: it rewrites a member's words).
+/// A message mostly in capitals (at least `minLetters` letters, `capsRatio` of them upper case) is lowered to
+/// sentence case, and a character repeated more than `maxRepeat` times in a row ("!!!!!!!!", "sooooooo") is cut to
+/// `maxRepeat`. Numbers, links, addresses, mentions and code (``ProtectedText``) are left exactly as written. Masks;
+/// never refuses.
 public struct ShoutingFilter: MessageFilter {
     public let name = "caps_repetition"
     public let minLetters: Int
@@ -16,12 +18,39 @@ public struct ShoutingFilter: MessageFilter {
     public func evaluate(_ text: String, context: ModerationContext) -> ModerationVerdict {
         let (shouting, repeats) = scan(text)
         guard shouting || repeats else { return .allow }
-        var result = repeats ? collapse(text) : text
-        if shouting { result = sentenceCase(result) }
+        let protected = ProtectedText(text)
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        var sentenceStart = true
+        var previous: Character?
+        var run = 0
+        var index = text.startIndex
+        for span in protected.spans + [text.endIndex..<text.endIndex] {
+            for character in text[index..<span.lowerBound] {
+                run = character == previous ? run + 1 : 1
+                previous = character
+                if repeats, run > maxRepeat { continue }
+                if shouting, character.isLetter {
+                    result += sentenceStart ? character.uppercased() : character.lowercased()
+                    sentenceStart = false
+                } else {
+                    result.append(character)
+                    if character == "." || character == "!" || character == "?" { sentenceStart = true }
+                }
+            }
+            result += text[span]
+            if !span.isEmpty {
+                sentenceStart = false
+                previous = nil
+                run = 0
+            }
+            index = span.upperBound
+        }
         return result == text ? .allow : .mask(result)
     }
 
-    /// One pass deciding what to do: over bytes for ASCII text, over scalars otherwise.
+    /// One pass deciding whether there is anything to do: over bytes for ASCII text, over scalars otherwise. Digits
+    /// never count as a repetition (they are never cut).
     private func scan(_ text: String) -> (shouting: Bool, repeats: Bool) {
         var letters = 0, upper = 0, run = 0
         var repeats = false
@@ -30,7 +59,7 @@ public struct ShoutingFilter: MessageFilter {
             for byte in text.utf8 {
                 if byte >= 0x41 && byte <= 0x5a { letters += 1; upper += 1 } else if byte >= 0x61 && byte <= 0x7a { letters += 1 }
                 run = byte == previous ? run + 1 : 1
-                if run > maxRepeat { repeats = true }
+                if run > maxRepeat, !(byte >= 0x30 && byte <= 0x39) { repeats = true }
                 previous = byte
             }
         } else {
@@ -41,40 +70,10 @@ public struct ShoutingFilter: MessageFilter {
                     if scalar.properties.isUppercase { upper += 1 }
                 }
                 run = scalar == previous ? run + 1 : 1
-                if run > maxRepeat { repeats = true }
+                if run > maxRepeat, scalar.properties.numericType == nil { repeats = true }
                 previous = scalar
             }
         }
         return (letters >= minLetters && Double(upper) >= capsRatio * Double(letters), repeats)
-    }
-
-    private func collapse(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        var previous: Character?
-        var run = 0
-        for character in text {
-            run = character == previous ? run + 1 : 1
-            previous = character
-            if run <= maxRepeat { result.append(character) }
-        }
-        return result
-    }
-
-    /// Lower case, with the first letter of each sentence upper case.
-    private func sentenceCase(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        var sentenceStart = true
-        for character in text.lowercased() {
-            if sentenceStart, character.isLetter {
-                result += character.uppercased()
-                sentenceStart = false
-            } else {
-                result.append(character)
-                if character == "." || character == "!" || character == "?" { sentenceStart = true }
-            }
-        }
-        return result
     }
 }

@@ -56,7 +56,7 @@ public struct WordListFilter: MessageFilter {
         case .hold:
             return .hold(reason: "contains a listed word or phrase")
         case .reject:
-            return .reject(code: "message_rejected", reason: "this message contains a word or phrase the chamber does not allow")
+            return .reject(code: .messageRejected, reason: "this message contains a word or phrase the chamber does not allow")
         }
     }
 

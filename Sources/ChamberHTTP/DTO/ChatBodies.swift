@@ -17,6 +17,8 @@ struct SendResultBody: Encodable {
     let duplicate: Bool
     let message: WireMessage?
     let reason: String?
+    /// The moderation rules that changed the body (`message.body` is what was published).
+    let changedBy: [String]?
 }
 
 struct ReadResultBody: Encodable {

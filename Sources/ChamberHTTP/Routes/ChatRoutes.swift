@@ -92,10 +92,11 @@ struct ChatRoutes {
                                      replyTo: try body.replyTo.map { raw throws(ChamberError) in try Validate.identifier(raw, as: MessageID.self, field: "reply_to") },
                                      attachments: (body.attachments ?? []).map(\.attachment), data: body.data)
             switch try await chat.send(try context.access(), channelID: channelID, draft: draft) {
-            case .published(let message, let duplicate):
-                return JSONResponse(duplicate ? .ok : .created, SendResultBody(status: "published", duplicate: duplicate, message: WireMessage(message), reason: nil))
+            case .published(let message, let duplicate, let rewrite):
+                return JSONResponse(duplicate ? .ok : .created, SendResultBody(status: "published", duplicate: duplicate, message: WireMessage(message), reason: nil,
+                                                                              changedBy: rewrite.flatMap { $0.rules.isEmpty ? nil : $0.rules }))
             case .held(_, let reason):
-                return JSONResponse(.accepted, SendResultBody(status: "held", duplicate: false, message: nil, reason: reason))
+                return JSONResponse(.accepted, SendResultBody(status: "held", duplicate: false, message: nil, reason: reason, changedBy: nil))
             }
         }
         chamber.post("{channelId}/read") { request, context in

@@ -20,9 +20,9 @@ struct APIErrorMiddleware: RouterMiddleware {
             let code: ChamberError.Code = switch error.status {
             case .notFound: .notFound
             case .contentTooLarge: .payloadTooLarge
-            case .methodNotAllowed: ChamberError.Code("method_not_allowed", .invalidRequest)
+            case .methodNotAllowed: .methodNotAllowed
             case .unauthorized: .unauthenticated
-            default: error.status.code < 500 ? ChamberError.Code("bad_request", .invalidRequest) : .internalError
+            default: error.status.code < 500 ? .badRequest : .internalError
             }
             var response = Self.response(for: ChamberError(code, error.body ?? error.status.reasonPhrase))
             response.status = error.status
@@ -55,6 +55,7 @@ struct APIErrorMiddleware: RouterMiddleware {
         case .unauthenticated: .unauthorized
         case .forbidden: .forbidden
         case .notFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
         case .conflict: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .rateLimited: .tooManyRequests

@@ -162,12 +162,21 @@ extension Hub {
     }
 
     /// Online users of a chamber (on any node), sorted, one page at a time, and the total.
-    public func onlineUsers(in chamber: ChamberID, after cursor: String?, limit: Int) -> (users: [(UserID, PresenceStatus)], total: Int, next: String?) {
-        presenceBook { book in
+    public func onlineUsers(in chamber: ChamberID, after cursor: String?, limit: Int) throws(ChamberError) -> (users: [(UserID, PresenceStatus)], total: Int, next: String?) {
+        // Keyset paging by user id: users coming and going between pages move no one to another page. The cursor is
+        // "u" and the last user id of the page; anything else was not issued here.
+        var after: UserID?
+        if let cursor {
+            guard cursor.hasPrefix("u"), let user = UserID(validating: String(cursor.dropFirst())) else {
+                throw ChamberError(.invalidCursor, "cursor is not one this server issued", field: "cursor")
+            }
+            after = user
+        }
+        return presenceBook { book in
             let all = book.onlineUsers(chamber).sorted()
-            let start = cursor.flatMap { c in all.firstIndex { $0.rawValue > c } } ?? (cursor == nil ? 0 : all.count)
+            let start = after.map { last in all.firstIndex { $0 > last } ?? all.count } ?? 0
             let page = Array(all[start..<min(start + limit, all.count)])
-            let next = start + limit < all.count ? page.last?.rawValue : nil
+            let next = start + limit < all.count ? page.last.map { "u" + $0.rawValue } : nil
             return (page.map { ($0, book.status(of: $0, in: chamber)) }, all.count, next)
         }
     }

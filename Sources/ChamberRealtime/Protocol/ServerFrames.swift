@@ -164,6 +164,24 @@ public struct AckFrame: Encodable, Sendable {
     public let seq: Int64?
     public let duplicate: Bool
     public let reason: String?
+    /// The published body, when moderation changed what was sent (the sender must see what others see).
+    public let body: String?
+    /// The moderation rules that changed it; omitted when unknown (a retry of an earlier send).
+    public let changedBy: [String]?
+
+    public init(id: String?, channelId: String, clientMessageId: String, status: String, messageId: String?, seq: Int64?, duplicate: Bool,
+                reason: String?, rewrite: Rewrite? = nil) {
+        self.id = id
+        self.channelId = channelId
+        self.clientMessageId = clientMessageId
+        self.status = status
+        self.messageId = messageId
+        self.seq = seq
+        self.duplicate = duplicate
+        self.reason = reason
+        self.body = rewrite?.body
+        self.changedBy = rewrite.flatMap { $0.rules.isEmpty ? nil : $0.rules }
+    }
 }
 
 /// A failed request, or a refused frame.
@@ -225,6 +243,16 @@ public struct OkFrame: Encodable, Sendable {
     public let type = "ok"
     public let id: String?
     public let seq: Int64?
+    /// For an `edit` that moderation changed: the published body and the rules that changed it.
+    public let body: String?
+    public let changedBy: [String]?
+
+    public init(id: String?, seq: Int64?, rewrite: Rewrite? = nil) {
+        self.id = id
+        self.seq = seq
+        self.body = rewrite?.body
+        self.changedBy = rewrite.flatMap { $0.rules.isEmpty ? nil : $0.rules }
+    }
 }
 
 public struct PongFrame: Encodable, Sendable {

@@ -1,3 +1,4 @@
+import ChamberDomain
 import Foundation
 import NIOCore
 
@@ -8,7 +9,7 @@ public enum WireCoding {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(dateStyle))
+            try container.encode(date.iso8601Milliseconds)
         }
         encoder.outputFormatting = [.withoutEscapingSlashes]
         return encoder
@@ -19,9 +20,6 @@ public enum WireCoding {
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return decoder
     }()
-
-    /// A value type, safe to share: frames are encoded on many threads at once.
-    static let dateStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
     /// Encodes a server frame once, into a buffer that every recipient shares.
     public static func encode(_ frame: some Encodable) -> ByteBuffer {

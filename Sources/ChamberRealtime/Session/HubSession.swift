@@ -198,16 +198,16 @@ public final class HubSession: @unchecked Sendable {
                                      replyTo: try frame.replyTo.map { raw throws(ChamberError) in try Validate.identifier(raw, as: MessageID.self, field: "reply_to") },
                                      attachments: (frame.attachments ?? []).map(\.attachment), data: frame.data)
             switch try await chat.send(access, channelID: channelID, draft: draft) {
-            case .published(let message, let duplicate):
+            case .published(let message, let duplicate, let rewrite):
                 connection.send(AckFrame(id: id, channelId: channelID.rawValue, clientMessageId: clientID, status: "published", messageId: message.id.rawValue,
-                                         seq: message.seq, duplicate: duplicate, reason: nil))
+                                         seq: message.seq, duplicate: duplicate, reason: nil, rewrite: rewrite))
             case .held(_, let reason):
                 connection.send(AckFrame(id: id, channelId: channelID.rawValue, clientMessageId: clientID, status: "held", messageId: nil, seq: nil,
                                          duplicate: false, reason: reason))
             }
         case .edit:
-            let event = try await chat.edit(access, messageID: try frame.messageID(), body: try frame.require(frame.body, "body"))
-            connection.send(OkFrame(id: id, seq: event.seq))
+            let (event, rewrite) = try await chat.edit(access, messageID: try frame.messageID(), body: try frame.require(frame.body, "body"))
+            connection.send(OkFrame(id: id, seq: event.seq, rewrite: rewrite))
         case .delete:
             let event = try await chat.delete(access, messageID: try frame.messageID())
             connection.send(OkFrame(id: id, seq: event.seq))
@@ -319,7 +319,7 @@ public final class HubSession: @unchecked Sendable {
     private func presence(_ access: ChamberAccess, _ frame: ClientFrame) async throws -> PresenceFrame {
         let limit = min(max(frame.limit ?? 100, 1), 200)
         guard let rawChannel = frame.channelId else {
-            let page = hub.onlineUsers(in: access.chamberID, after: frame.cursor, limit: limit)
+            let page = try hub.onlineUsers(in: access.chamberID, after: frame.cursor, limit: limit)
             return PresenceFrame(id: frame.id, channelId: nil, onlineCount: page.total,
                                  users: page.users.map { .init(userId: $0.0.rawValue, status: $0.1.rawValue) }, nextCursor: page.next)
         }

@@ -10,7 +10,7 @@ public enum SQLValue: Sendable, Equatable {
     case bool(Bool)
 
     /// Instants are stored as integer milliseconds since 1970 in both dialects.
-    public static func date(_ date: Date) -> SQLValue { .int(Int64((date.timeIntervalSince1970 * 1000).rounded())) }
+    public static func date(_ date: Date) -> SQLValue { .int(date.millisecondsSince1970) }
     public static func date(_ date: Date?) -> SQLValue { date.map { .date($0) } ?? .null }
     public static func text(_ string: String?) -> SQLValue { string.map { .text($0) } ?? .null }
     public static func id<E>(_ id: Identifier<E>) -> SQLValue { .text(id.rawValue) }
@@ -76,11 +76,11 @@ public struct SQLRow: Sendable {
     }
 
     public func date(_ column: String) throws -> Date {
-        Date(timeIntervalSince1970: Double(try int(column)) / 1000)
+        Date(millisecondsSince1970: try int(column))
     }
 
     public func optionalDate(_ column: String) throws -> Date? {
-        try optionalInt(column).map { Date(timeIntervalSince1970: Double($0) / 1000) }
+        try optionalInt(column).map { Date(millisecondsSince1970: $0) }
     }
 
     public func id<E>(_ column: String, as: Identifier<E>.Type = Identifier<E>.self) throws -> Identifier<E> {
