@@ -442,7 +442,8 @@ public final class ChatService: Sendable {
     private func validatedBody(_ raw: String, hasOtherContent: Bool) throws(ChamberError) -> String {
         let body = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !body.isEmpty || hasOtherContent else { throw ChamberError(.validationFailed, "body must not be empty", field: "body") }
-        guard body.count <= limits.maxBodyLength else {
+        // Counted in Unicode code points, as JSON Schema's maxLength counts: a body its schema accepts is never refused.
+        guard body.unicodeScalars.count <= limits.maxBodyLength else {
             throw ChamberError(.messageTooLong, "body must have at most \(limits.maxBodyLength) characters", field: "body")
         }
         return body

@@ -86,7 +86,6 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let alreadyReported = Code("already_reported", .conflict)
         public static let alreadyDecided = Code("already_decided", .conflict)
         public static let reviewItemNotFound = Code("review_item_not_found", .notFound)
-        public static let messageHeld = Code("message_held", .conflict)
         // Socket protocol
         public static let unknownFrameType = Code("unknown_frame_type", .invalidRequest)
         public static let unsupportedFrame = Code("unsupported_frame", .invalidRequest)
@@ -108,7 +107,6 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             messageTooLong, messageRejected, mentionNotAllowed, tooManyMentions, linksNotAllowed, linkNotAllowed, invalidModerationRule,
             notSubscribed,
             userMuted, userBanned, userKicked, channelLocked, slowMode, floodLimited, alreadyReported, alreadyDecided, reviewItemNotFound,
-            messageHeld,
             unknownFrameType, unsupportedFrame, upgradeRequired,
             unavailable, internalError,
         ]

@@ -57,7 +57,8 @@ public struct ModerationSettings: Sendable, Equatable, Codable {
         }
     }
 
-    /// What the word list does with a match: `mask`, `hold` or `reject`.
+    /// What the word list does with a match: `hold` (the default), `reject`, or `mask` (which rewrites the member's
+    /// words: a chamber opts in).
     public var wordListAction: String?
     public var links: Links?
     public var mentions: Mentions?
@@ -164,7 +165,7 @@ public struct ModerationSettings: Sendable, Equatable, Codable {
             filters.append(ShoutingFilter(minLetters: shouting.minLetters ?? 12, capsRatio: ratio, maxRepeat: shouting.maxRepeat ?? 4))
         }
         if !wordList.isEmpty {
-            guard let action = WordListFilter.Action(rawValue: wordListAction ?? "mask") else {
+            guard let action = WordListFilter.Action(rawValue: wordListAction ?? "hold") else {
                 throw Self.invalid("word_list_action", "'\(wordListAction ?? "")' must be mask, hold or reject")
             }
             filters.append(WordListFilter(words: wordList, action: action))

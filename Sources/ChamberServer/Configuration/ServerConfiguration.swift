@@ -28,7 +28,7 @@ import Logging
 /// | `demo.enabled` | `CHAMBER_DEMO_ENABLED` | `false` |
 /// | `moderation.word_list_file` | `CHAMBER_MODERATION_WORD_LIST_FILE` | `Config/moderation/words.txt` (none if missing) |
 /// | `moderation.rules_file` | `CHAMBER_MODERATION_RULES_FILE` | `Config/moderation/rules.json` (none if missing): links, mentions, shouting, patterns |
-/// | `moderation.word_list_action` | `CHAMBER_MODERATION_WORD_LIST_ACTION` | `mask` (or `hold`, `reject`) |
+/// | `moderation.word_list_action` | `CHAMBER_MODERATION_WORD_LIST_ACTION` | `hold` (or `reject`; `mask` rewrites members' words) |
 /// | `hub.outbound_queue_bytes` | `CHAMBER_HUB_OUTBOUND_QUEUE_BYTES` | `1048576` |
 /// | `hub.inbound_frames_per_second` | `CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND` | `20` |
 /// | `hub.max_recovery_events` | `CHAMBER_HUB_MAX_RECOVERY_EVENTS` | `500` |
@@ -58,7 +58,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var logLevel = Logger.Level.info
     public var demo = false
     public var wordListFile: String?
-    public var wordListAction = "mask"
+    public var wordListAction = "hold"
     public var moderationRulesFile: String?
     public var outboundQueueBytes = 1 << 20
     public var inboundFramesPerSecond = 20
