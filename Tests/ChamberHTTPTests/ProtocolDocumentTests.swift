@@ -24,7 +24,7 @@ struct ProtocolDocumentTests {
 
     @Test("every client frame type has a schema and an example, and nothing else does")
     func clientCoverage() {
-        let kinds = Set(ClientFrame.Kind.allCases.map(\.rawValue))
+        let kinds = Set(ClientRequestKind.allCases.map(\.rawValue))
         #expect(Self.names("schemas/client") == kinds)
         #expect(Self.names("examples/client") == kinds)
     }
@@ -35,12 +35,12 @@ struct ProtocolDocumentTests {
         #expect(Self.names("examples/server") == Self.serverTypes)
     }
 
-    @Test("client examples validate, decode into the server's frame type and round-trip", arguments: ClientFrame.Kind.allCases.map(\.rawValue))
+    @Test("client examples validate, decode into the server's frame type and round-trip", arguments: ClientRequestKind.allCases.map(\.rawValue))
     func clientExample(_ type: String) throws {
         let (data, json) = try Self.example("client", type)
         #expect(FrameSchemas.check(json, direction: "client").isEmpty, "\(FrameSchemas.check(json, direction: "client"))")
-        let frame = try ClientFrame.decode(Array(data))
-        #expect(frame.kindValue?.rawValue == type)
+        let frame = try DecodedFrame.decode(Array(data))
+        #expect(Swift.type(of: frame.request).kind.rawValue == type)
         let again = try JSON.parse(try WireCoding.encoder.encode(frame))
         #expect(again == json, "decoding and encoding \(type) changes it: \(again)")
     }
@@ -55,7 +55,7 @@ struct ProtocolDocumentTests {
     @Test("the prose spec names every frame type and close code")
     func spec() throws {
         let text = try String(contentsOf: Self.root.appendingPathComponent("websocket.md"), encoding: .utf8)
-        for type in Set(ClientFrame.Kind.allCases.map(\.rawValue)).union(Self.serverTypes) {
+        for type in Set(ClientRequestKind.allCases.map(\.rawValue)).union(Self.serverTypes) {
             #expect(text.contains("`\(type)`"), "websocket.md does not mention `\(type)`")
         }
         for code in CloseCode.allCases { #expect(text.contains(String(code.rawValue)), "websocket.md does not mention close code \(code.rawValue)") }

@@ -51,14 +51,6 @@ struct AddMembersRequest: Decodable {
     let userIds: [String]
 }
 
-struct SendMessageRequest: Decodable {
-    let clientMessageId: String
-    let body: String?
-    let replyTo: String?
-    let attachments: [ClientFrame.AttachmentInput]?
-    let data: JSONValue?
-}
-
 struct ReadRequest: Decodable {
     let seq: Int64
 }

@@ -87,11 +87,8 @@ struct ChatRoutes {
         }
         chamber.post("{channelId}/messages") { request, context in
             let channelID: ChannelID = try request.id("channelId", context: context)
-            let body = try await APIJSON.decode(SendMessageRequest.self, from: request, context: context)
-            let draft = MessageDraft(clientMessageID: body.clientMessageId, body: body.body ?? "",
-                                     replyTo: try body.replyTo.map { raw throws(ChamberError) in try Validate.identifier(raw, as: MessageID.self, field: "reply_to") },
-                                     attachments: (body.attachments ?? []).map(\.attachment), data: body.data)
-            switch try await chat.send(try context.access(), channelID: channelID, draft: draft) {
+            let input = try await APIJSON.decode(MessageInput.self, from: request, context: context, using: MessageInput.decoder)
+            switch try await chat.send(try context.access(), channelID: channelID, draft: try input.draft()) {
             case .published(let message, let duplicate, let rewrite):
                 return JSONResponse(duplicate ? .ok : .created, SendResultBody(status: "published", duplicate: duplicate, message: WireMessage(message), reason: nil,
                                                                               changedBy: rewrite.flatMap { $0.rules.isEmpty ? nil : $0.rules }))

@@ -20,8 +20,9 @@ enum APIJSON {
         return decoder
     }()
 
-    /// Reads and decodes a request body, turning every failure into a typed client error.
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppRequestContext) async throws -> T {
+    /// Reads and decodes a request body, turning every failure into a typed client error. `using` is for bodies
+    /// whose types spell the wire's snake_case keys themselves (shared with the socket).
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppRequestContext, using decoder: JSONDecoder = decoder) async throws -> T {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: context.maxUploadSize)

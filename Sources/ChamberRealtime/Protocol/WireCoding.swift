@@ -15,6 +15,10 @@ public enum WireCoding {
         return encoder
     }()
 
+    /// Client frames: their payload types spell the wire's keys themselves (no key conversion, which costs time on
+    /// every frame and would name fields in camelCase in errors).
+    public static let requestDecoder = JSONDecoder()
+
     public static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase

@@ -25,11 +25,11 @@ public final class HubSession: @unchecked Sendable {
         case replyAndClose(ByteBuffer, CloseCode)
     }
 
-    private let hub: Hub
-    private let accounts: AccountService
-    private let chambers: ChamberService
-    private let chat: ChatService
-    private let moderation: ModerationService
+    let hub: Hub
+    let accounts: AccountService
+    let chambers: ChamberService
+    let chat: ChatService
+    let moderation: ModerationService
     private let logger: Logger
     private let sink: any FrameSink
 
@@ -113,7 +113,7 @@ public final class HubSession: @unchecked Sendable {
         reply(nil, ChamberError(.unsupportedFrame, "protocol v1 uses text frames holding JSON"))
     }
 
-    /// Handles one text frame.
+    /// Handles one text frame: decoded once into its typed request, which its own handler answers.
     public func handle(text: String) async -> Action {
         hub.metrics.framesIn.increment()
         guard bucket.take() else {
@@ -123,21 +123,22 @@ public final class HubSession: @unchecked Sendable {
             return reply(nil, ChamberError(.rateLimited, "more than \(hub.configuration.inboundFramesPerSecond) frames a second; slow down"))
         }
         refusedInRow = 0
-        let frame: ClientFrame
+        let frame: DecodedFrame
         do {
-            frame = try ClientFrame.decode(Array(text.utf8))
+            frame = try DecodedFrame.decode(text.utf8)
         } catch {
-            return reply(nil, error)
-        }
-        guard let kind = frame.kindValue else {
-            return reply(frame.id, ChamberError(.unknownFrameType, "unknown frame type '\(frame.type.prefix(40))'", field: "type"))
+            return reply(error.id, error.error)
         }
         do {
-            return try await dispatch(kind, frame)
+            if let auth = frame.request as? AuthRequest, connection == nil {
+                return await authenticate(auth, requestID: frame.id)
+            }
+            guard let connection, let access else { throw ChamberError(.unauthenticated, "send an auth frame first") }
+            return try await frame.request.handle(RequestContext(id: frame.id, connection: connection, access: access, session: self))
         } catch let error as ChamberError {
             return reply(frame.id, error)
         } catch {
-            logger.error("frame failed", metadata: ["frame.type": "\(frame.type)", "error": "\(String(reflecting: error))"])
+            logger.error("frame failed", metadata: ["frame.type": "\(type(of: frame.request).kind.rawValue)", "error": "\(String(reflecting: error))"])
             return reply(frame.id, ChamberError(.internalError, "the server failed to handle this frame"))
         }
     }
@@ -151,142 +152,46 @@ public final class HubSession: @unchecked Sendable {
         return .reply(WireCoding.encode(frame))
     }
 
-    private func dispatch(_ kind: ClientFrame.Kind, _ frame: ClientFrame) async throws -> Action {
-        if kind == .auth {
-            guard connection == nil else { throw ChamberError(.validationFailed, "this socket is authenticated already", field: "type") }
-            do {
-                try await authenticate(token: try frame.require(frame.token, "token"), chamberID: frame.chamberId ?? requestedChamber, requestID: frame.id)
-                return .none
-            } catch let error as ChamberError where error.code.kind == .unauthenticated || error.code == .chamberNotFound {
-                return .replyAndClose(WireCoding.encode(ErrorFrame(id: frame.id, error)), .authFailed)
-            } catch let error as ChamberError where error.code == .userBanned {
-                return .replyAndClose(WireCoding.encode(ErrorFrame(id: frame.id, error)), .banned)
-            } catch let error as ChamberError where error.code == .unavailable {
-                return .replyAndClose(WireCoding.encode(ErrorFrame(id: frame.id, error)), .goingAway)
-            }
-        }
-        guard let connection, let access else {
-            throw ChamberError(.unauthenticated, "send an auth frame first")
-        }
-        let id = frame.id
-        switch kind {
-        case .auth:
+    /// The `auth` frame: a refused token or chamber closes the socket after the error (4500, or 4505 when banned); a
+    /// frame that only lacks something leaves it open for a corrected one (websocket.md §2.3).
+    private func authenticate(_ auth: AuthRequest, requestID: String?) async -> Action {
+        do {
+            try await authenticate(token: auth.token, chamberID: auth.chamberId ?? requestedChamber, requestID: requestID)
             return .none
-        case .ping:
-            connection.send(PongFrame(id: id))
-        case .refresh:
-            let identity = try await accounts.authenticate(accessToken: try frame.require(frame.token, "token"))
-            guard identity.user.id == access.userID else { throw ChamberError(.forbidden, "the new token belongs to another account") }
-            // Rights are looked up again: a member removed from the chamber keeps nothing by refreshing.
-            guard let renewed = try? await chambers.access(identity, to: access.chamberID) else { return .close(.accessRevoked) }
-            self.access = renewed
-            expiry.withLock { $0 = identity.tokenExpiresAt }
-            connection.send(OkFrame(id: id, seq: nil))
-        case .subscribe:
-            try await subscribe(connection, access, frame)
-        case .unsubscribe:
-            hub.unsubscribe(connection, from: try frame.channelID())
-            connection.send(OkFrame(id: id, seq: nil))
-        case .history:
-            let channelID = try frame.channelID()
-            let messages = try await chat.history(access, channelID: channelID, before: frame.before, after: frame.after, limit: frame.limit)
-            connection.send(HistoryFrame(id: id, channelId: channelID.rawValue, messages: messages.map(WireMessage.init)))
-        case .send:
-            let channelID = try frame.channelID()
-            let clientID = try frame.require(frame.clientMessageId, "client_message_id")
-            let draft = MessageDraft(clientMessageID: clientID, body: frame.body ?? "",
-                                     replyTo: try frame.replyTo.map { raw throws(ChamberError) in try Validate.identifier(raw, as: MessageID.self, field: "reply_to") },
-                                     attachments: (frame.attachments ?? []).map(\.attachment), data: frame.data)
-            switch try await chat.send(access, channelID: channelID, draft: draft) {
-            case .published(let message, let duplicate, let rewrite):
-                connection.send(AckFrame(id: id, channelId: channelID.rawValue, clientMessageId: clientID, status: "published", messageId: message.id.rawValue,
-                                         seq: message.seq, duplicate: duplicate, reason: nil, rewrite: rewrite))
-            case .held(_, let reason):
-                connection.send(AckFrame(id: id, channelId: channelID.rawValue, clientMessageId: clientID, status: "held", messageId: nil, seq: nil,
-                                         duplicate: false, reason: reason))
-            }
-        case .edit:
-            let (event, rewrite) = try await chat.edit(access, messageID: try frame.messageID(), body: try frame.require(frame.body, "body"))
-            connection.send(OkFrame(id: id, seq: event.seq, rewrite: rewrite))
-        case .delete:
-            let event = try await chat.delete(access, messageID: try frame.messageID())
-            connection.send(OkFrame(id: id, seq: event.seq))
-        case .react:
-            let event = try await chat.react(access, messageID: try frame.messageID(), emoji: try frame.require(frame.emoji, "emoji"), add: frame.add ?? true)
-            connection.send(OkFrame(id: id, seq: event?.seq))
-        case .typing:
-            let channelID = try frame.channelID()
-            guard connection.subscriptions.contains(channelID) else { throw ChamberError(.notSubscribed, "subscribe to the channel before typing in it", field: "channel_id") }
-            hub.typing(connection, in: channelID)
-        case .read:
-            let channelID = try frame.channelID()
-            let (seq, unread) = try await chat.markRead(access, channelID: channelID, seq: try frame.require(frame.seq, "seq"))
-            hub.publishReceipt(chamber: access.chamberID, channel: channelID, user: access.userID, seq: seq, unread: unread)
-            connection.send(ReceiptFrame(id: id, channelId: channelID.rawValue, userId: access.userID.rawValue, seq: seq, unreadCount: unread))
-        case .channels:
-            connection.send(ChannelsFrame(id: id, items: try await chat.myChannels(access).map(WireChannelSummary.init)))
-        case .openDirect:
-            connection.send(ChannelFrame(id: id, channel: WireChannel(try await chat.openDirect(access, with: try frame.userID()))))
-        case .createChannel:
-            guard let kind = Channel.Kind(rawValue: try frame.require(frame.kind, "kind")) else {
-                throw ChamberError(.validationFailed, "kind must be group, event or announcement", field: "kind")
-            }
-            let members = try (frame.members ?? []).map { raw throws(ChamberError) in try Validate.identifier(raw, as: UserID.self, field: "members") }
-            let channel = try await chat.create(access, kind: kind, name: try frame.require(frame.name, "name"), topic: frame.topic, eventID: frame.eventId, members: members)
-            connection.send(ChannelFrame(id: id, channel: WireChannel(channel)))
-        case .join:
-            connection.send(ChannelFrame(id: id, channel: WireChannel(try await chat.join(access, channelID: try frame.channelID()))))
-        case .leave:
-            try await chat.leave(access, channelID: try frame.channelID())
-            connection.send(OkFrame(id: id, seq: nil))
-        case .addMembers:
-            let users = try (try frame.require(frame.userIds, "user_ids")).map { raw throws(ChamberError) in try Validate.identifier(raw, as: UserID.self, field: "user_ids") }
-            connection.send(ChannelFrame(id: id, channel: WireChannel(try await chat.addMembers(access, channelID: try frame.channelID(), userIDs: users))))
-        case .removeMember:
-            try await chat.removeMember(access, channelID: try frame.channelID(), userID: try frame.userID())
-            connection.send(OkFrame(id: id, seq: nil))
-        case .archive:
-            connection.send(ChannelFrame(id: id, channel: WireChannel(try await chat.archive(access, channelID: try frame.channelID()))))
-        case .presence:
-            connection.send(try await presence(access, frame))
-        case .setStatus:
-            guard let status = PresenceStatus(rawValue: try frame.require(frame.status, "status")), status != .offline else {
-                throw ChamberError(.validationFailed, "status must be online or away", field: "status")
-            }
-            hub.setStatus(connection, status)
-            connection.send(OkFrame(id: id, seq: nil))
-        case .moderate:
-            let action = try ModerationAction.parse(action: try frame.require(frame.action, "action"), userID: frame.userId, channelID: frame.channelId,
-                                                    messageID: frame.messageId, durationSeconds: frame.durationSeconds, seconds: frame.seconds)
-            let outcome = try await moderation.perform(access, action, reason: frame.reason)
-            connection.send(ModeratedFrame(id: id, outcome: WireModerationOutcome(outcome)))
-        case .report:
-            // The reporter hears only that it was received (the item may hold other members' reasons).
-            _ = try await moderation.report(access, messageID: try frame.messageID(), reason: try frame.require(frame.reason, "reason"))
-            connection.send(OkFrame(id: id, seq: nil))
-        case .reviewQueue:
-            let page = try await moderation.queue(access, state: try ReviewItem.State.parse(frame.state), page: try PageRequest(limit: frame.limit.map(String.init), cursor: frame.cursor))
-            connection.send(ReviewQueueFrame(id: id, items: page.items.map(WireReviewItem.init), nextCursor: page.nextCursor))
-        case .review:
-            let itemID = try Validate.identifier(try frame.require(frame.itemId, "item_id"), as: ReviewItemID.self, field: "item_id")
-            let approve = try ReviewItem.approves(try frame.require(frame.decision, "decision"))
-            let item = try await moderation.decide(access, itemID: itemID, approve: approve, note: frame.reason)
-            connection.send(ReviewItemFrame(id: id, item: WireReviewItem(item)))
+        } catch let error as ChamberError {
+            let refusal = WireCoding.encode(ErrorFrame(id: requestID, error))
+            if error.code.kind == .unauthenticated || error.code == .chamberNotFound { return .replyAndClose(refusal, .authFailed) }
+            if error.code == .userBanned { return .replyAndClose(refusal, .banned) }
+            if error.code == .unavailable { return .replyAndClose(refusal, .goingAway) }
+            return .reply(refusal)
+        } catch {
+            logger.error("auth failed", metadata: ["error": "\(String(reflecting: error))"])
+            return .reply(WireCoding.encode(ErrorFrame(id: requestID, ChamberError(.internalError, "the server failed to handle this frame"))))
         }
+    }
+
+    /// `refresh`: the socket's token is replaced by a newer one of the same account; rights are looked up again, so a
+    /// member removed from the chamber keeps nothing by refreshing.
+    func refresh(token: String, _ context: RequestContext) async throws -> Action {
+        let identity = try await accounts.authenticate(accessToken: token)
+        guard identity.user.id == context.access.userID else { throw ChamberError(.forbidden, "the new token belongs to another account") }
+        guard let renewed = try? await chambers.access(identity, to: context.access.chamberID) else { return .close(.accessRevoked) }
+        self.access = renewed
+        expiry.withLock { $0 = identity.tokenExpiresAt }
+        context.reply(OkFrame(id: context.id, seq: nil))
         return .none
     }
 
     /// Subscribes with recovery: live events wait while what was missed is sent, then follow without gap or double.
-    private func subscribe(_ connection: ClientConnection, _ access: ChamberAccess, _ frame: ClientFrame) async throws {
-        let channelID = try frame.channelID()
-        if let since = frame.since, since < 0 { throw ChamberError(.validationFailed, "since must be a sequence number (0 or more)", field: "since") }
+    func subscribe(_ context: RequestContext, to channelID: ChannelID, since: Int64?) async throws {
+        let (connection, access) = (context.connection, context.access)
         // Check the right to read before anything is registered.
         _ = try await chat.readableChannel(access, channelID)
         hub.beginSubscription(connection, to: channelID)
         do {
             var lastSent: Int64
             var recovered = 0
-            if let since = frame.since {
+            if let since {
                 switch try await chat.recover(access, channelID: channelID, since: since) {
                 case .events(let events):
                     let frames = events.map { WireCoding.encode(EventFrame($0)) }
@@ -309,24 +214,10 @@ public final class HubSession: @unchecked Sendable {
                 lastSent = try await chat.readableChannel(access, channelID).lastSeq
             }
             hub.completeSubscription(connection, to: channelID, lastSent: lastSent, channelSeq: lastSent,
-                                     confirmation: WireCoding.encode(SubscribedFrame(id: frame.id, channelId: channelID.rawValue, lastSeq: lastSent, recovered: recovered)))
+                                     confirmation: WireCoding.encode(SubscribedFrame(id: context.id, channelId: channelID.rawValue, lastSeq: lastSent, recovered: recovered)))
         } catch {
             hub.unsubscribe(connection, from: channelID)
             throw error
         }
-    }
-
-    private func presence(_ access: ChamberAccess, _ frame: ClientFrame) async throws -> PresenceFrame {
-        let limit = min(max(frame.limit ?? 100, 1), 200)
-        guard let rawChannel = frame.channelId else {
-            let page = try hub.onlineUsers(in: access.chamberID, after: frame.cursor, limit: limit)
-            return PresenceFrame(id: frame.id, channelId: nil, onlineCount: page.total,
-                                 users: page.users.map { .init(userId: $0.0.rawValue, status: $0.1.rawValue) }, nextCursor: page.next)
-        }
-        let channelID = try Validate.identifier(rawChannel, as: ChannelID.self, field: "channel_id")
-        let page = try await chat.members(access, channelID: channelID, page: try PageRequest(limit: String(limit), cursor: frame.cursor))
-        let users = page.items.map { member in PresenceFrame.Entry(userId: member.userID.rawValue, status: hub.status(of: member.userID, in: access.chamberID).rawValue) }
-        return PresenceFrame(id: frame.id, channelId: channelID.rawValue, onlineCount: users.filter { $0.status != PresenceStatus.offline.rawValue }.count,
-                             users: users, nextCursor: page.nextCursor)
     }
 }

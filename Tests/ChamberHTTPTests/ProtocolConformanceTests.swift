@@ -1,0 +1,155 @@
+import ChamberServer
+import ChamberTestSupport
+import Foundation
+import HTTPTypes
+import Testing
+
+/// Where a client written from `Protocol/` alone found the server disagreeing with the documents: each case through
+/// a real socket, holding the server to what websocket.md says.
+@Suite("Protocol conformance: what a client written from the documents expects")
+struct ProtocolConformanceTests {
+    @Test("a frame that is JSON but not an object is malformed_json, without id (§3)", arguments: TestBackend.enabled)
+    func nonObjectFrames(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await HubTests.room(api, members: 1)
+            let socket = try await HubTests.socket(api, room.members[0], room.chamberID)
+            for text in ["[1,2]", "42", "null", "\"send\"", "{\"type\":"] {
+                socket.sendRaw(text)
+                let error = try await socket.next("error")
+                #expect(error["code"].string == "malformed_json" && error["id"].isNull, "\(text): \(error)")
+            }
+            try await socket.request(["type": "ping"], expect: "pong")
+        }
+    }
+
+    @Test("a wrong-typed or missing field is named as the wire spells it, and the error repeats the frame's id (§3)", arguments: TestBackend.enabled)
+    func fieldErrors(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await HubTests.room(api, members: 1)
+            let socket = try await HubTests.socket(api, room.members[0], room.chamberID)
+            let channel = UUID().uuidString.lowercased()
+            let cases: [([String: Any], String, String)] = [
+                (["type": "send", "channel_id": 5, "client_message_id": "c"], "validation_failed", "channel_id"),
+                (["type": "send", "channel_id": channel], "validation_failed", "client_message_id"),
+                (["type": "send", "channel_id": channel, "client_message_id": "c",
+                  "attachments": [["url": "https://x.org/a.pdf", "content_type": 7, "size": 1]]], "validation_failed", "attachments[0].content_type"),
+                (["type": "history", "channel_id": channel, "before": "ten"], "validation_failed", "before"),
+                (["type": "moderate", "action": "mute", "duration_seconds": "long"], "validation_failed", "duration_seconds"),
+                (["type": "open_direct", "user_id": "not-a-uuid"], "invalid_identifier", "user_id"),
+                (["type": "no_such_frame"], "unknown_frame_type", "type"),
+                (["type": 3], "validation_failed", "type"),
+                (["kind": "send"], "validation_failed", "type"),
+            ]
+            for (frame, code, field) in cases {
+                let error = try await socket.request(frame, expect: "none", expectError: true)
+                #expect(error["type"].string == "error" && error["code"].string == code && error["field"].string == field, "\(frame): \(error)")
+            }
+        }
+    }
+
+    @Test("moderators, staff and admins are published exactly as written (§15)", arguments: TestBackend.enabled)
+    func moderatorsExempt(_ backend: TestBackend) async throws {
+        try await withServer(backend, configure: { $0.wordListAction = "mask" }) { api in
+            let room = try await HubTests.room(api, members: 1)
+            let staff = try await api.signUp("staff")
+            try await api.addMember(staff, to: room.chamberID, role: "staff", by: room.admin)
+            let moderator = try await api.signUp("mod")
+            try await api.addMember(moderator, to: room.chamberID, role: "moderator", by: room.admin)
+            let admin = try await HubTests.socket(api, room.admin, room.chamberID)
+            let group = try await admin.request(["type": "create_channel", "kind": "group", "name": "Board",
+                                                 "members": [room.members[0].userID, staff.userID, moderator.userID]], expect: "channel")["channel"]["id"].string ?? ""
+            try await admin.request(["type": "subscribe", "channel_id": group], expect: "subscribed")
+            for (index, account) in [room.admin, staff, moderator].enumerated() {
+                let socket = index == 0 ? admin : try await HubTests.socket(api, account, room.chamberID)
+                let body = "Quoting the report: this is a SCAM, said the caller"
+                let ack = try await socket.request(["type": "send", "channel_id": group, "client_message_id": "x\(index)", "body": body], expect: "ack")
+                #expect(ack["status"].string == "published" && ack["body"].isNull, "\(ack)")
+                #expect(try await admin.next("message", where: { $0["message"]["client_message_id"].string == "x\(index)" })["message"]["body"].string == body)
+            }
+            let member = try await HubTests.socket(api, room.members[0], room.chamberID)
+            let masked = try await member.request(["type": "send", "channel_id": group, "client_message_id": "m", "body": "this is a SCAM"], expect: "ack")
+            #expect(masked["body"].string == "this is a ****", "members are still held to the rules")
+        }
+    }
+
+    @Test("<@USER_ID> mentions count against the chamber's mention limit (§4.7, §15)", arguments: TestBackend.enabled)
+    func protocolMentionsCount(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await HubTests.room(api, members: 4)
+            let set = try await api.call(.put, "/v1/chambers/\(room.chamberID)/moderation/settings", token: room.admin.accessToken, json: ["mentions": ["max": 2]])
+            #expect(set.status == .ok, "\(set.json)")
+            let author = try await HubTests.socket(api, room.members[0], room.chamberID)
+            let others = room.members.dropFirst().map(\.userID)
+            let group = try await author.request(["type": "create_channel", "kind": "group", "name": "Lunch", "members": Array(others)],
+                                                 expect: "channel")["channel"]["id"].string ?? ""
+            let two = others.prefix(2).map { "<@\($0)>" }.joined(separator: " ")
+            let ok = try await author.request(["type": "send", "channel_id": group, "client_message_id": "two", "body": "lunch? \(two)"], expect: "ack")
+            #expect(ok["status"].string == "published")
+            let three = others.map { "<@\($0)>" }.joined()
+            let refused = try await author.request(["type": "send", "channel_id": group, "client_message_id": "three", "body": "lunch? \(three)"],
+                                                   expect: "ack", expectError: true)
+            #expect(refused["code"].string == "too_many_mentions" && refused["field"].string == "mentions", "\(refused)")
+        }
+    }
+
+    @Test("a chamber that opts in to toning down shouting: the author is told, and numbers, links and addresses stay as written (§4.7)",
+          arguments: TestBackend.enabled)
+    func optInRewriteIsTold(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await HubTests.room(api, members: 1)
+            let set = try await api.call(.put, "/v1/chambers/\(room.chamberID)/moderation/settings", token: room.admin.accessToken,
+                                         json: ["shouting": ["min_letters": 12, "caps_ratio": 0.7, "max_repeat": 4],
+                                                "links": ["policy": "allow", "new_member_days": 0]])
+            #expect(set.status == .ok, "\(set.json)")
+            let admin = try await HubTests.socket(api, room.admin, room.chamberID)
+            let member = try await HubTests.socket(api, room.members[0], room.chamberID)
+            let group = try await admin.request(["type": "create_channel", "kind": "group", "name": "News", "members": [room.members[0].userID]],
+                                                expect: "channel")["channel"]["id"].string ?? ""
+            try await admin.request(["type": "subscribe", "channel_id": group], expect: "subscribed")
+            let announcement = "WE WON THE AWARD TONIGHT. Grant approved: $1000000"
+            let adminAck = try await admin.request(["type": "send", "channel_id": group, "client_message_id": "a", "body": announcement], expect: "ack")
+            #expect(adminAck["body"].isNull && adminAck["changed_by"].isNull)
+            #expect(try await admin.next("message")["message"]["body"].string == announcement)
+
+            let shout = "GRANT APPROVED: $1000000!!!!!!! CALL 555-0000000 OR SEE HTTPS://X.ORG/AAAAAAA.PDF OR MAIL ADA@X.ORG"
+            let ack = try await member.request(["type": "send", "channel_id": group, "client_message_id": "m", "body": shout], expect: "ack")
+            let published = "Grant approved: $1000000!!!!!!! call 555-0000000 or see HTTPS://X.ORG/AAAAAAA.PDF or mail ADA@X.ORG"
+            #expect(ack["status"].string == "published" && ack["body"].string == published, "\(ack)")
+            #expect(ack["changed_by"].array.compactMap(\.string) == ["caps_repetition"])
+            #expect(try await admin.next("message")["message"]["body"].string == published)
+        }
+    }
+
+    @Test("a presence cursor the server did not issue is invalid_cursor; issued ones page (§4.21)", arguments: TestBackend.enabled)
+    func presenceCursor(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await HubTests.room(api, members: 2)
+            let sockets = [try await HubTests.socket(api, room.members[0], room.chamberID), try await HubTests.socket(api, room.members[1], room.chamberID)]
+            for cursor in ["bogus", "u-not-a-user", "o1", ""] {
+                let refused = try await sockets[0].request(["type": "presence", "cursor": cursor], expect: "presence", expectError: true)
+                #expect(refused["type"].string == "error" && refused["code"].string == "invalid_cursor" && refused["field"].string == "cursor", "\(cursor): \(refused)")
+            }
+            let first = try await sockets[0].request(["type": "presence", "limit": 1], expect: "presence")
+            #expect(first["users"].array.count == 1 && first["online_count"].int == 2)
+            let next = try await sockets[0].request(["type": "presence", "limit": 1, "cursor": first["next_cursor"].string ?? ""], expect: "presence")
+            #expect(next["users"].array.count == 1 && next["next_cursor"].isNull)
+            #expect(next["users"][0]["user_id"].string != first["users"][0]["user_id"].string)
+        }
+    }
+
+    @Test("archiving an archived channel changes nothing: archived_at stays to the millisecond (§4.20)", arguments: TestBackend.enabled)
+    func archiveTwice(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await HubTests.room(api, members: 0)
+            let admin = try await HubTests.socket(api, room.admin, room.chamberID)
+            for attempt in 0..<5 {
+                let group = try await admin.request(["type": "create_channel", "kind": "group", "name": "Old \(attempt)"], expect: "channel")["channel"]["id"].string ?? ""
+                let first = try await admin.request(["type": "archive", "channel_id": group], expect: "channel")["channel"]["archived_at"].string
+                let second = try await admin.request(["type": "archive", "channel_id": group], expect: "channel")["channel"]["archived_at"].string
+                let stored = try await admin.request(["type": "channels"], expect: "channels")["items"].array
+                    .first { $0["channel"]["id"].string == group }?["channel"]["archived_at"].string
+                #expect(first != nil && first == second && second == stored, "\(first ?? "-") / \(second ?? "-") / \(stored ?? "-")")
+            }
+        }
+    }
+}
