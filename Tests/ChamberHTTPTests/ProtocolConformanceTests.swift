@@ -153,3 +153,40 @@ struct ProtocolConformanceTests {
         }
     }
 }
+
+extension ProtocolConformanceTests {
+    /// Headers of a real WebSocket upgrade request, as a browser or a client library sends them.
+    static let upgradeHeaders: HTTPFields = [
+        .connection: "Upgrade", .upgrade: "websocket", .secWebSocketVersion: "13", .secWebSocketKey: "dGhlIHNhbXBsZSBub25jZQ==",
+    ]
+
+    @Test("a refused upgrade is answered like a REST call: status and error body (§2.2)", arguments: TestBackend.enabled)
+    func refusedUpgrades(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await HubTests.room(api, members: 1)
+            let stranger = try await api.signUp("stranger")
+            let token = room.members[0].accessToken
+            let cases: [(String, Int, String, String?)] = [
+                ("/v1/ws?chamber_id=\(room.chamberID)&access_token=forged", 401, "token_invalid", nil),
+                ("/v1/ws?access_token=\(token)", 400, "validation_failed", "chamber_id"),
+                ("/v1/ws?chamber_id=not-a-uuid&access_token=\(token)", 400, "invalid_identifier", "chamber_id"),
+                ("/v1/ws?chamber_id=\(UUID().uuidString.lowercased())&access_token=\(token)", 404, "chamber_not_found", nil),
+                ("/v1/ws?chamber_id=\(room.chamberID)&access_token=\(stranger.accessToken)", 404, "chamber_not_found", nil),
+            ]
+            for (path, status, code, field) in cases {
+                let response = try await api.call(.get, path, headers: Self.upgradeHeaders)
+                #expect(response.status.code == status && response.errorCode == code, "\(path): \(response.status) \(response.json)")
+                if let field { #expect(response.json["error"]["field"].string == field) }
+            }
+            // In the Authorization header too.
+            let header = try await api.call(.get, "/v1/ws?chamber_id=\(room.chamberID)", token: "forged", headers: Self.upgradeHeaders)
+            #expect(header.status.code == 401 && header.errorCode == "token_invalid")
+            // A banned member: 403 user_banned.
+            let ban = try await api.call(.post, "/v1/chambers/\(room.chamberID)/moderation/actions", token: room.admin.accessToken,
+                                         json: ["action": "ban", "user_id": room.members[0].userID, "reason": "spam"])
+            #expect(ban.status == .ok, "\(ban.json)")
+            let banned = try await api.call(.get, "/v1/ws?chamber_id=\(room.chamberID)&access_token=\(token)", headers: Self.upgradeHeaders)
+            #expect(banned.status.code == 403 && banned.errorCode == "user_banned")
+        }
+    }
+}

@@ -5,7 +5,6 @@ import ChamberRedis
 import ChamberStorage
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import Metrics
 import Prometheus
@@ -97,7 +96,8 @@ public struct ChamberNode: Sendable {
                                limits: ChatLimits(maxRecoveryEvents: configuration.maxRecoveryEvents))
         let moderation = ModerationService(store: store, chat: chat, publisher: hub, notifier: hub, policies: policies)
         return RealtimeServices(hub: hub, chat: chat, moderation: moderation,
-                                endpoint: WebSocketEndpoint(hub: hub, services: services, chat: chat, moderation: moderation, logger: logger))
+                                endpoint: WebSocketEndpoint(hub: hub, services: services, chat: chat, moderation: moderation,
+                                                            conformanceEcho: configuration.conformanceEcho, logger: logger))
     }
 
     /// The moderation pipeline from `Config/moderation/`: the rules file and the word list. A rule that cannot
@@ -148,8 +148,7 @@ public struct ChamberNode: Sendable {
         var app = Application(router: router,
                               // Idle HTTP connections are closed after a while, so one that never sends a request cannot hold up
                               // a graceful shutdown (upgraded sockets have their own pings and are drained by the hub).
-                              server: .http1WebSocketUpgrade(configuration: .init(http1: .init(idleTimeout: .seconds(30)), ws: endpoint.configuration),
-                                                             shouldUpgrade: endpoint.shouldUpgrade),
+                              server: endpoint.server(idleTimeout: .seconds(30)),
                               configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chamberconnect"),
                               services: services, logger: logger)
         let node = self

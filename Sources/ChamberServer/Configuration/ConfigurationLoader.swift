@@ -181,6 +181,7 @@ public enum ConfigurationLoader {
         if let value = try int("hub.auth_timeout_seconds", 1...60) { configuration.authTimeoutSeconds = value }
         if let value = try int("hub.token_grace_seconds", 0...3_600) { configuration.tokenGraceSeconds = value }
         if let enabled = try bool("loadtest.enabled") { configuration.loadTestEnabled = enabled }
+        if let enabled = try bool("hub.conformance_echo") { configuration.conformanceEcho = enabled }
         if let value = try int("loadtest.max_accounts", 1...1_000_000) { configuration.loadTestMaxAccounts = value }
         // The demo's logins and password are published: never seed them on a server others can reach.
         if configuration.demo, !["127.0.0.1", "::1", "localhost"].contains(configuration.host), !configuration.host.hasPrefix("127.") {

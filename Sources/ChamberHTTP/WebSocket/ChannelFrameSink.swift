@@ -2,13 +2,13 @@ import ChamberRealtime
 import NIOCore
 import NIOPosix
 
-/// The hub's view of an upgraded socket: writes text frames at the head of the NIO pipeline (below Hummingbird's
-/// async writer, which keeps pings and the close handshake), and reports writability changes to the connection.
+/// The hub's view of an upgraded socket: writes text frames at the head of the NIO pipeline (below the session
+/// handler, which keeps pings and the close handshake), and reports writability changes to the connection.
 ///
 /// Installed at the head of the pipeline, so it sees writability first and its writes skip every handler above it:
 /// it frames the text itself (see ``framed(_:)``) and hands the frame straight to the socket's write queue.
-/// Hummingbird's own frames pass through the WebSocket encoder; both are written whole, on the event loop, so they
-/// never interleave.
+/// The session handler's own frames pass through the WebSocket encoder; both are written whole, on the event loop,
+/// so they never interleave.
 final class ChannelFrameSink: ChannelInboundHandler, FrameSink, @unchecked Sendable {
     // @unchecked: `connection` is set and read on the channel's event loop only.
     typealias InboundIn = NIOAny
@@ -87,13 +87,6 @@ final class ChannelFrameSink: ChannelInboundHandler, FrameSink, @unchecked Senda
         last.payload = payload
         last.framed = frame
         return frame
-    }
-
-    /// Adds the sink to the channel's pipeline.
-    func install() async throws {
-        try await channel.eventLoop.submit {
-            try self.channel.pipeline.syncOperations.addHandler(self, position: .first)
-        }.get()
     }
 
     /// Starts reporting writability to `connection` (on the event loop).

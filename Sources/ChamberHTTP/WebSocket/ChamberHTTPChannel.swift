@@ -1,0 +1,83 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+
+/// Each accepted TCP connection: HTTP/1.1 for REST, or an upgrade to a WebSocket into the hub, on one port.
+///
+/// An upgrade the endpoint accepts turns the connection into NIO handlers (``WebSocketSessionHandler``) and the
+/// connection's task ends: a socket at rest has none. An upgrade it refuses is not answered here: the request goes
+/// on to the REST router like any other, whose `GET /v1/ws` answers why (401, 403, 404, 503 with the REST error
+/// body), so a client can tell "refresh the token" from "stop".
+struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
+    struct Value: ServerChildChannelValue {
+        let upgrade: EventLoopFuture<Upgrade>
+        let channel: any Channel
+    }
+
+    enum Upgrade: Sendable {
+        /// Plain HTTP: requests go to the router.
+        case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        /// A WebSocket, now run by its channel handlers.
+        case websocket
+    }
+
+    let responder: HTTPChannelHandler.Responder
+    let endpoint: WebSocketEndpoint
+    /// Idle HTTP connections are closed after this long (sockets have their own keepalive).
+    let idleTimeout: TimeAmount?
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let endpoint = self.endpoint
+            let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
+                maxFrameSize: endpoint.maxFrameBytes,
+                enableAutomaticErrorHandling: true,
+                shouldUpgrade: { channel, head in endpoint.shouldUpgrade(head, on: channel) },
+                upgradePipelineHandler: { channel, head in
+                    channel.eventLoop.makeCompletedFuture {
+                        try endpoint.install(on: channel, head: head, logger: logger)
+                        return .websocket
+                    }
+                }
+            )
+            let idleTimeout = self.idleTimeout
+            let configuration = NIOTypedHTTPServerUpgradeConfiguration<Upgrade>(
+                upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(
+                            HTTPConnectionStateHandler(idleTimeout: idleTimeout.map { .nanoseconds($0.nanoseconds) }, logger: logger))
+                        return .http(try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)))
+                    }
+                }
+            )
+            var pipeline = NIOUpgradableHTTPServerPipelineConfiguration<Upgrade>(upgradeConfiguration: configuration)
+            pipeline.enablePipelining = false  // NIOAsyncChannel handles requests one at a time
+            pipeline.enableErrorHandling = false  // Hummingbird answers malformed requests
+            pipeline.enableResponseHeaderValidation = false  // HTTPTypes validates already
+            let upgrade = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
+            return Value(upgrade: upgrade, channel: channel)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.upgrade.get() {
+            case .http(let http):
+                await handleHTTP(asyncChannel: http, logger: logger)
+            case .websocket:
+                // The socket's handlers run it from here on, on its event loop; this task is done.
+                return
+            }
+        } catch let error as ChannelError where error == .inputClosed {
+            logger.trace("connection closed before a request")
+        } catch {
+            logger.debug("connection failed before a request", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import ChamberDomain
+import ChamberRealtime
+import Foundation
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// `GET /v1/ws`: the WebSocket upgrade into the hub (protocol v1, documented in `Protocol/websocket.md`).
+///
+/// The access token comes as `Authorization: Bearer`, as `?access_token=` (browsers cannot set headers), or in a
+/// first `auth` frame within `authTimeoutSeconds`. The chamber comes as `?chamber_id=` or in the `auth` frame.
+/// An upgrade with a bad token is not upgraded: the REST router's `GET /v1/ws` answers it with the reason.
+///
+/// With `conformanceEcho` (never by default) `GET /v1/conformance/echo` upgrades to a socket that echoes each
+/// message, on the same transport as the hub's: it is what the Autobahn suite is run against.
+public struct WebSocketEndpoint: Sendable {
+    public static let path = "/v1/ws"
+    public static let echoPath = "/v1/conformance/echo"
+    /// The largest message the echo endpoint takes (Autobahn sends up to 16 MiB).
+    static let echoMaxMessageBytes = 16 << 20
+
+    let hub: Hub
+    let services: ChamberServices
+    let chat: ChatService
+    let moderation: ModerationService
+    let logger: Logger
+    let conformanceEcho: Bool
+
+    public init(hub: Hub, services: ChamberServices, chat: ChatService, moderation: ModerationService, conformanceEcho: Bool = false, logger: Logger) {
+        self.moderation = moderation
+        self.hub = hub
+        self.services = services
+        self.chat = chat
+        self.conformanceEcho = conformanceEcho
+        self.logger = logger
+    }
+
+    /// The frame limit of the WebSocket decoder (a hub socket's messages are held to the hub's own limit).
+    var maxFrameBytes: Int { conformanceEcho ? max(Self.echoMaxMessageBytes, hub.configuration.maxFrameBytes) : hub.configuration.maxFrameBytes }
+
+    /// The HTTP server: REST and the upgrade on one port.
+    public func server(idleTimeout: TimeAmount?) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            ChamberHTTPChannel(responder: responder, endpoint: self, idleTimeout: idleTimeout)
+        }
+    }
+
+    /// Where the token and chamber of an upgrade request are.
+    struct Credentials {
+        let token: String?
+        let chamberID: String?
+
+        init(path: String, authorization: String?) {
+            let query = ConnectionQuery(path)
+            if let authorization, authorization.lowercased().hasPrefix("bearer ") {
+                token = String(authorization.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+            } else {
+                token = query["access_token"]
+            }
+            chamberID = query["chamber_id"]
+        }
+
+        init(_ head: HTTPRequestHead) {
+            self.init(path: head.uri, authorization: head.headers.first(name: "authorization"))
+        }
+    }
+
+    /// Checks the credentials an upgrade request carries; throws the reason to refuse it.
+    func check(_ credentials: Credentials) async throws {
+        guard let token = credentials.token else { return }
+        guard let chamber = credentials.chamberID else {
+            throw ChamberError(.validationFailed, "name the chamber with ?chamber_id=", field: "chamber_id")
+        }
+        let chamberID = try Validate.identifier(chamber, as: ChamberID.self, field: "chamber_id")
+        let identity = try await services.accounts.authenticate(accessToken: token)
+        _ = try await services.chambers.access(identity, to: chamberID)
+        guard !hub.isDraining else { throw ChamberError(.unavailable, "this node is shutting down; reconnect to another") }
+    }
+
+    private static func route(_ uri: String) -> Substring { uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
+
+    /// Decides an upgrade: `/v1/ws` with acceptable credentials (or none: the `auth` frame follows), and the echo
+    /// endpoint when enabled. `nil` leaves the request to the router.
+    func shouldUpgrade(_ head: HTTPRequestHead, on channel: any NIOCore.Channel) -> EventLoopFuture<HTTPHeaders?> {
+        let route = Self.route(head.uri)
+        if route == Self.echoPath {
+            return channel.eventLoop.makeSucceededFuture(conformanceEcho ? HTTPHeaders() : nil)
+        }
+        guard route == Self.path else { return channel.eventLoop.makeSucceededFuture(nil) }
+        let credentials = Credentials(head)
+        let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
+        promise.completeWithTask { () -> HTTPHeaders? in
+            do {
+                try await check(credentials)
+                return HTTPHeaders()
+            } catch {
+                return nil
+            }
+        }
+        return promise.futureResult
+    }
+
+    /// Turns an upgraded channel into a socket: the frame sink at the head of the pipeline (hub frames skip the
+    /// encoder, framed once per loop), the session handler at the tail. On the channel's event loop.
+    func install(on channel: any NIOCore.Channel, head: HTTPRequestHead, logger: Logger) throws {
+        let sink = ChannelFrameSink(channel: channel)
+        let configuration = hub.configuration
+        var settings = WebSocketSessionHandler.Configuration(maxMessageBytes: configuration.maxFrameBytes,
+                                                            authTimeout: .seconds(Int64(configuration.authTimeoutSeconds)),
+                                                            pingInterval: .seconds(Int64(configuration.pingIntervalSeconds)))
+        let mode: WebSocketSessionHandler.Mode
+        if Self.route(head.uri) == Self.echoPath {
+            settings.maxMessageBytes = Self.echoMaxMessageBytes
+            mode = .echo
+        } else {
+            let credentials = Credentials(head)
+            let session = HubSession(hub: hub, accounts: services.accounts, chambers: services.chambers, chat: chat, moderation: moderation,
+                                     chamberID: credentials.chamberID, sink: sink, logger: logger)
+            mode = .hub(session, token: credentials.token, chamberID: credentials.chamberID)
+        }
+        try channel.pipeline.syncOperations.addHandler(sink, position: .first)
+        try channel.pipeline.syncOperations.addHandler(WebSocketSessionHandler(mode: mode, sink: sink, configuration: settings, logger: logger))
+    }
+}
+
+/// The query of an upgrade path, percent-decoded.
+struct ConnectionQuery {
+    private var values: [String: String] = [:]
+
+    init(_ path: String) {
+        guard let query = path.split(separator: "?", maxSplits: 1).dropFirst().first else { return }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard let key = parts.first else { continue }
+            let value = parts.count > 1 ? String(parts[1]).replacingOccurrences(of: "+", with: " ") : ""
+            values[String(key)] = value.removingPercentEncoding ?? value
+        }
+    }
+
+    subscript(key: String) -> String? { values[key] }
+}
