@@ -190,3 +190,37 @@ extension ProtocolConformanceTests {
         }
     }
 }
+
+extension ProtocolConformanceTests {
+    @Test("a session that ends closes its live sockets at once with 4503; other sessions' sockets stay (§11)", arguments: TestBackend.enabled)
+    func revokedSessionsCloseSockets(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await HubTests.room(api, members: 1)
+            let member = room.members[0]
+            let phone = try await api.logIn(email: member.email, password: member.password)
+            let laptop = try await api.logIn(email: member.email, password: member.password)
+            let first = try await HubTests.socket(api, member, room.chamberID)
+            let onPhone = try await HubTests.socket(api, phone, room.chamberID)
+            let onLaptop = try await HubTests.socket(api, laptop, room.chamberID)
+
+            // Logging out on the phone closes the phone's socket only.
+            #expect(try await api.call(.post, "/v1/auth/logout", token: phone.accessToken).status == .noContent)
+            #expect(try await onPhone.closeCode(timeout: .seconds(3)) == 4503)
+            try await onLaptop.request(["type": "ping"], expect: "pong")
+
+            // Revoking the laptop's session from the first one closes the laptop's socket.
+            #expect(try await api.call(.delete, "/v1/auth/sessions/\(laptop.sessionID)", token: member.accessToken).status == .noContent)
+            #expect(try await onLaptop.closeCode(timeout: .seconds(3)) == 4503)
+            try await first.request(["type": "ping"], expect: "pong")
+
+            // A password change signs every other session out: a fourth session's socket closes, the changer's stays.
+            let tablet = try await api.logIn(email: member.email, password: member.password)
+            let onTablet = try await HubTests.socket(api, tablet, room.chamberID)
+            let changed = try await api.call(.post, "/v1/auth/password", token: member.accessToken,
+                                             json: ["current_password": member.password, "new_password": "another fine passphrase"])
+            #expect(changed.status == .noContent, "\(changed.json)")
+            #expect(try await onTablet.closeCode(timeout: .seconds(3)) == 4503)
+            try await first.request(["type": "ping"], expect: "pong")
+        }
+    }
+}

@@ -29,13 +29,15 @@ public final class AccountService: Sendable {
     private let mailer: any Mailer
     private let configuration: AuthConfiguration
     private let now: @Sendable () -> Date
+    private let observer: (any SessionObserver)?
     private let accountThrottle: Mutex<LoginThrottle>
     private let addressThrottle: Mutex<LoginThrottle>
     /// A real bcrypt hash to check against when the email is unknown, so timing does not reveal accounts.
     private let decoyHash: Mutex<String?> = Mutex(nil)
 
     public init(store: any Store, hasher: any PasswordHasher, vault: any SecretVault, tokens: any AccessTokenIssuer, mailer: any Mailer,
-                configuration: AuthConfiguration = .init(), now: @escaping @Sendable () -> Date = Date.init) {
+                configuration: AuthConfiguration = .init(), observer: (any SessionObserver)? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+        self.observer = observer
         self.store = store
         self.hasher = hasher
         self.vault = vault
@@ -132,7 +134,10 @@ public final class AccountService: Sendable {
                 throw ChamberError(.refreshTokenInvalid, "refresh token is not valid")
             }
             return try await grant(session: session, user: user, refreshToken: replacement)
-        case .reused:
+        case .reused(let sessionID):
+            if let session = try await store.sessions.find(id: sessionID) {
+                await observer?.sessionsRevoked(userID: session.userID, .only([sessionID]))
+            }
             throw ChamberError(.refreshTokenReused, "refresh token was already used; the session has been revoked, sign in again")
         case .invalid:
             throw ChamberError(.refreshTokenInvalid, "refresh token is not valid, expired, or its session has ended")
@@ -157,6 +162,7 @@ public final class AccountService: Sendable {
     /// Ends the caller's current session.
     public func logout(_ identity: Identity) async throws {
         _ = try await store.sessions.revoke(id: identity.sessionID, userID: identity.user.id, at: now())
+        await observer?.sessionsRevoked(userID: identity.user.id, .only([identity.sessionID]))
     }
 
     public func sessions(of identity: Identity) async throws -> [AuthSession] {
@@ -168,6 +174,7 @@ public final class AccountService: Sendable {
         guard try await store.sessions.revoke(id: id, userID: identity.user.id, at: now()) else {
             throw ChamberError(.sessionNotFound, "no active session \(id) for this account")
         }
+        await observer?.sessionsRevoked(userID: identity.user.id, .only([id]))
     }
 
     // MARK: Passwords
@@ -182,6 +189,7 @@ public final class AccountService: Sendable {
         }
         try await store.users.updatePasswordHash(id: identity.user.id, hash: try await hasher.hash(newPassword))
         try await store.sessions.revokeAll(userID: identity.user.id, except: identity.sessionID, at: now())
+        await observer?.sessionsRevoked(userID: identity.user.id, .allExcept(identity.sessionID))
     }
 
     /// Mails a one-time reset link if the account exists. Answers the same either way, so accounts cannot be probed.
@@ -206,6 +214,7 @@ public final class AccountService: Sendable {
         if let user = try await store.users.find(id: userID) { try Validate.password(newPassword, email: user.email, field: "new_password") }
         try await store.users.updatePasswordHash(id: userID, hash: try await hasher.hash(newPassword))
         try await store.sessions.revokeAll(userID: userID, except: nil, at: now())
+        await observer?.sessionsRevoked(userID: userID, .allExcept(nil))
     }
 
     // MARK: Platform administration

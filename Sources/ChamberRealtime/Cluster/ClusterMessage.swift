@@ -14,7 +14,8 @@ public struct ClusterMessage: Codable, Sendable {
         case presence
         /// The sender's whole share of presence.
         case snapshot
-        /// Close every connection of `user` (in `chamber`, or in every chamber) with `closeCode`.
+        /// Close every connection of `user` (in `chamber`, or in every chamber) with `closeCode`; with `sessions`,
+        /// only those of these sign-in sessions, with `keepSession`, all but those of that one.
         case disconnect
         /// End the subscriptions of `users` to `channel` (removed from it, kicked).
         case revokeChannel = "revoke_channel"
@@ -53,9 +54,12 @@ public struct ClusterMessage: Codable, Sendable {
     public var channel: String?
     public var users: [String]?
     public var closeCode: UInt16?
+    public var sessions: [String]?
+    public var keepSession: String?
 
     public init(kind: Kind, node: String, version: Int64? = nil, presence: [PresenceEntry]? = nil, info: NodeInfo? = nil, target: String? = nil,
-                chamber: String? = nil, user: String? = nil, channel: String? = nil, users: [String]? = nil, closeCode: UInt16? = nil) {
+                chamber: String? = nil, user: String? = nil, channel: String? = nil, users: [String]? = nil, closeCode: UInt16? = nil,
+                sessions: [String]? = nil, keepSession: String? = nil) {
         self.kind = kind
         self.node = node
         self.version = version
@@ -67,5 +71,7 @@ public struct ClusterMessage: Codable, Sendable {
         self.channel = channel
         self.users = users
         self.closeCode = closeCode
+        self.sessions = sessions
+        self.keepSession = keepSession
     }
 }

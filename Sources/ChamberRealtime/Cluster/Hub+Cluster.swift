@@ -108,7 +108,8 @@ extension Hub {
             if outcome == .needsSnapshot { requestSnapshot(from: message.node) }
         case .disconnect:
             guard let user = message.user, let code = message.closeCode.flatMap(CloseCode.init(rawValue:)) else { return }
-            closeLocally(user: UserID(user), chamber: message.chamber.map(ChamberID.init), code: code)
+            let sessions: RevokedSessions = message.sessions.map { .only($0.map(SessionID.init)) } ?? .allExcept(message.keepSession.map(SessionID.init))
+            closeLocally(user: UserID(user), chamber: message.chamber.map(ChamberID.init), sessions: sessions, code: code)
         case .revokeChannel:
             guard let chamber = message.chamber, let channel = message.channel else { return }
             revokeLocally(chamber: ChamberID(chamber), channel: ChannelID(channel), users: (message.users ?? []).map(UserID.init))
@@ -172,10 +173,16 @@ extension Hub {
 
     // MARK: Commands (effective on every node)
 
-    /// Closes every connection of `user` on every node (in `chamber` only, when given).
-    public func disconnectEverywhere(user: UserID, chamber: ChamberID?, code: CloseCode) {
-        closeLocally(user: user, chamber: chamber, code: code)
-        publishCluster(ClusterMessage(kind: .disconnect, node: nodeID, chamber: chamber?.rawValue, user: user.rawValue, closeCode: code.rawValue))
+    /// Closes every connection of `user` on every node (in `chamber` only, when given; of these sign-in sessions only,
+    /// when given).
+    public func disconnectEverywhere(user: UserID, chamber: ChamberID?, sessions: RevokedSessions = .allExcept(nil), code: CloseCode) {
+        closeLocally(user: user, chamber: chamber, sessions: sessions, code: code)
+        var message = ClusterMessage(kind: .disconnect, node: nodeID, chamber: chamber?.rawValue, user: user.rawValue, closeCode: code.rawValue)
+        switch sessions {
+        case .only(let ids): message.sessions = ids.map(\.rawValue)
+        case .allExcept(let kept): message.keepSession = kept?.rawValue
+        }
+        publishCluster(message)
     }
 
     /// Ends the subscriptions of `users` to a channel on every node.
@@ -214,9 +221,9 @@ extension Hub {
     /// The broker's kind (`in-process`, `redis`).
     public var brokerKind: String { broker.kind }
 
-    private func closeLocally(user: UserID, chamber: ChamberID?, code: CloseCode) {
+    private func closeLocally(user: UserID, chamber: ChamberID?, sessions: RevokedSessions, code: CloseCode) {
         let targets = chamber.map { connections(ofUser: user, in: $0) } ?? allConnections().filter { $0.userID == user }
-        for connection in targets { connection.close(code) }
+        for connection in targets where connection.sessionID.map(sessions.contains) ?? true { connection.close(code) }
     }
 
     private func revokeLocally(chamber: ChamberID, channel: ChannelID, users: [UserID]) {

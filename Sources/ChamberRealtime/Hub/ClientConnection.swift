@@ -17,6 +17,9 @@ public final class ClientConnection: Sendable, Hashable {
     public let id: ID
     public let chamberID: ChamberID
     public let userID: UserID
+    /// The sign-in session whose token opened it (nil for connections made without one, in benchmarks): when that
+    /// session ends, the connection closes.
+    public let sessionID: SessionID?
     public let eventLoop: any EventLoop
     private let sink: any FrameSink
     private let state: Mutex<State>
@@ -36,10 +39,11 @@ public final class ClientConnection: Sendable, Hashable {
         var status: PresenceStatus = .online
     }
 
-    init(id: ID, chamberID: ChamberID, userID: UserID, sink: any FrameSink, outboundLimit: Int, metrics: HubMetrics) {
+    init(id: ID, chamberID: ChamberID, userID: UserID, sessionID: SessionID?, sink: any FrameSink, outboundLimit: Int, metrics: HubMetrics) {
         self.id = id
         self.chamberID = chamberID
         self.userID = userID
+        self.sessionID = sessionID
         self.sink = sink
         self.eventLoop = sink.eventLoop
         self.metrics = metrics

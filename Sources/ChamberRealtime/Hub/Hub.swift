@@ -66,10 +66,10 @@ public final class Hub: ChannelEventPublisher, Sendable {
     // MARK: Connections
 
     /// Registers a new authenticated connection writing to `sink`; nil while the node is draining (the caller closes with 1001).
-    public func connect(chamberID: ChamberID, userID: UserID, sink: any FrameSink) -> ClientConnection? {
+    public func connect(chamberID: ChamberID, userID: UserID, sessionID: SessionID? = nil, sink: any FrameSink) -> ClientConnection? {
         guard !draining.load(ordering: .relaxed) else { return nil }
         let id = nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let connection = ClientConnection(id: id, chamberID: chamberID, userID: userID, sink: sink, outboundLimit: configuration.outboundQueueBytes, metrics: metrics)
+        let connection = ClientConnection(id: id, chamberID: chamberID, userID: userID, sessionID: sessionID, sink: sink, outboundLimit: configuration.outboundQueueBytes, metrics: metrics)
         registry.withLock { registry in
             registry.byID[id] = connection
             // The first local connection of a user or chamber: its topics now concern this node (under the lock,
@@ -351,5 +351,13 @@ extension Hub: MembershipObserver {
     /// Permissions are read when a socket authenticates: the member's sockets reconnect everywhere to get the new ones.
     public func roleChanged(chamberID: ChamberID, userID: UserID) async {
         disconnectEverywhere(user: userID, chamber: chamberID, code: .accessChanged)
+    }
+}
+
+extension Hub: SessionObserver {
+    /// A sign-in session ended (logout, revoked, password changed or reset): its sockets close on every node at once
+    /// with 4503, rather than living on until their token and its grace run out.
+    public func sessionsRevoked(userID: UserID, _ sessions: RevokedSessions) async {
+        disconnectEverywhere(user: userID, chamber: nil, sessions: sessions, code: .accessRevoked)
     }
 }

@@ -71,7 +71,7 @@ public final class HubSession: @unchecked Sendable {
         let chamberID = try Validate.identifier(rawChamber, as: ChamberID.self, field: "chamber_id")
         let identity = try await accounts.authenticate(accessToken: token)
         let access = try await chambers.access(identity, to: chamberID)
-        guard let connection = hub.connect(chamberID: chamberID, userID: identity.user.id, sink: sink) else {
+        guard let connection = hub.connect(chamberID: chamberID, userID: identity.user.id, sessionID: identity.sessionID, sink: sink) else {
             throw ChamberError(.unavailable, "this node is shutting down; reconnect to another")
         }
         self.current.withLock { $0 = connection }

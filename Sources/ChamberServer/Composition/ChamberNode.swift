@@ -46,10 +46,10 @@ public struct ChamberNode: Sendable {
         let mailer = RecordingMailer(outbox: store.mailOutbox, logger: logger)
         let hasher = BcryptPasswordHasher(cost: UInt8(configuration.bcryptCost))
         let tokens = await JWTAccessTokenIssuer(secret: secret)
-        let accounts = AccountService(store: store, hasher: hasher, vault: vault, tokens: tokens, mailer: mailer, configuration: auth)
+        let hub = try makeHub(configuration, store: store, logger: logger)
+        let accounts = AccountService(store: store, hasher: hasher, vault: vault, tokens: tokens, mailer: mailer, configuration: auth, observer: hub)
         let loadTests = LoadTestService(store: SQLLoadTestStore(database: database), hasher: hasher, vault: vault, tokens: tokens,
                                         configuration: LoadTestConfiguration(enabled: configuration.loadTestEnabled, maxAccounts: configuration.loadTestMaxAccounts))
-        let hub = try makeHub(configuration, store: store, logger: logger)
         let services = ChamberServices(store: store, accounts: accounts,
                                        chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub),
                                        businesses: BusinessService(store: store), loadTests: loadTests)

@@ -96,7 +96,7 @@ struct ClusterTests {
         #expect(try await bob.messages(in: group, count: total).map { $0["seq"].int ?? 0 } == Array(1...total), "Bob on a surviving node")
     }
 
-    @Test("moderation on one node holds on the other at once: a report reaches a moderator there live, mute and kick bite, a ban closes the sockets")
+    @Test("moderation and sign-out on one node hold on the other at once: a report reaches a moderator there live, mute and kick bite, a ban and a logout close the sockets")
     func moderationAcrossNodes() async throws {
         let cluster = try await ProcessCluster(nodes: 2)
         let (chamber, users) = try await cluster.chamber(with: ["admin", "ada", "bob"])
@@ -132,6 +132,11 @@ struct ClusterTests {
         #expect(try await ada.closeCode() == 4505)
         let (status, body) = try await HTTP.call(port: cluster.nodes[1].port, "GET", "/v1/chambers/\(chamber)", token: users[1].accessToken)
         #expect(status == 403 && body["error"]["code"].string == "user_banned")
+
+        // Bob signs out through node 0: his socket on node 1 closes at once with 4503, not when his token runs out.
+        let (loggedOut, _) = try await HTTP.call(port: cluster.nodes[0].port, "POST", "/v1/auth/logout", token: users[2].accessToken)
+        #expect(loggedOut == 204)
+        #expect(try await bob.closeCode() == 4503)
     }
 
     @Test("Redis stops for a few seconds: local chat continues, /health says degraded, cross-node messages arrive after it returns")
