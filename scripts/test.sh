@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test: domain, storage (SQLite and a real PostgreSQL), the REST API and the hub end to end, and the
-# cluster (server processes sharing a real PostgreSQL and a real redis-server).
+# Runs every test: domain, storage (SQLite and a real PostgreSQL), the REST API and the hub end to end, the
+# cluster (server processes sharing a real PostgreSQL and a real redis-server), and the WebSocket transport against
+# the Autobahn conformance suite.
 # Installs what is missing (PostgreSQL, redis-server, libhiredis-dev), starts a throw-away PostgreSQL on loopback
 # and stops it afterwards; the cluster tests start and stop their own redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-apt_install postgresql python3 redis-server libhiredis-dev
+apt_install postgresql python3 python3-venv curl redis-server libhiredis-dev
 
 trap stop_postgres EXIT
 start_postgres -c fsync=off -c max_connections=400
@@ -32,3 +33,5 @@ echo "==> swift test (everything but the cluster of processes)"
 swift test --skip-build --skip "ClusterTests"
 echo "==> swift test (the cluster of processes)"
 swift test --skip-build --filter "ClusterTests"
+echo "==> WebSocket conformance (Autobahn fuzzingclient)"
+./scripts/autobahn.sh "$CHAMBER_TEST_BINARY"
