@@ -20,7 +20,7 @@ struct ChamberConnect: AsyncParsableCommand {
 
 /// Options every command shares: where the configuration and the data are.
 struct CommonOptions: ParsableArguments {
-    @Option(name: .long, help: "JSON configuration file (default: Config/chamberconnect.json when present).")
+    @Option(name: .long, help: "JSON configuration file (default: chamberconnect.json of the shipped Config folder, found from CHAMBER_CONFIG_DIR, the working directory or the executable's location).")
     var config: String?
 
     @Option(name: .long, help: "Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB (key database.url).")
@@ -40,7 +40,14 @@ struct CommonOptions: ParsableArguments {
             throw ValidationError(error.description)
         }
         Observability.bootstrapLogging(level: configuration.logLevel)
-        return (configuration, Logger(label: "chamberconnect"))
+        let logger = Logger(label: "chamberconnect")
+        // Which files this node runs on: a node started from an unexpected folder says so at once.
+        logger.info("configuration loaded", metadata: [
+            "config.file": "\(configuration.configFile ?? "none (defaults, environment and flags)")",
+            "moderation.rules_file": "\(configuration.moderationRulesFile ?? "none")",
+            "moderation.word_list_file": "\(configuration.wordListFile ?? "none")",
+        ])
+        return (configuration, logger)
     }
 }
 

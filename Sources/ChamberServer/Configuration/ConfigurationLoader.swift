@@ -4,16 +4,18 @@ import Logging
 
 /// Reads ``ServerConfiguration`` from a JSON file, the environment and flags, and validates it.
 public enum ConfigurationLoader {
-    /// The default file, used when it exists and no other file is named.
-    public static let defaultFile = "Config/chamberconnect.json"
-
     /// - Parameters:
-    ///   - file: a JSON file to read; `nil` reads ``defaultFile`` if present.
+    ///   - file: a JSON file to read; `nil` reads `chamberconnect.json` of the shipped defaults (``DefaultFiles``)
+    ///     if present.
     ///   - environment: usually `ProcessInfo.processInfo.environment`.
     ///   - overrides: values from command-line flags, by key.
-    public static func load(file: String?, environment: [String: String], overrides: [String: String] = [:]) throws -> ServerConfiguration {
+    ///   - defaults: where the shipped defaults are (found from the environment, the working directory and the
+    ///     executable when not given).
+    public static func load(file: String?, environment: [String: String], overrides: [String: String] = [:],
+                            defaults: DefaultFiles? = nil) throws -> ServerConfiguration {
+        let defaults = defaults ?? DefaultFiles.locate(environment: environment)
         var values: [String: (value: String, source: String)] = [:]
-        let path = file ?? (FileManager.default.fileExists(atPath: defaultFile) ? defaultFile : nil)
+        let path = file ?? defaults.configFile
         if let path {
             for (key, value) in try readFile(path) { values[key] = (value, path) }
         }
@@ -25,7 +27,9 @@ public enum ConfigurationLoader {
             guard ServerConfiguration.keys.contains(key) else { throw ConfigurationError(key: key, "unknown key") }
             values[key] = (value, "command line")
         }
-        return try build(values)
+        var configuration = try build(values, defaults: defaults)
+        configuration.configFile = path
+        return configuration
     }
 
     /// Flattens `{"server": {"port": 8080}}` into `server.port = "8080"`, refusing unknown keys.
@@ -69,7 +73,7 @@ public enum ConfigurationLoader {
         return flat
     }
 
-    static func build(_ values: [String: (value: String, source: String)]) throws -> ServerConfiguration {
+    static func build(_ values: [String: (value: String, source: String)], defaults: DefaultFiles) throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
         func string(_ key: String) -> String? { values[key]?.value }
         func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
@@ -158,16 +162,21 @@ public enum ConfigurationLoader {
                 throw ConfigurationError(key: "moderation.word_list_file", "'\(file)' does not exist; give a path to a text file with one word or phrase per line")
             }
             configuration.wordListFile = file
-        } else if FileManager.default.fileExists(atPath: "Config/moderation/words.txt") {
-            configuration.wordListFile = "Config/moderation/words.txt"
+        } else {
+            configuration.wordListFile = defaults.wordListFile
         }
         if let file = string("moderation.rules_file") {
             guard FileManager.default.fileExists(atPath: file) else {
                 throw ConfigurationError(key: "moderation.rules_file", "'\(file)' does not exist; see Config/moderation/rules.json for the format")
             }
             configuration.moderationRulesFile = file
-        } else if FileManager.default.fileExists(atPath: "Config/moderation/rules.json") {
-            configuration.moderationRulesFile = "Config/moderation/rules.json"
+        } else if let file = defaults.rulesFile {
+            configuration.moderationRulesFile = file
+        } else {
+            throw ConfigurationError(key: "moderation.rules_file", """
+                the shipped moderation rules were not found (looked in \(defaults.searched.joined(separator: ", "))); \
+                set CHAMBER_CONFIG_DIR to the project's Config folder, or name moderation.rules_file (and moderation.word_list_file)
+                """)
         }
         if let action = string("moderation.word_list_action") {
             guard ["mask", "hold", "reject"].contains(action) else {

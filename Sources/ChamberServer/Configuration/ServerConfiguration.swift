@@ -26,8 +26,8 @@ import Logging
 /// | `auth.login_max_failures_per_address` | `CHAMBER_AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS` | `20` |
 /// | `log.level` | `CHAMBER_LOG_LEVEL` | `info` |
 /// | `demo.enabled` | `CHAMBER_DEMO_ENABLED` | `false` |
-/// | `moderation.word_list_file` | `CHAMBER_MODERATION_WORD_LIST_FILE` | `Config/moderation/words.txt` (none if missing) |
-/// | `moderation.rules_file` | `CHAMBER_MODERATION_RULES_FILE` | `Config/moderation/rules.json` (none if missing): links, mentions, shouting, patterns |
+/// | `moderation.word_list_file` | `CHAMBER_MODERATION_WORD_LIST_FILE` | `moderation/words.txt` of the shipped defaults (``DefaultFiles``) |
+/// | `moderation.rules_file` | `CHAMBER_MODERATION_RULES_FILE` | `moderation/rules.json` of the shipped defaults; without either, the node refuses to start |
 /// | `moderation.word_list_action` | `CHAMBER_MODERATION_WORD_LIST_ACTION` | `hold` (or `reject`; `mask` rewrites members' words) |
 /// | `hub.outbound_queue_bytes` | `CHAMBER_HUB_OUTBOUND_QUEUE_BYTES` | `1048576` |
 /// | `hub.inbound_frames_per_second` | `CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND` | `20` |
@@ -70,6 +70,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var conformanceEcho = false
     public var loadTestEnabled = false
     public var loadTestMaxAccounts = 50_000
+    /// The configuration file read, if any (not a key: where the values came from, for the start-up log).
+    public var configFile: String?
 
     public enum BrokerKind: String, Sendable, Equatable {
         case inProcess = "in-process"
