@@ -230,6 +230,8 @@ final class TestCluster: @unchecked Sendable {
     let prefix = "test-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
     private(set) var hubs: [Hub] = []
     private var brokers: [any Broker] = []
+    /// Each hub's service, running for the test's duration.
+    private var services: [Task<Void, any Error>] = []
 
     init(_ kind: BrokerConformanceTests.Kind, nodes: Int) throws {
         self.kind = kind
@@ -255,8 +257,10 @@ final class TestCluster: @unchecked Sendable {
         }(), logger: logger)
         }
         let log = self.log
-        hubs.append(Hub(configuration: configuration, broker: broker, eventSource: { _, channel, after, limit in log.after(channel, after, limit: limit) }, logger: logger))
+        let hub = Hub(configuration: configuration, broker: broker, eventSource: { _, channel, after, limit in log.after(channel, after, limit: limit) }, logger: logger)
+        hubs.append(hub)
         brokers.append(broker)
+        services.append(Task { try await hub.run() })
         return hubs.count - 1
     }
 
@@ -288,6 +292,7 @@ final class TestCluster: @unchecked Sendable {
 
     func shutdown() {
         for hub in hubs { hub.stop() }
+        for service in services { service.cancel() }
         redis?.stop()
     }
 }

@@ -39,15 +39,12 @@ extension Hub {
         publishCluster(ClusterMessage(kind: .snapshot, node: nodeID, version: version, presence: entries))
     }
 
-    /// Heartbeats and the expiry of nodes that stopped sending them, until the hub goes away.
-    func startHeartbeats() {
-        Task { [weak self] in
-            while let hub = self, !hub.stopped.load(ordering: .relaxed) {
-                hub.publishCluster(ClusterMessage(kind: .heartbeat, node: hub.nodeID, info: hub.nodeInfo()))
-                hub.expireSilentNodes()
-                let interval = hub.configuration.heartbeatIntervalMs
-                try? await Task.sleep(for: .milliseconds(interval))
-            }
+    /// Heartbeats and the expiry of nodes that stopped sending them, until the hub stops (a child of ``run()``).
+    func beatHeartbeats() async {
+        while !stopped.load(ordering: .relaxed), !Task.isCancelled {
+            publishCluster(ClusterMessage(kind: .heartbeat, node: nodeID, info: nodeInfo()))
+            expireSilentNodes()
+            try? await clock.sleep(for: .milliseconds(configuration.heartbeatIntervalMs))
         }
     }
 
@@ -81,7 +78,7 @@ extension Hub {
                 publishCluster(ClusterMessage(kind: .hello, node: nodeID, info: nodeInfo()))
                 publishSnapshot()
             case .channel(let chamber, let channel):
-                scheduleCatchUp(chamber: chamber, channel: channel, attempt: 0)
+                schedule(.catchUp(chamber, channel, attempt: 0))
             case .user, .chamber:
                 break
             }
@@ -116,7 +113,7 @@ extension Hub {
         case .drain:
             if message.target == nodeID {
                 logger.notice("draining on request of the cluster", metadata: ["from": "\(message.node)"])
-                Task { await self.drain() }
+                schedule(.drain)
             }
         case .leaving:
             forget(node: message.node)
@@ -151,24 +148,25 @@ extension Hub {
 
     /// A channel stream whose live messages may have been missed (subscribed upstream just now, or after a
     /// reconnect) takes what the store has after the last event it delivered.
-    private func scheduleCatchUp(chamber: ChamberID, channel: ChannelID, attempt: Int) {
-        Task { [weak self] in
-            guard let self else { return }
-            let position = self.routePosition(channel)
-            guard case .some(let delivered) = position else { return }
-            guard let after = delivered else {
-                // Still recovering its first subscriber: look once it knows where it stands.
-                guard attempt < 100 else { return }
-                try? await Task.sleep(for: .milliseconds(50))
-                self.scheduleCatchUp(chamber: chamber, channel: channel, attempt: attempt + 1)
+    func catchUp(chamber: ChamberID, channel: ChannelID, attempt: Int) async {
+        let position = routePosition(channel)
+        guard case .some(let delivered) = position else { return }
+        guard let after = delivered else {
+            // Still recovering its first subscriber: look once it knows where it stands.
+            guard attempt < 100 else { return }
+            do {
+                try await clock.sleep(for: .milliseconds(50))
+            } catch {
                 return
             }
-            let limit = 500
-            guard let frames = await self.storedFrames(chamber, channel, after: after, limit: limit), !frames.isEmpty else { return }
-            self.metrics.catchUps.increment()
-            self.receive(frames, in: channel)
-            if frames.count == limit { self.scheduleCatchUp(chamber: chamber, channel: channel, attempt: 0) }
+            schedule(.catchUp(chamber, channel, attempt: attempt + 1))
+            return
         }
+        let limit = 500
+        guard let frames = await storedFrames(chamber, channel, after: after, limit: limit), !frames.isEmpty else { return }
+        metrics.catchUps.increment()
+        receive(frames, in: channel)
+        if frames.count == limit { schedule(.catchUp(chamber, channel, attempt: 0)) }
     }
 
     // MARK: Commands (effective on every node)

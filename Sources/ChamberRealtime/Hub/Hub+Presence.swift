@@ -185,31 +185,33 @@ extension Hub {
     /// there (every node tells its own), and one message to the other nodes with this node's changed share.
     /// Small chambers learn who changed; large ones only the count, so cost stays linear in connections.
     func schedulePresenceFlush() {
-        Task { [weak self] in
-            guard let self else { return }
-            try? await Task.sleep(for: .milliseconds(self.configuration.presenceFlushMs))
-            let (batches, delta) = self.presenceUpdateReturning { book -> ([(ChamberID, [UserID: PresenceStatus], Int)], ClusterMessage?) in
-                book.flushScheduled = false
-                defer { book.pending = [:]; book.localPending = [:] }
-                var delta: ClusterMessage?
-                if !book.localPending.isEmpty {
-                    book.localVersion += 1
-                    let entries = book.localPending.flatMap { chamber, users in
-                        users.map { ClusterMessage.PresenceEntry(chamber: chamber.rawValue, user: $0.key.rawValue, status: $0.value.rawValue) }
-                    }
-                    delta = ClusterMessage(kind: .presence, node: self.nodeID, version: book.localVersion, presence: entries)
+        schedule(.flushPresence)
+    }
+
+    func flushPresence() async {
+        // A cancelled wait (the hub stopping) still flushes: what changed reaches the others.
+        try? await clock.sleep(for: .milliseconds(configuration.presenceFlushMs))
+        let (batches, delta) = presenceUpdateReturning { book -> ([(ChamberID, [UserID: PresenceStatus], Int)], ClusterMessage?) in
+            book.flushScheduled = false
+            defer { book.pending = [:]; book.localPending = [:] }
+            var delta: ClusterMessage?
+            if !book.localPending.isEmpty {
+                book.localVersion += 1
+                let entries = book.localPending.flatMap { chamber, users in
+                    users.map { ClusterMessage.PresenceEntry(chamber: chamber.rawValue, user: $0.key.rawValue, status: $0.value.rawValue) }
                 }
-                return (book.pending.map { ($0.key, $0.value, book.onlineCount($0.key)) }, delta)
+                delta = ClusterMessage(kind: .presence, node: nodeID, version: book.localVersion, presence: entries)
             }
-            if let delta { self.publishCluster(delta) }
-            for (chamber, changes, online) in batches {
-                let detailed = online <= self.configuration.presenceDetailLimit
-                let frame = PresenceFrame(id: nil, channelId: nil, onlineCount: online,
-                                          users: detailed ? changes.sorted { $0.key < $1.key }.map { .init(userId: $0.key.rawValue, status: $0.value.rawValue) } : nil,
-                                          nextCursor: nil)
-                let queued = ClientConnection.deliver(WireCoding.encode(frame), to: self.connections(in: chamber), metrics: self.metrics)
-                self.metrics.fanoutDeliveries.increment(by: queued)
-            }
+            return (book.pending.map { ($0.key, $0.value, book.onlineCount($0.key)) }, delta)
+        }
+        if let delta { publishCluster(delta) }
+        for (chamber, changes, online) in batches {
+            let detailed = online <= configuration.presenceDetailLimit
+            let frame = PresenceFrame(id: nil, channelId: nil, onlineCount: online,
+                                      users: detailed ? changes.sorted { $0.key < $1.key }.map { .init(userId: $0.key.rawValue, status: $0.value.rawValue) } : nil,
+                                      nextCursor: nil)
+            let queued = ClientConnection.deliver(WireCoding.encode(frame), to: connections(in: chamber), metrics: metrics)
+            metrics.fanoutDeliveries.increment(by: queued)
         }
     }
 }

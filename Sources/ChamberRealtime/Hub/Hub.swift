@@ -4,6 +4,7 @@ import Logging
 import CoreMetrics
 import Metrics
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// The real-time hub of one node: local connections, channel subscriptions, and fan-out.
@@ -11,7 +12,11 @@ import Synchronization
 /// A stored channel event is encoded once into a shared buffer, published through the ``Broker``, and on every
 /// node handed to the channel's route, which queues the same buffer to each local subscriber in sequence order.
 /// No task, actor hop or re-encoding per subscriber: queueing is a lock and an append on the connection's outbox.
-public final class Hub: ChannelEventPublisher, Sendable {
+///
+/// The hub is a `Service`: ``run()`` owns every background job (heartbeats, presence flushes, gap repair, catch-up
+/// from the store, draining) as child tasks, waiting on the injected clock, and on graceful shutdown drains the
+/// node's sockets (1001, in batches) and leaves the cluster.
+public final class Hub: ChannelEventPublisher, Service, Sendable {
     /// Reads a channel's stored events after a sequence (for gap repair).
     /// (chamber, channel, after sequence, limit) → stored events.
     public typealias EventSource = @Sendable (ChamberID, ChannelID, Int64, Int) async throws -> [ChamberDomain.ChannelEvent]
@@ -20,7 +25,10 @@ public final class Hub: ChannelEventPublisher, Sendable {
     let broker: any Broker
     let eventSource: EventSource
     let logger: Logger
+    let clock: any Clock<Duration>
     let metrics = HubMetrics()
+    /// Background work asked for by traffic, run by ``run()``.
+    private let jobs: (stream: AsyncStream<HubJob>, continuation: AsyncStream<HubJob>.Continuation) = AsyncStream.makeStream()
     /// This node's name in the cluster.
     public var nodeID: String { configuration.nodeID }
     let startedAt = Date()
@@ -42,15 +50,54 @@ public final class Hub: ChannelEventPublisher, Sendable {
         var byChamber: [ChamberID: Set<ClientConnection.ID>] = [:]
     }
 
-    public init(configuration: HubConfiguration = .init(), broker: any Broker, eventSource: @escaping EventSource, logger: Logger) {
+    /// - Parameter clock: what background jobs wait on (a test clock in tests).
+    public init(configuration: HubConfiguration = .init(), broker: any Broker, eventSource: @escaping EventSource, clock: any Clock<Duration> = ContinuousClock(),
+                logger: Logger) {
         self.configuration = configuration
         self.broker = broker
         self.eventSource = eventSource
+        self.clock = clock
         self.logger = logger
         self.shards = (0..<Self.shardCount).map { _ in RouteShard() }
         broker.attach(BrokerHandlers(deliver: { [weak self] message in self?.deliver(message) },
                                      resync: { [weak self] topics in self?.resync(topics) }))
-        startHeartbeats()
+    }
+
+    // MARK: The service
+
+    /// Runs the hub's background work until it stops: heartbeats, and each job traffic asks for (``HubJob``), as
+    /// child tasks. On graceful shutdown (SIGTERM in a service group) it drains the node and leaves the cluster;
+    /// ``stop()`` ends it too.
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.beatHeartbeats() }
+            group.addTask {
+                try? await gracefulShutdown()
+                guard !self.stopped.load(ordering: .relaxed) else { return }
+                await self.drain()
+                // Give the writers a moment to send their close frames before the server goes.
+                try? await self.clock.sleep(for: .milliseconds(200))
+                self.stop()
+            }
+            for await job in jobs.stream {
+                group.addTask { await self.perform(job) }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Asks ``run()`` for background work.
+    func schedule(_ job: HubJob) {
+        jobs.continuation.yield(job)
+    }
+
+    private func perform(_ job: HubJob) async {
+        switch job {
+        case .repairGap(let chamber, let channel): await repairGap(chamber: chamber, channel: channel)
+        case .catchUp(let chamber, let channel, let attempt): await catchUp(chamber: chamber, channel: channel, attempt: attempt)
+        case .flushPresence: await flushPresence()
+        case .drain: await drain()
+        }
     }
 
     /// The routes of a channel's shard: channels are spread over several locks so fan-outs of different channels
@@ -196,7 +243,7 @@ public final class Hub: ChannelEventPublisher, Sendable {
                 let count = routes[channel]!.receive(seq: seq, frame: message.frame)
                 if routes[channel]!.hasGap, !routes[channel]!.repairScheduled {
                     routes[channel]!.repairScheduled = true
-                    scheduleRepair(chamber: chamber, channel: channel)
+                    schedule(.repairGap(chamber, channel))
                 }
                 return count
             }
@@ -214,38 +261,39 @@ public final class Hub: ChannelEventPublisher, Sendable {
     }
 
     /// Events that wait behind a missing one get it from the store if it has not arrived shortly.
-    private func scheduleRepair(chamber: ChamberID, channel: ChannelID) {
-        Task { [weak self] in
-            try? await Task.sleep(for: .milliseconds(200))
-            guard let self else { return }
-            let missing = self.shard(channel).routes.withLock { routes -> (after: Int64, upTo: Int64)? in
-                guard let route = routes[channel], route.hasGap, let delivered = route.delivered, let first = route.pending.keys.min() else {
-                    routes[channel]?.repairScheduled = false
-                    return nil
-                }
-                return (delivered, first - 1)
-            }
-            guard let missing else { return }
-            self.metrics.gapRepairs.increment()
-            let (span, overflow) = missing.upTo.subtractingReportingOverflow(missing.after)
-            let stored = overflow || span > 1_000 ? [] : await self.storedFrames(chamber, channel, after: missing.after, limit: Int(span)) ?? []
-            let frames = stored.filter { $0.seq <= missing.upTo }
-            let stillGapped = self.shard(channel).routes.withLock { routes -> Bool in
-                guard routes[channel] != nil else { return false }
-                for (seq, frame) in frames { _ = routes[channel]!.receive(seq: seq, frame: frame) }
-                if routes[channel]!.hasGap, let delivered = routes[channel]!.delivered, delivered < missing.upTo {
-                    // The store does not have them either (or too many are missing): skip them; the subscribers are
-                    // told to refetch (`recovery_incomplete`), never left with a silent gap.
-                    _ = routes[channel]!.skipGap()
-                }
-                // A new gap may have opened meanwhile: keep repairing until none is left.
-                let again = routes[channel]!.hasGap
-                routes[channel]!.repairScheduled = again
-                return again
-            }
-            self.logger.notice("repaired a gap in a channel stream", metadata: ["channel.id": "\(channel)", "events": "\(frames.count)"])
-            if stillGapped { self.scheduleRepair(chamber: chamber, channel: channel) }
+    private func repairGap(chamber: ChamberID, channel: ChannelID) async {
+        do {
+            try await clock.sleep(for: .milliseconds(200))
+        } catch {
+            return
         }
+        let missing = shard(channel).routes.withLock { routes -> (after: Int64, upTo: Int64)? in
+            guard let route = routes[channel], route.hasGap, let delivered = route.delivered, let first = route.pending.keys.min() else {
+                routes[channel]?.repairScheduled = false
+                return nil
+            }
+            return (delivered, first - 1)
+        }
+        guard let missing else { return }
+        metrics.gapRepairs.increment()
+        let (span, overflow) = missing.upTo.subtractingReportingOverflow(missing.after)
+        let stored = overflow || span > 1_000 ? [] : await storedFrames(chamber, channel, after: missing.after, limit: Int(span)) ?? []
+        let frames = stored.filter { $0.seq <= missing.upTo }
+        let stillGapped = shard(channel).routes.withLock { routes -> Bool in
+            guard routes[channel] != nil else { return false }
+            for (seq, frame) in frames { _ = routes[channel]!.receive(seq: seq, frame: frame) }
+            if routes[channel]!.hasGap, let delivered = routes[channel]!.delivered, delivered < missing.upTo {
+                // The store does not have them either (or too many are missing): skip them; the subscribers are
+                // told to refetch (`recovery_incomplete`), never left with a silent gap.
+                _ = routes[channel]!.skipGap()
+            }
+            // A new gap may have opened meanwhile: keep repairing until none is left.
+            let again = routes[channel]!.hasGap
+            routes[channel]!.repairScheduled = again
+            return again
+        }
+        logger.notice("repaired a gap in a channel stream", metadata: ["channel.id": "\(channel)", "events": "\(frames.count)"])
+        if stillGapped { schedule(.repairGap(chamber, channel)) }
     }
 
     func connections(ofUser user: UserID, in chamber: ChamberID) -> [ClientConnection] {
@@ -324,7 +372,7 @@ public final class Hub: ChannelEventPublisher, Sendable {
         while index < all.count {
             for connection in all[index..<min(index + configuration.shutdownBatchSize, all.count)] { connection.close(.goingAway) }
             index += configuration.shutdownBatchSize
-            if index < all.count { try? await Task.sleep(for: .milliseconds(configuration.shutdownBatchPauseMs)) }
+            if index < all.count { try? await clock.sleep(for: .milliseconds(configuration.shutdownBatchPauseMs)) }
         }
     }
 
@@ -335,6 +383,7 @@ public final class Hub: ChannelEventPublisher, Sendable {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }
         publishCluster(ClusterMessage(kind: .leaving, node: nodeID))
         broker.shutdown()
+        jobs.continuation.finish()
     }
 }
 

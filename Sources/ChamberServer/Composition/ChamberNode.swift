@@ -139,7 +139,7 @@ public struct ChamberNode: Sendable {
     /// The HTTP application. Running it runs the database pool (PostgreSQL), migrates, seeds the demo if asked,
     /// then serves until SIGTERM or SIGINT, when it stops accepting and finishes in-flight requests.
     public func makeApplication() -> some ApplicationProtocol {
-        makeApplication(services: [database as? any Service].compactMap { $0 })
+        makeApplication(services: [database as? any Service, realtime.hub].compactMap { $0 })
     }
 
     private func makeApplication(services: [any Service]) -> some ApplicationProtocol {
@@ -165,7 +165,8 @@ public struct ChamberNode: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let database = database as? any Service { services.append(.init(service: database)) }
         services.append(.init(service: app))
-        services.append(.init(service: HubDrainService(hub: realtime.hub)))
+        // Last, so it shuts down first: the hub drains its sockets (1001) while the server still answers.
+        services.append(.init(service: realtime.hub))
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // A peer that never finishes (say, a TCP connection that never sends a request) must not hold the node
         // forever: after this long the remaining services are cancelled.
@@ -229,15 +230,3 @@ public enum Observability {
     }
 }
 
-/// Waits for shutdown, then drains the hub. Placed after the HTTP server in the service group, so it runs first.
-struct HubDrainService: Service {
-    let hub: Hub
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await hub.drain()
-        // Give the writers a moment to send their close frames before the server goes.
-        try? await Task.sleep(for: .milliseconds(200))
-        hub.stop()
-    }
-}
