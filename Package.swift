@@ -191,6 +191,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ChamberRealtimeTests",
+            dependencies: [
+                "ChamberDomain",
+                "ChamberRealtime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ChamberDomainTests",
             dependencies: ["ChamberDomain"],
             swiftSettings: swiftSettings
