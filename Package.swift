@@ -210,8 +210,9 @@ let package = Package(
             dependencies: ["ChamberDomain", "ChamberStorage", "ChamberTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // Tests that start servers: REST, the hub and the cluster through real sockets and processes.
         .testTarget(
-            name: "ChamberHTTPTests",
+            name: "ChamberEndToEndTests",
             dependencies: [
                 "ChamberDomain",
                 "ChamberStorage",
@@ -228,6 +229,33 @@ let package = Package(
                 "ChamberRedis",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ChamberHTTPTests",
+            dependencies: [
+                "ChamberHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ChamberRedisTests",
+            dependencies: [
+                "ChamberDomain",
+                "ChamberRealtime",
+                "ChamberRedis",
+                "ChamberTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ChamberServerTests",
+            dependencies: ["ChamberDomain", "ChamberServer", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -61,6 +61,8 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     private var deadline: Scheduled<Void>?
     private var context: ChannelHandlerContext?
     private var keepalive: KeepaliveSweep?
+    /// Set once the socket is gone and the session told (channelInactive and handlerRemoved both end it).
+    private var finished = false
 
     init(mode: Mode, sink: ChannelFrameSink, configuration: Configuration, logger: Logger) {
         self.mode = mode
@@ -114,7 +116,8 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     }
 
     private func finish() {
-        guard keepalive != nil || context != nil else { return }
+        guard !finished else { return }
+        finished = true
         keepalive?.remove(self)
         keepalive = nil
         deadline?.cancel()

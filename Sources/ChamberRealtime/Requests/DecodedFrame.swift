@@ -20,7 +20,8 @@ public struct DecodedFrame: Sendable {
     public static func decode(_ bytes: some Collection<UInt8>) throws(Failure) -> DecodedFrame {
         let envelope: Envelope
         do {
-            envelope = try WireCoding.requestDecoder.decode(Envelope.self, from: Data(bytes))
+            envelope = try bytes.withContiguousStorageIfAvailable { try WireJSONDecoder.decode(Envelope.self, from: UnsafeRawBufferPointer($0)) }
+                ?? Array(bytes).withUnsafeBytes { try WireJSONDecoder.decode(Envelope.self, from: $0) }
         } catch let failure as Failure {
             throw failure
         } catch {

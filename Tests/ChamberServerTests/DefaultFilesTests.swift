@@ -6,7 +6,8 @@ import Testing
 /// refuses to start rather than run with no moderation.
 @Suite("Configuration: finding the shipped defaults")
 struct DefaultFilesTests {
-    static let root = FrameSchemas.root.deletingLastPathComponent().path
+    /// The package's root folder.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     @Test("found from the working directory, from beside the executable, or where CHAMBER_CONFIG_DIR says")
     func locate() throws {
@@ -40,7 +41,7 @@ struct DefaultFilesTests {
 
     @Test("the binary started from another folder finds the shipped rules and says which files it loaded")
     func binaryFromElsewhere() throws {
-        let binary = ServerProcess.binary
+        let binary = ProcessInfo.processInfo.environment["CHAMBER_TEST_BINARY"] ?? Self.root + "/.build/debug/chamberconnect"
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build chamberconnect first (swift build)")
         let elsewhere = FileManager.default.temporaryDirectory.appendingPathComponent("elsewhere-\(UUID())")
         try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)

@@ -7,7 +7,8 @@ import Testing
 /// promise exists.
 @Suite("Error catalogue")
 struct ErrorCatalogueTests {
-    static let root = FrameSchemas.root
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Protocol")
 
     /// The codes in the first column of a markdown table, between `start` and the next heading (or a line `stop`).
     static func documentedCodes(in text: String, after start: String, before stop: String) -> Set<String> {
