@@ -8,11 +8,11 @@ import NIOWebSocket
 /// An upgraded socket: a NIO channel handler on the socket's event loop, with no task at rest.
 ///
 /// Frames are decoded by NIO's WebSocket decoder below it; this handler assembles messages and keeps the rules of
-/// RFC 6455 (``WebSocketMessageAssembler``), answers pings, runs the close handshake, and hands each text message
-/// to the hub's ``HubSession`` one at a time, in order. A task exists only while the session works on a message
-/// (most need the database); meanwhile later messages wait here, and past `maxPendingMessages` the handler stops
-/// reading from the socket until it catches up. Keepalive pings come from one timer per event loop
-/// (``KeepaliveSweep``); the deadlines of authentication and of the token are timers on the loop.
+/// RFC 6455 (``WebSocketMessageAssembler``), answers pings and runs the close handshake on the loop, and hands each
+/// text message to the hub's ``HubSession`` through a ``SocketInbox``: one worker task handles them one at a time,
+/// in order, and exists only while some wait (most need the database). Past `maxPendingMessages` waiting, the
+/// handler stops reading from the socket until the worker catches up. Keepalive pings come from one timer per event
+/// loop (``KeepaliveSweep``); the deadlines of authentication and of the token are timers on the loop.
 ///
 /// In `echo` mode (the conformance endpoint) each message is sent back as it came, and there is no session.
 final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member {
@@ -35,11 +35,6 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         var maxPendingMessages = 16
     }
 
-    private enum Message {
-        case text(ByteBuffer)
-        case binary(ByteBuffer)
-    }
-
     private enum Closing {
         case open
         /// A close frame went out; the connection ends when the peer answers or the timer fires.
@@ -52,9 +47,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     private let configuration: Configuration
     private let logger: Logger
     private var assembler: WebSocketMessageAssembler
-    private var pending = CircularBuffer<Message>(initialCapacity: 1)
-    private var busy = false
-    private var readHeld = false
+    private let inbox: SocketInbox
     private var closing = Closing.open
     private var heardFromPeer = true
     private var awaitingPong = false
@@ -70,6 +63,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         self.configuration = configuration
         self.logger = logger
         self.assembler = WebSocketMessageAssembler(maxMessageBytes: configuration.maxMessageBytes)
+        self.inbox = SocketInbox(limit: configuration.maxPendingMessages)
     }
 
     // MARK: Lifecycle
@@ -81,22 +75,9 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         self.keepalive = keepalive
         guard case .hub(let session, let token, let chamberID) = mode else { return }
         if let token {
-            // Checked before upgrading; registering with the hub reads the database again, so it runs in a task.
-            busy = true
-            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-            Task {
-                let outcome: Result<ClientConnection, ChamberError>
-                do {
-                    outcome = .success(try await session.authenticate(token: token, chamberID: chamberID))
-                } catch let error as ChamberError {
-                    outcome = .failure(error)
-                } catch {
-                    outcome = .failure(ChamberError(.internalError, "the server failed to authenticate this socket"))
-                }
-                handler.eventLoop.execute {
-                    handler.value.authenticated(outcome)
-                }
-            }
+            // Checked before upgrading; registering with the hub reads the database again: the worker's first job,
+            // so every message waits for it.
+            deliver(.authenticate(token: token, chamberID: chamberID))
         } else {
             deadline = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.authTimeout) { [self] in
                 guard !session.isAuthenticated else { return }
@@ -124,7 +105,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         deadline = nil
         if case .closeSent(let timer) = closing { timer?.cancel() }
         closing = .closed
-        pending.removeAll()
+        inbox.close()
         if case .hub(let session, _, _) = mode { session.finish() }
     }
 
@@ -143,9 +124,9 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         case .none:
             break
         case .text(let text):
-            receive(.text(text))
+            receive(text, opcode: .text)
         case .binary(let bytes):
-            receive(.binary(bytes))
+            receive(bytes, opcode: .binary)
         case .pong(let payload):
             guard case .open = closing else { return }
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
@@ -156,73 +137,67 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         }
     }
 
-    private func receive(_ message: Message) {
-        guard case .open = closing else { return }
-        pending.append(message)
-        next()
+    private func receive(_ data: ByteBuffer, opcode: WebSocketOpcode) {
+        guard case .open = closing, let context else { return }
+        switch mode {
+        case .echo:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: opcode, data: data)), promise: nil)
+        case .hub:
+            deliver(opcode == .text ? .text(data) : .binary)
+        }
     }
 
     /// Holds reads while too many messages wait: TCP then pushes back on the client.
     func read(context: ChannelHandlerContext) {
-        if pending.count >= configuration.maxPendingMessages {
-            readHeld = true
-        } else {
-            context.read()
-        }
+        if inbox.mayRead() { context.read() }
     }
 
-    /// Works through waiting messages, one at a time.
-    private func next() {
-        while !busy, case .open = closing, let message = pending.popFirst() {
-            switch mode {
-            case .echo:
-                echo(message)
-            case .hub(let session, _, _):
+    /// Queues a message for the session, starting the worker when none runs.
+    private func deliver(_ message: SocketInbox.Message) {
+        guard case .hub(let session, _, _) = mode, let context, inbox.push(message) else { return }
+        Self.work(inbox, session: session, handler: NIOLoopBound(self, eventLoop: context.eventLoop))
+    }
+
+    /// The worker: handles waiting messages in order until none is left, going back to the event loop only for what
+    /// must happen there (a reply before authentication, a close, attaching the authenticated connection).
+    private static func work(_ inbox: SocketInbox, session: HubSession, handler: NIOLoopBound<WebSocketSessionHandler>) {
+        Task {
+            while let message = inbox.next() {
                 switch message {
-                case .binary:
-                    perform(session.handleBinary(), session: session)
+                case .authenticate(let token, let chamberID):
+                    let outcome: Result<ClientConnection, ChamberError>
+                    do {
+                        outcome = .success(try await session.authenticate(token: token, chamberID: chamberID))
+                    } catch let error as ChamberError {
+                        outcome = .failure(error)
+                    } catch {
+                        outcome = .failure(ChamberError(.internalError, "the server failed to authenticate this socket"))
+                    }
+                    handler.eventLoop.execute { handler.value.authenticated(outcome) }
                 case .text(let text):
-                    handle(text, session: session)
+                    let wasAuthenticated = session.isAuthenticated
+                    let action = await session.handle(text: String(buffer: text))
+                    let attached = wasAuthenticated ? nil : session.connection
+                    if attached != nil || !action.isNone {
+                        handler.eventLoop.execute {
+                            if let attached { handler.value.attach(attached, session: session) }
+                            handler.value.perform(action, session: session)
+                        }
+                    }
+                case .binary:
+                    let action = session.handleBinary()
+                    handler.eventLoop.execute { handler.value.perform(action, session: session) }
+                }
+                if inbox.resume() {
+                    handler.eventLoop.execute { handler.value.context?.read() }
                 }
             }
         }
-        if readHeld, pending.count < configuration.maxPendingMessages, let context {
-            readHeld = false
-            context.read()
-        }
-    }
-
-    private func handle(_ text: ByteBuffer, session: HubSession) {
-        guard let context else { return }
-        busy = true
-        let wasAuthenticated = session.isAuthenticated
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let string = String(buffer: text)
-        Task {
-            let action = await session.handle(text: string)
-            handler.eventLoop.execute {
-                let handler = handler.value
-                if !wasAuthenticated, let connection = session.connection { handler.attach(connection, session: session) }
-                handler.perform(action, session: session)
-                handler.busy = false
-                handler.next()
-            }
-        }
-    }
-
-    private func echo(_ message: Message) {
-        guard let context else { return }
-        let frame = switch message {
-        case .text(let data): WebSocketFrame(fin: true, opcode: .text, data: data)
-        case .binary(let data): WebSocketFrame(fin: true, opcode: .binary, data: data)
-        }
-        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 
     // MARK: The session's outcomes
 
     private func authenticated(_ outcome: Result<ClientConnection, ChamberError>) {
-        busy = false
         guard case .hub(let session, _, _) = mode else { return }
         switch outcome {
         case .success(let connection):
@@ -231,7 +206,6 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
             let code: CloseCode = error.code == .unavailable ? .goingAway : error.code == .userBanned ? .banned : .authFailed
             perform(.replyAndClose(WireCoding.encode(ErrorFrame(id: nil, error)), code), session: session)
         }
-        next()
     }
 
     /// The socket is authenticated: the hub writes its frames through the sink, its close reaches the peer, and the
@@ -306,7 +280,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         } else {
             closing = .closeSent(context.eventLoop.assumeIsolated().scheduleTask(in: configuration.closeTimeout) { context.close(promise: nil) })
         }
-        pending.removeAll()
+        inbox.close()
     }
 
     /// The peer's close frame: the answer to ours ends the connection; otherwise we answer with its code, then end it.
@@ -317,7 +291,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
             var payload = context.channel.allocator.buffer(capacity: 2)
             payload.write(webSocketErrorCode: code)
             closing = .closeSent(nil)
-            pending.removeAll()
+            inbox.close()
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload))).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }

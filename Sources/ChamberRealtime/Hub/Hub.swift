@@ -38,17 +38,11 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
 
     private static let shardCount = 16
     private let shards: [RouteShard]
-    private let registry = Mutex(Registry())
+    private let registry: ConnectionRegistry
     let presence = Mutex(PresenceBook())
     private let typing = Mutex([String: ContinuousClock.Instant]())
     private let nextConnectionID = Atomic<UInt64>(1)
     private let draining = Atomic<Bool>(false)
-
-    struct Registry {
-        var byID: [ClientConnection.ID: ClientConnection] = [:]
-        var byUser: [String: Set<ClientConnection.ID>] = [:]
-        var byChamber: [ChamberID: Set<ClientConnection.ID>] = [:]
-    }
 
     /// - Parameter clock: what background jobs wait on (a test clock in tests).
     public init(configuration: HubConfiguration = .init(), broker: any Broker, eventSource: @escaping EventSource, clock: any Clock<Duration> = ContinuousClock(),
@@ -59,6 +53,7 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
         self.clock = clock
         self.logger = logger
         self.shards = (0..<Self.shardCount).map { _ in RouteShard() }
+        self.registry = ConnectionRegistry(interest: { topic, interested in broker.listen(topic, interested) })
         broker.attach(BrokerHandlers(deliver: { [weak self] message in self?.deliver(message) },
                                      resync: { [weak self] topics in self?.resync(topics) }))
     }
@@ -108,8 +103,6 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
         return shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(Self.shardCount))]
     }
 
-    private static func userKey(_ chamber: ChamberID, _ user: UserID) -> String { "\(chamber.rawValue)/\(user.rawValue)" }
-
     // MARK: Connections
 
     /// Registers a new authenticated connection writing to `sink`; nil while the node is draining (the caller closes with 1001).
@@ -117,17 +110,7 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
         guard !draining.load(ordering: .relaxed) else { return nil }
         let id = nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
         let connection = ClientConnection(id: id, chamberID: chamberID, userID: userID, sessionID: sessionID, sink: sink, outboundLimit: configuration.outboundQueueBytes, metrics: metrics)
-        registry.withLock { registry in
-            registry.byID[id] = connection
-            // The first local connection of a user or chamber: its topics now concern this node (under the lock,
-            // so the broker hears starts and stops in order).
-            let userKey = Self.userKey(chamberID, userID)
-            if registry.byUser[userKey] == nil { broker.listen(.user(chamberID, userID), true) }
-            registry.byUser[userKey, default: []].insert(id)
-            if registry.byChamber[chamberID] == nil { broker.listen(.chamber(chamberID), true) }
-            registry.byChamber[chamberID, default: []].insert(id)
-        }
-        metrics.connections.record(registry.withLock { $0.byID.count })
+        metrics.connections.record(registry.add(connection))
         metrics.connectionsOpened.increment()
         presenceChanged(connection, joined: true)
         return connection
@@ -136,29 +119,14 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
     /// Forgets a connection that closed: its subscriptions and its share of presence.
     public func disconnect(_ connection: ClientConnection) {
         for channel in connection.subscriptions { unsubscribe(connection, from: channel) }
-        let removed = registry.withLock { registry -> Bool in
-            guard registry.byID.removeValue(forKey: connection.id) != nil else { return false }
-            let key = Self.userKey(connection.chamberID, connection.userID)
-            registry.byUser[key]?.remove(connection.id)
-            if registry.byUser[key]?.isEmpty == true {
-                registry.byUser[key] = nil
-                broker.listen(.user(connection.chamberID, connection.userID), false)
-            }
-            registry.byChamber[connection.chamberID]?.remove(connection.id)
-            if registry.byChamber[connection.chamberID]?.isEmpty == true {
-                registry.byChamber[connection.chamberID] = nil
-                broker.listen(.chamber(connection.chamberID), false)
-            }
-            return true
-        }
-        if removed {
-            metrics.connections.record(registry.withLock { $0.byID.count })
+        if let left = registry.remove(connection) {
+            metrics.connections.record(left)
             presenceChanged(connection, joined: false)
         }
     }
 
     /// Local connections, for tests and metrics.
-    public var connectionCount: Int { registry.withLock { $0.byID.count } }
+    public var connectionCount: Int { registry.count }
 
     // MARK: Subscriptions
 
@@ -297,11 +265,11 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
     }
 
     func connections(ofUser user: UserID, in chamber: ChamberID) -> [ClientConnection] {
-        registry.withLock { registry in (registry.byUser[Self.userKey(chamber, user)] ?? []).compactMap { registry.byID[$0] } }
+        registry.connections(ofUser: user, in: chamber)
     }
 
     func allConnections() -> [ClientConnection] {
-        registry.withLock { Array($0.byID.values) }
+        registry.all
     }
 
     /// Where a channel's stream stands on this node: nil without a route, `.some(nil)` while its first subscriber
@@ -331,7 +299,7 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
     }
 
     func connections(in chamber: ChamberID) -> [ClientConnection] {
-        registry.withLock { registry in (registry.byChamber[chamber] ?? []).compactMap { registry.byID[$0] } }
+        registry.connections(in: chamber)
     }
 
     /// Tells a channel's readers how far `user` has read, and the user's devices their unread count.
@@ -366,7 +334,7 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
     /// letting each write what it has queued.
     public func drain() async {
         draining.store(true, ordering: .relaxed)
-        let all = registry.withLock { Array($0.byID.values) }
+        let all = registry.all
         logger.info("draining connections", metadata: ["connections": "\(all.count)"])
         var index = 0
         while index < all.count {

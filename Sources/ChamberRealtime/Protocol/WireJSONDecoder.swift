@@ -48,27 +48,28 @@ private func mismatch(_ type: Any.Type, _ value: WireJSON, _ path: [any CodingKe
 
 /// Converts a value to what a field asks for: a primitive from its JSON kind (or the mismatch at `path`), anything
 /// else through its own `init(from:)`.
-private func scalar<T: Decodable>(_ type: T.Type, _ value: WireJSON, _ path: [any CodingKey]) throws -> T {
+/// The path is built only when needed (an error, or a nested value): most fields decode without one.
+private func scalar<T: Decodable>(_ type: T.Type, _ value: WireJSON, _ path: @autoclosure () -> [any CodingKey]) throws -> T {
     if type is String.Type {
-        guard case .string(let text) = value else { throw mismatch(type, value, path) }
+        guard case .string(let text) = value else { throw mismatch(type, value, path()) }
         return text as! T
     }
     if type is Bool.Type {
-        guard case .bool(let flag) = value else { throw mismatch(type, value, path) }
+        guard case .bool(let flag) = value else { throw mismatch(type, value, path()) }
         return flag as! T
     }
     if type is Double.Type || type is Float.Type {
-        guard case .number(let text) = value, let number = Double(text) else { throw mismatch(type, value, path) }
+        guard case .number(let text) = value, let number = Double(text) else { throw mismatch(type, value, path()) }
         return (type is Double.Type ? number as Any : Float(number) as Any) as! T
     }
     if let integerType = type as? any FixedWidthInteger.Type {
-        guard case .number(let text) = value else { throw mismatch(type, value, path) }
+        guard case .number(let text) = value else { throw mismatch(type, value, path()) }
         guard let number = integer(text, integerType) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "\(text) is not a whole number that fits \(type)"))
+            throw DecodingError.dataCorrupted(.init(codingPath: path(), debugDescription: "\(text) is not a whole number that fits \(type)"))
         }
         return number as! T
     }
-    return try T(from: WireJSONDecoder(value, codingPath: path))
+    return try T(from: WireJSONDecoder(value, codingPath: path()))
 }
 
 /// An integer written as one (`42`), or as a whole number in another form (`4.2e1`) within range.
@@ -102,6 +103,28 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         try scalar(type, try value(key), codingPath + [key])
     }
 
+    // The types frames use most, decoded without a dynamic cast; an optional field looked up once.
+
+    func decode(_ type: String.Type, forKey key: Key) throws -> String {
+        guard case .string(let text) = try value(key) else { throw mismatch(type, try value(key), codingPath + [key]) }
+        return text
+    }
+
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
+        guard let member = members.last(where: { $0.key == key.stringValue }) else { return nil }
+        switch member.value {
+        case .null: return nil
+        case .string(let text): return text
+        default: throw mismatch(type, member.value, codingPath + [key])
+        }
+    }
+
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        guard let member = members.last(where: { $0.key == key.stringValue }) else { return nil }
+        if case .null = member.value { return nil }
+        return try scalar(type, member.value, codingPath + [key])
+    }
+
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
         try WireJSONDecoder(try value(key), codingPath: codingPath + [key]).container(keyedBy: type)
     }
@@ -132,11 +155,14 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
     var count: Int? { elements.count }
     var isAtEnd: Bool { currentIndex >= elements.count }
 
-    private mutating func next(_ type: Any.Type) throws -> (WireJSON, [any CodingKey]) {
-        let path = codingPath + [IndexKey(currentIndex)]
-        guard !isAtEnd else { throw DecodingError.valueNotFound(type, .init(codingPath: path, debugDescription: "the array has no more elements")) }
-        defer { currentIndex += 1 }
-        return (elements[currentIndex], path)
+    /// The next element, and a function making its path (only errors and nested values need one).
+    private mutating func next(_ type: Any.Type) throws -> (WireJSON, () -> [any CodingKey]) {
+        let index = currentIndex
+        let codingPath = self.codingPath
+        let path = { codingPath + [IndexKey(index)] }
+        guard !isAtEnd else { throw DecodingError.valueNotFound(type, .init(codingPath: path(), debugDescription: "the array has no more elements")) }
+        currentIndex += 1
+        return (elements[index], path)
     }
 
     mutating func decodeNil() throws -> Bool {
@@ -146,23 +172,24 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
     }
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        let (value, path) = try next(type)
-        return try scalar(type, value, path)
+        let index = currentIndex
+        let (value, _) = try next(type)
+        return try scalar(type, value, codingPath + [IndexKey(index)])
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
         let (value, path) = try next([String: Any].self)
-        return try WireJSONDecoder(value, codingPath: path).container(keyedBy: type)
+        return try WireJSONDecoder(value, codingPath: path()).container(keyedBy: type)
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
         let (value, path) = try next([Any].self)
-        return try WireJSONDecoder(value, codingPath: path).unkeyedContainer()
+        return try WireJSONDecoder(value, codingPath: path()).unkeyedContainer()
     }
 
     mutating func superDecoder() throws -> any Decoder {
         let (value, path) = try next(Any.self)
-        return WireJSONDecoder(value, codingPath: path)
+        return WireJSONDecoder(value, codingPath: path())
     }
 }
 

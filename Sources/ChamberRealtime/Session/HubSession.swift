@@ -23,6 +23,12 @@ public final class HubSession: @unchecked Sendable {
         case close(CloseCode)
         /// Write this frame, then close (a refused `auth` frame).
         case replyAndClose(ByteBuffer, CloseCode)
+
+        /// Whether there is nothing for the transport to do.
+        public var isNone: Bool {
+            if case .none = self { return true }
+            return false
+        }
     }
 
     let hub: Hub
