@@ -9,16 +9,21 @@ import NIOPosix
 /// it frames the text itself (see ``framed(_:)``) and hands the frame straight to the socket's write queue.
 /// The session handler's own frames pass through the WebSocket encoder; both are written whole, on the event loop,
 /// so they never interleave.
-final class ChannelFrameSink: ChannelInboundHandler, FrameSink, @unchecked Sendable {
-    // @unchecked: `connection` is set and read on the channel's event loop only.
+final class ChannelFrameSink: ChannelInboundHandler, FrameSink, Sendable {
     typealias InboundIn = NIOAny
 
+    /// What only the channel's event loop touches: the pipeline position, and the connection told of writability.
+    private struct OnLoop {
+        var context: ChannelHandlerContext?
+        var connection: ClientConnection?
+    }
+
     private let channel: any Channel
-    private var connection: ClientConnection?
-    private var context: ChannelHandlerContext?
+    private let onLoop: NIOLoopBoundBox<OnLoop>
 
     init(channel: any Channel) {
         self.channel = channel
+        self.onLoop = NIOLoopBoundBox.makeBoxSendingValue(OnLoop(), eventLoop: channel.eventLoop)
     }
 
     var eventLoop: any EventLoop { channel.eventLoop }
@@ -26,16 +31,16 @@ final class ChannelFrameSink: ChannelInboundHandler, FrameSink, @unchecked Senda
 
     /// Without a context the handler has left the pipeline: the channel is closing, and the frame goes nowhere.
     func write(_ frame: ByteBuffer) {
-        context?.write(NIOAny(Self.framed(frame)), promise: nil)
+        onLoop.value.context?.write(NIOAny(Self.framed(frame)), promise: nil)
     }
 
     func flush() {
-        context?.flush()
+        onLoop.value.context?.flush()
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerAdded(context: ChannelHandlerContext) { onLoop.value.context = context }
 
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerRemoved(context: ChannelHandlerContext) { onLoop.value.context = nil }
 
     func abort() { channel.close(promise: nil) }
 
@@ -92,7 +97,7 @@ final class ChannelFrameSink: ChannelInboundHandler, FrameSink, @unchecked Senda
     /// Starts reporting writability to `connection` (on the event loop).
     func attach(_ connection: ClientConnection) {
         channel.eventLoop.execute {
-            self.connection = connection
+            self.onLoop.value.connection = connection
             if !self.channel.isWritable { connection.writabilityChanged(false) }
         }
     }
@@ -102,7 +107,7 @@ final class ChannelFrameSink: ChannelInboundHandler, FrameSink, @unchecked Senda
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        connection?.writabilityChanged(context.channel.isWritable)
+        onLoop.value.connection?.writabilityChanged(context.channel.isWritable)
         context.fireChannelWritabilityChanged()
     }
 }

@@ -6,17 +6,21 @@ import Synchronization
 /// publishes arrive faster than the sockets drain, several frames queue for a connection and leave in one `writev`
 /// instead of one system call each, which is where a fan-out's CPU goes (the kernel's loopback TCP path costs far
 /// more per write than the hub's own work). A fan-out that finds nothing waiting flushes as it writes.
-final class LoopFlusher: @unchecked Sendable {
-    // Unchecked: `dirty` and `scheduled` are touched on `loop` only.
+final class LoopFlusher: Sendable {
     private let loop: any EventLoop
-    /// The fan-outs' target lists as they were (appending a list is one reference, not one per connection).
-    private var dirty: [[ClientConnection]] = []
-    private var scheduled = false
+    /// What only the loop touches: the fan-outs' target lists as they were (appending a list is one reference, not
+    /// one per connection), and whether a flush is scheduled.
+    private struct Pending {
+        var dirty: [[ClientConnection]] = []
+        var scheduled = false
+    }
+    private let pending: NIOLoopBoundBox<Pending>
     /// Fan-out tasks handed to the loop and not yet started (counted from any thread).
     private let queuedFanOuts = Atomic<Int>(0)
 
     private init(loop: any EventLoop) {
         self.loop = loop
+        self.pending = NIOLoopBoundBox.makeBoxSendingValue(Pending(), eventLoop: loop)
     }
 
     private static let flushers = Mutex<[ObjectIdentifier: LoopFlusher]>([:])
@@ -40,22 +44,21 @@ final class LoopFlusher: @unchecked Sendable {
     /// so it should flush as it writes.
     func fanOutStarts() -> Bool {
         let waiting = queuedFanOuts.subtract(1, ordering: .relaxed).newValue
-        return waiting == 0 && !scheduled
+        return waiting == 0 && !pending.value.scheduled
     }
 
     /// Flushes `connections` once the loop has run the tasks queued so far. On the loop only.
     func flushSoon(_ connections: [ClientConnection]) {
-        loop.assertInEventLoop()
-        dirty.append(connections)
-        guard !scheduled else { return }
-        scheduled = true
+        pending.value.dirty.append(connections)
+        guard !pending.value.scheduled else { return }
+        pending.value.scheduled = true
         loop.execute { self.flushAll() }
     }
 
     private func flushAll() {
-        scheduled = false
-        let batches = dirty
-        dirty.removeAll(keepingCapacity: true)
+        pending.value.scheduled = false
+        let batches = pending.value.dirty
+        pending.value.dirty.removeAll(keepingCapacity: true)
         // A connection in several batches is flushed by the first; the others find nothing written since.
         for connections in batches {
             for connection in connections { connection.flushOnLoop() }

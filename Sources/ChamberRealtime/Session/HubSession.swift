@@ -11,10 +11,7 @@ import Synchronization
 /// drains the connection's outbox. Before authentication there is no connection: replies come back to the
 /// transport as ``Action/reply(_:)``; afterwards everything, replies included, goes through the outbox, so a
 /// reply can never overtake the events it follows.
-public final class HubSession: @unchecked Sendable {
-    // @unchecked: `authenticate` and `handle` are called by one task only, the transport's inbound loop, which owns
-    // the plain stored state (`access`, the bucket); what other tasks read (`connection`, `expiry`) has its own lock.
-
+public final class HubSession: Sendable {
     public enum Action: Sendable {
         case none
         /// Write this frame (only before authentication).
@@ -39,13 +36,20 @@ public final class HubSession: @unchecked Sendable {
     private let logger: Logger
     private let sink: any FrameSink
 
-    private let current = Mutex<ClientConnection?>(nil)
-    /// The registered connection, once authenticated (read by the transport's tasks).
-    public var connection: ClientConnection? { current.withLock { $0 } }
-    private var access: ChamberAccess?
-    private let expiry = Mutex<Date?>(nil)
-    private var bucket: TokenBucket
-    private var refusedInRow = 0
+    /// What the session learns as it goes. Frames are handled one at a time, but not always by the same task, and
+    /// the transport reads the connection and the deadline from its event loop: one lock keeps them together.
+    private struct State {
+        var connection: ClientConnection?
+        var access: ChamberAccess?
+        /// When the socket's token expires.
+        var expiry: Date?
+        var bucket: TokenBucket
+        var refusedInRow = 0
+    }
+
+    private let state: Mutex<State>
+    /// The registered connection, once authenticated.
+    public var connection: ClientConnection? { state.withLock { $0.connection } }
     private let requestedChamber: String?
 
     /// - Parameter chamberID: the chamber named on the upgrade URL, if any (the `auth` frame may name it instead).
@@ -60,7 +64,7 @@ public final class HubSession: @unchecked Sendable {
         self.chat = chat
         self.requestedChamber = chamberID
         self.logger = logger
-        self.bucket = TokenBucket(rate: hub.configuration.inboundFramesPerSecond, burst: hub.configuration.inboundBurst)
+        self.state = Mutex(State(bucket: TokenBucket(rate: hub.configuration.inboundFramesPerSecond, burst: hub.configuration.inboundBurst)))
     }
 
     public var isAuthenticated: Bool { connection != nil }
@@ -80,9 +84,11 @@ public final class HubSession: @unchecked Sendable {
         guard let connection = hub.connect(chamberID: chamberID, userID: identity.user.id, sessionID: identity.sessionID, sink: sink) else {
             throw ChamberError(.unavailable, "this node is shutting down; reconnect to another")
         }
-        self.current.withLock { $0 = connection }
-        self.access = access
-        self.expiry.withLock { $0 = identity.tokenExpiresAt }
+        state.withLock { state in
+            state.connection = connection
+            state.access = access
+            state.expiry = identity.tokenExpiresAt
+        }
         let configuration = hub.configuration
         connection.send(WelcomeFrame(id: requestID, connectionId: String(connection.id), userId: identity.user.id.rawValue, chamberId: chamberID.rawValue,
                                      role: access.role.rawValue, tokenExpiresAt: identity.tokenExpiresAt ?? Date(),
@@ -95,7 +101,7 @@ public final class HubSession: @unchecked Sendable {
     /// When the token's lifetime and grace run out (the socket must then close), once authenticated; a `refresh`
     /// moves it.
     public var closesAt: Date? {
-        expiry.withLock { $0 }?.addingTimeInterval(TimeInterval(hub.configuration.tokenGraceSeconds))
+        state.withLock { $0.expiry }?.addingTimeInterval(TimeInterval(hub.configuration.tokenGraceSeconds))
     }
 
     /// Checks the token's lifetime; past expiry and grace the socket must close.
@@ -122,13 +128,16 @@ public final class HubSession: @unchecked Sendable {
     /// Handles one text frame: decoded once into its typed request, which its own handler answers.
     public func handle(text: String) async -> Action {
         hub.metrics.framesIn.increment()
-        guard bucket.take() else {
-            refusedInRow += 1
+        let floodCloseAfter = hub.configuration.floodCloseAfter
+        let refusedInRow = state.withLock { state -> Int in
+            state.refusedInRow = state.bucket.take() ? 0 : state.refusedInRow + 1
+            return state.refusedInRow
+        }
+        guard refusedInRow == 0 else {
             hub.metrics.rateLimited.increment()
-            if refusedInRow >= hub.configuration.floodCloseAfter { return .close(.floodDetected) }
+            if refusedInRow >= floodCloseAfter { return .close(.floodDetected) }
             return reply(nil, ChamberError(.rateLimited, "more than \(hub.configuration.inboundFramesPerSecond) frames a second; slow down"))
         }
-        refusedInRow = 0
         let frame: DecodedFrame
         do {
             frame = try DecodedFrame.decode(text.utf8)
@@ -139,6 +148,7 @@ public final class HubSession: @unchecked Sendable {
             if let auth = frame.request as? AuthRequest, connection == nil {
                 return await authenticate(auth, requestID: frame.id)
             }
+            let (connection, access) = state.withLock { ($0.connection, $0.access) }
             guard let connection, let access else { throw ChamberError(.unauthenticated, "send an auth frame first") }
             return try await frame.request.handle(RequestContext(id: frame.id, connection: connection, access: access, session: self))
         } catch let error as ChamberError {
@@ -182,8 +192,10 @@ public final class HubSession: @unchecked Sendable {
         let identity = try await accounts.authenticate(accessToken: token)
         guard identity.user.id == context.access.userID else { throw ChamberError(.forbidden, "the new token belongs to another account") }
         guard let renewed = try? await chambers.access(identity, to: context.access.chamberID) else { return .close(.accessRevoked) }
-        self.access = renewed
-        expiry.withLock { $0 = identity.tokenExpiresAt }
+        state.withLock { state in
+            state.access = renewed
+            state.expiry = identity.tokenExpiresAt
+        }
         context.reply(OkFrame(id: context.id, seq: nil))
         return .none
     }
