@@ -18,6 +18,9 @@ echo "==> started PostgreSQL ($("$PG_BIN/postgres" --version)) on 127.0.0.1:$PG_
 export CHAMBER_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/chamber_test"
 export CHAMBER_TEST_REQUIRE_POSTGRES=1
 
+echo "==> swift format lint (.swift-format)"
+swift format lint --strict -r --configuration .swift-format Sources Tests LoadTests Benchmarks Package.swift
+
 # The cluster tests start `chamberconnect` processes: build every product first.
 echo "==> swift build"
 swift build --build-tests

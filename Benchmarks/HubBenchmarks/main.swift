@@ -25,9 +25,12 @@ func measure(runs: Int = 7, iterations: Int, _ body: () -> Void) -> Double {
 let chamber = ChamberID.generate()
 let channel = ChannelID.generate()
 let sender = UserID.generate()
-let message = Message(id: .generate(), chamberID: chamber, channelID: channel, seq: 42, senderID: sender, clientMessageID: "c-42",
-                      body: "See everyone at the gala tonight, doors open at six!", replyTo: nil, mentions: [], attachments: [], createdAt: Date())
-let sendFrame = Array(#"{"type":"send","id":"17","channel_id":"\#(channel.rawValue)","client_message_id":"c-42","body":"See everyone at the gala tonight, doors open at six!"}"#.utf8)
+let message = Message(
+    id: .generate(), chamberID: chamber, channelID: channel, seq: 42, senderID: sender, clientMessageID: "c-42",
+    body: "See everyone at the gala tonight, doors open at six!", replyTo: nil, mentions: [], attachments: [], createdAt: Date())
+let sendFrame = Array(
+    #"{"type":"send","id":"17","channel_id":"\#(channel.rawValue)","client_message_id":"c-42","body":"See everyone at the gala tonight, doors open at six!"}"#
+        .utf8)
 
 var sink = 0
 let decode = measure(iterations: 100_000) {
@@ -39,7 +42,8 @@ let decode = measure(iterations: 100_000) {
 let wordList = (try? String(contentsOfFile: "Config/moderation/words.txt", encoding: .utf8)) ?? "scam\nscammer\nponzi scheme"
 let rulesDecoder = JSONDecoder()
 rulesDecoder.keyDecodingStrategy = .convertFromSnakeCase
-let rules = (FileManager.default.contents(atPath: "Config/moderation/rules.json").flatMap { try? rulesDecoder.decode(ModerationSettings.self, from: $0) })
+let rules =
+    (FileManager.default.contents(atPath: "Config/moderation/rules.json").flatMap { try? rulesDecoder.decode(ModerationSettings.self, from: $0) })
     ?? ModerationSettings(links: .init(policy: "allow", newMemberDays: 3), mentions: .init(max: 10), shouting: .init())
 let moderation = try rules.pipeline(wordList: wordList.components(separatedBy: .newlines))
 print("moderation filters: \(moderation.filters.map(\.name).joined(separator: ", "))")
@@ -48,10 +52,14 @@ let moderateClean = measure(iterations: 100_000) {
     if case .publish(let text) = moderation.run(message.body, context: moderationContext).decision { sink &+= text.utf8.count }
 }
 let moderateMasked = measure(iterations: 100_000) {
-    if case .publish(let text) = moderation.run("Careful: that 5c4mm3r offer is a s.c.a.m, tell the board", context: moderationContext).decision { sink &+= text.utf8.count }
+    if case .publish(let text) = moderation.run("Careful: that 5c4mm3r offer is a s.c.a.m, tell the board", context: moderationContext).decision {
+        sink &+= text.utf8.count
+    }
 }
 let encode = measure(iterations: 100_000) {
-    sink &+= WireCoding.encode(EventFrame(ChannelEvent(chamberID: chamber, channelID: channel, seq: 42, at: message.createdAt, body: .message(message)))).readableBytes
+    sink &+=
+        WireCoding.encode(EventFrame(ChannelEvent(chamberID: chamber, channelID: channel, seq: 42, at: message.createdAt, body: .message(message))))
+        .readableBytes
 }
 
 /// Stands in for a socket: counts the frames and flushes written to it on its event loop.
@@ -107,7 +115,10 @@ print(String(format: "  decode client frame (send)            %8.0f ns/frame", d
 print(String(format: "  encode server frame (message)         %8.0f ns/frame", encode))
 print(String(format: "  moderation, default filters (clean)   %8.0f ns/message", moderateClean))
 print(String(format: "  moderation, default filters (masked)  %8.0f ns/message", moderateMasked))
-print(String(format: "  fan-out to %d subscribers          %8.1f µs/publish  (%.0f ns/subscriber)", subscribers, perPublish / 1000, perPublish / Double(subscribers)))
+print(
+    String(
+        format: "  fan-out to %d subscribers          %8.1f µs/publish  (%.0f ns/subscriber)", subscribers, perPublish / 1000,
+        perPublish / Double(subscribers)))
 var written = 0
 for target in sinks { written += try await target.eventLoop.submit { target.frames }.get() }
 print("  frames written: \(written) (\(subscribers * Int(seq)) messages + one presence frame per subscriber)")

@@ -58,7 +58,9 @@ public struct FrameScanner {
         var index = 0
         let last = bytes.count - total
         while index <= last {
-            if bytes[index] == UInt8(ascii: "\""), bytes[index + keyLength + 1] == UInt8(ascii: "\""), bytes[index + keyLength + 2] == UInt8(ascii: ":") {
+            if bytes[index] == UInt8(ascii: "\""), bytes[index + keyLength + 1] == UInt8(ascii: "\""),
+                bytes[index + keyLength + 2] == UInt8(ascii: ":")
+            {
                 var match = true
                 for offset in 0..<keyLength where bytes[index + 1 + offset] != needle[offset] {
                     match = false

@@ -19,7 +19,8 @@ public struct Plan: Codable, Sendable, Equatable {
     public static func make(_ scenario: Scenario, servers: Int, fileLimit: Int) throws(ScenarioError) -> Plan {
         let total = scenario.connections
         guard total <= servers * maxConnectionsPerServer else {
-            throw ScenarioError("""
+            throw ScenarioError(
+                """
                 \(total) connections need more than \(servers) server process(es): one holds at most about \(maxConnectionsPerServer) \
                 (20,000 open files per process on this machine, a hard limit). Run a cluster and give each node with --url, or lower connections.
                 """)
@@ -27,11 +28,15 @@ public struct Plan: Codable, Sendable, Equatable {
         let perWorker = maxConnectionsPerWorker(fileLimit: fileLimit)
         let needed = (total + perWorker - 1) / perWorker
         if scenario.workers > 0, scenario.workers < needed {
-            throw ScenarioError("'workers' = \(scenario.workers) cannot hold \(total) connections: at most \(perWorker) per worker (open-file limit \(fileLimit)); use \(needed) or more")
+            throw ScenarioError(
+                "'workers' = \(scenario.workers) cannot hold \(total) connections: at most \(perWorker) per worker (open-file limit \(fileLimit)); use \(needed) or more"
+            )
         }
         let workers = max(scenario.workers, needed)
         let addresses = max(scenario.sourceAddresses, (total + maxConnectionsPerAddress - 1) / maxConnectionsPerAddress, 1)
-        guard addresses <= 250 else { throw ScenarioError("\(total) connections need \(addresses) source addresses; at most 250 (127.0.0.1 … 127.0.0.250)") }
+        guard addresses <= 250 else {
+            throw ScenarioError("\(total) connections need \(addresses) source addresses; at most 250 (127.0.0.1 … 127.0.0.250)")
+        }
         var ranges: [Range<Int>] = []
         var start = 0
         for index in 0..<workers {
@@ -101,8 +106,10 @@ public struct WorkerPlan: Codable, Sendable {
     /// Wall-clock start of the ramp-up (nanoseconds since 1970), the same for every worker.
     public let startNanos: Int64
 
-    public init(worker: Int, scenario: Scenario, servers: [String], chamberID: String, roomID: String, announcementsID: String,
-                accounts: [LoadAccount], range: Range<Int>, sourceAddresses: Int, startNanos: Int64) {
+    public init(
+        worker: Int, scenario: Scenario, servers: [String], chamberID: String, roomID: String, announcementsID: String,
+        accounts: [LoadAccount], range: Range<Int>, sourceAddresses: Int, startNanos: Int64
+    ) {
         self.worker = worker
         self.scenario = scenario
         self.servers = servers

@@ -14,7 +14,8 @@ public struct ProcessUsage: Sendable, Equatable {
     /// Reads `/proc/<pid>/stat` and `/proc/<pid>/status`; nil when the process is gone.
     public static func read(pid: Int32) -> ProcessUsage? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+            let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        else { return nil }
         return parse(stat: stat, status: status, ticksPerSecond: Double(sysconf(Int32(_SC_CLK_TCK))))
     }
 
@@ -25,9 +26,11 @@ public struct ProcessUsage: Sendable, Equatable {
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // fields[0] is field 3 (state), so field n is fields[n - 3].
         guard fields.count > 14, let utime = Double(fields[11]), let stime = Double(fields[12]),
-              let cutime = Double(fields[13]), let cstime = Double(fields[14]) else { return nil }
+            let cutime = Double(fields[13]), let cstime = Double(fields[14])
+        else { return nil }
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kib = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Int($0) }) else { return nil }
+            let kib = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Int($0) })
+        else { return nil }
         return ProcessUsage(cpuSeconds: (utime + stime + cutime + cstime) / ticksPerSecond, residentBytes: kib * 1024)
     }
 }

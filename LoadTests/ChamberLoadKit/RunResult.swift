@@ -135,9 +135,12 @@ public struct RunResult: Codable, Sendable {
         reconnect = LatencySummary(reconnectHistogram)
         timelineDelivered = delivered
         timelineSent = sent
-        deliveryPercentiles = deliveryHistogram.totalCount == 0 ? [] : [50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 100].map {
-            [$0, Double(deliveryHistogram.valueAtPercentile($0)) / 1000]
-        }
+        deliveryPercentiles =
+            deliveryHistogram.totalCount == 0
+            ? []
+            : [50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 100].map {
+                [$0, Double(deliveryHistogram.valueAtPercentile($0)) / 1000]
+            }
         self.server = server
         if let server {
             serverMicrosPerDelivery = self.delivered > 0 ? server.cpuSeconds * 1_000_000 / Double(self.delivered) : nil
@@ -157,18 +160,36 @@ public struct RunResult: Codable, Sendable {
             ("connections", "\(connected) open of \(connectAttempts) attempts, \(connectFailures) failed; all up after \(fmt(rampSeconds)) s"),
             ("sent / acknowledged", "\(sent) / \(acked)"),
             ("delivered", "\(delivered) (\(fmt(deliveredPerSecond, 0)) per second)"),
-            ("delivery latency ms", "p50 \(fmt(delivery.p50, 2))  p90 \(fmt(delivery.p90, 2))  p99 \(fmt(delivery.p99, 2))  p99.9 \(fmt(delivery.p999, 2))  max \(fmt(delivery.max, 2))"),
-            ("send→ack latency ms", "p50 \(fmt(ack.p50, 2))  p90 \(fmt(ack.p90, 2))  p99 \(fmt(ack.p99, 2))  p99.9 \(fmt(ack.p999, 2))  max \(fmt(ack.max, 2))"),
+            (
+                "delivery latency ms",
+                "p50 \(fmt(delivery.p50, 2))  p90 \(fmt(delivery.p90, 2))  p99 \(fmt(delivery.p99, 2))  p99.9 \(fmt(delivery.p999, 2))  max \(fmt(delivery.max, 2))"
+            ),
+            (
+                "send→ack latency ms",
+                "p50 \(fmt(ack.p50, 2))  p90 \(fmt(ack.p90, 2))  p99 \(fmt(ack.p99, 2))  p99.9 \(fmt(ack.p999, 2))  max \(fmt(ack.max, 2))"
+            ),
             ("connect latency ms", "p50 \(fmt(connect.p50, 1))  p99 \(fmt(connect.p99, 1))  max \(fmt(connect.max, 1))"),
-            ("reconnects", "\(reconnects), drop→recovered ms p50 \(fmt(reconnect.p50, 1)) p99 \(fmt(reconnect.p99, 1)) max \(fmt(reconnect.max, 1)); duplicates skipped \(duplicates)"),
+            (
+                "reconnects",
+                "\(reconnects), drop→recovered ms p50 \(fmt(reconnect.p50, 1)) p99 \(fmt(reconnect.p99, 1)) max \(fmt(reconnect.max, 1)); duplicates skipped \(duplicates)"
+            ),
             ("lost / gaps / recovery incomplete", "\(lost) / \(gaps) / \(recoveryIncomplete)\(intact ? "" : "   <-- MUST BE 0")"),
         ]
-        if !failures.isEmpty { rows.append(("failures", failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))) }
-        if !errors.isEmpty { rows.append(("error frames", errors.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))) }
+        if !failures.isEmpty {
+            rows.append(("failures", failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")))
+        }
+        if !errors.isEmpty {
+            rows.append(("error frames", errors.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")))
+        }
         if let server {
-            rows.append(("server CPU", "\(fmt(server.cpuSeconds, 2)) s" + (serverMicrosPerDelivery.map { ", \(fmt($0, 2)) µs per delivered message" } ?? "")))
-            rows.append(("server memory", "RSS \(server.rssBaselineBytes >> 20) → \(server.rssConnectedBytes >> 20) MiB (peak \(server.rssPeakBytes >> 20))"
-                         + (serverKiBPerConnection.map { ", \(fmt($0, 2)) KiB per connection" } ?? "")))
+            rows.append(
+                ("server CPU", "\(fmt(server.cpuSeconds, 2)) s" + (serverMicrosPerDelivery.map { ", \(fmt($0, 2)) µs per delivered message" } ?? "")))
+            rows.append(
+                (
+                    "server memory",
+                    "RSS \(server.rssBaselineBytes >> 20) → \(server.rssConnectedBytes >> 20) MiB (peak \(server.rssPeakBytes >> 20))"
+                        + (serverKiBPerConnection.map { ", \(fmt($0, 2)) KiB per connection" } ?? "")
+                ))
         }
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")

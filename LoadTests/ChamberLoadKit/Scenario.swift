@@ -44,10 +44,12 @@ public struct Scenario: Codable, Sendable, Equatable {
     /// Loopback source addresses 127.0.0.1 … 127.0.0.N to spread connections over (0: as many as needed).
     public var sourceAddresses: Int
 
-    public init(name: String, description: String? = nil, kind: Kind, connections: Int, connectRate: Int = 1000, durationSeconds: Double = 30,
-                chattersPercent: Double = 0, messageRate: Double = 0, admins: Int = 1, announcementIntervalSeconds: Double = 0,
-                reconnectPercent: Double = 0, reconnectAtFraction: Double = 0.5, reconnectDelaySeconds: Double = 1, messageBytes: Int = 128,
-                drainSeconds: Double = 3, workers: Int = 0, sourceAddresses: Int = 0) {
+    public init(
+        name: String, description: String? = nil, kind: Kind, connections: Int, connectRate: Int = 1000, durationSeconds: Double = 30,
+        chattersPercent: Double = 0, messageRate: Double = 0, admins: Int = 1, announcementIntervalSeconds: Double = 0,
+        reconnectPercent: Double = 0, reconnectAtFraction: Double = 0.5, reconnectDelaySeconds: Double = 1, messageBytes: Int = 128,
+        drainSeconds: Double = 3, workers: Int = 0, sourceAddresses: Int = 0
+    ) {
         self.name = name
         self.description = description
         self.kind = kind
@@ -121,7 +123,9 @@ public struct Scenario: Codable, Sendable, Equatable {
         } catch let DecodingError.keyNotFound(key, _) {
             throw ScenarioError("'\(key.stringValue.snakeCased)' is required")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
-            throw ScenarioError("'\(context.codingPath.map(\.stringValue.snakeCased).joined(separator: "."))' has the wrong type or value: \(context.debugDescription)")
+            throw ScenarioError(
+                "'\(context.codingPath.map(\.stringValue.snakeCased).joined(separator: "."))' has the wrong type or value: \(context.debugDescription)"
+            )
         } catch {
             throw ScenarioError("cannot read the scenario: \(error)")
         }

@@ -53,7 +53,9 @@ struct Run: AsyncParsableCommand {
             throw ValidationError("\(path): \(error)")
         }
         let servers = try url.map { raw -> String in
-            guard let components = URLComponents(string: raw), let host = components.host, let port = components.port ?? (components.scheme == "http" ? 80 : nil) else {
+            guard let components = URLComponents(string: raw), let host = components.host,
+                let port = components.port ?? (components.scheme == "http" ? 80 : nil)
+            else {
                 throw ValidationError("--url \(raw) must look like http://127.0.0.1:8080")
             }
             guard host.hasPrefix("127.") || host == "localhost" || host == "::1" else {
@@ -61,9 +63,11 @@ struct Run: AsyncParsableCommand {
             }
             return "\(host == "localhost" ? "127.0.0.1" : host):\(port)"
         }
-        let coordinator = Coordinator(scenario: loaded, servers: servers,
-                                      provisioner: Provisioner(baseURL: url[0].trimmingCharacters(in: CharacterSet(charactersIn: "/")), email: adminEmail, password: adminPassword),
-                                      serverPID: serverPid, executable: Self.executablePath())
+        let coordinator = Coordinator(
+            scenario: loaded, servers: servers,
+            provisioner: Provisioner(
+                baseURL: url[0].trimmingCharacters(in: CharacterSet(charactersIn: "/")), email: adminEmail, password: adminPassword),
+            serverPID: serverPid, executable: Self.executablePath())
         let result: RunResult
         do {
             result = try await coordinator.run()
@@ -98,7 +102,8 @@ struct Run: AsyncParsableCommand {
     /// LoadTests/scenarios of the checkout, found from the working directory.
     static func scenarioFolder() -> String {
         let here = FileManager.default.currentDirectoryPath
-        for candidate in ["LoadTests/scenarios", "scenarios", "../LoadTests/scenarios"] where FileManager.default.fileExists(atPath: here + "/" + candidate) {
+        for candidate in ["LoadTests/scenarios", "scenarios", "../LoadTests/scenarios"]
+        where FileManager.default.fileExists(atPath: here + "/" + candidate) {
             return here + "/" + candidate
         }
         return "LoadTests/scenarios"

@@ -16,12 +16,16 @@ struct Coordinator {
         let admins = scenario.kind == .direct ? 1 : scenario.admins
         let provisioningStart = Date()
         log("provisioning \(scenario.connections) accounts on \(provisioner.baseURL) …")
-        let cohort = try await provisioner.provision(members: scenario.connections - (scenario.kind == .direct ? 0 : admins), admins: admins,
-                                                     tokenSeconds: Int(scenario.rampSeconds + scenario.durationSeconds + scenario.drainSeconds) + 600)
+        let cohort = try await provisioner.provision(
+            members: scenario.connections - (scenario.kind == .direct ? 0 : admins), admins: admins,
+            tokenSeconds: Int(scenario.rampSeconds + scenario.durationSeconds + scenario.drainSeconds) + 600)
         // Direct runs use the members in pairs; the one admin account is not a participant.
         var accounts = cohort.accounts.map { LoadAccount(userID: $0.userId, token: $0.accessToken, isAdmin: $0.role == "admin") }
         if scenario.kind == .direct { accounts.removeFirst(admins) }
-        log(String(format: "provisioned in %.1f s; %d workers, %d source addresses", Date().timeIntervalSince(provisioningStart), plan.workerRanges.count, plan.sourceAddresses))
+        log(
+            String(
+                format: "provisioned in %.1f s; %d workers, %d source addresses", Date().timeIntervalSince(provisioningStart),
+                plan.workerRanges.count, plan.sourceAddresses))
 
         let baseline = serverPID.flatMap(ProcessUsage.read)
         let startNanos = wallNanos() + 1_500_000_000
@@ -30,15 +34,17 @@ struct Coordinator {
         defer { try? FileManager.default.removeItem(at: directory) }
         var workers: [WorkerProcess] = []
         for (index, range) in plan.workerRanges.enumerated() {
-            let workerPlan = WorkerPlan(worker: index, scenario: scenario, servers: servers, chamberID: cohort.chamberId, roomID: cohort.roomId,
-                                        announcementsID: cohort.announcementsId, accounts: accounts, range: range, sourceAddresses: plan.sourceAddresses,
-                                        startNanos: startNanos)
+            let workerPlan = WorkerPlan(
+                worker: index, scenario: scenario, servers: servers, chamberID: cohort.chamberId, roomID: cohort.roomId,
+                announcementsID: cohort.announcementsId, accounts: accounts, range: range, sourceAddresses: plan.sourceAddresses,
+                startNanos: startNanos)
             let file = directory.appendingPathComponent("worker-\(index).json")
             try JSONEncoder().encode(workerPlan).write(to: file)
             workers.append(try WorkerProcess(executable: executable, planFile: file.path, index: index))
         }
-        let reference = WorkerPlan(worker: 0, scenario: scenario, servers: servers, chamberID: "", roomID: "", announcementsID: "",
-                                   accounts: [], range: 0..<0, sourceAddresses: 0, startNanos: startNanos)
+        let reference = WorkerPlan(
+            worker: 0, scenario: scenario, servers: servers, chamberID: "", roomID: "", announcementsID: "",
+            accounts: [], range: 0..<0, sourceAddresses: 0, startNanos: startNanos)
         var timeline: Timeline?
 
         var usageAtTrafficStart: ProcessUsage?
@@ -58,7 +64,9 @@ struct Coordinator {
                     workers.forEach { $0.start(go) }
                     timeline = go
                     rampSeconds = Double(now - startNanos) / 1e9
-                    if connected < scenario.connections { log("\nramp-up deadline: \(connected) of \(scenario.connections) connected; measuring anyway") }
+                    if connected < scenario.connections {
+                        log("\nramp-up deadline: \(connected) of \(scenario.connections) connected; measuring anyway")
+                    }
                 }
             }
             if let pid = serverPID, let usage = ProcessUsage.read(pid: pid) {
@@ -81,17 +89,20 @@ struct Coordinator {
         }
         FileHandle.standardError.write(Data("\n".utf8))
         for worker in workers where worker.report == nil {
-            throw Provisioner.ProvisionError(description: "worker \(worker.index) ended without a report: \(worker.fatal ?? "exit status \(worker.exitStatus)")")
+            throw Provisioner.ProvisionError(
+                description: "worker \(worker.index) ended without a report: \(worker.fatal ?? "exit status \(worker.exitStatus)")")
         }
         var server: ServerUsage?
         if let baseline, let start = usageAtTrafficStart {
             let end = usageAtEnd ?? serverPID.flatMap(ProcessUsage.read) ?? start
-            server = ServerUsage(cpuSeconds: end.cpuSeconds - start.cpuSeconds, rssBaselineBytes: baseline.residentBytes,
-                                 rssConnectedBytes: usageConnected?.residentBytes ?? start.residentBytes, rssPeakBytes: peak)
+            server = ServerUsage(
+                cpuSeconds: end.cpuSeconds - start.cpuSeconds, rssBaselineBytes: baseline.residentBytes,
+                rssConnectedBytes: usageConnected?.residentBytes ?? start.residentBytes, rssPeakBytes: peak)
         }
         let measured = scenario.durationSeconds + scenario.drainSeconds
-        var result = RunResult(scenario: scenario, startedAt: Date(timeIntervalSince1970: Double(startNanos) / 1e9), sourceAddresses: plan.sourceAddresses,
-                               reports: workers.compactMap(\.report), measuredSeconds: measured, server: server)
+        var result = RunResult(
+            scenario: scenario, startedAt: Date(timeIntervalSince1970: Double(startNanos) / 1e9), sourceAddresses: plan.sourceAddresses,
+            reports: workers.compactMap(\.report), measuredSeconds: measured, server: server)
         result.rampSeconds = rampSeconds
         return result
     }
@@ -108,8 +119,9 @@ struct Coordinator {
         let measuring = timeline.map { now >= $0.trafficStartNanos } ?? false
         let elapsed = Double(now - (measuring ? timeline!.trafficStartNanos : rampStart)) / 1e9
         let rate = Self.rate(delivered: delivered, now: now)
-        let line = String(format: "\r[%+6.1f s %@] connections %d/%d  sent %d  delivered %d (%.0f/s)  p99 %.2f ms   ",
-                          max(0, elapsed), phase, connected, scenario.connections, sent, delivered, rate, p99)
+        let line = String(
+            format: "\r[%+6.1f s %@] connections %d/%d  sent %d  delivered %d (%.0f/s)  p99 %.2f ms   ",
+            max(0, elapsed), phase, connected, scenario.connections, sent, delivered, rate, p99)
         FileHandle.standardError.write(Data(line.utf8))
     }
 

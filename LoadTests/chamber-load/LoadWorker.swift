@@ -1,6 +1,6 @@
 import ChamberLoadKit
-import Histogram
 import Foundation
+import Histogram
 import NIOCore
 import NIOPosix
 
@@ -34,13 +34,16 @@ final class LoadWorker: @unchecked Sendable {
         let scenario = plan.scenario
         // Words, not one letter repeated: the server's default moderation cuts runs of a character, which would
         // shrink the messages it is meant to carry.
-        padding = String(String(repeating: "see you at the gala tonight ", count: scenario.messageBytes / 28 + 1).prefix(max(1, scenario.messageBytes - 40)))
+        padding = String(
+            String(repeating: "see you at the gala tonight ", count: scenario.messageBytes / 28 + 1).prefix(max(1, scenario.messageBytes - 40)))
         let share = Double(plan.range.count) / Double(max(1, scenario.connections))
         perSecondConnects = Double(scenario.connectRate) * share
         // Chat senders: direct → every member; big-event → the picked chatters among members. The message rate is
         // split by senders, so every worker sends its share.
         let memberCount = scenario.connections - scenario.admins
-        let totalSenders = scenario.kind == .direct ? scenario.connections
+        let totalSenders =
+            scenario.kind == .direct
+            ? scenario.connections
             : scenario.kind == .idle ? 0 : WorkerPlan.pickedCount(memberCount, percent: scenario.chattersPercent)
         var specs: [(index: Int, account: LoadAccount, isSender: Bool, isReconnecter: Bool, partner: LoadAccount?)] = []
         for index in plan.range {
@@ -59,13 +62,17 @@ final class LoadWorker: @unchecked Sendable {
                 isSender = !account.isAdmin && WorkerPlan.picks(memberIndex, percent: scenario.chattersPercent)
                 partner = nil
             }
-            let reconnecter = !account.isAdmin && (scenario.kind == .reconnectStorm
-                || scenario.kind == .bigEvent && WorkerPlan.picks(memberIndex, percent: scenario.reconnectPercent, offset: 0.5))
+            let reconnecter =
+                !account.isAdmin
+                && (scenario.kind == .reconnectStorm
+                    || scenario.kind == .bigEvent && WorkerPlan.picks(memberIndex, percent: scenario.reconnectPercent, offset: 0.5))
             specs.append((index, account, isSender, reconnecter, partner))
         }
         let mySenders = specs.filter(\.isSender).count
         senderRate = totalSenders > 0 ? scenario.messageRate * Double(mySenders) / Double(totalSenders) : 0
-        members = specs.map { Member(index: $0.index, account: $0.account, isSender: $0.isSender, isReconnecter: $0.isReconnecter, partner: $0.partner, worker: self) }
+        members = specs.map {
+            Member(index: $0.index, account: $0.account, isSender: $0.isSender, isReconnecter: $0.isReconnecter, partner: $0.partner, worker: self)
+        }
         senders = members.filter(\.isSender)
     }
 
@@ -203,8 +210,9 @@ final class LoadWorker: @unchecked Sendable {
         member.phase = .connecting
         if member.connectStartNanos == 0 { member.connectStartNanos = wallNanos() }
         report.connectAttempts += 1
-        let handler = WebSocketClientHandler(host: server, path: "/v1/ws?chamber_id=\(plan.chamberID)", token: member.account.token,
-                                             delegate: member, seed: UInt32(truncatingIfNeeded: member.index &* 2_654_435_761))
+        let handler = WebSocketClientHandler(
+            host: server, path: "/v1/ws?chamber_id=\(plan.chamberID)", token: member.account.token,
+            delegate: member, seed: UInt32(truncatingIfNeeded: member.index &* 2_654_435_761))
         member.handler = handler
         let bootstrap: ClientBootstrap
         do {
@@ -231,8 +239,11 @@ final class LoadWorker: @unchecked Sendable {
 
     private func printProgress() {
         let p99 = report.deliveryLatency.totalCount > 0 ? report.deliveryLatency.valueAtPercentile(99) : 0
-        emit(.progress(WorkerProgress(worker: plan.worker, connected: members.filter { $0.phase == .ready }.count,
-                                      delivered: report.delivered, sent: report.sent, p99Micros: p99)))
+        emit(
+            .progress(
+                WorkerProgress(
+                    worker: plan.worker, connected: members.filter { $0.phase == .ready }.count,
+                    delivered: report.delivered, sent: report.sent, p99Micros: p99)))
     }
 
     private func finish() {

@@ -1,5 +1,5 @@
-import Foundation
 import ChamberLoadKit
+import Foundation
 import Histogram
 import NIOCore
 
@@ -125,9 +125,10 @@ final class Member: WebSocketClientDelegate, @unchecked Sendable {
     /// one frame per member is parsed in full.
     private func openedDirect(_ frame: FrameScanner) {
         guard directChannel == nil,
-              let object = try? JSONSerialization.jsonObject(with: Data(frame.bytes)) as? [String: Any],
-              object["id"] as? String == "od",
-              let channel = (object["channel"] as? [String: Any])?["id"] as? String else { return }
+            let object = try? JSONSerialization.jsonObject(with: Data(frame.bytes)) as? [String: Any],
+            object["id"] as? String == "od",
+            let channel = (object["channel"] as? [String: Any])?["id"] as? String
+        else { return }
         directChannel = channel
         subscribe(channel)
     }
@@ -137,8 +138,10 @@ final class Member: WebSocketClientDelegate, @unchecked Sendable {
         pendingSubscribes[id] = channel
         let last = channels[channel]?.lastSeq ?? -1
         channels[channel, default: ChannelProgress()].subscribed = false
-        handler?.send(last >= 0 ? #"{"type":"subscribe","id":"\#(id)","channel_id":"\#(channel)","since":\#(last)}"#
-                                : #"{"type":"subscribe","id":"\#(id)","channel_id":"\#(channel)"}"#)
+        handler?.send(
+            last >= 0
+                ? #"{"type":"subscribe","id":"\#(id)","channel_id":"\#(channel)","since":\#(last)}"#
+                : #"{"type":"subscribe","id":"\#(id)","channel_id":"\#(channel)"}"#)
     }
 
     private func subscribed(_ frame: FrameScanner) {
@@ -226,7 +229,9 @@ final class Member: WebSocketClientDelegate, @unchecked Sendable {
         let id = worker.nextRequestID()
         let now = wallNanos()
         pendingSends[id] = now
-        handler.send(#"{"type":"send","id":"\#(id)","channel_id":"\#(channel)","client_message_id":"\#(worker.plan.startNanos)-\#(worker.plan.worker)-\#(id)","body":"load test message","data":{"ts":\#(now),"p":"\#(padding)"}}"#)
+        handler.send(
+            #"{"type":"send","id":"\#(id)","channel_id":"\#(channel)","client_message_id":"\#(worker.plan.startNanos)-\#(worker.plan.worker)-\#(id)","body":"load test message","data":{"ts":\#(now),"p":"\#(padding)"}}"#
+        )
         return true
     }
 

@@ -1,7 +1,8 @@
 import ChamberLoadKit
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Gets the run's accounts from the server: logs in as a platform admin and calls the load-test provisioning
@@ -29,10 +30,11 @@ struct Provisioner {
 
     func provision(members: Int, admins: Int, tokenSeconds: Int) async throws -> Cohort {
         let login = try await post("/v1/auth/login", body: ["email": email, "password": password], token: nil)
-        guard let token = (try? JSONSerialization.jsonObject(with: login)) .flatMap({ ($0 as? [String: Any])?["access_token"] as? String }) else {
+        guard let token = (try? JSONSerialization.jsonObject(with: login)).flatMap({ ($0 as? [String: Any])?["access_token"] as? String }) else {
             throw ProvisionError(description: "login as \(email) gave no access token")
         }
-        let data = try await post("/v1/admin/load-test/provision", body: ["members": members, "admins": admins, "token_ttl_seconds": tokenSeconds], token: token)
+        let data = try await post(
+            "/v1/admin/load-test/provision", body: ["members": members, "admins": admins, "token_ttl_seconds": tokenSeconds], token: token)
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try decoder.decode(Cohort.self, from: data)
@@ -55,8 +57,12 @@ struct Provisioner {
         guard (200..<300).contains(status) else {
             let text = String(decoding: data, as: UTF8.self)
             var hint = ""
-            if text.contains("load_test_disabled") { hint = " Start the server with --load-test (./scripts/serve.sh does) or CHAMBER_LOADTEST_ENABLED=true." }
-            if text.contains("invalid_credentials") { hint = " Give a platform admin's --admin-email and --admin-password (the demo's are the default)." }
+            if text.contains("load_test_disabled") {
+                hint = " Start the server with --load-test (./scripts/serve.sh does) or CHAMBER_LOADTEST_ENABLED=true."
+            }
+            if text.contains("invalid_credentials") {
+                hint = " Give a platform admin's --admin-email and --admin-password (the demo's are the default)."
+            }
             throw ProvisionError(description: "POST \(path) answered \(status): \(text.prefix(300)).\(hint)")
         }
         return data

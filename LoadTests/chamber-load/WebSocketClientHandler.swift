@@ -1,6 +1,7 @@
 import NIOCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What a ``WebSocketClientHandler`` reports, on its channel's event loop.
@@ -29,7 +30,8 @@ final class WebSocketClientHandler: ChannelInboundHandler, @unchecked Sendable {
     private var maskSeed: UInt32
 
     init(host: String, path: String, token: String, delegate: any WebSocketClientDelegate, seed: UInt32) {
-        requestHead = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        requestHead =
+            "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer \(token)\r\n\r\n"
         self.delegate = delegate
         self.maskSeed = seed | 1
@@ -89,7 +91,8 @@ final class WebSocketClientHandler: ChannelInboundHandler, @unchecked Sendable {
     /// The next complete frame in `received`, or nil until more bytes arrive.
     private func nextFrame() -> Frame? {
         guard var buffer = received, buffer.readableBytes >= 2,
-              let first = buffer.readInteger(as: UInt8.self), let second = buffer.readInteger(as: UInt8.self) else { return nil }
+            let first = buffer.readInteger(as: UInt8.self), let second = buffer.readInteger(as: UInt8.self)
+        else { return nil }
         var length = Int(second & 0x7F)
         if length == 126 {
             guard let extended = buffer.readInteger(as: UInt16.self) else { return nil }

@@ -2,8 +2,10 @@ import Testing
 
 /// Polls `condition` until it holds or `timeout` passes (then the test fails with `what`): for what another
 /// process or node does in its own time.
-public func eventually(_ what: String, timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation,
-                       _ condition: () async -> Bool) async throws {
+public func eventually(
+    _ what: String, timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: () async -> Bool
+) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if await condition() { return }

@@ -29,8 +29,10 @@ public final class RedisTestServer: @unchecked Sendable {
         guard let binary else { throw TestBackendError("redis-server is not installed: run the tests with ./scripts/test.sh, which installs it") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder.path,
-                             "--logfile", folder.appendingPathComponent("redis.log").path]
+        process.arguments = [
+            "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder.path,
+            "--logfile", folder.appendingPathComponent("redis.log").path,
+        ]
         // Not the test runner's pipes: a server left behind would hold them open, and `swift test` waits for them.
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice

@@ -20,7 +20,11 @@ struct ChamberConnect: AsyncParsableCommand {
 
 /// Options every command shares: where the configuration and the data are.
 struct CommonOptions: ParsableArguments {
-    @Option(name: .long, help: "JSON configuration file (default: chamberconnect.json of the shipped Config folder, found from CHAMBER_CONFIG_DIR, the working directory or the executable's location).")
+    @Option(
+        name: .long,
+        help:
+            "JSON configuration file (default: chamberconnect.json of the shipped Config folder, found from CHAMBER_CONFIG_DIR, the working directory or the executable's location)."
+    )
     var config: String?
 
     @Option(name: .long, help: "Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB (key database.url).")
@@ -42,11 +46,13 @@ struct CommonOptions: ParsableArguments {
         Observability.bootstrapLogging(level: configuration.logLevel)
         let logger = Logger(label: "chamberconnect")
         // Which files this node runs on: a node started from an unexpected folder says so at once.
-        logger.info("configuration loaded", metadata: [
-            "config.file": "\(configuration.configFile ?? "none (defaults, environment and flags)")",
-            "moderation.rules_file": "\(configuration.moderationRulesFile ?? "none")",
-            "moderation.word_list_file": "\(configuration.wordListFile ?? "none")",
-        ])
+        logger.info(
+            "configuration loaded",
+            metadata: [
+                "config.file": "\(configuration.configFile ?? "none (defaults, environment and flags)")",
+                "moderation.rules_file": "\(configuration.moderationRulesFile ?? "none")",
+                "moderation.word_list_file": "\(configuration.wordListFile ?? "none")",
+            ])
         return (configuration, logger)
     }
 }
@@ -77,7 +83,8 @@ struct Serve: AsyncParsableCommand {
         let (configuration, logger) = try common.load(overrides)
         let node = try await ChamberNode.assemble(configuration, logger: logger)
         if configuration.demo { printDemoLogins() }
-        logger.info("starting", metadata: ["address": "\(configuration.host):\(configuration.port)", "database": "\(redactedURL(configuration.databaseURL))"])
+        logger.info(
+            "starting", metadata: ["address": "\(configuration.host):\(configuration.port)", "database": "\(redactedURL(configuration.databaseURL))"])
         try await node.run()
         logger.info("stopped")
     }
@@ -96,12 +103,16 @@ struct Migrate: AsyncParsableCommand {
             let applied = try await migrator.migrate()
             return (applied, try await migrator.appliedVersions())
         }
-        print(applied.0.isEmpty ? "database is up to date (schema version \(applied.1.last ?? 0))" : "applied migrations \(applied.0); schema version \(applied.1.last ?? 0)")
+        print(
+            applied.0.isEmpty
+                ? "database is up to date (schema version \(applied.1.last ?? 0))"
+                : "applied migrations \(applied.0); schema version \(applied.1.last ?? 0)")
     }
 }
 
 struct Demo: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create the demo chamber (one login per role, businesses, members) and print the logins.")
+    static let configuration = CommandConfiguration(
+        abstract: "Create the demo chamber (one login per role, businesses, members) and print the logins.")
 
     @OptionGroup var common: CommonOptions
 
@@ -118,7 +129,8 @@ struct Demo: AsyncParsableCommand {
 }
 
 struct CreateAdmin: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "create-admin", abstract: "Create a platform administrator, or promote an existing account.")
+    static let configuration = CommandConfiguration(
+        commandName: "create-admin", abstract: "Create a platform administrator, or promote an existing account.")
 
     @OptionGroup var common: CommonOptions
 

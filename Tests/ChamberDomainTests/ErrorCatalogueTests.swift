@@ -49,8 +49,12 @@ struct ErrorCatalogueTests {
     @Test("every documented code exists in the catalogue")
     func documentsNameOnlyRealCodes() {
         let known = Set(ChamberError.Code.all.map(\.rawValue))
-        #expect(Self.restCodes.subtracting(known).isEmpty, "openapi.yaml lists codes the server never answers: \(Self.restCodes.subtracting(known).sorted())")
-        #expect(Self.socketCodes.subtracting(known).isEmpty, "websocket.md §10 lists codes the server never answers: \(Self.socketCodes.subtracting(known).sorted())")
+        #expect(
+            Self.restCodes.subtracting(known).isEmpty,
+            "openapi.yaml lists codes the server never answers: \(Self.restCodes.subtracting(known).sorted())")
+        #expect(
+            Self.socketCodes.subtracting(known).isEmpty,
+            "websocket.md §10 lists codes the server never answers: \(Self.socketCodes.subtracting(known).sorted())")
     }
 
     @Test("the catalogue lists every code once, and every static member is in it")
@@ -58,8 +62,9 @@ struct ErrorCatalogueTests {
         let names = ChamberError.Code.all.map(\.rawValue)
         #expect(Set(names).count == names.count, "a code is listed twice")
         // The static members as written in the source: a member left out of `all` would be a code no test checks.
-        let source = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Sources/ChamberDomain/Errors/ChamberError.swift"), encoding: .utf8)
+        let source = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("Sources/ChamberDomain/Errors/ChamberError.swift"), encoding: .utf8)
         let declared = source.components(separatedBy: "public static let ").dropFirst().filter { $0.contains("= Code(\"") }.count
         #expect(declared == names.count, "ChamberError.swift declares \(declared) codes; Code.all lists \(names.count)")
         for name in names { #expect(ChamberError.Code(rawValue: name)?.rawValue == name) }

@@ -7,24 +7,27 @@ struct ModerationFiltersTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     static func context(_ role: Role = .member, joinedDaysAgo: Double? = nil) -> ModerationContext {
-        ModerationContext(chamberID: .generate(), channelID: .generate(), senderID: .generate(), senderRole: role, at: now,
-                          memberSince: joinedDaysAgo.map { now.addingTimeInterval(-$0 * 86_400) })
+        ModerationContext(
+            chamberID: .generate(), channelID: .generate(), senderID: .generate(), senderRole: role, at: now,
+            memberSince: joinedDaysAgo.map { now.addingTimeInterval(-$0 * 86_400) })
     }
 
     // MARK: Links
 
-    @Test("links are found with or without a scheme, and e-mail addresses and decimals are not links", arguments: [
-        ("see https://Example.com/path?q=1", ["example.com"]),
-        ("http://shop.example.org:8080", ["shop.example.org"]),
-        ("go to www.example.net now", ["example.net"]),
-        ("visit example.com.", ["example.com"]),
-        ("(bit.ly/abc)", ["bit.ly"]),
-        ("two: a.io and b.co", ["a.io", "b.co"]),
-        ("mail bob@example.com", []),
-        ("costs 3.50 or 1.5.2", []),
-        ("file.txt and notes.md", []),
-        ("end of sentence.Next one", []),
-    ])
+    @Test(
+        "links are found with or without a scheme, and e-mail addresses and decimals are not links",
+        arguments: [
+            ("see https://Example.com/path?q=1", ["example.com"]),
+            ("http://shop.example.org:8080", ["shop.example.org"]),
+            ("go to www.example.net now", ["example.net"]),
+            ("visit example.com.", ["example.com"]),
+            ("(bit.ly/abc)", ["bit.ly"]),
+            ("two: a.io and b.co", ["a.io", "b.co"]),
+            ("mail bob@example.com", []),
+            ("costs 3.50 or 1.5.2", []),
+            ("file.txt and notes.md", []),
+            ("end of sentence.Next one", []),
+        ])
     func linkDetection(_ text: String, _ hosts: [String]) {
         let filter = LinkPolicyFilter(policy: .block)
         let verdict = filter.evaluate(text, context: Self.context())
@@ -92,20 +95,25 @@ struct ModerationFiltersTests {
 
     // MARK: Shouting and repetition
 
-    @Test("shouting is lowered, runs of one character are cut, ordinary text, numbers, links, addresses, mentions and code are left alone", arguments: [
-        ("THE GALA IS TONIGHT. BE THERE!", "The gala is tonight. Be there!"),
-        ("sooooooo good!!!!!!!!", "soooo good!!!!"),
-        ("NASA and the IRS are acronyms in a normal sentence", nil),
-        ("OK", nil),
-        ("Meeting at 10:00, room B", nil),
-        ("Grant approved: $1000000", nil),
-        ("call 555-0000000 now", nil),
-        ("see https://example.org/files/aaaaaaa.pdf", nil),
-        ("GRANT APPROVED: $1000000 SEE HTTPS://EXAMPLE.ORG/AAAAAAA.PDF", "Grant approved: $1000000 see HTTPS://EXAMPLE.ORG/AAAAAAA.PDF"),
-        ("WRITE TO ADA@EXAMPLE.ORG ABOUT INV-2026-0007 TODAY", "Write to ADA@EXAMPLE.ORG about INV-2026-0007 today"),
-        ("THANKS @BOB-SMITH AND <@6E4C8735-DAFB-48A3-A707-A217DD3D9CAB> !!!!!!!", "Thanks @BOB-SMITH and <@6E4C8735-DAFB-48A3-A707-A217DD3D9CAB> !!!!"),
-        ("RUN `SELECT AAAAAA FROM T` NOW PLEASE", "Run `SELECT AAAAAA FROM T` now please"),
-    ] as [(String, String?)])
+    @Test(
+        "shouting is lowered, runs of one character are cut, ordinary text, numbers, links, addresses, mentions and code are left alone",
+        arguments: [
+            ("THE GALA IS TONIGHT. BE THERE!", "The gala is tonight. Be there!"),
+            ("sooooooo good!!!!!!!!", "soooo good!!!!"),
+            ("NASA and the IRS are acronyms in a normal sentence", nil),
+            ("OK", nil),
+            ("Meeting at 10:00, room B", nil),
+            ("Grant approved: $1000000", nil),
+            ("call 555-0000000 now", nil),
+            ("see https://example.org/files/aaaaaaa.pdf", nil),
+            ("GRANT APPROVED: $1000000 SEE HTTPS://EXAMPLE.ORG/AAAAAAA.PDF", "Grant approved: $1000000 see HTTPS://EXAMPLE.ORG/AAAAAAA.PDF"),
+            ("WRITE TO ADA@EXAMPLE.ORG ABOUT INV-2026-0007 TODAY", "Write to ADA@EXAMPLE.ORG about INV-2026-0007 today"),
+            (
+                "THANKS @BOB-SMITH AND <@6E4C8735-DAFB-48A3-A707-A217DD3D9CAB> !!!!!!!",
+                "Thanks @BOB-SMITH and <@6E4C8735-DAFB-48A3-A707-A217DD3D9CAB> !!!!"
+            ),
+            ("RUN `SELECT AAAAAA FROM T` NOW PLEASE", "Run `SELECT AAAAAA FROM T` now please"),
+        ] as [(String, String?)])
     func shouting(_ text: String, _ expected: String?) {
         let verdict = ShoutingFilter().evaluate(text, context: Self.context())
         if let expected { #expect(verdict == .mask(expected)) } else { #expect(verdict == .allow) }
@@ -113,15 +121,17 @@ struct ModerationFiltersTests {
 
     // MARK: What no filter may change
 
-    @Test("numbers, links, addresses, mentions and code are found as whole spans", arguments: [
-        ("Grant approved: $1000000", ["$1000000"]),
-        ("call 555-0000000 or +1 (555) 010-0000", ["555-0000000", "+1", "(555)", "010-0000"]),
-        ("docs at https://x.org/aaaaaaa.pdf and www.city.gov", ["https://x.org/aaaaaaa.pdf", "www.city.gov"]),
-        ("mail ada@example.org", ["ada@example.org"]),
-        ("ping @bob and <@6e4c8735-dafb-48a3-a707-a217dd3d9cab>", ["@bob", "<@6e4c8735-dafb-48a3-a707-a217dd3d9cab>"]),
-        ("use `rm -rf  x` or ```\nlet a = 1\n```", ["`rm -rf  x`", "```\nlet a = 1\n```"]),
-        ("plain words only", []),
-    ] as [(String, [String])])
+    @Test(
+        "numbers, links, addresses, mentions and code are found as whole spans",
+        arguments: [
+            ("Grant approved: $1000000", ["$1000000"]),
+            ("call 555-0000000 or +1 (555) 010-0000", ["555-0000000", "+1", "(555)", "010-0000"]),
+            ("docs at https://x.org/aaaaaaa.pdf and www.city.gov", ["https://x.org/aaaaaaa.pdf", "www.city.gov"]),
+            ("mail ada@example.org", ["ada@example.org"]),
+            ("ping @bob and <@6e4c8735-dafb-48a3-a707-a217dd3d9cab>", ["@bob", "<@6e4c8735-dafb-48a3-a707-a217dd3d9cab>"]),
+            ("use `rm -rf  x` or ```\nlet a = 1\n```", ["`rm -rf  x`", "```\nlet a = 1\n```"]),
+            ("plain words only", []),
+        ] as [(String, [String])])
     func protectedSpans(_ text: String, _ expected: [String]) {
         #expect(ProtectedText(text).tokens.map(String.init) == expected)
     }
@@ -148,18 +158,24 @@ struct ModerationFiltersTests {
     @Test("a chamber's pattern masks, holds or rejects what it matches")
     func patterns() throws {
         let phone = try RegexRuleFilter(name: "phone_numbers", pattern: #"\b\d{3}[-. ]\d{3}[-. ]\d{4}\b"#, action: .mask)
-        #expect(phone.evaluate("call 555-123-4567 today", context: Self.context()) == .mask("call ************ today"), "the filter alone masks; the pipeline turns it into a hold")
+        #expect(
+            phone.evaluate("call 555-123-4567 today", context: Self.context()) == .mask("call ************ today"),
+            "the filter alone masks; the pipeline turns it into a hold")
         #expect(phone.evaluate("call me today", context: Self.context()) == .allow)
         let promo = try RegexRuleFilter(name: "promo", pattern: "promo ?code", action: .hold)
         #expect(promo.evaluate("use PROMO CODE x", context: Self.context()).isHold)
         let crypto = try RegexRuleFilter(name: "crypto", pattern: "(bitcoin|btc) (giveaway|doubler)", action: .reject)
-        #expect(crypto.evaluate("BTC giveaway now", context: Self.context()) == .reject(code: .messageRejected, reason: "this message matches a rule of the chamber ('crypto')"))
+        #expect(
+            crypto.evaluate("BTC giveaway now", context: Self.context())
+                == .reject(code: .messageRejected, reason: "this message matches a rule of the chamber ('crypto')"))
     }
 
-    @Test("patterns that could stall the hub or do not compile are refused when configured, with the reason", arguments: [
-        "(a+)+$", "(a*)*", "(\\w+\\s?)+$", "(a|aa)+", "(x+x+)+y", "(a{1,3}){2,}", "(.*a){20}",
-        "(\\d)\\1", "(?=secret)", "(?<!no)yes", "(unclosed", "[abc", "", String(repeating: "a", count: 201),
-    ])
+    @Test(
+        "patterns that could stall the hub or do not compile are refused when configured, with the reason",
+        arguments: [
+            "(a+)+$", "(a*)*", "(\\w+\\s?)+$", "(a|aa)+", "(x+x+)+y", "(a{1,3}){2,}", "(.*a){20}",
+            "(\\d)\\1", "(?=secret)", "(?<!no)yes", "(unclosed", "[abc", "", String(repeating: "a", count: 201),
+        ])
     func refusedPatterns(_ pattern: String) {
         #expect(throws: ChamberError.self) { try RegexRuleFilter(name: "bad", pattern: pattern, action: .reject) }
         do {
@@ -169,7 +185,9 @@ struct ModerationFiltersTests {
         }
     }
 
-    @Test("ordinary patterns are accepted", arguments: ["\\bscam\\b", "(foo|bar) baz", "(ab)+", "a+b*c?", "(?:https?://)?bit\\.ly", "[a-z]+@[a-z]+\\.com", "(\\d{3}-){2}\\d{4}"])
+    @Test(
+        "ordinary patterns are accepted",
+        arguments: ["\\bscam\\b", "(foo|bar) baz", "(ab)+", "a+b*c?", "(?:https?://)?bit\\.ly", "[a-z]+@[a-z]+\\.com", "(\\d{3}-){2}\\d{4}"])
     func acceptedPatterns(_ pattern: String) throws {
         _ = try RegexRuleFilter(name: "ok", pattern: pattern, action: .mask)
     }

@@ -5,17 +5,19 @@ import Testing
 /// one row per role, one column per resource, each cell the actions allowed (v view, c create, u update, d delete).
 @Suite("Permission table")
 struct PermissionsTests {
-    static let resources: [Resource] = [.chamber, .chamberSettings, .member, .invitation, .business, .channel, .message,
-                                        .announcement, .moderation, .auditLog, .event, .billing]
+    static let resources: [Resource] = [
+        .chamber, .chamberSettings, .member, .invitation, .business, .channel, .message,
+        .announcement, .moderation, .auditLog, .event, .billing,
+    ]
     //                                chamber settings member invite business channel message announce moderation audit event billing
     static let grid: [Role: [String]] = [
-        .admin:     ["vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud"],
-        .staff:     ["v",    "v",    "vcu",  "vcud", "vcud", "vcud", "vcud", "vcud", "v",    "v",    "vcud", "vcud"],
-        .moderator: ["v",    "",     "v",    "",     "v",    "vcu",  "vcud", "v",    "vcud", "",     "v",    ""],
-        .board:     ["v",    "v",    "v",    "",     "v",    "vcu",  "vcu",  "v",    "",     "v",    "v",    "v"],
-        .member:    ["v",    "",     "v",    "",     "vcu",  "vcu",  "vcu",  "v",    "",     "",     "v",    ""],
-        .trial:     ["v",    "",     "v",    "",     "v",    "v",    "vc",   "v",    "",     "",     "v",    ""],
-        .guest:     ["v",    "",     "",     "",     "v",    "",     "",     "v",    "",     "",     "v",    ""],
+        .admin: ["vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud"],
+        .staff: ["v", "v", "vcu", "vcud", "vcud", "vcud", "vcud", "vcud", "v", "v", "vcud", "vcud"],
+        .moderator: ["v", "", "v", "", "v", "vcu", "vcud", "v", "vcud", "", "v", ""],
+        .board: ["v", "v", "v", "", "v", "vcu", "vcu", "v", "", "v", "v", "v"],
+        .member: ["v", "", "v", "", "vcu", "vcu", "vcu", "v", "", "", "v", ""],
+        .trial: ["v", "", "v", "", "v", "v", "vc", "v", "", "", "v", ""],
+        .guest: ["v", "", "", "", "v", "", "", "v", "", "", "v", ""],
     ]
 
     static let letters: [Action: Character] = [.view: "v", .create: "c", .update: "u", .delete: "d"]

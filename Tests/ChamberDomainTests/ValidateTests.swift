@@ -9,8 +9,12 @@ struct ValidateTests {
         #expect(try Validate.email(raw) == expected)
     }
 
-    @Test("bad emails are refused with invalid_email", arguments: ["", "plain", "@example.com", "a@", "a@b", "a@.com", "a@b..com", "a b@c.com", "a@b.com.", "a@@b.com",
-                                                                  String(repeating: "a", count: 250) + "@b.com"])
+    @Test(
+        "bad emails are refused with invalid_email",
+        arguments: [
+            "", "plain", "@example.com", "a@", "a@b", "a@.com", "a@b..com", "a b@c.com", "a@b.com.", "a@@b.com",
+            String(repeating: "a", count: 250) + "@b.com",
+        ])
     func badEmails(_ raw: String) {
         #expect(throws: ChamberError.self) { try Validate.email(raw) }
         do { _ = try Validate.email(raw) } catch { #expect(error.code == .invalidEmail) }
@@ -36,7 +40,9 @@ struct ValidateTests {
         try Validate.password(password)
     }
 
-    @Test("slugs", arguments: [("Springfield Chamber of Commerce!", "springfield-chamber-of-commerce"), ("Ünïcode Ville", "unicode-ville"), ("A", "a-chamber")])
+    @Test(
+        "slugs",
+        arguments: [("Springfield Chamber of Commerce!", "springfield-chamber-of-commerce"), ("Ünïcode Ville", "unicode-ville"), ("A", "a-chamber")])
     func slugs(_ name: String, _ expected: String) throws {
         let slug = Validate.slug(fromName: name)
         #expect(slug == expected)

@@ -13,13 +13,13 @@ struct WordListFilterTests {
 
     /// Ways people write a listed word to get it past a filter.
     static let evasions = [
-        "scam", "SCAM", "Scam", "sCaM", "ščám", "Scäm", "ＳＣＡＭ",        // case, accents, full width
-        "sc4m", "$cam", "5cam", "sc@m", "$c@m", "5C4M",                   // look-alike digits and symbols
-        "scaaam", "sssscam", "scammmm", "SSCCAAMM",                       // repeated letters
-        "s c a m", "s.c.a.m", "s-c-a-m", "s_c_a_m", "s*c*a*m", "S . C . A . M", "s.c.a.m.", // spelled out
-        "sc\u{200B}am", "s\u{00AD}cam", "s\u{200D}c\u{200D}a\u{200D}m", // invisible characters
-        "scam!", "scam!!!", "(scam)", "#scam", "\"scam\"",               // punctuation around it
-        "scammer", "SCAMMER", "scamm3r", "5c4mm3r", "sc@mmer", "s c a m m e r", // the other listed word
+        "scam", "SCAM", "Scam", "sCaM", "ščám", "Scäm", "ＳＣＡＭ",  // case, accents, full width
+        "sc4m", "$cam", "5cam", "sc@m", "$c@m", "5C4M",  // look-alike digits and symbols
+        "scaaam", "sssscam", "scammmm", "SSCCAAMM",  // repeated letters
+        "s c a m", "s.c.a.m", "s-c-a-m", "s_c_a_m", "s*c*a*m", "S . C . A . M", "s.c.a.m.",  // spelled out
+        "sc\u{200B}am", "s\u{00AD}cam", "s\u{200D}c\u{200D}a\u{200D}m",  // invisible characters
+        "scam!", "scam!!!", "(scam)", "#scam", "\"scam\"",  // punctuation around it
+        "scammer", "SCAMMER", "scamm3r", "5c4mm3r", "sc@mmer", "s c a m m e r",  // the other listed word
     ]
 
     @Test("a listed word is caught however it is disguised", arguments: evasions)
@@ -37,8 +37,9 @@ struct WordListFilterTests {
         #expect(Self.evasions.count >= 30)
     }
 
-    @Test("whole words only: words that merely contain a listed one are left alone",
-          arguments: ["scampi for lunch", "Scandinavia trip", "escape room", "a scamp of a dog", "Discam", "s c a m p i", "sca me", "I am a member"])
+    @Test(
+        "whole words only: words that merely contain a listed one are left alone",
+        arguments: ["scampi for lunch", "Scandinavia trip", "escape room", "a scamp of a dog", "Discam", "s c a m p i", "sca me", "I am a member"])
     func innocentWords(_ text: String) {
         #expect(Self.verdict(text) == .allow, "'\(text)' was flagged")
     }

@@ -83,11 +83,15 @@ struct AuthAPITests {
         try await withServer(backend) { api in
             let ada = try await api.signUp("ada")
             let other = try await api.logIn(email: ada.email, password: ada.password)
-            let wrong = try await api.call(.post, "/v1/auth/password", token: ada.accessToken, json: ["current_password": "not it at all", "new_password": "a new long passphrase"])
+            let wrong = try await api.call(
+                .post, "/v1/auth/password", token: ada.accessToken,
+                json: ["current_password": "not it at all", "new_password": "a new long passphrase"])
             #expect(wrong.status == .unauthorized && wrong.errorCode == "invalid_credentials")
-            let weak = try await api.call(.post, "/v1/auth/password", token: ada.accessToken, json: ["current_password": ada.password, "new_password": "short"])
+            let weak = try await api.call(
+                .post, "/v1/auth/password", token: ada.accessToken, json: ["current_password": ada.password, "new_password": "short"])
             #expect(weak.status == .badRequest && weak.errorCode == "weak_password")
-            let ok = try await api.call(.post, "/v1/auth/password", token: ada.accessToken, json: ["current_password": ada.password, "new_password": "a new long passphrase"])
+            let ok = try await api.call(
+                .post, "/v1/auth/password", token: ada.accessToken, json: ["current_password": ada.password, "new_password": "a new long passphrase"])
             #expect(ok.status == .noContent)
             #expect(try await api.call(.get, "/v1/me", token: ada.accessToken).status == .ok, "the session that changed it stays")
             #expect(try await api.call(.get, "/v1/me", token: other.accessToken).status == .unauthorized)
@@ -107,7 +111,8 @@ struct AuthAPITests {
 
             let mail = try await api.store.mailOutbox.recent(to: ada.email, limit: 1).first
             #expect(mail?.kind == .passwordReset)
-            let token = mail?.body.split(separator: "\n").first { $0.hasPrefix("Reset token: ") }.map { String($0.dropFirst("Reset token: ".count)) } ?? ""
+            let token =
+                mail?.body.split(separator: "\n").first { $0.hasPrefix("Reset token: ") }.map { String($0.dropFirst("Reset token: ".count)) } ?? ""
             #expect(!token.isEmpty)
 
             let bad = try await api.call(.post, "/v1/auth/password-reset/confirm", json: ["token": "forged", "new_password": "brand new passphrase"])
@@ -115,7 +120,8 @@ struct AuthAPITests {
             let ok = try await api.call(.post, "/v1/auth/password-reset/confirm", json: ["token": token, "new_password": "brand new passphrase"])
             #expect(ok.status == .noContent)
             #expect(try await api.call(.get, "/v1/me", token: ada.accessToken).status == .unauthorized, "a reset signs out every session")
-            let reuse = try await api.call(.post, "/v1/auth/password-reset/confirm", json: ["token": token, "new_password": "another new passphrase"])
+            let reuse = try await api.call(
+                .post, "/v1/auth/password-reset/confirm", json: ["token": token, "new_password": "another new passphrase"])
             #expect(reuse.errorCode == "reset_token_invalid", "the token works once")
             _ = try await api.logIn(email: ada.email, password: "brand new passphrase")
         }
@@ -123,7 +129,12 @@ struct AuthAPITests {
 
     @Test("failed logins are limited per account, and per address", arguments: TestBackend.enabled)
     func loginRateLimit(_ backend: TestBackend) async throws {
-        try await withServer(backend, configure: { $0.loginMaxFailuresPerAccount = 3; $0.loginMaxFailuresPerAddress = 6 }) { api in
+        try await withServer(
+            backend,
+            configure: {
+                $0.loginMaxFailuresPerAccount = 3; $0.loginMaxFailuresPerAddress = 6
+            }
+        ) { api in
             let ada = try await api.signUp("ada")
             for _ in 0..<3 {
                 let wrong = try await api.call(.post, "/v1/auth/login", json: ["email": ada.email, "password": "wrong password!"])
@@ -144,14 +155,20 @@ struct AuthAPITests {
 
     @Test("parallel wrong guesses cannot slip past the account limit", arguments: TestBackend.enabled)
     func parallelGuesses(_ backend: TestBackend) async throws {
-        try await withServer(backend, configure: { $0.loginMaxFailuresPerAccount = 3; $0.loginMaxFailuresPerAddress = 1000 }) { api in
+        try await withServer(
+            backend,
+            configure: {
+                $0.loginMaxFailuresPerAccount = 3; $0.loginMaxFailuresPerAddress = 1000
+            }
+        ) { api in
             let ada = try await api.signUp("ada")
             let accounts = api.node.services.accounts
             let outcomes = await withTaskGroup(of: String.self) { group in
                 for _ in 0..<12 {
                     group.addTask {
                         do {
-                            _ = try await accounts.login(email: ada.email, password: "wrong password!", client: ClientInfo(address: "198.51.100.7", userAgent: nil))
+                            _ = try await accounts.login(
+                                email: ada.email, password: "wrong password!", client: ClientInfo(address: "198.51.100.7", userAgent: nil))
                             return "ok"
                         } catch let error as ChamberError {
                             return error.code.rawValue
@@ -175,8 +192,10 @@ struct AuthAPITests {
                 AccessClaims(userID: UserID(ada.userID), sessionID: SessionID(ada.sessionID), expiresAt: Date().addingTimeInterval(-60)))
             let forged = try await JWTAccessTokenIssuer(secret: "an-attacker-secret-that-is-long-enough-123").issue(
                 AccessClaims(userID: UserID(ada.userID), sessionID: SessionID(ada.sessionID), expiresAt: Date().addingTimeInterval(600)))
-            let cases: [(String, String)] = [(expired, "token_expired"), (forged, "token_invalid"), ("garbage", "token_invalid"),
-                                             (ada.accessToken + "x", "token_invalid")]
+            let cases: [(String, String)] = [
+                (expired, "token_expired"), (forged, "token_invalid"), ("garbage", "token_invalid"),
+                (ada.accessToken + "x", "token_invalid"),
+            ]
             for (token, code) in cases {
                 let response = try await api.call(.get, "/v1/me", token: token)
                 #expect(response.status == .unauthorized && response.errorCode == code, "\(code)")

@@ -25,8 +25,15 @@ struct BadInputTests {
                 ("bad email", nil, ["email": "not-an-email", "password": "correct horse battery", "display_name": "X"], "invalid_email"),
                 ("weak password", nil, ["email": "weak@example.com", "password": "123", "display_name": "X"], "weak_password"),
                 ("empty name", nil, ["email": "noname@example.com", "password": "correct horse battery", "display_name": "  "], "validation_failed"),
-                ("oversized name", nil, ["email": "long@example.com", "password": "correct horse battery", "display_name": String(repeating: "n", count: 300)], "validation_failed"),
-                ("duplicate email", nil, ["email": ada.email.uppercased(), "password": "correct horse battery", "display_name": "Twin"], "email_taken"),
+                (
+                    "oversized name", nil,
+                    ["email": "long@example.com", "password": "correct horse battery", "display_name": String(repeating: "n", count: 300)],
+                    "validation_failed"
+                ),
+                (
+                    "duplicate email", nil, ["email": ada.email.uppercased(), "password": "correct horse battery", "display_name": "Twin"],
+                    "email_taken"
+                ),
             ]
             for (name, raw, json, code) in cases {
                 let response = try await api.call(.post, "/v1/auth/register", json: json, raw: raw)
@@ -58,15 +65,17 @@ struct BadInputTests {
                 let response = try await api.call(.post, "/v1/chambers", token: ada.accessToken, json: json)
                 #expect(response.status == .badRequest && response.errorCode == code, "\(json)")
             }
-            let patch = try await api.call(.patch, "/v1/chambers/\(chamberID)", token: ada.accessToken,
-                                           json: ["name": "Renamed", "settings": ["currency": "dollars"]])
+            let patch = try await api.call(
+                .patch, "/v1/chambers/\(chamberID)", token: ada.accessToken,
+                json: ["name": "Renamed", "settings": ["currency": "dollars"]])
             #expect(patch.status == .badRequest && patch.json["error"]["field"].string == "settings.currency")
             let unchanged = try await api.call(.get, "/v1/chambers/\(chamberID)", token: ada.accessToken)
             #expect(unchanged.json["name"].string == "Original", "a refused PATCH changes nothing")
 
             let badID = try await api.call(.get, "/v1/chambers/not-a-uuid", token: ada.accessToken)
             #expect(badID.status == .badRequest && badID.errorCode == "invalid_identifier")
-            let badRole = try await api.call(.post, "/v1/chambers/\(chamberID)/invitations", token: ada.accessToken, json: ["email": "r@example.com", "role": "overlord"])
+            let badRole = try await api.call(
+                .post, "/v1/chambers/\(chamberID)/invitations", token: ada.accessToken, json: ["email": "r@example.com", "role": "overlord"])
             #expect(badRole.status == .badRequest && badRole.errorCode == "validation_failed")
             let badPage = try await api.call(.get, "/v1/chambers/\(chamberID)/members?limit=0", token: ada.accessToken)
             #expect(badPage.status == .badRequest)

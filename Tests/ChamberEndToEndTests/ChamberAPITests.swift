@@ -17,8 +17,9 @@ struct ChamberAPITests {
         try await withServer(backend) { api in
             let ada = try await api.signUp("ada")
             let bob = try await api.signUp("bob")
-            let created = try await api.call(.post, "/v1/chambers", token: ada.accessToken,
-                                             json: ["name": "Springfield Chamber", "settings": ["timezone": "America/Chicago"], "branding": ["primary_color": "#1f5aa6"]])
+            let created = try await api.call(
+                .post, "/v1/chambers", token: ada.accessToken,
+                json: ["name": "Springfield Chamber", "settings": ["timezone": "America/Chicago"], "branding": ["primary_color": "#1f5aa6"]])
             #expect(created.status == .created)
             let chamberID = created.json["id"].string ?? ""
             #expect(created.json["settings"]["timezone"].string == "America/Chicago")
@@ -28,7 +29,8 @@ struct ChamberAPITests {
             let me = try await api.call(.get, "/v1/me", token: ada.accessToken)
             #expect(me.json["memberships"][0]["role"].string == "admin", "the creator is the admin")
 
-            let invite = try await api.call(.post, "/v1/chambers/\(chamberID)/invitations", token: ada.accessToken, json: ["email": bob.email, "role": "staff"])
+            let invite = try await api.call(
+                .post, "/v1/chambers/\(chamberID)/invitations", token: ada.accessToken, json: ["email": bob.email, "role": "staff"])
             #expect(invite.status == .created)
             #expect(invite.json["invitation"]["status"].string == "pending")
             let token = invite.json["token"].string ?? ""
@@ -48,11 +50,14 @@ struct ChamberAPITests {
             #expect(Set(members.json["items"].array.compactMap { $0["user_id"].string }) == [ada.userID, bob.userID])
 
             // Staff may not make anyone admin; admins may.
-            let escalate = try await api.call(.patch, "/v1/chambers/\(chamberID)/members/\(bob.userID)", token: bob.accessToken, json: ["role": "admin"])
+            let escalate = try await api.call(
+                .patch, "/v1/chambers/\(chamberID)/members/\(bob.userID)", token: bob.accessToken, json: ["role": "admin"])
             #expect(escalate.status == .forbidden && escalate.errorCode == "role_not_assignable")
-            let demote = try await api.call(.patch, "/v1/chambers/\(chamberID)/members/\(ada.userID)", token: ada.accessToken, json: ["role": "member"])
+            let demote = try await api.call(
+                .patch, "/v1/chambers/\(chamberID)/members/\(ada.userID)", token: ada.accessToken, json: ["role": "member"])
             #expect(demote.status == .conflict && demote.errorCode == "last_admin")
-            let promote = try await api.call(.patch, "/v1/chambers/\(chamberID)/members/\(bob.userID)", token: ada.accessToken, json: ["role": "board"])
+            let promote = try await api.call(
+                .patch, "/v1/chambers/\(chamberID)/members/\(bob.userID)", token: ada.accessToken, json: ["role": "board"])
             #expect(promote.status == .ok && promote.json["role"].string == "board")
 
             let removed = try await api.call(.delete, "/v1/chambers/\(chamberID)/members/\(bob.userID)", token: ada.accessToken)
@@ -86,10 +91,14 @@ struct ChamberAPITests {
                 #expect(remove.status == .forbidden, "\(role) may not remove the admin")
             }
             for role in ["moderator", "board", "member", "trial", "guest"] {
-                let invite = try await api.call(.post, "/v1/chambers/\(chamberID)/invitations", token: accounts[role]!.accessToken, json: ["email": "x@example.com", "role": "member"])
+                let invite = try await api.call(
+                    .post, "/v1/chambers/\(chamberID)/invitations", token: accounts[role]!.accessToken,
+                    json: ["email": "x@example.com", "role": "member"])
                 #expect(invite.status == .forbidden, "\(role) may not invite")
             }
-            let staffInvite = try await api.call(.post, "/v1/chambers/\(chamberID)/invitations", token: accounts["staff"]!.accessToken, json: ["email": "y@example.com", "role": "member"])
+            let staffInvite = try await api.call(
+                .post, "/v1/chambers/\(chamberID)/invitations", token: accounts["staff"]!.accessToken,
+                json: ["email": "y@example.com", "role": "member"])
             #expect(staffInvite.status == .created)
             let guestList = try await api.call(.get, "/v1/chambers/\(chamberID)/members", token: accounts["guest"]!.accessToken)
             #expect(guestList.status == .forbidden, "guests do not see the member list")
@@ -98,8 +107,12 @@ struct ChamberAPITests {
             let boardAudit = try await api.call(.get, "/v1/chambers/\(chamberID)/audit-log", token: accounts["board"]!.accessToken)
             #expect(boardAudit.status == .ok)
             // Anyone may leave, guests included.
-            #expect(try await api.call(.delete, "/v1/chambers/\(chamberID)/members/\(accounts["trial"]!.userID)", token: accounts["trial"]!.accessToken).status == .noContent)
-            #expect(try await api.call(.delete, "/v1/chambers/\(chamberID)/members/\(accounts["guest"]!.userID)", token: accounts["guest"]!.accessToken).status == .noContent)
+            #expect(
+                try await api.call(.delete, "/v1/chambers/\(chamberID)/members/\(accounts["trial"]!.userID)", token: accounts["trial"]!.accessToken)
+                    .status == .noContent)
+            #expect(
+                try await api.call(.delete, "/v1/chambers/\(chamberID)/members/\(accounts["guest"]!.userID)", token: accounts["guest"]!.accessToken)
+                    .status == .noContent)
             let name = try await api.call(.get, "/v1/chambers/\(chamberID)", token: admin.accessToken).json["name"].string
             #expect(name == "Test Chamber")
         }
@@ -115,11 +128,13 @@ struct ChamberAPITests {
             try await api.addMember(mia, to: chamberID, role: "member", by: admin)
             try await api.addMember(max, to: chamberID, role: "member", by: admin)
 
-            let created = try await api.call(.post, "/v1/chambers/\(chamberID)/businesses", token: mia.accessToken, json: [
-                "legal_name": "Mia's Bakery LLC", "tax_id": "12-3456789", "category": "Food", "website": "https://mias.example",
-                "address": ["line1": "12 Main St", "city": "Springfield", "postal_code": "62701", "country": "us"],
-                "social_links": ["instagram": "https://instagram.com/mias"],
-            ])
+            let created = try await api.call(
+                .post, "/v1/chambers/\(chamberID)/businesses", token: mia.accessToken,
+                json: [
+                    "legal_name": "Mia's Bakery LLC", "tax_id": "12-3456789", "category": "Food", "website": "https://mias.example",
+                    "address": ["line1": "12 Main St", "city": "Springfield", "postal_code": "62701", "country": "us"],
+                    "social_links": ["instagram": "https://instagram.com/mias"],
+                ])
             #expect(created.status == .created)
             let businessID = created.json["id"].string ?? ""
             #expect(created.json["owner_user_id"].string == mia.userID)
@@ -130,20 +145,28 @@ struct ChamberAPITests {
             let asAdmin = try await api.call(.get, "/v1/chambers/\(chamberID)/businesses/\(businessID)", token: admin.accessToken)
             #expect(asAdmin.json["tax_id"].string == "12-3456789")
 
-            let hijack = try await api.call(.patch, "/v1/chambers/\(chamberID)/businesses/\(businessID)", token: max.accessToken, json: ["legal_name": "Max's Now"])
+            let hijack = try await api.call(
+                .patch, "/v1/chambers/\(chamberID)/businesses/\(businessID)", token: max.accessToken, json: ["legal_name": "Max's Now"])
             #expect(hijack.status == .forbidden)
-            let edit = try await api.call(.patch, "/v1/chambers/\(chamberID)/businesses/\(businessID)", token: mia.accessToken, json: ["display_name": "Mia's", "website": NSNull()])
+            let edit = try await api.call(
+                .patch, "/v1/chambers/\(chamberID)/businesses/\(businessID)", token: mia.accessToken,
+                json: ["display_name": "Mia's", "website": NSNull()])
             #expect(edit.status == .ok && edit.json["display_name"].string == "Mia's" && edit.json["website"].isNull)
             #expect(edit.json["legal_name"].string == "Mia's Bakery LLC", "absent fields stay")
-            let ownerChange = try await api.call(.patch, "/v1/chambers/\(chamberID)/businesses/\(businessID)", token: mia.accessToken, json: ["owner_user_id": max.userID])
+            let ownerChange = try await api.call(
+                .patch, "/v1/chambers/\(chamberID)/businesses/\(businessID)", token: mia.accessToken, json: ["owner_user_id": max.userID])
             #expect(ownerChange.status == .forbidden)
 
             let list = try await api.call(.get, "/v1/chambers/\(chamberID)/businesses", token: max.accessToken)
             #expect(list.json["items"].array.count == 1)
 
             // A chamber that keeps contact details private: members no longer see each other's, staff still do.
-            _ = try await api.call(.patch, "/v1/chambers/\(chamberID)/businesses/\(businessID)", token: mia.accessToken, json: ["phone": "+1 217 555 0101"])
-            #expect(try await api.call(.patch, "/v1/chambers/\(chamberID)", token: admin.accessToken, json: ["settings": ["directory_visible_to_members": false]]).status == .ok)
+            _ = try await api.call(
+                .patch, "/v1/chambers/\(chamberID)/businesses/\(businessID)", token: mia.accessToken, json: ["phone": "+1 217 555 0101"])
+            #expect(
+                try await api.call(
+                    .patch, "/v1/chambers/\(chamberID)", token: admin.accessToken, json: ["settings": ["directory_visible_to_members": false]]
+                ).status == .ok)
             let privateBusiness = try await api.call(.get, "/v1/chambers/\(chamberID)/businesses/\(businessID)", token: max.accessToken)
             #expect(privateBusiness.json["phone"].isNull)
             let members = try await api.call(.get, "/v1/chambers/\(chamberID)/members", token: max.accessToken)
@@ -164,16 +187,20 @@ struct ChamberAPITests {
             let admin = try await api.signUp("admin")
             let chamberID = try await api.createChamber(admin)
             let bob = try await api.signUp("bob")
-            let invite = try await api.call(.post, "/v1/chambers/\(chamberID)/invitations", token: admin.accessToken, json: ["email": bob.email, "role": "member"])
+            let invite = try await api.call(
+                .post, "/v1/chambers/\(chamberID)/invitations", token: admin.accessToken, json: ["email": bob.email, "role": "member"])
             let invitationID = invite.json["invitation"]["id"].string ?? ""
             let list = try await api.call(.get, "/v1/chambers/\(chamberID)/invitations", token: admin.accessToken)
             #expect(list.json["items"].array.compactMap { $0["id"].string } == [invitationID])
-            #expect(try await api.call(.delete, "/v1/chambers/\(chamberID)/invitations/\(invitationID)", token: admin.accessToken).status == .noContent)
-            let accept = try await api.call(.post, "/v1/invitations/accept", token: bob.accessToken, json: ["token": invite.json["token"].string ?? ""])
+            #expect(
+                try await api.call(.delete, "/v1/chambers/\(chamberID)/invitations/\(invitationID)", token: admin.accessToken).status == .noContent)
+            let accept = try await api.call(
+                .post, "/v1/invitations/accept", token: bob.accessToken, json: ["token": invite.json["token"].string ?? ""])
             #expect(accept.status == .conflict && accept.errorCode == "invitation_expired")
             let forged = try await api.call(.post, "/v1/invitations/accept", token: bob.accessToken, json: ["token": "\(chamberID).forged"])
             #expect(forged.status == .notFound && forged.errorCode == "invitation_not_found")
-            let already = try await api.call(.post, "/v1/chambers/\(chamberID)/invitations", token: admin.accessToken, json: ["email": admin.email, "role": "member"])
+            let already = try await api.call(
+                .post, "/v1/chambers/\(chamberID)/invitations", token: admin.accessToken, json: ["email": admin.email, "role": "member"])
             #expect(already.status == .conflict && already.errorCode == "already_member")
         }
     }

@@ -40,14 +40,16 @@ struct ClusterAdminTests {
             let target = try await HubTests.socket(api, room.members[0], room.chamberID)
             let bystander = try await HubTests.socket(api, room.members[1], room.chamberID)
 
-            let done = try await api.call(.post, "/v1/admin/users/\(room.members[0].userID)/disconnect?chamber_id=\(room.chamberID)", token: root.accessToken)
+            let done = try await api.call(
+                .post, "/v1/admin/users/\(room.members[0].userID)/disconnect?chamber_id=\(room.chamberID)", token: root.accessToken)
             #expect(done.status == .accepted && done.json["close_code"].int == 4504 && done.json["chamber_id"].string == room.chamberID)
             #expect(try await target.closeCode() == 4504)
             try await bystander.request(["type": "ping"], expect: "pong")
 
             let badID = try await api.call(.post, "/v1/admin/users/not-a-uuid/disconnect", token: root.accessToken)
             #expect(badID.status == .badRequest && badID.errorCode == "invalid_identifier")
-            let badChamber = try await api.call(.post, "/v1/admin/users/\(room.members[1].userID)/disconnect?chamber_id=nope", token: root.accessToken)
+            let badChamber = try await api.call(
+                .post, "/v1/admin/users/\(room.members[1].userID)/disconnect?chamber_id=nope", token: root.accessToken)
             #expect(badChamber.status == .badRequest && badChamber.errorCode == "invalid_identifier")
             let unknown = try await api.call(.post, "/v1/admin/users/\(UUID().uuidString.lowercased())/disconnect", token: root.accessToken)
             #expect(unknown.status == .notFound && unknown.errorCode == "user_not_found")

@@ -59,8 +59,9 @@ struct ContractTests {
             let text = String(decoding: metrics.body, as: UTF8.self)
             #expect(text.contains("# TYPE"), "Prometheus exposition format")
             #expect(text.contains("/v1/auth/register"), "HTTP requests are counted per route")
-            #expect(text.contains("chamber_ws_connections_opened_total") && text.contains("chamber_ws_frames_out_total"),
-                    "the hub's figures are exported too")
+            #expect(
+                text.contains("chamber_ws_connections_opened_total") && text.contains("chamber_ws_frames_out_total"),
+                "the hub's figures are exported too")
             withExtendedLifetime(socket) {}
         }
     }

@@ -64,12 +64,15 @@ struct HubTests {
             try await a.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
             try await b.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
 
-            let ack = try await a.request(["type": "send", "channel_id": channelID, "client_message_id": "a-1", "body": "Hi <@\(ben.userID)>, lunch?"], expect: "ack")
+            let ack = try await a.request(
+                ["type": "send", "channel_id": channelID, "client_message_id": "a-1", "body": "Hi <@\(ben.userID)>, lunch?"], expect: "ack")
             #expect(ack["status"].string == "published" && ack["seq"].int == 1 && ack["duplicate"].bool == false)
             let got = try await b.next("message")
             #expect(got["seq"].int == 1 && got["message"]["body"].string == "Hi <@\(ben.userID)>, lunch?")
             #expect(got["message"]["mentions"].array.compactMap(\.string) == [ben.userID])
-            let reply = try await b.request(["type": "send", "channel_id": channelID, "client_message_id": "b-1", "body": "Sure", "reply_to": ack["message_id"].string ?? ""], expect: "ack")
+            let reply = try await b.request(
+                ["type": "send", "channel_id": channelID, "client_message_id": "b-1", "body": "Sure", "reply_to": ack["message_id"].string ?? ""],
+                expect: "ack")
             #expect(reply["seq"].int == 2)
             #expect(try await a.next("message", where: { $0["seq"].int == 2 })["message"]["reply_to"].string == ack["message_id"].string)
 
@@ -78,7 +81,8 @@ struct HubTests {
             #expect(try await a.next("reaction")["seq"].int == 3)
             try await a.request(["type": "edit", "message_id": ack["message_id"].string ?? "", "body": "Hi, lunch at noon?"], expect: "ok")
             #expect(try await b.next("message_edited")["message"]["body"].string == "Hi, lunch at noon?")
-            let foreign = try await b.request(["type": "edit", "message_id": ack["message_id"].string ?? "", "body": "hijacked"], expect: "ok", expectError: true)
+            let foreign = try await b.request(
+                ["type": "edit", "message_id": ack["message_id"].string ?? "", "body": "hijacked"], expect: "ok", expectError: true)
             #expect(foreign["type"].string == "error" && foreign["code"].string == "forbidden", "only the author edits")
             try await a.request(["type": "delete", "message_id": ack["message_id"].string ?? ""], expect: "ok")
             #expect(try await b.next("message_deleted")["message"]["deleted_at"].string != nil)
@@ -95,7 +99,9 @@ struct HubTests {
             let (_, a, b, channelID) = try await Self.directPair(api)
 
             // 1763900000123456789 is not a Double: a server that parsed it as one would send ...456768.
-            a.sendRaw(#"{"type":"send","id":"d1","channel_id":"\#(channelID)","client_message_id":"d-1","data":{"ts":1763900000123456789,"card":{"title":"Gala","seats":[1,2]}}}"#)
+            a.sendRaw(
+                #"{"type":"send","id":"d1","channel_id":"\#(channelID)","client_message_id":"d-1","data":{"ts":1763900000123456789,"card":{"title":"Gala","seats":[1,2]}}}"#
+            )
             let ack = try await a.next("ack", where: { $0["id"].string == "d1" })
             #expect(ack["status"].string == "published")
             let got = try await b.next("message")
@@ -104,10 +110,12 @@ struct HubTests {
             let history = try await b.request(["type": "history", "channel_id": channelID], expect: "history")
             #expect(history["messages"][0]["data"]["card"]["seats"].array.count == 2, "data is stored with the message")
 
-            let notObject = try await a.request(["type": "send", "channel_id": channelID, "client_message_id": "d-2", "data": [1, 2]], expect: "ack", expectError: true)
+            let notObject = try await a.request(
+                ["type": "send", "channel_id": channelID, "client_message_id": "d-2", "data": [1, 2]], expect: "ack", expectError: true)
             #expect(notObject["code"].string == "validation_failed" && notObject["field"].string == "data")
-            let large = try await a.request(["type": "send", "channel_id": channelID, "client_message_id": "d-3", "data": ["p": String(repeating: "x", count: 5000)]],
-                                            expect: "ack", expectError: true)
+            let large = try await a.request(
+                ["type": "send", "channel_id": channelID, "client_message_id": "d-3", "data": ["p": String(repeating: "x", count: 5000)]],
+                expect: "ack", expectError: true)
             #expect(large["code"].string == "validation_failed" && large["field"].string == "data")
 
             try await a.request(["type": "delete", "message_id": ack["message_id"].string ?? ""], expect: "ok")
@@ -120,8 +128,11 @@ struct HubTests {
         try await withServer(backend) { api in
             let room = try await Self.room(api, members: 5)
             let owner = try await Self.socket(api, room.members[0], room.chamberID)
-            let group = try await owner.request(["type": "create_channel", "kind": "group", "name": "Events committee",
-                                                 "members": room.members.dropFirst().map(\.userID)], expect: "channel")
+            let group = try await owner.request(
+                [
+                    "type": "create_channel", "kind": "group", "name": "Events committee",
+                    "members": room.members.dropFirst().map(\.userID),
+                ], expect: "channel")
             let channelID = group["channel"]["id"].string ?? ""
             var sockets = [owner]
             for member in room.members.dropFirst() { sockets.append(try await Self.socket(api, member, room.chamberID)) }
@@ -161,9 +172,11 @@ struct HubTests {
                 try await socket.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
                 readers.append(socket)
             }
-            try await admin.request(["type": "send", "channel_id": channelID, "client_message_id": "n1", "body": "Gala tickets on sale"], expect: "ack")
+            try await admin.request(
+                ["type": "send", "channel_id": channelID, "client_message_id": "n1", "body": "Gala tickets on sale"], expect: "ack")
             for reader in readers { #expect(try await reader.next("message")["message"]["body"].string == "Gala tickets on sale") }
-            let refused = try await readers[0].request(["type": "send", "channel_id": channelID, "client_message_id": "m1", "body": "me too"], expect: "ack", expectError: true)
+            let refused = try await readers[0].request(
+                ["type": "send", "channel_id": channelID, "client_message_id": "m1", "body": "me too"], expect: "ack", expectError: true)
             #expect(refused["type"].string == "error" && refused["code"].string == "forbidden")
             #expect(try await readers[1].all("message").isEmpty, "nothing was published")
         }
@@ -174,7 +187,8 @@ struct HubTests {
         try await withServer(backend, configure: { $0.maxRecoveryEvents = 4 }) { api in
             let room = try await Self.room(api, members: 2)
             let a = try await Self.socket(api, room.members[0], room.chamberID)
-            let group = try await a.request(["type": "create_channel", "kind": "group", "name": "Recovery", "members": [room.members[1].userID]], expect: "channel")
+            let group = try await a.request(
+                ["type": "create_channel", "kind": "group", "name": "Recovery", "members": [room.members[1].userID]], expect: "channel")
             let channelID = group["channel"]["id"].string ?? ""
             try await a.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
             var b = try await Self.socket(api, room.members[1], room.chamberID)
@@ -229,12 +243,17 @@ struct HubTests {
     func idempotentSends(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in
             let (room, a, b, channelID) = try await Self.directPair(api)
-            let first = try await a.request(["type": "send", "channel_id": channelID, "client_message_id": "retry-me", "body": "once"], expect: "ack")
-            let second = try await a.request(["type": "send", "channel_id": channelID, "client_message_id": "retry-me", "body": "once"], expect: "ack")
-            #expect(second["duplicate"].bool == true && second["seq"].int == first["seq"].int && second["message_id"].string == first["message_id"].string)
+            let first = try await a.request(
+                ["type": "send", "channel_id": channelID, "client_message_id": "retry-me", "body": "once"], expect: "ack")
+            let second = try await a.request(
+                ["type": "send", "channel_id": channelID, "client_message_id": "retry-me", "body": "once"], expect: "ack")
+            #expect(
+                second["duplicate"].bool == true && second["seq"].int == first["seq"].int && second["message_id"].string == first["message_id"].string
+            )
             // Over REST too, the same answer.
-            let rest = try await api.call(.post, "/v1/chambers/\(room.chamberID)/channels/\(channelID)/messages", token: room.members[0].accessToken,
-                                          json: ["client_message_id": "retry-me", "body": "once"])
+            let rest = try await api.call(
+                .post, "/v1/chambers/\(room.chamberID)/channels/\(channelID)/messages", token: room.members[0].accessToken,
+                json: ["client_message_id": "retry-me", "body": "once"])
             #expect(rest.status == .ok && rest.json["duplicate"].bool == true && rest.json["message"]["seq"].int == first["seq"].int)
             #expect(try await b.all("message").count == 1)
         }
@@ -245,11 +264,13 @@ struct HubTests {
         try await withServer(backend) { api in
             let room = try await Self.room(api, members: 3)
             let a = try await Self.socket(api, room.members[0], room.chamberID)
-            let group = try await a.request(["type": "create_channel", "kind": "group", "name": "Typing", "members": [room.members[1].userID]], expect: "channel")
+            let group = try await a.request(
+                ["type": "create_channel", "kind": "group", "name": "Typing", "members": [room.members[1].userID]], expect: "channel")
             let channelID = group["channel"]["id"].string ?? ""
             let b = try await Self.socket(api, room.members[1], room.chamberID)
             let c = try await Self.socket(api, room.members[2], room.chamberID)
-            let presence = try await c.next("presence", where: { frame in frame["users"].array.contains { $0["user_id"].string == room.members[1].userID } })
+            let presence = try await c.next(
+                "presence", where: { frame in frame["users"].array.contains { $0["user_id"].string == room.members[1].userID } })
             #expect(presence["online_count"].int ?? 0 >= 2)
             try await a.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
             try await b.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
@@ -263,7 +284,10 @@ struct HubTests {
             let away = try await c.next("presence", where: { frame in frame["users"].array.contains { $0["status"].string == "away" } })
             #expect(away["users"].array.contains { $0["user_id"].string == room.members[1].userID })
             b.close()
-            _ = try await c.next("presence", where: { frame in frame["users"].array.contains { $0["user_id"].string == room.members[1].userID && $0["status"].string == "offline" } })
+            _ = try await c.next(
+                "presence",
+                where: { frame in frame["users"].array.contains { $0["user_id"].string == room.members[1].userID && $0["status"].string == "offline" }
+                })
         }
     }
 
@@ -278,7 +302,8 @@ struct HubTests {
             let laptop = try await Self.socket(api, room.members[1], room.chamberID)
             try await sender.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
             for index in 1...3 {
-                try await sender.request(["type": "send", "channel_id": channelID, "client_message_id": "u\(index)", "body": "news \(index)"], expect: "ack")
+                try await sender.request(
+                    ["type": "send", "channel_id": channelID, "client_message_id": "u\(index)", "body": "news \(index)"], expect: "ack")
             }
             let list = try await phone.request(["type": "channels"], expect: "channels")
             #expect(list["items"].array.first { $0["channel"]["id"].string == channelID }?["unread_count"].int == 3)
@@ -300,7 +325,8 @@ struct HubTests {
         try await withServer(backend, configure: { $0.outboundQueueBytes = 128 * 1024 }) { api in
             let room = try await Self.room(api, members: 2)
             let fast = try await Self.socket(api, room.members[0], room.chamberID)
-            let announce = try await api.call(.post, "/v1/chambers/\(room.chamberID)/channels", token: room.admin.accessToken, json: ["kind": "announcement", "name": "Firehose"])
+            let announce = try await api.call(
+                .post, "/v1/chambers/\(room.chamberID)/channels", token: room.admin.accessToken, json: ["kind": "announcement", "name": "Firehose"])
             let channelID = announce.json["id"].string ?? ""
             try await fast.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
             let slow = try SlowSocket(port: api.client.port!, path: "/v1/ws?chamber_id=\(room.chamberID)&access_token=\(room.members[1].accessToken)")
@@ -313,7 +339,8 @@ struct HubTests {
             var received = 0
             // About 3.5 MB: far more than the slow reader's socket buffers and queue hold; paced like a busy room.
             for index in 0..<900 {
-                _ = try await api.node.realtime.chat.send(access, channelID: ChannelID(channelID), draft: MessageDraft(clientMessageID: "f\(index)", body: body))
+                _ = try await api.node.realtime.chat.send(
+                    access, channelID: ChannelID(channelID), draft: MessageDraft(clientMessageID: "f\(index)", body: body))
                 if index % 25 == 24 { received += try await fast.all("message", within: .milliseconds(5)).count }
             }
             for _ in 0..<100 where received < 900 { received += try await fast.all("message", within: .milliseconds(50)).count }
@@ -356,7 +383,12 @@ struct HubTests {
     @Test("a socket whose token has run out is closed with 4003; a refreshed one stays open", arguments: [TestBackend.sqlite])
     func tokenExpiry(_ backend: TestBackend) async throws {
         // Tokens live 6 s without grace: a socket's deadline is six seconds after its token was issued.
-        try await withServer(backend, configure: { $0.accessTokenTTLSeconds = 6; $0.tokenGraceSeconds = 0 }) { api in
+        try await withServer(
+            backend,
+            configure: {
+                $0.accessTokenTTLSeconds = 6; $0.tokenGraceSeconds = 0
+            }
+        ) { api in
             let room = try await Self.room(api, members: 2)
             let expiring = try await Self.socket(api, room.members[0], room.chamberID)
             let refreshed = try await Self.socket(api, room.members[1], room.chamberID)
@@ -388,8 +420,11 @@ struct HubTests {
             #expect(try await socket.next("error")["code"].string == "unsupported_frame")
             try await Task.sleep(for: .seconds(1))
             let channel = try await socket.request(["type": "create_channel", "kind": "group", "name": "Mine"], expect: "channel")
-            let long = try await socket.request(["type": "send", "channel_id": channel["channel"]["id"].string ?? "", "client_message_id": "l",
-                                                 "body": String(repeating: "a", count: 4001)], expect: "ack", expectError: true)
+            let long = try await socket.request(
+                [
+                    "type": "send", "channel_id": channel["channel"]["id"].string ?? "", "client_message_id": "l",
+                    "body": String(repeating: "a", count: 4001),
+                ], expect: "ack", expectError: true)
             #expect(long["code"].string == "message_too_long")
             // A flood is refused frame by frame, and the socket survives it.
             for _ in 0..<40 { socket.send(["type": "ping"]) }
@@ -412,7 +447,8 @@ struct HubTests {
             let channel = try await socket.request(["type": "create_channel", "kind": "group", "name": "Deals"], expect: "channel")
             let channelID = channel["channel"]["id"].string ?? ""
             try await socket.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
-            let ack = try await socket.request(["type": "send", "channel_id": channelID, "client_message_id": "s", "body": "This is a SCAM, a real Pónzi scheme"], expect: "ack")
+            let ack = try await socket.request(
+                ["type": "send", "channel_id": channelID, "client_message_id": "s", "body": "This is a SCAM, a real Pónzi scheme"], expect: "ack")
             let message = try await socket.next("message")
             #expect(message["message"]["body"].string == "This is a ****, a real ***** ******")
             #expect(ack["body"].string == "This is a ****, a real ***** ******" && ack["changed_by"].array.compactMap(\.string) == ["word_list"])
@@ -427,9 +463,11 @@ struct HubTests {
             let channel = try await socket.request(["type": "create_channel", "kind": "group", "name": "Deals"], expect: "channel")
             let channelID = channel["channel"]["id"].string ?? ""
             try await socket.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
-            let ack = try await socket.request(["type": "send", "channel_id": channelID, "client_message_id": "h", "body": "get rich quick!"], expect: "ack")
+            let ack = try await socket.request(
+                ["type": "send", "channel_id": channelID, "client_message_id": "h", "body": "get rich quick!"], expect: "ack")
             #expect(ack["status"].string == "held" && ack["seq"].isNull)
-            let retry = try await socket.request(["type": "send", "channel_id": channelID, "client_message_id": "h", "body": "get rich quick!"], expect: "ack")
+            let retry = try await socket.request(
+                ["type": "send", "channel_id": channelID, "client_message_id": "h", "body": "get rich quick!"], expect: "ack")
             #expect(retry["status"].string == "held", "a retry gets the same answer")
             #expect(try await socket.all("message").isEmpty)
             let db = api.store.database
@@ -438,15 +476,22 @@ struct HubTests {
         }
     }
 
-    @Test("a member removed from the chamber loses the socket at once (4503); a role change asks for a reconnect (4005)", arguments: TestBackend.enabled)
+    @Test(
+        "a member removed from the chamber loses the socket at once (4503); a role change asks for a reconnect (4005)", arguments: TestBackend.enabled
+    )
     func revocation(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in
             let room = try await Self.room(api, members: 2)
             let removed = try await Self.socket(api, room.members[0], room.chamberID)
             let promoted = try await Self.socket(api, room.members[1], room.chamberID)
-            #expect(try await api.call(.delete, "/v1/chambers/\(room.chamberID)/members/\(room.members[0].userID)", token: room.admin.accessToken).status == .noContent)
+            #expect(
+                try await api.call(.delete, "/v1/chambers/\(room.chamberID)/members/\(room.members[0].userID)", token: room.admin.accessToken).status
+                    == .noContent)
             #expect(try await removed.closeCode() == 4503)
-            #expect(try await api.call(.patch, "/v1/chambers/\(room.chamberID)/members/\(room.members[1].userID)", token: room.admin.accessToken, json: ["role": "staff"]).status == .ok)
+            #expect(
+                try await api.call(
+                    .patch, "/v1/chambers/\(room.chamberID)/members/\(room.members[1].userID)", token: room.admin.accessToken, json: ["role": "staff"]
+                ).status == .ok)
             #expect(try await promoted.closeCode() == 4005)
         }
     }
@@ -458,13 +503,17 @@ struct HubTests {
             let author = try await Self.socket(api, room.members[0], room.chamberID)
             let channel = try await author.request(["type": "create_channel", "kind": "group", "name": "Race"], expect: "channel")
             let channelID = channel["channel"]["id"].string ?? ""
-            let refused = try await author.request(["type": "subscribe", "channel_id": channelID, "since": -1], expect: "subscribed", expectError: true)
+            let refused = try await author.request(
+                ["type": "subscribe", "channel_id": channelID, "since": -1], expect: "subscribed", expectError: true)
             #expect(refused["code"].string == "validation_failed" && refused["field"].string == "since")
             let chat = api.node.realtime.chat
             let identity = try await api.node.services.accounts.authenticate(accessToken: room.members[0].accessToken)
             let access = try await api.node.services.chambers.access(identity, to: ChamberID(room.chamberID))
             for round in 0..<5 {
-                guard case .published(let message, _, _) = try await chat.send(access, channelID: ChannelID(channelID), draft: MessageDraft(clientMessageID: "r\(round)", body: "v1")) else { continue }
+                guard
+                    case .published(let message, _, _) = try await chat.send(
+                        access, channelID: ChannelID(channelID), draft: MessageDraft(clientMessageID: "r\(round)", body: "v1"))
+                else { continue }
                 async let edit: ChamberDomain.ChannelEvent? = try? chat.edit(access, messageID: message.id, body: "v2").event
                 async let delete: ChamberDomain.ChannelEvent? = try? chat.delete(access, messageID: message.id)
                 _ = await (edit, delete)

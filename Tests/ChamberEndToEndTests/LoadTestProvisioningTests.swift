@@ -2,9 +2,9 @@ import ChamberDomain
 import ChamberServer
 import ChamberStorage
 import ChamberTestSupport
+import Foundation
 import HTTPTypes
 import HummingbirdTesting
-import Foundation
 import Testing
 
 /// `POST /v1/admin/load-test/provision`: what chamber-load uses to get thousands of connected accounts.
@@ -18,7 +18,12 @@ struct LoadTestProvisioningTests {
             let off = try await api.call(.post, "/v1/admin/load-test/provision", token: root.accessToken, json: ["members": 10])
             #expect(off.status == .forbidden && off.errorCode == "load_test_disabled")
         }
-        try await withServer(.sqlite, configure: { $0.loadTestEnabled = true; $0.loadTestMaxAccounts = 1000 }) { api in
+        try await withServer(
+            .sqlite,
+            configure: {
+                $0.loadTestEnabled = true; $0.loadTestMaxAccounts = 1000
+            }
+        ) { api in
             let ada = try await api.signUp("ada")
             let denied = try await api.call(.post, "/v1/admin/load-test/provision", token: ada.accessToken, json: ["members": 10])
             #expect(denied.status == .forbidden && denied.errorCode == "platform_admin_required")
@@ -26,14 +31,17 @@ struct LoadTestProvisioningTests {
             #expect(anonymous.status == .unauthorized)
 
             try await api.store.users.setPlatformAdmin(id: UserID(ada.userID), true)
-            for bad: [String: Any] in [["members": 1000], ["members": -1], ["members": 5, "admins": 0], ["members": 5, "token_ttl_seconds": 10], ["admins": 2]] {
+            for bad: [String: Any] in [
+                ["members": 1000], ["members": -1], ["members": 5, "admins": 0], ["members": 5, "token_ttl_seconds": 10], ["admins": 2],
+            ] {
                 let refused = try await api.call(.post, "/v1/admin/load-test/provision", token: ada.accessToken, json: bad)
                 #expect(refused.status == .badRequest, "\(bad) → \(refused.json)")
             }
         }
     }
 
-    @Test("bulk accounts with working tokens, in the event room; a second call reuses them and revokes the old tokens", arguments: TestBackend.enabled)
+    @Test(
+        "bulk accounts with working tokens, in the event room; a second call reuses them and revokes the old tokens", arguments: TestBackend.enabled)
     func provision(_ backend: TestBackend) async throws {
         try await withServer(backend, configure: { $0.loadTestEnabled = true }) { api in
             let root = try await api.signUp("root")
@@ -42,7 +50,8 @@ struct LoadTestProvisioningTests {
             #expect(first.status == .ok)
             let accounts = first.json["accounts"].array
             #expect(accounts.count == 902)
-            #expect(accounts.prefix(2).allSatisfy { $0["role"].string == "admin" } && accounts.dropFirst(2).allSatisfy { $0["role"].string == "member" })
+            #expect(
+                accounts.prefix(2).allSatisfy { $0["role"].string == "admin" } && accounts.dropFirst(2).allSatisfy { $0["role"].string == "member" })
             #expect(Set(accounts.compactMap { $0["user_id"].string }).count == 902)
             let chamberID = first.json["chamber_id"].string ?? ""
             let roomID = first.json["room_id"].string ?? ""
@@ -53,14 +62,18 @@ struct LoadTestProvisioningTests {
             try await member.request(["type": "subscribe", "channel_id": roomID], expect: "subscribed")
             let admin = WSTestClient(port: api.client.port!, chamberID: chamberID, token: accounts[0]["access_token"].string)
             try await admin.welcome()
-            let ack = try await admin.request(["type": "send", "channel_id": roomID, "client_message_id": "hello", "body": "Welcome to the gala"], expect: "ack")
+            let ack = try await admin.request(
+                ["type": "send", "channel_id": roomID, "client_message_id": "hello", "body": "Welcome to the gala"], expect: "ack")
             #expect(ack["status"].string == "published")
             #expect(try await member.next("message")["message"]["body"].string == "Welcome to the gala")
-            let announce = try await admin.request(["type": "send", "channel_id": first.json["announcements_id"].string ?? "", "client_message_id": "a1", "body": "Doors open"], expect: "ack")
+            let announce = try await admin.request(
+                ["type": "send", "channel_id": first.json["announcements_id"].string ?? "", "client_message_id": "a1", "body": "Doors open"],
+                expect: "ack")
             #expect(announce["status"].string == "published")
 
             // The accounts have no usable password.
-            let login = try await api.call(.post, "/v1/auth/login", json: ["email": "load-0@load.chamberconnect.test", "password": "correct horse battery"])
+            let login = try await api.call(
+                .post, "/v1/auth/login", json: ["email": "load-0@load.chamberconnect.test", "password": "correct horse battery"])
             #expect(login.status == .unauthorized)
 
             let second = try await api.call(.post, "/v1/admin/load-test/provision", token: root.accessToken, json: ["members": 950, "admins": 2])
@@ -83,7 +96,8 @@ struct LoadTestProvisioningTests {
         try await withServer(.sqlite, configure: { $0.loadTestEnabled = true }) { api in
             let root = try await api.signUp("root")
             try await api.store.users.setPlatformAdmin(id: UserID(root.userID), true)
-            let taken = try await api.call(.post, "/v1/chambers", token: root.accessToken, json: ["name": "Squatter", "slug": LoadTestService.chamberSlug])
+            let taken = try await api.call(
+                .post, "/v1/chambers", token: root.accessToken, json: ["name": "Squatter", "slug": LoadTestService.chamberSlug])
             #expect(taken.status == .created)
             let refused = try await api.call(.post, "/v1/admin/load-test/provision", token: root.accessToken, json: ["members": 3])
             #expect(refused.status == .conflict && refused.errorCode == "slug_taken")

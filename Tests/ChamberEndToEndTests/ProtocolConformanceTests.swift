@@ -31,8 +31,12 @@ struct ProtocolConformanceTests {
             let cases: [([String: Any], String, String)] = [
                 (["type": "send", "channel_id": 5, "client_message_id": "c"], "validation_failed", "channel_id"),
                 (["type": "send", "channel_id": channel], "validation_failed", "client_message_id"),
-                (["type": "send", "channel_id": channel, "client_message_id": "c",
-                  "attachments": [["url": "https://x.org/a.pdf", "content_type": 7, "size": 1]]], "validation_failed", "attachments[0].content_type"),
+                (
+                    [
+                        "type": "send", "channel_id": channel, "client_message_id": "c",
+                        "attachments": [["url": "https://x.org/a.pdf", "content_type": 7, "size": 1]],
+                    ], "validation_failed", "attachments[0].content_type"
+                ),
                 (["type": "history", "channel_id": channel, "before": "ten"], "validation_failed", "before"),
                 (["type": "moderate", "action": "mute", "duration_seconds": "long"], "validation_failed", "duration_seconds"),
                 (["type": "open_direct", "user_id": "not-a-uuid"], "invalid_identifier", "user_id"),
@@ -56,18 +60,26 @@ struct ProtocolConformanceTests {
             let moderator = try await api.signUp("mod")
             try await api.addMember(moderator, to: room.chamberID, role: "moderator", by: room.admin)
             let admin = try await HubTests.socket(api, room.admin, room.chamberID)
-            let group = try await admin.request(["type": "create_channel", "kind": "group", "name": "Board",
-                                                 "members": [room.members[0].userID, staff.userID, moderator.userID]], expect: "channel")["channel"]["id"].string ?? ""
+            let group =
+                try await admin.request(
+                    [
+                        "type": "create_channel", "kind": "group", "name": "Board",
+                        "members": [room.members[0].userID, staff.userID, moderator.userID],
+                    ], expect: "channel")["channel"]["id"].string ?? ""
             try await admin.request(["type": "subscribe", "channel_id": group], expect: "subscribed")
             for (index, account) in [room.admin, staff, moderator].enumerated() {
                 let socket = index == 0 ? admin : try await HubTests.socket(api, account, room.chamberID)
                 let body = "Quoting the report: this is a SCAM, said the caller"
-                let ack = try await socket.request(["type": "send", "channel_id": group, "client_message_id": "x\(index)", "body": body], expect: "ack")
+                let ack = try await socket.request(
+                    ["type": "send", "channel_id": group, "client_message_id": "x\(index)", "body": body], expect: "ack")
                 #expect(ack["status"].string == "published" && ack["body"].isNull, "\(ack)")
-                #expect(try await admin.next("message", where: { $0["message"]["client_message_id"].string == "x\(index)" })["message"]["body"].string == body)
+                #expect(
+                    try await admin.next("message", where: { $0["message"]["client_message_id"].string == "x\(index)" })["message"]["body"].string
+                        == body)
             }
             let member = try await HubTests.socket(api, room.members[0], room.chamberID)
-            let masked = try await member.request(["type": "send", "channel_id": group, "client_message_id": "m", "body": "this is a SCAM"], expect: "ack")
+            let masked = try await member.request(
+                ["type": "send", "channel_id": group, "client_message_id": "m", "body": "this is a SCAM"], expect: "ack")
             #expect(masked["body"].string == "this is a ****", "members are still held to the rules")
         }
     }
@@ -76,38 +88,50 @@ struct ProtocolConformanceTests {
     func protocolMentionsCount(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in
             let room = try await HubTests.room(api, members: 4)
-            let set = try await api.call(.put, "/v1/chambers/\(room.chamberID)/moderation/settings", token: room.admin.accessToken, json: ["mentions": ["max": 2]])
+            let set = try await api.call(
+                .put, "/v1/chambers/\(room.chamberID)/moderation/settings", token: room.admin.accessToken, json: ["mentions": ["max": 2]])
             #expect(set.status == .ok, "\(set.json)")
             let author = try await HubTests.socket(api, room.members[0], room.chamberID)
             let others = room.members.dropFirst().map(\.userID)
-            let group = try await author.request(["type": "create_channel", "kind": "group", "name": "Lunch", "members": Array(others)],
-                                                 expect: "channel")["channel"]["id"].string ?? ""
+            let group =
+                try await author.request(
+                    ["type": "create_channel", "kind": "group", "name": "Lunch", "members": Array(others)],
+                    expect: "channel")["channel"]["id"].string ?? ""
             let two = others.prefix(2).map { "<@\($0)>" }.joined(separator: " ")
-            let ok = try await author.request(["type": "send", "channel_id": group, "client_message_id": "two", "body": "lunch? \(two)"], expect: "ack")
+            let ok = try await author.request(
+                ["type": "send", "channel_id": group, "client_message_id": "two", "body": "lunch? \(two)"], expect: "ack")
             #expect(ok["status"].string == "published")
             let three = others.map { "<@\($0)>" }.joined()
-            let refused = try await author.request(["type": "send", "channel_id": group, "client_message_id": "three", "body": "lunch? \(three)"],
-                                                   expect: "ack", expectError: true)
+            let refused = try await author.request(
+                ["type": "send", "channel_id": group, "client_message_id": "three", "body": "lunch? \(three)"],
+                expect: "ack", expectError: true)
             #expect(refused["code"].string == "too_many_mentions" && refused["field"].string == "mentions", "\(refused)")
         }
     }
 
-    @Test("a chamber that opts in to toning down shouting: the author is told, and numbers, links and addresses stay as written (§4.7)",
-          arguments: TestBackend.enabled)
+    @Test(
+        "a chamber that opts in to toning down shouting: the author is told, and numbers, links and addresses stay as written (§4.7)",
+        arguments: TestBackend.enabled)
     func optInRewriteIsTold(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in
             let room = try await HubTests.room(api, members: 1)
-            let set = try await api.call(.put, "/v1/chambers/\(room.chamberID)/moderation/settings", token: room.admin.accessToken,
-                                         json: ["shouting": ["min_letters": 12, "caps_ratio": 0.7, "max_repeat": 4],
-                                                "links": ["policy": "allow", "new_member_days": 0]])
+            let set = try await api.call(
+                .put, "/v1/chambers/\(room.chamberID)/moderation/settings", token: room.admin.accessToken,
+                json: [
+                    "shouting": ["min_letters": 12, "caps_ratio": 0.7, "max_repeat": 4],
+                    "links": ["policy": "allow", "new_member_days": 0],
+                ])
             #expect(set.status == .ok, "\(set.json)")
             let admin = try await HubTests.socket(api, room.admin, room.chamberID)
             let member = try await HubTests.socket(api, room.members[0], room.chamberID)
-            let group = try await admin.request(["type": "create_channel", "kind": "group", "name": "News", "members": [room.members[0].userID]],
-                                                expect: "channel")["channel"]["id"].string ?? ""
+            let group =
+                try await admin.request(
+                    ["type": "create_channel", "kind": "group", "name": "News", "members": [room.members[0].userID]],
+                    expect: "channel")["channel"]["id"].string ?? ""
             try await admin.request(["type": "subscribe", "channel_id": group], expect: "subscribed")
             let announcement = "WE WON THE AWARD TONIGHT. Grant approved: $1000000"
-            let adminAck = try await admin.request(["type": "send", "channel_id": group, "client_message_id": "a", "body": announcement], expect: "ack")
+            let adminAck = try await admin.request(
+                ["type": "send", "channel_id": group, "client_message_id": "a", "body": announcement], expect: "ack")
             #expect(adminAck["body"].isNull && adminAck["changed_by"].isNull)
             #expect(try await admin.next("message")["message"]["body"].string == announcement)
 
@@ -124,14 +148,19 @@ struct ProtocolConformanceTests {
     func presenceCursor(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in
             let room = try await HubTests.room(api, members: 2)
-            let sockets = [try await HubTests.socket(api, room.members[0], room.chamberID), try await HubTests.socket(api, room.members[1], room.chamberID)]
+            let sockets = [
+                try await HubTests.socket(api, room.members[0], room.chamberID), try await HubTests.socket(api, room.members[1], room.chamberID),
+            ]
             for cursor in ["bogus", "u-not-a-user", "o1", ""] {
                 let refused = try await sockets[0].request(["type": "presence", "cursor": cursor], expect: "presence", expectError: true)
-                #expect(refused["type"].string == "error" && refused["code"].string == "invalid_cursor" && refused["field"].string == "cursor", "\(cursor): \(refused)")
+                #expect(
+                    refused["type"].string == "error" && refused["code"].string == "invalid_cursor" && refused["field"].string == "cursor",
+                    "\(cursor): \(refused)")
             }
             let first = try await sockets[0].request(["type": "presence", "limit": 1], expect: "presence")
             #expect(first["users"].array.count == 1 && first["online_count"].int == 2)
-            let next = try await sockets[0].request(["type": "presence", "limit": 1, "cursor": first["next_cursor"].string ?? ""], expect: "presence")
+            let next = try await sockets[0].request(
+                ["type": "presence", "limit": 1, "cursor": first["next_cursor"].string ?? ""], expect: "presence")
             #expect(next["users"].array.count == 1 && next["next_cursor"].isNull)
             #expect(next["users"][0]["user_id"].string != first["users"][0]["user_id"].string)
         }
@@ -143,7 +172,9 @@ struct ProtocolConformanceTests {
             let room = try await HubTests.room(api, members: 0)
             let admin = try await HubTests.socket(api, room.admin, room.chamberID)
             for attempt in 0..<5 {
-                let group = try await admin.request(["type": "create_channel", "kind": "group", "name": "Old \(attempt)"], expect: "channel")["channel"]["id"].string ?? ""
+                let group =
+                    try await admin.request(["type": "create_channel", "kind": "group", "name": "Old \(attempt)"], expect: "channel")["channel"]["id"]
+                    .string ?? ""
                 let first = try await admin.request(["type": "archive", "channel_id": group], expect: "channel")["channel"]["archived_at"].string
                 let second = try await admin.request(["type": "archive", "channel_id": group], expect: "channel")["channel"]["archived_at"].string
                 let stored = try await admin.request(["type": "channels"], expect: "channels")["items"].array
@@ -182,8 +213,9 @@ extension ProtocolConformanceTests {
             let header = try await api.call(.get, "/v1/ws?chamber_id=\(room.chamberID)", token: "forged", headers: Self.upgradeHeaders)
             #expect(header.status.code == 401 && header.errorCode == "token_invalid")
             // A banned member: 403 user_banned.
-            let ban = try await api.call(.post, "/v1/chambers/\(room.chamberID)/moderation/actions", token: room.admin.accessToken,
-                                         json: ["action": "ban", "user_id": room.members[0].userID, "reason": "spam"])
+            let ban = try await api.call(
+                .post, "/v1/chambers/\(room.chamberID)/moderation/actions", token: room.admin.accessToken,
+                json: ["action": "ban", "user_id": room.members[0].userID, "reason": "spam"])
             #expect(ban.status == .ok, "\(ban.json)")
             let banned = try await api.call(.get, "/v1/ws?chamber_id=\(room.chamberID)&access_token=\(token)", headers: Self.upgradeHeaders)
             #expect(banned.status.code == 403 && banned.errorCode == "user_banned")
@@ -216,8 +248,9 @@ extension ProtocolConformanceTests {
             // A password change signs every other session out: a fourth session's socket closes, the changer's stays.
             let tablet = try await api.logIn(email: member.email, password: member.password)
             let onTablet = try await HubTests.socket(api, tablet, room.chamberID)
-            let changed = try await api.call(.post, "/v1/auth/password", token: member.accessToken,
-                                             json: ["current_password": member.password, "new_password": "another fine passphrase"])
+            let changed = try await api.call(
+                .post, "/v1/auth/password", token: member.accessToken,
+                json: ["current_password": member.password, "new_password": "another fine passphrase"])
             #expect(changed.status == .noContent, "\(changed.json)")
             #expect(try await onTablet.closeCode(timeout: .seconds(3)) == 4503)
             try await first.request(["type": "ping"], expect: "pong")

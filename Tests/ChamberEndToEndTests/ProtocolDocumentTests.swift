@@ -8,9 +8,11 @@ import Testing
 @Suite("Protocol documents")
 struct ProtocolDocumentTests {
     static let root = FrameSchemas.root
-    static let serverTypes: Set<String> = ["welcome", "ack", "error", "subscribed", "recovery_incomplete", "history", "channels", "channel", "ok", "pong",
-                                           "typing", "receipt", "presence", "channel_changed", "message", "message_edited", "message_deleted", "reaction",
-                                           "moderated", "review_item", "review_queue", "moderation_notice"]
+    static let serverTypes: Set<String> = [
+        "welcome", "ack", "error", "subscribed", "recovery_incomplete", "history", "channels", "channel", "ok", "pong",
+        "typing", "receipt", "presence", "channel_changed", "message", "message_edited", "message_deleted", "reaction",
+        "moderated", "review_item", "review_queue", "moderation_notice",
+    ]
 
     static func names(_ folder: String) -> Set<String> {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)) ?? []

@@ -23,21 +23,33 @@ struct TenantIsolationTests {
             let chamberB = try await api.createChamber(bob, name: "Bravo Secret Chamber")
             let betty = try await api.signUp("betty")
             try await api.addMember(betty, to: chamberB, role: "member", by: bob)
-            let business = try await api.call(.post, "/v1/chambers/\(chamberB)/businesses", token: bob.accessToken, json: ["legal_name": "Bravo Confidential LLC", "tax_id": "99-9999999"])
+            let business = try await api.call(
+                .post, "/v1/chambers/\(chamberB)/businesses", token: bob.accessToken,
+                json: ["legal_name": "Bravo Confidential LLC", "tax_id": "99-9999999"])
             let businessB = business.json["id"].string ?? ""
-            let invitation = try await api.call(.post, "/v1/chambers/\(chamberB)/invitations", token: bob.accessToken, json: ["email": "secret-invitee@example.com", "role": "member"])
+            let invitation = try await api.call(
+                .post, "/v1/chambers/\(chamberB)/invitations", token: bob.accessToken,
+                json: ["email": "secret-invitee@example.com", "role": "member"])
             let invitationB = invitation.json["invitation"]["id"].string ?? ""
-            let channel = try await api.call(.post, "/v1/chambers/\(chamberB)/channels", token: bob.accessToken, json: ["kind": "group", "name": "Bravo Back Room", "members": [betty.userID]])
+            let channel = try await api.call(
+                .post, "/v1/chambers/\(chamberB)/channels", token: bob.accessToken,
+                json: ["kind": "group", "name": "Bravo Back Room", "members": [betty.userID]])
             let channelB = channel.json["id"].string ?? ""
-            let sent = try await api.call(.post, "/v1/chambers/\(chamberB)/channels/\(channelB)/messages", token: bob.accessToken, json: ["client_message_id": "s", "body": "Bravo merger plans"])
+            let sent = try await api.call(
+                .post, "/v1/chambers/\(chamberB)/channels/\(channelB)/messages", token: bob.accessToken,
+                json: ["client_message_id": "s", "body": "Bravo merger plans"])
             let messageB = sent.json["message"]["id"].string ?? ""
             // B's review queue holds an item (Betty reported Bob's message).
-            _ = try await api.call(.post, "/v1/chambers/\(chamberB)/messages/\(messageB)/reports", token: betty.accessToken, json: ["reason": "Bravo insider report"])
+            _ = try await api.call(
+                .post, "/v1/chambers/\(chamberB)/messages/\(messageB)/reports", token: betty.accessToken, json: ["reason": "Bravo insider report"])
             let queue = try await api.call(.get, "/v1/chambers/\(chamberB)/moderation/queue", token: bob.accessToken)
             let itemB = queue.json["items"][0]["id"].string ?? ""
             #expect(!itemB.isEmpty)
-            let secrets = ["Bravo Secret Chamber", "Bravo Back Room", "Bravo merger plans", "Bravo Confidential LLC", "99-9999999", "secret-invitee@example.com", bob.email, betty.email,
-                           "Bravo insider report"]
+            let secrets = [
+                "Bravo Secret Chamber", "Bravo Back Room", "Bravo merger plans", "Bravo Confidential LLC", "99-9999999", "secret-invitee@example.com",
+                bob.email, betty.email,
+                "Bravo insider report",
+            ]
 
             let routes = api.registeredRoutes.filter { $0.path.hasPrefix("/v1/chambers/{chamberId}") }
             #expect(routes.count >= 15, "every chamber route is attacked")
@@ -50,16 +62,22 @@ struct TenantIsolationTests {
                     .replacingOccurrences(of: "{channelId}", with: channelB)
                     .replacingOccurrences(of: "{messageId}", with: messageB)
                     .replacingOccurrences(of: "{itemId}", with: itemB)
-                let body: [String: Any]? = ["GET", "DELETE"].contains(route.method) ? nil
-                    : ["name": "Owned", "action": "ban", "decision": "reject", "reason": "owned", "role": "admin", "email": "attacker@example.com", "legal_name": "Owned LLC", "kind": "group",
-                       "client_message_id": "x", "body": "owned", "seq": 1, "user_id": betty.userID, "user_ids": [alice.userID]]
+                let body: [String: Any]? =
+                    ["GET", "DELETE"].contains(route.method)
+                    ? nil
+                    : [
+                        "name": "Owned", "action": "ban", "decision": "reject", "reason": "owned", "role": "admin", "email": "attacker@example.com",
+                        "legal_name": "Owned LLC", "kind": "group",
+                        "client_message_id": "x", "body": "owned", "seq": 1, "user_id": betty.userID, "user_ids": [alice.userID],
+                    ]
                 let response = try await api.call(HTTPRequest.Method(route.method)!, path, token: alice.accessToken, json: body)
                 #expect([403, 404].contains(response.status.code), "\(route.method) \(route.path) answered \(response.status.code)")
                 let text = String(decoding: response.body, as: UTF8.self)
                 for secret in secrets { #expect(!text.contains(secret), "\(route.method) \(route.path) leaked \(secret)") }
             }
             // Now through Alice's own chamber, where she is admin, naming B's rows: still nothing.
-            for route in routes where ["{userId}", "{businessId}", "{invitationId}", "{channelId}", "{messageId}", "{itemId}"].contains(where: route.path.contains) {
+            for route in routes
+            where ["{userId}", "{businessId}", "{invitationId}", "{channelId}", "{messageId}", "{itemId}"].contains(where: route.path.contains) {
                 let path = route.path
                     .replacingOccurrences(of: "{chamberId}", with: chamberA)
                     .replacingOccurrences(of: "{userId}", with: betty.userID)
@@ -68,8 +86,13 @@ struct TenantIsolationTests {
                     .replacingOccurrences(of: "{channelId}", with: channelB)
                     .replacingOccurrences(of: "{messageId}", with: messageB)
                     .replacingOccurrences(of: "{itemId}", with: itemB)
-                let body: [String: Any]? = ["GET", "DELETE"].contains(route.method) ? nil
-                    : ["decision": "reject", "reason": "owned", "role": "admin", "legal_name": "Owned LLC", "client_message_id": "x", "body": "owned", "seq": 1, "user_ids": [alice.userID]]
+                let body: [String: Any]? =
+                    ["GET", "DELETE"].contains(route.method)
+                    ? nil
+                    : [
+                        "decision": "reject", "reason": "owned", "role": "admin", "legal_name": "Owned LLC", "client_message_id": "x",
+                        "body": "owned", "seq": 1, "user_ids": [alice.userID],
+                    ]
                 let response = try await api.call(HTTPRequest.Method(route.method)!, path, token: alice.accessToken, json: body)
                 #expect(response.status.code == 404, "\(route.method) \(route.path) with B's ids answered \(response.status.code)")
                 let text = String(decoding: response.body, as: UTF8.self)
@@ -81,7 +104,9 @@ struct TenantIsolationTests {
             #expect(check.json["name"].string == "Bravo Secret Chamber")
             let members = try await api.call(.get, "/v1/chambers/\(chamberB)/members", token: bob.accessToken)
             #expect(Set(members.json["items"].array.compactMap { $0["user_id"].string }) == [bob.userID, betty.userID])
-            #expect(try await api.call(.get, "/v1/chambers/\(chamberB)/businesses/\(businessB)", token: bob.accessToken).json["legal_name"].string == "Bravo Confidential LLC")
+            #expect(
+                try await api.call(.get, "/v1/chambers/\(chamberB)/businesses/\(businessB)", token: bob.accessToken).json["legal_name"].string
+                    == "Bravo Confidential LLC")
             let stillPending = try await api.call(.get, "/v1/chambers/\(chamberB)/moderation/queue", token: bob.accessToken)
             #expect(stillPending.json["items"].array.map { $0["id"].string } == [itemB], "B's queue item was not decided from A")
             // An invitation token of B cannot be redeemed as if it were A's.
@@ -95,6 +120,8 @@ struct TenantIsolationTests {
 extension TestAPI {
     /// The (method, path) pairs the running server's router registers.
     var registeredRoutes: [(method: String, path: String)] {
-        buildRouter(services: node.services, realtime: node.realtime, metrics: node.metrics, version: "test").routes.map { ($0.method.rawValue, $0.path.description) }
+        buildRouter(services: node.services, realtime: node.realtime, metrics: node.metrics, version: "test").routes.map {
+            ($0.method.rawValue, $0.path.description)
+        }
     }
 }

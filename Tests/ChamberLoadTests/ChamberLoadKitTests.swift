@@ -14,7 +14,9 @@ struct ChamberLoadKitTests {
 
     @Test("every scenario file loads, validates, and is named like its file; all four kinds exist")
     func scenarioFiles() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("LoadTests/scenarios").path).filter { $0.hasSuffix(".json") }
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("LoadTests/scenarios").path).filter {
+            $0.hasSuffix(".json")
+        }
         var kinds: Set<String> = []
         for file in files {
             let scenario = try Scenario.load(try Self.scenarioData(String(file.dropLast(5))))
@@ -74,7 +76,8 @@ struct ChamberLoadKitTests {
 
     @Test("frames are read without a JSON parser: type, ids, sequence and the sender's timestamp")
     func frames() throws {
-        let message = #"{"type":"message","channel_id":"c-1","seq":42,"message":{"id":"m","channel_id":"c-1","seq":42,"body":"say \"seq\":7 and \"ts\":1","data":{"ts":1763900000123456789,"p":"xx"}}}"#
+        let message =
+            #"{"type":"message","channel_id":"c-1","seq":42,"message":{"id":"m","channel_id":"c-1","seq":42,"body":"say \"seq\":7 and \"ts\":1","data":{"ts":1763900000123456789,"p":"xx"}}}"#
         Array(message.utf8).withUnsafeBytes { bytes in
             let frame = FrameScanner(bytes)
             #expect(frame.string("type") == "message" && frame.string("channel_id") == "c-1")
@@ -106,8 +109,9 @@ struct ChamberLoadKitTests {
         let scenario = try Scenario.load(try Self.scenarioData("big-event"))
         let a = Self.report(worker: 0, latencies: Array(repeating: 1000, count: 98) + [5000, 90000], acked: ["room": 40], reach: ["room": ["40": 9]])
         let b = Self.report(worker: 1, latencies: [2000, 2000], acked: ["room": 50, "dm": 3], reach: ["room": ["50": 8, "47": 2], "dm": ["3": 1]])
-        let result = RunResult(scenario: scenario, startedAt: Date(timeIntervalSince1970: 1_800_000_000), sourceAddresses: 1, reports: [a, b],
-                               measuredSeconds: 10, server: ServerUsage(cpuSeconds: 2, rssBaselineBytes: 10 << 20, rssConnectedBytes: 30 << 20, rssPeakBytes: 31 << 20))
+        let result = RunResult(
+            scenario: scenario, startedAt: Date(timeIntervalSince1970: 1_800_000_000), sourceAddresses: 1, reports: [a, b],
+            measuredSeconds: 10, server: ServerUsage(cpuSeconds: 2, rssBaselineBytes: 10 << 20, rssConnectedBytes: 30 << 20, rssPeakBytes: 31 << 20))
         // Final room seq is 50: worker 0's nine receivers stopped at 40 (10 each), two of worker 1's at 47 (3 each).
         #expect(result.lost == 9 * 10 + 2 * 3)
         #expect(!result.intact)
@@ -124,8 +128,9 @@ struct ChamberLoadKitTests {
         #expect(parsed.deliveryLatency.totalCount == 100)
         #expect(WorkerLine.parse("not json") == nil)
 
-        let clean = RunResult(scenario: scenario, startedAt: Date(), sourceAddresses: 1,
-                              reports: [Self.report(worker: 0, latencies: [10], acked: ["room": 5], reach: ["room": ["5": 3]])], measuredSeconds: 1, server: nil)
+        let clean = RunResult(
+            scenario: scenario, startedAt: Date(), sourceAddresses: 1,
+            reports: [Self.report(worker: 0, latencies: [10], acked: ["room": 5], reach: ["room": ["5": 3]])], measuredSeconds: 1, server: nil)
         #expect(clean.intact && clean.lost == 0)
         let html = HTMLReport.render(clean)
         #expect(html.contains("<svg") && html.contains("0 lost, 0 gaps") && !html.contains("<script"))

@@ -1,10 +1,11 @@
 import ChamberDomain
-@testable import ChamberRealtime
 import Foundation
 import NIOCore
 import NIOEmbedded
 import Synchronization
 import Testing
+
+@testable import ChamberRealtime
 
 /// A channel's route as a table: events in any order out, strictly in sequence, to every subscriber once; a
 /// recovering subscriber waits for its replay; a gap is never silent. On an embedded event loop: no sockets, no
@@ -31,8 +32,9 @@ struct ChannelRouteTests {
 
         mutating func subscriber(live lastSent: Int64? = 0) -> Int {
             let sink = Sink(loop)
-            let connection = ClientConnection(id: UInt64(connections.count + 1), chamberID: .generate(), userID: .generate(), sessionID: nil, sink: sink,
-                                              outboundLimit: 1 << 20, metrics: HubMetrics())
+            let connection = ClientConnection(
+                id: UInt64(connections.count + 1), chamberID: .generate(), userID: .generate(), sessionID: nil, sink: sink,
+                outboundLimit: 1 << 20, metrics: HubMetrics())
             sinks.append(sink)
             connections.append(connection)
             route.addRecovering(connection)
@@ -51,12 +53,14 @@ struct ChannelRouteTests {
         }
     }
 
-    @Test("events arriving in any order are delivered in sequence, each once", arguments: [
-        ([1, 2, 3], ["m1", "m2", "m3"]),
-        ([2, 1, 3], ["m1", "m2", "m3"]),
-        ([3, 2, 1, 2, 3], ["m1", "m2", "m3"]),
-        ([1, 3], ["m1"]),
-    ] as [([Int64], [String])])
+    @Test(
+        "events arriving in any order are delivered in sequence, each once",
+        arguments: [
+            ([1, 2, 3], ["m1", "m2", "m3"]),
+            ([2, 1, 3], ["m1", "m2", "m3"]),
+            ([3, 2, 1, 2, 3], ["m1", "m2", "m3"]),
+            ([1, 3], ["m1"]),
+        ] as [([Int64], [String])])
     func ordering(_ arrivals: [Int64], _ expected: [String]) {
         var scene = Scene()
         _ = scene.route.establish(0)

@@ -1,9 +1,10 @@
 import ChamberDomain
-@testable import ChamberRealtime
 import NIOCore
 import NIOEmbedded
 import Synchronization
 import Testing
+
+@testable import ChamberRealtime
 
 /// The registry of a node's connections: lookups, and interest told on a user's or chamber's first and last one.
 @Suite("Connection registry")
@@ -35,10 +36,13 @@ struct ConnectionRegistryTests {
         #expect(registry.remove(adaPhone) == 2)
         #expect(registry.remove(adaPhone) == nil, "removing twice changes nothing")
         #expect(registry.remove(adaLaptop) == 1 && registry.remove(bobPhone) == 0)
-        #expect(told.withLock { $0 } == [
-            "+\(BrokerMessage.Topic.user(chamber, ada))", "+\(BrokerMessage.Topic.chamber(chamber))", "+\(BrokerMessage.Topic.user(chamber, bob))",
-            "-\(BrokerMessage.Topic.user(chamber, ada))", "-\(BrokerMessage.Topic.user(chamber, bob))", "-\(BrokerMessage.Topic.chamber(chamber))",
-        ])
+        #expect(
+            told.withLock { $0 } == [
+                "+\(BrokerMessage.Topic.user(chamber, ada))", "+\(BrokerMessage.Topic.chamber(chamber))",
+                "+\(BrokerMessage.Topic.user(chamber, bob))",
+                "-\(BrokerMessage.Topic.user(chamber, ada))", "-\(BrokerMessage.Topic.user(chamber, bob))",
+                "-\(BrokerMessage.Topic.chamber(chamber))",
+            ])
         #expect(registry.count == 0 && registry.all.isEmpty)
     }
 }

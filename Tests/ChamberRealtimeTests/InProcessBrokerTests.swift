@@ -11,10 +11,13 @@ struct InProcessBrokerTests {
     func flatDelivery() {
         let broker = InProcessBroker()
         let received = Mutex<(seqs: [Int64], depths: [Int])>(([], []))
-        broker.attach(BrokerHandlers(deliver: { message in
-            let depth = Thread.callStackReturnAddresses.count
-            received.withLock { $0.seqs.append(message.seq ?? -1); $0.depths.append(depth) }
-        }))
+        broker.attach(
+            BrokerHandlers(deliver: { message in
+                let depth = Thread.callStackReturnAddresses.count
+                received.withLock {
+                    $0.seqs.append(message.seq ?? -1); $0.depths.append(depth)
+                }
+            }))
         let topic = BrokerMessage.Topic.chamber(ChamberID(UUID().uuidString.lowercased()))
         for seq in 1...5_000 {
             broker.publish(BrokerMessage(topic: topic, seq: Int64(seq), frame: ByteBuffer(string: "{}")))

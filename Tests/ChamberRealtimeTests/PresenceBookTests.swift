@@ -1,6 +1,7 @@
 import ChamberDomain
-@testable import ChamberRealtime
 import Testing
+
+@testable import ChamberRealtime
 
 /// Presence across the cluster as a value: local connections, versioned deltas and snapshots from other nodes, and
 /// what changes are announced.
@@ -29,12 +30,14 @@ struct PresenceBookTests {
         #expect(book.localPending[Self.chamber]?[Self.ada] == .offline, "the other nodes are told this node's share")
     }
 
-    @Test("deltas apply in version order; a skipped version asks for a snapshot; an old one is stale", arguments: [
-        ([1, 2, 3], [PresenceBook.RemoteOutcome.applied, .applied, .applied]),
-        ([1, 3], [.applied, .needsSnapshot]),
-        ([2, 1], [.needsSnapshot, .stale]),
-        ([1, 1], [.applied, .stale]),
-    ] as [([Int64], [PresenceBook.RemoteOutcome])])
+    @Test(
+        "deltas apply in version order; a skipped version asks for a snapshot; an old one is stale",
+        arguments: [
+            ([1, 2, 3], [PresenceBook.RemoteOutcome.applied, .applied, .applied]),
+            ([1, 3], [.applied, .needsSnapshot]),
+            ([2, 1], [.needsSnapshot, .stale]),
+            ([1, 1], [.applied, .stale]),
+        ] as [([Int64], [PresenceBook.RemoteOutcome])])
     func deltas(_ versions: [Int64], _ outcomes: [PresenceBook.RemoteOutcome]) {
         var book = PresenceBook()
         _ = book.applyRemote(node: "b", version: 0, entries: [], snapshot: true)
@@ -45,7 +48,9 @@ struct PresenceBookTests {
     func snapshots() {
         var book = PresenceBook()
         #expect(book.applyRemote(node: "b", version: 4, entries: [Self.entry(Self.ada, .online)], snapshot: false) == .needsSnapshot)
-        #expect(book.applyRemote(node: "b", version: 4, entries: [Self.entry(Self.ada, .online), Self.entry(Self.bob, .away)], snapshot: true) == .applied)
+        #expect(
+            book.applyRemote(node: "b", version: 4, entries: [Self.entry(Self.ada, .online), Self.entry(Self.bob, .away)], snapshot: true) == .applied
+        )
         #expect(book.status(of: Self.ada, in: Self.chamber) == .online && book.status(of: Self.bob, in: Self.chamber) == .away)
         #expect(book.applyRemote(node: "b", version: 3, entries: [], snapshot: true) == .stale)
         book.pending = [:]

@@ -40,8 +40,12 @@ struct BrokerConformanceTests {
         let channel = ChannelID.generate()
         let readers = (0..<3).map { cluster.subscribe(node: $0, user: .generate(), to: channel) }
         // Odd sequences stored and published by node 0, even ones by node 1, racing.
-        async let odd: Void = { for seq in stride(from: 1, through: 300, by: 2) { await cluster.publish(from: 0, channel: channel, seq: Int64(seq)) } }()
-        async let even: Void = { for seq in stride(from: 2, through: 300, by: 2) { await cluster.publish(from: 1, channel: channel, seq: Int64(seq)) } }()
+        async let odd: Void = {
+            for seq in stride(from: 1, through: 300, by: 2) { await cluster.publish(from: 0, channel: channel, seq: Int64(seq)) }
+        }()
+        async let even: Void = {
+            for seq in stride(from: 2, through: 300, by: 2) { await cluster.publish(from: 1, channel: channel, seq: Int64(seq)) }
+        }()
         _ = await (odd, even)
         for reader in readers {
             #expect(try await reader.waitForSeqs(count: 300) == Array(1...300).map(Int64.init))
@@ -201,7 +205,8 @@ final class RecordingSink: FrameSink, Sendable {
     var messageSeqs: [Int64] {
         frames.withLock { frames in
             frames.compactMap { text -> Int64? in
-                guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], object["type"] as? String == "message" else { return nil }
+                guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], object["type"] as? String == "message"
+                else { return nil }
                 return (object["seq"] as? NSNumber)?.int64Value ?? ((object["message"] as? [String: Any])?["seq"] as? NSNumber)?.int64Value
             }
         }
@@ -247,23 +252,28 @@ final class TestCluster: @unchecked Sendable {
         configuration.heartbeatIntervalMs = 100
         configuration.nodeTimeoutMs = 600
         configuration.presenceFlushMs = 50
-        let broker: any Broker = switch kind {
-        case .inProcess: InProcessBroker(bus: bus)
-        case .redis: RedisBroker(endpoint: try! RedisEndpoint(url: redis!.url), options: {
-            var options = RedisBroker.Options()
-            options.prefix = prefix
-            options.backoffMax = .milliseconds(300)
-            return options
-        }(), logger: logger)
-        }
+        let broker: any Broker =
+            switch kind {
+            case .inProcess: InProcessBroker(bus: bus)
+            case .redis:
+                RedisBroker(
+                    endpoint: try! RedisEndpoint(url: redis!.url),
+                    options: {
+                        var options = RedisBroker.Options()
+                        options.prefix = prefix
+                        options.backoffMax = .milliseconds(300)
+                        return options
+                    }(), logger: logger)
+            }
         let log = self.log
-        let hub = Hub(configuration: configuration, broker: broker, eventSource: { _, channel, after, limit in log.after(channel, after, limit: limit) }, logger: logger)
+        let hub = Hub(
+            configuration: configuration, broker: broker, eventSource: { _, channel, after, limit in log.after(channel, after, limit: limit) },
+            logger: logger)
         hubs.append(hub)
         brokers.append(broker)
         services.append(Task { try await hub.run() })
         return hubs.count - 1
     }
-
 
     func connect(node: Int, user: UserID) -> ClientConnection {
         hubs[node].connect(chamberID: chamber, userID: user, sink: RecordingSink())!
@@ -274,14 +284,16 @@ final class TestCluster: @unchecked Sendable {
         let connection = hubs[node].connect(chamberID: chamber, userID: user, sink: sink)!
         hubs[node].beginSubscription(connection, to: channel)
         let position = log.after(channel, 0, limit: .max).last?.seq ?? 0
-        hubs[node].completeSubscription(connection, to: channel, lastSent: position, channelSeq: position, confirmation: ByteBuffer(string: #"{"type":"subscribed"}"#))
+        hubs[node].completeSubscription(
+            connection, to: channel, lastSent: position, channelSeq: position, confirmation: ByteBuffer(string: #"{"type":"subscribed"}"#))
         return Reader(connection: connection, sink: sink)
     }
 
     /// Stores an event, then publishes it from `node`, as the chat service does.
     func publish(from node: Int, channel: ChannelID, seq: Int64) async {
-        let message = Message(id: .generate(), chamberID: chamber, channelID: channel, seq: seq, senderID: .generate(), clientMessageID: "c-\(seq)",
-                              body: "message \(seq)", replyTo: nil, mentions: [], attachments: [], createdAt: Date())
+        let message = Message(
+            id: .generate(), chamberID: chamber, channelID: channel, seq: seq, senderID: .generate(), clientMessageID: "c-\(seq)",
+            body: "message \(seq)", replyTo: nil, mentions: [], attachments: [], createdAt: Date())
         let event = ChamberDomain.ChannelEvent(chamberID: chamber, channelID: channel, seq: seq, at: Date(), body: .message(message))
         log.append(event)
         await hubs[node].publish(event)

@@ -36,32 +36,35 @@ struct ConfigurationTests {
     @Test("file < environment < flags")
     func precedence() throws {
         let file = try write(#"{"server": {"port": 9000, "host": "127.0.0.2"}, "log": {"level": "debug"}}"#)
-        let configuration = try ConfigurationLoader.load(file: file, environment: ["CHAMBER_SERVER_PORT": "9100", "CHAMBER_DEMO_ENABLED": "true"],
-                                                         overrides: ["server.port": "9200"])
+        let configuration = try ConfigurationLoader.load(
+            file: file, environment: ["CHAMBER_SERVER_PORT": "9100", "CHAMBER_DEMO_ENABLED": "true"],
+            overrides: ["server.port": "9200"])
         #expect(configuration.port == 9200)
         #expect(configuration.host == "127.0.0.2")
         #expect(configuration.logLevel == .debug)
         #expect(configuration.demo)
     }
 
-    @Test("bad configuration names the key and the fix", arguments: [
-        (#"{"server": {"port": 70000}}"#, [String: String](), "server.port"),
-        (#"{"server": {"prot": 8080}}"#, [:], "server.prot"),
-        (#"{"database": {"url": "mysql://x"}}"#, [:], "database.url"),
-        ("{}", ["CHAMBER_DATABASE_URL": "postgres://u@127.0.0.1/db"], "auth.jwt_secret"),
-        ("{}", ["CHAMBER_AUTH_JWT_SECRET": "short"], "auth.jwt_secret"),
-        ("{}", ["CHAMBER_LOG_LEVEL": "loud"], "log.level"),
-        ("{}", ["CHAMBER_DEMO_ENABLED": "maybe"], "demo.enabled"),
-        ("{}", ["CHAMBER_BROKER_KIND": "carrier-pigeon"], "broker.kind"),
-        ("{}", ["CHAMBER_BROKER_KIND": "redis"], "broker.redis_url"),
-        ("{}", ["CHAMBER_BROKER_KIND": "redis", "CHAMBER_BROKER_REDIS_URL": "http://127.0.0.1:6379"], "broker.redis_url"),
-        ("{}", ["CHAMBER_BROKER_REDIS_URL": "redis://127.0.0.1:6379/zero"], "broker.redis_url"),
-        ("{}", ["CHAMBER_BROKER_REDIS_PREFIX": "a b"], "broker.redis_prefix"),
-        ("{}", ["CHAMBER_CLUSTER_HEARTBEAT_MS": "2000", "CHAMBER_CLUSTER_NODE_TIMEOUT_MS": "3000"], "cluster.node_timeout_ms"),
-        ("{}", ["CHAMBER_AUTH_JWT_SECRET": "replace-with-output-of-openssl-rand-base64-48"], "auth.jwt_secret"),
-        (#"{"server": {"host": "0.0.0.0"}, "demo": {"enabled": true}}"#, [:], "demo.enabled"),
-        ("{not json", [:], "--config"),
-    ])
+    @Test(
+        "bad configuration names the key and the fix",
+        arguments: [
+            (#"{"server": {"port": 70000}}"#, [String: String](), "server.port"),
+            (#"{"server": {"prot": 8080}}"#, [:], "server.prot"),
+            (#"{"database": {"url": "mysql://x"}}"#, [:], "database.url"),
+            ("{}", ["CHAMBER_DATABASE_URL": "postgres://u@127.0.0.1/db"], "auth.jwt_secret"),
+            ("{}", ["CHAMBER_AUTH_JWT_SECRET": "short"], "auth.jwt_secret"),
+            ("{}", ["CHAMBER_LOG_LEVEL": "loud"], "log.level"),
+            ("{}", ["CHAMBER_DEMO_ENABLED": "maybe"], "demo.enabled"),
+            ("{}", ["CHAMBER_BROKER_KIND": "carrier-pigeon"], "broker.kind"),
+            ("{}", ["CHAMBER_BROKER_KIND": "redis"], "broker.redis_url"),
+            ("{}", ["CHAMBER_BROKER_KIND": "redis", "CHAMBER_BROKER_REDIS_URL": "http://127.0.0.1:6379"], "broker.redis_url"),
+            ("{}", ["CHAMBER_BROKER_REDIS_URL": "redis://127.0.0.1:6379/zero"], "broker.redis_url"),
+            ("{}", ["CHAMBER_BROKER_REDIS_PREFIX": "a b"], "broker.redis_prefix"),
+            ("{}", ["CHAMBER_CLUSTER_HEARTBEAT_MS": "2000", "CHAMBER_CLUSTER_NODE_TIMEOUT_MS": "3000"], "cluster.node_timeout_ms"),
+            ("{}", ["CHAMBER_AUTH_JWT_SECRET": "replace-with-output-of-openssl-rand-base64-48"], "auth.jwt_secret"),
+            (#"{"server": {"host": "0.0.0.0"}, "demo": {"enabled": true}}"#, [:], "demo.enabled"),
+            ("{not json", [:], "--config"),
+        ])
     func badConfiguration(_ json: String, _ environment: [String: String], _ key: String) throws {
         let file = try write(json)
         do {
@@ -73,15 +76,17 @@ struct ConfigurationTests {
         }
     }
 
-    @Test("moderation rules that cannot work stop the node at start, naming the field", arguments: [
-        (#"{"links": {"policy": "sometimes"}}"#, "links.policy"),
-        (#"{"links": {"policy": "allow_list"}}"#, "links.allowed_domains"),
-        (#"{"mentions": {"max": 0}}"#, "mentions.max"),
-        (#"{"patterns": [{"name": "slow", "pattern": "(a+)+$", "action": "reject"}]}"#, "patterns[0].pattern"),
-        (#"{"patterns": [{"name": "x", "pattern": "x", "action": "delete"}]}"#, "patterns[0].action"),
-        (#"{"linkz": {"policy": "allow"}}"#, "linkz"),
-        (#"{"shouting": {"caps_ratio": 0.1}}"#, "shouting.caps_ratio"),
-    ])
+    @Test(
+        "moderation rules that cannot work stop the node at start, naming the field",
+        arguments: [
+            (#"{"links": {"policy": "sometimes"}}"#, "links.policy"),
+            (#"{"links": {"policy": "allow_list"}}"#, "links.allowed_domains"),
+            (#"{"mentions": {"max": 0}}"#, "mentions.max"),
+            (#"{"patterns": [{"name": "slow", "pattern": "(a+)+$", "action": "reject"}]}"#, "patterns[0].pattern"),
+            (#"{"patterns": [{"name": "x", "pattern": "x", "action": "delete"}]}"#, "patterns[0].action"),
+            (#"{"linkz": {"policy": "allow"}}"#, "linkz"),
+            (#"{"shouting": {"caps_ratio": 0.1}}"#, "shouting.caps_ratio"),
+        ])
     func badModerationRules(_ json: String, _ field: String) throws {
         var configuration = ServerConfiguration()
         configuration.moderationRulesFile = try write(json)
@@ -99,8 +104,9 @@ struct ConfigurationTests {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         configuration.moderationRulesFile = root.appendingPathComponent("Config/moderation/rules.json").path
         configuration.wordListFile = root.appendingPathComponent("Config/moderation/words.txt").path
-        #expect(try ChamberNode.moderationPipeline(configuration).filters.map(\.name) == ["mentions", "links", "word_list"],
-                "no rule that rewrites text is on by default (shouting is opt-in; the word list holds)")
+        #expect(
+            try ChamberNode.moderationPipeline(configuration).filters.map(\.name) == ["mentions", "links", "word_list"],
+            "no rule that rewrites text is on by default (shouting is opt-in; the word list holds)")
     }
 
     @Test("a missing file is reported with its path")

@@ -17,7 +17,9 @@ struct DefaultFilesTests {
         #expect(inRepo.directory == Self.root + "/Config")
         let fromBinary = DefaultFiles.locate(environment: [:], workingDirectory: elsewhere, executable: Self.root + "/.build/release/chamberconnect")
         #expect(fromBinary.directory == Self.root + "/Config" && fromBinary.rulesFile == Self.root + "/Config/moderation/rules.json")
-        #expect(fromBinary.wordListFile == Self.root + "/Config/moderation/words.txt" && fromBinary.configFile == Self.root + "/Config/chamberconnect.json")
+        #expect(
+            fromBinary.wordListFile == Self.root + "/Config/moderation/words.txt"
+                && fromBinary.configFile == Self.root + "/Config/chamberconnect.json")
         let named = DefaultFiles.locate(environment: ["CHAMBER_CONFIG_DIR": Self.root + "/Config"], workingDirectory: elsewhere, executable: nil)
         #expect(named.directory == Self.root + "/Config")
     }
@@ -31,11 +33,13 @@ struct DefaultFilesTests {
             _ = try ConfigurationLoader.load(file: nil, environment: [:], defaults: nowhere)
             Issue.record("a node without moderation rules was allowed to start")
         } catch let error as ConfigurationError {
-            #expect(error.key == "moderation.rules_file" && error.message.contains(elsewhere + "/Config") && error.message.contains("CHAMBER_CONFIG_DIR"))
+            #expect(
+                error.key == "moderation.rules_file" && error.message.contains(elsewhere + "/Config") && error.message.contains("CHAMBER_CONFIG_DIR"))
         }
         // Named files need no shipped folder.
-        let named = try ConfigurationLoader.load(file: nil, environment: ["CHAMBER_MODERATION_RULES_FILE": Self.root + "/Config/moderation/rules.json"],
-                                                 defaults: nowhere)
+        let named = try ConfigurationLoader.load(
+            file: nil, environment: ["CHAMBER_MODERATION_RULES_FILE": Self.root + "/Config/moderation/rules.json"],
+            defaults: nowhere)
         #expect(named.moderationRulesFile == Self.root + "/Config/moderation/rules.json" && named.wordListFile == nil)
     }
 
@@ -59,7 +63,8 @@ struct DefaultFilesTests {
         let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(log)")
-        #expect(log.contains("configuration loaded") && log.contains(Self.root + "/Config/moderation/rules.json")
+        #expect(
+            log.contains("configuration loaded") && log.contains(Self.root + "/Config/moderation/rules.json")
                 && log.contains(Self.root + "/Config/moderation/words.txt"), "\(log)")
     }
 }

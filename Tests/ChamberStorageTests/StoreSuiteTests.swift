@@ -1,9 +1,10 @@
 import ChamberDomain
-@testable import ChamberStorage
 import ChamberTestSupport
 import Foundation
 import Logging
 import Testing
+
+@testable import ChamberStorage
 
 /// One storage suite, run unchanged against SQLite and a real PostgreSQL.
 @Suite("Store contract")
@@ -55,11 +56,15 @@ struct StoreSuiteTests {
         try await backend.withDatabase { (db) async throws -> Void in
             let store = SQLStore(database: db)
             let ada = try await Self.user("ada", in: store)
-            let session = AuthSession(id: .generate(), userID: ada.id, createdAt: Self.now, lastUsedAt: Self.now,
-                                      expiresAt: Self.now.addingTimeInterval(3600), userAgent: "test", ipAddress: "127.0.0.1")
+            let session = AuthSession(
+                id: .generate(), userID: ada.id, createdAt: Self.now, lastUsedAt: Self.now,
+                expiresAt: Self.now.addingTimeInterval(3600), userAgent: "test", ipAddress: "127.0.0.1")
             try await store.sessions.create(session, refreshTokenHash: "h1")
             let later = Self.now.addingTimeInterval(60)
-            guard case .rotated(let rotated) = try await store.sessions.rotate(presentedHash: "h1", replacementHash: "h2", now: later, newExpiry: later.addingTimeInterval(3600)) else {
+            guard
+                case .rotated(let rotated) = try await store.sessions.rotate(
+                    presentedHash: "h1", replacementHash: "h2", now: later, newExpiry: later.addingTimeInterval(3600))
+            else {
                 Issue.record("first use should rotate")
                 return
             }
@@ -80,8 +85,9 @@ struct StoreSuiteTests {
             let bob = try await Self.user("bob", in: store)
             var ids: [SessionID] = []
             for index in 0..<3 {
-                let session = AuthSession(id: .generate(), userID: ada.id, createdAt: Self.now.addingTimeInterval(Double(index)), lastUsedAt: Self.now,
-                                          expiresAt: Self.now.addingTimeInterval(3600), userAgent: nil, ipAddress: nil)
+                let session = AuthSession(
+                    id: .generate(), userID: ada.id, createdAt: Self.now.addingTimeInterval(Double(index)), lastUsedAt: Self.now,
+                    expiresAt: Self.now.addingTimeInterval(3600), userAgent: nil, ipAddress: nil)
                 try await store.sessions.create(session, refreshTokenHash: unique("h"))
                 ids.append(session.id)
             }
@@ -189,8 +195,9 @@ struct StoreSuiteTests {
             let scopeA = store.scoped(to: a.id), scopeB = store.scoped(to: b.id)
             let business = Business(id: .generate(), chamberID: b.id, ownerUserID: bob.id, legalName: "B's Shop", createdAt: Self.now)
             try await scopeB.businesses.insert(business)
-            let invitation = Invitation(id: .generate(), chamberID: b.id, email: "x@example.com", role: .member, invitedBy: bob.id,
-                                        createdAt: Self.now, expiresAt: Self.now.addingTimeInterval(60))
+            let invitation = Invitation(
+                id: .generate(), chamberID: b.id, email: "x@example.com", role: .member, invitedBy: bob.id,
+                createdAt: Self.now, expiresAt: Self.now.addingTimeInterval(60))
             try await scopeB.invitations.insert(invitation, tokenHash: unique("inv"))
             try await scopeB.auditLog.append(AuditEntry(chamberID: b.id, actorID: bob.id, action: "test", target: nil, detail: nil, at: Self.now))
 
@@ -202,8 +209,10 @@ struct StoreSuiteTests {
             #expect(try await scopeA.invitations.list(page: .init()).items.isEmpty)
             #expect(try await scopeA.auditLog.list(.init(), page: .init()).items.isEmpty)
             // Sanctions and the review queue are the chamber's own as well.
-            try await scopeB.moderation.addSanction(Sanction(chamberID: b.id, userID: bob.id, kind: .ban, channelID: nil, reason: "spam", createdBy: bob.id,
-                                                             createdAt: Self.now, expiresAt: nil))
+            try await scopeB.moderation.addSanction(
+                Sanction(
+                    chamberID: b.id, userID: bob.id, kind: .ban, channelID: nil, reason: "spam", createdBy: bob.id,
+                    createdAt: Self.now, expiresAt: nil))
             #expect(try await scopeA.moderation.activeSanctions(userID: bob.id, at: Self.now).isEmpty)
             #expect(try await scopeA.moderation.activeSanctions(at: Self.now, page: .init()).items.isEmpty)
             #expect(try await scopeA.moderation.liftSanctions(userID: bob.id, kind: .ban, channelID: nil, at: Self.now, by: ada.id).isEmpty)
@@ -228,8 +237,9 @@ struct StoreSuiteTests {
             let bob = try await Self.user("bob", in: store)
             let chamber = try await Self.chamber(ada, in: store)
             let scope = store.scoped(to: chamber.id)
-            let invitation = Invitation(id: .generate(), chamberID: chamber.id, email: bob.email, role: .staff, invitedBy: ada.id,
-                                        createdAt: Self.now, expiresAt: Self.now.addingTimeInterval(60))
+            let invitation = Invitation(
+                id: .generate(), chamberID: chamber.id, email: bob.email, role: .staff, invitedBy: ada.id,
+                createdAt: Self.now, expiresAt: Self.now.addingTimeInterval(60))
             let hash = unique("inv")
             try await scope.invitations.insert(invitation, tokenHash: hash)
             #expect(try await scope.invitations.find(tokenHash: hash)?.id == invitation.id)
@@ -250,14 +260,16 @@ struct StoreSuiteTests {
             let ada = try await Self.user("ada", in: store)
             let chamber = try await Self.chamber(ada, in: store)
             let scope = store.scoped(to: chamber.id)
-            let full = Business(id: .generate(), chamberID: chamber.id, ownerUserID: ada.id, legalName: "Acme LLC", displayName: "Acme", taxID: "12-3456789",
-                                category: "Retail", address: PostalAddress(line1: "1 Main", city: "Springfield", region: "IL", postalCode: "62701", country: "US"),
-                                website: "https://acme.example", phone: "+1 555", email: "hi@acme.example", socialLinks: ["x": "https://x.com/acme"],
-                                description: "Everything 'quoted' and ? marked", createdAt: Self.now)
+            let full = Business(
+                id: .generate(), chamberID: chamber.id, ownerUserID: ada.id, legalName: "Acme LLC", displayName: "Acme", taxID: "12-3456789",
+                category: "Retail", address: PostalAddress(line1: "1 Main", city: "Springfield", region: "IL", postalCode: "62701", country: "US"),
+                website: "https://acme.example", phone: "+1 555", email: "hi@acme.example", socialLinks: ["x": "https://x.com/acme"],
+                description: "Everything 'quoted' and ? marked", createdAt: Self.now)
             try await scope.businesses.insert(full)
             #expect(try await scope.businesses.find(id: full.id) == full)
             for index in 0..<4 {
-                try await scope.businesses.insert(Business(id: .generate(), chamberID: chamber.id, ownerUserID: nil, legalName: "Zed \(index)", createdAt: Self.now))
+                try await scope.businesses.insert(
+                    Business(id: .generate(), chamberID: chamber.id, ownerUserID: nil, legalName: "Zed \(index)", createdAt: Self.now))
             }
             let first = try await scope.businesses.list(page: PageRequest(limit: 2, offset: 0))
             #expect(first.items.map(\.legalName) == ["Acme LLC", "Zed 0"] && first.nextCursor == "o2")
@@ -270,13 +282,17 @@ struct StoreSuiteTests {
     func unscopedStatementsAreRefused() throws {
         let chamber = ChamberID.generate()
         #expect(throws: StorageError.self) { try ChamberScopedSQL.bind("SELECT * FROM businesses WHERE id = ?", [.text("x")], chamber: chamber) }
-        let (sql, binds) = try ChamberScopedSQL.bind("SELECT * FROM t WHERE a = ? AND chamber_id = :chamber AND b = ?", [.text("a"), .text("b")], chamber: chamber)
+        let (sql, binds) = try ChamberScopedSQL.bind(
+            "SELECT * FROM t WHERE a = ? AND chamber_id = :chamber AND b = ?", [.text("a"), .text("b")], chamber: chamber)
         #expect(sql == "SELECT * FROM t WHERE a = ? AND chamber_id = ? AND b = ?")
         #expect(binds == [.text("a"), .id(chamber), .text("b")])
-        let (accented, more) = try ChamberScopedSQL.bind("SELECT 'Zürich – café' FROM t WHERE chamber_id = :chamber AND x = ? AND y = :chamber", [.text("x")], chamber: chamber)
+        let (accented, more) = try ChamberScopedSQL.bind(
+            "SELECT 'Zürich – café' FROM t WHERE chamber_id = :chamber AND x = ? AND y = :chamber", [.text("x")], chamber: chamber)
         #expect(accented == "SELECT 'Zürich – café' FROM t WHERE chamber_id = ? AND x = ? AND y = ?", "text around the markers is kept byte for byte")
         #expect(more == [.id(chamber), .text("x"), .id(chamber)])
-        #expect(throws: StorageError.self) { try ChamberScopedSQL.bind("SELECT ? FROM t WHERE chamber_id = :chamber AND x = ?", [.text("x")], chamber: chamber) }
+        #expect(throws: StorageError.self) {
+            try ChamberScopedSQL.bind("SELECT ? FROM t WHERE chamber_id = :chamber AND x = ?", [.text("x")], chamber: chamber)
+        }
     }
 
     @Test("PostgreSQL placeholders are numbered outside quotes")

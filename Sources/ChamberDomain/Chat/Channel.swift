@@ -33,8 +33,10 @@ public struct Channel: Sendable, Equatable, Codable {
     /// Slow mode: each member posts at most once per this many seconds (0: off; moderators are exempt).
     public var slowModeSeconds: Int
 
-    public init(id: ChannelID, chamberID: ChamberID, kind: Kind, name: String?, topic: String? = nil, eventID: String? = nil,
-                createdBy: UserID, createdAt: Date, archivedAt: Date? = nil, lastSeq: Int64 = 0, lockedAt: Date? = nil, slowModeSeconds: Int = 0) {
+    public init(
+        id: ChannelID, chamberID: ChamberID, kind: Kind, name: String?, topic: String? = nil, eventID: String? = nil,
+        createdBy: UserID, createdAt: Date, archivedAt: Date? = nil, lastSeq: Int64 = 0, lockedAt: Date? = nil, slowModeSeconds: Int = 0
+    ) {
         self.id = id
         self.chamberID = chamberID
         self.kind = kind

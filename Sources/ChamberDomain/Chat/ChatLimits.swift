@@ -10,8 +10,10 @@ public struct ChatLimits: Sendable {
     public var maxRecoveryEvents: Int
     public var maxHistoryPage: Int
 
-    public init(maxBodyLength: Int = 4000, maxAttachments: Int = 10, maxDataBytes: Int = 4096, maxDataDepth: Int = 8, maxClientMessageIDLength: Int = 64,
-                maxRecoveryEvents: Int = 500, maxHistoryPage: Int = 100) {
+    public init(
+        maxBodyLength: Int = 4000, maxAttachments: Int = 10, maxDataBytes: Int = 4096, maxDataDepth: Int = 8, maxClientMessageIDLength: Int = 64,
+        maxRecoveryEvents: Int = 500, maxHistoryPage: Int = 100
+    ) {
         self.maxBodyLength = maxBodyLength
         self.maxAttachments = maxAttachments
         self.maxDataBytes = maxDataBytes

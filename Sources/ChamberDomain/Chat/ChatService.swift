@@ -46,9 +46,11 @@ public final class ChatService: Sendable {
     ///   - moderation: each chamber's filters and flood control.
     ///   - queue: tells moderators of held messages as they are held.
     ///   - refused: counts sends refused by moderation (muted, banned, locked, slow mode, flood, a rule), by code.
-    public init(store: any Store, publisher: any ChannelEventPublisher, moderation: ModerationPolicies,
-                queue: ReviewQueueAnnouncer? = nil, refused: @escaping @Sendable (ChamberError.Code) -> Void = { _ in },
-                limits: ChatLimits = .init(), now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: any Store, publisher: any ChannelEventPublisher, moderation: ModerationPolicies,
+        queue: ReviewQueueAnnouncer? = nil, refused: @escaping @Sendable (ChamberError.Code) -> Void = { _ in },
+        limits: ChatLimits = .init(), now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.publisher = publisher
         self.moderation = moderation
@@ -112,8 +114,9 @@ public final class ChatService: Sendable {
         let at = now()
         let channel = Channel(id: .generate(), chamberID: access.chamberID, kind: .direct, name: nil, createdBy: access.userID, createdAt: at)
         do {
-            try await scope.channels.create(channel, members: [access.userID, peer].map { ChannelMember(channelID: channel.id, userID: $0, role: .member, joinedAt: at) },
-                                            directKey: key)
+            try await scope.channels.create(
+                channel, members: [access.userID, peer].map { ChannelMember(channelID: channel.id, userID: $0, role: .member, joinedAt: at) },
+                directKey: key)
         } catch let error as ChamberError where error.code == .conflict {
             // Both opened it at once: the other one won.
             if let existing = try await scope.channels.findDirect(key: key) { return existing }
@@ -124,7 +127,9 @@ public final class ChatService: Sendable {
     }
 
     /// Creates a group (the caller owns it), an event room or an announcement channel.
-    public func create(_ access: ChamberAccess, kind: Channel.Kind, name rawName: String, topic: String?, eventID: String?, members: [UserID]) async throws -> Channel {
+    public func create(
+        _ access: ChamberAccess, kind: Channel.Kind, name rawName: String, topic: String?, eventID: String?, members: [UserID]
+    ) async throws -> Channel {
         switch kind {
         case .direct: throw ChamberError(.validationFailed, "open direct channels with the direct operation", field: "kind")
         case .group: try access.require(.create, .channel)
@@ -145,10 +150,15 @@ public final class ChatService: Sendable {
             memberIDs.append(id)
         }
         let at = now()
-        let channel = Channel(id: .generate(), chamberID: access.chamberID, kind: kind, name: name, topic: topic, eventID: eventID, createdBy: access.userID, createdAt: at)
-        let rows = kind == .announcement ? [] : memberIDs.map {
-            ChannelMember(channelID: channel.id, userID: $0, role: $0 == access.userID ? .owner : .member, joinedAt: at)
-        }
+        let channel = Channel(
+            id: .generate(), chamberID: access.chamberID, kind: kind, name: name, topic: topic, eventID: eventID, createdBy: access.userID,
+            createdAt: at)
+        let rows =
+            kind == .announcement
+            ? []
+            : memberIDs.map {
+                ChannelMember(channelID: channel.id, userID: $0, role: $0 == access.userID ? .owner : .member, joinedAt: at)
+            }
         try await scope.channels.create(channel, members: rows, directKey: nil)
         await publisher.channelChanged(channel, members: kind == .announcement ? [] : memberIDs, revoked: false)
         return channel
@@ -162,7 +172,9 @@ public final class ChatService: Sendable {
 
     public func members(_ access: ChamberAccess, channelID: ChannelID, page: PageRequest) async throws -> Page<ChannelMember> {
         let channel = try await readableChannel(access, channelID)
-        guard channel.kind != .announcement else { throw ChamberError(.validationFailed, "announcement channels are read by the whole chamber; list chamber members instead") }
+        guard channel.kind != .announcement else {
+            throw ChamberError(.validationFailed, "announcement channels are read by the whole chamber; list chamber members instead")
+        }
         return try await chat(access).channels.members(channelID, page: page)
     }
 
@@ -174,7 +186,9 @@ public final class ChatService: Sendable {
         guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
         let sanctions = try await store.scoped(to: access.chamberID).moderation.activeSanctions(userID: access.userID, at: now())
         if let kick = sanctions.first(where: { $0.kind == .kick && $0.channelID == channelID }) {
-            throw ChamberError(.userKicked, "a moderator removed you from this room\(kick.reason.map { ": \($0)" } ?? "")", retryAfterSeconds: kick.secondsLeft(at: now()))
+            throw ChamberError(
+                .userKicked, "a moderator removed you from this room\(kick.reason.map { ": \($0)" } ?? "")",
+                retryAfterSeconds: kick.secondsLeft(at: now()))
         }
         try await chat(access).channels.addMember(ChannelMember(channelID: channelID, userID: access.userID, role: .member, joinedAt: now()))
         await publisher.channelChanged(channel, members: [access.userID], revoked: false)
@@ -231,7 +245,9 @@ public final class ChatService: Sendable {
         let channel = try await readableChannel(access, channelID)
         guard channel.kind == .group else { throw ChamberError(.validationFailed, "members are managed in group channels only") }
         let owner = try await chat(access).channels.member(channelID, userID: access.userID)?.role == .owner
-        guard owner || access.role >= .moderator else { throw ChamberError(.forbidden, "only the group's owners and chamber moderators manage its members") }
+        guard owner || access.role >= .moderator else {
+            throw ChamberError(.forbidden, "only the group's owners and chamber moderators manage its members")
+        }
         guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
         return channel
     }
@@ -243,7 +259,8 @@ public final class ChatService: Sendable {
     public func send(_ access: ChamberAccess, channelID: ChannelID, draft: MessageDraft) async throws -> SendOutcome {
         let clientID = draft.clientMessageID.trimmingCharacters(in: .whitespaces)
         guard !clientID.isEmpty, clientID.count <= limits.maxClientMessageIDLength else {
-            throw ChamberError(.validationFailed, "client_message_id must be 1 to \(limits.maxClientMessageIDLength) characters", field: "client_message_id")
+            throw ChamberError(
+                .validationFailed, "client_message_id must be 1 to \(limits.maxClientMessageIDLength) characters", field: "client_message_id")
         }
         let channel = try await readableChannel(access, channelID)
         // A retry of a stored send gets the same answer, whatever changed since (archiving, moderation rules).
@@ -270,14 +287,19 @@ public final class ChatService: Sendable {
         let policy = try await moderation.policy(for: access.chamberID, now: at)
         if access.role < .moderator, let flood = policy.flood, let wait = flood.admit(access.userID, in: channelID, at: at) {
             refused(.floodLimited)
-            throw ChamberError(.floodLimited, "at most \(flood.limit) messages per \(Int(flood.window)) seconds in a channel; wait \(wait) s",
-                               retryAfterSeconds: wait)
+            throw ChamberError(
+                .floodLimited, "at most \(flood.limit) messages per \(Int(flood.window)) seconds in a channel; wait \(wait) s",
+                retryAfterSeconds: wait)
         }
-        let context = ModerationContext(chamberID: access.chamberID, channelID: channelID, senderID: access.userID, senderRole: access.role, at: at, memberSince: access.memberSince)
+        let context = ModerationContext(
+            chamberID: access.chamberID, channelID: channelID, senderID: access.userID, senderRole: access.role, at: at,
+            memberSince: access.memberSince)
         let result = policy.pipeline.run(body, context: context)
         func message(_ text: String) async throws -> Message {
-            Message(id: .generate(), chamberID: access.chamberID, channelID: channelID, seq: 0, senderID: access.userID, clientMessageID: clientID,
-                    body: text, replyTo: draft.replyTo, mentions: try await mentions(in: text, access), attachments: attachments, data: data, createdAt: at)
+            Message(
+                id: .generate(), chamberID: access.chamberID, channelID: channelID, seq: 0, senderID: access.userID, clientMessageID: clientID,
+                body: text, replyTo: draft.replyTo, mentions: try await mentions(in: text, access), attachments: attachments, data: data,
+                createdAt: at)
         }
         switch result.decision {
         case .reject(let rule, let code, let reason):
@@ -307,11 +329,15 @@ public final class ChatService: Sendable {
         let channel = try await readableChannel(access, message.channelID)
         guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
         if message.senderID == access.userID {
-            guard !channel.isLocked || access.role >= .moderator else { throw ChamberError(.channelLocked, "channel \(channel.id) is locked by a moderator") }
+            guard !channel.isLocked || access.role >= .moderator else {
+                throw ChamberError(.channelLocked, "channel \(channel.id) is locked by a moderator")
+            }
             try await requireStanding(access, channel, at: now(), slowMode: false)
         }
         let body = try validatedBody(rawBody, hasOtherContent: !message.attachments.isEmpty || message.data != nil)
-        let context = ModerationContext(chamberID: access.chamberID, channelID: message.channelID, senderID: access.userID, senderRole: access.role, at: now(), memberSince: access.memberSince)
+        let context = ModerationContext(
+            chamberID: access.chamberID, channelID: message.channelID, senderID: access.userID, senderRole: access.role, at: now(),
+            memberSince: access.memberSince)
         let result = try await moderation.policy(for: access.chamberID).pipeline.run(body, context: context)
         switch result.decision {
         case .publish(let text):
@@ -367,7 +393,9 @@ public final class ChatService: Sendable {
         let channel = try await readableChannel(access, message.channelID)
         guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
         try access.require(.view, .message)
-        guard let event = try await chat(access).messages.react(messageID: messageID, userID: access.userID, emoji: emoji, add: add, at: now()) else { return nil }
+        guard let event = try await chat(access).messages.react(messageID: messageID, userID: access.userID, emoji: emoji, add: add, at: now()) else {
+            return nil
+        }
         await publisher.publish(event)
         return event
     }
@@ -380,16 +408,19 @@ public final class ChatService: Sendable {
             let banned = sanction.kind == .ban
             refused(banned ? .userBanned : .userMuted)
             let span = sanction.channelID == nil ? "in this chamber" : "in this channel"
-            throw ChamberError(banned ? .userBanned : .userMuted,
-                               banned ? "you are banned from this chamber" : "a moderator muted you \(span)\(sanction.reason.map { ": \($0)" } ?? "")",
-                               retryAfterSeconds: sanction.secondsLeft(at: at))
+            throw ChamberError(
+                banned ? .userBanned : .userMuted,
+                banned ? "you are banned from this chamber" : "a moderator muted you \(span)\(sanction.reason.map { ": \($0)" } ?? "")",
+                retryAfterSeconds: sanction.secondsLeft(at: at))
         }
         guard slowMode, channel.slowModeSeconds > 0, access.role < .moderator,
-              let last = try await chat(access).messages.lastSent(channel.id, senderID: access.userID) else { return }
+            let last = try await chat(access).messages.lastSent(channel.id, senderID: access.userID)
+        else { return }
         let wait = Double(channel.slowModeSeconds) - at.timeIntervalSince(last)
         if wait > 0 {
             refused(.slowMode)
-            throw ChamberError(.slowMode, "slow mode: one message every \(channel.slowModeSeconds) seconds", retryAfterSeconds: max(1, Int(wait.rounded(.up))))
+            throw ChamberError(
+                .slowMode, "slow mode: one message every \(channel.slowModeSeconds) seconds", retryAfterSeconds: max(1, Int(wait.rounded(.up))))
         }
     }
 
@@ -432,8 +463,9 @@ public final class ChatService: Sendable {
     /// Records how far the caller has read; returns the position stored (never lowered) and the unread count left.
     public func markRead(_ access: ChamberAccess, channelID: ChannelID, seq: Int64) async throws -> (seq: Int64, unread: Int) {
         let channel = try await readableChannel(access, channelID)
-        let position = try await chat(access).channels.markRead(channelID, userID: access.userID, seq: min(max(seq, 0), channel.lastSeq), at: now(),
-                                                                asReader: channel.kind == .announcement)
+        let position = try await chat(access).channels.markRead(
+            channelID, userID: access.userID, seq: min(max(seq, 0), channel.lastSeq), at: now(),
+            asReader: channel.kind == .announcement)
         return (position, try await chat(access).channels.unreadCount(channelID, userID: access.userID))
     }
 
@@ -474,7 +506,9 @@ public final class ChatService: Sendable {
             guard attachment.size >= 0, attachment.size <= 2 << 30 else {
                 throw ChamberError(.validationFailed, "attachment size must be 0 to 2 GiB", field: "attachments.size")
             }
-            return Attachment(url: url, contentType: type, size: attachment.size, name: try Validate.optionalText(attachment.name, field: "attachments.name", maxLength: 200))
+            return Attachment(
+                url: url, contentType: type, size: attachment.size,
+                name: try Validate.optionalText(attachment.name, field: "attachments.name", maxLength: 200))
         }
     }
 
@@ -486,7 +520,8 @@ public final class ChatService: Sendable {
             rest = rest[open.upperBound...]
             guard let close = rest.firstIndex(of: ">") else { break }
             if let id = UserID(validating: String(rest[..<close])), !found.contains(id), found.count < 50,
-               try await store.scoped(to: access.chamberID).members.find(userID: id) != nil {
+                try await store.scoped(to: access.chamberID).members.find(userID: id) != nil
+            {
                 found.append(id)
             }
             rest = rest[rest.index(after: close)...]

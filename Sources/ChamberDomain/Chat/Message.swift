@@ -37,9 +37,11 @@ public struct Message: Sendable, Equatable, Codable {
     public var editedAt: Date?
     public var deletedAt: Date?
 
-    public init(id: MessageID, chamberID: ChamberID, channelID: ChannelID, seq: Int64, senderID: UserID, clientMessageID: String, body: String,
-                replyTo: MessageID?, mentions: [UserID], attachments: [Attachment], data: JSONValue? = nil, reactions: [String: [UserID]] = [:],
-                createdAt: Date, editedAt: Date? = nil, deletedAt: Date? = nil) {
+    public init(
+        id: MessageID, chamberID: ChamberID, channelID: ChannelID, seq: Int64, senderID: UserID, clientMessageID: String, body: String,
+        replyTo: MessageID?, mentions: [UserID], attachments: [Attachment], data: JSONValue? = nil, reactions: [String: [UserID]] = [:],
+        createdAt: Date, editedAt: Date? = nil, deletedAt: Date? = nil
+    ) {
         self.id = id
         self.chamberID = chamberID
         self.channelID = channelID

@@ -6,7 +6,8 @@
 public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure this is; adapters map it to a transport status (HTTP status, close code).
     public enum Kind: String, Sendable {
-        case invalidRequest, unauthenticated, forbidden, notFound, methodNotAllowed, conflict, payloadTooLarge, rateLimited, unavailable, internalFailure
+        case invalidRequest, unauthenticated, forbidden, notFound, methodNotAllowed, conflict, payloadTooLarge, rateLimited, unavailable,
+            internalFailure
         case upgradeRequired
     }
 

@@ -12,7 +12,10 @@ public struct AuthSession: Sendable, Equatable, Codable {
     public let userAgent: String?
     public let ipAddress: String?
 
-    public init(id: SessionID, userID: UserID, createdAt: Date, lastUsedAt: Date, expiresAt: Date, revokedAt: Date? = nil, userAgent: String?, ipAddress: String?) {
+    public init(
+        id: SessionID, userID: UserID, createdAt: Date, lastUsedAt: Date, expiresAt: Date, revokedAt: Date? = nil, userAgent: String?,
+        ipAddress: String?
+    ) {
         self.id = id
         self.userID = userID
         self.createdAt = createdAt

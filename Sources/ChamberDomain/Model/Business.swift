@@ -19,9 +19,11 @@ public struct Business: Sendable, Equatable, Codable {
     public var description: String?
     public let createdAt: Date
 
-    public init(id: BusinessID, chamberID: ChamberID, ownerUserID: UserID?, legalName: String, displayName: String? = nil, taxID: String? = nil,
-                category: String? = nil, address: PostalAddress = .init(), website: String? = nil, phone: String? = nil, email: String? = nil,
-                socialLinks: [String: String] = [:], description: String? = nil, createdAt: Date) {
+    public init(
+        id: BusinessID, chamberID: ChamberID, ownerUserID: UserID?, legalName: String, displayName: String? = nil, taxID: String? = nil,
+        category: String? = nil, address: PostalAddress = .init(), website: String? = nil, phone: String? = nil, email: String? = nil,
+        socialLinks: [String: String] = [:], description: String? = nil, createdAt: Date
+    ) {
         self.id = id
         self.chamberID = chamberID
         self.ownerUserID = ownerUserID
@@ -49,7 +51,9 @@ public struct PostalAddress: Sendable, Equatable, Codable {
     /// ISO 3166-1 alpha-2.
     public var country: String?
 
-    public init(line1: String? = nil, line2: String? = nil, city: String? = nil, region: String? = nil, postalCode: String? = nil, country: String? = nil) {
+    public init(
+        line1: String? = nil, line2: String? = nil, city: String? = nil, region: String? = nil, postalCode: String? = nil, country: String? = nil
+    ) {
         self.line1 = line1
         self.line2 = line2
         self.city = city

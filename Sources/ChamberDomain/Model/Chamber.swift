@@ -10,7 +10,8 @@ public struct Chamber: Sendable, Equatable, Codable {
     public var branding: ChamberBranding
     public let createdAt: Date
 
-    public init(id: ChamberID, name: String, slug: String, settings: ChamberSettings = .init(), branding: ChamberBranding = .init(), createdAt: Date) {
+    public init(id: ChamberID, name: String, slug: String, settings: ChamberSettings = .init(), branding: ChamberBranding = .init(), createdAt: Date)
+    {
         self.id = id
         self.name = name
         self.slug = slug

@@ -14,8 +14,10 @@ public struct Invitation: Sendable, Equatable, Codable {
     public var acceptedAt: Date?
     public var revokedAt: Date?
 
-    public init(id: InvitationID, chamberID: ChamberID, email: String, role: Role, invitedBy: UserID, createdAt: Date, expiresAt: Date,
-                acceptedAt: Date? = nil, revokedAt: Date? = nil) {
+    public init(
+        id: InvitationID, chamberID: ChamberID, email: String, role: Role, invitedBy: UserID, createdAt: Date, expiresAt: Date,
+        acceptedAt: Date? = nil, revokedAt: Date? = nil
+    ) {
         self.id = id
         self.chamberID = chamberID
         self.email = email

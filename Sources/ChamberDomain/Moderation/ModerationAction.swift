@@ -39,8 +39,10 @@ public enum ModerationAction: Sendable, Equatable {
     }
 
     /// Builds an action from the wire's fields, naming the missing or wrong one.
-    public static func parse(action: String, userID: String?, channelID: String?, messageID: String?, durationSeconds: Int?,
-                             seconds: Int?) throws(ChamberError) -> ModerationAction {
+    public static func parse(
+        action: String, userID: String?, channelID: String?, messageID: String?, durationSeconds: Int?,
+        seconds: Int?
+    ) throws(ChamberError) -> ModerationAction {
         func user() throws(ChamberError) -> UserID {
             guard let userID else { throw ChamberError(.validationFailed, "\(action) needs user_id", field: "user_id") }
             return try Validate.identifier(userID, as: UserID.self, field: "user_id")
@@ -53,7 +55,9 @@ public enum ModerationAction: Sendable, Equatable {
         func duration() throws(ChamberError) -> Int? {
             guard let durationSeconds else { return nil }
             guard (1...maxSeconds).contains(durationSeconds) else {
-                throw ChamberError(.validationFailed, "duration_seconds must be from 1 to \(maxSeconds) (leave it out for 'until lifted')", field: "duration_seconds")
+                throw ChamberError(
+                    .validationFailed, "duration_seconds must be from 1 to \(maxSeconds) (leave it out for 'until lifted')", field: "duration_seconds"
+                )
             }
             return durationSeconds
         }

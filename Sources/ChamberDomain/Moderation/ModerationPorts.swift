@@ -58,8 +58,10 @@ public struct ModerationNotice: Sendable, Equatable {
     public var reason: String?
     public var until: Date?
 
-    public init(kind: Kind, chamberID: ChamberID, userID: UserID, channelID: ChannelID? = nil, messageID: MessageID? = nil, clientMessageID: String? = nil,
-                seq: Int64? = nil, reason: String? = nil, until: Date? = nil) {
+    public init(
+        kind: Kind, chamberID: ChamberID, userID: UserID, channelID: ChannelID? = nil, messageID: MessageID? = nil, clientMessageID: String? = nil,
+        seq: Int64? = nil, reason: String? = nil, until: Date? = nil
+    ) {
         self.kind = kind
         self.chamberID = chamberID
         self.userID = userID

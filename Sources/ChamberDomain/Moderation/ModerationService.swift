@@ -12,8 +12,10 @@ public final class ModerationService: Sendable {
     private let policies: ModerationPolicies
     private let now: @Sendable () -> Date
 
-    public init(store: any Store, chat: ChatService, publisher: any ChannelEventPublisher, notifier: any ModerationNotifier,
-                policies: ModerationPolicies, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: any Store, chat: ChatService, publisher: any ChannelEventPublisher, notifier: any ModerationNotifier,
+        policies: ModerationPolicies, now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.policies = policies
         self.chat = chat
@@ -38,16 +40,20 @@ public final class ModerationService: Sendable {
         case .mute(let user, let channelID, let seconds):
             try await requireSanctionable(access, user)
             if let channelID { _ = try await channel(access, channelID) }
-            let sanction = Sanction(chamberID: access.chamberID, userID: user, kind: .mute, channelID: channelID, reason: reason, createdBy: access.userID,
-                                    createdAt: at, expiresAt: seconds.map { at.addingTimeInterval(TimeInterval($0)) })
+            let sanction = Sanction(
+                chamberID: access.chamberID, userID: user, kind: .mute, channelID: channelID, reason: reason, createdBy: access.userID,
+                createdAt: at, expiresAt: seconds.map { at.addingTimeInterval(TimeInterval($0)) })
             try await scope.moderation.addSanction(sanction)
-            await notifier.notify(ModerationNotice(kind: .muted, chamberID: access.chamberID, userID: user, channelID: channelID, reason: reason, until: sanction.expiresAt))
+            await notifier.notify(
+                ModerationNotice(
+                    kind: .muted, chamberID: access.chamberID, userID: user, channelID: channelID, reason: reason, until: sanction.expiresAt))
             outcome.sanction = sanction
             (target, detail) = ("user:\(user)", Self.describe(channelID, seconds))
         case .unmute(let user, let channelID):
             outcome.lifted = try await scope.moderation.liftSanctions(userID: user, kind: .mute, channelID: channelID, at: at, by: access.userID)
             if !outcome.lifted.isEmpty {
-                await notifier.notify(ModerationNotice(kind: .unmuted, chamberID: access.chamberID, userID: user, channelID: channelID, reason: reason))
+                await notifier.notify(
+                    ModerationNotice(kind: .unmuted, chamberID: access.chamberID, userID: user, channelID: channelID, reason: reason))
             }
             (target, detail) = ("user:\(user)", Self.describe(channelID, nil))
         case .kick(let user, let channelID, let seconds):
@@ -59,10 +65,13 @@ public final class ModerationService: Sendable {
             guard try await scope.channels.removeMember(channelID, userID: user) else {
                 throw ChamberError(.memberNotFound, "user \(user) is not in channel \(channelID)", field: "user_id")
             }
-            let sanction = Sanction(chamberID: access.chamberID, userID: user, kind: .kick, channelID: channelID, reason: reason, createdBy: access.userID,
-                                    createdAt: at, expiresAt: seconds.map { at.addingTimeInterval(TimeInterval($0)) })
+            let sanction = Sanction(
+                chamberID: access.chamberID, userID: user, kind: .kick, channelID: channelID, reason: reason, createdBy: access.userID,
+                createdAt: at, expiresAt: seconds.map { at.addingTimeInterval(TimeInterval($0)) })
             try await scope.moderation.addSanction(sanction)
-            await notifier.notify(ModerationNotice(kind: .kicked, chamberID: access.chamberID, userID: user, channelID: channelID, reason: reason, until: sanction.expiresAt))
+            await notifier.notify(
+                ModerationNotice(
+                    kind: .kicked, chamberID: access.chamberID, userID: user, channelID: channelID, reason: reason, until: sanction.expiresAt))
             // Their subscriptions end on every node, and their channel lists change.
             await publisher.channelChanged(channel, members: [user], revoked: true)
             outcome.sanction = sanction
@@ -70,10 +79,12 @@ public final class ModerationService: Sendable {
             (target, detail) = ("user:\(user)", Self.describe(channelID, seconds))
         case .ban(let user, let seconds):
             try await requireSanctionable(access, user)
-            let sanction = Sanction(chamberID: access.chamberID, userID: user, kind: .ban, channelID: nil, reason: reason, createdBy: access.userID,
-                                    createdAt: at, expiresAt: seconds.map { at.addingTimeInterval(TimeInterval($0)) })
+            let sanction = Sanction(
+                chamberID: access.chamberID, userID: user, kind: .ban, channelID: nil, reason: reason, createdBy: access.userID,
+                createdAt: at, expiresAt: seconds.map { at.addingTimeInterval(TimeInterval($0)) })
             try await scope.moderation.addSanction(sanction)
-            await notifier.notify(ModerationNotice(kind: .banned, chamberID: access.chamberID, userID: user, reason: reason, until: sanction.expiresAt))
+            await notifier.notify(
+                ModerationNotice(kind: .banned, chamberID: access.chamberID, userID: user, reason: reason, until: sanction.expiresAt))
             await notifier.banned(userID: user, chamberID: access.chamberID)
             outcome.sanction = sanction
             (target, detail) = ("user:\(user)", Self.describe(nil, seconds))
@@ -98,18 +109,24 @@ public final class ModerationService: Sendable {
             outcome.channel = channel
             (target, detail) = ("channel:\(channelID)", seconds == 0 ? "off" : "\(seconds)s")
         case .deleteMessage(let messageID):
-            guard let message = try await scope.messages.find(id: messageID) else { throw ChamberError(.messageNotFound, "no message \(messageID)", field: "message_id") }
+            guard let message = try await scope.messages.find(id: messageID) else {
+                throw ChamberError(.messageNotFound, "no message \(messageID)", field: "message_id")
+            }
             guard message.deletedAt == nil else { throw ChamberError(.messageNotFound, "message \(messageID) was deleted", field: "message_id") }
             let event = try await chat.erase(access, messageID: messageID)
             if message.senderID != access.userID {
-                await notifier.notify(ModerationNotice(kind: .messageRemoved, chamberID: access.chamberID, userID: message.senderID, channelID: message.channelID,
-                                                       messageID: messageID, reason: reason))
+                await notifier.notify(
+                    ModerationNotice(
+                        kind: .messageRemoved, chamberID: access.chamberID, userID: message.senderID, channelID: message.channelID,
+                        messageID: messageID, reason: reason))
             }
             outcome.seq = event.seq
             (target, detail) = ("message:\(messageID)", "in channel:\(message.channelID) by user:\(message.senderID)")
         }
-        try await scope.auditLog.append(AuditEntry(chamberID: access.chamberID, actorID: access.userID, action: "moderation.\(action.name)",
-                                                   target: target, detail: detail, reason: reason, at: at))
+        try await scope.auditLog.append(
+            AuditEntry(
+                chamberID: access.chamberID, actorID: access.userID, action: "moderation.\(action.name)",
+                target: target, detail: detail, reason: reason, at: at))
         return outcome
     }
 
@@ -147,8 +164,10 @@ public final class ModerationService: Sendable {
         let scope = store.scoped(to: access.chamberID)
         try await scope.moderation.saveSettings(own, by: access.userID, at: at)
         policies.invalidate(access.chamberID)
-        try await scope.auditLog.append(AuditEntry(chamberID: access.chamberID, actorID: access.userID, action: "moderation.settings_changed",
-                                                   target: "chamber:\(access.chamberID)", detail: Self.summary(own), at: at))
+        try await scope.auditLog.append(
+            AuditEntry(
+                chamberID: access.chamberID, actorID: access.userID, action: "moderation.settings_changed",
+                target: "chamber:\(access.chamberID)", detail: Self.summary(own), at: at))
         return try await rules(access)
     }
 
@@ -175,7 +194,9 @@ public final class ModerationService: Sendable {
             throw ChamberError(.messageNotFound, "no message \(messageID)", field: "message_id")
         }
         _ = try await chat.readableChannel(access, message.channelID)
-        guard message.senderID != access.userID else { throw ChamberError(.validationFailed, "you cannot report your own message", field: "message_id") }
+        guard message.senderID != access.userID else {
+            throw ChamberError(.validationFailed, "you cannot report your own message", field: "message_id")
+        }
         let item = try await scope.moderation.report(message, reporterID: access.userID, reason: reason, at: now())
         await queue.announce(item, actor: access.userID)
         return item
@@ -201,12 +222,17 @@ public final class ModerationService: Sendable {
         if approve, pending.kind == .held {
             let channel = try await channel(access, pending.channelID)
             guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
-            guard let message = try await scope.moderation.heldMessage(itemID: itemID) else { throw ChamberError(.reviewItemNotFound, "held message \(itemID) is gone") }
+            guard let message = try await scope.moderation.heldMessage(itemID: itemID) else {
+                throw ChamberError(.reviewItemNotFound, "held message \(itemID) is gone")
+            }
             // Decided first: of two moderators approving at once, one publishes.
             let item = try await scope.moderation.decide(itemID, state: .approved, by: access.userID, at: at, note: note)
-            switch try await scope.messages.append(Message(id: message.id, chamberID: message.chamberID, channelID: message.channelID, seq: 0, senderID: message.senderID,
-                                                           clientMessageID: message.clientMessageID, body: message.body, replyTo: message.replyTo,
-                                                           mentions: message.mentions, attachments: message.attachments, data: message.data, createdAt: at)) {
+            switch try await scope.messages.append(
+                Message(
+                    id: message.id, chamberID: message.chamberID, channelID: message.channelID, seq: 0, senderID: message.senderID,
+                    clientMessageID: message.clientMessageID, body: message.body, replyTo: message.replyTo,
+                    mentions: message.mentions, attachments: message.attachments, data: message.data, createdAt: at))
+            {
             case .appended(let event):
                 published = event
                 await publisher.publish(event)
@@ -214,32 +240,39 @@ public final class ModerationService: Sendable {
                 break
             }
             try await finish(access, item, at: at)
-            await notifier.notify(ModerationNotice(kind: .heldApproved, chamberID: access.chamberID, userID: item.authorID, channelID: item.channelID,
-                                                   messageID: item.messageID, clientMessageID: message.clientMessageID, seq: published?.seq))
+            await notifier.notify(
+                ModerationNotice(
+                    kind: .heldApproved, chamberID: access.chamberID, userID: item.authorID, channelID: item.channelID,
+                    messageID: item.messageID, clientMessageID: message.clientMessageID, seq: published?.seq))
             return item
         }
         if !approve, pending.kind == .report {
             if let message = try await scope.messages.find(id: pending.messageID), message.deletedAt == nil {
                 _ = try await chat.erase(access, messageID: pending.messageID)
-                await notifier.notify(ModerationNotice(kind: .messageRemoved, chamberID: access.chamberID, userID: pending.authorID, channelID: pending.channelID,
-                                                       messageID: pending.messageID, reason: note ?? pending.reason))
+                await notifier.notify(
+                    ModerationNotice(
+                        kind: .messageRemoved, chamberID: access.chamberID, userID: pending.authorID, channelID: pending.channelID,
+                        messageID: pending.messageID, reason: note ?? pending.reason))
             }
         }
         let item = try await scope.moderation.decide(itemID, state: approve ? .approved : .rejected, by: access.userID, at: at, note: note)
         if !approve, item.kind == .held {
             let held = try await scope.moderation.heldMessage(itemID: itemID)
-            await notifier.notify(ModerationNotice(kind: .heldRejected, chamberID: access.chamberID, userID: item.authorID, channelID: item.channelID,
-                                                   clientMessageID: held?.clientMessageID, reason: note ?? item.reason))
+            await notifier.notify(
+                ModerationNotice(
+                    kind: .heldRejected, chamberID: access.chamberID, userID: item.authorID, channelID: item.channelID,
+                    clientMessageID: held?.clientMessageID, reason: note ?? item.reason))
         }
         try await finish(access, item, at: at)
         return item
     }
 
     private func finish(_ access: ChamberAccess, _ item: ReviewItem, at: Date) async throws {
-        try await store.scoped(to: access.chamberID).auditLog.append(AuditEntry(
-            chamberID: access.chamberID, actorID: access.userID, action: "moderation.\(item.kind.rawValue)_\(item.state.rawValue)",
-            target: "message:\(item.messageID)", detail: "review item \(item.id) in channel:\(item.channelID) by user:\(item.authorID)",
-            reason: item.decisionNote, at: at))
+        try await store.scoped(to: access.chamberID).auditLog.append(
+            AuditEntry(
+                chamberID: access.chamberID, actorID: access.userID, action: "moderation.\(item.kind.rawValue)_\(item.state.rawValue)",
+                target: "message:\(item.messageID)", detail: "review item \(item.id) in channel:\(item.channelID) by user:\(item.authorID)",
+                reason: item.decisionNote, at: at))
         await queue.announce(item, actor: access.userID)
     }
 

@@ -68,8 +68,10 @@ public struct ModerationSettings: Sendable, Equatable, Codable {
     /// A chamber's own listed words and phrases, added to the node's word list.
     public var words: [String]?
 
-    public init(wordListAction: String? = nil, links: Links? = nil, mentions: Mentions? = nil, shouting: Shouting? = nil, patterns: [Pattern]? = nil,
-                flood: Flood? = nil, words: [String]? = nil) {
+    public init(
+        wordListAction: String? = nil, links: Links? = nil, mentions: Mentions? = nil, shouting: Shouting? = nil, patterns: [Pattern]? = nil,
+        flood: Flood? = nil, words: [String]? = nil
+    ) {
         self.words = words
         self.wordListAction = wordListAction
         self.links = links

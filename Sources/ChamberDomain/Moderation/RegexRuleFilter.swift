@@ -25,7 +25,8 @@ public struct RegexRuleFilter: MessageFilter {
         do {
             expression = NSRegularExpressionBox(try NSRegularExpression(pattern: pattern, options: [.caseInsensitive]))
         } catch {
-            throw ChamberError(.invalidModerationRule, "rule '\(name)': the pattern does not compile: \(error.localizedDescription)", field: "pattern")
+            throw ChamberError(
+                .invalidModerationRule, "rule '\(name)': the pattern does not compile: \(error.localizedDescription)", field: "pattern")
         }
         self.name = name
         self.pattern = pattern
@@ -82,7 +83,9 @@ public struct RegexRuleFilter: MessageFilter {
                 inClass = true
             case "(":
                 if index + 2 < characters.count, characters[index + 1] == "?",
-                   ["=", "!"].contains(characters[index + 2]) || (characters[index + 2] == "<" && index + 3 < characters.count && ["=", "!"].contains(characters[index + 3])) {
+                    ["=", "!"].contains(characters[index + 2])
+                        || (characters[index + 2] == "<" && index + 3 < characters.count && ["=", "!"].contains(characters[index + 3]))
+                {
                     return "look-arounds are not allowed"
                 }
                 stack.append(Group())
@@ -90,7 +93,8 @@ public struct RegexRuleFilter: MessageFilter {
                 guard stack.count > 1 else { return "a ')' has no '('" }
                 let group = stack.removeLast()
                 if let repeated = Self.quantifier(after: index, in: characters), repeated.unbounded, group.quantified || group.alternatives {
-                    return "a repeated group that repeats inside or has alternatives ('\(String(characters[max(0, index - 12)...index]))\(repeated.text)') can take exponential time; repeat the inside only, or bound it like {1,5}"
+                    return
+                        "a repeated group that repeats inside or has alternatives ('\(String(characters[max(0, index - 12)...index]))\(repeated.text)') can take exponential time; repeat the inside only, or bound it like {1,5}"
                 }
                 if group.quantified { stack[stack.count - 1].quantified = true }
             case "|":

@@ -18,14 +18,18 @@ public struct ReviewItem: Sendable, Equatable, Codable {
         /// The state a client asked to list (`pending` when it named none).
         public static func parse(_ raw: String?) throws(ChamberError) -> State {
             guard let raw else { return .pending }
-            guard let state = State(rawValue: raw) else { throw ChamberError(.validationFailed, "state must be pending, approved or rejected", field: "state") }
+            guard let state = State(rawValue: raw) else {
+                throw ChamberError(.validationFailed, "state must be pending, approved or rejected", field: "state")
+            }
             return state
         }
     }
 
     /// Whether a client's `decision` approves (`approve`) or rejects (`reject`).
     public static func approves(_ decision: String) throws(ChamberError) -> Bool {
-        guard decision == "approve" || decision == "reject" else { throw ChamberError(.validationFailed, "decision must be approve or reject", field: "decision") }
+        guard decision == "approve" || decision == "reject" else {
+            throw ChamberError(.validationFailed, "decision must be approve or reject", field: "decision")
+        }
         return decision == "approve"
     }
 
@@ -51,9 +55,11 @@ public struct ReviewItem: Sendable, Equatable, Codable {
     /// The moderator's note with the decision (told to the author on a rejection).
     public var decisionNote: String?
 
-    public init(id: ReviewItemID = .generate(), chamberID: ChamberID, kind: Kind, channelID: ChannelID, messageID: MessageID, authorID: UserID,
-                body: String, rule: String?, reason: String, reports: Int = 0, state: State = .pending, createdAt: Date,
-                decidedBy: UserID? = nil, decidedAt: Date? = nil, decisionNote: String? = nil) {
+    public init(
+        id: ReviewItemID = .generate(), chamberID: ChamberID, kind: Kind, channelID: ChannelID, messageID: MessageID, authorID: UserID,
+        body: String, rule: String?, reason: String, reports: Int = 0, state: State = .pending, createdAt: Date,
+        decidedBy: UserID? = nil, decidedAt: Date? = nil, decisionNote: String? = nil
+    ) {
         self.id = id
         self.chamberID = chamberID
         self.kind = kind

@@ -15,9 +15,11 @@ public struct ReviewQueueAnnouncer: Sendable {
     public func announce(_ item: ReviewItem, actor: UserID?) async {
         let scope = store.scoped(to: item.chamberID)
         if actor == nil, item.kind == .held {
-            try? await scope.auditLog.append(AuditEntry(chamberID: item.chamberID, actorID: nil, action: "moderation.held", target: "message:\(item.messageID)",
-                                                        detail: "rule \(item.rule ?? "?") in channel:\(item.channelID) by user:\(item.authorID)",
-                                                        reason: item.reason, at: item.createdAt))
+            try? await scope.auditLog.append(
+                AuditEntry(
+                    chamberID: item.chamberID, actorID: nil, action: "moderation.held", target: "message:\(item.messageID)",
+                    detail: "rule \(item.rule ?? "?") in channel:\(item.channelID) by user:\(item.authorID)",
+                    reason: item.reason, at: item.createdAt))
         }
         let moderators = (try? await scope.members.userIDs(withRoles: [.admin, .staff, .moderator])) ?? []
         await notifier.reviewItemChanged(item, moderators: moderators)

@@ -29,8 +29,10 @@ public struct Sanction: Sendable, Equatable, Codable {
     public var liftedAt: Date?
     public var liftedBy: UserID?
 
-    public init(id: SanctionID = .generate(), chamberID: ChamberID, userID: UserID, kind: Kind, channelID: ChannelID?, reason: String?,
-                createdBy: UserID, createdAt: Date, expiresAt: Date?, liftedAt: Date? = nil, liftedBy: UserID? = nil) {
+    public init(
+        id: SanctionID = .generate(), chamberID: ChamberID, userID: UserID, kind: Kind, channelID: ChannelID?, reason: String?,
+        createdBy: UserID, createdAt: Date, expiresAt: Date?, liftedAt: Date? = nil, liftedBy: UserID? = nil
+    ) {
         self.id = id
         self.chamberID = chamberID
         self.userID = userID

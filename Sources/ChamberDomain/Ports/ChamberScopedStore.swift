@@ -64,8 +64,10 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public let reason: String?
     public let at: Date
 
-    public init(id: String = UUID().uuidString.lowercased(), chamberID: ChamberID, actorID: UserID?, action: String, target: String?, detail: String?,
-                reason: String? = nil, at: Date) {
+    public init(
+        id: String = UUID().uuidString.lowercased(), chamberID: ChamberID, actorID: UserID?, action: String, target: String?, detail: String?,
+        reason: String? = nil, at: Date
+    ) {
         self.id = id
         self.chamberID = chamberID
         self.actorID = actorID

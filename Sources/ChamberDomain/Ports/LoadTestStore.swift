@@ -18,8 +18,10 @@ public struct LoadTestPlan: Sendable {
     public let sessionExpiry: Date
     public let at: Date
 
-    public init(chamber: Chamber, accounts: [User], adminCount: Int, passwordHash: String, room: Channel, announcements: Channel,
-                emailDomain: String, sessionExpiry: Date, at: Date) {
+    public init(
+        chamber: Chamber, accounts: [User], adminCount: Int, passwordHash: String, room: Channel, announcements: Channel,
+        emailDomain: String, sessionExpiry: Date, at: Date
+    ) {
         self.chamber = chamber
         self.accounts = accounts
         self.adminCount = adminCount

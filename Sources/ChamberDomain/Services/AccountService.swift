@@ -35,8 +35,10 @@ public final class AccountService: Sendable {
     /// A real bcrypt hash to check against when the email is unknown, so timing does not reveal accounts.
     private let decoyHash: Mutex<String?> = Mutex(nil)
 
-    public init(store: any Store, hasher: any PasswordHasher, vault: any SecretVault, tokens: any AccessTokenIssuer, mailer: any Mailer,
-                configuration: AuthConfiguration = .init(), observer: (any SessionObserver)? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: any Store, hasher: any PasswordHasher, vault: any SecretVault, tokens: any AccessTokenIssuer, mailer: any Mailer,
+        configuration: AuthConfiguration = .init(), observer: (any SessionObserver)? = nil, now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.observer = observer
         self.store = store
         self.hasher = hasher
@@ -45,8 +47,10 @@ public final class AccountService: Sendable {
         self.mailer = mailer
         self.configuration = configuration
         self.now = now
-        self.accountThrottle = Mutex(LoginThrottle(policy: .init(maxFailures: configuration.maxFailuresPerAccount, window: configuration.loginWindow)))
-        self.addressThrottle = Mutex(LoginThrottle(policy: .init(maxFailures: configuration.maxFailuresPerAddress, window: configuration.loginWindow)))
+        self.accountThrottle = Mutex(
+            LoginThrottle(policy: .init(maxFailures: configuration.maxFailuresPerAccount, window: configuration.loginWindow)))
+        self.addressThrottle = Mutex(
+            LoginThrottle(policy: .init(maxFailures: configuration.maxFailuresPerAddress, window: configuration.loginWindow)))
     }
 
     // MARK: Registration and login
@@ -103,9 +107,10 @@ public final class AccountService: Sendable {
 
     private func openSession(for user: User, client: ClientInfo) async throws -> TokenGrant {
         let at = now()
-        let session = AuthSession(id: .generate(), userID: user.id, createdAt: at, lastUsedAt: at,
-                                  expiresAt: at.addingTimeInterval(configuration.refreshTokenLifetime),
-                                  userAgent: client.userAgent, ipAddress: client.address)
+        let session = AuthSession(
+            id: .generate(), userID: user.id, createdAt: at, lastUsedAt: at,
+            expiresAt: at.addingTimeInterval(configuration.refreshTokenLifetime),
+            userAgent: client.userAgent, ipAddress: client.address)
         let refresh = vault.newSecret()
         try await store.sessions.create(session, refreshTokenHash: vault.digest(refresh))
         return try await grant(session: session, user: user, refreshToken: refresh)
@@ -126,8 +131,9 @@ public final class AccountService: Sendable {
         }
         let replacement = vault.newSecret()
         let at = now()
-        let outcome = try await store.sessions.rotate(presentedHash: vault.digest(refreshToken), replacementHash: vault.digest(replacement),
-                                                      now: at, newExpiry: at.addingTimeInterval(configuration.refreshTokenLifetime))
+        let outcome = try await store.sessions.rotate(
+            presentedHash: vault.digest(refreshToken), replacementHash: vault.digest(replacement),
+            now: at, newExpiry: at.addingTimeInterval(configuration.refreshTokenLifetime))
         switch outcome {
         case .rotated(let session):
             guard let user = try await store.users.find(id: session.userID) else {
@@ -183,7 +189,7 @@ public final class AccountService: Sendable {
     public func changePassword(_ identity: Identity, current: String, new newPassword: String) async throws {
         try Validate.password(newPassword, email: identity.user.email, field: "new_password")
         guard let hash = try await store.users.passwordHash(id: identity.user.id),
-              try await hasher.verify(current, hash: hash)
+            try await hasher.verify(current, hash: hash)
         else {
             throw ChamberError(.invalidCredentials, "current password is wrong", field: "current_password")
         }
@@ -197,11 +203,16 @@ public final class AccountService: Sendable {
         let email = try Validate.email(rawEmail)
         guard let user = try await store.users.find(email: email) else { return }
         let token = vault.newSecret()
-        try await store.passwordResets.create(tokenHash: vault.digest(token), userID: user.id,
-                                              expiresAt: now().addingTimeInterval(configuration.passwordResetLifetime))
+        try await store.passwordResets.create(
+            tokenHash: vault.digest(token), userID: user.id,
+            expiresAt: now().addingTimeInterval(configuration.passwordResetLifetime))
         let minutes = Int(configuration.passwordResetLifetime / 60)
-        try await mailer.send(Mail(kind: .passwordReset, to: user.email, subject: "Reset your ChamberConnect password",
-                                   body: "Someone asked to reset the password of \(user.email).\nReset token: \(token)\nIt works once, for \(minutes) minutes. If it was not you, ignore this mail."))
+        try await mailer.send(
+            Mail(
+                kind: .passwordReset, to: user.email, subject: "Reset your ChamberConnect password",
+                body:
+                    "Someone asked to reset the password of \(user.email).\nReset token: \(token)\nIt works once, for \(minutes) minutes. If it was not you, ignore this mail."
+            ))
     }
 
     /// Sets a new password with a reset token; the token is spent and every session is signed out.

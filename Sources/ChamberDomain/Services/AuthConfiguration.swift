@@ -14,9 +14,11 @@ public struct AuthConfiguration: Sendable {
     public var maxFailuresPerAddress: Int
     public var loginWindow: TimeInterval
 
-    public init(accessTokenLifetime: TimeInterval = 15 * 60, refreshTokenLifetime: TimeInterval = 30 * 24 * 3600,
-                passwordResetLifetime: TimeInterval = 3600, invitationLifetime: TimeInterval = 14 * 24 * 3600,
-                maxFailuresPerAccount: Int = 5, maxFailuresPerAddress: Int = 20, loginWindow: TimeInterval = 15 * 60) {
+    public init(
+        accessTokenLifetime: TimeInterval = 15 * 60, refreshTokenLifetime: TimeInterval = 30 * 24 * 3600,
+        passwordResetLifetime: TimeInterval = 3600, invitationLifetime: TimeInterval = 14 * 24 * 3600,
+        maxFailuresPerAccount: Int = 5, maxFailuresPerAddress: Int = 20, loginWindow: TimeInterval = 15 * 60
+    ) {
         self.accessTokenLifetime = accessTokenLifetime
         self.refreshTokenLifetime = refreshTokenLifetime
         self.passwordResetLifetime = passwordResetLifetime

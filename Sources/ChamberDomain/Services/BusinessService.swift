@@ -14,9 +14,11 @@ public struct BusinessInput: Sendable {
     public var description: String??
     public var ownerUserID: UserID??
 
-    public init(legalName: String? = nil, displayName: String?? = nil, taxID: String?? = nil, category: String?? = nil, address: PostalAddress? = nil,
-                website: String?? = nil, phone: String?? = nil, email: String?? = nil, socialLinks: [String: String]? = nil,
-                description: String?? = nil, ownerUserID: UserID?? = nil) {
+    public init(
+        legalName: String? = nil, displayName: String?? = nil, taxID: String?? = nil, category: String?? = nil, address: PostalAddress? = nil,
+        website: String?? = nil, phone: String?? = nil, email: String?? = nil, socialLinks: [String: String]? = nil,
+        description: String?? = nil, ownerUserID: UserID?? = nil
+    ) {
         self.legalName = legalName
         self.displayName = displayName
         self.taxID = taxID
@@ -61,8 +63,9 @@ public final class BusinessService: Sendable {
         guard let legalName = input.legalName else {
             throw ChamberError(.validationFailed, "legal_name is required", field: "legal_name")
         }
-        var business = Business(id: .generate(), chamberID: access.chamberID, ownerUserID: access.userID,
-                                legalName: try Validate.name(legalName, field: "legal_name", maxLength: 200), createdAt: now())
+        var business = Business(
+            id: .generate(), chamberID: access.chamberID, ownerUserID: access.userID,
+            legalName: try Validate.name(legalName, field: "legal_name", maxLength: 200), createdAt: now())
         try await apply(input, to: &business, access: access)
         try await store.scoped(to: access.chamberID).businesses.insert(business)
         return business

@@ -12,9 +12,11 @@ public struct ChamberPatch: Sendable {
     public var tagline: String??
     public var website: String??
 
-    public init(name: String? = nil, timezone: String? = nil, currency: String? = nil, openApplications: Bool? = nil,
-                directoryVisibleToMembers: Bool? = nil, logoURL: String?? = nil, primaryColor: String?? = nil,
-                tagline: String?? = nil, website: String?? = nil) {
+    public init(
+        name: String? = nil, timezone: String? = nil, currency: String? = nil, openApplications: Bool? = nil,
+        directoryVisibleToMembers: Bool? = nil, logoURL: String?? = nil, primaryColor: String?? = nil,
+        tagline: String?? = nil, website: String?? = nil
+    ) {
         self.name = name
         self.timezone = timezone
         self.currency = currency
@@ -43,8 +45,10 @@ public final class ChamberService: Sendable {
     private let observer: (any MembershipObserver)?
     private let now: @Sendable () -> Date
 
-    public init(store: any Store, vault: any SecretVault, mailer: any Mailer, configuration: AuthConfiguration = .init(),
-                observer: (any MembershipObserver)? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: any Store, vault: any SecretVault, mailer: any Mailer, configuration: AuthConfiguration = .init(),
+        observer: (any MembershipObserver)? = nil, now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.vault = vault
         self.mailer = mailer
@@ -57,12 +61,17 @@ public final class ChamberService: Sendable {
     public func access(_ identity: Identity, to chamberID: ChamberID) async throws -> ChamberAccess {
         if let member = try await store.scoped(to: chamberID).members.find(userID: identity.user.id) {
             let at = now()
-            if let ban = try await store.scoped(to: chamberID).moderation.activeSanctions(userID: identity.user.id, at: at).first(where: { $0.kind == .ban }),
-               !identity.user.isPlatformAdmin {
-                throw ChamberError(.userBanned, "you are banned from this chamber\(ban.reason.map { ": \($0)" } ?? "")", retryAfterSeconds: ban.secondsLeft(at: at))
+            if let ban = try await store.scoped(to: chamberID).moderation.activeSanctions(userID: identity.user.id, at: at).first(where: {
+                $0.kind == .ban
+            }),
+                !identity.user.isPlatformAdmin
+            {
+                throw ChamberError(
+                    .userBanned, "you are banned from this chamber\(ban.reason.map { ": \($0)" } ?? "")", retryAfterSeconds: ban.secondsLeft(at: at))
             }
-            return ChamberAccess(identity: identity, chamberID: chamberID, role: member.membership.role, viaPlatformAdmin: false,
-                                 memberSince: member.membership.joinedAt)
+            return ChamberAccess(
+                identity: identity, chamberID: chamberID, role: member.membership.role, viaPlatformAdmin: false,
+                memberSince: member.membership.joinedAt)
         }
         if identity.user.isPlatformAdmin, try await store.chambers.find(id: chamberID) != nil {
             return ChamberAccess(identity: identity, chamberID: chamberID, role: .admin, viaPlatformAdmin: true)
@@ -73,13 +82,16 @@ public final class ChamberService: Sendable {
     // MARK: Chambers
 
     /// Creates a chamber; its creator becomes its admin.
-    public func create(by identity: Identity, name rawName: String, slug rawSlug: String?, settings: ChamberSettings?, branding: ChamberBranding?) async throws -> Chamber {
+    public func create(
+        by identity: Identity, name rawName: String, slug rawSlug: String?, settings: ChamberSettings?, branding: ChamberBranding?
+    ) async throws -> Chamber {
         let name = try Validate.name(rawName, field: "name")
         let slug = try rawSlug.map { raw throws(ChamberError) in try Validate.slug(raw) } ?? Validate.slug(fromName: name)
         var chamber = Chamber(id: .generate(), name: name, slug: slug, createdAt: now())
         if let settings { chamber.settings = try Self.validated(settings) }
         if let branding { chamber.branding = try Self.validated(branding) }
-        try await store.chambers.create(chamber, founder: Membership(chamberID: chamber.id, userID: identity.user.id, role: .admin, joinedAt: chamber.createdAt))
+        try await store.chambers.create(
+            chamber, founder: Membership(chamberID: chamber.id, userID: identity.user.id, role: .admin, joinedAt: chamber.createdAt))
         try await audit(chamber.id, identity.user.id, "chamber.created", target: "chamber:\(chamber.id)", detail: name)
         return chamber
     }
@@ -129,10 +141,11 @@ public final class ChamberService: Sendable {
     }
 
     static func validated(_ branding: ChamberBranding) throws(ChamberError) -> ChamberBranding {
-        ChamberBranding(logoURL: try Validate.url(branding.logoURL, field: "branding.logo_url"),
-                        primaryColor: try Validate.color(branding.primaryColor, field: "branding.primary_color"),
-                        tagline: try Validate.optionalText(branding.tagline, field: "branding.tagline", maxLength: 200),
-                        website: try Validate.url(branding.website, field: "branding.website"))
+        ChamberBranding(
+            logoURL: try Validate.url(branding.logoURL, field: "branding.logo_url"),
+            primaryColor: try Validate.color(branding.primaryColor, field: "branding.primary_color"),
+            tagline: try Validate.optionalText(branding.tagline, field: "branding.tagline", maxLength: 200),
+            website: try Validate.url(branding.website, field: "branding.website"))
     }
 
     // MARK: Members
@@ -167,7 +180,9 @@ public final class ChamberService: Sendable {
         try access.require(.update, .member)
         let target = try await member(access, userID: userID)
         guard Permissions.canAssign(role, actor: access.role), Permissions.canAssign(target.membership.role, actor: access.role) else {
-            throw ChamberError(.roleNotAssignable, "role '\(access.role.rawValue)' may not change a '\(target.membership.role.rawValue)' into a '\(role.rawValue)'", field: "role")
+            throw ChamberError(
+                .roleNotAssignable, "role '\(access.role.rawValue)' may not change a '\(target.membership.role.rawValue)' into a '\(role.rawValue)'",
+                field: "role")
         }
         try await store.scoped(to: access.chamberID).members.changeRole(userID: userID, to: role)
         try await audit(access, "member.role_changed", target: "user:\(userID)", detail: "\(target.membership.role.rawValue) -> \(role.rawValue)")
@@ -178,8 +193,10 @@ public final class ChamberService: Sendable {
     /// Removes a member. Anyone may leave; removing others needs `delete member` and power over their role.
     public func remove(_ access: ChamberAccess, userID: UserID) async throws {
         // Leaving needs no right to see the member list (guests may leave too).
-        let target = userID == access.userID
-            ? try await store.scoped(to: access.chamberID).members.find(userID: userID).orThrow(ChamberError(.memberNotFound, "no member \(userID) in this chamber"))
+        let target =
+            userID == access.userID
+            ? try await store.scoped(to: access.chamberID).members.find(userID: userID).orThrow(
+                ChamberError(.memberNotFound, "no member \(userID) in this chamber"))
             : try await member(access, userID: userID)
         if userID != access.userID {
             try access.require(.delete, .member)
@@ -190,7 +207,8 @@ public final class ChamberService: Sendable {
         guard try await store.scoped(to: access.chamberID).members.remove(userID: userID) else {
             throw ChamberError(.memberNotFound, "no member \(userID) in this chamber")
         }
-        try await audit(access, userID == access.userID ? "member.left" : "member.removed", target: "user:\(userID)", detail: target.membership.role.rawValue)
+        try await audit(
+            access, userID == access.userID ? "member.left" : "member.removed", target: "user:\(userID)", detail: target.membership.role.rawValue)
         await observer?.memberRemoved(chamberID: access.chamberID, userID: userID)
     }
 
@@ -208,14 +226,19 @@ public final class ChamberService: Sendable {
             throw ChamberError(.alreadyMember, "\(email) is a member already", field: "email")
         }
         let at = now()
-        let invitation = Invitation(id: .generate(), chamberID: access.chamberID, email: email, role: role, invitedBy: access.userID,
-                                    createdAt: at, expiresAt: at.addingTimeInterval(configuration.invitationLifetime))
+        let invitation = Invitation(
+            id: .generate(), chamberID: access.chamberID, email: email, role: role, invitedBy: access.userID,
+            createdAt: at, expiresAt: at.addingTimeInterval(configuration.invitationLifetime))
         // The token names its chamber so acceptance can look it up inside that chamber's scope only.
         let token = "\(access.chamberID.rawValue).\(vault.newSecret())"
         try await scope.invitations.insert(invitation, tokenHash: vault.digest(token))
         let chamber = try await self.chamber(access)
-        try await mailer.send(Mail(kind: .invitation, to: email, subject: "You are invited to \(chamber.name) on ChamberConnect",
-                                   body: "\(access.identity.user.displayName) invites you to join \(chamber.name) as \(role.rawValue).\nInvitation token: \(token)\nSign in (or register with this address) and accept it; it expires \(invitation.expiresAt)."))
+        try await mailer.send(
+            Mail(
+                kind: .invitation, to: email, subject: "You are invited to \(chamber.name) on ChamberConnect",
+                body:
+                    "\(access.identity.user.displayName) invites you to join \(chamber.name) as \(role.rawValue).\nInvitation token: \(token)\nSign in (or register with this address) and accept it; it expires \(invitation.expiresAt)."
+            ))
         try await audit(access, "invitation.created", target: "invitation:\(invitation.id)", detail: "\(email) as \(role.rawValue)")
         return IssuedInvitation(invitation: invitation, token: token)
     }
@@ -256,8 +279,10 @@ public final class ChamberService: Sendable {
         }
         let membership = Membership(chamberID: chamberID, userID: identity.user.id, role: invitation.role, joinedAt: at)
         try await scope.invitations.accept(id: invitation.id, membership: membership, at: at)
-        try await scope.auditLog.append(AuditEntry(chamberID: chamberID, actorID: identity.user.id, action: "invitation.accepted",
-                                                   target: "user:\(identity.user.id)", detail: invitation.role.rawValue, at: at))
+        try await scope.auditLog.append(
+            AuditEntry(
+                chamberID: chamberID, actorID: identity.user.id, action: "invitation.accepted",
+                target: "user:\(identity.user.id)", detail: invitation.role.rawValue, at: at))
         guard let chamber = try await store.chambers.find(id: chamberID) else {
             throw ChamberError(.chamberNotFound, "the chamber of this invitation no longer exists")
         }
@@ -294,7 +319,8 @@ public final class ChamberService: Sendable {
     }
 
     private func audit(_ chamberID: ChamberID, _ actor: UserID, _ action: String, target: String?, detail: String?) async throws {
-        try await store.scoped(to: chamberID).auditLog.append(AuditEntry(chamberID: chamberID, actorID: actor, action: action, target: target, detail: detail, at: now()))
+        try await store.scoped(to: chamberID).auditLog.append(
+            AuditEntry(chamberID: chamberID, actorID: actor, action: action, target: target, detail: detail, at: now()))
     }
 }
 

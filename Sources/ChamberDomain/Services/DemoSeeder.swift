@@ -31,7 +31,8 @@ public struct DemoSeeder: Sendable {
 
     /// The logins the demo provides.
     public static var logins: [Login] {
-        [Login(email: email(for: "platform"), role: "platform admin")] + Role.allCases.map { Login(email: email(for: $0.rawValue), role: $0.rawValue) }
+        [Login(email: email(for: "platform"), role: "platform admin")]
+            + Role.allCases.map { Login(email: email(for: $0.rawValue), role: $0.rawValue) }
     }
 
     /// Seeds the demo chamber if it is missing and returns it.
@@ -39,17 +40,21 @@ public struct DemoSeeder: Sendable {
     public func seed() async throws -> Chamber {
         if let existing = try await store.chambers.find(slug: Self.slug) { return existing }
         _ = try await accounts.ensurePlatformAdmin(email: Self.email(for: "platform"), password: Self.password, displayName: "Pat Platform")
-        let names: [Role: String] = [.admin: "Avery Admin", .staff: "Sam Staff", .moderator: "Morgan Moderator", .board: "Blake Board",
-                                     .member: "Mia Member", .trial: "Taylor Trial", .guest: "Gale Guest"]
+        let names: [Role: String] = [
+            .admin: "Avery Admin", .staff: "Sam Staff", .moderator: "Morgan Moderator", .board: "Blake Board",
+            .member: "Mia Member", .trial: "Taylor Trial", .guest: "Gale Guest",
+        ]
         var users: [Role: User] = [:]
         for role in Role.allCases {
             users[role] = try await account(Self.email(for: role.rawValue), names[role]!)
         }
         let at = now()
-        let chamber = Chamber(id: .generate(), name: "Springfield Chamber of Commerce", slug: Self.slug,
-                              settings: ChamberSettings(timezone: "America/Chicago", currency: "USD"),
-                              branding: ChamberBranding(primaryColor: "#1F5AA6", tagline: "Where Springfield does business", website: "https://springfield-chamber.example"),
-                              createdAt: at)
+        let chamber = Chamber(
+            id: .generate(), name: "Springfield Chamber of Commerce", slug: Self.slug,
+            settings: ChamberSettings(timezone: "America/Chicago", currency: "USD"),
+            branding: ChamberBranding(
+                primaryColor: "#1F5AA6", tagline: "Where Springfield does business", website: "https://springfield-chamber.example"),
+            createdAt: at)
         try await store.chambers.create(chamber, founder: Membership(chamberID: chamber.id, userID: users[.admin]!.id, role: .admin, joinedAt: at))
         let scope = store.scoped(to: chamber.id)
         for role in Role.allCases where role != .admin {
@@ -63,14 +68,17 @@ public struct DemoSeeder: Sendable {
                 owner = try await account("owner\(index)@demo.chamberconnect.test", sample.contact)
                 try await scope.members.insert(Membership(chamberID: chamber.id, userID: owner.id, role: .member, joinedAt: at))
             }
-            try await scope.businesses.insert(Business(
-                id: .generate(), chamberID: chamber.id, ownerUserID: owner.id, legalName: sample.legalName, displayName: sample.displayName,
-                taxID: sample.taxID, category: sample.category,
-                address: PostalAddress(line1: sample.street, city: "Springfield", region: "IL", postalCode: "62701", country: "US"),
-                website: sample.website, phone: sample.phone, email: nil, socialLinks: sample.social, description: sample.blurb, createdAt: at))
+            try await scope.businesses.insert(
+                Business(
+                    id: .generate(), chamberID: chamber.id, ownerUserID: owner.id, legalName: sample.legalName, displayName: sample.displayName,
+                    taxID: sample.taxID, category: sample.category,
+                    address: PostalAddress(line1: sample.street, city: "Springfield", region: "IL", postalCode: "62701", country: "US"),
+                    website: sample.website, phone: sample.phone, email: nil, socialLinks: sample.social, description: sample.blurb, createdAt: at))
         }
-        try await scope.auditLog.append(AuditEntry(chamberID: chamber.id, actorID: users[.admin]!.id, action: "chamber.created",
-                                                   target: "chamber:\(chamber.id)", detail: "demo data", at: at))
+        try await scope.auditLog.append(
+            AuditEntry(
+                chamberID: chamber.id, actorID: users[.admin]!.id, action: "chamber.created",
+                target: "chamber:\(chamber.id)", detail: "demo data", at: at))
         if let chat { try await seedConversations(chat, chamber: chamber, users: users) }
         return chamber
     }
@@ -78,14 +86,19 @@ public struct DemoSeeder: Sendable {
     /// Channels of every kind with a short history, so the chat has something to show.
     private func seedConversations(_ chat: ChatService, chamber: Chamber, users: [Role: User]) async throws {
         func access(_ role: Role) -> ChamberAccess {
-            ChamberAccess(identity: Identity(user: users[role]!, sessionID: SessionID("demo-seed")), chamberID: chamber.id, role: role, viaPlatformAdmin: false)
+            ChamberAccess(
+                identity: Identity(user: users[role]!, sessionID: SessionID("demo-seed")), chamberID: chamber.id, role: role, viaPlatformAdmin: false)
         }
         let everyone = Role.allCases.filter { $0 != .admin && $0 != .guest }.map { users[$0]!.id }
-        let general = try await chat.create(access(.admin), kind: .group, name: "General", topic: "Everything Springfield business", eventID: nil, members: everyone)
-        let announcements = try await chat.create(access(.admin), kind: .announcement, name: "Announcements", topic: "News from the chamber office", eventID: nil, members: [])
-        let gala = try await chat.create(access(.staff), kind: .event, name: "Annual Gala 2026", topic: "Live room of the gala night", eventID: "gala-2026",
-                                         members: [users[.member]!.id, users[.board]!.id, users[.admin]!.id])
-        let board = try await chat.create(access(.admin), kind: .group, name: "Board room", topic: nil, eventID: nil, members: [users[.board]!.id, users[.staff]!.id])
+        let general = try await chat.create(
+            access(.admin), kind: .group, name: "General", topic: "Everything Springfield business", eventID: nil, members: everyone)
+        let announcements = try await chat.create(
+            access(.admin), kind: .announcement, name: "Announcements", topic: "News from the chamber office", eventID: nil, members: [])
+        let gala = try await chat.create(
+            access(.staff), kind: .event, name: "Annual Gala 2026", topic: "Live room of the gala night", eventID: "gala-2026",
+            members: [users[.member]!.id, users[.board]!.id, users[.admin]!.id])
+        let board = try await chat.create(
+            access(.admin), kind: .group, name: "Board room", topic: nil, eventID: nil, members: [users[.board]!.id, users[.staff]!.id])
         let direct = try await chat.openDirect(access(.member), with: users[.staff]!.id)
         let script: [(Role, Channel, String)] = [
             (.admin, announcements, "Welcome to the Springfield Chamber's new community space!"),
@@ -118,20 +131,33 @@ public struct DemoSeeder: Sendable {
     }
 
     static let sampleBusinesses: [SampleBusiness] = [
-        .init(legalName: "Mia's Bakery LLC", displayName: "Mia's Bakery", taxID: "12-3456789", category: "Food & Drink", street: "12 Main St",
-              website: "https://miasbakery.example", phone: "+1 217 555 0101", contact: "Mia Member", blurb: "Sourdough, kolaches and wedding cakes since 2009.",
-              social: ["instagram": "https://instagram.com/miasbakery"]),
-        .init(legalName: "Prairie Legal Partners LLP", displayName: "Prairie Legal", taxID: "23-4567890", category: "Professional Services", street: "400 Capitol Ave",
-              website: "https://prairielegal.example", phone: "+1 217 555 0102", contact: "Quinn Counsel", blurb: "Business formation, contracts and estate planning.",
-              social: ["linkedin": "https://linkedin.com/company/prairielegal"]),
-        .init(legalName: "Lincoln Hardware Inc.", displayName: "Lincoln Hardware", taxID: "34-5678901", category: "Retail", street: "88 Washington St",
-              website: "https://lincolnhardware.example", phone: "+1 217 555 0103", contact: "Hank Hammer", blurb: "Tools, paint and keys cut while you wait.", social: [:]),
-        .init(legalName: "Sangamon Valley Credit Union", displayName: "SVCU", taxID: "45-6789012", category: "Finance", street: "1 Bank Plaza",
-              website: "https://svcu.example", phone: "+1 217 555 0104", contact: "Frances Fund", blurb: "Member-owned banking for Springfield families and firms.",
-              social: ["facebook": "https://facebook.com/svcu"]),
-        .init(legalName: "Route 66 Print & Sign Co.", displayName: "Route 66 Print", taxID: "56-7890123", category: "Marketing", street: "66 Ninth St",
-              website: "https://route66print.example", phone: "+1 217 555 0105", contact: "Pia Press", blurb: "Banners, signs and event programmes overnight.", social: [:]),
-        .init(legalName: "Capitol City Dental PC", displayName: "Capitol City Dental", taxID: "67-8901234", category: "Health", street: "210 Monroe St",
-              website: "https://capitolcitydental.example", phone: "+1 217 555 0106", contact: "Dee Dentin", blurb: "Family dentistry, evenings and Saturdays.", social: [:]),
+        .init(
+            legalName: "Mia's Bakery LLC", displayName: "Mia's Bakery", taxID: "12-3456789", category: "Food & Drink", street: "12 Main St",
+            website: "https://miasbakery.example", phone: "+1 217 555 0101", contact: "Mia Member",
+            blurb: "Sourdough, kolaches and wedding cakes since 2009.",
+            social: ["instagram": "https://instagram.com/miasbakery"]),
+        .init(
+            legalName: "Prairie Legal Partners LLP", displayName: "Prairie Legal", taxID: "23-4567890", category: "Professional Services",
+            street: "400 Capitol Ave",
+            website: "https://prairielegal.example", phone: "+1 217 555 0102", contact: "Quinn Counsel",
+            blurb: "Business formation, contracts and estate planning.",
+            social: ["linkedin": "https://linkedin.com/company/prairielegal"]),
+        .init(
+            legalName: "Lincoln Hardware Inc.", displayName: "Lincoln Hardware", taxID: "34-5678901", category: "Retail", street: "88 Washington St",
+            website: "https://lincolnhardware.example", phone: "+1 217 555 0103", contact: "Hank Hammer",
+            blurb: "Tools, paint and keys cut while you wait.", social: [:]),
+        .init(
+            legalName: "Sangamon Valley Credit Union", displayName: "SVCU", taxID: "45-6789012", category: "Finance", street: "1 Bank Plaza",
+            website: "https://svcu.example", phone: "+1 217 555 0104", contact: "Frances Fund",
+            blurb: "Member-owned banking for Springfield families and firms.",
+            social: ["facebook": "https://facebook.com/svcu"]),
+        .init(
+            legalName: "Route 66 Print & Sign Co.", displayName: "Route 66 Print", taxID: "56-7890123", category: "Marketing", street: "66 Ninth St",
+            website: "https://route66print.example", phone: "+1 217 555 0105", contact: "Pia Press",
+            blurb: "Banners, signs and event programmes overnight.", social: [:]),
+        .init(
+            legalName: "Capitol City Dental PC", displayName: "Capitol City Dental", taxID: "67-8901234", category: "Health", street: "210 Monroe St",
+            website: "https://capitolcitydental.example", phone: "+1 217 555 0106", contact: "Dee Dentin",
+            blurb: "Family dentistry, evenings and Saturdays.", social: [:]),
     ]
 }

@@ -52,8 +52,10 @@ public final class LoadTestService: Sendable {
     private let configuration: LoadTestConfiguration
     private let now: @Sendable () -> Date
 
-    public init(store: any LoadTestStore, hasher: any PasswordHasher, vault: any SecretVault, tokens: any AccessTokenIssuer,
-                configuration: LoadTestConfiguration, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: any LoadTestStore, hasher: any PasswordHasher, vault: any SecretVault, tokens: any AccessTokenIssuer,
+        configuration: LoadTestConfiguration, now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.hasher = hasher
         self.vault = vault
@@ -66,23 +68,30 @@ public final class LoadTestService: Sendable {
     /// event room, and returns a fresh access token for each, valid for `tokenLifetime`.
     public func provision(by identity: Identity, members: Int, admins: Int, tokenLifetime: TimeInterval) async throws -> LoadTestCohort {
         guard configuration.enabled else {
-            throw ChamberError(.loadTestDisabled, "load testing is off on this server; set loadtest.enabled (CHAMBER_LOADTEST_ENABLED=true) to allow it")
+            throw ChamberError(
+                .loadTestDisabled, "load testing is off on this server; set loadtest.enabled (CHAMBER_LOADTEST_ENABLED=true) to allow it")
         }
         try identity.requirePlatformAdmin(for: "provisioning load tests")
         guard members >= 0, admins >= 1, members + admins <= configuration.maxAccounts else {
-            throw ChamberError(.validationFailed, "members + admins must be 1 to \(configuration.maxAccounts), with at least one admin", field: "members")
+            throw ChamberError(
+                .validationFailed, "members + admins must be 1 to \(configuration.maxAccounts), with at least one admin", field: "members")
         }
         guard tokenLifetime >= 60, tokenLifetime <= configuration.maxTokenLifetime else {
-            throw ChamberError(.validationFailed, "token_ttl_seconds must be 60 to \(Int(configuration.maxTokenLifetime))", field: "token_ttl_seconds")
+            throw ChamberError(
+                .validationFailed, "token_ttl_seconds must be 60 to \(Int(configuration.maxTokenLifetime))", field: "token_ttl_seconds")
         }
         let at = now()
-        let accounts = (0..<admins).map { Self.account("load-admin-\($0)", "Load admin \($0)", at) }
+        let accounts =
+            (0..<admins).map { Self.account("load-admin-\($0)", "Load admin \($0)", at) }
             + (0..<members).map { Self.account("load-\($0)", "Load member \($0)", at) }
         let chamber = Chamber(id: .generate(), name: "Load test chamber", slug: Self.chamberSlug, createdAt: at)
         let plan = LoadTestPlan(
             chamber: chamber, accounts: accounts, adminCount: admins, passwordHash: try await hasher.hash(vault.newSecret()),
-            room: Channel(id: .generate(), chamberID: chamber.id, kind: .event, name: "Load test event room", eventID: Self.roomEventID, createdBy: accounts[0].id, createdAt: at),
-            announcements: Channel(id: .generate(), chamberID: chamber.id, kind: .announcement, name: Self.announcementsName, createdBy: accounts[0].id, createdAt: at),
+            room: Channel(
+                id: .generate(), chamberID: chamber.id, kind: .event, name: "Load test event room", eventID: Self.roomEventID,
+                createdBy: accounts[0].id, createdAt: at),
+            announcements: Channel(
+                id: .generate(), chamberID: chamber.id, kind: .announcement, name: Self.announcementsName, createdBy: accounts[0].id, createdAt: at),
             emailDomain: Self.emailDomain, sessionExpiry: at.addingTimeInterval(tokenLifetime), at: at)
         let made = try await store.provision(plan)
         let expiry = at.addingTimeInterval(tokenLifetime)
@@ -92,7 +101,8 @@ public final class LoadTestService: Sendable {
             let token = try await tokens.issue(AccessClaims(userID: account.user.id, sessionID: account.sessionID, expiresAt: expiry))
             issued.append(.init(userID: account.user.id, role: account.role, accessToken: token))
         }
-        return LoadTestCohort(chamberID: made.chamberID, roomID: made.roomID, announcementsID: made.announcementsID, accounts: issued, tokensExpireAt: expiry)
+        return LoadTestCohort(
+            chamberID: made.chamberID, roomID: made.roomID, announcementsID: made.announcementsID, accounts: issued, tokensExpireAt: expiry)
     }
 
     private static func account(_ local: String, _ name: String, _ at: Date) -> User {

@@ -15,8 +15,8 @@ public enum Validate {
         }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64,
-              parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !parts[1].contains(".."),
-              email.allSatisfy({ !$0.isWhitespace && $0 != "," && $0 != ";" && $0 != "<" && $0 != ">" })
+            parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !parts[1].contains(".."),
+            email.allSatisfy({ !$0.isWhitespace && $0 != "," && $0 != ";" && $0 != "<" && $0 != ">" })
         else {
             throw ChamberError(.invalidEmail, "'\(raw.prefix(80))' is not an email address", field: field)
         }
@@ -75,7 +75,8 @@ public enum Validate {
         let slug = raw.trimmingCharacters(in: .whitespaces).lowercased()
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-")
         guard (3...40).contains(slug.count), slug.allSatisfy(allowed.contains), slug.first != "-", slug.last != "-" else {
-            throw ChamberError(.validationFailed, "slug must be 3 to 40 characters of a-z, 0-9 and '-', not starting or ending with '-'", field: field)
+            throw ChamberError(
+                .validationFailed, "slug must be 3 to 40 characters of a-z, 0-9 and '-', not starting or ending with '-'", field: field)
         }
         return slug
     }
@@ -99,7 +100,7 @@ public enum Validate {
     public static func url(_ raw: String?, field: String) throws(ChamberError) -> String? {
         guard let value = try optionalText(raw, field: field, maxLength: 2048) else { return nil }
         guard let components = URLComponents(string: value), let scheme = components.scheme?.lowercased(),
-              scheme == "https" || scheme == "http", let host = components.host, !host.isEmpty
+            scheme == "https" || scheme == "http", let host = components.host, !host.isEmpty
         else {
             throw ChamberError(.validationFailed, "\(field) must be an absolute http or https URL", field: field)
         }

@@ -4,7 +4,9 @@ import Logging
 import Prometheus
 
 /// Builds the REST router: middleware in order (errors, request id, logging, metrics, authentication), then every route.
-public func buildRouter(services: ChamberServices, realtime: RealtimeServices, metrics: PrometheusCollectorRegistry, version: String) -> Router<AppRequestContext> {
+public func buildRouter(
+    services: ChamberServices, realtime: RealtimeServices, metrics: PrometheusCollectorRegistry, version: String
+) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: LogRequestsMiddleware(.info))

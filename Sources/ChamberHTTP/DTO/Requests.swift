@@ -55,9 +55,10 @@ struct CreateChamberRequest: Decodable {
     var domainSettings: ChamberSettings? {
         settings.map { input in
             let defaults = ChamberSettings()
-            return ChamberSettings(timezone: input.timezone ?? defaults.timezone, currency: input.currency ?? defaults.currency,
-                                   openApplications: input.openApplications ?? defaults.openApplications,
-                                   directoryVisibleToMembers: input.directoryVisibleToMembers ?? defaults.directoryVisibleToMembers)
+            return ChamberSettings(
+                timezone: input.timezone ?? defaults.timezone, currency: input.currency ?? defaults.currency,
+                openApplications: input.openApplications ?? defaults.openApplications,
+                directoryVisibleToMembers: input.directoryVisibleToMembers ?? defaults.directoryVisibleToMembers)
         }
     }
 
@@ -131,12 +132,13 @@ struct BusinessRequest: Decodable {
         input.socialLinks = try c.decodeIfPresent([String: String].self, forKey: .socialLinks)
         input.description = try c.decodePatch(String.self, forKey: .description)
         if let owner = try c.decodePatch(String.self, forKey: .ownerUserId) {
-            input.ownerUserID = .some(try owner.map { raw in
-                guard let id = UserID(validating: raw) else {
-                    throw ChamberError(.invalidIdentifier, "owner_user_id must be a UUID", field: "owner_user_id")
-                }
-                return id
-            })
+            input.ownerUserID = .some(
+                try owner.map { raw in
+                    guard let id = UserID(validating: raw) else {
+                        throw ChamberError(.invalidIdentifier, "owner_user_id must be a UUID", field: "owner_user_id")
+                    }
+                    return id
+                })
         }
         self.input = input
     }

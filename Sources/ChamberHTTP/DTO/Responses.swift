@@ -98,10 +98,12 @@ struct ChamberBody: Encodable {
         id = chamber.id.rawValue
         name = chamber.name
         slug = chamber.slug
-        settings = Settings(timezone: chamber.settings.timezone, currency: chamber.settings.currency,
-                            openApplications: chamber.settings.openApplications, directoryVisibleToMembers: chamber.settings.directoryVisibleToMembers)
-        branding = Branding(logoUrl: chamber.branding.logoURL, primaryColor: chamber.branding.primaryColor,
-                            tagline: chamber.branding.tagline, website: chamber.branding.website)
+        settings = Settings(
+            timezone: chamber.settings.timezone, currency: chamber.settings.currency,
+            openApplications: chamber.settings.openApplications, directoryVisibleToMembers: chamber.settings.directoryVisibleToMembers)
+        branding = Branding(
+            logoUrl: chamber.branding.logoURL, primaryColor: chamber.branding.primaryColor,
+            tagline: chamber.branding.tagline, website: chamber.branding.website)
         createdAt = chamber.createdAt
     }
 }

@@ -67,8 +67,11 @@ struct AuthRoutes {
         router.get("v1/me") { _, context in
             let identity = try context.identity()
             let memberships = try await chambers.memberships(of: identity)
-            return JSONResponse(.ok, MeBody(user: UserBody(identity.user),
-                                            memberships: memberships.map { MembershipBody(chamber: ChamberBody($0.chamber), role: $0.role.rawValue) }))
+            return JSONResponse(
+                .ok,
+                MeBody(
+                    user: UserBody(identity.user),
+                    memberships: memberships.map { MembershipBody(chamber: ChamberBody($0.chamber), role: $0.role.rawValue) }))
         }
     }
 }

@@ -15,7 +15,8 @@ struct ChamberRoutes {
         router.post("v1/chambers") { request, context in
             let identity = try context.identity()
             let body = try await APIJSON.decode(CreateChamberRequest.self, from: request, context: context)
-            let chamber = try await chambers.create(by: identity, name: body.name, slug: body.slug, settings: body.domainSettings, branding: body.domainBranding)
+            let chamber = try await chambers.create(
+                by: identity, name: body.name, slug: body.slug, settings: body.domainSettings, branding: body.domainBranding)
             return JSONResponse(.created, ChamberBody(chamber))
         }
 

@@ -20,7 +20,8 @@ struct ChatRoutes {
             // Reached only when the upgrade was refused (or not asked for): say why.
             let credentials = WebSocketEndpoint.Credentials(path: request.uri.description, authorization: request.headers[.authorization])
             guard credentials.token != nil else {
-                throw ChamberError(.unauthenticated, "send the access token as 'Authorization: Bearer', ?access_token=, or in an auth frame after upgrading")
+                throw ChamberError(
+                    .unauthenticated, "send the access token as 'Authorization: Bearer', ?access_token=, or in an auth frame after upgrading")
             }
             try await endpoint.check(credentials)
             throw ChamberError(.upgradeRequired, "this endpoint speaks WebSocket: send an HTTP/1.1 upgrade request")
@@ -34,7 +35,8 @@ struct ChatRoutes {
         chamber.post { request, context in
             let body = try await APIJSON.decode(CreateChannelRequest.self, from: request, context: context)
             let members = try (body.members ?? []).map { raw throws(ChamberError) in try Validate.identifier(raw, as: UserID.self, field: "members") }
-            let channel = try await chat.create(try context.access(), kind: body.kind, name: body.name, topic: body.topic, eventID: body.eventId, members: members)
+            let channel = try await chat.create(
+                try context.access(), kind: body.kind, name: body.name, topic: body.topic, eventID: body.eventId, members: members)
             return JSONResponse(.created, WireChannel(channel))
         }
         chamber.post("direct") { request, context in
@@ -58,10 +60,13 @@ struct ChatRoutes {
         chamber.get("{channelId}/members") { request, context in
             let access = try context.access()
             let page = try await chat.members(access, channelID: try request.id("channelId", context: context), page: try request.page())
-            return JSONResponse(.ok, PageBody(page) { member in
-                ChannelMemberBody(userId: member.userID.rawValue, role: member.role.rawValue, joinedAt: member.joinedAt, lastReadSeq: member.lastReadSeq,
-                                  status: hub.status(of: member.userID, in: access.chamberID).rawValue)
-            })
+            return JSONResponse(
+                .ok,
+                PageBody(page) { member in
+                    ChannelMemberBody(
+                        userId: member.userID.rawValue, role: member.role.rawValue, joinedAt: member.joinedAt, lastReadSeq: member.lastReadSeq,
+                        status: hub.status(of: member.userID, in: access.chamberID).rawValue)
+                })
         }
         chamber.post("{channelId}/members") { request, context in
             let channelID: ChannelID = try request.id("channelId", context: context)
@@ -70,19 +75,23 @@ struct ChatRoutes {
             return JSONResponse(.ok, WireChannel(try await chat.addMembers(try context.access(), channelID: channelID, userIDs: users)))
         }
         chamber.delete("{channelId}/members/{userId}") { request, context in
-            try await chat.removeMember(try context.access(), channelID: try request.id("channelId", context: context), userID: try request.id("userId", context: context))
+            try await chat.removeMember(
+                try context.access(), channelID: try request.id("channelId", context: context), userID: try request.id("userId", context: context))
             return Response(status: .noContent)
         }
         chamber.get("{channelId}/messages") { request, context in
             let query = request.uri.queryParameters
             func number(_ name: String) throws(ChamberError) -> Int64? {
                 guard let raw = query.get(name) else { return nil }
-                guard let value = Int64(raw), value >= 0 else { throw ChamberError(.validationFailed, "\(name) must be a sequence number", field: name) }
+                guard let value = Int64(raw), value >= 0 else {
+                    throw ChamberError(.validationFailed, "\(name) must be a sequence number", field: name)
+                }
                 return value
             }
             let limit = try number("limit").map(Int.init)
-            let messages = try await chat.history(try context.access(), channelID: try request.id("channelId", context: context),
-                                                  before: try number("before"), after: try number("after"), limit: limit)
+            let messages = try await chat.history(
+                try context.access(), channelID: try request.id("channelId", context: context),
+                before: try number("before"), after: try number("after"), limit: limit)
             return JSONResponse(.ok, MessagesBody(items: messages.map(WireMessage.init)))
         }
         chamber.post("{channelId}/messages") { request, context in
@@ -90,8 +99,11 @@ struct ChatRoutes {
             let input = try await APIJSON.decode(MessageInput.self, from: request, context: context, using: MessageInput.decoder)
             switch try await chat.send(try context.access(), channelID: channelID, draft: try input.draft()) {
             case .published(let message, let duplicate, let rewrite):
-                return JSONResponse(duplicate ? .ok : .created, SendResultBody(status: "published", duplicate: duplicate, message: WireMessage(message), reason: nil,
-                                                                              changedBy: rewrite.flatMap { $0.rules.isEmpty ? nil : $0.rules }))
+                return JSONResponse(
+                    duplicate ? .ok : .created,
+                    SendResultBody(
+                        status: "published", duplicate: duplicate, message: WireMessage(message), reason: nil,
+                        changedBy: rewrite.flatMap { $0.rules.isEmpty ? nil : $0.rules }))
             case .held(_, let reason):
                 return JSONResponse(.accepted, SendResultBody(status: "held", duplicate: false, message: nil, reason: reason, changedBy: nil))
             }

@@ -47,14 +47,20 @@ struct ClusterRoutes {
 
         router.get("v1/admin/cluster") { _, context in
             try context.identity().requirePlatformAdmin(for: "the cluster's control plane")
-            let health: ClusterBody.Broker = switch hub.brokerHealth {
-            case .ok: .init(kind: brokerKind, status: "ok", reason: nil)
-            case .degraded(let reason): .init(kind: brokerKind, status: "degraded", reason: reason)
-            }
-            return JSONResponse(.ok, ClusterBody(nodeId: hub.nodeID, broker: health, nodes: hub.clusterNodes().map {
-                .init(id: $0.info.id, address: $0.info.address, startedAt: $0.info.startedAt, connections: $0.info.connections,
-                      draining: $0.info.draining, isSelf: $0.isSelf, lastSeenMsAgo: $0.lastSeenMsAgo)
-            }))
+            let health: ClusterBody.Broker =
+                switch hub.brokerHealth {
+                case .ok: .init(kind: brokerKind, status: "ok", reason: nil)
+                case .degraded(let reason): .init(kind: brokerKind, status: "degraded", reason: reason)
+                }
+            return JSONResponse(
+                .ok,
+                ClusterBody(
+                    nodeId: hub.nodeID, broker: health,
+                    nodes: hub.clusterNodes().map {
+                        .init(
+                            id: $0.info.id, address: $0.info.address, startedAt: $0.info.startedAt, connections: $0.info.connections,
+                            draining: $0.info.draining, isSelf: $0.isSelf, lastSeenMsAgo: $0.lastSeenMsAgo)
+                    }))
         }
 
         router.post("v1/admin/cluster/nodes/{nodeId}/drain") { _, context in
@@ -69,12 +75,15 @@ struct ClusterRoutes {
         router.post("v1/admin/users/{userId}/disconnect") { request, context in
             try context.identity().requirePlatformAdmin(for: "the cluster's control plane")
             let userID: UserID = try request.id("userId", context: context)
-            let chamberID = try request.uri.queryParameters.get("chamber_id").map { try Validate.identifier($0, as: ChamberID.self, field: "chamber_id") }
+            let chamberID = try request.uri.queryParameters.get("chamber_id").map {
+                try Validate.identifier($0, as: ChamberID.self, field: "chamber_id")
+            }
             guard try await services.store.users.find(id: userID) != nil else {
                 throw ChamberError(.userNotFound, "no user \(userID)")
             }
             hub.disconnectEverywhere(user: userID, chamber: chamberID, code: .disconnected)
-            return JSONResponse(.accepted, DisconnectBody(userId: userID.rawValue, chamberId: chamberID?.rawValue, closeCode: Int(CloseCode.disconnected.rawValue)))
+            return JSONResponse(
+                .accepted, DisconnectBody(userId: userID.rawValue, chamberId: chamberID?.rawValue, closeCode: Int(CloseCode.disconnected.rawValue)))
         }
     }
 }

@@ -31,12 +31,15 @@ struct LoadTestRoutes {
         router.post("v1/admin/load-test/provision") { request, context in
             let identity = try context.identity()
             let body = try await APIJSON.decode(ProvisionRequest.self, from: request, context: context)
-            let cohort = try await loadTests.provision(by: identity, members: body.members, admins: body.admins ?? 1,
-                                                       tokenLifetime: TimeInterval(body.tokenTtlSeconds ?? 3600))
-            return JSONResponse(.ok, CohortBody(
-                chamberId: cohort.chamberID.rawValue, roomId: cohort.roomID.rawValue, announcementsId: cohort.announcementsID.rawValue,
-                tokensExpireAt: cohort.tokensExpireAt,
-                accounts: cohort.accounts.map { .init(userId: $0.userID.rawValue, role: $0.role.rawValue, accessToken: $0.accessToken) }))
+            let cohort = try await loadTests.provision(
+                by: identity, members: body.members, admins: body.admins ?? 1,
+                tokenLifetime: TimeInterval(body.tokenTtlSeconds ?? 3600))
+            return JSONResponse(
+                .ok,
+                CohortBody(
+                    chamberId: cohort.chamberID.rawValue, roomId: cohort.roomID.rawValue, announcementsId: cohort.announcementsID.rawValue,
+                    tokensExpireAt: cohort.tokensExpireAt,
+                    accounts: cohort.accounts.map { .init(userId: $0.userID.rawValue, role: $0.role.rawValue, accessToken: $0.accessToken) }))
         }
     }
 }

@@ -17,8 +17,9 @@ struct ModerationRoutes {
 
         chamber.post("moderation/actions") { request, context in
             let body = try await APIJSON.decode(ModerationActionRequest.self, from: request, context: context)
-            let action = try ModerationAction.parse(action: body.action, userID: body.userId, channelID: body.channelId, messageID: body.messageId,
-                                                    durationSeconds: body.durationSeconds, seconds: body.seconds)
+            let action = try ModerationAction.parse(
+                action: body.action, userID: body.userId, channelID: body.channelId, messageID: body.messageId,
+                durationSeconds: body.durationSeconds, seconds: body.seconds)
             return JSONResponse(.ok, WireModerationOutcome(try await moderation.perform(try context.access(), action, reason: body.reason)))
         }
         chamber.get("moderation/settings") { _, context in
@@ -43,12 +44,14 @@ struct ModerationRoutes {
         }
         chamber.get("moderation/queue") { request, context in
             let state = try ReviewItem.State.parse(request.uri.queryParameters.get("state"))
-            return JSONResponse(.ok, PageBody(try await moderation.queue(try context.access(), state: state, page: try request.page()), WireReviewItem.init))
+            return JSONResponse(
+                .ok, PageBody(try await moderation.queue(try context.access(), state: state, page: try request.page()), WireReviewItem.init))
         }
         chamber.post("moderation/queue/{itemId}/decision") { request, context in
             let itemID: ReviewItemID = try request.id("itemId", context: context)
             let body = try await APIJSON.decode(ReviewDecisionRequest.self, from: request, context: context)
-            let item = try await moderation.decide(try context.access(), itemID: itemID, approve: try ReviewItem.approves(body.decision), note: body.reason)
+            let item = try await moderation.decide(
+                try context.access(), itemID: itemID, approve: try ReviewItem.approves(body.decision), note: body.reason)
             return JSONResponse(.ok, WireReviewItem(item))
         }
         chamber.post("messages/{messageId}/reports") { request, context in
@@ -84,11 +87,17 @@ extension Request {
             return date
         }
         let action = query.get("action")
-        if let action, action.isEmpty || action.count > 100 { throw ChamberError(.validationFailed, "action must be 1 to 100 characters", field: "action") }
+        if let action, action.isEmpty || action.count > 100 {
+            throw ChamberError(.validationFailed, "action must be 1 to 100 characters", field: "action")
+        }
         let target = query.get("target")
-        if let target, target.isEmpty || target.count > 200 { throw ChamberError(.validationFailed, "target must be 1 to 200 characters", field: "target") }
-        return AuditQuery(action: action, actorID: try query.get("actor_id").map { raw throws(ChamberError) in try Validate.identifier(raw, as: UserID.self, field: "actor_id") },
-                          target: target, since: try date("since"), until: try date("until"))
+        if let target, target.isEmpty || target.count > 200 {
+            throw ChamberError(.validationFailed, "target must be 1 to 200 characters", field: "target")
+        }
+        return AuditQuery(
+            action: action,
+            actorID: try query.get("actor_id").map { raw throws(ChamberError) in try Validate.identifier(raw, as: UserID.self, field: "actor_id") },
+            target: target, since: try date("since"), until: try date("until"))
     }
 }
 
@@ -100,7 +109,10 @@ enum AuditCSV {
         var out = header.joined(separator: ",") + "\r\n"
         let formatter = ISO8601DateFormatter()
         for entry in entries {
-            let row = [entry.id, formatter.string(from: entry.at), entry.actorID?.rawValue ?? "", entry.action, entry.target ?? "", entry.detail ?? "", entry.reason ?? ""]
+            let row = [
+                entry.id, formatter.string(from: entry.at), entry.actorID?.rawValue ?? "", entry.action, entry.target ?? "", entry.detail ?? "",
+                entry.reason ?? "",
+            ]
             out += row.map(field).joined(separator: ",") + "\r\n"
         }
         return out

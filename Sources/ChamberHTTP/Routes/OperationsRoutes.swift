@@ -40,13 +40,15 @@ struct OperationsRoutes {
             let ready = database == "ok" && !draining
             var checks = ["database": database, "node": draining ? "draining" : "ok"]
             if case .degraded(let reason) = hub.brokerHealth { checks["broker"] = reason }
-            return JSONResponse(ready ? .ok : .serviceUnavailable, HealthBody(status: ready ? "ready" : "unavailable", version: version, checks: checks))
+            return JSONResponse(
+                ready ? .ok : .serviceUnavailable, HealthBody(status: ready ? "ready" : "unavailable", version: version, checks: checks))
         }
 
         router.get("metrics") { _, _ in
             var bytes: [UInt8] = []
             metrics.emit(into: &bytes)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
     }
 

@@ -44,7 +44,8 @@ public struct CryptoSecretVault: SecretVault {
 
 extension Data {
     var base64URLEncoded: String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
+            of: "=", with: "")
     }
 }
 
@@ -74,8 +75,10 @@ public struct JWTAccessTokenIssuer: AccessTokenIssuer {
     }
 
     public func issue(_ claims: AccessClaims) async throws -> String {
-        try await keys.sign(Payload(sub: .init(value: claims.userID.rawValue), sid: claims.sessionID.rawValue,
-                                    exp: .init(value: claims.expiresAt), iat: .init(value: Date()), iss: .init(value: Self.issuer)))
+        try await keys.sign(
+            Payload(
+                sub: .init(value: claims.userID.rawValue), sid: claims.sessionID.rawValue,
+                exp: .init(value: claims.expiresAt), iat: .init(value: Date()), iss: .init(value: Self.issuer)))
     }
 
     public func verify(_ token: String) async throws -> AccessClaims {

@@ -1,8 +1,8 @@
 import ChamberDomain
 import Foundation
 import HTTPTypes
-import Logging
 import Hummingbird
+import Logging
 import NIOCore
 
 /// Renders every failure as `{"error": {"code", "message", "field"?}}` with the status its kind implies.
@@ -17,13 +17,14 @@ struct APIErrorMiddleware: RouterMiddleware {
             if error.code.kind == .internalFailure { context.logger.error("request failed", metadata: ["error": "\(error)"]) }
             return Self.response(for: error)
         } catch let error as HTTPError {
-            let code: ChamberError.Code = switch error.status {
-            case .notFound: .notFound
-            case .contentTooLarge: .payloadTooLarge
-            case .methodNotAllowed: .methodNotAllowed
-            case .unauthorized: .unauthenticated
-            default: error.status.code < 500 ? .badRequest : .internalError
-            }
+            let code: ChamberError.Code =
+                switch error.status {
+                case .notFound: .notFound
+                case .contentTooLarge: .payloadTooLarge
+                case .methodNotAllowed: .methodNotAllowed
+                case .unauthorized: .unauthenticated
+                default: error.status.code < 500 ? .badRequest : .internalError
+                }
             var response = Self.response(for: ChamberError(code, error.body ?? error.status.reasonPhrase))
             response.status = error.status
             return response

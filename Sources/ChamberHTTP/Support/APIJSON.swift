@@ -22,7 +22,9 @@ enum APIJSON {
 
     /// Reads and decodes a request body, turning every failure into a typed client error. `using` is for bodies
     /// whose types spell the wire's snake_case keys themselves (shared with the socket).
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppRequestContext, using decoder: JSONDecoder = decoder) async throws -> T {
+    static func decode<T: Decodable>(
+        _ type: T.Type, from request: Request, context: AppRequestContext, using decoder: JSONDecoder = decoder
+    ) async throws -> T {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: context.maxUploadSize)

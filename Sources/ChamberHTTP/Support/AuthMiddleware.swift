@@ -1,6 +1,6 @@
 import ChamberDomain
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -16,7 +16,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
             let parts = header.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
                 do {
-                    context.authentication = .success(try await accounts.authenticate(accessToken: String(parts[1]).trimmingCharacters(in: .whitespaces)))
+                    context.authentication = .success(
+                        try await accounts.authenticate(accessToken: String(parts[1]).trimmingCharacters(in: .whitespaces)))
                 } catch let error as ChamberError {
                     context.authentication = .failure(error)
                 }

@@ -73,7 +73,8 @@ final class ChannelFrameSink: ChannelInboundHandler, FrameSink, Sendable {
         // The same storage and range is the same bytes: frames are never mutated once encoded, and the cache holds
         // the payload, so its storage cannot be freed and reused for another frame meanwhile.
         if let cached = last.payload, let framed = last.framed, cached.readableBytes == payload.readableBytes,
-           cached.withUnsafeReadableBytes({ $0.baseAddress }) == payload.withUnsafeReadableBytes({ $0.baseAddress }) {
+            cached.withUnsafeReadableBytes({ $0.baseAddress }) == payload.withUnsafeReadableBytes({ $0.baseAddress })
+        {
             return framed
         }
         let length = payload.readableBytes

@@ -28,7 +28,8 @@ public struct WebSocketEndpoint: Sendable {
     let logger: Logger
     let conformanceEcho: Bool
 
-    public init(hub: Hub, services: ChamberServices, chat: ChatService, moderation: ModerationService, conformanceEcho: Bool = false, logger: Logger) {
+    public init(hub: Hub, services: ChamberServices, chat: ChatService, moderation: ModerationService, conformanceEcho: Bool = false, logger: Logger)
+    {
         self.moderation = moderation
         self.hub = hub
         self.services = services
@@ -107,17 +108,19 @@ public struct WebSocketEndpoint: Sendable {
     func install(on channel: any NIOCore.Channel, head: HTTPRequestHead, logger: Logger) throws {
         let sink = ChannelFrameSink(channel: channel)
         let configuration = hub.configuration
-        var settings = WebSocketSessionHandler.Configuration(maxMessageBytes: configuration.maxFrameBytes,
-                                                            authTimeout: .seconds(Int64(configuration.authTimeoutSeconds)),
-                                                            pingInterval: .seconds(Int64(configuration.pingIntervalSeconds)))
+        var settings = WebSocketSessionHandler.Configuration(
+            maxMessageBytes: configuration.maxFrameBytes,
+            authTimeout: .seconds(Int64(configuration.authTimeoutSeconds)),
+            pingInterval: .seconds(Int64(configuration.pingIntervalSeconds)))
         let mode: WebSocketSessionHandler.Mode
         if Self.route(head.uri) == Self.echoPath {
             settings.maxMessageBytes = Self.echoMaxMessageBytes
             mode = .echo
         } else {
             let credentials = Credentials(head)
-            let session = HubSession(hub: hub, accounts: services.accounts, chambers: services.chambers, chat: chat, moderation: moderation,
-                                     chamberID: credentials.chamberID, sink: sink, logger: logger)
+            let session = HubSession(
+                hub: hub, accounts: services.accounts, chambers: services.chambers, chat: chat, moderation: moderation,
+                chamberID: credentials.chamberID, sink: sink, logger: logger)
             mode = .hub(session, token: credentials.token, chamberID: credentials.chamberID)
         }
         try channel.pipeline.syncOperations.addHandler(sink, position: .first)

@@ -292,7 +292,8 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
             payload.write(webSocketErrorCode: code)
             closing = .closeSent(nil)
             inbox.close()
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload))).assumeIsolated().whenComplete { _ in
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload))).assumeIsolated().whenComplete {
+                _ in
                 context.close(promise: nil)
             }
         case .closeSent(let timer):

@@ -57,9 +57,11 @@ public struct ClusterMessage: Codable, Sendable {
     public var sessions: [String]?
     public var keepSession: String?
 
-    public init(kind: Kind, node: String, version: Int64? = nil, presence: [PresenceEntry]? = nil, info: NodeInfo? = nil, target: String? = nil,
-                chamber: String? = nil, user: String? = nil, channel: String? = nil, users: [String]? = nil, closeCode: UInt16? = nil,
-                sessions: [String]? = nil, keepSession: String? = nil) {
+    public init(
+        kind: Kind, node: String, version: Int64? = nil, presence: [PresenceEntry]? = nil, info: NodeInfo? = nil, target: String? = nil,
+        chamber: String? = nil, user: String? = nil, channel: String? = nil, users: [String]? = nil, closeCode: UInt16? = nil,
+        sessions: [String]? = nil, keepSession: String? = nil
+    ) {
         self.kind = kind
         self.node = node
         self.version = version

@@ -29,8 +29,9 @@ extension Hub {
     }
 
     func nodeInfo() -> ClusterMessage.NodeInfo {
-        ClusterMessage.NodeInfo(id: nodeID, address: configuration.nodeAddress, startedAt: startedAt, connections: connectionCount,
-                                draining: isDraining, presenceVersion: presence.withLock { $0.localVersion })
+        ClusterMessage.NodeInfo(
+            id: nodeID, address: configuration.nodeAddress, startedAt: startedAt, connections: connectionCount,
+            draining: isDraining, presenceVersion: presence.withLock { $0.localVersion })
     }
 
     /// Sends this node's whole share of presence (its version with it).
@@ -86,7 +87,9 @@ extension Hub {
     }
 
     func receiveCluster(_ frame: ByteBuffer) {
-        guard let message = try? JSONDecoder().decode(ClusterMessage.self, from: Data(frame.readableBytesView)), message.node != nodeID else { return }
+        guard let message = try? JSONDecoder().decode(ClusterMessage.self, from: Data(frame.readableBytesView)), message.node != nodeID else {
+            return
+        }
         if let info = message.info { heard(info) } else { touch(message.node) }
         switch message.kind {
         case .heartbeat:
@@ -100,12 +103,14 @@ extension Hub {
             if message.target == nodeID { publishSnapshot() }
         case .presence, .snapshot:
             let outcome = presenceUpdateOutcome { book in
-                book.applyRemote(node: message.node, version: message.version ?? 0, entries: message.presence ?? [], snapshot: message.kind == .snapshot)
+                book.applyRemote(
+                    node: message.node, version: message.version ?? 0, entries: message.presence ?? [], snapshot: message.kind == .snapshot)
             }
             if outcome == .needsSnapshot { requestSnapshot(from: message.node) }
         case .disconnect:
             guard let user = message.user, let code = message.closeCode.flatMap(CloseCode.init(rawValue:)) else { return }
-            let sessions: RevokedSessions = message.sessions.map { .only($0.map(SessionID.init)) } ?? .allExcept(message.keepSession.map(SessionID.init))
+            let sessions: RevokedSessions =
+                message.sessions.map { .only($0.map(SessionID.init)) } ?? .allExcept(message.keepSession.map(SessionID.init))
             closeLocally(user: UserID(user), chamber: message.chamber.map(ChamberID.init), sessions: sessions, code: code)
         case .revokeChannel:
             guard let chamber = message.chamber, let channel = message.channel else { return }
@@ -129,7 +134,8 @@ extension Hub {
     private func touch(_ node: String) {
         nodes.withLock { nodes in
             if nodes[node] == nil {
-                nodes[node] = NodeRecord(info: .init(id: node, address: "", startedAt: Date(), connections: 0, draining: false, presenceVersion: 0), lastSeen: .now)
+                nodes[node] = NodeRecord(
+                    info: .init(id: node, address: "", startedAt: Date(), connections: 0, draining: false, presenceVersion: 0), lastSeen: .now)
             } else {
                 nodes[node]!.lastSeen = .now
             }
@@ -186,7 +192,8 @@ extension Hub {
     /// Ends the subscriptions of `users` to a channel on every node.
     public func revokeEverywhere(chamber: ChamberID, channel: ChannelID, users: [UserID]) {
         revokeLocally(chamber: chamber, channel: channel, users: users)
-        publishCluster(ClusterMessage(kind: .revokeChannel, node: nodeID, chamber: chamber.rawValue, channel: channel.rawValue, users: users.map(\.rawValue)))
+        publishCluster(
+            ClusterMessage(kind: .revokeChannel, node: nodeID, chamber: chamber.rawValue, channel: channel.rawValue, users: users.map(\.rawValue)))
     }
 
     /// Asks a node to drain (this one drains at once). False when no such node is known.
@@ -206,8 +213,9 @@ extension Hub {
         let others = nodes.withLock { nodes in
             nodes.values.sorted { $0.info.id < $1.info.id }.map { record in
                 let silence = (now - record.lastSeen).components
-                return ClusterNodeStatus(info: record.info, isSelf: false,
-                                         lastSeenMsAgo: Int(silence.seconds * 1000 + silence.attoseconds / 1_000_000_000_000_000))
+                return ClusterNodeStatus(
+                    info: record.info, isSelf: false,
+                    lastSeenMsAgo: Int(silence.seconds * 1000 + silence.attoseconds / 1_000_000_000_000_000))
             }
         }
         return [ClusterNodeStatus(info: nodeInfo(), isSelf: true, lastSeenMsAgo: 0)] + others

@@ -78,7 +78,9 @@ struct PresenceBook {
     /// Everything this node has, as the other nodes should hold it.
     func snapshot() -> [ClusterMessage.PresenceEntry] {
         connections.flatMap { chamber, users in
-            users.keys.map { ClusterMessage.PresenceEntry(chamber: chamber.rawValue, user: $0.rawValue, status: localStatus(of: $0, in: chamber).rawValue) }
+            users.keys.map {
+                ClusterMessage.PresenceEntry(chamber: chamber.rawValue, user: $0.rawValue, status: localStatus(of: $0, in: chamber).rawValue)
+            }
         }
     }
 
@@ -162,7 +164,9 @@ extension Hub {
     }
 
     /// Online users of a chamber (on any node), sorted, one page at a time, and the total.
-    public func onlineUsers(in chamber: ChamberID, after cursor: String?, limit: Int) throws(ChamberError) -> (users: [(UserID, PresenceStatus)], total: Int, next: String?) {
+    public func onlineUsers(
+        in chamber: ChamberID, after cursor: String?, limit: Int
+    ) throws(ChamberError) -> (users: [(UserID, PresenceStatus)], total: Int, next: String?) {
         // Keyset paging by user id: users coming and going between pages move no one to another page. The cursor is
         // "u" and the last user id of the page; anything else was not issued here.
         var after: UserID?
@@ -207,9 +211,10 @@ extension Hub {
         if let delta { publishCluster(delta) }
         for (chamber, changes, online) in batches {
             let detailed = online <= configuration.presenceDetailLimit
-            let frame = PresenceFrame(id: nil, channelId: nil, onlineCount: online,
-                                      users: detailed ? changes.sorted { $0.key < $1.key }.map { .init(userId: $0.key.rawValue, status: $0.value.rawValue) } : nil,
-                                      nextCursor: nil)
+            let frame = PresenceFrame(
+                id: nil, channelId: nil, onlineCount: online,
+                users: detailed ? changes.sorted { $0.key < $1.key }.map { .init(userId: $0.key.rawValue, status: $0.value.rawValue) } : nil,
+                nextCursor: nil)
             let queued = ClientConnection.deliver(WireCoding.encode(frame), to: connections(in: chamber), metrics: metrics)
             metrics.fanoutDeliveries.increment(by: queued)
         }

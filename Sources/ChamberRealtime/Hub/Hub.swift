@@ -1,7 +1,7 @@
 import ChamberDomain
+import CoreMetrics
 import Foundation
 import Logging
-import CoreMetrics
 import Metrics
 import NIOCore
 import ServiceLifecycle
@@ -45,8 +45,11 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
     private let draining = Atomic<Bool>(false)
 
     /// - Parameter clock: what background jobs wait on (a test clock in tests).
-    public init(configuration: HubConfiguration = .init(), broker: any Broker, eventSource: @escaping EventSource, clock: any Clock<Duration> = ContinuousClock(),
-                logger: Logger) {
+    public init(
+        configuration: HubConfiguration = .init(), broker: any Broker, eventSource: @escaping EventSource,
+        clock: any Clock<Duration> = ContinuousClock(),
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.broker = broker
         self.eventSource = eventSource
@@ -54,8 +57,10 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
         self.logger = logger
         self.shards = (0..<Self.shardCount).map { _ in RouteShard() }
         self.registry = ConnectionRegistry(interest: { topic, interested in broker.listen(topic, interested) })
-        broker.attach(BrokerHandlers(deliver: { [weak self] message in self?.deliver(message) },
-                                     resync: { [weak self] topics in self?.resync(topics) }))
+        broker.attach(
+            BrokerHandlers(
+                deliver: { [weak self] message in self?.deliver(message) },
+                resync: { [weak self] topics in self?.resync(topics) }))
     }
 
     // MARK: The service
@@ -109,7 +114,9 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
     public func connect(chamberID: ChamberID, userID: UserID, sessionID: SessionID? = nil, sink: any FrameSink) -> ClientConnection? {
         guard !draining.load(ordering: .relaxed) else { return nil }
         let id = nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let connection = ClientConnection(id: id, chamberID: chamberID, userID: userID, sessionID: sessionID, sink: sink, outboundLimit: configuration.outboundQueueBytes, metrics: metrics)
+        let connection = ClientConnection(
+            id: id, chamberID: chamberID, userID: userID, sessionID: sessionID, sink: sink, outboundLimit: configuration.outboundQueueBytes,
+            metrics: metrics)
         metrics.connections.record(registry.add(connection))
         metrics.connectionsOpened.increment()
         presenceChanged(connection, joined: true)
@@ -146,7 +153,9 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
     /// The recovery went out up to `lastSent`; `channelSeq` is the channel's sequence as the store reported it.
     /// Ends a subscription's recovery: the confirmation (`subscribed`) goes out first, then the live events that
     /// waited meanwhile, in order, so a client applies everything after `subscribed` as live.
-    public func completeSubscription(_ connection: ClientConnection, to channel: ChannelID, lastSent: Int64, channelSeq: Int64, confirmation: ByteBuffer) {
+    public func completeSubscription(
+        _ connection: ClientConnection, to channel: ChannelID, lastSent: Int64, channelSeq: Int64, confirmation: ByteBuffer
+    ) {
         let queued = shard(channel).routes.withLock { routes -> Int in
             // Under the lock, so it is queued before anything the route sends this connection.
             connection.send(confirmation)
@@ -206,7 +215,8 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
                 guard routes[channel] != nil else { return 0 }
                 guard let seq = message.seq else {
                     // Ephemeral channel frames (typing, receipts) go to live subscribers without ordering.
-                    return ClientConnection.deliver(message.frame, to: routes[channel]!.subscribers.values.lazy.filter { $0.held == nil }.map(\.connection), metrics: metrics)
+                    return ClientConnection.deliver(
+                        message.frame, to: routes[channel]!.subscribers.values.lazy.filter { $0.held == nil }.map(\.connection), metrics: metrics)
                 }
                 let count = routes[channel]!.receive(seq: seq, frame: message.frame)
                 if routes[channel]!.hasGap, !routes[channel]!.repairScheduled {
@@ -304,10 +314,12 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
 
     /// Tells a channel's readers how far `user` has read, and the user's devices their unread count.
     public func publishReceipt(chamber: ChamberID, channel: ChannelID, user: UserID, seq: Int64, unread: Int) {
-        publishEphemeral(WireCoding.encode(ReceiptFrame(id: nil, channelId: channel.rawValue, userId: user.rawValue, seq: seq, unreadCount: nil)),
-                         to: .channel(chamber, channel))
-        publishEphemeral(WireCoding.encode(ReceiptFrame(id: nil, channelId: channel.rawValue, userId: user.rawValue, seq: seq, unreadCount: unread)),
-                         to: .user(chamber, user))
+        publishEphemeral(
+            WireCoding.encode(ReceiptFrame(id: nil, channelId: channel.rawValue, userId: user.rawValue, seq: seq, unreadCount: nil)),
+            to: .channel(chamber, channel))
+        publishEphemeral(
+            WireCoding.encode(ReceiptFrame(id: nil, channelId: channel.rawValue, userId: user.rawValue, seq: seq, unreadCount: unread)),
+            to: .user(chamber, user))
     }
 
     // MARK: Typing
@@ -324,7 +336,8 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
             return true
         }
         guard allowed else { return }
-        let frame = WireCoding.encode(TypingFrame(channelId: channel.rawValue, userId: connection.userID.rawValue, expiresInMs: configuration.typingTtlMs))
+        let frame = WireCoding.encode(
+            TypingFrame(channelId: channel.rawValue, userId: connection.userID.rawValue, expiresInMs: configuration.typingTtlMs))
         publishEphemeral(frame, to: .channel(connection.chamberID, channel))
     }
 

@@ -169,8 +169,10 @@ public struct AckFrame: Encodable, Sendable {
     /// The moderation rules that changed it; omitted when unknown (a retry of an earlier send).
     public let changedBy: [String]?
 
-    public init(id: String?, channelId: String, clientMessageId: String, status: String, messageId: String?, seq: Int64?, duplicate: Bool,
-                reason: String?, rewrite: Rewrite? = nil) {
+    public init(
+        id: String?, channelId: String, clientMessageId: String, status: String, messageId: String?, seq: Int64?, duplicate: Bool,
+        reason: String?, rewrite: Rewrite? = nil
+    ) {
         self.id = id
         self.channelId = channelId
         self.clientMessageId = clientMessageId

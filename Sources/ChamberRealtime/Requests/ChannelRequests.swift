@@ -113,7 +113,8 @@ public struct RemoveMemberRequest: ClientRequest {
     }
 
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
-        try await context.chat.removeMember(context.access, channelID: try identifier(channelId, "channel_id"), userID: try identifier(userId, "user_id"))
+        try await context.chat.removeMember(
+            context.access, channelID: try identifier(channelId, "channel_id"), userID: try identifier(userId, "user_id"))
         context.reply(OkFrame(id: context.id, seq: nil))
         return .none
     }

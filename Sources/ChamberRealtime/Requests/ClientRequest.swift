@@ -74,6 +74,8 @@ public struct RequestContext: Sendable {
 }
 
 /// Parses an identifier field of a request, naming the field when it is not a UUID.
-func identifier<Entity>(_ raw: String, _ field: String, as: Identifier<Entity>.Type = Identifier<Entity>.self) throws(ChamberError) -> Identifier<Entity> {
+func identifier<Entity>(
+    _ raw: String, _ field: String, as: Identifier<Entity>.Type = Identifier<Entity>.self
+) throws(ChamberError) -> Identifier<Entity> {
     try Validate.identifier(raw, as: Identifier<Entity>.self, field: field)
 }

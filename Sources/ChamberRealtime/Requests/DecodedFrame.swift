@@ -20,7 +20,8 @@ public struct DecodedFrame: Sendable {
     public static func decode(_ bytes: some Collection<UInt8>) throws(Failure) -> DecodedFrame {
         let envelope: Envelope
         do {
-            envelope = try bytes.withContiguousStorageIfAvailable { try WireJSONDecoder.decode(Envelope.self, from: UnsafeRawBufferPointer($0)) }
+            envelope =
+                try bytes.withContiguousStorageIfAvailable { try WireJSONDecoder.decode(Envelope.self, from: UnsafeRawBufferPointer($0)) }
                 ?? Array(bytes).withUnsafeBytes { try WireJSONDecoder.decode(Envelope.self, from: $0) }
         } catch let failure as Failure {
             throw failure
@@ -75,7 +76,7 @@ public struct DecodedFrame: Sendable {
             let field = path(context.codingPath + [key])
             return ChamberError(.validationFailed, "\(field) is required", field: field)
         case DecodingError.typeMismatch(_, let context) where !context.codingPath.isEmpty,
-             DecodingError.valueNotFound(_, let context) where !context.codingPath.isEmpty:
+            DecodingError.valueNotFound(_, let context) where !context.codingPath.isEmpty:
             let field = path(context.codingPath)
             return ChamberError(.validationFailed, "\(field) has the wrong type", field: field)
         case DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty:

@@ -35,9 +35,10 @@ public struct MessageInput: Codable, Sendable {
 
     /// The draft the chat service checks, moderates and stores.
     public func draft() throws(ChamberError) -> MessageDraft {
-        MessageDraft(clientMessageID: clientMessageId, body: body ?? "",
-                     replyTo: try replyTo.map { raw throws(ChamberError) in try identifier(raw, "reply_to") },
-                     attachments: (attachments ?? []).map(\.attachment), data: data)
+        MessageDraft(
+            clientMessageID: clientMessageId, body: body ?? "",
+            replyTo: try replyTo.map { raw throws(ChamberError) in try identifier(raw, "reply_to") },
+            attachments: (attachments ?? []).map(\.attachment), data: data)
     }
 
     /// JSON as the wire spells it (snake_case keys, no conversion): for REST bodies that carry a message.

@@ -28,11 +28,13 @@ public struct SendRequest: ClientRequest {
         let ack: AckFrame
         switch try await context.chat.send(context.access, channelID: channelID, draft: try message.draft()) {
         case .published(let stored, let duplicate, let rewrite):
-            ack = AckFrame(id: context.id, channelId: channelID.rawValue, clientMessageId: clientID, status: "published",
-                           messageId: stored.id.rawValue, seq: stored.seq, duplicate: duplicate, reason: nil, rewrite: rewrite)
+            ack = AckFrame(
+                id: context.id, channelId: channelID.rawValue, clientMessageId: clientID, status: "published",
+                messageId: stored.id.rawValue, seq: stored.seq, duplicate: duplicate, reason: nil, rewrite: rewrite)
         case .held(_, let reason):
-            ack = AckFrame(id: context.id, channelId: channelID.rawValue, clientMessageId: clientID, status: "held",
-                           messageId: nil, seq: nil, duplicate: false, reason: reason)
+            ack = AckFrame(
+                id: context.id, channelId: channelID.rawValue, clientMessageId: clientID, status: "held",
+                messageId: nil, seq: nil, duplicate: false, reason: reason)
         }
         context.reply(ack)
         return .none

@@ -24,8 +24,9 @@ public struct ModerateRequest: ClientRequest {
     }
 
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
-        let parsed = try ModerationAction.parse(action: action, userID: userId, channelID: channelId, messageID: messageId,
-                                                durationSeconds: durationSeconds, seconds: seconds)
+        let parsed = try ModerationAction.parse(
+            action: action, userID: userId, channelID: channelId, messageID: messageId,
+            durationSeconds: durationSeconds, seconds: seconds)
         let outcome = try await context.moderation.perform(context.access, parsed, reason: reason)
         context.reply(ModeratedFrame(id: context.id, outcome: WireModerationOutcome(outcome)))
         return .none
@@ -59,8 +60,9 @@ public struct ReviewQueueRequest: ClientRequest {
     public let limit: Int?
 
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
-        let page = try await context.moderation.queue(context.access, state: try ReviewItem.State.parse(state),
-                                                      page: try PageRequest(limit: limit.map(String.init), cursor: cursor))
+        let page = try await context.moderation.queue(
+            context.access, state: try ReviewItem.State.parse(state),
+            page: try PageRequest(limit: limit.map(String.init), cursor: cursor))
         context.reply(ReviewQueueFrame(id: context.id, items: page.items.map(WireReviewItem.init), nextCursor: page.nextCursor))
         return .none
     }

@@ -72,8 +72,10 @@ public struct PresenceRequest: ClientRequest {
         let (hub, access) = (context.hub, context.access)
         guard let channelId else {
             let page = try hub.onlineUsers(in: access.chamberID, after: cursor, limit: limit)
-            context.reply(PresenceFrame(id: context.id, channelId: nil, onlineCount: page.total,
-                                        users: page.users.map { .init(userId: $0.0.rawValue, status: $0.1.rawValue) }, nextCursor: page.next))
+            context.reply(
+                PresenceFrame(
+                    id: context.id, channelId: nil, onlineCount: page.total,
+                    users: page.users.map { .init(userId: $0.0.rawValue, status: $0.1.rawValue) }, nextCursor: page.next))
             return .none
         }
         let channelID: ChannelID = try identifier(channelId, "channel_id")
@@ -81,8 +83,10 @@ public struct PresenceRequest: ClientRequest {
         let users = page.items.map { member in
             PresenceFrame.Entry(userId: member.userID.rawValue, status: hub.status(of: member.userID, in: access.chamberID).rawValue)
         }
-        context.reply(PresenceFrame(id: context.id, channelId: channelID.rawValue, onlineCount: users.filter { $0.status != PresenceStatus.offline.rawValue }.count,
-                                    users: users, nextCursor: page.nextCursor))
+        context.reply(
+            PresenceFrame(
+                id: context.id, channelId: channelID.rawValue, onlineCount: users.filter { $0.status != PresenceStatus.offline.rawValue }.count,
+                users: users, nextCursor: page.nextCursor))
         return .none
     }
 }

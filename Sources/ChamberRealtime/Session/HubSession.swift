@@ -54,8 +54,10 @@ public final class HubSession: Sendable {
 
     /// - Parameter chamberID: the chamber named on the upgrade URL, if any (the `auth` frame may name it instead).
     /// - Parameter sink: where the connection's frames are written, once authenticated.
-    public init(hub: Hub, accounts: AccountService, chambers: ChamberService, chat: ChatService, moderation: ModerationService, chamberID: String?,
-                sink: any FrameSink, logger: Logger) {
+    public init(
+        hub: Hub, accounts: AccountService, chambers: ChamberService, chat: ChatService, moderation: ModerationService, chamberID: String?,
+        sink: any FrameSink, logger: Logger
+    ) {
         self.moderation = moderation
         self.hub = hub
         self.sink = sink
@@ -90,11 +92,14 @@ public final class HubSession: Sendable {
             state.expiry = identity.tokenExpiresAt
         }
         let configuration = hub.configuration
-        connection.send(WelcomeFrame(id: requestID, connectionId: String(connection.id), userId: identity.user.id.rawValue, chamberId: chamberID.rawValue,
-                                     role: access.role.rawValue, tokenExpiresAt: identity.tokenExpiresAt ?? Date(),
-                                     limits: .init(maxFrameBytes: configuration.maxFrameBytes, maxBodyLength: chat.limits.maxBodyLength,
-                                                   inboundFramesPerSecond: configuration.inboundFramesPerSecond,
-                                                   outboundQueueBytes: configuration.outboundQueueBytes, typingTtlMs: configuration.typingTtlMs)))
+        connection.send(
+            WelcomeFrame(
+                id: requestID, connectionId: String(connection.id), userId: identity.user.id.rawValue, chamberId: chamberID.rawValue,
+                role: access.role.rawValue, tokenExpiresAt: identity.tokenExpiresAt ?? Date(),
+                limits: .init(
+                    maxFrameBytes: configuration.maxFrameBytes, maxBodyLength: chat.limits.maxBodyLength,
+                    inboundFramesPerSecond: configuration.inboundFramesPerSecond,
+                    outboundQueueBytes: configuration.outboundQueueBytes, typingTtlMs: configuration.typingTtlMs)))
         return connection
     }
 
@@ -154,7 +159,8 @@ public final class HubSession: Sendable {
         } catch let error as ChamberError {
             return reply(frame.id, error)
         } catch {
-            logger.error("frame failed", metadata: ["frame.type": "\(type(of: frame.request).kind.rawValue)", "error": "\(String(reflecting: error))"])
+            logger.error(
+                "frame failed", metadata: ["frame.type": "\(type(of: frame.request).kind.rawValue)", "error": "\(String(reflecting: error))"])
             return reply(frame.id, ChamberError(.internalError, "the server failed to handle this frame"))
         }
     }
@@ -231,8 +237,10 @@ public final class HubSession: Sendable {
                 // Read after registering, so nothing published in between is missed.
                 lastSent = try await chat.readableChannel(access, channelID).lastSeq
             }
-            hub.completeSubscription(connection, to: channelID, lastSent: lastSent, channelSeq: lastSent,
-                                     confirmation: WireCoding.encode(SubscribedFrame(id: context.id, channelId: channelID.rawValue, lastSeq: lastSent, recovered: recovered)))
+            hub.completeSubscription(
+                connection, to: channelID, lastSent: lastSent, channelSeq: lastSent,
+                confirmation: WireCoding.encode(
+                    SubscribedFrame(id: context.id, channelId: channelID.rawValue, lastSeq: lastSent, recovered: recovered)))
         } catch {
             hub.unsubscribe(connection, from: channelID)
             throw error

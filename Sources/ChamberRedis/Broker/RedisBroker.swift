@@ -197,8 +197,10 @@ public final class RedisBroker: Broker {
 
     /// Connects, retrying with backoff while Redis is out of reach (`failed` records why, for `health`), and runs
     /// `session` on each connection until it ends; returns once `isStopped`.
-    private func keepConnected(_ role: String, isStopped: () -> Bool, failed: (String) -> Void,
-                               session: (RedisConnection, _ reconnected: Bool) -> Void) {
+    private func keepConnected(
+        _ role: String, isStopped: () -> Bool, failed: (String) -> Void,
+        session: (RedisConnection, _ reconnected: Bool) -> Void
+    ) {
         var backoff = options.backoffInitial
         var connectedBefore = false
         while !isStopped() {
@@ -295,8 +297,10 @@ public final class RedisBroker: Broker {
     }
 
     private func runSubscriber() {
-        keepConnected("subscriber", isStopped: { subscriber.withLock { $0.stopped } },
-                      failed: { reason in subscriber.withLock { $0.error = reason } }) { connection, reconnected in
+        keepConnected(
+            "subscriber", isStopped: { subscriber.withLock { $0.stopped } },
+            failed: { reason in subscriber.withLock { $0.error = reason } }
+        ) { connection, reconnected in
             subscriber.withLock { state in
                 state.error = nil
                 state.fileDescriptor = connection.fileDescriptor
@@ -341,8 +345,10 @@ public final class RedisBroker: Broker {
             }
             if unflushed { unflushed = !(try connection.flushOutput()) }
 
-            var descriptors = [pollfd(fd: connection.fileDescriptor, events: Int16(POLLIN) | (unflushed ? Int16(POLLOUT) : 0), revents: 0),
-                               pollfd(fd: wakePipe[0], events: Int16(POLLIN), revents: 0)]
+            var descriptors = [
+                pollfd(fd: connection.fileDescriptor, events: Int16(POLLIN) | (unflushed ? Int16(POLLOUT) : 0), revents: 0),
+                pollfd(fd: wakePipe[0], events: Int16(POLLIN), revents: 0),
+            ]
             let ready = poll(&descriptors, 2, 1_000)
             if ready < 0 && errno != EINTR { throw RedisError(.io, "poll: \(String(cString: strerror(errno)))") }
             if descriptors[1].revents & Int16(POLLIN) != 0 {

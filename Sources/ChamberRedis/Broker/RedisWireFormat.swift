@@ -58,7 +58,9 @@ public struct RedisWireFormat: Sendable {
     /// Nil when the bytes are not an envelope of this version (another deployment's, or corrupt): dropped.
     public func decode(_ bytes: [UInt8]) -> Envelope? {
         var reader = Reader(bytes: bytes)
-        guard reader.u8() == 1, let kind = reader.u8().flatMap(Kind.init(rawValue:)), let origin = reader.u64(), let flags = reader.u8() else { return nil }
+        guard reader.u8() == 1, let kind = reader.u8().flatMap(Kind.init(rawValue:)), let origin = reader.u64(), let flags = reader.u8() else {
+            return nil
+        }
         var seq: Int64?
         if flags & 1 != 0 {
             guard let raw = reader.u64() else { return nil }

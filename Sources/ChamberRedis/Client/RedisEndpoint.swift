@@ -22,9 +22,10 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
         }
         let path = components.path.drop { $0 == "/" }
         guard path.isEmpty || Int(path) != nil else { throw RedisError(.badURL, "database '\(path)' in '\(url)' is not a number") }
-        self.init(host: host, port: components.port ?? 6379,
-                  username: components.user.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding },
-                  password: components.password?.removingPercentEncoding, database: Int(path) ?? 0)
+        self.init(
+            host: host, port: components.port ?? 6379,
+            username: components.user.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding },
+            password: components.password?.removingPercentEncoding, database: Int(path) ?? 0)
     }
 
     /// The address without credentials (for logs and `/health`).

@@ -38,24 +38,28 @@ public struct ChamberNode: Sendable {
         let database = try await StoreFactory.open(location, maxConnections: configuration.databaseMaxConnections, logger: logger)
         let store = SQLStore(database: database)
         let secret = try configuration.jwtSecret ?? loadOrCreateSecret(at: configuration.jwtSecretFile, logger: logger)
-        let auth = AuthConfiguration(accessTokenLifetime: TimeInterval(configuration.accessTokenTTLSeconds),
-                                     refreshTokenLifetime: TimeInterval(configuration.refreshTokenTTLDays) * 86_400,
-                                     maxFailuresPerAccount: configuration.loginMaxFailuresPerAccount,
-                                     maxFailuresPerAddress: configuration.loginMaxFailuresPerAddress)
+        let auth = AuthConfiguration(
+            accessTokenLifetime: TimeInterval(configuration.accessTokenTTLSeconds),
+            refreshTokenLifetime: TimeInterval(configuration.refreshTokenTTLDays) * 86_400,
+            maxFailuresPerAccount: configuration.loginMaxFailuresPerAccount,
+            maxFailuresPerAddress: configuration.loginMaxFailuresPerAddress)
         let vault = CryptoSecretVault()
         let mailer = RecordingMailer(outbox: store.mailOutbox, logger: logger)
         let hasher = BcryptPasswordHasher(cost: UInt8(configuration.bcryptCost))
         let tokens = await JWTAccessTokenIssuer(secret: secret)
         let hub = try makeHub(configuration, store: store, logger: logger)
         let accounts = AccountService(store: store, hasher: hasher, vault: vault, tokens: tokens, mailer: mailer, configuration: auth, observer: hub)
-        let loadTests = LoadTestService(store: SQLLoadTestStore(database: database), hasher: hasher, vault: vault, tokens: tokens,
-                                        configuration: LoadTestConfiguration(enabled: configuration.loadTestEnabled, maxAccounts: configuration.loadTestMaxAccounts))
-        let services = ChamberServices(store: store, accounts: accounts,
-                                       chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub),
-                                       businesses: BusinessService(store: store), loadTests: loadTests)
+        let loadTests = LoadTestService(
+            store: SQLLoadTestStore(database: database), hasher: hasher, vault: vault, tokens: tokens,
+            configuration: LoadTestConfiguration(enabled: configuration.loadTestEnabled, maxAccounts: configuration.loadTestMaxAccounts))
+        let services = ChamberServices(
+            store: store, accounts: accounts,
+            chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub),
+            businesses: BusinessService(store: store), loadTests: loadTests)
         let realtime = try makeRealtime(configuration, hub: hub, store: store, services: services, logger: logger)
-        return ChamberNode(configuration: configuration, database: database, store: store, services: services, realtime: realtime,
-                           metrics: metrics, logger: logger)
+        return ChamberNode(
+            configuration: configuration, database: database, store: store, services: services, realtime: realtime,
+            metrics: metrics, logger: logger)
     }
 
     /// The hub on its broker: in-process (one node) or Redis (a cluster).
@@ -84,20 +88,27 @@ public struct ChamberNode: Sendable {
                 throw ConfigurationError(key: "broker.redis_url", error.message)
             }
         }
-        return Hub(configuration: hubConfiguration, broker: broker, eventSource: { chamber, channel, after, limit in
-            try await store.scoped(to: chamber).messages.events(channel, after: after, limit: limit)
-        }, logger: logger)
+        return Hub(
+            configuration: hubConfiguration, broker: broker,
+            eventSource: { chamber, channel, after, limit in
+                try await store.scoped(to: chamber).messages.events(channel, after: after, limit: limit)
+            }, logger: logger)
     }
 
-    static func makeRealtime(_ configuration: ServerConfiguration, hub: Hub, store: SQLStore, services: ChamberServices, logger: Logger) throws -> RealtimeServices {
+    static func makeRealtime(
+        _ configuration: ServerConfiguration, hub: Hub, store: SQLStore, services: ChamberServices, logger: Logger
+    ) throws -> RealtimeServices {
         let policies = try moderationPolicies(configuration, store: store)
-        let chat = ChatService(store: store, publisher: hub, moderation: policies, queue: ReviewQueueAnnouncer(store: store, notifier: hub),
-                               refused: { code in Counter(label: "chamber_moderation_refusals_total", dimensions: [("code", code.rawValue)]).increment() },
-                               limits: ChatLimits(maxRecoveryEvents: configuration.maxRecoveryEvents))
+        let chat = ChatService(
+            store: store, publisher: hub, moderation: policies, queue: ReviewQueueAnnouncer(store: store, notifier: hub),
+            refused: { code in Counter(label: "chamber_moderation_refusals_total", dimensions: [("code", code.rawValue)]).increment() },
+            limits: ChatLimits(maxRecoveryEvents: configuration.maxRecoveryEvents))
         let moderation = ModerationService(store: store, chat: chat, publisher: hub, notifier: hub, policies: policies)
-        return RealtimeServices(hub: hub, chat: chat, moderation: moderation,
-                                endpoint: WebSocketEndpoint(hub: hub, services: services, chat: chat, moderation: moderation,
-                                                            conformanceEcho: configuration.conformanceEcho, logger: logger))
+        return RealtimeServices(
+            hub: hub, chat: chat, moderation: moderation,
+            endpoint: WebSocketEndpoint(
+                hub: hub, services: services, chat: chat, moderation: moderation,
+                conformanceEcho: configuration.conformanceEcho, logger: logger))
     }
 
     /// The moderation pipeline from `Config/moderation/`: the rules file and the word list. A rule that cannot
@@ -145,12 +156,13 @@ public struct ChamberNode: Sendable {
     private func makeApplication(services: [any Service]) -> some ApplicationProtocol {
         let router = buildRouter(services: self.services, realtime: realtime, metrics: metrics, version: Self.version)
         let endpoint = realtime.endpoint
-        var app = Application(router: router,
-                              // Idle HTTP connections are closed after a while, so one that never sends a request cannot hold up
-                              // a graceful shutdown (upgraded sockets have their own pings and are drained by the hub).
-                              server: endpoint.server(idleTimeout: .seconds(30)),
-                              configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chamberconnect"),
-                              services: services, logger: logger)
+        var app = Application(
+            router: router,
+            // Idle HTTP connections are closed after a while, so one that never sends a request cannot hold up
+            // a graceful shutdown (upgraded sockets have their own pings and are drained by the hub).
+            server: endpoint.server(idleTimeout: .seconds(30)),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chamberconnect"),
+            services: services, logger: logger)
         let node = self
         app.beforeServerStarts {
             try await node.prepare()
@@ -192,8 +204,10 @@ public struct ChamberNode: Sendable {
 
     /// With SQLite and no configured secret, one is made once and kept beside the data, so tokens survive restarts.
     static func loadOrCreateSecret(at path: String, logger: Logger) throws -> String {
-        if let data = FileManager.default.contents(atPath: path), let secret = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
-           secret.utf8.count >= 32 {
+        if let data = FileManager.default.contents(atPath: path),
+            let secret = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+            secret.utf8.count >= 32
+        {
             return secret
         }
         let secret = CryptoSecretVault().newSecret() + CryptoSecretVault().newSecret()
@@ -229,4 +243,3 @@ public enum Observability {
         }
     }
 }
-

@@ -15,6 +15,8 @@ public struct RecordingMailer: Mailer {
 
     public func send(_ mail: Mail) async throws {
         try await outbox.record(mail, at: Date())
-        logger.info("mail sent", metadata: ["mail.kind": "\(mail.kind.rawValue)", "mail.to": "\(mail.to)", "mail.subject": "\(mail.subject)", "mail.body": "\(mail.body)"])
+        logger.info(
+            "mail sent",
+            metadata: ["mail.kind": "\(mail.kind.rawValue)", "mail.to": "\(mail.to)", "mail.subject": "\(mail.subject)", "mail.body": "\(mail.body)"])
     }
 }

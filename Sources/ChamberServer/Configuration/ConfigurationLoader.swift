@@ -11,8 +11,10 @@ public enum ConfigurationLoader {
     ///   - overrides: values from command-line flags, by key.
     ///   - defaults: where the shipped defaults are (found from the environment, the working directory and the
     ///     executable when not given).
-    public static func load(file: String?, environment: [String: String], overrides: [String: String] = [:],
-                            defaults: DefaultFiles? = nil) throws -> ServerConfiguration {
+    public static func load(
+        file: String?, environment: [String: String], overrides: [String: String] = [:],
+        defaults: DefaultFiles? = nil
+    ) throws -> ServerConfiguration {
         let defaults = defaults ?? DefaultFiles.locate(environment: environment)
         var values: [String: (value: String, source: String)] = [:]
         let path = file ?? defaults.configFile
@@ -35,7 +37,8 @@ public enum ConfigurationLoader {
     /// Flattens `{"server": {"port": 8080}}` into `server.port = "8080"`, refusing unknown keys.
     static func readFile(_ path: String) throws -> [String: String] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError(key: "--config", "cannot read '\(path)': check the path (relative to \(FileManager.default.currentDirectoryPath))")
+            throw ConfigurationError(
+                key: "--config", "cannot read '\(path)': check the path (relative to \(FileManager.default.currentDirectoryPath))")
         }
         let root: [String: JSONValue]
         do {
@@ -79,7 +82,8 @@ public enum ConfigurationLoader {
         func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
             guard let entry = values[key] else { return nil }
             guard let value = Int(entry.value.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
-                throw ConfigurationError(key: key, "'\(entry.value)' from \(entry.source) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+                throw ConfigurationError(
+                    key: key, "'\(entry.value)' from \(entry.source) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
             }
             return value
         }
@@ -100,7 +104,10 @@ public enum ConfigurationLoader {
         if let url = string("database.url") {
             let lowered = url.lowercased()
             guard lowered.hasPrefix("sqlite:") || lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") else {
-                throw ConfigurationError(key: "database.url", "'\(redactedURL(url))' from \(values["database.url"]!.source) must start with sqlite:// (embedded, e.g. sqlite://data/chamberconnect.sqlite) or postgres:// (e.g. postgres://chamber:secret@127.0.0.1:5432/chamberconnect)")
+                throw ConfigurationError(
+                    key: "database.url",
+                    "'\(redactedURL(url))' from \(values["database.url"]!.source) must start with sqlite:// (embedded, e.g. sqlite://data/chamberconnect.sqlite) or postgres:// (e.g. postgres://chamber:secret@127.0.0.1:5432/chamberconnect)"
+                )
             }
             configuration.databaseURL = url
         }
@@ -133,7 +140,10 @@ public enum ConfigurationLoader {
         if let value = try int("cluster.heartbeat_ms", 100...60_000) { configuration.heartbeatMs = value }
         if let value = try int("cluster.node_timeout_ms", 300...600_000) { configuration.nodeTimeoutMs = value }
         guard configuration.nodeTimeoutMs >= 2 * configuration.heartbeatMs else {
-            throw ConfigurationError(key: "cluster.node_timeout_ms", "\(configuration.nodeTimeoutMs) must be at least twice cluster.heartbeat_ms (\(configuration.heartbeatMs)), or live nodes would be taken for dead")
+            throw ConfigurationError(
+                key: "cluster.node_timeout_ms",
+                "\(configuration.nodeTimeoutMs) must be at least twice cluster.heartbeat_ms (\(configuration.heartbeatMs)), or live nodes would be taken for dead"
+            )
         }
         if let secret = string("auth.jwt_secret") {
             guard !secret.hasPrefix("replace-") else {
@@ -159,7 +169,8 @@ public enum ConfigurationLoader {
         if let demo = try bool("demo.enabled") { configuration.demo = demo }
         if let file = string("moderation.word_list_file") {
             guard FileManager.default.fileExists(atPath: file) else {
-                throw ConfigurationError(key: "moderation.word_list_file", "'\(file)' does not exist; give a path to a text file with one word or phrase per line")
+                throw ConfigurationError(
+                    key: "moderation.word_list_file", "'\(file)' does not exist; give a path to a text file with one word or phrase per line")
             }
             configuration.wordListFile = file
         } else {
@@ -173,7 +184,9 @@ public enum ConfigurationLoader {
         } else if let file = defaults.rulesFile {
             configuration.moderationRulesFile = file
         } else {
-            throw ConfigurationError(key: "moderation.rules_file", """
+            throw ConfigurationError(
+                key: "moderation.rules_file",
+                """
                 the shipped moderation rules were not found (looked in \(defaults.searched.joined(separator: ", "))); \
                 set CHAMBER_CONFIG_DIR to the project's Config folder, or name moderation.rules_file (and moderation.word_list_file)
                 """)
@@ -194,11 +207,17 @@ public enum ConfigurationLoader {
         if let value = try int("loadtest.max_accounts", 1...1_000_000) { configuration.loadTestMaxAccounts = value }
         // The demo's logins and password are published: never seed them on a server others can reach.
         if configuration.demo, !["127.0.0.1", "::1", "localhost"].contains(configuration.host), !configuration.host.hasPrefix("127.") {
-            throw ConfigurationError(key: "demo.enabled", "the demo accounts have a published password, so demo mode only runs on a loopback server.host (127.0.0.1); turn demo off or listen on loopback")
+            throw ConfigurationError(
+                key: "demo.enabled",
+                "the demo accounts have a published password, so demo mode only runs on a loopback server.host (127.0.0.1); turn demo off or listen on loopback"
+            )
         }
         let isPostgres = configuration.databaseURL.lowercased().hasPrefix("postgres")
         if isPostgres, configuration.jwtSecret == nil {
-            throw ConfigurationError(key: "auth.jwt_secret", "is required with a PostgreSQL database.url, because every node must sign tokens with the same key; set CHAMBER_AUTH_JWT_SECRET to the output of: openssl rand -base64 48")
+            throw ConfigurationError(
+                key: "auth.jwt_secret",
+                "is required with a PostgreSQL database.url, because every node must sign tokens with the same key; set CHAMBER_AUTH_JWT_SECRET to the output of: openssl rand -base64 48"
+            )
         }
         return configuration
     }
@@ -210,17 +229,26 @@ enum JSONValue: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let bool = try? container.decode(Bool.self) { self = .bool(bool) }
-        else if let number = try? container.decode(Double.self) { self = .number(number) }
-        else if let string = try? container.decode(String.self) { self = .string(string) }
-        else if let array = try? container.decode([JSONValue].self) { self = .array(array) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
+        if container.decodeNil() {
+            self = .null
+        } else if let bool = try? container.decode(Bool.self) {
+            self = .bool(bool)
+        } else if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else if let string = try? container.decode(String.self) {
+            self = .string(string)
+        } else if let array = try? container.decode([JSONValue].self) {
+            self = .array(array)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
     }
 }
 
 /// A database URL with its password hidden, for messages and logs.
 public func redactedURL(_ url: String) -> String {
-    guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://"), let colon = url[scheme.upperBound..<at].firstIndex(of: ":") else { return url }
+    guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://"), let colon = url[scheme.upperBound..<at].firstIndex(of: ":") else {
+        return url
+    }
     return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
 }

@@ -25,8 +25,9 @@ public struct DefaultFiles: Sendable, Equatable {
 
     /// Finds the folder for this process.
     public static func locate(environment: [String: String]) -> DefaultFiles {
-        locate(environment: environment, workingDirectory: FileManager.default.currentDirectoryPath,
-               executable: Bundle.main.executableURL?.resolvingSymlinksInPath().path)
+        locate(
+            environment: environment, workingDirectory: FileManager.default.currentDirectoryPath,
+            executable: Bundle.main.executableURL?.resolvingSymlinksInPath().path)
     }
 
     /// Finds the folder from these starting points (a pure function of them and the file system, for tests).

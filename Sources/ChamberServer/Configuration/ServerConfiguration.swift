@@ -83,10 +83,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Every key the loader accepts; anything else in a file is a typo and refused.
     public static let keys: [String] = [
         "server.host", "server.port", "database.url", "database.max_connections", "broker.kind", "broker.redis_url", "broker.redis_prefix",
-        "cluster.node_name", "cluster.advertised_address", "cluster.heartbeat_ms", "cluster.node_timeout_ms", "auth.jwt_secret", "auth.jwt_secret_file",
+        "cluster.node_name", "cluster.advertised_address", "cluster.heartbeat_ms", "cluster.node_timeout_ms", "auth.jwt_secret",
+        "auth.jwt_secret_file",
         "auth.access_token_ttl_seconds", "auth.refresh_token_ttl_days", "auth.bcrypt_cost", "auth.login_max_failures_per_account",
         "auth.login_max_failures_per_address", "log.level", "demo.enabled",
-        "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "hub.outbound_queue_bytes", "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds", "hub.token_grace_seconds",
+        "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "hub.outbound_queue_bytes",
+        "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds", "hub.token_grace_seconds",
         "hub.conformance_echo", "loadtest.enabled", "loadtest.max_accounts",
     ]
 

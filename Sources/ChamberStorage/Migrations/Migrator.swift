@@ -35,8 +35,9 @@ public struct Migrator: Sendable {
                         throw StorageError.migrationFailed(version: migration.version, String(describing: error))
                     }
                 }
-                try await tx.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                                   [.int(Int64(migration.version)), .text(migration.name), .date(Date())])
+                try await tx.query(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    [.int(Int64(migration.version)), .text(migration.name), .date(Date())])
                 return true
             }
             if didApply {
@@ -47,7 +48,8 @@ public struct Migrator: Sendable {
         return applied
     }
 
-    static let bookkeeping = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+    static let bookkeeping =
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
 
     /// The versions recorded as applied.
     public func appliedVersions() async throws -> [Int] {

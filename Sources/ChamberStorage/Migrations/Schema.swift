@@ -4,278 +4,290 @@
 /// Every table that belongs to a chamber carries `chamber_id` and an index that starts with it.
 enum Schema {
     static let migrations: [Migration] = [
-        Migration(version: 1, name: "accounts, chambers, memberships, invitations, businesses, audit log, mail", statements: [
-            """
-            CREATE TABLE users (
-                id TEXT PRIMARY KEY,
-                email TEXT NOT NULL UNIQUE,
-                display_name TEXT NOT NULL,
-                password_hash TEXT NOT NULL,
-                is_platform_admin BOOLEAN NOT NULL DEFAULT FALSE,
-                created_at BIGINT NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE auth_sessions (
-                id TEXT PRIMARY KEY,
-                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-                created_at BIGINT NOT NULL,
-                last_used_at BIGINT NOT NULL,
-                expires_at BIGINT NOT NULL,
-                revoked_at BIGINT,
-                user_agent TEXT,
-                ip_address TEXT
-            )
-            """,
-            "CREATE INDEX auth_sessions_user ON auth_sessions (user_id, created_at)",
-            """
-            CREATE TABLE refresh_tokens (
-                token_hash TEXT PRIMARY KEY,
-                session_id TEXT NOT NULL REFERENCES auth_sessions(id) ON DELETE CASCADE,
-                created_at BIGINT NOT NULL,
-                spent_at BIGINT
-            )
-            """,
-            "CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id)",
-            """
-            CREATE TABLE password_resets (
-                token_hash TEXT PRIMARY KEY,
-                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-                expires_at BIGINT NOT NULL,
-                spent_at BIGINT
-            )
-            """,
-            """
-            CREATE TABLE chambers (
-                id TEXT PRIMARY KEY,
-                name TEXT NOT NULL,
-                slug TEXT NOT NULL UNIQUE,
-                settings TEXT NOT NULL,
-                branding TEXT NOT NULL,
-                created_at BIGINT NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE memberships (
-                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
-                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-                role TEXT NOT NULL,
-                joined_at BIGINT NOT NULL,
-                PRIMARY KEY (chamber_id, user_id)
-            )
-            """,
-            "CREATE INDEX memberships_user ON memberships (user_id)",
-            """
-            CREATE TABLE invitations (
-                id TEXT PRIMARY KEY,
-                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
-                email TEXT NOT NULL,
-                role TEXT NOT NULL,
-                token_hash TEXT NOT NULL UNIQUE,
-                invited_by TEXT NOT NULL,
-                created_at BIGINT NOT NULL,
-                expires_at BIGINT NOT NULL,
-                accepted_at BIGINT,
-                revoked_at BIGINT
-            )
-            """,
-            "CREATE INDEX invitations_chamber ON invitations (chamber_id, created_at)",
-            """
-            CREATE TABLE businesses (
-                id TEXT PRIMARY KEY,
-                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
-                owner_user_id TEXT,
-                legal_name TEXT NOT NULL,
-                display_name TEXT,
-                tax_id TEXT,
-                category TEXT,
-                address TEXT NOT NULL,
-                website TEXT,
-                phone TEXT,
-                email TEXT,
-                social_links TEXT NOT NULL,
-                description TEXT,
-                created_at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX businesses_chamber ON businesses (chamber_id, legal_name)",
-            """
-            CREATE TABLE audit_log (
-                id TEXT PRIMARY KEY,
-                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
-                actor_id TEXT,
-                action TEXT NOT NULL,
-                target TEXT,
-                detail TEXT,
-                at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX audit_log_chamber ON audit_log (chamber_id, at)",
-            """
-            CREATE TABLE outbound_mail (
-                id TEXT PRIMARY KEY,
-                kind TEXT NOT NULL,
-                recipient TEXT NOT NULL,
-                subject TEXT NOT NULL,
-                body TEXT NOT NULL,
-                created_at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX outbound_mail_recipient ON outbound_mail (recipient, created_at)",
-        ]),
-        Migration(version: 2, name: "channels, members and read positions, messages, the channel event stream, held messages", statements: [
-            """
-            CREATE TABLE channels (
-                id TEXT PRIMARY KEY,
-                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
-                kind TEXT NOT NULL,
-                name TEXT,
-                topic TEXT,
-                event_id TEXT,
-                direct_key TEXT,
-                created_by TEXT NOT NULL,
-                created_at BIGINT NOT NULL,
-                archived_at BIGINT,
-                last_seq BIGINT NOT NULL DEFAULT 0
-            )
-            """,
-            "CREATE UNIQUE INDEX channels_direct ON channels (chamber_id, direct_key)",
-            "CREATE INDEX channels_chamber ON channels (chamber_id, kind)",
-            """
-            CREATE TABLE channel_members (
-                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
-                channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
-                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-                role TEXT NOT NULL,
-                joined_at BIGINT NOT NULL,
-                last_read_seq BIGINT NOT NULL DEFAULT 0,
-                PRIMARY KEY (channel_id, user_id)
-            )
-            """,
-            "CREATE INDEX channel_members_user ON channel_members (chamber_id, user_id)",
-            """
-            CREATE TABLE messages (
-                id TEXT PRIMARY KEY,
-                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
-                channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
-                seq BIGINT NOT NULL,
-                sender_id TEXT NOT NULL,
-                client_message_id TEXT NOT NULL,
-                body TEXT NOT NULL,
-                reply_to TEXT,
-                mentions TEXT NOT NULL,
-                attachments TEXT NOT NULL,
-                reactions TEXT NOT NULL,
-                created_at BIGINT NOT NULL,
-                edited_at BIGINT,
-                deleted_at BIGINT
-            )
-            """,
-            "CREATE UNIQUE INDEX messages_channel_seq ON messages (channel_id, seq)",
-            "CREATE UNIQUE INDEX messages_client_id ON messages (channel_id, sender_id, client_message_id)",
-            """
-            CREATE TABLE channel_events (
-                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
-                channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
-                seq BIGINT NOT NULL,
-                kind TEXT NOT NULL,
-                message_id TEXT,
-                payload TEXT NOT NULL,
-                created_at BIGINT NOT NULL,
-                PRIMARY KEY (channel_id, seq)
-            )
-            """,
-            """
-            CREATE TABLE held_messages (
-                id TEXT PRIMARY KEY,
-                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
-                channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
-                sender_id TEXT NOT NULL,
-                payload TEXT NOT NULL,
-                rule TEXT NOT NULL,
-                reason TEXT NOT NULL,
-                created_at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX held_messages_chamber ON held_messages (chamber_id, created_at)",
-        ]),
-        Migration(version: 3, name: "held messages remember the sender's client message id, so a retried held send is held once", statements: [
-            "ALTER TABLE held_messages ADD COLUMN client_message_id TEXT",
-            "CREATE UNIQUE INDEX held_messages_client_id ON held_messages (channel_id, sender_id, client_message_id)",
-        ]),
-        Migration(version: 4, name: "messages carry the sender's structured data (a JSON object)", statements: [
-            "ALTER TABLE messages ADD COLUMN data TEXT",
-        ]),
-        Migration(version: 5, name: "moderation: locked channels and slow mode, sanctions, the review queue with reports, reasons in the audit log", statements: [
-            "ALTER TABLE channels ADD COLUMN locked_at BIGINT",
-            "ALTER TABLE channels ADD COLUMN slow_mode_seconds INTEGER NOT NULL DEFAULT 0",
-            "ALTER TABLE audit_log ADD COLUMN reason TEXT",
-            "CREATE INDEX audit_log_action ON audit_log (chamber_id, action, at)",
-            """
-            CREATE TABLE sanctions (
-                id TEXT PRIMARY KEY,
-                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
-                user_id TEXT NOT NULL,
-                kind TEXT NOT NULL,
-                channel_id TEXT,
-                reason TEXT,
-                created_by TEXT NOT NULL,
-                created_at BIGINT NOT NULL,
-                expires_at BIGINT,
-                lifted_at BIGINT,
-                lifted_by TEXT
-            )
-            """,
-            "CREATE INDEX sanctions_user ON sanctions (chamber_id, user_id)",
-            """
-            CREATE TABLE review_items (
-                id TEXT PRIMARY KEY,
-                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
-                kind TEXT NOT NULL,
-                channel_id TEXT NOT NULL,
-                message_id TEXT NOT NULL,
-                author_id TEXT NOT NULL,
-                body TEXT,
-                rule TEXT,
-                reason TEXT NOT NULL,
-                reports INTEGER NOT NULL DEFAULT 0,
-                state TEXT NOT NULL,
-                created_at BIGINT NOT NULL,
-                decided_by TEXT,
-                decided_at BIGINT,
-                decision_note TEXT
-            )
-            """,
-            "CREATE INDEX review_items_queue ON review_items (chamber_id, state, created_at)",
-            "CREATE INDEX review_items_message ON review_items (chamber_id, message_id)",
-            // One open report item per message, however many members report it.
-            "CREATE UNIQUE INDEX review_items_open_report ON review_items (message_id) WHERE kind = 'report' AND state = 'pending'",
-            """
-            CREATE TABLE message_reports (
-                chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
-                message_id TEXT NOT NULL,
-                reporter_id TEXT NOT NULL,
-                item_id TEXT NOT NULL,
-                reason TEXT NOT NULL,
-                created_at BIGINT NOT NULL,
-                PRIMARY KEY (message_id, reporter_id)
-            )
-            """,
-            // Messages held before the queue existed become its first items (their text stays in held_messages).
-            """
-            INSERT INTO review_items (id, chamber_id, kind, channel_id, message_id, author_id, body, rule, reason, reports, state, created_at)
-            SELECT id, chamber_id, 'held', channel_id, id, sender_id, NULL, rule, reason, 0, 'pending', created_at FROM held_messages
-            """,
-        ]),
-        Migration(version: 6, name: "each chamber's own moderation settings", statements: [
-            """
-            CREATE TABLE chamber_moderation (
-                chamber_id TEXT PRIMARY KEY REFERENCES chambers(id) ON DELETE CASCADE,
-                settings TEXT NOT NULL,
-                updated_by TEXT NOT NULL,
-                updated_at BIGINT NOT NULL
-            )
-            """,
-        ]),
+        Migration(
+            version: 1, name: "accounts, chambers, memberships, invitations, businesses, audit log, mail",
+            statements: [
+                """
+                CREATE TABLE users (
+                    id TEXT PRIMARY KEY,
+                    email TEXT NOT NULL UNIQUE,
+                    display_name TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    is_platform_admin BOOLEAN NOT NULL DEFAULT FALSE,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE auth_sessions (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    created_at BIGINT NOT NULL,
+                    last_used_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    revoked_at BIGINT,
+                    user_agent TEXT,
+                    ip_address TEXT
+                )
+                """,
+                "CREATE INDEX auth_sessions_user ON auth_sessions (user_id, created_at)",
+                """
+                CREATE TABLE refresh_tokens (
+                    token_hash TEXT PRIMARY KEY,
+                    session_id TEXT NOT NULL REFERENCES auth_sessions(id) ON DELETE CASCADE,
+                    created_at BIGINT NOT NULL,
+                    spent_at BIGINT
+                )
+                """,
+                "CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id)",
+                """
+                CREATE TABLE password_resets (
+                    token_hash TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    expires_at BIGINT NOT NULL,
+                    spent_at BIGINT
+                )
+                """,
+                """
+                CREATE TABLE chambers (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    slug TEXT NOT NULL UNIQUE,
+                    settings TEXT NOT NULL,
+                    branding TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE memberships (
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    role TEXT NOT NULL,
+                    joined_at BIGINT NOT NULL,
+                    PRIMARY KEY (chamber_id, user_id)
+                )
+                """,
+                "CREATE INDEX memberships_user ON memberships (user_id)",
+                """
+                CREATE TABLE invitations (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    email TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    invited_by TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    accepted_at BIGINT,
+                    revoked_at BIGINT
+                )
+                """,
+                "CREATE INDEX invitations_chamber ON invitations (chamber_id, created_at)",
+                """
+                CREATE TABLE businesses (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    owner_user_id TEXT,
+                    legal_name TEXT NOT NULL,
+                    display_name TEXT,
+                    tax_id TEXT,
+                    category TEXT,
+                    address TEXT NOT NULL,
+                    website TEXT,
+                    phone TEXT,
+                    email TEXT,
+                    social_links TEXT NOT NULL,
+                    description TEXT,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX businesses_chamber ON businesses (chamber_id, legal_name)",
+                """
+                CREATE TABLE audit_log (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    actor_id TEXT,
+                    action TEXT NOT NULL,
+                    target TEXT,
+                    detail TEXT,
+                    at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX audit_log_chamber ON audit_log (chamber_id, at)",
+                """
+                CREATE TABLE outbound_mail (
+                    id TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    recipient TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX outbound_mail_recipient ON outbound_mail (recipient, created_at)",
+            ]),
+        Migration(
+            version: 2, name: "channels, members and read positions, messages, the channel event stream, held messages",
+            statements: [
+                """
+                CREATE TABLE channels (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL,
+                    name TEXT,
+                    topic TEXT,
+                    event_id TEXT,
+                    direct_key TEXT,
+                    created_by TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    archived_at BIGINT,
+                    last_seq BIGINT NOT NULL DEFAULT 0
+                )
+                """,
+                "CREATE UNIQUE INDEX channels_direct ON channels (chamber_id, direct_key)",
+                "CREATE INDEX channels_chamber ON channels (chamber_id, kind)",
+                """
+                CREATE TABLE channel_members (
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    role TEXT NOT NULL,
+                    joined_at BIGINT NOT NULL,
+                    last_read_seq BIGINT NOT NULL DEFAULT 0,
+                    PRIMARY KEY (channel_id, user_id)
+                )
+                """,
+                "CREATE INDEX channel_members_user ON channel_members (chamber_id, user_id)",
+                """
+                CREATE TABLE messages (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                    seq BIGINT NOT NULL,
+                    sender_id TEXT NOT NULL,
+                    client_message_id TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    reply_to TEXT,
+                    mentions TEXT NOT NULL,
+                    attachments TEXT NOT NULL,
+                    reactions TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    edited_at BIGINT,
+                    deleted_at BIGINT
+                )
+                """,
+                "CREATE UNIQUE INDEX messages_channel_seq ON messages (channel_id, seq)",
+                "CREATE UNIQUE INDEX messages_client_id ON messages (channel_id, sender_id, client_message_id)",
+                """
+                CREATE TABLE channel_events (
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                    seq BIGINT NOT NULL,
+                    kind TEXT NOT NULL,
+                    message_id TEXT,
+                    payload TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (channel_id, seq)
+                )
+                """,
+                """
+                CREATE TABLE held_messages (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                    sender_id TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    rule TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX held_messages_chamber ON held_messages (chamber_id, created_at)",
+            ]),
+        Migration(
+            version: 3, name: "held messages remember the sender's client message id, so a retried held send is held once",
+            statements: [
+                "ALTER TABLE held_messages ADD COLUMN client_message_id TEXT",
+                "CREATE UNIQUE INDEX held_messages_client_id ON held_messages (channel_id, sender_id, client_message_id)",
+            ]),
+        Migration(
+            version: 4, name: "messages carry the sender's structured data (a JSON object)",
+            statements: [
+                "ALTER TABLE messages ADD COLUMN data TEXT"
+            ]),
+        Migration(
+            version: 5, name: "moderation: locked channels and slow mode, sanctions, the review queue with reports, reasons in the audit log",
+            statements: [
+                "ALTER TABLE channels ADD COLUMN locked_at BIGINT",
+                "ALTER TABLE channels ADD COLUMN slow_mode_seconds INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE audit_log ADD COLUMN reason TEXT",
+                "CREATE INDEX audit_log_action ON audit_log (chamber_id, action, at)",
+                """
+                CREATE TABLE sanctions (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    channel_id TEXT,
+                    reason TEXT,
+                    created_by TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT,
+                    lifted_at BIGINT,
+                    lifted_by TEXT
+                )
+                """,
+                "CREATE INDEX sanctions_user ON sanctions (chamber_id, user_id)",
+                """
+                CREATE TABLE review_items (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL,
+                    channel_id TEXT NOT NULL,
+                    message_id TEXT NOT NULL,
+                    author_id TEXT NOT NULL,
+                    body TEXT,
+                    rule TEXT,
+                    reason TEXT NOT NULL,
+                    reports INTEGER NOT NULL DEFAULT 0,
+                    state TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    decided_by TEXT,
+                    decided_at BIGINT,
+                    decision_note TEXT
+                )
+                """,
+                "CREATE INDEX review_items_queue ON review_items (chamber_id, state, created_at)",
+                "CREATE INDEX review_items_message ON review_items (chamber_id, message_id)",
+                // One open report item per message, however many members report it.
+                "CREATE UNIQUE INDEX review_items_open_report ON review_items (message_id) WHERE kind = 'report' AND state = 'pending'",
+                """
+                CREATE TABLE message_reports (
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    message_id TEXT NOT NULL,
+                    reporter_id TEXT NOT NULL,
+                    item_id TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (message_id, reporter_id)
+                )
+                """,
+                // Messages held before the queue existed become its first items (their text stays in held_messages).
+                """
+                INSERT INTO review_items (id, chamber_id, kind, channel_id, message_id, author_id, body, rule, reason, reports, state, created_at)
+                SELECT id, chamber_id, 'held', channel_id, id, sender_id, NULL, rule, reason, 0, 'pending', created_at FROM held_messages
+                """,
+            ]),
+        Migration(
+            version: 6, name: "each chamber's own moderation settings",
+            statements: [
+                """
+                CREATE TABLE chamber_moderation (
+                    chamber_id TEXT PRIMARY KEY REFERENCES chambers(id) ON DELETE CASCADE,
+                    settings TEXT NOT NULL,
+                    updated_by TEXT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """
+            ]),
     ]
 }

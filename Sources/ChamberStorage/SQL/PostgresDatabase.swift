@@ -23,8 +23,9 @@ public final class PostgresDatabase: SQLDatabase, Service {
         guard let user = components.user, !user.isEmpty else {
             throw StorageError.badURL("database.url names no user: write postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         }
-        var configuration = PostgresClient.Configuration(host: components.host, port: components.port ?? 5432, username: user,
-                                                         password: components.password, database: components.path, tls: .disable)
+        var configuration = PostgresClient.Configuration(
+            host: components.host, port: components.port ?? 5432, username: user,
+            password: components.password, database: components.path, tls: .disable)
         configuration.options.maximumConnections = maxConnections
         return configuration
     }
@@ -188,7 +189,8 @@ extension String {
         var iterator = utf8.makeIterator()
         while let byte = iterator.next() {
             if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
-               let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
+                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+            {
                 bytes.append(value)
             } else {
                 bytes.append(byte)

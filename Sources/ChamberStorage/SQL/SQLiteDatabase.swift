@@ -22,8 +22,9 @@ public final class SQLiteDatabase: SQLDatabase, Service {
     /// Opens (creating if needed) the database at `path`, or an in-memory database for `":memory:"`.
     public static func open(path: String, logger: Logger) async throws -> SQLiteDatabase {
         let storage: SQLiteConnection.Storage = path == ":memory:" ? .memory : .file(path: path)
-        let connection = try await SQLiteConnection.open(storage: storage, threadPool: .singleton, logger: logger,
-                                                         on: MultiThreadedEventLoopGroup.singleton.any())
+        let connection = try await SQLiteConnection.open(
+            storage: storage, threadPool: .singleton, logger: logger,
+            on: MultiThreadedEventLoopGroup.singleton.any())
         let database = SQLiteDatabase(connection: connection)
         if path != ":memory:" {
             try await database.query("PRAGMA journal_mode = WAL")
@@ -109,7 +110,10 @@ public final class SQLiteDatabase: SQLDatabase, Service {
                 }
                 return SQLRow(values)
             }
-        } catch let error as SQLiteError where error.message.contains("UNIQUE constraint failed") || error.reason == .constraintUniqueFailed || error.reason == .constraintPrimaryKeyFailed {
+        } catch let error as SQLiteError
+            where error.message.contains("UNIQUE constraint failed") || error.reason == .constraintUniqueFailed
+            || error.reason == .constraintPrimaryKeyFailed
+        {
             throw StorageError.uniqueViolation(error.message)
         }
     }

@@ -24,8 +24,10 @@ struct SQLMemberStore: MemberStore {
 
     static func member(_ row: SQLRow) throws -> Member {
         guard let role = Role(rawValue: try row.string("role")) else { throw StorageError.typeMismatch("role", "a role") }
-        return Member(membership: Membership(chamberID: try row.id("chamber_id"), userID: try row.id("user_id"), role: role, joinedAt: try row.date("joined_at")),
-                      user: try SQLUserStore.user(row))
+        return Member(
+            membership: Membership(
+                chamberID: try row.id("chamber_id"), userID: try row.id("user_id"), role: role, joinedAt: try row.date("joined_at")),
+            user: try SQLUserStore.user(row))
     }
 
     func find(userID: UserID) async throws -> Member? {
@@ -33,15 +35,17 @@ struct SQLMemberStore: MemberStore {
     }
 
     func list(page: PageRequest) async throws -> Page<Member> {
-        let rows = try await sql.query("\(Self.select) WHERE m.chamber_id = :chamber ORDER BY lower(u.display_name), u.display_name, u.id LIMIT ? OFFSET ?", page.sqlBinds)
+        let rows = try await sql.query(
+            "\(Self.select) WHERE m.chamber_id = :chamber ORDER BY lower(u.display_name), u.display_name, u.id LIMIT ? OFFSET ?", page.sqlBinds)
         return Page(fetched: try rows.map(Self.member), request: page)
     }
 
     func insert(_ membership: Membership) async throws {
         precondition(membership.chamberID == sql.chamberID, "membership of another chamber")
         do {
-            try await sql.query("INSERT INTO memberships (chamber_id, user_id, role, joined_at) VALUES (:chamber, ?, ?, ?)",
-                                [.id(membership.userID), .text(membership.role.rawValue), .date(membership.joinedAt)])
+            try await sql.query(
+                "INSERT INTO memberships (chamber_id, user_id, role, joined_at) VALUES (:chamber, ?, ?, ?)",
+                [.id(membership.userID), .text(membership.role.rawValue), .date(membership.joinedAt)])
         } catch StorageError.uniqueViolation {
             throw ChamberError(.alreadyMember, "this user is a member already")
         }
@@ -50,7 +54,8 @@ struct SQLMemberStore: MemberStore {
     func changeRole(userID: UserID, to role: Role) async throws {
         try await sql.transaction { tx in
             if role != .admin { try await Self.requireAnotherAdmin(tx, besides: userID) }
-            let changed = try await tx.query("UPDATE memberships SET role = ? WHERE chamber_id = :chamber AND user_id = ? RETURNING user_id", [.text(role.rawValue), .id(userID)])
+            let changed = try await tx.query(
+                "UPDATE memberships SET role = ? WHERE chamber_id = :chamber AND user_id = ? RETURNING user_id", [.text(role.rawValue), .id(userID)])
             guard !changed.isEmpty else { throw ChamberError(.memberNotFound, "no member \(userID) in this chamber") }
         }
     }
@@ -60,14 +65,17 @@ struct SQLMemberStore: MemberStore {
             try await Self.requireAnotherAdmin(tx, besides: userID)
             // Leaving the chamber is leaving all of its channels.
             try await tx.query("DELETE FROM channel_members WHERE chamber_id = :chamber AND user_id = ?", [.id(userID)])
-            return !(try await tx.query("DELETE FROM memberships WHERE chamber_id = :chamber AND user_id = ? RETURNING user_id", [.id(userID)]).isEmpty)
+            return
+                !(try await tx.query("DELETE FROM memberships WHERE chamber_id = :chamber AND user_id = ? RETURNING user_id", [.id(userID)]).isEmpty)
         }
     }
 
     func userIDs(withRoles roles: [Role]) async throws -> [UserID] {
         guard !roles.isEmpty else { return [] }
-        return try await sql.query("SELECT user_id FROM memberships WHERE chamber_id = :chamber AND role IN (\(roles.map { _ in "?" }.joined(separator: ", ")))",
-                                   roles.map { .text($0.rawValue) }).map { try $0.id("user_id") }
+        return try await sql.query(
+            "SELECT user_id FROM memberships WHERE chamber_id = :chamber AND role IN (\(roles.map { _ in "?" }.joined(separator: ", ")))",
+            roles.map { .text($0.rawValue) }
+        ).map { try $0.id("user_id") }
     }
 
     func count() async throws -> Int {
@@ -92,15 +100,19 @@ struct SQLInvitationStore: InvitationStore {
     static let columns = "id, chamber_id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at"
 
     static func invitation(_ row: SQLRow) throws -> Invitation {
-        Invitation(id: try row.id("id"), chamberID: try row.id("chamber_id"), email: try row.string("email"),
-                   role: Role(rawValue: try row.string("role")) ?? .guest, invitedBy: try row.id("invited_by"), createdAt: try row.date("created_at"),
-                   expiresAt: try row.date("expires_at"), acceptedAt: try row.optionalDate("accepted_at"), revokedAt: try row.optionalDate("revoked_at"))
+        Invitation(
+            id: try row.id("id"), chamberID: try row.id("chamber_id"), email: try row.string("email"),
+            role: Role(rawValue: try row.string("role")) ?? .guest, invitedBy: try row.id("invited_by"), createdAt: try row.date("created_at"),
+            expiresAt: try row.date("expires_at"), acceptedAt: try row.optionalDate("accepted_at"), revokedAt: try row.optionalDate("revoked_at"))
     }
 
     func insert(_ invitation: Invitation, tokenHash: String) async throws {
-        try await sql.query("INSERT INTO invitations (id, chamber_id, email, role, token_hash, invited_by, created_at, expires_at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?)",
-                            [.id(invitation.id), .text(invitation.email), .text(invitation.role.rawValue), .text(tokenHash), .id(invitation.invitedBy),
-                             .date(invitation.createdAt), .date(invitation.expiresAt)])
+        try await sql.query(
+            "INSERT INTO invitations (id, chamber_id, email, role, token_hash, invited_by, created_at, expires_at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?)",
+            [
+                .id(invitation.id), .text(invitation.email), .text(invitation.role.rawValue), .text(tokenHash), .id(invitation.invitedBy),
+                .date(invitation.createdAt), .date(invitation.expiresAt),
+            ])
     }
 
     func find(id: InvitationID) async throws -> Invitation? {
@@ -108,27 +120,33 @@ struct SQLInvitationStore: InvitationStore {
     }
 
     func find(tokenHash: String) async throws -> Invitation? {
-        try await sql.query("SELECT \(Self.columns) FROM invitations WHERE chamber_id = :chamber AND token_hash = ?", [.text(tokenHash)]).first.map(Self.invitation)
+        try await sql.query("SELECT \(Self.columns) FROM invitations WHERE chamber_id = :chamber AND token_hash = ?", [.text(tokenHash)]).first.map(
+            Self.invitation)
     }
 
     func list(page: PageRequest) async throws -> Page<Invitation> {
-        let rows = try await sql.query("SELECT \(Self.columns) FROM invitations WHERE chamber_id = :chamber ORDER BY created_at DESC, id LIMIT ? OFFSET ?", page.sqlBinds)
+        let rows = try await sql.query(
+            "SELECT \(Self.columns) FROM invitations WHERE chamber_id = :chamber ORDER BY created_at DESC, id LIMIT ? OFFSET ?", page.sqlBinds)
         return Page(fetched: try rows.map(Self.invitation), request: page)
     }
 
     func revoke(id: InvitationID, at: Date) async throws -> Bool {
-        !(try await sql.query("UPDATE invitations SET revoked_at = ? WHERE chamber_id = :chamber AND id = ? AND revoked_at IS NULL AND accepted_at IS NULL RETURNING id",
-                              [.date(at), .id(id)]).isEmpty)
+        !(try await sql.query(
+            "UPDATE invitations SET revoked_at = ? WHERE chamber_id = :chamber AND id = ? AND revoked_at IS NULL AND accepted_at IS NULL RETURNING id",
+            [.date(at), .id(id)]
+        ).isEmpty)
     }
 
     func accept(id: InvitationID, membership: Membership, at: Date) async throws {
         try await sql.transaction { tx in
-            let taken = try await tx.query("UPDATE invitations SET accepted_at = ? WHERE chamber_id = :chamber AND id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ? RETURNING id",
-                                           [.date(at), .id(id), .date(at)])
+            let taken = try await tx.query(
+                "UPDATE invitations SET accepted_at = ? WHERE chamber_id = :chamber AND id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ? RETURNING id",
+                [.date(at), .id(id), .date(at)])
             guard !taken.isEmpty else { throw ChamberError(.invitationExpired, "this invitation is no longer pending") }
             do {
-                try await tx.query("INSERT INTO memberships (chamber_id, user_id, role, joined_at) VALUES (:chamber, ?, ?, ?)",
-                                   [.id(membership.userID), .text(membership.role.rawValue), .date(membership.joinedAt)])
+                try await tx.query(
+                    "INSERT INTO memberships (chamber_id, user_id, role, joined_at) VALUES (:chamber, ?, ?, ?)",
+                    [.id(membership.userID), .text(membership.role.rawValue), .date(membership.joinedAt)])
             } catch StorageError.uniqueViolation {
                 throw ChamberError(.alreadyMember, "you are a member of this chamber already")
             }
@@ -139,25 +157,32 @@ struct SQLInvitationStore: InvitationStore {
 struct SQLBusinessStore: BusinessStore {
     let sql: ChamberScopedSQL
 
-    static let columns = "id, chamber_id, owner_user_id, legal_name, display_name, tax_id, category, address, website, phone, email, social_links, description, created_at"
+    static let columns =
+        "id, chamber_id, owner_user_id, legal_name, display_name, tax_id, category, address, website, phone, email, social_links, description, created_at"
 
     static func business(_ row: SQLRow) throws -> Business {
-        Business(id: try row.id("id"), chamberID: try row.id("chamber_id"), ownerUserID: try row.optionalID("owner_user_id"),
-                 legalName: try row.string("legal_name"), displayName: try row.optionalString("display_name"), taxID: try row.optionalString("tax_id"),
-                 category: try row.optionalString("category"), address: try row.json("address", as: PostalAddress.self), website: try row.optionalString("website"),
-                 phone: try row.optionalString("phone"), email: try row.optionalString("email"), socialLinks: try row.json("social_links", as: [String: String].self),
-                 description: try row.optionalString("description"), createdAt: try row.date("created_at"))
+        Business(
+            id: try row.id("id"), chamberID: try row.id("chamber_id"), ownerUserID: try row.optionalID("owner_user_id"),
+            legalName: try row.string("legal_name"), displayName: try row.optionalString("display_name"), taxID: try row.optionalString("tax_id"),
+            category: try row.optionalString("category"), address: try row.json("address", as: PostalAddress.self),
+            website: try row.optionalString("website"),
+            phone: try row.optionalString("phone"), email: try row.optionalString("email"),
+            socialLinks: try row.json("social_links", as: [String: String].self),
+            description: try row.optionalString("description"), createdAt: try row.date("created_at"))
     }
 
     private static func binds(_ b: Business) throws -> [SQLValue] {
-        [.id(b.ownerUserID), .text(b.legalName), .text(b.displayName), .text(b.taxID), .text(b.category), try .json(b.address), .text(b.website),
-         .text(b.phone), .text(b.email), try .json(b.socialLinks), .text(b.description)]
+        [
+            .id(b.ownerUserID), .text(b.legalName), .text(b.displayName), .text(b.taxID), .text(b.category), try .json(b.address), .text(b.website),
+            .text(b.phone), .text(b.email), try .json(b.socialLinks), .text(b.description),
+        ]
     }
 
     func insert(_ business: Business) async throws {
         precondition(business.chamberID == sql.chamberID, "business of another chamber")
-        try await sql.query("INSERT INTO businesses (id, chamber_id, owner_user_id, legal_name, display_name, tax_id, category, address, website, phone, email, social_links, description, created_at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [.id(business.id)] + (try Self.binds(business)) + [.date(business.createdAt)])
+        try await sql.query(
+            "INSERT INTO businesses (id, chamber_id, owner_user_id, legal_name, display_name, tax_id, category, address, website, phone, email, social_links, description, created_at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [.id(business.id)] + (try Self.binds(business)) + [.date(business.createdAt)])
     }
 
     func find(id: BusinessID) async throws -> Business? {
@@ -165,13 +190,16 @@ struct SQLBusinessStore: BusinessStore {
     }
 
     func list(page: PageRequest) async throws -> Page<Business> {
-        let rows = try await sql.query("SELECT \(Self.columns) FROM businesses WHERE chamber_id = :chamber ORDER BY lower(legal_name), legal_name, id LIMIT ? OFFSET ?", page.sqlBinds)
+        let rows = try await sql.query(
+            "SELECT \(Self.columns) FROM businesses WHERE chamber_id = :chamber ORDER BY lower(legal_name), legal_name, id LIMIT ? OFFSET ?",
+            page.sqlBinds)
         return Page(fetched: try rows.map(Self.business), request: page)
     }
 
     func update(_ business: Business) async throws {
-        try await sql.query("UPDATE businesses SET owner_user_id = ?, legal_name = ?, display_name = ?, tax_id = ?, category = ?, address = ?, website = ?, phone = ?, email = ?, social_links = ?, description = ? WHERE chamber_id = :chamber AND id = ?",
-                            (try Self.binds(business)) + [.id(business.id)])
+        try await sql.query(
+            "UPDATE businesses SET owner_user_id = ?, legal_name = ?, display_name = ?, tax_id = ?, category = ?, address = ?, website = ?, phone = ?, email = ?, social_links = ?, description = ? WHERE chamber_id = :chamber AND id = ?",
+            (try Self.binds(business)) + [.id(business.id)])
     }
 
     func delete(id: BusinessID) async throws -> Bool {
@@ -183,8 +211,12 @@ struct SQLAuditLogStore: AuditLogStore {
     let sql: ChamberScopedSQL
 
     func append(_ entry: AuditEntry) async throws {
-        try await sql.query("INSERT INTO audit_log (id, chamber_id, actor_id, action, target, detail, reason, at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?)",
-                            [.text(entry.id), .id(entry.actorID), .text(entry.action), .text(entry.target), .text(entry.detail), .text(entry.reason), .date(entry.at)])
+        try await sql.query(
+            "INSERT INTO audit_log (id, chamber_id, actor_id, action, target, detail, reason, at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?)",
+            [
+                .text(entry.id), .id(entry.actorID), .text(entry.action), .text(entry.target), .text(entry.detail), .text(entry.reason),
+                .date(entry.at),
+            ])
     }
 
     func list(_ query: AuditQuery, page: PageRequest) async throws -> Page<AuditEntry> {
@@ -193,7 +225,8 @@ struct SQLAuditLogStore: AuditLogStore {
         if let action = query.action {
             if action.hasSuffix(".") {
                 // A family of actions: the prefix, its LIKE wildcards escaped.
-                let escaped = action.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+                let escaped = action.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(
+                    of: "_", with: "\\_")
                 filters.append("action LIKE ? ESCAPE '\\'")
                 binds.append(.text(escaped + "%"))
             } else {
@@ -205,11 +238,16 @@ struct SQLAuditLogStore: AuditLogStore {
         if let target = query.target { filters.append("target = ?"); binds.append(.text(target)) }
         if let since = query.since { filters.append("at >= ?"); binds.append(.date(since)) }
         if let until = query.until { filters.append("at < ?"); binds.append(.date(until)) }
-        let rows = try await sql.query("SELECT id, chamber_id, actor_id, action, target, detail, reason, at FROM audit_log WHERE \(filters.joined(separator: " AND ")) ORDER BY at DESC, id LIMIT ? OFFSET ?",
-                                       binds + page.sqlBinds)
-        return Page(fetched: try rows.map { row in
-            AuditEntry(id: try row.string("id"), chamberID: try row.id("chamber_id"), actorID: try row.optionalID("actor_id"), action: try row.string("action"),
-                       target: try row.optionalString("target"), detail: try row.optionalString("detail"), reason: try row.optionalString("reason"), at: try row.date("at"))
-        }, request: page)
+        let rows = try await sql.query(
+            "SELECT id, chamber_id, actor_id, action, target, detail, reason, at FROM audit_log WHERE \(filters.joined(separator: " AND ")) ORDER BY at DESC, id LIMIT ? OFFSET ?",
+            binds + page.sqlBinds)
+        return Page(
+            fetched: try rows.map { row in
+                AuditEntry(
+                    id: try row.string("id"), chamberID: try row.id("chamber_id"), actorID: try row.optionalID("actor_id"),
+                    action: try row.string("action"),
+                    target: try row.optionalString("target"), detail: try row.optionalString("detail"), reason: try row.optionalString("reason"),
+                    at: try row.date("at"))
+            }, request: page)
     }
 }

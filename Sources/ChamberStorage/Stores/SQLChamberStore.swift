@@ -8,16 +8,22 @@ struct SQLChamberStore: ChamberStore {
     static let columns = "id, name, slug, settings, branding, created_at"
 
     static func chamber(_ row: SQLRow, prefix: String = "") throws -> Chamber {
-        Chamber(id: try row.id(prefix + "id"), name: try row.string(prefix + "name"), slug: try row.string(prefix + "slug"),
-                settings: try row.json(prefix + "settings", as: ChamberSettings.self), branding: try row.json(prefix + "branding", as: ChamberBranding.self),
-                createdAt: try row.date(prefix + "created_at"))
+        Chamber(
+            id: try row.id(prefix + "id"), name: try row.string(prefix + "name"), slug: try row.string(prefix + "slug"),
+            settings: try row.json(prefix + "settings", as: ChamberSettings.self),
+            branding: try row.json(prefix + "branding", as: ChamberBranding.self),
+            createdAt: try row.date(prefix + "created_at"))
     }
 
     func create(_ chamber: Chamber, founder: Membership) async throws {
         do {
             try await db.transaction { tx in
-                try await tx.query("INSERT INTO chambers (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?)",
-                                   [.id(chamber.id), .text(chamber.name), .text(chamber.slug), try .json(chamber.settings), try .json(chamber.branding), .date(chamber.createdAt)])
+                try await tx.query(
+                    "INSERT INTO chambers (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        .id(chamber.id), .text(chamber.name), .text(chamber.slug), try .json(chamber.settings), try .json(chamber.branding),
+                        .date(chamber.createdAt),
+                    ])
                 try await ChamberScopedSQL(executor: tx, chamberID: chamber.id).query(
                     "INSERT INTO memberships (chamber_id, user_id, role, joined_at) VALUES (:chamber, ?, ?, ?)",
                     [.id(founder.userID), .text(founder.role.rawValue), .date(founder.joinedAt)])
@@ -36,8 +42,9 @@ struct SQLChamberStore: ChamberStore {
     }
 
     func update(_ chamber: Chamber) async throws {
-        try await db.query("UPDATE chambers SET name = ?, settings = ?, branding = ? WHERE id = ?",
-                           [.text(chamber.name), try .json(chamber.settings), try .json(chamber.branding), .id(chamber.id)])
+        try await db.query(
+            "UPDATE chambers SET name = ?, settings = ?, branding = ? WHERE id = ?",
+            [.text(chamber.name), try .json(chamber.settings), try .json(chamber.branding), .id(chamber.id)])
     }
 
     func list(page: PageRequest) async throws -> Page<Chamber> {
@@ -46,7 +53,8 @@ struct SQLChamberStore: ChamberStore {
     }
 
     func memberships(of user: UserID) async throws -> [(chamber: Chamber, role: Role)] {
-        let rows = try await db.query("""
+        let rows = try await db.query(
+            """
             SELECT c.id, c.name, c.slug, c.settings, c.branding, c.created_at, m.role
             FROM memberships m JOIN chambers c ON c.id = m.chamber_id
             WHERE m.user_id = ? ORDER BY lower(c.name), c.name, c.id

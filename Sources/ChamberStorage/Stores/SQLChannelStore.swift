@@ -8,24 +8,29 @@ struct SQLChannelStore: ChannelStore {
 
     static func channel(_ row: SQLRow) throws -> Channel {
         guard let kind = Channel.Kind(rawValue: try row.string("kind")) else { throw StorageError.typeMismatch("kind", "a channel kind") }
-        return Channel(id: try row.id("id"), chamberID: try row.id("chamber_id"), kind: kind, name: try row.optionalString("name"),
-                       topic: try row.optionalString("topic"), eventID: try row.optionalString("event_id"), createdBy: try row.id("created_by"),
-                       createdAt: try row.date("created_at"), archivedAt: try row.optionalDate("archived_at"), lastSeq: try row.int("last_seq"),
-                       lockedAt: try row.optionalDate("locked_at"), slowModeSeconds: Int(try row.int("slow_mode_seconds")))
+        return Channel(
+            id: try row.id("id"), chamberID: try row.id("chamber_id"), kind: kind, name: try row.optionalString("name"),
+            topic: try row.optionalString("topic"), eventID: try row.optionalString("event_id"), createdBy: try row.id("created_by"),
+            createdAt: try row.date("created_at"), archivedAt: try row.optionalDate("archived_at"), lastSeq: try row.int("last_seq"),
+            lockedAt: try row.optionalDate("locked_at"), slowModeSeconds: Int(try row.int("slow_mode_seconds")))
     }
 
     static func member(_ row: SQLRow) throws -> ChannelMember {
-        ChannelMember(channelID: try row.id("channel_id"), userID: try row.id("user_id"),
-                      role: ChannelMember.Role(rawValue: try row.string("role")) ?? .member, joinedAt: try row.date("joined_at"),
-                      lastReadSeq: try row.int("last_read_seq"))
+        ChannelMember(
+            channelID: try row.id("channel_id"), userID: try row.id("user_id"),
+            role: ChannelMember.Role(rawValue: try row.string("role")) ?? .member, joinedAt: try row.date("joined_at"),
+            lastReadSeq: try row.int("last_read_seq"))
     }
 
     func create(_ channel: Channel, members: [ChannelMember], directKey: String?) async throws {
         do {
             try await sql.transaction { tx in
-                try await tx.query("INSERT INTO channels (id, chamber_id, kind, name, topic, event_id, direct_key, created_by, created_at, archived_at, last_seq) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                   [.id(channel.id), .text(channel.kind.rawValue), .text(channel.name), .text(channel.topic), .text(channel.eventID),
-                                    .text(directKey), .id(channel.createdBy), .date(channel.createdAt), .date(channel.archivedAt), .int(channel.lastSeq)])
+                try await tx.query(
+                    "INSERT INTO channels (id, chamber_id, kind, name, topic, event_id, direct_key, created_by, created_at, archived_at, last_seq) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        .id(channel.id), .text(channel.kind.rawValue), .text(channel.name), .text(channel.topic), .text(channel.eventID),
+                        .text(directKey), .id(channel.createdBy), .date(channel.createdAt), .date(channel.archivedAt), .int(channel.lastSeq),
+                    ])
                 for member in members { try await Self.insertMember(tx, member) }
             }
         } catch StorageError.uniqueViolation {
@@ -34,8 +39,9 @@ struct SQLChannelStore: ChannelStore {
     }
 
     private static func insertMember(_ tx: ChamberScopedSQL, _ member: ChannelMember) async throws {
-        try await tx.query("INSERT INTO channel_members (chamber_id, channel_id, user_id, role, joined_at, last_read_seq) VALUES (:chamber, ?, ?, ?, ?, ?)",
-                           [.id(member.channelID), .id(member.userID), .text(member.role.rawValue), .date(member.joinedAt), .int(member.lastReadSeq)])
+        try await tx.query(
+            "INSERT INTO channel_members (chamber_id, channel_id, user_id, role, joined_at, last_read_seq) VALUES (:chamber, ?, ?, ?, ?, ?)",
+            [.id(member.channelID), .id(member.userID), .text(member.role.rawValue), .date(member.joinedAt), .int(member.lastReadSeq)])
     }
 
     func find(id: ChannelID) async throws -> Channel? {
@@ -43,22 +49,30 @@ struct SQLChannelStore: ChannelStore {
     }
 
     func findDirect(key: String) async throws -> Channel? {
-        try await sql.query("SELECT \(Self.columns) FROM channels WHERE chamber_id = :chamber AND direct_key = ?", [.text(key)]).first.map(Self.channel)
+        try await sql.query("SELECT \(Self.columns) FROM channels WHERE chamber_id = :chamber AND direct_key = ?", [.text(key)]).first.map(
+            Self.channel)
     }
 
     func update(_ channel: Channel) async throws {
-        try await sql.query("UPDATE channels SET name = ?, topic = ?, archived_at = ?, locked_at = ?, slow_mode_seconds = ? WHERE chamber_id = :chamber AND id = ?",
-                            [.text(channel.name), .text(channel.topic), .date(channel.archivedAt), .date(channel.lockedAt), .int(Int64(channel.slowModeSeconds)), .id(channel.id)])
+        try await sql.query(
+            "UPDATE channels SET name = ?, topic = ?, archived_at = ?, locked_at = ?, slow_mode_seconds = ? WHERE chamber_id = :chamber AND id = ?",
+            [
+                .text(channel.name), .text(channel.topic), .date(channel.archivedAt), .date(channel.lockedAt), .int(Int64(channel.slowModeSeconds)),
+                .id(channel.id),
+            ])
     }
 
     func member(_ channelID: ChannelID, userID: UserID) async throws -> ChannelMember? {
-        try await sql.query("SELECT channel_id, user_id, role, joined_at, last_read_seq FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? AND user_id = ?",
-                            [.id(channelID), .id(userID)]).first.map(Self.member)
+        try await sql.query(
+            "SELECT channel_id, user_id, role, joined_at, last_read_seq FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? AND user_id = ?",
+            [.id(channelID), .id(userID)]
+        ).first.map(Self.member)
     }
 
     func members(_ channelID: ChannelID, page: PageRequest) async throws -> Page<ChannelMember> {
-        let rows = try await sql.query("SELECT channel_id, user_id, role, joined_at, last_read_seq FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? ORDER BY joined_at, user_id LIMIT ? OFFSET ?",
-                                       [.id(channelID)] + page.sqlBinds)
+        let rows = try await sql.query(
+            "SELECT channel_id, user_id, role, joined_at, last_read_seq FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? ORDER BY joined_at, user_id LIMIT ? OFFSET ?",
+            [.id(channelID)] + page.sqlBinds)
         return Page(fetched: try rows.map(Self.member), request: page)
     }
 
@@ -71,12 +85,15 @@ struct SQLChannelStore: ChannelStore {
     }
 
     func removeMember(_ channelID: ChannelID, userID: UserID) async throws -> Bool {
-        !(try await sql.query("DELETE FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? AND user_id = ? RETURNING user_id",
-                              [.id(channelID), .id(userID)]).isEmpty)
+        !(try await sql.query(
+            "DELETE FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? AND user_id = ? RETURNING user_id",
+            [.id(channelID), .id(userID)]
+        ).isEmpty)
     }
 
     func summaries(for userID: UserID) async throws -> [ChannelSummary] {
-        let rows = try await sql.query("""
+        let rows = try await sql.query(
+            """
             SELECT c.id, c.chamber_id, c.kind, c.name, c.topic, c.event_id, c.created_by, c.created_at, c.archived_at, c.last_seq,
                    c.locked_at, c.slow_mode_seconds, m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq
             FROM channels c LEFT JOIN channel_members m ON m.channel_id = c.id AND m.user_id = ?
@@ -88,19 +105,26 @@ struct SQLChannelStore: ChannelStore {
         for row in rows {
             let channel = try Self.channel(row)
             let membership = try row.optionalString("m_role").map { role in
-                ChannelMember(channelID: channel.id, userID: userID, role: ChannelMember.Role(rawValue: role) ?? .member,
-                              joinedAt: try row.date("m_joined_at"), lastReadSeq: try row.int("m_last_read_seq"))
+                ChannelMember(
+                    channelID: channel.id, userID: userID, role: ChannelMember.Role(rawValue: role) ?? .member,
+                    joinedAt: try row.date("m_joined_at"), lastReadSeq: try row.int("m_last_read_seq"))
             }
-            let lastMessage = try await sql.query("SELECT \(SQLMessageStore.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? ORDER BY seq DESC LIMIT 1",
-                                                  [.id(channel.id)]).first.map(SQLMessageStore.message)
+            let lastMessage = try await sql.query(
+                "SELECT \(SQLMessageStore.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? ORDER BY seq DESC LIMIT 1",
+                [.id(channel.id)]
+            ).first.map(SQLMessageStore.message)
             var peer: UserID?
             if channel.kind == .direct {
-                peer = try await sql.query("SELECT user_id FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? AND user_id <> ?",
-                                           [.id(channel.id), .id(userID)]).first.map { try $0.id("user_id") }
+                peer = try await sql.query(
+                    "SELECT user_id FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? AND user_id <> ?",
+                    [.id(channel.id), .id(userID)]
+                ).first.map { try $0.id("user_id") }
             }
-            result.append(ChannelSummary(channel: channel, membership: membership,
-                                         unreadCount: try await unread(channel.id, userID: userID, after: membership?.lastReadSeq ?? 0),
-                                         lastMessage: lastMessage, peerID: peer))
+            result.append(
+                ChannelSummary(
+                    channel: channel, membership: membership,
+                    unreadCount: try await unread(channel.id, userID: userID, after: membership?.lastReadSeq ?? 0),
+                    lastMessage: lastMessage, peerID: peer))
         }
         return result
     }
@@ -109,21 +133,25 @@ struct SQLChannelStore: ChannelStore {
         if asReader {
             // Announcement readers get a row the first time they read, to remember their position; one statement,
             // so two devices reading at once cannot both insert.
-            try await sql.query("""
+            try await sql.query(
+                """
                 INSERT INTO channel_members (chamber_id, channel_id, user_id, role, joined_at, last_read_seq) VALUES (:chamber, ?, ?, 'reader', ?, ?)
                 ON CONFLICT (channel_id, user_id) DO UPDATE SET last_read_seq = CASE WHEN excluded.last_read_seq > channel_members.last_read_seq
                     THEN excluded.last_read_seq ELSE channel_members.last_read_seq END
                 """, [.id(channelID), .id(userID), .date(at), .int(seq)])
         } else {
-            try await sql.query("UPDATE channel_members SET last_read_seq = ? WHERE chamber_id = :chamber AND channel_id = ? AND user_id = ? AND last_read_seq < ?",
-                                [.int(seq), .id(channelID), .id(userID), .int(seq)])
+            try await sql.query(
+                "UPDATE channel_members SET last_read_seq = ? WHERE chamber_id = :chamber AND channel_id = ? AND user_id = ? AND last_read_seq < ?",
+                [.int(seq), .id(channelID), .id(userID), .int(seq)])
         }
         return try await member(channelID, userID: userID)?.lastReadSeq ?? 0
     }
 
     func findSent(_ channelID: ChannelID, senderID: UserID, clientMessageID: String) async throws -> Message? {
-        try await sql.query("SELECT \(SQLMessageStore.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
-                            [.id(channelID), .id(senderID), .text(clientMessageID)]).first.map(SQLMessageStore.message)
+        try await sql.query(
+            "SELECT \(SQLMessageStore.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
+            [.id(channelID), .id(senderID), .text(clientMessageID)]
+        ).first.map(SQLMessageStore.message)
     }
 
     func unreadCount(_ channelID: ChannelID, userID: UserID) async throws -> Int {
@@ -132,7 +160,10 @@ struct SQLChannelStore: ChannelStore {
     }
 
     private func unread(_ channelID: ChannelID, userID: UserID, after: Int64) async throws -> Int {
-        Int(try await sql.query("SELECT COUNT(*) AS n FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND seq > ? AND deleted_at IS NULL AND sender_id <> ?",
-                                [.id(channelID), .int(after), .id(userID)]).first?.int("n") ?? 0)
+        Int(
+            try await sql.query(
+                "SELECT COUNT(*) AS n FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND seq > ? AND deleted_at IS NULL AND sender_id <> ?",
+                [.id(channelID), .int(after), .id(userID)]
+            ).first?.int("n") ?? 0)
     }
 }

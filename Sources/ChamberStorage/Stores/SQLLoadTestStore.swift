@@ -20,7 +20,8 @@ public struct SQLLoadTestStore: LoadTestStore {
             let chamberID: ChamberID = try existing?.id("id") ?? plan.chamber.id
             let scope = ChamberScopedSQL(executor: tx, chamberID: chamberID)
             if existing != nil {
-                let ours = try await scope.query("""
+                let ours = try await scope.query(
+                    """
                     SELECT 1 AS ok FROM memberships m JOIN users u ON u.id = m.user_id
                     WHERE m.chamber_id = :chamber AND u.email LIKE ? LIMIT 1
                     """, [.text(emailPattern)])
@@ -29,14 +30,19 @@ public struct SQLLoadTestStore: LoadTestStore {
                 }
             } else {
                 let chamber = plan.chamber
-                try await tx.query("INSERT INTO chambers (\(SQLChamberStore.columns)) VALUES (?, ?, ?, ?, ?, ?)",
-                                   [.id(chamber.id), .text(chamber.name), .text(chamber.slug), try .json(chamber.settings), try .json(chamber.branding), .date(chamber.createdAt)])
+                try await tx.query(
+                    "INSERT INTO chambers (\(SQLChamberStore.columns)) VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        .id(chamber.id), .text(chamber.name), .text(chamber.slug), try .json(chamber.settings), try .json(chamber.branding),
+                        .date(chamber.createdAt),
+                    ])
             }
 
             for chunk in plan.accounts.chunks(of: Self.rowsPerInsert) {
-                try await tx.query("INSERT INTO users (id, email, display_name, password_hash, is_platform_admin, created_at) VALUES "
-                                   + Self.rows(chunk.count, "(?, ?, ?, ?, FALSE, ?)") + " ON CONFLICT (email) DO NOTHING",
-                                   chunk.flatMap { [.id($0.id), .text($0.email), .text($0.displayName), .text(plan.passwordHash), .date($0.createdAt)] })
+                try await tx.query(
+                    "INSERT INTO users (id, email, display_name, password_hash, is_platform_admin, created_at) VALUES "
+                        + Self.rows(chunk.count, "(?, ?, ?, ?, FALSE, ?)") + " ON CONFLICT (email) DO NOTHING",
+                    chunk.flatMap { [.id($0.id), .text($0.email), .text($0.displayName), .text(plan.passwordHash), .date($0.createdAt)] })
             }
             var stored: [String: User] = [:]
             for row in try await tx.query("SELECT \(SQLUserStore.columns) FROM users WHERE email LIKE ?", [.text(emailPattern)]) {
@@ -49,42 +55,57 @@ public struct SQLLoadTestStore: LoadTestStore {
             }
 
             for chunk in accounts.chunks(of: Self.rowsPerInsert) {
-                try await scope.query("INSERT INTO memberships (chamber_id, user_id, role, joined_at) VALUES "
-                                      + Self.rows(chunk.count, "(:chamber, ?, ?, ?)") + " ON CONFLICT (chamber_id, user_id) DO UPDATE SET role = excluded.role",
-                                      chunk.flatMap { [.id($0.0.id), .text($0.1.rawValue), .date(plan.at)] })
+                try await scope.query(
+                    "INSERT INTO memberships (chamber_id, user_id, role, joined_at) VALUES "
+                        + Self.rows(chunk.count, "(:chamber, ?, ?, ?)") + " ON CONFLICT (chamber_id, user_id) DO UPDATE SET role = excluded.role",
+                    chunk.flatMap { [.id($0.0.id), .text($0.1.rawValue), .date(plan.at)] })
             }
 
             let founder = accounts.first?.0.id ?? plan.room.createdBy
-            let roomID = try await Self.channel(scope, "kind = 'event' AND event_id = ?", .text(plan.room.eventID), creating: plan.room, founder: founder)
-            let announcementsID = try await Self.channel(scope, "kind = 'announcement' AND name = ?", .text(plan.announcements.name),
-                                                         creating: plan.announcements, founder: founder)
+            let roomID = try await Self.channel(
+                scope, "kind = 'event' AND event_id = ?", .text(plan.room.eventID), creating: plan.room, founder: founder)
+            let announcementsID = try await Self.channel(
+                scope, "kind = 'announcement' AND name = ?", .text(plan.announcements.name),
+                creating: plan.announcements, founder: founder)
             for chunk in accounts.chunks(of: Self.rowsPerInsert) {
-                try await scope.query("INSERT INTO channel_members (chamber_id, channel_id, user_id, role, joined_at, last_read_seq) VALUES "
-                                      + Self.rows(chunk.count, "(:chamber, ?, ?, 'member', ?, 0)") + " ON CONFLICT (channel_id, user_id) DO NOTHING",
-                                      chunk.flatMap { [.id(roomID), .id($0.0.id), .date(plan.at)] })
+                try await scope.query(
+                    "INSERT INTO channel_members (chamber_id, channel_id, user_id, role, joined_at, last_read_seq) VALUES "
+                        + Self.rows(chunk.count, "(:chamber, ?, ?, 'member', ?, 0)") + " ON CONFLICT (channel_id, user_id) DO NOTHING",
+                    chunk.flatMap { [.id(roomID), .id($0.0.id), .date(plan.at)] })
             }
 
             // One live load-test session per account: what an earlier run left is revoked.
-            try await tx.query("UPDATE auth_sessions SET revoked_at = ? WHERE revoked_at IS NULL AND user_id IN (SELECT id FROM users WHERE email LIKE ?)",
-                               [.date(plan.at), .text(emailPattern)])
+            try await tx.query(
+                "UPDATE auth_sessions SET revoked_at = ? WHERE revoked_at IS NULL AND user_id IN (SELECT id FROM users WHERE email LIKE ?)",
+                [.date(plan.at), .text(emailPattern)])
             let sessions = accounts.map { _ in SessionID.generate() }
             for chunk in Array(zip(accounts, sessions)).chunks(of: Self.rowsPerInsert) {
-                try await tx.query("INSERT INTO auth_sessions (\(SQLSessionStore.columns)) VALUES " + Self.rows(chunk.count, "(?, ?, ?, ?, ?, NULL, 'chamber-load', NULL)"),
-                                   chunk.flatMap { [.id($0.1), .id($0.0.0.id), .date(plan.at), .date(plan.at), .date(plan.sessionExpiry)] })
+                try await tx.query(
+                    "INSERT INTO auth_sessions (\(SQLSessionStore.columns)) VALUES "
+                        + Self.rows(chunk.count, "(?, ?, ?, ?, ?, NULL, 'chamber-load', NULL)"),
+                    chunk.flatMap { [.id($0.1), .id($0.0.0.id), .date(plan.at), .date(plan.at), .date(plan.sessionExpiry)] })
             }
-            return LoadTestProvision(chamberID: chamberID, roomID: roomID, announcementsID: announcementsID,
-                                     accounts: zip(accounts, sessions).map { ($0.0.0, $0.0.1, $0.1) })
+            return LoadTestProvision(
+                chamberID: chamberID, roomID: roomID, announcementsID: announcementsID,
+                accounts: zip(accounts, sessions).map { ($0.0.0, $0.0.1, $0.1) })
         }
     }
 
     /// The chamber's channel matching `condition`, or `channel` created now.
-    private static func channel(_ scope: ChamberScopedSQL, _ condition: String, _ value: SQLValue, creating channel: Channel, founder: UserID) async throws -> ChannelID {
-        if let row = try await scope.query("SELECT id FROM channels WHERE chamber_id = :chamber AND \(condition) AND archived_at IS NULL", [value]).first {
+    private static func channel(
+        _ scope: ChamberScopedSQL, _ condition: String, _ value: SQLValue, creating channel: Channel, founder: UserID
+    ) async throws -> ChannelID {
+        if let row = try await scope.query("SELECT id FROM channels WHERE chamber_id = :chamber AND \(condition) AND archived_at IS NULL", [value])
+            .first
+        {
             return try row.id("id")
         }
-        try await scope.query("INSERT INTO channels (id, chamber_id, kind, name, topic, event_id, direct_key, created_by, created_at, archived_at, last_seq) VALUES (?, :chamber, ?, ?, ?, ?, NULL, ?, ?, NULL, 0)",
-                              [.id(channel.id), .text(channel.kind.rawValue), .text(channel.name), .text(channel.topic), .text(channel.eventID),
-                               .id(founder), .date(channel.createdAt)])
+        try await scope.query(
+            "INSERT INTO channels (id, chamber_id, kind, name, topic, event_id, direct_key, created_by, created_at, archived_at, last_seq) VALUES (?, :chamber, ?, ?, ?, ?, NULL, ?, ?, NULL, 0)",
+            [
+                .id(channel.id), .text(channel.kind.rawValue), .text(channel.name), .text(channel.topic), .text(channel.eventID),
+                .id(founder), .date(channel.createdAt),
+            ])
         return channel.id
     }
 

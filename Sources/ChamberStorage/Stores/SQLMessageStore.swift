@@ -9,29 +9,37 @@ import Foundation
 struct SQLMessageStore: MessageStore {
     let sql: ChamberScopedSQL
 
-    static let columns = "id, chamber_id, channel_id, seq, sender_id, client_message_id, body, reply_to, mentions, attachments, reactions, created_at, edited_at, deleted_at, data"
+    static let columns =
+        "id, chamber_id, channel_id, seq, sender_id, client_message_id, body, reply_to, mentions, attachments, reactions, created_at, edited_at, deleted_at, data"
 
     static func message(_ row: SQLRow) throws -> Message {
-        Message(id: try row.id("id"), chamberID: try row.id("chamber_id"), channelID: try row.id("channel_id"), seq: try row.int("seq"),
-                senderID: try row.id("sender_id"), clientMessageID: try row.string("client_message_id"), body: try row.string("body"),
-                replyTo: try row.optionalID("reply_to"), mentions: try row.json("mentions", as: [UserID].self),
-                attachments: try row.json("attachments", as: [Attachment].self), data: try row.optionalJSON("data", as: JSONValue.self), reactions: try row.json("reactions", as: [String: [UserID]].self),
-                createdAt: try row.date("created_at"), editedAt: try row.optionalDate("edited_at"), deletedAt: try row.optionalDate("deleted_at"))
+        Message(
+            id: try row.id("id"), chamberID: try row.id("chamber_id"), channelID: try row.id("channel_id"), seq: try row.int("seq"),
+            senderID: try row.id("sender_id"), clientMessageID: try row.string("client_message_id"), body: try row.string("body"),
+            replyTo: try row.optionalID("reply_to"), mentions: try row.json("mentions", as: [UserID].self),
+            attachments: try row.json("attachments", as: [Attachment].self), data: try row.optionalJSON("data", as: JSONValue.self),
+            reactions: try row.json("reactions", as: [String: [UserID]].self),
+            createdAt: try row.date("created_at"), editedAt: try row.optionalDate("edited_at"), deletedAt: try row.optionalDate("deleted_at"))
     }
 
     private struct Duplicate: Error { let message: Message }
 
     /// Raises the channel's sequence and returns the new number (holding the channel row until commit).
     private static func nextSeq(_ tx: ChamberScopedSQL, _ channelID: ChannelID) async throws -> Int64 {
-        guard let row = try await tx.query("UPDATE channels SET last_seq = last_seq + 1 WHERE chamber_id = :chamber AND id = ? RETURNING last_seq", [.id(channelID)]).first else {
+        guard
+            let row = try await tx.query(
+                "UPDATE channels SET last_seq = last_seq + 1 WHERE chamber_id = :chamber AND id = ? RETURNING last_seq", [.id(channelID)]
+            ).first
+        else {
             throw ChamberError(.channelNotFound, "no channel \(channelID)")
         }
         return try row.int("last_seq")
     }
 
     private static func insertEvent(_ tx: ChamberScopedSQL, _ event: ChannelEvent, messageID: MessageID?) async throws {
-        try await tx.query("INSERT INTO channel_events (chamber_id, channel_id, seq, kind, message_id, payload, created_at) VALUES (:chamber, ?, ?, ?, ?, ?, ?)",
-                           [.id(event.channelID), .int(event.seq), .text(event.kind), .id(messageID), try .json(event.body), .date(event.at)])
+        try await tx.query(
+            "INSERT INTO channel_events (chamber_id, channel_id, seq, kind, message_id, payload, created_at) VALUES (:chamber, ?, ?, ?, ?, ?, ?)",
+            [.id(event.channelID), .int(event.seq), .text(event.kind), .id(messageID), try .json(event.body), .date(event.at)])
     }
 
     func append(_ draft: Message) async throws -> AppendOutcome {
@@ -39,18 +47,26 @@ struct SQLMessageStore: MessageStore {
             return try await sql.transaction { tx in
                 let seq = try await Self.nextSeq(tx, draft.channelID)
                 // Checked after taking the channel's lock, so a concurrent retry of the same send is seen here.
-                if let earlier = try await tx.query("SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
-                                                    [.id(draft.channelID), .id(draft.senderID), .text(draft.clientMessageID)]).first {
+                if let earlier = try await tx.query(
+                    "SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
+                    [.id(draft.channelID), .id(draft.senderID), .text(draft.clientMessageID)]
+                ).first {
                     throw Duplicate(message: try Self.message(earlier))
                 }
-                let message = Message(id: draft.id, chamberID: draft.chamberID, channelID: draft.channelID, seq: seq, senderID: draft.senderID,
-                                      clientMessageID: draft.clientMessageID, body: draft.body, replyTo: draft.replyTo, mentions: draft.mentions,
-                                      attachments: draft.attachments, data: draft.data, reactions: [:], createdAt: draft.createdAt)
-                try await tx.query("INSERT INTO messages (\(Self.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                   [.id(message.id), .id(message.channelID), .int(seq), .id(message.senderID), .text(message.clientMessageID), .text(message.body),
-                                    .id(message.replyTo), try .json(message.mentions), try .json(message.attachments), try .json(message.reactions),
-                                    .date(message.createdAt), .null, .null, try message.data.map { try .json($0) } ?? .null])
-                let event = ChannelEvent(chamberID: message.chamberID, channelID: message.channelID, seq: seq, at: message.createdAt, body: .message(message))
+                let message = Message(
+                    id: draft.id, chamberID: draft.chamberID, channelID: draft.channelID, seq: seq, senderID: draft.senderID,
+                    clientMessageID: draft.clientMessageID, body: draft.body, replyTo: draft.replyTo, mentions: draft.mentions,
+                    attachments: draft.attachments, data: draft.data, reactions: [:], createdAt: draft.createdAt)
+                try await tx.query(
+                    "INSERT INTO messages (\(Self.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        .id(message.id), .id(message.channelID), .int(seq), .id(message.senderID), .text(message.clientMessageID),
+                        .text(message.body),
+                        .id(message.replyTo), try .json(message.mentions), try .json(message.attachments), try .json(message.reactions),
+                        .date(message.createdAt), .null, .null, try message.data.map { try .json($0) } ?? .null,
+                    ])
+                let event = ChannelEvent(
+                    chamberID: message.chamberID, channelID: message.channelID, seq: seq, at: message.createdAt, body: .message(message))
                 try await Self.insertEvent(tx, event, messageID: message.id)
                 return .appended(event)
             }
@@ -58,8 +74,12 @@ struct SQLMessageStore: MessageStore {
             return .duplicate(duplicate.message)
         } catch StorageError.uniqueViolation {
             // Two identical sends raced past each other's check on SQLite's deferred path: the stored one wins.
-            guard let earlier = try await sql.query("SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
-                                                    [.id(draft.channelID), .id(draft.senderID), .text(draft.clientMessageID)]).first else { throw StorageError.uniqueViolation("messages") }
+            guard
+                let earlier = try await sql.query(
+                    "SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
+                    [.id(draft.channelID), .id(draft.senderID), .text(draft.clientMessageID)]
+                ).first
+            else { throw StorageError.uniqueViolation("messages") }
             return .duplicate(try Self.message(earlier))
         }
     }
@@ -73,14 +93,18 @@ struct SQLMessageStore: MessageStore {
         return try await sql.transaction { tx in
             // The channel's lock first, then the message as it is now: mutations of one channel take turns.
             let seq = try await Self.nextSeq(tx, channelID)
-            guard let row = try await tx.query("SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND id = ?", [.id(messageID)]).first else {
+            guard let row = try await tx.query("SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND id = ?", [.id(messageID)]).first
+            else {
                 throw ChamberError(.messageNotFound, "no message \(messageID)")
             }
             var message = try Self.message(row)
             let body = try change(&message)
-            try await tx.query("UPDATE messages SET body = ?, mentions = ?, reactions = ?, edited_at = ?, deleted_at = ?, data = ? WHERE chamber_id = :chamber AND id = ?",
-                               [.text(message.body), try .json(message.mentions), try .json(message.reactions), .date(message.editedAt), .date(message.deletedAt),
-                                try message.data.map { try .json($0) } ?? .null, .id(message.id)])
+            try await tx.query(
+                "UPDATE messages SET body = ?, mentions = ?, reactions = ?, edited_at = ?, deleted_at = ?, data = ? WHERE chamber_id = :chamber AND id = ?",
+                [
+                    .text(message.body), try .json(message.mentions), try .json(message.reactions), .date(message.editedAt), .date(message.deletedAt),
+                    try message.data.map { try .json($0) } ?? .null, .id(message.id),
+                ])
             let event = ChannelEvent(chamberID: message.chamberID, channelID: message.channelID, seq: seq, at: at, body: body)
             try await Self.insertEvent(tx, event, messageID: message.id)
             return event
@@ -115,31 +139,40 @@ struct SQLMessageStore: MessageStore {
 
     func history(_ channelID: ChannelID, before: Int64?, after: Int64?, limit: Int) async throws -> [Message] {
         if let after {
-            return try await sql.query("SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                                       [.id(channelID), .int(after), .int(Int64(limit))]).map(Self.message)
+            return try await sql.query(
+                "SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                [.id(channelID), .int(after), .int(Int64(limit))]
+            ).map(Self.message)
         }
-        let rows = try await sql.query("SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
-                                       [.id(channelID), .int(before ?? Int64.max), .int(Int64(limit))])
+        let rows = try await sql.query(
+            "SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+            [.id(channelID), .int(before ?? Int64.max), .int(Int64(limit))])
         return try rows.map(Self.message).reversed()
     }
 
     func events(_ channelID: ChannelID, after: Int64, limit: Int) async throws -> [ChannelEvent] {
-        let rows = try await sql.query("SELECT chamber_id, channel_id, seq, created_at, payload FROM channel_events WHERE chamber_id = :chamber AND channel_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                                       [.id(channelID), .int(after), .int(Int64(limit))])
+        let rows = try await sql.query(
+            "SELECT chamber_id, channel_id, seq, created_at, payload FROM channel_events WHERE chamber_id = :chamber AND channel_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            [.id(channelID), .int(after), .int(Int64(limit))])
         return try rows.map { row in
-            ChannelEvent(chamberID: try row.id("chamber_id"), channelID: try row.id("channel_id"), seq: try row.int("seq"), at: try row.date("created_at"),
-                         body: try row.json("payload", as: ChannelEvent.Body.self))
+            ChannelEvent(
+                chamberID: try row.id("chamber_id"), channelID: try row.id("channel_id"), seq: try row.int("seq"), at: try row.date("created_at"),
+                body: try row.json("payload", as: ChannelEvent.Body.self))
         }
     }
 
     func hold(_ message: Message, rule: String, reason: String) async throws -> ReviewItem? {
-        let item = ReviewItem(chamberID: message.chamberID, kind: .held, channelID: message.channelID, messageID: message.id, authorID: message.senderID,
-                              body: message.body, rule: rule, reason: reason, createdAt: message.createdAt)
+        let item = ReviewItem(
+            chamberID: message.chamberID, kind: .held, channelID: message.channelID, messageID: message.id, authorID: message.senderID,
+            body: message.body, rule: rule, reason: reason, createdAt: message.createdAt)
         do {
             try await sql.transaction { tx in
-                try await tx.query("INSERT INTO held_messages (id, chamber_id, channel_id, sender_id, client_message_id, payload, rule, reason, created_at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?)",
-                                   [.id(message.id), .id(message.channelID), .id(message.senderID), .text(message.clientMessageID), try .json(message),
-                                    .text(rule), .text(reason), .date(message.createdAt)])
+                try await tx.query(
+                    "INSERT INTO held_messages (id, chamber_id, channel_id, sender_id, client_message_id, payload, rule, reason, created_at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        .id(message.id), .id(message.channelID), .id(message.senderID), .text(message.clientMessageID), try .json(message),
+                        .text(rule), .text(reason), .date(message.createdAt),
+                    ])
                 try await SQLModerationStore.insert(tx, item, storingBody: false)
             }
             return item
@@ -151,14 +184,22 @@ struct SQLMessageStore: MessageStore {
 
     func findHeld(_ channelID: ChannelID, senderID: UserID, clientMessageID: String) async throws -> ReviewItem? {
         // Every send asks, and almost none was held: the plain indexed look-up first, the queue item only on a hit.
-        guard let held = try await sql.query("SELECT id FROM held_messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
-                                             [.id(channelID), .id(senderID), .text(clientMessageID)]).first else { return nil }
-        return try await sql.query("\(SQLModerationStore.itemSelect) WHERE r.chamber_id = :chamber AND r.kind = 'held' AND r.message_id = ?",
-                                   [.id(try held.id("id", as: MessageID.self))]).first.map(SQLModerationStore.item)
+        guard
+            let held = try await sql.query(
+                "SELECT id FROM held_messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
+                [.id(channelID), .id(senderID), .text(clientMessageID)]
+            ).first
+        else { return nil }
+        return try await sql.query(
+            "\(SQLModerationStore.itemSelect) WHERE r.chamber_id = :chamber AND r.kind = 'held' AND r.message_id = ?",
+            [.id(try held.id("id", as: MessageID.self))]
+        ).first.map(SQLModerationStore.item)
     }
 
     func lastSent(_ channelID: ChannelID, senderID: UserID) async throws -> Date? {
-        try await sql.query("SELECT MAX(created_at) AS last FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ?",
-                            [.id(channelID), .id(senderID)]).first.flatMap { try $0.optionalDate("last") }
+        try await sql.query(
+            "SELECT MAX(created_at) AS last FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ?",
+            [.id(channelID), .id(senderID)]
+        ).first.flatMap { try $0.optionalDate("last") }
     }
 }

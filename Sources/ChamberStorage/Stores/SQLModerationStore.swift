@@ -11,34 +11,43 @@ struct SQLModerationStore: ModerationStore {
 
     static func sanction(_ row: SQLRow) throws -> Sanction {
         guard let kind = Sanction.Kind(rawValue: try row.string("kind")) else { throw StorageError.typeMismatch("kind", "a sanction kind") }
-        return Sanction(id: try row.id("id"), chamberID: try row.id("chamber_id"), userID: try row.id("user_id"), kind: kind, channelID: try row.optionalID("channel_id"),
-                        reason: try row.optionalString("reason"), createdBy: try row.id("created_by"), createdAt: try row.date("created_at"),
-                        expiresAt: try row.optionalDate("expires_at"), liftedAt: try row.optionalDate("lifted_at"), liftedBy: try row.optionalID("lifted_by"))
+        return Sanction(
+            id: try row.id("id"), chamberID: try row.id("chamber_id"), userID: try row.id("user_id"), kind: kind,
+            channelID: try row.optionalID("channel_id"),
+            reason: try row.optionalString("reason"), createdBy: try row.id("created_by"), createdAt: try row.date("created_at"),
+            expiresAt: try row.optionalDate("expires_at"), liftedAt: try row.optionalDate("lifted_at"), liftedBy: try row.optionalID("lifted_by"))
     }
 
     /// Sanctions in force at the bound date (the last bind).
     private static let inForce = "lifted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)"
 
     func addSanction(_ sanction: Sanction) async throws {
-        try await sql.query("INSERT INTO sanctions (\(Self.sanctionColumns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [.id(sanction.id), .id(sanction.userID), .text(sanction.kind.rawValue), .id(sanction.channelID), .text(sanction.reason),
-                             .id(sanction.createdBy), .date(sanction.createdAt), .date(sanction.expiresAt), .date(sanction.liftedAt), .id(sanction.liftedBy)])
+        try await sql.query(
+            "INSERT INTO sanctions (\(Self.sanctionColumns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                .id(sanction.id), .id(sanction.userID), .text(sanction.kind.rawValue), .id(sanction.channelID), .text(sanction.reason),
+                .id(sanction.createdBy), .date(sanction.createdAt), .date(sanction.expiresAt), .date(sanction.liftedAt), .id(sanction.liftedBy),
+            ])
     }
 
     func activeSanctions(userID: UserID, at date: Date) async throws -> [Sanction] {
-        try await sql.query("SELECT \(Self.sanctionColumns) FROM sanctions WHERE chamber_id = :chamber AND user_id = ? AND \(Self.inForce) ORDER BY created_at DESC",
-                            [.id(userID), .date(date)]).map(Self.sanction)
+        try await sql.query(
+            "SELECT \(Self.sanctionColumns) FROM sanctions WHERE chamber_id = :chamber AND user_id = ? AND \(Self.inForce) ORDER BY created_at DESC",
+            [.id(userID), .date(date)]
+        ).map(Self.sanction)
     }
 
     func activeSanctions(at date: Date, page: PageRequest) async throws -> Page<Sanction> {
-        let rows = try await sql.query("SELECT \(Self.sanctionColumns) FROM sanctions WHERE chamber_id = :chamber AND \(Self.inForce) ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
-                                       [.date(date)] + page.sqlBinds)
+        let rows = try await sql.query(
+            "SELECT \(Self.sanctionColumns) FROM sanctions WHERE chamber_id = :chamber AND \(Self.inForce) ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            [.date(date)] + page.sqlBinds)
         return Page(fetched: try rows.map(Self.sanction), request: page)
     }
 
     func liftSanctions(userID: UserID, kind: Sanction.Kind, channelID: ChannelID?, at date: Date, by: UserID) async throws -> [Sanction] {
         let channelFilter = channelID == nil ? "channel_id IS NULL" : "channel_id = ?"
-        let rows = try await sql.query("""
+        let rows = try await sql.query(
+            """
             UPDATE sanctions SET lifted_at = ?, lifted_by = ?
             WHERE chamber_id = :chamber AND user_id = ? AND kind = ? AND \(channelFilter) AND \(Self.inForce)
             RETURNING \(Self.sanctionColumns)
@@ -60,38 +69,55 @@ struct SQLModerationStore: ModerationStore {
             throw StorageError.typeMismatch("kind", "a review item kind and state")
         }
         let body = try row.optionalString("body") ?? (try row.optionalJSON("payload", as: Message.self))?.body ?? ""
-        return ReviewItem(id: try row.id("id"), chamberID: try row.id("chamber_id"), kind: kind, channelID: try row.id("channel_id"), messageID: try row.id("message_id"),
-                          authorID: try row.id("author_id"), body: body, rule: try row.optionalString("rule"), reason: try row.string("reason"),
-                          reports: Int(try row.int("reports")), state: state, createdAt: try row.date("created_at"), decidedBy: try row.optionalID("decided_by"),
-                          decidedAt: try row.optionalDate("decided_at"), decisionNote: try row.optionalString("decision_note"))
+        return ReviewItem(
+            id: try row.id("id"), chamberID: try row.id("chamber_id"), kind: kind, channelID: try row.id("channel_id"),
+            messageID: try row.id("message_id"),
+            authorID: try row.id("author_id"), body: body, rule: try row.optionalString("rule"), reason: try row.string("reason"),
+            reports: Int(try row.int("reports")), state: state, createdAt: try row.date("created_at"), decidedBy: try row.optionalID("decided_by"),
+            decidedAt: try row.optionalDate("decided_at"), decisionNote: try row.optionalString("decision_note"))
     }
 
     static func insert(_ tx: ChamberScopedSQL, _ item: ReviewItem, storingBody: Bool) async throws {
-        try await tx.query("""
+        try await tx.query(
+            """
             INSERT INTO review_items (id, chamber_id, kind, channel_id, message_id, author_id, body, rule, reason, reports, state, created_at)
             VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [.id(item.id), .text(item.kind.rawValue), .id(item.channelID), .id(item.messageID), .id(item.authorID), storingBody ? .text(item.body) : .null,
-                  .text(item.rule), .text(item.reason), .int(Int64(item.reports)), .text(item.state.rawValue), .date(item.createdAt)])
+            """,
+            [
+                .id(item.id), .text(item.kind.rawValue), .id(item.channelID), .id(item.messageID), .id(item.authorID),
+                storingBody ? .text(item.body) : .null,
+                .text(item.rule), .text(item.reason), .int(Int64(item.reports)), .text(item.state.rawValue), .date(item.createdAt),
+            ])
     }
 
     func report(_ message: Message, reporterID: UserID, reason: String, at date: Date) async throws -> ReviewItem {
         do {
             return try await sql.transaction { tx in
-                let open = try await tx.query("SELECT id FROM review_items WHERE chamber_id = :chamber AND message_id = ? AND kind = 'report' AND state = 'pending'",
-                                              [.id(message.id)]).first
+                let open = try await tx.query(
+                    "SELECT id FROM review_items WHERE chamber_id = :chamber AND message_id = ? AND kind = 'report' AND state = 'pending'",
+                    [.id(message.id)]
+                ).first
                 let itemID: ReviewItemID
                 if let open {
                     itemID = try open.id("id")
-                    try await tx.query("UPDATE review_items SET reports = reports + 1, reason = ? WHERE chamber_id = :chamber AND id = ?", [.text(reason), .id(itemID)])
+                    try await tx.query(
+                        "UPDATE review_items SET reports = reports + 1, reason = ? WHERE chamber_id = :chamber AND id = ?",
+                        [.text(reason), .id(itemID)])
                 } else {
                     itemID = .generate()
-                    try await Self.insert(tx, ReviewItem(id: itemID, chamberID: message.chamberID, kind: .report, channelID: message.channelID, messageID: message.id,
-                                                         authorID: message.senderID, body: message.body, rule: nil, reason: reason, reports: 1, createdAt: date),
-                                          storingBody: true)
+                    try await Self.insert(
+                        tx,
+                        ReviewItem(
+                            id: itemID, chamberID: message.chamberID, kind: .report, channelID: message.channelID, messageID: message.id,
+                            authorID: message.senderID, body: message.body, rule: nil, reason: reason, reports: 1, createdAt: date),
+                        storingBody: true)
                 }
-                try await tx.query("INSERT INTO message_reports (chamber_id, message_id, reporter_id, item_id, reason, created_at) VALUES (:chamber, ?, ?, ?, ?, ?)",
-                                   [.id(message.id), .id(reporterID), .id(itemID), .text(reason), .date(date)])
-                guard let item = try await tx.query("\(Self.itemSelect) WHERE r.chamber_id = :chamber AND r.id = ?", [.id(itemID)]).first.map(Self.item) else {
+                try await tx.query(
+                    "INSERT INTO message_reports (chamber_id, message_id, reporter_id, item_id, reason, created_at) VALUES (:chamber, ?, ?, ?, ?, ?)",
+                    [.id(message.id), .id(reporterID), .id(itemID), .text(reason), .date(date)])
+                guard
+                    let item = try await tx.query("\(Self.itemSelect) WHERE r.chamber_id = :chamber AND r.id = ?", [.id(itemID)]).first.map(Self.item)
+                else {
                     throw ChamberError(.reviewItemNotFound, "review item \(itemID) vanished")
                 }
                 return item
@@ -106,13 +132,15 @@ struct SQLModerationStore: ModerationStore {
     }
 
     func queue(state: ReviewItem.State?, page: PageRequest) async throws -> Page<ReviewItem> {
-        let rows = try await sql.query("\(Self.itemSelect) WHERE r.chamber_id = :chamber\(state == nil ? "" : " AND r.state = ?") ORDER BY r.created_at, r.id LIMIT ? OFFSET ?",
-                                       (state.map { [.text($0.rawValue)] } ?? []) + page.sqlBinds)
+        let rows = try await sql.query(
+            "\(Self.itemSelect) WHERE r.chamber_id = :chamber\(state == nil ? "" : " AND r.state = ?") ORDER BY r.created_at, r.id LIMIT ? OFFSET ?",
+            (state.map { [.text($0.rawValue)] } ?? []) + page.sqlBinds)
         return Page(fetched: try rows.map(Self.item), request: page)
     }
 
     func decide(_ id: ReviewItemID, state: ReviewItem.State, by: UserID, at date: Date, note: String?) async throws -> ReviewItem {
-        let changed = try await sql.query("""
+        let changed = try await sql.query(
+            """
             UPDATE review_items SET state = ?, decided_by = ?, decided_at = ?, decision_note = ?
             WHERE chamber_id = :chamber AND id = ? AND state = 'pending' RETURNING id
             """, [.text(state.rawValue), .id(by), .date(date), .text(note), .id(id)])
@@ -122,10 +150,12 @@ struct SQLModerationStore: ModerationStore {
     }
 
     func heldMessage(itemID: ReviewItemID) async throws -> Message? {
-        try await sql.query("""
+        try await sql.query(
+            """
             SELECT payload FROM held_messages
             WHERE chamber_id = :chamber AND id = (SELECT message_id FROM review_items WHERE chamber_id = :chamber AND id = ? AND kind = 'held')
-            """, [.id(itemID)]).first.map { try $0.json("payload", as: Message.self) }
+            """, [.id(itemID)]
+        ).first.map { try $0.json("payload", as: Message.self) }
     }
 }
 
@@ -136,7 +166,8 @@ extension SQLModerationStore {
     }
 
     func saveSettings(_ settings: ModerationSettings, by: UserID, at date: Date) async throws {
-        try await sql.query("""
+        try await sql.query(
+            """
             INSERT INTO chamber_moderation (chamber_id, settings, updated_by, updated_at) VALUES (:chamber, ?, ?, ?)
             ON CONFLICT (chamber_id) DO UPDATE SET settings = excluded.settings, updated_by = excluded.updated_by, updated_at = excluded.updated_at
             """, [try .json(settings), .id(by), .date(date)])

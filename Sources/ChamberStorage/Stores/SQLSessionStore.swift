@@ -7,18 +7,23 @@ struct SQLSessionStore: SessionStore {
     static let columns = "id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent, ip_address"
 
     static func session(_ row: SQLRow) throws -> AuthSession {
-        AuthSession(id: try row.id("id"), userID: try row.id("user_id"), createdAt: try row.date("created_at"),
-                    lastUsedAt: try row.date("last_used_at"), expiresAt: try row.date("expires_at"), revokedAt: try row.optionalDate("revoked_at"),
-                    userAgent: try row.optionalString("user_agent"), ipAddress: try row.optionalString("ip_address"))
+        AuthSession(
+            id: try row.id("id"), userID: try row.id("user_id"), createdAt: try row.date("created_at"),
+            lastUsedAt: try row.date("last_used_at"), expiresAt: try row.date("expires_at"), revokedAt: try row.optionalDate("revoked_at"),
+            userAgent: try row.optionalString("user_agent"), ipAddress: try row.optionalString("ip_address"))
     }
 
     func create(_ session: AuthSession, refreshTokenHash: String) async throws {
         try await db.transaction { tx in
-            try await tx.query("INSERT INTO auth_sessions (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                               [.id(session.id), .id(session.userID), .date(session.createdAt), .date(session.lastUsedAt), .date(session.expiresAt),
-                                .date(session.revokedAt), .text(session.userAgent), .text(session.ipAddress)])
-            try await tx.query("INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)",
-                               [.text(refreshTokenHash), .id(session.id), .date(session.createdAt)])
+            try await tx.query(
+                "INSERT INTO auth_sessions (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    .id(session.id), .id(session.userID), .date(session.createdAt), .date(session.lastUsedAt), .date(session.expiresAt),
+                    .date(session.revokedAt), .text(session.userAgent), .text(session.ipAddress),
+                ])
+            try await tx.query(
+                "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)",
+                [.text(refreshTokenHash), .id(session.id), .date(session.createdAt)])
         }
     }
 
@@ -27,18 +32,22 @@ struct SQLSessionStore: SessionStore {
     }
 
     func listActive(userID: UserID, now: Date) async throws -> [AuthSession] {
-        try await db.query("SELECT \(Self.columns) FROM auth_sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY created_at DESC, id LIMIT 200",
-                           [.id(userID), .date(now)]).map(Self.session)
+        try await db.query(
+            "SELECT \(Self.columns) FROM auth_sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY created_at DESC, id LIMIT 200",
+            [.id(userID), .date(now)]
+        ).map(Self.session)
     }
 
     func rotate(presentedHash: String, replacementHash: String, now: Date, newExpiry: Date) async throws -> RefreshOutcome {
         try await db.transaction { tx in
             // Spend the token only if it is unspent: the conditional UPDATE is the atomic step, so two
             // concurrent refreshes with one token cannot both succeed.
-            let spent = try await tx.query("UPDATE refresh_tokens SET spent_at = ? WHERE token_hash = ? AND spent_at IS NULL RETURNING session_id",
-                                           [.date(now), .text(presentedHash)])
+            let spent = try await tx.query(
+                "UPDATE refresh_tokens SET spent_at = ? WHERE token_hash = ? AND spent_at IS NULL RETURNING session_id",
+                [.date(now), .text(presentedHash)])
             guard let row = spent.first else {
-                guard let known = try await tx.query("SELECT session_id FROM refresh_tokens WHERE token_hash = ?", [.text(presentedHash)]).first else {
+                guard let known = try await tx.query("SELECT session_id FROM refresh_tokens WHERE token_hash = ?", [.text(presentedHash)]).first
+                else {
                     return .invalid
                 }
                 let sessionID: SessionID = try known.id("session_id")
@@ -46,12 +55,15 @@ struct SQLSessionStore: SessionStore {
                 return .reused(sessionID)
             }
             let sessionID: SessionID = try row.id("session_id")
-            guard var session = try await tx.query("SELECT \(Self.columns) FROM auth_sessions WHERE id = ?", [.id(sessionID)]).first.map(Self.session),
-                  session.isActive(at: now)
+            guard
+                var session = try await tx.query("SELECT \(Self.columns) FROM auth_sessions WHERE id = ?", [.id(sessionID)]).first.map(Self.session),
+                session.isActive(at: now)
             else { return .invalid }
-            try await tx.query("INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)",
-                               [.text(replacementHash), .id(sessionID), .date(now)])
-            try await tx.query("UPDATE auth_sessions SET last_used_at = ?, expires_at = ? WHERE id = ?", [.date(now), .date(newExpiry), .id(sessionID)])
+            try await tx.query(
+                "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)",
+                [.text(replacementHash), .id(sessionID), .date(now)])
+            try await tx.query(
+                "UPDATE auth_sessions SET last_used_at = ?, expires_at = ? WHERE id = ?", [.date(now), .date(newExpiry), .id(sessionID)])
             session.lastUsedAt = now
             session.expiresAt = newExpiry
             return .rotated(session)
@@ -59,13 +71,16 @@ struct SQLSessionStore: SessionStore {
     }
 
     func revoke(id: SessionID, userID: UserID, at: Date) async throws -> Bool {
-        !(try await db.query("UPDATE auth_sessions SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ? RETURNING id",
-                             [.date(at), .id(id), .id(userID), .date(at)]).isEmpty)
+        !(try await db.query(
+            "UPDATE auth_sessions SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ? RETURNING id",
+            [.date(at), .id(id), .id(userID), .date(at)]
+        ).isEmpty)
     }
 
     func revokeAll(userID: UserID, except keeping: SessionID?, at: Date) async throws {
-        try await db.query("UPDATE auth_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id <> ?",
-                           [.date(at), .id(userID), .text(keeping?.rawValue ?? "")])
+        try await db.query(
+            "UPDATE auth_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id <> ?",
+            [.date(at), .id(userID), .text(keeping?.rawValue ?? "")])
     }
 }
 
@@ -73,12 +88,15 @@ struct SQLPasswordResetStore: PasswordResetStore {
     let db: any SQLDatabase
 
     func create(tokenHash: String, userID: UserID, expiresAt: Date) async throws {
-        try await db.query("INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES (?, ?, ?)", [.text(tokenHash), .id(userID), .date(expiresAt)])
+        try await db.query(
+            "INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES (?, ?, ?)", [.text(tokenHash), .id(userID), .date(expiresAt)])
     }
 
     func consume(tokenHash: String, now: Date) async throws -> UserID? {
-        try await db.query("UPDATE password_resets SET spent_at = ? WHERE token_hash = ? AND spent_at IS NULL AND expires_at > ? RETURNING user_id",
-                           [.date(now), .text(tokenHash), .date(now)]).first.map { try $0.id("user_id") }
+        try await db.query(
+            "UPDATE password_resets SET spent_at = ? WHERE token_hash = ? AND spent_at IS NULL AND expires_at > ? RETURNING user_id",
+            [.date(now), .text(tokenHash), .date(now)]
+        ).first.map { try $0.id("user_id") }
     }
 }
 
@@ -86,15 +104,19 @@ struct SQLMailOutboxStore: MailOutboxStore {
     let db: any SQLDatabase
 
     func record(_ mail: Mail, at: Date) async throws {
-        try await db.query("INSERT INTO outbound_mail (id, kind, recipient, subject, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                           [.text(UUID().uuidString.lowercased()), .text(mail.kind.rawValue), .text(mail.to), .text(mail.subject), .text(mail.body), .date(at)])
+        try await db.query(
+            "INSERT INTO outbound_mail (id, kind, recipient, subject, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [.text(UUID().uuidString.lowercased()), .text(mail.kind.rawValue), .text(mail.to), .text(mail.subject), .text(mail.body), .date(at)])
     }
 
     func recent(to address: String, limit: Int) async throws -> [Mail] {
-        try await db.query("SELECT kind, recipient, subject, body FROM outbound_mail WHERE recipient = ? ORDER BY created_at DESC, id LIMIT ?",
-                           [.text(address), .int(Int64(limit))]).map { row in
-            Mail(kind: Mail.Kind(rawValue: try row.string("kind")) ?? .passwordReset, to: try row.string("recipient"),
-                 subject: try row.string("subject"), body: try row.string("body"))
+        try await db.query(
+            "SELECT kind, recipient, subject, body FROM outbound_mail WHERE recipient = ? ORDER BY created_at DESC, id LIMIT ?",
+            [.text(address), .int(Int64(limit))]
+        ).map { row in
+            Mail(
+                kind: Mail.Kind(rawValue: try row.string("kind")) ?? .passwordReset, to: try row.string("recipient"),
+                subject: try row.string("subject"), body: try row.string("body"))
         }
     }
 }

@@ -7,14 +7,16 @@ struct SQLUserStore: UserStore {
     static let columns = "id, email, display_name, is_platform_admin, created_at"
 
     static func user(_ row: SQLRow) throws -> User {
-        User(id: try row.id("id"), email: try row.string("email"), displayName: try row.string("display_name"),
-             isPlatformAdmin: try row.bool("is_platform_admin"), createdAt: try row.date("created_at"))
+        User(
+            id: try row.id("id"), email: try row.string("email"), displayName: try row.string("display_name"),
+            isPlatformAdmin: try row.bool("is_platform_admin"), createdAt: try row.date("created_at"))
     }
 
     func insert(_ user: User, passwordHash: String) async throws {
         do {
-            try await db.query("INSERT INTO users (id, email, display_name, password_hash, is_platform_admin, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                               [.id(user.id), .text(user.email), .text(user.displayName), .text(passwordHash), .bool(user.isPlatformAdmin), .date(user.createdAt)])
+            try await db.query(
+                "INSERT INTO users (id, email, display_name, password_hash, is_platform_admin, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [.id(user.id), .text(user.email), .text(user.displayName), .text(passwordHash), .bool(user.isPlatformAdmin), .date(user.createdAt)])
         } catch StorageError.uniqueViolation {
             throw ChamberError(.emailTaken, "an account with this email exists already", field: "email")
         }
@@ -29,7 +31,9 @@ struct SQLUserStore: UserStore {
     }
 
     func credentials(email: String) async throws -> (user: User, passwordHash: String)? {
-        guard let row = try await db.query("SELECT \(Self.columns), password_hash FROM users WHERE email = ?", [.text(email)]).first else { return nil }
+        guard let row = try await db.query("SELECT \(Self.columns), password_hash FROM users WHERE email = ?", [.text(email)]).first else {
+            return nil
+        }
         return (try Self.user(row), try row.string("password_hash"))
     }
 

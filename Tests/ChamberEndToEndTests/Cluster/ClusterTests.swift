@@ -11,13 +11,20 @@ struct ClusterTests {
         let cluster = try await ProcessCluster(nodes: 3)
         let (chamber, users) = try await cluster.chamber(with: ["admin", "ada", "bob"])
         let sockets = try await (0..<3).asyncMap { try await cluster.socket(users[$0], chamber: chamber, node: $0) }
-        let group = try await sockets[0].request(["type": "create_channel", "kind": "group", "name": "Cluster Walk",
-                                                  "members": [users[1].userID, users[2].userID]], expect: "channel")["channel"]["id"].string ?? ""
+        let group =
+            try await sockets[0].request(
+                [
+                    "type": "create_channel", "kind": "group", "name": "Cluster Walk",
+                    "members": [users[1].userID, users[2].userID],
+                ], expect: "channel")["channel"]["id"].string ?? ""
         for socket in sockets { try await socket.request(["type": "subscribe", "channel_id": group, "since": 0], expect: "subscribed") }
 
         for round in 0..<10 {
             for (index, socket) in sockets.enumerated() {
-                socket.send(["type": "send", "id": "s\(round)-\(index)", "channel_id": group, "client_message_id": "m-\(round)-\(index)", "body": "round \(round) from \(index)"])
+                socket.send([
+                    "type": "send", "id": "s\(round)-\(index)", "channel_id": group, "client_message_id": "m-\(round)-\(index)",
+                    "body": "round \(round) from \(index)",
+                ])
             }
         }
         var orders: [[String]] = []
@@ -30,10 +37,12 @@ struct ClusterTests {
         #expect(Set(orders[0]).count == 30)
 
         // A direct conversation between node 1 and node 2.
-        let direct = try await sockets[1].request(["type": "open_direct", "user_id": users[2].userID], expect: "channel")["channel"]["id"].string ?? ""
+        let direct =
+            try await sockets[1].request(["type": "open_direct", "user_id": users[2].userID], expect: "channel")["channel"]["id"].string ?? ""
         try await sockets[1].request(["type": "subscribe", "channel_id": direct, "since": 0], expect: "subscribed")
         try await sockets[2].request(["type": "subscribe", "channel_id": direct, "since": 0], expect: "subscribed")
-        try await sockets[1].request(["type": "send", "channel_id": direct, "client_message_id": "dm-1", "body": "Lunch at the gala?"], expect: "ack")
+        try await sockets[1].request(
+            ["type": "send", "channel_id": direct, "client_message_id": "dm-1", "body": "Lunch at the gala?"], expect: "ack")
         #expect(try await sockets[2].messages(in: direct, count: 1).first?["message"]["body"].string == "Lunch at the gala?")
         try await sockets[2].request(["type": "send", "channel_id": direct, "client_message_id": "dm-2", "body": "Yes, noon."], expect: "ack")
         #expect(try await sockets[1].messages(in: direct, count: 2).map { $0["seq"].int } == [1, 2])
@@ -41,10 +50,12 @@ struct ClusterTests {
         // Presence asked on node 2 counts the users of every node.
         try await eventually("node 2 sees all three online", timeout: .seconds(10)) {
             let reply = try? await sockets[2].request(["type": "presence"], expect: "presence")
-            return Set(reply?["users"].array.compactMap { $0["status"].string == "online" ? $0["user_id"].string : nil } ?? []) == Set(users.map(\.userID))
+            return Set(reply?["users"].array.compactMap { $0["status"].string == "online" ? $0["user_id"].string : nil } ?? [])
+                == Set(users.map(\.userID))
         }
         // The registry lists the three nodes.
-        let (status, registry) = try await HTTP.call(port: cluster.nodes[1].port, "GET", "/v1/admin/cluster", token: cluster.platformAdmin.accessToken)
+        let (status, registry) = try await HTTP.call(
+            port: cluster.nodes[1].port, "GET", "/v1/admin/cluster", token: cluster.platformAdmin.accessToken)
         #expect(status == 200)
         #expect(registry["nodes"].array.count == 3 && registry["broker"]["kind"].string == "redis", "\(registry)")
     }
@@ -54,19 +65,27 @@ struct ClusterTests {
         let cluster = try await ProcessCluster(nodes: 3)
         let (chamber, users) = try await cluster.chamber(with: ["admin", "ada", "bob"])
         let admin = try await cluster.socket(users[0], chamber: chamber, node: 0)
-        let group = try await admin.request(["type": "create_channel", "kind": "group", "name": "Resilience",
-                                             "members": [users[1].userID, users[2].userID]], expect: "channel")["channel"]["id"].string ?? ""
+        let group =
+            try await admin.request(
+                [
+                    "type": "create_channel", "kind": "group", "name": "Resilience",
+                    "members": [users[1].userID, users[2].userID],
+                ], expect: "channel")["channel"]["id"].string ?? ""
         let adaOnDoomed = try await cluster.socket(users[1], chamber: chamber, node: 2)
         let bob = try await cluster.socket(users[2], chamber: chamber, node: 1)
-        for socket in [admin, adaOnDoomed, bob] { try await socket.request(["type": "subscribe", "channel_id": group, "since": 0], expect: "subscribed") }
+        for socket in [admin, adaOnDoomed, bob] {
+            try await socket.request(["type": "subscribe", "channel_id": group, "since": 0], expect: "subscribed")
+        }
 
         var acknowledged: [String: Int] = [:]
         for index in 0..<15 {
-            let ack = try await admin.request(["type": "send", "channel_id": group, "client_message_id": "admin-\(index)", "body": "before \(index)"], expect: "ack")
+            let ack = try await admin.request(
+                ["type": "send", "channel_id": group, "client_message_id": "admin-\(index)", "body": "before \(index)"], expect: "ack")
             acknowledged["admin-\(index)"] = ack["seq"].int
         }
         for index in 0..<5 {
-            let ack = try await adaOnDoomed.request(["type": "send", "channel_id": group, "client_message_id": "ada-\(index)", "body": "from the doomed node \(index)"], expect: "ack")
+            let ack = try await adaOnDoomed.request(
+                ["type": "send", "channel_id": group, "client_message_id": "ada-\(index)", "body": "from the doomed node \(index)"], expect: "ack")
             acknowledged["ada-\(index)"] = ack["seq"].int
         }
         // Ada has read part of the stream when her node dies; the admin keeps talking meanwhile.
@@ -74,7 +93,8 @@ struct ClusterTests {
         async let more: [String: Int] = {
             var acks: [String: Int] = [:]
             for index in 15..<40 {
-                let ack = try await admin.request(["type": "send", "channel_id": group, "client_message_id": "admin-\(index)", "body": "during \(index)"], expect: "ack")
+                let ack = try await admin.request(
+                    ["type": "send", "channel_id": group, "client_message_id": "admin-\(index)", "body": "during \(index)"], expect: "ack")
                 acks["admin-\(index)"] = ack["seq"].int
             }
             return acks
@@ -96,15 +116,19 @@ struct ClusterTests {
         #expect(try await bob.messages(in: group, count: total).map { $0["seq"].int ?? 0 } == Array(1...total), "Bob on a surviving node")
     }
 
-    @Test("moderation and sign-out on one node hold on the other at once: a report reaches a moderator there live, mute and kick bite, a ban and a logout close the sockets")
+    @Test(
+        "moderation and sign-out on one node hold on the other at once: a report reaches a moderator there live, mute and kick bite, a ban and a logout close the sockets"
+    )
     func moderationAcrossNodes() async throws {
         let cluster = try await ProcessCluster(nodes: 2)
         let (chamber, users) = try await cluster.chamber(with: ["admin", "ada", "bob"])
         let admin = try await cluster.socket(users[0], chamber: chamber, node: 0)
         let ada = try await cluster.socket(users[1], chamber: chamber, node: 1)
         let bob = try await cluster.socket(users[2], chamber: chamber, node: 1)
-        let group = try await admin.request(["type": "create_channel", "kind": "group", "name": "Across", "members": [users[1].userID, users[2].userID]],
-                                            expect: "channel")["channel"]["id"].string ?? ""
+        let group =
+            try await admin.request(
+                ["type": "create_channel", "kind": "group", "name": "Across", "members": [users[1].userID, users[2].userID]],
+                expect: "channel")["channel"]["id"].string ?? ""
         try await bob.request(["type": "subscribe", "channel_id": group], expect: "subscribed")
         let pitch = try await ada.request(["type": "send", "channel_id": group, "client_message_id": "a1", "body": "Buy my course"], expect: "ack")
 
@@ -113,11 +137,13 @@ struct ClusterTests {
         #expect(try await admin.next("review_item")["item"]["message_id"] == pitch["message_id"])
 
         // Muted through node 0's REST: refused on node 1 at once, and told there.
-        let (muted, _) = try await HTTP.call(port: cluster.nodes[0].port, "POST", "/v1/chambers/\(chamber)/moderation/actions", token: users[0].accessToken,
-                                             json: ["action": "mute", "user_id": users[1].userID, "reason": "cool down"])
+        let (muted, _) = try await HTTP.call(
+            port: cluster.nodes[0].port, "POST", "/v1/chambers/\(chamber)/moderation/actions", token: users[0].accessToken,
+            json: ["action": "mute", "user_id": users[1].userID, "reason": "cool down"])
         #expect(muted == 200)
         #expect(try await ada.next("moderation_notice")["kind"].string == "muted")
-        let refused = try await ada.request(["type": "send", "channel_id": group, "client_message_id": "a2", "body": "still here"], expect: "ack", expectError: true)
+        let refused = try await ada.request(
+            ["type": "send", "channel_id": group, "client_message_id": "a2", "body": "still here"], expect: "ack", expectError: true)
         #expect(refused["code"].string == "user_muted")
 
         // Kicked through node 0: bob's subscription on node 1 ends.
@@ -146,8 +172,12 @@ struct ClusterTests {
         let ada = try await cluster.socket(users[0], chamber: chamber, node: 0)
         let carol = try await cluster.socket(users[1], chamber: chamber, node: 0)
         let bob = try await cluster.socket(users[2], chamber: chamber, node: 1)
-        let group = try await ada.request(["type": "create_channel", "kind": "group", "name": "Outage",
-                                           "members": [users[1].userID, users[2].userID]], expect: "channel")["channel"]["id"].string ?? ""
+        let group =
+            try await ada.request(
+                [
+                    "type": "create_channel", "kind": "group", "name": "Outage",
+                    "members": [users[1].userID, users[2].userID],
+                ], expect: "channel")["channel"]["id"].string ?? ""
         for socket in [ada, carol, bob] { try await socket.request(["type": "subscribe", "channel_id": group, "since": 0], expect: "subscribed") }
         try await ada.request(["type": "send", "channel_id": group, "client_message_id": "o-0", "body": "before"], expect: "ack")
         #expect(try await bob.messages(in: group, count: 1).count == 1)
@@ -163,8 +193,9 @@ struct ClusterTests {
         #expect(try await carol.messages(in: group, count: 4).map { $0["seq"].int } == [1, 2, 3, 4], "local chat goes on")
 
         try cluster.redis.start()
-        #expect(try await bob.messages(in: group, count: 3, timeout: .seconds(20)).map { $0["seq"].int } == [2, 3, 4],
-                "the other node's member gets what was said meanwhile, in order, once")
+        #expect(
+            try await bob.messages(in: group, count: 3, timeout: .seconds(20)).map { $0["seq"].int } == [2, 3, 4],
+            "the other node's member gets what was said meanwhile, in order, once")
         try await eventually("health is ok again", timeout: .seconds(10)) {
             (try? await HTTP.call(port: cluster.nodes[0].port, "GET", "/health"))?.1["status"].string == "ok"
         }
@@ -211,16 +242,19 @@ final class ProcessCluster: @unchecked Sendable {
     func chamber(with names: [String]) async throws -> (String, [ClusterAccount]) {
         var accounts: [ClusterAccount] = []
         for name in names { accounts.append(try await signUp(name)) }
-        let (status, created) = try await HTTP.call(port: nodes[0].port, "POST", "/v1/chambers", token: accounts[0].accessToken,
-                                                    json: ["name": "Cluster Chamber", "slug": unique("cluster")])
+        let (status, created) = try await HTTP.call(
+            port: nodes[0].port, "POST", "/v1/chambers", token: accounts[0].accessToken,
+            json: ["name": "Cluster Chamber", "slug": unique("cluster")])
         #expect(status == 201, "\(created)")
         let chamber = created["id"].string ?? ""
         for member in accounts.dropFirst() {
-            let (_, invite) = try await HTTP.call(port: nodes[0].port, "POST", "/v1/chambers/\(chamber)/invitations", token: accounts[0].accessToken,
-                                                  json: ["email": member.email, "role": "member"])
+            let (_, invite) = try await HTTP.call(
+                port: nodes[0].port, "POST", "/v1/chambers/\(chamber)/invitations", token: accounts[0].accessToken,
+                json: ["email": member.email, "role": "member"])
             // Accepted through another node: every node serves the REST side too.
-            let (accepted, body) = try await HTTP.call(port: nodes.last!.port, "POST", "/v1/invitations/accept", token: member.accessToken,
-                                                       json: ["token": invite["token"].string ?? ""])
+            let (accepted, body) = try await HTTP.call(
+                port: nodes.last!.port, "POST", "/v1/invitations/accept", token: member.accessToken,
+                json: ["token": invite["token"].string ?? ""])
             #expect(accepted == 200, "\(body)")
         }
         return (chamber, accounts)
@@ -234,14 +268,16 @@ final class ProcessCluster: @unchecked Sendable {
 
     private func signUp(_ name: String) async throws -> ClusterAccount {
         let email = "\(unique(name))@example.com"
-        let (status, body) = try await HTTP.call(port: nodes[0].port, "POST", "/v1/auth/register",
-                                                 json: ["email": email, "password": "correct horse battery", "display_name": name.capitalized])
+        let (status, body) = try await HTTP.call(
+            port: nodes[0].port, "POST", "/v1/auth/register",
+            json: ["email": email, "password": "correct horse battery", "display_name": name.capitalized])
         #expect(status == 201, "\(body)")
         return try await logIn(email)
     }
 
     private func logIn(_ email: String) async throws -> ClusterAccount {
-        let (_, body) = try await HTTP.call(port: nodes[0].port, "POST", "/v1/auth/login", json: ["email": email, "password": "correct horse battery"])
+        let (_, body) = try await HTTP.call(
+            port: nodes[0].port, "POST", "/v1/auth/login", json: ["email": email, "password": "correct horse battery"])
         return ClusterAccount(email: email, userID: body["user"]["id"].string ?? "", accessToken: body["access_token"].string ?? "")
     }
 
@@ -251,8 +287,10 @@ final class ProcessCluster: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
         process.arguments = ["create-admin", "--email", email, "--password", "correct horse battery"]
         process.currentDirectoryURL = FrameSchemas.root.deletingLastPathComponent()
-        process.environment = ProcessInfo.processInfo.environment.merging(["CHAMBER_DATABASE_URL": TestBackend.postgresURL ?? "", "CHAMBER_AUTH_JWT_SECRET": testJWTSecret,
-                                                                          "CHAMBER_AUTH_BCRYPT_COST": "4", "CHAMBER_LOG_LEVEL": "warning"]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "CHAMBER_DATABASE_URL": TestBackend.postgresURL ?? "", "CHAMBER_AUTH_JWT_SECRET": testJWTSecret,
+            "CHAMBER_AUTH_BCRYPT_COST": "4", "CHAMBER_LOG_LEVEL": "warning",
+        ]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

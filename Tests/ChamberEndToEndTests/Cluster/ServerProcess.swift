@@ -1,9 +1,10 @@
 import ChamberTestSupport
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// A `chamberconnect serve` process of the cluster under test, on its own loopback port, logging to a file.
 final class ServerProcess: @unchecked Sendable {

@@ -9,7 +9,8 @@ struct OpenAPIContract: Sendable {
     let document: JSON
 
     static let shared: OpenAPIContract = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let path = root.appendingPathComponent("Protocol/openapi.yaml").path
         do {
             let text = try String(contentsOfFile: path, encoding: .utf8)

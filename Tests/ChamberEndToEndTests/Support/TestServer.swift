@@ -15,8 +15,10 @@ import Testing
 let testJWTSecret = "test-secret-for-chamberconnect-0123456789abcdef"
 
 /// Starts a real server (real socket, real database) for one test and hands it a client.
-func withServer(_ backend: TestBackend, configure: (inout ServerConfiguration) -> Void = { _ in },
-                _ test: @escaping @Sendable (TestAPI) async throws -> Void) async throws {
+func withServer(
+    _ backend: TestBackend, configure: (inout ServerConfiguration) -> Void = { _ in },
+    _ test: @escaping @Sendable (TestAPI) async throws -> Void
+) async throws {
     var configuration = ServerConfiguration()
     configuration.host = "127.0.0.1"
     configuration.port = 0
@@ -58,8 +60,10 @@ struct TestAPI: Sendable {
     }
 
     @discardableResult
-    func call(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: [String: Any]? = nil, raw: String? = nil,
-              headers extra: HTTPFields = [:], sourceLocation: SourceLocation = #_sourceLocation) async throws -> APIResponse {
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: [String: Any]? = nil, raw: String? = nil,
+        headers extra: HTTPFields = [:], sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> APIResponse {
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         var body: ByteBuffer?
@@ -72,10 +76,13 @@ struct TestAPI: Sendable {
         }
         let response = try await client.executeRequest(uri: path, method: method, headers: headers, body: body)
         let data = Data(response.body.readableBytesView)
-        let problems = OpenAPIContract.shared.check(method: method.rawValue, path: path, status: Int(response.status.code),
-                                                    contentType: response.headers[.contentType], body: data)
+        let problems = OpenAPIContract.shared.check(
+            method: method.rawValue, path: path, status: Int(response.status.code),
+            contentType: response.headers[.contentType], body: data)
         for problem in problems {
-            Issue.record("response does not match Protocol/openapi.yaml: \(problem)\nbody: \(String(decoding: data, as: UTF8.self))", sourceLocation: sourceLocation)
+            Issue.record(
+                "response does not match Protocol/openapi.yaml: \(problem)\nbody: \(String(decoding: data, as: UTF8.self))",
+                sourceLocation: sourceLocation)
         }
         return APIResponse(status: response.status, headers: response.headers, body: data)
     }
@@ -91,8 +98,9 @@ struct TestAPI: Sendable {
     func logIn(email: String, password: String) async throws -> Account {
         let login = try await call(.post, "/v1/auth/login", json: ["email": email, "password": password])
         #expect(login.status == .ok, "login \(email): \(login.json)")
-        return Account(email: email, password: password, userID: login.json["user"]["id"].string ?? "", accessToken: login.json["access_token"].string ?? "",
-                       refreshToken: login.json["refresh_token"].string ?? "", sessionID: login.json["session_id"].string ?? "")
+        return Account(
+            email: email, password: password, userID: login.json["user"]["id"].string ?? "", accessToken: login.json["access_token"].string ?? "",
+            refreshToken: login.json["refresh_token"].string ?? "", sessionID: login.json["session_id"].string ?? "")
     }
 
     /// Creates a chamber as `founder`; returns its id.
@@ -104,7 +112,8 @@ struct TestAPI: Sendable {
 
     /// Invites `member` into the chamber with `role` and accepts for them.
     func addMember(_ member: Account, to chamberID: String, role: String, by admin: Account) async throws {
-        let invite = try await call(.post, "/v1/chambers/\(chamberID)/invitations", token: admin.accessToken, json: ["email": member.email, "role": role])
+        let invite = try await call(
+            .post, "/v1/chambers/\(chamberID)/invitations", token: admin.accessToken, json: ["email": member.email, "role": role])
         #expect(invite.status == .created, "invite: \(invite.json)")
         let accept = try await call(.post, "/v1/invitations/accept", token: member.accessToken, json: ["token": invite.json["token"].string ?? ""])
         #expect(accept.status == .ok, "accept: \(accept.json)")

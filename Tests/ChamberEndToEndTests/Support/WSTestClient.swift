@@ -55,7 +55,10 @@ final class WSTestClient: Sendable {
     }
 
     /// Connects to `/v1/ws` on the test server; `token` goes in the bearer header unless `inQuery`.
-    init(port: Int, chamberID: String?, token: String?, inQuery: Bool = false, maxFrameSize: Int = 1 << 20, sourceLocation: SourceLocation = #_sourceLocation) {
+    init(
+        port: Int, chamberID: String?, token: String?, inQuery: Bool = false, maxFrameSize: Int = 1 << 20,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         var query: [String] = []
         if let chamberID { query.append("chamber_id=\(chamberID)") }
         var headers = HTTPFields()
@@ -87,7 +90,9 @@ final class WSTestClient: Sendable {
                         for try await message in inbound.messages(maxSize: 1 << 24) {
                             guard case .text(let text) = message, let json = try? JSON.parse(Data(text.utf8)) else { continue }
                             for problem in FrameSchemas.check(json, direction: "server") {
-                                Issue.record("server frame does not match Protocol/schemas: \(problem)\nframe: \(text.prefix(600))", sourceLocation: sourceLocation)
+                                Issue.record(
+                                    "server frame does not match Protocol/schemas: \(problem)\nframe: \(text.prefix(600))",
+                                    sourceLocation: sourceLocation)
                             }
                             inbox.frames.withLock { $0.append(json) }
                             inbox.texts.withLock { $0.append(text) }
@@ -119,8 +124,10 @@ final class WSTestClient: Sendable {
 
     /// Waits for the next frame of `type` (optionally matching `where`), removing it and leaving others.
     @discardableResult
-    func next(_ type: String, where match: @Sendable (JSON) -> Bool = { _ in true }, timeout: Duration = .seconds(5),
-              sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSON {
+    func next(
+        _ type: String, where match: @Sendable (JSON) -> Bool = { _ in true }, timeout: Duration = .seconds(5),
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> JSON {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let found = inbox.frames.withLock { frames -> JSON? in
@@ -137,13 +144,18 @@ final class WSTestClient: Sendable {
 
     /// Sends a request and waits for the reply of `replyType` with the same id (or an error frame with that id).
     @discardableResult
-    func request(_ frame: [String: Any], expect replyType: String, expectError: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSON {
+    func request(
+        _ frame: [String: Any], expect replyType: String, expectError: Bool = false, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> JSON {
         let id = UUID().uuidString
         var frame = frame
         frame["id"] = id
         send(frame)
-        let reply = try await next("*", where: { ($0["type"].string == replyType || $0["type"].string == "error") && $0["id"].string == id }, sourceLocation: sourceLocation)
-        if reply["type"].string == "error", !expectError { Issue.record("request \(frame["type"] ?? "?") failed: \(reply)", sourceLocation: sourceLocation) }
+        let reply = try await next(
+            "*", where: { ($0["type"].string == replyType || $0["type"].string == "error") && $0["id"].string == id }, sourceLocation: sourceLocation)
+        if reply["type"].string == "error", !expectError {
+            Issue.record("request \(frame["type"] ?? "?") failed: \(reply)", sourceLocation: sourceLocation)
+        }
         return reply
     }
 
