@@ -5,12 +5,6 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// A node of the cluster as this node last heard of it.
-struct NodeRecord {
-    var info: ClusterMessage.NodeInfo
-    var lastSeen: ContinuousClock.Instant
-}
-
 /// A node in the registry, for the admin API.
 public struct ClusterNodeStatus: Sendable, Equatable {
     public let info: ClusterMessage.NodeInfo
@@ -50,13 +44,7 @@ extension Hub {
     }
 
     private func expireSilentNodes() {
-        let now = ContinuousClock.now
-        let timeout = Duration.milliseconds(configuration.nodeTimeoutMs)
-        let silent = nodes.withLock { nodes -> [String] in
-            let silent = nodes.filter { now - $0.value.lastSeen > timeout }.map(\.key)
-            for id in silent { nodes[id] = nil }
-            return silent
-        }
+        let silent = nodes.withLock { $0.expire(at: .now, timeout: .milliseconds(configuration.nodeTimeoutMs)) }
         for id in silent {
             logger.warning("a node stopped sending heartbeats; its connections count as gone", metadata: ["node": "\(id)"])
             forget(node: id)
@@ -64,7 +52,7 @@ extension Hub {
     }
 
     private func forget(node id: String) {
-        nodes.withLock { _ = $0.removeValue(forKey: id) }
+        nodes.withLock { $0.forget(id) }
         if presenceUpdate({ $0.removeRemote(node: id) }) { schedulePresenceFlush() }
     }
 
@@ -126,20 +114,13 @@ extension Hub {
     }
 
     private func heard(_ info: ClusterMessage.NodeInfo) {
-        nodes.withLock { $0[info.id] = NodeRecord(info: info, lastSeen: .now) }
+        nodes.withLock { $0.heard(info, at: .now) }
     }
 
     /// A message from a node counts as a sign of life (one not yet in the registry gets an entry until its
     /// heartbeat fills it in, so that it too expires if it falls silent).
     private func touch(_ node: String) {
-        nodes.withLock { nodes in
-            if nodes[node] == nil {
-                nodes[node] = NodeRecord(
-                    info: .init(id: node, address: "", startedAt: Date(), connections: 0, draining: false, presenceVersion: 0), lastSeen: .now)
-            } else {
-                nodes[node]!.lastSeen = .now
-            }
-        }
+        nodes.withLock { $0.touched(node, at: .now) }
     }
 
     private func requestSnapshot(from node: String) {
@@ -202,22 +183,14 @@ extension Hub {
             await drain()
             return true
         }
-        guard nodes.withLock({ $0[id] != nil }) else { return false }
+        guard nodes.withLock({ $0.contains(id) }) else { return false }
         publishCluster(ClusterMessage(kind: .drain, node: nodeID, target: id))
         return true
     }
 
     /// Every node this one hears from, itself first.
     public func clusterNodes() -> [ClusterNodeStatus] {
-        let now = ContinuousClock.now
-        let others = nodes.withLock { nodes in
-            nodes.values.sorted { $0.info.id < $1.info.id }.map { record in
-                let silence = (now - record.lastSeen).components
-                return ClusterNodeStatus(
-                    info: record.info, isSelf: false,
-                    lastSeenMsAgo: Int(silence.seconds * 1000 + silence.attoseconds / 1_000_000_000_000_000))
-            }
-        }
+        let others = nodes.withLock { $0.statuses(at: .now) }
         return [ClusterNodeStatus(info: nodeInfo(), isSelf: true, lastSeenMsAgo: 0)] + others
     }
 

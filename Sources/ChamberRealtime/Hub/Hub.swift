@@ -33,7 +33,7 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
     public var nodeID: String { configuration.nodeID }
     let startedAt = Date()
     /// The other nodes, from their heartbeats.
-    let nodes = Mutex<[String: NodeRecord]>([:])
+    let nodes = Mutex(NodeRegistry())
     let stopped = Atomic<Bool>(false)
 
     private static let shardCount = 16
