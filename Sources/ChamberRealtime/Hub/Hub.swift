@@ -36,9 +36,8 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
     let nodes = Mutex(NodeRegistry())
     let stopped = Atomic<Bool>(false)
 
-    private static let shardCount = 16
-    private let shards: [RouteShard]
     private let registry: ConnectionRegistry
+    private let router: ChannelRouter
     let presence = Mutex(PresenceBook())
     private let typing = Mutex([String: ContinuousClock.Instant]())
     private let nextConnectionID = Atomic<UInt64>(1)
@@ -55,8 +54,11 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
         self.eventSource = eventSource
         self.clock = clock
         self.logger = logger
-        self.shards = (0..<Self.shardCount).map { _ in RouteShard() }
         self.registry = ConnectionRegistry(interest: { topic, interested in broker.listen(topic, interested) })
+        let jobs = self.jobs.continuation
+        self.router = ChannelRouter(
+            metrics: metrics, interest: { topic, interested in broker.listen(topic, interested) },
+            gapFound: { chamber, channel in jobs.yield(.repairGap(chamber, channel)) })
         broker.attach(
             BrokerHandlers(
                 deliver: { [weak self] message in self?.deliver(message) },
@@ -100,14 +102,6 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
         }
     }
 
-    /// The routes of a channel's shard: channels are spread over several locks so fan-outs of different channels
-    /// do not wait for each other.
-    private func shard(_ channel: ChannelID) -> RouteShard {
-        var hasher = Hasher()
-        hasher.combine(channel)
-        return shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(Self.shardCount))]
-    }
-
     // MARK: Connections
 
     /// Registers a new authenticated connection writing to `sink`; nil while the node is draining (the caller closes with 1001).
@@ -141,13 +135,7 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
     /// until ``completeSubscription(_:to:lastSent:channelSeq:confirmation:)``.
     public func beginSubscription(_ connection: ClientConnection, to channel: ChannelID) {
         _ = connection.addSubscription(channel)
-        shard(channel).routes.withLock { routes in
-            if routes[channel] == nil {
-                routes[channel] = ChannelRoute(channelID: channel, metrics: metrics)
-                broker.listen(.channel(connection.chamberID, channel), true)
-            }
-            routes[channel]!.addRecovering(connection)
-        }
+        router.begin(connection, to: channel)
     }
 
     /// The recovery went out up to `lastSent`; `channelSeq` is the channel's sequence as the store reported it.
@@ -156,26 +144,13 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
     public func completeSubscription(
         _ connection: ClientConnection, to channel: ChannelID, lastSent: Int64, channelSeq: Int64, confirmation: ByteBuffer
     ) {
-        let queued = shard(channel).routes.withLock { routes -> Int in
-            // Under the lock, so it is queued before anything the route sends this connection.
-            connection.send(confirmation)
-            guard routes[channel] != nil else { return 0 }
-            let count = routes[channel]!.establish(channelSeq)
-            routes[channel]!.goLive(connection.id, lastSent: lastSent)
-            return count
-        }
+        let queued = router.complete(connection, to: channel, lastSent: lastSent, channelSeq: channelSeq, confirmation: confirmation)
         metrics.fanoutDeliveries.increment(by: queued)
     }
 
     public func unsubscribe(_ connection: ClientConnection, from channel: ChannelID) {
         _ = connection.removeSubscription(channel)
-        shard(channel).routes.withLock { routes in
-            routes[channel]?.subscribers[connection.id] = nil
-            if routes[channel]?.subscribers.isEmpty == true {
-                routes[channel] = nil
-                broker.listen(.channel(connection.chamberID, channel), false)
-            }
-        }
+        router.remove(connection, from: channel)
     }
 
     // MARK: Publishing (ChannelEventPublisher)
@@ -211,20 +186,7 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
         var queued = 0
         switch message.topic {
         case .channel(let chamber, let channel):
-            queued = shard(channel).routes.withLock { routes -> Int in
-                guard routes[channel] != nil else { return 0 }
-                guard let seq = message.seq else {
-                    // Ephemeral channel frames (typing, receipts) go to live subscribers without ordering.
-                    return ClientConnection.deliver(
-                        message.frame, to: routes[channel]!.subscribers.values.lazy.filter { $0.held == nil }.map(\.connection), metrics: metrics)
-                }
-                let count = routes[channel]!.receive(seq: seq, frame: message.frame)
-                if routes[channel]!.hasGap, !routes[channel]!.repairScheduled {
-                    routes[channel]!.repairScheduled = true
-                    schedule(.repairGap(chamber, channel))
-                }
-                return count
-            }
+            queued = router.deliver(message.frame, seq: message.seq, chamber: chamber, channel: channel)
         case .user(let chamber, let user):
             queued = ClientConnection.deliver(message.frame, to: connections(ofUser: user, in: chamber), metrics: metrics)
         case .chamber(let chamber):
@@ -245,31 +207,14 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
         } catch {
             return
         }
-        let missing = shard(channel).routes.withLock { routes -> (after: Int64, upTo: Int64)? in
-            guard let route = routes[channel], route.hasGap, let delivered = route.delivered, let first = route.pending.keys.min() else {
-                routes[channel]?.repairScheduled = false
-                return nil
-            }
-            return (delivered, first - 1)
-        }
-        guard let missing else { return }
+        guard let missing = router.missing(in: channel) else { return }
         metrics.gapRepairs.increment()
         let (span, overflow) = missing.upTo.subtractingReportingOverflow(missing.after)
         let stored = overflow || span > 1_000 ? [] : await storedFrames(chamber, channel, after: missing.after, limit: Int(span)) ?? []
         let frames = stored.filter { $0.seq <= missing.upTo }
-        let stillGapped = shard(channel).routes.withLock { routes -> Bool in
-            guard routes[channel] != nil else { return false }
-            for (seq, frame) in frames { _ = routes[channel]!.receive(seq: seq, frame: frame) }
-            if routes[channel]!.hasGap, let delivered = routes[channel]!.delivered, delivered < missing.upTo {
-                // The store does not have them either (or too many are missing): skip them; the subscribers are
-                // told to refetch (`recovery_incomplete`), never left with a silent gap.
-                _ = routes[channel]!.skipGap()
-            }
-            // A new gap may have opened meanwhile: keep repairing until none is left.
-            let again = routes[channel]!.hasGap
-            routes[channel]!.repairScheduled = again
-            return again
-        }
+        // What the store does not have either (or too much missing) is skipped: readers are told to refetch.
+        let (queued, stillGapped) = router.fill(channel, with: frames, upTo: missing.upTo)
+        metrics.fanoutDeliveries.increment(by: queued)
         logger.notice("repaired a gap in a channel stream", metadata: ["channel.id": "\(channel)", "events": "\(frames.count)"])
         if stillGapped { schedule(.repairGap(chamber, channel)) }
     }
@@ -285,7 +230,7 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
     /// Where a channel's stream stands on this node: nil without a route, `.some(nil)` while its first subscriber
     /// is still recovering.
     func routePosition(_ channel: ChannelID) -> Int64?? {
-        shard(channel).routes.withLock { routes in routes[channel].map(\.delivered) }
+        router.position(of: channel)
     }
 
     /// A channel's stored events after `after` (at most `limit`), each encoded once, outside any lock; nil when the
@@ -301,11 +246,7 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
 
     /// Events read from the store, fed to a route like any other (it drops what it has and orders the rest).
     func receive(_ frames: [(seq: Int64, frame: ByteBuffer)], in channel: ChannelID) {
-        let queued = shard(channel).routes.withLock { routes -> Int in
-            guard routes[channel] != nil else { return 0 }
-            return frames.reduce(0) { $0 + routes[channel]!.receive(seq: $1.seq, frame: $1.frame) }
-        }
-        metrics.fanoutDeliveries.increment(by: queued)
+        metrics.fanoutDeliveries.increment(by: router.receive(frames, in: channel))
     }
 
     func connections(in chamber: ChamberID) -> [ClientConnection] {
@@ -366,11 +307,6 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
         broker.shutdown()
         jobs.continuation.finish()
     }
-}
-
-/// One lock's worth of channel routes.
-final class RouteShard: Sendable {
-    let routes = Mutex<[ChannelID: ChannelRoute]>([:])
 }
 
 extension Hub: MembershipObserver {

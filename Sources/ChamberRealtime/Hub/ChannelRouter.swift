@@ -1,0 +1,133 @@
+import ChamberDomain
+import NIOCore
+import Synchronization
+
+/// This node's channel routes: who is subscribed to what, and each stream's order (``ChannelRoute``).
+///
+/// Routes are spread over several locks by channel, so fan-outs of different channels do not wait for each other.
+/// A route's work happens under its lock, so the event loops receive a channel's frames in sequence order. The
+/// router tells its owner when a channel's first subscriber arrives and its last leaves (`interest`, under the lock,
+/// so the broker hears starts and stops in order), and when a stream has a gap to repair (`gapFound`, once per gap).
+final class ChannelRouter: Sendable {
+    /// One lock's worth of routes.
+    private final class Shard: Sendable {
+        let routes = Mutex<[ChannelID: ChannelRoute]>([:])
+    }
+
+    private static let shardCount = 16
+    private let shards: [Shard]
+    private let metrics: HubMetrics
+    private let interest: ConnectionRegistry.Interest
+    private let gapFound: @Sendable (ChamberID, ChannelID) -> Void
+
+    init(metrics: HubMetrics, interest: @escaping ConnectionRegistry.Interest, gapFound: @escaping @Sendable (ChamberID, ChannelID) -> Void) {
+        self.shards = (0..<Self.shardCount).map { _ in Shard() }
+        self.metrics = metrics
+        self.interest = interest
+        self.gapFound = gapFound
+    }
+
+    private func shard(_ channel: ChannelID) -> Shard {
+        var hasher = Hasher()
+        hasher.combine(channel)
+        return shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(Self.shardCount))]
+    }
+
+    // MARK: Subscriptions
+
+    /// Adds a subscriber whose recovery is about to be sent: live events wait for it.
+    func begin(_ connection: ClientConnection, to channel: ChannelID) {
+        shard(channel).routes.withLock { routes in
+            if routes[channel] == nil {
+                routes[channel] = ChannelRoute(channelID: channel, metrics: metrics)
+                interest(.channel(connection.chamberID, channel), true)
+            }
+            routes[channel]!.addRecovering(connection)
+        }
+    }
+
+    /// Ends a subscriber's recovery: `confirmation` goes out first, then what waited; returns the frames queued.
+    func complete(_ connection: ClientConnection, to channel: ChannelID, lastSent: Int64, channelSeq: Int64, confirmation: ByteBuffer) -> Int {
+        shard(channel).routes.withLock { routes -> Int in
+            // Under the lock, so it is queued before anything the route sends this connection.
+            connection.send(confirmation)
+            guard routes[channel] != nil else { return 0 }
+            let count = routes[channel]!.establish(channelSeq)
+            routes[channel]!.goLive(connection.id, lastSent: lastSent)
+            return count
+        }
+    }
+
+    func remove(_ connection: ClientConnection, from channel: ChannelID) {
+        shard(channel).routes.withLock { routes in
+            routes[channel]?.subscribers[connection.id] = nil
+            if routes[channel]?.subscribers.isEmpty == true {
+                routes[channel] = nil
+                interest(.channel(connection.chamberID, channel), false)
+            }
+        }
+    }
+
+    // MARK: Delivery
+
+    /// A frame of a channel from the broker: a stream event (`seq`) in order, or an ephemeral frame (typing,
+    /// receipts) to the live subscribers. Returns the frames queued.
+    func deliver(_ frame: ByteBuffer, seq: Int64?, chamber: ChamberID, channel: ChannelID) -> Int {
+        shard(channel).routes.withLock { routes -> Int in
+            guard routes[channel] != nil else { return 0 }
+            guard let seq else {
+                let live = routes[channel]!.subscribers.values.lazy.filter { $0.held == nil }.map(\.connection)
+                return ClientConnection.deliver(frame, to: live, metrics: metrics)
+            }
+            let count = routes[channel]!.receive(seq: seq, frame: frame)
+            if routes[channel]!.hasGap, !routes[channel]!.repairScheduled {
+                routes[channel]!.repairScheduled = true
+                gapFound(chamber, channel)
+            }
+            return count
+        }
+    }
+
+    /// Events read from the store, fed to the route like any other (it drops what it has and orders the rest).
+    func receive(_ frames: [(seq: Int64, frame: ByteBuffer)], in channel: ChannelID) -> Int {
+        shard(channel).routes.withLock { routes -> Int in
+            guard routes[channel] != nil else { return 0 }
+            return frames.reduce(0) { $0 + routes[channel]!.receive(seq: $1.seq, frame: $1.frame) }
+        }
+    }
+
+    // MARK: Repair
+
+    /// The events a route is missing (after the last it delivered, up to the one before the first waiting), or nil
+    /// when the gap has closed meanwhile.
+    func missing(in channel: ChannelID) -> (after: Int64, upTo: Int64)? {
+        shard(channel).routes.withLock { routes in
+            guard let route = routes[channel], route.hasGap, let delivered = route.delivered, let first = route.pending.keys.min() else {
+                routes[channel]?.repairScheduled = false
+                return nil
+            }
+            return (delivered, first - 1)
+        }
+    }
+
+    /// Fills a gap with what the store had; what it did not have is skipped (readers are told to refetch, never
+    /// left with a silent gap). Returns the frames queued and whether a new gap needs repairing.
+    func fill(_ channel: ChannelID, with frames: [(seq: Int64, frame: ByteBuffer)], upTo: Int64) -> (queued: Int, stillGapped: Bool) {
+        shard(channel).routes.withLock { routes in
+            guard routes[channel] != nil else { return (0, false) }
+            var queued = frames.reduce(0) { $0 + routes[channel]!.receive(seq: $1.seq, frame: $1.frame) }
+            if routes[channel]!.hasGap, let delivered = routes[channel]!.delivered, delivered < upTo {
+                queued += routes[channel]!.skipGap()
+            }
+            let again = routes[channel]!.hasGap
+            routes[channel]!.repairScheduled = again
+            return (queued, again)
+        }
+    }
+
+    /// Where a channel's stream stands on this node: nil without a route, `.some(nil)` while its first subscriber
+    /// is still recovering.
+    func position(of channel: ChannelID) -> Int64?? {
+        shard(channel).routes.withLock { routes in routes[channel].map(\.delivered) }
+    }
+}
