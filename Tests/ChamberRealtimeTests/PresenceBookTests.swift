@@ -70,3 +70,33 @@ struct PresenceBookTests {
         #expect(book.pending[Self.chamber] == [Self.ada: .offline, Self.bob: .away])
     }
 }
+
+extension PresenceBookTests {
+    @Test("a flush takes each chamber's changes with its online count and this node's share as the next version, once")
+    func flush() {
+        var book = PresenceBook()
+        book.update(Self.chamber, Self.ada, connection: 1, status: .online)
+        book.update(Self.chamber, Self.bob, connection: 2, status: .away)
+        let first = book.takeFlush()
+        #expect(first.chambers.count == 1 && first.chambers[0].online == 2 && first.chambers[0].changes == [Self.ada: .online, Self.bob: .away])
+        #expect(first.delta?.version == 1 && first.delta?.entries.count == 2)
+        let empty = book.takeFlush()
+        #expect(empty.chambers.isEmpty && empty.delta == nil && book.localVersion == 1, "nothing twice")
+        book.update(Self.chamber, Self.bob, connection: 2, status: nil)
+        #expect(book.takeFlush().delta?.version == 2)
+    }
+
+    @Test("online users page by id after the last one seen, whoever comes and goes")
+    func paging() {
+        var book = PresenceBook()
+        let users = (0..<5).map { _ in UserID.generate() }.sorted()
+        for (index, user) in users.enumerated() { book.update(Self.chamber, user, connection: UInt64(index), status: .online) }
+        let first = book.onlinePage(in: Self.chamber, after: nil, limit: 2)
+        #expect(first.users.map(\.0) == Array(users[0..<2]) && first.total == 5 && first.last == users[1])
+        book.update(Self.chamber, users[0], connection: 0, status: nil)  // someone before the cursor leaves
+        let second = book.onlinePage(in: Self.chamber, after: first.last, limit: 2)
+        #expect(second.users.map(\.0) == Array(users[2..<4]) && second.last == users[3])
+        let last = book.onlinePage(in: Self.chamber, after: second.last, limit: 2)
+        #expect(last.users.map(\.0) == [users[4]] && last.last == nil)
+    }
+}

@@ -130,6 +130,41 @@ struct PresenceBook {
         for (chamber, user, was) in before { notice(chamber, user, was: was) }
     }
 
+    /// What a flush announces: each chamber's changed users with its online count (to this node's connections), and
+    /// this node's changed share with its new version (to the other nodes).
+    struct Flush {
+        var chambers: [(chamber: ChamberID, changes: [UserID: PresenceStatus], online: Int)] = []
+        var delta: (version: Int64, entries: [ClusterMessage.PresenceEntry])?
+    }
+
+    /// Takes what changed since the last flush; the next change schedules a new one.
+    mutating func takeFlush() -> Flush {
+        flushScheduled = false
+        defer {
+            pending = [:]
+            localPending = [:]
+        }
+        var flush = Flush()
+        if !localPending.isEmpty {
+            localVersion += 1
+            let entries = localPending.flatMap { chamber, users in
+                users.map { ClusterMessage.PresenceEntry(chamber: chamber.rawValue, user: $0.key.rawValue, status: $0.value.rawValue) }
+            }
+            flush.delta = (localVersion, entries)
+        }
+        flush.chambers = pending.map { ($0.key, $0.value, onlineCount($0.key)) }
+        return flush
+    }
+
+    /// A chamber's online users (on any node) by id, the page after `after`, and the total.
+    func onlinePage(in chamber: ChamberID, after: UserID?, limit: Int) -> (users: [(UserID, PresenceStatus)], total: Int, last: UserID?) {
+        let all = onlineUsers(chamber).sorted()
+        let start = after.map { last in all.firstIndex { $0 > last } ?? all.count } ?? 0
+        let page = Array(all[start..<min(start + limit, all.count)])
+        let more = start + limit < all.count
+        return (page.map { ($0, status(of: $0, in: chamber)) }, all.count, more ? page.last : nil)
+    }
+
     private struct Pair: Hashable {
         let chamber: ChamberID
         let user: UserID
@@ -176,13 +211,8 @@ extension Hub {
             }
             after = user
         }
-        return presenceBook { book in
-            let all = book.onlineUsers(chamber).sorted()
-            let start = after.map { last in all.firstIndex { $0 > last } ?? all.count } ?? 0
-            let page = Array(all[start..<min(start + limit, all.count)])
-            let next = start + limit < all.count ? page.last.map { "u" + $0.rawValue } : nil
-            return (page.map { ($0, book.status(of: $0, in: chamber)) }, all.count, next)
-        }
+        let page = presenceBook { $0.onlinePage(in: chamber, after: after, limit: limit) }
+        return (page.users, page.total, page.last.map { "u" + $0.rawValue })
     }
 
     /// Batches presence changes: one frame per chamber per flush period, encoded once for this node's connections
@@ -195,21 +225,11 @@ extension Hub {
     func flushPresence() async {
         // A cancelled wait (the hub stopping) still flushes: what changed reaches the others.
         try? await clock.sleep(for: .milliseconds(configuration.presenceFlushMs))
-        let (batches, delta) = presenceUpdateReturning { book -> ([(ChamberID, [UserID: PresenceStatus], Int)], ClusterMessage?) in
-            book.flushScheduled = false
-            defer { book.pending = [:]; book.localPending = [:] }
-            var delta: ClusterMessage?
-            if !book.localPending.isEmpty {
-                book.localVersion += 1
-                let entries = book.localPending.flatMap { chamber, users in
-                    users.map { ClusterMessage.PresenceEntry(chamber: chamber.rawValue, user: $0.key.rawValue, status: $0.value.rawValue) }
-                }
-                delta = ClusterMessage(kind: .presence, node: nodeID, version: book.localVersion, presence: entries)
-            }
-            return (book.pending.map { ($0.key, $0.value, book.onlineCount($0.key)) }, delta)
+        let flush = presenceUpdateReturning { $0.takeFlush() }
+        if let delta = flush.delta {
+            publishCluster(ClusterMessage(kind: .presence, node: nodeID, version: delta.version, presence: delta.entries))
         }
-        if let delta { publishCluster(delta) }
-        for (chamber, changes, online) in batches {
+        for (chamber, changes, online) in flush.chambers {
             let detailed = online <= configuration.presenceDetailLimit
             let frame = PresenceFrame(
                 id: nil, channelId: nil, onlineCount: online,
