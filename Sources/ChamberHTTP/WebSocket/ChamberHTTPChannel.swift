@@ -30,8 +30,14 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     /// Idle HTTP connections are closed after this long (sockets have their own keepalive).
     let idleTimeout: TimeAmount?
 
+    /// Each connection keeps its last receive buffer for the next read. NIO starts it at 2 KiB, which most sockets of
+    /// a big event (idle, reading one small frame now and then) never need: they start at 512 bytes, and a connection
+    /// that reads more grows its buffer as before.
+    static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 64 * 1024)
+
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveBuffers)
             let endpoint = self.endpoint
             let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
                 maxFrameSize: endpoint.maxFrameBytes,
