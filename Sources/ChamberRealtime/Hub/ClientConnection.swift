@@ -26,14 +26,8 @@ public final class ClientConnection: Sendable, Hashable {
     private let metrics: HubMetrics
 
     struct State {
-        var outbox: Outbox
-        /// Mirrors the channel's writability (updated on the loop).
-        var writable = true
-        /// Written since the last flush.
-        var dirty = false
-        var closeCode: CloseCode?
-        /// Set once closing has written what was queued; then `onClosed` is called.
-        var closedCode: CloseCode?
+        var lifecycle: ConnectionLifecycle
+        /// Told once the close is done (see ``whenClosed(_:)``).
         var onClosed: (@Sendable (CloseCode) -> Void)?
         var subscriptions: Set<ChannelID> = []
         var status: PresenceStatus = .online
@@ -47,7 +41,7 @@ public final class ClientConnection: Sendable, Hashable {
         self.sink = sink
         self.eventLoop = sink.eventLoop
         self.metrics = metrics
-        self.state = Mutex(State(outbox: Outbox(limit: outboundLimit)))
+        self.state = Mutex(State(lifecycle: ConnectionLifecycle(outboundLimit: outboundLimit)))
     }
 
     // MARK: Sending
@@ -72,27 +66,14 @@ public final class ClientConnection: Sendable, Hashable {
     /// Encodes a frame for this connection only and sends it (replies; fan-out shares one encoding instead).
     public func send(_ frame: some Encodable) { send(WireCoding.encode(frame)) }
 
-    private enum EnqueueAction { case write, queued, overflow, drop }
-
     /// Writes the frame now if the channel takes it, else queues it; true when written now. With `flush`, a
     /// written frame leaves at once (with anything written before it); otherwise a later ``flushOnLoop()`` sends
     /// it. On the connection's event loop only. Callers count what was written, once per batch.
     @discardableResult
     func enqueueOnLoop(_ frame: ByteBuffer, flush: Bool = false) -> Bool {
-        let action = state.withLock { state -> EnqueueAction in
-            // A frame sent before `close` is still written: its enqueueing was scheduled on the loop before the
-            // closing task, which writes what is queued. Only after that (or for a slow consumer) is it dropped.
-            guard state.closedCode == nil, state.closeCode != .slowConsumer else { return .drop }
-            if state.writable, state.outbox.frames.isEmpty {
-                state.dirty = !flush
-                return .write
-            }
-            switch state.outbox.enqueue(frame) {
-            case .queued: return .queued
-            case .overflow: return .overflow
-            case .closed: return .drop
-            }
-        }
+        // A frame sent before `close` is still written: its enqueueing was scheduled on the loop before the closing
+        // task, which writes what is queued. Only after that (or for a slow consumer) is it dropped.
+        let action = state.withLock { $0.lifecycle.enqueue(frame, flushing: flush) }
         switch action {
         case .write:
             // Outside the lock: a write may flip writability, which calls back into this connection.
@@ -110,21 +91,13 @@ public final class ClientConnection: Sendable, Hashable {
 
     /// Flushes what was written since the last flush. On the connection's event loop only.
     func flushOnLoop() {
-        let dirty = state.withLock { state -> Bool in
-            defer { state.dirty = false }
-            return state.dirty
-        }
-        if dirty { sink.flush() }
+        if state.withLock({ $0.lifecycle.takeDirty() }) { sink.flush() }
     }
 
     /// The transport reports the channel's writability; when it can write again, everything queued goes out
     /// together in one flush. On the connection's event loop only.
     public func writabilityChanged(_ writable: Bool) {
-        let queued = state.withLock { state -> [ByteBuffer] in
-            state.writable = writable
-            guard writable, state.closeCode == nil || state.closeCode != .slowConsumer else { return [] }
-            return state.outbox.drain()
-        }
+        let queued = state.withLock { $0.lifecycle.writabilityChanged(writable) }
         guard !queued.isEmpty else { return }
         for frame in queued { sink.write(frame) }
         metrics.framesOut.increment(by: queued.count)
@@ -136,23 +109,19 @@ public final class ClientConnection: Sendable, Hashable {
     /// Starts closing with `code`: nothing more is accepted. A slow consumer is dropped at once; otherwise what is
     /// queued is written first, then the transport closes the socket with the code (see ``whenClosed(_:)``).
     public func close(_ code: CloseCode) {
-        let first = state.withLock { state -> Bool in
-            guard state.closeCode == nil else { return false }
-            state.closeCode = code
-            if code == .slowConsumer { state.outbox.close() }
-            return true
-        }
-        guard first else { return }
-        if code == .slowConsumer {
+        switch state.withLock({ $0.lifecycle.close(code) }) {
+        case .none:
+            return
+        case .abort:
             sink.eventLoop.execute { self.sink.abort() }
             closed(code)
-            return
-        }
-        eventLoop.execute {
-            let rest = self.state.withLock { $0.outbox.drain() }
-            for frame in rest { self.sink.write(frame) }
-            self.sink.flush()
-            self.closed(code)
+        case .drainThenClose:
+            eventLoop.execute {
+                let rest = self.state.withLock { $0.lifecycle.drainForClose() }
+                for frame in rest { self.sink.write(frame) }
+                self.sink.flush()
+                self.closed(code)
+            }
         }
     }
 
@@ -161,15 +130,15 @@ public final class ClientConnection: Sendable, Hashable {
     /// a task waiting per connection, since an idle connection should cost as little memory as possible.
     public func whenClosed(_ handler: @escaping @Sendable (CloseCode) -> Void) {
         let code = state.withLock { state -> CloseCode? in
-            if state.closedCode == nil { state.onClosed = handler }
-            return state.closedCode
+            if state.lifecycle.closedCode == nil { state.onClosed = handler }
+            return state.lifecycle.closedCode
         }
         if let code { handler(code) }
     }
 
     private func closed(_ code: CloseCode) {
         let handler = state.withLock { state -> (@Sendable (CloseCode) -> Void)? in
-            state.closedCode = code
+            state.lifecycle.closed()
             defer { state.onClosed = nil }
             return state.onClosed
         }
@@ -177,10 +146,10 @@ public final class ClientConnection: Sendable, Hashable {
     }
 
     /// Why the connection is closing, once it is.
-    public var closeCode: CloseCode? { state.withLock { $0.closeCode } }
+    public var closeCode: CloseCode? { state.withLock { $0.lifecycle.closeCode } }
 
     /// Frames waiting for the channel to become writable (benchmarks and tests).
-    package var queuedFrames: Int { state.withLock { $0.outbox.frames.count } }
+    package var queuedFrames: Int { state.withLock { $0.lifecycle.outbox.frames.count } }
 
     // MARK: Subscriptions and presence
 
