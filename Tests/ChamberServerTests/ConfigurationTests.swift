@@ -119,3 +119,42 @@ struct ConfigurationTests {
         }
     }
 }
+
+extension ConfigurationTests {
+    /// The package's root folder.
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test("every key is read by the loader, listed in README's table and in ServerConfiguration's doc table, and nothing else is")
+    func oneTableOfKeys() throws {
+        let readme = try String(contentsOf: Self.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let table =
+            readme.components(separatedBy: "| key | environment | default |").dropFirst().first?
+            .components(separatedBy: "\n\n").first ?? ""
+        var documented = Set<String>()
+        for line in table.split(separator: "\n") where line.hasPrefix("| `") {
+            let cell = line.split(separator: "|").first ?? ""
+            for part in cell.split(separator: "`") where part.contains(".") { documented.insert(String(part)) }
+        }
+        let extra = documented.subtracting(ServerConfiguration.keys).sorted()
+        let missing = Set(ServerConfiguration.keys).subtracting(documented).sorted()
+        #expect(extra.isEmpty && missing.isEmpty, "README lists \(extra) that are not keys, and misses \(missing)")
+        let source = try String(
+            contentsOf: Self.packageRoot.appendingPathComponent("Sources/ChamberServer/Configuration/ServerConfiguration.swift"),
+            encoding: .utf8)
+        for key in ServerConfiguration.keys {
+            #expect(source.contains("/// | `\(key)` |"), "ServerConfiguration's doc table does not describe \(key)")
+        }
+        // A key the loader never reads would be accepted and ignored: an odd value must either change the
+        // configuration or be refused naming the key.
+        let baseline = try ConfigurationLoader.load(file: try write("{}"), environment: [:])
+        for key in ServerConfiguration.keys {
+            do {
+                let changed = try ConfigurationLoader.load(
+                    file: try write("{}"), environment: [ServerConfiguration.environmentName(key): "odd-value-9"])
+                #expect(changed != baseline, "\(key) was accepted and changed nothing: does the loader read it?")
+            } catch let error as ConfigurationError {
+                #expect(error.key == key, "\(key): refused naming \(error.key)")
+            }
+        }
+    }
+}
