@@ -1,7 +1,14 @@
+import ChamberDomain
+import ChamberHTTP
+import ChamberRealtime
 import ChamberServer
 import ChamberTestSupport
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOPosix
 import Testing
 
 /// Where a client written from `Protocol/` alone found the server disagreeing with the documents: each case through
@@ -254,6 +261,33 @@ extension ProtocolConformanceTests {
             #expect(changed.status == .noContent, "\(changed.json)")
             #expect(try await onTablet.closeCode(timeout: .seconds(3)) == 4503)
             try await first.request(["type": "ping"], expect: "pong")
+        }
+    }
+}
+
+extension ProtocolConformanceTests {
+    /// A socket stand-in for a session driven directly.
+    final class DiscardingSink: FrameSink, Sendable {
+        let eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        var isWritable: Bool { true }
+        func write(_ frame: ByteBuffer) {}
+        func flush() {}
+        func abort() {}
+    }
+
+    @Test("a socket that went away while its token was being checked leaves no connection behind in the hub", arguments: TestBackend.enabled)
+    func noGhostConnections(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await HubTests.room(api, members: 1)
+            let (node, hub) = (api.node, api.node.realtime.hub)
+            let session = HubSession(
+                hub: hub, accounts: node.services.accounts, chambers: node.services.chambers, chat: node.realtime.chat,
+                moderation: node.realtime.moderation, chamberID: room.chamberID, sink: DiscardingSink(), logger: Logger(label: "test"))
+            // The transport ends the session (the peer left) while the authentication it started is still running.
+            session.finish()
+            await #expect(throws: ChamberError.self) { try await session.authenticate(token: room.members[0].accessToken, chamberID: nil) }
+            #expect(hub.connectionCount == 0 && session.connection == nil)
+            #expect(hub.status(of: UserID(room.members[0].userID), in: ChamberID(room.chamberID)) == .offline)
         }
     }
 }

@@ -58,6 +58,13 @@ struct WireJSONTests {
                 ]))
     }
 
+    @Test("a number past what a Double holds is refused, not turned into infinity")
+    func infinity() {
+        #expect(throws: (any Error).self) {
+            try Array(#"{"ts":1e999}"#.utf8).withUnsafeBytes { try WireJSONDecoder.decode(JSONValue.self, from: $0) }
+        }
+    }
+
     @Test("decoding errors name the path as the wire spells it")
     func errors() throws {
         let frames: [(String, String)] = [

@@ -82,12 +82,19 @@ final class SocketInbox: Sendable {
         }
     }
 
-    /// The socket is closing: what waits is dropped and nothing more is taken.
-    func close() {
+    /// The socket is closing: what waits is dropped and nothing more is taken. Returns whether reads were held, so
+    /// the socket reads again (the peer's close frame must get through).
+    @discardableResult
+    func close() -> Bool {
         state.withLock { state in
             state.closed = true
             state.messages.removeAll()
             state.head = 0
+            defer { state.readHeld = false }
+            return state.readHeld
         }
     }
+
+    /// Whether the socket stopped reading because messages wait (the peer is not silent, the worker is behind).
+    var isHoldingReads: Bool { state.withLock { $0.readHeld } }
 }

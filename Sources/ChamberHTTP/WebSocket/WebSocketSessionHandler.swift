@@ -56,6 +56,8 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     private var keepalive: KeepaliveSweep?
     /// Set once the socket is gone and the session told (channelInactive and handlerRemoved both end it).
     private var finished = false
+    /// Reads wait while the channel cannot take our writes (a peer that sends pings or echoes but does not read).
+    private var readsWaitForWritability = false
 
     init(mode: Mode, sink: ChannelFrameSink, configuration: Configuration, logger: Logger) {
         self.mode = mode
@@ -105,13 +107,23 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         deadline = nil
         if case .closeSent(let timer) = closing { timer?.cancel() }
         closing = .closed
-        inbox.close()
+        _ = inbox.close()
         if case .hub(let session, _, _) = mode { session.finish() }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // NIO's protocol error handler has written the close frame for a decoding error and closes after it.
+        guard !(error is NIOWebSocketError) else { return }
         logger.debug("socket error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, readsWaitForWritability {
+            readsWaitForWritability = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     // MARK: Inbound
@@ -149,6 +161,10 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
 
     /// Holds reads while too many messages wait: TCP then pushes back on the client.
     func read(context: ChannelHandlerContext) {
+        guard context.channel.isWritable else {
+            readsWaitForWritability = true
+            return
+        }
         if inbox.mayRead() { context.read() }
     }
 
@@ -173,11 +189,14 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
                     } catch {
                         outcome = .failure(ChamberError(.internalError, "the server failed to authenticate this socket"))
                     }
+                    if case .failure = outcome { inbox.close() }
                     handler.eventLoop.execute { handler.value.authenticated(outcome) }
                 case .text(let text):
                     let wasAuthenticated = session.isAuthenticated
                     let action = await session.handle(text: String(buffer: text))
                     let attached = wasAuthenticated ? nil : session.connection
+                    // Nothing the client sent after a close is acted on.
+                    if action.closes { inbox.close() }
                     if attached != nil || !action.isNone {
                         handler.eventLoop.execute {
                             if let attached { handler.value.attach(attached, session: session) }
@@ -274,13 +293,12 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         payload.write(webSocketErrorCode: code)
         if let reason { payload.writeString(reason) }
         let written = context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)))
+        // Armed either way: a peer that stopped reading may never let the close frame be written.
+        closing = .closeSent(context.eventLoop.assumeIsolated().scheduleTask(in: configuration.closeTimeout) { context.close(promise: nil) })
         if thenDrop {
-            closing = .closeSent(nil)
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        } else {
-            closing = .closeSent(context.eventLoop.assumeIsolated().scheduleTask(in: configuration.closeTimeout) { context.close(promise: nil) })
         }
-        inbox.close()
+        if inbox.close() { context.read() }
     }
 
     /// The peer's close frame: the answer to ours ends the connection; otherwise we answer with its code, then end it.
@@ -290,8 +308,8 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         case .open:
             var payload = context.channel.allocator.buffer(capacity: 2)
             payload.write(webSocketErrorCode: code)
-            closing = .closeSent(nil)
-            inbox.close()
+            closing = .closeSent(context.eventLoop.assumeIsolated().scheduleTask(in: configuration.closeTimeout) { context.close(promise: nil) })
+            _ = inbox.close()
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload))).assumeIsolated().whenComplete {
                 _ in
                 context.close(promise: nil)
@@ -309,7 +327,8 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
 
     func keepaliveSweep() {
         guard case .open = closing, let context else { return }
-        if heardFromPeer {
+        if heardFromPeer || inbox.isHoldingReads {
+            // Reads held while the worker catches up: the peer is talking, we are not listening.
             heardFromPeer = false
         } else if awaitingPong {
             // Nothing for two sweeps, not even the pong: the peer is gone.

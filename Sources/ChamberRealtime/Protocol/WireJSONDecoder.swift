@@ -60,6 +60,10 @@ private func scalar<T: Decodable>(_ type: T.Type, _ value: WireJSON, _ path: @au
     }
     if type is Double.Type || type is Float.Type {
         guard case .number(let text) = value, let number = Double(text) else { throw mismatch(type, value, path()) }
+        // 1e999 is valid JSON but no number here: refused, as Foundation's decoder refuses it.
+        guard number.isFinite, type is Double.Type || Float(number).isFinite else {
+            throw DecodingError.dataCorrupted(.init(codingPath: path(), debugDescription: "\(text) does not fit \(type)"))
+        }
         return (type is Double.Type ? number as Any : Float(number) as Any) as! T
     }
     if let integerType = type as? any FixedWidthInteger.Type {

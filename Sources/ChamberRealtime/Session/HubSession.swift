@@ -26,6 +26,14 @@ public final class HubSession: Sendable {
             if case .none = self { return true }
             return false
         }
+
+        /// Whether the socket is to close (nothing the client sends afterwards is acted on).
+        public var closes: Bool {
+            switch self {
+            case .close, .replyAndClose: true
+            case .none, .reply: false
+            }
+        }
     }
 
     let hub: Hub
@@ -45,6 +53,9 @@ public final class HubSession: Sendable {
         var expiry: Date?
         var bucket: TokenBucket
         var refusedInRow = 0
+        /// The socket is gone: a connection registered after this (an `auth` that was still being checked) is
+        /// disconnected at once instead of lingering in the hub.
+        var finished = false
     }
 
     private let state: Mutex<State>
@@ -86,10 +97,17 @@ public final class HubSession: Sendable {
         guard let connection = hub.connect(chamberID: chamberID, userID: identity.user.id, sessionID: identity.sessionID, sink: sink) else {
             throw ChamberError(.unavailable, "this node is shutting down; reconnect to another")
         }
-        state.withLock { state in
+        let registered = state.withLock { state -> Bool in
+            guard !state.finished else { return false }
             state.connection = connection
             state.access = access
             state.expiry = identity.tokenExpiresAt
+            return true
+        }
+        guard registered else {
+            connection.close(.normal)
+            hub.disconnect(connection)
+            throw ChamberError(.unavailable, "the socket closed while it was being authenticated")
         }
         let configuration = hub.configuration
         connection.send(
@@ -117,6 +135,10 @@ public final class HubSession: Sendable {
 
     /// The socket closed: forget the connection.
     public func finish() {
+        let connection = state.withLock { state -> ClientConnection? in
+            state.finished = true
+            return state.connection
+        }
         if let connection {
             connection.close(.normal)
             hub.disconnect(connection)
@@ -155,6 +177,8 @@ public final class HubSession: Sendable {
             }
             let (connection, access) = state.withLock { ($0.connection, $0.access) }
             guard let connection, let access else { throw ChamberError(.unauthenticated, "send an auth frame first") }
+            // Closing (revoked, banned, flooding, draining): what the client sent after that is not acted on.
+            guard connection.closeCode == nil else { return .none }
             return try await frame.request.handle(RequestContext(id: frame.id, connection: connection, access: access, session: self))
         } catch let error as ChamberError {
             return reply(frame.id, error)
@@ -197,7 +221,12 @@ public final class HubSession: Sendable {
     func refresh(token: String, _ context: RequestContext) async throws -> Action {
         let identity = try await accounts.authenticate(accessToken: token)
         guard identity.user.id == context.access.userID else { throw ChamberError(.forbidden, "the new token belongs to another account") }
-        guard let renewed = try? await chambers.access(identity, to: context.access.chamberID) else { return .close(.accessRevoked) }
+        let renewed: ChamberAccess
+        do {
+            renewed = try await chambers.access(identity, to: context.access.chamberID)
+        } catch let error as ChamberError where error.code.kind == .notFound || error.code.kind == .forbidden {
+            return .close(.accessRevoked)
+        }
         state.withLock { state in
             state.access = renewed
             state.expiry = identity.tokenExpiresAt
@@ -212,6 +241,12 @@ public final class HubSession: Sendable {
         // Check the right to read before anything is registered.
         _ = try await chat.readableChannel(access, channelID)
         hub.beginSubscription(connection, to: channelID)
+        // The socket may have closed meanwhile; its disconnect ran before this subscription existed: undo it.
+        // (`finish` marks the connection closing before it disconnects, so one of the two sees the other.)
+        if connection.closeCode != nil {
+            hub.unsubscribe(connection, from: channelID)
+            return
+        }
         do {
             var lastSent: Int64
             var recovered = 0
