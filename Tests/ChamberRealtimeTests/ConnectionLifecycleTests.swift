@@ -46,4 +46,15 @@ struct ConnectionLifecycleTests {
         lifecycle.closed()
         #expect(lifecycle.closedCode == .banned && lifecycle.enqueue(Self.frame(), flushing: false) == .drop)
     }
+
+    @Test("overflowing while closing drops the connection at once: no frame skipped and a later one delivered")
+    func overflowWhileClosing() {
+        var lifecycle = ConnectionLifecycle(outboundLimit: 15)
+        _ = lifecycle.writabilityChanged(false)
+        _ = lifecycle.enqueue(Self.frame(), flushing: false)
+        #expect(lifecycle.close(.goingAway) == .drainThenClose)
+        #expect(lifecycle.enqueue(Self.frame(), flushing: false) == .overflow)
+        #expect(lifecycle.close(.slowConsumer) == .abort && lifecycle.phase == .closing(.slowConsumer))
+        #expect(lifecycle.enqueue(Self.frame(1), flushing: false) == .drop && lifecycle.drainForClose().isEmpty)
+    }
 }

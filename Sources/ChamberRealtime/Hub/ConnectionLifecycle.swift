@@ -80,9 +80,14 @@ struct ConnectionLifecycle {
         return outbox.drain()
     }
 
-    /// Starts closing with `code` (the first close wins).
+    /// Starts closing with `code` (the first close wins, but for a slow consumer: a connection that overflows while
+    /// it closes is dropped at once, so it cannot skip one frame and receive the next).
     mutating func close(_ code: CloseCode) -> CloseAction {
-        guard case .open = phase else { return .none }
+        switch phase {
+        case .open: break
+        case .closing(let current) where code == .slowConsumer && current != .slowConsumer: break
+        case .closing, .closed: return .none
+        }
         phase = .closing(code)
         if code == .slowConsumer {
             outbox.close()
