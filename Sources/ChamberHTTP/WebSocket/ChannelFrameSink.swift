@@ -16,6 +16,8 @@ final class ChannelFrameSink: ChannelInboundHandler, FrameSink, Sendable {
     private struct OnLoop {
         var context: ChannelHandlerContext?
         var connection: ClientConnection?
+        /// Set when the close frame is about to go: nothing of the hub may follow it (RFC 6455 §5.5.1).
+        var sealed = false
     }
 
     private let channel: any Channel
@@ -31,6 +33,7 @@ final class ChannelFrameSink: ChannelInboundHandler, FrameSink, Sendable {
 
     /// Without a context the handler has left the pipeline: the channel is closing, and the frame goes nowhere.
     func write(_ frame: ByteBuffer) {
+        guard !onLoop.value.sealed else { return }
         onLoop.value.context?.write(NIOAny(Self.framed(frame)), promise: nil)
     }
 
@@ -39,6 +42,9 @@ final class ChannelFrameSink: ChannelInboundHandler, FrameSink, Sendable {
     }
 
     func handlerAdded(context: ChannelHandlerContext) { onLoop.value.context = context }
+
+    /// Drops every later frame (on the event loop): the close frame is next.
+    func seal() { onLoop.value.sealed = true }
 
     func handlerRemoved(context: ChannelHandlerContext) { onLoop.value.context = nil }
 

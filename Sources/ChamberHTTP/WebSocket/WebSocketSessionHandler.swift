@@ -118,6 +118,15 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         context.close(promise: nil)
     }
 
+    /// The server is shutting down and waits for its connections: the hub drained the sockets it knows; this closes
+    /// the rest (not yet authenticated, echo) with 1001 too.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            sendClose(CloseCode.goingAway)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable, readsWaitForWritability {
             readsWaitForWritability = false
@@ -289,6 +298,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     /// close frame is written, without waiting for the peer's.
     private func sendClose(_ code: WebSocketErrorCode, reason: String?, thenDrop: Bool) {
         guard case .open = closing, let context else { return }
+        sink.seal()
         var payload = context.channel.allocator.buffer(capacity: 2 + (reason?.utf8.count ?? 0))
         payload.write(webSocketErrorCode: code)
         if let reason { payload.writeString(reason) }
@@ -306,6 +316,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         guard let context else { return }
         switch closing {
         case .open:
+            sink.seal()
             var payload = context.channel.allocator.buffer(capacity: 2)
             payload.write(webSocketErrorCode: code)
             closing = .closeSent(context.eventLoop.assumeIsolated().scheduleTask(in: configuration.closeTimeout) { context.close(promise: nil) })

@@ -105,12 +105,17 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
     // MARK: Connections
 
     /// Registers a new authenticated connection writing to `sink`; nil while the node is draining (the caller closes with 1001).
-    public func connect(chamberID: ChamberID, userID: UserID, sessionID: SessionID? = nil, sink: any FrameSink) -> ClientConnection? {
+    /// `greet` queues the connection's first frame (the welcome) before anything published to the user or chamber
+    /// can reach it.
+    public func connect(
+        chamberID: ChamberID, userID: UserID, sessionID: SessionID? = nil, sink: any FrameSink, greet: (ClientConnection) -> Void = { _ in }
+    ) -> ClientConnection? {
         guard !draining.load(ordering: .relaxed) else { return nil }
         let id = nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
         let connection = ClientConnection(
             id: id, chamberID: chamberID, userID: userID, sessionID: sessionID, sink: sink, outboundLimit: configuration.outboundQueueBytes,
             metrics: metrics)
+        greet(connection)
         metrics.connections.record(registry.add(connection))
         metrics.connectionsOpened.increment()
         presenceChanged(connection, joined: true)

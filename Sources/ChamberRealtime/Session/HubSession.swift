@@ -94,7 +94,21 @@ public final class HubSession: Sendable {
         let chamberID = try Validate.identifier(rawChamber, as: ChamberID.self, field: "chamber_id")
         let identity = try await accounts.authenticate(accessToken: token)
         let access = try await chambers.access(identity, to: chamberID)
-        guard let connection = hub.connect(chamberID: chamberID, userID: identity.user.id, sessionID: identity.sessionID, sink: sink) else {
+        let configuration = hub.configuration
+        let welcome = WelcomeFrame(
+            id: requestID, connectionId: "", userId: identity.user.id.rawValue, chamberId: chamberID.rawValue,
+            role: access.role.rawValue, tokenExpiresAt: identity.tokenExpiresAt ?? Date(),
+            limits: .init(
+                maxFrameBytes: configuration.maxFrameBytes, maxBodyLength: chat.limits.maxBodyLength,
+                inboundFramesPerSecond: configuration.inboundFramesPerSecond,
+                outboundQueueBytes: configuration.outboundQueueBytes, typingTtlMs: configuration.typingTtlMs))
+        // The welcome is queued before the connection is registered: nothing published to the user can precede it.
+        let connected = hub.connect(chamberID: chamberID, userID: identity.user.id, sessionID: identity.sessionID, sink: sink) { connection in
+            var greeting = welcome
+            greeting.connectionId = String(connection.id)
+            connection.send(greeting)
+        }
+        guard let connection = connected else {
             throw ChamberError(.unavailable, "this node is shutting down; reconnect to another")
         }
         let registered = state.withLock { state -> Bool in
@@ -109,15 +123,6 @@ public final class HubSession: Sendable {
             hub.disconnect(connection)
             throw ChamberError(.unavailable, "the socket closed while it was being authenticated")
         }
-        let configuration = hub.configuration
-        connection.send(
-            WelcomeFrame(
-                id: requestID, connectionId: String(connection.id), userId: identity.user.id.rawValue, chamberId: chamberID.rawValue,
-                role: access.role.rawValue, tokenExpiresAt: identity.tokenExpiresAt ?? Date(),
-                limits: .init(
-                    maxFrameBytes: configuration.maxFrameBytes, maxBodyLength: chat.limits.maxBodyLength,
-                    inboundFramesPerSecond: configuration.inboundFramesPerSecond,
-                    outboundQueueBytes: configuration.outboundQueueBytes, typingTtlMs: configuration.typingTtlMs)))
         return connection
     }
 
