@@ -113,6 +113,7 @@ public struct WebSocketEndpoint: Sendable {
             authTimeout: .seconds(Int64(configuration.authTimeoutSeconds)),
             pingInterval: .seconds(Int64(configuration.pingIntervalSeconds)))
         let mode: WebSocketSessionHandler.Mode
+        var upgrade: WebSocketSessionHandler.Upgrade?
         if Self.route(head.uri) == Self.echoPath {
             settings.maxMessageBytes = Self.echoMaxMessageBytes
             mode = .echo
@@ -121,10 +122,12 @@ public struct WebSocketEndpoint: Sendable {
             let session = HubSession(
                 hub: hub, accounts: services.accounts, chambers: services.chambers, chat: chat, moderation: moderation,
                 chamberID: credentials.chamberID, sink: sink, logger: logger)
-            mode = .hub(session, token: credentials.token, chamberID: credentials.chamberID)
+            mode = .hub(session)
+            upgrade = .init(token: credentials.token, chamberID: credentials.chamberID)
         }
         try channel.pipeline.syncOperations.addHandler(sink, position: .first)
-        try channel.pipeline.syncOperations.addHandler(WebSocketSessionHandler(mode: mode, sink: sink, configuration: settings, logger: logger))
+        try channel.pipeline.syncOperations.addHandler(
+            WebSocketSessionHandler(mode: mode, upgrade: upgrade, sink: sink, configuration: settings, logger: logger))
     }
 }
 

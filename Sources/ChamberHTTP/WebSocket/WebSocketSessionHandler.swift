@@ -21,9 +21,15 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     typealias OutboundOut = WebSocketFrame
 
     enum Mode {
-        /// A hub socket; `token` is the access token that came with the upgrade, if any.
-        case hub(HubSession, token: String?, chamberID: String?)
+        case hub(HubSession)
         case echo
+    }
+
+    /// The access token and chamber that came with the upgrade, if any: handed to the worker once, not kept (a
+    /// token is a few hundred bytes, and an idle socket should cost as little as possible).
+    struct Upgrade {
+        var token: String?
+        var chamberID: String?
     }
 
     struct Configuration {
@@ -43,6 +49,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     }
 
     private let mode: Mode
+    private var upgrade: Upgrade?
     private let sink: ChannelFrameSink
     private let configuration: Configuration
     private let logger: Logger
@@ -59,8 +66,9 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     /// Reads wait while the channel cannot take our writes (a peer that sends pings or echoes but does not read).
     private var readsWaitForWritability = false
 
-    init(mode: Mode, sink: ChannelFrameSink, configuration: Configuration, logger: Logger) {
+    init(mode: Mode, upgrade: Upgrade? = nil, sink: ChannelFrameSink, configuration: Configuration, logger: Logger) {
         self.mode = mode
+        self.upgrade = upgrade
         self.sink = sink
         self.configuration = configuration
         self.logger = logger
@@ -75,8 +83,11 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         let keepalive = KeepaliveSweep.on(context.eventLoop, interval: configuration.pingInterval)
         keepalive.add(self)
         self.keepalive = keepalive
-        guard case .hub(let session, let token, let chamberID) = mode else { return }
-        if let token {
+        guard case .hub(let session) = mode else { return }
+        let upgrade = self.upgrade
+        self.upgrade = nil
+        if let token = upgrade?.token {
+            let chamberID = upgrade?.chamberID
             // Checked before upgrading; registering with the hub reads the database again: the worker's first job,
             // so every message waits for it.
             deliver(.authenticate(token: token, chamberID: chamberID))
@@ -108,7 +119,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         if case .closeSent(let timer) = closing { timer?.cancel() }
         closing = .closed
         _ = inbox.close()
-        if case .hub(let session, _, _) = mode { session.finish() }
+        if case .hub(let session) = mode { session.finish() }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -179,7 +190,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
 
     /// Queues a message for the session, starting the worker when none runs.
     private func deliver(_ message: SocketInbox.Message) {
-        guard case .hub(let session, _, _) = mode, let context, inbox.push(message) else { return }
+        guard case .hub(let session) = mode, let context, inbox.push(message) else { return }
         Self.work(inbox, session: session, handler: NIOLoopBound(self, eventLoop: context.eventLoop))
     }
 
@@ -226,7 +237,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     // MARK: The session's outcomes
 
     private func authenticated(_ outcome: Result<ClientConnection, ChamberError>) {
-        guard case .hub(let session, _, _) = mode else { return }
+        guard case .hub(let session) = mode else { return }
         switch outcome {
         case .success(let connection):
             attach(connection, session: session)
