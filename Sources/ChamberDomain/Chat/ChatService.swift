@@ -15,6 +15,9 @@ public struct Rewrite: Sendable, Equatable {
     public let body: String
     public let rules: [String]
 
+    /// The rules as the wire reports them: nil when unknown (an answer leaves `changed_by` out rather than empty).
+    public var reportedRules: [String]? { rules.isEmpty ? nil : rules }
+
     /// The rewrite of `stored` against what was `sent`, if there was one.
     init?(stored: Message, sent: String, rules: [String]) {
         guard stored.body != sent.trimmingCharacters(in: .whitespacesAndNewlines) else { return nil }

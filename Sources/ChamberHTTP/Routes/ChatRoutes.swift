@@ -103,7 +103,7 @@ struct ChatRoutes {
                     duplicate ? .ok : .created,
                     SendResultBody(
                         status: "published", duplicate: duplicate, message: WireMessage(message), reason: nil,
-                        changedBy: rewrite.flatMap { $0.rules.isEmpty ? nil : $0.rules }))
+                        changedBy: rewrite?.reportedRules))
             case .held(_, let reason):
                 return JSONResponse(.accepted, SendResultBody(status: "held", duplicate: false, message: nil, reason: reason, changedBy: nil))
             }

@@ -43,8 +43,13 @@ struct APIErrorMiddleware: RouterMiddleware {
         let error: Detail
     }
 
+    /// The error body as JSON bytes.
+    static func body(for error: ChamberError) -> Data {
+        (try? APIJSON.encoder.encode(Body(error: .init(code: error.code.rawValue, message: error.message, field: error.field)))) ?? Data()
+    }
+
     static func response(for error: ChamberError) -> Response {
-        let data = (try? APIJSON.encoder.encode(Body(error: .init(code: error.code.rawValue, message: error.message, field: error.field)))) ?? Data()
+        let data = body(for: error)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retry = error.retryAfterSeconds { headers[.retryAfter] = "\(retry)" }
         return Response(status: status(error.code.kind), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))

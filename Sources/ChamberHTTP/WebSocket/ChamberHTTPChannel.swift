@@ -1,5 +1,8 @@
+import ChamberDomain
+import HTTPTypes
 import HummingbirdCore
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
@@ -9,18 +12,18 @@ import NIOWebSocket
 /// Each accepted TCP connection: HTTP/1.1 for REST, or an upgrade to a WebSocket into the hub, on one port.
 ///
 /// An upgrade the endpoint accepts turns the connection into NIO handlers (``WebSocketSessionHandler``) and the
-/// connection's task ends: a socket at rest has none. An upgrade it refuses is not answered here: the request goes
-/// on to the REST router like any other, whose `GET /v1/ws` answers why (401, 403, 404, 503 with the REST error
-/// body), so a client can tell "refresh the token" from "stop".
+/// connection's task ends: a socket at rest has none. An upgrade it refuses is answered like a REST call, with the
+/// status and error body of the reason (401, 400, 403, 404, 503), so a client can tell "refresh the token" from
+/// "stop"; then the connection closes.
 struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     struct Value: ServerChildChannelValue {
         let upgrade: EventLoopFuture<Upgrade>
-        let channel: any Channel
+        let channel: any NIOCore.Channel
     }
 
     enum Upgrade: Sendable {
-        /// Plain HTTP: requests go to the router.
-        case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        /// Plain HTTP: requests go to the router; `refusal` is set when the request was an upgrade we refused.
+        case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, refusal: ChamberError?)
         /// A WebSocket, now run by its channel handlers.
         case websocket
     }
@@ -35,14 +38,18 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     /// that reads more grows its buffer as before.
     static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 64 * 1024)
 
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+    func setup(channel: any NIOCore.Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveBuffers)
             let endpoint = self.endpoint
+            // Why the upgrade was refused, for the answer (set on the check's task, read once the pipeline is HTTP).
+            let refusal = NIOLockedValueBox<ChamberError?>(nil)
             let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
                 maxFrameSize: endpoint.maxFrameBytes,
                 enableAutomaticErrorHandling: true,
-                shouldUpgrade: { channel, head in endpoint.shouldUpgrade(head, on: channel) },
+                shouldUpgrade: { channel, head in
+                    endpoint.shouldUpgrade(head, on: channel) { error in refusal.withLockedValue { $0 = error } }
+                },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
                         try endpoint.install(on: channel, head: head, logger: logger)
@@ -58,8 +65,9 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
                         try channel.pipeline.syncOperations.addHandler(
                             HTTPConnectionStateHandler(idleTimeout: idleTimeout.map { .nanoseconds($0.nanoseconds) }, logger: logger))
-                        return .http(
-                            try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)))
+                        let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                            wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                        return .http(http, refusal: refusal.withLockedValue { $0 })
                     }
                 }
             )
@@ -75,7 +83,9 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     func handle(value: Value, logger: Logger) async {
         do {
             switch try await value.upgrade.get() {
-            case .http(let http):
+            case .http(let http, .some(let refusal)):
+                await Self.refuse(http, refusal)
+            case .http(let http, nil):
                 await handleHTTP(asyncChannel: http, logger: logger)
             case .websocket:
                 // The socket's handlers run it from here on, on its event loop; this task is done.
@@ -85,6 +95,17 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             logger.trace("connection closed before a request")
         } catch {
             logger.debug("connection failed before a request", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Answers a refused upgrade with the REST error of its reason, then closes the connection.
+    private static func refuse(_ http: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, _ error: ChamberError) async {
+        let body = ByteBuffer(bytes: APIErrorMiddleware.body(for: error))
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .connection: "close", .contentLength: "\(body.readableBytes)"]
+        if let retry = error.retryAfterSeconds { headers[.retryAfter] = "\(retry)" }
+        let head = HTTPResponse(status: APIErrorMiddleware.status(error.code.kind), headerFields: headers)
+        try? await http.executeThenClose { _, outbound in
+            try await outbound.write(contentsOf: [.head(head), .body(body), .end(nil)])
         }
     }
 }

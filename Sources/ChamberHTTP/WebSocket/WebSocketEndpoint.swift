@@ -83,10 +83,14 @@ public struct WebSocketEndpoint: Sendable {
     private static func route(_ uri: String) -> Substring { uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
 
     /// Decides an upgrade: `/v1/ws` with acceptable credentials (or none: the `auth` frame follows), and the echo
-    /// endpoint when enabled. `nil` leaves the request to the router.
-    func shouldUpgrade(_ head: HTTPRequestHead, on channel: any NIOCore.Channel) -> EventLoopFuture<HTTPHeaders?> {
+    /// endpoint when enabled. `nil` refuses it; `refused` is told why, for the answer.
+    func shouldUpgrade(
+        _ head: HTTPRequestHead, on channel: any NIOCore.Channel,
+        refused: @escaping @Sendable (ChamberError) -> Void
+    ) -> EventLoopFuture<HTTPHeaders?> {
         let route = Self.route(head.uri)
         if route == Self.echoPath {
+            if !conformanceEcho { refused(ChamberError(.notFound, "no route GET \(Self.echoPath)")) }
             return channel.eventLoop.makeSucceededFuture(conformanceEcho ? HTTPHeaders() : nil)
         }
         guard route == Self.path else { return channel.eventLoop.makeSucceededFuture(nil) }
@@ -96,7 +100,11 @@ public struct WebSocketEndpoint: Sendable {
             do {
                 try await check(credentials)
                 return HTTPHeaders()
+            } catch let error as ChamberError {
+                refused(error)
+                return nil
             } catch {
+                refused(ChamberError(.internalError, "the server failed to check this upgrade"))
                 return nil
             }
         }

@@ -182,7 +182,7 @@ public struct AckFrame: Encodable, Sendable {
         self.duplicate = duplicate
         self.reason = reason
         self.body = rewrite?.body
-        self.changedBy = rewrite.flatMap { $0.rules.isEmpty ? nil : $0.rules }
+        self.changedBy = rewrite?.reportedRules
     }
 }
 
@@ -253,7 +253,7 @@ public struct OkFrame: Encodable, Sendable {
         self.id = id
         self.seq = seq
         self.body = rewrite?.body
-        self.changedBy = rewrite.flatMap { $0.rules.isEmpty ? nil : $0.rules }
+        self.changedBy = rewrite?.reportedRules
     }
 }
 
