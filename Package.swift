@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.20.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
     ],
     targets: [
         // Pure domain: entities, rules, permissions, ports. No networking, no SQL.
@@ -113,6 +115,8 @@ let package = Package(
             name: "ChamberServer",
             dependencies: [
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 "ChamberDomain",
                 "ChamberRealtime",
                 "ChamberStorage",
@@ -130,6 +134,7 @@ let package = Package(
         .executableTarget(
             name: "chamberconnect",
             dependencies: [
+                .product(name: "Configuration", package: "swift-configuration"),
                 "ChamberDomain",
                 "ChamberStorage",
                 "ChamberHTTP",
@@ -256,7 +261,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ChamberServerTests",
-            dependencies: ["ChamberDomain", "ChamberServer", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ChamberDomain", "ChamberServer", .product(name: "Configuration", package: "swift-configuration"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -3,6 +3,7 @@ import ChamberDomain
 import ChamberHTTP
 import ChamberServer
 import ChamberStorage
+import Configuration
 import Foundation
 import Hummingbird
 import Logging
@@ -33,13 +34,13 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (key log.level).")
     var logLevel: String?
 
-    func load(_ extra: [String: String] = [:]) throws -> (ServerConfiguration, Logger) {
+    func load(_ extra: [String: ConfigValue] = [:]) async throws -> (ServerConfiguration, Logger) {
         var overrides = extra
-        if let databaseURL { overrides["database.url"] = databaseURL }
-        if let logLevel { overrides["log.level"] = logLevel }
+        if let databaseURL { overrides["database.url"] = ConfigValue(.string(databaseURL), isSecret: true) }
+        if let logLevel { overrides["log.level"] = ConfigValue(.string(logLevel), isSecret: false) }
         let configuration: ServerConfiguration
         do {
-            configuration = try ConfigurationLoader.load(file: config, environment: ProcessInfo.processInfo.environment, overrides: overrides)
+            configuration = try await ConfigurationLoader.load(file: config, environment: ProcessInfo.processInfo.environment, overrides: overrides)
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
@@ -75,12 +76,12 @@ struct Serve: AsyncParsableCommand {
     var loadTest = false
 
     func run() async throws {
-        var overrides: [String: String] = [:]
-        if let host { overrides["server.host"] = host }
-        if let port { overrides["server.port"] = String(port) }
-        if demo { overrides["demo.enabled"] = "true" }
-        if loadTest { overrides["loadtest.enabled"] = "true" }
-        let (configuration, logger) = try common.load(overrides)
+        var overrides: [String: ConfigValue] = [:]
+        if let host { overrides["server.host"] = ConfigValue(.string(host), isSecret: false) }
+        if let port { overrides["server.port"] = ConfigValue(.int(port), isSecret: false) }
+        if demo { overrides["demo.enabled"] = true }
+        if loadTest { overrides["loadtest.enabled"] = true }
+        let (configuration, logger) = try await common.load(overrides)
         let node = try await ChamberNode.assemble(configuration, logger: logger)
         if configuration.demo { printDemoLogins() }
         logger.info(
@@ -96,7 +97,7 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let (configuration, logger) = try common.load()
+        let (configuration, logger) = try await common.load()
         let node = try await ChamberNode.assemble(configuration, logger: logger)
         let applied = try await node.withDatabase {
             let migrator = Migrator(database: node.database, logger: logger)
@@ -117,7 +118,7 @@ struct Demo: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let (configuration, logger) = try common.load()
+        let (configuration, logger) = try await common.load()
         let node = try await ChamberNode.assemble(configuration, logger: logger)
         let chamber = try await node.withDatabase {
             try await Migrator(database: node.database, logger: logger).migrate()
@@ -144,7 +145,7 @@ struct CreateAdmin: AsyncParsableCommand {
     var password: String?
 
     func run() async throws {
-        let (configuration, logger) = try common.load()
+        let (configuration, logger) = try await common.load()
         guard let password = password ?? ProcessInfo.processInfo.environment["CHAMBER_ADMIN_PASSWORD"] else {
             throw ValidationError("give --password or set CHAMBER_ADMIN_PASSWORD")
         }

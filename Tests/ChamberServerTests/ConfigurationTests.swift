@@ -1,5 +1,6 @@
 import ChamberDomain
 import ChamberServer
+import Configuration
 import Foundation
 import Logging
 import Testing
@@ -13,32 +14,33 @@ struct ConfigurationTests {
     }
 
     @Test("defaults: embedded SQLite on 127.0.0.1:8080")
-    func defaults() throws {
-        let configuration = try ConfigurationLoader.load(file: try write("{}"), environment: [:])
+    func defaults() async throws {
+        let configuration = try await ConfigurationLoader.load(file: try write("{}"), environment: [:])
         #expect(configuration.host == "127.0.0.1" && configuration.port == 8080)
         #expect(configuration.databaseURL.hasPrefix("sqlite://"))
         #expect(configuration.brokerKind == .inProcess)
     }
 
     @Test("the shipped Config/ files load")
-    func shippedFiles() throws {
+    func shippedFiles() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let embedded = try ConfigurationLoader.load(file: root.appendingPathComponent("Config/chamberconnect.json").path, environment: [:])
+        let embedded = try await ConfigurationLoader.load(file: root.appendingPathComponent("Config/chamberconnect.json").path, environment: [:])
         #expect(embedded.databaseURL == "sqlite://data/chamberconnect.sqlite")
         // The example's secret is a placeholder that must be replaced, as operators do through the environment.
         let clusterFile = root.appendingPathComponent("Config/cluster.example.json").path
-        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.load(file: clusterFile, environment: [:]) }
-        let cluster = try ConfigurationLoader.load(file: clusterFile, environment: ["CHAMBER_AUTH_JWT_SECRET": String(repeating: "k", count: 48)])
+        await #expect(throws: ConfigurationError.self) { try await ConfigurationLoader.load(file: clusterFile, environment: [:]) }
+        let cluster = try await ConfigurationLoader.load(
+            file: clusterFile, environment: ["CHAMBER_AUTH_JWT_SECRET": String(repeating: "k", count: 48)])
         #expect(cluster.databaseURL.hasPrefix("postgres://"))
         #expect(cluster.brokerKind == .redis && cluster.redisURL == "redis://127.0.0.1:6379" && cluster.nodeName == "node-a")
     }
 
     @Test("file < environment < flags")
-    func precedence() throws {
+    func precedence() async throws {
         let file = try write(#"{"server": {"port": 9000, "host": "127.0.0.2"}, "log": {"level": "debug"}}"#)
-        let configuration = try ConfigurationLoader.load(
+        let configuration = try await ConfigurationLoader.load(
             file: file, environment: ["CHAMBER_SERVER_PORT": "9100", "CHAMBER_DEMO_ENABLED": "true"],
-            overrides: ["server.port": "9200"])
+            overrides: ["server.port": 9200])
         #expect(configuration.port == 9200)
         #expect(configuration.host == "127.0.0.2")
         #expect(configuration.logLevel == .debug)
@@ -64,11 +66,15 @@ struct ConfigurationTests {
             ("{}", ["CHAMBER_AUTH_JWT_SECRET": "replace-with-output-of-openssl-rand-base64-48"], "auth.jwt_secret"),
             (#"{"server": {"host": "0.0.0.0"}, "demo": {"enabled": true}}"#, [:], "demo.enabled"),
             ("{not json", [:], "--config"),
+            (#"{"server": {"host": 5}}"#, [:], "server.host"),
+            (#"{"server": {"port": "eighty"}}"#, [:], "server.port"),
+            (#"{"hub": {"conformance_echo": "sometimes"}}"#, [:], "hub.conformance_echo"),
+            (#"{"server": {"port": [8080]}}"#, [:], "server.port"),
         ])
-    func badConfiguration(_ json: String, _ environment: [String: String], _ key: String) throws {
+    func badConfiguration(_ json: String, _ environment: [String: String], _ key: String) async throws {
         let file = try write(json)
         do {
-            _ = try ConfigurationLoader.load(file: file, environment: environment)
+            _ = try await ConfigurationLoader.load(file: file, environment: environment)
             Issue.record("accepted bad configuration for \(key)")
         } catch let error as ConfigurationError {
             #expect(error.key == key)
@@ -87,7 +93,7 @@ struct ConfigurationTests {
             (#"{"linkz": {"policy": "allow"}}"#, "linkz"),
             (#"{"shouting": {"caps_ratio": 0.1}}"#, "shouting.caps_ratio"),
         ])
-    func badModerationRules(_ json: String, _ field: String) throws {
+    func badModerationRules(_ json: String, _ field: String) async throws {
         var configuration = ServerConfiguration()
         configuration.moderationRulesFile = try write(json)
         do {
@@ -99,7 +105,7 @@ struct ConfigurationTests {
     }
 
     @Test("the shipped moderation rules load into a pipeline")
-    func shippedModerationRules() throws {
+    func shippedModerationRules() async throws {
         var configuration = ServerConfiguration()
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         configuration.moderationRulesFile = root.appendingPathComponent("Config/moderation/rules.json").path
@@ -109,10 +115,34 @@ struct ConfigurationTests {
             "no rule that rewrites text is on by default (shouting is opt-in; the word list holds)")
     }
 
-    @Test("a missing file is reported with its path")
-    func missingFile() {
+    @Test("a refusal says where the bad value came from, and never repeats a secret")
+    func refusalNamesSource() async throws {
+        let file = try write(#"{"server": {"port": 80000}}"#)
+        for (environment, overrides, source) in [
+            ([String: String](), [String: ConfigValue](), "'\(file)'"),
+            (["CHAMBER_SERVER_PORT": "99999"], [:], "environment variable CHAMBER_SERVER_PORT"),
+            (["CHAMBER_SERVER_PORT": "99999"], ["server.port": 70000], "the command line"),
+        ] {
+            do {
+                _ = try await ConfigurationLoader.load(file: file, environment: environment, overrides: overrides)
+                Issue.record("accepted a port out of range from \(source)")
+            } catch let error as ConfigurationError {
+                #expect(error.key == "server.port" && error.message.contains(source), "\(error)")
+            }
+        }
+        let secret = "replace-" + String(repeating: "s", count: 40)
         do {
-            _ = try ConfigurationLoader.load(file: "/nonexistent/chamber.json", environment: [:])
+            _ = try await ConfigurationLoader.load(file: try write("{}"), environment: ["CHAMBER_AUTH_JWT_SECRET": secret])
+            Issue.record("accepted the placeholder secret")
+        } catch let error as ConfigurationError {
+            #expect(error.key == "auth.jwt_secret" && !error.description.contains(secret))
+        }
+    }
+
+    @Test("a missing file is reported with its path")
+    func missingFile() async {
+        do {
+            _ = try await ConfigurationLoader.load(file: "/nonexistent/chamber.json", environment: [:])
             Issue.record("accepted a missing file")
         } catch {
             #expect("\(error)".contains("/nonexistent/chamber.json"))
@@ -125,7 +155,7 @@ extension ConfigurationTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     @Test("every key is read by the loader, listed in README's table and in ServerConfiguration's doc table, and nothing else is")
-    func oneTableOfKeys() throws {
+    func oneTableOfKeys() async throws {
         let readme = try String(contentsOf: Self.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         let table =
             readme.components(separatedBy: "| key | environment | default |").dropFirst().first?
@@ -146,10 +176,10 @@ extension ConfigurationTests {
         }
         // A key the loader never reads would be accepted and ignored: an odd value must either change the
         // configuration or be refused naming the key.
-        let baseline = try ConfigurationLoader.load(file: try write("{}"), environment: [:])
+        let baseline = try await ConfigurationLoader.load(file: try write("{}"), environment: [:])
         for key in ServerConfiguration.keys {
             do {
-                let changed = try ConfigurationLoader.load(
+                let changed = try await ConfigurationLoader.load(
                     file: try write("{}"), environment: [ServerConfiguration.environmentName(key): "odd-value-9"])
                 #expect(changed != baseline, "\(key) was accepted and changed nothing: does the loader read it?")
             } catch let error as ConfigurationError {

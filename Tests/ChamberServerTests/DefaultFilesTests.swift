@@ -10,7 +10,7 @@ struct DefaultFilesTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     @Test("found from the working directory, from beside the executable, or where CHAMBER_CONFIG_DIR says")
-    func locate() throws {
+    func locate() async throws {
         let elsewhere = FileManager.default.temporaryDirectory.appendingPathComponent("elsewhere-\(UUID())").path
         try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
         let inRepo = DefaultFiles.locate(environment: [:], workingDirectory: Self.root, executable: nil)
@@ -25,26 +25,26 @@ struct DefaultFilesTests {
     }
 
     @Test("without the shipped rules, loading refuses and names where it looked and the fix")
-    func refuses() throws {
+    func refuses() async throws {
         let elsewhere = FileManager.default.temporaryDirectory.appendingPathComponent("elsewhere-\(UUID())").path
         let nowhere = DefaultFiles.locate(environment: [:], workingDirectory: elsewhere, executable: "/usr/local/bin/chamberconnect")
         #expect(nowhere.directory == nil && nowhere.searched.contains(elsewhere + "/Config"))
         do {
-            _ = try ConfigurationLoader.load(file: nil, environment: [:], defaults: nowhere)
+            _ = try await ConfigurationLoader.load(file: nil, environment: [:], defaults: nowhere)
             Issue.record("a node without moderation rules was allowed to start")
         } catch let error as ConfigurationError {
             #expect(
                 error.key == "moderation.rules_file" && error.message.contains(elsewhere + "/Config") && error.message.contains("CHAMBER_CONFIG_DIR"))
         }
         // Named files need no shipped folder.
-        let named = try ConfigurationLoader.load(
+        let named = try await ConfigurationLoader.load(
             file: nil, environment: ["CHAMBER_MODERATION_RULES_FILE": Self.root + "/Config/moderation/rules.json"],
             defaults: nowhere)
         #expect(named.moderationRulesFile == Self.root + "/Config/moderation/rules.json" && named.wordListFile == nil)
     }
 
     @Test("the binary started from another folder finds the shipped rules and says which files it loaded")
-    func binaryFromElsewhere() throws {
+    func binaryFromElsewhere() async throws {
         let binary = ProcessInfo.processInfo.environment["CHAMBER_TEST_BINARY"] ?? Self.root + "/.build/debug/chamberconnect"
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build chamberconnect first (swift build)")
         let elsewhere = FileManager.default.temporaryDirectory.appendingPathComponent("elsewhere-\(UUID())")

@@ -1,8 +1,10 @@
 import ChamberRedis
+import Configuration
 import Foundation
 import Logging
 
-/// Reads ``ServerConfiguration`` from a JSON file, the environment and flags, and validates it.
+/// Reads ``ServerConfiguration`` through swift-configuration from a JSON file, the environment and flags, and
+/// validates it: every refusal names the key, where its value came from, and the fix.
 public enum ConfigurationLoader {
     /// - Parameters:
     ///   - file: a JSON file to read; `nil` reads `chamberconnect.json` of the shipped defaults (``DefaultFiles``)
@@ -12,113 +14,88 @@ public enum ConfigurationLoader {
     ///   - defaults: where the shipped defaults are (found from the environment, the working directory and the
     ///     executable when not given).
     public static func load(
-        file: String?, environment: [String: String], overrides: [String: String] = [:],
+        file: String?, environment: [String: String], overrides: [String: ConfigValue] = [:],
         defaults: DefaultFiles? = nil
-    ) throws -> ServerConfiguration {
+    ) async throws -> ServerConfiguration {
         let defaults = defaults ?? DefaultFiles.locate(environment: environment)
-        var values: [String: (value: String, source: String)] = [:]
         let path = file ?? defaults.configFile
-        if let path {
-            for (key, value) in try readFile(path) { values[key] = (value, path) }
+        if let path { try ConfigurationSources.checkedFileKeys(path) }
+        for key in overrides.keys where !ServerConfiguration.keys.contains(key) {
+            throw ConfigurationError(key: key, "unknown key")
         }
-        for key in ServerConfiguration.keys {
-            let name = ServerConfiguration.environmentName(key)
-            if let value = environment[name] { values[key] = (value, "environment variable \(name)") }
+        let sources: ConfigurationSources
+        do {
+            sources = try await ConfigurationSources(file: path, environment: environment, overrides: overrides)
+        } catch {
+            throw ConfigurationError(key: "--config", "cannot read '\(path ?? "")': \(error)")
         }
-        for (key, value) in overrides {
-            guard ServerConfiguration.keys.contains(key) else { throw ConfigurationError(key: key, "unknown key") }
-            values[key] = (value, "command line")
-        }
-        var configuration = try build(values, defaults: defaults)
+        var configuration = try build(Values(sources: sources), defaults: defaults)
         configuration.configFile = path
         return configuration
     }
 
-    /// Flattens `{"server": {"port": 8080}}` into `server.port = "8080"`, refusing unknown keys.
-    static func readFile(_ path: String) throws -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError(
-                key: "--config", "cannot read '\(path)': check the path (relative to \(FileManager.default.currentDirectoryPath))")
-        }
-        let root: [String: JSONValue]
-        do {
-            guard case .object(let object) = try JSONDecoder().decode(JSONValue.self, from: data) else {
-                throw ConfigurationError(key: "--config", "'\(path)' must hold a JSON object like {\"server\": {\"port\": 8080}}")
-            }
-            root = object
-        } catch let error as ConfigurationError {
-            throw error
-        } catch {
-            throw ConfigurationError(key: "--config", "'\(path)' is not valid JSON: \(error)")
-        }
-        var flat: [String: String] = [:]
-        func walk(_ object: [String: JSONValue], prefix: String) throws {
-            for (name, value) in object where !name.hasPrefix("_") {
-                let key = prefix.isEmpty ? name : "\(prefix).\(name)"
-                let text: String
-                switch value {
-                case .object(let nested):
-                    try walk(nested, prefix: key)
-                    continue
-                case .null: continue
-                case .bool(let bool): text = bool ? "true" : "false"
-                case .number(let number): text = number == number.rounded() ? String(Int(number)) : String(number)
-                case .string(let string): text = string
-                case .array: throw ConfigurationError(key: key, "lists are not accepted here")
-                }
-                guard ServerConfiguration.keys.contains(key) else {
-                    throw ConfigurationError(key: key, "unknown key in '\(path)'; known keys: \(ServerConfiguration.keys.joined(separator: ", "))")
-                }
-                flat[key] = text
-            }
-        }
-        try walk(root, prefix: "")
-        return flat
-    }
+    /// Typed reads of one key, turning a value of the wrong kind into a refusal that names it and its source.
+    struct Values {
+        let sources: ConfigurationSources
 
-    static func build(_ values: [String: (value: String, source: String)], defaults: DefaultFiles) throws -> ServerConfiguration {
-        var configuration = ServerConfiguration()
-        func string(_ key: String) -> String? { values[key]?.value }
-        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
-            guard let entry = values[key] else { return nil }
-            guard let value = Int(entry.value.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
-                throw ConfigurationError(
-                    key: key, "'\(entry.value)' from \(entry.source) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        func string(_ key: String) throws -> String? {
+            guard let origin = sources.origin(of: key) else { return nil }
+            do {
+                return try sources.reader.requiredString(forKey: ConfigKey(key))
+            } catch {
+                throw ConfigurationError(key: key, "\(origin.text) from \(origin.source) must be text (in quotes in a JSON file)")
             }
+        }
+
+        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let origin = sources.origin(of: key) else { return nil }
+            let problem = ConfigurationError(
+                key: key, "'\(origin.text)' from \(origin.source) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            guard let value = try? sources.reader.requiredInt(forKey: ConfigKey(key)), range.contains(value) else { throw problem }
             return value
         }
+
         func bool(_ key: String) throws -> Bool? {
-            guard let entry = values[key] else { return nil }
-            switch entry.value.lowercased() {
-            case "true", "1", "yes", "on": return true
-            case "false", "0", "no", "off": return false
-            default: throw ConfigurationError(key: key, "'\(entry.value)' from \(entry.source) must be true or false")
+            guard let origin = sources.origin(of: key) else { return nil }
+            do {
+                return try sources.reader.requiredBool(forKey: ConfigKey(key))
+            } catch {
+                throw ConfigurationError(key: key, "'\(origin.text)' from \(origin.source) must be true or false")
             }
         }
 
-        if let host = string("server.host") {
+        func source(_ key: String) -> String { sources.origin(of: key)?.source ?? "the defaults" }
+    }
+
+    static func build(_ values: Values, defaults: DefaultFiles) throws -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        func string(_ key: String) throws -> String? { try values.string(key) }
+        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int? { try values.int(key, range) }
+        func bool(_ key: String) throws -> Bool? { try values.bool(key) }
+
+        if let host = try string("server.host") {
             guard !host.isEmpty else { throw ConfigurationError(key: "server.host", "must not be empty; use 127.0.0.1 to listen on loopback only") }
             configuration.host = host
         }
         if let port = try int("server.port", 0...65535) { configuration.port = port }
-        if let url = string("database.url") {
+        if let url = try string("database.url") {
             let lowered = url.lowercased()
             guard lowered.hasPrefix("sqlite:") || lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") else {
                 throw ConfigurationError(
                     key: "database.url",
-                    "'\(redactedURL(url))' from \(values["database.url"]!.source) must start with sqlite:// (embedded, e.g. sqlite://data/chamberconnect.sqlite) or postgres:// (e.g. postgres://chamber:secret@127.0.0.1:5432/chamberconnect)"
+                    "'\(redactedURL(url))' from \(values.source("database.url")) must start with sqlite:// (embedded, e.g. sqlite://data/chamberconnect.sqlite) or postgres:// (e.g. postgres://chamber:secret@127.0.0.1:5432/chamberconnect)"
                 )
             }
             configuration.databaseURL = url
         }
         if let value = try int("database.max_connections", 1...1000) { configuration.databaseMaxConnections = value }
-        if let kind = string("broker.kind") {
+        if let kind = try string("broker.kind") {
             guard let parsed = ServerConfiguration.BrokerKind(rawValue: kind) else {
                 throw ConfigurationError(key: "broker.kind", "'\(kind)' must be 'in-process' (one node) or 'redis' (a cluster)")
             }
             configuration.brokerKind = parsed
         }
-        if let url = string("broker.redis_url") {
+        if let url = try string("broker.redis_url") {
             do {
                 _ = try RedisEndpoint(url: url)
             } catch {
@@ -129,14 +106,14 @@ public enum ConfigurationLoader {
         if configuration.brokerKind == .redis, configuration.redisURL == nil {
             throw ConfigurationError(key: "broker.redis_url", "is required with broker.kind 'redis'; e.g. redis://127.0.0.1:6379")
         }
-        if let prefix = string("broker.redis_prefix") {
+        if let prefix = try string("broker.redis_prefix") {
             guard !prefix.isEmpty, prefix.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
                 throw ConfigurationError(key: "broker.redis_prefix", "'\(prefix)' must be letters, digits, '-', '_' or '.'")
             }
             configuration.redisPrefix = prefix
         }
-        configuration.nodeName = string("cluster.node_name")
-        configuration.advertisedAddress = string("cluster.advertised_address")
+        configuration.nodeName = try string("cluster.node_name")
+        configuration.advertisedAddress = try string("cluster.advertised_address")
         if let value = try int("cluster.heartbeat_ms", 100...60_000) { configuration.heartbeatMs = value }
         if let value = try int("cluster.node_timeout_ms", 300...600_000) { configuration.nodeTimeoutMs = value }
         guard configuration.nodeTimeoutMs >= 2 * configuration.heartbeatMs else {
@@ -145,7 +122,7 @@ public enum ConfigurationLoader {
                 "\(configuration.nodeTimeoutMs) must be at least twice cluster.heartbeat_ms (\(configuration.heartbeatMs)), or live nodes would be taken for dead"
             )
         }
-        if let secret = string("auth.jwt_secret") {
+        if let secret = try string("auth.jwt_secret") {
             guard !secret.hasPrefix("replace-") else {
                 throw ConfigurationError(key: "auth.jwt_secret", "still holds the example placeholder; generate one with: openssl rand -base64 48")
             }
@@ -154,20 +131,20 @@ public enum ConfigurationLoader {
             }
             configuration.jwtSecret = secret
         }
-        if let file = string("auth.jwt_secret_file") { configuration.jwtSecretFile = file }
+        if let file = try string("auth.jwt_secret_file") { configuration.jwtSecretFile = file }
         if let value = try int("auth.access_token_ttl_seconds", 30...86_400) { configuration.accessTokenTTLSeconds = value }
         if let value = try int("auth.refresh_token_ttl_days", 1...365) { configuration.refreshTokenTTLDays = value }
         if let value = try int("auth.bcrypt_cost", 4...16) { configuration.bcryptCost = value }
         if let value = try int("auth.login_max_failures_per_account", 1...1000) { configuration.loginMaxFailuresPerAccount = value }
         if let value = try int("auth.login_max_failures_per_address", 1...100_000) { configuration.loginMaxFailuresPerAddress = value }
-        if let level = string("log.level") {
+        if let level = try string("log.level") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw ConfigurationError(key: "log.level", "'\(level)' must be one of trace, debug, info, notice, warning, error, critical")
             }
             configuration.logLevel = parsed
         }
         if let demo = try bool("demo.enabled") { configuration.demo = demo }
-        if let file = string("moderation.word_list_file") {
+        if let file = try string("moderation.word_list_file") {
             guard FileManager.default.fileExists(atPath: file) else {
                 throw ConfigurationError(
                     key: "moderation.word_list_file", "'\(file)' does not exist; give a path to a text file with one word or phrase per line")
@@ -176,7 +153,7 @@ public enum ConfigurationLoader {
         } else {
             configuration.wordListFile = defaults.wordListFile
         }
-        if let file = string("moderation.rules_file") {
+        if let file = try string("moderation.rules_file") {
             guard FileManager.default.fileExists(atPath: file) else {
                 throw ConfigurationError(key: "moderation.rules_file", "'\(file)' does not exist; see Config/moderation/rules.json for the format")
             }
@@ -191,7 +168,7 @@ public enum ConfigurationLoader {
                 set CHAMBER_CONFIG_DIR to the project's Config folder, or name moderation.rules_file (and moderation.word_list_file)
                 """)
         }
-        if let action = string("moderation.word_list_action") {
+        if let action = try string("moderation.word_list_action") {
             guard ["mask", "hold", "reject"].contains(action) else {
                 throw ConfigurationError(key: "moderation.word_list_action", "'\(action)' must be mask, hold or reject")
             }
@@ -220,28 +197,6 @@ public enum ConfigurationLoader {
             )
         }
         return configuration
-    }
-}
-
-/// Just enough JSON to read a configuration file faithfully (booleans stay booleans).
-enum JSONValue: Decodable {
-    case object([String: JSONValue]), array([JSONValue]), string(String), number(Double), bool(Bool), null
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let bool = try? container.decode(Bool.self) {
-            self = .bool(bool)
-        } else if let number = try? container.decode(Double.self) {
-            self = .number(number)
-        } else if let string = try? container.decode(String.self) {
-            self = .string(string)
-        } else if let array = try? container.decode([JSONValue].self) {
-            self = .array(array)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
     }
 }
 

@@ -2,7 +2,8 @@ import Foundation
 import Logging
 
 /// Everything a node needs to start. Each field has a documented key; values come from, in rising priority,
-/// the defaults below, the JSON file in `Config/`, `CHAMBER_*` environment variables, and command-line flags.
+/// the defaults below, the JSON file in `Config/`, `CHAMBER_*` environment variables, and command-line flags, read
+/// by ``ConfigurationLoader`` through swift-configuration.
 ///
 /// | key | environment | default |
 /// | --- | --- | --- |

@@ -1,0 +1,104 @@
+import Configuration
+import Foundation
+import SystemPackage
+
+/// The providers a node's configuration is read from, in falling priority: command-line flags, `CHAMBER_*`
+/// environment variables, the JSON file. One `ConfigReader` reads through them in that order, as Hummingbird reads
+/// its own; the providers are also kept by name so that a refusal can say which of them gave the bad value.
+struct ConfigurationSources {
+    /// Reads a key from the first provider that has it.
+    let reader: ConfigReader
+    private let named: [(describe: @Sendable (String) -> String, provider: any ConfigProvider)]
+
+    /// Keys whose values are never written to logs or access reports.
+    static let secretKeys: Set<String> = ["auth.jwt_secret", "database.url", "broker.redis_url"]
+
+    /// - Parameters:
+    ///   - file: the JSON file, already checked by ``checkedFileKeys(_:)``.
+    ///   - environment: the process environment; only `CHAMBER_*` names are keys.
+    ///   - overrides: values from command-line flags, by key.
+    init(file: String?, environment: [String: String], overrides: [String: ConfigValue]) async throws {
+        var named: [(describe: @Sendable (String) -> String, provider: any ConfigProvider)] = []
+        let flags = InMemoryProvider(
+            name: "command line",
+            values: Dictionary(uniqueKeysWithValues: overrides.map { key, value in (AbsoluteConfigKey(ConfigKey(key)), value) }))
+        named.append(({ _ in "the command line" }, flags))
+        let secretNames = Set(Self.secretKeys.map(ServerConfiguration.environmentName))
+        let variables = EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(secretNames))
+        // `server.port` is CHAMBER_SERVER_PORT: the prefix keeps our keys apart from everything else in the environment.
+        named.append(({ key in "environment variable \(ServerConfiguration.environmentName(key))" }, variables.prefixKeys(with: ["chamber"])))
+        if let file {
+            let options = JSONSnapshot.ParsingOptions(secretsSpecifier: .specific(Self.secretKeys))
+            let provider = try await FileProvider<JSONSnapshot>(parsingOptions: options, filePath: FilePath(file))
+            named.append(({ _ in "'\(file)'" }, provider))
+        }
+        self.named = named
+        reader = ConfigReader(providers: named.map(\.provider))
+    }
+
+    /// Where `key` is set and its value as written, or `nil` when no provider sets it.
+    func origin(of key: String) -> (source: String, text: String)? {
+        let absolute = AbsoluteConfigKey(ConfigKey(key))
+        for (describe, provider) in named {
+            var present = false
+            for type in [ConfigType.string, .int, .double, .bool] {
+                do {
+                    guard let value = try provider.value(forKey: absolute, type: type).value else {
+                        if type == .string { break } else { continue }
+                    }
+                    let text = value.isSecret ? "<secret>" : Self.text(of: value.content)
+                    return (describe(key), text)
+                } catch {
+                    // Set, but not as this type: try the next.
+                    present = true
+                }
+            }
+            if present { return (describe(key), "a list") }
+        }
+        return nil
+    }
+
+    private static func text(of content: ConfigContent) -> String {
+        switch content {
+        case .string(let string): string
+        case .int(let int): String(int)
+        case .double(let double): String(double)
+        case .bool(let bool): String(bool)
+        default: "a list"
+        }
+    }
+
+    /// Checks that a configuration file can be read, holds a JSON object and names only known keys, so that a typo
+    /// is refused rather than silently ignored.
+    static func checkedFileKeys(_ path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(
+                key: "--config", "cannot read '\(path)': check the path (relative to \(FileManager.default.currentDirectoryPath))")
+        }
+        let root: Any
+        do {
+            root = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw ConfigurationError(key: "--config", "'\(path)' is not valid JSON: \(error.localizedDescription)")
+        }
+        guard let object = root as? [String: Any] else {
+            throw ConfigurationError(key: "--config", "'\(path)' must hold a JSON object like {\"server\": {\"port\": 8080}}")
+        }
+        func walk(_ object: [String: Any], prefix: String) throws {
+            // Names starting with "_" are comments.
+            for (name, value) in object where !name.hasPrefix("_") {
+                let key = prefix.isEmpty ? name : "\(prefix).\(name)"
+                if let nested = value as? [String: Any] {
+                    try walk(nested, prefix: key)
+                    continue
+                }
+                guard !(value is [Any]) else { throw ConfigurationError(key: key, "lists are not accepted here") }
+                guard ServerConfiguration.keys.contains(key) else {
+                    throw ConfigurationError(
+                        key: key, "unknown key in '\(path)'; known keys: \(ServerConfiguration.keys.joined(separator: ", "))")
+                }
+            }
+        }
+        try walk(object, prefix: "")
+    }
+}
