@@ -5,21 +5,13 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// A node in the registry, for the admin API.
-public struct ClusterNodeStatus: Sendable, Equatable {
-    public let info: ClusterMessage.NodeInfo
-    /// This node (the one answering).
-    public let isSelf: Bool
-    /// Milliseconds since its last heartbeat arrived (0 for this node).
-    public let lastSeenMsAgo: Int
-}
-
+/// The hub's part in the cluster: what it tells the other nodes through ``ClusterMembership`` and what it does when
+/// they ask (presence, disconnects, revocations, drains).
 extension Hub {
     // MARK: Sending
 
     func publishCluster(_ message: ClusterMessage) {
-        guard let data = try? JSONEncoder().encode(message) else { return }
-        broker.publish(BrokerMessage(topic: .cluster, seq: nil, frame: ByteBuffer(bytes: data)))
+        membership.send(message)
     }
 
     func nodeInfo() -> ClusterMessage.NodeInfo {
@@ -37,23 +29,16 @@ extension Hub {
     /// Heartbeats and the expiry of nodes that stopped sending them, until the hub stops (a child of ``run()``).
     func beatHeartbeats() async {
         while !stopped.load(ordering: .relaxed), !Task.isCancelled {
-            publishCluster(ClusterMessage(kind: .heartbeat, node: nodeID, info: nodeInfo()))
-            expireSilentNodes()
+            for id in membership.beat(nodeInfo()) {
+                logger.warning("a node stopped sending heartbeats; its connections count as gone", metadata: ["node": "\(id)"])
+                forgetPresence(of: id)
+            }
             try? await clock.sleep(for: .milliseconds(configuration.heartbeatIntervalMs))
         }
     }
 
-    private func expireSilentNodes() {
-        let silent = nodes.withLock { $0.expire(at: .now, timeout: .milliseconds(configuration.nodeTimeoutMs)) }
-        for id in silent {
-            logger.warning("a node stopped sending heartbeats; its connections count as gone", metadata: ["node": "\(id)"])
-            forget(node: id)
-        }
-    }
-
-    private func forget(node id: String) {
-        nodes.withLock { $0.forget(id) }
-        if presenceUpdate({ $0.removeRemote(node: id) }) { schedulePresenceFlush() }
+    private func forgetPresence(of node: String) {
+        if presenceUpdate({ $0.removeRemote(node: node) }) { schedulePresenceFlush() }
     }
 
     // MARK: Receiving
@@ -75,10 +60,7 @@ extension Hub {
     }
 
     func receiveCluster(_ frame: ByteBuffer) {
-        guard let message = try? JSONDecoder().decode(ClusterMessage.self, from: Data(frame.readableBytesView)), message.node != nodeID else {
-            return
-        }
-        if let info = message.info { heard(info) } else { touch(message.node) }
+        guard let message = membership.receive(frame) else { return }
         switch message.kind {
         case .heartbeat:
             // The node is new to us, or a presence delta of it went missing: ask for its whole state.
@@ -109,18 +91,9 @@ extension Hub {
                 schedule(.drain)
             }
         case .leaving:
-            forget(node: message.node)
+            membership.forget(message.node)
+            forgetPresence(of: message.node)
         }
-    }
-
-    private func heard(_ info: ClusterMessage.NodeInfo) {
-        nodes.withLock { $0.heard(info, at: .now) }
-    }
-
-    /// A message from a node counts as a sign of life (one not yet in the registry gets an entry until its
-    /// heartbeat fills it in, so that it too expires if it falls silent).
-    private func touch(_ node: String) {
-        nodes.withLock { $0.touched(node, at: .now) }
     }
 
     private func requestSnapshot(from node: String) {
@@ -183,15 +156,14 @@ extension Hub {
             await drain()
             return true
         }
-        guard nodes.withLock({ $0.contains(id) }) else { return false }
+        guard membership.knows(id) else { return false }
         publishCluster(ClusterMessage(kind: .drain, node: nodeID, target: id))
         return true
     }
 
     /// Every node this one hears from, itself first.
     public func clusterNodes() -> [ClusterNodeStatus] {
-        let others = nodes.withLock { $0.statuses(at: .now) }
-        return [ClusterNodeStatus(info: nodeInfo(), isSelf: true, lastSeenMsAgo: 0)] + others
+        [ClusterNodeStatus(info: nodeInfo(), isSelf: true, lastSeenMsAgo: 0)] + membership.others()
     }
 
     /// Whether the other nodes are reachable.

@@ -32,8 +32,8 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
     /// This node's name in the cluster.
     public var nodeID: String { configuration.nodeID }
     let startedAt = Date()
-    /// The other nodes, from their heartbeats.
-    let nodes = Mutex(NodeRegistry())
+    /// Heartbeats, the other nodes, and the control plane.
+    let membership: ClusterMembership
     let stopped = Atomic<Bool>(false)
 
     private let registry: ConnectionRegistry
@@ -54,11 +54,13 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
         self.eventSource = eventSource
         self.clock = clock
         self.logger = logger
-        self.registry = ConnectionRegistry(interest: { topic, interested in broker.listen(topic, interested) })
+        self.membership = ClusterMembership(
+            nodeID: configuration.nodeID, broker: broker, nodeTimeout: .milliseconds(configuration.nodeTimeoutMs))
+        let interest: ConnectionRegistry.Interest = { topic, interested in broker.listen(topic, interested) }
+        self.registry = ConnectionRegistry(interest: interest)
         let jobs = self.jobs.continuation
         self.router = ChannelRouter(
-            metrics: metrics, interest: { topic, interested in broker.listen(topic, interested) },
-            gapFound: { chamber, channel in jobs.yield(.repairGap(chamber, channel)) })
+            metrics: metrics, interest: interest, gapFound: { chamber, channel in jobs.yield(.repairGap(chamber, channel)) })
         broker.attach(
             BrokerHandlers(
                 deliver: { [weak self] message in self?.deliver(message) },
