@@ -15,6 +15,32 @@ import Testing
 /// a real socket, holding the server to what websocket.md says.
 @Suite("Protocol conformance: what a client written from the documents expects")
 struct ProtocolConformanceTests {
+    /// A token ending 2 s after the socket opens is watched by a timer from the start; one ending in 5 s, with a 1 s
+    /// ping period, is left to the keepalive sweep until its end is near. Either way the socket closes with 4003 once
+    /// the token's lifetime and grace are over, and not before.
+    @Test("a socket closes with 4003 when its token's lifetime and grace run out (§2.4, §9)", arguments: [2, 5])
+    func tokenExpiryCloses(_ lifetime: Int) async throws {
+        let configure: (inout ServerConfiguration) -> Void = { configuration in
+            configuration.tokenGraceSeconds = 0
+            configuration.pingIntervalSeconds = 1
+        }
+        try await withServer(.sqlite, configure: configure) { api in
+            let room = try await HubTests.room(api, members: 1)
+            let member = room.members[0]
+            let token = try await JWTAccessTokenIssuer(secret: testJWTSecret).issue(
+                AccessClaims(
+                    userID: UserID(member.userID), sessionID: SessionID(member.sessionID),
+                    expiresAt: Date().addingTimeInterval(TimeInterval(lifetime))))
+            let opened = ContinuousClock.now
+            let socket = WSTestClient(port: api.client.port!, chamberID: room.chamberID, token: token)
+            try await socket.welcome()
+            let code = try await socket.closeCode(timeout: .seconds(lifetime + 5))
+            let lived = ContinuousClock.now - opened
+            #expect(code == CloseCode.tokenExpired.rawValue, "closed with \(String(describing: code))")
+            #expect(lived >= .seconds(lifetime - 1), "closed after \(lived), before the token ended")
+        }
+    }
+
     @Test("a frame that is JSON but not an object is malformed_json, without id (§3)", arguments: TestBackend.enabled)
     func nonObjectFrames(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in

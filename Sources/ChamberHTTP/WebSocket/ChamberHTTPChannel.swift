@@ -38,9 +38,16 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     /// that reads more grows its buffer as before.
     static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 64 * 1024)
 
+    /// NIO keeps a pool of receive buffers per connection, as many as the reads it makes per wake-up (4 by default),
+    /// and a buffer still referenced upstream when the next read comes makes it add another: most sockets ended up
+    /// holding two (1.5 KiB) for as long as they lived. One read per wake-up keeps one pooled buffer; a read fills up
+    /// to 64 KiB, so a busy socket loses little.
+    static let readsPerWakeUp: UInt = 1
+
     func setup(channel: any NIOCore.Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveBuffers)
+            try channel.syncOptions?.setOption(ChannelOptions.maxMessagesPerRead, value: Self.readsPerWakeUp)
             let endpoint = self.endpoint
             // Why the upgrade was refused, for the answer (set on the check's task, read once the pipeline is HTTP).
             let refusal = NIOLockedValueBox<ChamberError?>(nil)

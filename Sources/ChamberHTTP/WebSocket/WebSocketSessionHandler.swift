@@ -12,7 +12,7 @@ import NIOWebSocket
 /// text message to the hub's ``HubSession`` through a ``SocketInbox``: one worker task handles them one at a time,
 /// in order, and exists only while some wait (most need the database). Past `maxPendingMessages` waiting, the
 /// handler stops reading from the socket until the worker catches up. Keepalive pings come from one timer per event
-/// loop (``KeepaliveSweep``); the deadlines of authentication and of the token are timers on the loop.
+/// loop (``KeepaliveSweep``); the authentication deadline, and the token's once it is near, are timers on the loop.
 ///
 /// In `echo` mode (the conformance endpoint) each message is sent back as it came, and there is no session.
 final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member {
@@ -252,6 +252,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     private func attach(_ connection: ClientConnection, session: HubSession) {
         guard let context else { return }
         deadline?.cancel()
+        deadline = nil
         sink.attach(connection)
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         connection.whenClosed { code in
@@ -263,10 +264,15 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     }
 
     /// Closes the socket when the token's lifetime and grace run out; a `refresh` meanwhile moves the deadline.
+    ///
+    /// A socket whose end is further off than the next keepalive sweep has no timer (a timer is some 150 bytes per
+    /// socket, for minutes): the sweep calls this again, and the timer is set once the end is near.
     private func watchExpiry(_ connection: ClientConnection, session: HubSession) {
-        guard let context, let closesAt = session.closesAt else { return }
+        guard deadline == nil, let context, let closesAt = session.closesAt else { return }
         let delay = TimeAmount.milliseconds(Int64(max(0, closesAt.timeIntervalSinceNow) * 1000) + 1)
+        guard delay <= configuration.pingInterval * 2 else { return }
         deadline = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
+            deadline = nil
             if case .close(let code) = session.tick() {
                 connection.close(code)
             } else {
@@ -349,6 +355,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
 
     func keepaliveSweep() {
         guard case .open = closing, let context else { return }
+        if case .hub(let session) = mode, let connection = session.connection { watchExpiry(connection, session: session) }
         if heardFromPeer || inbox.isHoldingReads {
             // Reads held while the worker catches up: the peer is talking, we are not listening.
             heardFromPeer = false

@@ -70,6 +70,7 @@ public struct ChamberNode: Sendable {
         hubConfiguration.inboundBurst = max(configuration.inboundFramesPerSecond * 3, 10)
         hubConfiguration.authTimeoutSeconds = configuration.authTimeoutSeconds
         hubConfiguration.tokenGraceSeconds = configuration.tokenGraceSeconds
+        hubConfiguration.pingIntervalSeconds = configuration.pingIntervalSeconds
         let address = "\(configuration.host):\(configuration.port)"
         hubConfiguration.nodeID = (configuration.nodeName ?? address) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         hubConfiguration.nodeAddress = configuration.advertisedAddress ?? address

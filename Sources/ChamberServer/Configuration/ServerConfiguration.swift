@@ -35,6 +35,7 @@ import Logging
 /// | `hub.max_recovery_events` | `CHAMBER_HUB_MAX_RECOVERY_EVENTS` | `500` |
 /// | `hub.auth_timeout_seconds` | `CHAMBER_HUB_AUTH_TIMEOUT_SECONDS` | `5` |
 /// | `hub.token_grace_seconds` | `CHAMBER_HUB_TOKEN_GRACE_SECONDS` | `30` (a socket closes this long after its token expires) |
+/// | `hub.ping_interval_seconds` | `CHAMBER_HUB_PING_INTERVAL_SECONDS` | `30` (a socket silent this long is pinged; silent for another, dropped) |
 /// | `hub.conformance_echo` | `CHAMBER_HUB_CONFORMANCE_ECHO` | `false` (`GET /v1/conformance/echo`: an echo socket for the Autobahn suite) |
 /// | `loadtest.enabled` | `CHAMBER_LOADTEST_ENABLED` | `false` (platform admins may bulk-provision load-test accounts) |
 /// | `loadtest.max_accounts` | `CHAMBER_LOADTEST_MAX_ACCOUNTS` | `50000` |
@@ -67,6 +68,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxRecoveryEvents = 500
     public var authTimeoutSeconds = 5
     public var tokenGraceSeconds = 30
+    public var pingIntervalSeconds = 30
     /// Serves the WebSocket echo endpoint the Autobahn conformance suite runs against (never on by default).
     public var conformanceEcho = false
     public var loadTestEnabled = false
@@ -90,6 +92,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "auth.login_max_failures_per_address", "log.level", "demo.enabled",
         "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "hub.outbound_queue_bytes",
         "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds", "hub.token_grace_seconds",
+        "hub.ping_interval_seconds",
         "hub.conformance_echo", "loadtest.enabled", "loadtest.max_accounts",
     ]
 
