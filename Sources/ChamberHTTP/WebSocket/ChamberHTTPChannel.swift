@@ -51,9 +51,8 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             let endpoint = self.endpoint
             // Why the upgrade was refused, for the answer (set on the check's task, read once the pipeline is HTTP).
             let refusal = NIOLockedValueBox<ChamberError?>(nil)
-            let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
+            let upgrader = WebSocketUpgrader<Upgrade>(
                 maxFrameSize: endpoint.maxFrameBytes,
-                enableAutomaticErrorHandling: true,
                 shouldUpgrade: { channel, head in
                     endpoint.shouldUpgrade(head, on: channel) { error in refusal.withLockedValue { $0 = error } }
                 },

@@ -1,14 +1,15 @@
 import ChamberRealtime
 import NIOCore
 import NIOPosix
+import NIOWebSocket
 
 /// The hub's view of an upgraded socket: writes text frames at the head of the NIO pipeline (below the session
 /// handler, which keeps pings and the close handshake), and reports writability changes to the connection.
 ///
 /// Installed at the head of the pipeline, so it sees writability first and its writes skip every handler above it:
 /// it frames the text itself (see ``framed(_:)``) and hands the frame straight to the socket's write queue.
-/// The session handler's own frames pass through the WebSocket encoder; both are written whole, on the event loop,
-/// so they never interleave.
+/// The session handler frames its own (``ServerFrame``); both are written whole, on the event loop, so they never
+/// interleave.
 final class ChannelFrameSink: ChannelInboundHandler, FrameSink, Sendable {
     typealias InboundIn = NIOAny
 
@@ -66,8 +67,7 @@ final class ChannelFrameSink: ChannelInboundHandler, FrameSink, Sendable {
     private static let lastFramed = ThreadSpecificVariable<LastFramed>()
     private static let allocator = ByteBufferAllocator()
 
-    /// The text frame carrying `payload`: FIN and opcode, the length in 1, 3 or 9 bytes, and the payload unmasked
-    /// (a server frame, RFC 6455 §5.2).
+    /// The text frame carrying `payload` (``ServerFrame``).
     static func framed(_ payload: ByteBuffer) -> ByteBuffer {
         let last: LastFramed
         if let current = lastFramed.currentValue {
@@ -83,19 +83,7 @@ final class ChannelFrameSink: ChannelInboundHandler, FrameSink, Sendable {
         {
             return framed
         }
-        let length = payload.readableBytes
-        var frame = allocator.buffer(capacity: length + 10)
-        frame.writeInteger(UInt8(0x81))  // FIN, text
-        if length < 126 {
-            frame.writeInteger(UInt8(length))
-        } else if length <= Int(UInt16.max) {
-            frame.writeInteger(UInt8(126))
-            frame.writeInteger(UInt16(length))
-        } else {
-            frame.writeInteger(UInt8(127))
-            frame.writeInteger(UInt64(length))
-        }
-        frame.writeImmutableBuffer(payload)
+        let frame = ServerFrame.encode(.text, payload, allocator: allocator)
         last.payload = payload
         last.framed = frame
         return frame

@@ -111,8 +111,8 @@ public struct WebSocketEndpoint: Sendable {
         return promise.futureResult
     }
 
-    /// Turns an upgraded channel into a socket: the frame sink at the head of the pipeline (hub frames skip the
-    /// encoder, framed once per loop), the session handler at the tail. On the channel's event loop.
+    /// Turns an upgraded channel into a socket: the frame sink at the head of the pipeline (hub frames, framed once per
+    /// loop), NIO's frame decoder, the session handler at the tail. On the channel's event loop.
     func install(on channel: any NIOCore.Channel, head: HTTPRequestHead, logger: Logger) throws {
         let sink = ChannelFrameSink(channel: channel)
         let configuration = hub.configuration

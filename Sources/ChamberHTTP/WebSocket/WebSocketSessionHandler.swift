@@ -17,8 +17,8 @@ import NIOWebSocket
 /// In `echo` mode (the conformance endpoint) each message is sent back as it came, and there is no session.
 final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member {
     typealias InboundIn = WebSocketFrame
-    typealias OutboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     enum Mode {
         case hub(HubSession)
@@ -123,8 +123,11 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // NIO's protocol error handler has written the close frame for a decoding error and closes after it.
-        guard !(error is NIOWebSocketError) else { return }
+        // A frame the decoder refused (too long, a fragmented or long control frame): close as RFC 6455 §7.4.1 says.
+        if let error = error as? NIOWebSocketError {
+            sendClose(ServerFrame.closeCode(for: error), reason: nil, thenDrop: true)
+            return
+        }
         logger.debug("socket error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }
@@ -161,7 +164,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
             receive(bytes, opcode: .binary)
         case .pong(let payload):
             guard case .open = closing else { return }
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(ServerFrame.encode(.pong, payload, allocator: context.channel.allocator)), promise: nil)
         case .peerClosed(let code):
             peerClosed(code)
         case .fail(let code):
@@ -173,7 +176,11 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         guard case .open = closing, let context else { return }
         switch mode {
         case .echo:
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: opcode, data: data)), promise: nil)
+            // Echoes may be large: the header and the payload go as two writes rather than one copy.
+            var header = context.channel.allocator.buffer(capacity: 10)
+            ServerFrame.header(opcode, length: data.readableBytes, into: &header)
+            context.write(wrapOutboundOut(header), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(data), promise: nil)
         case .hub:
             deliver(opcode == .text ? .text(data) : .binary)
         }
@@ -302,7 +309,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     /// A reply before authentication (afterwards every frame goes through the connection's outbox).
     private func writeText(_ buffer: ByteBuffer) {
         guard case .open = closing, let context else { return }
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(ServerFrame.encode(.text, buffer, allocator: context.channel.allocator)), promise: nil)
     }
 
     // MARK: Closing
@@ -319,7 +326,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         var payload = context.channel.allocator.buffer(capacity: 2 + (reason?.utf8.count ?? 0))
         payload.write(webSocketErrorCode: code)
         if let reason { payload.writeString(reason) }
-        let written = context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)))
+        let written = context.writeAndFlush(wrapOutboundOut(ServerFrame.encode(.connectionClose, payload, allocator: context.channel.allocator)))
         // Armed either way: a peer that stopped reading may never let the close frame be written.
         closing = .closeSent(context.eventLoop.assumeIsolated().scheduleTask(in: configuration.closeTimeout) { context.close(promise: nil) })
         if thenDrop {
@@ -338,10 +345,11 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
             payload.write(webSocketErrorCode: code)
             closing = .closeSent(context.eventLoop.assumeIsolated().scheduleTask(in: configuration.closeTimeout) { context.close(promise: nil) })
             _ = inbox.close()
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload))).assumeIsolated().whenComplete {
-                _ in
-                context.close(promise: nil)
-            }
+            context.writeAndFlush(wrapOutboundOut(ServerFrame.encode(.connectionClose, payload, allocator: context.channel.allocator)))
+                .assumeIsolated().whenComplete {
+                    _ in
+                    context.close(promise: nil)
+                }
         case .closeSent(let timer):
             timer?.cancel()
             closing = .closed
@@ -352,6 +360,9 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     }
 
     // MARK: Keepalive
+
+    /// A ping frame with no payload (the same bytes for every socket).
+    private static let ping = ServerFrame.encode(.ping, ByteBuffer(), allocator: ByteBufferAllocator())
 
     func keepaliveSweep() {
         guard case .open = closing, let context else { return }
@@ -364,7 +375,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
             context.close(promise: nil)
         } else {
             awaitingPong = true
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(Self.ping), promise: nil)
         }
     }
 }
