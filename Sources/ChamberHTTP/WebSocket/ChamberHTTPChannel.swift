@@ -52,7 +52,6 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             // Why the upgrade was refused, for the answer (set on the check's task, read once the pipeline is HTTP).
             let refusal = NIOLockedValueBox<ChamberError?>(nil)
             let upgrader = WebSocketUpgrader<Upgrade>(
-                maxFrameSize: endpoint.maxFrameBytes,
                 shouldUpgrade: { channel, head in
                     endpoint.shouldUpgrade(head, on: channel) { error in refusal.withLockedValue { $0 = error } }
                 },

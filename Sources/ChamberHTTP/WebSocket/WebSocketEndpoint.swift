@@ -38,9 +38,6 @@ public struct WebSocketEndpoint: Sendable {
         self.logger = logger
     }
 
-    /// The frame limit of the WebSocket decoder (a hub socket's messages are held to the hub's own limit).
-    var maxFrameBytes: Int { conformanceEcho ? max(Self.echoMaxMessageBytes, hub.configuration.maxFrameBytes) : hub.configuration.maxFrameBytes }
-
     /// The HTTP server: REST and the upgrade on one port.
     public func server(idleTimeout: TimeAmount?) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
@@ -112,17 +109,19 @@ public struct WebSocketEndpoint: Sendable {
     }
 
     /// Turns an upgraded channel into a socket: the frame sink at the head of the pipeline (hub frames, framed once per
-    /// loop), NIO's frame decoder, the session handler at the tail. On the channel's event loop.
+    /// loop), and the session handler, which reads the frames. On the channel's event loop.
     func install(on channel: any NIOCore.Channel, head: HTTPRequestHead, logger: Logger) throws {
         let sink = ChannelFrameSink(channel: channel)
         let configuration = hub.configuration
         var settings = WebSocketSessionHandler.Configuration(
+            maxFrameBytes: configuration.maxFrameBytes,
             maxMessageBytes: configuration.maxFrameBytes,
             authTimeout: .seconds(Int64(configuration.authTimeoutSeconds)),
             pingInterval: .seconds(Int64(configuration.pingIntervalSeconds)))
         let mode: WebSocketSessionHandler.Mode
         var upgrade: WebSocketSessionHandler.Upgrade?
         if Self.route(head.uri) == Self.echoPath {
+            settings.maxFrameBytes = Self.echoMaxMessageBytes
             settings.maxMessageBytes = Self.echoMaxMessageBytes
             mode = .echo
         } else {

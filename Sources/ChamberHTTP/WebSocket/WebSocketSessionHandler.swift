@@ -16,7 +16,7 @@ import NIOWebSocket
 ///
 /// In `echo` mode (the conformance endpoint) each message is sent back as it came, and there is no session.
 final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member {
-    typealias InboundIn = WebSocketFrame
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -33,6 +33,8 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     }
 
     struct Configuration {
+        /// The longest frame; a longer one closes the socket with 1009.
+        var maxFrameBytes: Int
         var maxMessageBytes: Int
         var authTimeout: TimeAmount
         var pingInterval: TimeAmount
@@ -53,6 +55,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     private let sink: ChannelFrameSink
     private let configuration: Configuration
     private let logger: Logger
+    private var parser: WebSocketFrameParser
     private var assembler: WebSocketMessageAssembler
     private let inbox: SocketInbox
     private var closing = Closing.open
@@ -72,6 +75,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         self.sink = sink
         self.configuration = configuration
         self.logger = logger
+        self.parser = WebSocketFrameParser(maxFrameSize: configuration.maxFrameBytes)
         self.assembler = WebSocketMessageAssembler(maxMessageBytes: configuration.maxMessageBytes)
         self.inbox = SocketInbox(limit: configuration.maxPendingMessages)
     }
@@ -123,11 +127,6 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A frame the decoder refused (too long, a fragmented or long control frame): close as RFC 6455 §7.4.1 says.
-        if let error = error as? NIOWebSocketError {
-            sendClose(ServerFrame.closeCode(for: error), reason: nil, thenDrop: true)
-            return
-        }
         logger.debug("socket error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }
@@ -152,7 +151,16 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
+        parser.append(unwrapInboundIn(data))
+        do {
+            while let frame = try parser.next() { receive(frame, context: context) }
+        } catch {
+            // A frame the parser refused (too long, a fragmented or long control frame): RFC 6455 §7.4.1's close.
+            sendClose(ServerFrame.closeCode(for: error), reason: nil, thenDrop: true)
+        }
+    }
+
+    private func receive(_ frame: WebSocketFrame, context: ChannelHandlerContext) {
         heardFromPeer = true
         awaitingPong = false
         switch assembler.receive(frame) {

@@ -4,16 +4,15 @@ import NIOCore
 import NIOHTTP1
 import NIOWebSocket
 
-/// The WebSocket opening handshake (RFC 6455 §4.2.2): NIO's typed upgrader without the frame encoder and protocol
-/// error handler it adds to every socket's pipeline.
+/// The WebSocket opening handshake (RFC 6455 §4.2.2): NIO's typed upgrader without the frame decoder, encoder and
+/// protocol error handler it adds to every socket's pipeline.
 ///
-/// Every socket carried both for as long as it lived (some 400 bytes with their pipeline contexts), to encode the few
-/// frames that are not the hub's: ``ServerFrame`` frames those, and ``WebSocketSessionHandler`` answers a frame the
-/// decoder refuses with the close code NIO's handler would have sent.
+/// Every socket carried the three for as long as it lived (some 850 bytes with their pipeline contexts and buffers).
+/// ``WebSocketSessionHandler`` reads frames itself (``WebSocketFrameParser``) and answers a frame the parser refuses
+/// with the close code NIO's handler would have sent; ``ServerFrame`` frames what the server sends.
 struct WebSocketUpgrader<UpgradeResult: Sendable>: NIOTypedHTTPServerProtocolUpgrader, Sendable {
     let supportedProtocol = "websocket"
     let requiredUpgradeHeaders: [String] = []
-    let maxFrameSize: Int
     /// Extra response headers for an upgrade that may go ahead; nil refuses it (the request is then served as HTTP).
     let shouldUpgrade: @Sendable (any Channel, HTTPRequestHead) -> EventLoopFuture<HTTPHeaders?>
     /// Installs the socket's handlers once the 101 is written.
@@ -43,11 +42,7 @@ struct WebSocketUpgrader<UpgradeResult: Sendable>: NIOTypedHTTPServerProtocolUpg
     }
 
     func upgrade(channel: any Channel, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<UpgradeResult> {
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)))
-        }.flatMap {
-            upgradePipelineHandler(channel, upgradeRequest)
-        }
+        upgradePipelineHandler(channel, upgradeRequest)
     }
 
     /// `Sec-WebSocket-Accept` for a client's key: the base64 of the SHA-1 of the key and the GUID.
