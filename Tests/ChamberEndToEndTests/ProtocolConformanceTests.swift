@@ -306,9 +306,10 @@ extension ProtocolConformanceTests {
         try await withServer(backend) { api in
             let room = try await HubTests.room(api, members: 1)
             let (node, hub) = (api.node, api.node.realtime.hub)
-            let session = HubSession(
+            let services = HubSession.Services(
                 hub: hub, accounts: node.services.accounts, chambers: node.services.chambers, chat: node.realtime.chat,
-                moderation: node.realtime.moderation, chamberID: room.chamberID, sink: DiscardingSink(), logger: Logger(label: "test"))
+                moderation: node.realtime.moderation, logger: Logger(label: "test"))
+            let session = HubSession(services, chamberID: room.chamberID, sink: DiscardingSink())
             // The transport ends the session (the peer left) while the authentication it started is still running.
             session.finish()
             await #expect(throws: ChamberError.self) { try await session.authenticate(token: room.members[0].accessToken, chamberID: nil) }

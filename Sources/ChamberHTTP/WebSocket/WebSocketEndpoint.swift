@@ -27,6 +27,8 @@ public struct WebSocketEndpoint: Sendable {
     let moderation: ModerationService
     let logger: Logger
     let conformanceEcho: Bool
+    /// Shared by every socket's session (one reference each instead of six fields).
+    let sessionServices: HubSession.Services
 
     public init(hub: Hub, services: ChamberServices, chat: ChatService, moderation: ModerationService, conformanceEcho: Bool = false, logger: Logger)
     {
@@ -36,6 +38,8 @@ public struct WebSocketEndpoint: Sendable {
         self.chat = chat
         self.conformanceEcho = conformanceEcho
         self.logger = logger
+        self.sessionServices = HubSession.Services(
+            hub: hub, accounts: services.accounts, chambers: services.chambers, chat: chat, moderation: moderation, logger: logger)
     }
 
     /// The HTTP server: REST and the upgrade on one port.
@@ -126,9 +130,7 @@ public struct WebSocketEndpoint: Sendable {
             mode = .echo
         } else {
             let credentials = Credentials(head)
-            let session = HubSession(
-                hub: hub, accounts: services.accounts, chambers: services.chambers, chat: chat, moderation: moderation,
-                chamberID: credentials.chamberID, sink: sink, logger: logger)
+            let session = HubSession(sessionServices, chamberID: credentials.chamberID, sink: sink)
             mode = .hub(session)
             upgrade = .init(token: credentials.token, chamberID: credentials.chamberID)
         }

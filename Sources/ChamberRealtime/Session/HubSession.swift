@@ -36,12 +36,32 @@ public final class HubSession: Sendable {
         }
     }
 
-    let hub: Hub
-    let accounts: AccountService
-    let chambers: ChamberService
-    let chat: ChatService
-    let moderation: ModerationService
-    private let logger: Logger
+    /// What every session of a node uses, held once per node rather than once per socket.
+    public final class Services: Sendable {
+        let hub: Hub
+        let accounts: AccountService
+        let chambers: ChamberService
+        let chat: ChatService
+        let moderation: ModerationService
+        let logger: Logger
+
+        public init(hub: Hub, accounts: AccountService, chambers: ChamberService, chat: ChatService, moderation: ModerationService, logger: Logger) {
+            self.hub = hub
+            self.accounts = accounts
+            self.chambers = chambers
+            self.chat = chat
+            self.moderation = moderation
+            self.logger = logger
+        }
+    }
+
+    private let services: Services
+    var hub: Hub { services.hub }
+    var accounts: AccountService { services.accounts }
+    var chambers: ChamberService { services.chambers }
+    var chat: ChatService { services.chat }
+    var moderation: ModerationService { services.moderation }
+    private var logger: Logger { services.logger }
     private let sink: any FrameSink
 
     /// What the session learns as it goes. Frames are handled one at a time, but not always by the same task, and
@@ -65,19 +85,12 @@ public final class HubSession: Sendable {
 
     /// - Parameter chamberID: the chamber named on the upgrade URL, if any (the `auth` frame may name it instead).
     /// - Parameter sink: where the connection's frames are written, once authenticated.
-    public init(
-        hub: Hub, accounts: AccountService, chambers: ChamberService, chat: ChatService, moderation: ModerationService, chamberID: String?,
-        sink: any FrameSink, logger: Logger
-    ) {
-        self.moderation = moderation
-        self.hub = hub
+    public init(_ services: Services, chamberID: String?, sink: any FrameSink) {
+        self.services = services
         self.sink = sink
-        self.accounts = accounts
-        self.chambers = chambers
-        self.chat = chat
         self.requestedChamber = chamberID
-        self.logger = logger
-        self.state = Mutex(State(bucket: TokenBucket(rate: hub.configuration.inboundFramesPerSecond, burst: hub.configuration.inboundBurst)))
+        let configuration = services.hub.configuration
+        self.state = Mutex(State(bucket: TokenBucket(rate: configuration.inboundFramesPerSecond, burst: configuration.inboundBurst)))
     }
 
     public var isAuthenticated: Bool { connection != nil }
