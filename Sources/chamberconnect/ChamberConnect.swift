@@ -36,7 +36,7 @@ struct CommonOptions: ParsableArguments {
 
     func load(_ extra: [String: ConfigValue] = [:]) async throws -> (ServerConfiguration, Logger) {
         var overrides = extra
-        if let databaseURL { overrides["database.url"] = ConfigValue(.string(databaseURL), isSecret: true) }
+        if let databaseURL { overrides["database.url"] = ConfigValue(.string(databaseURL), isSecret: false) }
         if let logLevel { overrides["log.level"] = ConfigValue(.string(logLevel), isSecret: false) }
         let configuration: ServerConfiguration
         do {

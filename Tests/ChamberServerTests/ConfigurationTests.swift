@@ -130,6 +130,13 @@ struct ConfigurationTests {
                 #expect(error.key == "server.port" && error.message.contains(source), "\(error)")
             }
         }
+        do {
+            let url = "redis://:hunter2-redis-password@127.0.0.1:6379/zero"
+            _ = try await ConfigurationLoader.load(file: try write("{}"), environment: ["CHAMBER_BROKER_REDIS_URL": url])
+            Issue.record("accepted a Redis URL with a database that is not a number")
+        } catch let error as ConfigurationError {
+            #expect(error.key == "broker.redis_url" && !error.description.contains("hunter2-redis-password"), "\(error)")
+        }
         let secret = "replace-" + String(repeating: "s", count: 40)
         do {
             _ = try await ConfigurationLoader.load(file: try write("{}"), environment: ["CHAMBER_AUTH_JWT_SECRET": secret])

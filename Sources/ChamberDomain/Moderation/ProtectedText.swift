@@ -47,14 +47,6 @@ public struct ProtectedText: Sendable, Equatable {
         self.tokens = spans.map { text[$0] }
     }
 
-    /// Whether `text` has nothing a filter must keep its hands off (the common case, checked first).
-    public var isEmpty: Bool { spans.isEmpty }
-
-    /// Whether a position of the text lies inside a protected span.
-    public func contains(_ index: String.Index) -> Bool {
-        spans.contains { $0.contains(index) }
-    }
-
     static func isProtected(_ word: Substring) -> Bool {
         if word.first == "@", word.count > 1 { return true }  // @handle
         if word.contains("://") || word.lowercased().hasPrefix("www.") { return true }

@@ -4,7 +4,8 @@ import HTTPTypes
 import Hummingbird
 
 /// `/v1/chambers/{chamberId}/channels/*`: channels and messages over REST, through the same ``ChatService`` as the
-/// socket (a message sent here reaches subscribers live). And `GET /v1/ws`, which answers why an upgrade was refused.
+/// socket (a message sent here reaches subscribers live). And `GET /v1/ws` without an upgrade, which answers what
+/// an upgrade would lack (a refused upgrade itself is answered by ``ChamberHTTPChannel``).
 struct ChatRoutes {
     let services: ChamberServices
     let chat: ChatService
@@ -17,7 +18,7 @@ struct ChatRoutes {
         let endpoint = self.endpoint
 
         router.get("v1/ws") { request, context -> Response in
-            // Reached only when the upgrade was refused (or not asked for): say why.
+            // Reached by a GET that asked for no upgrade: say what is missing, or that it must upgrade.
             let credentials = WebSocketEndpoint.Credentials(path: request.uri.description, authorization: request.headers[.authorization])
             guard credentials.token != nil else {
                 throw ChamberError(

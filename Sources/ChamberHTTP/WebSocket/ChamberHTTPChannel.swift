@@ -23,7 +23,7 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
 
     enum Upgrade: Sendable {
         /// Plain HTTP: requests go to the router; `refusal` is set when the request was an upgrade we refused.
-        case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, refusal: ChamberError?)
+        case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, refusal: UpgradeRefusal?)
         /// A WebSocket, now run by its channel handlers.
         case websocket
     }
@@ -50,10 +50,10 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             try channel.syncOptions?.setOption(ChannelOptions.maxMessagesPerRead, value: Self.readsPerWakeUp)
             let endpoint = self.endpoint
             // Why the upgrade was refused, for the answer (set on the check's task, read once the pipeline is HTTP).
-            let refusal = NIOLockedValueBox<ChamberError?>(nil)
+            let refusal = NIOLockedValueBox<UpgradeRefusal?>(nil)
             let upgrader = WebSocketUpgrader<Upgrade>(
                 shouldUpgrade: { channel, head in
-                    endpoint.shouldUpgrade(head, on: channel) { error in refusal.withLockedValue { $0 = error } }
+                    endpoint.shouldUpgrade(head, on: channel) { reason in refusal.withLockedValue { $0 = reason } }
                 },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
@@ -104,11 +104,13 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     /// Answers a refused upgrade with the REST error of its reason, then closes the connection.
-    private static func refuse(_ http: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, _ error: ChamberError) async {
-        let body = ByteBuffer(bytes: APIErrorMiddleware.body(for: error))
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .connection: "close", .contentLength: "\(body.readableBytes)"]
-        if let retry = error.retryAfterSeconds { headers[.retryAfter] = "\(retry)" }
-        let head = HTTPResponse(status: APIErrorMiddleware.status(error.code.kind), headerFields: headers)
+    private static func refuse(_ http: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, _ refusal: UpgradeRefusal) async {
+        let response = APIErrorMiddleware.response(for: refusal.error)
+        let body = ByteBuffer(bytes: APIErrorMiddleware.body(for: refusal.error))
+        var head = response.head
+        head.headerFields[.connection] = "close"
+        head.headerFields[.contentLength] = "\(body.readableBytes)"
+        head.headerFields[RequestIDMiddleware.header] = refusal.requestID
         try? await http.executeThenClose { _, outbound in
             try await outbound.write(contentsOf: [.head(head), .body(body), .end(nil)])
         }

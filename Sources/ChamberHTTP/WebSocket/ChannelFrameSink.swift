@@ -34,8 +34,11 @@ final class ChannelFrameSink: ChannelInboundHandler, FrameSink, Sendable {
 
     /// Without a context the handler has left the pipeline: the channel is closing, and the frame goes nowhere.
     func write(_ frame: ByteBuffer) {
-        guard !onLoop.value.sealed else { return }
-        onLoop.value.context?.write(NIOAny(Self.framed(frame)), promise: nil)
+        // Read once (this runs per subscriber per frame), and not held: writing may change writability, whose
+        // handler reads the box again.
+        let state = onLoop.value
+        guard !state.sealed, let context = state.context else { return }
+        context.write(NIOAny(Self.framed(frame)), promise: nil)
     }
 
     func flush() {
@@ -89,16 +92,10 @@ final class ChannelFrameSink: ChannelInboundHandler, FrameSink, Sendable {
         return frame
     }
 
-    /// Starts reporting writability to `connection` (on the event loop).
+    /// Starts reporting writability to `connection`. On the event loop.
     func attach(_ connection: ClientConnection) {
-        channel.eventLoop.execute {
-            self.onLoop.value.connection = connection
-            if !self.channel.isWritable { connection.writabilityChanged(false) }
-        }
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        context.fireChannelRead(data)
+        onLoop.value.connection = connection
+        if !channel.isWritable { connection.writabilityChanged(false) }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

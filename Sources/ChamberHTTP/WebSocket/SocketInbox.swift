@@ -82,16 +82,14 @@ final class SocketInbox: Sendable {
         }
     }
 
-    /// The socket is closing: what waits is dropped and nothing more is taken. Returns whether reads were held, so
-    /// the socket reads again (the peer's close frame must get through).
-    @discardableResult
-    func close() -> Bool {
+    /// The socket is closing: what waits is dropped and nothing more is taken; reads are no longer held (the socket
+    /// reads again, so the peer's close frame gets through).
+    func close() {
         state.withLock { state in
             state.closed = true
             state.messages.removeAll()
             state.head = 0
-            defer { state.readHeld = false }
-            return state.readHeld
+            state.readHeld = false
         }
     }
 

@@ -1,6 +1,7 @@
 import ChamberDomain
 import ChamberRealtime
 import Foundation
+import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
@@ -11,7 +12,8 @@ import NIOWebSocket
 ///
 /// The access token comes as `Authorization: Bearer`, as `?access_token=` (browsers cannot set headers), or in a
 /// first `auth` frame within `authTimeoutSeconds`. The chamber comes as `?chamber_id=` or in the `auth` frame.
-/// An upgrade with a bad token is not upgraded: the REST router's `GET /v1/ws` answers it with the reason.
+/// An upgrade with a bad token is not upgraded: ``ChamberHTTPChannel`` answers it with the REST status and error body
+/// of the reason (``UpgradeRefusal``).
 ///
 /// With `conformanceEcho` (never by default) `GET /v1/conformance/echo` upgrades to a socket that echoes each
 /// message, on the same transport as the hub's: it is what the Autobahn suite is run against.
@@ -69,8 +71,10 @@ public struct WebSocketEndpoint: Sendable {
         }
     }
 
-    /// Checks the credentials an upgrade request carries; throws the reason to refuse it.
+    /// Checks the credentials an upgrade request carries; throws the reason to refuse it. A draining node refuses
+    /// every upgrade, with a token or not, so a proxy tries the next node.
     func check(_ credentials: Credentials) async throws {
+        guard !hub.isDraining else { throw ChamberError(.unavailable, "this node is shutting down; reconnect to another") }
         guard let token = credentials.token else { return }
         guard let chamber = credentials.chamberID else {
             throw ChamberError(.validationFailed, "name the chamber with ?chamber_id=", field: "chamber_id")
@@ -78,7 +82,6 @@ public struct WebSocketEndpoint: Sendable {
         let chamberID = try Validate.identifier(chamber, as: ChamberID.self, field: "chamber_id")
         let identity = try await services.accounts.authenticate(accessToken: token)
         _ = try await services.chambers.access(identity, to: chamberID)
-        guard !hub.isDraining else { throw ChamberError(.unavailable, "this node is shutting down; reconnect to another") }
     }
 
     private static func route(_ uri: String) -> Substring { uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
@@ -87,29 +90,31 @@ public struct WebSocketEndpoint: Sendable {
     /// endpoint when enabled. `nil` refuses it; `refused` is told why, for the answer.
     func shouldUpgrade(
         _ head: HTTPRequestHead, on channel: any NIOCore.Channel,
-        refused: @escaping @Sendable (ChamberError) -> Void
+        refused: @escaping @Sendable (UpgradeRefusal) -> Void
     ) -> EventLoopFuture<HTTPHeaders?> {
         let route = Self.route(head.uri)
         if route == Self.echoPath {
-            if !conformanceEcho { refused(ChamberError(.notFound, "no route GET \(Self.echoPath)")) }
+            if !conformanceEcho { refused(UpgradeRefusal(ChamberError(.notFound, "no route GET \(Self.echoPath)"))) }
             return channel.eventLoop.makeSucceededFuture(conformanceEcho ? HTTPHeaders() : nil)
         }
         guard route == Self.path else { return channel.eventLoop.makeSucceededFuture(nil) }
         let credentials = Credentials(head)
-        let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
-        promise.completeWithTask { () -> HTTPHeaders? in
+        let logger = self.logger
+        return channel.eventLoop.makeFutureWithTask { () -> HTTPHeaders? in
             do {
                 try await check(credentials)
                 return HTTPHeaders()
             } catch let error as ChamberError {
-                refused(error)
+                refused(UpgradeRefusal(error))
                 return nil
             } catch {
-                refused(ChamberError(.internalError, "the server failed to check this upgrade"))
+                let requestID = RequestID().description
+                logger.error("upgrade check failed", metadata: ["hb.request.id": "\(requestID)", "error": "\(String(reflecting: error))"])
+                let failure = ChamberError(.internalError, "the server failed to check this upgrade; it has been logged as \(requestID)")
+                refused(UpgradeRefusal(failure, requestID: requestID))
                 return nil
             }
         }
-        return promise.futureResult
     }
 
     /// Turns an upgraded channel into a socket: the frame sink at the head of the pipeline (hub frames, framed once per
@@ -155,4 +160,15 @@ struct ConnectionQuery {
     }
 
     subscript(key: String) -> String? { values[key] }
+}
+
+/// Why an upgrade was refused, and the request id its answer carries (`X-Request-Id`, as every REST answer does).
+struct UpgradeRefusal: Sendable {
+    let error: ChamberError
+    let requestID: String
+
+    init(_ error: ChamberError, requestID: String = RequestID().description) {
+        self.error = error
+        self.requestID = requestID
+    }
 }

@@ -3,8 +3,8 @@ import NIOWebSocket
 
 /// The receiving side of RFC 6455 on a server, as a value: frames in, what to do out. It joins fragments into
 /// messages (bounded in bytes), checks UTF-8 as text arrives, answers pings, and enforces the frame rules a client
-/// must keep: masked frames, no reserved bits or opcodes, control frames not fragmented, close codes that may be
-/// sent. It does no I/O; ``WebSocketSessionHandler`` carries out its actions.
+/// must keep: masked frames, no reserved bits or opcodes, close codes that may be sent (the lengths and the
+/// fragmenting of control frames are ``WebSocketFrameParser``'s). It does no I/O; ``WebSocketSessionHandler`` carries out its actions.
 struct WebSocketMessageAssembler {
     enum Action: Equatable {
         /// Nothing to do yet (a fragment was kept, a pong arrived).

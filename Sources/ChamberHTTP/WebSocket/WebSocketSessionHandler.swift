@@ -7,7 +7,7 @@ import NIOWebSocket
 
 /// An upgraded socket: a NIO channel handler on the socket's event loop, with no task at rest.
 ///
-/// Frames are decoded by NIO's WebSocket decoder below it; this handler assembles messages and keeps the rules of
+/// It reads frames from the socket's bytes itself (``WebSocketFrameParser``), assembles messages and keeps the rules of
 /// RFC 6455 (``WebSocketMessageAssembler``), answers pings and runs the close handshake on the loop, and hands each
 /// text message to the hub's ``HubSession`` through a ``SocketInbox``: one worker task handles them one at a time,
 /// in order, and exists only while some wait (most need the database). Past `maxPendingMessages` waiting, the
@@ -46,7 +46,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     private enum Closing {
         case open
         /// A close frame went out; the connection ends when the peer answers or the timer fires.
-        case closeSent(Scheduled<Void>?)
+        case closeSent(Scheduled<Void>)
         case closed
     }
 
@@ -120,9 +120,9 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         keepalive = nil
         deadline?.cancel()
         deadline = nil
-        if case .closeSent(let timer) = closing { timer?.cancel() }
+        if case .closeSent(let timer) = closing { timer.cancel() }
         closing = .closed
-        _ = inbox.close()
+        inbox.close()
         if case .hub(let session) = mode { session.finish() }
     }
 
@@ -143,7 +143,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable, readsWaitForWritability {
             readsWaitForWritability = false
-            context.read()
+            read(context: context)
         }
         context.fireChannelWritabilityChanged()
     }
@@ -194,7 +194,13 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         }
     }
 
-    /// Holds reads while too many messages wait: TCP then pushes back on the client.
+    /// Reads again after they were held, if neither reason to hold them remains.
+    private func readAgain() {
+        if let context { read(context: context) }
+    }
+
+    /// Holds reads while too many messages wait, or while the channel cannot take our writes: TCP then pushes back
+    /// on the client.
     func read(context: ChannelHandlerContext) {
         guard context.channel.isWritable else {
             readsWaitForWritability = true
@@ -228,7 +234,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
                     handler.eventLoop.execute { handler.value.authenticated(outcome) }
                 case .text(let text):
                     let wasAuthenticated = session.isAuthenticated
-                    let action = await session.handle(text: String(buffer: text))
+                    let action = await session.handle(text: text.readableBytesView)
                     let attached = wasAuthenticated ? nil : session.connection
                     // Nothing the client sent after a close is acted on.
                     if action.closes { inbox.close() }
@@ -243,7 +249,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
                     handler.eventLoop.execute { handler.value.perform(action, session: session) }
                 }
                 if inbox.resume() {
-                    handler.eventLoop.execute { handler.value.context?.read() }
+                    handler.eventLoop.execute { handler.value.readAgain() }
                 }
             }
         }
@@ -340,7 +346,9 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         if thenDrop {
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
-        if inbox.close() { context.read() }
+        // Reads may have been held for the worker: the peer's close frame must get through.
+        inbox.close()
+        read(context: context)
     }
 
     /// The peer's close frame: the answer to ours ends the connection; otherwise we answer with its code, then end it.
@@ -348,18 +356,10 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         guard let context else { return }
         switch closing {
         case .open:
-            sink.seal()
-            var payload = context.channel.allocator.buffer(capacity: 2)
-            payload.write(webSocketErrorCode: code)
-            closing = .closeSent(context.eventLoop.assumeIsolated().scheduleTask(in: configuration.closeTimeout) { context.close(promise: nil) })
-            _ = inbox.close()
-            context.writeAndFlush(wrapOutboundOut(ServerFrame.encode(.connectionClose, payload, allocator: context.channel.allocator)))
-                .assumeIsolated().whenComplete {
-                    _ in
-                    context.close(promise: nil)
-                }
+            // Answered with its code; the connection ends once the answer is written.
+            sendClose(code, reason: nil, thenDrop: true)
         case .closeSent(let timer):
-            timer?.cancel()
+            timer.cancel()
             closing = .closed
             context.close(promise: nil)
         case .closed:

@@ -21,6 +21,8 @@ final class ClusterMembership: Sendable {
     private let broker: any Broker
     private let nodeTimeout: Duration
     private let registry = Mutex(NodeRegistry())
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
 
     init(nodeID: String, broker: any Broker, nodeTimeout: Duration) {
         self.nodeID = nodeID
@@ -30,7 +32,7 @@ final class ClusterMembership: Sendable {
 
     /// Sends a message to every other node.
     func send(_ message: ClusterMessage) {
-        guard let data = try? JSONEncoder().encode(message) else { return }
+        guard let data = try? Self.encoder.encode(message) else { return }
         broker.publish(BrokerMessage(topic: .cluster, seq: nil, frame: ByteBuffer(bytes: data)))
     }
 
@@ -44,7 +46,7 @@ final class ClusterMembership: Sendable {
     /// A message from another node, recorded as a sign of life of its sender; nil for this node's own messages and
     /// for frames that are not cluster messages.
     func receive(_ frame: ByteBuffer, at now: ContinuousClock.Instant = .now) -> ClusterMessage? {
-        guard let message = try? JSONDecoder().decode(ClusterMessage.self, from: Data(frame.readableBytesView)), message.node != nodeID else {
+        guard let message = try? Self.decoder.decode(ClusterMessage.self, from: Data(frame.readableBytesView)), message.node != nodeID else {
             return nil
         }
         registry.withLock { nodes in

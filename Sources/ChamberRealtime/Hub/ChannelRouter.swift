@@ -33,6 +33,13 @@ final class ChannelRouter: Sendable {
         return shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(Self.shardCount))]
     }
 
+    /// Asks for a gap's repair once per gap.
+    private func reportGap(_ route: inout ChannelRoute, chamber: ChamberID) {
+        guard route.hasGap, !route.repairScheduled else { return }
+        route.repairScheduled = true
+        gapFound(chamber, route.channelID)
+    }
+
     // MARK: Subscriptions
 
     /// Adds a subscriber whose recovery is about to be sent: live events wait for it.
@@ -51,9 +58,9 @@ final class ChannelRouter: Sendable {
         shard(channel).routes.withLock { routes -> Int in
             // Under the lock, so it is queued before anything the route sends this connection.
             connection.send(confirmation)
-            guard routes[channel] != nil else { return 0 }
-            let count = routes[channel]!.establish(channelSeq)
-            routes[channel]!.goLive(connection.id, lastSent: lastSent)
+            guard let index = routes.index(forKey: channel) else { return 0 }
+            let count = routes.values[index].establish(channelSeq)
+            routes.values[index].goLive(connection.id, lastSent: lastSent)
             return count
         }
     }
@@ -74,16 +81,14 @@ final class ChannelRouter: Sendable {
     /// receipts) to the live subscribers. Returns the frames queued.
     func deliver(_ frame: ByteBuffer, seq: Int64?, chamber: ChamberID, channel: ChannelID) -> Int {
         shard(channel).routes.withLock { routes -> Int in
-            guard routes[channel] != nil else { return 0 }
+            // Looked up once, changed in place (this runs for every frame).
+            guard let index = routes.index(forKey: channel) else { return 0 }
             guard let seq else {
-                let live = routes[channel]!.subscribers.values.lazy.filter { $0.held == nil }.map(\.connection)
+                let live = routes.values[index].subscribers.values.lazy.filter { $0.held == nil }.map(\.connection)
                 return ClientConnection.deliver(frame, to: live, metrics: metrics)
             }
-            let count = routes[channel]!.receive(seq: seq, frame: frame)
-            if routes[channel]!.hasGap, !routes[channel]!.repairScheduled {
-                routes[channel]!.repairScheduled = true
-                gapFound(chamber, channel)
-            }
+            let count = routes.values[index].receive(seq: seq, frame: frame)
+            reportGap(&routes.values[index], chamber: chamber)
             return count
         }
     }
@@ -91,8 +96,8 @@ final class ChannelRouter: Sendable {
     /// Events read from the store, fed to the route like any other (it drops what it has and orders the rest).
     func receive(_ frames: [(seq: Int64, frame: ByteBuffer)], in channel: ChannelID) -> Int {
         shard(channel).routes.withLock { routes -> Int in
-            guard routes[channel] != nil else { return 0 }
-            return frames.reduce(0) { $0 + routes[channel]!.receive(seq: $1.seq, frame: $1.frame) }
+            guard let index = routes.index(forKey: channel) else { return 0 }
+            return frames.reduce(0) { $0 + routes.values[index].receive(seq: $1.seq, frame: $1.frame) }
         }
     }
 
@@ -111,17 +116,18 @@ final class ChannelRouter: Sendable {
     }
 
     /// Fills a gap with what the store had; what it did not have is skipped (readers are told to refetch, never
-    /// left with a silent gap). Returns the frames queued and whether a new gap needs repairing.
-    func fill(_ channel: ChannelID, with frames: [(seq: Int64, frame: ByteBuffer)], upTo: Int64) -> (queued: Int, stillGapped: Bool) {
-        shard(channel).routes.withLock { routes in
-            guard routes[channel] != nil else { return (0, false) }
-            var queued = frames.reduce(0) { $0 + routes[channel]!.receive(seq: $1.seq, frame: $1.frame) }
-            if routes[channel]!.hasGap, let delivered = routes[channel]!.delivered, delivered < upTo {
-                queued += routes[channel]!.skipGap()
+    /// left with a silent gap). A gap that remains is reported like one found on delivery. Returns the frames queued.
+    func fill(_ channel: ChannelID, chamber: ChamberID, with frames: [(seq: Int64, frame: ByteBuffer)], upTo: Int64) -> Int {
+        shard(channel).routes.withLock { routes -> Int in
+            guard let index = routes.index(forKey: channel) else { return 0 }
+            var queued = frames.reduce(0) { $0 + routes.values[index].receive(seq: $1.seq, frame: $1.frame) }
+            if routes.values[index].hasGap, let delivered = routes.values[index].delivered, delivered < upTo {
+                queued += routes.values[index].skipGap()
             }
-            let again = routes[channel]!.hasGap
-            routes[channel]!.repairScheduled = again
-            return (queued, again)
+            // This repair is over: a gap still there is a new one.
+            routes.values[index].repairScheduled = false
+            reportGap(&routes.values[index], chamber: chamber)
+            return queued
         }
     }
 

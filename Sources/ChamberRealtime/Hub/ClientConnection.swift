@@ -21,6 +21,8 @@ public final class ClientConnection: Sendable, Hashable {
     /// session ends, the connection closes.
     public let sessionID: SessionID?
     public let eventLoop: any EventLoop
+    /// Its loop's flusher, looked up once rather than under a global lock on every fan-out.
+    let flusher: LoopFlusher
     private let sink: any FrameSink
     private let state: Mutex<State>
     private let metrics: HubMetrics
@@ -40,6 +42,7 @@ public final class ClientConnection: Sendable, Hashable {
         self.sessionID = sessionID
         self.sink = sink
         self.eventLoop = sink.eventLoop
+        self.flusher = LoopFlusher.of(sink.eventLoop)
         self.metrics = metrics
         self.state = Mutex(State(lifecycle: ConnectionLifecycle(outboundLimit: outboundLimit)))
     }
@@ -148,9 +151,6 @@ public final class ClientConnection: Sendable, Hashable {
     /// Why the connection is closing, once it is.
     public var closeCode: CloseCode? { state.withLock { $0.lifecycle.closeCode } }
 
-    /// Frames waiting for the channel to become writable (benchmarks and tests).
-    package var queuedFrames: Int { state.withLock { $0.lifecycle.outbox.frames.count } }
-
     // MARK: Subscriptions and presence
 
     package var subscriptions: Set<ChannelID> { state.withLock { $0.subscriptions } }
@@ -177,11 +177,11 @@ public enum PresenceStatus: String, Sendable, Codable {
 /// it is written (one pass over the sockets); otherwise the loop's ``LoopFlusher`` flushes them after the waiting
 /// fan-outs, so frames that queue for a socket leave together.
 struct LoopBatches {
-    private var byLoop: [ObjectIdentifier: (loop: any EventLoop, connections: [ClientConnection])] = [:]
+    private var byLoop: [ObjectIdentifier: (loop: any EventLoop, flusher: LoopFlusher, connections: [ClientConnection])] = [:]
     private(set) var count = 0
 
     mutating func add(_ connection: ClientConnection) {
-        byLoop[ObjectIdentifier(connection.eventLoop), default: (connection.eventLoop, [])].connections.append(connection)
+        byLoop[ObjectIdentifier(connection.eventLoop), default: (connection.eventLoop, connection.flusher, [])].connections.append(connection)
         count += 1
     }
 
@@ -189,8 +189,7 @@ struct LoopBatches {
     @discardableResult
     func send(_ frame: ByteBuffer, metrics: HubMetrics) -> Int {
         for (_, batch) in byLoop {
-            let connections = batch.connections
-            let flusher = LoopFlusher.of(batch.loop)
+            let (connections, flusher) = (batch.connections, batch.flusher)
             flusher.fanOutQueued()
             batch.loop.execute {
                 let alone = flusher.fanOutStarts()

@@ -220,10 +220,8 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
         let stored = overflow || span > 1_000 ? [] : await storedFrames(chamber, channel, after: missing.after, limit: Int(span)) ?? []
         let frames = stored.filter { $0.seq <= missing.upTo }
         // What the store does not have either (or too much missing) is skipped: readers are told to refetch.
-        let (queued, stillGapped) = router.fill(channel, with: frames, upTo: missing.upTo)
-        metrics.fanoutDeliveries.increment(by: queued)
+        metrics.fanoutDeliveries.increment(by: router.fill(channel, chamber: chamber, with: frames, upTo: missing.upTo))
         logger.notice("repaired a gap in a channel stream", metadata: ["channel.id": "\(channel)", "events": "\(frames.count)"])
-        if stillGapped { schedule(.repairGap(chamber, channel)) }
     }
 
     func connections(ofUser user: UserID, in chamber: ChamberID) -> [ClientConnection] {

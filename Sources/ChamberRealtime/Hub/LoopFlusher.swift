@@ -13,6 +13,20 @@ final class LoopFlusher: Sendable {
     private struct Pending {
         var dirty: [[ClientConnection]] = []
         var scheduled = false
+
+        /// Adds a fan-out's connections; true when a flush must be scheduled for them.
+        mutating func add(_ connections: [ClientConnection]) -> Bool {
+            dirty.append(connections)
+            defer { scheduled = true }
+            return !scheduled
+        }
+
+        /// What waits to be flushed, and no flush scheduled any more.
+        mutating func take() -> [[ClientConnection]] {
+            scheduled = false
+            defer { dirty = [] }
+            return dirty
+        }
     }
     private let pending: NIOLoopBoundBox<Pending>
     /// Fan-out tasks handed to the loop and not yet started (counted from any thread).
@@ -49,16 +63,12 @@ final class LoopFlusher: Sendable {
 
     /// Flushes `connections` once the loop has run the tasks queued so far. On the loop only.
     func flushSoon(_ connections: [ClientConnection]) {
-        pending.value.dirty.append(connections)
-        guard !pending.value.scheduled else { return }
-        pending.value.scheduled = true
+        guard pending.value.add(connections) else { return }
         loop.execute { self.flushAll() }
     }
 
     private func flushAll() {
-        pending.value.scheduled = false
-        let batches = pending.value.dirty
-        pending.value.dirty.removeAll(keepingCapacity: true)
+        let batches = pending.value.take()
         // A connection in several batches is flushed by the first; the others find nothing written since.
         for connections in batches {
             for connection in connections { connection.flushOnLoop() }

@@ -39,7 +39,4 @@ public enum CloseCode: UInt16, Sendable, CaseIterable {
         case .banned: "banned"
         }
     }
-
-    /// Whether a client may reconnect on its own.
-    public var mayReconnect: Bool { rawValue < 4500 }
 }

@@ -15,16 +15,6 @@ public enum WireCoding {
         return encoder
     }()
 
-    /// Client frames: their payload types spell the wire's keys themselves (no key conversion, which costs time on
-    /// every frame and would name fields in camelCase in errors).
-    public static let requestDecoder = JSONDecoder()
-
-    public static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }()
-
     /// Encodes a server frame once, into a buffer that every recipient shares.
     public static func encode(_ frame: some Encodable) -> ByteBuffer {
         do {

@@ -43,12 +43,6 @@ indirect enum WireJSON: Sendable, Equatable {
         guard parser.index == bytes.count else { throw SyntaxError(offset: parser.index) }
         return value
     }
-
-    /// The value of `key` in an object (the last one written), if any.
-    func member(_ key: String) -> WireJSON? {
-        guard case .object(let members) = self else { return nil }
-        return members.last { $0.key == key }?.value
-    }
 }
 
 /// Recursive descent over the bytes; every failure is a ``WireJSON/SyntaxError`` at the offset it was found.

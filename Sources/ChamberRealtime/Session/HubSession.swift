@@ -167,47 +167,50 @@ public final class HubSession: Sendable {
 
     /// A binary frame: protocol v1 is text only.
     public func handleBinary() -> Action {
-        reply(nil, ChamberError(.unsupportedFrame, "protocol v1 uses text frames holding JSON"))
+        reply(nil, ChamberError(.unsupportedFrame, "protocol v1 uses text frames holding JSON"), to: connection)
     }
 
-    /// Handles one text frame: decoded once into its typed request, which its own handler answers.
-    public func handle(text: String) async -> Action {
+    /// Handles one text frame (its UTF-8 bytes, already checked by the transport): decoded once into its typed
+    /// request, which its own handler answers.
+    public func handle(text: some Collection<UInt8> & Sendable) async -> Action {
         hub.metrics.framesIn.increment()
         let floodCloseAfter = hub.configuration.floodCloseAfter
-        let refusedInRow = state.withLock { state -> Int in
+        // One lock per frame: the rate, and who the socket is (frames are handled one at a time, in order).
+        let (refusedInRow, connection, access) = state.withLock { state in
             state.refusedInRow = state.bucket.take() ? 0 : state.refusedInRow + 1
-            return state.refusedInRow
+            return (state.refusedInRow, state.connection, state.access)
         }
         guard refusedInRow == 0 else {
             hub.metrics.rateLimited.increment()
             if refusedInRow >= floodCloseAfter { return .close(.floodDetected) }
-            return reply(nil, ChamberError(.rateLimited, "more than \(hub.configuration.inboundFramesPerSecond) frames a second; slow down"))
+            return reply(
+                nil, ChamberError(.rateLimited, "more than \(hub.configuration.inboundFramesPerSecond) frames a second; slow down"), to: connection)
         }
         let frame: DecodedFrame
         do {
-            frame = try DecodedFrame.decode(text.utf8)
+            frame = try DecodedFrame.decode(text)
         } catch {
-            return reply(error.id, error.error)
+            return reply(error.id, error.error, to: connection)
         }
         do {
             if let auth = frame.request as? AuthRequest, connection == nil {
                 return await authenticate(auth, requestID: frame.id)
             }
-            let (connection, access) = state.withLock { ($0.connection, $0.access) }
             guard let connection, let access else { throw ChamberError(.unauthenticated, "send an auth frame first") }
             // Closing (revoked, banned, flooding, draining): what the client sent after that is not acted on.
             guard connection.closeCode == nil else { return .none }
             return try await frame.request.handle(RequestContext(id: frame.id, connection: connection, access: access, session: self))
         } catch let error as ChamberError {
-            return reply(frame.id, error)
+            return reply(frame.id, error, to: self.connection)
         } catch {
             logger.error(
                 "frame failed", metadata: ["frame.type": "\(type(of: frame.request).kind.rawValue)", "error": "\(String(reflecting: error))"])
-            return reply(frame.id, ChamberError(.internalError, "the server failed to handle this frame"))
+            return reply(frame.id, ChamberError(.internalError, "the server failed to handle this frame"), to: self.connection)
         }
     }
 
-    private func reply(_ id: String?, _ error: ChamberError) -> Action {
+    /// An error for the client: through the connection's outbox once there is one, else back to the transport.
+    private func reply(_ id: String?, _ error: ChamberError, to connection: ClientConnection?) -> Action {
         let frame = ErrorFrame(id: id, error)
         if let connection {
             connection.send(frame)
@@ -243,7 +246,8 @@ public final class HubSession: Sendable {
         do {
             renewed = try await chambers.access(identity, to: context.access.chamberID)
         } catch let error as ChamberError where error.code.kind == .notFound || error.code.kind == .forbidden {
-            return .close(.accessRevoked)
+            // A ban closes as bans do everywhere else (4505: do not reconnect), other losses of access with 4503.
+            return .close(error.code == .userBanned ? .banned : .accessRevoked)
         }
         state.withLock { state in
             state.access = renewed

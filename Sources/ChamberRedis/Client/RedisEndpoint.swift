@@ -1,3 +1,4 @@
+import ChamberDomain
 import Foundation
 
 /// Where a Redis server is and how to log in: parsed from `redis://[user:password@]host[:port][/db]`.
@@ -18,10 +19,10 @@ public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
 
     public init(url: String) throws(RedisError) {
         guard let components = URLComponents(string: url), components.scheme == "redis", let host = components.host, !host.isEmpty else {
-            throw RedisError(.badURL, "'\(url)' is not redis://host[:port][/db]")
+            throw RedisError(.badURL, "'\(redactedURL(url))' is not redis://host[:port][/db]")
         }
         let path = components.path.drop { $0 == "/" }
-        guard path.isEmpty || Int(path) != nil else { throw RedisError(.badURL, "database '\(path)' in '\(url)' is not a number") }
+        guard path.isEmpty || Int(path) != nil else { throw RedisError(.badURL, "database '\(path)' in '\(redactedURL(url))' is not a number") }
         self.init(
             host: host, port: components.port ?? 6379,
             username: components.user.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding },

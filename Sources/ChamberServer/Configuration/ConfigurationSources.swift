@@ -21,7 +21,10 @@ struct ConfigurationSources {
         var named: [(describe: @Sendable (String) -> String, provider: any ConfigProvider)] = []
         let flags = InMemoryProvider(
             name: "command line",
-            values: Dictionary(uniqueKeysWithValues: overrides.map { key, value in (AbsoluteConfigKey(ConfigKey(key)), value) }))
+            values: Dictionary(
+                uniqueKeysWithValues: overrides.map { key, value in
+                    (AbsoluteConfigKey(ConfigKey(key)), ConfigValue(value.content, isSecret: value.isSecret || Self.secretKeys.contains(key)))
+                }))
         named.append(({ _ in "the command line" }, flags))
         let secretNames = Set(Self.secretKeys.map(ServerConfiguration.environmentName))
         let variables = EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(secretNames))

@@ -148,10 +148,7 @@ struct SQLChannelStore: ChannelStore {
     }
 
     func findSent(_ channelID: ChannelID, senderID: UserID, clientMessageID: String) async throws -> Message? {
-        try await sql.query(
-            "SELECT \(SQLMessageStore.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
-            [.id(channelID), .id(senderID), .text(clientMessageID)]
-        ).first.map(SQLMessageStore.message)
+        try await SQLMessageStore.sent(sql, channelID, senderID: senderID, clientMessageID: clientMessageID)
     }
 
     func unreadCount(_ channelID: ChannelID, userID: UserID) async throws -> Int {

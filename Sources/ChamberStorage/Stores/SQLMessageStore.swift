@@ -47,11 +47,8 @@ struct SQLMessageStore: MessageStore {
             return try await sql.transaction { tx in
                 let seq = try await Self.nextSeq(tx, draft.channelID)
                 // Checked after taking the channel's lock, so a concurrent retry of the same send is seen here.
-                if let earlier = try await tx.query(
-                    "SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
-                    [.id(draft.channelID), .id(draft.senderID), .text(draft.clientMessageID)]
-                ).first {
-                    throw Duplicate(message: try Self.message(earlier))
+                if let earlier = try await Self.sent(tx, draft.channelID, senderID: draft.senderID, clientMessageID: draft.clientMessageID) {
+                    throw Duplicate(message: earlier)
                 }
                 let message = Message(
                     id: draft.id, chamberID: draft.chamberID, channelID: draft.channelID, seq: seq, senderID: draft.senderID,
@@ -74,14 +71,21 @@ struct SQLMessageStore: MessageStore {
             return .duplicate(duplicate.message)
         } catch StorageError.uniqueViolation {
             // Two identical sends raced past each other's check on SQLite's deferred path: the stored one wins.
-            guard
-                let earlier = try await sql.query(
-                    "SELECT \(Self.columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
-                    [.id(draft.channelID), .id(draft.senderID), .text(draft.clientMessageID)]
-                ).first
-            else { throw StorageError.uniqueViolation("messages") }
-            return .duplicate(try Self.message(earlier))
+            guard let earlier = try await Self.sent(sql, draft.channelID, senderID: draft.senderID, clientMessageID: draft.clientMessageID) else {
+                throw StorageError.uniqueViolation("messages")
+            }
+            return .duplicate(earlier)
         }
+    }
+
+    /// What a sender already stored in a channel under a client message id (a retried send), if anything. The one
+    /// duplicate-send query: before a send (``SQLChannelStore/findSent(_:senderID:clientMessageID:)``), inside its
+    /// transaction, and after a race on the unique index.
+    static func sent(_ sql: ChamberScopedSQL, _ channelID: ChannelID, senderID: UserID, clientMessageID: String) async throws -> Message? {
+        try await sql.query(
+            "SELECT \(columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",
+            [.id(channelID), .id(senderID), .text(clientMessageID)]
+        ).first.map(message)
     }
 
     func find(id: MessageID) async throws -> Message? {
