@@ -532,6 +532,12 @@ struct HubTests {
             for socket in sockets { #expect(try await socket.closeCode() == 1001) }
             let late = try await api.call(.get, "/v1/ws?chamber_id=\(room.chamberID)", token: room.members[0].accessToken)
             #expect(late.status == .serviceUnavailable, "a draining node takes no new sockets")
+            // Real upgrades, with a token and without one (the auth frame would follow): 503, so a proxy tries the next node.
+            let port = api.client.port!
+            let path = "/v1/ws?chamber_id=\(room.chamberID)"
+            for upgrade in [RawHTTP.upgrade(port: port, path: path, token: room.members[0].accessToken), RawHTTP.upgrade(port: port, path: path)] {
+                #expect(upgrade?.status == 503 && upgrade?.json["error"]["code"].string == "unavailable", "\(String(describing: upgrade))")
+            }
         }
     }
 }

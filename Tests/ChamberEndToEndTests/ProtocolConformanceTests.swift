@@ -238,6 +238,7 @@ extension ProtocolConformanceTests {
             for (path, status, code, field) in cases {
                 let answer = RawHTTP.upgrade(port: port, path: path)
                 #expect(answer?.status == status && answer?.json["error"]["code"].string == code, "\(path): \(String(describing: answer))")
+                #expect(answer?.headers["x-request-id"]?.isEmpty == false, "every answer carries X-Request-Id (openapi.yaml)")
                 if let field { #expect(answer?.json["error"]["field"].string == field) }
             }
             // In the Authorization header too.

@@ -9,6 +9,8 @@ import Foundation
 enum RawHTTP {
     struct Answer {
         let status: Int
+        /// Header names in lower case.
+        let headers: [String: String]
         let json: JSON
     }
 
@@ -44,7 +46,13 @@ enum RawHTTP {
         guard let statusLine = text.split(separator: "\r\n").first, let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") else {
             return nil
         }
-        let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
-        return Answer(status: status, json: (try? JSON.parse(Data(body.utf8))) ?? .null)
+        let parts = text.components(separatedBy: "\r\n\r\n")
+        var headers: [String: String] = [:]
+        for line in parts[0].split(separator: "\r\n").dropFirst() {
+            let pair = line.split(separator: ":", maxSplits: 1)
+            if pair.count == 2 { headers[pair[0].lowercased()] = pair[1].trimmingCharacters(in: .whitespaces) }
+        }
+        let body = parts.dropFirst().joined(separator: "\r\n\r\n")
+        return Answer(status: status, headers: headers, json: (try? JSON.parse(Data(body.utf8))) ?? .null)
     }
 }
