@@ -28,14 +28,14 @@ import Logging
 /// | `log.level` | `CHAMBER_LOG_LEVEL` | `info` |
 /// | `demo.enabled` | `CHAMBER_DEMO_ENABLED` | `false` |
 /// | `moderation.word_list_file` | `CHAMBER_MODERATION_WORD_LIST_FILE` | `moderation/words.txt` of the shipped defaults (``DefaultFiles``) |
-/// | `moderation.rules_file` | `CHAMBER_MODERATION_RULES_FILE` | `moderation/rules.json` of the shipped defaults; without either, the node refuses to start |
+/// | `moderation.rules_file` | `CHAMBER_MODERATION_RULES_FILE` | `moderation/rules.json` of the shipped defaults; without it, the node refuses to start |
 /// | `moderation.word_list_action` | `CHAMBER_MODERATION_WORD_LIST_ACTION` | `hold` (or `reject`; `mask` rewrites members' words) |
 /// | `hub.outbound_queue_bytes` | `CHAMBER_HUB_OUTBOUND_QUEUE_BYTES` | `1048576` |
 /// | `hub.inbound_frames_per_second` | `CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND` | `20` |
 /// | `hub.max_recovery_events` | `CHAMBER_HUB_MAX_RECOVERY_EVENTS` | `500` |
 /// | `hub.auth_timeout_seconds` | `CHAMBER_HUB_AUTH_TIMEOUT_SECONDS` | `5` |
 /// | `hub.token_grace_seconds` | `CHAMBER_HUB_TOKEN_GRACE_SECONDS` | `30` (a socket closes this long after its token expires) |
-/// | `hub.ping_interval_seconds` | `CHAMBER_HUB_PING_INTERVAL_SECONDS` | `30` (a socket silent this long is pinged; silent for another, dropped) |
+/// | `hub.ping_interval_seconds` | `CHAMBER_HUB_PING_INTERVAL_SECONDS` | `30` (each period, a socket silent since the last is pinged, and one that did not answer is dropped) |
 /// | `hub.conformance_echo` | `CHAMBER_HUB_CONFORMANCE_ECHO` | `false` (`GET /v1/conformance/echo`: an echo socket for the Autobahn suite) |
 /// | `loadtest.enabled` | `CHAMBER_LOADTEST_ENABLED` | `false` (platform admins may bulk-provision load-test accounts) |
 /// | `loadtest.max_accounts` | `CHAMBER_LOADTEST_MAX_ACCOUNTS` | `50000` |
