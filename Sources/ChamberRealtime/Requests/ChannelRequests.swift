@@ -8,8 +8,7 @@ public struct ChannelsRequest: ClientRequest {
     public static let kind = ClientRequestKind.channels
 
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
-        context.reply(ChannelsFrame(id: context.id, items: try await context.chat.myChannels(context.access).map(WireChannelSummary.init)))
-        return .none
+        return context.answer(ChannelsFrame(id: context.id, items: try await context.chat.myChannels(context.access).map(WireChannelSummary.init)))
     }
 }
 
@@ -22,8 +21,7 @@ public struct OpenDirectRequest: ClientRequest {
 
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
         let channel = try await context.chat.openDirect(context.access, with: try identifier(userId, "user_id"))
-        context.reply(ChannelFrame(id: context.id, channel: WireChannel(channel)))
-        return .none
+        return context.answer(channel: channel)
     }
 }
 
@@ -48,8 +46,7 @@ public struct CreateChannelRequest: ClientRequest {
         }
         let memberIDs = try (members ?? []).map { raw throws(ChamberError) -> UserID in try identifier(raw, "members") }
         let channel = try await context.chat.create(context.access, kind: channelKind, name: name, topic: topic, eventID: eventId, members: memberIDs)
-        context.reply(ChannelFrame(id: context.id, channel: WireChannel(channel)))
-        return .none
+        return context.answer(channel: channel)
     }
 }
 
@@ -62,8 +59,7 @@ public struct JoinRequest: ClientRequest {
 
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
         let channel = try await context.chat.join(context.access, channelID: try identifier(channelId, "channel_id"))
-        context.reply(ChannelFrame(id: context.id, channel: WireChannel(channel)))
-        return .none
+        return context.answer(channel: channel)
     }
 }
 
@@ -76,8 +72,7 @@ public struct LeaveRequest: ClientRequest {
 
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
         try await context.chat.leave(context.access, channelID: try identifier(channelId, "channel_id"))
-        context.reply(OkFrame(id: context.id, seq: nil))
-        return .none
+        return context.answerOK()
     }
 }
 
@@ -96,8 +91,7 @@ public struct AddMembersRequest: ClientRequest {
         let channelID: ChannelID = try identifier(channelId, "channel_id")
         let users = try userIds.map { raw throws(ChamberError) -> UserID in try identifier(raw, "user_ids") }
         let channel = try await context.chat.addMembers(context.access, channelID: channelID, userIDs: users)
-        context.reply(ChannelFrame(id: context.id, channel: WireChannel(channel)))
-        return .none
+        return context.answer(channel: channel)
     }
 }
 
@@ -115,8 +109,7 @@ public struct RemoveMemberRequest: ClientRequest {
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
         try await context.chat.removeMember(
             context.access, channelID: try identifier(channelId, "channel_id"), userID: try identifier(userId, "user_id"))
-        context.reply(OkFrame(id: context.id, seq: nil))
-        return .none
+        return context.answerOK()
     }
 }
 
@@ -129,7 +122,6 @@ public struct ArchiveRequest: ClientRequest {
 
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
         let channel = try await context.chat.archive(context.access, channelID: try identifier(channelId, "channel_id"))
-        context.reply(ChannelFrame(id: context.id, channel: WireChannel(channel)))
-        return .none
+        return context.answer(channel: channel)
     }
 }

@@ -67,9 +67,21 @@ public struct RequestContext: Sendable {
     var chat: ChatService { session.chat }
     var moderation: ModerationService { session.moderation }
 
-    /// Queues a reply (or any frame) on the socket, after the events already queued.
-    func reply(_ frame: some Encodable & Sendable) {
+    /// Answers the request with `frame`, queued on the socket after the events already queued; the transport has
+    /// nothing more to do.
+    func answer(_ frame: some Encodable & Sendable) -> HubSession.Action {
         connection.send(frame)
+        return .none
+    }
+
+    /// Answers with the channel as it now is (`channel`).
+    func answer(channel: Channel) -> HubSession.Action {
+        answer(ChannelFrame(id: id, channel: WireChannel(channel)))
+    }
+
+    /// Answers `ok` (for requests whose effect has no sequence number).
+    func answerOK() -> HubSession.Action {
+        answer(OkFrame(id: id, seq: nil))
     }
 }
 

@@ -36,8 +36,7 @@ public struct SendRequest: ClientRequest {
                 id: context.id, channelId: channelID.rawValue, clientMessageId: clientID, status: "held",
                 messageId: nil, seq: nil, duplicate: false, reason: reason)
         }
-        context.reply(ack)
-        return .none
+        return context.answer(ack)
     }
 }
 
@@ -54,8 +53,7 @@ public struct EditRequest: ClientRequest {
 
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
         let (event, rewrite) = try await context.chat.edit(context.access, messageID: try identifier(messageId, "message_id"), body: body)
-        context.reply(OkFrame(id: context.id, seq: event.seq, rewrite: rewrite))
-        return .none
+        return context.answer(OkFrame(id: context.id, seq: event.seq, rewrite: rewrite))
     }
 }
 
@@ -68,8 +66,7 @@ public struct DeleteRequest: ClientRequest {
 
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
         let event = try await context.chat.delete(context.access, messageID: try identifier(messageId, "message_id"))
-        context.reply(OkFrame(id: context.id, seq: event.seq))
-        return .none
+        return context.answer(OkFrame(id: context.id, seq: event.seq))
     }
 }
 
@@ -87,7 +84,6 @@ public struct ReactRequest: ClientRequest {
 
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
         let event = try await context.chat.react(context.access, messageID: try identifier(messageId, "message_id"), emoji: emoji, add: add ?? true)
-        context.reply(OkFrame(id: context.id, seq: event?.seq))
-        return .none
+        return context.answer(OkFrame(id: context.id, seq: event?.seq))
     }
 }

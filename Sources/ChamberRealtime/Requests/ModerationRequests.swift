@@ -28,8 +28,7 @@ public struct ModerateRequest: ClientRequest {
             action: action, userID: userId, channelID: channelId, messageID: messageId,
             durationSeconds: durationSeconds, seconds: seconds)
         let outcome = try await context.moderation.perform(context.access, parsed, reason: reason)
-        context.reply(ModeratedFrame(id: context.id, outcome: WireModerationOutcome(outcome)))
-        return .none
+        return context.answer(ModeratedFrame(id: context.id, outcome: WireModerationOutcome(outcome)))
     }
 }
 
@@ -47,8 +46,7 @@ public struct ReportRequest: ClientRequest {
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
         // The reporter hears only that it was received (the item may hold other members' reasons).
         _ = try await context.moderation.report(context.access, messageID: try identifier(messageId, "message_id"), reason: reason)
-        context.reply(OkFrame(id: context.id, seq: nil))
-        return .none
+        return context.answerOK()
     }
 }
 
@@ -63,8 +61,7 @@ public struct ReviewQueueRequest: ClientRequest {
         let page = try await context.moderation.queue(
             context.access, state: try ReviewItem.State.parse(state),
             page: try PageRequest(limit: limit.map(String.init), cursor: cursor))
-        context.reply(ReviewQueueFrame(id: context.id, items: page.items.map(WireReviewItem.init), nextCursor: page.nextCursor))
-        return .none
+        return context.answer(ReviewQueueFrame(id: context.id, items: page.items.map(WireReviewItem.init), nextCursor: page.nextCursor))
     }
 }
 
@@ -83,7 +80,6 @@ public struct ReviewRequest: ClientRequest {
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
         let itemID: ReviewItemID = try identifier(itemId, "item_id")
         let item = try await context.moderation.decide(context.access, itemID: itemID, approve: try ReviewItem.approves(decision), note: reason)
-        context.reply(ReviewItemFrame(id: context.id, item: WireReviewItem(item)))
-        return .none
+        return context.answer(ReviewItemFrame(id: context.id, item: WireReviewItem(item)))
     }
 }

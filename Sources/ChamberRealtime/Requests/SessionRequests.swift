@@ -35,8 +35,7 @@ public struct PingRequest: ClientRequest {
     public static let kind = ClientRequestKind.ping
 
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
-        context.reply(PongFrame(id: context.id))
-        return .none
+        return context.answer(PongFrame(id: context.id))
     }
 }
 
@@ -50,8 +49,7 @@ public struct SetStatusRequest: ClientRequest {
             throw ChamberError(.validationFailed, "status must be online or away", field: "status")
         }
         context.hub.setStatus(context.connection, status)
-        context.reply(OkFrame(id: context.id, seq: nil))
-        return .none
+        return context.answerOK()
     }
 }
 
@@ -72,21 +70,19 @@ public struct PresenceRequest: ClientRequest {
         let (hub, access) = (context.hub, context.access)
         guard let channelId else {
             let page = try hub.onlineUsers(in: access.chamberID, after: cursor, limit: limit)
-            context.reply(
+            return context.answer(
                 PresenceFrame(
                     id: context.id, channelId: nil, onlineCount: page.total,
                     users: page.users.map { .init(userId: $0.0.rawValue, status: $0.1.rawValue) }, nextCursor: page.next))
-            return .none
         }
         let channelID: ChannelID = try identifier(channelId, "channel_id")
         let page = try await context.chat.members(access, channelID: channelID, page: try PageRequest(limit: String(limit), cursor: cursor))
         let users = page.items.map { member in
             PresenceFrame.Entry(userId: member.userID.rawValue, status: hub.status(of: member.userID, in: access.chamberID).rawValue)
         }
-        context.reply(
+        return context.answer(
             PresenceFrame(
                 id: context.id, channelId: channelID.rawValue, onlineCount: users.filter { $0.status != PresenceStatus.offline.rawValue }.count,
                 users: users, nextCursor: page.nextCursor))
-        return .none
     }
 }

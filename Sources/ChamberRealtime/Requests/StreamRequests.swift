@@ -31,8 +31,7 @@ public struct UnsubscribeRequest: ClientRequest {
 
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
         context.hub.unsubscribe(context.connection, from: try identifier(channelId, "channel_id") as ChannelID)
-        context.reply(OkFrame(id: context.id, seq: nil))
-        return .none
+        return context.answerOK()
     }
 }
 
@@ -52,8 +51,7 @@ public struct HistoryRequest: ClientRequest {
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
         let channelID: ChannelID = try identifier(channelId, "channel_id")
         let messages = try await context.chat.history(context.access, channelID: channelID, before: before, after: after, limit: limit)
-        context.reply(HistoryFrame(id: context.id, channelId: channelID.rawValue, messages: messages.map(WireMessage.init)))
-        return .none
+        return context.answer(HistoryFrame(id: context.id, channelId: channelID.rawValue, messages: messages.map(WireMessage.init)))
     }
 }
 
@@ -90,7 +88,7 @@ public struct ReadRequest: ClientRequest {
         let access = context.access
         let (seq, unread) = try await context.chat.markRead(access, channelID: channelID, seq: seq)
         context.hub.publishReceipt(chamber: access.chamberID, channel: channelID, user: access.userID, seq: seq, unread: unread)
-        context.reply(ReceiptFrame(id: context.id, channelId: channelID.rawValue, userId: access.userID.rawValue, seq: seq, unreadCount: unread))
-        return .none
+        return context.answer(
+            ReceiptFrame(id: context.id, channelId: channelID.rawValue, userId: access.userID.rawValue, seq: seq, unreadCount: unread))
     }
 }

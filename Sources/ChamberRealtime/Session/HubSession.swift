@@ -253,8 +253,7 @@ public final class HubSession: Sendable {
             state.access = renewed
             state.expiry = identity.tokenExpiresAt
         }
-        context.reply(OkFrame(id: context.id, seq: nil))
-        return .none
+        return context.answerOK()
     }
 
     /// Subscribes with recovery: live events wait while what was missed is sent, then follow without gap or double.
