@@ -38,7 +38,7 @@ extension Hub {
     }
 
     private func forgetPresence(of node: String) {
-        if presenceUpdate({ $0.removeRemote(node: node) }) { schedulePresenceFlush() }
+        updatePresence { $0.removeRemote(node: node) }
     }
 
     // MARK: Receiving
@@ -72,7 +72,7 @@ extension Hub {
         case .snapshotRequest:
             if message.target == nodeID { publishSnapshot() }
         case .presence, .snapshot:
-            let outcome = presenceUpdateOutcome { book in
+            let outcome = updatePresence { book in
                 book.applyRemote(
                     node: message.node, version: message.version ?? 0, entries: message.presence ?? [], snapshot: message.kind == .snapshot)
             }
@@ -98,12 +98,6 @@ extension Hub {
 
     private func requestSnapshot(from node: String) {
         publishCluster(ClusterMessage(kind: .snapshotRequest, node: nodeID, target: node))
-    }
-
-    private func presenceUpdateOutcome(_ body: (inout PresenceBook) -> PresenceBook.RemoteOutcome) -> PresenceBook.RemoteOutcome {
-        var outcome = PresenceBook.RemoteOutcome.stale
-        if presenceUpdate({ outcome = body(&$0) }) { schedulePresenceFlush() }
-        return outcome
     }
 
     /// A channel stream whose live messages may have been missed (subscribed upstream just now, or after a

@@ -178,19 +178,17 @@ struct PresenceBook {
 
 extension Hub {
     func presenceChanged(_ connection: ClientConnection, joined: Bool) {
-        let schedule = presenceUpdate { book in
+        updatePresence { book in
             book.update(connection.chamberID, connection.userID, connection: connection.id, status: joined ? connection.status : nil)
         }
-        if schedule { schedulePresenceFlush() }
     }
 
     /// Sets the status of one connection (a device going to the background reports `away`).
     public func setStatus(_ connection: ClientConnection, _ status: PresenceStatus) {
         connection.setStatus(status)
-        let schedule = presenceUpdate { book in
+        updatePresence { book in
             book.update(connection.chamberID, connection.userID, connection: connection.id, status: status)
         }
-        if schedule { schedulePresenceFlush() }
     }
 
     /// The aggregate status of a user in a chamber.
@@ -218,14 +216,10 @@ extension Hub {
     /// Batches presence changes: one frame per chamber per flush period, encoded once for this node's connections
     /// there (every node tells its own), and one message to the other nodes with this node's changed share.
     /// Small chambers learn who changed; large ones only the count, so cost stays linear in connections.
-    func schedulePresenceFlush() {
-        schedule(.flushPresence)
-    }
-
     func flushPresence() async {
         // A cancelled wait (the hub stopping) still flushes: what changed reaches the others.
         try? await clock.sleep(for: .milliseconds(configuration.presenceFlushMs))
-        let flush = presenceUpdateReturning { $0.takeFlush() }
+        let flush = presence.withLock { $0.takeFlush() }
         if let delta = flush.delta {
             publishCluster(ClusterMessage(kind: .presence, node: nodeID, version: delta.version, presence: delta.entries))
         }
@@ -242,21 +236,20 @@ extension Hub {
 }
 
 extension Hub {
-    /// Applies a change; returns true when a flush must be scheduled (changes pending, none scheduled yet).
-    func presenceUpdate(_ body: (inout PresenceBook) -> Void) -> Bool {
-        presence.withLock { book in
-            body(&book)
-            guard !book.pending.isEmpty || !book.localPending.isEmpty, !book.flushScheduled else { return false }
+    /// Applies a change to presence, and asks ``run()`` for a flush when changes wait and none is asked for yet.
+    @discardableResult
+    func updatePresence<T: Sendable>(_ body: (inout PresenceBook) -> T) -> T {
+        let (result, needsFlush) = presence.withLock { book in
+            let result = body(&book)
+            guard !book.pending.isEmpty || !book.localPending.isEmpty, !book.flushScheduled else { return (result, false) }
             book.flushScheduled = true
-            return true
+            return (result, true)
         }
+        if needsFlush { schedule(.flushPresence) }
+        return result
     }
 
     fileprivate func presenceBook<T>(_ body: (PresenceBook) -> T) -> T {
         presence.withLock { body($0) }
-    }
-
-    func presenceUpdateReturning<T>(_ body: (inout PresenceBook) -> T) -> T {
-        presence.withLock { body(&$0) }
     }
 }
