@@ -137,7 +137,7 @@ public struct WelcomeFrame: Encodable, Sendable {
     public let type = "welcome"
     public let id: String?
     public let `protocol` = 1
-    public var connectionId: String
+    public let connectionId: String
     public let userId: String
     public let chamberId: String
     public let role: String

@@ -108,18 +108,16 @@ public final class HubSession: Sendable {
         let identity = try await accounts.authenticate(accessToken: token)
         let access = try await chambers.access(identity, to: chamberID)
         let configuration = hub.configuration
-        let welcome = WelcomeFrame(
-            id: requestID, connectionId: "", userId: identity.user.id.rawValue, chamberId: chamberID.rawValue,
-            role: access.role.rawValue, tokenExpiresAt: identity.tokenExpiresAt ?? Date(),
-            limits: .init(
-                maxFrameBytes: configuration.maxFrameBytes, maxBodyLength: chat.limits.maxBodyLength,
-                inboundFramesPerSecond: configuration.inboundFramesPerSecond,
-                outboundQueueBytes: configuration.outboundQueueBytes, typingTtlMs: configuration.typingTtlMs))
+        let limits = WelcomeFrame.Limits(
+            maxFrameBytes: configuration.maxFrameBytes, maxBodyLength: chat.limits.maxBodyLength,
+            inboundFramesPerSecond: configuration.inboundFramesPerSecond,
+            outboundQueueBytes: configuration.outboundQueueBytes, typingTtlMs: configuration.typingTtlMs)
         // The welcome is queued before the connection is registered: nothing published to the user can precede it.
         let connected = hub.connect(chamberID: chamberID, userID: identity.user.id, sessionID: identity.sessionID, sink: sink) { connection in
-            var greeting = welcome
-            greeting.connectionId = String(connection.id)
-            connection.send(greeting)
+            connection.send(
+                WelcomeFrame(
+                    id: requestID, connectionId: String(connection.id), userId: identity.user.id.rawValue, chamberId: chamberID.rawValue,
+                    role: access.role.rawValue, tokenExpiresAt: identity.tokenExpiresAt ?? Date(), limits: limits))
         }
         guard let connection = connected else {
             throw ChamberError(.unavailable, "this node is shutting down; reconnect to another")
