@@ -31,6 +31,11 @@ for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
     sleep 0.2
 done
+if ! curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
+    echo "autobahn: the echo server did not start on port $PORT; its log:" >&2
+    cat "$WORK/server.log" >&2
+    exit 1
+fi
 
 cat >"$WORK/spec.json" <<SPEC
 {
