@@ -51,13 +51,17 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             let endpoint = self.endpoint
             // Why the upgrade was refused, for the answer (set on the check's task, read once the pipeline is HTTP).
             let refusal = NIOLockedValueBox<UpgradeRefusal?>(nil)
+            // What an accepted upgrade's check found, for the socket (set on the check's task, read on the loop).
+            let verified = NIOLockedValueBox<VerifiedUpgrade?>(nil)
             let upgrader = WebSocketUpgrader<Upgrade>(
                 shouldUpgrade: { channel, head in
-                    endpoint.shouldUpgrade(head, on: channel) { reason in refusal.withLockedValue { $0 = reason } }
+                    endpoint.shouldUpgrade(
+                        head, on: channel, verified: { checked in verified.withLockedValue { $0 = checked } },
+                        refused: { reason in refusal.withLockedValue { $0 = reason } })
                 },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
-                        try endpoint.install(on: channel, head: head, logger: logger)
+                        try endpoint.install(on: channel, head: head, verified: verified.withLockedValue { $0 }, logger: logger)
                         return .websocket
                     }
                 }

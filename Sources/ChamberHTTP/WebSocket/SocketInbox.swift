@@ -9,8 +9,6 @@ import Synchronization
 /// sends. Past `limit` waiting messages the socket stops reading, and TCP pushes back on the client.
 final class SocketInbox: Sendable {
     enum Message: Sendable {
-        /// The token that came with the upgrade: registering with the hub is the first thing the worker does.
-        case authenticate(token: String, chamberID: String?)
         case text(ByteBuffer)
         case binary
     }

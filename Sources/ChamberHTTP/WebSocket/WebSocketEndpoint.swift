@@ -72,24 +72,29 @@ public struct WebSocketEndpoint: Sendable {
     }
 
     /// Checks the credentials an upgrade request carries; throws the reason to refuse it. A draining node refuses
-    /// every upgrade, with a token or not, so a proxy tries the next node.
-    func check(_ credentials: Credentials) async throws {
+    /// every upgrade, with a token or not, so a proxy tries the next node. Returns what was checked (nil without a
+    /// token: the `auth` frame follows), for the socket to register with.
+    @discardableResult
+    func check(_ credentials: Credentials) async throws -> VerifiedUpgrade? {
         guard !hub.isDraining else { throw ChamberError(.unavailable, "this node is shutting down; reconnect to another") }
-        guard let token = credentials.token else { return }
+        guard let token = credentials.token else { return nil }
         guard let chamber = credentials.chamberID else {
             throw ChamberError(.validationFailed, "name the chamber with ?chamber_id=", field: "chamber_id")
         }
         let chamberID = try Validate.identifier(chamber, as: ChamberID.self, field: "chamber_id")
         let identity = try await services.accounts.authenticate(accessToken: token)
-        _ = try await services.chambers.access(identity, to: chamberID)
+        let access = try await services.chambers.access(identity, to: chamberID)
+        return VerifiedUpgrade(identity: identity, access: access, chamberID: chamberID)
     }
 
     private static func route(_ uri: String) -> Substring { uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
 
     /// Decides an upgrade: `/v1/ws` with acceptable credentials (or none: the `auth` frame follows), and the echo
-    /// endpoint when enabled. `nil` refuses it; `refused` is told why, for the answer.
+    /// endpoint when enabled. `nil` refuses it; `refused` is told why, for the answer, and `verified` what was
+    /// checked, for the socket.
     func shouldUpgrade(
         _ head: HTTPRequestHead, on channel: any NIOCore.Channel,
+        verified: @escaping @Sendable (VerifiedUpgrade) -> Void,
         refused: @escaping @Sendable (UpgradeRefusal) -> Void
     ) -> EventLoopFuture<HTTPHeaders?> {
         let route = Self.route(head.uri)
@@ -102,7 +107,7 @@ public struct WebSocketEndpoint: Sendable {
         let logger = self.logger
         return channel.eventLoop.makeFutureWithTask { () -> HTTPHeaders? in
             do {
-                try await check(credentials)
+                if let checked = try await check(credentials) { verified(checked) }
                 return HTTPHeaders()
             } catch let error as ChamberError {
                 refused(UpgradeRefusal(error))
@@ -119,7 +124,7 @@ public struct WebSocketEndpoint: Sendable {
 
     /// Turns an upgraded channel into a socket: the frame sink at the head of the pipeline (hub frames, framed once per
     /// loop), and the session handler, which reads the frames. On the channel's event loop.
-    func install(on channel: any NIOCore.Channel, head: HTTPRequestHead, logger: Logger) throws {
+    func install(on channel: any NIOCore.Channel, head: HTTPRequestHead, verified: VerifiedUpgrade?, logger: Logger) throws {
         let sink = ChannelFrameSink(channel: channel)
         let configuration = hub.configuration
         var settings = WebSocketSessionHandler.Configuration(
@@ -128,7 +133,6 @@ public struct WebSocketEndpoint: Sendable {
             authTimeout: .seconds(Int64(configuration.authTimeoutSeconds)),
             pingInterval: .seconds(Int64(configuration.pingIntervalSeconds)))
         let mode: WebSocketSessionHandler.Mode
-        var upgrade: WebSocketSessionHandler.Upgrade?
         if Self.route(head.uri) == Self.echoPath {
             settings.maxFrameBytes = Self.echoMaxMessageBytes
             settings.maxMessageBytes = Self.echoMaxMessageBytes
@@ -137,11 +141,10 @@ public struct WebSocketEndpoint: Sendable {
             let credentials = Credentials(head)
             let session = HubSession(sessionServices, chamberID: credentials.chamberID, sink: sink)
             mode = .hub(session)
-            upgrade = .init(token: credentials.token, chamberID: credentials.chamberID)
         }
         try channel.pipeline.syncOperations.addHandler(sink, position: .first)
         try channel.pipeline.syncOperations.addHandler(
-            WebSocketSessionHandler(mode: mode, upgrade: upgrade, sink: sink, configuration: settings, logger: logger))
+            WebSocketSessionHandler(mode: mode, verified: verified, sink: sink, configuration: settings, logger: logger))
     }
 }
 
@@ -171,4 +174,12 @@ struct UpgradeRefusal: Sendable {
         self.error = error
         self.requestID = requestID
     }
+}
+
+/// An upgrade whose token and chamber were checked before the 101: the socket registers with them, without asking
+/// the database again.
+struct VerifiedUpgrade: Sendable {
+    let identity: Identity
+    let access: ChamberAccess
+    let chamberID: ChamberID
 }

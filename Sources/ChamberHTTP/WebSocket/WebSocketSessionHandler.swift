@@ -25,13 +25,6 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         case echo
     }
 
-    /// The access token and chamber that came with the upgrade, if any: handed to the worker once, not kept (a
-    /// token is a few hundred bytes, and an idle socket should cost as little as possible).
-    struct Upgrade {
-        var token: String?
-        var chamberID: String?
-    }
-
     struct Configuration {
         /// The longest frame; a longer one closes the socket with 1009.
         var maxFrameBytes: Int
@@ -51,7 +44,9 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     }
 
     private let mode: Mode
-    private var upgrade: Upgrade?
+    /// What the upgrade's check found (a token came with it): registered once, then not kept (an idle socket should
+    /// cost as little as possible).
+    private var verified: VerifiedUpgrade?
     private let sink: ChannelFrameSink
     private let configuration: Configuration
     private let logger: Logger
@@ -69,9 +64,9 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     /// Reads wait while the channel cannot take our writes (a peer that sends pings or echoes but does not read).
     private var readsWaitForWritability = false
 
-    init(mode: Mode, upgrade: Upgrade? = nil, sink: ChannelFrameSink, configuration: Configuration, logger: Logger) {
+    init(mode: Mode, verified: VerifiedUpgrade? = nil, sink: ChannelFrameSink, configuration: Configuration, logger: Logger) {
         self.mode = mode
-        self.upgrade = upgrade
+        self.verified = verified
         self.sink = sink
         self.configuration = configuration
         self.logger = logger
@@ -88,13 +83,14 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         keepalive.add(self)
         self.keepalive = keepalive
         guard case .hub(let session) = mode else { return }
-        let upgrade = self.upgrade
-        self.upgrade = nil
-        if let token = upgrade?.token {
-            let chamberID = upgrade?.chamberID
-            // Checked before upgrading; registering with the hub reads the database again: the worker's first job,
-            // so every message waits for it.
-            deliver(.authenticate(token: token, chamberID: chamberID))
+        if let verified {
+            self.verified = nil
+            // Checked before upgrading: registered here, on the loop, before any frame of the client is read.
+            do {
+                attach(try session.register(verified.identity, verified.access, in: verified.chamberID), session: session)
+            } catch {
+                perform(.replyAndClose(WireCoding.encode(ErrorFrame(id: nil, error)), .goingAway), session: session)
+            }
         } else {
             deadline = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.authTimeout) { [self] in
                 guard !session.isAuthenticated else { return }
@@ -221,17 +217,6 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
         Task {
             while let message = inbox.next() {
                 switch message {
-                case .authenticate(let token, let chamberID):
-                    let outcome: Result<ClientConnection, ChamberError>
-                    do {
-                        outcome = .success(try await session.authenticate(token: token, chamberID: chamberID))
-                    } catch let error as ChamberError {
-                        outcome = .failure(error)
-                    } catch {
-                        outcome = .failure(ChamberError(.internalError, "the server failed to authenticate this socket"))
-                    }
-                    if case .failure = outcome { inbox.close() }
-                    handler.eventLoop.execute { handler.value.authenticated(outcome) }
                 case .text(let text):
                     let wasAuthenticated = session.isAuthenticated
                     let action = await session.handle(text: text.readableBytesView)
@@ -256,17 +241,6 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     }
 
     // MARK: The session's outcomes
-
-    private func authenticated(_ outcome: Result<ClientConnection, ChamberError>) {
-        guard case .hub(let session) = mode else { return }
-        switch outcome {
-        case .success(let connection):
-            attach(connection, session: session)
-        case .failure(let error):
-            let code: CloseCode = error.code == .unavailable ? .goingAway : error.code == .userBanned ? .banned : .authFailed
-            perform(.replyAndClose(WireCoding.encode(ErrorFrame(id: nil, error)), code), session: session)
-        }
-    }
 
     /// The socket is authenticated: the hub writes its frames through the sink, its close reaches the peer, and the
     /// token's end is watched.

@@ -107,6 +107,18 @@ public final class HubSession: Sendable {
         let chamberID = try Validate.identifier(rawChamber, as: ChamberID.self, field: "chamber_id")
         let identity = try await accounts.authenticate(accessToken: token)
         let access = try await chambers.access(identity, to: chamberID)
+        return try register(identity, access, in: chamberID, requestID: requestID)
+    }
+
+    /// Registers the connection of an identity whose access to the chamber was just checked (by ``authenticate(token:
+    /// chamberID:requestID:)``, or by the transport before it upgraded) and queues the welcome. Throws `unavailable`
+    /// when the node is draining or the socket already went.
+    @discardableResult
+    public func register(
+        _ identity: Identity, _ access: ChamberAccess, in chamberID: ChamberID, requestID: String? = nil
+    ) throws(ChamberError)
+        -> ClientConnection
+    {
         let configuration = hub.configuration
         let limits = WelcomeFrame.Limits(
             maxFrameBytes: configuration.maxFrameBytes, maxBodyLength: chat.limits.maxBodyLength,
