@@ -79,9 +79,11 @@ case "${1:-all}" in
   idle) each idle idle:18000 ;;
   rate) each rate fanout:1000:1000 --rate 100 ;;
   saturation) each saturation fanout:1000:2000,fanout:5000:500 ;;
+  # big-event's shape (5,000 in one room, 20 msg/s) without its reconnects and acks: the floor per delivery there.
+  event) each event fanout:5000:400 --rate 20 ;;
   all)
     each idle idle:18000
     each rate fanout:1000:1000 --rate 100
     each saturation fanout:1000:2000,fanout:5000:500 ;;
-  *) echo "usage: $0 [idle|rate|saturation|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [idle|rate|saturation|event|all]" >&2; exit 2 ;;
 esac
