@@ -110,6 +110,9 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
     case unscopedQuery(String)
     case badURL(String)
     case migrationFailed(version: Int, String)
+    /// A batch writer's store step answered fewer requests than it was given: a programming error, reported to
+    /// each request left without an answer instead of leaving its caller waiting.
+    case batchAnswerMissing
 
     public var description: String {
         switch self {
@@ -119,6 +122,7 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
         case .unscopedQuery(let sql): "chamber-scoped statement lacks the :chamber filter: \(sql)"
         case .badURL(let reason): reason
         case .migrationFailed(let version, let reason): "migration \(version) failed: \(reason)"
+        case .batchAnswerMissing: "the batch writer stored a batch without answering every request in it"
         }
     }
 }

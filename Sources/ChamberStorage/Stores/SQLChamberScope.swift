@@ -4,13 +4,14 @@ import Foundation
 /// One chamber's stores. They hold only a ``ChamberScopedSQL``, never the raw database.
 struct SQLChamberScope: ChamberScopedStore {
     let sql: ChamberScopedSQL
+    let messageWriter: GroupCommit<Message, AppendOutcome>
 
     var chamberID: ChamberID { sql.chamberID }
     var members: any MemberStore { SQLMemberStore(sql: sql) }
     var invitations: any InvitationStore { SQLInvitationStore(sql: sql) }
     var businesses: any BusinessStore { SQLBusinessStore(sql: sql) }
     var auditLog: any AuditLogStore { SQLAuditLogStore(sql: sql) }
-    var chat: ChatStores { ChatStores(channels: SQLChannelStore(sql: sql), messages: SQLMessageStore(sql: sql)) }
+    var chat: ChatStores { ChatStores(channels: SQLChannelStore(sql: sql), messages: SQLMessageStore(sql: sql, writer: messageWriter)) }
     var moderation: any ModerationStore { SQLModerationStore(sql: sql) }
 }
 

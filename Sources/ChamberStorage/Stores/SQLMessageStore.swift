@@ -3,11 +3,13 @@ import Foundation
 
 /// Messages and the channel event stream.
 ///
-/// Sequence numbers come from `channels.last_seq`, raised by one in the same transaction that stores the event.
-/// On PostgreSQL the `UPDATE` takes the channel row's lock, so two nodes appending to one channel take turns and
-/// the sequence stays gapless; a failed transaction rolls its number back. SQLite has one writer anyway.
+/// Sequence numbers come from `channels.last_seq`, raised in the same transaction that stores the events (by one
+/// for an edit, a delete or a reaction; by a batch's count for sends, see ``MessageAppendBatch``). On PostgreSQL the
+/// `UPDATE` takes the channel row's lock, so two nodes appending to one channel take turns and the sequence stays
+/// gapless; a failed transaction rolls its numbers back. SQLite has one writer anyway.
 struct SQLMessageStore: MessageStore {
     let sql: ChamberScopedSQL
+    let writer: GroupCommit<Message, AppendOutcome>
 
     static let columns =
         "id, chamber_id, channel_id, seq, sender_id, client_message_id, body, reply_to, mentions, attachments, reactions, created_at, edited_at, deleted_at, data"
@@ -21,8 +23,6 @@ struct SQLMessageStore: MessageStore {
             reactions: try row.json("reactions", as: [String: [UserID]].self),
             createdAt: try row.date("created_at"), editedAt: try row.optionalDate("edited_at"), deletedAt: try row.optionalDate("deleted_at"))
     }
-
-    private struct Duplicate: Error { let message: Message }
 
     /// Raises the channel's sequence and returns the new number (holding the channel row until commit).
     private static func nextSeq(_ tx: ChamberScopedSQL, _ channelID: ChannelID) async throws -> Int64 {
@@ -42,45 +42,17 @@ struct SQLMessageStore: MessageStore {
             [.id(event.channelID), .int(event.seq), .text(event.kind), .id(messageID), try .json(event.body), .date(event.at)])
     }
 
+    /// Stored with the sends queued meanwhile, in one transaction (``MessageAppendBatch``).
     func append(_ draft: Message) async throws -> AppendOutcome {
-        do {
-            return try await sql.transaction { tx in
-                let seq = try await Self.nextSeq(tx, draft.channelID)
-                // Checked after taking the channel's lock, so a concurrent retry of the same send is seen here.
-                if let earlier = try await Self.sent(tx, draft.channelID, senderID: draft.senderID, clientMessageID: draft.clientMessageID) {
-                    throw Duplicate(message: earlier)
-                }
-                let message = Message(
-                    id: draft.id, chamberID: draft.chamberID, channelID: draft.channelID, seq: seq, senderID: draft.senderID,
-                    clientMessageID: draft.clientMessageID, body: draft.body, replyTo: draft.replyTo, mentions: draft.mentions,
-                    attachments: draft.attachments, data: draft.data, reactions: [:], createdAt: draft.createdAt)
-                try await tx.query(
-                    "INSERT INTO messages (\(Self.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        .id(message.id), .id(message.channelID), .int(seq), .id(message.senderID), .text(message.clientMessageID),
-                        .text(message.body),
-                        .id(message.replyTo), try .json(message.mentions), try .json(message.attachments), try .json(message.reactions),
-                        .date(message.createdAt), .null, .null, try message.data.map { try .json($0) } ?? .null,
-                    ])
-                let event = ChannelEvent(
-                    chamberID: message.chamberID, channelID: message.channelID, seq: seq, at: message.createdAt, body: .message(message))
-                try await Self.insertEvent(tx, event, messageID: message.id)
-                return .appended(event)
-            }
-        } catch let duplicate as Duplicate {
-            return .duplicate(duplicate.message)
-        } catch StorageError.uniqueViolation {
-            // Two identical sends raced past each other's check on SQLite's deferred path: the stored one wins.
-            guard let earlier = try await Self.sent(sql, draft.channelID, senderID: draft.senderID, clientMessageID: draft.clientMessageID) else {
-                throw StorageError.uniqueViolation("messages")
-            }
-            return .duplicate(earlier)
+        guard draft.chamberID == sql.chamberID else {
+            throw ChamberError(.internalError, "a message of chamber \(draft.chamberID) appended through chamber \(sql.chamberID)'s store")
         }
+        return try await writer.submit(draft)
     }
 
-    /// What a sender already stored in a channel under a client message id (a retried send), if anything. The one
-    /// duplicate-send query: before a send (``SQLChannelStore/findSent(_:senderID:clientMessageID:)``), inside its
-    /// transaction, and after a race on the unique index.
+    /// What a sender already stored in a channel under a client message id (a retried send), if anything: the
+    /// question a send asks before it is queued (``SQLChannelStore/findSent(_:senderID:clientMessageID:)``); the
+    /// batch asks it again, for all its sends at once, under the channels' locks.
     static func sent(_ sql: ChamberScopedSQL, _ channelID: ChannelID, senderID: UserID, clientMessageID: String) async throws -> Message? {
         try await sql.query(
             "SELECT \(columns) FROM messages WHERE chamber_id = :chamber AND channel_id = ? AND sender_id = ? AND client_message_id = ?",

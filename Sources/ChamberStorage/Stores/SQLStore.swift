@@ -4,9 +4,14 @@ import Foundation
 /// The domain's ``Store`` over SQL, the same code for SQLite and PostgreSQL.
 public struct SQLStore: Store {
     public let database: any SQLDatabase
+    /// Stores sends by group commit (``MessageAppendBatch``); one per store, shared by every chamber's scope.
+    let messageWriter: GroupCommit<Message, AppendOutcome>
 
-    public init(database: any SQLDatabase) {
+    public init(database: any SQLDatabase, batchLimits: GroupCommit<Message, AppendOutcome>.Limits = .init()) {
         self.database = database
+        self.messageWriter = GroupCommit(limits: batchLimits, bytes: \.approximateBytes) { drafts in
+            await MessageAppendBatch.store(drafts, in: database)
+        }
     }
 
     public var users: any UserStore { SQLUserStore(db: database) }
@@ -16,7 +21,7 @@ public struct SQLStore: Store {
     public var mailOutbox: any MailOutboxStore { SQLMailOutboxStore(db: database) }
 
     public func scoped(to chamber: ChamberID) -> any ChamberScopedStore {
-        SQLChamberScope(sql: ChamberScopedSQL(executor: database, chamberID: chamber))
+        SQLChamberScope(sql: ChamberScopedSQL(executor: database, chamberID: chamber), messageWriter: messageWriter)
     }
 
     public func ping() async throws {

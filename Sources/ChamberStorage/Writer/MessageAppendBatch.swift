@@ -1,0 +1,209 @@
+import ChamberDomain
+import Foundation
+
+/// Stores a batch of sends in one transaction, with a handful of statements per chamber however many sends it
+/// carries: the channels locked in id order, one look-up of earlier sends under the same client message ids, one
+/// update that raises each channel's sequence by its count, one insert of the messages and one of their events.
+///
+/// Guarantees, per batch:
+/// - Each channel's new sequence numbers follow its `last_seq` with no gap, in the order the sends were queued, and
+///   only sends that are inserted take one (duplicates and refusals are settled before the numbers are taken).
+/// - A send whose `(channel, sender, client message id)` is stored already, by an earlier batch or by an earlier
+///   send of this one, is answered with the stored message and stores nothing.
+/// - Either everything the batch stores commits, or nothing does and every send is answered with the error.
+/// - Statements are chamber-scoped (``ChamberScopedSQL``): a batch spanning chambers runs them once per chamber.
+enum MessageAppendBatch {
+    /// Rows per multi-row insert: 15 values a message stays far below SQLite's 32,766 and PostgreSQL's 65,535
+    /// bind parameters.
+    static let maxRows = 256
+
+    /// Stores `drafts` and answers each, in order.
+    static func store(_ drafts: [Message], in database: any SQLDatabase) async -> [Result<AppendOutcome, any Error>] {
+        do {
+            return try await database.transaction { tx in
+                var answers = [Result<AppendOutcome, any Error>?](repeating: nil, count: drafts.count)
+                var chambers: [ChamberID] = []
+                var byChamber: [ChamberID: [Int]] = [:]
+                for (index, draft) in drafts.enumerated() {
+                    if byChamber[draft.chamberID] == nil { chambers.append(draft.chamberID) }
+                    byChamber[draft.chamberID, default: []].append(index)
+                }
+                for chamber in chambers {
+                    let indices = byChamber[chamber] ?? []
+                    let scoped = ChamberScopedSQL(executor: tx, chamberID: chamber)
+                    let outcomes = try await store(indices.map { drafts[$0] }, in: scoped)
+                    for (index, outcome) in zip(indices, outcomes) { answers[index] = outcome }
+                }
+                return answers.map { $0 ?? .failure(StorageError.batchAnswerMissing) }
+            }
+        } catch {
+            return drafts.map { _ in .failure(error) }
+        }
+    }
+
+    /// One chamber's share of the batch, inside the transaction.
+    private static func store(_ drafts: [Message], in sql: ChamberScopedSQL) async throws -> [Result<AppendOutcome, any Error>] {
+        let channels = Array(Set(drafts.map(\.channelID))).sorted { $0.rawValue < $1.rawValue }
+        if sql.executor.dialect == .postgres {
+            // Rows locked in one order by every writer, so two nodes' batches over the same channels never deadlock;
+            // SQLite's writer holds the whole database already (BEGIN IMMEDIATE).
+            try await sql.query(
+                "SELECT id FROM channels WHERE chamber_id = :chamber AND id IN (\(placeholders(channels.count))) ORDER BY id FOR UPDATE",
+                channels.map { .id($0) })
+        }
+        let stored = try await storedAlready(drafts, in: sql)
+
+        // Which sends are new, which repeat a stored send or an earlier one of this batch.
+        enum Plan {
+            case new
+            case stored(Message)
+            case repeats(Int)
+        }
+        var plans: [Plan] = []
+        var firstOfKey: [SendKey: Int] = [:]
+        var counts: [ChannelID: Int64] = [:]
+        for (index, draft) in drafts.enumerated() {
+            let key = SendKey(draft)
+            if let message = stored[key] {
+                plans.append(.stored(message))
+            } else if let earlier = firstOfKey[key] {
+                plans.append(.repeats(earlier))
+            } else {
+                firstOfKey[key] = index
+                counts[draft.channelID, default: 0] += 1
+                plans.append(.new)
+            }
+        }
+
+        let lastSeqs = try await raiseSequences(counts, in: sql)
+        var nextSeq: [ChannelID: Int64] = [:]
+        for (channel, last) in lastSeqs { nextSeq[channel] = last - (counts[channel] ?? 0) + 1 }
+
+        var answers: [Result<AppendOutcome, any Error>] = []
+        var inserted: [Message] = []
+        for (draft, plan) in zip(drafts, plans) {
+            switch plan {
+            case .stored(let message):
+                answers.append(.success(.duplicate(message)))
+            case .repeats(let earlier):
+                answers.append(answers[earlier].map(\.asRepeat))
+            case .new:
+                guard let seq = nextSeq[draft.channelID] else {
+                    answers.append(.failure(ChamberError(.channelNotFound, "no channel \(draft.channelID)")))
+                    continue
+                }
+                nextSeq[draft.channelID] = seq + 1
+                let message = Message(
+                    id: draft.id, chamberID: draft.chamberID, channelID: draft.channelID, seq: seq, senderID: draft.senderID,
+                    clientMessageID: draft.clientMessageID, body: draft.body, replyTo: draft.replyTo, mentions: draft.mentions,
+                    attachments: draft.attachments, data: draft.data, reactions: [:], createdAt: draft.createdAt)
+                inserted.append(message)
+                answers.append(
+                    .success(
+                        .appended(
+                            ChannelEvent(
+                                chamberID: message.chamberID, channelID: message.channelID, seq: seq, at: message.createdAt,
+                                body: .message(message)))))
+            }
+        }
+        try await insert(inserted, in: sql)
+        return answers
+    }
+
+    /// What identifies a send for retries (the unique index `messages_client_id`).
+    private struct SendKey: Hashable {
+        let channel: ChannelID
+        let sender: UserID
+        let clientMessageID: String
+
+        init(_ message: Message) {
+            channel = message.channelID
+            sender = message.senderID
+            clientMessageID = message.clientMessageID
+        }
+    }
+
+    /// The stored messages under the batch's client message ids (one indexed look-up per key, in one statement).
+    private static func storedAlready(_ drafts: [Message], in sql: ChamberScopedSQL) async throws -> [SendKey: Message] {
+        let keys = Array(Set(drafts.map(SendKey.init)))
+        var stored: [SendKey: Message] = [:]
+        for chunk in keys.chunked(maxRows) {
+            let terms = Array(repeating: "(channel_id = ? AND sender_id = ? AND client_message_id = ?)", count: chunk.count).joined(separator: " OR ")
+            let rows = try await sql.query(
+                "SELECT \(SQLMessageStore.columns) FROM messages WHERE chamber_id = :chamber AND (\(terms))",
+                chunk.flatMap { [.id($0.channel), .id($0.sender), .text($0.clientMessageID)] })
+            for row in rows {
+                let message = try SQLMessageStore.message(row)
+                stored[SendKey(message)] = message
+            }
+        }
+        return stored
+    }
+
+    /// Raises each channel's `last_seq` by its count in one statement; returns the new `last_seq` of each channel
+    /// that exists (a missing channel is absent).
+    private static func raiseSequences(_ counts: [ChannelID: Int64], in sql: ChamberScopedSQL) async throws -> [ChannelID: Int64] {
+        guard !counts.isEmpty else { return [:] }
+        let rows = try await sql.query(
+            """
+            WITH counted(id, n) AS (VALUES \(Array(repeating: "(?, ?)", count: counts.count).joined(separator: ", ")))
+            UPDATE channels SET last_seq = last_seq + counted.n FROM counted
+            WHERE channels.chamber_id = :chamber AND channels.id = counted.id
+            RETURNING channels.id AS id, channels.last_seq AS last_seq
+            """,
+            counts.flatMap { [.id($0.key), .int($0.value)] })
+        var last: [ChannelID: Int64] = [:]
+        for row in rows { last[try row.id("id")] = try row.int("last_seq") }
+        return last
+    }
+
+    private static func insert(_ messages: [Message], in sql: ChamberScopedSQL) async throws {
+        for chunk in messages.chunked(maxRows) {
+            try await sql.query(
+                "INSERT INTO messages (\(SQLMessageStore.columns)) VALUES "
+                    + Array(repeating: "(?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "),
+                try chunk.flatMap { message -> [SQLValue] in
+                    [
+                        .id(message.id), .id(message.channelID), .int(message.seq), .id(message.senderID), .text(message.clientMessageID),
+                        .text(message.body), .id(message.replyTo), try .json(message.mentions), try .json(message.attachments),
+                        try .json(message.reactions), .date(message.createdAt), .null, .null, try message.data.map { try .json($0) } ?? .null,
+                    ]
+                })
+            try await sql.query(
+                "INSERT INTO channel_events (chamber_id, channel_id, seq, kind, message_id, payload, created_at) VALUES "
+                    + Array(repeating: "(:chamber, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "),
+                try chunk.flatMap { message -> [SQLValue] in
+                    let event = ChannelEvent(
+                        chamberID: message.chamberID, channelID: message.channelID, seq: message.seq, at: message.createdAt, body: .message(message))
+                    return [.id(event.channelID), .int(event.seq), .text(event.kind), .id(message.id), try .json(event.body), .date(event.at)]
+                })
+        }
+    }
+
+    private static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+}
+
+extension AppendOutcome {
+    /// The answer to a second send of the same client message id in one batch: the first one's message.
+    fileprivate var asRepeat: AppendOutcome {
+        guard case .appended(let event) = self, case .message(let message) = event.body else { return self }
+        return .duplicate(message)
+    }
+}
+
+extension Array {
+    /// The elements in consecutive slices of at most `size`.
+    fileprivate func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
+
+extension Message {
+    /// About what the message adds to a batch's statements: the text itself, and a generous allowance for its
+    /// attachments and data (encoded later), so a batch's byte bound is never underestimated by much.
+    var approximateBytes: Int {
+        256 + body.utf8.count + clientMessageID.utf8.count + attachments.count * 512 + (data == nil ? 0 : 4096)
+    }
+}
