@@ -8,6 +8,27 @@ public enum AppendOutcome: Sendable, Equatable {
     case duplicate(Message)
 }
 
+/// What a send checks before it is queued (see ``ChannelStore/sendContext(_:senderID:clientMessageID:at:)``). The
+/// rare cases, a retry or a sanction, are flags: their details are read only when set.
+public struct SendContext: Sendable, Equatable {
+    public let channel: Channel
+    public let member: ChannelMember?
+    /// A message stored under this client message id by this sender.
+    public let sentBefore: Bool
+    /// A send held for review under this client message id by this sender.
+    public let heldBefore: Bool
+    /// Some sanction on the sender is in force (it may or may not silence them in this channel).
+    public let sanctioned: Bool
+
+    public init(channel: Channel, member: ChannelMember?, sentBefore: Bool, heldBefore: Bool, sanctioned: Bool) {
+        self.channel = channel
+        self.member = member
+        self.sentBefore = sentBefore
+        self.heldBefore = heldBefore
+        self.sanctioned = sanctioned
+    }
+}
+
 /// Channels, their members and read positions, inside one chamber.
 public protocol ChannelStore: Sendable {
     /// Creates a channel with its first members. Throws `conflict` when a DM between the two exists already.
@@ -25,6 +46,10 @@ public protocol ChannelStore: Sendable {
     /// Raises the user's read position to `seq` (never lowers it); returns the position now stored. `asReader`:
     /// the user reads without being a member (announcements), and a reader row is kept for the position.
     func markRead(_ channelID: ChannelID, userID: UserID, seq: Int64, at: Date, asReader: Bool) async throws -> Int64
+    /// What a send needs to know before it is queued, read at once: the channel, the sender's membership, whether
+    /// this client message id was sent or held before, and whether any sanction on the sender is in force at `at`.
+    /// Nil when the channel does not exist.
+    func sendContext(_ channelID: ChannelID, senderID: UserID, clientMessageID: String, at: Date) async throws -> SendContext?
     /// The stored message a sender already sent with this client message id, if any.
     func findSent(_ channelID: ChannelID, senderID: UserID, clientMessageID: String) async throws -> Message?
     func unreadCount(_ channelID: ChannelID, userID: UserID) async throws -> Int

@@ -77,10 +77,19 @@ public final class ChatService: Sendable {
 
     func canRead(_ access: ChamberAccess, _ channel: Channel) async throws -> Bool {
         switch channel.kind {
+        case .announcement: return canRead(access, channel, member: nil)
+        case .direct, .group, .event:
+            return canRead(access, channel, member: try await chat(access).channels.member(channel.id, userID: access.userID))
+        }
+    }
+
+    /// Whether the caller may read the channel, their membership in it known.
+    func canRead(_ access: ChamberAccess, _ channel: Channel, member: ChannelMember?) -> Bool {
+        switch channel.kind {
         case .announcement: return access.can(.view, .announcement)
         case .direct, .group, .event:
             // A `reader` row only remembers a read position; it is no membership.
-            guard let member = try await chat(access).channels.member(channel.id, userID: access.userID) else { return false }
+            guard let member else { return false }
             return member.role != .reader
         }
     }
@@ -265,20 +274,26 @@ public final class ChatService: Sendable {
             throw ChamberError(
                 .validationFailed, "client_message_id must be 1 to \(limits.maxClientMessageIDLength) characters", field: "client_message_id")
         }
-        let channel = try await readableChannel(access, channelID)
+        let at = now()
+        // One read for the common send; a retry or a sanction reads its details below.
+        guard let known = try await chat(access).channels.sendContext(channelID, senderID: access.userID, clientMessageID: clientID, at: at),
+            canRead(access, known.channel, member: known.member)
+        else {
+            throw ChamberError(.channelNotFound, "no channel \(channelID) that you can read")
+        }
+        let channel = known.channel
         // A retry of a stored send gets the same answer, whatever changed since (archiving, moderation rules).
-        if let earlier = try await chat(access).channels.findSent(channelID, senderID: access.userID, clientMessageID: clientID) {
+        if known.sentBefore, let earlier = try await chat(access).channels.findSent(channelID, senderID: access.userID, clientMessageID: clientID) {
             return .published(earlier, duplicate: true, rewrite: Rewrite(stored: earlier, sent: draft.body, rules: []))
         }
-        if let held = try await chat(access).messages.findHeld(channelID, senderID: access.userID, clientMessageID: clientID) {
+        if known.heldBefore, let held = try await chat(access).messages.findHeld(channelID, senderID: access.userID, clientMessageID: clientID) {
             guard held.state != .rejected else {
                 throw ChamberError(.messageRejected, "a moderator rejected this message: \(held.decisionNote ?? held.reason)", field: held.rule)
             }
             return .held(rule: held.rule ?? "", reason: held.reason)
         }
         try requireWrite(access, channel)
-        let at = now()
-        try await requireStanding(access, channel, at: at)
+        try await requireStanding(access, channel, at: at, sanctioned: known.sanctioned)
         let data = try validated(draft.data)
         let body = try validatedBody(draft.body, hasOtherContent: !draft.attachments.isEmpty || data != nil)
         let attachments = try validated(draft.attachments)
@@ -405,8 +420,10 @@ public final class ChatService: Sendable {
 
     /// Refuses a muted or banned member, and one posting faster than the channel's slow mode allows. Nothing
     /// refused is stored; each refusal is counted.
-    private func requireStanding(_ access: ChamberAccess, _ channel: Channel, at: Date, slowMode: Bool = true) async throws {
-        let sanctions = try await store.scoped(to: access.chamberID).moderation.activeSanctions(userID: access.userID, at: at)
+    /// Throws when a sanction silences the caller in the channel, or slow mode holds their next message back.
+    /// `sanctioned: false` says no sanction is in force (read already with the send's context).
+    private func requireStanding(_ access: ChamberAccess, _ channel: Channel, at: Date, slowMode: Bool = true, sanctioned: Bool = true) async throws {
+        let sanctions = sanctioned ? try await store.scoped(to: access.chamberID).moderation.activeSanctions(userID: access.userID, at: at) : []
         if let sanction = sanctions.first(where: { $0.silences(in: channel.id) }) {
             let banned = sanction.kind == .ban
             refused(banned ? .userBanned : .userMuted)

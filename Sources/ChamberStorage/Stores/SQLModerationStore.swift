@@ -19,7 +19,7 @@ struct SQLModerationStore: ModerationStore {
     }
 
     /// Sanctions in force at the bound date (the last bind).
-    private static let inForce = "lifted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)"
+    static let inForce = "lifted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)"
 
     func addSanction(_ sanction: Sanction) async throws {
         try await sql.query(
