@@ -262,7 +262,7 @@ let package = Package(
         .testTarget(
             name: "ChamberServerTests",
             dependencies: [
-                "ChamberDomain", "ChamberServer", .product(name: "Configuration", package: "swift-configuration"),
+                "ChamberDomain", "ChamberServer", "ChamberStorage", .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -1,5 +1,6 @@
 import ChamberDomain
 import ChamberServer
+import ChamberStorage
 import Configuration
 import Foundation
 import Logging
@@ -19,6 +20,9 @@ struct ConfigurationTests {
         #expect(configuration.host == "127.0.0.1" && configuration.port == 8080)
         #expect(configuration.databaseURL.hasPrefix("sqlite://"))
         #expect(configuration.brokerKind == .inProcess)
+        #expect(configuration.sqliteSynchronous == .full, "acknowledged means on disk unless the operator chooses otherwise")
+        let relaxed = try await ConfigurationLoader.load(file: try write("{}"), environment: ["CHAMBER_STORAGE_SQLITE_SYNCHRONOUS": "normal"])
+        #expect(relaxed.sqliteSynchronous == .normal)
     }
 
     @Test("the shipped Config/ files load")
@@ -69,6 +73,7 @@ struct ConfigurationTests {
             (#"{"server": {"host": 5}}"#, [:], "server.host"),
             (#"{"server": {"port": "eighty"}}"#, [:], "server.port"),
             (#"{"hub": {"conformance_echo": "sometimes"}}"#, [:], "hub.conformance_echo"),
+            (#"{"storage": {"sqlite": {"synchronous": "off"}}}"#, [:], "storage.sqlite.synchronous"),
             (#"{"server": {"port": [8080]}}"#, [:], "server.port"),
         ])
     func badConfiguration(_ json: String, _ environment: [String: String], _ key: String) async throws {

@@ -35,7 +35,8 @@ public struct ChamberNode: Sendable {
         } catch {
             throw ConfigurationError(key: "database.url", "\(error)")
         }
-        let database = try await StoreFactory.open(location, maxConnections: configuration.databaseMaxConnections, logger: logger)
+        let database = try await StoreFactory.open(
+            location, maxConnections: configuration.databaseMaxConnections, sqliteSynchronous: configuration.sqliteSynchronous, logger: logger)
         let store = SQLStore(database: database)
         let secret = try configuration.jwtSecret ?? loadOrCreateSecret(at: configuration.jwtSecretFile, logger: logger)
         let auth = AuthConfiguration(

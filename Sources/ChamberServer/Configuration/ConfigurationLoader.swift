@@ -1,5 +1,6 @@
 import ChamberDomain
 import ChamberRedis
+import ChamberStorage
 import Configuration
 import Foundation
 import Logging
@@ -90,6 +91,15 @@ public enum ConfigurationLoader {
             configuration.databaseURL = url
         }
         if let value = try int("database.max_connections", 1...1000) { configuration.databaseMaxConnections = value }
+        if let value = try string("storage.sqlite.synchronous") {
+            guard let parsed = SQLiteSynchronous(rawValue: value) else {
+                throw ConfigurationError(
+                    key: "storage.sqlite.synchronous",
+                    "'\(value)' from \(values.source("storage.sqlite.synchronous")) must be 'full' (an acknowledged message survives a power cut) or 'normal' (it survives a crash of the server only)"
+                )
+            }
+            configuration.sqliteSynchronous = parsed
+        }
         if let kind = try string("broker.kind") {
             guard let parsed = ServerConfiguration.BrokerKind(rawValue: kind) else {
                 throw ConfigurationError(key: "broker.kind", "'\(kind)' must be 'in-process' (one node) or 'redis' (a cluster)")

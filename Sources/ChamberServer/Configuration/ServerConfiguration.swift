@@ -1,3 +1,4 @@
+import ChamberStorage
 import Foundation
 import Logging
 
@@ -11,6 +12,7 @@ import Logging
 /// | `server.port` | `CHAMBER_SERVER_PORT` | `8080` |
 /// | `database.url` | `CHAMBER_DATABASE_URL` | `sqlite://data/chamberconnect.sqlite` |
 /// | `database.max_connections` | `CHAMBER_DATABASE_MAX_CONNECTIONS` | `20` (PostgreSQL pool size per node) |
+/// | `storage.sqlite.synchronous` | `CHAMBER_STORAGE_SQLITE_SYNCHRONOUS` | `full` (an acknowledged message survives a power cut; `normal`: a server crash only) |
 /// | `broker.kind` | `CHAMBER_BROKER_KIND` | `in-process` |
 /// | `broker.redis_url` | `CHAMBER_BROKER_REDIS_URL` | none: required with `redis` (`redis://[:password@]host:port[/db]`) |
 /// | `broker.redis_prefix` | `CHAMBER_BROKER_REDIS_PREFIX` | `chamberconnect` (Redis channel names start with it) |
@@ -44,6 +46,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var port = 8080
     public var databaseURL = "sqlite://data/chamberconnect.sqlite"
     public var databaseMaxConnections = 20
+    public var sqliteSynchronous = SQLiteSynchronous.full
     public var brokerKind = BrokerKind.inProcess
     public var redisURL: String?
     public var redisPrefix = "chamberconnect"
@@ -85,7 +88,8 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// Every key the loader accepts; anything else in a file is a typo and refused.
     public static let keys: [String] = [
-        "server.host", "server.port", "database.url", "database.max_connections", "broker.kind", "broker.redis_url", "broker.redis_prefix",
+        "server.host", "server.port", "database.url", "database.max_connections", "storage.sqlite.synchronous", "broker.kind", "broker.redis_url",
+        "broker.redis_prefix",
         "cluster.node_name", "cluster.advertised_address", "cluster.heartbeat_ms", "cluster.node_timeout_ms", "auth.jwt_secret",
         "auth.jwt_secret_file",
         "auth.access_token_ttl_seconds", "auth.refresh_token_ttl_days", "auth.bcrypt_cost", "auth.login_max_failures_per_account",

@@ -5,6 +5,16 @@ import SQLiteNIO
 import ServiceLifecycle
 import Synchronization
 
+/// When SQLite's commit returns, relative to the disk (`PRAGMA synchronous`, in WAL mode).
+public enum SQLiteSynchronous: String, Sendable, CaseIterable {
+    /// Each commit waits for the write-ahead log to reach the disk (one fsync per transaction, so per batch of
+    /// sends): an acknowledged message survives a power cut.
+    case full
+    /// Commits return once the log is written to the operating system: an acknowledged message survives the
+    /// server's crash, but a power cut or kernel crash may take the last commits.
+    case normal
+}
+
 /// The embedded database: one SQLite file in WAL mode.
 ///
 /// SQLite allows one writer at a time, so one connection serves everything and an ``AsyncLock`` keeps
@@ -20,7 +30,7 @@ public final class SQLiteDatabase: SQLDatabase, Service {
     }
 
     /// Opens (creating if needed) the database at `path`, or an in-memory database for `":memory:"`.
-    public static func open(path: String, logger: Logger) async throws -> SQLiteDatabase {
+    public static func open(path: String, synchronous: SQLiteSynchronous = .full, logger: Logger) async throws -> SQLiteDatabase {
         let storage: SQLiteConnection.Storage = path == ":memory:" ? .memory : .file(path: path)
         let connection = try await SQLiteConnection.open(
             storage: storage, threadPool: .singleton, logger: logger,
@@ -28,8 +38,7 @@ public final class SQLiteDatabase: SQLDatabase, Service {
         let database = SQLiteDatabase(connection: connection)
         if path != ":memory:" {
             try await database.query("PRAGMA journal_mode = WAL")
-            // WAL + NORMAL is durable against process crashes; a power cut may lose the last commits only.
-            try await database.query("PRAGMA synchronous = NORMAL")
+            try await database.query("PRAGMA synchronous = \(synchronous.rawValue.uppercased())")
         }
         try await database.query("PRAGMA foreign_keys = ON")
         try await database.query("PRAGMA busy_timeout = 5000")

@@ -37,14 +37,16 @@ public enum DatabaseLocation: Sendable, Equatable {
 public enum StoreFactory {
     /// Opens the database. For PostgreSQL the returned database is a `Service` that must run in the service group
     /// (or be run by the caller) before it answers.
-    public static func open(_ location: DatabaseLocation, maxConnections: Int = 20, logger: Logger) async throws -> any SQLDatabase {
+    public static func open(
+        _ location: DatabaseLocation, maxConnections: Int = 20, sqliteSynchronous: SQLiteSynchronous = .full, logger: Logger
+    ) async throws -> any SQLDatabase {
         switch location {
         case .sqlite(let path):
             if path != ":memory:" {
                 let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             }
-            return try await SQLiteDatabase.open(path: path, logger: logger)
+            return try await SQLiteDatabase.open(path: path, synchronous: sqliteSynchronous, logger: logger)
         case .postgres(let url):
             return PostgresDatabase(configuration: try PostgresDatabase.configuration(url: url, maxConnections: maxConnections), logger: logger)
         }
