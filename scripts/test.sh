@@ -33,8 +33,8 @@ fi
 # The cluster's server processes get a run of their own: beside the other suites (which run in parallel) they
 # would compete for this machine's two cores and push the in-process tests past their timeouts.
 echo "==> swift test (everything but the cluster of processes)"
-swift test --skip-build --skip "ClusterTests"
+swift test --skip-build --skip "ClusterTests|ProcessTests"
 echo "==> swift test (the cluster of processes)"
-swift test --skip-build --filter "ClusterTests"
+swift test --skip-build --filter "ClusterTests|ProcessTests"
 echo "==> WebSocket conformance (Autobahn fuzzingclient)"
 ./scripts/autobahn.sh "$CHAMBER_TEST_BINARY"
