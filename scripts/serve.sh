@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-apt_install libhiredis-dev
+apt_install libhiredis-dev libsqlite3-dev
 swift build -c release --product chamberconnect
 exec .build/release/chamberconnect serve --demo --load-test "$@"

@@ -1,7 +1,6 @@
+import Foundation
+import GRDB
 import Logging
-import NIOCore
-import NIOPosix
-import SQLiteNIO
 import ServiceLifecycle
 import Synchronization
 
@@ -15,50 +14,69 @@ public enum SQLiteSynchronous: String, Sendable, CaseIterable {
     case normal
 }
 
-/// The embedded database: one SQLite file in WAL mode.
+/// The embedded database: one SQLite file in WAL mode, through GRDB.
 ///
-/// SQLite allows one writer at a time, so one connection serves everything and an ``AsyncLock`` keeps
-/// each statement and each transaction whole. Calls run on NIO's blocking thread pool, never on an event loop.
+/// Writes go to GRDB's one writer connection, reads to its pool of reader connections (WAL lets them run beside
+/// the writer and see every transaction committed before they start). An ``AsyncLock`` keeps each of our
+/// transactions whole: its statements are separate calls, and no other write may slip in between them. Statements
+/// are prepared once per connection and kept (GRDB's statement cache), and each call is one hop to GRDB's queue,
+/// never to an event loop.
 public final class SQLiteDatabase: SQLDatabase, Service {
     public let dialect = SQLDialect.sqlite
-    private let connection: SQLiteConnection
+    private let writer: any DatabaseWriter
+    private let reader: any DatabaseReader
     private let lock = AsyncLock()
     private let closed = Mutex(false)
 
-    private init(connection: SQLiteConnection) {
-        self.connection = connection
+    private init(writer: any DatabaseWriter, reader: any DatabaseReader) {
+        self.writer = writer
+        self.reader = reader
     }
 
     /// Opens (creating if needed) the database at `path`, or an in-memory database for `":memory:"`.
     public static func open(path: String, synchronous: SQLiteSynchronous = .full, logger: Logger) async throws -> SQLiteDatabase {
-        let storage: SQLiteConnection.Storage = path == ":memory:" ? .memory : .file(path: path)
-        let connection = try await SQLiteConnection.open(
-            storage: storage, threadPool: .singleton, logger: logger,
-            on: MultiThreadedEventLoopGroup.singleton.any())
-        let database = SQLiteDatabase(connection: connection)
-        if path != ":memory:" {
-            try await database.query("PRAGMA journal_mode = WAL")
-            try await database.query("PRAGMA synchronous = \(synchronous.rawValue.uppercased())")
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(5)
+        // Our transactions span several calls (see ``transaction(_:)``), under our own lock.
+        configuration.allowsUnsafeTransactions = true
+        configuration.label = "chamberconnect"
+        let pragma = "PRAGMA synchronous = \(synchronous.rawValue.uppercased())"
+        configuration.prepareDatabase { db in try db.execute(sql: pragma) }
+        do {
+            if path == ":memory:" {
+                let queue = try DatabaseQueue(configuration: configuration)
+                return SQLiteDatabase(writer: queue, reader: queue)
+            }
+            // A pool opens the file in WAL mode.
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            return SQLiteDatabase(writer: pool, reader: pool)
+        } catch let error as DatabaseError {
+            throw StorageError.badURL("cannot open the SQLite database at \(path): \(error.message ?? error.description)")
         }
-        try await database.query("PRAGMA foreign_keys = ON")
-        try await database.query("PRAGMA busy_timeout = 5000")
-        return database
     }
 
     @discardableResult
     public func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        try await lock.withLock { try await Self.run(connection, sql, binds) }
+        if Self.isRead(sql) {
+            return try await Self.translatingErrors { try await reader.read { db in try Self.run(db, sql, binds) } }
+        }
+        return try await lock.withLock {
+            try await Self.translatingErrors { try await writer.writeWithoutTransaction { db in try Self.run(db, sql, binds) } }
+        }
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         try await lock.withLock {
-            try await Self.run(connection, "BEGIN IMMEDIATE", [])
+            try await writer.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
             do {
-                let result = try await body(Transaction(connection: connection))
-                try await Self.run(connection, "COMMIT", [])
+                let result = try await body(Transaction(writer: writer))
+                try await Self.translatingErrors { try await writer.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") } }
                 return result
             } catch {
-                _ = try? await Self.run(connection, "ROLLBACK", [])
+                _ = try? await writer.writeWithoutTransaction { db in
+                    if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+                }
                 throw error
             }
         }
@@ -70,7 +88,7 @@ public final class SQLiteDatabase: SQLDatabase, Service {
         try await close()
     }
 
-    /// Closes the connection once; later calls do nothing.
+    /// Closes the connections once; later calls do nothing.
     public func close() async throws {
         let alreadyClosed = closed.withLock { closed in
             defer { closed = true }
@@ -78,52 +96,63 @@ public final class SQLiteDatabase: SQLDatabase, Service {
         }
         guard !alreadyClosed else { return }
         // Closing must happen even when the caller was cancelled (a service group tearing down): an unstructured
-        // task does not inherit the cancellation.
-        let connection = self.connection
+        // task does not inherit the cancellation. It waits for a transaction in progress to end.
+        let writer = self.writer
         let lock = self.lock
-        try await Task { try await lock.withLock { try await connection.close() } }.value
+        try await Task { try await lock.withLock { try writer.close() } }.value
     }
 
-    /// The executor handed to a transaction body: the lock is already held.
+    /// The executor handed to a transaction body: the lock is held, and every statement, reads included, runs on
+    /// the writer's connection, inside the open transaction.
     private struct Transaction: SQLExecutor {
-        let connection: SQLiteConnection
+        let writer: any DatabaseWriter
         var dialect: SQLDialect { .sqlite }
         func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-            try await SQLiteDatabase.run(connection, sql, binds)
+            try await SQLiteDatabase.translatingErrors { try await writer.writeWithoutTransaction { db in try SQLiteDatabase.run(db, sql, binds) } }
         }
     }
 
-    @discardableResult
-    fileprivate static func run(_ connection: SQLiteConnection, _ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        let data = binds.map { value -> SQLiteData in
-            switch value {
-            case .null: .null
-            case .int(let int): .integer(SQLiteInt64(int))
-            case .double(let double): .float(double)
-            case .text(let text): .text(text)
-            case .bool(let bool): .integer(bool ? 1 : 0)
-            }
-        }
-        do {
-            let rows = try await connection.query(sql, data)
-            return rows.map { row in
-                var values: [String: SQLValue] = [:]
-                for column in row.columns {
-                    switch column.data {
-                    case .integer(let int): values[column.name] = .int(Int64(int))
-                    case .float(let double): values[column.name] = .double(double)
-                    case .text(let text): values[column.name] = .text(text)
-                    case .blob(let buffer): values[column.name] = .text(String(buffer: buffer))
-                    case .null: values[column.name] = .null
-                    }
+    /// Whether a statement only reads (a reader connection may run it).
+    static func isRead(_ sql: String) -> Bool {
+        let head = sql.utf8.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }.prefix(6)
+        return head.count == 6 && String(decoding: head, as: UTF8.self).uppercased() == "SELECT"
+    }
+
+    private static func run(_ db: Database, _ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
+        let arguments = StatementArguments(
+            binds.map { value -> DatabaseValue in
+                switch value {
+                case .null: .null
+                case .int(let int): int.databaseValue
+                case .double(let double): double.databaseValue
+                case .text(let text): text.databaseValue
+                case .bool(let bool): (bool ? 1 : 0).databaseValue
                 }
-                return SQLRow(values)
+            })
+        let statement = try db.cachedStatement(sql: sql)
+        return try Row.fetchAll(statement, arguments: arguments).map { row in
+            var values: [String: SQLValue] = [:]
+            values.reserveCapacity(row.count)
+            for (column, value) in row {
+                switch value.storage {
+                case .null: values[column] = .null
+                case .int64(let int): values[column] = .int(int)
+                case .double(let double): values[column] = .double(double)
+                case .string(let text): values[column] = .text(text)
+                case .blob(let data): values[column] = .text(String(decoding: data, as: UTF8.self))
+                }
             }
-        } catch let error as SQLiteError
-            where error.message.contains("UNIQUE constraint failed") || error.reason == .constraintUniqueFailed
-            || error.reason == .constraintPrimaryKeyFailed
+            return SQLRow(values)
+        }
+    }
+
+    static func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as DatabaseError
+            where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
         {
-            throw StorageError.uniqueViolation(error.message)
+            throw StorageError.uniqueViolation(error.message ?? "unique")
         }
     }
 }
