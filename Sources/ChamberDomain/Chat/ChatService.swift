@@ -20,7 +20,7 @@ public struct Rewrite: Sendable, Equatable {
 
     /// The rewrite of `stored` against what was `sent`, if there was one.
     init?(stored: Message, sent: String, rules: [String]) {
-        guard stored.body != sent.trimmingCharacters(in: .whitespacesAndNewlines) else { return nil }
+        guard stored.body != sent.trimmingWhitespace() else { return nil }
         self.body = stored.body
         self.rules = rules
     }
@@ -269,7 +269,7 @@ public final class ChatService: Sendable {
     /// Checks, moderates, stores and publishes a message. A retried send with the same client message id
     /// gets the stored message back and publishes nothing.
     public func send(_ access: ChamberAccess, channelID: ChannelID, draft: MessageDraft) async throws -> SendOutcome {
-        let clientID = draft.clientMessageID.trimmingCharacters(in: .whitespaces)
+        let clientID = draft.clientMessageID.trimmingWhitespace(keepingLineBreaks: true)
         guard !clientID.isEmpty, clientID.count <= limits.maxClientMessageIDLength else {
             throw ChamberError(
                 .validationFailed, "client_message_id must be 1 to \(limits.maxClientMessageIDLength) characters", field: "client_message_id")
@@ -401,7 +401,7 @@ public final class ChatService: Sendable {
 
     /// Adds or removes the caller's reaction.
     public func react(_ access: ChamberAccess, messageID: MessageID, emoji rawEmoji: String, add: Bool) async throws -> ChannelEvent? {
-        let emoji = rawEmoji.trimmingCharacters(in: .whitespaces)
+        let emoji = rawEmoji.trimmingWhitespace(keepingLineBreaks: true)
         guard !emoji.isEmpty, emoji.count <= 8, !emoji.contains(where: { $0.isWhitespace }) else {
             throw ChamberError(.validationFailed, "emoji must be 1 to 8 characters", field: "emoji")
         }
@@ -492,7 +492,7 @@ public final class ChatService: Sendable {
     // MARK: Input
 
     private func validatedBody(_ raw: String, hasOtherContent: Bool) throws(ChamberError) -> String {
-        let body = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let body = raw.trimmingWhitespace()
         guard !body.isEmpty || hasOtherContent else { throw ChamberError(.validationFailed, "body must not be empty", field: "body") }
         // Counted in Unicode code points, as JSON Schema's maxLength counts: a body its schema accepts is never refused.
         guard body.unicodeScalars.count <= limits.maxBodyLength else {

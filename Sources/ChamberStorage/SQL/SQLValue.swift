@@ -20,6 +20,16 @@ public enum SQLValue: Sendable, Equatable {
     public static func json(_ value: some Encodable) throws -> SQLValue {
         .text(String(decoding: try SQLRow.jsonEncoder.encode(value), as: UTF8.self))
     }
+
+    /// An array stored as JSON text; an empty one (most messages' mentions and attachments) without the encoder.
+    public static func json<Element: Encodable>(_ value: [Element]) throws -> SQLValue {
+        value.isEmpty ? .text("[]") : .text(String(decoding: try SQLRow.jsonEncoder.encode(value), as: UTF8.self))
+    }
+
+    /// A dictionary stored as JSON text; an empty one (a new message's reactions) without the encoder.
+    public static func json<Value: Encodable>(_ value: [String: Value]) throws -> SQLValue {
+        value.isEmpty ? .text("{}") : .text(String(decoding: try SQLRow.jsonEncoder.encode(value), as: UTF8.self))
+    }
 }
 
 /// One result row, by column name.
