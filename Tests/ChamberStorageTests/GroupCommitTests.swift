@@ -100,3 +100,27 @@ struct GroupCommitTests {
         #expect(commit.waiting == 0)
     }
 }
+
+extension GroupCommitTests {
+    @Test("requests queued before anyone collects go in one batch, in queue order; the others' answers wait to be collected")
+    func pipelined() async throws {
+        let recorder = Recorder()
+        let commit = GroupCommit<Int, Int>(bytes: { _ in 1 }, store: recorder.store)
+        let tickets = [1, 2, 3].map(commit.enqueue)
+        #expect(commit.waiting == 3)
+        #expect(try await commit.answer(tickets[2]) == 30, "the last one collected first stores the batch")
+        #expect(try await commit.answer(tickets[0]) == 10)
+        #expect(try await commit.answer(tickets[1]) == 20)
+        #expect(recorder.batches.withLock { $0 } == [[1, 2, 3]])
+    }
+
+    @Test("a collector whose request is beyond the first batch stores batches until its own is stored")
+    func beyondTheFirstBatch() async throws {
+        let recorder = Recorder()
+        let commit = GroupCommit<Int, Int>(limits: .init(maxCount: 2), bytes: { _ in 1 }, store: recorder.store)
+        let tickets = (1...5).map(commit.enqueue)
+        #expect(try await commit.answer(tickets[4]) == 50)
+        #expect(recorder.batches.withLock { $0 } == [[1, 2], [3, 4], [5]])
+        for (n, ticket) in tickets.prefix(4).enumerated() { #expect(try await commit.answer(ticket) == (n + 1) * 10) }
+    }
+}

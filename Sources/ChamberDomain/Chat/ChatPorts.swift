@@ -29,6 +29,18 @@ public struct SendContext: Sendable, Equatable {
     }
 }
 
+/// A message queued for storing (``MessageStore/enqueue(_:)``).
+public struct PendingAppend: Sendable {
+    private let outcome: @Sendable () async throws -> AppendOutcome
+
+    public init(_ outcome: @escaping @Sendable () async throws -> AppendOutcome) {
+        self.outcome = outcome
+    }
+
+    /// Waits until the message is stored (or refused) and says how.
+    public func stored() async throws -> AppendOutcome { try await outcome() }
+}
+
 /// Channels, their members and read positions, inside one chamber.
 public protocol ChannelStore: Sendable {
     /// Creates a channel with its first members. Throws `conflict` when a DM between the two exists already.
@@ -60,6 +72,10 @@ public protocol ChannelStore: Sendable {
 public protocol MessageStore: Sendable {
     /// Publishes a message at the next sequence, or returns the earlier one with the same (sender, client message id).
     func append(_ message: Message) async throws -> AppendOutcome
+    /// Queues a message for storing behind those queued before it, and returns at once: its outcome, as ``append(_:)``
+    /// would give it, comes from ``PendingAppend/stored()`` (to be asked once). A sender's pipelined sends keep their
+    /// order this way while one transaction stores them together.
+    func enqueue(_ message: Message) throws -> PendingAppend
     func find(id: MessageID) async throws -> Message?
     /// Changes a message and appends the event describing it, atomically: the message is read again under the
     /// channel's lock, so concurrent edits, deletes and reactions never overwrite each other. `change` may throw

@@ -26,6 +26,31 @@ public struct Rewrite: Sendable, Equatable {
     }
 }
 
+/// A send checked and queued (``ChatService/beginSend(_:channelID:draft:unsettledSince:)``): its outcome once
+/// stored and published, or at once when it needed no storing (a retry, a held message).
+public struct SendInProgress: Sendable {
+    /// When the send was made (for the sender's slow mode while it is not stored yet).
+    public let at: Date
+    /// Whether it is queued for storing (not a retry or a held message, answered at once).
+    public let storing: Bool
+    private let finish: @Sendable () async throws -> SendOutcome
+
+    init(at: Date, _ outcome: SendOutcome) {
+        self.at = at
+        self.storing = false
+        self.finish = { outcome }
+    }
+
+    init(at: Date, _ finish: @escaping @Sendable () async throws -> SendOutcome) {
+        self.at = at
+        self.storing = true
+        self.finish = finish
+    }
+
+    /// Waits for the store (and the publish) and returns what the sender's acknowledgement reports. Ask once.
+    public func outcome() async throws -> SendOutcome { try await finish() }
+}
+
 /// What a reconnecting reader gets for one channel.
 public enum RecoveryOutcome: Sendable, Equatable {
     /// Everything after the reader's last sequence, in order (possibly nothing).
@@ -269,6 +294,17 @@ public final class ChatService: Sendable {
     /// Checks, moderates, stores and publishes a message. A retried send with the same client message id
     /// gets the stored message back and publishes nothing.
     public func send(_ access: ChamberAccess, channelID: ChannelID, draft: MessageDraft) async throws -> SendOutcome {
+        try await beginSend(access, channelID: channelID, draft: draft).outcome()
+    }
+
+    /// Checks and moderates a message and queues it for storing, returning once it is queued: the outcome follows
+    /// from ``SendInProgress/outcome()`` (published once stored). A socket's sends pipeline this way: each is checked
+    /// in turn and queued behind the one before, and one transaction stores them together.
+    /// - Parameter unsettledSince: when the caller's latest send to this channel that is not stored yet was made,
+    ///   for slow mode (it counts as sent).
+    public func beginSend(
+        _ access: ChamberAccess, channelID: ChannelID, draft: MessageDraft, unsettledSince: Date? = nil
+    ) async throws -> SendInProgress {
         let clientID = draft.clientMessageID.trimmingWhitespace(keepingLineBreaks: true)
         guard !clientID.isEmpty, clientID.count <= limits.maxClientMessageIDLength else {
             throw ChamberError(
@@ -284,16 +320,16 @@ public final class ChatService: Sendable {
         let channel = known.channel
         // A retry of a stored send gets the same answer, whatever changed since (archiving, moderation rules).
         if known.sentBefore, let earlier = try await chat(access).channels.findSent(channelID, senderID: access.userID, clientMessageID: clientID) {
-            return .published(earlier, duplicate: true, rewrite: Rewrite(stored: earlier, sent: draft.body, rules: []))
+            return SendInProgress(at: at, .published(earlier, duplicate: true, rewrite: Rewrite(stored: earlier, sent: draft.body, rules: [])))
         }
         if known.heldBefore, let held = try await chat(access).messages.findHeld(channelID, senderID: access.userID, clientMessageID: clientID) {
             guard held.state != .rejected else {
                 throw ChamberError(.messageRejected, "a moderator rejected this message: \(held.decisionNote ?? held.reason)", field: held.rule)
             }
-            return .held(rule: held.rule ?? "", reason: held.reason)
+            return SendInProgress(at: at, .held(rule: held.rule ?? "", reason: held.reason))
         }
         try requireWrite(access, channel)
-        try await requireStanding(access, channel, at: at, sanctioned: known.sanctioned)
+        try await requireStanding(access, channel, at: at, sanctioned: known.sanctioned, unsettledSince: unsettledSince)
         let data = try validated(draft.data)
         let body = try validatedBody(draft.body, hasOtherContent: !draft.attachments.isEmpty || data != nil)
         let attachments = try validated(draft.attachments)
@@ -327,15 +363,19 @@ public final class ChatService: Sendable {
             if let item = try await chat(access).messages.hold(try await message(body), rule: rule, reason: reason) {
                 await queue?.announce(item, actor: nil)
             }
-            return .held(rule: rule, reason: reason)
+            return SendInProgress(at: at, .held(rule: rule, reason: reason))
         case .publish(let text):
-            switch try await chat(access).messages.append(try await message(text)) {
-            case .duplicate(let earlier):
-                return .published(earlier, duplicate: true, rewrite: Rewrite(stored: earlier, sent: draft.body, rules: []))
-            case .appended(let event):
-                await publisher.publish(event)
-                guard case .message(let stored) = event.body else { throw ChamberError(.internalError, "append returned \(event.kind)") }
-                return .published(stored, duplicate: false, rewrite: Rewrite(stored: stored, sent: draft.body, rules: result.changedBy))
+            let pending = try chat(access).messages.enqueue(try await message(text))
+            let (publisher, sent, changedBy) = (self.publisher, draft.body, result.changedBy)
+            return SendInProgress(at: at) {
+                switch try await pending.stored() {
+                case .duplicate(let earlier):
+                    return .published(earlier, duplicate: true, rewrite: Rewrite(stored: earlier, sent: sent, rules: []))
+                case .appended(let event):
+                    await publisher.publish(event)
+                    guard case .message(let stored) = event.body else { throw ChamberError(.internalError, "append returned \(event.kind)") }
+                    return .published(stored, duplicate: false, rewrite: Rewrite(stored: stored, sent: sent, rules: changedBy))
+                }
             }
         }
     }
@@ -421,8 +461,11 @@ public final class ChatService: Sendable {
     /// Refuses a muted or banned member, and one posting faster than the channel's slow mode allows. Nothing
     /// refused is stored; each refusal is counted.
     /// Throws when a sanction silences the caller in the channel, or slow mode holds their next message back.
-    /// `sanctioned: false` says no sanction is in force (read already with the send's context).
-    private func requireStanding(_ access: ChamberAccess, _ channel: Channel, at: Date, slowMode: Bool = true, sanctioned: Bool = true) async throws {
+    /// `sanctioned: false` says no sanction is in force (read already with the send's context); `unsettledSince` is
+    /// when the caller's latest send not stored yet was made (it counts for slow mode as if stored).
+    private func requireStanding(
+        _ access: ChamberAccess, _ channel: Channel, at: Date, slowMode: Bool = true, sanctioned: Bool = true, unsettledSince: Date? = nil
+    ) async throws {
         let sanctions = sanctioned ? try await store.scoped(to: access.chamberID).moderation.activeSanctions(userID: access.userID, at: at) : []
         if let sanction = sanctions.first(where: { $0.silences(in: channel.id) }) {
             let banned = sanction.kind == .ban
@@ -434,7 +477,7 @@ public final class ChatService: Sendable {
                 retryAfterSeconds: sanction.secondsLeft(at: at))
         }
         guard slowMode, channel.slowModeSeconds > 0, access.role < .moderator,
-            let last = try await chat(access).messages.lastSent(channel.id, senderID: access.userID)
+            let last = [try await chat(access).messages.lastSent(channel.id, senderID: access.userID), unsettledSince].compactMap({ $0 }).max()
         else { return }
         let wait = Double(channel.slowModeSeconds) - at.timeIntervalSince(last)
         if wait > 0 {

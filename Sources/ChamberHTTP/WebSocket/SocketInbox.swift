@@ -21,6 +21,12 @@ final class SocketInbox: Sendable {
         /// The socket stopped reading because too many messages waited.
         var readHeld = false
         var waiting: Int { messages.count - head }
+
+        mutating func endWorker() {
+            running = false
+            messages.removeAll()
+            head = 0
+        }
     }
 
     let limit: Int
@@ -41,13 +47,13 @@ final class SocketInbox: Sendable {
         }
     }
 
-    /// The next message for the worker; nil when none waits (the worker then ends) or the socket is closing.
-    func next() -> Message? {
+    /// The next message for the worker; nil when none waits (or the socket is closing). With `ending`, a nil also
+    /// ends the worker (the next ``push(_:)`` starts another); without, the worker still runs and must end with
+    /// ``endIfIdle()``.
+    func next(ending: Bool = true) -> Message? {
         state.withLock { state in
             guard !state.closed, state.head < state.messages.count else {
-                state.running = false
-                state.messages.removeAll()
-                state.head = 0
+                if ending { state.endWorker() }
                 return nil
             }
             defer {
@@ -59,6 +65,16 @@ final class SocketInbox: Sendable {
                 }
             }
             return state.messages[state.head]
+        }
+    }
+
+    /// Ends the worker if no message waits (true), atomically with ``push(_:)``: a message pushed meanwhile is the
+    /// worker's to take (false).
+    func endIfIdle() -> Bool {
+        state.withLock { state in
+            guard state.closed || state.head >= state.messages.count else { return false }
+            state.endWorker()
+            return true
         }
     }
 

@@ -215,7 +215,16 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
     /// must happen there (a reply before authentication, a close, attaching the authenticated connection).
     private static func work(_ inbox: SocketInbox, session: HubSession, handler: NIOLoopBound<WebSocketSessionHandler>) {
         Task {
-            while let message = inbox.next() {
+            while true {
+                guard let message = inbox.next(ending: false) else {
+                    // Nothing waits: the sends checked so far are answered (stored together), then the worker ends.
+                    if session.hasUnsettledSends {
+                        await session.settleSends()
+                        continue
+                    }
+                    if inbox.endIfIdle() { break }
+                    continue
+                }
                 switch message {
                 case .text(let text):
                     let wasAuthenticated = session.isAuthenticated
@@ -230,7 +239,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, KeepaliveSweep.Member
                         }
                     }
                 case .binary:
-                    let action = session.handleBinary()
+                    let action = await session.handleBinary()
                     handler.eventLoop.execute { handler.value.perform(action, session: session) }
                 }
                 if inbox.resume() {

@@ -22,21 +22,25 @@ public struct SendRequest: ClientRequest {
         try message.encode(to: encoder)
     }
 
+    /// Sends are pipelined by the session (``HubSession``), which checks and queues them as they come and answers them
+    /// in order; handled alone, a send is checked, stored and answered at once.
     public func handle(_ context: RequestContext) async throws -> HubSession.Action {
         let channelID: ChannelID = try identifier(channelId, "channel_id")
-        let clientID = message.clientMessageId
-        let ack: AckFrame
-        switch try await context.chat.send(context.access, channelID: channelID, draft: try message.draft()) {
+        return context.answer(ack(try await context.chat.send(context.access, channelID: channelID, draft: try message.draft()), id: context.id))
+    }
+
+    /// The `ack` reporting `outcome`.
+    func ack(_ outcome: SendOutcome, id: String?) -> AckFrame {
+        switch outcome {
         case .published(let stored, let duplicate, let rewrite):
-            ack = AckFrame(
-                id: context.id, channelId: channelID.rawValue, clientMessageId: clientID, status: "published",
+            AckFrame(
+                id: id, channelId: stored.channelID.rawValue, clientMessageId: message.clientMessageId, status: "published",
                 messageId: stored.id.rawValue, seq: stored.seq, duplicate: duplicate, reason: nil, rewrite: rewrite)
         case .held(_, let reason):
-            ack = AckFrame(
-                id: context.id, channelId: channelID.rawValue, clientMessageId: clientID, status: "held",
+            AckFrame(
+                id: id, channelId: channelId, clientMessageId: message.clientMessageId, status: "held",
                 messageId: nil, seq: nil, duplicate: false, reason: reason)
         }
-        return context.answer(ack)
     }
 }
 

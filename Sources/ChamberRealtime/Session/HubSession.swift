@@ -76,7 +76,20 @@ public final class HubSession: Sendable {
         /// The socket is gone: a connection registered after this (an `auth` that was still being checked) is
         /// disconnected at once instead of lingering in the hub.
         var finished = false
+        /// Sends checked and queued for storing, not answered yet, in the order they came (see ``settleSends()``).
+        var unsettled: [UnsettledSend] = []
     }
+
+    /// A `send` checked and queued for storing (or refused while checked), waiting for its answer.
+    struct UnsettledSend: Sendable {
+        let request: SendRequest
+        let requestID: String?
+        let channelID: ChannelID?
+        let progress: Result<SendInProgress, any Error>
+    }
+
+    /// How many sends a socket may have checked and queued before their answers are awaited.
+    static let maxUnsettledSends = 64
 
     private let state: Mutex<State>
     /// The registered connection, once authenticated.
@@ -176,8 +189,9 @@ public final class HubSession: Sendable {
     // MARK: Frames
 
     /// A binary frame: protocol v1 is text only.
-    public func handleBinary() -> Action {
-        reply(nil, ChamberError(.unsupportedFrame, "protocol v1 uses text frames holding JSON"), to: connection)
+    public func handleBinary() async -> Action {
+        await settleSends()
+        return reply(nil, ChamberError(.unsupportedFrame, "protocol v1 uses text frames holding JSON"), to: connection)
     }
 
     /// Handles one text frame (its UTF-8 bytes, already checked by the transport): decoded once into its typed
@@ -191,6 +205,7 @@ public final class HubSession: Sendable {
             return (state.refusedInRow, state.connection, state.access)
         }
         guard refusedInRow == 0 else {
+            await settleSends()
             hub.metrics.rateLimited.increment()
             if refusedInRow >= floodCloseAfter { return .close(.floodDetected) }
             return reply(
@@ -200,8 +215,17 @@ public final class HubSession: Sendable {
         do {
             frame = try DecodedFrame.decode(text)
         } catch {
+            await settleSends()
             return reply(error.id, error.error, to: connection)
         }
+        if let send = frame.request as? SendRequest, let connection, let access {
+            // Closing (revoked, banned, flooding, draining): what the client sent after that is not acted on.
+            guard connection.closeCode == nil else { return .none }
+            await queueSend(send, id: frame.id, access: access)
+            return .none
+        }
+        // Every other reply follows the answers of the sends before it.
+        await settleSends()
         do {
             if let auth = frame.request as? AuthRequest, connection == nil {
                 return await authenticate(auth, requestID: frame.id)
@@ -217,6 +241,58 @@ public final class HubSession: Sendable {
                 "frame failed", metadata: ["frame.type": "\(type(of: frame.request).kind.rawValue)", "error": "\(String(reflecting: error))"])
             return reply(frame.id, ChamberError(.internalError, "the server failed to handle this frame"), to: self.connection)
         }
+    }
+
+    // MARK: Pipelined sends
+
+    /// Whether sends wait for their answers (the transport calls ``settleSends()`` before its worker rests).
+    public var hasUnsettledSends: Bool { state.withLock { !$0.unsettled.isEmpty } }
+
+    /// Checks a `send` and queues it for storing without waiting for the store: the socket's next frames are read
+    /// meanwhile, and consecutive sends are stored together (group commit). Answers go out in order, before any other
+    /// reply (``settleSends()``), so the protocol's one-at-a-time order holds (websocket.md §3).
+    private func queueSend(_ send: SendRequest, id: String?, access: ChamberAccess) async {
+        let channelID = try? identifier(send.channelId, "channel_id") as ChannelID
+        let progress: Result<SendInProgress, any Error>
+        do {
+            let channel: ChannelID = try identifier(send.channelId, "channel_id")
+            // Slow mode counts the sends to this channel that are queued and not stored yet.
+            let unsettledSince = state.withLock { state in
+                state.unsettled.last { $0.channelID == channel && ((try? $0.progress.get().storing) ?? false) }.flatMap { try? $0.progress.get().at }
+            }
+            progress = .success(try await chat.beginSend(access, channelID: channel, draft: try send.message.draft(), unsettledSince: unsettledSince))
+        } catch {
+            progress = .failure(error)
+        }
+        let waiting = state.withLock { state in
+            state.unsettled.append(UnsettledSend(request: send, requestID: id, channelID: channelID, progress: progress))
+            return state.unsettled.count
+        }
+        if waiting >= Self.maxUnsettledSends { await settleSends() }
+    }
+
+    /// Answers the sends checked so far, in order, once each is stored (the first to wait stores them all in one
+    /// transaction, unless another socket's batch already does).
+    public func settleSends() async {
+        let (sends, connection) = state.withLock { state in
+            defer { state.unsettled = [] }
+            return (state.unsettled, state.connection)
+        }
+        guard !sends.isEmpty, let connection else { return }
+        var answers: [ByteBuffer] = []
+        for send in sends {
+            do {
+                let outcome = try await send.progress.get().outcome()
+                answers.append(WireCoding.encode(send.request.ack(outcome, id: send.requestID)))
+            } catch let error as ChamberError {
+                answers.append(WireCoding.encode(ErrorFrame(id: send.requestID, error)))
+            } catch {
+                logger.error("frame failed", metadata: ["frame.type": "send", "error": "\(String(reflecting: error))"])
+                answers.append(
+                    WireCoding.encode(ErrorFrame(id: send.requestID, ChamberError(.internalError, "the server failed to handle this frame"))))
+            }
+        }
+        connection.send(answers)
     }
 
     /// An error for the client: through the connection's outbox once there is one, else back to the transport.

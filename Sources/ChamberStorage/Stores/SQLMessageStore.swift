@@ -44,10 +44,15 @@ struct SQLMessageStore: MessageStore {
 
     /// Stored with the sends queued meanwhile, in one transaction (``MessageAppendBatch``).
     func append(_ draft: Message) async throws -> AppendOutcome {
+        try await enqueue(draft).stored()
+    }
+
+    func enqueue(_ draft: Message) throws -> PendingAppend {
         guard draft.chamberID == sql.chamberID else {
             throw ChamberError(.internalError, "a message of chamber \(draft.chamberID) appended through chamber \(sql.chamberID)'s store")
         }
-        return try await writer.submit(draft)
+        let (writer, ticket) = (self.writer, writer.enqueue(draft))
+        return PendingAppend { try await writer.answer(ticket) }
     }
 
     /// What a sender already stored in a channel under a client message id (a retried send), if anything: the

@@ -2,11 +2,13 @@ import Synchronization
 
 /// Group commit: requests that arrive while a batch is being stored wait, and go together in the next batch.
 ///
-/// No task of its own. The first request to find the queue idle leads: it takes what is queued (itself first),
-/// stores it with `store`, answers every request of the batch, and hands the lead to the oldest request that came
-/// meanwhile, whose caller then stores the next batch. A lone request is stored at once; it never waits for company.
-/// Under load each batch carries everything that queued during the one before, bounded by count and bytes, so the
-/// database sees one transaction (one fsync) per batch instead of one per request.
+/// No task of its own. A request is queued (``enqueue(_:)``) and its answer collected (``answer(_:)``); a caller
+/// collecting an answer while nobody is storing stores the next batch itself: it takes what is queued (oldest
+/// first), stores it with `store`, answers every request of the batch, and hands the lead to a caller waiting for a
+/// request still queued, or gives it up. A lone request is stored at once; it never waits for company. Under load
+/// each batch carries everything that queued during the one before, bounded by count and bytes, so the database sees
+/// one transaction (one fsync) per batch instead of one per request. A caller may queue several requests before it
+/// collects the first (a socket's pipelined sends): they are stored in the order they were queued.
 ///
 /// `store` answers each request of a batch, in order. When its transaction fails it answers every request with the
 /// error: a batch commits whole or not at all, and nobody is told "stored" for a request that was not.
@@ -24,21 +26,30 @@ public final class GroupCommit<Request: Sendable, Answer: Sendable>: Sendable {
 
     public typealias Store = @Sendable ([Request]) async -> [Result<Answer, any Error>]
 
+    /// A queued request. Its answer must be collected once, with ``answer(_:)``.
+    public struct Ticket: Sendable, Hashable {
+        fileprivate let id: UInt64
+    }
+
     private enum Turn: Sendable {
         case lead
         case answered(Result<Answer, any Error>)
     }
 
-    private struct Waiter: Sendable {
+    private struct Entry: Sendable {
         let id: UInt64
         let request: Request
         let bytes: Int
-        let continuation: CheckedContinuation<Turn, Never>
     }
 
     private struct State: Sendable {
-        var queue: [Waiter] = []
-        /// Whether a leader is storing a batch or about to (the queue is empty whenever this is false).
+        /// Queued and not yet taken into a batch, oldest first.
+        var queue: [Entry] = []
+        /// Stored, and not yet collected.
+        var answers: [UInt64: Result<Answer, any Error>] = [:]
+        /// Callers waiting for an answer not stored yet.
+        var waiters: [UInt64: CheckedContinuation<Turn, Never>] = [:]
+        /// Whether someone stores a batch, or is about to.
         var leading = false
         var nextID: UInt64 = 0
     }
@@ -62,59 +73,75 @@ public final class GroupCommit<Request: Sendable, Answer: Sendable>: Sendable {
 
     /// Stores `request` with whatever else is waiting, and returns its answer once its batch committed.
     public func submit(_ request: Request) async throws -> Answer {
+        try await answer(enqueue(request))
+    }
+
+    /// Queues `request` behind those queued before it, and returns at once.
+    public func enqueue(_ request: Request) -> Ticket {
         let size = bytes(request)
-        let id = state.withLock { state in
+        return state.withLock { state in
             defer { state.nextID += 1 }
-            return state.nextID
-        }
-        let turn = await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in
-            let leads = state.withLock { state in
-                state.queue.append(Waiter(id: id, request: request, bytes: size, continuation: continuation))
-                guard !state.leading else { return false }
-                state.leading = true
-                return true
-            }
-            // The leader's own entry stays first in the queue: it is taken with the batch and answered below,
-            // never resumed a second time.
-            if leads { continuation.resume(returning: .lead) }
-        }
-        switch turn {
-        case .answered(let result): return try result.get()
-        case .lead: return try await lead(id).get()
+            state.queue.append(Entry(id: state.nextID, request: request, bytes: size))
+            return Ticket(id: state.nextID)
         }
     }
 
-    /// Stores one batch (the leader's request first), answers it, and passes the lead on.
-    private func lead(_ id: UInt64) async -> Result<Answer, any Error> {
+    /// The answer to a queued request, once its batch committed; the caller stores batches itself while nobody else
+    /// does.
+    public func answer(_ ticket: Ticket) async throws -> Answer {
+        while true {
+            let turn = await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in
+                let now = state.withLock { state -> Turn? in
+                    if let answer = state.answers.removeValue(forKey: ticket.id) { return .answered(answer) }
+                    guard state.leading else {
+                        state.leading = true
+                        return .lead
+                    }
+                    state.waiters[ticket.id] = continuation
+                    return nil
+                }
+                if let now { continuation.resume(returning: now) }
+            }
+            switch turn {
+            case .answered(let result): return try result.get()
+            case .lead: await storeBatch()
+            }
+        }
+    }
+
+    /// Stores the oldest queued requests, answers them, and passes the lead on (or gives it up).
+    private func storeBatch() async {
         let batch = state.withLock { state in
             var taken = 0
             var size = 0
-            for waiter in state.queue {
-                guard taken == 0 || (taken < limits.maxCount && size + waiter.bytes <= limits.maxBytes) else { break }
+            for entry in state.queue {
+                guard taken == 0 || (taken < limits.maxCount && size + entry.bytes <= limits.maxBytes) else { break }
                 taken += 1
-                size += waiter.bytes
+                size += entry.bytes
             }
             defer { state.queue.removeFirst(taken) }
             return Array(state.queue.prefix(taken))
         }
         let results = await store(batch.map(\.request))
-        var own: Result<Answer, any Error> = .failure(StorageError.batchAnswerMissing)
-        for (index, waiter) in batch.enumerated() {
-            let result = index < results.count ? results[index] : .failure(StorageError.batchAnswerMissing)
-            if waiter.id == id {
-                own = result
-            } else {
-                waiter.continuation.resume(returning: .answered(result))
+        let (answered, next) = state.withLock { state in
+            var answered: [(CheckedContinuation<Turn, Never>, Result<Answer, any Error>)] = []
+            for (index, entry) in batch.enumerated() {
+                let result = index < results.count ? results[index] : .failure(StorageError.batchAnswerMissing)
+                if let waiter = state.waiters.removeValue(forKey: entry.id) {
+                    answered.append((waiter, result))
+                } else {
+                    state.answers[entry.id] = result
+                }
             }
-        }
-        let next = state.withLock { state -> Waiter? in
-            guard let first = state.queue.first else {
+            // The lead goes to a caller waiting for a queued request; without one, whoever collects next leads.
+            guard let entry = state.queue.first(where: { state.waiters[$0.id] != nil }), let waiter = state.waiters.removeValue(forKey: entry.id)
+            else {
                 state.leading = false
-                return nil
+                return (answered, nil as CheckedContinuation<Turn, Never>?)
             }
-            return first
+            return (answered, waiter)
         }
-        next?.continuation.resume(returning: .lead)
-        return own
+        for (waiter, result) in answered { waiter.resume(returning: .answered(result)) }
+        next?.resume(returning: .lead)
     }
 }
