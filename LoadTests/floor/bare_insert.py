@@ -115,7 +115,7 @@ def run_postgres(count, batch, url):
     started = time.perf_counter()
     subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", url], input=script, text=True, check=True, stdout=subprocess.DEVNULL)
     elapsed = time.perf_counter() - started
-    subprocess.run(["psql", "-q", url, "-c", f"DROP SCHEMA {schema} CASCADE"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["psql", "-q", url, "-c", f"DROP SCHEMA {schema} CASCADE"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return elapsed
 
 
