@@ -544,13 +544,16 @@ public final class ChatService: Sendable {
         return body
     }
 
+    /// Measures `data` as JSON; one for every send rather than one made per send.
+    private static let sizeEncoder = JSONEncoder()
+
     private func validated(_ data: JSONValue?) throws(ChamberError) -> JSONValue? {
         guard let data else { return nil }
         guard case .object = data else { throw ChamberError(.validationFailed, "data must be a JSON object", field: "data") }
         guard data.depth <= limits.maxDataDepth else {
             throw ChamberError(.validationFailed, "data nests deeper than \(limits.maxDataDepth) levels", field: "data")
         }
-        let size = (try? JSONEncoder().encode(data).count) ?? Int.max
+        let size = (try? Self.sizeEncoder.encode(data).count) ?? Int.max
         guard size <= limits.maxDataBytes else {
             throw ChamberError(.validationFailed, "data takes \(size) bytes as JSON; at most \(limits.maxDataBytes)", field: "data")
         }
