@@ -250,7 +250,9 @@ final class TestCluster: @unchecked Sendable {
         logger.logLevel = .critical
         var configuration = HubConfiguration()
         configuration.heartbeatIntervalMs = 100
-        configuration.nodeTimeoutMs = 600
+        // Long enough that a live node's heartbeats are never late by this much while the whole suite runs in
+        // parallel on two busy cores (600 ms once took a live node for dead).
+        configuration.nodeTimeoutMs = 1500
         configuration.presenceFlushMs = 50
         let broker: any Broker =
             switch kind {

@@ -11,7 +11,7 @@ import Logging
 /// | `server.host` | `CHAMBER_SERVER_HOST` | `127.0.0.1` |
 /// | `server.port` | `CHAMBER_SERVER_PORT` | `8080` |
 /// | `database.url` | `CHAMBER_DATABASE_URL` | `sqlite://data/chamberconnect.sqlite` |
-/// | `database.max_connections` | `CHAMBER_DATABASE_MAX_CONNECTIONS` | `20` (PostgreSQL pool size per node) |
+/// | `database.max_connections` | `CHAMBER_DATABASE_MAX_CONNECTIONS` | `20` (PostgreSQL pool size per node, plus 4 kept for transactions) |
 /// | `storage.sqlite.synchronous` | `CHAMBER_STORAGE_SQLITE_SYNCHRONOUS` | `full` (an acknowledged message survives a power cut; `normal`: a server crash only) |
 /// | `broker.kind` | `CHAMBER_BROKER_KIND` | `in-process` |
 /// | `broker.redis_url` | `CHAMBER_BROKER_REDIS_URL` | none: required with `redis` (`redis://[:password@]host:port[/db]`) |

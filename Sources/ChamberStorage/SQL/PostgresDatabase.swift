@@ -4,14 +4,25 @@ import NIOCore
 import PostgresNIO
 import ServiceLifecycle
 
-/// PostgreSQL through PostgresNIO's connection pool. The pool is a `Service`: run it in the service group.
+/// PostgreSQL through PostgresNIO's connection pools. The pools are a `Service`: run it in the service group.
+///
+/// Transactions have a small pool of their own: the batch writer of sends (group commit) must never wait for a
+/// connection behind the reads of the sends it is about to store, which can number thousands under load.
 public final class PostgresDatabase: SQLDatabase, Service {
     public let dialect = SQLDialect.postgres
     private let client: PostgresClient
+    private let transactions: PostgresClient
     private let logger: Logger
+
+    /// Connections kept for transactions, beside `configuration`'s pool for everything else.
+    public static let transactionConnections = 4
 
     public init(configuration: PostgresClient.Configuration, logger: Logger) {
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        var forTransactions = configuration
+        forTransactions.options.maximumConnections = Self.transactionConnections
+        forTransactions.options.minimumConnections = 0
+        self.transactions = PostgresClient(configuration: forTransactions, backgroundLogger: logger)
         self.logger = logger
     }
 
@@ -30,9 +41,12 @@ public final class PostgresDatabase: SQLDatabase, Service {
         return configuration
     }
 
-    /// Runs the connection pool until the service group shuts down.
+    /// Runs the connection pools until the service group shuts down.
     public func run() async throws {
-        await client.run()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.client.run() }
+            group.addTask { await self.transactions.run() }
+        }
     }
 
     @discardableResult
@@ -43,7 +57,7 @@ public final class PostgresDatabase: SQLDatabase, Service {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
+        try await transactions.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
                 let result = try await body(Transaction(connection: connection, logger: logger))
