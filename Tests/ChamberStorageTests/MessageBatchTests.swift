@@ -104,6 +104,39 @@ struct MessageBatchTests {
         }
     }
 
+    @Test("a batch whose transaction fails answers every send in it with the error and stores none of them")
+    func failedBatch() async throws {
+        for backend in TestBackend.enabled {
+            try await backend.withDatabase { (db) async throws -> Void in
+                let store = SQLStore(database: db)
+                let ada = try await StoreSuiteTests.user("ada", in: store)
+                let chamber = try await StoreSuiteTests.chamber(ada, in: store)
+                let room = try await Self.channel(in: chamber, by: ada, store: store)
+                let first = Self.draft(chamber, room.id, ada, "first")
+                _ = try await MessageAppendBatch.store([first], in: db)[0].get()
+                // A message id used twice makes the insert fail inside the transaction, after the sequence was raised.
+                let innocent = Self.draft(chamber, room.id, ada, "innocent")
+                var clash = Self.draft(chamber, room.id, ada, "clash")
+                clash = Message(
+                    id: first.id, chamberID: clash.chamberID, channelID: clash.channelID, seq: 0, senderID: clash.senderID,
+                    clientMessageID: clash.clientMessageID, body: clash.body, replyTo: nil, mentions: [], attachments: [], data: nil,
+                    createdAt: clash.createdAt)
+                let answers = await MessageAppendBatch.store([innocent, clash], in: db)
+                #expect(answers.allSatisfy { if case .failure = $0 { true } else { false } }, "no partial acknowledgement")
+                let history = try await store.scoped(to: chamber.id).chat.messages.history(room.id, before: nil, after: nil, limit: 10)
+                #expect(history.map(\.clientMessageID) == ["first"], "nothing of the failed batch is stored")
+                #expect(try await store.scoped(to: chamber.id).chat.channels.find(id: room.id)?.lastSeq == 1, "its sequence numbers are given back")
+                // The next batch goes on from there.
+                let next = try await MessageAppendBatch.store([innocent], in: db)[0].get()
+                guard case .appended(let event) = next else {
+                    Issue.record("expected the retried send to be stored, got \(next)")
+                    return
+                }
+                #expect(event.seq == 2)
+            }
+        }
+    }
+
     @Test("a scope refuses a message of another chamber before anything is queued")
     func wrongChamber() async throws {
         try await TestBackend.sqlite.withDatabase { (db) async throws -> Void in
