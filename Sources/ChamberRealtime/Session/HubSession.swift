@@ -262,10 +262,10 @@ public final class HubSession: Sendable {
         if hasUnsettledSends, services.unsettledSends.load(ordering: .relaxed) >= Self.maxUnsettledSendsPerNode {
             await settleSends()
         }
-        let channelID = try? identifier(send.channelId, "channel_id") as ChannelID
+        let channelID = Result { () throws(ChamberError) -> ChannelID in try identifier(send.channelId, "channel_id") }
         let progress: Result<SendInProgress, any Error>
         do {
-            let channel: ChannelID = try identifier(send.channelId, "channel_id")
+            let channel = try channelID.get()
             // Slow mode counts the sends to this channel that are queued and not stored yet.
             let unsettledSince = state.withLock { state in
                 state.unsettled.last { $0.channelID == channel && ((try? $0.progress.get().storing) ?? false) }.flatMap { try? $0.progress.get().at }
@@ -275,7 +275,7 @@ public final class HubSession: Sendable {
             progress = .failure(error)
         }
         let waiting = state.withLock { state in
-            state.unsettled.append(UnsettledSend(request: send, requestID: id, channelID: channelID, progress: progress))
+            state.unsettled.append(UnsettledSend(request: send, requestID: id, channelID: try? channelID.get(), progress: progress))
             return state.unsettled.count
         }
         services.unsettledSends.add(1, ordering: .relaxed)

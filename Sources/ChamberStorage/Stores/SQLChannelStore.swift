@@ -6,6 +6,9 @@ struct SQLChannelStore: ChannelStore {
 
     static let columns = "id, chamber_id, kind, name, topic, event_id, created_by, created_at, archived_at, last_seq, locked_at, slow_mode_seconds"
 
+    /// ``columns`` of the table aliased `c` (built once: the send path reads them on every send).
+    static let qualifiedColumns = columns.split(separator: ",").map { "c.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+
     static func channel(_ row: SQLRow) throws -> Channel {
         guard let kind = Channel.Kind(rawValue: try row.string("kind")) else { throw StorageError.typeMismatch("kind", "a channel kind") }
         return Channel(
@@ -151,7 +154,7 @@ struct SQLChannelStore: ChannelStore {
         // One statement instead of five: the common send (a member, no retry, no sanction) needs nothing more.
         let row = try await sql.query(
             """
-            SELECT \(Self.columns.split(separator: ",").map { "c.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")),
+            SELECT \(Self.qualifiedColumns),
                 m.role AS member_role, m.joined_at AS member_joined_at, m.last_read_seq AS member_last_read_seq,
                 EXISTS (SELECT 1 FROM messages WHERE chamber_id = :chamber AND channel_id = c.id AND sender_id = ? AND client_message_id = ?) AS sent_before,
                 EXISTS (SELECT 1 FROM held_messages WHERE chamber_id = :chamber AND channel_id = c.id AND sender_id = ? AND client_message_id = ?) AS held_before,
