@@ -2,7 +2,6 @@ import Foundation
 import GRDB
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// When SQLite's commit returns, relative to the disk (`PRAGMA synchronous`, in WAL mode).
 public enum SQLiteSynchronous: String, Sendable, CaseIterable {
@@ -29,7 +28,7 @@ public final class SQLiteDatabase: SQLDatabase, Service {
     private let writer: any DatabaseWriter
     private let reader: any DatabaseReader
     private let lock = AsyncLock()
-    private let closed = Mutex(false)
+    private let gate = ClosingGate()
 
     private init(writer: any DatabaseWriter, reader: any DatabaseReader) {
         self.writer = writer
@@ -64,14 +63,20 @@ public final class SQLiteDatabase: SQLDatabase, Service {
         if Self.isRead(sql) {
             // Run on the calling thread (a reader connection is free, and a read takes microseconds): a hop to GRDB's
             // queue and back would cost more than the read.
-            return try await Self.translatingErrors { try Self.readHere(reader, sql, binds) }
+            return try await Self.translatingErrors { try gate.use { try Self.readHere(reader, sql, binds) } }
         }
-        return try await lock.withLock {
-            try await Self.translatingErrors { try await writer.writeWithoutTransaction { db in try Self.run(db, sql, binds) } }
+        return try await gate.use {
+            try await lock.withLock {
+                try await Self.translatingErrors { try await writer.writeWithoutTransaction { db in try Self.run(db, sql, binds) } }
+            }
         }
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try await gate.use { try await locked(body) }
+    }
+
+    private func locked<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         try await lock.withLock {
             _ = try Self.writeHere(writer, "BEGIN IMMEDIATE", [])
             do {
@@ -93,18 +98,16 @@ public final class SQLiteDatabase: SQLDatabase, Service {
         try await close()
     }
 
-    /// Closes the connections once; later calls do nothing.
+    /// Closes the connections once; later calls do nothing. New work is refused from the start of the close, and
+    /// the connections close once the work in flight (a read, a transaction) has ended.
     public func close() async throws {
-        let alreadyClosed = closed.withLock { closed in
-            defer { closed = true }
-            return closed
-        }
-        guard !alreadyClosed else { return }
         // Closing must happen even when the caller was cancelled (a service group tearing down): an unstructured
-        // task does not inherit the cancellation. It waits for a transaction in progress to end.
-        let writer = self.writer
-        let lock = self.lock
-        try await Task { try await lock.withLock { try writer.close() } }.value
+        // task does not inherit the cancellation.
+        let (gate, writer) = (self.gate, self.writer)
+        try await Task {
+            guard await gate.close() else { return }
+            try writer.close()
+        }.value
     }
 
     /// The executor handed to a transaction body: the lock is held, and every statement, reads included, runs on
