@@ -139,15 +139,17 @@ struct RedisBrokerTests {
         #expect(try await local.waitForSeqs(count: 6) == [1, 2, 3, 4, 5, 6])
     }
 
-    @Test("the wire format round-trips every topic, and foreign payloads are dropped")
+    @Test("the wire format round-trips every topic, sequence and access flag, and foreign payloads are dropped")
     func wireFormat() {
         let wire = RedisWireFormat(prefix: "t")
         let chamber = ChamberID.generate()
         for topic: BrokerMessage.Topic in [.channel(chamber, .generate()), .user(chamber, .generate()), .chamber(chamber), .cluster] {
-            for seq: Int64? in [nil, 0, 42, .max] {
-                let bytes = wire.encode(BrokerMessage(topic: topic, seq: seq, frame: ByteBuffer(string: #"{"type":"x"}"#)), origin: 7)
+            for (seq, changesAccess): (Int64?, Bool) in [(nil, false), (nil, true), (0, false), (42, true), (.max, false)] {
+                let message = BrokerMessage(topic: topic, seq: seq, frame: ByteBuffer(string: #"{"type":"x"}"#), changesAccess: changesAccess)
+                let bytes = wire.encode(message, origin: 7)
                 let envelope = wire.decode(bytes)
                 #expect(envelope?.message.topic == topic && envelope?.message.seq == seq && envelope?.origin == 7)
+                #expect(envelope?.message.changesAccess == changesAccess)
                 #expect(envelope.map { String(buffer: $0.message.frame) } == #"{"type":"x"}"#)
                 #expect(wire.decode(Array(bytes.prefix(5))) == nil)
             }

@@ -55,6 +55,32 @@ struct MessageBatchTests {
         }
     }
 
+    @Test("a send under a held send's client message id is answered heldBefore and stores nothing; the held message itself, approved, is stored")
+    func heldBefore() async throws {
+        for backend in TestBackend.enabled {
+            try await backend.withDatabase { (db) async throws -> Void in
+                let store = SQLStore(database: db)
+                let ada = try await StoreSuiteTests.user("ada", in: store)
+                let chamber = try await StoreSuiteTests.chamber(ada, in: store)
+                let room = try await Self.channel(in: chamber, by: ada, store: store)
+                let messages = store.scoped(to: chamber.id).chat.messages
+                let held = Self.draft(chamber, room.id, ada, "h1", "held for review")
+                #expect(try await messages.hold(held, rule: "word_list", reason: "a blocked word") != nil)
+
+                let answers = await MessageAppendBatch.store(
+                    [Self.draft(chamber, room.id, ada, "h1", "the same send, cleaned"), Self.draft(chamber, room.id, ada, "n1")], in: db)
+                #expect(try answers[0].get() == .heldBefore)
+                #expect(try answers[1].get().message.seq == 1, "the held send took no sequence number")
+
+                // Approving publishes the held message under its own id and client message id.
+                let approved = await MessageAppendBatch.store([held], in: db)
+                #expect(try approved[0].get().message.seq == 2)
+                let history = try await messages.history(room.id, before: nil, after: nil, limit: 10)
+                #expect(history.map(\.body) == ["hello n1", "held for review"])
+            }
+        }
+    }
+
     @Test("many concurrent sends over channels and chambers: each answered, sequences gapless, retries never doubled")
     func concurrent() async throws {
         for backend in TestBackend.enabled {
@@ -98,7 +124,7 @@ struct MessageBatchTests {
                 }
                 // Both answers to a send and its retry name the same stored message.
                 var byKey: [String: Set<MessageID>] = [:]
-                for (key, outcome) in outcomes { byKey[key, default: []].insert(outcome.message.id) }
+                for (key, outcome) in outcomes { byKey[key, default: []].insert(try outcome.message.id) }
                 #expect(byKey.values.allSatisfy { $0.count == 1 })
             }
         }
@@ -162,10 +188,14 @@ extension ChannelEvent {
 }
 
 extension AppendOutcome {
+    /// The message stored or found; a held send has none.
     fileprivate var message: Message {
-        switch self {
-        case .appended(let event): event.message!
-        case .duplicate(let message): message
+        get throws {
+            switch self {
+            case .appended(let event): try #require(event.message)
+            case .duplicate(let message): message
+            case .heldBefore: throw ChamberError(.internalError, "the send was held before: no message")
+            }
         }
     }
 }

@@ -6,6 +6,9 @@ public enum AppendOutcome: Sendable, Equatable {
     case appended(ChannelEvent)
     /// The sender had already sent this client message id: here is the stored message, unchanged.
     case duplicate(Message)
+    /// The sender's send under this client message id was held for review: nothing was stored (its state is read
+    /// with ``MessageStore/findHeld(_:senderID:clientMessageID:)``).
+    case heldBefore
 }
 
 /// What a send checks before it is queued (see ``ChannelStore/sendContext(_:senderID:clientMessageID:at:)``). The
@@ -70,7 +73,8 @@ public protocol ChannelStore: Sendable {
 /// Messages and the channel event stream, inside one chamber. Every write appends an event at the channel's
 /// next sequence number in the same transaction, so sequences are gapless and the same for every reader.
 public protocol MessageStore: Sendable {
-    /// Publishes a message at the next sequence, or returns the earlier one with the same (sender, client message id).
+    /// Publishes a message at the next sequence, or returns the earlier one with the same (sender, client message id)
+    /// (or `heldBefore` when a send under that id was held for review).
     func append(_ message: Message) async throws -> AppendOutcome
     /// Queues a message for storing behind those queued before it, and returns at once: its outcome, as ``append(_:)``
     /// would give it, comes from ``PendingAppend/stored()`` (to be asked once). A sender's pipelined sends keep their

@@ -26,24 +26,29 @@ public struct Rewrite: Sendable, Equatable {
     }
 }
 
-/// A send checked and queued (``ChatService/beginSend(_:channelID:draft:unsettledSince:)``): its outcome once
+/// A send checked and queued (``ChatService/beginSend(_:channelID:draft:unsettledSince:known:)``): its outcome once
 /// stored and published, or at once when it needed no storing (a retry, a held message).
 public struct SendInProgress: Sendable {
     /// When the send was made (for the sender's slow mode while it is not stored yet).
     public let at: Date
     /// Whether it is queued for storing (not a retry or a held message, answered at once).
     public let storing: Bool
+    /// The sender's rights in the channel the send was checked against, for the caller to keep for its next sends
+    /// until a change of them is announced; nil when they were not read whole (a retry answered at once).
+    public let rights: SendRights?
     private let finish: @Sendable () async throws -> SendOutcome
 
-    init(at: Date, _ outcome: SendOutcome) {
+    init(at: Date, _ outcome: SendOutcome, rights: SendRights? = nil) {
         self.at = at
         self.storing = false
+        self.rights = rights
         self.finish = { outcome }
     }
 
-    init(at: Date, _ finish: @escaping @Sendable () async throws -> SendOutcome) {
+    init(at: Date, rights: SendRights?, _ finish: @escaping @Sendable () async throws -> SendOutcome) {
         self.at = at
         self.storing = true
+        self.rights = rights
         self.finish = finish
     }
 
@@ -300,10 +305,15 @@ public final class ChatService: Sendable {
     /// Checks and moderates a message and queues it for storing, returning once it is queued: the outcome follows
     /// from ``SendInProgress/outcome()`` (published once stored). A socket's sends pipeline this way: each is checked
     /// in turn and queued behind the one before, and one transaction stores them together.
-    /// - Parameter unsettledSince: when the caller's latest send to this channel that is not stored yet was made,
-    ///   for slow mode (it counts as sent).
+    /// - Parameters:
+    ///   - unsettledSince: when the caller's latest send to this channel that is not stored yet was made, for slow
+    ///     mode (it counts as sent).
+    ///   - known: the sender's rights in the channel as an earlier send read them (``SendInProgress/rights``), kept
+    ///     by the caller until a change of them was announced. With them the send runs no SQL before it is queued:
+    ///     a retry of a stored send is recognised by the batch that would store it, and any refusal first looks
+    ///     for an earlier send under the same client message id, so a retry gets its first answer either way.
     public func beginSend(
-        _ access: ChamberAccess, channelID: ChannelID, draft: MessageDraft, unsettledSince: Date? = nil
+        _ access: ChamberAccess, channelID: ChannelID, draft: MessageDraft, unsettledSince: Date? = nil, known: SendRights? = nil
     ) async throws -> SendInProgress {
         let clientID = draft.clientMessageID.trimmingWhitespace(keepingLineBreaks: true)
         guard !clientID.isEmpty, clientID.count <= limits.maxClientMessageIDLength else {
@@ -311,25 +321,65 @@ public final class ChatService: Sendable {
                 .validationFailed, "client_message_id must be 1 to \(limits.maxClientMessageIDLength) characters", field: "client_message_id")
         }
         let at = now()
+        let send = Send(access: access, channelID: channelID, clientID: clientID, draft: draft, at: at)
+        if let known, known.isKeepable, known.channel.id == channelID, canRead(access, known.channel, member: known.member) {
+            do {
+                return try await checkAndQueue(send, rights: known, unsettledSince: unsettledSince, retriesRuledOut: false)
+            } catch {
+                if let earlier = try await earlierAnswer(send) { return earlier }
+                throw error
+            }
+        }
         // One read for the common send; a retry or a sanction reads its details below.
-        guard let known = try await chat(access).channels.sendContext(channelID, senderID: access.userID, clientMessageID: clientID, at: at),
-            canRead(access, known.channel, member: known.member)
+        guard let context = try await chat(access).channels.sendContext(channelID, senderID: access.userID, clientMessageID: clientID, at: at),
+            canRead(access, context.channel, member: context.member)
         else {
             throw ChamberError(.channelNotFound, "no channel \(channelID) that you can read")
         }
-        let channel = known.channel
         // A retry of a stored send gets the same answer, whatever changed since (archiving, moderation rules).
-        if known.sentBefore, let earlier = try await chat(access).channels.findSent(channelID, senderID: access.userID, clientMessageID: clientID) {
-            return SendInProgress(at: at, .published(earlier, duplicate: true, rewrite: Rewrite(stored: earlier, sent: draft.body, rules: [])))
+        if context.sentBefore || context.heldBefore, let earlier = try await earlierAnswer(send) { return earlier }
+        let sanctions =
+            context.sanctioned ? try await store.scoped(to: access.chamberID).moderation.activeSanctions(userID: access.userID, at: at) : []
+        let rights = SendRights(channel: context.channel, member: context.member, sanctions: sanctions)
+        return try await checkAndQueue(send, rights: rights, unsettledSince: unsettledSince, retriesRuledOut: true)
+    }
+
+    /// A send as it came, its client message id trimmed.
+    private struct Send {
+        let access: ChamberAccess
+        let channelID: ChannelID
+        let clientID: String
+        let draft: MessageDraft
+        let at: Date
+    }
+
+    /// The answer a retry gets: the message stored under the send's client message id, or the state of the send held
+    /// under it (a rejected one is refused again); nil when there was none.
+    private func earlierAnswer(_ send: Send) async throws -> SendInProgress? {
+        let (access, channelID, clientID) = (send.access, send.channelID, send.clientID)
+        if let earlier = try await chat(access).channels.findSent(channelID, senderID: access.userID, clientMessageID: clientID) {
+            return SendInProgress(
+                at: send.at, .published(earlier, duplicate: true, rewrite: Rewrite(stored: earlier, sent: send.draft.body, rules: [])))
         }
-        if known.heldBefore, let held = try await chat(access).messages.findHeld(channelID, senderID: access.userID, clientMessageID: clientID) {
-            guard held.state != .rejected else {
-                throw ChamberError(.messageRejected, "a moderator rejected this message: \(held.decisionNote ?? held.reason)", field: held.rule)
-            }
-            return SendInProgress(at: at, .held(rule: held.rule ?? "", reason: held.reason))
+        guard let held = try await chat(access).messages.findHeld(channelID, senderID: access.userID, clientMessageID: clientID) else { return nil }
+        return SendInProgress(at: send.at, try Self.answer(held))
+    }
+
+    /// What a send held for review answers now.
+    private static func answer(_ held: ReviewItem) throws -> SendOutcome {
+        guard held.state != .rejected else {
+            throw ChamberError(.messageRejected, "a moderator rejected this message: \(held.decisionNote ?? held.reason)", field: held.rule)
         }
-        try requireWrite(access, channel)
-        try await requireStanding(access, channel, at: at, sanctioned: known.sanctioned, unsettledSince: unsettledSince)
+        return .held(rule: held.rule ?? "", reason: held.reason)
+    }
+
+    /// Checks the send against the sender's rights, the message itself and moderation, then holds it or queues it.
+    /// `retriesRuledOut`: no earlier send under this client message id exists (read with the rights); otherwise the
+    /// rare paths (holding) look first.
+    private func checkAndQueue(_ send: Send, rights: SendRights, unsettledSince: Date?, retriesRuledOut: Bool) async throws -> SendInProgress {
+        let (access, channelID, draft, at) = (send.access, send.channelID, send.draft, send.at)
+        try requireWrite(access, rights.channel)
+        try await requireStanding(access, rights.channel, at: at, sanctions: rights.sanctions, unsettledSince: unsettledSince)
         let data = try validated(draft.data)
         let body = try validatedBody(draft.body, hasOtherContent: !draft.attachments.isEmpty || data != nil)
         let attachments = try validated(draft.attachments)
@@ -351,7 +401,7 @@ public final class ChatService: Sendable {
         let result = policy.pipeline.run(body, context: context)
         func message(_ text: String) async throws -> Message {
             Message(
-                id: .generate(), chamberID: access.chamberID, channelID: channelID, seq: 0, senderID: access.userID, clientMessageID: clientID,
+                id: .generate(), chamberID: access.chamberID, channelID: channelID, seq: 0, senderID: access.userID, clientMessageID: send.clientID,
                 body: text, replyTo: draft.replyTo, mentions: try await mentions(in: text, access), attachments: attachments, data: data,
                 createdAt: at)
         }
@@ -360,17 +410,23 @@ public final class ChatService: Sendable {
             refused(code)
             throw ChamberError(code, reason, field: rule)
         case .hold(let rule, let reason):
+            if !retriesRuledOut, let earlier = try await earlierAnswer(send) { return earlier }
             if let item = try await chat(access).messages.hold(try await message(body), rule: rule, reason: reason) {
                 await queue?.announce(item, actor: nil)
             }
-            return SendInProgress(at: at, .held(rule: rule, reason: reason))
+            return SendInProgress(at: at, .held(rule: rule, reason: reason), rights: rights)
         case .publish(let text):
             let pending = try chat(access).messages.enqueue(try await message(text))
-            let (publisher, sent, changedBy) = (self.publisher, draft.body, result.changedBy)
-            return SendInProgress(at: at) {
+            let (publisher, messages, sent, changedBy) = (self.publisher, chat(access).messages, draft.body, result.changedBy)
+            return SendInProgress(at: at, rights: rights) {
                 switch try await pending.stored() {
                 case .duplicate(let earlier):
                     return .published(earlier, duplicate: true, rewrite: Rewrite(stored: earlier, sent: sent, rules: []))
+                case .heldBefore:
+                    guard let held = try await messages.findHeld(channelID, senderID: access.userID, clientMessageID: send.clientID) else {
+                        throw ChamberError(.internalError, "a held send was found and then lost")
+                    }
+                    return try Self.answer(held)
                 case .appended(let event):
                     await publisher.publish(event)
                     guard case .message(let stored) = event.body else { throw ChamberError(.internalError, "append returned \(event.kind)") }
@@ -461,13 +517,15 @@ public final class ChatService: Sendable {
     /// Refuses a muted or banned member, and one posting faster than the channel's slow mode allows. Nothing
     /// refused is stored; each refusal is counted.
     /// Throws when a sanction silences the caller in the channel, or slow mode holds their next message back.
-    /// `sanctioned: false` says no sanction is in force (read already with the send's context); `unsettledSince` is
-    /// when the caller's latest send not stored yet was made (it counts for slow mode as if stored).
+    /// `known`: the sanctions on the caller in force when their rights were read (each checked again at `at`: it
+    /// may have ended since); nil reads them. `unsettledSince` is when the caller's latest send not stored yet was
+    /// made (it counts for slow mode as if stored).
     private func requireStanding(
-        _ access: ChamberAccess, _ channel: Channel, at: Date, slowMode: Bool = true, sanctioned: Bool = true, unsettledSince: Date? = nil
+        _ access: ChamberAccess, _ channel: Channel, at: Date, slowMode: Bool = true, sanctions known: [Sanction]? = nil, unsettledSince: Date? = nil
     ) async throws {
-        let sanctions = sanctioned ? try await store.scoped(to: access.chamberID).moderation.activeSanctions(userID: access.userID, at: at) : []
-        if let sanction = sanctions.first(where: { $0.silences(in: channel.id) }) {
+        var sanctions = known ?? []
+        if known == nil { sanctions = try await store.scoped(to: access.chamberID).moderation.activeSanctions(userID: access.userID, at: at) }
+        if let sanction = sanctions.first(where: { $0.isActive(at: at) && $0.silences(in: channel.id) }) {
             let banned = sanction.kind == .ban
             refused(banned ? .userBanned : .userMuted)
             let span = sanction.channelID == nil ? "in this chamber" : "in this channel"

@@ -236,7 +236,7 @@ public final class ModerationService: Sendable {
             case .appended(let event):
                 published = event
                 await publisher.publish(event)
-            case .duplicate:
+            case .duplicate, .heldBefore:
                 break
             }
             try await finish(access, item, at: at)

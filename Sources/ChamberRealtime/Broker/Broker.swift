@@ -20,11 +20,16 @@ public struct BrokerMessage: Sendable {
     public let seq: Int64?
     /// The frame, encoded once, shared by every recipient on every node.
     public let frame: ByteBuffer
+    /// The frame announces a change of someone's rights in a channel (the channel itself, its members, a sanction):
+    /// every node that receives it forgets the rights its sockets keep for the sends of its audience. Never dropped
+    /// for being stale, as typing and presence frames may be.
+    public let changesAccess: Bool
 
-    public init(topic: Topic, seq: Int64?, frame: ByteBuffer) {
+    public init(topic: Topic, seq: Int64?, frame: ByteBuffer, changesAccess: Bool = false) {
         self.topic = topic
         self.seq = seq
         self.frame = frame
+        self.changesAccess = changesAccess
     }
 }
 

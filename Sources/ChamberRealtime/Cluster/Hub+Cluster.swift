@@ -44,9 +44,10 @@ extension Hub {
     // MARK: Receiving
 
     /// Topics that may have missed messages: channel streams catch up from the store; the cluster topic (joined
-    /// or rejoined) asks every node for its state.
+    /// or rejoined) asks every node for its state; kept send rights are read again (a change may have been missed).
     func resync(_ topics: [BrokerMessage.Topic]) {
         for topic in topics {
+            forgetRights(of: topic)
             switch topic {
             case .cluster:
                 publishCluster(ClusterMessage(kind: .hello, node: nodeID, info: nodeInfo()))

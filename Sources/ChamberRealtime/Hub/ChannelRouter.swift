@@ -75,6 +75,11 @@ final class ChannelRouter: Sendable {
         }
     }
 
+    /// The connections subscribed to `channel` on this node, recovering or live.
+    func subscribers(of channel: ChannelID) -> [ClientConnection] {
+        shard(channel).routes.withLock { routes in routes[channel].map { $0.subscribers.values.map(\.connection) } ?? [] }
+    }
+
     // MARK: Delivery
 
     /// A frame of a channel from the broker: a stream event (`seq`) in order, or an ephemeral frame (typing,

@@ -33,6 +33,7 @@ public final class ClientConnection: Sendable, Hashable {
         var onClosed: (@Sendable (CloseCode) -> Void)?
         var subscriptions: Set<ChannelID> = []
         var status: PresenceStatus = .online
+        var rights = KeptRights()
     }
 
     init(id: ID, chamberID: ChamberID, userID: UserID, sessionID: SessionID?, sink: any FrameSink, outboundLimit: Int, metrics: HubMetrics) {
@@ -157,7 +158,36 @@ public final class ClientConnection: Sendable, Hashable {
 
     func addSubscription(_ channel: ChannelID) -> Bool { state.withLock { $0.subscriptions.insert(channel).inserted } }
 
-    func removeSubscription(_ channel: ChannelID) -> Bool { state.withLock { $0.subscriptions.remove(channel) != nil } }
+    func removeSubscription(_ channel: ChannelID) -> Bool {
+        state.withLock { state in
+            state.rights.forget(channel)
+            return state.subscriptions.remove(channel) != nil
+        }
+    }
+
+    // MARK: Send rights
+
+    /// The rights kept for a send to `channel` (none unless subscribed to it), and the generation to hand back to
+    /// ``keep(_:in:readAt:)`` with rights read now.
+    public func keptRights(in channel: ChannelID) -> (rights: SendRights?, generation: UInt64) {
+        state.withLock { state in
+            (state.subscriptions.contains(channel) ? state.rights.rights(in: channel) : nil, state.rights.generation)
+        }
+    }
+
+    /// Keeps rights read for a send to `channel` while subscribed to it, unless a change was announced since
+    /// `readAt` (``keptRights(in:)``'s generation).
+    public func keep(_ rights: SendRights, in channel: ChannelID, readAt: UInt64) {
+        state.withLock { state in
+            guard state.subscriptions.contains(channel) else { return }
+            state.rights.keep(rights, in: channel, readAt: readAt)
+        }
+    }
+
+    /// A change of rights was announced: in `channel`, or in every channel (the user's sanctions) when nil.
+    func forgetRights(in channel: ChannelID? = nil) {
+        state.withLock { $0.rights.forget(channel) }
+    }
 
     var status: PresenceStatus { state.withLock { $0.status } }
 

@@ -7,8 +7,10 @@ extension Hub: ModerationNotifier {
         for moderator in moderators { publishEphemeral(frame, to: .user(item.chamberID, moderator)) }
     }
 
+    /// A notice may announce a sanction given or lifted: the member's sockets read their send rights again.
     public func notify(_ notice: ModerationNotice) async {
-        publishEphemeral(WireCoding.encode(ModerationNoticeFrame(notice)), to: .user(notice.chamberID, notice.userID))
+        let frame = WireCoding.encode(ModerationNoticeFrame(notice))
+        broker.publish(BrokerMessage(topic: .user(notice.chamberID, notice.userID), seq: nil, frame: frame, changesAccess: true))
     }
 
     public func banned(userID: UserID, chamberID: ChamberID) async {

@@ -173,10 +173,10 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
         if members.isEmpty {
             // No one in particular: an announcement channel concerns the whole chamber, others their subscribers.
             let topic: BrokerMessage.Topic = channel.kind == .announcement ? .chamber(channel.chamberID) : .channel(channel.chamberID, channel.id)
-            broker.publish(BrokerMessage(topic: topic, seq: nil, frame: frame))
+            broker.publish(BrokerMessage(topic: topic, seq: nil, frame: frame, changesAccess: true))
         }
         for user in members {
-            broker.publish(BrokerMessage(topic: .user(channel.chamberID, user), seq: nil, frame: frame))
+            broker.publish(BrokerMessage(topic: .user(channel.chamberID, user), seq: nil, frame: frame, changesAccess: true))
         }
         // A member who left or was removed stops receiving the channel at once, on every node.
         if revoked { revokeEverywhere(chamber: channel.chamberID, channel: channel.id, users: members) }
@@ -202,9 +202,21 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
             receiveCluster(message.frame)
             return
         }
+        if message.changesAccess { forgetRights(of: message.topic) }
         metrics.fanoutDeliveries.increment(by: queued)
         let elapsed = ContinuousClock.now - start
         metrics.fanoutDuration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+
+    /// The send rights kept by the audience of `topic` are read again at their next send: a change of them was
+    /// announced there, or may have been missed (a resync).
+    func forgetRights(of topic: BrokerMessage.Topic) {
+        switch topic {
+        case .channel(_, let channel): for connection in router.subscribers(of: channel) { connection.forgetRights(in: channel) }
+        case .user(let chamber, let user): for connection in connections(ofUser: user, in: chamber) { connection.forgetRights() }
+        case .chamber(let chamber): for connection in connections(in: chamber) { connection.forgetRights() }
+        case .cluster: break
+        }
     }
 
     /// Events that wait behind a missing one get it from the store if it has not arrived shortly.

@@ -15,4 +15,7 @@ struct HubMetrics: Sendable {
     /// Channel streams caught up from the store after a (re)subscription upstream.
     let catchUps = Counter(label: "chamber_fanout_catch_ups_total")
     let fanoutDuration = Timer(label: "chamber_fanout_duration_seconds")
+    /// Socket sends checked against the rights the socket kept (no SQL run to decide), and against rights read.
+    let sendRightsKept = Counter(label: "chamber_send_rights_total", dimensions: [("source", "kept")])
+    let sendRightsRead = Counter(label: "chamber_send_rights_total", dimensions: [("source", "read")])
 }

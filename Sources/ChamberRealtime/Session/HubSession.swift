@@ -267,10 +267,21 @@ public final class HubSession: Sendable {
         do {
             let channel = try channelID.get()
             // Slow mode counts the sends to this channel that are queued and not stored yet.
-            let unsettledSince = state.withLock { state in
-                state.unsettled.last { $0.channelID == channel && ((try? $0.progress.get().storing) ?? false) }.flatMap { try? $0.progress.get().at }
+            let (unsettledSince, connection) = state.withLock { state in
+                let since = state.unsettled.last { $0.channelID == channel && ((try? $0.progress.get().storing) ?? false) }
+                return (since.flatMap { try? $0.progress.get().at }, state.connection)
             }
-            progress = .success(try await chat.beginSend(access, channelID: channel, draft: try send.message.draft(), unsettledSince: unsettledSince))
+            // The rights an earlier send to this channel read, unless a change of them was announced since.
+            let kept = connection?.keptRights(in: channel)
+            let inProgress = try await chat.beginSend(
+                access, channelID: channel, draft: try send.message.draft(), unsettledSince: unsettledSince, known: kept?.rights)
+            if kept?.rights != nil {
+                hub.metrics.sendRightsKept.increment()
+            } else if let rights = inProgress.rights {
+                hub.metrics.sendRightsRead.increment()
+                if let connection, let kept, rights.isKeepable { connection.keep(rights, in: channel, readAt: kept.generation) }
+            }
+            progress = .success(inProgress)
         } catch {
             progress = .failure(error)
         }

@@ -18,8 +18,8 @@ import Synchronization
 ///   receives only the topics it has audience for, plus the cluster topic.
 ///
 /// A message is delivered to this node's own subscribers at once (no round trip), so its echo from Redis is
-/// dropped. When Redis is unreachable the node keeps serving locally: channel events and cluster messages wait in
-/// a bounded queue (typing, receipts and presence frames are dropped; they are stale by then), `health` is degraded
+/// dropped. When Redis is unreachable the node keeps serving locally: channel events, announced changes of access
+/// and cluster messages wait in a bounded queue (typing, receipts and presence frames are dropped; they are stale by then), `health` is degraded
 /// with the reason, and both connections retry with backoff. After reconnecting, the subscriber resubscribes and
 /// asks the hub to catch up every channel from the store; the publisher sends what waited and tells the other nodes
 /// to catch up too (anything it dropped is in the store).
@@ -115,7 +115,7 @@ public final class RedisBroker: Broker {
 
     public func publish(_ message: BrokerMessage) {
         handlers.withLock { $0 }?.deliver(message)
-        let durable = message.seq != nil || message.topic == .cluster
+        let durable = message.seq != nil || message.topic == .cluster || message.changesAccess
         let item = Outgoing(channel: Array(wire.channelName(message.topic).utf8), payload: wire.encode(message, origin: origin))
         enqueue(item, durable: durable)
     }

@@ -5,7 +5,7 @@ import NIOCore
 /// How broker messages travel through Redis: one pub/sub channel per topic, and a small binary envelope.
 ///
 /// Envelope (all integers big-endian): version `1` (u8), kind (u8: 0 message, 1 resync request), origin node
-/// (u64), flags (u8: bit 0 = has sequence), sequence (i64, when flagged), topic (kind u8, then one or two
+/// (u64), flags (u8: bit 0 = has sequence, bit 1 = changes access; others ignored), sequence (i64, when flagged), topic (kind u8, then one or two
 /// u16-length-prefixed UTF-8 ids), then the frame's bytes to the end. The topic travels inside the envelope so a
 /// receiver never parses channel names.
 public struct RedisWireFormat: Sendable {
@@ -43,7 +43,7 @@ public struct RedisWireFormat: Sendable {
         out.append(1)
         out.append(kind.rawValue)
         append(origin, to: &out)
-        out.append(message.seq == nil ? 0 : 1)
+        out.append((message.seq == nil ? 0 : 1) | (message.changesAccess ? 2 : 0))
         if let seq = message.seq { append(UInt64(bitPattern: seq), to: &out) }
         switch message.topic {
         case .channel(let chamber, let channel): out.append(0); append(chamber.rawValue, to: &out); append(channel.rawValue, to: &out)
@@ -76,7 +76,7 @@ public struct RedisWireFormat: Sendable {
         }
         var frame = ByteBufferAllocator().buffer(capacity: bytes.count - reader.offset)
         frame.writeBytes(bytes[reader.offset...])
-        return Envelope(kind: kind, origin: origin, message: BrokerMessage(topic: topic, seq: seq, frame: frame))
+        return Envelope(kind: kind, origin: origin, message: BrokerMessage(topic: topic, seq: seq, frame: frame, changesAccess: flags & 2 != 0))
     }
 
     private func append(_ value: UInt64, to out: inout [UInt8]) {

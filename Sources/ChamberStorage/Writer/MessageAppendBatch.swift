@@ -9,7 +9,8 @@ import Foundation
 /// - Each channel's new sequence numbers follow its `last_seq` with no gap, in the order the sends were queued, and
 ///   only sends that are inserted take one (duplicates and refusals are settled before the numbers are taken).
 /// - A send whose `(channel, sender, client message id)` is stored already, by an earlier batch or by an earlier
-///   send of this one, is answered with the stored message and stores nothing.
+///   send of this one, is answered with the stored message and stores nothing; one held for review under it is
+///   answered `heldBefore` and stores nothing (unless it is the held message itself, approved and published).
 /// - Either everything the batch stores commits, or nothing does and every send is answered with the error.
 /// - Statements are chamber-scoped (``ChamberScopedSQL``): a batch spanning chambers runs them once per chamber.
 enum MessageAppendBatch {
@@ -51,12 +52,13 @@ enum MessageAppendBatch {
                 "SELECT id FROM channels WHERE chamber_id = :chamber AND id IN (\(placeholders(channels.count))) ORDER BY id FOR UPDATE",
                 channels.map { .id($0) })
         }
-        let stored = try await storedAlready(drafts, in: sql)
+        let (stored, held) = try await earlierSends(drafts, in: sql)
 
         // Which sends are new, which repeat a stored send or an earlier one of this batch.
         enum Plan {
             case new
             case stored(Message)
+            case held
             case repeats(Int)
         }
         var plans: [Plan] = []
@@ -66,6 +68,8 @@ enum MessageAppendBatch {
             let key = SendKey(draft)
             if let message = stored[key] {
                 plans.append(.stored(message))
+            } else if let heldID = held[key], heldID != draft.id {
+                plans.append(.held)
             } else if let earlier = firstOfKey[key] {
                 plans.append(.repeats(earlier))
             } else {
@@ -85,6 +89,8 @@ enum MessageAppendBatch {
             switch plan {
             case .stored(let message):
                 answers.append(.success(.duplicate(message)))
+            case .held:
+                answers.append(.success(.heldBefore))
             case .repeats(let earlier):
                 answers.append(answers[earlier].map(\.asRepeat))
             case .new:
@@ -117,27 +123,40 @@ enum MessageAppendBatch {
         let clientMessageID: String
 
         init(_ message: Message) {
-            channel = message.channelID
-            sender = message.senderID
-            clientMessageID = message.clientMessageID
+            self.init(channel: message.channelID, sender: message.senderID, clientMessageID: message.clientMessageID)
+        }
+
+        init(channel: ChannelID, sender: UserID, clientMessageID: String) {
+            self.channel = channel
+            self.sender = sender
+            self.clientMessageID = clientMessageID
         }
     }
 
-    /// The stored messages under the batch's client message ids (one indexed look-up per key, in one statement).
-    private static func storedAlready(_ drafts: [Message], in sql: ChamberScopedSQL) async throws -> [SendKey: Message] {
+    /// The stored messages under the batch's client message ids, and the held messages under them (by id: approving
+    /// one publishes it under its own id). One indexed look-up per key and table, in one statement per table.
+    private static func earlierSends(
+        _ drafts: [Message], in sql: ChamberScopedSQL
+    ) async throws -> (stored: [SendKey: Message], held: [SendKey: MessageID]) {
         let keys = Array(Set(drafts.map(SendKey.init)))
         var stored: [SendKey: Message] = [:]
+        var held: [SendKey: MessageID] = [:]
         for chunk in keys.chunked(maxRows) {
             let terms = Array(repeating: "(channel_id = ? AND sender_id = ? AND client_message_id = ?)", count: chunk.count).joined(separator: " OR ")
-            let rows = try await sql.query(
-                "SELECT \(SQLMessageStore.columns) FROM messages WHERE chamber_id = :chamber AND (\(terms))",
-                chunk.flatMap { [.id($0.channel), .id($0.sender), .text($0.clientMessageID)] })
-            for row in rows {
+            let binds: [SQLValue] = chunk.flatMap { [.id($0.channel), .id($0.sender), .text($0.clientMessageID)] }
+            for row in try await sql.query("SELECT \(SQLMessageStore.columns) FROM messages WHERE chamber_id = :chamber AND (\(terms))", binds) {
                 let message = try SQLMessageStore.message(row)
                 stored[SendKey(message)] = message
             }
+            let heldRows = try await sql.query(
+                "SELECT id, channel_id, sender_id, client_message_id FROM held_messages WHERE chamber_id = :chamber AND (\(terms))", binds)
+            for row in heldRows {
+                let key = SendKey(
+                    channel: try row.id("channel_id"), sender: try row.id("sender_id"), clientMessageID: try row.string("client_message_id"))
+                held[key] = try row.id("id")
+            }
         }
-        return stored
+        return (stored, held)
     }
 
     /// Raises each channel's `last_seq` by its count in one statement; returns the new `last_seq` of each channel

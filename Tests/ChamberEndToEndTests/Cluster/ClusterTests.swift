@@ -117,7 +117,7 @@ struct ClusterTests {
     }
 
     @Test(
-        "moderation and sign-out on one node hold on the other at once: a report reaches a moderator there live, mute and kick bite, a ban and a logout close the sockets"
+        "moderation and sign-out on one node hold on the other at once: a report reaches a moderator there live, mute, lock and kick bite (on a socket that keeps its rights), a ban and a logout close the sockets"
     )
     func moderationAcrossNodes() async throws {
         let cluster = try await ProcessCluster(nodes: 2)
@@ -130,6 +130,8 @@ struct ClusterTests {
                 ["type": "create_channel", "kind": "group", "name": "Across", "members": [users[1].userID, users[2].userID]],
                 expect: "channel")["channel"]["id"].string ?? ""
         try await bob.request(["type": "subscribe", "channel_id": group], expect: "subscribed")
+        // Subscribed, ada's socket keeps her rights after this first send: what follows must reach them from node 0.
+        try await ada.request(["type": "subscribe", "channel_id": group], expect: "subscribed")
         let pitch = try await ada.request(["type": "send", "channel_id": group, "client_message_id": "a1", "body": "Buy my course"], expect: "ack")
 
         // Reported on node 1, seen live by the admin on node 0.
@@ -145,6 +147,22 @@ struct ClusterTests {
         let refused = try await ada.request(
             ["type": "send", "channel_id": group, "client_message_id": "a2", "body": "still here"], expect: "ack", expectError: true)
         #expect(refused["code"].string == "user_muted")
+        let (unmuted, _) = try await HTTP.call(
+            port: cluster.nodes[0].port, "POST", "/v1/chambers/\(chamber)/moderation/actions", token: users[0].accessToken,
+            json: ["action": "unmute", "user_id": users[1].userID])
+        #expect(unmuted == 200)
+        _ = try await ada.next("moderation_notice", where: { $0["kind"].string == "unmuted" })
+        try await ada.request(["type": "send", "channel_id": group, "client_message_id": "a2", "body": "back"], expect: "ack")
+
+        // Locked through node 0: ada's next send on node 1 is refused; her rights there were kept until then.
+        try await admin.request(["type": "moderate", "action": "lock", "channel_id": group], expect: "moderated")
+        _ = try await ada.next("channel_changed")
+        let locked = try await ada.request(
+            ["type": "send", "channel_id": group, "client_message_id": "a3", "body": "still here"], expect: "ack", expectError: true)
+        #expect(locked["code"].string == "channel_locked")
+        try await admin.request(["type": "moderate", "action": "unlock", "channel_id": group], expect: "moderated")
+        _ = try await ada.next("channel_changed")
+        try await ada.request(["type": "send", "channel_id": group, "client_message_id": "a3", "body": "unlocked"], expect: "ack")
 
         // Kicked through node 0: bob's subscription on node 1 ends.
         try await admin.request(["type": "moderate", "action": "kick", "user_id": users[2].userID, "channel_id": group], expect: "moderated")
