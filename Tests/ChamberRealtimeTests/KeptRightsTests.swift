@@ -4,12 +4,13 @@ import Testing
 
 @testable import ChamberRealtime
 
-/// The rights a socket keeps, as a table of steps: kept, forgotten per channel or whole, and a read that raced an
-/// announced change turned away.
+/// The rights a socket keeps, as a table of steps on a test clock: kept, forgotten per channel or whole, a read that
+/// raced an announced change turned away, and rights past their lifetime dropped.
 @Suite("Kept send rights")
 struct KeptRightsTests {
     static let red = ChannelID.generate()
     static let blue = ChannelID.generate()
+    static let start = ContinuousClock.now
 
     static func rights(_ channel: ChannelID) -> SendRights {
         SendRights(
@@ -23,6 +24,8 @@ struct KeptRightsTests {
         /// Keeps rights read `readBefore` forgets ago (0: read now, 1: before the last forget).
         case keep(ChannelID, readBefore: UInt64)
         case forget(ChannelID?)
+        /// The clock moves on this many seconds.
+        case wait(Int)
     }
 
     @Test(
@@ -34,16 +37,23 @@ struct KeptRightsTests {
             // Read, then a change was announced, then the read's rights came back: turned away.
             ([.forget(blue), .keep(red, readBefore: 1)], []),
             ([.forget(red), .keep(red, readBefore: 0), .keep(blue, readBefore: 0)], [red, blue]),
+            // Kept for ten seconds without an announcement, then read again.
+            ([.keep(red, readBefore: 0), .wait(9)], [red]),
+            ([.keep(red, readBefore: 0), .wait(10)], []),
+            ([.keep(red, readBefore: 0), .wait(6), .keep(blue, readBefore: 0), .wait(6)], [blue]),
         ] as [([Step], [ChannelID])])
     func steps(_ steps: [Step], _ kept: [ChannelID]) {
         var rights = KeptRights()
+        var now = Self.start
         for step in steps {
             switch step {
-            case .keep(let channel, let readBefore): rights.keep(Self.rights(channel), in: channel, readAt: rights.generation - readBefore)
+            case .keep(let channel, let readBefore):
+                rights.keep(Self.rights(channel), in: channel, readAt: rights.generation - readBefore, now: now)
             case .forget(let channel): rights.forget(channel)
+            case .wait(let seconds): now += .seconds(seconds)
             }
         }
-        #expect([Self.red, Self.blue].filter { rights.rights(in: $0) != nil } == kept)
-        #expect(kept.allSatisfy { rights.rights(in: $0)?.channel.id == $0 }, "each channel keeps its own")
+        #expect([Self.red, Self.blue].filter { rights.rights(in: $0, now: now) != nil } == kept)
+        #expect(kept.allSatisfy { rights.rights(in: $0, now: now)?.channel.id == $0 }, "each channel keeps its own")
     }
 }

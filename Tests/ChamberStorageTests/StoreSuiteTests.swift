@@ -298,5 +298,9 @@ struct StoreSuiteTests {
     @Test("PostgreSQL placeholders are numbered outside quotes")
     func placeholders() {
         #expect(PostgresDatabase.numberPlaceholders("SELECT ? , '?' , ?") == "SELECT $1 , '?' , $2")
+        #expect(PostgresDatabase.numberPlaceholders("SELECT 'héllo ?', ?, 'ünï', ?") == "SELECT 'héllo ?', $1, 'ünï', $2")
+        #expect(
+            PostgresDatabase.numberPlaceholders(Array(repeating: "?", count: 12).joined(separator: ","))
+                == (1...12).map { "$\($0)" }.joined(separator: ","))
     }
 }

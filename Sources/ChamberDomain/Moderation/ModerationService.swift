@@ -2,7 +2,8 @@ import Foundation
 
 /// What moderators do: act on members, channels and messages; take reports; decide the review queue.
 /// Every action and decision is checked against the permission table and written to the audit log; its effect
-/// reaches every node (sanctions are read from the store on each send, bans close sockets through the notifier).
+/// reaches every node (sanctions and channel changes are announced to every node, whose sockets read the sender's
+/// rights again at their next send; bans close sockets through the notifier).
 public final class ModerationService: Sendable {
     private let store: any Store
     private let chat: ChatService
@@ -65,6 +66,9 @@ public final class ModerationService: Sendable {
             guard try await scope.channels.removeMember(channelID, userID: user) else {
                 throw ChamberError(.memberNotFound, "user \(user) is not in channel \(channelID)", field: "user_id")
             }
+            // Announced as soon as it is stored, before anything below may fail: their subscriptions end on every
+            // node, the rights their sockets kept are forgotten, and their channel lists change.
+            await publisher.channelChanged(channel, members: [user], revoked: true)
             let sanction = Sanction(
                 chamberID: access.chamberID, userID: user, kind: .kick, channelID: channelID, reason: reason, createdBy: access.userID,
                 createdAt: at, expiresAt: seconds.map { at.addingTimeInterval(TimeInterval($0)) })
@@ -72,8 +76,6 @@ public final class ModerationService: Sendable {
             await notifier.notify(
                 ModerationNotice(
                     kind: .kicked, chamberID: access.chamberID, userID: user, channelID: channelID, reason: reason, until: sanction.expiresAt))
-            // Their subscriptions end on every node, and their channel lists change.
-            await publisher.channelChanged(channel, members: [user], revoked: true)
             outcome.sanction = sanction
             outcome.channel = channel
             (target, detail) = ("user:\(user)", Self.describe(channelID, seconds))

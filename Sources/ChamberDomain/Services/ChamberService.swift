@@ -185,8 +185,9 @@ public final class ChamberService: Sendable {
                 field: "role")
         }
         try await store.scoped(to: access.chamberID).members.changeRole(userID: userID, to: role)
-        try await audit(access, "member.role_changed", target: "user:\(userID)", detail: "\(target.membership.role.rawValue) -> \(role.rawValue)")
+        // Their sockets reconnect with the new rights before anything below may fail.
         await observer?.roleChanged(chamberID: access.chamberID, userID: userID)
+        try await audit(access, "member.role_changed", target: "user:\(userID)", detail: "\(target.membership.role.rawValue) -> \(role.rawValue)")
         return try await member(access, userID: userID)
     }
 
@@ -207,9 +208,10 @@ public final class ChamberService: Sendable {
         guard try await store.scoped(to: access.chamberID).members.remove(userID: userID) else {
             throw ChamberError(.memberNotFound, "no member \(userID) in this chamber")
         }
+        // Their sockets close before anything below may fail.
+        await observer?.memberRemoved(chamberID: access.chamberID, userID: userID)
         try await audit(
             access, userID == access.userID ? "member.left" : "member.removed", target: "user:\(userID)", detail: target.membership.role.rawValue)
-        await observer?.memberRemoved(chamberID: access.chamberID, userID: userID)
     }
 
     // MARK: Invitations

@@ -170,17 +170,19 @@ public final class ClientConnection: Sendable, Hashable {
     /// The rights kept for a send to `channel` (none unless subscribed to it), and the generation to hand back to
     /// ``keep(_:in:readAt:)`` with rights read now.
     public func keptRights(in channel: ChannelID) -> (rights: SendRights?, generation: UInt64) {
-        state.withLock { state in
-            (state.subscriptions.contains(channel) ? state.rights.rights(in: channel) : nil, state.rights.generation)
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            (state.subscriptions.contains(channel) ? state.rights.rights(in: channel, now: now) : nil, state.rights.generation)
         }
     }
 
     /// Keeps rights read for a send to `channel` while subscribed to it, unless a change was announced since
     /// `readAt` (``keptRights(in:)``'s generation).
     public func keep(_ rights: SendRights, in channel: ChannelID, readAt: UInt64) {
+        let now = ContinuousClock.now
         state.withLock { state in
             guard state.subscriptions.contains(channel) else { return }
-            state.rights.keep(rights, in: channel, readAt: readAt)
+            state.rights.keep(rights, in: channel, readAt: readAt, now: now)
         }
     }
 

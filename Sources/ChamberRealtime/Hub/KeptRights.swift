@@ -5,18 +5,28 @@ import ChamberDomain
 ///
 /// Kept only while subscribed, because a node hears a channel's announced changes only while it has subscribers
 /// there. Forgetting raises a generation: rights read before the change was announced, and handed in after it,
-/// carry the old generation and are not kept.
+/// carry the old generation and are not kept. Rights are kept at most ``lifetime``: an announcement that never
+/// arrives (a broker that lost it, a write whose announcement failed, a node of an older version) holds for that
+/// long at most.
 struct KeptRights {
-    private var byChannel: [ChannelID: SendRights] = [:]
+    /// How long rights are kept without an announcement.
+    static let lifetime = Duration.seconds(10)
+
+    private var byChannel: [ChannelID: (rights: SendRights, until: ContinuousClock.Instant)] = [:]
     /// Raised by every ``forget(_:)``; a read of rights starts by noting it.
     private(set) var generation: UInt64 = 0
 
-    func rights(in channel: ChannelID) -> SendRights? { byChannel[channel] }
+    /// The rights kept for `channel`, unless their lifetime is over at `now`.
+    func rights(in channel: ChannelID, now: ContinuousClock.Instant) -> SendRights? {
+        guard let kept = byChannel[channel], now < kept.until else { return nil }
+        return kept.rights
+    }
 
-    /// Keeps `rights` unless something was forgotten since they were read (`readAt` is the generation then).
-    mutating func keep(_ rights: SendRights, in channel: ChannelID, readAt: UInt64) {
+    /// Keeps `rights` read at `now` unless something was forgotten since they were read (`readAt` is the
+    /// generation then).
+    mutating func keep(_ rights: SendRights, in channel: ChannelID, readAt: UInt64, now: ContinuousClock.Instant) {
         guard readAt == generation else { return }
-        byChannel[channel] = rights
+        byChannel[channel] = (rights, now + Self.lifetime)
     }
 
     /// Forgets what is kept for `channel`, or for every channel when nil, and turns away reads in flight.

@@ -271,8 +271,9 @@ public final class HubSession: Sendable {
                 let since = state.unsettled.last { $0.channelID == channel && ((try? $0.progress.get().storing) ?? false) }
                 return (since.flatMap { try? $0.progress.get().at }, state.connection)
             }
-            // The rights an earlier send to this channel read, unless a change of them was announced since.
-            let kept = connection?.keptRights(in: channel)
+            // The rights an earlier send to this channel read, unless a change of them was announced since. Not while
+            // the broker is degraded: announcements from other nodes may not be arriving.
+            let kept = hub.brokerHealth == .ok ? connection?.keptRights(in: channel) : nil
             let inProgress = try await chat.beginSend(
                 access, channelID: channel, draft: try send.message.draft(), unsettledSince: unsettledSince, known: kept?.rights)
             if kept?.rights != nil {

@@ -9,7 +9,7 @@ final class ClosingGate: Sendable {
     private struct State {
         var closing = false
         var inUse = 0
-        var idle: CheckedContinuation<Bool, Never>?
+        var idle: CheckedContinuation<Void, Never>?
     }
 
     private let state = Mutex(State())
@@ -28,23 +28,16 @@ final class ClosingGate: Sendable {
         return try await body()
     }
 
-    /// Refuses new work from now on and returns once the work in flight has ended: true for the call that started
-    /// closing, false (at once) for any later one.
-    func close() async -> Bool {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            enum Next { case wait, idle, closedBefore }
-            let next = state.withLock { state -> Next in
-                guard !state.closing else { return .closedBefore }
+    /// Refuses new work from now on and returns once the work in flight has ended. Called once.
+    func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let idle = state.withLock { state -> Bool in
                 state.closing = true
-                guard state.inUse > 0 else { return .idle }
+                guard state.inUse > 0 else { return true }
                 state.idle = continuation
-                return .wait
+                return false
             }
-            switch next {
-            case .wait: break
-            case .idle: continuation.resume(returning: true)
-            case .closedBefore: continuation.resume(returning: false)
-            }
+            if idle { continuation.resume() }
         }
     }
 
@@ -58,12 +51,12 @@ final class ClosingGate: Sendable {
     }
 
     private func leave() {
-        let idle = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+        let idle = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.inUse -= 1
             guard state.closing, state.inUse == 0 else { return nil }
             defer { state.idle = nil }
             return state.idle
         }
-        idle?.resume(returning: true)
+        idle?.resume()
     }
 }

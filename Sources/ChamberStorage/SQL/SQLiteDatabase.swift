@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// When SQLite's commit returns, relative to the disk (`PRAGMA synchronous`, in WAL mode).
 public enum SQLiteSynchronous: String, Sendable, CaseIterable {
@@ -29,6 +30,8 @@ public final class SQLiteDatabase: SQLDatabase, Service {
     private let reader: any DatabaseReader
     private let lock = AsyncLock()
     private let gate = ClosingGate()
+    /// The close, once begun: later calls wait for the same one.
+    private let closing = Mutex<Task<Void, any Error>?>(nil)
 
     private init(writer: any DatabaseWriter, reader: any DatabaseReader) {
         self.writer = writer
@@ -103,11 +106,17 @@ public final class SQLiteDatabase: SQLDatabase, Service {
     public func close() async throws {
         // Closing must happen even when the caller was cancelled (a service group tearing down): an unstructured
         // task does not inherit the cancellation.
-        let (gate, writer) = (self.gate, self.writer)
-        try await Task {
-            guard await gate.close() else { return }
-            try writer.close()
-        }.value
+        let task = closing.withLock { closing in
+            if let begun = closing { return begun }
+            let (gate, writer) = (self.gate, self.writer)
+            let task = Task {
+                await gate.close()
+                try writer.close()
+            }
+            closing = task
+            return task
+        }
+        try await task.value
     }
 
     /// The executor handed to a transaction body: the lock is held, and every statement, reads included, runs on
