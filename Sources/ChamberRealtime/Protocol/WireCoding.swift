@@ -15,8 +15,10 @@ public enum WireCoding {
         return encoder
     }()
 
-    /// Encodes a server frame once, into a buffer that every recipient shares.
+    /// Encodes a server frame once, into a buffer that every recipient shares: in one pass (``WireJSONEncoder``),
+    /// or by Foundation's encoder for what that one does not write.
     public static func encode(_ frame: some Encodable) -> ByteBuffer {
+        if let bytes = try? WireJSONEncoder.encode(frame) { return ByteBuffer(bytes: bytes) }
         do {
             return ByteBuffer(bytes: try encoder.encode(frame))
         } catch {
