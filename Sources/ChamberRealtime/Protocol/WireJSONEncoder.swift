@@ -83,11 +83,20 @@ enum WireJSONEncoder {
 
         /// Writes a value where the current element goes (after its key, or as an array element, or at the top).
         func value<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
+            // Type comparisons first: a cast to a protocol looks its conformance up, and most values are not dictionaries.
+            if T.self == String.self {
+                string(value as! String)
+                return
+            }
+            if T.self == Date.self {
+                string((value as! Date).iso8601Milliseconds)
+                return
+            }
+            if T.self == Data.self || T.self == URL.self || T.self == Decimal.self {
+                throw Unsupported(reason: "\(T.self) has a JSON form of Foundation's own")
+            }
             switch value {
-            case let text as String: string(text)
-            case let date as Date: string(date.iso8601Milliseconds)
             case let dictionary as any StringKeyedEncodable: try dictionary.writeJSON(to: self, codingPath: codingPath)
-            case is Data, is URL, is Decimal: throw Unsupported(reason: "\(T.self) has a JSON form of Foundation's own")
             default:
                 let start = out.count
                 try value.encode(to: ValueEncoder(writer: self, codingPath: codingPath))
@@ -98,7 +107,18 @@ enum WireJSONEncoder {
 
         func string(_ text: String) {
             out.append(UInt8(ascii: "\""))
-            for byte in text.utf8 {
+            let utf8 = text.utf8
+            if utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+                // Most strings need no escape: one copy.
+                out.append(contentsOf: utf8)
+            } else {
+                escaped(utf8)
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+
+        private func escaped(_ utf8: String.UTF8View) {
+            for byte in utf8 {
                 switch byte {
                 case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
                 case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
@@ -114,7 +134,6 @@ enum WireJSONEncoder {
                 default: out.append(byte)
                 }
             }
-            out.append(UInt8(ascii: "\""))
         }
 
         private static let hex = Array("0123456789abcdef".utf8)
@@ -195,11 +214,11 @@ enum WireJSONEncoder {
         }
         mutating func encode(_ value: Double, forKey key: Key) throws {
             try start(key)
-            try writer.double(value, codingPath: codingPath + [key])
+            try writer.double(value, codingPath: [])
         }
         mutating func encode(_ value: Float, forKey key: Key) throws {
             try start(key)
-            try writer.double(Double(value), codingPath: codingPath + [key])
+            try writer.double(Double(value), codingPath: [])
         }
         mutating func encode(_ value: Int, forKey key: Key) throws {
             try start(key)
@@ -215,17 +234,17 @@ enum WireJSONEncoder {
         }
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
             try start(key)
-            try writer.value(value, codingPath: codingPath + [key])
+            try writer.value(value, codingPath: [])
         }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
             do { try start(key) } catch { writer.fail("\(error)") }
-            return KeyedEncodingContainer(KeyedContainer<NestedKey>(writer: writer, id: writer.begin(object: true), codingPath: codingPath + [key]))
+            return KeyedEncodingContainer(KeyedContainer<NestedKey>(writer: writer, id: writer.begin(object: true), codingPath: []))
         }
 
         mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
             do { try start(key) } catch { writer.fail("\(error)") }
-            return UnkeyedContainer(writer: writer, id: writer.begin(object: false), codingPath: codingPath + [key])
+            return UnkeyedContainer(writer: writer, id: writer.begin(object: false), codingPath: [])
         }
 
         mutating func superEncoder() -> any Encoder { refusing() }
