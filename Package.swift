@@ -35,9 +35,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
     ],
     targets: [
+        // JSON written in one pass (frames, stored events, the size of a message's data). Foundation only.
+        .target(
+            name: "ChamberJSON",
+            swiftSettings: swiftSettings
+        ),
         // Pure domain: entities, rules, permissions, ports. No networking, no SQL.
         .target(
             name: "ChamberDomain",
+            dependencies: ["ChamberJSON"],
             swiftSettings: swiftSettings
         ),
         // SQL adapters of the domain's store ports: SQLite (embedded default) and PostgreSQL.
@@ -45,6 +51,7 @@ let package = Package(
             name: "ChamberStorage",
             dependencies: [
                 "ChamberDomain",
+                "ChamberJSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -59,6 +66,7 @@ let package = Package(
             name: "ChamberRealtime",
             dependencies: [
                 "ChamberDomain",
+                "ChamberJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -199,6 +207,7 @@ let package = Package(
         .testTarget(
             name: "ChamberRealtimeTests",
             dependencies: [
+                "ChamberJSON",
                 "ChamberDomain",
                 "ChamberRealtime",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import ChamberJSON
 import Foundation
 
 /// The outcome of a send, as the sender's acknowledgement reports it.
@@ -603,7 +604,8 @@ public final class ChatService: Sendable {
     }
 
     /// Measures `data` as JSON; one for every send rather than one made per send.
-    private static let sizeEncoder = JSONEncoder()
+    /// Measures `data` as JSON (slashes unescaped, as the wire writes it).
+    private static let sizeEncoder = JSONBytesEncoder()
 
     private func validated(_ data: JSONValue?) throws(ChamberError) -> JSONValue? {
         guard let data else { return nil }
@@ -611,7 +613,7 @@ public final class ChatService: Sendable {
         guard data.depth <= limits.maxDataDepth else {
             throw ChamberError(.validationFailed, "data nests deeper than \(limits.maxDataDepth) levels", field: "data")
         }
-        let size = (try? Self.sizeEncoder.encode(data).count) ?? Int.max
+        let size = (try? Self.sizeEncoder.encode(data).count) ?? (try? JSONEncoder().encode(data).count) ?? Int.max
         guard size <= limits.maxDataBytes else {
             throw ChamberError(.validationFailed, "data takes \(size) bytes as JSON; at most \(limits.maxDataBytes)", field: "data")
         }

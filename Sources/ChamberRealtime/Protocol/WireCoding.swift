@@ -1,4 +1,5 @@
 import ChamberDomain
+import ChamberJSON
 import Foundation
 import NIOCore
 
@@ -15,10 +16,13 @@ public enum WireCoding {
         return encoder
     }()
 
-    /// Encodes a server frame once, into a buffer that every recipient shares: in one pass (``WireJSONEncoder``),
-    /// or by Foundation's encoder for what that one does not write.
+    /// The same JSON in one pass (see ``JSONBytesEncoder``).
+    static let oneShot = JSONBytesEncoder(keys: .snakeCase, date: { $0.iso8601Milliseconds })
+
+    /// Encodes a server frame once, into a buffer that every recipient shares: in one pass, or by Foundation's
+    /// encoder for what that one does not write.
     public static func encode(_ frame: some Encodable) -> ByteBuffer {
-        if let bytes = try? WireJSONEncoder.encode(frame) { return ByteBuffer(bytes: bytes) }
+        if let bytes = try? oneShot.encode(frame) { return ByteBuffer(bytes: bytes) }
         do {
             return ByteBuffer(bytes: try encoder.encode(frame))
         } catch {

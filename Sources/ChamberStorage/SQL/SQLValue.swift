@@ -1,4 +1,5 @@
 import ChamberDomain
+import ChamberJSON
 import Foundation
 
 /// A value bound into or read out of a statement. The small common ground of SQLite and PostgreSQL.
@@ -17,18 +18,25 @@ public enum SQLValue: Sendable, Equatable {
     public static func id<E>(_ id: Identifier<E>?) -> SQLValue { id.map { .text($0.rawValue) } ?? .null }
 
     /// A Codable value stored as JSON text.
+    /// A value stored as JSON text: in one pass, or by Foundation's encoder for what that one does not write. Both
+    /// read back alike (keys as the type names them, instants as seconds since 2001).
     public static func json(_ value: some Encodable) throws -> SQLValue {
-        .text(String(decoding: try SQLRow.jsonEncoder.encode(value), as: UTF8.self))
+        try encoded(value)
+    }
+
+    private static func encoded(_ value: some Encodable) throws -> SQLValue {
+        if let bytes = try? SQLRow.oneShot.encode(value) { return .text(String(decoding: bytes, as: UTF8.self)) }
+        return .text(String(decoding: try SQLRow.jsonEncoder.encode(value), as: UTF8.self))
     }
 
     /// An array stored as JSON text; an empty one (most messages' mentions and attachments) without the encoder.
     public static func json<Element: Encodable>(_ value: [Element]) throws -> SQLValue {
-        value.isEmpty ? .text("[]") : .text(String(decoding: try SQLRow.jsonEncoder.encode(value), as: UTF8.self))
+        value.isEmpty ? .text("[]") : try encoded(value)
     }
 
     /// A dictionary stored as JSON text; an empty one (a new message's reactions) without the encoder.
     public static func json<Value: Encodable>(_ value: [String: Value]) throws -> SQLValue {
-        value.isEmpty ? .text("{}") : .text(String(decoding: try SQLRow.jsonEncoder.encode(value), as: UTF8.self))
+        value.isEmpty ? .text("{}") : try encoded(value)
     }
 }
 
@@ -37,6 +45,8 @@ public struct SQLRow: Sendable {
     public let values: [String: SQLValue]
 
     public init(_ values: [String: SQLValue]) { self.values = values }
+
+    static let oneShot = JSONBytesEncoder()
 
     static let jsonEncoder: JSONEncoder = {
         let encoder = JSONEncoder()

@@ -1,25 +1,42 @@
-import ChamberDomain
 import Foundation
 import Synchronization
 
-/// Server frames written as JSON in one pass, straight into bytes: the wire's JSON (snake_case keys, instants as
-/// ISO 8601 strings with milliseconds, no escaped slashes), as Foundation's `JSONEncoder` configured so writes it,
-/// without the tree of boxed values it builds first.
+/// JSON written in one pass, straight into bytes, as Foundation's `JSONEncoder` writes it (slashes unescaped) but
+/// without the tree of boxed values it builds first: about three times faster on a message frame.
 ///
-/// Foundation's encoder took a fifth of the server's CPU in the `direct` benchmark (every message is encoded for its
-/// event frame, and every send for its ack). Frames are written here as their `encode(to:)` asks, containers one
-/// inside another; a value that would write into a container after a nested one was started and left (which
-/// synthesized conformances never do), or a type whose JSON form this encoder does not know (`Data`, `URL`,
-/// `Decimal`), makes ``encode(_:)`` throw, and ``WireCoding`` falls back to Foundation's encoder.
-enum WireJSONEncoder {
-    /// Why the one-pass encoder gave up on a value.
-    struct Unsupported: Error {
-        let reason: String
+/// Foundation's encoder took a fifth of the server's CPU in the `direct` benchmark: every message is encoded for its
+/// event frame and its stored event, every send for its ack. Values are written as their `encode(to:)` asks,
+/// containers one inside another. A value that would write into a container after a nested one was started and
+/// left (which synthesized conformances never do), one that asks for a second container or a super encoder, or a
+/// type whose JSON form Foundation decides itself (`Data`, `URL`, `Decimal`) makes ``encode(_:)`` throw
+/// ``Unsupported``: the caller falls back to Foundation's encoder.
+public struct JSONBytesEncoder: Sendable {
+    /// How the keys of a type's coding keys are written (a dictionary's keys are always written as they are, as
+    /// Foundation does).
+    public enum KeyStyle: Sendable {
+        case asWritten
+        /// As Foundation's `convertToSnakeCase` converts them (it converts each key once; kept thereafter).
+        case snakeCase
     }
 
-    static func encode(_ value: some Encodable) throws -> [UInt8] {
-        let writer = Writer()
-        try writer.value(value, codingPath: [])
+    /// Why the one-pass encoder gave up on a value.
+    public struct Unsupported: Error {
+        public let reason: String
+    }
+
+    public let keys: KeyStyle
+    /// How an instant is written: as this string; nil writes it as `Date` encodes itself (seconds since 2001, as
+    /// Foundation's default strategy).
+    public let date: (@Sendable (Date) -> String)?
+
+    public init(keys: KeyStyle = .asWritten, date: (@Sendable (Date) -> String)? = nil) {
+        self.keys = keys
+        self.date = date
+    }
+
+    public func encode(_ value: some Encodable) throws -> [UInt8] {
+        let writer = Writer(snakeCase: keys == .snakeCase, date: date)
+        try writer.value(value)
         try writer.closeAll()
         return writer.out
     }
@@ -34,6 +51,8 @@ enum WireJSONEncoder {
         }
 
         var out: [UInt8] = []
+        let snakeCase: Bool
+        let date: (@Sendable (Date) -> String)?
         private var open: [Open] = []
         private var nextID = 0
         /// Set when a value was encoded in a way this encoder cannot write (reported at the end).
@@ -43,7 +62,11 @@ enum WireJSONEncoder {
             if failure == nil { failure = Unsupported(reason: reason) }
         }
 
-        init() { out.reserveCapacity(512) }
+        init(snakeCase: Bool, date: (@Sendable (Date) -> String)?) {
+            self.snakeCase = snakeCase
+            self.date = date
+            out.reserveCapacity(512)
+        }
 
         /// Starts a container where a value goes; returns its id.
         func begin(object: Bool) -> Int {
@@ -73,7 +96,7 @@ enum WireJSONEncoder {
         }
 
         func key(_ key: String, convert: Bool) {
-            if convert {
+            if convert, snakeCase {
                 out.append(contentsOf: SnakeCase.bytes(of: key))
             } else {
                 string(key)
@@ -82,24 +105,24 @@ enum WireJSONEncoder {
         }
 
         /// Writes a value where the current element goes (after its key, or as an array element, or at the top).
-        func value<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
+        func value<T: Encodable>(_ value: T) throws {
             // Type comparisons first: a cast to a protocol looks its conformance up, and most values are not dictionaries.
             if T.self == String.self {
                 string(value as! String)
                 return
             }
-            if T.self == Date.self {
-                string((value as! Date).iso8601Milliseconds)
+            if T.self == Date.self, let date {
+                string(date(value as! Date))
                 return
             }
             if T.self == Data.self || T.self == URL.self || T.self == Decimal.self {
                 throw Unsupported(reason: "\(T.self) has a JSON form of Foundation's own")
             }
             switch value {
-            case let dictionary as any StringKeyedEncodable: try dictionary.writeJSON(to: self, codingPath: codingPath)
+            case let dictionary as any StringKeyedEncodable: try dictionary.writeJSON(to: self)
             default:
                 let start = out.count
-                try value.encode(to: ValueEncoder(writer: self, codingPath: codingPath))
+                try value.encode(to: ValueEncoder(writer: self))
                 // A value that opened no container is written as Foundation writes it: an empty object.
                 if out.count == start { out.append(contentsOf: "{}".utf8) }
             }
@@ -140,9 +163,9 @@ enum WireJSONEncoder {
 
         func integer(_ value: some BinaryInteger) { out.append(contentsOf: String(value).utf8) }
 
-        func double(_ value: Double, codingPath: [any CodingKey]) throws {
+        func double(_ value: Double) throws {
             guard value.isFinite else {
-                throw EncodingError.invalidValue(value, .init(codingPath: codingPath, debugDescription: "\(value) is not valid JSON"))
+                throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "\(value) is not valid JSON"))
             }
             // Foundation writes integral values without a fraction (`100`, `-0`), others in their shortest form.
             var text = value.description
@@ -158,15 +181,14 @@ enum WireJSONEncoder {
     /// The encoder a value's `encode(to:)` is handed: its one container is written where the value goes.
     struct ValueEncoder: Encoder {
         let writer: Writer
-        let codingPath: [any CodingKey]
+        var codingPath: [any CodingKey] { [] }
         /// Where the value starts: a second container asked for it (a subclass encoding its superclass into the
         /// same encoder) would find something written already.
         private let start: Int
         var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-        init(writer: Writer, codingPath: [any CodingKey]) {
+        init(writer: Writer) {
             self.writer = writer
-            self.codingPath = codingPath
             self.start = writer.out.count
         }
 
@@ -176,24 +198,24 @@ enum WireJSONEncoder {
 
         func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
             checkFirst()
-            return KeyedEncodingContainer(KeyedContainer<Key>(writer: writer, id: writer.begin(object: true), codingPath: codingPath))
+            return KeyedEncodingContainer(KeyedContainer<Key>(writer: writer, id: writer.begin(object: true)))
         }
 
         func unkeyedContainer() -> any UnkeyedEncodingContainer {
             checkFirst()
-            return UnkeyedContainer(writer: writer, id: writer.begin(object: false), codingPath: codingPath)
+            return UnkeyedContainer(writer: writer, id: writer.begin(object: false))
         }
 
         func singleValueContainer() -> any SingleValueEncodingContainer {
             checkFirst()
-            return SingleValueContainer(writer: writer, codingPath: codingPath)
+            return SingleValueContainer(writer: writer)
         }
     }
 
     struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         let writer: Writer
         let id: Int
-        let codingPath: [any CodingKey]
+        var codingPath: [any CodingKey] { [] }
 
         private func start(_ key: Key) throws {
             try writer.element(of: id)
@@ -214,11 +236,11 @@ enum WireJSONEncoder {
         }
         mutating func encode(_ value: Double, forKey key: Key) throws {
             try start(key)
-            try writer.double(value, codingPath: [])
+            try writer.double(value)
         }
         mutating func encode(_ value: Float, forKey key: Key) throws {
             try start(key)
-            try writer.double(Double(value), codingPath: [])
+            try writer.double(Double(value))
         }
         mutating func encode(_ value: Int, forKey key: Key) throws {
             try start(key)
@@ -234,17 +256,17 @@ enum WireJSONEncoder {
         }
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
             try start(key)
-            try writer.value(value, codingPath: [])
+            try writer.value(value)
         }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
             do { try start(key) } catch { writer.fail("\(error)") }
-            return KeyedEncodingContainer(KeyedContainer<NestedKey>(writer: writer, id: writer.begin(object: true), codingPath: []))
+            return KeyedEncodingContainer(KeyedContainer<NestedKey>(writer: writer, id: writer.begin(object: true)))
         }
 
         mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
             do { try start(key) } catch { writer.fail("\(error)") }
-            return UnkeyedContainer(writer: writer, id: writer.begin(object: false), codingPath: [])
+            return UnkeyedContainer(writer: writer, id: writer.begin(object: false))
         }
 
         mutating func superEncoder() -> any Encoder { refusing() }
@@ -253,20 +275,19 @@ enum WireJSONEncoder {
         /// No frame of ours uses a super encoder: whatever does is encoded by Foundation instead.
         private func refusing() -> any Encoder {
             writer.fail("superEncoder")
-            return ValueEncoder(writer: Writer(), codingPath: codingPath)
+            return ValueEncoder(writer: Writer(snakeCase: false, date: nil))
         }
     }
 
     struct UnkeyedContainer: UnkeyedEncodingContainer {
         let writer: Writer
         let id: Int
-        let codingPath: [any CodingKey]
+        var codingPath: [any CodingKey] { [] }
         private(set) var count = 0
 
-        init(writer: Writer, id: Int, codingPath: [any CodingKey]) {
+        init(writer: Writer, id: Int) {
             self.writer = writer
             self.id = id
-            self.codingPath = codingPath
         }
 
         private mutating func start() throws {
@@ -288,7 +309,7 @@ enum WireJSONEncoder {
         }
         mutating func encode(_ value: Double) throws {
             try start()
-            try writer.double(value, codingPath: codingPath)
+            try writer.double(value)
         }
         mutating func encode(_ value: Int) throws {
             try start()
@@ -300,39 +321,39 @@ enum WireJSONEncoder {
         }
         mutating func encode<T: Encodable>(_ value: T) throws {
             try start()
-            try writer.value(value, codingPath: codingPath)
+            try writer.value(value)
         }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
             do { try start() } catch { writer.fail("\(error)") }
-            return KeyedEncodingContainer(KeyedContainer<NestedKey>(writer: writer, id: writer.begin(object: true), codingPath: codingPath))
+            return KeyedEncodingContainer(KeyedContainer<NestedKey>(writer: writer, id: writer.begin(object: true)))
         }
 
         mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
             do { try start() } catch { writer.fail("\(error)") }
-            return UnkeyedContainer(writer: writer, id: writer.begin(object: false), codingPath: codingPath)
+            return UnkeyedContainer(writer: writer, id: writer.begin(object: false))
         }
 
         mutating func superEncoder() -> any Encoder {
             // No frame of ours uses a super encoder: whatever does is encoded by Foundation instead.
             writer.fail("superEncoder")
-            return ValueEncoder(writer: Writer(), codingPath: codingPath)
+            return ValueEncoder(writer: Writer(snakeCase: false, date: nil))
         }
     }
 
     struct SingleValueContainer: SingleValueEncodingContainer {
         let writer: Writer
-        let codingPath: [any CodingKey]
+        var codingPath: [any CodingKey] { [] }
 
         mutating func encodeNil() throws { writer.null() }
         mutating func encode(_ value: Bool) throws { writer.bool(value) }
         mutating func encode(_ value: String) throws { writer.string(value) }
-        mutating func encode(_ value: Double) throws { try writer.double(value, codingPath: codingPath) }
-        mutating func encode(_ value: Float) throws { try writer.double(Double(value), codingPath: codingPath) }
+        mutating func encode(_ value: Double) throws { try writer.double(value) }
+        mutating func encode(_ value: Float) throws { try writer.double(Double(value)) }
         mutating func encode(_ value: Int) throws { writer.integer(value) }
         mutating func encode(_ value: Int64) throws { writer.integer(value) }
         mutating func encode(_ value: UInt64) throws { writer.integer(value) }
-        mutating func encode<T: Encodable>(_ value: T) throws { try writer.value(value, codingPath: codingPath) }
+        mutating func encode<T: Encodable>(_ value: T) throws { try writer.value(value) }
     }
 
     /// Keys converted to snake_case once each, by Foundation itself (so the rules, acronyms included, are its own),
@@ -374,18 +395,18 @@ enum WireJSONEncoder {
 }
 
 /// A dictionary with string keys: written as an object whose keys stay as they are (Foundation converts only the
-/// keys of types, not of dictionaries: `data` and `reactions` keep theirs).
+/// keys of types, not of dictionaries: a message's `data` and `reactions` keep theirs).
 protocol StringKeyedEncodable {
-    func writeJSON(to writer: WireJSONEncoder.Writer, codingPath: [any CodingKey]) throws
+    func writeJSON(to writer: JSONBytesEncoder.Writer) throws
 }
 
 extension Dictionary: StringKeyedEncodable where Key == String, Value: Encodable {
-    func writeJSON(to writer: WireJSONEncoder.Writer, codingPath: [any CodingKey]) throws {
+    func writeJSON(to writer: JSONBytesEncoder.Writer) throws {
         let id = writer.begin(object: true)
         for (key, value) in self {
             try writer.element(of: id)
             writer.key(key, convert: false)
-            try writer.value(value, codingPath: codingPath)
+            try writer.value(value)
         }
         // Closed, like every container, when the enclosing one goes on or the encoding ends.
     }

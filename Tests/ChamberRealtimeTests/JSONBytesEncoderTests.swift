@@ -3,13 +3,14 @@ import Foundation
 import NIOCore
 import Testing
 
+@testable import ChamberJSON
 @testable import ChamberRealtime
 
-/// The one-pass encoder against Foundation's, configured as the wire's was: the same JSON for every kind of frame
+/// The one-pass encoder against Foundation's, configured as the wire's is: the same JSON for every kind of frame
 /// (compared as parsed values: neither promises an order of keys), the same bytes for strings, and Foundation's
 /// encoder whenever the one-pass encoder cannot write a value.
-@Suite("Wire JSON encoder")
-struct WireJSONEncoderTests {
+@Suite("One-pass JSON encoder")
+struct JSONBytesEncoderTests {
     static let at = Date(timeIntervalSince1970: 1_763_900_000.123)
 
     static func message(
@@ -81,7 +82,7 @@ struct WireJSONEncoderTests {
     @Test("every frame encodes to the same JSON as Foundation's encoder wrote", arguments: frames.indices)
     func sameJSON(_ index: Int) throws {
         let (name, frame) = Self.frames[index]
-        let fast = try WireJSONEncoder.encode(frame)
+        let fast = try WireCoding.oneShot.encode(frame)
         let expected = try Self.foundation(frame)
         #expect(
             try Self.parsed(fast) == Self.parsed(expected),
@@ -97,7 +98,8 @@ struct WireJSONEncoderTests {
             .array([.int(1), .array([]), .object([:])]),
         ])
     func sameBytes(_ value: JSONValue) throws {
-        #expect(String(decoding: try WireJSONEncoder.encode([value]), as: UTF8.self) == String(decoding: try Self.foundation([value]), as: UTF8.self))
+        #expect(
+            String(decoding: try WireCoding.oneShot.encode([value]), as: UTF8.self) == String(decoding: try Self.foundation([value]), as: UTF8.self))
     }
 
     /// A value whose encoding writes into its container after a nested one it left.
@@ -117,17 +119,27 @@ struct WireJSONEncoderTests {
 
     @Test("what it cannot write it refuses, and the wire falls back to Foundation's encoder")
     func fallsBack() throws {
-        #expect(throws: WireJSONEncoder.Unsupported.self) { try WireJSONEncoder.encode(Interleaved()) }
-        #expect(throws: WireJSONEncoder.Unsupported.self) { try WireJSONEncoder.encode(WithData()) }
+        #expect(throws: JSONBytesEncoder.Unsupported.self) { try WireCoding.oneShot.encode(Interleaved()) }
+        #expect(throws: JSONBytesEncoder.Unsupported.self) { try WireCoding.oneShot.encode(WithData()) }
         let wire = WireCoding.encode(WithData())
         #expect(try Self.parsed(wire.readableBytesView) == Self.parsed(try Self.foundation(WithData())))
-        #expect(throws: EncodingError.self) { try WireJSONEncoder.encode([Double.nan]) }
+        #expect(throws: EncodingError.self) { try WireCoding.oneShot.encode([Double.nan]) }
     }
 
     @Test("keys are converted to snake_case by Foundation's rules, acronyms included")
     func snakeCase() {
         for (key, expected) in [("channelId", "channel_id"), ("myURLValue", "my_url_value"), ("tokenExpiresAt", "token_expires_at"), ("id", "id")] {
-            #expect(String(decoding: WireJSONEncoder.SnakeCase.bytes(of: key), as: UTF8.self) == "\"\(expected)\"")
+            #expect(String(decoding: JSONBytesEncoder.SnakeCase.bytes(of: key), as: UTF8.self) == "\"\(expected)\"")
         }
+    }
+
+    @Test("as storage writes it (keys as named, instants as seconds since 2001), Foundation's decoder reads back the same value")
+    func storedRoundTrip() throws {
+        let event = ChannelEvent(
+            chamberID: .generate(), channelID: .generate(), seq: 5, at: Self.at,
+            body: .edited(Self.message(data: .object(["sentAt": .double(1.25), "n": .int(.max)]), reactions: ["👍": [.generate()]], edited: true)))
+        let bytes = try JSONBytesEncoder().encode(event.body)
+        #expect(try JSONDecoder().decode(ChannelEvent.Body.self, from: Data(bytes)) == event.body)
+        #expect(try Self.parsed(bytes) == Self.parsed(try JSONEncoder().encode(event.body)))
     }
 }
