@@ -43,7 +43,6 @@ let package = Package(
         // Pure domain: entities, rules, permissions, ports. No networking, no SQL.
         .target(
             name: "ChamberDomain",
-            dependencies: ["ChamberJSON"],
             swiftSettings: swiftSettings
         ),
         // SQL adapters of the domain's store ports: SQLite (embedded default) and PostgreSQL.

@@ -95,7 +95,7 @@ struct JSONBytesEncoderTests {
             JSONValue.string("plain"), .string("quote \" backslash \\ slash / tab \t cr \r lf \n bs \u{8} ff \u{c}"),
             .string("\u{0}\u{1}\u{1f}\u{7f} é 😀 \u{2028}"), .int(.min), .int(.max), .int(0), .double(1.5), .double(-0.0), .double(100),
             .double(1e300), .double(1e-7), .double(0.1), .double(123_456_789.125), .bool(true), .null,
-            .array([.int(1), .array([]), .object([:])]),
+            .array([.int(1), .array([]), .object([:])]), .object(["key \"q\"/\t": .array([.null, .double(2.5), .string("é\u{1}")])]),
         ])
     func sameBytes(_ value: JSONValue) throws {
         #expect(

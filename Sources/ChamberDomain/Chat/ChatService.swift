@@ -1,4 +1,3 @@
-import ChamberJSON
 import Foundation
 
 /// The outcome of a send, as the sender's acknowledgement reports it.
@@ -604,8 +603,6 @@ public final class ChatService: Sendable {
     }
 
     /// Measures `data` as JSON; one for every send rather than one made per send.
-    /// Measures `data` as JSON (slashes unescaped, as the wire writes it).
-    private static let sizeEncoder = JSONBytesEncoder()
 
     private func validated(_ data: JSONValue?) throws(ChamberError) -> JSONValue? {
         guard let data else { return nil }
@@ -613,7 +610,7 @@ public final class ChatService: Sendable {
         guard data.depth <= limits.maxDataDepth else {
             throw ChamberError(.validationFailed, "data nests deeper than \(limits.maxDataDepth) levels", field: "data")
         }
-        let size = (try? Self.sizeEncoder.encode(data).count) ?? (try? JSONEncoder().encode(data).count) ?? Int.max
+        let size = data.jsonByteCount
         guard size <= limits.maxDataBytes else {
             throw ChamberError(.validationFailed, "data takes \(size) bytes as JSON; at most \(limits.maxDataBytes)", field: "data")
         }

@@ -46,6 +46,31 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
+    /// How many bytes the value takes as compact JSON, as the wire writes it (slashes unescaped, control characters
+    /// as `\n` or `\u00XX`), counted without writing it.
+    public var jsonByteCount: Int {
+        switch self {
+        case .null: 4
+        case .bool(let value): value ? 4 : 5
+        case .int(let value): String(value).utf8.count
+        case .double(let value): value.description.utf8.count - (value.description.hasSuffix(".0") ? 2 : 0)
+        case .string(let value): Self.stringByteCount(value)
+        case .array(let values): 2 + max(0, values.count - 1) + values.reduce(0) { $0 + $1.jsonByteCount }
+        case .object(let values):
+            2 + max(0, values.count - 1) + values.reduce(0) { $0 + Self.stringByteCount($1.key) + 1 + $1.value.jsonByteCount }
+        }
+    }
+
+    private static func stringByteCount(_ text: String) -> Int {
+        text.utf8.reduce(2) { count, byte in
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x08, 0x09, 0x0A, 0x0C, 0x0D: count + 2
+            case 0..<0x20: count + 6
+            default: count + 1
+            }
+        }
+    }
+
     /// How deeply arrays and objects nest (a scalar is 0).
     public var depth: Int {
         switch self {
