@@ -12,14 +12,8 @@ struct CrashRecoveryProcessTests {
 
     @Test("kill -9 under load loses no acknowledged message", arguments: TestBackend.enabled)
     func killedMidBatch(_ backend: TestBackend) async throws {
-        var environment = [
-            "CHAMBER_DATABASE_URL": try backend.makeURL(), "CHAMBER_AUTH_JWT_SECRET": testJWTSecret, "CHAMBER_AUTH_BCRYPT_COST": "4",
-            "CHAMBER_BROKER_KIND": "in-process", "CHAMBER_DEMO_ENABLED": "false",
-            // The test's sockets send far faster than a member may.
-            "CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND": "10000",
-            "CHAMBER_LOG_LEVEL": ProcessInfo.processInfo.environment["CHAMBER_TEST_SERVER_LOG_LEVEL"] ?? "warning",
-        ]
-        if backend == .postgres { environment["CHAMBER_DATABASE_MAX_CONNECTIONS"] = "4" }
+        // The test's sockets send far faster than a member may.
+        let environment = try ServerProcess.singleNodeEnvironment(backend, ["CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND": "10000"])
         let server = try ServerProcess(name: "crash-\(backend)", environment: environment)
         try await server.waitReady()
         let admin = try await Self.account(on: server.port)

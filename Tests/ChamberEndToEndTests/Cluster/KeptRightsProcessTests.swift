@@ -14,12 +14,7 @@ struct KeptRightsProcessTests {
         "a subscribed socket's rights are read at its first send and kept for the next; a lock makes it read them again",
         arguments: TestBackend.enabled)
     func counted(_ backend: TestBackend) async throws {
-        var environment = [
-            "CHAMBER_DATABASE_URL": try backend.makeURL(), "CHAMBER_AUTH_JWT_SECRET": testJWTSecret, "CHAMBER_AUTH_BCRYPT_COST": "4",
-            "CHAMBER_BROKER_KIND": "in-process", "CHAMBER_DEMO_ENABLED": "false",
-            "CHAMBER_LOG_LEVEL": ProcessInfo.processInfo.environment["CHAMBER_TEST_SERVER_LOG_LEVEL"] ?? "warning",
-        ]
-        if backend == .postgres { environment["CHAMBER_DATABASE_MAX_CONNECTIONS"] = "4" }
+        let environment = try ServerProcess.singleNodeEnvironment(backend)
         let server = try ServerProcess(name: "kept-\(backend)", environment: environment)
         try await server.waitReady()
         defer { server.killHard() }

@@ -47,6 +47,18 @@ final class ServerProcess: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
+    /// The environment of one node on its own: `backend`'s database, the in-process broker, no demo, fast bcrypt.
+    static func singleNodeEnvironment(_ backend: TestBackend, _ extra: [String: String] = [:]) throws -> [String: String] {
+        var environment = [
+            "CHAMBER_DATABASE_URL": try backend.makeURL(), "CHAMBER_AUTH_JWT_SECRET": testJWTSecret, "CHAMBER_AUTH_BCRYPT_COST": "4",
+            "CHAMBER_BROKER_KIND": "in-process", "CHAMBER_DEMO_ENABLED": "false",
+            "CHAMBER_LOG_LEVEL": ProcessInfo.processInfo.environment["CHAMBER_TEST_SERVER_LOG_LEVEL"] ?? "warning",
+        ]
+        if backend == .postgres { environment["CHAMBER_DATABASE_MAX_CONNECTIONS"] = "4" }
+        environment.merge(extra) { $1 }
+        return environment
+    }
+
     /// Waits until `/ready` answers 200.
     func waitReady(timeout: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + timeout
