@@ -81,6 +81,32 @@ struct MessageBatchTests {
         }
     }
 
+    @Test("an approval that could not be carried out goes back to the queue; a decision made since is left alone")
+    func reopen() async throws {
+        for backend in TestBackend.enabled {
+            try await backend.withDatabase { (db) async throws -> Void in
+                let store = SQLStore(database: db)
+                let ada = try await StoreSuiteTests.user("ada", in: store)
+                let bob = try await StoreSuiteTests.user("bob", in: store)
+                let chamber = try await StoreSuiteTests.chamber(ada, in: store)
+                let room = try await Self.channel(in: chamber, by: ada, store: store)
+                let scope = store.scoped(to: chamber.id)
+                let item = try #require(try await scope.messages.hold(Self.draft(chamber, room.id, ada, "h1"), rule: "word_list", reason: "a word"))
+                let decidedAt = Self.now.addingTimeInterval(60)
+
+                _ = try await scope.moderation.decide(item.id, state: .approved, by: bob.id, at: decidedAt, note: nil)
+                try await scope.moderation.reopen(item.id, decidedBy: bob.id, at: decidedAt)
+                let reopened = try #require(try await scope.moderation.item(id: item.id))
+                #expect(reopened.state == .pending && reopened.decidedBy == nil)
+
+                // Decided again by someone else: the first approver's undo no longer applies.
+                _ = try await scope.moderation.decide(item.id, state: .rejected, by: ada.id, at: decidedAt, note: "no")
+                try await scope.moderation.reopen(item.id, decidedBy: bob.id, at: decidedAt)
+                #expect(try await scope.moderation.item(id: item.id)?.state == .rejected)
+            }
+        }
+    }
+
     @Test("many concurrent sends over channels and chambers: each answered, sequences gapless, retries never doubled")
     func concurrent() async throws {
         for backend in TestBackend.enabled {

@@ -18,6 +18,9 @@ public protocol ModerationStore: Sendable {
     func queue(state: ReviewItem.State?, page: PageRequest) async throws -> Page<ReviewItem>
     /// Records a decision on a pending item; throws `already_decided` when someone decided it first.
     func decide(_ id: ReviewItemID, state: ReviewItem.State, by: UserID, at date: Date, note: String?) async throws -> ReviewItem
+    /// Puts back in the queue an item decided by `by` at `date` whose decision could not be carried out (an approved
+    /// message that could not be published); does nothing if it was decided otherwise since.
+    func reopen(_ id: ReviewItemID, decidedBy by: UserID, at date: Date) async throws
     /// The message a held item keeps (published only when approved).
     func heldMessage(itemID: ReviewItemID) async throws -> Message?
 

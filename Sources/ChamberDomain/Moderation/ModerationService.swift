@@ -229,12 +229,19 @@ public final class ModerationService: Sendable {
             }
             // Decided first: of two moderators approving at once, one publishes.
             let item = try await scope.moderation.decide(itemID, state: .approved, by: access.userID, at: at, note: note)
-            switch try await scope.messages.append(
-                Message(
-                    id: message.id, chamberID: message.chamberID, channelID: message.channelID, seq: 0, senderID: message.senderID,
-                    clientMessageID: message.clientMessageID, body: message.body, replyTo: message.replyTo,
-                    mentions: message.mentions, attachments: message.attachments, data: message.data, createdAt: at))
-            {
+            let appended: AppendOutcome
+            do {
+                appended = try await scope.messages.append(
+                    Message(
+                        id: message.id, chamberID: message.chamberID, channelID: message.channelID, seq: 0, senderID: message.senderID,
+                        clientMessageID: message.clientMessageID, body: message.body, replyTo: message.replyTo,
+                        mentions: message.mentions, attachments: message.attachments, data: message.data, createdAt: at))
+            } catch {
+                // Not published: the item goes back to the queue rather than stay approved with its message unseen.
+                try? await scope.moderation.reopen(itemID, decidedBy: access.userID, at: at)
+                throw error
+            }
+            switch appended {
             case .appended(let event):
                 published = event
                 await publisher.publish(event)

@@ -149,6 +149,14 @@ struct SQLModerationStore: ModerationStore {
         return item
     }
 
+    func reopen(_ id: ReviewItemID, decidedBy by: UserID, at date: Date) async throws {
+        try await sql.query(
+            """
+            UPDATE review_items SET state = 'pending', decided_by = NULL, decided_at = NULL, decision_note = NULL
+            WHERE chamber_id = :chamber AND id = ? AND state <> 'pending' AND decided_by = ? AND decided_at = ?
+            """, [.id(id), .id(by), .date(date)])
+    }
+
     func heldMessage(itemID: ReviewItemID) async throws -> Message? {
         try await sql.query(
             """
