@@ -17,6 +17,14 @@ struct MessageBatchTests {
         return channel
     }
 
+    /// A store on `db` with Ada's chamber and one room of hers.
+    static func room(on db: any SQLDatabase) async throws -> (SQLStore, User, Chamber, Channel) {
+        let store = SQLStore(database: db)
+        let ada = try await StoreSuiteTests.user("ada", in: store)
+        let chamber = try await StoreSuiteTests.chamber(ada, in: store)
+        return (store, ada, chamber, try await channel(in: chamber, by: ada, store: store))
+    }
+
     static func draft(_ chamber: Chamber, _ channel: ChannelID, _ sender: User, _ clientID: String, _ body: String? = nil) -> Message {
         Message(
             id: .generate(), chamberID: chamber.id, channelID: channel, seq: 0, senderID: sender.id, clientMessageID: clientID,
@@ -59,10 +67,7 @@ struct MessageBatchTests {
     func heldBefore() async throws {
         for backend in TestBackend.enabled {
             try await backend.withDatabase { (db) async throws -> Void in
-                let store = SQLStore(database: db)
-                let ada = try await StoreSuiteTests.user("ada", in: store)
-                let chamber = try await StoreSuiteTests.chamber(ada, in: store)
-                let room = try await Self.channel(in: chamber, by: ada, store: store)
+                let (store, ada, chamber, room) = try await Self.room(on: db)
                 let messages = store.scoped(to: chamber.id).chat.messages
                 let held = Self.draft(chamber, room.id, ada, "h1", "held for review")
                 #expect(try await messages.hold(held, rule: "word_list", reason: "a blocked word") != nil)
@@ -85,11 +90,8 @@ struct MessageBatchTests {
     func reopen() async throws {
         for backend in TestBackend.enabled {
             try await backend.withDatabase { (db) async throws -> Void in
-                let store = SQLStore(database: db)
-                let ada = try await StoreSuiteTests.user("ada", in: store)
+                let (store, ada, chamber, room) = try await Self.room(on: db)
                 let bob = try await StoreSuiteTests.user("bob", in: store)
-                let chamber = try await StoreSuiteTests.chamber(ada, in: store)
-                let room = try await Self.channel(in: chamber, by: ada, store: store)
                 let scope = store.scoped(to: chamber.id)
                 let item = try #require(try await scope.messages.hold(Self.draft(chamber, room.id, ada, "h1"), rule: "word_list", reason: "a word"))
                 let decidedAt = Self.now.addingTimeInterval(60)
@@ -160,10 +162,7 @@ struct MessageBatchTests {
     func failedBatch() async throws {
         for backend in TestBackend.enabled {
             try await backend.withDatabase { (db) async throws -> Void in
-                let store = SQLStore(database: db)
-                let ada = try await StoreSuiteTests.user("ada", in: store)
-                let chamber = try await StoreSuiteTests.chamber(ada, in: store)
-                let room = try await Self.channel(in: chamber, by: ada, store: store)
+                let (store, ada, chamber, room) = try await Self.room(on: db)
                 let first = Self.draft(chamber, room.id, ada, "first")
                 _ = try await MessageAppendBatch.store([first], in: db)[0].get()
                 // A message id used twice makes the insert fail inside the transaction, after the sequence was raised.
