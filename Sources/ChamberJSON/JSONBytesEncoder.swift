@@ -163,11 +163,12 @@ public struct JSONBytesEncoder: Sendable {
 
         func integer(_ value: some BinaryInteger) { out.append(contentsOf: String(value).utf8) }
 
-        func double(_ value: Double) throws {
+        /// A `Double` or `Float` in its own shortest form, as Foundation writes it (`0.1` for `Float(0.1)`, not its
+        /// widened value); integral values without a fraction (`100`, `-0`).
+        func float<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F) throws {
             guard value.isFinite else {
                 throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "\(value) is not valid JSON"))
             }
-            // Foundation writes integral values without a fraction (`100`, `-0`), others in their shortest form.
             var text = value.description
             if text.hasSuffix(".0") { text.removeLast(2) }
             out.append(contentsOf: text.utf8)
@@ -236,11 +237,11 @@ public struct JSONBytesEncoder: Sendable {
         }
         mutating func encode(_ value: Double, forKey key: Key) throws {
             try start(key)
-            try writer.double(value)
+            try writer.float(value)
         }
         mutating func encode(_ value: Float, forKey key: Key) throws {
             try start(key)
-            try writer.double(Double(value))
+            try writer.float(value)
         }
         mutating func encode(_ value: Int, forKey key: Key) throws {
             try start(key)
@@ -254,6 +255,21 @@ public struct JSONBytesEncoder: Sendable {
             try start(key)
             writer.integer(value)
         }
+        // Every width has its own overload: left to the generic one below, an integer would encode itself into a
+        // single-value container, which hands it back to the generic path, without end.
+        mutating func encode(_ value: Int8, forKey key: Key) throws { try integer(value, key) }
+        mutating func encode(_ value: Int16, forKey key: Key) throws { try integer(value, key) }
+        mutating func encode(_ value: Int32, forKey key: Key) throws { try integer(value, key) }
+        mutating func encode(_ value: UInt, forKey key: Key) throws { try integer(value, key) }
+        mutating func encode(_ value: UInt8, forKey key: Key) throws { try integer(value, key) }
+        mutating func encode(_ value: UInt16, forKey key: Key) throws { try integer(value, key) }
+        mutating func encode(_ value: UInt32, forKey key: Key) throws { try integer(value, key) }
+
+        private func integer(_ value: some BinaryInteger, _ key: Key) throws {
+            try start(key)
+            writer.integer(value)
+        }
+
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
             try start(key)
             try writer.value(value)
@@ -309,7 +325,7 @@ public struct JSONBytesEncoder: Sendable {
         }
         mutating func encode(_ value: Double) throws {
             try start()
-            try writer.double(value)
+            try writer.float(value)
         }
         mutating func encode(_ value: Int) throws {
             try start()
@@ -319,6 +335,25 @@ public struct JSONBytesEncoder: Sendable {
             try start()
             writer.integer(value)
         }
+        mutating func encode(_ value: Float) throws {
+            try start()
+            try writer.float(value)
+        }
+        // Every width has its own overload (see ``KeyedContainer``).
+        mutating func encode(_ value: Int8) throws { try integer(value) }
+        mutating func encode(_ value: Int16) throws { try integer(value) }
+        mutating func encode(_ value: Int32) throws { try integer(value) }
+        mutating func encode(_ value: UInt) throws { try integer(value) }
+        mutating func encode(_ value: UInt8) throws { try integer(value) }
+        mutating func encode(_ value: UInt16) throws { try integer(value) }
+        mutating func encode(_ value: UInt32) throws { try integer(value) }
+        mutating func encode(_ value: UInt64) throws { try integer(value) }
+
+        private mutating func integer(_ value: some BinaryInteger) throws {
+            try start()
+            writer.integer(value)
+        }
+
         mutating func encode<T: Encodable>(_ value: T) throws {
             try start()
             try writer.value(value)
@@ -348,11 +383,19 @@ public struct JSONBytesEncoder: Sendable {
         mutating func encodeNil() throws { writer.null() }
         mutating func encode(_ value: Bool) throws { writer.bool(value) }
         mutating func encode(_ value: String) throws { writer.string(value) }
-        mutating func encode(_ value: Double) throws { try writer.double(value) }
-        mutating func encode(_ value: Float) throws { try writer.double(Double(value)) }
+        mutating func encode(_ value: Double) throws { try writer.float(value) }
+        mutating func encode(_ value: Float) throws { try writer.float(value) }
         mutating func encode(_ value: Int) throws { writer.integer(value) }
         mutating func encode(_ value: Int64) throws { writer.integer(value) }
         mutating func encode(_ value: UInt64) throws { writer.integer(value) }
+        // Every width has its own overload (see ``KeyedContainer``).
+        mutating func encode(_ value: Int8) throws { writer.integer(value) }
+        mutating func encode(_ value: Int16) throws { writer.integer(value) }
+        mutating func encode(_ value: Int32) throws { writer.integer(value) }
+        mutating func encode(_ value: UInt) throws { writer.integer(value) }
+        mutating func encode(_ value: UInt8) throws { writer.integer(value) }
+        mutating func encode(_ value: UInt16) throws { writer.integer(value) }
+        mutating func encode(_ value: UInt32) throws { writer.integer(value) }
         mutating func encode<T: Encodable>(_ value: T) throws { try writer.value(value) }
     }
 

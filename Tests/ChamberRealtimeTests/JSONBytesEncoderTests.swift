@@ -102,6 +102,33 @@ struct JSONBytesEncoderTests {
             String(decoding: try WireCoding.oneShot.encode([value]), as: UTF8.self) == String(decoding: try Self.foundation([value]), as: UTF8.self))
     }
 
+    /// Every integer width and both floating-point types, at the top, in an array, under a key and optional.
+    struct Numbers: Encodable {
+        var int8: Int8 = -8
+        var int16: Int16 = -16
+        var int32: Int32 = -32
+        var uint: UInt = 1
+        var uint8: UInt8 = 8
+        var uint16: UInt16? = 1_000
+        var uint32: UInt32 = 32
+        var uint64: UInt64 = .max
+        var float: Float = 0.1
+        var bigFloat: Float = 16_777_216
+        var small: [Int8] = [1, -2]
+        var floats: [Float] = [0.1, 2.5]
+        var unsigned: [UInt16] = [7]
+    }
+
+    @Test("integers of every width and floats are written as Foundation writes them (none loops back into the generic path)")
+    func numbers() throws {
+        #expect(try Self.parsed(try WireCoding.oneShot.encode(Numbers())) == Self.parsed(try Self.foundation(Numbers())))
+        let floats: [Float] = [0.1, 16_777_216, 1e-8, 3.4e38]
+        #expect(
+            String(decoding: try WireCoding.oneShot.encode(floats), as: UTF8.self) == String(decoding: try Self.foundation(floats), as: UTF8.self))
+        #expect(String(decoding: try WireCoding.oneShot.encode(Int32(-5)), as: UTF8.self) == "-5")
+        #expect(String(decoding: try WireCoding.oneShot.encode(UInt8(255)), as: UTF8.self) == "255")
+    }
+
     /// A value whose encoding writes into its container after a nested one it left.
     struct Interleaved: Encodable {
         enum Keys: String, CodingKey { case outer, inner, after }
