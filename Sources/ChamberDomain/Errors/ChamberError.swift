@@ -87,6 +87,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let alreadyReported = Code("already_reported", .conflict)
         public static let alreadyDecided = Code("already_decided", .conflict)
         public static let reviewItemNotFound = Code("review_item_not_found", .notFound)
+        public static let deviceNotFound = Code("device_not_found", .notFound)
         // Socket protocol
         public static let unknownFrameType = Code("unknown_frame_type", .invalidRequest)
         public static let unsupportedFrame = Code("unsupported_frame", .invalidRequest)
@@ -108,6 +109,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             messageTooLong, messageRejected, mentionNotAllowed, tooManyMentions, linksNotAllowed, linkNotAllowed, invalidModerationRule,
             notSubscribed,
             userMuted, userBanned, userKicked, channelLocked, slowMode, floodLimited, alreadyReported, alreadyDecided, reviewItemNotFound,
+            deviceNotFound,
             unknownFrameType, unsupportedFrame, upgradeRequired,
             unavailable, internalError,
         ]

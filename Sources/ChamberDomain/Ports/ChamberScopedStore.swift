@@ -12,6 +12,8 @@ public protocol ChamberScopedStore: Sendable {
     var chat: ChatStores { get }
     /// Sanctions, reports and the review queue.
     var moderation: any ModerationStore { get }
+    /// The chamber's notification defaults, members' notification choices and channel mutes.
+    var notificationSettings: any NotificationSettingsStore { get }
 }
 
 /// Memberships of the chamber.

@@ -10,6 +10,8 @@ public protocol Store: Sendable {
     var passwordResets: any PasswordResetStore { get }
     var chambers: any ChamberStore { get }
     var mailOutbox: any MailOutboxStore { get }
+    /// Devices that receive push notifications.
+    var devices: any DeviceStore { get }
 
     /// The stores of one chamber. Every read and write through it is confined to `chamber`.
     func scoped(to chamber: ChamberID) -> any ChamberScopedStore

@@ -7,28 +7,38 @@ public struct ChamberServices: Sendable {
     public let accounts: AccountService
     public let chambers: ChamberService
     public let businesses: BusinessService
+    public let devices: DeviceService
     public let loadTests: LoadTestService
 
-    public init(store: any Store, accounts: AccountService, chambers: ChamberService, businesses: BusinessService, loadTests: LoadTestService) {
+    public init(
+        store: any Store, accounts: AccountService, chambers: ChamberService, businesses: BusinessService, devices: DeviceService,
+        loadTests: LoadTestService
+    ) {
         self.store = store
         self.accounts = accounts
         self.chambers = chambers
         self.businesses = businesses
+        self.devices = devices
         self.loadTests = loadTests
     }
 }
 
-/// The hub and the chat service, with the WebSocket endpoint that joins them to HTTP.
+/// The hub and the services built on the chat service, with the WebSocket endpoint that joins them to HTTP.
 public struct RealtimeServices: Sendable {
     public let hub: Hub
     public let chat: ChatService
     public let moderation: ModerationService
+    public let notificationPreferences: NotificationPreferencesService
     public let endpoint: WebSocketEndpoint
 
-    public init(hub: Hub, chat: ChatService, moderation: ModerationService, endpoint: WebSocketEndpoint) {
+    public init(
+        hub: Hub, chat: ChatService, moderation: ModerationService, notificationPreferences: NotificationPreferencesService,
+        endpoint: WebSocketEndpoint
+    ) {
         self.hub = hub
         self.chat = chat
         self.moderation = moderation
+        self.notificationPreferences = notificationPreferences
         self.endpoint = endpoint
     }
 }

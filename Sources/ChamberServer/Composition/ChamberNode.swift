@@ -56,7 +56,7 @@ public struct ChamberNode: Sendable {
         let services = ChamberServices(
             store: store, accounts: accounts,
             chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub),
-            businesses: BusinessService(store: store), loadTests: loadTests)
+            businesses: BusinessService(store: store), devices: DeviceService(store: store), loadTests: loadTests)
         let realtime = try makeRealtime(configuration, hub: hub, store: store, services: services, logger: logger)
         return ChamberNode(
             configuration: configuration, database: database, store: store, services: services, realtime: realtime,
@@ -107,7 +107,7 @@ public struct ChamberNode: Sendable {
             limits: ChatLimits(maxRecoveryEvents: configuration.maxRecoveryEvents))
         let moderation = ModerationService(store: store, chat: chat, publisher: hub, notifier: hub, policies: policies)
         return RealtimeServices(
-            hub: hub, chat: chat, moderation: moderation,
+            hub: hub, chat: chat, moderation: moderation, notificationPreferences: NotificationPreferencesService(store: store, chat: chat),
             endpoint: WebSocketEndpoint(
                 hub: hub, services: services, chat: chat, moderation: moderation,
                 conformanceEcho: configuration.conformanceEcho, logger: logger))

@@ -289,5 +289,56 @@ enum Schema {
                 )
                 """
             ]),
+        Migration(
+            version: 7, name: "devices for push, notification preferences and channel mutes",
+            statements: [
+                // A device follows its session: rows go with the session, and revoking a session deletes its devices.
+                """
+                CREATE TABLE devices (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    session_id TEXT NOT NULL REFERENCES auth_sessions(id) ON DELETE CASCADE,
+                    platform TEXT NOT NULL,
+                    token TEXT NOT NULL,
+                    apns_topic TEXT,
+                    apns_environment TEXT,
+                    web_push_p256dh TEXT,
+                    web_push_auth TEXT,
+                    name TEXT,
+                    created_at BIGINT NOT NULL,
+                    registered_at BIGINT NOT NULL,
+                    UNIQUE (platform, token)
+                )
+                """,
+                "CREATE INDEX devices_user ON devices (user_id, registered_at)",
+                "CREATE INDEX devices_session ON devices (session_id)",
+                """
+                CREATE TABLE chamber_notification_defaults (
+                    chamber_id TEXT PRIMARY KEY REFERENCES chambers(id) ON DELETE CASCADE,
+                    choices TEXT NOT NULL,
+                    updated_by TEXT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE notification_choices (
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    choices TEXT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (chamber_id, user_id)
+                )
+                """,
+                """
+                CREATE TABLE notification_mutes (
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                    until_at BIGINT,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (chamber_id, user_id, channel_id)
+                )
+                """,
+            ]),
     ]
 }

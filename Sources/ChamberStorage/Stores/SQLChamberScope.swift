@@ -13,6 +13,7 @@ struct SQLChamberScope: ChamberScopedStore {
     var auditLog: any AuditLogStore { SQLAuditLogStore(sql: sql) }
     var chat: ChatStores { ChatStores(channels: SQLChannelStore(sql: sql), messages: SQLMessageStore(sql: sql, writer: messageWriter)) }
     var moderation: any ModerationStore { SQLModerationStore(sql: sql) }
+    var notificationSettings: any NotificationSettingsStore { SQLNotificationSettingsStore(sql: sql) }
 }
 
 struct SQLMemberStore: MemberStore {

@@ -52,6 +52,7 @@ struct SQLSessionStore: SessionStore {
                 }
                 let sessionID: SessionID = try known.id("session_id")
                 try await tx.query("UPDATE auth_sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [.date(now), .id(sessionID)])
+                try await Self.removeDevices(ofSession: sessionID, in: tx)
                 return .reused(sessionID)
             }
             let sessionID: SessionID = try row.id("session_id")
@@ -71,16 +72,29 @@ struct SQLSessionStore: SessionStore {
     }
 
     func revoke(id: SessionID, userID: UserID, at: Date) async throws -> Bool {
-        !(try await db.query(
-            "UPDATE auth_sessions SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ? RETURNING id",
-            [.date(at), .id(id), .id(userID), .date(at)]
-        ).isEmpty)
+        try await db.transaction { tx in
+            let revoked =
+                !(try await tx.query(
+                    "UPDATE auth_sessions SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ? RETURNING id",
+                    [.date(at), .id(id), .id(userID), .date(at)]
+                ).isEmpty)
+            if revoked { try await Self.removeDevices(ofSession: id, in: tx) }
+            return revoked
+        }
     }
 
     func revokeAll(userID: UserID, except keeping: SessionID?, at: Date) async throws {
-        try await db.query(
-            "UPDATE auth_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id <> ?",
-            [.date(at), .id(userID), .text(keeping?.rawValue ?? "")])
+        try await db.transaction { tx in
+            try await tx.query(
+                "UPDATE auth_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id <> ?",
+                [.date(at), .id(userID), .text(keeping?.rawValue ?? "")])
+            try await tx.query("DELETE FROM devices WHERE user_id = ? AND session_id <> ?", [.id(userID), .text(keeping?.rawValue ?? "")])
+        }
+    }
+
+    /// A device follows its session: when the session ends, nothing more is pushed to it.
+    private static func removeDevices(ofSession id: SessionID, in tx: any SQLExecutor) async throws {
+        try await tx.query("DELETE FROM devices WHERE session_id = ?", [.id(id)])
     }
 }
 

@@ -1,0 +1,67 @@
+import ChamberDomain
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `/v1/me/devices` and the notification settings of `/v1/chambers/{chamberId}`.
+struct NotificationRoutes {
+    let services: ChamberServices
+    let preferences: NotificationPreferencesService
+
+    func register(on router: Router<AppRequestContext>) {
+        let devices = services.devices
+        let preferences = preferences
+
+        router.get("v1/me/devices") { _, context in
+            let identity = try context.identity()
+            return JSONResponse(.ok, ListBody(items: try await devices.list(identity).map { DeviceBody($0, current: identity.sessionID) }))
+        }
+        router.post("v1/me/devices") { request, context in
+            let identity = try context.identity()
+            let body = try DeviceRegistrationRequest(try await Self.json(request, context))
+            let (device, created) = try await devices.register(identity, address: body.address, name: body.name)
+            return JSONResponse(created ? .created : .ok, DeviceBody(device, current: identity.sessionID))
+        }
+        router.delete("v1/me/devices/{deviceId}") { request, context in
+            try await devices.remove(try context.identity(), id: try request.id("deviceId", context: context))
+            return Response(status: .noContent)
+        }
+
+        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: services.chambers))
+        chamber.get("notification-preferences") { _, context in
+            JSONResponse(.ok, NotificationPreferencesBody(try await preferences.preferences(try context.access()), member: true))
+        }
+        chamber.patch("notification-preferences") { request, context in
+            let body = try NotificationChoicesRequest(try await Self.json(request, context), nullable: true)
+            return JSONResponse(.ok, NotificationPreferencesBody(try await preferences.update(try context.access(), body.input), member: true))
+        }
+        chamber.put("notification-preferences/mutes/{channelId}") { request, context in
+            let channelID: ChannelID = try request.id("channelId", context: context)
+            // A channel the caller cannot read answers 404 whatever the body holds, as every route naming a resource does.
+            try await preferences.requireReadable(try context.access(), channelID)
+            let body = try ChannelMuteRequest(try await Self.json(request, context))
+            return JSONResponse(
+                .ok,
+                NotificationPreferencesBody(try await preferences.mute(try context.access(), channelID: channelID, until: body.until), member: true))
+        }
+        chamber.delete("notification-preferences/mutes/{channelId}") { request, context in
+            let channelID: ChannelID = try request.id("channelId", context: context)
+            return JSONResponse(
+                .ok, NotificationPreferencesBody(try await preferences.unmute(try context.access(), channelID: channelID), member: true))
+        }
+        chamber.get("notification-defaults") { _, context in
+            JSONResponse(.ok, NotificationPreferencesBody(try await preferences.defaults(try context.access()), member: false))
+        }
+        chamber.put("notification-defaults") { request, context in
+            let body = try NotificationChoicesRequest(try await Self.json(request, context), nullable: false)
+            return JSONResponse(.ok, NotificationPreferencesBody(try await preferences.setDefaults(try context.access(), body.input), member: false))
+        }
+    }
+
+    /// The body as it was sent: keys are read as written (the API decoder's snake_case conversion would rename them).
+    private static func json(_ request: Request, _ context: AppRequestContext) async throws -> JSONValue {
+        try await APIJSON.decode(JSONValue.self, from: request, context: context, using: plainDecoder)
+    }
+
+    private static let plainDecoder = JSONDecoder()
+}
