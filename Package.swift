@@ -92,6 +92,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Notification delivery: the providers' wire formats and clients (Web Push so far). Domain and crypto only.
+        .target(
+            name: "ChamberNotify",
+            dependencies: [
+                "ChamberDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Hummingbird application: REST routes, auth middleware, operations endpoints.
         .target(
             name: "ChamberHTTP",
@@ -217,6 +226,11 @@ let package = Package(
         .testTarget(
             name: "ChamberDomainTests",
             dependencies: ["ChamberDomain"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ChamberNotifyTests",
+            dependencies: ["ChamberDomain", "ChamberNotify", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
