@@ -382,18 +382,22 @@ struct HubTests {
 
     @Test("a socket whose token has run out is closed with 4003; a refreshed one stays open", arguments: [TestBackend.sqlite])
     func tokenExpiry(_ backend: TestBackend) async throws {
-        // Tokens live 6 s without grace: a socket's deadline is six seconds after its token was issued.
+        // Tokens live 12 s without grace: a socket's deadline is twelve seconds after its token was issued (long enough
+        // for the room to be set up while every other test runs beside this one).
         try await withServer(
             backend,
             configure: {
-                $0.accessTokenTTLSeconds = 6; $0.tokenGraceSeconds = 0
+                $0.accessTokenTTLSeconds = 12; $0.tokenGraceSeconds = 0
             }
         ) { api in
             let room = try await Self.room(api, members: 2)
-            let expiring = try await Self.socket(api, room.members[0], room.chamberID)
-            let refreshed = try await Self.socket(api, room.members[1], room.chamberID)
-            try await Task.sleep(for: .seconds(3))
-            let renewed = try await api.call(.post, "/v1/auth/refresh", json: ["refresh_token": room.members[1].refreshToken])
+            // Fresh sign-ins: setting up the room can take seconds on a busy machine, and the clock runs from here.
+            let first = try await api.logIn(email: room.members[0].email, password: room.members[0].password)
+            let second = try await api.logIn(email: room.members[1].email, password: room.members[1].password)
+            let expiring = try await Self.socket(api, first, room.chamberID)
+            let refreshed = try await Self.socket(api, second, room.chamberID)
+            try await Task.sleep(for: .seconds(5))
+            let renewed = try await api.call(.post, "/v1/auth/refresh", json: ["refresh_token": second.refreshToken])
             try await refreshed.request(["type": "refresh", "token": renewed.json["access_token"].string ?? ""], expect: "ok")
             #expect(try await expiring.closeCode() == 4003)
             let alive = try await refreshed.request(["type": "ping"], expect: "pong")

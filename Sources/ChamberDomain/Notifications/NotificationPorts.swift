@@ -27,4 +27,43 @@ public protocol NotificationSettingsStore: Sendable {
     func mutes(of user: UserID) async throws -> [ChannelMute]
     func mute(_ mute: ChannelMute, for user: UserID, at: Date) async throws
     func unmute(channelID: ChannelID, for user: UserID) async throws
+    /// The choices of each of `users` that chose something (for deciding many recipients at once).
+    func memberChoices(of users: [UserID]) async throws -> [UserID: NotificationChoices]
+    /// The members of the chamber who chose anything at all.
+    func usersWithChoices() async throws -> [UserID]
+    /// The mutes of `channelID` by any of `users`, by user.
+    func mutes(of channelID: ChannelID, by users: [UserID]) async throws -> [UserID: ChannelMute]
+}
+
+/// One chamber's in-app feeds.
+public protocol NotificationFeedStore: Sendable {
+    /// The member's notifications, most recently grown first.
+    func page(of user: UserID, unreadOnly: Bool, page: PageRequest) async throws -> Page<Notification>
+    func unreadCount(of user: UserID) async throws -> Int
+    /// Marks the member's notifications read; returns those it changed and the unread count after.
+    func markRead(_ selection: FeedReadSelection, of user: UserID, at: Date) async throws -> (read: [NotificationID], unread: Int)
+    /// Marks read the member's notifications of a channel up to `seq` (they read the channel); returns those it changed.
+    func markChannelRead(_ channelID: ChannelID, upTo seq: Int64, of user: UserID, at: Date) async throws -> (read: [NotificationID], unread: Int)
+}
+
+/// The fan-out's view of storage: which channels have messages nobody was notified of yet, and the one write that
+/// records notifications with how far a channel has been notified.
+public protocol NotificationFanoutStore: Sendable {
+    /// Channels whose newest sequence is past what was notified; at most `limit`.
+    func pendingChannels(limit: Int) async throws -> [(chamberID: ChamberID, channelID: ChannelID)]
+    /// How far the channel has been notified (0 when never), the messages after that (at most `limit`), and the
+    /// sequence this pass covers: the last of those messages when `limit` cut them short, otherwise the channel's
+    /// newest (edits and reactions past the last message are covered too, as they notify nobody).
+    func unnotified(
+        _ channelID: ChannelID, in chamber: ChamberID, limit: Int
+    ) async throws -> (
+        notifiedSeq: Int64, messages: [Message], upTo: Int64
+    )
+    /// In one transaction: moves the channel's notified sequence from `from` to `to` and applies `additions`
+    /// (growing an unread notification of the same member, channel and category younger than
+    /// ``Notification/collapseWindow``, or adding one). Returns nil, applying nothing, when the channel was no longer
+    /// at `from` (another worker took it): every message is notified exactly once.
+    func record(
+        _ additions: [FeedAddition], channelID: ChannelID, in chamber: ChamberID, from: Int64, to: Int64, at: Date
+    ) async throws -> [FeedChange]?
 }

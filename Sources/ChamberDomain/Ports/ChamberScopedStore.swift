@@ -14,6 +14,8 @@ public protocol ChamberScopedStore: Sendable {
     var moderation: any ModerationStore { get }
     /// The chamber's notification defaults, members' notification choices and channel mutes.
     var notificationSettings: any NotificationSettingsStore { get }
+    /// Members' in-app notification feeds.
+    var notificationFeed: any NotificationFeedStore { get }
 }
 
 /// Memberships of the chamber.

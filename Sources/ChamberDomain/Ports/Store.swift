@@ -12,6 +12,8 @@ public protocol Store: Sendable {
     var mailOutbox: any MailOutboxStore { get }
     /// Devices that receive push notifications.
     var devices: any DeviceStore { get }
+    /// What the notification fan-out reads and records, across chambers.
+    var notificationFanout: any NotificationFanoutStore { get }
 
     /// The stores of one chamber. Every read and write through it is confined to `chamber`.
     func scoped(to chamber: ChamberID) -> any ChamberScopedStore

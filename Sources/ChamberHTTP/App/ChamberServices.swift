@@ -29,16 +29,18 @@ public struct RealtimeServices: Sendable {
     public let chat: ChatService
     public let moderation: ModerationService
     public let notificationPreferences: NotificationPreferencesService
+    public let notificationFeed: NotificationFeedService
     public let endpoint: WebSocketEndpoint
 
     public init(
         hub: Hub, chat: ChatService, moderation: ModerationService, notificationPreferences: NotificationPreferencesService,
-        endpoint: WebSocketEndpoint
+        notificationFeed: NotificationFeedService, endpoint: WebSocketEndpoint
     ) {
         self.hub = hub
         self.chat = chat
         self.moderation = moderation
         self.notificationPreferences = notificationPreferences
+        self.notificationFeed = notificationFeed
         self.endpoint = endpoint
     }
 }

@@ -204,3 +204,80 @@ struct NotificationPreferencesBody: Encodable {
         custom = preferences.custom
     }
 }
+
+/// `POST …/notifications/read`: `ids` or `all: true`, not both.
+struct NotificationsReadRequest {
+    let selection: FeedReadSelection
+
+    init(_ json: JSONValue) throws(ChamberError) {
+        let body = try StrictObject(json, at: "")
+        try body.allow(["ids", "all"])
+        switch (body.fields["ids"], body.fields["all"]) {
+        case (nil, .bool(true)?):
+            selection = .all
+        case (.array(let values)?, nil):
+            var ids: [NotificationID] = []
+            for (index, value) in values.enumerated() {
+                guard case .string(let raw) = value, let id = NotificationID(validating: raw) else {
+                    throw ChamberError(.invalidIdentifier, "ids[\(index)] is not a notification id", field: "ids[\(index)]")
+                }
+                ids.append(id)
+            }
+            selection = .ids(ids)
+        case (nil, _?):
+            throw ChamberError(.validationFailed, "all must be true", field: "all")
+        case (_?, _?):
+            throw ChamberError(.validationFailed, "send ids or all, not both", field: "all")
+        case (_?, nil):
+            throw ChamberError(.validationFailed, "ids must be an array of notification ids", field: "ids")
+        case (nil, nil):
+            throw ChamberError(.validationFailed, "ids or all is required", field: "ids")
+        }
+    }
+}
+
+struct NotificationBody: Encodable {
+    let id: String
+    let category: String
+    let channelId: String
+    let seq: Int64
+    let messageId: String
+    let actorId: String
+    let title: String
+    let text: String
+    let count: Int
+    let createdAt: Date
+    let updatedAt: Date
+    let readAt: Date?
+
+    init(_ notification: ChamberDomain.Notification) {
+        id = notification.id.rawValue
+        category = notification.category.rawValue
+        channelId = notification.channelID.rawValue
+        seq = notification.seq
+        messageId = notification.messageID.rawValue
+        actorId = notification.actorID.rawValue
+        title = notification.title
+        text = notification.text
+        count = notification.count
+        createdAt = notification.createdAt
+        updatedAt = notification.updatedAt
+        readAt = notification.readAt
+    }
+}
+
+struct NotificationPageBody: Encodable {
+    let items: [NotificationBody]
+    let nextCursor: String?
+    let unreadCount: Int
+
+    init(page: Page<ChamberDomain.Notification>, unreadCount: Int) {
+        items = page.items.map(NotificationBody.init)
+        nextCursor = page.nextCursor
+        self.unreadCount = unreadCount
+    }
+}
+
+struct NotificationsReadBody: Encodable {
+    let unreadCount: Int
+}

@@ -7,10 +7,12 @@ import Hummingbird
 struct NotificationRoutes {
     let services: ChamberServices
     let preferences: NotificationPreferencesService
+    let feed: NotificationFeedService
 
     func register(on router: Router<AppRequestContext>) {
         let devices = services.devices
         let preferences = preferences
+        let feed = feed
 
         router.get("v1/me/devices") { _, context in
             let identity = try context.identity()
@@ -28,6 +30,20 @@ struct NotificationRoutes {
         }
 
         let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: services.chambers))
+        chamber.get("notifications") { request, context in
+            let unread: Bool
+            switch request.uri.queryParameters.get("unread") {
+            case nil, "false": unread = false
+            case "true": unread = true
+            default: throw ChamberError(.validationFailed, "unread must be true or false", field: "unread")
+            }
+            let (page, count) = try await feed.page(try context.access(), unreadOnly: unread, page: try request.page())
+            return JSONResponse(.ok, NotificationPageBody(page: page, unreadCount: count))
+        }
+        chamber.post("notifications/read") { request, context in
+            let selection = try NotificationsReadRequest(try await Self.json(request, context)).selection
+            return JSONResponse(.ok, NotificationsReadBody(unreadCount: try await feed.markRead(try context.access(), selection)))
+        }
         chamber.get("notification-preferences") { _, context in
             JSONResponse(.ok, NotificationPreferencesBody(try await preferences.preferences(try context.access()), member: true))
         }

@@ -9,6 +9,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// The composition root: builds a whole node (database, store, services, HTTP application) from a configuration.
@@ -23,6 +24,10 @@ public struct ChamberNode: Sendable {
     public let realtime: RealtimeServices
     public let metrics: PrometheusCollectorRegistry
     let logger: Logger
+    /// Notifies stored messages in the background (every node runs one).
+    let notificationWorker: NotificationWorker
+    /// Set once the database is migrated: the background workers wait for it.
+    let prepared: PreparedFlag
 
     /// Opens the database and wires the services. Nothing runs yet: see ``makeApplication()`` and ``withDatabase(_:)``.
     public static func assemble(_ configuration: ServerConfiguration, logger: Logger) async throws -> ChamberNode {
@@ -57,10 +62,14 @@ public struct ChamberNode: Sendable {
             store: store, accounts: accounts,
             chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub),
             businesses: BusinessService(store: store), devices: DeviceService(store: store), loadTests: loadTests)
-        let realtime = try makeRealtime(configuration, hub: hub, store: store, services: services, logger: logger)
+        let prepared = PreparedFlag()
+        let worker = NotificationWorker(
+            fanout: NotificationFanout(store: store, delivery: hub), sweep: .milliseconds(configuration.notificationSweepMs), logger: logger
+        ) { prepared.isSet }
+        let realtime = try makeRealtime(configuration, hub: hub, store: store, services: services, worker: worker, logger: logger)
         return ChamberNode(
             configuration: configuration, database: database, store: store, services: services, realtime: realtime,
-            metrics: metrics, logger: logger)
+            metrics: metrics, logger: logger, notificationWorker: worker, prepared: prepared)
     }
 
     /// The hub on its broker: in-process (one node) or Redis (a cluster).
@@ -98,16 +107,18 @@ public struct ChamberNode: Sendable {
     }
 
     static func makeRealtime(
-        _ configuration: ServerConfiguration, hub: Hub, store: SQLStore, services: ChamberServices, logger: Logger
+        _ configuration: ServerConfiguration, hub: Hub, store: SQLStore, services: ChamberServices, worker: NotificationWorker, logger: Logger
     ) throws -> RealtimeServices {
         let policies = try moderationPolicies(configuration, store: store)
+        let publisher = NotifyingPublisher(hub: hub, worker: worker)
         let chat = ChatService(
-            store: store, publisher: hub, moderation: policies, queue: ReviewQueueAnnouncer(store: store, notifier: hub),
+            store: store, publisher: publisher, moderation: policies, queue: ReviewQueueAnnouncer(store: store, notifier: hub),
             refused: { code in Counter(label: "chamber_moderation_refusals_total", dimensions: [("code", code.rawValue)]).increment() },
             limits: ChatLimits(maxRecoveryEvents: configuration.maxRecoveryEvents))
-        let moderation = ModerationService(store: store, chat: chat, publisher: hub, notifier: hub, policies: policies)
+        let moderation = ModerationService(store: store, chat: chat, publisher: publisher, notifier: hub, policies: policies)
         return RealtimeServices(
             hub: hub, chat: chat, moderation: moderation, notificationPreferences: NotificationPreferencesService(store: store, chat: chat),
+            notificationFeed: NotificationFeedService(store: store, delivery: hub),
             endpoint: WebSocketEndpoint(
                 hub: hub, services: services, chat: chat, moderation: moderation,
                 conformanceEcho: configuration.conformanceEcho, logger: logger))
@@ -152,7 +163,7 @@ public struct ChamberNode: Sendable {
     /// The HTTP application. Running it runs the database pool (PostgreSQL), migrates, seeds the demo if asked,
     /// then serves until SIGTERM or SIGINT, when it stops accepting and finishes in-flight requests.
     public func makeApplication() -> some ApplicationProtocol {
-        makeApplication(services: [database as? any Service, realtime.hub].compactMap { $0 })
+        makeApplication(services: [database as? any Service, notificationWorker, realtime.hub].compactMap { $0 })
     }
 
     private func makeApplication(services: [any Service]) -> some ApplicationProtocol {
@@ -178,6 +189,8 @@ public struct ChamberNode: Sendable {
         let app = makeApplication(services: [])
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let database = database as? any Service { services.append(.init(service: database)) }
+        // Stops before the database closes, after the server stopped taking sends.
+        services.append(.init(service: notificationWorker))
         services.append(.init(service: app))
         // Last, so it shuts down first: the hub drains its sockets (1001) while the server still answers.
         services.append(.init(service: realtime.hub))
@@ -192,6 +205,7 @@ public struct ChamberNode: Sendable {
     public func prepare() async throws {
         let applied = try await Migrator(database: database, logger: logger).migrate()
         if !applied.isEmpty { logger.info("database migrated", metadata: ["migrations": "\(applied)"]) }
+        prepared.set()
         if configuration.demo {
             let chamber = try await DemoSeeder(store: store, accounts: services.accounts, chat: realtime.chat).seed()
             logger.info("demo chamber ready", metadata: ["chamber.id": "\(chamber.id)", "demo.password": "\(DemoSeeder.password)"])
@@ -225,6 +239,13 @@ public struct ChamberNode: Sendable {
         logger.notice("created a token signing secret", metadata: ["path": "\(path)"])
         return secret
     }
+}
+
+/// A one-way flag: false until set, then true for good.
+final class PreparedFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }
 
 /// Process-wide observability set-up.

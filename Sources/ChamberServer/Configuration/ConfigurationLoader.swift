@@ -191,6 +191,7 @@ public enum ConfigurationLoader {
         if let value = try int("hub.auth_timeout_seconds", 1...60) { configuration.authTimeoutSeconds = value }
         if let value = try int("hub.token_grace_seconds", 0...3_600) { configuration.tokenGraceSeconds = value }
         if let value = try int("hub.ping_interval_seconds", 1...300) { configuration.pingIntervalSeconds = value }
+        if let value = try int("notifications.sweep_ms", 0...600_000) { configuration.notificationSweepMs = value }
         if let enabled = try bool("loadtest.enabled") { configuration.loadTestEnabled = enabled }
         if let enabled = try bool("hub.conformance_echo") { configuration.conformanceEcho = enabled }
         if let value = try int("loadtest.max_accounts", 1...1_000_000) { configuration.loadTestMaxAccounts = value }

@@ -38,6 +38,7 @@ import Logging
 /// | `hub.auth_timeout_seconds` | `CHAMBER_HUB_AUTH_TIMEOUT_SECONDS` | `5` |
 /// | `hub.token_grace_seconds` | `CHAMBER_HUB_TOKEN_GRACE_SECONDS` | `30` (a socket closes this long after its token expires) |
 /// | `hub.ping_interval_seconds` | `CHAMBER_HUB_PING_INTERVAL_SECONDS` | `30` (each period, a socket silent since the last is pinged, and one that did not answer is dropped) |
+/// | `notifications.sweep_ms` | `CHAMBER_NOTIFICATIONS_SWEEP_MS` | `1000` (how often a node looks for messages no node notified yet, a crashed one's say; `0`: never) |
 /// | `hub.conformance_echo` | `CHAMBER_HUB_CONFORMANCE_ECHO` | `false` (`GET /v1/conformance/echo`: an echo socket for the Autobahn suite) |
 /// | `loadtest.enabled` | `CHAMBER_LOADTEST_ENABLED` | `false` (platform admins may bulk-provision load-test accounts) |
 /// | `loadtest.max_accounts` | `CHAMBER_LOADTEST_MAX_ACCOUNTS` | `50000` |
@@ -72,6 +73,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var authTimeoutSeconds = 5
     public var tokenGraceSeconds = 30
     public var pingIntervalSeconds = 30
+    /// How often the node looks for stored messages nobody notified yet (0: only those it stores itself).
+    public var notificationSweepMs = 1_000
     /// Serves the WebSocket echo endpoint the Autobahn conformance suite runs against (never on by default).
     public var conformanceEcho = false
     public var loadTestEnabled = false
@@ -96,7 +99,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "auth.login_max_failures_per_address", "log.level", "demo.enabled",
         "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "hub.outbound_queue_bytes",
         "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds", "hub.token_grace_seconds",
-        "hub.ping_interval_seconds",
+        "hub.ping_interval_seconds", "notifications.sweep_ms",
         "hub.conformance_echo", "loadtest.enabled", "loadtest.max_accounts",
     ]
 

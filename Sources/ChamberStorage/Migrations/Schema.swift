@@ -340,5 +340,39 @@ enum Schema {
                 )
                 """,
             ]),
+        Migration(
+            version: 8, name: "in-app notification feeds, and how far each channel was notified",
+            statements: [
+                """
+                CREATE TABLE notifications (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    category TEXT NOT NULL,
+                    channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                    seq BIGINT NOT NULL,
+                    message_id TEXT NOT NULL,
+                    actor_id TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    count BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    read_at BIGINT
+                )
+                """,
+                "CREATE INDEX notifications_feed ON notifications (chamber_id, user_id, updated_at)",
+                "CREATE INDEX notifications_unread ON notifications (chamber_id, user_id, channel_id, category) WHERE read_at IS NULL",
+                // A channel without a row has been notified of nothing yet; channels that exist now start at their newest
+                // message, so that history is not notified.
+                """
+                CREATE TABLE notification_cursors (
+                    channel_id TEXT PRIMARY KEY REFERENCES channels(id) ON DELETE CASCADE,
+                    chamber_id TEXT NOT NULL,
+                    notified_seq BIGINT NOT NULL
+                )
+                """,
+                "INSERT INTO notification_cursors (channel_id, chamber_id, notified_seq) SELECT id, chamber_id, last_seq FROM channels",
+            ]),
     ]
 }

@@ -14,6 +14,7 @@ struct SQLChamberScope: ChamberScopedStore {
     var chat: ChatStores { ChatStores(channels: SQLChannelStore(sql: sql), messages: SQLMessageStore(sql: sql, writer: messageWriter)) }
     var moderation: any ModerationStore { SQLModerationStore(sql: sql) }
     var notificationSettings: any NotificationSettingsStore { SQLNotificationSettingsStore(sql: sql) }
+    var notificationFeed: any NotificationFeedStore { SQLNotificationFeedStore(sql: sql) }
 }
 
 struct SQLMemberStore: MemberStore {

@@ -58,4 +58,36 @@ struct SQLNotificationSettingsStore: NotificationSettingsStore {
         try await sql.query(
             "DELETE FROM notification_mutes WHERE chamber_id = :chamber AND user_id = ? AND channel_id = ?", [.id(user), .id(channelID)])
     }
+
+    func memberChoices(of users: [UserID]) async throws -> [UserID: NotificationChoices] {
+        var choices: [UserID: NotificationChoices] = [:]
+        for chunk in users.chunked(500) {
+            for row in try await sql.query(
+                "SELECT user_id, choices FROM notification_choices WHERE chamber_id = :chamber AND user_id IN (\(placeholders(chunk.count)))",
+                chunk.map { .id($0) })
+            {
+                choices[try row.id("user_id")] = try row.json("choices", as: NotificationChoices.self)
+            }
+        }
+        return choices
+    }
+
+    func usersWithChoices() async throws -> [UserID] {
+        try await sql.query("SELECT user_id FROM notification_choices WHERE chamber_id = :chamber ORDER BY user_id").map { try $0.id("user_id") }
+    }
+
+    func mutes(of channelID: ChannelID, by users: [UserID]) async throws -> [UserID: ChannelMute] {
+        var mutes: [UserID: ChannelMute] = [:]
+        for chunk in users.chunked(500) {
+            for row in try await sql.query(
+                """
+                SELECT user_id, until_at FROM notification_mutes
+                WHERE chamber_id = :chamber AND channel_id = ? AND user_id IN (\(placeholders(chunk.count)))
+                """, [.id(channelID)] + chunk.map { .id($0) })
+            {
+                mutes[try row.id("user_id")] = ChannelMute(channelID: channelID, until: try row.optionalDate("until_at"))
+            }
+        }
+        return mutes
+    }
 }

@@ -198,10 +198,6 @@ enum MessageAppendBatch {
                 })
         }
     }
-
-    private static func placeholders(_ count: Int) -> String {
-        Array(repeating: "?", count: count).joined(separator: ", ")
-    }
 }
 
 extension AppendOutcome {
@@ -209,13 +205,6 @@ extension AppendOutcome {
     fileprivate var asRepeat: AppendOutcome {
         guard case .appended(let event) = self, case .message(let message) = event.body else { return self }
         return .duplicate(message)
-    }
-}
-
-extension Array {
-    /// The elements in consecutive slices of at most `size`.
-    fileprivate func chunked(_ size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }
 

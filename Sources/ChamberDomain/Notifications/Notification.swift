@@ -1,0 +1,85 @@
+import Foundation
+
+public typealias NotificationID = Identifier<Notification>
+
+/// One entry of a member's in-app feed: a message that concerns them, or a burst of messages in one channel grown
+/// into one entry (`count`, and the newest message's details).
+public struct Notification: Sendable, Equatable {
+    public let id: NotificationID
+    public let chamberID: ChamberID
+    public let userID: UserID
+    public let category: NotificationCategory
+    public let channelID: ChannelID
+    /// The newest message's sequence number, id and author.
+    public var seq: Int64
+    public var messageID: MessageID
+    public var actorID: UserID
+    /// The author's name (direct channels) or the channel's.
+    public var title: String
+    /// The newest message's first ``textLimit`` characters.
+    public var text: String
+    public var count: Int
+    public let createdAt: Date
+    public var updatedAt: Date
+    public var readAt: Date?
+
+    public init(
+        id: NotificationID, chamberID: ChamberID, userID: UserID, category: NotificationCategory, channelID: ChannelID, seq: Int64,
+        messageID: MessageID, actorID: UserID, title: String, text: String, count: Int, createdAt: Date, updatedAt: Date, readAt: Date? = nil
+    ) {
+        self.id = id
+        self.chamberID = chamberID
+        self.userID = userID
+        self.category = category
+        self.channelID = channelID
+        self.seq = seq
+        self.messageID = messageID
+        self.actorID = actorID
+        self.title = title
+        self.text = text
+        self.count = count
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.readAt = readAt
+    }
+
+    public static let textLimit = 200
+    /// An unread notification of the same member, channel and category younger than this grows instead of a new one.
+    public static let collapseWindow: TimeInterval = 600
+}
+
+/// What the fan-out adds to one member's feed for one channel: `count` messages, the newest described.
+public struct FeedAddition: Sendable, Equatable {
+    public let userID: UserID
+    public let category: NotificationCategory
+    public let channelID: ChannelID
+    public let newest: Message
+    public let title: String
+    public let count: Int
+
+    public init(userID: UserID, category: NotificationCategory, channelID: ChannelID, newest: Message, title: String, count: Int) {
+        self.userID = userID
+        self.category = category
+        self.channelID = channelID
+        self.newest = newest
+        self.title = title
+        self.count = count
+    }
+}
+
+/// A notification as it now stands, with its member's unread count: what their sockets are told.
+public struct FeedChange: Sendable, Equatable {
+    public let notification: Notification
+    public let unreadCount: Int
+
+    public init(notification: Notification, unreadCount: Int) {
+        self.notification = notification
+        self.unreadCount = unreadCount
+    }
+}
+
+/// Which notifications a member marks read.
+public enum FeedReadSelection: Sendable, Equatable {
+    case ids([NotificationID])
+    case all
+}

@@ -1,0 +1,205 @@
+import Foundation
+
+/// Turns stored messages into notifications, channel by channel, in sequence order.
+///
+/// Each pass reads a channel's messages past how far it was notified, decides per recipient by their preferences
+/// (``NotificationPolicy``), and records the notifications together with the new notified sequence in one
+/// transaction that succeeds only if no other worker moved that sequence meanwhile. So every stored message is
+/// notified exactly once, by whichever node gets there first, including after a crash (the next pass starts where
+/// the last committed one ended).
+public final class NotificationFanout: Sendable {
+    private let store: any Store
+    private let delivery: any NotificationDelivery
+    private let now: @Sendable () -> Date
+    /// Messages taken per pass of one channel.
+    public static let passLimit = 200
+
+    public init(store: any Store, delivery: any NotificationDelivery, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.delivery = delivery
+        self.now = now
+    }
+
+    /// Passes over every channel with work, until none is left or `budget` passes were made. Returns the messages taken.
+    @discardableResult
+    public func drain(budget: Int = 100) async throws -> Int {
+        var taken = 0
+        var passes = 0
+        while passes < budget {
+            let pending = try await store.notificationFanout.pendingChannels(limit: 50)
+            guard !pending.isEmpty else { break }
+            var progressed = false
+            for channel in pending {
+                let count = try await process(chamberID: channel.chamberID, channelID: channel.channelID)
+                taken += count
+                progressed = progressed || count > 0
+                passes += 1
+            }
+            // Work that another worker holds is not ours to wait for.
+            if !progressed { break }
+        }
+        return taken
+    }
+
+    /// One pass over one channel. Returns the messages it took (at least 1 when it moved the channel on; 0 when there was
+    /// nothing, or another worker had it).
+    @discardableResult
+    public func process(chamberID: ChamberID, channelID: ChannelID) async throws -> Int {
+        let (from, messages, upTo) = try await store.notificationFanout.unnotified(channelID, in: chamberID, limit: Self.passLimit)
+        guard upTo > from else { return 0 }
+        let instant = now()
+        let scope = store.scoped(to: chamberID)
+        var additions: [FeedAddition] = []
+        if let channel = try await scope.chat.channels.find(id: channelID) {
+            additions = try await self.additions(for: messages.filter { $0.deletedAt == nil }, in: channel, scope: scope, at: instant)
+        }
+        guard
+            let changes = try await store.notificationFanout.record(
+                additions, channelID: channelID, in: chamberID, from: from, to: upTo, at: instant)
+        else { return 0 }
+        for change in changes { await delivery.delivered(change) }
+        return max(messages.count, 1)
+    }
+
+    /// Who is told of what: per member and category, how many messages and the newest.
+    private func additions(
+        for messages: [Message], in channel: Channel, scope: any ChamberScopedStore, at instant: Date
+    ) async throws
+        -> [FeedAddition]
+    {
+        guard !messages.isEmpty else { return [] }
+        let settings = scope.notificationSettings
+        let chamberChoices = try await settings.chamberChoices()
+        let recipients = try await Recipients(channel: channel, messages: messages, chamberChoices: chamberChoices, scope: scope)
+        let users = Array(recipients.all)
+        let choices = try await settings.memberChoices(of: users)
+        let mutes = try await settings.mutes(of: channel.id, by: users)
+
+        struct Key: Hashable {
+            let user: UserID
+            let category: NotificationCategory
+        }
+        var grown: [Key: (count: Int, newest: Message)] = [:]
+        var order: [Key] = []
+        for message in messages {
+            for (user, category, named) in recipients.of(message) {
+                let preferences = NotificationPreferences.member(
+                    chamber: chamberChoices, member: choices[user] ?? NotificationChoices(), mutes: mutes[user].map { [$0] } ?? [], at: instant)
+                let decision = NotificationPolicy.decide(
+                    NotificationIntent(category: category, channelID: channel.id, namesRecipient: named), for: preferences,
+                    connected: delivery.isConnected(user, in: channel.chamberID), at: instant)
+                guard decision.inApp else { continue }
+                let key = Key(user: user, category: category)
+                if let earlier = grown[key] {
+                    grown[key] = (earlier.count + 1, message)
+                } else {
+                    grown[key] = (1, message)
+                    order.append(key)
+                }
+            }
+        }
+        var titles: [UserID: String] = [:]
+        var additions: [FeedAddition] = []
+        for key in order {
+            guard let (count, newest) = grown[key] else { continue }
+            var title = channel.name ?? ""
+            if channel.kind == .direct {
+                if titles[newest.senderID] == nil {
+                    titles[newest.senderID] = try await store.users.find(id: newest.senderID)?.displayName ?? ""
+                }
+                title = titles[newest.senderID] ?? ""
+            }
+            additions.append(
+                FeedAddition(userID: key.user, category: key.category, channelID: channel.id, newest: newest, title: title, count: count))
+        }
+        return additions
+    }
+}
+
+/// Who a pass over one channel may notify, and of which category each message is to each of them.
+private struct Recipients {
+    let channel: Channel
+    /// Everyone who reads the channel and may be told of ordinary messages in it.
+    let readers: [UserID]
+    /// Users the messages name (mentions, authors of messages replied to) who read the channel.
+    let named: [MessageID: Set<UserID>]
+
+    init(channel: Channel, messages: [Message], chamberChoices: NotificationChoices, scope: any ChamberScopedStore) async throws {
+        self.channel = channel
+        let channels = scope.chat.channels
+        switch channel.kind {
+        case .direct:
+            readers = try await Self.members(of: channel.id, in: channels)
+        case .announcement:
+            var users: [UserID] = []
+            var page = PageRequest(limit: PageRequest.maximumLimit)
+            while true {
+                let fetched = try await scope.members.list(page: page)
+                users += fetched.items.map(\.membership.userID)
+                guard fetched.nextCursor != nil else { break }
+                page = PageRequest(limit: page.limit, offset: page.offset + page.limit)
+            }
+            readers = users
+        case .group, .event:
+            // Ordinary traffic reaches those whose level for it is not none: everyone in the channel when the chamber
+            // turned it on, otherwise only members who chose something themselves (a busy room costs nothing else).
+            let chamberLevels = NotificationPreferences.chamberDefaults(chamberChoices)
+            if DeliveryChannel.allCases.contains(where: { chamberLevels.level(.channelMessages, on: $0) != .none }) {
+                readers = try await Self.members(of: channel.id, in: channels)
+            } else {
+                var users: [UserID] = []
+                for user in try await scope.notificationSettings.usersWithChoices()
+                where try await channels.member(channel.id, userID: user) != nil {
+                    users.append(user)
+                }
+                readers = users
+            }
+        }
+        var named: [MessageID: Set<UserID>] = [:]
+        if channel.kind == .group || channel.kind == .event {
+            var reads: [UserID: Bool] = [:]
+            for message in messages {
+                var users = Set(message.mentions)
+                if let replied = message.replyTo, let original = try await scope.chat.messages.find(id: replied) {
+                    users.insert(original.senderID)
+                }
+                var readable: Set<UserID> = []
+                for user in users {
+                    if reads[user] == nil { reads[user] = try await channels.member(channel.id, userID: user) != nil }
+                    if reads[user] == true { readable.insert(user) }
+                }
+                named[message.id] = readable
+            }
+        }
+        self.named = named
+    }
+
+    var all: Set<UserID> { Set(readers).union(named.values.flatMap { $0 }) }
+
+    /// The recipients of one message: user, category, and whether it names them. Never its author.
+    func of(_ message: Message) -> [(UserID, NotificationCategory, Bool)] {
+        switch channel.kind {
+        case .direct:
+            return readers.filter { $0 != message.senderID }.map { ($0, .directMessages, message.mentions.contains($0)) }
+        case .announcement:
+            return readers.filter { $0 != message.senderID }.map { ($0, .announcements, message.mentions.contains($0)) }
+        case .group, .event:
+            let named = self.named[message.id] ?? []
+            let mentioned = named.filter { $0 != message.senderID }.sorted().map { ($0, NotificationCategory.mentions, true) }
+            let ordinary = readers.filter { $0 != message.senderID && !named.contains($0) }.map { ($0, NotificationCategory.channelMessages, false) }
+            return mentioned + ordinary
+        }
+    }
+
+    private static func members(of channel: ChannelID, in channels: any ChannelStore) async throws -> [UserID] {
+        var users: [UserID] = []
+        var page = PageRequest(limit: PageRequest.maximumLimit)
+        while true {
+            let fetched = try await channels.members(channel, page: page)
+            users += fetched.items.filter { $0.role != .reader }.map(\.userID)
+            guard fetched.nextCursor != nil else { break }
+            page = PageRequest(limit: page.limit, offset: page.offset + page.limit)
+        }
+        return users
+    }
+}

@@ -1,0 +1,183 @@
+import ChamberDomain
+import ChamberStorage
+import ChamberTestSupport
+import Foundation
+import HTTPTypes
+import Testing
+
+@Suite("Notifications: the in-app feed, live on the socket and over REST")
+struct NotificationFeedTests {
+    @Test("a DM notifies the other member live and in the feed; a burst grows one entry; reading clears the badge", arguments: TestBackend.enabled)
+    func directMessages(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let (room, a, b, channelID) = try await HubTests.directPair(api)
+            let (ann, ben) = (room.members[0], room.members[1])
+            try await a.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
+            try await a.request(["type": "send", "channel_id": channelID, "client_message_id": "n-1", "body": "Lunch at noon?"], expect: "ack")
+            let first = try await b.next("notification")
+            #expect(first["notification"]["category"].string == "direct_messages")
+            #expect(first["notification"]["channel_id"].string == channelID && first["notification"]["actor_id"].string == ann.userID)
+            #expect(first["notification"]["title"].string == "M0" && first["notification"]["text"].string == "Lunch at noon?")
+            #expect(first["notification"]["count"].int == 1 && first["unread_count"].int == 1)
+
+            try await a.request(["type": "send", "channel_id": channelID, "client_message_id": "n-2", "body": "Or one?"], expect: "ack")
+            let grown = try await b.next("notification")
+            #expect(grown["notification"]["id"] == first["notification"]["id"], "a burst grows the same notification")
+            #expect(grown["notification"]["count"].int == 2 && grown["notification"]["seq"].int == 2)
+            #expect(grown["notification"]["text"].string == "Or one?" && grown["unread_count"].int == 1)
+            #expect(try await a.all("notification").isEmpty, "the author is never notified of their own message")
+
+            let path = "/v1/chambers/\(room.chamberID)/notifications"
+            let feed = try await api.call(.get, path, token: ben.accessToken)
+            #expect(feed.status == .ok && feed.json["unread_count"].int == 1)
+            #expect(feed.json["items"].array.count == 1 && feed.json["items"][0]["count"].int == 2)
+            #expect(try await api.call(.get, path, token: ann.accessToken).json["items"].array.isEmpty)
+
+            let read = try await api.call(.post, "\(path)/read", token: ben.accessToken, json: ["ids": [first["notification"]["id"].string ?? ""]])
+            #expect(read.status == .ok && read.json["unread_count"].int == 0)
+            let told = try await b.next("notifications_read")
+            #expect(told["ids"].array.compactMap(\.string) == [first["notification"]["id"].string ?? ""] && told["unread_count"].int == 0)
+            #expect(try await api.call(.get, "\(path)?unread=true", token: ben.accessToken).json["items"].array.isEmpty)
+
+            try await a.request(["type": "send", "channel_id": channelID, "client_message_id": "n-3", "body": "Well?"], expect: "ack")
+            let fresh = try await b.next("notification")
+            #expect(fresh["notification"]["id"] != first["notification"]["id"], "a read notification does not grow")
+            #expect(fresh["notification"]["count"].int == 1 && fresh["unread_count"].int == 1)
+            let all = try await api.call(.post, "\(path)/read", token: ben.accessToken, json: ["all": true])
+            #expect(all.json["unread_count"].int == 0)
+            #expect(try await b.next("notifications_read")["all"].bool == true)
+        }
+    }
+
+    @Test("in a group: mentions and replies notify whom they name; ordinary messages only those who chose them", arguments: TestBackend.enabled)
+    func groups(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await HubTests.room(api, members: 3)
+            let (ann, ben, cat) = (room.members[0], room.members[1], room.members[2])
+            let a = try await HubTests.socket(api, ann, room.chamberID)
+            let b = try await HubTests.socket(api, ben, room.chamberID)
+            let c = try await HubTests.socket(api, cat, room.chamberID)
+            let group = try await a.request(
+                ["type": "create_channel", "kind": "group", "name": "Board", "members": [ben.userID, cat.userID]], expect: "channel")
+            let channelID = group["channel"]["id"].string ?? ""
+            _ = try await api.call(
+                .patch, "/v1/chambers/\(room.chamberID)/notification-preferences", token: cat.accessToken,
+                json: ["categories": ["channel_messages": ["in_app": "all"]]])
+
+            let ack = try await a.request(
+                ["type": "send", "channel_id": channelID, "client_message_id": "g-1", "body": "Agenda, <@\(ben.userID)>?"], expect: "ack")
+            let mention = try await b.next("notification")
+            #expect(mention["notification"]["category"].string == "mentions" && mention["notification"]["title"].string == "Board")
+            let ordinary = try await c.next("notification")
+            #expect(ordinary["notification"]["category"].string == "channel_messages", "Cat chose ordinary traffic")
+
+            try await b.request(
+                [
+                    "type": "send", "channel_id": channelID, "client_message_id": "g-2", "body": "Attached",
+                    "reply_to": ack["message_id"].string ?? "",
+                ],
+                expect: "ack")
+            let reply = try await a.next("notification")
+            #expect(reply["notification"]["category"].string == "mentions" && reply["notification"]["actor_id"].string == ben.userID)
+            #expect(try await c.next("notification")["notification"]["count"].int == 2, "Cat's ordinary entry grew")
+            #expect(try await b.all("notification").isEmpty)
+        }
+    }
+
+    @Test("an announcement notifies every member; a mute and a level of none silence it", arguments: TestBackend.enabled)
+    func announcementsAndPreferences(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await HubTests.room(api, members: 3)
+            let admin = try await HubTests.socket(api, room.admin, room.chamberID)
+            let sockets = [
+                try await HubTests.socket(api, room.members[0], room.chamberID), try await HubTests.socket(api, room.members[1], room.chamberID),
+                try await HubTests.socket(api, room.members[2], room.chamberID),
+            ]
+            let news = try await admin.request(["type": "create_channel", "kind": "announcement", "name": "News"], expect: "channel")
+            let channelID = news["channel"]["id"].string ?? ""
+            _ = try await api.call(
+                .put, "/v1/chambers/\(room.chamberID)/notification-preferences/mutes/\(channelID)", token: room.members[1].accessToken, json: [:])
+            _ = try await api.call(
+                .patch, "/v1/chambers/\(room.chamberID)/notification-preferences", token: room.members[2].accessToken,
+                json: ["categories": ["announcements": ["in_app": "none"]]])
+            try await admin.request(["type": "send", "channel_id": channelID, "client_message_id": "a-1", "body": "Gala on Friday"], expect: "ack")
+            let told = try await sockets[0].next("notification")
+            #expect(told["notification"]["category"].string == "announcements" && told["notification"]["title"].string == "News")
+            #expect(try await sockets[1].all("notification").isEmpty, "muted")
+            #expect(try await sockets[2].all("notification", within: .milliseconds(50)).isEmpty, "level none")
+            #expect(try await admin.all("notification", within: .milliseconds(50)).isEmpty, "not the author")
+        }
+    }
+
+    @Test("bad feed requests name the field", arguments: TestBackend.enabled)
+    func badInput(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await HubTests.room(api, members: 1)
+            let path = "/v1/chambers/\(room.chamberID)/notifications"
+            let token = room.members[0].accessToken
+            #expect(try await api.call(.get, "\(path)?unread=maybe", token: token).json["error"]["field"].string == "unread")
+            let cases: [([String: Any], String, String)] = [
+                ([:], "validation_failed", "ids"),
+                (["all": false], "validation_failed", "all"),
+                (["all": true, "ids": []], "validation_failed", "all"),
+                (["ids": []], "validation_failed", "ids"),
+                (["ids": ["nope"]], "invalid_identifier", "ids[0]"),
+                (["ids": "x"], "validation_failed", "ids"),
+                (["everything": true], "validation_failed", "everything"),
+            ]
+            for (body, code, field) in cases {
+                let response = try await api.call(.post, "\(path)/read", token: token, json: body)
+                #expect(response.status == .badRequest && response.errorCode == code && response.json["error"]["field"].string == field, "\(body)")
+            }
+            let other = try await api.call(.post, "\(path)/read", token: token, json: ["ids": [UUID().uuidString.lowercased()]])
+            #expect(other.status == .ok && other.json["unread_count"].int == 0, "unknown ids are ignored")
+        }
+    }
+}
+
+/// The fan-out against a real store: two workers racing over the same channels notify every message exactly once.
+@Suite("Notifications: the fan-out notifies each message once")
+struct NotificationFanoutTests {
+    final class Recorder: NotificationDelivery, @unchecked Sendable {
+        private let lock = NSLock()
+        private var changes: [FeedChange] = []
+        var delivered: [FeedChange] { lock.withLock { changes } }
+        func delivered(_ change: FeedChange) async { lock.withLock { changes.append(change) } }
+        func read(chamberID: ChamberID, userID: UserID, ids: [NotificationID]?, unreadCount: Int) async {}
+        func isConnected(_ user: UserID, in chamber: ChamberID) -> Bool { false }
+    }
+
+    @Test("two workers, one store: every message counted once", arguments: TestBackend.enabled)
+    func race(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await HubTests.room(api, members: 2)
+            let dm = try await api.call(
+                .post, "/v1/chambers/\(room.chamberID)/channels/direct", token: room.members[0].accessToken,
+                json: ["user_id": room.members[1].userID])
+            let channelID = dm.json["id"].string ?? ""
+            let chamber = ChamberID(room.chamberID)
+            let channel = ChannelID(channelID)
+            // Stored straight into the store, so no worker was told: the two below race for the same work.
+            let messages = api.store.scoped(to: chamber).chat.messages
+            for n in 1...40 {
+                _ = try await messages.append(
+                    Message(
+                        id: .generate(), chamberID: chamber, channelID: channel, seq: 0, senderID: UserID(room.members[0].userID),
+                        clientMessageID: "r-\(n)", body: "message \(n)", replyTo: nil, mentions: [], attachments: [], createdAt: Date()))
+            }
+            // Only this test's channel: on PostgreSQL the tests share a database, and other tests' channels are their
+            // servers' to notify.
+            let workers = [NotificationFanout(store: api.store, delivery: Recorder()), NotificationFanout(store: api.store, delivery: Recorder())]
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in workers {
+                    group.addTask { for _ in 0..<5 { try await worker.process(chamberID: chamber, channelID: channel) } }
+                }
+                try await group.waitForAll()
+            }
+            let feed = try await api.call(.get, "/v1/chambers/\(room.chamberID)/notifications", token: room.members[1].accessToken)
+            #expect(feed.json["items"].array.count == 1)
+            #expect(feed.json["items"][0]["count"].int == 40, "40 messages, each counted once: \(feed.json)")
+            #expect(feed.json["items"][0]["seq"].int == 40)
+        }
+    }
+}
