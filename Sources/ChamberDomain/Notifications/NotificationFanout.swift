@@ -2,17 +2,20 @@ import Foundation
 
 /// Turns stored messages into notifications, channel by channel, in sequence order.
 ///
-/// Each pass reads a channel's messages past how far it was notified, decides per recipient by their preferences
-/// (``NotificationPolicy``), and records the notifications together with the new notified sequence in one
-/// transaction that succeeds only if no other worker moved that sequence meanwhile. So every stored message is
-/// notified exactly once, by whichever node gets there first, including after a crash (the next pass starts where
-/// the last committed one ended).
+/// A pass reads the backlogs of many channels of one chamber at once (what is past how far each was notified),
+/// decides per recipient by their preferences (``NotificationPolicy``), and records the notifications together with
+/// each channel's new notified sequence in one transaction, in which a channel counts only if no other worker moved
+/// its sequence meanwhile. So every stored message is notified exactly once, by whichever node gets there first,
+/// including after a crash (the next pass starts where the last committed one ended). Under load a pass covers every
+/// channel that got messages while the previous one ran, so its statements are shared by many messages.
 public final class NotificationFanout: Sendable {
     private let store: any Store
     private let delivery: any NotificationDelivery
     private let now: @Sendable () -> Date
-    /// Messages taken per pass of one channel.
-    public static let passLimit = 200
+    /// Sequence numbers taken per channel and pass.
+    public static let passLimit: Int64 = 200
+    /// Channels taken per pass.
+    public static let channelsPerPass = 200
 
     public init(store: any Store, delivery: any NotificationDelivery, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
@@ -20,56 +23,65 @@ public final class NotificationFanout: Sendable {
         self.now = now
     }
 
-    /// Passes over every channel with work, until none is left or `budget` passes were made. Returns the messages taken.
+    /// Passes over every channel with work, until none is left or `budget` passes were made. Returns the channels moved.
     @discardableResult
-    public func drain(budget: Int = 100) async throws -> Int {
-        var taken = 0
-        var passes = 0
-        while passes < budget {
-            let pending = try await store.notificationFanout.pendingChannels(limit: 50)
+    public func drain(budget: Int = 50) async throws -> Int {
+        var moved = 0
+        for _ in 0..<budget {
+            let pending = try await store.notificationFanout.pendingChannels(limit: Self.channelsPerPass)
             guard !pending.isEmpty else { break }
-            var progressed = false
-            for channel in pending {
-                let count = try await process(chamberID: channel.chamberID, channelID: channel.channelID)
-                taken += count
-                progressed = progressed || count > 0
-                passes += 1
+            var progressed = 0
+            for (chamber, channels) in Dictionary(grouping: pending, by: \.chamberID) {
+                progressed += try await process(chamberID: chamber, channelIDs: channels.map(\.channelID)).moved
             }
+            moved += progressed
             // Work that another worker holds is not ours to wait for.
-            if !progressed { break }
+            if progressed == 0 { break }
         }
-        return taken
+        return moved
     }
 
-    /// One pass over one channel. Returns the messages it took (at least 1 when it moved the channel on; 0 when there was
-    /// nothing, or another worker had it).
+    /// What a pass did: the channels it moved on, and those with more to do than one pass takes.
+    public struct Progress: Sendable, Equatable {
+        public var moved = 0
+        public var unfinished: [ChannelID] = []
+    }
+
+    /// One pass over some channels of one chamber.
     @discardableResult
-    public func process(chamberID: ChamberID, channelID: ChannelID) async throws -> Int {
-        let (from, messages, upTo) = try await store.notificationFanout.unnotified(channelID, in: chamberID, limit: Self.passLimit)
-        guard upTo > from else { return 0 }
-        let instant = now()
-        let scope = store.scoped(to: chamberID)
-        var additions: [FeedAddition] = []
-        if let channel = try await scope.chat.channels.find(id: channelID) {
-            additions = try await self.additions(for: messages.filter { $0.deletedAt == nil }, in: channel, scope: scope, at: instant)
+    public func process(chamberID: ChamberID, channelIDs: [ChannelID]) async throws -> Progress {
+        var progress = Progress()
+        for chunk in stride(from: 0, to: channelIDs.count, by: Self.channelsPerPass) {
+            let part = Array(channelIDs[chunk..<min(chunk + Self.channelsPerPass, channelIDs.count)])
+            let backlogs = try await store.notificationFanout.backlogs(of: part, in: chamberID, limit: Int(Self.passLimit))
+                .filter { $0.upTo > $0.notifiedSeq }
+            guard !backlogs.isEmpty else { continue }
+            let instant = now()
+            let scope = store.scoped(to: chamberID)
+            let chamberChoices = try await scope.notificationSettings.chamberChoices()
+            var names = DisplayNames(users: store.users)
+            var passes: [ChannelPass] = []
+            for backlog in backlogs {
+                let additions = try await self.additions(
+                    for: backlog.messages.filter { $0.deletedAt == nil }, in: backlog.channel, chamberChoices: chamberChoices, scope: scope,
+                    names: &names, at: instant)
+                passes.append(ChannelPass(channelID: backlog.channel.id, from: backlog.notifiedSeq, to: backlog.upTo, additions: additions))
+                if backlog.upTo < backlog.channel.lastSeq { progress.unfinished.append(backlog.channel.id) }
+            }
+            let changes = try await store.notificationFanout.record(passes, in: chamberID, at: instant)
+            progress.moved += passes.count
+            for change in changes { await delivery.delivered(change) }
         }
-        guard
-            let changes = try await store.notificationFanout.record(
-                additions, channelID: channelID, in: chamberID, from: from, to: upTo, at: instant)
-        else { return 0 }
-        for change in changes { await delivery.delivered(change) }
-        return max(messages.count, 1)
+        return progress
     }
 
     /// Who is told of what: per member and category, how many messages and the newest.
     private func additions(
-        for messages: [Message], in channel: Channel, scope: any ChamberScopedStore, at instant: Date
-    ) async throws
-        -> [FeedAddition]
-    {
+        for messages: [Message], in channel: Channel, chamberChoices: NotificationChoices, scope: any ChamberScopedStore,
+        names: inout DisplayNames, at instant: Date
+    ) async throws -> [FeedAddition] {
         guard !messages.isEmpty else { return [] }
         let settings = scope.notificationSettings
-        let chamberChoices = try await settings.chamberChoices()
         let recipients = try await Recipients(channel: channel, messages: messages, chamberChoices: chamberChoices, scope: scope)
         let users = Array(recipients.all)
         let choices = try await settings.memberChoices(of: users)
@@ -98,21 +110,27 @@ public final class NotificationFanout: Sendable {
                 }
             }
         }
-        var titles: [UserID: String] = [:]
         var additions: [FeedAddition] = []
         for key in order {
             guard let (count, newest) = grown[key] else { continue }
-            var title = channel.name ?? ""
-            if channel.kind == .direct {
-                if titles[newest.senderID] == nil {
-                    titles[newest.senderID] = try await store.users.find(id: newest.senderID)?.displayName ?? ""
-                }
-                title = titles[newest.senderID] ?? ""
-            }
+            let title = channel.kind == .direct ? try await names.of(newest.senderID) : channel.name ?? ""
             additions.append(
                 FeedAddition(userID: key.user, category: key.category, channelID: channel.id, newest: newest, title: title, count: count))
         }
         return additions
+    }
+}
+
+/// Authors' names for titles, read once per pass.
+private struct DisplayNames {
+    let users: any UserStore
+    var known: [UserID: String] = [:]
+
+    mutating func of(_ user: UserID) async throws -> String {
+        if let name = known[user] { return name }
+        let name = try await users.find(id: user)?.displayName ?? ""
+        known[user] = name
+        return name
     }
 }
 

@@ -46,24 +46,50 @@ public protocol NotificationFeedStore: Sendable {
     func markChannelRead(_ channelID: ChannelID, upTo seq: Int64, of user: UserID, at: Date) async throws -> (read: [NotificationID], unread: Int)
 }
 
+/// A channel's messages that nobody was notified of yet.
+public struct ChannelBacklog: Sendable {
+    public let channel: Channel
+    /// How far the channel was notified (0 when never).
+    public let notifiedSeq: Int64
+    /// The end of what this backlog covers: every message with a sequence in `(notifiedSeq, upTo]` is in `messages`.
+    /// Past `notifiedSeq` when there is anything to do (edits and reactions notify nobody, but are covered too).
+    public let upTo: Int64
+    public let messages: [Message]
+
+    public init(channel: Channel, notifiedSeq: Int64, upTo: Int64, messages: [Message]) {
+        self.channel = channel
+        self.notifiedSeq = notifiedSeq
+        self.upTo = upTo
+        self.messages = messages
+    }
+}
+
+/// What one pass records for one channel: its cursor moved from `from` to `to`, and the notifications that produces.
+public struct ChannelPass: Sendable {
+    public let channelID: ChannelID
+    public let from: Int64
+    public let to: Int64
+    public let additions: [FeedAddition]
+
+    public init(channelID: ChannelID, from: Int64, to: Int64, additions: [FeedAddition]) {
+        self.channelID = channelID
+        self.from = from
+        self.to = to
+        self.additions = additions
+    }
+}
+
 /// The fan-out's view of storage: which channels have messages nobody was notified of yet, and the one write that
-/// records notifications with how far a channel has been notified.
+/// records notifications with how far each channel has been notified.
 public protocol NotificationFanoutStore: Sendable {
     /// Channels whose newest sequence is past what was notified; at most `limit`.
     func pendingChannels(limit: Int) async throws -> [(chamberID: ChamberID, channelID: ChannelID)]
-    /// How far the channel has been notified (0 when never), the messages after that (at most `limit`), and the
-    /// sequence this pass covers: the last of those messages when `limit` cut them short, otherwise the channel's
-    /// newest (edits and reactions past the last message are covered too, as they notify nobody).
-    func unnotified(
-        _ channelID: ChannelID, in chamber: ChamberID, limit: Int
-    ) async throws -> (
-        notifiedSeq: Int64, messages: [Message], upTo: Int64
-    )
-    /// In one transaction: moves the channel's notified sequence from `from` to `to` and applies `additions`
-    /// (growing an unread notification of the same member, channel and category younger than
-    /// ``Notification/collapseWindow``, or adding one). Returns nil, applying nothing, when the channel was no longer
-    /// at `from` (another worker took it): every message is notified exactly once.
-    func record(
-        _ additions: [FeedAddition], channelID: ChannelID, in chamber: ChamberID, from: Int64, to: Int64, at: Date
-    ) async throws -> [FeedChange]?
+    /// The backlogs of the chamber's channels among `channels` (unknown ones are left out), each covering at most
+    /// `limit` sequence numbers, in a couple of statements however many channels.
+    func backlogs(of channels: [ChannelID], in chamber: ChamberID, limit: Int) async throws -> [ChannelBacklog]
+    /// In one transaction: for each pass, moves the channel's notified sequence from `from` to `to` and applies its
+    /// additions (growing an unread notification of the same member, channel and category younger than
+    /// ``Notification/collapseWindow``, or adding one). A pass whose channel was no longer at `from` (another worker
+    /// took it) applies nothing: every message is notified exactly once. Returns the notifications as they now stand.
+    func record(_ passes: [ChannelPass], in chamber: ChamberID, at: Date) async throws -> [FeedChange]
 }

@@ -362,7 +362,9 @@ enum Schema {
                 )
                 """,
                 "CREATE INDEX notifications_feed ON notifications (chamber_id, user_id, updated_at)",
-                "CREATE INDEX notifications_unread ON notifications (chamber_id, user_id, channel_id, category) WHERE read_at IS NULL",
+                // Unread ones by member (counts) and by channel (a pass looks for the ones to grow in the channels it covers).
+                "CREATE INDEX notifications_unread_by_user ON notifications (chamber_id, user_id) WHERE read_at IS NULL",
+                "CREATE INDEX notifications_unread_by_channel ON notifications (chamber_id, channel_id) WHERE read_at IS NULL",
                 // A channel without a row has been notified of nothing yet; channels that exist now start at their newest
                 // message, so that history is not notified.
                 """

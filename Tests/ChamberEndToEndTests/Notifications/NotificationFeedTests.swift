@@ -170,7 +170,7 @@ struct NotificationFanoutTests {
             let workers = [NotificationFanout(store: api.store, delivery: Recorder()), NotificationFanout(store: api.store, delivery: Recorder())]
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in workers {
-                    group.addTask { for _ in 0..<5 { try await worker.process(chamberID: chamber, channelID: channel) } }
+                    group.addTask { for _ in 0..<5 { try await worker.process(chamberID: chamber, channelIDs: [channel]) } }
                 }
                 try await group.waitForAll()
             }

@@ -125,7 +125,7 @@ final class WSTestClient: Sendable {
     /// Waits for the next frame of `type` (optionally matching `where`), removing it and leaving others.
     @discardableResult
     func next(
-        _ type: String, where match: @Sendable (JSON) -> Bool = { _ in true }, timeout: Duration = .seconds(5),
+        _ type: String, where match: @Sendable (JSON) -> Bool = { _ in true }, timeout: Duration = .seconds(10),
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> JSON {
         let deadline = ContinuousClock.now + timeout

@@ -1,0 +1,165 @@
+import ChamberDomain
+import Foundation
+
+/// The notification fan-out's reads and its one write, each a few statements however many channels a pass covers.
+struct SQLNotificationFanoutStore: NotificationFanoutStore {
+    let db: any SQLDatabase
+
+    func pendingChannels(limit: Int) async throws -> [(chamberID: ChamberID, channelID: ChannelID)] {
+        try await db.query(
+            """
+            SELECT c.chamber_id, c.id FROM channels c LEFT JOIN notification_cursors n ON n.channel_id = c.id
+            WHERE c.last_seq > COALESCE(n.notified_seq, 0) ORDER BY c.id LIMIT ?
+            """, [.int(Int64(limit))]
+        ).map { (try $0.id("chamber_id"), try $0.id("id")) }
+    }
+
+    func backlogs(of channels: [ChannelID], in chamber: ChamberID, limit: Int) async throws -> [ChannelBacklog] {
+        let sql = ChamberScopedSQL(executor: db, chamberID: chamber)
+        var result: [ChannelBacklog] = []
+        for chunk in channels.chunked(200) {
+            // The channels' newest sequences first: every message up to them has committed with them, so none is skipped.
+            let rows = try await sql.query(
+                """
+                SELECT \(SQLChannelStore.columns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),
+                    COALESCE(n.notified_seq, 0) AS notified_seq
+                FROM channels c LEFT JOIN notification_cursors n ON n.channel_id = c.id
+                WHERE c.chamber_id = :chamber AND c.id IN (\(placeholders(chunk.count)))
+                """, chunk.map { .id($0) })
+            var work: [(channel: Channel, from: Int64, upTo: Int64)] = []
+            for row in rows {
+                let channel = try SQLChannelStore.channel(row)
+                let from = try row.int("notified_seq")
+                work.append((channel, from, min(channel.lastSeq, from + Int64(limit))))
+            }
+            let open = work.filter { $0.upTo > $0.from }
+            var messages: [ChannelID: [Message]] = [:]
+            if !open.isEmpty {
+                let terms = Array(repeating: "(channel_id = ? AND seq > ? AND seq <= ?)", count: open.count).joined(separator: " OR ")
+                for row in try await sql.query(
+                    "SELECT \(SQLMessageStore.columns) FROM messages WHERE chamber_id = :chamber AND (\(terms)) ORDER BY channel_id, seq",
+                    open.flatMap { [.id($0.channel.id), .int($0.from), .int($0.upTo)] })
+                {
+                    let message = try SQLMessageStore.message(row)
+                    messages[message.channelID, default: []].append(message)
+                }
+            }
+            result += work.map { ChannelBacklog(channel: $0.channel, notifiedSeq: $0.from, upTo: $0.upTo, messages: messages[$0.channel.id] ?? []) }
+        }
+        return result
+    }
+
+    func record(_ passes: [ChannelPass], in chamber: ChamberID, at instant: Date) async throws -> [FeedChange] {
+        guard !passes.isEmpty else { return [] }
+        return try await ChamberScopedSQL(executor: db, chamberID: chamber).transaction { tx in
+            for chunk in passes.chunked(200) {
+                try await tx.query(
+                    "INSERT INTO notification_cursors (channel_id, chamber_id, notified_seq) VALUES "
+                        + Array(repeating: "(?, :chamber, 0)", count: chunk.count).joined(separator: ", ")
+                        + " ON CONFLICT (channel_id) DO NOTHING", chunk.map { .id($0.channelID) })
+            }
+            var additions: [FeedAddition] = []
+            for pass in passes {
+                // The step that makes a pass count once: it moves the channel on only from where the pass read it.
+                let moved = try await tx.query(
+                    """
+                    UPDATE notification_cursors SET notified_seq = ?
+                    WHERE chamber_id = :chamber AND channel_id = ? AND notified_seq = ? RETURNING channel_id
+                    """, [.int(pass.to), .id(pass.channelID), .int(pass.from)])
+                if !moved.isEmpty { additions += pass.additions }
+            }
+            guard !additions.isEmpty else { return [] }
+            let notifications = try await Self.apply(additions, in: tx, at: instant)
+            let unread = try await Self.unreadCounts(of: Array(Set(notifications.map(\.userID))), in: tx)
+            return notifications.map { FeedChange(notification: $0, unreadCount: unread[$0.userID] ?? 0) }
+        }
+    }
+
+    /// Grows each member's unread notification of the same channel and category from the last window, or adds one:
+    /// one read of the candidates, an update per grown notification, multi-row inserts for the new ones.
+    private static func apply(_ additions: [FeedAddition], in tx: ChamberScopedSQL, at instant: Date) async throws -> [ChamberDomain.Notification] {
+        struct Key: Hashable {
+            let user: UserID
+            let channel: ChannelID
+            let category: NotificationCategory
+        }
+        var open: [Key: ChamberDomain.Notification] = [:]
+        let channels = Array(Set(additions.map(\.channelID)))
+        for chunk in channels.chunked(200) {
+            for row in try await tx.query(
+                """
+                SELECT \(SQLNotificationFeedStore.columns) FROM notifications
+                WHERE chamber_id = :chamber AND read_at IS NULL AND updated_at > ? AND channel_id IN (\(placeholders(chunk.count)))
+                ORDER BY updated_at
+                """, [.date(instant.addingTimeInterval(-ChamberDomain.Notification.collapseWindow))] + chunk.map { .id($0) })
+            {
+                let notification = try SQLNotificationFeedStore.notification(row)
+                // Ascending: the newest of a key is kept.
+                open[Key(user: notification.userID, channel: notification.channelID, category: notification.category)] = notification
+            }
+        }
+        var result: [ChamberDomain.Notification] = []
+        var added: [ChamberDomain.Notification] = []
+        for addition in additions {
+            let newest = addition.newest
+            let text = String(newest.body.prefix(ChamberDomain.Notification.textLimit))
+            let key = Key(user: addition.userID, channel: addition.channelID, category: addition.category)
+            if var grown = open[key] {
+                grown.seq = newest.seq
+                grown.messageID = newest.id
+                grown.actorID = newest.senderID
+                grown.title = addition.title
+                grown.text = text
+                grown.count += addition.count
+                grown.updatedAt = max(instant, grown.updatedAt)
+                try await tx.query(
+                    """
+                    UPDATE notifications SET seq = ?, message_id = ?, actor_id = ?, title = ?, text = ?, count = ?, updated_at = ?
+                    WHERE chamber_id = :chamber AND id = ?
+                    """,
+                    [
+                        .int(grown.seq), .id(grown.messageID), .id(grown.actorID), .text(grown.title), .text(grown.text),
+                        .int(Int64(grown.count)), .date(grown.updatedAt), .id(grown.id),
+                    ])
+                open[key] = grown
+                result.append(grown)
+            } else {
+                let notification = ChamberDomain.Notification(
+                    id: .generate(), chamberID: tx.chamberID, userID: addition.userID, category: addition.category,
+                    channelID: addition.channelID, seq: newest.seq, messageID: newest.id, actorID: newest.senderID, title: addition.title,
+                    text: text, count: addition.count, createdAt: instant, updatedAt: instant)
+                open[key] = notification
+                added.append(notification)
+                result.append(notification)
+            }
+        }
+        for chunk in added.chunked(100) {
+            try await tx.query(
+                "INSERT INTO notifications (\(SQLNotificationFeedStore.columns)) VALUES "
+                    + Array(repeating: "(?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", count: chunk.count).joined(separator: ", "),
+                chunk.flatMap { added -> [SQLValue] in
+                    [
+                        .id(added.id), .id(added.userID), .text(added.category.rawValue), .id(added.channelID), .int(added.seq),
+                        .id(added.messageID), .id(added.actorID), .text(added.title), .text(added.text), .int(Int64(added.count)),
+                        .date(added.createdAt), .date(added.updatedAt),
+                    ]
+                })
+        }
+        return result
+    }
+
+    private static func unreadCounts(of users: [UserID], in tx: ChamberScopedSQL) async throws -> [UserID: Int] {
+        var counts: [UserID: Int] = [:]
+        for chunk in users.chunked(500) {
+            for row in try await tx.query(
+                """
+                SELECT user_id, count(*) AS n FROM notifications
+                WHERE chamber_id = :chamber AND read_at IS NULL AND user_id IN (\(placeholders(chunk.count))) GROUP BY user_id
+                """, chunk.map { .id($0) })
+            {
+                counts[try row.id("user_id")] = Int(try row.int("n"))
+            }
+        }
+        return counts
+    }
+}
