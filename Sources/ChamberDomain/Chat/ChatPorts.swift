@@ -130,3 +130,8 @@ public protocol ChannelEventPublisher: Sendable {
     /// lost the channel (left or removed), so their live subscriptions end.
     func channelChanged(_ channel: Channel, members: [UserID], revoked: Bool) async
 }
+
+/// Hears that a member read a channel up to a sequence (on any device), after it is stored.
+public protocol ChannelReadObserver: Sendable {
+    func channelRead(_ access: ChamberAccess, channelID: ChannelID, upTo seq: Int64) async throws
+}

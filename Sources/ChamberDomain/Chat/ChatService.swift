@@ -72,6 +72,7 @@ public final class ChatService: Sendable {
     private let moderation: ModerationPolicies
     private let queue: ReviewQueueAnnouncer?
     private let refused: @Sendable (ChamberError.Code) -> Void
+    private let readObserver: (any ChannelReadObserver)?
     public let limits: ChatLimits
     private let now: @Sendable () -> Date
 
@@ -79,16 +80,18 @@ public final class ChatService: Sendable {
     ///   - moderation: each chamber's filters and flood control.
     ///   - queue: tells moderators of held messages as they are held.
     ///   - refused: counts sends refused by moderation (muted, banned, locked, slow mode, flood, a rule), by code.
+    ///   - readObserver: hears where members read channels up to (their notifications of it are read too).
     public init(
         store: any Store, publisher: any ChannelEventPublisher, moderation: ModerationPolicies,
         queue: ReviewQueueAnnouncer? = nil, refused: @escaping @Sendable (ChamberError.Code) -> Void = { _ in },
-        limits: ChatLimits = .init(), now: @escaping @Sendable () -> Date = Date.init
+        readObserver: (any ChannelReadObserver)? = nil, limits: ChatLimits = .init(), now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.publisher = publisher
         self.moderation = moderation
         self.queue = queue
         self.refused = refused
+        self.readObserver = readObserver
         self.limits = limits
         self.now = now
     }
@@ -587,6 +590,7 @@ public final class ChatService: Sendable {
         let position = try await chat(access).channels.markRead(
             channelID, userID: access.userID, seq: min(max(seq, 0), channel.lastSeq), at: now(),
             asReader: channel.kind == .announcement)
+        try await readObserver?.channelRead(access, channelID: channelID, upTo: position)
         return (position, try await chat(access).channels.unreadCount(channelID, userID: access.userID))
     }
 

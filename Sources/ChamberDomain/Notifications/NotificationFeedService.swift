@@ -31,3 +31,13 @@ public final class NotificationFeedService: Sendable {
         return result.unread
     }
 }
+
+/// Reading a channel reads its notifications: the badge follows what the member has seen, on every device.
+extension NotificationFeedService: ChannelReadObserver {
+    public func channelRead(_ access: ChamberAccess, channelID: ChannelID, upTo seq: Int64) async throws {
+        let result = try await store.scoped(to: access.chamberID).notificationFeed.markChannelRead(
+            channelID, upTo: seq, of: access.userID, at: now())
+        guard !result.read.isEmpty else { return }
+        await delivery.read(chamberID: access.chamberID, userID: access.userID, ids: result.read, unreadCount: result.unread)
+    }
+}

@@ -1,4 +1,5 @@
 import ChamberDomain
+import ChamberRealtime
 import Foundation
 
 // Devices and notification preferences on the wire (openapi.yaml, tag Notifications).
@@ -236,43 +237,14 @@ struct NotificationsReadRequest {
     }
 }
 
-struct NotificationBody: Encodable {
-    let id: String
-    let category: String
-    let channelId: String
-    let seq: Int64
-    let messageId: String
-    let actorId: String
-    let title: String
-    let text: String
-    let count: Int
-    let createdAt: Date
-    let updatedAt: Date
-    let readAt: Date?
-
-    init(_ notification: ChamberDomain.Notification) {
-        id = notification.id.rawValue
-        category = notification.category.rawValue
-        channelId = notification.channelID.rawValue
-        seq = notification.seq
-        messageId = notification.messageID.rawValue
-        actorId = notification.actorID.rawValue
-        title = notification.title
-        text = notification.text
-        count = notification.count
-        createdAt = notification.createdAt
-        updatedAt = notification.updatedAt
-        readAt = notification.readAt
-    }
-}
-
+/// A page of the feed: each notification as the socket carries it (`WireNotification`), in the API's JSON.
 struct NotificationPageBody: Encodable {
-    let items: [NotificationBody]
+    let items: [WireNotification]
     let nextCursor: String?
     let unreadCount: Int
 
     init(page: Page<ChamberDomain.Notification>, unreadCount: Int) {
-        items = page.items.map(NotificationBody.init)
+        items = page.items.map(WireNotification.init)
         nextCursor = page.nextCursor
         self.unreadCount = unreadCount
     }

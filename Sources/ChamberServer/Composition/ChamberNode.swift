@@ -111,14 +111,16 @@ public struct ChamberNode: Sendable {
     ) throws -> RealtimeServices {
         let policies = try moderationPolicies(configuration, store: store)
         let publisher = NotifyingPublisher(hub: hub, worker: worker)
+        let feed = NotificationFeedService(store: store, delivery: hub)
         let chat = ChatService(
             store: store, publisher: publisher, moderation: policies, queue: ReviewQueueAnnouncer(store: store, notifier: hub),
             refused: { code in Counter(label: "chamber_moderation_refusals_total", dimensions: [("code", code.rawValue)]).increment() },
+            readObserver: feed,
             limits: ChatLimits(maxRecoveryEvents: configuration.maxRecoveryEvents))
         let moderation = ModerationService(store: store, chat: chat, publisher: publisher, notifier: hub, policies: policies)
         return RealtimeServices(
             hub: hub, chat: chat, moderation: moderation, notificationPreferences: NotificationPreferencesService(store: store, chat: chat),
-            notificationFeed: NotificationFeedService(store: store, delivery: hub),
+            notificationFeed: feed,
             endpoint: WebSocketEndpoint(
                 hub: hub, services: services, chat: chat, moderation: moderation,
                 conformanceEcho: configuration.conformanceEcho, logger: logger))
