@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // JSON written in one pass (frames, stored events, the size of a message's data). Foundation only.
@@ -92,12 +93,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Notification delivery: the providers' wire formats and clients (Web Push so far). Domain and crypto only.
+        // Notification delivery: the providers' wire formats and their HTTP clients.
         .target(
             name: "ChamberNotify",
             dependencies: [
                 "ChamberDomain",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -138,6 +143,9 @@ let package = Package(
                 "ChamberStorage",
                 "ChamberRedis",
                 "ChamberHTTP",
+                "ChamberNotify",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -247,6 +255,8 @@ let package = Package(
                 "ChamberHTTP",
                 "ChamberServer",
                 "ChamberTestSupport",
+                "ChamberNotify",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -35,6 +35,19 @@ public enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible
         }
     }
 
+    /// A database of the test's own: a new SQLite file, or a new PostgreSQL database on the shared server. For
+    /// tests of work any node may pick up (the push outbox): in the shared database other tests' servers would.
+    public func makeIsolatedURL() async throws -> String {
+        let url = try makeURL()
+        guard self == .postgres, let cut = url.range(of: "/", options: .backwards) else { return url }
+        let name = "chamber_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
+        var logger = Logger(label: "test.postgres")
+        logger.logLevel = .warning
+        let database = try await StoreFactory.open(try DatabaseLocation(url: url), maxConnections: 1, logger: logger)
+        _ = try await database.whileRunning { try await database.query("CREATE DATABASE \(name)") }
+        return String(url[..<cut.lowerBound]) + "/" + name
+    }
+
     /// Opens a migrated database for the duration of `body`.
     public func withDatabase<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let logger = {

@@ -48,7 +48,8 @@ public struct Notification: Sendable, Equatable {
     public static let collapseWindow: TimeInterval = 600
 }
 
-/// What the fan-out adds to one member's feed for one channel: `count` messages, the newest described.
+/// What the fan-out tells one member of one channel: `count` messages, the newest described, in their in-app feed,
+/// by push to their devices, or both.
 public struct FeedAddition: Sendable, Equatable {
     public let userID: UserID
     public let category: NotificationCategory
@@ -56,14 +57,47 @@ public struct FeedAddition: Sendable, Equatable {
     public let newest: Message
     public let title: String
     public let count: Int
+    /// Whether it goes into the member's feed.
+    public let inApp: Bool
+    /// Whether, and how, it is pushed to the member's devices.
+    public let push: PushAddition?
 
-    public init(userID: UserID, category: NotificationCategory, channelID: ChannelID, newest: Message, title: String, count: Int) {
+    public init(
+        userID: UserID, category: NotificationCategory, channelID: ChannelID, newest: Message, title: String, count: Int, inApp: Bool = true,
+        push: PushAddition? = nil
+    ) {
         self.userID = userID
         self.category = category
         self.channelID = channelID
         self.newest = newest
         self.title = title
         self.count = count
+        self.inApp = inApp
+        self.push = push
+    }
+}
+
+/// What a push of a ``FeedAddition`` needs beyond the feed's details.
+public struct PushAddition: Sendable, Equatable {
+    public let actorName: String
+    public let preview: Bool
+    public let urgent: Bool
+
+    public init(actorName: String, preview: Bool, urgent: Bool) {
+        self.actorName = actorName
+        self.preview = preview
+        self.urgent = urgent
+    }
+}
+
+/// What a fan-out transaction recorded: the feed entries as they now stand, and the push jobs it queued.
+public struct RecordedNotifications: Sendable, Equatable {
+    public var changes: [FeedChange]
+    public var pushesQueued: Int
+
+    public init(changes: [FeedChange] = [], pushesQueued: Int = 0) {
+        self.changes = changes
+        self.pushesQueued = pushesQueued
     }
 }
 

@@ -12,15 +12,21 @@ public final class NotificationFanout: Sendable {
     private let store: any Store
     private let delivery: any NotificationDelivery
     private let now: @Sendable () -> Date
+    private let pushesQueued: @Sendable () -> Void
     /// Sequence numbers taken per channel and pass.
     public static let passLimit: Int64 = 200
     /// Channels taken per pass.
     public static let channelsPerPass = 200
 
-    public init(store: any Store, delivery: any NotificationDelivery, now: @escaping @Sendable () -> Date = Date.init) {
+    /// - Parameter pushesQueued: called after a pass queued push jobs (the push worker sends them at once).
+    public init(
+        store: any Store, delivery: any NotificationDelivery, now: @escaping @Sendable () -> Date = Date.init,
+        pushesQueued: @escaping @Sendable () -> Void = {}
+    ) {
         self.store = store
         self.delivery = delivery
         self.now = now
+        self.pushesQueued = pushesQueued
     }
 
     /// Passes over every channel with work, until none is left or `budget` passes were made. Returns the channels moved.
@@ -68,9 +74,10 @@ public final class NotificationFanout: Sendable {
                 passes.append(ChannelPass(channelID: backlog.channel.id, from: backlog.notifiedSeq, to: backlog.upTo, additions: additions))
                 if backlog.upTo < backlog.channel.lastSeq { progress.unfinished.append(backlog.channel.id) }
             }
-            let changes = try await store.notificationFanout.record(passes, in: chamberID, at: instant)
+            let recorded = try await store.notificationFanout.record(passes, in: chamberID, at: instant)
             progress.moved += passes.count
-            for change in changes { await delivery.delivered(change) }
+            if recorded.pushesQueued > 0 { pushesQueued() }
+            for change in recorded.changes { await delivery.delivered(change) }
         }
         return progress
     }
@@ -91,7 +98,7 @@ public final class NotificationFanout: Sendable {
             let user: UserID
             let category: NotificationCategory
         }
-        var grown: [Key: (count: Int, newest: Message)] = [:]
+        var grown: [Key: (count: Int, newest: Message, inApp: Bool, push: Bool, preview: Bool)] = [:]
         var order: [Key] = []
         for message in messages {
             for (user, category, named) in recipients.of(message) {
@@ -100,22 +107,26 @@ public final class NotificationFanout: Sendable {
                 let decision = NotificationPolicy.decide(
                     NotificationIntent(category: category, channelID: channel.id, namesRecipient: named), for: preferences,
                     connected: delivery.isConnected(user, in: channel.chamberID), at: instant)
-                guard decision.inApp else { continue }
+                guard decision.inApp || decision.push else { continue }
                 let key = Key(user: user, category: category)
                 if let earlier = grown[key] {
-                    grown[key] = (earlier.count + 1, message)
+                    grown[key] = (earlier.count + 1, message, earlier.inApp || decision.inApp, earlier.push || decision.push, earlier.preview)
                 } else {
-                    grown[key] = (1, message)
+                    grown[key] = (1, message, decision.inApp, decision.push, preferences.preview)
                     order.append(key)
                 }
             }
         }
         var additions: [FeedAddition] = []
         for key in order {
-            guard let (count, newest) = grown[key] else { continue }
+            guard let (count, newest, inApp, push, preview) = grown[key] else { continue }
             let title = channel.kind == .direct ? try await names.of(newest.senderID) : channel.name ?? ""
+            // The author's name is read only for pushes, which say who wrote.
+            let actorName = push ? try await names.of(newest.senderID) : ""
             additions.append(
-                FeedAddition(userID: key.user, category: key.category, channelID: channel.id, newest: newest, title: title, count: count))
+                FeedAddition(
+                    userID: key.user, category: key.category, channelID: channel.id, newest: newest, title: title, count: count,
+                    inApp: inApp, push: push ? PushAddition(actorName: actorName, preview: preview, urgent: false) : nil))
         }
         return additions
     }

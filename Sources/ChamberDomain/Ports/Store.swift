@@ -14,6 +14,8 @@ public protocol Store: Sendable {
     var devices: any DeviceStore { get }
     /// What the notification fan-out reads and records, across chambers.
     var notificationFanout: any NotificationFanoutStore { get }
+    /// Pushes waiting to be sent, and what became of those sent, across chambers.
+    var pushOutbox: any PushOutboxStore { get }
 
     /// The stores of one chamber. Every read and write through it is confined to `chamber`.
     func scoped(to chamber: ChamberID) -> any ChamberScopedStore

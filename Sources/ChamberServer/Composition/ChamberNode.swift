@@ -26,6 +26,8 @@ public struct ChamberNode: Sendable {
     let logger: Logger
     /// Notifies stored messages in the background (every node runs one).
     let notificationWorker: NotificationWorker
+    /// Sends the push outbox in the background (every node runs one).
+    let pushWorker: PushWorker
     /// Set once the database is migrated: the background workers wait for it.
     let prepared: PreparedFlag
 
@@ -63,13 +65,19 @@ public struct ChamberNode: Sendable {
             chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub),
             businesses: BusinessService(store: store), devices: DeviceService(store: store), loadTests: loadTests)
         let prepared = PreparedFlag()
+        let pushWorker = PushWorker(
+            dispatcher: try PushProviders.dispatcher(configuration, outbox: store.pushOutbox, logger: logger), outbox: store.pushOutbox,
+            sweep: .milliseconds(configuration.pushSweepMs), logger: logger
+        ) { prepared.isSet }
         let worker = NotificationWorker(
-            fanout: NotificationFanout(store: store, delivery: hub), sweep: .milliseconds(configuration.notificationSweepMs), logger: logger
+            fanout: NotificationFanout(store: store, delivery: hub, pushesQueued: { pushWorker.poke() }),
+            sweep: .milliseconds(configuration.notificationSweepMs),
+            logger: logger
         ) { prepared.isSet }
         let realtime = try makeRealtime(configuration, hub: hub, store: store, services: services, worker: worker, logger: logger)
         return ChamberNode(
             configuration: configuration, database: database, store: store, services: services, realtime: realtime,
-            metrics: metrics, logger: logger, notificationWorker: worker, prepared: prepared)
+            metrics: metrics, logger: logger, notificationWorker: worker, pushWorker: pushWorker, prepared: prepared)
     }
 
     /// The hub on its broker: in-process (one node) or Redis (a cluster).
@@ -165,7 +173,7 @@ public struct ChamberNode: Sendable {
     /// The HTTP application. Running it runs the database pool (PostgreSQL), migrates, seeds the demo if asked,
     /// then serves until SIGTERM or SIGINT, when it stops accepting and finishes in-flight requests.
     public func makeApplication() -> some ApplicationProtocol {
-        makeApplication(services: [database as? any Service, notificationWorker, realtime.hub].compactMap { $0 })
+        makeApplication(services: [database as? any Service, notificationWorker, pushWorker, realtime.hub].compactMap { $0 })
     }
 
     private func makeApplication(services: [any Service]) -> some ApplicationProtocol {
@@ -193,6 +201,7 @@ public struct ChamberNode: Sendable {
         if let database = database as? any Service { services.append(.init(service: database)) }
         // Stops before the database closes, after the server stopped taking sends.
         services.append(.init(service: notificationWorker))
+        services.append(.init(service: pushWorker))
         services.append(.init(service: app))
         // Last, so it shuts down first: the hub drains its sockets (1001) while the server still answers.
         services.append(.init(service: realtime.hub))

@@ -192,6 +192,29 @@ public enum ConfigurationLoader {
         if let value = try int("hub.token_grace_seconds", 0...3_600) { configuration.tokenGraceSeconds = value }
         if let value = try int("hub.ping_interval_seconds", 1...300) { configuration.pingIntervalSeconds = value }
         if let value = try int("notifications.sweep_ms", 0...600_000) { configuration.notificationSweepMs = value }
+        if let value = try int("push.sweep_ms", 10...600_000) { configuration.pushSweepMs = value }
+        if let value = try int("push.concurrency", 1...10_000) { configuration.pushConcurrency = value }
+        if let value = try int("push.retry_base_ms", 1...3_600_000) { configuration.pushRetryBaseMs = value }
+        if let value = try int("push.max_attempts", 1...100) { configuration.pushMaxAttempts = value }
+        if let file = try string("push.web_push.vapid_key_file") {
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw ConfigurationError(
+                    key: "push.web_push.vapid_key_file",
+                    "'\(file)' does not exist; make a key with: openssl ecparam -name prime256v1 -genkey -noout -out vapid.pem")
+            }
+            configuration.webPushVAPIDKeyFile = file
+        }
+        if let subject = try string("push.web_push.subject") {
+            guard subject.hasPrefix("mailto:") || subject.hasPrefix("https:") else {
+                throw ConfigurationError(key: "push.web_push.subject", "'\(subject)' must be a mailto: or https: URL (RFC 8292 §2.1)")
+            }
+            configuration.webPushSubject = subject
+        }
+        if configuration.webPushVAPIDKeyFile != nil, configuration.webPushSubject == nil {
+            throw ConfigurationError(
+                key: "push.web_push.subject",
+                "is required with push.web_push.vapid_key_file: push services must be able to reach you (mailto:ops@your.org)")
+        }
         if let enabled = try bool("loadtest.enabled") { configuration.loadTestEnabled = enabled }
         if let enabled = try bool("hub.conformance_echo") { configuration.conformanceEcho = enabled }
         if let value = try int("loadtest.max_accounts", 1...1_000_000) { configuration.loadTestMaxAccounts = value }

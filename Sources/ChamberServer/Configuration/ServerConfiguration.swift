@@ -39,6 +39,12 @@ import Logging
 /// | `hub.token_grace_seconds` | `CHAMBER_HUB_TOKEN_GRACE_SECONDS` | `30` (a socket closes this long after its token expires) |
 /// | `hub.ping_interval_seconds` | `CHAMBER_HUB_PING_INTERVAL_SECONDS` | `30` (each period, a socket silent since the last is pinged, and one that did not answer is dropped) |
 /// | `notifications.sweep_ms` | `CHAMBER_NOTIFICATIONS_SWEEP_MS` | `1000` (how often a node looks for messages no node notified yet, a crashed one's say; `0`: never) |
+/// | `push.sweep_ms` | `CHAMBER_PUSH_SWEEP_MS` | `1000` (at most this long before a node looks for pushes due that it did not queue: retries, a crashed node's) |
+/// | `push.concurrency` | `CHAMBER_PUSH_CONCURRENCY` | `64` (sends in flight per provider and node) |
+/// | `push.retry_base_ms` | `CHAMBER_PUSH_RETRY_BASE_MS` | `1000` (the wait after a first failure; it doubles per attempt, with jitter, up to 10 minutes) |
+/// | `push.max_attempts` | `CHAMBER_PUSH_MAX_ATTEMPTS` | `8` (then the push is dead-lettered, for admins to see) |
+/// | `push.web_push.vapid_key_file` | `CHAMBER_PUSH_WEB_PUSH_VAPID_KEY_FILE` | none: Web Push is recorded, not sent (a PEM P-256 key: `openssl ecparam -name prime256v1 -genkey -noout`) |
+/// | `push.web_push.subject` | `CHAMBER_PUSH_WEB_PUSH_SUBJECT` | none: required with a VAPID key (`mailto:` or `https:`, how push services reach you) |
 /// | `hub.conformance_echo` | `CHAMBER_HUB_CONFORMANCE_ECHO` | `false` (`GET /v1/conformance/echo`: an echo socket for the Autobahn suite) |
 /// | `loadtest.enabled` | `CHAMBER_LOADTEST_ENABLED` | `false` (platform admins may bulk-provision load-test accounts) |
 /// | `loadtest.max_accounts` | `CHAMBER_LOADTEST_MAX_ACCOUNTS` | `50000` |
@@ -75,6 +81,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var pingIntervalSeconds = 30
     /// How often the node looks for stored messages nobody notified yet (0: only those it stores itself).
     public var notificationSweepMs = 1_000
+    public var pushSweepMs = 1_000
+    public var pushConcurrency = 64
+    public var pushRetryBaseMs = 1_000
+    public var pushMaxAttempts = 8
+    public var webPushVAPIDKeyFile: String?
+    public var webPushSubject: String?
     /// Serves the WebSocket echo endpoint the Autobahn conformance suite runs against (never on by default).
     public var conformanceEcho = false
     public var loadTestEnabled = false
@@ -99,7 +111,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         "auth.login_max_failures_per_address", "log.level", "demo.enabled",
         "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "hub.outbound_queue_bytes",
         "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds", "hub.token_grace_seconds",
-        "hub.ping_interval_seconds", "notifications.sweep_ms",
+        "hub.ping_interval_seconds", "notifications.sweep_ms", "push.sweep_ms", "push.concurrency", "push.retry_base_ms", "push.max_attempts",
+        "push.web_push.vapid_key_file", "push.web_push.subject",
         "hub.conformance_echo", "loadtest.enabled", "loadtest.max_accounts",
     ]
 

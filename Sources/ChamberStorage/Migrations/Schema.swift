@@ -376,5 +376,41 @@ enum Schema {
                 """,
                 "INSERT INTO notification_cursors (channel_id, chamber_id, notified_seq) SELECT id, chamber_id, last_seq FROM channels",
             ]),
+        Migration(
+            version: 9, name: "the push outbox: one job per device, written with the notifications, kept after sending for the counts",
+            statements: [
+                // No foreign key to devices: a removed device's jobs are cancelled when claimed, and its history stays
+                // in the counts.
+                """
+                CREATE TABLE push_outbox (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL,
+                    device_id TEXT NOT NULL,
+                    platform TEXT NOT NULL,
+                    channel_id TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    seq BIGINT NOT NULL,
+                    message_id TEXT NOT NULL,
+                    actor_name TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    count BIGINT NOT NULL,
+                    preview BIGINT NOT NULL,
+                    urgent BIGINT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts BIGINT NOT NULL,
+                    not_before BIGINT NOT NULL,
+                    claim TEXT,
+                    claimed_until BIGINT,
+                    last_error TEXT,
+                    created_at BIGINT NOT NULL,
+                    finished_at BIGINT
+                )
+                """,
+                "CREATE INDEX push_outbox_due ON push_outbox (not_before) WHERE status = 'pending'",
+                "CREATE INDEX push_outbox_unclaimed ON push_outbox (channel_id, device_id) WHERE status = 'pending' AND claim IS NULL",
+                "CREATE INDEX push_outbox_by_chamber ON push_outbox (chamber_id, status, finished_at)",
+            ]),
     ]
 }

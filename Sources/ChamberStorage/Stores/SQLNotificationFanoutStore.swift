@@ -49,8 +49,8 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
         return result
     }
 
-    func record(_ passes: [ChannelPass], in chamber: ChamberID, at instant: Date) async throws -> [FeedChange] {
-        guard !passes.isEmpty else { return [] }
+    func record(_ passes: [ChannelPass], in chamber: ChamberID, at instant: Date) async throws -> RecordedNotifications {
+        guard !passes.isEmpty else { return RecordedNotifications() }
         return try await ChamberScopedSQL(executor: db, chamberID: chamber).transaction { tx in
             for chunk in passes.chunked(200) {
                 try await tx.query(
@@ -68,10 +68,15 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
                     """, [.int(pass.to), .id(pass.channelID), .int(pass.from)])
                 if !moved.isEmpty { additions += pass.additions }
             }
-            guard !additions.isEmpty else { return [] }
-            let notifications = try await Self.apply(additions, in: tx, at: instant)
+            guard !additions.isEmpty else { return RecordedNotifications() }
+            let feed = additions.filter(\.inApp)
+            let notifications = feed.isEmpty ? [] : try await Self.apply(feed, in: tx, at: instant)
             let unread = try await Self.unreadCounts(of: Array(Set(notifications.map(\.userID))), in: tx)
-            return notifications.map { FeedChange(notification: $0, unreadCount: unread[$0.userID] ?? 0) }
+            // Pushes commit with the notifications: none is lost between them, and none is queued for a pass that
+            // did not count.
+            let pushes = try await SQLPushOutboxStore.enqueue(additions, in: tx, at: instant)
+            return RecordedNotifications(
+                changes: notifications.map { FeedChange(notification: $0, unreadCount: unread[$0.userID] ?? 0) }, pushesQueued: pushes)
         }
     }
 

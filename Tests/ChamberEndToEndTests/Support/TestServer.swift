@@ -15,14 +15,15 @@ import Testing
 let testJWTSecret = "test-secret-for-chamberconnect-0123456789abcdef"
 
 /// Starts a real server (real socket, real database) for one test and hands it a client.
+/// - Parameter isolated: a database of the test's own on PostgreSQL too (see ``TestBackend/makeIsolatedURL()``).
 func withServer(
-    _ backend: TestBackend, configure: (inout ServerConfiguration) -> Void = { _ in },
+    _ backend: TestBackend, isolated: Bool = false, configure: (inout ServerConfiguration) -> Void = { _ in },
     _ test: @escaping @Sendable (TestAPI) async throws -> Void
 ) async throws {
     var configuration = ServerConfiguration()
     configuration.host = "127.0.0.1"
     configuration.port = 0
-    configuration.databaseURL = try backend.makeURL()
+    configuration.databaseURL = isolated ? try await backend.makeIsolatedURL() : try backend.makeURL()
     configuration.jwtSecret = testJWTSecret
     configuration.bcryptCost = 4
     // Dozens of test servers share one PostgreSQL: small pools keep them under its connection limit.

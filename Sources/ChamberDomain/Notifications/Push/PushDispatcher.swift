@@ -1,0 +1,116 @@
+import Foundation
+
+/// Sends what the push outbox holds: claims due jobs, drops those that became pointless (read on another device,
+/// device or session gone), sends the rest through their providers at a bounded concurrency per provider, and
+/// records each outcome: sent, retried later, dead-lettered, or device removed.
+///
+/// Claims are leases, so a node that dies mid-send leaves its jobs to be claimed again when the lease runs out:
+/// nothing is lost. A push the provider accepted just before such a death is sent again; it carries the same
+/// collapse key, so the device shows it once.
+public final class PushDispatcher: Sendable {
+    /// How one job ended, for counters.
+    public typealias Observer = @Sendable (_ platform: DevicePlatform?, _ result: PushJobResult) -> Void
+
+    private let outbox: any PushOutboxStore
+    private let providers: [DevicePlatform: any PushProvider]
+    private let schedule: RetrySchedule
+    private let concurrency: Int
+    private let lease: TimeInterval
+    private let now: @Sendable () -> Date
+    private let random: @Sendable () -> Double
+    private let observe: Observer
+
+    /// - Parameters:
+    ///   - providers: a client per platform; a job for a platform without one is dead-lettered (visible to admins).
+    ///   - concurrency: sends in flight per provider.
+    ///   - lease: how long a claim holds a job; longer than a send can take (clients time out sooner).
+    public init(
+        outbox: any PushOutboxStore, providers: [DevicePlatform: any PushProvider], schedule: RetrySchedule = RetrySchedule(),
+        concurrency: Int = 64, lease: TimeInterval = 60, now: @escaping @Sendable () -> Date = Date.init,
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, observe: @escaping Observer = { _, _ in }
+    ) {
+        self.outbox = outbox
+        self.providers = providers
+        self.schedule = schedule
+        self.concurrency = max(1, concurrency)
+        self.lease = lease
+        self.now = now
+        self.random = random
+        self.observe = observe
+    }
+
+    /// Claims and sends one batch of due jobs; returns how many it claimed (0: nothing is due).
+    @discardableResult
+    public func dispatch(limit: Int = 500) async throws -> Int {
+        let claim = UUID().uuidString
+        let claimed = try await outbox.claim(limit: limit, at: now(), lease: lease, claim: claim)
+        guard !claimed.isEmpty else { return 0 }
+        var sendable: [DevicePlatform: [(ClaimedPush, PushAddress)]] = [:]
+        for push in claimed {
+            if let result = Self.pointless(push) {
+                try await finish(push, platform: push.address?.platform, claim: claim, result)
+            } else if let address = push.address {
+                sendable[address.platform, default: []].append((push, address))
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (platform, pushes) in sendable {
+                group.addTask { try await self.send(pushes, platform: platform, claim: claim) }
+            }
+            try await group.waitForAll()
+        }
+        return claimed.count
+    }
+
+    /// Why a claimed job is not to be sent at all, if it is not.
+    static func pointless(_ push: ClaimedPush) -> PushJobResult? {
+        if push.address == nil { return .cancelled(reason: "device_removed") }
+        if push.readSeq >= push.job.seq { return .cancelled(reason: "read") }
+        return nil
+    }
+
+    /// The pushes of one provider, at most `concurrency` in flight.
+    private func send(_ pushes: [(ClaimedPush, PushAddress)], platform: DevicePlatform, claim: String) async throws {
+        guard let provider = providers[platform] else {
+            for (push, _) in pushes {
+                try await finish(push, platform: platform, claim: claim, .deadLettered(error: "\(platform.rawValue)_not_configured"))
+            }
+            return
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = pushes.makeIterator()
+            func start() -> Bool {
+                guard let (push, address) = next.next() else { return false }
+                group.addTask {
+                    let outcome = await provider.send(PushMessage(push, at: self.now()), to: address)
+                    try await self.finish(push, platform: platform, claim: claim, self.result(of: outcome, attempt: push.job.attempts))
+                }
+                return true
+            }
+            for _ in 0..<concurrency where !start() { break }
+            while try await group.next() != nil { _ = start() }
+        }
+    }
+
+    /// What the outbox records for a provider's answer to attempt number `attempt`.
+    func result(of outcome: PushOutcome, attempt: Int) -> PushJobResult {
+        switch outcome {
+        case .accepted:
+            return .sent
+        case .deviceGone(let reason):
+            return .deviceGone(error: reason)
+        case .rejected(let reason):
+            return .deadLettered(error: reason)
+        case .retry(let reason, let retryAfter):
+            guard let delay = schedule.delay(afterAttempt: attempt, retryAfter: retryAfter, random: random()) else {
+                return .deadLettered(error: "\(reason) (after \(attempt) attempts)")
+            }
+            return .retry(at: now().addingTimeInterval(delay), error: reason)
+        }
+    }
+
+    private func finish(_ push: ClaimedPush, platform: DevicePlatform?, claim: String, _ result: PushJobResult) async throws {
+        try await outbox.finish(push.job.id, claim: claim, as: result, at: now())
+        observe(platform, result)
+    }
+}

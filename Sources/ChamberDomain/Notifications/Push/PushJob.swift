@@ -1,0 +1,145 @@
+import Foundation
+
+public typealias PushJobID = Identifier<PushJob>
+
+/// One push to one device, as the outbox holds it: written in the transaction that records the notification, sent
+/// by whichever node claims it.
+///
+/// A burst in one channel grows the device's job that has not been claimed yet (`count`, newest message), so a
+/// member offline through a busy hour gets one push per channel, not one per message.
+public struct PushJob: Sendable, Equatable {
+    public let id: PushJobID
+    public let chamberID: ChamberID
+    public let userID: UserID
+    public let deviceID: DeviceID
+    public let channelID: ChannelID
+    public let category: NotificationCategory
+    /// The newest message's sequence and id: a read of the channel up to `seq` makes the push pointless.
+    public var seq: Int64
+    public var messageID: MessageID
+    /// The newest message's author, and the channel's name (or the author's, in a direct channel).
+    public var actorName: String
+    public var title: String
+    /// The newest message's first ``Notification/textLimit`` characters.
+    public var text: String
+    public var count: Int
+    /// Whether the member lets pushes show what was written (off: "New message from Ada").
+    public var preview: Bool
+    /// An announcement the chamber marked urgent: sent at high priority.
+    public var urgent: Bool
+    /// Sends made so far, this one included once claimed.
+    public var attempts: Int
+    public let createdAt: Date
+
+    public init(
+        id: PushJobID, chamberID: ChamberID, userID: UserID, deviceID: DeviceID, channelID: ChannelID, category: NotificationCategory,
+        seq: Int64, messageID: MessageID, actorName: String, title: String, text: String, count: Int, preview: Bool, urgent: Bool,
+        attempts: Int = 0, createdAt: Date
+    ) {
+        self.id = id
+        self.chamberID = chamberID
+        self.userID = userID
+        self.deviceID = deviceID
+        self.channelID = channelID
+        self.category = category
+        self.seq = seq
+        self.messageID = messageID
+        self.actorName = actorName
+        self.title = title
+        self.text = text
+        self.count = count
+        self.preview = preview
+        self.urgent = urgent
+        self.attempts = attempts
+        self.createdAt = createdAt
+    }
+}
+
+/// A job a worker holds, with what it needs to decide and address the push at the moment it sends.
+public struct ClaimedPush: Sendable, Equatable {
+    public var job: PushJob
+    /// The device, if it still exists and its session is active.
+    public var address: PushAddress?
+    /// How far the member has read the channel: at or past the job's `seq`, the push is not sent.
+    public var readSeq: Int64
+    /// The member's unread notifications in the chamber: the badge.
+    public var unreadCount: Int
+
+    public init(job: PushJob, address: PushAddress?, readSeq: Int64, unreadCount: Int) {
+        self.job = job
+        self.address = address
+        self.readSeq = readSeq
+        self.unreadCount = unreadCount
+    }
+}
+
+/// How a claimed job ends, or when it is tried again.
+public enum PushJobResult: Sendable, Equatable {
+    /// The provider accepted it.
+    case sent
+    /// Not sent, and not to be: read meanwhile, device removed, session ended.
+    case cancelled(reason: String)
+    /// Tried again at `at` (not before).
+    case retry(at: Date, error: String)
+    /// Given up: attempts exhausted or refused for good. Kept for admins to see.
+    case deadLettered(error: String)
+    /// The provider said the device is gone; the device is removed with it.
+    case deviceGone(error: String)
+}
+
+/// Pushes by provider and how they ended, for the admin view.
+public struct PushCounts: Sendable, Equatable {
+    public var sent = 0
+    /// Sends that failed and were scheduled again.
+    public var retried = 0
+    public var deadLettered = 0
+    public var tokensRemoved = 0
+    public var cancelled = 0
+    public var pending = 0
+
+    public init(sent: Int = 0, retried: Int = 0, deadLettered: Int = 0, tokensRemoved: Int = 0, cancelled: Int = 0, pending: Int = 0) {
+        self.sent = sent
+        self.retried = retried
+        self.deadLettered = deadLettered
+        self.tokensRemoved = tokensRemoved
+        self.cancelled = cancelled
+        self.pending = pending
+    }
+
+    /// Sends that did not reach the device: dead letters and removed tokens.
+    public var failed: Int { deadLettered + tokensRemoved }
+}
+
+/// A push the outbox gave up on, as admins see it.
+public struct DeadLetter: Sendable, Equatable {
+    public let job: PushJob
+    public let platform: DevicePlatform
+    public let error: String
+    public let finishedAt: Date
+
+    public init(job: PushJob, platform: DevicePlatform, error: String, finishedAt: Date) {
+        self.job = job
+        self.platform = platform
+        self.error = error
+        self.finishedAt = finishedAt
+    }
+}
+
+/// The durable push outbox. Jobs are added by ``NotificationFanoutStore/record(_:in:at:)`` in the notifications'
+/// own transaction; workers on any node claim them for a lease, so each is sent by one worker at a time.
+public protocol PushOutboxStore: Sendable {
+    /// Claims up to `limit` jobs due at `instant` that no live lease holds, for `lease` seconds under `claim`,
+    /// counting the attempt. A job whose previous claimant died (its lease ran out) is claimed again.
+    func claim(limit: Int, at instant: Date, lease: TimeInterval, claim: String) async throws -> [ClaimedPush]
+    /// Ends or reschedules a job, if `claim` still holds it (a claimant whose lease ran out changes nothing).
+    /// ``PushJobResult/deviceGone(error:)`` also removes the device.
+    func finish(_ id: PushJobID, claim: String, as result: PushJobResult, at instant: Date) async throws
+    /// When the earliest pending job is due, if any.
+    func nextDue() async throws -> Date?
+    /// The chamber's pushes by provider.
+    func counts(in chamber: ChamberID) async throws -> [DevicePlatform: PushCounts]
+    /// The chamber's dead letters, newest first.
+    func deadLetters(in chamber: ChamberID, page: PageRequest) async throws -> Page<DeadLetter>
+    /// Forgets finished jobs that ended before `instant` (dead letters are kept longer by the caller's choice).
+    func prune(finishedBefore instant: Date, deadLettersBefore: Date) async throws -> Int
+}

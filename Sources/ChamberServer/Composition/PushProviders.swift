@@ -1,0 +1,57 @@
+import AsyncHTTPClient
+import ChamberDomain
+import ChamberNotify
+import Crypto
+import Foundation
+import Logging
+import Metrics
+
+/// The push providers a configuration names, and the dispatcher over them.
+enum PushProviders {
+    /// A real client for each platform with credentials; a recording one, which sends nothing, for the others
+    /// (the embedded default), said at start.
+    static func make(_ configuration: ServerConfiguration, logger: Logger) throws -> [DevicePlatform: any PushProvider] {
+        var providers: [DevicePlatform: any PushProvider] = [:]
+        if let file = configuration.webPushVAPIDKeyFile, let subject = configuration.webPushSubject {
+            let key: P256.Signing.PrivateKey
+            do {
+                key = try P256.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: file, encoding: .utf8))
+            } catch {
+                throw ConfigurationError(key: "push.web_push.vapid_key_file", "'\(file)' is not a PEM P-256 private key: \(error)")
+            }
+            providers[.webPush] = WebPushClient(http: HTTPClient.shared, vapid: VAPID(key: key, subject: subject))
+        }
+        let recorded = DevicePlatform.allCases.filter { providers[$0] == nil }
+        for platform in recorded { providers[platform] = RecordingPushProvider(platform: platform, logger: logger) }
+        if !recorded.isEmpty {
+            logger.notice(
+                "pushes are recorded in the log, not sent, for providers without credentials",
+                metadata: ["push.recorded": "\(recorded.map(\.rawValue).sorted().joined(separator: ", "))"])
+        }
+        return providers
+    }
+
+    static func dispatcher(_ configuration: ServerConfiguration, outbox: any PushOutboxStore, logger: Logger) throws -> PushDispatcher {
+        PushDispatcher(
+            outbox: outbox, providers: try make(configuration, logger: logger),
+            schedule: RetrySchedule(base: TimeInterval(configuration.pushRetryBaseMs) / 1000, maxAttempts: configuration.pushMaxAttempts),
+            concurrency: configuration.pushConcurrency,
+            observe: { platform, result in
+                Counter(label: "chamber_push_total", dimensions: [("provider", platform?.rawValue ?? "none"), ("result", result.metricLabel)])
+                    .increment()
+            })
+    }
+}
+
+extension PushJobResult {
+    /// The `result` label of `chamber_push_total`.
+    var metricLabel: String {
+        switch self {
+        case .sent: "sent"
+        case .cancelled: "cancelled"
+        case .retry: "retried"
+        case .deadLettered: "dead_lettered"
+        case .deviceGone: "token_removed"
+        }
+    }
+}

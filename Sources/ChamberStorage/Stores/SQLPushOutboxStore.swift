@@ -1,0 +1,250 @@
+import ChamberDomain
+import Foundation
+
+/// The push outbox in SQL. Jobs are inserted by ``SQLNotificationFanoutStore`` in its transaction (``enqueue``).
+struct SQLPushOutboxStore: PushOutboxStore {
+    let db: any SQLDatabase
+
+    static let columns = """
+        o.id, o.chamber_id, o.user_id, o.device_id, o.platform, o.channel_id, o.category, o.seq, o.message_id, o.actor_name, o.title,
+        o.text, o.count, o.preview, o.urgent, o.attempts, o.created_at
+        """
+
+    static func job(_ row: SQLRow) throws -> PushJob {
+        guard let category = NotificationCategory(rawValue: try row.string("category")) else {
+            throw StorageError.typeMismatch("category", "a notification category")
+        }
+        return PushJob(
+            id: try row.id("id"), chamberID: try row.id("chamber_id"), userID: try row.id("user_id"), deviceID: try row.id("device_id"),
+            channelID: try row.id("channel_id"), category: category, seq: try row.int("seq"), messageID: try row.id("message_id"),
+            actorName: try row.string("actor_name"), title: try row.string("title"), text: try row.string("text"),
+            count: Int(try row.int("count")), preview: try row.bool("preview"), urgent: try row.bool("urgent"),
+            attempts: Int(try row.int("attempts")), createdAt: try row.date("created_at"))
+    }
+
+    /// Queues a push of each addition to each of its member's active devices, or grows the device's unclaimed job for
+    /// the same channel and category. Runs inside the fan-out's transaction. Returns the jobs queued or grown.
+    static func enqueue(_ additions: [FeedAddition], in tx: ChamberScopedSQL, at instant: Date) async throws -> Int {
+        let pushed = additions.filter { $0.push != nil }
+        guard !pushed.isEmpty else { return 0 }
+        var devices: [UserID: [(DeviceID, String)]] = [:]
+        for chunk in Array(Set(pushed.map(\.userID))).chunked(500) {
+            // Devices are platform-wide: this one statement goes around the chamber scope (the users are this
+            // chamber's recipients).
+            for row in try await tx.executor.query(
+                """
+                SELECT d.id, d.user_id, d.platform FROM devices d JOIN auth_sessions s ON s.id = d.session_id
+                WHERE s.revoked_at IS NULL AND s.expires_at > ? AND d.user_id IN (\(placeholders(chunk.count)))
+                """, [.date(instant)] + chunk.map { .id($0) })
+            {
+                devices[try row.id("user_id"), default: []].append((try row.id("id"), try row.string("platform")))
+            }
+        }
+        guard !devices.isEmpty else { return 0 }
+        struct Key: Hashable {
+            let device: DeviceID
+            let channel: ChannelID
+            let category: String
+        }
+        var open: [Key: (id: PushJobID, count: Int64)] = [:]
+        for chunk in Array(Set(pushed.map(\.channelID))).chunked(200) {
+            for row in try await tx.query(
+                """
+                SELECT id, device_id, channel_id, category, count FROM push_outbox
+                WHERE status = 'pending' AND claim IS NULL AND chamber_id = :chamber AND channel_id IN (\(placeholders(chunk.count)))
+                """, chunk.map { .id($0) })
+            {
+                open[Key(device: try row.id("device_id"), channel: try row.id("channel_id"), category: try row.string("category"))] =
+                    (try row.id("id"), try row.int("count"))
+            }
+        }
+        var rows: [[SQLValue]] = []
+        var touched = 0
+        for addition in pushed {
+            guard let push = addition.push else { continue }
+            let newest = addition.newest
+            let text = String(newest.body.prefix(ChamberDomain.Notification.textLimit))
+            for (device, platform) in devices[addition.userID] ?? [] {
+                let key = Key(device: device, channel: addition.channelID, category: addition.category.rawValue)
+                touched += 1
+                if let grown = open[key] {
+                    let count = grown.count + Int64(addition.count)
+                    try await tx.query(
+                        """
+                        UPDATE push_outbox SET seq = ?, message_id = ?, actor_name = ?, title = ?, text = ?, count = ?, preview = ?, urgent = ?
+                        WHERE chamber_id = :chamber AND id = ? AND claim IS NULL
+                        """,
+                        [
+                            .int(newest.seq), .id(newest.id), .text(push.actorName), .text(addition.title), .text(text), .int(count),
+                            .int(push.preview ? 1 : 0), .int(push.urgent ? 1 : 0), .id(grown.id),
+                        ])
+                    open[key] = (grown.id, count)
+                } else {
+                    let id = PushJobID.generate()
+                    open[key] = (id, Int64(addition.count))
+                    rows.append([
+                        .id(id), .id(addition.userID), .id(device), .text(platform), .id(addition.channelID), .text(addition.category.rawValue),
+                        .int(newest.seq), .id(newest.id), .text(push.actorName), .text(addition.title), .text(text), .int(Int64(addition.count)),
+                        .int(push.preview ? 1 : 0), .int(push.urgent ? 1 : 0), .date(instant), .date(instant),
+                    ])
+                }
+            }
+        }
+        for chunk in rows.chunked(100) {
+            try await tx.query(
+                """
+                INSERT INTO push_outbox (id, chamber_id, user_id, device_id, platform, channel_id, category, seq, message_id, actor_name,
+                    title, text, count, preview, urgent, status, attempts, not_before, created_at) VALUES
+                """
+                    + Array(repeating: "(?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)", count: chunk.count)
+                    .joined(separator: ", "),
+                chunk.flatMap { $0 })
+        }
+        return touched
+    }
+
+    func claim(limit: Int, at instant: Date, lease: TimeInterval, claim: String) async throws -> [ClaimedPush] {
+        try await db.transaction { tx in
+            // The lease conditions stand in the outer statement too: PostgreSQL re-checks them on a row another
+            // claimant changed meanwhile, so two workers never hold one job.
+            let free = "status = 'pending' AND not_before <= ? AND (claimed_until IS NULL OR claimed_until < ?)"
+            let taken = try await tx.query(
+                """
+                UPDATE push_outbox SET claim = ?, claimed_until = ?, attempts = attempts + 1
+                WHERE id IN (SELECT id FROM push_outbox WHERE \(free) ORDER BY not_before LIMIT ?) AND \(free)
+                RETURNING id
+                """,
+                [
+                    .text(claim), .date(instant.addingTimeInterval(lease)), .date(instant), .date(instant), .int(Int64(limit)), .date(instant),
+                    .date(instant),
+                ])
+            guard !taken.isEmpty else { return [] }
+            let rows = try await tx.query(
+                """
+                SELECT \(Self.columns), d.id AS d_id, d.user_id AS d_user_id, d.session_id, d.platform AS d_platform, d.token, d.apns_topic,
+                    d.apns_environment, d.web_push_p256dh, d.web_push_auth, d.name, d.created_at AS d_created_at, d.registered_at,
+                    s.id AS s_id, COALESCE(m.last_read_seq, 0) AS read_seq
+                FROM push_outbox o
+                LEFT JOIN devices d ON d.id = o.device_id AND d.user_id = o.user_id
+                LEFT JOIN auth_sessions s ON s.id = d.session_id AND s.revoked_at IS NULL AND s.expires_at > ?
+                LEFT JOIN channel_members m ON m.channel_id = o.channel_id AND m.user_id = o.user_id
+                WHERE o.claim = ?
+                """, [.date(instant), .text(claim)])
+            var claimed: [(job: PushJob, address: PushAddress?, readSeq: Int64)] = []
+            for row in rows {
+                let address = try row.optionalString("s_id") != nil ? try SQLDeviceStore.device(Self.deviceRow(row)).address : nil
+                claimed.append((try Self.job(row), address, try row.int("read_seq")))
+            }
+            // The badges: unread counts of the members concerned, a statement per chamber and 500 members.
+            var unread: [ChamberID: [UserID: Int]] = [:]
+            for (chamber, jobs) in Dictionary(grouping: claimed.map(\.job), by: \.chamberID) {
+                for chunk in Array(Set(jobs.map(\.userID))).chunked(500) {
+                    for row in try await tx.query(
+                        """
+                        SELECT user_id, count(*) AS n FROM notifications
+                        WHERE chamber_id = ? AND read_at IS NULL AND user_id IN (\(placeholders(chunk.count))) GROUP BY user_id
+                        """, [.id(chamber)] + chunk.map { .id($0) })
+                    {
+                        unread[chamber, default: [:]][try row.id("user_id")] = Int(try row.int("n"))
+                    }
+                }
+            }
+            let result = claimed.map {
+                ClaimedPush(job: $0.job, address: $0.address, readSeq: $0.readSeq, unreadCount: unread[$0.job.chamberID]?[$0.job.userID] ?? 0)
+            }
+            return result
+        }
+    }
+
+    /// The device columns of a claim row under the names ``SQLDeviceStore/device(_:)`` reads.
+    private static func deviceRow(_ row: SQLRow) -> SQLRow {
+        var values = row.values
+        for (alias, name) in [("d_id", "id"), ("d_user_id", "user_id"), ("d_platform", "platform"), ("d_created_at", "created_at")] {
+            values[name] = values[alias]
+        }
+        return SQLRow(values)
+    }
+
+    func finish(_ id: PushJobID, claim: String, as result: PushJobResult, at instant: Date) async throws {
+        let ended = "claim = NULL, claimed_until = NULL, finished_at = ?"
+        switch result {
+        case .sent:
+            try await db.query(
+                "UPDATE push_outbox SET status = 'sent', last_error = NULL, \(ended) WHERE id = ? AND claim = ?",
+                [.date(instant), .id(id), .text(claim)])
+        case .cancelled(let reason):
+            try await db.query(
+                "UPDATE push_outbox SET status = 'cancelled', last_error = ?, \(ended) WHERE id = ? AND claim = ?",
+                [.text(reason), .date(instant), .id(id), .text(claim)])
+        case .deadLettered(let error):
+            try await db.query(
+                "UPDATE push_outbox SET status = 'dead', last_error = ?, \(ended) WHERE id = ? AND claim = ?",
+                [.text(error), .date(instant), .id(id), .text(claim)])
+        case .retry(let at, let error):
+            try await db.query(
+                "UPDATE push_outbox SET not_before = ?, last_error = ?, claim = NULL, claimed_until = NULL WHERE id = ? AND claim = ?",
+                [.date(at), .text(error), .id(id), .text(claim)])
+        case .deviceGone(let error):
+            try await db.transaction { tx in
+                let ended = try await tx.query(
+                    "UPDATE push_outbox SET status = 'gone', last_error = ?, \(ended) WHERE id = ? AND claim = ? RETURNING device_id",
+                    [.text(error), .date(instant), .id(id), .text(claim)])
+                guard let device = try ended.first?.string("device_id") else { return }
+                try await tx.query("DELETE FROM devices WHERE id = ?", [.text(device)])
+                // Its other pending jobs could only fail the same way.
+                try await tx.query(
+                    "UPDATE push_outbox SET status = 'cancelled', last_error = 'device_removed', finished_at = ? WHERE device_id = ? AND status = 'pending' AND claim IS NULL",
+                    [.date(instant), .text(device)])
+            }
+        }
+    }
+
+    func nextDue() async throws -> Date? {
+        try await db.query("SELECT min(not_before) AS due FROM push_outbox WHERE status = 'pending'").first?.optionalDate("due")
+    }
+
+    func counts(in chamber: ChamberID) async throws -> [DevicePlatform: PushCounts] {
+        var counts: [DevicePlatform: PushCounts] = [:]
+        for row in try await db.query(
+            """
+            SELECT platform, status, count(*) AS n, CAST(COALESCE(sum(CASE WHEN status = 'pending' AND claim IS NULL THEN attempts ELSE attempts - 1 END), 0) AS BIGINT) AS retries
+            FROM push_outbox WHERE chamber_id = ? GROUP BY platform, status
+            """, [.id(chamber)])
+        {
+            guard let platform = DevicePlatform(rawValue: try row.string("platform")) else { continue }
+            let n = Int(try row.int("n"))
+            var entry = counts[platform] ?? PushCounts()
+            entry.retried += max(0, Int(try row.int("retries")))
+            switch try row.string("status") {
+            case "sent": entry.sent += n
+            case "dead": entry.deadLettered += n
+            case "gone": entry.tokensRemoved += n
+            case "cancelled": entry.cancelled += n
+            default: entry.pending += n
+            }
+            counts[platform] = entry
+        }
+        return counts
+    }
+
+    func deadLetters(in chamber: ChamberID, page: PageRequest) async throws -> Page<DeadLetter> {
+        let rows = try await db.query(
+            """
+            SELECT \(Self.columns), o.last_error, o.finished_at FROM push_outbox o
+            WHERE o.chamber_id = ? AND o.status = 'dead' ORDER BY o.finished_at DESC, o.id LIMIT ? OFFSET ?
+            """, [.id(chamber), .int(Int64(page.limit + 1)), .int(Int64(page.offset))])
+        return Page(
+            fetched: try rows.map { row in
+                DeadLetter(
+                    job: try Self.job(row), platform: DevicePlatform(rawValue: try row.string("platform")) ?? .apns,
+                    error: try row.optionalString("last_error") ?? "", finishedAt: try row.date("finished_at"))
+            }, request: page)
+    }
+
+    func prune(finishedBefore instant: Date, deadLettersBefore: Date) async throws -> Int {
+        let done = try await db.query(
+            "DELETE FROM push_outbox WHERE status IN ('sent', 'cancelled', 'gone') AND finished_at < ? RETURNING id", [.date(instant)])
+        let dead = try await db.query("DELETE FROM push_outbox WHERE status = 'dead' AND finished_at < ? RETURNING id", [.date(deadLettersBefore)])
+        return done.count + dead.count
+    }
+}

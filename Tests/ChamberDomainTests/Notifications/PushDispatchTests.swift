@@ -1,0 +1,129 @@
+import ChamberDomain
+import Foundation
+import Synchronization
+import Testing
+
+@Suite("Push: retry schedule, the push's words, and the dispatcher's decisions")
+struct PushDispatchTests {
+    @Test(
+        "backoff doubles from the base up to the cap, with equal jitter; Retry-After is a floor; the last attempt dead-letters",
+        arguments: [
+            // attempt, retryAfter, random, expected delay (nil: dead letter)
+            (1, nil, 0.0, 0.5), (1, nil, 1.0, 1.0), (2, nil, 0.0, 1.0), (3, nil, 0.5, 3.0), (4, nil, 1.0, 8.0),
+            (12, nil, 1.0, 600.0), (12, nil, 0.0, 300.0), (1, 30.0, 0.0, 30.0), (3, 1.0, 1.0, 4.0), (1, 86_400.0, 0.0, 3_600.0),
+            (1, 0.0, 1.0, 1.0), (20, nil, 0.5, nil),
+        ] as [(Int, Double?, Double, Double?)])
+    func schedule(attempt: Int, retryAfter: Double?, random: Double, expected: Double?) {
+        let schedule = RetrySchedule(base: 1, cap: 600, maxAttempts: 20)
+        #expect(schedule.delay(afterAttempt: attempt, retryAfter: retryAfter, random: random) == expected)
+    }
+
+    static func job(count: Int = 1, preview: Bool = true, category: NotificationCategory = .directMessages, title: String = "Ada") -> PushJob {
+        PushJob(
+            id: PushJobID("00000000-0000-0000-0000-0000000000aa"), chamberID: ChamberID("c"), userID: UserID("u"), deviceID: DeviceID("d"),
+            channelID: ChannelID("4f1c2d3e-0000-4000-8000-00000000abcd"), category: category, seq: 7, messageID: MessageID("m"),
+            actorName: "Ada", title: title, text: "Lunch at noon?", count: count, preview: preview, urgent: false, attempts: 1,
+            createdAt: Date(timeIntervalSince1970: 1_000))
+    }
+
+    @Test(
+        "what a push says, by count, preview and category",
+        arguments: [
+            (1, true, NotificationCategory.directMessages, "Ada", "Lunch at noon?"),
+            (1, false, .directMessages, "Ada", "New message from Ada"),
+            (3, true, .directMessages, "Ada", "3 new messages from Ada\nAda: Lunch at noon?"),
+            (3, false, .directMessages, "Ada", "3 new messages from Ada"),
+            (1, true, .mentions, "Board", "Ada: Lunch at noon?"),
+            (1, false, .mentions, "Board", "New message from Ada in Board"),
+            (2, false, .channelMessages, "Board", "2 new messages in Board"),
+        ] as [(Int, Bool, NotificationCategory, String, String)])
+    func words(count: Int, preview: Bool, category: NotificationCategory, title: String, body: String) {
+        let message = PushMessage(
+            ClaimedPush(job: Self.job(count: count, preview: preview, category: category, title: title), address: nil, readSeq: 0, unreadCount: 4),
+            at: Date())
+        #expect(message.body == body && message.title == title && message.badge == 4)
+        #expect(message.collapseKey == "4f1c2d3e00004000800000000000abcd")
+        #expect(message.highPriority == (category != .channelMessages))
+        #expect(message.data["seq"] == "7" && message.data["push_id"] == "00000000-0000-0000-0000-0000000000aa")
+        #expect(message.expiresAt == Date(timeIntervalSince1970: 1_000 + 86_400))
+    }
+
+    /// An outbox in memory: what the dispatcher claimed and how it finished each.
+    final class MemoryOutbox: PushOutboxStore {
+        let pending: Mutex<[ClaimedPush]>
+        let finished = Mutex<[(PushJobID, PushJobResult)]>([])
+
+        init(_ pushes: [ClaimedPush]) { pending = Mutex(pushes) }
+
+        func claim(limit: Int, at instant: Date, lease: TimeInterval, claim: String) async throws -> [ClaimedPush] {
+            pending.withLock { pending in
+                defer { pending.removeAll() }
+                return pending.map {
+                    var push = $0; push.job.attempts += 1; return push
+                }
+            }
+        }
+        func finish(_ id: PushJobID, claim: String, as result: PushJobResult, at instant: Date) async throws {
+            finished.withLock { $0.append((id, result)) }
+        }
+        func nextDue() async throws -> Date? { nil }
+        func counts(in chamber: ChamberID) async throws -> [DevicePlatform: PushCounts] { [:] }
+        func deadLetters(in chamber: ChamberID, page: PageRequest) async throws -> Page<DeadLetter> { Page(fetched: [], request: page) }
+        func prune(finishedBefore instant: Date, deadLettersBefore: Date) async throws -> Int { 0 }
+
+        func result(of id: String) -> PushJobResult? { finished.withLock { $0.first { $0.0.rawValue == id }?.1 } }
+    }
+
+    /// A provider that answers by device token.
+    final class ScriptedProvider: PushProvider {
+        let answers: [String: PushOutcome]
+        let sent = Mutex<[String]>([])
+        init(answers: [String: PushOutcome]) { self.answers = answers }
+        func send(_ message: PushMessage, to address: PushAddress) async -> PushOutcome {
+            sent.withLock { $0.append(address.key) }
+            return answers[address.key] ?? .accepted
+        }
+    }
+
+    static func claimed(_ id: String, token: String?, readSeq: Int64 = 0, attempts: Int = 0) -> ClaimedPush {
+        var job = job()
+        job = PushJob(
+            id: PushJobID(id), chamberID: job.chamberID, userID: job.userID, deviceID: job.deviceID, channelID: job.channelID,
+            category: job.category, seq: job.seq, messageID: job.messageID, actorName: job.actorName, title: job.title, text: job.text,
+            count: 1, preview: true, urgent: false, attempts: attempts, createdAt: job.createdAt)
+        return ClaimedPush(job: job, address: token.map { .fcm(token: $0) }, readSeq: readSeq, unreadCount: 1)
+    }
+
+    @Test("each outcome is recorded as the outbox needs it; read and removed devices are not sent")
+    func outcomes() async throws {
+        let outbox = MemoryOutbox([
+            Self.claimed("ok", token: "t-ok"), Self.claimed("read", token: "t-read", readSeq: 7), Self.claimed("nodevice", token: nil),
+            Self.claimed("gone", token: "t-gone"), Self.claimed("later", token: "t-later"), Self.claimed("bad", token: "t-bad"),
+            Self.claimed("last", token: "t-last", attempts: 2),
+        ])
+        let provider = ScriptedProvider(answers: [
+            "t-gone": .deviceGone("UNREGISTERED"), "t-later": .retry("http_503", retryAfter: 5), "t-bad": .rejected("http_400"),
+            "t-last": .retry("http_500", retryAfter: nil),
+        ])
+        let clock = Date(timeIntervalSince1970: 10_000)
+        let dispatcher = PushDispatcher(
+            outbox: outbox, providers: [.fcm: provider], schedule: RetrySchedule(base: 1, maxAttempts: 3), now: { clock }, random: { 0 })
+        #expect(try await dispatcher.dispatch() == 7)
+        #expect(outbox.result(of: "ok") == .sent)
+        #expect(outbox.result(of: "read") == .cancelled(reason: "read"))
+        #expect(outbox.result(of: "nodevice") == .cancelled(reason: "device_removed"))
+        #expect(outbox.result(of: "gone") == .deviceGone(error: "UNREGISTERED"))
+        #expect(outbox.result(of: "later") == .retry(at: clock.addingTimeInterval(5), error: "http_503"))
+        #expect(outbox.result(of: "bad") == .deadLettered(error: "http_400"))
+        #expect(outbox.result(of: "last") == .deadLettered(error: "http_500 (after 3 attempts)"))
+        #expect(Set(provider.sent.withLock { $0 }) == ["t-ok", "t-gone", "t-later", "t-bad", "t-last"])
+        #expect(try await dispatcher.dispatch() == 0, "nothing left")
+    }
+
+    @Test("a platform without a provider dead-letters its pushes, for admins to see")
+    func unconfigured() async throws {
+        let outbox = MemoryOutbox([Self.claimed("x", token: "t")])
+        #expect(try await PushDispatcher(outbox: outbox, providers: [:]).dispatch() == 1)
+        #expect(outbox.result(of: "x") == .deadLettered(error: "fcm_not_configured"))
+    }
+}

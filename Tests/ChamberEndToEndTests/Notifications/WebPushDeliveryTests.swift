@@ -1,0 +1,183 @@
+import ChamberDomain
+import ChamberServer
+import ChamberStorage
+import ChamberTestSupport
+import Crypto
+import Foundation
+import HTTPTypes
+import Testing
+
+/// Pushes to browsers, end to end: a running server, a member offline with a Web Push subscription, and a push
+/// service of ours that checks VAPID and decrypts every payload (`Protocol/push.md`).
+@Suite("Notifications: Web Push to offline members, through the durable outbox")
+struct WebPushDeliveryTests {
+    /// A server whose Web Push client is configured, a push service, and two members of a chamber: the first with a
+    /// socket and a DM open to the second, who is offline with a subscribed browser.
+    struct Scene: Sendable {
+        let api: TestAPI
+        let push: FakeWebPushService
+        let room: HubTests.Room
+        let sender: WSTestClient
+        let channelID: String
+        let subscription: [String: String]
+        var ann: Account { room.members[0] }
+        var ben: Account { room.members[1] }
+        var chamber: ChamberID { ChamberID(room.chamberID) }
+
+        func send(_ body: String, id: String) async throws -> JSON {
+            try await sender.request(["type": "send", "channel_id": channelID, "client_message_id": id, "body": body], expect: "ack")
+        }
+
+        func received() -> [FakeWebPushService.Received] { push.received(by: subscription) }
+
+        /// Waits until the fan-out has taken every message of the channel (and so decided its pushes).
+        func fannedOut() async throws {
+            try await eventually("the fan-out took the channel's messages") {
+                (try? await api.store.notificationFanout.pendingChannels(limit: 1_000).contains { $0.channelID.rawValue == channelID }) == false
+            }
+        }
+        func counts() async throws -> PushCounts { try await api.store.pushOutbox.counts(in: chamber)[.webPush] ?? PushCounts() }
+    }
+
+    static func withScene(_ backend: TestBackend, _ test: @escaping @Sendable (Scene) async throws -> Void) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vapid-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let keyFile = folder.appendingPathComponent("vapid.pem").path
+        try P256.Signing.PrivateKey().pemRepresentation.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        try await FakeWebPushService.run { push in
+            try await withServer(
+                backend, isolated: true,
+                configure: {
+                    $0.webPushVAPIDKeyFile = keyFile
+                    $0.webPushSubject = "mailto:ops@chamber.example"
+                    $0.pushRetryBaseMs = 200
+                }
+            ) { api in
+                let room = try await HubTests.room(api, members: 2)
+                let subscription = push.subscribe()
+                let device = try await api.call(
+                    .post, "/v1/me/devices", token: room.members[1].accessToken, json: ["platform": "web_push", "web_push": subscription])
+                #expect(device.status == .created, "\(device.json)")
+                let sender = try await HubTests.socket(api, room.members[0], room.chamberID)
+                let dm = try await sender.request(["type": "open_direct", "user_id": room.members[1].userID], expect: "channel")
+                let flat = [
+                    "endpoint": subscription["endpoint"] as? String ?? ""
+                ]
+                try await test(
+                    Scene(api: api, push: push, room: room, sender: sender, channelID: dm["channel"]["id"].string ?? "", subscription: flat))
+                #expect(push.refused.isEmpty, "the push service refused: \(push.refused)")
+            }
+        }
+    }
+
+    @Test("an offline member's DM reaches their browser exactly once, encrypted, as Protocol/push.md describes", arguments: TestBackend.enabled)
+    func directMessage(_ backend: TestBackend) async throws {
+        try await Self.withScene(backend) { scene in
+            let ack = try await scene.send("Lunch at noon?", id: "w-1")
+            try await eventually("the push arrives") { scene.received().count == 1 }
+            let push = try #require(scene.received().first)
+            #expect(push.payload["title"].string == "M0" && push.payload["body"].string == "Lunch at noon?")
+            #expect(push.payload["badge"].int == 1, "the badge is the unread count")
+            let collapse = scene.channelID.replacingOccurrences(of: "-", with: "")
+            #expect(push.payload["tag"].string == collapse)
+            let data = push.payload["data"]
+            #expect(data["chamber_id"].string == scene.room.chamberID && data["channel_id"].string == scene.channelID)
+            #expect(data["seq"].string == String(ack["seq"].int ?? 0) && data["category"].string == "direct_messages")
+            #expect(data["message_id"].string == ack["message_id"].string && data["push_id"].string != nil)
+            #expect(push.headers[HTTPField.Name("Urgency")!] == "high" && push.headers[HTTPField.Name("Topic")!] == collapse)
+            #expect((push.headers[HTTPField.Name("TTL")!].flatMap(Int.init) ?? 0) > 86_000)
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(scene.received().count == 1, "exactly once")
+            try await eventually("counted") { (try? await scene.counts()) == PushCounts(sent: 1) }
+        }
+    }
+
+    @Test(
+        "the push service is down: the push is retried with backoff, honouring Retry-After, and arrives once it is back",
+        arguments: TestBackend.enabled)
+    func retried(_ backend: TestBackend) async throws {
+        try await Self.withScene(backend) { scene in
+            scene.push.script(scene.subscription, [(503, "1"), (429, nil)])
+            let started = ContinuousClock.now
+            _ = try await scene.send("Are you coming?", id: "w-1")
+            try await eventually("delivered after two failures") { scene.received().count == 1 }
+            #expect(ContinuousClock.now - started >= .seconds(1), "Retry-After: 1 was honoured")
+            #expect(scene.push.attempts(for: scene.subscription) == 3)
+            try await eventually("counted") { (try? await scene.counts()) == PushCounts(sent: 1, retried: 2) }
+        }
+    }
+
+    @Test("410 from the push service removes the device", arguments: TestBackend.enabled)
+    func gone(_ backend: TestBackend) async throws {
+        try await Self.withScene(backend) { scene in
+            scene.push.script(scene.subscription, [(410, nil)])
+            _ = try await scene.send("Hello?", id: "w-1")
+            try await eventually("the device is removed") {
+                (try? await scene.api.call(.get, "/v1/me/devices", token: scene.ben.accessToken).json["items"].array.isEmpty) == true
+            }
+            #expect(try await scene.counts() == PushCounts(tokensRemoved: 1))
+            _ = try await scene.send("Still there?", id: "w-2")
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(scene.push.attempts(for: scene.subscription) == 1, "nothing more goes to a removed device")
+        }
+    }
+
+    @Test("reading the channel on another device cancels a push that has not left yet", arguments: TestBackend.enabled)
+    func readCancels(_ backend: TestBackend) async throws {
+        try await Self.withScene(backend) { scene in
+            scene.push.script(scene.subscription, [(503, "2")])
+            let ack = try await scene.send("Did you see the minutes?", id: "w-1")
+            try await eventually("the first attempt failed") { scene.push.attempts(for: scene.subscription) == 1 }
+            let laptop = try await HubTests.socket(scene.api, scene.ben, scene.room.chamberID)
+            try await laptop.request(["type": "subscribe", "channel_id": scene.channelID], expect: "subscribed")
+            try await laptop.request(["type": "read", "channel_id": scene.channelID, "seq": ack["seq"].int ?? 0], expect: "receipt")
+            try await eventually("the retry is cancelled") { (try? await scene.counts().cancelled) == 1 }
+            #expect(scene.push.attempts(for: scene.subscription) == 1 && scene.received().isEmpty)
+        }
+    }
+
+    @Test("a burst in one channel while its push waits grows that push: '3 new messages from M0'", arguments: TestBackend.enabled)
+    func burst(_ backend: TestBackend) async throws {
+        try await Self.withScene(backend) { scene in
+            scene.push.script(scene.subscription, [(503, "1")])
+            _ = try await scene.send("One", id: "w-1")
+            try await eventually("the first attempt failed and the push waits") { (try? await scene.counts().retried) == 1 }
+            _ = try await scene.send("Two", id: "w-2")
+            _ = try await scene.send("Three", id: "w-3")
+            try await eventually("the grown push arrives") { !scene.received().isEmpty }
+            try await Task.sleep(for: .milliseconds(500))
+            let bodies = scene.received().compactMap { $0.payload["body"].string }
+            #expect(bodies == ["3 new messages from M0\nM0: Three"])
+            #expect(scene.received().first?.payload["badge"].int == 1, "one notification, grown")
+        }
+    }
+
+    @Test("quiet hours and a mute hold pushes back; without preview the text never leaves the server", arguments: TestBackend.enabled)
+    func preferences(_ backend: TestBackend) async throws {
+        try await Self.withScene(backend) { scene in
+            let path = "/v1/chambers/\(scene.room.chamberID)/notification-preferences"
+            let utc = DateFormatter()
+            utc.dateFormat = "HH:mm"
+            utc.timeZone = TimeZone(identifier: "UTC")
+            let quiet = [
+                "start": utc.string(from: Date().addingTimeInterval(-3600)), "end": utc.string(from: Date().addingTimeInterval(3600)),
+                "time_zone": "UTC",
+            ]
+            #expect(try await scene.api.call(.patch, path, token: scene.ben.accessToken, json: ["quiet_hours": quiet]).status == .ok)
+            _ = try await scene.send("During quiet hours", id: "w-1")
+            try await scene.fannedOut()
+            #expect(try await scene.api.call(.patch, path, token: scene.ben.accessToken, json: ["quiet_hours": NSNull()]).status == .ok)
+            let mute = "\(path)/mutes/\(scene.channelID)"
+            #expect(try await scene.api.call(.put, mute, token: scene.ben.accessToken, json: [:]).status == .ok)
+            _ = try await scene.send("While muted", id: "w-2")
+            try await scene.fannedOut()
+            #expect(try await scene.api.call(.delete, mute, token: scene.ben.accessToken).status == .ok)
+            #expect(try await scene.api.call(.patch, path, token: scene.ben.accessToken, json: ["preview": false]).status == .ok)
+            _ = try await scene.send("A secret plan", id: "w-3")
+            try await eventually("the last push arrives") { !scene.received().isEmpty }
+            try await Task.sleep(for: .milliseconds(500))
+            let bodies = scene.received().compactMap { $0.payload["body"].string }
+            #expect(bodies == ["New message from M0"], "only the last message pushed, and without its text")
+        }
+    }
+}
