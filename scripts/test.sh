@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-apt_install postgresql python3 python3-venv curl redis-server libhiredis-dev libsqlite3-dev
+apt_install postgresql python3 python3-venv curl openssl redis-server libhiredis-dev libsqlite3-dev
 
 trap stop_postgres EXIT
 start_postgres -c fsync=off -c max_connections=400

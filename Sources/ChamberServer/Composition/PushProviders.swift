@@ -19,7 +19,18 @@ enum PushProviders {
             } catch {
                 throw ConfigurationError(key: "push.web_push.vapid_key_file", "'\(file)' is not a PEM P-256 private key: \(error)")
             }
-            providers[.webPush] = WebPushClient(http: HTTPClient.shared, vapid: VAPID(key: key, subject: subject))
+            providers[.webPush] = WebPushClient(http: http(configuration), vapid: VAPID(key: key, subject: subject))
+        }
+        if let file = configuration.apnsKeyFile, let keyID = configuration.apnsKeyID, let teamID = configuration.apnsTeamID {
+            let token: APNsProviderToken
+            do {
+                token = try APNsProviderToken(pem: String(contentsOfFile: file, encoding: .utf8), keyID: keyID, teamID: teamID)
+            } catch {
+                throw ConfigurationError(key: "push.apns.key_file", "'\(file)' is not a .p8 (PEM P-256) key: \(error)")
+            }
+            providers[.apns] = APNsClient(
+                http: http(configuration), token: token,
+                endpoints: APNsClient.Endpoints(production: configuration.apnsProductionURL, sandbox: configuration.apnsSandboxURL))
         }
         let recorded = DevicePlatform.allCases.filter { providers[$0] == nil }
         for platform in recorded { providers[platform] = RecordingPushProvider(platform: platform, logger: logger) }
@@ -29,6 +40,10 @@ enum PushProviders {
                 metadata: ["push.recorded": "\(recorded.map(\.rawValue).sorted().joined(separator: ", "))"])
         }
         return providers
+    }
+
+    static func http(_ configuration: ServerConfiguration) -> HTTPClient {
+        ProviderHTTPClients.client(trustingAlso: configuration.pushTLSCAFile)
     }
 
     static func dispatcher(_ configuration: ServerConfiguration, outbox: any PushOutboxStore, logger: Logger) throws -> PushDispatcher {

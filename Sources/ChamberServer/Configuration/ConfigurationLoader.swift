@@ -210,6 +210,29 @@ public enum ConfigurationLoader {
             }
             configuration.webPushSubject = subject
         }
+        func existingFile(_ key: String) throws -> String? {
+            guard let file = try string(key) else { return nil }
+            guard FileManager.default.fileExists(atPath: file) else { throw ConfigurationError(key: key, "'\(file)' does not exist") }
+            return file
+        }
+        configuration.apnsKeyFile = try existingFile("push.apns.key_file")
+        configuration.pushTLSCAFile = try existingFile("push.tls_ca_file")
+        configuration.apnsKeyID = try string("push.apns.key_id")
+        configuration.apnsTeamID = try string("push.apns.team_id")
+        for (key, value) in [
+            ("push.apns.production_url", try string("push.apns.production_url")), ("push.apns.sandbox_url", try string("push.apns.sandbox_url")),
+        ] {
+            guard let value else { continue }
+            guard let url = URL(string: value), url.scheme == "https", url.host != nil else {
+                throw ConfigurationError(key: key, "'\(value)' must be an https:// URL (APNs speaks HTTP/2 over TLS only)")
+            }
+            if key.hasSuffix("production_url") { configuration.apnsProductionURL = value } else { configuration.apnsSandboxURL = value }
+        }
+        if configuration.apnsKeyFile != nil, configuration.apnsKeyID == nil || configuration.apnsTeamID == nil {
+            throw ConfigurationError(
+                key: configuration.apnsKeyID == nil ? "push.apns.key_id" : "push.apns.team_id",
+                "is required with push.apns.key_file (both are shown beside the key in the Apple developer account)")
+        }
         if configuration.webPushVAPIDKeyFile != nil, configuration.webPushSubject == nil {
             throw ConfigurationError(
                 key: "push.web_push.subject",

@@ -45,6 +45,12 @@ import Logging
 /// | `push.max_attempts` | `CHAMBER_PUSH_MAX_ATTEMPTS` | `8` (then the push is dead-lettered, for admins to see) |
 /// | `push.web_push.vapid_key_file` | `CHAMBER_PUSH_WEB_PUSH_VAPID_KEY_FILE` | none: Web Push is recorded, not sent (a PEM P-256 key: `openssl ecparam -name prime256v1 -genkey -noout`) |
 /// | `push.web_push.subject` | `CHAMBER_PUSH_WEB_PUSH_SUBJECT` | none: required with a VAPID key (`mailto:` or `https:`, how push services reach you) |
+/// | `push.apns.key_file` | `CHAMBER_PUSH_APNS_KEY_FILE` | none: APNs is recorded, not sent (the .p8 token-auth key from the Apple developer account) |
+/// | `push.apns.key_id` | `CHAMBER_PUSH_APNS_KEY_ID` | none: required with the key (its 10-character id) |
+/// | `push.apns.team_id` | `CHAMBER_PUSH_APNS_TEAM_ID` | none: required with the key (the developer team's 10-character id) |
+/// | `push.apns.production_url` | `CHAMBER_PUSH_APNS_PRODUCTION_URL` | `https://api.push.apple.com` |
+/// | `push.apns.sandbox_url` | `CHAMBER_PUSH_APNS_SANDBOX_URL` | `https://api.sandbox.push.apple.com` (for development builds' tokens) |
+/// | `push.tls_ca_file` | `CHAMBER_PUSH_TLS_CA_FILE` | none (PEM certificates trusted for provider connections besides the system's: a proxy's, a test's) |
 /// | `hub.conformance_echo` | `CHAMBER_HUB_CONFORMANCE_ECHO` | `false` (`GET /v1/conformance/echo`: an echo socket for the Autobahn suite) |
 /// | `loadtest.enabled` | `CHAMBER_LOADTEST_ENABLED` | `false` (platform admins may bulk-provision load-test accounts) |
 /// | `loadtest.max_accounts` | `CHAMBER_LOADTEST_MAX_ACCOUNTS` | `50000` |
@@ -87,6 +93,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var pushMaxAttempts = 8
     public var webPushVAPIDKeyFile: String?
     public var webPushSubject: String?
+    public var apnsKeyFile: String?
+    public var apnsKeyID: String?
+    public var apnsTeamID: String?
+    public var apnsProductionURL = "https://api.push.apple.com"
+    public var apnsSandboxURL = "https://api.sandbox.push.apple.com"
+    public var pushTLSCAFile: String?
     /// Serves the WebSocket echo endpoint the Autobahn conformance suite runs against (never on by default).
     public var conformanceEcho = false
     public var loadTestEnabled = false
@@ -112,7 +124,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "hub.outbound_queue_bytes",
         "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds", "hub.token_grace_seconds",
         "hub.ping_interval_seconds", "notifications.sweep_ms", "push.sweep_ms", "push.concurrency", "push.retry_base_ms", "push.max_attempts",
-        "push.web_push.vapid_key_file", "push.web_push.subject",
+        "push.web_push.vapid_key_file", "push.web_push.subject", "push.apns.key_file", "push.apns.key_id", "push.apns.team_id",
+        "push.apns.production_url", "push.apns.sandbox_url", "push.tls_ca_file",
         "hub.conformance_echo", "loadtest.enabled", "loadtest.max_accounts",
     ]
 
