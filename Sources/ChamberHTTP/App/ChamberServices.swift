@@ -8,17 +8,20 @@ public struct ChamberServices: Sendable {
     public let chambers: ChamberService
     public let businesses: BusinessService
     public let devices: DeviceService
+    /// Admins' view of the chamber's pushes.
+    public let pushes: PushAdminService
     public let loadTests: LoadTestService
 
     public init(
         store: any Store, accounts: AccountService, chambers: ChamberService, businesses: BusinessService, devices: DeviceService,
-        loadTests: LoadTestService
+        pushes: PushAdminService, loadTests: LoadTestService
     ) {
         self.store = store
         self.accounts = accounts
         self.chambers = chambers
         self.businesses = businesses
         self.devices = devices
+        self.pushes = pushes
         self.loadTests = loadTests
     }
 }

@@ -24,6 +24,10 @@ struct NotificationRoutes {
             let (device, created) = try await devices.register(identity, address: body.address, name: body.name)
             return JSONResponse(created ? .created : .ok, DeviceBody(device, current: identity.sessionID))
         }
+        router.post("v1/me/devices/{deviceId}/test") { request, context in
+            let (outcome, removed) = try await devices.test(try context.identity(), id: try request.id("deviceId", context: context))
+            return JSONResponse(.ok, PushTestBody(outcome, removed: removed))
+        }
         router.delete("v1/me/devices/{deviceId}") { request, context in
             try await devices.remove(try context.identity(), id: try request.id("deviceId", context: context))
             return Response(status: .noContent)
@@ -43,6 +47,14 @@ struct NotificationRoutes {
         chamber.post("notifications/read") { request, context in
             let selection = try NotificationsReadRequest(try await Self.json(request, context)).selection
             return JSONResponse(.ok, NotificationsReadBody(unreadCount: try await feed.markRead(try context.access(), selection)))
+        }
+        let pushes = services.pushes
+        chamber.get("push-stats") { _, context in
+            JSONResponse(.ok, PushStatsBody(providers: try await pushes.counts(try context.access()).map(PushProviderStatsBody.init)))
+        }
+        chamber.get("push-dead-letters") { request, context in
+            let page = try await pushes.deadLetters(try context.access(), page: try request.page())
+            return JSONResponse(.ok, PageBody(page, PushDeadLetterBody.init))
         }
         chamber.get("notification-preferences") { _, context in
             JSONResponse(.ok, NotificationPreferencesBody(try await preferences.preferences(try context.access()), member: true))

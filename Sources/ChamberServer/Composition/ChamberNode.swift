@@ -60,13 +60,15 @@ public struct ChamberNode: Sendable {
         let loadTests = LoadTestService(
             store: SQLLoadTestStore(database: database), hasher: hasher, vault: vault, tokens: tokens,
             configuration: LoadTestConfiguration(enabled: configuration.loadTestEnabled, maxAccounts: configuration.loadTestMaxAccounts))
+        let dispatcher = try PushProviders.dispatcher(configuration, outbox: store.pushOutbox, logger: logger)
         let services = ChamberServices(
             store: store, accounts: accounts,
             chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub),
-            businesses: BusinessService(store: store), devices: DeviceService(store: store), loadTests: loadTests)
+            businesses: BusinessService(store: store), devices: DeviceService(store: store, tester: dispatcher),
+            pushes: PushAdminService(store: store), loadTests: loadTests)
         let prepared = PreparedFlag()
         let pushWorker = PushWorker(
-            dispatcher: try PushProviders.dispatcher(configuration, outbox: store.pushOutbox, logger: logger), outbox: store.pushOutbox,
+            dispatcher: dispatcher, outbox: store.pushOutbox,
             sweep: .milliseconds(configuration.pushSweepMs), logger: logger
         ) { prepared.isSet }
         let worker = NotificationWorker(

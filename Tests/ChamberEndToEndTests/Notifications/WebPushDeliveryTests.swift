@@ -180,4 +180,56 @@ struct WebPushDeliveryTests {
             #expect(bodies == ["New message from M0"], "only the last message pushed, and without its text")
         }
     }
+
+    @Test("admins see the counts by provider and the dead letters; members see neither", arguments: TestBackend.enabled)
+    func adminView(_ backend: TestBackend) async throws {
+        try await Self.withScene(backend) { scene in
+            scene.push.script(scene.subscription, [(400, nil)])
+            _ = try await scene.send("Refused for good", id: "w-1")
+            try await eventually("dead-lettered") { (try? await scene.counts().deadLettered) == 1 }
+            _ = try await scene.send("Delivered", id: "w-2")
+            try await eventually("sent") { (try? await scene.counts().sent) == 1 }
+
+            let stats = try await scene.api.call(.get, "/v1/chambers/\(scene.room.chamberID)/push-stats", token: scene.room.admin.accessToken)
+            #expect(stats.status == .ok)
+            #expect(stats.json["providers"].array.compactMap { $0["provider"].string } == ["apns", "fcm", "web_push"])
+            let web = stats.json["providers"][2]
+            #expect(web["sent"].int == 1 && web["dead_lettered"].int == 1 && web["failed"].int == 1 && web["pending"].int == 0)
+            #expect(stats.json["providers"][0]["sent"].int == 0)
+
+            let letters = try await scene.api.call(
+                .get, "/v1/chambers/\(scene.room.chamberID)/push-dead-letters", token: scene.room.admin.accessToken)
+            #expect(letters.status == .ok && letters.json["items"].array.count == 1)
+            #expect(letters.json["items"][0]["provider"].string == "web_push" && letters.json["items"][0]["user_id"].string == scene.ben.userID)
+            #expect(letters.json["items"][0]["error"].string?.hasPrefix("http_400") == true && letters.json["items"][0]["attempts"].int == 1)
+
+            let member = try await scene.api.call(.get, "/v1/chambers/\(scene.room.chamberID)/push-stats", token: scene.ben.accessToken)
+            #expect(member.status == .forbidden)
+            let outsider = try await scene.api.signUp("outsider")
+            #expect(
+                try await scene.api.call(.get, "/v1/chambers/\(scene.room.chamberID)/push-dead-letters", token: outsider.accessToken).status
+                    == .notFound)
+
+            let metrics = try await scene.api.call(.get, "/metrics")
+            let text = String(decoding: metrics.body, as: UTF8.self)
+            #expect(text.contains(#"chamber_push_total{provider="web_push",result="dead_lettered"}"#))
+        }
+    }
+
+    @Test("a test push goes straight to the caller's device and answers what the provider said", arguments: TestBackend.enabled)
+    func testPush(_ backend: TestBackend) async throws {
+        try await Self.withScene(backend) { scene in
+            let devices = try await scene.api.call(.get, "/v1/me/devices", token: scene.ben.accessToken)
+            let id = devices.json["items"][0]["id"].string ?? ""
+            let sent = try await scene.api.call(.post, "/v1/me/devices/\(id)/test", token: scene.ben.accessToken)
+            #expect(sent.status == .ok && sent.json["outcome"].string == "accepted" && sent.json["device_removed"].bool == false)
+            #expect(scene.received().first?.payload["body"].string == "Test notification")
+            #expect(try await scene.api.call(.post, "/v1/me/devices/\(id)/test", token: scene.ann.accessToken).status == .notFound)
+
+            scene.push.script(scene.subscription, [(410, nil)])
+            let gone = try await scene.api.call(.post, "/v1/me/devices/\(id)/test", token: scene.ben.accessToken)
+            #expect(gone.json["outcome"].string == "device_gone" && gone.json["device_removed"].bool == true)
+            #expect(try await scene.api.call(.get, "/v1/me/devices", token: scene.ben.accessToken).json["items"].array.isEmpty)
+        }
+    }
 }

@@ -62,6 +62,9 @@ public final class PushDispatcher: Sendable {
         return claimed.count
     }
 
+    /// The client of `platform`, if one is configured.
+    func provider(for platform: DevicePlatform) -> (any PushProvider)? { providers[platform] }
+
     /// Why a claimed job is not to be sent at all, if it is not.
     static func pointless(_ push: ClaimedPush) -> PushJobResult? {
         if push.address == nil { return .cancelled(reason: "device_removed") }
