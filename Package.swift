@@ -100,6 +100,7 @@ let package = Package(
             dependencies: [
                 "ChamberDomain",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -240,7 +241,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ChamberNotifyTests",
-            dependencies: ["ChamberDomain", "ChamberNotify", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "ChamberDomain", "ChamberNotify", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -259,6 +263,7 @@ let package = Package(
                 "ChamberTestSupport",
                 "ChamberNotify",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),

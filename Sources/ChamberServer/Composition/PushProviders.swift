@@ -32,6 +32,15 @@ enum PushProviders {
                 http: http(configuration), token: token,
                 endpoints: APNsClient.Endpoints(production: configuration.apnsProductionURL, sandbox: configuration.apnsSandboxURL))
         }
+        if let file = configuration.fcmServiceAccountFile {
+            let account: FCMServiceAccount
+            do {
+                account = try FCMServiceAccount(contentsOfFile: file)
+            } catch {
+                throw ConfigurationError(key: "push.fcm.service_account_file", "\(error)")
+            }
+            providers[.fcm] = FCMClient(http: http(configuration), account: account, endpoint: configuration.fcmEndpoint)
+        }
         let recorded = DevicePlatform.allCases.filter { providers[$0] == nil }
         for platform in recorded { providers[platform] = RecordingPushProvider(platform: platform, logger: logger) }
         if !recorded.isEmpty {

@@ -217,6 +217,13 @@ public enum ConfigurationLoader {
         }
         configuration.apnsKeyFile = try existingFile("push.apns.key_file")
         configuration.pushTLSCAFile = try existingFile("push.tls_ca_file")
+        configuration.fcmServiceAccountFile = try existingFile("push.fcm.service_account_file")
+        if let endpoint = try string("push.fcm.endpoint") {
+            guard let url = URL(string: endpoint), url.scheme == "https" || url.host == "127.0.0.1", url.host != nil else {
+                throw ConfigurationError(key: "push.fcm.endpoint", "'\(endpoint)' must be an https:// URL")
+            }
+            configuration.fcmEndpoint = endpoint
+        }
         configuration.apnsKeyID = try string("push.apns.key_id")
         configuration.apnsTeamID = try string("push.apns.team_id")
         for (key, value) in [

@@ -50,6 +50,8 @@ import Logging
 /// | `push.apns.team_id` | `CHAMBER_PUSH_APNS_TEAM_ID` | none: required with the key (the developer team's 10-character id) |
 /// | `push.apns.production_url` | `CHAMBER_PUSH_APNS_PRODUCTION_URL` | `https://api.push.apple.com` |
 /// | `push.apns.sandbox_url` | `CHAMBER_PUSH_APNS_SANDBOX_URL` | `https://api.sandbox.push.apple.com` (for development builds' tokens) |
+/// | `push.fcm.service_account_file` | `CHAMBER_PUSH_FCM_SERVICE_ACCOUNT_FILE` | none: FCM is recorded, not sent (the Firebase project's service-account key, JSON) |
+/// | `push.fcm.endpoint` | `CHAMBER_PUSH_FCM_ENDPOINT` | `https://fcm.googleapis.com` |
 /// | `push.tls_ca_file` | `CHAMBER_PUSH_TLS_CA_FILE` | none (PEM certificates trusted for provider connections besides the system's: a proxy's, a test's) |
 /// | `hub.conformance_echo` | `CHAMBER_HUB_CONFORMANCE_ECHO` | `false` (`GET /v1/conformance/echo`: an echo socket for the Autobahn suite) |
 /// | `loadtest.enabled` | `CHAMBER_LOADTEST_ENABLED` | `false` (platform admins may bulk-provision load-test accounts) |
@@ -99,6 +101,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var apnsProductionURL = "https://api.push.apple.com"
     public var apnsSandboxURL = "https://api.sandbox.push.apple.com"
     public var pushTLSCAFile: String?
+    public var fcmServiceAccountFile: String?
+    public var fcmEndpoint = "https://fcm.googleapis.com"
     /// Serves the WebSocket echo endpoint the Autobahn conformance suite runs against (never on by default).
     public var conformanceEcho = false
     public var loadTestEnabled = false
@@ -125,7 +129,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds", "hub.token_grace_seconds",
         "hub.ping_interval_seconds", "notifications.sweep_ms", "push.sweep_ms", "push.concurrency", "push.retry_base_ms", "push.max_attempts",
         "push.web_push.vapid_key_file", "push.web_push.subject", "push.apns.key_file", "push.apns.key_id", "push.apns.team_id",
-        "push.apns.production_url", "push.apns.sandbox_url", "push.tls_ca_file",
+        "push.apns.production_url", "push.apns.sandbox_url", "push.tls_ca_file", "push.fcm.service_account_file", "push.fcm.endpoint",
         "hub.conformance_echo", "loadtest.enabled", "loadtest.max_accounts",
     ]
 

@@ -1,0 +1,265 @@
+import AsyncHTTPClient
+import ChamberDomain
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Sends pushes through Firebase Cloud Messaging's HTTP v1 API (`projects.messages.send`): to Android devices, and to
+/// Apple devices whose app registered with Firebase. Authorized by an OAuth 2.0 token of the project's service
+/// account; the answers read by FCM's documented `ErrorCode` ("FCM error codes", `google.firebase.fcm.v1.FcmError`).
+///
+/// One message carries the push for both platforms: the `android` block for Android, the `apns` block FCM hands to
+/// APNs, with the same collapse key, priority and expiry the other providers use.
+public struct FCMClient: PushProvider {
+    private let http: HTTPClient
+    private let tokens: FCMAccessTokens
+    private let url: String
+    private let timeout: TimeAmount
+
+    /// - Parameters:
+    ///   - account: the project's service account; messages are sent in its `project_id`.
+    ///   - tokens: the account's access tokens, shared by every client of the account.
+    ///   - endpoint: FCM's origin; tests give their own.
+    ///   - timeout: how long one send may take.
+    public init(
+        http: HTTPClient, account: FCMServiceAccount, tokens: FCMAccessTokens, endpoint: String = "https://fcm.googleapis.com",
+        timeout: TimeAmount = .seconds(10)
+    ) {
+        self.http = http
+        self.tokens = tokens
+        let origin = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
+        self.url = "\(origin)/v1/projects/\(account.projectID)/messages:send"
+        self.timeout = timeout
+    }
+
+    /// A client with access tokens of its own, obtained through `http`.
+    public init(http: HTTPClient, account: FCMServiceAccount, endpoint: String = "https://fcm.googleapis.com", timeout: TimeAmount = .seconds(10)) {
+        self.init(
+            http: http, account: account, tokens: FCMAccessTokens(http: http, account: account, timeout: timeout), endpoint: endpoint,
+            timeout: timeout)
+    }
+
+    public func send(_ message: PushMessage, to address: PushAddress) async -> PushOutcome {
+        guard case .fcm(let registration) = address else { return .rejected("not_an_fcm_token") }
+        let body: Data
+        do {
+            body = try Self.body(message, token: registration, at: Date())
+        } catch {
+            return .rejected("cannot_encode: \(error)")
+        }
+        switch await attempt(body) {
+        case .answered(let outcome):
+            return outcome
+        case .unauthorized(let token, _):
+            // A token can stop working before its expiry (revoked, the key rotated, clocks apart): one new token,
+            // one more try; a second refusal is left to the retry schedule.
+            await tokens.invalidate(token)
+            switch await attempt(body) {
+            case .answered(let outcome):
+                return outcome
+            case .unauthorized(let token, let reason):
+                await tokens.invalidate(token)
+                return .retry(reason, retryAfter: nil)
+            }
+        }
+    }
+
+    private enum Attempt {
+        case answered(PushOutcome)
+        /// FCM did not take the access token (401 `UNAUTHENTICATED`).
+        case unauthorized(token: String, reason: String)
+    }
+
+    private func attempt(_ body: Data) async -> Attempt {
+        let token: String
+        do {
+            token = try await tokens.token()
+        } catch {
+            // Google's token endpoint down, or the network: the push is fine, so it waits rather than dies.
+            return .answered(.retry("oauth_token: \(error)", retryAfter: nil))
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/json; charset=UTF-8")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await http.execute(request, timeout: timeout)
+            let text = String(buffer: try await response.body.collect(upTo: 64 * 1024))
+            let status = Int(response.status.code)
+            let error = FCMError(text)
+            // THIRD_PARTY_AUTH_ERROR is a 401 too, but about the project's APNs or Web Push credentials, not our token.
+            if status == 401, error?.errorCode != "THIRD_PARTY_AUTH_ERROR" {
+                return .unauthorized(token: token, reason: "http_401 \(error?.summary ?? String(text.prefix(200)))")
+            }
+            return .answered(Self.outcome(status: status, retryAfter: response.headers.first(name: "Retry-After"), body: text))
+        } catch {
+            return .answered(HTTPOutcome.unreachable(error))
+        }
+    }
+
+    /// What an FCM answer means for the push.
+    static func outcome(status: Int, retryAfter: String?, body: String) -> PushOutcome {
+        if (200..<300).contains(status) { return .accepted }
+        let error = FCMError(body)
+        let reason = "http_\(status) \(error?.summary ?? String(body.prefix(200)))"
+        switch error?.code ?? "" {
+        // The app was uninstalled or the token expired: it will never work again.
+        case "UNREGISTERED": return .deviceGone(reason)
+        // The token belongs to another Firebase project: this one can never reach it.
+        case "SENDER_ID_MISMATCH": return .deviceGone(reason)
+        // Firebase's "Manage FCM registration tokens": with a valid payload, INVALID_ARGUMENT about `message.token`
+        // means the token is not one FCM ever issued, and it is safe to delete.
+        case "INVALID_ARGUMENT" where error?.rejectsToken == true: return .deviceGone(reason)
+        // The message itself is malformed: sending it again cannot help.
+        case "INVALID_ARGUMENT": return .rejected(reason)
+        // The project's APNs key or Web Push credentials are missing or wrong: dead-lettered, for admins to see.
+        case "THIRD_PARTY_AUTH_ERROR": return .rejected(reason)
+        case "QUOTA_EXCEEDED", "UNAVAILABLE", "INTERNAL": return .retry(reason, retryAfter: RetryAfter.seconds(retryAfter))
+        default: break
+        }
+        // Our token, refused again after a fresh one: the retry schedule decides.
+        if status == 401 { return .retry(reason, retryAfter: nil) }
+        // A 404 without FCM's UNREGISTERED (a wrong project id, a wrong URL) says nothing about the device, so it is
+        // not removed: it falls to the common rules, rejected.
+        return HTTPOutcome.common(status: status, retryAfter: retryAfter, body: error?.summary ?? body)
+    }
+
+    /// The request body: `{"message": …}`, a `projects.messages` resource for one registration token. FCM refuses a
+    /// message over 4 KB, so a long text is cut rather than the push refused.
+    static func body(_ message: PushMessage, token: String, at instant: Date) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(Envelope(message, token: token, title: message.title, body: message.body, at: instant))
+        guard data.count > 4096 else { return data }
+        return try encoder.encode(
+            Envelope(message, token: token, title: String(message.title.prefix(100)), body: String(message.body.prefix(1_000)), at: instant))
+    }
+
+    /// The longest TTL FCM takes: 28 days.
+    static let maxTTL = 2_419_200
+
+    struct Envelope: Encodable {
+        let message: Message
+
+        init(_ push: PushMessage, token: String, title: String, body: String, at instant: Date) {
+            let ttl = Self.seconds(push.expiresAt.timeIntervalSince(instant))
+            message = Message(
+                token: token, notification: NotificationContent(title: title, body: body), data: push.data,
+                android: Android(
+                    collapseKey: push.collapseKey, priority: push.highPriority ? "HIGH" : "NORMAL", ttl: "\(ttl)s",
+                    notification: AndroidNotification(tag: push.collapseKey, notificationCount: push.badge)),
+                apns: APNs(
+                    headers: [
+                        "apns-collapse-id": push.collapseKey, "apns-priority": push.highPriority ? "10" : "5",
+                        "apns-expiration": String(Int(push.expiresAt.timeIntervalSince1970)),
+                    ],
+                    payload: APNsPayload(aps: APS(badge: push.badge, threadID: push.collapseKey))))
+        }
+
+        /// A TTL FCM takes: whole seconds, none for a push already due to expire, at most ``FCMClient/maxTTL``.
+        private static func seconds(_ interval: TimeInterval) -> Int {
+            Int(max(0, min(interval, TimeInterval(FCMClient.maxTTL))))
+        }
+    }
+
+    struct Message: Encodable {
+        let token: String
+        let notification: NotificationContent
+        let data: [String: String]
+        let android: Android
+        let apns: APNs
+    }
+
+    struct NotificationContent: Encodable {
+        let title: String
+        let body: String
+    }
+
+    struct Android: Encodable {
+        let collapseKey: String
+        let priority: String
+        /// A google.protobuf.Duration in JSON: seconds with an `s`.
+        let ttl: String
+        let notification: AndroidNotification
+
+        enum CodingKeys: String, CodingKey {
+            case collapseKey = "collapse_key"
+            case priority, ttl, notification
+        }
+    }
+
+    struct AndroidNotification: Encodable {
+        /// A newer notification with the same tag replaces the shown one: one per channel, as on the other platforms.
+        let tag: String
+        let notificationCount: Int
+
+        enum CodingKeys: String, CodingKey {
+            case tag
+            case notificationCount = "notification_count"
+        }
+    }
+
+    struct APNs: Encodable {
+        let headers: [String: String]
+        let payload: APNsPayload
+    }
+
+    struct APNsPayload: Encodable {
+        let aps: APS
+    }
+
+    struct APS: Encodable {
+        let badge: Int
+        let threadID: String
+
+        enum CodingKeys: String, CodingKey {
+            case badge
+            case threadID = "thread-id"
+        }
+    }
+
+    /// An FCM error answer: a `google.rpc.Status` (`error.status`, `error.message`) whose `details` carry FCM's
+    /// `FcmError` (`errorCode`) and, for a bad field, a `google.rpc.BadRequest`.
+    struct FCMError: Equatable {
+        /// The canonical status: `NOT_FOUND`, `RESOURCE_EXHAUSTED`, …
+        var status: String?
+        /// FCM's own code: `UNREGISTERED`, `QUOTA_EXCEEDED`, …
+        var errorCode: String?
+        var message: String?
+        /// A `BadRequest` field violation names `message.token`.
+        var rejectsToken: Bool
+
+        static let fcmErrorType = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
+        static let badRequestType = "type.googleapis.com/google.rpc.BadRequest"
+
+        init?(_ body: String) {
+            guard let data = body.data(using: .utf8), let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+                let error = root["error"] as? [String: Any]
+            else { return nil }
+            status = error["status"] as? String
+            message = error["message"] as? String
+            errorCode = nil
+            rejectsToken = false
+            for detail in error["details"] as? [[String: Any]] ?? [] {
+                switch detail["@type"] as? String ?? "" {
+                case Self.fcmErrorType:
+                    errorCode = detail["errorCode"] as? String
+                case Self.badRequestType:
+                    let fields = (detail["fieldViolations"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+                    if fields.contains("message.token") { rejectsToken = true }
+                default:
+                    break
+                }
+            }
+        }
+
+        /// FCM's code when it gives one (the documented way to tell its errors apart), else the canonical status.
+        var code: String? { errorCode ?? status }
+
+        /// For the job's error column.
+        var summary: String {
+            [code, message.map { String($0.prefix(160)) }].compactMap { $0 }.joined(separator: " ")
+        }
+    }
+}

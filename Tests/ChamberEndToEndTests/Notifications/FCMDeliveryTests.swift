@@ -1,0 +1,113 @@
+import ChamberDomain
+import ChamberServer
+import ChamberStorage
+import ChamberTestSupport
+import Foundation
+import HTTPTypes
+import Testing
+
+/// Pushes to Android (and iOS through Firebase), end to end: a running server with a service-account key, offline
+/// members with FCM tokens, and Google's token endpoint and FCM's send endpoint played by a server of ours that
+/// verifies the RS256 grant and the message's shape.
+@Suite("Notifications: FCM HTTP v1 with OAuth2 from a service account")
+struct FCMDeliveryTests {
+    static func withFCM(_ backend: TestBackend, _ test: @escaping @Sendable (TestAPI, FakeFCMService) async throws -> Void) async throws {
+        try await FakeFCMService.run { fcm in
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fcm-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let keyFile = folder.appendingPathComponent("service-account.json").path
+            try fcm.serviceAccountJSON().write(toFile: keyFile, atomically: true, encoding: .utf8)
+            try await withServer(
+                backend, isolated: true,
+                configure: {
+                    $0.fcmServiceAccountFile = keyFile
+                    $0.fcmEndpoint = fcm.endpoint
+                    $0.pushRetryBaseMs = 200
+                }
+            ) { api in
+                try await test(api, fcm)
+                #expect(fcm.refused.isEmpty, "FCM refused: \(fcm.refused)")
+            }
+        }
+    }
+
+    static func register(_ api: TestAPI, _ account: Account, token: String) async throws {
+        let device = try await api.call(.post, "/v1/me/devices", token: account.accessToken, json: ["platform": "fcm", "fcm": ["token": token]])
+        #expect(device.status == .created, "\(device.json)")
+    }
+
+    /// Sends `body` from the first member to each of the others in a DM, from a socket.
+    static func directMessages(_ api: TestAPI, _ room: HubTests.Room, body: String) async throws -> [String] {
+        let sender = try await HubTests.socket(api, room.members[0], room.chamberID)
+        var channels: [String] = []
+        for (index, member) in room.members.dropFirst().enumerated() {
+            let dm = try await sender.request(["type": "open_direct", "user_id": member.userID], expect: "channel")
+            let channelID = dm["channel"]["id"].string ?? ""
+            channels.append(channelID)
+            try await sender.request(["type": "send", "channel_id": channelID, "client_message_id": "f-\(index)", "body": body], expect: "ack")
+        }
+        return channels
+    }
+
+    @Test("an offline member's DM reaches their phone once, with notification, data and platform overrides", arguments: TestBackend.enabled)
+    func directMessage(_ backend: TestBackend) async throws {
+        try await Self.withFCM(backend) { api, fcm in
+            let room = try await HubTests.room(api, members: 3)
+            let (first, second) = (fcm.register(), fcm.register())
+            try await Self.register(api, room.members[1], token: first)
+            try await Self.register(api, room.members[2], token: second)
+            let channels = try await Self.directMessages(api, room, body: "Lunch at noon?")
+            try await eventually("both pushes arrive") { fcm.received(by: first).count == 1 && fcm.received(by: second).count == 1 }
+            let message = try #require(fcm.received(by: first).first).message
+            #expect(message["notification"]["title"].string == "M0" && message["notification"]["body"].string == "Lunch at noon?")
+            #expect(message["data"]["channel_id"].string == channels[0] && message["data"]["category"].string == "direct_messages")
+            #expect(message["data"]["chamber_id"].string == room.chamberID && message["data"]["seq"].string == "1")
+            let collapse = channels[0].replacingOccurrences(of: "-", with: "")
+            #expect(message["android"]["collapse_key"].string == collapse && message["android"]["priority"].string == "HIGH")
+            #expect(message["android"]["notification"]["notification_count"].int == 1)
+            #expect(message["apns"]["headers"]["apns-collapse-id"].string == collapse && message["apns"]["payload"]["aps"]["badge"].int == 1)
+            #expect(fcm.tokenRequests == 1, "one OAuth2 access token, cached for both sends")
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(fcm.received.count == 2, "exactly once each")
+        }
+    }
+
+    @Test("UNREGISTERED removes the device; QUOTA_EXCEEDED is retried after Retry-After", arguments: TestBackend.enabled)
+    func answers(_ backend: TestBackend) async throws {
+        try await Self.withFCM(backend) { api, fcm in
+            let room = try await HubTests.room(api, members: 3)
+            let (gone, busy) = (fcm.register(), fcm.register())
+            fcm.script(gone, [.unregistered])
+            fcm.script(busy, [.quotaExceeded(retryAfter: "1")])
+            try await Self.register(api, room.members[1], token: gone)
+            try await Self.register(api, room.members[2], token: busy)
+            let started = ContinuousClock.now
+            _ = try await Self.directMessages(api, room, body: "Hello")
+            try await eventually("the throttled push arrives") { fcm.received(by: busy).count == 1 }
+            #expect(ContinuousClock.now - started >= .seconds(1))
+            try await eventually("the dead token is removed") {
+                (try? await api.call(.get, "/v1/me/devices", token: room.members[1].accessToken).json["items"].array.isEmpty) == true
+            }
+            try await eventually("counted") {
+                (try? await api.store.pushOutbox.counts(in: ChamberID(room.chamberID))[.fcm]) == PushCounts(sent: 1, retried: 1, tokensRemoved: 1)
+            }
+        }
+    }
+
+    @Test("an access token that stopped working is replaced and the push goes through", arguments: TestBackend.enabled)
+    func expiredAccessToken(_ backend: TestBackend) async throws {
+        try await Self.withFCM(backend) { api, fcm in
+            let room = try await HubTests.room(api, members: 2)
+            let token = fcm.register()
+            try await Self.register(api, room.members[1], token: token)
+            let devices = try await api.call(.get, "/v1/me/devices", token: room.members[1].accessToken)
+            let test = try await api.call(
+                .post, "/v1/me/devices/\(devices.json["items"][0]["id"].string ?? "")/test", token: room.members[1].accessToken)
+            #expect(test.json["outcome"].string == "accepted" && fcm.tokenRequests == 1)
+            fcm.expireIssuedTokens()
+            _ = try await Self.directMessages(api, room, body: "Still on?")
+            try await eventually("delivered with a fresh access token") { fcm.received(by: token).count == 2 }
+            #expect(fcm.tokenRequests == 2 && fcm.unauthorized == 1)
+        }
+    }
+}
