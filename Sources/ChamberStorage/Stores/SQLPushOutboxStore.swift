@@ -165,36 +165,56 @@ struct SQLPushOutboxStore: PushOutboxStore {
         return SQLRow(values)
     }
 
-    func finish(_ id: PushJobID, claim: String, as result: PushJobResult, at instant: Date) async throws {
-        let ended = "claim = NULL, claimed_until = NULL, finished_at = ?"
-        switch result {
-        case .sent:
-            try await db.query(
-                "UPDATE push_outbox SET status = 'sent', last_error = NULL, \(ended) WHERE id = ? AND claim = ?",
-                [.date(instant), .id(id), .text(claim)])
-        case .cancelled(let reason):
-            try await db.query(
-                "UPDATE push_outbox SET status = 'cancelled', last_error = ?, \(ended) WHERE id = ? AND claim = ?",
-                [.text(reason), .date(instant), .id(id), .text(claim)])
-        case .deadLettered(let error):
-            try await db.query(
-                "UPDATE push_outbox SET status = 'dead', last_error = ?, \(ended) WHERE id = ? AND claim = ?",
-                [.text(error), .date(instant), .id(id), .text(claim)])
-        case .retry(let at, let error):
-            try await db.query(
-                "UPDATE push_outbox SET not_before = ?, last_error = ?, claim = NULL, claimed_until = NULL WHERE id = ? AND claim = ?",
-                [.date(at), .text(error), .id(id), .text(claim)])
-        case .deviceGone(let error):
-            try await db.transaction { tx in
-                let ended = try await tx.query(
-                    "UPDATE push_outbox SET status = 'gone', last_error = ?, \(ended) WHERE id = ? AND claim = ? RETURNING device_id",
-                    [.text(error), .date(instant), .id(id), .text(claim)])
-                guard let device = try ended.first?.string("device_id") else { return }
-                try await tx.query("DELETE FROM devices WHERE id = ?", [.text(device)])
-                // Its other pending jobs could only fail the same way.
+    func finish(_ results: [(id: PushJobID, result: PushJobResult)], claim: String, at instant: Date) async throws {
+        guard !results.isEmpty else { return }
+        // Jobs that end alike are ended by one statement per 500: a batch of pushes costs a few statements.
+        var ended: [String: [(status: String, error: String?, ids: [PushJobID])]] = [:]
+        var retries: [(PushJobID, Date, String)] = []
+        var gone: [(PushJobID, String)] = []
+        func end(_ id: PushJobID, _ status: String, _ error: String?) {
+            let key = status + "\u{0}" + (error ?? "")
+            if ended[key] == nil { ended[key] = [(status, error, [])] }
+            ended[key]![0].ids.append(id)
+        }
+        for (id, result) in results {
+            switch result {
+            case .sent: end(id, "sent", nil)
+            case .cancelled(let reason): end(id, "cancelled", reason)
+            case .deadLettered(let error): end(id, "dead", error)
+            case .retry(let at, let error): retries.append((id, at, error))
+            case .deviceGone(let error): gone.append((id, error))
+            }
+        }
+        let (groups, retrying, removed) = (ended.values.flatMap { $0 }, retries, gone)
+        try await db.transaction { tx in
+            for group in groups {
+                for chunk in group.ids.chunked(500) {
+                    try await tx.query(
+                        """
+                        UPDATE push_outbox SET status = ?, last_error = ?, claim = NULL, claimed_until = NULL, finished_at = ?
+                        WHERE claim = ? AND id IN (\(placeholders(chunk.count)))
+                        """, [.text(group.status), .text(group.error), .date(instant), .text(claim)] + chunk.map { .id($0) })
+                }
+            }
+            for (id, at, error) in retrying {
                 try await tx.query(
-                    "UPDATE push_outbox SET status = 'cancelled', last_error = 'device_removed', finished_at = ? WHERE device_id = ? AND status = 'pending' AND claim IS NULL",
-                    [.date(instant), .text(device)])
+                    "UPDATE push_outbox SET not_before = ?, last_error = ?, claim = NULL, claimed_until = NULL WHERE id = ? AND claim = ?",
+                    [.date(at), .text(error), .id(id), .text(claim)])
+            }
+            for (id, error) in removed {
+                let ended = try await tx.query(
+                    """
+                    UPDATE push_outbox SET status = 'gone', last_error = ?, claim = NULL, claimed_until = NULL, finished_at = ?
+                    WHERE id = ? AND claim = ? RETURNING device_id
+                    """, [.text(error), .date(instant), .id(id), .text(claim)])
+                guard let device = try ended.first?.string("device_id") else { continue }
+                try await tx.query("DELETE FROM devices WHERE id = ?", [.text(device)])
+                // Its other waiting jobs could only fail the same way.
+                try await tx.query(
+                    """
+                    UPDATE push_outbox SET status = 'cancelled', last_error = 'device_removed', finished_at = ?
+                    WHERE device_id = ? AND status = 'pending' AND claim IS NULL
+                    """, [.date(instant), .text(device)])
             }
         }
     }

@@ -63,8 +63,8 @@ struct PushDispatchTests {
                 }
             }
         }
-        func finish(_ id: PushJobID, claim: String, as result: PushJobResult, at instant: Date) async throws {
-            finished.withLock { $0.append((id, result)) }
+        func finish(_ results: [(id: PushJobID, result: PushJobResult)], claim: String, at instant: Date) async throws {
+            finished.withLock { $0 += results.map { ($0.id, $0.result) } }
         }
         func nextDue() async throws -> Date? { nil }
         func counts(in chamber: ChamberID) async throws -> [DevicePlatform: PushCounts] { [:] }

@@ -39,26 +39,30 @@ public final class PushDispatcher: Sendable {
         self.observe = observe
     }
 
-    /// Claims and sends one batch of due jobs; returns how many it claimed (0: nothing is due).
+    /// Claims and sends one batch of due jobs; returns how many it claimed (0: nothing is due). Outcomes are
+    /// recorded together, in one transaction per batch.
     @discardableResult
-    public func dispatch(limit: Int = 500) async throws -> Int {
+    public func dispatch(limit: Int = 1_000) async throws -> Int {
         let claim = UUID().uuidString
         let claimed = try await outbox.claim(limit: limit, at: now(), lease: lease, claim: claim)
         guard !claimed.isEmpty else { return 0 }
+        var results: [(ClaimedPush, DevicePlatform?, PushJobResult)] = []
         var sendable: [DevicePlatform: [(ClaimedPush, PushAddress)]] = [:]
         for push in claimed {
             if let result = Self.pointless(push) {
-                try await finish(push, platform: push.address?.platform, claim: claim, result)
+                results.append((push, push.address?.platform, result))
             } else if let address = push.address {
                 sendable[address.platform, default: []].append((push, address))
             }
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        results += await withTaskGroup(of: [(ClaimedPush, DevicePlatform?, PushJobResult)].self) { group in
             for (platform, pushes) in sendable {
-                group.addTask { try await self.send(pushes, platform: platform, claim: claim) }
+                group.addTask { await self.send(pushes, platform: platform) }
             }
-            try await group.waitForAll()
+            return await group.reduce(into: []) { $0 += $1 }
         }
+        try await outbox.finish(results.map { ($0.0.job.id, $0.2) }, claim: claim, at: now())
+        for (_, platform, result) in results { observe(platform, result) }
         return claimed.count
     }
 
@@ -72,26 +76,28 @@ public final class PushDispatcher: Sendable {
         return nil
     }
 
-    /// The pushes of one provider, at most `concurrency` in flight.
-    private func send(_ pushes: [(ClaimedPush, PushAddress)], platform: DevicePlatform, claim: String) async throws {
+    /// The pushes of one provider, at most `concurrency` in flight, and how each ended.
+    private func send(_ pushes: [(ClaimedPush, PushAddress)], platform: DevicePlatform) async -> [(ClaimedPush, DevicePlatform?, PushJobResult)] {
         guard let provider = providers[platform] else {
-            for (push, _) in pushes {
-                try await finish(push, platform: platform, claim: claim, .deadLettered(error: "\(platform.rawValue)_not_configured"))
-            }
-            return
+            return pushes.map { ($0.0, platform, .deadLettered(error: "\(platform.rawValue)_not_configured")) }
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        return await withTaskGroup(of: (ClaimedPush, DevicePlatform?, PushJobResult).self) { group in
+            var results: [(ClaimedPush, DevicePlatform?, PushJobResult)] = []
             var next = pushes.makeIterator()
             func start() -> Bool {
                 guard let (push, address) = next.next() else { return false }
                 group.addTask {
                     let outcome = await provider.send(PushMessage(push, at: self.now()), to: address)
-                    try await self.finish(push, platform: platform, claim: claim, self.result(of: outcome, attempt: push.job.attempts))
+                    return (push, platform, self.result(of: outcome, attempt: push.job.attempts))
                 }
                 return true
             }
             for _ in 0..<concurrency where !start() { break }
-            while try await group.next() != nil { _ = start() }
+            while let result = await group.next() {
+                results.append(result)
+                _ = start()
+            }
+            return results
         }
     }
 
@@ -112,8 +118,4 @@ public final class PushDispatcher: Sendable {
         }
     }
 
-    private func finish(_ push: ClaimedPush, platform: DevicePlatform?, claim: String, _ result: PushJobResult) async throws {
-        try await outbox.finish(push.job.id, claim: claim, as: result, at: now())
-        observe(platform, result)
-    }
 }

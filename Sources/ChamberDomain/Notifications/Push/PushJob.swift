@@ -131,9 +131,9 @@ public protocol PushOutboxStore: Sendable {
     /// Claims up to `limit` jobs due at `instant` that no live lease holds, for `lease` seconds under `claim`,
     /// counting the attempt. A job whose previous claimant died (its lease ran out) is claimed again.
     func claim(limit: Int, at instant: Date, lease: TimeInterval, claim: String) async throws -> [ClaimedPush]
-    /// Ends or reschedules a job, if `claim` still holds it (a claimant whose lease ran out changes nothing).
-    /// ``PushJobResult/deviceGone(error:)`` also removes the device.
-    func finish(_ id: PushJobID, claim: String, as result: PushJobResult, at instant: Date) async throws
+    /// Ends or reschedules jobs, those `claim` still holds (a claimant whose lease ran out changes nothing), in one
+    /// transaction. ``PushJobResult/deviceGone(error:)`` also removes the device.
+    func finish(_ results: [(id: PushJobID, result: PushJobResult)], claim: String, at instant: Date) async throws
     /// When the earliest pending job is due, if any.
     func nextDue() async throws -> Date?
     /// The chamber's pushes by provider.
