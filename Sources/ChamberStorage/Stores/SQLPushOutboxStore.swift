@@ -69,25 +69,29 @@ struct SQLPushOutboxStore: PushOutboxStore {
                 touched += 1
                 if let grown = open[key] {
                     let count = grown.count + Int64(addition.count)
-                    try await tx.query(
+                    let updated = try await tx.query(
                         """
                         UPDATE push_outbox SET seq = ?, message_id = ?, actor_name = ?, title = ?, text = ?, count = ?, preview = ?, urgent = ?
-                        WHERE chamber_id = :chamber AND id = ? AND claim IS NULL
+                        WHERE chamber_id = :chamber AND id = ? AND claim IS NULL RETURNING id
                         """,
                         [
                             .int(newest.seq), .id(newest.id), .text(push.actorName), .text(addition.title), .text(text), .int(count),
                             .int(push.preview ? 1 : 0), .int(push.urgent ? 1 : 0), .id(grown.id),
                         ])
-                    open[key] = (grown.id, count)
-                } else {
-                    let id = PushJobID.generate()
-                    open[key] = (id, Int64(addition.count))
-                    rows.append([
-                        .id(id), .id(addition.userID), .id(device), .text(platform), .id(addition.channelID), .text(addition.category.rawValue),
-                        .int(newest.seq), .id(newest.id), .text(push.actorName), .text(addition.title), .text(text), .int(Int64(addition.count)),
-                        .int(push.preview ? 1 : 0), .int(push.urgent ? 1 : 0), .date(instant), .date(instant),
-                    ])
+                    // A worker claimed it since it was read (PostgreSQL reads committed claims): this message gets a
+                    // job of its own rather than none.
+                    if !updated.isEmpty {
+                        open[key] = (grown.id, count)
+                        continue
+                    }
                 }
+                let id = PushJobID.generate()
+                open[key] = (id, Int64(addition.count))
+                rows.append([
+                    .id(id), .id(addition.userID), .id(device), .text(platform), .id(addition.channelID), .text(addition.category.rawValue),
+                    .int(newest.seq), .id(newest.id), .text(push.actorName), .text(addition.title), .text(text), .int(Int64(addition.count)),
+                    .int(push.preview ? 1 : 0), .int(push.urgent ? 1 : 0), .date(instant), .date(instant),
+                ])
             }
         }
         for chunk in rows.chunked(100) {
@@ -220,14 +224,17 @@ struct SQLPushOutboxStore: PushOutboxStore {
     }
 
     func nextDue() async throws -> Date? {
-        try await db.query("SELECT min(not_before) AS due FROM push_outbox WHERE status = 'pending'").first?.optionalDate("due")
+        // A claimed job is due again only when its lease ends.
+        try await db.query(
+            "SELECT min(CASE WHEN claim IS NULL THEN not_before ELSE claimed_until END) AS due FROM push_outbox WHERE status = 'pending'"
+        ).first?.optionalDate("due")
     }
 
     func counts(in chamber: ChamberID) async throws -> [DevicePlatform: PushCounts] {
         var counts: [DevicePlatform: PushCounts] = [:]
         for row in try await db.query(
             """
-            SELECT platform, status, count(*) AS n, CAST(COALESCE(sum(CASE WHEN status = 'pending' AND claim IS NULL THEN attempts ELSE attempts - 1 END), 0) AS BIGINT) AS retries
+            SELECT platform, status, count(*) AS n, CAST(COALESCE(sum(CASE WHEN status = 'pending' AND claim IS NULL THEN attempts WHEN attempts > 0 THEN attempts - 1 ELSE 0 END), 0) AS BIGINT) AS retries
             FROM push_outbox WHERE chamber_id = ? GROUP BY platform, status
             """, [.id(chamber)])
         {

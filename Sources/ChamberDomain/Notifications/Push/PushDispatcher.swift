@@ -8,6 +8,11 @@ import Foundation
 /// nothing is lost. A push the provider accepted just before such a death is sent again; it carries the same
 /// collapse key, so the device shows it once.
 public final class PushDispatcher: Sendable {
+    /// How long a claim holds its batch: longer than a batch can take, so two claimants never send one job. A batch
+    /// is at most 4 rounds of `concurrency` sends, and one send at most 40 s (FCM's worst: a token fetch and a second
+    /// try, 10 s each twice): 160 s.
+    public static let defaultLease: TimeInterval = 300
+
     /// How one job ended, for counters.
     public typealias Observer = @Sendable (_ platform: DevicePlatform?, _ result: PushJobResult) -> Void
 
@@ -23,10 +28,10 @@ public final class PushDispatcher: Sendable {
     /// - Parameters:
     ///   - providers: a client per platform; a job for a platform without one is dead-lettered (visible to admins).
     ///   - concurrency: sends in flight per provider.
-    ///   - lease: how long a claim holds a job; longer than a send can take (clients time out sooner).
+    ///   - lease: how long a claim holds its batch; longer than a batch can take (``defaultLease``).
     public init(
         outbox: any PushOutboxStore, providers: [DevicePlatform: any PushProvider], schedule: RetrySchedule = RetrySchedule(),
-        concurrency: Int = 64, lease: TimeInterval = 60, now: @escaping @Sendable () -> Date = Date.init,
+        concurrency: Int = 64, lease: TimeInterval = PushDispatcher.defaultLease, now: @escaping @Sendable () -> Date = Date.init,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, observe: @escaping Observer = { _, _ in }
     ) {
         self.outbox = outbox
@@ -42,9 +47,9 @@ public final class PushDispatcher: Sendable {
     /// Claims and sends one batch of due jobs; returns how many it claimed (0: nothing is due). Outcomes are
     /// recorded together, in one transaction per batch.
     @discardableResult
-    public func dispatch(limit: Int = 1_000) async throws -> Int {
+    public func dispatch() async throws -> Int {
         let claim = UUID().uuidString
-        let claimed = try await outbox.claim(limit: limit, at: now(), lease: lease, claim: claim)
+        let claimed = try await outbox.claim(limit: concurrency * 4, at: now(), lease: lease, claim: claim)
         guard !claimed.isEmpty else { return 0 }
         var results: [(ClaimedPush, DevicePlatform?, PushJobResult)] = []
         var sendable: [DevicePlatform: [(ClaimedPush, PushAddress)]] = [:]
