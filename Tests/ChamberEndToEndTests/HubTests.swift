@@ -269,8 +269,13 @@ struct HubTests {
             let channelID = group["channel"]["id"].string ?? ""
             let b = try await Self.socket(api, room.members[1], room.chamberID)
             let c = try await Self.socket(api, room.members[2], room.chamberID)
-            let presence = try await c.next(
-                "presence", where: { frame in frame["users"].array.contains { $0["user_id"].string == room.members[1].userID } })
+            // Asked rather than awaited: b's change may have been flushed before c connected, and is then in no frame
+            // c gets (each flush tells what changed since the last).
+            var presence = JSON.null
+            try await eventually("c sees b online") {
+                presence = (try? await c.request(["type": "presence"], expect: "presence")) ?? .null
+                return presence["users"].array.contains { $0["user_id"].string == room.members[1].userID && $0["status"].string == "online" }
+            }
             #expect(presence["online_count"].int ?? 0 >= 2)
             try await a.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
             try await b.request(["type": "subscribe", "channel_id": channelID], expect: "subscribed")
