@@ -40,7 +40,8 @@ struct Provisioner {
         return try decoder.decode(Cohort.self, from: data)
     }
 
-    private func post(_ path: String, body: [String: Any], token: String?) async throws -> Data {
+    /// POSTs JSON to the server; an answer outside 2xx throws, with a hint when the cause is a usual one.
+    func post(_ path: String, body: [String: Any], token: String?) async throws -> Data {
         guard let url = URL(string: baseURL + path) else { throw ProvisionError(description: "bad server URL \(baseURL)") }
         var request = URLRequest(url: url, timeoutInterval: 300)
         request.httpMethod = "POST"

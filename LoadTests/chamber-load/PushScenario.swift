@@ -2,10 +2,6 @@ import ArgumentParser
 import Foundation
 import NIOPosix
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// The push scenario: announcements to a chamber whose members are all offline with a phone each. Each push is timed
 /// from the announcement's acceptance (its `201`) to the provider's request arriving at a local FCM, which this
 /// process plays; the server must run with `push.fcm.*` pointing here (`LoadTests/push-bench.sh` does it).
@@ -53,9 +49,8 @@ struct PushScenario: AsyncParsableCommand {
             for (index, account) in phones.enumerated() {
                 if index >= 16 { try await group.next() }
                 group.addTask {
-                    _ = try await HTTP.post(
-                        url + "/v1/me/devices", token: account.accessToken,
-                        body: ["platform": "fcm", "fcm": ["token": "bench-\(run)-\(index)"]], expect: [200, 201])
+                    _ = try await provisioner.post(
+                        "/v1/me/devices", body: ["platform": "fcm", "fcm": ["token": "bench-\(run)-\(index)"]], token: account.accessToken)
                 }
             }
             try await group.waitForAll()
@@ -63,9 +58,8 @@ struct PushScenario: AsyncParsableCommand {
         var accepted: [Int: Int64] = [:]
         let path = "/v1/chambers/\(cohort.chamberId)/channels/\(cohort.announcementsId)/messages"
         for index in 0..<announcements {
-            let answer = try await HTTP.post(
-                url + path, token: admin.accessToken, body: ["client_message_id": "push-\(run)-\(index)", "body": "Announcement \(index)"],
-                expect: [201])
+            let answer = try await provisioner.post(
+                path, body: ["client_message_id": "push-\(run)-\(index)", "body": "Announcement \(index)"], token: admin.accessToken)
             let at = wallNanos()
             let object = try? JSONSerialization.jsonObject(with: answer) as? [String: Any]
             guard let seq = (object?["message"] as? [String: Any])?["seq"] as? Int else {
@@ -141,23 +135,5 @@ struct PushScenario: AsyncParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             return try encoder.encode(self)
         }
-    }
-}
-
-/// Small JSON requests to the server.
-enum HTTP {
-    static func post(_ url: String, token: String, body: [String: Any], expect: Set<Int>) async throws -> Data {
-        guard let target = URL(string: url) else { throw ValidationError("bad URL \(url)") }
-        var request = URLRequest(url: target, timeoutInterval: 60)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        request.httpBody = try JSONSerialization.data(withJSONObject: body)
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard expect.contains(status) else {
-            throw ValidationError("POST \(target.path) answered \(status): \(String(decoding: data, as: UTF8.self).prefix(300))")
-        }
-        return data
     }
 }

@@ -20,26 +20,6 @@ enum RFC8291 {
     static func bytes(_ text: String) -> Data { Base64URL.decode(text)! }
 }
 
-/// What a browser does with a push body (RFC 8291 §3.4, RFC 8188 §2): the other side, to prove a round trip.
-func decryptWebPush(_ body: Data, subscriberKey: P256.KeyAgreement.PrivateKey, authSecret: Data) throws -> Data {
-    let salt = body.prefix(16)
-    let keyLength = Int(body[body.startIndex + 20])
-    let senderPublic = body.subdata(in: body.startIndex + 21..<body.startIndex + 21 + keyLength)
-    let ciphertext = body.suffix(from: body.startIndex + 21 + keyLength)
-    let shared = try subscriberKey.sharedSecretFromKeyAgreement(with: P256.KeyAgreement.PublicKey(x963Representation: senderPublic))
-    let info = Data("WebPush: info".utf8) + [0] + subscriberKey.publicKey.x963Representation + senderPublic
-    let inputKey = shared.hkdfDerivedSymmetricKey(using: SHA256.self, salt: authSecret, sharedInfo: info, outputByteCount: 32)
-    let key = HKDF<SHA256>.deriveKey(
-        inputKeyMaterial: inputKey, salt: salt, info: Data("Content-Encoding: aes128gcm".utf8) + [0], outputByteCount: 16)
-    let nonce = HKDF<SHA256>.deriveKey(inputKeyMaterial: inputKey, salt: salt, info: Data("Content-Encoding: nonce".utf8) + [0], outputByteCount: 12)
-    let box = try AES.GCM.SealedBox(
-        nonce: AES.GCM.Nonce(data: nonce.withUnsafeBytes { Data($0) }), ciphertext: ciphertext.dropLast(16), tag: ciphertext.suffix(16))
-    var plaintext = try AES.GCM.open(box, using: key)
-    guard plaintext.last == 0x02 else { throw CryptoKitError.authenticationFailure }
-    plaintext.removeLast()
-    return plaintext
-}
-
 @Suite("Web Push: payload encryption (RFC 8291, aes128gcm) and VAPID (RFC 8292)")
 struct WebPushTests {
     @Test("RFC 8291 Appendix A: the published body, byte for byte")
@@ -60,9 +40,11 @@ struct WebPushTests {
         let first = try WebPushEncryption.encrypt(message, subscriberKey: subscriber.publicKey.x963Representation, authSecret: auth)
         let second = try WebPushEncryption.encrypt(message, subscriberKey: subscriber.publicKey.x963Representation, authSecret: auth)
         #expect(first != second && first.prefix(16) != second.prefix(16), "salt and sender key are never reused")
-        #expect(try decryptWebPush(first, subscriberKey: subscriber, authSecret: auth) == message)
-        #expect(throws: (any Error).self) { try decryptWebPush(first, subscriberKey: P256.KeyAgreement.PrivateKey(), authSecret: auth) }
-        #expect(throws: (any Error).self) { try decryptWebPush(first, subscriberKey: subscriber, authSecret: Data(repeating: 1, count: 16)) }
+        #expect(try WebPushEncryption.decrypt(first, subscriberKey: subscriber, authSecret: auth) == message)
+        #expect(throws: (any Error).self) { try WebPushEncryption.decrypt(first, subscriberKey: P256.KeyAgreement.PrivateKey(), authSecret: auth) }
+        #expect(throws: (any Error).self) {
+            try WebPushEncryption.decrypt(first, subscriberKey: subscriber, authSecret: Data(repeating: 1, count: 16))
+        }
     }
 
     @Test("refused: a body over 4096 bytes, a key that is not a P-256 point, a short auth secret")

@@ -36,17 +36,10 @@ public enum WebPushEncryption {
             let subscriber = try? P256.KeyAgreement.PublicKey(x963Representation: subscriberKey)
         else { throw Failure.invalidSubscriptionKey }
         let senderPublic = senderKey.publicKey.x963Representation
-        let shared = try senderKey.sharedSecretFromKeyAgreement(with: subscriber)
-        // RFC 8291 §3.4: the auth secret and both public keys bind the key to this subscription.
-        let keyInfo = Data("WebPush: info".utf8) + [0] + subscriberKey + senderPublic
-        let inputKey = shared.hkdfDerivedSymmetricKey(
-            using: SHA256.self, salt: authSecret, sharedInfo: keyInfo, outputByteCount: 32)
-        let contentKey = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: inputKey, salt: salt, info: Data("Content-Encoding: aes128gcm".utf8) + [0], outputByteCount: 16)
-        let nonce = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: inputKey, salt: salt, info: Data("Content-Encoding: nonce".utf8) + [0], outputByteCount: 12)
-        let sealed = try AES.GCM.seal(
-            plaintext + [0x02], using: contentKey, nonce: AES.GCM.Nonce(data: nonce.withUnsafeBytes { Data($0) }))
+        let (contentKey, nonce) = try keys(
+            shared: try senderKey.sharedSecretFromKeyAgreement(with: subscriber), authSecret: authSecret, subscriberKey: subscriberKey,
+            senderKey: senderPublic, salt: salt)
+        let sealed = try AES.GCM.seal(plaintext + [0x02], using: contentKey, nonce: nonce)
         var body = Data(capacity: headerLength + plaintext.count + 1 + tagLength)
         body += salt
         body += withUnsafeBytes(of: UInt32(recordSize).bigEndian) { Data($0) }
@@ -55,5 +48,38 @@ public enum WebPushEncryption {
         body += sealed.ciphertext
         body += sealed.tag
         return body
+    }
+
+    /// What the subscribed browser does with a body: reads the header, agrees the key with its private key, opens the
+    /// record and drops the 0x02 delimiter. The server never receives pushes; tests and tools play the browser with it.
+    public static func decrypt(_ body: Data, subscriberKey: P256.KeyAgreement.PrivateKey, authSecret: Data) throws -> Data {
+        guard body.count > 21 else { throw CryptoKitError.authenticationFailure }
+        let salt = body.prefix(16)
+        let keyLength = Int(body[body.startIndex + 20])
+        guard body.count > 21 + keyLength + tagLength else { throw CryptoKitError.authenticationFailure }
+        let senderPublic = body.subdata(in: body.startIndex + 21..<body.startIndex + 21 + keyLength)
+        let ciphertext = body.suffix(from: body.startIndex + 21 + keyLength)
+        let (contentKey, nonce) = try keys(
+            shared: try subscriberKey.sharedSecretFromKeyAgreement(with: P256.KeyAgreement.PublicKey(x963Representation: senderPublic)),
+            authSecret: authSecret, subscriberKey: subscriberKey.publicKey.x963Representation, senderKey: senderPublic, salt: Data(salt))
+        let box = try AES.GCM.SealedBox(nonce: nonce, ciphertext: ciphertext.dropLast(tagLength), tag: ciphertext.suffix(tagLength))
+        var plaintext = try AES.GCM.open(box, using: contentKey)
+        guard plaintext.last == 0x02 else { throw CryptoKitError.authenticationFailure }
+        plaintext.removeLast()
+        return plaintext
+    }
+
+    /// The record's key and nonce (RFC 8291 §3.4, RFC 8188 §2.2–2.3): the auth secret and both public keys bind them
+    /// to this subscription, the salt to this message.
+    private static func keys(
+        shared: SharedSecret, authSecret: Data, subscriberKey: Data, senderKey: Data, salt: Data
+    ) throws -> (SymmetricKey, AES.GCM.Nonce) {
+        let keyInfo = Data("WebPush: info".utf8) + [0] + subscriberKey + senderKey
+        let inputKey = shared.hkdfDerivedSymmetricKey(using: SHA256.self, salt: authSecret, sharedInfo: keyInfo, outputByteCount: 32)
+        let contentKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: inputKey, salt: salt, info: Data("Content-Encoding: aes128gcm".utf8) + [0], outputByteCount: 16)
+        let nonce = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: inputKey, salt: salt, info: Data("Content-Encoding: nonce".utf8) + [0], outputByteCount: 12)
+        return (contentKey, try AES.GCM.Nonce(data: nonce.withUnsafeBytes { Data($0) }))
     }
 }

@@ -153,7 +153,8 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
         return result
     }
 
-    private static func unreadCounts(of users: [UserID], in tx: ChamberScopedSQL) async throws -> [UserID: Int] {
+    /// The members' unread notifications in the scope's chamber (their badges), a statement per 500 members.
+    static func unreadCounts(of users: [UserID], in tx: ChamberScopedSQL) async throws -> [UserID: Int] {
         var counts: [UserID: Int] = [:]
         for chunk in users.chunked(500) {
             for row in try await tx.query(

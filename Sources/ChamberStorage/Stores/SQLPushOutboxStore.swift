@@ -139,19 +139,11 @@ struct SQLPushOutboxStore: PushOutboxStore {
                 let address = try row.optionalString("s_id") != nil ? try SQLDeviceStore.device(Self.deviceRow(row)).address : nil
                 claimed.append((try Self.job(row), address, try row.int("read_seq")))
             }
-            // The badges: unread counts of the members concerned, a statement per chamber and 500 members.
+            // The badges, per chamber.
             var unread: [ChamberID: [UserID: Int]] = [:]
             for (chamber, jobs) in Dictionary(grouping: claimed.map(\.job), by: \.chamberID) {
-                for chunk in Array(Set(jobs.map(\.userID))).chunked(500) {
-                    for row in try await tx.query(
-                        """
-                        SELECT user_id, count(*) AS n FROM notifications
-                        WHERE chamber_id = ? AND read_at IS NULL AND user_id IN (\(placeholders(chunk.count))) GROUP BY user_id
-                        """, [.id(chamber)] + chunk.map { .id($0) })
-                    {
-                        unread[chamber, default: [:]][try row.id("user_id")] = Int(try row.int("n"))
-                    }
-                }
+                unread[chamber] = try await SQLNotificationFanoutStore.unreadCounts(
+                    of: Array(Set(jobs.map(\.userID))), in: ChamberScopedSQL(executor: tx, chamberID: chamber))
             }
             let result = claimed.map {
                 ClaimedPush(job: $0.job, address: $0.address, readSeq: $0.readSeq, unreadCount: unread[$0.job.chamberID]?[$0.job.userID] ?? 0)

@@ -1,4 +1,5 @@
 import ChamberDomain
+import ChamberNotify
 import Crypto
 import Foundation
 import HTTPTypes
@@ -106,7 +107,7 @@ final class FakeWebPushService: Sendable {
                     throw Refusal("Topic is not ≤ 32 base64url characters")
                 }
             }
-            let plaintext = try Self.decrypt(body, key: subscription.key, auth: subscription.auth)
+            let plaintext = try WebPushEncryption.decrypt(body, subscriberKey: subscription.key, authSecret: subscription.auth)
             let payload = try JSON.parse(plaintext)
             state.withLock { $0.received.append(Received(subscription: id, headers: headers, payload: payload)) }
             return Response(status: .created)
@@ -143,27 +144,5 @@ final class FakeWebPushService: Sendable {
         let now = Int(Date().timeIntervalSince1970)
         guard exp > now, exp <= now + 86_400 + 60 else { throw Refusal("VAPID exp out of range") }
         guard let sub = claims["sub"] as? String, sub.hasPrefix("mailto:") || sub.hasPrefix("https:") else { throw Refusal("VAPID sub missing") }
-    }
-
-    /// What the browser does (RFC 8291 §3.4, RFC 8188 §2).
-    static func decrypt(_ body: Data, key: P256.KeyAgreement.PrivateKey, auth: Data) throws -> Data {
-        guard body.count > 21 + 65 + 16 else { throw Refusal("body too short") }
-        let salt = body.prefix(16)
-        let keyLength = Int(body[body.startIndex + 20])
-        let senderPublic = body.subdata(in: body.startIndex + 21..<body.startIndex + 21 + keyLength)
-        let ciphertext = body.suffix(from: body.startIndex + 21 + keyLength)
-        let shared = try key.sharedSecretFromKeyAgreement(with: P256.KeyAgreement.PublicKey(x963Representation: senderPublic))
-        let info = Data("WebPush: info".utf8) + [0] + key.publicKey.x963Representation + senderPublic
-        let inputKey = shared.hkdfDerivedSymmetricKey(using: SHA256.self, salt: auth, sharedInfo: info, outputByteCount: 32)
-        let contentKey = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: inputKey, salt: salt, info: Data("Content-Encoding: aes128gcm".utf8) + [0], outputByteCount: 16)
-        let nonce = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: inputKey, salt: salt, info: Data("Content-Encoding: nonce".utf8) + [0], outputByteCount: 12)
-        let box = try AES.GCM.SealedBox(
-            nonce: AES.GCM.Nonce(data: nonce.withUnsafeBytes { Data($0) }), ciphertext: ciphertext.dropLast(16), tag: ciphertext.suffix(16))
-        var plaintext = try AES.GCM.open(box, using: contentKey)
-        guard plaintext.last == 0x02 else { throw Refusal("no 0x02 padding delimiter") }
-        plaintext.removeLast()
-        return plaintext
     }
 }
