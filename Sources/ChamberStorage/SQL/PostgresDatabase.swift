@@ -64,7 +64,17 @@ public final class PostgresDatabase: SQLDatabase, Service {
                 try await connection.query("COMMIT", logger: logger)
                 return result
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                // Out of the caller's cancellation (an unstructured task does not inherit it): a connection handed back
+                // to the pool inside a transaction would fold its work into the next caller's. One that cannot roll
+                // back is closed, so the pool drops it.
+                let logger = logger
+                await Task {
+                    do {
+                        try await connection.query("ROLLBACK", logger: logger)
+                    } catch {
+                        try? await connection.close()
+                    }
+                }.value
                 throw error
             }
         }

@@ -87,9 +87,9 @@ public final class SQLiteDatabase: SQLDatabase, Service {
                 try await Self.translatingErrors { try await writer.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") } }
                 return result
             } catch {
-                _ = try? await writer.writeWithoutTransaction { db in
-                    if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
-                }
+                // On the calling thread, not GRDB's async API: that one refuses a cancelled task before it runs, and a
+                // transaction left open would swallow every later write (and make the next BEGIN fail).
+                try? Self.rollbackHere(writer)
                 throw error
             }
         }
@@ -139,6 +139,13 @@ public final class SQLiteDatabase: SQLDatabase, Service {
     /// A statement on the writer's connection, on the calling thread.
     private static func writeHere(_ writer: any DatabaseWriter, _ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
         try writer.writeWithoutTransaction { db in try run(db, sql, binds) }
+    }
+
+    /// Ends the writer's open transaction, if any, on the calling thread.
+    private static func rollbackHere(_ writer: any DatabaseWriter) throws {
+        try writer.writeWithoutTransaction { db in
+            if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+        }
     }
 
     /// Whether a statement only reads (a reader connection may run it).
