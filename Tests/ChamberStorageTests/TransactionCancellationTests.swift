@@ -29,7 +29,7 @@ struct TransactionCancellationTests {
                 cancelled.cancel()
                 await #expect(throws: CancellationError.self, "\(backend)") { try await cancelled.value }
 
-                try await db.transaction { sql in try await sql.query("INSERT INTO \(table) (body) VALUES ('in a transaction')", []) }
+                _ = try await db.transaction { sql in try await sql.query("INSERT INTO \(table) (body) VALUES ('in a transaction')", []) }
                 try await db.query("INSERT INTO \(table) (body) VALUES ('alone')")
                 let bodies = try await db.query("SELECT body FROM \(table) ORDER BY body").map { try $0.string("body") }
                 #expect(bodies == ["alone", "in a transaction"], "\(backend)")

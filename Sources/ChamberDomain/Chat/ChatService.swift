@@ -383,6 +383,9 @@ public final class ChatService: Sendable {
         let (access, channelID, draft, at) = (send.access, send.channelID, send.draft, send.at)
         try requireWrite(access, rights.channel)
         try await requireStanding(access, rights.channel, at: at, sanctions: rights.sanctions, unsettledSince: unsettledSince)
+        if draft.urgent, rights.channel.kind != .announcement {
+            throw ChamberError(.validationFailed, "only an announcement can be urgent", field: "urgent")
+        }
         let data = try validated(draft.data)
         let body = try validatedBody(draft.body, hasOtherContent: !draft.attachments.isEmpty || data != nil)
         let attachments = try validated(draft.attachments)
@@ -406,7 +409,7 @@ public final class ChatService: Sendable {
             Message(
                 id: .generate(), chamberID: access.chamberID, channelID: channelID, seq: 0, senderID: access.userID, clientMessageID: send.clientID,
                 body: text, replyTo: draft.replyTo, mentions: try await mentions(in: text, access), attachments: attachments, data: data,
-                createdAt: at)
+                createdAt: at, urgent: draft.urgent)
         }
         switch result.decision {
         case .reject(let rule, let code, let reason):

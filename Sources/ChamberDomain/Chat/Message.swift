@@ -36,11 +36,13 @@ public struct Message: Sendable, Equatable, Codable {
     public let createdAt: Date
     public var editedAt: Date?
     public var deletedAt: Date?
+    /// An announcement its sender marked urgent: it passes members' quiet hours and is pushed at high priority.
+    public let urgent: Bool
 
     public init(
         id: MessageID, chamberID: ChamberID, channelID: ChannelID, seq: Int64, senderID: UserID, clientMessageID: String, body: String,
         replyTo: MessageID?, mentions: [UserID], attachments: [Attachment], data: JSONValue? = nil, reactions: [String: [UserID]] = [:],
-        createdAt: Date, editedAt: Date? = nil, deletedAt: Date? = nil
+        createdAt: Date, editedAt: Date? = nil, deletedAt: Date? = nil, urgent: Bool = false
     ) {
         self.id = id
         self.chamberID = chamberID
@@ -57,6 +59,33 @@ public struct Message: Sendable, Equatable, Codable {
         self.createdAt = createdAt
         self.editedAt = editedAt
         self.deletedAt = deletedAt
+        self.urgent = urgent
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, chamberID, channelID, seq, senderID, clientMessageID, body, replyTo, mentions, attachments, data, reactions, createdAt,
+            editedAt, deletedAt, urgent
+    }
+
+    // Written by hand for one reason: events stored before `urgent` existed have no such key, and mean `false`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(MessageID.self, forKey: .id)
+        chamberID = try container.decode(ChamberID.self, forKey: .chamberID)
+        channelID = try container.decode(ChannelID.self, forKey: .channelID)
+        seq = try container.decode(Int64.self, forKey: .seq)
+        senderID = try container.decode(UserID.self, forKey: .senderID)
+        clientMessageID = try container.decode(String.self, forKey: .clientMessageID)
+        body = try container.decode(String.self, forKey: .body)
+        replyTo = try container.decodeIfPresent(MessageID.self, forKey: .replyTo)
+        mentions = try container.decode([UserID].self, forKey: .mentions)
+        attachments = try container.decode([Attachment].self, forKey: .attachments)
+        data = try container.decodeIfPresent(JSONValue.self, forKey: .data)
+        reactions = try container.decode([String: [UserID]].self, forKey: .reactions)
+        createdAt = try container.decode(Date.self, forKey: .createdAt)
+        editedAt = try container.decodeIfPresent(Date.self, forKey: .editedAt)
+        deletedAt = try container.decodeIfPresent(Date.self, forKey: .deletedAt)
+        urgent = try container.decodeIfPresent(Bool.self, forKey: .urgent) ?? false
     }
 }
 
@@ -103,12 +132,18 @@ public struct MessageDraft: Sendable, Equatable {
     public var attachments: [Attachment]
     /// Structured data for the application (a JSON object), at most ``ChatLimits/maxDataBytes`` encoded.
     public var data: JSONValue?
+    /// An urgent announcement (only announcement channels take it).
+    public var urgent: Bool
 
-    public init(clientMessageID: String, body: String, replyTo: MessageID? = nil, attachments: [Attachment] = [], data: JSONValue? = nil) {
+    public init(
+        clientMessageID: String, body: String, replyTo: MessageID? = nil, attachments: [Attachment] = [], data: JSONValue? = nil,
+        urgent: Bool = false
+    ) {
         self.clientMessageID = clientMessageID
         self.body = body
         self.replyTo = replyTo
         self.attachments = attachments
         self.data = data
+        self.urgent = urgent
     }
 }

@@ -98,35 +98,47 @@ public final class NotificationFanout: Sendable {
             let user: UserID
             let category: NotificationCategory
         }
-        var grown: [Key: (count: Int, newest: Message, inApp: Bool, push: Bool, preview: Bool)] = [:]
+        var grown: [Key: (count: Int, newest: Message, inApp: Bool, push: Bool, preview: Bool, urgent: Bool)] = [:]
         var order: [Key] = []
+        // Each recipient's preferences and connection, found once per pass (not once per message).
+        var known: [UserID: (preferences: NotificationPreferences, connected: Bool)] = [:]
         for message in messages {
+            let urgent = message.urgent && channel.kind == .announcement
             for (user, category, named) in recipients.of(message) {
-                let preferences = NotificationPreferences.member(
-                    chamber: chamberChoices, member: choices[user] ?? NotificationChoices(), mutes: mutes[user].map { [$0] } ?? [], at: instant)
+                let (preferences, connected) =
+                    known[user]
+                    ?? (
+                        NotificationPreferences.member(
+                            chamber: chamberChoices, member: choices[user] ?? NotificationChoices(), mutes: mutes[user].map { [$0] } ?? [],
+                            at: instant), delivery.isConnected(user, in: channel.chamberID)
+                    )
+                known[user] = (preferences, connected)
                 let decision = NotificationPolicy.decide(
-                    NotificationIntent(category: category, channelID: channel.id, namesRecipient: named), for: preferences,
-                    connected: delivery.isConnected(user, in: channel.chamberID), at: instant)
+                    NotificationIntent(category: category, channelID: channel.id, namesRecipient: named, urgent: urgent), for: preferences,
+                    connected: connected, at: instant)
                 guard decision.inApp || decision.push else { continue }
                 let key = Key(user: user, category: category)
                 if let earlier = grown[key] {
-                    grown[key] = (earlier.count + 1, message, earlier.inApp || decision.inApp, earlier.push || decision.push, earlier.preview)
+                    grown[key] = (
+                        earlier.count + 1, message, earlier.inApp || decision.inApp, earlier.push || decision.push, earlier.preview,
+                        earlier.urgent || (urgent && decision.push)
+                    )
                 } else {
-                    grown[key] = (1, message, decision.inApp, decision.push, preferences.preview)
+                    grown[key] = (1, message, decision.inApp, decision.push, preferences.preview, urgent && decision.push)
                     order.append(key)
                 }
             }
         }
         var additions: [FeedAddition] = []
         for key in order {
-            guard let (count, newest, inApp, push, preview) = grown[key] else { continue }
+            guard let (count, newest, inApp, push, preview, urgent) = grown[key] else { continue }
             let title = channel.kind == .direct ? try await names.of(newest.senderID) : channel.name ?? ""
             // The author's name is read only for pushes, which say who wrote.
             let actorName = push ? try await names.of(newest.senderID) : ""
             additions.append(
                 FeedAddition(
                     userID: key.user, category: key.category, channelID: channel.id, newest: newest, title: title, count: count,
-                    inApp: inApp, push: push ? PushAddition(actorName: actorName, preview: preview, urgent: false) : nil))
+                    inApp: inApp, push: push ? PushAddition(actorName: actorName, preview: preview, urgent: urgent) : nil))
         }
         return additions
     }

@@ -36,6 +36,7 @@ struct PushStatsBody: Encodable {
 
 struct PushProviderStatsBody: Encodable {
     let provider: String
+    let delivery: String
     let sent: Int
     let failed: Int
     let retried: Int
@@ -44,9 +45,10 @@ struct PushProviderStatsBody: Encodable {
     let cancelled: Int
     let pending: Int
 
-    init(_ entry: (DevicePlatform, PushCounts)) {
-        let (platform, counts) = entry
-        provider = platform.rawValue
+    init(_ report: PushProviderReport) {
+        let counts = report.counts
+        provider = report.platform.rawValue
+        delivery = report.delivers ? "sent" : "recorded"
         sent = counts.sent
         failed = counts.failed
         retried = counts.retried

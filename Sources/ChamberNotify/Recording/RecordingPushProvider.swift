@@ -13,6 +13,8 @@ public struct RecordingPushProvider: PushProvider {
         self.logger = logger
     }
 
+    public var delivers: Bool { false }
+
     public func send(_ message: PushMessage, to address: PushAddress) async -> PushOutcome {
         logger.info(
             "push recorded, not sent (no \(platform.rawValue) credentials configured)",

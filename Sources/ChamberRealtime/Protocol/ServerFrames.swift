@@ -20,6 +20,8 @@ public struct WireMessage: Encodable, Sendable {
     public let createdAt: Date
     public let editedAt: Date?
     public let deletedAt: Date?
+    /// `true` on an urgent announcement; absent otherwise.
+    public let urgent: Bool?
 
     public init(_ message: Message) {
         id = message.id.rawValue
@@ -36,6 +38,7 @@ public struct WireMessage: Encodable, Sendable {
         createdAt = message.createdAt
         editedAt = message.editedAt
         deletedAt = message.deletedAt
+        urgent = message.urgent ? true : nil
     }
 }
 

@@ -25,12 +25,13 @@ public struct MessageInput: Codable, Sendable {
     public let replyTo: String?
     public let attachments: [AttachmentInput]?
     public let data: JSONValue?
+    public let urgent: Bool?
 
     enum CodingKeys: String, CodingKey {
         case clientMessageId = "client_message_id"
         case body
         case replyTo = "reply_to"
-        case attachments, data
+        case attachments, data, urgent
     }
 
     /// The draft the chat service checks, moderates and stores.
@@ -38,7 +39,7 @@ public struct MessageInput: Codable, Sendable {
         MessageDraft(
             clientMessageID: clientMessageId, body: body ?? "",
             replyTo: try replyTo.map { raw throws(ChamberError) in try identifier(raw, "reply_to") },
-            attachments: (attachments ?? []).map(\.attachment), data: data)
+            attachments: (attachments ?? []).map(\.attachment), data: data, urgent: urgent ?? false)
     }
 
     /// JSON as the wire spells it (snake_case keys, no conversion): for REST bodies that carry a message.

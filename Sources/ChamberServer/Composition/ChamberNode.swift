@@ -65,7 +65,7 @@ public struct ChamberNode: Sendable {
             store: store, accounts: accounts,
             chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub),
             businesses: BusinessService(store: store), devices: DeviceService(store: store, tester: dispatcher),
-            pushes: PushAdminService(store: store), loadTests: loadTests)
+            pushes: PushAdminService(store: store, delivers: dispatcher.delivers(to:)), loadTests: loadTests)
         let prepared = PreparedFlag()
         let pushWorker = PushWorker(
             dispatcher: dispatcher, outbox: store.pushOutbox,

@@ -59,7 +59,7 @@ enum PushProviders {
         PushDispatcher(
             outbox: outbox, providers: try make(configuration, logger: logger),
             schedule: RetrySchedule(base: TimeInterval(configuration.pushRetryBaseMs) / 1000, maxAttempts: configuration.pushMaxAttempts),
-            concurrency: configuration.pushConcurrency,
+            concurrency: configuration.pushConcurrency, lease: TimeInterval(configuration.pushLeaseSeconds),
             observe: { platform, result in
                 Counter(label: "chamber_push_total", dimensions: [("provider", platform?.rawValue ?? "none"), ("result", result.metricLabel)])
                     .increment()

@@ -196,6 +196,7 @@ public enum ConfigurationLoader {
         if let value = try int("push.concurrency", 1...10_000) { configuration.pushConcurrency = value }
         if let value = try int("push.retry_base_ms", 1...3_600_000) { configuration.pushRetryBaseMs = value }
         if let value = try int("push.max_attempts", 1...100) { configuration.pushMaxAttempts = value }
+        if let value = try int("push.lease_seconds", 1...3600) { configuration.pushLeaseSeconds = value }
         if let file = try string("push.web_push.vapid_key_file") {
             guard FileManager.default.fileExists(atPath: file) else {
                 throw ConfigurationError(

@@ -43,6 +43,7 @@ import Logging
 /// | `push.concurrency` | `CHAMBER_PUSH_CONCURRENCY` | `64` (sends in flight per provider and node) |
 /// | `push.retry_base_ms` | `CHAMBER_PUSH_RETRY_BASE_MS` | `1000` (the wait after a first failure; it doubles per attempt, with jitter, up to 10 minutes) |
 /// | `push.max_attempts` | `CHAMBER_PUSH_MAX_ATTEMPTS` | `8` (then the push is dead-lettered, for admins to see) |
+/// | `push.lease_seconds` | `CHAMBER_PUSH_LEASE_SECONDS` | `30` (a node's claim on the pushes it is sending, renewed meanwhile: a node that dies delays its pushes by this much) |
 /// | `push.web_push.vapid_key_file` | `CHAMBER_PUSH_WEB_PUSH_VAPID_KEY_FILE` | none: Web Push is recorded, not sent (a PEM P-256 key: `openssl ecparam -name prime256v1 -genkey -noout`) |
 /// | `push.web_push.subject` | `CHAMBER_PUSH_WEB_PUSH_SUBJECT` | none: required with a VAPID key (`mailto:` or `https:`, how push services reach you) |
 /// | `push.apns.key_file` | `CHAMBER_PUSH_APNS_KEY_FILE` | none: APNs is recorded, not sent (the .p8 token-auth key from the Apple developer account) |
@@ -93,6 +94,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var pushConcurrency = 64
     public var pushRetryBaseMs = 1_000
     public var pushMaxAttempts = 8
+    public var pushLeaseSeconds = 30
     public var webPushVAPIDKeyFile: String?
     public var webPushSubject: String?
     public var apnsKeyFile: String?
@@ -128,6 +130,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "hub.outbound_queue_bytes",
         "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds", "hub.token_grace_seconds",
         "hub.ping_interval_seconds", "notifications.sweep_ms", "push.sweep_ms", "push.concurrency", "push.retry_base_ms", "push.max_attempts",
+        "push.lease_seconds",
         "push.web_push.vapid_key_file", "push.web_push.subject", "push.apns.key_file", "push.apns.key_id", "push.apns.team_id",
         "push.apns.production_url", "push.apns.sandbox_url", "push.tls_ca_file", "push.fcm.service_account_file", "push.fcm.endpoint",
         "hub.conformance_echo", "loadtest.enabled", "loadtest.max_accounts",

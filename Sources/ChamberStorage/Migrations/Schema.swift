@@ -412,5 +412,15 @@ enum Schema {
                 "CREATE INDEX push_outbox_unclaimed ON push_outbox (channel_id, device_id) WHERE status = 'pending' AND claim IS NULL",
                 "CREATE INDEX push_outbox_by_chamber ON push_outbox (chamber_id, status, finished_at)",
             ]),
+        Migration(
+            version: 10, name: "push claims are found by their id: a batch's jobs when claimed, and when its lease is renewed",
+            statements: [
+                "CREATE INDEX push_outbox_claim ON push_outbox (claim) WHERE claim IS NOT NULL"
+            ]),
+        Migration(
+            version: 11, name: "urgent announcements: they pass members' quiet hours",
+            statements: [
+                "ALTER TABLE messages ADD COLUMN urgent BIGINT NOT NULL DEFAULT 0"
+            ]),
     ]
 }

@@ -12,7 +12,7 @@ struct SQLMessageStore: MessageStore {
     let writer: GroupCommit<Message, AppendOutcome>
 
     static let columns =
-        "id, chamber_id, channel_id, seq, sender_id, client_message_id, body, reply_to, mentions, attachments, reactions, created_at, edited_at, deleted_at, data"
+        "id, chamber_id, channel_id, seq, sender_id, client_message_id, body, reply_to, mentions, attachments, reactions, created_at, edited_at, deleted_at, data, urgent"
 
     static func message(_ row: SQLRow) throws -> Message {
         Message(
@@ -21,7 +21,8 @@ struct SQLMessageStore: MessageStore {
             replyTo: try row.optionalID("reply_to"), mentions: try row.json("mentions", as: [UserID].self),
             attachments: try row.json("attachments", as: [Attachment].self), data: try row.optionalJSON("data", as: JSONValue.self),
             reactions: try row.json("reactions", as: [String: [UserID]].self),
-            createdAt: try row.date("created_at"), editedAt: try row.optionalDate("edited_at"), deletedAt: try row.optionalDate("deleted_at"))
+            createdAt: try row.date("created_at"), editedAt: try row.optionalDate("edited_at"), deletedAt: try row.optionalDate("deleted_at"),
+            urgent: try row.bool("urgent"))
     }
 
     /// Raises the channel's sequence and returns the new number (holding the channel row until commit).

@@ -69,9 +69,11 @@ struct SQLPushOutboxStore: PushOutboxStore {
                 touched += 1
                 if let grown = open[key] {
                     let count = grown.count + Int64(addition.count)
+                    // A push keeps the urgency of any message it grew by.
                     let updated = try await tx.query(
                         """
-                        UPDATE push_outbox SET seq = ?, message_id = ?, actor_name = ?, title = ?, text = ?, count = ?, preview = ?, urgent = ?
+                        UPDATE push_outbox SET seq = ?, message_id = ?, actor_name = ?, title = ?, text = ?, count = ?, preview = ?,
+                            urgent = CASE WHEN urgent = 1 THEN 1 ELSE ? END
                         WHERE chamber_id = :chamber AND id = ? AND claim IS NULL RETURNING id
                         """,
                         [
@@ -150,6 +152,11 @@ struct SQLPushOutboxStore: PushOutboxStore {
             }
             return result
         }
+    }
+
+    func renew(claim: String, until: Date) async throws {
+        try await db.query(
+            "UPDATE push_outbox SET claimed_until = ? WHERE claim = ? AND status = 'pending'", [.date(until), .text(claim)])
     }
 
     /// The device columns of a claim row under the names ``SQLDeviceStore/device(_:)`` reads.

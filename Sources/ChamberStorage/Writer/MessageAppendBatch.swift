@@ -102,7 +102,7 @@ enum MessageAppendBatch {
                 let message = Message(
                     id: draft.id, chamberID: draft.chamberID, channelID: draft.channelID, seq: seq, senderID: draft.senderID,
                     clientMessageID: draft.clientMessageID, body: draft.body, replyTo: draft.replyTo, mentions: draft.mentions,
-                    attachments: draft.attachments, data: draft.data, reactions: [:], createdAt: draft.createdAt)
+                    attachments: draft.attachments, data: draft.data, reactions: [:], createdAt: draft.createdAt, urgent: draft.urgent)
                 inserted.append(message)
                 answers.append(
                     .success(
@@ -180,12 +180,13 @@ enum MessageAppendBatch {
         for chunk in messages.chunked(maxRows) {
             try await sql.query(
                 "INSERT INTO messages (\(SQLMessageStore.columns)) VALUES "
-                    + Array(repeating: "(?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "),
+                    + Array(repeating: "(?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "),
                 try chunk.flatMap { message -> [SQLValue] in
                     [
                         .id(message.id), .id(message.channelID), .int(message.seq), .id(message.senderID), .text(message.clientMessageID),
                         .text(message.body), .id(message.replyTo), try .json(message.mentions), try .json(message.attachments),
                         try .json(message.reactions), .date(message.createdAt), .null, .null, try message.data.map { try .json($0) } ?? .null,
+                        .int(message.urgent ? 1 : 0),
                     ]
                 })
             try await sql.query(

@@ -63,6 +63,8 @@ struct PushDispatchTests {
                 }
             }
         }
+        let renewals = Mutex(0)
+        func renew(claim: String, until: Date) async throws { renewals.withLock { $0 += 1 } }
         func finish(_ results: [(id: PushJobID, result: PushJobResult)], claim: String, at instant: Date) async throws {
             finished.withLock { $0 += results.map { ($0.id, $0.result) } }
         }
@@ -125,5 +127,26 @@ struct PushDispatchTests {
         let outbox = MemoryOutbox([Self.claimed("x", token: "t")])
         #expect(try await PushDispatcher(outbox: outbox, providers: [:]).dispatch() == 1)
         #expect(outbox.result(of: "x") == .deadLettered(error: "fcm_not_configured"))
+    }
+
+    /// A provider that answers after `delay`.
+    struct SlowProvider: PushProvider {
+        let delay: Duration
+        func send(_ message: PushMessage, to address: PushAddress) async -> PushOutcome {
+            try? await Task.sleep(for: delay)
+            return .accepted
+        }
+    }
+
+    @Test("a batch slower than its lease renews the lease while it sends, and stops once its outcomes are recorded")
+    func renewsLease() async throws {
+        let outbox = MemoryOutbox([Self.claimed("slow", token: "t")])
+        let dispatcher = PushDispatcher(outbox: outbox, providers: [.fcm: SlowProvider(delay: .milliseconds(600))], lease: 0.15)
+        #expect(try await dispatcher.dispatch() == 1)
+        #expect(outbox.result(of: "slow") == .sent)
+        let renewed = outbox.renewals.withLock { $0 }
+        #expect(renewed >= 1, "renewed every 50 ms during 600 ms of sending: \(renewed)")
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(outbox.renewals.withLock { $0 } == renewed, "no renewal after the batch ended")
     }
 }

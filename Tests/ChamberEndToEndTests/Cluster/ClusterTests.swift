@@ -284,20 +284,9 @@ final class ProcessCluster: @unchecked Sendable {
         return client
     }
 
-    private func signUp(_ name: String) async throws -> ClusterAccount {
-        let email = "\(unique(name))@example.com"
-        let (status, body) = try await HTTP.call(
-            port: nodes[0].port, "POST", "/v1/auth/register",
-            json: ["email": email, "password": "correct horse battery", "display_name": name.capitalized])
-        #expect(status == 201, "\(body)")
-        return try await logIn(email)
-    }
+    private func signUp(_ name: String) async throws -> ClusterAccount { try await HTTP.signUp(port: nodes[0].port, name) }
 
-    private func logIn(_ email: String) async throws -> ClusterAccount {
-        let (_, body) = try await HTTP.call(
-            port: nodes[0].port, "POST", "/v1/auth/login", json: ["email": email, "password": "correct horse battery"])
-        return ClusterAccount(email: email, userID: body["user"]["id"].string ?? "", accessToken: body["access_token"].string ?? "")
-    }
+    private func logIn(_ email: String) async throws -> ClusterAccount { try await HTTP.logIn(port: nodes[0].port, email) }
 
     /// Platform admins are made by the operator's command line, as in production.
     private func createPlatformAdmin(_ email: String) throws {

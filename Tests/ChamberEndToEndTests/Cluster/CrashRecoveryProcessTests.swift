@@ -13,7 +13,7 @@ struct CrashRecoveryProcessTests {
     @Test("kill -9 under load loses no acknowledged message", arguments: TestBackend.enabled)
     func killedMidBatch(_ backend: TestBackend) async throws {
         // The test's sockets send far faster than a member may.
-        let environment = try ServerProcess.singleNodeEnvironment(backend, ["CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND": "10000"])
+        let environment = try await ServerProcess.singleNodeEnvironment(backend, ["CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND": "10000"])
         let server = try ServerProcess(name: "crash-\(backend)", environment: environment)
         try await server.waitReady()
         let admin = try await Self.account(on: server.port)

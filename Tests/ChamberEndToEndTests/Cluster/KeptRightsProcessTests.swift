@@ -14,7 +14,7 @@ struct KeptRightsProcessTests {
         "a subscribed socket's rights are read at its first send and kept for the next; a lock makes it read them again",
         arguments: TestBackend.enabled)
     func counted(_ backend: TestBackend) async throws {
-        let environment = try ServerProcess.singleNodeEnvironment(backend)
+        let environment = try await ServerProcess.singleNodeEnvironment(backend)
         let server = try ServerProcess(name: "kept-\(backend)", environment: environment)
         try await server.waitReady()
         defer { server.killHard() }

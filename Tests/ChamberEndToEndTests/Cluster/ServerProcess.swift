@@ -47,10 +47,11 @@ final class ServerProcess: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
-    /// The environment of one node on its own: `backend`'s database, the in-process broker, no demo, fast bcrypt.
-    static func singleNodeEnvironment(_ backend: TestBackend, _ extra: [String: String] = [:]) throws -> [String: String] {
+    /// The environment of one node on its own: a database of its own on `backend` (its workers would otherwise take
+    /// the fan-out and pushes of the servers other tests run), the in-process broker, no demo, fast bcrypt.
+    static func singleNodeEnvironment(_ backend: TestBackend, _ extra: [String: String] = [:]) async throws -> [String: String] {
         var environment = [
-            "CHAMBER_DATABASE_URL": try backend.makeURL(), "CHAMBER_AUTH_JWT_SECRET": testJWTSecret, "CHAMBER_AUTH_BCRYPT_COST": "4",
+            "CHAMBER_DATABASE_URL": try await backend.makeIsolatedURL(), "CHAMBER_AUTH_JWT_SECRET": testJWTSecret, "CHAMBER_AUTH_BCRYPT_COST": "4",
             "CHAMBER_BROKER_KIND": "in-process", "CHAMBER_DEMO_ENABLED": "false",
             "CHAMBER_LOG_LEVEL": ProcessInfo.processInfo.environment["CHAMBER_TEST_SERVER_LOG_LEVEL"] ?? "warning",
         ]
@@ -95,5 +96,21 @@ enum HTTP {
         let (data, response) = try await URLSession.shared.data(for: request)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         return (status, (try? JSON.parse(data)) ?? .null)
+    }
+}
+
+extension HTTP {
+    /// A new account on the server at `port`, signed in.
+    static func signUp(port: Int, _ name: String) async throws -> ClusterAccount {
+        let email = "\(unique(name))@example.com"
+        let (status, body) = try await call(
+            port: port, "POST", "/v1/auth/register", json: ["email": email, "password": "correct horse battery", "display_name": name.capitalized])
+        #expect(status == 201, "\(body)")
+        return try await logIn(port: port, email)
+    }
+
+    static func logIn(port: Int, _ email: String) async throws -> ClusterAccount {
+        let (_, body) = try await call(port: port, "POST", "/v1/auth/login", json: ["email": email, "password": "correct horse battery"])
+        return ClusterAccount(email: email, userID: body["user"]["id"].string ?? "", accessToken: body["access_token"].string ?? "")
     }
 }

@@ -30,11 +30,25 @@ struct WebPushDeliveryTests {
 
         func received() -> [FakeWebPushService.Received] { push.received(by: subscription) }
 
-        /// Waits until the fan-out has taken every message of the channel (and so decided its pushes).
-        func fannedOut() async throws {
+        /// Waits until the fan-out has taken every message of the channel (the DM unless named), and so decided its pushes.
+        func fannedOut(_ channel: String? = nil) async throws {
+            let channel = channel ?? channelID
             try await eventually("the fan-out took the channel's messages") {
-                (try? await api.store.notificationFanout.pendingChannels(limit: 1_000).contains { $0.channelID.rawValue == channelID }) == false
+                (try? await api.store.notificationFanout.pendingChannels(limit: 1_000).contains { $0.channelID.rawValue == channel }) == false
             }
+        }
+
+        /// Quiet hours for the member with the browser, from an hour ago to an hour ahead.
+        func quietHoursNow() async throws {
+            let utc = DateFormatter()
+            utc.dateFormat = "HH:mm"
+            utc.timeZone = TimeZone(identifier: "UTC")
+            let quiet = [
+                "start": utc.string(from: Date().addingTimeInterval(-3600)), "end": utc.string(from: Date().addingTimeInterval(3600)),
+                "time_zone": "UTC",
+            ]
+            let path = "/v1/chambers/\(room.chamberID)/notification-preferences"
+            #expect(try await api.call(.patch, path, token: ben.accessToken, json: ["quiet_hours": quiet]).status == .ok)
         }
         func counts() async throws -> PushCounts { try await api.store.pushOutbox.counts(in: chamber)[.webPush] ?? PushCounts() }
     }
@@ -157,14 +171,7 @@ struct WebPushDeliveryTests {
     func preferences(_ backend: TestBackend) async throws {
         try await Self.withScene(backend) { scene in
             let path = "/v1/chambers/\(scene.room.chamberID)/notification-preferences"
-            let utc = DateFormatter()
-            utc.dateFormat = "HH:mm"
-            utc.timeZone = TimeZone(identifier: "UTC")
-            let quiet = [
-                "start": utc.string(from: Date().addingTimeInterval(-3600)), "end": utc.string(from: Date().addingTimeInterval(3600)),
-                "time_zone": "UTC",
-            ]
-            #expect(try await scene.api.call(.patch, path, token: scene.ben.accessToken, json: ["quiet_hours": quiet]).status == .ok)
+            try await scene.quietHoursNow()
             _ = try await scene.send("During quiet hours", id: "w-1")
             try await scene.fannedOut()
             #expect(try await scene.api.call(.patch, path, token: scene.ben.accessToken, json: ["quiet_hours": NSNull()]).status == .ok)
@@ -179,6 +186,45 @@ struct WebPushDeliveryTests {
             try await Task.sleep(for: .milliseconds(500))
             let bodies = scene.received().compactMap { $0.payload["body"].string }
             #expect(bodies == ["New message from M0"], "only the last message pushed, and without its text")
+        }
+    }
+
+    @Test(
+        "an urgent announcement passes quiet hours at high urgency, an ordinary one waits; only announcements may be urgent",
+        arguments: TestBackend.enabled)
+    func urgentAnnouncement(_ backend: TestBackend) async throws {
+        try await Self.withScene(backend) { scene in
+            let (chamber, admin) = (scene.room.chamberID, scene.room.admin.accessToken)
+            try await scene.quietHoursNow()
+            let news = try await scene.api.call(
+                .post, "/v1/chambers/\(chamber)/channels", token: admin, json: ["kind": "announcement", "name": "News"])
+            #expect(news.status == .created, "\(news.json)")
+            let messages = "/v1/chambers/\(chamber)/channels/\(news.json["id"].string ?? "")/messages"
+            let ordinary = try await scene.api.call(
+                .post, messages, token: admin, json: ["client_message_id": "n-1", "body": "Parking is free on Friday"])
+            #expect(ordinary.status == .created && ordinary.json["message"]["urgent"] == .null, "\(ordinary.json)")
+            try await scene.fannedOut(news.json["id"].string)
+            let urgent = try await scene.api.call(
+                .post, messages, token: admin, json: ["client_message_id": "n-2", "body": "Main Street is closed", "urgent": true])
+            #expect(urgent.status == .created && urgent.json["message"]["urgent"].bool == true, "\(urgent.json)")
+
+            try await eventually("the urgent push arrives") { !scene.received().isEmpty }
+            try await Task.sleep(for: .milliseconds(500))
+            let pushes = scene.received()
+            #expect(pushes.count == 1, "the ordinary announcement waits for the end of quiet hours")
+            #expect(pushes.first?.payload["body"].string?.hasSuffix("Main Street is closed") == true, "\(pushes.map(\.payload))")
+            #expect(pushes.first?.headers[HTTPField.Name("Urgency")!] == "high")
+            let history = try await scene.api.call(.get, messages, token: scene.ben.accessToken)
+            #expect(history.json["items"].array.map { $0["urgent"].bool } == [nil, true], "\(history.json)")
+
+            let refused = try await scene.api.call(
+                .post, "/v1/chambers/\(chamber)/channels/\(scene.channelID)/messages", token: scene.ann.accessToken,
+                json: ["client_message_id": "d-1", "body": "Hurry", "urgent": true])
+            #expect(refused.status == .badRequest && refused.json["error"]["field"].string == "urgent", "\(refused.json)")
+            let frame = try await scene.sender.request(
+                ["type": "send", "channel_id": scene.channelID, "client_message_id": "d-2", "body": "Hurry", "urgent": true], expect: "ack",
+                expectError: true)
+            #expect(frame["code"].string == "validation_failed" && frame["field"].string == "urgent", "\(frame)")
         }
     }
 
@@ -197,6 +243,9 @@ struct WebPushDeliveryTests {
             let web = stats.json["providers"][2]
             #expect(web["sent"].int == 1 && web["dead_lettered"].int == 1 && web["failed"].int == 1 && web["pending"].int == 0)
             #expect(stats.json["providers"][0]["sent"].int == 0)
+            #expect(
+                stats.json["providers"].array.compactMap { $0["delivery"].string } == ["recorded", "recorded", "sent"],
+                "only Web Push has credentials here")
 
             let letters = try await scene.api.call(
                 .get, "/v1/chambers/\(scene.room.chamberID)/push-dead-letters", token: scene.room.admin.accessToken)

@@ -32,6 +32,8 @@ final class FakeWebPushService: Sendable {
         var received: [Received] = []
         var refused: [String] = []
         var attempts: [String: Int] = [:]
+        var holding = false
+        var held = 0
     }
 
     private let state = Mutex(State())
@@ -47,6 +49,7 @@ final class FakeWebPushService: Sendable {
             guard let service = box.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
             let id = context.parameters.get("id") ?? ""
             let body = try await request.body.collect(upTo: 1 << 20)
+            if await service.waitWhileHolding() { return Response(status: .serviceUnavailable) }
             return service.receive(id: id, headers: request.headers, body: Data(body.readableBytesView))
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
@@ -82,6 +85,23 @@ final class FakeWebPushService: Sendable {
     func attempts(for subscription: [String: Any]) -> Int { state.withLock { $0.attempts[Self.id(of: subscription)] ?? 0 } }
     /// Pushes refused as malformed, with why: a test fails when there is any.
     var refused: [String] { state.withLock { $0.refused } }
+
+    /// From now on pushes are left unanswered (a service that hangs); ``release()`` answers them 503, undelivered.
+    func hold() { state.withLock { $0.holding = true } }
+    func release() { state.withLock { $0.holding = false } }
+    /// Pushes that arrived while held.
+    var held: Int { state.withLock { $0.held } }
+
+    /// Whether the push arrived while held (it is then not delivered).
+    private func waitWhileHolding() async -> Bool {
+        let holding = state.withLock { state in
+            if state.holding { state.held += 1 }
+            return state.holding
+        }
+        guard holding else { return false }
+        while state.withLock({ $0.holding }) { try? await Task.sleep(for: .milliseconds(20)) }
+        return true
+    }
 
     private func receive(id: String, headers: HTTPFields, body: Data) -> Response {
         let (subscription, answer) = state.withLock { state -> (Subscription?, (status: Int, retryAfter: String?)?) in

@@ -5,19 +5,30 @@ public protocol PushTester: Sendable {
     func sendTest(to device: Device, at instant: Date) async -> PushOutcome
 }
 
+/// One provider's line in the admin view.
+public struct PushProviderReport: Sendable, Equatable {
+    public let platform: DevicePlatform
+    /// Whether its pushes leave the server, or are only recorded in the log (no credentials configured).
+    public let delivers: Bool
+    public let counts: PushCounts
+}
+
 /// What admins see of a chamber's pushes: counts by provider, and the dead letters.
 public final class PushAdminService: Sendable {
     private let store: any Store
+    private let delivers: @Sendable (DevicePlatform) -> Bool
 
-    public init(store: any Store) {
+    /// `delivers` tells whether pushes to a platform leave the server (``PushDispatcher/delivers(to:)``).
+    public init(store: any Store, delivers: @escaping @Sendable (DevicePlatform) -> Bool) {
         self.store = store
+        self.delivers = delivers
     }
 
     /// Every provider's counts, zeros included, in the order of ``DevicePlatform/allCases``.
-    public func counts(_ access: ChamberAccess) async throws -> [(DevicePlatform, PushCounts)] {
+    public func counts(_ access: ChamberAccess) async throws -> [PushProviderReport] {
         try access.require(.view, .chamberSettings)
         let counts = try await store.pushOutbox.counts(in: access.chamberID)
-        return DevicePlatform.allCases.map { ($0, counts[$0] ?? PushCounts()) }
+        return DevicePlatform.allCases.map { PushProviderReport(platform: $0, delivers: delivers($0), counts: counts[$0] ?? PushCounts()) }
     }
 
     public func deadLetters(_ access: ChamberAccess, page: PageRequest) async throws -> Page<DeadLetter> {

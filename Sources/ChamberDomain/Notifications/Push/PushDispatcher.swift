@@ -4,14 +4,13 @@ import Foundation
 /// device or session gone), sends the rest through their providers at a bounded concurrency per provider, and
 /// records each outcome: sent, retried later, dead-lettered, or device removed.
 ///
-/// Claims are leases, so a node that dies mid-send leaves its jobs to be claimed again when the lease runs out:
-/// nothing is lost. A push the provider accepted just before such a death is sent again; it carries the same
-/// collapse key, so the device shows it once.
+/// Claims are leases, renewed while the batch is being sent, so a node that dies mid-send leaves its jobs to be
+/// claimed again a lease later: nothing is lost. A push the provider accepted just before such a death is sent
+/// again; it carries the same push id and collapse key, so the device shows it once.
 public final class PushDispatcher: Sendable {
-    /// How long a claim holds its batch: longer than a batch can take, so two claimants never send one job. A batch
-    /// is at most 4 rounds of `concurrency` sends, and one send at most 40 s (FCM's worst: a token fetch and a second
-    /// try, 10 s each twice): 160 s.
-    public static let defaultLease: TimeInterval = 300
+    /// How long a claim holds its batch without renewal: what a node's death delays its pushes by. The claimant
+    /// renews every third of it, so a batch may take longer (a provider timing out) without a second claimant.
+    public static let defaultLease: TimeInterval = 30
 
     /// How one job ended, for counters.
     public typealias Observer = @Sendable (_ platform: DevicePlatform?, _ result: PushJobResult) -> Void
@@ -28,7 +27,7 @@ public final class PushDispatcher: Sendable {
     /// - Parameters:
     ///   - providers: a client per platform; a job for a platform without one is dead-lettered (visible to admins).
     ///   - concurrency: sends in flight per provider.
-    ///   - lease: how long a claim holds its batch; longer than a batch can take (``defaultLease``).
+    ///   - lease: how long a claim holds its batch unless renewed (``defaultLease``).
     public init(
         outbox: any PushOutboxStore, providers: [DevicePlatform: any PushProvider], schedule: RetrySchedule = RetrySchedule(),
         concurrency: Int = 64, lease: TimeInterval = PushDispatcher.defaultLease, now: @escaping @Sendable () -> Date = Date.init,
@@ -60,19 +59,41 @@ public final class PushDispatcher: Sendable {
                 sendable[address.platform, default: []].append((push, address))
             }
         }
-        results += await withTaskGroup(of: [(ClaimedPush, DevicePlatform?, PushJobResult)].self) { group in
-            for (platform, pushes) in sendable {
-                group.addTask { await self.send(pushes, platform: platform) }
+        results += await renewing(claim) {
+            await withTaskGroup(of: [(ClaimedPush, DevicePlatform?, PushJobResult)].self) { group in
+                for (platform, pushes) in sendable {
+                    group.addTask { await self.send(pushes, platform: platform) }
+                }
+                return await group.reduce(into: []) { $0 += $1 }
             }
-            return await group.reduce(into: []) { $0 += $1 }
         }
         try await outbox.finish(results.map { ($0.0.job.id, $0.2) }, claim: claim, at: now())
         for (_, platform, result) in results { observe(platform, result) }
         return claimed.count
     }
 
+    /// Runs `body` while renewing the lease of `claim` every third of it. A renewal that fails is tried again at the
+    /// next; should the lease run out meanwhile, another node may send the batch again (same push ids).
+    private func renewing<T: Sendable>(_ claim: String, _ body: () async -> T) async -> T {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(Int64(self.lease * 1000 / 3)))
+                    guard !Task.isCancelled else { return }
+                    try? await self.outbox.renew(claim: claim, until: self.now().addingTimeInterval(self.lease))
+                }
+            }
+            let value = await body()
+            group.cancelAll()
+            return value
+        }
+    }
+
     /// The client of `platform`, if one is configured.
     func provider(for platform: DevicePlatform) -> (any PushProvider)? { providers[platform] }
+
+    /// Whether pushes to `platform` leave the server (not when its provider only records them, or it has none).
+    public func delivers(to platform: DevicePlatform) -> Bool { providers[platform]?.delivers ?? false }
 
     /// Why a claimed job is not to be sent at all, if it is not.
     static func pointless(_ push: ClaimedPush) -> PushJobResult? {

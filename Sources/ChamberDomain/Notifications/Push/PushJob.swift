@@ -131,6 +131,8 @@ public protocol PushOutboxStore: Sendable {
     /// Claims up to `limit` jobs due at `instant` that no live lease holds, for `lease` seconds under `claim`,
     /// counting the attempt. A job whose previous claimant died (its lease ran out) is claimed again.
     func claim(limit: Int, at instant: Date, lease: TimeInterval, claim: String) async throws -> [ClaimedPush]
+    /// Extends the lease of the jobs `claim` still holds to `until` (a claim whose lease ran out holds nothing).
+    func renew(claim: String, until: Date) async throws
     /// Ends or reschedules jobs, those `claim` still holds (a claimant whose lease ran out changes nothing), in one
     /// transaction. ``PushJobResult/deviceGone(error:)`` also removes the device.
     func finish(_ results: [(id: PushJobID, result: PushJobResult)], claim: String, at instant: Date) async throws

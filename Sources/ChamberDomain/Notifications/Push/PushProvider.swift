@@ -18,4 +18,12 @@ public protocol PushProvider: Sendable {
     /// Sends `message` to the device at `address` (always of this provider's platform). Never throws: every
     /// failure is an outcome.
     func send(_ message: PushMessage, to address: PushAddress) async -> PushOutcome
+
+    /// Whether pushes leave the server (`false` for a stand-in that only records them, when the server has no
+    /// credentials for the service).
+    var delivers: Bool { get }
+}
+
+extension PushProvider {
+    public var delivers: Bool { true }
 }
