@@ -109,7 +109,7 @@ struct AuthAPITests {
             let unknown = try await api.call(.post, "/v1/auth/password-reset", json: ["email": "nobody-\(UUID())@example.com"])
             #expect(unknown.status == .accepted, "unknown accounts get the same answer")
 
-            let mail = try await api.store.mailOutbox.recent(to: ada.email, limit: 1).first
+            let mail = try await api.store.mailOutbox.deliveries(to: ada.email, limit: 1).first?.mail
             #expect(mail?.kind == .passwordReset)
             let token =
                 mail?.body.split(separator: "\n").first { $0.hasPrefix("Reset token: ") }.map { String($0.dropFirst("Reset token: ".count)) } ?? ""

@@ -34,7 +34,7 @@ struct ChamberAPITests {
             #expect(invite.status == .created)
             #expect(invite.json["invitation"]["status"].string == "pending")
             let token = invite.json["token"].string ?? ""
-            let mailed = try await api.store.mailOutbox.recent(to: bob.email, limit: 1).first
+            let mailed = try await api.store.mailOutbox.deliveries(to: bob.email, limit: 1).first?.mail
             #expect(mailed?.body.contains(token) == true, "the invitation is mailed too")
 
             let carol = try await api.signUp("carol")

@@ -80,10 +80,3 @@ public protocol ChamberStore: Sendable {
     /// The chambers a user belongs to, with their role in each.
     func memberships(of user: UserID) async throws -> [(chamber: Chamber, role: Role)]
 }
-
-/// Every mail the system sends, kept for support and for the embedded mailer.
-public protocol MailOutboxStore: Sendable {
-    func record(_ mail: Mail, at: Date) async throws
-    /// The newest mails to `address`, newest first.
-    func recent(to address: String, limit: Int) async throws -> [Mail]
-}

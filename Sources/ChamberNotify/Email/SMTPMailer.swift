@@ -65,3 +65,17 @@ public struct SMTPMailer: Mailer {
         return url
     }
 }
+
+extension SMTPMailer: MailTransport {
+    /// Sends `mail`; a failure that may pass later (the relay unreachable, a 4xx) is ``MailOutcome/failedForNow(_:)``.
+    public func deliver(_ mail: Mail) async -> MailOutcome {
+        do {
+            try await send(mail)
+            return .accepted
+        } catch let error as SMTPError {
+            return error.isTransient ? .failedForNow("\(error)") : .rejected("\(error)")
+        } catch {
+            return .failedForNow("\(error)")
+        }
+    }
+}

@@ -27,7 +27,9 @@ public struct ChamberNode: Sendable {
     /// Notifies stored messages in the background (every node runs one).
     let notificationWorker: NotificationWorker
     /// Sends the push outbox in the background (every node runs one).
-    let pushWorker: PushWorker
+    let pushWorker: OutboxWorker
+    /// Sends the mail outbox in the background (every node runs one).
+    let mailWorker: OutboxWorker
     /// Set once the database is migrated: the background workers wait for it.
     let prepared: PreparedFlag
 
@@ -52,7 +54,16 @@ public struct ChamberNode: Sendable {
             maxFailuresPerAccount: configuration.loginMaxFailuresPerAccount,
             maxFailuresPerAddress: configuration.loginMaxFailuresPerAddress)
         let vault = CryptoSecretVault()
-        let mailer = RecordingMailer(outbox: store.mailOutbox, logger: logger)
+        let prepared = PreparedFlag()
+        let mailDispatcher = try MailTransports.dispatcher(configuration, outbox: store.mailOutbox, logger: logger)
+        let mailOutbox = store.mailOutbox
+        let mailWorker = OutboxWorker(
+            .init(
+                name: "mail", dispatch: { try await mailDispatcher.dispatch() }, nextDue: { try await mailOutbox.nextDue() },
+                prune: { now in try await mailOutbox.prune(finishedBefore: now.addingTimeInterval(-Self.keepMail)) }),
+            sweep: .milliseconds(configuration.mailSweepMs), logger: logger
+        ) { prepared.isSet }
+        let mailer = QueuedMailer(outbox: mailOutbox) { mailWorker.poke() }
         let hasher = BcryptPasswordHasher(cost: UInt8(configuration.bcryptCost))
         let tokens = await JWTAccessTokenIssuer(secret: secret)
         let hub = try makeHub(configuration, store: store, logger: logger)
@@ -66,9 +77,15 @@ public struct ChamberNode: Sendable {
             chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub),
             businesses: BusinessService(store: store), devices: DeviceService(store: store, tester: dispatcher),
             pushes: PushAdminService(store: store, delivers: dispatcher.delivers(to:)), loadTests: loadTests)
-        let prepared = PreparedFlag()
-        let pushWorker = PushWorker(
-            dispatcher: dispatcher, outbox: store.pushOutbox,
+        let pushOutbox = store.pushOutbox
+        let pushWorker = OutboxWorker(
+            .init(
+                name: "push", dispatch: { try await dispatcher.dispatch() }, nextDue: { try await pushOutbox.nextDue() },
+                prune: { now in
+                    try await pushOutbox.prune(
+                        finishedBefore: now.addingTimeInterval(-Self.keepFinishedPushes),
+                        deadLettersBefore: now.addingTimeInterval(-Self.keepDeadLetters))
+                }),
             sweep: .milliseconds(configuration.pushSweepMs), logger: logger
         ) { prepared.isSet }
         let worker = NotificationWorker(
@@ -79,8 +96,14 @@ public struct ChamberNode: Sendable {
         let realtime = try makeRealtime(configuration, hub: hub, store: store, services: services, worker: worker, logger: logger)
         return ChamberNode(
             configuration: configuration, database: database, store: store, services: services, realtime: realtime,
-            metrics: metrics, logger: logger, notificationWorker: worker, pushWorker: pushWorker, prepared: prepared)
+            metrics: metrics, logger: logger, notificationWorker: worker, pushWorker: pushWorker, mailWorker: mailWorker, prepared: prepared)
     }
+
+    /// Finished pushes are kept this long for the counts; dead letters longer, for admins to look into.
+    static let keepFinishedPushes: TimeInterval = 7 * 86_400
+    static let keepDeadLetters: TimeInterval = 30 * 86_400
+    /// Mails that ended are kept this long, for support.
+    static let keepMail: TimeInterval = 30 * 86_400
 
     /// The hub on its broker: in-process (one node) or Redis (a cluster).
     static func makeHub(_ configuration: ServerConfiguration, store: SQLStore, logger: Logger) throws -> Hub {
@@ -175,7 +198,7 @@ public struct ChamberNode: Sendable {
     /// The HTTP application. Running it runs the database pool (PostgreSQL), migrates, seeds the demo if asked,
     /// then serves until SIGTERM or SIGINT, when it stops accepting and finishes in-flight requests.
     public func makeApplication() -> some ApplicationProtocol {
-        makeApplication(services: [database as? any Service, notificationWorker, pushWorker, realtime.hub].compactMap { $0 })
+        makeApplication(services: [database as? any Service, notificationWorker, pushWorker, mailWorker, realtime.hub].compactMap { $0 })
     }
 
     private func makeApplication(services: [any Service]) -> some ApplicationProtocol {
@@ -204,6 +227,7 @@ public struct ChamberNode: Sendable {
         // Stops before the database closes, after the server stopped taking sends.
         services.append(.init(service: notificationWorker))
         services.append(.init(service: pushWorker))
+        services.append(.init(service: mailWorker))
         services.append(.init(service: app))
         // Last, so it shuts down first: the hub drains its sockets (1001) while the server still answers.
         services.append(.init(service: realtime.hub))

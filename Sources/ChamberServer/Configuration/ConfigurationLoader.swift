@@ -216,6 +216,22 @@ public enum ConfigurationLoader {
             guard FileManager.default.fileExists(atPath: file) else { throw ConfigurationError(key: key, "'\(file)' does not exist") }
             return file
         }
+        configuration.smtpHost = try string("mail.smtp.host")
+        if let value = try int("mail.smtp.port", 1...65_535) { configuration.smtpPort = value }
+        if let value = try string("mail.smtp.security") {
+            guard ["starttls", "tls", "none"].contains(value) else {
+                throw ConfigurationError(key: "mail.smtp.security", "'\(value)' is not one of starttls, tls, none")
+            }
+            configuration.smtpSecurity = value
+        }
+        configuration.smtpUsername = try string("mail.smtp.username")
+        configuration.smtpPasswordFile = try existingFile("mail.smtp.password_file")
+        configuration.smtpCAFile = try existingFile("mail.smtp.ca_file")
+        configuration.mailFromAddress = try string("mail.from_address")
+        if let value = try string("mail.from_name") { configuration.mailFromName = value }
+        if let value = try int("mail.retry_base_ms", 1...3_600_000) { configuration.mailRetryBaseMs = value }
+        if let value = try int("mail.max_attempts", 1...100) { configuration.mailMaxAttempts = value }
+        if let value = try int("mail.sweep_ms", 10...600_000) { configuration.mailSweepMs = value }
         configuration.apnsKeyFile = try existingFile("push.apns.key_file")
         configuration.pushTLSCAFile = try existingFile("push.tls_ca_file")
         configuration.fcmServiceAccountFile = try existingFile("push.fcm.service_account_file")

@@ -43,6 +43,17 @@ import Logging
 /// | `push.concurrency` | `CHAMBER_PUSH_CONCURRENCY` | `64` (sends in flight per provider and node) |
 /// | `push.retry_base_ms` | `CHAMBER_PUSH_RETRY_BASE_MS` | `1000` (the wait after a first failure; it doubles per attempt, with jitter, up to 10 minutes) |
 /// | `push.max_attempts` | `CHAMBER_PUSH_MAX_ATTEMPTS` | `8` (then the push is dead-lettered, for admins to see) |
+/// | `mail.smtp.host` | `CHAMBER_MAIL_SMTP_HOST` | none: mail is written to the log, not sent |
+/// | `mail.smtp.port` | `CHAMBER_MAIL_SMTP_PORT` | `587` for `starttls`, `465` for `tls`, `25` for `none` |
+/// | `mail.smtp.security` | `CHAMBER_MAIL_SMTP_SECURITY` | `starttls` (or `tls`; `none` only to a loopback relay) |
+/// | `mail.smtp.username` | `CHAMBER_MAIL_SMTP_USERNAME` | none (no AUTH) |
+/// | `mail.smtp.password_file` | `CHAMBER_MAIL_SMTP_PASSWORD_FILE` | none (required with a username) |
+/// | `mail.smtp.ca_file` | `CHAMBER_MAIL_SMTP_CA_FILE` | none: the system's trust roots |
+/// | `mail.from_address` | `CHAMBER_MAIL_FROM_ADDRESS` | none (required with a relay) |
+/// | `mail.from_name` | `CHAMBER_MAIL_FROM_NAME` | `ChamberConnect` |
+/// | `mail.retry_base_ms` | `CHAMBER_MAIL_RETRY_BASE_MS` | `30000` |
+/// | `mail.max_attempts` | `CHAMBER_MAIL_MAX_ATTEMPTS` | `8` |
+/// | `mail.sweep_ms` | `CHAMBER_MAIL_SWEEP_MS` | `5000` |
 /// | `push.lease_seconds` | `CHAMBER_PUSH_LEASE_SECONDS` | `30` (a node's claim on the pushes it is sending, renewed meanwhile: a node that dies delays its pushes by this much) |
 /// | `push.web_push.vapid_key_file` | `CHAMBER_PUSH_WEB_PUSH_VAPID_KEY_FILE` | none: Web Push is recorded, not sent (a PEM P-256 key: `openssl ecparam -name prime256v1 -genkey -noout`) |
 /// | `push.web_push.subject` | `CHAMBER_PUSH_WEB_PUSH_SUBJECT` | none: required with a VAPID key (`mailto:` or `https:`, how push services reach you) |
@@ -95,6 +106,20 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var pushRetryBaseMs = 1_000
     public var pushMaxAttempts = 8
     public var pushLeaseSeconds = 30
+    /// The SMTP relay; `nil` (the embedded default) writes mail to the log instead.
+    public var smtpHost: String?
+    /// `nil`: the port of `smtpSecurity` (587, 465 or 25).
+    public var smtpPort: Int?
+    /// `starttls`, `tls` or `none` (loopback relays only).
+    public var smtpSecurity = "starttls"
+    public var smtpUsername: String?
+    public var smtpPasswordFile: String?
+    public var smtpCAFile: String?
+    public var mailFromAddress: String?
+    public var mailFromName: String? = "ChamberConnect"
+    public var mailRetryBaseMs = 30_000
+    public var mailMaxAttempts = 8
+    public var mailSweepMs = 5_000
     public var webPushVAPIDKeyFile: String?
     public var webPushSubject: String?
     public var apnsKeyFile: String?
@@ -130,7 +155,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "hub.outbound_queue_bytes",
         "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds", "hub.token_grace_seconds",
         "hub.ping_interval_seconds", "notifications.sweep_ms", "push.sweep_ms", "push.concurrency", "push.retry_base_ms", "push.max_attempts",
-        "push.lease_seconds",
+        "push.lease_seconds", "mail.smtp.host", "mail.smtp.port", "mail.smtp.security", "mail.smtp.username", "mail.smtp.password_file",
+        "mail.smtp.ca_file", "mail.from_address", "mail.from_name", "mail.retry_base_ms", "mail.max_attempts", "mail.sweep_ms",
         "push.web_push.vapid_key_file", "push.web_push.subject", "push.apns.key_file", "push.apns.key_id", "push.apns.team_id",
         "push.apns.production_url", "push.apns.sandbox_url", "push.tls_ca_file", "push.fcm.service_account_file", "push.fcm.endpoint",
         "hub.conformance_echo", "loadtest.enabled", "loadtest.max_accounts",

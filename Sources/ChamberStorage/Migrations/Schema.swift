@@ -422,5 +422,19 @@ enum Schema {
             statements: [
                 "ALTER TABLE messages ADD COLUMN urgent BIGINT NOT NULL DEFAULT 0"
             ]),
+        Migration(
+            version: 12, name: "the mail outbox: mails are sent by workers, retried, and kept with how they ended",
+            statements: [
+                // Mails from before were written to the log only, and stay so: sending an old reset link now would be wrong.
+                "ALTER TABLE outbound_mail ADD COLUMN status TEXT NOT NULL DEFAULT 'recorded'",
+                "ALTER TABLE outbound_mail ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE outbound_mail ADD COLUMN not_before BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE outbound_mail ADD COLUMN claim TEXT",
+                "ALTER TABLE outbound_mail ADD COLUMN claimed_until BIGINT",
+                "ALTER TABLE outbound_mail ADD COLUMN last_error TEXT",
+                "ALTER TABLE outbound_mail ADD COLUMN finished_at BIGINT",
+                "UPDATE outbound_mail SET finished_at = created_at",
+                "CREATE INDEX outbound_mail_due ON outbound_mail (not_before) WHERE status = 'pending'",
+            ]),
     ]
 }

@@ -113,24 +113,3 @@ struct SQLPasswordResetStore: PasswordResetStore {
         ).first.map { try $0.id("user_id") }
     }
 }
-
-struct SQLMailOutboxStore: MailOutboxStore {
-    let db: any SQLDatabase
-
-    func record(_ mail: Mail, at: Date) async throws {
-        try await db.query(
-            "INSERT INTO outbound_mail (id, kind, recipient, subject, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            [.text(UUID().uuidString.lowercased()), .text(mail.kind.rawValue), .text(mail.to), .text(mail.subject), .text(mail.body), .date(at)])
-    }
-
-    func recent(to address: String, limit: Int) async throws -> [Mail] {
-        try await db.query(
-            "SELECT kind, recipient, subject, body FROM outbound_mail WHERE recipient = ? ORDER BY created_at DESC, id LIMIT ?",
-            [.text(address), .int(Int64(limit))]
-        ).map { row in
-            Mail(
-                kind: Mail.Kind(rawValue: try row.string("kind")) ?? .passwordReset, to: try row.string("recipient"),
-                subject: try row.string("subject"), body: try row.string("body"))
-        }
-    }
-}

@@ -1,7 +1,7 @@
 import Foundation
 
-/// When a failed push is tried again: exponential backoff with jitter, the provider's `Retry-After` honoured, and
-/// a dead letter after ``maxAttempts``.
+/// When a failed send (a push, a mail) is tried again: exponential backoff with jitter, the provider's `Retry-After`
+/// honoured, and a dead letter after ``maxAttempts``.
 public struct RetrySchedule: Sendable, Equatable {
     /// The wait after the first failure, before jitter.
     public var base: TimeInterval

@@ -1,14 +1,24 @@
-import ChamberDomain
 import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Sends the push outbox in the background: at once when this node's fan-out queued pushes (a poke), and whenever
-/// the earliest retry falls due or `sweep` passed, for jobs other nodes queued or left behind when they died.
-final class PushWorker: Service, Sendable {
-    private let dispatcher: PushDispatcher
-    private let outbox: any PushOutboxStore
+/// Sends an outbox (pushes, mail) in the background: at once when this node queued something (a poke), and whenever
+/// the earliest retry falls due or `sweep` passed, for what other nodes queued or left behind when they died.
+final class OutboxWorker: Service, Sendable {
+    /// What the worker drives.
+    struct Outbox: Sendable {
+        /// What is sent, for the logs ("push", "mail").
+        let name: String
+        /// Claims and sends one batch; returns how many it claimed (0: nothing is due).
+        let dispatch: @Sendable () async throws -> Int
+        /// When the earliest pending item is due, if any.
+        let nextDue: @Sendable () async throws -> Date?
+        /// Forgets what ended long enough ago, now; returns how many.
+        let prune: @Sendable (Date) async throws -> Int
+    }
+
+    private let outbox: Outbox
     private let sweep: Duration
     private let logger: Logger
     private let ready: @Sendable () -> Bool
@@ -16,12 +26,7 @@ final class PushWorker: Service, Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let lastPrune = Mutex(Date.distantPast)
 
-    /// Finished jobs are kept this long for the counts; dead letters longer, for admins to look into.
-    static let keepFinished: TimeInterval = 7 * 86_400
-    static let keepDeadLetters: TimeInterval = 30 * 86_400
-
-    init(dispatcher: PushDispatcher, outbox: any PushOutboxStore, sweep: Duration, logger: Logger, ready: @escaping @Sendable () -> Bool) {
-        self.dispatcher = dispatcher
+    init(_ outbox: Outbox, sweep: Duration, logger: Logger, ready: @escaping @Sendable () -> Bool) {
         self.outbox = outbox
         self.sweep = sweep
         self.logger = logger
@@ -29,14 +34,14 @@ final class PushWorker: Service, Sendable {
         (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Pushes were queued on this node.
+    /// Something was queued on this node.
     func poke() { wake.yield() }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    // Wakes for retries falling due and for other nodes' jobs.
+                    // Wakes for retries falling due and for other nodes' items.
                     while !Task.isCancelled {
                         try? await Task.sleep(for: await self.untilNextDue())
                         self.wake.yield()
@@ -50,7 +55,7 @@ final class PushWorker: Service, Sendable {
         }
     }
 
-    /// The sleep before looking again: until the earliest pending job is due, at most `sweep`.
+    /// The sleep before looking again: until the earliest pending item is due, at most `sweep`.
     private func untilNextDue() async -> Duration {
         let longest = sweep > .zero ? sweep : .seconds(1)
         guard ready(), let due = try? await outbox.nextDue() else { return longest }
@@ -60,10 +65,12 @@ final class PushWorker: Service, Sendable {
 
     private func drain() async {
         do {
-            while try await dispatcher.dispatch() > 0 {}
+            while try await outbox.dispatch() > 0 {}
             try await pruneDaily()
+        } catch is CancellationError {
+            // Shutting down: what was claimed is claimed again once its lease ends.
         } catch {
-            logger.warning("push dispatch failed; the next wake-up retries", metadata: ["error": "\(error)"])
+            logger.warning("\(outbox.name) dispatch failed; the next wake-up retries", metadata: ["error": "\(error)"])
         }
     }
 
@@ -75,8 +82,7 @@ final class PushWorker: Service, Sendable {
             return true
         }
         guard due else { return }
-        let pruned = try await outbox.prune(
-            finishedBefore: now.addingTimeInterval(-Self.keepFinished), deadLettersBefore: now.addingTimeInterval(-Self.keepDeadLetters))
-        if pruned > 0 { logger.info("pruned finished pushes", metadata: ["count": "\(pruned)"]) }
+        let pruned = try await outbox.prune(now)
+        if pruned > 0 { logger.info("pruned finished \(outbox.name)", metadata: ["count": "\(pruned)"]) }
     }
 }
