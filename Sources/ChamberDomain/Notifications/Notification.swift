@@ -61,10 +61,12 @@ public struct FeedAddition: Sendable, Equatable {
     public let inApp: Bool
     /// Whether, and how, it is pushed to the member's devices.
     public let push: PushAddition?
+    /// When an e-mail listing it is due, if the member wants one.
+    public let emailDue: Date?
 
     public init(
         userID: UserID, category: NotificationCategory, channelID: ChannelID, newest: Message, title: String, count: Int, inApp: Bool = true,
-        push: PushAddition? = nil
+        push: PushAddition? = nil, emailDue: Date? = nil
     ) {
         self.userID = userID
         self.category = category
@@ -74,6 +76,7 @@ public struct FeedAddition: Sendable, Equatable {
         self.count = count
         self.inApp = inApp
         self.push = push
+        self.emailDue = emailDue
     }
 }
 

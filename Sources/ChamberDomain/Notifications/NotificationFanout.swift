@@ -13,20 +13,25 @@ public final class NotificationFanout: Sendable {
     private let delivery: any NotificationDelivery
     private let now: @Sendable () -> Date
     private let pushesQueued: @Sendable () -> Void
+    private let emailDelay: TimeInterval
     /// Sequence numbers taken per channel and pass.
     public static let passLimit: Int64 = 200
     /// Channels taken per pass.
     public static let channelsPerPass = 200
 
-    /// - Parameter pushesQueued: called after a pass queued push jobs (the push worker sends them at once).
+    /// - Parameters:
+    ///   - pushesQueued: called after a pass queued push jobs (the push worker sends them at once).
+    ///   - emailDelay: how long after a notification an `immediate` member's e-mail waits, so that a burst makes one
+    ///     mail.
     public init(
         store: any Store, delivery: any NotificationDelivery, now: @escaping @Sendable () -> Date = Date.init,
-        pushesQueued: @escaping @Sendable () -> Void = {}
+        pushesQueued: @escaping @Sendable () -> Void = {}, emailDelay: TimeInterval = 60
     ) {
         self.store = store
         self.delivery = delivery
         self.now = now
         self.pushesQueued = pushesQueued
+        self.emailDelay = emailDelay
     }
 
     /// Passes over every channel with work, until none is left or `budget` passes were made. Returns the channels moved.
@@ -98,7 +103,7 @@ public final class NotificationFanout: Sendable {
             let user: UserID
             let category: NotificationCategory
         }
-        var grown: [Key: (count: Int, newest: Message, inApp: Bool, push: Bool, preview: Bool, urgent: Bool)] = [:]
+        var grown: [Key: (count: Int, newest: Message, inApp: Bool, push: Bool, preview: Bool, urgent: Bool, emailDue: Date?)] = [:]
         var order: [Key] = []
         // Each recipient's preferences and connection, found once per pass (not once per message).
         var known: [UserID: (preferences: NotificationPreferences, connected: Bool)] = [:]
@@ -117,28 +122,31 @@ public final class NotificationFanout: Sendable {
                     NotificationIntent(category: category, channelID: channel.id, namesRecipient: named, urgent: urgent), for: preferences,
                     connected: connected, at: instant)
                 guard decision.inApp || decision.push else { continue }
+                // The e-mail lists the member's unread feed: only what reaches the feed is mailed.
+                let emailDue =
+                    decision.inApp ? decision.email?.due(at: instant, digest: preferences.emailDigest, immediateDelay: emailDelay) : nil
                 let key = Key(user: user, category: category)
                 if let earlier = grown[key] {
                     grown[key] = (
                         earlier.count + 1, message, earlier.inApp || decision.inApp, earlier.push || decision.push, earlier.preview,
-                        earlier.urgent || (urgent && decision.push)
+                        earlier.urgent || (urgent && decision.push), [earlier.emailDue, emailDue].compactMap { $0 }.min()
                     )
                 } else {
-                    grown[key] = (1, message, decision.inApp, decision.push, preferences.preview, urgent && decision.push)
+                    grown[key] = (1, message, decision.inApp, decision.push, preferences.preview, urgent && decision.push, emailDue)
                     order.append(key)
                 }
             }
         }
         var additions: [FeedAddition] = []
         for key in order {
-            guard let (count, newest, inApp, push, preview, urgent) = grown[key] else { continue }
+            guard let (count, newest, inApp, push, preview, urgent, emailDue) = grown[key] else { continue }
             let title = channel.kind == .direct ? try await names.of(newest.senderID) : channel.name ?? ""
             // The author's name is read only for pushes, which say who wrote.
             let actorName = push ? try await names.of(newest.senderID) : ""
             additions.append(
                 FeedAddition(
                     userID: key.user, category: key.category, channelID: channel.id, newest: newest, title: title, count: count,
-                    inApp: inApp, push: push ? PushAddition(actorName: actorName, preview: preview, urgent: urgent) : nil))
+                    inApp: inApp, push: push ? PushAddition(actorName: actorName, preview: preview, urgent: urgent) : nil, emailDue: emailDue))
         }
         return additions
     }

@@ -16,6 +16,8 @@ public protocol Store: Sendable {
     var notificationFanout: any NotificationFanoutStore { get }
     /// Pushes waiting to be sent, and what became of those sent, across chambers.
     var pushOutbox: any PushOutboxStore { get }
+    /// E-mails owed to members for notifications they have not read, across chambers.
+    var notificationEmails: any NotificationEmailStore { get }
 
     /// The stores of one chamber. Every read and write through it is confined to `chamber`.
     func scoped(to chamber: ChamberID) -> any ChamberScopedStore

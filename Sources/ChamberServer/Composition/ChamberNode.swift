@@ -30,6 +30,8 @@ public struct ChamberNode: Sendable {
     let pushWorker: OutboxWorker
     /// Sends the mail outbox in the background (every node runs one).
     let mailWorker: OutboxWorker
+    /// Writes the e-mails owed for unread notifications into the mail outbox (every node runs one).
+    let notificationEmailWorker: OutboxWorker
     /// Set once the database is migrated: the background workers wait for it.
     let prepared: PreparedFlag
 
@@ -88,15 +90,26 @@ public struct ChamberNode: Sendable {
                 }),
             sweep: .milliseconds(configuration.pushSweepMs), logger: logger
         ) { prepared.isSet }
+        let emails = NotificationEmailDispatcher(store: store, mailQueued: { mailWorker.poke() })
+        let notificationEmails = store.notificationEmails
+        let notificationEmailWorker = OutboxWorker(
+            .init(
+                name: "notification e-mail", dispatch: { try await emails.dispatch() }, nextDue: { try await notificationEmails.nextDue() },
+                prune: { _ in 0 }),
+            sweep: .milliseconds(configuration.mailSweepMs), logger: logger
+        ) { prepared.isSet }
         let worker = NotificationWorker(
-            fanout: NotificationFanout(store: store, delivery: hub, pushesQueued: { pushWorker.poke() }),
+            fanout: NotificationFanout(
+                store: store, delivery: hub, pushesQueued: { pushWorker.poke() },
+                emailDelay: TimeInterval(configuration.notificationEmailDelaySeconds)),
             sweep: .milliseconds(configuration.notificationSweepMs),
             logger: logger
         ) { prepared.isSet }
         let realtime = try makeRealtime(configuration, hub: hub, store: store, services: services, worker: worker, logger: logger)
         return ChamberNode(
             configuration: configuration, database: database, store: store, services: services, realtime: realtime,
-            metrics: metrics, logger: logger, notificationWorker: worker, pushWorker: pushWorker, mailWorker: mailWorker, prepared: prepared)
+            metrics: metrics, logger: logger, notificationWorker: worker, pushWorker: pushWorker, mailWorker: mailWorker,
+            notificationEmailWorker: notificationEmailWorker, prepared: prepared)
     }
 
     /// Finished pushes are kept this long for the counts; dead letters longer, for admins to look into.
@@ -198,7 +211,8 @@ public struct ChamberNode: Sendable {
     /// The HTTP application. Running it runs the database pool (PostgreSQL), migrates, seeds the demo if asked,
     /// then serves until SIGTERM or SIGINT, when it stops accepting and finishes in-flight requests.
     public func makeApplication() -> some ApplicationProtocol {
-        makeApplication(services: [database as? any Service, notificationWorker, pushWorker, mailWorker, realtime.hub].compactMap { $0 })
+        makeApplication(
+            services: [database as? any Service, notificationWorker, pushWorker, mailWorker, notificationEmailWorker, realtime.hub].compactMap { $0 })
     }
 
     private func makeApplication(services: [any Service]) -> some ApplicationProtocol {
@@ -228,6 +242,7 @@ public struct ChamberNode: Sendable {
         services.append(.init(service: notificationWorker))
         services.append(.init(service: pushWorker))
         services.append(.init(service: mailWorker))
+        services.append(.init(service: notificationEmailWorker))
         services.append(.init(service: app))
         // Last, so it shuts down first: the hub drains its sockets (1001) while the server still answers.
         services.append(.init(service: realtime.hub))

@@ -39,6 +39,7 @@ import Logging
 /// | `hub.token_grace_seconds` | `CHAMBER_HUB_TOKEN_GRACE_SECONDS` | `30` (a socket closes this long after its token expires) |
 /// | `hub.ping_interval_seconds` | `CHAMBER_HUB_PING_INTERVAL_SECONDS` | `30` (each period, a socket silent since the last is pinged, and one that did not answer is dropped) |
 /// | `notifications.sweep_ms` | `CHAMBER_NOTIFICATIONS_SWEEP_MS` | `1000` (how often a node looks for messages no node notified yet, a crashed one's say; `0`: never) |
+/// | `notifications.email_delay_seconds` | `CHAMBER_NOTIFICATIONS_EMAIL_DELAY_SECONDS` | `60` (an `immediate` member's e-mail waits this long, so that a burst makes one mail) |
 /// | `push.sweep_ms` | `CHAMBER_PUSH_SWEEP_MS` | `1000` (at most this long before a node looks for pushes due that it did not queue: retries, a crashed node's) |
 /// | `push.concurrency` | `CHAMBER_PUSH_CONCURRENCY` | `64` (sends in flight per provider and node) |
 /// | `push.retry_base_ms` | `CHAMBER_PUSH_RETRY_BASE_MS` | `1000` (the wait after a first failure; it doubles per attempt, with jitter, up to 10 minutes) |
@@ -101,6 +102,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var pingIntervalSeconds = 30
     /// How often the node looks for stored messages nobody notified yet (0: only those it stores itself).
     public var notificationSweepMs = 1_000
+    /// How long an `immediate` member's notification e-mail waits, so that a burst makes one mail.
+    public var notificationEmailDelaySeconds = 60
     public var pushSweepMs = 1_000
     public var pushConcurrency = 64
     public var pushRetryBaseMs = 1_000
@@ -154,7 +157,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         "auth.login_max_failures_per_address", "log.level", "demo.enabled",
         "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "hub.outbound_queue_bytes",
         "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds", "hub.token_grace_seconds",
-        "hub.ping_interval_seconds", "notifications.sweep_ms", "push.sweep_ms", "push.concurrency", "push.retry_base_ms", "push.max_attempts",
+        "hub.ping_interval_seconds", "notifications.sweep_ms", "notifications.email_delay_seconds", "push.sweep_ms", "push.concurrency",
+        "push.retry_base_ms", "push.max_attempts",
         "push.lease_seconds", "mail.smtp.host", "mail.smtp.port", "mail.smtp.security", "mail.smtp.username", "mail.smtp.password_file",
         "mail.smtp.ca_file", "mail.from_address", "mail.from_name", "mail.retry_base_ms", "mail.max_attempts", "mail.sweep_ms",
         "push.web_push.vapid_key_file", "push.web_push.subject", "push.apns.key_file", "push.apns.key_id", "push.apns.team_id",

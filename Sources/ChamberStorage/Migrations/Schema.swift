@@ -436,5 +436,23 @@ enum Schema {
                 "UPDATE outbound_mail SET finished_at = created_at",
                 "CREATE INDEX outbound_mail_due ON outbound_mail (not_before) WHERE status = 'pending'",
             ]),
+        Migration(
+            version: 13, name: "e-mails owed to members for the notifications they have not read",
+            statements: [
+                """
+                CREATE TABLE notification_emails (
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL,
+                    due_at BIGINT NOT NULL,
+                    since BIGINT NOT NULL,
+                    touched_at BIGINT NOT NULL,
+                    claim TEXT,
+                    claimed_until BIGINT,
+                    claimed_at BIGINT,
+                    PRIMARY KEY (chamber_id, user_id)
+                )
+                """,
+                "CREATE INDEX notification_emails_due ON notification_emails (due_at)",
+            ]),
     ]
 }

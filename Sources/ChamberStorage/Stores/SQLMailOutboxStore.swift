@@ -19,7 +19,12 @@ struct SQLMailOutboxStore: MailOutboxStore {
     }
 
     func record(_ mail: Mail, at instant: Date) async throws {
-        try await db.query(
+        try await Self.insert(mail, at: instant, in: db)
+    }
+
+    /// Queues `mail` through `executor` (a transaction of the caller's, when the mail must commit with its cause).
+    static func insert(_ mail: Mail, at instant: Date, in executor: any SQLExecutor) async throws {
+        try await executor.query(
             """
             INSERT INTO outbound_mail (id, kind, recipient, subject, body, created_at, status, attempts, not_before)
             VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?)

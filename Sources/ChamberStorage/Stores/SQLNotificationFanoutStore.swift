@@ -75,6 +75,8 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
             // Pushes commit with the notifications: none is lost between them, and none is queued for a pass that
             // did not count.
             let pushes = try await SQLPushOutboxStore.enqueue(additions, in: tx, at: instant)
+            // So are the e-mails they owe.
+            try await SQLNotificationEmailStore.schedule(additions, in: tx, at: instant)
             return RecordedNotifications(
                 changes: notifications.map { FeedChange(notification: $0, unreadCount: unread[$0.userID] ?? 0) }, pushesQueued: pushes)
         }

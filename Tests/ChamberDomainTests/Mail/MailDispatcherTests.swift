@@ -58,3 +58,23 @@ struct MailDispatcherTests {
         #expect(try await dispatcher.dispatch() == 0, "nothing left")
     }
 }
+
+/// When a notification's e-mail is due, by what the policy decided and the member's digest.
+@Suite("Notification e-mail: when it is due")
+struct NotificationEmailDueTests {
+    static let now = Date(timeIntervalSince1970: 100_000)
+
+    @Test(
+        "at once after the delay, at the end of quiet hours, or an hour or a day later",
+        arguments: [
+            (NotificationDecision.Email.now, EmailDigest.immediate, 60.0),
+            (.after(now.addingTimeInterval(7_200)), .immediate, 7_200),
+            // Quiet hours ending sooner than the delay: the delay still gathers a burst.
+            (.after(now.addingTimeInterval(10)), .immediate, 60),
+            (.inDigest, .hourly, 3_600),
+            (.inDigest, .daily, 86_400),
+        ])
+    func due(_ email: NotificationDecision.Email, digest: EmailDigest, after seconds: TimeInterval) {
+        #expect(email.due(at: Self.now, digest: digest, immediateDelay: 60) == Self.now.addingTimeInterval(seconds))
+    }
+}

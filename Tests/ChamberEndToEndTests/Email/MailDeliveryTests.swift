@@ -13,7 +13,8 @@ import Testing
 struct MailDeliveryTests {
     /// A server on its own database (other tests' workers would take its mail) whose mail goes to `relay`.
     static func withRelay(
-        _ backend: TestBackend, refusals: [String: String] = [:], _ test: @escaping @Sendable (TestAPI, LocalSMTPServer) async throws -> Void
+        _ backend: TestBackend, refusals: [String: String] = [:], configure: @escaping (inout ServerConfiguration) -> Void = { _ in },
+        _ test: @escaping @Sendable (TestAPI, LocalSMTPServer) async throws -> Void
     ) async throws {
         var options = LocalSMTPServer.Options(username: "mailer", password: "s3cret")
         options.startTLS = true
@@ -34,6 +35,7 @@ struct MailDeliveryTests {
                 $0.mailRetryBaseMs = 100
                 $0.mailMaxAttempts = 3
                 $0.mailSweepMs = 50
+                configure(&$0)
             }
         ) { api in try await test(api, relay) }
     }

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Writes the e-mails owed to members: for each one due, the member's unread notifications in the chamber grown
+/// since it was first owed, those their e-mail preferences admit, become one mail in the mail outbox. Nothing unread
+/// any more (read on a phone meanwhile): no mail.
+public final class NotificationEmailDispatcher: Sendable {
+    /// A mail lists at most this many notifications, newest first; the rest are counted.
+    public static let listed = 20
+    public static let lease: TimeInterval = 120
+
+    private let store: any Store
+    private let now: @Sendable () -> Date
+    private let mailQueued: @Sendable () -> Void
+
+    /// - Parameter mailQueued: told when mails were queued (the mail worker sends them).
+    public init(store: any Store, now: @escaping @Sendable () -> Date = Date.init, mailQueued: @escaping @Sendable () -> Void = {}) {
+        self.store = store
+        self.now = now
+        self.mailQueued = mailQueued
+    }
+
+    /// Claims and writes one batch of due e-mails; returns how many it claimed (0: nothing is due).
+    @discardableResult
+    public func dispatch() async throws -> Int {
+        let claim = UUID().uuidString
+        let owed = try await store.notificationEmails.claim(limit: 50, at: now(), lease: Self.lease, claim: claim)
+        var queued = false
+        for email in owed {
+            let mail = try await compose(email)
+            try await store.notificationEmails.settle(email, mail: mail, claim: claim, at: now())
+            queued = queued || mail != nil
+        }
+        if queued { mailQueued() }
+        return owed.count
+    }
+
+    /// The mail for `owed`, or nil when nothing in it is unread and wanted by e-mail.
+    func compose(_ owed: OwedNotificationEmail) async throws -> Mail? {
+        guard let user = try await store.users.find(id: owed.userID), let chamber = try await store.chambers.find(id: owed.chamberID) else {
+            return nil
+        }
+        let scope = store.scoped(to: owed.chamberID)
+        let preferences = NotificationPreferences.member(
+            chamber: try await scope.notificationSettings.chamberChoices(), member: try await scope.notificationSettings.memberChoices(of: user.id),
+            mutes: [], at: now())
+        let page = try await scope.notificationFeed.page(of: user.id, unreadOnly: true, page: PageRequest(limit: PageRequest.maximumLimit))
+        let unread = page.items.filter {
+            $0.updatedAt >= owed.since && preferences.level($0.category, on: .email).admits(namingRecipient: $0.category == .mentions)
+        }
+        guard !unread.isEmpty else { return nil }
+        return NotificationEmailText.mail(
+            to: user, in: chamber, notifications: Array(unread.prefix(Self.listed)), more: max(0, unread.count - Self.listed),
+            preview: preferences.preview, digest: preferences.emailDigest)
+    }
+}

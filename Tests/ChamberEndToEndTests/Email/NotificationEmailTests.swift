@@ -1,0 +1,99 @@
+import ChamberDomain
+import ChamberServer
+import ChamberStorage
+import ChamberTestSupport
+import Foundation
+import HTTPTypes
+import Testing
+
+/// Notifications by e-mail, as a member meets them: what they have not read reaches their inbox, at once or in a
+/// digest, by their preferences, through the mail outbox and a real SMTP relay.
+@Suite("Notifications: e-mail for what a member has not read")
+struct NotificationEmailTests {
+    /// A chamber with Ann (the sender, over REST) and Ben (offline), a DM between them, and Ben's e-mail choice.
+    static func withScene(
+        _ backend: TestBackend, digest: String,
+        _ test: @escaping @Sendable (TestAPI, LocalSMTPServer, HubTests.Room, String) async throws -> Void
+    ) async throws {
+        try await MailDeliveryTests.withRelay(backend, configure: { $0.notificationEmailDelaySeconds = 0 }) { api, relay in
+            let room = try await HubTests.room(api, members: 2)
+            let (ann, ben) = (room.members[0], room.members[1])
+            let preferences = try await api.call(
+                .patch, "/v1/chambers/\(room.chamberID)/notification-preferences", token: ben.accessToken, json: ["email_digest": digest])
+            #expect(preferences.status == .ok, "\(preferences.json)")
+            let dm = try await api.call(
+                .post, "/v1/chambers/\(room.chamberID)/channels/direct", token: ann.accessToken, json: ["user_id": ben.userID])
+            try await test(api, relay, room, dm.json["id"].string ?? "")
+        }
+    }
+
+    /// The notification mails the relay took for `email` (the invitations that made the room are not).
+    static func notices(_ relay: LocalSMTPServer, to email: String) -> [LocalSMTPServer.Received] {
+        ((try? relay.received()) ?? []).filter { $0.rcptTos == [email] && $0.parts.first?.text.contains("unread notification") == true }
+    }
+
+    static func send(_ api: TestAPI, _ room: HubTests.Room, _ channel: String, _ body: String, id: String) async throws {
+        let sent = try await api.call(
+            .post, "/v1/chambers/\(room.chamberID)/channels/\(channel)/messages", token: room.members[0].accessToken,
+            json: ["client_message_id": id, "body": body])
+        #expect(sent.status == .created, "\(sent.json)")
+    }
+
+    @Test("immediate: an offline member's DM reaches their inbox, once, with the text", arguments: TestBackend.enabled)
+    func immediate(_ backend: TestBackend) async throws {
+        try await Self.withScene(backend, digest: "immediate") { api, relay, room, dm in
+            let ben = room.members[1]
+            try await Self.send(api, room, dm, "Lunch at noon?", id: "e-1")
+            try await eventually("the e-mail arrives") { Self.notices(relay, to: ben.email).count == 1 }
+            let mail = try #require(Self.notices(relay, to: ben.email).first)
+            #expect(mail.rcptTos == [ben.email])
+            #expect(mail.header("Subject")?.hasPrefix("M0") == true, "\(mail.headers)")
+            let text = mail.parts.first?.text ?? ""
+            #expect(text.contains("- M0: Lunch at noon?"), "\(text)")
+            #expect(text.contains("as they happen"))
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(Self.notices(relay, to: ben.email).count == 1, "one mail for one notification")
+            let delivery = try await api.store.mailOutbox.deliveries(to: ben.email, limit: 1).first
+            #expect(delivery?.mail.kind == .notifications && delivery?.status == .sent)
+        }
+    }
+
+    @Test("hourly: the digest lists what is still unread when the hour is up, and nothing that was read", arguments: TestBackend.enabled)
+    func digest(_ backend: TestBackend) async throws {
+        try await Self.withScene(backend, digest: "hourly") { api, relay, room, dm in
+            let ben = room.members[1]
+            let group = try await api.call(
+                .post, "/v1/chambers/\(room.chamberID)/channels", token: room.admin.accessToken,
+                json: ["kind": "announcement", "name": "News"])
+            let news = group.json["id"].string ?? ""
+            try await Self.send(api, room, dm, "First", id: "d-1")
+            try await Self.send(api, room, dm, "Second", id: "d-2")
+            let announced = try await api.call(
+                .post, "/v1/chambers/\(room.chamberID)/channels/\(news)/messages", token: room.admin.accessToken,
+                json: ["client_message_id": "n-1", "body": "Gala on Friday"])
+            #expect(announced.status == .created)
+            let owed = "SELECT due_at FROM notification_emails WHERE user_id = '\(ben.userID)'"
+            // The fan-out runs beside the requests: wait for both notifications in Ben's feed.
+            try await eventually("Ben's feed has the DMs and the announcement") {
+                let feed = try? await api.call(.get, "/v1/chambers/\(room.chamberID)/notifications?unread=true", token: ben.accessToken)
+                let items = feed?.json["items"].array ?? []
+                return items.count == 2 && items.contains { $0["category"].string == "direct_messages" && $0["count"].int == 2 }
+            }
+            try await eventually("owed an e-mail") { (try? await api.store.database.query(owed).count) == 1 }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(Self.notices(relay, to: ben.email).isEmpty, "nothing before the hour is up")
+
+            // Ben reads the announcement on his phone; then the hour is up.
+            let read = try await api.call(
+                .post, "/v1/chambers/\(room.chamberID)/channels/\(news)/read", token: ben.accessToken, json: ["seq": 1])
+            #expect(read.status == .ok || read.status == .noContent, "\(read.json)")
+            try await api.store.database.query("UPDATE notification_emails SET due_at = 0 WHERE user_id = '\(ben.userID)'")
+            try await eventually("the digest arrives") { Self.notices(relay, to: ben.email).count == 1 }
+            let text = try #require(Self.notices(relay, to: ben.email).first?.parts.first?.text)
+            #expect(text.contains("- M0 (2 messages): Second"), "\(text)")
+            #expect(!text.contains("Gala"), "read before the digest: \(text)")
+            #expect(text.contains("at most once an hour"))
+            #expect((try await api.store.database.query(owed)).isEmpty, "nothing more owed")
+        }
+    }
+}
