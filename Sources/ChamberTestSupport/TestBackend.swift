@@ -48,14 +48,18 @@ public enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible
         return String(url[..<cut.lowerBound]) + "/" + name
     }
 
-    /// Opens a migrated database for the duration of `body`.
-    public func withDatabase<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    /// Opens a migrated database for the duration of `body`; with `isolated`, one of its own on PostgreSQL too (for
+    /// tests of what claims rows across chambers, which would take other tests' rows in the shared one).
+    public func withDatabase<T: Sendable>(
+        isolated: Bool = false, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
         let logger = {
             var logger = Logger(label: "test.\(rawValue)")
             logger.logLevel = .warning
             return logger
         }()
-        let database = try await StoreFactory.open(try DatabaseLocation(url: try makeURL()), maxConnections: 4, logger: logger)
+        let url = isolated ? try await makeIsolatedURL() : try makeURL()
+        let database = try await StoreFactory.open(try DatabaseLocation(url: url), maxConnections: 4, logger: logger)
         return try await database.whileRunning {
             try await Migrator(database: database, logger: logger).migrate()
             return try await body(database)

@@ -3,10 +3,9 @@ import Foundation
 /// Sends what the mail outbox holds: claims due mails, hands each to the transport, and records how it went: sent,
 /// recorded (no relay), tried again later with backoff, or given up on.
 public final class MailDispatcher: Sendable {
-    /// How long a claim holds its mails: longer than a batch can take (each mail at most a connection, the commands
-    /// and the data: about three minutes at worst, and a batch sends its mails side by side). A node that dies
-    /// delays its mails by this much.
-    public static let lease: TimeInterval = 600
+    /// How long a claim holds its mails unless renewed (every third of it, while they are being sent, however slow
+    /// the relay): what a node's death delays its mails by.
+    public static let lease: TimeInterval = 60
 
     private let outbox: any MailOutboxStore
     private let transport: any MailTransport
@@ -39,16 +38,20 @@ public final class MailDispatcher: Sendable {
         let claim = UUID().uuidString
         let claimed = try await outbox.claim(limit: concurrency, at: now(), lease: Self.lease, claim: claim)
         guard !claimed.isEmpty else { return 0 }
-        let results = await withTaskGroup(of: (String, MailResult).self) { group in
-            for delivery in claimed {
-                group.addTask { (delivery.id, self.result(of: await self.transport.deliver(delivery.mail), attempts: delivery.attempts)) }
+        let (outbox, now) = (self.outbox, self.now)
+        let results = await whileRenewing(
+            every: Self.lease / 3, { try await outbox.renew(claim: claim, until: now().addingTimeInterval(Self.lease)) }
+        ) {
+            await withTaskGroup(of: (id: String, result: MailResult).self) { group in
+                for delivery in claimed {
+                    group.addTask { (delivery.id, self.result(of: await self.transport.deliver(delivery.mail), attempts: delivery.attempts)) }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
             }
-            return await group.reduce(into: []) { $0.append($1) }
         }
-        for (id, result) in results {
-            try await outbox.finish(id, result: result, claim: claim, at: now())
-            observe(result)
-        }
+        // Recorded together, and even if the worker is being stopped: a mail the relay accepted must not go twice.
+        try await uncancelled { try await outbox.finish(results, claim: claim, at: now()) }
+        for (_, result) in results { observe(result) }
         return claimed.count
     }
 

@@ -46,8 +46,10 @@ public protocol MailOutboxStore: Sendable {
     /// Claims up to `limit` mails due at `instant` that no live lease holds, for `lease` seconds under `claim`,
     /// counting the attempt.
     func claim(limit: Int, at instant: Date, lease: TimeInterval, claim: String) async throws -> [MailDelivery]
-    /// Ends or reschedules a mail, if `claim` still holds it.
-    func finish(_ id: String, result: MailResult, claim: String, at instant: Date) async throws
+    /// Extends the lease of the mails `claim` still holds to `until`.
+    func renew(claim: String, until: Date) async throws
+    /// Ends or reschedules mails `claim` still holds, in one transaction.
+    func finish(_ results: [(id: String, result: MailResult)], claim: String, at instant: Date) async throws
     /// When the earliest pending mail is due (a claimed one: when its lease ends), if any.
     func nextDue() async throws -> Date?
     /// The newest mails to `address`, newest first, with what became of them.

@@ -235,7 +235,8 @@ public final class ModerationService: Sendable {
                     Message(
                         id: message.id, chamberID: message.chamberID, channelID: message.channelID, seq: 0, senderID: message.senderID,
                         clientMessageID: message.clientMessageID, body: message.body, replyTo: message.replyTo,
-                        mentions: message.mentions, attachments: message.attachments, data: message.data, createdAt: at))
+                        mentions: message.mentions, attachments: message.attachments, data: message.data, createdAt: at,
+                        urgent: message.urgent))
             } catch {
                 // Not published: the item goes back to the queue rather than stay approved with its message unseen.
                 try? await scope.moderation.reopen(itemID, decidedBy: access.userID, at: at)

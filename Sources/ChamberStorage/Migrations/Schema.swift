@@ -435,6 +435,7 @@ enum Schema {
                 "ALTER TABLE outbound_mail ADD COLUMN finished_at BIGINT",
                 "UPDATE outbound_mail SET finished_at = created_at",
                 "CREATE INDEX outbound_mail_due ON outbound_mail (not_before) WHERE status = 'pending'",
+                "CREATE INDEX outbound_mail_claim ON outbound_mail (claim) WHERE claim IS NOT NULL",
             ]),
         Migration(
             version: 13, name: "e-mails owed to members for the notifications they have not read",
@@ -445,10 +446,11 @@ enum Schema {
                     user_id TEXT NOT NULL,
                     due_at BIGINT NOT NULL,
                     since BIGINT NOT NULL,
-                    touched_at BIGINT NOT NULL,
+                    generation BIGINT NOT NULL,
+                    pending_since BIGINT,
+                    pending_due BIGINT,
                     claim TEXT,
                     claimed_until BIGINT,
-                    claimed_at BIGINT,
                     PRIMARY KEY (chamber_id, user_id)
                 )
                 """,

@@ -52,23 +52,32 @@ struct SQLMailOutboxStore: MailOutboxStore {
         ).map(Self.delivery)
     }
 
-    func finish(_ id: String, result: MailResult, claim: String, at instant: Date) async throws {
-        switch result {
-        case .retry(let due, let error):
-            try await db.query(
-                "UPDATE outbound_mail SET not_before = ?, last_error = ?, claim = NULL, claimed_until = NULL WHERE id = ? AND claim = ?",
-                [.date(due), .text(error), .text(id), .text(claim)])
-        case .sent, .recorded:
-            try await db.query(
-                "UPDATE outbound_mail SET status = ?, claim = NULL, claimed_until = NULL, finished_at = ? WHERE id = ? AND claim = ?",
-                [.text((result == .sent ? MailStatus.sent : .recorded).rawValue), .date(instant), .text(id), .text(claim)])
-        case .failed(let error):
-            try await db.query(
-                """
-                UPDATE outbound_mail SET status = 'failed', last_error = ?, claim = NULL, claimed_until = NULL, finished_at = ?
-                WHERE id = ? AND claim = ?
-                """,
-                [.text(error), .date(instant), .text(id), .text(claim)])
+    func renew(claim: String, until: Date) async throws {
+        try await db.query("UPDATE outbound_mail SET claimed_until = ? WHERE claim = ? AND status = 'pending'", [.date(until), .text(claim)])
+    }
+
+    func finish(_ results: [(id: String, result: MailResult)], claim: String, at instant: Date) async throws {
+        guard !results.isEmpty else { return }
+        try await db.transaction { tx in
+            for (id, result) in results {
+                switch result {
+                case .retry(let due, let error):
+                    try await tx.query(
+                        "UPDATE outbound_mail SET not_before = ?, last_error = ?, claim = NULL, claimed_until = NULL WHERE id = ? AND claim = ?",
+                        [.date(due), .text(error), .text(id), .text(claim)])
+                case .sent, .recorded:
+                    try await tx.query(
+                        "UPDATE outbound_mail SET status = ?, claim = NULL, claimed_until = NULL, finished_at = ? WHERE id = ? AND claim = ?",
+                        [.text((result == .sent ? MailStatus.sent : .recorded).rawValue), .date(instant), .text(id), .text(claim)])
+                case .failed(let error):
+                    try await tx.query(
+                        """
+                        UPDATE outbound_mail SET status = 'failed', last_error = ?, claim = NULL, claimed_until = NULL, finished_at = ?
+                        WHERE id = ? AND claim = ?
+                        """,
+                        [.text(error), .date(instant), .text(id), .text(claim)])
+                }
+            }
         }
     }
 

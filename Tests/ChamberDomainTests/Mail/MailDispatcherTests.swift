@@ -19,7 +19,10 @@ struct MailDispatcherTests {
                 return pending.map { MailDelivery(id: $0.id, mail: $0.mail, status: .pending, attempts: $0.attempts + 1, lastError: $0.lastError) }
             }
         }
-        func finish(_ id: String, result: MailResult, claim: String, at instant: Date) async throws { finished.withLock { $0[id] = result } }
+        func renew(claim: String, until: Date) async throws {}
+        func finish(_ results: [(id: String, result: MailResult)], claim: String, at instant: Date) async throws {
+            finished.withLock { finished in for (id, result) in results { finished[id] = result } }
+        }
         func nextDue() async throws -> Date? { nil }
         func deliveries(to address: String, limit: Int) async throws -> [MailDelivery] { [] }
         func prune(finishedBefore instant: Date) async throws -> Int { 0 }

@@ -7,14 +7,14 @@ public struct OwedNotificationEmail: Sendable, Equatable {
     public let userID: UserID
     /// Notifications updated from this moment on are the mail's.
     public let since: Date
-    /// When the claim that returned it was made: notifications after it stay owed for the next mail.
-    public let claimedAt: Date
+    /// How many times notifications asked for it, when it was claimed: more since means more is owed after this mail.
+    public let generation: Int64
 
-    public init(chamberID: ChamberID, userID: UserID, since: Date, claimedAt: Date) {
+    public init(chamberID: ChamberID, userID: UserID, since: Date, generation: Int64) {
         self.chamberID = chamberID
         self.userID = userID
         self.since = since
-        self.claimedAt = claimedAt
+        self.generation = generation
     }
 }
 
@@ -23,8 +23,9 @@ public struct OwedNotificationEmail: Sendable, Equatable {
 public protocol NotificationEmailStore: Sendable {
     /// Claims up to `limit` owed e-mails due at `instant` that no live lease holds, for `lease` seconds.
     func claim(limit: Int, at instant: Date, lease: TimeInterval, claim: String) async throws -> [OwedNotificationEmail]
-    /// In one transaction: queues `mail` (if any) in the mail outbox and settles the owed e-mail: gone, or, when a
-    /// notification asked for e-mail after the claim, owed again for what came since the claim.
+    /// In one transaction: settles the owed e-mail (gone, or, when a notification asked for e-mail after the claim,
+    /// owed again from that notification on, due when it asked) and queues `mail` (if any) in the mail outbox;
+    /// nothing when the claim was lost (its lease ran out and another worker has it).
     func settle(_ owed: OwedNotificationEmail, mail: Mail?, claim: String, at instant: Date) async throws
     /// When the earliest owed e-mail is due (a claimed one: when its lease ends), if any.
     func nextDue() async throws -> Date?

@@ -34,18 +34,33 @@ public final class NotificationEmailDispatcher: Sendable {
         return owed.count
     }
 
-    /// The mail for `owed`, or nil when nothing in it is unread and wanted by e-mail.
+    /// The mail for `owed`, or nil when nothing in it is unread, wanted by e-mail and still readable by the member
+    /// (one removed from the chamber, or from a channel, is mailed nothing of it).
     func compose(_ owed: OwedNotificationEmail) async throws -> Mail? {
-        guard let user = try await store.users.find(id: owed.userID), let chamber = try await store.chambers.find(id: owed.chamberID) else {
+        let scope = store.scoped(to: owed.chamberID)
+        guard let user = try await store.users.find(id: owed.userID), let chamber = try await store.chambers.find(id: owed.chamberID),
+            try await scope.members.find(userID: user.id) != nil
+        else {
             return nil
         }
-        let scope = store.scoped(to: owed.chamberID)
         let preferences = NotificationPreferences.member(
             chamber: try await scope.notificationSettings.chamberChoices(), member: try await scope.notificationSettings.memberChoices(of: user.id),
             mutes: [], at: now())
         let page = try await scope.notificationFeed.page(of: user.id, unreadOnly: true, page: PageRequest(limit: PageRequest.maximumLimit))
-        let unread = page.items.filter {
-            $0.updatedAt >= owed.since && preferences.level($0.category, on: .email).admits(namingRecipient: $0.category == .mentions)
+        // A notification asked for e-mail only if its level admitted it; the feed does not keep whether it named the
+        // member, so any level but none lets it into the mail.
+        var readable: [ChannelID: Bool] = [:]
+        var unread: [Notification] = []
+        for notification in page.items where notification.updatedAt >= owed.since && preferences.level(notification.category, on: .email) != .none {
+            if readable[notification.channelID] == nil {
+                let channels = scope.chat.channels
+                switch try await channels.find(id: notification.channelID)?.kind {
+                case .announcement: readable[notification.channelID] = true
+                case nil: readable[notification.channelID] = false
+                default: readable[notification.channelID] = try await channels.member(notification.channelID, userID: user.id) != nil
+                }
+            }
+            if readable[notification.channelID] == true { unread.append(notification) }
         }
         guard !unread.isEmpty else { return nil }
         return NotificationEmailText.mail(

@@ -59,7 +59,8 @@ public final class PushDispatcher: Sendable {
                 sendable[address.platform, default: []].append((push, address))
             }
         }
-        results += await renewing(claim) {
+        let (outbox, lease, now) = (self.outbox, self.lease, self.now)
+        results += await whileRenewing(every: lease / 3, { try await outbox.renew(claim: claim, until: now().addingTimeInterval(lease)) }) {
             await withTaskGroup(of: [(ClaimedPush, DevicePlatform?, PushJobResult)].self) { group in
                 for (platform, pushes) in sendable {
                     group.addTask { await self.send(pushes, platform: platform) }
@@ -67,26 +68,11 @@ public final class PushDispatcher: Sendable {
                 return await group.reduce(into: []) { $0 += $1 }
             }
         }
-        try await outbox.finish(results.map { ($0.0.job.id, $0.2) }, claim: claim, at: now())
+        // Recorded even if the worker is being stopped: what the providers accepted must not be sent again.
+        let outcomes = results.map { ($0.0.job.id, $0.2) }
+        try await uncancelled { try await outbox.finish(outcomes, claim: claim, at: now()) }
         for (_, platform, result) in results { observe(platform, result) }
         return claimed.count
-    }
-
-    /// Runs `body` while renewing the lease of `claim` every third of it. A renewal that fails is tried again at the
-    /// next; should the lease run out meanwhile, another node may send the batch again (same push ids).
-    private func renewing<T: Sendable>(_ claim: String, _ body: () async -> T) async -> T {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(Int64(self.lease * 1000 / 3)))
-                    guard !Task.isCancelled else { return }
-                    try? await self.outbox.renew(claim: claim, until: self.now().addingTimeInterval(self.lease))
-                }
-            }
-            let value = await body()
-            group.cancelAll()
-            return value
-        }
     }
 
     /// The client of `platform`, if one is configured.
