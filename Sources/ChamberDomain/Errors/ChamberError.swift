@@ -42,6 +42,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let refreshTokenInvalid = Code("refresh_token_invalid", .unauthenticated)
         public static let refreshTokenReused = Code("refresh_token_reused", .unauthenticated)
         public static let resetTokenInvalid = Code("reset_token_invalid", .invalidRequest)
+        public static let unsubscribeTokenInvalid = Code("unsubscribe_token_invalid", .invalidRequest)
         public static let rateLimited = Code("rate_limited", .rateLimited)
         // Authorization
         public static let forbidden = Code("forbidden", .forbidden)
@@ -101,7 +102,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             malformedJSON, validationFailed, invalidEmail, weakPassword, invalidIdentifier, invalidCursor, payloadTooLarge, badRequest,
             methodNotAllowed,
             unauthenticated, invalidCredentials, tokenExpired, tokenInvalid, tokenRevoked, refreshTokenInvalid, refreshTokenReused,
-            resetTokenInvalid, rateLimited,
+            resetTokenInvalid, unsubscribeTokenInvalid, rateLimited,
             forbidden, roleNotAssignable, platformAdminRequired, loadTestDisabled,
             notFound, chamberNotFound, memberNotFound, nodeNotFound, userNotFound, invitationNotFound, businessNotFound, sessionNotFound,
             channelNotFound, messageNotFound,

@@ -35,6 +35,12 @@ public protocol AccessTokenIssuer: Sendable {
 }
 
 /// Sends mail. The embedded default writes it to the log and the mail outbox table.
+/// Signs short texts with a key of the server's, so that a link it mails (an unsubscribe link) cannot be forged.
+public protocol TextSigner: Sendable {
+    /// A URL-safe signature of `text`.
+    func signature(of text: String) -> String
+}
+
 public protocol Mailer: Sendable {
     func send(_ mail: Mail) async throws
 }

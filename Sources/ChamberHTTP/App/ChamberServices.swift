@@ -11,11 +11,14 @@ public struct ChamberServices: Sendable {
     /// Admins' view of the chamber's pushes.
     public let pushes: PushAdminService
     public let loadTests: LoadTestService
+    /// One-click unsubscription from notification e-mail.
+    public let emailUnsubscribe: EmailUnsubscribe
 
     public init(
         store: any Store, accounts: AccountService, chambers: ChamberService, businesses: BusinessService, devices: DeviceService,
-        pushes: PushAdminService, loadTests: LoadTestService
+        pushes: PushAdminService, loadTests: LoadTestService, emailUnsubscribe: EmailUnsubscribe
     ) {
+        self.emailUnsubscribe = emailUnsubscribe
         self.store = store
         self.accounts = accounts
         self.chambers = chambers

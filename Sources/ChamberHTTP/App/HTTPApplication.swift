@@ -19,6 +19,7 @@ public func buildRouter(
     ChatRoutes(services: services, chat: realtime.chat, hub: realtime.hub, endpoint: realtime.endpoint).register(on: router)
     ModerationRoutes(services: services, moderation: realtime.moderation).register(on: router)
     NotificationRoutes(services: services, preferences: realtime.notificationPreferences, feed: realtime.notificationFeed).register(on: router)
+    EmailRoutes(services: services).register(on: router)
     LoadTestRoutes(services: services).register(on: router)
     ClusterRoutes(services: services, hub: realtime.hub).register(on: router)
     return router

@@ -42,6 +42,20 @@ public struct CryptoSecretVault: SecretVault {
     }
 }
 
+/// HMAC-SHA256 signatures under a key derived from the server's token secret (a key of its own per purpose, so a
+/// signature made for a mail link is never valid elsewhere).
+public struct HMACTextSigner: TextSigner {
+    private let key: SymmetricKey
+
+    public init(secret: String, purpose: String) {
+        key = SymmetricKey(data: SHA256.hash(data: Data("chamberconnect \(purpose)\u{0}\(secret)".utf8)))
+    }
+
+    public func signature(of text: String) -> String {
+        Data(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key)).base64URLEncoded
+    }
+}
+
 extension Data {
     var base64URLEncoded: String {
         base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(

@@ -28,7 +28,8 @@ public struct SMTPMailer: Mailer {
         let configuration = client.configuration
         return MIMEMessage(
             from: MIMEMessage.Mailbox(configuration.fromAddress, name: configuration.fromName), to: MIMEMessage.Mailbox(mail.to),
-            subject: mail.subject, text: mail.body, listUnsubscribe: Self.unsubscribeURL(configuration.listUnsubscribeBaseURL, for: mail))
+            subject: mail.subject, text: mail.body,
+            listUnsubscribe: mail.unsubscribeURL.flatMap(URL.init(string:)) ?? Self.unsubscribeURL(configuration.listUnsubscribeBaseURL, for: mail))
     }
 
     public func send(_ mail: Mail) async throws {

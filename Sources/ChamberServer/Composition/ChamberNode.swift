@@ -56,6 +56,8 @@ public struct ChamberNode: Sendable {
             maxFailuresPerAccount: configuration.loginMaxFailuresPerAccount,
             maxFailuresPerAddress: configuration.loginMaxFailuresPerAddress)
         let vault = CryptoSecretVault()
+        let unsubscribe = EmailUnsubscribe(
+            store: store, signer: HMACTextSigner(secret: secret, purpose: "unsubscribe links"), publicURL: configuration.publicURL)
         let prepared = PreparedFlag()
         let mailDispatcher = try MailTransports.dispatcher(configuration, outbox: store.mailOutbox, logger: logger)
         let mailOutbox = store.mailOutbox
@@ -78,7 +80,7 @@ public struct ChamberNode: Sendable {
             store: store, accounts: accounts,
             chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub),
             businesses: BusinessService(store: store), devices: DeviceService(store: store, tester: dispatcher),
-            pushes: PushAdminService(store: store, delivers: dispatcher.delivers(to:)), loadTests: loadTests)
+            pushes: PushAdminService(store: store, delivers: dispatcher.delivers(to:)), loadTests: loadTests, emailUnsubscribe: unsubscribe)
         let pushOutbox = store.pushOutbox
         let pushWorker = OutboxWorker(
             .init(
@@ -90,7 +92,7 @@ public struct ChamberNode: Sendable {
                 }),
             sweep: .milliseconds(configuration.pushSweepMs), logger: logger
         ) { prepared.isSet }
-        let emails = NotificationEmailDispatcher(store: store, mailQueued: { mailWorker.poke() })
+        let emails = NotificationEmailDispatcher(store: store, unsubscribe: unsubscribe, mailQueued: { mailWorker.poke() })
         let notificationEmails = store.notificationEmails
         let notificationEmailWorker = OutboxWorker(
             .init(

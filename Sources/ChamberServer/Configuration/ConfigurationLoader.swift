@@ -217,6 +217,12 @@ public enum ConfigurationLoader {
             guard FileManager.default.fileExists(atPath: file) else { throw ConfigurationError(key: key, "'\(file)' does not exist") }
             return file
         }
+        if let value = try string("server.public_url") {
+            guard let url = URL(string: value), url.scheme == "https" || url.scheme == "http", url.host != nil, url.query == nil else {
+                throw ConfigurationError(key: "server.public_url", "'\(value)' is not an http(s) URL without a query")
+            }
+            configuration.publicURL = value
+        }
         configuration.smtpHost = try string("mail.smtp.host")
         if let value = try int("mail.smtp.port", 1...65_535) { configuration.smtpPort = value }
         if let value = try string("mail.smtp.security") {

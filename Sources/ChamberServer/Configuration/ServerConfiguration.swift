@@ -17,6 +17,7 @@ import Logging
 /// | `broker.redis_url` | `CHAMBER_BROKER_REDIS_URL` | none: required with `redis` (`redis://[:password@]host:port[/db]`) |
 /// | `broker.redis_prefix` | `CHAMBER_BROKER_REDIS_PREFIX` | `chamberconnect` (Redis channel names start with it) |
 /// | `cluster.node_name` | `CHAMBER_CLUSTER_NODE_NAME` | `server.host:server.port` (the node's id adds a random suffix per start) |
+/// | `server.public_url` | `CHAMBER_SERVER_PUBLIC_URL` | none: notification e-mails carry no one-click unsubscribe link (it needs an `https` address) |
 /// | `cluster.advertised_address` | `CHAMBER_CLUSTER_ADVERTISED_ADDRESS` | `server.host:server.port` (shown in the node registry) |
 /// | `cluster.heartbeat_ms` | `CHAMBER_CLUSTER_HEARTBEAT_MS` | `1000` |
 /// | `cluster.node_timeout_ms` | `CHAMBER_CLUSTER_NODE_TIMEOUT_MS` | `5000` (a node silent this long is dead: its users go offline) |
@@ -104,6 +105,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var notificationSweepMs = 1_000
     /// How long an `immediate` member's notification e-mail waits, so that a burst makes one mail.
     public var notificationEmailDelaySeconds = 60
+    /// Where members reach this server from outside (`https://chamber.example.org`): links in mail point there.
+    public var publicURL: String?
     public var pushSweepMs = 1_000
     public var pushConcurrency = 64
     public var pushRetryBaseMs = 1_000
@@ -151,7 +154,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public static let keys: [String] = [
         "server.host", "server.port", "database.url", "database.max_connections", "storage.sqlite.synchronous", "broker.kind", "broker.redis_url",
         "broker.redis_prefix",
-        "cluster.node_name", "cluster.advertised_address", "cluster.heartbeat_ms", "cluster.node_timeout_ms", "auth.jwt_secret",
+        "server.public_url", "cluster.node_name", "cluster.advertised_address", "cluster.heartbeat_ms", "cluster.node_timeout_ms", "auth.jwt_secret",
         "auth.jwt_secret_file",
         "auth.access_token_ttl_seconds", "auth.refresh_token_ttl_days", "auth.bcrypt_cost", "auth.login_max_failures_per_account",
         "auth.login_max_failures_per_address", "log.level", "demo.enabled",

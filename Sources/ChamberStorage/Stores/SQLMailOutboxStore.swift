@@ -6,14 +6,14 @@ import Foundation
 struct SQLMailOutboxStore: MailOutboxStore {
     let db: any SQLDatabase
 
-    private static let columns = "id, kind, recipient, subject, body, status, attempts, last_error"
+    private static let columns = "id, kind, recipient, subject, body, unsubscribe_url, status, attempts, last_error"
 
     private static func delivery(_ row: SQLRow) throws -> MailDelivery {
         MailDelivery(
             id: try row.string("id"),
             mail: Mail(
                 kind: Mail.Kind(rawValue: try row.string("kind")) ?? .passwordReset, to: try row.string("recipient"),
-                subject: try row.string("subject"), body: try row.string("body")),
+                subject: try row.string("subject"), body: try row.string("body"), unsubscribeURL: try row.optionalString("unsubscribe_url")),
             status: MailStatus(rawValue: try row.string("status")) ?? .failed, attempts: Int(try row.int("attempts")),
             lastError: try row.optionalString("last_error"))
     }
@@ -26,12 +26,12 @@ struct SQLMailOutboxStore: MailOutboxStore {
     static func insert(_ mail: Mail, at instant: Date, in executor: any SQLExecutor) async throws {
         try await executor.query(
             """
-            INSERT INTO outbound_mail (id, kind, recipient, subject, body, created_at, status, attempts, not_before)
-            VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?)
+            INSERT INTO outbound_mail (id, kind, recipient, subject, body, unsubscribe_url, created_at, status, attempts, not_before)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)
             """,
             [
                 .text(UUID().uuidString.lowercased()), .text(mail.kind.rawValue), .text(mail.to), .text(mail.subject), .text(mail.body),
-                .date(instant), .date(instant),
+                mail.unsubscribeURL.map { .text($0) } ?? .null, .date(instant), .date(instant),
             ])
     }
 

@@ -15,7 +15,13 @@ struct NotificationEmailTests {
         _ backend: TestBackend, digest: String,
         _ test: @escaping @Sendable (TestAPI, LocalSMTPServer, HubTests.Room, String) async throws -> Void
     ) async throws {
-        try await MailDeliveryTests.withRelay(backend, configure: { $0.notificationEmailDelaySeconds = 0 }) { api, relay in
+        try await MailDeliveryTests.withRelay(
+            backend,
+            configure: {
+                $0.notificationEmailDelaySeconds = 0
+                $0.publicURL = "https://chamber.test"
+            }
+        ) { api, relay in
             let room = try await HubTests.room(api, members: 2)
             let (ann, ben) = (room.members[0], room.members[1])
             let preferences = try await api.call(
@@ -55,6 +61,25 @@ struct NotificationEmailTests {
             #expect(Self.notices(relay, to: ben.email).count == 1, "one mail for one notification")
             let delivery = try await api.store.mailOutbox.deliveries(to: ben.email, limit: 1).first
             #expect(delivery?.mail.kind == .notifications && delivery?.status == .sent)
+
+            // One click in the mail program (RFC 8058) turns Ben's e-mail off in this chamber.
+            #expect(mail.header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click")
+            let link = try #require(mail.header("List-Unsubscribe")?.trimmingCharacters(in: CharacterSet(charactersIn: "<>")))
+            #expect(link.hasPrefix("https://chamber.test/v1/email/unsubscribe?token="), "\(link)")
+            let path = String(link.dropFirst("https://chamber.test".count))
+            let forged = try await api.call(.post, String(path.dropLast(2)) + "xx")
+            #expect(forged.status == .badRequest && forged.errorCode == "unsubscribe_token_invalid", "\(forged.json)")
+            let unsubscribed = try await api.call(.post, path)
+            #expect(unsubscribed.status == .ok && unsubscribed.json["chamber_id"].string == room.chamberID, "\(unsubscribed.json)")
+            let preferences = try await api.call(.get, "/v1/chambers/\(room.chamberID)/notification-preferences", token: ben.accessToken)
+            #expect(preferences.json["categories"]["direct_messages"]["email"].string == "none", "\(preferences.json)")
+            try await Self.send(api, room, dm, "Still there?", id: "e-2")
+            try await eventually("the second DM reaches the feed") {
+                let feed = try? await api.call(.get, "/v1/chambers/\(room.chamberID)/notifications", token: ben.accessToken)
+                return feed?.json["items"].array.first?["count"].int == 2
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(Self.notices(relay, to: ben.email).count == 1, "no mail after unsubscribing")
         }
     }
 

@@ -9,12 +9,19 @@ public final class NotificationEmailDispatcher: Sendable {
     public static let lease: TimeInterval = 120
 
     private let store: any Store
+    private let unsubscribe: EmailUnsubscribe?
     private let now: @Sendable () -> Date
     private let mailQueued: @Sendable () -> Void
 
-    /// - Parameter mailQueued: told when mails were queued (the mail worker sends them).
-    public init(store: any Store, now: @escaping @Sendable () -> Date = Date.init, mailQueued: @escaping @Sendable () -> Void = {}) {
+    /// - Parameters:
+    ///   - unsubscribe: gives each mail its one-click unsubscribe link (when the server has a public address).
+    ///   - mailQueued: told when mails were queued (the mail worker sends them).
+    public init(
+        store: any Store, unsubscribe: EmailUnsubscribe? = nil, now: @escaping @Sendable () -> Date = Date.init,
+        mailQueued: @escaping @Sendable () -> Void = {}
+    ) {
         self.store = store
+        self.unsubscribe = unsubscribe
         self.now = now
         self.mailQueued = mailQueued
     }
@@ -65,6 +72,6 @@ public final class NotificationEmailDispatcher: Sendable {
         guard !unread.isEmpty else { return nil }
         return NotificationEmailText.mail(
             to: user, in: chamber, notifications: Array(unread.prefix(Self.listed)), more: max(0, unread.count - Self.listed),
-            preview: preferences.preview, digest: preferences.emailDigest)
+            preview: preferences.preview, digest: preferences.emailDigest, unsubscribeURL: unsubscribe?.url(for: user.id, in: chamber.id))
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 /// The words of a notification e-mail: what is unread, where, and why the member gets it.
 enum NotificationEmailText {
     static func mail(
-        to user: User, in chamber: Chamber, notifications: [Notification], more: Int, preview: Bool, digest: EmailDigest
+        to user: User, in chamber: Chamber, notifications: [Notification], more: Int, preview: Bool, digest: EmailDigest,
+        unsubscribeURL: String?
     ) -> Mail {
         let total = notifications.count + more
         let subject: String
@@ -35,6 +36,6 @@ enum NotificationEmailText {
         lines.append(
             "You get these e-mails \(cadence) for what you have not read, as your notification preferences in \(chamber.name) say; "
                 + "change them in the app.")
-        return Mail(kind: .notifications, to: user.email, subject: subject, body: lines.joined(separator: "\n"))
+        return Mail(kind: .notifications, to: user.email, subject: subject, body: lines.joined(separator: "\n"), unsubscribeURL: unsubscribeURL)
     }
 }
