@@ -34,13 +34,13 @@ public protocol AccessTokenIssuer: Sendable {
     func verify(_ token: String) async throws -> AccessClaims
 }
 
-/// Sends mail. The embedded default writes it to the log and the mail outbox table.
 /// Signs short texts with a key of the server's, so that a link it mails (an unsubscribe link) cannot be forged.
 public protocol TextSigner: Sendable {
     /// A URL-safe signature of `text`.
     func signature(of text: String) -> String
 }
 
+/// Sends mail: the server's queues it in the mail outbox, and a worker hands it to the relay (or to the log).
 public protocol Mailer: Sendable {
     func send(_ mail: Mail) async throws
 }

@@ -9,7 +9,7 @@ public func buildRouter(
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: RedactingRequestLog())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: APIErrorMiddleware())
     router.add(middleware: AuthenticationMiddleware(accounts: services.accounts))

@@ -218,10 +218,15 @@ public enum ConfigurationLoader {
             return file
         }
         if let value = try string("server.public_url") {
-            guard let url = URL(string: value), url.scheme == "https" || url.scheme == "http", url.host != nil, url.query == nil else {
-                throw ConfigurationError(key: "server.public_url", "'\(value)' is not an http(s) URL without a query")
+            let scheme = URL(string: value)?.scheme?.lowercased()
+            // A mail header line is at most 998 characters, and the unsubscribe link (about 170 more) is never folded.
+            guard value.utf8.count <= 512, let url = URL(string: value), scheme == "https" || scheme == "http", url.host != nil, url.query == nil,
+                url.fragment == nil
+            else {
+                throw ConfigurationError(
+                    key: "server.public_url", "'\(value)' is not an http(s) URL of at most 512 characters without query or fragment")
             }
-            configuration.publicURL = value
+            configuration.publicURL = scheme! + value.dropFirst(scheme!.count)
         }
         configuration.smtpHost = try string("mail.smtp.host")
         if let value = try int("mail.smtp.port", 1...65_535) { configuration.smtpPort = value }

@@ -433,7 +433,6 @@ enum Schema {
                 "ALTER TABLE outbound_mail ADD COLUMN claimed_until BIGINT",
                 "ALTER TABLE outbound_mail ADD COLUMN last_error TEXT",
                 "ALTER TABLE outbound_mail ADD COLUMN finished_at BIGINT",
-                "ALTER TABLE outbound_mail ADD COLUMN unsubscribe_url TEXT",
                 "UPDATE outbound_mail SET finished_at = created_at",
                 "CREATE INDEX outbound_mail_due ON outbound_mail (not_before) WHERE status = 'pending'",
                 "CREATE INDEX outbound_mail_claim ON outbound_mail (claim) WHERE claim IS NOT NULL",
@@ -456,6 +455,11 @@ enum Schema {
                 )
                 """,
                 "CREATE INDEX notification_emails_due ON notification_emails (due_at)",
+            ]),
+        Migration(
+            version: 14, name: "mails keep their one-click unsubscribe link",
+            statements: [
+                "ALTER TABLE outbound_mail ADD COLUMN unsubscribe_url TEXT"
             ]),
     ]
 }

@@ -69,7 +69,12 @@ struct NotificationEmailTests {
             let path = String(link.dropFirst("https://chamber.test".count))
             let forged = try await api.call(.post, String(path.dropLast(2)) + "xx")
             #expect(forged.status == .badRequest && forged.errorCode == "unsubscribe_token_invalid", "\(forged.json)")
-            let unsubscribed = try await api.call(.post, path)
+            let page = try await api.call(.get, path)
+            let html = String(decoding: page.body, as: UTF8.self)
+            #expect(page.status == .ok && html.contains("<form method=\"post\""), "a browser gets a button, and nothing changes yet")
+            // As mail programs post it (RFC 8058 §3.2): a form body, no cookie, no sign-in.
+            let unsubscribed = try await api.call(
+                .post, path, raw: "List-Unsubscribe=One-Click", headers: [.contentType: "application/x-www-form-urlencoded"])
             #expect(unsubscribed.status == .ok && unsubscribed.json["chamber_id"].string == room.chamberID, "\(unsubscribed.json)")
             let preferences = try await api.call(.get, "/v1/chambers/\(room.chamberID)/notification-preferences", token: ben.accessToken)
             #expect(preferences.json["categories"]["direct_messages"]["email"].string == "none", "\(preferences.json)")

@@ -76,7 +76,7 @@ struct TestAPI: Sendable {
             headers[.contentType] = "application/json"
             body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
         } else if let raw {
-            headers[.contentType] = "application/json"
+            if headers[.contentType] == nil { headers[.contentType] = "application/json" }
             body = ByteBuffer(string: raw)
         }
         let response = try await client.executeRequest(uri: path, method: method, headers: headers, body: body)
