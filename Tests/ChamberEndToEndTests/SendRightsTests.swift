@@ -63,10 +63,12 @@ struct SendRightsTests {
             try await scene.moderate(["action": "unlock", "channel_id": scene.group])
             #expect(try await scene.send("m2")["status"].string == "published")
 
-            try await scene.moderate(["action": "mute", "user_id": memberID, "channel_id": scene.group, "duration_seconds": 1])
+            // 5 s: long enough that the next send lands inside it on a loaded machine (1 s did not, in CI).
+            let muted = ContinuousClock.now
+            try await scene.moderate(["action": "mute", "user_id": memberID, "channel_id": scene.group, "duration_seconds": 5])
             #expect(try await scene.send("m3")["code"].string == "user_muted")
             // The mute ends on its own: nothing is announced, and the kept sanction is checked against the clock.
-            try await Task.sleep(for: .milliseconds(1_200))
+            try await Task.sleep(until: muted + .milliseconds(5_500))
             #expect(try await scene.send("m3")["status"].string == "published")
             try await scene.moderate(["action": "mute", "user_id": memberID])
             #expect(try await scene.send("m4")["code"].string == "user_muted", "a chamber-wide mute")
