@@ -99,6 +99,7 @@ let package = Package(
             name: "ChamberNotify",
             dependencies: [
                 "ChamberDomain",
+                "ChamberJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

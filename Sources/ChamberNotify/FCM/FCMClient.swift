@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import ChamberDomain
+import ChamberJSON
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -87,10 +88,12 @@ public struct FCMClient: PushProvider {
             let response = try await http.execute(request, timeout: timeout)
             let text = String(buffer: try await response.body.collect(upTo: 64 * 1024))
             let status = Int(response.status.code)
-            let error = FCMError(text)
             // THIRD_PARTY_AUTH_ERROR is a 401 too, but about the project's APNs or Web Push credentials, not our token.
-            if status == 401, error?.errorCode != "THIRD_PARTY_AUTH_ERROR" {
-                return .unauthorized(token: token, reason: "http_401 \(error?.summary ?? String(text.prefix(200)))")
+            if status == 401 {
+                let error = FCMError(text)
+                if error?.errorCode != "THIRD_PARTY_AUTH_ERROR" {
+                    return .unauthorized(token: token, reason: "http_401 \(error?.summary ?? String(text.prefix(200)))")
+                }
             }
             return .answered(Self.outcome(status: status, retryAfter: response.headers.first(name: "Retry-After"), body: text))
         } catch {
@@ -100,6 +103,7 @@ public struct FCMClient: PushProvider {
 
     /// What an FCM answer means for the push.
     static func outcome(status: Int, retryAfter: String?, body: String) -> PushOutcome {
+        // A success's body (the message's name) is not read: parsing it cost as much as writing the request.
         if (200..<300).contains(status) { return .accepted }
         let error = FCMError(body)
         let reason = "http_\(status) \(error?.summary ?? String(body.prefix(200)))"
@@ -127,13 +131,21 @@ public struct FCMClient: PushProvider {
 
     /// The request body: `{"message": …}`, a `projects.messages` resource for one registration token. FCM refuses a
     /// message over 4 KB, so a long text is cut rather than the push refused.
+    ///
+    /// Written by the one-pass encoder: Foundation's took an eighth of the server's CPU when an announcement went to
+    /// a thousand phones.
     static func body(_ message: PushMessage, token: String, at instant: Date) throws -> Data {
+        let data = try encode(Envelope(message, token: token, title: message.title, body: message.body, at: instant))
+        guard data.count > 4096 else { return data }
+        return try encode(
+            Envelope(message, token: token, title: String(message.title.prefix(100)), body: String(message.body.prefix(1_000)), at: instant))
+    }
+
+    private static func encode(_ envelope: Envelope) throws -> Data {
+        if let bytes = try? JSONBytesEncoder().encode(envelope) { return Data(bytes) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(Envelope(message, token: token, title: message.title, body: message.body, at: instant))
-        guard data.count > 4096 else { return data }
-        return try encoder.encode(
-            Envelope(message, token: token, title: String(message.title.prefix(100)), body: String(message.body.prefix(1_000)), at: instant))
+        return try encoder.encode(envelope)
     }
 
     /// The longest TTL FCM takes: 28 days.

@@ -90,7 +90,7 @@ public struct ChamberNode: Sendable {
                         finishedBefore: now.addingTimeInterval(-Self.keepFinishedPushes),
                         deadLettersBefore: now.addingTimeInterval(-Self.keepDeadLetters))
                 }),
-            sweep: .milliseconds(configuration.pushSweepMs), logger: logger
+            lanes: PushProviders.lanes(configuration), sweep: .milliseconds(configuration.pushSweepMs), logger: logger
         ) { prepared.isSet }
         let emails = NotificationEmailDispatcher(store: store, unsubscribe: unsubscribe, mailQueued: { mailWorker.poke() })
         let notificationEmails = store.notificationEmails

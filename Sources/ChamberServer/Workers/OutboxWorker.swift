@@ -19,6 +19,7 @@ final class OutboxWorker: Service, Sendable {
     }
 
     private let outbox: Outbox
+    private let lanes: Int
     private let sweep: Duration
     private let logger: Logger
     private let ready: @Sendable () -> Bool
@@ -26,8 +27,11 @@ final class OutboxWorker: Service, Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let lastPrune = Mutex(Date.distantPast)
 
-    init(_ outbox: Outbox, sweep: Duration, logger: Logger, ready: @escaping @Sendable () -> Bool) {
+    /// - Parameter lanes: batches claimed and sent at once, so that one batch's claim and outcome writes overlap
+    ///   another's sending.
+    init(_ outbox: Outbox, lanes: Int = 1, sweep: Duration, logger: Logger, ready: @escaping @Sendable () -> Bool) {
         self.outbox = outbox
+        self.lanes = max(1, lanes)
         self.sweep = sweep
         self.logger = logger
         self.ready = ready
@@ -65,7 +69,12 @@ final class OutboxWorker: Service, Sendable {
 
     private func drain() async {
         do {
-            while try await outbox.dispatch() > 0 {}
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<lanes {
+                    group.addTask { while try await self.outbox.dispatch() > 0 {} }
+                }
+                try await group.waitForAll()
+            }
             try await pruneDaily()
         } catch is CancellationError {
             // Shutting down: what was claimed is claimed again once its lease ends.
