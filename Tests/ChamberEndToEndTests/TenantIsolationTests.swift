@@ -45,10 +45,25 @@ struct TenantIsolationTests {
             let queue = try await api.call(.get, "/v1/chambers/\(chamberB)/moderation/queue", token: bob.accessToken)
             let itemB = queue.json["items"][0]["id"].string ?? ""
             #expect(!itemB.isEmpty)
+            // B's tier, and an application in B's review queue.
+            let tierB =
+                try await api.call(
+                    .post, "/v1/chambers/\(chamberB)/tiers", token: bob.accessToken,
+                    json: ["name": "Bravo Platinum", "dues_cents": 99_900, "period": "annual"]
+                ).json["id"].string ?? ""
+            let carl = try await api.signUp("carl")
+            let applicationB =
+                try await api.call(.post, "/v1/applications", token: carl.accessToken, json: ["chamber_id": chamberB])
+                .json["application"]["id"].string ?? ""
+            try await MembershipApplicationTests.fill(
+                api, carl, applicationB,
+                MembershipApplicationTests.steps(tier: tierB, name: "Bravo Applicant Inc", email: "carl@bravo-applicant.example"))
+            #expect(
+                try await api.call(.post, "/v1/applications/\(applicationB)/submit", token: carl.accessToken).json["status"].string == "submitted")
             let secrets = [
                 "Bravo Secret Chamber", "Bravo Back Room", "Bravo merger plans", "Bravo Confidential LLC", "99-9999999", "secret-invitee@example.com",
                 bob.email, betty.email,
-                "Bravo insider report",
+                "Bravo insider report", "Bravo Platinum", "Bravo Applicant Inc", "carl@bravo-applicant.example",
             ]
 
             let routes = api.registeredRoutes.filter { $0.path.hasPrefix("/v1/chambers/{chamberId}") }
@@ -62,6 +77,8 @@ struct TenantIsolationTests {
                     .replacingOccurrences(of: "{channelId}", with: channelB)
                     .replacingOccurrences(of: "{messageId}", with: messageB)
                     .replacingOccurrences(of: "{itemId}", with: itemB)
+                    .replacingOccurrences(of: "{tierId}", with: tierB)
+                    .replacingOccurrences(of: "{applicationId}", with: applicationB)
                 let body: [String: Any]? =
                     ["GET", "DELETE"].contains(route.method)
                     ? nil
@@ -77,7 +94,9 @@ struct TenantIsolationTests {
             }
             // Now through Alice's own chamber, where she is admin, naming B's rows: still nothing.
             for route in routes
-            where ["{userId}", "{businessId}", "{invitationId}", "{channelId}", "{messageId}", "{itemId}"].contains(where: route.path.contains) {
+            where ["{userId}", "{businessId}", "{invitationId}", "{channelId}", "{messageId}", "{itemId}", "{tierId}", "{applicationId}"].contains(
+                where: route.path.contains)
+            {
                 let path = route.path
                     .replacingOccurrences(of: "{chamberId}", with: chamberA)
                     .replacingOccurrences(of: "{userId}", with: betty.userID)
@@ -86,6 +105,8 @@ struct TenantIsolationTests {
                     .replacingOccurrences(of: "{channelId}", with: channelB)
                     .replacingOccurrences(of: "{messageId}", with: messageB)
                     .replacingOccurrences(of: "{itemId}", with: itemB)
+                    .replacingOccurrences(of: "{tierId}", with: tierB)
+                    .replacingOccurrences(of: "{applicationId}", with: applicationB)
                 let body: [String: Any]? =
                     ["GET", "DELETE"].contains(route.method)
                     ? nil
@@ -120,7 +141,8 @@ struct TenantIsolationTests {
 extension TestAPI {
     /// The (method, path) pairs the running server's router registers.
     var registeredRoutes: [(method: String, path: String)] {
-        buildRouter(services: node.services, realtime: node.realtime, metrics: node.metrics, version: "test").routes.map {
+        buildRouter(services: node.services, realtime: node.realtime, membership: node.membership, metrics: node.metrics, version: "test").routes.map
+        {
             ($0.method.rawValue, $0.path.description)
         }
     }

@@ -89,6 +89,12 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let alreadyDecided = Code("already_decided", .conflict)
         public static let reviewItemNotFound = Code("review_item_not_found", .notFound)
         public static let deviceNotFound = Code("device_not_found", .notFound)
+        // Membership
+        public static let applicationNotFound = Code("application_not_found", .notFound)
+        public static let tierNotFound = Code("tier_not_found", .notFound)
+        public static let applicationStateConflict = Code("application_state_conflict", .conflict)
+        public static let applicationIncomplete = Code("application_incomplete", .invalidRequest)
+        public static let applicationsClosed = Code("applications_closed", .forbidden)
         // Socket protocol
         public static let unknownFrameType = Code("unknown_frame_type", .invalidRequest)
         public static let unsupportedFrame = Code("unsupported_frame", .invalidRequest)
@@ -111,6 +117,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             notSubscribed,
             userMuted, userBanned, userKicked, channelLocked, slowMode, floodLimited, alreadyReported, alreadyDecided, reviewItemNotFound,
             deviceNotFound,
+            applicationNotFound, tierNotFound, applicationStateConflict, applicationIncomplete, applicationsClosed,
             unknownFrameType, unsupportedFrame, upgradeRequired,
             unavailable, internalError,
         ]

@@ -31,12 +31,19 @@ public struct ChamberSettings: Sendable, Equatable, Codable {
     public var openApplications: Bool
     /// Whether members may see each other's contact details in the directory.
     public var directoryVisibleToMembers: Bool
+    /// Applications whose legitimacy score (0–100) reaches this are approved as they are submitted; nil: staff
+    /// decide every one.
+    public var autoApproveScore: Int?
 
-    public init(timezone: String = "UTC", currency: String = "USD", openApplications: Bool = true, directoryVisibleToMembers: Bool = true) {
+    public init(
+        timezone: String = "UTC", currency: String = "USD", openApplications: Bool = true, directoryVisibleToMembers: Bool = true,
+        autoApproveScore: Int? = nil
+    ) {
         self.timezone = timezone
         self.currency = currency
         self.openApplications = openApplications
         self.directoryVisibleToMembers = directoryVisibleToMembers
+        self.autoApproveScore = autoApproveScore
     }
 }
 

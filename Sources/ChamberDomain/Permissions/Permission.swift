@@ -29,6 +29,10 @@ public enum Resource: String, Sendable, CaseIterable {
     case event
     /// Dues, invoices, payments and refunds.
     case billing
+    /// Membership applications in the review queue (an applicant reaches their own without a role).
+    case application
+    /// Membership tiers: their dues, periods and benefits.
+    case tier
 }
 
 /// The permission table: a pure function of role × action × resource.
@@ -51,31 +55,31 @@ public enum Permissions {
             switch resource {
             case .moderation, .message: return true
             case .channel: return action != .delete
-            case .chamber, .member, .business, .announcement, .event: return action == .view
+            case .chamber, .member, .business, .announcement, .event, .tier: return action == .view
             default: return false
             }
         case .board:
             switch resource {
-            case .chamber, .member, .business, .announcement, .event, .billing, .auditLog, .chamberSettings:
+            case .chamber, .member, .business, .announcement, .event, .billing, .auditLog, .chamberSettings, .application, .tier:
                 return action == .view
             case .channel, .message: return action != .delete
             default: return false
             }
         case .member:
             switch resource {
-            case .chamber, .member, .announcement, .event: return action == .view
+            case .chamber, .member, .announcement, .event, .tier: return action == .view
             case .business, .channel, .message: return action != .delete
             default: return false
             }
         case .trial:
             switch resource {
-            case .chamber, .member, .business, .announcement, .event, .channel: return action == .view
+            case .chamber, .member, .business, .announcement, .event, .channel, .tier: return action == .view
             case .message: return action == .view || action == .create
             default: return false
             }
         case .guest:
             switch resource {
-            case .chamber, .business, .announcement, .event: return action == .view
+            case .chamber, .business, .announcement, .event, .tier: return action == .view
             default: return false
             }
         }

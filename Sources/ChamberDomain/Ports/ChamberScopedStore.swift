@@ -16,6 +16,10 @@ public protocol ChamberScopedStore: Sendable {
     var notificationSettings: any NotificationSettingsStore { get }
     /// Members' in-app notification feeds.
     var notificationFeed: any NotificationFeedStore { get }
+    /// Membership tiers.
+    var tiers: any MembershipTierStore { get }
+    /// Membership applications: the review queue.
+    var applications: any MembershipApplicationStore { get }
 }
 
 /// Memberships of the chamber.

@@ -18,6 +18,8 @@ public protocol Store: Sendable {
     var pushOutbox: any PushOutboxStore { get }
     /// E-mails owed to members for notifications they have not read, across chambers.
     var notificationEmails: any NotificationEmailStore { get }
+    /// Membership applications as their applicants reach them, across chambers.
+    var applications: any ApplicantApplicationStore { get }
 
     /// The stores of one chamber. Every read and write through it is confined to `chamber`.
     func scoped(to chamber: ChamberID) -> any ChamberScopedStore

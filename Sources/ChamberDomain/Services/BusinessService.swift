@@ -122,24 +122,8 @@ public final class BusinessService: Sendable {
         if let value = input.phone { business.phone = try Validate.optionalText(value, field: "phone", maxLength: 40) }
         if let value = input.email { business.email = try value.map { raw throws(ChamberError) in try Validate.email(raw) } }
         if let value = input.description { business.description = try Validate.optionalText(value, field: "description", maxLength: 4000) }
-        if let address = input.address {
-            business.address = PostalAddress(
-                line1: try Validate.optionalText(address.line1, field: "address.line1", maxLength: 200),
-                line2: try Validate.optionalText(address.line2, field: "address.line2", maxLength: 200),
-                city: try Validate.optionalText(address.city, field: "address.city", maxLength: 100),
-                region: try Validate.optionalText(address.region, field: "address.region", maxLength: 100),
-                postalCode: try Validate.optionalText(address.postalCode, field: "address.postal_code", maxLength: 20),
-                country: try Validate.optionalText(address.country, field: "address.country", maxLength: 2).map { $0.uppercased() })
-        }
-        if let links = input.socialLinks {
-            guard links.count <= 10 else { throw ChamberError(.validationFailed, "at most 10 social links", field: "social_links") }
-            var checked: [String: String] = [:]
-            for (network, url) in links {
-                let key = try Validate.name(network, field: "social_links", maxLength: 30).lowercased()
-                checked[key] = try Validate.url(url, field: "social_links.\(key)")
-            }
-            business.socialLinks = checked
-        }
+        if let address = input.address { business.address = try Validate.address(address, field: "address") }
+        if let links = input.socialLinks { business.socialLinks = try Validate.socialLinks(links) }
         if let owner = input.ownerUserID {
             guard access.role >= .staff else {
                 throw ChamberError(.forbidden, "only chamber staff may change a business's owner", field: "owner_user_id")

@@ -7,6 +7,8 @@ public struct ChamberPatch: Sendable {
     public var currency: String?
     public var openApplications: Bool?
     public var directoryVisibleToMembers: Bool?
+    /// A score (0–100) to auto-approve applications at, or `.some(nil)` to stop auto-approving.
+    public var autoApproveScore: Int??
     public var logoURL: String??
     public var primaryColor: String??
     public var tagline: String??
@@ -14,9 +16,10 @@ public struct ChamberPatch: Sendable {
 
     public init(
         name: String? = nil, timezone: String? = nil, currency: String? = nil, openApplications: Bool? = nil,
-        directoryVisibleToMembers: Bool? = nil, logoURL: String?? = nil, primaryColor: String?? = nil,
+        directoryVisibleToMembers: Bool? = nil, autoApproveScore: Int?? = nil, logoURL: String?? = nil, primaryColor: String?? = nil,
         tagline: String?? = nil, website: String?? = nil
     ) {
+        self.autoApproveScore = autoApproveScore
         self.name = name
         self.timezone = timezone
         self.currency = currency
@@ -112,6 +115,7 @@ public final class ChamberService: Sendable {
         if let value = patch.currency { chamber.settings.currency = try Validate.currency(value, field: "settings.currency") }
         if let value = patch.openApplications { chamber.settings.openApplications = value }
         if let value = patch.directoryVisibleToMembers { chamber.settings.directoryVisibleToMembers = value }
+        if let value = patch.autoApproveScore { chamber.settings.autoApproveScore = try Self.autoApproveScore(value) }
         if let value = patch.logoURL { chamber.branding.logoURL = try Validate.url(value, field: "branding.logo_url") }
         if let value = patch.primaryColor { chamber.branding.primaryColor = try Validate.color(value, field: "branding.primary_color") }
         if let value = patch.tagline { chamber.branding.tagline = try Validate.optionalText(value, field: "branding.tagline", maxLength: 200) }
@@ -137,7 +141,15 @@ public final class ChamberService: Sendable {
         var result = settings
         result.timezone = try Validate.timezone(settings.timezone, field: "settings.timezone")
         result.currency = try Validate.currency(settings.currency, field: "settings.currency")
+        result.autoApproveScore = try autoApproveScore(settings.autoApproveScore)
         return result
+    }
+
+    private static func autoApproveScore(_ score: Int?) throws(ChamberError) -> Int? {
+        if let score, !(0...100).contains(score) {
+            throw ChamberError(.validationFailed, "auto_approve_score must be between 0 and 100", field: "settings.auto_approve_score")
+        }
+        return score
     }
 
     static func validated(_ branding: ChamberBranding) throws(ChamberError) -> ChamberBranding {

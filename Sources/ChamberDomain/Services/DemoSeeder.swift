@@ -27,6 +27,13 @@ public struct DemoSeeder: Sendable {
         self.now = now
     }
 
+    /// The demo chamber's tiers: name, annual dues in cents, benefits, seats.
+    static let sampleTiers: [(String, Int, [String], Int)] = [
+        ("Bronze", 25_000, ["Directory listing", "Member chat"], 1),
+        ("Silver", 50_000, ["Directory listing", "Member chat", "One event ticket a quarter"], 3),
+        ("Gold", 100_000, ["Featured directory listing", "Member chat", "Two event tickets a quarter", "Board breakfast"], 10),
+    ]
+
     public static func email(for role: String) -> String { "\(role)@demo.chamberconnect.test" }
 
     /// The logins the demo provides.
@@ -74,6 +81,12 @@ public struct DemoSeeder: Sendable {
                     taxID: sample.taxID, category: sample.category,
                     address: PostalAddress(line1: sample.street, city: "Springfield", region: "IL", postalCode: "62701", country: "US"),
                     website: sample.website, phone: sample.phone, email: nil, socialLinks: sample.social, description: sample.blurb, createdAt: at))
+        }
+        for (name, dues, benefits, seats) in Self.sampleTiers {
+            try await scope.tiers.insert(
+                MembershipTier(
+                    id: .generate(), chamberID: chamber.id, name: name, duesCents: dues, period: .annual, benefits: benefits, seats: seats,
+                    createdAt: at))
         }
         try await scope.auditLog.append(
             AuditEntry(

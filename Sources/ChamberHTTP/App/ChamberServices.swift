@@ -50,3 +50,14 @@ public struct RealtimeServices: Sendable {
         self.endpoint = endpoint
     }
 }
+
+/// Membership: tiers, and applications from the first step to the decision.
+public struct MembershipServices: Sendable {
+    public let tiers: TierService
+    public let applications: MembershipApplicationService
+
+    public init(tiers: TierService, applications: MembershipApplicationService) {
+        self.tiers = tiers
+        self.applications = applications
+    }
+}

@@ -5,7 +5,8 @@ import Prometheus
 
 /// Builds the REST router: middleware in order (errors, request id, logging, metrics, authentication), then every route.
 public func buildRouter(
-    services: ChamberServices, realtime: RealtimeServices, metrics: PrometheusCollectorRegistry, version: String
+    services: ChamberServices, realtime: RealtimeServices, membership: MembershipServices, metrics: PrometheusCollectorRegistry,
+    version: String
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
@@ -20,6 +21,7 @@ public func buildRouter(
     ModerationRoutes(services: services, moderation: realtime.moderation).register(on: router)
     NotificationRoutes(services: services, preferences: realtime.notificationPreferences, feed: realtime.notificationFeed).register(on: router)
     EmailRoutes(services: services).register(on: router)
+    MembershipRoutes(services: services, membership: membership).register(on: router)
     LoadTestRoutes(services: services).register(on: router)
     ClusterRoutes(services: services, hub: realtime.hub).register(on: router)
     return router

@@ -37,6 +37,7 @@ struct SettingsInput: Decodable {
     var currency: String?
     var openApplications: Bool?
     var directoryVisibleToMembers: Bool?
+    var autoApproveScore: Int?
 }
 
 struct BrandingInput: Decodable {
@@ -58,7 +59,8 @@ struct CreateChamberRequest: Decodable {
             return ChamberSettings(
                 timezone: input.timezone ?? defaults.timezone, currency: input.currency ?? defaults.currency,
                 openApplications: input.openApplications ?? defaults.openApplications,
-                directoryVisibleToMembers: input.directoryVisibleToMembers ?? defaults.directoryVisibleToMembers)
+                directoryVisibleToMembers: input.directoryVisibleToMembers ?? defaults.directoryVisibleToMembers,
+                autoApproveScore: input.autoApproveScore)
         }
     }
 
@@ -72,7 +74,7 @@ struct UpdateChamberRequest: Decodable {
     let patch: ChamberPatch
 
     private enum Keys: String, CodingKey { case name, settings, branding }
-    private enum SettingsKeys: String, CodingKey { case timezone, currency, openApplications, directoryVisibleToMembers }
+    private enum SettingsKeys: String, CodingKey { case timezone, currency, openApplications, directoryVisibleToMembers, autoApproveScore }
     private enum BrandingKeys: String, CodingKey { case logoUrl, primaryColor, tagline, website }
 
     init(from decoder: any Decoder) throws {
@@ -85,6 +87,7 @@ struct UpdateChamberRequest: Decodable {
             patch.currency = try settings.decodeIfPresent(String.self, forKey: .currency)
             patch.openApplications = try settings.decodeIfPresent(Bool.self, forKey: .openApplications)
             patch.directoryVisibleToMembers = try settings.decodeIfPresent(Bool.self, forKey: .directoryVisibleToMembers)
+            patch.autoApproveScore = try settings.decodePatch(Int.self, forKey: .autoApproveScore)
         }
         if container.contains(.branding) {
             let branding = try container.nestedContainer(keyedBy: BrandingKeys.self, forKey: .branding)

@@ -80,6 +80,7 @@ struct ChamberBody: Encodable {
         let currency: String
         let openApplications: Bool
         let directoryVisibleToMembers: Bool
+        let autoApproveScore: Int?
     }
     struct Branding: Encodable {
         let logoUrl: String?
@@ -100,7 +101,8 @@ struct ChamberBody: Encodable {
         slug = chamber.slug
         settings = Settings(
             timezone: chamber.settings.timezone, currency: chamber.settings.currency,
-            openApplications: chamber.settings.openApplications, directoryVisibleToMembers: chamber.settings.directoryVisibleToMembers)
+            openApplications: chamber.settings.openApplications, directoryVisibleToMembers: chamber.settings.directoryVisibleToMembers,
+            autoApproveScore: chamber.settings.autoApproveScore)
         branding = Branding(
             logoUrl: chamber.branding.logoURL, primaryColor: chamber.branding.primaryColor,
             tagline: chamber.branding.tagline, website: chamber.branding.website)

@@ -25,15 +25,23 @@ enum APIJSON {
     static func decode<T: Decodable>(
         _ type: T.Type, from request: Request, context: AppRequestContext, using decoder: JSONDecoder = decoder
     ) async throws -> T {
+        guard let value = try await decodeIfPresent(type, from: request, context: context, using: decoder) else {
+            throw ChamberError(.malformedJSON, "request body is empty; send a JSON object")
+        }
+        return value
+    }
+
+    /// As ``decode(_:from:context:using:)`` for a body that may be left out: nil when it is empty.
+    static func decodeIfPresent<T: Decodable>(
+        _ type: T.Type, from request: Request, context: AppRequestContext, using decoder: JSONDecoder = decoder
+    ) async throws -> T? {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: context.maxUploadSize)
         } catch {
             throw ChamberError(.payloadTooLarge, "request body is larger than \(context.maxUploadSize) bytes")
         }
-        guard buffer.readableBytes > 0 else {
-            throw ChamberError(.malformedJSON, "request body is empty; send a JSON object")
-        }
+        guard buffer.readableBytes > 0 else { return nil }
         do {
             return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as ChamberError {

@@ -22,6 +22,7 @@ public struct ChamberNode: Sendable {
     public let store: SQLStore
     public let services: ChamberServices
     public let realtime: RealtimeServices
+    public let membership: MembershipServices
     public let metrics: PrometheusCollectorRegistry
     let logger: Logger
     /// Notifies stored messages in the background (every node runs one).
@@ -108,8 +109,12 @@ public struct ChamberNode: Sendable {
             logger: logger
         ) { prepared.isSet }
         let realtime = try makeRealtime(configuration, hub: hub, store: store, services: services, worker: worker, logger: logger)
+        let membership = MembershipServices(
+            tiers: TierService(store: store),
+            applications: MembershipApplicationService(
+                store: store, chat: realtime.chat, mailer: mailer, categories: try businessCategories(configuration)))
         return ChamberNode(
-            configuration: configuration, database: database, store: store, services: services, realtime: realtime,
+            configuration: configuration, database: database, store: store, services: services, realtime: realtime, membership: membership,
             metrics: metrics, logger: logger, notificationWorker: worker, pushWorker: pushWorker, mailWorker: mailWorker,
             notificationEmailWorker: notificationEmailWorker, prepared: prepared)
     }
@@ -190,6 +195,17 @@ public struct ChamberNode: Sendable {
         }
     }
 
+    /// The category list applicants choose from, as configured; none without a file.
+    static func businessCategories(_ configuration: ServerConfiguration) throws -> [BusinessCategory] {
+        guard let file = configuration.categoriesFile else { return [] }
+        guard let data = FileManager.default.contents(atPath: file),
+            let categories = try? JSONDecoder().decode([BusinessCategory].self, from: data), !categories.isEmpty
+        else {
+            throw ConfigurationError(key: "membership.categories_file", "cannot read '\(file)' as a list of {\"code\", \"name\"}")
+        }
+        return categories
+    }
+
     /// The rules file and the word list as configured.
     static func moderationRules(_ configuration: ServerConfiguration) throws -> (ModerationSettings, [String]) {
         var words: [String] = []
@@ -218,7 +234,7 @@ public struct ChamberNode: Sendable {
     }
 
     private func makeApplication(services: [any Service]) -> some ApplicationProtocol {
-        let router = buildRouter(services: self.services, realtime: realtime, metrics: metrics, version: Self.version)
+        let router = buildRouter(services: self.services, realtime: realtime, membership: membership, metrics: metrics, version: Self.version)
         let endpoint = realtime.endpoint
         var app = Application(
             router: router,

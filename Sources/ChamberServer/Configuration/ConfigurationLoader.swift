@@ -164,6 +164,15 @@ public enum ConfigurationLoader {
         } else {
             configuration.wordListFile = defaults.wordListFile
         }
+        if let file = try string("membership.categories_file") {
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw ConfigurationError(
+                    key: "membership.categories_file", "'\(file)' does not exist; see Config/membership/categories.json for the format")
+            }
+            configuration.categoriesFile = file
+        } else {
+            configuration.categoriesFile = defaults.categoriesFile
+        }
         if let file = try string("moderation.rules_file") {
             guard FileManager.default.fileExists(atPath: file) else {
                 throw ConfigurationError(key: "moderation.rules_file", "'\(file)' does not exist; see Config/moderation/rules.json for the format")

@@ -16,6 +16,7 @@ public struct DefaultFiles: Sendable, Equatable {
     public var configFile: String? { existing("chamberconnect.json") }
     public var rulesFile: String? { existing("moderation/rules.json") }
     public var wordListFile: String? { existing("moderation/words.txt") }
+    public var categoriesFile: String? { existing("membership/categories.json") }
 
     private func existing(_ name: String) -> String? {
         guard let directory else { return nil }

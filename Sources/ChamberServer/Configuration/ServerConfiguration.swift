@@ -33,6 +33,7 @@ import Logging
 /// | `moderation.word_list_file` | `CHAMBER_MODERATION_WORD_LIST_FILE` | `moderation/words.txt` of the shipped defaults (``DefaultFiles``) |
 /// | `moderation.rules_file` | `CHAMBER_MODERATION_RULES_FILE` | `moderation/rules.json` of the shipped defaults; without it, the node refuses to start |
 /// | `moderation.word_list_action` | `CHAMBER_MODERATION_WORD_LIST_ACTION` | `hold` (or `reject`; `mask` rewrites members' words) |
+/// | `membership.categories_file` | `CHAMBER_MEMBERSHIP_CATEGORIES_FILE` | `membership/categories.json` of the shipped defaults (the NAICS sectors applicants choose from) |
 /// | `hub.outbound_queue_bytes` | `CHAMBER_HUB_OUTBOUND_QUEUE_BYTES` | `1048576` |
 /// | `hub.inbound_frames_per_second` | `CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND` | `20` |
 /// | `hub.max_recovery_events` | `CHAMBER_HUB_MAX_RECOVERY_EVENTS` | `500` |
@@ -95,6 +96,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var wordListFile: String?
     public var wordListAction = "hold"
     public var moderationRulesFile: String?
+    /// The business categories applicants choose from (`[{"code": …, "name": …}]`); none: applications cannot
+    /// save their contact step.
+    public var categoriesFile: String?
     public var outboundQueueBytes = 1 << 20
     public var inboundFramesPerSecond = 20
     public var maxRecoveryEvents = 500
@@ -158,7 +162,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "auth.jwt_secret_file",
         "auth.access_token_ttl_seconds", "auth.refresh_token_ttl_days", "auth.bcrypt_cost", "auth.login_max_failures_per_account",
         "auth.login_max_failures_per_address", "log.level", "demo.enabled",
-        "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "hub.outbound_queue_bytes",
+        "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "membership.categories_file", "hub.outbound_queue_bytes",
         "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds", "hub.token_grace_seconds",
         "hub.ping_interval_seconds", "notifications.sweep_ms", "notifications.email_delay_seconds", "push.sweep_ms", "push.concurrency",
         "push.retry_base_ms", "push.max_attempts",

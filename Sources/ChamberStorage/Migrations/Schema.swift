@@ -461,5 +461,50 @@ enum Schema {
             statements: [
                 "ALTER TABLE outbound_mail ADD COLUMN unsubscribe_url TEXT"
             ]),
+        Migration(
+            version: 15, name: "membership tiers and applications",
+            statements: [
+                """
+                CREATE TABLE membership_tiers (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    dues_cents BIGINT NOT NULL,
+                    period TEXT NOT NULL,
+                    benefits TEXT NOT NULL,
+                    seats BIGINT NOT NULL,
+                    active BOOLEAN NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    UNIQUE (chamber_id, name)
+                )
+                """,
+                // The steps are one JSON document; the fields that duplicates are looked up by are columns of their own.
+                """
+                CREATE TABLE membership_applications (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    applicant_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    status TEXT NOT NULL,
+                    steps TEXT NOT NULL,
+                    checks TEXT NOT NULL,
+                    score BIGINT,
+                    info_request TEXT,
+                    applicant_response TEXT,
+                    decision_reason TEXT,
+                    decided_by TEXT,
+                    decided_at BIGINT,
+                    submitted_at BIGINT,
+                    business_id TEXT,
+                    tax_id TEXT,
+                    legal_name_key TEXT,
+                    contact_email TEXT,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX membership_applications_queue ON membership_applications (chamber_id, status, submitted_at)",
+                "CREATE INDEX membership_applications_applicant ON membership_applications (applicant_id, created_at)",
+                "CREATE INDEX membership_applications_tax_id ON membership_applications (chamber_id, tax_id)",
+            ]),
     ]
 }

@@ -15,6 +15,8 @@ struct SQLChamberScope: ChamberScopedStore {
     var moderation: any ModerationStore { SQLModerationStore(sql: sql) }
     var notificationSettings: any NotificationSettingsStore { SQLNotificationSettingsStore(sql: sql) }
     var notificationFeed: any NotificationFeedStore { SQLNotificationFeedStore(sql: sql) }
+    var tiers: any MembershipTierStore { SQLTierStore(sql: sql) }
+    var applications: any MembershipApplicationStore { SQLApplicationStore(sql: sql) }
 }
 
 struct SQLMemberStore: MemberStore {

@@ -30,6 +30,7 @@ func withServer(
     configuration.databaseMaxConnections = 4
     configuration.wordListFile = FrameSchemas.root.deletingLastPathComponent().appendingPathComponent("Config/moderation/words.txt").path
     configuration.moderationRulesFile = FrameSchemas.root.deletingLastPathComponent().appendingPathComponent("Config/moderation/rules.json").path
+    configuration.categoriesFile = FrameSchemas.root.deletingLastPathComponent().appendingPathComponent("Config/membership/categories.json").path
     // Every test server is a one-node cluster on its own in-process broker, and on PostgreSQL they all share one
     // database: a sweep would notify other tests' messages through a broker their sockets are not on. A real
     // cluster has one broker; the servers the process tests start sweep as configured by default.

@@ -1,0 +1,38 @@
+import Foundation
+
+/// A chamber's membership tiers.
+public protocol MembershipTierStore: Sendable {
+    /// By dues, cheapest first; retired tiers only when asked.
+    func list(includingRetired: Bool) async throws -> [MembershipTier]
+    func find(id: TierID) async throws -> MembershipTier?
+    /// Throws `conflict` when the chamber has a tier of that name.
+    func insert(_ tier: MembershipTier) async throws
+    func update(_ tier: MembershipTier) async throws
+}
+
+/// A chamber's membership applications.
+public protocol MembershipApplicationStore: Sendable {
+    func insert(_ application: MembershipApplication) async throws
+    func find(id: ApplicationID) async throws -> MembershipApplication?
+    /// Those in `status` (every status but drafts when nil), oldest submission first.
+    func list(status: ApplicationStatus?, page: PageRequest) async throws -> Page<MembershipApplication>
+    /// Writes `application` if it is still in `expected` status; false when someone changed it first.
+    func update(_ application: MembershipApplication, expecting expected: ApplicationStatus) async throws -> Bool
+    /// Who else in the chamber (businesses, and applications neither rejected nor withdrawn) uses the application's
+    /// tax id, business name or e-mail address.
+    func evidence(for application: MembershipApplication) async throws -> ApplicationEvidence
+    /// In one transaction: the application approved (if still in `expected` status), the applicant's membership and
+    /// the business listing. False when someone changed the application first; `already_member` when the applicant
+    /// joined meanwhile.
+    func approve(
+        _ application: MembershipApplication, expecting expected: ApplicationStatus, membership: Membership, business: Business
+    )
+        async throws -> Bool
+}
+
+/// Applications as their applicants reach them, across chambers.
+public protocol ApplicantApplicationStore: Sendable {
+    func find(id: ApplicationID) async throws -> MembershipApplication?
+    /// The applicant's applications, newest first.
+    func list(applicant: UserID) async throws -> [MembershipApplication]
+}

@@ -1,0 +1,208 @@
+import ChamberDomain
+import Foundation
+
+/// A chamber's membership tiers.
+struct SQLTierStore: MembershipTierStore {
+    let sql: ChamberScopedSQL
+
+    static let columns = "id, chamber_id, name, dues_cents, period, benefits, seats, active, created_at"
+
+    static func tier(_ row: SQLRow) throws -> MembershipTier {
+        guard let period = DuesPeriod(rawValue: try row.string("period")) else { throw StorageError.typeMismatch("period", "a dues period") }
+        return MembershipTier(
+            id: try row.id("id"), chamberID: try row.id("chamber_id"), name: try row.string("name"), duesCents: Int(try row.int("dues_cents")),
+            period: period, benefits: try row.json("benefits", as: [String].self), seats: Int(try row.int("seats")), active: try row.bool("active"),
+            createdAt: try row.date("created_at"))
+    }
+
+    func list(includingRetired: Bool) async throws -> [MembershipTier] {
+        try await sql.query(
+            "SELECT \(Self.columns) FROM membership_tiers WHERE chamber_id = :chamber\(includingRetired ? "" : " AND active") ORDER BY dues_cents, name, id"
+        ).map(Self.tier)
+    }
+
+    func find(id: TierID) async throws -> MembershipTier? {
+        try await sql.query("SELECT \(Self.columns) FROM membership_tiers WHERE chamber_id = :chamber AND id = ?", [.id(id)]).first.map(Self.tier)
+    }
+
+    func insert(_ tier: MembershipTier) async throws {
+        precondition(tier.chamberID == sql.chamberID, "tier of another chamber")
+        do {
+            try await sql.query(
+                "INSERT INTO membership_tiers (\(Self.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    .id(tier.id), .text(tier.name), .int(Int64(tier.duesCents)), .text(tier.period.rawValue), try .json(tier.benefits),
+                    .int(Int64(tier.seats)), .bool(tier.active), .date(tier.createdAt),
+                ])
+        } catch StorageError.uniqueViolation {
+            throw ChamberError(.conflict, "this chamber has a tier named '\(tier.name)' already", field: "name")
+        }
+    }
+
+    func update(_ tier: MembershipTier) async throws {
+        do {
+            try await sql.query(
+                "UPDATE membership_tiers SET name = ?, dues_cents = ?, period = ?, benefits = ?, seats = ?, active = ? WHERE chamber_id = :chamber AND id = ?",
+                [
+                    .text(tier.name), .int(Int64(tier.duesCents)), .text(tier.period.rawValue), try .json(tier.benefits), .int(Int64(tier.seats)),
+                    .bool(tier.active), .id(tier.id),
+                ])
+        } catch StorageError.uniqueViolation {
+            throw ChamberError(.conflict, "this chamber has a tier named '\(tier.name)' already", field: "name")
+        }
+    }
+}
+
+/// How applications are read and written, in and out of a chamber's scope.
+enum SQLApplicationRows {
+    static let columns = """
+        id, chamber_id, applicant_id, status, steps, checks, score, info_request, applicant_response, decision_reason, decided_by, \
+        decided_at, submitted_at, business_id, tax_id, legal_name_key, contact_email, created_at, updated_at
+        """
+
+    static func application(_ row: SQLRow) throws -> MembershipApplication {
+        guard let status = ApplicationStatus(rawValue: try row.string("status")) else {
+            throw StorageError.typeMismatch("status", "an application status")
+        }
+        return MembershipApplication(
+            id: try row.id("id"), chamberID: try row.id("chamber_id"), applicantID: try row.id("applicant_id"), status: status,
+            steps: try row.json("steps", as: ApplicationSteps.self), checks: try row.json("checks", as: [ApplicationCheck].self),
+            score: try row.optionalInt("score").map(Int.init), infoRequest: try row.optionalString("info_request"),
+            applicantResponse: try row.optionalString("applicant_response"), decisionReason: try row.optionalString("decision_reason"),
+            decidedBy: try row.optionalID("decided_by"), decidedAt: try row.optionalDate("decided_at"),
+            submittedAt: try row.optionalDate("submitted_at"), businessID: try row.optionalID("business_id"),
+            createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
+    }
+
+    /// Every column after `chamber_id` and `applicant_id`, in ``columns``' order, but `created_at`.
+    static func binds(_ a: MembershipApplication) throws -> [SQLValue] {
+        [
+            .text(a.status.rawValue), try .json(a.steps), try .json(a.checks), a.score.map { .int(Int64($0)) } ?? .null, .text(a.infoRequest),
+            .text(a.applicantResponse), .text(a.decisionReason), .id(a.decidedBy), .date(a.decidedAt), .date(a.submittedAt), .id(a.businessID),
+            .text(a.steps.tax?.ein), .text(a.steps.business.map { nameKey($0.legalName) }), .text(a.steps.contact?.email),
+        ]
+    }
+
+    /// Names compared without case or surrounding space.
+    static func nameKey(_ name: String) -> String { name.trimmingCharacters(in: .whitespaces).lowercased() }
+}
+
+/// A chamber's applications: the review queue.
+struct SQLApplicationStore: MembershipApplicationStore {
+    let sql: ChamberScopedSQL
+
+    func insert(_ application: MembershipApplication) async throws {
+        precondition(application.chamberID == sql.chamberID, "application of another chamber")
+        try await sql.query(
+            "INSERT INTO membership_applications (\(SQLApplicationRows.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [.id(application.id), .id(application.applicantID)] + (try SQLApplicationRows.binds(application))
+                + [.date(application.createdAt), .date(application.updatedAt)])
+    }
+
+    func find(id: ApplicationID) async throws -> MembershipApplication? {
+        try await sql.query(
+            "SELECT \(SQLApplicationRows.columns) FROM membership_applications WHERE chamber_id = :chamber AND id = ?", [.id(id)]
+        ).first.map(SQLApplicationRows.application)
+    }
+
+    func list(status: ApplicationStatus?, page: PageRequest) async throws -> Page<MembershipApplication> {
+        let filter = status == nil ? "status <> 'draft'" : "status = ?"
+        let rows = try await sql.query(
+            """
+            SELECT \(SQLApplicationRows.columns) FROM membership_applications WHERE chamber_id = :chamber AND \(filter)
+            ORDER BY submitted_at, id LIMIT ? OFFSET ?
+            """,
+            (status.map { [SQLValue.text($0.rawValue)] } ?? []) + page.sqlBinds)
+        return Page(fetched: try rows.map(SQLApplicationRows.application), request: page)
+    }
+
+    func update(_ application: MembershipApplication, expecting expected: ApplicationStatus) async throws -> Bool {
+        try await Self.update(application, expecting: expected, in: sql)
+    }
+
+    private static func update(
+        _ application: MembershipApplication, expecting expected: ApplicationStatus, in sql: ChamberScopedSQL
+    ) async throws
+        -> Bool
+    {
+        !(try await sql.query(
+            """
+            UPDATE membership_applications SET status = ?, steps = ?, checks = ?, score = ?, info_request = ?, applicant_response = ?,
+                decision_reason = ?, decided_by = ?, decided_at = ?, submitted_at = ?, business_id = ?, tax_id = ?, legal_name_key = ?,
+                contact_email = ?, updated_at = ?
+            WHERE chamber_id = :chamber AND id = ? AND status = ? RETURNING id
+            """,
+            (try SQLApplicationRows.binds(application)) + [.date(application.updatedAt), .id(application.id), .text(expected.rawValue)]
+        ).isEmpty)
+    }
+
+    func evidence(for application: MembershipApplication) async throws -> ApplicationEvidence {
+        var evidence = ApplicationEvidence()
+        let others = "status IN ('submitted', 'info_requested', 'approved') AND id <> ?"
+        if let ein = application.steps.tax?.ein {
+            let digits = ein.filter(\.isNumber)
+            evidence.taxIDHolders =
+                try await sql.query(
+                    "SELECT legal_name FROM businesses WHERE chamber_id = :chamber AND replace(replace(tax_id, '-', ''), ' ', '') = ? ORDER BY legal_name",
+                    [.text(digits)]
+                ).map { "business \(try $0.string("legal_name"))" }
+                + (try await sql.query(
+                    "SELECT id FROM membership_applications WHERE chamber_id = :chamber AND tax_id = ? AND \(others) ORDER BY id",
+                    [.text(ein), .id(application.id)]
+                ).map { "application \(try $0.string("id"))" })
+        }
+        if let name = application.steps.business?.legalName {
+            let key = SQLApplicationRows.nameKey(name)
+            evidence.nameHolders =
+                try await sql.query(
+                    "SELECT legal_name FROM businesses WHERE chamber_id = :chamber AND (lower(legal_name) = ? OR lower(display_name) = ?) ORDER BY legal_name",
+                    [.text(key), .text(key)]
+                ).map { "business \(try $0.string("legal_name"))" }
+                + (try await sql.query(
+                    "SELECT id FROM membership_applications WHERE chamber_id = :chamber AND legal_name_key = ? AND \(others) ORDER BY id",
+                    [.text(key), .id(application.id)]
+                ).map { "application \(try $0.string("id"))" })
+        }
+        if let email = application.steps.contact?.email {
+            evidence.emailHolders =
+                try await sql.query(
+                    "SELECT legal_name FROM businesses WHERE chamber_id = :chamber AND lower(email) = ? ORDER BY legal_name", [.text(email)]
+                ).map { "business \(try $0.string("legal_name"))" }
+                + (try await sql.query(
+                    "SELECT id FROM membership_applications WHERE chamber_id = :chamber AND contact_email = ? AND \(others) ORDER BY id",
+                    [.text(email), .id(application.id)]
+                ).map { "application \(try $0.string("id"))" })
+        }
+        return evidence
+    }
+
+    func approve(
+        _ application: MembershipApplication, expecting expected: ApplicationStatus, membership: Membership, business: Business
+    )
+        async throws -> Bool
+    {
+        try await sql.transaction { tx in
+            guard try await Self.update(application, expecting: expected, in: tx) else { return false }
+            try await SQLMemberStore(sql: tx).insert(membership)
+            try await SQLBusinessStore(sql: tx).insert(business)
+            return true
+        }
+    }
+}
+
+/// Applications found by id or applicant, whatever their chamber: the applicant's own view.
+struct SQLApplicantApplicationStore: ApplicantApplicationStore {
+    let db: any SQLDatabase
+
+    func find(id: ApplicationID) async throws -> MembershipApplication? {
+        try await db.query("SELECT \(SQLApplicationRows.columns) FROM membership_applications WHERE id = ?", [.id(id)]).first.map(
+            SQLApplicationRows.application)
+    }
+
+    func list(applicant: UserID) async throws -> [MembershipApplication] {
+        try await db.query(
+            "SELECT \(SQLApplicationRows.columns) FROM membership_applications WHERE applicant_id = ? ORDER BY created_at DESC, id LIMIT 100",
+            [.id(applicant)]
+        ).map(SQLApplicationRows.application)
+    }
+}
