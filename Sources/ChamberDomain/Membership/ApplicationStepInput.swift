@@ -1,6 +1,7 @@
 import Foundation
 
-/// One step of an application as a client sends it: every field raw, checked by ``validated(categories:tiers:at:)``.
+/// One step of an application as a client sends it: every field raw, checked as ``apply(to:categories:year:tier:at:)``
+/// writes it into the application.
 /// A step is saved whole; sending it again replaces it.
 public enum ApplicationStepInput: Sendable {
     case business(legalName: String?, dba: String?, structure: String?, yearFounded: Int?, size: String?)
@@ -63,13 +64,13 @@ public enum ApplicationStepInput: Sendable {
             guard categories.contains(where: { $0.code == code }) else {
                 throw ChamberError(.validationFailed, "'\(code.prefix(40))' is not a code of the category list", field: "category")
             }
-            steps.contact = ContactDetails(
-                email: try Validate.email(try required(email, "email")), phone: try Validate.optionalText(phone, field: "phone", maxLength: 40),
-                address: try Validate.address(address, field: "address"), category: code)
-            guard steps.contact?.address.line1 != nil, steps.contact?.address.city != nil else {
-                steps.contact = nil
+            let checkedAddress = try Validate.address(address, field: "address")
+            guard checkedAddress.line1 != nil, checkedAddress.city != nil else {
                 throw ChamberError(.validationFailed, "address needs at least line1 and city", field: "address")
             }
+            steps.contact = ContactDetails(
+                email: try Validate.email(try required(email, "email")), phone: try Validate.optionalText(phone, field: "phone", maxLength: 40),
+                address: checkedAddress, category: code)
         case .online(let website, let socialLinks, let description, let logoURL):
             steps.online = OnlinePresence(
                 website: try Validate.url(website, field: "website"), socialLinks: try Validate.socialLinks(socialLinks ?? [:]),

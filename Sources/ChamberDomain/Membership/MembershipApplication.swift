@@ -27,13 +27,16 @@ public struct MembershipApplication: Sendable, Equatable, Codable {
     public var businessID: BusinessID?
     public let createdAt: Date
     public var updatedAt: Date
+    /// Raised by every write: a write based on an older reading is refused, so nothing saved is overwritten unseen.
+    public var revision: Int
 
     public init(
         id: ApplicationID, chamberID: ChamberID, applicantID: UserID, status: ApplicationStatus = .draft, steps: ApplicationSteps = .init(),
         checks: [ApplicationCheck] = [], score: Int? = nil, infoRequest: String? = nil, applicantResponse: String? = nil,
         decisionReason: String? = nil, decidedBy: UserID? = nil, decidedAt: Date? = nil, submittedAt: Date? = nil, businessID: BusinessID? = nil,
-        createdAt: Date, updatedAt: Date
+        createdAt: Date, updatedAt: Date, revision: Int = 0
     ) {
+        self.revision = revision
         self.id = id
         self.chamberID = chamberID
         self.applicantID = applicantID

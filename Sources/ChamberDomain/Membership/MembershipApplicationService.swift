@@ -47,12 +47,7 @@ public final class MembershipApplicationService: Sendable {
     /// Opens a draft. Refused when the chamber takes no applications (`applications_closed`), when the caller is a
     /// member already (`already_member`), or has an open application there (`application_state_conflict`).
     public func start(_ identity: Identity, chamberID: ChamberID) async throws -> MembershipApplication {
-        guard let chamber = try await store.chambers.find(id: chamberID) else {
-            throw ChamberError(.chamberNotFound, "no chamber \(chamberID)", field: "chamber_id")
-        }
-        guard chamber.settings.openApplications else {
-            throw ChamberError(.applicationsClosed, "\(chamber.name) takes members by invitation only")
-        }
+        let chamber = try await requireOpen(chamberID)
         let scope = store.scoped(to: chamberID)
         if try await scope.members.find(userID: identity.user.id) != nil {
             throw ChamberError(.alreadyMember, "you are a member of \(chamber.name) already")
@@ -68,6 +63,19 @@ public final class MembershipApplicationService: Sendable {
         return application
     }
 
+    /// The chamber, if it takes applications: checked before an account is made for an applicant, so a refused
+    /// application leaves no account behind.
+    @discardableResult
+    public func requireOpen(_ chamberID: ChamberID) async throws -> Chamber {
+        guard let chamber = try await store.chambers.find(id: chamberID) else {
+            throw ChamberError(.chamberNotFound, "no chamber \(chamberID)", field: "chamber_id")
+        }
+        guard chamber.settings.openApplications else {
+            throw ChamberError(.applicationsClosed, "\(chamber.name) takes members by invitation only")
+        }
+        return chamber
+    }
+
     public func mine(_ identity: Identity) async throws -> [MembershipApplication] {
         try await store.applications.list(applicant: identity.user.id)
     }
@@ -80,13 +88,12 @@ public final class MembershipApplicationService: Sendable {
     public func save(_ identity: Identity, id: ApplicationID, _ input: ApplicationStepInput) async throws -> MembershipApplication {
         var application = try await own(identity, id)
         try Self.require(.editStep, on: application)
-        let expected = application.status
         let tiers = store.scoped(to: application.chamberID).tiers
         let instant = now()
         let year = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: instant).year ?? 2026
         try await input.apply(to: &application.steps, categories: categories, year: year, tier: { try await tiers.find(id: $0) }, at: instant)
         application.updatedAt = instant
-        return try await write(application, expecting: expected)
+        return try await write(application)
     }
 
     /// Sends the application to the review queue, with the automatic checks and their score; approves it at once when
@@ -106,20 +113,28 @@ public final class MembershipApplicationService: Sendable {
             throw ChamberError(.chamberNotFound, "no chamber \(application.chamberID)")
         }
         guard chamber.settings.openApplications else { throw ChamberError(.applicationsClosed, "\(chamber.name) takes no applications now") }
-        let expected = application.status
         let at = now()
         application.checks = ApplicationChecks.run(application.steps, evidence: try await scope.applications.evidence(for: application))
         application.score = ApplicationChecks.score(application.checks)
-        application.applicantResponse = try Validate.optionalText(response, field: "response", maxLength: 4000) ?? application.applicantResponse
+        if application.status == .infoRequested {
+            application.applicantResponse = try Validate.optionalText(response, field: "response", maxLength: 4000)
+        } else if response != nil {
+            throw ChamberError(.validationFailed, "response answers a request for information, and none was made", field: "response")
+        }
         application.status = .submitted
         application.submittedAt = at
         application.updatedAt = at
-        application = try await write(application, expecting: expected)
+        application = try await write(application)
         try await audit(application, actor: identity.user.id, "application.submitted", detail: "score \(application.score ?? 0)")
         if let threshold = chamber.settings.autoApproveScore, let score = application.score, score >= threshold,
             let director = try await director(of: chamber.id)
         {
-            return try await approve(application, by: director, automatically: true)
+            do {
+                return try await approve(application, by: director, automatically: true)
+            } catch let error as ChamberError where error.code == .applicationStateConflict || error.code == .alreadyMember {
+                // Changed or joined meanwhile: the submission stands, for staff to decide.
+                return application
+            }
         }
         return application
     }
@@ -127,17 +142,17 @@ public final class MembershipApplicationService: Sendable {
     public func withdraw(_ identity: Identity, id: ApplicationID) async throws -> MembershipApplication {
         var application = try await own(identity, id)
         try Self.require(.withdraw, on: application)
-        let expected = application.status
         application.status = .withdrawn
         application.updatedAt = now()
-        application = try await write(application, expecting: expected)
+        application = try await write(application)
         try await audit(application, actor: identity.user.id, "application.withdrawn", detail: nil)
         return application
     }
 
     // MARK: Staff
 
-    /// The review queue: submitted applications when `status` is nil, oldest first.
+    /// The review queue: applications in `status` (submitted when nil), oldest submission first. Only applications
+    /// once submitted are staff's to see: a draft withdrawn before submission stays its applicant's.
     public func queue(_ access: ChamberAccess, status: ApplicationStatus?, page: PageRequest) async throws -> Page<MembershipApplication> {
         try access.require(.view, .application)
         if status == .draft { throw ChamberError(.validationFailed, "drafts are the applicants' own", field: "status") }
@@ -146,7 +161,7 @@ public final class MembershipApplicationService: Sendable {
 
     public func review(_ access: ChamberAccess, id: ApplicationID) async throws -> MembershipApplication {
         try access.require(.view, .application)
-        guard let application = try await store.scoped(to: access.chamberID).applications.find(id: id), application.status != .draft else {
+        guard let application = try await store.scoped(to: access.chamberID).applications.find(id: id), application.submittedAt != nil else {
             throw ChamberError(.applicationNotFound, "no application \(id) in this chamber's queue")
         }
         return application
@@ -155,7 +170,6 @@ public final class MembershipApplicationService: Sendable {
     public func decide(_ access: ChamberAccess, id: ApplicationID, _ decision: ApplicationDecision) async throws -> MembershipApplication {
         try access.require(.update, .application)
         var application = try await review(access, id: id)
-        let expected = application.status
         let at = now()
         switch decision {
         case .approve:
@@ -164,13 +178,14 @@ public final class MembershipApplicationService: Sendable {
         case .reject(let reason):
             try Self.require(.reject, on: application)
             application.status = .rejected
-            application.decisionReason = try Validate.name(reason, field: "reason", maxLength: 2000)
+            application.decisionReason = try Validate.optionalText(reason, field: "reason", maxLength: 2000)
+            guard application.decisionReason != nil else { throw ChamberError(.validationFailed, "reason is required", field: "reason") }
             application.decidedBy = access.userID
             application.decidedAt = at
             application.updatedAt = at
-            application = try await write(application, expecting: expected)
+            application = try await write(application)
             try await audit(application, actor: access.userID, "application.rejected", detail: nil, reason: application.decisionReason)
-            try await tell(
+            await tell(
                 application, subject: "Your application",
                 body: "Your application was not accepted.\n\nThe chamber's reason: \(application.decisionReason ?? "")")
         case .requestInfo(let message):
@@ -179,9 +194,9 @@ public final class MembershipApplicationService: Sendable {
             application.infoRequest = try Validate.optionalText(message, field: "message", maxLength: 4000)
             guard application.infoRequest != nil else { throw ChamberError(.validationFailed, "message is required", field: "message") }
             application.updatedAt = at
-            application = try await write(application, expecting: expected)
+            application = try await write(application)
             try await audit(application, actor: access.userID, "application.info_requested", detail: application.infoRequest)
-            try await tell(
+            await tell(
                 application, subject: "More information needed for your application",
                 body: "The chamber asks:\n\n\(application.infoRequest ?? "")\n\nAnswer in your application and submit it again.")
         }
@@ -206,11 +221,11 @@ public final class MembershipApplicationService: Sendable {
         approved.businessID = business.id
         let membership = Membership(chamberID: application.chamberID, userID: application.applicantID, role: .member, joinedAt: at)
         guard
-            try await store.scoped(to: application.chamberID).applications.approve(
-                approved, expecting: application.status, membership: membership, business: business)
+            try await store.scoped(to: application.chamberID).applications.approve(approved, membership: membership, business: business)
         else {
             throw ChamberError(.applicationStateConflict, "the application changed meanwhile; load it again")
         }
+        approved.revision += 1
         try await audit(
             approved, actor: approved.decidedBy, automatically ? "application.auto_approved" : "application.approved",
             detail: "score \(approved.score ?? 0); business \(business.id)")
@@ -223,10 +238,18 @@ public final class MembershipApplicationService: Sendable {
         return approved
     }
 
-    /// The direct channel with the membership director, a welcome in it, and a mail.
-    private func welcome(_ application: MembershipApplication, director: User) async throws {
+    /// The mail, then the direct channel with the membership director and a welcome in it. A director who is no
+    /// member of the chamber (a platform admin) hands the welcome to one who is.
+    private func welcome(_ application: MembershipApplication, director approver: User) async throws {
         guard let chamber = try await store.chambers.find(id: application.chamberID) else { return }
-        guard let role = try await store.scoped(to: chamber.id).members.find(userID: director.id)?.membership.role else { return }
+        let scope = store.scoped(to: chamber.id)
+        var director = approver
+        if try await scope.members.find(userID: approver.id) == nil, let member = try await self.director(of: chamber.id) { director = member }
+        await tell(
+            application, subject: "Welcome to \(chamber.name)",
+            body: "Your application was approved: you are a member of \(chamber.name), and your business is in the directory.\n\n"
+                + "\(director.displayName) wrote to you in the app.")
+        guard let role = try await scope.members.find(userID: director.id)?.membership.role else { return }
         let access = ChamberAccess(
             identity: Identity(user: director, sessionID: SessionID("membership-welcome")), chamberID: chamber.id, role: role, viaPlatformAdmin: false
         )
@@ -236,10 +259,6 @@ public final class MembershipApplicationService: Sendable {
             draft: MessageDraft(
                 clientMessageID: "welcome-\(application.id)",
                 body: "Welcome to \(chamber.name)! I'm \(director.displayName), your membership contact. Ask me anything here."))
-        try await tell(
-            application, subject: "Welcome to \(chamber.name)",
-            body: "Your application was approved: you are a member of \(chamber.name), and your business is in the directory.\n\n"
-                + "\(director.displayName) wrote to you in the app.")
     }
 
     // MARK: Support
@@ -258,11 +277,13 @@ public final class MembershipApplicationService: Sendable {
         }
     }
 
-    private func write(_ application: MembershipApplication, expecting expected: ApplicationStatus) async throws -> MembershipApplication {
-        guard try await store.scoped(to: application.chamberID).applications.update(application, expecting: expected) else {
+    private func write(_ application: MembershipApplication) async throws -> MembershipApplication {
+        guard try await store.scoped(to: application.chamberID).applications.update(application) else {
             throw ChamberError(.applicationStateConflict, "the application changed meanwhile; load it again")
         }
-        return application
+        var written = application
+        written.revision += 1
+        return written
     }
 
     /// Who welcomes automatically approved members: an admin of the chamber, or staff when it has none.
@@ -276,10 +297,16 @@ public final class MembershipApplicationService: Sendable {
         return nil
     }
 
-    private func tell(_ application: MembershipApplication, subject: String, body: String) async throws {
-        guard let user = try await store.users.find(id: application.applicantID) else { return }
-        let chamber = try await store.chambers.find(id: application.chamberID)
-        try await mailer.send(Mail(kind: .membership, to: user.email, subject: "\(chamber?.name ?? "Chamber"): \(subject)", body: body))
+    /// Mails the applicant. Called after the decision is stored, so a mail that cannot be queued is recorded in the
+    /// audit log rather than failing what was done.
+    private func tell(_ application: MembershipApplication, subject: String, body: String) async {
+        do {
+            guard let user = try await store.users.find(id: application.applicantID) else { return }
+            let chamber = try await store.chambers.find(id: application.chamberID)
+            try await mailer.send(Mail(kind: .membership, to: user.email, subject: "\(chamber?.name ?? "Chamber"): \(subject)", body: body))
+        } catch {
+            try? await audit(application, actor: nil, "application.mail_failed", detail: "\(subject): \(error)")
+        }
     }
 
     private func audit(

@@ -12,22 +12,22 @@ public protocol MembershipTierStore: Sendable {
 
 /// A chamber's membership applications.
 public protocol MembershipApplicationStore: Sendable {
+    /// Throws `application_state_conflict` when the applicant has an open application (draft, submitted, waiting on
+    /// information) in the chamber already.
     func insert(_ application: MembershipApplication) async throws
     func find(id: ApplicationID) async throws -> MembershipApplication?
-    /// Those in `status` (every status but drafts when nil), oldest submission first.
-    func list(status: ApplicationStatus?, page: PageRequest) async throws -> Page<MembershipApplication>
-    /// Writes `application` if it is still in `expected` status; false when someone changed it first.
-    func update(_ application: MembershipApplication, expecting expected: ApplicationStatus) async throws -> Bool
+    /// Submitted ones (drafts never) in `status`, oldest submission first.
+    func list(status: ApplicationStatus, page: PageRequest) async throws -> Page<MembershipApplication>
+    /// Writes `application` if its stored revision is still `application.revision`, raising it; false when someone
+    /// wrote it since it was read.
+    func update(_ application: MembershipApplication) async throws -> Bool
     /// Who else in the chamber (businesses, and applications neither rejected nor withdrawn) uses the application's
     /// tax id, business name or e-mail address.
     func evidence(for application: MembershipApplication) async throws -> ApplicationEvidence
-    /// In one transaction: the application approved (if still in `expected` status), the applicant's membership and
-    /// the business listing. False when someone changed the application first; `already_member` when the applicant
-    /// joined meanwhile.
-    func approve(
-        _ application: MembershipApplication, expecting expected: ApplicationStatus, membership: Membership, business: Business
-    )
-        async throws -> Bool
+    /// In one transaction: the application approved (as ``update(_:)`` writes it), the applicant's membership and the
+    /// business listing. False when someone wrote the application since it was read; `already_member` when the
+    /// applicant joined meanwhile.
+    func approve(_ application: MembershipApplication, membership: Membership, business: Business) async throws -> Bool
 }
 
 /// Applications as their applicants reach them, across chambers.

@@ -188,7 +188,8 @@ struct ApplicationBody: Encodable {
     let status: String
     let steps: Steps
     let missingSteps: [String]
-    let checks: [Check]
+    /// Staff's only: a check's detail names who else holds a tax id or an e-mail address.
+    let checks: [Check]?
     let score: Int?
     let infoRequest: String?
     let applicantResponse: String?
@@ -200,7 +201,8 @@ struct ApplicationBody: Encodable {
     let createdAt: Date
     let updatedAt: Date
 
-    init(_ a: MembershipApplication) {
+    /// - Parameter forApplicant: the applicant's own view, without the checks and the score.
+    init(_ a: MembershipApplication, forApplicant: Bool = false) {
         id = a.id.rawValue
         chamberId = a.chamberID.rawValue
         applicantId = a.applicantID.rawValue
@@ -215,8 +217,8 @@ struct ApplicationBody: Encodable {
             online: s.online.map { .init(website: $0.website, socialLinks: $0.socialLinks, description: $0.description, logoUrl: $0.logoURL) },
             membership: s.membership.map { .init(tierId: $0.tierID.rawValue, agreementAcceptedAt: $0.agreementAcceptedAt) })
         missingSteps = s.missing.map(\.rawValue)
-        checks = a.checks.map { Check(name: $0.name.rawValue, result: $0.result.rawValue, detail: $0.detail, weight: $0.weight) }
-        score = a.score
+        checks = forApplicant ? nil : a.checks.map { Check(name: $0.name.rawValue, result: $0.result.rawValue, detail: $0.detail, weight: $0.weight) }
+        score = forApplicant ? nil : a.score
         infoRequest = a.infoRequest
         applicantResponse = a.applicantResponse
         decisionReason = a.decisionReason

@@ -32,7 +32,9 @@ struct MembershipRoutes {
             var grant: TokenGrant?
             let identity: Identity
             if context.authentication == nil, let account = body.account {
-                // Registration and application in one step: the account, a session, then the draft.
+                // Registration and application in one step: the account, a session, then the draft. A chamber that
+                // would refuse the application is found out first, so no account is left behind by a refusal.
+                try await applications.requireOpen(chamberID)
                 _ = try await accounts.register(email: account.email, password: account.password, displayName: account.displayName)
                 let client = ClientInfo(address: context.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
                 let issued = try await accounts.login(email: account.email, password: account.password, client: client)
@@ -42,14 +44,17 @@ struct MembershipRoutes {
                 identity = try context.identity()
             }
             let application = try await applications.start(identity, chamberID: chamberID)
-            return JSONResponse(.created, StartedApplicationBody(application: ApplicationBody(application), session: grant.map(TokenBody.init)))
+            return JSONResponse(
+                .created, StartedApplicationBody(application: ApplicationBody(application, forApplicant: true), session: grant.map(TokenBody.init)))
         }
         router.get("v1/applications") { _, context in
-            JSONResponse(.ok, ListBody(items: try await applications.mine(try context.identity()).map(ApplicationBody.init)))
+            JSONResponse(.ok, ListBody(items: try await applications.mine(try context.identity()).map { ApplicationBody($0, forApplicant: true) }))
         }
         router.get("v1/applications/{applicationId}") { request, context in
             JSONResponse(
-                .ok, ApplicationBody(try await applications.get(try context.identity(), id: try request.id("applicationId", context: context))))
+                .ok,
+                ApplicationBody(
+                    try await applications.get(try context.identity(), id: try request.id("applicationId", context: context)), forApplicant: true))
         }
         router.put("v1/applications/{applicationId}/steps/{step}") { request, context in
             let identity = try context.identity()
@@ -58,18 +63,21 @@ struct MembershipRoutes {
                 throw ChamberError(.notFound, "the steps are \(ApplicationStep.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let body = try await APIJSON.decode(ApplicationStepRequest.self, from: request, context: context)
-            return JSONResponse(.ok, ApplicationBody(try await applications.save(identity, id: id, body.input(for: step))))
+            return JSONResponse(.ok, ApplicationBody(try await applications.save(identity, id: id, body.input(for: step)), forApplicant: true))
         }
         router.post("v1/applications/{applicationId}/submit") { request, context in
             let identity = try context.identity()
             let id: ApplicationID = try request.id("applicationId", context: context)
             // The body is optional: an answer to staff's request for information.
             let response = try await APIJSON.decodeIfPresent(SubmitApplicationRequest.self, from: request, context: context)?.response
-            return JSONResponse(.ok, ApplicationBody(try await applications.submit(identity, id: id, response: response)))
+            return JSONResponse(.ok, ApplicationBody(try await applications.submit(identity, id: id, response: response), forApplicant: true))
         }
         router.post("v1/applications/{applicationId}/withdraw") { request, context in
             JSONResponse(
-                .ok, ApplicationBody(try await applications.withdraw(try context.identity(), id: try request.id("applicationId", context: context))))
+                .ok,
+                ApplicationBody(
+                    try await applications.withdraw(try context.identity(), id: try request.id("applicationId", context: context)), forApplicant: true
+                ))
         }
 
         // The chamber
@@ -102,7 +110,7 @@ struct MembershipRoutes {
                 status = parsed
             }
             let page = try await applications.queue(try context.access(), status: status, page: try request.page())
-            return JSONResponse(.ok, PageBody(page, ApplicationBody.init))
+            return JSONResponse(.ok, PageBody(page) { ApplicationBody($0) })
         }
         chamber.get("applications/{applicationId}") { request, context in
             JSONResponse(

@@ -499,8 +499,14 @@ enum Schema {
                     legal_name_key TEXT,
                     contact_email TEXT,
                     created_at BIGINT NOT NULL,
-                    updated_at BIGINT NOT NULL
+                    updated_at BIGINT NOT NULL,
+                    revision BIGINT NOT NULL DEFAULT 0
                 )
+                """,
+                // One open application per applicant and chamber, however many requests race to start one.
+                """
+                CREATE UNIQUE INDEX membership_applications_open ON membership_applications (chamber_id, applicant_id)
+                WHERE status IN ('draft', 'submitted', 'info_requested')
                 """,
                 "CREATE INDEX membership_applications_queue ON membership_applications (chamber_id, status, submitted_at)",
                 "CREATE INDEX membership_applications_applicant ON membership_applications (applicant_id, created_at)",

@@ -57,7 +57,7 @@ struct SQLTierStore: MembershipTierStore {
 enum SQLApplicationRows {
     static let columns = """
         id, chamber_id, applicant_id, status, steps, checks, score, info_request, applicant_response, decision_reason, decided_by, \
-        decided_at, submitted_at, business_id, tax_id, legal_name_key, contact_email, created_at, updated_at
+        decided_at, submitted_at, business_id, tax_id, legal_name_key, contact_email, created_at, updated_at, revision
         """
 
     static func application(_ row: SQLRow) throws -> MembershipApplication {
@@ -71,7 +71,7 @@ enum SQLApplicationRows {
             applicantResponse: try row.optionalString("applicant_response"), decisionReason: try row.optionalString("decision_reason"),
             decidedBy: try row.optionalID("decided_by"), decidedAt: try row.optionalDate("decided_at"),
             submittedAt: try row.optionalDate("submitted_at"), businessID: try row.optionalID("business_id"),
-            createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
+            createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"), revision: Int(try row.int("revision")))
     }
 
     /// Every column after `chamber_id` and `applicant_id`, in ``columns``' order, but `created_at`.
@@ -93,10 +93,14 @@ struct SQLApplicationStore: MembershipApplicationStore {
 
     func insert(_ application: MembershipApplication) async throws {
         precondition(application.chamberID == sql.chamberID, "application of another chamber")
-        try await sql.query(
-            "INSERT INTO membership_applications (\(SQLApplicationRows.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [.id(application.id), .id(application.applicantID)] + (try SQLApplicationRows.binds(application))
-                + [.date(application.createdAt), .date(application.updatedAt)])
+        do {
+            try await sql.query(
+                "INSERT INTO membership_applications (\(SQLApplicationRows.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [.id(application.id), .id(application.applicantID)] + (try SQLApplicationRows.binds(application))
+                    + [.date(application.createdAt), .date(application.updatedAt), .int(Int64(application.revision))])
+        } catch StorageError.uniqueViolation {
+            throw ChamberError(.applicationStateConflict, "you have an open application to this chamber already")
+        }
     }
 
     func find(id: ApplicationID) async throws -> MembershipApplication? {
@@ -105,34 +109,30 @@ struct SQLApplicationStore: MembershipApplicationStore {
         ).first.map(SQLApplicationRows.application)
     }
 
-    func list(status: ApplicationStatus?, page: PageRequest) async throws -> Page<MembershipApplication> {
-        let filter = status == nil ? "status <> 'draft'" : "status = ?"
+    func list(status: ApplicationStatus, page: PageRequest) async throws -> Page<MembershipApplication> {
         let rows = try await sql.query(
             """
-            SELECT \(SQLApplicationRows.columns) FROM membership_applications WHERE chamber_id = :chamber AND \(filter)
+            SELECT \(SQLApplicationRows.columns) FROM membership_applications
+            WHERE chamber_id = :chamber AND status = ? AND submitted_at IS NOT NULL
             ORDER BY submitted_at, id LIMIT ? OFFSET ?
             """,
-            (status.map { [SQLValue.text($0.rawValue)] } ?? []) + page.sqlBinds)
+            [.text(status.rawValue)] + page.sqlBinds)
         return Page(fetched: try rows.map(SQLApplicationRows.application), request: page)
     }
 
-    func update(_ application: MembershipApplication, expecting expected: ApplicationStatus) async throws -> Bool {
-        try await Self.update(application, expecting: expected, in: sql)
+    func update(_ application: MembershipApplication) async throws -> Bool {
+        try await Self.update(application, in: sql)
     }
 
-    private static func update(
-        _ application: MembershipApplication, expecting expected: ApplicationStatus, in sql: ChamberScopedSQL
-    ) async throws
-        -> Bool
-    {
+    private static func update(_ application: MembershipApplication, in sql: ChamberScopedSQL) async throws -> Bool {
         !(try await sql.query(
             """
             UPDATE membership_applications SET status = ?, steps = ?, checks = ?, score = ?, info_request = ?, applicant_response = ?,
                 decision_reason = ?, decided_by = ?, decided_at = ?, submitted_at = ?, business_id = ?, tax_id = ?, legal_name_key = ?,
-                contact_email = ?, updated_at = ?
-            WHERE chamber_id = :chamber AND id = ? AND status = ? RETURNING id
+                contact_email = ?, updated_at = ?, revision = revision + 1
+            WHERE chamber_id = :chamber AND id = ? AND revision = ? RETURNING id
             """,
-            (try SQLApplicationRows.binds(application)) + [.date(application.updatedAt), .id(application.id), .text(expected.rawValue)]
+            (try SQLApplicationRows.binds(application)) + [.date(application.updatedAt), .id(application.id), .int(Int64(application.revision))]
         ).isEmpty)
     }
 
@@ -176,13 +176,9 @@ struct SQLApplicationStore: MembershipApplicationStore {
         return evidence
     }
 
-    func approve(
-        _ application: MembershipApplication, expecting expected: ApplicationStatus, membership: Membership, business: Business
-    )
-        async throws -> Bool
-    {
+    func approve(_ application: MembershipApplication, membership: Membership, business: Business) async throws -> Bool {
         try await sql.transaction { tx in
-            guard try await Self.update(application, expecting: expected, in: tx) else { return false }
+            guard try await Self.update(application, in: tx) else { return false }
             try await SQLMemberStore(sql: tx).insert(membership)
             try await SQLBusinessStore(sql: tx).insert(business)
             return true
