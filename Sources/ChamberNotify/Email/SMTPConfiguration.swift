@@ -66,8 +66,6 @@ public struct SMTPConfiguration: Sendable, Equatable, CustomStringConvertible {
     public let dataTimeout: TimeAmount
     /// A PEM file of the only certificate authorities to trust (a test's own); `nil` trusts the system's roots.
     public let trustRootsFile: String?
-    /// Where recipients unsubscribe (RFC 8058 one-click, HTTPS); `nil` sends no `List-Unsubscribe`.
-    public let listUnsubscribeBaseURL: URL?
 
     /// - Parameters:
     ///   - host: The relay's host name or IP address.
@@ -79,12 +77,10 @@ public struct SMTPConfiguration: Sendable, Equatable, CustomStringConvertible {
     ///   - fromName: The sender's display name.
     ///   - heloName: The client's name in EHLO; by default the domain of `fromAddress`.
     ///   - trustRootsFile: A PEM file of the certificate authorities to trust instead of the system's.
-    ///   - listUnsubscribeBaseURL: An `https` URL; each message's unsubscribe link adds its kind and recipient to it.
     public init(
         host: String, port: Int? = nil, security: Security = .startTLS, username: String? = nil, password: String? = nil,
         fromAddress: String, fromName: String? = nil, heloName: String? = nil, connectTimeout: TimeAmount = .seconds(10),
-        commandTimeout: TimeAmount = .seconds(60), dataTimeout: TimeAmount = .seconds(120), trustRootsFile: String? = nil,
-        listUnsubscribeBaseURL: URL? = nil
+        commandTimeout: TimeAmount = .seconds(60), dataTimeout: TimeAmount = .seconds(120), trustRootsFile: String? = nil
     ) throws {
         var host = host
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -116,12 +112,6 @@ public struct SMTPConfiguration: Sendable, Equatable, CustomStringConvertible {
         for (name, timeout) in [("connect", connectTimeout), ("command", commandTimeout), ("data", dataTimeout)] where timeout <= .zero {
             throw Invalid("smtp \(name) timeout must be positive")
         }
-        if let url = listUnsubscribeBaseURL {
-            // RFC 8058 §3.1: one-click unsubscription must be an HTTPS URI.
-            guard url.scheme?.lowercased() == "https", url.host != nil else { throw Invalid("list-unsubscribe URL \(url) is not an https URL") }
-            // With the kind and the recipient added it must still fit a header line (998 characters, RFC 5322 §2.1.1).
-            guard url.absoluteString.utf8.count <= 512 else { throw Invalid("list-unsubscribe URL is longer than 512 characters") }
-        }
         self.host = host
         self.port = port
         self.security = security
@@ -132,7 +122,6 @@ public struct SMTPConfiguration: Sendable, Equatable, CustomStringConvertible {
         self.commandTimeout = commandTimeout
         self.dataTimeout = dataTimeout
         self.trustRootsFile = trustRootsFile
-        self.listUnsubscribeBaseURL = listUnsubscribeBaseURL
     }
 
     /// What a log may show: never the password.

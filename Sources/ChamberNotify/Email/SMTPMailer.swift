@@ -29,7 +29,7 @@ public struct SMTPMailer: Mailer {
         return MIMEMessage(
             from: MIMEMessage.Mailbox(configuration.fromAddress, name: configuration.fromName), to: MIMEMessage.Mailbox(mail.to),
             subject: mail.subject, text: mail.body,
-            listUnsubscribe: mail.unsubscribeURL.flatMap(URL.init(string:)) ?? Self.unsubscribeURL(configuration.listUnsubscribeBaseURL, for: mail))
+            listUnsubscribe: mail.unsubscribeURL.flatMap(URL.init(string:)))
     }
 
     public func send(_ mail: Mail) async throws {
@@ -46,24 +46,6 @@ public struct SMTPMailer: Mailer {
             logger.warning("mail not sent", metadata: metadata)
             throw error
         }
-    }
-
-    /// `base` with the mail's kind and recipient added to its query, each percent-encoded whole (a `+` in an address
-    /// would otherwise come back as a space).
-    static func unsubscribeURL(_ base: URL?, for mail: Mail) -> URL? {
-        guard let base, var components = URLComponents(url: base, resolvingAgainstBaseURL: false) else { return nil }
-        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-        let added = [("kind", mail.kind.rawValue), ("to", mail.to)]
-            .map { name, value in "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? "")" }
-            .joined(separator: "&")
-        if let query = components.percentEncodedQuery, !query.isEmpty {
-            components.percentEncodedQuery = query + "&" + added
-        } else {
-            components.percentEncodedQuery = added
-        }
-        // A header line is at most 998 characters, and this one is never folded.
-        guard let url = components.url, url.absoluteString.utf8.count <= 900 else { return nil }
-        return url
     }
 }
 
