@@ -52,11 +52,6 @@ public final class MembershipApplicationService: Sendable {
         if try await scope.members.find(userID: identity.user.id) != nil {
             throw ChamberError(.alreadyMember, "you are a member of \(chamber.name) already")
         }
-        if let open = try await store.applications.list(applicant: identity.user.id).first(where: {
-            $0.chamberID == chamberID && !$0.status.isFinal
-        }) {
-            throw ChamberError(.applicationStateConflict, "you have an open application to \(chamber.name): \(open.id)")
-        }
         let at = now()
         let application = MembershipApplication(id: .generate(), chamberID: chamberID, applicantID: identity.user.id, createdAt: at, updatedAt: at)
         try await scope.applications.insert(application)
