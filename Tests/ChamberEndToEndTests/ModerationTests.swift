@@ -409,11 +409,15 @@ struct ModerationToolsTests {
             let scene = try await Self.scene(api)
             let flooder = try await HubTests.socket(api, scene.room.members[0], scene.room.chamberID)
             let other = try await HubTests.socket(api, scene.room.members[1], scene.room.chamberID)
+            // All 22 go out at once: the window is counted as the server takes them, so a slow machine that takes
+            // seconds to answer each one cannot let the first ones age out of the window.
+            for index in 0..<22 {
+                flooder.send(["type": "send", "id": "f\(index)", "channel_id": scene.group, "client_message_id": "f\(index)", "body": "buy \(index)"])
+            }
             var codes: [String] = []
             for index in 0..<22 {
-                let reply = try await flooder.request(
-                    ["type": "send", "channel_id": scene.group, "client_message_id": "f\(index)", "body": "buy \(index)"],
-                    expect: "ack", expectError: true)
+                let reply = try await flooder.next(
+                    "*", where: { ["ack", "error"].contains($0["type"].string) && $0["id"].string == "f\(index)" }, timeout: .seconds(30))
                 codes.append(reply["type"].string == "ack" ? "ack" : reply["code"].string ?? "?")
             }
             #expect(codes == Array(repeating: "ack", count: 20) + ["flood_limited", "flood_limited"], "20 per 10 s by the default rules")

@@ -59,8 +59,11 @@ struct NotificationEmailTests {
             #expect(text.contains("as they happen"))
             try await Task.sleep(for: .milliseconds(500))
             #expect(Self.notices(relay, to: ben.email).count == 1, "one mail for one notification")
-            let delivery = try await api.store.mailOutbox.deliveries(to: ben.email, limit: 1).first
-            #expect(delivery?.mail.kind == .notifications && delivery?.status == .sent)
+            // The relay has the mail before the outbox records that it does.
+            try await eventually("the outbox says sent") {
+                let delivery = try? await api.store.mailOutbox.deliveries(to: ben.email, limit: 1).first
+                return delivery?.mail.kind == .notifications && delivery?.status == .sent
+            }
 
             // One click in the mail program (RFC 8058) turns Ben's e-mail off in this chamber.
             #expect(mail.header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click")

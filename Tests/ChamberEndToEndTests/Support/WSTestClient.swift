@@ -194,10 +194,11 @@ final class WSTestClient: Sendable {
 }
 
 extension WSTestClient {
-    /// Waits for the welcome that follows authentication.
+    /// Waits for the welcome that follows authentication: up to 30 s, as a CI machine running both databases'
+    /// suites at once has taken more than 10 s to answer an upgrade.
     @discardableResult
     func welcome(sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSON {
-        try await next("welcome", sourceLocation: sourceLocation)
+        try await next("welcome", timeout: .seconds(30), sourceLocation: sourceLocation)
     }
 }
 
