@@ -192,13 +192,14 @@ struct ModerationFiltersTests {
         _ = try RegexRuleFilter(name: "ok", pattern: pattern, action: .mask)
     }
 
-    @Test("a refused-shape input cannot slow an accepted pattern: 4,000 characters of near-matches in well under a second")
+    @Test("a refused-shape input cannot slow an accepted pattern: 4,000 characters of near-matches in well under ten seconds")
     func boundedWork() throws {
         let filter = try RegexRuleFilter(name: "ok", pattern: "(ab)+c", action: .reject)
         let text = String(repeating: "ab", count: 2_000)
         let start = ContinuousClock.now
         #expect(filter.evaluate(text, context: Self.context()) == .allow)
-        #expect(ContinuousClock.now - start < .seconds(1))
+        // The work itself takes milliseconds; the bound is wide because a loaded machine can stall a test for seconds.
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 }
 

@@ -1,4 +1,5 @@
 import ChamberDomain
+import ChamberTestSupport
 import Foundation
 import Logging
 import Synchronization
@@ -57,7 +58,7 @@ struct DatabaseClosingTests {
                     }
                 }
             }
-            try await Task.sleep(for: .milliseconds(50))
+            try await eventually("readers are reading") { outcomes.state.withLock { $0.reads } > 0 }
             try await database.close()
             try await group.waitForAll()
         }

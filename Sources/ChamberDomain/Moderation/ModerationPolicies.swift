@@ -44,14 +44,20 @@ public final class ModerationPolicies: Sendable {
     /// The chamber's policy: from memory while fresh, else rebuilt from its stored settings.
     public func policy(for chamber: ChamberID, now: Date = Date()) async throws -> Policy {
         guard let store else { return fallback }
-        if let cached = cache.withLock({ $0[chamber] }), now.timeIntervalSince(cached.loadedAt) < refreshInterval { return cached.policy }
-        let policy: Policy
+        let cached = cache.withLock { $0[chamber] }
+        if let cached, now.timeIntervalSince(cached.loadedAt) < refreshInterval { return cached.policy }
+        var policy: Policy
         if let own = try await store.scoped(to: chamber).moderation.settings() {
             let (settings, words) = effective(own)
             // Stored settings were checked when saved; if the defaults changed under them since, run the defaults.
             policy = (try? Policy(pipeline: settings.pipeline(wordList: words), flood: settings.floodGate())) ?? fallback
         } else {
             policy = fallback
+        }
+        // The flood gate holds the members' recent sends: a refresh with the same limit keeps it, or every refresh
+        // would forget them and no window could outlast the refresh interval.
+        if let kept = cached?.policy.flood, let fresh = policy.flood, kept !== fresh, kept.limit == fresh.limit, kept.window == fresh.window {
+            policy = Policy(pipeline: policy.pipeline, flood: kept)
         }
         cache.withLock { $0[chamber] = (policy, now) }
         return policy

@@ -48,7 +48,7 @@ struct ClusterTests {
         #expect(try await sockets[1].messages(in: direct, count: 2).map { $0["seq"].int } == [1, 2])
 
         // Presence asked on node 2 counts the users of every node.
-        try await eventually("node 2 sees all three online", timeout: .seconds(10)) {
+        try await eventually("node 2 sees all three online", timeout: .seconds(30)) {
             let reply = try? await sockets[2].request(["type": "presence"], expect: "presence")
             return Set(reply?["users"].array.compactMap { $0["status"].string == "online" ? $0["user_id"].string : nil } ?? [])
                 == Set(users.map(\.userID))
@@ -214,7 +214,7 @@ struct ClusterTests {
         #expect(
             try await bob.messages(in: group, count: 3, timeout: .seconds(20)).map { $0["seq"].int } == [2, 3, 4],
             "the other node's member gets what was said meanwhile, in order, once")
-        try await eventually("health is ok again", timeout: .seconds(10)) {
+        try await eventually("health is ok again", timeout: .seconds(30)) {
             (try? await HTTP.call(port: cluster.nodes[0].port, "GET", "/health"))?.1["status"].string == "ok"
         }
         try await bob.request(["type": "send", "channel_id": group, "client_message_id": "o-4", "body": "after"], expect: "ack")
@@ -238,7 +238,7 @@ final class ProcessCluster: @unchecked Sendable {
             "CHAMBER_DATABASE_URL": database, "CHAMBER_DATABASE_MAX_CONNECTIONS": "4",
             "CHAMBER_AUTH_JWT_SECRET": testJWTSecret, "CHAMBER_AUTH_BCRYPT_COST": "4",
             "CHAMBER_BROKER_KIND": "redis", "CHAMBER_BROKER_REDIS_URL": redis.url,
-            "CHAMBER_CLUSTER_HEARTBEAT_MS": "200", "CHAMBER_CLUSTER_NODE_TIMEOUT_MS": "1000",
+            "CHAMBER_CLUSTER_HEARTBEAT_MS": "200", "CHAMBER_CLUSTER_NODE_TIMEOUT_MS": "10000",
             "CHAMBER_LOG_LEVEL": ProcessInfo.processInfo.environment["CHAMBER_TEST_SERVER_LOG_LEVEL"] ?? "warning", "CHAMBER_DEMO_ENABLED": "false",
         ]
         for index in 0..<count {
@@ -315,7 +315,7 @@ struct ClusterAccount: Sendable {
 extension WSTestClient {
     /// The next `count` message frames of `channel`, in arrival order.
     /// With `exact`, no further message of the channel may follow (a duplicate would show there).
-    func messages(in channel: String, count: Int, exact: Bool = true, timeout: Duration = .seconds(10)) async throws -> [JSON] {
+    func messages(in channel: String, count: Int, exact: Bool = true, timeout: Duration = .seconds(30)) async throws -> [JSON] {
         var found: [JSON] = []
         for _ in 0..<count {
             found.append(try await next("message", where: { $0["channel_id"].string == channel }, timeout: timeout))

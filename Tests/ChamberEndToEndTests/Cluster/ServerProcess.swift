@@ -87,7 +87,7 @@ enum HTTP {
     static func call(port: Int, _ method: String, _ path: String, token: String? = nil, json: [String: Any]? = nil) async throws -> (Int, JSON) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
-        request.timeoutInterval = 10
+        request.timeoutInterval = 60
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let json {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")

@@ -19,7 +19,7 @@ struct SMTPMailerTests {
     ) throws -> SMTPConfiguration {
         try SMTPConfiguration(
             host: host, port: server.port, security: security, username: username, password: password, fromAddress: from,
-            fromName: "ChamberConnect", commandTimeout: .seconds(10), trustRootsFile: trustRootsFile)
+            fromName: "ChamberConnect", commandTimeout: .seconds(60), trustRootsFile: trustRootsFile)
     }
 
     static let credentials = LocalSMTPServer.Options(username: "mailer", password: "s3cret")

@@ -51,6 +51,12 @@ struct WebPushDeliveryTests {
             #expect(try await api.call(.patch, path, token: ben.accessToken, json: ["quiet_hours": quiet]).status == .ok)
         }
         func counts() async throws -> PushCounts { try await api.store.pushOutbox.counts(in: chamber)[.webPush] ?? PushCounts() }
+
+        /// Makes every waiting push due now (the test's own database): a retry parked behind a long Retry-After is
+        /// claimed at the worker's next sweep, once the test has set up what the claim should find.
+        func releaseWaitingPushes() async throws {
+            try await api.store.database.query("UPDATE push_outbox SET not_before = 0 WHERE status = 'pending'")
+        }
     }
 
     static func withScene(_ backend: TestBackend, _ test: @escaping @Sendable (Scene) async throws -> Void) async throws {
@@ -139,12 +145,15 @@ struct WebPushDeliveryTests {
     @Test("reading the channel on another device cancels a push that has not left yet", arguments: TestBackend.enabled)
     func readCancels(_ backend: TestBackend) async throws {
         try await Self.withScene(backend) { scene in
-            scene.push.script(scene.subscription, [(503, "2")])
+            // The retry waits an hour, so it cannot leave before the read however slow the machine; once the read is
+            // recorded it is made due, and its claim finds the channel read.
+            scene.push.script(scene.subscription, [(503, "3600")])
             let ack = try await scene.send("Did you see the minutes?", id: "w-1")
-            try await eventually("the first attempt failed") { scene.push.attempts(for: scene.subscription) == 1 }
+            try await eventually("the first attempt failed and the push waits") { (try? await scene.counts().retried) == 1 }
             let laptop = try await HubTests.socket(scene.api, scene.ben, scene.room.chamberID)
             try await laptop.request(["type": "subscribe", "channel_id": scene.channelID], expect: "subscribed")
             try await laptop.request(["type": "read", "channel_id": scene.channelID, "seq": ack["seq"].int ?? 0], expect: "receipt")
+            try await scene.releaseWaitingPushes()
             try await eventually("the retry is cancelled") { (try? await scene.counts().cancelled) == 1 }
             #expect(scene.push.attempts(for: scene.subscription) == 1 && scene.received().isEmpty)
         }
@@ -153,12 +162,15 @@ struct WebPushDeliveryTests {
     @Test("a burst in one channel while its push waits grows that push: '3 new messages from M0'", arguments: TestBackend.enabled)
     func burst(_ backend: TestBackend) async throws {
         try await Self.withScene(backend) { scene in
-            // Retry-After leaves time for the next two messages to be fanned out, even on a loaded machine.
-            scene.push.script(scene.subscription, [(503, "4")])
+            // The retry waits an hour, leaving time for the next two messages to be fanned out however loaded the
+            // machine; once they are, it is made due and the grown push leaves at the worker's next sweep.
+            scene.push.script(scene.subscription, [(503, "3600")])
             _ = try await scene.send("One", id: "w-1")
             try await eventually("the first attempt failed and the push waits") { (try? await scene.counts().retried) == 1 }
             _ = try await scene.send("Two", id: "w-2")
             _ = try await scene.send("Three", id: "w-3")
+            try await scene.fannedOut()
+            try await scene.releaseWaitingPushes()
             try await eventually("the grown push arrives") { !scene.received().isEmpty }
             try await Task.sleep(for: .milliseconds(500))
             let bodies = scene.received().compactMap { $0.payload["body"].string }

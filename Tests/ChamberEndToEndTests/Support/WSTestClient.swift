@@ -125,7 +125,7 @@ final class WSTestClient: Sendable {
     /// Waits for the next frame of `type` (optionally matching `where`), removing it and leaving others.
     @discardableResult
     func next(
-        _ type: String, where match: @Sendable (JSON) -> Bool = { _ in true }, timeout: Duration = .seconds(10),
+        _ type: String, where match: @Sendable (JSON) -> Bool = { _ in true }, timeout: Duration = .seconds(30),
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> JSON {
         let deadline = ContinuousClock.now + timeout
@@ -170,7 +170,7 @@ final class WSTestClient: Sendable {
     }
 
     /// The close frame the server sent, once the connection ended.
-    func closeCode(timeout: Duration = .seconds(10)) async throws -> UInt16? {
+    func closeCode(timeout: Duration = .seconds(30)) async throws -> UInt16? {
         try await withThrowingTaskGroup(of: UInt16?.self) { group in
             group.addTask {
                 guard let frame = try? await self.task.value else { return nil }
