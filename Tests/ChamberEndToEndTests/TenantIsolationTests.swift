@@ -111,7 +111,8 @@ struct TenantIsolationTests {
                     ["GET", "DELETE"].contains(route.method)
                     ? nil
                     : [
-                        "decision": "reject", "reason": "owned", "role": "admin", "legal_name": "Owned LLC", "client_message_id": "x",
+                        "decision": "reject", "action": "suspend", "reason": "owned", "role": "admin", "legal_name": "Owned LLC",
+                        "client_message_id": "x",
                         "body": "owned", "seq": 1, "user_ids": [alice.userID],
                     ]
                 let response = try await api.call(HTTPRequest.Method(route.method)!, path, token: alice.accessToken, json: body)

@@ -382,6 +382,7 @@ public final class ChatService: Sendable {
     private func checkAndQueue(_ send: Send, rights: SendRights, unsettledSince: Date?, retriesRuledOut: Bool) async throws -> SendInProgress {
         let (access, channelID, draft, at) = (send.access, send.channelID, send.draft, send.at)
         try requireWrite(access, rights.channel)
+        try access.require(.chat)
         try await requireStanding(access, rights.channel, at: at, sanctions: rights.sanctions, unsettledSince: unsettledSince)
         if draft.urgent, rights.channel.kind != .announcement {
             throw ChamberError(.validationFailed, "only an announcement can be urgent", field: "urgent")

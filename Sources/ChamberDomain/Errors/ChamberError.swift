@@ -95,6 +95,9 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let applicationStateConflict = Code("application_state_conflict", .conflict)
         public static let applicationIncomplete = Code("application_incomplete", .invalidRequest)
         public static let applicationsClosed = Code("applications_closed", .forbidden)
+        public static let membershipInactive = Code("membership_inactive", .forbidden)
+        public static let standingNotFound = Code("standing_not_found", .notFound)
+        public static let standingConflict = Code("standing_conflict", .conflict)
         // Socket protocol
         public static let unknownFrameType = Code("unknown_frame_type", .invalidRequest)
         public static let unsupportedFrame = Code("unsupported_frame", .invalidRequest)
@@ -117,7 +120,8 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             notSubscribed,
             userMuted, userBanned, userKicked, channelLocked, slowMode, floodLimited, alreadyReported, alreadyDecided, reviewItemNotFound,
             deviceNotFound,
-            applicationNotFound, tierNotFound, applicationStateConflict, applicationIncomplete, applicationsClosed,
+            applicationNotFound, tierNotFound, applicationStateConflict, applicationIncomplete, applicationsClosed, membershipInactive,
+            standingNotFound, standingConflict,
             unknownFrameType, unsupportedFrame, upgradeRequired,
             unavailable, internalError,
         ]

@@ -12,7 +12,7 @@ public enum ApplicationDecision: Sendable, Equatable {
 /// An applicant needs an account but no membership: they reach only their own applications, and to anyone else an
 /// application does not exist (`application_not_found`). Staff and admins of the chamber work the review queue; board
 /// members may read it. Every decision is audited. An approval, in one transaction, makes the applicant a `member`
-/// and lists the business with them as its owner; then it opens a direct channel between the applicant and the
+/// (in a trial, or pending their first dues, on the tier they chose) and lists the business with them as its owner; then it opens a direct channel between the applicant and the
 /// membership director (the staff member who approved; for an automatic approval an admin of the chamber, or staff
 /// when it has none) with a welcome in it, and mails the applicant.
 public final class MembershipApplicationService: Sendable {
@@ -214,7 +214,12 @@ public final class MembershipApplicationService: Sendable {
             website: steps.online?.website, phone: steps.contact?.phone, email: steps.contact?.email, socialLinks: steps.online?.socialLinks ?? [:],
             description: steps.online?.description, createdAt: at)
         approved.businessID = business.id
-        let membership = Membership(chamberID: application.chamberID, userID: application.applicantID, role: .member, joinedAt: at)
+        guard let chamber = try await store.chambers.find(id: application.chamberID), let tierID = steps.membership?.tierID else {
+            throw ChamberError(.applicationIncomplete, "the application names no tier", field: "membership")
+        }
+        let membership = Membership(
+            chamberID: application.chamberID, userID: application.applicantID, role: .member, joinedAt: at,
+            standing: MembershipStandingService.opening(policy: chamber.settings.membership, tierID: tierID, businessID: business.id, at: at))
         guard
             try await store.scoped(to: application.chamberID).applications.approve(approved, membership: membership, business: business)
         else {

@@ -36,3 +36,16 @@ public protocol ApplicantApplicationStore: Sendable {
     /// The applicant's applications, newest first.
     func list(applicant: UserID) async throws -> [MembershipApplication]
 }
+
+/// Standings of a chamber's dues-paying members, and their dues ledger.
+public protocol MembershipStandingStore: Sendable {
+    /// Members with a standing, in `status` (any when nil), by name.
+    func list(status: MembershipStatus?, page: PageRequest) async throws -> Page<Member>
+    /// Members whose standing dates alone can move: in trial, active or in grace.
+    func moving() async throws -> [Member]
+    /// Writes `standing` as `userID`'s if their stored standing's revision is still `standing.revision` (raising it),
+    /// with `entry` added to the ledger in the same transaction. False when it was written since it was read.
+    func update(userID: UserID, _ standing: MembershipStanding, entry: DuesLedgerEntry?) async throws -> Bool
+    /// The member's ledger, newest first.
+    func ledger(userID: UserID, limit: Int) async throws -> [DuesLedgerEntry]
+}

@@ -34,16 +34,35 @@ public struct ChamberSettings: Sendable, Equatable, Codable {
     /// Applications whose legitimacy score (0–100) reaches this are approved as they are submitted; nil: staff
     /// decide every one.
     public var autoApproveScore: Int?
+    /// Trial, grace days and renewal date of the chamber's memberships.
+    public var membership: MembershipPolicy
 
     public init(
         timezone: String = "UTC", currency: String = "USD", openApplications: Bool = true, directoryVisibleToMembers: Bool = true,
-        autoApproveScore: Int? = nil
+        autoApproveScore: Int? = nil, membership: MembershipPolicy = .init()
     ) {
         self.timezone = timezone
         self.currency = currency
         self.openApplications = openApplications
         self.directoryVisibleToMembers = directoryVisibleToMembers
         self.autoApproveScore = autoApproveScore
+        self.membership = membership
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case timezone, currency, openApplications, directoryVisibleToMembers, autoApproveScore, membership
+    }
+
+    /// Settings stored before a field existed take its default.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = ChamberSettings()
+        timezone = try container.decodeIfPresent(String.self, forKey: .timezone) ?? defaults.timezone
+        currency = try container.decodeIfPresent(String.self, forKey: .currency) ?? defaults.currency
+        openApplications = try container.decodeIfPresent(Bool.self, forKey: .openApplications) ?? defaults.openApplications
+        directoryVisibleToMembers = try container.decodeIfPresent(Bool.self, forKey: .directoryVisibleToMembers) ?? defaults.directoryVisibleToMembers
+        autoApproveScore = try container.decodeIfPresent(Int.self, forKey: .autoApproveScore)
+        membership = try container.decodeIfPresent(MembershipPolicy.self, forKey: .membership) ?? defaults.membership
     }
 }
 

@@ -6,12 +6,16 @@ public struct Membership: Sendable, Equatable, Codable {
     public let userID: UserID
     public var role: Role
     public let joinedAt: Date
+    /// The standing of the business this member owns and pays dues for; nil for a member by invitation alone (staff,
+    /// a business's people, honorary members).
+    public var standing: MembershipStanding?
 
-    public init(chamberID: ChamberID, userID: UserID, role: Role, joinedAt: Date) {
+    public init(chamberID: ChamberID, userID: UserID, role: Role, joinedAt: Date, standing: MembershipStanding? = nil) {
         self.chamberID = chamberID
         self.userID = userID
         self.role = role
         self.joinedAt = joinedAt
+        self.standing = standing
     }
 }
 

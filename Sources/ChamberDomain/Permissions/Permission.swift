@@ -33,6 +33,8 @@ public enum Resource: String, Sendable, CaseIterable {
     case application
     /// Membership tiers: their dues, periods and benefits.
     case tier
+    /// Dues-paying members' standing: status, tier, dues ledger (a member reaches their own without a role).
+    case standing
 }
 
 /// The permission table: a pure function of role × action × resource.
@@ -60,7 +62,7 @@ public enum Permissions {
             }
         case .board:
             switch resource {
-            case .chamber, .member, .business, .announcement, .event, .billing, .auditLog, .chamberSettings, .application, .tier:
+            case .chamber, .member, .business, .announcement, .event, .billing, .auditLog, .chamberSettings, .application, .tier, .standing:
                 return action == .view
             case .channel, .message: return action != .delete
             default: return false

@@ -20,6 +20,8 @@ public protocol ChamberScopedStore: Sendable {
     var tiers: any MembershipTierStore { get }
     /// Membership applications: the review queue.
     var applications: any MembershipApplicationStore { get }
+    /// Dues-paying members' standings and dues ledger.
+    var standings: any MembershipStandingStore { get }
 }
 
 /// Memberships of the chamber.

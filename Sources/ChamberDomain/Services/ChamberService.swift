@@ -9,6 +9,10 @@ public struct ChamberPatch: Sendable {
     public var directoryVisibleToMembers: Bool?
     /// A score (0–100) to auto-approve applications at, or `.some(nil)` to stop auto-approving.
     public var autoApproveScore: Int??
+    /// `settings.membership`: days of trial, grace days, renewal (`anniversary` or `MM-DD`).
+    public var trialDays: Int?
+    public var graceDays: Int?
+    public var renewal: String?
     public var logoURL: String??
     public var primaryColor: String??
     public var tagline: String??
@@ -74,7 +78,7 @@ public final class ChamberService: Sendable {
             }
             return ChamberAccess(
                 identity: identity, chamberID: chamberID, role: member.membership.role, viaPlatformAdmin: false,
-                memberSince: member.membership.joinedAt)
+                memberSince: member.membership.joinedAt, standing: member.membership.standing?.status)
         }
         if identity.user.isPlatformAdmin, try await store.chambers.find(id: chamberID) != nil {
             return ChamberAccess(identity: identity, chamberID: chamberID, role: .admin, viaPlatformAdmin: true)
@@ -116,6 +120,10 @@ public final class ChamberService: Sendable {
         if let value = patch.openApplications { chamber.settings.openApplications = value }
         if let value = patch.directoryVisibleToMembers { chamber.settings.directoryVisibleToMembers = value }
         if let value = patch.autoApproveScore { chamber.settings.autoApproveScore = try Self.autoApproveScore(value) }
+        if let value = patch.trialDays { chamber.settings.membership.trialDays = value }
+        if let value = patch.graceDays { chamber.settings.membership.graceDays = value }
+        if let value = patch.renewal { chamber.settings.membership.renewal = try Self.renewal(value) }
+        chamber.settings.membership = try Self.validated(chamber.settings.membership)
         if let value = patch.logoURL { chamber.branding.logoURL = try Validate.url(value, field: "branding.logo_url") }
         if let value = patch.primaryColor { chamber.branding.primaryColor = try Validate.color(value, field: "branding.primary_color") }
         if let value = patch.tagline { chamber.branding.tagline = try Validate.optionalText(value, field: "branding.tagline", maxLength: 200) }
@@ -142,7 +150,27 @@ public final class ChamberService: Sendable {
         result.timezone = try Validate.timezone(settings.timezone, field: "settings.timezone")
         result.currency = try Validate.currency(settings.currency, field: "settings.currency")
         result.autoApproveScore = try autoApproveScore(settings.autoApproveScore)
+        result.membership = try validated(settings.membership)
         return result
+    }
+
+    private static func validated(_ policy: MembershipPolicy) throws(ChamberError) -> MembershipPolicy {
+        guard (0...365).contains(policy.trialDays) else {
+            throw ChamberError(.validationFailed, "trial_days must be between 0 and 365", field: "settings.membership.trial_days")
+        }
+        guard (0...365).contains(policy.graceDays) else {
+            throw ChamberError(.validationFailed, "grace_days must be between 0 and 365", field: "settings.membership.grace_days")
+        }
+        return policy
+    }
+
+    /// Parses a renewal setting: `anniversary`, or `MM-DD` for one date for all.
+    public static func renewal(_ text: String) throws(ChamberError) -> RenewalPolicy {
+        guard let policy = RenewalPolicy(wireValue: text) else {
+            throw ChamberError(
+                .validationFailed, "renewal is 'anniversary' or a date as MM-DD, e.g. 01-01", field: "settings.membership.renewal")
+        }
+        return policy
     }
 
     private static func autoApproveScore(_ score: Int?) throws(ChamberError) -> Int? {

@@ -29,13 +29,26 @@ public struct ChamberAccess: Sendable {
     public let viaPlatformAdmin: Bool
     /// When the caller joined the chamber (nil for a platform admin without a membership).
     public let memberSince: Date?
+    /// The status of the membership the caller pays dues for, if they do; read with the role.
+    public let standing: MembershipStatus?
 
-    package init(identity: Identity, chamberID: ChamberID, role: Role, viaPlatformAdmin: Bool, memberSince: Date? = nil) {
+    package init(
+        identity: Identity, chamberID: ChamberID, role: Role, viaPlatformAdmin: Bool, memberSince: Date? = nil, standing: MembershipStatus? = nil
+    ) {
         self.identity = identity
         self.chamberID = chamberID
         self.role = role
         self.viaPlatformAdmin = viaPlatformAdmin
         self.memberSince = memberSince
+        self.standing = standing
+    }
+
+    /// Throws `membership_inactive` unless the caller's standing allows `privilege`. Staff and admins run the
+    /// chamber whatever their own business's dues; a member without a standing (invited) is not bound by one.
+    public func require(_ privilege: MemberPrivilege) throws(ChamberError) {
+        guard let standing, role != .admin, role != .staff, !standing.allows(privilege) else { return }
+        throw ChamberError(
+            .membershipInactive, "your membership is \(standing.rawValue): renew it, or ask the chamber, to \(privilege.phrase) again")
     }
 
     public var userID: UserID { identity.user.id }

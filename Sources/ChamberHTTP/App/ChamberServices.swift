@@ -51,13 +51,15 @@ public struct RealtimeServices: Sendable {
     }
 }
 
-/// Membership: tiers, and applications from the first step to the decision.
+/// Membership: tiers, applications from the first step to the decision, and standing through the year.
 public struct MembershipServices: Sendable {
     public let tiers: TierService
     public let applications: MembershipApplicationService
+    public let standings: MembershipStandingService
 
-    public init(tiers: TierService, applications: MembershipApplicationService) {
+    public init(tiers: TierService, applications: MembershipApplicationService, standings: MembershipStandingService) {
         self.tiers = tiers
         self.applications = applications
+        self.standings = standings
     }
 }

@@ -22,6 +22,7 @@ public func buildRouter(
     NotificationRoutes(services: services, preferences: realtime.notificationPreferences, feed: realtime.notificationFeed).register(on: router)
     EmailRoutes(services: services).register(on: router)
     MembershipRoutes(services: services, membership: membership).register(on: router)
+    StandingRoutes(services: services, membership: membership).register(on: router)
     LoadTestRoutes(services: services).register(on: router)
     ClusterRoutes(services: services, hub: realtime.hub).register(on: router)
     return router

@@ -38,6 +38,21 @@ struct SettingsInput: Decodable {
     var openApplications: Bool?
     var directoryVisibleToMembers: Bool?
     var autoApproveScore: Int?
+    var membership: MembershipPolicyInput?
+}
+
+/// `settings.membership`; absent fields take their defaults on create and stay as they are on update.
+struct MembershipPolicyInput: Decodable {
+    var trialDays: Int?
+    var graceDays: Int?
+    var renewal: String?
+
+    func policy() throws(ChamberError) -> MembershipPolicy {
+        let defaults = MembershipPolicy()
+        return MembershipPolicy(
+            trialDays: trialDays ?? defaults.trialDays, graceDays: graceDays ?? defaults.graceDays,
+            renewal: try renewal.map { text throws(ChamberError) in try ChamberService.renewal(text) } ?? defaults.renewal)
+    }
 }
 
 struct BrandingInput: Decodable {
@@ -53,15 +68,14 @@ struct CreateChamberRequest: Decodable {
     let settings: SettingsInput?
     let branding: BrandingInput?
 
-    var domainSettings: ChamberSettings? {
-        settings.map { input in
-            let defaults = ChamberSettings()
-            return ChamberSettings(
-                timezone: input.timezone ?? defaults.timezone, currency: input.currency ?? defaults.currency,
-                openApplications: input.openApplications ?? defaults.openApplications,
-                directoryVisibleToMembers: input.directoryVisibleToMembers ?? defaults.directoryVisibleToMembers,
-                autoApproveScore: input.autoApproveScore)
-        }
+    func domainSettings() throws(ChamberError) -> ChamberSettings? {
+        guard let input = settings else { return nil }
+        let defaults = ChamberSettings()
+        return ChamberSettings(
+            timezone: input.timezone ?? defaults.timezone, currency: input.currency ?? defaults.currency,
+            openApplications: input.openApplications ?? defaults.openApplications,
+            directoryVisibleToMembers: input.directoryVisibleToMembers ?? defaults.directoryVisibleToMembers,
+            autoApproveScore: input.autoApproveScore, membership: try input.membership?.policy() ?? defaults.membership)
     }
 
     var domainBranding: ChamberBranding? {
@@ -74,7 +88,9 @@ struct UpdateChamberRequest: Decodable {
     let patch: ChamberPatch
 
     private enum Keys: String, CodingKey { case name, settings, branding }
-    private enum SettingsKeys: String, CodingKey { case timezone, currency, openApplications, directoryVisibleToMembers, autoApproveScore }
+    private enum SettingsKeys: String, CodingKey {
+        case timezone, currency, openApplications, directoryVisibleToMembers, autoApproveScore, membership
+    }
     private enum BrandingKeys: String, CodingKey { case logoUrl, primaryColor, tagline, website }
 
     init(from decoder: any Decoder) throws {
@@ -88,6 +104,9 @@ struct UpdateChamberRequest: Decodable {
             patch.openApplications = try settings.decodeIfPresent(Bool.self, forKey: .openApplications)
             patch.directoryVisibleToMembers = try settings.decodeIfPresent(Bool.self, forKey: .directoryVisibleToMembers)
             patch.autoApproveScore = try settings.decodePatch(Int.self, forKey: .autoApproveScore)
+            if let membership = try settings.decodeIfPresent(MembershipPolicyInput.self, forKey: .membership) {
+                (patch.trialDays, patch.graceDays, patch.renewal) = (membership.trialDays, membership.graceDays, membership.renewal)
+            }
         }
         if container.contains(.branding) {
             let branding = try container.nestedContainer(keyedBy: BrandingKeys.self, forKey: .branding)

@@ -68,8 +68,8 @@ struct PageBody<Item: Encodable>: Encodable {
     let items: [Item]
     let nextCursor: String?
 
-    init<Source>(_ page: Page<Source>, _ transform: (Source) -> Item) {
-        items = page.items.map(transform)
+    init<Source, Failure>(_ page: Page<Source>, _ transform: (Source) throws(Failure) -> Item) throws(Failure) {
+        items = try page.items.map(transform)
         nextCursor = page.nextCursor
     }
 }
@@ -81,6 +81,12 @@ struct ChamberBody: Encodable {
         let openApplications: Bool
         let directoryVisibleToMembers: Bool
         let autoApproveScore: Int?
+        let membership: MembershipPolicyBody
+    }
+    struct MembershipPolicyBody: Encodable {
+        let trialDays: Int
+        let graceDays: Int
+        let renewal: String
     }
     struct Branding: Encodable {
         let logoUrl: String?
@@ -102,7 +108,10 @@ struct ChamberBody: Encodable {
         settings = Settings(
             timezone: chamber.settings.timezone, currency: chamber.settings.currency,
             openApplications: chamber.settings.openApplications, directoryVisibleToMembers: chamber.settings.directoryVisibleToMembers,
-            autoApproveScore: chamber.settings.autoApproveScore)
+            autoApproveScore: chamber.settings.autoApproveScore,
+            membership: MembershipPolicyBody(
+                trialDays: chamber.settings.membership.trialDays, graceDays: chamber.settings.membership.graceDays,
+                renewal: chamber.settings.membership.renewal.wireValue))
         branding = Branding(
             logoUrl: chamber.branding.logoURL, primaryColor: chamber.branding.primaryColor,
             tagline: chamber.branding.tagline, website: chamber.branding.website)

@@ -16,7 +16,7 @@ struct ChamberRoutes {
             let identity = try context.identity()
             let body = try await APIJSON.decode(CreateChamberRequest.self, from: request, context: context)
             let chamber = try await chambers.create(
-                by: identity, name: body.name, slug: body.slug, settings: body.domainSettings, branding: body.domainBranding)
+                by: identity, name: body.name, slug: body.slug, settings: try body.domainSettings(), branding: body.domainBranding)
             return JSONResponse(.created, ChamberBody(chamber))
         }
 

@@ -33,6 +33,7 @@ public struct ChamberNode: Sendable {
     let mailWorker: OutboxWorker
     /// Writes the e-mails owed for unread notifications into the mail outbox (every node runs one).
     let notificationEmailWorker: OutboxWorker
+    let standingJob: PeriodicJob
     /// Set once the database is migrated: the background workers wait for it.
     let prepared: PreparedFlag
 
@@ -112,11 +113,15 @@ public struct ChamberNode: Sendable {
         let membership = MembershipServices(
             tiers: TierService(store: store),
             applications: MembershipApplicationService(
-                store: store, chat: realtime.chat, mailer: mailer, categories: try businessCategories(configuration)))
+                store: store, chat: realtime.chat, mailer: mailer, categories: try businessCategories(configuration)),
+            standings: MembershipStandingService(store: store, mailer: mailer, observer: hub))
+        let standingJob = PeriodicJob(
+            name: "membership standing job", every: .seconds(configuration.standingSweepSeconds), logger: logger, ready: { prepared.isSet }
+        ) { try await membership.standings.sweep() }
         return ChamberNode(
             configuration: configuration, database: database, store: store, services: services, realtime: realtime, membership: membership,
             metrics: metrics, logger: logger, notificationWorker: worker, pushWorker: pushWorker, mailWorker: mailWorker,
-            notificationEmailWorker: notificationEmailWorker, prepared: prepared)
+            notificationEmailWorker: notificationEmailWorker, standingJob: standingJob, prepared: prepared)
     }
 
     /// Finished pushes are kept this long for the counts; dead letters longer, for admins to look into.
@@ -230,7 +235,8 @@ public struct ChamberNode: Sendable {
     /// then serves until SIGTERM or SIGINT, when it stops accepting and finishes in-flight requests.
     public func makeApplication() -> some ApplicationProtocol {
         makeApplication(
-            services: [database as? any Service, notificationWorker, pushWorker, mailWorker, notificationEmailWorker, realtime.hub].compactMap { $0 })
+            services: [database as? any Service, notificationWorker, pushWorker, mailWorker, notificationEmailWorker, standingJob, realtime.hub]
+                .compactMap { $0 })
     }
 
     private func makeApplication(services: [any Service]) -> some ApplicationProtocol {
@@ -261,6 +267,7 @@ public struct ChamberNode: Sendable {
         services.append(.init(service: pushWorker))
         services.append(.init(service: mailWorker))
         services.append(.init(service: notificationEmailWorker))
+        services.append(.init(service: standingJob))
         services.append(.init(service: app))
         // Last, so it shuts down first: the hub drains its sockets (1001) while the server still answers.
         services.append(.init(service: realtime.hub))

@@ -200,6 +200,7 @@ public enum ConfigurationLoader {
         if let value = try int("hub.auth_timeout_seconds", 1...60) { configuration.authTimeoutSeconds = value }
         if let value = try int("hub.token_grace_seconds", 0...3_600) { configuration.tokenGraceSeconds = value }
         if let value = try int("hub.ping_interval_seconds", 1...300) { configuration.pingIntervalSeconds = value }
+        if let value = try int("membership.standing_sweep_seconds", 0...86_400) { configuration.standingSweepSeconds = value }
         if let value = try int("notifications.sweep_ms", 0...600_000) { configuration.notificationSweepMs = value }
         if let value = try int("notifications.email_delay_seconds", 0...3_600) { configuration.notificationEmailDelaySeconds = value }
         if let value = try int("push.sweep_ms", 10...600_000) { configuration.pushSweepMs = value }

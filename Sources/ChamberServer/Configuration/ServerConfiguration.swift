@@ -34,6 +34,7 @@ import Logging
 /// | `moderation.rules_file` | `CHAMBER_MODERATION_RULES_FILE` | `moderation/rules.json` of the shipped defaults; without it, the node refuses to start |
 /// | `moderation.word_list_action` | `CHAMBER_MODERATION_WORD_LIST_ACTION` | `hold` (or `reject`; `mask` rewrites members' words) |
 /// | `membership.categories_file` | `CHAMBER_MEMBERSHIP_CATEGORIES_FILE` | `membership/categories.json` of the shipped defaults (the NAICS sectors applicants choose from) |
+/// | `membership.standing_sweep_seconds` | `CHAMBER_MEMBERSHIP_STANDING_SWEEP_SECONDS` | `3600` (how often each node moves membership statuses the dates call for; `0`: never) |
 /// | `hub.outbound_queue_bytes` | `CHAMBER_HUB_OUTBOUND_QUEUE_BYTES` | `1048576` |
 /// | `hub.inbound_frames_per_second` | `CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND` | `20` |
 /// | `hub.max_recovery_events` | `CHAMBER_HUB_MAX_RECOVERY_EVENTS` | `500` |
@@ -99,6 +100,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The business categories applicants choose from (`[{"code": …, "name": …}]`); none: applications cannot
     /// save their contact step.
     public var categoriesFile: String?
+    /// How often the membership standing job runs on this node (0: never). Hourly, so a day's changes land within
+    /// the hour of their date; running more often or on more nodes changes nothing twice.
+    public var standingSweepSeconds = 3_600
     public var outboundQueueBytes = 1 << 20
     public var inboundFramesPerSecond = 20
     public var maxRecoveryEvents = 500
@@ -162,7 +166,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         "auth.jwt_secret_file",
         "auth.access_token_ttl_seconds", "auth.refresh_token_ttl_days", "auth.bcrypt_cost", "auth.login_max_failures_per_account",
         "auth.login_max_failures_per_address", "log.level", "demo.enabled",
-        "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "membership.categories_file", "hub.outbound_queue_bytes",
+        "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "membership.categories_file",
+        "membership.standing_sweep_seconds",
+        "hub.outbound_queue_bytes",
         "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds", "hub.token_grace_seconds",
         "hub.ping_interval_seconds", "notifications.sweep_ms", "notifications.email_delay_seconds", "push.sweep_ms", "push.concurrency",
         "push.retry_base_ms", "push.max_attempts",

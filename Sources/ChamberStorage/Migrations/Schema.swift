@@ -512,5 +512,35 @@ enum Schema {
                 "CREATE INDEX membership_applications_applicant ON membership_applications (applicant_id, created_at)",
                 "CREATE INDEX membership_applications_tax_id ON membership_applications (chamber_id, tax_id)",
             ]),
+        Migration(
+            version: 16, name: "membership standing through the year, and the dues ledger",
+            statements: [
+                // The standing lives on the owner's membership: the hub reads it with the role, in the same row.
+                "ALTER TABLE memberships ADD COLUMN standing_status TEXT",
+                "ALTER TABLE memberships ADD COLUMN tier_id TEXT",
+                "ALTER TABLE memberships ADD COLUMN business_id TEXT",
+                "ALTER TABLE memberships ADD COLUMN trial_ends_at BIGINT",
+                "ALTER TABLE memberships ADD COLUMN period_start BIGINT",
+                "ALTER TABLE memberships ADD COLUMN paid_through BIGINT",
+                "ALTER TABLE memberships ADD COLUMN status_changed_at BIGINT",
+                "ALTER TABLE memberships ADD COLUMN standing_revision BIGINT NOT NULL DEFAULT 0",
+                "CREATE INDEX memberships_standing ON memberships (chamber_id, standing_status) WHERE standing_status IS NOT NULL",
+                """
+                CREATE TABLE dues_ledger (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    amount_cents BIGINT NOT NULL,
+                    currency TEXT NOT NULL,
+                    period_start BIGINT,
+                    period_end BIGINT,
+                    note TEXT,
+                    recorded_by TEXT,
+                    at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX dues_ledger_member ON dues_ledger (chamber_id, user_id, at)",
+            ]),
     ]
 }

@@ -17,13 +17,15 @@ struct SQLChamberScope: ChamberScopedStore {
     var notificationFeed: any NotificationFeedStore { SQLNotificationFeedStore(sql: sql) }
     var tiers: any MembershipTierStore { SQLTierStore(sql: sql) }
     var applications: any MembershipApplicationStore { SQLApplicationStore(sql: sql) }
+    var standings: any MembershipStandingStore { SQLStandingStore(sql: sql) }
 }
 
 struct SQLMemberStore: MemberStore {
     let sql: ChamberScopedSQL
 
     static let select = """
-        SELECT m.chamber_id, m.user_id, m.role, m.joined_at, u.id, u.email, u.display_name, u.is_platform_admin, u.created_at
+        SELECT m.chamber_id, m.user_id, m.role, m.joined_at, \(SQLStandingStore.columns),
+            u.id, u.email, u.display_name, u.is_platform_admin, u.created_at
         FROM memberships m JOIN users u ON u.id = m.user_id
         """
 
@@ -31,7 +33,8 @@ struct SQLMemberStore: MemberStore {
         guard let role = Role(rawValue: try row.string("role")) else { throw StorageError.typeMismatch("role", "a role") }
         return Member(
             membership: Membership(
-                chamberID: try row.id("chamber_id"), userID: try row.id("user_id"), role: role, joinedAt: try row.date("joined_at")),
+                chamberID: try row.id("chamber_id"), userID: try row.id("user_id"), role: role, joinedAt: try row.date("joined_at"),
+                standing: try SQLStandingStore.standing(row)),
             user: try SQLUserStore.user(row))
     }
 
@@ -48,9 +51,19 @@ struct SQLMemberStore: MemberStore {
     func insert(_ membership: Membership) async throws {
         precondition(membership.chamberID == sql.chamberID, "membership of another chamber")
         do {
+            let standing = membership.standing
             try await sql.query(
-                "INSERT INTO memberships (chamber_id, user_id, role, joined_at) VALUES (:chamber, ?, ?, ?)",
-                [.id(membership.userID), .text(membership.role.rawValue), .date(membership.joinedAt)])
+                """
+                INSERT INTO memberships (chamber_id, user_id, role, joined_at, standing_status, tier_id, business_id, trial_ends_at,
+                    period_start, paid_through, status_changed_at)
+                VALUES (:chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .id(membership.userID), .text(membership.role.rawValue), .date(membership.joinedAt),
+                    .text(standing?.status.rawValue), .id(standing?.tierID), .id(standing?.businessID), .date(standing?.trialEndsAt),
+                    .date(standing?.periodStart),
+                    .date(standing?.paidThrough), .date(standing?.statusChangedAt),
+                ])
         } catch StorageError.uniqueViolation {
             throw ChamberError(.alreadyMember, "this user is a member already")
         }

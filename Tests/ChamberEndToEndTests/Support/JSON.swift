@@ -60,6 +60,11 @@ enum JSON: Equatable, Sendable, Decodable, CustomStringConvertible {
     var array: [JSON] { if case .array(let a) = self { return a } else { return [] } }
     var object: [String: JSON]? { if case .object(let o) = self { return o } else { return nil } }
     var isNull: Bool { self == .null }
+    /// An RFC 3339 instant, with or without fractional seconds.
+    var date: Date? {
+        guard let text = string else { return nil }
+        return (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
+    }
 
     var description: String {
         switch self {

@@ -26,6 +26,9 @@ func withServer(
     configuration.databaseURL = isolated ? try await backend.makeIsolatedURL() : try backend.makeURL()
     configuration.jwtSecret = testJWTSecret
     configuration.bcryptCost = 4
+    // The membership standing job runs on the tests' own clocks (a node's hourly run, on the wall clock, would move
+    // back what a test moved forward in the shared database).
+    configuration.standingSweepSeconds = 0
     // Dozens of test servers share one PostgreSQL: small pools keep them under its connection limit.
     configuration.databaseMaxConnections = 4
     configuration.wordListFile = FrameSchemas.root.deletingLastPathComponent().appendingPathComponent("Config/moderation/words.txt").path

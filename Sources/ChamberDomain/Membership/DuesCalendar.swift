@@ -1,0 +1,143 @@
+import Foundation
+
+/// When a chamber's memberships renew.
+public enum RenewalPolicy: Sendable, Equatable, Codable {
+    /// Each membership renews on the date it joined (its own paid-through date rolls on by one period).
+    case anniversary
+    /// Every membership renews on the same day (`month`, `day`), e.g. January 1; a first period is prorated to it.
+    case fixed(month: Int, day: Int)
+
+    /// `anniversary` or `MM-DD`, as settings spell it.
+    public var wireValue: String {
+        switch self {
+        case .anniversary: "anniversary"
+        case .fixed(let month, let day): String(format: "%02d-%02d", month, day)
+        }
+    }
+
+    /// Parses ``wireValue``; nil for anything else (a day the month does not have included).
+    public init?(wireValue: String) {
+        if wireValue == "anniversary" {
+            self = .anniversary
+            return
+        }
+        let parts = wireValue.split(separator: "-")
+        guard parts.count == 2, parts.allSatisfy({ $0.count == 2 }), let month = Int(parts[0]), let day = Int(parts[1]),
+            (1...12).contains(month), (1...DuesCalendar.daysInMonth(month)).contains(day)
+        else { return nil }
+        self = .fixed(month: month, day: day)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let policy = RenewalPolicy(wireValue: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "renewal '\(text)'"))
+        }
+        self = policy
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(wireValue)
+    }
+}
+
+/// A span of paid membership and what it costs.
+public struct DuesPeriodSpan: Sendable, Equatable {
+    public let start: Date
+    public let end: Date
+    /// Dues for the span: the tier's dues, prorated when the span is shorter than a whole period.
+    public let amountCents: Int
+
+    public init(start: Date, end: Date, amountCents: Int) {
+        self.start = start
+        self.end = end
+        self.amountCents = amountCents
+    }
+}
+
+/// A tier change's money: the unused part of the old tier's dues credited, the same part of the new tier's charged.
+public struct Proration: Sendable, Equatable, Codable {
+    public let creditCents: Int
+    public let chargeCents: Int
+    /// Whole days left in the paid period when the change was made.
+    public let daysLeft: Int
+    public let daysInPeriod: Int
+    /// What billing collects (negative: what it owes the member).
+    public var netCents: Int { chargeCents - creditCents }
+}
+
+/// Dates and money of dues, in whole UTC days: the same answer on every node and in every time zone.
+public enum DuesCalendar {
+    static let calendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
+
+    /// Days in `month` of a leap year: a fixed renewal date may be February 29 (in other years it falls on March 1).
+    static func daysInMonth(_ month: Int) -> Int { [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] }
+
+    /// The start of `date`'s UTC day.
+    public static func day(_ date: Date) -> Date { calendar.startOfDay(for: date) }
+
+    public static func adding(days: Int, to date: Date) -> Date { calendar.date(byAdding: .day, value: days, to: date)! }
+
+    static func adding(months: Int, to date: Date) -> Date { calendar.date(byAdding: .month, value: months, to: date)! }
+
+    static func days(from start: Date, to end: Date) -> Int { calendar.dateComponents([.day], from: day(start), to: day(end)).day! }
+
+    /// The period paid by the next dues of a membership whose dues run through `paidThrough` (nil: it never paid,
+    /// and its first period starts `from`).
+    /// - Anniversary: one whole period from where the last ended (or from `from`).
+    /// - Fixed: up to the next renewal date after the start, on the tier's period (an annual tier renews on the
+    ///   date, a quarterly one on it and every three months from it); a first period shorter than a whole one costs
+    ///   its share of the dues, by days.
+    public static func nextSpan(
+        paidThrough: Date?, from: Date, tier: MembershipTier, renewal: RenewalPolicy
+    ) -> DuesPeriodSpan {
+        let start = day(paidThrough ?? from)
+        switch renewal {
+        case .anniversary:
+            return DuesPeriodSpan(start: start, end: adding(months: tier.period.months, to: start), amountCents: tier.duesCents)
+        case .fixed(let month, let day):
+            let end = renewalDate(after: start, month: month, day: day, everyMonths: tier.period.months)
+            let whole = adding(months: -tier.period.months, to: end)
+            let amount = prorate(tier.duesCents, days: days(from: start, to: end), of: days(from: whole, to: end))
+            return DuesPeriodSpan(start: start, end: end, amountCents: amount)
+        }
+    }
+
+    /// The first renewal date strictly after `start`: the anchor `month`-`day` stepped by `everyMonths`.
+    static func renewalDate(after start: Date, month: Int, day: Int, everyMonths: Int) -> Date {
+        let year = calendar.component(.year, from: start)
+        // The anchor in the year before, then forward in steps: a step never skips past the first date after start.
+        var components = DateComponents(year: year - 1, month: month, day: 1)
+        let firstOfMonth = calendar.date(from: components)!
+        components.day = min(day, calendar.range(of: .day, in: .month, for: firstOfMonth)!.count)
+        let anchor = calendar.date(from: components)!
+        var step = 0
+        var candidate = anchor
+        while candidate <= start {
+            step += everyMonths
+            candidate = adding(months: step, to: anchor)
+        }
+        return candidate
+    }
+
+    /// What changing from `old` to `new` at `at` costs, for a membership paid from `periodStart` to `paidThrough`:
+    /// the days left of the period, at each tier's dues for the period. Nothing when no paid days are left.
+    public static func proration(old: MembershipTier, new: MembershipTier, periodStart: Date, paidThrough: Date, at: Date) -> Proration {
+        let total = max(days(from: periodStart, to: paidThrough), 1)
+        let left = min(max(days(from: at, to: paidThrough), 0), total)
+        return Proration(
+            creditCents: prorate(old.duesCents, days: left, of: total), chargeCents: prorate(new.duesCents, days: left, of: total), daysLeft: left,
+            daysInPeriod: total)
+    }
+
+    /// `cents × days ÷ total`, rounded half up, in integers.
+    static func prorate(_ cents: Int, days: Int, of total: Int) -> Int {
+        guard total > 0, days < total else { return cents }
+        return (cents * days * 2 + total) / (total * 2)
+    }
+}

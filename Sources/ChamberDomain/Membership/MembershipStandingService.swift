@@ -1,0 +1,272 @@
+import Foundation
+
+/// What staff do to a membership's standing.
+public enum StandingAction: Sendable, Equatable {
+    /// On hold whatever the dues; `reason` is audited and mailed.
+    case suspend(reason: String)
+    /// Ended; `reason` is audited and mailed.
+    case cancel(reason: String)
+    /// Out of suspension or cancellation, into whatever the dates call for.
+    case reinstate
+    /// Dues received outside billing (a check, a bank transfer) for the next period.
+    case recordPayment(note: String?)
+    /// Onto another tier; the days left of the paid period are prorated into the ledger for billing.
+    case changeTier(TierID)
+}
+
+/// Membership standing through the year: the daily job that lets dates move statuses (trial ends, dues fall due,
+/// grace runs out), and what staff do by hand (suspend, cancel, reinstate, record a payment, change a tier).
+///
+/// Every write checks the standing's revision, so the job may run on every node at once: one node makes each change
+/// and only that node tells the member. A change of what the member may do (``MemberPrivilege/chat``) makes their
+/// sockets reconnect to pick it up.
+public final class MembershipStandingService: Sendable {
+    private let store: any Store
+    private let mailer: any Mailer
+    private let observer: (any MembershipObserver)?
+    private let now: @Sendable () -> Date
+
+    public init(store: any Store, mailer: any Mailer, observer: (any MembershipObserver)? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.mailer = mailer
+        self.observer = observer
+        self.now = now
+    }
+
+    /// The standing a newly approved member starts in: a trial when the chamber gives one, else pending until the
+    /// first dues.
+    public static func opening(policy: MembershipPolicy, tierID: TierID, businessID: BusinessID?, at: Date) -> MembershipStanding {
+        policy.trialDays > 0
+            ? MembershipStanding(
+                tierID: tierID, status: .trial, businessID: businessID, trialEndsAt: DuesCalendar.adding(days: policy.trialDays, to: at),
+                statusChangedAt: at)
+            : MembershipStanding(tierID: tierID, status: .pending, businessID: businessID, statusChangedAt: at)
+    }
+
+    // MARK: Reading
+
+    /// Dues-paying members, in `status` (any when nil): staff, admins and the board.
+    public func list(_ access: ChamberAccess, status: MembershipStatus?, page: PageRequest) async throws -> Page<Member> {
+        try access.require(.view, .standing)
+        return try await store.scoped(to: access.chamberID).standings.list(status: status, page: page)
+    }
+
+    /// A member's standing and ledger: their own, or anyone's for staff, admins and the board.
+    public func standing(_ access: ChamberAccess, userID: UserID) async throws -> (member: Member, ledger: [DuesLedgerEntry]) {
+        if userID != access.userID { try access.require(.view, .standing) }
+        let scope = store.scoped(to: access.chamberID)
+        guard let member = try await scope.members.find(userID: userID), member.membership.standing != nil else {
+            throw ChamberError(.standingNotFound, "no dues-paying membership for user \(userID) in this chamber")
+        }
+        return (member, try await scope.standings.ledger(userID: userID, limit: 100))
+    }
+
+    // MARK: Staff
+
+    /// Applies `action`; answers the member as stored and, for a tier change, its proration.
+    public func act(_ access: ChamberAccess, userID: UserID, _ action: StandingAction) async throws -> (member: Member, proration: Proration?) {
+        try access.require(.update, .standing)
+        guard let chamber = try await store.chambers.find(id: access.chamberID) else {
+            throw ChamberError(.chamberNotFound, "no chamber \(access.chamberID)")
+        }
+        let scope = store.scoped(to: chamber.id)
+        guard var member = try await scope.members.find(userID: userID), let before = member.membership.standing else {
+            throw ChamberError(.standingNotFound, "no dues-paying membership for user \(userID) in this chamber")
+        }
+        let at = now()
+        let policy = chamber.settings.membership
+        var standing = before
+        var entry: DuesLedgerEntry?
+        var proration: Proration?
+        var reason: String?
+        switch action {
+        case .suspend(let text), .cancel(let text):
+            let target: MembershipStatus = if case .suspend = action { .suspended } else { .cancelled }
+            guard standing.status != target, standing.status != .cancelled else {
+                throw ChamberError(.standingConflict, "the membership is \(standing.status.rawValue) already")
+            }
+            reason = try Validate.optionalText(text, field: "reason", maxLength: 2000)
+            guard reason != nil else { throw ChamberError(.validationFailed, "reason is required", field: "reason") }
+            standing.status = target
+        case .reinstate:
+            guard standing.status.isSetByStaff else {
+                throw ChamberError(
+                    .standingConflict, "only a suspended or cancelled membership is reinstated; this one is \(standing.status.rawValue)")
+            }
+            standing.status = standing.dueByDates(at: at, graceDays: policy.graceDays)
+        case .recordPayment(let note):
+            guard !standing.status.isSetByStaff else {
+                throw ChamberError(.standingConflict, "reinstate the \(standing.status.rawValue) membership before recording its dues")
+            }
+            let tier = try await requireTier(standing.tierID, in: scope)
+            // Dues run on from where the paid period (or the trial) ended, so grace days are not free days; a lapsed
+            // membership restarts from today rather than paying for months gone by.
+            let paidUpTo = standing.status == .lapsed ? nil : standing.paidThrough ?? standing.trialEndsAt
+            let span = DuesCalendar.nextSpan(paidThrough: paidUpTo, from: at, tier: tier, renewal: policy.renewal)
+            standing.periodStart = span.start
+            standing.paidThrough = span.end
+            entry = DuesLedgerEntry(
+                userID: userID, kind: .duesPaid, amountCents: span.amountCents, currency: chamber.settings.currency, periodStart: span.start,
+                periodEnd: span.end,
+                note: try Validate.optionalText(note, field: "note", maxLength: 500).map { "offline payment: \($0)" }
+                    ?? "offline payment",
+                recordedBy: access.userID, at: at)
+            standing.status = standing.due(at: at, graceDays: policy.graceDays)
+        case .changeTier(let tierID):
+            guard tierID != standing.tierID else { throw ChamberError(.standingConflict, "the membership is on that tier already") }
+            guard standing.status != .cancelled else { throw ChamberError(.standingConflict, "the membership is cancelled") }
+            let old = try await requireTier(standing.tierID, in: scope)
+            guard let new = try await scope.tiers.find(id: tierID), new.active else {
+                throw ChamberError(.tierNotFound, "no tier \(tierID) on offer in this chamber", field: "tier_id")
+            }
+            standing.tierID = tierID
+            if let start = standing.periodStart, let end = standing.paidThrough, at < end {
+                let owed = DuesCalendar.proration(old: old, new: new, periodStart: start, paidThrough: end, at: at)
+                proration = owed
+                entry = DuesLedgerEntry(
+                    userID: userID, kind: .proration, amountCents: owed.netCents, currency: chamber.settings.currency, periodStart: at,
+                    periodEnd: end, note: "\(old.name) → \(new.name): \(owed.daysLeft) of \(owed.daysInPeriod) days", recordedBy: access.userID,
+                    at: at)
+            }
+        }
+        if standing.status != before.status { standing.statusChangedAt = at }
+        guard try await scope.standings.update(userID: userID, standing, entry: entry) else {
+            throw ChamberError(.standingConflict, "the membership changed meanwhile; load it again")
+        }
+        standing.revision += 1
+        member = member.with(standing)
+        try await scope.auditLog.append(
+            AuditEntry(
+                chamberID: chamber.id, actorID: access.userID, action: "membership.\(action.verb)", target: "user:\(userID)",
+                detail: "\(before.status.rawValue) → \(standing.status.rawValue)" + (entry.map { "; \($0.kind.rawValue) \($0.amountCents)" } ?? ""),
+                reason: reason, at: at))
+        await changed(chamber, member: member, from: before.status, reason: reason)
+        return (member, proration)
+    }
+
+    // MARK: The daily job
+
+    /// Moves every standing whose dates call for another status, in every chamber; returns how many moved. Safe to
+    /// run on several nodes at once and as often as wanted: a standing moves once, by the node whose write lands.
+    @discardableResult
+    public func sweep() async throws -> Int {
+        var moved = 0
+        var page = PageRequest(limit: 100)
+        while true {
+            let chambers = try await store.chambers.list(page: page)
+            for chamber in chambers.items { moved += try await sweep(chamber) }
+            guard chambers.nextCursor != nil else { return moved }
+            page = PageRequest(limit: page.limit, offset: page.offset + page.limit)
+        }
+    }
+
+    /// The job for one chamber; returns how many standings moved.
+    @discardableResult
+    public func sweep(chamberID: ChamberID) async throws -> Int {
+        guard let chamber = try await store.chambers.find(id: chamberID) else { return 0 }
+        return try await sweep(chamber)
+    }
+
+    private func sweep(_ chamber: Chamber) async throws -> Int {
+        let scope = store.scoped(to: chamber.id)
+        let at = now()
+        let policy = chamber.settings.membership
+        var changes: [(member: Member, from: MembershipStatus)] = []
+        for var member in try await scope.standings.moving() {
+            guard var standing = member.membership.standing else { continue }
+            let before = standing.status
+            let due = standing.due(at: at, graceDays: policy.graceDays)
+            guard due != before else { continue }
+            standing.status = due
+            standing.statusChangedAt = at
+            // Another node moved it first: that node tells the member.
+            guard try await scope.standings.update(userID: member.user.id, standing, entry: nil) else { continue }
+            standing.revision += 1
+            member = member.with(standing)
+            try await scope.auditLog.append(
+                AuditEntry(
+                    chamberID: chamber.id, actorID: nil, action: "membership.status_changed", target: "user:\(member.user.id)",
+                    detail: "\(before.rawValue) → \(due.rawValue)", at: at))
+            await changed(chamber, member: member, from: before, reason: nil)
+            changes.append((member, before))
+        }
+        if !changes.isEmpty { await tellStaff(chamber, changes) }
+        return changes.count
+    }
+
+    // MARK: Telling
+
+    /// Tells the member of a new status, and makes their sockets pick up a change of what they may do.
+    private func changed(_ chamber: Chamber, member: Member, from before: MembershipStatus, reason: String?) async {
+        guard let after = member.membership.standing?.status, after != before else { return }
+        if before.allows(.chat) != after.allows(.chat) { await observer?.roleChanged(chamberID: chamber.id, userID: member.user.id) }
+        let body =
+            switch after {
+            case .active: "Your membership of \(chamber.name) is active."
+            case .grace:
+                "Your dues to \(chamber.name) are due. Your membership stays in good standing for \(chamber.settings.membership.graceDays) days; "
+                    + "pay them within that time to keep it."
+            case .lapsed:
+                "Your membership of \(chamber.name) has lapsed: its dues were not paid. Your business is out of the directory and you cannot "
+                    + "post until they are."
+            case .suspended: "Your membership of \(chamber.name) is suspended."
+            case .cancelled: "Your membership of \(chamber.name) is cancelled."
+            case .trial: "Your trial membership of \(chamber.name) has started."
+            case .pending: "Your membership of \(chamber.name) waits for its first dues."
+            }
+        let text = body + (reason.map { "\n\nThe chamber's reason: \($0)" } ?? "")
+        do {
+            try await mailer.send(
+                Mail(kind: .membership, to: member.user.email, subject: "\(chamber.name): your membership is \(after.rawValue)", body: text))
+        } catch {
+            try? await store.scoped(to: chamber.id).auditLog.append(
+                AuditEntry(
+                    chamberID: chamber.id, actorID: nil, action: "membership.mail_failed", target: "user:\(member.user.id)", detail: "\(error)",
+                    at: now()))
+        }
+    }
+
+    /// One mail per sweep to the chamber's admins and staff, listing who moved.
+    private func tellStaff(_ chamber: Chamber, _ changes: [(member: Member, from: MembershipStatus)]) async {
+        let lines = changes.map { "- \($0.member.user.displayName): \($0.from.rawValue) → \($0.member.membership.standing?.status.rawValue ?? "?")" }
+        do {
+            let scope = store.scoped(to: chamber.id)
+            for userID in try await scope.members.userIDs(withRoles: [.admin, .staff]).sorted() {
+                guard let user = try await store.users.find(id: userID) else { continue }
+                try await mailer.send(
+                    Mail(
+                        kind: .membership, to: user.email, subject: "\(chamber.name): \(changes.count) membership status change(s)",
+                        body: "Today's membership changes:\n\n" + lines.joined(separator: "\n")))
+            }
+        } catch {
+            try? await store.scoped(to: chamber.id).auditLog.append(
+                AuditEntry(chamberID: chamber.id, actorID: nil, action: "membership.mail_failed", target: nil, detail: "\(error)", at: now()))
+        }
+    }
+
+    private func requireTier(_ id: TierID, in scope: any ChamberScopedStore) async throws -> MembershipTier {
+        guard let tier = try await scope.tiers.find(id: id) else { throw ChamberError(.tierNotFound, "no tier \(id) in this chamber") }
+        return tier
+    }
+}
+
+extension StandingAction {
+    /// The audit log's verb.
+    var verb: String {
+        switch self {
+        case .suspend: "suspended"
+        case .cancel: "cancelled"
+        case .reinstate: "reinstated"
+        case .recordPayment: "payment_recorded"
+        case .changeTier: "tier_changed"
+        }
+    }
+}
+
+extension Member {
+    fileprivate func with(_ standing: MembershipStanding) -> Member {
+        var membership = membership
+        membership.standing = standing
+        return Member(membership: membership, user: user)
+    }
+}
