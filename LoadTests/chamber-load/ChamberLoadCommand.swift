@@ -7,7 +7,7 @@ struct ChamberLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chamber-load",
         abstract: "Load-tests a ChamberConnect server: thousands of simulated members over WebSocket.",
-        subcommands: [Run.self, Provision.self, Worker.self, PushScenario.self],
+        subcommands: [Run.self, Provision.self, Worker.self, PushScenario.self, DirectoryScenario.self],
         defaultSubcommand: Run.self)
 }
 

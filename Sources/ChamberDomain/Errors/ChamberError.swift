@@ -98,6 +98,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let membershipInactive = Code("membership_inactive", .forbidden)
         public static let standingNotFound = Code("standing_not_found", .notFound)
         public static let standingConflict = Code("standing_conflict", .conflict)
+        public static let directoryNotPublic = Code("directory_not_public", .forbidden)
         // Socket protocol
         public static let unknownFrameType = Code("unknown_frame_type", .invalidRequest)
         public static let unsupportedFrame = Code("unsupported_frame", .invalidRequest)
@@ -121,7 +122,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             userMuted, userBanned, userKicked, channelLocked, slowMode, floodLimited, alreadyReported, alreadyDecided, reviewItemNotFound,
             deviceNotFound,
             applicationNotFound, tierNotFound, applicationStateConflict, applicationIncomplete, applicationsClosed, membershipInactive,
-            standingNotFound, standingConflict,
+            standingNotFound, standingConflict, directoryNotPublic,
             unknownFrameType, unsupportedFrame, upgradeRequired,
             unavailable, internalError,
         ]

@@ -144,6 +144,23 @@ public final class MembershipStandingService: Sendable {
         return (member, proration)
     }
 
+    /// Applies `action` to each of `userIDs` (at most 500) on its own: one refused (a member without a standing, a
+    /// status that does not allow it) does not stop the others. The answers follow the order of `userIDs`.
+    public func bulk(_ access: ChamberAccess, userIDs: [UserID], _ action: StandingAction) async throws -> [Result<Member, ChamberError>] {
+        try access.require(.update, .standing)
+        guard (1...500).contains(userIDs.count) else { throw ChamberError(.validationFailed, "1 to 500 user ids", field: "user_ids") }
+        guard Set(userIDs).count == userIDs.count else { throw ChamberError(.validationFailed, "a user id is named twice", field: "user_ids") }
+        var results: [Result<Member, ChamberError>] = []
+        for userID in userIDs {
+            do {
+                results.append(.success(try await act(access, userID: userID, action).member))
+            } catch let error as ChamberError {
+                results.append(.failure(error))
+            }
+        }
+        return results
+    }
+
     // MARK: The daily job
 
     /// Moves every standing whose dates call for another status, in every chamber; returns how many moved. Safe to

@@ -17,13 +17,16 @@ public struct Business: Sendable, Equatable, Codable {
     public var email: String?
     public var socialLinks: [String: String]
     public var description: String?
+    /// What of the listing the directory shows to whom.
+    public var privacy: DirectoryPrivacy
     public let createdAt: Date
 
     public init(
         id: BusinessID, chamberID: ChamberID, ownerUserID: UserID?, legalName: String, displayName: String? = nil, taxID: String? = nil,
         category: String? = nil, address: PostalAddress = .init(), website: String? = nil, phone: String? = nil, email: String? = nil,
-        socialLinks: [String: String] = [:], description: String? = nil, createdAt: Date
+        socialLinks: [String: String] = [:], description: String? = nil, privacy: DirectoryPrivacy = .init(), createdAt: Date
     ) {
+        self.privacy = privacy
         self.id = id
         self.chamberID = chamberID
         self.ownerUserID = ownerUserID

@@ -31,6 +31,8 @@ public struct ChamberSettings: Sendable, Equatable, Codable {
     public var openApplications: Bool
     /// Whether members may see each other's contact details in the directory.
     public var directoryVisibleToMembers: Bool
+    /// Whether the directory has a public page: what businesses show the public, to anyone without signing in.
+    public var publicDirectory: Bool
     /// Applications whose legitimacy score (0–100) reaches this are approved as they are submitted; nil: staff
     /// decide every one.
     public var autoApproveScore: Int?
@@ -39,8 +41,9 @@ public struct ChamberSettings: Sendable, Equatable, Codable {
 
     public init(
         timezone: String = "UTC", currency: String = "USD", openApplications: Bool = true, directoryVisibleToMembers: Bool = true,
-        autoApproveScore: Int? = nil, membership: MembershipPolicy = .init()
+        autoApproveScore: Int? = nil, membership: MembershipPolicy = .init(), publicDirectory: Bool = true
     ) {
+        self.publicDirectory = publicDirectory
         self.timezone = timezone
         self.currency = currency
         self.openApplications = openApplications
@@ -50,7 +53,7 @@ public struct ChamberSettings: Sendable, Equatable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case timezone, currency, openApplications, directoryVisibleToMembers, autoApproveScore, membership
+        case timezone, currency, openApplications, directoryVisibleToMembers, autoApproveScore, membership, publicDirectory
     }
 
     /// Settings stored before a field existed take its default.
@@ -63,6 +66,7 @@ public struct ChamberSettings: Sendable, Equatable, Codable {
         directoryVisibleToMembers = try container.decodeIfPresent(Bool.self, forKey: .directoryVisibleToMembers) ?? defaults.directoryVisibleToMembers
         autoApproveScore = try container.decodeIfPresent(Int.self, forKey: .autoApproveScore)
         membership = try container.decodeIfPresent(MembershipPolicy.self, forKey: .membership) ?? defaults.membership
+        publicDirectory = try container.decodeIfPresent(Bool.self, forKey: .publicDirectory) ?? defaults.publicDirectory
     }
 }
 

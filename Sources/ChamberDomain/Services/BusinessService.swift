@@ -13,6 +13,8 @@ public struct BusinessInput: Sendable {
     public var socialLinks: [String: String]?
     public var description: String??
     public var ownerUserID: UserID??
+    /// Directory visibility per field; fields not named keep theirs.
+    public var privacy: [DirectoryPrivacy.Field: DirectoryAudience]?
 
     public init(
         legalName: String? = nil, displayName: String?? = nil, taxID: String?? = nil, category: String?? = nil, address: PostalAddress? = nil,
@@ -43,19 +45,24 @@ public final class BusinessService: Sendable {
         self.now = now
     }
 
+    /// Every business of the chamber, by name, each as the directory shows it to the caller (its privacy choices and
+    /// the chamber's policy); staff see all.
     public func list(_ access: ChamberAccess, page: PageRequest) async throws -> Page<Business> {
         try access.require(.view, .business)
-        let hidden = try await contactsHidden(access)
-        return try await store.scoped(to: access.chamberID).businesses.list(page: page).map { redacted($0, for: access, contactsHidden: hidden) }
+        let settings = try await self.settings(access)
+        return try await store.scoped(to: access.chamberID).businesses.list(page: page).map { redacted($0, for: access, in: settings) }
     }
 
     public func get(_ access: ChamberAccess, id: BusinessID) async throws -> Business {
         try access.require(.view, .business)
-        return redacted(try await find(access, id), for: access, contactsHidden: try await contactsHidden(access))
+        return redacted(try await find(access, id), for: access, in: try await settings(access))
     }
 
-    private func contactsHidden(_ access: ChamberAccess) async throws -> Bool {
-        try await store.contactsHidden(from: access)
+    private func settings(_ access: ChamberAccess) async throws -> ChamberSettings {
+        guard let chamber = try await store.chambers.find(id: access.chamberID) else {
+            throw ChamberError(.chamberNotFound, "no chamber \(access.chamberID)")
+        }
+        return chamber.settings
     }
 
     public func create(_ access: ChamberAccess, input: BusinessInput) async throws -> Business {
@@ -102,16 +109,8 @@ public final class BusinessService: Sendable {
         }
     }
 
-    /// Tax ids are for the owner and staff only; phone and email also when the chamber hides contact details.
-    private func redacted(_ business: Business, for access: ChamberAccess, contactsHidden: Bool = false) -> Business {
-        guard access.role < .staff, business.ownerUserID != access.userID else { return business }
-        var copy = business
-        copy.taxID = nil
-        if contactsHidden {
-            copy.phone = nil
-            copy.email = nil
-        }
-        return copy
+    private func redacted(_ business: Business, for access: ChamberAccess, in settings: ChamberSettings) -> Business {
+        DirectoryListing.shown(business, to: DirectoryAudience(access), isOwner: business.ownerUserID == access.userID, in: settings)
     }
 
     private func apply(_ input: BusinessInput, to business: inout Business, access: ChamberAccess) async throws {
@@ -124,6 +123,9 @@ public final class BusinessService: Sendable {
         if let value = input.description { business.description = try Validate.optionalText(value, field: "description", maxLength: 4000) }
         if let address = input.address { business.address = try Validate.address(address, field: "address") }
         if let links = input.socialLinks { business.socialLinks = try Validate.socialLinks(links) }
+        if let choices = input.privacy {
+            for (field, audience) in choices { business.privacy[field] = audience }
+        }
         if let owner = input.ownerUserID {
             guard access.role >= .staff else {
                 throw ChamberError(.forbidden, "only chamber staff may change a business's owner", field: "owner_user_id")

@@ -7,6 +7,7 @@ public struct ChamberPatch: Sendable {
     public var currency: String?
     public var openApplications: Bool?
     public var directoryVisibleToMembers: Bool?
+    public var publicDirectory: Bool?
     /// A score (0–100) to auto-approve applications at, or `.some(nil)` to stop auto-approving.
     public var autoApproveScore: Int??
     /// `settings.membership`: days of trial, grace days, renewal (`anniversary` or `MM-DD`).
@@ -119,6 +120,7 @@ public final class ChamberService: Sendable {
         if let value = patch.currency { chamber.settings.currency = try Validate.currency(value, field: "settings.currency") }
         if let value = patch.openApplications { chamber.settings.openApplications = value }
         if let value = patch.directoryVisibleToMembers { chamber.settings.directoryVisibleToMembers = value }
+        if let value = patch.publicDirectory { chamber.settings.publicDirectory = value }
         if let value = patch.autoApproveScore { chamber.settings.autoApproveScore = try Self.autoApproveScore(value) }
         if let value = patch.trialDays { chamber.settings.membership.trialDays = value }
         if let value = patch.graceDays { chamber.settings.membership.graceDays = value }

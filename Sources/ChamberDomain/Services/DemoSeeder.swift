@@ -145,31 +145,31 @@ public struct DemoSeeder: Sendable {
 
     static let sampleBusinesses: [SampleBusiness] = [
         .init(
-            legalName: "Mia's Bakery LLC", displayName: "Mia's Bakery", taxID: "12-3456789", category: "Food & Drink", street: "12 Main St",
+            legalName: "Mia's Bakery LLC", displayName: "Mia's Bakery", taxID: "12-3456789", category: "722", street: "12 Main St",
             website: "https://miasbakery.example", phone: "+1 217 555 0101", contact: "Mia Member",
             blurb: "Sourdough, kolaches and wedding cakes since 2009.",
             social: ["instagram": "https://instagram.com/miasbakery"]),
         .init(
-            legalName: "Prairie Legal Partners LLP", displayName: "Prairie Legal", taxID: "23-4567890", category: "Professional Services",
+            legalName: "Prairie Legal Partners LLP", displayName: "Prairie Legal", taxID: "23-4567890", category: "5411",
             street: "400 Capitol Ave",
             website: "https://prairielegal.example", phone: "+1 217 555 0102", contact: "Quinn Counsel",
             blurb: "Business formation, contracts and estate planning.",
             social: ["linkedin": "https://linkedin.com/company/prairielegal"]),
         .init(
-            legalName: "Lincoln Hardware Inc.", displayName: "Lincoln Hardware", taxID: "34-5678901", category: "Retail", street: "88 Washington St",
+            legalName: "Lincoln Hardware Inc.", displayName: "Lincoln Hardware", taxID: "34-5678901", category: "44-45", street: "88 Washington St",
             website: "https://lincolnhardware.example", phone: "+1 217 555 0103", contact: "Hank Hammer",
             blurb: "Tools, paint and keys cut while you wait.", social: [:]),
         .init(
-            legalName: "Sangamon Valley Credit Union", displayName: "SVCU", taxID: "45-6789012", category: "Finance", street: "1 Bank Plaza",
+            legalName: "Sangamon Valley Credit Union", displayName: "SVCU", taxID: "45-6789012", category: "522", street: "1 Bank Plaza",
             website: "https://svcu.example", phone: "+1 217 555 0104", contact: "Frances Fund",
             blurb: "Member-owned banking for Springfield families and firms.",
             social: ["facebook": "https://facebook.com/svcu"]),
         .init(
-            legalName: "Route 66 Print & Sign Co.", displayName: "Route 66 Print", taxID: "56-7890123", category: "Marketing", street: "66 Ninth St",
+            legalName: "Route 66 Print & Sign Co.", displayName: "Route 66 Print", taxID: "56-7890123", category: "5418", street: "66 Ninth St",
             website: "https://route66print.example", phone: "+1 217 555 0105", contact: "Pia Press",
             blurb: "Banners, signs and event programmes overnight.", social: [:]),
         .init(
-            legalName: "Capitol City Dental PC", displayName: "Capitol City Dental", taxID: "67-8901234", category: "Health", street: "210 Monroe St",
+            legalName: "Capitol City Dental PC", displayName: "Capitol City Dental", taxID: "67-8901234", category: "621", street: "210 Monroe St",
             website: "https://capitolcitydental.example", phone: "+1 217 555 0106", contact: "Dee Dentin",
             blurb: "Family dentistry, evenings and Saturdays.", social: [:]),
     ]

@@ -51,15 +51,19 @@ public struct RealtimeServices: Sendable {
     }
 }
 
-/// Membership: tiers, applications from the first step to the decision, and standing through the year.
+/// Membership: tiers, applications from the first step to the decision, standing through the year, the directory.
 public struct MembershipServices: Sendable {
     public let tiers: TierService
     public let applications: MembershipApplicationService
     public let standings: MembershipStandingService
+    public let directory: DirectoryService
 
-    public init(tiers: TierService, applications: MembershipApplicationService, standings: MembershipStandingService) {
+    public init(
+        tiers: TierService, applications: MembershipApplicationService, standings: MembershipStandingService, directory: DirectoryService
+    ) {
         self.tiers = tiers
         self.applications = applications
         self.standings = standings
+        self.directory = directory
     }
 }

@@ -37,6 +37,7 @@ struct SettingsInput: Decodable {
     var currency: String?
     var openApplications: Bool?
     var directoryVisibleToMembers: Bool?
+    var publicDirectory: Bool?
     var autoApproveScore: Int?
     var membership: MembershipPolicyInput?
 }
@@ -75,7 +76,8 @@ struct CreateChamberRequest: Decodable {
             timezone: input.timezone ?? defaults.timezone, currency: input.currency ?? defaults.currency,
             openApplications: input.openApplications ?? defaults.openApplications,
             directoryVisibleToMembers: input.directoryVisibleToMembers ?? defaults.directoryVisibleToMembers,
-            autoApproveScore: input.autoApproveScore, membership: try input.membership?.policy() ?? defaults.membership)
+            autoApproveScore: input.autoApproveScore, membership: try input.membership?.policy() ?? defaults.membership,
+            publicDirectory: input.publicDirectory ?? defaults.publicDirectory)
     }
 
     var domainBranding: ChamberBranding? {
@@ -89,7 +91,7 @@ struct UpdateChamberRequest: Decodable {
 
     private enum Keys: String, CodingKey { case name, settings, branding }
     private enum SettingsKeys: String, CodingKey {
-        case timezone, currency, openApplications, directoryVisibleToMembers, autoApproveScore, membership
+        case timezone, currency, openApplications, directoryVisibleToMembers, autoApproveScore, membership, publicDirectory
     }
     private enum BrandingKeys: String, CodingKey { case logoUrl, primaryColor, tagline, website }
 
@@ -103,6 +105,7 @@ struct UpdateChamberRequest: Decodable {
             patch.currency = try settings.decodeIfPresent(String.self, forKey: .currency)
             patch.openApplications = try settings.decodeIfPresent(Bool.self, forKey: .openApplications)
             patch.directoryVisibleToMembers = try settings.decodeIfPresent(Bool.self, forKey: .directoryVisibleToMembers)
+            patch.publicDirectory = try settings.decodeIfPresent(Bool.self, forKey: .publicDirectory)
             patch.autoApproveScore = try settings.decodePatch(Int.self, forKey: .autoApproveScore)
             if let membership = try settings.decodeIfPresent(MembershipPolicyInput.self, forKey: .membership) {
                 (patch.trialDays, patch.graceDays, patch.renewal) = (membership.trialDays, membership.graceDays, membership.renewal)
@@ -137,7 +140,7 @@ struct BusinessRequest: Decodable {
     let input: BusinessInput
 
     private enum Keys: String, CodingKey {
-        case legalName, displayName, taxId, category, address, website, phone, email, socialLinks, description, ownerUserId
+        case legalName, displayName, taxId, category, address, website, phone, email, socialLinks, description, ownerUserId, privacy
     }
 
     init(from decoder: any Decoder) throws {
@@ -162,6 +165,26 @@ struct BusinessRequest: Decodable {
                     return id
                 })
         }
+        if let privacy = try c.decodeIfPresent([String: String].self, forKey: .privacy) {
+            input.privacy = try Self.privacy(privacy)
+        }
         self.input = input
+    }
+
+    /// `{"phone": "staff", ...}`: a known field to one of the audiences, each mistake named.
+    static func privacy(_ raw: [String: String]) throws(ChamberError) -> [DirectoryPrivacy.Field: DirectoryAudience] {
+        var choices: [DirectoryPrivacy.Field: DirectoryAudience] = [:]
+        for (key, value) in raw.sorted(by: { $0.key < $1.key }) {
+            guard let field = DirectoryPrivacy.Field(rawValue: key) else {
+                throw ChamberError(
+                    .validationFailed, "privacy covers \(DirectoryPrivacy.Field.allCases.map(\.rawValue).joined(separator: ", "))",
+                    field: "privacy.\(key)")
+            }
+            guard let audience = DirectoryAudience(rawValue: value) else {
+                throw ChamberError(.validationFailed, "a field is shown to public, members or staff", field: "privacy.\(key)")
+            }
+            choices[field] = audience
+        }
+        return choices
     }
 }

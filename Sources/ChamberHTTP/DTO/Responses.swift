@@ -80,6 +80,7 @@ struct ChamberBody: Encodable {
         let currency: String
         let openApplications: Bool
         let directoryVisibleToMembers: Bool
+        let publicDirectory: Bool
         let autoApproveScore: Int?
         let membership: MembershipPolicyBody
     }
@@ -108,6 +109,7 @@ struct ChamberBody: Encodable {
         settings = Settings(
             timezone: chamber.settings.timezone, currency: chamber.settings.currency,
             openApplications: chamber.settings.openApplications, directoryVisibleToMembers: chamber.settings.directoryVisibleToMembers,
+            publicDirectory: chamber.settings.publicDirectory,
             autoApproveScore: chamber.settings.autoApproveScore,
             membership: MembershipPolicyBody(
                 trialDays: chamber.settings.membership.trialDays, graceDays: chamber.settings.membership.graceDays,
@@ -197,12 +199,16 @@ struct BusinessBody: Encodable {
     let email: String?
     let socialLinks: [String: String]
     let description: String?
+    /// Who sees each field the business may hide.
+    let privacy: [String: String]
     let createdAt: Date
 
-    init(_ business: Business) {
+    /// - Parameter forPublic: the public directory leaves out who owns the business.
+    init(_ business: Business, forPublic: Bool = false) {
         id = business.id.rawValue
         chamberId = business.chamberID.rawValue
-        ownerUserId = business.ownerUserID?.rawValue
+        ownerUserId = forPublic ? nil : business.ownerUserID?.rawValue
+        privacy = Dictionary(uniqueKeysWithValues: DirectoryPrivacy.Field.allCases.map { ($0.rawValue, business.privacy[$0].rawValue) })
         legalName = business.legalName
         displayName = business.displayName
         taxId = business.taxID

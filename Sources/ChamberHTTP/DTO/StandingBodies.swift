@@ -26,7 +26,30 @@ struct StandingActionRequest: Decodable {
     }
 }
 
+struct BulkStandingRequest: Decodable {
+    let userIds: [String]
+    let action: StandingActionRequest
+
+    private enum Keys: String, CodingKey { case userIds }
+
+    init(from decoder: any Decoder) throws {
+        userIds = try decoder.container(keyedBy: Keys.self).decode([String].self, forKey: .userIds)
+        action = try StandingActionRequest(from: decoder)
+    }
+}
+
 // MARK: Responses
+
+/// One member's outcome in a bulk change: the standing after it, or why it was refused.
+struct BulkStandingResultBody: Encodable {
+    struct Failure: Encodable {
+        let code: String
+        let message: String
+    }
+    let userId: String
+    let standing: StandingBody?
+    let error: Failure?
+}
 
 /// A dues-paying member and their standing; the ledger when one member is asked for, the proration after a tier
 /// change.

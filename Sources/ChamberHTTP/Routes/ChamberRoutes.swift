@@ -75,7 +75,7 @@ struct ChamberRoutes {
 
         // Businesses
         chamber.get("businesses") { request, context in
-            JSONResponse(.ok, PageBody(try await businesses.list(try context.access(), page: try request.page()), BusinessBody.init))
+            JSONResponse(.ok, PageBody(try await businesses.list(try context.access(), page: try request.page())) { BusinessBody($0) })
         }
         chamber.post("businesses") { request, context in
             let body = try await APIJSON.decode(BusinessRequest.self, from: request, context: context)

@@ -3,7 +3,8 @@ import HTTPTypes
 import Hummingbird
 
 /// Membership standing: the dues-paying members by status (`/v1/chambers/{chamberId}/standings`), one member's
-/// standing and ledger, and what staff do to it (`…/members/{userId}/standing`).
+/// standing and ledger, and what staff do to it (`…/members/{userId}/standing`), to many at once
+/// (`…/standings/bulk`).
 struct StandingRoutes {
     let services: ChamberServices
     let membership: MembershipServices
@@ -22,6 +23,25 @@ struct StandingRoutes {
             }
             let page = try await standings.list(try context.access(), status: status, page: try request.page())
             return JSONResponse(.ok, try PageBody(page) { member throws(ChamberError) in try StandingBody(member) })
+        }
+        chamber.post("standings/bulk") { request, context in
+            let access = try context.access()
+            let body = try await APIJSON.decode(BulkStandingRequest.self, from: request, context: context)
+            let userIDs = try body.userIds.enumerated().map { index, raw throws(ChamberError) in
+                try Validate.identifier(raw, as: UserID.self, field: "user_ids[\(index)]")
+            }
+            let results = try await standings.bulk(access, userIDs: userIDs, try body.action.parsed())
+            return JSONResponse(
+                .ok,
+                ListBody(
+                    items: try zip(userIDs, results).map { userID, result throws(ChamberError) in
+                        switch result {
+                        case .success(let member): BulkStandingResultBody(userId: userID.rawValue, standing: try StandingBody(member), error: nil)
+                        case .failure(let error):
+                            BulkStandingResultBody(
+                                userId: userID.rawValue, standing: nil, error: .init(code: error.code.rawValue, message: error.message))
+                        }
+                    }))
         }
         chamber.get("members/{userId}/standing") { request, context in
             let found = try await standings.standing(try context.access(), userID: try request.id("userId", context: context))

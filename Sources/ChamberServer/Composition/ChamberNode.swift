@@ -114,7 +114,7 @@ public struct ChamberNode: Sendable {
             tiers: TierService(store: store),
             applications: MembershipApplicationService(
                 store: store, chat: realtime.chat, mailer: mailer, categories: try businessCategories(configuration)),
-            standings: MembershipStandingService(store: store, mailer: mailer, observer: hub))
+            standings: MembershipStandingService(store: store, mailer: mailer, observer: hub), directory: DirectoryService(store: store))
         let standingJob = PeriodicJob(
             name: "membership standing job", every: .seconds(configuration.standingSweepSeconds), logger: logger, ready: { prepared.isSet }
         ) { try await membership.standings.sweep() }

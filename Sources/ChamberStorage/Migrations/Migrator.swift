@@ -28,7 +28,7 @@ public struct Migrator: Sendable {
                 try await tx.query(Self.bookkeeping)
                 let done = try await tx.query("SELECT version FROM schema_migrations WHERE version = ?", [.int(Int64(migration.version))])
                 guard done.isEmpty else { return false }
-                for statement in migration.statements {
+                for statement in migration.statements(for: tx.dialect) {
                     do {
                         try await tx.query(statement)
                     } catch {

@@ -542,5 +542,75 @@ enum Schema {
                 """,
                 "CREATE INDEX dues_ledger_member ON dues_ledger (chamber_id, user_id, at)",
             ]),
+        Migration(
+            version: 17, name: "the directory: per-field privacy, and full-text search by audience",
+            statements: [
+                "ALTER TABLE businesses ADD COLUMN privacy TEXT NOT NULL DEFAULT '{}'",
+                // What each audience may find a business by (DirectoryListing.searchText), written with the business.
+                "ALTER TABLE businesses ADD COLUMN search_names TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE businesses ADD COLUMN search_public TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE businesses ADD COLUMN search_members TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE businesses ADD COLUMN search_staff TEXT NOT NULL DEFAULT ''",
+                // Listings from before: names for all, the description for the public (its default), the address too
+                // for members and staff (its default is members).
+                "UPDATE businesses SET search_names = legal_name || ' ' || coalesce(display_name, ''), search_public = coalesce(description, '')",
+            ],
+            sqlite: [
+                "UPDATE businesses SET search_members = \(membersText { "json_extract(address, '$.\($0)')" })",
+                "UPDATE businesses SET search_staff = search_members",
+                """
+                CREATE VIRTUAL TABLE business_search USING fts5(
+                    business_id UNINDEXED, search_names, search_public, search_members, search_staff, tokenize = 'unicode61 remove_diacritics 2'
+                )
+                """,
+                """
+                INSERT INTO business_search (business_id, search_names, search_public, search_members, search_staff)
+                SELECT id, search_names, search_public, search_members, search_staff FROM businesses
+                """,
+                """
+                CREATE TRIGGER businesses_search_insert AFTER INSERT ON businesses BEGIN
+                    INSERT INTO business_search (business_id, search_names, search_public, search_members, search_staff)
+                    VALUES (new.id, new.search_names, new.search_public, new.search_members, new.search_staff);
+                END
+                """,
+                """
+                CREATE TRIGGER businesses_search_update AFTER UPDATE ON businesses BEGIN
+                    DELETE FROM business_search WHERE business_id = old.id;
+                    INSERT INTO business_search (business_id, search_names, search_public, search_members, search_staff)
+                    VALUES (new.id, new.search_names, new.search_public, new.search_members, new.search_staff);
+                END
+                """,
+                """
+                CREATE TRIGGER businesses_search_delete AFTER DELETE ON businesses BEGIN
+                    DELETE FROM business_search WHERE business_id = old.id;
+                END
+                """,
+            ],
+            postgres: [
+                "UPDATE businesses SET search_members = \(membersText { "(address::json ->> '\($0)')" })",
+                "UPDATE businesses SET search_staff = search_members",
+                """
+                ALTER TABLE businesses ADD COLUMN search_vector_public tsvector GENERATED ALWAYS AS (
+                    setweight(to_tsvector('simple', search_names), 'A') || setweight(to_tsvector('simple', search_public), 'B')) STORED
+                """,
+                """
+                ALTER TABLE businesses ADD COLUMN search_vector_members tsvector GENERATED ALWAYS AS (
+                    setweight(to_tsvector('simple', search_names), 'A') || setweight(to_tsvector('simple', search_members), 'B')) STORED
+                """,
+                """
+                ALTER TABLE businesses ADD COLUMN search_vector_staff tsvector GENERATED ALWAYS AS (
+                    setweight(to_tsvector('simple', search_names), 'A') || setweight(to_tsvector('simple', search_staff), 'B')) STORED
+                """,
+                "CREATE INDEX businesses_search_public ON businesses USING GIN (search_vector_public)",
+                "CREATE INDEX businesses_search_members ON businesses USING GIN (search_vector_members)",
+                "CREATE INDEX businesses_search_staff ON businesses USING GIN (search_vector_staff)",
+            ]),
     ]
+
+    /// The words members find a listing from before migration 17 by: its description and address, each address field
+    /// read by the dialect's JSON accessor.
+    private static func membersText(_ field: (String) -> String) -> String {
+        (["coalesce(description, '')"] + ["line1", "line2", "city", "region", "postalCode"].map { "coalesce(\(field($0)), '')" })
+            .joined(separator: " || ' ' || ")
+    }
 }

@@ -18,6 +18,7 @@ struct SQLChamberScope: ChamberScopedStore {
     var tiers: any MembershipTierStore { SQLTierStore(sql: sql) }
     var applications: any MembershipApplicationStore { SQLApplicationStore(sql: sql) }
     var standings: any MembershipStandingStore { SQLStandingStore(sql: sql) }
+    var directory: any DirectoryStore { SQLDirectoryStore(sql: sql) }
 }
 
 struct SQLMemberStore: MemberStore {
@@ -176,7 +177,7 @@ struct SQLBusinessStore: BusinessStore {
     let sql: ChamberScopedSQL
 
     static let columns =
-        "id, chamber_id, owner_user_id, legal_name, display_name, tax_id, category, address, website, phone, email, social_links, description, created_at"
+        "id, chamber_id, owner_user_id, legal_name, display_name, tax_id, category, address, website, phone, email, social_links, description, privacy, created_at"
 
     static func business(_ row: SQLRow) throws -> Business {
         Business(
@@ -186,20 +187,28 @@ struct SQLBusinessStore: BusinessStore {
             website: try row.optionalString("website"),
             phone: try row.optionalString("phone"), email: try row.optionalString("email"),
             socialLinks: try row.json("social_links", as: [String: String].self),
-            description: try row.optionalString("description"), createdAt: try row.date("created_at"))
+            description: try row.optionalString("description"), privacy: try row.json("privacy", as: DirectoryPrivacy.self),
+            createdAt: try row.date("created_at"))
     }
 
+    /// The written columns, the directory's search text among them.
     private static func binds(_ b: Business) throws -> [SQLValue] {
-        [
+        let search = DirectoryListing.searchText(b)
+        return [
             .id(b.ownerUserID), .text(b.legalName), .text(b.displayName), .text(b.taxID), .text(b.category), try .json(b.address), .text(b.website),
-            .text(b.phone), .text(b.email), try .json(b.socialLinks), .text(b.description),
+            .text(b.phone), .text(b.email), try .json(b.socialLinks), .text(b.description), try .json(b.privacy), .text(search.names),
+            .text(search.publicText), .text(search.membersText), .text(search.staffText),
         ]
     }
 
     func insert(_ business: Business) async throws {
         precondition(business.chamberID == sql.chamberID, "business of another chamber")
         try await sql.query(
-            "INSERT INTO businesses (id, chamber_id, owner_user_id, legal_name, display_name, tax_id, category, address, website, phone, email, social_links, description, created_at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            """
+            INSERT INTO businesses (id, chamber_id, owner_user_id, legal_name, display_name, tax_id, category, address, website, phone, email,
+                social_links, description, privacy, search_names, search_public, search_members, search_staff, created_at)
+            VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
             [.id(business.id)] + (try Self.binds(business)) + [.date(business.createdAt)])
     }
 
@@ -216,7 +225,11 @@ struct SQLBusinessStore: BusinessStore {
 
     func update(_ business: Business) async throws {
         try await sql.query(
-            "UPDATE businesses SET owner_user_id = ?, legal_name = ?, display_name = ?, tax_id = ?, category = ?, address = ?, website = ?, phone = ?, email = ?, social_links = ?, description = ? WHERE chamber_id = :chamber AND id = ?",
+            """
+            UPDATE businesses SET owner_user_id = ?, legal_name = ?, display_name = ?, tax_id = ?, category = ?, address = ?, website = ?, phone = ?,
+                email = ?, social_links = ?, description = ?, privacy = ?, search_names = ?, search_public = ?, search_members = ?, search_staff = ?
+            WHERE chamber_id = :chamber AND id = ?
+            """,
             (try Self.binds(business)) + [.id(business.id)])
     }
 

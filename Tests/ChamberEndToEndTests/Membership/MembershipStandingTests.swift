@@ -170,12 +170,32 @@ struct MembershipStandingTests {
             let told = try await api.store.mailOutbox.deliveries(to: apu.email, limit: 10).map(\.mail)
             #expect(told.contains { $0.subject.hasSuffix("your membership is suspended") && $0.body.contains("Complaints under review") })
 
+            // Many at once: each on its own, the refused named.
+            let bulk = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/standings/bulk", token: staff.accessToken,
+                json: ["user_ids": [apu.userID, otto.userID], "action": "suspend", "reason": "Annual review"])
+            #expect(bulk.status == .ok, "\(bulk.json)")
+            #expect(bulk.json["items"][0]["standing"]["standing"]["status"].string == "suspended")
+            #expect(bulk.json["items"][1]["user_id"].string == otto.userID && bulk.json["items"][1]["error"]["code"].string == "standing_not_found")
+            let twiceNamed = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/standings/bulk", token: staff.accessToken,
+                json: ["user_ids": [apu.userID, apu.userID], "action": "reinstate"])
+            #expect(twiceNamed.status == .badRequest && twiceNamed.json["error"]["field"].string == "user_ids")
+            #expect(
+                try await api.call(
+                    .post, "/v1/chambers/\(chamber.id)/standings/bulk", token: otto.accessToken,
+                    json: ["user_ids": [apu.userID], "action": "reinstate"]
+                ).status == .forbidden)
+            #expect(
+                try await api.call(.post, path, token: staff.accessToken, json: ["action": "reinstate"]).json["standing"]["status"].string == "active"
+            )
+
             let audit = try await api.call(.get, "/v1/chambers/\(chamber.id)/audit-log?target=user:\(apu.userID)", token: admin.accessToken)
             // The job's entries carry its clock's (future) dates; staff's the wall clock's.
             #expect(
                 audit.json["items"].array.compactMap { $0["action"].string }.sorted() == [
-                    "membership.payment_recorded", "membership.reinstated", "membership.status_changed", "membership.status_changed",
-                    "membership.suspended", "membership.tier_changed",
+                    "membership.payment_recorded", "membership.reinstated", "membership.reinstated", "membership.status_changed",
+                    "membership.status_changed", "membership.suspended", "membership.suspended", "membership.tier_changed",
                 ], "\(audit.json)")
         }
     }

@@ -1,0 +1,6 @@
+/// The chamber's directory, searched.
+public protocol DirectoryStore: Sendable {
+    /// Businesses listed (no owner, or an owner whose standing is in `listedStatuses`) that match `query` in the text
+    /// `audience` may search, in the query's order.
+    func search(_ query: DirectoryQuery, audience: DirectoryAudience, listedStatuses: [MembershipStatus]) async throws -> Page<Business>
+}

@@ -1,0 +1,31 @@
+/// A directory search: words, an optional category, an order and a page.
+public struct DirectoryQuery: Sendable, Equatable {
+    public enum Sort: String, Sendable, CaseIterable {
+        /// Best match first (names weigh most); by name without words.
+        case relevance
+        case name
+        case newest
+    }
+
+    /// The words to find, each a prefix ("spring" finds "Springfield"), all required. Letters and digits only: the
+    /// rest separates words.
+    public let terms: [String]
+    /// A category code of `Config/membership/categories.json` (digits, a range like `44-45`), exactly.
+    public let category: String?
+    public let sort: Sort
+    public let page: PageRequest
+
+    /// Splits `text` into terms: at most 8 words of at most 40 characters, lowercased.
+    public init(text: String?, category: String?, sort: Sort?, page: PageRequest) throws(ChamberError) {
+        let words = (text ?? "").lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)
+        guard words.count <= 8 else { throw ChamberError(.validationFailed, "at most 8 words", field: "q") }
+        guard words.allSatisfy({ $0.count <= 40 }) else { throw ChamberError(.validationFailed, "words of at most 40 characters", field: "q") }
+        terms = words
+        self.category = category.flatMap { $0.isEmpty ? nil : $0 }
+        if let category = self.category, category.count > 20 || !category.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") }) {
+            throw ChamberError(.validationFailed, "category is a category code, e.g. 722 or 44-45", field: "category")
+        }
+        self.sort = sort ?? (words.isEmpty ? .name : .relevance)
+        self.page = page
+    }
+}

@@ -1,0 +1,61 @@
+import ChamberDomain
+import Foundation
+
+/// Directory search: SQLite's FTS5 table `business_search` (kept by triggers), or PostgreSQL's `tsvector` columns
+/// with GIN indexes. Each audience searches its own text, which holds only the fields it may read.
+struct SQLDirectoryStore: DirectoryStore {
+    let sql: ChamberScopedSQL
+
+    func search(_ query: DirectoryQuery, audience: DirectoryAudience, listedStatuses: [MembershipStatus]) async throws -> Page<Business> {
+        let columns = SQLBusinessStore.columns.split(separator: ",").map { "b.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+        var binds: [SQLValue] = []
+        var from = "businesses b"
+        var conditions = ["b.chamber_id = :chamber"]
+        var rank: String?
+        if !query.terms.isEmpty {
+            switch sql.executor.dialect {
+            case .sqlite:
+                // Each term a quoted prefix (the terms hold letters and digits only), in the audience's columns.
+                from = "business_search JOIN businesses b ON b.id = business_search.business_id"
+                conditions.append("business_search MATCH ?")
+                binds.append(.text("{search_names \(Self.column(audience))} : (\(query.terms.map { "\"\($0)\"*" }.joined(separator: " AND ")))"))
+                rank = "bm25(business_search, 0.0, 10.0, 1.0, 1.0, 1.0)"
+            case .postgres:
+                let vector = "b.search_vector_\(audience.rawValue)"
+                let tsquery = "to_tsquery('simple', ?)"
+                conditions.append("\(vector) @@ \(tsquery)")
+                binds.append(.text(query.terms.map { "\($0):*" }.joined(separator: " & ")))
+                rank = "-ts_rank(\(vector), \(tsquery))"
+            }
+        }
+        // A business with an owner in the chamber is listed while the owner's standing allows it; one without a
+        // standing (a listing made by staff, an owner by invitation) always.
+        from += " LEFT JOIN memberships m ON m.chamber_id = b.chamber_id AND m.user_id = b.owner_user_id"
+        conditions.append("(m.standing_status IS NULL OR m.standing_status IN (\(listedStatuses.map { _ in "?" }.joined(separator: ", "))))")
+        binds += listedStatuses.map { .text($0.rawValue) }
+        if let category = query.category {
+            conditions.append("b.category = ?")
+            binds.append(.text(category))
+        }
+        let byName = "lower(b.legal_name), b.legal_name, b.id"
+        var order = query.sort == .newest ? "b.created_at DESC, b.id" : byName
+        var rankBinds: [SQLValue] = []
+        if query.sort == .relevance, let rank {
+            order = "\(rank), \(byName)"
+            if sql.executor.dialect == .postgres { rankBinds = [binds[0]] }
+        }
+        let rows = try await sql.query(
+            "SELECT \(columns) FROM \(from) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT ? OFFSET ?",
+            binds + rankBinds + query.page.sqlBinds)
+        return Page(fetched: try rows.map(SQLBusinessStore.business), request: query.page)
+    }
+
+    /// The FTS5 column that holds what `audience` may search.
+    static func column(_ audience: DirectoryAudience) -> String {
+        switch audience {
+        case .public: "search_public"
+        case .members: "search_members"
+        case .staff: "search_staff"
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import ChamberDomain
+import ChamberStorage
+import ChamberTestSupport
+import Foundation
+import HTTPTypes
+import Testing
+
+/// The business directory as members, staff and the public meet it: search by words and category, names ranked
+/// first, each field shown and searched only as its business allows the reader, listings following the owner's
+/// standing, the public page.
+@Suite("REST: the business directory")
+struct DirectoryTests {
+    @Test(
+        "search by name, keyword, place and category; privacy per field for the public, members, staff and the owner; standing decides the listing",
+        arguments: TestBackend.enabled)
+    func directory(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let (admin, staff, monty, moe, apu) = (
+                try await api.signUp("admin"), try await api.signUp("stella"), try await api.signUp("monty"), try await api.signUp("moe"),
+                try await api.signUp("apu")
+            )
+            let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
+            for member in [monty, moe] { try await api.addMember(member, to: chamber.id, role: "member", by: admin) }
+            let businesses = "/v1/chambers/\(chamber.id)/businesses"
+            let plant = try await api.call(
+                .post, businesses, token: monty.accessToken,
+                json: [
+                    "legal_name": "Springfield Nuclear Power Plant", "category": "221", "phone": "+1 217 555 0100",
+                    "description": "Power for the whole town", "address": ["line1": "100 Industrial Way", "city": "Capital City"],
+                    "privacy": ["phone": "staff", "address": "public"],
+                ])
+            #expect(plant.status == .created && plant.json["privacy"]["phone"].string == "staff", "\(plant.json)")
+            let tavern = try await api.call(
+                .post, businesses, token: moe.accessToken,
+                json: [
+                    "legal_name": "Moe's Tavern", "category": "722", "description": "Cold beer, the finest in town",
+                    "address": ["line1": "57 Walnut St", "city": "Springfield"], "privacy": ["description": "members", "address": "public"],
+                ])
+            let tavernID = tavern.json["id"].string ?? ""
+            for (bad, field) in [(["fax": "public"], "privacy.fax"), (["phone": "everyone"], "privacy.phone")] {
+                let refused = try await api.call(.patch, "\(businesses)/\(tavernID)", token: moe.accessToken, json: ["privacy": bad])
+                #expect(refused.status == .badRequest && refused.json["error"]["field"].string == field, "\(refused.json)")
+            }
+            // Approved through an application with no trial: pending its first dues, so not listed yet.
+            try await MembershipStandingTests.approved(api, apu, chamber: chamber.id, tier: chamber.tier, staff: staff)
+
+            func search(_ query: String, as account: Account?) async throws -> [JSON] {
+                let path = account == nil ? "/v1/public/chambers/\(chamber.slug)/directory?\(query)" : "/v1/chambers/\(chamber.id)/directory?\(query)"
+                let found = try await api.call(.get, path, token: account?.accessToken)
+                #expect(found.status == .ok, "\(path): \(found.json)")
+                return found.json["items"].array
+            }
+            func names(_ items: [JSON]) -> [String] { items.compactMap { $0["legal_name"].string } }
+
+            // Words are prefixes, all required; names weigh most: the plant's name beats the tavern's address.
+            #expect(names(try await search("q=spring", as: moe)) == ["Springfield Nuclear Power Plant", "Moe's Tavern"])
+            #expect(names(try await search("q=SPRING%20nuclear", as: moe)) == ["Springfield Nuclear Power Plant"])
+            #expect(names(try await search("q=walnut", as: nil)) == ["Moe's Tavern"], "the address is public")
+            #expect(names(try await search("category=722", as: moe)) == ["Moe's Tavern"])
+            #expect(names(try await search("sort=name", as: moe)) == ["Moe's Tavern", "Springfield Nuclear Power Plant"], "Kwik-E-Mart is pending")
+
+            // The tavern's description is the members': they find it by it and read it; the public does neither.
+            let beer = try await search("q=beer", as: moe)
+            #expect(names(beer) == ["Moe's Tavern"] && beer.first?["description"].string == "Cold beer, the finest in town")
+            #expect(try await search("q=beer", as: nil).isEmpty, "the public cannot find a listing by what it cannot read")
+            let tavernForPublic = try await search("q=tavern", as: nil).first
+            #expect(tavernForPublic?["description"].isNull == true && tavernForPublic?["owner_user_id"].isNull == true)
+            #expect(tavernForPublic?["address"]["city"].string == "Springfield")
+
+            // The plant's phone is staff's: not the members', not the public's; its owner sees it.
+            let plantID = plant.json["id"].string ?? ""
+            for (reader, sees) in [(moe, false), (staff, true), (monty, true)] {
+                let entry = try await search("q=nuclear", as: reader).first
+                #expect((entry?["phone"].string != nil) == sees, "\(reader.email)")
+                let direct = try await api.call(.get, "\(businesses)/\(plantID)", token: reader.accessToken)
+                #expect((direct.json["phone"].string != nil) == sees, "the businesses route shows the same: \(reader.email)")
+            }
+            #expect(try await search("q=0100", as: staff).isEmpty, "phone numbers are never searched")
+
+            // Paid up: the Kwik-E-Mart is listed.
+            let paid = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/members/\(apu.userID)/standing", token: staff.accessToken, json: ["action": "record_payment"])
+            #expect(paid.json["standing"]["status"].string == "active")
+            let all = try await api.call(.get, "/v1/chambers/\(chamber.id)/directory?limit=2", token: moe.accessToken)
+            #expect(names(all.json["items"].array) == ["Kwik-E-Mart LLC", "Moe's Tavern"])
+            let cursor = try #require(all.json["next_cursor"].string)
+            let rest = try await api.call(.get, "/v1/chambers/\(chamber.id)/directory?limit=2&cursor=\(cursor)", token: moe.accessToken)
+            #expect(names(rest.json["items"].array) == ["Springfield Nuclear Power Plant"] && rest.json["next_cursor"].isNull)
+            #expect(names(try await search("q=kwik", as: nil)) == ["Kwik-E-Mart LLC"])
+
+            // Bad input is named; a chamber that keeps its directory to members has no public page.
+            for (query, field) in [("q=a%20b%20c%20d%20e%20f%20g%20h%20i", "q"), ("sort=random", "sort"), ("category=abc", "category")] {
+                let refused = try await api.call(.get, "/v1/chambers/\(chamber.id)/directory?\(query)", token: moe.accessToken)
+                #expect(refused.status == .badRequest && refused.json["error"]["field"].string == field, "\(query): \(refused.json)")
+            }
+            let closed = try await api.call(
+                .patch, "/v1/chambers/\(chamber.id)", token: admin.accessToken, json: ["settings": ["public_directory": false]])
+            #expect(closed.json["settings"]["public_directory"].bool == false)
+            let refused = try await api.call(.get, "/v1/public/chambers/\(chamber.slug)/directory")
+            #expect(refused.status == .forbidden && refused.errorCode == "directory_not_public")
+            #expect(try await api.call(.get, "/v1/public/chambers/no-such-chamber/directory").errorCode == "chamber_not_found")
+        }
+    }
+}
