@@ -8,13 +8,14 @@ public enum DirectoryAudience: String, Sendable, Codable, CaseIterable, Comparab
     /// The chamber's staff and admins.
     case staff
 
-    /// The audience a caller belongs to; nil access is an anonymous reader.
+    /// The audience a caller belongs to: staff and admins are staff; guests, who see the chamber's public face,
+    /// read as the public; every other role as members. Nil access is an anonymous reader.
     public init(_ access: ChamberAccess?) {
-        guard let access else {
-            self = .public
-            return
+        switch access?.role {
+        case nil, .guest: self = .public
+        case .admin, .staff: self = .staff
+        case .moderator, .board, .member, .trial: self = .members
         }
-        self = access.role >= .staff ? .staff : .members
     }
 
     /// Whether a field visible to `self` is seen by `reader`.

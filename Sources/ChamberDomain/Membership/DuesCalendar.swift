@@ -60,8 +60,9 @@ public struct DuesPeriodSpan: Sendable, Equatable {
 public struct Proration: Sendable, Equatable, Codable {
     public let creditCents: Int
     public let chargeCents: Int
-    /// Whole days left in the paid period when the change was made.
+    /// Whole paid days left when the change was made.
     public let daysLeft: Int
+    /// Days of the old tier's whole period, its dues' denominator.
     public let daysInPeriod: Int
     /// What billing collects (negative: what it owes the member).
     public var netCents: Int { chargeCents - creditCents }
@@ -75,7 +76,7 @@ public enum DuesCalendar {
         return calendar
     }()
 
-    /// Days in `month` of a leap year: a fixed renewal date may be February 29 (in other years it falls on March 1).
+    /// Days in `month` of a leap year: a fixed renewal date may be February 29 (in other years it falls on the 28th).
     static func daysInMonth(_ month: Int) -> Int { [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] }
 
     /// The start of `date`'s UTC day.
@@ -101,43 +102,45 @@ public enum DuesCalendar {
         case .anniversary:
             return DuesPeriodSpan(start: start, end: adding(months: tier.period.months, to: start), amountCents: tier.duesCents)
         case .fixed(let month, let day):
-            let end = renewalDate(after: start, month: month, day: day, everyMonths: tier.period.months)
-            let whole = adding(months: -tier.period.months, to: end)
-            let amount = prorate(tier.duesCents, days: days(from: start, to: end), of: days(from: whole, to: end))
+            let (previous, end) = renewalDates(around: start, month: month, day: day, everyMonths: tier.period.months)
+            let amount = prorate(tier.duesCents, days: days(from: start, to: end), of: days(from: previous, to: end))
             return DuesPeriodSpan(start: start, end: end, amountCents: amount)
         }
     }
 
-    /// The first renewal date strictly after `start`: the anchor `month`-`day` stepped by `everyMonths`.
-    static func renewalDate(after start: Date, month: Int, day: Int, everyMonths: Int) -> Date {
+    /// The renewal dates around `start`: the last on or before it and the first after it. Renewal dates are the
+    /// anchor `month`-`day` stepped by `everyMonths`, each on the anchor's day or the last of a shorter month (a 31st
+    /// renews on April 30, a February 29 on the 28th in other years and on the 29th again in leap years).
+    static func renewalDates(around start: Date, month: Int, day: Int, everyMonths: Int) -> (previous: Date, next: Date) {
         let year = calendar.component(.year, from: start)
-        // The anchor in the year before, then forward in steps: a step never skips past the first date after start.
-        var components = DateComponents(year: year - 1, month: month, day: 1)
-        let firstOfMonth = calendar.date(from: components)!
-        components.day = min(day, calendar.range(of: .day, in: .month, for: firstOfMonth)!.count)
-        let anchor = calendar.date(from: components)!
+        // From the anchor in the year before (on or before start), forward in steps.
         var step = 0
-        var candidate = anchor
-        while candidate <= start {
+        var previous = Date.distantPast
+        while true {
+            let months = (month - 1) + step
+            let firstOfMonth = calendar.date(from: DateComponents(year: year - 1 + months / 12, month: months % 12 + 1, day: 1))!
+            let candidate = adding(days: min(day, calendar.range(of: .day, in: .month, for: firstOfMonth)!.count) - 1, to: firstOfMonth)
+            if candidate > start { return (previous, candidate) }
+            previous = candidate
             step += everyMonths
-            candidate = adding(months: step, to: anchor)
         }
-        return candidate
     }
 
-    /// What changing from `old` to `new` at `at` costs, for a membership paid from `periodStart` to `paidThrough`:
-    /// the days left of the period, at each tier's dues for the period. Nothing when no paid days are left.
-    public static func proration(old: MembershipTier, new: MembershipTier, periodStart: Date, paidThrough: Date, at: Date) -> Proration {
-        let total = max(days(from: periodStart, to: paidThrough), 1)
-        let left = min(max(days(from: at, to: paidThrough), 0), total)
+    /// What changing from `old` to `new` at `at` costs, for a membership paid up to `paidThrough`: the days left,
+    /// at each tier's dues per day of its own whole period ending there (so a short first period or a tier of another
+    /// period is priced right). Nothing when no paid days are left.
+    public static func proration(old: MembershipTier, new: MembershipTier, paidThrough: Date, at: Date) -> Proration {
+        let left = max(days(from: at, to: paidThrough), 0)
+        func wholePeriod(_ tier: MembershipTier) -> Int { max(days(from: adding(months: -tier.period.months, to: paidThrough), to: paidThrough), 1) }
         return Proration(
-            creditCents: prorate(old.duesCents, days: left, of: total), chargeCents: prorate(new.duesCents, days: left, of: total), daysLeft: left,
-            daysInPeriod: total)
+            creditCents: prorate(old.duesCents, days: left, of: wholePeriod(old)),
+            chargeCents: prorate(new.duesCents, days: left, of: wholePeriod(new)),
+            daysLeft: left, daysInPeriod: wholePeriod(old))
     }
 
     /// `cents × days ÷ total`, rounded half up, in integers.
     static func prorate(_ cents: Int, days: Int, of total: Int) -> Int {
-        guard total > 0, days < total else { return cents }
+        guard total > 0 else { return cents }
         return (cents * days * 2 + total) / (total * 2)
     }
 }

@@ -14,7 +14,7 @@ public struct MembershipStanding: Sendable, Equatable, Codable {
     /// Dues are paid up to this day (exclusive); nil until the first dues.
     public var paidThrough: Date?
     public var statusChangedAt: Date
-    /// Raised by every write: a change made on a stale reading (two nodes' daily jobs, two staff) is refused.
+    /// Raised by every write: a change made on a stale reading (two nodes' standing jobs, two staff) is refused.
     public var revision: Int
 
     public init(

@@ -14,7 +14,7 @@ public enum StandingAction: Sendable, Equatable {
     case changeTier(TierID)
 }
 
-/// Membership standing through the year: the daily job that lets dates move statuses (trial ends, dues fall due,
+/// Membership standing through the year: the standing job (hourly) that lets dates move statuses (trial ends, dues fall due,
 /// grace runs out), and what staff do by hand (suspend, cancel, reinstate, record a payment, change a tier).
 ///
 /// Every write checks the standing's revision, so the job may run on every node at once: one node makes each change
@@ -48,7 +48,10 @@ public final class MembershipStandingService: Sendable {
     /// Dues-paying members, in `status` (any when nil): staff, admins and the board.
     public func list(_ access: ChamberAccess, status: MembershipStatus?, page: PageRequest) async throws -> Page<Member> {
         try access.require(.view, .standing)
-        return try await store.scoped(to: access.chamberID).standings.list(status: status, page: page)
+        let hidden = try await store.contactsHidden(from: access)
+        return try await store.scoped(to: access.chamberID).standings.list(status: status, page: page).map {
+            ChamberService.redacted($0, hidden: hidden, for: access)
+        }
     }
 
     /// A member's standing and ledger: their own, or anyone's for staff, admins and the board.
@@ -58,7 +61,8 @@ public final class MembershipStandingService: Sendable {
         guard let member = try await scope.members.find(userID: userID), member.membership.standing != nil else {
             throw ChamberError(.standingNotFound, "no dues-paying membership for user \(userID) in this chamber")
         }
-        return (member, try await scope.standings.ledger(userID: userID, limit: 100))
+        let shown = ChamberService.redacted(member, hidden: try await store.contactsHidden(from: access), for: access)
+        return (shown, try await scope.standings.ledger(userID: userID, limit: 100))
     }
 
     // MARK: Staff
@@ -73,9 +77,14 @@ public final class MembershipStandingService: Sendable {
         guard var member = try await scope.members.find(userID: userID), let before = member.membership.standing else {
             throw ChamberError(.standingNotFound, "no dues-paying membership for user \(userID) in this chamber")
         }
+        guard access.role == .admin || member.membership.role < .staff else {
+            throw ChamberError(.forbidden, "only an admin acts on the membership of staff or another admin")
+        }
         let at = now()
         let policy = chamber.settings.membership
+        // The dates may have moved it since the job last ran: act on where it stands now.
         var standing = before
+        standing.status = before.due(at: at, graceDays: policy.graceDays)
         var entry: DuesLedgerEntry?
         var proration: Proration?
         var reason: String?
@@ -120,8 +129,8 @@ public final class MembershipStandingService: Sendable {
                 throw ChamberError(.tierNotFound, "no tier \(tierID) on offer in this chamber", field: "tier_id")
             }
             standing.tierID = tierID
-            if let start = standing.periodStart, let end = standing.paidThrough, at < end {
-                let owed = DuesCalendar.proration(old: old, new: new, periodStart: start, paidThrough: end, at: at)
+            if let end = standing.paidThrough, at < end {
+                let owed = DuesCalendar.proration(old: old, new: new, paidThrough: end, at: at)
                 proration = owed
                 entry = DuesLedgerEntry(
                     userID: userID, kind: .proration, amountCents: owed.netCents, currency: chamber.settings.currency, periodStart: at,
@@ -150,31 +159,56 @@ public final class MembershipStandingService: Sendable {
         try access.require(.update, .standing)
         guard (1...500).contains(userIDs.count) else { throw ChamberError(.validationFailed, "1 to 500 user ids", field: "user_ids") }
         guard Set(userIDs).count == userIDs.count else { throw ChamberError(.validationFailed, "a user id is named twice", field: "user_ids") }
+        // What is wrong with the action itself is one answer, not one per member.
+        switch action {
+        case .suspend(let reason), .cancel(let reason):
+            guard try Validate.optionalText(reason, field: "reason", maxLength: 2000) != nil else {
+                throw ChamberError(.validationFailed, "reason is required", field: "reason")
+            }
+        case .recordPayment(let note): _ = try Validate.optionalText(note, field: "note", maxLength: 500)
+        case .changeTier(let tierID):
+            guard try await store.scoped(to: access.chamberID).tiers.find(id: tierID)?.active == true else {
+                throw ChamberError(.tierNotFound, "no tier \(tierID) on offer in this chamber", field: "tier_id")
+            }
+        case .reinstate: break
+        }
         var results: [Result<Member, ChamberError>] = []
         for userID in userIDs {
             do {
                 results.append(.success(try await act(access, userID: userID, action).member))
             } catch let error as ChamberError {
                 results.append(.failure(error))
+            } catch {
+                results.append(.failure(ChamberError(.internalError, "this member's change failed: \(error)")))
             }
         }
         return results
     }
 
-    // MARK: The daily job
+    // MARK: The standing job
 
     /// Moves every standing whose dates call for another status, in every chamber; returns how many moved. Safe to
     /// run on several nodes at once and as often as wanted: a standing moves once, by the node whose write lands.
     @discardableResult
     public func sweep() async throws -> Int {
         var moved = 0
+        var failure: (any Error)?
         var page = PageRequest(limit: 100)
         while true {
             let chambers = try await store.chambers.list(page: page)
-            for chamber in chambers.items { moved += try await sweep(chamber) }
-            guard chambers.nextCursor != nil else { return moved }
+            // One chamber that fails does not hold up the others; the failure is reported once all had their turn.
+            for chamber in chambers.items {
+                do {
+                    moved += try await sweep(chamber)
+                } catch {
+                    failure = failure ?? error
+                }
+            }
+            guard chambers.nextCursor != nil else { break }
             page = PageRequest(limit: page.limit, offset: page.offset + page.limit)
         }
+        if let failure { throw failure }
+        return moved
     }
 
     /// The job for one chamber; returns how many standings moved.

@@ -20,7 +20,7 @@ public enum MembershipStatus: String, Sendable, Codable, CaseIterable {
     /// Ended by staff or at the member's request.
     case cancelled
 
-    /// Staff set these; the daily job leaves them alone.
+    /// Staff set these; the standing job leaves them alone.
     public var isSetByStaff: Bool { self == .suspended || self == .cancelled }
 
     /// What a member in this standing may do. The table is the rule: chat stays open while dues are merely owed

@@ -31,7 +31,8 @@ public struct ChamberSettings: Sendable, Equatable, Codable {
     public var openApplications: Bool
     /// Whether members may see each other's contact details in the directory.
     public var directoryVisibleToMembers: Bool
-    /// Whether the directory has a public page: what businesses show the public, to anyone without signing in.
+    /// Whether the directory has a public page: what businesses show the public, to anyone without signing in. Off
+    /// until the chamber turns it on, so no chamber's listings go public by an upgrade.
     public var publicDirectory: Bool
     /// Applications whose legitimacy score (0–100) reaches this are approved as they are submitted; nil: staff
     /// decide every one.
@@ -41,7 +42,7 @@ public struct ChamberSettings: Sendable, Equatable, Codable {
 
     public init(
         timezone: String = "UTC", currency: String = "USD", openApplications: Bool = true, directoryVisibleToMembers: Bool = true,
-        autoApproveScore: Int? = nil, membership: MembershipPolicy = .init(), publicDirectory: Bool = true
+        autoApproveScore: Int? = nil, membership: MembershipPolicy = .init(), publicDirectory: Bool = false
     ) {
         self.publicDirectory = publicDirectory
         self.timezone = timezone

@@ -58,7 +58,7 @@ public struct DemoSeeder: Sendable {
         let at = now()
         let chamber = Chamber(
             id: .generate(), name: "Springfield Chamber of Commerce", slug: Self.slug,
-            settings: ChamberSettings(timezone: "America/Chicago", currency: "USD"),
+            settings: ChamberSettings(timezone: "America/Chicago", currency: "USD", publicDirectory: true),
             branding: ChamberBranding(
                 primaryColor: "#1F5AA6", tagline: "Where Springfield does business", website: "https://springfield-chamber.example"),
             createdAt: at)

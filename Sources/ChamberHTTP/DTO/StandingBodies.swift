@@ -86,7 +86,8 @@ struct StandingBody: Encodable {
 
     let userId: String
     let displayName: String
-    let email: String
+    /// Absent for the board when the chamber hides members' contact details.
+    let email: String?
     let role: String
     let standing: Standing
     let ledger: [LedgerEntry]?
@@ -99,7 +100,7 @@ struct StandingBody: Encodable {
         }
         userId = member.user.id.rawValue
         displayName = member.user.displayName
-        email = member.user.email
+        email = member.user.email.isEmpty ? nil : member.user.email
         role = member.membership.role.rawValue
         self.standing = Standing(
             status: standing.status.rawValue, tierId: standing.tierID.rawValue, businessId: standing.businessID?.rawValue,

@@ -26,6 +26,7 @@ final class NotificationWorker: Service, Sendable {
 
     /// Rest after a pass, per unit of time the pass took: 3 caps the fan-out at a quarter of one core.
     static let restPerWork = 3
+    static let longestRest = Duration.seconds(1)
 
     /// - Parameters:
     ///   - sweep: how often every channel is looked at; zero for never.
@@ -63,8 +64,9 @@ final class NotificationWorker: Service, Sendable {
                     let took = await clock.measure { await self.pass() }
                     // Sends come first: the fan-out rests a multiple of what its pass took, so it uses at most a
                     // share of one core. Under overload notifications fall behind and catch up after (exactly once
-                    // still); at ordinary load a pass takes a few milliseconds and the rest is short.
-                    try? await Task.sleep(for: took * Self.restPerWork)
+                    // still); at ordinary load a pass takes a few milliseconds and the rest is short. The rest is
+                    // capped: a machine starved for seconds (a pass of 10 s) must not leave notifications 30 s late.
+                    try? await Task.sleep(for: min(took * Self.restPerWork, Self.longestRest))
                 }
                 group.cancelAll()
             }

@@ -28,10 +28,13 @@ struct SQLDirectoryStore: DirectoryStore {
                 rank = "-ts_rank(\(vector), \(tsquery))"
             }
         }
-        // A business with an owner in the chamber is listed while the owner's standing allows it; one without a
-        // standing (a listing made by staff, an owner by invitation) always.
+        // Listed: a business without an owner (staff's listing); one whose owner is a member without a standing (by
+        // invitation); one whose owner's standing allows it. An owner who left takes the listing with them, so
+        // leaving cannot bring back a lapsed member's listing.
         from += " LEFT JOIN memberships m ON m.chamber_id = b.chamber_id AND m.user_id = b.owner_user_id"
-        conditions.append("(m.standing_status IS NULL OR m.standing_status IN (\(listedStatuses.map { _ in "?" }.joined(separator: ", "))))")
+        let statuses = listedStatuses.map { _ in "?" }.joined(separator: ", ")
+        conditions.append(
+            "(b.owner_user_id IS NULL OR (m.user_id IS NOT NULL AND (m.standing_status IS NULL OR m.standing_status IN (\(statuses)))))")
         binds += listedStatuses.map { .text($0.rawValue) }
         if let category = query.category {
             conditions.append("b.category = ?")

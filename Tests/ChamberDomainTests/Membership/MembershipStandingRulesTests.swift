@@ -75,8 +75,11 @@ struct MembershipStandingRulesTests {
             (nil, day(1, 1), 36_500, .annual, "01-01", day(1, 1), day(1, 1, year: 2027), 36_500),
             // Quarterly on a fixed date renews on it and every three months from it: 2026-02-15 → 2026-04-01 is 45 of 90 days.
             (nil, day(2, 15), 9_000, .quarterly, "01-01", day(2, 15), day(4, 1), 4_500),
-            // February 29 in a year without one falls on the last of February.
+            // February 29 in a year without one falls on the last of February, and on the 29th again in a leap year.
             (nil, day(3, 1), 36_500, .annual, "02-29", day(3, 1), day(2, 28, year: 2027), 36_400),
+            (day(2, 28, year: 2027), day(3, 1), 36_500, .annual, "02-29", day(2, 28, year: 2027), day(2, 29, year: 2028), 36_500),
+            // A 31st renews on the last of a shorter month: February 1 → 28 is 27 of the 28 days from January 31.
+            (nil, day(2, 1), 3_100, .monthly, "01-31", day(2, 1), day(2, 28), 2_989),
         ])
     func nextSpan(
         _ paidThrough: Date?, _ from: Date, _ dues: Int, _ period: DuesPeriod, _ renewal: String, _ start: Date, _ end: Date, _ amount: Int
@@ -84,6 +87,18 @@ struct MembershipStandingRulesTests {
         let policy = try #require(RenewalPolicy(wireValue: renewal))
         let span = DuesCalendar.nextSpan(paidThrough: paidThrough, from: from, tier: Self.tier(dues, period), renewal: policy)
         #expect(span == DuesPeriodSpan(start: start, end: end, amountCents: amount))
+    }
+
+    @Test("a tier change prices each tier by its own period: a short first period is not credited at the full rate; monthly to annual")
+    func prorationByPeriod() {
+        // Paid 18,400 for 2026-07-01 → 2027-01-01 on a fixed date; a change the next day credits 183 of 365 days.
+        let short = DuesCalendar.proration(
+            old: Self.tier(36_500, .annual), new: Self.tier(73_000, .annual), paidThrough: Self.day(1, 1, year: 2027), at: Self.day(7, 2))
+        #expect(short.creditCents == 18_300 && short.chargeCents == 36_600)
+        // Monthly (3,100 for March's 31 days) to annual with 16 days of March left: 16/31 of the month, 16/365 of the year.
+        let monthly = DuesCalendar.proration(
+            old: Self.tier(3_100, .monthly), new: Self.tier(36_500, .annual), paidThrough: Self.day(4, 1), at: Self.day(3, 16))
+        #expect(monthly.creditCents == 1_600 && monthly.chargeCents == 1_600 && monthly.daysLeft == 16 && monthly.daysInPeriod == 31)
     }
 
     @Test(
@@ -98,8 +113,7 @@ struct MembershipStandingRulesTests {
         ])
     func proration(_ oldDues: Int, _ newDues: Int, _ at: Date, _ credit: Int, _ charge: Int, _ daysLeft: Int) {
         let owed = DuesCalendar.proration(
-            old: Self.tier(oldDues, .annual), new: Self.tier(newDues, .annual), periodStart: Self.day(1, 1),
-            paidThrough: Self.day(1, 1, year: 2027), at: at)
+            old: Self.tier(oldDues, .annual), new: Self.tier(newDues, .annual), paidThrough: Self.day(1, 1, year: 2027), at: at)
         #expect(owed.creditCents == credit && owed.chargeCents == charge && owed.daysLeft == daysLeft && owed.daysInPeriod == 365, "\(owed)")
         #expect(owed.netCents == charge - credit)
     }

@@ -15,12 +15,18 @@ struct DirectoryTests {
         arguments: TestBackend.enabled)
     func directory(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in
-            let (admin, staff, monty, moe, apu) = (
+            let (admin, staff, monty, moe, apu, gil) = (
                 try await api.signUp("admin"), try await api.signUp("stella"), try await api.signUp("monty"), try await api.signUp("moe"),
-                try await api.signUp("apu")
+                try await api.signUp("apu"), try await api.signUp("gil")
             )
             let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
             for member in [monty, moe] { try await api.addMember(member, to: chamber.id, role: "member", by: admin) }
+            try await api.addMember(gil, to: chamber.id, role: "guest", by: admin)
+            #expect(
+                try await api.call(.get, "/v1/public/chambers/\(chamber.slug)/directory").errorCode == "directory_not_public", "off until turned on")
+            let opened = try await api.call(
+                .patch, "/v1/chambers/\(chamber.id)", token: admin.accessToken, json: ["settings": ["public_directory": true]])
+            #expect(opened.json["settings"]["public_directory"].bool == true)
             let businesses = "/v1/chambers/\(chamber.id)/businesses"
             let plant = try await api.call(
                 .post, businesses, token: monty.accessToken,
@@ -63,6 +69,7 @@ struct DirectoryTests {
             let beer = try await search("q=beer", as: moe)
             #expect(names(beer) == ["Moe's Tavern"] && beer.first?["description"].string == "Cold beer, the finest in town")
             #expect(try await search("q=beer", as: nil).isEmpty, "the public cannot find a listing by what it cannot read")
+            #expect(try await search("q=beer", as: gil).isEmpty, "a guest reads as the public")
             let tavernForPublic = try await search("q=tavern", as: nil).first
             #expect(tavernForPublic?["description"].isNull == true && tavernForPublic?["owner_user_id"].isNull == true)
             #expect(tavernForPublic?["address"]["city"].string == "Springfield")

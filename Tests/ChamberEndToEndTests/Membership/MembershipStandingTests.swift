@@ -127,6 +127,9 @@ struct MembershipStandingTests {
                 json: ["client_message_id": "l-2", "body": "hello?"])
             #expect(rest.status == .forbidden && rest.errorCode == "membership_inactive")
 
+            // Staff act on the wall clock: the trial ended 45 days ago by it too, as it did by the job's.
+            try await api.store.database.query(
+                "UPDATE memberships SET trial_ends_at = ? WHERE user_id = ?", [.date(Self.days(-45, after: Date())), .text(apu.userID)])
             // Staff record a check: a year from today, active again; the ledger says so. Members cannot.
             #expect(
                 try await api.call(.post, path, token: apu.accessToken, json: ["action": "record_payment"]).status == .forbidden)
