@@ -34,6 +34,8 @@ mkdir -p load-results
 if [ "$DATABASE" = postgres ]; then
     source scripts/lib.sh
     start_postgres
+    # Every node of a PostgreSQL deployment signs with one configured key.
+    export CHAMBER_AUTH_JWT_SECRET="$(openssl rand -base64 48)"
 fi
 for run in $(seq 1 "$RUNS"); do
     if [ "$DATABASE" = postgres ]; then
