@@ -3,7 +3,9 @@ import Foundation
 /// A member business's standing with the chamber: its tier, its status and the dates that move it. Held with the
 /// membership of the business's owner, who is the member the chamber bills and tells.
 public struct MembershipStanding: Sendable, Equatable, Codable {
+    /// The tier the dues are for.
     public var tierID: TierID
+    /// As last written; ``due(at:graceDays:)`` says what the dates call for now.
     public var status: MembershipStatus
     /// The business this standing is for.
     public var businessID: BusinessID?
@@ -13,6 +15,7 @@ public struct MembershipStanding: Sendable, Equatable, Codable {
     public var periodStart: Date?
     /// Dues are paid up to this day (exclusive); nil until the first dues.
     public var paidThrough: Date?
+    /// When `status` last changed.
     public var statusChangedAt: Date
     /// Raised by every write: a change made on a stale reading (two nodes' standing jobs, two staff) is refused.
     public var revision: Int
@@ -44,32 +47,5 @@ public struct MembershipStanding: Sendable, Equatable, Codable {
         if let trialEndsAt, at < trialEndsAt { return .trial }
         guard let owedSince = paidThrough ?? trialEndsAt else { return .pending }
         return at < DuesCalendar.adding(days: graceDays, to: owedSince) ? .grace : .lapsed
-    }
-}
-
-/// How a chamber runs its memberships' year: a free trial for the newly approved, the grace days before owed dues
-/// lapse a membership, and the renewal date.
-public struct MembershipPolicy: Sendable, Equatable, Codable {
-    /// Days of free membership after approval; 0: none (an approved member is pending until the first dues).
-    public var trialDays: Int
-    /// Days after dues fall due before the membership lapses.
-    public var graceDays: Int
-    public var renewal: RenewalPolicy
-
-    public init(trialDays: Int = 0, graceDays: Int = 30, renewal: RenewalPolicy = .anniversary) {
-        self.trialDays = trialDays
-        self.graceDays = graceDays
-        self.renewal = renewal
-    }
-
-    private enum CodingKeys: String, CodingKey { case trialDays, graceDays, renewal }
-
-    /// Fields missing from a stored policy take their defaults.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let defaults = MembershipPolicy()
-        trialDays = try container.decodeIfPresent(Int.self, forKey: .trialDays) ?? defaults.trialDays
-        graceDays = try container.decodeIfPresent(Int.self, forKey: .graceDays) ?? defaults.graceDays
-        renewal = try container.decodeIfPresent(RenewalPolicy.self, forKey: .renewal) ?? defaults.renewal
     }
 }

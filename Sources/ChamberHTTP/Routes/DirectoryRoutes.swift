@@ -38,15 +38,3 @@ struct DirectoryRoutes {
         return try DirectoryQuery(text: parameters.get("q"), category: parameters.get("category"), sort: sort, page: try request.page())
     }
 }
-
-/// The public directory: the chamber, and its businesses as they show themselves to the public.
-struct PublicDirectoryBody: Encodable {
-    struct Chamber: Encodable {
-        let id: String
-        let name: String
-        let slug: String
-    }
-    let chamber: Chamber
-    let items: [BusinessBody]
-    let nextCursor: String?
-}

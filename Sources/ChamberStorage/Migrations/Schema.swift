@@ -557,6 +557,8 @@ enum Schema {
                 // Browsing by name walks this instead of sorting the chamber's businesses.
                 "CREATE INDEX businesses_directory_name ON businesses (chamber_id, lower(legal_name), legal_name, id)",
             ],
+            // The SQLite index is kept by triggers; an edit that leaves the search texts alone leaves it alone (its
+            // delete looks the business up by an unindexed column, a scan of the index's rows).
             sqlite: [
                 "UPDATE businesses SET search_members = \(membersText { "json_extract(address, '$.\($0)')" })",
                 "UPDATE businesses SET search_staff = search_members",
@@ -577,7 +579,10 @@ enum Schema {
                 END
                 """,
                 """
-                CREATE TRIGGER businesses_search_update AFTER UPDATE ON businesses BEGIN
+                CREATE TRIGGER businesses_search_update AFTER UPDATE ON businesses
+                WHEN old.search_names IS NOT new.search_names OR old.search_public IS NOT new.search_public
+                    OR old.search_members IS NOT new.search_members OR old.search_staff IS NOT new.search_staff
+                BEGIN
                     DELETE FROM business_search WHERE business_id = old.id;
                     INSERT INTO business_search (business_id, search_names, search_public, search_members, search_staff)
                     VALUES (new.id, new.search_names, new.search_public, new.search_members, new.search_staff);

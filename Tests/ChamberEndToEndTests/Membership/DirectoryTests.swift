@@ -84,6 +84,13 @@ struct DirectoryTests {
             }
             #expect(try await search("q=0100", as: staff).isEmpty, "phone numbers are never searched")
 
+            // An edit is searched at once, and what it replaced is not.
+            let edited = try await api.call(
+                .patch, "\(businesses)/\(tavernID)", token: moe.accessToken, json: ["description": "Karaoke on Fridays"])
+            #expect(edited.status == .ok, "\(edited.json)")
+            #expect(names(try await search("q=karaoke", as: moe)) == ["Moe's Tavern"])
+            #expect(try await search("q=beer", as: moe).isEmpty)
+
             // Paid up: the Kwik-E-Mart is listed.
             let paid = try await api.call(
                 .post, "/v1/chambers/\(chamber.id)/members/\(apu.userID)/standing", token: staff.accessToken, json: ["action": "record_payment"])
