@@ -111,6 +111,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // File stores: the local file system and S3-compatible object stores (SigV4).
+        .target(
+            name: "ChamberFiles",
+            dependencies: [
+                "ChamberDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Hummingbird application: REST routes, auth middleware, operations endpoints.
         .target(
             name: "ChamberHTTP",
@@ -149,6 +161,7 @@ let package = Package(
                 "ChamberRedis",
                 "ChamberHTTP",
                 "ChamberNotify",
+                "ChamberFiles",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -249,6 +262,11 @@ let package = Package(
                 "ChamberDomain", "ChamberNotify", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ChamberFilesTests",
+            dependencies: ["ChamberDomain", "ChamberFiles", "ChamberTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

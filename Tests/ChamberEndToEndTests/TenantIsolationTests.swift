@@ -58,12 +58,16 @@ struct TenantIsolationTests {
             try await MembershipApplicationTests.fill(
                 api, carl, applicationB,
                 MembershipApplicationTests.steps(tier: tierB, name: "Bravo Applicant Inc", email: "carl@bravo-applicant.example"))
+            let documentB =
+                try await ApplicationDocumentsTests.upload(api, carl, applicationB, name: "bravo-license.pdf", ApplicationDocumentsTests.pdf)
+                .json["document"]["id"].string ?? ""
+            #expect(!documentB.isEmpty)
             #expect(
                 try await api.call(.post, "/v1/applications/\(applicationB)/submit", token: carl.accessToken).json["status"].string == "submitted")
             let secrets = [
                 "Bravo Secret Chamber", "Bravo Back Room", "Bravo merger plans", "Bravo Confidential LLC", "99-9999999", "secret-invitee@example.com",
                 bob.email, betty.email,
-                "Bravo insider report", "Bravo Platinum", "Bravo Applicant Inc", "carl@bravo-applicant.example",
+                "Bravo insider report", "Bravo Platinum", "Bravo Applicant Inc", "carl@bravo-applicant.example", "bravo-license", "/v1/files/",
             ]
 
             let routes = api.registeredRoutes.filter { $0.path.hasPrefix("/v1/chambers/{chamberId}") }
@@ -79,6 +83,7 @@ struct TenantIsolationTests {
                     .replacingOccurrences(of: "{itemId}", with: itemB)
                     .replacingOccurrences(of: "{tierId}", with: tierB)
                     .replacingOccurrences(of: "{applicationId}", with: applicationB)
+                    .replacingOccurrences(of: "{documentId}", with: documentB)
                 let body: [String: Any]? =
                     ["GET", "DELETE"].contains(route.method)
                     ? nil
@@ -94,7 +99,9 @@ struct TenantIsolationTests {
             }
             // Now through Alice's own chamber, where she is admin, naming B's rows: still nothing.
             for route in routes
-            where ["{userId}", "{businessId}", "{invitationId}", "{channelId}", "{messageId}", "{itemId}", "{tierId}", "{applicationId}"].contains(
+            where [
+                "{userId}", "{businessId}", "{invitationId}", "{channelId}", "{messageId}", "{itemId}", "{tierId}", "{applicationId}", "{documentId}",
+            ].contains(
                 where: route.path.contains)
             {
                 let path = route.path
@@ -107,6 +114,7 @@ struct TenantIsolationTests {
                     .replacingOccurrences(of: "{itemId}", with: itemB)
                     .replacingOccurrences(of: "{tierId}", with: tierB)
                     .replacingOccurrences(of: "{applicationId}", with: applicationB)
+                    .replacingOccurrences(of: "{documentId}", with: documentB)
                 let body: [String: Any]? =
                     ["GET", "DELETE"].contains(route.method)
                     ? nil

@@ -99,6 +99,13 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let standingNotFound = Code("standing_not_found", .notFound)
         public static let standingConflict = Code("standing_conflict", .conflict)
         public static let directoryNotPublic = Code("directory_not_public", .forbidden)
+        // Files
+        public static let fileNotFound = Code("file_not_found", .notFound)
+        public static let fileTooLarge = Code("file_too_large", .payloadTooLarge)
+        public static let fileTypeRefused = Code("file_type_refused", .invalidRequest)
+        public static let fileInfected = Code("file_infected", .invalidRequest)
+        public static let fileLinkInvalid = Code("file_link_invalid", .forbidden)
+        public static let fileLinkExpired = Code("file_link_expired", .forbidden)
         // Socket protocol
         public static let unknownFrameType = Code("unknown_frame_type", .invalidRequest)
         public static let unsupportedFrame = Code("unsupported_frame", .invalidRequest)
@@ -123,6 +130,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             deviceNotFound,
             applicationNotFound, tierNotFound, applicationStateConflict, applicationIncomplete, applicationsClosed, membershipInactive,
             standingNotFound, standingConflict, directoryNotPublic,
+            fileNotFound, fileTooLarge, fileTypeRefused, fileInfected, fileLinkInvalid, fileLinkExpired,
             unknownFrameType, unsupportedFrame, upgradeRequired,
             unavailable, internalError,
         ]

@@ -83,7 +83,7 @@ public enum ApplicationChecks {
         checks.append(duplicate(.duplicateBusiness, "business name", evidence.nameHolders))
         checks.append(duplicate(.duplicateEmail, "e-mail address", evidence.emailHolders))
         checks.append(domainMatch(website: steps.online?.website, email: steps.contact?.email))
-        checks.append(ApplicationCheck(.documentsPresent, .notChecked, "documents are not collected by this server yet"))
+        checks.append(documentsPresent(steps.documents))
         checks.append(ApplicationCheck(.websiteReachable, .notChecked, "this server does not reach out to the network to check websites"))
         return checks
     }
@@ -101,6 +101,21 @@ public enum ApplicationChecks {
         holders.isEmpty
             ? ApplicationCheck(name, .passed, "no other business or application in the chamber has this \(what)")
             : ApplicationCheck(name, .failed, "this \(what) is already used by \(holders.prefix(3).joined(separator: ", "))")
+    }
+
+    /// The documents every application needs: a business license.
+    public static let requiredDocuments: [DocumentKind] = [.businessLicense]
+
+    static func documentsPresent(_ documents: [StoredFile]) -> ApplicationCheck {
+        let missing = requiredDocuments.filter { kind in !documents.contains { $0.kind == kind } }
+        guard missing.isEmpty else {
+            return ApplicationCheck(.documentsPresent, .failed, "missing: \(missing.map(\.rawValue).joined(separator: ", "))")
+        }
+        let unscanned = documents.filter { $0.scan.status == .notScanned }.count
+        return ApplicationCheck(
+            .documentsPresent, .passed,
+            "\(requiredDocuments.map(\.rawValue).joined(separator: ", ")) attached"
+                + (unscanned > 0 ? "; \(unscanned) of \(documents.count) not scanned for viruses" : ""))
     }
 
     static func domainMatch(website: String?, email: String?) -> ApplicationCheck {

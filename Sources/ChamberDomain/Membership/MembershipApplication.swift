@@ -63,16 +63,37 @@ public struct ApplicationSteps: Sendable, Equatable, Codable {
     public var contact: ContactDetails?
     public var online: OnlinePresence?
     public var membership: MembershipChoice?
+    /// Step 5's papers (a business license, others), each uploaded on its own; the review checks for a license.
+    public var documents: [StoredFile]
+
+    /// How many documents one application may carry.
+    public static let maxDocuments = 10
 
     public init(
         business: BusinessIdentity? = nil, tax: TaxRegistration? = nil, contact: ContactDetails? = nil, online: OnlinePresence? = nil,
-        membership: MembershipChoice? = nil
+        membership: MembershipChoice? = nil, documents: [StoredFile] = []
     ) {
         self.business = business
         self.tax = tax
         self.contact = contact
         self.online = online
         self.membership = membership
+        self.documents = documents
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case business, tax, contact, online, membership, documents
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        business = try container.decodeIfPresent(BusinessIdentity.self, forKey: .business)
+        tax = try container.decodeIfPresent(TaxRegistration.self, forKey: .tax)
+        contact = try container.decodeIfPresent(ContactDetails.self, forKey: .contact)
+        online = try container.decodeIfPresent(OnlinePresence.self, forKey: .online)
+        membership = try container.decodeIfPresent(MembershipChoice.self, forKey: .membership)
+        // Applications saved before documents were collected have none.
+        documents = try container.decodeIfPresent([StoredFile].self, forKey: .documents) ?? []
     }
 
     /// The steps not yet saved, in order.

@@ -16,17 +16,21 @@ public enum ApplicationDecision: Sendable, Equatable {
 /// membership director (the staff member who approved; for an automatic approval an admin of the chamber, or staff
 /// when it has none) with a welcome in it, and mails the applicant.
 public final class MembershipApplicationService: Sendable {
-    private let store: any Store
+    let store: any Store
+    /// Keeps the applications' documents.
+    let files: FileService
     private let chat: ChatService
     private let mailer: any Mailer
     private let categories: [BusinessCategory]
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
 
     /// - Parameter categories: the category list applicants choose from (`Config/membership/categories.json`).
     public init(
-        store: any Store, chat: ChatService, mailer: any Mailer, categories: [BusinessCategory], now: @escaping @Sendable () -> Date = Date.init
+        store: any Store, files: FileService, chat: ChatService, mailer: any Mailer, categories: [BusinessCategory],
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
+        self.files = files
         self.chat = chat
         self.mailer = mailer
         self.categories = categories
@@ -263,21 +267,21 @@ public final class MembershipApplicationService: Sendable {
 
     // MARK: Support
 
-    private func own(_ identity: Identity, _ id: ApplicationID) async throws -> MembershipApplication {
+    func own(_ identity: Identity, _ id: ApplicationID) async throws -> MembershipApplication {
         guard let application = try await store.applications.find(id: id), application.applicantID == identity.user.id else {
             throw ChamberError(.applicationNotFound, "no application \(id) of yours")
         }
         return application
     }
 
-    private static func require(_ action: ApplicationAction, on application: MembershipApplication) throws(ChamberError) {
+    static func require(_ action: ApplicationAction, on application: MembershipApplication) throws(ChamberError) {
         guard application.status.allows(action) else {
             throw ChamberError(
                 .applicationStateConflict, "an application that is \(application.status.rawValue) cannot be \(action.pastTense)")
         }
     }
 
-    private func write(_ application: MembershipApplication) async throws -> MembershipApplication {
+    func write(_ application: MembershipApplication) async throws -> MembershipApplication {
         guard try await store.scoped(to: application.chamberID).applications.update(application) else {
             throw ChamberError(.applicationStateConflict, "the application changed meanwhile; load it again")
         }

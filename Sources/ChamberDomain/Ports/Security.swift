@@ -40,6 +40,12 @@ public protocol TextSigner: Sendable {
     func signature(of text: String) -> String
 }
 
+/// Digests file contents, to record what was stored and spot it again.
+public protocol ContentHasher: Sendable {
+    /// The lowercase hex SHA-256 of `bytes`.
+    func sha256Hex(_ bytes: [UInt8]) -> String
+}
+
 /// Sends mail: the server's queues it in the mail outbox, and a worker hands it to the relay (or to the log).
 public protocol Mailer: Sendable {
     func send(_ mail: Mail) async throws

@@ -20,6 +20,8 @@ public protocol Store: Sendable {
     var notificationEmails: any NotificationEmailStore { get }
     /// Membership applications as their applicants reach them, across chambers.
     var applications: any ApplicantApplicationStore { get }
+    /// Records of stored files, found by their unguessable ids (a link to one is signed for its chamber).
+    var files: any FileRecordStore { get }
 
     /// The stores of one chamber. Every read and write through it is confined to `chamber`.
     func scoped(to chamber: ChamberID) -> any ChamberScopedStore

@@ -57,13 +57,17 @@ public struct MembershipServices: Sendable {
     public let applications: MembershipApplicationService
     public let standings: MembershipStandingService
     public let directory: DirectoryService
+    /// Uploaded files, handed out by signed link.
+    public let files: FileService
 
     public init(
-        tiers: TierService, applications: MembershipApplicationService, standings: MembershipStandingService, directory: DirectoryService
+        tiers: TierService, applications: MembershipApplicationService, standings: MembershipStandingService, directory: DirectoryService,
+        files: FileService
     ) {
         self.tiers = tiers
         self.applications = applications
         self.standings = standings
         self.directory = directory
+        self.files = files
     }
 }

@@ -24,6 +24,7 @@ public func buildRouter(
     MembershipRoutes(services: services, membership: membership).register(on: router)
     StandingRoutes(services: services, membership: membership).register(on: router)
     DirectoryRoutes(services: services, membership: membership).register(on: router)
+    DocumentRoutes(services: services, membership: membership).register(on: router)
     LoadTestRoutes(services: services).register(on: router)
     ClusterRoutes(services: services, hub: realtime.hub).register(on: router)
     return router

@@ -188,6 +188,7 @@ struct ApplicationBody: Encodable {
     let status: String
     let steps: Steps
     let missingSteps: [String]
+    let documents: [DocumentBody]
     /// Staff's only: a check's detail names who else holds a tax id or an e-mail address.
     let checks: [Check]?
     let score: Int?
@@ -217,6 +218,7 @@ struct ApplicationBody: Encodable {
             online: s.online.map { .init(website: $0.website, socialLinks: $0.socialLinks, description: $0.description, logoUrl: $0.logoURL) },
             membership: s.membership.map { .init(tierId: $0.tierID.rawValue, agreementAcceptedAt: $0.agreementAcceptedAt) })
         missingSteps = s.missing.map(\.rawValue)
+        documents = s.documents.map(DocumentBody.init)
         checks = forApplicant ? nil : a.checks.map { Check(name: $0.name.rawValue, result: $0.result.rawValue, detail: $0.detail, weight: $0.weight) }
         score = forApplicant ? nil : a.score
         infoRequest = a.infoRequest

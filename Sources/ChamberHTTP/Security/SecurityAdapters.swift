@@ -42,6 +42,15 @@ public struct CryptoSecretVault: SecretVault {
     }
 }
 
+/// SHA-256 of file contents.
+public struct CryptoContentHasher: ContentHasher {
+    public init() {}
+
+    public func sha256Hex(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
 /// HMAC-SHA256 signatures under a key derived from the server's token secret (a key of its own per purpose, so a
 /// signature made for a mail link is never valid elsewhere).
 public struct HMACTextSigner: TextSigner {

@@ -110,11 +110,16 @@ public struct ChamberNode: Sendable {
             logger: logger
         ) { prepared.isSet }
         let realtime = try makeRealtime(configuration, hub: hub, store: store, services: services, worker: worker, logger: logger)
+        let files = FileService(
+            records: store.files, bytes: try FileStores.make(configuration, logger: logger),
+            signer: HMACTextSigner(secret: secret, purpose: "file links"), hasher: CryptoContentHasher(),
+            limits: FileLimits(maxBytes: configuration.filesMaxBytes, linkLifetime: TimeInterval(configuration.fileLinkSeconds)))
         let membership = MembershipServices(
             tiers: TierService(store: store),
             applications: MembershipApplicationService(
-                store: store, chat: realtime.chat, mailer: mailer, categories: try businessCategories(configuration)),
-            standings: MembershipStandingService(store: store, mailer: mailer, observer: hub), directory: DirectoryService(store: store))
+                store: store, files: files, chat: realtime.chat, mailer: mailer, categories: try businessCategories(configuration)),
+            standings: MembershipStandingService(store: store, mailer: mailer, observer: hub), directory: DirectoryService(store: store),
+            files: files)
         let standingJob = PeriodicJob(
             name: "membership standing job", every: .seconds(configuration.standingSweepSeconds), logger: logger, ready: { prepared.isSet }
         ) { try await membership.standings.sweep() }

@@ -201,6 +201,7 @@ public enum ConfigurationLoader {
         if let value = try int("hub.token_grace_seconds", 0...3_600) { configuration.tokenGraceSeconds = value }
         if let value = try int("hub.ping_interval_seconds", 1...300) { configuration.pingIntervalSeconds = value }
         if let value = try int("membership.standing_sweep_seconds", 0...86_400) { configuration.standingSweepSeconds = value }
+        try loadFiles(into: &configuration, string: string, int: int, bool: bool)
         if let value = try int("notifications.sweep_ms", 0...600_000) { configuration.notificationSweepMs = value }
         if let value = try int("notifications.email_delay_seconds", 0...3_600) { configuration.notificationEmailDelaySeconds = value }
         if let value = try int("push.sweep_ms", 10...600_000) { configuration.pushSweepMs = value }
@@ -302,5 +303,48 @@ public enum ConfigurationLoader {
             )
         }
         return configuration
+    }
+
+    /// `files.*`: where uploads are kept. An S3 store needs its address, bucket and keys, the secret from a file.
+    private static func loadFiles(
+        into configuration: inout ServerConfiguration, string: (String) throws -> String?, int: (String, ClosedRange<Int>) throws -> Int?,
+        bool: (String) throws -> Bool?
+    ) throws {
+        if let kind = try string("files.store") {
+            guard let parsed = ServerConfiguration.FileStoreKind(rawValue: kind) else {
+                throw ConfigurationError(key: "files.store", "'\(kind)' must be 'local' (the file system) or 's3' (an S3-compatible object store)")
+            }
+            configuration.fileStore = parsed
+        }
+        if let path = try string("files.local_path") {
+            guard !path.isEmpty else { throw ConfigurationError(key: "files.local_path", "must not be empty") }
+            configuration.filesLocalPath = path
+        }
+        if let value = try int("files.max_bytes", 1...1_073_741_824) { configuration.filesMaxBytes = value }
+        if let value = try int("files.link_seconds", 10...604_800) { configuration.fileLinkSeconds = value }
+        if let endpoint = try string("files.s3.endpoint") {
+            guard let url = URLComponents(string: endpoint), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false else {
+                throw ConfigurationError(key: "files.s3.endpoint", "'\(endpoint)' must be an http:// or https:// address")
+            }
+            configuration.s3Endpoint = endpoint
+        }
+        configuration.s3Bucket = try string("files.s3.bucket")
+        if let region = try string("files.s3.region") { configuration.s3Region = region }
+        configuration.s3AccessKeyID = try string("files.s3.access_key_id")
+        if let file = try string("files.s3.secret_access_key_file") {
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw ConfigurationError(key: "files.s3.secret_access_key_file", "'\(file)' does not exist")
+            }
+            configuration.s3SecretAccessKeyFile = file
+        }
+        if let value = try bool("files.s3.path_style") { configuration.s3PathStyle = value }
+        if configuration.fileStore == .s3 {
+            for (key, value) in [
+                ("files.s3.endpoint", configuration.s3Endpoint), ("files.s3.bucket", configuration.s3Bucket),
+                ("files.s3.access_key_id", configuration.s3AccessKeyID), ("files.s3.secret_access_key_file", configuration.s3SecretAccessKeyFile),
+            ] where value == nil {
+                throw ConfigurationError(key: key, "is required with files.store 's3'")
+            }
+        }
     }
 }

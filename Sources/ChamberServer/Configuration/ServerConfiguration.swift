@@ -35,6 +35,16 @@ import Logging
 /// | `moderation.word_list_action` | `CHAMBER_MODERATION_WORD_LIST_ACTION` | `hold` (or `reject`; `mask` rewrites members' words) |
 /// | `membership.categories_file` | `CHAMBER_MEMBERSHIP_CATEGORIES_FILE` | `membership/categories.json` of the shipped defaults (the NAICS sectors applicants choose from) |
 /// | `membership.standing_sweep_seconds` | `CHAMBER_MEMBERSHIP_STANDING_SWEEP_SECONDS` | `3600` (how often each node moves membership statuses the dates call for; `0`: never) |
+/// | `files.store` | `CHAMBER_FILES_STORE` | `local` (or `s3`: an S3-compatible object store) |
+/// | `files.local_path` | `CHAMBER_FILES_LOCAL_PATH` | `data/files` (the local store's folder) |
+/// | `files.max_bytes` | `CHAMBER_FILES_MAX_BYTES` | `10485760` (the largest upload, 10 MiB) |
+/// | `files.link_seconds` | `CHAMBER_FILES_LINK_SECONDS` | `900` (how long a signed link to a file works) |
+/// | `files.s3.endpoint` | `CHAMBER_FILES_S3_ENDPOINT` | none: required with `s3` (`https://s3.us-east-1.amazonaws.com`, or a compatible store's address) |
+/// | `files.s3.bucket` | `CHAMBER_FILES_S3_BUCKET` | none: required with `s3` |
+/// | `files.s3.region` | `CHAMBER_FILES_S3_REGION` | `us-east-1` |
+/// | `files.s3.access_key_id` | `CHAMBER_FILES_S3_ACCESS_KEY_ID` | none: required with `s3` |
+/// | `files.s3.secret_access_key_file` | `CHAMBER_FILES_S3_SECRET_ACCESS_KEY_FILE` | none: required with `s3` (a file holding the secret key) |
+/// | `files.s3.path_style` | `CHAMBER_FILES_S3_PATH_STYLE` | `true` (`endpoint/bucket/key`; `false`: `bucket.endpoint/key`) |
 /// | `hub.outbound_queue_bytes` | `CHAMBER_HUB_OUTBOUND_QUEUE_BYTES` | `1048576` |
 /// | `hub.inbound_frames_per_second` | `CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND` | `20` |
 /// | `hub.max_recovery_events` | `CHAMBER_HUB_MAX_RECOVERY_EVENTS` | `500` |
@@ -103,6 +113,17 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// How often the membership standing job runs on this node (0: never). Hourly, so a day's changes land within
     /// the hour of their date; running more often or on more nodes changes nothing twice.
     public var standingSweepSeconds = 3_600
+    /// Where uploaded files' bytes are kept.
+    public var fileStore = FileStoreKind.local
+    public var filesLocalPath = "data/files"
+    public var filesMaxBytes = 10 * 1024 * 1024
+    public var fileLinkSeconds = 900
+    public var s3Endpoint: String?
+    public var s3Bucket: String?
+    public var s3Region = "us-east-1"
+    public var s3AccessKeyID: String?
+    public var s3SecretAccessKeyFile: String?
+    public var s3PathStyle = true
     public var outboundQueueBytes = 1 << 20
     public var inboundFramesPerSecond = 20
     public var maxRecoveryEvents = 500
@@ -156,6 +177,10 @@ public struct ServerConfiguration: Sendable, Equatable {
         case redis
     }
 
+    public enum FileStoreKind: String, Sendable, Equatable {
+        case local, s3
+    }
+
     public init() {}
 
     /// Every key the loader accepts; anything else in a file is a typo and refused.
@@ -168,6 +193,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         "auth.login_max_failures_per_address", "log.level", "demo.enabled",
         "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "membership.categories_file",
         "membership.standing_sweep_seconds",
+        "files.store", "files.local_path", "files.max_bytes", "files.link_seconds", "files.s3.endpoint", "files.s3.bucket", "files.s3.region",
+        "files.s3.access_key_id", "files.s3.secret_access_key_file", "files.s3.path_style",
         "hub.outbound_queue_bytes",
         "hub.inbound_frames_per_second", "hub.max_recovery_events", "hub.auth_timeout_seconds", "hub.token_grace_seconds",
         "hub.ping_interval_seconds", "notifications.sweep_ms", "notifications.email_delay_seconds", "push.sweep_ms", "push.concurrency",

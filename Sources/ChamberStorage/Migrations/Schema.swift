@@ -613,6 +613,26 @@ enum Schema {
                 "CREATE INDEX businesses_search_members ON businesses USING GIN (search_vector_members)",
                 "CREATE INDEX businesses_search_staff ON businesses USING GIN (search_vector_staff)",
             ]),
+        Migration(
+            version: 18, name: "stored files: what each one is, whose, and what the scanner said",
+            statements: [
+                """
+                CREATE TABLE files (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    owner_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    content_type TEXT NOT NULL,
+                    size BIGINT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    scan_status TEXT NOT NULL,
+                    scan_detail TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX files_chamber ON files (chamber_id, created_at)",
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

@@ -1,4 +1,5 @@
 import ChamberDomain
+import Foundation
 import Testing
 
 /// The membership rules as tables: EIN forms and prefixes, the application's status machine, the checks' score.
@@ -77,9 +78,33 @@ struct MembershipRulesTests {
         #expect(ApplicationChecks.score([check(.einFormat, .passed), check(.einPrefix, .passed), check(.duplicateTaxID, .failed)]) == 55)
         let clean = ApplicationSteps(
             tax: TaxRegistration(ein: "12-3456789"), contact: ContactDetails(email: "a@kwik.example", address: PostalAddress(), category: "445"),
-            online: OnlinePresence(website: "https://kwik.example"))
+            online: OnlinePresence(website: "https://kwik.example"), documents: [Self.document(.businessLicense)])
         #expect(ApplicationChecks.score(ApplicationChecks.run(clean, evidence: ApplicationEvidence())) == 100)
         let taken = ApplicationChecks.run(clean, evidence: ApplicationEvidence(taxIDHolders: ["business Kwik"]))
-        #expect(ApplicationChecks.score(taken) == 72, "25 of the 90 run failed")
+        #expect(ApplicationChecks.score(taken) == 75, "25 of the 100 run failed")
+    }
+
+    static func document(_ kind: DocumentKind, scan: FileScanStatus = .notScanned) -> StoredFile {
+        StoredFile(
+            id: .generate(), chamberID: .generate(), ownerID: .generate(), kind: kind, name: "\(kind.rawValue).pdf", contentType: .pdf, size: 10,
+            sha256: "", scan: FileScan(scan, ""), createdAt: Date(timeIntervalSince1970: 0))
+    }
+
+    @Test(
+        "documents present: a business license is required; unscanned ones are named",
+        arguments: [
+            ([], ApplicationCheckResult.failed, "missing: business_license"),
+            ([DocumentKind.insuranceCertificate], .failed, "missing: business_license"),
+            ([.businessLicense], .passed, "1 of 1 not scanned"),
+            ([.businessLicense, .other], .passed, "2 of 2 not scanned"),
+        ] as [([DocumentKind], ApplicationCheckResult, String)])
+    func documentsPresent(_ kinds: [DocumentKind], _ expected: ApplicationCheckResult, _ detail: String) {
+        let check = ApplicationChecks.run(ApplicationSteps(documents: kinds.map { Self.document($0) }), evidence: ApplicationEvidence())
+            .first { $0.name == .documentsPresent }
+        #expect(check?.result == expected && check?.detail.contains(detail) == true, "\(check?.detail ?? "")")
+        let scanned = ApplicationChecks.run(
+            ApplicationSteps(documents: kinds.map { Self.document($0, scan: .clean) }), evidence: ApplicationEvidence()
+        ).first { $0.name == .documentsPresent }
+        #expect(scanned?.detail.contains("not scanned") == false)
     }
 }

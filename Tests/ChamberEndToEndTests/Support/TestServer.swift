@@ -38,6 +38,7 @@ func withServer(
     // database: a sweep would notify other tests' messages through a broker their sockets are not on. A real
     // cluster has one broker; the servers the process tests start sweep as configured by default.
     configuration.notificationSweepMs = 0
+    configuration.filesLocalPath = FileManager.default.temporaryDirectory.appendingPathComponent("chamber-test-files-\(UUID().uuidString)").path
     configure(&configuration)
     var logger = Logger(label: "test.server")
     logger.logLevel = .warning
@@ -71,7 +72,7 @@ struct TestAPI: Sendable {
     @discardableResult
     func call(
         _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: [String: Any]? = nil, raw: String? = nil,
-        headers extra: HTTPFields = [:], sourceLocation: SourceLocation = #_sourceLocation
+        bytes: [UInt8]? = nil, headers extra: HTTPFields = [:], sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> APIResponse {
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
@@ -82,6 +83,8 @@ struct TestAPI: Sendable {
         } else if let raw {
             if headers[.contentType] == nil { headers[.contentType] = "application/json" }
             body = ByteBuffer(string: raw)
+        } else if let bytes {
+            body = ByteBuffer(bytes: bytes)
         }
         let response = try await client.executeRequest(uri: path, method: method, headers: headers, body: body)
         let data = Data(response.body.readableBytesView)

@@ -35,7 +35,7 @@ public final class EmailUnsubscribe: Sendable {
             throw ChamberError(.unsubscribeTokenInvalid, "this unsubscribe link is not one of ours", field: "token")
         }
         let (chamberID, userID) = (ChamberID(chamber.uuidString.lowercased()), UserID(user.uuidString.lowercased()))
-        guard Self.same(self.token(for: userID, in: chamberID), token) else {
+        guard ConstantTime.equal(self.token(for: userID, in: chamberID), token) else {
             throw ChamberError(.unsubscribeTokenInvalid, "this unsubscribe link is not one of ours", field: "token")
         }
         let scope = store.scoped(to: chamberID)
@@ -46,12 +46,5 @@ public final class EmailUnsubscribe: Sendable {
             of: userID, applying: NotificationChoicesPatch(levels: Dictionary(uniqueKeysWithValues: NotificationCategory.allCases.map { ($0, off) })),
             at: now())
         return chamberID
-    }
-
-    /// Compares without stopping at the first difference, so the time taken says nothing of the signature.
-    static func same(_ a: String, _ b: String) -> Bool {
-        let (x, y) = (Array(a.utf8), Array(b.utf8))
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -1,0 +1,34 @@
+import Foundation
+
+/// Where files' bytes are kept: the local file system by default, or an S3-compatible object store. Keys are the
+/// server's own (``StoredFile/key``); a store never sees a client's file name.
+public protocol FileStore: Sendable {
+    /// Stores `bytes` under `key` whole or not at all: a reader never sees part of a file.
+    func put(_ bytes: [UInt8], key: String, contentType: String) async throws
+    /// The bytes under `key`; nil when there are none.
+    func get(key: String) async throws -> [UInt8]?
+    /// Removes the bytes under `key`; removing what is not there is no error.
+    func delete(key: String) async throws
+}
+
+/// The records of stored files. A file's id is unguessable, and a link to it is signed for its chamber.
+public protocol FileRecordStore: Sendable {
+    func insert(_ file: StoredFile) async throws
+    func find(id: FileID) async throws -> StoredFile?
+    /// False when there was no such file.
+    func delete(id: FileID) async throws -> Bool
+}
+
+/// The virus-scanning hook: every upload passes it before it is stored.
+public protocol FileScanner: Sendable {
+    func scan(_ bytes: [UInt8], contentType: FileContentType) async -> FileScan
+}
+
+/// The scanner when none is configured: every file is recorded as not scanned, so reviewers know.
+public struct UnscannedFiles: FileScanner {
+    public init() {}
+
+    public func scan(_ bytes: [UInt8], contentType: FileContentType) async -> FileScan {
+        FileScan(.notScanned, "no virus scanner is configured on this server")
+    }
+}

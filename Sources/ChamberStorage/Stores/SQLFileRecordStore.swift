@@ -1,0 +1,40 @@
+import ChamberDomain
+import Foundation
+
+/// Records of stored files; their bytes are in the ``FileStore``.
+struct SQLFileRecordStore: FileRecordStore {
+    let db: any SQLDatabase
+
+    static let columns = "id, chamber_id, owner_id, kind, name, content_type, size, sha256, scan_status, scan_detail, created_at"
+
+    static func file(_ row: SQLRow) throws -> StoredFile {
+        guard let kind = DocumentKind(rawValue: try row.string("kind")) else { throw StorageError.typeMismatch("kind", "a document kind") }
+        guard let type = FileContentType(rawValue: try row.string("content_type")) else {
+            throw StorageError.typeMismatch("content_type", "a file type")
+        }
+        guard let scan = FileScanStatus(rawValue: try row.string("scan_status")) else {
+            throw StorageError.typeMismatch("scan_status", "a scan status")
+        }
+        return StoredFile(
+            id: try row.id("id"), chamberID: try row.id("chamber_id"), ownerID: try row.id("owner_id"), kind: kind, name: try row.string("name"),
+            contentType: type, size: Int(try row.int("size")), sha256: try row.string("sha256"), scan: FileScan(scan, try row.string("scan_detail")),
+            createdAt: try row.date("created_at"))
+    }
+
+    func insert(_ file: StoredFile) async throws {
+        try await db.query(
+            "INSERT INTO files (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                .id(file.id), .id(file.chamberID), .id(file.ownerID), .text(file.kind.rawValue), .text(file.name), .text(file.contentType.rawValue),
+                .int(Int64(file.size)), .text(file.sha256), .text(file.scan.status.rawValue), .text(file.scan.detail), .date(file.createdAt),
+            ])
+    }
+
+    func find(id: FileID) async throws -> StoredFile? {
+        try await db.query("SELECT \(Self.columns) FROM files WHERE id = ?", [.id(id)]).first.map(Self.file)
+    }
+
+    func delete(id: FileID) async throws -> Bool {
+        try await db.query("DELETE FROM files WHERE id = ? RETURNING id", [.id(id)]).isEmpty == false
+    }
+}
