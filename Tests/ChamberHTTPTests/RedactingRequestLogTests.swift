@@ -11,6 +11,7 @@ struct RedactingRequestLogTests {
         arguments: [
             ("/v1/ws?chamber_id=c1&access_token=eyJ.abc", "/v1/ws?chamber_id=c1&access_token=<redacted>"),
             ("/v1/email/unsubscribe?token=a.b.sig", "/v1/email/unsubscribe?token=<redacted>"),
+            ("/v1/files/f1?expires=1800000000&signature=abc_-", "/v1/files/f1?expires=1800000000&signature=<redacted>"),
             ("/v1/chambers?limit=10", "/v1/chambers?limit=10"),
             ("/health", "/health"),
             ("/v1/x?tokenish=1&token", "/v1/x?tokenish=1&token=<redacted>"),

@@ -29,12 +29,19 @@ public struct FileUpload: Sendable {
         }
         let cleaned = Self.clean(name)
         if let dot = cleaned.lastIndex(of: "."), case let ending = cleaned[cleaned.index(after: dot)...].lowercased(),
-            !detected.extensions.contains(ending)
+            Self.knownExtensions.contains(ending), !detected.extensions.contains(ending)
         {
             throw ChamberError(.fileTypeRefused, "the name ends in .\(ending) but the bytes are \(detected.rawValue)", field: "name")
         }
         return detected
     }
+
+    /// Endings that name a type: a file whose name ends in one must be that type. Other endings ("Acme Inc. license",
+    /// "scan v1.2") are part of the name.
+    static let knownExtensions: Set<String> = Set(FileContentType.allCases.flatMap(\.extensions)).union([
+        "gif", "bmp", "tif", "tiff", "heic", "svg", "txt", "csv", "rtf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "zip", "rar", "7z",
+        "gz", "exe", "msi", "dll", "bat", "cmd", "com", "scr", "sh", "js", "html", "htm", "xml", "php", "jar", "apk", "dmg", "iso",
+    ])
 
     /// The name without any folder, control characters or quotes (it goes into a `Content-Disposition` header), at
     /// most 200 characters; "file" when nothing is left.

@@ -17,8 +17,9 @@ extension MembershipApplicationService {
         application.updatedAt = file.createdAt
         do {
             return try await write(application)
-        } catch {
-            // Not attached: nothing may point at the file, so it goes.
+        } catch let error as ChamberError where error.code == .applicationStateConflict {
+            // Surely not attached (someone wrote the application first): nothing points at the file, so it goes. After
+            // any other failure the write may have landed, and the file stays.
             try? await files.remove(file)
             throw error
         }
@@ -34,7 +35,9 @@ extension MembershipApplicationService {
         application.steps.documents.removeAll { $0.id == document }
         application.updatedAt = now()
         let written = try await write(application)
-        try await files.remove(file)
+        // The application no longer carries it, whatever happens next: a removal that fails leaves a file nothing
+        // points at (its bytes, or its record too), not a failed request.
+        try? await files.remove(file)
         return written
     }
 

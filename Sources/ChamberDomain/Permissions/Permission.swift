@@ -35,6 +35,8 @@ public enum Resource: String, Sendable, CaseIterable {
     case tier
     /// Dues-paying members' standing: status, tier, dues ledger (a member reaches their own without a role).
     case standing
+    /// The chamber's members in bulk: CSV import and export (every member's contacts at once).
+    case records
 }
 
 /// The permission table: a pure function of role × action × resource.

@@ -24,6 +24,8 @@ public protocol ChamberScopedStore: Sendable {
     var standings: any MembershipStandingStore { get }
     /// The business directory, searched.
     var directory: any DirectoryStore { get }
+    /// Members imported in bulk, all or nothing.
+    var imports: any MemberImportStore { get }
 }
 
 /// Memberships of the chamber.

@@ -1,5 +1,11 @@
 import Foundation
 
+/// The stored password of an account that has none yet (one an import made): no password matches it, and the
+/// person sets one by resetting it.
+public enum NoPassword {
+    public static let hash = "!"
+}
+
 /// Hashes and checks passwords (slow on purpose; implementations keep it off event loops).
 public protocol PasswordHasher: Sendable {
     func hash(_ password: String) async throws -> String

@@ -84,7 +84,7 @@ public final class AccountService: Sendable {
         }
         let credentials = try await store.users.credentials(email: email)
         let valid: Bool
-        if let credentials {
+        if let credentials, credentials.passwordHash != NoPassword.hash {
             valid = try await hasher.verify(password, hash: credentials.passwordHash)
         } else {
             _ = try await hasher.verify(password, hash: try await decoy())
@@ -188,7 +188,7 @@ public final class AccountService: Sendable {
     /// Changes the password after checking the current one; every other session is signed out.
     public func changePassword(_ identity: Identity, current: String, new newPassword: String) async throws {
         try Validate.password(newPassword, email: identity.user.email, field: "new_password")
-        guard let hash = try await store.users.passwordHash(id: identity.user.id),
+        guard let hash = try await store.users.passwordHash(id: identity.user.id), hash != NoPassword.hash,
             try await hasher.verify(current, hash: hash)
         else {
             throw ChamberError(.invalidCredentials, "current password is wrong", field: "current_password")

@@ -86,7 +86,10 @@ public struct S3FileStore: FileStore {
         guard let base = URLComponents(string: location.endpoint), let scheme = base.scheme, let endpointHost = base.host else {
             throw S3Error(status: 0, code: "InvalidEndpoint")
         }
-        let host = (location.pathStyle ? endpointHost : "\(location.bucket).\(endpointHost)") + (base.port.map { ":\($0)" } ?? "")
+        // The port only when it is not the scheme's own: the HTTP client leaves a default port out of its Host header,
+        // and the signed host must be the one sent.
+        let port = base.port.flatMap { (scheme == "https" && $0 == 443) || (scheme == "http" && $0 == 80) ? nil : $0 }
+        let host = (location.pathStyle ? endpointHost : "\(location.bucket).\(endpointHost)") + (port.map { ":\($0)" } ?? "")
         let objectPath = key.map { "/" + SigV4Signer.encode($0, keepSlash: true) } ?? ""
         let path =
             (location.pathStyle ? "/\(SigV4Signer.encode(location.bucket))" : "") + (objectPath.isEmpty && !location.pathStyle ? "/" : objectPath)

@@ -59,11 +59,14 @@ public struct MembershipServices: Sendable {
     public let directory: DirectoryService
     /// Uploaded files, handed out by signed link.
     public let files: FileService
+    /// Members in bulk: CSV import and export.
+    public let records: MemberRecordsService
 
     public init(
         tiers: TierService, applications: MembershipApplicationService, standings: MembershipStandingService, directory: DirectoryService,
-        files: FileService
+        files: FileService, records: MemberRecordsService
     ) {
+        self.records = records
         self.tiers = tiers
         self.applications = applications
         self.standings = standings

@@ -25,6 +25,7 @@ public func buildRouter(
     StandingRoutes(services: services, membership: membership).register(on: router)
     DirectoryRoutes(services: services, membership: membership).register(on: router)
     DocumentRoutes(services: services, membership: membership).register(on: router)
+    RecordRoutes(services: services, records: membership.records).register(on: router)
     LoadTestRoutes(services: services).register(on: router)
     ClusterRoutes(services: services, hub: realtime.hub).register(on: router)
     return router

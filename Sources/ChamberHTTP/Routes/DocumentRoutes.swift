@@ -1,4 +1,5 @@
 import ChamberDomain
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -24,7 +25,7 @@ struct DocumentRoutes {
             let bytes: ByteBuffer
             do {
                 bytes = try await request.body.collect(upTo: files.limits.maxBytes)
-            } catch {
+            } catch is NIOTooManyBytesError {
                 throw ChamberError(.fileTooLarge, "a file may be at most \(files.limits.maxBytes) bytes", field: "file")
             }
             let upload = FileUpload(
@@ -66,12 +67,19 @@ struct DocumentRoutes {
             let (file, bytes) = try await files.open(id: context.parameters.get("fileId") ?? "", expires: expires, signature: signature)
             var headers = HTTPFields()
             headers[.contentType] = file.contentType.rawValue
-            headers[.contentDisposition] = "attachment; filename=\"\(file.name)\""
+            headers[.contentDisposition] = Self.attachment(file.name)
             // The browser must take the type we found in the bytes, and nothing between may keep a copy.
             headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
             headers[.cacheControl] = "private, no-store"
             headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; sandbox"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         }
+    }
+
+    /// `attachment` with the name twice (RFC 6266): ASCII for every client, UTF-8 for those that read `filename*`.
+    static func attachment(_ name: String) -> String {
+        let ascii = String(name.unicodeScalars.map { $0.isASCII ? Character($0) : "_" })
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ascii
+        return "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"
     }
 }

@@ -106,23 +106,13 @@ enum AuditCSV {
     static let header = ["id", "at", "actor_id", "action", "target", "detail", "reason"]
 
     static func render(_ entries: [AuditEntry]) -> String {
-        var out = header.joined(separator: ",") + "\r\n"
         let formatter = ISO8601DateFormatter()
-        for entry in entries {
-            let row = [
-                entry.id, formatter.string(from: entry.at), entry.actorID?.rawValue ?? "", entry.action, entry.target ?? "", entry.detail ?? "",
-                entry.reason ?? "",
-            ]
-            out += row.map(field).joined(separator: ",") + "\r\n"
-        }
-        return out
-    }
-
-    /// Quotes where needed, and defuses text a spreadsheet would run as a formula (a reason typed as `=HYPERLINK(…)`).
-    static func field(_ raw: String) -> String {
-        var value = raw
-        if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return CSV.line(header)
+            + entries.map { entry in
+                CSV.line([
+                    entry.id, formatter.string(from: entry.at), entry.actorID?.rawValue ?? "", entry.action, entry.target ?? "", entry.detail ?? "",
+                    entry.reason ?? "",
+                ])
+            }.joined()
     }
 }

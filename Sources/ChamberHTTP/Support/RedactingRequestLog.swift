@@ -3,9 +3,10 @@ import HummingbirdCore
 import Logging
 
 /// Logs each request, method and path, with the values of secret query parameters hidden: a WebSocket's
-/// `access_token` and an unsubscribe link's `token` would otherwise be in every log reader's hands.
+/// `access_token`, an unsubscribe link's `token` and a file link's `signature` would otherwise be in every log
+/// reader's hands.
 struct RedactingRequestLog<Context: RequestContext>: RouterMiddleware {
-    static var secretParameters: Set<String> { ["access_token", "token"] }
+    static var secretParameters: Set<String> { ["access_token", "token", "signature"] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         context.logger.info("Request", metadata: ["hb.request.method": "\(request.method)", "hb.request.path": "\(Self.redacted(request.uri))"])

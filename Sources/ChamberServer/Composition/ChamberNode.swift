@@ -114,12 +114,12 @@ public struct ChamberNode: Sendable {
             records: store.files, bytes: try FileStores.make(configuration, logger: logger),
             signer: HMACTextSigner(secret: secret, purpose: "file links"), hasher: CryptoContentHasher(),
             limits: FileLimits(maxBytes: configuration.filesMaxBytes, linkLifetime: TimeInterval(configuration.fileLinkSeconds)))
+        let categories = try businessCategories(configuration)
         let membership = MembershipServices(
             tiers: TierService(store: store),
-            applications: MembershipApplicationService(
-                store: store, files: files, chat: realtime.chat, mailer: mailer, categories: try businessCategories(configuration)),
+            applications: MembershipApplicationService(store: store, files: files, chat: realtime.chat, mailer: mailer, categories: categories),
             standings: MembershipStandingService(store: store, mailer: mailer, observer: hub), directory: DirectoryService(store: store),
-            files: files)
+            files: files, records: MemberRecordsService(store: store, categories: categories))
         let standingJob = PeriodicJob(
             name: "membership standing job", every: .seconds(configuration.standingSweepSeconds), logger: logger, ready: { prepared.isSet }
         ) { try await membership.standings.sweep() }

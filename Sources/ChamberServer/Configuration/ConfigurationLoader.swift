@@ -323,8 +323,10 @@ public enum ConfigurationLoader {
         if let value = try int("files.max_bytes", 1...1_073_741_824) { configuration.filesMaxBytes = value }
         if let value = try int("files.link_seconds", 10...604_800) { configuration.fileLinkSeconds = value }
         if let endpoint = try string("files.s3.endpoint") {
-            guard let url = URLComponents(string: endpoint), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false else {
-                throw ConfigurationError(key: "files.s3.endpoint", "'\(endpoint)' must be an http:// or https:// address")
+            guard let url = URLComponents(string: endpoint), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false,
+                url.path.isEmpty || url.path == "/", url.query == nil
+            else {
+                throw ConfigurationError(key: "files.s3.endpoint", "'\(endpoint)' must be an http:// or https:// address with no path")
             }
             configuration.s3Endpoint = endpoint
         }

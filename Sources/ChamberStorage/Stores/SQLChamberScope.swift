@@ -19,6 +19,7 @@ struct SQLChamberScope: ChamberScopedStore {
     var applications: any MembershipApplicationStore { SQLApplicationStore(sql: sql) }
     var standings: any MembershipStandingStore { SQLStandingStore(sql: sql) }
     var directory: any DirectoryStore { SQLDirectoryStore(sql: sql) }
+    var imports: any MemberImportStore { SQLMemberImportStore(sql: sql) }
 }
 
 struct SQLMemberStore: MemberStore {

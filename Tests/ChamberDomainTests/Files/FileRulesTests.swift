@@ -36,6 +36,8 @@ struct FileRulesTests {
             (.businessLicense, png, "license.pdf", nil, false),
             (.businessLicense, pdf, "license.pdf", "image/png", false),
             (.other, Array("#!/bin/sh".utf8), "notes.pdf", "application/pdf", false),
+            (.businessLicense, pdf, "Acme Inc. license", nil, true),
+            (.businessLicense, pdf, "license.exe", nil, false),
         ] as [(DocumentKind, [UInt8], String, String?, Bool)])
     func acceptance(_ kind: DocumentKind, _ bytes: [UInt8], _ name: String, _ declared: String?, _ accepted: Bool) async throws {
         let service = Self.service()

@@ -74,7 +74,8 @@ struct ApplicationDocumentsTests {
             #expect(downloaded.status == .ok && Array(downloaded.body) == Self.pdf)
             #expect(downloaded.headers[.contentType] == "application/pdf")
             #expect(downloaded.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
-            #expect(downloaded.headers[.contentDisposition] == "attachment; filename=\"Business License.pdf\"")
+            #expect(
+                downloaded.headers[.contentDisposition] == "attachment; filename=\"Business License.pdf\"; filename*=UTF-8''Business%20License.pdf")
 
             // A link is for its file, its chamber and its time only.
             let signature = URLComponents(string: url)?.queryItems?.first { $0.name == "signature" }?.value ?? ""
