@@ -7,17 +7,19 @@ import Testing
 struct PermissionsTests {
     static let resources: [Resource] = [
         .chamber, .chamberSettings, .member, .invitation, .business, .channel, .message,
-        .announcement, .moderation, .auditLog, .event, .billing, .application, .tier, .standing, .records,
+        .announcement, .moderation, .auditLog, .event, .billing, .application, .tier, .standing, .records, .engagement,
     ]
-    //                                chamber settings member invite business channel message announce moderation audit event billing application tier standing records
+    //                                chamber settings member invite business channel message announce moderation audit event billing application tier standing records engagement
     static let grid: [Role: [String]] = [
-        .admin: ["vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud"],
-        .staff: ["v", "v", "vcu", "vcud", "vcud", "vcud", "vcud", "vcud", "v", "v", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud"],
-        .moderator: ["v", "", "v", "", "v", "vcu", "vcud", "v", "vcud", "", "v", "", "", "v", "", ""],
-        .board: ["v", "v", "v", "", "v", "vcu", "vcu", "v", "", "v", "v", "v", "v", "v", "v", ""],
-        .member: ["v", "", "v", "", "vcu", "vcu", "vcu", "v", "", "", "v", "", "", "v", "", ""],
-        .trial: ["v", "", "v", "", "v", "v", "vc", "v", "", "", "v", "", "", "v", "", ""],
-        .guest: ["v", "", "", "", "v", "", "", "v", "", "", "v", "", "", "v", "", ""],
+        .admin: [
+            "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud",
+        ],
+        .staff: ["v", "v", "vcu", "vcud", "vcud", "vcud", "vcud", "vcud", "v", "v", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud", "vcud"],
+        .moderator: ["v", "", "v", "", "v", "vcu", "vcud", "v", "vcud", "", "v", "", "", "v", "", "", ""],
+        .board: ["v", "v", "v", "", "v", "vcu", "vcu", "v", "", "v", "v", "v", "v", "v", "v", "", "v"],
+        .member: ["v", "", "v", "", "vcu", "vcu", "vcu", "v", "", "", "v", "", "", "v", "", "", ""],
+        .trial: ["v", "", "v", "", "v", "v", "vc", "v", "", "", "v", "", "", "v", "", "", ""],
+        .guest: ["v", "", "", "", "v", "", "", "v", "", "", "v", "", "", "v", "", "", ""],
     ]
 
     static let letters: [Action: Character] = [.view: "v", .create: "c", .update: "u", .delete: "d"]

@@ -37,6 +37,8 @@ public enum Resource: String, Sendable, CaseIterable {
     case standing
     /// The chamber's members in bulk: CSV import and export (every member's contacts at once).
     case records
+    /// How members take part: last seen, messages sent, the chamber's engagement rate.
+    case engagement
 }
 
 /// The permission table: a pure function of role × action × resource.
@@ -64,7 +66,8 @@ public enum Permissions {
             }
         case .board:
             switch resource {
-            case .chamber, .member, .business, .announcement, .event, .billing, .auditLog, .chamberSettings, .application, .tier, .standing:
+            case .chamber, .member, .business, .announcement, .event, .billing, .auditLog, .chamberSettings, .application, .tier, .standing,
+                .engagement:
                 return action == .view
             case .channel, .message: return action != .delete
             default: return false

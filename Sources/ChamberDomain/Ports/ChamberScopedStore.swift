@@ -26,6 +26,8 @@ public protocol ChamberScopedStore: Sendable {
     var directory: any DirectoryStore { get }
     /// Members imported in bulk, all or nothing.
     var imports: any MemberImportStore { get }
+    /// Members' last-seen times and what engagement is counted from.
+    var engagement: any EngagementStore { get }
 }
 
 /// Memberships of the chamber.

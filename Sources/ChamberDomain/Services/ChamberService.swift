@@ -51,12 +51,15 @@ public final class ChamberService: Sendable {
     private let mailer: any Mailer
     private let configuration: AuthConfiguration
     private let observer: (any MembershipObserver)?
+    /// Notes who opens the chamber, for engagement's "last seen".
+    private let activity: MemberActivity?
     private let now: @Sendable () -> Date
 
     public init(
         store: any Store, vault: any SecretVault, mailer: any Mailer, configuration: AuthConfiguration = .init(),
-        observer: (any MembershipObserver)? = nil, now: @escaping @Sendable () -> Date = Date.init
+        observer: (any MembershipObserver)? = nil, activity: MemberActivity? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.activity = activity
         self.store = store
         self.vault = vault
         self.mailer = mailer
@@ -77,6 +80,7 @@ public final class ChamberService: Sendable {
                 throw ChamberError(
                     .userBanned, "you are banned from this chamber\(ban.reason.map { ": \($0)" } ?? "")", retryAfterSeconds: ban.secondsLeft(at: at))
             }
+            activity?.seen(identity.user.id, in: chamberID, at: at)
             return ChamberAccess(
                 identity: identity, chamberID: chamberID, role: member.membership.role, viaPlatformAdmin: false,
                 memberSince: member.membership.joinedAt, standing: member.membership.standing?.status)

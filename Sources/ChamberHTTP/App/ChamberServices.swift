@@ -61,11 +61,14 @@ public struct MembershipServices: Sendable {
     public let files: FileService
     /// Members in bulk: CSV import and export.
     public let records: MemberRecordsService
+    /// Members' engagement, measured.
+    public let engagement: EngagementService
 
     public init(
         tiers: TierService, applications: MembershipApplicationService, standings: MembershipStandingService, directory: DirectoryService,
-        files: FileService, records: MemberRecordsService
+        files: FileService, records: MemberRecordsService, engagement: EngagementService
     ) {
+        self.engagement = engagement
         self.records = records
         self.tiers = tiers
         self.applications = applications

@@ -34,6 +34,9 @@ public struct ChamberNode: Sendable {
     /// Writes the e-mails owed for unread notifications into the mail outbox (every node runs one).
     let notificationEmailWorker: OutboxWorker
     let standingJob: PeriodicJob
+    /// Members' last-seen times, noted in memory and written by `activityJob`.
+    public let activity: MemberActivity
+    let activityJob: PeriodicJob
     /// Set once the database is migrated: the background workers wait for it.
     let prepared: PreparedFlag
 
@@ -73,6 +76,7 @@ public struct ChamberNode: Sendable {
         let hasher = BcryptPasswordHasher(cost: UInt8(configuration.bcryptCost))
         let tokens = await JWTAccessTokenIssuer(secret: secret)
         let hub = try makeHub(configuration, store: store, logger: logger)
+        let activity = MemberActivity(store: store)
         let accounts = AccountService(store: store, hasher: hasher, vault: vault, tokens: tokens, mailer: mailer, configuration: auth, observer: hub)
         let loadTests = LoadTestService(
             store: SQLLoadTestStore(database: database), hasher: hasher, vault: vault, tokens: tokens,
@@ -80,7 +84,7 @@ public struct ChamberNode: Sendable {
         let dispatcher = try PushProviders.dispatcher(configuration, outbox: store.pushOutbox, logger: logger)
         let services = ChamberServices(
             store: store, accounts: accounts,
-            chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub),
+            chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub, activity: activity),
             businesses: BusinessService(store: store), devices: DeviceService(store: store, tester: dispatcher),
             pushes: PushAdminService(store: store, delivers: dispatcher.delivers(to:)), loadTests: loadTests, emailUnsubscribe: unsubscribe)
         let pushOutbox = store.pushOutbox
@@ -119,15 +123,21 @@ public struct ChamberNode: Sendable {
             tiers: TierService(store: store),
             applications: MembershipApplicationService(store: store, files: files, chat: realtime.chat, mailer: mailer, categories: categories),
             standings: MembershipStandingService(store: store, mailer: mailer, observer: hub), directory: DirectoryService(store: store),
-            files: files, records: MemberRecordsService(store: store, categories: categories))
+            files: files, records: MemberRecordsService(store: store, categories: categories), engagement: EngagementService(store: store))
         let standingJob = PeriodicJob(
             name: "membership standing job", every: .seconds(configuration.standingSweepSeconds), logger: logger, ready: { prepared.isSet }
         ) { try await membership.standings.sweep() }
         return ChamberNode(
             configuration: configuration, database: database, store: store, services: services, realtime: realtime, membership: membership,
             metrics: metrics, logger: logger, notificationWorker: worker, pushWorker: pushWorker, mailWorker: mailWorker,
-            notificationEmailWorker: notificationEmailWorker, standingJob: standingJob, prepared: prepared)
+            notificationEmailWorker: notificationEmailWorker, standingJob: standingJob, activity: activity,
+            activityJob: PeriodicJob(
+                name: "member activity", every: .seconds(Self.activityFlushSeconds), logger: logger, ready: { prepared.isSet }
+            ) { try await activity.flush() }, prepared: prepared)
     }
+
+    /// How often a node writes down when members were last seen.
+    static let activityFlushSeconds = 30
 
     /// Finished pushes are kept this long for the counts; dead letters longer, for admins to look into.
     static let keepFinishedPushes: TimeInterval = 7 * 86_400
@@ -240,8 +250,10 @@ public struct ChamberNode: Sendable {
     /// then serves until SIGTERM or SIGINT, when it stops accepting and finishes in-flight requests.
     public func makeApplication() -> some ApplicationProtocol {
         makeApplication(
-            services: [database as? any Service, notificationWorker, pushWorker, mailWorker, notificationEmailWorker, standingJob, realtime.hub]
-                .compactMap { $0 })
+            services: [
+                database as? any Service, notificationWorker, pushWorker, mailWorker, notificationEmailWorker, standingJob, activityJob, realtime.hub,
+            ]
+            .compactMap { $0 })
     }
 
     private func makeApplication(services: [any Service]) -> some ApplicationProtocol {
@@ -273,6 +285,7 @@ public struct ChamberNode: Sendable {
         services.append(.init(service: mailWorker))
         services.append(.init(service: notificationEmailWorker))
         services.append(.init(service: standingJob))
+        services.append(.init(service: activityJob))
         services.append(.init(service: app))
         // Last, so it shuts down first: the hub drains its sockets (1001) while the server still answers.
         services.append(.init(service: realtime.hub))

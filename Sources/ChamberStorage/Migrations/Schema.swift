@@ -633,6 +633,9 @@ enum Schema {
                 """,
                 "CREATE INDEX files_chamber ON files (chamber_id, created_at)",
             ]),
+        Migration(
+            version: 19, name: "members' last-seen time, for engagement",
+            statements: ["ALTER TABLE memberships ADD COLUMN last_seen_at BIGINT"]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

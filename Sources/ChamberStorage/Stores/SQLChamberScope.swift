@@ -20,6 +20,7 @@ struct SQLChamberScope: ChamberScopedStore {
     var standings: any MembershipStandingStore { SQLStandingStore(sql: sql) }
     var directory: any DirectoryStore { SQLDirectoryStore(sql: sql) }
     var imports: any MemberImportStore { SQLMemberImportStore(sql: sql) }
+    var engagement: any EngagementStore { SQLEngagementStore(sql: sql) }
 }
 
 struct SQLMemberStore: MemberStore {

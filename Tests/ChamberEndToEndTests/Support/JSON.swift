@@ -56,6 +56,7 @@ enum JSON: Equatable, Sendable, Decodable, CustomStringConvertible {
 
     var string: String? { if case .string(let s) = self { return s } else { return nil } }
     var int: Int? { if case .number(let n) = self { return Int(n) } else { return nil } }
+    var double: Double? { if case .number(let n) = self { return n } else { return nil } }
     var bool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
     var array: [JSON] { if case .array(let a) = self { return a } else { return [] } }
     var object: [String: JSON]? { if case .object(let o) = self { return o } else { return nil } }

@@ -1,0 +1,58 @@
+import ChamberDomain
+import Foundation
+
+/// Engagement from the memberships' last-seen times and the messages table.
+struct SQLEngagementStore: EngagementStore {
+    let sql: ChamberScopedSQL
+
+    /// Each member's messages since a time (the one bind), not deleted.
+    private static let sent = """
+        SELECT sender_id, count(*) AS sent FROM messages
+        WHERE chamber_id = :chamber AND created_at >= ? AND deleted_at IS NULL GROUP BY sender_id
+        """
+
+    func recordSeen(_ seen: [UserID: Date]) async throws {
+        guard !seen.isEmpty else { return }
+        try await sql.transaction { tx in
+            for (user, at) in seen {
+                try await tx.query(
+                    """
+                    UPDATE memberships SET last_seen_at = ?
+                    WHERE chamber_id = :chamber AND user_id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)
+                    """, [.date(at), .id(user), .date(at)])
+            }
+        }
+    }
+
+    func overview(since: Date) async throws -> EngagementOverview {
+        let row = try await sql.query(
+            """
+            SELECT count(*) AS members,
+                CAST(coalesce(sum(CASE WHEN m.last_seen_at >= ? OR s.sent > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS active,
+                CAST(coalesce(sum(s.sent), 0) AS BIGINT) AS messages
+            FROM memberships m LEFT JOIN (\(Self.sent)) s ON s.sender_id = m.user_id
+            WHERE m.chamber_id = :chamber
+            """, [.date(since), .date(since)]
+        ).first
+        return EngagementOverview(
+            members: Int(try row?.int("members") ?? 0), activeMembers: Int(try row?.int("active") ?? 0),
+            messagesSent: Int(try row?.int("messages") ?? 0))
+    }
+
+    func members(since: Date, page: PageRequest) async throws -> Page<MemberEngagement> {
+        let rows = try await sql.query(
+            """
+            SELECT m.user_id, u.display_name, m.role, m.last_seen_at, CAST(coalesce(s.sent, 0) AS BIGINT) AS sent
+            FROM memberships m JOIN users u ON u.id = m.user_id LEFT JOIN (\(Self.sent)) s ON s.sender_id = m.user_id
+            WHERE m.chamber_id = :chamber
+            ORDER BY lower(u.display_name), u.display_name, u.id LIMIT ? OFFSET ?
+            """, [.date(since)] + page.sqlBinds)
+        return Page(
+            fetched: try rows.map { row in
+                guard let role = Role(rawValue: try row.string("role")) else { throw StorageError.typeMismatch("role", "a role") }
+                return MemberEngagement(
+                    userID: try row.id("user_id"), displayName: try row.string("display_name"), role: role,
+                    lastSeenAt: try row.optionalDate("last_seen_at"), messagesSent: Int(try row.int("sent")))
+            }, request: page)
+    }
+}
