@@ -129,6 +129,7 @@ let package = Package(
             dependencies: [
                 "ChamberDomain",
                 "ChamberRealtime",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -27,6 +27,7 @@ public func buildRouter(
     DocumentRoutes(services: services, membership: membership).register(on: router)
     RecordRoutes(services: services, records: membership.records).register(on: router)
     EngagementRoutes(services: services, engagement: membership.engagement).register(on: router)
+    ApplicationEventRoutes(services: services, membership: membership).register(on: router)
     LoadTestRoutes(services: services).register(on: router)
     ClusterRoutes(services: services, hub: realtime.hub).register(on: router)
     return router
