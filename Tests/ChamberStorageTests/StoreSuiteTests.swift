@@ -221,10 +221,16 @@ struct StoreSuiteTests {
             // Writes through A's scope cannot touch B's rows either.
             var stolen = business
             stolen.legalName = "Stolen"
-            try await scopeA.businesses.update(stolen)
+            #expect(try await scopeA.businesses.update(stolen) == false)
             #expect(try await scopeA.businesses.delete(id: business.id) == false)
             #expect(try await scopeA.invitations.revoke(id: invitation.id, at: Self.now) == false)
             #expect(try await scopeB.businesses.find(id: business.id)?.legalName == "B's Shop")
+            // A write from a stale reading is refused; the current one goes through and raises the revision.
+            var renamed = try #require(try await scopeB.businesses.find(id: business.id))
+            renamed.legalName = "B's Shop & Cafe"
+            #expect(try await scopeB.businesses.update(renamed))
+            #expect(try await scopeB.businesses.update(renamed) == false, "written since it was read")
+            #expect(try await scopeB.businesses.find(id: business.id)?.revision == renamed.revision + 1)
             #expect(try await scopeB.invitations.find(id: invitation.id)?.revokedAt == nil)
         }
     }

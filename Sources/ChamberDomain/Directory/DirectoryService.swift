@@ -26,6 +26,14 @@ public final class DirectoryService: Sendable {
         }
     }
 
+    /// Searches the chamber's people by the words of their name or their business's: every role that may view
+    /// members. Members whose standing keeps them out of the directory are not in it.
+    public func people(_ access: ChamberAccess, _ query: DirectoryQuery) async throws -> Page<DirectoryPerson> {
+        try access.require(.view, .member)
+        return try await store.scoped(to: access.chamberID).directory.people(
+            terms: query.terms, listedStatuses: Self.listedStatuses, page: query.page)
+    }
+
     /// Searches the public directory of the chamber with this slug, without signing in. A chamber that keeps its
     /// directory to members answers `directory_not_public`.
     public func publicSearch(slug: String, _ query: DirectoryQuery) async throws -> (chamber: Chamber, page: Page<Business>) {

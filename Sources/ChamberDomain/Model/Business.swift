@@ -20,12 +20,17 @@ public struct Business: Sendable, Equatable, Codable {
     /// What of the listing the directory shows to whom.
     public var privacy: DirectoryPrivacy
     public let createdAt: Date
+    /// Raised by every write: an edit made on a stale reading is applied again to the current one, so two people
+    /// editing different fields at once both keep their change.
+    public var revision: Int
 
     public init(
         id: BusinessID, chamberID: ChamberID, ownerUserID: UserID?, legalName: String, displayName: String? = nil, taxID: String? = nil,
         category: String? = nil, address: PostalAddress = .init(), website: String? = nil, phone: String? = nil, email: String? = nil,
-        socialLinks: [String: String] = [:], description: String? = nil, privacy: DirectoryPrivacy = .init(), createdAt: Date
+        socialLinks: [String: String] = [:], description: String? = nil, privacy: DirectoryPrivacy = .init(), createdAt: Date,
+        revision: Int = 0
     ) {
+        self.revision = revision
         self.privacy = privacy
         self.id = id
         self.chamberID = chamberID

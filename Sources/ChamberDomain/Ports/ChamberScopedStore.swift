@@ -62,7 +62,9 @@ public protocol BusinessStore: Sendable {
     func insert(_ business: Business) async throws
     func find(id: BusinessID) async throws -> Business?
     func list(page: PageRequest) async throws -> Page<Business>
-    func update(_ business: Business) async throws
+    /// Writes `business` if its stored revision is still `business.revision` (raising it); false when it was
+    /// written since it was read, or is gone.
+    func update(_ business: Business) async throws -> Bool
     func delete(id: BusinessID) async throws -> Bool
 }
 

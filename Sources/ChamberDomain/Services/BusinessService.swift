@@ -78,15 +78,25 @@ public final class BusinessService: Sendable {
         return business
     }
 
+    /// Applies the fields `input` names. Applied to the business as stored when it is written: an edit that crossed
+    /// another (the owner's description, staff's privacy) is applied again to the newer reading, so neither is lost.
     public func update(_ access: ChamberAccess, id: BusinessID, input: BusinessInput) async throws -> Business {
         try access.require(.update, .business)
-        var business = try await find(access, id)
-        try requireOwnershipOrStaff(access, business)
-        if let legalName = input.legalName { business.legalName = try Validate.name(legalName, field: "legal_name", maxLength: 200) }
-        try await apply(input, to: &business, access: access)
-        try await store.scoped(to: access.chamberID).businesses.update(business)
-        return business
+        for _ in 0..<Self.attempts {
+            var business = try await find(access, id)
+            try requireOwnershipOrStaff(access, business)
+            if let legalName = input.legalName { business.legalName = try Validate.name(legalName, field: "legal_name", maxLength: 200) }
+            try await apply(input, to: &business, access: access)
+            if try await store.scoped(to: access.chamberID).businesses.update(business) {
+                business.revision += 1
+                return business
+            }
+        }
+        throw ChamberError(.conflict, "the business kept changing while this edit was saved; try again")
     }
+
+    /// How often an edit is applied again before it gives up.
+    static let attempts = 5
 
     public func delete(_ access: ChamberAccess, id: BusinessID) async throws {
         try access.require(.delete, .business)

@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 
 /// The business directory, searched: in the chamber (`/v1/chambers/{chamberId}/directory`) and on its public page
-/// (`/v1/public/chambers/{slug}/directory`, no sign-in).
+/// (`/v1/public/chambers/{slug}/directory`, no sign-in); the chamber's people (`…/directory/people`).
 struct DirectoryRoutes {
     let services: ChamberServices
     let membership: MembershipServices
@@ -21,6 +21,10 @@ struct DirectoryRoutes {
         let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: services.chambers))
         chamber.get("directory") { request, context in
             JSONResponse(.ok, PageBody(try await directory.search(try context.access(), try Self.query(request))) { BusinessBody($0) })
+        }
+        chamber.get("directory/people") { request, context in
+            let query = try DirectoryQuery(text: request.uri.queryParameters.get("q"), category: nil, sort: nil, page: try request.page())
+            return JSONResponse(.ok, PageBody(try await directory.people(try context.access(), query)) { DirectoryPersonBody($0) })
         }
     }
 

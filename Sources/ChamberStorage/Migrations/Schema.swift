@@ -636,6 +636,9 @@ enum Schema {
         Migration(
             version: 19, name: "members' last-seen time, for engagement",
             statements: ["ALTER TABLE memberships ADD COLUMN last_seen_at BIGINT"]),
+        Migration(
+            version: 20, name: "a business's revision, so crossing edits are both kept",
+            statements: ["ALTER TABLE businesses ADD COLUMN revision BIGINT NOT NULL DEFAULT 0"]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

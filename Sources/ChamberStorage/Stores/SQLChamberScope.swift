@@ -179,7 +179,7 @@ struct SQLBusinessStore: BusinessStore {
     let sql: ChamberScopedSQL
 
     static let columns =
-        "id, chamber_id, owner_user_id, legal_name, display_name, tax_id, category, address, website, phone, email, social_links, description, privacy, created_at"
+        "id, chamber_id, owner_user_id, legal_name, display_name, tax_id, category, address, website, phone, email, social_links, description, privacy, created_at, revision"
 
     static func business(_ row: SQLRow) throws -> Business {
         Business(
@@ -190,7 +190,7 @@ struct SQLBusinessStore: BusinessStore {
             phone: try row.optionalString("phone"), email: try row.optionalString("email"),
             socialLinks: try row.json("social_links", as: [String: String].self),
             description: try row.optionalString("description"), privacy: try row.json("privacy", as: DirectoryPrivacy.self),
-            createdAt: try row.date("created_at"))
+            createdAt: try row.date("created_at"), revision: Int(try row.int("revision")))
     }
 
     /// The written columns, the directory's search text among them.
@@ -225,14 +225,16 @@ struct SQLBusinessStore: BusinessStore {
         return Page(fetched: try rows.map(Self.business), request: page)
     }
 
-    func update(_ business: Business) async throws {
-        try await sql.query(
+    func update(_ business: Business) async throws -> Bool {
+        !(try await sql.query(
             """
             UPDATE businesses SET owner_user_id = ?, legal_name = ?, display_name = ?, tax_id = ?, category = ?, address = ?, website = ?, phone = ?,
-                email = ?, social_links = ?, description = ?, privacy = ?, search_names = ?, search_public = ?, search_members = ?, search_staff = ?
-            WHERE chamber_id = :chamber AND id = ?
+                email = ?, social_links = ?, description = ?, privacy = ?, search_names = ?, search_public = ?, search_members = ?, search_staff = ?,
+                revision = revision + 1
+            WHERE chamber_id = :chamber AND id = ? AND revision = ? RETURNING id
             """,
-            (try Self.binds(business)) + [.id(business.id)])
+            (try Self.binds(business)) + [.id(business.id), .int(Int64(business.revision))]
+        ).isEmpty)
     }
 
     func delete(id: BusinessID) async throws -> Bool {

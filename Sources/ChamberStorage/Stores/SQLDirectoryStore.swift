@@ -53,6 +53,47 @@ struct SQLDirectoryStore: DirectoryStore {
         return Page(fetched: try rows.map(SQLBusinessStore.business), request: query.page)
     }
 
+    func people(terms: [String], listedStatuses: [MembershipStatus], page: PageRequest) async throws -> Page<DirectoryPerson> {
+        // A word starts with the term when the name, after a space, holds a space and the term: the terms are letters
+        // and digits only (DirectoryQuery), so they hold no LIKE wildcard.
+        var conditions = ["m.chamber_id = :chamber"]
+        var binds: [SQLValue] = []
+        let statuses = listedStatuses.map { _ in "?" }.joined(separator: ", ")
+        conditions.append("(m.standing_status IS NULL OR m.standing_status IN (\(statuses)))")
+        binds += listedStatuses.map { .text($0.rawValue) }
+        for term in terms {
+            conditions.append(
+                """
+                (' ' || lower(u.display_name) LIKE ? OR EXISTS (SELECT 1 FROM businesses b
+                    WHERE b.chamber_id = :chamber AND b.owner_user_id = m.user_id AND ' ' || lower(b.legal_name) LIKE ?))
+                """)
+            binds += [.text("% \(term)%"), .text("% \(term)%")]
+        }
+        let rows = try await sql.query(
+            """
+            SELECT m.user_id, m.role, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY lower(u.display_name), u.display_name, u.id LIMIT ? OFFSET ?
+            """, binds + page.sqlBinds)
+        let fetched = try rows.map { row -> (UserID, Role, String) in
+            guard let role = Role(rawValue: try row.string("role")) else { throw StorageError.typeMismatch("role", "a role") }
+            return (try row.id("user_id"), role, try row.string("display_name"))
+        }
+        var owned: [UserID: [DirectoryPerson.OwnedBusiness]] = [:]
+        if !fetched.isEmpty {
+            let owners = fetched.map { _ in "?" }.joined(separator: ", ")
+            for row in try await sql.query(
+                """
+                SELECT id, legal_name, owner_user_id FROM businesses WHERE chamber_id = :chamber AND owner_user_id IN (\(owners))
+                ORDER BY lower(legal_name), id
+                """, fetched.map { .id($0.0) })
+            {
+                owned[try row.id("owner_user_id"), default: []].append(.init(id: try row.id("id"), legalName: try row.string("legal_name")))
+            }
+        }
+        return Page(
+            fetched: fetched.map { DirectoryPerson(userID: $0.0, displayName: $0.2, role: $0.1, businesses: owned[$0.0] ?? []) }, request: page)
+    }
+
     /// The FTS5 column that holds what `audience` may search.
     static func column(_ audience: DirectoryAudience) -> String {
         switch audience {

@@ -115,4 +115,64 @@ struct DirectoryTests {
             #expect(try await api.call(.get, "/v1/public/chambers/no-such-chamber/directory").errorCode == "chamber_not_found")
         }
     }
+
+    @Test("edits of different fields at once are all kept (each is applied again to the newer reading)", arguments: TestBackend.enabled)
+    func crossingEdits(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let (admin, staff, moe) = (try await api.signUp("admin"), try await api.signUp("stella"), try await api.signUp("moe"))
+            let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
+            try await api.addMember(moe, to: chamber.id, role: "member", by: admin)
+            let created = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/businesses", token: moe.accessToken, json: ["legal_name": "Moe's Tavern"])
+            let path = "/v1/chambers/\(chamber.id)/businesses/\(created.json["id"].string ?? "")"
+            let edits: [(Account, [String: Any])] = [
+                (moe, ["description": "Cold beer"]), (moe, ["phone": "+1 217 555 0177"]), (moe, ["website": "https://moes.example"]),
+                (staff, ["privacy": ["phone": "staff"]]), (staff, ["category": "722"]), (moe, ["display_name": "Moe's"]),
+            ]
+            let requests = try edits.map { ($0.0.accessToken, String(decoding: try JSONSerialization.data(withJSONObject: $0.1), as: UTF8.self)) }
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for (token, body) in requests {
+                    group.addTask {
+                        Int((try await api.call(.patch, path, token: token, raw: body)).status.code)
+                    }
+                }
+                for try await status in group { #expect(status == 200) }
+            }
+            let business = try await api.call(.get, path, token: staff.accessToken).json
+            #expect(business["description"].string == "Cold beer" && business["phone"].string == "+1 217 555 0177")
+            #expect(business["website"].string == "https://moes.example" && business["privacy"]["phone"].string == "staff")
+            #expect(business["category"].string == "722" && business["display_name"].string == "Moe's", "\(business)")
+        }
+    }
+
+    @Test("people: found by the words of their name or their business's, for members and staff, not guests", arguments: TestBackend.enabled)
+    func people(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let (admin, staff, moe, monty, gil) = (
+                try await api.signUp("admin"), try await api.signUp("stella"), try await api.signUp("moe"), try await api.signUp("monty"),
+                try await api.signUp("gil")
+            )
+            let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
+            for member in [moe, monty] { try await api.addMember(member, to: chamber.id, role: "member", by: admin) }
+            try await api.addMember(gil, to: chamber.id, role: "guest", by: admin)
+            let businesses = "/v1/chambers/\(chamber.id)/businesses"
+            _ = try await api.call(.post, businesses, token: moe.accessToken, json: ["legal_name": "Moe's Tavern"])
+            _ = try await api.call(.post, businesses, token: monty.accessToken, json: ["legal_name": "Springfield Nuclear Power Plant"])
+            func search(_ q: String, as account: Account) async throws -> [String] {
+                let found = try await api.call(.get, "/v1/chambers/\(chamber.id)/directory/people?q=\(q)", token: account.accessToken)
+                #expect(found.status == .ok, "\(found.json)")
+                return found.json["items"].array.compactMap { $0["user_id"].string }
+            }
+            #expect(try await search("moe", as: monty) == [moe.userID])
+            #expect(try await search("nucl", as: moe) == [monty.userID], "found by the business they own")
+            #expect(try await search("STEL", as: moe) == [staff.userID])
+            #expect(try await search("tavern%20moe", as: staff) == [moe.userID], "every word must match")
+            #expect(try await search("ern", as: staff).isEmpty, "words match from their start")
+            #expect(try await search("", as: moe).count == 5)
+            let one = try await api.call(.get, "/v1/chambers/\(chamber.id)/directory/people?q=monty", token: moe.accessToken).json["items"][0]
+            #expect(one["businesses"][0]["legal_name"].string == "Springfield Nuclear Power Plant" && one["email"].isNull)
+            let guest = try await api.call(.get, "/v1/chambers/\(chamber.id)/directory/people", token: gil.accessToken)
+            #expect(guest.status == .forbidden)
+        }
+    }
 }
