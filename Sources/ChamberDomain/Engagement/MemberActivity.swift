@@ -6,7 +6,7 @@ import Synchronization
 /// only make "last seen" a little older.
 public final class MemberActivity: Sendable {
     private let store: any Store
-    private let pending = Mutex<[ChamberID: [UserID: Date]]>([:])
+    private let pending = Mutex<(count: Int, seen: [ChamberID: [UserID: Date]])>((0, [:]))
     /// Past this many members waiting, newer sightings are dropped until the next flush: memory stays bounded.
     private let capacity: Int
 
@@ -18,8 +18,11 @@ public final class MemberActivity: Sendable {
     /// Notes that the member opened the chamber at `at`.
     public func seen(_ userID: UserID, in chamberID: ChamberID, at: Date) {
         pending.withLock { pending in
-            if pending[chamberID]?[userID] == nil, pending.values.reduce(0, { $0 + $1.count }) >= capacity { return }
-            pending[chamberID, default: [:]][userID] = at
+            if pending.seen[chamberID]?[userID] == nil {
+                guard pending.count < capacity else { return }
+                pending.count += 1
+            }
+            pending.seen[chamberID, default: [:]][userID] = at
         }
     }
 
@@ -28,8 +31,8 @@ public final class MemberActivity: Sendable {
     @discardableResult
     public func flush() async throws -> Int {
         let batch = pending.withLock { pending in
-            defer { pending = [:] }
-            return pending
+            defer { pending = (0, [:]) }
+            return pending.seen
         }
         var failure: (any Error)?
         var written = 0
@@ -39,8 +42,12 @@ public final class MemberActivity: Sendable {
                 written += seen.count
             } catch {
                 failure = error
+                // Kept for the next flush, within the capacity: a sighting noted since is newer and stays.
                 pending.withLock { pending in
-                    for (user, at) in seen where (pending[chamberID]?[user] ?? .distantPast) < at { pending[chamberID, default: [:]][user] = at }
+                    for (user, at) in seen where pending.seen[chamberID]?[user] == nil && pending.count < capacity {
+                        pending.seen[chamberID, default: [:]][user] = at
+                        pending.count += 1
+                    }
                 }
             }
         }

@@ -4,9 +4,22 @@ import Foundation
 /// byte-order mark) and written so that a spreadsheet never runs a cell as a formula.
 public enum CSV {
     /// The rows of `text`: fields split at commas; a quoted field may hold commas, line breaks and doubled quotes.
+    /// Blank rows (nothing but commas, as spreadsheets save after the data) are left out.
     /// - Throws: `validation_failed` for a quote left open, naming its line.
     public static func parse(_ text: String) throws(ChamberError) -> [[String]] {
-        var rows: [[String]] = []
+        try records(text).map(\.fields)
+    }
+
+    /// A row and the line of the text it starts on (a quoted field may span lines).
+    public struct Record: Sendable, Equatable {
+        public let line: Int
+        public let fields: [String]
+    }
+
+    /// As ``parse(_:)``, with each row's first line.
+    public static func records(_ text: String) throws(ChamberError) -> [Record] {
+        var rows: [Record] = []
+        var rowLine = 1
         var row: [String] = []
         var field = ""
         var quoted = false
@@ -53,9 +66,10 @@ public enum CSV {
                 continue
             case "\n":
                 row.append(field)
-                rows.append(row)
+                rows.append(Record(line: rowLine, fields: row))
                 (row, field, afterQuote) = ([], "", false)
                 line += 1
+                rowLine = line
             case "\"" where field.isEmpty && !afterQuote:
                 quoted = true
                 quoteLine = line
@@ -66,10 +80,9 @@ public enum CSV {
         if quoted { throw ChamberError(.validationFailed, "line \(quoteLine) opens a quoted field that never closes", field: "file") }
         if !field.isEmpty || !row.isEmpty {
             row.append(field)
-            rows.append(row)
+            rows.append(Record(line: rowLine, fields: row))
         }
-        // Blank lines (a trailing one, most often) are no records.
-        return rows.filter { $0 != [""] }
+        return rows.filter { !$0.fields.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }
     }
 
     /// One record, quoted where needed, ending in CRLF.

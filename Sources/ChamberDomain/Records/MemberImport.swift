@@ -17,8 +17,8 @@ public struct ImportReport: Sendable, Equatable {
 /// Everything one import writes, in one transaction.
 public struct MemberImportPlan: Sendable {
     public struct Entry: Sendable {
-        /// A new account, or nil when the person has one already.
-        public let newUser: User?
+        /// The person's new account: people who have one already are invited, never imported.
+        public let user: User
         public let membership: Membership
         public let business: Business?
     }
@@ -29,6 +29,7 @@ public struct MemberImportPlan: Sendable {
 /// Writes a checked import whole or not at all.
 public protocol MemberImportStore: Sendable {
     /// In one transaction: the new accounts (with no usable password), the memberships and the businesses.
+    /// Someone who registered or joined since the rows were checked makes the whole import fail: nothing is written.
     /// Throws (and writes nothing) when any of them collides: `email_taken`, `already_member`.
     func apply(_ plan: MemberImportPlan) async throws
 }

@@ -8,10 +8,14 @@ public enum MemberRecordColumn: String, Sendable, CaseIterable {
     case legalName = "legal_name", dba, taxID = "tax_id", category, phone, businessEmail = "business_email", website, description
     case addressLine1 = "address_line1", addressLine2 = "address_line2", city, region, postalCode = "postal_code", country
     case tier, status, trialEndsAt = "trial_ends_at", paidThrough = "paid_through"
+    /// `instagram=https://…;linkedin=https://…`
+    case socialLinks = "social_links"
+    /// Who sees each field of the listing: `phone=staff;address=public` (fields left out keep their default).
+    case privacy
 
     static let business: [MemberRecordColumn] = [
         .legalName, .dba, .taxID, .category, .phone, .businessEmail, .website, .description, .addressLine1, .addressLine2, .city, .region,
-        .postalCode, .country,
+        .postalCode, .country, .socialLinks, .privacy,
     ]
 }
 
@@ -39,6 +43,8 @@ public struct BusinessRecord: Sendable, Equatable {
     public let website: String?
     public let description: String?
     public let address: PostalAddress
+    public let socialLinks: [String: String]
+    public let privacy: DirectoryPrivacy
 }
 
 /// The standing columns of a row, checked: the tier by its name in the chamber.
@@ -165,7 +171,7 @@ extension MemberRecord {
         let dba = row.check(.dba) { () throws(ChamberError) in try Validate.optionalText(reader.value(.dba), field: "dba", maxLength: 200) }
         let phone = row.check(.phone) { () throws(ChamberError) in try Validate.optionalText(reader.value(.phone), field: "phone", maxLength: 40) }
         let description = row.check(.description) { () throws(ChamberError) in
-            try Validate.optionalText(reader.value(.description), field: "description", maxLength: 2000)
+            try Validate.optionalText(reader.value(.description), field: "description", maxLength: 4000)
         }
         let address = row.check(.addressLine1) { () throws(ChamberError) in
             try Validate.address(
@@ -173,13 +179,31 @@ extension MemberRecord {
                     line1: reader.value(.addressLine1), line2: reader.value(.addressLine2), city: reader.value(.city), region: reader.value(.region),
                     postalCode: reader.value(.postalCode), country: reader.value(.country)), field: "address")
         }
+        let socialLinks = row.check(.socialLinks) { () throws(ChamberError) in
+            try Validate.socialLinks(try pairs(reader.value(.socialLinks), .socialLinks))
+        }
+        let privacy = row.check(.privacy) { () throws(ChamberError) -> DirectoryPrivacy in
+            var choices: [DirectoryPrivacy.Field: DirectoryAudience] = [:]
+            for (rawField, rawAudience) in try pairs(reader.value(.privacy), .privacy) {
+                guard let field = DirectoryPrivacy.Field(rawValue: rawField) else {
+                    throw ChamberError(
+                        .validationFailed,
+                        "'\(rawField)' is not a listing field (\(DirectoryPrivacy.Field.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                guard let audience = DirectoryAudience(rawValue: rawAudience) else {
+                    throw ChamberError(.validationFailed, "'\(rawAudience)' is not an audience (public, members, staff)")
+                }
+                choices[field] = audience
+            }
+            return DirectoryPrivacy(choices)
+        }
         guard row.problems.count == before, let legalName, let taxID, let category, let website, let email, let dba, let phone, let description,
-            let address
+            let address, let socialLinks, let privacy
         else { return nil }
         return .some(
             BusinessRecord(
                 legalName: legalName, dba: dba, taxID: taxID, category: category, phone: phone, email: email, website: website,
-                description: description, address: address))
+                description: description, address: address, socialLinks: socialLinks, privacy: privacy))
     }
 
     /// The standing, if the row names a tier: `.some(nil)` when it names none, nil when it has problems.
@@ -217,6 +241,25 @@ extension MemberRecord {
             return nil
         }
         return .some(StandingRecord(tierID: tierID, status: status, trialEndsAt: trialEndsAt, paidThrough: paidThrough))
+    }
+
+    /// `key=value;key=value`, as the export writes a listing's social links and privacy; empty when blank.
+    static func pairs(_ raw: String?, _ column: MemberRecordColumn) throws(ChamberError) -> [String: String] {
+        guard let raw else { return [:] }
+        var pairs: [String: String] = [:]
+        for part in raw.split(separator: ";") {
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, !pair[0].isEmpty, pairs[pair[0]] == nil else {
+                throw ChamberError(.validationFailed, "write \(column.rawValue) as name=value;name=value", field: column.rawValue)
+            }
+            pairs[pair[0].lowercased()] = pair[1]
+        }
+        return pairs
+    }
+
+    /// The other way: `key=value;…`, keys sorted.
+    public static func pairs(_ values: [String: String]) -> String {
+        values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
     }
 
     /// `YYYY-MM-DD`, a day in UTC; nil when blank.

@@ -26,25 +26,27 @@ public final class MemberRecordsService: Sendable {
     public func importMembers(_ access: ChamberAccess, csv: String, dryRun: Bool) async throws -> ImportReport {
         try access.require(.create, .records)
         let scope = store.scoped(to: access.chamberID)
-        let table = try CSV.parse(csv)
+        let table = try CSV.records(csv)
         var problems: [ImportProblem] = []
-        guard let header = table.first else {
+        guard let header = table.first?.fields else {
             throw ChamberError(.validationFailed, "the file is empty; its first line names the columns", field: "file")
         }
+        let headerLine = table.first?.line ?? 1
         let columns = header.map { MemberRecordColumn(rawValue: $0.trimmingCharacters(in: .whitespaces).lowercased()) }
         for (index, column) in columns.enumerated() where column == nil {
             problems.append(
                 ImportProblem(
-                    line: 1, column: header[index],
+                    line: headerLine, column: header[index],
                     ChamberError(
                         .validationFailed, "unknown column; the columns are \(MemberRecordColumn.allCases.map(\.rawValue).joined(separator: ", "))")
                 ))
         }
         for required in [MemberRecordColumn.email, .displayName] where !columns.contains(required) {
-            problems.append(ImportProblem(line: 1, column: required.rawValue, ChamberError(.validationFailed, "the required column is missing")))
+            problems.append(
+                ImportProblem(line: headerLine, column: required.rawValue, ChamberError(.validationFailed, "the required column is missing")))
         }
         for column in Set(columns.compactMap { $0 }) where columns.filter({ $0 == column }).count > 1 {
-            problems.append(ImportProblem(line: 1, column: column.rawValue, ChamberError(.validationFailed, "the column appears twice")))
+            problems.append(ImportProblem(line: headerLine, column: column.rawValue, ChamberError(.validationFailed, "the column appears twice")))
         }
         let body = Array(table.dropFirst())
         guard body.count <= Self.maxRows else {
@@ -53,13 +55,14 @@ public final class MemberRecordsService: Sendable {
         guard problems.isEmpty else { return report(dryRun, rows: body.count, problems: problems) }
 
         let chamber = try await store.chambers.find(id: access.chamberID)
-        let tiers = try await scope.tiers.list(includingRetired: false)
+        // Retired tiers too: members still on one come back from an export with it.
+        let tiers = try await scope.tiers.list(includingRetired: true)
         let context = MemberRecord.Context(
             tiersByName: Dictionary(tiers.map { ($0.name.lowercased(), $0.id) }, uniquingKeysWith: { first, _ in first }),
             categories: Set(categories.map(\.code)), actorRole: access.role)
         var records: [MemberRecord] = []
-        for (offset, cells) in body.enumerated() {
-            let line = offset + 2
+        for record in body {
+            let (line, cells) = (record.line, record.fields)
             guard cells.count == columns.count else {
                 problems.append(
                     ImportProblem(
@@ -74,16 +77,32 @@ public final class MemberRecordsService: Sendable {
             if let record { records.append(record) }
         }
         problems += try await collisions(records, in: scope)
+        problems += try await knownPeople(records)
         problems.sort { ($0.line ?? 0, $0.column ?? "") < ($1.line ?? 0, $1.column ?? "") }
         guard problems.isEmpty, !dryRun else { return report(dryRun, rows: body.count, problems: problems, records: records) }
 
         let plan = try await plan(records, chamberID: access.chamberID, policy: chamber?.settings.membership ?? .init())
         try await scope.imports.apply(plan)
-        try await scope.auditLog.append(
+        // Written: an audit entry that fails to write must not make a retry report every row as a member already.
+        try? await scope.auditLog.append(
             AuditEntry(
                 chamberID: access.chamberID, actorID: access.userID, action: "members.imported", target: nil,
-                detail: "\(plan.entries.count) members, \(plan.entries.filter { $0.newUser != nil }.count) new accounts", at: now()))
-        return report(dryRun, rows: body.count, problems: [], records: records, newAccounts: plan.entries.filter { $0.newUser != nil }.count)
+                detail: "\(plan.entries.count) members with new accounts", at: now()))
+        return report(dryRun, rows: body.count, problems: [], records: records, newAccounts: plan.entries.count)
+    }
+
+    /// Rows naming someone who has an account already: they join a chamber only by accepting an invitation, never by
+    /// someone else's file (anyone may found a chamber and import into it).
+    private func knownPeople(_ records: [MemberRecord]) async throws -> [ImportProblem] {
+        var problems: [ImportProblem] = []
+        for record in records where try await store.users.find(email: record.email) != nil {
+            problems.append(
+                ImportProblem(
+                    line: record.line, column: "email",
+                    ChamberError(
+                        .emailTaken, "\(record.email) has an account: invite them instead (POST /v1/chambers/{chamberId}/invitations)")))
+        }
+        return problems
     }
 
     /// Rows that collide with each other or with what the chamber holds: an e-mail twice, a member already, a tax id
@@ -93,7 +112,9 @@ public final class MemberRecordsService: Sendable {
         let members = try await all { try await scope.members.list(page: $0) }
         let memberEmails = Set(members.map { $0.user.email.lowercased() })
         let businesses = try await all { try await scope.businesses.list(page: $0) }
-        var taxIDs = Set(businesses.compactMap(\.taxID))
+        // Tax ids compare by their digits: `123456789` and `12-3456789` are one number.
+        func digits(_ taxID: String) -> String { taxID.filter(\.isLetter).uppercased() + taxID.filter(\.isNumber) }
+        var taxIDs = Set(businesses.compactMap(\.taxID).map(digits))
         var names = Set(businesses.map { $0.legalName.lowercased() })
         var emails: [String: Int] = [:]
         for record in records {
@@ -107,7 +128,7 @@ public final class MemberRecordsService: Sendable {
             }
             emails[email] = emails[email] ?? record.line
             guard let business = record.business else { continue }
-            if let taxID = business.taxID, !taxIDs.insert(taxID).inserted {
+            if let taxID = business.taxID, !taxIDs.insert(digits(taxID)).inserted {
                 problems.append(ImportProblem(line: record.line, column: "tax_id", ChamberError(.conflict, "another business has tax id \(taxID)")))
             }
             if !names.insert(business.legalName.lowercased()).inserted {
@@ -123,16 +144,13 @@ public final class MemberRecordsService: Sendable {
         let at = now()
         var entries: [MemberImportPlan.Entry] = []
         for record in records {
-            let existing = try await store.users.find(email: record.email)
-            let newUser =
-                existing == nil
-                ? User(id: .generate(), email: record.email, displayName: record.displayName, isPlatformAdmin: false, createdAt: at) : nil
-            guard let userID = existing?.id ?? newUser?.id else { continue }
+            let user = User(id: .generate(), email: record.email, displayName: record.displayName, isPlatformAdmin: false, createdAt: at)
+            let userID = user.id
             let business = record.business.map { b in
                 Business(
                     id: .generate(), chamberID: chamberID, ownerUserID: userID, legalName: b.legalName, displayName: b.dba, taxID: b.taxID,
-                    category: b.category, address: b.address, website: b.website, phone: b.phone, email: b.email, description: b.description,
-                    createdAt: at)
+                    category: b.category, address: b.address, website: b.website, phone: b.phone, email: b.email,
+                    socialLinks: b.socialLinks, description: b.description, privacy: b.privacy, createdAt: at)
             }
             let standing = record.standing.map { s in
                 s.status.map {
@@ -143,7 +161,7 @@ public final class MemberRecordsService: Sendable {
             }
             entries.append(
                 .init(
-                    newUser: newUser,
+                    user: user,
                     membership: Membership(
                         chamberID: chamberID, userID: userID, role: record.role, joinedAt: record.joinedAt ?? at, standing: standing),
                     business: business))
@@ -186,6 +204,10 @@ public final class MemberRecordsService: Sendable {
                 .region: business?.address.region ?? "", .postalCode: business?.address.postalCode ?? "", .country: business?.address.country ?? "",
                 .tier: standing.flatMap { tiers[$0.tierID] } ?? "", .status: standing?.status.rawValue ?? "",
                 .trialEndsAt: MemberRecord.day(standing?.trialEndsAt), .paidThrough: MemberRecord.day(standing?.paidThrough),
+                .socialLinks: business.map { MemberRecord.pairs($0.socialLinks) } ?? "",
+                .privacy: business.map {
+                    MemberRecord.pairs(Dictionary(uniqueKeysWithValues: $0.privacy.choices.map { ($0.key.rawValue, $0.value.rawValue) }))
+                } ?? "",
             ]
             rows.append(MemberRecordColumn.allCases.map { values[$0] ?? "" })
         }

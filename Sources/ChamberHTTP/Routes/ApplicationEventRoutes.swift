@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// The applicant's live view of their application: `GET /v1/applications/{applicationId}/events`, a stream of
 /// server-sent events (`text/event-stream`) carrying the application at once and again whenever it changes (a
@@ -17,12 +18,17 @@ struct ApplicationEventRoutes {
     let services: ChamberServices
     let membership: MembershipServices
 
+    /// Each stream reads the database every second: a few per applicant, a bounded number per node.
+    static let maxStreamsPerUser = 4
+    static let maxStreamsPerNode = 2_000
+    let open = OpenStreams()
+
     static let pollInterval: Duration = .seconds(1)
     static let keepAliveEvery = 15
     static let maxLifetime: Duration = .seconds(600)
 
     func register(on router: Router<AppRequestContext>) {
-        let (applications, accounts) = (membership.applications, services.accounts)
+        let (applications, accounts, open) = (membership.applications, services.accounts, open)
         router.get("v1/applications/{applicationId}/events") { request, context -> Response in
             let id: ApplicationID = try request.id("applicationId", context: context)
             let identity: Identity
@@ -33,6 +39,9 @@ struct ApplicationEventRoutes {
             }
             let first = try await applications.get(identity, id: id)
             let expiresAt = identity.tokenExpiresAt
+            guard open.enter(identity.user.id) else {
+                throw ChamberError(.rateLimited, "too many open event streams; close one first", retryAfterSeconds: 10)
+            }
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-store"
@@ -41,6 +50,7 @@ struct ApplicationEventRoutes {
             return Response(
                 status: .ok, headers: headers,
                 body: ResponseBody { writer in
+                    defer { open.leave(identity.user.id) }
                     try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
                     var sent = first
                     try await writer.write(try Self.event(first))
@@ -64,6 +74,29 @@ struct ApplicationEventRoutes {
                     }
                     try await writer.finish(nil)
                 })
+        }
+    }
+
+    /// The streams open on this node, per user.
+    final class OpenStreams: Sendable {
+        private let counts = Mutex<(total: Int, perUser: [UserID: Int])>((0, [:]))
+
+        /// Counts a stream in, unless the user or the node has as many as allowed.
+        func enter(_ user: UserID) -> Bool {
+            counts.withLock { counts in
+                guard counts.total < maxStreamsPerNode, counts.perUser[user, default: 0] < maxStreamsPerUser else { return false }
+                counts.total += 1
+                counts.perUser[user, default: 0] += 1
+                return true
+            }
+        }
+
+        func leave(_ user: UserID) {
+            counts.withLock { counts in
+                counts.total -= 1
+                counts.perUser[user, default: 1] -= 1
+                if counts.perUser[user] == 0 { counts.perUser[user] = nil }
+            }
         }
     }
 

@@ -11,15 +11,19 @@ struct SQLEngagementStore: EngagementStore {
         WHERE chamber_id = :chamber AND created_at >= ? AND deleted_at IS NULL GROUP BY sender_id
         """
 
+    /// In transactions of at most 500 rows, so a big batch never holds SQLite's writer for long.
     func recordSeen(_ seen: [UserID: Date]) async throws {
-        guard !seen.isEmpty else { return }
-        try await sql.transaction { tx in
-            for (user, at) in seen {
-                try await tx.query(
-                    """
-                    UPDATE memberships SET last_seen_at = ?
-                    WHERE chamber_id = :chamber AND user_id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)
-                    """, [.date(at), .id(user), .date(at)])
+        let all = Array(seen)
+        for start in stride(from: 0, to: all.count, by: 500) {
+            let chunk = all[start..<min(start + 500, all.count)]
+            try await sql.transaction { tx in
+                for (user, at) in chunk {
+                    try await tx.query(
+                        """
+                        UPDATE memberships SET last_seen_at = ?
+                        WHERE chamber_id = :chamber AND user_id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)
+                        """, [.date(at), .id(user), .date(at)])
+                }
             }
         }
     }

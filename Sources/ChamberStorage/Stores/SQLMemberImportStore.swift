@@ -11,7 +11,7 @@ struct SQLMemberImportStore: MemberImportStore {
             let members = SQLMemberStore(sql: tx)
             let businesses = SQLBusinessStore(sql: tx)
             for entry in plan.entries {
-                if let user = entry.newUser { try await users.insert(user, passwordHash: NoPassword.hash) }
+                try await users.insert(entry.user, passwordHash: NoPassword.hash)
                 if let business = entry.business { try await businesses.insert(business) }
                 try await members.insert(entry.membership)
             }

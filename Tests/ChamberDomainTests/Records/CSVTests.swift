@@ -13,11 +13,16 @@ struct CSVTests {
             ("\u{FEFF}email\nx@y.z\n\n", [["email"], ["x@y.z"]]),
             ("\"a,b\",\"say \"\"hi\"\"\"\n", [["a,b", "say \"hi\""]]),
             ("\"two\nlines\",x\n", [["two\nlines", "x"]]),
-            ("a,,c\n,,\n", [["a", "", "c"], ["", "", ""]]),
+            ("a,,c\n,,\n , \n", [["a", "", "c"]]),
             ("café,naïve\n", [["café", "naïve"]]),
         ] as [(String, [[String]])])
     func reading(_ text: String, _ expected: [[String]]) throws {
         #expect(try CSV.parse(text) == expected)
+    }
+
+    @Test("each row knows the line it starts on, past blank lines and quoted line breaks")
+    func lines() throws {
+        #expect(try CSV.records("a\n\n\"x\ny\",z\nq\n").map(\.line) == [1, 3, 5])
     }
 
     @Test("a quote left open is refused with its line")
