@@ -60,6 +60,7 @@ public struct FileScan: Sendable, Equatable, Codable {
     }
 }
 
+/// The scanner's verdict on a file.
 public enum FileScanStatus: String, Sendable, Codable {
     /// No scanner is configured, or it could not look: reviewers see the file was not scanned.
     case notScanned = "not_scanned"

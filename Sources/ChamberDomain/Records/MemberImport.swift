@@ -16,6 +16,7 @@ public struct ImportReport: Sendable, Equatable {
 
 /// Everything one import writes, in one transaction.
 public struct MemberImportPlan: Sendable {
+    /// One row's writes: the account, the membership and the business it owns.
     public struct Entry: Sendable {
         /// The person's new account: people who have one already are invited, never imported.
         public let user: User

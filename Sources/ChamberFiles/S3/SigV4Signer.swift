@@ -70,6 +70,7 @@ public struct SigV4Signer: Sendable {
         return out
     }
 
+    /// Lowercase hex, as SigV4 writes hashes and signatures.
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
         bytes.map { String(format: "%02x", $0) }.joined()
     }
