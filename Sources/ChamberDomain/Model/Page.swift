@@ -55,3 +55,17 @@ public struct Page<Item: Sendable>: Sendable {
         self.nextCursor = nextCursor
     }
 }
+
+extension Page {
+    /// The items of every page `fetch` gives, at most `limit` of them, largest pages first: for exports and checks
+    /// that need a whole list.
+    public static func collect(upTo limit: Int = .max, _ fetch: (PageRequest) async throws -> Page<Item>) async throws -> [Item] {
+        var items: [Item] = []
+        while items.count < limit {
+            let page = try await fetch(PageRequest(limit: PageRequest.maximumLimit, offset: items.count))
+            items += page.items
+            guard page.nextCursor != nil, !page.items.isEmpty else { break }
+        }
+        return Array(items.prefix(limit))
+    }
+}

@@ -109,9 +109,9 @@ public final class MemberRecordsService: Sendable {
     /// or business name the chamber lists already.
     private func collisions(_ records: [MemberRecord], in scope: any ChamberScopedStore) async throws -> [ImportProblem] {
         var problems: [ImportProblem] = []
-        let members = try await all { try await scope.members.list(page: $0) }
+        let members = try await Page.collect { try await scope.members.list(page: $0) }
         let memberEmails = Set(members.map { $0.user.email.lowercased() })
-        let businesses = try await all { try await scope.businesses.list(page: $0) }
+        let businesses = try await Page.collect { try await scope.businesses.list(page: $0) }
         // Tax ids compare by their digits: `123456789` and `12-3456789` are one number.
         func digits(_ taxID: String) -> String { taxID.filter(\.isLetter).uppercased() + taxID.filter(\.isNumber) }
         var taxIDs = Set(businesses.compactMap(\.taxID).map(digits))
@@ -184,8 +184,8 @@ public final class MemberRecordsService: Sendable {
     public func export(_ access: ChamberAccess) async throws -> [[String]] {
         try access.require(.view, .records)
         let scope = store.scoped(to: access.chamberID)
-        let members = try await all { try await scope.members.list(page: $0) }
-        let businesses = try await all { try await scope.businesses.list(page: $0) }
+        let members = try await Page.collect { try await scope.members.list(page: $0) }
+        let businesses = try await Page.collect { try await scope.businesses.list(page: $0) }
         let tiers = Dictionary(try await scope.tiers.list(includingRetired: true).map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         var byOwner: [UserID: Business] = [:]
         for business in businesses {
@@ -214,15 +214,4 @@ public final class MemberRecordsService: Sendable {
         return rows
     }
 
-    /// Every item of a paged list.
-    private func all<T>(_ page: (PageRequest) async throws -> Page<T>) async throws -> [T] {
-        var items: [T] = []
-        var offset = 0
-        while true {
-            let fetched = try await page(PageRequest(limit: PageRequest.maximumLimit, offset: offset))
-            items += fetched.items
-            guard fetched.nextCursor != nil else { return items }
-            offset += fetched.items.count
-        }
-    }
 }

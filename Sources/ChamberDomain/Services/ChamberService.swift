@@ -351,15 +351,7 @@ public final class ChamberService: Sendable {
     public func exportAuditLog(_ access: ChamberAccess, query: AuditQuery) async throws -> [AuditEntry] {
         try access.require(.view, .auditLog)
         let log = store.scoped(to: access.chamberID).auditLog
-        var entries: [AuditEntry] = []
-        var offset = 0
-        while entries.count < Self.maxExportEntries {
-            let page = try await log.list(query, page: PageRequest(limit: PageRequest.maximumLimit, offset: offset))
-            entries += page.items
-            guard page.nextCursor != nil else { break }
-            offset += page.items.count
-        }
-        return Array(entries.prefix(Self.maxExportEntries))
+        return try await Page.collect(upTo: Self.maxExportEntries) { try await log.list(query, page: $0) }
     }
 
     private func audit(_ access: ChamberAccess, _ action: String, target: String?, detail: String?) async throws {
