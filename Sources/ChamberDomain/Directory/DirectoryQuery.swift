@@ -1,5 +1,5 @@
 /// A directory search: words, an optional category, an order and a page.
-public struct DirectoryQuery: Sendable, Equatable {
+public struct DirectoryQuery: Sendable, Hashable {
     public enum Sort: String, Sendable, CaseIterable {
         /// Best match first (names weigh most); by name without words.
         case relevance

@@ -6,9 +6,12 @@ import Foundation
 /// (lapsed, suspended, cancelled, pending) is not in it.
 public final class DirectoryService: Sendable {
     private let store: any Store
+    private let cache: DirectorySearchCache
 
-    public init(store: any Store) {
+    /// A directory over `store`, keeping answers in `cache` until the chamber's directory changes.
+    public init(store: any Store, cache: DirectorySearchCache = DirectorySearchCache(businesses: 0)) {
         self.store = store
+        self.cache = cache
     }
 
     /// The statuses whose businesses are listed: the standing table's rule.
@@ -21,9 +24,26 @@ public final class DirectoryService: Sendable {
             throw ChamberError(.chamberNotFound, "no chamber \(access.chamberID)")
         }
         let audience = DirectoryAudience(access)
-        return try await store.scoped(to: chamber.id).directory.search(query, audience: audience, listedStatuses: Self.listedStatuses).map {
+        return try await find(query, in: DirectorySearchScope(audience, in: chamber.settings), of: chamber).map {
             DirectoryListing.shown($0, to: audience, isOwner: $0.ownerUserID == access.userID, in: chamber.settings)
         }
+    }
+
+    /// The businesses `query` finds in `scope`: the answer kept for the directory's current revision, or a search.
+    private func find(_ query: DirectoryQuery, in scope: DirectorySearchScope, of chamber: Chamber) async throws -> Page<Business> {
+        let directory = store.scoped(to: chamber.id).directory
+        let key = DirectorySearchCache.Key(chamberID: chamber.id, revision: try await directory.revision(), scope: scope, query: query)
+        if let kept = cache.answer(for: key) { return kept }
+        let found = try await directory.search(query, in: scope, listedStatuses: Self.listedStatuses)
+        cache.keep(found, for: key)
+        return found
+    }
+
+    /// Folds the directory's noted changes into each chamber's revision, so reading a revision stays one short count;
+    /// for a periodic job on every node (concurrent runs fold each change once).
+    @discardableResult
+    public func compactRevisions() async throws -> Int {
+        try await store.chambers.compactDirectoryChanges()
     }
 
     /// Searches the chamber's people by the words of their name or their business's: every role that may view
@@ -43,7 +63,7 @@ public final class DirectoryService: Sendable {
         guard chamber.settings.publicDirectory else {
             throw ChamberError(.directoryNotPublic, "\(chamber.name) shows its directory to members only")
         }
-        let page = try await store.scoped(to: chamber.id).directory.search(query, audience: .public, listedStatuses: Self.listedStatuses)
+        let page = try await find(query, in: DirectorySearchScope(.public, in: chamber.settings), of: chamber)
         return (chamber, page.map { DirectoryListing.shown($0, to: .public, isOwner: false, in: chamber.settings) })
     }
 }

@@ -1,5 +1,5 @@
 /// A page request: how many, and from where (an opaque cursor from the previous page).
-public struct PageRequest: Sendable, Equatable {
+public struct PageRequest: Sendable, Hashable {
     public static let maximumLimit = 200
     public let limit: Int
     /// Rows to skip; cursors are opaque to clients and encode this.

@@ -85,4 +85,7 @@ public protocol ChamberStore: Sendable {
     func list(page: PageRequest) async throws -> Page<Chamber>
     /// The chambers a user belongs to, with their role in each.
     func memberships(of user: UserID) async throws -> [(chamber: Chamber, role: Role)]
+    /// Folds the directory changes noted since the last call into each chamber's directory revision, leaving every
+    /// revision as it reads (``DirectoryStore/revision()``). Returns how many changes it folded.
+    func compactDirectoryChanges() async throws -> Int
 }

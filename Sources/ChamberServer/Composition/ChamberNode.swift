@@ -37,6 +37,8 @@ public struct ChamberNode: Sendable {
     /// Members' last-seen times, noted in memory and written by `activityJob`.
     public let activity: MemberActivity
     let activityJob: PeriodicJob
+    /// Folds the directory's noted changes into each chamber's revision.
+    let directoryJob: PeriodicJob
     /// Set once the database is migrated: the background workers wait for it.
     let prepared: PreparedFlag
 
@@ -122,7 +124,8 @@ public struct ChamberNode: Sendable {
         let membership = MembershipServices(
             tiers: TierService(store: store),
             applications: MembershipApplicationService(store: store, files: files, chat: realtime.chat, mailer: mailer, categories: categories),
-            standings: MembershipStandingService(store: store, mailer: mailer, observer: hub), directory: DirectoryService(store: store),
+            standings: MembershipStandingService(store: store, mailer: mailer, observer: hub),
+            directory: DirectoryService(store: store, cache: DirectorySearchCache(businesses: configuration.directoryCacheBusinesses)),
             files: files, records: MemberRecordsService(store: store, categories: categories), engagement: EngagementService(store: store))
         let standingJob = PeriodicJob(
             name: "membership standing job", every: .seconds(configuration.standingSweepSeconds), logger: logger, ready: { prepared.isSet }
@@ -133,11 +136,20 @@ public struct ChamberNode: Sendable {
             notificationEmailWorker: notificationEmailWorker, standingJob: standingJob, activity: activity,
             activityJob: PeriodicJob(
                 name: "member activity", every: .seconds(Self.activityFlushSeconds), logger: logger, ready: { prepared.isSet }
-            ) { try await activity.flush() }, prepared: prepared)
+            ) { try await activity.flush() },
+            directoryJob: PeriodicJob(
+                name: "directory revisions", every: .seconds(Self.directoryCompactionSeconds), logger: logger, ready: { prepared.isSet }
+            ) {
+                // Routine, and every ten seconds: not worth a log line.
+                _ = try await membership.directory.compactRevisions()
+                return 0
+            }, prepared: prepared)
     }
 
     /// How often a node writes down when members were last seen.
     static let activityFlushSeconds = 30
+    /// How often a node folds the directory's changes into revisions: reading a revision counts what is not folded yet.
+    static let directoryCompactionSeconds = 10
 
     /// Finished pushes are kept this long for the counts; dead letters longer, for admins to look into.
     static let keepFinishedPushes: TimeInterval = 7 * 86_400
@@ -251,7 +263,8 @@ public struct ChamberNode: Sendable {
     public func makeApplication() -> some ApplicationProtocol {
         makeApplication(
             services: [
-                database as? any Service, notificationWorker, pushWorker, mailWorker, notificationEmailWorker, standingJob, activityJob, realtime.hub,
+                database as? any Service, notificationWorker, pushWorker, mailWorker, notificationEmailWorker, standingJob, activityJob, directoryJob,
+                realtime.hub,
             ]
             .compactMap { $0 })
     }
@@ -286,6 +299,7 @@ public struct ChamberNode: Sendable {
         services.append(.init(service: notificationEmailWorker))
         services.append(.init(service: standingJob))
         services.append(.init(service: activityJob))
+        services.append(.init(service: directoryJob))
         services.append(.init(service: app))
         // Last, so it shuts down first: the hub drains its sockets (1001) while the server still answers.
         services.append(.init(service: realtime.hub))

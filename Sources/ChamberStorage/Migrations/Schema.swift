@@ -639,6 +639,75 @@ enum Schema {
         Migration(
             version: 20, name: "a business's revision, so crossing edits are both kept",
             statements: ["ALTER TABLE businesses ADD COLUMN revision BIGINT NOT NULL DEFAULT 0"]),
+        Migration(
+            version: 21, name: "the directory's revision per chamber, so a node may keep search answers until it changes",
+            statements: [
+                // The revision is `chambers.directory_revision` plus the chamber's rows here: every committed change to
+                // what a search can answer adds a row (by trigger), and compaction folds rows into the chamber's figure
+                // in one transaction. Inserting, rather than bumping the chamber's row, keeps writers of one chamber
+                // from queueing (or deadlocking) on that row. No foreign key: a deleted chamber's businesses still
+                // note their deletion, and compaction drops what no chamber claims.
+                "ALTER TABLE chambers ADD COLUMN directory_revision BIGINT NOT NULL DEFAULT 0",
+                "CREATE TABLE directory_changes (chamber_id TEXT NOT NULL)",
+                "CREATE INDEX directory_changes_chamber ON directory_changes (chamber_id)",
+            ],
+            sqlite: [
+                """
+                CREATE TRIGGER businesses_directory_insert AFTER INSERT ON businesses BEGIN
+                    INSERT INTO directory_changes (chamber_id) VALUES (new.chamber_id);
+                END
+                """,
+                """
+                CREATE TRIGGER businesses_directory_update AFTER UPDATE ON businesses BEGIN
+                    INSERT INTO directory_changes (chamber_id) VALUES (new.chamber_id);
+                END
+                """,
+                """
+                CREATE TRIGGER businesses_directory_delete AFTER DELETE ON businesses BEGIN
+                    INSERT INTO directory_changes (chamber_id) VALUES (old.chamber_id);
+                END
+                """,
+                // A listing follows its owner's membership and standing; members' other columns (last seen, role) do not
+                // change an answer.
+                """
+                CREATE TRIGGER memberships_directory_insert AFTER INSERT ON memberships BEGIN
+                    INSERT INTO directory_changes (chamber_id) VALUES (new.chamber_id);
+                END
+                """,
+                """
+                CREATE TRIGGER memberships_directory_update AFTER UPDATE OF standing_status ON memberships
+                WHEN old.standing_status IS NOT new.standing_status BEGIN
+                    INSERT INTO directory_changes (chamber_id) VALUES (new.chamber_id);
+                END
+                """,
+                """
+                CREATE TRIGGER memberships_directory_delete AFTER DELETE ON memberships BEGIN
+                    INSERT INTO directory_changes (chamber_id) VALUES (old.chamber_id);
+                END
+                """,
+            ],
+            postgres: [
+                """
+                CREATE FUNCTION note_directory_change() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    INSERT INTO directory_changes (chamber_id) VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.chamber_id ELSE NEW.chamber_id END);
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER businesses_directory_change AFTER INSERT OR UPDATE OR DELETE ON businesses
+                FOR EACH ROW EXECUTE FUNCTION note_directory_change()
+                """,
+                """
+                CREATE TRIGGER memberships_directory_change AFTER INSERT OR DELETE ON memberships
+                FOR EACH ROW EXECUTE FUNCTION note_directory_change()
+                """,
+                """
+                CREATE TRIGGER memberships_directory_standing AFTER UPDATE OF standing_status ON memberships
+                FOR EACH ROW WHEN (OLD.standing_status IS DISTINCT FROM NEW.standing_status) EXECUTE FUNCTION note_directory_change()
+                """,
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

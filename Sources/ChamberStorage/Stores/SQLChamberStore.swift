@@ -52,6 +52,34 @@ struct SQLChamberStore: ChamberStore {
         return Page(fetched: try rows.map { try Self.chamber($0) }, request: page)
     }
 
+    func compactDirectoryChanges() async throws -> Int {
+        switch db.dialect {
+        case .postgres:
+            // One statement: a reader sees the rows and the sums either all before or all after it.
+            let rows = try await db.query(
+                """
+                WITH folded AS (DELETE FROM directory_changes RETURNING chamber_id),
+                    counts AS (SELECT chamber_id, count(*) AS changes FROM folded GROUP BY chamber_id)
+                UPDATE chambers SET directory_revision = directory_revision + counts.changes FROM counts WHERE chambers.id = counts.chamber_id
+                RETURNING counts.changes
+                """, [])
+            return try rows.reduce(0) { $0 + Int(try $1.int("changes")) }
+        case .sqlite:
+            return try await db.transaction { tx in
+                let changes = Int(try await tx.query("SELECT count(*) AS changes FROM directory_changes", []).first?.int("changes") ?? 0)
+                guard changes > 0 else { return 0 }
+                try await tx.query(
+                    """
+                    UPDATE chambers SET directory_revision = directory_revision
+                        + (SELECT count(*) FROM directory_changes WHERE directory_changes.chamber_id = chambers.id)
+                    WHERE id IN (SELECT chamber_id FROM directory_changes)
+                    """, [])
+                try await tx.query("DELETE FROM directory_changes", [])
+                return changes
+            }
+        }
+    }
+
     func memberships(of user: UserID) async throws -> [(chamber: Chamber, role: Role)] {
         let rows = try await db.query(
             """

@@ -6,7 +6,17 @@ import Foundation
 struct SQLDirectoryStore: DirectoryStore {
     let sql: ChamberScopedSQL
 
-    func search(_ query: DirectoryQuery, audience: DirectoryAudience, listedStatuses: [MembershipStatus]) async throws -> Page<Business> {
+    func revision() async throws -> Int64 {
+        // One statement, so compaction (which moves rows into the chamber's figure) is seen whole or not at all.
+        let rows = try await sql.query(
+            """
+            SELECT c.directory_revision + (SELECT count(*) FROM directory_changes d WHERE d.chamber_id = c.id) AS revision
+            FROM chambers c WHERE c.id = :chamber
+            """, [])
+        return try rows.first?.int("revision") ?? 0
+    }
+
+    func search(_ query: DirectoryQuery, in scope: DirectorySearchScope, listedStatuses: [MembershipStatus]) async throws -> Page<Business> {
         let columns = SQLBusinessStore.columns.split(separator: ",").map { "b.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
         var binds: [SQLValue] = []
         var from = "businesses b"
@@ -18,14 +28,24 @@ struct SQLDirectoryStore: DirectoryStore {
                 // Each term a quoted prefix (the terms hold letters and digits only), in the audience's columns.
                 from = "business_search JOIN businesses b ON b.id = business_search.business_id"
                 conditions.append("business_search MATCH ?")
-                binds.append(.text("{search_names \(Self.column(audience))} : (\(query.terms.map { "\"\($0)\"*" }.joined(separator: " AND ")))"))
+                let columns = ["search_names"] + (scope.audience.map { [Self.column($0)] } ?? [])
+                binds.append(.text("{\(columns.joined(separator: " "))} : (\(query.terms.map { "\"\($0)\"*" }.joined(separator: " AND ")))"))
                 rank = "bm25(business_search, 0.0, 10.0, 1.0, 1.0, 1.0)"
             case .postgres:
-                let vector = "b.search_vector_\(audience.rawValue)"
                 let tsquery = "to_tsquery('simple', ?)"
-                conditions.append("\(vector) @@ \(tsquery)")
                 binds.append(.text(query.terms.map { "\($0):*" }.joined(separator: " & ")))
-                rank = "-ts_rank(\(vector), \(tsquery))"
+                switch scope {
+                case .namesAndFields(let audience):
+                    let vector = "b.search_vector_\(audience.rawValue)"
+                    conditions.append("\(vector) @@ \(tsquery)")
+                    rank = "-ts_rank(\(vector), \(tsquery))"
+                case .names:
+                    // Every audience's vector holds the names: its index narrows, the names decide.
+                    let names = "to_tsvector('simple', b.search_names)"
+                    conditions.append("b.search_vector_public @@ \(tsquery) AND \(names) @@ \(tsquery)")
+                    binds.append(binds[0])
+                    rank = "-ts_rank(\(names), \(tsquery))"
+                }
             }
         }
         // Listed: a business without an owner (staff's listing); one whose owner is a member without a standing (by

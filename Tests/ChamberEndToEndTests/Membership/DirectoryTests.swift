@@ -91,6 +91,18 @@ struct DirectoryTests {
             #expect(names(try await search("q=karaoke", as: moe)) == ["Moe's Tavern"])
             #expect(try await search("q=beer", as: moe).isEmpty)
 
+            // Answers are kept until the directory changes, whichever node changes it: a write past this node's
+            // services (as another node's would be) is found at once.
+            let tavernStores = api.store.scoped(to: ChamberID(chamber.id)).businesses
+            var renamed = try #require(try await tavernStores.find(id: BusinessID(tavernID)))
+            renamed.legalName = "Flaming Moe's"
+            #expect(try await tavernStores.update(renamed))
+            #expect(names(try await search("q=flaming", as: moe)) == ["Flaming Moe's"])
+            #expect(try await search("q=tavern", as: moe).isEmpty)
+            renamed = try #require(try await tavernStores.find(id: BusinessID(tavernID)))
+            renamed.legalName = "Moe's Tavern"
+            #expect(try await tavernStores.update(renamed))
+
             // Paid up: the Kwik-E-Mart is listed.
             let paid = try await api.call(
                 .post, "/v1/chambers/\(chamber.id)/members/\(apu.userID)/standing", token: staff.accessToken, json: ["action": "record_payment"])
@@ -112,6 +124,10 @@ struct DirectoryTests {
             #expect(closed.json["settings"]["public_directory"].bool == false)
             let refused = try await api.call(.get, "/v1/public/chambers/\(chamber.slug)/directory")
             #expect(refused.status == .forbidden && refused.errorCode == "directory_not_public")
+            // Guests read the chamber as the public; with no public directory that is names only, and so is their search.
+            #expect(try await search("q=walnut", as: gil).isEmpty, "the address is no longer the public's")
+            let tavernForGuest = try await search("q=tavern", as: gil)
+            #expect(names(tavernForGuest) == ["Moe's Tavern"] && tavernForGuest.first?["address"]["city"].isNull == true)
             #expect(try await api.call(.get, "/v1/public/chambers/no-such-chamber/directory").errorCode == "chamber_not_found")
         }
     }

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+@testable import ChamberDomain
+
+/// The directory's answer cache: answers kept per revision, within a budget of businesses, what is read often kept
+/// longest, and nothing kept at a budget of zero.
+@Suite("Directory answer cache")
+struct DirectorySearchCacheTests {
+    static func key(_ words: String, revision: Int64 = 1, scope: DirectorySearchScope = .namesAndFields(.members)) -> DirectorySearchCache.Key {
+        DirectorySearchCache.Key(
+            chamberID: ChamberID("c"), revision: revision, scope: scope,
+            query: try! DirectoryQuery(text: words, category: nil, sort: nil, page: PageRequest()))
+    }
+
+    static func page(_ businesses: Int) -> Page<Business> {
+        Page(
+            fetched: (0..<businesses).map {
+                Business(
+                    id: BusinessID("b\($0)"), chamberID: ChamberID("c"), ownerUserID: nil, legalName: "Business \($0)",
+                    createdAt: Date(timeIntervalSince1970: 0))
+            }, request: PageRequest(limit: 200))
+    }
+
+    enum Step {
+        case keep(String, businesses: Int)
+        case read(String, found: Bool)
+    }
+
+    @Test(
+        "kept within the budget, two generations",
+        arguments: [
+            // Budget 10: each generation holds 5 businesses.
+            ("an answer is read back", 10, [Step.keep("a", businesses: 2), .read("a", found: true), .read("b", found: false)]),
+            (
+                "a full generation becomes the older; both are read", 10,
+                [.keep("a", businesses: 3), .keep("b", businesses: 3), .read("a", found: true), .read("b", found: true)]
+            ),
+            (
+                "the older generation is dropped when the newer fills again", 10,
+                [.keep("a", businesses: 3), .keep("b", businesses: 3), .keep("c", businesses: 3), .read("a", found: false), .read("c", found: true)]
+            ),
+            (
+                "an answer read from the older generation survives the next turn", 10,
+                [.keep("a", businesses: 3), .keep("b", businesses: 3), .read("a", found: true), .keep("c", businesses: 3), .read("a", found: true)]
+            ),
+            ("an answer bigger than a generation is not kept", 10, [.keep("a", businesses: 6), .read("a", found: false)]),
+            ("an empty answer is kept", 10, [.keep("a", businesses: 0), .read("a", found: true)]),
+            ("a budget of zero keeps nothing", 0, [.keep("a", businesses: 0), .read("a", found: false)]),
+        ])
+    func generations(_ name: String, budget: Int, steps: [Step]) {
+        let cache = DirectorySearchCache(businesses: budget)
+        for (index, step) in steps.enumerated() {
+            switch step {
+            case .keep(let words, let businesses): cache.keep(Self.page(businesses), for: Self.key(words))
+            case .read(let words, let found): #expect((cache.answer(for: Self.key(words)) != nil) == found, "\(name), step \(index)")
+            }
+        }
+    }
+
+    @Test("an answer is only read for its own revision, scope and query")
+    func keys() {
+        let cache = DirectorySearchCache(businesses: 100)
+        cache.keep(Self.page(2), for: Self.key("tavern"))
+        #expect(cache.answer(for: Self.key("tavern"))?.items.count == 2)
+        #expect(cache.answer(for: Self.key("tavern", revision: 2)) == nil, "the directory changed")
+        #expect(cache.answer(for: Self.key("tavern", scope: .names)) == nil, "another reader's scope")
+        #expect(cache.answer(for: Self.key("tavern", scope: .namesAndFields(.public))) == nil)
+        #expect(cache.answer(for: Self.key("taverns")) == nil)
+    }
+
+    @Test(
+        "a reader's scope: names only for the public of a chamber without a public directory",
+        arguments: [
+            (DirectoryAudience.public, true, DirectorySearchScope.namesAndFields(.public)),
+            (.public, false, .names),
+            (.members, false, .namesAndFields(.members)),
+            (.staff, false, .namesAndFields(.staff)),
+        ])
+    func scope(_ reader: DirectoryAudience, publicDirectory: Bool, expected: DirectorySearchScope) {
+        var settings = ChamberSettings()
+        settings.publicDirectory = publicDirectory
+        #expect(DirectorySearchScope(reader, in: settings) == expected)
+    }
+}

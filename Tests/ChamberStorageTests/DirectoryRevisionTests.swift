@@ -1,0 +1,64 @@
+import ChamberDomain
+import ChamberTestSupport
+import Foundation
+import Testing
+
+@testable import ChamberStorage
+
+/// The directory revision a node keeps search answers under: every committed change to what a search can answer
+/// moves it, whoever writes (the triggers see raw SQL too), nothing else does, and compaction never changes it.
+@Suite("The directory's revision in the store")
+struct DirectoryRevisionTests {
+    @Test("businesses, memberships and standings move it; last-seen times and roles do not; compaction keeps it", arguments: TestBackend.enabled)
+    func revision(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { (db) async throws -> Void in
+            let store = SQLStore(database: db)
+            let founder = try await StoreSuiteTests.user("founder", in: store)
+            let chamber = try await StoreSuiteTests.chamber(founder, in: store)
+            let other = try await StoreSuiteTests.chamber(try await StoreSuiteTests.user("elsewhere", in: store), in: store)
+            let owner = try await StoreSuiteTests.user("owner", in: store)
+            let scoped = store.scoped(to: chamber.id)
+            let now = StoreSuiteTests.now
+            var revision = try await scoped.directory.revision()
+            let otherRevision = try await store.scoped(to: other.id).directory.revision()
+            #expect(revision > 0, "the founder's membership counts")
+            _ = try await store.chambers.compactDirectoryChanges()
+            #expect(try await scoped.directory.revision() == revision, "folded, the same")
+
+            func expectMoved(_ what: Comment, by changes: Int64 = 1, _ change: () async throws -> Void) async throws {
+                try await change()
+                let next = try await scoped.directory.revision()
+                #expect(next == revision + changes, what)
+                revision = next
+            }
+            try await expectMoved("a member joins") {
+                try await scoped.members.insert(Membership(chamberID: chamber.id, userID: owner.id, role: .member, joinedAt: now))
+            }
+            var business = Business(id: .generate(), chamberID: chamber.id, ownerUserID: owner.id, legalName: "Kwik-E-Mart", createdAt: now)
+            try await expectMoved("a business is listed") { try await scoped.businesses.insert(business) }
+            try await expectMoved("a business is edited") {
+                business.description = "Open all night"
+                _ = try await scoped.businesses.update(business)
+            }
+            try await expectMoved("a standing changes, by any writer") {
+                try await db.query(
+                    "UPDATE memberships SET standing_status = 'lapsed' WHERE chamber_id = ? AND user_id = ?", [.id(chamber.id), .id(owner.id)])
+            }
+            try await expectMoved("the same standing written again is no change", by: 0) {
+                try await db.query(
+                    "UPDATE memberships SET standing_status = 'lapsed' WHERE chamber_id = ? AND user_id = ?", [.id(chamber.id), .id(owner.id)])
+            }
+            try await expectMoved("a last-seen time is no change", by: 0) { try await scoped.engagement.recordSeen([owner.id: now]) }
+            try await expectMoved("a role is no change", by: 0) { try await scoped.members.changeRole(userID: owner.id, to: .board) }
+            try await expectMoved("compaction is no change", by: 0) {
+                // Two nodes at once fold each change once. (Other tests' nodes may fold some too: the database is shared.)
+                async let first = store.chambers.compactDirectoryChanges()
+                async let second = store.chambers.compactDirectoryChanges()
+                _ = try await (first, second)
+            }
+            try await expectMoved("a business is removed") { _ = try await scoped.businesses.delete(id: business.id) }
+            try await expectMoved("a member leaves") { _ = try await scoped.members.remove(userID: owner.id) }
+            #expect(try await store.scoped(to: other.id).directory.revision() == otherRevision, "another chamber's revision stays")
+        }
+    }
+}
