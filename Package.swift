@@ -129,6 +129,7 @@ let package = Package(
             dependencies: [
                 "ChamberDomain",
                 "ChamberRealtime",
+                "ChamberJSON",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -305,6 +306,8 @@ let package = Package(
             name: "ChamberHTTPTests",
             dependencies: [
                 "ChamberHTTP",
+                "ChamberDomain",
+                "ChamberJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ],

@@ -446,7 +446,8 @@ protocol StringKeyedEncodable {
 extension Dictionary: StringKeyedEncodable where Key == String, Value: Encodable {
     func writeJSON(to writer: JSONBytesEncoder.Writer) throws {
         let id = writer.begin(object: true)
-        for (key, value) in self {
+        // In key order, as Foundation's sorted output: the same value is always the same bytes.
+        for (key, value) in sorted(by: { $0.key < $1.key }) {
             try writer.element(of: id)
             writer.key(key, convert: false)
             try writer.value(value)

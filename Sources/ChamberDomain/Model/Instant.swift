@@ -15,6 +15,17 @@ extension Date {
         self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 
+    /// ISO 8601 in UTC to the second (`2026-11-23T11:05:06Z`), as the REST API writes instants (what Foundation's
+    /// `.iso8601` strategy writes), the fraction cut.
+    public var iso8601Seconds: String {
+        let withMilliseconds = iso8601Milliseconds
+        // `YYYY-MM-DDTHH:MM:SS.mmmZ` between the years 1600 and 9999.
+        guard withMilliseconds.utf8.count == 24 else {
+            return Date(millisecondsSince1970: millisecondsSince1970 / 1000 * 1000).formatted(Self.wholeSecondsStyle)
+        }
+        return withMilliseconds.prefix(19) + "Z"
+    }
+
     /// ISO 8601 in UTC with milliseconds (`2026-11-23T11:05:06.786Z`), the milliseconds cut as they are stored.
     /// Written digit by digit from the Gregorian date, as every message frame carries one or two; outside the years
     /// 1600–9999 by Foundation's formatter (several times slower, and Julian before 1582).

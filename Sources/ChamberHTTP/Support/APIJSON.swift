@@ -1,4 +1,5 @@
 import ChamberDomain
+import ChamberJSON
 import Foundation
 import Hummingbird
 import NIOCore
@@ -12,6 +13,20 @@ enum APIJSON {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
+
+    /// The same JSON as ``encoder`` writes, in one pass and about three times faster: keys in the order the type
+    /// writes them rather than sorted, and a dictionary's keys sorted. A directory page of 50 businesses spent half
+    /// the server's time in Foundation's encoder.
+    static let bytesEncoder = JSONBytesEncoder(keys: .snakeCase, date: { $0.iso8601Seconds })
+
+    /// `value` as the API writes it: by ``bytesEncoder``, or by Foundation's encoder for what that one leaves to it.
+    static func encode(_ value: some Encodable) throws -> [UInt8] {
+        do {
+            return try bytesEncoder.encode(value)
+        } catch is JSONBytesEncoder.Unsupported {
+            return Array(try encoder.encode(value))
+        }
+    }
 
     static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
@@ -89,8 +104,8 @@ struct JSONResponse<Body: Encodable>: ResponseGenerator {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = try APIJSON.encoder.encode(body)
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        let bytes = try APIJSON.encode(body)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
 
