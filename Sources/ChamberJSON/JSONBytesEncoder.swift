@@ -446,11 +446,12 @@ protocol StringKeyedEncodable {
 extension Dictionary: StringKeyedEncodable where Key == String, Value: Encodable {
     func writeJSON(to writer: JSONBytesEncoder.Writer) throws {
         let id = writer.begin(object: true)
-        // In key order, as Foundation's sorted output: the same value is always the same bytes.
-        for (key, value) in sorted(by: { $0.key < $1.key }) {
+        // In key order, as Foundation's sorted output: the same value is always the same bytes. (Sorting the keys
+        // alone: sorting the pairs cost a directory page 8 % of the server's time.)
+        for key in count > 1 ? keys.sorted() : Array(keys) {
             try writer.element(of: id)
             writer.key(key, convert: false)
-            try writer.value(value)
+            try writer.value(self[key]!)
         }
         // Closed, like every container, when the enclosing one goes on or the encoding ends.
     }

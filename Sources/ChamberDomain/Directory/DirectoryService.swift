@@ -14,29 +14,48 @@ public final class DirectoryService: Sendable {
         self.cache = cache
     }
 
+    /// How many businesses this node keeps in answers: an adapter that keeps answers' renderings sizes its own
+    /// cache by it.
+    public var keptBusinesses: Int { cache.businesses }
+
     /// The statuses whose businesses are listed: the standing table's rule.
     static let listedStatuses = MembershipStatus.allCases.filter { $0.allows(.directoryListing) }
 
     /// Searches the directory as the caller: every role that may view businesses.
-    public func search(_ access: ChamberAccess, _ query: DirectoryQuery) async throws -> Page<Business> {
+    public func search(_ access: ChamberAccess, _ query: DirectoryQuery) async throws -> DirectoryAnswer {
         try access.require(.view, .business)
         guard let chamber = try await store.chambers.find(id: access.chamberID) else {
             throw ChamberError(.chamberNotFound, "no chamber \(access.chamberID)")
         }
-        let audience = DirectoryAudience(access)
-        return try await find(query, in: DirectorySearchScope(audience, in: chamber.settings), of: chamber).map {
-            DirectoryListing.shown($0, to: audience, isOwner: $0.ownerUserID == access.userID, in: chamber.settings)
-        }
+        return try await answer(query, for: DirectoryAudience(access), userID: access.userID, in: chamber)
     }
 
-    /// The businesses `query` finds in `scope`: the answer kept for the directory's current revision, or a search.
-    private func find(_ query: DirectoryQuery, in scope: DirectorySearchScope, of chamber: Chamber) async throws -> Page<Business> {
+    /// The page `query` finds for a reader of `audience` (`userID`, when signed in): the answer kept for the
+    /// directory's current revision, or a search, shown as the chamber's policy and each business's choices allow.
+    private func answer(
+        _ query: DirectoryQuery, for audience: DirectoryAudience, userID: UserID?, in chamber: Chamber
+    ) async throws
+        -> DirectoryAnswer
+    {
         let directory = store.scoped(to: chamber.id).directory
+        let scope = DirectorySearchScope(audience, in: chamber.settings)
         let key = DirectorySearchCache.Key(chamberID: chamber.id, revision: try await directory.revision(), scope: scope, query: query)
-        if let kept = cache.answer(for: key) { return kept }
-        let found = try await directory.search(query, in: scope, listedStatuses: Self.listedStatuses)
-        cache.keep(found, for: key)
-        return found
+        let found: Page<Business>
+        if let kept = cache.answer(for: key) {
+            found = kept
+        } else {
+            found = try await directory.search(query, in: scope, listedStatuses: Self.listedStatuses)
+            cache.keep(found, for: key)
+        }
+        let ownsOne = userID.map { userID in found.items.contains { $0.ownerUserID == userID } } ?? false
+        let settings = chamber.settings
+        return DirectoryAnswer(
+            page: found.map { DirectoryListing.shown($0, to: audience, isOwner: userID != nil && $0.ownerUserID == userID, in: settings) },
+            edition: ownsOne && audience != .staff
+                ? nil
+                : .init(
+                    answer: key, audience: audience, publicDirectory: settings.publicDirectory,
+                    directoryVisibleToMembers: settings.directoryVisibleToMembers))
     }
 
     /// Folds the directory's noted changes into each chamber's revision, so reading a revision stays one short count;
@@ -56,14 +75,13 @@ public final class DirectoryService: Sendable {
 
     /// Searches the public directory of the chamber with this slug, without signing in. A chamber that keeps its
     /// directory to members answers `directory_not_public`.
-    public func publicSearch(slug: String, _ query: DirectoryQuery) async throws -> (chamber: Chamber, page: Page<Business>) {
+    public func publicSearch(slug: String, _ query: DirectoryQuery) async throws -> (chamber: Chamber, answer: DirectoryAnswer) {
         guard let chamber = try await store.chambers.find(slug: slug.lowercased()) else {
             throw ChamberError(.chamberNotFound, "no chamber '\(slug.prefix(60))'")
         }
         guard chamber.settings.publicDirectory else {
             throw ChamberError(.directoryNotPublic, "\(chamber.name) shows its directory to members only")
         }
-        let page = try await find(query, in: DirectorySearchScope(.public, in: chamber.settings), of: chamber)
-        return (chamber, page.map { DirectoryListing.shown($0, to: .public, isOwner: false, in: chamber.settings) })
+        return (chamber, try await answer(query, for: .public, userID: nil, in: chamber))
     }
 }

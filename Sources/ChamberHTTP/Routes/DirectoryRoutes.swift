@@ -1,6 +1,7 @@
 import ChamberDomain
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// The business directory, searched: in the chamber (`/v1/chambers/{chamberId}/directory`) and on its public page
 /// (`/v1/public/chambers/{slug}/directory`, no sign-in); the chamber's people (`…/directory/people`).
@@ -8,24 +9,46 @@ struct DirectoryRoutes {
     let services: ChamberServices
     let membership: MembershipServices
 
+    /// A page's JSON, kept under its edition (the same for every reader shown the same page) and the route's form.
+    enum RenderingKey: Hashable, Sendable {
+        case chamber(DirectoryAnswer.Edition)
+        /// The public page also names the chamber, which the edition does not cover.
+        case publicPage(DirectoryAnswer.Edition, name: String, slug: String)
+    }
+
     func register(on router: Router<AppRequestContext>) {
         let directory = membership.directory
+        // Writing a page's JSON costs more than finding it once the answer is kept: the rendering is kept too, at
+        // about a kilobyte per business kept.
+        let renderings = GenerationalCache<RenderingKey, ByteBuffer>(budget: directory.keptBusinesses * 1024) { $0.readableBytes }
         router.get("v1/public/chambers/{slug}/directory") { request, context in
             let found = try await directory.publicSearch(slug: context.parameters.get("slug") ?? "", try Self.query(request))
-            return JSONResponse(
-                .ok,
+            let chamber = found.chamber
+            return try Self.respond(renderings, found.answer.edition.map { .publicPage($0, name: chamber.name, slug: chamber.slug) }) {
                 PublicDirectoryBody(
-                    chamber: .init(id: found.chamber.id.rawValue, name: found.chamber.name, slug: found.chamber.slug),
-                    items: found.page.items.map { BusinessBody($0, forPublic: true) }, nextCursor: found.page.nextCursor))
+                    chamber: .init(id: chamber.id.rawValue, name: chamber.name, slug: chamber.slug),
+                    items: found.answer.page.items.map { BusinessBody($0, forPublic: true) }, nextCursor: found.answer.page.nextCursor)
+            }
         }
         let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: services.chambers))
         chamber.get("directory") { request, context in
-            JSONResponse(.ok, PageBody(try await directory.search(try context.access(), try Self.query(request))) { BusinessBody($0) })
+            let answer = try await directory.search(try context.access(), try Self.query(request))
+            return try Self.respond(renderings, answer.edition.map { .chamber($0) }) { PageBody(answer.page) { BusinessBody($0) } }
         }
         chamber.get("directory/people") { request, context in
             let query = try DirectoryQuery(text: request.uri.queryParameters.get("q"), category: nil, sort: nil, page: try request.page())
             return JSONResponse(.ok, PageBody(try await directory.people(try context.access(), query)) { DirectoryPersonBody($0) })
         }
+    }
+
+    /// The JSON kept in `renderings` under `key`, or `body` written (and kept, when it has a key).
+    static func respond(
+        _ renderings: GenerationalCache<RenderingKey, ByteBuffer>, _ key: RenderingKey?, _ body: () -> some Encodable
+    ) throws -> Response {
+        if let key, let kept = renderings.value(for: key) { return JSONResponse.encoded(.ok, kept) }
+        let bytes = ByteBuffer(bytes: try APIJSON.encode(body()))
+        if let key { renderings.keep(bytes, for: key) }
+        return JSONResponse.encoded(.ok, bytes)
     }
 
     /// `q`, `category`, `sort`, `limit`, `cursor`.

@@ -104,8 +104,14 @@ struct JSONResponse<Body: Encodable>: ResponseGenerator {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let bytes = try APIJSON.encode(body)
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        JSONResponse<Never>.encoded(status, ByteBuffer(bytes: try APIJSON.encode(body)))
+    }
+}
+
+extension JSONResponse where Body == Never {
+    /// A response of JSON already written.
+    static func encoded(_ status: HTTPResponse.Status, _ json: ByteBuffer) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: json))
     }
 }
 
