@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Directory answers a node keeps until the chamber's directory changes.
 ///
 /// A chamber's directory changes seldom and is searched often, by the same few words. Each answer is kept under
@@ -23,6 +25,30 @@ public final class DirectorySearchCache: Sendable {
     public init(businesses: Int) {
         self.businesses = businesses
         answers = GenerationalCache(budget: businesses) { $0.items.count }
+    }
+
+    /// Searches under way, so that readers asking the same at once wait for one search rather than run their own:
+    /// after a change every answer is asked again, and a thousand searches a second would otherwise repeat each one
+    /// dozens of times over.
+    private let searching = Mutex<[Key: Task<Page<Business>, any Error>]>([:])
+
+    /// The answer kept for `key`, or the one `search` finds (kept for the next reader). Readers who ask while a search
+    /// for `key` is under way wait for its answer.
+    func answer(for key: Key, search: @escaping @Sendable () async throws -> Page<Business>) async throws -> Page<Business> {
+        if let kept = answers.value(for: key) { return kept }
+        guard businesses > 0 else { return try await search() }
+        let task = searching.withLock { searching in
+            if let running = searching[key] { return running }
+            let task = Task {
+                defer { _ = self.searching.withLock { $0.removeValue(forKey: key) } }
+                let found = try await search()
+                self.answers.keep(found, for: key)
+                return found
+            }
+            searching[key] = task
+            return task
+        }
+        return try await task.value
     }
 
     /// The answer kept for `key`, if any.

@@ -40,13 +40,7 @@ public final class DirectoryService: Sendable {
         let directory = store.scoped(to: chamber.id).directory
         let scope = DirectorySearchScope(audience, in: chamber.settings)
         let key = DirectorySearchCache.Key(chamberID: chamber.id, revision: try await directory.revision(), scope: scope, query: query)
-        let found: Page<Business>
-        if let kept = cache.answer(for: key) {
-            found = kept
-        } else {
-            found = try await directory.search(query, in: scope, listedStatuses: Self.listedStatuses)
-            cache.keep(found, for: key)
-        }
+        let found = try await cache.answer(for: key) { try await directory.search(query, in: scope, listedStatuses: Self.listedStatuses) }
         let ownsOne = userID.map { userID in found.items.contains { $0.ownerUserID == userID } } ?? false
         let settings = chamber.settings
         return DirectoryAnswer(

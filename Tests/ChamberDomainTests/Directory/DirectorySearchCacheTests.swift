@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import ChamberDomain
@@ -55,6 +56,32 @@ struct DirectorySearchCacheTests {
             case .keep(let words, let businesses): cache.keep(Self.page(businesses), for: Self.key(words))
             case .read(let words, let found): #expect((cache.answer(for: Self.key(words)) != nil) == found, "\(name), step \(index)")
             }
+        }
+    }
+
+    final class Counter: Sendable {
+        let searches = Mutex(0)
+    }
+
+    @Test("readers asking the same at once share one search; without a budget each searches")
+    func oneSearchAtATime() async throws {
+        for (budget, searches) in [(100, 1), (0, 20)] {
+            let cache = DirectorySearchCache(businesses: budget)
+            let counted = Counter()
+            let pages = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        try await cache.answer(for: Self.key("tavern")) {
+                            counted.searches.withLock { $0 += 1 }
+                            try await Task.sleep(for: .milliseconds(20))
+                            return Self.page(2)
+                        }.items.count
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(pages == Array(repeating: 2, count: 20))
+            #expect(counted.searches.withLock { $0 } == searches, "budget \(budget)")
         }
     }
 
