@@ -234,7 +234,7 @@ public final class MembershipApplicationService: Sendable {
             approved, actor: approved.decidedBy, automatically ? "application.auto_approved" : "application.approved",
             detail: "score \(approved.score ?? 0); business \(business.id)")
         do {
-            try await welcome(approved, director: director)
+            try await welcome(approved, director: director, listed: membership.standing?.status.allows(.directoryListing) ?? true)
         } catch {
             // The member is in: a welcome that could not be written is recorded, not a failed approval.
             try? await audit(approved, actor: approved.decidedBy, "application.welcome_failed", detail: "\(error)")
@@ -243,15 +243,17 @@ public final class MembershipApplicationService: Sendable {
     }
 
     /// The mail, then the direct channel with the membership director and a welcome in it. A director who is no
-    /// member of the chamber (a platform admin) hands the welcome to one who is.
-    private func welcome(_ application: MembershipApplication, director approver: User) async throws {
+    /// member of the chamber (a platform admin) hands the welcome to one who is. `listed`: whether the new standing
+    /// lists the business already (a member pending the first dues is listed once they are paid).
+    private func welcome(_ application: MembershipApplication, director approver: User, listed: Bool) async throws {
         guard let chamber = try await store.chambers.find(id: application.chamberID) else { return }
         let scope = store.scoped(to: chamber.id)
         var director = approver
         if try await scope.members.find(userID: approver.id) == nil, let member = try await self.director(of: chamber.id) { director = member }
         await tell(
             application, subject: "Welcome to \(chamber.name)",
-            body: "Your application was approved: you are a member of \(chamber.name), and your business is in the directory.\n\n"
+            body: "Your application was approved: you are a member of \(chamber.name), and your business "
+                + (listed ? "is in the directory." : "will be in the directory once your first dues are paid.") + "\n\n"
                 + "\(director.displayName) wrote to you in the app.")
         guard let role = try await scope.members.find(userID: director.id)?.membership.role else { return }
         let access = ChamberAccess(

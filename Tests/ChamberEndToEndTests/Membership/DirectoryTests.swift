@@ -49,6 +49,8 @@ struct DirectoryTests {
             }
             // Approved through an application with no trial: pending its first dues, so not listed yet.
             try await MembershipStandingTests.approved(api, apu, chamber: chamber.id, tier: chamber.tier, staff: staff)
+            let welcome = try await api.store.mailOutbox.deliveries(to: apu.email, limit: 5).map(\.mail)
+            #expect(welcome.contains { $0.body.contains("your business will be in the directory once your first dues are paid") }, "\(welcome)")
 
             func search(_ query: String, as account: Account?) async throws -> [JSON] {
                 let path = account == nil ? "/v1/public/chambers/\(chamber.slug)/directory?\(query)" : "/v1/chambers/\(chamber.id)/directory?\(query)"

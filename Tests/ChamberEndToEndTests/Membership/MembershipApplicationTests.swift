@@ -134,7 +134,11 @@ struct MembershipApplicationTests {
             #expect(messages.json["items"].array.first?["sender_id"].string == staff.userID)
             #expect(messages.json["items"].array.first?["body"].string?.hasPrefix("Welcome to Shelbyville Chamber!") == true)
             let mail = try await api.store.mailOutbox.deliveries(to: apu.email, limit: 5).map(\.mail)
-            #expect(mail.contains { $0.subject.contains("Welcome to Shelbyville Chamber") })
+            #expect(
+                mail.contains {
+                    $0.subject.contains("Welcome to Shelbyville Chamber")
+                        && $0.body.contains("will be in the directory once your first dues are paid")
+                })
             let audit = try await api.call(.get, "/v1/chambers/\(chamber.id)/audit-log?target=application:\(id)", token: admin.accessToken)
             #expect(Set(audit.json["items"].array.compactMap { $0["action"].string }) == ["application.submitted", "application.approved"])
         }

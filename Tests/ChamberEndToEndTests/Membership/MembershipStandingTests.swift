@@ -82,6 +82,8 @@ struct MembershipStandingTests {
             let path = "/v1/chambers/\(chamber.id)/members/\(apu.userID)/standing"
             let mine = try await api.call(.get, path, token: apu.accessToken)
             #expect(mine.status == .ok && mine.json["standing"]["status"].string == "trial", "\(mine.json)")
+            let welcome = try await api.store.mailOutbox.deliveries(to: apu.email, limit: 5).map(\.mail)
+            #expect(welcome.contains { $0.body.contains("your business is in the directory.") }, "a trial is listed at once")
             #expect(mine.json["standing"]["tier_id"].string == chamber.tier && mine.json["standing"]["business_id"].string != nil)
             #expect(mine.json["standing"]["privileges"] == JSON(any: ["chat": true, "directory_listing": true, "member_prices": true]))
             let trialEnds = try #require(mine.json["standing"]["trial_ends_at"].date)
