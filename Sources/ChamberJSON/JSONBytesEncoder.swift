@@ -29,16 +29,31 @@ public struct JSONBytesEncoder: Sendable {
     /// Foundation's default strategy).
     public let date: (@Sendable (Date) -> String)?
 
-    public init(keys: KeyStyle = .asWritten, date: (@Sendable (Date) -> String)? = nil) {
+    /// Whether a dictionary's keys are written sorted (as Foundation's `.sortedKeys` does), so one value is always
+    /// one string of bytes; otherwise in the dictionary's own order, which costs nothing.
+    public let sortsDictionaryKeys: Bool
+
+    public init(keys: KeyStyle = .asWritten, date: (@Sendable (Date) -> String)? = nil, sortsDictionaryKeys: Bool = false) {
         self.keys = keys
         self.date = date
+        self.sortsDictionaryKeys = sortsDictionaryKeys
     }
 
     public func encode(_ value: some Encodable) throws -> [UInt8] {
-        let writer = Writer(snakeCase: keys == .snakeCase, date: date)
+        let writer = Writer(snakeCase: keys == .snakeCase, date: date, sortsKeys: sortsDictionaryKeys)
         try writer.value(value)
         try writer.closeAll()
         return writer.out
+    }
+
+    /// `value` in one pass, or by `fallback` (Foundation's encoder, set up to write the same JSON) when this encoder
+    /// leaves it to Foundation.
+    public func encode(_ value: some Encodable, orElse fallback: JSONEncoder) throws -> [UInt8] {
+        do {
+            return try encode(value)
+        } catch is Unsupported {
+            return Array(try fallback.encode(value))
+        }
     }
 
     /// The bytes written so far and the containers still open, innermost last. Shared by every container of one
@@ -53,6 +68,7 @@ public struct JSONBytesEncoder: Sendable {
         var out: [UInt8] = []
         let snakeCase: Bool
         let date: (@Sendable (Date) -> String)?
+        let sortsKeys: Bool
         private var open: [Open] = []
         private var nextID = 0
         /// Set when a value was encoded in a way this encoder cannot write (reported at the end).
@@ -62,9 +78,10 @@ public struct JSONBytesEncoder: Sendable {
             if failure == nil { failure = Unsupported(reason: reason) }
         }
 
-        init(snakeCase: Bool, date: (@Sendable (Date) -> String)?) {
+        init(snakeCase: Bool, date: (@Sendable (Date) -> String)?, sortsKeys: Bool = false) {
             self.snakeCase = snakeCase
             self.date = date
+            self.sortsKeys = sortsKeys
             out.reserveCapacity(512)
         }
 
@@ -446,12 +463,19 @@ protocol StringKeyedEncodable {
 extension Dictionary: StringKeyedEncodable where Key == String, Value: Encodable {
     func writeJSON(to writer: JSONBytesEncoder.Writer) throws {
         let id = writer.begin(object: true)
-        // In key order, as Foundation's sorted output: the same value is always the same bytes. (Sorting the keys
-        // alone: sorting the pairs cost a directory page 8 % of the server's time.)
-        for key in count > 1 ? keys.sorted() : Array(keys) {
+        if writer.sortsKeys, count > 1 {
+            // Sorting the keys alone: sorting the pairs cost a directory page 8 % of the server's time.
+            for key in keys.sorted() {
+                try writer.element(of: id)
+                writer.key(key, convert: false)
+                try writer.value(self[key]!)
+            }
+            return
+        }
+        for (key, value) in self {
             try writer.element(of: id)
             writer.key(key, convert: false)
-            try writer.value(self[key]!)
+            try writer.value(value)
         }
         // Closed, like every container, when the enclosing one goes on or the encoding ends.
     }

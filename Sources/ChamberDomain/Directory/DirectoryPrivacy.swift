@@ -36,6 +36,30 @@ public struct DirectoryPrivacy: Sendable, Equatable, Codable {
         return audience
     }
 
+    /// Choices as written (`{"phone": "staff", …}`: a field's name to an audience), each mistake named in `field`
+    /// (`privacy.phone`).
+    public init(parsing raw: [String: String], field: String = "privacy") throws(ChamberError) {
+        var choices: [Field: DirectoryAudience] = [:]
+        for (key, value) in raw.sorted(by: { $0.key < $1.key }) {
+            guard let listingField = Field(rawValue: key) else {
+                throw ChamberError(
+                    .validationFailed, "privacy covers \(Field.allCases.map(\.rawValue).joined(separator: ", ")), not '\(key.prefix(40))'",
+                    field: "\(field).\(key.prefix(40))")
+            }
+            guard let audience = DirectoryAudience(rawValue: value) else {
+                throw ChamberError(
+                    .validationFailed, "a field is shown to public, members or staff, not '\(value.prefix(40))'", field: "\(field).\(key)")
+            }
+            choices[listingField] = audience
+        }
+        self.init(choices)
+    }
+
+    /// The choices as written: a field's name to an audience's.
+    public var written: [String: String] {
+        Dictionary(uniqueKeysWithValues: choices.map { ($0.key.rawValue, $0.value.rawValue) })
+    }
+
     public init(from decoder: any Decoder) throws {
         let stored = try decoder.singleValueContainer().decode([String: DirectoryAudience].self)
         choices = Dictionary(uniqueKeysWithValues: stored.compactMap { key, value in Field(rawValue: key).map { ($0, value) } })
@@ -43,6 +67,6 @@ public struct DirectoryPrivacy: Sendable, Equatable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(Dictionary(uniqueKeysWithValues: choices.map { ($0.key.rawValue, $0.value) }))
+        try container.encode(written)
     }
 }

@@ -50,10 +50,4 @@ public final class DirectorySearchCache: Sendable {
         }
         return try await task.value
     }
-
-    /// The answer kept for `key`, if any.
-    func answer(for key: Key) -> Page<Business>? { answers.value(for: key) }
-
-    /// Keeps `page` as the answer for `key`.
-    func keep(_ page: Page<Business>, for key: Key) { answers.keep(page, for: key) }
 }

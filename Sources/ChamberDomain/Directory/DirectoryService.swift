@@ -39,7 +39,9 @@ public final class DirectoryService: Sendable {
     {
         let directory = store.scoped(to: chamber.id).directory
         let scope = DirectorySearchScope(audience, in: chamber.settings)
-        let key = DirectorySearchCache.Key(chamberID: chamber.id, revision: try await directory.revision(), scope: scope, query: query)
+        // Without a cache nothing is kept under the revision: no need to read it.
+        let revision = cache.businesses > 0 ? try await directory.revision() : 0
+        let key = DirectorySearchCache.Key(chamberID: chamber.id, revision: revision, scope: scope, query: query)
         let found = try await cache.answer(for: key) { try await directory.search(query, in: scope, listedStatuses: Self.listedStatuses) }
         let ownsOne = userID.map { userID in found.items.contains { $0.ownerUserID == userID } } ?? false
         let settings = chamber.settings

@@ -180,15 +180,7 @@ private struct Recipients {
         case .direct:
             readers = try await Self.members(of: channel.id, in: channels)
         case .announcement:
-            var users: [UserID] = []
-            var page = PageRequest(limit: PageRequest.maximumLimit)
-            while true {
-                let fetched = try await scope.members.list(page: page)
-                users += fetched.items.map(\.membership.userID)
-                guard fetched.nextCursor != nil else { break }
-                page = PageRequest(limit: page.limit, offset: page.offset + page.limit)
-            }
-            readers = users
+            readers = try await Page.collect { try await scope.members.list(page: $0) }.map(\.membership.userID)
         case .group, .event:
             // Ordinary traffic reaches those whose level for it is not none: everyone in the channel when the chamber
             // turned it on, otherwise only members who chose something themselves (a busy room costs nothing else).
@@ -241,14 +233,6 @@ private struct Recipients {
     }
 
     private static func members(of channel: ChannelID, in channels: any ChannelStore) async throws -> [UserID] {
-        var users: [UserID] = []
-        var page = PageRequest(limit: PageRequest.maximumLimit)
-        while true {
-            let fetched = try await channels.members(channel, page: page)
-            users += fetched.items.filter { $0.role != .reader }.map(\.userID)
-            guard fetched.nextCursor != nil else { break }
-            page = PageRequest(limit: page.limit, offset: page.offset + page.limit)
-        }
-        return users
+        try await Page.collect { try await channels.members(channel, page: $0) }.filter { $0.role != .reader }.map(\.userID)
     }
 }

@@ -182,20 +182,8 @@ extension MemberRecord {
         let socialLinks = row.check(.socialLinks) { () throws(ChamberError) in
             try Validate.socialLinks(try pairs(reader.value(.socialLinks), .socialLinks))
         }
-        let privacy = row.check(.privacy) { () throws(ChamberError) -> DirectoryPrivacy in
-            var choices: [DirectoryPrivacy.Field: DirectoryAudience] = [:]
-            for (rawField, rawAudience) in try pairs(reader.value(.privacy), .privacy) {
-                guard let field = DirectoryPrivacy.Field(rawValue: rawField) else {
-                    throw ChamberError(
-                        .validationFailed,
-                        "'\(rawField)' is not a listing field (\(DirectoryPrivacy.Field.allCases.map(\.rawValue).joined(separator: ", ")))")
-                }
-                guard let audience = DirectoryAudience(rawValue: rawAudience) else {
-                    throw ChamberError(.validationFailed, "'\(rawAudience)' is not an audience (public, members, staff)")
-                }
-                choices[field] = audience
-            }
-            return DirectoryPrivacy(choices)
+        let privacy = row.check(.privacy) { () throws(ChamberError) in
+            try DirectoryPrivacy(parsing: try pairs(reader.value(.privacy), .privacy))
         }
         guard row.problems.count == before, let legalName, let taxID, let category, let website, let email, let dba, let phone, let description,
             let address, let socialLinks, let privacy

@@ -205,9 +205,7 @@ public final class MemberRecordsService: Sendable {
                 .tier: standing.flatMap { tiers[$0.tierID] } ?? "", .status: standing?.status.rawValue ?? "",
                 .trialEndsAt: MemberRecord.day(standing?.trialEndsAt), .paidThrough: MemberRecord.day(standing?.paidThrough),
                 .socialLinks: business.map { MemberRecord.pairs($0.socialLinks) } ?? "",
-                .privacy: business.map {
-                    MemberRecord.pairs(Dictionary(uniqueKeysWithValues: $0.privacy.choices.map { ($0.key.rawValue, $0.value.rawValue) }))
-                } ?? "",
+                .privacy: business.map { MemberRecord.pairs($0.privacy.written) } ?? "",
             ]
             rows.append(MemberRecordColumn.allCases.map { values[$0] ?? "" })
         }

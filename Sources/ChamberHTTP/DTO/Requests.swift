@@ -166,25 +166,8 @@ struct BusinessRequest: Decodable {
                 })
         }
         if let privacy = try c.decodeIfPresent([String: String].self, forKey: .privacy) {
-            input.privacy = try Self.privacy(privacy)
+            input.privacy = try DirectoryPrivacy(parsing: privacy).choices
         }
         self.input = input
-    }
-
-    /// `{"phone": "staff", ...}`: a known field to one of the audiences, each mistake named.
-    static func privacy(_ raw: [String: String]) throws(ChamberError) -> [DirectoryPrivacy.Field: DirectoryAudience] {
-        var choices: [DirectoryPrivacy.Field: DirectoryAudience] = [:]
-        for (key, value) in raw.sorted(by: { $0.key < $1.key }) {
-            guard let field = DirectoryPrivacy.Field(rawValue: key) else {
-                throw ChamberError(
-                    .validationFailed, "privacy covers \(DirectoryPrivacy.Field.allCases.map(\.rawValue).joined(separator: ", "))",
-                    field: "privacy.\(key)")
-            }
-            guard let audience = DirectoryAudience(rawValue: value) else {
-                throw ChamberError(.validationFailed, "a field is shown to public, members or staff", field: "privacy.\(key)")
-            }
-            choices[field] = audience
-        }
-        return choices
     }
 }

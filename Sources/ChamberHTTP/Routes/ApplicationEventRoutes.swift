@@ -102,7 +102,10 @@ struct ApplicationEventRoutes {
 
     /// One `application` event: its revision as the event id, the applicant's view of it as the data.
     static func event(_ application: MembershipApplication) throws -> ByteBuffer {
-        let json = String(decoding: try APIJSON.encoder.encode(ApplicationBody(application, forApplicant: true)), as: UTF8.self)
-        return ByteBuffer(string: "id: \(application.revision)\nevent: application\ndata: \(json)\n\n")
+        // JSON holds no raw line break, so the body is one `data:` line.
+        var event = ByteBuffer(string: "id: \(application.revision)\nevent: application\ndata: ")
+        event.writeBytes(try APIJSON.encode(ApplicationBody(application, forApplicant: true)))
+        event.writeString("\n\n")
+        return event
     }
 }

@@ -22,9 +22,8 @@ public enum WireCoding {
     /// Encodes a server frame once, into a buffer that every recipient shares: in one pass, or by Foundation's
     /// encoder for what that one does not write.
     public static func encode(_ frame: some Encodable) -> ByteBuffer {
-        if let bytes = try? oneShot.encode(frame) { return ByteBuffer(bytes: bytes) }
         do {
-            return ByteBuffer(bytes: try encoder.encode(frame))
+            return ByteBuffer(bytes: try oneShot.encode(frame, orElse: encoder))
         } catch {
             return ByteBuffer(string: #"{"type":"error","code":"internal_error","message":"frame could not be encoded"}"#)
         }

@@ -261,12 +261,13 @@ public struct ChamberNode: Sendable {
     /// The HTTP application. Running it runs the database pool (PostgreSQL), migrates, seeds the demo if asked,
     /// then serves until SIGTERM or SIGINT, when it stops accepting and finishes in-flight requests.
     public func makeApplication() -> some ApplicationProtocol {
-        makeApplication(
-            services: [
-                database as? any Service, notificationWorker, pushWorker, mailWorker, notificationEmailWorker, standingJob, activityJob, directoryJob,
-                realtime.hub,
-            ]
-            .compactMap { $0 })
+        makeApplication(services: ([database as? any Service] + backgroundServices + [realtime.hub]).compactMap { $0 })
+    }
+
+    /// The workers and jobs every node runs beside the server: they stop after it stops taking requests, before the
+    /// database closes.
+    private var backgroundServices: [any Service] {
+        [notificationWorker, pushWorker, mailWorker, notificationEmailWorker, standingJob, activityJob, directoryJob]
     }
 
     private func makeApplication(services: [any Service]) -> some ApplicationProtocol {
@@ -293,13 +294,7 @@ public struct ChamberNode: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let database = database as? any Service { services.append(.init(service: database)) }
         // Stops before the database closes, after the server stopped taking sends.
-        services.append(.init(service: notificationWorker))
-        services.append(.init(service: pushWorker))
-        services.append(.init(service: mailWorker))
-        services.append(.init(service: notificationEmailWorker))
-        services.append(.init(service: standingJob))
-        services.append(.init(service: activityJob))
-        services.append(.init(service: directoryJob))
+        services += backgroundServices.map { .init(service: $0) }
         services.append(.init(service: app))
         // Last, so it shuts down first: the hub drains its sockets (1001) while the server still answers.
         services.append(.init(service: realtime.hub))

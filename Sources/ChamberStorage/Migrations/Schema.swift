@@ -651,41 +651,21 @@ enum Schema {
                 "CREATE TABLE directory_changes (chamber_id TEXT NOT NULL)",
                 "CREATE INDEX directory_changes_chamber ON directory_changes (chamber_id)",
             ],
+            // A listing follows its owner's membership and standing; members' other columns (last seen, role) do not
+            // change an answer.
             sqlite: [
-                """
-                CREATE TRIGGER businesses_directory_insert AFTER INSERT ON businesses BEGIN
-                    INSERT INTO directory_changes (chamber_id) VALUES (new.chamber_id);
-                END
-                """,
-                """
-                CREATE TRIGGER businesses_directory_update AFTER UPDATE ON businesses BEGIN
-                    INSERT INTO directory_changes (chamber_id) VALUES (new.chamber_id);
-                END
-                """,
-                """
-                CREATE TRIGGER businesses_directory_delete AFTER DELETE ON businesses BEGIN
-                    INSERT INTO directory_changes (chamber_id) VALUES (old.chamber_id);
-                END
-                """,
-                // A listing follows its owner's membership and standing; members' other columns (last seen, role) do not
-                // change an answer.
-                """
-                CREATE TRIGGER memberships_directory_insert AFTER INSERT ON memberships BEGIN
-                    INSERT INTO directory_changes (chamber_id) VALUES (new.chamber_id);
-                END
-                """,
-                """
-                CREATE TRIGGER memberships_directory_update AFTER UPDATE OF standing_status ON memberships
-                WHEN old.standing_status IS NOT new.standing_status BEGIN
-                    INSERT INTO directory_changes (chamber_id) VALUES (new.chamber_id);
-                END
-                """,
-                """
-                CREATE TRIGGER memberships_directory_delete AFTER DELETE ON memberships BEGIN
-                    INSERT INTO directory_changes (chamber_id) VALUES (old.chamber_id);
-                END
-                """,
-            ],
+                ("businesses_directory_insert", "AFTER INSERT ON businesses", "new"),
+                ("businesses_directory_update", "AFTER UPDATE ON businesses", "new"),
+                ("businesses_directory_delete", "AFTER DELETE ON businesses", "old"),
+                ("memberships_directory_insert", "AFTER INSERT ON memberships", "new"),
+                (
+                    "memberships_directory_update",
+                    "AFTER UPDATE OF standing_status ON memberships WHEN old.standing_status IS NOT new.standing_status", "new"
+                ),
+                ("memberships_directory_delete", "AFTER DELETE ON memberships", "old"),
+            ].map { name, event, row in
+                "CREATE TRIGGER \(name) \(event) BEGIN INSERT INTO directory_changes (chamber_id) VALUES (\(row).chamber_id); END"
+            },
             postgres: [
                 """
                 CREATE FUNCTION note_directory_change() RETURNS trigger LANGUAGE plpgsql AS $$

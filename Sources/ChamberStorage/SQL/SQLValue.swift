@@ -111,6 +111,12 @@ public struct SQLRow: Sendable {
         try optionalString(column).map(Identifier<E>.init)
     }
 
+    /// A column holding one of `T`'s raw values (a role, a status).
+    public func value<T: RawRepresentable>(_ column: String, as type: T.Type) throws -> T where T.RawValue == String {
+        guard let value = T(rawValue: try string(column)) else { throw StorageError.typeMismatch(column, "\(T.self)") }
+        return value
+    }
+
     public func json<T: Decodable>(_ column: String, as type: T.Type) throws -> T {
         try JSONDecoder().decode(type, from: Data(try string(column).utf8))
     }

@@ -33,7 +33,7 @@ struct SQLMemberStore: MemberStore {
         """
 
     static func member(_ row: SQLRow) throws -> Member {
-        guard let role = Role(rawValue: try row.string("role")) else { throw StorageError.typeMismatch("role", "a role") }
+        let role = try row.value("role", as: Role.self)
         return Member(
             membership: Membership(
                 chamberID: try row.id("chamber_id"), userID: try row.id("user_id"), role: role, joinedAt: try row.date("joined_at"),
@@ -178,8 +178,16 @@ struct SQLInvitationStore: InvitationStore {
 struct SQLBusinessStore: BusinessStore {
     let sql: ChamberScopedSQL
 
-    static let columns =
-        "id, chamber_id, owner_user_id, legal_name, display_name, tax_id, category, address, website, phone, email, social_links, description, privacy, created_at, revision"
+    private static let columnNames = [
+        "id", "chamber_id", "owner_user_id", "legal_name", "display_name", "tax_id", "category", "address", "website", "phone", "email",
+        "social_links", "description", "privacy", "created_at", "revision",
+    ]
+    static let columns = columnNames.joined(separator: ", ")
+
+    /// The columns of `alias`, a name the table goes by in a join.
+    static func columns(of alias: String) -> String {
+        columnNames.map { "\(alias).\($0)" }.joined(separator: ", ")
+    }
 
     static func business(_ row: SQLRow) throws -> Business {
         Business(

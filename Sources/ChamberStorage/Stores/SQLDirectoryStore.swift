@@ -17,7 +17,7 @@ struct SQLDirectoryStore: DirectoryStore {
     }
 
     func search(_ query: DirectoryQuery, in scope: DirectorySearchScope, listedStatuses: [MembershipStatus]) async throws -> Page<Business> {
-        let columns = SQLBusinessStore.columns.split(separator: ",").map { "b.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+        let columns = SQLBusinessStore.columns(of: "b")
         var binds: [SQLValue] = []
         var from = "businesses b"
         var conditions = ["b.chamber_id = :chamber"]
@@ -52,7 +52,7 @@ struct SQLDirectoryStore: DirectoryStore {
         // invitation); one whose owner's standing allows it. An owner who left takes the listing with them, so
         // leaving cannot bring back a lapsed member's listing.
         from += " LEFT JOIN memberships m ON m.chamber_id = b.chamber_id AND m.user_id = b.owner_user_id"
-        let statuses = listedStatuses.map { _ in "?" }.joined(separator: ", ")
+        let statuses = placeholders(listedStatuses.count)
         conditions.append(
             "(b.owner_user_id IS NULL OR (m.user_id IS NOT NULL AND (m.standing_status IS NULL OR m.standing_status IN (\(statuses)))))")
         binds += listedStatuses.map { .text($0.rawValue) }
@@ -78,7 +78,7 @@ struct SQLDirectoryStore: DirectoryStore {
         // and digits only (DirectoryQuery), so they hold no LIKE wildcard.
         var conditions = ["m.chamber_id = :chamber"]
         var binds: [SQLValue] = []
-        let statuses = listedStatuses.map { _ in "?" }.joined(separator: ", ")
+        let statuses = placeholders(listedStatuses.count)
         conditions.append("(m.standing_status IS NULL OR m.standing_status IN (\(statuses)))")
         binds += listedStatuses.map { .text($0.rawValue) }
         for term in terms {
@@ -95,12 +95,12 @@ struct SQLDirectoryStore: DirectoryStore {
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY lower(u.display_name), u.display_name, u.id LIMIT ? OFFSET ?
             """, binds + page.sqlBinds)
         let fetched = try rows.map { row -> (UserID, Role, String) in
-            guard let role = Role(rawValue: try row.string("role")) else { throw StorageError.typeMismatch("role", "a role") }
+            let role = try row.value("role", as: Role.self)
             return (try row.id("user_id"), role, try row.string("display_name"))
         }
         var owned: [UserID: [DirectoryPerson.OwnedBusiness]] = [:]
         if !fetched.isEmpty {
-            let owners = fetched.map { _ in "?" }.joined(separator: ", ")
+            let owners = placeholders(fetched.count)
             for row in try await sql.query(
                 """
                 SELECT id, legal_name, owner_user_id FROM businesses WHERE chamber_id = :chamber AND owner_user_id IN (\(owners))

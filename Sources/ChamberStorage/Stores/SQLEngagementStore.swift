@@ -13,9 +13,7 @@ struct SQLEngagementStore: EngagementStore {
 
     /// In transactions of at most 500 rows, so a big batch never holds SQLite's writer for long.
     func recordSeen(_ seen: [UserID: Date]) async throws {
-        let all = Array(seen)
-        for start in stride(from: 0, to: all.count, by: 500) {
-            let chunk = all[start..<min(start + 500, all.count)]
+        for chunk in Array(seen).chunked(500) {
             try await sql.transaction { tx in
                 for (user, at) in chunk {
                     try await tx.query(
@@ -53,7 +51,7 @@ struct SQLEngagementStore: EngagementStore {
             """, [.date(since)] + page.sqlBinds)
         return Page(
             fetched: try rows.map { row in
-                guard let role = Role(rawValue: try row.string("role")) else { throw StorageError.typeMismatch("role", "a role") }
+                let role = try row.value("role", as: Role.self)
                 return MemberEngagement(
                     userID: try row.id("user_id"), displayName: try row.string("display_name"), role: role,
                     lastSeenAt: try row.optionalDate("last_seen_at"), messagesSent: Int(try row.int("sent")))

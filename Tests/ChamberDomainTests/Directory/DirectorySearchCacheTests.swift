@@ -4,8 +4,8 @@ import Testing
 
 @testable import ChamberDomain
 
-/// The directory's answer cache: answers kept per revision, within a budget of businesses, what is read often kept
-/// longest, and nothing kept at a budget of zero.
+/// The directory's answer cache: answers kept per revision, scope and query, within a budget of businesses
+/// (``GenerationalCache``: what is read often kept longest, nothing at a budget of zero), one search at a time.
 @Suite("Directory answer cache")
 struct DirectorySearchCacheTests {
     static func key(_ words: String, revision: Int64 = 1, scope: DirectorySearchScope = .namesAndFields(.members)) -> DirectorySearchCache.Key {
@@ -50,11 +50,12 @@ struct DirectorySearchCacheTests {
             ("a budget of zero keeps nothing", 0, [.keep("a", businesses: 0), .read("a", found: false)]),
         ])
     func generations(_ name: String, budget: Int, steps: [Step]) {
-        let cache = DirectorySearchCache(businesses: budget)
+        // What the directory's answers are kept in, each costing its businesses.
+        let cache = GenerationalCache<String, Page<Business>>(budget: budget) { $0.items.count }
         for (index, step) in steps.enumerated() {
             switch step {
-            case .keep(let words, let businesses): cache.keep(Self.page(businesses), for: Self.key(words))
-            case .read(let words, let found): #expect((cache.answer(for: Self.key(words)) != nil) == found, "\(name), step \(index)")
+            case .keep(let words, let businesses): cache.keep(Self.page(businesses), for: words)
+            case .read(let words, let found): #expect((cache.value(for: words) != nil) == found, "\(name), step \(index)")
             }
         }
     }
@@ -86,14 +87,23 @@ struct DirectorySearchCacheTests {
     }
 
     @Test("an answer is only read for its own revision, scope and query")
-    func keys() {
+    func keys() async throws {
         let cache = DirectorySearchCache(businesses: 100)
-        cache.keep(Self.page(2), for: Self.key("tavern"))
-        #expect(cache.answer(for: Self.key("tavern"))?.items.count == 2)
-        #expect(cache.answer(for: Self.key("tavern", revision: 2)) == nil, "the directory changed")
-        #expect(cache.answer(for: Self.key("tavern", scope: .names)) == nil, "another reader's scope")
-        #expect(cache.answer(for: Self.key("tavern", scope: .namesAndFields(.public))) == nil)
-        #expect(cache.answer(for: Self.key("taverns")) == nil)
+        let counted = Counter()
+        func searches(_ key: DirectorySearchCache.Key) async throws -> Int {
+            let before = counted.searches.withLock { $0 }
+            _ = try await cache.answer(for: key) {
+                counted.searches.withLock { $0 += 1 }
+                return Self.page(2)
+            }
+            return counted.searches.withLock { $0 } - before
+        }
+        #expect(try await searches(Self.key("tavern")) == 1)
+        #expect(try await searches(Self.key("tavern")) == 0, "kept")
+        #expect(try await searches(Self.key("tavern", revision: 2)) == 1, "the directory changed")
+        #expect(try await searches(Self.key("tavern", scope: .names)) == 1, "another reader's scope")
+        #expect(try await searches(Self.key("tavern", scope: .namesAndFields(.public))) == 1)
+        #expect(try await searches(Self.key("taverns")) == 1)
     }
 
     @Test(
