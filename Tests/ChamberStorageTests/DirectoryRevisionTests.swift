@@ -29,6 +29,10 @@ struct DirectoryRevisionTests {
                 try await change()
                 let next = try await scoped.directory.revision()
                 #expect(next == revision + changes, what)
+                let withChamber = try await store.chambers.findWithDirectoryRevision(id: chamber.id)
+                let bySlug = try await store.chambers.findWithDirectoryRevision(slug: chamber.slug)
+                #expect(withChamber?.chamber == chamber && withChamber?.directoryRevision == next, "read with the chamber, the same")
+                #expect(bySlug?.chamber == chamber && bySlug?.directoryRevision == next, "read by slug, the same")
                 revision = next
             }
             try await expectMoved("a member joins") {

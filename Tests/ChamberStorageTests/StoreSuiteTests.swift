@@ -100,6 +100,26 @@ struct StoreSuiteTests {
         }
     }
 
+    @Test("sessions: found with their user in one read; a revoked one still reads, for the caller to refuse", arguments: TestBackend.enabled)
+    func sessionWithUser(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { (db) async throws -> Void in
+            let store = SQLStore(database: db)
+            let ada = try await Self.user("ada", in: store)
+            let session = AuthSession(
+                id: .generate(), userID: ada.id, createdAt: Self.now, lastUsedAt: Self.now,
+                expiresAt: Self.now.addingTimeInterval(3600), userAgent: "test", ipAddress: "127.0.0.1")
+            try await store.sessions.create(session, refreshTokenHash: unique("h"))
+            let found = try #require(try await store.sessions.findWithUser(id: session.id))
+            #expect(found.session == session)
+            #expect(found.user == ada)
+            #expect(try await store.sessions.findWithUser(id: .generate()) == nil)
+            #expect(try await store.sessions.revoke(id: session.id, userID: ada.id, at: Self.now))
+            let revoked = try await store.sessions.findWithUser(id: session.id)
+            #expect(revoked?.session.revokedAt == Self.now)
+            #expect(revoked?.session.isActive(at: Self.now) == false)
+        }
+    }
+
     @Test("password reset tokens work once and expire", arguments: TestBackend.enabled)
     func passwordResets(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
@@ -232,6 +252,54 @@ struct StoreSuiteTests {
             #expect(try await scopeB.businesses.update(renamed) == false, "written since it was read")
             #expect(try await scopeB.businesses.find(id: business.id)?.revision == renamed.revision + 1)
             #expect(try await scopeB.invitations.find(id: invitation.id)?.revokedAt == nil)
+        }
+    }
+
+    @Test(
+        "members: admitted with the latest ban in force, never a mute, a lifted or an ended ban, nor another chamber's",
+        arguments: TestBackend.enabled)
+    func admission(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { (db) async throws -> Void in
+            let store = SQLStore(database: db)
+            let ada = try await Self.user("ada", in: store)
+            let bob = try await Self.user("bob", in: store)
+            let a = try await Self.chamber(ada, in: store)
+            let b = try await Self.chamber(bob, in: store)
+            let scopeA = store.scoped(to: a.id), scopeB = store.scoped(to: b.id)
+            try await scopeA.members.insert(Membership(chamberID: a.id, userID: bob.id, role: .member, joinedAt: Self.now))
+            func sanction(
+                _ kind: Sanction.Kind, in scope: any ChamberScopedStore, at offset: TimeInterval, until end: TimeInterval? = nil
+            )
+                async throws -> Sanction
+            {
+                let sanction = Sanction(
+                    chamberID: scope.chamberID, userID: bob.id, kind: kind, channelID: nil, reason: "\(kind) at \(offset)", createdBy: ada.id,
+                    createdAt: Self.now.addingTimeInterval(offset), expiresAt: end.map { Self.now.addingTimeInterval($0) })
+                try await scope.moderation.addSanction(sanction)
+                return sanction
+            }
+            func admitted() async throws -> (member: Member, ban: Sanction?)? {
+                try await scopeA.members.findAdmission(userID: bob.id, at: Self.now)
+            }
+            #expect(try await scopeA.members.findAdmission(userID: .generate(), at: Self.now) == nil, "not a member")
+            #expect(try await scopeB.members.findAdmission(userID: ada.id, at: Self.now) == nil, "a member elsewhere")
+            var admission = try #require(try await admitted())
+            #expect(admission.member == (try await scopeA.members.find(userID: bob.id)))
+            #expect(admission.ban == nil)
+
+            _ = try await sanction(.mute, in: scopeA, at: -60)
+            _ = try await sanction(.ban, in: scopeB, at: -60)
+            _ = try await sanction(.ban, in: scopeA, at: -120, until: -1)
+            admission = try #require(try await admitted())
+            #expect(admission.ban == nil, "a mute, another chamber's ban and an ended ban do not count")
+
+            let older = try await sanction(.ban, in: scopeA, at: -90)
+            let latest = try await sanction(.ban, in: scopeA, at: -30, until: 600)
+            admission = try #require(try await admitted())
+            #expect(admission.ban == latest)
+            #expect(admission.member.user == bob)
+            _ = try await scopeA.moderation.liftSanctions(userID: bob.id, kind: .ban, channelID: nil, at: Self.now, by: ada.id)
+            #expect(try await admitted()?.ban == nil, "lifted: \(older.id) and \(latest.id)")
         }
     }
 

@@ -24,23 +24,22 @@ public final class DirectoryService: Sendable {
     /// Searches the directory as the caller: every role that may view businesses.
     public func search(_ access: ChamberAccess, _ query: DirectoryQuery) async throws -> DirectoryAnswer {
         try access.require(.view, .business)
-        guard let chamber = try await store.chambers.find(id: access.chamberID) else {
+        guard let (chamber, revision) = try await store.chambers.findWithDirectoryRevision(id: access.chamberID) else {
             throw ChamberError(.chamberNotFound, "no chamber \(access.chamberID)")
         }
-        return try await answer(query, for: DirectoryAudience(access), userID: access.userID, in: chamber)
+        return try await answer(query, for: DirectoryAudience(access), userID: access.userID, in: chamber, at: revision)
     }
 
     /// The page `query` finds for a reader of `audience` (`userID`, when signed in): the answer kept for the
-    /// directory's current revision, or a search, shown as the chamber's policy and each business's choices allow.
+    /// directory's `revision` (read with the chamber, before searching), or a search, shown as the chamber's policy and
+    /// each business's choices allow.
     private func answer(
-        _ query: DirectoryQuery, for audience: DirectoryAudience, userID: UserID?, in chamber: Chamber
+        _ query: DirectoryQuery, for audience: DirectoryAudience, userID: UserID?, in chamber: Chamber, at revision: Int64
     ) async throws
         -> DirectoryAnswer
     {
         let directory = store.scoped(to: chamber.id).directory
         let scope = DirectorySearchScope(audience, in: chamber.settings)
-        // Without a cache nothing is kept under the revision: no need to read it.
-        let revision = cache.businesses > 0 ? try await directory.revision() : 0
         let key = DirectorySearchCache.Key(chamberID: chamber.id, revision: revision, scope: scope, query: query)
         let found = try await cache.answer(for: key) { try await directory.search(query, in: scope, listedStatuses: Self.listedStatuses) }
         let ownsOne = userID.map { userID in found.items.contains { $0.ownerUserID == userID } } ?? false
@@ -72,12 +71,12 @@ public final class DirectoryService: Sendable {
     /// Searches the public directory of the chamber with this slug, without signing in. A chamber that keeps its
     /// directory to members answers `directory_not_public`.
     public func publicSearch(slug: String, _ query: DirectoryQuery) async throws -> (chamber: Chamber, answer: DirectoryAnswer) {
-        guard let chamber = try await store.chambers.find(slug: slug.lowercased()) else {
+        guard let (chamber, revision) = try await store.chambers.findWithDirectoryRevision(slug: slug.lowercased()) else {
             throw ChamberError(.chamberNotFound, "no chamber '\(slug.prefix(60))'")
         }
         guard chamber.settings.publicDirectory else {
             throw ChamberError(.directoryNotPublic, "\(chamber.name) shows its directory to members only")
         }
-        return (chamber, try await answer(query, for: .public, userID: nil, in: chamber))
+        return (chamber, try await answer(query, for: .public, userID: nil, in: chamber, at: revision))
     }
 }

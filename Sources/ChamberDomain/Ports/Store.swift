@@ -57,6 +57,8 @@ public enum RefreshOutcome: Sendable, Equatable {
 public protocol SessionStore: Sendable {
     func create(_ session: AuthSession, refreshTokenHash: String) async throws
     func find(id: SessionID) async throws -> AuthSession?
+    /// The session and its user, read together: what authenticating a request needs.
+    func findWithUser(id: SessionID) async throws -> (session: AuthSession, user: User)?
     /// The user's sessions that are neither revoked nor expired, newest first.
     func listActive(userID: UserID, now: Date) async throws -> [AuthSession]
     /// Atomically spends `presentedHash` and stores `replacementHash` in its place (extending the session to `newExpiry`).
@@ -81,6 +83,11 @@ public protocol ChamberStore: Sendable {
     func create(_ chamber: Chamber, founder: Membership) async throws
     func find(id: ChamberID) async throws -> Chamber?
     func find(slug: String) async throws -> Chamber?
+    /// The chamber with its directory revision (``DirectoryStore/revision()``), read together: what a directory
+    /// search needs before it may use a kept answer.
+    func findWithDirectoryRevision(id: ChamberID) async throws -> (chamber: Chamber, directoryRevision: Int64)?
+    /// As ``findWithDirectoryRevision(id:)``, for the chamber with this slug (its public directory page).
+    func findWithDirectoryRevision(slug: String) async throws -> (chamber: Chamber, directoryRevision: Int64)?
     func update(_ chamber: Chamber) async throws
     func list(page: PageRequest) async throws -> Page<Chamber>
     /// The chambers a user belongs to, with their role in each.

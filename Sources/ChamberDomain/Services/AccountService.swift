@@ -153,14 +153,11 @@ public final class AccountService: Sendable {
     /// Resolves an access token to its user, checking that its session is still open.
     public func authenticate(accessToken: String) async throws -> Identity {
         let claims = try await tokens.verify(accessToken)
-        guard let session = try await store.sessions.find(id: claims.sessionID), session.userID == claims.userID else {
+        // An account removed takes its sessions with it: no session, or no user, reads as a session ended.
+        guard let (session, user) = try await store.sessions.findWithUser(id: claims.sessionID), session.userID == claims.userID,
+            session.isActive(at: now())
+        else {
             throw ChamberError(.tokenRevoked, "the session of this token has ended")
-        }
-        guard session.isActive(at: now()) else {
-            throw ChamberError(.tokenRevoked, "the session of this token has ended")
-        }
-        guard let user = try await store.users.find(id: claims.userID) else {
-            throw ChamberError(.tokenRevoked, "the account of this token no longer exists")
         }
         return Identity(user: user, sessionID: session.id, tokenExpiresAt: claims.expiresAt)
     }

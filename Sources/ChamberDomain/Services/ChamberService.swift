@@ -70,13 +70,9 @@ public final class ChamberService: Sendable {
 
     /// The caller's standing in a chamber. Non-members get `chamber_not_found`, so chambers cannot be probed.
     public func access(_ identity: Identity, to chamberID: ChamberID) async throws -> ChamberAccess {
-        if let member = try await store.scoped(to: chamberID).members.find(userID: identity.user.id) {
-            let at = now()
-            if let ban = try await store.scoped(to: chamberID).moderation.activeSanctions(userID: identity.user.id, at: at).first(where: {
-                $0.kind == .ban
-            }),
-                !identity.user.isPlatformAdmin
-            {
+        let at = now()
+        if let (member, ban) = try await store.scoped(to: chamberID).members.findAdmission(userID: identity.user.id, at: at) {
+            if let ban, !identity.user.isPlatformAdmin {
                 throw ChamberError(
                     .userBanned, "you are banned from this chamber\(ban.reason.map { ": \($0)" } ?? "")", retryAfterSeconds: ban.secondsLeft(at: at))
             }

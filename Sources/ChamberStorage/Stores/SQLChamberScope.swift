@@ -26,11 +26,12 @@ struct SQLChamberScope: ChamberScopedStore {
 struct SQLMemberStore: MemberStore {
     let sql: ChamberScopedSQL
 
-    static let select = """
-        SELECT m.chamber_id, m.user_id, m.role, m.joined_at, \(SQLStandingStore.columns),
+    /// What ``member(_:)`` reads, of `memberships m JOIN users u`.
+    static let columns = """
+        m.chamber_id, m.user_id, m.role, m.joined_at, \(SQLStandingStore.columns),
             u.id, u.email, u.display_name, u.is_platform_admin, u.created_at
-        FROM memberships m JOIN users u ON u.id = m.user_id
         """
+    static let select = "SELECT \(columns) FROM memberships m JOIN users u ON u.id = m.user_id"
 
     static func member(_ row: SQLRow) throws -> Member {
         let role = try row.value("role", as: Role.self)
@@ -43,6 +44,21 @@ struct SQLMemberStore: MemberStore {
 
     func find(userID: UserID) async throws -> Member? {
         try await sql.query("\(Self.select) WHERE m.chamber_id = :chamber AND m.user_id = ?", [.id(userID)]).first.map(Self.member)
+    }
+
+    func findAdmission(userID: UserID, at date: Date) async throws -> (member: Member, ban: Sanction?)? {
+        let rows = try await sql.query(
+            """
+            SELECT \(Self.columns), \(SQLModerationStore.sanctionColumns(of: "s", prefixed: "ban_"))
+            FROM memberships m JOIN users u ON u.id = m.user_id
+            LEFT JOIN sanctions s ON s.chamber_id = m.chamber_id AND s.user_id = m.user_id AND s.kind = 'ban'
+                AND s.lifted_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?)
+            WHERE m.chamber_id = :chamber AND m.user_id = ?
+            ORDER BY s.created_at DESC LIMIT 1
+            """, [.date(date), .id(userID)])
+        return try rows.first.map { row in
+            (try Self.member(row), try row.optionalString("ban_id") == nil ? nil : try SQLModerationStore.sanction(row, prefix: "ban_"))
+        }
     }
 
     func list(page: PageRequest) async throws -> Page<Member> {

@@ -41,6 +41,26 @@ struct SQLChamberStore: ChamberStore {
         try await db.query("SELECT \(Self.columns) FROM chambers WHERE slug = ?", [.text(slug)]).first.map { try Self.chamber($0) }
     }
 
+    func findWithDirectoryRevision(id: ChamberID) async throws -> (chamber: Chamber, directoryRevision: Int64)? {
+        try await findWithDirectoryRevision(where: "c.id = ?", .id(id))
+    }
+
+    func findWithDirectoryRevision(slug: String) async throws -> (chamber: Chamber, directoryRevision: Int64)? {
+        try await findWithDirectoryRevision(where: "c.slug = ?", .text(slug))
+    }
+
+    /// One statement, so a compaction (which moves noted changes into the chamber's figure) is seen whole or not at
+    /// all: the same reading as ``SQLDirectoryStore/revision()``.
+    private func findWithDirectoryRevision(where condition: String, _ bind: SQLValue) async throws -> (chamber: Chamber, directoryRevision: Int64)? {
+        let rows = try await db.query(
+            """
+            SELECT c.id, c.name, c.slug, c.settings, c.branding, c.created_at,
+                c.directory_revision + (SELECT count(*) FROM directory_changes d WHERE d.chamber_id = c.id) AS revision
+            FROM chambers c WHERE \(condition)
+            """, [bind])
+        return try rows.first.map { (try Self.chamber($0), try $0.int("revision")) }
+    }
+
     func update(_ chamber: Chamber) async throws {
         try await db.query(
             "UPDATE chambers SET name = ?, settings = ?, branding = ? WHERE id = ?",

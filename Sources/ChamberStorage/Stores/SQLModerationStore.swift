@@ -7,15 +7,27 @@ struct SQLModerationStore: ModerationStore {
 
     // MARK: Sanctions
 
-    static let sanctionColumns = "id, chamber_id, user_id, kind, channel_id, reason, created_by, created_at, expires_at, lifted_at, lifted_by"
+    private static let sanctionColumnNames = [
+        "id", "chamber_id", "user_id", "kind", "channel_id", "reason", "created_by", "created_at", "expires_at", "lifted_at", "lifted_by",
+    ]
+    static let sanctionColumns = sanctionColumnNames.joined(separator: ", ")
 
-    static func sanction(_ row: SQLRow) throws -> Sanction {
-        guard let kind = Sanction.Kind(rawValue: try row.string("kind")) else { throw StorageError.typeMismatch("kind", "a sanction kind") }
+    /// The sanction columns of `alias` (the table's name in a join), each named with `prefix` so they clash with no other.
+    static func sanctionColumns(of alias: String, prefixed prefix: String) -> String {
+        sanctionColumnNames.map { "\(alias).\($0) AS \(prefix)\($0)" }.joined(separator: ", ")
+    }
+
+    static func sanction(_ row: SQLRow) throws -> Sanction { try sanction(row, prefix: "") }
+
+    static func sanction(_ row: SQLRow, prefix: String) throws -> Sanction {
+        let kindColumn = prefix + "kind"
+        guard let kind = Sanction.Kind(rawValue: try row.string(kindColumn)) else { throw StorageError.typeMismatch(kindColumn, "a sanction kind") }
         return Sanction(
-            id: try row.id("id"), chamberID: try row.id("chamber_id"), userID: try row.id("user_id"), kind: kind,
-            channelID: try row.optionalID("channel_id"),
-            reason: try row.optionalString("reason"), createdBy: try row.id("created_by"), createdAt: try row.date("created_at"),
-            expiresAt: try row.optionalDate("expires_at"), liftedAt: try row.optionalDate("lifted_at"), liftedBy: try row.optionalID("lifted_by"))
+            id: try row.id(prefix + "id"), chamberID: try row.id(prefix + "chamber_id"), userID: try row.id(prefix + "user_id"), kind: kind,
+            channelID: try row.optionalID(prefix + "channel_id"), reason: try row.optionalString(prefix + "reason"),
+            createdBy: try row.id(prefix + "created_by"), createdAt: try row.date(prefix + "created_at"),
+            expiresAt: try row.optionalDate(prefix + "expires_at"), liftedAt: try row.optionalDate(prefix + "lifted_at"),
+            liftedBy: try row.optionalID(prefix + "lifted_by"))
     }
 
     /// Sanctions in force at the bound date (the last bind).

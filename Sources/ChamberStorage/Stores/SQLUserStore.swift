@@ -4,12 +4,20 @@ import Foundation
 struct SQLUserStore: UserStore {
     let db: any SQLExecutor
 
-    static let columns = "id, email, display_name, is_platform_admin, created_at"
+    private static let columnNames = ["id", "email", "display_name", "is_platform_admin", "created_at"]
+    static let columns = columnNames.joined(separator: ", ")
 
-    static func user(_ row: SQLRow) throws -> User {
+    /// The columns of `alias` (the table's name in a join), each named with `prefix` so they clash with no other.
+    static func columns(of alias: String, prefixed prefix: String) -> String {
+        columnNames.map { "\(alias).\($0) AS \(prefix)\($0)" }.joined(separator: ", ")
+    }
+
+    static func user(_ row: SQLRow) throws -> User { try user(row, prefix: "") }
+
+    static func user(_ row: SQLRow, prefix: String) throws -> User {
         User(
-            id: try row.id("id"), email: try row.string("email"), displayName: try row.string("display_name"),
-            isPlatformAdmin: try row.bool("is_platform_admin"), createdAt: try row.date("created_at"))
+            id: try row.id(prefix + "id"), email: try row.string(prefix + "email"), displayName: try row.string(prefix + "display_name"),
+            isPlatformAdmin: try row.bool(prefix + "is_platform_admin"), createdAt: try row.date(prefix + "created_at"))
     }
 
     func insert(_ user: User, passwordHash: String) async throws {
