@@ -57,7 +57,8 @@ final class LocalSMTPServer: @unchecked Sendable {
         var rawText: String { String(decoding: Data(base64Encoded: raw) ?? Data(), as: UTF8.self) }
     }
 
-    let port: Int
+    /// The port it listens on: the one picked free, or another when that was taken before the server could bind it.
+    private(set) var port: Int
     /// The certificate authority that signed the server's certificate (for `127.0.0.1` and `localhost`), when
     /// STARTTLS is on.
     let caFile: String?
@@ -110,7 +111,12 @@ final class LocalSMTPServer: @unchecked Sendable {
 
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if (try? String(contentsOf: stdout, encoding: .utf8))?.contains("ready") == true { return }
+            if let started = (try? String(contentsOf: stdout, encoding: .utf8))?.split(separator: "\n").first(where: { $0.hasPrefix("ready ") }),
+                let chosen = Int(started.dropFirst("ready ".count))
+            {
+                self.port = chosen
+                return
+            }
             if !process.isRunning { break }
             Thread.sleep(forTimeInterval: 0.05)
         }
@@ -182,7 +188,7 @@ final class LocalSMTPServer: @unchecked Sendable {
     /// The server: aiosmtpd's threaded Controller, the handler that records, the authenticator.
     private static let script = #"""
         # A loopback SMTP server for ChamberConnect's tests (Tests/ChamberEndToEndTests/Support/LocalSMTPServer.swift).
-        import base64, email, email.policy, json, os, signal, ssl, sys, time
+        import base64, email, email.policy, json, os, signal, socket, ssl, sys, time
         signal.pthread_sigmask(signal.SIG_SETMASK, set())  # the mask inherited from the test's thread blocks SIGTERM
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -251,11 +257,21 @@ final class LocalSMTPServer: @unchecked Sendable {
             context.load_cert_chain(config["tls_cert"], config["tls_key"])
             options.update(tls_context=context, require_starttls=True)
 
-        controller = Controller(
-            Handler(), hostname=config["host"], port=config["port"], server_hostname="smtp.chamber.test", **options
-        )
-        controller.start()
-        print("ready", flush=True)
+        # The port the test chose was free when it looked; another process may have taken it since. Then take another.
+        port = config["port"]
+        for attempt in range(20):
+            controller = Controller(Handler(), hostname=config["host"], port=port, server_hostname="smtp.chamber.test", **options)
+            try:
+                controller.start()
+                break
+            except (OSError, RuntimeError) as error:
+                print(f"port {port} taken ({error}); trying another", file=sys.stderr, flush=True)
+                with socket.socket() as probe:
+                    probe.bind((config["host"], 0))
+                    port = probe.getsockname()[1]
+        else:
+            sys.exit("no free port")
+        print(f"ready {port}", flush=True)
 
         # The test process owns this server: when it goes away, even killed, the server goes too.
         parent = os.getppid()
