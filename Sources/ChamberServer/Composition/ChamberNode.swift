@@ -121,11 +121,13 @@ public struct ChamberNode: Sendable {
             signer: HMACTextSigner(secret: secret, purpose: "file links"), hasher: CryptoContentHasher(),
             limits: FileLimits(maxBytes: configuration.filesMaxBytes, linkLifetime: TimeInterval(configuration.fileLinkSeconds)))
         let categories = try businessCategories(configuration)
+        // A kept answer must hold committed rows only: where reads see open transactions, nothing is kept.
+        let directoryCacheBusinesses = location.readsSeeOpenTransactions ? 0 : configuration.directoryCacheBusinesses
         let membership = MembershipServices(
             tiers: TierService(store: store),
             applications: MembershipApplicationService(store: store, files: files, chat: realtime.chat, mailer: mailer, categories: categories),
             standings: MembershipStandingService(store: store, mailer: mailer, observer: hub),
-            directory: DirectoryService(store: store, cache: DirectorySearchCache(businesses: configuration.directoryCacheBusinesses)),
+            directory: DirectoryService(store: store, cache: DirectorySearchCache(businesses: directoryCacheBusinesses)),
             files: files, records: MemberRecordsService(store: store, categories: categories), engagement: EngagementService(store: store))
         let standingJob = PeriodicJob(
             name: "membership standing job", every: .seconds(configuration.standingSweepSeconds), logger: logger, ready: { prepared.isSet }

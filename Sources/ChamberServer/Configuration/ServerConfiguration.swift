@@ -35,7 +35,7 @@ import Logging
 /// | `moderation.word_list_action` | `CHAMBER_MODERATION_WORD_LIST_ACTION` | `hold` (or `reject`; `mask` rewrites members' words) |
 /// | `membership.categories_file` | `CHAMBER_MEMBERSHIP_CATEGORIES_FILE` | `membership/categories.json` of the shipped defaults (the NAICS sectors applicants choose from) |
 /// | `membership.standing_sweep_seconds` | `CHAMBER_MEMBERSHIP_STANDING_SWEEP_SECONDS` | `3600` (how often each node moves membership statuses the dates call for; `0`: never) |
-/// | `directory.cache_businesses` | `CHAMBER_DIRECTORY_CACHE_BUSINESSES` | `20000` (businesses a node keeps in directory answers until the chamber's directory changes; `0`: none) |
+/// | `directory.cache_businesses` | `CHAMBER_DIRECTORY_CACHE_BUSINESSES` | `20000` (businesses a node keeps in directory answers until the chamber's directory changes; `0`: none; none on `sqlite::memory:`) |
 /// | `files.store` | `CHAMBER_FILES_STORE` | `local` (or `s3`: an S3-compatible object store) |
 /// | `files.local_path` | `CHAMBER_FILES_LOCAL_PATH` | `data/files` (the local store's folder) |
 /// | `files.max_bytes` | `CHAMBER_FILES_MAX_BYTES` | `10485760` (the largest upload, 10 MiB) |

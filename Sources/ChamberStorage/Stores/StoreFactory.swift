@@ -25,6 +25,11 @@ public enum DatabaseLocation: Sendable, Equatable {
         }
     }
 
+    /// True when one connection serves every read and write (`sqlite::memory:`): a read made while another task's
+    /// transaction is open sees its uncommitted rows, which a rollback then takes back. Nothing read there may be
+    /// kept beyond the request.
+    public var readsSeeOpenTransactions: Bool { self == .sqlite(path: ":memory:") }
+
     public var dialect: SQLDialect {
         switch self {
         case .sqlite: .sqlite

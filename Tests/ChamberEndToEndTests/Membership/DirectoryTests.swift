@@ -1,4 +1,6 @@
 import ChamberDomain
+import ChamberHTTP
+import ChamberServer
 import ChamberStorage
 import ChamberTestSupport
 import Foundation
@@ -160,6 +162,16 @@ struct DirectoryTests {
             #expect(business["description"].string == "Cold beer" && business["phone"].string == "+1 217 555 0177")
             #expect(business["website"].string == "https://moes.example" && business["privacy"]["phone"].string == "staff")
             #expect(business["category"].string == "722" && business["display_name"].string == "Moe's", "\(business)")
+        }
+    }
+
+    @Test("no answers are kept on an in-memory database, whose reads see other tasks' uncommitted writes")
+    func nothingKeptInMemory() async throws {
+        try await withServer(.sqlite, configure: { $0.databaseURL = "sqlite::memory:" }) { api in
+            #expect(api.node.membership.directory.keptBusinesses == 0)
+        }
+        try await withServer(.sqlite) { api in
+            #expect(api.node.membership.directory.keptBusinesses == ServerConfiguration().directoryCacheBusinesses, "a file keeps them")
         }
     }
 
