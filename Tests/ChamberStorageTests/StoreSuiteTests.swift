@@ -104,14 +104,22 @@ struct StoreSuiteTests {
     func sessionWithUser(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
             let store = SQLStore(database: db)
+            let bob = try await Self.user("bob", in: store)
             let ada = try await Self.user("ada", in: store)
-            let session = AuthSession(
-                id: .generate(), userID: ada.id, createdAt: Self.now, lastUsedAt: Self.now,
-                expiresAt: Self.now.addingTimeInterval(3600), userAgent: "test", ipAddress: "127.0.0.1")
-            try await store.sessions.create(session, refreshTokenHash: unique("h"))
-            let found = try #require(try await store.sessions.findWithUser(id: session.id))
-            #expect(found.session == session)
-            #expect(found.user == ada)
+            var sessions: [AuthSession] = []
+            for user in [bob, ada] {
+                let session = AuthSession(
+                    id: .generate(), userID: user.id, createdAt: Self.now, lastUsedAt: Self.now,
+                    expiresAt: Self.now.addingTimeInterval(3600), userAgent: "test", ipAddress: "127.0.0.1")
+                try await store.sessions.create(session, refreshTokenHash: unique("h"))
+                sessions.append(session)
+            }
+            let session = sessions[1]
+            for (session, user) in zip(sessions, [bob, ada]) {
+                let found = try #require(try await store.sessions.findWithUser(id: session.id))
+                #expect(found.session == session)
+                #expect(found.user == user, "each session with its own user")
+            }
             #expect(try await store.sessions.findWithUser(id: .generate()) == nil)
             #expect(try await store.sessions.revoke(id: session.id, userID: ada.id, at: Self.now))
             let revoked = try await store.sessions.findWithUser(id: session.id)
@@ -367,6 +375,13 @@ struct StoreSuiteTests {
         #expect(throws: StorageError.self) {
             try ChamberScopedSQL.bind("SELECT ? FROM t WHERE chamber_id = :chamber AND x = ?", [.text("x")], chamber: chamber)
         }
+    }
+
+    @Test("only an in-memory SQLite database has reads that see other tasks' open transactions (nothing read there is kept)")
+    func readsSeeOpenTransactions() throws {
+        #expect(try DatabaseLocation(url: "sqlite::memory:").readsSeeOpenTransactions)
+        #expect(try !DatabaseLocation(url: "sqlite://data/chamberconnect.sqlite").readsSeeOpenTransactions)
+        #expect(try !DatabaseLocation(url: "postgres://chamber@127.0.0.1:5432/chamberconnect").readsSeeOpenTransactions)
     }
 
     @Test("PostgreSQL placeholders are numbered outside quotes")

@@ -23,10 +23,10 @@ public enum DirectoryListing {
     /// business shows it (description, where it is, its website's host). Phone, e-mail and tax id are never searched:
     /// a search must not tell anyone what they cannot read. Built from the business's own choices; a chamber's policy
     /// narrows the audience at search time (``DirectoryPrivacy/audience(of:in:)``).
-    /// The text is written as words (letters and digits, lowercased, one space apart), as search terms are read,
-    /// so SQLite and PostgreSQL find the same: a host like `www.kwikemart.example` is three words to both.
+    /// The text is written as ``SearchWords``, as search terms are read, so SQLite and PostgreSQL find the same: a
+    /// host like `www.kwikemart.example` is three words to both, and "Café" is "cafe".
     public static func searchText(_ business: Business) -> SearchText {
-        let names = words([business.legalName, business.displayName ?? ""].joined(separator: " "))
+        let names = SearchWords.text([business.legalName, business.displayName ?? ""].joined(separator: " "))
         let address = business.address
         let fields: [(DirectoryPrivacy.Field, String)] = [
             (.description, business.description ?? ""),
@@ -34,14 +34,9 @@ public enum DirectoryListing {
             (.website, business.website.flatMap { URL(string: $0)?.host() } ?? ""),
         ]
         func text(for reader: DirectoryAudience) -> String {
-            words(fields.filter { business.privacy[$0.0].includes(reader) }.map(\.1).joined(separator: " "))
+            SearchWords.text(fields.filter { business.privacy[$0.0].includes(reader) }.map(\.1).joined(separator: " "))
         }
         return SearchText(names: names, publicText: text(for: .public), membersText: text(for: .members), staffText: text(for: .staff))
-    }
-
-    /// `text` as search words: letters and digits, lowercased.
-    static func words(_ text: String) -> String {
-        text.lowercased().split { !$0.isLetter && !$0.isNumber }.joined(separator: " ")
     }
 
     /// What one business is found by, per audience (each includes what the wider ones see).

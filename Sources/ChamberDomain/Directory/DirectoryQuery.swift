@@ -15,9 +15,9 @@ public struct DirectoryQuery: Sendable, Hashable {
     public let sort: Sort
     public let page: PageRequest
 
-    /// Splits `text` into terms: at most 8 words of at most 40 characters, lowercased.
+    /// Splits `text` into terms: at most 8 words of at most 40 characters, folded as ``SearchWords``.
     public init(text: String?, category: String?, sort: Sort?, page: PageRequest) throws(ChamberError) {
-        let words = (text ?? "").lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)
+        let words = SearchWords.split(text ?? "")
         guard words.count <= 8 else { throw ChamberError(.validationFailed, "at most 8 words", field: "q") }
         guard words.allSatisfy({ $0.count <= 40 }) else { throw ChamberError(.validationFailed, "words of at most 40 characters", field: "q") }
         terms = words

@@ -60,6 +60,13 @@ public final class DirectoryService: Sendable {
         try await store.chambers.compactDirectoryChanges()
     }
 
+    /// Writes again, a batch at a time, the search texts stored by an older version of ``SearchWords`` (after an
+    /// upgrade); for the same periodic job. Returns how many rows it wrote: none once all are current.
+    @discardableResult
+    public func reindexSearchTexts() async throws -> Int {
+        try await store.chambers.reindexSearchTexts(limit: 500)
+    }
+
     /// Searches the chamber's people by the words of their name or their business's: every role that may view
     /// members. Members whose standing keeps them out of the directory are not in it.
     public func people(_ access: ChamberAccess, _ query: DirectoryQuery) async throws -> Page<DirectoryPerson> {

@@ -95,4 +95,8 @@ public protocol ChamberStore: Sendable {
     /// Folds the directory changes noted since the last call into each chamber's directory revision, leaving every
     /// revision as it reads (``DirectoryStore/revision()``). Returns how many changes it folded.
     func compactDirectoryChanges() async throws -> Int
+    /// Writes again the search texts of up to `limit` businesses and `limit` people written by an older
+    /// ``SearchWords/version`` (rows from before an upgrade), and returns how many it wrote. Safe on several nodes at
+    /// once: a row edited since it was read keeps what its edit wrote.
+    func reindexSearchTexts(limit: Int) async throws -> Int
 }

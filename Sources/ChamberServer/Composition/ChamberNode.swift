@@ -140,11 +140,12 @@ public struct ChamberNode: Sendable {
                 name: "member activity", every: .seconds(Self.activityFlushSeconds), logger: logger, ready: { prepared.isSet }
             ) { try await activity.flush() },
             directoryJob: PeriodicJob(
-                name: "directory revisions", every: .seconds(Self.directoryCompactionSeconds), logger: logger, ready: { prepared.isSet }
+                name: "directory upkeep", every: .seconds(Self.directoryCompactionSeconds), logger: logger, ready: { prepared.isSet }
             ) {
-                // Routine, and every ten seconds: not worth a log line.
+                // Routine, and every ten seconds: not worth a log line. After an upgrade, search texts of an older
+                // version are written again, a batch per run.
                 _ = try await membership.directory.compactRevisions()
-                return 0
+                return try await membership.directory.reindexSearchTexts()
             }, prepared: prepared)
     }
 

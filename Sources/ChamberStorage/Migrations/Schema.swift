@@ -688,6 +688,16 @@ enum Schema {
                 FOR EACH ROW WHEN (OLD.standing_status IS DISTINCT FROM NEW.standing_status) EXECUTE FUNCTION note_directory_change()
                 """,
             ]),
+        Migration(
+            version: 22, name: "search texts folded (case and accents) by the server, with their version; people found by a folded name",
+            statements: [
+                // Rows from before are version 0: the directory's periodic job writes their texts again, in Swift
+                // (SearchWords). Until it has, names lowercased by SQL let people be found as before.
+                "ALTER TABLE businesses ADD COLUMN search_version INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE users ADD COLUMN search_name TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE users ADD COLUMN search_version INTEGER NOT NULL DEFAULT 0",
+                "UPDATE users SET search_name = lower(display_name)",
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

@@ -223,7 +223,7 @@ struct SQLBusinessStore: BusinessStore {
         return [
             .id(b.ownerUserID), .text(b.legalName), .text(b.displayName), .text(b.taxID), .text(b.category), try .json(b.address), .text(b.website),
             .text(b.phone), .text(b.email), try .json(b.socialLinks), .text(b.description), try .json(b.privacy), .text(search.names),
-            .text(search.publicText), .text(search.membersText), .text(search.staffText),
+            .text(search.publicText), .text(search.membersText), .text(search.staffText), .int(Int64(SearchWords.version)),
         ]
     }
 
@@ -232,8 +232,8 @@ struct SQLBusinessStore: BusinessStore {
         try await sql.query(
             """
             INSERT INTO businesses (id, chamber_id, owner_user_id, legal_name, display_name, tax_id, category, address, website, phone, email,
-                social_links, description, privacy, search_names, search_public, search_members, search_staff, created_at)
-            VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                social_links, description, privacy, search_names, search_public, search_members, search_staff, search_version, created_at)
+            VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [.id(business.id)] + (try Self.binds(business)) + [.date(business.createdAt)])
     }
@@ -254,7 +254,7 @@ struct SQLBusinessStore: BusinessStore {
             """
             UPDATE businesses SET owner_user_id = ?, legal_name = ?, display_name = ?, tax_id = ?, category = ?, address = ?, website = ?, phone = ?,
                 email = ?, social_links = ?, description = ?, privacy = ?, search_names = ?, search_public = ?, search_members = ?, search_staff = ?,
-                revision = revision + 1
+                search_version = ?, revision = revision + 1
             WHERE chamber_id = :chamber AND id = ? AND revision = ? RETURNING id
             """,
             (try Self.binds(business)) + [.id(business.id), .int(Int64(business.revision))]

@@ -61,6 +61,38 @@ struct SQLChamberStore: ChamberStore {
         return try rows.first.map { (try Self.chamber($0), try $0.int("revision")) }
     }
 
+    func reindexSearchTexts(limit: Int) async throws -> Int {
+        let version = SQLValue.int(Int64(SearchWords.version))
+        var written = 0
+        for row in try await db.query(
+            "SELECT \(SQLBusinessStore.columns) FROM businesses WHERE search_version < ? LIMIT ?", [version, .int(Int64(limit))])
+        {
+            let business = try SQLBusinessStore.business(row)
+            let search = DirectoryListing.searchText(business)
+            // Written only over the reading it was made from: an edit since has written current texts of its own.
+            written +=
+                try await db.query(
+                    """
+                    UPDATE businesses SET search_names = ?, search_public = ?, search_members = ?, search_staff = ?, search_version = ?
+                    WHERE id = ? AND revision = ? AND search_version < ? RETURNING id
+                    """,
+                    [
+                        .text(search.names), .text(search.publicText), .text(search.membersText), .text(search.staffText), version,
+                        .id(business.id), .int(Int64(business.revision)), version,
+                    ]
+                ).count
+        }
+        for row in try await db.query("SELECT id, display_name FROM users WHERE search_version < ? LIMIT ?", [version, .int(Int64(limit))]) {
+            let name = try row.string("display_name")
+            written +=
+                try await db.query(
+                    "UPDATE users SET search_name = ?, search_version = ? WHERE id = ? AND display_name = ? AND search_version < ? RETURNING id",
+                    [.text(SearchWords.text(name)), version, .text(try row.string("id")), .text(name), version]
+                ).count
+        }
+        return written
+    }
+
     func update(_ chamber: Chamber) async throws {
         try await db.query(
             "UPDATE chambers SET name = ?, settings = ?, branding = ? WHERE id = ?",

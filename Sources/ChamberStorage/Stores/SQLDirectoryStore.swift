@@ -74,8 +74,8 @@ struct SQLDirectoryStore: DirectoryStore {
     }
 
     func people(terms: [String], listedStatuses: [MembershipStatus], page: PageRequest) async throws -> Page<DirectoryPerson> {
-        // A word starts with the term when the name, after a space, holds a space and the term: the terms are letters
-        // and digits only (DirectoryQuery), so they hold no LIKE wildcard.
+        // A word starts with the term when the folded name (SearchWords), after a space, holds a space and the term:
+        // the terms are folded letters and digits only (DirectoryQuery), so they hold no LIKE wildcard.
         var conditions = ["m.chamber_id = :chamber"]
         var binds: [SQLValue] = []
         let statuses = placeholders(listedStatuses.count)
@@ -84,8 +84,8 @@ struct SQLDirectoryStore: DirectoryStore {
         for term in terms {
             conditions.append(
                 """
-                (' ' || lower(u.display_name) LIKE ? OR EXISTS (SELECT 1 FROM businesses b
-                    WHERE b.chamber_id = :chamber AND b.owner_user_id = m.user_id AND ' ' || lower(b.legal_name) LIKE ?))
+                (' ' || u.search_name LIKE ? OR EXISTS (SELECT 1 FROM businesses b
+                    WHERE b.chamber_id = :chamber AND b.owner_user_id = m.user_id AND ' ' || b.search_names LIKE ?))
                 """)
             binds += [.text("% \(term)%"), .text("% \(term)%")]
         }

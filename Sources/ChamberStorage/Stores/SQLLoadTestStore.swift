@@ -40,9 +40,14 @@ public struct SQLLoadTestStore: LoadTestStore {
 
             for chunk in plan.accounts.chunks(of: Self.rowsPerInsert) {
                 try await tx.query(
-                    "INSERT INTO users (id, email, display_name, password_hash, is_platform_admin, created_at) VALUES "
-                        + Self.rows(chunk.count, "(?, ?, ?, ?, FALSE, ?)") + " ON CONFLICT (email) DO NOTHING",
-                    chunk.flatMap { [.id($0.id), .text($0.email), .text($0.displayName), .text(plan.passwordHash), .date($0.createdAt)] })
+                    "INSERT INTO users (id, email, display_name, password_hash, is_platform_admin, created_at, search_name, search_version) VALUES "
+                        + Self.rows(chunk.count, "(?, ?, ?, ?, FALSE, ?, ?, ?)") + " ON CONFLICT (email) DO NOTHING",
+                    chunk.flatMap {
+                        [
+                            .id($0.id), .text($0.email), .text($0.displayName), .text(plan.passwordHash), .date($0.createdAt),
+                            .text(SearchWords.text($0.displayName)), .int(Int64(SearchWords.version)),
+                        ]
+                    })
             }
             var stored: [String: User] = [:]
             for row in try await tx.query("SELECT \(SQLUserStore.columns) FROM users WHERE email LIKE ?", [.text(emailPattern)]) {

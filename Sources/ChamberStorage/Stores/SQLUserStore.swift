@@ -23,8 +23,14 @@ struct SQLUserStore: UserStore {
     func insert(_ user: User, passwordHash: String) async throws {
         do {
             try await db.query(
-                "INSERT INTO users (id, email, display_name, password_hash, is_platform_admin, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [.id(user.id), .text(user.email), .text(user.displayName), .text(passwordHash), .bool(user.isPlatformAdmin), .date(user.createdAt)])
+                """
+                INSERT INTO users (id, email, display_name, password_hash, is_platform_admin, created_at, search_name, search_version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .id(user.id), .text(user.email), .text(user.displayName), .text(passwordHash), .bool(user.isPlatformAdmin), .date(user.createdAt),
+                    .text(SearchWords.text(user.displayName)), .int(Int64(SearchWords.version)),
+                ])
         } catch StorageError.uniqueViolation {
             throw ChamberError(.emailTaken, "an account with this email exists already", field: "email")
         }

@@ -61,9 +61,10 @@ struct DirectoryRulesTests {
     }
 
     @Test(
-        "search words: letters and digits, lowercased, at most 8 of at most 40",
+        "search words: letters and digits, case and accents folded, at most 8 of at most 40",
         arguments: [
-            ("Spring  Deli", ["spring", "deli"], nil as String?), ("\"drop\" OR *", ["drop", "or"], nil), ("Café 24/7", ["café", "24", "7"], nil),
+            ("Spring  Deli", ["spring", "deli"], nil as String?), ("\"drop\" OR *", ["drop", "or"], nil), ("Café 24/7", ["cafe", "24", "7"], nil),
+            ("JOSÉ Zoë", ["jose", "zoe"], nil),
             ("", [], nil), ("a b c d e f g h i", [], "q"), (String(repeating: "x", count: 41), [], "q"),
         ])
     func terms(_ text: String, _ expected: [String], _ refusedField: String?) {
@@ -74,6 +75,28 @@ struct DirectoryRulesTests {
         } catch {
             #expect(error.field == refusedField)
         }
+    }
+
+    @Test(
+        "search texts: case, accents and width folded; punctuation separates words",
+        arguments: [
+            ("José's Café", "jose s cafe"), ("ÅNGSTRÖM Über", "angstrom uber"), ("Crème brûlée & co.", "creme brulee co"),
+            ("Ｋｗｉｋ", "kwik"), ("", ""), ("  --  ", ""), ("Zoë O'Brien-Smith", "zoe o brien smith"), ("naïve 42", "naive 42"),
+        ])
+    func searchWords(_ text: String, _ expected: String) {
+        #expect(SearchWords.text(text) == expected)
+        #expect(SearchWords.split(text) == expected.split(separator: " ").map(String.init))
+    }
+
+    @Test("a business is found by folded words: the stored text and the terms fold alike")
+    func foldedText() {
+        var business = Self.business
+        business.legalName = "Café José"
+        business.displayName = nil
+        let names = DirectoryListing.searchText(business).names
+        #expect(names == "cafe jose")
+        let terms = (try? DirectoryQuery(text: "CAFÉ jose", category: nil, sort: nil, page: PageRequest()))?.terms ?? []
+        #expect(terms.allSatisfy { term in names.split(separator: " ").contains { $0.hasPrefix(term) } } && terms == ["cafe", "jose"])
     }
 
     @Test("a category is a code")

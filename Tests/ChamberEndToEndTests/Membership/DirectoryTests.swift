@@ -1,6 +1,4 @@
 import ChamberDomain
-import ChamberHTTP
-import ChamberServer
 import ChamberStorage
 import ChamberTestSupport
 import Foundation
@@ -165,13 +163,32 @@ struct DirectoryTests {
         }
     }
 
-    @Test("no answers are kept on an in-memory database, whose reads see other tasks' uncommitted writes")
-    func nothingKeptInMemory() async throws {
-        try await withServer(.sqlite, configure: { $0.databaseURL = "sqlite::memory:" }) { api in
-            #expect(api.node.membership.directory.keptBusinesses == 0)
-        }
-        try await withServer(.sqlite) { api in
-            #expect(api.node.membership.directory.keptBusinesses == ServerConfiguration().directoryCacheBusinesses, "a file keeps them")
+    @Test("accents and case do not matter: 'jose' finds José, 'zoe nunez' finds Zoë Núñez, on both databases", arguments: TestBackend.enabled)
+    func folded(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let admin = try await api.signUp("admin")
+            let email = "\(unique("zoe"))@example.com"
+            let registered = try await api.call(
+                .post, "/v1/auth/register", json: ["email": email, "password": "correct horse battery", "display_name": "Zoë Núñez"])
+            #expect(registered.status == .created, "\(registered.json)")
+            let zoe = try await api.logIn(email: email, password: "correct horse battery")
+            let chamberID = try await api.createChamber(admin)
+            try await api.addMember(zoe, to: chamberID, role: "member", by: admin)
+            let created = try await api.call(.post, "/v1/chambers/\(chamberID)/businesses", token: zoe.accessToken, json: ["legal_name": "Café José"])
+            #expect(created.status == .created, "\(created.json)")
+            func people(_ q: String) async throws -> [String] {
+                let found = try await api.call(.get, "/v1/chambers/\(chamberID)/directory/people?q=\(q)", token: admin.accessToken)
+                return found.json["items"].array.compactMap { $0["user_id"].string }
+            }
+            func businesses(_ q: String) async throws -> [String] {
+                let found = try await api.call(.get, "/v1/chambers/\(chamberID)/directory?q=\(q)", token: admin.accessToken)
+                return found.json["items"].array.compactMap { $0["legal_name"].string }
+            }
+            #expect(try await people("ZOE%20nunez") == [zoe.userID])
+            #expect(try await people("N%C3%9A%C3%91") == [zoe.userID], "typed with accents, in capitals")
+            #expect(try await people("cafe") == [zoe.userID], "by the business's name")
+            #expect(try await businesses("jose%20caf") == ["Café José"])
+            #expect(try await businesses("Jos%C3%A9") == ["Café José"])
         }
     }
 

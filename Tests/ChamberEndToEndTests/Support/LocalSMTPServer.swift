@@ -111,7 +111,9 @@ final class LocalSMTPServer: @unchecked Sendable {
 
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if let started = (try? String(contentsOf: stdout, encoding: .utf8))?.split(separator: "\n").first(where: { $0.hasPrefix("ready ") }),
+            // Whole lines only: a line still being written could hold part of the port.
+            let lines = (try? String(contentsOf: stdout, encoding: .utf8))?.split(separator: "\n", omittingEmptySubsequences: false).dropLast() ?? []
+            if let started = lines.first(where: { $0.hasPrefix("ready ") }),
                 let chosen = Int(started.dropFirst("ready ".count))
             {
                 self.port = chosen
@@ -188,7 +190,7 @@ final class LocalSMTPServer: @unchecked Sendable {
     /// The server: aiosmtpd's threaded Controller, the handler that records, the authenticator.
     private static let script = #"""
         # A loopback SMTP server for ChamberConnect's tests (Tests/ChamberEndToEndTests/Support/LocalSMTPServer.swift).
-        import base64, email, email.policy, json, os, signal, socket, ssl, sys, time
+        import base64, email, email.policy, errno, json, os, signal, socket, ssl, sys, time
         signal.pthread_sigmask(signal.SIG_SETMASK, set())  # the mask inherited from the test's thread blocks SIGTERM
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -264,8 +266,11 @@ final class LocalSMTPServer: @unchecked Sendable {
             try:
                 controller.start()
                 break
-            except (OSError, RuntimeError) as error:
-                print(f"port {port} taken ({error}); trying another", file=sys.stderr, flush=True)
+            except OSError as error:
+                if error.errno != errno.EADDRINUSE:
+                    controller.stop(no_assert=True)
+                    raise
+                print(f"port {port} taken; trying another", file=sys.stderr, flush=True)
                 with socket.socket() as probe:
                     probe.bind((config["host"], 0))
                     port = probe.getsockname()[1]
