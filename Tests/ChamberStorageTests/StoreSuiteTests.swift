@@ -23,6 +23,13 @@ struct StoreSuiteTests {
         return chamber
     }
 
+    /// Ada founds chamber A, Bob chamber B.
+    static func twoChambers(in store: SQLStore) async throws -> (ada: User, bob: User, a: Chamber, b: Chamber) {
+        let ada = try await user("ada", in: store)
+        let bob = try await user("bob", in: store)
+        return (ada, bob, try await chamber(ada, in: store), try await chamber(bob, in: store))
+    }
+
     @Test("migrations apply once and are recorded", arguments: TestBackend.enabled)
     func migrations(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
@@ -216,10 +223,7 @@ struct StoreSuiteTests {
     func tenantIsolation(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
             let store = SQLStore(database: db)
-            let ada = try await Self.user("ada", in: store)
-            let bob = try await Self.user("bob", in: store)
-            let a = try await Self.chamber(ada, in: store)
-            let b = try await Self.chamber(bob, in: store)
+            let (ada, bob, a, b) = try await Self.twoChambers(in: store)
             let scopeA = store.scoped(to: a.id), scopeB = store.scoped(to: b.id)
             let business = Business(id: .generate(), chamberID: b.id, ownerUserID: bob.id, legalName: "B's Shop", createdAt: Self.now)
             try await scopeB.businesses.insert(business)
@@ -269,10 +273,7 @@ struct StoreSuiteTests {
     func admission(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
             let store = SQLStore(database: db)
-            let ada = try await Self.user("ada", in: store)
-            let bob = try await Self.user("bob", in: store)
-            let a = try await Self.chamber(ada, in: store)
-            let b = try await Self.chamber(bob, in: store)
+            let (ada, bob, a, b) = try await Self.twoChambers(in: store)
             let scopeA = store.scoped(to: a.id), scopeB = store.scoped(to: b.id)
             try await scopeA.members.insert(Membership(chamberID: a.id, userID: bob.id, role: .member, joinedAt: Self.now))
             func sanction(

@@ -31,7 +31,8 @@ struct SQLMemberStore: MemberStore {
         m.chamber_id, m.user_id, m.role, m.joined_at, \(SQLStandingStore.columns),
             u.id, u.email, u.display_name, u.is_platform_admin, u.created_at
         """
-    static let select = "SELECT \(columns) FROM memberships m JOIN users u ON u.id = m.user_id"
+    static let from = "memberships m JOIN users u ON u.id = m.user_id"
+    static let select = "SELECT \(columns) FROM \(from)"
 
     static func member(_ row: SQLRow) throws -> Member {
         let role = try row.value("role", as: Role.self)
@@ -49,8 +50,8 @@ struct SQLMemberStore: MemberStore {
     func findAdmission(userID: UserID, at date: Date) async throws -> (member: Member, ban: Sanction?)? {
         let rows = try await sql.query(
             """
-            SELECT \(Self.columns), \(SQLModerationStore.sanctionColumns(of: "s", prefixed: "ban_"))
-            FROM memberships m JOIN users u ON u.id = m.user_id
+            SELECT \(Self.columns), \(columnList(SQLModerationStore.sanctionColumnNames, of: "s", prefixed: "ban_"))
+            FROM \(Self.from)
             LEFT JOIN sanctions s ON s.chamber_id = m.chamber_id AND s.user_id = m.user_id AND s.kind = 'ban'
                 AND s.lifted_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?)
             WHERE m.chamber_id = :chamber AND m.user_id = ?
@@ -201,9 +202,7 @@ struct SQLBusinessStore: BusinessStore {
     static let columns = columnNames.joined(separator: ", ")
 
     /// The columns of `alias`, a name the table goes by in a join.
-    static func columns(of alias: String) -> String {
-        columnNames.map { "\(alias).\($0)" }.joined(separator: ", ")
-    }
+    static func columns(of alias: String) -> String { columnList(columnNames, of: alias) }
 
     static func business(_ row: SQLRow) throws -> Business {
         Business(

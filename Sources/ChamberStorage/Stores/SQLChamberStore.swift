@@ -5,7 +5,10 @@ import Foundation
 struct SQLChamberStore: ChamberStore {
     let db: any SQLDatabase
 
-    static let columns = "id, name, slug, settings, branding, created_at"
+    static let columnNames = ["id", "name", "slug", "settings", "branding", "created_at"]
+    static let columns = columnNames.joined(separator: ", ")
+    /// A chamber's directory revision, of `chambers c`: its folded figure and its changes not folded yet.
+    static let directoryRevision = "c.directory_revision + (SELECT count(*) FROM directory_changes d WHERE d.chamber_id = c.id)"
 
     static func chamber(_ row: SQLRow, prefix: String = "") throws -> Chamber {
         Chamber(
@@ -54,8 +57,7 @@ struct SQLChamberStore: ChamberStore {
     private func findWithDirectoryRevision(where condition: String, _ bind: SQLValue) async throws -> (chamber: Chamber, directoryRevision: Int64)? {
         let rows = try await db.query(
             """
-            SELECT c.id, c.name, c.slug, c.settings, c.branding, c.created_at,
-                c.directory_revision + (SELECT count(*) FROM directory_changes d WHERE d.chamber_id = c.id) AS revision
+            SELECT \(columnList(Self.columnNames, of: "c")), \(Self.directoryRevision) AS revision
             FROM chambers c WHERE \(condition)
             """, [bind])
         return try rows.first.map { (try Self.chamber($0), try $0.int("revision")) }

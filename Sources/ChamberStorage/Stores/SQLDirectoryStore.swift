@@ -10,8 +10,7 @@ struct SQLDirectoryStore: DirectoryStore {
         // One statement, so compaction (which moves rows into the chamber's figure) is seen whole or not at all.
         let rows = try await sql.query(
             """
-            SELECT c.directory_revision + (SELECT count(*) FROM directory_changes d WHERE d.chamber_id = c.id) AS revision
-            FROM chambers c WHERE c.id = :chamber
+            SELECT \(SQLChamberStore.directoryRevision) AS revision FROM chambers c WHERE c.id = :chamber
             """, [])
         return try rows.first?.int("revision") ?? 0
     }

@@ -7,15 +7,10 @@ struct SQLModerationStore: ModerationStore {
 
     // MARK: Sanctions
 
-    private static let sanctionColumnNames = [
+    static let sanctionColumnNames = [
         "id", "chamber_id", "user_id", "kind", "channel_id", "reason", "created_by", "created_at", "expires_at", "lifted_at", "lifted_by",
     ]
     static let sanctionColumns = sanctionColumnNames.joined(separator: ", ")
-
-    /// The sanction columns of `alias` (the table's name in a join), each named with `prefix` so they clash with no other.
-    static func sanctionColumns(of alias: String, prefixed prefix: String) -> String {
-        sanctionColumnNames.map { "\(alias).\($0) AS \(prefix)\($0)" }.joined(separator: ", ")
-    }
 
     static func sanction(_ row: SQLRow) throws -> Sanction { try sanction(row, prefix: "") }
 

@@ -4,13 +4,8 @@ import Foundation
 struct SQLSessionStore: SessionStore {
     let db: any SQLDatabase
 
-    private static let columnNames = ["id", "user_id", "created_at", "last_used_at", "expires_at", "revoked_at", "user_agent", "ip_address"]
+    static let columnNames = ["id", "user_id", "created_at", "last_used_at", "expires_at", "revoked_at", "user_agent", "ip_address"]
     static let columns = columnNames.joined(separator: ", ")
-
-    /// The columns of `alias`, a name the table goes by in a join.
-    static func columns(of alias: String) -> String {
-        columnNames.map { "\(alias).\($0)" }.joined(separator: ", ")
-    }
 
     static func session(_ row: SQLRow) throws -> AuthSession {
         AuthSession(
@@ -40,7 +35,7 @@ struct SQLSessionStore: SessionStore {
     func findWithUser(id: SessionID) async throws -> (session: AuthSession, user: User)? {
         let rows = try await db.query(
             """
-            SELECT \(Self.columns(of: "s")), \(SQLUserStore.columns(of: "u", prefixed: "u_"))
+            SELECT \(columnList(Self.columnNames, of: "s")), \(columnList(SQLUserStore.columnNames, of: "u", prefixed: "u_"))
             FROM auth_sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?
             """, [.id(id)])
         return try rows.first.map { (try Self.session($0), try SQLUserStore.user($0, prefix: "u_")) }

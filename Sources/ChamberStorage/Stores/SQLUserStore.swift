@@ -4,13 +4,8 @@ import Foundation
 struct SQLUserStore: UserStore {
     let db: any SQLExecutor
 
-    private static let columnNames = ["id", "email", "display_name", "is_platform_admin", "created_at"]
+    static let columnNames = ["id", "email", "display_name", "is_platform_admin", "created_at"]
     static let columns = columnNames.joined(separator: ", ")
-
-    /// The columns of `alias` (the table's name in a join), each named with `prefix` so they clash with no other.
-    static func columns(of alias: String, prefixed prefix: String) -> String {
-        columnNames.map { "\(alias).\($0) AS \(prefix)\($0)" }.joined(separator: ", ")
-    }
 
     static func user(_ row: SQLRow) throws -> User { try user(row, prefix: "") }
 
