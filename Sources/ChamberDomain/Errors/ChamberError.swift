@@ -99,6 +99,28 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let standingNotFound = Code("standing_not_found", .notFound)
         public static let standingConflict = Code("standing_conflict", .conflict)
         public static let directoryNotPublic = Code("directory_not_public", .forbidden)
+        // Events
+        public static let eventNotFound = Code("event_not_found", .notFound)
+        public static let ticketTypeNotFound = Code("ticket_type_not_found", .notFound)
+        public static let registrationNotFound = Code("registration_not_found", .notFound)
+        /// The event takes no registrations: a draft, cancelled, completed or over.
+        public static let eventNotOpen = Code("event_not_open", .conflict)
+        /// Outside the ticket type's sales window, or retired.
+        public static let ticketNotOnSale = Code("ticket_not_on_sale", .conflict)
+        /// The ticket type is for members, non-members or chosen tiers only.
+        public static let ticketNotEligible = Code("ticket_not_eligible", .forbidden)
+        /// No seats left, and the registrant did not ask for the waitlist.
+        public static let eventFull = Code("event_full", .conflict)
+        public static let alreadyRegistered = Code("already_registered", .conflict)
+        /// The registration is not in a status that allows this (accepting no offer, paying a cancelled one).
+        public static let registrationStateConflict = Code("registration_state_conflict", .conflict)
+        /// The event changed since it was read, or is not in a status that allows this.
+        public static let eventStateConflict = Code("event_state_conflict", .conflict)
+        /// Past the event's cancellation cut-off.
+        public static let cancellationClosed = Code("cancellation_closed", .conflict)
+        public static let checkInCodeInvalid = Code("check_in_code_invalid", .invalidRequest)
+        /// Checked in once already; the message gives the time.
+        public static let alreadyCheckedIn = Code("already_checked_in", .conflict)
         // Files
         public static let fileNotFound = Code("file_not_found", .notFound)
         public static let fileTooLarge = Code("file_too_large", .payloadTooLarge)
@@ -130,6 +152,8 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             deviceNotFound,
             applicationNotFound, tierNotFound, applicationStateConflict, applicationIncomplete, applicationsClosed, membershipInactive,
             standingNotFound, standingConflict, directoryNotPublic,
+            eventNotFound, ticketTypeNotFound, registrationNotFound, eventNotOpen, ticketNotOnSale, ticketNotEligible, eventFull,
+            alreadyRegistered, registrationStateConflict, eventStateConflict, cancellationClosed, checkInCodeInvalid, alreadyCheckedIn,
             fileNotFound, fileTooLarge, fileTypeRefused, fileInfected, fileLinkInvalid, fileLinkExpired,
             unknownFrameType, unsupportedFrame, upgradeRequired,
             unavailable, internalError,

@@ -28,6 +28,8 @@ public protocol ChamberScopedStore: Sendable {
     var imports: any MemberImportStore { get }
     /// Members' last-seen times and what engagement is counted from.
     var engagement: any EngagementStore { get }
+    /// Events, their ticket types and registrations.
+    var events: any EventStore { get }
 }
 
 /// Memberships of the chamber.

@@ -22,6 +22,8 @@ public protocol Store: Sendable {
     var applications: any ApplicantApplicationStore { get }
     /// Records of stored files, found by their unguessable ids (a link to one is signed for its chamber).
     var files: any FileRecordStore { get }
+    /// Events with offers, payments or an end due, across chambers.
+    var eventUpkeep: any EventUpkeepStore { get }
 
     /// The stores of one chamber. Every read and write through it is confined to `chamber`.
     func scoped(to chamber: ChamberID) -> any ChamberScopedStore

@@ -698,6 +698,99 @@ enum Schema {
                 "ALTER TABLE users ADD COLUMN search_version INTEGER NOT NULL DEFAULT 0",
                 "UPDATE users SET search_name = lower(display_name)",
             ]),
+        Migration(
+            version: 23, name: "events: ticket types and registrations, seats counted on the event's row",
+            statements: [
+                // `seats_taken` is written only by transactions that hold the event's row (EventStore), so it is the
+                // exact sum of the seats of registrations holding seats; capacity is checked against it there.
+                """
+                CREATE TABLE events (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    title TEXT NOT NULL,
+                    description TEXT,
+                    starts_at BIGINT NOT NULL,
+                    ends_at BIGINT NOT NULL,
+                    time_zone TEXT NOT NULL,
+                    format TEXT NOT NULL,
+                    venue TEXT,
+                    virtual_url TEXT,
+                    visibility TEXT NOT NULL,
+                    tier_ids TEXT NOT NULL,
+                    capacity BIGINT,
+                    seats_taken BIGINT NOT NULL DEFAULT 0,
+                    offer_minutes BIGINT NOT NULL,
+                    payment_minutes BIGINT NOT NULL,
+                    cancellation_cutoff_hours BIGINT,
+                    status TEXT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    revision BIGINT NOT NULL DEFAULT 0
+                )
+                """,
+                "CREATE INDEX events_by_start ON events (chamber_id, starts_at)",
+                "CREATE INDEX events_published_end ON events (ends_at) WHERE status = 'published'",
+                """
+                CREATE TABLE event_ticket_types (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+                    position BIGINT NOT NULL,
+                    name TEXT NOT NULL,
+                    price_cents BIGINT NOT NULL,
+                    audience TEXT NOT NULL,
+                    tier_ids TEXT NOT NULL,
+                    seats_per_ticket BIGINT NOT NULL,
+                    capacity BIGINT,
+                    seats_taken BIGINT NOT NULL DEFAULT 0,
+                    sales_start BIGINT,
+                    sales_end BIGINT,
+                    active BOOLEAN NOT NULL,
+                    UNIQUE (event_id, name)
+                )
+                """,
+                """
+                CREATE TABLE event_registrations (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+                    user_id TEXT,
+                    registered_by TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    ticket_type_id TEXT NOT NULL REFERENCES event_ticket_types(id),
+                    guests TEXT NOT NULL,
+                    seats BIGINT NOT NULL,
+                    amount_cents BIGINT NOT NULL,
+                    status TEXT NOT NULL,
+                    idempotency_key TEXT,
+                    created_at BIGINT NOT NULL,
+                    waitlisted_at BIGINT,
+                    offer_expires_at BIGINT,
+                    payment_due_at BIGINT,
+                    paid_at BIGINT,
+                    payment_reference TEXT,
+                    cancelled_at BIGINT,
+                    check_in_token TEXT NOT NULL,
+                    checked_in_at BIGINT,
+                    checked_in_by TEXT,
+                    walk_in BOOLEAN NOT NULL,
+                    revision BIGINT NOT NULL DEFAULT 0
+                )
+                """,
+                // One open registration per account and event, whatever races; a retried key finds its registration.
+                """
+                CREATE UNIQUE INDEX event_registrations_open ON event_registrations (event_id, user_id)
+                WHERE status NOT IN ('cancelled', 'expired')
+                """,
+                "CREATE UNIQUE INDEX event_registrations_key ON event_registrations (event_id, registered_by, idempotency_key)",
+                "CREATE UNIQUE INDEX event_registrations_token ON event_registrations (event_id, check_in_token)",
+                "CREATE INDEX event_registrations_by_event ON event_registrations (event_id, created_at)",
+                "CREATE INDEX event_registrations_waiting ON event_registrations (event_id, waitlisted_at) WHERE status = 'waitlisted'",
+                """
+                CREATE INDEX event_registrations_due ON event_registrations (event_id)
+                WHERE status IN ('offered', 'pending_payment', 'waitlisted')
+                """,
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

@@ -21,6 +21,7 @@ struct SQLChamberScope: ChamberScopedStore {
     var directory: any DirectoryStore { SQLDirectoryStore(sql: sql) }
     var imports: any MemberImportStore { SQLMemberImportStore(sql: sql) }
     var engagement: any EngagementStore { SQLEngagementStore(sql: sql) }
+    var events: any EventStore { SQLEventStore(sql: sql) }
 }
 
 struct SQLMemberStore: MemberStore {

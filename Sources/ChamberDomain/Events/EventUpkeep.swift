@@ -1,0 +1,56 @@
+import Foundation
+
+/// The job every node runs: offers not taken and payments not made in time are ended (their seats offered down the
+/// waitlist), free seats are offered to those waiting, and events that ended are completed. Idempotent: two nodes
+/// running it at once end each registration once (every end is guarded by the registration's revision).
+public final class EventUpkeep: Sendable {
+    private let store: any Store
+    private let events: EventService
+    private let now: @Sendable () -> Date
+
+    public init(store: any Store, events: EventService, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.events = events
+        self.now = now
+    }
+
+    /// One pass; returns how many registrations it ended or offered seats to, and events it completed.
+    @discardableResult
+    public func run() async throws -> Int {
+        let at = now()
+        var changes = 0
+        var failure: (any Error)?
+        for (chamberID, eventID) in try await store.eventUpkeep.eventsNeedingUpkeep(at: at, limit: 500) {
+            // One event that fails does not hold up the others; the failure is reported once all had their turn.
+            do {
+                changes += try await upkeep(eventID, in: chamberID, at: at)
+            } catch {
+                failure = failure ?? error
+            }
+        }
+        if let failure { throw failure }
+        return changes
+    }
+
+    private func upkeep(_ eventID: EventID, in chamberID: ChamberID, at: Date) async throws -> Int {
+        let scope = store.scoped(to: chamberID)
+        guard var event = try await scope.events.find(id: eventID), event.status == .published else { return 0 }
+        if event.endsAt <= at {
+            event.status = .completed
+            guard try await scope.events.update(event) else { return 0 }
+            try await scope.auditLog.append(
+                AuditEntry(chamberID: chamberID, actorID: nil, action: "event.completed", target: "event:\(eventID)", detail: event.title, at: at))
+            return 1
+        }
+        var changes = 0
+        for var registration in try await scope.events.overdue(event: eventID, at: at) {
+            registration.status = .expired
+            guard let (_, offers) = try await scope.events.end(registration, at: at) else { continue }
+            changes += 1 + offers.count
+            try await events.mailOffers(offers, of: event)
+        }
+        let offers = try await scope.events.offerFreeSeats(event: eventID, at: at)
+        try await events.mailOffers(offers, of: event)
+        return changes + offers.count
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+
+/// Registering for events: a member's own registration (with guests, by idempotency key, onto the waitlist when
+/// full), taking an offered seat, cancelling; staff's door list and recorded payments.
+public final class RegistrationService: Sendable {
+    private let store: any Store
+    private let events: EventService
+    private let signer: any TextSigner
+    private let now: @Sendable () -> Date
+
+    public init(store: any Store, events: EventService, signer: any TextSigner, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.events = events
+        self.signer = signer
+        self.now = now
+    }
+
+    /// What a registrant asks for.
+    public struct Request: Sendable {
+        public var ticketTypeID: TicketTypeID
+        public var guests: [String]
+        /// Join the waitlist rather than be refused when no seat is left.
+        public var waitlist: Bool
+        /// The client's key: the same key answers the same registration however often it is sent.
+        public var idempotencyKey: String?
+
+        public init(ticketTypeID: TicketTypeID, guests: [String] = [], waitlist: Bool = false, idempotencyKey: String? = nil) {
+            self.ticketTypeID = ticketTypeID
+            self.guests = guests
+            self.waitlist = waitlist
+            self.idempotencyKey = idempotencyKey
+        }
+    }
+
+    /// Registers the caller. Free seats are confirmed at once; paid ones are held until the event's payment time
+    /// runs out. Returns the registration and whether this call created it (false for a retry of the same key).
+    public func register(_ access: ChamberAccess, eventID: EventID, _ request: Request) async throws -> (Registration, created: Bool) {
+        try access.require(.view, .event)
+        let event = try await events.visibleEvent(access, id: eventID)
+        let key = try Self.idempotencyKey(request.idempotencyKey)
+        let scope = store.scoped(to: access.chamberID)
+        guard let ticket = try await scope.events.ticketTypes(of: eventID).first(where: { $0.id == request.ticketTypeID }) else {
+            throw ChamberError(.ticketTypeNotFound, "no ticket type \(request.ticketTypeID) for this event", field: "ticket_type_id")
+        }
+        let at = now()
+        if let refusal = EventRules.refusal(ticket, of: event, for: try await EventService.buyer(access, store: store), at: at) {
+            // A retry of a registration made before the window closed still gets its answer.
+            if let key, let earlier = try await scope.events.registration(of: access.userID, event: eventID), earlier.idempotencyKey == key {
+                return (earlier, false)
+            }
+            throw refusal
+        }
+        let guests = try request.guests.enumerated().map { index, name throws(ChamberError) in
+            try Validate.name(name, field: "guests[\(index)]", maxLength: 120)
+        }
+        let amount = EventRules.amount(ticket, guests: guests.count)
+        let draft = Registration(
+            id: .generate(), eventID: eventID, chamberID: access.chamberID, userID: access.userID, registeredBy: access.userID,
+            name: access.identity.user.displayName,
+            ticketTypeID: ticket.id, guests: guests, seats: try EventRules.seats(ticket, guests: guests.count), amountCents: amount,
+            status: amount > 0 ? .pendingPayment : .confirmed, idempotencyKey: key, createdAt: at,
+            paymentDueAt: amount > 0 ? at.addingTimeInterval(TimeInterval(event.paymentMinutes) * 60) : nil,
+            checkInToken: CheckInCode.newToken())
+        let (registration, created) = try await scope.events.register(draft, waitlist: request.waitlist, at: at)
+        if created {
+            try await audit(access, "event.registered", registration, detail: "\(registration.status.rawValue), \(registration.seats) seat(s)")
+        }
+        return (registration, created)
+    }
+
+    /// The caller's open registration for the event.
+    public func mine(_ access: ChamberAccess, eventID: EventID) async throws -> Registration {
+        _ = try await events.visibleEvent(access, id: eventID)
+        guard let registration = try await store.scoped(to: access.chamberID).events.registration(of: access.userID, event: eventID) else {
+            throw ChamberError(.registrationNotFound, "you are not registered for this event")
+        }
+        return registration
+    }
+
+    /// A registration its registrant or staff may read.
+    public func get(_ access: ChamberAccess, id: RegistrationID) async throws -> Registration {
+        try await readable(access, id: id)
+    }
+
+    /// The event's registrations (staff): the door list, the waitlist, searchable by name.
+    public func list(
+        _ access: ChamberAccess, eventID: EventID, status: RegistrationStatus?, name: String?, page: PageRequest
+    ) async throws -> Page<Registration> {
+        try access.require(.update, .event)
+        _ = try await events.visibleEvent(access, id: eventID)
+        let name = try name.map { raw throws(ChamberError) in try Validate.name(raw, field: "q", maxLength: 120) }
+        return try await store.scoped(to: access.chamberID).events.registrations(of: eventID, status: status, name: name, page: page)
+    }
+
+    /// Takes the seat offered to the caller; a paid one is then held for payment.
+    public func accept(_ access: ChamberAccess, id: RegistrationID) async throws -> Registration {
+        var registration = try await readable(access, id: id)
+        guard registration.userID == access.userID else { throw ChamberError(.forbidden, "only the registrant takes an offered seat") }
+        guard registration.status == .offered, let expires = registration.offerExpiresAt else {
+            throw ChamberError(.registrationStateConflict, "there is no seat on offer to this registration (it is \(registration.status.rawValue))")
+        }
+        let at = now()
+        guard at < expires else { throw ChamberError(.registrationStateConflict, "the offer ran out at \(expires.iso8601Seconds)") }
+        let event = try await events.visibleEvent(access, id: registration.eventID)
+        registration.status = registration.amountCents > 0 ? .pendingPayment : .confirmed
+        registration.offerExpiresAt = nil
+        if registration.amountCents > 0 { registration.paymentDueAt = at.addingTimeInterval(TimeInterval(event.paymentMinutes) * 60) }
+        return try await advance(access, registration, action: "event.offer_accepted")
+    }
+
+    /// Records a payment taken outside the server (cash, cheque, a terminal) and confirms the registration (staff).
+    public func recordPayment(_ access: ChamberAccess, id: RegistrationID, reference: String?) async throws -> Registration {
+        try access.require(.update, .event)
+        var registration = try await readable(access, id: id)
+        guard registration.status == .pendingPayment else {
+            throw ChamberError(.registrationStateConflict, "only a registration awaiting payment is paid; this one is \(registration.status.rawValue)")
+        }
+        registration.status = .confirmed
+        registration.paidAt = now()
+        registration.paymentDueAt = nil
+        registration.paymentReference = try Validate.optionalText(reference, field: "reference", maxLength: 200)
+        return try await advance(access, registration, action: "event.payment_recorded")
+    }
+
+    /// Cancels a registration: its registrant before the event's cut-off, staff at any time. Freed seats are offered
+    /// down the waitlist at once.
+    public func cancel(_ access: ChamberAccess, id: RegistrationID) async throws -> Registration {
+        var registration = try await readable(access, id: id)
+        let staff = access.can(.update, .event)
+        guard registration.status.isOpen else {
+            throw ChamberError(.registrationStateConflict, "the registration is \(registration.status.rawValue) already")
+        }
+        guard let event = try await store.scoped(to: access.chamberID).events.find(id: registration.eventID) else {
+            throw ChamberError(.eventNotFound, "no event \(registration.eventID) in this chamber")
+        }
+        if !staff, registration.status.holdsSeats, !EventRules.cancellationOpen(event, at: now()) {
+            throw ChamberError(.cancellationClosed, "registrations for this event could be cancelled until \(event.cancellationCutoffHours ?? 0) hour(s) before it starts")
+        }
+        registration.status = .cancelled
+        registration.cancelledAt = now()
+        guard let (ended, offers) = try await store.scoped(to: access.chamberID).events.end(registration, at: now()) else {
+            throw ChamberError(.registrationStateConflict, "the registration changed while it was being cancelled; read it again")
+        }
+        try await audit(access, "event.registration_cancelled", ended, detail: "\(ended.seats) seat(s) freed")
+        try await events.mailOffers(offers, of: event)
+        return ended
+    }
+
+    /// The code printed on the registration's ticket.
+    public func checkInCode(_ registration: Registration) -> String {
+        CheckInCode.code(token: registration.checkInToken, event: registration.eventID, chamber: registration.chamberID, signer: signer)
+    }
+
+    // MARK: - Private
+
+    private func readable(_ access: ChamberAccess, id: RegistrationID) async throws -> Registration {
+        guard let registration = try await store.scoped(to: access.chamberID).events.registration(id: id),
+            registration.userID == access.userID || access.can(.update, .event)
+        else { throw ChamberError(.registrationNotFound, "no registration \(id) of yours in this chamber") }
+        return registration
+    }
+
+    private func advance(_ access: ChamberAccess, _ registration: Registration, action: String) async throws -> Registration {
+        guard try await store.scoped(to: access.chamberID).events.advance(registration) else {
+            throw ChamberError(.registrationStateConflict, "the registration changed while it was being written; read it again")
+        }
+        var written = registration
+        written.revision += 1
+        try await audit(access, action, written, detail: written.status.rawValue)
+        return written
+    }
+
+    private func audit(_ access: ChamberAccess, _ action: String, _ registration: Registration, detail: String) async throws {
+        try await store.scoped(to: access.chamberID).auditLog.append(
+            AuditEntry(
+                chamberID: access.chamberID, actorID: access.userID, action: action, target: "registration:\(registration.id)",
+                detail: "event \(registration.eventID): \(detail)", at: now()))
+    }
+
+    /// 1 to 100 printable ASCII characters, as clients mint them (a UUID, usually).
+    static func idempotencyKey(_ raw: String?) throws(ChamberError) -> String? {
+        guard let raw else { return nil }
+        guard (1...100).contains(raw.utf8.count), raw.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
+            throw ChamberError(.validationFailed, "Idempotency-Key is 1 to 100 printable ASCII characters", field: "Idempotency-Key")
+        }
+        return raw
+    }
+}

@@ -1,0 +1,413 @@
+import ChamberDomain
+import Foundation
+
+/// Events, ticket types and registrations. Every write that moves seats holds the event's row for its transaction
+/// (`FOR UPDATE` on PostgreSQL; SQLite's writer is one at a time), reads the counts, lets ``EventSeats`` decide and
+/// writes the outcome, so counts stay exact across nodes.
+struct SQLEventStore: EventStore {
+    let sql: ChamberScopedSQL
+
+    static let eventColumns = """
+        id, chamber_id, title, description, starts_at, ends_at, time_zone, format, venue, virtual_url, visibility, tier_ids, capacity, \
+        seats_taken, offer_minutes, payment_minutes, cancellation_cutoff_hours, status, created_by, created_at, revision
+        """
+    static let ticketColumns = """
+        id, event_id, name, price_cents, audience, tier_ids, seats_per_ticket, capacity, seats_taken, sales_start, sales_end, active
+        """
+    static let registrationColumns = """
+        id, chamber_id, event_id, user_id, registered_by, name, ticket_type_id, guests, seats, amount_cents, status, idempotency_key, \
+        created_at, waitlisted_at, offer_expires_at, payment_due_at, paid_at, payment_reference, cancelled_at, check_in_token, \
+        checked_in_at, checked_in_by, walk_in, revision
+        """
+
+    static func event(_ row: SQLRow) throws -> Event {
+        Event(
+            id: try row.id("id"), chamberID: try row.id("chamber_id"), title: try row.string("title"), description: try row.optionalString("description"),
+            startsAt: try row.date("starts_at"), endsAt: try row.date("ends_at"), timeZone: try row.string("time_zone"),
+            format: try row.value("format", as: EventFormat.self), venue: try row.optionalString("venue"),
+            virtualURL: try row.optionalString("virtual_url"), visibility: try row.value("visibility", as: EventVisibility.self),
+            tierIDs: try row.json("tier_ids", as: [TierID].self), capacity: try row.optionalInt("capacity").map(Int.init),
+            seatsTaken: Int(try row.int("seats_taken")), offerMinutes: Int(try row.int("offer_minutes")),
+            paymentMinutes: Int(try row.int("payment_minutes")),
+            cancellationCutoffHours: try row.optionalInt("cancellation_cutoff_hours").map(Int.init),
+            status: try row.value("status", as: EventStatus.self), createdBy: try row.id("created_by"), createdAt: try row.date("created_at"),
+            revision: Int(try row.int("revision")))
+    }
+
+    static func ticket(_ row: SQLRow) throws -> TicketType {
+        TicketType(
+            id: try row.id("id"), eventID: try row.id("event_id"), name: try row.string("name"), priceCents: Int(try row.int("price_cents")),
+            audience: try row.value("audience", as: TicketAudience.self), tierIDs: try row.json("tier_ids", as: [TierID].self),
+            seatsPerTicket: Int(try row.int("seats_per_ticket")), capacity: try row.optionalInt("capacity").map(Int.init),
+            seatsTaken: Int(try row.int("seats_taken")), salesStart: try row.optionalDate("sales_start"), salesEnd: try row.optionalDate("sales_end"),
+            active: try row.bool("active"))
+    }
+
+    static func registration(_ row: SQLRow) throws -> Registration {
+        Registration(
+            id: try row.id("id"), eventID: try row.id("event_id"), chamberID: try row.id("chamber_id"), userID: try row.optionalID("user_id"),
+            registeredBy: try row.id("registered_by"), name: try row.string("name"), ticketTypeID: try row.id("ticket_type_id"),
+            guests: try row.json("guests", as: [String].self), seats: Int(try row.int("seats")), amountCents: Int(try row.int("amount_cents")),
+            status: try row.value("status", as: RegistrationStatus.self), idempotencyKey: try row.optionalString("idempotency_key"),
+            createdAt: try row.date("created_at"), waitlistedAt: try row.optionalDate("waitlisted_at"),
+            offerExpiresAt: try row.optionalDate("offer_expires_at"), paymentDueAt: try row.optionalDate("payment_due_at"),
+            paidAt: try row.optionalDate("paid_at"), paymentReference: try row.optionalString("payment_reference"),
+            cancelledAt: try row.optionalDate("cancelled_at"), checkInToken: try row.string("check_in_token"),
+            checkedInAt: try row.optionalDate("checked_in_at"), checkedInBy: try row.optionalID("checked_in_by"), walkIn: try row.bool("walk_in"),
+            revision: Int(try row.int("revision")))
+    }
+
+    // MARK: - Events and ticket types
+
+    func insert(_ event: Event, ticketTypes: [TicketType]) async throws {
+        precondition(event.chamberID == sql.chamberID, "event of another chamber")
+        try await sql.transaction { tx in
+            try await tx.query(
+                """
+                INSERT INTO events (id, chamber_id, title, description, starts_at, ends_at, time_zone, format, venue, virtual_url, visibility,
+                    tier_ids, capacity, seats_taken, offer_minutes, payment_minutes, cancellation_cutoff_hours, status, created_by, created_at)
+                VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
+                """,
+                [.id(event.id)] + (try Self.eventBinds(event)) + [.id(event.createdBy), .date(event.createdAt)])
+            for ticket in ticketTypes { try await Self.insert(ticket, tx) }
+        }
+    }
+
+    private static func eventBinds(_ event: Event) throws -> [SQLValue] {
+        [
+            .text(event.title), .text(event.description), .date(event.startsAt), .date(event.endsAt), .text(event.timeZone),
+            .text(event.format.rawValue), .text(event.venue), .text(event.virtualURL), .text(event.visibility.rawValue), try .json(event.tierIDs),
+            event.capacity.map { .int(Int64($0)) } ?? .null, .int(Int64(event.offerMinutes)), .int(Int64(event.paymentMinutes)),
+            event.cancellationCutoffHours.map { .int(Int64($0)) } ?? .null, .text(event.status.rawValue),
+        ]
+    }
+
+    func find(id: EventID) async throws -> Event? {
+        try await sql.query("SELECT \(Self.eventColumns) FROM events WHERE chamber_id = :chamber AND id = ?", [.id(id)]).first.map(Self.event)
+    }
+
+    func ticketTypes(of event: EventID) async throws -> [TicketType] {
+        try await Self.ticketTypes(of: event, sql)
+    }
+
+    private static func ticketTypes(of event: EventID, _ sql: ChamberScopedSQL) async throws -> [TicketType] {
+        try await sql.query(
+            "SELECT \(ticketColumns) FROM event_ticket_types WHERE chamber_id = :chamber AND event_id = ? ORDER BY position, id", [.id(event)]
+        ).map(Self.ticket)
+    }
+
+    func list(statuses: [EventStatus], endingAfter: Date?, page: PageRequest) async throws -> Page<Event> {
+        guard !statuses.isEmpty else { return Page(fetched: [], request: page) }
+        var filters = ["chamber_id = :chamber", "status IN (\(statuses.map { _ in "?" }.joined(separator: ", ")))"]
+        var binds: [SQLValue] = statuses.map { .text($0.rawValue) }
+        if let endingAfter {
+            filters.append("ends_at > ?")
+            binds.append(.date(endingAfter))
+        }
+        let rows = try await sql.query(
+            "SELECT \(Self.eventColumns) FROM events WHERE \(filters.joined(separator: " AND ")) ORDER BY starts_at, id LIMIT ? OFFSET ?",
+            binds + page.sqlBinds)
+        return Page(fetched: try rows.map(Self.event), request: page)
+    }
+
+    func update(_ event: Event) async throws -> Bool {
+        !(try await sql.query(
+            """
+            UPDATE events SET title = ?, description = ?, starts_at = ?, ends_at = ?, time_zone = ?, format = ?, venue = ?, virtual_url = ?,
+                visibility = ?, tier_ids = ?, capacity = ?, offer_minutes = ?, payment_minutes = ?, cancellation_cutoff_hours = ?, status = ?,
+                revision = revision + 1
+            WHERE chamber_id = :chamber AND id = ? AND revision = ? AND (? IS NULL OR seats_taken <= ?) RETURNING id
+            """,
+            (try Self.eventBinds(event)) + [
+                .id(event.id), .int(Int64(event.revision)), event.capacity.map { .int(Int64($0)) } ?? .null,
+                event.capacity.map { .int(Int64($0)) } ?? .null,
+            ]
+        ).isEmpty)
+    }
+
+    func insert(_ ticket: TicketType) async throws {
+        try await sql.transaction { tx in try await Self.insert(ticket, tx) }
+    }
+
+    private static func insert(_ ticket: TicketType, _ tx: ChamberScopedSQL) async throws {
+        do {
+            try await tx.query(
+                """
+                INSERT INTO event_ticket_types (id, chamber_id, event_id, position, name, price_cents, audience, tier_ids, seats_per_ticket,
+                    capacity, seats_taken, sales_start, sales_end, active)
+                VALUES (?, :chamber, ?, (SELECT COUNT(*) FROM event_ticket_types WHERE event_id = ?), ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+                """,
+                [
+                    .id(ticket.id), .id(ticket.eventID), .id(ticket.eventID), .text(ticket.name), .int(Int64(ticket.priceCents)),
+                    .text(ticket.audience.rawValue), try .json(ticket.tierIDs), .int(Int64(ticket.seatsPerTicket)),
+                    ticket.capacity.map { .int(Int64($0)) } ?? .null, .date(ticket.salesStart), .date(ticket.salesEnd), .bool(ticket.active),
+                ])
+        } catch StorageError.uniqueViolation {
+            throw ChamberError(.conflict, "this event has a ticket type named '\(ticket.name)' already", field: "name")
+        }
+    }
+
+    func update(_ ticket: TicketType) async throws -> Bool {
+        do {
+            return !(try await sql.query(
+                """
+                UPDATE event_ticket_types SET name = ?, price_cents = ?, audience = ?, tier_ids = ?, seats_per_ticket = ?, capacity = ?,
+                    sales_start = ?, sales_end = ?, active = ?
+                WHERE chamber_id = :chamber AND id = ? AND (? IS NULL OR seats_taken <= ?) RETURNING id
+                """,
+                [
+                    .text(ticket.name), .int(Int64(ticket.priceCents)), .text(ticket.audience.rawValue), try .json(ticket.tierIDs),
+                    .int(Int64(ticket.seatsPerTicket)), ticket.capacity.map { .int(Int64($0)) } ?? .null, .date(ticket.salesStart),
+                    .date(ticket.salesEnd), .bool(ticket.active), .id(ticket.id), ticket.capacity.map { .int(Int64($0)) } ?? .null,
+                    ticket.capacity.map { .int(Int64($0)) } ?? .null,
+                ]
+            ).isEmpty)
+        } catch StorageError.uniqueViolation {
+            throw ChamberError(.conflict, "this event has a ticket type named '\(ticket.name)' already", field: "name")
+        }
+    }
+
+    // MARK: - Registrations
+
+    func register(_ draft: Registration, waitlist: Bool, at: Date) async throws -> (registration: Registration, created: Bool) {
+        precondition(draft.chamberID == sql.chamberID, "registration of another chamber")
+        return try await sql.transaction { tx in
+            let event = try await Self.lockedEvent(draft.eventID, tx)
+            if let key = draft.idempotencyKey,
+                let earlier = try await tx.query(
+                    "SELECT \(Self.registrationColumns) FROM event_registrations WHERE chamber_id = :chamber AND event_id = ? AND registered_by = ? AND idempotency_key = ?",
+                    [.id(draft.eventID), .id(draft.registeredBy), .text(key)]
+                ).first
+            {
+                return (try Self.registration(earlier), false)
+            }
+            guard event.status == .published else { throw ChamberError(.eventNotOpen, "the event is \(event.status.rawValue): it takes no registrations") }
+            if let userID = draft.userID,
+                !(try await tx.query(
+                    "SELECT id FROM event_registrations WHERE chamber_id = :chamber AND event_id = ? AND user_id = ? AND status NOT IN ('cancelled', 'expired')",
+                    [.id(draft.eventID), .id(userID)]
+                ).isEmpty)
+            {
+                throw ChamberError(.alreadyRegistered, "you are registered for this event already; change or cancel that registration")
+            }
+            guard let ticket = try await Self.ticketTypes(of: draft.eventID, tx).first(where: { $0.id == draft.ticketTypeID }) else {
+                throw ChamberError(.ticketTypeNotFound, "no ticket type \(draft.ticketTypeID) for this event", field: "ticket_type_id")
+            }
+            // At the door nobody is left to wait for: a walk-in takes what is free.
+            var othersWaiting = false
+            if !draft.walkIn {
+                othersWaiting = !(try await tx.query(
+                    "SELECT id FROM event_registrations WHERE chamber_id = :chamber AND event_id = ? AND ticket_type_id = ? AND status = 'waitlisted' LIMIT 1",
+                    [.id(draft.eventID), .id(draft.ticketTypeID)]
+                ).isEmpty)
+            }
+            var registration = draft
+            if EventSeats.admits(draft.seats, event: event, ticket: ticket, othersWaiting: othersWaiting) {
+                try await Self.take(draft.seats, event: draft.eventID, ticket: draft.ticketTypeID, tx)
+            } else if waitlist {
+                registration.status = .waitlisted
+                registration.waitlistedAt = at
+                registration.paymentDueAt = nil
+            } else {
+                throw ChamberError(
+                    .eventFull,
+                    othersWaiting
+                        ? "others are waiting for '\(ticket.name)': join the waitlist" : "no seats left for '\(ticket.name)': join the waitlist")
+            }
+            try await Self.insert(registration, tx)
+            return (registration, true)
+        }
+    }
+
+    private static func insert(_ r: Registration, _ tx: ChamberScopedSQL) async throws {
+        do {
+            try await tx.query(
+                """
+                INSERT INTO event_registrations (\(registrationColumns))
+                VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .id(r.id), .id(r.eventID), .id(r.userID), .id(r.registeredBy), .text(r.name), .id(r.ticketTypeID), try .json(r.guests),
+                    .int(Int64(r.seats)), .int(Int64(r.amountCents)), .text(r.status.rawValue), .text(r.idempotencyKey), .date(r.createdAt),
+                    .date(r.waitlistedAt), .date(r.offerExpiresAt), .date(r.paymentDueAt), .date(r.paidAt), .text(r.paymentReference),
+                    .date(r.cancelledAt), .text(r.checkInToken), .date(r.checkedInAt), .id(r.checkedInBy), .bool(r.walkIn), .int(Int64(r.revision)),
+                ])
+        } catch StorageError.uniqueViolation {
+            // Only a registration made by the same account in another transaction can collide here (the event's lock
+            // orders everything else).
+            throw ChamberError(.alreadyRegistered, "you are registered for this event already")
+        }
+    }
+
+    /// The event's row, held until the transaction ends.
+    private static func lockedEvent(_ id: EventID, _ tx: ChamberScopedSQL) async throws -> Event {
+        let lock = tx.executor.dialect == .postgres ? " FOR UPDATE" : ""
+        guard let row = try await tx.query("SELECT \(eventColumns) FROM events WHERE chamber_id = :chamber AND id = ?\(lock)", [.id(id)]).first
+        else { throw ChamberError(.eventNotFound, "no event \(id) in this chamber") }
+        return try event(row)
+    }
+
+    /// Adds `seats` (negative to give back) to the event's and the ticket type's counts.
+    private static func take(_ seats: Int, event: EventID, ticket: TicketTypeID, _ tx: ChamberScopedSQL) async throws {
+        try await tx.query(
+            "UPDATE events SET seats_taken = seats_taken + ? WHERE chamber_id = :chamber AND id = ?", [.int(Int64(seats)), .id(event)])
+        try await tx.query(
+            "UPDATE event_ticket_types SET seats_taken = seats_taken + ? WHERE chamber_id = :chamber AND id = ?", [.int(Int64(seats)), .id(ticket)])
+    }
+
+    func registration(id: RegistrationID) async throws -> Registration? {
+        try await sql.query("SELECT \(Self.registrationColumns) FROM event_registrations WHERE chamber_id = :chamber AND id = ?", [.id(id)]).first
+            .map(Self.registration)
+    }
+
+    func registration(of user: UserID, event: EventID) async throws -> Registration? {
+        try await sql.query(
+            """
+            SELECT \(Self.registrationColumns) FROM event_registrations
+            WHERE chamber_id = :chamber AND event_id = ? AND user_id = ? AND status NOT IN ('cancelled', 'expired')
+            """, [.id(event), .id(user)]
+        ).first.map(Self.registration)
+    }
+
+    func registration(checkInToken: String, event: EventID) async throws -> Registration? {
+        try await sql.query(
+            "SELECT \(Self.registrationColumns) FROM event_registrations WHERE chamber_id = :chamber AND event_id = ? AND check_in_token = ?",
+            [.id(event), .text(checkInToken)]
+        ).first.map(Self.registration)
+    }
+
+    func registrations(of event: EventID, status: RegistrationStatus?, name: String?, page: PageRequest) async throws -> Page<Registration> {
+        var filters = ["chamber_id = :chamber", "event_id = ?"]
+        var binds: [SQLValue] = [.id(event)]
+        if let status {
+            filters.append("status = ?")
+            binds.append(.text(status.rawValue))
+        }
+        if let name {
+            let escaped = name.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_")
+            filters.append("lower(name) LIKE ? ESCAPE '\\'")
+            binds.append(.text("%\(escaped)%"))
+        }
+        let order = status == .waitlisted ? "waitlisted_at, id" : "created_at, id"
+        let rows = try await sql.query(
+            "SELECT \(Self.registrationColumns) FROM event_registrations WHERE \(filters.joined(separator: " AND ")) ORDER BY \(order) LIMIT ? OFFSET ?",
+            binds + page.sqlBinds)
+        return Page(fetched: try rows.map(Self.registration), request: page)
+    }
+
+    func advance(_ r: Registration) async throws -> Bool {
+        !(try await sql.query(
+            """
+            UPDATE event_registrations SET status = ?, offer_expires_at = ?, payment_due_at = ?, paid_at = ?, payment_reference = ?,
+                checked_in_at = ?, checked_in_by = ?, revision = revision + 1
+            WHERE chamber_id = :chamber AND id = ? AND revision = ? RETURNING id
+            """,
+            [
+                .text(r.status.rawValue), .date(r.offerExpiresAt), .date(r.paymentDueAt), .date(r.paidAt), .text(r.paymentReference),
+                .date(r.checkedInAt), .id(r.checkedInBy), .id(r.id), .int(Int64(r.revision)),
+            ]
+        ).isEmpty)
+    }
+
+    func end(_ registration: Registration, at: Date) async throws -> (ended: Registration, offers: [Registration])? {
+        try await sql.transaction { tx in
+            _ = try await Self.lockedEvent(registration.eventID, tx)
+            guard
+                let stored = try await tx.query(
+                    "SELECT \(Self.registrationColumns) FROM event_registrations WHERE chamber_id = :chamber AND id = ? AND revision = ?",
+                    [.id(registration.id), .int(Int64(registration.revision))]
+                ).first.map(Self.registration), stored.status.isOpen
+            else { return nil }
+            try await tx.query(
+                "UPDATE event_registrations SET status = ?, cancelled_at = ?, offer_expires_at = NULL, revision = revision + 1 WHERE chamber_id = :chamber AND id = ?",
+                [.text(registration.status.rawValue), .date(registration.cancelledAt), .id(registration.id)])
+            if stored.status.holdsSeats { try await Self.take(-stored.seats, event: stored.eventID, ticket: stored.ticketTypeID, tx) }
+            var ended = registration
+            ended.offerExpiresAt = nil
+            ended.revision = stored.revision + 1
+            return (ended, try await Self.offerFreeSeats(stored.eventID, at: at, tx))
+        }
+    }
+
+    func offerFreeSeats(event: EventID, at: Date) async throws -> [Registration] {
+        try await sql.transaction { tx in try await Self.offerFreeSeats(event, at: at, tx) }
+    }
+
+    /// Offers what is free, in the waitlist's order, to a published event's registrants whose seats fit.
+    private static func offerFreeSeats(_ eventID: EventID, at: Date, _ tx: ChamberScopedSQL) async throws -> [Registration] {
+        let event = try await lockedEvent(eventID, tx)
+        guard event.status == .published, event.endsAt > at else { return [] }
+        let waiting = try await tx.query(
+            """
+            SELECT \(registrationColumns) FROM event_registrations
+            WHERE chamber_id = :chamber AND event_id = ? AND status = 'waitlisted' ORDER BY waitlisted_at, id LIMIT 500
+            """, [.id(eventID)]
+        ).map(Self.registration)
+        guard !waiting.isEmpty else { return [] }
+        let decided = EventSeats.offers(event: event, tickets: try await ticketTypes(of: eventID, tx), waiting: waiting)
+        let expires = min(at.addingTimeInterval(TimeInterval(event.offerMinutes) * 60), event.endsAt)
+        var offers: [Registration] = []
+        for id in decided.offered {
+            guard var registration = waiting.first(where: { $0.id == id }) else { continue }
+            try await tx.query(
+                "UPDATE event_registrations SET status = 'offered', offer_expires_at = ?, revision = revision + 1 WHERE chamber_id = :chamber AND id = ?",
+                [.date(expires), .id(id)])
+            try await take(registration.seats, event: eventID, ticket: registration.ticketTypeID, tx)
+            registration.status = .offered
+            registration.offerExpiresAt = expires
+            registration.revision += 1
+            offers.append(registration)
+        }
+        return offers
+    }
+
+    func overdue(event: EventID, at: Date) async throws -> [Registration] {
+        try await sql.query(
+            """
+            SELECT \(Self.registrationColumns) FROM event_registrations
+            WHERE chamber_id = :chamber AND event_id = ?
+                AND ((status = 'offered' AND offer_expires_at <= ?) OR (status = 'pending_payment' AND payment_due_at <= ?))
+            ORDER BY created_at, id LIMIT 500
+            """, [.id(event), .date(at), .date(at)]
+        ).map(Self.registration)
+    }
+
+    func attendance(of event: EventID) async throws -> EventAttendance {
+        var attendance = EventAttendance()
+        for row in try await sql.query(
+            """
+            SELECT status, COUNT(*) AS registrations, SUM(seats) AS seats,
+                SUM(CASE WHEN checked_in_at IS NULL THEN 0 ELSE 1 END) AS checked_in,
+                SUM(CASE WHEN checked_in_at IS NULL THEN 0 ELSE seats END) AS checked_in_seats,
+                SUM(CASE WHEN walk_in THEN 1 ELSE 0 END) AS walk_ins
+            FROM event_registrations WHERE chamber_id = :chamber AND event_id = ? GROUP BY status
+            """, [.id(event)])
+        {
+            let status = try row.value("status", as: RegistrationStatus.self)
+            attendance.registrations[status] = Int(try row.int("registrations"))
+            attendance.seats[status] = Int(try row.int("seats"))
+            attendance.checkedIn += Int(try row.int("checked_in"))
+            attendance.checkedInSeats += Int(try row.int("checked_in_seats"))
+            attendance.walkIns += Int(try row.int("walk_ins"))
+        }
+        return attendance
+    }
+}
+
+/// Events with work for the upkeep job, across chambers.
+struct SQLEventUpkeepStore: EventUpkeepStore {
+    let db: any SQLDatabase
+
+    func eventsNeedingUpkeep(at: Date, limit: Int) async throws -> [(chamberID: ChamberID, eventID: EventID)] {
+        try await db.query(
+            """
+            SELECT e.chamber_id, e.id FROM events e
+            WHERE e.status = 'published' AND (e.ends_at <= ? OR EXISTS (
+                SELECT 1 FROM event_registrations r WHERE r.event_id = e.id AND (r.status = 'waitlisted'
+                    OR (r.status = 'offered' AND r.offer_expires_at <= ?) OR (r.status = 'pending_payment' AND r.payment_due_at <= ?))))
+            ORDER BY e.chamber_id, e.id LIMIT ?
+            """, [.date(at), .date(at), .date(at), .int(Int64(limit))]
+        ).map { (try $0.id("chamber_id"), try $0.id("id")) }
+    }
+}
