@@ -77,3 +77,19 @@ public struct MembershipServices: Sendable {
         self.files = files
     }
 }
+
+/// Events: the catalogue staff run, registrations, and the door.
+public struct EventServices: Sendable {
+    public let events: EventService
+    public let registrations: RegistrationService
+    public let door: DoorService
+    /// Offers and payments that ran out, seats for those waiting, events that ended.
+    public let upkeep: EventUpkeep
+
+    public init(events: EventService, registrations: RegistrationService, door: DoorService, upkeep: EventUpkeep) {
+        self.events = events
+        self.registrations = registrations
+        self.door = door
+        self.upkeep = upkeep
+    }
+}

@@ -5,8 +5,8 @@ import Prometheus
 
 /// Builds the REST router: middleware in order (errors, request id, logging, metrics, authentication), then every route.
 public func buildRouter(
-    services: ChamberServices, realtime: RealtimeServices, membership: MembershipServices, metrics: PrometheusCollectorRegistry,
-    version: String
+    services: ChamberServices, realtime: RealtimeServices, membership: MembershipServices, events: EventServices,
+    metrics: PrometheusCollectorRegistry, version: String
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
@@ -28,6 +28,7 @@ public func buildRouter(
     RecordRoutes(services: services, records: membership.records).register(on: router)
     EngagementRoutes(services: services, engagement: membership.engagement).register(on: router)
     ApplicationEventRoutes(services: services, membership: membership).register(on: router)
+    EventRoutes(services: services, events: events).register(on: router)
     LoadTestRoutes(services: services).register(on: router)
     ClusterRoutes(services: services, hub: realtime.hub).register(on: router)
     return router

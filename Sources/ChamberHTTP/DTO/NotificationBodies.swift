@@ -99,48 +99,6 @@ struct ChannelMuteRequest {
     }
 }
 
-/// A JSON object read field by field, naming the field at fault in every refusal.
-struct StrictObject {
-    let fields: [String: JSONValue]
-    let path: String
-
-    init(_ value: JSONValue, at path: String) throws(ChamberError) {
-        guard case .object(let fields) = value else {
-            throw ChamberError(.validationFailed, "\(path.isEmpty ? "body" : path) must be an object", field: path.isEmpty ? nil : path)
-        }
-        self.fields = fields
-        self.path = path
-    }
-
-    private func field(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-
-    func allow(_ keys: Set<String>) throws(ChamberError) {
-        if let unknown = fields.keys.sorted().first(where: { !keys.contains($0) }) {
-            throw ChamberError(.validationFailed, "unknown field \(field(unknown))", field: field(unknown))
-        }
-    }
-
-    func string(_ key: String) throws(ChamberError) -> String {
-        guard let value = try optionalString(key) else { throw ChamberError(.validationFailed, "\(field(key)) is required", field: field(key)) }
-        return value
-    }
-
-    func optionalString(_ key: String) throws(ChamberError) -> String? {
-        switch fields[key] {
-        case nil, .null: return nil
-        case .string(let value): return value
-        default: throw ChamberError(.validationFailed, "\(field(key)) must be a string", field: field(key))
-        }
-    }
-
-    func object(_ key: String) throws(ChamberError) -> StrictObject? {
-        switch fields[key] {
-        case nil, .null: return nil
-        case let value?: return try StrictObject(value, at: field(key))
-        }
-    }
-}
-
 struct DeviceBody: Encodable {
     let id: String
     let platform: String

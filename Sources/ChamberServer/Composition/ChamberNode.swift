@@ -23,6 +23,7 @@ public struct ChamberNode: Sendable {
     public let services: ChamberServices
     public let realtime: RealtimeServices
     public let membership: MembershipServices
+    public let events: EventServices
     public let metrics: PrometheusCollectorRegistry
     let logger: Logger
     /// Notifies stored messages in the background (every node runs one).
@@ -39,6 +40,8 @@ public struct ChamberNode: Sendable {
     let activityJob: PeriodicJob
     /// Folds the directory's noted changes into each chamber's revision.
     let directoryJob: PeriodicJob
+    /// Ends offers and payments that ran out, offers free seats, completes events that ended.
+    let eventJob: PeriodicJob
     /// Set once the database is migrated: the background workers wait for it.
     let prepared: PreparedFlag
 
@@ -129,12 +132,17 @@ public struct ChamberNode: Sendable {
             standings: MembershipStandingService(store: store, mailer: mailer, observer: hub),
             directory: DirectoryService(store: store, cache: DirectorySearchCache(businesses: directoryCacheBusinesses)),
             files: files, records: MemberRecordsService(store: store, categories: categories), engagement: EngagementService(store: store))
+        let eventService = EventService(store: store, mailer: mailer)
+        let checkInSigner = HMACTextSigner(secret: secret, purpose: "check-in codes")
+        let events = EventServices(
+            events: eventService, registrations: RegistrationService(store: store, events: eventService, signer: checkInSigner),
+            door: DoorService(store: store, events: eventService, signer: checkInSigner), upkeep: EventUpkeep(store: store, events: eventService))
         let standingJob = PeriodicJob(
             name: "membership standing job", every: .seconds(configuration.standingSweepSeconds), logger: logger, ready: { prepared.isSet }
         ) { try await membership.standings.sweep() }
         return ChamberNode(
             configuration: configuration, database: database, store: store, services: services, realtime: realtime, membership: membership,
-            metrics: metrics, logger: logger, notificationWorker: worker, pushWorker: pushWorker, mailWorker: mailWorker,
+            events: events, metrics: metrics, logger: logger, notificationWorker: worker, pushWorker: pushWorker, mailWorker: mailWorker,
             notificationEmailWorker: notificationEmailWorker, standingJob: standingJob, activity: activity,
             activityJob: PeriodicJob(
                 name: "member activity", every: .seconds(Self.activityFlushSeconds), logger: logger, ready: { prepared.isSet }
@@ -146,7 +154,10 @@ public struct ChamberNode: Sendable {
                 // version are written again, a batch per run.
                 _ = try await membership.directory.compactRevisions()
                 return try await membership.directory.reindexSearchTexts()
-            }, prepared: prepared)
+            },
+            eventJob: PeriodicJob(
+                name: "event upkeep", every: .seconds(configuration.eventSweepSeconds), logger: logger, ready: { prepared.isSet }
+            ) { try await events.upkeep.run() }, prepared: prepared)
     }
 
     /// How often a node writes down when members were last seen.
@@ -270,11 +281,11 @@ public struct ChamberNode: Sendable {
     /// The workers and jobs every node runs beside the server: they stop after it stops taking requests, before the
     /// database closes.
     private var backgroundServices: [any Service] {
-        [notificationWorker, pushWorker, mailWorker, notificationEmailWorker, standingJob, activityJob, directoryJob]
+        [notificationWorker, pushWorker, mailWorker, notificationEmailWorker, standingJob, activityJob, directoryJob, eventJob]
     }
 
     private func makeApplication(services: [any Service]) -> some ApplicationProtocol {
-        let router = buildRouter(services: self.services, realtime: realtime, membership: membership, metrics: metrics, version: Self.version)
+        let router = buildRouter(services: self.services, realtime: realtime, membership: membership, events: events, metrics: metrics, version: Self.version)
         let endpoint = realtime.endpoint
         var app = Application(
             router: router,

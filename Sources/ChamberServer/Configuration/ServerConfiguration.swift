@@ -114,6 +114,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// How often the membership standing job runs on this node (0: never). Hourly, so a day's changes land within
     /// the hour of their date; running more often or on more nodes changes nothing twice.
     public var standingSweepSeconds = 3_600
+    /// How often the event upkeep job runs on this node (0: never): offers and payments that ran out are ended and
+    /// their seats offered down the waitlist, events that ended are completed. Safe on every node at once.
+    public var eventSweepSeconds = 30
     /// How many businesses a node keeps in directory answers, across them, until the chamber's directory changes.
     /// Each kept business costs about a kilobyte.
     public var directoryCacheBusinesses = 20_000

@@ -1,0 +1,255 @@
+import ChamberDomain
+import Foundation
+
+// MARK: Requests
+
+/// `POST …/events` and `PATCH …/events/{id}`: absent keys stay as they are; on PATCH `null` empties an optional field.
+struct EventRequest {
+    static let nullable: Set<String> = ["description", "venue", "virtual_url", "capacity", "cancellation_cutoff_hours"]
+
+    let input: EventInput
+    let ticketTypes: [TicketTypeInput]
+
+    init(_ json: JSONValue, creating: Bool) throws(ChamberError) {
+        let body = try StrictObject(json, at: "")
+        try body.allow(
+            [
+                "title", "description", "starts_at", "ends_at", "time_zone", "format", "venue", "virtual_url", "visibility", "tier_ids", "capacity",
+                "offer_minutes", "payment_minutes", "cancellation_cutoff_hours",
+            ].reduce(into: Set<String>()) { $0.insert($1) }.union(creating ? ["ticket_types"] : []))
+        input = EventInput(
+            title: try body.optionalString("title"), description: try body.optionalString("description"), startsAt: try body.optionalDate("starts_at"),
+            endsAt: try body.optionalDate("ends_at"), timeZone: try body.optionalString("time_zone"),
+            format: try Self.enumeration(body, "format", EventFormat.self), venue: try body.optionalString("venue"),
+            virtualURL: try body.optionalString("virtual_url"), visibility: try Self.enumeration(body, "visibility", EventVisibility.self),
+            tierIDs: try Self.tiers(body), capacity: try body.optionalInt("capacity"), offerMinutes: try body.optionalInt("offer_minutes"),
+            paymentMinutes: try body.optionalInt("payment_minutes"), cancellationCutoffHours: try body.optionalInt("cancellation_cutoff_hours"),
+            clear: creating ? [] : body.nulls(among: Self.nullable))
+        ticketTypes = try (body.optionalObjects("ticket_types") ?? []).map { object throws(ChamberError) in
+            try TicketTypeRequest(object, creating: true).input
+        }
+    }
+
+    static func enumeration<T: RawRepresentable & CaseIterable>(_ body: StrictObject, _ key: String, _: T.Type) throws(ChamberError) -> T?
+    where T.RawValue == String {
+        guard let raw = try body.optionalString(key) else { return nil }
+        guard let value = T(rawValue: raw) else {
+            let field = body.field(key)
+            throw ChamberError(
+                .validationFailed, "\(field) is one of \(T.allCases.map(\.rawValue).joined(separator: ", "))", field: field)
+        }
+        return value
+    }
+
+    static func tiers(_ body: StrictObject) throws(ChamberError) -> [TierID]? {
+        try body.optionalStrings("tier_ids")?.map { raw throws(ChamberError) in
+            try Validate.identifier(raw, as: TierID.self, field: body.field("tier_ids"))
+        }
+    }
+}
+
+/// A ticket type in `POST …/events` (`ticket_types`), `POST …/ticket-types` and `PATCH …/ticket-types/{id}`.
+struct TicketTypeRequest {
+    static let nullable: Set<String> = ["capacity", "sales_start", "sales_end"]
+
+    let input: TicketTypeInput
+
+    init(_ body: StrictObject, creating: Bool) throws(ChamberError) {
+        try body.allow(["name", "price_cents", "audience", "tier_ids", "seats_per_ticket", "capacity", "sales_start", "sales_end", "active"])
+        input = TicketTypeInput(
+            name: try body.optionalString("name"), priceCents: try body.optionalInt("price_cents"),
+            audience: try EventRequest.enumeration(body, "audience", TicketAudience.self), tierIDs: try EventRequest.tiers(body),
+            seatsPerTicket: try body.optionalInt("seats_per_ticket"), capacity: try body.optionalInt("capacity"),
+            salesStart: try body.optionalDate("sales_start"), salesEnd: try body.optionalDate("sales_end"), active: try body.optionalBool("active"),
+            clear: creating ? [] : body.nulls(among: Self.nullable))
+    }
+}
+
+struct EventRegistrationRequest: Decodable {
+    let ticketTypeId: String
+    let guests: [String]?
+    let waitlist: Bool?
+}
+
+struct WalkInRequest: Decodable {
+    let name: String
+    let ticketTypeId: String?
+    let guests: [String]?
+}
+
+/// One of `code` (from the ticket) or `registration_id` (found by name on the door list).
+struct CheckInRequest: Decodable {
+    let code: String?
+    let registrationId: String?
+}
+
+struct RecordPaymentRequest: Decodable {
+    let reference: String?
+}
+
+struct CancelEventRequest: Decodable {
+    let reason: String?
+}
+
+// MARK: Responses
+
+struct TicketTypeBody: Encodable {
+    let id: String
+    let eventId: String
+    let name: String
+    let priceCents: Int
+    let currency: String
+    let audience: String
+    let tierIds: [String]
+    let seatsPerTicket: Int
+    let capacity: Int?
+    let seatsTaken: Int
+    let seatsLeft: Int?
+    let salesStart: Date?
+    let salesEnd: Date?
+    let active: Bool
+
+    init(_ ticket: TicketType, currency: String) {
+        id = ticket.id.rawValue
+        eventId = ticket.eventID.rawValue
+        name = ticket.name
+        priceCents = ticket.priceCents
+        self.currency = currency
+        audience = ticket.audience.rawValue
+        tierIds = ticket.tierIDs.map(\.rawValue)
+        seatsPerTicket = ticket.seatsPerTicket
+        capacity = ticket.capacity
+        seatsTaken = ticket.seatsTaken
+        seatsLeft = ticket.capacity.map { max(0, $0 - ticket.seatsTaken) }
+        salesStart = ticket.salesStart
+        salesEnd = ticket.salesEnd
+        active = ticket.active
+    }
+}
+
+struct EventBody: Encodable {
+    let id: String
+    let chamberId: String
+    let title: String
+    let description: String?
+    let startsAt: Date
+    let endsAt: Date
+    let timeZone: String
+    let format: String
+    let venue: String?
+    let virtualUrl: String?
+    let visibility: String
+    let tierIds: [String]
+    let capacity: Int?
+    let seatsTaken: Int
+    let seatsLeft: Int?
+    let offerMinutes: Int
+    let paymentMinutes: Int
+    let cancellationCutoffHours: Int?
+    let status: String
+    let currency: String
+    let createdAt: Date
+    let revision: Int
+    /// Present when the event is answered whole (one event), absent in lists.
+    let ticketTypes: [TicketTypeBody]?
+
+    init(_ event: Event, currency: String, ticketTypes: [TicketType]? = nil) {
+        id = event.id.rawValue
+        chamberId = event.chamberID.rawValue
+        title = event.title
+        description = event.description
+        startsAt = event.startsAt
+        endsAt = event.endsAt
+        timeZone = event.timeZone
+        format = event.format.rawValue
+        venue = event.venue
+        virtualUrl = event.virtualURL
+        visibility = event.visibility.rawValue
+        tierIds = event.tierIDs.map(\.rawValue)
+        capacity = event.capacity
+        seatsTaken = event.seatsTaken
+        seatsLeft = event.seatsLeft
+        offerMinutes = event.offerMinutes
+        paymentMinutes = event.paymentMinutes
+        cancellationCutoffHours = event.cancellationCutoffHours
+        status = event.status.rawValue
+        self.currency = currency
+        createdAt = event.createdAt
+        revision = event.revision
+        self.ticketTypes = ticketTypes?.map { TicketTypeBody($0, currency: currency) }
+    }
+}
+
+struct RegistrationBody: Encodable {
+    let id: String
+    let eventId: String
+    let userId: String?
+    let name: String
+    let ticketTypeId: String
+    let guests: [String]
+    let seats: Int
+    let amountCents: Int
+    let status: String
+    let createdAt: Date
+    let waitlistedAt: Date?
+    let offerExpiresAt: Date?
+    let paymentDueAt: Date?
+    let paidAt: Date?
+    let paymentReference: String?
+    let cancelledAt: Date?
+    let checkInCode: String
+    let checkedInAt: Date?
+    let walkIn: Bool
+
+    init(_ registration: Registration, code: String) {
+        id = registration.id.rawValue
+        eventId = registration.eventID.rawValue
+        userId = registration.userID?.rawValue
+        name = registration.name
+        ticketTypeId = registration.ticketTypeID.rawValue
+        guests = registration.guests
+        seats = registration.seats
+        amountCents = registration.amountCents
+        status = registration.status.rawValue
+        createdAt = registration.createdAt
+        waitlistedAt = registration.waitlistedAt
+        offerExpiresAt = registration.offerExpiresAt
+        paymentDueAt = registration.paymentDueAt
+        paidAt = registration.paidAt
+        paymentReference = registration.paymentReference
+        cancelledAt = registration.cancelledAt
+        checkInCode = code
+        checkedInAt = registration.checkedInAt
+        walkIn = registration.walkIn
+    }
+}
+
+struct AttendanceBody: Encodable {
+    struct Figures: Encodable {
+        let registrations: Int
+        let seats: Int
+    }
+    let eventId: String
+    let capacity: Int?
+    let seatsTaken: Int
+    let byStatus: [String: Figures]
+    let checkedIn: Int
+    let checkedInSeats: Int
+    let walkIns: Int
+    /// Confirmed registrations not checked in, once the event has ended; absent before.
+    let noShows: Int?
+
+    init(_ event: Event, _ attendance: EventAttendance, now: Date) {
+        eventId = event.id.rawValue
+        capacity = event.capacity
+        seatsTaken = event.seatsTaken
+        byStatus = Dictionary(
+            uniqueKeysWithValues: RegistrationStatus.allCases.map {
+                ($0.rawValue, Figures(registrations: attendance.registrations[$0] ?? 0, seats: attendance.seats[$0] ?? 0))
+            })
+        checkedIn = attendance.checkedIn
+        checkedInSeats = attendance.checkedInSeats
+        walkIns = attendance.walkIns
+        noShows = event.endsAt <= now ? max(0, (attendance.registrations[.confirmed] ?? 0) - attendance.checkedIn) : nil
+    }
+}
