@@ -32,6 +32,12 @@ public final class EventUpkeep: Sendable {
         return changes
     }
 
+    /// The job for one event; returns what ``run()`` counts.
+    @discardableResult
+    public func run(eventID: EventID, in chamberID: ChamberID) async throws -> Int {
+        try await upkeep(eventID, in: chamberID, at: now())
+    }
+
     private func upkeep(_ eventID: EventID, in chamberID: ChamberID, at: Date) async throws -> Int {
         let scope = store.scoped(to: chamberID)
         guard var event = try await scope.events.find(id: eventID), event.status == .published else { return 0 }

@@ -116,7 +116,7 @@ struct SQLEventStore: EventStore {
             UPDATE events SET title = ?, description = ?, starts_at = ?, ends_at = ?, time_zone = ?, format = ?, venue = ?, virtual_url = ?,
                 visibility = ?, tier_ids = ?, capacity = ?, offer_minutes = ?, payment_minutes = ?, cancellation_cutoff_hours = ?, status = ?,
                 revision = revision + 1
-            WHERE chamber_id = :chamber AND id = ? AND revision = ? AND (? IS NULL OR seats_taken <= ?) RETURNING id
+            WHERE chamber_id = :chamber AND id = ? AND revision = ? AND (CAST(? AS BIGINT) IS NULL OR seats_taken <= ?) RETURNING id
             """,
             (try Self.eventBinds(event)) + [
                 .id(event.id), .int(Int64(event.revision)), event.capacity.map { .int(Int64($0)) } ?? .null,
@@ -153,7 +153,7 @@ struct SQLEventStore: EventStore {
                 """
                 UPDATE event_ticket_types SET name = ?, price_cents = ?, audience = ?, tier_ids = ?, seats_per_ticket = ?, capacity = ?,
                     sales_start = ?, sales_end = ?, active = ?
-                WHERE chamber_id = :chamber AND id = ? AND (? IS NULL OR seats_taken <= ?) RETURNING id
+                WHERE chamber_id = :chamber AND id = ? AND (CAST(? AS BIGINT) IS NULL OR seats_taken <= ?) RETURNING id
                 """,
                 [
                     .text(ticket.name), .int(Int64(ticket.priceCents)), .text(ticket.audience.rawValue), try .json(ticket.tierIDs),
@@ -377,10 +377,10 @@ struct SQLEventStore: EventStore {
         var attendance = EventAttendance()
         for row in try await sql.query(
             """
-            SELECT status, COUNT(*) AS registrations, SUM(seats) AS seats,
-                SUM(CASE WHEN checked_in_at IS NULL THEN 0 ELSE 1 END) AS checked_in,
-                SUM(CASE WHEN checked_in_at IS NULL THEN 0 ELSE seats END) AS checked_in_seats,
-                SUM(CASE WHEN walk_in THEN 1 ELSE 0 END) AS walk_ins
+            SELECT status, COUNT(*) AS registrations, CAST(SUM(seats) AS BIGINT) AS seats,
+                CAST(SUM(CASE WHEN checked_in_at IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS checked_in,
+                CAST(SUM(CASE WHEN checked_in_at IS NULL THEN 0 ELSE seats END) AS BIGINT) AS checked_in_seats,
+                CAST(SUM(CASE WHEN walk_in THEN 1 ELSE 0 END) AS BIGINT) AS walk_ins
             FROM event_registrations WHERE chamber_id = :chamber AND event_id = ? GROUP BY status
             """, [.id(event)])
         {

@@ -29,6 +29,8 @@ func withServer(
     // The membership standing job runs on the tests' own clocks (a node's hourly run, on the wall clock, would move
     // back what a test moved forward in the shared database).
     configuration.standingSweepSeconds = 0
+    // So does the event upkeep job (offers and payment deadlines), for the same reason.
+    configuration.eventSweepSeconds = 0
     // Dozens of test servers share one PostgreSQL: small pools keep them under its connection limit.
     configuration.databaseMaxConnections = 4
     configuration.wordListFile = FrameSchemas.root.deletingLastPathComponent().appendingPathComponent("Config/moderation/words.txt").path

@@ -1,0 +1,327 @@
+import ChamberDomain
+import ChamberHTTP
+import ChamberServer
+import ChamberStorage
+import ChamberTestSupport
+import Foundation
+import HTTPTypes
+import Synchronization
+import Testing
+
+/// Events through the REST API as staff and members meet them: drafting and publishing, registering with guests and
+/// an idempotency key, exact capacity under hundreds of concurrent registrations, the waitlist's offers and their
+/// expiry, unpaid registrations released at their deadline (the upkeep job on a test clock), the door, and the
+/// calendar feeds read by another program's parser.
+@Suite("REST: events, registration, the waitlist and the door")
+struct EventTests {
+    /// A chamber with an admin, a staff member and `members` members.
+    struct Chamber {
+        let id: String
+        let admin: Account
+        let staff: Account
+        let members: [Account]
+        var path: String { "/v1/chambers/\(id)" }
+    }
+
+    static func chamber(_ api: TestAPI, members count: Int) async throws -> Chamber {
+        let admin = try await api.signUp("admin")
+        let staff = try await api.signUp("stella")
+        let id = try await api.createChamber(admin)
+        try await api.addMember(staff, to: id, role: "staff", by: admin)
+        var members: [Account] = []
+        for index in 0..<count {
+            let member = try await api.signUp("member\(index)")
+            try await api.addMember(member, to: id, role: "member", by: admin)
+            members.append(member)
+        }
+        return Chamber(id: id, admin: admin, staff: staff, members: members)
+    }
+
+    /// A published event starting in a week; returns its id and its ticket types' ids.
+    static func event(
+        _ api: TestAPI, _ chamber: Chamber, capacity: Int?, tickets: [[String: Any]], extra: [String: Any] = [:]
+    ) async throws -> (id: String, tickets: [String]) {
+        let start = Date().addingTimeInterval(7 * 86_400)
+        var body: [String: Any] = [
+            "title": "Breakfast, Networking & Co.", "starts_at": start.iso8601Seconds, "ends_at": start.addingTimeInterval(7_200).iso8601Seconds,
+            "time_zone": "America/Chicago", "venue": "Hotel Monteleone; Royal St.", "ticket_types": tickets,
+        ]
+        if let capacity { body["capacity"] = capacity }
+        body.merge(extra) { $1 }
+        let created = try await api.call(.post, "\(chamber.path)/events", token: chamber.staff.accessToken, json: body)
+        #expect(created.status == .created, "\(created.json)")
+        let id = created.json["id"].string ?? ""
+        let published = try await api.call(.post, "\(chamber.path)/events/\(id)/publish", token: chamber.staff.accessToken)
+        #expect(published.status == .ok && published.json["status"].string == "published", "\(published.json)")
+        return (id, created.json["ticket_types"].array.compactMap { $0["id"].string })
+    }
+
+    static func register(
+        _ api: TestAPI, _ chamber: Chamber, _ member: Account, event: String, ticket: String, guests: [String] = [], waitlist: Bool = false,
+        key: String? = nil
+    ) async throws -> APIResponse {
+        var headers = HTTPFields()
+        if let key { headers[HTTPField.Name("Idempotency-Key")!] = key }
+        return try await api.call(
+            .post, "\(chamber.path)/events/\(event)/registrations", token: member.accessToken,
+            json: ["ticket_type_id": ticket, "guests": guests, "waitlist": waitlist], headers: headers)
+    }
+
+    /// The upkeep job for one event, on a clock the test sets.
+    final class Upkeep: Sendable {
+        final class Clock: Sendable {
+            let now = Mutex(Date())
+        }
+        let clock = Clock()
+        let upkeep: EventUpkeep
+
+        init(_ api: TestAPI) {
+            let clock = self.clock
+            let now: @Sendable () -> Date = { clock.now.withLock { $0 } }
+            upkeep = EventUpkeep(store: api.store, events: EventService(store: api.store, mailer: NoMail(), now: now), now: now)
+        }
+
+        func run(_ chamber: Chamber, event: String, at date: Date) async throws {
+            clock.now.withLock { $0 = date }
+            try await upkeep.run(eventID: EventID(event), in: ChamberID(chamber.id))
+        }
+    }
+
+    final class NoMail: Mailer {
+        func send(_ mail: Mail) async throws {}
+    }
+
+    @Test(
+        "a draft is staff's alone; members register with guests, a retried key answers the same registration, the full event refuses or waitlists, a cancellation offers the seat, the door checks in once",
+        arguments: TestBackend.enabled)
+    func lifecycle(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let chamber = try await Self.chamber(api, members: 3)
+            let (ann, bob, cy) = (chamber.members[0], chamber.members[1], chamber.members[2])
+            let start = Date().addingTimeInterval(86_400)
+            let draft = try await api.call(
+                .post, "\(chamber.path)/events", token: chamber.staff.accessToken,
+                json: [
+                    "title": "Gala", "starts_at": start.iso8601Seconds, "ends_at": start.addingTimeInterval(3_600).iso8601Seconds, "venue": "Hall",
+                    "capacity": 3,
+                ])
+            #expect(draft.status == .created && draft.json["status"].string == "draft" && draft.json["time_zone"].string == "UTC", "\(draft.json)")
+            let id = draft.json["id"].string ?? ""
+            #expect(try await api.call(.get, "\(chamber.path)/events/\(id)", token: ann.accessToken).errorCode == "event_not_found")
+            #expect(try await api.call(.get, "\(chamber.path)/events", token: ann.accessToken).json["items"].array.isEmpty)
+            #expect(
+                try await api.call(.post, "\(chamber.path)/events/\(id)/publish", token: chamber.staff.accessToken).errorCode == "event_state_conflict",
+                "no ticket type yet")
+            #expect(
+                try await api.call(.post, "\(chamber.path)/events", token: ann.accessToken, json: ["title": "Mine"]).status == .forbidden,
+                "members do not create events")
+            let ticket = try await api.call(
+                .post, "\(chamber.path)/events/\(id)/ticket-types", token: chamber.staff.accessToken, json: ["name": "General"])
+            #expect(ticket.status == .created && ticket.json["price_cents"].int == 0, "\(ticket.json)")
+            let ticketID = ticket.json["id"].string ?? ""
+            #expect(try await api.call(.post, "\(chamber.path)/events/\(id)/publish", token: chamber.staff.accessToken).status == .ok)
+            #expect(try await api.call(.get, "\(chamber.path)/events", token: ann.accessToken).json["items"].array.count == 1)
+
+            // Ann and a guest: two seats; the retry answers the same registration.
+            let first = try await Self.register(api, chamber, ann, event: id, ticket: ticketID, guests: ["Dora"], key: "ann-1")
+            #expect(first.status == .created && first.json["status"].string == "confirmed" && first.json["seats"].int == 2, "\(first.json)")
+            let retry = try await Self.register(api, chamber, ann, event: id, ticket: ticketID, guests: ["Dora"], key: "ann-1")
+            #expect(retry.status == .ok && retry.json["id"] == first.json["id"], "\(retry.json)")
+            #expect(try await Self.register(api, chamber, ann, event: id, ticket: ticketID).errorCode == "already_registered")
+            // Bob takes the last seat; Cy with a guest does not fit: refused, or waitlisted when he asks.
+            #expect(try await Self.register(api, chamber, bob, event: id, ticket: ticketID).json["status"].string == "confirmed")
+            #expect(try await Self.register(api, chamber, cy, event: id, ticket: ticketID, guests: ["Eve"]).errorCode == "event_full")
+            let waiting = try await Self.register(api, chamber, cy, event: id, ticket: ticketID, guests: ["Eve"], waitlist: true)
+            #expect(waiting.json["status"].string == "waitlisted" && waiting.json["waitlisted_at"].string != nil, "\(waiting.json)")
+            let event = try await api.call(.get, "\(chamber.path)/events/\(id)", token: ann.accessToken)
+            #expect(event.json["seats_taken"].int == 3 && event.json["seats_left"].int == 0, "\(event.json)")
+
+            // Ann cancels: her two seats go to Cy at once, held for him until he takes them.
+            let cancelled = try await api.call(.post, "\(chamber.path)/registrations/\(first.json["id"].string ?? "")/cancel", token: ann.accessToken)
+            #expect(cancelled.json["status"].string == "cancelled", "\(cancelled.json)")
+            let offered = try await api.call(.get, "\(chamber.path)/events/\(id)/registrations/mine", token: cy.accessToken)
+            #expect(offered.json["status"].string == "offered" && offered.json["offer_expires_at"].string != nil, "\(offered.json)")
+            let cyID = offered.json["id"].string ?? ""
+            #expect(try await api.call(.post, "\(chamber.path)/registrations/\(cyID)/accept", token: bob.accessToken).status == .notFound)
+            let accepted = try await api.call(.post, "\(chamber.path)/registrations/\(cyID)/accept", token: cy.accessToken)
+            #expect(accepted.json["status"].string == "confirmed", "\(accepted.json)")
+            #expect(
+                try await api.call(.post, "\(chamber.path)/registrations/\(cyID)/accept", token: cy.accessToken).errorCode
+                    == "registration_state_conflict")
+
+            // The door: Cy's code once, a forged code never, Bob by his registration found by name, a walk-in refused
+            // while the event is full.
+            let code = accepted.json["check_in_code"].string ?? ""
+            let door = "\(chamber.path)/events/\(id)/check-ins"
+            #expect(try await api.call(.post, door, token: cy.accessToken, json: ["code": code]).status == .forbidden)
+            let checked = try await api.call(.post, door, token: chamber.staff.accessToken, json: ["code": code])
+            #expect(checked.status == .ok && checked.json["checked_in_at"].string != nil, "\(checked.json)")
+            let twice = try await api.call(.post, door, token: chamber.staff.accessToken, json: ["code": code])
+            #expect(
+                twice.errorCode == "already_checked_in" && twice.json["error"]["message"].string?.contains(checked.json["checked_in_at"].string ?? "-")
+                    == true, "\(twice.json)")
+            let forged = String(code.dropLast()) + (code.hasSuffix("a") ? "b" : "a")
+            #expect(try await api.call(.post, door, token: chamber.staff.accessToken, json: ["code": forged]).errorCode == "check_in_code_invalid")
+            let found = try await api.call(.get, "\(chamber.path)/events/\(id)/registrations?q=MEMBER1", token: chamber.staff.accessToken)
+            #expect(found.json["items"].array.count == 1, "\(found.json)")
+            #expect(try await api.call(.get, "\(chamber.path)/events/\(id)/registrations", token: bob.accessToken).status == .forbidden)
+            let bobIn = try await api.call(
+                .post, door, token: chamber.staff.accessToken, json: ["registration_id": found.json["items"][0]["id"].string ?? ""])
+            #expect(bobIn.status == .ok, "\(bobIn.json)")
+            #expect(
+                try await api.call(.post, "\(chamber.path)/events/\(id)/walk-ins", token: chamber.staff.accessToken, json: ["name": "Walker"])
+                    .errorCode == "event_full")
+            #expect(
+                try await api.call(.patch, "\(chamber.path)/events/\(id)", token: chamber.staff.accessToken, json: ["capacity": 2]).errorCode
+                    == "validation_failed", "capacity below the seats held")
+            #expect(
+                try await api.call(.patch, "\(chamber.path)/events/\(id)", token: chamber.staff.accessToken, json: ["capacity": 4]).json["capacity"]
+                    .int == 4)
+            let walkIn = try await api.call(
+                .post, "\(chamber.path)/events/\(id)/walk-ins", token: chamber.staff.accessToken, json: ["name": "Walker"])
+            #expect(walkIn.status == .created && walkIn.json["walk_in"].bool == true && walkIn.json["checked_in_at"].string != nil, "\(walkIn.json)")
+            let attendance = try await api.call(.get, "\(chamber.path)/events/\(id)/attendance", token: chamber.staff.accessToken)
+            #expect(attendance.json["seats_taken"].int == 4 && attendance.json["checked_in"].int == 3, "\(attendance.json)")
+            #expect(attendance.json["checked_in_seats"].int == 4 && attendance.json["walk_ins"].int == 1, "\(attendance.json)")
+            #expect(attendance.json["by_status"]["cancelled"]["registrations"].int == 1 && attendance.json["no_shows"].isNull)
+
+            // Cancelling the event cancels every registration.
+            let gone = try await api.call(
+                .post, "\(chamber.path)/events/\(id)/cancel", token: chamber.staff.accessToken, json: ["reason": "The hall flooded."])
+            #expect(gone.json["status"].string == "cancelled", "\(gone.json)")
+            #expect(try await api.call(.get, "\(chamber.path)/events/\(id)/registrations/mine", token: bob.accessToken).errorCode == "registration_not_found")
+            #expect(try await Self.register(api, chamber, ann, event: id, ticket: ticketID).errorCode == "event_not_open")
+        }
+    }
+
+    @Test("hundreds registering at once never take more seats than the event or its ticket type has", arguments: TestBackend.enabled)
+    func capacityUnderConcurrency(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let chamber = try await Self.chamber(api, members: 200)
+            let (id, tickets) = try await Self.event(
+                api, chamber, capacity: 60, tickets: [["name": "Standing"], ["name": "Seated", "capacity": 25]])
+            let outcomes = try await withThrowingTaskGroup(of: (String?, String?).self) { group in
+                for (index, member) in chamber.members.enumerated() {
+                    group.addTask {
+                        let response = try await Self.register(api, chamber, member, event: id, ticket: tickets[index % 2], guests: index % 3 == 0 ? ["Guest"] : [])
+                        return (response.json["status"].string, response.errorCode)
+                    }
+                }
+                return try await group.reduce(into: [(String?, String?)]()) { $0.append($1) }
+            }
+            #expect(outcomes.allSatisfy { $0.0 == "confirmed" || $0.1 == "event_full" }, "\(outcomes.filter { $0.0 != "confirmed" && $0.1 != "event_full" })")
+            let confirmed = try await Page.collect {
+                try await api.store.scoped(to: ChamberID(chamber.id)).events.registrations(of: EventID(id), status: .confirmed, name: nil, page: $0)
+            }
+            let seats = confirmed.reduce(0) { $0 + $1.seats }
+            let seated = confirmed.filter { $0.ticketTypeID.rawValue == tickets[1] }.reduce(0) { $0 + $1.seats }
+            #expect(seats <= 60 && seated <= 25, "\(seats) seats, \(seated) seated")
+            #expect(seats >= 59, "the event fills (a last seat may be left for want of a party of one)")
+            let event = try await api.call(.get, "\(chamber.path)/events/\(id)", token: chamber.staff.accessToken)
+            #expect(event.json["seats_taken"].int == seats, "the count is the sum of the registrations' seats: \(event.json)")
+            #expect(event.json["ticket_types"][1]["seats_taken"].int == seated, "\(event.json)")
+        }
+    }
+
+    @Test(
+        "the waitlist is offered in order; an offer not taken expires and passes on; an unpaid registration frees its seat at the deadline",
+        arguments: TestBackend.enabled)
+    func waitlistOnTheClock(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let chamber = try await Self.chamber(api, members: 4)
+            let (payer, first, second, third) = (chamber.members[0], chamber.members[1], chamber.members[2], chamber.members[3])
+            let (id, tickets) = try await Self.event(
+                api, chamber, capacity: 1, tickets: [["name": "Member", "price_cents": 2_500, "audience": "members"]],
+                extra: ["offer_minutes": 60, "payment_minutes": 30])
+            let paid = try await Self.register(api, chamber, payer, event: id, ticket: tickets[0])
+            #expect(paid.json["status"].string == "pending_payment" && paid.json["amount_cents"].int == 2_500, "\(paid.json)")
+            for member in [first, second, third] {
+                #expect(try await Self.register(api, chamber, member, event: id, ticket: tickets[0], waitlist: true).json["status"].string == "waitlisted")
+            }
+            let waitlist = try await api.call(.get, "\(chamber.path)/events/\(id)/registrations?status=waitlisted", token: chamber.staff.accessToken)
+            #expect(waitlist.json["items"].array.compactMap { $0["user_id"].string } == [first, second, third].map(\.userID))
+
+            let upkeep = Upkeep(api)
+            func status(_ member: Account) async throws -> String? {
+                try await api.call(.get, "\(chamber.path)/events/\(id)/registrations/mine", token: member.accessToken).json["status"].string
+            }
+            // Before the deadline nothing moves; after it, the unpaid seat goes to the first in line.
+            try await upkeep.run(chamber, event: id, at: Date().addingTimeInterval(20 * 60))
+            var (payerNow, firstNow) = (try await status(payer), try await status(first))
+            #expect(payerNow == "pending_payment" && firstNow == "waitlisted")
+            try await upkeep.run(chamber, event: id, at: Date().addingTimeInterval(31 * 60))
+            (payerNow, firstNow) = (try await status(payer), try await status(first))
+            var secondNow = try await status(second)
+            #expect(payerNow == nil, "expired: no open registration")
+            #expect(firstNow == "offered" && secondNow == "waitlisted")
+            // The first lets the offer run out (an hour): it passes to the second.
+            try await upkeep.run(chamber, event: id, at: Date().addingTimeInterval(31 * 60 + 3_660))
+            (firstNow, secondNow) = (try await status(first), try await status(second))
+            let thirdNow = try await status(third)
+            #expect(firstNow == nil && secondNow == "offered" && thirdNow == "waitlisted")
+            // The second takes it (on the wall clock, within the offer), and pays through staff.
+            let offer = try await api.call(.get, "\(chamber.path)/events/\(id)/registrations/mine", token: second.accessToken)
+            let accepted = try await api.call(.post, "\(chamber.path)/registrations/\(offer.json["id"].string ?? "")/accept", token: second.accessToken)
+            #expect(accepted.json["status"].string == "pending_payment" && accepted.json["payment_due_at"].string != nil, "\(accepted.json)")
+            #expect(
+                try await api.call(.post, "\(chamber.path)/events/\(id)/check-ins", token: chamber.staff.accessToken, json: [
+                    "registration_id": accepted.json["id"].string ?? ""
+                ]).errorCode == "registration_state_conflict", "unpaid registrations are not checked in")
+            let payment = try await api.call(
+                .post, "\(chamber.path)/registrations/\(accepted.json["id"].string ?? "")/payment", token: chamber.staff.accessToken,
+                json: ["reference": "cash #12"])
+            #expect(payment.json["status"].string == "confirmed" && payment.json["paid_at"].string != nil, "\(payment.json)")
+            let event = try await api.call(.get, "\(chamber.path)/events/\(id)", token: chamber.staff.accessToken)
+            #expect(event.json["seats_taken"].int == 1, "one seat held through it all: \(event.json)")
+            // After the end the job completes the event.
+            try await upkeep.run(chamber, event: id, at: Date().addingTimeInterval(8 * 86_400))
+            #expect(try await api.call(.get, "\(chamber.path)/events/\(id)", token: chamber.staff.accessToken).json["status"].string == "completed")
+        }
+    }
+
+    @Test("member, non-member and tier tickets, sales windows, and the public calendar and a registration's file parse as iCalendar", arguments: TestBackend.enabled)
+    func ticketsAndCalendars(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let chamber = try await Self.chamber(api, members: 1)
+            let guest = try await api.signUp("gus")
+            try await api.addMember(guest, to: chamber.id, role: "guest", by: chamber.admin)
+            let member = chamber.members[0]
+            let later = Date().addingTimeInterval(86_400)
+            let (id, tickets) = try await Self.event(
+                api, chamber, capacity: nil,
+                tickets: [
+                    ["name": "Member", "audience": "members"], ["name": "Non-member", "audience": "non_members", "price_cents": 4_000],
+                    ["name": "Later", "sales_start": later.iso8601Seconds], ["name": "Table of 8", "seats_per_ticket": 8, "price_cents": 40_000],
+                ], extra: ["visibility": "public", "description": "Coffee; talk, and\nquestions.", "format": "hybrid", "virtual_url": "https://meet.example.com/x"])
+            #expect(try await Self.register(api, chamber, guest, event: id, ticket: tickets[0]).errorCode == "ticket_not_eligible")
+            #expect(try await Self.register(api, chamber, member, event: id, ticket: tickets[1]).errorCode == "ticket_not_eligible")
+            #expect(try await Self.register(api, chamber, member, event: id, ticket: tickets[2]).errorCode == "ticket_not_on_sale")
+            let guests = (1...8).map { "Guest \($0)" }
+            #expect(try await Self.register(api, chamber, member, event: id, ticket: tickets[3], guests: guests).errorCode == "validation_failed")
+            let table = try await Self.register(api, chamber, member, event: id, ticket: tickets[3], guests: Array(guests.prefix(7)))
+            #expect(table.json["seats"].int == 8 && table.json["amount_cents"].int == 40_000, "\(table.json)")
+            let nonMember = try await Self.register(api, chamber, guest, event: id, ticket: tickets[1], guests: ["Pal"])
+            #expect(nonMember.json["amount_cents"].int == 8_000 && nonMember.json["status"].string == "pending_payment", "\(nonMember.json)")
+
+            let slug = try await api.call(.get, chamber.path, token: chamber.admin.accessToken).json["slug"].string ?? ""
+            let feed = try await api.call(.get, "/v1/public/chambers/\(slug)/events.ics")
+            #expect(feed.status == .ok && feed.headers[.contentType]?.hasPrefix("text/calendar") == true)
+            let parsed = try await ICalendarParser.parse(String(decoding: feed.body, as: UTF8.self))
+            #expect(parsed.errors.isEmpty, "\(parsed.errors)")
+            #expect(parsed.events.count == 1, "\(parsed.events)")
+            let vevent = parsed.events.first ?? [:]
+            #expect(vevent["UID"] == "\(id)@chamberconnect" && vevent["SUMMARY"] == "Breakfast, Networking & Co.", "\(vevent)")
+            #expect(vevent["DESCRIPTION"] == "Coffee; talk, and\nquestions." && vevent["LOCATION"] == "Hotel Monteleone; Royal St.", "\(vevent)")
+            #expect(vevent["STATUS"] == "CONFIRMED" && vevent["URL"] == "https://meet.example.com/x", "\(vevent)")
+            let start = try await api.call(.get, "\(chamber.path)/events/\(id)", token: member.accessToken).json["starts_at"].string ?? ""
+            #expect(vevent["DTSTART"].map { $0.replacingOccurrences(of: "+00:00", with: "Z") } == start, "\(vevent)")
+
+            let file = try await api.call(.get, "\(chamber.path)/registrations/\(table.json["id"].string ?? "")/calendar.ics", token: member.accessToken)
+            let mine = try await ICalendarParser.parse(String(decoding: file.body, as: UTF8.self))
+            #expect(mine.errors.isEmpty && mine.events.first?["DESCRIPTION"]?.hasSuffix(table.json["check_in_code"].string ?? "-") == true, "\(mine)")
+            #expect(
+                try await api.call(.get, "\(chamber.path)/registrations/\(table.json["id"].string ?? "")/calendar.ics", token: guest.accessToken)
+                    .errorCode == "registration_not_found")
+        }
+    }
+}
