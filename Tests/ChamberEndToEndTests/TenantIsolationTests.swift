@@ -150,8 +150,9 @@ struct TenantIsolationTests {
 extension TestAPI {
     /// The (method, path) pairs the running server's router registers.
     var registeredRoutes: [(method: String, path: String)] {
-        buildRouter(services: node.services, realtime: node.realtime, membership: node.membership, events: node.events, metrics: node.metrics, version: "test").routes.map
-        {
+        buildRouter(
+            services: node.services, realtime: node.realtime, membership: node.membership, events: node.events, metrics: node.metrics, version: "test"
+        ).routes.map {
             ($0.method.rawValue, $0.path.description)
         }
     }

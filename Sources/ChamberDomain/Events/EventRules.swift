@@ -48,7 +48,8 @@ public enum EventRules {
             }
         case .hybrid:
             guard event.venue != nil, event.virtualURL != nil else {
-                throw ChamberError(.validationFailed, "a hybrid event needs a venue and a virtual_url", field: event.venue == nil ? "venue" : "virtual_url")
+                throw ChamberError(
+                    .validationFailed, "a hybrid event needs a venue and a virtual_url", field: event.venue == nil ? "venue" : "virtual_url")
             }
         }
         guard event.visibility != .tiers || !event.tierIDs.isEmpty else {
@@ -136,7 +137,8 @@ public enum EventRules {
         if ticket.seatsPerTicket > 1 {
             guard guests < ticket.seatsPerTicket else {
                 throw ChamberError(
-                    .validationFailed, "'\(ticket.name)' seats \(ticket.seatsPerTicket): at most \(ticket.seatsPerTicket - 1) guests", field: "guests")
+                    .validationFailed, "'\(ticket.name)' seats \(ticket.seatsPerTicket): at most \(ticket.seatsPerTicket - 1) guests", field: "guests"
+                )
             }
             return ticket.seatsPerTicket
         }

@@ -94,7 +94,9 @@ public final class EventService: Sendable {
     public func publish(_ access: ChamberAccess, id: EventID) async throws -> Event {
         try access.require(.update, .event)
         var event = try await find(access, id: id)
-        guard event.status == .draft else { throw ChamberError(.eventStateConflict, "only a draft is published; this one is \(event.status.rawValue)") }
+        guard event.status == .draft else {
+            throw ChamberError(.eventStateConflict, "only a draft is published; this one is \(event.status.rawValue)")
+        }
         let tickets = try await store.scoped(to: access.chamberID).events.ticketTypes(of: id)
         guard tickets.contains(where: \.active) else {
             throw ChamberError(.eventStateConflict, "add a ticket type before publishing (a free one for a free event)")

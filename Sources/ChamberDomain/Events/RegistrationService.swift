@@ -113,7 +113,8 @@ public final class RegistrationService: Sendable {
         try access.require(.update, .event)
         var registration = try await readable(access, id: id)
         guard registration.status == .pendingPayment else {
-            throw ChamberError(.registrationStateConflict, "only a registration awaiting payment is paid; this one is \(registration.status.rawValue)")
+            throw ChamberError(
+                .registrationStateConflict, "only a registration awaiting payment is paid; this one is \(registration.status.rawValue)")
         }
         registration.status = .confirmed
         registration.paidAt = now()
@@ -134,7 +135,9 @@ public final class RegistrationService: Sendable {
             throw ChamberError(.eventNotFound, "no event \(registration.eventID) in this chamber")
         }
         if !staff, registration.status.holdsSeats, !EventRules.cancellationOpen(event, at: now()) {
-            throw ChamberError(.cancellationClosed, "registrations for this event could be cancelled until \(event.cancellationCutoffHours ?? 0) hour(s) before it starts")
+            throw ChamberError(
+                .cancellationClosed,
+                "registrations for this event could be cancelled until \(event.cancellationCutoffHours ?? 0) hour(s) before it starts")
         }
         registration.status = .cancelled
         registration.cancelledAt = now()

@@ -18,7 +18,8 @@ struct EventRequest {
                 "offer_minutes", "payment_minutes", "cancellation_cutoff_hours",
             ].reduce(into: Set<String>()) { $0.insert($1) }.union(creating ? ["ticket_types"] : []))
         input = EventInput(
-            title: try body.optionalString("title"), description: try body.optionalString("description"), startsAt: try body.optionalDate("starts_at"),
+            title: try body.optionalString("title"), description: try body.optionalString("description"),
+            startsAt: try body.optionalDate("starts_at"),
             endsAt: try body.optionalDate("ends_at"), timeZone: try body.optionalString("time_zone"),
             format: try Self.enumeration(body, "format", EventFormat.self), venue: try body.optionalString("venue"),
             virtualURL: try body.optionalString("virtual_url"), visibility: try Self.enumeration(body, "visibility", EventVisibility.self),

@@ -61,7 +61,8 @@ struct StrictObject {
     /// An ISO 8601 instant (`2026-12-04T18:00:00Z`, a fraction and an offset allowed).
     func optionalDate(_ key: String) throws(ChamberError) -> Date? {
         guard let text = try optionalString(key) else { return nil }
-        guard let date = (try? Date(text, strategy: .iso8601)) ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        guard
+            let date = (try? Date(text, strategy: .iso8601)) ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
         else { throw ChamberError(.validationFailed, "\(field(key)) must be an ISO 8601 instant", field: field(key)) }
         return date
     }

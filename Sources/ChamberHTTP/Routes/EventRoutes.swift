@@ -50,7 +50,8 @@ struct EventRoutes {
             let id: EventID = try request.id("eventId", context: context)
             let json = try await APIJSON.decode(JSONValue.self, from: request, context: context)
             let event = try await catalogue.update(access, id: id, input: try EventRequest(json, creating: false).input)
-            return JSONResponse(.ok, EventBody(event, currency: try await currency(access), ticketTypes: try await catalogue.get(access, id: id).ticketTypes))
+            return JSONResponse(
+                .ok, EventBody(event, currency: try await currency(access), ticketTypes: try await catalogue.get(access, id: id).ticketTypes))
         }
         chamber.post("events/{eventId}/publish") { request, context in
             let access = try context.access()
@@ -67,7 +68,8 @@ struct EventRoutes {
             let access = try context.access()
             let json = try await APIJSON.decode(JSONValue.self, from: request, context: context)
             let ticket = try await catalogue.addTicketType(
-                access, eventID: try request.id("eventId", context: context), input: try TicketTypeRequest(StrictObject(json, at: ""), creating: true).input)
+                access, eventID: try request.id("eventId", context: context),
+                input: try TicketTypeRequest(StrictObject(json, at: ""), creating: true).input)
             return JSONResponse(.created, TicketTypeBody(ticket, currency: try await currency(access)))
         }
         chamber.patch("events/{eventId}/ticket-types/{ticketTypeId}") { request, context in

@@ -285,7 +285,8 @@ public struct ChamberNode: Sendable {
     }
 
     private func makeApplication(services: [any Service]) -> some ApplicationProtocol {
-        let router = buildRouter(services: self.services, realtime: realtime, membership: membership, events: events, metrics: metrics, version: Self.version)
+        let router = buildRouter(
+            services: self.services, realtime: realtime, membership: membership, events: events, metrics: metrics, version: Self.version)
         let endpoint = realtime.endpoint
         var app = Application(
             router: router,

@@ -22,7 +22,8 @@ struct SQLEventStore: EventStore {
 
     static func event(_ row: SQLRow) throws -> Event {
         Event(
-            id: try row.id("id"), chamberID: try row.id("chamber_id"), title: try row.string("title"), description: try row.optionalString("description"),
+            id: try row.id("id"), chamberID: try row.id("chamber_id"), title: try row.string("title"),
+            description: try row.optionalString("description"),
             startsAt: try row.date("starts_at"), endsAt: try row.date("ends_at"), timeZone: try row.string("time_zone"),
             format: try row.value("format", as: EventFormat.self), venue: try row.optionalString("venue"),
             virtualURL: try row.optionalString("virtual_url"), visibility: try row.value("visibility", as: EventVisibility.self),
@@ -149,19 +150,20 @@ struct SQLEventStore: EventStore {
 
     func update(_ ticket: TicketType) async throws -> Bool {
         do {
-            return !(try await sql.query(
-                """
-                UPDATE event_ticket_types SET name = ?, price_cents = ?, audience = ?, tier_ids = ?, seats_per_ticket = ?, capacity = ?,
-                    sales_start = ?, sales_end = ?, active = ?
-                WHERE chamber_id = :chamber AND id = ? AND (CAST(? AS BIGINT) IS NULL OR seats_taken <= ?) RETURNING id
-                """,
-                [
-                    .text(ticket.name), .int(Int64(ticket.priceCents)), .text(ticket.audience.rawValue), try .json(ticket.tierIDs),
-                    .int(Int64(ticket.seatsPerTicket)), ticket.capacity.map { .int(Int64($0)) } ?? .null, .date(ticket.salesStart),
-                    .date(ticket.salesEnd), .bool(ticket.active), .id(ticket.id), ticket.capacity.map { .int(Int64($0)) } ?? .null,
-                    ticket.capacity.map { .int(Int64($0)) } ?? .null,
-                ]
-            ).isEmpty)
+            return
+                !(try await sql.query(
+                    """
+                    UPDATE event_ticket_types SET name = ?, price_cents = ?, audience = ?, tier_ids = ?, seats_per_ticket = ?, capacity = ?,
+                        sales_start = ?, sales_end = ?, active = ?
+                    WHERE chamber_id = :chamber AND id = ? AND (CAST(? AS BIGINT) IS NULL OR seats_taken <= ?) RETURNING id
+                    """,
+                    [
+                        .text(ticket.name), .int(Int64(ticket.priceCents)), .text(ticket.audience.rawValue), try .json(ticket.tierIDs),
+                        .int(Int64(ticket.seatsPerTicket)), ticket.capacity.map { .int(Int64($0)) } ?? .null, .date(ticket.salesStart),
+                        .date(ticket.salesEnd), .bool(ticket.active), .id(ticket.id), ticket.capacity.map { .int(Int64($0)) } ?? .null,
+                        ticket.capacity.map { .int(Int64($0)) } ?? .null,
+                    ]
+                ).isEmpty)
         } catch StorageError.uniqueViolation {
             throw ChamberError(.conflict, "this event has a ticket type named '\(ticket.name)' already", field: "name")
         }
@@ -181,7 +183,9 @@ struct SQLEventStore: EventStore {
             {
                 return (try Self.registration(earlier), false)
             }
-            guard event.status == .published else { throw ChamberError(.eventNotOpen, "the event is \(event.status.rawValue): it takes no registrations") }
+            guard event.status == .published else {
+                throw ChamberError(.eventNotOpen, "the event is \(event.status.rawValue): it takes no registrations")
+            }
             if let userID = draft.userID,
                 !(try await tx.query(
                     "SELECT id FROM event_registrations WHERE chamber_id = :chamber AND event_id = ? AND user_id = ? AND status NOT IN ('cancelled', 'expired')",
@@ -196,10 +200,11 @@ struct SQLEventStore: EventStore {
             // At the door nobody is left to wait for: a walk-in takes what is free.
             var othersWaiting = false
             if !draft.walkIn {
-                othersWaiting = !(try await tx.query(
-                    "SELECT id FROM event_registrations WHERE chamber_id = :chamber AND event_id = ? AND ticket_type_id = ? AND status = 'waitlisted' LIMIT 1",
-                    [.id(draft.eventID), .id(draft.ticketTypeID)]
-                ).isEmpty)
+                othersWaiting =
+                    !(try await tx.query(
+                        "SELECT id FROM event_registrations WHERE chamber_id = :chamber AND event_id = ? AND ticket_type_id = ? AND status = 'waitlisted' LIMIT 1",
+                        [.id(draft.eventID), .id(draft.ticketTypeID)]
+                    ).isEmpty)
             }
             var registration = draft
             if EventSeats.admits(draft.seats, event: event, ticket: ticket, othersWaiting: othersWaiting) {

@@ -110,7 +110,8 @@ struct EventTests {
             #expect(try await api.call(.get, "\(chamber.path)/events/\(id)", token: ann.accessToken).errorCode == "event_not_found")
             #expect(try await api.call(.get, "\(chamber.path)/events", token: ann.accessToken).json["items"].array.isEmpty)
             #expect(
-                try await api.call(.post, "\(chamber.path)/events/\(id)/publish", token: chamber.staff.accessToken).errorCode == "event_state_conflict",
+                try await api.call(.post, "\(chamber.path)/events/\(id)/publish", token: chamber.staff.accessToken).errorCode
+                    == "event_state_conflict",
                 "no ticket type yet")
             #expect(
                 try await api.call(.post, "\(chamber.path)/events", token: ann.accessToken, json: ["title": "Mine"]).status == .forbidden,
@@ -158,8 +159,10 @@ struct EventTests {
             #expect(checked.status == .ok && checked.json["checked_in_at"].string != nil, "\(checked.json)")
             let twice = try await api.call(.post, door, token: chamber.staff.accessToken, json: ["code": code])
             #expect(
-                twice.errorCode == "already_checked_in" && twice.json["error"]["message"].string?.contains(checked.json["checked_in_at"].string ?? "-")
-                    == true, "\(twice.json)")
+                twice.errorCode == "already_checked_in"
+                    && twice.json["error"]["message"].string?.contains(checked.json["checked_in_at"].string ?? "-")
+                        == true,
+                "\(twice.json)")
             let forged = String(code.dropLast()) + (code.hasSuffix("a") ? "b" : "a")
             #expect(try await api.call(.post, door, token: chamber.staff.accessToken, json: ["code": forged]).errorCode == "check_in_code_invalid")
             let found = try await api.call(.get, "\(chamber.path)/events/\(id)/registrations?q=MEMBER1", token: chamber.staff.accessToken)
@@ -189,37 +192,49 @@ struct EventTests {
             let gone = try await api.call(
                 .post, "\(chamber.path)/events/\(id)/cancel", token: chamber.staff.accessToken, json: ["reason": "The hall flooded."])
             #expect(gone.json["status"].string == "cancelled", "\(gone.json)")
-            #expect(try await api.call(.get, "\(chamber.path)/events/\(id)/registrations/mine", token: bob.accessToken).errorCode == "registration_not_found")
+            #expect(
+                try await api.call(.get, "\(chamber.path)/events/\(id)/registrations/mine", token: bob.accessToken).errorCode
+                    == "registration_not_found")
             #expect(try await Self.register(api, chamber, ann, event: id, ticket: ticketID).errorCode == "event_not_open")
         }
     }
 
-    @Test("hundreds registering at once never take more seats than the event or its ticket type has", arguments: TestBackend.enabled)
+    @Test(
+        "hundreds registering at once, through two nodes on one database, never take more seats than the event or its ticket type has",
+        arguments: TestBackend.enabled)
     func capacityUnderConcurrency(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in
-            let chamber = try await Self.chamber(api, members: 200)
-            let (id, tickets) = try await Self.event(
-                api, chamber, capacity: 60, tickets: [["name": "Standing"], ["name": "Seated", "capacity": 25]])
-            let outcomes = try await withThrowingTaskGroup(of: (String?, String?).self) { group in
-                for (index, member) in chamber.members.enumerated() {
-                    group.addTask {
-                        let response = try await Self.register(api, chamber, member, event: id, ticket: tickets[index % 2], guests: index % 3 == 0 ? ["Guest"] : [])
-                        return (response.json["status"].string, response.errorCode)
+            // A second node on the same database, with connections enough that transactions overlap.
+            try await withServer(backend, configure: { $0.databaseURL = api.node.configuration.databaseURL }) { other in
+                let chamber = try await Self.chamber(api, members: 200)
+                let (id, tickets) = try await Self.event(
+                    api, chamber, capacity: 60, tickets: [["name": "Standing"], ["name": "Seated", "capacity": 25]])
+                let outcomes = try await withThrowingTaskGroup(of: (String?, String?).self) { group in
+                    for (index, member) in chamber.members.enumerated() {
+                        group.addTask {
+                            let response = try await Self.register(
+                                index % 2 == 0 ? api : other, chamber, member, event: id, ticket: tickets[index % 2],
+                                guests: index % 3 == 0 ? ["Guest"] : [])
+                            return (response.json["status"].string, response.errorCode)
+                        }
                     }
+                    return try await group.reduce(into: [(String?, String?)]()) { $0.append($1) }
                 }
-                return try await group.reduce(into: [(String?, String?)]()) { $0.append($1) }
+                #expect(
+                    outcomes.allSatisfy { $0.0 == "confirmed" || $0.1 == "event_full" },
+                    "\(outcomes.filter { $0.0 != "confirmed" && $0.1 != "event_full" })")
+                let confirmed = try await Page.collect {
+                    try await api.store.scoped(to: ChamberID(chamber.id)).events.registrations(
+                        of: EventID(id), status: .confirmed, name: nil, page: $0)
+                }
+                let seats = confirmed.reduce(0) { $0 + $1.seats }
+                let seated = confirmed.filter { $0.ticketTypeID.rawValue == tickets[1] }.reduce(0) { $0 + $1.seats }
+                #expect(seats <= 60 && seated <= 25, "\(seats) seats, \(seated) seated")
+                #expect(seats >= 59, "the event fills (a last seat may be left for want of a party of one)")
+                let event = try await other.call(.get, "\(chamber.path)/events/\(id)", token: chamber.staff.accessToken)
+                #expect(event.json["seats_taken"].int == seats, "the count is the sum of the registrations' seats: \(event.json)")
+                #expect(event.json["ticket_types"][1]["seats_taken"].int == seated, "\(event.json)")
             }
-            #expect(outcomes.allSatisfy { $0.0 == "confirmed" || $0.1 == "event_full" }, "\(outcomes.filter { $0.0 != "confirmed" && $0.1 != "event_full" })")
-            let confirmed = try await Page.collect {
-                try await api.store.scoped(to: ChamberID(chamber.id)).events.registrations(of: EventID(id), status: .confirmed, name: nil, page: $0)
-            }
-            let seats = confirmed.reduce(0) { $0 + $1.seats }
-            let seated = confirmed.filter { $0.ticketTypeID.rawValue == tickets[1] }.reduce(0) { $0 + $1.seats }
-            #expect(seats <= 60 && seated <= 25, "\(seats) seats, \(seated) seated")
-            #expect(seats >= 59, "the event fills (a last seat may be left for want of a party of one)")
-            let event = try await api.call(.get, "\(chamber.path)/events/\(id)", token: chamber.staff.accessToken)
-            #expect(event.json["seats_taken"].int == seats, "the count is the sum of the registrations' seats: \(event.json)")
-            #expect(event.json["ticket_types"][1]["seats_taken"].int == seated, "\(event.json)")
         }
     }
 
@@ -236,7 +251,9 @@ struct EventTests {
             let paid = try await Self.register(api, chamber, payer, event: id, ticket: tickets[0])
             #expect(paid.json["status"].string == "pending_payment" && paid.json["amount_cents"].int == 2_500, "\(paid.json)")
             for member in [first, second, third] {
-                #expect(try await Self.register(api, chamber, member, event: id, ticket: tickets[0], waitlist: true).json["status"].string == "waitlisted")
+                #expect(
+                    try await Self.register(api, chamber, member, event: id, ticket: tickets[0], waitlist: true).json["status"].string == "waitlisted"
+                )
             }
             let waitlist = try await api.call(.get, "\(chamber.path)/events/\(id)/registrations?status=waitlisted", token: chamber.staff.accessToken)
             #expect(waitlist.json["items"].array.compactMap { $0["user_id"].string } == [first, second, third].map(\.userID))
@@ -261,12 +278,16 @@ struct EventTests {
             #expect(firstNow == nil && secondNow == "offered" && thirdNow == "waitlisted")
             // The second takes it (on the wall clock, within the offer), and pays through staff.
             let offer = try await api.call(.get, "\(chamber.path)/events/\(id)/registrations/mine", token: second.accessToken)
-            let accepted = try await api.call(.post, "\(chamber.path)/registrations/\(offer.json["id"].string ?? "")/accept", token: second.accessToken)
+            let accepted = try await api.call(
+                .post, "\(chamber.path)/registrations/\(offer.json["id"].string ?? "")/accept", token: second.accessToken)
             #expect(accepted.json["status"].string == "pending_payment" && accepted.json["payment_due_at"].string != nil, "\(accepted.json)")
             #expect(
-                try await api.call(.post, "\(chamber.path)/events/\(id)/check-ins", token: chamber.staff.accessToken, json: [
-                    "registration_id": accepted.json["id"].string ?? ""
-                ]).errorCode == "registration_state_conflict", "unpaid registrations are not checked in")
+                try await api.call(
+                    .post, "\(chamber.path)/events/\(id)/check-ins", token: chamber.staff.accessToken,
+                    json: [
+                        "registration_id": accepted.json["id"].string ?? ""
+                    ]
+                ).errorCode == "registration_state_conflict", "unpaid registrations are not checked in")
             let payment = try await api.call(
                 .post, "\(chamber.path)/registrations/\(accepted.json["id"].string ?? "")/payment", token: chamber.staff.accessToken,
                 json: ["reference": "cash #12"])
@@ -279,7 +300,9 @@ struct EventTests {
         }
     }
 
-    @Test("member, non-member and tier tickets, sales windows, and the public calendar and a registration's file parse as iCalendar", arguments: TestBackend.enabled)
+    @Test(
+        "member, non-member and tier tickets, sales windows, and the public calendar and a registration's file parse as iCalendar",
+        arguments: TestBackend.enabled)
     func ticketsAndCalendars(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in
             let chamber = try await Self.chamber(api, members: 1)
@@ -292,7 +315,11 @@ struct EventTests {
                 tickets: [
                     ["name": "Member", "audience": "members"], ["name": "Non-member", "audience": "non_members", "price_cents": 4_000],
                     ["name": "Later", "sales_start": later.iso8601Seconds], ["name": "Table of 8", "seats_per_ticket": 8, "price_cents": 40_000],
-                ], extra: ["visibility": "public", "description": "Coffee; talk, and\nquestions.", "format": "hybrid", "virtual_url": "https://meet.example.com/x"])
+                ],
+                extra: [
+                    "visibility": "public", "description": "Coffee; talk, and\nquestions.", "format": "hybrid",
+                    "virtual_url": "https://meet.example.com/x",
+                ])
             #expect(try await Self.register(api, chamber, guest, event: id, ticket: tickets[0]).errorCode == "ticket_not_eligible")
             #expect(try await Self.register(api, chamber, member, event: id, ticket: tickets[1]).errorCode == "ticket_not_eligible")
             #expect(try await Self.register(api, chamber, member, event: id, ticket: tickets[2]).errorCode == "ticket_not_on_sale")
@@ -316,7 +343,8 @@ struct EventTests {
             let start = try await api.call(.get, "\(chamber.path)/events/\(id)", token: member.accessToken).json["starts_at"].string ?? ""
             #expect(vevent["DTSTART"].map { $0.replacingOccurrences(of: "+00:00", with: "Z") } == start, "\(vevent)")
 
-            let file = try await api.call(.get, "\(chamber.path)/registrations/\(table.json["id"].string ?? "")/calendar.ics", token: member.accessToken)
+            let file = try await api.call(
+                .get, "\(chamber.path)/registrations/\(table.json["id"].string ?? "")/calendar.ics", token: member.accessToken)
             let mine = try await ICalendarParser.parse(String(decoding: file.body, as: UTF8.self))
             #expect(mine.errors.isEmpty && mine.events.first?["DESCRIPTION"]?.hasSuffix(table.json["check_in_code"].string ?? "-") == true, "\(mine)")
             #expect(

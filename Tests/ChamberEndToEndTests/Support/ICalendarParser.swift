@@ -39,7 +39,9 @@ enum ICalendarParser {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ics-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let (input, output, code) = (folder.appendingPathComponent("in.ics"), folder.appendingPathComponent("out.json"), folder.appendingPathComponent("parse.py"))
+        let (input, output, code) = (
+            folder.appendingPathComponent("in.ics"), folder.appendingPathComponent("out.json"), folder.appendingPathComponent("parse.py")
+        )
         try Data(text.utf8).write(to: input)
         try script.write(to: code, atomically: true, encoding: .utf8)
         let process = Process()
