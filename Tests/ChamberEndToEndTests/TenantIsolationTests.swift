@@ -64,8 +64,25 @@ struct TenantIsolationTests {
             #expect(!documentB.isEmpty)
             #expect(
                 try await api.call(.post, "/v1/applications/\(applicationB)/submit", token: carl.accessToken).json["status"].string == "submitted")
+            // B's event, its ticket type, and Betty's registration.
+            let start = Date().addingTimeInterval(86_400)
+            let event = try await api.call(
+                .post, "/v1/chambers/\(chamberB)/events", token: bob.accessToken,
+                json: [
+                    "title": "Bravo Private Gala", "starts_at": start.iso8601Seconds, "ends_at": start.addingTimeInterval(3_600).iso8601Seconds,
+                    "venue": "Bravo Hall", "ticket_types": [["name": "Bravo Patron"]],
+                ])
+            let eventB = event.json["id"].string ?? ""
+            let ticketTypeB = event.json["ticket_types"][0]["id"].string ?? ""
+            _ = try await api.call(.post, "/v1/chambers/\(chamberB)/events/\(eventB)/publish", token: bob.accessToken)
+            let registrationB =
+                try await api.call(
+                    .post, "/v1/chambers/\(chamberB)/events/\(eventB)/registrations", token: betty.accessToken, json: ["ticket_type_id": ticketTypeB]
+                ).json["id"].string ?? ""
+            #expect(!registrationB.isEmpty)
             let secrets = [
-                "Bravo Secret Chamber", "Bravo Back Room", "Bravo merger plans", "Bravo Confidential LLC", "99-9999999", "secret-invitee@example.com",
+                "Bravo Private Gala", "Bravo Hall", "Bravo Patron", "Bravo Secret Chamber", "Bravo Back Room", "Bravo merger plans",
+                "Bravo Confidential LLC", "99-9999999", "secret-invitee@example.com",
                 bob.email, betty.email,
                 "Bravo insider report", "Bravo Platinum", "Bravo Applicant Inc", "carl@bravo-applicant.example", "bravo-license", "/v1/files/",
             ]
@@ -84,6 +101,9 @@ struct TenantIsolationTests {
                     .replacingOccurrences(of: "{tierId}", with: tierB)
                     .replacingOccurrences(of: "{applicationId}", with: applicationB)
                     .replacingOccurrences(of: "{documentId}", with: documentB)
+                    .replacingOccurrences(of: "{eventId}", with: eventB)
+                    .replacingOccurrences(of: "{ticketTypeId}", with: ticketTypeB)
+                    .replacingOccurrences(of: "{registrationId}", with: registrationB)
                 let body: [String: Any]? =
                     ["GET", "DELETE"].contains(route.method)
                     ? nil
@@ -91,6 +111,7 @@ struct TenantIsolationTests {
                         "name": "Owned", "action": "ban", "decision": "reject", "reason": "owned", "role": "admin", "email": "attacker@example.com",
                         "legal_name": "Owned LLC", "kind": "group",
                         "client_message_id": "x", "body": "owned", "seq": 1, "user_id": betty.userID, "user_ids": [alice.userID],
+                        "ticket_type_id": ticketTypeB, "registration_id": registrationB, "title": "Owned",
                     ]
                 let response = try await api.call(HTTPRequest.Method(route.method)!, path, token: alice.accessToken, json: body)
                 #expect([403, 404].contains(response.status.code), "\(route.method) \(route.path) answered \(response.status.code)")
@@ -101,6 +122,7 @@ struct TenantIsolationTests {
             for route in routes
             where [
                 "{userId}", "{businessId}", "{invitationId}", "{channelId}", "{messageId}", "{itemId}", "{tierId}", "{applicationId}", "{documentId}",
+                "{eventId}", "{ticketTypeId}", "{registrationId}",
             ].contains(
                 where: route.path.contains)
             {
@@ -115,13 +137,16 @@ struct TenantIsolationTests {
                     .replacingOccurrences(of: "{tierId}", with: tierB)
                     .replacingOccurrences(of: "{applicationId}", with: applicationB)
                     .replacingOccurrences(of: "{documentId}", with: documentB)
+                    .replacingOccurrences(of: "{eventId}", with: eventB)
+                    .replacingOccurrences(of: "{ticketTypeId}", with: ticketTypeB)
+                    .replacingOccurrences(of: "{registrationId}", with: registrationB)
                 let body: [String: Any]? =
                     ["GET", "DELETE"].contains(route.method)
                     ? nil
                     : [
                         "decision": "reject", "action": "suspend", "reason": "owned", "role": "admin", "legal_name": "Owned LLC",
                         "client_message_id": "x",
-                        "body": "owned", "seq": 1, "user_ids": [alice.userID],
+                        "body": "owned", "seq": 1, "user_ids": [alice.userID], "ticket_type_id": ticketTypeB, "registration_id": registrationB,
                     ]
                 let response = try await api.call(HTTPRequest.Method(route.method)!, path, token: alice.accessToken, json: body)
                 #expect(response.status.code == 404, "\(route.method) \(route.path) with B's ids answered \(response.status.code)")

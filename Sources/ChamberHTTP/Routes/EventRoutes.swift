@@ -48,6 +48,8 @@ struct EventRoutes {
         chamber.patch("events/{eventId}") { request, context in
             let access = try context.access()
             let id: EventID = try request.id("eventId", context: context)
+            // A path that names nothing answers 404 whatever its body says.
+            _ = try await catalogue.get(access, id: id)
             let json = try await APIJSON.decode(JSONValue.self, from: request, context: context)
             let event = try await catalogue.update(access, id: id, input: try EventRequest(json, creating: false).input)
             return JSONResponse(
@@ -66,6 +68,7 @@ struct EventRoutes {
         }
         chamber.post("events/{eventId}/ticket-types") { request, context in
             let access = try context.access()
+            _ = try await catalogue.get(access, id: try request.id("eventId", context: context))
             let json = try await APIJSON.decode(JSONValue.self, from: request, context: context)
             let ticket = try await catalogue.addTicketType(
                 access, eventID: try request.id("eventId", context: context),
@@ -74,6 +77,11 @@ struct EventRoutes {
         }
         chamber.patch("events/{eventId}/ticket-types/{ticketTypeId}") { request, context in
             let access = try context.access()
+            let ticketTypeID: TicketTypeID = try request.id("ticketTypeId", context: context)
+            guard
+                try await catalogue.get(access, id: try request.id("eventId", context: context)).ticketTypes.contains(where: { $0.id == ticketTypeID }
+                )
+            else { throw ChamberError(.ticketTypeNotFound, "no ticket type \(ticketTypeID) for this event") }
             let json = try await APIJSON.decode(JSONValue.self, from: request, context: context)
             let ticket = try await catalogue.updateTicketType(
                 access, eventID: try request.id("eventId", context: context), id: try request.id("ticketTypeId", context: context),
@@ -152,6 +160,7 @@ struct EventRoutes {
         }
         chamber.post("events/{eventId}/walk-ins") { request, context in
             let access = try context.access()
+            _ = try await catalogue.get(access, id: try request.id("eventId", context: context))
             let json = try await APIJSON.decode(WalkInRequest.self, from: request, context: context)
             let (registration, created) = try await door.walkIn(
                 access, eventID: try request.id("eventId", context: context), name: json.name,
