@@ -223,21 +223,46 @@ public final class ChatService: Sendable {
         return try await chat(access).channels.members(channelID, page: page)
     }
 
-    /// Joins an event room (open to every member who may see events).
+    /// Joins an event room. An event's live room takes those registered for it, and staff as its organisers (owners);
+    /// a room naming no event of the chamber takes every member who may see events.
     public func join(_ access: ChamberAccess, channelID: ChannelID) async throws -> Channel {
         guard let channel = try await chat(access).channels.find(id: channelID), channel.kind == .event, access.can(.view, .event) else {
             throw ChamberError(.channelNotFound, "no event room \(channelID) that you can join")
         }
         guard !channel.isArchived else { throw ChamberError(.channelArchived, "channel \(channel.id) is archived") }
+        let role = try await roomRole(access, channel)
         let sanctions = try await store.scoped(to: access.chamberID).moderation.activeSanctions(userID: access.userID, at: now())
         if let kick = sanctions.first(where: { $0.kind == .kick && $0.channelID == channelID }) {
             throw ChamberError(
                 .userKicked, "a moderator removed you from this room\(kick.reason.map { ": \($0)" } ?? "")",
                 retryAfterSeconds: kick.secondsLeft(at: now()))
         }
-        try await chat(access).channels.addMember(ChannelMember(channelID: channelID, userID: access.userID, role: .member, joinedAt: now()))
+        try await chat(access).channels.addMember(ChannelMember(channelID: channelID, userID: access.userID, role: role, joinedAt: now()))
         await publisher.channelChanged(channel, members: [access.userID], revoked: false)
         return channel
+    }
+
+    /// Who the caller is in an event room: an organiser (owner) when they run the chamber's events, a member when
+    /// registered for the room's event; refused otherwise. A room naming no event of the chamber is open.
+    private func roomRole(_ access: ChamberAccess, _ channel: Channel) async throws -> ChannelMember.Role {
+        let scope = store.scoped(to: access.chamberID)
+        guard let eventID = channel.eventID.flatMap(EventID.init(validating:)), let event = try await scope.events.find(id: eventID) else {
+            return .member
+        }
+        if access.can(.update, .event) { return .owner }
+        guard let registration = try await scope.events.registration(of: access.userID, event: event.id), registration.status.holdsSeats else {
+            throw ChamberError(.forbidden, "the room of \(event.title) is for those registered for it")
+        }
+        return .member
+    }
+
+    /// Archives an event's room when the event is over or cancelled: a system action, by no member.
+    public func archiveRoom(_ channelID: ChannelID, in chamberID: ChamberID) async throws {
+        let channels = store.scoped(to: chamberID).chat.channels
+        guard var channel = try await channels.find(id: channelID), channel.kind == .event, channel.archivedAt == nil else { return }
+        channel.archivedAt = now()
+        try await channels.update(channel)
+        await publisher.channelChanged(channel, members: [], revoked: false)
     }
 
     /// Leaves a group or event room.

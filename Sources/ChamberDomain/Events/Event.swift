@@ -35,13 +35,15 @@ public struct Event: Sendable, Equatable {
     public let createdAt: Date
     /// Raised by every write, so crossing edits are refused rather than lost.
     public var revision: Int
+    /// The event's live room: a channel of kind `event` made with it.
+    public var roomID: ChannelID?
 
     public init(
         id: EventID, chamberID: ChamberID, title: String, description: String? = nil, startsAt: Date, endsAt: Date, timeZone: String,
         format: EventFormat = .inPerson, venue: String? = nil, virtualURL: String? = nil, visibility: EventVisibility = .members,
         tierIDs: [TierID] = [], capacity: Int? = nil, seatsTaken: Int = 0, offerMinutes: Int = Event.defaultOfferMinutes,
         paymentMinutes: Int = Event.defaultPaymentMinutes, cancellationCutoffHours: Int? = nil, status: EventStatus = .draft,
-        createdBy: UserID, createdAt: Date, revision: Int = 0
+        createdBy: UserID, createdAt: Date, revision: Int = 0, roomID: ChannelID? = nil
     ) {
         self.id = id
         self.chamberID = chamberID
@@ -64,6 +66,7 @@ public struct Event: Sendable, Equatable {
         self.createdBy = createdBy
         self.createdAt = createdAt
         self.revision = revision
+        self.roomID = roomID
     }
 
     public static let defaultOfferMinutes = 24 * 60

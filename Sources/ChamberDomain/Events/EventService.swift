@@ -5,11 +5,14 @@ import Foundation
 public final class EventService: Sendable {
     private let store: any Store
     private let mailer: any Mailer
+    /// Makes and archives events' live rooms.
+    private let chat: ChatService
     private let now: @Sendable () -> Date
 
-    public init(store: any Store, mailer: any Mailer, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: any Store, mailer: any Mailer, chat: ChatService, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.mailer = mailer
+        self.chat = chat
         self.now = now
     }
 
@@ -62,6 +65,10 @@ public final class EventService: Sendable {
         for (index, ticketInput) in ticketTypes.enumerated() {
             tickets.append(try await ticket(access, ticketInput, for: event.id, field: "ticket_types[\(index)]"))
         }
+        // The live room first: an event is never without one (a room left by a failed insert holds nothing).
+        let room = try await chat.create(
+            access, kind: .event, name: String(event.title.prefix(80)), topic: nil, eventID: event.id.rawValue, members: [])
+        event.roomID = room.id
         try await store.scoped(to: access.chamberID).events.insert(event, ticketTypes: tickets)
         try await audit(access, "event.created", event, detail: "\(event.title), \(tickets.count) ticket type(s)")
         return Detail(event: event, ticketTypes: tickets)
@@ -115,6 +122,7 @@ public final class EventService: Sendable {
         let reason = try Validate.optionalText(reason, field: "reason", maxLength: 1_000)
         event.status = .cancelled
         event = try await write(access, event, action: "event.cancelled", reason: reason)
+        try await archiveRoom(of: event)
         let scope = store.scoped(to: access.chamberID)
         let open = try await Page.collect(upTo: EventRules.maxCapacity) {
             try await scope.events.registrations(of: id, status: nil, name: nil, page: $0)
@@ -181,6 +189,11 @@ public final class EventService: Sendable {
             EventRules.visible(event, to: try await Self.buyer(access, store: store))
         else { throw ChamberError(.eventNotFound, "no event \(id) in this chamber") }
         return event
+    }
+
+    /// Archives the event's live room (it keeps its history, and takes no more messages).
+    func archiveRoom(of event: Event) async throws {
+        if let room = event.roomID { try await chat.archiveRoom(room, in: event.chamberID) }
     }
 
     /// Mails each offer's registrant that a seat is theirs until the offer expires.

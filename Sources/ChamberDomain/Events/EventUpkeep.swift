@@ -44,6 +44,7 @@ public final class EventUpkeep: Sendable {
         if event.endsAt <= at {
             event.status = .completed
             guard try await scope.events.update(event) else { return 0 }
+            try await events.archiveRoom(of: event)
             try await scope.auditLog.append(
                 AuditEntry(chamberID: chamberID, actorID: nil, action: "event.completed", target: "event:\(eventID)", detail: event.title, at: at))
             return 1

@@ -172,6 +172,11 @@ private struct Recipients {
     let readers: [UserID]
     /// Users the messages name (mentions, authors of messages replied to) who read the channel.
     let named: [MessageID: Set<UserID>]
+    /// In an event's live room, the owners (its organisers) among the messages' authors: what they post reaches
+    /// every member of the room.
+    let organisers: Set<UserID>
+    /// Every member of an event room with an organiser's message in this pass; empty otherwise.
+    let attendees: [UserID]
 
     init(channel: Channel, messages: [Message], chamberChoices: NotificationChoices, scope: any ChamberScopedStore) async throws {
         self.channel = channel
@@ -213,9 +218,18 @@ private struct Recipients {
             }
         }
         self.named = named
+        var organisers: Set<UserID> = []
+        if channel.kind == .event {
+            // Looked up per author, so a busy room's members are read only for a pass that has an organiser's message.
+            for author in Set(messages.map(\.senderID)) where try await channels.member(channel.id, userID: author)?.role == .owner {
+                organisers.insert(author)
+            }
+        }
+        self.organisers = organisers
+        attendees = organisers.isEmpty ? [] : try await Self.members(of: channel.id, in: channels)
     }
 
-    var all: Set<UserID> { Set(readers).union(named.values.flatMap { $0 }) }
+    var all: Set<UserID> { Set(readers).union(named.values.flatMap { $0 }).union(attendees) }
 
     /// The recipients of one message: user, category, and whether it names them. Never its author.
     func of(_ message: Message) -> [(UserID, NotificationCategory, Bool)] {
@@ -224,6 +238,8 @@ private struct Recipients {
             return readers.filter { $0 != message.senderID }.map { ($0, .directMessages, message.mentions.contains($0)) }
         case .announcement:
             return readers.filter { $0 != message.senderID }.map { ($0, .announcements, message.mentions.contains($0)) }
+        case .event where organisers.contains(message.senderID):
+            return attendees.filter { $0 != message.senderID }.map { ($0, .events, message.mentions.contains($0)) }
         case .group, .event:
             let named = self.named[message.id] ?? []
             let mentioned = named.filter { $0 != message.senderID }.sorted().map { ($0, NotificationCategory.mentions, true) }

@@ -151,6 +151,7 @@ struct EventBody: Encodable {
     let currency: String
     let createdAt: Date
     let revision: Int
+    let roomId: String?
     /// Present when the event is answered whole (one event), absent in lists.
     let ticketTypes: [TicketTypeBody]?
 
@@ -177,6 +178,7 @@ struct EventBody: Encodable {
         self.currency = currency
         createdAt = event.createdAt
         revision = event.revision
+        roomId = event.roomID?.rawValue
         self.ticketTypes = ticketTypes?.map { TicketTypeBody($0, currency: currency) }
     }
 }

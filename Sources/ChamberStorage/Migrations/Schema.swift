@@ -725,7 +725,8 @@ enum Schema {
                     status TEXT NOT NULL,
                     created_by TEXT NOT NULL,
                     created_at BIGINT NOT NULL,
-                    revision BIGINT NOT NULL DEFAULT 0
+                    revision BIGINT NOT NULL DEFAULT 0,
+                    room_id TEXT
                 )
                 """,
                 "CREATE INDEX events_by_start ON events (chamber_id, starts_at)",

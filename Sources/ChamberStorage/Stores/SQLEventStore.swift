@@ -9,7 +9,7 @@ struct SQLEventStore: EventStore {
 
     static let eventColumns = """
         id, chamber_id, title, description, starts_at, ends_at, time_zone, format, venue, virtual_url, visibility, tier_ids, capacity, \
-        seats_taken, offer_minutes, payment_minutes, cancellation_cutoff_hours, status, created_by, created_at, revision
+        seats_taken, offer_minutes, payment_minutes, cancellation_cutoff_hours, status, created_by, created_at, revision, room_id
         """
     static let ticketColumns = """
         id, event_id, name, price_cents, audience, tier_ids, seats_per_ticket, capacity, seats_taken, sales_start, sales_end, active
@@ -32,7 +32,7 @@ struct SQLEventStore: EventStore {
             paymentMinutes: Int(try row.int("payment_minutes")),
             cancellationCutoffHours: try row.optionalInt("cancellation_cutoff_hours").map(Int.init),
             status: try row.value("status", as: EventStatus.self), createdBy: try row.id("created_by"), createdAt: try row.date("created_at"),
-            revision: Int(try row.int("revision")))
+            revision: Int(try row.int("revision")), roomID: try row.optionalID("room_id"))
     }
 
     static func ticket(_ row: SQLRow) throws -> TicketType {
@@ -66,10 +66,10 @@ struct SQLEventStore: EventStore {
             try await tx.query(
                 """
                 INSERT INTO events (id, chamber_id, title, description, starts_at, ends_at, time_zone, format, venue, virtual_url, visibility,
-                    tier_ids, capacity, seats_taken, offer_minutes, payment_minutes, cancellation_cutoff_hours, status, created_by, created_at)
-                VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
+                    tier_ids, capacity, seats_taken, offer_minutes, payment_minutes, cancellation_cutoff_hours, status, created_by, created_at, room_id)
+                VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                [.id(event.id)] + (try Self.eventBinds(event)) + [.id(event.createdBy), .date(event.createdAt)])
+                [.id(event.id)] + (try Self.eventBinds(event)) + [.id(event.createdBy), .date(event.createdAt), .id(event.roomID)])
             for ticket in ticketTypes { try await Self.insert(ticket, tx) }
         }
     }

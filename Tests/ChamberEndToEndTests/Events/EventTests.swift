@@ -78,7 +78,8 @@ struct EventTests {
         init(_ api: TestAPI) {
             let clock = self.clock
             let now: @Sendable () -> Date = { clock.now.withLock { $0 } }
-            upkeep = EventUpkeep(store: api.store, events: EventService(store: api.store, mailer: NoMail(), now: now), now: now)
+            upkeep = EventUpkeep(
+                store: api.store, events: EventService(store: api.store, mailer: NoMail(), chat: api.node.realtime.chat, now: now), now: now)
         }
 
         func run(_ chamber: Chamber, event: String, at date: Date) async throws {
@@ -297,6 +298,59 @@ struct EventTests {
             // After the end the job completes the event.
             try await upkeep.run(chamber, event: id, at: Date().addingTimeInterval(8 * 86_400))
             #expect(try await api.call(.get, "\(chamber.path)/events/\(id)", token: chamber.staff.accessToken).json["status"].string == "completed")
+        }
+    }
+
+    @Test(
+        "the live room: made with the event, joined by registrants and staff only; the organisers' messages reach attendees live and, offline, by an events notification; archived when the event completes",
+        arguments: TestBackend.enabled)
+    func liveRoom(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let chamber = try await Self.chamber(api, members: 3)
+            let (ann, bob, cy) = (chamber.members[0], chamber.members[1], chamber.members[2])
+            let (id, tickets) = try await Self.event(api, chamber, capacity: 10, tickets: [["name": "General"]])
+            let event = try await api.call(.get, "\(chamber.path)/events/\(id)", token: ann.accessToken)
+            let room = event.json["room_id"].string ?? ""
+            #expect(!room.isEmpty, "\(event.json)")
+            for member in [ann, cy] {
+                #expect(try await Self.register(api, chamber, member, event: id, ticket: tickets[0]).status == .created)
+            }
+            let join = "\(chamber.path)/channels/\(room)/join"
+            #expect(try await api.call(.post, join, token: bob.accessToken).errorCode == "forbidden", "Bob is not registered")
+            for member in [ann, cy, chamber.staff] { #expect(try await api.call(.post, join, token: member.accessToken).status == .ok) }
+            let socket = try await HubTests.socket(api, ann, chamber.id)
+            try await socket.request(["type": "subscribe", "channel_id": room], expect: "subscribed")
+            // Bob's socket cannot join either.
+            let bobs = try await HubTests.socket(api, bob, chamber.id)
+            let refused = try await bobs.request(["type": "join", "channel_id": room], expect: "error", expectError: true)
+            #expect(refused["code"].string == "forbidden", "\(refused)")
+
+            let posted = try await api.call(
+                .post, "\(chamber.path)/channels/\(room)/messages", token: chamber.staff.accessToken,
+                json: ["client_message_id": "welcome-1", "body": "Doors open at six; the bar is on the left."])
+            #expect(posted.status == .created || posted.status == .ok, "\(posted.json)")
+            let live = try await socket.next("message")
+            #expect(live["message"]["body"].string == "Doors open at six; the bar is on the left.", "\(live)")
+            // Cy has no socket open: the feed holds the organisers' message as an events notification.
+            let feed = "\(chamber.path)/notifications"
+            try await eventually("Cy is notified") {
+                let items = (try? await api.call(.get, feed, token: cy.accessToken))?.json["items"].array ?? []
+                return items.contains { $0["category"].string == "events" && $0["channel_id"].string == room }
+            }
+            // An attendee's message is ordinary room traffic: nobody is notified by default.
+            try await socket.request(
+                ["type": "send", "channel_id": room, "client_message_id": "ann-1", "body": "Anyone for the early train?"], expect: "ack")
+            try await Task.sleep(for: .milliseconds(300))
+            let cysFeed = try await api.call(.get, feed, token: cy.accessToken).json["items"].array
+            #expect(cysFeed.allSatisfy { $0["category"].string == "events" }, "\(cysFeed)")
+
+            // The event ends: completed, its room archived.
+            try await Upkeep(api).run(chamber, event: id, at: Date().addingTimeInterval(8 * 86_400))
+            let late = try await api.call(
+                .post, "\(chamber.path)/channels/\(room)/messages", token: chamber.staff.accessToken,
+                json: ["client_message_id": "late", "body": "Thanks all"])
+            #expect(late.errorCode == "channel_archived", "\(late.json)")
+            withExtendedLifetime((socket, bobs)) {}
         }
     }
 
