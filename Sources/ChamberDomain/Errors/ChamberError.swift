@@ -121,6 +121,10 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let checkInCodeInvalid = Code("check_in_code_invalid", .invalidRequest)
         /// Checked in once already; the message gives the time.
         public static let alreadyCheckedIn = Code("already_checked_in", .conflict)
+        /// No such code for the event, retired, past its date, or not for the ticket type.
+        public static let discountCodeInvalid = Code("discount_code_invalid", .invalidRequest)
+        /// Every use of the code is taken.
+        public static let discountCodeUsedUp = Code("discount_code_used_up", .conflict)
         // Files
         public static let fileNotFound = Code("file_not_found", .notFound)
         public static let fileTooLarge = Code("file_too_large", .payloadTooLarge)
@@ -154,6 +158,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             standingNotFound, standingConflict, directoryNotPublic,
             eventNotFound, ticketTypeNotFound, registrationNotFound, eventNotOpen, ticketNotOnSale, ticketNotEligible, eventFull,
             alreadyRegistered, registrationStateConflict, eventStateConflict, cancellationClosed, checkInCodeInvalid, alreadyCheckedIn,
+            discountCodeInvalid, discountCodeUsedUp,
             fileNotFound, fileTooLarge, fileTypeRefused, fileInfected, fileLinkInvalid, fileLinkExpired,
             unknownFrameType, unsupportedFrame, upgradeRequired,
             unavailable, internalError,

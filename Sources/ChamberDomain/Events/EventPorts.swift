@@ -20,11 +20,20 @@ public protocol EventStore: Sendable {
     /// Writes the ticket type unless its capacity would fall below its seats taken (false then).
     func update(_ ticket: TicketType) async throws -> Bool
 
+    func insert(_ code: DiscountCode) async throws
+    /// The event's discount codes, by code.
+    func discountCodes(of event: EventID) async throws -> [DiscountCode]
+    /// The event's code spelled `code` (in capitals), if any.
+    func discountCode(_ code: String, event: EventID) async throws -> DiscountCode?
+    /// Writes what may change of a code: its ticket types, uses allowed, date and whether it is active.
+    func update(_ code: DiscountCode) async throws -> Bool
+
     /// Registers, in one transaction under the event's lock: a registration by the same account with the same
     /// ``Registration/idempotencyKey`` is answered as it stands (`created` false); an open one by the same account
     /// otherwise is `already_registered`. When ``EventSeats/admits(_:event:ticket:othersWaiting:)`` the draft is
     /// stored as it is, taking its seats; otherwise it joins the waitlist when `waitlist`, or `event_full`.
-    /// `event_not_open` when the event is no longer published.
+    /// `event_not_open` when the event is no longer published. A draft with a discount code takes one of its uses
+    /// (`discount_code_used_up` when none is left), given back when the registration ends.
     func register(_ draft: Registration, waitlist: Bool, at: Date) async throws -> (registration: Registration, created: Bool)
     func registration(id: RegistrationID) async throws -> Registration?
     /// The account's open registration for the event, if any.

@@ -173,6 +173,68 @@ public final class EventService: Sendable {
         throw ChamberError(.eventStateConflict, "the ticket type changed while it was being written; read it again")
     }
 
+    /// A discount code for the event (staff): a share (`percent_off`) or an amount off, for chosen ticket types or
+    /// all, a number of uses and a date.
+    public func addDiscountCode(_ access: ChamberAccess, eventID: EventID, input: DiscountCodeInput) async throws -> DiscountCode {
+        try access.require(.update, .event)
+        let event = try await find(access, id: eventID)
+        guard let raw = input.code else { throw ChamberError(.validationFailed, "code is required", field: "code") }
+        let off: DiscountCode.Off
+        switch (input.percentOff, input.amountOffCents) {
+        case (let percent?, nil):
+            guard (1...100).contains(percent) else {
+                throw ChamberError(.validationFailed, "percent_off must be between 1 and 100", field: "percent_off")
+            }
+            off = .percent(percent)
+        case (nil, let cents?):
+            guard (1...EventRules.maxPriceCents).contains(cents) else {
+                throw ChamberError(.validationFailed, "amount_off_cents must be between 1 and \(EventRules.maxPriceCents)", field: "amount_off_cents")
+            }
+            off = .amount(cents: cents)
+        default: throw ChamberError(.validationFailed, "send one of percent_off and amount_off_cents", field: "percent_off")
+        }
+        var code = DiscountCode(id: .generate(), eventID: eventID, code: try DiscountCode.normalized(raw), off: off)
+        try code.apply(input)
+        try await requireTicketTypes(access, code.ticketTypeIDs, of: eventID)
+        try await store.scoped(to: access.chamberID).events.insert(code)
+        try await audit(access, "event.discount_code_added", event, detail: code.code)
+        return code
+    }
+
+    public func discountCodes(_ access: ChamberAccess, eventID: EventID) async throws -> [DiscountCode] {
+        try access.require(.update, .event)
+        _ = try await find(access, id: eventID)
+        return try await store.scoped(to: access.chamberID).events.discountCodes(of: eventID)
+    }
+
+    /// Changes a code's ticket types, uses allowed, date, or retires it (`active` false); what it takes off stays.
+    public func updateDiscountCode(_ access: ChamberAccess, eventID: EventID, id: DiscountCodeID, input: DiscountCodeInput) async throws
+        -> DiscountCode
+    {
+        try access.require(.update, .event)
+        let event = try await find(access, id: eventID)
+        guard input.code == nil, input.percentOff == nil, input.amountOffCents == nil else {
+            throw ChamberError(.validationFailed, "a code and what it takes off stay as added; retire it and add another", field: "code")
+        }
+        let events = store.scoped(to: access.chamberID).events
+        guard var code = try await events.discountCodes(of: eventID).first(where: { $0.id == id }) else {
+            throw ChamberError(.notFound, "no discount code \(id) for this event")
+        }
+        try code.apply(input)
+        try await requireTicketTypes(access, code.ticketTypeIDs, of: eventID)
+        guard try await events.update(code) else { throw ChamberError(.notFound, "no discount code \(id) for this event") }
+        try await audit(access, "event.discount_code_changed", event, detail: code.code)
+        return code
+    }
+
+    private func requireTicketTypes(_ access: ChamberAccess, _ ids: [TicketTypeID], of eventID: EventID) async throws {
+        guard !ids.isEmpty else { return }
+        let known = Set(try await store.scoped(to: access.chamberID).events.ticketTypes(of: eventID).map(\.id))
+        if let unknown = ids.first(where: { !known.contains($0) }) {
+            throw ChamberError(.ticketTypeNotFound, "no ticket type \(unknown) for this event", field: "ticket_type_ids")
+        }
+    }
+
     // MARK: - Shared with the other event services
 
     /// The caller as a buyer: their role, whether their standing gives member prices, and their tier.

@@ -18,8 +18,12 @@ public struct Registration: Sendable, Equatable {
     public var guests: [String]
     /// Seats held while the registration holds any.
     public var seats: Int
-    /// What it costs in all, in the smallest unit of the chamber's currency.
+    /// What it costs in all, in the smallest unit of the chamber's currency, any discount taken off.
     public var amountCents: Int
+    /// The discount code it was made with, which it holds a use of while it is open.
+    public var discountCodeID: DiscountCodeID?
+    /// That code as the registrant typed it (in capitals).
+    public var discountCode: String?
     public var status: RegistrationStatus
     /// The client's key for this registration: a retry with the same key answers the same registration.
     public let idempotencyKey: String?
@@ -40,7 +44,8 @@ public struct Registration: Sendable, Equatable {
 
     public init(
         id: RegistrationID, eventID: EventID, chamberID: ChamberID, userID: UserID?, registeredBy: UserID, name: String, ticketTypeID: TicketTypeID,
-        guests: [String] = [], seats: Int, amountCents: Int, status: RegistrationStatus, idempotencyKey: String? = nil, createdAt: Date,
+        guests: [String] = [], seats: Int, amountCents: Int, discountCodeID: DiscountCodeID? = nil, discountCode: String? = nil,
+        status: RegistrationStatus, idempotencyKey: String? = nil, createdAt: Date,
         waitlistedAt: Date? = nil, offerExpiresAt: Date? = nil, paymentDueAt: Date? = nil, paidAt: Date? = nil, paymentReference: String? = nil,
         cancelledAt: Date? = nil, checkInToken: String, checkedInAt: Date? = nil, checkedInBy: UserID? = nil, walkIn: Bool = false,
         revision: Int = 0
@@ -55,6 +60,8 @@ public struct Registration: Sendable, Equatable {
         self.guests = guests
         self.seats = seats
         self.amountCents = amountCents
+        self.discountCodeID = discountCodeID
+        self.discountCode = discountCode
         self.status = status
         self.idempotencyKey = idempotencyKey
         self.createdAt = createdAt

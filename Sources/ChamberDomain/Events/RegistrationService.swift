@@ -23,12 +23,17 @@ public final class RegistrationService: Sendable {
         public var waitlist: Bool
         /// The client's key: the same key answers the same registration however often it is sent.
         public var idempotencyKey: String?
+        /// A discount code of the event, as typed (any case).
+        public var discountCode: String?
 
-        public init(ticketTypeID: TicketTypeID, guests: [String] = [], waitlist: Bool = false, idempotencyKey: String? = nil) {
+        public init(
+            ticketTypeID: TicketTypeID, guests: [String] = [], waitlist: Bool = false, idempotencyKey: String? = nil, discountCode: String? = nil
+        ) {
             self.ticketTypeID = ticketTypeID
             self.guests = guests
             self.waitlist = waitlist
             self.idempotencyKey = idempotencyKey
+            self.discountCode = discountCode
         }
     }
 
@@ -53,12 +58,22 @@ public final class RegistrationService: Sendable {
         let guests = try request.guests.enumerated().map { index, name throws(ChamberError) in
             try Validate.name(name, field: "guests[\(index)]", maxLength: 120)
         }
-        let amount = EventRules.amount(ticket, guests: guests.count)
+        var amount = EventRules.amount(ticket, guests: guests.count)
+        var code: DiscountCode?
+        if let raw = request.discountCode {
+            let typed = try DiscountCode.normalized(raw, field: "discount_code")
+            guard let found = try await scope.events.discountCode(typed, event: eventID) else {
+                throw ChamberError(.discountCodeInvalid, "no code \(typed) for this event", field: "discount_code")
+            }
+            if let refusal = found.refusal(for: ticket.id, at: at) { throw refusal }
+            amount = found.applied(to: amount)
+            code = found
+        }
         let draft = Registration(
             id: .generate(), eventID: eventID, chamberID: access.chamberID, userID: access.userID, registeredBy: access.userID,
             name: access.identity.user.displayName,
             ticketTypeID: ticket.id, guests: guests, seats: try EventRules.seats(ticket, guests: guests.count), amountCents: amount,
-            status: amount > 0 ? .pendingPayment : .confirmed, idempotencyKey: key, createdAt: at,
+            discountCodeID: code?.id, discountCode: code?.code, status: amount > 0 ? .pendingPayment : .confirmed, idempotencyKey: key, createdAt: at,
             paymentDueAt: amount > 0 ? at.addingTimeInterval(TimeInterval(event.paymentMinutes) * 60) : nil,
             checkInToken: CheckInCode.newToken())
         let (registration, created) = try await scope.events.register(draft, waitlist: request.waitlist, at: at)

@@ -775,7 +775,9 @@ enum Schema {
                     checked_in_at BIGINT,
                     checked_in_by TEXT,
                     walk_in BOOLEAN NOT NULL,
-                    revision BIGINT NOT NULL DEFAULT 0
+                    revision BIGINT NOT NULL DEFAULT 0,
+                    discount_code_id TEXT,
+                    discount_code TEXT
                 )
                 """,
                 // One open registration per account and event, whatever races; a retried key finds its registration.
@@ -790,6 +792,23 @@ enum Schema {
                 """
                 CREATE INDEX event_registrations_due ON event_registrations (event_id)
                 WHERE status IN ('offered', 'pending_payment', 'waitlisted')
+                """,
+                // `uses` is written, like the seats, only under the event's row: registrations holding the code.
+                """
+                CREATE TABLE event_discount_codes (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+                    code TEXT NOT NULL,
+                    percent_off BIGINT,
+                    amount_off_cents BIGINT,
+                    ticket_type_ids TEXT NOT NULL,
+                    max_uses BIGINT,
+                    uses BIGINT NOT NULL DEFAULT 0,
+                    valid_until BIGINT,
+                    active BOOLEAN NOT NULL,
+                    UNIQUE (event_id, code)
+                )
                 """,
             ]),
     ]

@@ -17,8 +17,9 @@ struct SQLEventStore: EventStore {
     static let registrationColumns = """
         id, chamber_id, event_id, user_id, registered_by, name, ticket_type_id, guests, seats, amount_cents, status, idempotency_key, \
         created_at, waitlisted_at, offer_expires_at, payment_due_at, paid_at, payment_reference, cancelled_at, check_in_token, \
-        checked_in_at, checked_in_by, walk_in, revision
+        checked_in_at, checked_in_by, walk_in, revision, discount_code_id, discount_code
         """
+    static let codeColumns = "id, event_id, code, percent_off, amount_off_cents, ticket_type_ids, max_uses, uses, valid_until, active"
 
     static func event(_ row: SQLRow) throws -> Event {
         Event(
@@ -49,7 +50,7 @@ struct SQLEventStore: EventStore {
             id: try row.id("id"), eventID: try row.id("event_id"), chamberID: try row.id("chamber_id"), userID: try row.optionalID("user_id"),
             registeredBy: try row.id("registered_by"), name: try row.string("name"), ticketTypeID: try row.id("ticket_type_id"),
             guests: try row.json("guests", as: [String].self), seats: Int(try row.int("seats")), amountCents: Int(try row.int("amount_cents")),
-            status: try row.value("status", as: RegistrationStatus.self), idempotencyKey: try row.optionalString("idempotency_key"),
+            discountCodeID: try row.optionalID("discount_code_id"), discountCode: try row.optionalString("discount_code"), status: try row.value("status", as: RegistrationStatus.self), idempotencyKey: try row.optionalString("idempotency_key"),
             createdAt: try row.date("created_at"), waitlistedAt: try row.optionalDate("waitlisted_at"),
             offerExpiresAt: try row.optionalDate("offer_expires_at"), paymentDueAt: try row.optionalDate("payment_due_at"),
             paidAt: try row.optionalDate("paid_at"), paymentReference: try row.optionalString("payment_reference"),
@@ -169,6 +170,67 @@ struct SQLEventStore: EventStore {
         }
     }
 
+    // MARK: - Discount codes
+
+    static func discountCode(_ row: SQLRow) throws -> DiscountCode {
+        let off: DiscountCode.Off
+        if let percent = try row.optionalInt("percent_off") {
+            off = .percent(Int(percent))
+        } else {
+            off = .amount(cents: Int(try row.int("amount_off_cents")))
+        }
+        return DiscountCode(
+            id: try row.id("id"), eventID: try row.id("event_id"), code: try row.string("code"), off: off,
+            ticketTypeIDs: try row.json("ticket_type_ids", as: [TicketTypeID].self), maxUses: try row.optionalInt("max_uses").map(Int.init),
+            uses: Int(try row.int("uses")), validUntil: try row.optionalDate("valid_until"), active: try row.bool("active"))
+    }
+
+    func insert(_ code: DiscountCode) async throws {
+        var percent: SQLValue = .null
+        var amount: SQLValue = .null
+        switch code.off {
+        case .percent(let value): percent = .int(Int64(value))
+        case .amount(let cents): amount = .int(Int64(cents))
+        }
+        do {
+            try await sql.query(
+                """
+                INSERT INTO event_discount_codes (id, chamber_id, event_id, code, percent_off, amount_off_cents, ticket_type_ids, max_uses, uses,
+                    valid_until, active)
+                VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+                """,
+                [
+                    .id(code.id), .id(code.eventID), .text(code.code), percent, amount, try .json(code.ticketTypeIDs),
+                    code.maxUses.map { .int(Int64($0)) } ?? .null, .date(code.validUntil), .bool(code.active),
+                ])
+        } catch StorageError.uniqueViolation {
+            throw ChamberError(.conflict, "this event has a code \(code.code) already", field: "code")
+        }
+    }
+
+    func discountCodes(of event: EventID) async throws -> [DiscountCode] {
+        try await sql.query(
+            "SELECT \(Self.codeColumns) FROM event_discount_codes WHERE chamber_id = :chamber AND event_id = ? ORDER BY code", [.id(event)]
+        ).map(Self.discountCode)
+    }
+
+    func discountCode(_ code: String, event: EventID) async throws -> DiscountCode? {
+        try await sql.query(
+            "SELECT \(Self.codeColumns) FROM event_discount_codes WHERE chamber_id = :chamber AND event_id = ? AND code = ?",
+            [.id(event), .text(code)]
+        ).first.map(Self.discountCode)
+    }
+
+    func update(_ code: DiscountCode) async throws -> Bool {
+        !(try await sql.query(
+            """
+            UPDATE event_discount_codes SET ticket_type_ids = ?, max_uses = ?, valid_until = ?, active = ?
+            WHERE chamber_id = :chamber AND id = ? RETURNING id
+            """,
+            [try .json(code.ticketTypeIDs), code.maxUses.map { .int(Int64($0)) } ?? .null, .date(code.validUntil), .bool(code.active), .id(code.id)]
+        ).isEmpty)
+    }
+
     // MARK: - Registrations
 
     func register(_ draft: Registration, waitlist: Bool, at: Date) async throws -> (registration: Registration, created: Bool) {
@@ -219,6 +281,14 @@ struct SQLEventStore: EventStore {
                     othersWaiting
                         ? "others are waiting for '\(ticket.name)': join the waitlist" : "no seats left for '\(ticket.name)': join the waitlist")
             }
+            if let code = draft.discountCodeID,
+                try await tx.query(
+                    "UPDATE event_discount_codes SET uses = uses + 1 WHERE chamber_id = :chamber AND id = ? AND (max_uses IS NULL OR uses < max_uses) RETURNING id",
+                    [.id(code)]
+                ).isEmpty
+            {
+                throw ChamberError(.discountCodeUsedUp, "every use of the code \(draft.discountCode ?? "") is taken", field: "discount_code")
+            }
             try await Self.insert(registration, tx)
             return (registration, true)
         }
@@ -229,13 +299,14 @@ struct SQLEventStore: EventStore {
             try await tx.query(
                 """
                 INSERT INTO event_registrations (\(registrationColumns))
-                VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     .id(r.id), .id(r.eventID), .id(r.userID), .id(r.registeredBy), .text(r.name), .id(r.ticketTypeID), try .json(r.guests),
                     .int(Int64(r.seats)), .int(Int64(r.amountCents)), .text(r.status.rawValue), .text(r.idempotencyKey), .date(r.createdAt),
                     .date(r.waitlistedAt), .date(r.offerExpiresAt), .date(r.paymentDueAt), .date(r.paidAt), .text(r.paymentReference),
                     .date(r.cancelledAt), .text(r.checkInToken), .date(r.checkedInAt), .id(r.checkedInBy), .bool(r.walkIn), .int(Int64(r.revision)),
+                    .id(r.discountCodeID), .text(r.discountCode),
                 ])
         } catch StorageError.uniqueViolation {
             // Only a registration made by the same account in another transaction can collide here (the event's lock
@@ -328,6 +399,9 @@ struct SQLEventStore: EventStore {
                 "UPDATE event_registrations SET status = ?, cancelled_at = ?, offer_expires_at = NULL, revision = revision + 1 WHERE chamber_id = :chamber AND id = ?",
                 [.text(registration.status.rawValue), .date(registration.cancelledAt), .id(registration.id)])
             if stored.status.holdsSeats { try await Self.take(-stored.seats, event: stored.eventID, ticket: stored.ticketTypeID, tx) }
+            if let code = stored.discountCodeID {
+                try await tx.query("UPDATE event_discount_codes SET uses = uses - 1 WHERE chamber_id = :chamber AND id = ?", [.id(code)])
+            }
             var ended = registration
             ended.offerExpiresAt = nil
             ended.revision = stored.revision + 1
