@@ -80,8 +80,14 @@ struct TenantIsolationTests {
                     .post, "/v1/chambers/\(chamberB)/events/\(eventB)/registrations", token: betty.accessToken, json: ["ticket_type_id": ticketTypeB]
                 ).json["id"].string ?? ""
             #expect(!registrationB.isEmpty)
+            let discountCodeB =
+                try await api.call(
+                    .post, "/v1/chambers/\(chamberB)/events/\(eventB)/discount-codes", token: bob.accessToken,
+                    json: ["code": "BRAVOVIP", "percent_off": 50]
+                ).json["id"].string ?? ""
+            #expect(!discountCodeB.isEmpty)
             let secrets = [
-                "Bravo Private Gala", "Bravo Hall", "Bravo Patron", "Bravo Secret Chamber", "Bravo Back Room", "Bravo merger plans",
+                "Bravo Private Gala", "Bravo Hall", "Bravo Patron", "BRAVOVIP", "Bravo Secret Chamber", "Bravo Back Room", "Bravo merger plans",
                 "Bravo Confidential LLC", "99-9999999", "secret-invitee@example.com",
                 bob.email, betty.email,
                 "Bravo insider report", "Bravo Platinum", "Bravo Applicant Inc", "carl@bravo-applicant.example", "bravo-license", "/v1/files/",
@@ -104,6 +110,7 @@ struct TenantIsolationTests {
                     .replacingOccurrences(of: "{eventId}", with: eventB)
                     .replacingOccurrences(of: "{ticketTypeId}", with: ticketTypeB)
                     .replacingOccurrences(of: "{registrationId}", with: registrationB)
+                    .replacingOccurrences(of: "{discountCodeId}", with: discountCodeB)
                 let body: [String: Any]? =
                     ["GET", "DELETE"].contains(route.method)
                     ? nil
@@ -122,7 +129,7 @@ struct TenantIsolationTests {
             for route in routes
             where [
                 "{userId}", "{businessId}", "{invitationId}", "{channelId}", "{messageId}", "{itemId}", "{tierId}", "{applicationId}", "{documentId}",
-                "{eventId}", "{ticketTypeId}", "{registrationId}",
+                "{eventId}", "{ticketTypeId}", "{registrationId}", "{discountCodeId}",
             ].contains(
                 where: route.path.contains)
             {
@@ -140,6 +147,7 @@ struct TenantIsolationTests {
                     .replacingOccurrences(of: "{eventId}", with: eventB)
                     .replacingOccurrences(of: "{ticketTypeId}", with: ticketTypeB)
                     .replacingOccurrences(of: "{registrationId}", with: registrationB)
+                    .replacingOccurrences(of: "{discountCodeId}", with: discountCodeB)
                 let body: [String: Any]? =
                     ["GET", "DELETE"].contains(route.method)
                     ? nil

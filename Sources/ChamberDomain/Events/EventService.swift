@@ -208,7 +208,9 @@ public final class EventService: Sendable {
     }
 
     /// Changes a code's ticket types, uses allowed, date, or retires it (`active` false); what it takes off stays.
-    public func updateDiscountCode(_ access: ChamberAccess, eventID: EventID, id: DiscountCodeID, input: DiscountCodeInput) async throws
+    public func updateDiscountCode(
+        _ access: ChamberAccess, eventID: EventID, id: DiscountCodeID, input: DiscountCodeInput
+    ) async throws
         -> DiscountCode
     {
         try access.require(.update, .event)

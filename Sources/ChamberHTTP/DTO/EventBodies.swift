@@ -70,6 +70,24 @@ struct EventRegistrationRequest: Decodable {
     let ticketTypeId: String
     let guests: [String]?
     let waitlist: Bool?
+    let discountCode: String?
+}
+
+/// `POST …/discount-codes` and `PATCH …/discount-codes/{id}`; on PATCH `null` empties `max_uses` or `valid_until`.
+struct DiscountCodeRequest {
+    let input: DiscountCodeInput
+
+    init(_ json: JSONValue, creating: Bool) throws(ChamberError) {
+        let body = try StrictObject(json, at: "")
+        try body.allow(["code", "percent_off", "amount_off_cents", "ticket_type_ids", "max_uses", "valid_until", "active"])
+        input = DiscountCodeInput(
+            code: try body.optionalString("code"), percentOff: try body.optionalInt("percent_off"),
+            amountOffCents: try body.optionalInt("amount_off_cents"),
+            ticketTypeIDs: try body.optionalStrings("ticket_type_ids")?.map { raw throws(ChamberError) in
+                try Validate.identifier(raw, as: TicketTypeID.self, field: "ticket_type_ids")
+            }, maxUses: try body.optionalInt("max_uses"), validUntil: try body.optionalDate("valid_until"), active: try body.optionalBool("active"),
+            clear: creating ? [] : body.nulls(among: ["max_uses", "valid_until"]))
+    }
 }
 
 struct WalkInRequest: Decodable {
@@ -183,6 +201,34 @@ struct EventBody: Encodable {
     }
 }
 
+struct DiscountCodeBody: Encodable {
+    let id: String
+    let eventId: String
+    let code: String
+    let percentOff: Int?
+    let amountOffCents: Int?
+    let ticketTypeIds: [String]
+    let maxUses: Int?
+    let uses: Int
+    let validUntil: Date?
+    let active: Bool
+
+    init(_ code: DiscountCode) {
+        id = code.id.rawValue
+        eventId = code.eventID.rawValue
+        self.code = code.code
+        switch code.off {
+        case .percent(let percent): (percentOff, amountOffCents) = (percent, nil)
+        case .amount(let cents): (percentOff, amountOffCents) = (nil, cents)
+        }
+        ticketTypeIds = code.ticketTypeIDs.map(\.rawValue)
+        maxUses = code.maxUses
+        uses = code.uses
+        validUntil = code.validUntil
+        active = code.active
+    }
+}
+
 struct RegistrationBody: Encodable {
     let id: String
     let eventId: String
@@ -192,6 +238,7 @@ struct RegistrationBody: Encodable {
     let guests: [String]
     let seats: Int
     let amountCents: Int
+    let discountCode: String?
     let status: String
     let createdAt: Date
     let waitlistedAt: Date?
@@ -213,6 +260,7 @@ struct RegistrationBody: Encodable {
         guests = registration.guests
         seats = registration.seats
         amountCents = registration.amountCents
+        discountCode = registration.discountCode
         status = registration.status.rawValue
         createdAt = registration.createdAt
         waitlistedAt = registration.waitlistedAt

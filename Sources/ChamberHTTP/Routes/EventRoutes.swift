@@ -89,6 +89,31 @@ struct EventRoutes {
             return JSONResponse(.ok, TicketTypeBody(ticket, currency: try await currency(access)))
         }
 
+        chamber.get("events/{eventId}/discount-codes") { request, context in
+            let codes = try await catalogue.discountCodes(try context.access(), eventID: try request.id("eventId", context: context))
+            return JSONResponse(.ok, ListBody(items: codes.map(DiscountCodeBody.init)))
+        }
+        chamber.post("events/{eventId}/discount-codes") { request, context in
+            let access = try context.access()
+            let eventID: EventID = try request.id("eventId", context: context)
+            _ = try await catalogue.get(access, id: eventID)
+            let json = try await APIJSON.decode(JSONValue.self, from: request, context: context)
+            let code = try await catalogue.addDiscountCode(access, eventID: eventID, input: try DiscountCodeRequest(json, creating: true).input)
+            return JSONResponse(.created, DiscountCodeBody(code))
+        }
+        chamber.patch("events/{eventId}/discount-codes/{discountCodeId}") { request, context in
+            let access = try context.access()
+            let eventID: EventID = try request.id("eventId", context: context)
+            let id: DiscountCodeID = try request.id("discountCodeId", context: context)
+            guard try await catalogue.discountCodes(access, eventID: eventID).contains(where: { $0.id == id }) else {
+                throw ChamberError(.notFound, "no discount code \(id) for this event")
+            }
+            let json = try await APIJSON.decode(JSONValue.self, from: request, context: context)
+            let code = try await catalogue.updateDiscountCode(
+                access, eventID: eventID, id: id, input: try DiscountCodeRequest(json, creating: false).input)
+            return JSONResponse(.ok, DiscountCodeBody(code))
+        }
+
         // Registrations
         chamber.post("events/{eventId}/registrations") { request, context in
             let access = try context.access()
@@ -97,7 +122,8 @@ struct EventRoutes {
                 access, eventID: try request.id("eventId", context: context),
                 .init(
                     ticketTypeID: try Validate.identifier(json.ticketTypeId, as: TicketTypeID.self, field: "ticket_type_id"),
-                    guests: json.guests ?? [], waitlist: json.waitlist ?? false, idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!]))
+                    guests: json.guests ?? [], waitlist: json.waitlist ?? false, idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!],
+                    discountCode: json.discountCode))
             return JSONResponse(created ? .created : .ok, body(registration))
         }
         chamber.get("events/{eventId}/registrations") { request, context in

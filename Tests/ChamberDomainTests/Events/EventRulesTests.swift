@@ -189,4 +189,30 @@ struct EventRulesTests {
         #expect(lines.joined().replacingOccurrences(of: " é", with: "é") == line || lines[0] + lines[1].dropFirst() == line)
         #expect(ICalendar.utc(Self.now) == "20270115T080000Z")
     }
+
+    @Test(
+        "discount codes: a share rounds the discount down, an amount never goes below zero",
+        arguments: [
+            (DiscountCode.Off.percent(50), 3_000, 1_500), (.percent(33), 1_001, 671), (.percent(100), 9_000, 0),
+            (.amount(cents: 1_000), 8_000, 7_000),
+            (.amount(cents: 5_000), 3_000, 0),
+        ] as [(DiscountCode.Off, Int, Int)])
+    func discount(_ off: DiscountCode.Off, _ amount: Int, _ after: Int) {
+        #expect(DiscountCode(id: .generate(), eventID: EventID("e"), code: "X", off: off).applied(to: amount) == after)
+    }
+
+    @Test("discount codes: for their ticket types and dates only; typed in any case")
+    func discountRules() throws {
+        let vip = TicketTypeID("vip")
+        var code = DiscountCode(id: .generate(), eventID: EventID("e"), code: "VIP", off: .percent(10), ticketTypeIDs: [vip], validUntil: Self.now)
+        #expect(code.refusal(for: vip, at: Self.now.addingTimeInterval(-1)) == nil)
+        #expect(code.refusal(for: vip, at: Self.now)?.code == .discountCodeInvalid, "its date has passed")
+        #expect(code.refusal(for: TicketTypeID("other"), at: Self.now.addingTimeInterval(-1))?.code == .discountCodeInvalid)
+        code.active = false
+        #expect(code.refusal(for: vip, at: Self.now.addingTimeInterval(-1))?.code == .discountCodeInvalid, "retired")
+        #expect(try DiscountCode.normalized(" early-Bird_2 ") == "EARLY-BIRD_2")
+        for bad in ["ab", "two words", "émoji", String(repeating: "x", count: 33)] {
+            #expect(throws: ChamberError.self) { try DiscountCode.normalized(bad) }
+        }
+    }
 }

@@ -301,6 +301,60 @@ struct EventTests {
         }
     }
 
+    @Test("discount codes: a share or an amount off, for chosen ticket types, uses counted exactly and given back", arguments: TestBackend.enabled)
+    func discountCodes(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let chamber = try await Self.chamber(api, members: 3)
+            let (id, tickets) = try await Self.event(
+                api, chamber, capacity: nil, tickets: [["name": "Standard", "price_cents": 3_000], ["name": "VIP", "price_cents": 9_000]])
+            let codes = "\(chamber.path)/events/\(id)/discount-codes"
+            let half = try await api.call(
+                .post, codes, token: chamber.staff.accessToken,
+                json: ["code": "half-off", "percent_off": 50, "ticket_type_ids": [tickets[0]], "max_uses": 1])
+            #expect(half.status == .created && half.json["code"].string == "HALF-OFF", "\(half.json)")
+            #expect(
+                try await api.call(.post, codes, token: chamber.staff.accessToken, json: ["code": "HALF-OFF", "amount_off_cents": 100]).status
+                    == .conflict)
+            #expect(
+                try await api.call(.post, codes, token: chamber.staff.accessToken, json: ["code": "BOTH", "percent_off": 10, "amount_off_cents": 5])
+                    .errorCode == "validation_failed")
+            #expect(
+                try await api.call(.post, codes, token: chamber.members[0].accessToken, json: ["code": "MINE", "percent_off": 100]).status
+                    == .forbidden)
+            let tenner = try await api.call(.post, codes, token: chamber.staff.accessToken, json: ["code": "TENNER", "amount_off_cents": 1_000])
+
+            func register(_ member: Account, _ ticket: String, _ code: String, guests: [String] = []) async throws -> APIResponse {
+                try await api.call(
+                    .post, "\(chamber.path)/events/\(id)/registrations", token: member.accessToken,
+                    json: ["ticket_type_id": ticket, "discount_code": code, "guests": guests])
+            }
+            let (ann, bob, cy) = (chamber.members[0], chamber.members[1], chamber.members[2])
+            #expect(try await register(ann, tickets[1], "half-off").errorCode == "discount_code_invalid", "not for VIP")
+            #expect(try await register(ann, tickets[0], "NOPE").errorCode == "discount_code_invalid")
+            let annsHalf = try await register(ann, tickets[0], " Half-Off ", guests: ["Dora"])
+            #expect(annsHalf.json["amount_cents"].int == 3_000 && annsHalf.json["discount_code"].string == "HALF-OFF", "\(annsHalf.json)")
+            #expect(try await register(bob, tickets[0], "HALF-OFF").errorCode == "discount_code_used_up")
+            let vip = try await register(cy, tickets[1], "tenner")
+            #expect(vip.json["amount_cents"].int == 8_000, "\(vip.json)")
+            // Ann cancels: her use comes back, and Bob takes it.
+            #expect(
+                try await api.call(.post, "\(chamber.path)/registrations/\(annsHalf.json["id"].string ?? "")/cancel", token: ann.accessToken).status
+                    == .ok)
+            #expect(try await register(bob, tickets[0], "HALF-OFF").json["amount_cents"].int == 1_500)
+            let listed = try await api.call(.get, codes, token: chamber.staff.accessToken)
+            #expect(listed.json["items"].array.map { $0["uses"].int } == [1, 1], "\(listed.json)")
+            // Retired, it takes no more registrations; what it took off stays as added.
+            let retired = try await api.call(
+                .patch, "\(codes)/\(tenner.json["id"].string ?? "")", token: chamber.staff.accessToken, json: ["active": false, "max_uses": NSNull()])
+            #expect(retired.json["active"].bool == false, "\(retired.json)")
+            #expect(
+                try await api.call(.patch, "\(codes)/\(tenner.json["id"].string ?? "")", token: chamber.staff.accessToken, json: ["percent_off": 5])
+                    .errorCode
+                    == "validation_failed")
+            #expect(try await register(ann, tickets[1], "TENNER").errorCode == "discount_code_invalid")
+        }
+    }
+
     @Test(
         "the live room: made with the event, joined by registrants and staff only; the organisers' messages reach attendees live and, offline, by an events notification; archived when the event completes",
         arguments: TestBackend.enabled)
