@@ -72,6 +72,9 @@ public struct Event: Sendable, Equatable {
     public static let defaultOfferMinutes = 24 * 60
     public static let defaultPaymentMinutes = 60
 
+    /// Whether the event is behind us: completed, or past its end.
+    public func isOver(at date: Date) -> Bool { status == .completed || endsAt <= date }
+
     /// Seats still free, nil when there is no limit.
     public var seatsLeft: Int? { capacity.map { max(0, $0 - seatsTaken) } }
 }

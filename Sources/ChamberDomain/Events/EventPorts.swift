@@ -55,6 +55,8 @@ public protocol EventStore: Sendable {
     func offerFreeSeats(event: EventID, at: Date) async throws -> [Registration]
     /// Offers and payments of the event due by `at`: offered ones past their expiry, pending ones past their deadline.
     func overdue(event: EventID, at: Date) async throws -> [Registration]
+    /// Every registration of the event in the order they were made, with the registrant's e-mail (none for walk-ins).
+    func roster(of event: EventID) async throws -> [(registration: Registration, email: String?)]
     /// How the event's registrations stand: seats by status, checked in.
     func attendance(of event: EventID) async throws -> EventAttendance
 }

@@ -85,11 +85,14 @@ public struct EventServices: Sendable {
     public let door: DoorService
     /// Offers and payments that ran out, seats for those waiting, events that ended.
     public let upkeep: EventUpkeep
+    /// Reports and exports.
+    public let reports: EventReportService
 
-    public init(events: EventService, registrations: RegistrationService, door: DoorService, upkeep: EventUpkeep) {
+    public init(events: EventService, registrations: RegistrationService, door: DoorService, upkeep: EventUpkeep, reports: EventReportService) {
         self.events = events
         self.registrations = registrations
         self.door = door
         self.upkeep = upkeep
+        self.reports = reports
     }
 }

@@ -287,7 +287,7 @@ struct AttendanceBody: Encodable {
     let checkedIn: Int
     let checkedInSeats: Int
     let walkIns: Int
-    /// Confirmed registrations not checked in, once the event has ended; absent before.
+    /// Confirmed registrations not checked in, once the event is over; absent before.
     let noShows: Int?
 
     init(_ event: Event, _ attendance: EventAttendance, now: Date) {
@@ -301,6 +301,48 @@ struct AttendanceBody: Encodable {
         checkedIn = attendance.checkedIn
         checkedInSeats = attendance.checkedInSeats
         walkIns = attendance.walkIns
-        noShows = event.endsAt <= now ? max(0, (attendance.registrations[.confirmed] ?? 0) - attendance.checkedIn) : nil
+        noShows = event.isOver(at: now) ? max(0, (attendance.registrations[.confirmed] ?? 0) - attendance.checkedIn) : nil
+    }
+}
+
+struct EventReportBody: Encodable {
+    struct Day: Encodable {
+        let day: String
+        let registrations: Int
+        let seats: Int
+    }
+    struct Ticket: Encodable {
+        let ticketTypeId: String
+        let name: String
+        let registrations: Int
+        let seats: Int
+        let revenueCents: Int
+        let pendingCents: Int
+    }
+    let eventId: String
+    let currency: String
+    let registrationsByDay: [Day]
+    let confirmed: Int
+    let checkedIn: Int
+    let attendanceRate: Double?
+    let noShows: Int?
+    let byTicketType: [Ticket]
+    let revenueCents: Int
+
+    init(_ event: Event, _ report: EventReport, currency: String) {
+        eventId = event.id.rawValue
+        self.currency = currency
+        registrationsByDay = report.byDay.map { Day(day: $0.day, registrations: $0.registrations, seats: $0.seats) }
+        confirmed = report.confirmed
+        checkedIn = report.checkedIn
+        attendanceRate = report.attendanceRate
+        noShows = report.noShows
+        byTicketType = report.byTicketType.map {
+            Ticket(
+                ticketTypeId: $0.ticketTypeID.rawValue, name: $0.name, registrations: $0.registrations, seats: $0.seats,
+                revenueCents: $0.revenueCents,
+                pendingCents: $0.pendingCents)
+        }
+        revenueCents = report.revenueCents
     }
 }

@@ -11,7 +11,9 @@ struct EventRoutes {
     let events: EventServices
 
     func register(on router: Router<AppRequestContext>) {
-        let (catalogue, registrations, door, chambers) = (events.events, events.registrations, events.door, services.chambers)
+        let (catalogue, registrations, door, reports, chambers) = (
+            events.events, events.registrations, events.door, events.reports, services.chambers
+        )
 
         router.get("v1/public/chambers/{slug}/events.ics") { _, context -> Response in
             let (chamber, list) = try await catalogue.publicEvents(slug: context.parameters.get("slug") ?? "")
@@ -195,6 +197,17 @@ struct EventRoutes {
                 },
                 guests: json.guests ?? [], idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!])
             return JSONResponse(created ? .created : .ok, body(registration))
+        }
+        chamber.get("events/{eventId}/report") { request, context in
+            let access = try context.access()
+            let (event, report) = try await reports.report(access, eventID: try request.id("eventId", context: context))
+            return JSONResponse(.ok, EventReportBody(event, report, currency: try await currency(access)))
+        }
+        chamber.get("events/{eventId}/exports/registrations") { request, context -> Response in
+            let access = try context.access()
+            let format = try TableDownload.format(request)
+            let (event, rows) = try await reports.export(access, eventID: try request.id("eventId", context: context))
+            return try TableDownload.response(rows, format: format, name: "registrations-\(event.id.rawValue)")
         }
         chamber.get("events/{eventId}/attendance") { request, context in
             let (event, attendance) = try await door.attendance(try context.access(), eventID: try request.id("eventId", context: context))

@@ -41,23 +41,10 @@ struct RecordRoutes {
 
         chamber.get("exports/members") { request, context -> Response in
             let access = try context.access()
-            let format = request.uri.queryParameters.get("format").map { String($0) } ?? "csv"
-            guard format == "csv" || format == "json" else { throw ChamberError(.validationFailed, "format is csv or json", field: "format") }
+            let format = try TableDownload.format(request)
             let rows = try await records.export(access)
             let slug = try await chambers.chamber(access).slug
-            var headers = HTTPFields()
-            headers[.contentDisposition] = "attachment; filename=\"members-\(slug)-\(MemberRecord.day(Date())).\(format)\""
-            headers[.cacheControl] = "private, no-store"
-            if format == "json" {
-                let columns = rows.first ?? []
-                let items = rows.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(columns, $0)) }
-                let data = try JSONSerialization.data(withJSONObject: ["items": items], options: [.sortedKeys])
-                headers[.contentType] = "application/json"
-                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
-            }
-            headers[.contentType] = "text/csv; charset=utf-8"
-            let text = rows.map(CSV.line).joined()
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+            return try TableDownload.response(rows, format: format, name: "members-\(slug)-\(MemberRecord.day(Date()))")
         }
     }
 }

@@ -136,7 +136,8 @@ public struct ChamberNode: Sendable {
         let checkInSigner = HMACTextSigner(secret: secret, purpose: "check-in codes")
         let events = EventServices(
             events: eventService, registrations: RegistrationService(store: store, events: eventService, signer: checkInSigner),
-            door: DoorService(store: store, events: eventService, signer: checkInSigner), upkeep: EventUpkeep(store: store, events: eventService))
+            door: DoorService(store: store, events: eventService, signer: checkInSigner), upkeep: EventUpkeep(store: store, events: eventService),
+            reports: EventReportService(store: store, events: eventService))
         let standingJob = PeriodicJob(
             name: "membership standing job", every: .seconds(configuration.standingSweepSeconds), logger: logger, ready: { prepared.isSet }
         ) { try await membership.standings.sweep() }

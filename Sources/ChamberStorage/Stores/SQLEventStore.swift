@@ -14,11 +14,12 @@ struct SQLEventStore: EventStore {
     static let ticketColumns = """
         id, event_id, name, price_cents, audience, tier_ids, seats_per_ticket, capacity, seats_taken, sales_start, sales_end, active
         """
-    static let registrationColumns = """
-        id, chamber_id, event_id, user_id, registered_by, name, ticket_type_id, guests, seats, amount_cents, status, idempotency_key, \
-        created_at, waitlisted_at, offer_expires_at, payment_due_at, paid_at, payment_reference, cancelled_at, check_in_token, \
-        checked_in_at, checked_in_by, walk_in, revision, discount_code_id, discount_code
-        """
+    static let registrationColumnNames = [
+        "id", "chamber_id", "event_id", "user_id", "registered_by", "name", "ticket_type_id", "guests", "seats", "amount_cents", "status",
+        "idempotency_key", "created_at", "waitlisted_at", "offer_expires_at", "payment_due_at", "paid_at", "payment_reference", "cancelled_at",
+        "check_in_token", "checked_in_at", "checked_in_by", "walk_in", "revision", "discount_code_id", "discount_code",
+    ]
+    static let registrationColumns = registrationColumnNames.joined(separator: ", ")
     static let codeColumns = "id, event_id, code, percent_off, amount_off_cents, ticket_type_ids, max_uses, uses, valid_until, active"
 
     static func event(_ row: SQLRow) throws -> Event {
@@ -440,6 +441,16 @@ struct SQLEventStore: EventStore {
             offers.append(registration)
         }
         return offers
+    }
+
+    func roster(of event: EventID) async throws -> [(registration: Registration, email: String?)] {
+        try await sql.query(
+            """
+            SELECT \(columnList(Self.registrationColumnNames, of: "r")), u.email AS registrant_email
+            FROM event_registrations r LEFT JOIN users u ON u.id = r.user_id
+            WHERE r.chamber_id = :chamber AND r.event_id = ? ORDER BY r.created_at, r.id
+            """, [.id(event)]
+        ).map { (try Self.registration($0), try $0.optionalString("registrant_email")) }
     }
 
     func overdue(event: EventID, at: Date) async throws -> [Registration] {

@@ -215,4 +215,32 @@ struct EventRulesTests {
             #expect(throws: ChamberError.self) { try DiscountCode.normalized(bad) }
         }
     }
+
+    @Test("the report: days in the event's zone, attendance over confirmed, revenue and what is awaited by ticket type")
+    func report() {
+        var event = Self.event()
+        event.timeZone = "America/Chicago"
+        let ticket = Self.ticket()
+        func registration(_ status: RegistrationStatus, at hoursAfter: Double, amount: Int, seats: Int = 1, checkedIn: Bool = false) -> Registration {
+            Registration(
+                id: .generate(), eventID: event.id, chamberID: event.chamberID, userID: .generate(), registeredBy: UserID("u"), name: "R",
+                ticketTypeID: ticket.id, seats: seats, amountCents: amount, status: status,
+                createdAt: Self.now.addingTimeInterval(hoursAfter * 3_600),
+                checkInToken: "t", checkedInAt: checkedIn ? Self.now : nil)
+        }
+        // Self.now is 08:00 UTC, 02:00 in Chicago: 20 hours later is still the same day there (the next in UTC), 23
+        // hours later the next.
+        let all = [
+            registration(.confirmed, at: 0, amount: 1_000, seats: 2, checkedIn: true), registration(.confirmed, at: 20, amount: 1_000),
+            registration(.pendingPayment, at: 23, amount: 1_000), registration(.cancelled, at: 30, amount: 1_000),
+        ]
+        let report = EventReport.make(event, tickets: [ticket], registrations: all, at: Self.now)
+        #expect(report.byDay.map(\.day) == ["2027-01-15", "2027-01-16"] && report.byDay.map(\.registrations) == [2, 2])
+        #expect(report.byDay[0].seats == 3)
+        #expect(report.confirmed == 2 && report.checkedIn == 1 && report.attendanceRate == 0.5 && report.noShows == nil)
+        #expect(report.byTicketType.first?.revenueCents == 2_000 && report.byTicketType.first?.pendingCents == 1_000 && report.revenueCents == 2_000)
+        event.status = .completed
+        #expect(EventReport.make(event, tickets: [ticket], registrations: all, at: Self.now).noShows == 1)
+        #expect(EventReport.make(event, tickets: [ticket], registrations: [], at: Self.now).attendanceRate == nil)
+    }
 }

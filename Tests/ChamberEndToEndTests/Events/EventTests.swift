@@ -295,9 +295,25 @@ struct EventTests {
             #expect(payment.json["status"].string == "confirmed" && payment.json["paid_at"].string != nil, "\(payment.json)")
             let event = try await api.call(.get, "\(chamber.path)/events/\(id)", token: chamber.staff.accessToken)
             #expect(event.json["seats_taken"].int == 1, "one seat held through it all: \(event.json)")
+            let report = try await api.call(.get, "\(chamber.path)/events/\(id)/report", token: chamber.staff.accessToken)
+            #expect(
+                report.json["confirmed"].int == 1 && report.json["checked_in"].int == 0 && report.json["attendance_rate"].int == 0, "\(report.json)")
+            #expect(report.json["revenue_cents"].int == 2_500 && report.json["by_ticket_type"][0]["pending_cents"].int == 0, "\(report.json)")
+            #expect(report.json["registrations_by_day"].array.reduce(0) { $0 + ($1["registrations"].int ?? 0) } == 4, "\(report.json)")
+            #expect(report.json["no_shows"].isNull, "not before the end")
+            #expect(try await api.call(.get, "\(chamber.path)/events/\(id)/report", token: second.accessToken).status == .forbidden)
+            let export = try await api.call(.get, "\(chamber.path)/events/\(id)/exports/registrations", token: chamber.staff.accessToken)
+            let rows = try CSV.parse(String(decoding: export.body, as: UTF8.self))
+            #expect(rows.first == EventReport.exportColumns && rows.count == 5, "\(rows)")
+            let paidRow = rows.first { $0.contains(second.email) } ?? []
+            #expect(paidRow.contains("confirmed") && paidRow.contains("cash #12") && paidRow.contains("2500"), "\(paidRow)")
+            let json = try await api.call(.get, "\(chamber.path)/events/\(id)/exports/registrations?format=json", token: chamber.staff.accessToken)
+            #expect(json.json["items"].array.count == 4 && json.json["items"][0]["status"].string == "expired", "\(json.json)")
             // After the end the job completes the event.
             try await upkeep.run(chamber, event: id, at: Date().addingTimeInterval(8 * 86_400))
             #expect(try await api.call(.get, "\(chamber.path)/events/\(id)", token: chamber.staff.accessToken).json["status"].string == "completed")
+            let after = try await api.call(.get, "\(chamber.path)/events/\(id)/report", token: chamber.staff.accessToken)
+            #expect(after.json["no_shows"].int == 1, "the paid registrant never came: \(after.json)")
         }
     }
 
