@@ -15,6 +15,8 @@ public protocol EventStore: Sendable {
     /// Writes `event` if its stored revision is still `event.revision` (raising it) and its capacity holds the seats
     /// taken; false otherwise.
     func update(_ event: Event) async throws -> Bool
+    /// Notes that the event's registrants were reminded of it; false when someone did already (they are reminded once).
+    func markReminded(_ event: EventID, at: Date) async throws -> Bool
     /// Adds a ticket type to the event.
     func insert(_ ticket: TicketType) async throws
     /// Writes the ticket type unless its capacity would fall below its seats taken (false then).
@@ -63,9 +65,9 @@ public protocol EventStore: Sendable {
 
 /// Events with anything to do, across chambers, for the upkeep job.
 public protocol EventUpkeepStore: Sendable {
-    /// Published events with an offer or a payment overdue at `at`, someone waitlisted, or an end before `at`; at
-    /// most `limit`, by their chamber.
-    func eventsNeedingUpkeep(at: Date, limit: Int) async throws -> [(chamberID: ChamberID, eventID: EventID)]
+    /// Published events with an offer or a payment overdue at `at`, someone waitlisted, a reminder due (a start
+    /// within `reminderLead` of `at`, not reminded yet), or an end before `at`; at most `limit`, by their chamber.
+    func eventsNeedingUpkeep(at: Date, reminderLead: TimeInterval, limit: Int) async throws -> [(chamberID: ChamberID, eventID: EventID)]
 }
 
 /// The figures of an event's door: seats held by each status, and who came.

@@ -6,6 +6,8 @@ public enum EventRules {
     public static let maxGuests = 20
     public static let maxCapacity = 100_000
     public static let maxPriceCents = 10_000_000
+    /// How long before an event its registrants are reminded of it.
+    public static let reminderLead: TimeInterval = 24 * 3_600
 
     /// Applies `input` to `event`, checking every field it sets and the event as a whole.
     public static func apply(_ input: EventInput, to event: inout Event) throws(ChamberError) {

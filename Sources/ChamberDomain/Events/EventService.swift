@@ -273,10 +273,34 @@ public final class EventService: Sendable {
         }
     }
 
-    /// Mails a registrant; a failure is audited, never thrown (the change it reports stands).
+    /// Reminds the event's registrants holding seats that it is coming; returns how many were mailed.
+    func remind(_ event: Event) async throws -> Int {
+        let scope = store.scoped(to: event.chamberID)
+        let registrations = try await Page.collect { try await scope.events.registrations(of: event.id, status: nil, name: nil, page: $0) }
+        var reminded = 0
+        for registration in registrations where registration.status == .confirmed || registration.status == .pendingPayment {
+            guard let userID = registration.userID else { continue }
+            let unpaid = registration.status == .pendingPayment ? " Your registration is not paid yet." : ""
+            await mail(
+                userID, in: event.chamberID, subject: "Reminder: \(event.title)",
+                body: """
+                    \(event.title) starts \(EventText.when(event))\(event.venue.map { " at \($0)" } ?? "")\(event.virtualURL.map { " (online: \($0))" } ?? "").\
+                    \(unpaid) Your check-in code is on your registration.
+                    """)
+            reminded += 1
+        }
+        return reminded
+    }
+
+    /// Mails a registrant about an event, unless their e-mail preference for events is `none`; a failure is audited,
+    /// never thrown (the change it reports stands).
     func mail(_ userID: UserID, in chamberID: ChamberID, subject: String, body: String) async {
         do {
             guard let user = try await store.users.find(id: userID) else { return }
+            let settings = store.scoped(to: chamberID).notificationSettings
+            let preferences = NotificationPreferences.chamberDefaults(try await settings.chamberChoices())
+                .overlaid(with: try await settings.memberChoices(of: userID))
+            guard preferences.level(.events, on: .email) != .none else { return }
             let chamber = try await store.chambers.find(id: chamberID)
             try await mailer.send(Mail(kind: .events, to: user.email, subject: "\(chamber?.name ?? "Chamber"): \(subject)", body: body))
         } catch {

@@ -20,7 +20,7 @@ public final class EventUpkeep: Sendable {
         let at = now()
         var changes = 0
         var failure: (any Error)?
-        for (chamberID, eventID) in try await store.eventUpkeep.eventsNeedingUpkeep(at: at, limit: 500) {
+        for (chamberID, eventID) in try await store.eventUpkeep.eventsNeedingUpkeep(at: at, reminderLead: EventRules.reminderLead, limit: 500) {
             // One event that fails does not hold up the others; the failure is reported once all had their turn.
             do {
                 changes += try await upkeep(eventID, in: chamberID, at: at)
@@ -58,6 +58,11 @@ public final class EventUpkeep: Sendable {
         }
         let offers = try await scope.events.offerFreeSeats(event: eventID, at: at)
         try await events.mailOffers(offers, of: event)
+        if event.startsAt.addingTimeInterval(-EventRules.reminderLead) <= at, at < event.startsAt,
+            try await scope.events.markReminded(eventID, at: at)
+        {
+            changes += try await events.remind(event)
+        }
         return changes + offers.count
     }
 }

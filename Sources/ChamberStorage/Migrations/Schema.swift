@@ -726,7 +726,8 @@ enum Schema {
                     created_by TEXT NOT NULL,
                     created_at BIGINT NOT NULL,
                     revision BIGINT NOT NULL DEFAULT 0,
-                    room_id TEXT
+                    room_id TEXT,
+                    reminded_at BIGINT
                 )
                 """,
                 "CREATE INDEX events_by_start ON events (chamber_id, starts_at)",

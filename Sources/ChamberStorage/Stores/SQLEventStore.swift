@@ -129,6 +129,12 @@ struct SQLEventStore: EventStore {
         ).isEmpty)
     }
 
+    func markReminded(_ event: EventID, at: Date) async throws -> Bool {
+        !(try await sql.query(
+            "UPDATE events SET reminded_at = ? WHERE chamber_id = :chamber AND id = ? AND reminded_at IS NULL RETURNING id", [.date(at), .id(event)]
+        ).isEmpty)
+    }
+
     func insert(_ ticket: TicketType) async throws {
         try await sql.transaction { tx in try await Self.insert(ticket, tx) }
     }
@@ -490,15 +496,15 @@ struct SQLEventStore: EventStore {
 struct SQLEventUpkeepStore: EventUpkeepStore {
     let db: any SQLDatabase
 
-    func eventsNeedingUpkeep(at: Date, limit: Int) async throws -> [(chamberID: ChamberID, eventID: EventID)] {
+    func eventsNeedingUpkeep(at: Date, reminderLead: TimeInterval, limit: Int) async throws -> [(chamberID: ChamberID, eventID: EventID)] {
         try await db.query(
             """
             SELECT e.chamber_id, e.id FROM events e
-            WHERE e.status = 'published' AND (e.ends_at <= ? OR EXISTS (
+            WHERE e.status = 'published' AND (e.ends_at <= ? OR (e.reminded_at IS NULL AND e.starts_at <= ? AND e.starts_at > ?) OR EXISTS (
                 SELECT 1 FROM event_registrations r WHERE r.event_id = e.id AND (r.status = 'waitlisted'
                     OR (r.status = 'offered' AND r.offer_expires_at <= ?) OR (r.status = 'pending_payment' AND r.payment_due_at <= ?))))
             ORDER BY e.chamber_id, e.id LIMIT ?
-            """, [.date(at), .date(at), .date(at), .int(Int64(limit))]
+            """, [.date(at), .date(at.addingTimeInterval(reminderLead)), .date(at), .date(at), .date(at), .int(Int64(limit))]
         ).map { (try $0.id("chamber_id"), try $0.id("id")) }
     }
 }

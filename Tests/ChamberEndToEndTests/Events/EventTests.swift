@@ -73,13 +73,14 @@ struct EventTests {
             let now = Mutex(Date())
         }
         let clock = Clock()
+        let mail = MailBox()
         let upkeep: EventUpkeep
 
         init(_ api: TestAPI) {
             let clock = self.clock
             let now: @Sendable () -> Date = { clock.now.withLock { $0 } }
             upkeep = EventUpkeep(
-                store: api.store, events: EventService(store: api.store, mailer: NoMail(), chat: api.node.realtime.chat, now: now), now: now)
+                store: api.store, events: EventService(store: api.store, mailer: mail, chat: api.node.realtime.chat, now: now), now: now)
         }
 
         func run(_ chamber: Chamber, event: String, at date: Date) async throws {
@@ -88,8 +89,11 @@ struct EventTests {
         }
     }
 
-    final class NoMail: Mailer {
-        func send(_ mail: Mail) async throws {}
+    /// What the upkeep job mails, kept to be looked at.
+    final class MailBox: Mailer {
+        let sent = Mutex<[Mail]>([])
+        func send(_ mail: Mail) async throws { sent.withLock { $0.append(mail) } }
+        func to(_ email: String) -> [Mail] { sent.withLock { $0.filter { $0.to == email } } }
     }
 
     @Test(
@@ -314,6 +318,32 @@ struct EventTests {
             #expect(try await api.call(.get, "\(chamber.path)/events/\(id)", token: chamber.staff.accessToken).json["status"].string == "completed")
             let after = try await api.call(.get, "\(chamber.path)/events/\(id)/report", token: chamber.staff.accessToken)
             #expect(after.json["no_shows"].int == 1, "the paid registrant never came: \(after.json)")
+        }
+    }
+
+    @Test("registrants are reminded once, a day before, by e-mail unless they turned event e-mail off", arguments: TestBackend.enabled)
+    func reminders(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let chamber = try await Self.chamber(api, members: 3)
+            let (ann, bob, cy) = (chamber.members[0], chamber.members[1], chamber.members[2])
+            let (id, tickets) = try await Self.event(api, chamber, capacity: 2, tickets: [["name": "General"]])
+            for member in [ann, bob, cy] {
+                _ = try await Self.register(api, chamber, member, event: id, ticket: tickets[0], waitlist: true)
+            }
+            let off = try await api.call(
+                .patch, "\(chamber.path)/notification-preferences", token: bob.accessToken, json: ["categories": ["events": ["email": "none"]]])
+            #expect(off.status == .ok, "\(off.json)")
+            let start = try await api.call(.get, "\(chamber.path)/events/\(id)", token: ann.accessToken).json["starts_at"].string ?? ""
+            let startsAt = try Date(start, strategy: .iso8601)
+            let upkeep = Upkeep(api)
+            try await upkeep.run(chamber, event: id, at: startsAt.addingTimeInterval(-25 * 3_600))
+            #expect(upkeep.mail.sent.withLock { $0.isEmpty }, "not yet")
+            try await upkeep.run(chamber, event: id, at: startsAt.addingTimeInterval(-23 * 3_600))
+            #expect(upkeep.mail.to(ann.email).map(\.subject).contains { $0.contains("Reminder: Breakfast") }, "\(upkeep.mail.to(ann.email))")
+            #expect(upkeep.mail.to(bob.email).isEmpty, "Bob turned event e-mail off")
+            #expect(upkeep.mail.to(cy.email).isEmpty, "Cy is waitlisted")
+            try await upkeep.run(chamber, event: id, at: startsAt.addingTimeInterval(-22 * 3_600))
+            #expect(upkeep.mail.to(ann.email).count == 1, "once")
         }
     }
 
