@@ -53,6 +53,11 @@ public protocol EventStore: Sendable {
     /// each offer open until `at` plus the event's offer time: all in one transaction. Nil when it was written since
     /// it was read; otherwise the registration as ended and the offers made.
     func end(_ registration: Registration, at: Date) async throws -> (ended: Registration, offers: [Registration])?
+    /// Moves a registration still at `registration.revision` to `registration`'s ticket type, seats, amount, status
+    /// and payment deadline, under the event's lock: its old seats are given back and its new ones taken
+    /// (`event_full` when they do not fit, or others wait for the new ticket type), seats freed are offered down the
+    /// waitlist. Nil when it was written since it was read; otherwise the registration as written and the offers.
+    func changeTicket(_ registration: Registration, at: Date) async throws -> (changed: Registration, offers: [Registration])?
     /// Offers the event's free seats down its waitlist, as ``end(_:at:)`` does; returns the offers made.
     func offerFreeSeats(event: EventID, at: Date) async throws -> [Registration]
     /// Offers and payments of the event due by `at`: offered ones past their expiry, pending ones past their deadline.

@@ -123,6 +123,54 @@ public final class RegistrationService: Sendable {
         return try await advance(access, registration, action: "event.offer_accepted")
     }
 
+    /// Moves a registration holding seats to another ticket type of the event: its registrant, as they could register
+    /// for it, or staff. Seats and amount follow the new type (the guests stay); a free registration moved to a paid
+    /// type awaits payment. A paid registration keeps its price: moving it to a type of another price waits for
+    /// billing to settle the difference.
+    public func changeTicketType(_ access: ChamberAccess, id: RegistrationID, to ticketTypeID: TicketTypeID) async throws -> Registration {
+        var registration = try await readable(access, id: id)
+        guard registration.status.holdsSeats, registration.status != .offered else {
+            throw ChamberError(.registrationStateConflict, "only a confirmed registration or one awaiting payment changes ticket type")
+        }
+        let event = try await events.visibleEvent(access, id: registration.eventID)
+        guard let ticket = try await store.scoped(to: access.chamberID).events.ticketTypes(of: event.id).first(where: { $0.id == ticketTypeID })
+        else { throw ChamberError(.ticketTypeNotFound, "no ticket type \(ticketTypeID) for this event", field: "ticket_type_id") }
+        guard ticket.id != registration.ticketTypeID else { return registration }
+        let at = now()
+        if !access.can(.update, .event),
+            let refusal = EventRules.refusal(ticket, of: event, for: try await EventService.buyer(access, store: store), at: at)
+        {
+            throw refusal
+        }
+        let amount = EventRules.amount(ticket, guests: registration.guests.count)
+        if registration.paidAt != nil, amount != registration.amountCents {
+            throw ChamberError(
+                .registrationStateConflict, "a paid registration moves only to a ticket of the same price; cancel it and register again")
+        }
+        registration.seats = try EventRules.seats(ticket, guests: registration.guests.count)
+        registration.ticketTypeID = ticket.id
+        if registration.paidAt == nil {
+            // A code applies to the ticket types it names: the new amount keeps it only where it still applies.
+            var discounted = amount
+            if let codeID = registration.discountCodeID,
+                let code = try await store.scoped(to: access.chamberID).events.discountCodes(of: event.id).first(where: { $0.id == codeID }),
+                code.ticketTypeIDs.isEmpty || code.ticketTypeIDs.contains(ticket.id)
+            {
+                discounted = code.applied(to: amount)
+            }
+            registration.amountCents = discounted
+            registration.status = discounted > 0 ? .pendingPayment : .confirmed
+            registration.paymentDueAt =
+                discounted > 0 ? (registration.paymentDueAt ?? at.addingTimeInterval(TimeInterval(event.paymentMinutes) * 60)) : nil
+        }
+        guard let (changed, offers) = try await store.scoped(to: access.chamberID).events.changeTicket(registration, at: at) else {
+            throw ChamberError(.registrationStateConflict, "the registration changed while it was being moved; read it again")
+        }
+        try await audit(access, "event.ticket_type_changed", changed, detail: "to \(ticket.name), \(changed.seats) seat(s)")
+        try await events.mailOffers(offers, of: event)
+        return changed
+    }
+
     /// Records a payment taken outside the server (cash, cheque, a terminal) and confirms the registration (staff).
     public func recordPayment(_ access: ChamberAccess, id: RegistrationID, reference: String?) async throws -> Registration {
         try access.require(.update, .event)

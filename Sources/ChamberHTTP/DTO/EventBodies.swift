@@ -90,6 +90,10 @@ struct DiscountCodeRequest {
     }
 }
 
+struct ChangeTicketTypeRequest: Decodable {
+    let ticketTypeId: String
+}
+
 struct WalkInRequest: Decodable {
     let name: String
     let ticketTypeId: String?

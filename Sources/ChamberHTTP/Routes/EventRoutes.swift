@@ -155,6 +155,14 @@ struct EventRoutes {
         chamber.post("registrations/{registrationId}/accept") { request, context in
             JSONResponse(.ok, body(try await registrations.accept(try context.access(), id: try request.id("registrationId", context: context))))
         }
+        chamber.post("registrations/{registrationId}/ticket-type") { request, context in
+            let access = try context.access()
+            let id: RegistrationID = try request.id("registrationId", context: context)
+            _ = try await registrations.get(access, id: id)
+            let json = try await APIJSON.decode(ChangeTicketTypeRequest.self, from: request, context: context)
+            let ticket = try Validate.identifier(json.ticketTypeId, as: TicketTypeID.self, field: "ticket_type_id")
+            return JSONResponse(.ok, body(try await registrations.changeTicketType(access, id: id, to: ticket)))
+        }
         chamber.post("registrations/{registrationId}/payment") { request, context in
             let reference = try await APIJSON.decodeIfPresent(RecordPaymentRequest.self, from: request, context: context)?.reference
             return JSONResponse(

@@ -269,13 +269,7 @@ struct SQLEventStore: EventStore {
             }
             // At the door nobody is left to wait for: a walk-in takes what is free.
             var othersWaiting = false
-            if !draft.walkIn {
-                othersWaiting =
-                    !(try await tx.query(
-                        "SELECT id FROM event_registrations WHERE chamber_id = :chamber AND event_id = ? AND ticket_type_id = ? AND status = 'waitlisted' LIMIT 1",
-                        [.id(draft.eventID), .id(draft.ticketTypeID)]
-                    ).isEmpty)
-            }
+            if !draft.walkIn { othersWaiting = try await Self.someoneWaits(for: draft.ticketTypeID, of: draft.eventID, tx) }
             var registration = draft
             if EventSeats.admits(draft.seats, event: event, ticket: ticket, othersWaiting: othersWaiting) {
                 try await Self.take(draft.seats, event: draft.eventID, ticket: draft.ticketTypeID, tx)
@@ -321,6 +315,14 @@ struct SQLEventStore: EventStore {
             // orders everything else).
             throw ChamberError(.alreadyRegistered, "you are registered for this event already")
         }
+    }
+
+    /// Whether anyone is on the waitlist for the ticket type.
+    private static func someoneWaits(for ticket: TicketTypeID, of event: EventID, _ tx: ChamberScopedSQL) async throws -> Bool {
+        !(try await tx.query(
+            "SELECT id FROM event_registrations WHERE chamber_id = :chamber AND event_id = ? AND ticket_type_id = ? AND status = 'waitlisted' LIMIT 1",
+            [.id(event), .id(ticket)]
+        ).isEmpty)
     }
 
     /// The event's row, held until the transaction ends.
@@ -414,6 +416,45 @@ struct SQLEventStore: EventStore {
             ended.offerExpiresAt = nil
             ended.revision = stored.revision + 1
             return (ended, try await Self.offerFreeSeats(stored.eventID, at: at, tx))
+        }
+    }
+
+    func changeTicket(_ registration: Registration, at: Date) async throws -> (changed: Registration, offers: [Registration])? {
+        try await sql.transaction { tx in
+            var event = try await Self.lockedEvent(registration.eventID, tx)
+            guard
+                let stored = try await tx.query(
+                    "SELECT \(Self.registrationColumns) FROM event_registrations WHERE chamber_id = :chamber AND id = ? AND revision = ?",
+                    [.id(registration.id), .int(Int64(registration.revision))]
+                ).first.map(Self.registration), stored.status.holdsSeats
+            else { return nil }
+            let tickets = try await Self.ticketTypes(of: event.id, tx)
+            guard var ticket = tickets.first(where: { $0.id == registration.ticketTypeID }) else {
+                throw ChamberError(.ticketTypeNotFound, "no ticket type \(registration.ticketTypeID) for this event", field: "ticket_type_id")
+            }
+            // Counted as if the old seats were given back first.
+            event.seatsTaken -= stored.seats
+            if ticket.id == stored.ticketTypeID { ticket.seatsTaken -= stored.seats }
+            var othersWaiting = false
+            if ticket.id != stored.ticketTypeID { othersWaiting = try await Self.someoneWaits(for: ticket.id, of: event.id, tx) }
+            guard EventSeats.admits(registration.seats, event: event, ticket: ticket, othersWaiting: othersWaiting) else {
+                throw ChamberError(.eventFull, "no seats left for '\(ticket.name)'")
+            }
+            try await Self.take(-stored.seats, event: event.id, ticket: stored.ticketTypeID, tx)
+            try await Self.take(registration.seats, event: event.id, ticket: ticket.id, tx)
+            try await tx.query(
+                """
+                UPDATE event_registrations SET ticket_type_id = ?, seats = ?, amount_cents = ?, status = ?, payment_due_at = ?,
+                    revision = revision + 1
+                WHERE chamber_id = :chamber AND id = ?
+                """,
+                [
+                    .id(ticket.id), .int(Int64(registration.seats)), .int(Int64(registration.amountCents)), .text(registration.status.rawValue),
+                    .date(registration.paymentDueAt), .id(registration.id),
+                ])
+            var changed = registration
+            changed.revision = stored.revision + 1
+            return (changed, try await Self.offerFreeSeats(event.id, at: at, tx))
         }
     }
 

@@ -321,6 +321,41 @@ struct EventTests {
         }
     }
 
+    @Test(
+        "a registration moves to another ticket type when its seats fit there; a free one moved to a paid type awaits payment",
+        arguments: TestBackend.enabled)
+    func changeTicketType(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let chamber = try await Self.chamber(api, members: 2)
+            let (ann, bob) = (chamber.members[0], chamber.members[1])
+            let (id, tickets) = try await Self.event(
+                api, chamber, capacity: 10,
+                tickets: [
+                    ["name": "Free"], ["name": "Front row", "capacity": 2, "price_cents": 2_000], ["name": "Members", "audience": "non_members"],
+                ])
+            let anns = try await Self.register(api, chamber, ann, event: id, ticket: tickets[0], guests: ["Dora"])
+            let move = "\(chamber.path)/registrations/\(anns.json["id"].string ?? "")/ticket-type"
+            #expect(
+                try await api.call(.post, move, token: bob.accessToken, json: ["ticket_type_id": tickets[1]]).errorCode == "registration_not_found")
+            #expect(try await api.call(.post, move, token: ann.accessToken, json: ["ticket_type_id": tickets[2]]).errorCode == "ticket_not_eligible")
+            let moved = try await api.call(.post, move, token: ann.accessToken, json: ["ticket_type_id": tickets[1]])
+            #expect(moved.json["status"].string == "pending_payment" && moved.json["amount_cents"].int == 4_000, "\(moved.json)")
+            #expect(moved.json["ticket_type_id"].string == tickets[1] && moved.json["seats"].int == 2 && moved.json["payment_due_at"].string != nil)
+            // The front row is full now: Bob cannot move there.
+            let bobs = try await Self.register(api, chamber, bob, event: id, ticket: tickets[0])
+            let bobMove = "\(chamber.path)/registrations/\(bobs.json["id"].string ?? "")/ticket-type"
+            #expect(try await api.call(.post, bobMove, token: bob.accessToken, json: ["ticket_type_id": tickets[1]]).errorCode == "event_full")
+            let event = try await api.call(.get, "\(chamber.path)/events/\(id)", token: chamber.staff.accessToken)
+            #expect(event.json["seats_taken"].int == 3, "\(event.json)")
+            #expect(event.json["ticket_types"].array.map { $0["seats_taken"].int } == [1, 2, 0], "\(event.json)")
+            // Paid, Ann moves back to the free type only by cancelling: prices differ.
+            _ = try await api.call(.post, "\(chamber.path)/registrations/\(anns.json["id"].string ?? "")/payment", token: chamber.staff.accessToken)
+            #expect(
+                try await api.call(.post, move, token: ann.accessToken, json: ["ticket_type_id": tickets[0]]).errorCode
+                    == "registration_state_conflict")
+        }
+    }
+
     @Test("registrants are reminded once, a day before, by e-mail unless they turned event e-mail off", arguments: TestBackend.enabled)
     func reminders(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in
