@@ -74,4 +74,34 @@ struct EventSeatsStoreTests {
             #expect(try await events.end(cancelled, at: now) == nil, "a stale revision ends nothing twice")
         }
     }
+
+    @Test("ending a registration never overwrites a payment or check-in that committed meanwhile", arguments: TestBackend.enabled)
+    func endLosesNoAdvance(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { (db) async throws -> Void in
+            let store = SQLStore(database: db)
+            let (chamberID, event, ticket, users) = try await Self.setUp(store, capacity: 5)
+            let events = store.scoped(to: chamberID).events
+            var draft = Self.draft(users[0], event, ticket)
+            draft.status = .pendingPayment
+            let read = try await events.register(draft, waitlist: false, at: StoreSuiteTests.now).registration
+            let holding = AsyncStream<Void>.makeStream()
+            // Staff record the payment (an advance, which takes no event lock) while the upkeep expires the same read.
+            async let payment: Void = db.transaction { tx in
+                try await tx.query(
+                    "UPDATE event_registrations SET status = 'confirmed', paid_at = ?, revision = revision + 1 WHERE id = ?",
+                    [.date(StoreSuiteTests.now), .id(read.id)])
+                holding.continuation.yield()
+                try await Task.sleep(for: .milliseconds(400))
+            }
+            for await _ in holding.stream { break }
+            var expired = read
+            expired.status = .expired
+            let ended = try await events.end(expired, at: StoreSuiteTests.now)
+            try await payment
+            #expect(ended == nil, "the payment committed first: nothing to end")
+            let stored = try await events.registration(id: read.id)
+            #expect(stored?.status == .confirmed && stored?.paidAt != nil)
+            #expect(try await events.find(id: event.id)?.seatsTaken == 1)
+        }
+    }
 }

@@ -256,6 +256,17 @@ public final class ChatService: Sendable {
         return .member
     }
 
+    /// Takes a member out of an event's room when their registration ends: a system action, by no member. Organisers
+    /// (the room's owners) stay.
+    public func removeFromRoom(_ channelID: ChannelID, userID: UserID, in chamberID: ChamberID) async throws {
+        let channels = store.scoped(to: chamberID).chat.channels
+        guard let channel = try await channels.find(id: channelID), channel.kind == .event,
+            let member = try await channels.member(channelID, userID: userID), member.role != .owner
+        else { return }
+        _ = try await channels.removeMember(channelID, userID: userID)
+        await publisher.channelChanged(channel, members: [userID], revoked: true)
+    }
+
     /// Archives an event's room when the event is over or cancelled: a system action, by no member.
     public func archiveRoom(_ channelID: ChannelID, in chamberID: ChamberID) async throws {
         let channels = store.scoped(to: chamberID).chat.channels

@@ -25,6 +25,7 @@ public final class DoorService: Sendable {
     public func checkIn(_ access: ChamberAccess, eventID: EventID, _ arrival: Arrival) async throws -> Registration {
         try access.require(.update, .event)
         let event = try await events.visibleEvent(access, id: eventID)
+        try RegistrationService.requireOpen(event)
         let scope = store.scoped(to: access.chamberID)
         var found: Registration?
         switch arrival {

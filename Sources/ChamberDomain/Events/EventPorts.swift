@@ -40,6 +40,8 @@ public protocol EventStore: Sendable {
     func registration(id: RegistrationID) async throws -> Registration?
     /// The account's open registration for the event, if any.
     func registration(of user: UserID, event: EventID) async throws -> Registration?
+    /// The registration `by` made with the idempotency key `key`, whatever its status.
+    func registration(key: String, by: UserID, event: EventID) async throws -> Registration?
     /// By the token of its check-in code.
     func registration(checkInToken: String, event: EventID) async throws -> Registration?
     /// The event's registrations in `status` (any when nil) whose registrant's name contains `name` (any case), in
@@ -70,8 +72,9 @@ public protocol EventStore: Sendable {
 
 /// Events with anything to do, across chambers, for the upkeep job.
 public protocol EventUpkeepStore: Sendable {
-    /// Published events with an offer or a payment overdue at `at`, someone waitlisted, a reminder due (a start
-    /// within `reminderLead` of `at`, not reminded yet), or an end before `at`; at most `limit`, by their chamber.
+    /// Published events with an offer or a payment overdue at `at`, someone waitlisted while seats are free, a
+    /// reminder due (a start within `reminderLead` of `at`, not reminded yet), or an end before `at`; and cancelled
+    /// events with registrations still open. At most `limit`, by their chamber.
     func eventsNeedingUpkeep(at: Date, reminderLead: TimeInterval, limit: Int) async throws -> [(chamberID: ChamberID, eventID: EventID)]
 }
 

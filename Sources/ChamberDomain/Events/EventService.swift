@@ -65,6 +65,10 @@ public final class EventService: Sendable {
         for (index, ticketInput) in ticketTypes.enumerated() {
             tickets.append(try await ticket(access, ticketInput, for: event.id, field: "ticket_types[\(index)]"))
         }
+        var names: Set<String> = []
+        for (index, ticket) in tickets.enumerated() where !names.insert(ticket.name).inserted {
+            throw ChamberError(.conflict, "two ticket types are named '\(ticket.name)'", field: "ticket_types[\(index)].name")
+        }
         // The live room first: an event is never without one (a room left by a failed insert holds nothing).
         let room = try await chat.create(
             access, kind: .event, name: String(event.title.prefix(80)), topic: nil, eventID: event.id.rawValue, members: [])
@@ -123,19 +127,43 @@ public final class EventService: Sendable {
         event.status = .cancelled
         event = try await write(access, event, action: "event.cancelled", reason: reason)
         try await archiveRoom(of: event)
-        let scope = store.scoped(to: access.chamberID)
-        let open = try await Page.collect(upTo: EventRules.maxCapacity) {
-            try await scope.events.registrations(of: id, status: nil, name: nil, page: $0)
-        }.filter(\.status.isOpen)
-        for var registration in open {
-            registration.status = .cancelled
-            registration.cancelledAt = now()
-            guard let ended = try await scope.events.end(registration, at: now())?.ended, let userID = ended.userID else { continue }
-            await mail(
-                userID, in: access.chamberID, subject: "Cancelled: \(event.title)",
-                body: "\(event.title), planned for \(EventText.when(event)), is cancelled.\(reason.map { "\n\n\($0)" } ?? "")")
-        }
+        _ = try await closeRegistrations(of: event, reason: reason)
         return event
+    }
+
+    /// Cancels every registration of a cancelled event still open, mailing each registrant; returns how many. A
+    /// registration written meanwhile is read again; one left open (a crash part-way) is closed by the upkeep job.
+    func closeRegistrations(of event: Event, reason: String?) async throws -> Int {
+        let scope = store.scoped(to: event.chamberID)
+        let open = try await Page.collect(upTo: EventRules.maxCapacity) {
+            try await scope.events.registrations(of: event.id, status: nil, name: nil, page: $0)
+        }.filter(\.status.isOpen)
+        var closed = 0
+        for found in open {
+            var registration: Registration? = found
+            for _ in 0..<3 {
+                guard var current = registration, current.status.isOpen else { break }
+                current.status = .cancelled
+                current.cancelledAt = now()
+                if let ended = try await scope.events.end(current, at: now())?.ended {
+                    closed += 1
+                    if let userID = ended.userID {
+                        await mail(
+                            userID, in: event.chamberID, subject: "Cancelled: \(event.title)",
+                            body: "\(event.title), planned for \(EventText.when(event)), is cancelled.\(reason.map { "\n\n\($0)" } ?? "")")
+                    }
+                    break
+                }
+                registration = try await scope.events.registration(id: found.id)
+            }
+        }
+        return closed
+    }
+
+    /// Takes an ended registration's registrant out of the event's live room (staff who run events stay).
+    func leaveRoom(_ registration: Registration, of event: Event) async throws {
+        guard let room = event.roomID, let userID = registration.userID else { return }
+        try await chat.removeFromRoom(room, userID: userID, in: event.chamberID)
     }
 
     public func addTicketType(_ access: ChamberAccess, eventID: EventID, input: TicketTypeInput) async throws -> TicketType {

@@ -40,7 +40,9 @@ public final class EventUpkeep: Sendable {
 
     private func upkeep(_ eventID: EventID, in chamberID: ChamberID, at: Date) async throws -> Int {
         let scope = store.scoped(to: chamberID)
-        guard var event = try await scope.events.find(id: eventID), event.status == .published else { return 0 }
+        guard var event = try await scope.events.find(id: eventID) else { return 0 }
+        if event.status == .cancelled { return try await events.closeRegistrations(of: event, reason: nil) }
+        guard event.status == .published else { return 0 }
         if event.endsAt <= at {
             event.status = .completed
             guard try await scope.events.update(event) else { return 0 }
@@ -52,7 +54,8 @@ public final class EventUpkeep: Sendable {
         var changes = 0
         for var registration in try await scope.events.overdue(event: eventID, at: at) {
             registration.status = .expired
-            guard let (_, offers) = try await scope.events.end(registration, at: at) else { continue }
+            guard let (ended, offers) = try await scope.events.end(registration, at: at) else { continue }
+            try await events.leaveRoom(ended, of: event)
             changes += 1 + offers.count
             try await events.mailOffers(offers, of: event)
         }

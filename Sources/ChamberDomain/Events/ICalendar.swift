@@ -66,17 +66,17 @@ public enum ICalendar {
 
     /// A content line folded at 75 octets (§3.1), never inside a UTF-8 sequence: each continuation starts with a space.
     static func fold(_ line: String) -> String {
-        var result = ""
+        var result = String.UnicodeScalarView()
         var width = 0
-        for character in line {
-            let octets = String(character).utf8.count
+        for scalar in line.unicodeScalars {
+            let octets = String(scalar).utf8.count
             if width + octets > 75 {
-                result += "\r\n "
+                result.append(contentsOf: "\r\n ".unicodeScalars)
                 width = 1
             }
-            result.append(character)
+            result.append(scalar)
             width += octets
         }
-        return result
+        return String(result)
     }
 }

@@ -41,20 +41,16 @@ public final class RegistrationService: Sendable {
     /// runs out. Returns the registration and whether this call created it (false for a retry of the same key).
     public func register(_ access: ChamberAccess, eventID: EventID, _ request: Request) async throws -> (Registration, created: Bool) {
         try access.require(.view, .event)
-        let event = try await events.visibleEvent(access, id: eventID)
         let key = try Self.idempotencyKey(request.idempotencyKey)
         let scope = store.scoped(to: access.chamberID)
+        // A retry is answered as the first request was, whatever changed since (a code retired, the sales closed).
+        if let key, let earlier = try await scope.events.registration(key: key, by: access.userID, event: eventID) { return (earlier, false) }
+        let event = try await events.visibleEvent(access, id: eventID)
         guard let ticket = try await scope.events.ticketTypes(of: eventID).first(where: { $0.id == request.ticketTypeID }) else {
             throw ChamberError(.ticketTypeNotFound, "no ticket type \(request.ticketTypeID) for this event", field: "ticket_type_id")
         }
         let at = now()
-        if let refusal = EventRules.refusal(ticket, of: event, for: try await EventService.buyer(access, store: store), at: at) {
-            // A retry of a registration made before the window closed still gets its answer.
-            if let key, let earlier = try await scope.events.registration(of: access.userID, event: eventID), earlier.idempotencyKey == key {
-                return (earlier, false)
-            }
-            throw refusal
-        }
+        if let refusal = EventRules.refusal(ticket, of: event, for: try await EventService.buyer(access, store: store), at: at) { throw refusal }
         let guests = try request.guests.enumerated().map { index, name throws(ChamberError) in
             try Validate.name(name, field: "guests[\(index)]", maxLength: 120)
         }
@@ -117,6 +113,7 @@ public final class RegistrationService: Sendable {
         let at = now()
         guard at < expires else { throw ChamberError(.registrationStateConflict, "the offer ran out at \(expires.iso8601Seconds)") }
         let event = try await events.visibleEvent(access, id: registration.eventID)
+        try Self.requireOpen(event)
         registration.status = registration.amountCents > 0 ? .pendingPayment : .confirmed
         registration.offerExpiresAt = nil
         if registration.amountCents > 0 { registration.paymentDueAt = at.addingTimeInterval(TimeInterval(event.paymentMinutes) * 60) }
@@ -133,6 +130,7 @@ public final class RegistrationService: Sendable {
             throw ChamberError(.registrationStateConflict, "only a confirmed registration or one awaiting payment changes ticket type")
         }
         let event = try await events.visibleEvent(access, id: registration.eventID)
+        try Self.requireOpen(event)
         guard let ticket = try await store.scoped(to: access.chamberID).events.ticketTypes(of: event.id).first(where: { $0.id == ticketTypeID })
         else { throw ChamberError(.ticketTypeNotFound, "no ticket type \(ticketTypeID) for this event", field: "ticket_type_id") }
         guard ticket.id != registration.ticketTypeID else { return registration }
@@ -142,26 +140,31 @@ public final class RegistrationService: Sendable {
         {
             throw refusal
         }
-        let amount = EventRules.amount(ticket, guests: registration.guests.count)
+        // A code applies to the ticket types it names: the new amount keeps it only where it still applies.
+        var amount = EventRules.amount(ticket, guests: registration.guests.count)
+        var keepsCode = false
+        if let codeID = registration.discountCodeID,
+            let code = try await store.scoped(to: access.chamberID).events.discountCodes(of: event.id).first(where: { $0.id == codeID }),
+            code.ticketTypeIDs.isEmpty || code.ticketTypeIDs.contains(ticket.id)
+        {
+            amount = code.applied(to: amount)
+            keepsCode = true
+        }
         if registration.paidAt != nil, amount != registration.amountCents {
             throw ChamberError(
                 .registrationStateConflict, "a paid registration moves only to a ticket of the same price; cancel it and register again")
         }
+        if !keepsCode {
+            registration.discountCodeID = nil
+            registration.discountCode = nil
+        }
         registration.seats = try EventRules.seats(ticket, guests: registration.guests.count)
         registration.ticketTypeID = ticket.id
+        registration.amountCents = amount
         if registration.paidAt == nil {
-            // A code applies to the ticket types it names: the new amount keeps it only where it still applies.
-            var discounted = amount
-            if let codeID = registration.discountCodeID,
-                let code = try await store.scoped(to: access.chamberID).events.discountCodes(of: event.id).first(where: { $0.id == codeID }),
-                code.ticketTypeIDs.isEmpty || code.ticketTypeIDs.contains(ticket.id)
-            {
-                discounted = code.applied(to: amount)
-            }
-            registration.amountCents = discounted
-            registration.status = discounted > 0 ? .pendingPayment : .confirmed
+            registration.status = amount > 0 ? .pendingPayment : .confirmed
             registration.paymentDueAt =
-                discounted > 0 ? (registration.paymentDueAt ?? at.addingTimeInterval(TimeInterval(event.paymentMinutes) * 60)) : nil
+                amount > 0 ? (registration.paymentDueAt ?? at.addingTimeInterval(TimeInterval(event.paymentMinutes) * 60)) : nil
         }
         guard let (changed, offers) = try await store.scoped(to: access.chamberID).events.changeTicket(registration, at: at) else {
             throw ChamberError(.registrationStateConflict, "the registration changed while it was being moved; read it again")
@@ -179,6 +182,10 @@ public final class RegistrationService: Sendable {
             throw ChamberError(
                 .registrationStateConflict, "only a registration awaiting payment is paid; this one is \(registration.status.rawValue)")
         }
+        guard let event = try await store.scoped(to: access.chamberID).events.find(id: registration.eventID) else {
+            throw ChamberError(.eventNotFound, "no event \(registration.eventID) in this chamber")
+        }
+        try Self.requireOpen(event)
         registration.status = .confirmed
         registration.paidAt = now()
         registration.paymentDueAt = nil
@@ -197,7 +204,8 @@ public final class RegistrationService: Sendable {
         guard let event = try await store.scoped(to: access.chamberID).events.find(id: registration.eventID) else {
             throw ChamberError(.eventNotFound, "no event \(registration.eventID) in this chamber")
         }
-        if !staff, registration.status.holdsSeats, !EventRules.cancellationOpen(event, at: now()) {
+        // Leaving the waitlist, or declining a seat offered from it, is always allowed.
+        if !staff, registration.status == .confirmed || registration.status == .pendingPayment, !EventRules.cancellationOpen(event, at: now()) {
             throw ChamberError(
                 .cancellationClosed,
                 "registrations for this event could be cancelled until \(event.cancellationCutoffHours ?? 0) hour(s) before it starts")
@@ -208,6 +216,7 @@ public final class RegistrationService: Sendable {
             throw ChamberError(.registrationStateConflict, "the registration changed while it was being cancelled; read it again")
         }
         try await audit(access, "event.registration_cancelled", ended, detail: "\(ended.seats) seat(s) freed")
+        try await events.leaveRoom(ended, of: event)
         try await events.mailOffers(offers, of: event)
         return ended
     }
@@ -241,6 +250,12 @@ public final class RegistrationService: Sendable {
             AuditEntry(
                 chamberID: access.chamberID, actorID: access.userID, action: action, target: "registration:\(registration.id)",
                 detail: "event \(registration.eventID): \(detail)", at: now()))
+    }
+
+    /// Throws `event_not_open` unless the event is published: a cancelled or completed event's registrations stay as
+    /// they are.
+    static func requireOpen(_ event: Event) throws(ChamberError) {
+        guard event.status == .published else { throw ChamberError(.eventNotOpen, "the event is \(event.status.rawValue)") }
     }
 
     /// 1 to 100 printable ASCII characters, as clients mint them (a UUID, usually).

@@ -159,20 +159,25 @@ struct SQLEventStore: EventStore {
 
     func update(_ ticket: TicketType) async throws -> Bool {
         do {
-            return
-                !(try await sql.query(
-                    """
-                    UPDATE event_ticket_types SET name = ?, price_cents = ?, audience = ?, tier_ids = ?, seats_per_ticket = ?, capacity = ?,
-                        sales_start = ?, sales_end = ?, active = ?
-                    WHERE chamber_id = :chamber AND id = ? AND (CAST(? AS BIGINT) IS NULL OR seats_taken <= ?) RETURNING id
-                    """,
-                    [
-                        .text(ticket.name), .int(Int64(ticket.priceCents)), .text(ticket.audience.rawValue), try .json(ticket.tierIDs),
-                        .int(Int64(ticket.seatsPerTicket)), ticket.capacity.map { .int(Int64($0)) } ?? .null, .date(ticket.salesStart),
-                        .date(ticket.salesEnd), .bool(ticket.active), .id(ticket.id), ticket.capacity.map { .int(Int64($0)) } ?? .null,
-                        ticket.capacity.map { .int(Int64($0)) } ?? .null,
-                    ]
-                ).isEmpty)
+            // Under the event's lock, like every write that counts against a capacity: a registration that read the
+            // old capacity cannot then take a seat past the new one.
+            return try await sql.transaction { tx in
+                _ = try await Self.lockedEvent(ticket.eventID, tx)
+                return
+                    !(try await tx.query(
+                        """
+                        UPDATE event_ticket_types SET name = ?, price_cents = ?, audience = ?, tier_ids = ?, seats_per_ticket = ?, capacity = ?,
+                            sales_start = ?, sales_end = ?, active = ?
+                        WHERE chamber_id = :chamber AND id = ? AND (CAST(? AS BIGINT) IS NULL OR seats_taken <= ?) RETURNING id
+                        """,
+                        [
+                            .text(ticket.name), .int(Int64(ticket.priceCents)), .text(ticket.audience.rawValue), try .json(ticket.tierIDs),
+                            .int(Int64(ticket.seatsPerTicket)), ticket.capacity.map { .int(Int64($0)) } ?? .null, .date(ticket.salesStart),
+                            .date(ticket.salesEnd), .bool(ticket.active), .id(ticket.id), ticket.capacity.map { .int(Int64($0)) } ?? .null,
+                            ticket.capacity.map { .int(Int64($0)) } ?? .null,
+                        ]
+                    ).isEmpty)
+            }
         } catch StorageError.uniqueViolation {
             throw ChamberError(.conflict, "this event has a ticket type named '\(ticket.name)' already", field: "name")
         }
@@ -355,6 +360,15 @@ struct SQLEventStore: EventStore {
         ).first.map(Self.registration)
     }
 
+    func registration(key: String, by: UserID, event: EventID) async throws -> Registration? {
+        try await sql.query(
+            """
+            SELECT \(Self.registrationColumns) FROM event_registrations
+            WHERE chamber_id = :chamber AND event_id = ? AND registered_by = ? AND idempotency_key = ?
+            """, [.id(event), .id(by), .text(key)]
+        ).first.map(Self.registration)
+    }
+
     func registration(checkInToken: String, event: EventID) async throws -> Registration? {
         try await sql.query(
             "SELECT \(Self.registrationColumns) FROM event_registrations WHERE chamber_id = :chamber AND event_id = ? AND check_in_token = ?",
@@ -405,9 +419,17 @@ struct SQLEventStore: EventStore {
                     [.id(registration.id), .int(Int64(registration.revision))]
                 ).first.map(Self.registration), stored.status.isOpen
             else { return nil }
-            try await tx.query(
-                "UPDATE event_registrations SET status = ?, cancelled_at = ?, offer_expires_at = NULL, revision = revision + 1 WHERE chamber_id = :chamber AND id = ?",
-                [.text(registration.status.rawValue), .date(registration.cancelledAt), .id(registration.id)])
+            // Guarded by the revision again: an advance (a payment, a check-in) takes no event lock, and one that
+            // committed since the read above must not be overwritten.
+            guard
+                !(try await tx.query(
+                    """
+                    UPDATE event_registrations SET status = ?, cancelled_at = ?, offer_expires_at = NULL, revision = revision + 1
+                    WHERE chamber_id = :chamber AND id = ? AND revision = ? RETURNING id
+                    """,
+                    [.text(registration.status.rawValue), .date(registration.cancelledAt), .id(registration.id), .int(Int64(stored.revision))]
+                ).isEmpty)
+            else { return nil }
             if stored.status.holdsSeats { try await Self.take(-stored.seats, event: stored.eventID, ticket: stored.ticketTypeID, tx) }
             if let code = stored.discountCodeID {
                 try await tx.query("UPDATE event_discount_codes SET uses = uses - 1 WHERE chamber_id = :chamber AND id = ?", [.id(code)])
@@ -440,18 +462,25 @@ struct SQLEventStore: EventStore {
             guard EventSeats.admits(registration.seats, event: event, ticket: ticket, othersWaiting: othersWaiting) else {
                 throw ChamberError(.eventFull, "no seats left for '\(ticket.name)'")
             }
+            guard
+                !(try await tx.query(
+                    """
+                    UPDATE event_registrations SET ticket_type_id = ?, seats = ?, amount_cents = ?, status = ?, payment_due_at = ?,
+                        discount_code_id = ?, discount_code = ?, revision = revision + 1
+                    WHERE chamber_id = :chamber AND id = ? AND revision = ? RETURNING id
+                    """,
+                    [
+                        .id(ticket.id), .int(Int64(registration.seats)), .int(Int64(registration.amountCents)),
+                        .text(registration.status.rawValue), .date(registration.paymentDueAt), .id(registration.discountCodeID),
+                        .text(registration.discountCode), .id(registration.id), .int(Int64(stored.revision)),
+                    ]
+                ).isEmpty)
+            else { return nil }
             try await Self.take(-stored.seats, event: event.id, ticket: stored.ticketTypeID, tx)
             try await Self.take(registration.seats, event: event.id, ticket: ticket.id, tx)
-            try await tx.query(
-                """
-                UPDATE event_registrations SET ticket_type_id = ?, seats = ?, amount_cents = ?, status = ?, payment_due_at = ?,
-                    revision = revision + 1
-                WHERE chamber_id = :chamber AND id = ?
-                """,
-                [
-                    .id(ticket.id), .int(Int64(registration.seats)), .int(Int64(registration.amountCents)), .text(registration.status.rawValue),
-                    .date(registration.paymentDueAt), .id(registration.id),
-                ])
+            if let dropped = stored.discountCodeID, registration.discountCodeID == nil {
+                try await tx.query("UPDATE event_discount_codes SET uses = uses - 1 WHERE chamber_id = :chamber AND id = ?", [.id(dropped)])
+            }
             var changed = registration
             changed.revision = stored.revision + 1
             return (changed, try await Self.offerFreeSeats(event.id, at: at, tx))
@@ -516,8 +545,8 @@ struct SQLEventStore: EventStore {
         for row in try await sql.query(
             """
             SELECT status, COUNT(*) AS registrations, CAST(SUM(seats) AS BIGINT) AS seats,
-                CAST(SUM(CASE WHEN checked_in_at IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS checked_in,
-                CAST(SUM(CASE WHEN checked_in_at IS NULL THEN 0 ELSE seats END) AS BIGINT) AS checked_in_seats,
+                CAST(SUM(CASE WHEN checked_in_at IS NULL OR status <> 'confirmed' THEN 0 ELSE 1 END) AS BIGINT) AS checked_in,
+                CAST(SUM(CASE WHEN checked_in_at IS NULL OR status <> 'confirmed' THEN 0 ELSE seats END) AS BIGINT) AS checked_in_seats,
                 CAST(SUM(CASE WHEN walk_in THEN 1 ELSE 0 END) AS BIGINT) AS walk_ins
             FROM event_registrations WHERE chamber_id = :chamber AND event_id = ? GROUP BY status
             """, [.id(event)])
@@ -541,9 +570,13 @@ struct SQLEventUpkeepStore: EventUpkeepStore {
         try await db.query(
             """
             SELECT e.chamber_id, e.id FROM events e
-            WHERE e.status = 'published' AND (e.ends_at <= ? OR (e.reminded_at IS NULL AND e.starts_at <= ? AND e.starts_at > ?) OR EXISTS (
-                SELECT 1 FROM event_registrations r WHERE r.event_id = e.id AND (r.status = 'waitlisted'
-                    OR (r.status = 'offered' AND r.offer_expires_at <= ?) OR (r.status = 'pending_payment' AND r.payment_due_at <= ?))))
+            WHERE (e.status = 'published' AND (e.ends_at <= ? OR (e.reminded_at IS NULL AND e.starts_at <= ? AND e.starts_at > ?)
+                OR EXISTS (
+                    SELECT 1 FROM event_registrations r WHERE r.event_id = e.id
+                        AND ((r.status = 'waitlisted' AND (e.capacity IS NULL OR e.seats_taken < e.capacity))
+                            OR (r.status = 'offered' AND r.offer_expires_at <= ?) OR (r.status = 'pending_payment' AND r.payment_due_at <= ?)))))
+                OR (e.status = 'cancelled' AND EXISTS (
+                    SELECT 1 FROM event_registrations r WHERE r.event_id = e.id AND r.status NOT IN ('cancelled', 'expired')))
             ORDER BY e.chamber_id, e.id LIMIT ?
             """, [.date(at), .date(at.addingTimeInterval(reminderLead)), .date(at), .date(at), .date(at), .int(Int64(limit))]
         ).map { (try $0.id("chamber_id"), try $0.id("id")) }
