@@ -77,9 +77,7 @@ public final class DoorService: Sendable {
             ticket = first
         }
         let name = try Validate.name(name, field: "name", maxLength: 120)
-        let guests = try guests.enumerated().map { index, guest throws(ChamberError) in
-            try Validate.name(guest, field: "guests[\(index)]", maxLength: 120)
-        }
+        let guests = try EventRules.guests(guests)
         let at = now()
         let draft = Registration(
             id: .generate(), eventID: eventID, chamberID: access.chamberID, userID: nil, registeredBy: access.userID, name: name,

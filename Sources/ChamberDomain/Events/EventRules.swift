@@ -133,6 +133,11 @@ public enum EventRules {
         }
     }
 
+    /// Guests' names as the door list shows them, each checked like any name.
+    public static func guests(_ names: [String]) throws(ChamberError) -> [String] {
+        try names.enumerated().map { index, name throws(ChamberError) in try Validate.name(name, field: "guests[\(index)]", maxLength: 120) }
+    }
+
     /// Seats a registration of `ticket` with `guests` holds: one each, or the table's seats (which must hold them all).
     public static func seats(_ ticket: TicketType, guests: Int) throws(ChamberError) -> Int {
         guard guests <= maxGuests else { throw ChamberError(.validationFailed, "at most \(maxGuests) guests", field: "guests") }

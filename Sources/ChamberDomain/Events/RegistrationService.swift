@@ -51,9 +51,7 @@ public final class RegistrationService: Sendable {
         }
         let at = now()
         if let refusal = EventRules.refusal(ticket, of: event, for: try await EventService.buyer(access, store: store), at: at) { throw refusal }
-        let guests = try request.guests.enumerated().map { index, name throws(ChamberError) in
-            try Validate.name(name, field: "guests[\(index)]", maxLength: 120)
-        }
+        let guests = try EventRules.guests(request.guests)
         var amount = EventRules.amount(ticket, guests: guests.count)
         var code: DiscountCode?
         if let raw = request.discountCode {
