@@ -139,6 +139,7 @@ struct Provision: AsyncParsableCommand {
         let tokens = cohort.accounts.filter { $0.role == "member" }.map(\.accessToken).joined(separator: "\n") + "\n"
         try Run.write(Data(tokens.utf8), to: tokensFile)
         print("CHAMBER_ID=\(cohort.chamberId)")
+        print("EVENT_ID=\(cohort.eventId)")
         print("ROOM_ID=\(cohort.roomId)")
         print("ANNOUNCEMENTS_ID=\(cohort.announcementsId)")
         print("ADMIN_TOKEN=\(cohort.accounts.first { $0.role == "admin" }?.accessToken ?? "")")

@@ -26,6 +26,7 @@ struct Coordinator {
             String(
                 format: "provisioned in %.1f s; %d workers, %d source addresses", Date().timeIntervalSince(provisioningStart),
                 plan.workerRanges.count, plan.sourceAddresses))
+        log("event \(cohort.eventId) (every member registered), its room \(cohort.roomId)")
 
         let baseline = serverPID.flatMap(ProcessUsage.read)
         let startNanos = wallNanos() + 1_500_000_000

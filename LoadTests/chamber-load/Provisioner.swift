@@ -19,6 +19,7 @@ struct Provisioner {
             let accessToken: String
         }
         let chamberId: String
+        let eventId: String
         let roomId: String
         let announcementsId: String
         let accounts: [Account]

@@ -41,7 +41,8 @@ struct LoadTestProvisioningTests {
     }
 
     @Test(
-        "bulk accounts with working tokens, in the event room; a second call reuses them and revokes the old tokens", arguments: TestBackend.enabled)
+        "bulk accounts with working tokens, registered for a real event and in its room; a second call reuses them and revokes the old tokens",
+        arguments: TestBackend.enabled)
     func provision(_ backend: TestBackend) async throws {
         try await withServer(backend, configure: { $0.loadTestEnabled = true }) { api in
             let root = try await api.signUp("root")
@@ -55,6 +56,20 @@ struct LoadTestProvisioningTests {
             #expect(Set(accounts.compactMap { $0["user_id"].string }).count == 902)
             let chamberID = first.json["chamber_id"].string ?? ""
             let roomID = first.json["room_id"].string ?? ""
+            let eventID = first.json["event_id"].string ?? ""
+
+            // A real event: published, its live room the cohort's, every member registered, the admins its organisers.
+            let adminToken = accounts[0]["access_token"].string
+            let event = try await api.call(.get, "/v1/chambers/\(chamberID)/events/\(eventID)", token: adminToken)
+            #expect(event.json["status"].string == "published" && event.json["room_id"].string == roomID, "\(event.json)")
+            #expect(event.json["seats_taken"].int == 900, "\(event.json)")
+            let attendance = try await api.call(.get, "/v1/chambers/\(chamberID)/events/\(eventID)/attendance", token: adminToken)
+            #expect(attendance.json["by_status"]["confirmed"]["registrations"].int == 900, "\(attendance.json)")
+            let mine = try await api.call(
+                .get, "/v1/chambers/\(chamberID)/events/\(eventID)/registrations/mine", token: accounts[500]["access_token"].string)
+            #expect(mine.json["status"].string == "confirmed", "\(mine.json)")
+            let owners = try await api.store.scoped(to: ChamberID(chamberID)).chat.channels.owners(of: ChannelID(roomID)).map(\.rawValue)
+            #expect(Set(owners) == Set(accounts.prefix(2).compactMap { $0["user_id"].string }), "\(owners)")
 
             // A member's token connects; an admin's posts to the room and the member receives it.
             let member = WSTestClient(port: api.client.port!, chamberID: chamberID, token: accounts[500]["access_token"].string)
@@ -79,6 +94,10 @@ struct LoadTestProvisioningTests {
             let second = try await api.call(.post, "/v1/admin/load-test/provision", token: root.accessToken, json: ["members": 950, "admins": 2])
             #expect(second.status == .ok)
             #expect(second.json["chamber_id"].string == chamberID && second.json["room_id"].string == roomID)
+            #expect(second.json["event_id"].string == eventID, "the event is reused while it runs")
+            let grown = try await api.call(
+                .get, "/v1/chambers/\(chamberID)/events/\(eventID)", token: second.json["accounts"][0]["access_token"].string)
+            #expect(grown.json["seats_taken"].int == 950, "only the newcomers registered: \(grown.json)")
             let again = second.json["accounts"].array
             #expect(again.count == 952)
             #expect(again.prefix(902).map { $0["user_id"].string } == accounts.map { $0["user_id"].string }, "the same accounts in the same order")

@@ -11,7 +11,7 @@ struct ProtocolDocumentTests {
     static let serverTypes: Set<String> = [
         "welcome", "ack", "error", "subscribed", "recovery_incomplete", "history", "channels", "channel", "ok", "pong",
         "typing", "receipt", "presence", "channel_changed", "message", "message_edited", "message_deleted", "reaction",
-        "moderated", "review_item", "review_queue", "moderation_notice", "notification", "notifications_read",
+        "moderated", "review_item", "review_queue", "moderation_notice", "notification", "notifications_read", "event_attendance",
     ]
 
     static func names(_ folder: String) -> Set<String> {

@@ -55,6 +55,10 @@ public protocol ChannelStore: Sendable {
     func members(_ channelID: ChannelID, page: PageRequest) async throws -> Page<ChannelMember>
     /// Adds a member; does nothing if they are one already.
     func addMember(_ member: ChannelMember) async throws
+    /// Gives a member another role; false when they are not a member.
+    func setRole(_ role: ChannelMember.Role, of userID: UserID, in channelID: ChannelID) async throws -> Bool
+    /// The channel's owners (an event room's organisers), in no particular order.
+    func owners(of channelID: ChannelID) async throws -> [UserID]
     func removeMember(_ channelID: ChannelID, userID: UserID) async throws -> Bool
     /// Channels the user belongs to, plus every announcement channel, newest activity first.
     func summaries(for userID: UserID) async throws -> [ChannelSummary]

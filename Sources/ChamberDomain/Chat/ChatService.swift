@@ -267,6 +267,48 @@ public final class ChatService: Sendable {
         await publisher.channelChanged(channel, members: [userID], revoked: true)
     }
 
+    /// Puts a registrant in their event's room when their registration comes to hold seats: a system action, by no
+    /// member. Staff who run events come in as organisers (owners), like when they join. Nothing happens for a member
+    /// of the room, an archived room, or one a moderator kicked the user from (their kick stands).
+    public func addToRoom(_ channelID: ChannelID, userID: UserID, in chamberID: ChamberID) async throws {
+        let scope = store.scoped(to: chamberID)
+        guard let channel = try await scope.chat.channels.find(id: channelID), channel.kind == .event, !channel.isArchived,
+            try await scope.chat.channels.member(channelID, userID: userID) == nil,
+            let membership = try await scope.members.find(userID: userID)
+        else { return }
+        let sanctions = try await scope.moderation.activeSanctions(userID: userID, at: now())
+        guard !sanctions.contains(where: { $0.kind == .kick && $0.channelID == channelID }) else { return }
+        let role: ChannelMember.Role = Permissions.allows(membership.membership.role, .update, .event) ? .owner : .member
+        try await scope.chat.channels.addMember(ChannelMember(channelID: channelID, userID: userID, role: role, joinedAt: now()))
+        await publisher.channelChanged(channel, members: [userID], revoked: false)
+    }
+
+    /// Posts an organiser's notice to an event's live room (a change, a cancellation, a reminder): a system action in
+    /// `author`'s name, stored and published like their own message, once per `clientMessageID`. The author becomes
+    /// an owner of the room if they are not one, so the notice reaches every member as an organiser's message does.
+    /// Nothing is posted to an archived room.
+    public func postNotice(
+        _ channelID: ChannelID, in chamberID: ChamberID, by author: UserID, body: String, data: JSONValue, clientMessageID: String
+    ) async throws {
+        let channels = store.scoped(to: chamberID).chat.channels
+        guard let channel = try await channels.find(id: channelID), channel.kind == .event, !channel.isArchived else { return }
+        switch try await channels.member(channelID, userID: author)?.role {
+        case .owner: break
+        case nil:
+            try await channels.addMember(ChannelMember(channelID: channelID, userID: author, role: .owner, joinedAt: now()))
+            await publisher.channelChanged(channel, members: [author], revoked: false)
+        case .member, .reader:
+            _ = try await channels.setRole(.owner, of: author, in: channelID)
+            await publisher.channelChanged(channel, members: [author], revoked: false)
+        }
+        let message = Message(
+            id: .generate(), chamberID: chamberID, channelID: channelID, seq: 0, senderID: author, clientMessageID: clientMessageID,
+            body: String(body.prefix(limits.maxBodyLength)), replyTo: nil, mentions: [], attachments: [], data: data, createdAt: now())
+        if case .appended(let event) = try await store.scoped(to: chamberID).chat.messages.enqueue(message).stored() {
+            await publisher.publish(event)
+        }
+    }
+
     /// Archives an event's room when the event is over or cancelled: a system action, by no member.
     public func archiveRoom(_ channelID: ChannelID, in chamberID: ChamberID) async throws {
         let channels = store.scoped(to: chamberID).chat.channels

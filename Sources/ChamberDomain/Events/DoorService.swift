@@ -53,6 +53,7 @@ public final class DoorService: Sendable {
         }
         registration.revision += 1
         try await audit(access, "event.checked_in", registration)
+        await events.attendanceChanged(of: event)
         return registration
     }
 
@@ -86,7 +87,10 @@ public final class DoorService: Sendable {
             idempotencyKey: try RegistrationService.idempotencyKey(idempotencyKey), createdAt: at, paidAt: at, paymentReference: "at the door",
             checkInToken: CheckInCode.newToken(), checkedInAt: at, checkedInBy: access.userID, walkIn: true)
         let (registration, created) = try await scope.events.register(draft, waitlist: false, at: at)
-        if created { try await audit(access, "event.walk_in", registration) }
+        if created {
+            try await audit(access, "event.walk_in", registration)
+            await events.attendanceChanged(of: event)
+        }
         return (registration, created)
     }
 

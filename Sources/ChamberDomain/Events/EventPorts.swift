@@ -100,3 +100,9 @@ public struct EventAttendance: Sendable, Equatable {
         self.walkIns = walkIns
     }
 }
+
+/// Tells the organisers watching an event its door figures: the hub implements it on every node.
+public protocol EventAttendanceAnnouncer: Sendable {
+    /// Sends the event's figures to the sockets `organisers` have in its chamber.
+    func attendanceChanged(_ attendance: EventAttendance, of event: Event, to organisers: [UserID]) async
+}

@@ -162,6 +162,12 @@ public enum EventRules {
         let cutoff = event.startsAt.addingTimeInterval(-TimeInterval(event.cancellationCutoffHours ?? 0) * 3_600)
         return date < cutoff
     }
+
+    /// Whether a change of the event concerns those coming: when or where it is (a new title or description does not).
+    public static func movesAttendees(from before: Event, to after: Event) -> Bool {
+        before.startsAt != after.startsAt || before.endsAt != after.endsAt || before.timeZone != after.timeZone
+            || before.format != after.format || before.venue != after.venue || before.virtualURL != after.virtualURL
+    }
 }
 
 /// Who is asking to see or buy: their role in the chamber (nil for the public), whether their standing gives member

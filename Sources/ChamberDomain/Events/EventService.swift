@@ -3,16 +3,22 @@ import Foundation
 /// Events as staff run them and members find them: drafting, ticket types, publishing, cancelling, and the lists
 /// each role may read.
 public final class EventService: Sendable {
-    private let store: any Store
-    private let mailer: any Mailer
-    /// Makes and archives events' live rooms.
-    private let chat: ChatService
-    private let now: @Sendable () -> Date
+    let store: any Store
+    let mailer: any Mailer
+    /// Makes and archives events' live rooms, and posts the organisers' notices there.
+    let chat: ChatService
+    /// Tells the organisers the door figures after a change; none where nobody listens (a tool, some tests).
+    let attendanceBoard: EventAttendanceBoard?
+    let now: @Sendable () -> Date
 
-    public init(store: any Store, mailer: any Mailer, chat: ChatService, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: any Store, mailer: any Mailer, chat: ChatService, attendanceBoard: EventAttendanceBoard? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.mailer = mailer
         self.chat = chat
+        self.attendanceBoard = attendanceBoard
         self.now = now
     }
 
@@ -88,11 +94,15 @@ public final class EventService: Sendable {
             guard event.status == .draft || event.status == .published else {
                 throw ChamberError(.eventStateConflict, "a \(event.status.rawValue) event cannot be changed")
             }
+            let before = event
             try EventRules.apply(input, to: &event)
             if input.tierIDs != nil { try await requireTiers(access, event.tierIDs, field: "tier_ids") }
             if try await events.update(event) {
                 event.revision += 1
                 try await audit(access, "event.changed", event, detail: event.title)
+                if event.status == .published, EventRules.movesAttendees(from: before, to: event) {
+                    try await announceChange(of: event, by: access.userID)
+                }
                 // More room may be seats for those waiting.
                 if event.status == .published { try await mailOffers(try await events.offerFreeSeats(event: id, at: now()), of: event) }
                 return event
@@ -116,7 +126,8 @@ public final class EventService: Sendable {
         return try await write(access, event, action: "event.published")
     }
 
-    /// Cancels the event and every open registration, mailing each registrant with `reason`.
+    /// Cancels the event and every open registration, telling the room (and mailing registrants outside it) with
+    /// `reason`.
     public func cancel(_ access: ChamberAccess, id: EventID, reason: String?) async throws -> Event {
         try access.require(.update, .event)
         var event = try await find(access, id: id)
@@ -126,12 +137,15 @@ public final class EventService: Sendable {
         let reason = try Validate.optionalText(reason, field: "reason", maxLength: 1_000)
         event.status = .cancelled
         event = try await write(access, event, action: "event.cancelled", reason: reason)
+        // Told in the room before it is archived: its members keep the notice in its history.
+        await announce(.cancelled(reason: reason), of: event, by: access.userID)
         try await archiveRoom(of: event)
         _ = try await closeRegistrations(of: event, reason: reason)
         return event
     }
 
-    /// Cancels every registration of a cancelled event still open, mailing each registrant; returns how many. A
+    /// Cancels every registration of a cancelled event still open, mailing each registrant not in the room (the room
+    /// got the notice); returns how many. A
     /// registration written meanwhile is read again; one left open (a crash part-way) is closed by the upkeep job.
     func closeRegistrations(of event: Event, reason: String?) async throws -> Int {
         let scope = store.scoped(to: event.chamberID)
@@ -147,10 +161,10 @@ public final class EventService: Sendable {
                 current.cancelledAt = now()
                 if let ended = try await scope.events.end(current, at: now())?.ended {
                     closed += 1
-                    if let userID = ended.userID {
-                        await mail(
-                            userID, in: event.chamberID, subject: "Cancelled: \(event.title)",
-                            body: "\(event.title), planned for \(EventText.when(event)), is cancelled.\(reason.map { "\n\n\($0)" } ?? "")")
+                    // Members of the room were told there.
+                    if let userID = ended.userID, try await !inRoom(userID, of: event) {
+                        let notice = EventNotice.cancelled(reason: reason)
+                        await mail(userID, in: event.chamberID, subject: notice.subject(event), body: notice.body(event))
                     }
                     break
                 }
@@ -158,12 +172,6 @@ public final class EventService: Sendable {
             }
         }
         return closed
-    }
-
-    /// Takes an ended registration's registrant out of the event's live room (staff who run events stay).
-    func leaveRoom(_ registration: Registration, of event: Event) async throws {
-        guard let room = event.roomID, let userID = registration.userID else { return }
-        try await chat.removeFromRoom(room, userID: userID, in: event.chamberID)
     }
 
     public func addTicketType(_ access: ChamberAccess, eventID: EventID, input: TicketTypeInput) async throws -> TicketType {
@@ -281,60 +289,6 @@ public final class EventService: Sendable {
             EventRules.visible(event, to: try await Self.buyer(access, store: store))
         else { throw ChamberError(.eventNotFound, "no event \(id) in this chamber") }
         return event
-    }
-
-    /// Archives the event's live room (it keeps its history, and takes no more messages).
-    func archiveRoom(of event: Event) async throws {
-        if let room = event.roomID { try await chat.archiveRoom(room, in: event.chamberID) }
-    }
-
-    /// Mails each offer's registrant that a seat is theirs until the offer expires.
-    func mailOffers(_ offers: [Registration], of event: Event) async throws {
-        for offer in offers {
-            guard let userID = offer.userID, let expires = offer.offerExpiresAt else { continue }
-            await mail(
-                userID, in: event.chamberID, subject: "A seat is yours: \(event.title)",
-                body: """
-                    A seat freed up at \(event.title) (\(EventText.when(event))), and it is held for you until \
-                    \(EventText.time(expires, in: event.timeZone)). Accept it in the app before then, or it goes to the next in line.
-                    """)
-        }
-    }
-
-    /// Reminds the event's registrants holding seats that it is coming; returns how many were mailed.
-    func remind(_ event: Event) async throws -> Int {
-        let scope = store.scoped(to: event.chamberID)
-        let registrations = try await Page.collect { try await scope.events.registrations(of: event.id, status: nil, name: nil, page: $0) }
-        var reminded = 0
-        for registration in registrations where registration.status == .confirmed || registration.status == .pendingPayment {
-            guard let userID = registration.userID else { continue }
-            let unpaid = registration.status == .pendingPayment ? " Your registration is not paid yet." : ""
-            await mail(
-                userID, in: event.chamberID, subject: "Reminder: \(event.title)",
-                body: """
-                    \(event.title) starts \(EventText.when(event))\(event.venue.map { " at \($0)" } ?? "")\(event.virtualURL.map { " (online: \($0))" } ?? "").\
-                    \(unpaid) Your check-in code is on your registration.
-                    """)
-            reminded += 1
-        }
-        return reminded
-    }
-
-    /// Mails a registrant about an event, unless their e-mail preference for events is `none`; a failure is audited,
-    /// never thrown (the change it reports stands).
-    func mail(_ userID: UserID, in chamberID: ChamberID, subject: String, body: String) async {
-        do {
-            guard let user = try await store.users.find(id: userID) else { return }
-            let settings = store.scoped(to: chamberID).notificationSettings
-            let preferences = NotificationPreferences.chamberDefaults(try await settings.chamberChoices())
-                .overlaid(with: try await settings.memberChoices(of: userID))
-            guard preferences.level(.events, on: .email) != .none else { return }
-            let chamber = try await store.chambers.find(id: chamberID)
-            try await mailer.send(Mail(kind: .events, to: user.email, subject: "\(chamber?.name ?? "Chamber"): \(subject)", body: body))
-        } catch {
-            try? await store.scoped(to: chamberID).auditLog.append(
-                AuditEntry(chamberID: chamberID, actorID: nil, action: "event.mail_failed", target: "user:\(userID)", detail: "\(error)", at: now()))
-        }
     }
 
     // MARK: - Private

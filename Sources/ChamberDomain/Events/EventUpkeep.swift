@@ -58,6 +58,7 @@ public final class EventUpkeep: Sendable {
             try await events.leaveRoom(ended, of: event)
             changes += 1 + offers.count
             try await events.mailOffers(offers, of: event)
+            await events.attendanceChanged(of: event)
         }
         let offers = try await scope.events.offerFreeSeats(event: eventID, at: at)
         try await events.mailOffers(offers, of: event)

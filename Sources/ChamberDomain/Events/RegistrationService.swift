@@ -73,6 +73,8 @@ public final class RegistrationService: Sendable {
         let (registration, created) = try await scope.events.register(draft, waitlist: request.waitlist, at: at)
         if created {
             try await audit(access, "event.registered", registration, detail: "\(registration.status.rawValue), \(registration.seats) seat(s)")
+            try await events.enterRoom(registration, of: event)
+            await events.attendanceChanged(of: event)
         }
         return (registration, created)
     }
@@ -115,7 +117,10 @@ public final class RegistrationService: Sendable {
         registration.status = registration.amountCents > 0 ? .pendingPayment : .confirmed
         registration.offerExpiresAt = nil
         if registration.amountCents > 0 { registration.paymentDueAt = at.addingTimeInterval(TimeInterval(event.paymentMinutes) * 60) }
-        return try await advance(access, registration, action: "event.offer_accepted")
+        let accepted = try await advance(access, registration, action: "event.offer_accepted")
+        try await events.enterRoom(accepted, of: event)
+        await events.attendanceChanged(of: event)
+        return accepted
     }
 
     /// Moves a registration holding seats to another ticket type of the event: its registrant, as they could register
@@ -169,6 +174,7 @@ public final class RegistrationService: Sendable {
         }
         try await audit(access, "event.ticket_type_changed", changed, detail: "to \(ticket.name), \(changed.seats) seat(s)")
         try await events.mailOffers(offers, of: event)
+        await events.attendanceChanged(of: event)
         return changed
     }
 
@@ -188,7 +194,9 @@ public final class RegistrationService: Sendable {
         registration.paidAt = now()
         registration.paymentDueAt = nil
         registration.paymentReference = try Validate.optionalText(reference, field: "reference", maxLength: 200)
-        return try await advance(access, registration, action: "event.payment_recorded")
+        let paid = try await advance(access, registration, action: "event.payment_recorded")
+        await events.attendanceChanged(of: event)
+        return paid
     }
 
     /// Cancels a registration: its registrant before the event's cut-off, staff at any time. Freed seats are offered
@@ -216,6 +224,7 @@ public final class RegistrationService: Sendable {
         try await audit(access, "event.registration_cancelled", ended, detail: "\(ended.seats) seat(s) freed")
         try await events.leaveRoom(ended, of: event)
         try await events.mailOffers(offers, of: event)
+        await events.attendanceChanged(of: event)
         return ended
     }
 

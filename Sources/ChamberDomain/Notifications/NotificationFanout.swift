@@ -218,14 +218,8 @@ private struct Recipients {
             }
         }
         self.named = named
-        var organisers: Set<UserID> = []
-        if channel.kind == .event {
-            // Looked up per author, so a busy room's members are read only for a pass that has an organiser's message.
-            for author in Set(messages.map(\.senderID)) where try await channels.member(channel.id, userID: author)?.role == .owner {
-                organisers.insert(author)
-            }
-        }
-        self.organisers = organisers
+        // A busy room's members are read only for a pass that has an organiser's message.
+        organisers = channel.kind == .event ? Set(try await channels.owners(of: channel.id)).intersection(messages.map(\.senderID)) : []
         attendees = organisers.isEmpty ? [] : try await Self.members(of: channel.id, in: channels)
     }
 

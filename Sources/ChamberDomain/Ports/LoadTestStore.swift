@@ -9,7 +9,11 @@ public struct LoadTestPlan: Sendable {
     public let adminCount: Int
     /// Load-test accounts cannot log in with a password: this hash is of a random secret nobody knows.
     public let passwordHash: String
-    /// The event room every account joins, found by its event id or created.
+    /// The load-test event: the chamber's published one of this title that is not over, or this one, created. Each
+    /// member gets a confirmed registration for it (with `ticket`), and the admins are its organisers.
+    public let event: Event
+    public let ticket: TicketType
+    /// The event's live room, which every account joins: the event's room when the event exists, or this one.
     public let room: Channel
     /// The announcement channel the admins post to, found by its name or created.
     public let announcements: Channel
@@ -19,13 +23,15 @@ public struct LoadTestPlan: Sendable {
     public let at: Date
 
     public init(
-        chamber: Chamber, accounts: [User], adminCount: Int, passwordHash: String, room: Channel, announcements: Channel,
-        emailDomain: String, sessionExpiry: Date, at: Date
+        chamber: Chamber, accounts: [User], adminCount: Int, passwordHash: String, event: Event, ticket: TicketType, room: Channel,
+        announcements: Channel, emailDomain: String, sessionExpiry: Date, at: Date
     ) {
         self.chamber = chamber
         self.accounts = accounts
         self.adminCount = adminCount
         self.passwordHash = passwordHash
+        self.event = event
+        self.ticket = ticket
         self.room = room
         self.announcements = announcements
         self.emailDomain = emailDomain
@@ -37,12 +43,17 @@ public struct LoadTestPlan: Sendable {
 /// What the store made: the chamber and channels (existing or new) and a fresh session per account, in plan order.
 public struct LoadTestProvision: Sendable {
     public let chamberID: ChamberID
+    public let eventID: EventID
     public let roomID: ChannelID
     public let announcementsID: ChannelID
     public let accounts: [(user: User, role: Role, sessionID: SessionID)]
 
-    public init(chamberID: ChamberID, roomID: ChannelID, announcementsID: ChannelID, accounts: [(user: User, role: Role, sessionID: SessionID)]) {
+    public init(
+        chamberID: ChamberID, eventID: EventID, roomID: ChannelID, announcementsID: ChannelID,
+        accounts: [(user: User, role: Role, sessionID: SessionID)]
+    ) {
         self.chamberID = chamberID
+        self.eventID = eventID
         self.roomID = roomID
         self.announcementsID = announcementsID
         self.accounts = accounts

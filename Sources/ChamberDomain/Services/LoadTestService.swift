@@ -16,8 +16,8 @@ public struct LoadTestConfiguration: Sendable {
     }
 }
 
-/// A provisioned load-test population: a chamber with an event room and an announcement channel, and accounts
-/// with access tokens ready to connect.
+/// A provisioned load-test population: a chamber with a real event (every member registered, every account in its
+/// live room) and an announcement channel, and accounts with access tokens ready to connect.
 public struct LoadTestCohort: Sendable {
     public struct Account: Sendable {
         public let userID: UserID
@@ -26,6 +26,8 @@ public struct LoadTestCohort: Sendable {
     }
 
     public let chamberID: ChamberID
+    /// The load-test event, published, with every member registered; ``roomID`` is its live room.
+    public let eventID: EventID
     public let roomID: ChannelID
     public let announcementsID: ChannelID
     /// The admins first, then the members.
@@ -42,7 +44,7 @@ public struct LoadTestCohort: Sendable {
 public final class LoadTestService: Sendable {
     public static let chamberSlug = "chamberconnect-load-test"
     public static let emailDomain = "load.chamberconnect.test"
-    public static let roomEventID = "load-test-event"
+    public static let eventTitle = "Load test gala"
     public static let announcementsName = "Load test announcements"
 
     private let store: any LoadTestStore
@@ -64,8 +66,10 @@ public final class LoadTestService: Sendable {
         self.now = now
     }
 
-    /// Makes sure `members` member accounts and `admins` admin accounts exist in the load-test chamber, all in its
-    /// event room, and returns a fresh access token for each, valid for `tokenLifetime`.
+    /// Makes sure `members` member accounts and `admins` admin accounts exist in the load-test chamber, the members
+    /// registered for its event and everyone in the event's room, and returns a fresh access token for each, valid
+    /// for `tokenLifetime`. The event runs from now until the tokens expire; a later provisioning reuses it while it
+    /// is published and not over.
     public func provision(by identity: Identity, members: Int, admins: Int, tokenLifetime: TimeInterval) async throws -> LoadTestCohort {
         guard configuration.enabled else {
             throw ChamberError(
@@ -85,11 +89,18 @@ public final class LoadTestService: Sendable {
             (0..<admins).map { Self.account("load-admin-\($0)", "Load admin \($0)", at) }
             + (0..<members).map { Self.account("load-\($0)", "Load member \($0)", at) }
         let chamber = Chamber(id: .generate(), name: "Load test chamber", slug: Self.chamberSlug, createdAt: at)
+        let roomID = ChannelID.generate()
+        // Starting now, it is never reminded of; ending with the tokens, the upkeep completes it after the run.
+        let event = Event(
+            id: .generate(), chamberID: chamber.id, title: Self.eventTitle, startsAt: at, endsAt: at.addingTimeInterval(tokenLifetime),
+            timeZone: "UTC", format: .virtual, virtualURL: "https://\(Self.emailDomain)/gala", status: .published, createdBy: accounts[0].id,
+            createdAt: at, roomID: roomID)
         let plan = LoadTestPlan(
-            chamber: chamber, accounts: accounts, adminCount: admins, passwordHash: try await hasher.hash(vault.newSecret()),
+            chamber: chamber, accounts: accounts, adminCount: admins, passwordHash: try await hasher.hash(vault.newSecret()), event: event,
+            ticket: TicketType(id: .generate(), eventID: event.id, name: "Attendee"),
             room: Channel(
-                id: .generate(), chamberID: chamber.id, kind: .event, name: "Load test event room", eventID: Self.roomEventID,
-                createdBy: accounts[0].id, createdAt: at),
+                id: roomID, chamberID: chamber.id, kind: .event, name: Self.eventTitle, eventID: event.id.rawValue, createdBy: accounts[0].id,
+                createdAt: at),
             announcements: Channel(
                 id: .generate(), chamberID: chamber.id, kind: .announcement, name: Self.announcementsName, createdBy: accounts[0].id, createdAt: at),
             emailDomain: Self.emailDomain, sessionExpiry: at.addingTimeInterval(tokenLifetime), at: at)
@@ -102,7 +113,8 @@ public final class LoadTestService: Sendable {
             issued.append(.init(userID: account.user.id, role: account.role, accessToken: token))
         }
         return LoadTestCohort(
-            chamberID: made.chamberID, roomID: made.roomID, announcementsID: made.announcementsID, accounts: issued, tokensExpireAt: expiry)
+            chamberID: made.chamberID, eventID: made.eventID, roomID: made.roomID, announcementsID: made.announcementsID, accounts: issued,
+            tokensExpireAt: expiry)
     }
 
     private static func account(_ local: String, _ name: String, _ at: Date) -> User {

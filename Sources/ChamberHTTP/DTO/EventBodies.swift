@@ -279,36 +279,6 @@ struct RegistrationBody: Encodable {
     }
 }
 
-struct AttendanceBody: Encodable {
-    struct Figures: Encodable {
-        let registrations: Int
-        let seats: Int
-    }
-    let eventId: String
-    let capacity: Int?
-    let seatsTaken: Int
-    let byStatus: [String: Figures]
-    let checkedIn: Int
-    let checkedInSeats: Int
-    let walkIns: Int
-    /// Confirmed registrations not checked in, once the event is over; absent before.
-    let noShows: Int?
-
-    init(_ event: Event, _ attendance: EventAttendance, now: Date) {
-        eventId = event.id.rawValue
-        capacity = event.capacity
-        seatsTaken = event.seatsTaken
-        byStatus = Dictionary(
-            uniqueKeysWithValues: RegistrationStatus.allCases.map {
-                ($0.rawValue, Figures(registrations: attendance.registrations[$0] ?? 0, seats: attendance.seats[$0] ?? 0))
-            })
-        checkedIn = attendance.checkedIn
-        checkedInSeats = attendance.checkedInSeats
-        walkIns = attendance.walkIns
-        noShows = event.isOver(at: now) ? max(0, (attendance.registrations[.confirmed] ?? 0) - attendance.checkedIn) : nil
-    }
-}
-
 struct EventReportBody: Encodable {
     struct Day: Encodable {
         let day: String

@@ -1,4 +1,5 @@
 import ChamberDomain
+import ChamberRealtime
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -219,7 +220,7 @@ struct EventRoutes {
         }
         chamber.get("events/{eventId}/attendance") { request, context in
             let (event, attendance) = try await door.attendance(try context.access(), eventID: try request.id("eventId", context: context))
-            return JSONResponse(.ok, AttendanceBody(event, attendance, now: Date()))
+            return JSONResponse(.ok, WireEventAttendance(event, attendance, now: Date()))
         }
     }
 

@@ -20,6 +20,7 @@ struct LoadTestRoutes {
             let accessToken: String
         }
         let chamberId: String
+        let eventId: String
         let roomId: String
         let announcementsId: String
         let tokensExpireAt: Date
@@ -37,7 +38,8 @@ struct LoadTestRoutes {
             return JSONResponse(
                 .ok,
                 CohortBody(
-                    chamberId: cohort.chamberID.rawValue, roomId: cohort.roomID.rawValue, announcementsId: cohort.announcementsID.rawValue,
+                    chamberId: cohort.chamberID.rawValue, eventId: cohort.eventID.rawValue, roomId: cohort.roomID.rawValue,
+                    announcementsId: cohort.announcementsID.rawValue,
                     tokensExpireAt: cohort.tokensExpireAt,
                     accounts: cohort.accounts.map { .init(userId: $0.userID.rawValue, role: $0.role.rawValue, accessToken: $0.accessToken) }))
         }

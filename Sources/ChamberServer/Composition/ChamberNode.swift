@@ -132,7 +132,8 @@ public struct ChamberNode: Sendable {
             standings: MembershipStandingService(store: store, mailer: mailer, observer: hub),
             directory: DirectoryService(store: store, cache: DirectorySearchCache(businesses: directoryCacheBusinesses)),
             files: files, records: MemberRecordsService(store: store, categories: categories), engagement: EngagementService(store: store))
-        let eventService = EventService(store: store, mailer: mailer, chat: realtime.chat)
+        let eventService = EventService(
+            store: store, mailer: mailer, chat: realtime.chat, attendanceBoard: EventAttendanceBoard(store: store, announcer: hub))
         let checkInSigner = HMACTextSigner(secret: secret, purpose: "check-in codes")
         let events = EventServices(
             events: eventService, registrations: RegistrationService(store: store, events: eventService, signer: checkInSigner),

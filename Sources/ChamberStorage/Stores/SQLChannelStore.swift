@@ -87,6 +87,19 @@ struct SQLChannelStore: ChannelStore {
         }
     }
 
+    func setRole(_ role: ChannelMember.Role, of userID: UserID, in channelID: ChannelID) async throws -> Bool {
+        !(try await sql.query(
+            "UPDATE channel_members SET role = ? WHERE chamber_id = :chamber AND channel_id = ? AND user_id = ? RETURNING user_id",
+            [.text(role.rawValue), .id(channelID), .id(userID)]
+        ).isEmpty)
+    }
+
+    func owners(of channelID: ChannelID) async throws -> [UserID] {
+        try await sql.query(
+            "SELECT user_id FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? AND role = 'owner'", [.id(channelID)]
+        ).map { try $0.id("user_id") }
+    }
+
     func removeMember(_ channelID: ChannelID, userID: UserID) async throws -> Bool {
         !(try await sql.query(
             "DELETE FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? AND user_id = ? RETURNING user_id",

@@ -367,20 +367,27 @@ struct EventTests {
         }
     }
 
-    @Test("registrants are reminded once, a day before, by e-mail unless they turned event e-mail off", arguments: TestBackend.enabled)
+    @Test(
+        "registrants are reminded once, a day before: in the live room, and by e-mail outside it unless they turned event e-mail off",
+        arguments: TestBackend.enabled)
     func reminders(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in
-            let chamber = try await Self.chamber(api, members: 3)
-            let (ann, bob, cy) = (chamber.members[0], chamber.members[1], chamber.members[2])
-            let (id, tickets) = try await Self.event(api, chamber, capacity: 2, tickets: [["name": "General"]])
-            for member in [ann, bob, cy] {
+            let chamber = try await Self.chamber(api, members: 4)
+            let (ann, bob, cy, dee) = (chamber.members[0], chamber.members[1], chamber.members[2], chamber.members[3])
+            let (id, tickets) = try await Self.event(api, chamber, capacity: 3, tickets: [["name": "General"]])
+            for member in [ann, bob, dee, cy] {
                 _ = try await Self.register(api, chamber, member, event: id, ticket: tickets[0], waitlist: true)
+            }
+            let event = try await api.call(.get, "\(chamber.path)/events/\(id)", token: ann.accessToken)
+            let room = event.json["room_id"].string ?? ""
+            // Ann and Bob leave the room: they are reminded by e-mail, Bob not at all once he turned it off.
+            for member in [ann, bob] {
+                #expect(try await api.call(.post, "\(chamber.path)/channels/\(room)/leave", token: member.accessToken).status == .noContent)
             }
             let off = try await api.call(
                 .patch, "\(chamber.path)/notification-preferences", token: bob.accessToken, json: ["categories": ["events": ["email": "none"]]])
             #expect(off.status == .ok, "\(off.json)")
-            let start = try await api.call(.get, "\(chamber.path)/events/\(id)", token: ann.accessToken).json["starts_at"].string ?? ""
-            let startsAt = try Date(start, strategy: .iso8601)
+            let startsAt = try Date(event.json["starts_at"].string ?? "", strategy: .iso8601)
             let upkeep = Upkeep(api)
             try await upkeep.run(chamber, event: id, at: startsAt.addingTimeInterval(-25 * 3_600))
             #expect(upkeep.mail.sent.withLock { $0.isEmpty }, "not yet")
@@ -388,8 +395,17 @@ struct EventTests {
             #expect(upkeep.mail.to(ann.email).map(\.subject).contains { $0.contains("Reminder: Breakfast") }, "\(upkeep.mail.to(ann.email))")
             #expect(upkeep.mail.to(bob.email).isEmpty, "Bob turned event e-mail off")
             #expect(upkeep.mail.to(cy.email).isEmpty, "Cy is waitlisted")
+            #expect(upkeep.mail.to(dee.email).isEmpty, "Dee is in the room: she is reminded there")
             try await upkeep.run(chamber, event: id, at: startsAt.addingTimeInterval(-22 * 3_600))
             #expect(upkeep.mail.to(ann.email).count == 1, "once")
+            let history = try await api.call(.get, "\(chamber.path)/channels/\(room)/messages", token: dee.accessToken).json["items"].array
+            let reminders = history.filter { $0["data"]["event_notice"].string == "reminder" }
+            #expect(reminders.count == 1 && reminders.first?["data"]["event_id"].string == id, "\(history)")
+            #expect(reminders.first?["sender_id"].string == chamber.staff.userID, "in the name of the event's creator")
+            try await eventually("Dee's feed holds the reminder") {
+                let items = (try? await api.call(.get, "\(chamber.path)/notifications", token: dee.accessToken))?.json["items"].array ?? []
+                return items.contains { $0["category"].string == "events" && $0["text"].string?.hasPrefix("Breakfast") == true }
+            }
         }
     }
 
@@ -468,6 +484,9 @@ struct EventTests {
             for member in [ann, cy] {
                 #expect(try await Self.register(api, chamber, member, event: id, ticket: tickets[0]).status == .created)
             }
+            // Registered, they are in the room without asking.
+            let before = try await api.call(.get, "\(chamber.path)/channels/\(room)/members", token: chamber.staff.accessToken)
+            #expect(Set(before.json["items"].array.compactMap { $0["user_id"].string }).isSuperset(of: [ann.userID, cy.userID]), "\(before.json)")
             let join = "\(chamber.path)/channels/\(room)/join"
             #expect(try await api.call(.post, join, token: bob.accessToken).errorCode == "forbidden", "Bob is not registered")
             for member in [ann, cy, chamber.staff] { #expect(try await api.call(.post, join, token: member.accessToken).status == .ok) }
@@ -512,6 +531,81 @@ struct EventTests {
                 json: ["client_message_id": "late", "body": "Thanks all"])
             #expect(late.errorCode == "channel_archived", "\(late.json)")
             withExtendedLifetime((socket, bobs)) {}
+        }
+    }
+
+    @Test(
+        "a change of time, and a cancellation, reach registrants in the room live and offline by notification, and by e-mail outside it; organisers follow the door figures live",
+        arguments: TestBackend.enabled)
+    func noticesAndDoorFigures(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let chamber = try await Self.chamber(api, members: 4)
+            let (ann, bob, cy, dee) = (chamber.members[0], chamber.members[1], chamber.members[2], chamber.members[3])
+            let (id, tickets) = try await Self.event(api, chamber, capacity: 3, tickets: [["name": "General"]])
+            let room = try await api.call(.get, "\(chamber.path)/events/\(id)", token: ann.accessToken).json["room_id"].string ?? ""
+            // The staff member who made the event is its room's organiser, and follows the figures.
+            let door = try await HubTests.socket(api, chamber.staff, chamber.id)
+            for member in [ann, bob, dee, cy] {
+                _ = try await Self.register(api, chamber, member, event: id, ticket: tickets[0], waitlist: true)
+            }
+            let figures = try await door.next("event_attendance") { $0["attendance"]["by_status"]["waitlisted"]["registrations"].int == 1 }
+            #expect(figures["channel_id"].string == room, "\(figures)")
+            #expect(figures["attendance"]["event_id"].string == id && figures["attendance"]["seats_taken"].int == 3, "\(figures)")
+            #expect(figures["attendance"]["by_status"]["confirmed"]["registrations"].int == 3, "\(figures)")
+            // A member outside the room hears nothing of it.
+            let annsSocket = try await HubTests.socket(api, ann, chamber.id)
+            try await annsSocket.request(["type": "subscribe", "channel_id": room], expect: "subscribed")
+            #expect(try await api.call(.post, "\(chamber.path)/channels/\(room)/leave", token: bob.accessToken).status == .noContent)
+
+            // The door: Ann is checked in, and the organiser's screen follows.
+            let annsCode =
+                try await api.call(.get, "\(chamber.path)/events/\(id)/registrations/mine", token: ann.accessToken)
+                .json["check_in_code"].string ?? ""
+            #expect(
+                try await api.call(.post, "\(chamber.path)/events/\(id)/check-ins", token: chamber.staff.accessToken, json: ["code": annsCode])
+                    .status == .ok)
+            let checkedIn = try await door.next("event_attendance") { $0["attendance"]["checked_in"].int == 1 }
+            #expect(checkedIn["attendance"]["checked_in_seats"].int == 1, "\(checkedIn)")
+            #expect(try await annsSocket.all("event_attendance", within: .milliseconds(500)).isEmpty, "for organisers only")
+
+            // A new title tells nobody; a new start tells everyone registered.
+            let path = "\(chamber.path)/events/\(id)"
+            #expect(try await api.call(.patch, path, token: chamber.staff.accessToken, json: ["title": "Breakfast & Co."]).status == .ok)
+            let later = Date().addingTimeInterval(8 * 86_400)
+            let moved = try await api.call(
+                .patch, path, token: chamber.staff.accessToken,
+                json: ["starts_at": later.iso8601Seconds, "ends_at": later.addingTimeInterval(3_600).iso8601Seconds])
+            #expect(moved.status == .ok, "\(moved.json)")
+            let changed = try await annsSocket.next("message") { $0["message"]["data"]["event_notice"].string != nil }["message"]
+            #expect(changed["data"]["event_notice"].string == "changed" && changed["data"]["event_id"].string == id, "\(changed)")
+            #expect(changed["sender_id"].string == chamber.staff.userID && changed["body"].string?.contains("now starts") == true, "\(changed)")
+            // Dee has no socket open: her feed has it. Bob left the room and Cy waits outside it: they are mailed.
+            try await eventually("Dee is notified") {
+                let items = (try? await api.call(.get, "\(chamber.path)/notifications", token: dee.accessToken))?.json["items"].array ?? []
+                return items.contains { $0["category"].string == "events" && $0["text"].string?.contains("now starts") == true }
+            }
+            for member in [bob, cy] {
+                let subjects = try await api.store.mailOutbox.deliveries(to: member.email, limit: 10).map(\.mail.subject)
+                #expect(subjects.contains { $0.hasSuffix("Changed: Breakfast & Co.") }, "\(member.email): \(subjects)")
+            }
+            #expect(
+                try await api.store.mailOutbox.deliveries(to: dee.email, limit: 10).allSatisfy { !$0.mail.subject.contains("Breakfast") },
+                "told in the room")
+
+            // Cancelled: the room hears why, then is archived; those outside it are mailed.
+            let cancelled = try await api.call(
+                .post, "\(path)/cancel", token: chamber.staff.accessToken, json: ["reason": "The hotel flooded; we will be back in spring."])
+            #expect(cancelled.status == .ok, "\(cancelled.json)")
+            let notice = try await annsSocket.next("message") { $0["message"]["data"]["event_notice"].string == "cancelled" }["message"]
+            #expect(notice["body"].string?.hasSuffix("The hotel flooded; we will be back in spring.") == true, "\(notice)")
+            for member in [bob, cy] {
+                let subjects = try await api.store.mailOutbox.deliveries(to: member.email, limit: 10).map(\.mail.subject)
+                #expect(subjects.contains { $0.hasSuffix("Cancelled: Breakfast & Co.") }, "\(member.email): \(subjects)")
+            }
+            #expect(
+                try await api.store.mailOutbox.deliveries(to: ann.email, limit: 10).allSatisfy { !$0.mail.subject.contains("Breakfast") },
+                "told in the room")
+            withExtendedLifetime((door, annsSocket)) {}
         }
     }
 
