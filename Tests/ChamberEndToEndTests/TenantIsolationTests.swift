@@ -86,8 +86,16 @@ struct TenantIsolationTests {
                     json: ["code": "BRAVOVIP", "percent_off": 50]
                 ).json["id"].string ?? ""
             #expect(!discountCodeB.isEmpty)
+            // B's invoice to Betty, issued and part paid.
+            let invoiceB =
+                try await api.call(
+                    .post, "/v1/chambers/\(chamberB)/invoices", token: bob.accessToken,
+                    json: ["user_id": betty.userID, "lines": [["description": "Bravo Retainer", "unit_amount_minor": 77_700]]]
+                ).json["id"].string ?? ""
+            #expect(try await api.call(.post, "/v1/chambers/\(chamberB)/invoices/\(invoiceB)/issue", token: bob.accessToken).status == .ok)
             let secrets = [
-                "Bravo Private Gala", "Bravo Hall", "Bravo Patron", "BRAVOVIP", "Bravo Secret Chamber", "Bravo Back Room", "Bravo merger plans",
+                "Bravo Retainer", "77700", "Bravo Private Gala", "Bravo Hall", "Bravo Patron", "BRAVOVIP", "Bravo Secret Chamber", "Bravo Back Room",
+                "Bravo merger plans",
                 "Bravo Confidential LLC", "99-9999999", "secret-invitee@example.com",
                 bob.email, betty.email,
                 "Bravo insider report", "Bravo Platinum", "Bravo Applicant Inc", "carl@bravo-applicant.example", "bravo-license", "/v1/files/",
@@ -111,6 +119,7 @@ struct TenantIsolationTests {
                     .replacingOccurrences(of: "{ticketTypeId}", with: ticketTypeB)
                     .replacingOccurrences(of: "{registrationId}", with: registrationB)
                     .replacingOccurrences(of: "{discountCodeId}", with: discountCodeB)
+                    .replacingOccurrences(of: "{invoiceId}", with: invoiceB)
                 let body: [String: Any]? =
                     ["GET", "DELETE"].contains(route.method)
                     ? nil
@@ -119,6 +128,7 @@ struct TenantIsolationTests {
                         "legal_name": "Owned LLC", "kind": "group",
                         "client_message_id": "x", "body": "owned", "seq": 1, "user_id": betty.userID, "user_ids": [alice.userID],
                         "ticket_type_id": ticketTypeB, "registration_id": registrationB, "title": "Owned",
+                        "lines": [["description": "Owned", "unit_amount_minor": 1]], "amount_minor": 1, "method": "cash",
                     ]
                 let response = try await api.call(HTTPRequest.Method(route.method)!, path, token: alice.accessToken, json: body)
                 #expect([403, 404].contains(response.status.code), "\(route.method) \(route.path) answered \(response.status.code)")
@@ -129,7 +139,7 @@ struct TenantIsolationTests {
             for route in routes
             where [
                 "{userId}", "{businessId}", "{invitationId}", "{channelId}", "{messageId}", "{itemId}", "{tierId}", "{applicationId}", "{documentId}",
-                "{eventId}", "{ticketTypeId}", "{registrationId}", "{discountCodeId}",
+                "{eventId}", "{ticketTypeId}", "{registrationId}", "{discountCodeId}", "{invoiceId}",
             ].contains(
                 where: route.path.contains)
             {
@@ -148,6 +158,7 @@ struct TenantIsolationTests {
                     .replacingOccurrences(of: "{ticketTypeId}", with: ticketTypeB)
                     .replacingOccurrences(of: "{registrationId}", with: registrationB)
                     .replacingOccurrences(of: "{discountCodeId}", with: discountCodeB)
+                    .replacingOccurrences(of: "{invoiceId}", with: invoiceB)
                 let body: [String: Any]? =
                     ["GET", "DELETE"].contains(route.method)
                     ? nil
@@ -155,6 +166,7 @@ struct TenantIsolationTests {
                         "decision": "reject", "action": "suspend", "reason": "owned", "role": "admin", "legal_name": "Owned LLC",
                         "client_message_id": "x",
                         "body": "owned", "seq": 1, "user_ids": [alice.userID], "ticket_type_id": ticketTypeB, "registration_id": registrationB,
+                        "amount_minor": 1, "method": "cash",
                     ]
                 let response = try await api.call(HTTPRequest.Method(route.method)!, path, token: alice.accessToken, json: body)
                 #expect(response.status.code == 404, "\(route.method) \(route.path) with B's ids answered \(response.status.code)")
@@ -162,6 +174,8 @@ struct TenantIsolationTests {
                 for secret in secrets { #expect(!text.contains(secret), "\(route.method) \(route.path) leaked \(secret)") }
             }
             // Alice's own chamber keeps working, and B is untouched.
+            let invoice = try await api.call(.get, "/v1/chambers/\(chamberB)/invoices/\(invoiceB)", token: bob.accessToken)
+            #expect(invoice.json["status"].string == "open" && invoice.json["entries"].array.count == 1, "\(invoice.json)")
             #expect(try await api.call(.get, "/v1/chambers/\(chamberA)", token: alice.accessToken).status == .ok)
             let check = try await api.call(.get, "/v1/chambers/\(chamberB)", token: bob.accessToken)
             #expect(check.json["name"].string == "Bravo Secret Chamber")

@@ -125,6 +125,16 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let discountCodeInvalid = Code("discount_code_invalid", .invalidRequest)
         /// Every use of the code is taken.
         public static let discountCodeUsedUp = Code("discount_code_used_up", .conflict)
+        // Billing
+        public static let invoiceNotFound = Code("invoice_not_found", .notFound)
+        /// The invoice is not in a status that allows this (paying a draft, voiding a paid one), or changed meanwhile.
+        public static let invoiceStateConflict = Code("invoice_state_conflict", .conflict)
+        /// A payment larger than what the invoice has left to pay.
+        public static let paymentExceedsBalance = Code("payment_exceeds_balance", .conflict)
+        /// A refund larger than what was paid and not refunded yet.
+        public static let refundExceedsPayments = Code("refund_exceeds_payments", .conflict)
+        /// The Idempotency-Key was first used for a different request.
+        public static let idempotencyKeyReused = Code("idempotency_key_reused", .conflict)
         // Files
         public static let fileNotFound = Code("file_not_found", .notFound)
         public static let fileTooLarge = Code("file_too_large", .payloadTooLarge)
@@ -159,6 +169,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             eventNotFound, ticketTypeNotFound, registrationNotFound, eventNotOpen, ticketNotOnSale, ticketNotEligible, eventFull,
             alreadyRegistered, registrationStateConflict, eventStateConflict, cancellationClosed, checkInCodeInvalid, alreadyCheckedIn,
             discountCodeInvalid, discountCodeUsedUp,
+            invoiceNotFound, invoiceStateConflict, paymentExceedsBalance, refundExceedsPayments, idempotencyKeyReused,
             fileNotFound, fileTooLarge, fileTypeRefused, fileInfected, fileLinkInvalid, fileLinkExpired,
             unknownFrameType, unsupportedFrame, upgradeRequired,
             unavailable, internalError,

@@ -30,6 +30,8 @@ public protocol ChamberScopedStore: Sendable {
     var engagement: any EngagementStore { get }
     /// Events, their ticket types and registrations.
     var events: any EventStore { get }
+    /// Invoices and their ledger.
+    var invoices: any InvoiceStore { get }
 }
 
 /// Memberships of the chamber.

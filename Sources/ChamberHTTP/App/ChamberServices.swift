@@ -13,6 +13,8 @@ public struct ChamberServices: Sendable {
     public let loadTests: LoadTestService
     /// One-click unsubscription from notification e-mail.
     public let emailUnsubscribe: EmailUnsubscribe
+    /// Invoices, payments and refunds, and their ledger.
+    public let billing: BillingService
 
     public init(
         store: any Store, accounts: AccountService, chambers: ChamberService, businesses: BusinessService, devices: DeviceService,
@@ -26,6 +28,7 @@ public struct ChamberServices: Sendable {
         self.devices = devices
         self.pushes = pushes
         self.loadTests = loadTests
+        self.billing = BillingService(store: store)
     }
 }
 

@@ -29,6 +29,7 @@ public func buildRouter(
     EngagementRoutes(services: services, engagement: membership.engagement).register(on: router)
     ApplicationEventRoutes(services: services, membership: membership).register(on: router)
     EventRoutes(services: services, events: events).register(on: router)
+    BillingRoutes(services: services).register(on: router)
     LoadTestRoutes(services: services).register(on: router)
     ClusterRoutes(services: services, hub: realtime.hub).register(on: router)
     return router

@@ -50,6 +50,15 @@ struct StrictObject {
         }
     }
 
+    /// An amount of money in minor units (cents): an integer, never a decimal fraction.
+    func optionalMinorUnits(_ key: String) throws(ChamberError) -> Int64? {
+        switch fields[key] {
+        case nil, .null: return nil
+        case .int(let value): return value
+        default: throw ChamberError(.validationFailed, "\(field(key)) must be an integer number of minor units (cents)", field: field(key))
+        }
+    }
+
     func optionalBool(_ key: String) throws(ChamberError) -> Bool? {
         switch fields[key] {
         case nil, .null: return nil

@@ -812,6 +812,88 @@ enum Schema {
                 )
                 """,
             ]),
+        Migration(
+            version: 24, name: "billing: invoices, their append-only ledger, and the keys of money-moving requests",
+            statements: [
+                """
+                CREATE TABLE invoices (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL REFERENCES users(id),
+                    number TEXT,
+                    status TEXT NOT NULL,
+                    currency TEXT NOT NULL,
+                    lines TEXT NOT NULL,
+                    memo TEXT,
+                    total_minor BIGINT NOT NULL,
+                    paid_minor BIGINT NOT NULL,
+                    credited_minor BIGINT NOT NULL,
+                    refunded_minor BIGINT NOT NULL,
+                    issued_at BIGINT,
+                    due_days BIGINT NOT NULL,
+                    due_at BIGINT,
+                    paid_at BIGINT,
+                    closed_at BIGINT,
+                    created_by TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    revision BIGINT NOT NULL DEFAULT 0,
+                    UNIQUE (chamber_id, number)
+                )
+                """,
+                "CREATE INDEX invoices_by_member ON invoices (chamber_id, user_id, created_at)",
+                "CREATE INDEX invoices_by_chamber ON invoices (chamber_id, created_at)",
+                // Numbers are handed out in order of issue, one counter row per chamber (its row lock orders issuers).
+                """
+                CREATE TABLE invoice_counters (
+                    chamber_id TEXT PRIMARY KEY REFERENCES chambers(id) ON DELETE CASCADE,
+                    last_number BIGINT NOT NULL
+                )
+                """,
+                // The ledger is the record of money: rows are added, never changed (triggers below refuse updates).
+                """
+                CREATE TABLE ledger_entries (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    invoice_id TEXT NOT NULL REFERENCES invoices(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    amount_minor BIGINT NOT NULL,
+                    currency TEXT NOT NULL,
+                    method TEXT,
+                    reference TEXT,
+                    actor_id TEXT,
+                    at BIGINT NOT NULL,
+                    position BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX ledger_entries_by_invoice ON ledger_entries (chamber_id, invoice_id, position)",
+                """
+                CREATE TABLE billing_requests (
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    idempotency_key TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    invoice_id TEXT NOT NULL REFERENCES invoices(id) ON DELETE CASCADE,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (chamber_id, idempotency_key)
+                )
+                """,
+            ],
+            sqlite: [
+                """
+                CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE ON ledger_entries
+                BEGIN SELECT RAISE(ABORT, 'ledger entries are never changed'); END
+                """
+            ],
+            postgres: [
+                """
+                CREATE FUNCTION refuse_ledger_change() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    RAISE EXCEPTION 'ledger entries are never changed';
+                END
+                $$
+                """,
+                "CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE ON ledger_entries FOR EACH ROW EXECUTE FUNCTION refuse_ledger_change()",
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

@@ -22,6 +22,7 @@ struct SQLChamberScope: ChamberScopedStore {
     var imports: any MemberImportStore { SQLMemberImportStore(sql: sql) }
     var engagement: any EngagementStore { SQLEngagementStore(sql: sql) }
     var events: any EventStore { SQLEventStore(sql: sql) }
+    var invoices: any InvoiceStore { SQLInvoiceStore(sql: sql) }
 }
 
 struct SQLMemberStore: MemberStore {

@@ -609,6 +609,38 @@ struct EventTests {
         }
     }
 
+    @Test("an organiser's message and a notice of the event reach an offline registrant's phone", arguments: TestBackend.enabled)
+    func noticesReachPhones(_ backend: TestBackend) async throws {
+        try await FCMDeliveryTests.withFCM(backend) { api, fcm in
+            let chamber = try await Self.chamber(api, members: 1)
+            let dee = chamber.members[0]
+            let phone = fcm.register()
+            try await FCMDeliveryTests.register(api, dee, token: phone)
+            let (id, tickets) = try await Self.event(api, chamber, capacity: nil, tickets: [["name": "General"]])
+            #expect(try await Self.register(api, chamber, dee, event: id, ticket: tickets[0]).status == .created)
+            let room = try await api.call(.get, "\(chamber.path)/events/\(id)", token: dee.accessToken).json["room_id"].string ?? ""
+            let posted = try await api.call(
+                .post, "\(chamber.path)/channels/\(room)/messages", token: chamber.staff.accessToken,
+                json: ["client_message_id": "parking", "body": "Parking is free after five."])
+            #expect(posted.status == .created, "\(posted.json)")
+            try await eventually("the organiser's message is pushed") { fcm.received(by: phone).count == 1 }
+            let first = try #require(fcm.received(by: phone).first).message
+            #expect(first["data"]["category"].string == "events" && first["data"]["channel_id"].string == room, "\(first)")
+            #expect(first["notification"]["body"].string?.hasSuffix("Parking is free after five.") == true, "\(first)")
+            // Read, so that the notice makes a notification of its own rather than growing the first.
+            _ = try await api.call(.post, "\(chamber.path)/notifications/read", token: dee.accessToken, json: ["all": true])
+            let later = Date().addingTimeInterval(9 * 86_400)
+            let moved = try await api.call(
+                .patch, "\(chamber.path)/events/\(id)", token: chamber.staff.accessToken,
+                json: ["starts_at": later.iso8601Seconds, "ends_at": later.addingTimeInterval(3_600).iso8601Seconds])
+            #expect(moved.status == .ok, "\(moved.json)")
+            try await eventually("the notice is pushed") { fcm.received(by: phone).count == 2 }
+            let notice = try #require(fcm.received(by: phone).last).message
+            #expect(notice["data"]["category"].string == "events", "\(notice)")
+            #expect(notice["notification"]["body"].string?.contains("now starts") == true, "\(notice)")
+        }
+    }
+
     @Test(
         "member, non-member and tier tickets, sales windows, and the public calendar and a registration's file parse as iCalendar",
         arguments: TestBackend.enabled)

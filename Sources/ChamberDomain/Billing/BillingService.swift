@@ -1,0 +1,176 @@
+import Foundation
+
+/// Invoices as staff write and settle them and members read them: drafts, issuing, payments taken outside the
+/// server, refunds, voids and write-offs, each recorded in the ledger in the same transaction as the invoice, and a
+/// check that the two agree.
+public final class BillingService: Sendable {
+    private let store: any Store
+    private let now: @Sendable () -> Date
+
+    public init(store: any Store, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.now = now
+    }
+
+    /// A draft invoice to a member of the chamber, in the chamber's currency unless another is given.
+    public func create(_ access: ChamberAccess, input: InvoiceInput) async throws -> Invoice {
+        try access.require(.create, .billing)
+        guard let userID = input.userID else { throw ChamberError(.validationFailed, "user_id is required", field: "user_id") }
+        guard input.lines != nil else { throw ChamberError(.validationFailed, "lines are required", field: "lines") }
+        let scope = store.scoped(to: access.chamberID)
+        guard try await scope.members.find(userID: userID) != nil else {
+            throw ChamberError(.memberNotFound, "no member \(userID) in this chamber", field: "user_id")
+        }
+        let chamberCurrency = try await store.chambers.find(id: access.chamberID)?.settings.currency ?? "USD"
+        let currency = try Currency.parse(input.currency ?? chamberCurrency, field: "currency")
+        var invoice = Invoice(
+            id: .generate(), chamberID: access.chamberID, userID: userID, currency: currency, lines: [], createdBy: access.userID,
+            createdAt: now())
+        try input.apply(to: &invoice)
+        try await scope.invoices.insert(invoice)
+        try await audit(access, "invoice.created", invoice, detail: "draft for \(userID)")
+        return invoice
+    }
+
+    /// Changes a draft's lines, memo or due days.
+    public func update(_ access: ChamberAccess, id: InvoiceID, input: InvoiceInput) async throws -> Invoice {
+        try access.require(.update, .billing)
+        guard input.userID == nil, input.currency == nil else {
+            throw ChamberError(.validationFailed, "the member and currency of an invoice do not change; void it and write another")
+        }
+        var invoice = try await find(access, id: id)
+        guard invoice.status == .draft else {
+            throw ChamberError(.invoiceStateConflict, "a \(invoice.status.rawValue) invoice does not change; void or credit it")
+        }
+        try input.apply(to: &invoice)
+        guard try await store.scoped(to: access.chamberID).invoices.updateDraft(invoice) else {
+            throw ChamberError(.invoiceStateConflict, "the invoice changed while it was being written; read it again")
+        }
+        invoice.revision += 1
+        return invoice
+    }
+
+    /// The chamber's invoices (staff and board), or the caller's own.
+    public func list(_ access: ChamberAccess, userID: UserID?, status: InvoiceStatus?, page: PageRequest) async throws -> Page<Invoice> {
+        let invoices = store.scoped(to: access.chamberID).invoices
+        guard access.can(.view, .billing) else {
+            guard userID == nil || userID == access.userID else { throw ChamberError(.forbidden, "members read their own invoices") }
+            return try await invoices.list(userID: access.userID, status: status, page: page)
+        }
+        return try await invoices.list(userID: userID, status: status, page: page)
+    }
+
+    /// An invoice and its ledger entries, for staff and board or the member billed.
+    public func get(_ access: ChamberAccess, id: InvoiceID) async throws -> (invoice: Invoice, entries: [LedgerEntry]) {
+        let invoice = try await find(access, id: id)
+        return (invoice, try await store.scoped(to: access.chamberID).invoices.entries(of: id))
+    }
+
+    /// Issues, pays, refunds, voids or writes off an invoice (staff). A key answers a retry with the invoice as it
+    /// now stands, whatever changed since; the same key with another request is `idempotency_key_reused`. Payments
+    /// and refunds need a key.
+    public func apply(_ access: ChamberAccess, id: InvoiceID, _ operation: InvoiceOperation, idempotencyKey raw: String?) async throws -> Invoice {
+        try access.require(.update, .billing)
+        let key = try Self.idempotencyKey(raw)
+        switch operation {
+        case .pay, .refund:
+            guard key != nil else {
+                throw ChamberError(.validationFailed, "payments and refunds need an Idempotency-Key header", field: "Idempotency-Key")
+            }
+        case .issue, .void, .writeOff: break
+        }
+        let invoices = store.scoped(to: access.chamberID).invoices
+        let fingerprint = operation.fingerprint(of: id)
+        if let key, let earlier = try await answer(to: key, fingerprint: fingerprint, access) { return earlier }
+        for _ in 0..<5 {
+            let invoice = try await find(access, id: id)
+            let (next, entries) = try InvoiceLedger.apply(operation, to: invoice, by: access.userID, at: now())
+            let request = key.map { BillingRequestKey(key: $0, fingerprint: fingerprint, invoiceID: id) }
+            switch try await invoices.record(next, entries: entries, key: request) {
+            case .recorded(let stored):
+                try await audit(access, "invoice.\(Self.action(operation))", stored, detail: Self.detail(operation, stored))
+                return stored
+            case .stale:
+                continue
+            case .keyTaken:
+                // A concurrent retry of this request got there first.
+                guard let earlier = try await answer(to: key ?? "", fingerprint: fingerprint, access) else { continue }
+                return earlier
+            }
+        }
+        throw ChamberError(.invoiceStateConflict, "the invoice kept changing while it was being written; read it again")
+    }
+
+    /// Every invoice of the chamber checked against its ledger entries (staff and board).
+    public func check(_ access: ChamberAccess) async throws -> (checked: Int, mismatches: [(invoice: Invoice, reason: String)]) {
+        try access.require(.view, .billing)
+        let invoices = store.scoped(to: access.chamberID).invoices
+        let totals = try await invoices.ledgerTotals()
+        let all = try await Page.collect(upTo: 1_000_000) { try await invoices.list(userID: nil, status: nil, page: $0) }
+        var mismatches: [(Invoice, String)] = []
+        for invoice in all {
+            let total = totals[invoice.id] ?? (0, 0)
+            if let reason = LedgerCheck.mismatch(invoice, entrySum: total.sum, entryCount: total.count) { mismatches.append((invoice, reason)) }
+        }
+        let known = Set(all.map(\.id))
+        for orphan in totals.keys where !known.contains(orphan) {
+            throw ChamberError(.internalError, "ledger entries of invoice \(orphan), which does not exist")
+        }
+        return (all.count, mismatches)
+    }
+
+    // MARK: - Private
+
+    /// The invoice as it stands for a retry of the request `key` was first used for; nil when the key is new.
+    private func answer(to key: String, fingerprint: String, _ access: ChamberAccess) async throws -> Invoice? {
+        guard let earlier = try await store.scoped(to: access.chamberID).invoices.request(key: key) else { return nil }
+        guard earlier.fingerprint == fingerprint else {
+            throw ChamberError(
+                .idempotencyKeyReused, "this Idempotency-Key was used for another request; use a new key for a new request",
+                field: "Idempotency-Key")
+        }
+        return try await find(access, id: earlier.invoiceID)
+    }
+
+    private func find(_ access: ChamberAccess, id: InvoiceID) async throws -> Invoice {
+        guard let invoice = try await store.scoped(to: access.chamberID).invoices.find(id: id),
+            access.can(.view, .billing) || invoice.userID == access.userID
+        else { throw ChamberError(.invoiceNotFound, "no invoice \(id) of yours in this chamber") }
+        return invoice
+    }
+
+    /// 1 to 100 printable ASCII characters, as clients mint them (a UUID, usually).
+    static func idempotencyKey(_ raw: String?) throws(ChamberError) -> String? {
+        guard let raw else { return nil }
+        guard (1...100).contains(raw.utf8.count), raw.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
+            throw ChamberError(.validationFailed, "Idempotency-Key is 1 to 100 printable ASCII characters", field: "Idempotency-Key")
+        }
+        return raw
+    }
+
+    private static func action(_ operation: InvoiceOperation) -> String {
+        switch operation {
+        case .issue: "issued"
+        case .pay: "payment_recorded"
+        case .refund: "refunded"
+        case .void: "voided"
+        case .writeOff: "written_off"
+        }
+    }
+
+    private static func detail(_ operation: InvoiceOperation, _ invoice: Invoice) -> String {
+        let number = invoice.number ?? invoice.id.rawValue
+        return switch operation {
+        case .issue: "\(number): \(invoice.totalMinor) \(invoice.currency)"
+        case .pay(let amount, let method, let reference): "\(number): \(amount) \(invoice.currency) by \(method.rawValue) \(reference ?? "")"
+        case .refund(let amount, let reason): "\(number): \(amount) \(invoice.currency) back \(reason ?? "")"
+        case .void, .writeOff: "\(number): \(invoice.creditedMinor) \(invoice.currency) no longer asked"
+        }
+    }
+
+    private func audit(_ access: ChamberAccess, _ action: String, _ invoice: Invoice, detail: String) async throws {
+        try await store.scoped(to: access.chamberID).auditLog.append(
+            AuditEntry(
+                chamberID: access.chamberID, actorID: access.userID, action: action, target: "invoice:\(invoice.id)", detail: detail, at: now()))
+    }
+}

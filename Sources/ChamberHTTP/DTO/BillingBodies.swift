@@ -1,0 +1,148 @@
+import ChamberDomain
+import Foundation
+
+struct InvoiceBody: Encodable {
+    struct Line: Encodable {
+        let description: String
+        let quantity: Int
+        let unitAmountMinor: Int64
+        let amountMinor: Int64
+    }
+    let id: String
+    let userId: String
+    let number: String?
+    let status: String
+    let currency: String
+    let lines: [Line]
+    let memo: String?
+    let totalMinor: Int64
+    let paidMinor: Int64
+    let creditedMinor: Int64
+    let refundedMinor: Int64
+    let amountDueMinor: Int64
+    let overdue: Bool
+    let dueDays: Int
+    let issuedAt: Date?
+    let dueAt: Date?
+    let paidAt: Date?
+    let closedAt: Date?
+    let createdBy: String
+    let createdAt: Date
+    /// The ledger, when one invoice is answered.
+    let entries: [LedgerEntryBody]?
+
+    init(_ invoice: Invoice, entries: [LedgerEntry]? = nil, now: Date = Date()) {
+        id = invoice.id.rawValue
+        userId = invoice.userID.rawValue
+        number = invoice.number
+        status = invoice.status.rawValue
+        currency = invoice.currency.code
+        lines = invoice.lines.map {
+            Line(description: $0.description, quantity: $0.quantity, unitAmountMinor: $0.unitAmountMinor, amountMinor: $0.amountMinor ?? 0)
+        }
+        memo = invoice.memo
+        totalMinor = invoice.status == .draft ? (try? InvoiceLedger.total(of: invoice.lines)) ?? 0 : invoice.totalMinor
+        paidMinor = invoice.paidMinor
+        creditedMinor = invoice.creditedMinor
+        refundedMinor = invoice.refundedMinor
+        amountDueMinor = invoice.amountDueMinor
+        overdue = invoice.isOverdue(at: now)
+        dueDays = invoice.dueDays
+        issuedAt = invoice.issuedAt
+        dueAt = invoice.dueAt
+        paidAt = invoice.paidAt
+        closedAt = invoice.closedAt
+        createdBy = invoice.createdBy.rawValue
+        createdAt = invoice.createdAt
+        self.entries = entries?.map(LedgerEntryBody.init)
+    }
+}
+
+struct LedgerEntryBody: Encodable {
+    let id: String
+    let kind: String
+    let amountMinor: Int64
+    let currency: String
+    let method: String?
+    let reference: String?
+    let actorId: String?
+    let at: Date
+
+    init(_ entry: LedgerEntry) {
+        id = entry.id.rawValue
+        kind = entry.kind.rawValue
+        amountMinor = entry.amountMinor
+        currency = entry.currency.code
+        method = entry.method
+        reference = entry.reference
+        actorId = entry.actorID?.rawValue
+        at = entry.at
+    }
+}
+
+struct LedgerCheckBody: Encodable {
+    struct Mismatch: Encodable {
+        let invoiceId: String
+        let number: String?
+        let reason: String
+    }
+    let invoicesChecked: Int
+    let balanced: Bool
+    let mismatches: [Mismatch]
+}
+
+/// `POST …/invoices` and `PATCH …/invoices/{id}`.
+struct InvoiceRequest {
+    let input: InvoiceInput
+
+    init(_ json: JSONValue, creating: Bool) throws(ChamberError) {
+        let body = try StrictObject(json, at: "")
+        try body.allow(creating ? ["user_id", "currency", "lines", "memo", "due_days"] : ["lines", "memo", "due_days"])
+        var input = InvoiceInput()
+        if let raw = try body.optionalString("user_id") { input.userID = try Validate.identifier(raw, as: UserID.self, field: "user_id") }
+        input.currency = try body.optionalString("currency")
+        input.lines = try body.optionalObjects("lines")?.map { line throws(ChamberError) in
+            try line.allow(["description", "quantity", "unit_amount_minor"])
+            guard let amount = try line.optionalMinorUnits("unit_amount_minor") else {
+                throw ChamberError(.validationFailed, "\(line.field("unit_amount_minor")) is required", field: line.field("unit_amount_minor"))
+            }
+            return InvoiceLine(description: try line.string("description"), quantity: try line.optionalInt("quantity") ?? 1, unitAmountMinor: amount)
+        }
+        input.memo = try body.optionalString("memo")
+        input.clearMemo = body.nulls(among: ["memo"]).contains("memo")
+        input.dueDays = try body.optionalInt("due_days")
+        self.input = input
+    }
+}
+
+/// `POST …/invoices/{id}/payments` and `…/refunds`.
+struct MoneyMovementRequest {
+    let operation: InvoiceOperation
+
+    init(payment json: JSONValue) throws(ChamberError) {
+        let body = try StrictObject(json, at: "")
+        try body.allow(["amount_minor", "method", "reference"])
+        let method = try body.string("method")
+        guard let parsed = OfflinePaymentMethod(rawValue: method) else {
+            throw ChamberError(.validationFailed, "method must be cash, cheque or bank_transfer", field: "method")
+        }
+        operation = .pay(
+            amountMinor: try Self.amount(body), method: parsed,
+            reference: try Validate.optionalText(try body.optionalString("reference"), field: "reference", maxLength: 200))
+    }
+
+    init(refund json: JSONValue) throws(ChamberError) {
+        let body = try StrictObject(json, at: "")
+        try body.allow(["amount_minor", "reason"])
+        operation = .refund(
+            amountMinor: try Self.amount(body),
+            reason: try Validate.optionalText(try body.optionalString("reason"), field: "reason", maxLength: 500))
+    }
+
+    private static func amount(_ body: StrictObject) throws(ChamberError) -> Int64 {
+        guard let amount = try body.optionalMinorUnits("amount_minor") else {
+            throw ChamberError(.validationFailed, "amount_minor is required", field: "amount_minor")
+        }
+        return amount
+    }
+}

@@ -1,0 +1,77 @@
+import ChamberDomain
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Billing (`/v1/chambers/{chamberId}/invoices…`): staff write, issue and settle invoices, every movement of money
+/// in the ledger; members read their own; `billing/ledger-check` proves the two agree.
+struct BillingRoutes {
+    let services: ChamberServices
+
+    func register(on router: Router<AppRequestContext>) {
+        let (billing, chambers) = (services.billing, services.chambers)
+        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: chambers))
+        let key = HTTPField.Name("Idempotency-Key")!
+
+        chamber.post("invoices") { request, context in
+            let json = try await APIJSON.decode(JSONValue.self, from: request, context: context)
+            let invoice = try await billing.create(try context.access(), input: try InvoiceRequest(json, creating: true).input)
+            return JSONResponse(.created, InvoiceBody(invoice, entries: []))
+        }
+        chamber.get("invoices") { request, context in
+            let query = request.uri.queryParameters
+            let status = try query.get("status").map { raw throws(ChamberError) in
+                guard let status = InvoiceStatus(rawValue: raw) else {
+                    throw ChamberError(.validationFailed, "status must be draft, open, paid, void or uncollectible", field: "status")
+                }
+                return status
+            }
+            let user = try query.get("user_id").map { raw throws(ChamberError) in try Validate.identifier(raw, as: UserID.self, field: "user_id") }
+            let page = try await billing.list(try context.access(), userID: user, status: status, page: try request.page())
+            let now = Date()
+            return JSONResponse(.ok, PageBody(page) { InvoiceBody($0, now: now) })
+        }
+        chamber.get("invoices/{invoiceId}") { request, context in
+            let (invoice, entries) = try await billing.get(try context.access(), id: try request.id("invoiceId", context: context))
+            return JSONResponse(.ok, InvoiceBody(invoice, entries: entries))
+        }
+        chamber.patch("invoices/{invoiceId}") { request, context in
+            let access = try context.access()
+            let id: InvoiceID = try request.id("invoiceId", context: context)
+            _ = try await billing.get(access, id: id)
+            let json = try await APIJSON.decode(JSONValue.self, from: request, context: context)
+            let invoice = try await billing.update(access, id: id, input: try InvoiceRequest(json, creating: false).input)
+            return JSONResponse(.ok, InvoiceBody(invoice))
+        }
+        @Sendable func settle(_ request: Request, _ context: AppRequestContext, _ operation: InvoiceOperation) async throws -> Response {
+            let access = try context.access()
+            let invoice = try await billing.apply(
+                access, id: try request.id("invoiceId", context: context), operation, idempotencyKey: request.headers[key])
+            return try JSONResponse(.ok, InvoiceBody(invoice, entries: try await billing.get(access, id: invoice.id).entries))
+                .response(from: request, context: context)
+        }
+        chamber.post("invoices/{invoiceId}/issue") { request, context in try await settle(request, context, .issue) }
+        chamber.post("invoices/{invoiceId}/void") { request, context in try await settle(request, context, .void) }
+        chamber.post("invoices/{invoiceId}/write-off") { request, context in try await settle(request, context, .writeOff) }
+        chamber.post("invoices/{invoiceId}/payments") { request, context in
+            let id: InvoiceID = try request.id("invoiceId", context: context)
+            _ = try await billing.get(try context.access(), id: id)
+            let json = try await APIJSON.decode(JSONValue.self, from: request, context: context)
+            return try await settle(request, context, try MoneyMovementRequest(payment: json).operation)
+        }
+        chamber.post("invoices/{invoiceId}/refunds") { request, context in
+            let id: InvoiceID = try request.id("invoiceId", context: context)
+            _ = try await billing.get(try context.access(), id: id)
+            let json = try await APIJSON.decode(JSONValue.self, from: request, context: context)
+            return try await settle(request, context, try MoneyMovementRequest(refund: json).operation)
+        }
+        chamber.get("billing/ledger-check") { _, context in
+            let (checked, mismatches) = try await billing.check(try context.access())
+            return JSONResponse(
+                .ok,
+                LedgerCheckBody(
+                    invoicesChecked: checked, balanced: mismatches.isEmpty,
+                    mismatches: mismatches.map { .init(invoiceId: $0.invoice.id.rawValue, number: $0.invoice.number, reason: $0.reason) }))
+        }
+    }
+}
