@@ -27,8 +27,11 @@ public enum InvoiceRecordOutcome: Sendable, Equatable {
 
 /// One chamber's invoices and their ledger.
 public protocol InvoiceStore: Sendable {
+    /// Throws `conflict` when the invoice bills a registration that has a live invoice already.
     func insert(_ invoice: Invoice) async throws
     func find(id: InvoiceID) async throws -> Invoice?
+    /// The registration's invoice that is not void.
+    func find(registration: RegistrationID) async throws -> Invoice?
     /// Newest first; of one member when `userID` is given.
     func list(userID: UserID?, status: InvoiceStatus?, page: PageRequest) async throws -> Page<Invoice>
     /// Writes a draft's lines, memo and due days if its revision is still `invoice.revision`; false otherwise.

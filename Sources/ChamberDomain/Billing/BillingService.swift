@@ -5,10 +5,13 @@ import Foundation
 /// check that the two agree.
 public final class BillingService: Sendable {
     private let store: any Store
+    /// Told when paying an invoice confirms an event registration.
+    private let attendanceBoard: EventAttendanceBoard?
     private let now: @Sendable () -> Date
 
-    public init(store: any Store, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: any Store, attendanceBoard: EventAttendanceBoard? = nil, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
+        self.attendanceBoard = attendanceBoard
         self.now = now
     }
 
@@ -28,7 +31,7 @@ public final class BillingService: Sendable {
             createdAt: now())
         try input.apply(to: &invoice)
         try await scope.invoices.insert(invoice)
-        try await audit(access, "invoice.created", invoice, detail: "draft for \(userID)")
+        try await audit(access.chamberID, access.userID, "invoice.created", invoice, detail: "draft for \(userID)")
         return invoice
     }
 
@@ -79,26 +82,105 @@ public final class BillingService: Sendable {
             }
         case .issue, .void, .writeOff: break
         }
-        let invoices = store.scoped(to: access.chamberID).invoices
+        _ = try await find(access, id: id)
+        return try await perform(operation, on: id, in: access.chamberID, by: access.userID, key: key)
+    }
+
+    /// An operation on an invoice, by `actor` (nil for the server itself), once per `key`; see ``apply(_:id:_:idempotencyKey:)``.
+    func perform(_ operation: InvoiceOperation, on id: InvoiceID, in chamberID: ChamberID, by actor: UserID?, key: String?) async throws -> Invoice {
+        let invoices = store.scoped(to: chamberID).invoices
         let fingerprint = operation.fingerprint(of: id)
-        if let key, let earlier = try await answer(to: key, fingerprint: fingerprint, access) { return earlier }
+        if let key, let earlier = try await answer(to: key, fingerprint: fingerprint, in: chamberID) { return earlier }
         for _ in 0..<5 {
-            let invoice = try await find(access, id: id)
-            let (next, entries) = try InvoiceLedger.apply(operation, to: invoice, by: access.userID, at: now())
+            guard let invoice = try await invoices.find(id: id) else { throw ChamberError(.invoiceNotFound, "no invoice \(id) in this chamber") }
+            let (next, entries) = try InvoiceLedger.apply(operation, to: invoice, by: actor, at: now())
             let request = key.map { BillingRequestKey(key: $0, fingerprint: fingerprint, invoiceID: id) }
             switch try await invoices.record(next, entries: entries, key: request) {
             case .recorded(let stored):
-                try await audit(access, "invoice.\(Self.action(operation))", stored, detail: Self.detail(operation, stored))
+                try await audit(chamberID, actor, "invoice.\(Self.action(operation))", stored, detail: Self.detail(operation, stored))
+                if stored.status == .paid, invoice.status == .open, let registration = stored.registrationID {
+                    var reference: String?
+                    if case .pay(_, _, let given) = operation { reference = given }
+                    try await registrationPaid(registration, by: stored, reference: reference ?? stored.number)
+                }
                 return stored
             case .stale:
                 continue
             case .keyTaken:
                 // A concurrent retry of this request got there first.
-                guard let earlier = try await answer(to: key ?? "", fingerprint: fingerprint, access) else { continue }
+                guard let earlier = try await answer(to: key ?? "", fingerprint: fingerprint, in: chamberID) else { continue }
                 return earlier
             }
         }
         throw ChamberError(.invoiceStateConflict, "the invoice kept changing while it was being written; read it again")
+    }
+
+    // MARK: - Event registrations
+
+    /// The invoice of a registration awaiting payment: written and issued the first time (due when the registration's
+    /// payment time runs out, in the chamber's currency), found after. Nil for a registration that owes nothing or
+    /// has no account (a walk-in pays at the door).
+    public func invoice(for registration: Registration, of event: Event, ticketName: String) async throws -> Invoice? {
+        guard let userID = registration.userID, registration.amountCents > 0 else { return nil }
+        let scope = store.scoped(to: registration.chamberID)
+        if let found = try await scope.invoices.find(registration: registration.id) {
+            if registration.invoiceID != found.id { try await scope.events.link(registration.id, invoice: found.id) }
+            return found
+        }
+        let currency = try Currency.parse(try await store.chambers.find(id: registration.chamberID)?.settings.currency ?? "USD", field: "currency")
+        let guests = registration.guests.isEmpty ? "" : " and \(registration.guests.count) guest(s)"
+        let draft = Invoice(
+            id: .generate(), chamberID: registration.chamberID, userID: userID, currency: currency,
+            lines: [
+                InvoiceLine(
+                    description: "\(event.title), \(EventText.when(event)): \(ticketName)\(guests)", quantity: 1,
+                    unitAmountMinor: Int64(registration.amountCents))
+            ],
+            memo: registration.discountCode.map { "Discount code \($0)" }, dueDays: 0, dueAt: registration.paymentDueAt,
+            createdBy: registration.registeredBy, createdAt: now(), registrationID: registration.id)
+        do {
+            try await scope.invoices.insert(draft)
+        } catch let error as ChamberError where error.code == .conflict {
+            // Billed by a concurrent attempt.
+            return try await scope.invoices.find(registration: registration.id)
+        }
+        let issued = try await perform(.issue, on: draft.id, in: registration.chamberID, by: nil, key: nil)
+        try await scope.events.link(registration.id, invoice: issued.id)
+        return issued
+    }
+
+    /// Settles the invoice of a registration that ended (cancelled, expired, its event cancelled): what was paid is
+    /// refunded in full, and what is still owed is voided. Safe to repeat.
+    public func settleEnded(_ registration: Registration, reason: String) async throws {
+        let invoices = store.scoped(to: registration.chamberID).invoices
+        guard var invoice = try await invoices.find(registration: registration.id) else { return }
+        if invoice.paidMinor > 0 {
+            invoice = try await perform(
+                .refund(amountMinor: invoice.paidMinor, reason: reason), on: invoice.id, in: registration.chamberID, by: nil,
+                key: "registration-refund:\(registration.id):\(invoice.revision)")
+        }
+        if invoice.status == .open { _ = try await perform(.void, on: invoice.id, in: registration.chamberID, by: nil, key: nil) }
+    }
+
+    /// Confirms the registration an invoice paid; one that ended meanwhile gets its money back.
+    private func registrationPaid(_ id: RegistrationID, by invoice: Invoice, reference: String?) async throws {
+        let events = store.scoped(to: invoice.chamberID).events
+        for _ in 0..<5 {
+            guard var registration = try await events.registration(id: id) else { return }
+            guard registration.confirmPaid(at: now(), reference: reference) else {
+                if !registration.status.isOpen { try await settleEnded(registration, reason: "paid after the registration had ended") }
+                return
+            }
+            if try await events.advance(registration) {
+                try await store.scoped(to: invoice.chamberID).auditLog.append(
+                    AuditEntry(
+                        chamberID: invoice.chamberID, actorID: nil, action: "event.payment_recorded", target: "registration:\(id)",
+                        detail: "event \(registration.eventID): paid by \(invoice.number ?? invoice.id.rawValue)", at: now()))
+                await attendanceBoard?.changed(registration.eventID, in: invoice.chamberID)
+                return
+            }
+        }
+        throw ChamberError(.registrationStateConflict, "the registration kept changing while its payment was recorded")
     }
 
     /// Every invoice of the chamber checked against its ledger entries (staff and board).
@@ -122,14 +204,15 @@ public final class BillingService: Sendable {
     // MARK: - Private
 
     /// The invoice as it stands for a retry of the request `key` was first used for; nil when the key is new.
-    private func answer(to key: String, fingerprint: String, _ access: ChamberAccess) async throws -> Invoice? {
-        guard let earlier = try await store.scoped(to: access.chamberID).invoices.request(key: key) else { return nil }
+    private func answer(to key: String, fingerprint: String, in chamberID: ChamberID) async throws -> Invoice? {
+        let invoices = store.scoped(to: chamberID).invoices
+        guard let earlier = try await invoices.request(key: key) else { return nil }
         guard earlier.fingerprint == fingerprint else {
             throw ChamberError(
                 .idempotencyKeyReused, "this Idempotency-Key was used for another request; use a new key for a new request",
                 field: "Idempotency-Key")
         }
-        return try await find(access, id: earlier.invoiceID)
+        return try await invoices.find(id: earlier.invoiceID)
     }
 
     private func find(_ access: ChamberAccess, id: InvoiceID) async throws -> Invoice {
@@ -168,9 +251,8 @@ public final class BillingService: Sendable {
         }
     }
 
-    private func audit(_ access: ChamberAccess, _ action: String, _ invoice: Invoice, detail: String) async throws {
-        try await store.scoped(to: access.chamberID).auditLog.append(
-            AuditEntry(
-                chamberID: access.chamberID, actorID: access.userID, action: action, target: "invoice:\(invoice.id)", detail: detail, at: now()))
+    private func audit(_ chamberID: ChamberID, _ actor: UserID?, _ action: String, _ invoice: Invoice, detail: String) async throws {
+        try await store.scoped(to: chamberID).auditLog.append(
+            AuditEntry(chamberID: chamberID, actorID: actor, action: action, target: "invoice:\(invoice.id)", detail: detail, at: now()))
     }
 }

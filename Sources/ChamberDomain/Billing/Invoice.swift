@@ -33,6 +33,8 @@ public struct Invoice: Sendable, Equatable {
     public var closedAt: Date?
     public let createdBy: UserID
     public let createdAt: Date
+    /// The event registration it bills, if it does: paying it confirms the registration.
+    public let registrationID: RegistrationID?
     /// Moves with every write: a write based on an older read is refused.
     public var revision: Int
 
@@ -40,7 +42,7 @@ public struct Invoice: Sendable, Equatable {
         id: InvoiceID, chamberID: ChamberID, userID: UserID, number: String? = nil, status: InvoiceStatus = .draft, currency: Currency,
         lines: [InvoiceLine], memo: String? = nil, totalMinor: Int64 = 0, paidMinor: Int64 = 0, creditedMinor: Int64 = 0,
         refundedMinor: Int64 = 0, issuedAt: Date? = nil, dueDays: Int = 30, dueAt: Date? = nil, paidAt: Date? = nil, closedAt: Date? = nil,
-        createdBy: UserID, createdAt: Date, revision: Int = 0
+        createdBy: UserID, createdAt: Date, registrationID: RegistrationID? = nil, revision: Int = 0
     ) {
         self.id = id
         self.chamberID = chamberID
@@ -61,6 +63,7 @@ public struct Invoice: Sendable, Equatable {
         self.closedAt = closedAt
         self.createdBy = createdBy
         self.createdAt = createdAt
+        self.registrationID = registrationID
         self.revision = revision
     }
 

@@ -44,7 +44,8 @@ public enum InvoiceLedger {
             let total = try total(of: invoice.lines)
             next.totalMinor = total
             next.issuedAt = date
-            next.dueAt = date.addingTimeInterval(TimeInterval(invoice.dueDays) * 86_400)
+            // A due date set before issue stands (a registration is due when its payment time runs out).
+            next.dueAt = invoice.dueAt ?? date.addingTimeInterval(TimeInterval(invoice.dueDays) * 86_400)
             // An invoice for nothing owes nothing: paid as it is issued.
             next.status = total == 0 ? .paid : .open
             if total == 0 { next.paidAt = date }
@@ -79,7 +80,7 @@ public enum InvoiceLedger {
             return (next, [entry(.refund, amount, reference: reason), entry(.credit, -amount, reference: reason)])
 
         case .void:
-            guard invoice.status == .open, invoice.paidMinor == 0, invoice.refundedMinor == 0 else {
+            guard invoice.status == .open, invoice.paidMinor == 0 else {
                 throw ChamberError(
                     .invoiceStateConflict,
                     invoice.status == .open

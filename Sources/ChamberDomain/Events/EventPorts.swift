@@ -67,6 +67,8 @@ public protocol EventStore: Sendable {
     /// Every registration of the event in the order they were made, with the registrant's e-mail (none for walk-ins).
     func roster(of event: EventID) async throws -> [(registration: Registration, email: String?)]
     /// How the event's registrations stand: seats by status, checked in.
+    /// Notes the invoice that bills the registration (a link, not a change of its state: the revision stays).
+    func link(_ registration: RegistrationID, invoice: InvoiceID) async throws
     func attendance(of event: EventID) async throws -> EventAttendance
 }
 

@@ -7,17 +7,20 @@ public final class EventService: Sendable {
     let mailer: any Mailer
     /// Makes and archives events' live rooms, and posts the organisers' notices there.
     let chat: ChatService
+    /// Bills paid registrations and settles those that end; none where registrations are paid to staff by hand only.
+    let billing: BillingService?
     /// Tells the organisers the door figures after a change; none where nobody listens (a tool, some tests).
     let attendanceBoard: EventAttendanceBoard?
     let now: @Sendable () -> Date
 
     public init(
-        store: any Store, mailer: any Mailer, chat: ChatService, attendanceBoard: EventAttendanceBoard? = nil,
+        store: any Store, mailer: any Mailer, chat: ChatService, billing: BillingService? = nil, attendanceBoard: EventAttendanceBoard? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.mailer = mailer
         self.chat = chat
+        self.billing = billing
         self.attendanceBoard = attendanceBoard
         self.now = now
     }
@@ -161,6 +164,7 @@ public final class EventService: Sendable {
                 current.cancelledAt = now()
                 if let ended = try await scope.events.end(current, at: now())?.ended {
                     closed += 1
+                    await settle(ended, reason: "the event was cancelled")
                     // Members of the room were told there.
                     if let userID = ended.userID, try await !inRoom(userID, of: event) {
                         let notice = EventNotice.cancelled(reason: reason)

@@ -55,6 +55,7 @@ public final class EventUpkeep: Sendable {
         for var registration in try await scope.events.overdue(event: eventID, at: at) {
             registration.status = .expired
             guard let (ended, offers) = try await scope.events.end(registration, at: at) else { continue }
+            await events.settle(ended, reason: "not paid in time")
             try await events.leaveRoom(ended, of: event)
             changes += 1 + offers.count
             try await events.mailOffers(offers, of: event)

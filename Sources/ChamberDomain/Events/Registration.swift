@@ -40,6 +40,8 @@ public struct Registration: Sendable, Equatable {
     public var checkedInAt: Date?
     public var checkedInBy: UserID?
     public var walkIn: Bool
+    /// The invoice billing it, for a paid registration of a member (walk-ins pay at the door).
+    public var invoiceID: InvoiceID?
     public var revision: Int
 
     public init(
@@ -48,7 +50,7 @@ public struct Registration: Sendable, Equatable {
         status: RegistrationStatus, idempotencyKey: String? = nil, createdAt: Date,
         waitlistedAt: Date? = nil, offerExpiresAt: Date? = nil, paymentDueAt: Date? = nil, paidAt: Date? = nil, paymentReference: String? = nil,
         cancelledAt: Date? = nil, checkInToken: String, checkedInAt: Date? = nil, checkedInBy: UserID? = nil, walkIn: Bool = false,
-        revision: Int = 0
+        invoiceID: InvoiceID? = nil, revision: Int = 0
     ) {
         self.id = id
         self.eventID = eventID
@@ -75,7 +77,18 @@ public struct Registration: Sendable, Equatable {
         self.checkedInAt = checkedInAt
         self.checkedInBy = checkedInBy
         self.walkIn = walkIn
+        self.invoiceID = invoiceID
         self.revision = revision
+    }
+
+    /// Confirms a registration awaiting payment as paid at `date`; false (and unchanged) in any other status.
+    public mutating func confirmPaid(at date: Date, reference: String?) -> Bool {
+        guard status == .pendingPayment else { return false }
+        status = .confirmed
+        paidAt = date
+        paymentDueAt = nil
+        paymentReference = reference
+        return true
     }
 }
 

@@ -44,7 +44,13 @@ public final class RegistrationService: Sendable {
         let key = try Self.idempotencyKey(request.idempotencyKey)
         let scope = store.scoped(to: access.chamberID)
         // A retry is answered as the first request was, whatever changed since (a code retired, the sales closed).
-        if let key, let earlier = try await scope.events.registration(key: key, by: access.userID, event: eventID) { return (earlier, false) }
+        if let key, let earlier = try await scope.events.registration(key: key, by: access.userID, event: eventID) {
+            // Billed now if the first attempt stopped before its invoice was written.
+            guard earlier.invoiceID == nil, earlier.status == .pendingPayment, let event = try await scope.events.find(id: eventID) else {
+                return (earlier, false)
+            }
+            return (try await events.bill(earlier, of: event), false)
+        }
         let event = try await events.visibleEvent(access, id: eventID)
         guard let ticket = try await scope.events.ticketTypes(of: eventID).first(where: { $0.id == request.ticketTypeID }) else {
             throw ChamberError(.ticketTypeNotFound, "no ticket type \(request.ticketTypeID) for this event", field: "ticket_type_id")
@@ -70,12 +76,13 @@ public final class RegistrationService: Sendable {
             discountCodeID: code?.id, discountCode: code?.code, status: amount > 0 ? .pendingPayment : .confirmed, idempotencyKey: key, createdAt: at,
             paymentDueAt: amount > 0 ? at.addingTimeInterval(TimeInterval(event.paymentMinutes) * 60) : nil,
             checkInToken: CheckInCode.newToken())
-        let (registration, created) = try await scope.events.register(draft, waitlist: request.waitlist, at: at)
+        var (registration, created) = try await scope.events.register(draft, waitlist: request.waitlist, at: at)
         if created {
             try await audit(access, "event.registered", registration, detail: "\(registration.status.rawValue), \(registration.seats) seat(s)")
             try await events.enterRoom(registration, of: event)
             await events.attendanceChanged(of: event)
         }
+        if created { registration = try await events.bill(registration, of: event) }
         return (registration, created)
     }
 
@@ -120,7 +127,7 @@ public final class RegistrationService: Sendable {
         let accepted = try await advance(access, registration, action: "event.offer_accepted")
         try await events.enterRoom(accepted, of: event)
         await events.attendanceChanged(of: event)
-        return accepted
+        return try await events.bill(accepted, of: event)
     }
 
     /// Moves a registration holding seats to another ticket type of the event: its registrant, as they could register
@@ -129,6 +136,7 @@ public final class RegistrationService: Sendable {
     /// billing to settle the difference.
     public func changeTicketType(_ access: ChamberAccess, id: RegistrationID, to ticketTypeID: TicketTypeID) async throws -> Registration {
         var registration = try await readable(access, id: id)
+        let previousAmount = registration.amountCents
         guard registration.status.holdsSeats, registration.status != .offered else {
             throw ChamberError(.registrationStateConflict, "only a confirmed registration or one awaiting payment changes ticket type")
         }
@@ -169,17 +177,26 @@ public final class RegistrationService: Sendable {
             registration.paymentDueAt =
                 amount > 0 ? (registration.paymentDueAt ?? at.addingTimeInterval(TimeInterval(event.paymentMinutes) * 60)) : nil
         }
-        guard let (changed, offers) = try await store.scoped(to: access.chamberID).events.changeTicket(registration, at: at) else {
+        guard var (changed, offers) = try await store.scoped(to: access.chamberID).events.changeTicket(registration, at: at) else {
             throw ChamberError(.registrationStateConflict, "the registration changed while it was being moved; read it again")
         }
         try await audit(access, "event.ticket_type_changed", changed, detail: "to \(ticket.name), \(changed.seats) seat(s)")
         try await events.mailOffers(offers, of: event)
         await events.attendanceChanged(of: event)
+        // An unpaid registration's new price needs a new invoice: the old one is voided.
+        if changed.paidAt == nil, changed.amountCents != previousAmount {
+            await events.settle(changed, reason: "moved to \(ticket.name)")
+            changed.invoiceID = nil
+            changed = try await events.bill(changed, of: event)
+        }
         return changed
     }
 
     /// Records a payment taken outside the server (cash, cheque, a terminal) and confirms the registration (staff).
-    public func recordPayment(_ access: ChamberAccess, id: RegistrationID, reference: String?) async throws -> Registration {
+    /// A member's registration is paid through its invoice (a ledger entry of `method`), once however often asked.
+    public func recordPayment(
+        _ access: ChamberAccess, id: RegistrationID, method: OfflinePaymentMethod = .cash, reference: String?
+    ) async throws -> Registration {
         try access.require(.update, .event)
         var registration = try await readable(access, id: id)
         guard registration.status == .pendingPayment else {
@@ -190,10 +207,19 @@ public final class RegistrationService: Sendable {
             throw ChamberError(.eventNotFound, "no event \(registration.eventID) in this chamber")
         }
         try Self.requireOpen(event)
-        registration.status = .confirmed
-        registration.paidAt = now()
-        registration.paymentDueAt = nil
-        registration.paymentReference = try Validate.optionalText(reference, field: "reference", maxLength: 200)
+        let reference = try Validate.optionalText(reference, field: "reference", maxLength: 200)
+        if let billing = events.billing, let invoice = try await events.bill(registration, of: event).invoiceID {
+            let open = try await billing.get(access, id: invoice).invoice
+            if open.status == .open {
+                _ = try await billing.apply(
+                    access, id: invoice, .pay(amountMinor: open.amountDueMinor, method: method, reference: reference),
+                    idempotencyKey: "registration-payment:\(registration.id):\(open.revision)")
+            }
+            return try await readable(access, id: id)
+        }
+        guard registration.confirmPaid(at: now(), reference: reference) else {
+            throw ChamberError(.registrationStateConflict, "the registration is \(registration.status.rawValue)")
+        }
         let paid = try await advance(access, registration, action: "event.payment_recorded")
         await events.attendanceChanged(of: event)
         return paid
@@ -222,6 +248,7 @@ public final class RegistrationService: Sendable {
             throw ChamberError(.registrationStateConflict, "the registration changed while it was being cancelled; read it again")
         }
         try await audit(access, "event.registration_cancelled", ended, detail: "\(ended.seats) seat(s) freed")
+        await events.settle(ended, reason: "registration cancelled")
         try await events.leaveRoom(ended, of: event)
         try await events.mailOffers(offers, of: event)
         await events.attendanceChanged(of: event)

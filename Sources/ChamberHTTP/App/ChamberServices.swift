@@ -17,7 +17,8 @@ public struct ChamberServices: Sendable {
     public let billing: BillingService
 
     public init(
-        store: any Store, accounts: AccountService, chambers: ChamberService, businesses: BusinessService, devices: DeviceService,
+        store: any Store, accounts: AccountService, billing: BillingService, chambers: ChamberService, businesses: BusinessService,
+        devices: DeviceService,
         pushes: PushAdminService, loadTests: LoadTestService, emailUnsubscribe: EmailUnsubscribe
     ) {
         self.emailUnsubscribe = emailUnsubscribe
@@ -28,7 +29,7 @@ public struct ChamberServices: Sendable {
         self.devices = devices
         self.pushes = pushes
         self.loadTests = loadTests
-        self.billing = BillingService(store: store)
+        self.billing = billing
     }
 }
 

@@ -28,6 +28,7 @@ struct InvoiceBody: Encodable {
     let closedAt: Date?
     let createdBy: String
     let createdAt: Date
+    let registrationId: String?
     /// The ledger, when one invoice is answered.
     let entries: [LedgerEntryBody]?
 
@@ -54,6 +55,7 @@ struct InvoiceBody: Encodable {
         closedAt = invoice.closedAt
         createdBy = invoice.createdBy.rawValue
         createdAt = invoice.createdAt
+        registrationId = invoice.registrationID?.rawValue
         self.entries = entries?.map(LedgerEntryBody.init)
     }
 }

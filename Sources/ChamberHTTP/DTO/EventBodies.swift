@@ -108,6 +108,16 @@ struct CheckInRequest: Decodable {
 
 struct RecordPaymentRequest: Decodable {
     let reference: String?
+    /// `cash` (the default), `cheque` or `bank_transfer`.
+    let method: String?
+
+    func paymentMethod() throws(ChamberError) -> OfflinePaymentMethod {
+        guard let method else { return .cash }
+        guard let parsed = OfflinePaymentMethod(rawValue: method) else {
+            throw ChamberError(.validationFailed, "method must be cash, cheque or bank_transfer", field: "method")
+        }
+        return parsed
+    }
 }
 
 struct CancelEventRequest: Decodable {
@@ -254,6 +264,8 @@ struct RegistrationBody: Encodable {
     let checkInCode: String
     let checkedInAt: Date?
     let walkIn: Bool
+    /// The invoice billing a paid registration of a member.
+    let invoiceId: String?
 
     init(_ registration: Registration, code: String) {
         id = registration.id.rawValue
@@ -276,6 +288,7 @@ struct RegistrationBody: Encodable {
         checkInCode = code
         checkedInAt = registration.checkedInAt
         walkIn = registration.walkIn
+        invoiceId = registration.invoiceID?.rawValue
     }
 }
 

@@ -165,12 +165,13 @@ struct EventRoutes {
             return JSONResponse(.ok, body(try await registrations.changeTicketType(access, id: id, to: ticket)))
         }
         chamber.post("registrations/{registrationId}/payment") { request, context in
-            let reference = try await APIJSON.decodeIfPresent(RecordPaymentRequest.self, from: request, context: context)?.reference
+            let payment = try await APIJSON.decodeIfPresent(RecordPaymentRequest.self, from: request, context: context)
             return JSONResponse(
                 .ok,
                 body(
                     try await registrations.recordPayment(
-                        try context.access(), id: try request.id("registrationId", context: context), reference: reference)))
+                        try context.access(), id: try request.id("registrationId", context: context), method: try payment?.paymentMethod() ?? .cash,
+                        reference: payment?.reference)))
         }
         chamber.get("registrations/{registrationId}/calendar.ics") { request, context -> Response in
             let access = try context.access()

@@ -87,8 +87,9 @@ public struct ChamberNode: Sendable {
             store: SQLLoadTestStore(database: database), hasher: hasher, vault: vault, tokens: tokens,
             configuration: LoadTestConfiguration(enabled: configuration.loadTestEnabled, maxAccounts: configuration.loadTestMaxAccounts))
         let dispatcher = try PushProviders.dispatcher(configuration, outbox: store.pushOutbox, logger: logger)
+        let attendanceBoard = EventAttendanceBoard(store: store, announcer: hub)
         let services = ChamberServices(
-            store: store, accounts: accounts,
+            store: store, accounts: accounts, billing: BillingService(store: store, attendanceBoard: attendanceBoard),
             chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub, activity: activity),
             businesses: BusinessService(store: store), devices: DeviceService(store: store, tester: dispatcher),
             pushes: PushAdminService(store: store, delivers: dispatcher.delivers(to:)), loadTests: loadTests, emailUnsubscribe: unsubscribe)
@@ -133,7 +134,7 @@ public struct ChamberNode: Sendable {
             directory: DirectoryService(store: store, cache: DirectorySearchCache(businesses: directoryCacheBusinesses)),
             files: files, records: MemberRecordsService(store: store, categories: categories), engagement: EngagementService(store: store))
         let eventService = EventService(
-            store: store, mailer: mailer, chat: realtime.chat, attendanceBoard: EventAttendanceBoard(store: store, announcer: hub))
+            store: store, mailer: mailer, chat: realtime.chat, billing: services.billing, attendanceBoard: attendanceBoard)
         let checkInSigner = HMACTextSigner(secret: secret, purpose: "check-in codes")
         let events = EventServices(
             events: eventService, registrations: RegistrationService(store: store, events: eventService, signer: checkInSigner),

@@ -837,10 +837,14 @@ enum Schema {
                     created_by TEXT NOT NULL,
                     created_at BIGINT NOT NULL,
                     revision BIGINT NOT NULL DEFAULT 0,
+                    registration_id TEXT,
                     UNIQUE (chamber_id, number)
                 )
                 """,
                 "CREATE INDEX invoices_by_member ON invoices (chamber_id, user_id, created_at)",
+                // One live invoice per event registration, however often billing it is attempted.
+                "CREATE UNIQUE INDEX invoices_by_registration ON invoices (chamber_id, registration_id) WHERE registration_id IS NOT NULL AND status <> 'void'",
+                "ALTER TABLE event_registrations ADD COLUMN invoice_id TEXT",
                 "CREATE INDEX invoices_by_chamber ON invoices (chamber_id, created_at)",
                 // Numbers are handed out in order of issue, one counter row per chamber (its row lock orders issuers).
                 """

@@ -17,7 +17,7 @@ struct SQLEventStore: EventStore {
     static let registrationColumnNames = [
         "id", "chamber_id", "event_id", "user_id", "registered_by", "name", "ticket_type_id", "guests", "seats", "amount_cents", "status",
         "idempotency_key", "created_at", "waitlisted_at", "offer_expires_at", "payment_due_at", "paid_at", "payment_reference", "cancelled_at",
-        "check_in_token", "checked_in_at", "checked_in_by", "walk_in", "revision", "discount_code_id", "discount_code",
+        "check_in_token", "checked_in_at", "checked_in_by", "walk_in", "revision", "discount_code_id", "discount_code", "invoice_id",
     ]
     static let registrationColumns = registrationColumnNames.joined(separator: ", ")
     static let codeColumns = "id, event_id, code, percent_off, amount_off_cents, ticket_type_ids, max_uses, uses, valid_until, active"
@@ -58,7 +58,7 @@ struct SQLEventStore: EventStore {
             paidAt: try row.optionalDate("paid_at"), paymentReference: try row.optionalString("payment_reference"),
             cancelledAt: try row.optionalDate("cancelled_at"), checkInToken: try row.string("check_in_token"),
             checkedInAt: try row.optionalDate("checked_in_at"), checkedInBy: try row.optionalID("checked_in_by"), walkIn: try row.bool("walk_in"),
-            revision: Int(try row.int("revision")))
+            invoiceID: try row.optionalID("invoice_id"), revision: Int(try row.int("revision")))
     }
 
     // MARK: - Events and ticket types
@@ -306,14 +306,14 @@ struct SQLEventStore: EventStore {
             try await tx.query(
                 """
                 INSERT INTO event_registrations (\(registrationColumns))
-                VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     .id(r.id), .id(r.eventID), .id(r.userID), .id(r.registeredBy), .text(r.name), .id(r.ticketTypeID), try .json(r.guests),
                     .int(Int64(r.seats)), .int(Int64(r.amountCents)), .text(r.status.rawValue), .text(r.idempotencyKey), .date(r.createdAt),
                     .date(r.waitlistedAt), .date(r.offerExpiresAt), .date(r.paymentDueAt), .date(r.paidAt), .text(r.paymentReference),
                     .date(r.cancelledAt), .text(r.checkInToken), .date(r.checkedInAt), .id(r.checkedInBy), .bool(r.walkIn), .int(Int64(r.revision)),
-                    .id(r.discountCodeID), .text(r.discountCode),
+                    .id(r.discountCodeID), .text(r.discountCode), .id(r.invoiceID),
                 ])
         } catch StorageError.uniqueViolation {
             // Only a registration made by the same account in another transaction can collide here (the event's lock
@@ -408,6 +408,11 @@ struct SQLEventStore: EventStore {
                 .date(r.checkedInAt), .id(r.checkedInBy), .id(r.id), .int(Int64(r.revision)),
             ]
         ).isEmpty)
+    }
+
+    func link(_ registration: RegistrationID, invoice: InvoiceID) async throws {
+        try await sql.query(
+            "UPDATE event_registrations SET invoice_id = ? WHERE chamber_id = :chamber AND id = ?", [.id(invoice), .id(registration)])
     }
 
     func end(_ registration: Registration, at: Date) async throws -> (ended: Registration, offers: [Registration])? {

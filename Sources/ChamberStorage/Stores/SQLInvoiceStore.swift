@@ -9,7 +9,7 @@ struct SQLInvoiceStore: InvoiceStore {
 
     static let columns = """
         id, chamber_id, user_id, number, status, currency, lines, memo, total_minor, paid_minor, credited_minor, refunded_minor, \
-        issued_at, due_days, due_at, paid_at, closed_at, created_by, created_at, revision
+        issued_at, due_days, due_at, paid_at, closed_at, created_by, created_at, revision, registration_id
         """
 
     static func invoice(_ row: SQLRow) throws -> Invoice {
@@ -20,7 +20,7 @@ struct SQLInvoiceStore: InvoiceStore {
             paidMinor: try row.int("paid_minor"), creditedMinor: try row.int("credited_minor"), refundedMinor: try row.int("refunded_minor"),
             issuedAt: try row.optionalDate("issued_at"), dueDays: Int(try row.int("due_days")), dueAt: try row.optionalDate("due_at"),
             paidAt: try row.optionalDate("paid_at"), closedAt: try row.optionalDate("closed_at"), createdBy: try row.id("created_by"),
-            createdAt: try row.date("created_at"), revision: Int(try row.int("revision")))
+            createdAt: try row.date("created_at"), registrationID: try row.optionalID("registration_id"), revision: Int(try row.int("revision")))
     }
 
     static func entry(_ row: SQLRow) throws -> LedgerEntry {
@@ -39,18 +39,33 @@ struct SQLInvoiceStore: InvoiceStore {
 
     func insert(_ invoice: Invoice) async throws {
         precondition(invoice.chamberID == sql.chamberID, "invoice of another chamber")
+        do {
+            try await insertRow(invoice)
+        } catch StorageError.uniqueViolation {
+            throw ChamberError(.conflict, "the registration has an invoice already")
+        }
+    }
+
+    private func insertRow(_ invoice: Invoice) async throws {
         try await sql.query(
-            "INSERT INTO invoices (\(Self.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO invoices (\(Self.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 .id(invoice.id), .id(invoice.userID), .text(invoice.number), .text(invoice.status.rawValue), .text(invoice.currency.code),
                 try .json(invoice.lines), .text(invoice.memo), .int(invoice.totalMinor), .int(invoice.paidMinor), .int(invoice.creditedMinor),
                 .int(invoice.refundedMinor), .date(invoice.issuedAt), .int(Int64(invoice.dueDays)), .date(invoice.dueAt), .date(invoice.paidAt),
                 .date(invoice.closedAt), .id(invoice.createdBy), .date(invoice.createdAt), .int(Int64(invoice.revision)),
+                .id(invoice.registrationID),
             ])
     }
 
     func find(id: InvoiceID) async throws -> Invoice? {
         try await sql.query("SELECT \(Self.columns) FROM invoices WHERE chamber_id = :chamber AND id = ?", [.id(id)]).first.map(Self.invoice)
+    }
+
+    func find(registration: RegistrationID) async throws -> Invoice? {
+        try await sql.query(
+            "SELECT \(Self.columns) FROM invoices WHERE chamber_id = :chamber AND registration_id = ? AND status <> 'void'", [.id(registration)]
+        ).first.map(Self.invoice)
     }
 
     func list(userID: UserID?, status: InvoiceStatus?, page: PageRequest) async throws -> Page<Invoice> {

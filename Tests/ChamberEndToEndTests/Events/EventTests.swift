@@ -80,7 +80,10 @@ struct EventTests {
             let clock = self.clock
             let now: @Sendable () -> Date = { clock.now.withLock { $0 } }
             upkeep = EventUpkeep(
-                store: api.store, events: EventService(store: api.store, mailer: mail, chat: api.node.realtime.chat, now: now), now: now)
+                store: api.store,
+                events: EventService(
+                    store: api.store, mailer: mail, chat: api.node.realtime.chat, billing: BillingService(store: api.store, now: now), now: now),
+                now: now)
         }
 
         func run(_ chamber: Chamber, event: String, at date: Date) async throws {
