@@ -111,6 +111,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Card payments: a Stripe-compatible processor's API and its signed webhooks.
+        .target(
+            name: "ChamberPayments",
+            dependencies: [
+                "ChamberDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // File stores: the local file system and S3-compatible object stores (SigV4).
         .target(
             name: "ChamberFiles",
@@ -164,6 +176,7 @@ let package = Package(
                 "ChamberHTTP",
                 "ChamberNotify",
                 "ChamberFiles",
+                "ChamberPayments",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -267,6 +280,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ChamberPaymentsTests",
+            dependencies: ["ChamberDomain", "ChamberPayments", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ChamberFilesTests",
             dependencies: ["ChamberDomain", "ChamberFiles", "ChamberTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: swiftSettings
@@ -286,6 +304,9 @@ let package = Package(
                 "ChamberServer",
                 "ChamberTestSupport",
                 "ChamberNotify",
+                "ChamberPayments",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

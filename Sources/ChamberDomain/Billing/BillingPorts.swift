@@ -42,6 +42,9 @@ public protocol InvoiceStore: Sendable {
     /// The invoice's ledger entries, oldest first.
     func entries(of invoice: InvoiceID) async throws -> [LedgerEntry]
     func request(key: String) async throws -> BillingRequestKey?
+    /// Keeps a request's key that recorded nothing of its own (a card payment, recorded under the processor's id);
+    /// nothing when the key is kept already.
+    func remember(_ key: BillingRequestKey, at: Date) async throws
     /// Every invoice's entries: their sum and count.
     func ledgerTotals() async throws -> [InvoiceID: (sum: Int64, count: Int)]
 }

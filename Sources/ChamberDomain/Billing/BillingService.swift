@@ -4,13 +4,22 @@ import Foundation
 /// server, refunds, voids and write-offs, each recorded in the ledger in the same transaction as the invoice, and a
 /// check that the two agree.
 public final class BillingService: Sendable {
-    private let store: any Store
+    let store: any Store
+    /// The card processor; none where only payments taken outside the server are recorded.
+    let provider: (any PaymentProvider)?
+    /// Tells members of refused card payments.
+    let mailer: (any Mailer)?
     /// Told when paying an invoice confirms an event registration.
     private let attendanceBoard: EventAttendanceBoard?
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
 
-    public init(store: any Store, attendanceBoard: EventAttendanceBoard? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: any Store, provider: (any PaymentProvider)? = nil, mailer: (any Mailer)? = nil, attendanceBoard: EventAttendanceBoard? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
+        self.provider = provider
+        self.mailer = mailer
         self.attendanceBoard = attendanceBoard
         self.now = now
     }
@@ -81,6 +90,8 @@ public final class BillingService: Sendable {
                 throw ChamberError(.validationFailed, "payments and refunds need an Idempotency-Key header", field: "Idempotency-Key")
             }
         case .issue, .void, .writeOff: break
+        case .cardPayment, .cardPaymentFailed:
+            throw ChamberError(.forbidden, "card payments are recorded from the processor's answers only")
         }
         _ = try await find(access, id: id)
         return try await perform(operation, on: id, in: access.chamberID, by: access.userID, key: key)
@@ -215,7 +226,7 @@ public final class BillingService: Sendable {
         return try await invoices.find(id: earlier.invoiceID)
     }
 
-    private func find(_ access: ChamberAccess, id: InvoiceID) async throws -> Invoice {
+    func find(_ access: ChamberAccess, id: InvoiceID) async throws -> Invoice {
         guard let invoice = try await store.scoped(to: access.chamberID).invoices.find(id: id),
             access.can(.view, .billing) || invoice.userID == access.userID
         else { throw ChamberError(.invoiceNotFound, "no invoice \(id) of yours in this chamber") }
@@ -238,6 +249,8 @@ public final class BillingService: Sendable {
         case .refund: "refunded"
         case .void: "voided"
         case .writeOff: "written_off"
+        case .cardPayment: "card_payment"
+        case .cardPaymentFailed: "card_payment_failed"
         }
     }
 
@@ -248,6 +261,8 @@ public final class BillingService: Sendable {
         case .pay(let amount, let method, let reference): "\(number): \(amount) \(invoice.currency) by \(method.rawValue) \(reference ?? "")"
         case .refund(let amount, let reason): "\(number): \(amount) \(invoice.currency) back \(reason ?? "")"
         case .void, .writeOff: "\(number): \(invoice.creditedMinor) \(invoice.currency) no longer asked"
+        case .cardPayment(let amount, let payment): "\(number): \(amount) \(invoice.currency) by card (\(payment))"
+        case .cardPaymentFailed(let payment, let code): "\(number): card payment \(payment) refused: \(code)"
         }
     }
 

@@ -12,6 +12,10 @@ public enum InvoiceOperation: Sendable, Equatable {
     case void
     /// An open invoice given up: what is owed is written off.
     case writeOff
+    /// A card payment the processor took (`paymentID`, as `pi_…`), up to what is owed.
+    case cardPayment(amountMinor: Int64, paymentID: String)
+    /// A card payment the processor refused: recorded (no money moved), the invoice stays open.
+    case cardPaymentFailed(paymentID: String, code: String)
 
     /// What a retry must repeat exactly to be answered as the first request (an idempotency key's fingerprint).
     func fingerprint(of invoice: InvoiceID) -> String {
@@ -21,6 +25,8 @@ public enum InvoiceOperation: Sendable, Equatable {
         case .refund(let amount, let reason): "refund:\(invoice):\(amount):\(reason ?? "")"
         case .void: "void:\(invoice)"
         case .writeOff: "write_off:\(invoice)"
+        case .cardPayment(let amount, let payment): "card:\(invoice):\(amount):\(payment)"
+        case .cardPaymentFailed(let payment, let code): "card_failed:\(invoice):\(payment):\(code)"
         }
     }
 }
@@ -52,19 +58,16 @@ public enum InvoiceLedger {
             return (next, [entry(.invoiceIssued, total)])
 
         case .pay(let amount, let method, let reference):
-            guard invoice.status == .open else { throw conflict(invoice, "paid") }
-            try requirePositive(amount)
-            guard amount <= invoice.amountDueMinor else {
-                throw ChamberError(
-                    .paymentExceedsBalance, "the invoice has \(invoice.amountDueMinor) \(invoice.currency) (minor units) to pay",
-                    field: "amount_minor")
-            }
-            next.paidMinor += amount
-            if next.amountDueMinor == 0 {
-                next.status = .paid
-                next.paidAt = date
-            }
+            try payment(amount, of: invoice, into: &next, at: date)
             return (next, [entry(.paymentSucceeded, -amount, method: method.rawValue, reference: reference)])
+
+        case .cardPayment(let amount, let paymentID):
+            try payment(amount, of: invoice, into: &next, at: date)
+            return (next, [entry(.paymentSucceeded, -amount, method: "card", reference: paymentID)])
+
+        case .cardPaymentFailed(let paymentID, let code):
+            guard invoice.status == .open else { throw conflict(invoice, "charged") }
+            return (next, [entry(.paymentFailed, 0, method: "card", reference: "\(paymentID): \(code)")])
 
         case .refund(let amount, let reason):
             guard invoice.status == .open || invoice.status == .paid else { throw conflict(invoice, "refunded") }
@@ -100,6 +103,21 @@ public enum InvoiceLedger {
             next.status = .uncollectible
             next.closedAt = date
             return (next, [entry(.writeOff, -due)])
+        }
+    }
+
+    /// A payment of `amount` into `next`: the invoice must be open and owe at least that much.
+    private static func payment(_ amount: Int64, of invoice: Invoice, into next: inout Invoice, at date: Date) throws(ChamberError) {
+        guard invoice.status == .open else { throw conflict(invoice, "paid") }
+        try requirePositive(amount)
+        guard amount <= invoice.amountDueMinor else {
+            throw ChamberError(
+                .paymentExceedsBalance, "the invoice has \(invoice.amountDueMinor) \(invoice.currency) (minor units) to pay", field: "amount_minor")
+        }
+        next.paidMinor += amount
+        if next.amountDueMinor == 0 {
+            next.status = .paid
+            next.paidAt = date
         }
     }
 

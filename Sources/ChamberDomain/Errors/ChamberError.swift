@@ -9,6 +9,8 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         case invalidRequest, unauthenticated, forbidden, notFound, methodNotAllowed, conflict, payloadTooLarge, rateLimited, unavailable,
             internalFailure
         case upgradeRequired
+        /// The payment was refused by the card's issuer or the processor (HTTP 402).
+        case paymentRequired
     }
 
     /// A stable, documented error code.
@@ -135,6 +137,12 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let refundExceedsPayments = Code("refund_exceeds_payments", .conflict)
         /// The Idempotency-Key was first used for a different request.
         public static let idempotencyKeyReused = Code("idempotency_key_reused", .conflict)
+        /// The card was declined (the processor's `decline_code` is in the message); the invoice stays open.
+        public static let cardDeclined = Code("card_declined", .paymentRequired)
+        /// The payment processor is not configured here, or did not answer; nothing was charged that is not recorded.
+        public static let paymentProviderUnavailable = Code("payment_provider_unavailable", .unavailable)
+        /// A webhook whose signature is missing, wrong or outside the tolerance: refused, nothing applied.
+        public static let webhookSignatureInvalid = Code("webhook_signature_invalid", .invalidRequest)
         // Files
         public static let fileNotFound = Code("file_not_found", .notFound)
         public static let fileTooLarge = Code("file_too_large", .payloadTooLarge)
@@ -169,7 +177,8 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             eventNotFound, ticketTypeNotFound, registrationNotFound, eventNotOpen, ticketNotOnSale, ticketNotEligible, eventFull,
             alreadyRegistered, registrationStateConflict, eventStateConflict, cancellationClosed, checkInCodeInvalid, alreadyCheckedIn,
             discountCodeInvalid, discountCodeUsedUp,
-            invoiceNotFound, invoiceStateConflict, paymentExceedsBalance, refundExceedsPayments, idempotencyKeyReused,
+            invoiceNotFound, invoiceStateConflict, paymentExceedsBalance, refundExceedsPayments, idempotencyKeyReused, cardDeclined,
+            paymentProviderUnavailable, webhookSignatureInvalid,
             fileNotFound, fileTooLarge, fileTypeRefused, fileInfected, fileLinkInvalid, fileLinkExpired,
             unknownFrameType, unsupportedFrame, upgradeRequired,
             unavailable, internalError,

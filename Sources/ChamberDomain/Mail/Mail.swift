@@ -2,7 +2,7 @@ import Foundation
 
 /// An email the system sends (password reset, invitation, notifications a member has not read).
 public struct Mail: Sendable, Equatable {
-    public enum Kind: String, Sendable { case passwordReset = "password_reset", invitation, notifications, membership, events }
+    public enum Kind: String, Sendable { case passwordReset = "password_reset", invitation, notifications, membership, events, billing }
 
     public let kind: Kind
     public let to: String

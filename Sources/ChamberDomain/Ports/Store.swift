@@ -24,6 +24,8 @@ public protocol Store: Sendable {
     var files: any FileRecordStore { get }
     /// Events with offers, payments or an end due, across chambers.
     var eventUpkeep: any EventUpkeepStore { get }
+    /// Card processors' webhook events as received, across chambers.
+    var paymentEvents: any PaymentEventStore { get }
 
     /// The stores of one chamber. Every read and write through it is confined to `chamber`.
     func scoped(to chamber: ChamberID) -> any ChamberScopedStore

@@ -15,9 +15,12 @@ public struct ChamberServices: Sendable {
     public let emailUnsubscribe: EmailUnsubscribe
     /// Invoices, payments and refunds, and their ledger.
     public let billing: BillingService
+    /// Verifies the card processor's webhooks; none where card payments are not set up.
+    public let paymentWebhooks: (any PaymentWebhookVerifier)?
 
     public init(
-        store: any Store, accounts: AccountService, billing: BillingService, chambers: ChamberService, businesses: BusinessService,
+        store: any Store, accounts: AccountService, billing: BillingService, paymentWebhooks: (any PaymentWebhookVerifier)?,
+        chambers: ChamberService, businesses: BusinessService,
         devices: DeviceService,
         pushes: PushAdminService, loadTests: LoadTestService, emailUnsubscribe: EmailUnsubscribe
     ) {
@@ -30,6 +33,7 @@ public struct ChamberServices: Sendable {
         self.pushes = pushes
         self.loadTests = loadTests
         self.billing = billing
+        self.paymentWebhooks = paymentWebhooks
     }
 }
 

@@ -148,3 +148,32 @@ struct MoneyMovementRequest {
         return amount
     }
 }
+
+struct CardPaymentBody: Encodable {
+    /// `succeeded`, `requires_action` (the app completes 3-D Secure with `client_secret`) or `processing`.
+    let status: String
+    let paymentId: String
+    let clientSecret: String?
+    let invoice: InvoiceBody
+
+    init(_ payment: BillingService.CardPayment, entries: [LedgerEntry]) {
+        switch payment.outcome {
+        case .succeeded(let id):
+            (status, paymentId, clientSecret) = ("succeeded", id, nil)
+        case .requiresAction(let id, let secret):
+            (status, paymentId, clientSecret) = ("requires_action", id, secret)
+        case .processing(let id):
+            (status, paymentId, clientSecret) = ("processing", id, nil)
+        case .declined(let id, _, _):
+            // Declines are thrown as card_declined; kept total for the type.
+            (status, paymentId, clientSecret) = ("declined", id ?? "", nil)
+        }
+        invoice = InvoiceBody(payment.invoice, entries: entries)
+    }
+}
+
+struct WebhookReceiptBody: Encodable {
+    let eventId: String
+    /// `applied`, `duplicate` or `ignored`.
+    let outcome: String
+}

@@ -2,6 +2,7 @@ import ChamberDomain
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// Billing (`/v1/chambers/{chamberId}/invoices…`): staff write, issue and settle invoices, every movement of money
 /// in the ledger; members read their own; `billing/ledger-check` proves the two agree.
@@ -64,6 +65,33 @@ struct BillingRoutes {
             _ = try await billing.get(try context.access(), id: id)
             let json = try await APIJSON.decode(JSONValue.self, from: request, context: context)
             return try await settle(request, context, try MoneyMovementRequest(refund: json).operation)
+        }
+        chamber.post("invoices/{invoiceId}/card-payments") { request, context in
+            let access = try context.access()
+            let id: InvoiceID = try request.id("invoiceId", context: context)
+            _ = try await billing.get(access, id: id)
+            let json = try await APIJSON.decode(JSONValue.self, from: request, context: context)
+            let body = try StrictObject(json, at: "")
+            try body.allow(["payment_method"])
+            let payment = try await billing.payByCard(
+                access, id: id, paymentMethod: try body.string("payment_method"), idempotencyKey: request.headers[key])
+            return JSONResponse(.ok, CardPaymentBody(payment, entries: try await billing.get(access, id: id).entries))
+        }
+        // The processor's webhooks: no session, the signature is the credential.
+        let webhooks = services.paymentWebhooks
+        router.post("v1/webhooks/stripe") { request, context in
+            guard let webhooks else {
+                throw ChamberError(.paymentProviderUnavailable, "card payments are not set up on this server (billing.stripe.webhook_secrets_file)")
+            }
+            let payload = Array((try await request.body.collect(upTo: 1 << 20)).readableBytesView)
+            let event: PaymentEvent
+            do {
+                event = try webhooks.verify(payload: payload, signatureHeader: request.headers[HTTPField.Name("Stripe-Signature")!], now: Date())
+            } catch {
+                context.logger.warning("refused a payment webhook", metadata: ["reason": "\(error)"])
+                throw error
+            }
+            return JSONResponse(.ok, WebhookReceiptBody(eventId: event.id, outcome: try await billing.apply(event).rawValue))
         }
         chamber.get("billing/ledger-check") { _, context in
             let (checked, mismatches) = try await billing.check(try context.access())

@@ -68,6 +68,7 @@ struct APIErrorMiddleware: RouterMiddleware {
         case .unavailable: .serviceUnavailable
         case .internalFailure: .internalServerError
         case .upgradeRequired: HTTPResponse.Status(code: 426, reasonPhrase: "Upgrade Required")
+        case .paymentRequired: HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
         }
     }
 }

@@ -89,7 +89,10 @@ public struct ChamberNode: Sendable {
         let dispatcher = try PushProviders.dispatcher(configuration, outbox: store.pushOutbox, logger: logger)
         let attendanceBoard = EventAttendanceBoard(store: store, announcer: hub)
         let services = ChamberServices(
-            store: store, accounts: accounts, billing: BillingService(store: store, attendanceBoard: attendanceBoard),
+            store: store, accounts: accounts,
+            billing: BillingService(
+                store: store, provider: try PaymentProviders.provider(configuration), mailer: mailer, attendanceBoard: attendanceBoard),
+            paymentWebhooks: try PaymentProviders.webhooks(configuration),
             chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub, activity: activity),
             businesses: BusinessService(store: store), devices: DeviceService(store: store, tester: dispatcher),
             pushes: PushAdminService(store: store, delivers: dispatcher.delivers(to:)), loadTests: loadTests, emailUnsubscribe: unsubscribe)

@@ -266,6 +266,14 @@ public enum ConfigurationLoader {
             }
             configuration.fcmEndpoint = endpoint
         }
+        configuration.stripeSecretKeyFile = try existingFile("billing.stripe.secret_key_file")
+        configuration.stripeWebhookSecretsFile = try existingFile("billing.stripe.webhook_secrets_file")
+        if let base = try string("billing.stripe.api_base") {
+            guard let url = URL(string: base), url.scheme == "https" || url.host == "127.0.0.1", url.host != nil else {
+                throw ConfigurationError(key: "billing.stripe.api_base", "'\(base)' must be an https:// URL")
+            }
+            configuration.stripeAPIBase = base
+        }
         configuration.apnsKeyID = try string("push.apns.key_id")
         configuration.apnsTeamID = try string("push.apns.team_id")
         for (key, value) in [

@@ -80,6 +80,9 @@ import Logging
 /// | `push.apns.sandbox_url` | `CHAMBER_PUSH_APNS_SANDBOX_URL` | `https://api.sandbox.push.apple.com` (for development builds' tokens) |
 /// | `push.fcm.service_account_file` | `CHAMBER_PUSH_FCM_SERVICE_ACCOUNT_FILE` | none: FCM is recorded, not sent (the Firebase project's service-account key, JSON) |
 /// | `push.fcm.endpoint` | `CHAMBER_PUSH_FCM_ENDPOINT` | `https://fcm.googleapis.com` |
+/// | `billing.stripe.secret_key_file` | `CHAMBER_BILLING_STRIPE_SECRET_KEY_FILE` | none: no card payments, only payments staff record (a file holding Stripe's secret key, `sk_…`) |
+/// | `billing.stripe.webhook_secrets_file` | `CHAMBER_BILLING_STRIPE_WEBHOOK_SECRETS_FILE` | none: `POST /v1/webhooks/stripe` answers 503 (the endpoint's signing secrets, `whsec_…`, one per line; two while one is rolled) |
+/// | `billing.stripe.api_base` | `CHAMBER_BILLING_STRIPE_API_BASE` | `https://api.stripe.com` |
 /// | `push.tls_ca_file` | `CHAMBER_PUSH_TLS_CA_FILE` | none (PEM certificates trusted for provider connections besides the system's: a proxy's, a test's) |
 /// | `hub.conformance_echo` | `CHAMBER_HUB_CONFORMANCE_ECHO` | `false` (`GET /v1/conformance/echo`: an echo socket for the Autobahn suite) |
 /// | `loadtest.enabled` | `CHAMBER_LOADTEST_ENABLED` | `false` (platform admins may bulk-provision load-test accounts) |
@@ -173,6 +176,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var pushTLSCAFile: String?
     public var fcmServiceAccountFile: String?
     public var fcmEndpoint = "https://fcm.googleapis.com"
+    /// A file holding the card processor's secret API key (Stripe's `sk_…`); none: no card payments.
+    public var stripeSecretKeyFile: String?
+    /// A file of webhook signing secrets (`whsec_…`), one per line: the current one, and the previous while rolled.
+    public var stripeWebhookSecretsFile: String?
+    public var stripeAPIBase = "https://api.stripe.com"
     /// Serves the WebSocket echo endpoint the Autobahn conformance suite runs against (never on by default).
     public var conformanceEcho = false
     public var loadTestEnabled = false
@@ -211,6 +219,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "mail.smtp.ca_file", "mail.from_address", "mail.from_name", "mail.retry_base_ms", "mail.max_attempts", "mail.sweep_ms",
         "push.web_push.vapid_key_file", "push.web_push.subject", "push.apns.key_file", "push.apns.key_id", "push.apns.team_id",
         "push.apns.production_url", "push.apns.sandbox_url", "push.tls_ca_file", "push.fcm.service_account_file", "push.fcm.endpoint",
+        "billing.stripe.secret_key_file", "billing.stripe.webhook_secrets_file", "billing.stripe.api_base",
         "hub.conformance_echo", "loadtest.enabled", "loadtest.max_accounts",
     ]
 

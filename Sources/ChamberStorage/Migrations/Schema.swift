@@ -845,6 +845,19 @@ enum Schema {
                 // One live invoice per event registration, however often billing it is attempted.
                 "CREATE UNIQUE INDEX invoices_by_registration ON invoices (chamber_id, registration_id) WHERE registration_id IS NOT NULL AND status <> 'void'",
                 "ALTER TABLE event_registrations ADD COLUMN invoice_id TEXT",
+                // Card processors' webhook events as received: not a chamber's table (an event names its chamber only
+                // in the payment's metadata), kept to apply each once and in order per payment.
+                """
+                CREATE TABLE payment_events (
+                    event_id TEXT PRIMARY KEY,
+                    payment_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    created BIGINT NOT NULL,
+                    chamber_id TEXT,
+                    received_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX payment_events_by_payment ON payment_events (payment_id, created)",
                 "CREATE INDEX invoices_by_chamber ON invoices (chamber_id, created_at)",
                 // Numbers are handed out in order of issue, one counter row per chamber (its row lock orders issuers).
                 """

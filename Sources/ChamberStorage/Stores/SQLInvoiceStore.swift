@@ -188,6 +188,14 @@ struct SQLInvoiceStore: InvoiceStore {
         }
     }
 
+    func remember(_ key: BillingRequestKey, at: Date) async throws {
+        try await sql.query(
+            """
+            INSERT INTO billing_requests (chamber_id, idempotency_key, fingerprint, invoice_id, created_at) VALUES (:chamber, ?, ?, ?, ?)
+            ON CONFLICT (chamber_id, idempotency_key) DO NOTHING
+            """, [.text(key.key), .text(key.fingerprint), .id(key.invoiceID), .date(at)])
+    }
+
     func ledgerTotals() async throws -> [InvoiceID: (sum: Int64, count: Int)] {
         var totals: [InvoiceID: (Int64, Int)] = [:]
         for row in try await sql.query(

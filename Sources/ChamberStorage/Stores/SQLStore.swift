@@ -26,6 +26,7 @@ public struct SQLStore: Store {
     public var applications: any ApplicantApplicationStore { SQLApplicantApplicationStore(db: database) }
     public var files: any FileRecordStore { SQLFileRecordStore(db: database) }
     public var eventUpkeep: any EventUpkeepStore { SQLEventUpkeepStore(db: database) }
+    public var paymentEvents: any PaymentEventStore { SQLPaymentEventStore(db: database) }
 
     public func scoped(to chamber: ChamberID) -> any ChamberScopedStore {
         SQLChamberScope(sql: ChamberScopedSQL(executor: database, chamberID: chamber), messageWriter: messageWriter)

@@ -1,0 +1,139 @@
+import Foundation
+
+/// Card payments through the processor, and the processor's webhooks.
+///
+/// A payment is recorded under the processor's payment id, whichever of its answer or its webhook arrives first:
+/// the other finds it recorded and adds nothing. So a server that stops between the processor's answer and its own
+/// write is made whole by the webhook, and three deliveries of one webhook pay an invoice once.
+extension BillingService {
+    /// What a card payment came to.
+    public struct CardPayment: Sendable {
+        public let invoice: Invoice
+        public let outcome: CardChargeOutcome
+    }
+
+    /// Charges what an open invoice owes to a card the processor keeps (`paymentMethod`, a token such as
+    /// `pm_…`): the member billed, or staff. Needs an idempotency key: a retry charges once. A refusal is recorded
+    /// (a `payment_failed` entry), the member is mailed, and `card_declined` thrown.
+    public func payByCard(_ access: ChamberAccess, id: InvoiceID, paymentMethod raw: String, idempotencyKey: String?) async throws -> CardPayment {
+        guard let key = try Self.idempotencyKey(idempotencyKey) else {
+            throw ChamberError(.validationFailed, "card payments need an Idempotency-Key header", field: "Idempotency-Key")
+        }
+        let paymentMethod = raw.trimmingCharacters(in: .whitespaces)
+        guard (1...255).contains(paymentMethod.utf8.count), paymentMethod.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
+            throw ChamberError(.validationFailed, "payment_method is the processor's token of the card, as pm_…", field: "payment_method")
+        }
+        let invoice = try await find(access, id: id)
+        guard invoice.userID == access.userID || access.can(.update, .billing) else {
+            throw ChamberError(.invoiceNotFound, "no invoice \(id) of yours in this chamber")
+        }
+        let invoices = store.scoped(to: access.chamberID).invoices
+        // A retry of a payment that went through is answered with it, whatever the invoice says now.
+        let request = "card-request:\(key)"
+        let asked = "card-request:\(id):\(paymentMethod):"
+        if let earlier = try await invoices.request(key: request) {
+            guard earlier.fingerprint.hasPrefix(asked) else {
+                throw ChamberError(
+                    .idempotencyKeyReused, "this Idempotency-Key was used for another request; use a new key for a new request",
+                    field: "Idempotency-Key")
+            }
+            return CardPayment(invoice: invoice, outcome: .succeeded(paymentID: String(earlier.fingerprint.dropFirst(asked.count))))
+        }
+        guard invoice.status == .open else { throw ChamberError(.invoiceStateConflict, "a \(invoice.status.rawValue) invoice is not paid") }
+        guard let provider else {
+            throw ChamberError(.paymentProviderUnavailable, "card payments are not set up on this server (billing.stripe.secret_key)")
+        }
+        let charge = CardCharge(
+            chamberID: access.chamberID, invoiceID: id, amountMinor: invoice.amountDueMinor, currency: invoice.currency,
+            paymentMethod: paymentMethod, customer: nil, description: "Invoice \(invoice.number ?? id.rawValue)",
+            idempotencyKey: "invoice-\(id)-\(key)")
+        let outcome = try await provider.charge(charge)
+        switch outcome {
+        case .succeeded(let paymentID):
+            let paid = try await perform(
+                .cardPayment(amountMinor: charge.amountMinor, paymentID: paymentID), on: id, in: access.chamberID, by: access.userID,
+                key: "card:\(paymentID)")
+            try await invoices.remember(BillingRequestKey(key: request, fingerprint: asked + paymentID, invoiceID: id), at: now())
+            return CardPayment(invoice: paid, outcome: outcome)
+        case .declined(let paymentID, let code, let message):
+            try await refused(invoice, paymentID: paymentID ?? "none", code: code, message: message, key: "card-failed:\(id):\(key)")
+            throw ChamberError(.cardDeclined, "the card was declined (\(code)): \(message)")
+        case .requiresAction, .processing:
+            return CardPayment(invoice: invoice, outcome: outcome)
+        }
+    }
+
+    /// Applies a processor's event, verified by its adapter: a payment succeeded pays its invoice (once, by the
+    /// payment's id), one that failed is recorded and its member told; a duplicate, an event about nothing of ours,
+    /// or a failure older than what was applied for the same payment changes nothing. Safe to retry: an event whose
+    /// processing failed is forgotten, so its redelivery applies it.
+    public func apply(_ event: PaymentEvent) async throws -> PaymentEventOutcome {
+        guard try await store.paymentEvents.note(event, at: now()) else { return .duplicate }
+        do {
+            return try await applyNoted(event)
+        } catch {
+            try? await store.paymentEvents.forget(event.id)
+            throw error
+        }
+    }
+
+    private func applyNoted(_ event: PaymentEvent) async throws -> PaymentEventOutcome {
+        guard let chamberID = event.chamberID, let invoiceID = event.invoiceID,
+            let invoice = try await store.scoped(to: chamberID).invoices.find(id: invoiceID),
+            invoice.currency.code == event.currency.uppercased()
+        else { return .ignored }
+        switch event.kind {
+        case .other:
+            return .ignored
+        case .succeeded:
+            // A success stands whatever came before it; one already recorded (by the payment's answer) adds nothing.
+            if invoice.status != .open {
+                let entries = try await store.scoped(to: chamberID).invoices.entries(of: invoiceID)
+                return entries.contains { $0.kind == .paymentSucceeded && $0.reference == event.paymentID } ? .applied : .ignored
+            }
+            guard event.amountMinor <= invoice.amountDueMinor else {
+                // Paid meanwhile another way: the charge is more than is owed, and goes back through the processor.
+                try await store.scoped(to: chamberID).auditLog.append(
+                    AuditEntry(
+                        chamberID: chamberID, actorID: nil, action: "invoice.card_overpayment", target: "invoice:\(invoiceID)",
+                        detail: "\(event.paymentID): \(event.amountMinor) charged, \(invoice.amountDueMinor) owed; refund it at the processor",
+                        at: now()))
+                return .ignored
+            }
+            _ = try await perform(
+                .cardPayment(amountMinor: event.amountMinor, paymentID: event.paymentID), on: invoiceID, in: chamberID, by: nil,
+                key: "card:\(event.paymentID)")
+            return .applied
+        case .failed(let code, let message):
+            if let newest = try await store.paymentEvents.newest(forPayment: event.paymentID, except: event.id), newest > event.created {
+                return .ignored
+            }
+            guard invoice.status == .open else { return .ignored }
+            try await refused(invoice, paymentID: event.paymentID, code: code, message: message, key: "card-failed:\(event.id)")
+            return .applied
+        }
+    }
+
+    /// Records a refused card payment on the invoice and tells its member by e-mail.
+    private func refused(_ invoice: Invoice, paymentID: String, code: String, message: String, key: String) async throws {
+        _ = try await perform(
+            .cardPaymentFailed(paymentID: paymentID, code: code), on: invoice.id, in: invoice.chamberID, by: nil, key: key)
+        guard let mailer, let user = try await store.users.find(id: invoice.userID) else { return }
+        let chamber = try await store.chambers.find(id: invoice.chamberID)
+        do {
+            try await mailer.send(
+                Mail(
+                    kind: .billing, to: user.email, subject: "\(chamber?.name ?? "Chamber"): your payment did not go through",
+                    body: """
+                        Your card payment of invoice \(invoice.number ?? invoice.id.rawValue) was refused (\(code): \(message)). \
+                        The invoice is still open, \(invoice.amountDueMinor) \(invoice.currency) (minor units) due; pay it with another card \
+                        or ask us for another way.
+                        """))
+        } catch {
+            try? await store.scoped(to: invoice.chamberID).auditLog.append(
+                AuditEntry(
+                    chamberID: invoice.chamberID, actorID: nil, action: "invoice.mail_failed", target: "invoice:\(invoice.id)", detail: "\(error)",
+                    at: now()))
+        }
+    }
+}
