@@ -25,23 +25,40 @@ public struct StripeClient: PaymentProvider {
     }
 
     public func charge(_ charge: CardCharge) async throws -> CardChargeOutcome {
-        var request = HTTPClientRequest(url: "\(apiBase)/v1/payment_intents")
+        let (status, body) = try await post("/v1/payment_intents", form: Self.form(charge), idempotencyKey: charge.idempotencyKey)
+        return try Self.outcome(status: status, body: body)
+    }
+
+    /// `POST /v1/refunds` of part or all of a PaymentIntent.
+    public func refund(paymentID: String, amountMinor: Int64, idempotencyKey: String) async throws -> String {
+        let form = [("payment_intent", paymentID), ("amount", String(amountMinor))].map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }
+            .joined(separator: "&")
+        let (status, body) = try await post("/v1/refunds", form: form, idempotencyKey: idempotencyKey)
+        struct Refund: Decodable {
+            let id: String
+            let status: String?
+        }
+        guard (200..<300).contains(status), let refund = try? JSONDecoder().decode(Refund.self, from: body), refund.status != "failed" else {
+            let detail = try? JSONDecoder.snakeCase.decode(ErrorBody.self, from: body).error
+            throw ChamberError(.paymentProviderUnavailable, "the card processor refused the refund (\(status)): \(detail?.message ?? "")")
+        }
+        return refund.id
+    }
+
+    private func post(_ path: String, form: String, idempotencyKey: String) async throws -> (UInt, Data) {
+        var request = HTTPClientRequest(url: "\(apiBase)\(path)")
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(secretKey)")
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        request.headers.add(name: "Idempotency-Key", value: charge.idempotencyKey)
+        request.headers.add(name: "Idempotency-Key", value: idempotencyKey)
         request.headers.add(name: "Stripe-Version", value: Self.apiVersion)
-        request.body = .bytes(ByteBuffer(string: Self.form(charge)))
-        let status: UInt
-        let body: Data
+        request.body = .bytes(ByteBuffer(string: form))
         do {
             let response = try await http.execute(request, timeout: timeout)
-            status = response.status.code
-            body = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
+            return (response.status.code, Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView))
         } catch {
             throw ChamberError(.paymentProviderUnavailable, "the card processor did not answer: \(error)")
         }
-        return try Self.outcome(status: status, body: body)
     }
 
     /// The request's form: Stripe's bracketed keys for nested fields.
@@ -73,27 +90,26 @@ public struct StripeClient: PaymentProvider {
     }
 
     static func outcome(status: UInt, body: Data) throws -> CardChargeOutcome {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let decoder = JSONDecoder.snakeCase
         switch status {
         case 200..<300:
-            guard let intent = try? decoder.decode(StripeEvent.PaymentIntent.self, from: body) else {
+            guard let intent = try? decoder.decode(StripeEvent.PaymentIntent.self, from: body), let id = intent.id else {
                 throw ChamberError(.paymentProviderUnavailable, "the card processor answered \(status) without a PaymentIntent")
             }
             switch intent.status {
-            case "succeeded": return .succeeded(paymentID: intent.id)
-            case "requires_action", "requires_confirmation": return .requiresAction(paymentID: intent.id, clientSecret: intent.clientSecret)
-            case "processing": return .processing(paymentID: intent.id)
+            case "succeeded": return .succeeded(paymentID: id)
+            case "requires_action", "requires_confirmation": return .requiresAction(paymentID: id, clientSecret: intent.clientSecret)
+            case "processing": return .processing(paymentID: id)
             default:
                 let failure = intent.lastPaymentError
                 return .declined(
-                    paymentID: intent.id, code: failure?.declineCode ?? failure?.code ?? intent.status ?? "payment_failed",
+                    paymentID: id, code: failure?.declineCode ?? failure?.code ?? intent.status ?? "payment_failed",
                     message: failure?.message ?? "the payment was not completed")
             }
         case 402:
             let detail = try? decoder.decode(ErrorBody.self, from: body).error
             return .declined(
-                paymentID: detail?.paymentIntent?.id, code: detail?.declineCode ?? detail?.code ?? "card_declined",
+                paymentID: detail?.paymentIntent?.id ?? nil, code: detail?.declineCode ?? detail?.code ?? "card_declined",
                 message: detail?.message ?? "the card was declined")
         default:
             let detail = try? decoder.decode(ErrorBody.self, from: body).error
@@ -104,5 +120,14 @@ public struct StripeClient: PaymentProvider {
             let why = status == 429 ? "is limiting requests; retry with the same key" : "answered \(status)"
             throw ChamberError(.paymentProviderUnavailable, "the card processor \(why): \(detail?.message ?? "")")
         }
+    }
+}
+
+extension JSONDecoder {
+    /// A decoder of Stripe's snake_case JSON.
+    static var snakeCase: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
     }
 }

@@ -41,6 +41,8 @@ public protocol InvoiceStore: Sendable {
     func record(_ invoice: Invoice, entries: [LedgerEntry], key: BillingRequestKey?) async throws -> InvoiceRecordOutcome
     /// The invoice's ledger entries, oldest first.
     func entries(of invoice: InvoiceID) async throws -> [LedgerEntry]
+    /// The chamber's ledger entries made in `[from, to)`, oldest first.
+    func entries(from: Date, to: Date) async throws -> [LedgerEntry]
     func request(key: String) async throws -> BillingRequestKey?
     /// Keeps a request's key that recorded nothing of its own (a card payment, recorded under the processor's id);
     /// nothing when the key is kept already.

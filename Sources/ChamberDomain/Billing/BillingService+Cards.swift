@@ -16,7 +16,7 @@ extension BillingService {
     /// `pm_…`): the member billed, or staff. Needs an idempotency key: a retry charges once. A refusal is recorded
     /// (a `payment_failed` entry), the member is mailed, and `card_declined` thrown.
     public func payByCard(_ access: ChamberAccess, id: InvoiceID, paymentMethod raw: String, idempotencyKey: String?) async throws -> CardPayment {
-        guard let key = try Self.idempotencyKey(idempotencyKey) else {
+        guard let key = try Validate.idempotencyKey(idempotencyKey) else {
             throw ChamberError(.validationFailed, "card payments need an Idempotency-Key header", field: "Idempotency-Key")
         }
         let paymentMethod = raw.trimmingCharacters(in: .whitespaces)
@@ -50,13 +50,23 @@ extension BillingService {
         let outcome = try await provider.charge(charge)
         switch outcome {
         case .succeeded(let paymentID):
-            let paid = try await perform(
-                .cardPayment(amountMinor: charge.amountMinor, paymentID: paymentID), on: id, in: access.chamberID, by: access.userID,
-                key: "card:\(paymentID)")
+            let paid: Invoice
+            do {
+                paid = try await perform(
+                    .cardPayment(amountMinor: charge.amountMinor, paymentID: paymentID), on: id, in: access.chamberID, by: access.userID,
+                    key: "card:\(paymentID)")
+            } catch {
+                // Charged, and the invoice changed meanwhile (paid another way, voided): the money must go back.
+                try await unrecorded(paymentID, amount: charge.amountMinor, on: invoice, because: "\(error)")
+                throw error
+            }
             try await invoices.remember(BillingRequestKey(key: request, fingerprint: asked + paymentID, invoiceID: id), at: now())
             return CardPayment(invoice: paid, outcome: outcome)
         case .declined(let paymentID, let code, let message):
-            try await refused(invoice, paymentID: paymentID ?? "none", code: code, message: message, key: "card-failed:\(id):\(key)")
+            // Keyed by the processor's payment where there is one, so its webhook finds the refusal recorded.
+            try await refused(
+                invoice, paymentID: paymentID ?? "none", code: code, message: message,
+                key: paymentID.map { "card-failed:\($0)" } ?? "card-failed:\(id):\(key)")
             throw ChamberError(.cardDeclined, "the card was declined (\(code)): \(message)")
         case .requiresAction, .processing:
             return CardPayment(invoice: invoice, outcome: outcome)
@@ -68,16 +78,15 @@ extension BillingService {
     /// or a failure older than what was applied for the same payment changes nothing. Safe to retry: an event whose
     /// processing failed is forgotten, so its redelivery applies it.
     public func apply(_ event: PaymentEvent) async throws -> PaymentEventOutcome {
-        guard try await store.paymentEvents.note(event, at: now()) else { return .duplicate }
-        do {
-            return try await applyNoted(event)
-        } catch {
-            try? await store.paymentEvents.forget(event.id)
-            throw error
-        }
+        guard try await !store.paymentEvents.seen(event.id) else { return .duplicate }
+        // Noted once applied: a server that stops in between applies it again on redelivery, and applying twice
+        // records nothing twice (each write is keyed by the processor's payment).
+        let outcome = try await applyOnce(event)
+        try await store.paymentEvents.note(event, at: now())
+        return outcome
     }
 
-    private func applyNoted(_ event: PaymentEvent) async throws -> PaymentEventOutcome {
+    private func applyOnce(_ event: PaymentEvent) async throws -> PaymentEventOutcome {
         guard let chamberID = event.chamberID, let invoiceID = event.invoiceID,
             let invoice = try await store.scoped(to: chamberID).invoices.find(id: invoiceID),
             invoice.currency.code == event.currency.uppercased()
@@ -87,17 +96,13 @@ extension BillingService {
             return .ignored
         case .succeeded:
             // A success stands whatever came before it; one already recorded (by the payment's answer) adds nothing.
-            if invoice.status != .open {
-                let entries = try await store.scoped(to: chamberID).invoices.entries(of: invoiceID)
-                return entries.contains { $0.kind == .paymentSucceeded && $0.reference == event.paymentID } ? .applied : .ignored
-            }
-            guard event.amountMinor <= invoice.amountDueMinor else {
-                // Paid meanwhile another way: the charge is more than is owed, and goes back through the processor.
-                try await store.scoped(to: chamberID).auditLog.append(
-                    AuditEntry(
-                        chamberID: chamberID, actorID: nil, action: "invoice.card_overpayment", target: "invoice:\(invoiceID)",
-                        detail: "\(event.paymentID): \(event.amountMinor) charged, \(invoice.amountDueMinor) owed; refund it at the processor",
-                        at: now()))
+            let entries = try await store.scoped(to: chamberID).invoices.entries(of: invoiceID)
+            if entries.contains(where: { $0.kind == .paymentSucceeded && $0.reference == event.paymentID }) { return .applied }
+            guard invoice.status == .open, event.amountMinor <= invoice.amountDueMinor else {
+                // Paid meanwhile another way, or voided: the charge is not owed, and goes back through the processor.
+                try await unrecorded(
+                    event.paymentID, amount: event.amountMinor, on: invoice,
+                    because: "\(invoice.amountDueMinor) owed on a \(invoice.status.rawValue) invoice")
                 return .ignored
             }
             _ = try await perform(
@@ -109,13 +114,34 @@ extension BillingService {
                 return .ignored
             }
             guard invoice.status == .open else { return .ignored }
-            try await refused(invoice, paymentID: event.paymentID, code: code, message: message, key: "card-failed:\(event.id)")
+            try await refused(invoice, paymentID: event.paymentID, code: code, message: message, key: "card-failed:\(event.paymentID)")
             return .applied
         }
     }
 
+    /// A card payment taken that no invoice can hold: given back to the card through the processor, and audited
+    /// either way (staff refund it by hand when the processor did not take the refund).
+    private func unrecorded(_ paymentID: String, amount: Int64, on invoice: Invoice, because why: String) async throws {
+        var outcome = "refunded to the card"
+        do {
+            if let provider {
+                outcome += " (\(try await provider.refund(paymentID: paymentID, amountMinor: amount, idempotencyKey: "unrecorded-\(paymentID)")))"
+            } else {
+                outcome = "not refunded: no processor set up; refund it by hand"
+            }
+        } catch {
+            outcome = "not refunded (\(error)); refund it by hand at the processor"
+        }
+        try await store.scoped(to: invoice.chamberID).auditLog.append(
+            AuditEntry(
+                chamberID: invoice.chamberID, actorID: nil, action: "invoice.card_payment_unrecorded", target: "invoice:\(invoice.id)",
+                detail: "\(paymentID): \(amount) \(invoice.currency) charged but not owed (\(why)); \(outcome)", at: now()))
+    }
+
     /// Records a refused card payment on the invoice and tells its member by e-mail.
     private func refused(_ invoice: Invoice, paymentID: String, code: String, message: String, key: String) async throws {
+        // Told once: a refusal recorded already (its answer, then its webhook) is not mailed again.
+        guard try await store.scoped(to: invoice.chamberID).invoices.request(key: key) == nil else { return }
         _ = try await perform(
             .cardPaymentFailed(paymentID: paymentID, code: code), on: invoice.id, in: invoice.chamberID, by: nil, key: key)
         guard let mailer, let user = try await store.users.find(id: invoice.userID) else { return }

@@ -83,25 +83,30 @@ public final class BillingService: Sendable {
     /// and refunds need a key.
     public func apply(_ access: ChamberAccess, id: InvoiceID, _ operation: InvoiceOperation, idempotencyKey raw: String?) async throws -> Invoice {
         try access.require(.update, .billing)
-        let key = try Self.idempotencyKey(raw)
+        let key = try Validate.idempotencyKey(raw)
         switch operation {
         case .pay, .refund:
             guard key != nil else {
                 throw ChamberError(.validationFailed, "payments and refunds need an Idempotency-Key header", field: "Idempotency-Key")
             }
         case .issue, .void, .writeOff: break
-        case .cardPayment, .cardPaymentFailed:
+        case .cardPayment, .cardPaymentFailed, .cardRefund:
             throw ChamberError(.forbidden, "card payments are recorded from the processor's answers only")
         }
         _ = try await find(access, id: id)
-        return try await perform(operation, on: id, in: access.chamberID, by: access.userID, key: key)
+        // Clients' keys live apart from the server's own (`card:…`, `registration-…`), which a client cannot take.
+        return try await perform(operation, on: id, in: access.chamberID, by: access.userID, key: key.map { "client:\($0)" })
     }
 
     /// An operation on an invoice, by `actor` (nil for the server itself), once per `key`; see ``apply(_:id:_:idempotencyKey:)``.
     func perform(_ operation: InvoiceOperation, on id: InvoiceID, in chamberID: ChamberID, by actor: UserID?, key: String?) async throws -> Invoice {
         let invoices = store.scoped(to: chamberID).invoices
         let fingerprint = operation.fingerprint(of: id)
-        if let key, let earlier = try await answer(to: key, fingerprint: fingerprint, in: chamberID) { return earlier }
+        if let key, let earlier = try await answer(to: key, fingerprint: fingerprint, in: chamberID) {
+            // The first attempt may have stopped between paying the invoice and confirming its registration.
+            try await confirmRegistration(of: earlier, reference: nil)
+            return earlier
+        }
         for _ in 0..<5 {
             guard let invoice = try await invoices.find(id: id) else { throw ChamberError(.invoiceNotFound, "no invoice \(id) in this chamber") }
             let (next, entries) = try InvoiceLedger.apply(operation, to: invoice, by: actor, at: now())
@@ -109,10 +114,10 @@ public final class BillingService: Sendable {
             switch try await invoices.record(next, entries: entries, key: request) {
             case .recorded(let stored):
                 try await audit(chamberID, actor, "invoice.\(Self.action(operation))", stored, detail: Self.detail(operation, stored))
-                if stored.status == .paid, invoice.status == .open, let registration = stored.registrationID {
+                if stored.status == .paid, invoice.status == .open {
                     var reference: String?
                     if case .pay(_, _, let given) = operation { reference = given }
-                    try await registrationPaid(registration, by: stored, reference: reference ?? stored.number)
+                    try await confirmRegistration(of: stored, reference: reference)
                 }
                 return stored
             case .stale:
@@ -120,6 +125,7 @@ public final class BillingService: Sendable {
             case .keyTaken:
                 // A concurrent retry of this request got there first.
                 guard let earlier = try await answer(to: key ?? "", fingerprint: fingerprint, in: chamberID) else { continue }
+                try await confirmRegistration(of: earlier, reference: nil)
                 return earlier
             }
         }
@@ -134,7 +140,9 @@ public final class BillingService: Sendable {
     public func invoice(for registration: Registration, of event: Event, ticketName: String) async throws -> Invoice? {
         guard let userID = registration.userID, registration.amountCents > 0 else { return nil }
         let scope = store.scoped(to: registration.chamberID)
-        if let found = try await scope.invoices.find(registration: registration.id) {
+        if var found = try await scope.invoices.find(registration: registration.id) {
+            // Written by an attempt that stopped before issuing it.
+            if found.status == .draft { found = try await perform(.issue, on: found.id, in: registration.chamberID, by: nil, key: nil) }
             if registration.invoiceID != found.id { try await scope.events.link(registration.id, invoice: found.id) }
             return found
         }
@@ -152,8 +160,8 @@ public final class BillingService: Sendable {
         do {
             try await scope.invoices.insert(draft)
         } catch let error as ChamberError where error.code == .conflict {
-            // Billed by a concurrent attempt.
-            return try await scope.invoices.find(registration: registration.id)
+            // Billed by a concurrent attempt, which issues it (or a later attempt does, above).
+            return try await invoice(for: registration, of: event, ticketName: ticketName)
         }
         let issued = try await perform(.issue, on: draft.id, in: registration.chamberID, by: nil, key: nil)
         try await scope.events.link(registration.id, invoice: issued.id)
@@ -161,16 +169,47 @@ public final class BillingService: Sendable {
     }
 
     /// Settles the invoice of a registration that ended (cancelled, expired, its event cancelled): what was paid is
-    /// refunded in full, and what is still owed is voided. Safe to repeat.
+    /// refunded in full (card payments back to their cards through the processor, the rest recorded as given back by
+    /// hand), and what is still owed is voided. Safe to repeat: each card payment is refunded once.
     public func settleEnded(_ registration: Registration, reason: String) async throws {
         let invoices = store.scoped(to: registration.chamberID).invoices
         guard var invoice = try await invoices.find(registration: registration.id) else { return }
+        if invoice.paidMinor > 0, let provider {
+            let entries = try await invoices.entries(of: invoice.id)
+            for payment in entries where payment.kind == .paymentSucceeded && payment.method == "card" {
+                guard let paymentID = payment.reference else { continue }
+                let given = entries.filter { $0.kind == .refund && $0.method == "card" && $0.reference == paymentID }.reduce(0) {
+                    $0 + $1.amountMinor
+                }
+                let amount = min(-payment.amountMinor - given, invoice.paidMinor)
+                guard amount > 0 else { continue }
+                let refundID = try await provider.refund(
+                    paymentID: paymentID, amountMinor: amount, idempotencyKey: "refund-\(paymentID)-\(given)")
+                invoice = try await perform(
+                    .cardRefund(amountMinor: amount, paymentID: paymentID, refundID: refundID), on: invoice.id, in: registration.chamberID, by: nil,
+                    key: "card-refund:\(refundID)")
+            }
+        }
         if invoice.paidMinor > 0 {
             invoice = try await perform(
                 .refund(amountMinor: invoice.paidMinor, reason: reason), on: invoice.id, in: registration.chamberID, by: nil,
                 key: "registration-refund:\(registration.id):\(invoice.revision)")
         }
         if invoice.status == .open { _ = try await perform(.void, on: invoice.id, in: registration.chamberID, by: nil, key: nil) }
+    }
+
+    /// Voids an unpaid registration's invoice (its price is changing); false when it has payments (it stays).
+    public func voidUnpaid(_ registration: Registration) async throws -> Bool {
+        guard let invoice = try await store.scoped(to: registration.chamberID).invoices.find(registration: registration.id) else { return true }
+        guard invoice.status == .open, invoice.paidMinor == 0 else { return invoice.status == .void }
+        _ = try await perform(.void, on: invoice.id, in: registration.chamberID, by: nil, key: nil)
+        return true
+    }
+
+    /// Confirms the registration a paid invoice bills, if it still awaits payment.
+    private func confirmRegistration(of invoice: Invoice, reference: String?) async throws {
+        guard invoice.status == .paid, let registration = invoice.registrationID else { return }
+        try await registrationPaid(registration, by: invoice, reference: reference ?? invoice.number)
     }
 
     /// Confirms the registration an invoice paid; one that ended meanwhile gets its money back.
@@ -233,15 +272,6 @@ public final class BillingService: Sendable {
         return invoice
     }
 
-    /// 1 to 100 printable ASCII characters, as clients mint them (a UUID, usually).
-    static func idempotencyKey(_ raw: String?) throws(ChamberError) -> String? {
-        guard let raw else { return nil }
-        guard (1...100).contains(raw.utf8.count), raw.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
-            throw ChamberError(.validationFailed, "Idempotency-Key is 1 to 100 printable ASCII characters", field: "Idempotency-Key")
-        }
-        return raw
-    }
-
     private static func action(_ operation: InvoiceOperation) -> String {
         switch operation {
         case .issue: "issued"
@@ -251,6 +281,7 @@ public final class BillingService: Sendable {
         case .writeOff: "written_off"
         case .cardPayment: "card_payment"
         case .cardPaymentFailed: "card_payment_failed"
+        case .cardRefund: "card_refunded"
         }
     }
 
@@ -263,6 +294,7 @@ public final class BillingService: Sendable {
         case .void, .writeOff: "\(number): \(invoice.creditedMinor) \(invoice.currency) no longer asked"
         case .cardPayment(let amount, let payment): "\(number): \(amount) \(invoice.currency) by card (\(payment))"
         case .cardPaymentFailed(let payment, let code): "\(number): card payment \(payment) refused: \(code)"
+        case .cardRefund(let amount, let payment, let refund): "\(number): \(amount) \(invoice.currency) back to the card of \(payment) (\(refund))"
         }
     }
 

@@ -16,6 +16,8 @@ public enum InvoiceOperation: Sendable, Equatable {
     case cardPayment(amountMinor: Int64, paymentID: String)
     /// A card payment the processor refused: recorded (no money moved), the invoice stays open.
     case cardPaymentFailed(paymentID: String, code: String)
+    /// Money the processor gave back to the card of payment `paymentID` (its refund `refundID`), with a credit note.
+    case cardRefund(amountMinor: Int64, paymentID: String, refundID: String)
 
     /// What a retry must repeat exactly to be answered as the first request (an idempotency key's fingerprint).
     func fingerprint(of invoice: InvoiceID) -> String {
@@ -27,6 +29,7 @@ public enum InvoiceOperation: Sendable, Equatable {
         case .writeOff: "write_off:\(invoice)"
         case .cardPayment(let amount, let payment): "card:\(invoice):\(amount):\(payment)"
         case .cardPaymentFailed(let payment, let code): "card_failed:\(invoice):\(payment):\(code)"
+        case .cardRefund(let amount, let payment, let refund): "card_refund:\(invoice):\(amount):\(payment):\(refund)"
         }
     }
 }
@@ -70,17 +73,12 @@ public enum InvoiceLedger {
             return (next, [entry(.paymentFailed, 0, method: "card", reference: "\(paymentID): \(code)")])
 
         case .refund(let amount, let reason):
-            guard invoice.status == .open || invoice.status == .paid else { throw conflict(invoice, "refunded") }
-            try requirePositive(amount)
-            guard amount <= invoice.paidMinor else {
-                throw ChamberError(
-                    .refundExceedsPayments, "\(invoice.paidMinor) \(invoice.currency) (minor units) was paid and not refunded",
-                    field: "amount_minor")
-            }
-            next.paidMinor -= amount
-            next.refundedMinor += amount
-            next.creditedMinor += amount
+            try refund(amount, of: invoice, into: &next)
             return (next, [entry(.refund, amount, reference: reason), entry(.credit, -amount, reference: reason)])
+
+        case .cardRefund(let amount, let paymentID, let refundID):
+            try refund(amount, of: invoice, into: &next)
+            return (next, [entry(.refund, amount, method: "card", reference: paymentID), entry(.credit, -amount, reference: refundID)])
 
         case .void:
             guard invoice.status == .open, invoice.paidMinor == 0 else {
@@ -119,6 +117,19 @@ public enum InvoiceLedger {
             next.status = .paid
             next.paidAt = date
         }
+    }
+
+    /// A refund of `amount` into `next`: at most what was paid and not refunded, on an open or paid invoice.
+    private static func refund(_ amount: Int64, of invoice: Invoice, into next: inout Invoice) throws(ChamberError) {
+        guard invoice.status == .open || invoice.status == .paid else { throw conflict(invoice, "refunded") }
+        try requirePositive(amount)
+        guard amount <= invoice.paidMinor else {
+            throw ChamberError(
+                .refundExceedsPayments, "\(invoice.paidMinor) \(invoice.currency) (minor units) was paid and not refunded", field: "amount_minor")
+        }
+        next.paidMinor -= amount
+        next.refundedMinor += amount
+        next.creditedMinor += amount
     }
 
     /// The sum of the lines; `validation_failed` when a line is not a positive quantity of a non-negative amount, or

@@ -44,6 +44,8 @@ public enum CardChargeOutcome: Sendable, Equatable {
 /// A card processor (Stripe, or one speaking its API). Errors it throws are `payment_provider_unavailable`.
 public protocol PaymentProvider: Sendable {
     func charge(_ charge: CardCharge) async throws -> CardChargeOutcome
+    /// Gives `amountMinor` of a card payment back to the card, once per `idempotencyKey`; returns the refund's id.
+    func refund(paymentID: String, amountMinor: Int64, idempotencyKey: String) async throws -> String
 }
 
 /// A processor's notice of a payment, verified and read from its webhook.
@@ -51,7 +53,7 @@ public struct PaymentEvent: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         case succeeded
         case failed(code: String, message: String)
-        /// A kind billing does not act on; kept so a duplicate is recognised.
+        /// A kind billing does not act on (`balance.available`, …); kept so a duplicate is recognised.
         case other(String)
     }
 
@@ -93,14 +95,14 @@ public enum PaymentEventOutcome: String, Sendable {
     case ignored
 }
 
-/// Processor events as received, for deduplication and ordering.
+/// Processor events applied, for deduplication and ordering.
 public protocol PaymentEventStore: Sendable {
-    /// Notes the event; false when it was noted before (a duplicate).
-    func note(_ event: PaymentEvent, at: Date) async throws -> Bool
-    /// The newest `created` of the events noted for the payment other than `eventID`.
+    /// Whether the event was applied already.
+    func seen(_ eventID: String) async throws -> Bool
+    /// Notes the event as applied (nothing when it is noted already).
+    func note(_ event: PaymentEvent, at: Date) async throws
+    /// The newest `created` of the events applied for the payment other than `eventID`.
     func newest(forPayment paymentID: String, except eventID: String) async throws -> Date?
-    /// Forgets the event (its processing failed: a redelivery must apply it).
-    func forget(_ eventID: String) async throws
 }
 
 /// Checks that a webhook came from the card processor just now, and reads its event.

@@ -286,12 +286,13 @@ public final class ChatService: Sendable {
     /// Posts an organiser's notice to an event's live room (a change, a cancellation, a reminder): a system action in
     /// `author`'s name, stored and published like their own message, once per `clientMessageID`. The author becomes
     /// an owner of the room if they are not one, so the notice reaches every member as an organiser's message does.
-    /// Nothing is posted to an archived room.
+    /// Nothing is posted to an archived room. Returns whether the notice is in the room (posted now or before).
+    @discardableResult
     public func postNotice(
         _ channelID: ChannelID, in chamberID: ChamberID, by author: UserID, body: String, data: JSONValue, clientMessageID: String
-    ) async throws {
+    ) async throws -> Bool {
         let channels = store.scoped(to: chamberID).chat.channels
-        guard let channel = try await channels.find(id: channelID), channel.kind == .event, !channel.isArchived else { return }
+        guard let channel = try await channels.find(id: channelID), channel.kind == .event, !channel.isArchived else { return false }
         switch try await channels.member(channelID, userID: author)?.role {
         case .owner: break
         case nil:
@@ -304,8 +305,12 @@ public final class ChatService: Sendable {
         let message = Message(
             id: .generate(), chamberID: chamberID, channelID: channelID, seq: 0, senderID: author, clientMessageID: clientMessageID,
             body: String(body.prefix(limits.maxBodyLength)), replyTo: nil, mentions: [], attachments: [], data: data, createdAt: now())
-        if case .appended(let event) = try await store.scoped(to: chamberID).chat.messages.enqueue(message).stored() {
+        switch try await store.scoped(to: chamberID).chat.messages.enqueue(message).stored() {
+        case .appended(let event):
             await publisher.publish(event)
+            return true
+        case .duplicate: return true
+        case .heldBefore: return false
         }
     }
 

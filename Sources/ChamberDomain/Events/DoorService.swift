@@ -84,7 +84,7 @@ public final class DoorService: Sendable {
             id: .generate(), eventID: eventID, chamberID: access.chamberID, userID: nil, registeredBy: access.userID, name: name,
             ticketTypeID: ticket.id, guests: guests, seats: try EventRules.seats(ticket, guests: guests.count),
             amountCents: EventRules.amount(ticket, guests: guests.count), status: .confirmed,
-            idempotencyKey: try RegistrationService.idempotencyKey(idempotencyKey), createdAt: at, paidAt: at, paymentReference: "at the door",
+            idempotencyKey: try Validate.idempotencyKey(idempotencyKey), createdAt: at, paidAt: at, paymentReference: "at the door",
             checkInToken: CheckInCode.newToken(), checkedInAt: at, checkedInBy: access.userID, walkIn: true)
         let (registration, created) = try await scope.events.register(draft, waitlist: false, at: at)
         if created {

@@ -11,6 +11,8 @@ public actor EventAttendanceBoard {
     private let delay: Duration
     /// Events with an announcement due, and their chambers.
     private var due: [EventID: ChamberID] = [:]
+    /// Events with an announcer running: one per event, so figures are sent in the order they were read.
+    private var running: Set<EventID> = []
 
     public init(store: any Store, announcer: any EventAttendanceAnnouncer, delay: Duration = .milliseconds(250)) {
         self.store = store
@@ -20,24 +22,29 @@ public actor EventAttendanceBoard {
 
     /// Notes that the event's figures changed: its organisers hear them within `delay`.
     public func changed(_ eventID: EventID, in chamberID: ChamberID) {
-        guard due.updateValue(chamberID, forKey: eventID) == nil else { return }
-        Task { [delay] in
-            try? await Task.sleep(for: delay)
-            await self.announce(eventID)
-        }
+        due[eventID] = chamberID
+        guard running.insert(eventID).inserted else { return }
+        Task { await self.announce(eventID) }
     }
 
+    /// Announces the event's figures after each burst of changes, until none is left to announce.
     private func announce(_ eventID: EventID) async {
-        // Taken off first: a change while the figures are read schedules the next announcement.
-        guard let chamberID = due.removeValue(forKey: eventID) else { return }
-        let scope = store.scoped(to: chamberID)
-        do {
-            guard let event = try await scope.events.find(id: eventID), let room = event.roomID else { return }
-            let organisers = try await scope.chat.channels.owners(of: room)
-            guard !organisers.isEmpty else { return }
-            await announcer.attendanceChanged(try await scope.events.attendance(of: eventID), of: event, to: organisers)
-        } catch {
-            // Figures are a view: the next change announces them again, and the door reads GET …/attendance meanwhile.
+        while true {
+            try? await Task.sleep(for: delay)
+            // Taken off first: a change while the figures are read makes another round.
+            guard let chamberID = due.removeValue(forKey: eventID) else {
+                running.remove(eventID)
+                return
+            }
+            let scope = store.scoped(to: chamberID)
+            do {
+                guard let event = try await scope.events.find(id: eventID), let room = event.roomID else { continue }
+                let organisers = try await scope.chat.channels.owners(of: room)
+                guard !organisers.isEmpty else { continue }
+                await announcer.attendanceChanged(try await scope.events.attendance(of: eventID), of: event, to: organisers)
+            } catch {
+                // Figures are a view: the next change announces them again, and the door reads GET …/attendance meanwhile.
+            }
         }
     }
 }

@@ -34,10 +34,9 @@ extension EventService {
     func announce(_ notice: EventNotice, of event: Event, by organiser: UserID) async -> Bool {
         guard let room = event.roomID else { return false }
         do {
-            try await chat.postNotice(
+            return try await chat.postNotice(
                 room, in: event.chamberID, by: organiser, body: notice.body(event), data: notice.data(event),
                 clientMessageID: notice.clientMessageID(event))
-            return true
         } catch {
             try? await store.scoped(to: event.chamberID).auditLog.append(
                 AuditEntry(

@@ -141,16 +141,16 @@ public final class EventService: Sendable {
         event.status = .cancelled
         event = try await write(access, event, action: "event.cancelled", reason: reason)
         // Told in the room before it is archived: its members keep the notice in its history.
-        await announce(.cancelled(reason: reason), of: event, by: access.userID)
+        let told = await announce(.cancelled(reason: reason), of: event, by: access.userID)
         try await archiveRoom(of: event)
-        _ = try await closeRegistrations(of: event, reason: reason)
+        _ = try await closeRegistrations(of: event, reason: reason, roomTold: told)
         return event
     }
 
     /// Cancels every registration of a cancelled event still open, mailing each registrant not in the room (the room
     /// got the notice); returns how many. A
     /// registration written meanwhile is read again; one left open (a crash part-way) is closed by the upkeep job.
-    func closeRegistrations(of event: Event, reason: String?) async throws -> Int {
+    func closeRegistrations(of event: Event, reason: String?, roomTold: Bool) async throws -> Int {
         let scope = store.scoped(to: event.chamberID)
         let open = try await Page.collect(upTo: EventRules.maxCapacity) {
             try await scope.events.registrations(of: event.id, status: nil, name: nil, page: $0)
@@ -165,10 +165,11 @@ public final class EventService: Sendable {
                 if let ended = try await scope.events.end(current, at: now())?.ended {
                     closed += 1
                     await settle(ended, reason: "the event was cancelled")
-                    // Members of the room were told there.
-                    if let userID = ended.userID, try await !inRoom(userID, of: event) {
+                    // Members of the room were told there, when it was.
+                    if let userID = ended.userID {
+                        let toldThere = roomTold ? try await inRoom(userID, of: event) : false
                         let notice = EventNotice.cancelled(reason: reason)
-                        await mail(userID, in: event.chamberID, subject: notice.subject(event), body: notice.body(event))
+                        if !toldThere { await mail(userID, in: event.chamberID, subject: notice.subject(event), body: notice.body(event)) }
                     }
                     break
                 }

@@ -41,7 +41,8 @@ public final class EventUpkeep: Sendable {
     private func upkeep(_ eventID: EventID, in chamberID: ChamberID, at: Date) async throws -> Int {
         let scope = store.scoped(to: chamberID)
         guard var event = try await scope.events.find(id: eventID) else { return 0 }
-        if event.status == .cancelled { return try await events.closeRegistrations(of: event, reason: nil) }
+        // Registrations a cancellation left open (it stopped part-way): mailed, as the room's notice may not have gone.
+        if event.status == .cancelled { return try await events.closeRegistrations(of: event, reason: nil, roomTold: false) }
         guard event.status == .published else { return 0 }
         if event.endsAt <= at {
             event.status = .completed

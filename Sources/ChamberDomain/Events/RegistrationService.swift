@@ -41,7 +41,7 @@ public final class RegistrationService: Sendable {
     /// runs out. Returns the registration and whether this call created it (false for a retry of the same key).
     public func register(_ access: ChamberAccess, eventID: EventID, _ request: Request) async throws -> (Registration, created: Bool) {
         try access.require(.view, .event)
-        let key = try Self.idempotencyKey(request.idempotencyKey)
+        let key = try Validate.idempotencyKey(request.idempotencyKey)
         let scope = store.scoped(to: access.chamberID)
         // A retry is answered as the first request was, whatever changed since (a code retired, the sales closed).
         if let key, let earlier = try await scope.events.registration(key: key, by: access.userID, event: eventID) {
@@ -177,15 +177,15 @@ public final class RegistrationService: Sendable {
             registration.paymentDueAt =
                 amount > 0 ? (registration.paymentDueAt ?? at.addingTimeInterval(TimeInterval(event.paymentMinutes) * 60)) : nil
         }
-        guard var (changed, offers) = try await store.scoped(to: access.chamberID).events.changeTicket(registration, at: at) else {
+        guard let (moved, offers) = try await store.scoped(to: access.chamberID).events.changeTicket(registration, at: at) else {
             throw ChamberError(.registrationStateConflict, "the registration changed while it was being moved; read it again")
         }
+        var changed = moved
         try await audit(access, "event.ticket_type_changed", changed, detail: "to \(ticket.name), \(changed.seats) seat(s)")
         try await events.mailOffers(offers, of: event)
         await events.attendanceChanged(of: event)
         // An unpaid registration's new price needs a new invoice: the old one is voided.
-        if changed.paidAt == nil, changed.amountCents != previousAmount {
-            await events.settle(changed, reason: "moved to \(ticket.name)")
+        if changed.paidAt == nil, changed.amountCents != previousAmount, try await events.billing?.voidUnpaid(changed) ?? false {
             changed.invoiceID = nil
             changed = try await events.bill(changed, of: event)
         }
@@ -215,7 +215,12 @@ public final class RegistrationService: Sendable {
                     access, id: invoice, .pay(amountMinor: open.amountDueMinor, method: method, reference: reference),
                     idempotencyKey: "registration-payment:\(registration.id):\(open.revision)")
             }
-            return try await readable(access, id: id)
+            let paid = try await readable(access, id: id)
+            guard paid.status == .confirmed else {
+                throw ChamberError(
+                    .registrationStateConflict, "the registration is \(paid.status.rawValue) and its invoice \(open.status.rawValue)")
+            }
+            return paid
         }
         guard registration.confirmPaid(at: now(), reference: reference) else {
             throw ChamberError(.registrationStateConflict, "the registration is \(registration.status.rawValue)")
@@ -290,14 +295,5 @@ public final class RegistrationService: Sendable {
     /// they are.
     static func requireOpen(_ event: Event) throws(ChamberError) {
         guard event.status == .published else { throw ChamberError(.eventNotOpen, "the event is \(event.status.rawValue)") }
-    }
-
-    /// 1 to 100 printable ASCII characters, as clients mint them (a UUID, usually).
-    static func idempotencyKey(_ raw: String?) throws(ChamberError) -> String? {
-        guard let raw else { return nil }
-        guard (1...100).contains(raw.utf8.count), raw.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
-            throw ChamberError(.validationFailed, "Idempotency-Key is 1 to 100 printable ASCII characters", field: "Idempotency-Key")
-        }
-        return raw
     }
 }

@@ -60,6 +60,15 @@ public enum Validate {
     }
 
     /// An optional text: `nil` or empty after trimming stays `nil`.
+    /// A client's `Idempotency-Key`: 1 to 100 printable ASCII characters, as clients mint them (a UUID, usually).
+    public static func idempotencyKey(_ raw: String?) throws(ChamberError) -> String? {
+        guard let raw else { return nil }
+        guard (1...100).contains(raw.utf8.count), raw.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
+            throw ChamberError(.validationFailed, "Idempotency-Key is 1 to 100 printable ASCII characters", field: "Idempotency-Key")
+        }
+        return raw
+    }
+
     public static func optionalText(_ raw: String?, field: String, maxLength: Int = 500) throws(ChamberError) -> String? {
         guard let raw else { return nil }
         let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -177,3 +177,54 @@ struct WebhookReceiptBody: Encodable {
     /// `applied`, `duplicate` or `ignored`.
     let outcome: String
 }
+
+struct BillingReportBody: Encodable {
+    struct Revenue: Encodable {
+        let period: String
+        let source: String
+        let method: String
+        let currency: String
+        let receivedMinor: Int64
+        let refundedMinor: Int64
+        let netMinor: Int64
+    }
+    struct Aging: Encodable {
+        let currency: String
+        /// Owed in minor units by days past due: `current` (not due yet), `1_30`, `31_60`, `61_90`, `over_90`.
+        let buckets: [String: Int64]
+    }
+    struct CardPayments: Encodable {
+        let succeeded: Int
+        let failed: Int
+        /// Succeeded of those attempted, in hundredths of a percent (10000 when none were).
+        let successRateBasisPoints: Int
+    }
+    let from: String
+    let to: String
+    let revenue: [Revenue]
+    let aging: [Aging]
+    let openInvoices: Int
+    let cardPayments: CardPayments
+
+    init(_ report: BillingService.Report) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = report.period.timeZone
+        func day(_ date: Date) -> String {
+            let parts = calendar.dateComponents([.year, .month, .day], from: date)
+            return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        }
+        from = day(report.period.from)
+        to = day(report.period.until.addingTimeInterval(-1))
+        revenue = report.revenue.map {
+            Revenue(
+                period: $0.period, source: $0.source, method: $0.method, currency: $0.currency.code, receivedMinor: $0.receivedMinor,
+                refundedMinor: $0.refundedMinor, netMinor: $0.netMinor)
+        }
+        aging = report.aging.buckets.sorted { $0.key < $1.key }.map {
+            Aging(currency: $0.key, buckets: Dictionary(uniqueKeysWithValues: zip(BillingReports.Aging.labels, $0.value)))
+        }
+        openInvoices = report.aging.invoices
+        cardPayments = CardPayments(
+            succeeded: report.cardSucceeded, failed: report.cardFailed, successRateBasisPoints: report.cardSuccessRateBasisPoints)
+    }
+}

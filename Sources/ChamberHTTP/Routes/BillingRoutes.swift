@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Billing (`/v1/chambers/{chamberId}/invoices…`): staff write, issue and settle invoices, every movement of money
 /// in the ledger; members read their own; `billing/ledger-check` proves the two agree.
@@ -92,6 +93,35 @@ struct BillingRoutes {
                 throw error
             }
             return JSONResponse(.ok, WebhookReceiptBody(eventId: event.id, outcome: try await billing.apply(event).rawValue))
+        }
+        chamber.get("billing/report") { request, context in
+            let access = try context.access()
+            let query = request.uri.queryParameters
+            let period = try await billing.period(access, from: query.get("from").map { String($0) }, to: query.get("to").map { String($0) })
+            return JSONResponse(.ok, BillingReportBody(try await billing.report(access, period: period)))
+        }
+        chamber.get("billing/exports/ledger") { request, context -> Response in
+            let access = try context.access()
+            let query = request.uri.queryParameters
+            let format = query.get("format").map { String($0) } ?? "csv"
+            guard format == "csv" || format == "iif" else { throw ChamberError(.validationFailed, "format is csv or iif", field: "format") }
+            let period = try await billing.period(access, from: query.get("from").map { String($0) }, to: query.get("to").map { String($0) })
+            let (lines, currency) = try await billing.exportLines(access, period: period, currency: query.get("currency").map { String($0) })
+            let batch = LedgerExport.batch(lines)
+            var headers = HTTPFields()
+            headers[.contentDisposition] = "attachment; filename=\"ledger-\(currency.code.lowercased()).\(format)\""
+            headers[.cacheControl] = "private, no-store"
+            headers[HTTPField.Name("X-Batch-Count")!] = String(batch.count)
+            headers[HTTPField.Name("X-Batch-Net-Minor")!] = String(batch.netMinor)
+            let text: String
+            if format == "iif" {
+                headers[.contentType] = "text/plain; charset=utf-8"
+                text = LedgerExport.iif(lines, currency: currency, timeZone: period.timeZone)
+            } else {
+                headers[.contentType] = "text/csv; charset=utf-8"
+                text = LedgerExport.csv(lines, currency: currency, timeZone: period.timeZone).map(CSV.line).joined()
+            }
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         chamber.get("billing/ledger-check") { _, context in
             let (checked, mismatches) = try await billing.check(try context.access())

@@ -180,6 +180,15 @@ struct SQLInvoiceStore: InvoiceStore {
         ).map(Self.entry)
     }
 
+    func entries(from: Date, to: Date) async throws -> [LedgerEntry] {
+        try await sql.query(
+            """
+            SELECT id, chamber_id, invoice_id, user_id, kind, amount_minor, currency, method, reference, actor_id, at FROM ledger_entries
+            WHERE chamber_id = :chamber AND at >= ? AND at < ? ORDER BY at, position
+            """, [.date(from), .date(to)]
+        ).map(Self.entry)
+    }
+
     func request(key: String) async throws -> BillingRequestKey? {
         try await sql.query(
             "SELECT idempotency_key, fingerprint, invoice_id FROM billing_requests WHERE chamber_id = :chamber AND idempotency_key = ?", [.text(key)]

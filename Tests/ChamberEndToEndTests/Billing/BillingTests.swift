@@ -168,4 +168,48 @@ struct BillingTests {
             #expect(check.json["balanced"].bool == true, "\(check.json)")
         }
     }
+    @Test("the report and the accountant's exports come from the ledger and reconcile with it", arguments: TestBackend.enabled)
+    func reportsAndExports(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let chamber = try await EventTests.chamber(api, members: 2)
+            let (ann, bob) = (chamber.members[0], chamber.members[1])
+            let staff = chamber.staff.accessToken
+            let dues = try await Self.invoice(api, chamber, to: ann, lines: [("Annual dues", 1, 25_000)])
+            let table = try await Self.invoice(api, chamber, to: bob, lines: [("Gala table", 1, 80_000)])
+            let path = "\(chamber.path)/invoices"
+            _ = try await api.call(
+                .post, "\(path)/\(dues["id"].string ?? "")/payments", token: staff,
+                json: ["amount_minor": 25_000, "method": "cheque", "reference": "1042"], headers: Self.key("p1"))
+            _ = try await api.call(
+                .post, "\(path)/\(dues["id"].string ?? "")/refunds", token: staff, json: ["amount_minor": 1_000], headers: Self.key("r1"))
+            _ = try await api.call(
+                .post, "\(path)/\(table["id"].string ?? "")/payments", token: staff, json: ["amount_minor": 30_000, "method": "cash"],
+                headers: Self.key("p2"))
+
+            let report = try await api.call(.get, "\(chamber.path)/billing/report", token: staff)
+            #expect(report.status == .ok, "\(report.json)")
+            let revenue = report.json["revenue"].array
+            #expect(revenue.map { $0["method"].string } == ["cash", "cheque", "refund"], "\(report.json)")
+            #expect(revenue.reduce(0) { $0 + ($1["net_minor"].int ?? 0) } == 54_000, "\(report.json)")
+            #expect(report.json["aging"][0]["buckets"]["current"].int == 50_000 && report.json["open_invoices"].int == 1, "\(report.json)")
+            #expect(report.json["card_payments"]["success_rate_basis_points"].int == 10_000)
+            #expect(try await api.call(.get, "\(chamber.path)/billing/report?from=2026-02-30", token: staff).errorCode == "validation_failed")
+            #expect(try await api.call(.get, "\(chamber.path)/billing/report", token: ann.accessToken).status == .forbidden)
+
+            let csv = try await api.call(.get, "\(chamber.path)/billing/exports/ledger", token: staff)
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            #expect(csv.headers[HTTPField.Name("X-Batch-Count")!] == "3" && csv.headers[HTTPField.Name("X-Batch-Net-Minor")!] == "54000")
+            let rows = String(decoding: csv.body, as: UTF8.self).split(separator: "\r\n")
+            #expect(rows.last?.hasPrefix("total,,3 transactions,,550.00,10.00,USD") == true, "\(rows)")
+            let iif = try await api.call(.get, "\(chamber.path)/billing/exports/ledger?format=iif", token: staff)
+            let lines = String(decoding: iif.body, as: UTF8.self).split(separator: "\n").map {
+                $0.split(separator: "\t", omittingEmptySubsequences: false)
+            }
+            let amounts = lines.filter { $0.first == "TRNS" }.map { String($0[5]) }
+            // The file's own total, in cents from its decimal figures, is the batch's.
+            let cents = amounts.map { Int($0.replacingOccurrences(of: ".", with: "")) ?? 0 }.reduce(0, +)
+            #expect(amounts.count == 3 && cents == 54_000, "\(amounts)")
+            #expect(try await api.call(.get, "\(chamber.path)/billing/exports/ledger?format=xlsx", token: staff).errorCode == "validation_failed")
+        }
+    }
 }

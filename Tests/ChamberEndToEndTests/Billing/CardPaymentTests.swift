@@ -183,6 +183,40 @@ struct CardPaymentTests {
         }
     }
 
+    @Test("a card-paid registration cancelled is refunded to the card, once", arguments: TestBackend.enabled)
+    func registrationRefundedToCard(_ backend: TestBackend) async throws {
+        try await Self.withStripe(backend) { api, stripe in
+            let chamber = try await EventTests.chamber(api, members: 1)
+            let ann = chamber.members[0]
+            let (id, tickets) = try await EventTests.event(api, chamber, capacity: nil, tickets: [["name": "Dinner", "price_cents": 4_500]])
+            let registration = try await EventTests.register(api, chamber, ann, event: id, ticket: tickets[0])
+            let invoice = registration.json["invoice_id"].string ?? ""
+            let paid = try await Self.pay(api, chamber, ann, invoice, card: "pm_card_visa", key: "dinner")
+            #expect(paid.json["invoice"]["status"].string == "paid", "\(paid.json)")
+            let mine = try await api.call(.get, "\(chamber.path)/events/\(id)/registrations/mine", token: ann.accessToken)
+            #expect(mine.json["status"].string == "confirmed", "\(mine.json)")
+            #expect(
+                try await api.call(.post, "\(chamber.path)/registrations/\(registration.json["id"].string ?? "")/cancel", token: ann.accessToken)
+                    .status
+                    == .ok)
+            let paymentID = paid.json["payment_id"].string ?? ""
+            #expect(stripe.refunds(of: paymentID) == [4_500], "back to the card")
+            let after = try await api.call(.get, "\(chamber.path)/invoices/\(invoice)", token: ann.accessToken)
+            let refund = after.json["entries"].array.first { $0["kind"].string == "refund" }
+            #expect(
+                refund?["method"].string == "card" && refund?["reference"].string == paymentID && refund?["amount_minor"].int == 4_500,
+                "\(after.json)")
+            #expect(after.json["refunded_minor"].int == 4_500 && after.json["paid_minor"].int == 0, "\(after.json)")
+            // The webhook of the payment arriving late adds nothing.
+            let intent = try #require(stripe.intents.first { $0.id == paymentID })
+            let late = try await stripe.deliver(stripe.event("payment_intent.succeeded", of: intent), to: Self.webhookURL(api))
+            #expect(late.body.contains("applied"), "\(late)")
+            let final = try await api.call(.get, "\(chamber.path)/invoices/\(invoice)", token: ann.accessToken)
+            #expect(final.json["entries"].array.count == after.json["entries"].array.count, "\(final.json)")
+            #expect(try await api.call(.get, "\(chamber.path)/billing/ledger-check", token: chamber.staff.accessToken).json["balanced"].bool == true)
+        }
+    }
+
     @Test("without a processor set up, card payments and webhooks are unavailable")
     func notSetUp() async throws {
         try await withServer(.sqlite) { api in

@@ -26,6 +26,8 @@ final class FakeStripeService: Sendable {
         var intents: [String: Intent] = [:]
         /// Idempotency key → the request's parameters and the answer given.
         var answered: [String: (form: [String: String], status: Int, body: String)] = [:]
+        /// Refunds given, by PaymentIntent: their amounts.
+        var refunds: [String: [Int64]] = [:]
         var rateLimited = 0
         var requests = 0
         var refused: [String] = []
@@ -48,6 +50,11 @@ final class FakeStripeService: Sendable {
             let body = try await request.body.collect(upTo: 1 << 16)
             return service.createIntent(headers: request.headers, form: String(buffer: body))
         }
+        router.post("/v1/refunds") { request, _ -> Response in
+            guard let service = box.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
+            let body = try await request.body.collect(upTo: 1 << 16)
+            return service.createRefund(headers: request.headers, form: String(buffer: body))
+        }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         return try await app.test(.live) { client in
             let service = FakeStripeService(port: client.port!)
@@ -59,6 +66,8 @@ final class FakeStripeService: Sendable {
     var apiBase: String { "http://127.0.0.1:\(port)" }
     var intents: [Intent] { state.withLock { Array($0.intents.values) } }
     var refused: [String] { state.withLock { $0.refused } }
+    /// Refunds given back to the card of `intent`.
+    func refunds(of intent: String) -> [Int64] { state.withLock { $0.refunds[intent] ?? [] } }
     var requests: Int { state.withLock { $0.requests } }
 
     /// The next `count` requests are answered 429, as Stripe's rate limiter does.
@@ -128,6 +137,37 @@ final class FakeStripeService: Sendable {
         }
         state.withLock { $0.answered[key] = (form, status, body) }
         return Self.json(status, body)
+    }
+
+    private func createRefund(headers: HTTPFields, form raw: String) -> Response {
+        guard headers[.authorization] == "Bearer \(secretKey)" else { return refuse(401, "authentication_error", "Invalid API Key provided") }
+        guard let key = headers[HTTPField.Name("Idempotency-Key")!], !key.isEmpty else {
+            return refuse(400, "invalid_request_error", "this fake requires an Idempotency-Key on every POST")
+        }
+        let form = Self.parse(raw)
+        if let earlier = state.withLock({ $0.answered[key] }) {
+            guard earlier.form == form else {
+                return Self.json(
+                    400,
+                    #"{"error":{"type":"idempotency_error","message":"Keys for idempotent requests can only be used with the same parameters they were first used with."}}"#
+                )
+            }
+            return Self.json(earlier.status, earlier.body)
+        }
+        guard let intentID = form["payment_intent"], let amount = form["amount"].flatMap(Int64.init), amount > 0,
+            let intent = state.withLock({ $0.intents[intentID] })
+        else { return refuse(400, "invalid_request_error", "No such payment_intent, or a bad amount: \(form)") }
+        let given = state.withLock { ($0.refunds[intentID] ?? []).reduce(0, +) }
+        guard given + amount <= intent.amount else {
+            return refuse(400, "invalid_request_error", "Refund amount is greater than unrefunded amount on charge")
+        }
+        let id = "re_" + UUID().uuidString.prefix(24).replacingOccurrences(of: "-", with: "")
+        let body = #"{"id":"\#(id)","object":"refund","amount":\#(amount),"payment_intent":"\#(intentID)","status":"succeeded"}"#
+        state.withLock { state in
+            state.refunds[intentID, default: []].append(amount)
+            state.answered[key] = (form, 200, body)
+        }
+        return Self.json(200, body)
     }
 
     /// A webhook event about `intent`, as Stripe sends it.
