@@ -19,11 +19,12 @@ echo "==> started PostgreSQL ($("$PG_BIN/postgres" --version)) on 127.0.0.1:$PG_
 
 # From a virtual environment of the tests' own: Python's aiosmtpd plays the SMTP relay in the e-mail tests, and
 # moto's server the S3-compatible object store (checking every request's SigV4 signature) in the file tests, and the
-# icalendar package parses the events' calendar feeds.
+# icalendar package parses the events' calendar feeds, and pypdf reads the invoices' PDFs.
 if [ ! -x .build/test-python/bin/python ]; then python3 -m venv .build/test-python; fi
 .build/test-python/bin/python -c "import aiosmtpd" 2>/dev/null || .build/test-python/bin/pip install --quiet aiosmtpd==1.4.6
 .build/test-python/bin/python -c "import moto.server, boto3" 2>/dev/null || .build/test-python/bin/pip install --quiet "moto[server]==5.2.5"
 .build/test-python/bin/python -c "import icalendar" 2>/dev/null || .build/test-python/bin/pip install --quiet icalendar==6.3.1
+.build/test-python/bin/python -c "import pypdf" 2>/dev/null || .build/test-python/bin/pip install --quiet pypdf==5.1.0
 export CHAMBER_TEST_PYTHON="$PWD/.build/test-python/bin/python"
 
 export CHAMBER_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/chamber_test"

@@ -78,6 +78,16 @@ public final class BillingService: Sendable {
         return (invoice, try await store.scoped(to: access.chamberID).invoices.entries(of: id))
     }
 
+    /// The invoice as a document for its member or staff: the chamber's and the member's names with it.
+    public func document(_ access: ChamberAccess, id: InvoiceID) async throws -> InvoiceDocument {
+        let invoice = try await find(access, id: id)
+        let chamber = try await store.chambers.find(id: access.chamberID)
+        let member = try await store.users.find(id: invoice.userID)
+        return InvoiceDocument(
+            invoice: invoice, chamberName: chamber?.name ?? "", memberName: member?.displayName ?? "", memberEmail: member?.email ?? "",
+            timeZone: TimeZone(identifier: chamber?.settings.timezone ?? "UTC") ?? .gmt)
+    }
+
     /// Issues, pays, refunds, voids or writes off an invoice (staff). A key answers a retry with the invoice as it
     /// now stands, whatever changed since; the same key with another request is `idempotency_key_reused`. Payments
     /// and refunds need a key.

@@ -94,6 +94,24 @@ struct BillingRoutes {
             }
             return JSONResponse(.ok, WebhookReceiptBody(eventId: event.id, outcome: try await billing.apply(event).rawValue))
         }
+        chamber.get("invoices/{invoiceId}/document") { request, context -> Response in
+            let document = try await billing.document(try context.access(), id: try request.id("invoiceId", context: context))
+            let format = request.uri.queryParameters.get("format").map { String($0) } ?? "html"
+            var headers = HTTPFields()
+            headers[.cacheControl] = "private, no-store"
+            switch format {
+            case "html":
+                headers[.contentType] = "text/html; charset=utf-8"
+                headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'"
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: document.html())))
+            case "pdf":
+                headers[.contentType] = "application/pdf"
+                headers[.contentDisposition] = "attachment; filename=\"\(document.invoice.number ?? "invoice-draft").pdf\""
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: document.pdf())))
+            default:
+                throw ChamberError(.validationFailed, "format is html or pdf", field: "format")
+            }
+        }
         chamber.get("billing/report") { request, context in
             let access = try context.access()
             let query = request.uri.queryParameters

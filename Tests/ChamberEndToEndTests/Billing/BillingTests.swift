@@ -212,4 +212,28 @@ struct BillingTests {
             #expect(try await api.call(.get, "\(chamber.path)/billing/exports/ledger?format=xlsx", token: staff).errorCode == "validation_failed")
         }
     }
+    @Test("a member reads an invoice as an escaped page and downloads it as a PDF another program reads", arguments: [TestBackend.sqlite])
+    func documents(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let chamber = try await EventTests.chamber(api, members: 2)
+            let (ann, bob) = (chamber.members[0], chamber.members[1])
+            let invoice = try await Self.invoice(
+                api, chamber, to: ann, lines: [("<script>alert(1)</script> Gala (table)", 2, 7_550), ("Crème brûlée", 1, 900)])
+            let path = "\(chamber.path)/invoices/\(invoice["id"].string ?? "")/document"
+            let page = try await api.call(.get, path, token: ann.accessToken)
+            let html = String(decoding: page.body, as: UTF8.self)
+            #expect(page.status == .ok && page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !html.contains("<script>"), "escaped")
+            #expect(html.contains("INV-000001") && html.contains("160.00 USD") && html.contains("Crème brûlée"), "\(html)")
+            let pdf = try await api.call(.get, "\(path)?format=pdf", token: ann.accessToken)
+            #expect(pdf.headers[.contentType] == "application/pdf" && pdf.headers[.contentDisposition]?.contains("INV-000001.pdf") == true)
+            let read = try await PDFReader.read(pdf.body)
+            #expect(read.error == nil && read.pages == 1, "\(read)")
+            for text in ["Invoice INV-000001", "Amount due: 160.00 USD", "Gala (table)", "Crème brûlée", "x2"] {
+                #expect(read.text.contains(text), "\(text) in \(read.text)")
+            }
+            #expect(try await api.call(.get, path, token: bob.accessToken).errorCode == "invoice_not_found")
+            #expect(try await api.call(.get, "\(path)?format=docx", token: ann.accessToken).errorCode == "validation_failed")
+        }
+    }
 }
