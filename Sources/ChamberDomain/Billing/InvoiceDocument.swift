@@ -21,13 +21,7 @@ public struct InvoiceDocument: Sendable {
 
     private func money(_ amount: Int64) -> String { "\(MinorUnits.decimal(amount, invoice.currency)) \(invoice.currency.code)" }
 
-    private func day(_ date: Date?) -> String {
-        guard let date else { return "" }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-    }
+    private func day(_ date: Date?) -> String { date.map { CalendarDay.text($0, in: timeZone) } ?? "" }
 
     /// The document's facts, label and value, in reading order.
     var facts: [(String, String)] {
@@ -48,10 +42,7 @@ public struct InvoiceDocument: Sendable {
 
     /// A page of its own, everything from the invoice escaped.
     public func html() -> String {
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-                .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
-        }
+        let escape = HTMLText.escape
         let facts = self.facts.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined()
         let lines = invoice.lines.map {
             "<tr><td>\(escape($0.description))</td><td class=n>\($0.quantity)</td><td class=n>\(escape(money($0.unitAmountMinor)))</td>"

@@ -49,7 +49,7 @@ public enum LedgerExport {
         return [["date", "invoice", "member", "kind", "received", "refunded", "currency", "method", "reference"]]
             + lines.map {
                 [
-                    day($0.at, timeZone, iso: true), $0.invoiceNumber, $0.member, $0.kind, $0.amountMinor > 0 ? figure($0.amountMinor) : "",
+                    CalendarDay.text($0.at, in: timeZone), $0.invoiceNumber, $0.member, $0.kind, $0.amountMinor > 0 ? figure($0.amountMinor) : "",
                     $0.amountMinor < 0 ? figure(-$0.amountMinor) : "", currency.code, $0.method, $0.reference,
                 ]
             }
@@ -62,7 +62,7 @@ public enum LedgerExport {
         var text = "!TRNS\tTRNSTYPE\tDATE\tACCNT\tNAME\tAMOUNT\tDOCNUM\tMEMO\n!SPL\tTRNSTYPE\tDATE\tACCNT\tNAME\tAMOUNT\tDOCNUM\tMEMO\n!ENDTRNS\n"
         for line in lines {
             let type = line.kind == "payment" ? "PAYMENT" : "CHECK"
-            let date = day(line.at, timeZone, iso: false)
+            let date = CalendarDay.usText(line.at, in: timeZone)
             let memo = clean([line.method, line.reference].filter { !$0.isEmpty }.joined(separator: " "))
             let (name, number) = (clean(line.member), clean(line.invoiceNumber))
             text += "TRNS\t\(type)\t\(date)\tUndeposited Funds\t\(name)\t\(MinorUnits.decimal(line.amountMinor, currency))\t\(number)\t\(memo)\n"
@@ -75,13 +75,5 @@ public enum LedgerExport {
     /// IIF has no quoting: tabs and line breaks in a field would break its row.
     private static func clean(_ text: String) -> String {
         String(text.map { $0 == "\t" || $0.isNewline ? " " : $0 })
-    }
-
-    private static func day(_ date: Date, _ timeZone: TimeZone, iso: Bool) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        let (year, month, day) = (parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-        return iso ? String(format: "%04d-%02d-%02d", year, month, day) : String(format: "%02d/%02d/%04d", month, day, year)
     }
 }

@@ -264,8 +264,6 @@ extension MemberRecord {
 
     /// A day as the file writes it.
     public static func day(_ date: Date?) -> String {
-        guard let date else { return "" }
-        let parts = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        date.map { CalendarDay.text($0) } ?? ""
     }
 }

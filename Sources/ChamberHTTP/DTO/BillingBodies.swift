@@ -207,12 +207,7 @@ struct BillingReportBody: Encodable {
     let cardPayments: CardPayments
 
     init(_ report: BillingService.Report) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = report.period.timeZone
-        func day(_ date: Date) -> String {
-            let parts = calendar.dateComponents([.year, .month, .day], from: date)
-            return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-        }
+        func day(_ date: Date) -> String { CalendarDay.text(date, in: report.period.timeZone) }
         from = day(report.period.from)
         to = day(report.period.until.addingTimeInterval(-1))
         revenue = report.revenue.map {

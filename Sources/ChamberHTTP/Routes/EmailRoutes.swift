@@ -16,8 +16,7 @@ struct EmailRoutes {
             guard let token = request.uri.queryParameters.get("token"), !token.isEmpty else {
                 throw ChamberError(.validationFailed, "token is required", field: "token")
             }
-            let escaped = token.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;")
-                .replacingOccurrences(of: "<", with: "&lt;")
+            let escaped = HTMLText.escape(token)
             let page = """
                 <!doctype html>
                 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

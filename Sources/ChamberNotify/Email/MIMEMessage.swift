@@ -1,3 +1,4 @@
+import ChamberDomain
 import Foundation
 
 /// One e-mail as this server writes it (RFC 5322, MIME RFC 2045–2047): a `multipart/alternative` of the text and
@@ -226,21 +227,7 @@ public struct MIMEMessage: Sendable, Equatable {
         return lines.joined(separator: "\n")
     }
 
-    static func escapeHTML(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
+    static func escapeHTML(_ text: String) -> String { HTMLText.escape(text) }
 
     /// The lines of `text`, whatever its line endings (CRLF, LF or CR), without a last empty one.
     static func normalizedLines(_ text: String) -> [String] {
