@@ -27,11 +27,17 @@ public enum InvoiceRecordOutcome: Sendable, Equatable {
 
 /// One chamber's invoices and their ledger.
 public protocol InvoiceStore: Sendable {
-    /// Throws `conflict` when the invoice bills a registration that has a live invoice already.
+    /// Throws `conflict` when the invoice bills a registration, or dues (``DuesTerms/reference``), that has a live
+    /// invoice already.
     func insert(_ invoice: Invoice) async throws
     func find(id: InvoiceID) async throws -> Invoice?
     /// The registration's invoice that is not void.
     func find(registration: RegistrationID) async throws -> Invoice?
+    /// The invoice that is not void holding ``DuesTerms/reference`` `reference`.
+    func find(duesReference reference: String) async throws -> Invoice?
+    /// Records that reminders up to `to` were sent, if the stored count is still `from`; false when another node
+    /// sent them first (so each goes once).
+    func markReminded(_ id: InvoiceID, from: Int, to: Int) async throws -> Bool
     /// Newest first; of one member when `userID` is given.
     func list(userID: UserID?, status: InvoiceStatus?, page: PageRequest) async throws -> Page<Invoice>
     /// Writes a draft's lines, memo and due days if its revision is still `invoice.revision`; false otherwise.

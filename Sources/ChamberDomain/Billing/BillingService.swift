@@ -11,16 +11,19 @@ public final class BillingService: Sendable {
     let mailer: (any Mailer)?
     /// Told when paying an invoice confirms an event registration.
     private let attendanceBoard: EventAttendanceBoard?
+    /// Told when paying dues changes what a member may do.
+    let membershipObserver: (any MembershipObserver)?
     let now: @Sendable () -> Date
 
     public init(
         store: any Store, provider: (any PaymentProvider)? = nil, mailer: (any Mailer)? = nil, attendanceBoard: EventAttendanceBoard? = nil,
-        now: @escaping @Sendable () -> Date = Date.init
+        membershipObserver: (any MembershipObserver)? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.provider = provider
         self.mailer = mailer
         self.attendanceBoard = attendanceBoard
+        self.membershipObserver = membershipObserver
         self.now = now
     }
 
@@ -102,6 +105,8 @@ public final class BillingService: Sendable {
         case .issue, .void, .writeOff: break
         case .cardPayment, .cardPaymentFailed, .cardRefund:
             throw ChamberError(.forbidden, "card payments are recorded from the processor's answers only")
+        case .lateFee, .credit:
+            throw ChamberError(.forbidden, "late fees and carried credits are applied by the chamber's policy only")
         }
         _ = try await find(access, id: id)
         // Clients' keys live apart from the server's own (`card:…`, `registration-…`), which a client cannot take.
@@ -114,7 +119,7 @@ public final class BillingService: Sendable {
         let fingerprint = operation.fingerprint(of: id)
         if let key, let earlier = try await answer(to: key, fingerprint: fingerprint, in: chamberID) {
             // The first attempt may have stopped between paying the invoice and confirming its registration.
-            try await confirmRegistration(of: earlier, reference: nil)
+            try await settled(earlier, reference: nil)
             return earlier
         }
         for _ in 0..<5 {
@@ -127,7 +132,7 @@ public final class BillingService: Sendable {
                 if stored.status == .paid, invoice.status == .open {
                     var reference: String?
                     if case .pay(_, _, let given) = operation { reference = given }
-                    try await confirmRegistration(of: stored, reference: reference)
+                    try await settled(stored, reference: reference)
                 }
                 return stored
             case .stale:
@@ -135,7 +140,7 @@ public final class BillingService: Sendable {
             case .keyTaken:
                 // A concurrent retry of this request got there first.
                 guard let earlier = try await answer(to: key ?? "", fingerprint: fingerprint, in: chamberID) else { continue }
-                try await confirmRegistration(of: earlier, reference: nil)
+                try await settled(earlier, reference: nil)
                 return earlier
             }
         }
@@ -216,10 +221,14 @@ public final class BillingService: Sendable {
         return true
     }
 
-    /// Confirms the registration a paid invoice bills, if it still awaits payment.
-    private func confirmRegistration(of invoice: Invoice, reference: String?) async throws {
-        guard invoice.status == .paid, let registration = invoice.registrationID else { return }
-        try await registrationPaid(registration, by: invoice, reference: reference ?? invoice.number)
+    /// What paying an invoice does beyond it: confirms the registration it bills, moves the standing its dues are
+    /// for. Safe to repeat.
+    private func settled(_ invoice: Invoice, reference: String?) async throws {
+        guard invoice.status == .paid else { return }
+        if let registration = invoice.registrationID {
+            try await registrationPaid(registration, by: invoice, reference: reference ?? invoice.number)
+        }
+        try await duesPaid(invoice)
     }
 
     /// Confirms the registration an invoice paid; one that ended meanwhile gets its money back.
@@ -292,6 +301,8 @@ public final class BillingService: Sendable {
         case .cardPayment: "card_payment"
         case .cardPaymentFailed: "card_payment_failed"
         case .cardRefund: "card_refunded"
+        case .lateFee: "late_fee"
+        case .credit: "credited"
         }
     }
 
@@ -305,10 +316,12 @@ public final class BillingService: Sendable {
         case .cardPayment(let amount, let payment): "\(number): \(amount) \(invoice.currency) by card (\(payment))"
         case .cardPaymentFailed(let payment, let code): "\(number): card payment \(payment) refused: \(code)"
         case .cardRefund(let amount, let payment, let refund): "\(number): \(amount) \(invoice.currency) back to the card of \(payment) (\(refund))"
+        case .lateFee(let amount): "\(number): late fee of \(amount) \(invoice.currency)"
+        case .credit(let amount, let reason): "\(number): \(amount) \(invoice.currency) taken off (\(reason))"
         }
     }
 
-    private func audit(_ chamberID: ChamberID, _ actor: UserID?, _ action: String, _ invoice: Invoice, detail: String) async throws {
+    func audit(_ chamberID: ChamberID, _ actor: UserID?, _ action: String, _ invoice: Invoice, detail: String) async throws {
         try await store.scoped(to: chamberID).auditLog.append(
             AuditEntry(chamberID: chamberID, actorID: actor, action: action, target: "invoice:\(invoice.id)", detail: detail, at: now()))
     }

@@ -18,6 +18,8 @@ public struct Invoice: Sendable, Equatable {
     public var memo: String?
     /// The lines' sum in minor units, fixed when issued.
     public var totalMinor: Int64
+    /// Late fees added since it was issued, in minor units.
+    public var feesMinor: Int64
     /// Payments received less refunds, in minor units.
     public var paidMinor: Int64
     /// Credit notes (refunds' and others), voids and write-offs: what the chamber no longer asks for.
@@ -35,14 +37,19 @@ public struct Invoice: Sendable, Equatable {
     public let createdAt: Date
     /// The event registration it bills, if it does: paying it confirms the registration.
     public let registrationID: RegistrationID?
+    /// The membership dues it bills, if it does: paying it moves the membership's standing.
+    public let dues: DuesTerms?
+    /// Reminders sent so far (``InvoiceReminder``), so each goes once.
+    public var remindersSent: Int
     /// Moves with every write: a write based on an older read is refused.
     public var revision: Int
 
     public init(
         id: InvoiceID, chamberID: ChamberID, userID: UserID, number: String? = nil, status: InvoiceStatus = .draft, currency: Currency,
-        lines: [InvoiceLine], memo: String? = nil, totalMinor: Int64 = 0, paidMinor: Int64 = 0, creditedMinor: Int64 = 0,
+        lines: [InvoiceLine], memo: String? = nil, totalMinor: Int64 = 0, feesMinor: Int64 = 0, paidMinor: Int64 = 0, creditedMinor: Int64 = 0,
         refundedMinor: Int64 = 0, issuedAt: Date? = nil, dueDays: Int = 30, dueAt: Date? = nil, paidAt: Date? = nil, closedAt: Date? = nil,
-        createdBy: UserID, createdAt: Date, registrationID: RegistrationID? = nil, revision: Int = 0
+        createdBy: UserID, createdAt: Date, registrationID: RegistrationID? = nil, dues: DuesTerms? = nil, remindersSent: Int = 0,
+        revision: Int = 0
     ) {
         self.id = id
         self.chamberID = chamberID
@@ -53,6 +60,7 @@ public struct Invoice: Sendable, Equatable {
         self.lines = lines
         self.memo = memo
         self.totalMinor = totalMinor
+        self.feesMinor = feesMinor
         self.paidMinor = paidMinor
         self.creditedMinor = creditedMinor
         self.refundedMinor = refundedMinor
@@ -64,11 +72,13 @@ public struct Invoice: Sendable, Equatable {
         self.createdBy = createdBy
         self.createdAt = createdAt
         self.registrationID = registrationID
+        self.dues = dues
+        self.remindersSent = remindersSent
         self.revision = revision
     }
 
-    /// What the member still owes on it, in minor units: the total less payments and credits.
-    public var amountDueMinor: Int64 { totalMinor - paidMinor - creditedMinor }
+    /// What the member still owes on it, in minor units: the total and fees less payments and credits.
+    public var amountDueMinor: Int64 { totalMinor + feesMinor - paidMinor - creditedMinor }
 
     /// Whether it is past its due date with something owed.
     public func isOverdue(at date: Date) -> Bool {

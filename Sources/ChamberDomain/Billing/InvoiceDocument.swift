@@ -33,7 +33,9 @@ public struct InvoiceDocument: Sendable {
 
     var totals: [(String, String)] {
         let total = invoice.status == .draft ? ((try? InvoiceLedger.total(of: invoice.lines)) ?? 0) : invoice.totalMinor
-        var rows = [("Total", money(total)), ("Paid", money(invoice.paidMinor))]
+        var rows = [("Total", money(total))]
+        if invoice.feesMinor > 0 { rows.append(("Late fees", money(invoice.feesMinor))) }
+        rows.append(("Paid", money(invoice.paidMinor)))
         if invoice.refundedMinor > 0 { rows.append(("Refunded", money(invoice.refundedMinor))) }
         if invoice.creditedMinor > invoice.refundedMinor { rows.append(("Credited", money(invoice.creditedMinor - invoice.refundedMinor))) }
         rows.append(("Amount due", money(invoice.amountDueMinor)))

@@ -18,6 +18,11 @@ public enum InvoiceOperation: Sendable, Equatable {
     case cardPaymentFailed(paymentID: String, code: String)
     /// Money the processor gave back to the card of payment `paymentID` (its refund `refundID`), with a credit note.
     case cardRefund(amountMinor: Int64, paymentID: String, refundID: String)
+    /// A late fee added to an open invoice, by the chamber's policy.
+    case lateFee(amountMinor: Int64)
+    /// Part of what is owed taken off by a credit the member holds (`reason`: what it came from, such as a cheaper
+    /// tier's unused days).
+    case credit(amountMinor: Int64, reason: String)
 
     /// What a retry must repeat exactly to be answered as the first request (an idempotency key's fingerprint).
     func fingerprint(of invoice: InvoiceID) -> String {
@@ -30,6 +35,8 @@ public enum InvoiceOperation: Sendable, Equatable {
         case .cardPayment(let amount, let payment): "card:\(invoice):\(amount):\(payment)"
         case .cardPaymentFailed(let payment, let code): "card_failed:\(invoice):\(payment):\(code)"
         case .cardRefund(let amount, let payment, let refund): "card_refund:\(invoice):\(amount):\(payment):\(refund)"
+        case .lateFee(let amount): "late_fee:\(invoice):\(amount)"
+        case .credit(let amount, let reason): "credit:\(invoice):\(amount):\(reason)"
         }
     }
 }
@@ -93,6 +100,30 @@ public enum InvoiceLedger {
             next.status = .void
             next.closedAt = date
             return (next, [entry(.void, -due)])
+
+        case .lateFee(let amount):
+            guard invoice.status == .open else { throw conflict(invoice, "charged a late fee") }
+            try requirePositive(amount)
+            let (fees, overflow) = invoice.feesMinor.addingReportingOverflow(amount)
+            guard !overflow, fees <= maxTotalMinor else {
+                throw ChamberError(.validationFailed, "fees total at most \(maxTotalMinor) minor units", field: "amount_minor")
+            }
+            next.feesMinor = fees
+            return (next, [entry(.fee, amount, reference: "late fee")])
+
+        case .credit(let amount, let reason):
+            guard invoice.status == .open else { throw conflict(invoice, "credited") }
+            try requirePositive(amount)
+            guard amount <= invoice.amountDueMinor else {
+                throw ChamberError(
+                    .paymentExceedsBalance, "the invoice has \(invoice.amountDueMinor) \(invoice.currency) (minor units) owed", field: "amount_minor")
+            }
+            next.creditedMinor += amount
+            if next.amountDueMinor == 0 {
+                next.status = .paid
+                next.paidAt = date
+            }
+            return (next, [entry(.credit, -amount, method: "account_credit", reference: reason)])
 
         case .writeOff:
             guard invoice.status == .open else { throw conflict(invoice, "written off") }

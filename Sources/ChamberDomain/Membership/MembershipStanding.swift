@@ -49,3 +49,22 @@ public struct MembershipStanding: Sendable, Equatable, Codable {
         return at < DuesCalendar.adding(days: graceDays, to: owedSince) ? .grace : .lapsed
     }
 }
+
+extension MembershipStanding {
+    /// The standing once dues for `terms` are paid at `at`, or nil when they moved it already (a retry, another
+    /// node). A period's dues carry the paid-through date to its end; a lapsed membership starts a fresh period on
+    /// `tier` from the day of payment instead, not paying for the months it was out. Suspension and cancellation stand.
+    public func paying(_ terms: DuesTerms, tier: MembershipTier, at: Date, policy: MembershipPolicy) -> MembershipStanding? {
+        guard terms.kind == .period, paidThrough.map({ $0 < terms.periodEnd }) ?? true else { return nil }
+        var next = self
+        if dueByDates(at: at, graceDays: policy.graceDays) == .lapsed {
+            let span = DuesCalendar.nextSpan(paidThrough: nil, from: at, tier: tier, renewal: policy.renewal)
+            (next.periodStart, next.paidThrough) = (span.start, span.end)
+        } else {
+            (next.periodStart, next.paidThrough) = (terms.periodStart, terms.periodEnd)
+        }
+        next.status = next.due(at: at, graceDays: policy.graceDays)
+        if next.status != status { next.statusChangedAt = at }
+        return next
+    }
+}

@@ -24,12 +24,18 @@ public final class MembershipStandingService: Sendable {
     private let store: any Store
     private let mailer: any Mailer
     private let observer: (any MembershipObserver)?
+    /// Invoices tier changes' prorations; none where dues are recorded by hand only.
+    private let billing: BillingService?
     private let now: @Sendable () -> Date
 
-    public init(store: any Store, mailer: any Mailer, observer: (any MembershipObserver)? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: any Store, mailer: any Mailer, observer: (any MembershipObserver)? = nil, billing: BillingService? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.mailer = mailer
         self.observer = observer
+        self.billing = billing
         self.now = now
     }
 
@@ -107,6 +113,12 @@ public final class MembershipStandingService: Sendable {
             guard !standing.status.isSetByStaff else {
                 throw ChamberError(.standingConflict, "reinstate the \(standing.status.rawValue) membership before recording its dues")
             }
+            // Dues invoiced are paid on their invoice, so the period is not paid twice.
+            for invoice in try await scope.invoices.list(userID: userID, status: .open, page: PageRequest(limit: 100)).items
+            where invoice.dues?.kind == .period {
+                throw ChamberError(
+                    .standingConflict, "these dues are invoiced (\(invoice.number ?? invoice.id.rawValue)); record the payment on the invoice")
+            }
             let tier = try await requireTier(standing.tierID, in: scope)
             // Dues run on from where the paid period (or the trial) ended, so grace days are not free days; a lapsed
             // membership restarts from today rather than paying for months gone by.
@@ -150,6 +162,9 @@ public final class MembershipStandingService: Sendable {
                 detail: "\(before.status.rawValue) → \(standing.status.rawValue)" + (entry.map { "; \($0.kind.rawValue) \($0.amountCents)" } ?? ""),
                 reason: reason, at: at))
         await changed(chamber, member: member, from: before.status, reason: reason)
+        if let billing, let entry, let proration, case .changeTier = action {
+            await invoice(entry, proration, from: before.tierID, to: standing.tierID, in: scope, billing: billing)
+        }
         return (member, proration)
     }
 
@@ -247,34 +262,9 @@ public final class MembershipStandingService: Sendable {
 
     // MARK: Telling
 
-    /// Tells the member of a new status, and makes their sockets pick up a change of what they may do.
     private func changed(_ chamber: Chamber, member: Member, from before: MembershipStatus, reason: String?) async {
-        guard let after = member.membership.standing?.status, after != before else { return }
-        if before.allows(.chat) != after.allows(.chat) { await observer?.roleChanged(chamberID: chamber.id, userID: member.user.id) }
-        let body =
-            switch after {
-            case .active: "Your membership of \(chamber.name) is active."
-            case .grace:
-                "Your dues to \(chamber.name) are due. Your membership stays in good standing for \(chamber.settings.membership.graceDays) days; "
-                    + "pay them within that time to keep it."
-            case .lapsed:
-                "Your membership of \(chamber.name) has lapsed: its dues were not paid. Your business is out of the directory and you cannot "
-                    + "post until they are."
-            case .suspended: "Your membership of \(chamber.name) is suspended."
-            case .cancelled: "Your membership of \(chamber.name) is cancelled."
-            case .trial: "Your trial membership of \(chamber.name) has started."
-            case .pending: "Your membership of \(chamber.name) waits for its first dues."
-            }
-        let text = body + (reason.map { "\n\nThe chamber's reason: \($0)" } ?? "")
-        do {
-            try await mailer.send(
-                Mail(kind: .membership, to: member.user.email, subject: "\(chamber.name): your membership is \(after.rawValue)", body: text))
-        } catch {
-            try? await store.scoped(to: chamber.id).auditLog.append(
-                AuditEntry(
-                    chamberID: chamber.id, actorID: nil, action: "membership.mail_failed", target: "user:\(member.user.id)", detail: "\(error)",
-                    at: now()))
-        }
+        await StandingNotice(store: store, mailer: mailer, observer: observer, now: now).changed(
+            chamber, member: member, from: before, reason: reason)
     }
 
     /// One mail per sweep to the chamber's admins and staff, listing who moved.
@@ -292,6 +282,21 @@ public final class MembershipStandingService: Sendable {
         } catch {
             try? await store.scoped(to: chamber.id).auditLog.append(
                 AuditEntry(chamberID: chamber.id, actorID: nil, action: "membership.mail_failed", target: nil, detail: "\(error)", at: now()))
+        }
+    }
+
+    /// Invoices a tier change's net; a failure is audited (the change stands, and its proration is in the dues ledger).
+    private func invoice(
+        _ entry: DuesLedgerEntry, _ proration: Proration, from old: TierID, to new: TierID, in scope: any ChamberScopedStore, billing: BillingService
+    ) async {
+        do {
+            let old = try await requireTier(old, in: scope)
+            _ = try await billing.invoiceTierChange(entry, proration: proration, from: old, to: try await requireTier(new, in: scope))
+        } catch {
+            try? await scope.auditLog.append(
+                AuditEntry(
+                    chamberID: scope.chamberID, actorID: nil, action: "membership.proration_not_invoiced", target: "user:\(entry.userID)",
+                    detail: "\(entry.id): \(error)", at: now()))
         }
     }
 

@@ -14,6 +14,10 @@ public struct ChamberPatch: Sendable {
     public var trialDays: Int?
     public var graceDays: Int?
     public var renewal: String?
+    /// `settings.membership`: days before a period its dues are invoiced, the late fee and its days after due.
+    public var invoiceDaysBefore: Int?
+    public var lateFeeMinor: Int64?
+    public var lateFeeAfterDays: Int?
     public var logoURL: String??
     public var primaryColor: String??
     public var tagline: String??
@@ -125,6 +129,9 @@ public final class ChamberService: Sendable {
         if let value = patch.trialDays { chamber.settings.membership.trialDays = value }
         if let value = patch.graceDays { chamber.settings.membership.graceDays = value }
         if let value = patch.renewal { chamber.settings.membership.renewal = try Self.renewal(value) }
+        if let value = patch.invoiceDaysBefore { chamber.settings.membership.invoiceDaysBefore = value }
+        if let value = patch.lateFeeMinor { chamber.settings.membership.lateFeeMinor = value }
+        if let value = patch.lateFeeAfterDays { chamber.settings.membership.lateFeeAfterDays = value }
         chamber.settings.membership = try Self.validated(chamber.settings.membership)
         if let value = patch.logoURL { chamber.branding.logoURL = try Validate.url(value, field: "branding.logo_url") }
         if let value = patch.primaryColor { chamber.branding.primaryColor = try Validate.color(value, field: "branding.primary_color") }
@@ -162,6 +169,17 @@ public final class ChamberService: Sendable {
         }
         guard (0...365).contains(policy.graceDays) else {
             throw ChamberError(.validationFailed, "grace_days must be between 0 and 365", field: "settings.membership.grace_days")
+        }
+        guard (0...365).contains(policy.invoiceDaysBefore) else {
+            throw ChamberError(.validationFailed, "invoice_days_before must be between 0 and 365", field: "settings.membership.invoice_days_before")
+        }
+        guard (0...InvoiceLedger.maxTotalMinor).contains(policy.lateFeeMinor) else {
+            throw ChamberError(
+                .validationFailed, "late_fee_minor must be between 0 and \(InvoiceLedger.maxTotalMinor)", field: "settings.membership.late_fee_minor")
+        }
+        guard (0...365).contains(policy.lateFeeAfterDays) else {
+            throw ChamberError(
+                .validationFailed, "late_fee_after_days must be between 0 and 365", field: "settings.membership.late_fee_after_days")
         }
         return policy
     }

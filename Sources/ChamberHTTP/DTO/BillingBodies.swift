@@ -8,6 +8,12 @@ struct InvoiceBody: Encodable {
         let unitAmountMinor: Int64
         let amountMinor: Int64
     }
+    struct Dues: Encodable {
+        let kind: String
+        let tierId: String
+        let periodStart: Date
+        let periodEnd: Date
+    }
     let id: String
     let userId: String
     let number: String?
@@ -16,6 +22,7 @@ struct InvoiceBody: Encodable {
     let lines: [Line]
     let memo: String?
     let totalMinor: Int64
+    let feesMinor: Int64
     let paidMinor: Int64
     let creditedMinor: Int64
     let refundedMinor: Int64
@@ -29,6 +36,7 @@ struct InvoiceBody: Encodable {
     let createdBy: String
     let createdAt: Date
     let registrationId: String?
+    let dues: Dues?
     /// The ledger, when one invoice is answered.
     let entries: [LedgerEntryBody]?
 
@@ -43,6 +51,7 @@ struct InvoiceBody: Encodable {
         }
         memo = invoice.memo
         totalMinor = invoice.status == .draft ? (try? InvoiceLedger.total(of: invoice.lines)) ?? 0 : invoice.totalMinor
+        feesMinor = invoice.feesMinor
         paidMinor = invoice.paidMinor
         creditedMinor = invoice.creditedMinor
         refundedMinor = invoice.refundedMinor
@@ -56,6 +65,7 @@ struct InvoiceBody: Encodable {
         createdBy = invoice.createdBy.rawValue
         createdAt = invoice.createdAt
         registrationId = invoice.registrationID?.rawValue
+        dues = invoice.dues.map { Dues(kind: $0.kind.rawValue, tierId: $0.tierID.rawValue, periodStart: $0.periodStart, periodEnd: $0.periodEnd) }
         self.entries = entries?.map(LedgerEntryBody.init)
     }
 }

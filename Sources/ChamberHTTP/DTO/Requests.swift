@@ -47,12 +47,17 @@ struct MembershipPolicyInput: Decodable {
     var trialDays: Int?
     var graceDays: Int?
     var renewal: String?
+    var invoiceDaysBefore: Int?
+    var lateFeeMinor: Int64?
+    var lateFeeAfterDays: Int?
 
     func policy() throws(ChamberError) -> MembershipPolicy {
         let defaults = MembershipPolicy()
         return MembershipPolicy(
             trialDays: trialDays ?? defaults.trialDays, graceDays: graceDays ?? defaults.graceDays,
-            renewal: try renewal.map { text throws(ChamberError) in try ChamberService.renewal(text) } ?? defaults.renewal)
+            renewal: try renewal.map { text throws(ChamberError) in try ChamberService.renewal(text) } ?? defaults.renewal,
+            invoiceDaysBefore: invoiceDaysBefore ?? defaults.invoiceDaysBefore, lateFeeMinor: lateFeeMinor ?? defaults.lateFeeMinor,
+            lateFeeAfterDays: lateFeeAfterDays ?? defaults.lateFeeAfterDays)
     }
 }
 
@@ -109,6 +114,9 @@ struct UpdateChamberRequest: Decodable {
             patch.autoApproveScore = try settings.decodePatch(Int.self, forKey: .autoApproveScore)
             if let membership = try settings.decodeIfPresent(MembershipPolicyInput.self, forKey: .membership) {
                 (patch.trialDays, patch.graceDays, patch.renewal) = (membership.trialDays, membership.graceDays, membership.renewal)
+                (patch.invoiceDaysBefore, patch.lateFeeMinor, patch.lateFeeAfterDays) = (
+                    membership.invoiceDaysBefore, membership.lateFeeMinor, membership.lateFeeAfterDays
+                )
             }
         }
         if container.contains(.branding) {

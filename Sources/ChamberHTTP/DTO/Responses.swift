@@ -88,6 +88,9 @@ struct ChamberBody: Encodable {
         let trialDays: Int
         let graceDays: Int
         let renewal: String
+        let invoiceDaysBefore: Int
+        let lateFeeMinor: Int64
+        let lateFeeAfterDays: Int
     }
     struct Branding: Encodable {
         let logoUrl: String?
@@ -113,7 +116,8 @@ struct ChamberBody: Encodable {
             autoApproveScore: chamber.settings.autoApproveScore,
             membership: MembershipPolicyBody(
                 trialDays: chamber.settings.membership.trialDays, graceDays: chamber.settings.membership.graceDays,
-                renewal: chamber.settings.membership.renewal.wireValue))
+                renewal: chamber.settings.membership.renewal.wireValue, invoiceDaysBefore: chamber.settings.membership.invoiceDaysBefore,
+                lateFeeMinor: chamber.settings.membership.lateFeeMinor, lateFeeAfterDays: chamber.settings.membership.lateFeeAfterDays))
         branding = Branding(
             logoUrl: chamber.branding.logoURL, primaryColor: chamber.branding.primaryColor,
             tagline: chamber.branding.tagline, website: chamber.branding.website)

@@ -91,7 +91,8 @@ public struct ChamberNode: Sendable {
         let services = ChamberServices(
             store: store, accounts: accounts,
             billing: BillingService(
-                store: store, provider: try PaymentProviders.provider(configuration), mailer: mailer, attendanceBoard: attendanceBoard),
+                store: store, provider: try PaymentProviders.provider(configuration), mailer: mailer, attendanceBoard: attendanceBoard,
+                membershipObserver: hub),
             paymentWebhooks: try PaymentProviders.webhooks(configuration),
             chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub, activity: activity),
             businesses: BusinessService(store: store), devices: DeviceService(store: store, tester: dispatcher),
@@ -133,7 +134,7 @@ public struct ChamberNode: Sendable {
         let membership = MembershipServices(
             tiers: TierService(store: store),
             applications: MembershipApplicationService(store: store, files: files, chat: realtime.chat, mailer: mailer, categories: categories),
-            standings: MembershipStandingService(store: store, mailer: mailer, observer: hub),
+            standings: MembershipStandingService(store: store, mailer: mailer, observer: hub, billing: services.billing),
             directory: DirectoryService(store: store, cache: DirectorySearchCache(businesses: directoryCacheBusinesses)),
             files: files, records: MemberRecordsService(store: store, categories: categories), engagement: EngagementService(store: store))
         let eventService = EventService(
@@ -145,7 +146,11 @@ public struct ChamberNode: Sendable {
             reports: EventReportService(store: store, events: eventService))
         let standingJob = PeriodicJob(
             name: "membership standing job", every: .seconds(configuration.standingSweepSeconds), logger: logger, ready: { prepared.isSet }
-        ) { try await membership.standings.sweep() }
+        ) {
+            // Dates first (who fell into grace or lapsed), then the dues that fall due, their reminders and fees.
+            let moved = try await membership.standings.sweep()
+            return moved + (try await services.billing.runDues())
+        }
         return ChamberNode(
             configuration: configuration, database: database, store: store, services: services, realtime: realtime, membership: membership,
             events: events, metrics: metrics, logger: logger, notificationWorker: worker, pushWorker: pushWorker, mailWorker: mailWorker,

@@ -911,6 +911,21 @@ enum Schema {
                 """,
                 "CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE ON ledger_entries FOR EACH ROW EXECUTE FUNCTION refuse_ledger_change()",
             ]),
+        Migration(
+            version: 25, name: "billing: dues invoices (one per period and per tier change), late fees, reminders sent",
+            statements: [
+                "ALTER TABLE invoices ADD COLUMN fees_minor BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE invoices ADD COLUMN reminders_sent BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE invoices ADD COLUMN dues_kind TEXT",
+                "ALTER TABLE invoices ADD COLUMN dues_tier_id TEXT",
+                "ALTER TABLE invoices ADD COLUMN dues_period_start BIGINT",
+                "ALTER TABLE invoices ADD COLUMN dues_period_end BIGINT",
+                "ALTER TABLE invoices ADD COLUMN dues_reference TEXT",
+                // One live invoice per period of a membership and per tier change, however many nodes run the dues job.
+                "CREATE UNIQUE INDEX invoices_by_dues ON invoices (chamber_id, dues_reference) WHERE dues_reference IS NOT NULL AND status <> 'void'",
+                // The reminder sweep reads the open invoices.
+                "CREATE INDEX invoices_by_status ON invoices (chamber_id, status, due_at)",
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

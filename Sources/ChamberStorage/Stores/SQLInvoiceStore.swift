@@ -9,7 +9,8 @@ struct SQLInvoiceStore: InvoiceStore {
 
     static let columns = """
         id, chamber_id, user_id, number, status, currency, lines, memo, total_minor, paid_minor, credited_minor, refunded_minor, \
-        issued_at, due_days, due_at, paid_at, closed_at, created_by, created_at, revision, registration_id
+        issued_at, due_days, due_at, paid_at, closed_at, created_by, created_at, revision, registration_id, fees_minor, reminders_sent, \
+        dues_kind, dues_tier_id, dues_period_start, dues_period_end, dues_reference
         """
 
     static func invoice(_ row: SQLRow) throws -> Invoice {
@@ -17,10 +18,22 @@ struct SQLInvoiceStore: InvoiceStore {
             id: try row.id("id"), chamberID: try row.id("chamber_id"), userID: try row.id("user_id"), number: try row.optionalString("number"),
             status: try row.value("status", as: InvoiceStatus.self), currency: try currency(row),
             lines: try row.json("lines", as: [InvoiceLine].self), memo: try row.optionalString("memo"), totalMinor: try row.int("total_minor"),
+            feesMinor: try row.int("fees_minor"),
             paidMinor: try row.int("paid_minor"), creditedMinor: try row.int("credited_minor"), refundedMinor: try row.int("refunded_minor"),
             issuedAt: try row.optionalDate("issued_at"), dueDays: Int(try row.int("due_days")), dueAt: try row.optionalDate("due_at"),
             paidAt: try row.optionalDate("paid_at"), closedAt: try row.optionalDate("closed_at"), createdBy: try row.id("created_by"),
-            createdAt: try row.date("created_at"), registrationID: try row.optionalID("registration_id"), revision: Int(try row.int("revision")))
+            createdAt: try row.date("created_at"), registrationID: try row.optionalID("registration_id"), dues: try dues(row),
+            remindersSent: Int(try row.int("reminders_sent")), revision: Int(try row.int("revision")))
+    }
+
+    private static func dues(_ row: SQLRow) throws -> DuesTerms? {
+        guard let reference = try row.optionalString("dues_reference") else { return nil }
+        guard let start = try row.optionalDate("dues_period_start"), let end = try row.optionalDate("dues_period_end") else {
+            throw StorageError.missingColumn("dues_period_start")
+        }
+        return DuesTerms(
+            kind: try row.value("dues_kind", as: DuesTerms.Kind.self), tierID: try row.id("dues_tier_id"), periodStart: start, periodEnd: end,
+            reference: reference)
     }
 
     static func entry(_ row: SQLRow) throws -> LedgerEntry {
@@ -42,19 +55,20 @@ struct SQLInvoiceStore: InvoiceStore {
         do {
             try await insertRow(invoice)
         } catch StorageError.uniqueViolation {
-            throw ChamberError(.conflict, "the registration has an invoice already")
+            throw ChamberError(.conflict, invoice.dues == nil ? "the registration has an invoice already" : "those dues are invoiced already")
         }
     }
 
     private func insertRow(_ invoice: Invoice) async throws {
         try await sql.query(
-            "INSERT INTO invoices (\(Self.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO invoices (\(Self.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 .id(invoice.id), .id(invoice.userID), .text(invoice.number), .text(invoice.status.rawValue), .text(invoice.currency.code),
                 try .json(invoice.lines), .text(invoice.memo), .int(invoice.totalMinor), .int(invoice.paidMinor), .int(invoice.creditedMinor),
                 .int(invoice.refundedMinor), .date(invoice.issuedAt), .int(Int64(invoice.dueDays)), .date(invoice.dueAt), .date(invoice.paidAt),
                 .date(invoice.closedAt), .id(invoice.createdBy), .date(invoice.createdAt), .int(Int64(invoice.revision)),
-                .id(invoice.registrationID),
+                .id(invoice.registrationID), .int(invoice.feesMinor), .int(Int64(invoice.remindersSent)), .text(invoice.dues?.kind.rawValue),
+                .id(invoice.dues?.tierID), .date(invoice.dues?.periodStart), .date(invoice.dues?.periodEnd), .text(invoice.dues?.reference),
             ])
     }
 
@@ -66,6 +80,19 @@ struct SQLInvoiceStore: InvoiceStore {
         try await sql.query(
             "SELECT \(Self.columns) FROM invoices WHERE chamber_id = :chamber AND registration_id = ? AND status <> 'void'", [.id(registration)]
         ).first.map(Self.invoice)
+    }
+
+    func find(duesReference reference: String) async throws -> Invoice? {
+        try await sql.query(
+            "SELECT \(Self.columns) FROM invoices WHERE chamber_id = :chamber AND dues_reference = ? AND status <> 'void'", [.text(reference)]
+        ).first.map(Self.invoice)
+    }
+
+    func markReminded(_ id: InvoiceID, from: Int, to: Int) async throws -> Bool {
+        !(try await sql.query(
+            "UPDATE invoices SET reminders_sent = ? WHERE chamber_id = :chamber AND id = ? AND reminders_sent = ? RETURNING id",
+            [.int(Int64(to)), .id(id), .int(Int64(from))]
+        ).isEmpty)
     }
 
     func list(userID: UserID?, status: InvoiceStatus?, page: PageRequest) async throws -> Page<Invoice> {
@@ -116,12 +143,13 @@ struct SQLInvoiceStore: InvoiceStore {
                     // The revision guard takes the invoice's row first (PostgreSQL holds it to the commit).
                     let written = try await tx.query(
                         """
-                        UPDATE invoices SET status = ?, total_minor = ?, paid_minor = ?, credited_minor = ?, refunded_minor = ?, issued_at = ?,
+                        UPDATE invoices SET status = ?, total_minor = ?, fees_minor = ?, paid_minor = ?, credited_minor = ?, refunded_minor = ?, issued_at = ?,
                             due_at = ?, paid_at = ?, closed_at = ?, revision = revision + 1
                         WHERE chamber_id = :chamber AND id = ? AND revision = ? RETURNING id
                         """,
                         [
-                            .text(invoice.status.rawValue), .int(invoice.totalMinor), .int(invoice.paidMinor), .int(invoice.creditedMinor),
+                            .text(invoice.status.rawValue), .int(invoice.totalMinor), .int(invoice.feesMinor), .int(invoice.paidMinor),
+                            .int(invoice.creditedMinor),
                             .int(invoice.refundedMinor), .date(invoice.issuedAt), .date(invoice.dueAt), .date(invoice.paidAt),
                             .date(invoice.closedAt), .id(invoice.id), .int(Int64(invoice.revision)),
                         ])

@@ -48,6 +48,10 @@ struct InvoiceLedgerTests {
             ),
             ([.issue, .void], .void, 0, 0, 0, [.invoiceIssued, .void]),
             ([.issue, pay(1_000), .writeOff], .uncollectible, 0, 1_000, 0, [.invoiceIssued, .paymentSucceeded, .writeOff]),
+            ([.issue, .lateFee(amountMinor: 2_500)], .open, 12_500, 0, 0, [.invoiceIssued, .fee]),
+            ([.issue, .lateFee(amountMinor: 2_500), pay(12_500)], .paid, 0, 12_500, 0, [.invoiceIssued, .fee, .paymentSucceeded]),
+            ([.issue, .credit(amountMinor: 3_000, reason: "tier change")], .open, 7_000, 0, 0, [.invoiceIssued, .credit]),
+            ([.issue, .credit(amountMinor: 10_000, reason: "tier change")], .paid, 0, 0, 0, [.invoiceIssued, .credit]),
         ] as [([InvoiceOperation], InvoiceStatus, Int64, Int64, Int64, [LedgerEntryKind])])
     func outcomes(
         _ operations: [InvoiceOperation], status: InvoiceStatus, due: Int64, paid: Int64, refunded: Int64, kinds: [LedgerEntryKind]
@@ -76,6 +80,12 @@ struct InvoiceLedgerTests {
             ([.issue, .void, pay(1)], .invoiceStateConflict),
             ([.issue, .writeOff, .writeOff], .invoiceStateConflict),
             ([.void], .invoiceStateConflict),
+            ([.lateFee(amountMinor: 100)], .invoiceStateConflict),
+            ([.issue, .lateFee(amountMinor: 0)], .validationFailed),
+            ([.issue, pay(10_000), .lateFee(amountMinor: 100)], .invoiceStateConflict),
+            ([.issue, .lateFee(amountMinor: InvoiceLedger.maxTotalMinor + 1)], .validationFailed),
+            ([.issue, .credit(amountMinor: 10_001, reason: "x")], .paymentExceedsBalance),
+            ([.issue, .void, .credit(amountMinor: 1, reason: "x")], .invoiceStateConflict),
         ] as [([InvoiceOperation], ChamberError.Code)])
     func refusals(_ operations: [InvoiceOperation], code: ChamberError.Code) {
         #expect(throws: ChamberError.self) { try Self.run(operations) }

@@ -75,7 +75,12 @@ struct MembershipStandingTests {
                 #expect(refused.status == .badRequest && refused.json["error"]["field"].string == field, "\(refused.json)")
             }
             let set = try await api.call(.patch, settings, token: admin.accessToken, json: ["settings": ["membership": ["trial_days": 14]]])
-            #expect(set.json["settings"]["membership"] == JSON(any: ["trial_days": 14, "grace_days": 30, "renewal": "anniversary"]), "\(set.json)")
+            #expect(
+                set.json["settings"]["membership"]
+                    == JSON(any: [
+                        "trial_days": 14, "grace_days": 30, "renewal": "anniversary", "invoice_days_before": 30, "late_fee_minor": 0,
+                        "late_fee_after_days": 14,
+                    ]), "\(set.json)")
 
             let approvedAt = Date()
             try await Self.approved(api, apu, chamber: chamber.id, tier: chamber.tier, staff: staff)

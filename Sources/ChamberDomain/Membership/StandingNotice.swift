@@ -1,0 +1,41 @@
+import Foundation
+
+/// What a member is told when their standing's status changes, by whoever changed it (staff, the standing job, a
+/// dues payment): a mail, and a reconnect of their sockets when what they may do changed.
+struct StandingNotice: Sendable {
+    let store: any Store
+    let mailer: (any Mailer)?
+    let observer: (any MembershipObserver)?
+    let now: @Sendable () -> Date
+
+    /// Tells the member of a new status, and makes their sockets pick up a change of what they may do.
+    func changed(_ chamber: Chamber, member: Member, from before: MembershipStatus, reason: String?) async {
+        guard let after = member.membership.standing?.status, after != before else { return }
+        if before.allows(.chat) != after.allows(.chat) { await observer?.roleChanged(chamberID: chamber.id, userID: member.user.id) }
+        let body =
+            switch after {
+            case .active: "Your membership of \(chamber.name) is active."
+            case .grace:
+                "Your dues to \(chamber.name) are due. Your membership stays in good standing for \(chamber.settings.membership.graceDays) days; "
+                    + "pay them within that time to keep it."
+            case .lapsed:
+                "Your membership of \(chamber.name) has lapsed: its dues were not paid. Your business is out of the directory and you cannot "
+                    + "post until they are."
+            case .suspended: "Your membership of \(chamber.name) is suspended."
+            case .cancelled: "Your membership of \(chamber.name) is cancelled."
+            case .trial: "Your trial membership of \(chamber.name) has started."
+            case .pending: "Your membership of \(chamber.name) waits for its first dues."
+            }
+        let text = body + (reason.map { "\n\nThe chamber's reason: \($0)" } ?? "")
+        guard let mailer else { return }
+        do {
+            try await mailer.send(
+                Mail(kind: .membership, to: member.user.email, subject: "\(chamber.name): your membership is \(after.rawValue)", body: text))
+        } catch {
+            try? await store.scoped(to: chamber.id).auditLog.append(
+                AuditEntry(
+                    chamberID: chamber.id, actorID: nil, action: "membership.mail_failed", target: "user:\(member.user.id)", detail: "\(error)",
+                    at: now()))
+        }
+    }
+}
