@@ -7,7 +7,9 @@ import NIOHTTP1
 /// Card payments through Stripe's API (or a processor speaking it), as its reference describes: a PaymentIntent
 /// created and confirmed in one `POST /v1/payment_intents` (form-encoded, the secret key as bearer, an
 /// `Idempotency-Key` on every POST so a retry charges once), the invoice and chamber in its metadata for the
-/// webhook to find them. Card errors (402) are declines; rate limits, idempotency errors and outages are thrown.
+/// webhook to find them; off-session for a saved card. Saved cards: a Customer per member, a SetupIntent
+/// (`usage=off_session`) the app confirms, read back with the PaymentMethod's card. Card errors (402) are declines;
+/// rate limits, idempotency errors and outages are thrown.
 public struct StripeClient: PaymentProvider {
     private let http: HTTPClient
     private let secretKey: String
@@ -45,6 +47,78 @@ public struct StripeClient: PaymentProvider {
         return refund.id
     }
 
+    public func createCustomer(email: String, name: String, metadata: [String: String], idempotencyKey: String) async throws -> String {
+        let fields = [("email", email), ("name", name)] + metadata.sorted { $0.key < $1.key }.map { ("metadata[\($0.key)]", $0.value) }
+        let (status, body) = try await post("/v1/customers", form: Self.encode(fields), idempotencyKey: idempotencyKey)
+        struct Customer: Decodable { let id: String }
+        guard (200..<300).contains(status), let customer = try? JSONDecoder().decode(Customer.self, from: body) else {
+            throw Self.failure(status, body, "the customer")
+        }
+        return customer.id
+    }
+
+    public func createCardSetup(customer: String, metadata: [String: String], idempotencyKey: String) async throws -> CardSetup {
+        let fields =
+            [("customer", customer), ("usage", "off_session"), ("payment_method_types[]", "card")]
+            + metadata.sorted { $0.key < $1.key }.map { ("metadata[\($0.key)]", $0.value) }
+        let (status, body) = try await post("/v1/setup_intents", form: Self.encode(fields), idempotencyKey: idempotencyKey)
+        guard (200..<300).contains(status), let setup = try? JSONDecoder.snakeCase.decode(SetupIntent.self, from: body),
+            let secret = setup.clientSecret
+        else { throw Self.failure(status, body, "the card setup") }
+        return CardSetup(id: setup.id, clientSecret: secret, customerID: setup.customer ?? customer)
+    }
+
+    public func cardSetup(id: String) async throws -> CardSetupState {
+        let (status, body) = try await get("/v1/setup_intents/\(Self.encode(id))")
+        guard (200..<300).contains(status), let setup = try? JSONDecoder.snakeCase.decode(SetupIntent.self, from: body) else {
+            throw Self.failure(status, body, "the card setup")
+        }
+        return CardSetupState(status: setup.status ?? "", customerID: setup.customer, paymentMethodID: setup.paymentMethod)
+    }
+
+    public func card(paymentMethod: String) async throws -> CardDetails {
+        let (status, body) = try await get("/v1/payment_methods/\(Self.encode(paymentMethod))")
+        struct Method: Decodable {
+            struct Card: Decodable {
+                let brand: String
+                let last4: String
+                let expMonth: Int
+                let expYear: Int
+            }
+            let card: Card?
+        }
+        guard (200..<300).contains(status), let card = (try? JSONDecoder.snakeCase.decode(Method.self, from: body))?.card else {
+            throw Self.failure(status, body, "the card")
+        }
+        return CardDetails(brand: card.brand, last4: card.last4, expMonth: card.expMonth, expYear: card.expYear)
+    }
+
+    struct SetupIntent: Decodable {
+        let id: String
+        let status: String?
+        let customer: String?
+        let paymentMethod: String?
+        let clientSecret: String?
+    }
+
+    private static func failure(_ status: UInt, _ body: Data, _ what: String) -> ChamberError {
+        let detail = try? JSONDecoder.snakeCase.decode(ErrorBody.self, from: body).error
+        return ChamberError(.paymentProviderUnavailable, "the card processor refused \(what) (\(status)): \(detail?.message ?? "")")
+    }
+
+    private func get(_ path: String) async throws -> (UInt, Data) {
+        var request = HTTPClientRequest(url: "\(apiBase)\(path)")
+        request.method = .GET
+        request.headers.add(name: "Authorization", value: "Bearer \(secretKey)")
+        request.headers.add(name: "Stripe-Version", value: Self.apiVersion)
+        do {
+            let response = try await http.execute(request, timeout: timeout)
+            return (response.status.code, Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView))
+        } catch {
+            throw ChamberError(.paymentProviderUnavailable, "the card processor did not answer: \(error)")
+        }
+    }
+
     private func post(_ path: String, form: String, idempotencyKey: String) async throws -> (UInt, Data) {
         var request = HTTPClientRequest(url: "\(apiBase)\(path)")
         request.method = .POST
@@ -69,7 +143,12 @@ public struct StripeClient: PaymentProvider {
             ("metadata[invoice_id]", charge.invoiceID.rawValue), ("metadata[chamber_id]", charge.chamberID.rawValue),
         ]
         if let customer = charge.customer { fields.append(("customer", customer)) }
-        return fields.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
+        if charge.offSession { fields.append(("off_session", "true")) }
+        return encode(fields)
+    }
+
+    private static func encode(_ fields: [(String, String)]) -> String {
+        fields.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
     }
 
     private static func encode(_ text: String) -> String {

@@ -14,6 +14,11 @@ import Testing
 /// the server registers, and must get 403 or 404 with nothing of B's data in the answer.
 @Suite("REST: tenant isolation")
 struct TenantIsolationTests {
+    /// `template` with `{chamberId}` and every other `{…Id}` of `ids` filled in.
+    static func fill(_ template: String, chamber: String, ids: [String: String]) -> String {
+        ids.reduce(template.replacingOccurrences(of: "{chamberId}", with: chamber)) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
+    }
+
     @Test("an admin of chamber A reaches nothing of chamber B", arguments: TestBackend.enabled)
     func crossChamberAttack(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in
@@ -93,7 +98,19 @@ struct TenantIsolationTests {
                     json: ["user_id": betty.userID, "lines": [["description": "Bravo Retainer", "unit_amount_minor": 77_700]]]
                 ).json["id"].string ?? ""
             #expect(try await api.call(.post, "/v1/chambers/\(chamberB)/invoices/\(invoiceB)/issue", token: bob.accessToken).status == .ok)
+            // B's webhook endpoint, with a delivery queued (a ping).
+            let webhookB =
+                try await api.call(
+                    .post, "/v1/chambers/\(chamberB)/webhooks", token: bob.accessToken,
+                    json: ["url": "https://bravo-books.example/hooks", "events": ["invoice.paid"]]
+                ).json["id"].string ?? ""
+            #expect(try await api.call(.post, "/v1/chambers/\(chamberB)/webhooks/\(webhookB)/ping", token: bob.accessToken).status == .accepted)
+            let deliveryB =
+                try await api.call(.get, "/v1/chambers/\(chamberB)/webhooks/\(webhookB)/deliveries", token: bob.accessToken).json["items"][0]["id"]
+                .string ?? ""
+            #expect(!deliveryB.isEmpty)
             let secrets = [
+                "bravo-books.example", "whsec_",
                 "Bravo Retainer", "77700", "Bravo Private Gala", "Bravo Hall", "Bravo Patron", "BRAVOVIP", "Bravo Secret Chamber", "Bravo Back Room",
                 "Bravo merger plans",
                 "Bravo Confidential LLC", "99-9999999", "secret-invitee@example.com",
@@ -101,11 +118,16 @@ struct TenantIsolationTests {
                 "Bravo insider report", "Bravo Platinum", "Bravo Applicant Inc", "carl@bravo-applicant.example", "bravo-license", "/v1/files/",
             ]
 
+            let ids = [
+                "{userId}": betty.userID, "{businessId}": businessB, "{invitationId}": invitationB, "{channelId}": channelB, "{messageId}": messageB,
+                "{itemId}": itemB, "{tierId}": tierB, "{applicationId}": applicationB, "{documentId}": documentB, "{eventId}": eventB,
+                "{ticketTypeId}": ticketTypeB, "{registrationId}": registrationB, "{discountCodeId}": discountCodeB, "{invoiceId}": invoiceB,
+                "{webhookId}": webhookB, "{deliveryId}": deliveryB,
+            ]
             let routes = api.registeredRoutes.filter { $0.path.hasPrefix("/v1/chambers/{chamberId}") }
             #expect(routes.count >= 15, "every chamber route is attacked")
             for route in routes {
-                let path = route.path
-                    .replacingOccurrences(of: "{chamberId}", with: chamberB)
+                let path = Self.fill(route.path, chamber: chamberB, ids: ids)
                     .replacingOccurrences(of: "{userId}", with: betty.userID)
                     .replacingOccurrences(of: "{businessId}", with: businessB)
                     .replacingOccurrences(of: "{invitationId}", with: invitationB)
@@ -120,6 +142,8 @@ struct TenantIsolationTests {
                     .replacingOccurrences(of: "{registrationId}", with: registrationB)
                     .replacingOccurrences(of: "{discountCodeId}", with: discountCodeB)
                     .replacingOccurrences(of: "{invoiceId}", with: invoiceB)
+                    .replacingOccurrences(of: "{webhookId}", with: webhookB)
+                    .replacingOccurrences(of: "{deliveryId}", with: deliveryB)
                 let body: [String: Any]? =
                     ["GET", "DELETE"].contains(route.method)
                     ? nil
@@ -139,12 +163,11 @@ struct TenantIsolationTests {
             for route in routes
             where [
                 "{userId}", "{businessId}", "{invitationId}", "{channelId}", "{messageId}", "{itemId}", "{tierId}", "{applicationId}", "{documentId}",
-                "{eventId}", "{ticketTypeId}", "{registrationId}", "{discountCodeId}", "{invoiceId}",
+                "{eventId}", "{ticketTypeId}", "{registrationId}", "{discountCodeId}", "{invoiceId}", "{webhookId}",
             ].contains(
                 where: route.path.contains)
             {
-                let path = route.path
-                    .replacingOccurrences(of: "{chamberId}", with: chamberA)
+                let path = Self.fill(route.path, chamber: chamberA, ids: ids)
                     .replacingOccurrences(of: "{userId}", with: betty.userID)
                     .replacingOccurrences(of: "{businessId}", with: businessB)
                     .replacingOccurrences(of: "{invitationId}", with: invitationB)
@@ -159,6 +182,8 @@ struct TenantIsolationTests {
                     .replacingOccurrences(of: "{registrationId}", with: registrationB)
                     .replacingOccurrences(of: "{discountCodeId}", with: discountCodeB)
                     .replacingOccurrences(of: "{invoiceId}", with: invoiceB)
+                    .replacingOccurrences(of: "{webhookId}", with: webhookB)
+                    .replacingOccurrences(of: "{deliveryId}", with: deliveryB)
                 let body: [String: Any]? =
                     ["GET", "DELETE"].contains(route.method)
                     ? nil

@@ -43,8 +43,11 @@ public protocol InvoiceStore: Sendable {
     /// Writes a draft's lines, memo and due days if its revision is still `invoice.revision`; false otherwise.
     func updateDraft(_ invoice: Invoice) async throws -> Bool
     /// In one transaction: writes `invoice` (if its stored revision is still `invoice.revision`), numbering it in
-    /// the chamber's order when it leaves draft; appends `entries`; and keeps `key`.
-    func record(_ invoice: Invoice, entries: [LedgerEntry], key: BillingRequestKey?) async throws -> InvoiceRecordOutcome
+    /// the chamber's order when it leaves draft; appends `entries`; keeps `key`; and queues the webhook events
+    /// `events` makes of the invoice as stored (numbered).
+    func record(
+        _ invoice: Invoice, entries: [LedgerEntry], key: BillingRequestKey?, events: @Sendable (Invoice) -> [WebhookEvent]
+    ) async throws -> InvoiceRecordOutcome
     /// The invoice's ledger entries, oldest first.
     func entries(of invoice: InvoiceID) async throws -> [LedgerEntry]
     /// The chamber's ledger entries made in `[from, to)`, oldest first.

@@ -121,7 +121,7 @@ extension BillingService {
 
     /// A card payment taken that no invoice can hold: given back to the card through the processor, and audited
     /// either way (staff refund it by hand when the processor did not take the refund).
-    private func unrecorded(_ paymentID: String, amount: Int64, on invoice: Invoice, because why: String) async throws {
+    func unrecorded(_ paymentID: String, amount: Int64, on invoice: Invoice, because why: String) async throws {
         var outcome = "refunded to the card"
         do {
             if let provider {
@@ -139,7 +139,7 @@ extension BillingService {
     }
 
     /// Records a refused card payment on the invoice and tells its member by e-mail.
-    private func refused(_ invoice: Invoice, paymentID: String, code: String, message: String, key: String) async throws {
+    func refused(_ invoice: Invoice, paymentID: String, code: String, message: String, key: String) async throws {
         // Told once: a refusal recorded already (its answer, then its webhook) is not mailed again.
         guard try await store.scoped(to: invoice.chamberID).invoices.request(key: key) == nil else { return }
         _ = try await perform(

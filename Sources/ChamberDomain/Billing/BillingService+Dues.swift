@@ -43,7 +43,11 @@ extension BillingService {
         let members = try await Page.collect { try await scope.standings.list(status: nil, page: $0) }
         for member in members where try await invoiceDues(of: member, in: chamber) != nil { done += 1 }
         let open = try await Page.collect { try await scope.invoices.list(userID: nil, status: .open, page: $0) }
-        for invoice in open where try await remind(invoice, in: chamber) { done += 1 }
+        for invoice in open {
+            // A refusal is mailed by itself; the reminders follow as for any open invoice.
+            if try await autopay(invoice, in: chamber) { done += 1 }
+            if let current = try await scope.invoices.find(id: invoice.id), try await remind(current, in: chamber) { done += 1 }
+        }
         return done
     }
 
@@ -219,6 +223,10 @@ extension BillingService {
             // Keyed: added once, whichever node gets there, and before the mark, so a stop in between adds it on the next run.
             current = try await perform(
                 .lateFee(amountMinor: policy.lateFeeMinor), on: invoice.id, in: chamber.id, by: nil, key: "late-fee:\(invoice.id)")
+        }
+        if stage >= .overdue, invoice.remindersSent < InvoiceReminder.overdue.rawValue {
+            // Queued before the mark, and once by its id: a stop in between queues it again, to no effect.
+            try await store.scoped(to: chamber.id).webhooks.enqueue([.overdue(current, at: now())])
         }
         guard try await store.scoped(to: chamber.id).invoices.markReminded(invoice.id, from: invoice.remindersSent, to: stage.rawValue) else {
             return false

@@ -126,7 +126,8 @@ public final class BillingService: Sendable {
             guard let invoice = try await invoices.find(id: id) else { throw ChamberError(.invoiceNotFound, "no invoice \(id) in this chamber") }
             let (next, entries) = try InvoiceLedger.apply(operation, to: invoice, by: actor, at: now())
             let request = key.map { BillingRequestKey(key: $0, fingerprint: fingerprint, invoiceID: id) }
-            switch try await invoices.record(next, entries: entries, key: request) {
+            let events: @Sendable (Invoice) -> [WebhookEvent] = { WebhookEvent.of($0, before: invoice, entries: entries) }
+            switch try await invoices.record(next, entries: entries, key: request, events: events) {
             case .recorded(let stored):
                 try await audit(chamberID, actor, "invoice.\(Self.action(operation))", stored, detail: Self.detail(operation, stored))
                 if stored.status == .paid, invoice.status == .open {

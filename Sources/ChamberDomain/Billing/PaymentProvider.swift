@@ -11,14 +11,18 @@ public struct CardCharge: Sendable, Equatable {
     public let paymentMethod: String
     /// The processor's customer the method is saved to, if it is.
     public let customer: String?
+    /// Charged without the payer present (autopay of a saved card): the processor refuses one its bank wants
+    /// confirmed (`authentication_required`) rather than asking.
+    public let offSession: Bool
     public let description: String
     /// Sent with the request: the processor answers a retry with its first answer, and charges once.
     public let idempotencyKey: String
 
     public init(
         chamberID: ChamberID, invoiceID: InvoiceID, amountMinor: Int64, currency: Currency, paymentMethod: String, customer: String?,
-        description: String, idempotencyKey: String
+        offSession: Bool = false, description: String, idempotencyKey: String
     ) {
+        self.offSession = offSession
         self.chamberID = chamberID
         self.invoiceID = invoiceID
         self.amountMinor = amountMinor
@@ -46,6 +50,14 @@ public protocol PaymentProvider: Sendable {
     func charge(_ charge: CardCharge) async throws -> CardChargeOutcome
     /// Gives `amountMinor` of a card payment back to the card, once per `idempotencyKey`; returns the refund's id.
     func refund(paymentID: String, amountMinor: Int64, idempotencyKey: String) async throws -> String
+    /// A customer at the processor for a member, once per `idempotencyKey`; returns its id (`cus_…`).
+    func createCustomer(email: String, name: String, metadata: [String: String], idempotencyKey: String) async throws -> String
+    /// A setup of a card to charge later without the payer (Stripe's SetupIntent, `usage=off_session`).
+    func createCardSetup(customer: String, metadata: [String: String], idempotencyKey: String) async throws -> CardSetup
+    /// Where a card setup stands.
+    func cardSetup(id: String) async throws -> CardSetupState
+    /// What the processor tells of a saved payment method.
+    func card(paymentMethod: String) async throws -> CardDetails
 }
 
 /// A processor's notice of a payment, verified and read from its webhook.

@@ -143,6 +143,11 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let paymentProviderUnavailable = Code("payment_provider_unavailable", .unavailable)
         /// A webhook whose signature is missing, wrong or outside the tolerance: refused, nothing applied.
         public static let webhookSignatureInvalid = Code("webhook_signature_invalid", .invalidRequest)
+        /// The member has no card saved in the chamber.
+        public static let savedCardNotFound = Code("saved_card_not_found", .notFound)
+        // Webhooks out
+        public static let webhookEndpointNotFound = Code("webhook_endpoint_not_found", .notFound)
+        public static let webhookDeliveryNotFound = Code("webhook_delivery_not_found", .notFound)
         // Files
         public static let fileNotFound = Code("file_not_found", .notFound)
         public static let fileTooLarge = Code("file_too_large", .payloadTooLarge)
@@ -178,7 +183,8 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             alreadyRegistered, registrationStateConflict, eventStateConflict, cancellationClosed, checkInCodeInvalid, alreadyCheckedIn,
             discountCodeInvalid, discountCodeUsedUp,
             invoiceNotFound, invoiceStateConflict, paymentExceedsBalance, refundExceedsPayments, idempotencyKeyReused, cardDeclined,
-            paymentProviderUnavailable, webhookSignatureInvalid,
+            paymentProviderUnavailable, webhookSignatureInvalid, savedCardNotFound,
+            webhookEndpointNotFound, webhookDeliveryNotFound,
             fileNotFound, fileTooLarge, fileTypeRefused, fileInfected, fileLinkInvalid, fileLinkExpired,
             unknownFrameType, unsupportedFrame, upgradeRequired,
             unavailable, internalError,

@@ -32,6 +32,10 @@ public protocol ChamberScopedStore: Sendable {
     var events: any EventStore { get }
     /// Invoices and their ledger.
     var invoices: any InvoiceStore { get }
+    /// Members' cards saved with the processor.
+    var savedCards: any SavedCardStore { get }
+    /// Webhook endpoints, and the deliveries queued for them.
+    var webhooks: any WebhookEndpointStore { get }
 }
 
 /// Memberships of the chamber.

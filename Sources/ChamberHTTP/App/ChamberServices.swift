@@ -17,13 +17,16 @@ public struct ChamberServices: Sendable {
     public let billing: BillingService
     /// Verifies the card processor's webhooks; none where card payments are not set up.
     public let paymentWebhooks: (any PaymentWebhookVerifier)?
+    /// The chamber's own webhook endpoints, and their deliveries.
+    public let webhooks: WebhookService
 
     public init(
         store: any Store, accounts: AccountService, billing: BillingService, paymentWebhooks: (any PaymentWebhookVerifier)?,
         chambers: ChamberService, businesses: BusinessService,
         devices: DeviceService,
-        pushes: PushAdminService, loadTests: LoadTestService, emailUnsubscribe: EmailUnsubscribe
+        pushes: PushAdminService, loadTests: LoadTestService, emailUnsubscribe: EmailUnsubscribe, webhooks: WebhookService
     ) {
+        self.webhooks = webhooks
         self.emailUnsubscribe = emailUnsubscribe
         self.store = store
         self.accounts = accounts

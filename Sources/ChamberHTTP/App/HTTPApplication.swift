@@ -30,6 +30,8 @@ public func buildRouter(
     ApplicationEventRoutes(services: services, membership: membership).register(on: router)
     EventRoutes(services: services, events: events).register(on: router)
     BillingRoutes(services: services).register(on: router)
+    WebhookRoutes(services: services).register(on: router)
+    SavedCardRoutes(services: services).register(on: router)
     LoadTestRoutes(services: services).register(on: router)
     ClusterRoutes(services: services, hub: realtime.hub).register(on: router)
     return router

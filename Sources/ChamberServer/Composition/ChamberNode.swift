@@ -1,5 +1,6 @@
 import ChamberDomain
 import ChamberHTTP
+import ChamberNotify
 import ChamberRealtime
 import ChamberRedis
 import ChamberStorage
@@ -34,6 +35,8 @@ public struct ChamberNode: Sendable {
     let mailWorker: OutboxWorker
     /// Writes the e-mails owed for unread notifications into the mail outbox (every node runs one).
     let notificationEmailWorker: OutboxWorker
+    /// Posts chambers' webhook deliveries (every node runs one).
+    let webhookWorker: OutboxWorker
     let standingJob: PeriodicJob
     /// Members' last-seen times, noted in memory and written by `activityJob`.
     public let activity: MemberActivity
@@ -87,6 +90,16 @@ public struct ChamberNode: Sendable {
             store: SQLLoadTestStore(database: database), hasher: hasher, vault: vault, tokens: tokens,
             configuration: LoadTestConfiguration(enabled: configuration.loadTestEnabled, maxAccounts: configuration.loadTestMaxAccounts))
         let dispatcher = try PushProviders.dispatcher(configuration, outbox: store.pushOutbox, logger: logger)
+        let webhookOutbox = store.webhookOutbox
+        let webhookDispatcher = WebhookDispatcher(
+            outbox: webhookOutbox, transport: WebhookHTTPTransport(),
+            schedule: WebhookDispatcher.schedule(base: TimeInterval(configuration.webhookRetryBaseSeconds)))
+        let webhookWorker = OutboxWorker(
+            .init(
+                name: "webhook", dispatch: { try await webhookDispatcher.dispatch() }, nextDue: { try await webhookOutbox.nextDue() },
+                prune: { now in try await webhookOutbox.prune(finishedBefore: now.addingTimeInterval(-Self.keepWebhookDeliveries)) }),
+            sweep: .seconds(1), logger: logger
+        ) { prepared.isSet }
         let attendanceBoard = EventAttendanceBoard(store: store, announcer: hub)
         let services = ChamberServices(
             store: store, accounts: accounts,
@@ -96,7 +109,9 @@ public struct ChamberNode: Sendable {
             paymentWebhooks: try PaymentProviders.webhooks(configuration),
             chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub, activity: activity),
             businesses: BusinessService(store: store), devices: DeviceService(store: store, tester: dispatcher),
-            pushes: PushAdminService(store: store, delivers: dispatcher.delivers(to:)), loadTests: loadTests, emailUnsubscribe: unsubscribe)
+            pushes: PushAdminService(store: store, delivers: dispatcher.delivers(to:)), loadTests: loadTests, emailUnsubscribe: unsubscribe,
+            webhooks: WebhookService(
+                store: store, vault: vault, allowInsecureURLs: configuration.webhooksAllowInsecureURLs, queued: { webhookWorker.poke() }))
         let pushOutbox = store.pushOutbox
         let pushWorker = OutboxWorker(
             .init(
@@ -154,7 +169,7 @@ public struct ChamberNode: Sendable {
         return ChamberNode(
             configuration: configuration, database: database, store: store, services: services, realtime: realtime, membership: membership,
             events: events, metrics: metrics, logger: logger, notificationWorker: worker, pushWorker: pushWorker, mailWorker: mailWorker,
-            notificationEmailWorker: notificationEmailWorker, standingJob: standingJob, activity: activity,
+            notificationEmailWorker: notificationEmailWorker, webhookWorker: webhookWorker, standingJob: standingJob, activity: activity,
             activityJob: PeriodicJob(
                 name: "member activity", every: .seconds(Self.activityFlushSeconds), logger: logger, ready: { prepared.isSet }
             ) { try await activity.flush() },
@@ -181,6 +196,8 @@ public struct ChamberNode: Sendable {
     static let keepDeadLetters: TimeInterval = 30 * 86_400
     /// Mails that ended are kept this long, for support.
     static let keepMail: TimeInterval = 30 * 86_400
+    /// Webhook deliveries that ended are kept this long, for admins to look into and send again.
+    static let keepWebhookDeliveries: TimeInterval = 30 * 86_400
 
     /// The hub on its broker: in-process (one node) or Redis (a cluster).
     static func makeHub(_ configuration: ServerConfiguration, store: SQLStore, logger: Logger) throws -> Hub {
@@ -292,7 +309,7 @@ public struct ChamberNode: Sendable {
     /// The workers and jobs every node runs beside the server: they stop after it stops taking requests, before the
     /// database closes.
     private var backgroundServices: [any Service] {
-        [notificationWorker, pushWorker, mailWorker, notificationEmailWorker, standingJob, activityJob, directoryJob, eventJob]
+        [notificationWorker, pushWorker, mailWorker, notificationEmailWorker, webhookWorker, standingJob, activityJob, directoryJob, eventJob]
     }
 
     private func makeApplication(services: [any Service]) -> some ApplicationProtocol {

@@ -274,6 +274,8 @@ public enum ConfigurationLoader {
             }
             configuration.stripeAPIBase = base
         }
+        if let value = try bool("webhooks.allow_insecure_urls") { configuration.webhooksAllowInsecureURLs = value }
+        if let value = try int("webhooks.retry_base_seconds", 1...3_600) { configuration.webhookRetryBaseSeconds = value }
         configuration.apnsKeyID = try string("push.apns.key_id")
         configuration.apnsTeamID = try string("push.apns.team_id")
         for (key, value) in [

@@ -83,6 +83,8 @@ import Logging
 /// | `billing.stripe.secret_key_file` | `CHAMBER_BILLING_STRIPE_SECRET_KEY_FILE` | none: no card payments, only payments staff record (a file holding Stripe's secret key, `sk_…`) |
 /// | `billing.stripe.webhook_secrets_file` | `CHAMBER_BILLING_STRIPE_WEBHOOK_SECRETS_FILE` | none: `POST /v1/webhooks/stripe` answers 503 (the endpoint's signing secrets, `whsec_…`, one per line; two while one is rolled) |
 /// | `billing.stripe.api_base` | `CHAMBER_BILLING_STRIPE_API_BASE` | `https://api.stripe.com` |
+/// | `webhooks.allow_insecure_urls` | `CHAMBER_WEBHOOKS_ALLOW_INSECURE_URLS` | `false`: chambers' webhook endpoints are `https` only |
+/// | `webhooks.retry_base_seconds` | `CHAMBER_WEBHOOKS_RETRY_BASE_SECONDS` | `30`: the first wait before a failed delivery is tried again (the waits double, at most 6 h apart, 12 attempts) |
 /// | `push.tls_ca_file` | `CHAMBER_PUSH_TLS_CA_FILE` | none (PEM certificates trusted for provider connections besides the system's: a proxy's, a test's) |
 /// | `hub.conformance_echo` | `CHAMBER_HUB_CONFORMANCE_ECHO` | `false` (`GET /v1/conformance/echo`: an echo socket for the Autobahn suite) |
 /// | `loadtest.enabled` | `CHAMBER_LOADTEST_ENABLED` | `false` (platform admins may bulk-provision load-test accounts) |
@@ -181,6 +183,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// A file of webhook signing secrets (`whsec_…`), one per line: the current one, and the previous while rolled.
     public var stripeWebhookSecretsFile: String?
     public var stripeAPIBase = "https://api.stripe.com"
+    /// Whether chambers' webhook endpoints may be `http` (a lab, the tests); otherwise `https` only.
+    public var webhooksAllowInsecureURLs = false
+    /// The first wait before a failed webhook delivery is tried again; the waits double from it.
+    public var webhookRetryBaseSeconds = 30
     /// Serves the WebSocket echo endpoint the Autobahn conformance suite runs against (never on by default).
     public var conformanceEcho = false
     public var loadTestEnabled = false
@@ -219,7 +225,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         "mail.smtp.ca_file", "mail.from_address", "mail.from_name", "mail.retry_base_ms", "mail.max_attempts", "mail.sweep_ms",
         "push.web_push.vapid_key_file", "push.web_push.subject", "push.apns.key_file", "push.apns.key_id", "push.apns.team_id",
         "push.apns.production_url", "push.apns.sandbox_url", "push.tls_ca_file", "push.fcm.service_account_file", "push.fcm.endpoint",
-        "billing.stripe.secret_key_file", "billing.stripe.webhook_secrets_file", "billing.stripe.api_base",
+        "billing.stripe.secret_key_file", "billing.stripe.webhook_secrets_file", "billing.stripe.api_base", "webhooks.allow_insecure_urls",
+        "webhooks.retry_base_seconds",
         "hub.conformance_echo", "loadtest.enabled", "loadtest.max_accounts",
     ]
 

@@ -926,6 +926,67 @@ enum Schema {
                 // The reminder sweep reads the open invoices.
                 "CREATE INDEX invoices_by_status ON invoices (chamber_id, status, due_at)",
             ]),
+        Migration(
+            version: 26, name: "webhooks out: a chamber's endpoints, and the outbox of their deliveries",
+            statements: [
+                """
+                CREATE TABLE webhook_endpoints (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    url TEXT NOT NULL,
+                    description TEXT,
+                    events TEXT NOT NULL,
+                    active BOOLEAN NOT NULL,
+                    secret TEXT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX webhook_endpoints_by_chamber ON webhook_endpoints (chamber_id, created_at)",
+                // One delivery per endpoint and event, however often the event is queued.
+                """
+                CREATE TABLE webhook_deliveries (
+                    id TEXT PRIMARY KEY,
+                    endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    event_id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts BIGINT NOT NULL,
+                    last_status_code BIGINT,
+                    last_error TEXT,
+                    created_at BIGINT NOT NULL,
+                    next_attempt_at BIGINT NOT NULL,
+                    finished_at BIGINT,
+                    claim TEXT,
+                    claimed_until BIGINT,
+                    UNIQUE (endpoint_id, event_id)
+                )
+                """,
+                "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)",
+                "CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (chamber_id, endpoint_id, created_at)",
+                "CREATE INDEX webhook_deliveries_by_claim ON webhook_deliveries (claim)",
+            ]),
+        Migration(
+            version: 27, name: "billing: members' cards saved with the processor (its customer and payment method), and autopay",
+            statements: [
+                """
+                CREATE TABLE saved_cards (
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    customer_id TEXT NOT NULL,
+                    payment_method_id TEXT,
+                    brand TEXT,
+                    last4 TEXT,
+                    exp_month BIGINT,
+                    exp_year BIGINT,
+                    autopay BOOLEAN NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (chamber_id, user_id)
+                )
+                """
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

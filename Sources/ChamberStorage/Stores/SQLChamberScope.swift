@@ -23,6 +23,8 @@ struct SQLChamberScope: ChamberScopedStore {
     var engagement: any EngagementStore { SQLEngagementStore(sql: sql) }
     var events: any EventStore { SQLEventStore(sql: sql) }
     var invoices: any InvoiceStore { SQLInvoiceStore(sql: sql) }
+    var webhooks: any WebhookEndpointStore { SQLWebhookStore(sql: sql) }
+    var savedCards: any SavedCardStore { SQLSavedCardStore(sql: sql) }
 }
 
 struct SQLMemberStore: MemberStore {

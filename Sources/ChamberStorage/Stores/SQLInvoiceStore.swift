@@ -127,7 +127,9 @@ struct SQLInvoiceStore: InvoiceStore {
         case stale, keyTaken
     }
 
-    func record(_ invoice: Invoice, entries: [LedgerEntry], key: BillingRequestKey?) async throws -> InvoiceRecordOutcome {
+    func record(
+        _ invoice: Invoice, entries: [LedgerEntry], key: BillingRequestKey?, events: @Sendable (Invoice) -> [WebhookEvent]
+    ) async throws -> InvoiceRecordOutcome {
         do {
             return .recorded(
                 try await sql.transaction { tx in
@@ -179,6 +181,7 @@ struct SQLInvoiceStore: InvoiceStore {
                                 .int(last + Int64(offset) + 1),
                             ])
                     }
+                    for event in events(stored) { try await SQLWebhookStore.enqueue(event, endpoint: nil, in: tx) }
                     return stored
                 })
         } catch Abandoned.stale {

@@ -19,6 +19,8 @@ public struct SQLStore: Store {
     public var passwordResets: any PasswordResetStore { SQLPasswordResetStore(db: database) }
     public var chambers: any ChamberStore { SQLChamberStore(db: database) }
     public var mailOutbox: any MailOutboxStore { SQLMailOutboxStore(db: database) }
+    /// Every chamber's webhook deliveries, for the nodes' workers.
+    public var webhookOutbox: any WebhookOutboxStore { SQLWebhookOutboxStore(db: database) }
     public var notificationEmails: any NotificationEmailStore { SQLNotificationEmailStore(db: database) }
     public var devices: any DeviceStore { SQLDeviceStore(db: database) }
     public var notificationFanout: any NotificationFanoutStore { SQLNotificationFanoutStore(db: database) }
