@@ -63,6 +63,9 @@ extension BillingService {
         let paidUpTo = standing.paidThrough ?? standing.trialEndsAt
         if let paidUpTo, DuesCalendar.adding(days: -policy.invoiceDaysBefore, to: paidUpTo) > at { return nil }
         let scope = store.scoped(to: chamber.id)
+        // One period owed at a time: a member who never paid would otherwise be invoiced anew each day.
+        let open = try await scope.invoices.list(userID: member.user.id, status: .open, page: PageRequest(limit: 100)).items
+        guard !open.contains(where: { $0.dues?.kind == .period }) else { return nil }
         guard let tier = try await scope.tiers.find(id: standing.tierID) else { return nil }
         let span = DuesCalendar.nextSpan(paidThrough: paidUpTo, from: at, tier: tier, renewal: policy.renewal)
         let terms = DuesTerms.period(of: member.user.id, tierID: tier.id, span: span)

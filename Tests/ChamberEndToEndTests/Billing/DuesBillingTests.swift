@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import ChamberDomain
+import ChamberPayments
 import ChamberServer
 import ChamberStorage
 import ChamberTestSupport
@@ -17,10 +19,10 @@ struct DuesBillingTests {
         let mail = MembershipStandingTests.MailBox()
         let billing: BillingService
 
-        init(_ api: TestAPI) {
+        init(_ api: TestAPI, provider: (any PaymentProvider)? = nil) {
             let clock = MembershipStandingTests.Job.Clock(Date())
             self.clock = clock
-            billing = BillingService(store: api.store, mailer: mail) { clock.now.withLock { $0 } }
+            billing = BillingService(store: api.store, provider: provider, mailer: mail) { clock.now.withLock { $0 } }
         }
 
         func run(_ chamberID: String, at date: Date) async throws -> Int {
@@ -200,6 +202,68 @@ struct DuesBillingTests {
             #expect(third["status"].string == "open" && third["amount_due_minor"].int == 36_500 - (credit - 36_500), "the rest carried: \(third)")
             let check = try await api.call(.get, "/v1/chambers/\(chamber.id)/billing/ledger-check", token: staff.accessToken)
             #expect(check.json["balanced"].bool == true && check.json["invoices_checked"].int == 4, "\(check.json)")
+        }
+    }
+
+    @Test(
+        "autopay: a member saves a card through a SetupIntent their app confirms and turns autopay on; dues are charged off-session on the due date, once; a bank that wants the payer refuses, recorded and mailed",
+        arguments: TestBackend.enabled)
+    func autopay(_ backend: TestBackend) async throws {
+        try await CardPaymentTests.withStripe(backend) { api, stripe in
+            let (admin, staff) = (try await api.signUp("admin"), try await api.signUp("stella"))
+            let (apu, moe) = (try await api.signUp("apu"), try await api.signUp("moe"))
+            let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
+            try await MembershipStandingTests.approved(api, apu, chamber: chamber.id, tier: chamber.tier, staff: staff)
+            try await MembershipStandingTests.approved(
+                api, moe, chamber: chamber.id, tier: chamber.tier, staff: staff,
+                steps: MembershipApplicationTests.steps(tier: chamber.tier, ein: "98-7654321", name: "Moe's Tavern LLC", email: "moe@moes.example"))
+            let card = "/v1/chambers/\(chamber.id)/billing/card"
+            #expect(try await api.call(.get, card, token: apu.accessToken).errorCode == "saved_card_not_found")
+
+            // Each saves a card: a setup, confirmed by the app with the processor, then kept.
+            var setups: [String: String] = [:]
+            for (member, method) in [(apu, "pm_card_visa"), (moe, "pm_card_authenticationRequired")] {
+                let setup = try await api.call(.post, "\(card)/setup", token: member.accessToken)
+                #expect(setup.status == .created && setup.json["client_secret"].string?.contains("_secret_") == true, "\(setup.json)")
+                let id = setup.json["setup_intent_id"].string ?? ""
+                setups[member.userID] = id
+                let early = try await api.call(.put, card, token: member.accessToken, json: ["setup_intent_id": id])
+                #expect(early.errorCode == "validation_failed" && early.json["error"]["field"].string == "setup_intent_id", "not confirmed yet")
+                stripe.confirmSetup(id, paymentMethod: method)
+            }
+            let stolen = try await api.call(.put, card, token: moe.accessToken, json: ["setup_intent_id": setups[apu.userID] ?? ""])
+            #expect(
+                stolen.errorCode == "validation_failed" && stolen.json["error"]["message"].string?.contains("not yours") == true, "\(stolen.json)")
+            for member in [apu, moe] {
+                let kept = try await api.call(.put, card, token: member.accessToken, json: ["setup_intent_id": setups[member.userID] ?? ""])
+                #expect(kept.status == .ok && kept.json["autopay"].bool == false && kept.json["exp_year"].int == 2030, "\(kept.json)")
+                let on = try await api.call(.patch, card, token: member.accessToken, json: ["autopay": true])
+                #expect(on.json["autopay"].bool == true, "\(on.json)")
+            }
+            #expect(try await api.call(.get, card, token: apu.accessToken).json["last4"].string == "4242")
+
+            // Invoiced now, due in 14 days: nothing charged before the due date, then each once.
+            let job = DuesJob(api, provider: StripeClient(http: HTTPClient.shared, secretKey: stripe.secretKey, apiBase: stripe.apiBase))
+            #expect(try await job.run(chamber.id, at: Date()) == 2)
+            _ = try await job.run(chamber.id, at: Self.days(13, after: Date()))
+            #expect(stripe.intents.isEmpty && stripe.offSessionCharges.isEmpty, "nothing charged before the due date")
+            let due = Self.days(15, after: Date())
+            _ = try await job.run(chamber.id, at: due)
+            _ = try await job.run(chamber.id, at: Self.days(1, after: due))
+            #expect(stripe.offSessionCharges.count == 2 && stripe.intents.count == 1, "one charge each, one of them refused")
+            let apuInvoice = try #require(try await Self.invoices(api, chamber.id, of: apu).first)
+            #expect(apuInvoice["status"].string == "paid", "\(apuInvoice)")
+            #expect(try await Self.standing(api, chamber.id, of: apu)["standing"]["status"].string == "active")
+            let moeInvoice = try #require(try await Self.invoices(api, chamber.id, of: moe).first)
+            let moeBody = try await api.call(.get, "/v1/chambers/\(chamber.id)/invoices/\(moeInvoice["id"].string ?? "")", token: moe.accessToken)
+                .json
+            #expect(moeBody["status"].string == "open", "\(moeBody)")
+            #expect(moeBody["entries"].array.last?["reference"].string?.contains("authentication_required") == true, "\(moeBody)")
+            #expect(job.mail.to(moe.email).contains { $0.subject.contains("did not go through") }, "\(job.mail.to(moe.email).map(\.subject))")
+
+            // Forgotten: no card, no autopay.
+            #expect(try await api.call(.delete, card, token: apu.accessToken).status == .noContent)
+            #expect(try await api.call(.get, card, token: apu.accessToken).errorCode == "saved_card_not_found")
         }
     }
 }

@@ -84,11 +84,14 @@ final class ServerProcess: @unchecked Sendable {
 
 /// A tiny HTTP client for servers in other processes.
 enum HTTP {
-    static func call(port: Int, _ method: String, _ path: String, token: String? = nil, json: [String: Any]? = nil) async throws -> (Int, JSON) {
+    static func call(
+        port: Int, _ method: String, _ path: String, token: String? = nil, json: [String: Any]? = nil, headers: [String: String] = [:]
+    ) async throws -> (Int, JSON) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         request.timeoutInterval = 60
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let json {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             request.httpBody = try JSONSerialization.data(withJSONObject: json)

@@ -44,10 +44,12 @@ struct MembershipStandingTests {
     }
 
     /// Applies with the five steps and is approved by staff.
-    static func approved(_ api: TestAPI, _ applicant: Account, chamber: String, tier: String, staff: Account) async throws {
+    static func approved(
+        _ api: TestAPI, _ applicant: Account, chamber: String, tier: String, staff: Account, steps: [(String, [String: Any])]? = nil
+    ) async throws {
         let started = try await api.call(.post, "/v1/applications", token: applicant.accessToken, json: ["chamber_id": chamber])
         let id = started.json["application"]["id"].string ?? ""
-        try await MembershipApplicationTests.fill(api, applicant, id, MembershipApplicationTests.steps(tier: tier))
+        try await MembershipApplicationTests.fill(api, applicant, id, steps ?? MembershipApplicationTests.steps(tier: tier))
         #expect(try await api.call(.post, "/v1/applications/\(id)/submit", token: applicant.accessToken).status == .ok)
         let decided = try await api.call(
             .post, "/v1/chambers/\(chamber)/applications/\(id)/decision", token: staff.accessToken, json: ["decision": "approve"])

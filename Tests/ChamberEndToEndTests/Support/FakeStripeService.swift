@@ -31,6 +31,14 @@ final class FakeStripeService: Sendable {
         var rateLimited = 0
         var requests = 0
         var refused: [String] = []
+        /// Customers made, by id: their e-mail.
+        var customers: [String: String] = [:]
+        /// SetupIntents, by id: their customer, status and payment method once confirmed.
+        var setups: [String: (customer: String, status: String, paymentMethod: String?)] = [:]
+        /// Off-session PaymentIntents asked for: their customer.
+        var offSession: [String] = []
+        /// Whether PaymentIntents' answers are held back.
+        var holding = false
     }
 
     private let state = Mutex(State())
@@ -48,12 +56,33 @@ final class FakeStripeService: Sendable {
         router.post("/v1/payment_intents") { request, _ -> Response in
             guard let service = box.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
             let body = try await request.body.collect(upTo: 1 << 16)
-            return service.createIntent(headers: request.headers, form: String(buffer: body))
+            let answer = service.createIntent(headers: request.headers, form: String(buffer: body))
+            // Charged (and the answer kept for the key), but the answer waits: the asking server may die meanwhile.
+            while service.holding { try await Task.sleep(for: .milliseconds(20)) }
+            return answer
         }
         router.post("/v1/refunds") { request, _ -> Response in
             guard let service = box.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
             let body = try await request.body.collect(upTo: 1 << 16)
             return service.createRefund(headers: request.headers, form: String(buffer: body))
+        }
+        router.post("/v1/customers") { request, _ -> Response in
+            guard let service = box.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
+            let body = try await request.body.collect(upTo: 1 << 16)
+            return service.createCustomer(headers: request.headers, form: String(buffer: body))
+        }
+        router.post("/v1/setup_intents") { request, _ -> Response in
+            guard let service = box.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
+            let body = try await request.body.collect(upTo: 1 << 16)
+            return service.createSetup(headers: request.headers, form: String(buffer: body))
+        }
+        router.get("/v1/setup_intents/{id}") { request, context -> Response in
+            guard let service = box.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
+            return service.readSetup(headers: request.headers, id: context.parameters.get("id") ?? "")
+        }
+        router.get("/v1/payment_methods/{id}") { request, context -> Response in
+            guard let service = box.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
+            return service.readMethod(headers: request.headers, id: context.parameters.get("id") ?? "")
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         return try await app.test(.live) { client in
@@ -118,7 +147,21 @@ final class FakeStripeService: Sendable {
             id: "pi_" + UUID().uuidString.prefix(24).replacingOccurrences(of: "-", with: ""), amount: amount, currency: currency,
             metadata: ["invoice_id": invoice, "chamber_id": chamber])
         let (status, body): (Int, String)
+        let offSession = form["off_session"] == "true"
+        if offSession {
+            // Stripe charges a saved card off-session only with its customer, to which the method is attached.
+            guard let customer = form["customer"], state.withLock({ $0.customers[customer] != nil }) else {
+                return refuse(400, "invalid_request_error", "off_session needs the customer the payment method is attached to")
+            }
+            state.withLock { $0.offSession.append(customer) }
+        }
         switch method {
+        case "pm_card_authenticationRequired" where offSession:
+            let failed = Self.intentJSON(intent, status: "requires_payment_method")
+            (status, body) = (
+                402,
+                #"{"error":{"type":"card_error","code":"authentication_required","message":"This payment requires authentication.","payment_intent":\#(failed)}}"#
+            )
         case "pm_card_visa", "pm_card_mastercard":
             state.withLock { $0.intents[intent.id] = intent }
             (status, body) = (200, Self.intentJSON(intent, status: "succeeded"))
@@ -137,6 +180,97 @@ final class FakeStripeService: Sendable {
         }
         state.withLock { $0.answered[key] = (form, status, body) }
         return Self.json(status, body)
+    }
+
+    /// From now on, PaymentIntents are made and charged but their answers wait until ``release()``.
+    func hold() { state.withLock { $0.holding = true } }
+    func release() { state.withLock { $0.holding = false } }
+    var holding: Bool { state.withLock { $0.holding } }
+
+    /// Off-session payments asked for, by customer.
+    var offSessionCharges: [String] { state.withLock { $0.offSession } }
+
+    /// What the member's app does with Stripe's SDK: confirms the setup with a card (`pm_card_visa`, …).
+    func confirmSetup(_ id: String, paymentMethod: String) {
+        state.withLock { state in
+            guard let setup = state.setups[id] else { return }
+            state.setups[id] = (setup.customer, "succeeded", paymentMethod)
+        }
+    }
+
+    /// Checks a POST's key, content type and idempotency; the earlier answer when the key was used with this form.
+    private func checkedPost(headers: HTTPFields, form: [String: String]) -> (key: String, earlier: Response?)? {
+        guard headers[.authorization] == "Bearer \(secretKey)", headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true,
+            let key = headers[HTTPField.Name("Idempotency-Key")!], !key.isEmpty
+        else { return nil }
+        guard let earlier = state.withLock({ $0.answered[key] }) else { return (key, nil) }
+        guard earlier.form == form else {
+            return (
+                key,
+                Self.json(
+                    400,
+                    #"{"error":{"type":"idempotency_error","message":"Keys for idempotent requests can only be used with the same parameters they were first used with."}}"#
+                )
+            )
+        }
+        return (key, Self.json(earlier.status, earlier.body))
+    }
+
+    private func createCustomer(headers: HTTPFields, form raw: String) -> Response {
+        let form = Self.parse(raw)
+        guard let (key, earlier) = checkedPost(headers: headers, form: form) else {
+            return refuse(400, "invalid_request_error", "a POST needs the key, form encoding and an Idempotency-Key")
+        }
+        if let earlier { return earlier }
+        guard let email = form["email"], email.contains("@"), form["metadata[chamber_id]"] != nil, form["metadata[user_id]"] != nil else {
+            return refuse(400, "invalid_request_error", "missing or malformed parameters: \(form)")
+        }
+        let id = "cus_" + UUID().uuidString.prefix(14).replacingOccurrences(of: "-", with: "")
+        let body = #"{"id":"\#(id)","object":"customer","email":"\#(email)"}"#
+        state.withLock { state in
+            state.customers[id] = email
+            state.answered[key] = (form, 200, body)
+        }
+        return Self.json(200, body)
+    }
+
+    private func createSetup(headers: HTTPFields, form raw: String) -> Response {
+        let form = Self.parse(raw)
+        guard let (key, earlier) = checkedPost(headers: headers, form: form) else {
+            return refuse(400, "invalid_request_error", "a POST needs the key, form encoding and an Idempotency-Key")
+        }
+        if let earlier { return earlier }
+        guard let customer = form["customer"], state.withLock({ $0.customers[customer] != nil }), form["usage"] == "off_session",
+            form["payment_method_types[]"] == "card"
+        else { return refuse(400, "invalid_request_error", "missing or malformed parameters: \(form)") }
+        let id = "seti_" + UUID().uuidString.prefix(24).replacingOccurrences(of: "-", with: "")
+        let body =
+            #"{"id":"\#(id)","object":"setup_intent","customer":"\#(customer)","status":"requires_payment_method","client_secret":"\#(id)_secret_\#(UUID().uuidString.prefix(8))","usage":"off_session"}"#
+        state.withLock { state in
+            state.setups[id] = (customer, "requires_payment_method", nil)
+            state.answered[key] = (form, 200, body)
+        }
+        return Self.json(200, body)
+    }
+
+    private func readSetup(headers: HTTPFields, id: String) -> Response {
+        guard headers[.authorization] == "Bearer \(secretKey)" else { return refuse(401, "authentication_error", "Invalid API Key provided") }
+        guard let setup = state.withLock({ $0.setups[id] }) else { return refuse(404, "invalid_request_error", "No such setupintent: '\(id)'") }
+        let method = setup.paymentMethod.map { #""\#($0)""# } ?? "null"
+        return Self.json(
+            200, #"{"id":"\#(id)","object":"setup_intent","customer":"\#(setup.customer)","status":"\#(setup.status)","payment_method":\#(method)}"#)
+    }
+
+    private func readMethod(headers: HTTPFields, id: String) -> Response {
+        guard headers[.authorization] == "Bearer \(secretKey)" else { return refuse(401, "authentication_error", "Invalid API Key provided") }
+        let cards = [
+            "pm_card_visa": ("visa", "4242"), "pm_card_mastercard": ("mastercard", "4444"), "pm_card_authenticationRequired": ("visa", "3184"),
+        ]
+        guard let (brand, last4) = cards[id] else { return refuse(404, "invalid_request_error", "No such PaymentMethod: '\(id)'") }
+        return Self.json(
+            200,
+            #"{"id":"\#(id)","object":"payment_method","type":"card","card":{"brand":"\#(brand)","last4":"\#(last4)","exp_month":12,"exp_year":2030}}"#
+        )
     }
 
     private func createRefund(headers: HTTPFields, form raw: String) -> Response {
