@@ -163,3 +163,64 @@ extension BillingService {
         }
     }
 }
+
+extension BillingService {
+    /// Gives `amountMinor` of an invoice's card payments back to their cards through the processor (staff), the
+    /// newest payment first, split across payments when one does not hold it all; each part recorded as a card
+    /// refund with its credit note. Needs an idempotency key: a retry refunds nothing more and answers the invoice.
+    public func refundToCard(
+        _ access: ChamberAccess, id: InvoiceID, amountMinor: Int64, reason: String?, idempotencyKey raw: String?
+    ) async throws -> Invoice {
+        try access.require(.update, .billing)
+        guard let key = try Validate.idempotencyKey(raw) else {
+            throw ChamberError(.validationFailed, "refunds need an Idempotency-Key header", field: "Idempotency-Key")
+        }
+        var invoice = try await find(access, id: id)
+        let invoices = store.scoped(to: access.chamberID).invoices
+        let request = "card-refund-request:\(key)"
+        let asked = "card-refund:\(id):\(amountMinor):\(reason ?? "")"
+        if let earlier = try await invoices.request(key: request) {
+            guard earlier.fingerprint == asked else {
+                throw ChamberError(
+                    .idempotencyKeyReused, "this Idempotency-Key was used for another request; use a new key for a new request",
+                    field: "Idempotency-Key")
+            }
+            return invoice
+        }
+        guard let provider else {
+            throw ChamberError(.paymentProviderUnavailable, "card payments are not set up on this server (billing.stripe.secret_key)")
+        }
+        guard amountMinor > 0 else { throw ChamberError(.validationFailed, "amount_minor must be positive", field: "amount_minor") }
+        // What each card payment still holds, newest first.
+        let entries = try await invoices.entries(of: id)
+        let refundable: [(paymentID: String, left: Int64)] = entries.filter { $0.kind == .paymentSucceeded && $0.method == "card" }.reversed()
+            .compactMap { payment in
+                guard let paymentID = payment.reference else { return nil }
+                let given = entries.filter { $0.kind == .refund && $0.method == "card" && $0.reference == paymentID }.reduce(Int64(0)) {
+                    $0 + $1.amountMinor
+                }
+                return (paymentID, -payment.amountMinor - given)
+            }.filter { $0.left > 0 }
+        let total = refundable.reduce(Int64(0)) { $0 + $1.left }
+        guard amountMinor <= min(total, invoice.paidMinor) else {
+            throw ChamberError(
+                .refundExceedsPayments, "\(min(total, invoice.paidMinor)) \(invoice.currency) (minor units) of card payments is left to refund",
+                field: "amount_minor")
+        }
+        var left = amountMinor
+        for payment in refundable where left > 0 {
+            let part = min(left, payment.left)
+            // Keyed by the request and the payment: a retry after a stop refunds the same part once at the processor.
+            let refundID = try await provider.refund(
+                paymentID: payment.paymentID, amountMinor: part, idempotencyKey: "staff-refund-\(id)-\(key)-\(payment.paymentID)")
+            invoice = try await perform(
+                .cardRefund(amountMinor: part, paymentID: payment.paymentID, refundID: refundID), on: id, in: access.chamberID, by: access.userID,
+                key: "card-refund:\(refundID)")
+            left -= part
+        }
+        try await invoices.remember(BillingRequestKey(key: request, fingerprint: asked, invoiceID: id), at: now())
+        try await audit(
+            access.chamberID, access.userID, "invoice.refunded_to_card", invoice, detail: "\(amountMinor) \(invoice.currency): \(reason ?? "")")
+        return invoice
+    }
+}

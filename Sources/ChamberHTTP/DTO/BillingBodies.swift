@@ -130,6 +130,8 @@ struct InvoiceRequest {
 /// `POST …/invoices/{id}/payments` and `…/refunds`.
 struct MoneyMovementRequest {
     let operation: InvoiceOperation
+    /// A refund given back to the invoice's card payments through the processor, not by hand.
+    var toCard = false
 
     init(payment json: JSONValue) throws(ChamberError) {
         let body = try StrictObject(json, at: "")
@@ -145,7 +147,8 @@ struct MoneyMovementRequest {
 
     init(refund json: JSONValue) throws(ChamberError) {
         let body = try StrictObject(json, at: "")
-        try body.allow(["amount_minor", "reason"])
+        try body.allow(["amount_minor", "reason", "to_card"])
+        toCard = try body.optionalBool("to_card") ?? false
         operation = .refund(
             amountMinor: try Self.amount(body),
             reason: try Validate.optionalText(try body.optionalString("reason"), field: "reason", maxLength: 500))

@@ -62,10 +62,17 @@ struct BillingRoutes {
             return try await settle(request, context, try MoneyMovementRequest(payment: json).operation)
         }
         chamber.post("invoices/{invoiceId}/refunds") { request, context in
+            let access = try context.access()
             let id: InvoiceID = try request.id("invoiceId", context: context)
-            _ = try await billing.get(try context.access(), id: id)
+            _ = try await billing.get(access, id: id)
             let json = try await APIJSON.decode(JSONValue.self, from: request, context: context)
-            return try await settle(request, context, try MoneyMovementRequest(refund: json).operation)
+            let refund = try MoneyMovementRequest(refund: json)
+            guard refund.toCard, case .refund(let amount, let reason) = refund.operation else {
+                return try await settle(request, context, refund.operation)
+            }
+            let invoice = try await billing.refundToCard(access, id: id, amountMinor: amount, reason: reason, idempotencyKey: request.headers[key])
+            return try JSONResponse(.ok, InvoiceBody(invoice, entries: try await billing.get(access, id: invoice.id).entries))
+                .response(from: request, context: context)
         }
         chamber.post("invoices/{invoiceId}/card-payments") { request, context in
             let access = try context.access()

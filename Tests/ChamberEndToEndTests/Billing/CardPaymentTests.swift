@@ -147,6 +147,54 @@ struct CardPaymentTests {
     }
 
     @Test(
+        "staff refund to the card through the processor: part, then the rest, once per key; a cheque on the same invoice is not the card's",
+        arguments: TestBackend.enabled)
+    func refundedToCards(_ backend: TestBackend) async throws {
+        try await Self.withStripe(backend) { api, stripe in
+            let chamber = try await EventTests.chamber(api, members: 1)
+            let ann = chamber.members[0]
+            let invoice = try await BillingTests.invoice(api, chamber, to: ann, lines: [("Gala tables", 2, 10_000)])
+            let id = invoice["id"].string ?? ""
+            // A cheque pays part, the card the rest.
+            let cheque = try await api.call(
+                .post, "\(chamber.path)/invoices/\(id)/payments", token: chamber.staff.accessToken,
+                json: ["amount_minor": 5_000, "method": "cheque", "reference": "77"], headers: BillingTests.key("cheque"))
+            #expect(cheque.json["amount_due_minor"].int == 15_000, "\(cheque.json)")
+            let paid = try await Self.pay(api, chamber, ann, id, card: "pm_card_visa", key: "ann-card")
+            #expect(paid.json["invoice"]["status"].string == "paid", "\(paid.json)")
+            let paymentID = paid.json["payment_id"].string ?? ""
+            let path = "\(chamber.path)/invoices/\(id)/refunds"
+            let tooMuch = try await api.call(
+                .post, path, token: chamber.staff.accessToken, json: ["amount_minor": 15_001, "to_card": true], headers: BillingTests.key("r0"))
+            #expect(tooMuch.errorCode == "refund_exceeds_payments", "the cheque is not the card's: \(tooMuch.json)")
+            #expect(
+                try await api.call(.post, path, token: ann.accessToken, json: ["amount_minor": 100, "to_card": true], headers: BillingTests.key("r"))
+                    .status == .forbidden)
+            for _ in 0..<2 {
+                let part = try await api.call(
+                    .post, path, token: chamber.staff.accessToken, json: ["amount_minor": 4_000, "reason": "one table fewer", "to_card": true],
+                    headers: BillingTests.key("r1"))
+                #expect(part.status == .ok && part.json["refunded_minor"].int == 4_000 && part.json["status"].string == "paid", "\(part.json)")
+            }
+            #expect(stripe.refunds(of: paymentID) == [4_000], "a retry refunds nothing more")
+            let reused = try await api.call(
+                .post, path, token: chamber.staff.accessToken, json: ["amount_minor": 1_000, "to_card": true], headers: BillingTests.key("r1"))
+            #expect(reused.errorCode == "idempotency_key_reused", "\(reused.json)")
+            let rest = try await api.call(
+                .post, path, token: chamber.staff.accessToken, json: ["amount_minor": 11_000, "to_card": true], headers: BillingTests.key("r2"))
+            #expect(rest.json["refunded_minor"].int == 15_000 && rest.json["paid_minor"].int == 5_000, "\(rest.json)")
+            #expect(stripe.refunds(of: paymentID) == [4_000, 11_000])
+            let cardRefunds = rest.json["entries"].array.filter { $0["kind"].string == "refund" }
+            #expect(cardRefunds.count == 2 && cardRefunds.allSatisfy { $0["method"].string == "card" && $0["reference"].string == paymentID })
+            let more = try await api.call(
+                .post, path, token: chamber.staff.accessToken, json: ["amount_minor": 1, "to_card": true], headers: BillingTests.key("r3"))
+            #expect(more.errorCode == "refund_exceeds_payments", "\(more.json)")
+            let check = try await api.call(.get, "\(chamber.path)/billing/ledger-check", token: chamber.staff.accessToken)
+            #expect(check.json["balanced"].bool == true, "\(check.json)")
+        }
+    }
+
+    @Test(
         "a declined card leaves the invoice open, is recorded and mailed; a rate limit is retried with the same key; 3-D Secure ends by webhook",
         arguments: TestBackend.enabled)
     func declinedAndRetried(_ backend: TestBackend) async throws {
