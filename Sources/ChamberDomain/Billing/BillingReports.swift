@@ -3,12 +3,14 @@ import Foundation
 /// The chamber's money as an accountant reads it, computed from the ledger (never from invoices' cached amounts):
 /// what came in by month, source and method; what is owed by age; how card payments fare.
 public enum BillingReports {
-    /// Money received in one month, from one source, by one method, in one currency.
+    /// Money received in one month, from one source (and tier), by one method, in one currency.
     public struct RevenueRow: Sendable, Equatable {
         /// `2026-12`, in the chamber's time zone.
         public let period: String
-        /// `events` for invoices of event registrations, `invoices` for the rest.
+        /// `dues` for membership dues invoices, `events` for invoices of event registrations, `invoices` for the rest.
         public let source: String
+        /// The membership tier's name, for dues.
+        public let tier: String?
         /// `cash`, `cheque`, `bank_transfer`, `card`.
         public let method: String
         public let currency: Currency
@@ -17,25 +19,33 @@ public enum BillingReports {
         public var netMinor: Int64 { receivedMinor - refundedMinor }
     }
 
-    /// Payments and refunds between `from` (inclusive) and `to` (exclusive), by month, source and method.
-    public static func revenue(_ entries: [LedgerEntry], invoices: [InvoiceID: Invoice], from: Date, to: Date, timeZone: TimeZone) -> [RevenueRow] {
+    /// Payments and refunds between `from` (inclusive) and `to` (exclusive), by month, source (dues by tier, named
+    /// by `tierNames`) and method.
+    public static func revenue(
+        _ entries: [LedgerEntry], invoices: [InvoiceID: Invoice], tierNames: [TierID: String] = [:], from: Date, to: Date, timeZone: TimeZone
+    ) -> [RevenueRow] {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         var rows: [String: RevenueRow] = [:]
         for entry in entries where entry.at >= from && entry.at < to && (entry.kind == .paymentSucceeded || entry.kind == .refund) {
             let month = calendar.dateComponents([.year, .month], from: entry.at)
             let period = String(format: "%04d-%02d", month.year ?? 0, month.month ?? 0)
-            let source = invoices[entry.invoiceID]?.registrationID == nil ? "invoices" : "events"
+            let invoice = invoices[entry.invoiceID]
+            let source = invoice?.dues != nil ? "dues" : invoice?.registrationID != nil ? "events" : "invoices"
+            let tier = invoice?.dues.map { tierNames[$0.tierID] ?? $0.tierID.rawValue }
             // A refund is reported against the method of the payments it gives back (recorded by hand: `refund`).
             let method = entry.method ?? (entry.kind == .refund ? "refund" : "other")
-            let key = [period, source, method, entry.currency.code].joined(separator: "|")
+            let key = [period, source, tier ?? "", method, entry.currency.code].joined(separator: "|")
             var row =
                 rows[key]
-                ?? RevenueRow(period: period, source: source, method: method, currency: entry.currency, receivedMinor: 0, refundedMinor: 0)
+                ?? RevenueRow(
+                    period: period, source: source, tier: tier, method: method, currency: entry.currency, receivedMinor: 0, refundedMinor: 0)
             if entry.kind == .paymentSucceeded { row.receivedMinor -= entry.amountMinor } else { row.refundedMinor += entry.amountMinor }
             rows[key] = row
         }
-        return rows.values.sorted { ($0.period, $0.source, $0.method, $0.currency.code) < ($1.period, $1.source, $1.method, $1.currency.code) }
+        return rows.values.sorted {
+            ($0.period, $0.source, $0.tier ?? "", $0.method, $0.currency.code) < ($1.period, $1.source, $1.tier ?? "", $1.method, $1.currency.code)
+        }
     }
 
     /// What open invoices owe at a date, by how long past due.

@@ -44,7 +44,7 @@ extension BillingService {
         public let cardSuccessRateBasisPoints: Int
     }
 
-    /// Revenue by month, source and method in the period; what is owed now by age; how card payments fared.
+    /// Revenue by month, source (dues by tier) and method in the period; what is owed now by age; how card payments fared.
     public func report(_ access: ChamberAccess, period: Period) async throws -> Report {
         try access.require(.view, .billing)
         let invoices = store.scoped(to: access.chamberID).invoices
@@ -52,8 +52,12 @@ extension BillingService {
         let all = try await Page.collect(upTo: 1_000_000) { try await invoices.list(userID: nil, status: nil, page: $0) }
         let byID = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })
         let card = BillingReports.cardSuccess(entries, from: period.from, to: period.until)
+        let tiers = try await store.scoped(to: access.chamberID).tiers.list(includingRetired: true)
+        let tierNames = Dictionary(tiers.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         return Report(
-            period: period, revenue: BillingReports.revenue(entries, invoices: byID, from: period.from, to: period.until, timeZone: period.timeZone),
+            period: period,
+            revenue: BillingReports.revenue(
+                entries, invoices: byID, tierNames: tierNames, from: period.from, to: period.until, timeZone: period.timeZone),
             aging: BillingReports.aging(all, at: now()), cardSucceeded: card.succeeded, cardFailed: card.failed,
             cardSuccessRateBasisPoints: card.rateBasisPoints)
     }

@@ -195,6 +195,7 @@ struct BillingReportBody: Encodable {
     struct Revenue: Encodable {
         let period: String
         let source: String
+        let tier: String?
         let method: String
         let currency: String
         let receivedMinor: Int64
@@ -225,7 +226,7 @@ struct BillingReportBody: Encodable {
         to = day(report.period.until.addingTimeInterval(-1))
         revenue = report.revenue.map {
             Revenue(
-                period: $0.period, source: $0.source, method: $0.method, currency: $0.currency.code, receivedMinor: $0.receivedMinor,
+                period: $0.period, source: $0.source, tier: $0.tier, method: $0.method, currency: $0.currency.code, receivedMinor: $0.receivedMinor,
                 refundedMinor: $0.refundedMinor, netMinor: $0.netMinor)
         }
         aging = report.aging.buckets.sorted { $0.key < $1.key }.map {

@@ -20,11 +20,13 @@ struct BillingReportsTests {
         #expect(MinorUnits.decimal(amount, Currency(code: code)!) == text)
     }
 
-    static func invoice(due daysAgo: Int, owing: Int64, status: InvoiceStatus = .open, registration: RegistrationID? = nil) -> Invoice {
+    static func invoice(
+        due daysAgo: Int, owing: Int64, status: InvoiceStatus = .open, registration: RegistrationID? = nil, dues: DuesTerms? = nil
+    ) -> Invoice {
         Invoice(
             id: .generate(), chamberID: ChamberID("c"), userID: UserID("m"), number: "INV-1", status: status, currency: usd, lines: [],
             totalMinor: owing, dueAt: now.addingTimeInterval(-Double(daysAgo) * 86_400), createdBy: UserID("s"), createdAt: now,
-            registrationID: registration)
+            registrationID: registration, dues: dues)
     }
 
     @Test("balances by days past due, open invoices only")
@@ -44,9 +46,11 @@ struct BillingReportsTests {
             method: method, reference: "r", actorID: nil, at: now.addingTimeInterval(-daysAgo * 86_400))
     }
 
-    @Test("revenue by month, source and method; the card success rate; an IIF batch that balances and reconciles")
+    @Test("revenue by month, source (dues by tier) and method; the card success rate; an IIF batch that balances and reconciles")
     func revenueAndExport() {
         let dues = Self.invoice(due: 0, owing: 0)
+        let gold = Self.invoice(
+            due: 0, owing: 0, dues: DuesTerms(kind: .period, tierID: TierID("gold"), periodStart: Self.now, periodEnd: Self.now, reference: "p"))
         let gala = Self.invoice(due: 0, owing: 0, registration: .generate())
         let entries = [
             Self.entry(dues, .invoiceIssued, 10_000, method: nil, daysAgo: 40),
@@ -56,12 +60,15 @@ struct BillingReportsTests {
             Self.entry(gala, .refund, 500, method: nil, daysAgo: 1),
             Self.entry(gala, .credit, -500, method: nil, daysAgo: 1),
         ]
-        let invoices = [dues.id: dues, gala.id: gala]
+        let invoices = [dues.id: dues, gala.id: gala, gold.id: gold]
         let from = Self.now.addingTimeInterval(-60 * 86_400)
-        let rows = BillingReports.revenue(entries, invoices: invoices, from: from, to: Self.now, timeZone: .gmt)
+        let goldPaid = Self.entry(gold, .paymentSucceeded, -60_000, method: "card", daysAgo: 2)
+        let rows = BillingReports.revenue(
+            entries + [goldPaid], invoices: invoices, tierNames: [TierID("gold"): "Gold"], from: from, to: Self.now, timeZone: .gmt)
         #expect(
-            rows.map { "\($0.period) \($0.source) \($0.method) \($0.receivedMinor) \($0.refundedMinor)" } == [
-                "2026-12 invoices cheque 10000 0", "2027-01 events card 2500 0", "2027-01 events refund 0 500",
+            rows.map { "\($0.period) \($0.source) \($0.tier ?? "-") \($0.method) \($0.receivedMinor) \($0.refundedMinor)" } == [
+                "2026-12 invoices - cheque 10000 0", "2027-01 dues Gold card 60000 0", "2027-01 events - card 2500 0",
+                "2027-01 events - refund 0 500",
             ], "\(rows)")
         let card = BillingReports.cardSuccess(entries, from: from, to: Self.now)
         #expect(card.succeeded == 1 && card.failed == 1 && card.rateBasisPoints == 5_000)

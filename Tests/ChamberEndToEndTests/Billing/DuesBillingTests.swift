@@ -137,6 +137,12 @@ struct DuesBillingTests {
             #expect(renewed["standing"]["period_start"].date == paidThrough, "grace days are not free days: \(renewed)")
             let check = try await api.call(.get, "/v1/chambers/\(chamber.id)/billing/ledger-check", token: staff.accessToken)
             #expect(check.json["balanced"].bool == true && check.json["invoices_checked"].int == 2, "\(check.json)")
+            let report = try await api.call(
+                .get, "/v1/chambers/\(chamber.id)/billing/report?from=\(CalendarDay.text(Self.days(-1, after: Date())))", token: staff.accessToken)
+            let dues = report.json["revenue"].array.filter { $0["source"].string == "dues" }
+            #expect(dues.allSatisfy { $0["tier"].string == "Gold" }, "\(report.json)")
+            #expect(
+                Set(dues.map { "\($0["method"].string ?? "") \($0["received_minor"].int ?? 0)" }) == ["card 60000", "cheque 62500"], "\(report.json)")
         }
     }
 
