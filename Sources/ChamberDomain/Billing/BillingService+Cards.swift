@@ -167,7 +167,10 @@ extension BillingService {
 extension BillingService {
     /// Gives `amountMinor` of an invoice's card payments back to their cards through the processor (staff), the
     /// newest payment first, split across payments when one does not hold it all; each part recorded as a card
-    /// refund with its credit note. Needs an idempotency key: a retry refunds nothing more and answers the invoice.
+    /// refund with its credit note. Needs an idempotency key.
+    ///
+    /// The parts are planned once and kept with the key before the processor is asked: a retry (after a timeout, a
+    /// stop) carries out the same plan, each part under its own processor key, so nothing is given back twice.
     public func refundToCard(
         _ access: ChamberAccess, id: InvoiceID, amountMinor: Int64, reason: String?, idempotencyKey raw: String?
     ) async throws -> Invoice {
@@ -176,23 +179,39 @@ extension BillingService {
             throw ChamberError(.validationFailed, "refunds need an Idempotency-Key header", field: "Idempotency-Key")
         }
         var invoice = try await find(access, id: id)
-        let invoices = store.scoped(to: access.chamberID).invoices
-        let request = "card-refund-request:\(key)"
-        let asked = "card-refund:\(id):\(amountMinor):\(reason ?? "")"
-        if let earlier = try await invoices.request(key: request) {
-            guard earlier.fingerprint == asked else {
-                throw ChamberError(
-                    .idempotencyKeyReused, "this Idempotency-Key was used for another request; use a new key for a new request",
-                    field: "Idempotency-Key")
-            }
-            return invoice
-        }
         guard let provider else {
             throw ChamberError(.paymentProviderUnavailable, "card payments are not set up on this server (billing.stripe.secret_key)")
         }
         guard amountMinor > 0 else { throw ChamberError(.validationFailed, "amount_minor must be positive", field: "amount_minor") }
-        // What each card payment still holds, newest first.
-        let entries = try await invoices.entries(of: id)
+        let invoices = store.scoped(to: access.chamberID).invoices
+        let request = "card-refund-request:\(key)"
+        let asked = "card-refund:\(id):\(amountMinor):\(reason ?? "")"
+        if try await invoices.request(key: request) == nil {
+            let plan = try await refundPlan(of: invoice, amountMinor: amountMinor)
+            // Whichever of two concurrent first attempts keeps its plan, both carry out that one.
+            try await invoices.remember(BillingRequestKey(key: request, fingerprint: asked + "|" + plan.text, invoiceID: id), at: now())
+        }
+        guard let kept = try await invoices.request(key: request), kept.fingerprint.hasPrefix(asked + "|"), kept.invoiceID == id else {
+            throw ChamberError(
+                .idempotencyKeyReused, "this Idempotency-Key was used for another request; use a new key for a new request",
+                field: "Idempotency-Key")
+        }
+        for part in RefundPlan(text: String(kept.fingerprint.dropFirst(asked.count + 1))).parts {
+            // Keyed by the request and the payment: the processor gives the same refund to every attempt.
+            let refundID = try await provider.refund(
+                paymentID: part.paymentID, amountMinor: part.amountMinor, idempotencyKey: "staff-refund-\(id)-\(key)-\(part.paymentID)")
+            invoice = try await perform(
+                .cardRefund(amountMinor: part.amountMinor, paymentID: part.paymentID, refundID: refundID), on: id, in: access.chamberID,
+                by: access.userID, key: "card-refund:\(refundID)")
+        }
+        try await audit(
+            access.chamberID, access.userID, "invoice.refunded_to_card", invoice, detail: "\(amountMinor) \(invoice.currency): \(reason ?? "")")
+        return invoice
+    }
+
+    /// The parts of a card refund of `amountMinor`: what each card payment still holds, newest first.
+    private func refundPlan(of invoice: Invoice, amountMinor: Int64) async throws -> RefundPlan {
+        let entries = try await store.scoped(to: invoice.chamberID).invoices.entries(of: invoice.id)
         let refundable: [(paymentID: String, left: Int64)] = entries.filter { $0.kind == .paymentSucceeded && $0.method == "card" }.reversed()
             .compactMap { payment in
                 guard let paymentID = payment.reference else { return nil }
@@ -201,26 +220,38 @@ extension BillingService {
                 }
                 return (paymentID, -payment.amountMinor - given)
             }.filter { $0.left > 0 }
-        let total = refundable.reduce(Int64(0)) { $0 + $1.left }
-        guard amountMinor <= min(total, invoice.paidMinor) else {
+        let total = min(refundable.reduce(Int64(0)) { $0 + $1.left }, invoice.paidMinor)
+        guard amountMinor <= total else {
             throw ChamberError(
-                .refundExceedsPayments, "\(min(total, invoice.paidMinor)) \(invoice.currency) (minor units) of card payments is left to refund",
-                field: "amount_minor")
+                .refundExceedsPayments, "\(total) \(invoice.currency) (minor units) of card payments is left to refund", field: "amount_minor")
         }
         var left = amountMinor
+        var parts: [RefundPlan.Part] = []
         for payment in refundable where left > 0 {
             let part = min(left, payment.left)
-            // Keyed by the request and the payment: a retry after a stop refunds the same part once at the processor.
-            let refundID = try await provider.refund(
-                paymentID: payment.paymentID, amountMinor: part, idempotencyKey: "staff-refund-\(id)-\(key)-\(payment.paymentID)")
-            invoice = try await perform(
-                .cardRefund(amountMinor: part, paymentID: payment.paymentID, refundID: refundID), on: id, in: access.chamberID, by: access.userID,
-                key: "card-refund:\(refundID)")
+            parts.append(RefundPlan.Part(paymentID: payment.paymentID, amountMinor: part))
             left -= part
         }
-        try await invoices.remember(BillingRequestKey(key: request, fingerprint: asked, invoiceID: id), at: now())
-        try await audit(
-            access.chamberID, access.userID, "invoice.refunded_to_card", invoice, detail: "\(amountMinor) \(invoice.currency): \(reason ?? "")")
-        return invoice
+        return RefundPlan(parts: parts)
     }
+}
+
+/// A card refund's parts, written as `pi_a:100,pi_b:30` to be kept with its idempotency key.
+struct RefundPlan {
+    struct Part {
+        let paymentID: String
+        let amountMinor: Int64
+    }
+    let parts: [Part]
+
+    init(parts: [Part]) { self.parts = parts }
+
+    init(text: String) {
+        parts = text.split(separator: ",").compactMap { item in
+            guard let colon = item.lastIndex(of: ":"), let amount = Int64(item[item.index(after: colon)...]) else { return nil }
+            return Part(paymentID: String(item[..<colon]), amountMinor: amount)
+        }
+    }
+
+    var text: String { parts.map { "\($0.paymentID):\($0.amountMinor)" }.joined(separator: ",") }
 }

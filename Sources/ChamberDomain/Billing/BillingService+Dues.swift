@@ -11,23 +11,7 @@ extension BillingService {
     /// were written, reminders sent and fees added. One chamber that fails does not hold up the others.
     @discardableResult
     public func runDues() async throws -> Int {
-        var done = 0
-        var failure: (any Error)?
-        var page = PageRequest(limit: 100)
-        while true {
-            let chambers = try await store.chambers.list(page: page)
-            for chamber in chambers.items {
-                do {
-                    done += try await runDues(in: chamber)
-                } catch {
-                    failure = failure ?? error
-                }
-            }
-            guard chambers.nextCursor != nil else { break }
-            page = PageRequest(limit: page.limit, offset: page.offset + page.limit)
-        }
-        if let failure { throw failure }
-        return done
+        try await eachChamber(in: store) { try await runDues(in: $0) }
     }
 
     /// The dues job for one chamber.
@@ -40,14 +24,31 @@ extension BillingService {
     private func runDues(in chamber: Chamber) async throws -> Int {
         let scope = store.scoped(to: chamber.id)
         var done = 0
-        let members = try await Page.collect { try await scope.standings.list(status: nil, page: $0) }
-        for member in members where try await invoiceDues(of: member, in: chamber) != nil { done += 1 }
-        let open = try await Page.collect { try await scope.invoices.list(userID: nil, status: .open, page: $0) }
-        for invoice in open {
-            // A refusal is mailed by itself; the reminders follow as for any open invoice.
-            if try await autopay(invoice, in: chamber) { done += 1 }
-            if let current = try await scope.invoices.find(id: invoice.id), try await remind(current, in: chamber) { done += 1 }
+        var failure: (any Error)?
+        // One member's or invoice's failure (a card the processor no longer has, a race with a payment) is audited and
+        // does not hold up the others; the first is thrown once all had their turn, for the job's log.
+        func each(_ target: String, _ work: () async throws -> Bool) async {
+            do {
+                if try await work() { done += 1 }
+            } catch {
+                failure = failure ?? error
+                try? await scope.auditLog.append(
+                    AuditEntry(chamberID: chamber.id, actorID: nil, action: "billing.dues_job_failed", target: target, detail: "\(error)", at: now()))
+            }
         }
+        for member in try await Page.collect({ try await scope.standings.list(status: nil, page: $0) }) {
+            await each("user:\(member.user.id)") { try await invoiceDues(of: member, in: chamber) != nil }
+        }
+        for invoice in try await Page.collect({ try await scope.invoices.list(userID: nil, status: .open, page: $0) }) {
+            // A credit held since the invoice was written, then autopay, then the reminders any open invoice gets.
+            await each("invoice:\(invoice.id)") { try await applyHeldCredit(invoice, in: chamber).status != invoice.status }
+            await each("invoice:\(invoice.id)") { try await autopay(invoice, in: chamber) }
+            await each("invoice:\(invoice.id)") {
+                guard let current = try await scope.invoices.find(id: invoice.id) else { return false }
+                return try await remind(current, in: chamber)
+            }
+        }
+        if let failure { throw failure }
         return done
     }
 
@@ -109,12 +110,7 @@ extension BillingService {
             return nil
         }
         try await audit(chamber.id, nil, "invoice.dues_invoiced", invoice, detail: draft.dues?.reference ?? "")
-        let credit = try await creditHeld(by: invoice.userID, in: chamber.id)
-        if credit > 0, invoice.status == .open {
-            invoice = try await perform(
-                .credit(amountMinor: min(credit, invoice.amountDueMinor), reason: "credit from a tier change"), on: invoice.id, in: chamber.id,
-                by: nil, key: "dues-credit:\(invoice.id)")
-        }
+        invoice = try await applyHeldCredit(invoice, in: chamber)
         await tell(
             invoice, in: chamber, subject: "your dues invoice \(invoice.number ?? "")",
             body: invoice.status == .paid
@@ -122,6 +118,19 @@ extension BillingService {
                 : "Your membership dues are invoiced: \(money(invoice.amountDueMinor, invoice.currency)) due on \(day(invoice.dueAt, chamber)) "
                     + "(invoice \(invoice.number ?? "")). Pay it by card or at the chamber's office.")
         return invoice
+    }
+
+    /// Takes what credit the member holds off an open dues invoice that has none taken off yet (once, by key: the
+    /// invoice as written, or one whose writer stopped before this step).
+    func applyHeldCredit(_ invoice: Invoice, in chamber: Chamber) async throws -> Invoice {
+        guard invoice.status == .open, invoice.dues?.kind == .period else { return invoice }
+        let entries = try await store.scoped(to: chamber.id).invoices.entries(of: invoice.id)
+        guard !entries.contains(where: { $0.method == "account_credit" }) else { return invoice }
+        let credit = try await creditHeld(by: invoice.userID, in: chamber.id)
+        guard credit > 0 else { return invoice }
+        return try await perform(
+            .credit(amountMinor: min(credit, invoice.amountDueMinor), reason: "credit from a tier change"), on: invoice.id, in: chamber.id, by: nil,
+            key: "dues-credit:\(invoice.id)")
     }
 
     /// What a member is owed from tier changes to cheaper tiers (their negative prorations) and has not had taken off
@@ -132,7 +141,9 @@ extension BillingService {
             .reduce(Int64(0)) { $0 - Int64($1.amountCents) }
         guard owed > 0 else { return 0 }
         var used: Int64 = 0
-        for invoice in try await Page.collect(upTo: 10_000, { try await scope.invoices.list(userID: userID, status: nil, page: $0) }) {
+        // A voided or written-off invoice gives back what was taken off it.
+        for invoice in try await Page.collect(upTo: 10_000, { try await scope.invoices.list(userID: userID, status: nil, page: $0) })
+        where invoice.status == .open || invoice.status == .paid {
             used += try await scope.invoices.entries(of: invoice.id).filter { $0.kind == .credit && $0.method == "account_credit" }
                 .reduce(Int64(0)) { $0 - $1.amountMinor }
         }
@@ -176,6 +187,15 @@ extension BillingService {
         return invoice
     }
 
+    /// Voids a member's open period dues invoices with nothing paid on them (written at a tier's price the member
+    /// has left): the job writes them again at the new tier's, and a credit taken off one is held again.
+    public func voidUnpaidDues(of userID: UserID, in chamberID: ChamberID) async throws {
+        let open = try await store.scoped(to: chamberID).invoices.list(userID: userID, status: .open, page: PageRequest(limit: 100)).items
+        for invoice in open where invoice.dues?.kind == .period && invoice.paidMinor == 0 {
+            _ = try await perform(.void, on: invoice.id, in: chamberID, by: nil, key: nil)
+        }
+    }
+
     // MARK: - Paid dues
 
     /// Moves the standing of the member whose dues invoice was paid; nothing for other invoices, or when it moved
@@ -185,13 +205,11 @@ extension BillingService {
         guard let chamber = try await store.chambers.find(id: invoice.chamberID) else { return }
         let scope = store.scoped(to: chamber.id)
         for _ in 0..<5 {
-            guard let member = try await scope.members.find(userID: invoice.userID), let standing = member.membership.standing,
-                let tier = try await scope.tiers.find(id: standing.tierID)
-            else { return }
+            guard let member = try await scope.members.find(userID: invoice.userID), let standing = member.membership.standing else { return }
             let at = now()
-            guard let next = standing.paying(terms, tier: tier, at: at, policy: chamber.settings.membership) else { return }
+            guard let next = standing.paying(terms, at: at, policy: chamber.settings.membership) else { return }
             let entry = DuesLedgerEntry(
-                id: invoice.id.rawValue, userID: invoice.userID, kind: .duesPaid, amountCents: Int(invoice.totalMinor + invoice.feesMinor),
+                id: invoice.id.rawValue, userID: invoice.userID, kind: .duesPaid, amountCents: Int(invoice.totalMinor),
                 currency: invoice.currency.code, periodStart: next.periodStart, periodEnd: next.paidThrough,
                 note: "invoice \(invoice.number ?? invoice.id.rawValue)", recordedBy: nil, at: at)
             guard try await scope.standings.update(userID: invoice.userID, next, entry: entry) else { continue }
@@ -219,7 +237,9 @@ extension BillingService {
     func remind(_ invoice: Invoice, in chamber: Chamber) async throws -> Bool {
         guard invoice.status == .open, invoice.registrationID == nil, let dueAt = invoice.dueAt else { return false }
         let policy = chamber.settings.membership
-        let stage = InvoiceReminder.due(dueAt: dueAt, at: now(), lateFeeMinor: policy.lateFeeMinor, lateFeeAfterDays: policy.lateFeeAfterDays)
+        // The late fee is the dues policy's: other invoices are reminded, never charged a fee.
+        let fee = invoice.dues == nil ? 0 : policy.lateFeeMinor
+        let stage = InvoiceReminder.due(dueAt: dueAt, at: now(), lateFeeMinor: fee, lateFeeAfterDays: policy.lateFeeAfterDays)
         guard let stage, stage.rawValue > invoice.remindersSent else { return false }
         var current = invoice
         if stage == .lateFee {
@@ -245,7 +265,7 @@ extension BillingService {
             await tell(
                 current, in: chamber, subject: "invoice \(number) is overdue",
                 body: "Invoice \(number) was due on \(day(dueAt, chamber)); \(owed) is still owed."
-                    + (policy.lateFeeMinor > 0
+                    + (fee > 0
                         ? " A late fee of \(money(policy.lateFeeMinor, current.currency)) is added \(policy.lateFeeAfterDays) days after the due date."
                         : ""))
         case .lateFee:

@@ -130,7 +130,7 @@ public final class BillingService: Sendable {
             switch try await invoices.record(next, entries: entries, key: request, events: events) {
             case .recorded(let stored):
                 try await audit(chamberID, actor, "invoice.\(Self.action(operation))", stored, detail: Self.detail(operation, stored))
-                if stored.status == .paid, invoice.status == .open {
+                if stored.status == .paid, invoice.status != .paid {
                     var reference: String?
                     if case .pay(_, _, let given) = operation { reference = given }
                     try await settled(stored, reference: reference)

@@ -52,14 +52,16 @@ public struct MembershipStanding: Sendable, Equatable, Codable {
 
 extension MembershipStanding {
     /// The standing once dues for `terms` are paid at `at`, or nil when they moved it already (a retry, another
-    /// node). A period's dues carry the paid-through date to its end; a lapsed membership starts a fresh period on
-    /// `tier` from the day of payment instead, not paying for the months it was out. Suspension and cancellation stand.
-    public func paying(_ terms: DuesTerms, tier: MembershipTier, at: Date, policy: MembershipPolicy) -> MembershipStanding? {
+    /// node). A period's dues carry the paid-through date to its end; a lapsed membership gets as many days as the
+    /// period has from the day of payment instead (not the months it was out, nor a stub to a renewal date it never
+    /// paid for). Suspension and cancellation stand.
+    public func paying(_ terms: DuesTerms, at: Date, policy: MembershipPolicy) -> MembershipStanding? {
         guard terms.kind == .period, paidThrough.map({ $0 < terms.periodEnd }) ?? true else { return nil }
         var next = self
         if dueByDates(at: at, graceDays: policy.graceDays) == .lapsed {
-            let span = DuesCalendar.nextSpan(paidThrough: nil, from: at, tier: tier, renewal: policy.renewal)
-            (next.periodStart, next.paidThrough) = (span.start, span.end)
+            let start = DuesCalendar.day(at)
+            let days = DuesCalendar.days(from: terms.periodStart, to: terms.periodEnd)
+            (next.periodStart, next.paidThrough) = (start, DuesCalendar.adding(days: days, to: start))
         } else {
             (next.periodStart, next.paidThrough) = (terms.periodStart, terms.periodEnd)
         }

@@ -162,8 +162,8 @@ public final class MembershipStandingService: Sendable {
                 detail: "\(before.status.rawValue) → \(standing.status.rawValue)" + (entry.map { "; \($0.kind.rawValue) \($0.amountCents)" } ?? ""),
                 reason: reason, at: at))
         await changed(chamber, member: member, from: before.status, reason: reason)
-        if let billing, let entry, let proration, case .changeTier = action {
-            await invoice(entry, proration, from: before.tierID, to: standing.tierID, in: scope, billing: billing)
+        if let billing, case .changeTier = action {
+            await reprice(userID, from: before.tierID, to: standing.tierID, entry: entry, proration: proration, in: scope, billing: billing)
         }
         return (member, proration)
     }
@@ -206,24 +206,7 @@ public final class MembershipStandingService: Sendable {
     /// run on several nodes at once and as often as wanted: a standing moves once, by the node whose write lands.
     @discardableResult
     public func sweep() async throws -> Int {
-        var moved = 0
-        var failure: (any Error)?
-        var page = PageRequest(limit: 100)
-        while true {
-            let chambers = try await store.chambers.list(page: page)
-            // One chamber that fails does not hold up the others; the failure is reported once all had their turn.
-            for chamber in chambers.items {
-                do {
-                    moved += try await sweep(chamber)
-                } catch {
-                    failure = failure ?? error
-                }
-            }
-            guard chambers.nextCursor != nil else { break }
-            page = PageRequest(limit: page.limit, offset: page.offset + page.limit)
-        }
-        if let failure { throw failure }
-        return moved
+        try await eachChamber(in: store) { try await sweep($0) }
     }
 
     /// The job for one chamber; returns how many standings moved.
@@ -285,18 +268,23 @@ public final class MembershipStandingService: Sendable {
         }
     }
 
-    /// Invoices a tier change's net; a failure is audited (the change stands, and its proration is in the dues ledger).
-    private func invoice(
-        _ entry: DuesLedgerEntry, _ proration: Proration, from old: TierID, to new: TierID, in scope: any ChamberScopedStore, billing: BillingService
+    /// Bills a tier change: the next dues invoiced at the old price are voided (the job writes them at the new), and
+    /// the net of the paid days left is invoiced. A failure is audited: the change stands, its proration is in the
+    /// dues ledger.
+    private func reprice(
+        _ userID: UserID, from old: TierID, to new: TierID, entry: DuesLedgerEntry?, proration: Proration?, in scope: any ChamberScopedStore,
+        billing: BillingService
     ) async {
         do {
-            let old = try await requireTier(old, in: scope)
-            _ = try await billing.invoiceTierChange(entry, proration: proration, from: old, to: try await requireTier(new, in: scope))
+            try await billing.voidUnpaidDues(of: userID, in: scope.chamberID)
+            guard let entry, let proration else { return }
+            _ = try await billing.invoiceTierChange(
+                entry, proration: proration, from: try await requireTier(old, in: scope), to: try await requireTier(new, in: scope))
         } catch {
             try? await scope.auditLog.append(
                 AuditEntry(
-                    chamberID: scope.chamberID, actorID: nil, action: "membership.proration_not_invoiced", target: "user:\(entry.userID)",
-                    detail: "\(entry.id): \(error)", at: now()))
+                    chamberID: scope.chamberID, actorID: nil, action: "membership.tier_change_not_billed", target: "user:\(userID)",
+                    detail: "\(entry?.id ?? "no proration"): \(error)", at: now()))
         }
     }
 

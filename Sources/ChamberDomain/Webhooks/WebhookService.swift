@@ -140,10 +140,32 @@ public final class WebhookService: Sendable {
         guard components.scheme?.lowercased() == "https" || allowInsecureURLs else {
             throw ChamberError(.validationFailed, "a webhook URL is https", field: "url")
         }
+        guard allowInsecureURLs || !Self.isInternal(host: components.host ?? "") else {
+            throw ChamberError(.validationFailed, "a webhook URL names a public host, not a loopback, private or link-local one", field: "url")
+        }
         guard components.user == nil, components.password == nil, components.fragment == nil else {
             throw ChamberError(.validationFailed, "a webhook URL carries no credentials or fragment; the signature authenticates", field: "url")
         }
         return url
+    }
+
+    /// Whether `host` names this machine or a private network: loopback, private, shared and link-local (cloud
+    /// metadata) addresses, `localhost` and the `.local` and `.internal` names. Names that resolve there are not caught
+    /// here (the resolver answers later, and may change its answer).
+    static func isInternal(host raw: String) -> Bool {
+        var host = raw.lowercased()
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.hasSuffix(".") { host.removeLast() }
+        if host == "localhost" || [".localhost", ".local", ".internal"].contains(where: host.hasSuffix) { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
+        if octets.count == 4, octets.allSatisfy({ ($0 ?? -1) >= 0 && ($0 ?? 256) <= 255 }) {
+            let (a, b) = (octets[0] ?? 0, octets[1] ?? 0)
+            return a == 0 || a == 10 || a == 127 || (a == 169 && b == 254) || (a == 172 && (16...31).contains(b)) || (a == 192 && b == 168)
+                || (a == 100 && (64...127).contains(b))
+        }
+        guard host.contains(":") else { return false }
+        return host == "::1" || host == "::" || host.hasPrefix("fe8") || host.hasPrefix("fe9") || host.hasPrefix("fea") || host.hasPrefix("feb")
+            || host.hasPrefix("fc") || host.hasPrefix("fd") || host.hasPrefix("::ffff:")
     }
 
     private func audit(_ access: ChamberAccess, _ action: String, _ endpoint: WebhookEndpoint) async throws {

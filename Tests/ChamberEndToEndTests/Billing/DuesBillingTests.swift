@@ -272,4 +272,42 @@ struct DuesBillingTests {
             #expect(try await api.call(.get, card, token: apu.accessToken).errorCode == "saved_card_not_found")
         }
     }
+
+    @Test(
+        "a free tier's dues are paid as they are invoiced, once; a tier change before paying voids the dues at the old price, the job bills the new",
+        arguments: TestBackend.enabled)
+    func freeTierAndRepricing(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let (admin, staff) = (try await api.signUp("admin"), try await api.signUp("stella"))
+            let (apu, moe) = (try await api.signUp("apu"), try await api.signUp("moe"))
+            let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
+            let community = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/tiers", token: staff.accessToken, json: ["name": "Community", "dues_cents": 0, "period": "annual"])
+            let free = community.json["id"].string ?? ""
+            try await MembershipStandingTests.approved(api, apu, chamber: chamber.id, tier: free, staff: staff)
+            try await MembershipStandingTests.approved(
+                api, moe, chamber: chamber.id, tier: chamber.tier, staff: staff,
+                steps: MembershipApplicationTests.steps(tier: chamber.tier, ein: "98-7654321", name: "Moe's Tavern LLC", email: "moe@moes.example"))
+            let job = DuesJob(api)
+            #expect(try await job.run(chamber.id, at: Date()) == 2)
+            let zero = try await Self.invoices(api, chamber.id, of: apu)
+            #expect(zero.count == 1 && zero.first?["status"].string == "paid" && zero.first?["total_minor"].int == 0, "\(zero)")
+            #expect(try await Self.standing(api, chamber.id, of: apu)["standing"]["status"].string == "active", "paid by being free")
+            #expect(try await job.run(chamber.id, at: Self.days(1, after: Date())) == 0, "not invoiced anew the next day")
+            #expect(try await Self.invoices(api, chamber.id, of: apu).count == 1)
+
+            // Moe owes Gold's 60,000; moved to the free tier before paying, that invoice is voided and the free one paid.
+            let moved = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/members/\(moe.userID)/standing", token: staff.accessToken,
+                json: ["action": "change_tier", "tier_id": free])
+            #expect(moved.status == .ok, "\(moved.json)")
+            let voided = try await Self.invoices(api, chamber.id, of: moe)
+            #expect(voided.count == 1 && voided.first?["status"].string == "void" && voided.first?["total_minor"].int == 60_000, "\(voided)")
+            #expect(try await job.run(chamber.id, at: Date()) == 1)
+            let billed = try await Self.invoices(api, chamber.id, of: moe).first { $0["status"].string != "void" }
+            #expect(billed?["status"].string == "paid" && billed?["dues"]["tier_id"].string == free, "\(String(describing: billed))")
+            let check = try await api.call(.get, "/v1/chambers/\(chamber.id)/billing/ledger-check", token: staff.accessToken)
+            #expect(check.json["balanced"].bool == true && check.json["invoices_checked"].int == 3, "\(check.json)")
+        }
+    }
 }

@@ -275,6 +275,13 @@ final class FakeStripeService: Sendable {
 
     private func createRefund(headers: HTTPFields, form raw: String) -> Response {
         guard headers[.authorization] == "Bearer \(secretKey)" else { return refuse(401, "authentication_error", "Invalid API Key provided") }
+        if state.withLock({ state in
+            guard state.rateLimited > 0 else { return false }
+            state.rateLimited -= 1
+            return true
+        }) {
+            return Self.json(429, #"{"error":{"type":"rate_limit_error","message":"Too many requests hit the API too quickly."}}"#)
+        }
         guard let key = headers[HTTPField.Name("Idempotency-Key")!], !key.isEmpty else {
             return refuse(400, "invalid_request_error", "this fake requires an Idempotency-Key on every POST")
         }
