@@ -93,6 +93,12 @@ public struct StripeClient: PaymentProvider {
         return CardDetails(brand: card.brand, last4: card.last4, expMonth: card.expMonth, expYear: card.expYear)
     }
 
+    /// `POST /v1/payment_methods/{id}/detach`; a method detached already is not an error.
+    public func detach(paymentMethod: String, idempotencyKey: String) async throws {
+        let (status, body) = try await post("/v1/payment_methods/\(Self.encode(paymentMethod))/detach", form: "", idempotencyKey: idempotencyKey)
+        guard (200..<300).contains(status) || status == 404 else { throw Self.failure(status, body, "to detach the card") }
+    }
+
     struct SetupIntent: Decodable {
         let id: String
         let status: String?

@@ -77,9 +77,13 @@ extension BillingService {
         return card
     }
 
-    /// Forgets the caller's saved card (autopay ends with it).
+    /// Forgets the caller's saved card (autopay ends with it), detached at the processor first so it can never be
+    /// charged again.
     public func forgetCard(_ access: ChamberAccess) async throws {
-        _ = try await savedCard(access)
+        let card = try await savedCard(access)
+        if let provider, let method = card.paymentMethodID {
+            try await provider.detach(paymentMethod: method, idempotencyKey: "detach-\(access.chamberID)-\(access.userID)-\(method)")
+        }
         _ = try await store.scoped(to: access.chamberID).savedCards.delete(userID: access.userID)
         try await store.scoped(to: access.chamberID).auditLog.append(
             AuditEntry(

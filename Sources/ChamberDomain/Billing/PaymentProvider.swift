@@ -58,6 +58,8 @@ public protocol PaymentProvider: Sendable {
     func cardSetup(id: String) async throws -> CardSetupState
     /// What the processor tells of a saved payment method.
     func card(paymentMethod: String) async throws -> CardDetails
+    /// Takes a saved payment method off its customer, so it can never be charged again.
+    func detach(paymentMethod: String, idempotencyKey: String) async throws
 }
 
 /// A processor's notice of a payment, verified and read from its webhook.

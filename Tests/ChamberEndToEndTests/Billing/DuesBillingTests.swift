@@ -270,6 +270,7 @@ struct DuesBillingTests {
             // Forgotten: no card, no autopay.
             #expect(try await api.call(.delete, card, token: apu.accessToken).status == .noContent)
             #expect(try await api.call(.get, card, token: apu.accessToken).errorCode == "saved_card_not_found")
+            #expect(stripe.detached == ["pm_card_visa"], "detached at the processor: \(stripe.detached)")
         }
     }
 

@@ -39,6 +39,8 @@ final class FakeStripeService: Sendable {
         var offSession: [String] = []
         /// Whether PaymentIntents' answers are held back.
         var holding = false
+        /// Payment methods taken off their customers.
+        var detached: [String] = []
     }
 
     private let state = Mutex(State())
@@ -79,6 +81,10 @@ final class FakeStripeService: Sendable {
         router.get("/v1/setup_intents/{id}") { request, context -> Response in
             guard let service = box.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
             return service.readSetup(headers: request.headers, id: context.parameters.get("id") ?? "")
+        }
+        router.post("/v1/payment_methods/{id}/detach") { request, context -> Response in
+            guard let service = box.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
+            return service.detach(headers: request.headers, id: context.parameters.get("id") ?? "")
         }
         router.get("/v1/payment_methods/{id}") { request, context -> Response in
             guard let service = box.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
@@ -259,6 +265,17 @@ final class FakeStripeService: Sendable {
         let method = setup.paymentMethod.map { #""\#($0)""# } ?? "null"
         return Self.json(
             200, #"{"id":"\#(id)","object":"setup_intent","customer":"\#(setup.customer)","status":"\#(setup.status)","payment_method":\#(method)}"#)
+    }
+
+    /// Payment methods taken off their customers.
+    var detached: [String] { state.withLock { $0.detached } }
+
+    private func detach(headers: HTTPFields, id: String) -> Response {
+        guard headers[.authorization] == "Bearer \(secretKey)", headers[HTTPField.Name("Idempotency-Key")!]?.isEmpty == false else {
+            return refuse(400, "invalid_request_error", "a POST needs the key and an Idempotency-Key")
+        }
+        state.withLock { $0.detached.append(id) }
+        return Self.json(200, #"{"id":"\#(id)","object":"payment_method","customer":null}"#)
     }
 
     private func readMethod(headers: HTTPFields, id: String) -> Response {
