@@ -26,3 +26,24 @@ func whileRenewing<T: Sendable>(
 func uncancelled<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
     try await Task { try await work() }.value
 }
+
+/// One batch of a leased outbox (mail, webhooks): claims items under a new claim id, sends them all at once while
+/// the lease is renewed, and records their results together even if the caller is cancelled (what was sent must not
+/// go twice). Returns the results, one per item claimed; none when nothing was due.
+func sendLeasedBatch<Item: Sendable, Outcome: Sendable>(
+    lease: TimeInterval, now: @escaping @Sendable () -> Date, claim: (String) async throws -> [Item],
+    renew: @escaping @Sendable (String, Date) async throws -> Void, send: @escaping @Sendable (Item) async -> (id: String, result: Outcome),
+    finish: @escaping @Sendable ([(id: String, result: Outcome)], String) async throws -> Void
+) async throws -> [(id: String, result: Outcome)] {
+    let claimID = UUID().uuidString
+    let claimed = try await claim(claimID)
+    guard !claimed.isEmpty else { return [] }
+    let results = await whileRenewing(every: lease / 3, { try await renew(claimID, now().addingTimeInterval(lease)) }) {
+        await withTaskGroup(of: (id: String, result: Outcome).self) { group in
+            for item in claimed { group.addTask { await send(item) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+    try await uncancelled { try await finish(results, claimID) }
+    return results
+}

@@ -36,23 +36,13 @@ public final class WebhookDispatcher: Sendable {
     /// Claims and posts one batch of due deliveries; returns how many it claimed (0: nothing is due).
     @discardableResult
     public func dispatch() async throws -> Int {
-        let claim = UUID().uuidString
-        let claimed = try await outbox.claim(limit: concurrency, at: now(), lease: Self.lease, claim: claim)
-        guard !claimed.isEmpty else { return 0 }
-        let (outbox, now) = (self.outbox, self.now)
-        let results = await whileRenewing(
-            every: Self.lease / 3, { try await outbox.renew(claim: claim, until: now().addingTimeInterval(Self.lease)) }
-        ) {
-            await withTaskGroup(of: (id: String, result: WebhookResult).self) { group in
-                for delivery in claimed {
-                    group.addTask { (delivery.id, self.result(of: await self.transport.post(delivery, at: now()), attempts: delivery.attempts)) }
-                }
-                return await group.reduce(into: []) { $0.append($1) }
-            }
-        }
-        // Recorded even while the worker is being stopped: a delivery the endpoint took is not sent again.
-        try await uncancelled { try await outbox.finish(results, claim: claim, at: now()) }
-        return claimed.count
+        let (outbox, now, concurrency) = (self.outbox, self.now, self.concurrency)
+        return try await sendLeasedBatch(
+            lease: Self.lease, now: now, claim: { try await outbox.claim(limit: concurrency, at: now(), lease: Self.lease, claim: $0) },
+            renew: { try await outbox.renew(claim: $0, until: $1) },
+            send: { delivery in (delivery.id, self.result(of: await self.transport.post(delivery, at: now()), attempts: delivery.attempts)) },
+            finish: { try await outbox.finish($0, claim: $1, at: now()) }
+        ).count
     }
 
     /// What the outbox records for `outcome`, the `attempts`-th attempt.
