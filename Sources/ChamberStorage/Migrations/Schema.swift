@@ -987,6 +987,13 @@ enum Schema {
                 )
                 """
             ]),
+        Migration(
+            version: 28, name: "channel members listed by channel in join order, without reading the whole chamber's members",
+            statements: [
+                // SQLite, lacking statistics, read a channel's members through (chamber_id, user_id), every member of
+                // the chamber then sorted: 1.6 ms for a direct message's two members in a chamber of 2,000.
+                "CREATE INDEX channel_members_channel ON channel_members (channel_id, joined_at, user_id)"
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

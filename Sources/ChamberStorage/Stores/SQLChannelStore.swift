@@ -72,10 +72,12 @@ struct SQLChannelStore: ChannelStore {
         ).first.map(Self.member)
     }
 
+    /// A page of one channel's members in the order they joined (migration 28's index serves it).
+    static let membersInJoinOrder =
+        "SELECT channel_id, user_id, role, joined_at, last_read_seq FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? ORDER BY joined_at, user_id LIMIT ? OFFSET ?"
+
     func members(_ channelID: ChannelID, page: PageRequest) async throws -> Page<ChannelMember> {
-        let rows = try await sql.query(
-            "SELECT channel_id, user_id, role, joined_at, last_read_seq FROM channel_members WHERE chamber_id = :chamber AND channel_id = ? ORDER BY joined_at, user_id LIMIT ? OFFSET ?",
-            [.id(channelID)] + page.sqlBinds)
+        let rows = try await sql.query(Self.membersInJoinOrder, [.id(channelID)] + page.sqlBinds)
         return Page(fetched: try rows.map(Self.member), request: page)
     }
 

@@ -1,0 +1,26 @@
+import ChamberTestSupport
+import Foundation
+import Testing
+
+@testable import ChamberStorage
+
+/// SQLite keeps no statistics unless asked, so its planner may pick an index that reads far more rows than an
+/// obvious one would. These hold the hot reads to the index meant for them.
+@Suite("SQLite query plans")
+struct QueryPlanTests {
+    /// The plan's detail lines, as `EXPLAIN QUERY PLAN` prints them.
+    static func plan(of sql: String, in db: any SQLDatabase) async throws -> [String] {
+        let positional = sql.replacingOccurrences(of: ChamberScopedSQL.token, with: "?")
+        let binds = [SQLValue](repeating: .null, count: positional.filter { $0 == "?" }.count)
+        return try await db.query("EXPLAIN QUERY PLAN " + positional, binds).map { try $0.string("detail") }
+    }
+
+    @Test("a channel's members are read by channel, not by sorting every member of the chamber")
+    func channelMembers() async throws {
+        try await TestBackend.sqlite.withDatabase { (db) async throws -> Void in
+            let plan = try await Self.plan(of: SQLChannelStore.membersInJoinOrder, in: db)
+            #expect(plan.contains { $0.contains("channel_members_channel") }, "plan: \(plan)")
+            #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "plan: \(plan)")
+        }
+    }
+}
