@@ -268,7 +268,7 @@ struct StoreSuiteTests {
     }
 
     @Test(
-        "members: admitted with the latest ban in force, never a mute, a lifted or an ended ban, nor another chamber's",
+        "members: admitted with the latest ban in force, never a mute, a lifted or an ended ban, nor another chamber's; with the chamber's two-factor rule",
         arguments: TestBackend.enabled)
     func admission(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
@@ -287,7 +287,7 @@ struct StoreSuiteTests {
                 try await scope.moderation.addSanction(sanction)
                 return sanction
             }
-            func admitted() async throws -> (member: Member, ban: Sanction?)? {
+            func admitted() async throws -> (member: Member, ban: Sanction?, twoFactor: TwoFactorRequirement)? {
                 try await scopeA.members.findAdmission(userID: bob.id, at: Self.now)
             }
             #expect(try await scopeA.members.findAdmission(userID: .generate(), at: Self.now) == nil, "not a member")
@@ -295,6 +295,12 @@ struct StoreSuiteTests {
             var admission = try #require(try await admitted())
             #expect(admission.member == (try await scopeA.members.find(userID: bob.id)))
             #expect(admission.ban == nil)
+            #expect(admission.twoFactor == .nobody, "settings stored before the rule existed require nothing")
+            var strict = a
+            strict.settings.security.twoFactorRequiredFor = .staff
+            try await store.chambers.update(strict)
+            #expect(try await admitted()?.twoFactor == .staff)
+            #expect(try await scopeB.members.findAdmission(userID: bob.id, at: Self.now)?.twoFactor == .nobody, "bob's own chamber requires nothing")
 
             _ = try await sanction(.mute, in: scopeA, at: -60)
             _ = try await sanction(.ban, in: scopeB, at: -60)

@@ -43,6 +43,8 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let tokenRevoked = Code("token_revoked", .unauthenticated)
         public static let refreshTokenInvalid = Code("refresh_token_invalid", .unauthenticated)
         public static let refreshTokenReused = Code("refresh_token_reused", .unauthenticated)
+        public static let twoFactorCodeInvalid = Code("two_factor_code_invalid", .unauthenticated)
+        public static let twoFactorChallengeInvalid = Code("two_factor_challenge_invalid", .unauthenticated)
         public static let resetTokenInvalid = Code("reset_token_invalid", .invalidRequest)
         public static let unsubscribeTokenInvalid = Code("unsubscribe_token_invalid", .invalidRequest)
         public static let rateLimited = Code("rate_limited", .rateLimited)
@@ -50,6 +52,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let forbidden = Code("forbidden", .forbidden)
         public static let roleNotAssignable = Code("role_not_assignable", .forbidden)
         public static let platformAdminRequired = Code("platform_admin_required", .forbidden)
+        public static let twoFactorEnrolmentRequired = Code("two_factor_enrolment_required", .forbidden)
         public static let loadTestDisabled = Code("load_test_disabled", .forbidden)
         // Resources
         public static let notFound = Code("not_found", .notFound)
@@ -137,6 +140,9 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let refundExceedsPayments = Code("refund_exceeds_payments", .conflict)
         /// The Idempotency-Key was first used for a different request.
         public static let idempotencyKeyReused = Code("idempotency_key_reused", .conflict)
+        public static let twoFactorAlreadyEnabled = Code("two_factor_already_enabled", .conflict)
+        public static let twoFactorNotEnabled = Code("two_factor_not_enabled", .conflict)
+        public static let twoFactorNotEnrolled = Code("two_factor_not_enrolled", .conflict)
         /// The card was declined (the processor's `decline_code` is in the message); the invoice stays open.
         public static let cardDeclined = Code("card_declined", .paymentRequired)
         /// The payment processor is not configured here, or did not answer; nothing was charged that is not recorded.
@@ -168,8 +174,9 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             malformedJSON, validationFailed, invalidEmail, weakPassword, invalidIdentifier, invalidCursor, payloadTooLarge, badRequest,
             methodNotAllowed,
             unauthenticated, invalidCredentials, tokenExpired, tokenInvalid, tokenRevoked, refreshTokenInvalid, refreshTokenReused,
-            resetTokenInvalid, unsubscribeTokenInvalid, rateLimited,
-            forbidden, roleNotAssignable, platformAdminRequired, loadTestDisabled,
+            resetTokenInvalid, unsubscribeTokenInvalid, rateLimited, twoFactorCodeInvalid, twoFactorChallengeInvalid,
+            forbidden, roleNotAssignable, platformAdminRequired, loadTestDisabled, twoFactorEnrolmentRequired,
+            twoFactorAlreadyEnabled, twoFactorNotEnabled, twoFactorNotEnrolled,
             notFound, chamberNotFound, memberNotFound, nodeNotFound, userNotFound, invitationNotFound, businessNotFound, sessionNotFound,
             channelNotFound, messageNotFound,
             emailTaken, slugTaken, alreadyMember, invitationExpired, invitationEmailMismatch, lastAdmin, conflict, channelArchived,

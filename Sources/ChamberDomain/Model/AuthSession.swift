@@ -11,11 +11,14 @@ public struct AuthSession: Sendable, Equatable, Codable {
     public var revokedAt: Date?
     public let userAgent: String?
     public let ipAddress: String?
+    /// When the session proved a second factor (at login, or by confirming an enrolment); nil when it did not.
+    public var secondFactorAt: Date?
 
     public init(
         id: SessionID, userID: UserID, createdAt: Date, lastUsedAt: Date, expiresAt: Date, revokedAt: Date? = nil, userAgent: String?,
-        ipAddress: String?
+        ipAddress: String?, secondFactorAt: Date? = nil
     ) {
+        self.secondFactorAt = secondFactorAt
         self.id = id
         self.userID = userID
         self.createdAt = createdAt

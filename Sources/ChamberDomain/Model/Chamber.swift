@@ -39,11 +39,14 @@ public struct ChamberSettings: Sendable, Equatable, Codable {
     public var autoApproveScore: Int?
     /// Trial, grace days and renewal date of the chamber's memberships.
     public var membership: MembershipPolicy
+    /// Who must sign in with a second factor.
+    public var security: SecurityPolicy
 
     public init(
         timezone: String = "UTC", currency: String = "USD", openApplications: Bool = true, directoryVisibleToMembers: Bool = true,
-        autoApproveScore: Int? = nil, membership: MembershipPolicy = .init(), publicDirectory: Bool = false
+        autoApproveScore: Int? = nil, membership: MembershipPolicy = .init(), publicDirectory: Bool = false, security: SecurityPolicy = .init()
     ) {
+        self.security = security
         self.publicDirectory = publicDirectory
         self.timezone = timezone
         self.currency = currency
@@ -54,7 +57,7 @@ public struct ChamberSettings: Sendable, Equatable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case timezone, currency, openApplications, directoryVisibleToMembers, autoApproveScore, membership, publicDirectory
+        case timezone, currency, openApplications, directoryVisibleToMembers, autoApproveScore, membership, publicDirectory, security
     }
 
     /// Settings stored before a field existed take its default.
@@ -68,6 +71,7 @@ public struct ChamberSettings: Sendable, Equatable, Codable {
         autoApproveScore = try container.decodeIfPresent(Int.self, forKey: .autoApproveScore)
         membership = try container.decodeIfPresent(MembershipPolicy.self, forKey: .membership) ?? defaults.membership
         publicDirectory = try container.decodeIfPresent(Bool.self, forKey: .publicDirectory) ?? defaults.publicDirectory
+        security = try container.decodeIfPresent(SecurityPolicy.self, forKey: .security) ?? defaults.security
     }
 }
 

@@ -41,9 +41,9 @@ public protocol ChamberScopedStore: Sendable {
 /// Memberships of the chamber.
 public protocol MemberStore: Sendable {
     func find(userID: UserID) async throws -> Member?
-    /// The member with the latest ban in force at `date`, if any, read together: what admitting a request to the
-    /// chamber needs.
-    func findAdmission(userID: UserID, at date: Date) async throws -> (member: Member, ban: Sanction?)?
+    /// The member with the latest ban in force at `date`, if any, and whom the chamber requires a second factor of,
+    /// read together: what admitting a request to the chamber needs.
+    func findAdmission(userID: UserID, at date: Date) async throws -> (member: Member, ban: Sanction?, twoFactor: TwoFactorRequirement)?
     func list(page: PageRequest) async throws -> Page<Member>
     /// Adds a membership; throws `already_member`.
     func insert(_ membership: Membership) async throws

@@ -8,6 +8,8 @@ public protocol Store: Sendable {
     var users: any UserStore { get }
     var sessions: any SessionStore { get }
     var passwordResets: any PasswordResetStore { get }
+    /// Authenticator-app secrets, recovery codes and logins waiting for a second factor.
+    var twoFactor: any TwoFactorStore { get }
     var chambers: any ChamberStore { get }
     var mailOutbox: any MailOutboxStore { get }
     /// Devices that receive push notifications.
@@ -72,6 +74,8 @@ public protocol SessionStore: Sendable {
     func revoke(id: SessionID, userID: UserID, at: Date) async throws -> Bool
     /// Revokes all of the user's sessions except `keeping`.
     func revokeAll(userID: UserID, except keeping: SessionID?, at: Date) async throws
+    /// Records that the session proved a second factor (an enrolment confirmed in it).
+    func markSecondFactor(id: SessionID, at: Date) async throws
 }
 
 /// One-time password reset tokens (hashes only).

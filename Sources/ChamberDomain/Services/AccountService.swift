@@ -20,26 +20,38 @@ public struct ClientInfo: Sendable {
     }
 }
 
-/// Accounts and authentication: register, log in, refresh, log out, sessions, passwords.
+/// What a right password leads to: a session, or (an account with two-factor sign-in) the second step.
+public enum LoginOutcome: Sendable {
+    case signedIn(TokenGrant)
+    /// No session yet: the token is to be presented with a code before `expiresAt`.
+    case secondFactorRequired(challengeToken: String, expiresAt: Date)
+}
+
+/// Accounts and authentication: register, log in, refresh, log out, sessions, passwords, second factors.
 public final class AccountService: Sendable {
-    private let store: any Store
-    private let hasher: any PasswordHasher
-    private let vault: any SecretVault
+    let store: any Store
+    let hasher: any PasswordHasher
+    let vault: any SecretVault
     private let tokens: any AccessTokenIssuer
     private let mailer: any Mailer
-    private let configuration: AuthConfiguration
-    private let now: @Sendable () -> Date
-    private let observer: (any SessionObserver)?
-    private let accountThrottle: Mutex<LoginThrottle>
+    let configuration: AuthConfiguration
+    let now: @Sendable () -> Date
+    let observer: (any SessionObserver)?
+    let cipher: any SecretCipher
+    let authenticator: any MessageAuthenticator
+    let accountThrottle: Mutex<LoginThrottle>
     private let addressThrottle: Mutex<LoginThrottle>
     /// A real bcrypt hash to check against when the email is unknown, so timing does not reveal accounts.
     private let decoyHash: Mutex<String?> = Mutex(nil)
 
     public init(
         store: any Store, hasher: any PasswordHasher, vault: any SecretVault, tokens: any AccessTokenIssuer, mailer: any Mailer,
-        configuration: AuthConfiguration = .init(), observer: (any SessionObserver)? = nil, now: @escaping @Sendable () -> Date = Date.init
+        cipher: any SecretCipher, authenticator: any MessageAuthenticator, configuration: AuthConfiguration = .init(),
+        observer: (any SessionObserver)? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.observer = observer
+        self.cipher = cipher
+        self.authenticator = authenticator
         self.store = store
         self.hasher = hasher
         self.vault = vault
@@ -68,8 +80,9 @@ public final class AccountService: Sendable {
         return user
     }
 
-    /// Checks credentials and opens a session. Failed attempts are limited per account and per client address.
-    public func login(email rawEmail: String, password: String, client: ClientInfo) async throws -> TokenGrant {
+    /// Checks credentials and opens a session, or starts the second step when the account has a second factor.
+    /// Failed attempts are limited per account and per client address.
+    public func login(email rawEmail: String, password: String, client: ClientInfo) async throws -> LoginOutcome {
         let email = try Validate.email(rawEmail)
         let accountKey = "account:\(email)"
         let addressKey = client.address.map { "address:\($0)" }
@@ -95,7 +108,11 @@ public final class AccountService: Sendable {
         }
         accountThrottle.withLock { $0.reset(accountKey) }
         if let addressKey { addressThrottle.withLock { $0.release(addressKey) } }
-        return try await openSession(for: user, client: client)
+        if try await store.twoFactor.find(userID: user.id)?.enabledAt != nil {
+            let (token, expiresAt) = try await startSecondFactorChallenge(for: user.id)
+            return .secondFactorRequired(challengeToken: token, expiresAt: expiresAt)
+        }
+        return .signedIn(try await openSession(for: user, client: client))
     }
 
     private func decoy() async throws -> String {
@@ -105,12 +122,12 @@ public final class AccountService: Sendable {
         return hash
     }
 
-    private func openSession(for user: User, client: ClientInfo) async throws -> TokenGrant {
+    func openSession(for user: User, client: ClientInfo, secondFactor: Bool = false) async throws -> TokenGrant {
         let at = now()
         let session = AuthSession(
             id: .generate(), userID: user.id, createdAt: at, lastUsedAt: at,
             expiresAt: at.addingTimeInterval(configuration.refreshTokenLifetime),
-            userAgent: client.userAgent, ipAddress: client.address)
+            userAgent: client.userAgent, ipAddress: client.address, secondFactorAt: secondFactor ? at : nil)
         let refresh = vault.newSecret()
         try await store.sessions.create(session, refreshTokenHash: vault.digest(refresh))
         return try await grant(session: session, user: user, refreshToken: refresh)
@@ -159,7 +176,7 @@ public final class AccountService: Sendable {
         else {
             throw ChamberError(.tokenRevoked, "the session of this token has ended")
         }
-        return Identity(user: user, sessionID: session.id, tokenExpiresAt: claims.expiresAt)
+        return Identity(user: user, sessionID: session.id, tokenExpiresAt: claims.expiresAt, secondFactor: session.secondFactorAt != nil)
     }
 
     /// Ends the caller's current session.

@@ -18,6 +18,8 @@ public struct ChamberPatch: Sendable {
     public var invoiceDaysBefore: Int?
     public var lateFeeMinor: Int64?
     public var lateFeeAfterDays: Int?
+    /// `settings.security.two_factor_required_for`, as sent (checked by ``ChamberService/update(_:patch:)``).
+    public var twoFactorRequiredFor: String?
     public var logoURL: String??
     public var primaryColor: String??
     public var tagline: String??
@@ -75,17 +77,19 @@ public final class ChamberService: Sendable {
     /// The caller's standing in a chamber. Non-members get `chamber_not_found`, so chambers cannot be probed.
     public func access(_ identity: Identity, to chamberID: ChamberID) async throws -> ChamberAccess {
         let at = now()
-        if let (member, ban) = try await store.scoped(to: chamberID).members.findAdmission(userID: identity.user.id, at: at) {
+        if let (member, ban, twoFactor) = try await store.scoped(to: chamberID).members.findAdmission(userID: identity.user.id, at: at) {
             if let ban, !identity.user.isPlatformAdmin {
                 throw ChamberError(
                     .userBanned, "you are banned from this chamber\(ban.reason.map { ": \($0)" } ?? "")", retryAfterSeconds: ban.secondsLeft(at: at))
             }
+            try identity.requireSecondFactor(twoFactor, as: identity.user.isPlatformAdmin ? .admin : member.membership.role)
             activity?.seen(identity.user.id, in: chamberID, at: at)
             return ChamberAccess(
                 identity: identity, chamberID: chamberID, role: member.membership.role, viaPlatformAdmin: false,
                 memberSince: member.membership.joinedAt, standing: member.membership.standing?.status)
         }
-        if identity.user.isPlatformAdmin, try await store.chambers.find(id: chamberID) != nil {
+        if identity.user.isPlatformAdmin, let chamber = try await store.chambers.find(id: chamberID) {
+            try identity.requireSecondFactor(chamber.settings.security.twoFactorRequiredFor, as: .admin)
             return ChamberAccess(identity: identity, chamberID: chamberID, role: .admin, viaPlatformAdmin: true)
         }
         throw ChamberError(.chamberNotFound, "no chamber \(chamberID) among yours")
@@ -100,7 +104,10 @@ public final class ChamberService: Sendable {
         let name = try Validate.name(rawName, field: "name")
         let slug = try rawSlug.map { raw throws(ChamberError) in try Validate.slug(raw) } ?? Validate.slug(fromName: name)
         var chamber = Chamber(id: .generate(), name: name, slug: slug, createdAt: now())
-        if let settings { chamber.settings = try Self.validated(settings) }
+        if let settings {
+            chamber.settings = try Self.validated(settings)
+            _ = try Self.twoFactorRequirement(settings.security.twoFactorRequiredFor.rawValue, setBy: identity)
+        }
         if let branding { chamber.branding = try Self.validated(branding) }
         try await store.chambers.create(
             chamber, founder: Membership(chamberID: chamber.id, userID: identity.user.id, role: .admin, joinedAt: chamber.createdAt))
@@ -133,6 +140,9 @@ public final class ChamberService: Sendable {
         if let value = patch.lateFeeMinor { chamber.settings.membership.lateFeeMinor = value }
         if let value = patch.lateFeeAfterDays { chamber.settings.membership.lateFeeAfterDays = value }
         chamber.settings.membership = try Self.validated(chamber.settings.membership)
+        if let value = patch.twoFactorRequiredFor {
+            chamber.settings.security.twoFactorRequiredFor = try Self.twoFactorRequirement(value, setBy: access.identity)
+        }
         if let value = patch.logoURL { chamber.branding.logoURL = try Validate.url(value, field: "branding.logo_url") }
         if let value = patch.primaryColor { chamber.branding.primaryColor = try Validate.color(value, field: "branding.primary_color") }
         if let value = patch.tagline { chamber.branding.tagline = try Validate.optionalText(value, field: "branding.tagline", maxLength: 200) }
@@ -152,6 +162,22 @@ public final class ChamberService: Sendable {
 
     public func memberships(of identity: Identity) async throws -> [(chamber: Chamber, role: Role)] {
         try await store.chambers.memberships(of: identity.user.id)
+    }
+
+    /// Parses a chamber's two-factor requirement. Only a caller who proved a second factor may require one, so
+    /// that nobody shuts the chamber's admins out by a click (they could not act again until they enrol).
+    static func twoFactorRequirement(_ text: String, setBy identity: Identity) throws(ChamberError) -> TwoFactorRequirement {
+        let field = "settings.security.two_factor_required_for"
+        guard let requirement = TwoFactorRequirement(rawValue: text) else {
+            throw ChamberError(
+                .validationFailed, "two_factor_required_for must be one of \(TwoFactorRequirement.allCases.map(\.rawValue).joined(separator: ", "))",
+                field: field)
+        }
+        if requirement != .nobody, !identity.secondFactor {
+            throw ChamberError(
+                .twoFactorEnrolmentRequired, "sign in with a second factor yourself before requiring one of others", field: field)
+        }
+        return requirement
     }
 
     static func validated(_ settings: ChamberSettings) throws(ChamberError) -> ChamberSettings {

@@ -6,11 +6,23 @@ public struct Identity: Sendable, Equatable {
     public let sessionID: SessionID
     /// When the access token that proved this identity expires.
     public let tokenExpiresAt: Date?
+    /// Whether the session proved a second factor.
+    public let secondFactor: Bool
 
-    public init(user: User, sessionID: SessionID, tokenExpiresAt: Date? = nil) {
+    public init(user: User, sessionID: SessionID, tokenExpiresAt: Date? = nil, secondFactor: Bool = false) {
         self.user = user
         self.sessionID = sessionID
         self.tokenExpiresAt = tokenExpiresAt
+        self.secondFactor = secondFactor
+    }
+
+    /// Throws `two_factor_enrolment_required` when `requirement` covers `role` and this session proved no second factor.
+    public func requireSecondFactor(_ requirement: TwoFactorRequirement, as role: Role) throws(ChamberError) {
+        guard requirement.applies(to: role), !secondFactor else { return }
+        throw ChamberError(
+            .twoFactorEnrolmentRequired,
+            "this chamber requires two-factor sign-in of its \(requirement == .everyone ? "members" : requirement.rawValue): "
+                + "set up an authenticator app (POST /v1/auth/two-factor/totp), or sign in again with it")
     }
 
     /// Throws `platform_admin_required` unless the caller administers the platform; `what` says what needed it.

@@ -16,6 +16,7 @@ public func buildRouter(
     router.add(middleware: AuthenticationMiddleware(accounts: services.accounts))
     OperationsRoutes(store: services.store, hub: realtime.hub, metrics: metrics, version: version).register(on: router)
     AuthRoutes(services: services).register(on: router)
+    TwoFactorRoutes(services: services).register(on: router)
     ChamberRoutes(services: services).register(on: router)
     ChatRoutes(services: services, chat: realtime.chat, hub: realtime.hub, endpoint: realtime.endpoint).register(on: router)
     ModerationRoutes(services: services, moderation: realtime.moderation).register(on: router)

@@ -40,6 +40,23 @@ struct SettingsInput: Decodable {
     var publicDirectory: Bool?
     var autoApproveScore: Int?
     var membership: MembershipPolicyInput?
+    var security: SecurityPolicyInput?
+}
+
+/// `settings.security`.
+struct SecurityPolicyInput: Decodable {
+    var twoFactorRequiredFor: String?
+
+    func requirement() throws(ChamberError) -> TwoFactorRequirement? {
+        try twoFactorRequiredFor.map { text throws(ChamberError) in
+            guard let requirement = TwoFactorRequirement(rawValue: text) else {
+                throw ChamberError(
+                    .validationFailed, "two_factor_required_for must be one of none, admins, staff, everyone",
+                    field: "settings.security.two_factor_required_for")
+            }
+            return requirement
+        }
+    }
 }
 
 /// `settings.membership`; absent fields take their defaults on create and stay as they are on update.
@@ -82,7 +99,8 @@ struct CreateChamberRequest: Decodable {
             openApplications: input.openApplications ?? defaults.openApplications,
             directoryVisibleToMembers: input.directoryVisibleToMembers ?? defaults.directoryVisibleToMembers,
             autoApproveScore: input.autoApproveScore, membership: try input.membership?.policy() ?? defaults.membership,
-            publicDirectory: input.publicDirectory ?? defaults.publicDirectory)
+            publicDirectory: input.publicDirectory ?? defaults.publicDirectory,
+            security: SecurityPolicy(twoFactorRequiredFor: try input.security?.requirement() ?? defaults.security.twoFactorRequiredFor))
     }
 
     var domainBranding: ChamberBranding? {
@@ -96,7 +114,7 @@ struct UpdateChamberRequest: Decodable {
 
     private enum Keys: String, CodingKey { case name, settings, branding }
     private enum SettingsKeys: String, CodingKey {
-        case timezone, currency, openApplications, directoryVisibleToMembers, autoApproveScore, membership, publicDirectory
+        case timezone, currency, openApplications, directoryVisibleToMembers, autoApproveScore, membership, publicDirectory, security
     }
     private enum BrandingKeys: String, CodingKey { case logoUrl, primaryColor, tagline, website }
 
@@ -118,6 +136,7 @@ struct UpdateChamberRequest: Decodable {
                     membership.invoiceDaysBefore, membership.lateFeeMinor, membership.lateFeeAfterDays
                 )
             }
+            patch.twoFactorRequiredFor = try settings.decodeIfPresent(SecurityPolicyInput.self, forKey: .security)?.twoFactorRequiredFor
         }
         if container.contains(.branding) {
             let branding = try container.nestedContainer(keyedBy: BrandingKeys.self, forKey: .branding)

@@ -83,6 +83,10 @@ struct ChamberBody: Encodable {
         let publicDirectory: Bool
         let autoApproveScore: Int?
         let membership: MembershipPolicyBody
+        let security: SecurityPolicyBody
+    }
+    struct SecurityPolicyBody: Encodable {
+        let twoFactorRequiredFor: String
     }
     struct MembershipPolicyBody: Encodable {
         let trialDays: Int
@@ -117,7 +121,8 @@ struct ChamberBody: Encodable {
             membership: MembershipPolicyBody(
                 trialDays: chamber.settings.membership.trialDays, graceDays: chamber.settings.membership.graceDays,
                 renewal: chamber.settings.membership.renewal.wireValue, invoiceDaysBefore: chamber.settings.membership.invoiceDaysBefore,
-                lateFeeMinor: chamber.settings.membership.lateFeeMinor, lateFeeAfterDays: chamber.settings.membership.lateFeeAfterDays))
+                lateFeeMinor: chamber.settings.membership.lateFeeMinor, lateFeeAfterDays: chamber.settings.membership.lateFeeAfterDays),
+            security: SecurityPolicyBody(twoFactorRequiredFor: chamber.settings.security.twoFactorRequiredFor.rawValue))
         branding = Branding(
             logoUrl: chamber.branding.logoURL, primaryColor: chamber.branding.primaryColor,
             tagline: chamber.branding.tagline, website: chamber.branding.website)

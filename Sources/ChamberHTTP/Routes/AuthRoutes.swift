@@ -19,7 +19,11 @@ struct AuthRoutes {
         auth.post("login") { request, context in
             let body = try await APIJSON.decode(LoginRequest.self, from: request, context: context)
             let client = ClientInfo(address: context.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
-            return JSONResponse(.ok, TokenBody(try await accounts.login(email: body.email, password: body.password, client: client)))
+            switch try await accounts.login(email: body.email, password: body.password, client: client) {
+            case .signedIn(let grant): return JSONResponse(.ok, LoginBody.tokens(TokenBody(grant)))
+            case .secondFactorRequired(let token, let expiresAt):
+                return JSONResponse(.ok, LoginBody.secondFactor(TwoFactorChallengeBody(challengeToken: token, expiresAt: expiresAt)))
+            }
         }
 
         auth.post("refresh") { request, context in

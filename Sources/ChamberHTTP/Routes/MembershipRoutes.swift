@@ -37,7 +37,9 @@ struct MembershipRoutes {
                 try await applications.requireOpen(chamberID)
                 _ = try await accounts.register(email: account.email, password: account.password, displayName: account.displayName)
                 let client = ClientInfo(address: context.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
-                let issued = try await accounts.login(email: account.email, password: account.password, client: client)
+                // A new account has no second factor, so its login opens a session at once.
+                guard case .signedIn(let issued) = try await accounts.login(email: account.email, password: account.password, client: client)
+                else { throw ChamberError(.internalError, "a new account asked for a second factor") }
                 grant = issued
                 identity = try await accounts.authenticate(accessToken: issued.accessToken)
             } else {

@@ -85,7 +85,12 @@ public struct ChamberNode: Sendable {
         let tokens = await JWTAccessTokenIssuer(secret: secret)
         let hub = try makeHub(configuration, store: store, logger: logger)
         let activity = MemberActivity(store: store)
-        let accounts = AccountService(store: store, hasher: hasher, vault: vault, tokens: tokens, mailer: mailer, configuration: auth, observer: hub)
+        // Keys named in the configuration seal; the key derived from the token secret still opens what it sealed before.
+        let cipher = AESGCMSecretCipher(
+            keys: configuration.encryptionKeys.map { AESGCMSecretCipher.Key(id: $0.id, bytes: $0.bytes) } + [.derived(from: secret, id: "derived")])
+        let accounts = AccountService(
+            store: store, hasher: hasher, vault: vault, tokens: tokens, mailer: mailer, cipher: cipher, authenticator: CryptoMessageAuthenticator(),
+            configuration: auth, observer: hub)
         let loadTests = LoadTestService(
             store: SQLLoadTestStore(database: database), hasher: hasher, vault: vault, tokens: tokens,
             configuration: LoadTestConfiguration(enabled: configuration.loadTestEnabled, maxAccounts: configuration.loadTestMaxAccounts))

@@ -143,6 +143,7 @@ public enum ConfigurationLoader {
             configuration.jwtSecret = secret
         }
         if let file = try string("auth.jwt_secret_file") { configuration.jwtSecretFile = file }
+        if let keys = try string("security.encryption_keys") { configuration.encryptionKeys = try Self.encryptionKeys(keys) }
         if let value = try int("auth.access_token_ttl_seconds", 30...86_400) { configuration.accessTokenTTLSeconds = value }
         if let value = try int("auth.refresh_token_ttl_days", 1...365) { configuration.refreshTokenTTLDays = value }
         if let value = try int("auth.bcrypt_cost", 4...16) { configuration.bcryptCost = value }
@@ -360,5 +361,24 @@ public enum ConfigurationLoader {
                 throw ConfigurationError(key: key, "is required with files.store 's3'")
             }
         }
+    }
+
+    /// Parses `id:base64key,…`: ids of letters and digits (at most 16), keys of 32 bytes.
+    static func encryptionKeys(_ text: String) throws -> [EncryptionKey] {
+        let key = "security.encryption_keys"
+        var keys: [EncryptionKey] = []
+        for entry in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
+            let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2, (1...16).contains(parts[0].count), parts[0].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                throw ConfigurationError(key: key, "each key is written id:base64, the id of letters and digits (at most 16)")
+            }
+            guard let bytes = Data(base64Encoded: parts[1]), bytes.count == 32 else {
+                throw ConfigurationError(key: key, "key '\(parts[0])' is not 32 bytes in base64; make one with: openssl rand -base64 32")
+            }
+            guard !keys.contains(where: { $0.id == parts[0] }) else { throw ConfigurationError(key: key, "key id '\(parts[0])' is named twice") }
+            keys.append(EncryptionKey(id: parts[0], bytes: Array(bytes)))
+        }
+        guard !keys.isEmpty else { throw ConfigurationError(key: key, "names no key") }
+        return keys
     }
 }

@@ -11,7 +11,7 @@ struct ConfigurationSources {
     private let named: [(describe: @Sendable (String) -> String, provider: any ConfigProvider)]
 
     /// Keys whose values are never written to logs or access reports.
-    static let secretKeys: Set<String> = ["auth.jwt_secret", "database.url", "broker.redis_url"]
+    static let secretKeys: Set<String> = ["auth.jwt_secret", "database.url", "broker.redis_url", "security.encryption_keys"]
 
     /// - Parameters:
     ///   - file: the JSON file, already checked by ``checkedFileKeys(_:)``.

@@ -28,6 +28,7 @@ import Logging
 /// | `auth.bcrypt_cost` | `CHAMBER_AUTH_BCRYPT_COST` | `11` |
 /// | `auth.login_max_failures_per_account` | `CHAMBER_AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT` | `5` |
 /// | `auth.login_max_failures_per_address` | `CHAMBER_AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS` | `20` |
+/// | `security.encryption_keys` | `CHAMBER_SECURITY_ENCRYPTION_KEYS` | none: a key derived from the token secret (`id:base64`, comma-separated, 32-byte AES keys; the first seals, all open) |
 /// | `log.level` | `CHAMBER_LOG_LEVEL` | `info` |
 /// | `demo.enabled` | `CHAMBER_DEMO_ENABLED` | `false` |
 /// | `moderation.word_list_file` | `CHAMBER_MODERATION_WORD_LIST_FILE` | `moderation/words.txt` of the shipped defaults (``DefaultFiles``) |
@@ -104,6 +105,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var nodeTimeoutMs = 5_000
     public var jwtSecret: String?
     public var jwtSecretFile = "data/jwt-secret"
+    /// AES-256 keys for sealed fields (TOTP secrets), by id; the first seals. Empty: one derived from the token secret.
+    public var encryptionKeys: [EncryptionKey] = []
     public var accessTokenTTLSeconds = 900
     public var refreshTokenTTLDays = 30
     public var bcryptCost = 11
@@ -212,7 +215,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "server.public_url", "cluster.node_name", "cluster.advertised_address", "cluster.heartbeat_ms", "cluster.node_timeout_ms", "auth.jwt_secret",
         "auth.jwt_secret_file",
         "auth.access_token_ttl_seconds", "auth.refresh_token_ttl_days", "auth.bcrypt_cost", "auth.login_max_failures_per_account",
-        "auth.login_max_failures_per_address", "log.level", "demo.enabled",
+        "auth.login_max_failures_per_address", "security.encryption_keys", "log.level", "demo.enabled",
         "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "membership.categories_file",
         "membership.standing_sweep_seconds", "events.sweep_seconds", "directory.cache_businesses",
         "files.store", "files.local_path", "files.max_bytes", "files.link_seconds", "files.s3.endpoint", "files.s3.bucket", "files.s3.region",
@@ -247,4 +250,15 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
     }
 
     public var description: String { "configuration error in '\(key)': \(message)" }
+}
+
+/// One AES-256 key for sealed fields, named so that a sealed value says which key opens it.
+public struct EncryptionKey: Sendable, Equatable {
+    public let id: String
+    public let bytes: [UInt8]
+
+    public init(id: String, bytes: [UInt8]) {
+        self.id = id
+        self.bytes = bytes
+    }
 }

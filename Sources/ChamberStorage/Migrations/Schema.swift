@@ -994,6 +994,38 @@ enum Schema {
                 // the chamber then sorted: 1.6 ms for a direct message's two members in a chamber of 2,000.
                 "CREATE INDEX channel_members_channel ON channel_members (channel_id, joined_at, user_id)"
             ]),
+        Migration(
+            version: 29, name: "two-factor sign-in: authenticator secrets (sealed), recovery codes and pending logins (hashes)",
+            statements: [
+                """
+                CREATE TABLE two_factor_secrets (
+                    user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                    sealed_secret TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    enabled_at BIGINT,
+                    last_step BIGINT NOT NULL DEFAULT 0
+                )
+                """,
+                """
+                CREATE TABLE recovery_codes (
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    code_hash TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    spent_at BIGINT,
+                    PRIMARY KEY (user_id, code_hash)
+                )
+                """,
+                """
+                CREATE TABLE second_factor_challenges (
+                    token_hash TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    expires_at BIGINT NOT NULL,
+                    failures INTEGER NOT NULL DEFAULT 0
+                )
+                """,
+                "CREATE INDEX second_factor_challenges_expiry ON second_factor_challenges (expires_at)",
+                "ALTER TABLE auth_sessions ADD COLUMN second_factor_at BIGINT",
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

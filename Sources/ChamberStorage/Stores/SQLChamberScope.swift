@@ -51,18 +51,28 @@ struct SQLMemberStore: MemberStore {
         try await sql.query("\(Self.select) WHERE m.chamber_id = :chamber AND m.user_id = ?", [.id(userID)]).first.map(Self.member)
     }
 
-    func findAdmission(userID: UserID, at date: Date) async throws -> (member: Member, ban: Sanction?)? {
+    func findAdmission(userID: UserID, at date: Date) async throws -> (member: Member, ban: Sanction?, twoFactor: TwoFactorRequirement)? {
+        let requirement =
+            switch sql.executor.dialect {
+            case .sqlite: "json_extract(ch.settings, '$.security.twoFactorRequiredFor')"
+            case .postgres: "(ch.settings::json -> 'security' ->> 'twoFactorRequiredFor')"
+            }
         let rows = try await sql.query(
             """
-            SELECT \(Self.columns), \(columnList(SQLModerationStore.sanctionColumnNames, of: "s", prefixed: "ban_"))
+            SELECT \(Self.columns), \(columnList(SQLModerationStore.sanctionColumnNames, of: "s", prefixed: "ban_")),
+                \(requirement) AS two_factor_required_for
             FROM \(Self.from)
+            JOIN chambers ch ON ch.id = m.chamber_id
             LEFT JOIN sanctions s ON s.chamber_id = m.chamber_id AND s.user_id = m.user_id AND s.kind = 'ban'
                 AND s.lifted_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?)
             WHERE m.chamber_id = :chamber AND m.user_id = ?
             ORDER BY s.created_at DESC LIMIT 1
             """, [.date(date), .id(userID)])
         return try rows.first.map { row in
-            (try Self.member(row), try row.optionalString("ban_id") == nil ? nil : try SQLModerationStore.sanction(row, prefix: "ban_"))
+            (
+                try Self.member(row), try row.optionalString("ban_id") == nil ? nil : try SQLModerationStore.sanction(row, prefix: "ban_"),
+                try row.optionalString("two_factor_required_for").flatMap(TwoFactorRequirement.init(rawValue:)) ?? .nobody
+            )
         }
     }
 

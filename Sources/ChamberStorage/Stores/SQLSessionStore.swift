@@ -4,23 +4,26 @@ import Foundation
 struct SQLSessionStore: SessionStore {
     let db: any SQLDatabase
 
-    static let columnNames = ["id", "user_id", "created_at", "last_used_at", "expires_at", "revoked_at", "user_agent", "ip_address"]
+    static let columnNames = [
+        "id", "user_id", "created_at", "last_used_at", "expires_at", "revoked_at", "user_agent", "ip_address", "second_factor_at",
+    ]
     static let columns = columnNames.joined(separator: ", ")
 
     static func session(_ row: SQLRow) throws -> AuthSession {
         AuthSession(
             id: try row.id("id"), userID: try row.id("user_id"), createdAt: try row.date("created_at"),
             lastUsedAt: try row.date("last_used_at"), expiresAt: try row.date("expires_at"), revokedAt: try row.optionalDate("revoked_at"),
-            userAgent: try row.optionalString("user_agent"), ipAddress: try row.optionalString("ip_address"))
+            userAgent: try row.optionalString("user_agent"), ipAddress: try row.optionalString("ip_address"),
+            secondFactorAt: try row.optionalDate("second_factor_at"))
     }
 
     func create(_ session: AuthSession, refreshTokenHash: String) async throws {
         try await db.transaction { tx in
             try await tx.query(
-                "INSERT INTO auth_sessions (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO auth_sessions (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     .id(session.id), .id(session.userID), .date(session.createdAt), .date(session.lastUsedAt), .date(session.expiresAt),
-                    .date(session.revokedAt), .text(session.userAgent), .text(session.ipAddress),
+                    .date(session.revokedAt), .text(session.userAgent), .text(session.ipAddress), .date(session.secondFactorAt),
                 ])
             try await tx.query(
                 "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)",
@@ -100,6 +103,10 @@ struct SQLSessionStore: SessionStore {
                 [.date(at), .id(userID), .text(keeping?.rawValue ?? "")])
             try await tx.query("DELETE FROM devices WHERE user_id = ? AND session_id <> ?", [.id(userID), .text(keeping?.rawValue ?? "")])
         }
+    }
+
+    func markSecondFactor(id: SessionID, at: Date) async throws {
+        try await db.query("UPDATE auth_sessions SET second_factor_at = ? WHERE id = ? AND second_factor_at IS NULL", [.date(at), .id(id)])
     }
 
     /// A device follows its session: when the session ends, nothing more is pushed to it.

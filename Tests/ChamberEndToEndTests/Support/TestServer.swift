@@ -57,6 +57,7 @@ struct APIResponse: Sendable {
     let body: Data
     var json: JSON { (try? JSON.parse(body)) ?? .null }
     var errorCode: String? { json["error"]["code"].string }
+    var errorField: String? { json["error"]["field"].string }
 }
 
 /// A REST client that checks every response it receives against `Protocol/openapi.yaml`.

@@ -1,0 +1,79 @@
+import ChamberDomain
+import Crypto
+import Foundation
+
+/// HMACs for one-time passwords, by swift-crypto (SHA-1 only where RFC 6238 asks for it).
+public struct CryptoMessageAuthenticator: MessageAuthenticator {
+    public init() {}
+
+    public func hmac(_ algorithm: OneTimePasswordAlgorithm, key: [UInt8], message: [UInt8]) -> [UInt8] {
+        let key = SymmetricKey(data: key)
+        switch algorithm {
+        case .sha1: return Array(HMAC<Insecure.SHA1>.authenticationCode(for: message, using: key))
+        case .sha256: return Array(HMAC<SHA256>.authenticationCode(for: message, using: key))
+        case .sha512: return Array(HMAC<SHA512>.authenticationCode(for: message, using: key))
+        }
+    }
+}
+
+/// Seals fields with AES-256-GCM: `v1.<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>`, the context and the key id
+/// authenticated with it. The first key seals; every key opens what it sealed, so a new key is put first and the
+/// old ones stay until nothing sealed by them is left.
+public struct AESGCMSecretCipher: SecretCipher {
+    public struct Key: Sendable {
+        public let id: String
+        let key: SymmetricKey
+
+        public init(id: String, bytes: [UInt8]) {
+            precondition(bytes.count == 32 && !id.contains("."), "an AES-256 key of 32 bytes, its id without dots")
+            self.id = id
+            self.key = SymmetricKey(data: bytes)
+        }
+
+        /// A key derived from a server secret by HKDF-SHA256, for a purpose of its own.
+        public static func derived(from secret: String, id: String) -> Key {
+            let derived = HKDF<SHA256>.deriveKey(
+                inputKeyMaterial: SymmetricKey(data: Data(secret.utf8)), info: Data("chamberconnect sealed fields".utf8), outputByteCount: 32)
+            return Key(id: id, bytes: derived.withUnsafeBytes { Array($0) })
+        }
+    }
+
+    private let sealing: Key
+    private let opening: [String: Key]
+
+    /// - Parameter keys: the sealing key first, then keys kept for opening only.
+    public init(keys: [Key]) {
+        precondition(!keys.isEmpty, "at least one key")
+        sealing = keys[0]
+        opening = Dictionary(keys.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public func seal(_ plaintext: [UInt8], context: String) throws -> String {
+        let box = try AES.GCM.seal(plaintext, using: sealing.key, authenticating: Self.associatedData(context, sealing.id))
+        guard let combined = box.combined else { throw ChamberError(.internalError, "sealing failed") }
+        return "v1.\(sealing.id).\(Data(combined).base64URLEncoded)"
+    }
+
+    public func open(_ sealed: String, context: String) throws -> [UInt8] {
+        let parts = sealed.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3, parts[0] == "v1", let key = opening[parts[1]], let combined = Data(base64URLEncoded: parts[2]) else {
+            throw ChamberError(.internalError, "a sealed field names no configured key (security.encryption_keys)")
+        }
+        do {
+            let box = try AES.GCM.SealedBox(combined: combined)
+            return Array(try AES.GCM.open(box, using: key.key, authenticating: Self.associatedData(context, key.id)))
+        } catch {
+            throw ChamberError(.internalError, "a sealed field does not open with its key")
+        }
+    }
+
+    private static func associatedData(_ context: String, _ keyID: String) -> Data { Data("\(keyID)\u{0}\(context)".utf8) }
+}
+
+extension Data {
+    init?(base64URLEncoded text: String) {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        self.init(base64Encoded: base64)
+    }
+}
