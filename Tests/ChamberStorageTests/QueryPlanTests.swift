@@ -23,4 +23,22 @@ struct QueryPlanTests {
             #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "plan: \(plan)")
         }
     }
+
+    @Test("a member's channel list starts from their memberships, not from every channel of the chamber")
+    func memberChannels() async throws {
+        try await TestBackend.sqlite.withDatabase { (db) async throws -> Void in
+            let plan = try await Self.plan(of: SQLChannelStore.summariesOfMember, in: db)
+            #expect(plan.contains { $0.contains("channel_members_user") }, "plan: \(plan)")
+            #expect(plan.contains { $0.contains("channels_chamber (chamber_id=? AND kind=?)") }, "plan: \(plan)")
+        }
+    }
+
+    @Test("reading a channel's notifications touches the reader's own, not every member's")
+    func readInChannel() async throws {
+        try await TestBackend.sqlite.withDatabase { (db) async throws -> Void in
+            let plan = try await Self.plan(of: SQLNotificationFeedStore.readInChannel, in: db)
+            #expect(
+                plan.contains { $0.contains("notifications_unread_by_user_channel (chamber_id=? AND user_id=? AND channel_id=?)") }, "plan: \(plan)")
+        }
+    }
 }

@@ -1026,6 +1026,21 @@ enum Schema {
                 "CREATE INDEX second_factor_challenges_expiry ON second_factor_challenges (expires_at)",
                 "ALTER TABLE auth_sessions ADD COLUMN second_factor_at BIGINT",
             ]),
+        Migration(
+            version: 30, name: "indexes that keep hot reads to one member, channel or device instead of the whole chamber",
+            statements: [
+                // SQLite keeps no statistics here, and picked (chamber_id)-led indexes that read every row of the chamber
+                // for these; each index below is the one its statement's equalities call for (QueryPlanTests holds them).
+                "DROP INDEX held_messages_chamber",
+                "CREATE INDEX push_outbox_unclaimed_by_channel ON push_outbox (chamber_id, channel_id) WHERE status = 'pending' AND claim IS NULL",
+                "CREATE INDEX push_outbox_unclaimed_by_device ON push_outbox (device_id) WHERE status = 'pending' AND claim IS NULL",
+                "CREATE INDEX notifications_unread_by_user_channel ON notifications (chamber_id, user_id, channel_id) WHERE read_at IS NULL",
+                "DROP INDEX notifications_unread_by_user",
+                "CREATE INDEX notifications_unread_by_channel_time ON notifications (chamber_id, channel_id, updated_at) WHERE read_at IS NULL",
+                "DROP INDEX notifications_unread_by_channel",
+                "CREATE INDEX memberships_role ON memberships (chamber_id, role)",
+                "CREATE INDEX businesses_owner ON businesses (chamber_id, owner_user_id)",
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

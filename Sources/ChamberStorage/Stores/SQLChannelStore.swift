@@ -109,16 +109,29 @@ struct SQLChannelStore: ChannelStore {
         ).isEmpty)
     }
 
-    func summaries(for userID: UserID) async throws -> [ChannelSummary] {
-        let rows = try await sql.query(
-            """
-            SELECT c.id, c.chamber_id, c.kind, c.name, c.topic, c.event_id, c.created_by, c.created_at, c.archived_at, c.last_seq,
-                   c.locked_at, c.slow_mode_seconds, m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq
-            FROM channels c LEFT JOIN channel_members m ON m.channel_id = c.id AND m.user_id = ?
-            WHERE c.chamber_id = :chamber AND (m.user_id IS NOT NULL OR c.kind = 'announcement')
-            ORDER BY COALESCE((SELECT MAX(e.created_at) FROM channel_events e WHERE e.channel_id = c.id), c.created_at) DESC, c.id
+    /// The member's channels from their memberships, then the announcement channels they are not a member of: one
+    /// index read each, where starting from the chamber's channels read every channel of the chamber. Binds the user twice.
+    static let summariesOfMember: String = {
+        let channel =
+            "c.id, c.chamber_id, c.kind, c.name, c.topic, c.event_id, c.created_by, c.created_at, c.archived_at, c.last_seq, c.locked_at, c.slow_mode_seconds"
+        let activity =
+            "COALESCE((SELECT e.created_at FROM channel_events e WHERE e.channel_id = c.id ORDER BY e.seq DESC LIMIT 1), c.created_at) AS activity"
+        return """
+            SELECT \(channel), m.role AS m_role, m.joined_at AS m_joined_at, m.last_read_seq AS m_last_read_seq, \(activity)
+            FROM channel_members m JOIN channels c ON c.id = m.channel_id
+            WHERE m.chamber_id = :chamber AND m.user_id = ? AND c.chamber_id = :chamber
+            UNION ALL
+            SELECT \(channel), NULL, NULL, NULL, \(activity)
+            FROM channels c
+            WHERE c.chamber_id = :chamber AND c.kind = 'announcement'
+                AND NOT EXISTS (SELECT 1 FROM channel_members m WHERE m.channel_id = c.id AND m.user_id = ?)
+            ORDER BY activity DESC, id
             LIMIT 500
-            """, [.id(userID)])
+            """
+    }()
+
+    func summaries(for userID: UserID) async throws -> [ChannelSummary] {
+        let rows = try await sql.query(Self.summariesOfMember, [.id(userID), .id(userID)])
         var result: [ChannelSummary] = []
         for row in rows {
             let channel = try Self.channel(row)

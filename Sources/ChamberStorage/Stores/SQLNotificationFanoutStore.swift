@@ -19,12 +19,14 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
         var result: [ChannelBacklog] = []
         for chunk in channels.chunked(200) {
             // The channels' newest sequences first: every message up to them has committed with them, so none is skipped.
+            // The chamber is compared as an expression so that SQLite finds the channels by id, not by reading every
+            // channel of the chamber (which it chose for four ids or more).
             let rows = try await sql.query(
                 """
                 SELECT \(SQLChannelStore.columns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),
                     COALESCE(n.notified_seq, 0) AS notified_seq
                 FROM channels c LEFT JOIN notification_cursors n ON n.channel_id = c.id
-                WHERE c.chamber_id = :chamber AND c.id IN (\(placeholders(chunk.count)))
+                WHERE c.id IN (\(placeholders(chunk.count))) AND c.chamber_id || '' = :chamber
                 """, chunk.map { .id($0) })
             var work: [(channel: Channel, from: Int64, upTo: Int64)] = []
             for row in rows {

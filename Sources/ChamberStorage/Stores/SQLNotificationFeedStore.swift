@@ -61,18 +61,20 @@ struct SQLNotificationFeedStore: NotificationFeedStore {
         }
     }
 
+    /// A member's unread notifications of one channel up to a sequence, read (migration 30's index serves it).
+    static let readInChannel = """
+        UPDATE notifications SET read_at = ?
+        WHERE chamber_id = :chamber AND user_id = ? AND channel_id = ? AND seq <= ? AND read_at IS NULL RETURNING id
+        """
+
     func markChannelRead(
         _ channelID: ChannelID, upTo seq: Int64, of user: UserID, at instant: Date
     ) async throws -> (
         read: [NotificationID], unread: Int
     ) {
         try await sql.transaction { tx in
-            let read: [NotificationID] = try await tx.query(
-                """
-                UPDATE notifications SET read_at = ?
-                WHERE chamber_id = :chamber AND user_id = ? AND channel_id = ? AND seq <= ? AND read_at IS NULL RETURNING id
-                """, [.date(instant), .id(user), .id(channelID), .int(seq)]
-            ).map { try $0.id("id") }
+            let read: [NotificationID] = try await tx.query(Self.readInChannel, [.date(instant), .id(user), .id(channelID), .int(seq)])
+                .map { try $0.id("id") }
             return (read.sorted(), try await Self.unreadCount(of: user, in: tx))
         }
     }
