@@ -185,13 +185,21 @@ struct TwoFactorAPITests {
             #expect(try await api.call(.get, "/v1/chambers/\(chamber)", token: cyd.accessToken).status == .ok, "members are not covered")
             #expect(try await api.call(.get, "/v1/chambers/\(chamber)", token: ada.accessToken).status == .ok, "the admin's session proved it")
 
-            let (bobsApp, _) = try await Self.enrol(bob, in: api)
+            let (bobsApp, bobsCodes) = try await Self.enrol(bob, in: api)
             #expect(try await api.call(.get, "/v1/chambers/\(chamber)/members", token: bob.accessToken).status == .ok, "enrolled in this session")
             // A session that signed in with the password only is not proved: a password-only session cannot exist
             // for bob now, so his next one comes through the second step and is proved too.
             let token = try await Self.challenge(bob, in: api)
             let next = try await api.call(.post, "/v1/auth/login/two-factor", json: ["challenge_token": token, "code": bobsApp.nextCode()])
             #expect(try await api.call(.get, "/v1/chambers/\(chamber)/members", token: next.json["access_token"].string).status == .ok)
+            // Turning it off takes the proof back from every session of his.
+            let off = try await api.call(
+                .delete, "/v1/auth/two-factor", token: bob.accessToken, json: ["password": bob.password, "recovery_code": bobsCodes[0]])
+            #expect(off.status == .noContent)
+            for token in [bob.accessToken, next.json["access_token"].string ?? ""] {
+                let after = try await api.call(.get, "/v1/chambers/\(chamber)/members", token: token)
+                #expect(after.status == .forbidden && after.errorCode == "two_factor_enrolment_required")
+            }
 
             // Sessions opened before he enrolled stay unproved.
             let ann = try await api.signUp("ann")

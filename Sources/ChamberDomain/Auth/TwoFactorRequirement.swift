@@ -7,6 +7,15 @@ public enum TwoFactorRequirement: String, Sendable, Codable, CaseIterable {
     case staff
     case everyone
 
+    /// Reads a requirement as clients write it; `validation_failed` on `field` for anything else.
+    public static func parse(_ text: String, field: String) throws(ChamberError) -> TwoFactorRequirement {
+        guard let requirement = TwoFactorRequirement(rawValue: text) else {
+            throw ChamberError(
+                .validationFailed, "two_factor_required_for must be one of \(allCases.map(\.rawValue).joined(separator: ", "))", field: field)
+        }
+        return requirement
+    }
+
     /// Whether a caller of `role` must have proved a second factor.
     public func applies(to role: Role) -> Bool {
         switch self {
@@ -20,6 +29,7 @@ public enum TwoFactorRequirement: String, Sendable, Codable, CaseIterable {
 
 /// A chamber's sign-in rules.
 public struct SecurityPolicy: Sendable, Equatable, Codable {
+    /// Who must sign in with a second factor.
     public var twoFactorRequiredFor: TwoFactorRequirement
 
     public init(twoFactorRequiredFor: TwoFactorRequirement = .nobody) {

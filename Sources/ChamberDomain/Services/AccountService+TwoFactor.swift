@@ -1,30 +1,4 @@
 import Foundation
-import Synchronization
-
-/// Where an account's second factor stands, as its owner sees it.
-public struct TwoFactorStatus: Sendable, Equatable {
-    public let enabledAt: Date?
-    /// An enrolment started and not yet confirmed.
-    public let pending: Bool
-    public let recoveryCodesLeft: Int
-    /// Whether the calling session proved a second factor.
-    public let sessionVerified: Bool
-}
-
-/// A new authenticator-app secret, to show once for the app to read.
-public struct TotpEnrolment: Sendable, Equatable {
-    public let secret: String
-    public let provisioningURI: String
-    public let totp: TimeBasedOneTimePassword
-
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.secret == rhs.secret && lhs.provisioningURI == rhs.provisioningURI }
-}
-
-/// The answer a login's second step takes: a code from the app, or a recovery code.
-public enum SecondFactorProof: Sendable, Equatable {
-    case code(String)
-    case recoveryCode(String)
-}
 
 /// Two-factor sign-in by an authenticator app (TOTP, RFC 6238), with recovery codes.
 ///
@@ -63,19 +37,20 @@ extension AccountService {
     /// calling session counts as proved by a second factor from now on.
     public func confirmTotp(_ identity: Identity, code: String) async throws -> [String] {
         let userID = identity.user.id
-        guard let record = try await store.twoFactor.find(userID: userID), record.enabledAt == nil else {
-            throw try await store.twoFactor.find(userID: userID) == nil
-                ? ChamberError(.twoFactorNotEnrolled, "no enrolment to confirm: start one with POST /v1/auth/two-factor/totp")
-                : ChamberError(.twoFactorAlreadyEnabled, "two-factor sign-in is on already")
+        guard let record = try await store.twoFactor.find(userID: userID) else {
+            throw ChamberError(.twoFactorNotEnrolled, "no enrolment to confirm: start one with POST /v1/auth/two-factor/totp")
         }
-        let step = try await throttled(userID) { try self.matchingStep(code, of: record) }
+        guard record.enabledAt == nil else { throw ChamberError(.twoFactorAlreadyEnabled, "two-factor sign-in is on already") }
+        let step = try await checkedStep(code, of: record)
         let codes = Self.newRecoveryCodes()
         guard
             try await store.twoFactor.confirm(
-                userID: userID, step: step, recoveryCodeHashes: codes.map { recoveryHash(Self.normalizedRecoveryCode($0)) }, at: now())
+                userID: userID, sealedSecret: record.sealedSecret, step: step,
+                recoveryCodeHashes: codes.map { recoveryHash(Self.normalizedRecoveryCode($0)) }, at: now())
         else {
             throw ChamberError(.twoFactorNotEnrolled, "the enrolment changed meanwhile: start again", field: "code")
         }
+        try await store.twoFactor.clearAttempts(userID: userID)
         try await store.sessions.markSecondFactor(id: identity.sessionID, at: now())
         return codes
     }
@@ -84,14 +59,13 @@ extension AccountService {
     public func renewRecoveryCodes(_ identity: Identity, code: String) async throws -> [String] {
         let userID = identity.user.id
         let record = try await enabledRecord(userID)
-        let step = try await throttled(userID) { try self.matchingStep(code, of: record) }
+        let step = try await checkedStep(code, of: record)
         let codes = Self.newRecoveryCodes()
         guard
             try await store.twoFactor.renewRecoveryCodes(
                 userID: userID, step: step, hashes: codes.map { recoveryHash(Self.normalizedRecoveryCode($0)) }, at: now())
-        else {
-            throw Self.codeInvalid
-        }
+        else { throw Self.codeInvalid }
+        try await store.twoFactor.clearAttempts(userID: userID)
         return codes
     }
 
@@ -132,51 +106,42 @@ extension AccountService {
         return (token, expiresAt)
     }
 
-    /// Checks a code (used once) or a recovery code (spent), counting wrong ones against the account.
+    /// Checks a code (used once) or a recovery code (spent). Every attempt is counted before it is checked, and the
+    /// count cleared by a right one: at most `maxFailuresPerAccount` wrong ones per `loginWindow`, on every node.
     private func prove(_ proof: SecondFactorProof, for record: TwoFactorRecord) async throws {
         let userID = record.userID
         switch proof {
         case .code(let code):
-            let step = try await throttled(userID) { try self.matchingStep(code, of: record) }
-            guard try await store.twoFactor.use(userID: userID, step: step) else {
-                _ = accountThrottle.withLock { $0.reserve(Self.throttleKey(userID), now: now()) }
-                throw Self.codeInvalid
-            }
+            let step = try await checkedStep(code, of: record)
+            guard try await store.twoFactor.use(userID: userID, step: step) else { throw Self.codeInvalid }
         case .recoveryCode(let code):
-            let spent = try await throttled(userID) {
-                let normalized = Self.normalizedRecoveryCode(code)
-                guard normalized.count == 16 else { throw Self.codeInvalid }
-                return normalized
-            }
-            guard try await store.twoFactor.spendRecoveryCode(userID: userID, hash: recoveryHash(spent), at: now()) else {
-                _ = accountThrottle.withLock { $0.reserve(Self.throttleKey(userID), now: now()) }
-                throw Self.codeInvalid
-            }
+            try await reserveAttempt(userID)
+            let normalized = Self.normalizedRecoveryCode(code)
+            guard normalized.count == 16, try await store.twoFactor.spendRecoveryCode(userID: userID, hash: recoveryHash(normalized), at: now())
+            else { throw Self.codeInvalid }
         }
-        // As a right password does for passwords, a right second factor clears the account's count of wrong ones.
-        accountThrottle.withLock { $0.reset(Self.throttleKey(userID)) }
+        try await store.twoFactor.clearAttempts(userID: userID)
     }
 
-    /// The step of a right code of the record's secret, or `two_factor_code_invalid`. Steps at or before the last
-    /// one used are refused here already (the store checks again, atomically).
-    private func matchingStep(_ code: String, of record: TwoFactorRecord) throws -> Int64 {
+    /// The step of a right code of the record's secret, counted as an attempt; `two_factor_code_invalid` when wrong.
+    /// Steps at or before the last one used are refused here already (the store checks again, atomically).
+    private func checkedStep(_ code: String, of record: TwoFactorRecord) async throws -> Int64 {
         let secret = try cipher.open(record.sealedSecret, context: Self.secretContext(record.userID))
+        try await reserveAttempt(record.userID)
         guard let step = TimeBasedOneTimePassword(secret: secret).matchingStep(of: code, at: now(), using: authenticator),
             step > record.lastStep
         else { throw Self.codeInvalid }
         return step
     }
 
-    /// Runs a check under the account's failure limit: a failure is counted before the check, and given back when
-    /// it passes, so parallel guesses cannot slip past the limit.
-    private func throttled<T>(_ userID: UserID, _ check: () throws -> T) async throws -> T {
-        let key = Self.throttleKey(userID)
-        if let wait = accountThrottle.withLock({ $0.reserve(key, now: now()) }) {
+    private func reserveAttempt(_ userID: UserID) async throws {
+        let at = now()
+        if let until = try await store.twoFactor.reserveAttempt(
+            userID: userID, at: at, window: configuration.loginWindow, limit: configuration.maxFailuresPerAccount)
+        {
+            let wait = max(1, Int(until.timeIntervalSince(at).rounded(.up)))
             throw ChamberError(.rateLimited, "too many wrong codes; try again in \(wait) seconds", retryAfterSeconds: wait)
         }
-        let value = try check()
-        accountThrottle.withLock { $0.release(key) }
-        return value
     }
 
     private func enabledRecord(_ userID: UserID) async throws -> TwoFactorRecord {
@@ -186,17 +151,9 @@ extension AccountService {
         return record
     }
 
-    private func checkPassword(_ identity: Identity, _ password: String, field: String) async throws {
-        guard let hash = try await store.users.passwordHash(id: identity.user.id), hash != NoPassword.hash,
-            try await hasher.verify(password, hash: hash)
-        else { throw ChamberError(.invalidCredentials, "password is wrong", field: field) }
-    }
-
     private func recoveryHash(_ normalizedCode: String) -> String { vault.digest("recovery-code:\(normalizedCode)") }
 
     private static let codeInvalid = ChamberError(.twoFactorCodeInvalid, "the code is wrong, expired, or was used already", field: "code")
-
-    private static func throttleKey(_ userID: UserID) -> String { "second-factor:\(userID)" }
 
     /// A sealed secret opens only for its own user.
     private static func secretContext(_ userID: UserID) -> String { "totp-secret:\(userID)" }

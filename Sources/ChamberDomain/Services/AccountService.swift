@@ -39,7 +39,7 @@ public final class AccountService: Sendable {
     let observer: (any SessionObserver)?
     let cipher: any SecretCipher
     let authenticator: any MessageAuthenticator
-    let accountThrottle: Mutex<LoginThrottle>
+    private let accountThrottle: Mutex<LoginThrottle>
     private let addressThrottle: Mutex<LoginThrottle>
     /// A real bcrypt hash to check against when the email is unknown, so timing does not reveal accounts.
     private let decoyHash: Mutex<String?> = Mutex(nil)
@@ -202,14 +202,23 @@ public final class AccountService: Sendable {
     /// Changes the password after checking the current one; every other session is signed out.
     public func changePassword(_ identity: Identity, current: String, new newPassword: String) async throws {
         try Validate.password(newPassword, email: identity.user.email, field: "new_password")
-        guard let hash = try await store.users.passwordHash(id: identity.user.id), hash != NoPassword.hash,
-            try await hasher.verify(current, hash: hash)
-        else {
-            throw ChamberError(.invalidCredentials, "current password is wrong", field: "current_password")
-        }
+        try await checkPassword(identity, current, field: "current_password")
         try await store.users.updatePasswordHash(id: identity.user.id, hash: try await hasher.hash(newPassword))
         try await store.sessions.revokeAll(userID: identity.user.id, except: identity.sessionID, at: now())
         await observer?.sessionsRevoked(userID: identity.user.id, .allExcept(identity.sessionID))
+    }
+
+    /// Checks a signed-in caller's password (before a sensitive change), limited as logins are: the account's wrong
+    /// passwords count here too, so a stolen session cannot guess at the password without limit.
+    func checkPassword(_ identity: Identity, _ password: String, field: String) async throws {
+        let key = "account:\(identity.user.email)"
+        if let wait = accountThrottle.withLock({ $0.reserve(key, now: now()) }) {
+            throw ChamberError(.rateLimited, "too many wrong passwords; try again in \(wait) seconds", retryAfterSeconds: wait)
+        }
+        guard let hash = try await store.users.passwordHash(id: identity.user.id), hash != NoPassword.hash,
+            try await hasher.verify(password, hash: hash)
+        else { throw ChamberError(.invalidCredentials, "\(field == "password" ? "password" : "current password") is wrong", field: field) }
+        accountThrottle.withLock { $0.release(key) }
     }
 
     /// Mails a one-time reset link if the account exists. Answers the same either way, so accounts cannot be probed.

@@ -106,7 +106,7 @@ public final class ChamberService: Sendable {
         var chamber = Chamber(id: .generate(), name: name, slug: slug, createdAt: now())
         if let settings {
             chamber.settings = try Self.validated(settings)
-            _ = try Self.twoFactorRequirement(settings.security.twoFactorRequiredFor.rawValue, setBy: identity)
+            try Self.requireSecondFactor(toSet: settings.security.twoFactorRequiredFor, by: identity)
         }
         if let branding { chamber.branding = try Self.validated(branding) }
         try await store.chambers.create(
@@ -167,17 +167,16 @@ public final class ChamberService: Sendable {
     /// Parses a chamber's two-factor requirement. Only a caller who proved a second factor may require one, so
     /// that nobody shuts the chamber's admins out by a click (they could not act again until they enrol).
     static func twoFactorRequirement(_ text: String, setBy identity: Identity) throws(ChamberError) -> TwoFactorRequirement {
-        let field = "settings.security.two_factor_required_for"
-        guard let requirement = TwoFactorRequirement(rawValue: text) else {
-            throw ChamberError(
-                .validationFailed, "two_factor_required_for must be one of \(TwoFactorRequirement.allCases.map(\.rawValue).joined(separator: ", "))",
-                field: field)
-        }
-        if requirement != .nobody, !identity.secondFactor {
-            throw ChamberError(
-                .twoFactorEnrolmentRequired, "sign in with a second factor yourself before requiring one of others", field: field)
-        }
+        let requirement = try TwoFactorRequirement.parse(text, field: "settings.security.two_factor_required_for")
+        try requireSecondFactor(toSet: requirement, by: identity)
         return requirement
+    }
+
+    private static func requireSecondFactor(toSet requirement: TwoFactorRequirement, by identity: Identity) throws(ChamberError) {
+        guard requirement != .nobody, !identity.secondFactor else { return }
+        throw ChamberError(
+            .twoFactorEnrolmentRequired, "sign in with a second factor yourself before requiring one of others",
+            field: "settings.security.two_factor_required_for")
     }
 
     static func validated(_ settings: ChamberSettings) throws(ChamberError) -> ChamberSettings {

@@ -49,12 +49,7 @@ struct SecurityPolicyInput: Decodable {
 
     func requirement() throws(ChamberError) -> TwoFactorRequirement? {
         try twoFactorRequiredFor.map { text throws(ChamberError) in
-            guard let requirement = TwoFactorRequirement(rawValue: text) else {
-                throw ChamberError(
-                    .validationFailed, "two_factor_required_for must be one of none, admins, staff, everyone",
-                    field: "settings.security.two_factor_required_for")
-            }
-            return requirement
+            try TwoFactorRequirement.parse(text, field: "settings.security.two_factor_required_for")
         }
     }
 }

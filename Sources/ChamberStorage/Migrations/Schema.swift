@@ -1003,7 +1003,9 @@ enum Schema {
                     sealed_secret TEXT NOT NULL,
                     created_at BIGINT NOT NULL,
                     enabled_at BIGINT,
-                    last_step BIGINT NOT NULL DEFAULT 0
+                    last_step BIGINT NOT NULL DEFAULT 0,
+                    failures INTEGER NOT NULL DEFAULT 0,
+                    failures_since BIGINT
                 )
                 """,
                 """
@@ -1024,6 +1026,7 @@ enum Schema {
                 )
                 """,
                 "CREATE INDEX second_factor_challenges_expiry ON second_factor_challenges (expires_at)",
+                "CREATE INDEX second_factor_challenges_user ON second_factor_challenges (user_id)",
                 "ALTER TABLE auth_sessions ADD COLUMN second_factor_at BIGINT",
             ]),
         Migration(

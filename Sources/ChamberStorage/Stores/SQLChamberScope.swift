@@ -52,11 +52,7 @@ struct SQLMemberStore: MemberStore {
     }
 
     func findAdmission(userID: UserID, at date: Date) async throws -> (member: Member, ban: Sanction?, twoFactor: TwoFactorRequirement)? {
-        let requirement =
-            switch sql.executor.dialect {
-            case .sqlite: "json_extract(ch.settings, '$.security.twoFactorRequiredFor')"
-            case .postgres: "(ch.settings::json -> 'security' ->> 'twoFactorRequiredFor')"
-            }
+        let requirement = SQLChamberStore.twoFactorRequirement(of: "ch", in: sql.executor.dialect)
         let rows = try await sql.query(
             """
             SELECT \(Self.columns), \(columnList(SQLModerationStore.sanctionColumnNames, of: "s", prefixed: "ban_")),
@@ -71,7 +67,7 @@ struct SQLMemberStore: MemberStore {
         return try rows.first.map { row in
             (
                 try Self.member(row), try row.optionalString("ban_id") == nil ? nil : try SQLModerationStore.sanction(row, prefix: "ban_"),
-                try row.optionalString("two_factor_required_for").flatMap(TwoFactorRequirement.init(rawValue:)) ?? .nobody
+                try SQLChamberStore.twoFactorRequirement(row, "two_factor_required_for")
             )
         }
     }

@@ -143,4 +143,18 @@ struct SQLChamberStore: ChamberStore {
             """, [.id(user)])
         return try rows.map { row in (try Self.chamber(row), Role(rawValue: try row.string("role")) ?? .guest) }
     }
+
+    /// The chamber's `settings.security.two_factor_required_for`, read in SQL (a column of the row aliased `alias`).
+    static func twoFactorRequirement(of alias: String, in dialect: SQLDialect) -> String {
+        switch dialect {
+        case .sqlite: "json_extract(\(alias).settings, '$.security.twoFactorRequiredFor')"
+        case .postgres: "(\(alias).settings::json -> 'security' ->> 'twoFactorRequiredFor')"
+        }
+    }
+
+    /// Reads what ``twoFactorRequirement(of:in:)`` selected: none when the settings predate the rule; a value this
+    /// build does not know requires everyone (a rule is never dropped by reading it wrong).
+    static func twoFactorRequirement(_ row: SQLRow, _ column: String) throws -> TwoFactorRequirement {
+        try row.optionalString(column).map { TwoFactorRequirement(rawValue: $0) ?? .everyone } ?? .nobody
+    }
 }

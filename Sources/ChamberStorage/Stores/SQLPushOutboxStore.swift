@@ -28,15 +28,28 @@ struct SQLPushOutboxStore: PushOutboxStore {
         let pushed = additions.filter { $0.push != nil }
         guard !pushed.isEmpty else { return 0 }
         var devices: [UserID: [(DeviceID, String)]] = [:]
+        // A chamber that requires a second factor of some roles pushes to those members' devices only when the
+        // session that registered the device proved one (a push may carry the message's text).
+        let requirement =
+            try await tx.query(
+                "SELECT \(SQLChamberStore.twoFactorRequirement(of: "c", in: tx.executor.dialect)) AS required FROM chambers c WHERE c.id = :chamber"
+            ).first.map { try SQLChamberStore.twoFactorRequirement($0, "required") } ?? .nobody
         for chunk in Array(Set(pushed.map(\.userID))).chunked(500) {
             // Devices are platform-wide: this one statement goes around the chamber scope (the users are this
             // chamber's recipients).
             for row in try await tx.executor.query(
                 """
-                SELECT d.id, d.user_id, d.platform FROM devices d JOIN auth_sessions s ON s.id = d.session_id
+                SELECT d.id, d.user_id, d.platform, s.second_factor_at, m.role
+                FROM devices d JOIN auth_sessions s ON s.id = d.session_id
+                LEFT JOIN memberships m ON m.chamber_id = ? AND m.user_id = d.user_id
                 WHERE s.revoked_at IS NULL AND s.expires_at > ? AND d.user_id IN (\(placeholders(chunk.count)))
-                """, [.date(instant)] + chunk.map { .id($0) })
+                """, [.id(tx.chamberID), .date(instant)] + chunk.map { .id($0) })
             {
+                if requirement != .nobody, try row.optionalDate("second_factor_at") == nil,
+                    requirement.applies(to: try row.optionalString("role").flatMap(Role.init(rawValue:)) ?? .member)
+                {
+                    continue
+                }
                 devices[try row.id("user_id"), default: []].append((try row.id("id"), try row.string("platform")))
             }
         }

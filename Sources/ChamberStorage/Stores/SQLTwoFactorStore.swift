@@ -25,15 +25,39 @@ struct SQLTwoFactorStore: TwoFactorStore {
         ).isEmpty
     }
 
-    func confirm(userID: UserID, step: Int64, recoveryCodeHashes: [String], at: Date) async throws -> Bool {
+    func confirm(userID: UserID, sealedSecret: String, step: Int64, recoveryCodeHashes: [String], at: Date) async throws -> Bool {
         try await db.transaction { tx in
             let confirmed = try await tx.query(
-                "UPDATE two_factor_secrets SET enabled_at = ?, last_step = ? WHERE user_id = ? AND enabled_at IS NULL AND last_step < ? RETURNING user_id",
-                [.date(at), .int(step), .id(userID), .int(step)])
+                """
+                UPDATE two_factor_secrets SET enabled_at = ?, last_step = ?
+                WHERE user_id = ? AND sealed_secret = ? AND enabled_at IS NULL AND last_step < ? RETURNING user_id
+                """, [.date(at), .int(step), .id(userID), .text(sealedSecret), .int(step)])
             guard !confirmed.isEmpty else { return false }
             try await Self.replaceRecoveryCodes(userID, recoveryCodeHashes, at: at, in: tx)
             return true
         }
+    }
+
+    func reserveAttempt(userID: UserID, at: Date, window: TimeInterval, limit: Int) async throws -> Date? {
+        // A window starts at the first attempt counted after the previous one ended; within it the count grows only
+        // while under the limit. One statement: two nodes counting at once both see the other's count.
+        let cutoff = SQLValue.date(at.addingTimeInterval(-window))
+        let counted = try await db.query(
+            """
+            UPDATE two_factor_secrets
+            SET failures = CASE WHEN failures_since IS NULL OR failures_since <= ? THEN 1 ELSE failures + 1 END,
+                failures_since = CASE WHEN failures_since IS NULL OR failures_since <= ? THEN ? ELSE failures_since END
+            WHERE user_id = ? AND (failures_since IS NULL OR failures_since <= ? OR failures < ?)
+            RETURNING failures
+            """, [cutoff, cutoff, .date(at), .id(userID), cutoff, .int(Int64(limit))])
+        guard counted.isEmpty else { return nil }
+        let since = try await db.query("SELECT failures_since FROM two_factor_secrets WHERE user_id = ?", [.id(userID)]).first?
+            .optionalDate("failures_since")
+        return since.map { $0.addingTimeInterval(window) } ?? at
+    }
+
+    func clearAttempts(userID: UserID) async throws {
+        try await db.query("UPDATE two_factor_secrets SET failures = 0, failures_since = NULL WHERE user_id = ?", [.id(userID)])
     }
 
     func use(userID: UserID, step: Int64) async throws -> Bool {
@@ -72,6 +96,8 @@ struct SQLTwoFactorStore: TwoFactorStore {
             try await tx.query("DELETE FROM two_factor_secrets WHERE user_id = ?", [.id(userID)])
             try await tx.query("DELETE FROM recovery_codes WHERE user_id = ?", [.id(userID)])
             try await tx.query("DELETE FROM second_factor_challenges WHERE user_id = ?", [.id(userID)])
+            // Sessions that proved the factor no longer count as proved: a chamber that requires one refuses them.
+            try await tx.query("UPDATE auth_sessions SET second_factor_at = NULL WHERE user_id = ?", [.id(userID)])
         }
     }
 

@@ -72,6 +72,25 @@ struct FCMDeliveryTests {
         }
     }
 
+    @Test("a chamber requiring a second factor pushes only to devices of sessions that proved one", arguments: TestBackend.enabled)
+    func secondFactorRequired(_ backend: TestBackend) async throws {
+        try await Self.withFCM(backend) { api, fcm in
+            let room = try await HubTests.room(api, members: 3)
+            for account in [room.admin, room.members[0], room.members[2]] { _ = try await TwoFactorAPITests.enrol(account, in: api) }
+            let policy = try await api.call(
+                .patch, "/v1/chambers/\(room.chamberID)", token: room.admin.accessToken,
+                json: ["settings": ["security": ["two_factor_required_for": "everyone"]]])
+            #expect(policy.status == .ok, "\(policy.json)")
+            let (unproved, proved) = (fcm.register(), fcm.register())
+            try await Self.register(api, room.members[1], token: unproved)
+            try await Self.register(api, room.members[2], token: proved)
+            _ = try await Self.directMessages(api, room, body: "Board minutes attached")
+            try await eventually("the proved session's phone gets its push") { fcm.received(by: proved).count == 1 }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(fcm.received(by: unproved).isEmpty, "a password-only session's phone gets nothing of this chamber")
+        }
+    }
+
     @Test("UNREGISTERED removes the device; QUOTA_EXCEEDED is retried after Retry-After", arguments: TestBackend.enabled)
     func answers(_ backend: TestBackend) async throws {
         try await Self.withFCM(backend) { api, fcm in
