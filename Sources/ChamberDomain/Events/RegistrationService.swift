@@ -82,7 +82,10 @@ public final class RegistrationService: Sendable {
             try await events.enterRoom(registration, of: event)
             await events.attendanceChanged(of: event)
         }
-        if created { registration = try await events.bill(registration, of: event) }
+        if created {
+            registration = try await events.bill(registration, of: event)
+            await scope.emit([.registered(registration, at: at)], target: "registration:\(registration.id)", at: at)
+        }
         return (registration, created)
     }
 

@@ -199,7 +199,9 @@ public final class ModerationService: Sendable {
         guard message.senderID != access.userID else {
             throw ChamberError(.validationFailed, "you cannot report your own message", field: "message_id")
         }
-        let item = try await scope.moderation.report(message, reporterID: access.userID, reason: reason, at: now())
+        let at = now()
+        let item = try await scope.moderation.report(message, reporterID: access.userID, reason: reason, at: at)
+        await scope.emit([.reported(item, by: access.userID, reason: reason, at: at)], target: "review_item:\(item.id)", at: at)
         await queue.announce(item, actor: access.userID)
         return item
     }

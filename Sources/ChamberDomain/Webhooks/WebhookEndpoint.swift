@@ -50,6 +50,16 @@ public enum WebhookEventType: String, Sendable, Codable, CaseIterable, Comparabl
     case invoiceOverdue = "invoice.overdue"
     /// A membership moved to another status (active, grace, lapsed, suspended…).
     case membershipStatusChanged = "membership.status_changed"
+    /// A membership lapsed (dues unpaid past grace); also told as a status change.
+    case membershipLapsed = "membership.lapsed"
+    /// An application submitted (again, after each answer to a request for information).
+    case membershipApplied = "membership.applied"
+    /// An application approved: a new member and business.
+    case membershipApproved = "membership.approved"
+    /// Someone registered for an event (confirmed, waiting to pay, or on the waitlist).
+    case eventRegistered = "event.registered"
+    /// A member reported a message to the moderators.
+    case messageReported = "message.reported"
     /// Sent on request, to check an endpoint.
     case ping = "webhook.ping"
 

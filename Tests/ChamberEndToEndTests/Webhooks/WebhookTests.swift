@@ -115,6 +115,60 @@ struct WebhookTests {
         }
     }
 
+    @Test(
+        "an application submitted and approved, an event registration and a reported message reach the endpoint once each, signed",
+        arguments: TestBackend.enabled)
+    func domainEvents(_ backend: TestBackend) async throws {
+        try await Self.withReceiver(backend) { api, receiver in
+            let (admin, staff, apu) = (try await api.signUp("admin"), try await api.signUp("stella"), try await api.signUp("apu"))
+            let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
+            let created = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/webhooks", token: admin.accessToken,
+                json: [
+                    "url": receiver.url,
+                    "events": ["membership.applied", "membership.approved", "event.registered", "message.reported", "membership.lapsed"],
+                ])
+            #expect(created.status == .created, "\(created.json)")
+            receiver.expect(secret: created.json["secret"].string ?? "")
+
+            let started = try await api.call(.post, "/v1/applications", token: apu.accessToken, json: ["chamber_id": chamber.id])
+            let applicationID = started.json["application"]["id"].string ?? ""
+            try await MembershipApplicationTests.fill(api, apu, applicationID, MembershipApplicationTests.steps(tier: chamber.tier))
+            #expect(try await api.call(.post, "/v1/applications/\(applicationID)/submit", token: apu.accessToken).status == .ok)
+            let decided = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/applications/\(applicationID)/decision", token: staff.accessToken, json: ["decision": "approve"])
+            #expect(decided.json["status"].string == "approved", "\(decided.json)")
+
+            let room = EventTests.Chamber(id: chamber.id, admin: admin, staff: staff, members: [apu])
+            let event = try await EventTests.event(api, room, capacity: 10, tickets: [["name": "Free"]])
+            let registered = try await EventTests.register(api, room, apu, event: event.id, ticket: event.tickets[0])
+            #expect(registered.status == .created, "\(registered.json)")
+
+            let news = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/channels", token: admin.accessToken, json: ["kind": "announcement", "name": "News"])
+            let sent = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/channels/\(news.json["id"].string ?? "")/messages", token: admin.accessToken,
+                json: ["client_message_id": "hook-1", "body": "Members' mixer on Friday"])
+            let messageID = sent.json["message"]["id"].string ?? ""
+            let report = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/messages/\(messageID)/reports", token: apu.accessToken, json: ["reason": "Spam"])
+            #expect(report.status == .noContent, "\(news.json) \(sent.json) \(report.json)")
+
+            try await eventually("four events, each once") { Set(receiver.received.map(\.type)).count == 4 }
+            try await Task.sleep(for: .milliseconds(500))
+            let received = receiver.received
+            #expect(received.allSatisfy(\.signed) && received.count == 4, "\(received.map(\.type))")
+            let byType = Dictionary(received.map { ($0.type, $0.json["data"]) }, uniquingKeysWith: { first, _ in first })
+            #expect(byType["membership.applied"]?["application_id"].string == applicationID)
+            #expect(byType["membership.applied"]?["legal_name"].string == "Kwik-E-Mart LLC")
+            #expect(byType["membership.approved"]?["user_id"].string == apu.userID && byType["membership.approved"]?["automatic"].bool == false)
+            #expect(byType["membership.approved"]?["business_id"].string == decided.json["business_id"].string)
+            #expect(byType["event.registered"]?["event_id"].string == event.id && byType["event.registered"]?["status"].string == "confirmed")
+            #expect(byType["message.reported"]?["message_id"].string == messageID && byType["message.reported"]?["reason"].string == "Spam")
+            #expect(byType["message.reported"]?["reporter_id"].string == apu.userID)
+        }
+    }
+
     @Test("the retry schedule: doubling waits with jitter, a Retry-After honoured, failed after the last attempt")
     func schedule() {
         struct Nothing: WebhookOutboxStore, WebhookTransport {
