@@ -109,10 +109,17 @@ struct TenantIsolationTests {
                 try await api.call(.get, "/v1/chambers/\(chamberB)/webhooks/\(webhookB)/deliveries", token: bob.accessToken).json["items"][0]["id"]
                 .string ?? ""
             #expect(!deliveryB.isEmpty)
+            // B's API key.
+            let apiKeyB =
+                try await api.call(
+                    .post, "/v1/chambers/\(chamberB)/api-keys", token: bob.accessToken,
+                    json: ["name": "Bravo Ledger Sync", "scopes": ["billing:read"]]
+                ).json["id"].string ?? ""
+            #expect(!apiKeyB.isEmpty)
             let secrets = [
                 "bravo-books.example", "whsec_",
                 "Bravo Retainer", "77700", "Bravo Private Gala", "Bravo Hall", "Bravo Patron", "BRAVOVIP", "Bravo Secret Chamber", "Bravo Back Room",
-                "Bravo merger plans",
+                "Bravo merger plans", "Bravo Ledger Sync",
                 "Bravo Confidential LLC", "99-9999999", "secret-invitee@example.com",
                 bob.email, betty.email,
                 "Bravo insider report", "Bravo Platinum", "Bravo Applicant Inc", "carl@bravo-applicant.example", "bravo-license", "/v1/files/",
@@ -122,7 +129,7 @@ struct TenantIsolationTests {
                 "{userId}": betty.userID, "{businessId}": businessB, "{invitationId}": invitationB, "{channelId}": channelB, "{messageId}": messageB,
                 "{itemId}": itemB, "{tierId}": tierB, "{applicationId}": applicationB, "{documentId}": documentB, "{eventId}": eventB,
                 "{ticketTypeId}": ticketTypeB, "{registrationId}": registrationB, "{discountCodeId}": discountCodeB, "{invoiceId}": invoiceB,
-                "{webhookId}": webhookB, "{deliveryId}": deliveryB,
+                "{webhookId}": webhookB, "{deliveryId}": deliveryB, "{apiKeyId}": apiKeyB,
             ]
             let routes = api.registeredRoutes.filter { $0.path.hasPrefix("/v1/chambers/{chamberId}") }
             #expect(routes.count >= 15, "every chamber route is attacked")
@@ -163,7 +170,7 @@ struct TenantIsolationTests {
             for route in routes
             where [
                 "{userId}", "{businessId}", "{invitationId}", "{channelId}", "{messageId}", "{itemId}", "{tierId}", "{applicationId}", "{documentId}",
-                "{eventId}", "{ticketTypeId}", "{registrationId}", "{discountCodeId}", "{invoiceId}", "{webhookId}",
+                "{eventId}", "{ticketTypeId}", "{registrationId}", "{discountCodeId}", "{invoiceId}", "{webhookId}", "{apiKeyId}",
             ].contains(
                 where: route.path.contains)
             {

@@ -15,8 +15,12 @@ final class TestAuthenticator: @unchecked Sendable {
         totp = TimeBasedOneTimePassword(secret: try #require(Base32.decode(secret)))
     }
 
-    /// A code the server has not seen: of the earliest step after the last one used that it still accepts.
-    func nextCode() -> String {
+    /// A code the server has not seen: of the earliest step after the last one used that it still accepts. Close to
+    /// the end of a step it first waits for the next, so that the server reads the code in the step it was made for.
+    func nextCode() async throws -> String {
+        let period = Double(totp.period)
+        let remaining = period - Date().timeIntervalSince1970.truncatingRemainder(dividingBy: period)
+        if remaining < 3 { try await Task.sleep(for: .seconds(remaining + 0.1)) }
         let now = totp.step(at: Date())
         let step = max(lastStep + 1, now - 1)
         precondition(step <= now + 1, "more codes than a window holds")
@@ -39,7 +43,7 @@ struct TwoFactorAPITests {
         #expect(started.status == .created, "\(started.json)")
         let app = try TestAuthenticator(secret: try #require(started.json["secret"].string))
         let confirmed = try await api.call(
-            .post, "/v1/auth/two-factor/totp/confirm", token: account.accessToken, json: ["code": app.nextCode()])
+            .post, "/v1/auth/two-factor/totp/confirm", token: account.accessToken, json: ["code": try await app.nextCode()])
         #expect(confirmed.status == .ok, "\(confirmed.json)")
         return (app, confirmed.json["recovery_codes"].array.compactMap(\.string))
     }
@@ -82,7 +86,8 @@ struct TwoFactorAPITests {
             let stale = try await api.call(
                 .post, "/v1/auth/two-factor/totp/confirm", token: ada.accessToken, json: ["code": app.code(step: app.currentStep() - 5)])
             #expect(stale.status == .unauthorized && stale.errorCode == "two_factor_code_invalid")
-            let confirmed = try await api.call(.post, "/v1/auth/two-factor/totp/confirm", token: ada.accessToken, json: ["code": app.nextCode()])
+            let confirmed = try await api.call(
+                .post, "/v1/auth/two-factor/totp/confirm", token: ada.accessToken, json: ["code": try await app.nextCode()])
             #expect(confirmed.status == .ok)
             let recovery = confirmed.json["recovery_codes"].array.compactMap(\.string)
             #expect(recovery.count == 10 && Set(recovery).count == 10)
@@ -98,7 +103,7 @@ struct TwoFactorAPITests {
             var token = try await Self.challenge(ada, in: api)
             let replayed = try await api.call(.post, "/v1/auth/login/two-factor", json: ["challenge_token": token, "code": app.lastCode()])
             #expect(replayed.status == .unauthorized && replayed.errorCode == "two_factor_code_invalid")
-            let signedIn = try await api.call(.post, "/v1/auth/login/two-factor", json: ["challenge_token": token, "code": app.nextCode()])
+            let signedIn = try await api.call(.post, "/v1/auth/login/two-factor", json: ["challenge_token": token, "code": try await app.nextCode()])
             #expect(signedIn.status == .ok && signedIn.json["access_token"].string != nil, "\(signedIn.json)")
             let verified = try await api.call(.get, "/v1/auth/two-factor", token: signedIn.json["access_token"].string)
             #expect(verified.json["session_verified"].bool == true)
@@ -120,7 +125,8 @@ struct TwoFactorAPITests {
             #expect(try await api.call(.get, "/v1/auth/two-factor", token: ada.accessToken).json["recovery_codes_left"].int == 9)
 
             // New recovery codes replace the old; turning it off needs the password and a factor.
-            let renewed = try await api.call(.post, "/v1/auth/two-factor/recovery-codes", token: ada.accessToken, json: ["code": app.nextCode()])
+            let renewed = try await api.call(
+                .post, "/v1/auth/two-factor/recovery-codes", token: ada.accessToken, json: ["code": try await app.nextCode()])
             #expect(renewed.status == .ok && renewed.json["recovery_codes"].array.count == 10)
             let old = try await api.call(
                 .delete, "/v1/auth/two-factor", token: ada.accessToken, json: ["password": ada.password, "recovery_code": recovery[1]])
@@ -150,11 +156,11 @@ struct TwoFactorAPITests {
                 let answer = try await api.call(.post, "/v1/auth/login/two-factor", json: ["challenge_token": token, "code": wrong])
                 #expect(answer.status == .unauthorized && answer.errorCode == "two_factor_code_invalid", "attempt \(attempt)")
             }
-            let ended = try await api.call(.post, "/v1/auth/login/two-factor", json: ["challenge_token": token, "code": app.nextCode()])
+            let ended = try await api.call(.post, "/v1/auth/login/two-factor", json: ["challenge_token": token, "code": try await app.nextCode()])
             #expect(ended.status == .unauthorized && ended.errorCode == "two_factor_challenge_invalid", "five wrong answers end it")
             let second = try await Self.challenge(ada, in: api)
             for _ in 1...3 { _ = try await api.call(.post, "/v1/auth/login/two-factor", json: ["challenge_token": second, "code": wrong]) }
-            let limited = try await api.call(.post, "/v1/auth/login/two-factor", json: ["challenge_token": second, "code": app.nextCode()])
+            let limited = try await api.call(.post, "/v1/auth/login/two-factor", json: ["challenge_token": second, "code": try await app.nextCode()])
             #expect(limited.status == .tooManyRequests && limited.errorCode == "rate_limited" && limited.headers[.retryAfter] != nil)
         }
     }
@@ -190,7 +196,7 @@ struct TwoFactorAPITests {
             // A session that signed in with the password only is not proved: a password-only session cannot exist
             // for bob now, so his next one comes through the second step and is proved too.
             let token = try await Self.challenge(bob, in: api)
-            let next = try await api.call(.post, "/v1/auth/login/two-factor", json: ["challenge_token": token, "code": bobsApp.nextCode()])
+            let next = try await api.call(.post, "/v1/auth/login/two-factor", json: ["challenge_token": token, "code": try await bobsApp.nextCode()])
             #expect(try await api.call(.get, "/v1/chambers/\(chamber)/members", token: next.json["access_token"].string).status == .ok)
             // Turning it off takes the proof back from every session of his.
             let off = try await api.call(

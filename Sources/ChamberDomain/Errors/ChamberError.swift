@@ -45,6 +45,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let refreshTokenReused = Code("refresh_token_reused", .unauthenticated)
         public static let twoFactorCodeInvalid = Code("two_factor_code_invalid", .unauthenticated)
         public static let twoFactorChallengeInvalid = Code("two_factor_challenge_invalid", .unauthenticated)
+        public static let apiKeyInvalid = Code("api_key_invalid", .unauthenticated)
         public static let resetTokenInvalid = Code("reset_token_invalid", .invalidRequest)
         public static let unsubscribeTokenInvalid = Code("unsubscribe_token_invalid", .invalidRequest)
         public static let rateLimited = Code("rate_limited", .rateLimited)
@@ -53,10 +54,13 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let roleNotAssignable = Code("role_not_assignable", .forbidden)
         public static let platformAdminRequired = Code("platform_admin_required", .forbidden)
         public static let twoFactorEnrolmentRequired = Code("two_factor_enrolment_required", .forbidden)
+        public static let apiKeyNotAllowed = Code("api_key_not_allowed", .forbidden)
+        public static let apiKeyScopeMissing = Code("api_key_scope_missing", .forbidden)
         public static let loadTestDisabled = Code("load_test_disabled", .forbidden)
         // Resources
         public static let notFound = Code("not_found", .notFound)
         public static let chamberNotFound = Code("chamber_not_found", .notFound)
+        public static let apiKeyNotFound = Code("api_key_not_found", .notFound)
         public static let memberNotFound = Code("member_not_found", .notFound)
         public static let nodeNotFound = Code("node_not_found", .notFound)
         public static let userNotFound = Code("user_not_found", .notFound)
@@ -174,7 +178,8 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             malformedJSON, validationFailed, invalidEmail, weakPassword, invalidIdentifier, invalidCursor, payloadTooLarge, badRequest,
             methodNotAllowed,
             unauthenticated, invalidCredentials, tokenExpired, tokenInvalid, tokenRevoked, refreshTokenInvalid, refreshTokenReused,
-            resetTokenInvalid, unsubscribeTokenInvalid, rateLimited, twoFactorCodeInvalid, twoFactorChallengeInvalid,
+            resetTokenInvalid, unsubscribeTokenInvalid, rateLimited, twoFactorCodeInvalid, twoFactorChallengeInvalid, apiKeyInvalid,
+            apiKeyNotAllowed, apiKeyScopeMissing, apiKeyNotFound,
             forbidden, roleNotAssignable, platformAdminRequired, loadTestDisabled, twoFactorEnrolmentRequired,
             twoFactorAlreadyEnabled, twoFactorNotEnabled, twoFactorNotEnrolled,
             notFound, chamberNotFound, memberNotFound, nodeNotFound, userNotFound, invitationNotFound, businessNotFound, sessionNotFound,

@@ -10,6 +10,8 @@ public protocol Store: Sendable {
     var passwordResets: any PasswordResetStore { get }
     /// Authenticator-app secrets, recovery codes and logins waiting for a second factor.
     var twoFactor: any TwoFactorStore { get }
+    /// Chambers' API keys, found by the hash of a presented secret.
+    var apiKeys: any ApiKeyStore { get }
     var chambers: any ChamberStore { get }
     var mailOutbox: any MailOutboxStore { get }
     /// Devices that receive push notifications.

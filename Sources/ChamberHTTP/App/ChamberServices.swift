@@ -19,13 +19,17 @@ public struct ChamberServices: Sendable {
     public let paymentWebhooks: (any PaymentWebhookVerifier)?
     /// The chamber's own webhook endpoints, and their deliveries.
     public let webhooks: WebhookService
+    /// Admins' keys for the chamber's other tools.
+    public let apiKeys: ApiKeyService
 
     public init(
         store: any Store, accounts: AccountService, billing: BillingService, paymentWebhooks: (any PaymentWebhookVerifier)?,
         chambers: ChamberService, businesses: BusinessService,
         devices: DeviceService,
-        pushes: PushAdminService, loadTests: LoadTestService, emailUnsubscribe: EmailUnsubscribe, webhooks: WebhookService
+        pushes: PushAdminService, loadTests: LoadTestService, emailUnsubscribe: EmailUnsubscribe, webhooks: WebhookService,
+        apiKeys: ApiKeyService
     ) {
+        self.apiKeys = apiKeys
         self.webhooks = webhooks
         self.emailUnsubscribe = emailUnsubscribe
         self.store = store

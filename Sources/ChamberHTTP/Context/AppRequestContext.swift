@@ -8,6 +8,9 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public let remoteAddress: SocketAddress?
     /// The outcome of reading the bearer token, if the request had one.
     var authentication: Result<Identity, ChamberError>?
+    /// The outcome of reading an API key (a bearer token starting `cck_`), if the request had one: it reaches only
+    /// the chamber routes its scopes open, where ``ChamberAccessMiddleware`` admits it.
+    var apiKey: Result<ApiKey, ChamberError>?
     /// The caller's standing in the chamber named by the path, set by ``ChamberAccessMiddleware``.
     var chamberAccess: ChamberAccess?
 
@@ -24,6 +27,8 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
         switch authentication {
         case .some(.success(let identity)): return identity
         case .some(.failure(let error)): throw error
+        case .none where apiKey != nil:
+            throw ChamberError(.apiKeyNotAllowed, "API keys reach only the chamber routes their scopes open; this one needs a person's access token")
         case .none: throw ChamberError(.unauthenticated, "this route needs an access token: send 'Authorization: Bearer <token>'")
         }
     }

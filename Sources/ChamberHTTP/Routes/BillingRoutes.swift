@@ -11,8 +11,8 @@ struct BillingRoutes {
     let services: ChamberServices
 
     func register(on router: Router<AppRequestContext>) {
-        let (billing, chambers) = (services.billing, services.chambers)
-        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: chambers))
+        let billing = services.billing
+        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(services: services))
         let key = HTTPField.Name("Idempotency-Key")!
 
         chamber.post("invoices") { request, context in

@@ -32,7 +32,7 @@ struct ChamberRoutes {
             return JSONResponse(.ok, AcceptedInvitationBody(chamber: ChamberBody(chamber), role: membership.role.rawValue))
         }
 
-        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: chambers))
+        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(services: services))
 
         chamber.get { _, context in
             JSONResponse(.ok, ChamberBody(try await chambers.chamber(try context.access())))

@@ -28,7 +28,7 @@ struct ChatRoutes {
             throw ChamberError(.upgradeRequired, "this endpoint speaks WebSocket: send an HTTP/1.1 upgrade request")
         }
 
-        let chamber = router.group("v1/chambers/{chamberId}/channels").add(middleware: ChamberAccessMiddleware(chambers: services.chambers))
+        let chamber = router.group("v1/chambers/{chamberId}/channels").add(middleware: ChamberAccessMiddleware(services: services))
 
         chamber.get { _, context in
             JSONResponse(.ok, ChannelListBody(items: try await chat.myChannels(try context.access()).map(WireChannelSummary.init)))

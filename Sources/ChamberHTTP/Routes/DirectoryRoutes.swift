@@ -30,7 +30,7 @@ struct DirectoryRoutes {
                     items: found.answer.page.items.map { BusinessBody($0, forPublic: true) }, nextCursor: found.answer.page.nextCursor)
             }
         }
-        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: services.chambers))
+        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(services: services))
         chamber.get("directory") { request, context in
             let answer = try await directory.search(try context.access(), try Self.query(request))
             return try Self.respond(renderings, answer.edition.map { .chamber($0) }) { PageBody(answer.page) { BusinessBody($0) } }

@@ -50,7 +50,7 @@ struct DocumentRoutes {
                         try context.identity(), id: try request.id("applicationId", context: context),
                         document: try request.id("documentId", context: context))))
         }
-        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: services.chambers))
+        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(services: services))
         chamber.get("applications/{applicationId}/documents/{documentId}/link") { request, context in
             JSONResponse(
                 .ok,

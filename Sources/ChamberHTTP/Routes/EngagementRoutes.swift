@@ -8,7 +8,7 @@ struct EngagementRoutes {
 
     func register(on router: Router<AppRequestContext>) {
         let engagement = engagement
-        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: services.chambers))
+        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(services: services))
         chamber.get("engagement") { request, context in
             let rawDays = request.uri.queryParameters.get("days").map { String($0) } ?? "30"
             guard let days = Int(rawDays) else { throw ChamberError(.validationFailed, "days is a whole number of days", field: "days") }

@@ -23,7 +23,7 @@ struct EventRoutes {
                 file: "\(chamber.slug)-events.ics", cache: "public, max-age=300")
         }
 
-        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: chambers))
+        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(services: services))
         @Sendable func currency(_ access: ChamberAccess) async throws -> String { try await chambers.chamber(access).settings.currency }
         @Sendable func body(_ registration: Registration) -> RegistrationBody {
             RegistrationBody(registration, code: registrations.checkInCode(registration))

@@ -83,7 +83,7 @@ struct MembershipRoutes {
         }
 
         // The chamber
-        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: chambers))
+        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(services: services))
         chamber.get("tiers") { request, context in
             let access = try context.access()
             let currency = try await chambers.chamber(access).settings.currency

@@ -13,7 +13,7 @@ struct ModerationRoutes {
     func register(on router: Router<AppRequestContext>) {
         let moderation = self.moderation
         let chambers = services.chambers
-        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: chambers))
+        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(services: services))
 
         chamber.post("moderation/actions") { request, context in
             let body = try await APIJSON.decode(ModerationActionRequest.self, from: request, context: context)

@@ -33,7 +33,7 @@ struct NotificationRoutes {
             return Response(status: .noContent)
         }
 
-        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: services.chambers))
+        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(services: services))
         chamber.get("notifications") { request, context in
             let unread: Bool
             switch request.uri.queryParameters.get("unread") {

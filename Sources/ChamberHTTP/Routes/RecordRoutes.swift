@@ -15,7 +15,7 @@ struct RecordRoutes {
 
     func register(on router: Router<AppRequestContext>) {
         let (records, chambers) = (records, services.chambers)
-        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: chambers))
+        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(services: services))
 
         chamber.post("imports/members") { request, context in
             let access = try context.access()

@@ -7,8 +7,8 @@ struct SavedCardRoutes {
     let services: ChamberServices
 
     func register(on router: Router<AppRequestContext>) {
-        let (billing, chambers) = (services.billing, services.chambers)
-        let chamber = router.group("v1/chambers/{chamberId}/billing").add(middleware: ChamberAccessMiddleware(chambers: chambers))
+        let billing = services.billing
+        let chamber = router.group("v1/chambers/{chamberId}/billing").add(middleware: ChamberAccessMiddleware(services: services))
 
         chamber.post("card/setup") { _, context in
             JSONResponse(.created, CardSetupBody(try await billing.setUpCard(try context.access())))

@@ -11,7 +11,7 @@ struct StandingRoutes {
 
     func register(on router: Router<AppRequestContext>) {
         let standings = membership.standings
-        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: services.chambers))
+        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(services: services))
         chamber.get("standings") { request, context in
             var status: MembershipStatus?
             if let raw = request.uri.queryParameters.get("status") {

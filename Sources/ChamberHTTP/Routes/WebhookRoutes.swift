@@ -8,8 +8,8 @@ struct WebhookRoutes {
     let services: ChamberServices
 
     func register(on router: Router<AppRequestContext>) {
-        let (webhooks, chambers) = (services.webhooks, services.chambers)
-        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(chambers: chambers))
+        let webhooks = services.webhooks
+        let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(services: services))
 
         chamber.post("webhooks") { request, context in
             let json = try await APIJSON.decode(JSONValue.self, from: request, context: context)

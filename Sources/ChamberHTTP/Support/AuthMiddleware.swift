@@ -9,12 +9,20 @@ import Logging
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let accounts: AccountService
+    let apiKeys: ApiKeyService
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
+            let token = parts.count == 2 ? String(parts[1]).trimmingCharacters(in: .whitespaces) : ""
+            if parts.count == 2, parts[0].lowercased() == "bearer", token.hasPrefix(ApiKeyService.tokenPrefix) {
+                do {
+                    context.apiKey = .success(try await apiKeys.authenticate(secret: token, address: context.remoteAddress?.ipAddress))
+                } catch let error as ChamberError {
+                    context.apiKey = .failure(error)
+                }
+            } else if parts.count == 2, parts[0].lowercased() == "bearer" {
                 do {
                     context.authentication = .success(
                         try await accounts.authenticate(accessToken: String(parts[1]).trimmingCharacters(in: .whitespaces)))
@@ -36,14 +44,30 @@ struct AuthenticationMiddleware: RouterMiddleware {
 /// Non-members get `404 chamber_not_found`: a chamber they do not belong to looks like no chamber at all.
 struct ChamberAccessMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    let chambers: ChamberService
+    let services: ChamberServices
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let identity = try context.identity()
-        let chamberID: ChamberID = try request.id("chamberId", context: context)
         var context = context
-        context.chamberAccess = try await chambers.access(identity, to: chamberID)
+        let chamberID: ChamberID = try request.id("chamberId", context: context)
+        let identity: Identity
+        if context.authentication == nil, let presented = context.apiKey {
+            identity = try await admit(try presented.get(), to: chamberID, request: request, context: context)
+            context.authentication = .success(identity)
+        } else {
+            identity = try context.identity()
+        }
+        context.chamberAccess = try await services.chambers.access(identity, to: chamberID)
         context.logger[metadataKey: "chamber.id"] = "\(chamberID)"
         return try await next(request, context)
+    }
+
+    /// An API key on a route its scopes open, in its own chamber (another chamber's path looks like no chamber).
+    private func admit(_ key: ApiKey, to chamberID: ChamberID, request: Request, context: Context) async throws -> Identity {
+        guard let path = context.endpointPath, let scope = ApiKeyRouteScopes.scope(request.method, path) else {
+            throw ChamberError(.apiKeyNotAllowed, "API keys may not call \(request.method.rawValue) \(context.endpointPath ?? request.uri.path)")
+        }
+        guard key.chamberID == chamberID else { throw ChamberError(.chamberNotFound, "no chamber \(chamberID) for this key") }
+        return try await services.apiKeys.admit(
+            key, scope: scope, address: context.remoteAddress?.ipAddress, request: "\(request.method.rawValue) \(request.uri.path)")
     }
 }

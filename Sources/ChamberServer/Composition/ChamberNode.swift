@@ -116,7 +116,10 @@ public struct ChamberNode: Sendable {
             businesses: BusinessService(store: store), devices: DeviceService(store: store, tester: dispatcher),
             pushes: PushAdminService(store: store, delivers: dispatcher.delivers(to:)), loadTests: loadTests, emailUnsubscribe: unsubscribe,
             webhooks: WebhookService(
-                store: store, vault: vault, allowInsecureURLs: configuration.webhooksAllowInsecureURLs, queued: { webhookWorker.poke() }))
+                store: store, vault: vault, allowInsecureURLs: configuration.webhooksAllowInsecureURLs, queued: { webhookWorker.poke() }),
+            apiKeys: ApiKeyService(
+                store: store, vault: vault, perKeyPerMinute: configuration.apiKeyRatePerMinute,
+                perAddressPerMinute: configuration.apiKeyRatePerAddressPerMinute))
         let pushOutbox = store.pushOutbox
         let pushWorker = OutboxWorker(
             .init(

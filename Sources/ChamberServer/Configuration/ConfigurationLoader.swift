@@ -277,6 +277,8 @@ public enum ConfigurationLoader {
         }
         if let value = try bool("webhooks.allow_insecure_urls") { configuration.webhooksAllowInsecureURLs = value }
         if let value = try int("webhooks.retry_base_seconds", 1...3_600) { configuration.webhookRetryBaseSeconds = value }
+        if let value = try int("api_keys.rate_per_minute", 1...1_000_000) { configuration.apiKeyRatePerMinute = value }
+        if let value = try int("api_keys.rate_per_address_per_minute", 1...1_000_000) { configuration.apiKeyRatePerAddressPerMinute = value }
         configuration.apnsKeyID = try string("push.apns.key_id")
         configuration.apnsTeamID = try string("push.apns.team_id")
         for (key, value) in [

@@ -86,6 +86,8 @@ import Logging
 /// | `billing.stripe.api_base` | `CHAMBER_BILLING_STRIPE_API_BASE` | `https://api.stripe.com` |
 /// | `webhooks.allow_insecure_urls` | `CHAMBER_WEBHOOKS_ALLOW_INSECURE_URLS` | `false`: chambers' webhook endpoints are `https` only |
 /// | `webhooks.retry_base_seconds` | `CHAMBER_WEBHOOKS_RETRY_BASE_SECONDS` | `30`: the first wait before a failed delivery is tried again (the waits double, at most 6 h apart, 12 attempts) |
+/// | `api_keys.rate_per_minute` | `CHAMBER_API_KEYS_RATE_PER_MINUTE` | `600`: requests a minute each API key may make on each node (bursts up to as many); over it, `429 rate_limited` with `Retry-After` |
+/// | `api_keys.rate_per_address_per_minute` | `CHAMBER_API_KEYS_RATE_PER_ADDRESS_PER_MINUTE` | `1200`: the same for each address using API keys |
 /// | `push.tls_ca_file` | `CHAMBER_PUSH_TLS_CA_FILE` | none (PEM certificates trusted for provider connections besides the system's: a proxy's, a test's) |
 /// | `hub.conformance_echo` | `CHAMBER_HUB_CONFORMANCE_ECHO` | `false` (`GET /v1/conformance/echo`: an echo socket for the Autobahn suite) |
 /// | `loadtest.enabled` | `CHAMBER_LOADTEST_ENABLED` | `false` (platform admins may bulk-provision load-test accounts) |
@@ -190,6 +192,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var webhooksAllowInsecureURLs = false
     /// The first wait before a failed webhook delivery is tried again; the waits double from it.
     public var webhookRetryBaseSeconds = 30
+    /// Requests a minute each API key may make, and each address with API keys, on each node.
+    public var apiKeyRatePerMinute = 600
+    public var apiKeyRatePerAddressPerMinute = 1_200
     /// Serves the WebSocket echo endpoint the Autobahn conformance suite runs against (never on by default).
     public var conformanceEcho = false
     public var loadTestEnabled = false
@@ -229,7 +234,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "push.web_push.vapid_key_file", "push.web_push.subject", "push.apns.key_file", "push.apns.key_id", "push.apns.team_id",
         "push.apns.production_url", "push.apns.sandbox_url", "push.tls_ca_file", "push.fcm.service_account_file", "push.fcm.endpoint",
         "billing.stripe.secret_key_file", "billing.stripe.webhook_secrets_file", "billing.stripe.api_base", "webhooks.allow_insecure_urls",
-        "webhooks.retry_base_seconds",
+        "webhooks.retry_base_seconds", "api_keys.rate_per_minute", "api_keys.rate_per_address_per_minute",
         "hub.conformance_echo", "loadtest.enabled", "loadtest.max_accounts",
     ]
 

@@ -1044,6 +1044,27 @@ enum Schema {
                 "CREATE INDEX memberships_role ON memberships (chamber_id, role)",
                 "CREATE INDEX businesses_owner ON businesses (chamber_id, owner_user_id)",
             ]),
+        Migration(
+            version: 31, name: "API keys for a chamber's other tools (secrets as hashes only)",
+            statements: [
+                """
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    prefix TEXT NOT NULL,
+                    secret_hash TEXT NOT NULL UNIQUE,
+                    scopes TEXT NOT NULL,
+                    allowed_addresses TEXT NOT NULL,
+                    expires_at BIGINT,
+                    created_by TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    created_at BIGINT NOT NULL,
+                    last_used_at BIGINT,
+                    revoked_at BIGINT
+                )
+                """,
+                "CREATE INDEX api_keys_chamber ON api_keys (chamber_id, created_at)",
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

@@ -18,6 +18,7 @@ public struct SQLStore: Store {
     public var sessions: any SessionStore { SQLSessionStore(db: database) }
     public var passwordResets: any PasswordResetStore { SQLPasswordResetStore(db: database) }
     public var twoFactor: any TwoFactorStore { SQLTwoFactorStore(db: database) }
+    public var apiKeys: any ApiKeyStore { SQLApiKeyStore(db: database) }
     public var chambers: any ChamberStore { SQLChamberStore(db: database) }
     public var mailOutbox: any MailOutboxStore { SQLMailOutboxStore(db: database) }
     /// Every chamber's webhook deliveries, for the nodes' workers.
