@@ -20,6 +20,7 @@ struct ApiKeyAPITests {
                 (["name": "Sync", "scopes": [String]()], "scopes"), (["name": "Sync", "scopes": ["members:delete"]], "scopes[0]"),
                 (["name": "Sync", "scopes": ["members:read"], "allowed_addresses": ["10.0.0.0/99"]], "allowed_addresses[0]"),
                 (["name": "Sync", "scopes": ["members:read"], "expires_at": "2001-01-01T00:00:00Z"], "expires_at"),
+                (["name": "Sync", "scopes": ["members:read"], "allowed_address": ["203.0.113.7"]], "allowed_address"),
             ] as [([String: Any], String)] {
                 let bad = try await api.call(.post, keys, token: chamber.admin.accessToken, json: body)
                 #expect(bad.status == .badRequest && bad.errorField == field, "\(bad.json)")
@@ -52,7 +53,7 @@ struct ApiKeyAPITests {
 
             // Every use audited, the last one recorded.
             let audit = try await api.call(.get, "\(chamber.path)/audit-log?action=api_key.used", token: chamber.admin.accessToken)
-            #expect(audit.json["items"].array.count == 2, "the two admitted uses: \(audit.json)")
+            #expect(audit.json["items"].array.count == 2, "the two admitted uses, not the refused ones: \(audit.json)")
             #expect(try await api.call(.get, keys, token: chamber.admin.accessToken).json["items"][0]["last_used_at"].string != nil)
 
             // Revoked: refused at once.
@@ -62,6 +63,22 @@ struct ApiKeyAPITests {
             #expect(try await api.call(.delete, "\(keys)/\(keyID)", token: chamber.admin.accessToken).errorCode == "api_key_not_found")
             let forged = try await api.call(.get, "\(chamber.path)/members", token: "cck_" + String(repeating: "A", count: 43))
             #expect(forged.status == .unauthorized && forged.errorCode == "api_key_invalid")
+            let forgedElsewhere = try await api.call(.get, "/v1/me", token: "cck_" + String(repeating: "A", count: 43))
+            #expect(forgedElsewhere.status == .unauthorized && forgedElsewhere.errorCode == "api_key_invalid")
+
+            // A key made by an admin who is then demoted stops working.
+            let member = chamber.members[0]
+            #expect(
+                try await api.call(.patch, "\(chamber.path)/members/\(member.userID)", token: chamber.admin.accessToken, json: ["role": "admin"])
+                    .status == .ok)
+            let theirs = try await api.call(.post, keys, token: member.accessToken, json: ["name": "Theirs", "scopes": ["members:read"]])
+            let theirSecret = theirs.json["secret"].string
+            #expect(try await api.call(.get, "\(chamber.path)/members", token: theirSecret).status == .ok)
+            #expect(
+                try await api.call(.patch, "\(chamber.path)/members/\(member.userID)", token: chamber.admin.accessToken, json: ["role": "member"])
+                    .status == .ok)
+            let demoted = try await api.call(.get, "\(chamber.path)/members", token: theirSecret)
+            #expect(demoted.status == .unauthorized && demoted.errorCode == "api_key_invalid", "\(demoted.json)")
         }
     }
 

@@ -78,14 +78,13 @@ public final class RegistrationService: Sendable {
             checkInToken: CheckInCode.newToken())
         var (registration, created) = try await scope.events.register(draft, waitlist: request.waitlist, at: at)
         if created {
+            // First, before anything that may throw: the registration has committed, and its event must go out.
+            await scope.emit([.registered(registration, at: at)], target: "registration:\(registration.id)", at: at)
             try await audit(access, "event.registered", registration, detail: "\(registration.status.rawValue), \(registration.seats) seat(s)")
             try await events.enterRoom(registration, of: event)
             await events.attendanceChanged(of: event)
         }
-        if created {
-            registration = try await events.bill(registration, of: event)
-            await scope.emit([.registered(registration, at: at)], target: "registration:\(registration.id)", at: at)
-        }
+        if created { registration = try await events.bill(registration, of: event) }
         return (registration, created)
     }
 

@@ -11,7 +11,9 @@ public struct AddressRange: Sendable, Equatable, CustomStringConvertible {
         guard let bytes = Self.bytes(of: parts[0]) else { return nil }
         let length: Int
         if parts.count == 2 {
-            guard let parsed = Int(parts[1]), (0...bytes.count * 8).contains(parsed) else { return nil }
+            guard !parts[1].isEmpty, parts[1].count <= 3, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let parsed = Int(parts[1]),
+                (0...bytes.count * 8).contains(parsed)
+            else { return nil }
             length = parsed
         } else {
             length = bytes.count * 8
@@ -51,7 +53,11 @@ public struct AddressRange: Sendable, Equatable, CustomStringConvertible {
             let halves = text.components(separatedBy: "::")
             guard halves.count <= 2 else { return nil }
             func groups(_ part: String) -> [UInt16?] {
-                part.isEmpty ? [] : part.split(separator: ":", omittingEmptySubsequences: false).map { $0.count <= 4 ? UInt16($0, radix: 16) : nil }
+                part.isEmpty
+                    ? []
+                    : part.split(separator: ":", omittingEmptySubsequences: false).map {
+                        !$0.isEmpty && $0.count <= 4 && $0.allSatisfy(\.isHexDigit) ? UInt16($0, radix: 16) : nil
+                    }
             }
             let head = groups(halves[0])
             let tail = halves.count == 2 ? groups(halves[1]) : []
@@ -65,7 +71,10 @@ public struct AddressRange: Sendable, Equatable, CustomStringConvertible {
         guard octets.count == 4 else { return nil }
         var bytes: [UInt8] = []
         for octet in octets {
-            guard !octet.isEmpty, octet.count <= 3, octet.allSatisfy(\.isASCII), let value = UInt8(octet) else { return nil }
+            // Digits only (no sign), and no leading zero: "010" is octal to some parsers and decimal to others.
+            guard !octet.isEmpty, octet.count <= 3, octet.allSatisfy({ $0.isASCII && $0.isNumber }), octet == "0" || octet.first != "0",
+                let value = UInt8(octet)
+            else { return nil }
             bytes.append(value)
         }
         return bytes

@@ -42,6 +42,8 @@ public final class ApiKeyService: Sendable {
     /// Makes a key; its secret is in the answer only.
     public func create(_ access: ChamberAccess, _ draft: Draft) async throws -> (key: ApiKey, secret: String) {
         try requireAdmin(access)
+        // A key acts as its maker's membership: a platform admin without one has none to lend it.
+        guard !access.viaPlatformAdmin else { throw ChamberError(.forbidden, "only the chamber's own admins make its API keys") }
         let name = try Validate.name(draft.name, field: "name", maxLength: 80)
         guard !draft.scopes.isEmpty else { throw ChamberError(.validationFailed, "a key needs at least one scope", field: "scopes") }
         var scopes: Set<ApiKeyScope> = []
@@ -75,11 +77,13 @@ public final class ApiKeyService: Sendable {
         return (key, secret)
     }
 
+    /// The chamber's keys, newest first, revoked ones included (admins).
     public func list(_ access: ChamberAccess) async throws -> [ApiKey] {
         try requireAdmin(access)
         return try await store.apiKeys.list(chamberID: access.chamberID)
     }
 
+    /// Revokes a live key of the chamber (admins); it stops working at once on every node.
     public func revoke(_ access: ChamberAccess, id: ApiKeyID) async throws {
         try requireAdmin(access)
         guard try await store.apiKeys.revoke(id: id, chamberID: access.chamberID, at: now()) else {
@@ -103,25 +107,32 @@ public final class ApiKeyService: Sendable {
         return key
     }
 
-    /// Admits one request of `key` to a route its `scope` opens: within the key's and the address's rates, recorded
-    /// and audited; answers whom the key acts as.
-    public func admit(_ key: ApiKey, scope: ApiKeyScope, address: String?, request: String) async throws -> Identity {
+    /// Admits one request of `key` to a route its `scope` opens, within the key's rate and its address's (counted
+    /// per chamber, so that one chamber's tool cannot use up another's share of a shared proxy address); answers
+    /// whom the key acts as. Nothing is written: ``recordUse(_:request:)`` follows once the chamber admitted the maker.
+    public func admit(_ key: ApiKey, scope: ApiKeyScope, address: String?) async throws -> Identity {
         guard key.scopes.contains(scope) else {
             throw ChamberError(.apiKeyScopeMissing, "this route needs the scope \(scope.rawValue), which this key lacks")
         }
         let at = now()
-        if let wait = perKey.withLock({ $0.take("key:\(key.id)", now: at) }) ?? perAddress.withLock({ $0.take("address:\(address ?? "-")", now: at) })
+        if let wait = perKey.withLock({ $0.take("key:\(key.id)", now: at) })
+            ?? perAddress.withLock({ $0.take("address:\(key.chamberID):\(address ?? "-")", now: at) })
         {
             throw ChamberError(.rateLimited, "too many requests; try again in \(wait) seconds", retryAfterSeconds: wait)
         }
-        guard let creator = try await store.users.find(id: key.createdBy) else {
+        guard let maker = try await store.users.find(id: key.createdBy) else {
             throw ChamberError(.apiKeyInvalid, "the admin who made this API key no longer exists")
         }
+        // A chamber that requires a second factor of its admins admits a key while its maker has one.
+        let makerHasSecondFactor = try await store.twoFactor.find(userID: maker.id)?.enabledAt != nil
+        return Identity(user: maker, sessionID: SessionID(key.id.rawValue), secondFactor: makerHasSecondFactor)
+    }
+
+    /// Records an admitted use: the key's last use, and an audit entry naming the request.
+    public func recordUse(_ key: ApiKey, request: String) async throws {
+        let at = now()
         try await store.apiKeys.touch(id: key.id, at: at)
         try await audit(key, actor: nil, "api_key.used", detail: request)
-        // The key acts as its maker, whose role the chamber checks as for any request; a key counts as a second factor
-        // (only an admin could make it, and it is a secret of its own).
-        return Identity(user: creator, sessionID: SessionID(key.id.rawValue), secondFactor: true)
     }
 
     private func requireAdmin(_ access: ChamberAccess) throws(ChamberError) {

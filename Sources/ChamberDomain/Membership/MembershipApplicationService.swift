@@ -124,8 +124,8 @@ public final class MembershipApplicationService: Sendable {
         application.submittedAt = at
         application.updatedAt = at
         application = try await write(application)
-        try await audit(application, actor: identity.user.id, "application.submitted", detail: "score \(application.score ?? 0)")
         await scope.emit([.applied(application, at: at)], target: "application:\(application.id)", at: at)
+        try await audit(application, actor: identity.user.id, "application.submitted", detail: "score \(application.score ?? 0)")
         if let threshold = chamber.settings.autoApproveScore, let score = application.score, score >= threshold,
             let director = try await director(of: chamber.id)
         {
@@ -231,11 +231,12 @@ public final class MembershipApplicationService: Sendable {
             throw ChamberError(.applicationStateConflict, "the application changed meanwhile; load it again")
         }
         approved.revision += 1
+        // First, before anything that may throw: the approval has committed, and its event must go out.
+        await store.scoped(to: application.chamberID).emit(
+            [.approved(approved, automatically: automatically, at: at)], target: "application:\(approved.id)", at: at)
         try await audit(
             approved, actor: approved.decidedBy, automatically ? "application.auto_approved" : "application.approved",
             detail: "score \(approved.score ?? 0); business \(business.id)")
-        await store.scoped(to: application.chamberID).emit(
-            [.approved(approved, automatically: automatically, at: at)], target: "application:\(approved.id)", at: at)
         do {
             try await welcome(approved, director: director, listed: membership.standing?.status.allows(.directoryListing) ?? true)
         } catch {

@@ -11,8 +11,9 @@ struct StandingNotice: Sendable {
     /// Tells the member of a new status, and makes their sockets pick up a change of what they may do.
     func changed(_ chamber: Chamber, member: Member, from before: MembershipStatus, reason: String?) async {
         guard let after = member.membership.standing?.status, after != before else { return }
-        let events = [WebhookEvent.statusChanged(member, from: before, at: now()), WebhookEvent.lapsed(member, from: before, at: now())]
-        await store.scoped(to: chamber.id).emit(events.compactMap { $0 }, target: "user:\(member.user.id)", at: now())
+        let at = now()
+        let events = [WebhookEvent.statusChanged(member, from: before, at: at), WebhookEvent.lapsed(member, from: before, at: at)]
+        await store.scoped(to: chamber.id).emit(events.compactMap { $0 }, target: "user:\(member.user.id)", at: at)
         if before.allows(.chat) != after.allows(.chat) { await observer?.roleChanged(chamberID: chamber.id, userID: member.user.id) }
         let body =
             switch after {

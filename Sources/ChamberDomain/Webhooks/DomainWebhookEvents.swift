@@ -4,10 +4,11 @@ import Foundation
 extension WebhookEvent {
     /// A membership lapsed: once per revision of its standing, beside its `membership.status_changed`.
     static func lapsed(_ member: Member, from before: MembershipStatus, at: Date) -> WebhookEvent? {
-        guard member.membership.standing?.status == .lapsed, let changed = statusChanged(member, from: before, at: at) else { return nil }
+        guard let standing = member.membership.standing, standing.status == .lapsed, let changed = statusChanged(member, from: before, at: at)
+        else { return nil }
         return WebhookEvent(
-            id: changed.id.replacingOccurrences(of: "evt_standing_", with: "evt_lapsed_"), type: .membershipLapsed,
-            chamberID: changed.chamberID, data: changed.data, at: at)
+            id: "evt_lapsed_\(member.user.id)_\(standing.revision)", type: .membershipLapsed, chamberID: changed.chamberID, data: changed.data,
+            at: at)
     }
 
     /// An application submitted: once per submission (a resubmission after a request for information is another).

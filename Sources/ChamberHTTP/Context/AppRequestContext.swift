@@ -27,9 +27,13 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
         switch authentication {
         case .some(.success(let identity)): return identity
         case .some(.failure(let error)): throw error
-        case .none where apiKey != nil:
-            throw ChamberError(.apiKeyNotAllowed, "API keys reach only the chamber routes their scopes open; this one needs a person's access token")
-        case .none: throw ChamberError(.unauthenticated, "this route needs an access token: send 'Authorization: Bearer <token>'")
+        case .none:
+            if case .failure(let error) = apiKey { throw error }
+            if apiKey != nil {
+                throw ChamberError(
+                    .apiKeyNotAllowed, "API keys reach only the chamber routes their scopes open; this one needs a person's access token")
+            }
+            throw ChamberError(.unauthenticated, "this route needs an access token: send 'Authorization: Bearer <token>'")
         }
     }
 

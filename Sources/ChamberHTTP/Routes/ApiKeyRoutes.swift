@@ -12,10 +12,13 @@ struct ApiKeyRoutes {
         let apiKeys = services.apiKeys
 
         chamber.post("api-keys") { request, context in
-            let body = try await APIJSON.decode(CreateApiKeyRequest.self, from: request, context: context)
-            let (key, secret) = try await apiKeys.create(
-                try context.access(),
-                .init(name: body.name, scopes: body.scopes, allowedAddresses: body.allowedAddresses ?? [], expiresAt: body.expiresAt))
+            // Strict: a misspelt `allowed_addresses` or `expires_at` must not make a key without its limits.
+            let body = try StrictObject(try await APIJSON.decode(JSONValue.self, from: request, context: context), at: "")
+            try body.allow(["name", "scopes", "allowed_addresses", "expires_at"])
+            let draft = ApiKeyService.Draft(
+                name: try body.string("name"), scopes: try body.optionalStrings("scopes") ?? [],
+                allowedAddresses: try body.optionalStrings("allowed_addresses") ?? [], expiresAt: try body.optionalDate("expires_at"))
+            let (key, secret) = try await apiKeys.create(try context.access(), draft)
             return JSONResponse(.created, ApiKeyBody(key, secret: secret))
         }
         chamber.get("api-keys") { _, context in
@@ -25,41 +28,5 @@ struct ApiKeyRoutes {
             try await apiKeys.revoke(try context.access(), id: try request.id("apiKeyId", context: context))
             return Response(status: .noContent)
         }
-    }
-}
-
-struct CreateApiKeyRequest: Decodable {
-    let name: String
-    let scopes: [String]
-    let allowedAddresses: [String]?
-    let expiresAt: Date?
-}
-
-struct ApiKeyBody: Encodable {
-    let id: String
-    let name: String
-    let prefix: String
-    /// Only in the answer that made it.
-    let secret: String?
-    let scopes: [String]
-    let allowedAddresses: [String]
-    let expiresAt: Date?
-    let createdBy: String
-    let createdAt: Date
-    let lastUsedAt: Date?
-    let revokedAt: Date?
-
-    init(_ key: ApiKey, secret: String?) {
-        id = key.id.rawValue
-        name = key.name
-        prefix = key.prefix
-        self.secret = secret
-        scopes = key.scopes.map(\.rawValue)
-        allowedAddresses = key.allowedAddresses.map(\.description)
-        expiresAt = key.expiresAt
-        createdBy = key.createdBy.rawValue
-        createdAt = key.createdAt
-        lastUsedAt = key.lastUsedAt
-        revokedAt = key.revokedAt
     }
 }

@@ -49,14 +49,21 @@ struct ChamberAccessMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let chamberID: ChamberID = try request.id("chamberId", context: context)
-        let identity: Identity
         if context.authentication == nil, let presented = context.apiKey {
-            identity = try await admit(try presented.get(), to: chamberID, request: request, context: context)
+            let key = try presented.get()
+            let identity = try await admit(key, to: chamberID, request: request, context: context)
+            let access = try await services.chambers.access(identity, to: chamberID)
+            // A key acts as an admin of its chamber: its maker demoted, gone, or an admin only through the platform,
+            // it acts no more.
+            guard access.role == .admin, !access.viaPlatformAdmin else {
+                throw ChamberError(.apiKeyInvalid, "the admin who made this API key no longer administers this chamber")
+            }
+            try await services.apiKeys.recordUse(key, request: "\(request.method.rawValue) \(request.uri.path)")
             context.authentication = .success(identity)
+            context.chamberAccess = access
         } else {
-            identity = try context.identity()
+            context.chamberAccess = try await services.chambers.access(try context.identity(), to: chamberID)
         }
-        context.chamberAccess = try await services.chambers.access(identity, to: chamberID)
         context.logger[metadataKey: "chamber.id"] = "\(chamberID)"
         return try await next(request, context)
     }
@@ -67,7 +74,6 @@ struct ChamberAccessMiddleware: RouterMiddleware {
             throw ChamberError(.apiKeyNotAllowed, "API keys may not call \(request.method.rawValue) \(context.endpointPath ?? request.uri.path)")
         }
         guard key.chamberID == chamberID else { throw ChamberError(.chamberNotFound, "no chamber \(chamberID) for this key") }
-        return try await services.apiKeys.admit(
-            key, scope: scope, address: context.remoteAddress?.ipAddress, request: "\(request.method.rawValue) \(request.uri.path)")
+        return try await services.apiKeys.admit(key, scope: scope, address: context.remoteAddress?.ipAddress)
     }
 }

@@ -10,7 +10,11 @@ struct SQLApiKeyStore: ApiKeyStore {
         ApiKey(
             id: try row.id("id"), chamberID: try row.id("chamber_id"), name: try row.string("name"), prefix: try row.string("prefix"),
             scopes: try row.json("scopes", as: [String].self).compactMap(ApiKeyScope.init(rawValue:)),
-            allowedAddresses: try row.json("allowed_addresses", as: [String].self).compactMap(AddressRange.init),
+            // A range that no longer reads must not widen the key to every address.
+            allowedAddresses: try row.json("allowed_addresses", as: [String].self).map { text in
+                guard let range = AddressRange(text) else { throw StorageError.typeMismatch("allowed_addresses", "CIDR block") }
+                return range
+            },
             expiresAt: try row.optionalDate("expires_at"), createdBy: try row.id("created_by"), createdAt: try row.date("created_at"),
             lastUsedAt: try row.optionalDate("last_used_at"), revokedAt: try row.optionalDate("revoked_at"))
     }

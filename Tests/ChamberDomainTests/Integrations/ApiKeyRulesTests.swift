@@ -22,7 +22,10 @@ struct ApiKeyRulesTests {
 
     @Test(
         "bad ranges are refused; a block is kept by its network",
-        arguments: ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4/33", "::1/129", "1::2::3", "12345::1", "1.2.3.4/x", "a.b.c.d"])
+        arguments: [
+            "", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4/33", "::1/129", "1::2::3", "12345::1", "1.2.3.4/x", "a.b.c.d", "+1.2.3.4", "1.2.3.4/+24",
+            "1.2.3.4/", "010.1.1.1", "+f::", "1:2:3:4:5:6:7:8:9",
+        ])
     func refused(_ text: String) {
         #expect(AddressRange(text) == nil, "\(text)")
     }
