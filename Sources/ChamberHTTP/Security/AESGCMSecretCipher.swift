@@ -37,12 +37,12 @@ public struct AESGCMSecretCipher: SecretCipher {
     public func seal(_ plaintext: [UInt8], context: String) throws -> String {
         let box = try AES.GCM.seal(plaintext, using: sealing.key, authenticating: Self.associatedData(context, sealing.id))
         guard let combined = box.combined else { throw ChamberError(.internalError, "sealing failed") }
-        return "v1.\(sealing.id).\(Data(combined).base64URLEncoded)"
+        return "v1.\(sealing.id).\(Base64URL.encode(combined))"
     }
 
     public func open(_ sealed: String, context: String) throws -> [UInt8] {
         let parts = sealed.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3, parts[0] == "v1", let key = opening[parts[1]], let combined = Data(base64URLEncoded: parts[2]) else {
+        guard parts.count == 3, parts[0] == "v1", let key = opening[parts[1]], let combined = Base64URL.decode(parts[2]) else {
             throw ChamberError(.internalError, "a sealed field names no configured key (security.encryption_keys)")
         }
         do {
@@ -54,12 +54,4 @@ public struct AESGCMSecretCipher: SecretCipher {
     }
 
     private static func associatedData(_ context: String, _ keyID: String) -> Data { Data("\(keyID)\u{0}\(context)".utf8) }
-}
-
-extension Data {
-    init?(base64URLEncoded text: String) {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        self.init(base64Encoded: base64)
-    }
 }

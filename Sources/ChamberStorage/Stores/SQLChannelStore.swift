@@ -4,7 +4,11 @@ import Foundation
 struct SQLChannelStore: ChannelStore {
     let sql: ChamberScopedSQL
 
-    static let columns = "id, chamber_id, kind, name, topic, event_id, created_by, created_at, archived_at, last_seq, locked_at, slow_mode_seconds"
+    static let columnNames = [
+        "id", "chamber_id", "kind", "name", "topic", "event_id", "created_by", "created_at", "archived_at", "last_seq", "locked_at",
+        "slow_mode_seconds",
+    ]
+    static let columns = columnNames.joined(separator: ", ")
 
     /// ``columns`` of the table aliased `c` (built once: the send path reads them on every send).
     static let qualifiedColumns = columns.split(separator: ",").map { "c.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
@@ -112,8 +116,7 @@ struct SQLChannelStore: ChannelStore {
     /// The member's channels from their memberships, then the announcement channels they are not a member of: one
     /// index read each, where starting from the chamber's channels read every channel of the chamber. Binds the user twice.
     static let summariesOfMember: String = {
-        let channel =
-            "c.id, c.chamber_id, c.kind, c.name, c.topic, c.event_id, c.created_by, c.created_at, c.archived_at, c.last_seq, c.locked_at, c.slow_mode_seconds"
+        let channel = columnList(columnNames, of: "c")
         let activity =
             "COALESCE((SELECT e.created_at FROM channel_events e WHERE e.channel_id = c.id ORDER BY e.seq DESC LIMIT 1), c.created_at) AS activity"
         return """

@@ -23,7 +23,7 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
             // channel of the chamber (which it chose for four ids or more).
             let rows = try await sql.query(
                 """
-                SELECT \(SQLChannelStore.columns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),
+                SELECT \(columnList(SQLChannelStore.columnNames, of: "c")),
                     COALESCE(n.notified_seq, 0) AS notified_seq
                 FROM channels c LEFT JOIN notification_cursors n ON n.channel_id = c.id
                 WHERE c.id IN (\(placeholders(chunk.count))) AND c.chamber_id || '' = :chamber
