@@ -61,6 +61,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let notFound = Code("not_found", .notFound)
         public static let chamberNotFound = Code("chamber_not_found", .notFound)
         public static let apiKeyNotFound = Code("api_key_not_found", .notFound)
+        public static let dataExportNotFound = Code("data_export_not_found", .notFound)
         public static let memberNotFound = Code("member_not_found", .notFound)
         public static let nodeNotFound = Code("node_not_found", .notFound)
         public static let userNotFound = Code("user_not_found", .notFound)
@@ -76,6 +77,8 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let invitationExpired = Code("invitation_expired", .conflict)
         public static let invitationEmailMismatch = Code("invitation_email_mismatch", .forbidden)
         public static let lastAdmin = Code("last_admin", .conflict)
+        public static let dataExportNotReady = Code("data_export_not_ready", .conflict)
+        public static let erasureRefused = Code("erasure_refused", .conflict)
         public static let conflict = Code("conflict", .conflict)
         public static let channelArchived = Code("channel_archived", .conflict)
         // Chat
@@ -185,6 +188,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             notFound, chamberNotFound, memberNotFound, nodeNotFound, userNotFound, invitationNotFound, businessNotFound, sessionNotFound,
             channelNotFound, messageNotFound,
             emailTaken, slugTaken, alreadyMember, invitationExpired, invitationEmailMismatch, lastAdmin, conflict, channelArchived,
+            dataExportNotFound, dataExportNotReady, erasureRefused,
             messageTooLong, messageRejected, mentionNotAllowed, tooManyMentions, linksNotAllowed, linkNotAllowed, invalidModerationRule,
             notSubscribed,
             userMuted, userBanned, userKicked, channelLocked, slowMode, floodLimited, alreadyReported, alreadyDecided, reviewItemNotFound,

@@ -36,6 +36,10 @@ public protocol ChamberScopedStore: Sendable {
     var savedCards: any SavedCardStore { get }
     /// Webhook endpoints, and the deliveries queued for them.
     var webhooks: any WebhookEndpointStore { get }
+    /// What the chamber holds about one person, for their export.
+    var personalData: any PersonalDataStore { get }
+    /// Members' requests for their data.
+    var dataExports: any DataExportStore { get }
 }
 
 /// Memberships of the chamber.

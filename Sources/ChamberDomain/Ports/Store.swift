@@ -31,6 +31,11 @@ public protocol Store: Sendable {
     /// Card processors' webhook events as received, across chambers.
     var paymentEvents: any PaymentEventStore { get }
 
+    /// Members' data export requests as the background workers take them, across chambers.
+    var exportQueue: any DataExportQueue { get }
+    /// Erasing accounts, across chambers.
+    var erasure: any AccountErasureStore { get }
+
     /// The stores of one chamber. Every read and write through it is confined to `chamber`.
     func scoped(to chamber: ChamberID) -> any ChamberScopedStore
 

@@ -78,11 +78,14 @@ public struct MembershipServices: Sendable {
     public let records: MemberRecordsService
     /// Members' engagement, measured.
     public let engagement: EngagementService
+    /// A member's data theirs: exports and erasure.
+    public let privacy: PrivacyService
 
     public init(
         tiers: TierService, applications: MembershipApplicationService, standings: MembershipStandingService, directory: DirectoryService,
-        files: FileService, records: MemberRecordsService, engagement: EngagementService
+        files: FileService, records: MemberRecordsService, engagement: EngagementService, privacy: PrivacyService
     ) {
+        self.privacy = privacy
         self.engagement = engagement
         self.records = records
         self.tiers = tiers

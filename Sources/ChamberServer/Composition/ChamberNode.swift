@@ -45,6 +45,8 @@ public struct ChamberNode: Sendable {
     let directoryJob: PeriodicJob
     /// Ends offers and payments that ran out, offers free seats, completes events that ended.
     let eventJob: PeriodicJob
+    /// Prepares members' data exports in the background, and removes them when their time is up.
+    let exportJob: PeriodicJob
     /// Set once the database is migrated: the background workers wait for it.
     let prepared: PreparedFlag
 
@@ -147,8 +149,9 @@ public struct ChamberNode: Sendable {
             logger: logger
         ) { prepared.isSet }
         let realtime = try makeRealtime(configuration, hub: hub, store: store, services: services, worker: worker, logger: logger)
+        let fileBytes = try FileStores.make(configuration, logger: logger)
         let files = FileService(
-            records: store.files, bytes: try FileStores.make(configuration, logger: logger),
+            records: store.files, bytes: fileBytes,
             signer: HMACTextSigner(secret: secret, purpose: "file links"), hasher: CryptoContentHasher(),
             limits: FileLimits(maxBytes: configuration.filesMaxBytes, linkLifetime: TimeInterval(configuration.fileLinkSeconds)))
         let categories = try businessCategories(configuration)
@@ -159,7 +162,9 @@ public struct ChamberNode: Sendable {
             applications: MembershipApplicationService(store: store, files: files, chat: realtime.chat, mailer: mailer, categories: categories),
             standings: MembershipStandingService(store: store, mailer: mailer, observer: hub, billing: services.billing),
             directory: DirectoryService(store: store, cache: DirectorySearchCache(businesses: directoryCacheBusinesses)),
-            files: files, records: MemberRecordsService(store: store, categories: categories), engagement: EngagementService(store: store))
+            files: files, records: MemberRecordsService(store: store, categories: categories), engagement: EngagementService(store: store),
+            privacy: PrivacyService(
+                store: store, files: fileBytes, mailer: mailer, accounts: accounts, sessionObserver: hub, membershipObserver: hub))
         let eventService = EventService(
             store: store, mailer: mailer, chat: realtime.chat, billing: services.billing, attendanceBoard: attendanceBoard)
         let checkInSigner = HMACTextSigner(secret: secret, purpose: "check-in codes")
@@ -191,9 +196,14 @@ public struct ChamberNode: Sendable {
             },
             eventJob: PeriodicJob(
                 name: "event upkeep", every: .seconds(configuration.eventSweepSeconds), logger: logger, ready: { prepared.isSet }
-            ) { try await events.upkeep.run() }, prepared: prepared)
+            ) { try await events.upkeep.run() },
+            exportJob: PeriodicJob(
+                name: "data exports", every: .seconds(Self.exportSweepSeconds), logger: logger, ready: { prepared.isSet }
+            ) { try await membership.privacy.runExports() }, prepared: prepared)
     }
 
+    /// How often a node looks for members' data exports to prepare, and prepared ones whose time is up.
+    static let exportSweepSeconds = 5
     /// How often a node writes down when members were last seen.
     static let activityFlushSeconds = 30
     /// How often a node folds the directory's changes into revisions: reading a revision counts what is not folded yet.
@@ -317,7 +327,10 @@ public struct ChamberNode: Sendable {
     /// The workers and jobs every node runs beside the server: they stop after it stops taking requests, before the
     /// database closes.
     private var backgroundServices: [any Service] {
-        [notificationWorker, pushWorker, mailWorker, notificationEmailWorker, webhookWorker, standingJob, activityJob, directoryJob, eventJob]
+        [
+            notificationWorker, pushWorker, mailWorker, notificationEmailWorker, webhookWorker, standingJob, activityJob, directoryJob, eventJob,
+            exportJob,
+        ]
     }
 
     private func makeApplication(services: [any Service]) -> some ApplicationProtocol {

@@ -1065,6 +1065,31 @@ enum Schema {
                 """,
                 "CREATE INDEX api_keys_chamber ON api_keys (chamber_id, created_at)",
             ]),
+        Migration(
+            version: 32, name: "members' data exports; erased accounts",
+            statements: [
+                """
+                CREATE TABLE data_exports (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL,
+                    requested_by TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    requested_at BIGINT NOT NULL,
+                    ready_at BIGINT,
+                    expires_at BIGINT,
+                    size BIGINT,
+                    failure TEXT,
+                    claimed_until BIGINT
+                )
+                """,
+                "CREATE INDEX data_exports_member ON data_exports (chamber_id, user_id, requested_at)",
+                // The workers' queue: pending ones to prepare, ready ones to expire.
+                "CREATE INDEX data_exports_open ON data_exports (status, claimed_until) WHERE status IN ('pending', 'ready')",
+                // One pending export per member and chamber, however many ask at once.
+                "CREATE UNIQUE INDEX data_exports_one_pending ON data_exports (chamber_id, user_id) WHERE status = 'pending'",
+                "ALTER TABLE users ADD COLUMN erased_at BIGINT",
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

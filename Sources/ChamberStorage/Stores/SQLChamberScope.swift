@@ -25,6 +25,8 @@ struct SQLChamberScope: ChamberScopedStore {
     var invoices: any InvoiceStore { SQLInvoiceStore(sql: sql) }
     var webhooks: any WebhookEndpointStore { SQLWebhookStore(sql: sql) }
     var savedCards: any SavedCardStore { SQLSavedCardStore(sql: sql) }
+    var personalData: any PersonalDataStore { SQLPersonalDataStore(sql: sql) }
+    var dataExports: any DataExportStore { SQLDataExportStore(sql: sql) }
 }
 
 struct SQLMemberStore: MemberStore {

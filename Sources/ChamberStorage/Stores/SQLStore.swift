@@ -31,6 +31,8 @@ public struct SQLStore: Store {
     public var files: any FileRecordStore { SQLFileRecordStore(db: database) }
     public var eventUpkeep: any EventUpkeepStore { SQLEventUpkeepStore(db: database) }
     public var paymentEvents: any PaymentEventStore { SQLPaymentEventStore(db: database) }
+    public var exportQueue: any DataExportQueue { SQLDataExportQueue(db: database) }
+    public var erasure: any AccountErasureStore { SQLAccountErasureStore(db: database) }
 
     public func scoped(to chamber: ChamberID) -> any ChamberScopedStore {
         SQLChamberScope(sql: ChamberScopedSQL(executor: database, chamberID: chamber), messageWriter: messageWriter)

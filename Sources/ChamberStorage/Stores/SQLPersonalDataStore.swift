@@ -1,0 +1,143 @@
+import ChamberDomain
+import Foundation
+
+/// What one chamber holds about a person, read for their export: the chamber's rows about them, and their account's
+/// own (which no chamber owns, and which are theirs whichever chamber asks).
+struct SQLPersonalDataStore: PersonalDataStore {
+    let sql: ChamberScopedSQL
+
+    /// One section: a statement with the person's id bound to each `?`, and the columns left out (secrets, and
+    /// copies kept for search).
+    private struct Part {
+        let name: String
+        let about: String
+        let statement: String
+        var omitted: Set<String> = []
+        /// Whether the statement is the account's own, not the chamber's (no `:chamber` in it).
+        var account = false
+    }
+
+    private static let parts: [Part] = [
+        Part(
+            name: "account", about: "your account: e-mail address, name, and whether it has a second factor",
+            statement: """
+                SELECT u.id, u.email, u.display_name, u.is_platform_admin, u.created_at, t.enabled_at AS two_factor_enabled_at
+                FROM users u LEFT JOIN two_factor_secrets t ON t.user_id = u.id WHERE u.id = ?
+                """, account: true),
+        Part(
+            name: "sessions", about: "where and when you signed in",
+            statement:
+                "SELECT id, created_at, last_used_at, expires_at, revoked_at, user_agent, ip_address FROM auth_sessions WHERE user_id = ? ORDER BY created_at",
+            account: true),
+        Part(
+            name: "devices", about: "the phones and browsers that receive your push notifications",
+            statement: "SELECT id, platform, name, created_at, registered_at FROM devices WHERE user_id = ? ORDER BY created_at", account: true),
+        Part(
+            name: "membership", about: "your membership of the chamber: role, tier, standing and dates",
+            statement: "SELECT * FROM memberships WHERE chamber_id = :chamber AND user_id = ?"),
+        Part(
+            name: "applications", about: "your membership applications, with every answer you gave",
+            statement: "SELECT * FROM membership_applications WHERE chamber_id = :chamber AND applicant_id = ? ORDER BY created_at",
+            omitted: ["legal_name_key"]),
+        Part(
+            name: "businesses", about: "the businesses you own in the chamber's directory",
+            statement: """
+                SELECT id, legal_name, display_name, tax_id, category, address, website, phone, email, social_links, description, privacy,
+                created_at FROM businesses WHERE chamber_id = :chamber AND owner_user_id = ? ORDER BY created_at
+                """),
+        Part(
+            name: "invitations", about: "invitations the chamber sent to your e-mail address",
+            statement: """
+                SELECT id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at FROM invitations
+                WHERE chamber_id = :chamber AND email = (SELECT email FROM users WHERE id = ?) ORDER BY created_at
+                """),
+        Part(
+            name: "channels", about: "the channels you are in",
+            statement: """
+                SELECT m.channel_id, c.kind, c.name, m.role, m.joined_at, m.last_read_seq FROM channel_members m
+                JOIN channels c ON c.id = m.channel_id WHERE m.chamber_id = :chamber AND m.user_id = ? ORDER BY m.joined_at
+                """),
+        Part(
+            name: "messages", about: "every message you sent, as stored (a deleted one with its text removed)",
+            statement: "SELECT * FROM messages WHERE chamber_id = :chamber AND sender_id = ? ORDER BY created_at, seq"),
+        Part(
+            name: "reports", about: "messages you reported, and why",
+            statement: "SELECT * FROM message_reports WHERE chamber_id = :chamber AND reporter_id = ? ORDER BY created_at"),
+        Part(
+            name: "sanctions", about: "mutes and bans the chamber's moderators gave you",
+            statement: "SELECT * FROM sanctions WHERE chamber_id = :chamber AND user_id = ? ORDER BY created_at"),
+        Part(
+            name: "notifications", about: "your notifications",
+            statement: "SELECT * FROM notifications WHERE chamber_id = :chamber AND user_id = ? ORDER BY created_at"),
+        Part(
+            name: "notification_settings", about: "what you chose to be notified of, and the channels you muted",
+            statement: """
+                SELECT 'choices' AS kind, choices, NULL AS channel_id, NULL AS until_at, updated_at FROM notification_choices
+                WHERE chamber_id = :chamber AND user_id = ?
+                UNION ALL SELECT 'mute', NULL, channel_id, until_at, created_at FROM notification_mutes WHERE chamber_id = :chamber AND user_id = ?
+                """),
+        Part(
+            name: "registrations", about: "your event registrations",
+            statement: """
+                SELECT r.*, e.title AS event_title, e.starts_at AS event_starts_at FROM event_registrations r JOIN events e ON e.id = r.event_id
+                WHERE r.chamber_id = :chamber AND r.user_id = ? ORDER BY r.created_at
+                """, omitted: ["check_in_token", "idempotency_key"]),
+        Part(
+            name: "invoices", about: "your invoices",
+            statement: "SELECT * FROM invoices WHERE chamber_id = :chamber AND user_id = ? ORDER BY created_at"),
+        Part(
+            name: "payments", about: "payments, credits and refunds on your invoices",
+            statement: "SELECT * FROM ledger_entries WHERE chamber_id = :chamber AND user_id = ? ORDER BY at, position"),
+        Part(
+            name: "dues", about: "your dues as recorded by the chamber",
+            statement: "SELECT * FROM dues_ledger WHERE chamber_id = :chamber AND user_id = ? ORDER BY at"),
+        Part(
+            name: "saved_cards", about: "the card you saved for dues (its brand and expiry; the number is the processor's)",
+            statement: "SELECT * FROM saved_cards WHERE chamber_id = :chamber AND user_id = ?", omitted: ["customer_id", "payment_method_id"]),
+        Part(
+            name: "files", about: "the files you uploaded (their bytes are under files/)",
+            statement: "SELECT \(SQLFileRecordStore.columns) FROM files WHERE chamber_id = :chamber AND owner_id = ? ORDER BY created_at"),
+    ]
+
+    /// Columns whose text is JSON, written into the export as JSON rather than as a string of it.
+    private static let jsonColumns: Set<String> = [
+        "steps", "checks", "data", "attachments", "mentions", "reactions", "lines", "guests", "choices", "address", "social_links", "privacy",
+    ]
+    private static let booleanColumns: Set<String> = ["is_platform_admin", "autopay", "walk_in", "urgent"]
+
+    func sections(of user: UserID) async throws -> [PersonalDataSection] {
+        var sections: [PersonalDataSection] = []
+        for part in Self.parts {
+            let binds = [SQLValue](repeating: .id(user), count: part.statement.filter { $0 == "?" }.count)
+            let rows = part.account ? try await sql.executor.query(part.statement, binds) : try await sql.query(part.statement, binds)
+            sections.append(PersonalDataSection(name: part.name, about: part.about, rows: rows.map { Self.json($0, omitting: part.omitted) }))
+        }
+        return sections
+    }
+
+    func files(of user: UserID) async throws -> [StoredFile] {
+        try await sql.query(
+            "SELECT \(SQLFileRecordStore.columns) FROM files WHERE chamber_id = :chamber AND owner_id = ? ORDER BY created_at", [.id(user)]
+        ).map(SQLFileRecordStore.file)
+    }
+
+    /// A row as JSON: instants (`…_at` columns, stored as milliseconds) in ISO 8601, JSON columns parsed.
+    private static func json(_ row: SQLRow, omitting omitted: Set<String>) -> JSONValue {
+        var object: [String: JSONValue] = [:]
+        for (column, value) in row.values where !omitted.contains(column) && !column.hasPrefix("search_") {
+            object[column] =
+                switch value {
+                case .null: .null
+                case .bool(let flag): .bool(flag)
+                case .int(let number) where column == "at" || column.hasSuffix("_at"): .string(Date(millisecondsSince1970: number).iso8601Seconds)
+                case .int(let number) where booleanColumns.contains(column): .bool(number != 0)
+                case .int(let number): .int(number)
+                case .double(let number): .double(number)
+                case .text(let text) where jsonColumns.contains(column):
+                    (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text)
+                case .text(let text): .string(text)
+                }
+        }
+        return .object(object)
+    }
+}
