@@ -116,6 +116,11 @@ struct TenantIsolationTests {
                     json: ["name": "Bravo Ledger Sync", "scopes": ["billing:read"]]
                 ).json["id"].string ?? ""
             #expect(!apiKeyB.isEmpty)
+            // Betty's export of her data in B.
+            let exportB =
+                try await api.call(.post, "/v1/chambers/\(chamberB)/members/\(betty.userID)/data-exports", token: betty.accessToken).json["id"]
+                .string ?? ""
+            #expect(!exportB.isEmpty)
             let secrets = [
                 "bravo-books.example", "whsec_",
                 "Bravo Retainer", "77700", "Bravo Private Gala", "Bravo Hall", "Bravo Patron", "BRAVOVIP", "Bravo Secret Chamber", "Bravo Back Room",
@@ -129,7 +134,7 @@ struct TenantIsolationTests {
                 "{userId}": betty.userID, "{businessId}": businessB, "{invitationId}": invitationB, "{channelId}": channelB, "{messageId}": messageB,
                 "{itemId}": itemB, "{tierId}": tierB, "{applicationId}": applicationB, "{documentId}": documentB, "{eventId}": eventB,
                 "{ticketTypeId}": ticketTypeB, "{registrationId}": registrationB, "{discountCodeId}": discountCodeB, "{invoiceId}": invoiceB,
-                "{webhookId}": webhookB, "{deliveryId}": deliveryB, "{apiKeyId}": apiKeyB,
+                "{webhookId}": webhookB, "{deliveryId}": deliveryB, "{apiKeyId}": apiKeyB, "{exportId}": exportB,
             ]
             let routes = api.registeredRoutes.filter { $0.path.hasPrefix("/v1/chambers/{chamberId}") }
             #expect(routes.count >= 15, "every chamber route is attacked")
@@ -170,7 +175,7 @@ struct TenantIsolationTests {
             for route in routes
             where [
                 "{userId}", "{businessId}", "{invitationId}", "{channelId}", "{messageId}", "{itemId}", "{tierId}", "{applicationId}", "{documentId}",
-                "{eventId}", "{ticketTypeId}", "{registrationId}", "{discountCodeId}", "{invoiceId}", "{webhookId}", "{apiKeyId}",
+                "{eventId}", "{ticketTypeId}", "{registrationId}", "{discountCodeId}", "{invoiceId}", "{webhookId}", "{apiKeyId}", "{exportId}",
             ].contains(
                 where: route.path.contains)
             {
@@ -198,7 +203,7 @@ struct TenantIsolationTests {
                         "decision": "reject", "action": "suspend", "reason": "owned", "role": "admin", "legal_name": "Owned LLC",
                         "client_message_id": "x",
                         "body": "owned", "seq": 1, "user_ids": [alice.userID], "ticket_type_id": ticketTypeB, "registration_id": registrationB,
-                        "amount_minor": 1, "method": "cash",
+                        "amount_minor": 1, "method": "cash", "confirm_email": betty.email,
                     ]
                 let response = try await api.call(HTTPRequest.Method(route.method)!, path, token: alice.accessToken, json: body)
                 #expect(response.status.code == 404, "\(route.method) \(route.path) with B's ids answered \(response.status.code)")
