@@ -20,6 +20,7 @@ struct DefaultFilesTests {
         #expect(
             fromBinary.wordListFile == Self.root + "/Config/moderation/words.txt"
                 && fromBinary.configFile == Self.root + "/Config/chamberconnect.json")
+        #expect(fromBinary.openAPIFile == Self.root + "/Protocol/openapi.yaml", "the API description beside them, for /docs")
         let named = DefaultFiles.locate(environment: ["CHAMBER_CONFIG_DIR": Self.root + "/Config"], workingDirectory: elsewhere, executable: nil)
         #expect(named.directory == Self.root + "/Config")
     }

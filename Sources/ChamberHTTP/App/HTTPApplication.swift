@@ -6,7 +6,7 @@ import Prometheus
 /// Builds the REST router: middleware in order (errors, request id, logging, metrics, authentication), then every route.
 public func buildRouter(
     services: ChamberServices, realtime: RealtimeServices, membership: MembershipServices, events: EventServices,
-    metrics: PrometheusCollectorRegistry, version: String
+    metrics: PrometheusCollectorRegistry, version: String, docs: APIDocsPage? = nil
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
@@ -15,6 +15,7 @@ public func buildRouter(
     router.add(middleware: APIErrorMiddleware())
     router.add(middleware: AuthenticationMiddleware(accounts: services.accounts, apiKeys: services.apiKeys))
     OperationsRoutes(store: services.store, hub: realtime.hub, metrics: metrics, version: version).register(on: router)
+    DocsRoutes(page: docs).register(on: router)
     AuthRoutes(services: services).register(on: router)
     TwoFactorRoutes(services: services).register(on: router)
     ApiKeyRoutes(services: services).register(on: router)

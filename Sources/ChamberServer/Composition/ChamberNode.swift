@@ -49,6 +49,8 @@ public struct ChamberNode: Sendable {
     let exportJob: PeriodicJob
     /// Set once the database is migrated: the background workers wait for it.
     let prepared: PreparedFlag
+    /// The API description served at `/docs`, read and rendered once.
+    let docs: APIDocsPage?
 
     /// Opens the database and wires the services. Nothing runs yet: see ``makeApplication()`` and ``withDatabase(_:)``.
     public static func assemble(_ configuration: ServerConfiguration, logger: Logger) async throws -> ChamberNode {
@@ -199,7 +201,7 @@ public struct ChamberNode: Sendable {
             ) { try await events.upkeep.run() },
             exportJob: PeriodicJob(
                 name: "data exports", every: .seconds(Self.exportSweepSeconds), logger: logger, ready: { prepared.isSet }
-            ) { try await membership.privacy.runExports() }, prepared: prepared)
+            ) { try await membership.privacy.runExports() }, prepared: prepared, docs: try apiDocs(configuration))
     }
 
     /// How often a node looks for members' data exports to prepare, and prepared ones whose time is up.
@@ -298,6 +300,14 @@ public struct ChamberNode: Sendable {
         return categories
     }
 
+    /// The API description as configured, rendered for `/docs`.
+    static func apiDocs(_ configuration: ServerConfiguration) throws -> APIDocsPage? {
+        guard let file = configuration.openAPIFile else { return nil }
+        guard let data = FileManager.default.contents(atPath: file), let page = try? APIDocsPage(yaml: String(decoding: data, as: UTF8.self))
+        else { throw ConfigurationError(key: "docs.openapi_file", "cannot read '\(file)' as an OpenAPI document") }
+        return page
+    }
+
     /// The rules file and the word list as configured.
     static func moderationRules(_ configuration: ServerConfiguration) throws -> (ModerationSettings, [String]) {
         var words: [String] = []
@@ -335,7 +345,8 @@ public struct ChamberNode: Sendable {
 
     private func makeApplication(services: [any Service]) -> some ApplicationProtocol {
         let router = buildRouter(
-            services: self.services, realtime: realtime, membership: membership, events: events, metrics: metrics, version: Self.version)
+            services: self.services, realtime: realtime, membership: membership, events: events, metrics: metrics, version: Self.version,
+            docs: docs)
         let endpoint = realtime.endpoint
         var app = Application(
             router: router,

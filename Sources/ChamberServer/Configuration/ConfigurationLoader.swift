@@ -174,6 +174,14 @@ public enum ConfigurationLoader {
         } else {
             configuration.categoriesFile = defaults.categoriesFile
         }
+        if let file = try string("docs.openapi_file") {
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw ConfigurationError(key: "docs.openapi_file", "'\(file)' does not exist; give the path of Protocol/openapi.yaml")
+            }
+            configuration.openAPIFile = file
+        } else {
+            configuration.openAPIFile = defaults.openAPIFile
+        }
         if let file = try string("moderation.rules_file") {
             guard FileManager.default.fileExists(atPath: file) else {
                 throw ConfigurationError(key: "moderation.rules_file", "'\(file)' does not exist; see Config/moderation/rules.json for the format")

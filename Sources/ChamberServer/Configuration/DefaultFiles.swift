@@ -17,6 +17,12 @@ public struct DefaultFiles: Sendable, Equatable {
     public var rulesFile: String? { existing("moderation/rules.json") }
     public var wordListFile: String? { existing("moderation/words.txt") }
     public var categoriesFile: String? { existing("membership/categories.json") }
+    /// The API description: `Protocol/openapi.yaml` in the checkout or package the defaults' folder came with.
+    public var openAPIFile: String? {
+        guard let directory else { return nil }
+        let path = ((directory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("Protocol/openapi.yaml")
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
 
     private func existing(_ name: String) -> String? {
         guard let directory else { return nil }
