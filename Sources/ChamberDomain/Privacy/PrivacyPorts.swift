@@ -16,9 +16,10 @@ public struct PersonalDataSection: Sendable, Equatable {
 
 /// What a chamber holds about one person, read for their export.
 public protocol PersonalDataStore: Sendable {
-    /// Every section of the person's data in this chamber, the account's own included. Secrets (password and
-    /// token hashes, second-factor secrets, check-in codes) are never among them.
-    func sections(of user: UserID) async throws -> [PersonalDataSection]
+    /// Every section of the person's data in this chamber; with `includingAccount`, the account's own too (its
+    /// sign-ins and devices, which are no chamber's: for the person's own request only). Secrets (password and token
+    /// hashes, second-factor secrets, check-in codes, the card processor's references) are never among them.
+    func sections(of user: UserID, includingAccount: Bool) async throws -> [PersonalDataSection]
     /// The records of the files the person uploaded to this chamber, whose bytes go into the export too.
     func files(of user: UserID) async throws -> [StoredFile]
 }
@@ -71,11 +72,10 @@ public struct ErasedAccount: Sendable, Equatable {
 
 /// Erasing an account, across chambers: in one transaction, so that a failure leaves the account whole.
 public protocol AccountErasureStore: Sendable {
-    /// The chambers the person is a member of.
-    func chambers(of user: UserID) async throws -> [ChamberID]
-    /// Removes or anonymises the person's personal data everywhere (see `Protocol/README.md`, "Erasure"): the
-    /// account keeps its id, so that messages and financial records keep their author, shown as "A former member".
-    /// Refuses with `last_admin` when the person is the only admin of a chamber. Erasing an erased account changes
-    /// nothing.
-    func erase(_ user: UserID, formerName: String, at: Date) async throws -> ErasedAccount
+    /// Removes or anonymises the person's personal data everywhere (see `Protocol/openapi.yaml`, `eraseOwnAccount`):
+    /// the account keeps its id, so that messages and financial records keep their author, shown as "A former
+    /// member". With `confinedTo`, refuses with `erasure_refused` while another chamber holds the person's data
+    /// (checked in the same transaction). Refuses with `last_admin` when the person is the only admin of a chamber.
+    /// Erasing an erased account changes nothing.
+    func erase(_ user: UserID, formerName: String, at: Date, confinedTo chamber: ChamberID?) async throws -> ErasedAccount
 }

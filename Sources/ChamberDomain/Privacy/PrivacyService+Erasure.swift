@@ -10,13 +10,17 @@ extension PrivacyService {
         guard !identity.user.isPlatformAdmin else {
             throw ChamberError(.erasureRefused, "a platform admin's account cannot be erased; another platform admin must first take the role away")
         }
-        try await erase(identity.user.id, by: identity.user.id)
+        try await erase(identity.user.id, by: identity.user.id, confinedTo: nil)
     }
 
-    /// Erases a member's account at a chamber's request: the member themself, or an admin. Refused while the person
-    /// also belongs to another chamber, whose data is not this chamber's to erase, and for a platform admin.
-    /// `confirmEmail` must be the account's e-mail address, so that the wrong member is not erased by a slip.
+    /// Erases a member's account at the request of the chamber's admin. Refused while another chamber also holds the
+    /// person's data (which is not this chamber's to erase), and for a platform admin; a member erases their own
+    /// account with ``eraseOwnAccount(_:password:)``. `confirmEmail` must be the account's e-mail address, so that the
+    /// wrong member is not erased by a slip.
     public func eraseMember(_ access: ChamberAccess, _ user: UserID, confirmEmail: String) async throws {
+        guard access.userID != user else {
+            throw ChamberError(.forbidden, "erase your own account with POST /v1/me/erasure, which asks for your password")
+        }
         try await requireSubject(access, user)
         guard let account = try await store.users.find(id: user) else { throw ChamberError(.memberNotFound, "no member \(user) in this chamber") }
         guard confirmEmail.lowercased() == account.email.lowercased() else {
@@ -25,21 +29,14 @@ extension PrivacyService {
         guard !account.isPlatformAdmin else {
             throw ChamberError(.erasureRefused, "a platform admin's account cannot be erased; another platform admin must first take the role away")
         }
-        let elsewhere = try await store.erasure.chambers(of: user).filter { $0 != access.chamberID }
-        guard elsewhere.isEmpty else {
-            throw ChamberError(
-                .erasureRefused,
-                "this person also belongs to \(elsewhere.count) other chamber\(elsewhere.count == 1 ? "" : "s"), whose data is not this "
-                    + "chamber's to erase; they can erase their own account, or be removed from this chamber")
-        }
-        try await erase(user, by: access.userID)
+        try await erase(user, by: access.userID, confinedTo: access.chamberID)
     }
 
     /// Erases in one transaction, then removes the files' bytes and ends the account's live sockets; each chamber the
     /// person belonged to records who erased them.
-    private func erase(_ user: UserID, by actor: UserID) async throws {
+    private func erase(_ user: UserID, by actor: UserID, confinedTo chamber: ChamberID?) async throws {
         let at = now()
-        let erased = try await store.erasure.erase(user, formerName: Self.formerMemberName, at: at)
+        let erased = try await store.erasure.erase(user, formerName: Self.formerMemberName, at: at, confinedTo: chamber)
         for key in erased.fileKeys { try? await files.delete(key: key) }
         await sessionObserver?.sessionsRevoked(userID: user, .only(erased.sessions))
         for chamber in erased.chambers {

@@ -81,6 +81,7 @@ public final class PrivacyService: Sendable {
             } catch {
                 // The member is told it failed and may ask again; what went wrong goes to the job's log, not to them.
                 try await store.exportQueue.fail(export.id, reason: "the archive could not be prepared; ask for a new one", at: now())
+                try? await files.delete(key: export.archiveKey)
                 throw error
             }
         }
@@ -95,7 +96,7 @@ public final class PrivacyService: Sendable {
     private func prepare(_ export: DataExport) async throws {
         let scoped = store.scoped(to: export.chamberID)
         guard let chamber = try await store.chambers.find(id: export.chamberID) else { return }
-        let sections = try await scoped.personalData.sections(of: export.userID)
+        let sections = try await scoped.personalData.sections(of: export.userID, includingAccount: export.requestedBy == export.userID)
         var uploads: [DataExportArchive.Upload] = []
         for file in try await scoped.personalData.files(of: export.userID) {
             if let bytes = try await files.get(key: file.key) { uploads.append(.init(file: file, bytes: bytes)) }
@@ -104,7 +105,12 @@ public final class PrivacyService: Sendable {
         let bytes = try DataExportArchive.build(export, chamberName: chamber.name, sections: sections, uploads: uploads, at: at)
         try await files.put(bytes, key: export.archiveKey, contentType: "application/zip")
         let expiry = at.addingTimeInterval(archiveLifetime)
-        guard try await store.exportQueue.finish(export.id, size: bytes.count, at: at, expiresAt: expiry) else { return }
+        guard try await store.exportQueue.finish(export.id, size: bytes.count, at: at, expiresAt: expiry) else {
+            // No longer pending. Another node that took it over finished the same archive: it stays. The person was
+            // erased meanwhile: no archive of theirs may stay.
+            if try await scoped.dataExports.find(id: export.id)?.status != .ready { try await files.delete(key: export.archiveKey) }
+            return
+        }
         guard let mailer, let user = try await store.users.find(id: export.userID) else { return }
         try? await mailer.send(
             Mail(

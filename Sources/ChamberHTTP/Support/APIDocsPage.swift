@@ -1,5 +1,5 @@
-import Foundation
 import ChamberDomain
+import Foundation
 import Yams
 
 /// `Protocol/openapi.yaml` as one HTML page for people: every operation by tag, with its parameters, body and
@@ -67,7 +67,8 @@ private struct Renderer {
         out += "<section id=\"schemas\"><h2>Schemas</h2>"
         for (name, schema) in root["components"]?["schemas"]?.mapping ?? [:] {
             let name = name.string ?? ""
-            out += "<article id=\"schema-\(anchor(name))\"><h3>\(escape(name))</h3>\(prose(schema["description"]?.string ?? ""))\(properties(schema))</article>"
+            out +=
+                "<article id=\"schema-\(anchor(name))\"><h3>\(escape(name))</h3>\(prose(schema["description"]?.string ?? ""))\(properties(schema))</article>"
         }
         return out + "</section></main></body></html>\n"
     }
@@ -110,7 +111,8 @@ private struct Renderer {
     func content(_ node: Node?) -> String {
         guard let media = node?.mapping, !media.isEmpty else { return "" }
         return "<ul class=\"content\">"
-            + media.map { type, value in "<li><code>\(escape(type.string ?? ""))</code>: \(self.type(value["schema"]))\(inline(value["schema"]))</li>" }
+            + media.map { type, value in "<li><code>\(escape(type.string ?? ""))</code>: \(self.type(value["schema"]))\(inline(value["schema"]))</li>"
+            }
             .joined() + "</ul>"
     }
 
@@ -122,7 +124,9 @@ private struct Renderer {
 
     func properties(_ schema: Node) -> String {
         guard let properties = schema["properties"]?.mapping, !properties.isEmpty else {
-            if let values = schema["enum"]?.array() { return "<p>One of \(values.map { "<code>\(escape($0.string ?? ""))</code>" }.joined(separator: ", ")).</p>" }
+            if let values = schema["enum"]?.array() {
+                return "<p>One of \(values.map { "<code>\(escape($0.string ?? ""))</code>" }.joined(separator: ", ")).</p>"
+            }
             return schema["type"] == nil && schema["$ref"] == nil ? "" : "<p>Type: \(type(schema))</p>"
         }
         let required = Set((schema["required"]?.array() ?? []).compactMap(\.string))
@@ -181,7 +185,11 @@ private struct Renderer {
                 // A list item may go on over several lines, indented.
                 var items: [String] = []
                 for line in lines {
-                    if line.hasPrefix("- ") { items.append(String(line.dropFirst(2))) } else if !items.isEmpty { items[items.count - 1] += " " + line }
+                    if line.hasPrefix("- ") {
+                        items.append(String(line.dropFirst(2)))
+                    } else if !items.isEmpty {
+                        items[items.count - 1] += " " + line
+                    }
                 }
                 out += "<ul>" + items.map { "<li>\(inlineText($0))</li>" }.joined() + "</ul>"
             } else {
@@ -201,7 +209,10 @@ private struct Renderer {
     func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     func anchor(_ text: String) -> String {
-        String(text.lowercased().unicodeScalars.map { ($0.properties.isAlphabetic || ("0"..."9").contains(Character($0))) && $0.isASCII ? Character($0) : "-" })
+        String(
+            text.lowercased().unicodeScalars.map {
+                ($0.properties.isAlphabetic || ("0"..."9").contains(Character($0))) && $0.isASCII ? Character($0) : "-"
+            })
     }
 
     static let style = """

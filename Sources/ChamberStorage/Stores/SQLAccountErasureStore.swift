@@ -4,17 +4,21 @@ import Foundation
 /// Erasing an account: everything personal about it removed or anonymised, across chambers, in one transaction.
 ///
 /// Kept, because the law or the chamber's other members need them: invoices, payments and dues (financial records),
-/// the person's messages (shown under the former member's name), reports and sanctions, and the audit log (with the
-/// person's e-mail address taken out of its details). The account row stays too, anonymised, so that what is kept
+/// the person's messages (shown under the former member's name), moderation records, businesses (the chamber's
+/// records of companies, hidden from the directory as for any member who left), and the audit log (with the person's
+/// e-mail address taken out of invitations' details). The account row stays too, anonymised, so that what is kept
 /// still points at someone.
 struct SQLAccountErasureStore: AccountErasureStore {
     let db: any SQLDatabase
 
-    func chambers(of user: UserID) async throws -> [ChamberID] {
-        try await db.query("SELECT chamber_id FROM memberships WHERE user_id = ? ORDER BY chamber_id", [.id(user)]).map { try $0.id("chamber_id") }
-    }
+    /// Tables where a chamber holds the person's data, by the column naming them: an erasure confined to one chamber
+    /// is refused while another chamber has a row in any.
+    private static let heldByChambers = [
+        ("memberships", "user_id"), ("membership_applications", "applicant_id"), ("event_registrations", "user_id"), ("invoices", "user_id"),
+        ("businesses", "owner_user_id"), ("files", "owner_id"),
+    ]
 
-    func erase(_ user: UserID, formerName: String, at: Date) async throws -> ErasedAccount {
+    func erase(_ user: UserID, formerName: String, at: Date, confinedTo chamber: ChamberID?) async throws -> ErasedAccount {
         try await db.transaction { tx in
             guard
                 let account = try await tx.query(
@@ -25,13 +29,28 @@ struct SQLAccountErasureStore: AccountErasureStore {
             let email = try account.string("email")
             let name = try account.string("display_name")
             let id = SQLValue.id(user)
+            if let chamber {
+                // Checked under the account's lock: an invitation accepted meanwhile cannot slip past it.
+                for (table, column) in Self.heldByChambers {
+                    let elsewhere = try await tx.query(
+                        "SELECT 1 AS held FROM \(table) WHERE \(column) = ? AND chamber_id <> ? LIMIT 1", [id, .id(chamber)])
+                    if !elsewhere.isEmpty {
+                        throw ChamberError(
+                            .erasureRefused,
+                            "another chamber also holds this person's data (\(table)), which is not this chamber's to erase; they can erase "
+                                + "their own account")
+                    }
+                }
+            }
 
             let memberships = try await tx.query("SELECT chamber_id, role FROM memberships WHERE user_id = ? ORDER BY chamber_id", [id])
             for membership in memberships where try membership.string("role") == Role.admin.rawValue {
+                // On PostgreSQL the admins' rows are locked, as a demotion locks them: two admins leaving at once cannot
+                // both see the other stay.
                 let admins = try await tx.query(
-                    "SELECT count(*) AS n FROM memberships WHERE chamber_id = ? AND role = ?",
+                    "SELECT user_id FROM memberships WHERE chamber_id = ? AND role = ?\(tx.dialect == .postgres ? " FOR UPDATE" : "")",
                     [try membership.value("chamber_id"), .text(Role.admin.rawValue)])
-                if try admins.first?.int("n") ?? 0 <= 1 {
+                if admins.count <= 1 {
                     throw ChamberError(.lastAdmin, "this person is the only admin of a chamber; make another member admin first")
                 }
             }
@@ -42,11 +61,12 @@ struct SQLAccountErasureStore: AccountErasureStore {
             let exports = try await tx.query("SELECT \(SQLDataExportStore.columns) FROM data_exports WHERE user_id = ?", [id]).map(
                 SQLDataExportStore.export)
 
+            // No '@': no address anyone can register, so nobody can take the placeholder first and block the erasure.
             try await tx.query(
                 """
                 UPDATE users SET email = ?, display_name = ?, password_hash = ?, search_name = '', is_platform_admin = FALSE, erased_at = ?
                 WHERE id = ?
-                """, [.text("erased-\(user.rawValue)@erased.invalid"), .text(formerName), .text(NoPassword.hash), .date(at), id])
+                """, [.text("erased:\(user.rawValue)"), .text(formerName), .text(NoPassword.hash), .date(at), id])
             for statement in [
                 // Signing in, and being reached.
                 "DELETE FROM devices WHERE user_id = ?",
@@ -67,8 +87,6 @@ struct SQLAccountErasureStore: AccountErasureStore {
                 "DELETE FROM saved_cards WHERE user_id = ?",
                 "DELETE FROM files WHERE owner_id = ?",
                 "DELETE FROM data_exports WHERE user_id = ?",
-                // The businesses are the chamber's listings of companies: they stay, without their owner.
-                "UPDATE businesses SET owner_user_id = NULL WHERE owner_user_id = ?",
             ] {
                 try await tx.query(statement, [id])
             }
@@ -80,8 +98,12 @@ struct SQLAccountErasureStore: AccountErasureStore {
             // Addressed by e-mail only.
             try await tx.query("DELETE FROM invitations WHERE email = ?", [.text(email)])
             try await tx.query("DELETE FROM outbound_mail WHERE recipient = ?", [.text(email)])
-            try await tx.query(
-                "UPDATE audit_log SET detail = replace(detail, ?, '[erased]') WHERE detail LIKE ?", [.text(email), .text("%\(email)%")])
+            // Invitations' audit entries quote the address they went to; read by chamber, not across the whole log.
+            for membership in memberships {
+                try await tx.query(
+                    "UPDATE audit_log SET detail = replace(detail, ?, '[erased]') WHERE chamber_id = ? AND action LIKE 'invitation.%' AND detail LIKE ?",
+                    [.text(email), try membership.value("chamber_id"), .text("%\(email)%")])
+            }
             return ErasedAccount(
                 chambers: try memberships.map { try $0.id("chamber_id") }, files: files, exports: exports, sessions: sessions)
         }

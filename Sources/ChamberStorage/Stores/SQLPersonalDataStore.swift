@@ -15,6 +15,8 @@ struct SQLPersonalDataStore: PersonalDataStore {
         var omitted: Set<String> = []
         /// Whether the statement is the account's own, not the chamber's (no `:chamber` in it).
         var account = false
+        /// Whether only the person's own request includes it (what no chamber holds: where they signed in from).
+        var ownOnly = false
     }
 
     private static let parts: [Part] = [
@@ -28,17 +30,19 @@ struct SQLPersonalDataStore: PersonalDataStore {
             name: "sessions", about: "where and when you signed in",
             statement:
                 "SELECT id, created_at, last_used_at, expires_at, revoked_at, user_agent, ip_address FROM auth_sessions WHERE user_id = ? ORDER BY created_at",
-            account: true),
+            account: true, ownOnly: true),
         Part(
             name: "devices", about: "the phones and browsers that receive your push notifications",
-            statement: "SELECT id, platform, name, created_at, registered_at FROM devices WHERE user_id = ? ORDER BY created_at", account: true),
+            statement: "SELECT id, platform, name, created_at, registered_at FROM devices WHERE user_id = ? ORDER BY created_at", account: true,
+            ownOnly: true),
         Part(
             name: "membership", about: "your membership of the chamber: role, tier, standing and dates",
             statement: "SELECT * FROM memberships WHERE chamber_id = :chamber AND user_id = ?"),
         Part(
             name: "applications", about: "your membership applications, with every answer you gave",
             statement: "SELECT * FROM membership_applications WHERE chamber_id = :chamber AND applicant_id = ? ORDER BY created_at",
-            omitted: ["legal_name_key"]),
+            // The checks name other applicants and businesses that share a tax id or an address.
+            omitted: ["legal_name_key", "checks", "score"]),
         Part(
             name: "businesses", about: "the businesses you own in the chamber's directory",
             statement: """
@@ -81,13 +85,14 @@ struct SQLPersonalDataStore: PersonalDataStore {
             statement: """
                 SELECT r.*, e.title AS event_title, e.starts_at AS event_starts_at FROM event_registrations r JOIN events e ON e.id = r.event_id
                 WHERE r.chamber_id = :chamber AND r.user_id = ? ORDER BY r.created_at
-                """, omitted: ["check_in_token", "idempotency_key"]),
+                """, omitted: ["check_in_token", "idempotency_key", "payment_reference"]),
         Part(
             name: "invoices", about: "your invoices",
             statement: "SELECT * FROM invoices WHERE chamber_id = :chamber AND user_id = ? ORDER BY created_at"),
         Part(
             name: "payments", about: "payments, credits and refunds on your invoices",
-            statement: "SELECT * FROM ledger_entries WHERE chamber_id = :chamber AND user_id = ? ORDER BY at, position"),
+            statement: "SELECT * FROM ledger_entries WHERE chamber_id = :chamber AND user_id = ? ORDER BY at, position",
+            omitted: ["reference"]),
         Part(
             name: "dues", about: "your dues as recorded by the chamber",
             statement: "SELECT * FROM dues_ledger WHERE chamber_id = :chamber AND user_id = ? ORDER BY at"),
@@ -104,10 +109,14 @@ struct SQLPersonalDataStore: PersonalDataStore {
         "steps", "checks", "data", "attachments", "mentions", "reactions", "lines", "guests", "choices", "address", "social_links", "privacy",
     ]
     private static let booleanColumns: Set<String> = ["is_platform_admin", "autopay", "walk_in", "urgent"]
+    /// Instants stored as milliseconds whose names do not end in `_at`.
+    private static let instantColumns: Set<String> = [
+        "at", "paid_through", "period_start", "period_end", "dues_period_start", "dues_period_end",
+    ]
 
-    func sections(of user: UserID) async throws -> [PersonalDataSection] {
+    func sections(of user: UserID, includingAccount: Bool) async throws -> [PersonalDataSection] {
         var sections: [PersonalDataSection] = []
-        for part in Self.parts {
+        for part in Self.parts where includingAccount || !part.ownOnly {
             let binds = [SQLValue](repeating: .id(user), count: part.statement.filter { $0 == "?" }.count)
             let rows = part.account ? try await sql.executor.query(part.statement, binds) : try await sql.query(part.statement, binds)
             sections.append(PersonalDataSection(name: part.name, about: part.about, rows: rows.map { Self.json($0, omitting: part.omitted) }))
@@ -129,7 +138,8 @@ struct SQLPersonalDataStore: PersonalDataStore {
                 switch value {
                 case .null: .null
                 case .bool(let flag): .bool(flag)
-                case .int(let number) where column == "at" || column.hasSuffix("_at"): .string(Date(millisecondsSince1970: number).iso8601Seconds)
+                case .int(let number) where column.hasSuffix("_at") || instantColumns.contains(column):
+                    .string(Date(millisecondsSince1970: number).iso8601Seconds)
                 case .int(let number) where booleanColumns.contains(column): .bool(number != 0)
                 case .int(let number): .int(number)
                 case .double(let number): .double(number)

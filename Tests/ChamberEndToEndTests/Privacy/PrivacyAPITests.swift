@@ -52,7 +52,9 @@ struct PrivacyAPITests {
         "an export holds what the chamber has of the member, and nothing of anyone else's; only they and admins ask, admins audited",
         arguments: TestBackend.enabled)
     func export(_ backend: TestBackend) async throws {
-        try await withServer(backend) { api in
+        // A database of its own: another test server on the shared one would take the export and keep its archive in
+        // its own folder (as nodes of a cluster share an object store, not a folder).
+        try await withServer(backend, isolated: true) { api in
             let scene = try await Self.scene(api)
             let (chamber, ann, bob) = (scene.chamber, scene.ann, scene.bob)
             let exports = "\(chamber.path)/members/\(ann.userID)/data-exports"
@@ -109,6 +111,18 @@ struct PrivacyAPITests {
             #expect(
                 try await api.call(.get, "\(exports)/\(forBob.json["id"].string ?? "")", token: ann.accessToken).errorCode == "data_export_not_found",
                 "Bob's export is not under Ann")
+            let bobs = "\(chamber.path)/members/\(bob.userID)/data-exports/\(forBob.json["id"].string ?? "")"
+            let bobsReady = try await Self.ready(api, bobs, token: chamber.admin.accessToken)
+            let bobsArchive = try await ZipReader.read(
+                try await api.call(.get, bobsReady["archive_path"].string ?? "", token: chamber.admin.accessToken).body)
+            #expect(bobsArchive.json("messages.json").array.map { $0["body"].string } == ["Bob's own words"])
+            #expect(
+                bobsArchive.entries["sessions.json"] == nil && bobsArchive.entries["devices.json"] == nil,
+                "where he signs in from is no chamber's: not in an admin's export")
+            let downloads = try await api.call(
+                .get, "\(chamber.path)/audit-log?action=member.data_export_downloaded", token: chamber.admin.accessToken
+            ).json["items"].array
+            #expect(downloads.map { $0["target"].string } == ["user:\(bob.userID)"], "the admin's download is audited, Ann's own is not")
         }
     }
 
@@ -116,7 +130,9 @@ struct PrivacyAPITests {
         "erasure leaves no personal field; messages and invoices stay under a former member; refused where another chamber's data is at stake",
         arguments: TestBackend.enabled)
     func erasure(_ backend: TestBackend) async throws {
-        try await withServer(backend) { api in
+        // A database of its own: another test server on the shared one would take the export and keep its archive in
+        // its own folder (as nodes of a cluster share an object store, not a folder).
+        try await withServer(backend, isolated: true) { api in
             let scene = try await Self.scene(api)
             let (chamber, ann, bob) = (scene.chamber, scene.ann, scene.bob)
             let asked = try await api.call(.post, "\(chamber.path)/members/\(ann.userID)/data-exports", token: ann.accessToken)
@@ -129,6 +145,9 @@ struct PrivacyAPITests {
             let refused = try await api.call(
                 .post, "\(chamber.path)/members/\(bob.userID)/erasure", token: chamber.admin.accessToken, json: ["confirm_email": bob.email])
             #expect(refused.status == .conflict && refused.errorCode == "erasure_refused", "\(refused.json)")
+            let herself = try await api.call(
+                .post, "\(chamber.path)/members/\(ann.userID)/erasure", token: ann.accessToken, json: ["confirm_email": ann.email])
+            #expect(herself.errorCode == "forbidden", "her own erasure asks for her password, elsewhere")
             let byBob = try await api.call(
                 .post, "\(chamber.path)/members/\(ann.userID)/erasure", token: bob.accessToken, json: ["confirm_email": ann.email])
             #expect(byBob.errorCode == "forbidden")
