@@ -123,6 +123,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Sign-in with OpenID Connect providers: discovery, the code flow with PKCE, ID tokens checked against JWKS.
+        .target(
+            name: "ChamberSignIn",
+            dependencies: [
+                "ChamberDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // File stores: the local file system and S3-compatible object stores (SigV4).
         .target(
             name: "ChamberFiles",
@@ -178,6 +191,7 @@ let package = Package(
                 "ChamberNotify",
                 "ChamberFiles",
                 "ChamberPayments",
+                "ChamberSignIn",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -319,9 +333,15 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "JWTKit", package: "jwt-kit"),
                 "ChamberRedis",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ChamberSignInTests",
+            dependencies: ["ChamberSignIn", "ChamberDomain"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

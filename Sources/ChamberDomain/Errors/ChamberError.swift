@@ -30,6 +30,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let weakPassword = Code("weak_password", .invalidRequest)
         public static let invalidIdentifier = Code("invalid_identifier", .invalidRequest)
         public static let invalidCursor = Code("invalid_cursor", .invalidRequest)
+        public static let signInStateInvalid = Code("sign_in_state_invalid", .invalidRequest)
         public static let payloadTooLarge = Code("payload_too_large", .payloadTooLarge)
         /// HTTP only: a request the server could not read as HTTP asks (a bad header, a bad query).
         public static let badRequest = Code("bad_request", .invalidRequest)
@@ -46,6 +47,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let twoFactorCodeInvalid = Code("two_factor_code_invalid", .unauthenticated)
         public static let twoFactorChallengeInvalid = Code("two_factor_challenge_invalid", .unauthenticated)
         public static let apiKeyInvalid = Code("api_key_invalid", .unauthenticated)
+        public static let signInTokenInvalid = Code("sign_in_token_invalid", .unauthenticated)
         public static let resetTokenInvalid = Code("reset_token_invalid", .invalidRequest)
         public static let unsubscribeTokenInvalid = Code("unsubscribe_token_invalid", .invalidRequest)
         public static let rateLimited = Code("rate_limited", .rateLimited)
@@ -55,6 +57,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let platformAdminRequired = Code("platform_admin_required", .forbidden)
         public static let twoFactorEnrolmentRequired = Code("two_factor_enrolment_required", .forbidden)
         public static let apiKeyNotAllowed = Code("api_key_not_allowed", .forbidden)
+        public static let signInEmailUnverified = Code("sign_in_email_unverified", .forbidden)
         public static let apiKeyScopeMissing = Code("api_key_scope_missing", .forbidden)
         public static let loadTestDisabled = Code("load_test_disabled", .forbidden)
         // Resources
@@ -62,6 +65,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let chamberNotFound = Code("chamber_not_found", .notFound)
         public static let apiKeyNotFound = Code("api_key_not_found", .notFound)
         public static let dataExportNotFound = Code("data_export_not_found", .notFound)
+        public static let signInProviderNotFound = Code("sign_in_provider_not_found", .notFound)
         public static let memberNotFound = Code("member_not_found", .notFound)
         public static let nodeNotFound = Code("node_not_found", .notFound)
         public static let userNotFound = Code("user_not_found", .notFound)
@@ -79,6 +83,8 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let lastAdmin = Code("last_admin", .conflict)
         public static let dataExportNotReady = Code("data_export_not_ready", .conflict)
         public static let erasureRefused = Code("erasure_refused", .conflict)
+        public static let signInIdentityTaken = Code("sign_in_identity_taken", .conflict)
+        public static let lastSignInMethod = Code("last_sign_in_method", .conflict)
         public static let conflict = Code("conflict", .conflict)
         public static let channelArchived = Code("channel_archived", .conflict)
         // Chat
@@ -154,6 +160,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let cardDeclined = Code("card_declined", .paymentRequired)
         /// The payment processor is not configured here, or did not answer; nothing was charged that is not recorded.
         public static let paymentProviderUnavailable = Code("payment_provider_unavailable", .unavailable)
+        public static let signInProviderUnavailable = Code("sign_in_provider_unavailable", .unavailable)
         /// A webhook whose signature is missing, wrong or outside the tolerance: refused, nothing applied.
         public static let webhookSignatureInvalid = Code("webhook_signature_invalid", .invalidRequest)
         /// The member has no card saved in the chamber.
@@ -189,6 +196,8 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             channelNotFound, messageNotFound,
             emailTaken, slugTaken, alreadyMember, invitationExpired, invitationEmailMismatch, lastAdmin, conflict, channelArchived,
             dataExportNotFound, dataExportNotReady, erasureRefused,
+            signInProviderNotFound, signInStateInvalid, signInTokenInvalid, signInEmailUnverified, signInIdentityTaken, lastSignInMethod,
+            signInProviderUnavailable,
             messageTooLong, messageRejected, mentionNotAllowed, tooManyMentions, linksNotAllowed, linkNotAllowed, invalidModerationRule,
             notSubscribed,
             userMuted, userBanned, userKicked, channelLocked, slowMode, floodLimited, alreadyReported, alreadyDecided, reviewItemNotFound,

@@ -31,6 +31,8 @@ public protocol Store: Sendable {
     /// Card processors' webhook events as received, across chambers.
     var paymentEvents: any PaymentEventStore { get }
 
+    /// Sign-ins with OpenID Connect providers under way, and the providers' identities linked to accounts.
+    var signIn: any SignInStore { get }
     /// Members' data export requests as the background workers take them, across chambers.
     var exportQueue: any DataExportQueue { get }
     /// Erasing accounts, across chambers.

@@ -108,6 +108,12 @@ public final class AccountService: Sendable {
         }
         accountThrottle.withLock { $0.reset(accountKey) }
         if let addressKey { addressThrottle.withLock { $0.release(addressKey) } }
+        return try await signedIn(user, client: client)
+    }
+
+    /// The end of a first step that proved who the user is (a password, a provider's ID token): a session, or the
+    /// second step when the account has a second factor.
+    func signedIn(_ user: User, client: ClientInfo) async throws -> LoginOutcome {
         if try await store.twoFactor.find(userID: user.id)?.enabledAt != nil {
             let (token, expiresAt) = try await startSecondFactorChallenge(for: user.id)
             return .secondFactorRequired(challengeToken: token, expiresAt: expiresAt)

@@ -21,14 +21,17 @@ public struct ChamberServices: Sendable {
     public let webhooks: WebhookService
     /// Admins' keys for the chamber's other tools.
     public let apiKeys: ApiKeyService
+    /// Sign-in with OpenID Connect providers, and linking them to accounts.
+    public let signIn: SignInService
 
     public init(
         store: any Store, accounts: AccountService, billing: BillingService, paymentWebhooks: (any PaymentWebhookVerifier)?,
         chambers: ChamberService, businesses: BusinessService,
         devices: DeviceService,
         pushes: PushAdminService, loadTests: LoadTestService, emailUnsubscribe: EmailUnsubscribe, webhooks: WebhookService,
-        apiKeys: ApiKeyService
+        apiKeys: ApiKeyService, signIn: SignInService
     ) {
+        self.signIn = signIn
         self.apiKeys = apiKeys
         self.webhooks = webhooks
         self.emailUnsubscribe = emailUnsubscribe

@@ -18,6 +18,7 @@ public func buildRouter(
     DocsRoutes(page: docs).register(on: router)
     AuthRoutes(services: services).register(on: router)
     TwoFactorRoutes(services: services).register(on: router)
+    SignInRoutes(services: services).register(on: router)
     ApiKeyRoutes(services: services).register(on: router)
     ChamberRoutes(services: services).register(on: router)
     ChatRoutes(services: services, chat: realtime.chat, hub: realtime.hub, endpoint: realtime.endpoint).register(on: router)

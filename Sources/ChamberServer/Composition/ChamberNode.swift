@@ -1,8 +1,10 @@
+import AsyncHTTPClient
 import ChamberDomain
 import ChamberHTTP
 import ChamberNotify
 import ChamberRealtime
 import ChamberRedis
+import ChamberSignIn
 import ChamberStorage
 import Foundation
 import Hummingbird
@@ -123,7 +125,10 @@ public struct ChamberNode: Sendable {
                 store: store, vault: vault, allowInsecureURLs: configuration.webhooksAllowInsecureURLs, queued: { webhookWorker.poke() }),
             apiKeys: ApiKeyService(
                 store: store, vault: vault, perKeyPerMinute: configuration.apiKeyRatePerMinute,
-                perAddressPerMinute: configuration.apiKeyRatePerAddressPerMinute))
+                perAddressPerMinute: configuration.apiKeyRatePerAddressPerMinute),
+            signIn: SignInService(
+                store: store, client: OpenIDConnectClient(http: HTTPClient.shared), accounts: accounts, vault: vault,
+                providers: try SignInProviders.load(configuration)))
         let pushOutbox = store.pushOutbox
         let pushWorker = OutboxWorker(
             .init(

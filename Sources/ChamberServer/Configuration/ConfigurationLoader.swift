@@ -174,6 +174,13 @@ public enum ConfigurationLoader {
         } else {
             configuration.categoriesFile = defaults.categoriesFile
         }
+        if let file = try string("oidc.providers_file") {
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw ConfigurationError(
+                    key: "oidc.providers_file", "'\(file)' does not exist; see Config/oidc-providers.example.json for the format")
+            }
+            configuration.signInProvidersFile = file
+        }
         if let file = try string("docs.openapi_file") {
             guard FileManager.default.fileExists(atPath: file) else {
                 throw ConfigurationError(key: "docs.openapi_file", "'\(file)' does not exist; give the path of Protocol/openapi.yaml")

@@ -1090,6 +1090,34 @@ enum Schema {
                 "CREATE UNIQUE INDEX data_exports_one_pending ON data_exports (chamber_id, user_id) WHERE status = 'pending'",
                 "ALTER TABLE users ADD COLUMN erased_at BIGINT",
             ]),
+        Migration(
+            version: 33, name: "sign-in with OpenID Connect providers",
+            statements: [
+                """
+                CREATE TABLE sign_in_requests (
+                    state_hash TEXT PRIMARY KEY,
+                    provider TEXT NOT NULL,
+                    nonce TEXT NOT NULL,
+                    code_verifier TEXT NOT NULL,
+                    redirect_uri TEXT NOT NULL,
+                    user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+                    expires_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX sign_in_requests_expiry ON sign_in_requests (expires_at)",
+                """
+                CREATE TABLE linked_identities (
+                    provider TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    email TEXT,
+                    linked_at BIGINT NOT NULL,
+                    PRIMARY KEY (provider, subject)
+                )
+                """,
+                // One identity per provider and account: linking a second Google account to the same account is refused.
+                "CREATE UNIQUE INDEX linked_identities_user ON linked_identities (user_id, provider)",
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

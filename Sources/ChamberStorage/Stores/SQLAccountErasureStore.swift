@@ -75,6 +75,8 @@ struct SQLAccountErasureStore: AccountErasureStore {
                 "DELETE FROM two_factor_secrets WHERE user_id = ?",
                 "DELETE FROM recovery_codes WHERE user_id = ?",
                 "DELETE FROM second_factor_challenges WHERE user_id = ?",
+                "DELETE FROM linked_identities WHERE user_id = ?",
+                "DELETE FROM sign_in_requests WHERE user_id = ?",
                 "DELETE FROM push_outbox WHERE user_id = ?",
                 "DELETE FROM notification_emails WHERE user_id = ?",
                 "DELETE FROM notifications WHERE user_id = ?",

@@ -31,6 +31,7 @@ public struct SQLStore: Store {
     public var files: any FileRecordStore { SQLFileRecordStore(db: database) }
     public var eventUpkeep: any EventUpkeepStore { SQLEventUpkeepStore(db: database) }
     public var paymentEvents: any PaymentEventStore { SQLPaymentEventStore(db: database) }
+    public var signIn: any SignInStore { SQLSignInStore(db: database) }
     public var exportQueue: any DataExportQueue { SQLDataExportQueue(db: database) }
     public var erasure: any AccountErasureStore { SQLAccountErasureStore(db: database) }
 
