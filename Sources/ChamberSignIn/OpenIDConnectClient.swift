@@ -77,7 +77,10 @@ public final class OpenIDConnectClient: OpenIDClient {
         let (status, body) = try await send(discovery.tokenEndpoint, form: form)
         struct TokenAnswer: Decodable { let idToken: String? }
         guard (200..<300).contains(status) else {
-            throw ChamberError(.signInTokenInvalid, "the provider refused the code (\(status)): \(String(decoding: body.prefix(200), as: UTF8.self))")
+            // Only the OAuth error code (RFC 6749 §5.2): the description may name the provider's tenant and trace ids.
+            struct Refusal: Decodable { let error: String? }
+            let code = (try? JSONDecoder().decode(Refusal.self, from: body))?.error.map { $0.filter { $0.isASCII && ($0.isLetter || $0 == "_") } }
+            throw ChamberError(.signInTokenInvalid, "the provider refused the code (\(status)\(code.map { " \($0)" } ?? ""))")
         }
         guard let idToken = (try? JSONDecoder.snakeCase.decode(TokenAnswer.self, from: body))?.idToken else {
             throw ChamberError(.signInTokenInvalid, "the provider's answer holds no ID token")
@@ -101,13 +104,17 @@ public final class OpenIDConnectClient: OpenIDClient {
         } catch let error as JWTError {
             throw ChamberError(.signInTokenInvalid, "the ID token's signature does not verify with the issuer's keys (\(error.errorType))")
         } catch {
-            throw ChamberError(.signInTokenInvalid, "the ID token cannot be read: \(error)")
+            throw ChamberError(.signInTokenInvalid, "the ID token cannot be read")
         }
         guard claims.issuer.value == provider.issuer else {
             throw ChamberError(.signInTokenInvalid, "the ID token was issued by \(claims.issuer.value), not \(provider.issuer)")
         }
         guard claims.audience.value.contains(provider.clientID) else {
             throw ChamberError(.signInTokenInvalid, "the ID token is meant for another client (aud), not this server")
+        }
+        // Core §3.1.3.7 items 4 and 5: a token for several audiences names the one it was given to, and that is us.
+        if claims.audience.value.count > 1 || claims.authorizedParty != nil, claims.authorizedParty != provider.clientID {
+            throw ChamberError(.signInTokenInvalid, "the ID token was given to another client (azp), not this server")
         }
         let at = now()
         guard claims.expires.value > at else { throw ChamberError(.signInTokenInvalid, "the ID token expired") }
@@ -157,19 +164,27 @@ public final class OpenIDConnectClient: OpenIDClient {
         }
         let (status, body) = try await fetch(discovery.jwksUri)
         struct KeySet: Decodable {
-            struct Key: Decodable { let kid: String? }
+            struct Key: Decodable {
+                let kid: String?
+                let use: String?
+            }
             let keys: [Key]
         }
-        guard (200..<300).contains(status), let set = try? JSONDecoder().decode(KeySet.self, from: body) else {
+        guard (200..<300).contains(status), let set = try? JSONDecoder().decode(KeySet.self, from: body),
+            let raw = (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["keys"] as? [Any], raw.count == set.keys.count
+        else {
             throw ChamberError(.signInProviderUnavailable, "the provider's keys could not be read (\(status))")
         }
+        // Key by key: a set that also holds encryption keys, or a key type this library lacks, keeps its signing keys.
         let keys = JWTKeyCollection()
-        do {
-            try await keys.add(jwksJSON: String(decoding: body, as: UTF8.self))
-        } catch {
-            throw ChamberError(.signInProviderUnavailable, "the provider's keys could not be read: \(error)")
+        var kids: Set<String> = []
+        for (index, key) in set.keys.enumerated() where key.use != "enc" {
+            guard let kid = key.kid, let jwk = try? JSONDecoder().decode(JWK.self, from: JSONSerialization.data(withJSONObject: raw[index])),
+                (try? await keys.add(jwk: jwk)) != nil
+            else { continue }
+            kids.insert(kid)
         }
-        let kids = Set(set.keys.compactMap(\.kid))
+        guard !kids.isEmpty else { throw ChamberError(.signInProviderUnavailable, "the provider publishes no signing key this server can use") }
         cache.withLock { cache in
             cache[provider.issuer]?.keys = keys
             cache[provider.issuer]?.kids = kids
@@ -213,13 +228,14 @@ public final class OpenIDConnectClient: OpenIDClient {
             let response = try await http.execute(request, timeout: timeout)
             return (response.status.code, Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView))
         } catch {
-            throw ChamberError(.signInProviderUnavailable, "the sign-in provider did not answer: \(error)")
+            throw ChamberError(.signInProviderUnavailable, "the sign-in provider did not answer")
         }
     }
 
     /// `application/x-www-form-urlencoded`, as the token endpoint and a query take it.
     static func form(_ fields: [(String, String)]) -> String {
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        // RFC 3986's unreserved characters, ASCII only (CharacterSet.alphanumerics would let other letters through).
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         return fields.map {
             "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
         }
@@ -237,6 +253,7 @@ struct IDTokenClaims: JWTPayload {
         case issuedAt = "iat"
         case nonce, email, name
         case emailVerified = "email_verified"
+        case authorizedParty = "azp"
     }
 
     let issuer: IssuerClaim
@@ -248,6 +265,7 @@ struct IDTokenClaims: JWTPayload {
     let email: String?
     let emailVerified: BoolClaim?
     let name: String?
+    let authorizedParty: String?
 
     /// The claims are checked by ``OpenIDConnectClient/verify(_:provider:)``, against the provider and our clock.
     func verify(using algorithm: some JWTAlgorithm) async throws {}

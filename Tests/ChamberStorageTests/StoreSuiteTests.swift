@@ -287,7 +287,7 @@ struct StoreSuiteTests {
                 try await scope.moderation.addSanction(sanction)
                 return sanction
             }
-            func admitted() async throws -> (member: Member, ban: Sanction?, twoFactor: TwoFactorRequirement)? {
+            func admitted() async throws -> (member: Member, ban: Sanction?, security: SecurityPolicy)? {
                 try await scopeA.members.findAdmission(userID: bob.id, at: Self.now)
             }
             #expect(try await scopeA.members.findAdmission(userID: .generate(), at: Self.now) == nil, "not a member")
@@ -295,12 +295,14 @@ struct StoreSuiteTests {
             var admission = try #require(try await admitted())
             #expect(admission.member == (try await scopeA.members.find(userID: bob.id)))
             #expect(admission.ban == nil)
-            #expect(admission.twoFactor == .nobody, "settings stored before the rule existed require nothing")
+            #expect(admission.security == SecurityPolicy(), "settings stored before the rules existed require nothing")
             var strict = a
-            strict.settings.security.twoFactorRequiredFor = .staff
+            strict.settings.security = SecurityPolicy(twoFactorRequiredFor: .staff, adminSignInProvider: "acme")
             try await store.chambers.update(strict)
-            #expect(try await admitted()?.twoFactor == .staff)
-            #expect(try await scopeB.members.findAdmission(userID: bob.id, at: Self.now)?.twoFactor == .nobody, "bob's own chamber requires nothing")
+            #expect(try await admitted()?.security == strict.settings.security)
+            #expect(
+                try await scopeB.members.findAdmission(userID: bob.id, at: Self.now)?.security == SecurityPolicy(),
+                "bob's own chamber requires nothing")
 
             _ = try await sanction(.mute, in: scopeA, at: -60)
             _ = try await sanction(.ban, in: scopeB, at: -60)

@@ -24,8 +24,11 @@ public struct SecondFactorChallenge: Sendable, Equatable {
     public let expiresAt: Date
     /// Wrong answers so far.
     public let failures: Int
+    /// The provider the first step signed in through; nil for a password.
+    public let signInProvider: String?
 
-    public init(userID: UserID, expiresAt: Date, failures: Int) {
+    public init(userID: UserID, expiresAt: Date, failures: Int, signInProvider: String? = nil) {
+        self.signInProvider = signInProvider
         self.userID = userID
         self.expiresAt = expiresAt
         self.failures = failures
@@ -62,7 +65,7 @@ public protocol TwoFactorStore: Sendable {
     func disable(userID: UserID) async throws
 
     /// Stores a login waiting for its second factor (its token's hash only); sweeps long-expired ones.
-    func createChallenge(tokenHash: String, userID: UserID, expiresAt: Date) async throws
+    func createChallenge(tokenHash: String, userID: UserID, expiresAt: Date, signInProvider: String?) async throws
     /// The waiting login of a token, unless it expired or ended.
     func findChallenge(tokenHash: String, now: Date) async throws -> SecondFactorChallenge?
     /// Counts a wrong answer; deletes the challenge when it reached `limit` wrong answers.

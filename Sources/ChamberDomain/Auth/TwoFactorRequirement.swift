@@ -31,8 +31,11 @@ public enum TwoFactorRequirement: String, Sendable, Codable, CaseIterable {
 public struct SecurityPolicy: Sendable, Equatable, Codable {
     /// Who must sign in with a second factor.
     public var twoFactorRequiredFor: TwoFactorRequirement
+    /// The sign-in provider the chamber's admins must sign in through (its own identity provider); nil: any way.
+    public var adminSignInProvider: String?
 
-    public init(twoFactorRequiredFor: TwoFactorRequirement = .nobody) {
+    public init(twoFactorRequiredFor: TwoFactorRequirement = .nobody, adminSignInProvider: String? = nil) {
         self.twoFactorRequiredFor = twoFactorRequiredFor
+        self.adminSignInProvider = adminSignInProvider
     }
 }

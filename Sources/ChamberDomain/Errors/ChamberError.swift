@@ -58,6 +58,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let twoFactorEnrolmentRequired = Code("two_factor_enrolment_required", .forbidden)
         public static let apiKeyNotAllowed = Code("api_key_not_allowed", .forbidden)
         public static let signInEmailUnverified = Code("sign_in_email_unverified", .forbidden)
+        public static let signInProviderRequired = Code("sign_in_provider_required", .forbidden)
         public static let apiKeyScopeMissing = Code("api_key_scope_missing", .forbidden)
         public static let loadTestDisabled = Code("load_test_disabled", .forbidden)
         // Resources
@@ -84,6 +85,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let dataExportNotReady = Code("data_export_not_ready", .conflict)
         public static let erasureRefused = Code("erasure_refused", .conflict)
         public static let signInIdentityTaken = Code("sign_in_identity_taken", .conflict)
+        public static let signInAccountExists = Code("sign_in_account_exists", .conflict)
         public static let lastSignInMethod = Code("last_sign_in_method", .conflict)
         public static let conflict = Code("conflict", .conflict)
         public static let channelArchived = Code("channel_archived", .conflict)
@@ -197,7 +199,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             emailTaken, slugTaken, alreadyMember, invitationExpired, invitationEmailMismatch, lastAdmin, conflict, channelArchived,
             dataExportNotFound, dataExportNotReady, erasureRefused,
             signInProviderNotFound, signInStateInvalid, signInTokenInvalid, signInEmailUnverified, signInIdentityTaken, lastSignInMethod,
-            signInProviderUnavailable,
+            signInProviderUnavailable, signInProviderRequired, signInAccountExists,
             messageTooLong, messageRejected, mentionNotAllowed, tooManyMentions, linksNotAllowed, linkNotAllowed, invalidModerationRule,
             notSubscribed,
             userMuted, userBanned, userKicked, channelLocked, slowMode, floodLimited, alreadyReported, alreadyDecided, reviewItemNotFound,

@@ -125,7 +125,7 @@ public final class ApiKeyService: Sendable {
         }
         // A chamber that requires a second factor of its admins admits a key while its maker has one.
         let makerHasSecondFactor = try await store.twoFactor.find(userID: maker.id)?.enabledAt != nil
-        return Identity(user: maker, sessionID: SessionID(key.id.rawValue), secondFactor: makerHasSecondFactor)
+        return Identity(user: maker, sessionID: SessionID(key.id.rawValue), secondFactor: makerHasSecondFactor, throughApiKey: true)
     }
 
     /// Records an admitted use: the key's last use, and an audit entry naming the request.

@@ -13,11 +13,14 @@ public struct AuthSession: Sendable, Equatable, Codable {
     public let ipAddress: String?
     /// When the session proved a second factor (at login, or by confirming an enrolment); nil when it did not.
     public var secondFactorAt: Date?
+    /// The OpenID Connect provider the session signed in through; nil for a password.
+    public let signInProvider: String?
 
     public init(
         id: SessionID, userID: UserID, createdAt: Date, lastUsedAt: Date, expiresAt: Date, revokedAt: Date? = nil, userAgent: String?,
-        ipAddress: String?, secondFactorAt: Date? = nil
+        ipAddress: String?, secondFactorAt: Date? = nil, signInProvider: String? = nil
     ) {
+        self.signInProvider = signInProvider
         self.secondFactorAt = secondFactorAt
         self.id = id
         self.userID = userID

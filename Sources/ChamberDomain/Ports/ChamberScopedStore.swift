@@ -45,9 +45,10 @@ public protocol ChamberScopedStore: Sendable {
 /// Memberships of the chamber.
 public protocol MemberStore: Sendable {
     func find(userID: UserID) async throws -> Member?
-    /// The member with the latest ban in force at `date`, if any, and whom the chamber requires a second factor of,
-    /// read together: what admitting a request to the chamber needs.
-    func findAdmission(userID: UserID, at date: Date) async throws -> (member: Member, ban: Sanction?, twoFactor: TwoFactorRequirement)?
+    /// The member with the latest ban in force at `date`, if any, and the chamber's security policy (whom it requires
+    /// a second factor of, which provider its admins sign in through), read together: what admitting a request to the
+    /// chamber needs.
+    func findAdmission(userID: UserID, at date: Date) async throws -> (member: Member, ban: Sanction?, security: SecurityPolicy)?
     func list(page: PageRequest) async throws -> Page<Member>
     /// Adds a membership; throws `already_member`.
     func insert(_ membership: Membership) async throws

@@ -94,15 +94,15 @@ extension AccountService {
             throw error
         }
         guard try await store.twoFactor.finishChallenge(tokenHash: tokenHash) else { throw invalid }
-        return try await openSession(for: user, client: client, secondFactor: true)
+        return try await openSession(for: user, client: client, secondFactor: true, provider: challenge.signInProvider)
     }
 
     // MARK: Steps
 
-    func startSecondFactorChallenge(for userID: UserID) async throws -> (token: String, expiresAt: Date) {
+    func startSecondFactorChallenge(for userID: UserID, provider: String?) async throws -> (token: String, expiresAt: Date) {
         let token = vault.newSecret()
         let expiresAt = now().addingTimeInterval(Self.challengeLifetime)
-        try await store.twoFactor.createChallenge(tokenHash: vault.digest(token), userID: userID, expiresAt: expiresAt)
+        try await store.twoFactor.createChallenge(tokenHash: vault.digest(token), userID: userID, expiresAt: expiresAt, signInProvider: provider)
         return (token, expiresAt)
     }
 

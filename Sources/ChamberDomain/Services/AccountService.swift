@@ -108,17 +108,17 @@ public final class AccountService: Sendable {
         }
         accountThrottle.withLock { $0.reset(accountKey) }
         if let addressKey { addressThrottle.withLock { $0.release(addressKey) } }
-        return try await signedIn(user, client: client)
+        return try await signedIn(user, client: client, provider: nil)
     }
 
-    /// The end of a first step that proved who the user is (a password, a provider's ID token): a session, or the
+    /// The end of a first step that proved who the user is (a password, or `provider`'s ID token): a session, or the
     /// second step when the account has a second factor.
-    func signedIn(_ user: User, client: ClientInfo) async throws -> LoginOutcome {
+    func signedIn(_ user: User, client: ClientInfo, provider: String?) async throws -> LoginOutcome {
         if try await store.twoFactor.find(userID: user.id)?.enabledAt != nil {
-            let (token, expiresAt) = try await startSecondFactorChallenge(for: user.id)
+            let (token, expiresAt) = try await startSecondFactorChallenge(for: user.id, provider: provider)
             return .secondFactorRequired(challengeToken: token, expiresAt: expiresAt)
         }
-        return .signedIn(try await openSession(for: user, client: client))
+        return .signedIn(try await openSession(for: user, client: client, provider: provider))
     }
 
     private func decoy() async throws -> String {
@@ -128,12 +128,12 @@ public final class AccountService: Sendable {
         return hash
     }
 
-    func openSession(for user: User, client: ClientInfo, secondFactor: Bool = false) async throws -> TokenGrant {
+    func openSession(for user: User, client: ClientInfo, secondFactor: Bool = false, provider: String? = nil) async throws -> TokenGrant {
         let at = now()
         let session = AuthSession(
             id: .generate(), userID: user.id, createdAt: at, lastUsedAt: at,
             expiresAt: at.addingTimeInterval(configuration.refreshTokenLifetime),
-            userAgent: client.userAgent, ipAddress: client.address, secondFactorAt: secondFactor ? at : nil)
+            userAgent: client.userAgent, ipAddress: client.address, secondFactorAt: secondFactor ? at : nil, signInProvider: provider)
         let refresh = vault.newSecret()
         try await store.sessions.create(session, refreshTokenHash: vault.digest(refresh))
         return try await grant(session: session, user: user, refreshToken: refresh)
@@ -182,7 +182,9 @@ public final class AccountService: Sendable {
         else {
             throw ChamberError(.tokenRevoked, "the session of this token has ended")
         }
-        return Identity(user: user, sessionID: session.id, tokenExpiresAt: claims.expiresAt, secondFactor: session.secondFactorAt != nil)
+        return Identity(
+            user: user, sessionID: session.id, tokenExpiresAt: claims.expiresAt, secondFactor: session.secondFactorAt != nil,
+            signInProvider: session.signInProvider)
     }
 
     /// Ends the caller's current session.

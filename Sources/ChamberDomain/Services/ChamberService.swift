@@ -20,6 +20,8 @@ public struct ChamberPatch: Sendable {
     public var lateFeeAfterDays: Int?
     /// `settings.security.two_factor_required_for`, as sent (checked by ``ChamberService/update(_:patch:)``).
     public var twoFactorRequiredFor: String?
+    /// `settings.security.admin_sign_in_provider`: a provider's id, or nil to require none.
+    public var adminSignInProvider: String??
     public var logoURL: String??
     public var primaryColor: String??
     public var tagline: String??
@@ -77,12 +79,13 @@ public final class ChamberService: Sendable {
     /// The caller's standing in a chamber. Non-members get `chamber_not_found`, so chambers cannot be probed.
     public func access(_ identity: Identity, to chamberID: ChamberID) async throws -> ChamberAccess {
         let at = now()
-        if let (member, ban, twoFactor) = try await store.scoped(to: chamberID).members.findAdmission(userID: identity.user.id, at: at) {
+        if let (member, ban, security) = try await store.scoped(to: chamberID).members.findAdmission(userID: identity.user.id, at: at) {
             if let ban, !identity.user.isPlatformAdmin {
                 throw ChamberError(
                     .userBanned, "you are banned from this chamber\(ban.reason.map { ": \($0)" } ?? "")", retryAfterSeconds: ban.secondsLeft(at: at))
             }
-            try identity.requireSecondFactor(twoFactor, as: identity.user.isPlatformAdmin ? .admin : member.membership.role)
+            try identity.requireSecondFactor(security.twoFactorRequiredFor, as: identity.user.isPlatformAdmin ? .admin : member.membership.role)
+            try identity.requireSignInProvider(security.adminSignInProvider, as: member.membership.role)
             activity?.seen(identity.user.id, in: chamberID, at: at)
             return ChamberAccess(
                 identity: identity, chamberID: chamberID, role: member.membership.role, viaPlatformAdmin: false,
@@ -143,6 +146,10 @@ public final class ChamberService: Sendable {
         if let value = patch.twoFactorRequiredFor {
             chamber.settings.security.twoFactorRequiredFor = try Self.twoFactorRequirement(value, setBy: access.identity)
         }
+        if let value = patch.adminSignInProvider {
+            chamber.settings.security.adminSignInProvider = try Self.adminSignInProvider(
+                value.flatMap { $0.isEmpty ? nil : $0 }, setBy: access.identity)
+        }
         if let value = patch.logoURL { chamber.branding.logoURL = try Validate.url(value, field: "branding.logo_url") }
         if let value = patch.primaryColor { chamber.branding.primaryColor = try Validate.color(value, field: "branding.primary_color") }
         if let value = patch.tagline { chamber.branding.tagline = try Validate.optionalText(value, field: "branding.tagline", maxLength: 200) }
@@ -170,6 +177,20 @@ public final class ChamberService: Sendable {
         let requirement = try TwoFactorRequirement.parse(text, field: "settings.security.two_factor_required_for")
         try requireSecondFactor(toSet: requirement, by: identity)
         return requirement
+    }
+
+    /// Checks a chamber's required sign-in provider: only an admin signed in through it may require it, so that
+    /// nobody shuts the chamber's admins out with a provider they cannot use (or a misspelt one).
+    static func adminSignInProvider(_ provider: String?, setBy identity: Identity) throws(ChamberError) -> String? {
+        guard let provider else { return nil }
+        let field = "settings.security.admin_sign_in_provider"
+        guard provider.range(of: "^[a-z0-9-]{1,40}$", options: .regularExpression) != nil else {
+            throw ChamberError(.validationFailed, "a sign-in provider's id (lowercase letters, digits and dashes)", field: field)
+        }
+        guard identity.signInProvider == provider else {
+            throw ChamberError(.signInProviderRequired, "sign in through '\(provider)' yourself before requiring it of the admins", field: field)
+        }
+        return provider
     }
 
     private static func requireSecondFactor(toSet requirement: TwoFactorRequirement, by identity: Identity) throws(ChamberError) {

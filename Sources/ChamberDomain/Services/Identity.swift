@@ -8,8 +8,17 @@ public struct Identity: Sendable, Equatable {
     public let tokenExpiresAt: Date?
     /// Whether the session proved a second factor.
     public let secondFactor: Bool
+    /// The OpenID Connect provider the session signed in through; nil for a password.
+    public let signInProvider: String?
+    /// Whether a chamber's API key acts as this identity (its maker), rather than a signed-in session.
+    public let throughApiKey: Bool
 
-    public init(user: User, sessionID: SessionID, tokenExpiresAt: Date? = nil, secondFactor: Bool = false) {
+    public init(
+        user: User, sessionID: SessionID, tokenExpiresAt: Date? = nil, secondFactor: Bool = false, signInProvider: String? = nil,
+        throughApiKey: Bool = false
+    ) {
+        self.signInProvider = signInProvider
+        self.throughApiKey = throughApiKey
         self.user = user
         self.sessionID = sessionID
         self.tokenExpiresAt = tokenExpiresAt
@@ -23,6 +32,15 @@ public struct Identity: Sendable, Equatable {
             .twoFactorEnrolmentRequired,
             "this chamber requires two-factor sign-in of its \(requirement == .everyone ? "members" : requirement.rawValue): "
                 + "set up an authenticator app (POST /v1/auth/two-factor/totp), or sign in again with it")
+    }
+
+    /// Throws `sign_in_provider_required` when the chamber requires its admins to sign in through `provider` and this
+    /// admin's session signed in otherwise. An API key is no sign-in: it acts while its maker administers the chamber.
+    public func requireSignInProvider(_ provider: String?, as role: Role) throws(ChamberError) {
+        guard let provider, role == .admin, !throughApiKey, signInProvider != provider else { return }
+        throw ChamberError(
+            .signInProviderRequired,
+            "this chamber requires its admins to sign in through its provider '\(provider)' (POST /v1/auth/providers/\(provider)/start)")
     }
 
     /// Throws `platform_admin_required` unless the caller administers the platform; `what` says what needed it.

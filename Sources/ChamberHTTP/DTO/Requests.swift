@@ -112,6 +112,7 @@ struct UpdateChamberRequest: Decodable {
         case timezone, currency, openApplications, directoryVisibleToMembers, autoApproveScore, membership, publicDirectory, security
     }
     private enum BrandingKeys: String, CodingKey { case logoUrl, primaryColor, tagline, website }
+    private enum SecurityKeys: String, CodingKey { case twoFactorRequiredFor, adminSignInProvider }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)
@@ -131,7 +132,11 @@ struct UpdateChamberRequest: Decodable {
                     membership.invoiceDaysBefore, membership.lateFeeMinor, membership.lateFeeAfterDays
                 )
             }
-            patch.twoFactorRequiredFor = try settings.decodeIfPresent(SecurityPolicyInput.self, forKey: .security)?.twoFactorRequiredFor
+            if settings.contains(.security), !(try settings.decodeNil(forKey: .security)) {
+                let security = try settings.nestedContainer(keyedBy: SecurityKeys.self, forKey: .security)
+                patch.twoFactorRequiredFor = try security.decodeIfPresent(String.self, forKey: .twoFactorRequiredFor)
+                patch.adminSignInProvider = try security.decodePatch(String.self, forKey: .adminSignInProvider)
+            }
         }
         if container.contains(.branding) {
             let branding = try container.nestedContainer(keyedBy: BrandingKeys.self, forKey: .branding)

@@ -87,6 +87,7 @@ struct ChamberBody: Encodable {
     }
     struct SecurityPolicyBody: Encodable {
         let twoFactorRequiredFor: String
+        let adminSignInProvider: String?
     }
     struct MembershipPolicyBody: Encodable {
         let trialDays: Int
@@ -122,7 +123,9 @@ struct ChamberBody: Encodable {
                 trialDays: chamber.settings.membership.trialDays, graceDays: chamber.settings.membership.graceDays,
                 renewal: chamber.settings.membership.renewal.wireValue, invoiceDaysBefore: chamber.settings.membership.invoiceDaysBefore,
                 lateFeeMinor: chamber.settings.membership.lateFeeMinor, lateFeeAfterDays: chamber.settings.membership.lateFeeAfterDays),
-            security: SecurityPolicyBody(twoFactorRequiredFor: chamber.settings.security.twoFactorRequiredFor.rawValue))
+            security: SecurityPolicyBody(
+                twoFactorRequiredFor: chamber.settings.security.twoFactorRequiredFor.rawValue,
+                adminSignInProvider: chamber.settings.security.adminSignInProvider))
         branding = Branding(
             logoUrl: chamber.branding.logoURL, primaryColor: chamber.branding.primaryColor,
             tagline: chamber.branding.tagline, website: chamber.branding.website)

@@ -14,13 +14,15 @@ struct SignInRoutes {
         }
         accounts.post("{providerId}/start") { request, context in
             let body = try await APIJSON.decode(SignInStartRequest.self, from: request, context: context)
-            let started = try await signIn.start(provider: context.parameters.get("providerId") ?? "", redirectURI: body.redirectUri)
-            return JSONResponse(.ok, SignInStartBody(authorizationUrl: started.url, state: started.state, expiresAt: started.expiresAt))
+            return JSONResponse(
+                .ok, SignInStartBody(try await signIn.start(provider: context.parameters.get("providerId") ?? "", redirectURI: body.redirectUri)))
         }
         accounts.post("{providerId}/finish") { request, context in
             let body = try await APIJSON.decode(SignInFinishRequest.self, from: request, context: context)
             let client = ClientInfo(address: context.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
-            switch try await signIn.finish(provider: context.parameters.get("providerId") ?? "", state: body.state, code: body.code, client: client) {
+            switch try await signIn.finish(
+                provider: context.parameters.get("providerId") ?? "", state: body.state, binding: body.binding, code: body.code, client: client)
+            {
             case .signedIn(let grant): return JSONResponse(.ok, LoginBody.tokens(TokenBody(grant)))
             case .secondFactorRequired(let token, let expiresAt):
                 return JSONResponse(.ok, LoginBody.secondFactor(TwoFactorChallengeBody(challengeToken: token, expiresAt: expiresAt)))
@@ -34,13 +36,15 @@ struct SignInRoutes {
         identities.post("{providerId}/start") { request, context in
             let caller = try context.identity()
             let body = try await APIJSON.decode(SignInStartRequest.self, from: request, context: context)
-            let started = try await signIn.start(provider: context.parameters.get("providerId") ?? "", redirectURI: body.redirectUri, linking: caller)
-            return JSONResponse(.ok, SignInStartBody(authorizationUrl: started.url, state: started.state, expiresAt: started.expiresAt))
+            let started = try await signIn.startLink(
+                caller, provider: context.parameters.get("providerId") ?? "", redirectURI: body.redirectUri, password: body.password)
+            return JSONResponse(.ok, SignInStartBody(started))
         }
         identities.post("{providerId}/finish") { request, context in
             let caller = try context.identity()
             let body = try await APIJSON.decode(SignInFinishRequest.self, from: request, context: context)
-            let linked = try await signIn.finishLink(caller, provider: context.parameters.get("providerId") ?? "", state: body.state, code: body.code)
+            let linked = try await signIn.finishLink(
+                caller, provider: context.parameters.get("providerId") ?? "", state: body.state, binding: body.binding, code: body.code)
             return JSONResponse(.created, LinkedIdentityBody(linked))
         }
         identities.delete("{providerId}") { _, context in

@@ -1096,6 +1096,7 @@ enum Schema {
                 """
                 CREATE TABLE sign_in_requests (
                     state_hash TEXT PRIMARY KEY,
+                    binding_hash TEXT NOT NULL,
                     provider TEXT NOT NULL,
                     nonce TEXT NOT NULL,
                     code_verifier TEXT NOT NULL,
@@ -1117,6 +1118,10 @@ enum Schema {
                 """,
                 // One identity per provider and account: linking a second Google account to the same account is refused.
                 "CREATE UNIQUE INDEX linked_identities_user ON linked_identities (user_id, provider)",
+                // Which provider a session (or a login waiting for its second factor) signed in through, for chambers
+                // that require their admins to sign in through theirs.
+                "ALTER TABLE auth_sessions ADD COLUMN sign_in_provider TEXT",
+                "ALTER TABLE second_factor_challenges ADD COLUMN sign_in_provider TEXT",
             ]),
     ]
 

@@ -53,12 +53,13 @@ struct SQLMemberStore: MemberStore {
         try await sql.query("\(Self.select) WHERE m.chamber_id = :chamber AND m.user_id = ?", [.id(userID)]).first.map(Self.member)
     }
 
-    func findAdmission(userID: UserID, at date: Date) async throws -> (member: Member, ban: Sanction?, twoFactor: TwoFactorRequirement)? {
+    func findAdmission(userID: UserID, at date: Date) async throws -> (member: Member, ban: Sanction?, security: SecurityPolicy)? {
         let requirement = SQLChamberStore.twoFactorRequirement(of: "ch", in: sql.executor.dialect)
+        let provider = SQLChamberStore.adminSignInProvider(of: "ch", in: sql.executor.dialect)
         let rows = try await sql.query(
             """
             SELECT \(Self.columns), \(columnList(SQLModerationStore.sanctionColumnNames, of: "s", prefixed: "ban_")),
-                \(requirement) AS two_factor_required_for
+                \(requirement) AS two_factor_required_for, \(provider) AS admin_sign_in_provider
             FROM \(Self.from)
             JOIN chambers ch ON ch.id = m.chamber_id
             LEFT JOIN sanctions s ON s.chamber_id = m.chamber_id AND s.user_id = m.user_id AND s.kind = 'ban'
@@ -69,7 +70,9 @@ struct SQLMemberStore: MemberStore {
         return try rows.first.map { row in
             (
                 try Self.member(row), try row.optionalString("ban_id") == nil ? nil : try SQLModerationStore.sanction(row, prefix: "ban_"),
-                try SQLChamberStore.twoFactorRequirement(row, "two_factor_required_for")
+                SecurityPolicy(
+                    twoFactorRequiredFor: try SQLChamberStore.twoFactorRequirement(row, "two_factor_required_for"),
+                    adminSignInProvider: try row.optionalString("admin_sign_in_provider"))
             )
         }
     }

@@ -152,6 +152,14 @@ struct SQLChamberStore: ChamberStore {
         }
     }
 
+    /// The provider a chamber's admins must sign in through, read from its settings (NULL: any way).
+    static func adminSignInProvider(of alias: String, in dialect: SQLDialect) -> String {
+        switch dialect {
+        case .sqlite: "json_extract(\(alias).settings, '$.security.adminSignInProvider')"
+        case .postgres: "(\(alias).settings::json -> 'security' ->> 'adminSignInProvider')"
+        }
+    }
+
     /// Reads what ``twoFactorRequirement(of:in:)`` selected: none when the settings predate the rule; a value this
     /// build does not know requires everyone (a rule is never dropped by reading it wrong).
     static func twoFactorRequirement(_ row: SQLRow, _ column: String) throws -> TwoFactorRequirement {

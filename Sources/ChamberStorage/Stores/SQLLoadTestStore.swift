@@ -89,7 +89,7 @@ public struct SQLLoadTestStore: LoadTestStore {
             for chunk in Array(zip(accounts, sessions)).chunks(of: Self.rowsPerInsert) {
                 try await tx.query(
                     "INSERT INTO auth_sessions (\(SQLSessionStore.columns)) VALUES "
-                        + Self.rows(chunk.count, "(?, ?, ?, ?, ?, NULL, 'chamber-load', NULL, NULL)"),
+                        + Self.rows(chunk.count, "(?, ?, ?, ?, ?, NULL, 'chamber-load', NULL, NULL, NULL)"),
                     chunk.flatMap { [.id($0.1), .id($0.0.0.id), .date(plan.at), .date(plan.at), .date(plan.sessionExpiry)] })
             }
             return LoadTestProvision(

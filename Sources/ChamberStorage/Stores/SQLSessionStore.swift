@@ -6,6 +6,7 @@ struct SQLSessionStore: SessionStore {
 
     static let columnNames = [
         "id", "user_id", "created_at", "last_used_at", "expires_at", "revoked_at", "user_agent", "ip_address", "second_factor_at",
+        "sign_in_provider",
     ]
     static let columns = columnNames.joined(separator: ", ")
 
@@ -14,16 +15,17 @@ struct SQLSessionStore: SessionStore {
             id: try row.id("id"), userID: try row.id("user_id"), createdAt: try row.date("created_at"),
             lastUsedAt: try row.date("last_used_at"), expiresAt: try row.date("expires_at"), revokedAt: try row.optionalDate("revoked_at"),
             userAgent: try row.optionalString("user_agent"), ipAddress: try row.optionalString("ip_address"),
-            secondFactorAt: try row.optionalDate("second_factor_at"))
+            secondFactorAt: try row.optionalDate("second_factor_at"), signInProvider: try row.optionalString("sign_in_provider"))
     }
 
     func create(_ session: AuthSession, refreshTokenHash: String) async throws {
         try await db.transaction { tx in
             try await tx.query(
-                "INSERT INTO auth_sessions (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO auth_sessions (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     .id(session.id), .id(session.userID), .date(session.createdAt), .date(session.lastUsedAt), .date(session.expiresAt),
                     .date(session.revokedAt), .text(session.userAgent), .text(session.ipAddress), .date(session.secondFactorAt),
+                    .text(session.signInProvider),
                 ])
             try await tx.query(
                 "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)",

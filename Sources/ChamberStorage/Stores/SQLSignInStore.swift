@@ -5,16 +5,17 @@ import Foundation
 struct SQLSignInStore: SignInStore {
     let db: any SQLDatabase
 
-    func insert(_ request: SignInRequest) async throws {
-        // Requests nobody came back for are cleared as new ones arrive.
-        try await db.query("DELETE FROM sign_in_requests WHERE expires_at < ?", [.date(request.expiresAt.addingTimeInterval(-86_400))])
+    func insert(_ request: SignInRequest, now: Date) async throws {
+        // Requests nobody came back for are cleared as new ones arrive (the index on expiry keeps it a range delete).
+        try await db.query("DELETE FROM sign_in_requests WHERE expires_at < ?", [.date(now)])
         try await db.query(
             """
-            INSERT INTO sign_in_requests (state_hash, provider, nonce, code_verifier, redirect_uri, user_id, expires_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO sign_in_requests (state_hash, binding_hash, provider, nonce, code_verifier, redirect_uri, user_id, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
-                .text(request.stateHash), .text(request.provider), .text(request.nonce), .text(request.codeVerifier), .text(request.redirectURI),
+                .text(request.stateHash), .text(request.bindingHash), .text(request.provider), .text(request.nonce), .text(request.codeVerifier),
+                .text(request.redirectURI),
                 .id(request.linkingUserID), .date(request.expiresAt),
             ])
     }
@@ -23,12 +24,12 @@ struct SQLSignInStore: SignInStore {
         // Deleted as it is read: of two returns with the same state, one gets the row.
         guard
             let row = try await db.query(
-                "DELETE FROM sign_in_requests WHERE state_hash = ? RETURNING provider, nonce, code_verifier, redirect_uri, user_id, expires_at",
+                "DELETE FROM sign_in_requests WHERE state_hash = ? RETURNING binding_hash, provider, nonce, code_verifier, redirect_uri, user_id, expires_at",
                 [.text(stateHash)]
             ).first
         else { return nil }
         let request = SignInRequest(
-            stateHash: stateHash, provider: try row.string("provider"), nonce: try row.string("nonce"),
+            stateHash: stateHash, bindingHash: try row.string("binding_hash"), provider: try row.string("provider"), nonce: try row.string("nonce"),
             codeVerifier: try row.string("code_verifier"), redirectURI: try row.string("redirect_uri"),
             linkingUserID: try row.optionalString("user_id").map(UserID.init), expiresAt: try row.date("expires_at"))
         return request.expiresAt > at ? request : nil

@@ -101,23 +101,25 @@ struct SQLTwoFactorStore: TwoFactorStore {
         }
     }
 
-    func createChallenge(tokenHash: String, userID: UserID, expiresAt: Date) async throws {
+    func createChallenge(tokenHash: String, userID: UserID, expiresAt: Date, signInProvider: String?) async throws {
         try await db.transaction { tx in
             // Ended logins are swept here, where new ones arrive (the index on expiry keeps it a range delete).
             try await tx.query(
                 "DELETE FROM second_factor_challenges WHERE expires_at <= ?", [.date(expiresAt.addingTimeInterval(-24 * 3600))])
             try await tx.query(
-                "INSERT INTO second_factor_challenges (token_hash, user_id, expires_at) VALUES (?, ?, ?)",
-                [.text(tokenHash), .id(userID), .date(expiresAt)])
+                "INSERT INTO second_factor_challenges (token_hash, user_id, expires_at, sign_in_provider) VALUES (?, ?, ?, ?)",
+                [.text(tokenHash), .id(userID), .date(expiresAt), .text(signInProvider)])
         }
     }
 
     func findChallenge(tokenHash: String, now: Date) async throws -> SecondFactorChallenge? {
         try await db.query(
-            "SELECT user_id, expires_at, failures FROM second_factor_challenges WHERE token_hash = ? AND expires_at > ?",
+            "SELECT user_id, expires_at, failures, sign_in_provider FROM second_factor_challenges WHERE token_hash = ? AND expires_at > ?",
             [.text(tokenHash), .date(now)]
         ).first.map { row in
-            SecondFactorChallenge(userID: try row.id("user_id"), expiresAt: try row.date("expires_at"), failures: Int(try row.int("failures")))
+            SecondFactorChallenge(
+                userID: try row.id("user_id"), expiresAt: try row.date("expires_at"), failures: Int(try row.int("failures")),
+                signInProvider: try row.optionalString("sign_in_provider"))
         }
     }
 

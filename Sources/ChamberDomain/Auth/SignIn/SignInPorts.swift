@@ -15,7 +15,8 @@ public protocol OpenIDClient: Sendable {
 
 /// Sign-ins under way, and providers' identities linked to accounts.
 public protocol SignInStore: Sendable {
-    func insert(_ request: SignInRequest) async throws
+    /// Keeps a request, and forgets those expired by `now`.
+    func insert(_ request: SignInRequest, now: Date) async throws
     /// Takes the request of a state: once, and only before it expires.
     func take(stateHash: String, at: Date) async throws -> SignInRequest?
     func linked(provider: String, subject: String) async throws -> LinkedIdentity?

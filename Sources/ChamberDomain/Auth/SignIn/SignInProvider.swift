@@ -51,6 +51,9 @@ public struct ExternalIdentity: Sendable, Equatable {
 public struct SignInRequest: Sendable, Equatable {
     /// The hash of the `state` handed out; the state itself is not kept.
     public let stateHash: String
+    /// The hash of the binding handed to the client that started (never put in the provider's URL): a return must
+    /// bring it, so a code and state from someone else's start cannot sign this client in (login CSRF).
+    public let bindingHash: String
     public let provider: String
     public let nonce: String
     /// The PKCE verifier whose S256 challenge went to the provider.
@@ -61,9 +64,11 @@ public struct SignInRequest: Sendable, Equatable {
     public let expiresAt: Date
 
     public init(
-        stateHash: String, provider: String, nonce: String, codeVerifier: String, redirectURI: String, linkingUserID: UserID?, expiresAt: Date
+        stateHash: String, bindingHash: String, provider: String, nonce: String, codeVerifier: String, redirectURI: String,
+        linkingUserID: UserID?, expiresAt: Date
     ) {
         self.stateHash = stateHash
+        self.bindingHash = bindingHash
         self.provider = provider
         self.nonce = nonce
         self.codeVerifier = codeVerifier
