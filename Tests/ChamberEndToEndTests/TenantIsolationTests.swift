@@ -135,6 +135,7 @@ struct TenantIsolationTests {
                 "{itemId}": itemB, "{tierId}": tierB, "{applicationId}": applicationB, "{documentId}": documentB, "{eventId}": eventB,
                 "{ticketTypeId}": ticketTypeB, "{registrationId}": registrationB, "{discountCodeId}": discountCodeB, "{invoiceId}": invoiceB,
                 "{webhookId}": webhookB, "{deliveryId}": deliveryB, "{apiKeyId}": apiKeyB, "{exportId}": exportB,
+                "{archiveId}": "messages-\(UUID().uuidString.lowercased())",
             ]
             let routes = api.registeredRoutes.filter { $0.path.hasPrefix("/v1/chambers/{chamberId}") }
             #expect(routes.count >= 15, "every chamber route is attacked")
@@ -176,6 +177,7 @@ struct TenantIsolationTests {
             where [
                 "{userId}", "{businessId}", "{invitationId}", "{channelId}", "{messageId}", "{itemId}", "{tierId}", "{applicationId}", "{documentId}",
                 "{eventId}", "{ticketTypeId}", "{registrationId}", "{discountCodeId}", "{invoiceId}", "{webhookId}", "{apiKeyId}", "{exportId}",
+                "{archiveId}",
             ].contains(
                 where: route.path.contains)
             {

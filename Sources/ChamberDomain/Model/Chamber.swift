@@ -41,11 +41,15 @@ public struct ChamberSettings: Sendable, Equatable, Codable {
     public var membership: MembershipPolicy
     /// Who must sign in with a second factor.
     public var security: SecurityPolicy
+    /// How long messages and audit entries are kept.
+    public var retention: RetentionPolicy
 
     public init(
         timezone: String = "UTC", currency: String = "USD", openApplications: Bool = true, directoryVisibleToMembers: Bool = true,
-        autoApproveScore: Int? = nil, membership: MembershipPolicy = .init(), publicDirectory: Bool = false, security: SecurityPolicy = .init()
+        autoApproveScore: Int? = nil, membership: MembershipPolicy = .init(), publicDirectory: Bool = false, security: SecurityPolicy = .init(),
+        retention: RetentionPolicy = .init()
     ) {
+        self.retention = retention
         self.security = security
         self.publicDirectory = publicDirectory
         self.timezone = timezone
@@ -57,7 +61,7 @@ public struct ChamberSettings: Sendable, Equatable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case timezone, currency, openApplications, directoryVisibleToMembers, autoApproveScore, membership, publicDirectory, security
+        case timezone, currency, openApplications, directoryVisibleToMembers, autoApproveScore, membership, publicDirectory, security, retention
     }
 
     /// Settings stored before a field existed take its default.
@@ -72,6 +76,7 @@ public struct ChamberSettings: Sendable, Equatable, Codable {
         membership = try container.decodeIfPresent(MembershipPolicy.self, forKey: .membership) ?? defaults.membership
         publicDirectory = try container.decodeIfPresent(Bool.self, forKey: .publicDirectory) ?? defaults.publicDirectory
         security = try container.decodeIfPresent(SecurityPolicy.self, forKey: .security) ?? defaults.security
+        retention = try container.decodeIfPresent(RetentionPolicy.self, forKey: .retention) ?? defaults.retention
     }
 }
 

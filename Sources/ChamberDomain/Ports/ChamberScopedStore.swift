@@ -40,6 +40,8 @@ public protocol ChamberScopedStore: Sendable {
     var personalData: any PersonalDataStore { get }
     /// Members' requests for their data.
     var dataExports: any DataExportStore { get }
+    /// Messages and audit entries past the chamber's retention, and their archives.
+    var retention: any RetentionStore { get }
 }
 
 /// Memberships of the chamber.

@@ -22,6 +22,9 @@ public struct ChamberPatch: Sendable {
     public var twoFactorRequiredFor: String?
     /// `settings.security.admin_sign_in_provider`: a provider's id, or nil to require none.
     public var adminSignInProvider: String??
+    /// `settings.retention.messages_days` and `.audit_days`: days, or nil to keep for good.
+    public var retentionMessagesDays: Int??
+    public var retentionAuditDays: Int??
     public var logoURL: String??
     public var primaryColor: String??
     public var tagline: String??
@@ -146,6 +149,12 @@ public final class ChamberService: Sendable {
         if let value = patch.twoFactorRequiredFor {
             chamber.settings.security.twoFactorRequiredFor = try Self.twoFactorRequirement(value, setBy: access.identity)
         }
+        if let value = patch.retentionMessagesDays {
+            chamber.settings.retention.messagesDays = try RetentionPolicy.days(value, field: "settings.retention.messages_days")
+        }
+        if let value = patch.retentionAuditDays {
+            chamber.settings.retention.auditDays = try RetentionPolicy.days(value, field: "settings.retention.audit_days")
+        }
         if let value = patch.adminSignInProvider {
             chamber.settings.security.adminSignInProvider = try Self.adminSignInProvider(
                 value.flatMap { $0.isEmpty ? nil : $0 }, setBy: access.identity)
@@ -205,6 +214,9 @@ public final class ChamberService: Sendable {
         result.timezone = try Validate.timezone(settings.timezone, field: "settings.timezone")
         result.currency = try Validate.currency(settings.currency, field: "settings.currency")
         result.autoApproveScore = try autoApproveScore(settings.autoApproveScore)
+        result.retention = RetentionPolicy(
+            messagesDays: try RetentionPolicy.days(settings.retention.messagesDays, field: "settings.retention.messages_days"),
+            auditDays: try RetentionPolicy.days(settings.retention.auditDays, field: "settings.retention.audit_days"))
         result.membership = try validated(settings.membership)
         return result
     }

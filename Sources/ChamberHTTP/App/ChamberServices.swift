@@ -83,11 +83,15 @@ public struct MembershipServices: Sendable {
     public let engagement: EngagementService
     /// A member's data theirs: exports and erasure.
     public let privacy: PrivacyService
+    /// Messages and audit entries archived and removed past the chamber's retention.
+    public let retention: RetentionService
 
     public init(
         tiers: TierService, applications: MembershipApplicationService, standings: MembershipStandingService, directory: DirectoryService,
-        files: FileService, records: MemberRecordsService, engagement: EngagementService, privacy: PrivacyService
+        files: FileService, records: MemberRecordsService, engagement: EngagementService, privacy: PrivacyService,
+        retention: RetentionService
     ) {
+        self.retention = retention
         self.privacy = privacy
         self.engagement = engagement
         self.records = records

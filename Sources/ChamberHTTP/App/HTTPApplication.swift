@@ -30,6 +30,7 @@ public func buildRouter(
     DirectoryRoutes(services: services, membership: membership).register(on: router)
     DocumentRoutes(services: services, membership: membership).register(on: router)
     PrivacyRoutes(services: services, membership: membership).register(on: router)
+    RetentionRoutes(services: services, membership: membership).register(on: router)
     RecordRoutes(services: services, records: membership.records).register(on: router)
     EngagementRoutes(services: services, engagement: membership.engagement).register(on: router)
     ApplicationEventRoutes(services: services, membership: membership).register(on: router)

@@ -42,3 +42,24 @@ struct MemberErasureRequest: Decodable {
 struct AccountErasureRequest: Decodable {
     let password: String
 }
+
+/// An archive of what a chamber's retention removed.
+struct RetentionArchiveBody: Encodable {
+    let id: String
+    let kind: String
+    let from: Date
+    let to: Date
+    let count: Int
+    let size: Int
+    let createdAt: Date
+
+    init(_ archive: RetentionArchive) {
+        id = archive.id
+        kind = archive.kind.rawValue
+        from = archive.from
+        to = archive.to
+        count = archive.count
+        size = archive.size
+        createdAt = archive.createdAt
+    }
+}

@@ -41,6 +41,13 @@ struct SettingsInput: Decodable {
     var autoApproveScore: Int?
     var membership: MembershipPolicyInput?
     var security: SecurityPolicyInput?
+    var retention: RetentionPolicyInput?
+}
+
+/// `settings.retention`: days, or null (absent) to keep for good.
+struct RetentionPolicyInput: Decodable {
+    var messagesDays: Int?
+    var auditDays: Int?
 }
 
 /// `settings.security`.
@@ -95,7 +102,8 @@ struct CreateChamberRequest: Decodable {
             directoryVisibleToMembers: input.directoryVisibleToMembers ?? defaults.directoryVisibleToMembers,
             autoApproveScore: input.autoApproveScore, membership: try input.membership?.policy() ?? defaults.membership,
             publicDirectory: input.publicDirectory ?? defaults.publicDirectory,
-            security: SecurityPolicy(twoFactorRequiredFor: try input.security?.requirement() ?? defaults.security.twoFactorRequiredFor))
+            security: SecurityPolicy(twoFactorRequiredFor: try input.security?.requirement() ?? defaults.security.twoFactorRequiredFor),
+            retention: RetentionPolicy(messagesDays: input.retention?.messagesDays, auditDays: input.retention?.auditDays))
     }
 
     var domainBranding: ChamberBranding? {
@@ -109,8 +117,9 @@ struct UpdateChamberRequest: Decodable {
 
     private enum Keys: String, CodingKey { case name, settings, branding }
     private enum SettingsKeys: String, CodingKey {
-        case timezone, currency, openApplications, directoryVisibleToMembers, autoApproveScore, membership, publicDirectory, security
+        case timezone, currency, openApplications, directoryVisibleToMembers, autoApproveScore, membership, publicDirectory, security, retention
     }
+    private enum RetentionKeys: String, CodingKey { case messagesDays, auditDays }
     private enum BrandingKeys: String, CodingKey { case logoUrl, primaryColor, tagline, website }
     private enum SecurityKeys: String, CodingKey { case twoFactorRequiredFor, adminSignInProvider }
 
@@ -131,6 +140,11 @@ struct UpdateChamberRequest: Decodable {
                 (patch.invoiceDaysBefore, patch.lateFeeMinor, patch.lateFeeAfterDays) = (
                     membership.invoiceDaysBefore, membership.lateFeeMinor, membership.lateFeeAfterDays
                 )
+            }
+            if settings.contains(.retention), !(try settings.decodeNil(forKey: .retention)) {
+                let retention = try settings.nestedContainer(keyedBy: RetentionKeys.self, forKey: .retention)
+                patch.retentionMessagesDays = try retention.decodePatch(Int.self, forKey: .messagesDays)
+                patch.retentionAuditDays = try retention.decodePatch(Int.self, forKey: .auditDays)
             }
             if settings.contains(.security), !(try settings.decodeNil(forKey: .security)) {
                 let security = try settings.nestedContainer(keyedBy: SecurityKeys.self, forKey: .security)

@@ -84,6 +84,19 @@ struct ChamberBody: Encodable {
         let autoApproveScore: Int?
         let membership: MembershipPolicyBody
         let security: SecurityPolicyBody
+        let retention: RetentionPolicyBody
+    }
+    /// Encoded with its nulls: a chamber that keeps things for good says so.
+    struct RetentionPolicyBody: Encodable {
+        let messagesDays: Int?
+        let auditDays: Int?
+
+        private enum CodingKeys: String, CodingKey { case messagesDays, auditDays }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(messagesDays, forKey: .messagesDays)
+            try container.encode(auditDays, forKey: .auditDays)
+        }
     }
     struct SecurityPolicyBody: Encodable {
         let twoFactorRequiredFor: String
@@ -125,7 +138,9 @@ struct ChamberBody: Encodable {
                 lateFeeMinor: chamber.settings.membership.lateFeeMinor, lateFeeAfterDays: chamber.settings.membership.lateFeeAfterDays),
             security: SecurityPolicyBody(
                 twoFactorRequiredFor: chamber.settings.security.twoFactorRequiredFor.rawValue,
-                adminSignInProvider: chamber.settings.security.adminSignInProvider))
+                adminSignInProvider: chamber.settings.security.adminSignInProvider),
+            retention: RetentionPolicyBody(
+                messagesDays: chamber.settings.retention.messagesDays, auditDays: chamber.settings.retention.auditDays))
         branding = Branding(
             logoUrl: chamber.branding.logoURL, primaryColor: chamber.branding.primaryColor,
             tagline: chamber.branding.tagline, website: chamber.branding.website)

@@ -49,6 +49,8 @@ public struct ChamberNode: Sendable {
     let eventJob: PeriodicJob
     /// Prepares members' data exports in the background, and removes them when their time is up.
     let exportJob: PeriodicJob
+    /// Archives and removes messages and audit entries past their chambers' retention.
+    let retentionJob: PeriodicJob
     /// Set once the database is migrated: the background workers wait for it.
     let prepared: PreparedFlag
     /// The API description served at `/docs`, read and rendered once.
@@ -171,7 +173,8 @@ public struct ChamberNode: Sendable {
             directory: DirectoryService(store: store, cache: DirectorySearchCache(businesses: directoryCacheBusinesses)),
             files: files, records: MemberRecordsService(store: store, categories: categories), engagement: EngagementService(store: store),
             privacy: PrivacyService(
-                store: store, files: fileBytes, mailer: mailer, accounts: accounts, sessionObserver: hub, membershipObserver: hub))
+                store: store, files: fileBytes, mailer: mailer, accounts: accounts, sessionObserver: hub, membershipObserver: hub),
+            retention: RetentionService(store: store, files: fileBytes))
         let eventService = EventService(
             store: store, mailer: mailer, chat: realtime.chat, billing: services.billing, attendanceBoard: attendanceBoard)
         let checkInSigner = HMACTextSigner(secret: secret, purpose: "check-in codes")
@@ -206,7 +209,10 @@ public struct ChamberNode: Sendable {
             ) { try await events.upkeep.run() },
             exportJob: PeriodicJob(
                 name: "data exports", every: .seconds(Self.exportSweepSeconds), logger: logger, ready: { prepared.isSet }
-            ) { try await membership.privacy.runExports() }, prepared: prepared, docs: try apiDocs(configuration))
+            ) { try await membership.privacy.runExports() },
+            retentionJob: PeriodicJob(
+                name: "retention", every: .seconds(configuration.retentionSweepSeconds), logger: logger, ready: { prepared.isSet }
+            ) { try await membership.retention.run() }, prepared: prepared, docs: try apiDocs(configuration))
     }
 
     /// How often a node looks for members' data exports to prepare, and prepared ones whose time is up.
@@ -344,7 +350,7 @@ public struct ChamberNode: Sendable {
     private var backgroundServices: [any Service] {
         [
             notificationWorker, pushWorker, mailWorker, notificationEmailWorker, webhookWorker, standingJob, activityJob, directoryJob, eventJob,
-            exportJob,
+            exportJob, retentionJob,
         ]
     }
 

@@ -217,6 +217,7 @@ public enum ConfigurationLoader {
         if let value = try int("hub.token_grace_seconds", 0...3_600) { configuration.tokenGraceSeconds = value }
         if let value = try int("hub.ping_interval_seconds", 1...300) { configuration.pingIntervalSeconds = value }
         if let value = try int("membership.standing_sweep_seconds", 0...86_400) { configuration.standingSweepSeconds = value }
+        if let value = try int("retention.sweep_seconds", 0...86_400) { configuration.retentionSweepSeconds = value }
         if let value = try int("events.sweep_seconds", 0...3_600) { configuration.eventSweepSeconds = value }
         if let value = try int("directory.cache_businesses", 0...1_000_000) { configuration.directoryCacheBusinesses = value }
         try loadFiles(into: &configuration, string: string, int: int, bool: bool)

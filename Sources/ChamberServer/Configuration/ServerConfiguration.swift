@@ -38,6 +38,7 @@ import Logging
 /// | `oidc.providers_file` | `CHAMBER_OIDC_PROVIDERS_FILE` | none: members sign in with passwords only (the OpenID Connect providers: see `Config/oidc-providers.example.json`) |
 /// | `docs.openapi_file` | `CHAMBER_DOCS_OPENAPI_FILE` | `Protocol/openapi.yaml` beside the shipped defaults' folder (served at `GET /docs`) |
 /// | `membership.standing_sweep_seconds` | `CHAMBER_MEMBERSHIP_STANDING_SWEEP_SECONDS` | `3600` (how often each node moves membership statuses the dates call for; `0`: never) |
+/// | `retention.sweep_seconds` | `CHAMBER_RETENTION_SWEEP_SECONDS` | `3600`: how often a node archives and removes what chambers keep no longer (0: never) |
 /// | `events.sweep_seconds` | `CHAMBER_EVENTS_SWEEP_SECONDS` | `30` (event upkeep: offers and payments that ran out, seats for the waitlist, events that ended; `0`: never) |
 /// | `directory.cache_businesses` | `CHAMBER_DIRECTORY_CACHE_BUSINESSES` | `20000` (businesses a node keeps in directory answers until the chamber's directory changes; `0`: none; none on `sqlite::memory:`) |
 /// | `files.store` | `CHAMBER_FILES_STORE` | `local` (or `s3`: an S3-compatible object store) |
@@ -132,6 +133,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// How often the membership standing job runs on this node (0: never). Hourly, so a day's changes land within
     /// the hour of their date; running more often or on more nodes changes nothing twice.
     public var standingSweepSeconds = 3_600
+    /// How often the retention job runs on this node (0: never): chambers' messages and audit entries past their
+    /// retention are archived and removed. Safe on every node at once.
+    public var retentionSweepSeconds = 3_600
     /// How often the event upkeep job runs on this node (0: never): offers and payments that ran out are ended and
     /// their seats offered down the waitlist, events that ended are completed. Safe on every node at once.
     public var eventSweepSeconds = 30
@@ -230,7 +234,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "auth.login_max_failures_per_address", "security.encryption_keys", "log.level", "demo.enabled",
         "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "membership.categories_file", "docs.openapi_file",
         "oidc.providers_file",
-        "membership.standing_sweep_seconds", "events.sweep_seconds", "directory.cache_businesses",
+        "membership.standing_sweep_seconds", "retention.sweep_seconds", "events.sweep_seconds", "directory.cache_businesses",
         "files.store", "files.local_path", "files.max_bytes", "files.link_seconds", "files.s3.endpoint", "files.s3.bucket", "files.s3.region",
         "files.s3.access_key_id", "files.s3.secret_access_key_file", "files.s3.path_style",
         "hub.outbound_queue_bytes",

@@ -1123,6 +1123,24 @@ enum Schema {
                 "ALTER TABLE auth_sessions ADD COLUMN sign_in_provider TEXT",
                 "ALTER TABLE second_factor_challenges ADD COLUMN sign_in_provider TEXT",
             ]),
+        Migration(
+            version: 34, name: "archives of messages and audit entries past a chamber's retention",
+            statements: [
+                """
+                CREATE TABLE retention_archives (
+                    id TEXT NOT NULL,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL,
+                    from_at BIGINT NOT NULL,
+                    to_at BIGINT NOT NULL,
+                    row_count BIGINT NOT NULL,
+                    size BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (chamber_id, id)
+                )
+                """,
+                "CREATE INDEX retention_archives_time ON retention_archives (chamber_id, created_at)",
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

@@ -27,6 +27,7 @@ struct SQLChamberScope: ChamberScopedStore {
     var savedCards: any SavedCardStore { SQLSavedCardStore(sql: sql) }
     var personalData: any PersonalDataStore { SQLPersonalDataStore(sql: sql) }
     var dataExports: any DataExportStore { SQLDataExportStore(sql: sql) }
+    var retention: any RetentionStore { SQLRetentionStore(sql: sql) }
 }
 
 struct SQLMemberStore: MemberStore {

@@ -104,22 +104,12 @@ struct SQLPersonalDataStore: PersonalDataStore {
             statement: "SELECT \(SQLFileRecordStore.columns) FROM files WHERE chamber_id = :chamber AND owner_id = ? ORDER BY created_at"),
     ]
 
-    /// Columns whose text is JSON, written into the export as JSON rather than as a string of it.
-    private static let jsonColumns: Set<String> = [
-        "steps", "checks", "data", "attachments", "mentions", "reactions", "lines", "guests", "choices", "address", "social_links", "privacy",
-    ]
-    private static let booleanColumns: Set<String> = ["is_platform_admin", "autopay", "walk_in", "urgent"]
-    /// Instants stored as milliseconds whose names do not end in `_at`.
-    private static let instantColumns: Set<String> = [
-        "at", "paid_through", "period_start", "period_end", "dues_period_start", "dues_period_end",
-    ]
-
     func sections(of user: UserID, includingAccount: Bool) async throws -> [PersonalDataSection] {
         var sections: [PersonalDataSection] = []
         for part in Self.parts where includingAccount || !part.ownOnly {
             let binds = [SQLValue](repeating: .id(user), count: part.statement.filter { $0 == "?" }.count)
             let rows = part.account ? try await sql.executor.query(part.statement, binds) : try await sql.query(part.statement, binds)
-            sections.append(PersonalDataSection(name: part.name, about: part.about, rows: rows.map { Self.json($0, omitting: part.omitted) }))
+            sections.append(PersonalDataSection(name: part.name, about: part.about, rows: rows.map { SQLRowJSON.json($0, omitting: part.omitted) }))
         }
         return sections
     }
@@ -128,26 +118,5 @@ struct SQLPersonalDataStore: PersonalDataStore {
         try await sql.query(
             "SELECT \(SQLFileRecordStore.columns) FROM files WHERE chamber_id = :chamber AND owner_id = ? ORDER BY created_at", [.id(user)]
         ).map(SQLFileRecordStore.file)
-    }
-
-    /// A row as JSON: instants (`…_at` columns, stored as milliseconds) in ISO 8601, JSON columns parsed.
-    private static func json(_ row: SQLRow, omitting omitted: Set<String>) -> JSONValue {
-        var object: [String: JSONValue] = [:]
-        for (column, value) in row.values where !omitted.contains(column) && !column.hasPrefix("search_") {
-            object[column] =
-                switch value {
-                case .null: .null
-                case .bool(let flag): .bool(flag)
-                case .int(let number) where column.hasSuffix("_at") || instantColumns.contains(column):
-                    .string(Date(millisecondsSince1970: number).iso8601Seconds)
-                case .int(let number) where booleanColumns.contains(column): .bool(number != 0)
-                case .int(let number): .int(number)
-                case .double(let number): .double(number)
-                case .text(let text) where jsonColumns.contains(column):
-                    (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text)
-                case .text(let text): .string(text)
-                }
-        }
-        return .object(object)
     }
 }

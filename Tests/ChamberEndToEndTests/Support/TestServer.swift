@@ -31,6 +31,8 @@ func withServer(
     configuration.standingSweepSeconds = 0
     // So does the event upkeep job (offers and payment deadlines), for the same reason.
     configuration.eventSweepSeconds = 0
+    // And retention: a test runs it when it wants, on its own clock.
+    configuration.retentionSweepSeconds = 0
     // Dozens of test servers share one PostgreSQL: small pools keep them under its connection limit.
     configuration.databaseMaxConnections = 4
     configuration.wordListFile = FrameSchemas.root.deletingLastPathComponent().appendingPathComponent("Config/moderation/words.txt").path
