@@ -110,4 +110,39 @@ struct ApiKeyAPITests {
             #expect(expired.status == .unauthorized && expired.errorCode == "api_key_invalid")
         }
     }
+
+    @Test("with Redis, a key's rate is counted across the cluster: two nodes together admit no more than it", arguments: TestBackend.enabled)
+    func clusterRate(_ backend: TestBackend) async throws {
+        let redis = try RedisTestServer()
+        defer { redis.stop() }
+        let database = try await backend.makeIsolatedURL()
+        let prefix = unique("rate")
+        @Sendable func node(_ body: @escaping @Sendable (TestAPI) async throws -> Void) async throws {
+            try await withServer(
+                backend,
+                configure: {
+                    $0.databaseURL = database
+                    $0.brokerKind = .redis
+                    $0.redisURL = redis.url
+                    $0.redisPrefix = prefix
+                    $0.apiKeyRatePerMinute = 5
+                }, body)
+        }
+        try await node { first in
+            try await node { second in
+                let chamber = try await EventTests.chamber(first, members: 0)
+                let key = try await first.call(
+                    .post, "\(chamber.path)/api-keys", token: chamber.admin.accessToken, json: ["name": "Sync", "scopes": ["members:read"]])
+                let secret = key.json["secret"].string
+                // Counted per minute: start well inside one.
+                while Int(Date().timeIntervalSince1970) % 60 > 50 { try await Task.sleep(for: .seconds(1)) }
+                var answers: [APIResponse] = []
+                for index in 0..<8 {
+                    answers.append(try await (index % 2 == 0 ? first : second).call(.get, "\(chamber.path)/members", token: secret))
+                }
+                #expect(answers.prefix(5).allSatisfy { $0.status == .ok }, "\(answers.map(\.status.code))")
+                #expect(answers.dropFirst(5).allSatisfy { $0.status == .tooManyRequests && $0.headers[.retryAfter] != nil }, "on both nodes")
+            }
+        }
+    }
 }

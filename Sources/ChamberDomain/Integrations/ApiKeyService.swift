@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Admins' keys for the chamber's other tools, and their use: who a key acts as, whether it may be used from where
 /// and how often, and the record of every use.
@@ -10,18 +9,21 @@ public final class ApiKeyService: Sendable {
     private let store: any Store
     private let vault: any SecretVault
     private let now: @Sendable () -> Date
-    private let perKey: Mutex<RequestRateLimiter>
-    private let perAddress: Mutex<RequestRateLimiter>
+    private let perKeyPerMinute: Int
+    private let perAddressPerMinute: Int
+    /// Where uses are counted: this node, or the cluster (through Redis).
+    private let counter: any RateCounter
 
     public init(
         store: any Store, vault: any SecretVault, perKeyPerMinute: Int = 600, perAddressPerMinute: Int = 1200,
-        now: @escaping @Sendable () -> Date = Date.init
+        counter: any RateCounter = LocalRateCounter(), now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.vault = vault
         self.now = now
-        perKey = Mutex(RequestRateLimiter(perMinute: perKeyPerMinute))
-        perAddress = Mutex(RequestRateLimiter(perMinute: perAddressPerMinute))
+        self.perKeyPerMinute = perKeyPerMinute
+        self.perAddressPerMinute = perAddressPerMinute
+        self.counter = counter
     }
 
     /// What a new key is made of, as an admin asks for it.
@@ -115,9 +117,9 @@ public final class ApiKeyService: Sendable {
             throw ChamberError(.apiKeyScopeMissing, "this route needs the scope \(scope.rawValue), which this key lacks")
         }
         let at = now()
-        if let wait = perKey.withLock({ $0.take("key:\(key.id)", now: at) })
-            ?? perAddress.withLock({ $0.take("address:\(key.chamberID):\(address ?? "-")", now: at) })
-        {
+        var wait = await counter.take("key:\(key.id)", perMinute: perKeyPerMinute, now: at)
+        if wait == nil { wait = await counter.take("address:\(key.chamberID):\(address ?? "-")", perMinute: perAddressPerMinute, now: at) }
+        if let wait {
             throw ChamberError(.rateLimited, "too many requests; try again in \(wait) seconds", retryAfterSeconds: wait)
         }
         guard let maker = try await store.users.find(id: key.createdBy) else {

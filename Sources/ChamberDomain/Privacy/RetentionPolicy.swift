@@ -41,7 +41,7 @@ public enum RetentionKind: String, Sendable, Codable, CaseIterable {
 
 /// A file of rows removed by a chamber's retention: newline-delimited JSON, a row a line, as stored.
 public struct RetentionArchive: Sendable, Equatable {
-    /// `<kind>-<the first row's id>`: the same rows make the same archive, however many nodes archive them.
+    /// `<kind>-<the first row's id>-<a checksum of every row's id>`.
     public let id: String
     public let chamberID: ChamberID
     public let kind: RetentionKind
@@ -67,7 +67,8 @@ public struct RetentionArchive: Sendable, Equatable {
     public var key: String { "chambers/\(chamberID.rawValue)/archives/\(id)" }
 }
 
-/// Rows past their time, read oldest first: what one batch of a retention run archives.
+/// Rows past their time, oldest first (audit entries by time; messages channel by channel, by sequence): what one
+/// batch of a retention run archives.
 public struct ExpiredRows: Sendable {
     public let ids: [String]
     /// Each row as stored, as JSON.
@@ -85,10 +86,13 @@ public struct ExpiredRows: Sendable {
 
 /// One chamber's rows past their time, and the archives made of them.
 public protocol RetentionStore: Sendable {
-    /// The oldest rows of `kind` from before `cutoff`, at most `limit`, in a fixed order (time, then id); nil when none.
-    func expired(_ kind: RetentionKind, before cutoff: Date, limit: Int) async throws -> ExpiredRows?
-    /// In one transaction: records `archive` (once: another node's record of the same one stays) and removes the rows.
-    func archive(_ archive: RetentionArchive, removing ids: [String]) async throws
+    /// In one transaction: reads the oldest rows of `kind` from before `cutoff` (at most `limit`), held against
+    /// changes and other nodes until it ends; hands them to `write`, which keeps the archive's file; records the
+    /// archive; removes the rows. Nothing is removed that is not in a file, and no edit made meanwhile is lost.
+    /// Returns how many rows were removed: 0 when none had expired.
+    func sweep(
+        _ kind: RetentionKind, before cutoff: Date, limit: Int, write: @Sendable (ExpiredRows) async throws -> RetentionArchive
+    ) async throws -> Int
     /// The chamber's archives, newest first.
     func archives() async throws -> [RetentionArchive]
     func find(archive id: String) async throws -> RetentionArchive?

@@ -2,10 +2,9 @@ import Foundation
 
 /// A chamber's retention: messages and audit entries older than it keeps them are archived to a file, then removed.
 ///
-/// Safe on every node at once: a batch is the oldest rows in a fixed order, its archive is named by its first row
-/// and written whole under that name, and the record and the removal are one transaction, so two nodes archiving the
-/// same rows write the same file and one record. A node that dies between the file and the removal leaves a file the
-/// next run writes again.
+/// Safe on every node at once: a batch is read, written to its file, recorded and removed in one transaction that
+/// holds its rows, so another node (or an edit) waits for it and then finds them gone. A node that dies after writing
+/// the file and before committing leaves a file no record names; the next run archives the rows again.
 public final class RetentionService: Sendable {
     private let store: any Store
     private let files: any FileStore
@@ -40,22 +39,25 @@ public final class RetentionService: Sendable {
     private func sweep(_ kind: RetentionKind, of chamberID: ChamberID, olderThan cutoff: Date) async throws -> Int {
         let scoped = store.scoped(to: chamberID).retention
         var removed = 0
+        let (files, now) = (files, now)
         for _ in 0..<batchesPerRun {
-            guard let expired = try await scoped.expired(kind, before: cutoff, limit: batchSize), let first = expired.ids.first else { break }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            var bytes: [UInt8] = []
-            for row in expired.rows {
-                bytes += try encoder.encode(row)
-                bytes.append(UInt8(ascii: "\n"))
+            let count = try await scoped.sweep(kind, before: cutoff, limit: batchSize) { expired in
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                var bytes: [UInt8] = []
+                for row in expired.rows {
+                    bytes += try encoder.encode(row)
+                    bytes.append(UInt8(ascii: "\n"))
+                }
+                let checksum = String(CRC32.checksum(Array(expired.ids.joined(separator: ",").utf8)), radix: 16)
+                let archive = RetentionArchive(
+                    id: "\(kind.rawValue)-\(expired.ids.first ?? "")-\(checksum)", chamberID: chamberID, kind: kind, from: expired.from,
+                    to: expired.to, count: expired.ids.count, size: bytes.count, createdAt: now())
+                try await files.put(bytes, key: archive.key, contentType: "application/x-ndjson")
+                return archive
             }
-            let archive = RetentionArchive(
-                id: "\(kind.rawValue)-\(first)", chamberID: chamberID, kind: kind, from: expired.from, to: expired.to, count: expired.ids.count,
-                size: bytes.count, createdAt: now())
-            try await files.put(bytes, key: archive.key, contentType: "application/x-ndjson")
-            try await scoped.archive(archive, removing: expired.ids)
-            removed += expired.ids.count
-            if expired.ids.count < batchSize { break }
+            removed += count
+            if count < batchSize { break }
         }
         return removed
     }

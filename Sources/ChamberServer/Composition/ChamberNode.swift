@@ -127,7 +127,7 @@ public struct ChamberNode: Sendable {
                 store: store, vault: vault, allowInsecureURLs: configuration.webhooksAllowInsecureURLs, queued: { webhookWorker.poke() }),
             apiKeys: ApiKeyService(
                 store: store, vault: vault, perKeyPerMinute: configuration.apiKeyRatePerMinute,
-                perAddressPerMinute: configuration.apiKeyRatePerAddressPerMinute),
+                perAddressPerMinute: configuration.apiKeyRatePerAddressPerMinute, counter: try rateCounter(configuration, logger: logger)),
             signIn: SignInService(
                 store: store, client: OpenIDConnectClient(http: HTTPClient.shared), accounts: accounts, vault: vault,
                 providers: try SignInProviders.load(configuration)))
@@ -309,6 +309,17 @@ public struct ChamberNode: Sendable {
             throw ConfigurationError(key: "membership.categories_file", "cannot read '\(file)' as a list of {\"code\", \"name\"}")
         }
         return categories
+    }
+
+    /// Where API keys' uses are counted: across the cluster in Redis when the node runs with it, else on this node.
+    static func rateCounter(_ configuration: ServerConfiguration, logger: Logger) throws -> any RateCounter {
+        guard configuration.brokerKind == .redis else { return LocalRateCounter() }
+        do {
+            return RedisRateCounter(
+                endpoint: try RedisEndpoint(url: configuration.redisURL ?? ""), prefix: configuration.redisPrefix, logger: logger)
+        } catch {
+            throw ConfigurationError(key: "broker.redis_url", error.message)
+        }
     }
 
     /// The API description as configured, rendered for `/docs`.

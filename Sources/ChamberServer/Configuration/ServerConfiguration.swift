@@ -89,7 +89,7 @@ import Logging
 /// | `billing.stripe.api_base` | `CHAMBER_BILLING_STRIPE_API_BASE` | `https://api.stripe.com` |
 /// | `webhooks.allow_insecure_urls` | `CHAMBER_WEBHOOKS_ALLOW_INSECURE_URLS` | `false`: chambers' webhook endpoints are `https` only |
 /// | `webhooks.retry_base_seconds` | `CHAMBER_WEBHOOKS_RETRY_BASE_SECONDS` | `30`: the first wait before a failed delivery is tried again (the waits double, at most 6 h apart, 12 attempts) |
-/// | `api_keys.rate_per_minute` | `CHAMBER_API_KEYS_RATE_PER_MINUTE` | `600`: requests a minute each API key may make on each node (bursts up to as many); over it, `429 rate_limited` with `Retry-After` |
+/// | `api_keys.rate_per_minute` | `CHAMBER_API_KEYS_RATE_PER_MINUTE` | `600`: requests a minute each API key may make, across the cluster with the Redis broker, else on each node; over it, `429 rate_limited` with `Retry-After` |
 /// | `api_keys.rate_per_address_per_minute` | `CHAMBER_API_KEYS_RATE_PER_ADDRESS_PER_MINUTE` | `1200`: the same for each address using API keys |
 /// | `push.tls_ca_file` | `CHAMBER_PUSH_TLS_CA_FILE` | none (PEM certificates trusted for provider connections besides the system's: a proxy's, a test's) |
 /// | `hub.conformance_echo` | `CHAMBER_HUB_CONFORMANCE_ECHO` | `false` (`GET /v1/conformance/echo`: an echo socket for the Autobahn suite) |
