@@ -38,6 +38,14 @@ struct DocsTests {
 
             let raw = try await api.call(.get, "/docs/openapi.yaml")
             #expect(raw.status == .ok && raw.body == Data(yaml.utf8))
+            #expect(page.headers[.cacheControl] == "public, max-age=300", "the document may be kept")
+
+            // Every other answer carries members' data or secrets: kept by no cache, failures included.
+            let account = try await api.signUp("cache")
+            let login = try await api.call(.post, "/v1/auth/login", json: ["email": account.email, "password": account.password])
+            #expect(login.status == .ok && login.headers[.cacheControl] == "no-store")
+            let refused = try await api.call(.get, "/v1/me")
+            #expect(refused.status == .unauthorized && refused.headers[.cacheControl] == "no-store")
         }
     }
 

@@ -10,6 +10,7 @@ public func buildRouter(
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: NoStoreByDefault())
     router.add(middleware: RedactingRequestLog())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: APIErrorMiddleware())
