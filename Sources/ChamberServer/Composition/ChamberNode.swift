@@ -55,6 +55,8 @@ public struct ChamberNode: Sendable {
     let prepared: PreparedFlag
     /// The API description served at `/docs`, read and rendered once.
     let docs: APIDocsPage?
+    /// The web app's files, read once.
+    let web: WebAppFiles?
 
     /// Opens the database and wires the services. Nothing runs yet: see ``makeApplication()`` and ``withDatabase(_:)``.
     public static func assemble(_ configuration: ServerConfiguration, logger: Logger) async throws -> ChamberNode {
@@ -212,7 +214,7 @@ public struct ChamberNode: Sendable {
             ) { try await membership.privacy.runExports() },
             retentionJob: PeriodicJob(
                 name: "retention", every: .seconds(configuration.retentionSweepSeconds), logger: logger, ready: { prepared.isSet }
-            ) { try await membership.retention.run() }, prepared: prepared, docs: try apiDocs(configuration))
+            ) { try await membership.retention.run() }, prepared: prepared, docs: try apiDocs(configuration), web: try webApp(configuration))
     }
 
     /// How often a node looks for members' data exports to prepare, and prepared ones whose time is up.
@@ -330,6 +332,16 @@ public struct ChamberNode: Sendable {
         return page
     }
 
+    /// The web app's folder as configured, read for serving.
+    static func webApp(_ configuration: ServerConfiguration) throws -> WebAppFiles? {
+        guard let folder = configuration.webRoot else { return nil }
+        do {
+            return try WebAppFiles(folder: folder)
+        } catch {
+            throw ConfigurationError(key: "web.root", error.message)
+        }
+    }
+
     /// The rules file and the word list as configured.
     static func moderationRules(_ configuration: ServerConfiguration) throws -> (ModerationSettings, [String]) {
         var words: [String] = []
@@ -368,7 +380,7 @@ public struct ChamberNode: Sendable {
     private func makeApplication(services: [any Service]) -> some ApplicationProtocol {
         let router = buildRouter(
             services: self.services, realtime: realtime, membership: membership, events: events, metrics: metrics, version: Self.version,
-            docs: docs)
+            docs: docs, web: web, demo: configuration.demo)
         let endpoint = realtime.endpoint
         var app = Application(
             router: router,

@@ -189,6 +189,14 @@ public enum ConfigurationLoader {
         } else {
             configuration.openAPIFile = defaults.openAPIFile
         }
+        if let folder = try string("web.root") {
+            guard FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("index.html")) else {
+                throw ConfigurationError(key: "web.root", "'\(folder)' holds no index.html; give the path of the checkout's Web/ folder")
+            }
+            configuration.webRoot = folder
+        } else {
+            configuration.webRoot = defaults.webRoot
+        }
         if let file = try string("moderation.rules_file") {
             guard FileManager.default.fileExists(atPath: file) else {
                 throw ConfigurationError(key: "moderation.rules_file", "'\(file)' does not exist; see Config/moderation/rules.json for the format")

@@ -24,6 +24,13 @@ public struct DefaultFiles: Sendable, Equatable {
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
+    /// The web app: `Web/` in the checkout or package the defaults' folder came with.
+    public var webRoot: String? {
+        guard let directory else { return nil }
+        let path = ((directory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("Web")
+        return FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("index.html")) ? path : nil
+    }
+
     private func existing(_ name: String) -> String? {
         guard let directory else { return nil }
         let path = (directory as NSString).appendingPathComponent(name)

@@ -37,6 +37,7 @@ import Logging
 /// | `membership.categories_file` | `CHAMBER_MEMBERSHIP_CATEGORIES_FILE` | `membership/categories.json` of the shipped defaults (the NAICS sectors applicants choose from) |
 /// | `oidc.providers_file` | `CHAMBER_OIDC_PROVIDERS_FILE` | none: members sign in with passwords only (the OpenID Connect providers: see `Config/oidc-providers.example.json`) |
 /// | `docs.openapi_file` | `CHAMBER_DOCS_OPENAPI_FILE` | `Protocol/openapi.yaml` beside the shipped defaults' folder (served at `GET /docs`) |
+/// | `web.root` | `CHAMBER_WEB_ROOT` | `Web/` beside the shipped defaults' folder (the web app served at `GET /`; none: `/` answers `404`) |
 /// | `membership.standing_sweep_seconds` | `CHAMBER_MEMBERSHIP_STANDING_SWEEP_SECONDS` | `3600` (how often each node moves membership statuses the dates call for; `0`: never) |
 /// | `retention.sweep_seconds` | `CHAMBER_RETENTION_SWEEP_SECONDS` | `3600`: how often a node archives and removes what chambers keep no longer (0: never) |
 /// | `events.sweep_seconds` | `CHAMBER_EVENTS_SWEEP_SECONDS` | `30` (event upkeep: offers and payments that ran out, seats for the waitlist, events that ended; `0`: never) |
@@ -130,6 +131,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var signInProvidersFile: String?
     /// The API description served at `GET /docs`; none: `/docs` answers `404`.
     public var openAPIFile: String?
+    /// The web app's folder (`index.html` and `app/`), served at `GET /`; none: `/` answers `404`.
+    public var webRoot: String?
     /// How often the membership standing job runs on this node (0: never). Hourly, so a day's changes land within
     /// the hour of their date; running more often or on more nodes changes nothing twice.
     public var standingSweepSeconds = 3_600
@@ -233,7 +236,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         "auth.access_token_ttl_seconds", "auth.refresh_token_ttl_days", "auth.bcrypt_cost", "auth.login_max_failures_per_account",
         "auth.login_max_failures_per_address", "security.encryption_keys", "log.level", "demo.enabled",
         "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "membership.categories_file", "docs.openapi_file",
-        "oidc.providers_file",
+        "web.root", "oidc.providers_file",
         "membership.standing_sweep_seconds", "retention.sweep_seconds", "events.sweep_seconds", "directory.cache_businesses",
         "files.store", "files.local_path", "files.max_bytes", "files.link_seconds", "files.s3.endpoint", "files.s3.bucket", "files.s3.region",
         "files.s3.access_key_id", "files.s3.secret_access_key_file", "files.s3.path_style",

@@ -42,6 +42,7 @@ func withServer(
     // database: a sweep would notify other tests' messages through a broker their sockets are not on. A real
     // cluster has one broker; the servers the process tests start sweep as configured by default.
     configuration.notificationSweepMs = 0
+    configuration.webRoot = FrameSchemas.root.deletingLastPathComponent().appendingPathComponent("Web").path
     configuration.filesLocalPath = FileManager.default.temporaryDirectory.appendingPathComponent("chamber-test-files-\(UUID().uuidString)").path
     configure(&configuration)
     var logger = Logger(label: "test.server")

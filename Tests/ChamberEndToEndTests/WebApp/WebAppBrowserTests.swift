@@ -1,0 +1,279 @@
+import ChamberDomain
+import ChamberServer
+import ChamberTestSupport
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+/// The web app in a real browser (headless Chromium) against a running server: what members and staff do with it,
+/// at phone (390 px) and desktop (1280 px) widths. Screenshots of every page go to `.build/web-screenshots/`
+/// (`CHAMBER_TEST_SCREENSHOTS` names another folder).
+@Suite("Web app in a browser", .enabled(if: Chromium.executable != nil, "needs Chromium (Debian's chromium)"))
+struct WebAppBrowserTests {
+    static let screenshots = URL(
+        fileURLWithPath: ProcessInfo.processInfo.environment["CHAMBER_TEST_SCREENSHOTS"]
+            ?? FrameSchemas.root.deletingLastPathComponent().appendingPathComponent(".build/web-screenshots").path)
+
+    /// Runs `body` with a browser, and ends the browser however it ends.
+    static func withBrowser(_ body: (Chromium) async throws -> Void) async throws {
+        let browser = try await Chromium.launch()
+        do {
+            try await body(browser)
+        } catch {
+            await browser.close()
+            throw error
+        }
+        await browser.close()
+    }
+
+    /// Saves the page at both widths.
+    static func capture(_ page: BrowserPage, _ name: String, height: Int = 844) async throws {
+        for width in [390, 1280] {
+            try await page.resize(width: width, height: width == 390 ? height : 900)
+            try await Task.sleep(for: .milliseconds(150))
+            try await page.screenshot(to: screenshots.appendingPathComponent("\(name)-\(width).png"))
+        }
+    }
+
+    /// What an offline audit can tell: images without alt text, fields without a label, buttons without a name.
+    static func accessibilityProblems(_ page: BrowserPage) async throws -> [String] {
+        try await page.evaluate(
+            """
+            (() => {
+              const problems = [];
+              for (const image of document.images) if (!image.hasAttribute('alt')) problems.push('image without alt: ' + image.src);
+              for (const field of document.querySelectorAll('input, textarea, select')) {
+                if (field.type === 'hidden') continue;
+                if (!(field.labels?.length || field.getAttribute('aria-label') || field.getAttribute('aria-labelledby')))
+                  problems.push('field without a label: ' + (field.id || field.name || field.tagName));
+              }
+              for (const button of document.querySelectorAll('button, a[href]'))
+                if (!(button.textContent.trim() || button.getAttribute('aria-label'))) problems.push('control without a name: ' + button.outerHTML.slice(0, 80));
+              return problems;
+            })()
+            """
+        ).array.compactMap(\.string)
+    }
+
+    /// Signs in through the page's form and waits for the conversations.
+    static func signIn(_ page: BrowserPage, base: String, _ account: Account) async throws {
+        try await page.open(base + "/")
+        try await page.type(account.email, into: "#email")
+        try await page.type(account.password, into: "#password")
+        try await page.click("form[aria-labelledby=signin-title] button[type=submit]")
+        try await page.waitFor("document.querySelector('.channel-list')", "the conversations after signing in")
+    }
+
+    /// The bodies of the messages the open conversation shows, in order, with their sequence numbers.
+    static func shown(_ page: BrowserPage) async throws -> [(seq: Int, body: String)] {
+        try await page.evaluate(
+            "[...document.querySelectorAll('.messages .message:not(.pending)')].map(row => [Number(row.dataset.seq), row.querySelector('.body').innerText])"
+        ).array.map { ($0.array.first?.int ?? 0, $0.array.last?.string ?? "") }
+    }
+
+    @Test(
+        "the demo entry signs in as each role in one click; every page at phone and desktop widths, with no errors, labels and alt text; first load under 1 s"
+    )
+    func demoEntry() async throws {
+        try await withServer(.sqlite, configure: { $0.demo = true }) { api in
+            let base = "http://127.0.0.1:\(api.client.port!)"
+            try await Self.withBrowser { browser in
+                let page = try await browser.newPage(width: 390, height: 844)
+                try await page.open(base + "/")
+                try await page.waitFor("document.querySelector('.demo-role[data-role=member]')", "the demo entry")
+                #expect(try await page.text().contains("may be reset"), "the entry says demo data may be reset")
+                #expect(try await Self.accessibilityProblems(page) == [])
+                try await Self.capture(page, "entry")
+
+                try await page.click(".demo-role[data-role=member]")
+                try await page.waitFor("document.querySelectorAll('.channel-list a.channel').length >= 3", "the member's conversations")
+                #expect(try await page.text(".channel-list").contains("General"))
+                try await Self.capture(page, "chat-list")
+                try await page.evaluate(
+                    "[...document.querySelectorAll('.channel-list a.channel')].find(link => link.innerText.includes('General')).click()")
+                try await page.waitFor("document.querySelectorAll('.messages .message').length >= 5", "General's history")
+                #expect(try await Self.accessibilityProblems(page) == [])
+                try await Self.capture(page, "conversation")
+
+                // A first load of the signed-in app, by the browser's own clock: navigation start to the conversations shown.
+                var loads: [Double] = []
+                for load in 1...3 {
+                    // A query of its own, so each is a navigation (a change of the fragment alone is not).
+                    try await page.open(base + "/?load=\(load)#/chat")
+                    try await page.waitFor("performance.getEntriesByName('chamberconnect-ready').length", "the app ready after a reload")
+                    loads.append(try await page.evaluate("performance.getEntriesByName('chamberconnect-ready')[0].startTime").double ?? .infinity)
+                }
+                let median = loads.sorted()[1]
+                print("web app first load (ms, three loads): \(loads.map { Int($0) }), median \(Int(median))")
+                #expect(median < 1000, "first load under a second: \(loads)")
+
+                // Staff: the review queue.
+                try await page.click(".topbar button.link")
+                try await page.click(".demo-role[data-role=staff]")
+                try await page.waitFor("document.querySelector('.channel-list a.channel')", "staff's conversations")
+                try await page.evaluate("location.hash = '#/review'")
+                try await page.waitFor("document.querySelector('.review-items')", "the review queue")
+                #expect(try await Self.accessibilityProblems(page) == [])
+                try await Self.capture(page, "review")
+                #expect(page.problems == [], "the page logged no errors")
+            }
+        }
+    }
+
+    @Test("two members in two browsers: a direct conversation started from the member list, typing, the message live, and seen-by")
+    func twoMembersChat() async throws {
+        try await withServer(.sqlite) { api in
+            let (chamber, ann, ben) = try await Self.twoMembers(api)
+            _ = chamber
+            let base = "http://127.0.0.1:\(api.client.port!)"
+            try await Self.withBrowser { browser in
+                let a = try await browser.newPage(width: 1280)
+                let b = try await browser.newPage(width: 390)
+                try await Self.signIn(a, base: base, ann)
+                try await Self.signIn(b, base: base, ben)
+                try await a.click(".new-direct")
+                try await a.type("Ben", into: "#member-search")
+                try await a.click(".member-results button")
+                try await a.waitFor("location.hash.startsWith('#/chat/') && document.querySelector('#composer')", "the new conversation")
+                // Ben's list learns of it (channel_changed) and he opens it.
+                try await b.waitFor("document.querySelector('.channel-list a.channel')", "the conversation in Ben's list")
+                try await b.click(".channel-list a.channel")
+                try await b.waitFor("document.querySelector('#composer')", "Ben's conversation open")
+                try await Task.sleep(for: .milliseconds(300))
+
+                try await a.type("Hello Ben", into: "#composer")
+                try await b.waitFor("document.querySelector('.typing').innerText.includes('Ann is typing')", "Ann typing, on Ben's page")
+                try await a.click(".composer button[type=submit]")
+                try await b.waitFor(
+                    "[...document.querySelectorAll('.messages .body')].some(body => body.innerText === 'Hello Ben')", "the message on Ben's page")
+                try await b.waitFor("document.querySelector('.typing').innerText === ''", "the typing line cleared by the message")
+                // Ben has it open: his read position reaches Ann.
+                try await a.waitFor("document.querySelector('.messages .seen')?.innerText.includes('Seen by Ben')", "seen by Ben on Ann's page")
+                try await Self.capture(b, "direct-conversation")
+                #expect(try await Self.shown(a).map(\.body) == ["Hello Ben"])
+                #expect(try await Self.shown(b).map(\.body) == ["Hello Ben"])
+                #expect(a.problems == [] && b.problems == [], "\(a.problems) \(b.problems)")
+            }
+        }
+    }
+
+    @Test("the network of one is cut and restored: it shows exactly what it missed, and what it sent meanwhile arrives once")
+    func networkCut() async throws {
+        try await withServer(.sqlite) { api in
+            let (chamber, ann, ben) = try await Self.twoMembers(api)
+            let direct = try await api.call(.post, "/v1/chambers/\(chamber)/channels/direct", token: ann.accessToken, json: ["user_id": ben.userID])
+            let channel = direct.json["id"].string ?? ""
+            let proxy = try await CuttableProxy.start(to: api.client.port!)
+            let base = "http://127.0.0.1:\(api.client.port!)"
+            let viaProxy = "http://127.0.0.1:\(proxy.port)"
+            try await Self.withBrowser { browser in
+                let a = try await browser.newPage(width: 1280)
+                let b = try await browser.newPage(width: 390)
+                try await Self.signIn(a, base: base, ann)
+                try await Self.signIn(b, base: viaProxy, ben)
+                for page in [a, b] {
+                    try await page.evaluate("location.hash = '#/chat/\(channel)'")
+                    try await page.waitFor("document.querySelector('#composer')", "the conversation open")
+                }
+                try await Self.say("one", on: a)
+                try await b.waitFor("document.querySelectorAll('.messages .message:not(.pending)').length === 1", "the first message on Ben's page")
+
+                proxy.cut()
+                try await b.waitFor("document.querySelector('.connection')?.innerText.includes('Offline')", "Ben's page saying it is offline")
+                try await Self.capture(b, "offline")
+                try await Self.say("from the tunnel", on: b)
+                try await b.waitFor("document.querySelector('.status-sending')", "Ben's message waiting to be sent")
+                for body in ["two", "three", "four"] { try await Self.say(body, on: a) }
+                try await a.waitFor("document.querySelectorAll('.messages .message:not(.pending)').length === 4", "Ann's four messages stored")
+                try await Task.sleep(for: .seconds(1))
+                proxy.restore()
+
+                let expected = ["one", "two", "three", "four", "from the tunnel"]
+                try await b.waitFor(
+                    "[...document.querySelectorAll('.messages .message')].map(row => row.querySelector('.body').innerText).join('|') === '\(expected.joined(separator: "|"))'",
+                    "exactly what Ben missed, then his own message", timeout: .seconds(90))
+                try await a.waitFor("document.querySelectorAll('.messages .message:not(.pending)').length === 5", "Ben's message on Ann's page")
+                for page in [a, b] {
+                    let shown = try await Self.shown(page)
+                    #expect(shown.map(\.body) == expected, "no duplicate, no gap")
+                    #expect(shown.map(\.seq) == shown.map(\.seq).sorted() && Set(shown.map(\.seq)).count == shown.count)
+                }
+                let stored = try await api.call(.get, "/v1/chambers/\(chamber)/channels/\(channel)/messages", token: ann.accessToken)
+                #expect(stored.json["items"].array.compactMap { $0["body"].string }.filter { $0 == "from the tunnel" }.count == 1, "sent once")
+                // The page's own problems while cut are the connection errors a cut causes; nothing else.
+                #expect(a.problems == [], "\(a.problems)")
+                #expect(b.problems.allSatisfy { $0.contains("ERR_") || $0.contains("WebSocket") }, "\(b.problems)")
+            }
+            await proxy.stop()
+        }
+    }
+
+    @Test(
+        "a moderator holds, approves and rejects from the review page, the member sees each outcome; a ban closes the member's page with a clear message"
+    )
+    func moderation() async throws {
+        try await withServer(.sqlite) { api in
+            let (chamber, ann, ben) = try await Self.twoMembers(api)
+            let admin = try await api.signUp("mod")
+            try await api.addMember(admin, to: chamber, role: "moderator", by: ann)
+            let group = try await api.call(
+                .post, "/v1/chambers/\(chamber)/channels", token: ann.accessToken,
+                json: ["kind": "group", "name": "Main Street", "members": [ben.userID]])
+            let channel = group.json["id"].string ?? ""
+            let base = "http://127.0.0.1:\(api.client.port!)"
+            try await Self.withBrowser { browser in
+                let member = try await browser.newPage(width: 390)
+                let moderator = try await browser.newPage(width: 1280)
+                try await Self.signIn(member, base: base, ben)
+                try await Self.signIn(moderator, base: base, admin)
+                try await moderator.evaluate("location.hash = '#/review'")
+                try await moderator.waitFor("document.querySelector('.review-items')", "the review queue")
+                try await member.evaluate("location.hash = '#/chat/\(channel)'")
+                try await member.waitFor("document.querySelector('#composer')", "the group open")
+
+                try await Self.say("is this a scam?", on: member)
+                try await member.waitFor(
+                    "document.querySelector('.status-held')?.innerText.includes('review')", "the member told it waits for review")
+                try await Self.capture(member, "held")
+                try await moderator.waitFor(
+                    "document.querySelector('.review-item')?.innerText.includes('is this a scam?')", "the held message on the review page")
+                try await Self.capture(moderator, "review-item")
+                try await moderator.click(".review-item button.primary")
+                try await member.waitFor(
+                    "!document.querySelector('.pending') && [...document.querySelectorAll('.messages .body')].some(body => body.innerText === 'is this a scam?')",
+                    "the approved message published on the member's page")
+
+                try await Self.say("a second scam", on: member)
+                try await moderator.waitFor("document.querySelector('.review-item')?.innerText.includes('a second scam')", "the second held message")
+                try await moderator.click(".review-item button.danger")
+                try await member.waitFor("document.querySelector('.status-rejected')", "the member told it was not published")
+                #expect(try await Self.shown(member).map(\.body) == ["is this a scam?"])
+
+                let ban = try await api.call(
+                    .post, "/v1/chambers/\(chamber)/moderation/actions", token: admin.accessToken,
+                    json: ["action": "ban", "user_id": ben.userID, "reason": "spam"])
+                #expect(ban.status == .ok, "\(ban.json)")
+                try await member.waitFor("document.querySelector('.ended-reason')?.innerText.includes('banned')", "the ban told on the member's page")
+                #expect(try await member.text(".ended-reason").contains("spam"), "with the moderator's reason")
+                try await Self.capture(member, "banned")
+                #expect(moderator.problems == [], "\(moderator.problems)")
+            }
+        }
+    }
+
+    /// Types a message into the open conversation and sends it.
+    static func say(_ body: String, on page: BrowserPage) async throws {
+        try await page.type(body, into: "#composer")
+        try await page.click(".composer button[type=submit]")
+    }
+
+    /// A chamber with Ann (its founder, an admin) and Ben (a member).
+    static func twoMembers(_ api: TestAPI) async throws -> (String, Account, Account) {
+        let ann = try await api.signUp("ann")
+        let chamber = try await api.createChamber(ann)
+        let ben = try await api.signUp("ben")
+        try await api.addMember(ben, to: chamber, role: "member", by: ann)
+        return (chamber, ann, ben)
+    }
+}

@@ -1,0 +1,110 @@
+// The REST side (Protocol/openapi.yaml): the signed-in session, and calls that refresh it when the access token runs
+// out. Tokens are kept in this browser's local storage, so a reload or a second tab stays signed in.
+
+const storageKey = 'chamberconnect.session';
+
+/** A refused call, with the API's stable error code. */
+export class ApiError extends Error {
+  constructor(status, code, message, field) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+/** The stored session: the TokenGrant of the last login or refresh, or null. */
+export function currentSession() {
+  try {
+    return JSON.parse(localStorage.getItem(storageKey));
+  } catch {
+    return null;
+  }
+}
+
+export function saveSession(grant) {
+  localStorage.setItem(storageKey, JSON.stringify(grant));
+}
+
+export function forgetSession() {
+  localStorage.removeItem(storageKey);
+}
+
+/** Calls the API; a `401 token_expired` refreshes the session once and tries again. */
+export async function api(method, path, body, { signedIn = true } = {}) {
+  const attempt = () => {
+    const headers = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const session = currentSession();
+    if (signedIn && session) headers.authorization = `Bearer ${session.access_token}`;
+    return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  };
+  let response = await attempt();
+  if (response.status === 401 && signedIn && currentSession()) {
+    const answer = await response.clone().json().catch(() => null);
+    if (answer?.error?.code === 'token_expired' && (await refreshSession())) response = await attempt();
+  }
+  return read(response);
+}
+
+async function read(response) {
+  if (response.status === 204) return null;
+  const json = (response.headers.get('content-type') ?? '').includes('json');
+  const answer = json ? await response.json() : await response.text();
+  if (!response.ok) {
+    const error = answer?.error ?? {};
+    throw new ApiError(response.status, error.code ?? `http_${response.status}`, error.message ?? response.statusText, error.field);
+  }
+  return answer;
+}
+
+let refreshing = null;
+
+/**
+ * Spends the refresh token for a new pair. One refresh at a time: refresh tokens rotate and work once, and a
+ * second tab or call spending the same one would end the whole session (`refresh_token_reused`).
+ * Resolves to whether the session is still good.
+ */
+export function refreshSession() {
+  refreshing ??= (async () => {
+    const session = currentSession();
+    if (!session) return false;
+    try {
+      saveSession(await read(await fetch('/v1/auth/refresh', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refresh_token: session.refresh_token }),
+      })));
+      return true;
+    } catch (error) {
+      // Another tab may have refreshed first and stored its pair: that one is good.
+      if (currentSession()?.refresh_token !== session.refresh_token) return true;
+      if (error instanceof ApiError) forgetSession();
+      return false;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+/** A fresh access token: refreshed first when it has less than half a minute left. */
+export async function freshAccessToken() {
+  const session = currentSession();
+  if (!session) return null;
+  if (Date.parse(session.access_token_expires_at) - Date.now() < 30_000 && !(await refreshSession())) return null;
+  return currentSession()?.access_token ?? null;
+}
+
+/** Every page of a list route, up to `max` items. */
+export async function allPages(path, max = 1000) {
+  const items = [];
+  let cursor = null;
+  do {
+    const separator = path.includes('?') ? '&' : '?';
+    const page = await api('GET', `${path}${separator}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor && items.length < max);
+  return items;
+}

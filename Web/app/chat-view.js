@@ -1,0 +1,210 @@
+// The chat page: the channel list (unread counts, last messages, who is online) beside the open conversation
+// (messages live, typing, "seen by", pending sends and their moderation outcome, replies, reactions, edits). On a
+// phone one of the two shows at a time.
+
+import { h, initials, show, when } from './dom.js';
+
+const quickReactions = ['👍', '🎉', '❤️'];
+
+export class ChatView {
+  constructor(client, members, channelId) {
+    this.client = client;
+    this.members = members;
+    this.channelId = channelId;
+    this.list = h('ul', { class: 'channel-list', 'aria-label': 'Conversations' });
+    this.picker = h('div', { class: 'picker', hidden: true });
+    this.element = h('main', { id: 'main', class: `chat ${channelId ? 'has-channel' : ''}` },
+      h('aside', { class: 'channels', 'aria-label': 'Your conversations' },
+        h('div', { class: 'channels-head' }, h('h2', {}, 'Conversations'),
+          h('button', { type: 'button', class: 'new-direct', onclick: () => this.togglePicker() }, 'New message')),
+        this.picker, this.list),
+      this.conversation = h('section', { class: 'conversation', 'aria-label': 'Conversation' }));
+    if (channelId) {
+      this.buildConversation();
+      client.open(channelId);
+    } else {
+      client.active = null;
+      show(this.conversation, h('p', { class: 'empty' }, 'Choose a conversation.'));
+    }
+  }
+
+  name(userId) {
+    return this.members.get(userId)?.display_name ?? 'Someone';
+  }
+
+  channelTitle(item) {
+    if (item.channel.kind === 'direct') return this.name(item.peer_id);
+    return item.channel.name;
+  }
+
+  update() {
+    this.drawList();
+    if (this.channelId) this.drawConversation();
+  }
+
+  drawList() {
+    const client = this.client;
+    show(this.list, client.channels.map((item) => {
+      const presence = item.peer_id ? client.presence.get(item.peer_id) ?? 'offline' : null;
+      const last = item.last_message;
+      const preview = last ? (last.deleted_at ? 'Message deleted' : `${last.sender_id === client.me.id ? 'You: ' : ''}${last.body || 'Attachment'}`) : item.channel.topic ?? '';
+      return h('li', {},
+        h('a', { href: `#/chat/${item.channel.id}`, class: 'channel', 'aria-current': item.channel.id === this.channelId ? 'page' : null, dataset: { channel: item.channel.id } },
+          h('span', { class: `avatar kind-${item.channel.kind}`, 'aria-hidden': 'true' }, initials(this.channelTitle(item)),
+            presence ? h('span', { class: `dot ${presence}` }) : null),
+          h('span', { class: 'channel-text' },
+            h('span', { class: 'channel-name' }, this.channelTitle(item), presence ? h('span', { class: 'visually-hidden' }, ` (${presence})`) : null),
+            h('span', { class: 'preview' }, preview)),
+          h('span', { class: 'channel-meta' }, last ? h('time', { datetime: last.created_at }, when(last.created_at)) : null,
+            item.unread_count > 0 ? h('span', { class: 'badge', 'aria-label': `${item.unread_count} unread` }, String(item.unread_count)) : null)));
+    }));
+  }
+
+  togglePicker() {
+    if (!this.picker.hidden) {
+      this.picker.hidden = true;
+      return;
+    }
+    const search = h('input', { id: 'member-search', type: 'search', autocomplete: 'off', placeholder: 'Name' });
+    const results = h('ul', { class: 'member-results' });
+    const fill = () => {
+      const term = search.value.trim().toLowerCase();
+      const found = [...this.members.values()].filter((member) => member.user_id !== this.client.me.id && member.display_name.toLowerCase().includes(term)).slice(0, 20);
+      show(results, found.map((member) => h('li', {}, h('button', {
+        type: 'button',
+        onclick: async () => {
+          try {
+            const channelId = await this.client.openDirect(member.user_id);
+            location.hash = `#/chat/${channelId}`;
+          } catch (error) {
+            show(results, h('li', { class: 'form-error', role: 'alert' }, error.message ?? 'Could not open the conversation.'));
+          }
+        },
+      }, member.display_name, h('small', {}, ` · ${member.role}`)))));
+    };
+    search.addEventListener('input', fill);
+    show(this.picker, h('label', { for: 'member-search' }, 'Message a member'), search, results);
+    this.picker.hidden = false;
+    fill();
+    search.focus();
+  }
+
+  buildConversation() {
+    this.title = h('h2', { class: 'conversation-title' });
+    this.typingLine = h('p', { class: 'typing', 'aria-live': 'polite' });
+    this.messages = h('ol', { class: 'messages', 'aria-label': 'Messages', 'aria-live': 'polite' });
+    this.older = h('button', { type: 'button', class: 'link older', onclick: () => this.client.loadOlder(this.channelId) }, 'Earlier messages');
+    this.replying = null;
+    this.replyLine = h('div', { class: 'reply-line', hidden: true });
+    this.input = h('textarea', { id: 'composer', rows: 1, maxlength: 4000, placeholder: 'Write a message', enterkeyhint: 'send' });
+    this.input.addEventListener('input', () => this.client.typing(this.channelId));
+    this.input.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey) {
+        event.preventDefault();
+        this.submit();
+      }
+    });
+    this.composer = h('form', { class: 'composer', onsubmit: (event) => {
+      event.preventDefault();
+      this.submit();
+    } },
+    h('label', { for: 'composer', class: 'visually-hidden' }, 'Message'), this.input,
+    h('button', { type: 'submit', class: 'primary send' }, 'Send'));
+    show(this.conversation,
+      h('header', { class: 'conversation-head' }, h('a', { href: '#/chat', class: 'back' }, h('span', { 'aria-hidden': 'true' }, '‹ '), 'Back'), this.title),
+      h('div', { class: 'scroller' }, this.older, this.messages), this.typingLine, this.replyLine, this.composer);
+  }
+
+  submit() {
+    const body = this.input.value.trim();
+    if (!body) return;
+    this.client.send(this.channelId, body, this.replying);
+    this.input.value = '';
+    this.setReply(null);
+  }
+
+  setReply(message) {
+    this.replying = message?.id ?? null;
+    this.replyLine.hidden = !message;
+    if (message) {
+      show(this.replyLine, h('span', {}, `Replying to ${this.name(message.sender_id)}: ${message.body.slice(0, 80)}`),
+        h('button', { type: 'button', class: 'link', onclick: () => this.setReply(null) }, 'Cancel'));
+      this.input.focus();
+    }
+  }
+
+  drawConversation() {
+    const client = this.client;
+    const item = client.channels.find((entry) => entry.channel.id === this.channelId);
+    const state = client.states.get(this.channelId);
+    this.title.textContent = item ? this.channelTitle(item) : '';
+    const scroller = this.messages.parentElement;
+    const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+    const ordered = state ? state.ordered() : [];
+    this.older.hidden = !state || state.complete || ordered.length === 0;
+    const mine = ordered.filter((message) => message.sender_id === client.me.id && !message.deleted_at);
+    const lastMine = mine[mine.length - 1];
+    const rows = ordered.map((message) => this.messageRow(message, state, message === lastMine));
+    for (const send of client.pendingIn(this.channelId)) rows.push(this.pendingRow(send));
+    show(this.messages, rows);
+    const typers = client.typingIn(this.channelId).map((user) => this.name(user));
+    this.typingLine.textContent = typers.length ? `${typers.join(', ')} ${typers.length > 1 ? 'are' : 'is'} typing…` : '';
+    const readOnly = item && (item.channel.archived_at || (item.channel.kind === 'announcement' && !['admin', 'staff'].includes(client.role)) || client.role === 'guest');
+    this.composer.hidden = Boolean(readOnly);
+    if (atBottom) scroller.scrollTop = scroller.scrollHeight;
+  }
+
+  messageRow(message, state, lastOfMine) {
+    const client = this.client;
+    const own = message.sender_id === client.me.id;
+    const replyTo = message.reply_to ? state.messages.get(message.reply_to) : null;
+    const seenBy = lastOfMine ? client.seenBy(this.channelId, message.seq).map((user) => this.name(user)) : [];
+    const reactions = Object.entries(message.reactions ?? {}).map(([emoji, users]) => h('button', {
+      type: 'button', class: `reaction ${users.includes(client.me.id) ? 'mine' : ''}`, 'aria-pressed': users.includes(client.me.id) ? 'true' : 'false',
+      onclick: () => client.react(message.id, emoji, !users.includes(client.me.id)).catch(() => {}),
+    }, `${emoji} ${users.length}`));
+    const actions = message.deleted_at ? null : h('div', { class: 'actions' },
+      quickReactions.map((emoji) => h('button', { type: 'button', class: 'link', 'aria-label': `React with ${emoji}`, onclick: () => client.react(message.id, emoji, true).catch(() => {}) }, emoji)),
+      h('button', { type: 'button', class: 'link', onclick: () => this.setReply(message) }, 'Reply'),
+      own ? h('button', { type: 'button', class: 'link', onclick: () => this.editMessage(message) }, 'Edit') : null,
+      own ? h('button', { type: 'button', class: 'link', onclick: () => client.remove(message.id).catch(() => {}) }, 'Delete') : null);
+    return h('li', { class: `message ${own ? 'own' : ''}`, dataset: { seq: message.seq, id: message.id } },
+      h('div', { class: 'message-head' }, h('strong', {}, this.name(message.sender_id)), ' ', h('time', { datetime: message.created_at }, when(message.created_at)),
+        message.edited_at && !message.deleted_at ? h('small', {}, ' (edited)') : null),
+      replyTo ? h('blockquote', {}, `${this.name(replyTo.sender_id)}: ${replyTo.body.slice(0, 80)}`) : null,
+      message.deleted_at ? h('p', { class: 'body deleted' }, 'Message deleted') : h('p', { class: 'body' }, this.withMentions(message.body)),
+      reactions.length ? h('div', { class: 'reactions' }, reactions) : null,
+      seenBy.length ? h('p', { class: 'seen' }, `Seen by ${seenBy.join(', ')}`) : null,
+      actions);
+  }
+
+  /** `<@USER_ID>` shown as `@Name`. */
+  withMentions(body) {
+    return body.split(/(<@[0-9a-f-]{36}>)/).map((part) => {
+      const mention = part.match(/^<@([0-9a-f-]{36})>$/);
+      return mention ? h('span', { class: 'mention' }, `@${this.name(mention[1])}`) : part;
+    });
+  }
+
+  pendingRow(send) {
+    const labels = {
+      sending: 'Sending…', sent: 'Sent', held: `Waiting for a moderator's review: ${send.reason}`,
+      rejected: `Not published: ${send.reason}`, failed: `Not sent: ${send.reason}`,
+    };
+    const final = send.status === 'rejected' || send.status === 'failed';
+    return h('li', { class: `message own pending status-${send.status}`, dataset: { clientMessageId: send.clientMessageId } },
+      h('p', { class: 'body' }, send.body),
+      h('p', { class: 'pending-status' }, labels[send.status]),
+      final ? h('button', { type: 'button', class: 'link', onclick: () => this.client.discard(send.clientMessageId) }, 'Dismiss') : null);
+  }
+
+  editMessage(message) {
+    const body = prompt('Edit your message', message.body);
+    if (body === null || body.trim() === '' || body === message.body) return;
+    this.client.edit(message.id, body.trim()).catch((error) => alert(error.message ?? 'The message could not be edited.'));
+  }
+
+  detach() {
+    this.client.active = null;
+  }
+}

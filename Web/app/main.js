@@ -1,0 +1,144 @@
+// The app's shell: who is signed in, which chamber, and which page the address names (`#/chat`, `#/chat/<channel>`,
+// `#/review`). Pages draw from a ChatClient, which holds the chamber's socket for as long as the chamber is shown.
+
+import { allPages, api, currentSession, forgetSession } from './api.js';
+import { ChatClient } from './chat-client.js';
+import { ChatView } from './chat-view.js';
+import { h, show } from './dom.js';
+import { renderEntry } from './entry-view.js';
+import { ReviewView } from './review-view.js';
+
+const root = document.getElementById('app');
+const chamberKey = 'chamberconnect.chamber';
+const staffRoles = ['admin', 'staff', 'moderator'];
+
+let instance = null;
+let me = null;
+let membership = null;
+let client = null;
+let members = new Map();
+let view = null;
+
+async function boot() {
+  try {
+    instance = await api('GET', '/v1/public/instance', undefined, { signedIn: false });
+  } catch {
+    instance = {};
+  }
+  window.addEventListener('hashchange', route);
+  window.addEventListener('online', () => client?.socket.reconnectNow());
+  document.addEventListener('visibilitychange', () => client?.setAway(document.visibilityState === 'hidden'));
+  await route();
+}
+
+async function route() {
+  if (!currentSession()) return renderEntry(root, instance, () => route());
+  if (!me) {
+    try {
+      me = await api('GET', '/v1/me');
+    } catch (error) {
+      if (error.status === 401) return signOut();
+      return fatal('The server could not be reached. Reload to try again.');
+    }
+  }
+  if (me.memberships.length === 0) return noChamber();
+  const wanted = localStorage.getItem(chamberKey);
+  const chosen = me.memberships.find((entry) => entry.chamber.id === wanted) ?? me.memberships[0];
+  if (membership?.chamber.id !== chosen.chamber.id) await enterChamber(chosen);
+  const [page, argument] = location.hash.replace(/^#\/?/, '').split('/');
+  view?.detach?.();
+  if (page === 'review' && staffRoles.includes(membership.role)) view = new ReviewView(client, members, membership);
+  else view = new ChatView(client, members, argument ?? null);
+  draw();
+}
+
+async function enterChamber(chosen) {
+  client?.stop();
+  membership = chosen;
+  localStorage.setItem(chamberKey, chosen.chamber.id);
+  const color = chosen.chamber.branding?.primary_color;
+  if (color) document.documentElement.style.setProperty('--brand', color);
+  document.title = `${chosen.chamber.name} · ChamberConnect`;
+  members = new Map((await allPages(`/v1/chambers/${chosen.chamber.id}/members`).catch(() => [])).map((member) => [member.user_id, member]));
+  members.set(me.user.id, { user_id: me.user.id, display_name: me.user.display_name, role: chosen.role });
+  client = new ChatClient(chosen.chamber.id, me.user);
+  client.addEventListener('change', () => {
+    // When the member first sees their conversations: the browser's own measure of a first load.
+    if (client.channels.length && performance.getEntriesByName('chamberconnect-ready').length === 0) performance.mark('chamberconnect-ready');
+    view?.update();
+  });
+  client.socket.addEventListener('state', (event) => {
+    if (event.detail.state === 'ended') ended(event.detail.reason);
+    else drawStatus();
+  });
+  client.start();
+}
+
+let statusLine = null;
+
+function draw() {
+  const chamber = membership.chamber;
+  const link = (hash, label) => h('a', { href: hash, 'aria-current': location.hash.startsWith(hash) ? 'page' : null }, label);
+  statusLine = h('p', { class: 'connection', role: 'status' });
+  const switcher = me.memberships.length > 1
+    ? h('label', { class: 'switcher' }, h('span', { class: 'visually-hidden' }, 'Chamber'),
+      h('select', {
+        onchange: (event) => {
+          localStorage.setItem(chamberKey, event.target.value);
+          location.hash = '#/chat';
+          route();
+        },
+      }, me.memberships.map((entry) => h('option', { value: entry.chamber.id, selected: entry.chamber.id === chamber.id }, entry.chamber.name))))
+    : null;
+  show(root,
+    h('header', { class: 'topbar' },
+      chamber.branding?.logo_url ? h('img', { class: 'logo', src: chamber.branding.logo_url, alt: `${chamber.name} logo`, width: 32, height: 32 }) : null,
+      h('span', { class: 'chamber-name' }, chamber.name), switcher,
+      h('nav', { 'aria-label': 'Main' }, link('#/chat', 'Chat'), staffRoles.includes(membership.role) ? link('#/review', 'Review') : null),
+      h('span', { class: 'me' }, me.user.display_name, h('small', {}, ` · ${membership.role}`)),
+      h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out')),
+    statusLine,
+    view.element);
+  drawStatus();
+  view.update();
+}
+
+function drawStatus() {
+  if (!statusLine || !client) return;
+  const state = client.socket.state;
+  statusLine.textContent = state === 'offline' ? 'Offline — reconnecting…' : state === 'connecting' ? 'Connecting…' : '';
+  statusLine.dataset.state = state;
+}
+
+function ended(reason) {
+  view?.detach?.();
+  view = null;
+  show(root, h('main', { id: 'main', class: 'entry' }, h('section', { class: 'card ended', role: 'alert' },
+    h('h1', {}, 'Disconnected'), h('p', { class: 'ended-reason' }, reason),
+    h('button', { class: 'primary', type: 'button', onclick: signOut }, 'Back to sign-in'))));
+}
+
+function noChamber() {
+  show(root, h('main', { id: 'main', class: 'entry' }, h('section', { class: 'card' },
+    h('h1', {}, `Welcome, ${me.user.display_name}`),
+    h('p', {}, 'You are not a member of a chamber yet. Ask your chamber for an invitation, or apply to join one.'),
+    h('button', { type: 'button', onclick: signOut }, 'Sign out'))));
+}
+
+function fatal(message) {
+  show(root, h('main', { id: 'main', class: 'entry' }, h('p', { class: 'form-error', role: 'alert' }, message)));
+}
+
+async function signOut() {
+  client?.stop();
+  if (currentSession()) await api('POST', '/v1/auth/logout').catch(() => {});
+  forgetSession();
+  client = null;
+  me = null;
+  membership = null;
+  view = null;
+  location.hash = '';
+  route();
+}
+
+boot();
