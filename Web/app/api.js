@@ -31,9 +31,9 @@ export function forgetSession() {
 }
 
 /** Calls the API; a `401 token_expired` refreshes the session once and tries again. */
-export async function api(method, path, body, { signedIn = true } = {}) {
+export async function api(method, path, body, { signedIn = true, headers: extra = {} } = {}) {
   const attempt = () => {
-    const headers = {};
+    const headers = { ...extra };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const session = currentSession();
     if (signedIn && session) headers.authorization = `Bearer ${session.access_token}`;

@@ -3,14 +3,42 @@
 
 import { allPages, api, currentSession, forgetSession } from './api.js';
 import { ChatClient } from './chat-client.js';
+import { AuditView } from './audit-view.js';
 import { ChatView } from './chat-view.js';
+import { DirectoryView } from './directory-view.js';
 import { h, show } from './dom.js';
 import { renderEntry } from './entry-view.js';
+import { EventsView } from './events-view.js';
+import { InvoicesView } from './invoices-view.js';
+import { MembersView } from './members-view.js';
+import { NotificationsView } from './notifications-view.js';
 import { ReviewView } from './review-view.js';
 
 const root = document.getElementById('app');
 const chamberKey = 'chamberconnect.chamber';
-const staffRoles = ['admin', 'staff', 'moderator'];
+/** The pages, who may open each (every role when `roles` is absent), and how to make one. */
+const pages = {
+  chat: { title: 'Chat', make: (argument) => new ChatView(client, members, argument ?? null) },
+  directory: { title: 'Directory', make: () => new DirectoryView(membership.chamber.id) },
+  events: { title: 'Events', make: () => new EventsView(membership.chamber.id) },
+  notifications: { title: 'Notifications', make: () => new NotificationsView(client, membership.chamber.id, badge) },
+  invoices: { title: 'Invoices', roles: ['admin', 'staff', 'moderator', 'board', 'member', 'trial'], make: () => new InvoicesView(membership.chamber.id, me.user) },
+  review: { title: 'Review', roles: ['admin', 'staff', 'moderator'], make: () => new ReviewView(client, members, membership) },
+  members: { title: 'Members', roles: ['admin', 'staff'], make: () => new MembersView(membership.chamber.id, membership, me.user) },
+  audit: { title: 'Audit log', roles: ['admin', 'staff', 'board'], make: () => new AuditView(membership.chamber.id, members) },
+};
+
+const allowed = (name) => pages[name] && (!pages[name].roles || pages[name].roles.includes(membership.role));
+
+/** The unread notifications, on the navigation. */
+const badge = {
+  count: 0,
+  set(count) {
+    this.count = count;
+    const link = document.querySelector('nav a[href="#/notifications"]');
+    if (link) link.textContent = count ? `Notifications (${count})` : 'Notifications';
+  },
+};
 
 let instance = null;
 let me = null;
@@ -47,8 +75,7 @@ async function route() {
   if (membership?.chamber.id !== chosen.chamber.id) await enterChamber(chosen);
   const [page, argument] = location.hash.replace(/^#\/?/, '').split('/');
   view?.detach?.();
-  if (page === 'review' && staffRoles.includes(membership.role)) view = new ReviewView(client, members, membership);
-  else view = new ChatView(client, members, argument ?? null);
+  view = (allowed(page) ? pages[page] : pages.chat).make(argument);
   draw();
 }
 
@@ -71,14 +98,18 @@ async function enterChamber(chosen) {
     if (event.detail.state === 'ended') ended(event.detail.reason);
     else drawStatus();
   });
+  client.addEventListener('frame', (event) => {
+    if (event.detail.unread_count !== undefined && ['notification', 'notifications_read'].includes(event.detail.type)) badge.set(event.detail.unread_count);
+  });
   client.start();
+  api('GET', `/v1/chambers/${chosen.chamber.id}/notifications?limit=1`).then((page) => badge.set(page.unread_count), () => {});
 }
 
 let statusLine = null;
 
 function draw() {
   const chamber = membership.chamber;
-  const link = (hash, label) => h('a', { href: hash, 'aria-current': location.hash.startsWith(hash) ? 'page' : null }, label);
+  const current = location.hash.replace(/^#\/?/, '').split('/')[0] || 'chat';
   statusLine = h('p', { class: 'connection', role: 'status' });
   const switcher = me.memberships.length > 1
     ? h('label', { class: 'switcher' }, h('span', { class: 'visually-hidden' }, 'Chamber'),
@@ -94,12 +125,13 @@ function draw() {
     h('header', { class: 'topbar' },
       chamber.branding?.logo_url ? h('img', { class: 'logo', src: chamber.branding.logo_url, alt: `${chamber.name} logo`, width: 32, height: 32 }) : null,
       h('span', { class: 'chamber-name' }, chamber.name), switcher,
-      h('nav', { 'aria-label': 'Main' }, link('#/chat', 'Chat'), staffRoles.includes(membership.role) ? link('#/review', 'Review') : null),
+      h('nav', { 'aria-label': 'Main' }, Object.keys(pages).filter(allowed).map((name) => h('a', { href: `#/${name}`, 'aria-current': name === current ? 'page' : null }, pages[name].title))),
       h('span', { class: 'me' }, me.user.display_name, h('small', {}, ` · ${membership.role}`)),
       h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out')),
     statusLine,
     view.element);
   drawStatus();
+  badge.set(badge.count);
   view.update();
 }
 

@@ -108,14 +108,28 @@ struct WebAppBrowserTests {
                 print("web app first load (ms, three loads): \(loads.map { Int($0) }), median \(Int(median))")
                 #expect(median < 1000, "first load under a second: \(loads)")
 
-                // Staff: the review queue.
+                // The member's other pages.
+                for (name, ready) in [
+                    ("directory", ".cards .business"), ("events", ".cards .event, .cards .empty"), ("notifications", ".feed li"),
+                    ("invoices", ".cards li"),
+                ] {
+                    try await Self.visit(page, name, ready)
+                }
+                // Searching the directory narrows it as one types.
+                try await page.evaluate("location.hash = '#/directory'")
+                try await page.type("bakery", into: "#directory-search")
+                try await page.waitFor(
+                    "document.querySelectorAll('.cards .business').length === 1 && document.querySelector('.cards').innerText.includes(\"Mia's Bakery\")",
+                    "the directory narrowed to the bakery")
+
+                // An admin: the staff pages too.
                 try await page.click(".topbar button.link")
-                try await page.click(".demo-role[data-role=staff]")
-                try await page.waitFor("document.querySelector('.channel-list a.channel')", "staff's conversations")
-                try await page.evaluate("location.hash = '#/review'")
-                try await page.waitFor("document.querySelector('.review-items')", "the review queue")
-                #expect(try await Self.accessibilityProblems(page) == [])
-                try await Self.capture(page, "review")
+                try await page.click(".demo-role[data-role=admin]")
+                try await page.waitFor("document.querySelector('.channel-list a.channel')", "the admin's conversations")
+                for (name, ready) in [("review", ".review-items li"), ("audit", "table"), ("members", ".member-row")] {
+                    try await Self.visit(page, name, ready)
+                }
+                #expect(try await page.evaluate("document.querySelectorAll('.member-row').length").int ?? 0 >= 12, "the demo's members listed")
                 #expect(page.problems == [], "the page logged no errors")
             }
         }
@@ -260,6 +274,15 @@ struct WebAppBrowserTests {
                 #expect(moderator.problems == [], "\(moderator.problems)")
             }
         }
+    }
+
+    /// Opens one of the app's pages by its address, waits for `ready`, checks it and saves it at both widths.
+    static func visit(_ page: BrowserPage, _ name: String, _ ready: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try await page.resize(width: 1280, height: 900)
+        try await page.evaluate("location.hash = '#/\(name)'")
+        try await page.waitFor("document.querySelector(\(BrowserPage.literal(ready)))", "the \(name) page", sourceLocation: sourceLocation)
+        #expect(try await accessibilityProblems(page) == [], "\(name)", sourceLocation: sourceLocation)
+        try await capture(page, name)
     }
 
     /// Types a message into the open conversation and sends it.

@@ -1,0 +1,61 @@
+// The business directory with search: each listing as the chamber's privacy shows it to the reader (REST
+// `GET /v1/chambers/{chamberId}/directory`).
+
+import { api } from './api.js';
+import { h, show } from './dom.js';
+
+export class DirectoryView {
+  constructor(chamberId) {
+    this.chamberId = chamberId;
+    this.results = h('ul', { class: 'cards', 'aria-label': 'Businesses' });
+    this.more = h('button', { type: 'button', hidden: true, onclick: () => this.search(this.cursor) }, 'More businesses');
+    this.status = h('p', { class: 'note', role: 'status' });
+    this.query = h('input', { id: 'directory-search', type: 'search', autocomplete: 'off', placeholder: 'Name, street, what they do' });
+    let timer;
+    this.query.addEventListener('input', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => this.search(), 250);
+    });
+    this.element = h('main', { id: 'main', class: 'page' },
+      h('h1', {}, 'Directory'),
+      h('form', { role: 'search', onsubmit: (event) => {
+        event.preventDefault();
+        this.search();
+      } }, h('label', { for: 'directory-search' }, 'Search businesses'), this.query),
+      this.status, this.results, this.more);
+    this.search();
+  }
+
+  async search(cursor) {
+    const words = this.query.value.trim();
+    const parameters = new URLSearchParams({ limit: '30' });
+    if (words) parameters.set('q', words);
+    if (cursor) parameters.set('cursor', cursor);
+    try {
+      const page = await api('GET', `/v1/chambers/${this.chamberId}/directory?${parameters}`);
+      const cards = page.items.map((business) => this.card(business));
+      if (cursor) this.results.append(...cards);
+      else show(this.results, cards);
+      this.cursor = page.next_cursor;
+      this.more.hidden = !page.next_cursor;
+      this.status.textContent = !cursor && page.items.length === 0 ? (words ? `No business matches “${words}”.` : 'No business is listed yet.') : '';
+    } catch (error) {
+      this.status.textContent = `${error.message} (${error.code})`;
+    }
+  }
+
+  card(business) {
+    const address = business.address ?? {};
+    const place = [address.street, address.city, address.region].filter(Boolean).join(', ');
+    const website = business.website ? h('a', { href: business.website, rel: 'noopener noreferrer', target: '_blank' }, new URL(business.website).host) : null;
+    return h('li', { class: 'card business' },
+      h('h2', {}, business.display_name ?? business.legal_name),
+      business.category ? h('p', { class: 'note' }, business.category) : null,
+      business.description ? h('p', {}, business.description) : null,
+      place ? h('p', {}, place) : null,
+      h('p', { class: 'contact' }, website, business.phone ? h('a', { href: `tel:${business.phone}` }, business.phone) : null,
+        business.email ? h('a', { href: `mailto:${business.email}` }, business.email) : null));
+  }
+
+  update() {}
+}
