@@ -66,9 +66,13 @@ let refreshing = null;
  * Resolves to whether the session is still good.
  */
 export function refreshSession() {
-  refreshing ??= (async () => {
+  const spent = currentSession()?.refresh_token;
+  // Across tabs too: the browser's lock lets one tab refresh at a time, and the next finds the pair it stored.
+  const exclusively = (work) => (navigator.locks ? navigator.locks.request('chamberconnect-refresh', work) : work());
+  refreshing ??= exclusively(async () => {
     const session = currentSession();
     if (!session) return false;
+    if (session.refresh_token !== spent) return true;
     try {
       saveSession(await read(await fetch('/v1/auth/refresh', {
         method: 'POST',
@@ -77,14 +81,13 @@ export function refreshSession() {
       })));
       return true;
     } catch (error) {
-      // Another tab may have refreshed first and stored its pair: that one is good.
-      if (currentSession()?.refresh_token !== session.refresh_token) return true;
-      if (error instanceof ApiError) forgetSession();
+      // Only a refused refresh token ends the session; a network error or a busy server leaves it for a retry.
+      if (error instanceof ApiError && error.status === 401) forgetSession();
       return false;
-    } finally {
-      refreshing = null;
     }
-  })();
+  }).finally(() => {
+    refreshing = null;
+  });
   return refreshing;
 }
 

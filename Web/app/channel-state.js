@@ -12,6 +12,9 @@ export class ChannelState {
     /** Message ids a stream event changed, and when: a history page asked for before that keeps the stream's state. */
     this.touched = new Map();
     this.clock = 0;
+    /** Whether the newest history page has been merged; whether paging back reached the first message. */
+    this.loaded = false;
+    this.complete = false;
   }
 
   /**
@@ -26,9 +29,14 @@ export class ChannelState {
     if (event.seq <= this.seq) return 'duplicate';
     if (event.seq > this.seq + 1) return 'gap';
     this.seq = event.seq;
-    if (event.type === 'reaction') this.react(event);
-    else this.put(event.message);
-    this.touched.set(event.message?.id ?? event.message_id, ++this.clock);
+    // A new message joins the cache; a change to one that is not loaded yet is left to the history page that
+    // loads it (adding it here would leave a hole between it and what is loaded).
+    const id = event.message?.id ?? event.message_id;
+    if (event.type === 'message' || this.messages.has(id)) {
+      if (event.type === 'reaction') this.react(event);
+      else this.put(event.message);
+      this.touched.set(id, ++this.clock);
+    }
     return 'applied';
   }
 
@@ -40,9 +48,16 @@ export class ChannelState {
     for (const event of early) this.apply(event);
   }
 
-  /** `recovery_incomplete`: events up to `latestSeq` will not come; what is cached may be stale (§6.5). */
+  /**
+   * `recovery_incomplete`: events up to `latestSeq` will not come, and what is cached may be stale (§6.5): the cache
+   * is dropped, to be loaded again from the newest page.
+   */
   skipTo(latestSeq) {
     this.seq = latestSeq;
+    this.messages.clear();
+    this.touched.clear();
+    this.complete = false;
+    this.loaded = false;
   }
 
   /** A history request is about to go out: returns the mark to pass to ``merge``. */

@@ -15,13 +15,18 @@ export class ChatClient extends EventTarget {
     this.role = null;
     this.channels = [];
     this.states = new Map();
-    /** Sends not acknowledged yet, by client_message_id: `{channelId, body, status, reason}`. */
-    this.outbox = new Map();
+    /**
+     * Sends not acknowledged yet, by client_message_id: `{channelId, body, replyTo, status, reason}`. Kept in this
+     * browser's storage, so a send whose answer was lost is sent again (with its id) even after a reload.
+     */
+    this.outboxKey = `chamberconnect.outbox.${chamberId}.${me.id}`;
+    this.outbox = new Map(loadOutbox(this.outboxKey));
     this.typers = new Map();
     this.presence = new Map();
     this.onlineCount = 0;
     this.lastTyping = new Map();
     this.lastRead = new Map();
+    this.readTimers = new Map();
     this.active = null;
     this.notices = [];
     this.socket = new ChamberSocket(chamberId);
@@ -37,10 +42,17 @@ export class ChatClient extends EventTarget {
   stop() {
     this.socket.close();
     clearInterval(this.typingSweep);
+    for (const timer of [this.listTimer, this.rateTimer, this.retryTimer, ...this.readTimers.values()]) clearTimeout(timer);
   }
 
   changed() {
+    saveOutbox(this.outboxKey, this.outbox);
     this.dispatchEvent(new Event('change'));
+  }
+
+  /** Tells the page something the server said of the user's own action. */
+  notify(text) {
+    this.dispatchEvent(new CustomEvent('notice', { detail: text }));
   }
 
   /** After every (re)connect: resubscribe from what is stored, refresh the list and presence, resend (§6.4). */
@@ -48,11 +60,22 @@ export class ChatClient extends EventTarget {
     this.role = welcome.role;
     this.typingTTL = welcome.limits.typing_ttl_ms;
     this.typingSweep ??= setInterval(() => this.expireTypers(), 1000);
+    // Pending sends first: they do not wait for the resubscribes (§6.4 step 4 may come in any order).
+    this.resendPending();
     const resubscribes = [...this.states.values()].map((state) => this.subscribe(state));
     await Promise.allSettled([this.refreshChannels(), this.refreshPresence(), ...resubscribes]);
-    for (const [clientMessageId, send] of this.outbox) if (send.status === 'sending') this.transmit(clientMessageId, send);
     if (this.active) this.markRead(this.active);
     this.changed();
+  }
+
+  /**
+   * Sends again every send whose outcome is unknown, and held ones (a retry of a held send is answered held again,
+   * or rejected once a moderator rejected it: §6.7, §4.26), each with its own client_message_id.
+   */
+  resendPending() {
+    for (const [clientMessageId, send] of this.outbox) {
+      if (send.status === 'sending' || send.status === 'held') this.transmit(clientMessageId, send);
+    }
   }
 
   async refreshChannels() {
@@ -80,10 +103,8 @@ export class ChatClient extends EventTarget {
   }
 
   async subscribe(state) {
-    const firstVisit = state.seq === null;
     const frame = { type: 'subscribe', channel_id: state.id };
-    if (!firstVisit) frame.since = state.seq;
-    let needsHistory = firstVisit;
+    if (state.seq !== null) frame.since = state.seq;
     try {
       const subscribed = await this.socket.request(frame);
       state.subscribed(subscribed.last_seq);
@@ -91,11 +112,7 @@ export class ChatClient extends EventTarget {
       if (error.code === 'channel_not_found') this.states.delete(state.id);
       return;
     }
-    if (state.refetch) {
-      state.refetch = false;
-      needsHistory = true;
-    }
-    if (needsHistory) await this.loadHistory(state);
+    if (!state.loaded) await this.loadHistory(state);
     this.changed();
   }
 
@@ -106,9 +123,10 @@ export class ChatClient extends EventTarget {
     try {
       const page = await this.socket.request(frame);
       state.merge(page.messages, mark);
-      state.complete = page.messages.length < 50;
+      if (!before) state.loaded = true;
+      if (page.messages.length < 50) state.complete = true;
     } catch {
-      // Asked again at the next reconnect or scroll.
+      // Not loaded: asked again at the next (re)subscribe, or the next scroll.
     }
     this.changed();
   }
@@ -127,10 +145,9 @@ export class ChatClient extends EventTarget {
         return this.streamEvent(frame);
       case 'recovery_incomplete': {
         const state = this.states.get(frame.channel_id);
-        if (!state) return;
+        if (!state || state.seq === null) return; // a first visit loads its history after `subscribed` anyway
         state.skipTo(frame.latest_seq);
-        state.refetch = true;
-        this.loadHistory(state).then(() => (state.refetch = false));
+        this.loadHistory(state);
         return;
       }
       case 'typing':
@@ -144,14 +161,42 @@ export class ChatClient extends EventTarget {
         this.onlineCount = frame.online_count;
         return this.changed();
       case 'channel_changed':
-        clearTimeout(this.listTimer);
-        this.listTimer = setTimeout(() => this.refreshChannels().catch(() => {}), 200);
+        return this.channelChanged(frame.channel_id);
+      case 'error':
+        // Not processed (§12.2), and without an id to say which: what may have been a send goes again in a second.
+        if (frame.code === 'rate_limited') {
+          clearTimeout(this.rateTimer);
+          this.rateTimer = setTimeout(() => this.resendPending(), 1000);
+        }
         return;
       case 'moderation_notice':
         return this.moderationNotice(frame);
       default:
         this.dispatchEvent(new CustomEvent('frame', { detail: frame }));
     }
+  }
+
+  /**
+   * The channel list changed (§7.4): refetched (debounced). A shown channel that is still listed is subscribed again
+   * from its stored seq (the server ends the subscription of a member removed and added back); one no longer
+   * listed is dropped.
+   */
+  channelChanged(channelId) {
+    this.changedChannels ??= new Set();
+    this.changedChannels.add(channelId);
+    clearTimeout(this.listTimer);
+    this.listTimer = setTimeout(async () => {
+      const changed = this.changedChannels;
+      this.changedChannels = new Set();
+      await this.refreshChannels().catch(() => {});
+      for (const id of changed) {
+        const state = this.states.get(id);
+        if (!state) continue;
+        if (this.channels.some((item) => item.channel.id === id)) this.subscribe(state);
+        else this.states.delete(id);
+      }
+      this.changed();
+    }, 200);
   }
 
   streamEvent(event) {
@@ -161,8 +206,8 @@ export class ChatClient extends EventTarget {
       if (outcome === 'gap') {
         // Never without a recovery_incomplete before it (§6.6); if it happens, treat it as one.
         state.skipTo(event.seq - 1);
-        this.loadHistory(state);
         outcome = state.apply(event);
+        this.loadHistory(state);
       }
     }
     if (event.type === 'message') {
@@ -223,6 +268,7 @@ export class ChatClient extends EventTarget {
       const frame = { type: 'send', channel_id: send.channelId, client_message_id: clientMessageId, body: send.body };
       if (send.replyTo) frame.reply_to = send.replyTo;
       const ack = await this.socket.request(frame);
+      if (ack.changed_by) this.notify(`Your message was published as the chamber's rules changed it (${ack.changed_by.join(', ')}).`);
       if (ack.status === 'held') Object.assign(send, { status: 'held', reason: ack.reason });
       else if (this.outbox.has(clientMessageId)) {
         // Published: the message event follows (or came first and removed it already).
@@ -232,8 +278,12 @@ export class ChatClient extends EventTarget {
       }
     } catch (error) {
       // Unknown outcome (the socket closed, §6.7): kept, and resent with the same id after the reconnect.
-      const retry = ['disconnected', 'rate_limited', 'internal_error', 'unavailable'].includes(error.code);
-      if (!retry) Object.assign(send, { status: 'failed', reason: error.message ?? error.code });
+      const retry = ['disconnected', 'timeout', 'rate_limited', 'internal_error', 'unavailable'].includes(error.code);
+      if (!retry) Object.assign(send, { status: error.code === 'message_rejected' ? 'rejected' : 'failed', reason: error.message ?? error.code });
+      else if (error.code !== 'disconnected') {
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.resendPending(), 2000);
+      }
     }
     this.changed();
   }
@@ -279,12 +329,12 @@ export class ChatClient extends EventTarget {
     if (!state || state.seq === null || document.visibilityState === 'hidden') return;
     const item = this.channels.find((entry) => entry.channel.id === channelId);
     if (item && item.last_read_seq >= state.seq && item.unread_count === 0) return;
-    clearTimeout(this.readTimer);
+    clearTimeout(this.readTimers.get(channelId));
     const wait = Math.max(0, 1000 - (Date.now() - (this.lastRead.get(channelId) ?? 0)));
-    this.readTimer = setTimeout(() => {
+    this.readTimers.set(channelId, setTimeout(() => {
       this.lastRead.set(channelId, Date.now());
       this.socket.request({ type: 'read', channel_id: channelId, seq: state.seq }).catch(() => {});
-    }, wait);
+    }, wait));
   }
 
   /** Who has read a message (their position reached its seq), the reader excluded. */
@@ -311,7 +361,29 @@ export class ChatClient extends EventTarget {
     return this.socket.request({ type: 'delete', message_id: messageId });
   }
 
+  /** A moderator's action (§4.23). */
+  moderate(frame) {
+    return this.socket.request({ type: 'moderate', ...frame });
+  }
+
+  report(messageId, reason) {
+    return this.socket.request({ type: 'report', message_id: messageId, reason });
+  }
+
   setAway(away) {
     this.socket.request({ type: 'set_status', status: away ? 'away' : 'online' }).catch(() => {});
   }
+}
+
+function loadOutbox(key) {
+  try {
+    return Object.entries(JSON.parse(localStorage.getItem(key)) ?? {});
+  } catch {
+    return [];
+  }
+}
+
+function saveOutbox(key, outbox) {
+  if (outbox.size === 0) localStorage.removeItem(key);
+  else localStorage.setItem(key, JSON.stringify(Object.fromEntries(outbox)));
 }

@@ -2,9 +2,26 @@
 // (messages live, typing, "seen by", pending sends and their moderation outcome, replies, reactions, edits). On a
 // phone one of the two shows at a time.
 
-import { h, initials, show, when } from './dom.js';
+import { ask, h, initials, show, when } from './dom.js';
 
 const quickReactions = ['👍', '🎉', '❤️'];
+const moderatorRoles = ['admin', 'staff', 'moderator'];
+const muteChoices = [['600', '10 minutes'], ['3600', 'an hour'], ['86400', 'a day'], ['', 'until lifted']];
+
+/**
+ * Runs a redraw and puts the keyboard focus back where it was: on the same control (by its `data-key` row and its
+ * position in it), so presence and typing updates do not throw a keyboard user out of the list.
+ */
+function keepingFocus(root, redraw) {
+  const focused = document.activeElement;
+  const row = focused && root.contains(focused) ? focused.closest('[data-key]') : null;
+  const key = row?.dataset.key;
+  const index = row ? [...row.querySelectorAll('a, button, input, select, textarea')].indexOf(focused) : -1;
+  redraw();
+  if (!key || root.contains(focused)) return;
+  const again = root.querySelector(`[data-key="${CSS.escape(key)}"]`);
+  again?.querySelectorAll('a, button, input, select, textarea')[index]?.focus();
+}
 
 export class ChatView {
   constructor(client, members, channelId) {
@@ -21,6 +38,8 @@ export class ChatView {
       this.conversation = h('section', { class: 'conversation', 'aria-label': 'Conversation' }));
     if (channelId) {
       this.buildConversation();
+      this.onNotice = (event) => this.say(event.detail);
+      client.addEventListener('notice', this.onNotice);
       client.open(channelId);
     } else {
       client.active = null;
@@ -38,17 +57,22 @@ export class ChatView {
   }
 
   update() {
-    this.drawList();
-    if (this.channelId) this.drawConversation();
+    keepingFocus(this.element, () => {
+      this.drawList();
+      if (this.channelId) this.drawConversation();
+    });
   }
 
   drawList() {
     const client = this.client;
+    const signature = JSON.stringify([this.channelId, client.channels, client.channels.map((item) => client.presence.get(item.peer_id))]);
+    if (signature === this.listSignature) return;
+    this.listSignature = signature;
     show(this.list, client.channels.map((item) => {
       const presence = item.peer_id ? client.presence.get(item.peer_id) ?? 'offline' : null;
       const last = item.last_message;
       const preview = last ? (last.deleted_at ? 'Message deleted' : `${last.sender_id === client.me.id ? 'You: ' : ''}${last.body || 'Attachment'}`) : item.channel.topic ?? '';
-      return h('li', {},
+      return h('li', { dataset: { key: item.channel.id } },
         h('a', { href: `#/chat/${item.channel.id}`, class: 'channel', 'aria-current': item.channel.id === this.channelId ? 'page' : null, dataset: { channel: item.channel.id } },
           h('span', { class: `avatar kind-${item.channel.kind}`, 'aria-hidden': 'true' }, initials(this.channelTitle(item)),
             presence ? h('span', { class: `dot ${presence}` }) : null),
@@ -56,7 +80,7 @@ export class ChatView {
             h('span', { class: 'channel-name' }, this.channelTitle(item), presence ? h('span', { class: 'visually-hidden' }, ` (${presence})`) : null),
             h('span', { class: 'preview' }, preview)),
           h('span', { class: 'channel-meta' }, last ? h('time', { datetime: last.created_at }, when(last.created_at)) : null,
-            item.unread_count > 0 ? h('span', { class: 'badge', 'aria-label': `${item.unread_count} unread` }, String(item.unread_count)) : null)));
+            item.unread_count > 0 ? h('span', { class: 'badge' }, String(item.unread_count), h('span', { class: 'visually-hidden' }, ' unread')) : null)));
     }));
   }
 
@@ -92,18 +116,24 @@ export class ChatView {
   buildConversation() {
     this.title = h('h2', { class: 'conversation-title' });
     this.typingLine = h('p', { class: 'typing', 'aria-live': 'polite' });
-    this.messages = h('ol', { class: 'messages', 'aria-label': 'Messages', 'aria-live': 'polite' });
+    this.notice = h('p', { class: 'conversation-notice', role: 'status' });
+    this.tools = h('button', { type: 'button', class: 'link tools', hidden: true, onclick: () => {
+      const item = this.client.channels.find((entry) => entry.channel.id === this.channelId);
+      if (item) this.channelTools(item);
+    } }, 'Moderate');
+    this.messages = h('ol', { class: 'messages', 'aria-label': 'Messages', role: 'log' });
     this.older = h('button', { type: 'button', class: 'link older', onclick: () => this.client.loadOlder(this.channelId) }, 'Earlier messages');
     this.replying = null;
     this.replyLine = h('div', { class: 'reply-line', hidden: true });
     this.input = h('textarea', { id: 'composer', rows: 1, maxlength: 4000, placeholder: 'Write a message', enterkeyhint: 'send' });
     this.input.addEventListener('input', () => this.client.typing(this.channelId));
     this.input.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && !event.shiftKey) {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         this.submit();
       }
     });
+    this.readOnly = h('p', { class: 'read-only', hidden: true });
     this.composer = h('form', { class: 'composer', onsubmit: (event) => {
       event.preventDefault();
       this.submit();
@@ -111,8 +141,8 @@ export class ChatView {
     h('label', { for: 'composer', class: 'visually-hidden' }, 'Message'), this.input,
     h('button', { type: 'submit', class: 'primary send' }, 'Send'));
     show(this.conversation,
-      h('header', { class: 'conversation-head' }, h('a', { href: '#/chat', class: 'back' }, h('span', { 'aria-hidden': 'true' }, '‹ '), 'Back'), this.title),
-      h('div', { class: 'scroller' }, this.older, this.messages), this.typingLine, this.replyLine, this.composer);
+      h('header', { class: 'conversation-head' }, h('a', { href: '#/chat', class: 'back' }, h('span', { 'aria-hidden': 'true' }, '‹ '), 'Back'), this.title, this.tools),
+      h('div', { class: 'scroller' }, this.older, this.messages), this.notice, this.typingLine, this.replyLine, this.readOnly, this.composer);
   }
 
   submit() {
@@ -138,20 +168,40 @@ export class ChatView {
     const item = client.channels.find((entry) => entry.channel.id === this.channelId);
     const state = client.states.get(this.channelId);
     this.title.textContent = item ? this.channelTitle(item) : '';
+    this.tools.hidden = !item || item.channel.kind === 'direct' || item.channel.kind === 'announcement' || !this.moderates();
+    this.composerState(item);
     const scroller = this.messages.parentElement;
     const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
     const ordered = state ? state.ordered() : [];
     this.older.hidden = !state || state.complete || ordered.length === 0;
     const mine = ordered.filter((message) => message.sender_id === client.me.id && !message.deleted_at);
     const lastMine = mine[mine.length - 1];
-    const rows = ordered.map((message) => this.messageRow(message, state, message === lastMine));
-    for (const send of client.pendingIn(this.channelId)) rows.push(this.pendingRow(send));
-    show(this.messages, rows);
+    const pending = client.pendingIn(this.channelId);
+    const seen = lastMine ? client.seenBy(this.channelId, lastMine.seq) : [];
+    const signature = JSON.stringify([ordered, pending, seen, client.role]);
+    if (signature !== this.rowsSignature) {
+      this.rowsSignature = signature;
+      const rows = ordered.map((message) => this.messageRow(message, state, message === lastMine));
+      for (const send of pending) rows.push(this.pendingRow(send));
+      show(this.messages, rows);
+    }
     const typers = client.typingIn(this.channelId).map((user) => this.name(user));
     this.typingLine.textContent = typers.length ? `${typers.join(', ')} ${typers.length > 1 ? 'are' : 'is'} typing…` : '';
-    const readOnly = item && (item.channel.archived_at || (item.channel.kind === 'announcement' && !['admin', 'staff'].includes(client.role)) || client.role === 'guest');
-    this.composer.hidden = Boolean(readOnly);
     if (atBottom) scroller.scrollTop = scroller.scrollHeight;
+  }
+
+  /** The composer shows only where the member may post, and says why not. */
+  composerState(item) {
+    const role = this.client.role;
+    let why = null;
+    if (!item) why = null;
+    else if (item.channel.archived_at) why = 'This conversation is archived.';
+    else if (item.channel.kind === 'announcement' && !['admin', 'staff'].includes(role)) why = 'Only the chamber office posts announcements.';
+    else if (role === 'guest') why = 'Guests read along; members post.';
+    else if (item.channel.locked_at && !this.moderates()) why = 'A moderator locked this conversation.';
+    this.composer.hidden = Boolean(why);
+    this.readOnly.textContent = why ?? '';
+    this.readOnly.hidden = !why;
   }
 
   messageRow(message, state, lastOfMine) {
@@ -167,8 +217,11 @@ export class ChatView {
       quickReactions.map((emoji) => h('button', { type: 'button', class: 'link', 'aria-label': `React with ${emoji}`, onclick: () => client.react(message.id, emoji, true).catch(() => {}) }, emoji)),
       h('button', { type: 'button', class: 'link', onclick: () => this.setReply(message) }, 'Reply'),
       own ? h('button', { type: 'button', class: 'link', onclick: () => this.editMessage(message) }, 'Edit') : null,
-      own ? h('button', { type: 'button', class: 'link', onclick: () => client.remove(message.id).catch(() => {}) }, 'Delete') : null);
-    return h('li', { class: `message ${own ? 'own' : ''}`, dataset: { seq: message.seq, id: message.id } },
+      own || this.moderates() ? h('button', { type: 'button', class: 'link', onclick: () => this.deleteMessage(message, own) }, 'Delete') : null,
+      !own && client.role !== 'guest' ? h('button', { type: 'button', class: 'link', onclick: () => this.report(message) }, 'Report') : null,
+      !own && this.moderates() ? h('button', { type: 'button', class: 'link', onclick: () => this.sanction(message.sender_id, 'mute') }, 'Mute') : null,
+      !own && this.moderates() ? h('button', { type: 'button', class: 'link', onclick: () => this.sanction(message.sender_id, 'ban') }, 'Ban') : null);
+    return h('li', { class: `message ${own ? 'own' : ''}`, dataset: { seq: message.seq, id: message.id, key: message.id } },
       h('div', { class: 'message-head' }, h('strong', {}, this.name(message.sender_id)), ' ', h('time', { datetime: message.created_at }, when(message.created_at)),
         message.edited_at && !message.deleted_at ? h('small', {}, ' (edited)') : null),
       replyTo ? h('blockquote', {}, `${this.name(replyTo.sender_id)}: ${replyTo.body.slice(0, 80)}`) : null,
@@ -192,19 +245,78 @@ export class ChatView {
       rejected: `Not published: ${send.reason}`, failed: `Not sent: ${send.reason}`,
     };
     const final = send.status === 'rejected' || send.status === 'failed';
-    return h('li', { class: `message own pending status-${send.status}`, dataset: { clientMessageId: send.clientMessageId } },
+    return h('li', { class: `message own pending status-${send.status}`, dataset: { clientMessageId: send.clientMessageId, key: send.clientMessageId } },
       h('p', { class: 'body' }, send.body),
       h('p', { class: 'pending-status' }, labels[send.status]),
       final ? h('button', { type: 'button', class: 'link', onclick: () => this.client.discard(send.clientMessageId) }, 'Dismiss') : null);
   }
 
-  editMessage(message) {
-    const body = prompt('Edit your message', message.body);
-    if (body === null || body.trim() === '' || body === message.body) return;
-    this.client.edit(message.id, body.trim()).catch((error) => alert(error.message ?? 'The message could not be edited.'));
+  moderates() {
+    return moderatorRoles.includes(this.client.role);
+  }
+
+  /** Shows what the server answered, in the conversation (the answer's own words and code). */
+  say(text) {
+    this.notice.textContent = text;
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => (this.notice.textContent = ''), 8000);
+  }
+
+  failed(error) {
+    this.say(`${error.message ?? 'That did not work'} (${error.code})`);
+  }
+
+  async editMessage(message) {
+    const answer = await ask('Edit your message', [{ name: 'body', label: 'Message', value: message.body, type: 'textarea' }], 'Save');
+    if (!answer || answer.body.trim() === '' || answer.body === message.body) return;
+    this.client.edit(message.id, answer.body.trim()).catch((error) => this.failed(error));
+  }
+
+  async deleteMessage(message, own) {
+    if (own) return this.client.remove(message.id).catch((error) => this.failed(error));
+    const answer = await ask(`Delete ${this.name(message.sender_id)}'s message?`, [{ name: 'reason', label: 'Reason (told to the author)', maxlength: 500 }], 'Delete');
+    if (!answer) return;
+    this.client.moderate({ action: 'delete_message', message_id: message.id, reason: answer.reason || undefined })
+      .then(() => this.say('Message deleted.'), (error) => this.failed(error));
+  }
+
+  async report(message) {
+    const answer = await ask('Report this message to the moderators', [{ name: 'reason', label: 'What is wrong with it?', type: 'textarea', maxlength: 500 }], 'Report');
+    if (!answer || !answer.reason.trim()) return;
+    this.client.report(message.id, answer.reason.trim()).then(() => this.say('Reported. Thank you.'), (error) => this.failed(error));
+  }
+
+  async sanction(userId, action) {
+    const fields = [{ name: 'duration', label: 'For', type: 'select', options: muteChoices, value: action === 'mute' ? '600' : '' },
+      { name: 'reason', label: 'Reason (told to the member)', maxlength: 500 }];
+    if (action === 'mute') fields.push({ name: 'scope', label: 'Where', type: 'select', options: [['channel', 'In this conversation'], ['chamber', 'Everywhere in the chamber']] });
+    const answer = await ask(`${action === 'mute' ? 'Mute' : 'Ban'} ${this.name(userId)}`, fields, action === 'mute' ? 'Mute' : 'Ban');
+    if (!answer) return;
+    const frame = { action, user_id: userId };
+    if (answer.duration) frame.duration_seconds = Number(answer.duration);
+    if (answer.reason) frame.reason = answer.reason;
+    if (answer.scope === 'channel') frame.channel_id = this.channelId;
+    this.client.moderate(frame).then(() => this.say(`${this.name(userId)}: ${action === 'mute' ? 'muted' : 'banned'}.`), (error) => this.failed(error));
+  }
+
+  async channelTools(item) {
+    const answer = await ask(`Moderate ${this.channelTitle(item)}`, [
+      { name: 'lock', label: 'Posting', type: 'select', value: item.channel.locked_at ? 'locked' : 'open', options: [['open', 'Everyone may post'], ['locked', 'Locked: only moderators post']] },
+      { name: 'slow', label: 'Slow mode', type: 'select', value: String(item.channel.slow_mode_seconds ?? 0), options: [['0', 'Off'], ['10', 'One message per 10 s'], ['30', 'One per 30 s'], ['60', 'One per minute'], ['300', 'One per 5 minutes']] },
+    ], 'Apply');
+    if (!answer) return;
+    try {
+      const locked = Boolean(item.channel.locked_at);
+      if ((answer.lock === 'locked') !== locked) await this.client.moderate({ action: locked ? 'unlock' : 'lock', channel_id: item.channel.id });
+      if (Number(answer.slow) !== (item.channel.slow_mode_seconds ?? 0)) await this.client.moderate({ action: 'slow_mode', channel_id: item.channel.id, seconds: Number(answer.slow) });
+      this.say('Applied.');
+    } catch (error) {
+      this.failed(error);
+    }
   }
 
   detach() {
     this.client.active = null;
+    if (this.onNotice) this.client.removeEventListener('notice', this.onNotice);
   }
 }

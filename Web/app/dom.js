@@ -45,3 +45,33 @@ export function when(instant) {
 export function initials(name) {
   return (name ?? '?').split(/\s+/).filter(Boolean).slice(0, 2).map((word) => word[0].toUpperCase()).join('') || '?';
 }
+
+/**
+ * Asks in a modal dialog (keyboard and screen readers handle `<dialog>` natively). `fields` are
+ * `{name, label, value, type: 'text'|'textarea'|'select', options}`; resolves to their values by name, or null
+ * when cancelled.
+ */
+export function ask(title, fields, confirm = 'OK') {
+  return new Promise((resolve) => {
+    const inputs = fields.map((field, index) => {
+      const id = `ask-${index}`;
+      const input = field.type === 'select'
+        ? h('select', { id, name: field.name }, field.options.map(([value, label]) => h('option', { value, selected: value === field.value }, label)))
+        : h(field.type === 'textarea' ? 'textarea' : 'input', { id, name: field.name, value: field.value ?? '', rows: 3, maxlength: field.maxlength ?? 4000 });
+      return [field.name, h('label', { for: id }, field.label), input];
+    });
+    const dialog = h('dialog', { 'aria-labelledby': 'ask-title' },
+      h('form', { method: 'dialog' },
+        h('h2', { id: 'ask-title' }, title),
+        inputs.map(([, label, input]) => [label, input]),
+        h('div', { class: 'dialog-buttons' },
+          h('button', { type: 'submit', value: 'cancel', formnovalidate: true }, 'Cancel'),
+          h('button', { type: 'submit', value: 'ok', class: 'primary' }, confirm))));
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      resolve(dialog.returnValue === 'ok' ? Object.fromEntries(inputs.map(([name, , input]) => [name, input.value])) : null);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}

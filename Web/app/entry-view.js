@@ -35,7 +35,7 @@ export function renderEntry(root, instance, signedIn) {
       class: 'card',
       onsubmit: async (event) => {
         event.preventDefault();
-        const value = code.value.trim();
+        const value = code.value.replace(/\s+/g, '');
         const body = /^\d{6}$/.test(value) ? { challenge_token: challengeToken, code: value } : { challenge_token: challengeToken, recovery_code: value };
         try {
           saveSession(await api('POST', '/v1/auth/login/two-factor', body, { signedIn: false }));
@@ -84,7 +84,7 @@ export function renderEntry(root, instance, signedIn) {
   h('label', { for: 'password' }, 'Password'), password,
   h('button', { class: 'primary', type: 'submit' }, 'Sign in')));
 
-  const name = h('input', { id: 'new-name', name: 'display_name', autocomplete: 'name', required: true, maxlength: 100 });
+  const name = h('input', { id: 'new-name', name: 'display_name', autocomplete: 'name', required: true, maxlength: 80 });
   const newEmail = h('input', { id: 'new-email', name: 'email', type: 'email', autocomplete: 'email', required: true });
   const newPassword = h('input', { id: 'new-password', name: 'password', type: 'password', autocomplete: 'new-password', required: true, minlength: 10 });
   sections.push(h('details', { class: 'card' }, h('summary', {}, 'New here? Create an account'),

@@ -55,7 +55,10 @@ async function boot() {
   }
   window.addEventListener('hashchange', route);
   window.addEventListener('online', () => client?.socket.reconnectNow());
-  document.addEventListener('visibilitychange', () => client?.setAway(document.visibilityState === 'hidden'));
+  document.addEventListener('visibilitychange', () => {
+    client?.setAway(document.visibilityState === 'hidden');
+    if (document.visibilityState === 'visible' && client?.active) client.markRead(client.active);
+  });
   await route();
 }
 
@@ -83,8 +86,9 @@ async function enterChamber(chosen) {
   client?.stop();
   membership = chosen;
   localStorage.setItem(chamberKey, chosen.chamber.id);
-  const color = chosen.chamber.branding?.primary_color;
+  const color = readableBrand(chosen.chamber.branding?.primary_color);
   if (color) document.documentElement.style.setProperty('--brand', color);
+  else document.documentElement.style.removeProperty('--brand');
   document.title = `${chosen.chamber.name} · ChamberConnect`;
   members = new Map((await allPages(`/v1/chambers/${chosen.chamber.id}/members`).catch(() => [])).map((member) => [member.user_id, member]));
   members.set(me.user.id, { user_id: me.user.id, display_name: me.user.display_name, role: chosen.role });
@@ -116,8 +120,8 @@ function draw() {
       h('select', {
         onchange: (event) => {
           localStorage.setItem(chamberKey, event.target.value);
-          location.hash = '#/chat';
-          route();
+          if (location.hash === '#/chat') route();
+          else location.hash = '#/chat';
         },
       }, me.memberships.map((entry) => h('option', { value: entry.chamber.id, selected: entry.chamber.id === chamber.id }, entry.chamber.name))))
     : null;
@@ -133,6 +137,29 @@ function draw() {
   drawStatus();
   badge.set(badge.count);
   view.update();
+  // After a change of page, the keyboard and screen readers start at its heading.
+  const heading = view.element.querySelector('.conversation-title') ?? view.element.querySelector('h1, h2');
+  if (heading && routedBefore) {
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+  }
+  routedBefore = true;
+}
+
+let routedBefore = false;
+
+/**
+ * The chamber's colour, darkened until white text on it reads at 4.5:1 (WCAG AA); null without one.
+ */
+function readableBrand(color) {
+  if (!/^#[0-9a-f]{6}$/i.test(color ?? '')) return null;
+  let [r, g, b] = [1, 3, 5].map((at) => parseInt(color.slice(at, at + 2), 16));
+  const luminance = () => [r, g, b].map((channel) => {
+    const c = channel / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }).reduce((sum, c, index) => sum + c * [0.2126, 0.7152, 0.0722][index], 0);
+  while (1.05 / (luminance() + 0.05) < 4.5) [r, g, b] = [r, g, b].map((channel) => Math.floor(channel * 0.9));
+  return `#${[r, g, b].map((channel) => channel.toString(16).padStart(2, '0')).join('')}`;
 }
 
 function drawStatus() {
@@ -169,6 +196,7 @@ async function signOut() {
   me = null;
   membership = null;
   view = null;
+  document.documentElement.style.removeProperty('--brand');
   location.hash = '';
   route();
 }

@@ -8,6 +8,8 @@ export class ReviewView {
     this.client = client;
     this.members = members;
     this.items = new Map();
+    // Staff see the queue; moderators and admins decide (§4.26).
+    this.decides = ['admin', 'moderator'].includes(membership.role);
     this.error = h('p', { class: 'form-error', role: 'alert' });
     this.list = h('ul', { class: 'review-items', 'aria-label': 'Items to review' });
     this.element = h('main', { id: 'main', class: 'review' },
@@ -64,7 +66,7 @@ export class ReviewView {
         h('time', { datetime: item.created_at }, when(item.created_at))),
       h('blockquote', {}, item.body),
       h('p', { class: 'review-why' }, item.kind === 'held' ? `Held by the rule “${item.rule}”: ${item.reason}` : `Reported ${item.reports} time${item.reports === 1 ? '' : 's'}: ${item.reason}`),
-      h('div', { class: 'review-actions' },
+      this.decides && h('div', { class: 'review-actions' },
         h('button', { type: 'button', class: 'primary', onclick: () => this.decide(item, 'approve') }, item.kind === 'held' ? 'Approve and publish' : 'Keep'),
         h('button', { type: 'button', class: 'danger', onclick: () => this.decide(item, 'reject') }, item.kind === 'held' ? 'Reject' : 'Remove message')))));
   }

@@ -1,11 +1,14 @@
-// A client of the WebSocket protocol v1 (Protocol/websocket.md) for one chamber: it authenticates, answers requests
-// by their id, keeps the token fresh on the socket (§2.4), and reconnects by the close code's rule (§11) with
-// exponential backoff and full jitter. What to do after a reconnect (resubscribe, resend) is the listener's: the
+// A client of the WebSocket protocol v1 (Protocol/websocket.md) for one chamber: it authenticates with an `auth`
+// frame (§2.3: a browser cannot read why an upgrade was refused, but it reads an error frame and a close code, and
+// the token stays out of URLs), answers requests by their id, keeps the token fresh on the socket (§2.4), and
+// reconnects by the close code's rule (§11) with exponential backoff and full jitter. What to do after a reconnect (resubscribe, resend) is the listener's: the
 // socket announces each `welcome`.
 
 import { currentSession, freshAccessToken, refreshSession } from './api.js';
 
 /** Close codes after which the client must not reconnect on its own (§11: 4500–4999), with what to tell the user. */
+const requestTimeout = 20_000;
+
 const finalCloses = {
   4500: 'Your sign-in was refused. Please sign in again.',
   4503: 'Your session ended, or you are no longer a member of this chamber.',
@@ -35,11 +38,15 @@ export class ChamberSocket extends EventTarget {
     if (this.ended) return;
     this.setState('connecting');
     const token = await freshAccessToken();
-    if (!token) return this.end('Your session has ended. Please sign in again.');
+    if (this.ended) return;
+    if (!token) {
+      if (!currentSession()) return this.end('Your session has ended. Please sign in again.');
+      return this.closed(null, 1006); // the refresh did not get through: back off and try again
+    }
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const query = `chamber_id=${encodeURIComponent(this.chamberId)}&access_token=${encodeURIComponent(token)}`;
-    const socket = new WebSocket(`${scheme}//${location.host}/v1/ws?${query}`);
+    const socket = new WebSocket(`${scheme}//${location.host}/v1/ws?chamber_id=${encodeURIComponent(this.chamberId)}`);
     this.socket = socket;
+    socket.onopen = () => socket.send(JSON.stringify({ type: 'auth', id: 'auth', token }));
     socket.onmessage = (event) => this.receive(JSON.parse(event.data));
     socket.onclose = (event) => this.closed(socket, event.code);
   }
@@ -57,7 +64,14 @@ export class ChamberSocket extends EventTarget {
     return new Promise((resolve, reject) => {
       if (this.socket?.readyState !== WebSocket.OPEN || this.state !== 'online') return reject({ code: 'disconnected' });
       const id = `r${++this.counter}`;
-      this.requests.set(id, { resolve, reject });
+      // A request refused as rate_limited is answered without its id (§12.2): after a while it counts as unanswered.
+      const timer = setTimeout(() => {
+        if (this.requests.delete(id)) reject({ code: 'timeout', message: 'The server did not answer in time.' });
+      }, requestTimeout);
+      this.requests.set(id, {
+        resolve: (answer) => (clearTimeout(timer), resolve(answer)),
+        reject: (error) => (clearTimeout(timer), reject(error)),
+      });
       this.socket.send(JSON.stringify({ ...frame, id }));
     });
   }
@@ -78,6 +92,11 @@ export class ChamberSocket extends EventTarget {
       this.dispatchEvent(new CustomEvent('welcome', { detail: frame }));
       return;
     }
+    if (frame.type === 'error' && frame.id === 'auth') {
+      // The close that follows says what to do (4500, 4505); the reason is kept for the user.
+      this.authError = frame;
+      return;
+    }
     const waiting = frame.id && this.requests.get(frame.id);
     if (waiting && frame.type !== 'message') {
       this.requests.delete(frame.id);
@@ -91,7 +110,7 @@ export class ChamberSocket extends EventTarget {
   }
 
   closed(socket, code) {
-    if (socket !== this.socket) return;
+    if (socket && socket !== this.socket) return;
     clearTimeout(this.refreshTimer);
     for (const { reject } of this.requests.values()) reject({ code: 'disconnected' });
     this.requests.clear();
@@ -99,6 +118,7 @@ export class ChamberSocket extends EventTarget {
     if (code === 4505) {
       const until = this.lastNotice?.until ? ` until ${new Date(this.lastNotice.until).toLocaleString()}` : '';
       const reason = this.lastNotice?.reason ? ` Reason: ${this.lastNotice.reason}` : '';
+      if (!this.lastNotice && this.authError) return this.end(`You are banned from this chamber: ${this.authError.message}`);
       return this.end(`You have been banned from this chamber by a moderator${until}.${reason}`);
     }
     if (code === 4500) {
@@ -113,9 +133,12 @@ export class ChamberSocket extends EventTarget {
     if (this.state === 'online' && Date.now() - this.upSince > 60_000) this.attempt = 0;
     this.setState('offline');
     if (code === 4005) return this.connect(); // new rights: at once
-    // Full jitter in [0, min(60 s, 1 s × 2^attempt)]; at least 10 s after flooding (4002).
+    // Full jitter in [0, min(60 s, 1 s × 2^attempt)]; 0.5–5 s when the node shuts down (1001); at least 10 s after
+    // flooding (4002).
     const ceiling = Math.min(60_000, 1000 * 2 ** this.attempt++);
-    const delay = code === 4002 ? 10_000 + Math.random() * ceiling : Math.random() * ceiling;
+    let delay = Math.random() * ceiling;
+    if (code === 1001) delay = 500 + Math.random() * 4500;
+    if (code === 4002) delay += 10_000;
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
@@ -127,7 +150,7 @@ export class ChamberSocket extends EventTarget {
       if (!(await refreshSession())) return;
       const token = await freshAccessToken();
       this.request({ type: 'refresh', token }).then(
-        () => this.scheduleRefresh(currentSession().access_token_expires_at),
+        () => this.scheduleRefresh(currentSession()?.access_token_expires_at ?? new Date(Date.now() + 600_000).toISOString()),
         () => {},
       );
     }, due);

@@ -9,7 +9,9 @@ import Testing
 /// The web app in a real browser (headless Chromium) against a running server: what members and staff do with it,
 /// at phone (390 px) and desktop (1280 px) widths. Screenshots of every page go to `.build/web-screenshots/`
 /// (`CHAMBER_TEST_SCREENSHOTS` names another folder).
-@Suite("Web app in a browser", .enabled(if: Chromium.executable != nil, "needs Chromium (Debian's chromium)"))
+// One test at a time: each drives its own browser, and the first-load figure should measure the app, not three other
+// browsers sharing the machine's two cores.
+@Suite("Web app in a browser", .serialized, .enabled(if: Chromium.executable != nil, "needs Chromium (Debian's chromium)"))
 struct WebAppBrowserTests {
     static let screenshots = URL(
         fileURLWithPath: ProcessInfo.processInfo.environment["CHAMBER_TEST_SCREENSHOTS"]
@@ -283,6 +285,63 @@ struct WebAppBrowserTests {
         try await page.waitFor("document.querySelector(\(BrowserPage.literal(ready)))", "the \(name) page", sourceLocation: sourceLocation)
         #expect(try await accessibilityProblems(page) == [], "\(name)", sourceLocation: sourceLocation)
         try await capture(page, name)
+    }
+
+    @Test("a channel's stream in the page follows §6.2: the next event applies, repeats are ignored, a gap is named, early events wait")
+    func streamRules() async throws {
+        try await withServer(.sqlite) { api in
+            try await Self.withBrowser { browser in
+                let page = try await browser.newPage()
+                try await page.open("http://127.0.0.1:\(api.client.port!)/")
+                // Each case: events applied in order after `subscribed` at `start` (null: not yet), the outcomes, the
+                // seq stored after, and the message bodies cached, in order.
+                let outcome = try await page.evaluate(
+                    """
+                    (async () => {
+                      const { ChannelState } = await import('/app/channel-state.js');
+                      const message = (seq, id, body) => ({ type: 'message', seq, message: { id, seq, body, reactions: {} } });
+                      const edit = (seq, id, body, original) => ({ type: 'message_edited', seq, message: { id, seq: original, body, reactions: {} } });
+                      const react = (seq, id, emoji, added) => ({ type: 'reaction', seq, message_id: id, user_id: 'u1', emoji, added });
+                      const cases = [
+                        { name: 'in order', start: 4, events: [message(5, 'a', 'one'), message(6, 'b', 'two')], outcomes: ['applied', 'applied'], seq: 6, bodies: ['one', 'two'] },
+                        { name: 'a repeat after resubscribing', start: 4, events: [message(5, 'a', 'one'), message(5, 'a', 'one')], outcomes: ['applied', 'duplicate'], seq: 5, bodies: ['one'] },
+                        { name: 'a gap', start: 4, events: [message(6, 'b', 'two')], outcomes: ['gap'], seq: 4, bodies: [] },
+                        { name: 'an edit of a message not loaded', start: 4, events: [edit(5, 'old', 'changed', 2)], outcomes: ['applied'], seq: 5, bodies: [] },
+                        { name: 'reactions added and removed', start: 4, events: [message(5, 'a', 'one'), react(6, 'a', '👍', true), react(7, 'a', '👍', false)], outcomes: ['applied', 'applied', 'applied'], seq: 7, bodies: ['one'] },
+                        { name: 'events before subscribed', start: null, events: [message(8, 'c', 'late'), message(7, 'b', 'early')], outcomes: ['early', 'early'], seq: null, bodies: [] },
+                      ];
+                      const failures = [];
+                      for (const test of cases) {
+                        const state = new ChannelState('c');
+                        if (test.start !== null) state.subscribed(test.start);
+                        const outcomes = test.events.map((event) => state.apply(event));
+                        const got = { outcomes, seq: state.seq, bodies: state.ordered().map((m) => m.body) };
+                        const want = { outcomes: test.outcomes, seq: test.seq, bodies: test.bodies };
+                        if (JSON.stringify(got) !== JSON.stringify(want)) failures.push(`${test.name}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+                      }
+                      // Early events apply once `subscribed` says where the stream starts; older ones are dropped.
+                      const early = new ChannelState('c');
+                      early.apply(message(7, 'b', 'early'));
+                      early.apply(message(6, 'x', 'before the start'));
+                      early.subscribed(6);
+                      if (early.seq !== 7 || early.ordered().map((m) => m.body).join() !== 'early') failures.push('early events: ' + JSON.stringify([early.seq, early.ordered()]));
+                      // A history page asked for before a stream edit keeps the stream's state; recovery drops the cache.
+                      const merged = new ChannelState('c');
+                      merged.subscribed(10);
+                      merged.merge([{ id: 'a', seq: 3, body: 'first', reactions: {} }], merged.mark());
+                      const mark = merged.mark();
+                      merged.apply(edit(11, 'a', 'edited live', 3));
+                      merged.merge([{ id: 'a', seq: 3, body: 'first', reactions: {} }, { id: 'b', seq: 4, body: 'second', reactions: {} }], mark);
+                      if (merged.ordered().map((m) => m.body).join() !== 'edited live,second') failures.push('merge: ' + JSON.stringify(merged.ordered()));
+                      merged.skipTo(600);
+                      if (merged.seq !== 600 || merged.messages.size !== 0 || merged.loaded) failures.push('skipTo keeps a stale cache');
+                      return failures;
+                    })()
+                    """)
+                #expect(outcome.array.compactMap(\.string) == [])
+                #expect(page.problems == [])
+            }
+        }
     }
 
     /// Types a message into the open conversation and sends it.
