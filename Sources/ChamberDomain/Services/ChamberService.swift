@@ -193,7 +193,7 @@ public final class ChamberService: Sendable {
     static func adminSignInProvider(_ provider: String?, setBy identity: Identity) throws(ChamberError) -> String? {
         guard let provider else { return nil }
         let field = "settings.security.admin_sign_in_provider"
-        guard provider.range(of: "^[a-z0-9-]{1,40}$", options: .regularExpression) != nil else {
+        guard SignInProvider.isValidID(provider) else {
             throw ChamberError(.validationFailed, "a sign-in provider's id (lowercase letters, digits and dashes)", field: field)
         }
         guard identity.signInProvider == provider else {

@@ -226,10 +226,6 @@ struct EventRoutes {
     }
 
     private static func calendar(_ text: String, file: String, cache: String) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "text/calendar; charset=utf-8"
-        headers[.contentDisposition] = "attachment; filename=\"\(file)\""
-        headers[.cacheControl] = cache
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        Attachment.response(ByteBuffer(string: text), type: "text/calendar; charset=utf-8", filename: file, cacheControl: cache)
     }
 }

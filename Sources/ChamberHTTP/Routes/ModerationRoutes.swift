@@ -67,10 +67,8 @@ struct ModerationRoutes {
         }
         chamber.get("audit-log/export") { request, context in
             let entries = try await chambers.exportAuditLog(try context.access(), query: try request.auditQuery())
-            var headers = HTTPFields()
-            headers[.contentType] = "text/csv; charset=utf-8"
-            headers[.contentDisposition] = "attachment; filename=\"audit-log.csv\""
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: AuditCSV.render(entries))))
+            return Attachment.response(
+                ByteBuffer(string: AuditCSV.render(entries)), type: "text/csv; charset=utf-8", filename: "audit-log.csv", cacheControl: "no-store")
         }
     }
 }

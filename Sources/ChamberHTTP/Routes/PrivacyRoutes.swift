@@ -30,11 +30,7 @@ struct PrivacyRoutes {
         member.get("data-exports/{exportId}/archive") { request, context -> Response in
             let (export, bytes) = try await privacy.archive(
                 try context.access(), of: try request.id("userId", context: context), id: try request.id("exportId", context: context))
-            var headers = HTTPFields()
-            headers[.contentType] = "application/zip"
-            headers[.contentDisposition] = "attachment; filename=\"chamber-data-\(export.id.rawValue).zip\""
-            headers[.cacheControl] = "private, no-store"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+            return Attachment.response(ByteBuffer(bytes: bytes), type: "application/zip", filename: "chamber-data-\(export.id.rawValue).zip")
         }
         member.post("erasure") { request, context in
             let body = try await APIJSON.decode(MemberErasureRequest.self, from: request, context: context)

@@ -16,11 +16,7 @@ struct RetentionRoutes {
         }
         chamber.get("archives/{archiveId}") { _, context -> Response in
             let (archive, bytes) = try await retention.download(try context.access(), id: context.parameters.get("archiveId") ?? "")
-            var headers = HTTPFields()
-            headers[.contentType] = "application/x-ndjson"
-            headers[.contentDisposition] = "attachment; filename=\"\(archive.id).ndjson\""
-            headers[.cacheControl] = "private, no-store"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+            return Attachment.response(ByteBuffer(bytes: bytes), type: "application/x-ndjson", filename: "\(archive.id).ndjson")
         }
     }
 }

@@ -15,17 +15,12 @@ enum TableDownload {
 
     /// The download as an attachment named `name` plus the format's extension, never cached.
     static func response(_ rows: [[String]], format: String, name: String) throws -> Response {
-        var headers = HTTPFields()
-        headers[.contentDisposition] = "attachment; filename=\"\(name).\(format)\""
-        headers[.cacheControl] = "private, no-store"
         if format == "json" {
             let columns = rows.first ?? []
             let items = rows.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(columns, $0)) }
             let data = try JSONSerialization.data(withJSONObject: ["items": items], options: [.sortedKeys])
-            headers[.contentType] = "application/json"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            return Attachment.response(ByteBuffer(bytes: data), type: "application/json", filename: "\(name).\(format)")
         }
-        headers[.contentType] = "text/csv; charset=utf-8"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: rows.map(CSV.line).joined())))
+        return Attachment.response(ByteBuffer(string: rows.map(CSV.line).joined()), type: "text/csv; charset=utf-8", filename: "\(name).\(format)")
     }
 }

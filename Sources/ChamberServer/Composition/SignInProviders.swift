@@ -26,7 +26,7 @@ enum SignInProviders {
         do { entries = try decoder.decode([Entry].self, from: data) } catch { throw refuse("not a list of providers: \(error)") }
         var seen: Set<String> = []
         return try entries.map { entry in
-            guard entry.id.range(of: "^[a-z0-9-]{1,40}$", options: .regularExpression) != nil, seen.insert(entry.id).inserted else {
+            guard SignInProvider.isValidID(entry.id), seen.insert(entry.id).inserted else {
                 throw refuse("'\(entry.id)' is not a unique id of lowercase letters, digits and dashes")
             }
             guard let url = URL(string: entry.issuer), let host = url.host,

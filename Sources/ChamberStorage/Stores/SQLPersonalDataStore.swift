@@ -100,9 +100,12 @@ struct SQLPersonalDataStore: PersonalDataStore {
             name: "saved_cards", about: "the card you saved for dues (its brand and expiry; the number is the processor's)",
             statement: "SELECT * FROM saved_cards WHERE chamber_id = :chamber AND user_id = ?", omitted: ["customer_id", "payment_method_id"]),
         Part(
-            name: "files", about: "the files you uploaded (their bytes are under files/)",
-            statement: "SELECT \(SQLFileRecordStore.columns) FROM files WHERE chamber_id = :chamber AND owner_id = ? ORDER BY created_at"),
+            name: "files", about: "the files you uploaded (their bytes are under files/)", statement: ownFiles),
     ]
+
+    /// A member's files in the chamber: listed in the export, and read for their bytes.
+    private static let ownFiles =
+        "SELECT \(SQLFileRecordStore.columns) FROM files WHERE chamber_id = :chamber AND owner_id = ? ORDER BY created_at"
 
     func sections(of user: UserID, includingAccount: Bool) async throws -> [PersonalDataSection] {
         var sections: [PersonalDataSection] = []
@@ -115,8 +118,6 @@ struct SQLPersonalDataStore: PersonalDataStore {
     }
 
     func files(of user: UserID) async throws -> [StoredFile] {
-        try await sql.query(
-            "SELECT \(SQLFileRecordStore.columns) FROM files WHERE chamber_id = :chamber AND owner_id = ? ORDER BY created_at", [.id(user)]
-        ).map(SQLFileRecordStore.file)
+        try await sql.query(Self.ownFiles, [.id(user)]).map(SQLFileRecordStore.file)
     }
 }

@@ -1,4 +1,3 @@
-import ChamberTestSupport
 import Foundation
 import Testing
 
@@ -36,30 +35,7 @@ enum ICalendarParser {
         """
 
     static func parse(_ text: String) async throws -> Parsed {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ics-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let (input, output, code) = (
-            folder.appendingPathComponent("in.ics"), folder.appendingPathComponent("out.json"), folder.appendingPathComponent("parse.py")
-        )
-        try Data(text.utf8).write(to: input)
-        try script.write(to: code, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [ProcessInfo.processInfo.environment["CHAMBER_TEST_PYTHON"] ?? "python3", code.path, input.path, output.path]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        let errors = folder.appendingPathComponent("stderr.log")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: errors)
-        try process.run()
-        // Polled, not waited for: a blocked cooperative thread could starve the in-process server.
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        guard process.terminationStatus == 0, let data = try? Data(contentsOf: output), let json = try? JSON.parse(data) else {
-            throw TestBackendError(
-                "icalendar could not parse the calendar (install it with `pip install icalendar`, or set CHAMBER_TEST_PYTHON): "
-                    + ((try? String(contentsOf: errors, encoding: .utf8)) ?? ""))
-        }
+        let json = try JSON.parse(try JSONSerialization.data(withJSONObject: try await PythonReader.run(script, on: Data(text.utf8))))
         return Parsed(
             events: json["events"].array.map { event in (event.object ?? [:]).compactMapValues(\.string) },
             errors: json["errors"].array.compactMap(\.string))

@@ -1,3 +1,4 @@
+import ChamberTestSupport
 import Foundation
 
 /// Runs a Python script of a test's on one input file and reads the JSON it writes: how tests read what the server
@@ -17,9 +18,18 @@ enum PythonReader {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [ProcessInfo.processInfo.environment["CHAMBER_TEST_PYTHON"] ?? "python3", code.path, input.path, output.path]
         process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        let errors = folder.appendingPathComponent("stderr.log")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()
         // Polled rather than waited on: no thread of the test pool blocks on the child.
         for _ in 0..<600 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-        return try JSONSerialization.jsonObject(with: try Data(contentsOf: output))
+        guard process.terminationStatus == 0, let data = try? Data(contentsOf: output), let json = try? JSONSerialization.jsonObject(with: data)
+        else {
+            // Most often a package missing from the tests' Python (scripts/test.sh installs them).
+            throw TestBackendError("the Python reader failed: " + ((try? String(contentsOf: errors, encoding: .utf8)) ?? ""))
+        }
+        return json
     }
 }

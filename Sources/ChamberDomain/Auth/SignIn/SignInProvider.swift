@@ -15,6 +15,11 @@ public struct SignInProvider: Sendable, Equatable {
     public let redirectURIs: [String]
     public let scopes: [String]
 
+    /// Whether `id` can name a provider: 1 to 40 lowercase letters, digits and dashes (it goes in routes and settings).
+    public static func isValidID(_ id: String) -> Bool {
+        id.range(of: "^[a-z0-9-]{1,40}$", options: .regularExpression) != nil
+    }
+
     public init(
         id: String, name: String, issuer: String, clientID: String, clientSecret: String, redirectURIs: [String],
         scopes: [String] = ["openid", "email", "profile"]
