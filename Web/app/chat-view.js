@@ -2,6 +2,7 @@
 // (messages live, typing, "seen by", pending sends and their moderation outcome, replies, reactions, edits). On a
 // phone one of the two shows at a time.
 
+import { api } from './api.js';
 import { ask, h, initials, show, when } from './dom.js';
 
 const quickReactions = ['👍', '🎉', '❤️'];
@@ -33,7 +34,9 @@ export class ChatView {
     this.element = h('main', { id: 'main', class: `chat ${channelId ? 'has-channel' : ''}` },
       h('aside', { class: 'channels', 'aria-label': 'Your conversations' },
         h('div', { class: 'channels-head' }, h('h2', {}, 'Conversations'),
-          h('button', { type: 'button', class: 'new-direct', onclick: () => this.togglePicker() }, 'New message')),
+          h('span', { class: 'page-tools' },
+            h('button', { type: 'button', class: 'new-direct', onclick: () => this.togglePicker() }, 'New message'),
+            ['trial', 'guest'].includes(client.role) ? null : h('button', { type: 'button', class: 'new-group', onclick: () => this.newGroup() }, 'New group'))),
         this.picker, this.list),
       this.conversation = h('section', { class: 'conversation', 'aria-label': 'Conversation' }));
     if (channelId) {
@@ -71,7 +74,7 @@ export class ChatView {
     show(this.list, client.channels.map((item) => {
       const presence = item.peer_id ? client.presence.get(item.peer_id) ?? 'offline' : null;
       const last = item.last_message;
-      const preview = last ? (last.deleted_at ? 'Message deleted' : `${last.sender_id === client.me.id ? 'You: ' : ''}${last.body || 'Attachment'}`) : item.channel.topic ?? '';
+      const preview = last ? (last.deleted_at ? 'Message deleted' : `${last.sender_id === client.me.id ? 'You: ' : ''}${this.plain(last.body) || 'Attachment'}`) : item.channel.topic ?? '';
       return h('li', { dataset: { key: item.channel.id } },
         h('a', { href: `#/chat/${item.channel.id}`, class: 'channel', 'aria-current': item.channel.id === this.channelId ? 'page' : null, dataset: { channel: item.channel.id } },
           h('span', { class: `avatar kind-${item.channel.kind}`, 'aria-hidden': 'true' }, initials(this.channelTitle(item)),
@@ -113,10 +116,42 @@ export class ChatView {
     search.focus();
   }
 
+  /** A group with a name and the members picked (create_channel, §4.15); its owner is the creator. */
+  newGroup() {
+    const name = h('input', { id: 'group-name', required: true, maxlength: 80 });
+    const boxes = [...this.members.values()].filter((member) => member.user_id !== this.client.me.id)
+      .sort((a, b) => a.display_name.localeCompare(b.display_name))
+      .map((member) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: member.user_id }), ` ${member.display_name}`));
+    const error = h('p', { class: 'form-error', role: 'alert' });
+    const dialog = h('dialog', { 'aria-labelledby': 'group-title' }, h('form', { method: 'dialog', onsubmit: async (event) => {
+      if (event.submitter?.value !== 'create') return;
+      event.preventDefault();
+      const members = boxes.map((box) => box.querySelector('input')).filter((box) => box.checked).map((box) => box.value);
+      try {
+        const answer = await this.client.socket.request({ type: 'create_channel', kind: 'group', name: name.value.trim(), members });
+        dialog.close();
+        await this.client.refreshChannels();
+        location.hash = `#/chat/${answer.channel.id}`;
+      } catch (failure) {
+        error.textContent = `${failure.message ?? 'The group could not be made'} (${failure.code})`;
+      }
+    } },
+    h('h2', { id: 'group-title' }, 'New group'),
+    h('label', { for: 'group-name' }, 'Name'), name,
+    h('fieldset', { class: 'group-members' }, h('legend', {}, 'Members'), boxes),
+    error,
+    h('div', { class: 'dialog-buttons' }, h('button', { type: 'submit', value: 'cancel', formnovalidate: true }, 'Cancel'),
+      h('button', { type: 'submit', value: 'create', class: 'primary' }, 'Create group'))));
+    dialog.addEventListener('close', () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+  }
+
   buildConversation() {
     this.title = h('h2', { class: 'conversation-title' });
     this.typingLine = h('p', { class: 'typing', 'aria-live': 'polite' });
     this.notice = h('p', { class: 'conversation-notice', role: 'status' });
+    this.pinned = h('section', { class: 'pinned', 'aria-label': 'Pinned', hidden: true });
     this.tools = h('button', { type: 'button', class: 'link tools', hidden: true, onclick: () => {
       const item = this.client.channels.find((entry) => entry.channel.id === this.channelId);
       if (item) this.channelTools(item);
@@ -126,28 +161,66 @@ export class ChatView {
     this.replying = null;
     this.replyLine = h('div', { class: 'reply-line', hidden: true });
     this.input = h('textarea', { id: 'composer', rows: 1, maxlength: 4000, placeholder: 'Write a message', enterkeyhint: 'send' });
-    this.input.addEventListener('input', () => this.client.typing(this.channelId));
+    this.mentions = new Map();
+    this.suggestions = h('ul', { class: 'suggestions', 'aria-label': 'Members to mention', hidden: true });
+    this.input.addEventListener('input', () => {
+      this.client.typing(this.channelId);
+      this.suggest();
+    });
     this.input.addEventListener('keydown', (event) => {
       if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
-        this.submit();
+        const first = this.suggestions.hidden ? null : this.suggestions.querySelector('button');
+        if (first) first.click();
+        else this.submit();
       }
+      if (event.key === 'Escape') this.suggestions.hidden = true;
     });
     this.readOnly = h('p', { class: 'read-only', hidden: true });
     this.composer = h('form', { class: 'composer', onsubmit: (event) => {
       event.preventDefault();
       this.submit();
     } },
-    h('label', { for: 'composer', class: 'visually-hidden' }, 'Message'), this.input,
+    h('label', { for: 'composer', class: 'visually-hidden' }, 'Message (type @ to mention a member)'), this.input,
     h('button', { type: 'submit', class: 'primary send' }, 'Send'));
     show(this.conversation,
       h('header', { class: 'conversation-head' }, h('a', { href: '#/chat', class: 'back' }, h('span', { 'aria-hidden': 'true' }, '‹ '), 'Back'), this.title, this.tools),
-      h('div', { class: 'scroller' }, this.older, this.messages), this.notice, this.typingLine, this.replyLine, this.readOnly, this.composer);
+      this.pinned,
+      h('div', { class: 'scroller' }, this.older, this.messages), this.notice, this.typingLine, this.replyLine, this.suggestions, this.readOnly, this.composer);
+  }
+
+  /** While a word starting with @ is typed: the members whose names start with the rest, to pick one. */
+  suggest() {
+    const before = this.input.value.slice(0, this.input.selectionStart);
+    const typed = before.match(/(^|\s)@([^\s@]{0,30})$/);
+    if (!typed) {
+      this.suggestions.hidden = true;
+      return;
+    }
+    const prefix = typed[2].toLowerCase();
+    const found = [...this.members.values()]
+      .filter((member) => member.user_id !== this.client.me.id && member.display_name.toLowerCase().split(/\s+/).some((word) => word.startsWith(prefix)))
+      .slice(0, 6);
+    this.suggestions.hidden = found.length === 0;
+    show(this.suggestions, found.map((member) => h('li', {}, h('button', { type: 'button', onclick: () => {
+      const label = `@${member.display_name}`;
+      this.mentions.set(label, member.user_id);
+      const start = before.length - typed[2].length - 1;
+      this.input.value = `${this.input.value.slice(0, start)}${label} ${this.input.value.slice(this.input.selectionStart)}`;
+      this.suggestions.hidden = true;
+      this.input.focus();
+      this.input.selectionStart = this.input.selectionEnd = start + label.length + 1;
+    } }, `@${member.display_name}`))));
   }
 
   submit() {
-    const body = this.input.value.trim();
+    let body = this.input.value.trim();
     if (!body) return;
+    // Mentions picked from the list go on the wire as <@USER_ID> (§4.7); longest names first, so "@Ann Lee" is not
+    // taken for "@Ann".
+    for (const [label, userId] of [...this.mentions].sort((a, b) => b[0].length - a[0].length)) body = body.split(label).join(`<@${userId}>`);
+    this.mentions.clear();
+    this.suggestions.hidden = true;
     this.client.send(this.channelId, body, this.replying);
     this.input.value = '';
     this.setReply(null);
@@ -157,7 +230,7 @@ export class ChatView {
     this.replying = message?.id ?? null;
     this.replyLine.hidden = !message;
     if (message) {
-      show(this.replyLine, h('span', {}, `Replying to ${this.name(message.sender_id)}: ${message.body.slice(0, 80)}`),
+      show(this.replyLine, h('span', {}, `Replying to ${this.name(message.sender_id)}: ${this.plain(message.body).slice(0, 80)}`),
         h('button', { type: 'button', class: 'link', onclick: () => this.setReply(null) }, 'Cancel'));
       this.input.focus();
     }
@@ -168,6 +241,7 @@ export class ChatView {
     const item = client.channels.find((entry) => entry.channel.id === this.channelId);
     const state = client.states.get(this.channelId);
     this.title.textContent = item ? this.channelTitle(item) : '';
+    this.drawEventRoom(item, state);
     this.tools.hidden = !item || item.channel.kind === 'direct' || item.channel.kind === 'announcement' || !this.moderates();
     this.composerState(item);
     const scroller = this.messages.parentElement;
@@ -188,6 +262,42 @@ export class ChatView {
     const typers = client.typingIn(this.channelId).map((user) => this.name(user));
     this.typingLine.textContent = typers.length ? `${typers.join(', ')} ${typers.length > 1 ? 'are' : 'is'} typing…` : '';
     if (atBottom) scroller.scrollTop = scroller.scrollHeight;
+  }
+
+  /**
+   * An event's live room: the organisers' notices and posts pinned above the conversation (§4.16), and for staff
+   * the door's figures, live (§5.22).
+   */
+  drawEventRoom(item, state) {
+    const isEvent = item?.channel.kind === 'event';
+    this.pinned.hidden = !isEvent;
+    if (!isEvent) return;
+    const organisers = ['admin', 'staff'];
+    const notices = (state ? state.ordered() : [])
+      .filter((message) => !message.deleted_at && (message.data?.event_notice || organisers.includes(this.members.get(message.sender_id)?.role)))
+      .slice(-3);
+    const staff = organisers.includes(this.client.role) && item.channel.event_id;
+    if (staff && !this.attendanceAsked) {
+      this.attendanceAsked = true;
+      this.onAttendance = (event) => {
+        if (event.detail.type === 'event_attendance' && event.detail.channel_id === this.channelId) {
+          this.attendance = event.detail.attendance;
+          this.update();
+        }
+      };
+      this.client.addEventListener('frame', this.onAttendance);
+      api('GET', `/v1/chambers/${this.client.chamberId}/events/${item.channel.event_id}/attendance`).then((attendance) => {
+        this.attendance = attendance;
+        this.update();
+      }, () => {});
+    }
+    const figures = this.attendance;
+    show(this.pinned,
+      staff && figures ? h('p', { class: 'attendance', role: 'status' },
+        h('strong', {}, `${figures.checked_in_seats} checked in`), ` · ${figures.seats_taken}${figures.capacity ? ` of ${figures.capacity}` : ''} seats taken`,
+        ` · ${figures.walk_ins} walk-ins · ${figures.by_status.waitlisted.registrations} waiting`) : null,
+      notices.length ? h('div', { class: 'pins' }, h('h3', {}, 'From the organisers'),
+        h('ul', {}, notices.map((message) => h('li', {}, h('strong', {}, this.name(message.sender_id)), ': ', this.withMentions(message.body))))) : null);
   }
 
   /** The composer shows only where the member may post, and says why not. */
@@ -224,11 +334,16 @@ export class ChatView {
     return h('li', { class: `message ${own ? 'own' : ''}`, dataset: { seq: message.seq, id: message.id, key: message.id } },
       h('div', { class: 'message-head' }, h('strong', {}, this.name(message.sender_id)), ' ', h('time', { datetime: message.created_at }, when(message.created_at)),
         message.edited_at && !message.deleted_at ? h('small', {}, ' (edited)') : null),
-      replyTo ? h('blockquote', {}, `${this.name(replyTo.sender_id)}: ${replyTo.body.slice(0, 80)}`) : null,
+      replyTo ? h('blockquote', {}, `${this.name(replyTo.sender_id)}: ${this.plain(replyTo.body).slice(0, 80)}`) : null,
       message.deleted_at ? h('p', { class: 'body deleted' }, 'Message deleted') : h('p', { class: 'body' }, this.withMentions(message.body)),
       reactions.length ? h('div', { class: 'reactions' }, reactions) : null,
       seenBy.length ? h('p', { class: 'seen' }, `Seen by ${seenBy.join(', ')}`) : null,
       actions);
+  }
+
+  /** A body as one line of text, mentions by name. */
+  plain(body) {
+    return body.replace(/<@([0-9a-f-]{36})>/g, (_, id) => `@${this.name(id)}`);
   }
 
   /** `<@USER_ID>` shown as `@Name`. */
@@ -318,5 +433,6 @@ export class ChatView {
   detach() {
     this.client.active = null;
     if (this.onNotice) this.client.removeEventListener('notice', this.onNotice);
+    if (this.onAttendance) this.client.removeEventListener('frame', this.onAttendance);
   }
 }

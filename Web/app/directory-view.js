@@ -5,8 +5,9 @@ import { api } from './api.js';
 import { h, show } from './dom.js';
 
 export class DirectoryView {
-  constructor(chamberId) {
+  constructor(chamberId, client) {
     this.chamberId = chamberId;
+    this.client = client;
     this.results = h('ul', { class: 'cards', 'aria-label': 'Businesses' });
     this.more = h('button', { type: 'button', hidden: true, onclick: () => this.search(this.cursor) }, 'More businesses');
     this.status = h('p', { class: 'note', role: 'status' });
@@ -53,8 +54,22 @@ export class DirectoryView {
       business.category ? h('p', { class: 'note' }, business.category) : null,
       business.description ? h('p', {}, business.description) : null,
       place ? h('p', {}, place) : null,
+      this.canMessage(business) ? h('button', { type: 'button', class: 'message-owner', onclick: () => this.message(business) }, 'Message the owner') : null,
       h('p', { class: 'contact' }, website, business.phone ? h('a', { href: `tel:${business.phone}` }, business.phone) : null,
         business.email ? h('a', { href: `mailto:${business.email}` }, business.email) : null));
+  }
+
+  /** A direct conversation with the business's owner, when they are another member and the reader may start one. */
+  canMessage(business) {
+    return business.owner_user_id && business.owner_user_id !== this.client.me.id && !['trial', 'guest'].includes(this.client.role);
+  }
+
+  async message(business) {
+    try {
+      location.hash = `#/chat/${await this.client.openDirect(business.owner_user_id)}`;
+    } catch (error) {
+      this.status.textContent = `${error.message ?? 'The conversation could not be opened'} (${error.code})`;
+    }
   }
 
   update() {}

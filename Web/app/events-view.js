@@ -1,7 +1,7 @@
 // Events: what is coming, with seats left; registering (with an Idempotency-Key, so a retry registers once), the
 // waitlist when full, one's own registration and its live room.
 
-import { api, ApiError } from './api.js';
+import { api } from './api.js';
 import { h, show } from './dom.js';
 import { eventTime, money } from './format.js';
 
@@ -23,19 +23,15 @@ export class EventsView {
       const page = await api('GET', `/v1/chambers/${this.chamberId}/events?limit=50`);
       const upcoming = page.items.filter((event) => event.status === 'published' && Date.parse(event.ends_at) > Date.now());
       if (upcoming.length === 0) return show(this.list, h('li', { class: 'empty' }, 'No upcoming events.'));
-      const mine = await Promise.all(upcoming.map((event) => this.registration(event).catch(() => null)));
-      show(this.list, upcoming.map((event, index) => this.card(event, mine[index])));
+      // The list leaves out ticket types: each event is read whole; the reader's registrations come in one list.
+      const [events, mine] = await Promise.all([
+        Promise.all(upcoming.map((event) => (event.ticket_types ? event : api('GET', `/v1/chambers/${this.chamberId}/events/${event.id}`).catch(() => event)))),
+        api('GET', `/v1/chambers/${this.chamberId}/registrations/mine`),
+      ]);
+      const byEvent = new Map(mine.items.map((registration) => [registration.event_id, registration]));
+      show(this.list, events.map((event) => this.card(event, byEvent.get(event.id))));
     } catch (error) {
       show(this.list, h('li', { class: 'form-error', role: 'alert' }, `${error.message} (${error.code})`));
-    }
-  }
-
-  async registration(event) {
-    try {
-      return await api('GET', `/v1/chambers/${this.chamberId}/events/${event.id}/registrations/mine`);
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 'registration_not_found') return null;
-      throw error;
     }
   }
 

@@ -3,29 +3,38 @@
 
 import { allPages, api, currentSession, forgetSession } from './api.js';
 import { ChatClient } from './chat-client.js';
+import { ApplicationsView } from './applications-view.js';
+import { ApplyView } from './apply-view.js';
 import { AuditView } from './audit-view.js';
 import { ChatView } from './chat-view.js';
 import { DirectoryView } from './directory-view.js';
 import { h, show } from './dom.js';
 import { renderEntry } from './entry-view.js';
 import { EventsView } from './events-view.js';
+import { FiguresView } from './figures-view.js';
 import { InvoicesView } from './invoices-view.js';
 import { MembersView } from './members-view.js';
 import { NotificationsView } from './notifications-view.js';
+import { PreferencesView } from './preferences-view.js';
 import { ReviewView } from './review-view.js';
+import { SetupView } from './setup-view.js';
 
 const root = document.getElementById('app');
 const chamberKey = 'chamberconnect.chamber';
 /** The pages, who may open each (every role when `roles` is absent), and how to make one. */
 const pages = {
   chat: { title: 'Chat', make: (argument) => new ChatView(client, members, argument ?? null) },
-  directory: { title: 'Directory', make: () => new DirectoryView(membership.chamber.id) },
+  directory: { title: 'Directory', make: () => new DirectoryView(membership.chamber.id, client) },
   events: { title: 'Events', make: () => new EventsView(membership.chamber.id) },
   notifications: { title: 'Notifications', make: () => new NotificationsView(client, membership.chamber.id, badge) },
+  preferences: { title: 'Notification settings', hidden: true, make: () => new PreferencesView(membership.chamber.id, instance) },
   invoices: { title: 'Invoices', roles: ['admin', 'staff', 'moderator', 'board', 'member', 'trial'], make: () => new InvoicesView(membership.chamber.id, me.user) },
   review: { title: 'Review', roles: ['admin', 'staff', 'moderator'], make: () => new ReviewView(client, members, membership) },
+  applications: { title: 'Applications', roles: ['admin', 'staff'], make: () => new ApplicationsView(membership.chamber.id) },
   members: { title: 'Members', roles: ['admin', 'staff'], make: () => new MembersView(membership.chamber.id, membership, me.user) },
   audit: { title: 'Audit log', roles: ['admin', 'staff', 'board'], make: () => new AuditView(membership.chamber.id, members) },
+  figures: { title: 'Live', roles: ['admin', 'staff', 'moderator'], make: () => new FiguresView(client, me.user.is_platform_admin) },
+  setup: { title: 'Set-up', roles: ['admin'], make: () => new SetupView(membership.chamber, chamberChanged) },
 };
 
 const allowed = (name) => pages[name] && (!pages[name].roles || pages[name].roles.includes(membership.role));
@@ -63,6 +72,16 @@ async function boot() {
 }
 
 async function route() {
+  const [page, argument] = location.hash.replace(/^#\/?/, '').split('/');
+  // The application form is for anyone, signed in or not (it makes the account with the draft).
+  if (page === 'apply' && argument) {
+    view?.detach?.();
+    view = new ApplyView(decodeURIComponent(argument), () => {
+      me = null;
+      location.hash = '#/chat';
+    });
+    return show(root, view.element);
+  }
   if (!currentSession()) return renderEntry(root, instance, () => route());
   if (!me) {
     try {
@@ -76,7 +95,6 @@ async function route() {
   const wanted = localStorage.getItem(chamberKey);
   const chosen = me.memberships.find((entry) => entry.chamber.id === wanted) ?? me.memberships[0];
   if (membership?.chamber.id !== chosen.chamber.id) await enterChamber(chosen);
-  const [page, argument] = location.hash.replace(/^#\/?/, '').split('/');
   view?.detach?.();
   view = (allowed(page) ? pages[page] : pages.chat).make(argument);
   draw();
@@ -86,10 +104,7 @@ async function enterChamber(chosen) {
   client?.stop();
   membership = chosen;
   localStorage.setItem(chamberKey, chosen.chamber.id);
-  const color = readableBrand(chosen.chamber.branding?.primary_color);
-  if (color) document.documentElement.style.setProperty('--brand', color);
-  else document.documentElement.style.removeProperty('--brand');
-  document.title = `${chosen.chamber.name} · ChamberConnect`;
+  applyBranding(chosen.chamber);
   members = new Map((await allPages(`/v1/chambers/${chosen.chamber.id}/members`).catch(() => [])).map((member) => [member.user_id, member]));
   members.set(me.user.id, { user_id: me.user.id, display_name: me.user.display_name, role: chosen.role });
   client = new ChatClient(chosen.chamber.id, me.user);
@@ -107,6 +122,22 @@ async function enterChamber(chosen) {
   });
   client.start();
   api('GET', `/v1/chambers/${chosen.chamber.id}/notifications?limit=1`).then((page) => badge.set(page.unread_count), () => {});
+}
+
+/** The admin changed the chamber (name, colours): the app wears it at once. */
+function chamberChanged(chamber) {
+  membership.chamber = chamber;
+  const entry = me.memberships.find((item) => item.chamber.id === chamber.id);
+  if (entry) entry.chamber = chamber;
+  applyBranding(chamber);
+  draw();
+}
+
+function applyBranding(chamber) {
+  const color = readableBrand(chamber.branding?.primary_color);
+  if (color) document.documentElement.style.setProperty('--brand', color);
+  else document.documentElement.style.removeProperty('--brand');
+  document.title = `${chamber.name} · ChamberConnect`;
 }
 
 let statusLine = null;
@@ -129,7 +160,7 @@ function draw() {
     h('header', { class: 'topbar' },
       chamber.branding?.logo_url ? h('img', { class: 'logo', src: chamber.branding.logo_url, alt: `${chamber.name} logo`, width: 32, height: 32 }) : null,
       h('span', { class: 'chamber-name' }, chamber.name), switcher,
-      h('nav', { 'aria-label': 'Main' }, Object.keys(pages).filter(allowed).map((name) => h('a', { href: `#/${name}`, 'aria-current': name === current ? 'page' : null }, pages[name].title))),
+      h('nav', { 'aria-label': 'Main' }, Object.keys(pages).filter((name) => allowed(name) && !pages[name].hidden).map((name) => h('a', { href: `#/${name}`, 'aria-current': name === current ? 'page' : null }, pages[name].title))),
       h('span', { class: 'me' }, me.user.display_name, h('small', {}, ` · ${membership.role}`)),
       h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out')),
     statusLine,

@@ -13,7 +13,8 @@ export class NotificationsView {
     this.list = h('ul', { class: 'feed', 'aria-label': 'Notifications' });
     this.element = h('main', { id: 'main', class: 'page' },
       h('div', { class: 'page-head' }, h('h1', {}, 'Notifications'),
-        h('button', { type: 'button', onclick: () => this.readAll() }, 'Mark all read')),
+        h('span', { class: 'page-tools' }, h('a', { href: '#/preferences' }, 'Settings'),
+          h('button', { type: 'button', onclick: () => this.readAll() }, 'Mark all read'))),
       this.list);
     this.onFrame = (event) => this.frame(event.detail);
     client.addEventListener('frame', this.onFrame);

@@ -40,6 +40,9 @@ public protocol EventStore: Sendable {
     func registration(id: RegistrationID) async throws -> Registration?
     /// The account's open registration for the event, if any.
     func registration(of user: UserID, event: EventID) async throws -> Registration?
+    /// The account's open registrations in the chamber (neither cancelled nor expired), the newest first, at most
+    /// `limit`.
+    func openRegistrations(of user: UserID, limit: Int) async throws -> [Registration]
     /// The registration `by` made with the idempotency key `key`, whatever its status.
     func registration(key: String, by: UserID, event: EventID) async throws -> Registration?
     /// By the token of its check-in code.

@@ -97,6 +97,12 @@ public final class RegistrationService: Sendable {
         return registration
     }
 
+    /// The caller's open registrations in the chamber, the newest first (at most 500): what a page shows beside
+    /// the events, without asking event by event.
+    public func allMine(_ access: ChamberAccess) async throws -> [Registration] {
+        try await store.scoped(to: access.chamberID).events.openRegistrations(of: access.userID, limit: 500)
+    }
+
     /// A registration its registrant or staff may read.
     public func get(_ access: ChamberAccess, id: RegistrationID) async throws -> Registration {
         try await readable(access, id: id)

@@ -4,10 +4,10 @@ import Logging
 import Prometheus
 
 /// Builds the REST router: middleware in order (errors, request id, logging, metrics, authentication), then every route;
-/// `web` is the web app's folder as read at start, `demo` whether the node runs the demo (told to the app's first page).
+/// `web` is what the node serves of the web app.
 public func buildRouter(
     services: ChamberServices, realtime: RealtimeServices, membership: MembershipServices, events: EventServices,
-    metrics: PrometheusCollectorRegistry, version: String, docs: APIDocsPage? = nil, web: WebAppFiles? = nil, demo: Bool = false
+    metrics: PrometheusCollectorRegistry, version: String, docs: APIDocsPage? = nil, web: WebApp = WebApp()
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
@@ -18,7 +18,7 @@ public func buildRouter(
     router.add(middleware: AuthenticationMiddleware(accounts: services.accounts, apiKeys: services.apiKeys))
     OperationsRoutes(store: services.store, hub: realtime.hub, metrics: metrics, version: version).register(on: router)
     DocsRoutes(page: docs).register(on: router)
-    WebAppRoutes(files: web, instance: InstanceBody(version: version, demo: demo)).register(on: router)
+    WebAppRoutes(files: web.files, instance: InstanceBody(version: version, app: web)).register(on: router)
     AuthRoutes(services: services).register(on: router)
     TwoFactorRoutes(services: services).register(on: router)
     SignInRoutes(services: services).register(on: router)

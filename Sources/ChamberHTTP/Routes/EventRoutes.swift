@@ -147,6 +147,9 @@ struct EventRoutes {
         chamber.get("events/{eventId}/registrations/mine") { request, context in
             JSONResponse(.ok, body(try await registrations.mine(try context.access(), eventID: try request.id("eventId", context: context))))
         }
+        chamber.get("registrations/mine") { _, context in
+            JSONResponse(.ok, ListBody(items: try await registrations.allMine(try context.access()).map { body($0) }))
+        }
         chamber.get("registrations/{registrationId}") { request, context in
             JSONResponse(.ok, body(try await registrations.get(try context.access(), id: try request.id("registrationId", context: context))))
         }

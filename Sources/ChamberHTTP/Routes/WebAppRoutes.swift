@@ -4,6 +4,22 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
+/// What a node serves of the web app, and tells its pages before anyone signs in.
+public struct WebApp: Sendable {
+    /// The app's files; none: `/` answers `404`.
+    public var files: WebAppFiles?
+    /// Whether the node runs the demo (its logins are then public).
+    public var demo: Bool
+    /// The VAPID public key (base64url, uncompressed P-256) browsers subscribe to Web Push with; none: not offered.
+    public var webPushPublicKey: String?
+
+    public init(files: WebAppFiles? = nil, demo: Bool = false, webPushPublicKey: String? = nil) {
+        self.files = files
+        self.demo = demo
+        self.webPushPublicKey = webPushPublicKey
+    }
+}
+
 /// `GET /` and `GET /app/{file}`: the web app, and `GET /v1/public/instance`, what its first page needs to know.
 struct WebAppRoutes {
     let files: WebAppFiles?
@@ -58,11 +74,17 @@ struct InstanceBody: Encodable, Sendable {
         let password: String
         let logins: [Login]
     }
+    struct WebPush: Encodable, Sendable {
+        let applicationServerKey: String
+    }
     let version: String
     let demo: Demo?
+    let webPush: WebPush?
 
-    init(version: String, demo: Bool) {
+    init(version: String, app: WebApp) {
+        let demo = app.demo
         self.version = version
+        webPush = app.webPushPublicKey.map { WebPush(applicationServerKey: $0) }
         self.demo =
             demo
             ? Demo(

@@ -380,7 +380,8 @@ public struct ChamberNode: Sendable {
     private func makeApplication(services: [any Service]) -> some ApplicationProtocol {
         let router = buildRouter(
             services: self.services, realtime: realtime, membership: membership, events: events, metrics: metrics, version: Self.version,
-            docs: docs, web: web, demo: configuration.demo)
+            docs: docs,
+            web: WebApp(files: web, demo: configuration.demo, webPushPublicKey: try? PushProviders.vapid(configuration)?.publicKey))
         let endpoint = realtime.endpoint
         var app = Application(
             router: router,

@@ -8,18 +8,22 @@ import Metrics
 
 /// The push providers a configuration names, and the dispatcher over them.
 enum PushProviders {
+    /// The VAPID key Web Push is signed with, when configured (browsers subscribe with its public half).
+    static func vapid(_ configuration: ServerConfiguration) throws -> VAPID? {
+        guard let file = configuration.webPushVAPIDKeyFile, let subject = configuration.webPushSubject else { return nil }
+        do {
+            return VAPID(key: try P256.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: file, encoding: .utf8)), subject: subject)
+        } catch {
+            throw ConfigurationError(key: "push.web_push.vapid_key_file", "'\(file)' is not a PEM P-256 private key: \(error)")
+        }
+    }
+
     /// A real client for each platform with credentials; a recording one, which sends nothing, for the others
     /// (the embedded default), said at start.
     static func make(_ configuration: ServerConfiguration, logger: Logger) throws -> [DevicePlatform: any PushProvider] {
         var providers: [DevicePlatform: any PushProvider] = [:]
-        if let file = configuration.webPushVAPIDKeyFile, let subject = configuration.webPushSubject {
-            let key: P256.Signing.PrivateKey
-            do {
-                key = try P256.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: file, encoding: .utf8))
-            } catch {
-                throw ConfigurationError(key: "push.web_push.vapid_key_file", "'\(file)' is not a PEM P-256 private key: \(error)")
-            }
-            providers[.webPush] = WebPushClient(http: http(configuration), vapid: VAPID(key: key, subject: subject))
+        if let vapid = try vapid(configuration) {
+            providers[.webPush] = WebPushClient(http: http(configuration), vapid: vapid)
         }
         if let file = configuration.apnsKeyFile, let keyID = configuration.apnsKeyID, let teamID = configuration.apnsTeamID {
             let token: APNsProviderToken

@@ -360,6 +360,16 @@ struct SQLEventStore: EventStore {
         ).first.map(Self.registration)
     }
 
+    func openRegistrations(of user: UserID, limit: Int) async throws -> [Registration] {
+        try await sql.query(
+            """
+            SELECT \(Self.registrationColumns) FROM event_registrations
+            WHERE chamber_id = :chamber AND user_id = ? AND status NOT IN ('cancelled', 'expired')
+            ORDER BY created_at DESC, id LIMIT \(limit)
+            """, [.id(user)]
+        ).map(Self.registration)
+    }
+
     func registration(key: String, by: UserID, event: EventID) async throws -> Registration? {
         try await sql.query(
             """

@@ -113,7 +113,7 @@ struct WebAppBrowserTests {
                 // The member's other pages.
                 for (name, ready) in [
                     ("directory", ".cards .business"), ("events", ".cards .event, .cards .empty"), ("notifications", ".feed li"),
-                    ("invoices", ".cards li"),
+                    ("invoices", ".cards li"), ("preferences", "#digest"),
                 ] {
                     try await Self.visit(page, name, ready)
                 }
@@ -123,15 +123,41 @@ struct WebAppBrowserTests {
                 try await page.waitFor(
                     "document.querySelectorAll('.cards .business').length === 1 && document.querySelector('.cards').innerText.includes(\"Mia's Bakery\")",
                     "the directory narrowed to the bakery")
+                #expect(
+                    try await page.evaluate("document.querySelector('.message-owner')").isNull, "no conversation with oneself: Mia owns the bakery")
+                try await page.evaluate("document.querySelector('#directory-search').value = ''")
+                try await page.type("prairie", into: "#directory-search")
+                try await page.waitFor(
+                    "document.querySelector('.cards').innerText.includes('Prairie Legal')", "the directory narrowed to Prairie Legal")
+                try await page.click(".message-owner")
+                try await page.waitFor(
+                    "location.hash.startsWith('#/chat/') && document.querySelector('.conversation-title')?.innerText.length > 0 && document.querySelector('#composer')",
+                    "a direct conversation with the owner, from the directory")
 
                 // An admin: the staff pages too.
                 try await page.click(".topbar button.link")
                 try await page.click(".demo-role[data-role=admin]")
                 try await page.waitFor("document.querySelector('.channel-list a.channel')", "the admin's conversations")
-                for (name, ready) in [("review", ".review-items li"), ("audit", "table"), ("members", ".member-row")] {
+                for (name, ready) in [
+                    ("review", ".review-items li"), ("figures", "[data-figure='Members online']"), ("applications", ".cards li"), ("audit", "table"),
+                    ("members", ".member-row"),
+                ] {
                     try await Self.visit(page, name, ready)
                 }
                 #expect(try await page.evaluate("document.querySelectorAll('.member-row').length").int ?? 0 >= 12, "the demo's members listed")
+                try await Self.visit(page, "setup", "#setup-tiers li")
+                // The chamber's colour and a tier, set from the page: the app wears the colour at once.
+                try await page.evaluate("document.querySelector('#setup-color').value = '#7a1f5c'")
+                try await page.click("#setup-identity button[type=submit]")
+                try await page.waitFor(
+                    "getComputedStyle(document.querySelector('.topbar')).backgroundColor === 'rgb(122, 31, 92)'", "the app in the chamber's colour")
+                try await page.type("Corner Shop", into: "#tier-name")
+                try await page.type("99.50", into: "#tier-dues")
+                try await page.click("#setup-tiers button[type=submit]")
+                try await page.waitFor("document.querySelector('#setup-tiers').innerText.includes('Corner Shop · $99.50')", "the new tier listed")
+                let admin = try await api.logIn(email: DemoSeeder.email(for: "admin"), password: DemoSeeder.password)
+                let stored = try await api.call(.get, "/v1/me", token: admin.accessToken).json["memberships"].array.first?["chamber"]["branding"]
+                #expect(stored?["primary_color"].string == "#7A1F5C", "stored as the API spells it")
                 #expect(page.problems == [], "the page logged no errors")
             }
         }
@@ -141,7 +167,6 @@ struct WebAppBrowserTests {
     func twoMembersChat() async throws {
         try await withServer(.sqlite) { api in
             let (chamber, ann, ben) = try await Self.twoMembers(api)
-            _ = chamber
             let base = "http://127.0.0.1:\(api.client.port!)"
             try await Self.withBrowser { browser in
                 let a = try await browser.newPage(width: 1280)
@@ -169,6 +194,24 @@ struct WebAppBrowserTests {
                 try await Self.capture(b, "direct-conversation")
                 #expect(try await Self.shown(a).map(\.body) == ["Hello Ben"])
                 #expect(try await Self.shown(b).map(\.body) == ["Hello Ben"])
+
+                // A group, made from the page, and a mention picked from the list as one types.
+                try await a.click(".new-group")
+                try await a.type("Main Street merchants", into: "#group-name")
+                try await a.evaluate(
+                    "[...document.querySelectorAll('.group-members label')].find(label => label.innerText.includes('Ben')).querySelector('input').checked = true"
+                )
+                try await a.click("dialog button[value=create]")
+                try await a.waitFor("document.querySelector('.conversation-title')?.innerText === 'Main Street merchants'", "the new group open")
+                try await b.waitFor("document.querySelector('.channel-list').innerText.includes('Main Street merchants')", "the group in Ben's list")
+                try await a.type("@Be", into: "#composer")
+                try await a.click(".suggestions button")
+                try await a.type("see you at six", into: "#composer")
+                try await a.click(".composer button[type=submit]")
+                try await a.waitFor("document.querySelector('.messages .mention')?.innerText === '@Ben'", "the mention shown by name")
+                let group = try await a.evaluate("location.hash.split('/')[2]").string ?? ""
+                let stored = try await api.call(.get, "/v1/chambers/\(chamber)/channels/\(group)/messages", token: ann.accessToken)
+                #expect(stored.json["items"].array.first?["mentions"].array.compactMap(\.string) == [ben.userID], "sent as <@USER_ID>")
                 #expect(a.problems == [] && b.problems == [], "\(a.problems) \(b.problems)")
             }
         }
@@ -341,6 +384,127 @@ struct WebAppBrowserTests {
                 #expect(outcome.array.compactMap(\.string) == [])
                 #expect(page.problems == [])
             }
+        }
+    }
+
+    @Test(
+        "a member registers from the events page and enters the live room; the organisers' post is pinned there, and staff see the door's figures move live"
+    )
+    func eventRoom() async throws {
+        try await withServer(.sqlite) { api in
+            let chamber = try await EventTests.chamber(api, members: 1)
+            let (event, _) = try await EventTests.event(api, chamber, capacity: 40, tickets: [["name": "Attendee"]])
+            let room = try await api.call(.get, "\(chamber.path)/events/\(event)", token: chamber.staff.accessToken).json["room_id"].string ?? ""
+            let base = "http://127.0.0.1:\(api.client.port!)"
+            try await Self.withBrowser { browser in
+                let member = try await browser.newPage(width: 390)
+                let staff = try await browser.newPage(width: 1280)
+                try await Self.signIn(member, base: base, chamber.members[0])
+                try await Self.signIn(staff, base: base, chamber.staff)
+                try await member.evaluate("location.hash = '#/events'")
+                try await member.click(".event[data-event='\(event)'] button.primary")
+                try await member.waitFor(
+                    "document.querySelector('.registered')?.innerText.includes('You are registered')", "the registration confirmed")
+                try await Self.capture(member, "events-registered")
+                try await member.click(".event a.button")
+                try await member.waitFor("location.hash === '#/chat/\(room)' && document.querySelector('#composer')", "the live room open")
+
+                try await staff.evaluate("location.hash = '#/chat/\(room)'")
+                try await staff.waitFor(
+                    "document.querySelector('.attendance')?.innerText.includes('1 of 40 seats taken')", "the door's figures on the organiser's page")
+                try await Self.say("Doors open at seven", on: staff)
+                try await member.waitFor(
+                    "document.querySelector('.pins')?.innerText.includes('Doors open at seven')", "the organisers' post pinned on the member's page")
+                try await Self.capture(member, "event-room")
+
+                let code =
+                    try await api.call(.get, "\(chamber.path)/events/\(event)/registrations/mine", token: chamber.members[0].accessToken)
+                    .json["check_in_code"].string ?? ""
+                let checkIn = try await api.call(
+                    .post, "\(chamber.path)/events/\(event)/check-ins", token: chamber.staff.accessToken, json: ["code": code])
+                #expect(checkIn.status == .ok || checkIn.status == .created, "\(checkIn.json)")
+                try await staff.waitFor("document.querySelector('.attendance')?.innerText.includes('1 checked in')", "the check-in, live")
+                try await Self.capture(staff, "event-room-staff")
+                #expect(member.problems == [] && staff.problems == [], "\(member.problems) \(staff.problems)")
+            }
+        }
+    }
+
+    @Test("staff decide a membership application from its page: the business, its checks and score, and approval")
+    func applications() async throws {
+        try await withServer(.sqlite) { api in
+            let (admin, staff, apu) = (try await api.signUp("admin"), try await api.signUp("stella"), try await api.signUp("apu"))
+            let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
+            let started = try await api.call(.post, "/v1/applications", token: apu.accessToken, json: ["chamber_id": chamber.id])
+            let id = started.json["application"]["id"].string ?? ""
+            try await MembershipApplicationTests.fill(api, apu, id, MembershipApplicationTests.steps(tier: chamber.tier))
+            let submitted = try await api.call(.post, "/v1/applications/\(id)/submit", token: apu.accessToken)
+            #expect(submitted.json["status"].string == "submitted", "\(submitted.json)")
+            try await Self.withBrowser { browser in
+                let page = try await browser.newPage(width: 390)
+                try await Self.signIn(page, base: "http://127.0.0.1:\(api.client.port!)", staff)
+                try await page.evaluate("location.hash = '#/applications'")
+                try await page.waitFor(
+                    "document.querySelector('.application')?.innerText.includes('Kwik-E-Mart LLC')", "the application in the queue")
+                #expect(try await page.text(".application").contains("score"), "its score shown")
+                #expect(try await page.text(".application").contains("E-mail matches the website"), "its checks shown")
+                try await Self.capture(page, "application")
+                try await page.click(".application button.primary")
+                try await page.waitFor("document.querySelector('#main [role=status]')?.innerText.includes('Approved')", "the approval told")
+                #expect(page.problems == [], "\(page.problems)")
+            }
+            let decided = try await api.call(.get, "/v1/chambers/\(chamber.id)/applications/\(id)", token: staff.accessToken)
+            #expect(decided.json["status"].string == "approved")
+            let me = try await api.call(.get, "/v1/me", token: apu.accessToken)
+            #expect(me.json["memberships"].array.contains { $0["chamber"]["id"].string == chamber.id }, "the applicant is a member")
+        }
+    }
+
+    @Test(
+        "a newcomer applies from the demo's entry: an account with the draft, the five steps one by one, a reload resumes, and the application reaches staff"
+    )
+    func apply() async throws {
+        try await withServer(.sqlite, configure: { $0.demo = true }) { api in
+            let base = "http://127.0.0.1:\(api.client.port!)"
+            let email = "\(unique("newcomer"))@example.com"
+            try await Self.withBrowser { browser in
+                let page = try await browser.newPage(width: 390)
+                try await page.open(base + "/")
+                try await page.click("a[href='#/apply/demo']")
+                try await page.waitFor("document.querySelector('#apply-email')", "the account step")
+                try await page.type("Nora Newcomer", into: "#apply-name")
+                try await page.type(email, into: "#apply-email")
+                try await page.type("a long enough secret", into: "#apply-password")
+                try await page.click(".apply button[type=submit]")
+                for (step, fields) in [
+                    ("legal_name", [("#legal_name", "Newcomer Books LLC"), ("#year_founded", "2019")]),
+                    ("ein", [("#ein", "12-3456789")]),
+                    ("line1", [("#email", "nora@newcomerbooks.example"), ("#line1", "5 Elm St"), ("#city", "Springfield")]),
+                    ("website", [("#website", "https://newcomerbooks.example")]),
+                ] {
+                    try await page.waitFor("document.querySelector('#\(step)')", "the step with \(step)")
+                    if step == "website" {
+                        // Left half-way: a reload finds the application where it was.
+                        try await page.open(base + "/?again#/apply/demo")
+                        try await page.waitFor("document.querySelector('#website')", "the application resumed at its next step")
+                    }
+                    for (selector, text) in fields { try await page.type(text, into: selector) }
+                    try await page.click(".apply button[type=submit]")
+                }
+                try await page.waitFor("document.querySelector('#agreement')", "the membership step")
+                try await page.evaluate("document.querySelector('#agreement').checked = true")
+                try await page.click(".apply button[type=submit]")
+                try await page.waitFor("document.querySelector('.apply h2')?.innerText === 'Ready to send'", "every step saved")
+                try await page.click(".apply button[type=submit]")
+                try await page.waitFor("document.querySelector('.application-status')?.innerText.includes('staff')", "the application sent")
+                try await Self.capture(page, "apply-sent")
+                #expect(page.problems == [], "\(page.problems)")
+            }
+            let staff = try await api.logIn(email: DemoSeeder.email(for: "staff"), password: DemoSeeder.password)
+            let me = try await api.call(.get, "/v1/me", token: staff.accessToken)
+            let chamber = me.json["memberships"].array.first?["chamber"]["id"].string ?? ""
+            let queue = try await api.call(.get, "/v1/chambers/\(chamber)/applications?status=submitted", token: staff.accessToken)
+            #expect(queue.json["items"].array.contains { $0["steps"]["business"]["legal_name"].string == "Newcomer Books LLC" }, "in staff's queue")
         }
     }
 

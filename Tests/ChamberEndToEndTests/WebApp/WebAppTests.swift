@@ -2,6 +2,7 @@ import ChamberDomain
 import ChamberHTTP
 import ChamberServer
 import ChamberTestSupport
+import Crypto
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -51,6 +52,24 @@ struct WebAppTests {
             let plain = try await api.call(.get, "/v1/public/instance")
             #expect(plain.status == .ok && plain.json["version"].string != nil)
             #expect(plain.json["demo"].isNull, "no demo key without demo mode")
+            #expect(plain.json["web_push"].isNull, "no Web Push key without Web Push")
+        }
+        // With Web Push, its key's public half, for browsers to subscribe with.
+        let key = P256.Signing.PrivateKey()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("vapid-\(UUID().uuidString).pem")
+        try key.pemRepresentation.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        try await withServer(
+            .sqlite,
+            configure: {
+                $0.webPushVAPIDKeyFile = file.path
+                $0.webPushSubject = "mailto:ops@example.org"
+            }
+        ) { api in
+            let instance = try await api.call(.get, "/v1/public/instance")
+            let expected = key.publicKey.x963Representation.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(instance.json["web_push"]["application_server_key"].string == expected)
         }
         try await withServer(.sqlite, configure: { $0.demo = true }) { api in
             let demo = try await api.call(.get, "/v1/public/instance")

@@ -1,0 +1,181 @@
+// The application to join a chamber (`#/apply/<slug>`), for anyone: its public offer (tiers, categories), an
+// account made with the draft when the applicant has none, the five steps saved one by one (an application is
+// resumed where it was left), and the submission. REST: `/v1/public/chambers/{slug}/membership`,
+// `/v1/applications`.
+
+import { api, currentSession, saveSession } from './api.js';
+import { h, show } from './dom.js';
+import { money } from './format.js';
+
+const steps = ['business', 'tax', 'contact', 'online', 'membership'];
+const titles = { account: 'Your account', business: 'Your business', tax: 'Tax registration', contact: 'Contact', online: 'Online', membership: 'Membership' };
+const structures = [['llc', 'LLC'], ['corporation', 'Corporation'], ['partnership', 'Partnership'], ['sole_proprietorship', 'Sole proprietorship'], ['non_profit', 'Non-profit']];
+const sizes = ['1', '2-10', '11-50', '51-200', '201-500', '501+'];
+
+export class ApplyView {
+  constructor(slug, signedIn) {
+    this.slug = slug;
+    this.signedIn = signedIn;
+    this.status = h('p', { class: 'form-error', role: 'alert' });
+    this.progress = h('ol', { class: 'checklist', 'aria-label': 'Steps' });
+    this.body = h('div');
+    this.element = h('main', { id: 'main', class: 'page apply' }, h('h1', {}, 'Apply for membership'), this.progress, this.status, this.body);
+    this.load();
+  }
+
+  async load() {
+    try {
+      this.offer = await api('GET', `/v1/public/chambers/${encodeURIComponent(this.slug)}/membership`, undefined, { signedIn: false });
+      this.element.querySelector('h1').textContent = `Join ${this.offer.chamber.name}`;
+      if (currentSession()) {
+        const mine = await api('GET', '/v1/applications');
+        this.application = mine.items.find((item) => item.chamber_id === this.offer.chamber.id && ['draft', 'info_requested'].includes(item.status))
+          ?? mine.items.find((item) => item.chamber_id === this.offer.chamber.id);
+      }
+      this.next();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  fail(error) {
+    this.status.textContent = `${error.message ?? 'Something went wrong'} (${error.code ?? 'error'}${error.field ? `, ${error.field}` : ''})`;
+  }
+
+  /** Shows the first step not done yet, or the summary. */
+  next() {
+    this.status.textContent = '';
+    const application = this.application;
+    const missing = application ? application.missing_steps : ['account', ...steps];
+    show(this.progress, ['account', ...steps].filter((step) => step !== 'account' || !currentSession() || !application)
+      .map((step) => h('li', { class: missing.includes(step) ? '' : 'done' }, titles[step])));
+    if (application && !['draft', 'info_requested'].includes(application.status)) return this.showStatus();
+    if (!application) return this.startForm();
+    const step = application.missing_steps[0];
+    if (step) return this.stepForm(step);
+    this.submitForm();
+  }
+
+  showStatus() {
+    const said = {
+      submitted: 'Your application is with the chamber\'s staff. You will hear by e-mail.',
+      approved: 'Welcome: you are a member now.', rejected: `Your application was declined${this.application.decision_reason ? `: ${this.application.decision_reason}` : '.'}`,
+    };
+    show(this.body, h('section', { class: 'card' }, h('h2', {}, 'Application sent'), h('p', { class: 'application-status' }, said[this.application.status] ?? this.application.status),
+      this.application.status === 'approved' ? h('button', { type: 'button', class: 'primary', onclick: () => this.signedIn() }, 'Open the chamber') : null));
+  }
+
+  startForm() {
+    const fields = currentSession() ? [] : [
+      field('apply-name', 'Your name', { autocomplete: 'name', required: true, maxlength: 80 }),
+      field('apply-email', 'E-mail', { type: 'email', autocomplete: 'email', required: true }),
+      field('apply-password', 'Password (at least 10 characters)', { type: 'password', autocomplete: 'new-password', required: true, minlength: 10 }),
+    ];
+    show(this.body, h('form', { class: 'card', onsubmit: async (event) => {
+      event.preventDefault();
+      const body = { chamber_id: this.offer.chamber.id };
+      if (fields.length) body.account = { display_name: value('apply-name'), email: value('apply-email'), password: document.getElementById('apply-password').value };
+      try {
+        const started = await api('POST', '/v1/applications', body, { signedIn: Boolean(currentSession()) });
+        if (started.session) saveSession(started.session);
+        this.application = started.application;
+        this.next();
+      } catch (error) {
+        this.fail(error);
+      }
+    } },
+    h('h2', {}, titles.account),
+    h('p', { class: 'note' }, `${this.offer.chamber.name} offers: `, this.offer.tiers.map((tier) => `${tier.name} (${money(tier.dues_cents, tier.currency)})`).join(', ') || 'membership'),
+    fields, h('button', { type: 'submit', class: 'primary' }, currentSession() ? 'Start my application' : 'Create my account and start')));
+  }
+
+  stepForm(step) {
+    const saved = this.application.steps[step] ?? {};
+    const forms = {
+      business: () => [
+        field('legal_name', 'Legal name', { required: true, maxlength: 200, value: saved.legal_name }),
+        field('dba', 'Trading as (optional)', { maxlength: 200, value: saved.dba }),
+        select('structure', 'Structure', structures, saved.structure),
+        field('year_founded', 'Year founded', { type: 'number', min: 1800, max: new Date().getFullYear(), required: true, value: saved.year_founded }),
+        select('size', 'People', sizes.map((size) => [size, size]), saved.size),
+      ],
+      tax: () => [
+        field('ein', 'EIN (NN-NNNNNNN)', { required: true, pattern: '\\d{2}-?\\d{7}', value: saved.ein }),
+        field('state_registration_number', 'State registration number (optional)', { maxlength: 40, value: saved.state_registration_number }),
+        field('registration_state', 'State of registration (optional)', { maxlength: 100, value: saved.registration_state }),
+      ],
+      contact: () => [
+        field('email', 'Business e-mail', { type: 'email', required: true, value: saved.email }),
+        field('phone', 'Phone (optional)', { type: 'tel', maxlength: 40, value: saved.phone }),
+        field('line1', 'Street address', { required: true, value: saved.address?.line1 }),
+        field('city', 'City', { required: true, value: saved.address?.city }),
+        field('postal_code', 'Postal code (optional)', { value: saved.address?.postal_code }),
+        select('category', 'What the business does', this.offer.categories.map((category) => [category.code, category.name]), saved.category),
+      ],
+      online: () => [
+        field('website', 'Website (optional)', { type: 'url', value: saved.website }),
+        field('description', 'A few words about the business (optional)', { maxlength: 4000, value: saved.description }),
+      ],
+      membership: () => [
+        select('tier_id', 'Membership tier', this.offer.tiers.map((tier) => [tier.id, `${tier.name} · ${money(tier.dues_cents, tier.currency)} ${tier.period}`]), saved.tier_id),
+        h('label', { class: 'check' }, h('input', { id: 'agreement', type: 'checkbox', required: true }), ' I accept the chamber\'s membership agreement'),
+      ],
+    };
+    show(this.body, h('form', { class: 'card', onsubmit: async (event) => {
+      event.preventDefault();
+      try {
+        this.application = await api('PUT', `/v1/applications/${this.application.id}/steps/${step}`, this.stepBody(step));
+        this.next();
+      } catch (error) {
+        this.fail(error);
+      }
+    } }, h('h2', {}, titles[step]), forms[step](), h('button', { type: 'submit', class: 'primary' }, 'Save and continue')));
+    this.body.querySelector('input, select')?.focus();
+  }
+
+  stepBody(step) {
+    const optional = (id) => value(id) || undefined;
+    switch (step) {
+      case 'business': return { legal_name: value('legal_name'), dba: optional('dba'), structure: value('structure'), year_founded: Number(value('year_founded')), size: value('size') };
+      case 'tax': return { ein: value('ein'), state_registration_number: optional('state_registration_number'), registration_state: optional('registration_state') };
+      case 'contact': return {
+        email: value('email'), phone: optional('phone'), category: value('category'),
+        address: { line1: value('line1'), city: value('city'), postal_code: optional('postal_code'), country: 'US' },
+      };
+      case 'online': return { website: optional('website'), description: optional('description') };
+      default: return { tier_id: value('tier_id'), agreement_accepted: document.getElementById('agreement').checked };
+    }
+  }
+
+  submitForm() {
+    const asked = this.application.info_request;
+    const response = h('textarea', { id: 'apply-response', rows: 3, maxlength: 4000 });
+    show(this.body, h('form', { class: 'card', onsubmit: async (event) => {
+      event.preventDefault();
+      try {
+        const body = asked && response.value.trim() ? { response: response.value.trim() } : {};
+        this.application = await api('POST', `/v1/applications/${this.application.id}/submit`, body);
+        this.next();
+      } catch (error) {
+        this.fail(error);
+      }
+    } },
+    h('h2', {}, 'Ready to send'),
+    asked ? [h('p', {}, `The chamber asked: ${asked}`), h('label', { for: 'apply-response' }, 'Your answer'), response] : h('p', {}, 'Every step is filled in. Staff review it next.'),
+    h('button', { type: 'submit', class: 'primary' }, 'Send my application')));
+  }
+
+  update() {}
+}
+
+function field(id, label, attributes) {
+  return [h('label', { for: id }, label), h('input', { id, ...attributes })];
+}
+
+function select(id, label, options, selected) {
+  return [h('label', { for: id }, label), h('select', { id, required: true }, options.map(([value, text]) => h('option', { value, selected: value === selected }, text)))];
+}
+
+function value(id) {
+  return document.getElementById(id).value.trim();
+}

@@ -1,0 +1,15 @@
+// The service worker: shows the server's Web Push notifications (Protocol/push.md: `{title, body, tag, data}`) and
+// opens the conversation when one is clicked.
+
+self.addEventListener('push', (event) => {
+  const push = event.data?.json() ?? {};
+  event.waitUntil(self.registration.showNotification(push.title ?? 'ChamberConnect', {
+    body: push.body, tag: push.tag, data: push.data, icon: '/app/icon.svg',
+  }));
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const channel = event.notification.data?.channel_id;
+  event.waitUntil(self.clients.openWindow(channel ? `/#/chat/${channel}` : '/'));
+});
