@@ -61,8 +61,11 @@ export class ApplyView {
       submitted: 'Your application is with the chamber\'s staff. You will hear by e-mail.',
       approved: 'Welcome: you are a member now.', rejected: `Your application was declined${this.application.decision_reason ? `: ${this.application.decision_reason}` : '.'}`,
     };
+    const ended = ['rejected', 'withdrawn'].includes(this.application.status);
     show(this.body, h('section', { class: 'card' }, h('h2', {}, 'Application sent'), h('p', { class: 'application-status' }, said[this.application.status] ?? this.application.status),
-      this.application.status === 'approved' ? h('button', { type: 'button', class: 'primary', onclick: () => this.signedIn() }, 'Open the chamber') : null));
+      this.application.status === 'approved' ? h('button', { type: 'button', class: 'primary', onclick: () => this.signedIn() }, 'Open the chamber') : null,
+      // A closed application does not stop a new one (only an open one does).
+      ended ? h('button', { type: 'button', class: 'primary', onclick: () => this.startForm() }, 'Apply again') : null));
   }
 
   startForm() {
@@ -162,6 +165,7 @@ export class ApplyView {
     } },
     h('h2', {}, 'Ready to send'),
     asked ? [h('p', {}, `The chamber asked: ${asked}`), h('label', { for: 'apply-response' }, 'Your answer'), response] : h('p', {}, 'Every step is filled in. Staff review it next.'),
+    h('p', {}, 'Change a step: ', steps.map((step) => h('button', { type: 'button', class: 'link', onclick: () => this.stepForm(step) }, titles[step]))),
     h('button', { type: 'submit', class: 'primary' }, 'Send my application')));
   }
 

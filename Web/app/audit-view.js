@@ -35,13 +35,20 @@ export class AuditView {
     const parameters = new URLSearchParams();
     if (this.action.value.trim()) parameters.set('action', this.action.value.trim());
     if (this.since.value) parameters.set('since', new Date(`${this.since.value}T00:00:00`).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-    if (this.until.value) parameters.set('until', new Date(`${this.until.value}T23:59:59`).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    if (this.until.value) {
+      // `until` is exclusive: the next day's midnight takes in the whole day chosen.
+      const end = new Date(`${this.until.value}T00:00:00`);
+      end.setDate(end.getDate() + 1);
+      parameters.set('until', end.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    }
     return parameters;
   }
 
   async load(cursor) {
     this.status.textContent = '';
-    const parameters = this.filters();
+    // Older pages keep the filters of the first one, whatever the fields say since.
+    if (!cursor) this.used = this.filters();
+    const parameters = new URLSearchParams(this.used);
     parameters.set('limit', '100');
     if (cursor) parameters.set('cursor', cursor);
     try {
@@ -61,9 +68,15 @@ export class AuditView {
 
   /** The CSV needs the bearer token, which a plain link cannot carry: fetched, then saved from memory. */
   async download() {
-    const response = await fetch(`/v1/chambers/${this.chamberId}/audit-log/export?${this.filters()}`, {
-      headers: { authorization: `Bearer ${await freshAccessToken()}` },
-    });
+    let response;
+    try {
+      response = await fetch(`/v1/chambers/${this.chamberId}/audit-log/export?${this.filters()}`, {
+        headers: { authorization: `Bearer ${await freshAccessToken()}` },
+      });
+    } catch {
+      this.status.textContent = 'The server could not be reached.';
+      return;
+    }
     if (!response.ok) {
       this.status.textContent = `The export failed (${response.status}).`;
       return;

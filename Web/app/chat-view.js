@@ -9,6 +9,13 @@ const quickReactions = ['👍', '🎉', '❤️'];
 const moderatorRoles = ['admin', 'staff', 'moderator'];
 const muteChoices = [['600', '10 minutes'], ['3600', 'an hour'], ['86400', 'a day'], ['', 'until lifted']];
 
+/** Slow-mode choices, with the channel's own value among them (set elsewhere, it must not be undone by Apply). */
+function slowChoices(current) {
+  const choices = [['0', 'Off'], ['10', 'One message per 10 s'], ['30', 'One per 30 s'], ['60', 'One per minute'], ['300', 'One per 5 minutes']];
+  if (!choices.some(([value]) => Number(value) === current)) choices.push([String(current), `One per ${current} s`]);
+  return choices;
+}
+
 /**
  * Runs a redraw and puts the keyboard focus back where it was: on the same control (by its `data-key` row and its
  * position in it), so presence and typing updates do not throw a keyboard user out of the list.
@@ -124,7 +131,6 @@ export class ChatView {
       .map((member) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: member.user_id }), ` ${member.display_name}`));
     const error = h('p', { class: 'form-error', role: 'alert' });
     const dialog = h('dialog', { 'aria-labelledby': 'group-title' }, h('form', { method: 'dialog', onsubmit: async (event) => {
-      if (event.submitter?.value !== 'create') return;
       event.preventDefault();
       const members = boxes.map((box) => box.querySelector('input')).filter((box) => box.checked).map((box) => box.value);
       try {
@@ -140,7 +146,7 @@ export class ChatView {
     h('label', { for: 'group-name' }, 'Name'), name,
     h('fieldset', { class: 'group-members' }, h('legend', {}, 'Members'), boxes),
     error,
-    h('div', { class: 'dialog-buttons' }, h('button', { type: 'submit', value: 'cancel', formnovalidate: true }, 'Cancel'),
+    h('div', { class: 'dialog-buttons' }, h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Cancel'),
       h('button', { type: 'submit', value: 'create', class: 'primary' }, 'Create group'))));
     dialog.addEventListener('close', () => dialog.remove());
     document.body.append(dialog);
@@ -162,7 +168,8 @@ export class ChatView {
     this.replyLine = h('div', { class: 'reply-line', hidden: true });
     this.input = h('textarea', { id: 'composer', rows: 1, maxlength: 4000, placeholder: 'Write a message', enterkeyhint: 'send' });
     this.mentions = new Map();
-    this.suggestions = h('ul', { class: 'suggestions', 'aria-label': 'Members to mention', hidden: true });
+    this.suggestions = h('ul', { id: 'mention-suggestions', class: 'suggestions', 'aria-label': 'Members to mention', hidden: true });
+    this.suggestionsSaid = h('p', { class: 'visually-hidden', role: 'status' });
     this.input.addEventListener('input', () => {
       this.client.typing(this.channelId);
       this.suggest();
@@ -186,7 +193,7 @@ export class ChatView {
     show(this.conversation,
       h('header', { class: 'conversation-head' }, h('a', { href: '#/chat', class: 'back' }, h('span', { 'aria-hidden': 'true' }, '‹ '), 'Back'), this.title, this.tools),
       this.pinned,
-      h('div', { class: 'scroller' }, this.older, this.messages), this.notice, this.typingLine, this.replyLine, this.suggestions, this.readOnly, this.composer);
+      h('div', { class: 'scroller' }, this.older, this.messages), this.notice, this.typingLine, this.replyLine, this.suggestions, this.suggestionsSaid, this.readOnly, this.composer);
   }
 
   /** While a word starting with @ is typed: the members whose names start with the rest, to pick one. */
@@ -202,6 +209,9 @@ export class ChatView {
       .filter((member) => member.user_id !== this.client.me.id && member.display_name.toLowerCase().split(/\s+/).some((word) => word.startsWith(prefix)))
       .slice(0, 6);
     this.suggestions.hidden = found.length === 0;
+    this.input.setAttribute('aria-expanded', String(found.length > 0));
+    this.input.setAttribute('aria-controls', 'mention-suggestions');
+    this.suggestionsSaid.textContent = found.length ? `${found.length} members to mention; Enter picks ${found[0].display_name}, Tab to choose another` : '';
     show(this.suggestions, found.map((member) => h('li', {}, h('button', { type: 'button', onclick: () => {
       const label = `@${member.display_name}`;
       this.mentions.set(label, member.user_id);
@@ -417,7 +427,7 @@ export class ChatView {
   async channelTools(item) {
     const answer = await ask(`Moderate ${this.channelTitle(item)}`, [
       { name: 'lock', label: 'Posting', type: 'select', value: item.channel.locked_at ? 'locked' : 'open', options: [['open', 'Everyone may post'], ['locked', 'Locked: only moderators post']] },
-      { name: 'slow', label: 'Slow mode', type: 'select', value: String(item.channel.slow_mode_seconds ?? 0), options: [['0', 'Off'], ['10', 'One message per 10 s'], ['30', 'One per 30 s'], ['60', 'One per minute'], ['300', 'One per 5 minutes']] },
+      { name: 'slow', label: 'Slow mode', type: 'select', value: String(item.channel.slow_mode_seconds ?? 0), options: slowChoices(item.channel.slow_mode_seconds ?? 0) },
     ], 'Apply');
     if (!answer) return;
     try {

@@ -47,7 +47,7 @@ export class DirectoryView {
 
   card(business) {
     const address = business.address ?? {};
-    const place = [address.street, address.city, address.region].filter(Boolean).join(', ');
+    const place = [address.line1, address.city, address.region].filter(Boolean).join(', ');
     const website = business.website ? h('a', { href: business.website, rel: 'noopener noreferrer', target: '_blank' }, new URL(business.website).host) : null;
     return h('li', { class: 'card business' },
       h('h2', {}, business.display_name ?? business.legal_name),

@@ -65,7 +65,7 @@ export function ask(title, fields, confirm = 'OK') {
         h('h2', { id: 'ask-title' }, title),
         inputs.map(([, label, input]) => [label, input]),
         h('div', { class: 'dialog-buttons' },
-          h('button', { type: 'submit', value: 'cancel', formnovalidate: true }, 'Cancel'),
+          h('button', { type: 'button', onclick: () => dialog.close('cancel') }, 'Cancel'),
           h('button', { type: 'submit', value: 'ok', class: 'primary' }, confirm))));
     dialog.addEventListener('close', () => {
       dialog.remove();

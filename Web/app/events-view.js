@@ -57,7 +57,18 @@ export class EventsView {
       }
     };
     const actions = h('div', { class: 'event-actions' });
-    if (registration) {
+    if (registration?.status === 'offered') {
+      show(actions, h('p', { class: 'registered' }, 'A seat is offered to you',
+        registration.offer_expires_at ? ` until ${eventTime(registration.offer_expires_at, event.time_zone)}` : ''),
+      h('button', { type: 'button', class: 'primary', onclick: async () => {
+        try {
+          await api('POST', `/v1/chambers/${this.chamberId}/registrations/${registration.id}/accept`, undefined, { headers: { 'idempotency-key': crypto.randomUUID() } });
+          this.load();
+        } catch (error) {
+          status.textContent = `${error.message} (${error.code})`;
+        }
+      } }, 'Take the seat'));
+    } else if (registration) {
       show(actions, h('p', { class: 'registered' }, statusNames[registration.status] ?? registration.status,
         registration.seats > 1 ? ` · ${registration.seats} seats` : ''),
       event.room_id && ['confirmed', 'pending_payment'].includes(registration.status) ? h('a', { href: `#/chat/${event.room_id}`, class: 'button' }, 'Open the live room') : null);

@@ -26,7 +26,7 @@ const pages = {
   chat: { title: 'Chat', make: (argument) => new ChatView(client, members, argument ?? null) },
   directory: { title: 'Directory', make: () => new DirectoryView(membership.chamber.id, client) },
   events: { title: 'Events', make: () => new EventsView(membership.chamber.id) },
-  notifications: { title: 'Notifications', make: () => new NotificationsView(client, membership.chamber.id, badge) },
+  notifications: { title: 'Notifications', make: () => new NotificationsView(client, membership.chamber.id, badge, members) },
   preferences: { title: 'Notification settings', hidden: true, make: () => new PreferencesView(membership.chamber.id, instance) },
   invoices: { title: 'Invoices', roles: ['admin', 'staff', 'moderator', 'board', 'member', 'trial'], make: () => new InvoicesView(membership.chamber.id, me.user) },
   review: { title: 'Review', roles: ['admin', 'staff', 'moderator'], make: () => new ReviewView(client, members, membership) },
@@ -37,7 +37,7 @@ const pages = {
   setup: { title: 'Set-up', roles: ['admin'], make: () => new SetupView(membership.chamber, chamberChanged) },
 };
 
-const allowed = (name) => pages[name] && (!pages[name].roles || pages[name].roles.includes(membership.role));
+const allowed = (name) => Object.hasOwn(pages, name) && (!pages[name].roles || pages[name].roles.includes(membership.role));
 
 /** The unread notifications, on the navigation. */
 const badge = {
@@ -57,6 +57,9 @@ let members = new Map();
 let view = null;
 
 async function boot() {
+  // A push names its chamber (`?chamber=`, sw.js): open that one.
+  const pushed = new URLSearchParams(location.search).get('chamber');
+  if (pushed) localStorage.setItem(chamberKey, pushed);
   try {
     instance = await api('GET', '/v1/public/instance', undefined, { signedIn: false });
   } catch {
@@ -170,14 +173,15 @@ function draw() {
   view.update();
   // After a change of page, the keyboard and screen readers start at its heading.
   const heading = view.element.querySelector('.conversation-title') ?? view.element.querySelector('h1, h2');
-  if (heading && routedBefore) {
+  if (heading && drawnAddress !== null && drawnAddress !== location.hash) {
     heading.tabIndex = -1;
     heading.focus({ preventScroll: true });
   }
-  routedBefore = true;
+  drawnAddress = location.hash;
 }
 
-let routedBefore = false;
+/** The address last drawn: focus moves to the heading only when it changed. */
+let drawnAddress = null;
 
 /**
  * The chamber's colour, darkened until white text on it reads at 4.5:1 (WCAG AA); null without one.

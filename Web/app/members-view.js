@@ -10,7 +10,8 @@ export class MembersView {
   constructor(chamberId, membership, me) {
     this.chamberId = chamberId;
     // Admins give any role; staff move people between member, trial and guest (openapi.yaml's permission table).
-    this.assignable = membership.role === 'admin' || me.is_platform_admin ? roles : ['member', 'trial', 'guest'];
+    this.isAdmin = membership.role === 'admin' || me.is_platform_admin;
+    this.assignable = this.isAdmin ? roles : ['member', 'trial', 'guest'];
     this.me = me;
     this.status = h('p', { class: 'form-error', role: 'alert' });
     this.notice = h('p', { class: 'note', role: 'status' });
@@ -56,7 +57,7 @@ export class MembersView {
         ? h('span', { class: 'member-role' }, h('label', { for: id, class: 'visually-hidden' }, `Role of ${member.display_name}`),
           h('select', { id, onchange: (event) => this.changeRole(member, event.target.value) },
             this.assignable.map((name) => h('option', { value: name, selected: name === member.role }, name))),
-          h('button', { type: 'button', class: 'link', onclick: () => this.remove(member) }, `Remove ${member.display_name}`))
+          this.isAdmin ? h('button', { type: 'button', class: 'link', onclick: () => this.remove(member) }, `Remove ${member.display_name}`) : null)
         : h('span', { class: 'member-role' }, member.role));
   }
 

@@ -5,8 +5,9 @@ import { api } from './api.js';
 import { h, show, when } from './dom.js';
 
 export class NotificationsView {
-  constructor(client, chamberId, badge) {
+  constructor(client, chamberId, badge, members) {
     this.client = client;
+    this.members = members;
     this.chamberId = chamberId;
     this.badge = badge;
     this.items = [];
@@ -43,6 +44,11 @@ export class NotificationsView {
     }
   }
 
+  /** Mentions (`<@USER_ID>`) by name. */
+  plain(text) {
+    return (text ?? '').replace(/<@([0-9a-f-]{36})>/g, (_, id) => `@${this.members.get(id)?.display_name ?? 'someone'}`);
+  }
+
   async readAll() {
     await api('POST', `/v1/chambers/${this.chamberId}/notifications/read`, { all: true }).catch(() => {});
   }
@@ -55,7 +61,7 @@ export class NotificationsView {
         onclick: () => api('POST', `/v1/chambers/${this.chamberId}/notifications/read`, { ids: [item.id] }).catch(() => {}),
       },
       h('strong', {}, item.title), item.count > 1 ? ` (${item.count})` : '', item.read_at ? null : h('span', { class: 'visually-hidden' }, ' (unread)'),
-      h('span', { class: 'preview' }, item.text || 'Attachment'),
+      h('span', { class: 'preview' }, this.plain(item.text) || 'Attachment'),
       h('time', { datetime: item.updated_at }, when(item.updated_at))))));
   }
 

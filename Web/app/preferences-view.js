@@ -21,7 +21,7 @@ export class PreferencesView {
     this.element = h('main', { id: 'main', class: 'page' },
       h('h1', {}, 'Notification settings'), this.status, this.push, this.form);
     this.load();
-    this.drawPush();
+    this.drawPush().catch((error) => show(this.push, h('p', { class: 'note' }, `Push is not available here: ${error.message}`)));
   }
 
   async load() {
@@ -33,8 +33,10 @@ export class PreferencesView {
   }
 
   async save(patch) {
+    const focused = document.activeElement?.id;
     try {
       this.draw(await api('PATCH', `/v1/chambers/${this.chamberId}/notification-preferences`, patch));
+      if (focused) document.getElementById(focused)?.focus();
       this.status.textContent = 'Saved.';
     } catch (error) {
       this.status.textContent = `${error.message} (${error.code})`;
@@ -84,6 +86,10 @@ export class PreferencesView {
     }
     const registration = await navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' });
     const subscription = await registration.pushManager.getSubscription();
+    // A subscription this browser holds is registered again: the device ends with the session it was registered by.
+    if (subscription) {
+      await api('POST', '/v1/me/devices', { platform: 'web_push', name: navigator.userAgent.slice(0, 100), web_push: subscription.toJSON() }).catch(() => {});
+    }
     const state = h('p', {}, subscription ? 'This browser receives your notifications when the app is closed.' : 'Off in this browser.');
     const button = h('button', { type: 'button', class: 'primary', onclick: async () => {
       try {

@@ -86,8 +86,9 @@ export class SetupView {
   }
 
   drawTiers() {
-    const name = h('input', { id: 'tier-name', required: true, maxlength: 80 });
-    const dues = h('input', { id: 'tier-dues', type: 'number', min: 0, step: '0.01', required: true });
+    const name = h('input', { id: 'tier-name', required: true, maxlength: 60 });
+    const digits = new Intl.NumberFormat(undefined, { style: 'currency', currency: this.chamber.settings.currency }).resolvedOptions().maximumFractionDigits;
+    const dues = h('input', { id: 'tier-dues', type: 'number', min: 0, step: digits ? `0.${'0'.repeat(digits - 1)}1` : '1', required: true });
     const period = h('select', { id: 'tier-period' }, [['annual', 'a year'], ['quarterly', 'a quarter'], ['monthly', 'a month']].map(([value, label]) => h('option', { value }, label)));
     const currency = this.chamber.settings.currency;
     show(this.tiers,
@@ -99,8 +100,9 @@ export class SetupView {
         event.preventDefault();
         try {
           // Dues are whole minor units (cents) on the wire: the amount typed is converted without floating error.
+          const digits = new Intl.NumberFormat(undefined, { style: 'currency', currency }).resolvedOptions().maximumFractionDigits;
           const [whole, fraction = ''] = dues.value.split('.');
-          const cents = Number(whole) * 100 + Number(fraction.padEnd(2, '0').slice(0, 2));
+          const cents = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0').slice(0, digits) || 0);
           await api('POST', `/v1/chambers/${this.chamber.id}/tiers`, { name: name.value.trim(), dues_cents: cents, period: period.value });
           this.load();
         } catch (error) {
@@ -114,17 +116,17 @@ export class SetupView {
   drawModeration(rules) {
     const own = rules.own ?? {};
     const effective = rules.effective ?? {};
-    const links = h('select', { id: 'rules-links' }, [['allow', 'Allowed'], ['hold', 'Held for review'], ['block', 'Refused']]
+    const links = h('select', { id: 'rules-links' }, [['allow', 'Allowed'], ['allow_list', 'Only to the chamber\'s allowed sites'], ['hold', 'Held for review'], ['block', 'Refused']]
       .map(([value, label]) => h('option', { value, selected: (effective.links?.policy ?? 'allow') === value }, label)));
     const newDays = h('input', { id: 'rules-new-days', type: 'number', min: 0, max: 365, value: effective.links?.new_member_days ?? 3 });
-    const mentions = h('input', { id: 'rules-mentions', type: 'number', min: 1, max: 50, value: effective.mentions?.max ?? 10 });
+    const mentions = h('input', { id: 'rules-mentions', type: 'number', min: 1, max: 100, value: effective.mentions?.max ?? 10 });
     const words = h('textarea', { id: 'rules-words', rows: 3, value: (own.words ?? []).join('\n') });
     show(this.moderation, h('form', { onsubmit: async (event) => {
       event.preventDefault();
       try {
         const settings = {
           ...own,
-          links: { policy: links.value, new_member_days: Number(newDays.value) },
+          links: { ...(own.links ?? {}), policy: links.value, new_member_days: Number(newDays.value) },
           mentions: { max: Number(mentions.value) },
           words: words.value.split('\n').map((word) => word.trim()).filter(Boolean),
         };

@@ -10,6 +10,6 @@ self.addEventListener('push', (event) => {
 
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  const channel = event.notification.data?.channel_id;
-  event.waitUntil(self.clients.openWindow(channel ? `/#/chat/${channel}` : '/'));
+  const { channel_id: channel, chamber_id: chamber } = event.notification.data ?? {};
+  event.waitUntil(self.clients.openWindow(channel ? `/?chamber=${encodeURIComponent(chamber ?? '')}#/chat/${channel}` : '/'));
 });

@@ -1,6 +1,7 @@
 import ChamberDomain
 import ChamberServer
 import ChamberTestSupport
+import Crypto
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -65,6 +66,13 @@ struct WebAppBrowserTests {
         try await page.type(account.password, into: "#password")
         try await page.click("form[aria-labelledby=signin-title] button[type=submit]")
         try await page.waitFor("document.querySelector('.channel-list')", "the conversations after signing in")
+    }
+
+    /// A new page in a context of its own, `width` wide, signed in as `account`.
+    static func signedIn(_ browser: Chromium, base: String, _ account: Account, width: Int) async throws -> BrowserPage {
+        let page = try await browser.newPage(width: width)
+        try await signIn(page, base: base, account)
+        return page
     }
 
     /// The bodies of the messages the open conversation shows, in order, with their sequence numbers.
@@ -169,10 +177,8 @@ struct WebAppBrowserTests {
             let (chamber, ann, ben) = try await Self.twoMembers(api)
             let base = "http://127.0.0.1:\(api.client.port!)"
             try await Self.withBrowser { browser in
-                let a = try await browser.newPage(width: 1280)
-                let b = try await browser.newPage(width: 390)
-                try await Self.signIn(a, base: base, ann)
-                try await Self.signIn(b, base: base, ben)
+                let a = try await Self.signedIn(browser, base: base, ann, width: 1280)
+                let b = try await Self.signedIn(browser, base: base, ben, width: 390)
                 try await a.click(".new-direct")
                 try await a.type("Ben", into: "#member-search")
                 try await a.click(".member-results button")
@@ -227,10 +233,8 @@ struct WebAppBrowserTests {
             let base = "http://127.0.0.1:\(api.client.port!)"
             let viaProxy = "http://127.0.0.1:\(proxy.port)"
             try await Self.withBrowser { browser in
-                let a = try await browser.newPage(width: 1280)
-                let b = try await browser.newPage(width: 390)
-                try await Self.signIn(a, base: base, ann)
-                try await Self.signIn(b, base: viaProxy, ben)
+                let a = try await Self.signedIn(browser, base: base, ann, width: 1280)
+                let b = try await Self.signedIn(browser, base: viaProxy, ben, width: 390)
                 for page in [a, b] {
                     try await page.evaluate("location.hash = '#/chat/\(channel)'")
                     try await page.waitFor("document.querySelector('#composer')", "the conversation open")
@@ -282,10 +286,8 @@ struct WebAppBrowserTests {
             let channel = group.json["id"].string ?? ""
             let base = "http://127.0.0.1:\(api.client.port!)"
             try await Self.withBrowser { browser in
-                let member = try await browser.newPage(width: 390)
-                let moderator = try await browser.newPage(width: 1280)
-                try await Self.signIn(member, base: base, ben)
-                try await Self.signIn(moderator, base: base, admin)
+                let member = try await Self.signedIn(browser, base: base, ben, width: 390)
+                let moderator = try await Self.signedIn(browser, base: base, admin, width: 1280)
                 try await moderator.evaluate("location.hash = '#/review'")
                 try await moderator.waitFor("document.querySelector('.review-items')", "the review queue")
                 try await member.evaluate("location.hash = '#/chat/\(channel)'")
@@ -397,10 +399,8 @@ struct WebAppBrowserTests {
             let room = try await api.call(.get, "\(chamber.path)/events/\(event)", token: chamber.staff.accessToken).json["room_id"].string ?? ""
             let base = "http://127.0.0.1:\(api.client.port!)"
             try await Self.withBrowser { browser in
-                let member = try await browser.newPage(width: 390)
-                let staff = try await browser.newPage(width: 1280)
-                try await Self.signIn(member, base: base, chamber.members[0])
-                try await Self.signIn(staff, base: base, chamber.staff)
+                let member = try await Self.signedIn(browser, base: base, chamber.members[0], width: 390)
+                let staff = try await Self.signedIn(browser, base: base, chamber.staff, width: 1280)
                 try await member.evaluate("location.hash = '#/events'")
                 try await member.click(".event[data-event='\(event)'] button.primary")
                 try await member.waitFor(
@@ -441,8 +441,7 @@ struct WebAppBrowserTests {
             let submitted = try await api.call(.post, "/v1/applications/\(id)/submit", token: apu.accessToken)
             #expect(submitted.json["status"].string == "submitted", "\(submitted.json)")
             try await Self.withBrowser { browser in
-                let page = try await browser.newPage(width: 390)
-                try await Self.signIn(page, base: "http://127.0.0.1:\(api.client.port!)", staff)
+                let page = try await Self.signedIn(browser, base: "http://127.0.0.1:\(api.client.port!)", staff, width: 390)
                 try await page.evaluate("location.hash = '#/applications'")
                 try await page.waitFor(
                     "document.querySelector('.application')?.innerText.includes('Kwik-E-Mart LLC')", "the application in the queue")
@@ -505,6 +504,31 @@ struct WebAppBrowserTests {
             let chamber = me.json["memberships"].array.first?["chamber"]["id"].string ?? ""
             let queue = try await api.call(.get, "/v1/chambers/\(chamber)/applications?status=submitted", token: staff.accessToken)
             #expect(queue.json["items"].array.contains { $0["steps"]["business"]["legal_name"].string == "Newcomer Books LLC" }, "in staff's queue")
+        }
+    }
+
+    @Test("on a node that sends Web Push, the settings page registers the service worker and offers push in this browser")
+    func webPush() async throws {
+        let key = P256.Signing.PrivateKey()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("vapid-\(UUID().uuidString).pem")
+        try key.pemRepresentation.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        try await withServer(
+            .sqlite,
+            configure: {
+                $0.webPushVAPIDKeyFile = file.path
+                $0.webPushSubject = "mailto:ops@example.org"
+            }
+        ) { api in
+            let (_, ann, _) = try await Self.twoMembers(api)
+            try await Self.withBrowser { browser in
+                let page = try await Self.signedIn(browser, base: "http://127.0.0.1:\(api.client.port!)", ann, width: 390)
+                try await page.evaluate("location.hash = '#/preferences'")
+                try await page.waitFor("document.querySelector('#push-title + p')?.innerText.includes('Off in this browser')", "push offered")
+                #expect(try await page.evaluate("navigator.serviceWorker.getRegistration('/app/').then((found) => Boolean(found))").bool == true)
+                #expect(try await page.evaluate("document.querySelector('.card button.primary')?.innerText").string == "Turn on")
+                #expect(page.problems == [], "\(page.problems)")
+            }
         }
     }
 
