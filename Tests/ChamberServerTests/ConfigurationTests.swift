@@ -17,7 +17,7 @@ struct ConfigurationTests {
     @Test("defaults: embedded SQLite on 127.0.0.1:8080")
     func defaults() async throws {
         let configuration = try await ConfigurationLoader.load(file: try write("{}"), environment: [:])
-        #expect(configuration.host == "127.0.0.1" && configuration.port == 8080)
+        #expect(configuration.host == "127.0.0.1" && configuration.port == 8080 && configuration.idleTimeoutSeconds == 30)
         #expect(configuration.databaseURL.hasPrefix("sqlite://"))
         #expect(configuration.brokerKind == .inProcess)
         #expect(configuration.sqliteSynchronous == .full, "acknowledged means on disk unless the operator chooses otherwise")
@@ -56,6 +56,7 @@ struct ConfigurationTests {
         arguments: [
             (#"{"server": {"port": 70000}}"#, [String: String](), "server.port"),
             (#"{"server": {"prot": 8080}}"#, [:], "server.prot"),
+            (#"{"server": {"idle_timeout_seconds": 0}}"#, [:], "server.idle_timeout_seconds"),
             (#"{"database": {"url": "mysql://x"}}"#, [:], "database.url"),
             ("{}", ["CHAMBER_DATABASE_URL": "postgres://u@127.0.0.1/db"], "auth.jwt_secret"),
             ("{}", ["CHAMBER_AUTH_JWT_SECRET": "short"], "auth.jwt_secret"),

@@ -387,7 +387,7 @@ public struct ChamberNode: Sendable {
             router: router,
             // Idle HTTP connections are closed after a while, so one that never sends a request cannot hold up
             // a graceful shutdown (upgraded sockets have their own pings and are drained by the hub).
-            server: endpoint.server(idleTimeout: .seconds(30)),
+            server: endpoint.server(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chamberconnect"),
             services: services, logger: logger)
         let node = self

@@ -80,6 +80,7 @@ public enum ConfigurationLoader {
             configuration.host = host
         }
         if let port = try int("server.port", 0...65535) { configuration.port = port }
+        if let value = try int("server.idle_timeout_seconds", 1...3600) { configuration.idleTimeoutSeconds = value }
         if let url = try string("database.url") {
             let lowered = url.lowercased()
             guard lowered.hasPrefix("sqlite:") || lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") else {

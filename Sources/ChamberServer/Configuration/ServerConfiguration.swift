@@ -10,6 +10,7 @@ import Logging
 /// | --- | --- | --- |
 /// | `server.host` | `CHAMBER_SERVER_HOST` | `127.0.0.1` |
 /// | `server.port` | `CHAMBER_SERVER_PORT` | `8080` |
+/// | `server.idle_timeout_seconds` | `CHAMBER_SERVER_IDLE_TIMEOUT_SECONDS` | `30` (an HTTP connection with no request this long is closed) |
 /// | `database.url` | `CHAMBER_DATABASE_URL` | `sqlite://data/chamberconnect.sqlite` |
 /// | `database.max_connections` | `CHAMBER_DATABASE_MAX_CONNECTIONS` | `20` (PostgreSQL pool size per node, plus 4 kept for transactions) |
 /// | `storage.sqlite.synchronous` | `CHAMBER_STORAGE_SQLITE_SYNCHRONOUS` | `full` (an acknowledged message survives a power cut; `normal`: a server crash only) |
@@ -99,6 +100,7 @@ import Logging
 public struct ServerConfiguration: Sendable, Equatable {
     public var host = "127.0.0.1"
     public var port = 8080
+    public var idleTimeoutSeconds = 30
     public var databaseURL = "sqlite://data/chamberconnect.sqlite"
     public var databaseMaxConnections = 20
     public var sqliteSynchronous = SQLiteSynchronous.full
@@ -229,7 +231,7 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// Every key the loader accepts; anything else in a file is a typo and refused.
     public static let keys: [String] = [
-        "server.host", "server.port", "database.url", "database.max_connections", "storage.sqlite.synchronous", "broker.kind", "broker.redis_url",
+        "server.host", "server.port", "server.idle_timeout_seconds", "database.url", "database.max_connections", "storage.sqlite.synchronous", "broker.kind", "broker.redis_url",
         "broker.redis_prefix",
         "server.public_url", "cluster.node_name", "cluster.advertised_address", "cluster.heartbeat_ms", "cluster.node_timeout_ms", "auth.jwt_secret",
         "auth.jwt_secret_file",

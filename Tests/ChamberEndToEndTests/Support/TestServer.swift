@@ -35,6 +35,9 @@ func withServer(
     configuration.retentionSweepSeconds = 0
     // Dozens of test servers share one PostgreSQL: small pools keep them under its connection limit.
     configuration.databaseMaxConnections = 4
+    // A test's client holds one connection that cannot reconnect: on a loaded machine a test's direct work on the
+    // store can outlast the usual 30 s of quiet, and the client would find its connection closed.
+    configuration.idleTimeoutSeconds = 600
     configuration.wordListFile = FrameSchemas.root.deletingLastPathComponent().appendingPathComponent("Config/moderation/words.txt").path
     configuration.moderationRulesFile = FrameSchemas.root.deletingLastPathComponent().appendingPathComponent("Config/moderation/rules.json").path
     configuration.categoriesFile = FrameSchemas.root.deletingLastPathComponent().appendingPathComponent("Config/membership/categories.json").path
