@@ -231,7 +231,8 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// Every key the loader accepts; anything else in a file is a typo and refused.
     public static let keys: [String] = [
-        "server.host", "server.port", "server.idle_timeout_seconds", "database.url", "database.max_connections", "storage.sqlite.synchronous", "broker.kind", "broker.redis_url",
+        "server.host", "server.port", "server.idle_timeout_seconds", "database.url", "database.max_connections", "storage.sqlite.synchronous",
+        "broker.kind", "broker.redis_url",
         "broker.redis_prefix",
         "server.public_url", "cluster.node_name", "cluster.advertised_address", "cluster.heartbeat_ms", "cluster.node_timeout_ms", "auth.jwt_secret",
         "auth.jwt_secret_file",
