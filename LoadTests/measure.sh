@@ -74,7 +74,7 @@ start_server() {
     for node in $(seq 0 $((NODES - 1))); do
         local port=$((PORT + node)) demo=()
         [ "$node" -eq 0 ] && demo=(--demo)
-        (cd "$dir" && exec env "${broker[@]}" CHAMBER_AUTH_JWT_SECRET="$secret" CHAMBER_LOG_LEVEL=warning CHAMBER_CLUSTER_NODE_NAME="node-$node" \
+        (cd "$dir" && exec env "${broker[@]}" CHAMBER_SERVER_MAX_CONNECTIONS_PER_ADDRESS=0 CHAMBER_AUTH_JWT_SECRET="$secret" CHAMBER_LOG_LEVEL=warning CHAMBER_CLUSTER_NODE_NAME="node-$node" \
             "$OLDPWD/.build/release/chamberconnect" serve "${demo[@]}" --load-test --port "$port" --database-url "$url" > "$dir/server-$node.log" 2>&1) &
         SERVER_PIDS+=($!)
         URLS+=(--url "http://127.0.0.1:$port")

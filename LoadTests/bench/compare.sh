@@ -42,7 +42,7 @@ run_ours() {
   local dir; dir=$(mktemp -d)
   # Bench settings: publishers that do not wait need more than the 20 frames/s a member may send, and an
   # 8 MiB outbound bound per connection matches limit's --max-out.
-  (cd "$dir" && CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND=10000 CHAMBER_HUB_OUTBOUND_QUEUE_BYTES=8388608 CHAMBER_LOG_LEVEL=warning \
+  (cd "$dir" && CHAMBER_SERVER_MAX_CONNECTIONS_PER_ADDRESS=0 CHAMBER_HUB_INBOUND_FRAMES_PER_SECOND=10000 CHAMBER_HUB_OUTBOUND_QUEUE_BYTES=8388608 CHAMBER_LOG_LEVEL=warning \
      exec "$OLDPWD/.build/release/chamberconnect" serve --demo --load-test --port "$PORT" > "$OUT/chamberconnect.server.log" 2>&1) &
   local pid=$!
   for _ in $(seq 1 300); do curl -fs "127.0.0.1:$PORT/ready" > /dev/null && break; sleep 0.2; done

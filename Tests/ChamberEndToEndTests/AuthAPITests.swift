@@ -211,3 +211,80 @@ struct AuthAPITests {
 enum RequestIDHeader {
     static let name = HTTPField.Name("X-Request-Id")!
 }
+
+/// The limits that keep accounts from being locked, mailed or mass-made by strangers (openapi.yaml "Authentication").
+@Suite("REST: limits on strangers: lockouts, reset mails, registrations")
+struct AuthAbuseTests {
+    @Test("a stranger's wrong guesses lock only their own address out; from everywhere, only the owner's known addresses go on")
+    func noLockout() async throws {
+        try await withServer(
+            .sqlite,
+            configure: {
+                $0.loginMaxFailuresPerAccount = 2; $0.loginMaxFailuresPerAddress = 1000
+            }
+        ) { api in
+            let ada = try await api.signUp("ada")
+            let accounts = api.node.services.accounts
+            func attempt(_ password: String, from address: String) async -> String {
+                do {
+                    _ = try await accounts.login(email: ada.email, password: password, client: ClientInfo(address: address, userAgent: nil))
+                    return "ok"
+                } catch let error as ChamberError {
+                    return error.code.rawValue
+                } catch {
+                    return "\(error)"
+                }
+            }
+            #expect(await attempt("wrong password!", from: "203.0.113.1") == "invalid_credentials")
+            #expect(await attempt("wrong password!", from: "203.0.113.1") == "invalid_credentials")
+            #expect(await attempt(ada.password, from: "203.0.113.1") == "rate_limited", "that address is held back")
+            #expect(await attempt(ada.password, from: "198.51.100.7") == "ok", "another address is not")
+            // Ten times the limit from everywhere (20 here), one guess per address.
+            var outcomes: [String] = []
+            for n in 10..<30 { outcomes.append(await attempt("wrong password!", from: "203.0.113.\(n)")) }
+            #expect(outcomes.filter { $0 == "invalid_credentials" }.count == 18, "\(outcomes)")
+            #expect(await attempt(ada.password, from: "192.0.2.50") == "rate_limited", "an unknown address waits")
+            let owner = try await api.call(.post, "/v1/auth/login", json: ["email": ada.email, "password": ada.password])
+            #expect(owner.status == .ok, "the owner's own address (it has a session) goes on: \(owner.json)")
+        }
+    }
+
+    @Test("reset mails are limited per e-mail (known or not) and per address; a reset spends the older tokens; registrations per address")
+    func resetAndRegistrationLimits() async throws {
+        try await withServer(
+            .sqlite,
+            configure: {
+                $0.passwordResetMaxPerAccount = 2; $0.registerMaxPerAddress = 3
+            }
+        ) { api in
+            let ada = try await api.signUp("ada")
+            let reset = "/v1/auth/password-reset"
+            #expect(try await api.call(.post, reset, json: ["email": ada.email]).status == .accepted)
+            #expect(try await api.call(.post, reset, json: ["email": ada.email]).status == .accepted)
+            let third = try await api.call(.post, reset, json: ["email": ada.email])
+            #expect(third.status == .tooManyRequests && third.errorCode == "rate_limited" && third.headers[.retryAfter] != nil)
+            let nobody = "nobody-\(UUID())@example.com"
+            for _ in 0..<2 { #expect(try await api.call(.post, reset, json: ["email": nobody]).status == .accepted) }
+            #expect(try await api.call(.post, reset, json: ["email": nobody]).status == .tooManyRequests, "an unknown e-mail is answered alike")
+            // Four times the per-e-mail limit from one address: 8, of which 4 are spent above.
+            for n in 0..<4 { #expect(try await api.call(.post, reset, json: ["email": "other-\(n)-\(UUID())@example.com"]).status == .accepted) }
+            #expect(try await api.call(.post, reset, json: ["email": "more-\(UUID())@example.com"]).status == .tooManyRequests, "the address")
+
+            let mails = try await api.store.mailOutbox.deliveries(to: ada.email, limit: 2).map(\.mail)
+            let tokens = mails.map {
+                $0.body.split(separator: "\n").first { $0.hasPrefix("Reset token: ") }.map { String($0.dropFirst("Reset token: ".count)) } ?? ""
+            }
+            #expect(tokens.count == 2 && tokens[0] != tokens[1])
+            let confirm = "/v1/auth/password-reset/confirm"
+            #expect(try await api.call(.post, confirm, json: ["token": tokens[1], "new_password": "brand new passphrase"]).status == .noContent)
+            let older = try await api.call(.post, confirm, json: ["token": tokens[0], "new_password": "another new passphrase"])
+            #expect(older.errorCode == "reset_token_invalid", "a reset done spends the account's other tokens")
+
+            _ = try await api.signUp("bea")
+            _ = try await api.signUp("cyd")
+            let fourth = try await api.call(
+                .post, "/v1/auth/register", json: ["email": "dee-\(UUID())@example.com", "password": "correct horse battery", "display_name": "Dee"])
+            #expect(fourth.status == .tooManyRequests && fourth.errorCode == "rate_limited", "\(fourth.json)")
+        }
+    }
+}

@@ -69,4 +69,16 @@ struct ContractTests {
             withExtendedLifetime(socket) {}
         }
     }
+
+    @Test("with a metrics token, /metrics answers only that bearer token")
+    func metricsToken() async throws {
+        try await withServer(.sqlite, configure: { $0.metricsToken = "scrape-0123456789abcdef" }) { api in
+            #expect(try await api.call(.get, "/metrics", token: "scrape-0123456789abcdef").status == .ok)
+            for token in [nil, "scrape-0123456789abcdeX", "scrape-0123456789abcdef0", ""] {
+                let refused = try await api.call(.get, "/metrics", token: token)
+                #expect(refused.status == .unauthorized && refused.errorCode == "unauthenticated", "\(token ?? "none")")
+            }
+            #expect(try await api.call(.get, "/health").status == .ok, "the other operations stay open")
+        }
+    }
 }

@@ -393,6 +393,15 @@ struct ModerationToolsTests {
             #expect(backtracking.json["error"]["field"].string == "patterns[0].pattern")
             let typo = try await api.call(.put, path, token: scene.room.admin.accessToken, json: ["links": ["polcy": "block"]])
             #expect(typo.status == .badRequest && typo.json["error"]["field"].string == "links.polcy")
+            // The decoder's own words (Swift type names) are never shown: the field, and what is wrong, in ours.
+            for (body, field) in [(["word_list_action": "vanish"], "word_list_action"), (["flood": ["messages": "six"]], "flood.messages")]
+                as [([String: Any], String)]
+            {
+                let wrong = try await api.call(.put, path, token: scene.room.admin.accessToken, json: body)
+                let message = wrong.json["error"]["message"].string ?? ""
+                #expect(wrong.status == .badRequest && wrong.json["error"]["field"].string == field, "\(wrong.json)")
+                #expect(!message.contains("Cannot initialize") && !message.contains("Swift") && !message.contains("CodingKeys"), "\(message)")
+            }
             let byModerator = try await api.call(.put, path, token: scene.moderator.accessToken, json: ["links": ["policy": "allow"]])
             #expect(byModerator.status == .forbidden)
             #expect(try await api.call(.get, path, token: scene.room.members[0].accessToken).status == .forbidden)

@@ -57,6 +57,8 @@ struct ConfigurationTests {
             (#"{"server": {"port": 70000}}"#, [String: String](), "server.port"),
             (#"{"server": {"prot": 8080}}"#, [:], "server.prot"),
             (#"{"server": {"idle_timeout_seconds": 0}}"#, [:], "server.idle_timeout_seconds"),
+            (#"{"server": {"request_head_timeout_seconds": 0}}"#, [:], "server.request_head_timeout_seconds"),
+            (#"{"server": {"max_connections_per_address": -1}}"#, [:], "server.max_connections_per_address"),
             (#"{"database": {"url": "mysql://x"}}"#, [:], "database.url"),
             ("{}", ["CHAMBER_DATABASE_URL": "postgres://u@127.0.0.1/db"], "auth.jwt_secret"),
             ("{}", ["CHAMBER_AUTH_JWT_SECRET": "short"], "auth.jwt_secret"),

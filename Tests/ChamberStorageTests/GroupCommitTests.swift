@@ -71,9 +71,9 @@ struct GroupCommitTests {
         let commit = GroupCommit<Int, Int>(limits: .init(maxCount: maxCount, maxBytes: maxBytes), bytes: { _ in size }, store: recorder.store)
         try await withThrowingTaskGroup(of: (Int, Int).self) { group in
             group.addTask { (0, try await commit.submit(0)) }
-            try await eventually("the first batch is being stored") { recorder.batches.withLock { $0.count } == 1 }
+            try await eventually("the first batch is being stored", timeout: .seconds(120)) { recorder.batches.withLock { $0.count } == 1 }
             for request in 1...6 { group.addTask { (request, try await commit.submit(request)) } }
-            try await eventually("six requests wait") { commit.waiting == 6 }
+            try await eventually("six requests wait", timeout: .seconds(120)) { commit.waiting == 6 }
             await recorder.gate.openUp()
             for try await (request, answer) in group { #expect(answer == request * 10) }
         }

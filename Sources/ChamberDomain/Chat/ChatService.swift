@@ -588,7 +588,9 @@ public final class ChatService: Sendable {
     /// Adds or removes the caller's reaction.
     public func react(_ access: ChamberAccess, messageID: MessageID, emoji rawEmoji: String, add: Bool) async throws -> ChannelEvent? {
         let emoji = rawEmoji.trimmingWhitespace(keepingLineBreaks: true)
-        guard !emoji.isEmpty, emoji.count <= 8, !emoji.contains(where: { $0.isWhitespace }) else {
+        guard !emoji.isEmpty, emoji.count <= 8, !emoji.contains(where: { $0.isWhitespace }),
+            !emoji.unicodeScalars.contains(where: { $0.value < 0x20 || Validate.isForbiddenInText($0) })
+        else {
             throw ChamberError(.validationFailed, "emoji must be 1 to 8 characters", field: "emoji")
         }
         guard let message = try await chat(access).messages.find(id: messageID), message.deletedAt == nil else {
@@ -687,7 +689,16 @@ public final class ChatService: Sendable {
         let body = raw.trimmingWhitespace()
         guard !body.isEmpty || hasOtherContent else { throw ChamberError(.validationFailed, "body must not be empty", field: "body") }
         // Counted in Unicode code points, as JSON Schema's maxLength counts: a body its schema accepts is never refused.
-        guard body.unicodeScalars.count <= limits.maxBodyLength else {
+        var count = 0
+        for scalar in body.unicodeScalars {
+            count += 1
+            if Validate.isForbiddenInText(scalar) {
+                throw ChamberError(
+                    .validationFailed, "body must not contain control characters (U+\(String(scalar.value, radix: 16, uppercase: true)))",
+                    field: "body")
+            }
+        }
+        guard count <= limits.maxBodyLength else {
             throw ChamberError(.messageTooLong, "body must have at most \(limits.maxBodyLength) characters", field: "body")
         }
         return body

@@ -90,7 +90,8 @@ public protocol SessionStore: Sendable {
 /// One-time password reset tokens (hashes only).
 public protocol PasswordResetStore: Sendable {
     func create(tokenHash: String, userID: UserID, expiresAt: Date) async throws
-    /// Spends the token if it exists, is unspent and unexpired; returns its user. Single use.
+    /// Spends the token if it exists, is unspent and unexpired, and with it every other token of its user (a reset
+    /// done, older mails must not work); returns its user. Single use.
     func consume(tokenHash: String, now: Date) async throws -> UserID?
 }
 

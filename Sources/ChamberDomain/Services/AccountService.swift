@@ -39,8 +39,16 @@ public final class AccountService: Sendable {
     let observer: (any SessionObserver)?
     let cipher: any SecretCipher
     let authenticator: any MessageAuthenticator
+    /// Failed logins per account and address together (and a signed-in caller's wrong passwords per account).
     private let accountThrottle: Mutex<LoginThrottle>
+    /// Failed logins per address, over accounts.
     private let addressThrottle: Mutex<LoginThrottle>
+    /// Failed logins per account from every address.
+    private let accountEverywhereThrottle: Mutex<LoginThrottle>
+    private let registrationThrottle: Mutex<LoginThrottle>
+    /// Reset mails per account (`account:`) and per address (`address:`).
+    private let resetThrottle: Mutex<LoginThrottle>
+    private let resetAddressThrottle: Mutex<LoginThrottle>
     /// A real bcrypt hash to check against when the email is unknown, so timing does not reveal accounts.
     private let decoyHash: Mutex<String?> = Mutex(nil)
 
@@ -63,39 +71,67 @@ public final class AccountService: Sendable {
             LoginThrottle(policy: .init(maxFailures: configuration.maxFailuresPerAccount, window: configuration.loginWindow)))
         self.addressThrottle = Mutex(
             LoginThrottle(policy: .init(maxFailures: configuration.maxFailuresPerAddress, window: configuration.loginWindow)))
+        self.accountEverywhereThrottle = Mutex(
+            LoginThrottle(policy: .init(maxFailures: configuration.maxFailuresPerAccount * 10, window: configuration.loginWindow)))
+        self.registrationThrottle = Mutex(
+            LoginThrottle(policy: .init(maxFailures: configuration.maxRegistrationsPerAddress, window: configuration.loginWindow)))
+        self.resetThrottle = Mutex(
+            LoginThrottle(policy: .init(maxFailures: configuration.maxResetRequestsPerAccount, window: configuration.loginWindow)))
+        self.resetAddressThrottle = Mutex(
+            LoginThrottle(policy: .init(maxFailures: configuration.maxResetRequestsPerAccount * 4, window: configuration.loginWindow)))
+    }
+
+    /// Counts an attempt against `key`, or refuses it with `429 rate_limited` and the seconds to wait.
+    private func reserve(_ throttle: borrowing Mutex<LoginThrottle>, _ key: String, _ what: String, at: Date) throws(ChamberError) {
+        if let wait = throttle.withLock({ $0.reserve(key, now: at) }) {
+            throw ChamberError(.rateLimited, "too many \(what); try again in \(wait) seconds", retryAfterSeconds: wait)
+        }
     }
 
     // MARK: Registration and login
 
-    /// Creates an account. The email must be unused and the password strong enough.
-    public func register(email rawEmail: String, password: String, displayName rawName: String) async throws -> User {
+    /// Creates an account. The email must be unused and the password strong enough. A client address registers a
+    /// limited number in a window (each costs a password hash); accounts made on the command line are not counted.
+    public func register(email rawEmail: String, password: String, displayName rawName: String, client: ClientInfo? = nil) async throws -> User {
         let email = try Validate.email(rawEmail)
         let displayName = try Validate.name(rawName, field: "display_name", maxLength: 80)
         try Validate.password(password, email: email)
         if try await store.users.find(email: email) != nil {
             throw ChamberError(.emailTaken, "an account with this email exists already", field: "email")
         }
+        if let address = client?.address { try reserve(registrationThrottle, "address:\(address)", "accounts made from this address", at: now()) }
         let user = User(id: .generate(), email: email, displayName: displayName, isPlatformAdmin: false, createdAt: now())
         try await store.users.insert(user, passwordHash: try await hasher.hash(password))
         return user
     }
 
     /// Checks credentials and opens a session, or starts the second step when the account has a second factor.
-    /// Failed attempts are limited per account and per client address.
+    /// Failed attempts are limited per account from one address, per address, and per account from everywhere;
+    /// past the last, only an address the account has a session from may try, so strangers cannot lock it.
     public func login(email rawEmail: String, password: String, client: ClientInfo) async throws -> LoginOutcome {
         let email = try Validate.email(rawEmail)
         let accountKey = "account:\(email)"
+        let sourceKey = "account:\(email)|\(client.address ?? "")"
         let addressKey = client.address.map { "address:\($0)" }
         let at = now()
         // Attempts are counted before the (slow) password check, so parallel guesses cannot slip past the limit.
-        if let wait = accountThrottle.withLock({ $0.reserve(accountKey, now: at) }) {
-            throw ChamberError(.rateLimited, "too many failed logins; try again in \(wait) seconds", retryAfterSeconds: wait)
-        }
+        try reserve(accountThrottle, sourceKey, "failed logins", at: at)
         if let addressKey, let wait = addressThrottle.withLock({ $0.reserve(addressKey, now: at) }) {
-            accountThrottle.withLock { $0.release(accountKey) }
+            accountThrottle.withLock { $0.release(sourceKey) }
             throw ChamberError(.rateLimited, "too many failed logins; try again in \(wait) seconds", retryAfterSeconds: wait)
         }
+        let everywhereWait = accountEverywhereThrottle.withLock { $0.reserve(accountKey, now: at) }
         let credentials = try await store.users.credentials(email: email)
+        if let everywhereWait {
+            guard let user = credentials?.user, let address = client.address,
+                try await store.sessions.listActive(userID: user.id, now: at).contains(where: { $0.ipAddress == address })
+            else {
+                accountThrottle.withLock { $0.release(sourceKey) }
+                if let addressKey { addressThrottle.withLock { $0.release(addressKey) } }
+                throw ChamberError(
+                    .rateLimited, "too many failed logins to this account; try again in \(everywhereWait) seconds", retryAfterSeconds: everywhereWait)
+            }
+        }
         let valid: Bool
         if let credentials, credentials.passwordHash != NoPassword.hash {
             valid = try await hasher.verify(password, hash: credentials.passwordHash)
@@ -106,8 +142,9 @@ public final class AccountService: Sendable {
         guard valid, let user = credentials?.user else {
             throw ChamberError(.invalidCredentials, "email or password is wrong")
         }
-        accountThrottle.withLock { $0.reset(accountKey) }
+        accountThrottle.withLock { $0.reset(sourceKey) }
         if let addressKey { addressThrottle.withLock { $0.release(addressKey) } }
+        if everywhereWait == nil { accountEverywhereThrottle.withLock { $0.release(accountKey) } }
         return try await signedIn(user, client: client, provider: nil)
     }
 
@@ -229,9 +266,20 @@ public final class AccountService: Sendable {
         accountThrottle.withLock { $0.release(key) }
     }
 
-    /// Mails a one-time reset link if the account exists. Answers the same either way, so accounts cannot be probed.
-    public func requestPasswordReset(email rawEmail: String) async throws {
+    /// Mails a one-time reset link if the account exists. Answers the same either way, so accounts cannot be probed:
+    /// the limits per e-mail and per address count asks for any address, an account or not.
+    public func requestPasswordReset(email rawEmail: String, client: ClientInfo? = nil) async throws {
         let email = try Validate.email(rawEmail)
+        let at = now()
+        try reserve(resetThrottle, "account:\(email)", "password reset requests for this e-mail", at: at)
+        if let address = client?.address {
+            do {
+                try reserve(resetAddressThrottle, "address:\(address)", "password reset requests from this address", at: at)
+            } catch {
+                resetThrottle.withLock { $0.release("account:\(email)") }
+                throw error
+            }
+        }
         guard let user = try await store.users.find(email: email) else { return }
         let token = vault.newSecret()
         try await store.passwordResets.create(

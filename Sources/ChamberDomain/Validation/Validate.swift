@@ -46,6 +46,17 @@ public enum Validate {
 
     private static let commonPasswords = ["password", "1234567890", "qwertyuiop", "letmein", "iloveyou", "abc123", "welcome1", "admin123"]
 
+    /// Characters no text of ours carries: C0 and C1 controls other than tab and line breaks (NUL among them), and the
+    /// bidirectional embedding, override and isolate controls, which make text show in another order than it reads
+    /// (the "Trojan Source" spoof, CVE-2021-42574).
+    public static func isForbiddenInText(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09, 0x0A, 0x0D: false
+        case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
+        }
+    }
+
     /// A required, trimmed, single-line text of bounded length.
     public static func name(_ raw: String, field: String, maxLength: Int = 120) throws(ChamberError) -> String {
         let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -53,7 +64,9 @@ public enum Validate {
         guard value.count <= maxLength else {
             throw ChamberError(.validationFailed, "\(field) must have at most \(maxLength) characters", field: field)
         }
-        guard !value.contains(where: { $0.isNewline || ($0.asciiValue.map { $0 < 0x20 } ?? false) }) else {
+        guard !value.contains(where: { $0.isNewline || ($0.asciiValue.map { $0 < 0x20 } ?? false) }),
+            !value.unicodeScalars.contains(where: isForbiddenInText)
+        else {
             throw ChamberError(.validationFailed, "\(field) must be a single line without control characters", field: field)
         }
         return value

@@ -4,19 +4,19 @@ import Logging
 import Prometheus
 
 /// Builds the REST router: middleware in order (errors, request id, logging, metrics, authentication), then every route;
-/// `web` is what the node serves of the web app.
+/// `web` is what the node serves of the web app; with `metricsToken`, `/metrics` answers only that bearer token.
 public func buildRouter(
     services: ChamberServices, realtime: RealtimeServices, membership: MembershipServices, events: EventServices,
-    metrics: PrometheusCollectorRegistry, version: String, docs: APIDocsPage? = nil, web: WebApp = WebApp()
+    metrics: PrometheusCollectorRegistry, version: String, docs: APIDocsPage? = nil, web: WebApp = WebApp(), metricsToken: String? = nil
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: NoStoreByDefault())
+    router.add(middleware: SafeResponseHeaders())
     router.add(middleware: RedactingRequestLog())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: APIErrorMiddleware())
     router.add(middleware: AuthenticationMiddleware(accounts: services.accounts, apiKeys: services.apiKeys))
-    OperationsRoutes(store: services.store, hub: realtime.hub, metrics: metrics, version: version).register(on: router)
+    OperationsRoutes(store: services.store, hub: realtime.hub, metrics: metrics, metricsToken: metricsToken, version: version).register(on: router)
     DocsRoutes(page: docs).register(on: router)
     WebAppRoutes(files: web.files, instance: InstanceBody(version: version, app: web)).register(on: router)
     AuthRoutes(services: services).register(on: router)
@@ -43,5 +43,6 @@ public func buildRouter(
     SavedCardRoutes(services: services).register(on: router)
     LoadTestRoutes(services: services).register(on: router)
     ClusterRoutes(services: services, hub: realtime.hub).register(on: router)
+    router.add(middleware: MethodNotAllowed(routes: router.routes))
     return router
 }

@@ -12,7 +12,8 @@ struct AuthRoutes {
 
         auth.post("register") { request, context in
             let body = try await APIJSON.decode(RegisterRequest.self, from: request, context: context)
-            let user = try await accounts.register(email: body.email, password: body.password, displayName: body.displayName)
+            let client = ClientInfo(address: context.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
+            let user = try await accounts.register(email: body.email, password: body.password, displayName: body.displayName, client: client)
             return JSONResponse(.created, UserBody(user))
         }
 
@@ -57,7 +58,8 @@ struct AuthRoutes {
 
         auth.post("password-reset") { request, context in
             let body = try await APIJSON.decode(PasswordResetRequest.self, from: request, context: context)
-            try await accounts.requestPasswordReset(email: body.email)
+            let client = ClientInfo(address: context.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
+            try await accounts.requestPasswordReset(email: body.email, client: client)
             return Response(status: .accepted)
         }
 

@@ -35,7 +35,7 @@ struct ModerationRoutes {
             do {
                 settings = try APIJSON.decoder.decode(ModerationSettings.self, from: try JSONEncoder().encode(json))
             } catch {
-                throw ChamberError(.validationFailed, "the settings do not have the documented shape: \(error)")
+                throw APIJSON.problem(error)
             }
             return JSONResponse(.ok, ModerationRulesBody(try await moderation.setRules(try context.access(), settings)))
         }

@@ -7,11 +7,13 @@ import NIOCore
 import Prometheus
 
 /// `/health` (the process is up; `degraded` with the reason when the other nodes are out of reach), `/ready` (it
-/// can serve: the database answers and the node is not draining), `/metrics` (Prometheus text).
+/// can serve: the database answers and the node is not draining), `/metrics` (Prometheus text; behind a bearer
+/// token when the operator sets one, since its counts say how busy each chamber's features are).
 struct OperationsRoutes {
     let store: any Store
     let hub: Hub
     let metrics: PrometheusCollectorRegistry
+    let metricsToken: String?
     let version: String
 
     struct HealthBody: Encodable {
@@ -44,7 +46,15 @@ struct OperationsRoutes {
                 ready ? .ok : .serviceUnavailable, HealthBody(status: ready ? "ready" : "unavailable", version: version, checks: checks))
         }
 
-        router.get("metrics") { _, _ in
+        let metricsToken = self.metricsToken.map { Array("Bearer \($0)".utf8) }
+        router.get("metrics") { request, _ in
+            if let metricsToken {
+                let presented = Array((request.headers[.authorization] ?? "").utf8)
+                // Compared in constant time: how far a guess matched must not show in how long the answer took.
+                guard presented.count == metricsToken.count, zip(presented, metricsToken).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else {
+                    throw ChamberError(.unauthenticated, "/metrics needs 'Authorization: Bearer <metrics.token_file's token>'")
+                }
+            }
             var bytes: [UInt8] = []
             metrics.emit(into: &bytes)
             return Response(

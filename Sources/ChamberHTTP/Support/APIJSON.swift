@@ -55,19 +55,28 @@ enum APIJSON {
         guard buffer.readableBytes > 0 else { return nil }
         do {
             return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
-        } catch let error as ChamberError {
-            throw error
-        } catch DecodingError.keyNotFound(let key, let context) {
-            let field = path(context.codingPath + [key])
-            throw ChamberError(.validationFailed, "\(field) is required", field: field)
-        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
-            let field = path(context.codingPath)
-            throw ChamberError(.validationFailed, "\(field.isEmpty ? "body" : field) has the wrong type", field: field.isEmpty ? nil : field)
-        } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
-            let field = path(context.codingPath)
-            throw ChamberError(.validationFailed, "\(field) is not valid: \(context.debugDescription)", field: field)
         } catch {
-            throw ChamberError(.malformedJSON, "request body is not valid JSON")
+            throw problem(error)
+        }
+    }
+
+    /// What a decoding failure tells the client: the field and what is wrong with it, in our words. The decoder's own
+    /// text names Swift types ("Cannot initialize ModerationAction from invalid String value …") and is never shown.
+    static func problem(_ error: any Error) -> ChamberError {
+        switch error {
+        case let error as ChamberError:
+            return error
+        case DecodingError.keyNotFound(let key, let context):
+            let field = path(context.codingPath + [key])
+            return ChamberError(.validationFailed, "\(field) is required", field: field)
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            let field = path(context.codingPath)
+            return ChamberError(.validationFailed, "\(field.isEmpty ? "body" : field) has the wrong type", field: field.isEmpty ? nil : field)
+        case DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty:
+            let field = path(context.codingPath)
+            return ChamberError(.validationFailed, "\(field) is not a value it takes; see the API description", field: field)
+        default:
+            return ChamberError(.malformedJSON, "request body is not valid JSON")
         }
     }
 

@@ -14,7 +14,8 @@ import NIOWebSocket
 /// An upgrade the endpoint accepts turns the connection into NIO handlers (``WebSocketSessionHandler``) and the
 /// connection's task ends: a socket at rest has none. An upgrade it refuses is answered like a REST call, with the
 /// status and error body of the reason (401, 400, 403, 404, 503), so a client can tell "refresh the token" from
-/// "stop"; then the connection closes.
+/// "stop"; then the connection closes. A request the parser cannot read is answered `400` and the connection closed;
+/// ``ConnectionLimits`` bound what a connection may hold before its first request.
 struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     struct Value: ServerChildChannelValue {
         let upgrade: EventLoopFuture<Upgrade>
@@ -30,8 +31,15 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
 
     let responder: HTTPChannelHandler.Responder
     let endpoint: WebSocketEndpoint
-    /// Idle HTTP connections are closed after this long (sockets have their own keepalive).
-    let idleTimeout: TimeAmount?
+    let limits: ConnectionLimits
+    let connectionsPerAddress: ConnectionsPerAddress
+
+    init(responder: @escaping HTTPChannelHandler.Responder, endpoint: WebSocketEndpoint, limits: ConnectionLimits) {
+        self.responder = responder
+        self.endpoint = endpoint
+        self.limits = limits
+        self.connectionsPerAddress = ConnectionsPerAddress(limit: limits.perAddress)
+    }
 
     /// Each connection keeps its last receive buffer for the next read. NIO starts it at 2 KiB, which most sockets of
     /// a big event (idle, reading one small frame now and then) never need: they start at 512 bytes, and a connection
@@ -45,7 +53,13 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     static let readsPerWakeUp: UInt = 1
 
     func setup(channel: any NIOCore.Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        guard connectionsPerAddress.admit(channel) else {
+            logger.debug(
+                "connection refused: its address holds the most connections one may",
+                metadata: ["address": "\(channel.remoteAddress?.ipAddress ?? "?")"])
+            return channel.close().flatMapThrowing { throw ChannelError.inputClosed }
+        }
+        return channel.eventLoop.makeCompletedFuture {
             try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveBuffers)
             try channel.syncOptions?.setOption(ChannelOptions.maxMessagesPerRead, value: Self.readsPerWakeUp)
             let endpoint = self.endpoint
@@ -66,7 +80,7 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                     }
                 }
             )
-            let idleTimeout = self.idleTimeout
+            let idleTimeout = limits.idleTimeout
             let configuration = NIOTypedHTTPServerUpgradeConfiguration<Upgrade>(
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
@@ -82,9 +96,22 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             )
             var pipeline = NIOUpgradableHTTPServerPipelineConfiguration<Upgrade>(upgradeConfiguration: configuration)
             pipeline.enablePipelining = false  // NIOAsyncChannel handles requests one at a time
-            pipeline.enableErrorHandling = false  // Hummingbird answers malformed requests
+            // A request the parser cannot read gets `400` and `Connection: close` at once (NIO's handler; the connection
+            // is then closed by `handle`), instead of no answer until a timeout.
+            pipeline.enableErrorHandling = true
             pipeline.enableResponseHeaderValidation = false  // HTTPTypes validates already
             let upgrade = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
+            // The first request's head must be in before the deadline: a connection that sends nothing, or a header
+            // line now and then, is closed. Later requests are the idle timeout's.
+            let deadline = channel.eventLoop.scheduleTask(in: limits.requestHeadTimeout) { channel.close(promise: nil) }
+            // NIO's handler answers a first request it cannot parse, but nothing would close the connection: the
+            // upgrade waits on. Later requests' parse errors end the request loop, which closes.
+            let closer = CloseOnParseError()
+            try channel.pipeline.syncOperations.addHandler(closer)
+            upgrade.whenComplete { _ in
+                deadline.cancel()
+                channel.pipeline.removeHandler(closer, promise: nil)
+            }
             return Value(upgrade: upgrade, channel: channel)
         }
     }
@@ -102,8 +129,10 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             }
         } catch let error as ChannelError where error == .inputClosed {
             logger.trace("connection closed before a request")
+            try? await value.channel.close()
         } catch {
             logger.debug("connection failed before a request", metadata: ["error": "\(error)"])
+            try? await value.channel.close()
         }
     }
 
@@ -118,5 +147,15 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         try? await http.executeThenClose { _, outbound in
             try await outbound.write(contentsOf: [.head(head), .body(body), .end(nil)])
         }
+    }
+}
+
+/// Closes the connection once a request could not be parsed (after NIO's error handler, before it, has answered 400).
+final class CloseOnParseError: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError { context.close(promise: nil) }
+        context.fireErrorCaught(error)
     }
 }

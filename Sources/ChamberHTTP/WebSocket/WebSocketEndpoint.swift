@@ -44,10 +44,10 @@ public struct WebSocketEndpoint: Sendable {
             hub: hub, accounts: services.accounts, chambers: services.chambers, chat: chat, moderation: moderation, logger: logger)
     }
 
-    /// The HTTP server: REST and the upgrade on one port.
-    public func server(idleTimeout: TimeAmount?) -> HTTPServerBuilder {
+    /// The HTTP server: REST and the upgrade on one port, each connection held to `limits`.
+    public func server(limits: ConnectionLimits) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            ChamberHTTPChannel(responder: responder, endpoint: self, idleTimeout: idleTimeout)
+            ChamberHTTPChannel(responder: responder, endpoint: self, limits: limits)
         }
     }
 

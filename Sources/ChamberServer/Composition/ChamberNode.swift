@@ -77,7 +77,8 @@ public struct ChamberNode: Sendable {
             accessTokenLifetime: TimeInterval(configuration.accessTokenTTLSeconds),
             refreshTokenLifetime: TimeInterval(configuration.refreshTokenTTLDays) * 86_400,
             maxFailuresPerAccount: configuration.loginMaxFailuresPerAccount,
-            maxFailuresPerAddress: configuration.loginMaxFailuresPerAddress)
+            maxFailuresPerAddress: configuration.loginMaxFailuresPerAddress, maxRegistrationsPerAddress: configuration.registerMaxPerAddress,
+            maxResetRequestsPerAccount: configuration.passwordResetMaxPerAccount)
         let vault = CryptoSecretVault()
         let unsubscribe = EmailUnsubscribe(
             store: store, signer: HMACTextSigner(secret: secret, purpose: "unsubscribe links"), publicURL: configuration.publicURL)
@@ -381,13 +382,18 @@ public struct ChamberNode: Sendable {
         let router = buildRouter(
             services: self.services, realtime: realtime, membership: membership, events: events, metrics: metrics, version: Self.version,
             docs: docs,
-            web: WebApp(files: web, demo: configuration.demo, webPushPublicKey: try? PushProviders.vapid(configuration)?.publicKey))
+            web: WebApp(files: web, demo: configuration.demo, webPushPublicKey: try? PushProviders.vapid(configuration)?.publicKey),
+            metricsToken: configuration.metricsToken)
         let endpoint = realtime.endpoint
         var app = Application(
             router: router,
             // Idle HTTP connections are closed after a while, so one that never sends a request cannot hold up
             // a graceful shutdown (upgraded sockets have their own pings and are drained by the hub).
-            server: endpoint.server(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))),
+            server: endpoint.server(
+                limits: ConnectionLimits(
+                    idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
+                    requestHeadTimeout: .seconds(Int64(configuration.requestHeadTimeoutSeconds)),
+                    perAddress: configuration.maxConnectionsPerAddress)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chamberconnect"),
             services: services, logger: logger)
         let node = self

@@ -81,6 +81,8 @@ public enum ConfigurationLoader {
         }
         if let port = try int("server.port", 0...65535) { configuration.port = port }
         if let value = try int("server.idle_timeout_seconds", 1...3600) { configuration.idleTimeoutSeconds = value }
+        if let value = try int("server.request_head_timeout_seconds", 1...600) { configuration.requestHeadTimeoutSeconds = value }
+        if let value = try int("server.max_connections_per_address", 0...1_000_000) { configuration.maxConnectionsPerAddress = value }
         if let url = try string("database.url") {
             let lowered = url.lowercased()
             guard lowered.hasPrefix("sqlite:") || lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") else {
@@ -150,6 +152,8 @@ public enum ConfigurationLoader {
         if let value = try int("auth.bcrypt_cost", 4...16) { configuration.bcryptCost = value }
         if let value = try int("auth.login_max_failures_per_account", 1...1000) { configuration.loginMaxFailuresPerAccount = value }
         if let value = try int("auth.login_max_failures_per_address", 1...100_000) { configuration.loginMaxFailuresPerAddress = value }
+        if let value = try int("auth.register_max_per_address", 1...100_000) { configuration.registerMaxPerAddress = value }
+        if let value = try int("auth.password_reset_max_per_account", 1...1000) { configuration.passwordResetMaxPerAccount = value }
         if let level = try string("log.level") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw ConfigurationError(key: "log.level", "'\(level)' must be one of trace, debug, info, notice, warning, error, critical")
@@ -255,6 +259,13 @@ public enum ConfigurationLoader {
             guard let file = try string(key) else { return nil }
             guard FileManager.default.fileExists(atPath: file) else { throw ConfigurationError(key: key, "'\(file)' does not exist") }
             return file
+        }
+        if let file = try existingFile("metrics.token_file") {
+            guard
+                let token = FileManager.default.contents(atPath: file).flatMap({ String(data: $0, encoding: .utf8) })?
+                    .trimmingCharacters(in: .whitespacesAndNewlines), token.count >= 16, token.allSatisfy({ $0.isASCII && !$0.isWhitespace })
+            else { throw ConfigurationError(key: "metrics.token_file", "'\(file)' must hold one token of at least 16 printable ASCII characters") }
+            configuration.metricsToken = token
         }
         if let value = try string("server.public_url") {
             let scheme = URL(string: value)?.scheme?.lowercased()

@@ -11,6 +11,8 @@ import Logging
 /// | `server.host` | `CHAMBER_SERVER_HOST` | `127.0.0.1` |
 /// | `server.port` | `CHAMBER_SERVER_PORT` | `8080` |
 /// | `server.idle_timeout_seconds` | `CHAMBER_SERVER_IDLE_TIMEOUT_SECONDS` | `30` (an HTTP connection with no request this long is closed) |
+/// | `server.request_head_timeout_seconds` | `CHAMBER_SERVER_REQUEST_HEAD_TIMEOUT_SECONDS` | `10` (a new connection's first request head, REST or upgrade, must be in by then) |
+/// | `server.max_connections_per_address` | `CHAMBER_SERVER_MAX_CONNECTIONS_PER_ADDRESS` | `2000` (one IP address's open connections; more are closed at once; `0`: any number) |
 /// | `database.url` | `CHAMBER_DATABASE_URL` | `sqlite://data/chamberconnect.sqlite` |
 /// | `database.max_connections` | `CHAMBER_DATABASE_MAX_CONNECTIONS` | `20` (PostgreSQL pool size per node, plus 4 kept for transactions) |
 /// | `storage.sqlite.synchronous` | `CHAMBER_STORAGE_SQLITE_SYNCHRONOUS` | `full` (an acknowledged message survives a power cut; `normal`: a server crash only) |
@@ -29,6 +31,8 @@ import Logging
 /// | `auth.bcrypt_cost` | `CHAMBER_AUTH_BCRYPT_COST` | `11` |
 /// | `auth.login_max_failures_per_account` | `CHAMBER_AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT` | `5` |
 /// | `auth.login_max_failures_per_address` | `CHAMBER_AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS` | `20` |
+/// | `auth.register_max_per_address` | `CHAMBER_AUTH_REGISTER_MAX_PER_ADDRESS` | `20` (per 15 minutes) |
+/// | `auth.password_reset_max_per_account` | `CHAMBER_AUTH_PASSWORD_RESET_MAX_PER_ACCOUNT` | `3` (per 15 minutes; four times as many per client address) |
 /// | `security.encryption_keys` | `CHAMBER_SECURITY_ENCRYPTION_KEYS` | none: a key derived from the token secret (`id:base64`, comma-separated, 32-byte AES keys; the first seals, all open) |
 /// | `log.level` | `CHAMBER_LOG_LEVEL` | `info` |
 /// | `demo.enabled` | `CHAMBER_DEMO_ENABLED` | `false` |
@@ -38,6 +42,7 @@ import Logging
 /// | `membership.categories_file` | `CHAMBER_MEMBERSHIP_CATEGORIES_FILE` | `membership/categories.json` of the shipped defaults (the NAICS sectors applicants choose from) |
 /// | `oidc.providers_file` | `CHAMBER_OIDC_PROVIDERS_FILE` | none: members sign in with passwords only (the OpenID Connect providers: see `Config/oidc-providers.example.json`) |
 /// | `docs.openapi_file` | `CHAMBER_DOCS_OPENAPI_FILE` | `Protocol/openapi.yaml` beside the shipped defaults' folder (served at `GET /docs`) |
+/// | `metrics.token_file` | `CHAMBER_METRICS_TOKEN_FILE` | none: `/metrics` is public (a file holding a token of 16 characters or more: `/metrics` then answers only `Authorization: Bearer <token>`) |
 /// | `web.root` | `CHAMBER_WEB_ROOT` | `Web/` beside the shipped defaults' folder (the web app served at `GET /`; none: `/` answers `404`) |
 /// | `membership.standing_sweep_seconds` | `CHAMBER_MEMBERSHIP_STANDING_SWEEP_SECONDS` | `3600` (how often each node moves membership statuses the dates call for; `0`: never) |
 /// | `retention.sweep_seconds` | `CHAMBER_RETENTION_SWEEP_SECONDS` | `3600`: how often a node archives and removes what chambers keep no longer (0: never) |
@@ -101,6 +106,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var idleTimeoutSeconds = 30
+    public var requestHeadTimeoutSeconds = 10
+    public var maxConnectionsPerAddress = 2_000
     public var databaseURL = "sqlite://data/chamberconnect.sqlite"
     public var databaseMaxConnections = 20
     public var sqliteSynchronous = SQLiteSynchronous.full
@@ -120,6 +127,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var bcryptCost = 11
     public var loginMaxFailuresPerAccount = 5
     public var loginMaxFailuresPerAddress = 20
+    public var registerMaxPerAddress = 20
+    public var passwordResetMaxPerAccount = 3
     public var logLevel = Logger.Level.info
     public var demo = false
     public var wordListFile: String?
@@ -213,6 +222,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var apiKeyRatePerAddressPerMinute = 1_200
     /// Serves the WebSocket echo endpoint the Autobahn conformance suite runs against (never on by default).
     public var conformanceEcho = false
+    /// Read at start from `metrics.token_file`.
+    public var metricsToken: String?
     public var loadTestEnabled = false
     public var loadTestMaxAccounts = 50_000
     /// The configuration file read, if any (not a key: where the values came from, for the start-up log).
@@ -231,15 +242,17 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// Every key the loader accepts; anything else in a file is a typo and refused.
     public static let keys: [String] = [
-        "server.host", "server.port", "server.idle_timeout_seconds", "database.url", "database.max_connections", "storage.sqlite.synchronous",
+        "server.host", "server.port", "server.idle_timeout_seconds", "server.request_head_timeout_seconds", "server.max_connections_per_address",
+        "database.url", "database.max_connections", "storage.sqlite.synchronous",
         "broker.kind", "broker.redis_url",
         "broker.redis_prefix",
         "server.public_url", "cluster.node_name", "cluster.advertised_address", "cluster.heartbeat_ms", "cluster.node_timeout_ms", "auth.jwt_secret",
         "auth.jwt_secret_file",
         "auth.access_token_ttl_seconds", "auth.refresh_token_ttl_days", "auth.bcrypt_cost", "auth.login_max_failures_per_account",
-        "auth.login_max_failures_per_address", "security.encryption_keys", "log.level", "demo.enabled",
+        "auth.login_max_failures_per_address", "auth.register_max_per_address", "auth.password_reset_max_per_account", "security.encryption_keys",
+        "log.level", "demo.enabled",
         "moderation.word_list_file", "moderation.word_list_action", "moderation.rules_file", "membership.categories_file", "docs.openapi_file",
-        "web.root", "oidc.providers_file",
+        "web.root", "metrics.token_file", "oidc.providers_file",
         "membership.standing_sweep_seconds", "retention.sweep_seconds", "events.sweep_seconds", "directory.cache_businesses",
         "files.store", "files.local_path", "files.max_bytes", "files.link_seconds", "files.s3.endpoint", "files.s3.bucket", "files.s3.region",
         "files.s3.access_key_id", "files.s3.secret_access_key_file", "files.s3.path_style",

@@ -126,9 +126,15 @@ struct SQLPasswordResetStore: PasswordResetStore {
     }
 
     func consume(tokenHash: String, now: Date) async throws -> UserID? {
-        try await db.query(
-            "UPDATE password_resets SET spent_at = ? WHERE token_hash = ? AND spent_at IS NULL AND expires_at > ? RETURNING user_id",
-            [.date(now), .text(tokenHash), .date(now)]
-        ).first.map { try $0.id("user_id") }
+        try await db.transaction { tx in
+            guard
+                let userID: UserID = try await tx.query(
+                    "UPDATE password_resets SET spent_at = ? WHERE token_hash = ? AND spent_at IS NULL AND expires_at > ? RETURNING user_id",
+                    [.date(now), .text(tokenHash), .date(now)]
+                ).first.map({ try $0.id("user_id") })
+            else { return nil }
+            try await tx.query("UPDATE password_resets SET spent_at = ? WHERE user_id = ? AND spent_at IS NULL", [.date(now), .id(userID)])
+            return userID
+        }
     }
 }

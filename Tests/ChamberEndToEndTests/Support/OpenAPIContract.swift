@@ -47,9 +47,15 @@ struct OpenAPIContract: Sendable {
 
     /// Checks a response against the document; returns the problems found (empty when it conforms).
     func check(method: String, path: String, status: Int, contentType: String?, body: Data) -> [String] {
-        guard let template = template(for: path) else { return ["\(method) \(path): no documented path matches"] }
+        // The document's "Connections and every answer": a path it lacks is 404, a method a path lacks is 405, both
+        // with the error body.
+        guard let template = template(for: path) else {
+            return status == 404 ? errorBody(body, at: "\(method) \(path) 404") : ["\(method) \(path): no documented path matches"]
+        }
         let operation = document["paths"][template][method.lowercased()]
-        guard operation.object != nil else { return ["\(method) \(template): operation not documented"] }
+        guard operation.object != nil else {
+            return status == 405 ? errorBody(body, at: "\(method) \(template) 405") : ["\(method) \(template): operation not documented"]
+        }
         var response = operation["responses"]["\(status)"]
         // `default` stands only for unexpected server failures; every client error must be listed by status.
         if response.isNull, status >= 500 { response = operation["responses"]["default"] }
@@ -73,6 +79,13 @@ struct OpenAPIContract: Sendable {
             return problems
         }
         return []
+    }
+
+    private func errorBody(_ body: Data, at location: String) -> [String] {
+        guard let json = try? JSON.parse(body) else { return ["\(location): body is not JSON"] }
+        var problems: [String] = []
+        validate(json, against: resolve(.object(["$ref": .string("#/components/schemas/Error")])), at: "\(location) $", problems: &problems)
+        return problems
     }
 
     func resolve(_ node: JSON) -> JSON {

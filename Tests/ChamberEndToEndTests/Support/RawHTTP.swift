@@ -65,3 +65,58 @@ enum RawHTTP {
         return fd
     }
 }
+
+extension RawHTTP {
+    /// What one connection got back: the bytes, whether the server closed it before the timeout, and when.
+    struct Exchange: Sendable {
+        let received: [UInt8]
+        let closed: Bool
+        /// Seconds from connecting to the close (or to the timeout).
+        let seconds: Double
+        /// The connection was closed as it opened: nothing could be sent, or it ended before an answer.
+        var refused: Bool { closed && received.isEmpty }
+        var text: String { String(decoding: received, as: UTF8.self) }
+        /// The status of the first answer, if one came.
+        var status: Int? { text.hasPrefix("HTTP/1.1 ") ? Int(text.dropFirst(9).prefix(3)) : nil }
+    }
+
+    /// Opens a connection, sends `chunks` with `pause` seconds between them, and reads until the server closes it or
+    /// `timeout` seconds have passed since connecting. Blocking work runs on a thread of its own, off the test pool.
+    static func exchange(port: Int, _ chunks: [[UInt8]], pause: TimeInterval = 0, timeout: TimeInterval) async -> Exchange {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: blockingExchange(port: port, chunks, pause: pause, timeout: timeout))
+            }
+        }
+    }
+
+    private static func blockingExchange(port: Int, _ chunks: [[UInt8]], pause: TimeInterval, timeout: TimeInterval) -> Exchange {
+        let start = Date()
+        guard let fd = connectLoopback(port: port) else { return Exchange(received: [], closed: true, seconds: 0) }
+        defer { close(fd) }
+        var received = [UInt8]()
+        var closed = false
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        // Reads what has come, for at most `seconds`; notes a close.
+        func read(for seconds: TimeInterval) {
+            let until = Date().addingTimeInterval(seconds)
+            while !closed, Date() < until {
+                var wait = timeval(tv_sec: 0, tv_usec: 50_000)
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+                let count = recv(fd, &chunk, chunk.count, 0)
+                if count > 0 {
+                    received += chunk[0..<count]
+                } else if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {
+                    closed = true
+                }
+            }
+        }
+        for (index, bytes) in chunks.enumerated() where !closed {
+            if index > 0 { read(for: pause) }
+            let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent < 0 { closed = true }
+        }
+        read(for: timeout - Date().timeIntervalSince(start))
+        return Exchange(received: received, closed: closed, seconds: Date().timeIntervalSince(start))
+    }
+}

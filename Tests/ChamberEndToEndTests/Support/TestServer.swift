@@ -35,9 +35,13 @@ func withServer(
     configuration.retentionSweepSeconds = 0
     // Dozens of test servers share one PostgreSQL: small pools keep them under its connection limit.
     configuration.databaseMaxConnections = 4
-    // A test's client holds one connection that cannot reconnect: on a loaded machine a test's direct work on the
-    // store can outlast the usual 30 s of quiet, and the client would find its connection closed.
+    // A test's client holds one connection that cannot reconnect, opened as the server starts: on a loaded machine
+    // a test's set-up or direct work on the store can outlast the usual 10 s before a first request and 30 s of quiet
+    // after one, and the client would find its connection closed. The tests of those limits set their own.
     configuration.idleTimeoutSeconds = 600
+    configuration.requestHeadTimeoutSeconds = 600
+    // Every account of a test comes from 127.0.0.1; the tests of the limit set their own.
+    configuration.registerMaxPerAddress = 100_000
     configuration.wordListFile = FrameSchemas.root.deletingLastPathComponent().appendingPathComponent("Config/moderation/words.txt").path
     configuration.moderationRulesFile = FrameSchemas.root.deletingLastPathComponent().appendingPathComponent("Config/moderation/rules.json").path
     configuration.categoriesFile = FrameSchemas.root.deletingLastPathComponent().appendingPathComponent("Config/membership/categories.json").path
