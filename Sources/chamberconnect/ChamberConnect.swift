@@ -14,7 +14,7 @@ struct ChamberConnect: AsyncParsableCommand {
         commandName: "chamberconnect",
         abstract: "A live community server for chambers of commerce: real-time chat beside membership, events and billing.",
         version: ChamberNode.version,
-        subcommands: [Serve.self, Migrate.self, Demo.self, CreateAdmin.self],
+        subcommands: [Serve.self, Migrate.self, Demo.self, CreateAdmin.self, Backup.self, Restore.self],
         defaultSubcommand: Serve.self
     )
 }
