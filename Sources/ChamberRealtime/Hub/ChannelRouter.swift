@@ -61,6 +61,8 @@ final class ChannelRouter: Sendable {
             guard let index = routes.index(forKey: channel) else { return 0 }
             let count = routes.values[index].establish(channelSeq)
             routes.values[index].goLive(connection.id, lastSent: lastSent)
+            // What waited for the first subscriber may wait behind a gap too.
+            reportGap(&routes.values[index], chamber: connection.chamberID)
             return count
         }
     }
@@ -108,15 +110,15 @@ final class ChannelRouter: Sendable {
 
     // MARK: Repair
 
-    /// The events a route is missing (after the last it delivered, up to the one before the first waiting), or nil
-    /// when the gap has closed meanwhile.
+    /// The span a route is missing events of (after the last it delivered, up to the one before the last waiting:
+    /// every hole at once, so one read closes them all), or nil when the gap has closed meanwhile.
     func missing(in channel: ChannelID) -> (after: Int64, upTo: Int64)? {
         shard(channel).routes.withLock { routes in
-            guard let route = routes[channel], route.hasGap, let delivered = route.delivered, let first = route.pending.keys.min() else {
+            guard let route = routes[channel], route.hasGap, let delivered = route.delivered, let last = route.pending.keys.max() else {
                 routes[channel]?.repairScheduled = false
                 return nil
             }
-            return (delivered, first - 1)
+            return (delivered, last - 1)
         }
     }
 
@@ -126,7 +128,10 @@ final class ChannelRouter: Sendable {
         shard(channel).routes.withLock { routes -> Int in
             guard let index = routes.index(forKey: channel) else { return 0 }
             var queued = frames.reduce(0) { $0 + routes.values[index].receive(seq: $1.seq, frame: $1.frame) }
-            if routes.values[index].hasGap, let delivered = routes.values[index].delivered, delivered < upTo {
+            // Each hole up to `upTo` the store could not fill is skipped; nothing past what was read.
+            while let delivered = routes.values[index].delivered, delivered < upTo, let first = routes.values[index].pending.keys.min(),
+                first <= upTo + 1
+            {
                 queued += routes.values[index].skipGap()
             }
             // This repair is over: a gap still there is a new one.

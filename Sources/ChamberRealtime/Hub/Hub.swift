@@ -219,20 +219,29 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
         }
     }
 
-    /// Events that wait behind a missing one get it from the store if it has not arrived shortly.
+    /// Events one gap repair reads from the store at most.
+    static let repairPage: Int64 = 1_000
+
+    /// Events that wait behind a missing one get it from the store: at once while the broker is out of reach (the
+    /// other nodes' events cannot come, and the store has them: a sequence is taken in the transaction that stores
+    /// the event, so one seen here means every earlier one is committed), else if it has not arrived shortly.
     private func repairGap(chamber: ChamberID, channel: ChannelID) async {
-        do {
-            try await clock.sleep(for: .milliseconds(200))
-        } catch {
-            return
+        if case .ok = brokerHealth {
+            do {
+                try await clock.sleep(for: .milliseconds(200))
+            } catch {
+                return
+            }
         }
         guard let missing = router.missing(in: channel) else { return }
         metrics.gapRepairs.increment()
         let (span, overflow) = missing.upTo.subtractingReportingOverflow(missing.after)
-        let stored = overflow || span > 1_000 ? [] : await storedFrames(chamber, channel, after: missing.after, limit: Int(span)) ?? []
-        let frames = stored.filter { $0.seq <= missing.upTo }
-        // What the store does not have either (or too much missing) is skipped: readers are told to refetch.
-        metrics.fanoutDeliveries.increment(by: router.fill(channel, chamber: chamber, with: frames, upTo: missing.upTo))
+        // At most a page per read: the rest is repaired by the next (fill reports what remains).
+        let upTo = overflow || span > Self.repairPage ? missing.after &+ Self.repairPage : missing.upTo
+        let stored = await storedFrames(chamber, channel, after: missing.after, limit: Int(upTo &- missing.after)) ?? []
+        let frames = stored.filter { $0.seq <= upTo }
+        // What the store does not have either is skipped: readers are told to refetch.
+        metrics.fanoutDeliveries.increment(by: router.fill(channel, chamber: chamber, with: frames, upTo: upTo))
         logger.notice("repaired a gap in a channel stream", metadata: ["channel.id": "\(channel)", "events": "\(frames.count)"])
     }
 
