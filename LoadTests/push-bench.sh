@@ -28,6 +28,7 @@ print(json.dumps({"type": "service_account", "project_id": "bench", "private_key
                   "private_key": open(sys.argv[1]).read(), "client_email": "bench@bench.iam.gserviceaccount.com",
                   "token_uri": "http://127.0.0.1:%s/token" % sys.argv[2]}))
 PY
+chmod 600 "$WORK/service-account.json"  # the node refuses a secret every user may read
 for run in $(seq 1 "$RUNS"); do
     rm -f "$WORK"/db.sqlite*
     CHAMBER_DATABASE_URL="sqlite://$WORK/db.sqlite" CHAMBER_AUTH_JWT_SECRET_FILE="$WORK/jwt" CHAMBER_SERVER_PORT=$PORT \

@@ -14,6 +14,25 @@ struct ConfigurationTests {
         return path
     }
 
+    @Test("a secret's file every user may read stops the node, naming the key; a private one is taken")
+    func secretFilePermissions() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID())").path
+        try "sk_test_0123456789abcdef\n".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        for key in ["billing.stripe.secret_key_file", "metrics.token_file", "mail.smtp.password_file"] {
+            let environment = ["CHAMBER_" + key.uppercased().replacingOccurrences(of: ".", with: "_"): file]
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+            do {
+                _ = try await ConfigurationLoader.load(file: try write("{}"), environment: environment)
+                Issue.record("\(key): a world-readable secret was taken")
+            } catch let error as ConfigurationError {
+                #expect(error.key == key && error.message.contains("chmod 600"), "\(error)")
+            }
+            try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: file)
+            _ = try await ConfigurationLoader.load(file: try write("{}"), environment: environment)
+        }
+    }
+
     @Test("defaults: embedded SQLite on 127.0.0.1:8080")
     func defaults() async throws {
         let configuration = try await ConfigurationLoader.load(file: try write("{}"), environment: [:])

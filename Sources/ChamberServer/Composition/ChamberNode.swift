@@ -440,6 +440,7 @@ public struct ChamberNode: Sendable {
 
     /// With SQLite and no configured secret, one is made once and kept beside the data, so tokens survive restarts.
     static func loadOrCreateSecret(at path: String, logger: Logger) throws -> String {
+        if FileManager.default.fileExists(atPath: path) { try ConfigurationLoader.requirePrivate(path, key: "auth.jwt_secret_file") }
         if let data = FileManager.default.contents(atPath: path),
             let secret = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
             secret.utf8.count >= 32

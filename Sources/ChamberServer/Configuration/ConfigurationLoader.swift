@@ -247,6 +247,7 @@ public enum ConfigurationLoader {
                     key: "push.web_push.vapid_key_file",
                     "'\(file)' does not exist; make a key with: openssl ecparam -name prime256v1 -genkey -noout -out vapid.pem")
             }
+            try Self.requirePrivate(file, key: "push.web_push.vapid_key_file")
             configuration.webPushVAPIDKeyFile = file
         }
         if let subject = try string("push.web_push.subject") {
@@ -260,7 +261,13 @@ public enum ConfigurationLoader {
             guard FileManager.default.fileExists(atPath: file) else { throw ConfigurationError(key: key, "'\(file)' does not exist") }
             return file
         }
-        if let file = try existingFile("metrics.token_file") {
+        /// A file holding a secret: it must exist, and no other user of the machine may read it.
+        func secretFile(_ key: String) throws -> String? {
+            guard let file = try existingFile(key) else { return nil }
+            try Self.requirePrivate(file, key: key)
+            return file
+        }
+        if let file = try secretFile("metrics.token_file") {
             guard
                 let token = FileManager.default.contents(atPath: file).flatMap({ String(data: $0, encoding: .utf8) })?
                     .trimmingCharacters(in: .whitespacesAndNewlines), token.count >= 16, token.allSatisfy({ $0.isASCII && !$0.isWhitespace })
@@ -287,24 +294,24 @@ public enum ConfigurationLoader {
             configuration.smtpSecurity = value
         }
         configuration.smtpUsername = try string("mail.smtp.username")
-        configuration.smtpPasswordFile = try existingFile("mail.smtp.password_file")
+        configuration.smtpPasswordFile = try secretFile("mail.smtp.password_file")
         configuration.smtpCAFile = try existingFile("mail.smtp.ca_file")
         configuration.mailFromAddress = try string("mail.from_address")
         if let value = try string("mail.from_name") { configuration.mailFromName = value }
         if let value = try int("mail.retry_base_ms", 1...3_600_000) { configuration.mailRetryBaseMs = value }
         if let value = try int("mail.max_attempts", 1...100) { configuration.mailMaxAttempts = value }
         if let value = try int("mail.sweep_ms", 10...600_000) { configuration.mailSweepMs = value }
-        configuration.apnsKeyFile = try existingFile("push.apns.key_file")
+        configuration.apnsKeyFile = try secretFile("push.apns.key_file")
         configuration.pushTLSCAFile = try existingFile("push.tls_ca_file")
-        configuration.fcmServiceAccountFile = try existingFile("push.fcm.service_account_file")
+        configuration.fcmServiceAccountFile = try secretFile("push.fcm.service_account_file")
         if let endpoint = try string("push.fcm.endpoint") {
             guard let url = URL(string: endpoint), url.scheme == "https" || url.host == "127.0.0.1", url.host != nil else {
                 throw ConfigurationError(key: "push.fcm.endpoint", "'\(endpoint)' must be an https:// URL")
             }
             configuration.fcmEndpoint = endpoint
         }
-        configuration.stripeSecretKeyFile = try existingFile("billing.stripe.secret_key_file")
-        configuration.stripeWebhookSecretsFile = try existingFile("billing.stripe.webhook_secrets_file")
+        configuration.stripeSecretKeyFile = try secretFile("billing.stripe.secret_key_file")
+        configuration.stripeWebhookSecretsFile = try secretFile("billing.stripe.webhook_secrets_file")
         if let base = try string("billing.stripe.api_base") {
             guard let url = URL(string: base), url.scheme == "https" || url.host == "127.0.0.1", url.host != nil else {
                 throw ConfigurationError(key: "billing.stripe.api_base", "'\(base)' must be an https:// URL")
@@ -388,6 +395,7 @@ public enum ConfigurationLoader {
             guard FileManager.default.fileExists(atPath: file) else {
                 throw ConfigurationError(key: "files.s3.secret_access_key_file", "'\(file)' does not exist")
             }
+            try Self.requirePrivate(file, key: "files.s3.secret_access_key_file")
             configuration.s3SecretAccessKeyFile = file
         }
         if let value = try bool("files.s3.path_style") { configuration.s3PathStyle = value }
@@ -402,6 +410,16 @@ public enum ConfigurationLoader {
     }
 
     /// Parses `id:base64key,…`: ids of letters and digits (at most 16), keys of 32 bytes.
+    /// Refuses a secret's file that every user of the machine may read: another account on the host (a process of
+    /// another service, a shell user) would hold the key. Group members may read it (a secret mounted for a group).
+    static func requirePrivate(_ file: String, key: String) throws {
+        let mode = ((try? FileManager.default.attributesOfItem(atPath: file))?[.posixPermissions] as? NSNumber)?.intValue ?? 0
+        guard mode & 0o004 == 0 else {
+            throw ConfigurationError(
+                key: key, "'\(file)' can be read by every user (mode \(String(mode & 0o777, radix: 8))); make it private: chmod 600 '\(file)'")
+        }
+    }
+
     static func encryptionKeys(_ text: String) throws -> [EncryptionKey] {
         let key = "security.encryption_keys"
         var keys: [EncryptionKey] = []

@@ -18,6 +18,8 @@ struct CardCrashProcessTests {
             let secretsFile = folder.appendingPathComponent("webhook-secrets").path
             try (stripe.secretKey + "\n").write(toFile: keyFile, atomically: true, encoding: .utf8)
             try (stripe.webhookSecret + "\n").write(toFile: secretsFile, atomically: true, encoding: .utf8)
+            // Secrets' files no other user may read, or the node refuses them.
+            for file in [keyFile, secretsFile] { try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file) }
             let environment = try await ServerProcess.singleNodeEnvironment(
                 backend,
                 [

@@ -18,6 +18,7 @@ struct PushCrashProcessTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let keyFile = folder.appendingPathComponent("vapid.pem").path
         try P256.Signing.PrivateKey().pemRepresentation.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile)
         let environment = try await ServerProcess.singleNodeEnvironment(
             backend,
             [
