@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 apt_install libhiredis-dev libsqlite3-dev
 swift build -c release --product chamberconnect
+# chamber-load opens thousands of sockets from 127.0.0.1: one address's connection limit (2000 by default) is lifted.
+export CHAMBER_SERVER_MAX_CONNECTIONS_PER_ADDRESS="${CHAMBER_SERVER_MAX_CONNECTIONS_PER_ADDRESS:-0}"
 exec .build/release/chamberconnect serve --demo --load-test "$@"

@@ -120,4 +120,16 @@ struct LoginThrottleTests {
         #expect(throttle.retryAfter("k999", now: now.addingTimeInterval(1)) != nil)
         #expect(throttle.retryAfter("k0", now: now.addingTimeInterval(1)) == nil)
     }
+
+    @Test(
+        "names and free texts refuse controls and bidirectional overrides; free texts keep tabs and line breaks",
+        arguments: [
+            ("plain", true, true), ("tab\tinside", false, true), ("two\nlines", false, true), ("nul\u{0000}", false, false),
+            ("c1\u{0085}x", false, false), ("rlo \u{202E}cod.exe", false, false), ("isolate \u{2067}x", false, false),
+            ("zero width joiner 👩\u{200D}💻", true, true), ("עברית", true, true),
+        ])
+    func controls(_ text: String, _ name: Bool, _ free: Bool) {
+        #expect(((try? Validate.name(text, field: "n")) != nil) == name, "name: \(text.debugDescription)")
+        #expect(((try? Validate.optionalText(text, field: "t")) != nil) == free, "text: \(text.debugDescription)")
+    }
 }

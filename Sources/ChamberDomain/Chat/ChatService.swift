@@ -589,7 +589,7 @@ public final class ChatService: Sendable {
     public func react(_ access: ChamberAccess, messageID: MessageID, emoji rawEmoji: String, add: Bool) async throws -> ChannelEvent? {
         let emoji = rawEmoji.trimmingWhitespace(keepingLineBreaks: true)
         guard !emoji.isEmpty, emoji.count <= 8, !emoji.contains(where: { $0.isWhitespace }),
-            !emoji.unicodeScalars.contains(where: { $0.value < 0x20 || Validate.isForbiddenInText($0) })
+            !emoji.unicodeScalars.contains(where: Validate.isForbiddenInText)
         else {
             throw ChamberError(.validationFailed, "emoji must be 1 to 8 characters", field: "emoji")
         }

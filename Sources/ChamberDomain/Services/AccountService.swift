@@ -72,13 +72,17 @@ public final class AccountService: Sendable {
         self.addressThrottle = Mutex(
             LoginThrottle(policy: .init(maxFailures: configuration.maxFailuresPerAddress, window: configuration.loginWindow)))
         self.accountEverywhereThrottle = Mutex(
-            LoginThrottle(policy: .init(maxFailures: configuration.maxFailuresPerAccount * 10, window: configuration.loginWindow)))
+            LoginThrottle(
+                policy: .init(
+                    maxFailures: configuration.maxFailuresPerAccount * AuthConfiguration.everywhereFactor, window: configuration.loginWindow)))
         self.registrationThrottle = Mutex(
             LoginThrottle(policy: .init(maxFailures: configuration.maxRegistrationsPerAddress, window: configuration.loginWindow)))
         self.resetThrottle = Mutex(
             LoginThrottle(policy: .init(maxFailures: configuration.maxResetRequestsPerAccount, window: configuration.loginWindow)))
         self.resetAddressThrottle = Mutex(
-            LoginThrottle(policy: .init(maxFailures: configuration.maxResetRequestsPerAccount * 4, window: configuration.loginWindow)))
+            LoginThrottle(
+                policy: .init(
+                    maxFailures: configuration.maxResetRequestsPerAccount * AuthConfiguration.resetAddressFactor, window: configuration.loginWindow)))
     }
 
     /// Counts an attempt against `key`, or refuses it with `429 rate_limited` and the seconds to wait.
@@ -116,9 +120,13 @@ public final class AccountService: Sendable {
         let at = now()
         // Attempts are counted before the (slow) password check, so parallel guesses cannot slip past the limit.
         try reserve(accountThrottle, sourceKey, "failed logins", at: at)
-        if let addressKey, let wait = addressThrottle.withLock({ $0.reserve(addressKey, now: at) }) {
-            accountThrottle.withLock { $0.release(sourceKey) }
-            throw ChamberError(.rateLimited, "too many failed logins; try again in \(wait) seconds", retryAfterSeconds: wait)
+        if let addressKey {
+            do {
+                try reserve(addressThrottle, addressKey, "failed logins", at: at)
+            } catch {
+                accountThrottle.withLock { $0.release(sourceKey) }
+                throw error
+            }
         }
         let everywhereWait = accountEverywhereThrottle.withLock { $0.reserve(accountKey, now: at) }
         let credentials = try await store.users.credentials(email: email)
@@ -257,13 +265,19 @@ public final class AccountService: Sendable {
     /// passwords count here too, so a stolen session cannot guess at the password without limit.
     func checkPassword(_ identity: Identity, _ password: String, field: String) async throws {
         let key = "account:\(identity.user.email)"
-        if let wait = accountThrottle.withLock({ $0.reserve(key, now: now()) }) {
-            throw ChamberError(.rateLimited, "too many wrong passwords; try again in \(wait) seconds", retryAfterSeconds: wait)
+        let at = now()
+        try reserve(accountThrottle, key, "wrong passwords", at: at)
+        do {
+            try reserve(accountEverywhereThrottle, key, "wrong passwords", at: at)
+        } catch {
+            accountThrottle.withLock { $0.release(key) }
+            throw error
         }
         guard let hash = try await store.users.passwordHash(id: identity.user.id), hash != NoPassword.hash,
             try await hasher.verify(password, hash: hash)
         else { throw ChamberError(.invalidCredentials, "\(field == "password" ? "password" : "current password") is wrong", field: field) }
         accountThrottle.withLock { $0.release(key) }
+        accountEverywhereThrottle.withLock { $0.release(key) }
     }
 
     /// Mails a one-time reset link if the account exists. Answers the same either way, so accounts cannot be probed:

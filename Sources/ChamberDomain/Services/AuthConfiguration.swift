@@ -2,6 +2,11 @@ import Foundation
 
 /// Lifetimes and limits of authentication.
 public struct AuthConfiguration: Sendable {
+    /// An account takes this many times `maxFailuresPerAccount` failures from all addresses together.
+    public static let everywhereFactor = 10
+    /// A client address may ask for this many times `maxResetRequestsPerAccount` reset mails, over e-mails.
+    public static let resetAddressFactor = 4
+
     /// Access tokens are short-lived; refresh tokens renew them.
     public var accessTokenLifetime: TimeInterval
     /// A session ends when its refresh token has not been used for this long.

@@ -89,6 +89,9 @@ public enum Validate {
         guard value.count <= maxLength else {
             throw ChamberError(.validationFailed, "\(field) must have at most \(maxLength) characters", field: field)
         }
+        guard !value.unicodeScalars.contains(where: isForbiddenInText) else {
+            throw ChamberError(.validationFailed, "\(field) must not contain control characters", field: field)
+        }
         return value
     }
 

@@ -96,21 +96,24 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             )
             var pipeline = NIOUpgradableHTTPServerPipelineConfiguration<Upgrade>(upgradeConfiguration: configuration)
             pipeline.enablePipelining = false  // NIOAsyncChannel handles requests one at a time
-            // A request the parser cannot read gets `400` and `Connection: close` at once (NIO's handler; the connection
-            // is then closed by `handle`), instead of no answer until a timeout.
+            // A first request the parser cannot read gets `400` and `Connection: close` at once (NIO's handler, with
+            // ``CloseOnParseError`` after it), instead of no answer until a timeout. Both leave once the first request is
+            // in: Hummingbird answers later requests' parse errors itself, and a second answer must not follow.
             pipeline.enableErrorHandling = true
             pipeline.enableResponseHeaderValidation = false  // HTTPTypes validates already
             let upgrade = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
             // The first request's head must be in before the deadline: a connection that sends nothing, or a header
             // line now and then, is closed. Later requests are the idle timeout's.
             let deadline = channel.eventLoop.scheduleTask(in: limits.requestHeadTimeout) { channel.close(promise: nil) }
-            // NIO's handler answers a first request it cannot parse, but nothing would close the connection: the
-            // upgrade waits on. Later requests' parse errors end the request loop, which closes.
             let closer = CloseOnParseError()
             try channel.pipeline.syncOperations.addHandler(closer)
             upgrade.whenComplete { _ in
                 deadline.cancel()
                 channel.pipeline.removeHandler(closer, promise: nil)
+                // An upgrade took it away already; on the HTTP path it goes now.
+                if let handler = try? channel.pipeline.syncOperations.handler(type: HTTPServerProtocolErrorHandler.self) {
+                    channel.pipeline.syncOperations.removeHandler(handler, promise: nil)
+                }
             }
             return Value(upgrade: upgrade, channel: channel)
         }
@@ -147,15 +150,5 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         try? await http.executeThenClose { _, outbound in
             try await outbound.write(contentsOf: [.head(head), .body(body), .end(nil)])
         }
-    }
-}
-
-/// Closes the connection once a request could not be parsed (after NIO's error handler, before it, has answered 400).
-final class CloseOnParseError: ChannelInboundHandler, RemovableChannelHandler, Sendable {
-    typealias InboundIn = NIOAny
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is HTTPParserError { context.close(promise: nil) }
-        context.fireErrorCaught(error)
     }
 }

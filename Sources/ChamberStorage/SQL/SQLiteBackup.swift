@@ -1,6 +1,10 @@
 import Foundation
 import GRDB
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Copies of the embedded SQLite database: taken while nodes serve, checked, and loaded back.
 ///
 /// A copy is taken with SQLite's online backup in one step, inside one read transaction of the live file (in WAL
@@ -17,11 +21,18 @@ public enum SQLiteBackup {
         public var description: String { "schema version \(schemaVersion), \(messages) messages, \(bytes) bytes" }
     }
 
+    /// Why a copy could not be taken, checked or loaded; the path says which file.
     public enum Failure: Error, CustomStringConvertible {
+        /// The file is not there.
         case missing(String)
+        /// The file to write exists, and is not replaced unasked.
         case exists(String)
+        /// SQLite's integrity check failed; its first lines.
         case damaged(String, String)
+        /// A readable SQLite file, but not one of ours.
         case notChamberConnect(String)
+        /// A process (a node) has the database open: replacing it would lose what that process writes next.
+        case inUse(String)
 
         public var description: String {
             switch self {
@@ -29,6 +40,7 @@ public enum SQLiteBackup {
             case .exists(let path): "'\(path)' exists already; give a new file, or --force to replace it"
             case .damaged(let path, let report): "'\(path)' is damaged: \(report)"
             case .notChamberConnect(let path): "'\(path)' is not a ChamberConnect database (it has no schema_migrations)"
+            case .inUse(let path): "'\(path)' is open in another process (a node?): stop every node using it, then restore"
             }
         }
     }
@@ -40,12 +52,18 @@ public enum SQLiteBackup {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(10)
-        let live = try DatabasePool(path: source, configuration: configuration)
-        let copy = try DatabaseQueue(path: destination)
-        try live.backup(to: copy)
-        try copy.close()
-        try live.close()
-        return try check(destination)
+        do {
+            let live = try DatabasePool(path: source, configuration: configuration)
+            let copy = try DatabaseQueue(path: destination)
+            try live.backup(to: copy)
+            try copy.close()
+            try live.close()
+            return try check(destination)
+        } catch {
+            // No half copy left behind to be taken for a whole one (or to block the next try).
+            try? FileManager.default.removeItem(atPath: destination)
+            throw error
+        }
     }
 
     /// Checks a copy: SQLite's integrity check passes and it is a ChamberConnect database; says what it holds.
@@ -73,6 +91,7 @@ public enum SQLiteBackup {
         let manager = FileManager.default
         if manager.fileExists(atPath: target) {
             guard replacing else { throw Failure.exists(target) }
+            guard !isOpenElsewhere(target) else { throw Failure.inUse(target) }
             for suffix in ["", "-wal", "-shm"] where manager.fileExists(atPath: target + suffix) {
                 try manager.removeItem(atPath: target + suffix)
             }
@@ -87,5 +106,20 @@ public enum SQLiteBackup {
         try restored.close()
         try source.close()
         return try check(target)
+    }
+
+    /// Whether another process has the database at `path` open: every SQLite connection in WAL mode holds a shared
+    /// lock on byte 128 of the `-shm` file (the "DMS" slot of SQLite's unix VFS) for as long as it is open.
+    static func isOpenElsewhere(_ path: String) -> Bool {
+        let descriptor = open(path + "-shm", O_RDONLY)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var probe = flock()
+        probe.l_type = Int16(F_WRLCK)
+        probe.l_whence = Int16(SEEK_SET)
+        probe.l_start = 128
+        probe.l_len = 1
+        guard fcntl(descriptor, F_GETLK, &probe) == 0 else { return false }
+        return probe.l_type != Int16(F_UNLCK)
     }
 }

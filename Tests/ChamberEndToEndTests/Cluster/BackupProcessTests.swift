@@ -35,6 +35,8 @@ struct BackupProcessTests {
         let backup = try await Self.run(["backup", "--database-url", live, "--to", copy])
         #expect(backup.status == 0, "\(backup.output)")
         #expect(Self.published(client).count > acknowledged.count || client.pending("ack").count == 3_000, "the node served throughout")
+        let overLive = try await Self.run(["restore", "--database-url", live, "--from", copy, "--force"])
+        #expect(overLive.status != 0 && overLive.output.contains("open in another process"), "a serving node's database: \(overLive.output)")
         server.killHard()
         let check = try await Self.run(["backup", "--check", copy])
         #expect(check.status == 0 && check.output.contains("ok"), "\(check.output)")
