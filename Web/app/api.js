@@ -13,6 +13,11 @@ export class ApiError extends Error {
   }
 }
 
+/** What a failed request says on the page: the server's message and its stable code, or that it was not reached. */
+export function describe(error) {
+  return error instanceof ApiError ? `${error.message} (${error.code})` : 'The server could not be reached. Try again.';
+}
+
 /** The stored session: the TokenGrant of the last login or refresh, or null. */
 export function currentSession() {
   try {

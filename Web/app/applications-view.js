@@ -1,7 +1,7 @@
 // Staff's queue of membership applications (REST `…/applications`): each submitted application with its business,
 // its automatic checks and legitimacy score, and approve, reject (with a reason) or ask for more (with a message).
 
-import { api } from './api.js';
+import { api, describe } from './api.js';
 import { ask, h, show, when } from './dom.js';
 
 const checkNames = {
@@ -24,7 +24,7 @@ export class ApplicationsView {
       if (page.items.length === 0) return show(this.list, h('li', { class: 'empty' }, 'No application waits for a decision.'));
       show(this.list, page.items.map((application) => this.card(application)));
     } catch (error) {
-      this.status.textContent = `${error.message} (${error.code})`;
+      this.status.textContent = describe(error);
     }
   }
 
@@ -48,7 +48,7 @@ export class ApplicationsView {
         this.status.textContent = { approve: 'Approved: the applicant is a member now.', reject: 'Rejected.', request_info: 'Asked for more.' }[decision];
         this.load();
       } catch (error) {
-        this.status.textContent = `${error.message} (${error.code})`;
+        this.status.textContent = describe(error);
       }
     };
     return h('li', { class: 'card application', dataset: { application: application.id } },

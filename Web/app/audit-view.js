@@ -1,6 +1,6 @@
 // The chamber's audit log with filters, and the same entries as CSV (REST `…/audit-log`, `…/audit-log/export`).
 
-import { api, freshAccessToken } from './api.js';
+import { api, describe, freshAccessToken } from './api.js';
 import { h, show } from './dom.js';
 
 export class AuditView {
@@ -62,7 +62,7 @@ export class AuditView {
       this.cursor = page.next_cursor;
       this.more.hidden = !page.next_cursor;
     } catch (error) {
-      this.status.textContent = `${error.message} (${error.code})`;
+      this.status.textContent = describe(error);
     }
   }
 

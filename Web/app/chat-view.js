@@ -4,6 +4,7 @@
 
 import { api } from './api.js';
 import { ask, h, initials, show, when } from './dom.js';
+import { mentionsByName } from './format.js';
 
 const quickReactions = ['👍', '🎉', '❤️'];
 const moderatorRoles = ['admin', 'staff', 'moderator'];
@@ -353,7 +354,7 @@ export class ChatView {
 
   /** A body as one line of text, mentions by name. */
   plain(body) {
-    return body.replace(/<@([0-9a-f-]{36})>/g, (_, id) => `@${this.name(id)}`);
+    return mentionsByName(body, (id) => this.name(id));
   }
 
   /** `<@USER_ID>` shown as `@Name`. */

@@ -1,7 +1,7 @@
 // The business directory with search: each listing as the chamber's privacy shows it to the reader (REST
 // `GET /v1/chambers/{chamberId}/directory`).
 
-import { api } from './api.js';
+import { api, describe } from './api.js';
 import { h, show } from './dom.js';
 
 export class DirectoryView {
@@ -41,7 +41,7 @@ export class DirectoryView {
       this.more.hidden = !page.next_cursor;
       this.status.textContent = !cursor && page.items.length === 0 ? (words ? `No business matches “${words}”.` : 'No business is listed yet.') : '';
     } catch (error) {
-      this.status.textContent = `${error.message} (${error.code})`;
+      this.status.textContent = describe(error);
     }
   }
 

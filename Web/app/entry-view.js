@@ -1,7 +1,7 @@
 // The first page: on a demo server one click signs in as each role; everywhere, sign-in (with a second factor when
 // the account has one) and registration.
 
-import { api, ApiError, saveSession } from './api.js';
+import { api, ApiError, describe, saveSession } from './api.js';
 import { h, show } from './dom.js';
 
 const featuredRoles = ['admin', 'staff', 'member', 'guest'];
@@ -16,7 +16,7 @@ const roleNotes = {
 export function renderEntry(root, instance, signedIn) {
   const status = h('p', { class: 'form-error', role: 'alert' });
   const fail = (error) => {
-    status.textContent = error instanceof ApiError ? `${error.message} (${error.code})` : 'The server could not be reached. Try again.';
+    status.textContent = describe(error);
   };
   const logIn = async (email, password) => {
     status.textContent = '';

@@ -1,7 +1,7 @@
 // Events: what is coming, with seats left; registering (with an Idempotency-Key, so a retry registers once), the
 // waitlist when full, one's own registration and its live room.
 
-import { api } from './api.js';
+import { api, describe } from './api.js';
 import { h, show } from './dom.js';
 import { eventTime, money } from './format.js';
 
@@ -31,7 +31,7 @@ export class EventsView {
       const byEvent = new Map(mine.items.map((registration) => [registration.event_id, registration]));
       show(this.list, events.map((event) => this.card(event, byEvent.get(event.id))));
     } catch (error) {
-      show(this.list, h('li', { class: 'form-error', role: 'alert' }, `${error.message} (${error.code})`));
+      show(this.list, h('li', { class: 'form-error', role: 'alert' }, describe(error)));
     }
   }
 
@@ -52,7 +52,7 @@ export class EventsView {
           status.textContent = '';
           show(actions, h('p', {}, 'The event is full.'), h('button', { type: 'button', onclick: () => register(true) }, 'Join the waitlist'));
         } else {
-          status.textContent = `${error.message} (${error.code})`;
+          status.textContent = describe(error);
         }
       }
     };
@@ -65,7 +65,7 @@ export class EventsView {
           await api('POST', `/v1/chambers/${this.chamberId}/registrations/${registration.id}/accept`, undefined, { headers: { 'idempotency-key': crypto.randomUUID() } });
           this.load();
         } catch (error) {
-          status.textContent = `${error.message} (${error.code})`;
+          status.textContent = describe(error);
         }
       } }, 'Take the seat'));
     } else if (registration) {

@@ -1,7 +1,7 @@
 // The member's own invoices (REST `GET …/invoices`: staff read everyone's there too; this page asks for the
 // reader's own).
 
-import { api } from './api.js';
+import { api, describe } from './api.js';
 import { h, show } from './dom.js';
 import { day, money } from './format.js';
 
@@ -23,7 +23,7 @@ export class InvoicesView {
         h('p', {}, `Total ${money(invoice.total_minor, invoice.currency)}`,
           invoice.status === 'open' ? ` · ${money(invoice.amount_due_minor, invoice.currency)} due ${invoice.due_at ? day(invoice.due_at) : ''}` : ''))));
     } catch (error) {
-      show(this.list, h('li', { class: 'form-error', role: 'alert' }, `${error.message} (${error.code})`));
+      show(this.list, h('li', { class: 'form-error', role: 'alert' }, describe(error)));
     }
   }
 

@@ -1,7 +1,7 @@
 // Staff's members page: everyone in the chamber with their role, role changes and removal (admins), and invitations
 // (REST `…/members`, `…/invitations`).
 
-import { allPages, api } from './api.js';
+import { allPages, api, describe } from './api.js';
 import { h, show } from './dom.js';
 
 const roles = ['admin', 'staff', 'moderator', 'board', 'member', 'trial', 'guest'];
@@ -28,7 +28,7 @@ export class MembersView {
           this.notice.textContent = `Invitation sent to ${email.value.trim()}.`;
           email.value = '';
         } catch (error) {
-          this.status.textContent = `${error.message} (${error.code})`;
+          this.status.textContent = describe(error);
         }
       } },
       h('h2', {}, 'Invite someone'),
@@ -44,7 +44,7 @@ export class MembersView {
       const members = await allPages(`/v1/chambers/${this.chamberId}/members`);
       show(this.list, members.map((member) => this.row(member)));
     } catch (error) {
-      this.status.textContent = `${error.message} (${error.code})`;
+      this.status.textContent = describe(error);
     }
   }
 
@@ -67,7 +67,7 @@ export class MembersView {
       await api('PATCH', `/v1/chambers/${this.chamberId}/members/${member.user_id}`, { role });
       this.notice.textContent = `${member.display_name} is now ${role}.`;
     } catch (error) {
-      this.status.textContent = `${error.message} (${error.code})`;
+      this.status.textContent = describe(error);
       this.load();
     }
   }
@@ -78,7 +78,7 @@ export class MembersView {
       await api('DELETE', `/v1/chambers/${this.chamberId}/members/${member.user_id}`);
       this.load();
     } catch (error) {
-      this.status.textContent = `${error.message} (${error.code})`;
+      this.status.textContent = describe(error);
     }
   }
 

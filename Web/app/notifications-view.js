@@ -2,6 +2,7 @@
 // unread ones marked; opening one goes to its conversation.
 
 import { api } from './api.js';
+import { mentionsByName } from './format.js';
 import { h, show, when } from './dom.js';
 
 export class NotificationsView {
@@ -46,7 +47,7 @@ export class NotificationsView {
 
   /** Mentions (`<@USER_ID>`) by name. */
   plain(text) {
-    return (text ?? '').replace(/<@([0-9a-f-]{36})>/g, (_, id) => `@${this.members.get(id)?.display_name ?? 'someone'}`);
+    return mentionsByName(text, (id) => this.members.get(id)?.display_name ?? 'someone');
   }
 
   async readAll() {

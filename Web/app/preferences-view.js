@@ -1,7 +1,7 @@
 // The member's notification preferences in this chamber (REST `…/notification-preferences`), and this browser's
 // Web Push subscription (`POST /v1/me/devices`, when the server sends Web Push).
 
-import { api } from './api.js';
+import { api, describe } from './api.js';
 import { h, show } from './dom.js';
 
 const categories = {
@@ -28,7 +28,7 @@ export class PreferencesView {
     try {
       this.draw(await api('GET', `/v1/chambers/${this.chamberId}/notification-preferences`));
     } catch (error) {
-      this.status.textContent = `${error.message} (${error.code})`;
+      this.status.textContent = describe(error);
     }
   }
 
@@ -39,7 +39,7 @@ export class PreferencesView {
       if (focused) document.getElementById(focused)?.focus();
       this.status.textContent = 'Saved.';
     } catch (error) {
-      this.status.textContent = `${error.message} (${error.code})`;
+      this.status.textContent = describe(error);
     }
   }
 

@@ -2,9 +2,9 @@
 // moderation rules and staff, with a checklist of what is done. Every step is the documented REST call
 // (`PATCH /v1/chambers/{id}`, `…/tiers`, `PUT …/moderation/settings`, `…/invitations`).
 
-import { allPages, api } from './api.js';
+import { allPages, api, describe } from './api.js';
 import { h, show } from './dom.js';
-import { money } from './format.js';
+import { minorDigits, money } from './format.js';
 
 export class SetupView {
   constructor(chamber, onChamberChanged) {
@@ -39,7 +39,7 @@ export class SetupView {
       this.rulesSet = Object.keys(rules.own ?? {}).length > 0;
       this.drawChecklist();
     } catch (error) {
-      this.status.textContent = `${error.message} (${error.code})`;
+      this.status.textContent = describe(error);
     }
   }
 
@@ -87,7 +87,7 @@ export class SetupView {
 
   drawTiers() {
     const name = h('input', { id: 'tier-name', required: true, maxlength: 60 });
-    const digits = new Intl.NumberFormat(undefined, { style: 'currency', currency: this.chamber.settings.currency }).resolvedOptions().maximumFractionDigits;
+    const digits = minorDigits(this.chamber.settings.currency);
     const dues = h('input', { id: 'tier-dues', type: 'number', min: 0, step: digits ? `0.${'0'.repeat(digits - 1)}1` : '1', required: true });
     const period = h('select', { id: 'tier-period' }, [['annual', 'a year'], ['quarterly', 'a quarter'], ['monthly', 'a month']].map(([value, label]) => h('option', { value }, label)));
     const currency = this.chamber.settings.currency;
@@ -100,13 +100,13 @@ export class SetupView {
         event.preventDefault();
         try {
           // Dues are whole minor units (cents) on the wire: the amount typed is converted without floating error.
-          const digits = new Intl.NumberFormat(undefined, { style: 'currency', currency }).resolvedOptions().maximumFractionDigits;
+          const digits = minorDigits(currency);
           const [whole, fraction = ''] = dues.value.split('.');
           const cents = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0').slice(0, digits) || 0);
           await api('POST', `/v1/chambers/${this.chamber.id}/tiers`, { name: name.value.trim(), dues_cents: cents, period: period.value });
           this.load();
         } catch (error) {
-          this.status.textContent = `${error.message} (${error.code})`;
+          this.status.textContent = describe(error);
         }
       } },
       h('label', { for: 'tier-name' }, 'Tier name'), name, h('label', { for: 'tier-dues' }, `Dues (${currency})`), dues,

@@ -12,10 +12,14 @@ public struct TokenGrant: Sendable {
 
 /// Where a request comes from, for sessions and login throttling.
 public struct ClientInfo: Sendable {
+    /// The address itself, as sessions show it.
     public let address: String?
+    /// What the limits per address count: the address, or an IPv6 address's /64 (one holder has all of it).
+    public let limitKey: String?
     public let userAgent: String?
-    public init(address: String?, userAgent: String?) {
+    public init(address: String?, userAgent: String?, limitKey: String? = nil) {
         self.address = address
+        self.limitKey = limitKey ?? address
         self.userAgent = userAgent.map { String($0.prefix(256)) }
     }
 }
@@ -67,22 +71,14 @@ public final class AccountService: Sendable {
         self.mailer = mailer
         self.configuration = configuration
         self.now = now
-        self.accountThrottle = Mutex(
-            LoginThrottle(policy: .init(maxFailures: configuration.maxFailuresPerAccount, window: configuration.loginWindow)))
-        self.addressThrottle = Mutex(
-            LoginThrottle(policy: .init(maxFailures: configuration.maxFailuresPerAddress, window: configuration.loginWindow)))
-        self.accountEverywhereThrottle = Mutex(
-            LoginThrottle(
-                policy: .init(
-                    maxFailures: configuration.maxFailuresPerAccount * AuthConfiguration.everywhereFactor, window: configuration.loginWindow)))
-        self.registrationThrottle = Mutex(
-            LoginThrottle(policy: .init(maxFailures: configuration.maxRegistrationsPerAddress, window: configuration.loginWindow)))
-        self.resetThrottle = Mutex(
-            LoginThrottle(policy: .init(maxFailures: configuration.maxResetRequestsPerAccount, window: configuration.loginWindow)))
-        self.resetAddressThrottle = Mutex(
-            LoginThrottle(
-                policy: .init(
-                    maxFailures: configuration.maxResetRequestsPerAccount * AuthConfiguration.resetAddressFactor, window: configuration.loginWindow)))
+        let window = configuration.loginWindow
+        func throttle(_ maxFailures: Int) -> Mutex<LoginThrottle> { Mutex(LoginThrottle(policy: .init(maxFailures: maxFailures, window: window))) }
+        self.accountThrottle = throttle(configuration.maxFailuresPerAccount)
+        self.addressThrottle = throttle(configuration.maxFailuresPerAddress)
+        self.accountEverywhereThrottle = throttle(configuration.maxFailuresPerAccount * AuthConfiguration.everywhereFactor)
+        self.registrationThrottle = throttle(configuration.maxRegistrationsPerAddress)
+        self.resetThrottle = throttle(configuration.maxResetRequestsPerAccount)
+        self.resetAddressThrottle = throttle(configuration.maxResetRequestsPerAccount * AuthConfiguration.resetAddressFactor)
     }
 
     /// Counts an attempt against `key`, or refuses it with `429 rate_limited` and the seconds to wait.
@@ -103,7 +99,7 @@ public final class AccountService: Sendable {
         if try await store.users.find(email: email) != nil {
             throw ChamberError(.emailTaken, "an account with this email exists already", field: "email")
         }
-        if let address = client?.address { try reserve(registrationThrottle, "address:\(address)", "accounts made from this address", at: now()) }
+        if let address = client?.limitKey { try reserve(registrationThrottle, "address:\(address)", "accounts made from this address", at: now()) }
         let user = User(id: .generate(), email: email, displayName: displayName, isPlatformAdmin: false, createdAt: now())
         try await store.users.insert(user, passwordHash: try await hasher.hash(password))
         return user
@@ -115,8 +111,8 @@ public final class AccountService: Sendable {
     public func login(email rawEmail: String, password: String, client: ClientInfo) async throws -> LoginOutcome {
         let email = try Validate.email(rawEmail)
         let accountKey = "account:\(email)"
-        let sourceKey = "account:\(email)|\(client.address ?? "")"
-        let addressKey = client.address.map { "address:\($0)" }
+        let sourceKey = "account:\(email)|\(client.limitKey ?? "")"
+        let addressKey = client.limitKey.map { "address:\($0)" }
         let at = now()
         // Attempts are counted before the (slow) password check, so parallel guesses cannot slip past the limit.
         try reserve(accountThrottle, sourceKey, "failed logins", at: at)
@@ -286,7 +282,7 @@ public final class AccountService: Sendable {
         let email = try Validate.email(rawEmail)
         let at = now()
         try reserve(resetThrottle, "account:\(email)", "password reset requests for this e-mail", at: at)
-        if let address = client?.address {
+        if let address = client?.limitKey {
             do {
                 try reserve(resetAddressThrottle, "address:\(address)", "password reset requests from this address", at: at)
             } catch {

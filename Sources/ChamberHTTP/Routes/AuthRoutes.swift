@@ -12,14 +12,14 @@ struct AuthRoutes {
 
         auth.post("register") { request, context in
             let body = try await APIJSON.decode(RegisterRequest.self, from: request, context: context)
-            let client = ClientInfo(address: context.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
+            let client = context.client(request)
             let user = try await accounts.register(email: body.email, password: body.password, displayName: body.displayName, client: client)
             return JSONResponse(.created, UserBody(user))
         }
 
         auth.post("login") { request, context in
             let body = try await APIJSON.decode(LoginRequest.self, from: request, context: context)
-            let client = ClientInfo(address: context.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
+            let client = context.client(request)
             switch try await accounts.login(email: body.email, password: body.password, client: client) {
             case .signedIn(let grant): return JSONResponse(.ok, LoginBody.tokens(TokenBody(grant)))
             case .secondFactorRequired(let token, let expiresAt):
@@ -58,7 +58,7 @@ struct AuthRoutes {
 
         auth.post("password-reset") { request, context in
             let body = try await APIJSON.decode(PasswordResetRequest.self, from: request, context: context)
-            let client = ClientInfo(address: context.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
+            let client = context.client(request)
             try await accounts.requestPasswordReset(email: body.email, client: client)
             return Response(status: .accepted)
         }

@@ -35,7 +35,7 @@ struct MembershipRoutes {
                 // Registration and application in one step: the account, a session, then the draft. A chamber that
                 // would refuse the application is found out first, so no account is left behind by a refusal.
                 try await applications.requireOpen(chamberID)
-                let client = ClientInfo(address: context.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
+                let client = context.client(request)
                 _ = try await accounts.register(email: account.email, password: account.password, displayName: account.displayName, client: client)
                 // A new account has no second factor, so its login opens a session at once.
                 guard case .signedIn(let issued) = try await accounts.login(email: account.email, password: account.password, client: client)

@@ -19,7 +19,7 @@ struct SignInRoutes {
         }
         accounts.post("{providerId}/finish") { request, context in
             let body = try await APIJSON.decode(SignInFinishRequest.self, from: request, context: context)
-            let client = ClientInfo(address: context.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
+            let client = context.client(request)
             switch try await signIn.finish(
                 provider: context.parameters.get("providerId") ?? "", state: body.state, binding: body.binding, code: body.code, client: client)
             {

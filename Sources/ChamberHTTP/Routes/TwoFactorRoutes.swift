@@ -12,7 +12,7 @@ struct TwoFactorRoutes {
 
         auth.post("login/two-factor") { request, context in
             let body = try await APIJSON.decode(SecondFactorLoginRequest.self, from: request, context: context)
-            let client = ClientInfo(address: context.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
+            let client = context.client(request)
             let grant = try await accounts.finishLogin(challengeToken: body.challengeToken, proof: try body.proof.proof(), client: client)
             return JSONResponse(.ok, TokenBody(grant))
         }

@@ -12,7 +12,8 @@ public struct ConnectionLimits: Sendable {
     /// A connection whose first request head (a REST call or an upgrade) is not complete this long after it opened is
     /// closed.
     public var requestHeadTimeout: TimeAmount
-    /// Connections one IP address may hold at once; 0: any number. A connection over the limit is closed at once.
+    /// Connections one IP address (an IPv6 /64) may hold at once; 0: any number. A connection over the limit is closed
+    /// at once.
     public var perAddress: Int
 
     public init(idleTimeout: TimeAmount? = .seconds(30), requestHeadTimeout: TimeAmount = .seconds(10), perAddress: Int = 2_000) {
@@ -34,7 +35,7 @@ final class ConnectionsPerAddress: Sendable {
     /// Counts the connection in, or refuses it (false) when its address holds the limit already. An admitted
     /// connection is counted out when it closes.
     func admit(_ channel: any Channel) -> Bool {
-        guard limit > 0, let address = channel.remoteAddress?.ipAddress else { return true }
+        guard limit > 0, let address = channel.remoteAddress.flatMap(AddressBlock.key) else { return true }
         let admitted = open.withLockedValue { counts in
             let count = counts[address, default: 0]
             guard count < limit else { return false }

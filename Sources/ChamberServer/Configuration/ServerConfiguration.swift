@@ -12,7 +12,7 @@ import Logging
 /// | `server.port` | `CHAMBER_SERVER_PORT` | `8080` |
 /// | `server.idle_timeout_seconds` | `CHAMBER_SERVER_IDLE_TIMEOUT_SECONDS` | `30` (an HTTP connection with no request this long is closed) |
 /// | `server.request_head_timeout_seconds` | `CHAMBER_SERVER_REQUEST_HEAD_TIMEOUT_SECONDS` | `10` (a new connection's first request head, REST or upgrade, must be in by then) |
-/// | `server.max_connections_per_address` | `CHAMBER_SERVER_MAX_CONNECTIONS_PER_ADDRESS` | `2000` (one IP address's open connections; more are closed at once; `0`: any number) |
+/// | `server.max_connections_per_address` | `CHAMBER_SERVER_MAX_CONNECTIONS_PER_ADDRESS` | `2000` (one IP address's open connections, an IPv6 /64's together; more are closed at once; `0`: any number) |
 /// | `database.url` | `CHAMBER_DATABASE_URL` | `sqlite://data/chamberconnect.sqlite` |
 /// | `database.max_connections` | `CHAMBER_DATABASE_MAX_CONNECTIONS` | `20` (PostgreSQL pool size per node, plus 4 kept for transactions) |
 /// | `storage.sqlite.synchronous` | `CHAMBER_STORAGE_SQLITE_SYNCHRONOUS` | `full` (an acknowledged message survives a power cut; `normal`: a server crash only) |
