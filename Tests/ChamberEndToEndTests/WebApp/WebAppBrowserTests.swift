@@ -509,17 +509,7 @@ struct WebAppBrowserTests {
 
     @Test("on a node that sends Web Push, the settings page registers the service worker and offers push in this browser")
     func webPush() async throws {
-        let key = P256.Signing.PrivateKey()
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("vapid-\(UUID().uuidString).pem")
-        try key.pemRepresentation.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        try await withServer(
-            .sqlite,
-            configure: {
-                $0.webPushVAPIDKeyFile = file.path
-                $0.webPushSubject = "mailto:ops@example.org"
-            }
-        ) { api in
+        try await WebAppTests.withWebPushServer { api, _ in
             let (_, ann, _) = try await Self.twoMembers(api)
             try await Self.withBrowser { browser in
                 let page = try await Self.signedIn(browser, base: "http://127.0.0.1:\(api.client.port!)", ann, width: 390)

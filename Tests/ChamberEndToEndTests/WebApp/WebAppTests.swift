@@ -55,17 +55,7 @@ struct WebAppTests {
             #expect(plain.json["web_push"].isNull, "no Web Push key without Web Push")
         }
         // With Web Push, its key's public half, for browsers to subscribe with.
-        let key = P256.Signing.PrivateKey()
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("vapid-\(UUID().uuidString).pem")
-        try key.pemRepresentation.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        try await withServer(
-            .sqlite,
-            configure: {
-                $0.webPushVAPIDKeyFile = file.path
-                $0.webPushSubject = "mailto:ops@example.org"
-            }
-        ) { api in
+        try await Self.withWebPushServer { api, key in
             let instance = try await api.call(.get, "/v1/public/instance")
             let expected = key.publicKey.x963Representation.base64EncodedString().replacingOccurrences(of: "+", with: "-")
                 .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
@@ -91,5 +81,20 @@ struct WebAppTests {
         ] as [(String, String?)])
     func names(_ name: String, _ type: String?) {
         #expect(WebAppFiles.contentType(of: name) == type)
+    }
+
+    /// A test server that sends Web Push with a fresh VAPID key, handed to `test` with the key.
+    static func withWebPushServer(_ test: @escaping @Sendable (TestAPI, P256.Signing.PrivateKey) async throws -> Void) async throws {
+        let key = P256.Signing.PrivateKey()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("vapid-\(UUID().uuidString).pem")
+        try key.pemRepresentation.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        try await withServer(
+            .sqlite,
+            configure: {
+                $0.webPushVAPIDKeyFile = file.path
+                $0.webPushSubject = "mailto:ops@example.org"
+            }
+        ) { api in try await test(api, key) }
     }
 }
