@@ -35,21 +35,36 @@ export function forgetSession() {
   localStorage.removeItem(storageKey);
 }
 
-/** Calls the API; a `401 token_expired` refreshes the session once and tries again. */
+/**
+ * Calls the API; a `401 token_expired` refreshes the session once and tries again. A `Blob` (a picked file) is sent
+ * as its bytes under its own type, anything else as JSON.
+ */
 export async function api(method, path, body, { signedIn = true, headers: extra = {} } = {}) {
+  return read(await send(method, path, body, signedIn, extra));
+}
+
+/** The bytes a signed-in GET answers (a message's attachment), as a Blob. */
+export async function fetchFile(path) {
+  const response = await send('GET', path, undefined, true, {});
+  if (!response.ok) return read(response);
+  return response.blob();
+}
+
+async function send(method, path, body, signedIn, extra) {
   const attempt = () => {
     const headers = { ...extra };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const raw = body instanceof Blob;
+    if (body !== undefined) headers['content-type'] = raw ? body.type || 'application/octet-stream' : 'application/json';
     const session = currentSession();
     if (signedIn && session) headers.authorization = `Bearer ${session.access_token}`;
-    return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return fetch(path, { method, headers, body: body === undefined ? undefined : raw ? body : JSON.stringify(body) });
   };
   let response = await attempt();
   if (response.status === 401 && signedIn && currentSession()) {
     const answer = await response.clone().json().catch(() => null);
     if (answer?.error?.code === 'token_expired' && (await refreshSession())) response = await attempt();
   }
-  return read(response);
+  return response;
 }
 
 async function read(response) {

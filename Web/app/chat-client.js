@@ -254,10 +254,13 @@ export class ChatClient extends EventTarget {
     this.changed();
   }
 
-  /** Sends a message: shown at once as pending, reconciled by its client_message_id (§6.7). */
-  send(channelId, body, replyTo = null) {
+  /**
+   * Sends a message: shown at once as pending, reconciled by its client_message_id (§6.7). `attachments` are files
+   * uploaded to the channel first, as the upload answered them.
+   */
+  send(channelId, body, replyTo = null, attachments = []) {
     const clientMessageId = crypto.randomUUID();
-    const send = { channelId, body, replyTo, status: 'sending', createdAt: new Date().toISOString() };
+    const send = { channelId, body, replyTo, attachments, status: 'sending', createdAt: new Date().toISOString() };
     this.outbox.set(clientMessageId, send);
     this.transmit(clientMessageId, send);
     this.changed();
@@ -267,6 +270,7 @@ export class ChatClient extends EventTarget {
     try {
       const frame = { type: 'send', channel_id: send.channelId, client_message_id: clientMessageId, body: send.body };
       if (send.replyTo) frame.reply_to = send.replyTo;
+      if (send.attachments?.length) frame.attachments = send.attachments.map(({ url, content_type, size, name }) => ({ url, content_type, size, name }));
       const ack = await this.socket.request(frame);
       if (ack.changed_by) this.notify(`Your message was published as the chamber's rules changed it (${ack.changed_by.join(', ')}).`);
       if (ack.status === 'held') Object.assign(send, { status: 'held', reason: ack.reason });

@@ -2,7 +2,8 @@
 // (messages live, typing, "seen by", pending sends and their moderation outcome, replies, reactions, edits). On a
 // phone one of the two shows at a time.
 
-import { api } from './api.js';
+import { api, describe } from './api.js';
+import { acceptedTypes, attachmentList, maxAttachments, uploadAttachment } from './attachments.js';
 import { ask, h, initials, show, when } from './dom.js';
 import { mentionsByName } from './format.js';
 
@@ -185,16 +186,53 @@ export class ChatView {
       if (event.key === 'Escape') this.suggestions.hidden = true;
     });
     this.readOnly = h('p', { class: 'read-only', hidden: true });
+    // Files picked for the next message, uploaded as soon as they are picked.
+    this.picked = [];
+    this.pickedLine = h('ul', { class: 'picked-files', 'aria-label': 'Files to send', hidden: true });
+    this.fileInput = h('input', { type: 'file', id: 'attach-files', accept: acceptedTypes, multiple: true, hidden: true, 'aria-label': 'Files to attach', onchange: () => this.attach() });
     this.composer = h('form', { class: 'composer', onsubmit: (event) => {
       event.preventDefault();
       this.submit();
     } },
+    this.fileInput,
+    h('button', { type: 'button', class: 'attach', 'aria-label': 'Attach files', title: 'Attach files', onclick: () => this.fileInput.click() }, '📎'),
     h('label', { for: 'composer', class: 'visually-hidden' }, 'Message (type @ to mention a member)'), this.input,
     h('button', { type: 'submit', class: 'primary send' }, 'Send'));
     show(this.conversation,
       h('header', { class: 'conversation-head' }, h('a', { href: '#/chat', class: 'back' }, h('span', { 'aria-hidden': 'true' }, '‹ '), 'Back'), this.title, this.tools),
       this.pinned,
-      h('div', { class: 'scroller' }, this.older, this.messages), this.notice, this.typingLine, this.replyLine, this.suggestions, this.suggestionsSaid, this.readOnly, this.composer);
+      h('div', { class: 'scroller' }, this.older, this.messages), this.notice, this.typingLine, this.replyLine, this.suggestions, this.suggestionsSaid, this.readOnly, this.pickedLine, this.composer);
+  }
+
+  /** Uploads the files just picked to the channel; each is sent with the next message once it is in. */
+  async attach() {
+    const files = [...this.fileInput.files];
+    this.fileInput.value = '';
+    for (const file of files) {
+      if (this.picked.length >= maxAttachments) {
+        this.say(`At most ${maxAttachments} files go with one message.`);
+        break;
+      }
+      const entry = { name: file.name, uploading: true };
+      this.picked.push(entry);
+      this.drawPicked();
+      try {
+        Object.assign(entry, await uploadAttachment(this.client.chamberId, this.channelId, file), { uploading: false });
+      } catch (error) {
+        this.picked.splice(this.picked.indexOf(entry), 1);
+        this.say(`${file.name}: ${describe(error)}`);
+      }
+      this.drawPicked();
+    }
+  }
+
+  drawPicked() {
+    this.pickedLine.hidden = this.picked.length === 0;
+    show(this.pickedLine, this.picked.map((entry) => h('li', {}, entry.uploading ? `${entry.name} (uploading…)` : entry.name, ' ',
+      h('button', { type: 'button', class: 'link', 'aria-label': `Remove ${entry.name}`, onclick: () => {
+        this.picked.splice(this.picked.indexOf(entry), 1);
+        this.drawPicked();
+      } }, 'Remove'))));
   }
 
   /** While a word starting with @ is typed: the members whose names start with the rest, to pick one. */
@@ -226,13 +264,19 @@ export class ChatView {
 
   submit() {
     let body = this.input.value.trim();
-    if (!body) return;
+    if (this.picked.some((entry) => entry.uploading)) {
+      this.say('Wait a moment: the files are still uploading.');
+      return;
+    }
+    if (!body && this.picked.length === 0) return;
     // Mentions picked from the list go on the wire as <@USER_ID> (§4.7); longest names first, so "@Ann Lee" is not
     // taken for "@Ann".
     for (const [label, userId] of [...this.mentions].sort((a, b) => b[0].length - a[0].length)) body = body.split(label).join(`<@${userId}>`);
     this.mentions.clear();
     this.suggestions.hidden = true;
-    this.client.send(this.channelId, body, this.replying);
+    this.client.send(this.channelId, body, this.replying, this.picked);
+    this.picked = [];
+    this.drawPicked();
     this.input.value = '';
     this.setReply(null);
   }
@@ -341,12 +385,14 @@ export class ChatView {
       own || this.moderates() ? h('button', { type: 'button', class: 'link', onclick: () => this.deleteMessage(message, own) }, 'Delete') : null,
       !own && client.role !== 'guest' ? h('button', { type: 'button', class: 'link', onclick: () => this.report(message) }, 'Report') : null,
       !own && this.moderates() ? h('button', { type: 'button', class: 'link', onclick: () => this.sanction(message.sender_id, 'mute') }, 'Mute') : null,
+      !own && this.moderates() && this.kicks() ? h('button', { type: 'button', class: 'link', onclick: () => this.sanction(message.sender_id, 'kick') }, 'Kick') : null,
       !own && this.moderates() ? h('button', { type: 'button', class: 'link', onclick: () => this.sanction(message.sender_id, 'ban') }, 'Ban') : null);
     return h('li', { class: `message ${own ? 'own' : ''}`, dataset: { seq: message.seq, id: message.id, key: message.id } },
       h('div', { class: 'message-head' }, h('strong', {}, this.name(message.sender_id)), ' ', h('time', { datetime: message.created_at }, when(message.created_at)),
         message.edited_at && !message.deleted_at ? h('small', {}, ' (edited)') : null),
       replyTo ? h('blockquote', {}, `${this.name(replyTo.sender_id)}: ${this.plain(replyTo.body).slice(0, 80)}`) : null,
-      message.deleted_at ? h('p', { class: 'body deleted' }, 'Message deleted') : h('p', { class: 'body' }, this.withMentions(message.body)),
+      message.deleted_at ? h('p', { class: 'body deleted' }, 'Message deleted') : message.body ? h('p', { class: 'body' }, this.withMentions(message.body)) : null,
+      message.deleted_at ? null : attachmentList(message.attachments, (error) => this.failed(error)),
       reactions.length ? h('div', { class: 'reactions' }, reactions) : null,
       seenBy.length ? h('p', { class: 'seen' }, `Seen by ${seenBy.join(', ')}`) : null,
       actions);
@@ -372,13 +418,20 @@ export class ChatView {
     };
     const final = send.status === 'rejected' || send.status === 'failed';
     return h('li', { class: `message own pending status-${send.status}`, dataset: { clientMessageId: send.clientMessageId, key: send.clientMessageId } },
-      h('p', { class: 'body' }, send.body),
+      send.body ? h('p', { class: 'body' }, send.body) : null,
+      send.attachments?.length ? h('p', { class: 'pending-files' }, send.attachments.map((attachment) => attachment.name).join(', ')) : null,
       h('p', { class: 'pending-status' }, labels[send.status]),
       final ? h('button', { type: 'button', class: 'link', onclick: () => this.client.discard(send.clientMessageId) }, 'Dismiss') : null);
   }
 
   moderates() {
     return moderatorRoles.includes(this.client.role);
+  }
+
+  /** Whether the open conversation is one a member can be kicked from (a group or an event room, §4.23). */
+  kicks() {
+    const kind = this.client.channels.find((entry) => entry.channel.id === this.channelId)?.channel.kind;
+    return kind === 'group' || kind === 'event';
   }
 
   /** Shows what the server answered, in the conversation (the answer's own words and code). */
@@ -412,17 +465,19 @@ export class ChatView {
     this.client.report(message.id, answer.reason.trim()).then(() => this.say('Reported. Thank you.'), (error) => this.failed(error));
   }
 
+  /** Mutes, kicks (from this conversation) or bans a member, for a while or until lifted. */
   async sanction(userId, action) {
-    const fields = [{ name: 'duration', label: 'For', type: 'select', options: muteChoices, value: action === 'mute' ? '600' : '' },
+    const words = { mute: ['Mute', 'muted'], kick: ['Kick', 'kicked out of this conversation'], ban: ['Ban', 'banned'] }[action];
+    const fields = [{ name: 'duration', label: 'For', type: 'select', options: muteChoices, value: action === 'ban' ? '' : '600' },
       { name: 'reason', label: 'Reason (told to the member)', maxlength: 500 }];
     if (action === 'mute') fields.push({ name: 'scope', label: 'Where', type: 'select', options: [['channel', 'In this conversation'], ['chamber', 'Everywhere in the chamber']] });
-    const answer = await ask(`${action === 'mute' ? 'Mute' : 'Ban'} ${this.name(userId)}`, fields, action === 'mute' ? 'Mute' : 'Ban');
+    const answer = await ask(`${words[0]} ${this.name(userId)}`, fields, words[0]);
     if (!answer) return;
     const frame = { action, user_id: userId };
     if (answer.duration) frame.duration_seconds = Number(answer.duration);
     if (answer.reason) frame.reason = answer.reason;
-    if (answer.scope === 'channel') frame.channel_id = this.channelId;
-    this.client.moderate(frame).then(() => this.say(`${this.name(userId)}: ${action === 'mute' ? 'muted' : 'banned'}.`), (error) => this.failed(error));
+    if (answer.scope === 'channel' || action === 'kick') frame.channel_id = this.channelId;
+    this.client.moderate(frame).then(() => this.say(`${this.name(userId)}: ${words[1]}.`), (error) => this.failed(error));
   }
 
   async channelTools(item) {

@@ -472,7 +472,7 @@ public final class ChatService: Sendable {
         }
         let data = try validated(draft.data)
         let body = try validatedBody(draft.body, hasOtherContent: !draft.attachments.isEmpty || data != nil)
-        let attachments = try validated(draft.attachments)
+        let attachments = try await kept(try validated(draft.attachments, in: access.chamberID), channelID: channelID, sender: access.userID)
         if let reply = draft.replyTo {
             guard let parent = try await chat(access).messages.find(id: reply), parent.channelID == channelID else {
                 throw ChamberError(.messageNotFound, "reply_to names no message in this channel", field: "reply_to")
@@ -612,7 +612,7 @@ public final class ChatService: Sendable {
     /// `known`: the sanctions on the caller in force when their rights were read (each checked again at `at`: it
     /// may have ended since); nil reads them. `unsettledSince` is when the caller's latest send not stored yet was
     /// made (it counts for slow mode as if stored).
-    private func requireStanding(
+    func requireStanding(
         _ access: ChamberAccess, _ channel: Channel, at: Date, slowMode: Bool = true, sanctions known: [Sanction]? = nil, unsettledSince: Date? = nil
     ) async throws {
         var sanctions = known ?? []
@@ -719,11 +719,21 @@ public final class ChatService: Sendable {
         return data
     }
 
-    private func validated(_ attachments: [Attachment]) throws(ChamberError) -> [Attachment] {
+    private func validated(_ attachments: [Attachment], in chamberID: ChamberID) throws(ChamberError) -> [Attachment] {
         guard attachments.count <= limits.maxAttachments else {
             throw ChamberError(.validationFailed, "at most \(limits.maxAttachments) attachments", field: "attachments")
         }
         return try attachments.map { attachment throws(ChamberError) in
+            if attachment.url.hasPrefix("/") {
+                // A file of ours: its metadata is filled in from the file itself (``kept(_:channelID:sender:)``).
+                guard MessageAttachments.fileID(in: attachment.url, chamberID: chamberID) != nil else {
+                    throw ChamberError(
+                        .validationFailed,
+                        "an attachment's url is absolute http(s), or /v1/chambers/\(chamberID)/files/{fileId} for a file uploaded here",
+                        field: "attachments.url")
+                }
+                return attachment
+            }
             guard let url = try Validate.url(attachment.url, field: "attachments.url") else {
                 throw ChamberError(.validationFailed, "attachments need a url", field: "attachments.url")
             }
@@ -735,6 +745,26 @@ public final class ChatService: Sendable {
                 url: url, contentType: type, size: attachment.size,
                 name: try Validate.optionalText(attachment.name, field: "attachments.name", maxLength: 200))
         }
+    }
+
+    /// The attachments with those kept by this server described by the files themselves; each must be the sender's
+    /// upload to this channel. Runs no SQL for a message without such files.
+    private func kept(_ attachments: [Attachment], channelID: ChannelID, sender: UserID) async throws -> [Attachment] {
+        var described: [Attachment] = []
+        for attachment in attachments {
+            guard let id = MessageAttachments.fileID(in: attachment.url, chamberID: nil) else {
+                described.append(attachment)
+                continue
+            }
+            guard let file = try await store.files.find(id: id), file.kind == .messageAttachment, file.channelID == channelID,
+                file.ownerID == sender
+            else {
+                throw ChamberError(
+                    .validationFailed, "attachment \(attachment.url) is no file you uploaded to this channel", field: "attachments.url")
+            }
+            described.append(Attachment(url: attachment.url, contentType: file.contentType.rawValue, size: Int64(file.size), name: file.name))
+        }
+        return described
     }
 
     /// Mentions are written `<@USER_ID>` in the body; only members of the chamber count.

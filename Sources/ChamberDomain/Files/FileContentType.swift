@@ -29,8 +29,13 @@ public enum FileContentType: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// What a document of `kind` may be: a logo is a picture; papers are PDFs or scans of them.
+    /// What a file of `kind` may be: a logo is a picture; papers are PDFs or scans of them; a message may carry any
+    /// of the four.
     public static func allowed(for kind: DocumentKind) -> [FileContentType] {
-        kind == .logo ? [.png, .jpeg, .webp] : [.pdf, .png, .jpeg]
+        switch kind {
+        case .logo: [.png, .jpeg, .webp]
+        case .messageAttachment: [.png, .jpeg, .webp, .pdf]
+        case .businessLicense, .insuranceCertificate, .taxExemptionLetter, .other: [.pdf, .png, .jpeg]
+        }
     }
 }

@@ -48,7 +48,10 @@ public final class FileService: Sendable {
 
     /// Checks, scans and keeps an upload as a file of `chamberID`'s.
     /// - Throws: `file_too_large`, `file_type_refused`, `file_infected`, `validation_failed` for an empty file.
-    public func keep(_ upload: FileUpload, kind: DocumentKind, chamberID: ChamberID, owner: UserID) async throws -> StoredFile {
+    /// `channelID`: the channel a message attachment is uploaded to.
+    public func keep(
+        _ upload: FileUpload, kind: DocumentKind, chamberID: ChamberID, owner: UserID, channelID: ChannelID? = nil
+    ) async throws -> StoredFile {
         guard !upload.bytes.isEmpty else { throw ChamberError(.validationFailed, "the file is empty", field: "file") }
         guard upload.bytes.count <= limits.maxBytes else {
             throw ChamberError(.fileTooLarge, "a file may be at most \(limits.maxBytes) bytes; this one is \(upload.bytes.count)", field: "file")
@@ -59,7 +62,8 @@ public final class FileService: Sendable {
             throw ChamberError(.fileInfected, "the virus scanner refused the file: \(scan.detail)", field: "file")
         }
         let file = StoredFile(
-            id: .generate(), chamberID: chamberID, ownerID: owner, kind: kind, name: FileUpload.clean(upload.name), contentType: type,
+            id: .generate(), chamberID: chamberID, ownerID: owner, channelID: channelID, kind: kind, name: FileUpload.clean(upload.name),
+            contentType: type,
             size: upload.bytes.count, sha256: hasher.sha256Hex(upload.bytes), scan: scan, createdAt: now())
         try await bytes.put(upload.bytes, key: file.key, contentType: type.rawValue)
         do {
@@ -75,6 +79,16 @@ public final class FileService: Sendable {
     public func remove(_ file: StoredFile) async throws {
         _ = try await records.delete(id: file.id)
         try await bytes.delete(key: file.key)
+    }
+
+    /// The record of file `id`, if there is one.
+    public func file(_ id: FileID) async throws -> StoredFile? {
+        try await records.find(id: id)
+    }
+
+    /// The bytes of `file`; nil when they are gone.
+    public func contents(of file: StoredFile) async throws -> [UInt8]? {
+        try await bytes.get(key: file.key)
     }
 
     /// A link to `file` valid for ``FileLimits/linkLifetime`` from now.

@@ -9,6 +9,8 @@ public struct StoredFile: Sendable, Equatable, Codable {
     public let chamberID: ChamberID
     /// Who uploaded it.
     public let ownerID: UserID
+    /// The channel a message attachment was uploaded to: whoever may read it may download the file. Nil for other files.
+    public let channelID: ChannelID?
     public let kind: DocumentKind
     /// The name the uploader gave, cleaned of any path.
     public let name: String
@@ -21,12 +23,13 @@ public struct StoredFile: Sendable, Equatable, Codable {
     public let createdAt: Date
 
     public init(
-        id: FileID, chamberID: ChamberID, ownerID: UserID, kind: DocumentKind, name: String, contentType: FileContentType, size: Int,
-        sha256: String, scan: FileScan, createdAt: Date
+        id: FileID, chamberID: ChamberID, ownerID: UserID, channelID: ChannelID? = nil, kind: DocumentKind, name: String,
+        contentType: FileContentType, size: Int, sha256: String, scan: FileScan, createdAt: Date
     ) {
         self.id = id
         self.chamberID = chamberID
         self.ownerID = ownerID
+        self.channelID = channelID
         self.kind = kind
         self.name = name
         self.contentType = contentType
@@ -40,13 +43,19 @@ public struct StoredFile: Sendable, Equatable, Codable {
     public var key: String { "chambers/\(chamberID.rawValue)/files/\(id.rawValue)" }
 }
 
-/// What a document is for: the review's checks look for a business license.
+/// What a file is for: an application's documents (the review's checks look for a business license), or a file
+/// attached to a message.
 public enum DocumentKind: String, Sendable, Codable, CaseIterable {
     case businessLicense = "business_license"
     case insuranceCertificate = "insurance_certificate"
     case taxExemptionLetter = "tax_exemption_letter"
     case logo
     case other
+    /// A file uploaded to a channel for a message; never one of an application's documents.
+    case messageAttachment = "message_attachment"
+
+    /// The kinds an application's documents may be.
+    public static let applicationKinds: [DocumentKind] = allCases.filter { $0 != .messageAttachment }
 }
 
 /// What the virus-scanning hook said of a file.

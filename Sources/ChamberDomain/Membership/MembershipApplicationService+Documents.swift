@@ -7,6 +7,10 @@ extension MembershipApplicationService {
     /// - Throws: `application_state_conflict` once submitted (until staff ask for more), `validation_failed` past
     ///   ``ApplicationSteps/maxDocuments``, and the file checks' errors (`file_too_large`, `file_type_refused`, …).
     public func attach(_ identity: Identity, id: ApplicationID, kind: DocumentKind, _ upload: FileUpload) async throws -> MembershipApplication {
+        guard DocumentKind.applicationKinds.contains(kind) else {
+            throw ChamberError(
+                .validationFailed, "kind is one of \(DocumentKind.applicationKinds.map(\.rawValue).joined(separator: ", "))", field: "kind")
+        }
         var application = try await own(identity, id)
         try Self.require(.editStep, on: application)
         guard application.steps.documents.count < ApplicationSteps.maxDocuments else {

@@ -44,3 +44,27 @@ struct FileLinkBody: Encodable {
         expiresAt = link.expiresAt
     }
 }
+
+/// A file uploaded for a message: `url`, `content_type`, `size` and `name` go into a send's attachments.
+struct UploadedAttachmentBody: Encodable {
+    let id: String
+    /// A path on this server, downloaded with a token by whoever may read the channel.
+    let url: String
+    let contentType: String
+    let size: Int
+    let name: String
+    let sha256: String
+    let scanStatus: String
+    let uploadedAt: Date
+
+    init(_ file: StoredFile) {
+        id = file.id.rawValue
+        url = MessageAttachments.path(of: file)
+        contentType = file.contentType.rawValue
+        size = file.size
+        name = file.name
+        sha256 = file.sha256
+        scanStatus = file.scan.status.rawValue
+        uploadedAt = file.createdAt
+    }
+}

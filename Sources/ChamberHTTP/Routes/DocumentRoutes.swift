@@ -20,17 +20,9 @@ struct DocumentRoutes {
             let query = request.uri.queryParameters
             guard let rawKind = query.get("kind"), let kind = DocumentKind(rawValue: String(rawKind)) else {
                 throw ChamberError(
-                    .validationFailed, "kind is one of \(DocumentKind.allCases.map(\.rawValue).joined(separator: ", "))", field: "kind")
+                    .validationFailed, "kind is one of \(DocumentKind.applicationKinds.map(\.rawValue).joined(separator: ", "))", field: "kind")
             }
-            let bytes: ByteBuffer
-            do {
-                bytes = try await request.body.collect(upTo: files.limits.maxBytes)
-            } catch is NIOTooManyBytesError {
-                throw ChamberError(.fileTooLarge, "a file may be at most \(files.limits.maxBytes) bytes", field: "file")
-            }
-            let upload = FileUpload(
-                bytes: Array(bytes.readableBytesView), name: query.get("name").map { String($0) } ?? "document",
-                declaredType: request.headers[.contentType])
+            let upload = try await StoredFileTransfer.upload(request, maxBytes: files.limits.maxBytes, defaultName: "document")
             let application = try await applications.attach(identity, id: id, kind: kind, upload)
             guard let document = application.steps.documents.last else { throw ChamberError(.internalError, "the document was not attached") }
             return JSONResponse(
@@ -65,21 +57,7 @@ struct DocumentRoutes {
             let expires: String? = query.get("expires").map { String($0) }
             let signature: String? = query.get("signature").map { String($0) }
             let (file, bytes) = try await files.open(id: context.parameters.get("fileId") ?? "", expires: expires, signature: signature)
-            var headers = HTTPFields()
-            headers[.contentType] = file.contentType.rawValue
-            headers[.contentDisposition] = Self.attachment(file.name)
-            // The browser must take the type we found in the bytes, and nothing between may keep a copy.
-            headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-            headers[.cacheControl] = "private, no-store"
-            headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; sandbox"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+            return StoredFileTransfer.download(file, bytes)
         }
-    }
-
-    /// `attachment` with the name twice (RFC 6266): ASCII for every client, UTF-8 for those that read `filename*`.
-    static func attachment(_ name: String) -> String {
-        let ascii = String(name.unicodeScalars.map { $0.isASCII ? Character($0) : "_" })
-        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ascii
-        return "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"
     }
 }

@@ -28,7 +28,7 @@ struct WebAppRoutes {
     /// The page may load and connect to this server only (a chamber's logo may be any https image); nothing may frame
     /// it (clickjacking).
     static let contentSecurityPolicy =
-        "default-src 'self'; connect-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+        "default-src 'self'; connect-src 'self'; img-src 'self' data: blob: https:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
     func register(on router: Router<AppRequestContext>) {
         let files = files

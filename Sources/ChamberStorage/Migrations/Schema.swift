@@ -1141,6 +1141,11 @@ enum Schema {
                 """,
                 "CREATE INDEX retention_archives_time ON retention_archives (chamber_id, created_at)",
             ]),
+        Migration(
+            version: 35, name: "files attached to messages, kept for the channel they were uploaded to",
+            statements: [
+                "ALTER TABLE files ADD COLUMN channel_id TEXT"
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

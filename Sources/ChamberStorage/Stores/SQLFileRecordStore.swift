@@ -5,7 +5,7 @@ import Foundation
 struct SQLFileRecordStore: FileRecordStore {
     let db: any SQLDatabase
 
-    static let columns = "id, chamber_id, owner_id, kind, name, content_type, size, sha256, scan_status, scan_detail, created_at"
+    static let columns = "id, chamber_id, owner_id, channel_id, kind, name, content_type, size, sha256, scan_status, scan_detail, created_at"
 
     static func file(_ row: SQLRow) throws -> StoredFile {
         guard let kind = DocumentKind(rawValue: try row.string("kind")) else { throw StorageError.typeMismatch("kind", "a document kind") }
@@ -16,16 +16,18 @@ struct SQLFileRecordStore: FileRecordStore {
             throw StorageError.typeMismatch("scan_status", "a scan status")
         }
         return StoredFile(
-            id: try row.id("id"), chamberID: try row.id("chamber_id"), ownerID: try row.id("owner_id"), kind: kind, name: try row.string("name"),
+            id: try row.id("id"), chamberID: try row.id("chamber_id"), ownerID: try row.id("owner_id"), channelID: try row.optionalID("channel_id"),
+            kind: kind, name: try row.string("name"),
             contentType: type, size: Int(try row.int("size")), sha256: try row.string("sha256"), scan: FileScan(scan, try row.string("scan_detail")),
             createdAt: try row.date("created_at"))
     }
 
     func insert(_ file: StoredFile) async throws {
         try await db.query(
-            "INSERT INTO files (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO files (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                .id(file.id), .id(file.chamberID), .id(file.ownerID), .text(file.kind.rawValue), .text(file.name), .text(file.contentType.rawValue),
+                .id(file.id), .id(file.chamberID), .id(file.ownerID), .id(file.channelID), .text(file.kind.rawValue), .text(file.name),
+                .text(file.contentType.rawValue),
                 .int(Int64(file.size)), .text(file.sha256), .text(file.scan.status.rawValue), .text(file.scan.detail), .date(file.createdAt),
             ])
     }

@@ -150,6 +150,14 @@ final class BrowserPage: Sendable {
         try await command("Input.insertText", ["text": text])
     }
 
+    /// Picks files in the file input matching `selector`, as a person would in the file chooser (change fires).
+    func pickFiles(_ paths: [String], in selector: String) async throws {
+        let root = try await command("DOM.getDocument", ["depth": 0])
+        let node = try await command("DOM.querySelector", ["nodeId": root["root"]["nodeId"].int ?? 0, "selector": selector])
+        guard let id = node["nodeId"].int, id != 0 else { throw BrowserError("no \(selector) to pick files in") }
+        try await command("DOM.setFileInputFiles", ["files": paths, "nodeId": id])
+    }
+
     /// The page's text (what a person reads).
     func text(_ selector: String = "body") async throws -> String {
         try await evaluate("document.querySelector(\(Self.literal(selector)))?.innerText ?? ''").string ?? ""

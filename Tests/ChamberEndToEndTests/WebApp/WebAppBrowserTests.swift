@@ -78,7 +78,7 @@ struct WebAppBrowserTests {
     /// The bodies of the messages the open conversation shows, in order, with their sequence numbers.
     static func shown(_ page: BrowserPage) async throws -> [(seq: Int, body: String)] {
         try await page.evaluate(
-            "[...document.querySelectorAll('.messages .message:not(.pending)')].map(row => [Number(row.dataset.seq), row.querySelector('.body').innerText])"
+            "[...document.querySelectorAll('.messages .message:not(.pending)')].map(row => [Number(row.dataset.seq), row.querySelector('.body')?.innerText ?? ''])"
         ).array.map { ($0.array.first?.int ?? 0, $0.array.last?.string ?? "") }
     }
 
@@ -201,6 +201,21 @@ struct WebAppBrowserTests {
                 #expect(try await Self.shown(a).map(\.body) == ["Hello Ben"])
                 #expect(try await Self.shown(b).map(\.body) == ["Hello Ben"])
 
+                // A picture attached: uploaded as it is picked, sent with the words, drawn on Ben's page.
+                let picture = FileManager.default.temporaryDirectory.appendingPathComponent("detour-\(UUID().uuidString.prefix(8)).png")
+                try Data(base64Encoded: Self.smallPNG)!.write(to: picture)
+                defer { try? FileManager.default.removeItem(at: picture) }
+                try await a.pickFiles([picture.path], in: "#attach-files")
+                try await a.waitFor(
+                    "document.querySelector('.picked-files')?.innerText.includes('detour') && !document.querySelector('.picked-files').innerText.includes('uploading')",
+                    "the picture uploaded")
+                try await Self.say("The detour", on: a)
+                try await b.waitFor(
+                    "[...document.querySelectorAll('.messages .attachment-image')].some(image => image.complete && image.naturalWidth === 8 && image.alt.startsWith('detour'))",
+                    "the picture drawn on Ben's page")
+                try await Self.capture(b, "attachment")
+                #expect(try await a.evaluate("document.querySelector('.picked-files').hidden").bool == true, "nothing left picked after the send")
+
                 // A group, made from the page, and a mention picked from the list as one types.
                 try await a.click(".new-group")
                 try await a.type("Main Street merchants", into: "#group-name")
@@ -282,7 +297,7 @@ struct WebAppBrowserTests {
             try await api.addMember(admin, to: chamber, role: "moderator", by: ann)
             let group = try await api.call(
                 .post, "/v1/chambers/\(chamber)/channels", token: ann.accessToken,
-                json: ["kind": "group", "name": "Main Street", "members": [ben.userID]])
+                json: ["kind": "group", "name": "Main Street", "members": [ben.userID, admin.userID]])
             let channel = group.json["id"].string ?? ""
             let base = "http://127.0.0.1:\(api.client.port!)"
             try await Self.withBrowser { browser in
@@ -310,6 +325,19 @@ struct WebAppBrowserTests {
                 try await moderator.click(".review-item button.danger")
                 try await member.waitFor("document.querySelector('.status-rejected')", "the member told it was not published")
                 #expect(try await Self.shown(member).map(\.body) == ["is this a scam?"])
+
+                // Kicked from the group by the moderator, from the message's own actions.
+                try await moderator.evaluate("location.hash = '#/chat/\(channel)'")
+                try await moderator.waitFor(
+                    "[...document.querySelectorAll('.messages .message')].some(row => row.innerText.includes('is this a scam?'))",
+                    "the group on the moderator's page")
+                try await moderator.evaluate(
+                    "[...document.querySelectorAll('.messages .message .actions button')].find(button => button.innerText === 'Kick').click()")
+                try await moderator.click("dialog button[type=submit]")
+                try await moderator.waitFor("document.querySelector('.conversation-notice')?.innerText.includes('kicked')", "the kick confirmed")
+                let sanctions = try await api.call(.get, "/v1/chambers/\(chamber)/moderation/sanctions", token: admin.accessToken)
+                let kick = sanctions.json["items"].array.first { $0["kind"].string == "kick" }
+                #expect(kick?["user_id"].string == ben.userID && kick?["channel_id"].string == channel, "\(sanctions.json)")
 
                 let ban = try await api.call(
                     .post, "/v1/chambers/\(chamber)/moderation/actions", token: admin.accessToken,
@@ -521,6 +549,9 @@ struct WebAppBrowserTests {
             }
         }
     }
+
+    /// An 8 × 8 red PNG.
+    static let smallPNG = "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGM4ISeHFTEMLQkAkL9BAbKfPiIAAAAASUVORK5CYII="
 
     /// Types a message into the open conversation and sends it.
     static func say(_ body: String, on page: BrowserPage) async throws {
