@@ -44,6 +44,12 @@ struct TenantIsolationTests {
                 .post, "/v1/chambers/\(chamberB)/channels/\(channelB)/messages", token: bob.accessToken,
                 json: ["client_message_id": "s", "body": "Bravo merger plans"])
             let messageB = sent.json["message"]["id"].string ?? ""
+            // A picture Bob uploaded to the back room.
+            let fileB =
+                try await MessageAttachmentTests.upload(
+                    api, bob.accessToken, chamber: chamberB, channel: channelB, name: "bravo-map.png", MessageAttachmentTests.png
+                ).json["id"].string ?? ""
+            #expect(!fileB.isEmpty)
             // B's review queue holds an item (Betty reported Bob's message).
             _ = try await api.call(
                 .post, "/v1/chambers/\(chamberB)/messages/\(messageB)/reports", token: betty.accessToken, json: ["reason": "Bravo insider report"])
@@ -128,13 +134,14 @@ struct TenantIsolationTests {
                 "Bravo Confidential LLC", "99-9999999", "secret-invitee@example.com",
                 bob.email, betty.email,
                 "Bravo insider report", "Bravo Platinum", "Bravo Applicant Inc", "carl@bravo-applicant.example", "bravo-license", "/v1/files/",
+                "bravo-map",
             ]
 
             let ids = [
                 "{userId}": betty.userID, "{businessId}": businessB, "{invitationId}": invitationB, "{channelId}": channelB, "{messageId}": messageB,
                 "{itemId}": itemB, "{tierId}": tierB, "{applicationId}": applicationB, "{documentId}": documentB, "{eventId}": eventB,
                 "{ticketTypeId}": ticketTypeB, "{registrationId}": registrationB, "{discountCodeId}": discountCodeB, "{invoiceId}": invoiceB,
-                "{webhookId}": webhookB, "{deliveryId}": deliveryB, "{apiKeyId}": apiKeyB, "{exportId}": exportB,
+                "{webhookId}": webhookB, "{deliveryId}": deliveryB, "{apiKeyId}": apiKeyB, "{exportId}": exportB, "{fileId}": fileB,
                 "{archiveId}": "messages-\(UUID().uuidString.lowercased())",
             ]
             let routes = api.registeredRoutes.filter { $0.path.hasPrefix("/v1/chambers/{chamberId}") }
@@ -177,7 +184,7 @@ struct TenantIsolationTests {
             where [
                 "{userId}", "{businessId}", "{invitationId}", "{channelId}", "{messageId}", "{itemId}", "{tierId}", "{applicationId}", "{documentId}",
                 "{eventId}", "{ticketTypeId}", "{registrationId}", "{discountCodeId}", "{invoiceId}", "{webhookId}", "{apiKeyId}", "{exportId}",
-                "{archiveId}",
+                "{archiveId}", "{fileId}",
             ].contains(
                 where: route.path.contains)
             {
