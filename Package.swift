@@ -371,7 +371,7 @@ let package = Package(
         .testTarget(
             name: "ChamberServerTests",
             dependencies: [
-                "ChamberDomain", "ChamberServer", "ChamberStorage", .product(name: "Configuration", package: "swift-configuration"),
+                "ChamberDomain", "ChamberHTTP", "ChamberServer", "ChamberStorage", .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -1,4 +1,5 @@
 import ChamberDomain
+import ChamberHTTP
 import ChamberServer
 import ChamberStorage
 import Configuration
@@ -70,6 +71,14 @@ struct ConfigurationTests {
         #expect(configuration.demo)
     }
 
+    @Test("trusted proxies are addresses and blocks, separated by commas")
+    func trustedProxies() async throws {
+        let configuration = try await ConfigurationLoader.load(
+            file: nil, environment: ["CHAMBER_SERVER_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8 ,fd00::/8"])
+        #expect(configuration.trustedProxies == (try TrustedProxies(parsing: ["127.0.0.1", "10.0.0.0/8", "fd00::/8"])))
+        #expect(try await ConfigurationLoader.load(file: nil, environment: [:]).trustedProxies == .none)
+    }
+
     @Test(
         "bad configuration names the key and the fix",
         arguments: [
@@ -78,6 +87,8 @@ struct ConfigurationTests {
             (#"{"server": {"idle_timeout_seconds": 0}}"#, [:], "server.idle_timeout_seconds"),
             (#"{"server": {"request_head_timeout_seconds": 0}}"#, [:], "server.request_head_timeout_seconds"),
             (#"{"server": {"max_connections_per_address": -1}}"#, [:], "server.max_connections_per_address"),
+            ("{}", ["CHAMBER_SERVER_TRUSTED_PROXIES": "127.0.0.1, nginx.local"], "server.trusted_proxies"),
+            ("{}", ["CHAMBER_SERVER_TRUSTED_PROXIES": "10.0.0.0/40"], "server.trusted_proxies"),
             (#"{"database": {"url": "mysql://x"}}"#, [:], "database.url"),
             ("{}", ["CHAMBER_DATABASE_URL": "postgres://u@127.0.0.1/db"], "auth.jwt_secret"),
             ("{}", ["CHAMBER_AUTH_JWT_SECRET": "short"], "auth.jwt_secret"),

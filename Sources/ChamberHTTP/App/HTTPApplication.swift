@@ -4,12 +4,15 @@ import Logging
 import Prometheus
 
 /// Builds the REST router: middleware in order (errors, request id, logging, metrics, authentication), then every route;
-/// `web` is what the node serves of the web app; with `metricsToken`, `/metrics` answers only that bearer token.
+/// `web` is what the node serves of the web app; with `metricsToken`, `/metrics` answers only that bearer token;
+/// requests from `trustedProxies` come from the client their `X-Forwarded-For` names.
 public func buildRouter(
     services: ChamberServices, realtime: RealtimeServices, membership: MembershipServices, events: EventServices,
-    metrics: PrometheusCollectorRegistry, version: String, docs: APIDocsPage? = nil, web: WebApp = WebApp(), metricsToken: String? = nil
+    metrics: PrometheusCollectorRegistry, version: String, docs: APIDocsPage? = nil, web: WebApp = WebApp(), metricsToken: String? = nil,
+    trustedProxies: TrustedProxies = .none
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ForwardedClient(trusted: trustedProxies))
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: SafeResponseHeaders())
     router.add(middleware: RedactingRequestLog())

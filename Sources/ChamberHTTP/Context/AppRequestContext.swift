@@ -5,7 +5,10 @@ import NIOCore
 /// Per-request state: who is calling (once authenticated) and from where.
 public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The peer of the connection: the client, or the proxy in front of the node.
     public let remoteAddress: SocketAddress?
+    /// Where the request comes from: the peer, or the client a trusted proxy names (``ForwardedClient``).
+    public internal(set) var clientAddress: SocketAddress?
     /// The outcome of reading the bearer token, if the request had one.
     var authentication: Result<Identity, ChamberError>?
     /// The outcome of reading an API key (a bearer token starting `cck_`), if the request had one: it reaches only
@@ -17,6 +20,7 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress
+        self.clientAddress = source.channel.remoteAddress
     }
 
     /// Bodies are small JSON documents; anything larger is refused before it is read.

@@ -18,7 +18,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             let token = parts.count == 2 ? String(parts[1]).trimmingCharacters(in: .whitespaces) : ""
             if parts.count == 2, parts[0].lowercased() == "bearer", token.hasPrefix(ApiKeyService.tokenPrefix) {
                 do {
-                    context.apiKey = .success(try await apiKeys.authenticate(secret: token, address: context.remoteAddress?.ipAddress))
+                    context.apiKey = .success(try await apiKeys.authenticate(secret: token, address: context.clientAddress?.ipAddress))
                 } catch let error as ChamberError {
                     context.apiKey = .failure(error)
                 }
@@ -74,6 +74,6 @@ struct ChamberAccessMiddleware: RouterMiddleware {
             throw ChamberError(.apiKeyNotAllowed, "API keys may not call \(request.method.rawValue) \(context.endpointPath ?? request.uri.path)")
         }
         guard key.chamberID == chamberID else { throw ChamberError(.chamberNotFound, "no chamber \(chamberID) for this key") }
-        return try await services.apiKeys.admit(key, scope: scope, address: context.remoteAddress?.ipAddress)
+        return try await services.apiKeys.admit(key, scope: scope, address: context.clientAddress?.ipAddress)
     }
 }

@@ -11,7 +11,7 @@ extension AppRequestContext {
     /// Where the request comes from: the address for sessions, and what the limits per address count.
     func client(_ request: Request) -> ClientInfo {
         ClientInfo(
-            address: remoteAddress?.ipAddress, userAgent: request.headers[.userAgent], limitKey: remoteAddress.flatMap(AddressBlock.key))
+            address: clientAddress?.ipAddress, userAgent: request.headers[.userAgent], limitKey: clientAddress.flatMap(AddressBlock.key))
     }
 }
 

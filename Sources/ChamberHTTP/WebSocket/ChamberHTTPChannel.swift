@@ -38,7 +38,7 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         self.responder = responder
         self.endpoint = endpoint
         self.limits = limits
-        self.connectionsPerAddress = ConnectionsPerAddress(limit: limits.perAddress)
+        self.connectionsPerAddress = ConnectionsPerAddress(limit: limits.perAddress, trusted: limits.trustedProxies)
     }
 
     /// Each connection keeps its last receive buffer for the next read. NIO starts it at 2 KiB, which most sockets of

@@ -15,27 +15,35 @@ public struct ConnectionLimits: Sendable {
     /// Connections one IP address (an IPv6 /64) may hold at once; 0: any number. A connection over the limit is closed
     /// at once.
     public var perAddress: Int
+    /// Proxies whose connections are not counted: each carries many clients' requests (the proxy bounds those).
+    public var trustedProxies: TrustedProxies
 
-    public init(idleTimeout: TimeAmount? = .seconds(30), requestHeadTimeout: TimeAmount = .seconds(10), perAddress: Int = 2_000) {
+    public init(
+        idleTimeout: TimeAmount? = .seconds(30), requestHeadTimeout: TimeAmount = .seconds(10), perAddress: Int = 2_000,
+        trustedProxies: TrustedProxies = .none
+    ) {
         self.idleTimeout = idleTimeout
         self.requestHeadTimeout = requestHeadTimeout
         self.perAddress = perAddress
+        self.trustedProxies = trustedProxies
     }
 }
 
 /// Counts each address's open connections, for ``ConnectionLimits/perAddress``.
 final class ConnectionsPerAddress: Sendable {
     private let limit: Int
+    private let trusted: TrustedProxies
     private let open = NIOLockedValueBox<[String: Int]>([:])
 
-    init(limit: Int) {
+    init(limit: Int, trusted: TrustedProxies) {
         self.limit = limit
+        self.trusted = trusted
     }
 
     /// Counts the connection in, or refuses it (false) when its address holds the limit already. An admitted
     /// connection is counted out when it closes.
     func admit(_ channel: any Channel) -> Bool {
-        guard limit > 0, let address = channel.remoteAddress.flatMap(AddressBlock.key) else { return true }
+        guard limit > 0, let peer = channel.remoteAddress, !trusted.contains(peer), let address = AddressBlock.key(peer) else { return true }
         let admitted = open.withLockedValue { counts in
             let count = counts[address, default: 0]
             guard count < limit else { return false }

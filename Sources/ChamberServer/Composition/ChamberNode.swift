@@ -383,7 +383,7 @@ public struct ChamberNode: Sendable {
             services: self.services, realtime: realtime, membership: membership, events: events, metrics: metrics, version: Self.version,
             docs: docs,
             web: WebApp(files: web, demo: configuration.demo, webPushPublicKey: try? PushProviders.vapid(configuration)?.publicKey),
-            metricsToken: configuration.metricsToken)
+            metricsToken: configuration.metricsToken, trustedProxies: configuration.trustedProxies)
         let endpoint = realtime.endpoint
         var app = Application(
             router: router,
@@ -393,7 +393,7 @@ public struct ChamberNode: Sendable {
                 limits: ConnectionLimits(
                     idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
                     requestHeadTimeout: .seconds(Int64(configuration.requestHeadTimeoutSeconds)),
-                    perAddress: configuration.maxConnectionsPerAddress)),
+                    perAddress: configuration.maxConnectionsPerAddress, trustedProxies: configuration.trustedProxies)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chamberconnect"),
             services: services, logger: logger)
         let node = self

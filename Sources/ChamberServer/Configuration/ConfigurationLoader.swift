@@ -1,4 +1,5 @@
 import ChamberDomain
+import ChamberHTTP
 import ChamberRedis
 import ChamberStorage
 import Configuration
@@ -83,6 +84,14 @@ public enum ConfigurationLoader {
         if let value = try int("server.idle_timeout_seconds", 1...3600) { configuration.idleTimeoutSeconds = value }
         if let value = try int("server.request_head_timeout_seconds", 1...600) { configuration.requestHeadTimeoutSeconds = value }
         if let value = try int("server.max_connections_per_address", 0...1_000_000) { configuration.maxConnectionsPerAddress = value }
+        if let value = try string("server.trusted_proxies") {
+            do {
+                configuration.trustedProxies = try TrustedProxies(parsing: value.split(separator: ",").map(String.init))
+            } catch {
+                throw ConfigurationError(
+                    key: "server.trusted_proxies", "'\(error.entry)' \(error.reason); write addresses and blocks such as 127.0.0.1, 10.0.0.0/8, ::1")
+            }
+        }
         if let url = try string("database.url") {
             let lowered = url.lowercased()
             guard lowered.hasPrefix("sqlite:") || lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") else {
