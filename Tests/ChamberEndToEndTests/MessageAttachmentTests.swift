@@ -43,8 +43,10 @@ struct MessageAttachmentTests {
             let large = try await Self.upload(
                 api, annAccount.accessToken, chamber: chamber, channel: dm, Self.png + Array(repeating: 0, count: 64 * 1024))
             #expect(large.status == .contentTooLarge && large.errorCode == "file_too_large")
-            let outsider = try await Self.upload(api, cy.accessToken, chamber: chamber, channel: dm, Self.png)
-            #expect(outsider.status == .notFound && outsider.errorCode == "channel_not_found", "not a member of the DM: \(outsider.json)")
+            let outsider = try await Self.upload(api, cy.accessToken, chamber: chamber, channel: dm, Self.png + Array(repeating: 0, count: 64 * 1024))
+            #expect(
+                outsider.status == .notFound && outsider.errorCode == "channel_not_found",
+                "not a member of the DM, whatever the size: \(outsider.json)")
 
             let uploaded = try await Self.upload(api, annAccount.accessToken, chamber: chamber, channel: dm, name: "../Detour map.png", Self.png)
             #expect(uploaded.status == .created, "\(uploaded.json)")
@@ -54,11 +56,16 @@ struct MessageAttachmentTests {
             #expect(file["content_type"].string == "image/png" && file["size"].int == Self.png.count && file["name"].string == "Detour map.png")
             #expect(file["scan_status"].string == "not_scanned")
 
-            // Sent by path: the server describes the file as it kept it, whatever the send said of it.
+            // Sent by path (any case of its ids): the server describes the file as it kept it, whatever the send said of it.
             let ack = try await ann.request(
                 [
                     "type": "send", "channel_id": dm, "client_message_id": "with-file", "body": "the detour",
-                    "attachments": [["url": url, "content_type": "application/pdf", "size": 1, "name": "other.pdf"]],
+                    "attachments": [
+                        [
+                            "url": url.uppercased().replacingOccurrences(of: "/V1/CHAMBERS/", with: "/v1/chambers/").replacingOccurrences(
+                                of: "/FILES/", with: "/files/"), "content_type": "application/pdf", "size": 1, "name": "other.pdf",
+                        ]
+                    ],
                 ], expect: "ack")
             #expect(ack["status"].string == "published")
             let delivered = try await ben.next("message")
@@ -103,6 +110,13 @@ struct MessageAttachmentTests {
             for path in ["/v1/chambers/\(elsewhere)/files/\(file["id"].string ?? "")", "/etc/passwd", "/v1/chambers/\(chamber)/files/not-an-id"] {
                 #expect(try await refusal(ann, dm, path)["field"].string == "attachments.url", "\(path)")
             }
+
+            // Deleted with its message: the file goes too.
+            try await ann.request(["type": "delete", "message_id": ack["message_id"].string ?? ""], expect: "ok")
+            let gone = try await api.call(.get, url, token: benAccount.accessToken)
+            #expect(gone.status == .notFound && gone.errorCode == "file_not_found", "\(gone.json)")
+            let afterDelete = try await api.call(.get, "/v1/chambers/\(chamber)/channels/\(dm)/messages", token: benAccount.accessToken)
+            #expect(afterDelete.json["items"].array.first { $0["id"] == ack["message_id"] }?["attachments"].array.isEmpty == true)
 
             // Posting rules bind uploads as they bind sends.
             let admin = try await HubTests.socket(api, room.admin, chamber)

@@ -24,9 +24,16 @@ function objectURL(url) {
   return objectURLs.get(url);
 }
 
-/** Uploads `file` for a message in the channel; resolves to the attachment the send carries. */
-export function uploadAttachment(chamberId, channelId, file) {
-  return api('POST', `/v1/chambers/${chamberId}/channels/${channelId}/files?name=${encodeURIComponent(file.name)}`, file);
+/** Lets go of every file fetched so far (on sign-out: the next person on this browser starts with none). */
+export function forgetFiles() {
+  for (const loading of objectURLs.values()) loading.then((url) => URL.revokeObjectURL(url), () => {});
+  objectURLs.clear();
+}
+
+/** Uploads `file` for a message in the channel; resolves to what a send's attachment carries. */
+export async function uploadAttachment(chamberId, channelId, file) {
+  const { url, content_type, size, name } = await api('POST', `/v1/chambers/${chamberId}/channels/${channelId}/files?name=${encodeURIComponent(file.name)}`, file);
+  return { url, content_type, size, name };
 }
 
 /** Bytes as people read them: 840 B, 12 KB, 3.4 MB. */
@@ -42,8 +49,18 @@ export function attachmentList(attachments, failed) {
   return h('ul', { class: 'attachments', 'aria-label': 'Attachments' }, attachments.map((attachment) => h('li', {}, attachmentView(attachment, failed))));
 }
 
+/** The last part of an address, decoded where it can be (any member may send any URL). */
+function lastSegment(url) {
+  const segment = url.split(/[?#]/)[0].split('/').pop() || 'file';
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function attachmentView(attachment, failed) {
-  const name = attachment.name ?? decodeURIComponent(attachment.url.split('/').pop() || 'file');
+  const name = attachment.name ?? lastSegment(attachment.url);
   const label = `${name} (${fileSize(attachment.size)})`;
   if (!attachment.url.startsWith('/')) return h('a', { href: attachment.url, target: '_blank', rel: 'noopener noreferrer' }, label);
   const save = h('button', { type: 'button', class: 'link attachment-file', onclick: async () => {

@@ -16,7 +16,7 @@ export class ChatClient extends EventTarget {
     this.channels = [];
     this.states = new Map();
     /**
-     * Sends not acknowledged yet, by client_message_id: `{channelId, body, replyTo, status, reason}`. Kept in this
+     * Sends not acknowledged yet, by client_message_id: `{channelId, body, replyTo, attachments, status, reason}`. Kept in this
      * browser's storage, so a send whose answer was lost is sent again (with its id) even after a reload.
      */
     this.outboxKey = `chamberconnect.outbox.${chamberId}.${me.id}`;

@@ -188,7 +188,7 @@ export class ChatView {
     this.readOnly = h('p', { class: 'read-only', hidden: true });
     // Files picked for the next message, uploaded as soon as they are picked.
     this.picked = [];
-    this.pickedLine = h('ul', { class: 'picked-files', 'aria-label': 'Files to send', hidden: true });
+    this.pickedLine = h('ul', { class: 'picked-files', 'aria-label': 'Files to send', 'aria-live': 'polite', hidden: true });
     this.fileInput = h('input', { type: 'file', id: 'attach-files', accept: acceptedTypes, multiple: true, hidden: true, 'aria-label': 'Files to attach', onchange: () => this.attach() });
     this.composer = h('form', { class: 'composer', onsubmit: (event) => {
       event.preventDefault();
@@ -219,7 +219,8 @@ export class ChatView {
       try {
         Object.assign(entry, await uploadAttachment(this.client.chamberId, this.channelId, file), { uploading: false });
       } catch (error) {
-        this.picked.splice(this.picked.indexOf(entry), 1);
+        // Removed meanwhile, it is gone already; otherwise it goes now.
+        if (this.picked.includes(entry)) this.picked.splice(this.picked.indexOf(entry), 1);
         this.say(`${file.name}: ${describe(error)}`);
       }
       this.drawPicked();
@@ -227,7 +228,7 @@ export class ChatView {
   }
 
   drawPicked() {
-    this.pickedLine.hidden = this.picked.length === 0;
+    this.pickedLine.hidden = this.picked.length === 0 || this.composer.hidden;
     show(this.pickedLine, this.picked.map((entry) => h('li', {}, entry.uploading ? `${entry.name} (uploading…)` : entry.name, ' ',
       h('button', { type: 'button', class: 'link', 'aria-label': `Remove ${entry.name}`, onclick: () => {
         this.picked.splice(this.picked.indexOf(entry), 1);
@@ -365,6 +366,7 @@ export class ChatView {
     else if (role === 'guest') why = 'Guests read along; members post.';
     else if (item.channel.locked_at && !this.moderates()) why = 'A moderator locked this conversation.';
     this.composer.hidden = Boolean(why);
+    this.pickedLine.hidden = this.picked.length === 0 || this.composer.hidden;
     this.readOnly.textContent = why ?? '';
     this.readOnly.hidden = !why;
   }
@@ -447,7 +449,7 @@ export class ChatView {
 
   async editMessage(message) {
     const answer = await ask('Edit your message', [{ name: 'body', label: 'Message', value: message.body, type: 'textarea' }], 'Save');
-    if (!answer || answer.body.trim() === '' || answer.body === message.body) return;
+    if (!answer || answer.body === message.body || (answer.body.trim() === '' && !message.attachments?.length)) return;
     this.client.edit(message.id, answer.body.trim()).catch((error) => this.failed(error));
   }
 

@@ -2,6 +2,7 @@
 // `#/review`). Pages draw from a ChatClient, which holds the chamber's socket for as long as the chamber is shown.
 
 import { allPages, api, currentSession, forgetSession } from './api.js';
+import { forgetFiles } from './attachments.js';
 import { ChatClient } from './chat-client.js';
 import { ApplicationsView } from './applications-view.js';
 import { ApplyView } from './apply-view.js';
@@ -225,6 +226,7 @@ function fatal(message) {
 
 async function signOut() {
   client?.stop();
+  forgetFiles();
   if (currentSession()) await api('POST', '/v1/auth/logout').catch(() => {});
   forgetSession();
   client = null;

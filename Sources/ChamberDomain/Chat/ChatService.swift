@@ -68,6 +68,8 @@ public enum RecoveryOutcome: Sendable, Equatable {
 /// Every operation takes a ``ChamberAccess``; events are stored first, then handed to the publisher.
 public final class ChatService: Sendable {
     private let store: any Store
+    /// Files attached to messages (``upload(_:channelID:_:)``).
+    let files: FileService
     private let publisher: any ChannelEventPublisher
     private let moderation: ModerationPolicies
     private let queue: ReviewQueueAnnouncer?
@@ -77,16 +79,18 @@ public final class ChatService: Sendable {
     private let now: @Sendable () -> Date
 
     /// - Parameters:
+    ///   - files: where files attached to messages are kept.
     ///   - moderation: each chamber's filters and flood control.
     ///   - queue: tells moderators of held messages as they are held.
     ///   - refused: counts sends refused by moderation (muted, banned, locked, slow mode, flood, a rule), by code.
     ///   - readObserver: hears where members read channels up to (their notifications of it are read too).
     public init(
-        store: any Store, publisher: any ChannelEventPublisher, moderation: ModerationPolicies,
+        store: any Store, files: FileService, publisher: any ChannelEventPublisher, moderation: ModerationPolicies,
         queue: ReviewQueueAnnouncer? = nil, refused: @escaping @Sendable (ChamberError.Code) -> Void = { _ in },
         readObserver: (any ChannelReadObserver)? = nil, limits: ChatLimits = .init(), now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
+        self.files = files
         self.publisher = publisher
         self.moderation = moderation
         self.queue = queue
@@ -464,9 +468,7 @@ public final class ChatService: Sendable {
     /// rare paths (holding) look first.
     private func checkAndQueue(_ send: Send, rights: SendRights, unsettledSince: Date?, retriesRuledOut: Bool) async throws -> SendInProgress {
         let (access, channelID, draft, at) = (send.access, send.channelID, send.draft, send.at)
-        try requireWrite(access, rights.channel)
-        try access.require(.chat)
-        try await requireStanding(access, rights.channel, at: at, sanctions: rights.sanctions, unsettledSince: unsettledSince)
+        try await requirePosting(access, rights.channel, at: at, sanctions: rights.sanctions, unsettledSince: unsettledSince)
         if draft.urgent, rights.channel.kind != .announcement {
             throw ChamberError(.validationFailed, "only an announcement can be urgent", field: "urgent")
         }
@@ -571,17 +573,21 @@ public final class ChatService: Sendable {
 
     /// Erases a message wherever it is, the caller's right to do so checked already (its author, or a moderator
     /// acting on a report, who need not be in the channel).
+    /// Its attachments go with it, and the files uploaded for them: nobody downloads a deleted message's picture.
     func erase(_ access: ChamberAccess, messageID: MessageID) async throws -> ChannelEvent {
         let at = now()
+        let attachments = try await chat(access).messages.find(id: messageID)?.attachments ?? []
         let event = try await chat(access).messages.modify(messageID, at: at) { current in
             guard current.deletedAt == nil else { throw ChamberError(.messageNotFound, "message \(messageID) was deleted") }
             current.body = ""
             current.mentions = []
+            current.attachments = []
             current.data = nil
             current.deletedAt = at
             return .deleted(current)
         }
         await publisher.publish(event)
+        await removeFiles(of: attachments, in: access.chamberID)
         return event
     }
 
@@ -606,13 +612,23 @@ public final class ChatService: Sendable {
         return event
     }
 
+    /// Throws unless the caller may post in the channel now: its rights (``requireWrite(_:_:)``) and their standing
+    /// (``requireStanding(_:_:at:slowMode:sanctions:unsettledSince:)``). Sends and uploads for them pass here.
+    func requirePosting(
+        _ access: ChamberAccess, _ channel: Channel, at: Date, slowMode: Bool = true, sanctions: [Sanction]? = nil, unsettledSince: Date? = nil
+    ) async throws {
+        try requireWrite(access, channel)
+        try access.require(.chat)
+        try await requireStanding(access, channel, at: at, slowMode: slowMode, sanctions: sanctions, unsettledSince: unsettledSince)
+    }
+
     /// Refuses a muted or banned member, and one posting faster than the channel's slow mode allows. Nothing
     /// refused is stored; each refusal is counted.
     /// Throws when a sanction silences the caller in the channel, or slow mode holds their next message back.
     /// `known`: the sanctions on the caller in force when their rights were read (each checked again at `at`: it
     /// may have ended since); nil reads them. `unsettledSince` is when the caller's latest send not stored yet was
     /// made (it counts for slow mode as if stored).
-    func requireStanding(
+    private func requireStanding(
         _ access: ChamberAccess, _ channel: Channel, at: Date, slowMode: Bool = true, sanctions known: [Sanction]? = nil, unsettledSince: Date? = nil
     ) async throws {
         var sanctions = known ?? []
@@ -726,7 +742,7 @@ public final class ChatService: Sendable {
         return try attachments.map { attachment throws(ChamberError) in
             if attachment.url.hasPrefix("/") {
                 // A file of ours: its metadata is filled in from the file itself (``kept(_:channelID:sender:)``).
-                guard MessageAttachments.fileID(in: attachment.url, chamberID: chamberID) != nil else {
+                guard Self.fileID(in: attachment.url, chamberID: chamberID) != nil else {
                     throw ChamberError(
                         .validationFailed,
                         "an attachment's url is absolute http(s), or /v1/chambers/\(chamberID)/files/{fileId} for a file uploaded here",
@@ -745,26 +761,6 @@ public final class ChatService: Sendable {
                 url: url, contentType: type, size: attachment.size,
                 name: try Validate.optionalText(attachment.name, field: "attachments.name", maxLength: 200))
         }
-    }
-
-    /// The attachments with those kept by this server described by the files themselves; each must be the sender's
-    /// upload to this channel. Runs no SQL for a message without such files.
-    private func kept(_ attachments: [Attachment], channelID: ChannelID, sender: UserID) async throws -> [Attachment] {
-        var described: [Attachment] = []
-        for attachment in attachments {
-            guard let id = MessageAttachments.fileID(in: attachment.url, chamberID: nil) else {
-                described.append(attachment)
-                continue
-            }
-            guard let file = try await store.files.find(id: id), file.kind == .messageAttachment, file.channelID == channelID,
-                file.ownerID == sender
-            else {
-                throw ChamberError(
-                    .validationFailed, "attachment \(attachment.url) is no file you uploaded to this channel", field: "attachments.url")
-            }
-            described.append(Attachment(url: attachment.url, contentType: file.contentType.rawValue, size: Int64(file.size), name: file.name))
-        }
-        return described
     }
 
     /// Mentions are written `<@USER_ID>` in the body; only members of the chamber count.

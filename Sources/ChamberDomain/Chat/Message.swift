@@ -28,7 +28,7 @@ public struct Message: Sendable, Equatable, Codable {
     public var body: String
     public let replyTo: MessageID?
     public var mentions: [UserID]
-    public let attachments: [Attachment]
+    public var attachments: [Attachment]
     /// Structured data the sender attached (a JSON object), forwarded unchanged.
     public var data: JSONValue?
     /// Emoji → users who reacted with it.

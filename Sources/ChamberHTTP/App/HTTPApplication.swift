@@ -35,9 +35,7 @@ public func buildRouter(
     StandingRoutes(services: services, membership: membership).register(on: router)
     DirectoryRoutes(services: services, membership: membership).register(on: router)
     DocumentRoutes(services: services, membership: membership).register(on: router)
-    AttachmentRoutes(
-        services: services, attachments: MessageAttachments(chat: realtime.chat, files: membership.files), maxBytes: membership.files.limits.maxBytes
-    ).register(on: router)
+    AttachmentRoutes(services: services, chat: realtime.chat).register(on: router)
     PrivacyRoutes(services: services, membership: membership).register(on: router)
     RetentionRoutes(services: services, membership: membership).register(on: router)
     RecordRoutes(services: services, records: membership.records).register(on: router)

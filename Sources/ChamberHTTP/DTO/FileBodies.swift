@@ -59,7 +59,7 @@ struct UploadedAttachmentBody: Encodable {
 
     init(_ file: StoredFile) {
         id = file.id.rawValue
-        url = MessageAttachments.path(of: file)
+        url = ChatService.attachmentPath(of: file)
         contentType = file.contentType.rawValue
         size = file.size
         name = file.name

@@ -5,20 +5,20 @@ import Hummingbird
 /// downloaded with a token by whoever may read that channel (`GET /v1/chambers/{chamberId}/files/{fileId}`).
 struct AttachmentRoutes {
     let services: ChamberServices
-    let attachments: MessageAttachments
-    let maxBytes: Int
+    let chat: ChatService
 
     func register(on router: Router<AppRequestContext>) {
-        let (attachments, maxBytes) = (self.attachments, self.maxBytes)
+        let chat = self.chat
         let chamber = router.group("v1/chambers/{chamberId}").add(middleware: ChamberAccessMiddleware(services: services))
         chamber.post("channels/{channelId}/files") { request, context in
-            let channelID: ChannelID = try request.id("channelId", context: context)
-            let upload = try await StoredFileTransfer.upload(request, maxBytes: maxBytes, defaultName: "file")
-            let file = try await attachments.upload(try context.access(), channelID: channelID, upload)
-            return JSONResponse(.created, UploadedAttachmentBody(file))
+            let (access, channelID): (ChamberAccess, ChannelID) = (try context.access(), try request.id("channelId", context: context))
+            // Refused before its bytes are read: a caller who may not post learns that, not the upload's size limit.
+            try await chat.checkUpload(access, channelID: channelID)
+            let upload = try await StoredFileTransfer.upload(request, maxBytes: chat.maxFileBytes, defaultName: "file")
+            return JSONResponse(.created, UploadedAttachmentBody(try await chat.upload(access, channelID: channelID, upload)))
         }
         chamber.get("files/{fileId}") { request, context -> Response in
-            let (file, bytes) = try await attachments.download(try context.access(), id: try request.id("fileId", context: context))
+            let (file, bytes) = try await chat.download(try context.access(), fileID: try request.id("fileId", context: context))
             return StoredFileTransfer.download(file, bytes)
         }
     }

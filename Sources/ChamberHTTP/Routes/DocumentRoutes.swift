@@ -1,8 +1,5 @@
 import ChamberDomain
-import Foundation
-import HTTPTypes
 import Hummingbird
-import NIOCore
 
 /// Files: an applicant's documents (`/v1/applications/{applicationId}/documents`), reviewers' links to them
 /// (`/v1/chambers/{chamberId}/applications/{applicationId}/documents/{documentId}/link`), and the download a signed

@@ -160,12 +160,13 @@ public struct ChamberNode: Sendable {
             sweep: .milliseconds(configuration.notificationSweepMs),
             logger: logger
         ) { prepared.isSet }
-        let realtime = try makeRealtime(configuration, hub: hub, store: store, services: services, worker: worker, logger: logger)
         let fileBytes = try FileStores.make(configuration, logger: logger)
         let files = FileService(
             records: store.files, bytes: fileBytes,
             signer: HMACTextSigner(secret: secret, purpose: "file links"), hasher: CryptoContentHasher(),
             limits: FileLimits(maxBytes: configuration.filesMaxBytes, linkLifetime: TimeInterval(configuration.fileLinkSeconds)))
+        let realtime = try makeRealtime(
+            configuration, hub: hub, store: store, files: files, services: services, worker: worker, logger: logger)
         let categories = try businessCategories(configuration)
         // A kept answer must hold committed rows only: where reads see open transactions, nothing is kept.
         let directoryCacheBusinesses = location.readsSeeOpenTransactions ? 0 : configuration.directoryCacheBusinesses
@@ -268,13 +269,14 @@ public struct ChamberNode: Sendable {
     }
 
     static func makeRealtime(
-        _ configuration: ServerConfiguration, hub: Hub, store: SQLStore, services: ChamberServices, worker: NotificationWorker, logger: Logger
+        _ configuration: ServerConfiguration, hub: Hub, store: SQLStore, files: FileService, services: ChamberServices, worker: NotificationWorker,
+        logger: Logger
     ) throws -> RealtimeServices {
         let policies = try moderationPolicies(configuration, store: store)
         let publisher = NotifyingPublisher(hub: hub, worker: worker)
         let feed = NotificationFeedService(store: store, delivery: hub)
         let chat = ChatService(
-            store: store, publisher: publisher, moderation: policies, queue: ReviewQueueAnnouncer(store: store, notifier: hub),
+            store: store, files: files, publisher: publisher, moderation: policies, queue: ReviewQueueAnnouncer(store: store, notifier: hub),
             refused: { code in Counter(label: "chamber_moderation_refusals_total", dimensions: [("code", code.rawValue)]).increment() },
             readObserver: feed,
             limits: ChatLimits(maxRecoveryEvents: configuration.maxRecoveryEvents))

@@ -82,10 +82,13 @@ struct SQLMessageStore: MessageStore {
             var message = try Self.message(row)
             let body = try change(&message)
             try await tx.query(
-                "UPDATE messages SET body = ?, mentions = ?, reactions = ?, edited_at = ?, deleted_at = ?, data = ? WHERE chamber_id = :chamber AND id = ?",
+                """
+                UPDATE messages SET body = ?, mentions = ?, attachments = ?, reactions = ?, edited_at = ?, deleted_at = ?, data = ?
+                WHERE chamber_id = :chamber AND id = ?
+                """,
                 [
-                    .text(message.body), try .json(message.mentions), try .json(message.reactions), .date(message.editedAt), .date(message.deletedAt),
-                    try message.data.map { try .json($0) } ?? .null, .id(message.id),
+                    .text(message.body), try .json(message.mentions), try .json(message.attachments), try .json(message.reactions),
+                    .date(message.editedAt), .date(message.deletedAt), try message.data.map { try .json($0) } ?? .null, .id(message.id),
                 ])
             let event = ChannelEvent(chamberID: message.chamberID, channelID: message.channelID, seq: seq, at: at, body: body)
             try await Self.insertEvent(tx, event, messageID: message.id)
