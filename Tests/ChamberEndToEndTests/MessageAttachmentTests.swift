@@ -1,3 +1,5 @@
+import ChamberDomain
+import ChamberHTTP
 import ChamberServer
 import ChamberTestSupport
 import Foundation
@@ -117,6 +119,25 @@ struct MessageAttachmentTests {
             #expect(gone.status == .notFound && gone.errorCode == "file_not_found", "\(gone.json)")
             let afterDelete = try await api.call(.get, "/v1/chambers/\(chamber)/channels/\(dm)/messages", token: benAccount.accessToken)
             #expect(afterDelete.json["items"].array.first { $0["id"] == ack["message_id"] }?["attachments"].array.isEmpty == true)
+
+            // A file no message names is removed after a day (here: at once); sent and held ones stay.
+            let unsent = try await Self.upload(api, annAccount.accessToken, chamber: chamber, channel: dm, name: "unsent.png", Self.png)
+            let kept = try await Self.upload(api, annAccount.accessToken, chamber: chamber, channel: dm, name: "kept.png", Self.png)
+            let held = try await Self.upload(api, annAccount.accessToken, chamber: chamber, channel: dm, name: "held.png", Self.png)
+            for (file, body) in [(kept, "kept"), (held, "is this a scam?")] {
+                let answer = try await ann.request(
+                    [
+                        "type": "send", "channel_id": dm, "client_message_id": UUID().uuidString, "body": body,
+                        "attachments": [["url": file.json["url"].string ?? "", "content_type": "image/png", "size": 1]],
+                    ], expect: "ack")
+                #expect(answer["status"].string == (body == "kept" ? "published" : "held"), "\(answer)")
+            }
+            #expect(try await api.node.membership.files.removeUnsentAttachments(uploadedBefore: Date().addingTimeInterval(5)) == 1)
+            for (file, status) in [(unsent, 404), (kept, 200), (held, 200)] {
+                let answer = try await api.call(.get, file.json["url"].string ?? "", token: annAccount.accessToken)
+                #expect(Int(answer.status.code) == status, "\(file.json["name"]): \(answer.status)")
+            }
+            #expect(try await api.node.membership.files.removeUnsentAttachments(uploadedBefore: Date().addingTimeInterval(5)) == 0)
 
             // Posting rules bind uploads as they bind sends.
             let admin = try await HubTests.socket(api, room.admin, chamber)

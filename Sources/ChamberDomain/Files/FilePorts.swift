@@ -17,6 +17,11 @@ public protocol FileRecordStore: Sendable {
     func find(id: FileID) async throws -> StoredFile?
     /// False when there was no such file.
     func delete(id: FileID) async throws -> Bool
+    /// Marks the message attachments uploaded before `cutoff` that a message of their channel names (published or
+    /// held for review), so that no sweep looks at them again; returns how many it marked.
+    func markNamedAttachments(uploadedBefore cutoff: Date, at: Date) async throws -> Int
+    /// Message attachments uploaded before `cutoff` that no message named when they were last looked at.
+    func unnamedAttachments(uploadedBefore cutoff: Date, limit: Int) async throws -> [StoredFile]
 }
 
 /// The virus-scanning hook: every upload passes it before it is stored.

@@ -5,9 +5,13 @@ public struct FileLimits: Sendable, Equatable {
     public var maxBytes: Int
     public var linkLifetime: TimeInterval
 
-    public init(maxBytes: Int = 10 * 1024 * 1024, linkLifetime: TimeInterval = 900) {
+    /// How long a file uploaded for a message waits for a message to name it before it is removed.
+    public var unsentAttachmentLifetime: TimeInterval
+
+    public init(maxBytes: Int = 10 * 1024 * 1024, linkLifetime: TimeInterval = 900, unsentAttachmentLifetime: TimeInterval = 86_400) {
         self.maxBytes = maxBytes
         self.linkLifetime = linkLifetime
+        self.unsentAttachmentLifetime = unsentAttachmentLifetime
     }
 }
 
@@ -79,6 +83,20 @@ public final class FileService: Sendable {
     public func remove(_ file: StoredFile) async throws {
         _ = try await records.delete(id: file.id)
         try await bytes.delete(key: file.key)
+    }
+
+    /// Removes the files uploaded for messages that no message named within ``FileLimits/unsentAttachmentLifetime``
+    /// (picked, then never sent); returns how many. `cutoff` replaces the lifetime (tests).
+    public func removeUnsentAttachments(uploadedBefore cutoff: Date? = nil) async throws -> Int {
+        let cutoff = cutoff ?? now().addingTimeInterval(-limits.unsentAttachmentLifetime)
+        _ = try await records.markNamedAttachments(uploadedBefore: cutoff, at: now())
+        var removed = 0
+        while true {
+            let unsent = try await records.unnamedAttachments(uploadedBefore: cutoff, limit: 200)
+            for file in unsent { try await remove(file) }
+            removed += unsent.count
+            if unsent.count < 200 { return removed }
+        }
     }
 
     /// The record of file `id`, if there is one.

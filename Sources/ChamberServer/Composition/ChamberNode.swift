@@ -49,7 +49,8 @@ public struct ChamberNode: Sendable {
     let eventJob: PeriodicJob
     /// Prepares members' data exports in the background, and removes them when their time is up.
     let exportJob: PeriodicJob
-    /// Archives and removes messages and audit entries past their chambers' retention.
+    /// Archives and removes messages and audit entries past their chambers' retention, and files uploaded for
+    /// messages that none named within a day.
     let retentionJob: PeriodicJob
     /// Set once the database is migrated: the background workers wait for it.
     let prepared: PreparedFlag
@@ -216,7 +217,8 @@ public struct ChamberNode: Sendable {
             ) { try await membership.privacy.runExports() },
             retentionJob: PeriodicJob(
                 name: "retention", every: .seconds(configuration.retentionSweepSeconds), logger: logger, ready: { prepared.isSet }
-            ) { try await membership.retention.run() }, prepared: prepared, docs: try apiDocs(configuration), web: try webApp(configuration))
+            ) { try await membership.retention.run() + files.removeUnsentAttachments() }, prepared: prepared, docs: try apiDocs(configuration),
+            web: try webApp(configuration))
     }
 
     /// How often a node looks for members' data exports to prepare, and prepared ones whose time is up.

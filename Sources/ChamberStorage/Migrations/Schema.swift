@@ -1144,7 +1144,10 @@ enum Schema {
         Migration(
             version: 35, name: "files attached to messages, kept for the channel they were uploaded to",
             statements: [
-                "ALTER TABLE files ADD COLUMN channel_id TEXT"
+                "ALTER TABLE files ADD COLUMN channel_id TEXT",
+                // When a sweep found a message naming the attachment: from then on only deleting that message removes it.
+                "ALTER TABLE files ADD COLUMN named_at BIGINT",
+                "CREATE INDEX files_unnamed_attachments ON files (created_at) WHERE kind = 'message_attachment' AND named_at IS NULL",
             ]),
     ]
 

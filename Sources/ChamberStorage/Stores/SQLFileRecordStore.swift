@@ -36,6 +36,30 @@ struct SQLFileRecordStore: FileRecordStore {
         try await db.query("SELECT \(Self.columns) FROM files WHERE id = ?", [.id(id)]).first.map(Self.file)
     }
 
+    func markNamedAttachments(uploadedBefore cutoff: Date, at: Date) async throws -> Int {
+        // A message names a file by a path ending in the file's id (ChatService.attachmentPath): the id is unique,
+        // so finding it in the channel's messages' attachments (or a held send's) is finding a message that names it.
+        try await db.query(
+            """
+            UPDATE files SET named_at = ? WHERE kind = 'message_attachment' AND named_at IS NULL AND created_at < ? AND (
+                EXISTS (SELECT 1 FROM messages m WHERE m.chamber_id = files.chamber_id AND m.channel_id = files.channel_id
+                    AND m.attachments LIKE '%' || files.id || '%')
+                OR EXISTS (SELECT 1 FROM held_messages h WHERE h.chamber_id = files.chamber_id AND h.channel_id = files.channel_id
+                    AND h.payload LIKE '%' || files.id || '%'))
+            RETURNING id
+            """, [.date(at), .date(cutoff)]
+        ).count
+    }
+
+    func unnamedAttachments(uploadedBefore cutoff: Date, limit: Int) async throws -> [StoredFile] {
+        try await db.query(
+            """
+            SELECT \(Self.columns) FROM files WHERE kind = 'message_attachment' AND named_at IS NULL AND created_at < ?
+            ORDER BY created_at LIMIT ?
+            """, [.date(cutoff), .int(Int64(limit))]
+        ).map(Self.file)
+    }
+
     func delete(id: FileID) async throws -> Bool {
         try await db.query("DELETE FROM files WHERE id = ? RETURNING id", [.id(id)]).isEmpty == false
     }

@@ -170,6 +170,11 @@ struct FileRulesTests {
         }
         func find(id: FileID) async throws -> StoredFile? { files.withLock { $0[id] } }
         func delete(id: FileID) async throws -> Bool { files.withLock { $0.removeValue(forKey: id) != nil } }
+        // No messages here: no attachment is ever named.
+        func markNamedAttachments(uploadedBefore cutoff: Date, at: Date) async throws -> Int { 0 }
+        func unnamedAttachments(uploadedBefore cutoff: Date, limit: Int) async throws -> [StoredFile] {
+            files.withLock { Array($0.values.filter { $0.kind == .messageAttachment && $0.createdAt < cutoff }.prefix(limit)) }
+        }
     }
 
     /// Not a MAC: enough to tell one signed text from another in these tests.
