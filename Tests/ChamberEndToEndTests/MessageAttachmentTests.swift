@@ -139,6 +139,19 @@ struct MessageAttachmentTests {
             }
             #expect(try await api.node.membership.files.removeUnsentAttachments(uploadedBefore: Date().addingTimeInterval(5)) == 0)
 
+            // The review queue shows a held message's files, and the admin (not in the DM) opens them while it waits.
+            let heldURL = held.json["url"].string ?? ""
+            let queue = try await api.call(.get, "/v1/chambers/\(chamber)/moderation/queue", token: room.admin.accessToken)
+            let item = queue.json["items"].array.first { $0["kind"].string == "held" }
+            #expect(item?["attachments"][0]["url"].string == heldURL && item?["attachments"][0]["name"].string == "held.png", "\(queue.json)")
+            #expect(try await api.call(.get, heldURL, token: room.admin.accessToken).status == .ok, "a pending item's file")
+            #expect(try await api.call(.get, heldURL, token: cy.accessToken).errorCode == "file_not_found", "a member who reviews nothing")
+            let decided = try await api.call(
+                .post, "/v1/chambers/\(chamber)/moderation/queue/\(item?["id"].string ?? "")/decision", token: room.admin.accessToken,
+                json: ["decision": "reject"])
+            #expect(decided.status == .ok, "\(decided.json)")
+            #expect(try await api.call(.get, heldURL, token: room.admin.accessToken).errorCode == "file_not_found", "decided: the channel's again")
+
             // Posting rules bind uploads as they bind sends.
             let admin = try await HubTests.socket(api, room.admin, chamber)
             try await admin.request(["type": "moderate", "action": "mute", "user_id": annAccount.userID], expect: "moderated")

@@ -1,6 +1,8 @@
 // Staff's review queue, live: messages a rule held and messages members reported, as they come in on every node, with
 // approve and reject (Protocol/websocket.md §4.25–4.26, §5.17).
 
+import { describe } from './api.js';
+import { attachmentList } from './attachments.js';
 import { h, show, when } from './dom.js';
 
 export class ReviewView {
@@ -64,7 +66,8 @@ export class ReviewView {
     show(this.list, items.map((item) => h('li', { class: 'review-item', dataset: { item: item.id } },
       h('p', { class: 'review-meta' }, h('strong', {}, this.members.get(item.author_id)?.display_name ?? 'A member'), ` in ${channelName(item.channel_id)} · `,
         h('time', { datetime: item.created_at }, when(item.created_at))),
-      h('blockquote', {}, item.body),
+      item.body ? h('blockquote', {}, item.body) : null,
+      attachmentList(item.attachments, (error) => (this.error.textContent = describe(error))),
       h('p', { class: 'review-why' }, item.kind === 'held' ? `Held by the rule “${item.rule}”: ${item.reason}` : `Reported ${item.reports} time${item.reports === 1 ? '' : 's'}: ${item.reason}`),
       this.decides && h('div', { class: 'review-actions' },
         h('button', { type: 'button', class: 'primary', onclick: () => this.decide(item, 'approve') }, item.kind === 'held' ? 'Approve and publish' : 'Keep'),

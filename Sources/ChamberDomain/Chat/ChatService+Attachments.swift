@@ -24,9 +24,10 @@ extension ChatService {
         return try await files.keep(upload, kind: .messageAttachment, chamberID: access.chamberID, owner: access.userID, channelID: channelID)
     }
 
-    /// The file and its bytes, for a caller who may read the channel it was uploaded to.
-    /// - Throws: `file_not_found` for a file that is not there, not this chamber's, or in a channel the caller cannot
-    ///   read: the three look alike.
+    /// The file and its bytes, for a caller who may read the channel it was uploaded to, or who reviews the chamber's
+    /// messages while a pending review item is about a message carrying it (moderators need not be in the channel).
+    /// - Throws: `file_not_found` for a file that is not there, not this chamber's, or not the caller's to read: the
+    ///   three look alike.
     public func download(_ access: ChamberAccess, fileID: FileID) async throws -> (file: StoredFile, bytes: [UInt8]) {
         let notFound = ChamberError(.fileNotFound, "no file \(fileID) that you can read")
         guard let file = try await files.file(fileID), file.chamberID == access.chamberID, file.kind == .messageAttachment,
@@ -35,7 +36,9 @@ extension ChatService {
         do {
             _ = try await readableChannel(access, channelID)
         } catch let error as ChamberError where error.code == .channelNotFound {
-            throw notFound
+            guard access.can(.view, .moderation),
+                try await store.scoped(to: access.chamberID).moderation.pendingItemNames(fileID, channelID: channelID)
+            else { throw notFound }
         }
         guard let bytes = try await files.contents(of: file) else { throw notFound }
         return (file, bytes)

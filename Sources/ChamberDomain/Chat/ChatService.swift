@@ -67,7 +67,7 @@ public enum RecoveryOutcome: Sendable, Equatable {
 /// Channels and messages: who may read and write where, and what happens when they do.
 /// Every operation takes a ``ChamberAccess``; events are stored first, then handed to the publisher.
 public final class ChatService: Sendable {
-    private let store: any Store
+    let store: any Store
     /// Files attached to messages (``upload(_:channelID:_:)``).
     let files: FileService
     private let publisher: any ChannelEventPublisher

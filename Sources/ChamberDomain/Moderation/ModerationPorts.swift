@@ -14,6 +14,8 @@ public protocol ModerationStore: Sendable {
     /// its reports). Throws `already_reported` when this member reported the message before.
     func report(_ message: Message, reporterID: UserID, reason: String, at date: Date) async throws -> ReviewItem
     func item(id: ReviewItemID) async throws -> ReviewItem?
+    /// Whether a pending item of the channel is about a message whose attachments name `file` (moderators open it).
+    func pendingItemNames(_ file: FileID, channelID: ChannelID) async throws -> Bool
     /// The queue, oldest first, in one state (or all).
     func queue(state: ReviewItem.State?, page: PageRequest) async throws -> Page<ReviewItem>
     /// Records a decision on a pending item; throws `already_decided` when someone decided it first.

@@ -42,6 +42,8 @@ public struct ReviewItem: Sendable, Equatable, Codable {
     public let authorID: UserID
     /// The text under review, as it stood when the item was made.
     public let body: String
+    /// The files the message carries (a report's: as the message stands now; none once it is deleted).
+    public let attachments: [Attachment]
     /// The rule that held it (`held`).
     public let rule: String?
     /// Why: the rule's reason, or the latest report's.
@@ -57,7 +59,7 @@ public struct ReviewItem: Sendable, Equatable, Codable {
 
     public init(
         id: ReviewItemID = .generate(), chamberID: ChamberID, kind: Kind, channelID: ChannelID, messageID: MessageID, authorID: UserID,
-        body: String, rule: String?, reason: String, reports: Int = 0, state: State = .pending, createdAt: Date,
+        body: String, attachments: [Attachment] = [], rule: String?, reason: String, reports: Int = 0, state: State = .pending, createdAt: Date,
         decidedBy: UserID? = nil, decidedAt: Date? = nil, decisionNote: String? = nil
     ) {
         self.id = id
@@ -67,6 +69,7 @@ public struct ReviewItem: Sendable, Equatable, Codable {
         self.messageID = messageID
         self.authorID = authorID
         self.body = body
+        self.attachments = attachments
         self.rule = rule
         self.reason = reason
         self.reports = reports

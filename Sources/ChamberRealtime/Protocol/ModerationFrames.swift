@@ -12,6 +12,8 @@ public struct WireReviewItem: Encodable, Sendable {
     public let messageId: String
     public let authorId: String
     public let body: String
+    /// Omitted when the message carries none.
+    public let attachments: [WireAttachment]?
     public let rule: String?
     public let reason: String
     public let reports: Int
@@ -28,6 +30,7 @@ public struct WireReviewItem: Encodable, Sendable {
         messageId = item.messageID.rawValue
         authorId = item.authorID.rawValue
         body = item.body
+        attachments = item.attachments.isEmpty ? nil : item.attachments.map(WireAttachment.init)
         rule = item.rule
         reason = item.reason
         reports = item.reports

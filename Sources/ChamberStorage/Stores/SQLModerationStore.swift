@@ -64,22 +64,27 @@ struct SQLModerationStore: ModerationStore {
 
     // MARK: Review queue
 
-    /// Items with the text of held messages from `held_messages` (a report item keeps its own copy).
+    /// Items with the text and files of held messages from `held_messages` (a report item keeps its own copy of the
+    /// text; its files are the message's as it stands).
     static let itemSelect = """
         SELECT r.id, r.chamber_id, r.kind, r.channel_id, r.message_id, r.author_id, r.body, r.rule, r.reason, r.reports, r.state, r.created_at,
-               r.decided_by, r.decided_at, r.decision_note, h.payload
+               r.decided_by, r.decided_at, r.decision_note, h.payload, m.attachments AS message_attachments
         FROM review_items r LEFT JOIN held_messages h ON h.id = r.message_id AND h.chamber_id = r.chamber_id
+        LEFT JOIN messages m ON r.kind = 'report' AND m.id = r.message_id AND m.chamber_id = r.chamber_id
         """
 
     static func item(_ row: SQLRow) throws -> ReviewItem {
         guard let kind = ReviewItem.Kind(rawValue: try row.string("kind")), let state = ReviewItem.State(rawValue: try row.string("state")) else {
             throw StorageError.typeMismatch("kind", "a review item kind and state")
         }
-        let body = try row.optionalString("body") ?? (try row.optionalJSON("payload", as: Message.self))?.body ?? ""
+        let held = try row.optionalJSON("payload", as: Message.self)
+        let body = try row.optionalString("body") ?? held?.body ?? ""
+        let attachments = try held?.attachments ?? row.optionalJSON("message_attachments", as: [Attachment].self) ?? []
         return ReviewItem(
             id: try row.id("id"), chamberID: try row.id("chamber_id"), kind: kind, channelID: try row.id("channel_id"),
             messageID: try row.id("message_id"),
-            authorID: try row.id("author_id"), body: body, rule: try row.optionalString("rule"), reason: try row.string("reason"),
+            authorID: try row.id("author_id"), body: body, attachments: attachments, rule: try row.optionalString("rule"),
+            reason: try row.string("reason"),
             reports: Int(try row.int("reports")), state: state, createdAt: try row.date("created_at"), decidedBy: try row.optionalID("decided_by"),
             decidedAt: try row.optionalDate("decided_at"), decisionNote: try row.optionalString("decision_note"))
     }
@@ -95,6 +100,18 @@ struct SQLModerationStore: ModerationStore {
                 storingBody ? .text(item.body) : .null,
                 .text(item.rule), .text(item.reason), .int(Int64(item.reports)), .text(item.state.rawValue), .date(item.createdAt),
             ])
+    }
+
+    func pendingItemNames(_ file: FileID, channelID: ChannelID) async throws -> Bool {
+        let pattern = SQLValue.text("%/files/\(file.rawValue)%")
+        return try await sql.query(
+            """
+            SELECT 1 FROM review_items r LEFT JOIN held_messages h ON h.id = r.message_id AND h.chamber_id = r.chamber_id
+            LEFT JOIN messages m ON r.kind = 'report' AND m.id = r.message_id AND m.chamber_id = r.chamber_id
+            WHERE r.chamber_id = :chamber AND r.channel_id = ? AND r.state = 'pending' AND (h.payload LIKE ? OR m.attachments LIKE ?)
+            LIMIT 1
+            """, [.id(channelID), pattern, pattern]
+        ).isEmpty == false
     }
 
     func report(_ message: Message, reporterID: UserID, reason: String, at date: Date) async throws -> ReviewItem {
