@@ -79,6 +79,14 @@ struct ConfigurationTests {
         #expect(try await ConfigurationLoader.load(file: nil, environment: [:]).trustedProxies == .none)
     }
 
+    @Test("allowed origins are origins, or *; a default port is dropped")
+    func crossOrigins() async throws {
+        let configuration = try await ConfigurationLoader.load(
+            file: nil, environment: ["CHAMBER_SERVER_CORS_ALLOWED_ORIGINS": "https://App.Example.org:443, http://127.0.0.1:3000"])
+        #expect(configuration.crossOrigin == (try CrossOriginPolicy(parsing: ["https://app.example.org", "http://127.0.0.1:3000"])))
+        #expect(try await ConfigurationLoader.load(file: nil, environment: [:]).crossOrigin == .none)
+    }
+
     @Test(
         "bad configuration names the key and the fix",
         arguments: [
@@ -89,6 +97,8 @@ struct ConfigurationTests {
             (#"{"server": {"max_connections_per_address": -1}}"#, [:], "server.max_connections_per_address"),
             ("{}", ["CHAMBER_SERVER_TRUSTED_PROXIES": "127.0.0.1, nginx.local"], "server.trusted_proxies"),
             ("{}", ["CHAMBER_SERVER_TRUSTED_PROXIES": "10.0.0.0/40"], "server.trusted_proxies"),
+            ("{}", ["CHAMBER_SERVER_CORS_ALLOWED_ORIGINS": "https://app.example.org/path"], "server.cors_allowed_origins"),
+            ("{}", ["CHAMBER_SERVER_CORS_ALLOWED_ORIGINS": "app.example.org"], "server.cors_allowed_origins"),
             (#"{"database": {"url": "mysql://x"}}"#, [:], "database.url"),
             ("{}", ["CHAMBER_DATABASE_URL": "postgres://u@127.0.0.1/db"], "auth.jwt_secret"),
             ("{}", ["CHAMBER_AUTH_JWT_SECRET": "short"], "auth.jwt_secret"),

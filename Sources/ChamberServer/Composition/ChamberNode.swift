@@ -387,7 +387,7 @@ public struct ChamberNode: Sendable {
             services: self.services, realtime: realtime, membership: membership, events: events, metrics: metrics, version: Self.version,
             docs: docs,
             web: WebApp(files: web, demo: configuration.demo, webPushPublicKey: try? PushProviders.vapid(configuration)?.publicKey),
-            metricsToken: configuration.metricsToken, trustedProxies: configuration.trustedProxies)
+            metricsToken: configuration.metricsToken, trustedProxies: configuration.trustedProxies, crossOrigin: configuration.crossOrigin)
         let endpoint = realtime.endpoint
         var app = Application(
             router: router,

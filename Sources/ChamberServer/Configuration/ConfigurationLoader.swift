@@ -84,6 +84,13 @@ public enum ConfigurationLoader {
         if let value = try int("server.idle_timeout_seconds", 1...3600) { configuration.idleTimeoutSeconds = value }
         if let value = try int("server.request_head_timeout_seconds", 1...600) { configuration.requestHeadTimeoutSeconds = value }
         if let value = try int("server.max_connections_per_address", 0...1_000_000) { configuration.maxConnectionsPerAddress = value }
+        if let value = try string("server.cors_allowed_origins") {
+            do {
+                configuration.crossOrigin = try CrossOriginPolicy(parsing: value.split(separator: ",").map(String.init))
+            } catch {
+                throw ConfigurationError(key: "server.cors_allowed_origins", "'\(error.entry)' \(error.reason), or *")
+            }
+        }
         if let value = try string("server.trusted_proxies") {
             do {
                 configuration.trustedProxies = try TrustedProxies(parsing: value.split(separator: ",").map(String.init))

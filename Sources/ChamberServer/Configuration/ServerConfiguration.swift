@@ -15,6 +15,7 @@ import Logging
 /// | `server.request_head_timeout_seconds` | `CHAMBER_SERVER_REQUEST_HEAD_TIMEOUT_SECONDS` | `10` (a new connection's first request head, REST or upgrade, must be in by then) |
 /// | `server.max_connections_per_address` | `CHAMBER_SERVER_MAX_CONNECTIONS_PER_ADDRESS` | `2000` (one IP address's open connections, an IPv6 /64's together; more are closed at once; `0`: any number) |
 /// | `server.trusted_proxies` | `CHAMBER_SERVER_TRUSTED_PROXIES` | none (comma-separated addresses and blocks, `127.0.0.1, 10.0.0.0/8`: their requests come from the client `X-Forwarded-For` names, and their connections are not counted per address) |
+/// | `server.cors_allowed_origins` | `CHAMBER_SERVER_CORS_ALLOWED_ORIGINS` | none (comma-separated origins, `https://app.example.org`, or `*`, whose pages may call the API from a browser; never with credentials) |
 /// | `database.url` | `CHAMBER_DATABASE_URL` | `sqlite://data/chamberconnect.sqlite` |
 /// | `database.max_connections` | `CHAMBER_DATABASE_MAX_CONNECTIONS` | `20` (PostgreSQL pool size per node, plus 4 kept for transactions) |
 /// | `storage.sqlite.synchronous` | `CHAMBER_STORAGE_SQLITE_SYNCHRONOUS` | `full` (an acknowledged message survives a power cut; `normal`: a server crash only) |
@@ -112,6 +113,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxConnectionsPerAddress = 2_000
     /// The proxies in front of the node whose `X-Forwarded-For` is believed.
     public var trustedProxies = TrustedProxies.none
+    /// The web origins whose pages may call the API from a browser.
+    public var crossOrigin = CrossOriginPolicy.none
     public var databaseURL = "sqlite://data/chamberconnect.sqlite"
     public var databaseMaxConnections = 20
     public var sqliteSynchronous = SQLiteSynchronous.full
@@ -247,7 +250,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Every key the loader accepts; anything else in a file is a typo and refused.
     public static let keys: [String] = [
         "server.host", "server.port", "server.idle_timeout_seconds", "server.request_head_timeout_seconds", "server.max_connections_per_address",
-        "server.trusted_proxies", "database.url", "database.max_connections", "storage.sqlite.synchronous",
+        "server.trusted_proxies", "server.cors_allowed_origins", "database.url", "database.max_connections", "storage.sqlite.synchronous",
         "broker.kind", "broker.redis_url",
         "broker.redis_prefix",
         "server.public_url", "cluster.node_name", "cluster.advertised_address", "cluster.heartbeat_ms", "cluster.node_timeout_ms", "auth.jwt_secret",
