@@ -33,6 +33,9 @@ export CHAMBER_TEST_REQUIRE_POSTGRES=1
 echo "==> swift format lint (.swift-format)"
 swift format lint --strict -r --configuration .swift-format Sources Tests LoadTests Benchmarks Package.swift
 
+echo "==> the alert rules and the dashboard (promtool)"
+scripts/check-monitoring.sh
+
 # The cluster tests start `chamberconnect` processes: build every product first.
 echo "==> swift build"
 swift build --build-tests
