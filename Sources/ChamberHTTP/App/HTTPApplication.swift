@@ -6,17 +6,17 @@ import Prometheus
 /// Builds the REST router: middleware in order (errors, request id, logging, metrics, authentication), then every route;
 /// `web` is what the node serves of the web app; with `metricsToken`, `/metrics` answers only that bearer token;
 /// requests from `trustedProxies` come from the client their `X-Forwarded-For` names; pages of `crossOrigin`'s
-/// origins may call the API from a browser.
+/// origins may call the API from a browser; with `strictTransportSecurity` every answer asks browsers for HTTPS only.
 public func buildRouter(
     services: ChamberServices, realtime: RealtimeServices, membership: MembershipServices, events: EventServices,
     metrics: PrometheusCollectorRegistry, version: String, docs: APIDocsPage? = nil, web: WebApp = WebApp(), metricsToken: String? = nil,
-    trustedProxies: TrustedProxies = .none, crossOrigin: CrossOriginPolicy = .none
+    trustedProxies: TrustedProxies = .none, crossOrigin: CrossOriginPolicy = .none, strictTransportSecurity: Bool = false
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ForwardedClient(trusted: trustedProxies))
     router.add(middleware: CrossOrigin(policy: crossOrigin))
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: SafeResponseHeaders())
+    router.add(middleware: SafeResponseHeaders(strictTransportSecurity: strictTransportSecurity))
     router.add(middleware: RedactingRequestLog())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: APIErrorMiddleware())

@@ -33,11 +33,14 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     let endpoint: WebSocketEndpoint
     let limits: ConnectionLimits
     let connectionsPerAddress: ConnectionsPerAddress
+    /// Whether the connection came over TLS (requests' scheme is then `https`).
+    let secure: Bool
 
-    init(responder: @escaping HTTPChannelHandler.Responder, endpoint: WebSocketEndpoint, limits: ConnectionLimits) {
+    init(responder: @escaping HTTPChannelHandler.Responder, endpoint: WebSocketEndpoint, limits: ConnectionLimits, secure: Bool = false) {
         self.responder = responder
         self.endpoint = endpoint
         self.limits = limits
+        self.secure = secure
         self.connectionsPerAddress = ConnectionsPerAddress(limit: limits.perAddress, trusted: limits.trustedProxies)
     }
 
@@ -80,12 +83,12 @@ struct ChamberHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                     }
                 }
             )
-            let idleTimeout = limits.idleTimeout
+            let (idleTimeout, secure) = (limits.idleTimeout, self.secure)
             let configuration = NIOTypedHTTPServerUpgradeConfiguration<Upgrade>(
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
                         try channel.pipeline.syncOperations.addHandler(
                             HTTPConnectionStateHandler(idleTimeout: idleTimeout.map { .nanoseconds($0.nanoseconds) }, logger: logger))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(

@@ -44,10 +44,12 @@ public struct WebSocketEndpoint: Sendable {
             hub: hub, accounts: services.accounts, chambers: services.chambers, chat: chat, moderation: moderation, logger: logger)
     }
 
-    /// The HTTP server: REST and the upgrade on one port, each connection held to `limits`.
-    public func server(limits: ConnectionLimits) -> HTTPServerBuilder {
+    /// The HTTP server: REST and the upgrade on one port, each connection held to `limits`, over TLS with `tls`.
+    public func server(limits: ConnectionLimits, tls: ServerTLS? = nil) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            ChamberHTTPChannel(responder: responder, endpoint: self, limits: limits)
+            let http = ChamberHTTPChannel(responder: responder, endpoint: self, limits: limits, secure: tls != nil)
+            guard let tls else { return http }
+            return TLSServerChannel(base: http, tls: tls)
         }
     }
 

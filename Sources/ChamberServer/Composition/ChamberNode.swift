@@ -58,6 +58,8 @@ public struct ChamberNode: Sendable {
     let docs: APIDocsPage?
     /// The web app's files, read once.
     let web: WebAppFiles?
+    /// The certificate and key the node serves TLS with, when it terminates TLS itself; read again on SIGHUP.
+    let tls: ServerTLS?
 
     /// Opens the database and wires the services. Nothing runs yet: see ``makeApplication()`` and ``withDatabase(_:)``.
     public static func assemble(_ configuration: ServerConfiguration, logger: Logger) async throws -> ChamberNode {
@@ -218,7 +220,7 @@ public struct ChamberNode: Sendable {
             retentionJob: PeriodicJob(
                 name: "retention", every: .seconds(configuration.retentionSweepSeconds), logger: logger, ready: { prepared.isSet }
             ) { try await membership.retention.run() + files.removeUnsentAttachments() }, prepared: prepared, docs: try apiDocs(configuration),
-            web: try webApp(configuration))
+            web: try webApp(configuration), tls: try serverTLS(configuration))
     }
 
     /// How often a node looks for members' data exports to prepare, and prepared ones whose time is up.
@@ -387,7 +389,8 @@ public struct ChamberNode: Sendable {
             services: self.services, realtime: realtime, membership: membership, events: events, metrics: metrics, version: Self.version,
             docs: docs,
             web: WebApp(files: web, demo: configuration.demo, webPushPublicKey: try? PushProviders.vapid(configuration)?.publicKey),
-            metricsToken: configuration.metricsToken, trustedProxies: configuration.trustedProxies, crossOrigin: configuration.crossOrigin)
+            metricsToken: configuration.metricsToken, trustedProxies: configuration.trustedProxies, crossOrigin: configuration.crossOrigin,
+            strictTransportSecurity: tls != nil || configuration.publicURL?.hasPrefix("https://") == true)
         let endpoint = realtime.endpoint
         var app = Application(
             router: router,
@@ -397,7 +400,8 @@ public struct ChamberNode: Sendable {
                 limits: ConnectionLimits(
                     idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
                     requestHeadTimeout: .seconds(Int64(configuration.requestHeadTimeoutSeconds)),
-                    perAddress: configuration.maxConnectionsPerAddress, trustedProxies: configuration.trustedProxies)),
+                    perAddress: configuration.maxConnectionsPerAddress, trustedProxies: configuration.trustedProxies),
+                tls: tls),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chamberconnect"),
             services: services, logger: logger)
         let node = self
@@ -410,6 +414,8 @@ public struct ChamberNode: Sendable {
     /// Runs the node until SIGTERM or SIGINT. Shutdown goes in reverse order: the hub drains first (sockets closed
     /// with 1001 in batches, queued frames written), then the HTTP server stops, then the database closes.
     public func run() async throws {
+        let reload = tls.map { ReloadOnHangUp(tls: $0, logger: logger) }
+        defer { reload?.cancel() }
         let app = makeApplication(services: [])
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let database = database as? any Service { services.append(.init(service: database)) }
@@ -423,6 +429,16 @@ public struct ChamberNode: Sendable {
         // forever: after this long the remaining services are cancelled.
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(20)
         try await ServiceGroup(configuration: groupConfiguration).run()
+    }
+
+    /// The node's TLS, when `server.tls_certificate_file` and `server.tls_key_file` are set.
+    static func serverTLS(_ configuration: ServerConfiguration) throws -> ServerTLS? {
+        guard let certificate = configuration.tlsCertificateFile, let key = configuration.tlsKeyFile else { return nil }
+        do {
+            return try ServerTLS(certificateFile: certificate, keyFile: key)
+        } catch {
+            throw ConfigurationError(key: error.file == key ? "server.tls_key_file" : "server.tls_certificate_file", error.description)
+        }
     }
 
     /// Migrates, and seeds the demo chamber when configured to.

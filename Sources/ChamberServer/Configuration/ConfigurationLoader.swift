@@ -283,6 +283,14 @@ public enum ConfigurationLoader {
             try Self.requirePrivate(file, key: key)
             return file
         }
+        configuration.tlsCertificateFile = try existingFile("server.tls_certificate_file")
+        configuration.tlsKeyFile = try secretFile("server.tls_key_file")
+        switch (configuration.tlsCertificateFile, configuration.tlsKeyFile) {
+        case (.some, nil):
+            throw ConfigurationError(key: "server.tls_key_file", "is needed with server.tls_certificate_file: the certificate's private key")
+        case (nil, .some): throw ConfigurationError(key: "server.tls_certificate_file", "is needed with server.tls_key_file: the certificate chain")
+        default: break
+        }
         if let file = try secretFile("metrics.token_file") {
             guard
                 let token = FileManager.default.contents(atPath: file).flatMap({ String(data: $0, encoding: .utf8) })?

@@ -16,6 +16,8 @@ import Logging
 /// | `server.max_connections_per_address` | `CHAMBER_SERVER_MAX_CONNECTIONS_PER_ADDRESS` | `2000` (one IP address's open connections, an IPv6 /64's together; more are closed at once; `0`: any number) |
 /// | `server.trusted_proxies` | `CHAMBER_SERVER_TRUSTED_PROXIES` | none (comma-separated addresses and blocks, `127.0.0.1, 10.0.0.0/8`: their requests come from the client `X-Forwarded-For` names, and their connections are not counted per address) |
 /// | `server.cors_allowed_origins` | `CHAMBER_SERVER_CORS_ALLOWED_ORIGINS` | none (comma-separated origins, `https://app.example.org`, or `*`, whose pages may call the API from a browser; never with credentials) |
+/// | `server.tls_certificate_file` | `CHAMBER_SERVER_TLS_CERTIFICATE_FILE` | none: plain HTTP (the PEM certificate chain, with `server.tls_key_file`; read again on SIGHUP) |
+/// | `server.tls_key_file` | `CHAMBER_SERVER_TLS_KEY_FILE` | none (the certificate's PEM private key, private to the node's user) |
 /// | `database.url` | `CHAMBER_DATABASE_URL` | `sqlite://data/chamberconnect.sqlite` |
 /// | `database.max_connections` | `CHAMBER_DATABASE_MAX_CONNECTIONS` | `20` (PostgreSQL pool size per node, plus 4 kept for transactions) |
 /// | `storage.sqlite.synchronous` | `CHAMBER_STORAGE_SQLITE_SYNCHRONOUS` | `full` (an acknowledged message survives a power cut; `normal`: a server crash only) |
@@ -115,6 +117,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var trustedProxies = TrustedProxies.none
     /// The web origins whose pages may call the API from a browser.
     public var crossOrigin = CrossOriginPolicy.none
+    /// PEM files of the certificate chain and private key the node serves TLS with; nil: plain HTTP.
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
     public var databaseURL = "sqlite://data/chamberconnect.sqlite"
     public var databaseMaxConnections = 20
     public var sqliteSynchronous = SQLiteSynchronous.full
@@ -250,7 +255,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Every key the loader accepts; anything else in a file is a typo and refused.
     public static let keys: [String] = [
         "server.host", "server.port", "server.idle_timeout_seconds", "server.request_head_timeout_seconds", "server.max_connections_per_address",
-        "server.trusted_proxies", "server.cors_allowed_origins", "database.url", "database.max_connections", "storage.sqlite.synchronous",
+        "server.trusted_proxies", "server.cors_allowed_origins", "server.tls_certificate_file",
+        "server.tls_key_file", "database.url", "database.max_connections", "storage.sqlite.synchronous",
         "broker.kind", "broker.redis_url",
         "broker.redis_prefix",
         "server.public_url", "cluster.node_name", "cluster.advertised_address", "cluster.heartbeat_ms", "cluster.node_timeout_ms", "auth.jwt_secret",

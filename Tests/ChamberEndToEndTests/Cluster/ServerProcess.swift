@@ -71,6 +71,11 @@ final class ServerProcess: @unchecked Sendable {
         throw TestBackendError("\(name) not ready within \(timeout): \(log())")
     }
 
+    /// Sends `signal` to the process (SIGHUP: read the TLS certificate again).
+    func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
     /// `kill -9`: no drain, no goodbye to the cluster.
     func killHard() {
         kill(process.processIdentifier, SIGKILL)
