@@ -11,7 +11,9 @@ if [ -z "$promtool" ]; then
     promtool="$PWD/.build/promtool/usr/bin/promtool"
     if [ ! -x "$promtool" ]; then
         mkdir -p .build/promtool
-        (cd .build/promtool && apt-get download prometheus >/dev/null 2>&1 && dpkg -x prometheus_*.deb . && rm -f prometheus_*.deb)
+        # A fresh machine may have no package lists yet: fetch them once and try again.
+        (cd .build/promtool && { apt-get download prometheus >/dev/null 2>&1 || { apt-get update -qq && apt-get download prometheus; }; } \
+            && dpkg -x prometheus_*.deb . && rm -f prometheus_*.deb)
     fi
 fi
 

@@ -153,6 +153,24 @@ struct MessageAttachmentTests {
                 json: ["decision": "reject"])
             #expect(decided.status == .ok, "\(decided.json)")
             #expect(try await api.call(.get, heldURL, token: room.admin.accessToken).errorCode == "file_not_found", "decided: the channel's again")
+            #expect(try await api.call(.get, heldURL, token: annAccount.accessToken).errorCode == "file_not_found", "a rejected send's file goes")
+
+            // One file sent twice: deleting one message leaves it to the other; deleting both removes it.
+            let twice = try await Self.upload(api, annAccount.accessToken, chamber: chamber, channel: dm, name: "twice.png", Self.png)
+            let twiceURL = twice.json["url"].string ?? ""
+            var twiceIDs: [String] = []
+            for _ in 0..<2 {
+                let sent = try await ann.request(
+                    [
+                        "type": "send", "channel_id": dm, "client_message_id": UUID().uuidString,
+                        "attachments": [["url": twiceURL, "content_type": "image/png", "size": 1]],
+                    ], expect: "ack")
+                twiceIDs.append(sent["message_id"].string ?? "")
+            }
+            try await ann.request(["type": "delete", "message_id": twiceIDs[0]], expect: "ok")
+            #expect(try await api.call(.get, twiceURL, token: benAccount.accessToken).status == .ok, "still named by the other message")
+            try await ann.request(["type": "delete", "message_id": twiceIDs[1]], expect: "ok")
+            #expect(try await api.call(.get, twiceURL, token: benAccount.accessToken).errorCode == "file_not_found")
 
             // Posting rules bind uploads as they bind sends.
             let admin = try await HubTests.socket(api, room.admin, chamber)

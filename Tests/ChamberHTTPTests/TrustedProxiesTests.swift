@@ -22,6 +22,8 @@ struct TrustedProxiesTests {
             ("127.0.0.1", ["unknown"], "127.0.0.1"),
             ("127.0.0.1", ["203.0.113.9, garbage, 10.0.0.5"], "127.0.0.1"),
             ("127.0.0.1", ["2001:db8::7"], "2001:db8::7"),
+            ("127.0.0.1", ["203.0.113.9:4711"], "203.0.113.9"),
+            ("127.0.0.1", ["[2001:db8::7]:4711"], "2001:db8::7"),
             ("fd00::1", ["203.0.113.9"], "203.0.113.9"),
             ("::ffff:127.0.0.1", ["203.0.113.9"], "203.0.113.9"),
             ("198.51.100.1", ["203.0.113.9"], "198.51.100.1"),
@@ -38,7 +40,9 @@ struct TrustedProxiesTests {
         #expect(TrustedProxies.none.client(of: peer, forwardedFor: ["203.0.113.9"])?.ipAddress == "127.0.0.1")
     }
 
-    @Test("entries that name no address block are refused", arguments: ["localhost", "10.0.0.0/33", "::1/129", "10.0.0.0/", "1.2.3"])
+    @Test(
+        "entries that name no address block are refused",
+        arguments: ["localhost", "10.0.0.0/33", "::1/129", "10.0.0.0/", "1.2.3", "0.0.0.0/0", "::/0"])
     func refused(_ entry: String) {
         #expect(throws: TrustedProxies.Refusal.self) { try TrustedProxies(parsing: [entry]) }
     }
@@ -47,7 +51,7 @@ struct TrustedProxiesTests {
         "blocks match by their prefix",
         arguments: [
             ("10.0.0.0/8", "10.255.1.1", true), ("10.0.0.0/8", "11.0.0.1", false),
-            ("192.168.4.0/22", "192.168.7.255", true), ("192.168.4.0/22", "192.168.8.0", false), ("0.0.0.0/0", "203.0.113.9", true),
+            ("192.168.4.0/22", "192.168.7.255", true), ("192.168.4.0/22", "192.168.8.0", false), ("128.0.0.0/1", "203.0.113.9", true),
             ("2001:db8::/32", "2001:db8:ffff::1", true), ("2001:db8::/32", "2001:db9::1", false), ("10.0.0.0/8", "::ffff:10.0.0.1", true),
         ])
     func prefix(_ block: String, _ address: String, _ inside: Bool) throws {

@@ -77,12 +77,12 @@ extension ChatService {
         return described
     }
 
-    /// Removes the files of ours that a deleted message named. A removal that fails leaves a file no message names
-    /// any more, not a failed deletion.
+    /// Removes the files of ours that a deleted message named and no other message names (its author may have sent
+    /// one file twice). A removal that fails leaves a file no message names any more, not a failed deletion.
     func removeFiles(of attachments: [Attachment], in chamberID: ChamberID) async {
         for attachment in attachments {
             guard let id = Self.fileID(in: attachment.url, chamberID: chamberID), let file = try? await files.file(id),
-                file.kind == .messageAttachment
+                file.kind == .messageAttachment, (try? await files.isNamed(file)) == false
             else { continue }
             try? await files.remove(file)
         }

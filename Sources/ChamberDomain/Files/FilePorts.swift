@@ -20,6 +20,8 @@ public protocol FileRecordStore: Sendable {
     /// Marks the message attachments uploaded before `cutoff` that a message of their channel names (published or
     /// held for review), so that no sweep looks at them again; returns how many it marked.
     func markNamedAttachments(uploadedBefore cutoff: Date, at: Date) async throws -> Int
+    /// Whether a message of the attachment's channel (published, or held for review) names it now.
+    func isNamed(_ file: FileID) async throws -> Bool
     /// Message attachments uploaded before `cutoff` that no message named when they were last looked at.
     func unnamedAttachments(uploadedBefore cutoff: Date, limit: Int) async throws -> [StoredFile]
 }

@@ -99,6 +99,11 @@ public final class FileService: Sendable {
         }
     }
 
+    /// Whether a message (published, or held for review) names the attachment now.
+    public func isNamed(_ file: StoredFile) async throws -> Bool {
+        try await records.isNamed(file.id)
+    }
+
     /// The record of file `id`, if there is one.
     public func file(_ id: FileID) async throws -> StoredFile? {
         try await records.find(id: id)

@@ -270,6 +270,8 @@ public final class ModerationService: Sendable {
         let item = try await scope.moderation.decide(itemID, state: approve ? .approved : .rejected, by: access.userID, at: at, note: note)
         if !approve, item.kind == .held {
             let held = try await scope.moderation.heldMessage(itemID: itemID)
+            // Never to be published: the files uploaded for it go, as a deleted message's do.
+            await chat.removeFiles(of: held?.attachments ?? [], in: access.chamberID)
             await notifier.notify(
                 ModerationNotice(
                     kind: .heldRejected, chamberID: access.chamberID, userID: item.authorID, channelID: item.channelID,

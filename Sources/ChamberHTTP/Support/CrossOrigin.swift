@@ -10,14 +10,18 @@ struct CrossOrigin: RouterMiddleware {
 
     static let methods = "GET, POST, PUT, PATCH, DELETE"
     static let requestHeaders = "Authorization, Content-Type, Idempotency-Key, If-None-Match, X-Request-Id"
-    static let exposedHeaders = "Retry-After, X-Request-Id, ETag, Location, Content-Disposition"
+    static let exposedHeaders = "Retry-After, X-Request-Id, ETag, Location, Content-Disposition, Allow"
     /// How long a browser may keep a preflight's answer: ten minutes.
     static let maxAgeSeconds = "600"
 
     func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response
     {
-        guard policy != .none, let origin = request.headers[.origin], let allowed = policy.allowedOrigin(for: origin) else {
-            return try await next(request, context)
+        guard policy != .none else { return try await next(request, context) }
+        guard let origin = request.headers[.origin], let allowed = policy.allowedOrigin(for: origin) else {
+            // The answer depends on the Origin (others get CORS headers): no shared cache may give this one to them.
+            var response = try await next(request, context)
+            response.headers[.vary] = "Origin"
+            return response
         }
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
             var headers = HTTPFields()

@@ -48,8 +48,9 @@ public struct TrustedProxies: Sendable, Equatable {
             let width = bytes.count * 8
             var prefix = width
             if parts.count == 2 {
-                guard let bits = Int(parts[1]), (0...width).contains(bits) else {
-                    throw Refusal(entry: entry, "has a prefix length that is not 0 to \(width)")
+                // Every address (/0) would let anyone name any client.
+                guard let bits = Int(parts[1]), (1...width).contains(bits) else {
+                    throw Refusal(entry: entry, "has a prefix length that is not 1 to \(width)")
                 }
                 prefix = bits
             }
@@ -79,12 +80,19 @@ public struct TrustedProxies: Sendable, Equatable {
     public func client(of peer: SocketAddress?, forwardedFor values: [String]) -> SocketAddress? {
         guard let peer, contains(peer), !values.isEmpty else { return peer }
         let hops = values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
-        for hop in hops.reversed() {
+        for hop in hops.reversed().map(Self.withoutPort) {
             // A hop that is no address (a proxy's "unknown", garbage) ends the chain: nothing left of it can be trusted.
             guard Self.bytes(of: hop) != nil, let address = try? SocketAddress(ipAddress: hop, port: 0) else { return peer }
             if !contains(address) { return address }
         }
         return peer
+    }
+
+    /// The address of a hop some proxies write with its port: `203.0.113.9:4711`, `[2001:db8::7]:4711`.
+    static func withoutPort(_ hop: String) -> String {
+        if hop.hasPrefix("["), let close = hop.firstIndex(of: "]") { return String(hop[hop.index(after: hop.startIndex)..<close]) }
+        if hop.filter({ $0 == ":" }).count == 1, let colon = hop.firstIndex(of: ":") { return String(hop[..<colon]) }
+        return hop
     }
 
     /// An address's bytes: 4 for IPv4 (an IPv4-mapped IPv6 address too), 16 for IPv6; nil for anything else.

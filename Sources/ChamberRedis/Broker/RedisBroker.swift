@@ -203,11 +203,15 @@ public final class RedisBroker: Broker {
     ) {
         var backoff = options.backoffInitial
         var connectedBefore = false
+        // Whether this node reaches Redis now, per connection: an alert sees an outage while it lasts, which the
+        // reconnect count shows only once it is over.
+        let connected = Gauge(label: "chamber_broker_connected", dimensions: [("role", role)])
         while !isStopped() {
             let connection: RedisConnection
             do {
                 connection = try RedisConnection(endpoint, connectTimeout: options.connectTimeout, ioTimeout: options.ioTimeout)
             } catch {
+                connected.record(0)
                 failed(error.description)
                 Thread.sleep(forTimeInterval: backoff.seconds)
                 backoff = min(backoff * 2, options.backoffMax)
@@ -218,7 +222,9 @@ public final class RedisBroker: Broker {
                 reconnects.increment()
                 logger.notice("redis \(role) reconnected", metadata: ["redis": "\(endpoint)"])
             }
+            connected.record(1)
             session(connection, connectedBefore)
+            connected.record(0)
             connectedBefore = true
         }
     }

@@ -36,19 +36,28 @@ struct SQLFileRecordStore: FileRecordStore {
         try await db.query("SELECT \(Self.columns) FROM files WHERE id = ?", [.id(id)]).first.map(Self.file)
     }
 
+    /// Whether a message of the file's channel (published, or held and waiting for review) names `files`' row: its
+    /// attachments hold `"url":"<the file's path>"`. A body cannot hold that text unescaped (its quotes are escaped
+    /// in the JSON), so a message that only mentions the path does not count.
+    static let namedByMessage = """
+        (EXISTS (SELECT 1 FROM messages m WHERE m.chamber_id = files.chamber_id AND m.channel_id = files.channel_id
+            AND m.attachments <> '[]' AND m.attachments LIKE '%"url":"/v1/chambers/' || files.chamber_id || '/files/' || files.id || '"%')
+        OR EXISTS (SELECT 1 FROM held_messages h JOIN review_items r ON r.chamber_id = h.chamber_id AND r.message_id = h.id
+            WHERE h.chamber_id = files.chamber_id AND h.channel_id = files.channel_id AND r.kind = 'held' AND r.state = 'pending'
+            AND h.payload LIKE '%"url":"/v1/chambers/' || files.chamber_id || '/files/' || files.id || '"%'))
+        """
+
     func markNamedAttachments(uploadedBefore cutoff: Date, at: Date) async throws -> Int {
-        // A message names a file by a path ending in the file's id (ChatService.attachmentPath): the id is unique,
-        // so finding it in the channel's messages' attachments (or a held send's) is finding a message that names it.
         try await db.query(
             """
-            UPDATE files SET named_at = ? WHERE kind = 'message_attachment' AND named_at IS NULL AND created_at < ? AND (
-                EXISTS (SELECT 1 FROM messages m WHERE m.chamber_id = files.chamber_id AND m.channel_id = files.channel_id
-                    AND m.attachments LIKE '%' || files.id || '%')
-                OR EXISTS (SELECT 1 FROM held_messages h WHERE h.chamber_id = files.chamber_id AND h.channel_id = files.channel_id
-                    AND h.payload LIKE '%' || files.id || '%'))
+            UPDATE files SET named_at = ? WHERE kind = 'message_attachment' AND named_at IS NULL AND created_at < ? AND \(Self.namedByMessage)
             RETURNING id
             """, [.date(at), .date(cutoff)]
         ).count
+    }
+
+    func isNamed(_ file: FileID) async throws -> Bool {
+        try await db.query("SELECT 1 FROM files WHERE id = ? AND \(Self.namedByMessage)", [.id(file)]).isEmpty == false
     }
 
     func unnamedAttachments(uploadedBefore cutoff: Date, limit: Int) async throws -> [StoredFile] {

@@ -103,7 +103,8 @@ struct SQLModerationStore: ModerationStore {
     }
 
     func pendingItemNames(_ file: FileID, channelID: ChannelID) async throws -> Bool {
-        let pattern = SQLValue.text("%/files/\(file.rawValue)%")
+        // The attachment's url in the JSON, not a body that mentions the path (its quotes would be escaped).
+        let pattern = SQLValue.text("%\"url\":\"/v1/chambers/%/files/\(file.rawValue)\"%")
         return try await sql.query(
             """
             SELECT 1 FROM review_items r LEFT JOIN held_messages h ON h.id = r.message_id AND h.chamber_id = r.chamber_id

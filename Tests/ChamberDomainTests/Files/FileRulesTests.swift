@@ -172,6 +172,7 @@ struct FileRulesTests {
         func delete(id: FileID) async throws -> Bool { files.withLock { $0.removeValue(forKey: id) != nil } }
         // No messages here: no attachment is ever named.
         func markNamedAttachments(uploadedBefore cutoff: Date, at: Date) async throws -> Int { 0 }
+        func isNamed(_ file: FileID) async throws -> Bool { false }
         func unnamedAttachments(uploadedBefore cutoff: Date, limit: Int) async throws -> [StoredFile] {
             files.withLock { Array($0.values.filter { $0.kind == .messageAttachment && $0.createdAt < cutoff }.prefix(limit)) }
         }
