@@ -35,16 +35,8 @@ public struct CrossOriginPolicy: Sendable, Equatable {
         self.init(origins: origins, anyOrigin: anyOrigin)
     }
 
-    /// An entry of the list that names no origin.
-    public struct Refusal: Error, Sendable {
-        public let entry: String
-        public let reason: String
-
-        init(entry: String, _ reason: String) {
-            self.entry = entry
-            self.reason = reason
-        }
-    }
+    /// An entry of the list that names nothing usable.
+    public typealias Refusal = ListEntryRefusal
 
     /// The `Access-Control-Allow-Origin` value for a request from `origin`, or nil when it is not allowed.
     func allowedOrigin(for origin: String) -> String? {

@@ -59,16 +59,8 @@ public struct TrustedProxies: Sendable, Equatable {
         self.blocks = blocks
     }
 
-    /// An entry of the list that names no address block.
-    public struct Refusal: Error, Sendable {
-        public let entry: String
-        public let reason: String
-
-        init(entry: String, _ reason: String) {
-            self.entry = entry
-            self.reason = reason
-        }
-    }
+    /// An entry of the list that names nothing usable.
+    public typealias Refusal = ListEntryRefusal
 
     /// Whether `address` is one of the trusted proxies.
     public func contains(_ address: SocketAddress) -> Bool {

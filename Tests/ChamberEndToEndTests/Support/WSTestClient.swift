@@ -142,7 +142,7 @@ final class WSTestClient: Sendable {
         throw WSTestError.timeout(type)
     }
 
-    /// Sends a request and waits for the reply of `replyType` with the same id (or an error frame with that id).
+    /// Sends a request and waits for the reply of `replyType` (`*`: any) with the same id (or an error frame with that id).
     @discardableResult
     func request(
         _ frame: [String: Any], expect replyType: String, expectError: Bool = false, sourceLocation: SourceLocation = #_sourceLocation
@@ -152,19 +152,21 @@ final class WSTestClient: Sendable {
         frame["id"] = id
         send(frame)
         let reply = try await next(
-            "*", where: { ($0["type"].string == replyType || $0["type"].string == "error") && $0["id"].string == id }, sourceLocation: sourceLocation)
+            "*", where: { (replyType == "*" || $0["type"].string == replyType || $0["type"].string == "error") && $0["id"].string == id },
+            sourceLocation: sourceLocation)
         if reply["type"].string == "error", !expectError {
             Issue.record("request \(frame["type"] ?? "?") failed: \(reply)", sourceLocation: sourceLocation)
         }
         return reply
     }
 
-    /// Every frame of `type` received within `window`, removed from the buffer.
+    /// Every frame of `type` (`*`: of any type) received within `window`, removed from the buffer.
     func all(_ type: String, within window: Duration = .milliseconds(300)) async throws -> [JSON] {
         try await Task.sleep(for: window)
         return inbox.frames.withLock { frames in
-            let matching = frames.filter { $0["type"].string == type }
-            frames.removeAll { $0["type"].string == type }
+            let matches = { (frame: JSON) in type == "*" || frame["type"].string == type }
+            let matching = frames.filter(matches)
+            frames.removeAll(where: matches)
             return matching
         }
     }
