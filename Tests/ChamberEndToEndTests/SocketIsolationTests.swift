@@ -6,7 +6,7 @@ import HummingbirdTesting
 import Testing
 
 /// Tenant isolation on the socket, generated from the protocol's own frame list: every client frame of
-/// `Protocol/examples/client` is sent by each role of chamber A, on a socket of chamber A, naming chamber B's ids
+/// `Protocol/examples/client` is sent by each role of chamber A (admin, staff, moderator, member, guest), on a socket of chamber A, naming chamber B's ids
 /// (channel, message, member, review item). A new frame type is attacked without anyone remembering to, and an id
 /// field the attack does not know fails the test until it is taught.
 @Suite("Socket: tenant isolation, every client frame")
@@ -49,7 +49,7 @@ struct SocketIsolationTests {
             let alice = try await api.signUp("alice")
             let chamberA = try await api.createChamber(alice, name: "Alpha Socket Chamber")
             var attackers = [("admin", alice)]
-            for role in ["moderator", "member"] {
+            for role in ["staff", "moderator", "member", "guest"] {
                 let account = try await api.signUp("a-\(role)")
                 try await api.addMember(account, to: chamberA, role: role, by: alice)
                 attackers.append((role, account))

@@ -146,78 +146,94 @@ struct TenantIsolationTests {
             ]
             let routes = api.registeredRoutes.filter { $0.path.hasPrefix("/v1/chambers/{chamberId}") }
             #expect(routes.count >= 15, "every chamber route is attacked")
-            for route in routes {
-                let path = Self.fill(route.path, chamber: chamberB, ids: ids)
-                    .replacingOccurrences(of: "{userId}", with: betty.userID)
-                    .replacingOccurrences(of: "{businessId}", with: businessB)
-                    .replacingOccurrences(of: "{invitationId}", with: invitationB)
-                    .replacingOccurrences(of: "{channelId}", with: channelB)
-                    .replacingOccurrences(of: "{messageId}", with: messageB)
-                    .replacingOccurrences(of: "{itemId}", with: itemB)
-                    .replacingOccurrences(of: "{tierId}", with: tierB)
-                    .replacingOccurrences(of: "{applicationId}", with: applicationB)
-                    .replacingOccurrences(of: "{documentId}", with: documentB)
-                    .replacingOccurrences(of: "{eventId}", with: eventB)
-                    .replacingOccurrences(of: "{ticketTypeId}", with: ticketTypeB)
-                    .replacingOccurrences(of: "{registrationId}", with: registrationB)
-                    .replacingOccurrences(of: "{discountCodeId}", with: discountCodeB)
-                    .replacingOccurrences(of: "{invoiceId}", with: invoiceB)
-                    .replacingOccurrences(of: "{webhookId}", with: webhookB)
-                    .replacingOccurrences(of: "{deliveryId}", with: deliveryB)
-                let body: [String: Any]? =
-                    ["GET", "DELETE"].contains(route.method)
-                    ? nil
-                    : [
-                        "name": "Owned", "action": "ban", "decision": "reject", "reason": "owned", "role": "admin", "email": "attacker@example.com",
-                        "legal_name": "Owned LLC", "kind": "group",
-                        "client_message_id": "x", "body": "owned", "seq": 1, "user_id": betty.userID, "user_ids": [alice.userID],
-                        "ticket_type_id": ticketTypeB, "registration_id": registrationB, "title": "Owned",
-                        "lines": [["description": "Owned", "unit_amount_minor": 1]], "amount_minor": 1, "method": "cash",
-                    ]
-                let response = try await api.call(HTTPRequest.Method(route.method)!, path, token: alice.accessToken, json: body)
-                #expect([403, 404].contains(response.status.code), "\(route.method) \(route.path) answered \(response.status.code)")
-                let text = String(decoding: response.body, as: UTF8.self)
-                for secret in secrets { #expect(!text.contains(secret), "\(route.method) \(route.path) leaked \(secret)") }
+            // Each role of chamber A.
+            var attackers = [("admin", alice)]
+            for role in ["staff", "moderator", "member", "guest"] {
+                let account = try await api.signUp("alpha-\(role)")
+                try await api.addMember(account, to: chamberA, role: role, by: alice)
+                attackers.append((role, account))
             }
-            // Now through Alice's own chamber, where she is admin, naming B's rows: still nothing.
-            for route in routes
-            where [
-                "{userId}", "{businessId}", "{invitationId}", "{channelId}", "{messageId}", "{itemId}", "{tierId}", "{applicationId}", "{documentId}",
-                "{eventId}", "{ticketTypeId}", "{registrationId}", "{discountCodeId}", "{invoiceId}", "{webhookId}", "{apiKeyId}", "{exportId}",
-                "{archiveId}", "{fileId}",
-            ].contains(
-                where: route.path.contains)
-            {
-                let path = Self.fill(route.path, chamber: chamberA, ids: ids)
-                    .replacingOccurrences(of: "{userId}", with: betty.userID)
-                    .replacingOccurrences(of: "{businessId}", with: businessB)
-                    .replacingOccurrences(of: "{invitationId}", with: invitationB)
-                    .replacingOccurrences(of: "{channelId}", with: channelB)
-                    .replacingOccurrences(of: "{messageId}", with: messageB)
-                    .replacingOccurrences(of: "{itemId}", with: itemB)
-                    .replacingOccurrences(of: "{tierId}", with: tierB)
-                    .replacingOccurrences(of: "{applicationId}", with: applicationB)
-                    .replacingOccurrences(of: "{documentId}", with: documentB)
-                    .replacingOccurrences(of: "{eventId}", with: eventB)
-                    .replacingOccurrences(of: "{ticketTypeId}", with: ticketTypeB)
-                    .replacingOccurrences(of: "{registrationId}", with: registrationB)
-                    .replacingOccurrences(of: "{discountCodeId}", with: discountCodeB)
-                    .replacingOccurrences(of: "{invoiceId}", with: invoiceB)
-                    .replacingOccurrences(of: "{webhookId}", with: webhookB)
-                    .replacingOccurrences(of: "{deliveryId}", with: deliveryB)
-                let body: [String: Any]? =
-                    ["GET", "DELETE"].contains(route.method)
-                    ? nil
-                    : [
-                        "decision": "reject", "action": "suspend", "reason": "owned", "role": "admin", "legal_name": "Owned LLC",
-                        "client_message_id": "x",
-                        "body": "owned", "seq": 1, "user_ids": [alice.userID], "ticket_type_id": ticketTypeB, "registration_id": registrationB,
-                        "amount_minor": 1, "method": "cash", "confirm_email": betty.email,
-                    ]
-                let response = try await api.call(HTTPRequest.Method(route.method)!, path, token: alice.accessToken, json: body)
-                #expect(response.status.code == 404, "\(route.method) \(route.path) with B's ids answered \(response.status.code)")
-                let text = String(decoding: response.body, as: UTF8.self)
-                for secret in secrets { #expect(!text.contains(secret), "\(route.method) \(route.path) leaked \(secret)") }
+            for (role, attacker) in attackers {
+                for route in routes {
+                    let path = Self.fill(route.path, chamber: chamberB, ids: ids)
+                        .replacingOccurrences(of: "{userId}", with: betty.userID)
+                        .replacingOccurrences(of: "{businessId}", with: businessB)
+                        .replacingOccurrences(of: "{invitationId}", with: invitationB)
+                        .replacingOccurrences(of: "{channelId}", with: channelB)
+                        .replacingOccurrences(of: "{messageId}", with: messageB)
+                        .replacingOccurrences(of: "{itemId}", with: itemB)
+                        .replacingOccurrences(of: "{tierId}", with: tierB)
+                        .replacingOccurrences(of: "{applicationId}", with: applicationB)
+                        .replacingOccurrences(of: "{documentId}", with: documentB)
+                        .replacingOccurrences(of: "{eventId}", with: eventB)
+                        .replacingOccurrences(of: "{ticketTypeId}", with: ticketTypeB)
+                        .replacingOccurrences(of: "{registrationId}", with: registrationB)
+                        .replacingOccurrences(of: "{discountCodeId}", with: discountCodeB)
+                        .replacingOccurrences(of: "{invoiceId}", with: invoiceB)
+                        .replacingOccurrences(of: "{webhookId}", with: webhookB)
+                        .replacingOccurrences(of: "{deliveryId}", with: deliveryB)
+                    let body: [String: Any]? =
+                        ["GET", "DELETE"].contains(route.method)
+                        ? nil
+                        : [
+                            "name": "Owned", "action": "ban", "decision": "reject", "reason": "owned", "role": "admin",
+                            "email": "attacker@example.com",
+                            "legal_name": "Owned LLC", "kind": "group",
+                            "client_message_id": "x", "body": "owned", "seq": 1, "user_id": betty.userID, "user_ids": [alice.userID],
+                            "ticket_type_id": ticketTypeB, "registration_id": registrationB, "title": "Owned",
+                            "lines": [["description": "Owned", "unit_amount_minor": 1]], "amount_minor": 1, "method": "cash",
+                        ]
+                    let response = try await api.call(HTTPRequest.Method(route.method)!, path, token: attacker.accessToken, json: body)
+                    #expect([403, 404].contains(response.status.code), "\(role): \(route.method) \(route.path) answered \(response.status.code)")
+                    let text = String(decoding: response.body, as: UTF8.self)
+                    for secret in secrets { #expect(!text.contains(secret), "\(role): \(route.method) \(route.path) leaked \(secret)") }
+                }
+            }
+            // Now through their own chamber A, naming B's rows: still nothing.
+            for (role, attacker) in attackers {
+                for route in routes
+                where [
+                    "{userId}", "{businessId}", "{invitationId}", "{channelId}", "{messageId}", "{itemId}", "{tierId}", "{applicationId}",
+                    "{documentId}",
+                    "{eventId}", "{ticketTypeId}", "{registrationId}", "{discountCodeId}", "{invoiceId}", "{webhookId}", "{apiKeyId}", "{exportId}",
+                    "{archiveId}", "{fileId}",
+                ].contains(
+                    where: route.path.contains)
+                {
+                    let path = Self.fill(route.path, chamber: chamberA, ids: ids)
+                        .replacingOccurrences(of: "{userId}", with: betty.userID)
+                        .replacingOccurrences(of: "{businessId}", with: businessB)
+                        .replacingOccurrences(of: "{invitationId}", with: invitationB)
+                        .replacingOccurrences(of: "{channelId}", with: channelB)
+                        .replacingOccurrences(of: "{messageId}", with: messageB)
+                        .replacingOccurrences(of: "{itemId}", with: itemB)
+                        .replacingOccurrences(of: "{tierId}", with: tierB)
+                        .replacingOccurrences(of: "{applicationId}", with: applicationB)
+                        .replacingOccurrences(of: "{documentId}", with: documentB)
+                        .replacingOccurrences(of: "{eventId}", with: eventB)
+                        .replacingOccurrences(of: "{ticketTypeId}", with: ticketTypeB)
+                        .replacingOccurrences(of: "{registrationId}", with: registrationB)
+                        .replacingOccurrences(of: "{discountCodeId}", with: discountCodeB)
+                        .replacingOccurrences(of: "{invoiceId}", with: invoiceB)
+                        .replacingOccurrences(of: "{webhookId}", with: webhookB)
+                        .replacingOccurrences(of: "{deliveryId}", with: deliveryB)
+                    let body: [String: Any]? =
+                        ["GET", "DELETE"].contains(route.method)
+                        ? nil
+                        : [
+                            "decision": "reject", "action": "suspend", "reason": "owned", "role": "admin", "legal_name": "Owned LLC",
+                            "client_message_id": "x",
+                            "body": "owned", "seq": 1, "user_ids": [alice.userID], "ticket_type_id": ticketTypeB, "registration_id": registrationB,
+                            "amount_minor": 1, "method": "cash", "confirm_email": betty.email,
+                        ]
+                    let response = try await api.call(HTTPRequest.Method(route.method)!, path, token: attacker.accessToken, json: body)
+                    // An admin reaches the lookup (404); other roles may be stopped by their role first (403).
+                    #expect(
+                        role == "admin" ? response.status.code == 404 : [403, 404].contains(response.status.code),
+                        "\(role): \(route.method) \(route.path) with B's ids answered \(response.status.code)")
+                    let text = String(decoding: response.body, as: UTF8.self)
+                    for secret in secrets { #expect(!text.contains(secret), "\(role): \(route.method) \(route.path) leaked \(secret)") }
+                }
             }
             // Alice's own chamber keeps working, and B is untouched.
             let invoice = try await api.call(.get, "/v1/chambers/\(chamberB)/invoices/\(invoiceB)", token: bob.accessToken)
