@@ -11,7 +11,7 @@ import Testing
 /// field the attack does not know fails the test until it is taught.
 @Suite("Socket: tenant isolation, every client frame")
 struct SocketIsolationTests {
-    /// Frames that name nothing of a chamber, or speak of the socket itself.
+    /// Frames that name nothing of a chamber, or speak of the socket itself (`auth` naming B is tried on its own).
     static let unscoped: Set<String> = ["auth", "refresh", "ping", "set_status"]
     /// Frames about the socket's own state, answered `ok` whatever channel they name (websocket.md §4.5): they tell
     /// nothing of it.
@@ -41,9 +41,10 @@ struct SocketIsolationTests {
             #expect(!channelB.isEmpty && !messageB.isEmpty && !itemB.isEmpty)
             // What B holds (an error may repeat the id the caller sent itself: that tells nothing).
             let secrets = ["Bravo Socket Chamber", "Bravo Socket Room", "Bravo socket secret", "Bravo report reason", betty.email]
+            // `user_ids` (members to add) is filled with the attacker's own id: an add to B's channel would show in its members.
             let ids: [String: Any] = [
                 "channel_id": channelB, "message_id": messageB, "user_id": betty.userID, "item_id": itemB, "reply_to": messageB,
-                "user_ids": [betty.userID], "members": [betty.userID],
+                "members": [betty.userID],
             ]
 
             let alice = try await api.signUp("alice")
@@ -58,6 +59,11 @@ struct SocketIsolationTests {
             let port = try #require(api.client.port)
             let upgrade = RawHTTP.upgrade(port: port, path: "/v1/ws?chamber_id=\(chamberB)", token: alice.accessToken)
             #expect(upgrade.map { [403, 404].contains($0.status) } == true, "\(upgrade?.status ?? 0)")
+            let lone = WSTestClient(port: port, chamberID: nil, token: nil)
+            lone.send(["type": "auth", "id": "a", "token": alice.accessToken, "chamber_id": chamberB])
+            let refused = try await lone.next("*")
+            #expect(refused["type"].string == "error" && refused["code"].string == "chamber_not_found", "an auth frame naming B: \(refused)")
+            #expect(try await lone.closeCode() == 4500)
 
             let examples = FrameSchemas.root.appendingPathComponent("examples/client")
             let names = try FileManager.default.contentsOfDirectory(atPath: examples.path).filter { $0.hasSuffix(".json") }.sorted()
@@ -69,11 +75,14 @@ struct SocketIsolationTests {
                     guard var frame = try JSONSerialization.jsonObject(with: data) as? [String: Any], let type = frame["type"] as? String,
                         !Self.unscoped.contains(type)
                     else { continue }
+                    for (key, value) in frame where Self.nestsIdentifier(value) {
+                        Issue.record("\(type): an id inside \(key), which the attack does not reach; teach it")
+                    }
                     // The sender's own idempotency key, not an id of the chamber's.
                     if frame["client_message_id"] != nil { frame["client_message_id"] = UUID().uuidString }
                     var namesB = false
                     for (key, value) in frame where key != "client_message_id" && Self.holdsIdentifier(value) {
-                        guard let replacement = ids[key] else {
+                        guard let replacement = key == "user_ids" ? [attacker.userID] : ids[key] else {
                             Issue.record("\(type): the attack does not know the id field \(key); teach it chamber B's")
                             continue
                         }
@@ -113,6 +122,13 @@ struct SocketIsolationTests {
     static func holdsIdentifier(_ value: Any) -> Bool {
         if let text = value as? String { return text.count == 36 && UUID(uuidString: text) != nil }
         if let list = value as? [Any] { return !list.isEmpty && list.allSatisfy(holdsIdentifier) }
+        return false
+    }
+
+    /// Whether an id sits deeper than a frame's top level (an object inside it), where the attack would not see it.
+    static func nestsIdentifier(_ value: Any) -> Bool {
+        if let object = value as? [String: Any] { return object.values.contains { holdsIdentifier($0) || nestsIdentifier($0) } }
+        if let list = value as? [Any] { return list.contains { ($0 is [String: Any] || $0 is [Any]) && nestsIdentifier($0) } }
         return false
     }
 }

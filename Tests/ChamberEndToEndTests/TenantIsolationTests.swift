@@ -10,8 +10,8 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
-/// Cross-chamber access as an attack: a member (even the admin) of chamber A calls every chamber-B route
-/// the server registers, and must get 403 or 404 with nothing of B's data in the answer.
+/// Cross-chamber access as an attack: each role of chamber A (admin, staff, moderator, member, guest) calls every
+/// chamber-B route the server registers, and must get 403 or 404 with nothing of B's data in the answer.
 @Suite("REST: tenant isolation")
 struct TenantIsolationTests {
     /// `template` with `{chamberId}` and every other `{…Id}` of `ids` filled in.
@@ -19,7 +19,7 @@ struct TenantIsolationTests {
         ids.reduce(template.replacingOccurrences(of: "{chamberId}", with: chamber)) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
     }
 
-    @Test("an admin of chamber A reaches nothing of chamber B", arguments: TestBackend.enabled)
+    @Test("each role of chamber A reaches nothing of chamber B", arguments: TestBackend.enabled)
     func crossChamberAttack(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in
             let alice = try await api.signUp("alice")
@@ -156,22 +156,6 @@ struct TenantIsolationTests {
             for (role, attacker) in attackers {
                 for route in routes {
                     let path = Self.fill(route.path, chamber: chamberB, ids: ids)
-                        .replacingOccurrences(of: "{userId}", with: betty.userID)
-                        .replacingOccurrences(of: "{businessId}", with: businessB)
-                        .replacingOccurrences(of: "{invitationId}", with: invitationB)
-                        .replacingOccurrences(of: "{channelId}", with: channelB)
-                        .replacingOccurrences(of: "{messageId}", with: messageB)
-                        .replacingOccurrences(of: "{itemId}", with: itemB)
-                        .replacingOccurrences(of: "{tierId}", with: tierB)
-                        .replacingOccurrences(of: "{applicationId}", with: applicationB)
-                        .replacingOccurrences(of: "{documentId}", with: documentB)
-                        .replacingOccurrences(of: "{eventId}", with: eventB)
-                        .replacingOccurrences(of: "{ticketTypeId}", with: ticketTypeB)
-                        .replacingOccurrences(of: "{registrationId}", with: registrationB)
-                        .replacingOccurrences(of: "{discountCodeId}", with: discountCodeB)
-                        .replacingOccurrences(of: "{invoiceId}", with: invoiceB)
-                        .replacingOccurrences(of: "{webhookId}", with: webhookB)
-                        .replacingOccurrences(of: "{deliveryId}", with: deliveryB)
                     let body: [String: Any]? =
                         ["GET", "DELETE"].contains(route.method)
                         ? nil
@@ -191,32 +175,9 @@ struct TenantIsolationTests {
             }
             // Now through their own chamber A, naming B's rows: still nothing.
             for (role, attacker) in attackers {
-                for route in routes
-                where [
-                    "{userId}", "{businessId}", "{invitationId}", "{channelId}", "{messageId}", "{itemId}", "{tierId}", "{applicationId}",
-                    "{documentId}",
-                    "{eventId}", "{ticketTypeId}", "{registrationId}", "{discountCodeId}", "{invoiceId}", "{webhookId}", "{apiKeyId}", "{exportId}",
-                    "{archiveId}", "{fileId}",
-                ].contains(
-                    where: route.path.contains)
-                {
+                // Every route that names one of B's rows (a new kind of id is in `ids`, or the first loop fails on it).
+                for route in routes where ids.keys.contains(where: route.path.contains) {
                     let path = Self.fill(route.path, chamber: chamberA, ids: ids)
-                        .replacingOccurrences(of: "{userId}", with: betty.userID)
-                        .replacingOccurrences(of: "{businessId}", with: businessB)
-                        .replacingOccurrences(of: "{invitationId}", with: invitationB)
-                        .replacingOccurrences(of: "{channelId}", with: channelB)
-                        .replacingOccurrences(of: "{messageId}", with: messageB)
-                        .replacingOccurrences(of: "{itemId}", with: itemB)
-                        .replacingOccurrences(of: "{tierId}", with: tierB)
-                        .replacingOccurrences(of: "{applicationId}", with: applicationB)
-                        .replacingOccurrences(of: "{documentId}", with: documentB)
-                        .replacingOccurrences(of: "{eventId}", with: eventB)
-                        .replacingOccurrences(of: "{ticketTypeId}", with: ticketTypeB)
-                        .replacingOccurrences(of: "{registrationId}", with: registrationB)
-                        .replacingOccurrences(of: "{discountCodeId}", with: discountCodeB)
-                        .replacingOccurrences(of: "{invoiceId}", with: invoiceB)
-                        .replacingOccurrences(of: "{webhookId}", with: webhookB)
-                        .replacingOccurrences(of: "{deliveryId}", with: deliveryB)
                     let body: [String: Any]? =
                         ["GET", "DELETE"].contains(route.method)
                         ? nil

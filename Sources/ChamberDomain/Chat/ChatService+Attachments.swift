@@ -67,7 +67,8 @@ extension ChatService {
                 described.append(attachment)
                 continue
             }
-            guard let file = try await files.file(id), file.kind == .messageAttachment, file.channelID == channelID, file.ownerID == sender else {
+            // Claimed first, in one statement: a sweep of unsent files can no longer take it from under the send.
+            guard let file = try await files.claimAttachment(id, channelID: channelID, owner: sender) else {
                 throw ChamberError(
                     .validationFailed, "attachment \(attachment.url) is no file you uploaded to this channel", field: "attachments.url")
             }

@@ -20,6 +20,12 @@ public protocol FileRecordStore: Sendable {
     /// Marks the message attachments uploaded before `cutoff` that a message of their channel names (published or
     /// held for review), so that no sweep looks at them again; returns how many it marked.
     func markNamedAttachments(uploadedBefore cutoff: Date, at: Date) async throws -> Int
+    /// Marks the attachment `owner` uploaded to `channelID` as named by a send of theirs about to be stored, and
+    /// returns it; nil when there is no such file. Once marked, no sweep of unsent files removes it: only deleting
+    /// (or rejecting) its messages does.
+    func claimAttachment(_ id: FileID, channelID: ChannelID, owner: UserID, at: Date) async throws -> StoredFile?
+    /// Deletes the attachment's record if no send has claimed it; false when it was claimed (or gone).
+    func deleteUnnamed(id: FileID) async throws -> Bool
     /// Whether a message of the attachment's channel (published, or held for review) names it now.
     func isNamed(_ file: FileID) async throws -> Bool
     /// Message attachments uploaded before `cutoff` that no message named when they were last looked at.

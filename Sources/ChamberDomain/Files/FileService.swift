@@ -93,10 +93,19 @@ public final class FileService: Sendable {
         var removed = 0
         while true {
             let unsent = try await records.unnamedAttachments(uploadedBefore: cutoff, limit: 200)
-            for file in unsent { try await remove(file) }
-            removed += unsent.count
+            // Only if still unclaimed: a send may have named it since it was listed (its claim keeps it).
+            for file in unsent where try await records.deleteUnnamed(id: file.id) {
+                try await bytes.delete(key: file.key)
+                removed += 1
+            }
             if unsent.count < 200 { return removed }
         }
+    }
+
+    /// The attachment `id` that `owner` uploaded to `channelID`, marked as named by their send about to be stored;
+    /// nil when there is no such file.
+    public func claimAttachment(_ id: FileID, channelID: ChannelID, owner: UserID) async throws -> StoredFile? {
+        try await records.claimAttachment(id, channelID: channelID, owner: owner, at: now())
     }
 
     /// Whether a message (published, or held for review) names the attachment now.

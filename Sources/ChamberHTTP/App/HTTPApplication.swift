@@ -14,9 +14,10 @@ public func buildRouter(
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ForwardedClient(trusted: trustedProxies))
+    // Outside CrossOrigin: its preflight answers carry the safe headers (and HSTS) too.
+    router.add(middleware: SafeResponseHeaders(strictTransportSecurity: strictTransportSecurity))
     router.add(middleware: CrossOrigin(policy: crossOrigin))
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: SafeResponseHeaders(strictTransportSecurity: strictTransportSecurity))
     router.add(middleware: RedactingRequestLog())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: APIErrorMiddleware())

@@ -219,7 +219,15 @@ public struct ChamberNode: Sendable {
             ) { try await membership.privacy.runExports() },
             retentionJob: PeriodicJob(
                 name: "retention", every: .seconds(configuration.retentionSweepSeconds), logger: logger, ready: { prepared.isSet }
-            ) { try await membership.retention.run() + files.removeUnsentAttachments() }, prepared: prepared, docs: try apiDocs(configuration),
+            ) {
+                // Each on its own: a failed retention sweep does not keep unsent files, nor the reverse.
+                var changed = 0
+                var failure: (any Error)?
+                do { changed += try await membership.retention.run() } catch { failure = error }
+                changed += try await files.removeUnsentAttachments()
+                if let failure { throw failure }
+                return changed
+            }, prepared: prepared, docs: try apiDocs(configuration),
             web: try webApp(configuration), tls: try serverTLS(configuration))
     }
 

@@ -56,6 +56,19 @@ struct SQLFileRecordStore: FileRecordStore {
         ).count
     }
 
+    func claimAttachment(_ id: FileID, channelID: ChannelID, owner: UserID, at: Date) async throws -> StoredFile? {
+        try await db.query(
+            """
+            UPDATE files SET named_at = COALESCE(named_at, ?)
+            WHERE id = ? AND kind = 'message_attachment' AND channel_id = ? AND owner_id = ? RETURNING \(Self.columns)
+            """, [.date(at), .id(id), .id(channelID), .id(owner)]
+        ).first.map(Self.file)
+    }
+
+    func deleteUnnamed(id: FileID) async throws -> Bool {
+        try await db.query("DELETE FROM files WHERE id = ? AND named_at IS NULL RETURNING id", [.id(id)]).isEmpty == false
+    }
+
     func isNamed(_ file: FileID) async throws -> Bool {
         try await db.query("SELECT 1 FROM files WHERE id = ? AND \(Self.namedByMessage)", [.id(file)]).isEmpty == false
     }

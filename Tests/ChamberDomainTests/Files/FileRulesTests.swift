@@ -173,6 +173,10 @@ struct FileRulesTests {
         // No messages here: no attachment is ever named.
         func markNamedAttachments(uploadedBefore cutoff: Date, at: Date) async throws -> Int { 0 }
         func isNamed(_ file: FileID) async throws -> Bool { false }
+        func claimAttachment(_ id: FileID, channelID: ChannelID, owner: UserID, at: Date) async throws -> StoredFile? {
+            files.withLock { $0[id] }.flatMap { $0.channelID == channelID && $0.ownerID == owner ? $0 : nil }
+        }
+        func deleteUnnamed(id: FileID) async throws -> Bool { files.withLock { $0.removeValue(forKey: id) != nil } }
         func unnamedAttachments(uploadedBefore cutoff: Date, limit: Int) async throws -> [StoredFile] {
             files.withLock { Array($0.values.filter { $0.kind == .messageAttachment && $0.createdAt < cutoff }.prefix(limit)) }
         }
