@@ -1,10 +1,6 @@
 import Foundation
 import NIOCore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The proxies in front of the node (a load balancer, nginx) whose `X-Forwarded-For` is believed.
 ///
 /// Behind a proxy every connection comes from the proxy's address, so the limits per address would count all clients
@@ -44,7 +40,7 @@ public struct TrustedProxies: Sendable, Equatable {
         var blocks: [Block] = []
         for entry in entries.map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
             let parts = entry.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            guard let bytes = Self.bytes(of: parts[0]) else { throw Refusal(entry: entry, "is not an IPv4 or IPv6 address") }
+            guard let bytes = AddressBlock.bytes(of: parts[0]) else { throw Refusal(entry: entry, "is not an IPv4 or IPv6 address") }
             let width = bytes.count * 8
             var prefix = width
             if parts.count == 2 {
@@ -64,7 +60,7 @@ public struct TrustedProxies: Sendable, Equatable {
 
     /// Whether `address` is one of the trusted proxies.
     public func contains(_ address: SocketAddress) -> Bool {
-        guard !blocks.isEmpty, let text = address.ipAddress, let bytes = Self.bytes(of: text) else { return false }
+        guard !blocks.isEmpty, let text = address.ipAddress, let bytes = AddressBlock.bytes(of: text) else { return false }
         return blocks.contains { $0.contains(bytes) }
     }
 
@@ -74,7 +70,7 @@ public struct TrustedProxies: Sendable, Equatable {
         let hops = values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
         for hop in hops.reversed().map(Self.withoutPort) {
             // A hop that is no address (a proxy's "unknown", garbage) ends the chain: nothing left of it can be trusted.
-            guard Self.bytes(of: hop) != nil, let address = try? SocketAddress(ipAddress: hop, port: 0) else { return peer }
+            guard AddressBlock.bytes(of: hop) != nil, let address = try? SocketAddress(ipAddress: hop, port: 0) else { return peer }
             if !contains(address) { return address }
         }
         return peer
@@ -85,15 +81,5 @@ public struct TrustedProxies: Sendable, Equatable {
         if hop.hasPrefix("["), let close = hop.firstIndex(of: "]") { return String(hop[hop.index(after: hop.startIndex)..<close]) }
         if hop.filter({ $0 == ":" }).count == 1, let colon = hop.firstIndex(of: ":") { return String(hop[..<colon]) }
         return hop
-    }
-
-    /// An address's bytes: 4 for IPv4 (an IPv4-mapped IPv6 address too), 16 for IPv6; nil for anything else.
-    static func bytes(of text: String) -> [UInt8]? {
-        var v4 = [UInt8](repeating: 0, count: 4)
-        if inet_pton(AF_INET, text, &v4) == 1 { return v4 }
-        var v6 = [UInt8](repeating: 0, count: 16)
-        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
-        if v6[0..<10].allSatisfy({ $0 == 0 }), v6[10] == 0xFF, v6[11] == 0xFF { return Array(v6[12..<16]) }
-        return v6
     }
 }

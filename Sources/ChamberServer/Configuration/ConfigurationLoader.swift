@@ -84,20 +84,22 @@ public enum ConfigurationLoader {
         if let value = try int("server.idle_timeout_seconds", 1...3600) { configuration.idleTimeoutSeconds = value }
         if let value = try int("server.request_head_timeout_seconds", 1...600) { configuration.requestHeadTimeoutSeconds = value }
         if let value = try int("server.max_connections_per_address", 0...1_000_000) { configuration.maxConnectionsPerAddress = value }
-        if let value = try string("server.cors_allowed_origins") {
+        /// A comma-separated setting read by `parse`; a refused entry is named with `hint`.
+        func list<T>(_ key: String, hint: String, _ parse: ([String]) throws(ListEntryRefusal) -> T) throws -> T? {
+            guard let value = try string(key) else { return nil }
             do {
-                configuration.crossOrigin = try CrossOriginPolicy(parsing: value.split(separator: ",").map(String.init))
+                return try parse(value.split(separator: ",").map(String.init))
             } catch {
-                throw ConfigurationError(key: "server.cors_allowed_origins", "'\(error.entry)' \(error.reason), or *")
+                throw ConfigurationError(key: key, "'\(error.entry)' \(error.reason); \(hint)")
             }
         }
-        if let value = try string("server.trusted_proxies") {
-            do {
-                configuration.trustedProxies = try TrustedProxies(parsing: value.split(separator: ",").map(String.init))
-            } catch {
-                throw ConfigurationError(
-                    key: "server.trusted_proxies", "'\(error.entry)' \(error.reason); write addresses and blocks such as 127.0.0.1, 10.0.0.0/8, ::1")
-            }
+        if let policy = try list("server.cors_allowed_origins", hint: "or *", CrossOriginPolicy.init(parsing:)) {
+            configuration.crossOrigin = policy
+        }
+        if let proxies = try list(
+            "server.trusted_proxies", hint: "write addresses and blocks such as 127.0.0.1, 10.0.0.0/8, ::1", TrustedProxies.init(parsing:))
+        {
+            configuration.trustedProxies = proxies
         }
         if let url = try string("database.url") {
             let lowered = url.lowercased()
