@@ -53,6 +53,7 @@ let package = Package(
             dependencies: [
                 "ChamberDomain",
                 "ChamberJSON",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -14,7 +14,7 @@ struct ChamberConnect: AsyncParsableCommand {
         commandName: "chamberconnect",
         abstract: "A live community server for chambers of commerce: real-time chat beside membership, events and billing.",
         version: ChamberNode.version,
-        subcommands: [Serve.self, Migrate.self, Demo.self, CreateAdmin.self, Backup.self, Restore.self],
+        subcommands: [Serve.self, Migrate.self, Reseal.self, Demo.self, CreateAdmin.self, Backup.self, Restore.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -100,14 +100,43 @@ struct Migrate: AsyncParsableCommand {
         let (configuration, logger) = try await common.load()
         let node = try await ChamberNode.assemble(configuration, logger: logger)
         let applied = try await node.withDatabase {
-            let migrator = Migrator(database: node.database, logger: logger)
-            let applied = try await migrator.migrate()
-            return (applied, try await migrator.appliedVersions())
+            (try await node.migrate(), try await Migrator(database: node.database, logger: logger).appliedVersions())
         }
         print(
             applied.0.isEmpty
                 ? "database is up to date (schema version \(applied.1.last ?? 0))"
                 : "applied migrations \(applied.0); schema version \(applied.1.last ?? 0)")
+    }
+}
+
+struct Reseal: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Seal every sealed field again with the first key of security.encryption_keys, then say whether any is left under another key.")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let (configuration, logger) = try await common.load()
+        let node = try await ChamberNode.assemble(configuration, logger: logger)
+        let (done, left) = try await node.withDatabase {
+            _ = try await Migrator(database: node.database, logger: logger).migrate()
+            let upkeep = SealedFieldsUpkeep(database: node.database, fields: node.store.fields)
+            return (try await upkeep.run(), try await upkeep.remaining())
+        }
+        let key = node.store.fields.cipher.sealingKeyID
+        print(
+            "sealed again with key '\(key)': \(done.businessTaxIDs) business tax ids, \(done.applicationTaxIDs) application tax ids, "
+                + "\(done.twoFactorSecrets) two-factor secrets")
+        guard left.unopenable == 0 else {
+            print("\(left.unopenable) sealed fields open with no configured key: put the key that sealed them back in security.encryption_keys")
+            throw ExitCode(1)
+        }
+        guard left.total == 0 else {
+            // Only a node still sealing with an older key between the two passes leaves one; run again.
+            print("\(left.total) sealed fields are still under another key; run reseal again")
+            throw ExitCode(1)
+        }
+        print("nothing is left sealed under another key: keys after '\(key)' in security.encryption_keys may be removed")
     }
 }
 
@@ -121,7 +150,7 @@ struct Demo: AsyncParsableCommand {
         let (configuration, logger) = try await common.load()
         let node = try await ChamberNode.assemble(configuration, logger: logger)
         let chamber = try await node.withDatabase {
-            try await Migrator(database: node.database, logger: logger).migrate()
+            _ = try await node.migrate()
             return try await DemoSeeder(store: node.store, accounts: node.services.accounts, chat: node.realtime.chat).seed()
         }
         print("demo chamber: \(chamber.name) (id \(chamber.id), slug \(chamber.slug))")

@@ -13,7 +13,7 @@ struct ApplicationStoreTests {
         "a write based on an old reading is refused; one open application per applicant; an approval all or nothing", arguments: TestBackend.enabled)
     func revisions(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let founder = try await StoreSuiteTests.user("founder", in: store)
             let chamber = try await StoreSuiteTests.chamber(founder, in: store)
             let applicant = try await StoreSuiteTests.user("applicant", in: store)

@@ -12,7 +12,7 @@ struct DataExportStoreTests {
     func lifecycle(_ backend: TestBackend) async throws {
         // A database of its own: the queue is read across chambers, and other tests' nodes would claim these rows.
         try await backend.withDatabase(isolated: true) { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let (ada, bob, a, b) = try await StoreSuiteTests.twoChambers(in: store)
             let now = StoreSuiteTests.now
             func draft(_ user: User, in chamber: Chamber, at: Date = now) -> DataExport {

@@ -12,7 +12,7 @@ struct DirectoryRevisionTests {
     @Test("businesses, memberships and standings move it; last-seen times and roles do not; compaction keeps it", arguments: TestBackend.enabled)
     func revision(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let founder = try await StoreSuiteTests.user("founder", in: store)
             let chamber = try await StoreSuiteTests.chamber(founder, in: store)
             let other = try await StoreSuiteTests.chamber(try await StoreSuiteTests.user("elsewhere", in: store), in: store)
@@ -75,7 +75,7 @@ struct DirectoryRevisionTests {
         // A database of its own: other tests' nodes run the same job every few seconds and would write the rows
         // again between the reset below and the check that they are stale.
         try await backend.withDatabase(isolated: true) { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let founder = try await StoreSuiteTests.user("Zoë Núñez", in: store)
             let chamber = try await StoreSuiteTests.chamber(founder, in: store)
             let scoped = store.scoped(to: chamber.id)

@@ -34,7 +34,7 @@ struct EventSeatsStoreTests {
     @Test("a registration waits for a transaction holding the event's row, and sees the seat it took", arguments: TestBackend.enabled)
     func waitsForTheRow(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let (chamberID, event, ticket, users) = try await Self.setUp(store, capacity: 1)
             let events = store.scoped(to: chamberID).events
             let holding = AsyncStream<Void>.makeStream()
@@ -55,7 +55,7 @@ struct EventSeatsStoreTests {
     @Test("a cancellation gives its seats to the first waiting registrants they fit, in one transaction", arguments: TestBackend.enabled)
     func cancellationOffersInOrder(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let (chamberID, event, ticket, users) = try await Self.setUp(store, capacity: 2)
             let events = store.scoped(to: chamberID).events
             let now = StoreSuiteTests.now
@@ -78,7 +78,7 @@ struct EventSeatsStoreTests {
     @Test("ending a registration never overwrites a payment or check-in that committed meanwhile", arguments: TestBackend.enabled)
     func endLosesNoAdvance(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let (chamberID, event, ticket, users) = try await Self.setUp(store, capacity: 5)
             let events = store.scoped(to: chamberID).events
             var draft = Self.draft(users[0], event, ticket)

@@ -28,7 +28,7 @@ struct LedgerStoreTests {
     @Test("a stale write and a taken key write nothing; entries are never changed", arguments: TestBackend.enabled)
     func appendOnly(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let (invoices, open) = try await Self.issued(store)
             #expect(open.number == "INV-000001" && open.revision == 1)
             let (paid, payment) = try InvoiceLedger.apply(

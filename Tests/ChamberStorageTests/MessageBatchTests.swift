@@ -19,7 +19,7 @@ struct MessageBatchTests {
 
     /// A store on `db` with Ada's chamber and one room of hers.
     static func room(on db: any SQLDatabase) async throws -> (SQLStore, User, Chamber, Channel) {
-        let store = SQLStore(database: db)
+        let store = SQLStore(database: db, fields: .testing)
         let ada = try await StoreSuiteTests.user("ada", in: store)
         let chamber = try await StoreSuiteTests.chamber(ada, in: store)
         return (store, ada, chamber, try await channel(in: chamber, by: ada, store: store))
@@ -35,7 +35,7 @@ struct MessageBatchTests {
     func oneBatch() async throws {
         for backend in TestBackend.enabled {
             try await backend.withDatabase { (db) async throws -> Void in
-                let store = SQLStore(database: db)
+                let store = SQLStore(database: db, fields: .testing)
                 let ada = try await StoreSuiteTests.user("ada", in: store)
                 let chamber = try await StoreSuiteTests.chamber(ada, in: store)
                 let red = try await Self.channel(in: chamber, by: ada, store: store)
@@ -113,7 +113,7 @@ struct MessageBatchTests {
     func concurrent() async throws {
         for backend in TestBackend.enabled {
             try await backend.withDatabase { (db) async throws -> Void in
-                let store = SQLStore(database: db, batchLimits: .init(maxCount: 16))
+                let store = SQLStore(database: db, fields: .testing, batchLimits: .init(maxCount: 16))
                 let ada = try await StoreSuiteTests.user("ada", in: store)
                 let bob = try await StoreSuiteTests.user("bob", in: store)
                 let first = try await StoreSuiteTests.chamber(ada, in: store)
@@ -191,7 +191,7 @@ struct MessageBatchTests {
     @Test("a scope refuses a message of another chamber before anything is queued")
     func wrongChamber() async throws {
         try await TestBackend.sqlite.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let ada = try await StoreSuiteTests.user("ada", in: store)
             let mine = try await StoreSuiteTests.chamber(ada, in: store)
             let bob = try await StoreSuiteTests.user("bob", in: store)

@@ -11,7 +11,7 @@ struct ModerationPolicyRefreshTests {
     @Test("a refresh keeps the flood gate's count of recent sends while the limit is unchanged", arguments: TestBackend.enabled)
     func floodOutlivesRefresh(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let founder = try await StoreSuiteTests.user("founder", in: store)
             let chamber = try await StoreSuiteTests.chamber(founder, in: store)
             var own = ModerationSettings()

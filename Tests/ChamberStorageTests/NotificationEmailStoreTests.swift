@@ -29,7 +29,7 @@ struct NotificationEmailStoreTests {
     ) async throws {
         for backend in TestBackend.enabled {
             try await backend.withDatabase(isolated: true) { (db) async throws -> Void in
-                let store = SQLStore(database: db)
+                let store = SQLStore(database: db, fields: .testing)
                 let ada = try await StoreSuiteTests.user("ada", in: store)
                 let chamber = try await StoreSuiteTests.chamber(ada, in: store)
                 try await body(

@@ -42,7 +42,7 @@ struct StoreSuiteTests {
     @Test("users: insert, find, unique email, password hash", arguments: TestBackend.enabled)
     func users(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let ada = try await Self.user("ada", in: store)
             #expect(try await store.users.find(id: ada.id) == ada)
             #expect(try await store.users.find(email: ada.email) == ada)
@@ -61,7 +61,7 @@ struct StoreSuiteTests {
     @Test("sessions: refresh tokens rotate once; a replay revokes the session", arguments: TestBackend.enabled)
     func refreshRotation(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let ada = try await Self.user("ada", in: store)
             let session = AuthSession(
                 id: .generate(), userID: ada.id, createdAt: Self.now, lastUsedAt: Self.now,
@@ -87,7 +87,7 @@ struct StoreSuiteTests {
     @Test("sessions: list active, revoke one, revoke all but current", arguments: TestBackend.enabled)
     func sessionRevocation(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let ada = try await Self.user("ada", in: store)
             let bob = try await Self.user("bob", in: store)
             var ids: [SessionID] = []
@@ -110,7 +110,7 @@ struct StoreSuiteTests {
     @Test("sessions: found with their user in one read; a revoked one still reads, for the caller to refuse", arguments: TestBackend.enabled)
     func sessionWithUser(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let bob = try await Self.user("bob", in: store)
             let ada = try await Self.user("ada", in: store)
             var sessions: [AuthSession] = []
@@ -138,7 +138,7 @@ struct StoreSuiteTests {
     @Test("password reset tokens work once and expire", arguments: TestBackend.enabled)
     func passwordResets(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let ada = try await Self.user("ada", in: store)
             try await store.passwordResets.create(tokenHash: "r1", userID: ada.id, expiresAt: Self.now.addingTimeInterval(60))
             try await store.passwordResets.create(tokenHash: "r2", userID: ada.id, expiresAt: Self.now.addingTimeInterval(60))
@@ -151,7 +151,7 @@ struct StoreSuiteTests {
     @Test("chambers: create with founder, unique slug, memberships of a user", arguments: TestBackend.enabled)
     func chambers(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let ada = try await Self.user("ada", in: store)
             let chamber = try await Self.chamber(ada, in: store)
             #expect(try await store.chambers.find(id: chamber.id) == chamber)
@@ -175,7 +175,7 @@ struct StoreSuiteTests {
     @Test("members: last admin is protected; roles change; duplicates refused", arguments: TestBackend.enabled)
     func members(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let ada = try await Self.user("ada", in: store)
             let bob = try await Self.user("bob", in: store)
             let chamber = try await Self.chamber(ada, in: store)
@@ -205,7 +205,7 @@ struct StoreSuiteTests {
     @Test("members: two admins demoting each other at once leave one admin", arguments: TestBackend.enabled)
     func concurrentDemotions(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let ada = try await Self.user("ada", in: store)
             let bob = try await Self.user("bob", in: store)
             let chamber = try await Self.chamber(ada, in: store)
@@ -222,7 +222,7 @@ struct StoreSuiteTests {
     @Test("tenancy: one chamber's stores never see another chamber's rows", arguments: TestBackend.enabled)
     func tenantIsolation(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let (ada, bob, a, b) = try await Self.twoChambers(in: store)
             let scopeA = store.scoped(to: a.id), scopeB = store.scoped(to: b.id)
             let business = Business(id: .generate(), chamberID: b.id, ownerUserID: bob.id, legalName: "B's Shop", createdAt: Self.now)
@@ -272,7 +272,7 @@ struct StoreSuiteTests {
         arguments: TestBackend.enabled)
     func admission(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let (ada, bob, a, b) = try await Self.twoChambers(in: store)
             let scopeA = store.scoped(to: a.id), scopeB = store.scoped(to: b.id)
             try await scopeA.members.insert(Membership(chamberID: a.id, userID: bob.id, role: .member, joinedAt: Self.now))
@@ -323,7 +323,7 @@ struct StoreSuiteTests {
     @Test("invitations: accept once, inside a transaction with the membership", arguments: TestBackend.enabled)
     func invitations(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let ada = try await Self.user("ada", in: store)
             let bob = try await Self.user("bob", in: store)
             let chamber = try await Self.chamber(ada, in: store)
@@ -347,7 +347,7 @@ struct StoreSuiteTests {
     @Test("businesses: round trip of every field; paging", arguments: TestBackend.enabled)
     func businesses(_ backend: TestBackend) async throws {
         try await backend.withDatabase { (db) async throws -> Void in
-            let store = SQLStore(database: db)
+            let store = SQLStore(database: db, fields: .testing)
             let ada = try await Self.user("ada", in: store)
             let chamber = try await Self.chamber(ada, in: store)
             let scope = store.scoped(to: chamber.id)

@@ -88,6 +88,8 @@ public final class DoorService: Sendable {
             checkInToken: CheckInCode.newToken(), checkedInAt: at, checkedInBy: access.userID, walkIn: true)
         let (registration, created) = try await scope.events.register(draft, waitlist: false, at: at)
         if created {
+            // First, before anything that may throw: the registration has committed, and its event must go out.
+            await scope.emit([.registered(registration, at: at)], target: "registration:\(registration.id)", at: at)
             try await audit(access, "event.walk_in", registration)
             await events.attendanceChanged(of: event)
         }

@@ -73,7 +73,7 @@ public enum ApplicationChecks {
     public static func run(_ steps: ApplicationSteps, evidence: ApplicationEvidence) -> [ApplicationCheck] {
         var checks: [ApplicationCheck] = []
         if let ein = steps.tax?.ein {
-            checks.append(ApplicationCheck(.einFormat, .passed, "\(ein) has the EIN's form"))
+            checks.append(ApplicationCheck(.einFormat, .passed, "the tax id has the EIN's form"))
             checks.append(
                 EmployerIdentificationNumber.hasAssignedPrefix(ein)
                     ? ApplicationCheck(.einPrefix, .passed, "prefix \(ein.prefix(2)) is one the IRS assigns")

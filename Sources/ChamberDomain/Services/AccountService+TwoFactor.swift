@@ -24,7 +24,7 @@ extension AccountService {
         try await checkPassword(identity, password, field: "password")
         var generator = SystemRandomNumberGenerator()
         let secret = (0..<20).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let sealed = try cipher.seal(secret, context: Self.secretContext(identity.user.id))
+        let sealed = try cipher.seal(secret, context: SealingContext.twoFactorSecret(identity.user.id))
         guard try await store.twoFactor.startEnrolment(userID: identity.user.id, sealedSecret: sealed, at: now()) else {
             throw ChamberError(.twoFactorAlreadyEnabled, "two-factor sign-in is on already; turn it off first to enrol another app")
         }
@@ -126,7 +126,7 @@ extension AccountService {
     /// The step of a right code of the record's secret, counted as an attempt; `two_factor_code_invalid` when wrong.
     /// Steps at or before the last one used are refused here already (the store checks again, atomically).
     private func checkedStep(_ code: String, of record: TwoFactorRecord) async throws -> Int64 {
-        let secret = try cipher.open(record.sealedSecret, context: Self.secretContext(record.userID))
+        let secret = try cipher.open(record.sealedSecret, context: SealingContext.twoFactorSecret(record.userID))
         try await reserveAttempt(record.userID)
         guard let step = TimeBasedOneTimePassword(secret: secret).matchingStep(of: code, at: now(), using: authenticator),
             step > record.lastStep
@@ -154,9 +154,6 @@ extension AccountService {
     private func recoveryHash(_ normalizedCode: String) -> String { vault.digest("recovery-code:\(normalizedCode)") }
 
     private static let codeInvalid = ChamberError(.twoFactorCodeInvalid, "the code is wrong, expired, or was used already", field: "code")
-
-    /// A sealed secret opens only for its own user.
-    private static func secretContext(_ userID: UserID) -> String { "totp-secret:\(userID)" }
 
     /// Ten codes of 80 random bits each, written `xxxx-xxxx-xxxx-xxxx` in lowercase base32.
     static func newRecoveryCodes() -> [String] {

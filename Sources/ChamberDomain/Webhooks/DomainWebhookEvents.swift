@@ -36,7 +36,7 @@ extension WebhookEvent {
             ], at: at)
     }
 
-    /// A registration made: once.
+    /// A registration made, at the door too: once.
     static func registered(_ registration: Registration, at: Date) -> WebhookEvent {
         WebhookEvent(
             id: "evt_registered_\(registration.id)", type: .eventRegistered, chamberID: registration.chamberID,
@@ -44,7 +44,7 @@ extension WebhookEvent {
                 "registration_id": .string(registration.id.rawValue), "event_id": .string(registration.eventID.rawValue),
                 "user_id": registration.userID.map { .string($0.rawValue) } ?? .null, "ticket_type_id": .string(registration.ticketTypeID.rawValue),
                 "seats": .int(Int64(registration.seats)), "status": .string(registration.status.rawValue),
-                "amount_minor": .int(Int64(registration.amountCents)),
+                "amount_minor": .int(Int64(registration.amountCents)), "walk_in": .bool(registration.walkIn),
             ], at: at)
     }
 

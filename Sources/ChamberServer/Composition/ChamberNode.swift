@@ -74,8 +74,11 @@ public struct ChamberNode: Sendable {
         }
         let database = try await StoreFactory.open(
             location, maxConnections: configuration.databaseMaxConnections, sqliteSynchronous: configuration.sqliteSynchronous, logger: logger)
-        let store = SQLStore(database: database)
         let secret = try configuration.jwtSecret ?? loadOrCreateSecret(at: configuration.jwtSecretFile, logger: logger)
+        // Keys named in the configuration seal; the key derived from the token secret still opens what it sealed before.
+        let cipher = AESGCMSecretCipher(
+            keys: configuration.encryptionKeys.map { AESGCMSecretCipher.Key(id: $0.id, bytes: $0.bytes) } + [.derived(from: secret, id: "derived")])
+        let store = SQLStore(database: database, fields: SealedFields(cipher: cipher))
         let auth = AuthConfiguration(
             accessTokenLifetime: TimeInterval(configuration.accessTokenTTLSeconds),
             refreshTokenLifetime: TimeInterval(configuration.refreshTokenTTLDays) * 86_400,
@@ -99,9 +102,6 @@ public struct ChamberNode: Sendable {
         let tokens = await JWTAccessTokenIssuer(secret: secret)
         let hub = try makeHub(configuration, store: store, logger: logger)
         let activity = MemberActivity(store: store)
-        // Keys named in the configuration seal; the key derived from the token secret still opens what it sealed before.
-        let cipher = AESGCMSecretCipher(
-            keys: configuration.encryptionKeys.map { AESGCMSecretCipher.Key(id: $0.id, bytes: $0.bytes) } + [.derived(from: secret, id: "derived")])
         let accounts = AccountService(
             store: store, hasher: hasher, vault: vault, tokens: tokens, mailer: mailer, cipher: cipher, authenticator: CryptoMessageAuthenticator(),
             configuration: auth, observer: hub)
@@ -451,13 +451,37 @@ public struct ChamberNode: Sendable {
 
     /// Migrates, and seeds the demo chamber when configured to.
     public func prepare() async throws {
-        let applied = try await Migrator(database: database, logger: logger).migrate()
+        let applied = try await migrate()
         if !applied.isEmpty { logger.info("database migrated", metadata: ["migrations": "\(applied)"]) }
         prepared.set()
         if configuration.demo {
             let chamber = try await DemoSeeder(store: store, accounts: services.accounts, chat: realtime.chat).seed()
             logger.info("demo chamber ready", metadata: ["chamber.id": "\(chamber.id)", "demo.password": "\(DemoSeeder.password)"])
         }
+    }
+
+    /// Applies the pending migrations, then seals what is stored unsealed or under a key other than the sealing one
+    /// (``SealedFieldsUpkeep``). Returns the migrations applied.
+    ///
+    /// A value no configured key opens is left and logged: the node serves everything else, and
+    /// `chamberconnect reseal` fails until the key that sealed it is configured again.
+    public func migrate() async throws -> [Int] {
+        let applied = try await Migrator(database: database, logger: logger).migrate()
+        let report = try await SealedFieldsUpkeep(database: database, fields: store.fields).run()
+        if report.total > 0 {
+            logger.info(
+                "sealed fields sealed again",
+                metadata: [
+                    "key": "\(store.fields.cipher.sealingKeyID)", "business_tax_ids": "\(report.businessTaxIDs)",
+                    "application_tax_ids": "\(report.applicationTaxIDs)", "two_factor_secrets": "\(report.twoFactorSecrets)",
+                ])
+        }
+        if report.unopenable > 0 {
+            logger.warning(
+                "sealed fields that no key in security.encryption_keys opens: configure the key that sealed them again",
+                metadata: ["count": "\(report.unopenable)"])
+        }
+        return applied
     }
 
     /// Runs `body` with the database ready to answer (starting PostgreSQL's pool for the duration), for commands.

@@ -1149,6 +1149,18 @@ enum Schema {
                 "ALTER TABLE files ADD COLUMN named_at BIGINT",
                 "CREATE INDEX files_unnamed_attachments ON files (created_at) WHERE kind = 'message_attachment' AND named_at IS NULL",
             ]),
+        Migration(
+            version: 36, name: "tax ids sealed, found by keyed lookup tokens",
+            statements: [
+                // Sealing the values themselves takes the cipher: SealedFieldsUpkeep does it after the migrations.
+                // An application's tax id stays in its steps (sealed there); the plain copy that was searched goes.
+                "DROP INDEX membership_applications_tax_id",
+                "ALTER TABLE membership_applications DROP COLUMN tax_id",
+                "ALTER TABLE membership_applications ADD COLUMN tax_id_token TEXT",
+                "ALTER TABLE businesses ADD COLUMN tax_id_token TEXT",
+                "CREATE INDEX membership_applications_tax_id_token ON membership_applications (chamber_id, tax_id_token)",
+                "CREATE INDEX businesses_tax_id_token ON businesses (chamber_id, tax_id_token)",
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

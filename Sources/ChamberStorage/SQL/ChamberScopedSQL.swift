@@ -8,6 +8,23 @@ import ChamberDomain
 struct ChamberScopedSQL: Sendable {
     let executor: any SQLExecutor
     let chamberID: ChamberID
+    /// How sealed columns are sealed and opened: nil in the scopes of writers that touch none (message batches,
+    /// outboxes), where reaching for it throws.
+    private let sealing: SealedFields?
+
+    init(executor: any SQLExecutor, chamberID: ChamberID, fields: SealedFields? = nil) {
+        self.executor = executor
+        self.chamberID = chamberID
+        self.sealing = fields
+    }
+
+    /// How this scope seals and opens sealed columns.
+    var fields: SealedFields {
+        get throws {
+            guard let sealing else { throw StorageError.noSealedFields }
+            return sealing
+        }
+    }
 
     static let token = ":chamber"
 
@@ -20,8 +37,8 @@ struct ChamberScopedSQL: Sendable {
     /// Runs `body` in a transaction whose statements are scoped the same way.
     func transaction<T: Sendable>(_ body: @Sendable (ChamberScopedSQL) async throws -> T) async throws -> T {
         guard let database = executor as? any SQLDatabase else { return try await body(self) }
-        let chamberID = self.chamberID
-        return try await database.transaction { tx in try await body(ChamberScopedSQL(executor: tx, chamberID: chamberID)) }
+        let (chamberID, fields) = (self.chamberID, self.sealing)
+        return try await database.transaction { tx in try await body(ChamberScopedSQL(executor: tx, chamberID: chamberID, fields: fields)) }
     }
 
     /// Replaces each `:chamber` with a positional placeholder and inserts the chamber id among the binds in order.

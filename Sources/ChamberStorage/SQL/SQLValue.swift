@@ -139,6 +139,8 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
     /// A batch writer's store step answered fewer requests than it was given: a programming error, reported to
     /// each request left without an answer instead of leaving its caller waiting.
     case batchAnswerMissing
+    /// A scope made without ``SealedFields`` reached a sealed column: a programming error.
+    case noSealedFields
 
     public var description: String {
         switch self {
@@ -149,6 +151,7 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
         case .badURL(let reason): reason
         case .migrationFailed(let version, let reason): "migration \(version) failed: \(reason)"
         case .batchAnswerMissing: "the batch writer stored a batch without answering every request in it"
+        case .noSealedFields: "a chamber scope without sealed fields reached a sealed column"
         }
     }
 }

@@ -220,10 +220,14 @@ struct SQLBusinessStore: BusinessStore {
     /// The columns of `alias`, a name the table goes by in a join.
     static func columns(of alias: String) -> String { columnList(columnNames, of: alias) }
 
-    static func business(_ row: SQLRow) throws -> Business {
-        Business(
-            id: try row.id("id"), chamberID: try row.id("chamber_id"), ownerUserID: try row.optionalID("owner_user_id"),
-            legalName: try row.string("legal_name"), displayName: try row.optionalString("display_name"), taxID: try row.optionalString("tax_id"),
+    /// A business read, its tax id opened by `fields`; without them the tax id is left out (for readers that have
+    /// no use for it, such as the search-text reindex).
+    static func business(_ row: SQLRow, opening fields: SealedFields?) throws -> Business {
+        let id: BusinessID = try row.id("id")
+        return Business(
+            id: id, chamberID: try row.id("chamber_id"), ownerUserID: try row.optionalID("owner_user_id"),
+            legalName: try row.string("legal_name"), displayName: try row.optionalString("display_name"),
+            taxID: try fields?.openTaxID(try row.optionalString("tax_id"), context: SealingContext.businessTaxID(id)),
             category: try row.optionalString("category"), address: try row.json("address", as: PostalAddress.self),
             website: try row.optionalString("website"),
             phone: try row.optionalString("phone"), email: try row.optionalString("email"),
@@ -232,13 +236,16 @@ struct SQLBusinessStore: BusinessStore {
             createdAt: try row.date("created_at"), revision: Int(try row.int("revision")))
     }
 
-    /// The written columns, the directory's search text among them.
-    private static func binds(_ b: Business) throws -> [SQLValue] {
+    /// The written columns: the tax id sealed with its lookup token, the directory's search text.
+    private func binds(_ b: Business) throws -> [SQLValue] {
         let search = DirectoryListing.searchText(b)
+        let fields = try sql.fields
         return [
-            .id(b.ownerUserID), .text(b.legalName), .text(b.displayName), .text(b.taxID), .text(b.category), try .json(b.address), .text(b.website),
-            .text(b.phone), .text(b.email), try .json(b.socialLinks), .text(b.description), try .json(b.privacy), .text(search.names),
-            .text(search.publicText), .text(search.membersText), .text(search.staffText), .int(Int64(SearchWords.version)),
+            .id(b.ownerUserID), .text(b.legalName), .text(b.displayName),
+            .text(try fields.sealTaxID(b.taxID, context: SealingContext.businessTaxID(b.id))),
+            .text(fields.taxIDToken(b.taxID)), .text(b.category), try .json(b.address), .text(b.website), .text(b.phone), .text(b.email),
+            try .json(b.socialLinks), .text(b.description), try .json(b.privacy), .text(search.names), .text(search.publicText),
+            .text(search.membersText), .text(search.staffText), .int(Int64(SearchWords.version)),
         ]
     }
 
@@ -246,33 +253,38 @@ struct SQLBusinessStore: BusinessStore {
         precondition(business.chamberID == sql.chamberID, "business of another chamber")
         try await sql.query(
             """
-            INSERT INTO businesses (id, chamber_id, owner_user_id, legal_name, display_name, tax_id, category, address, website, phone, email,
-                social_links, description, privacy, search_names, search_public, search_members, search_staff, search_version, created_at)
-            VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO businesses (id, chamber_id, owner_user_id, legal_name, display_name, tax_id, tax_id_token, category, address, website,
+                phone, email, social_links, description, privacy, search_names, search_public, search_members, search_staff, search_version,
+                created_at)
+            VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [.id(business.id)] + (try Self.binds(business)) + [.date(business.createdAt)])
+            [.id(business.id)] + (try binds(business)) + [.date(business.createdAt)])
     }
 
     func find(id: BusinessID) async throws -> Business? {
-        try await sql.query("SELECT \(Self.columns) FROM businesses WHERE chamber_id = :chamber AND id = ?", [.id(id)]).first.map(Self.business)
+        let fields = try sql.fields
+        return try await sql.query("SELECT \(Self.columns) FROM businesses WHERE chamber_id = :chamber AND id = ?", [.id(id)]).first.map {
+            try Self.business($0, opening: fields)
+        }
     }
 
     func list(page: PageRequest) async throws -> Page<Business> {
         let rows = try await sql.query(
             "SELECT \(Self.columns) FROM businesses WHERE chamber_id = :chamber ORDER BY lower(legal_name), legal_name, id LIMIT ? OFFSET ?",
             page.sqlBinds)
-        return Page(fetched: try rows.map(Self.business), request: page)
+        let fields = try sql.fields
+        return Page(fetched: try rows.map { try Self.business($0, opening: fields) }, request: page)
     }
 
     func update(_ business: Business) async throws -> Bool {
         !(try await sql.query(
             """
-            UPDATE businesses SET owner_user_id = ?, legal_name = ?, display_name = ?, tax_id = ?, category = ?, address = ?, website = ?, phone = ?,
-                email = ?, social_links = ?, description = ?, privacy = ?, search_names = ?, search_public = ?, search_members = ?, search_staff = ?,
-                search_version = ?, revision = revision + 1
+            UPDATE businesses SET owner_user_id = ?, legal_name = ?, display_name = ?, tax_id = ?, tax_id_token = ?, category = ?, address = ?,
+                website = ?, phone = ?, email = ?, social_links = ?, description = ?, privacy = ?, search_names = ?, search_public = ?,
+                search_members = ?, search_staff = ?, search_version = ?, revision = revision + 1
             WHERE chamber_id = :chamber AND id = ? AND revision = ? RETURNING id
             """,
-            (try Self.binds(business)) + [.id(business.id), .int(Int64(business.revision))]
+            (try binds(business)) + [.id(business.id), .int(Int64(business.revision))]
         ).isEmpty)
     }
 

@@ -69,7 +69,7 @@ struct SQLChamberStore: ChamberStore {
         for row in try await db.query(
             "SELECT \(SQLBusinessStore.columns) FROM businesses WHERE search_version < ? LIMIT ?", [version, .int(Int64(limit))])
         {
-            let business = try SQLBusinessStore.business(row)
+            let business = try SQLBusinessStore.business(row, opening: nil)
             let search = DirectoryListing.searchText(business)
             // Written only over the reading it was made from: an edit since has written current texts of its own.
             written +=

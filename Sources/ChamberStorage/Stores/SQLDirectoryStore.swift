@@ -69,7 +69,8 @@ struct SQLDirectoryStore: DirectoryStore {
         let rows = try await sql.query(
             "SELECT \(columns) FROM \(from) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT ? OFFSET ?",
             binds + rankBinds + query.page.sqlBinds)
-        return Page(fetched: try rows.map(SQLBusinessStore.business), request: query.page)
+        let fields = try sql.fields
+        return Page(fetched: try rows.map { try SQLBusinessStore.business($0, opening: fields) }, request: query.page)
     }
 
     func people(terms: [String], listedStatuses: [MembershipStatus], page: PageRequest) async throws -> Page<DirectoryPerson> {

@@ -57,16 +57,19 @@ struct SQLTierStore: MembershipTierStore {
 enum SQLApplicationRows {
     static let columns = """
         id, chamber_id, applicant_id, status, steps, checks, score, info_request, applicant_response, decision_reason, decided_by, \
-        decided_at, submitted_at, business_id, tax_id, legal_name_key, contact_email, created_at, updated_at, revision
+        decided_at, submitted_at, business_id, tax_id_token, legal_name_key, contact_email, created_at, updated_at, revision
         """
 
-    static func application(_ row: SQLRow) throws -> MembershipApplication {
+    /// An application read, the tax id in its steps opened.
+    static func application(_ row: SQLRow, opening fields: SealedFields) throws -> MembershipApplication {
         guard let status = ApplicationStatus(rawValue: try row.string("status")) else {
             throw StorageError.typeMismatch("status", "an application status")
         }
+        let id: ApplicationID = try row.id("id")
         return MembershipApplication(
-            id: try row.id("id"), chamberID: try row.id("chamber_id"), applicantID: try row.id("applicant_id"), status: status,
-            steps: try row.json("steps", as: ApplicationSteps.self), checks: try row.json("checks", as: [ApplicationCheck].self),
+            id: id, chamberID: try row.id("chamber_id"), applicantID: try row.id("applicant_id"), status: status,
+            steps: try fields.openedSteps(try row.json("steps", as: ApplicationSteps.self), of: id),
+            checks: try row.json("checks", as: [ApplicationCheck].self),
             score: try row.optionalInt("score").map(Int.init), infoRequest: try row.optionalString("info_request"),
             applicantResponse: try row.optionalString("applicant_response"), decisionReason: try row.optionalString("decision_reason"),
             decidedBy: try row.optionalID("decided_by"), decidedAt: try row.optionalDate("decided_at"),
@@ -74,12 +77,14 @@ enum SQLApplicationRows {
             createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"), revision: Int(try row.int("revision")))
     }
 
-    /// Every column after `chamber_id` and `applicant_id`, in ``columns``' order, but `created_at`.
-    static func binds(_ a: MembershipApplication) throws -> [SQLValue] {
+    /// Every column after `chamber_id` and `applicant_id`, in ``columns``' order, but `created_at`: the tax id in
+    /// the steps sealed, and its lookup token beside them.
+    static func binds(_ a: MembershipApplication, sealing fields: SealedFields) throws -> [SQLValue] {
         [
-            .text(a.status.rawValue), try .json(a.steps), try .json(a.checks), a.score.map { .int(Int64($0)) } ?? .null, .text(a.infoRequest),
-            .text(a.applicantResponse), .text(a.decisionReason), .id(a.decidedBy), .date(a.decidedAt), .date(a.submittedAt), .id(a.businessID),
-            .text(a.steps.tax?.ein), .text(a.steps.business.map { nameKey($0.legalName) }), .text(a.steps.contact?.email),
+            .text(a.status.rawValue), try .json(try fields.sealedSteps(a.steps, of: a.id)), try .json(a.checks),
+            a.score.map { .int(Int64($0)) } ?? .null, .text(a.infoRequest), .text(a.applicantResponse), .text(a.decisionReason),
+            .id(a.decidedBy), .date(a.decidedAt), .date(a.submittedAt), .id(a.businessID), .text(fields.taxIDToken(a.steps.tax?.ein)),
+            .text(a.steps.business.map { nameKey($0.legalName) }), .text(a.steps.contact?.email),
         ]
     }
 
@@ -96,7 +101,7 @@ struct SQLApplicationStore: MembershipApplicationStore {
         do {
             try await sql.query(
                 "INSERT INTO membership_applications (\(SQLApplicationRows.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [.id(application.id), .id(application.applicantID)] + (try SQLApplicationRows.binds(application))
+                [.id(application.id), .id(application.applicantID)] + (try SQLApplicationRows.binds(application, sealing: try sql.fields))
                     + [.date(application.createdAt), .date(application.updatedAt), .int(Int64(application.revision))])
         } catch StorageError.uniqueViolation {
             throw ChamberError(.applicationStateConflict, "you have an open application to this chamber already")
@@ -104,9 +109,10 @@ struct SQLApplicationStore: MembershipApplicationStore {
     }
 
     func find(id: ApplicationID) async throws -> MembershipApplication? {
-        try await sql.query(
+        let fields = try sql.fields
+        return try await sql.query(
             "SELECT \(SQLApplicationRows.columns) FROM membership_applications WHERE chamber_id = :chamber AND id = ?", [.id(id)]
-        ).first.map(SQLApplicationRows.application)
+        ).first.map { try SQLApplicationRows.application($0, opening: fields) }
     }
 
     func list(status: ApplicationStatus, page: PageRequest) async throws -> Page<MembershipApplication> {
@@ -117,7 +123,8 @@ struct SQLApplicationStore: MembershipApplicationStore {
             ORDER BY submitted_at, id LIMIT ? OFFSET ?
             """,
             [.text(status.rawValue)] + page.sqlBinds)
-        return Page(fetched: try rows.map(SQLApplicationRows.application), request: page)
+        let fields = try sql.fields
+        return Page(fetched: try rows.map { try SQLApplicationRows.application($0, opening: fields) }, request: page)
     }
 
     func update(_ application: MembershipApplication) async throws -> Bool {
@@ -128,27 +135,30 @@ struct SQLApplicationStore: MembershipApplicationStore {
         !(try await sql.query(
             """
             UPDATE membership_applications SET status = ?, steps = ?, checks = ?, score = ?, info_request = ?, applicant_response = ?,
-                decision_reason = ?, decided_by = ?, decided_at = ?, submitted_at = ?, business_id = ?, tax_id = ?, legal_name_key = ?,
+                decision_reason = ?, decided_by = ?, decided_at = ?, submitted_at = ?, business_id = ?, tax_id_token = ?, legal_name_key = ?,
                 contact_email = ?, updated_at = ?, revision = revision + 1
             WHERE chamber_id = :chamber AND id = ? AND revision = ? RETURNING id
             """,
-            (try SQLApplicationRows.binds(application)) + [.date(application.updatedAt), .id(application.id), .int(Int64(application.revision))]
+            (try SQLApplicationRows.binds(application, sealing: try sql.fields)) + [
+                .date(application.updatedAt), .id(application.id), .int(Int64(application.revision)),
+            ]
         ).isEmpty)
     }
 
     func evidence(for application: MembershipApplication) async throws -> ApplicationEvidence {
         var evidence = ApplicationEvidence()
         let others = "status IN ('submitted', 'info_requested', 'approved') AND id <> ?"
-        if let ein = application.steps.tax?.ein {
-            let digits = ein.filter(\.isNumber)
+        if let ein = application.steps.tax?.ein, case let tokens = try sql.fields.taxIDTokens(ein), !tokens.isEmpty {
+            // Found by token under every configured key: rows not yet sealed again after a key change still match.
+            let anyToken = "tax_id_token IN (\(Array(repeating: "?", count: tokens.count).joined(separator: ", ")))"
+            let binds = tokens.map(SQLValue.text)
             evidence.taxIDHolders =
                 try await sql.query(
-                    "SELECT legal_name FROM businesses WHERE chamber_id = :chamber AND replace(replace(tax_id, '-', ''), ' ', '') = ? ORDER BY legal_name",
-                    [.text(digits)]
+                    "SELECT legal_name FROM businesses WHERE chamber_id = :chamber AND \(anyToken) ORDER BY legal_name", binds
                 ).map { "business \(try $0.string("legal_name"))" }
                 + (try await sql.query(
-                    "SELECT id FROM membership_applications WHERE chamber_id = :chamber AND tax_id = ? AND \(others) ORDER BY id",
-                    [.text(ein), .id(application.id)]
+                    "SELECT id FROM membership_applications WHERE chamber_id = :chamber AND \(anyToken) AND \(others) ORDER BY id",
+                    binds + [.id(application.id)]
                 ).map { "application \(try $0.string("id"))" })
         }
         if let name = application.steps.business?.legalName {
@@ -189,16 +199,18 @@ struct SQLApplicationStore: MembershipApplicationStore {
 /// Applications found by id or applicant, whatever their chamber: the applicant's own view.
 struct SQLApplicantApplicationStore: ApplicantApplicationStore {
     let db: any SQLDatabase
+    let fields: SealedFields
 
     func find(id: ApplicationID) async throws -> MembershipApplication? {
-        try await db.query("SELECT \(SQLApplicationRows.columns) FROM membership_applications WHERE id = ?", [.id(id)]).first.map(
-            SQLApplicationRows.application)
+        try await db.query("SELECT \(SQLApplicationRows.columns) FROM membership_applications WHERE id = ?", [.id(id)]).first.map {
+            try SQLApplicationRows.application($0, opening: fields)
+        }
     }
 
     func list(applicant: UserID) async throws -> [MembershipApplication] {
         try await db.query(
             "SELECT \(SQLApplicationRows.columns) FROM membership_applications WHERE applicant_id = ? ORDER BY created_at DESC, id LIMIT 100",
             [.id(applicant)]
-        ).map(SQLApplicationRows.application)
+        ).map { try SQLApplicationRows.application($0, opening: fields) }
     }
 }

@@ -17,6 +17,8 @@ struct SQLPersonalDataStore: PersonalDataStore {
         var account = false
         /// Whether only the person's own request includes it (what no chamber holds: where they signed in from).
         var ownOnly = false
+        /// The table whose sealed column is opened for the export, when the rows come from one.
+        var sealed: SealedFields.SealedTable?
     }
 
     private static let parts: [Part] = [
@@ -42,13 +44,13 @@ struct SQLPersonalDataStore: PersonalDataStore {
             name: "applications", about: "your membership applications, with every answer you gave",
             statement: "SELECT * FROM membership_applications WHERE chamber_id = :chamber AND applicant_id = ? ORDER BY created_at",
             // The checks name other applicants and businesses that share a tax id or an address.
-            omitted: ["legal_name_key", "checks", "score"]),
+            omitted: ["legal_name_key", "checks", "score"], sealed: .membershipApplications),
         Part(
             name: "businesses", about: "the businesses you own in the chamber's directory",
             statement: """
                 SELECT id, legal_name, display_name, tax_id, category, address, website, phone, email, social_links, description, privacy,
                 created_at FROM businesses WHERE chamber_id = :chamber AND owner_user_id = ? ORDER BY created_at
-                """),
+                """, sealed: .businesses),
         Part(
             name: "invitations", about: "invitations the chamber sent to your e-mail address",
             statement: """
@@ -109,9 +111,11 @@ struct SQLPersonalDataStore: PersonalDataStore {
 
     func sections(of user: UserID, includingAccount: Bool) async throws -> [PersonalDataSection] {
         var sections: [PersonalDataSection] = []
+        let fields = try sql.fields
         for part in Self.parts where includingAccount || !part.ownOnly {
             let binds = [SQLValue](repeating: .id(user), count: part.statement.filter { $0 == "?" }.count)
-            let rows = part.account ? try await sql.executor.query(part.statement, binds) : try await sql.query(part.statement, binds)
+            var rows = part.account ? try await sql.executor.query(part.statement, binds) : try await sql.query(part.statement, binds)
+            if let table = part.sealed { rows = try rows.map { try fields.opened($0, of: table) } }
             sections.append(PersonalDataSection(name: part.name, about: part.about, rows: rows.map { SQLRowJSON.json($0, omitting: part.omitted) }))
         }
         return sections

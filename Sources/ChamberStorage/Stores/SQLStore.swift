@@ -6,9 +6,12 @@ public struct SQLStore: Store {
     public let database: any SQLDatabase
     /// Stores sends by group commit (``MessageAppendBatch``); one per store, shared by every chamber's scope.
     let messageWriter: GroupCommit<Message, AppendOutcome>
+    /// How sealed columns (tax ids) are sealed, opened and found.
+    public let fields: SealedFields
 
-    public init(database: any SQLDatabase, batchLimits: GroupCommit<Message, AppendOutcome>.Limits = .init()) {
+    public init(database: any SQLDatabase, fields: SealedFields, batchLimits: GroupCommit<Message, AppendOutcome>.Limits = .init()) {
         self.database = database
+        self.fields = fields
         self.messageWriter = GroupCommit(limits: batchLimits, bytes: \.approximateBytes) { drafts in
             await MessageAppendBatch.store(drafts, in: database)
         }
@@ -27,7 +30,7 @@ public struct SQLStore: Store {
     public var devices: any DeviceStore { SQLDeviceStore(db: database) }
     public var notificationFanout: any NotificationFanoutStore { SQLNotificationFanoutStore(db: database) }
     public var pushOutbox: any PushOutboxStore { SQLPushOutboxStore(db: database) }
-    public var applications: any ApplicantApplicationStore { SQLApplicantApplicationStore(db: database) }
+    public var applications: any ApplicantApplicationStore { SQLApplicantApplicationStore(db: database, fields: fields) }
     public var files: any FileRecordStore { SQLFileRecordStore(db: database) }
     public var eventUpkeep: any EventUpkeepStore { SQLEventUpkeepStore(db: database) }
     public var paymentEvents: any PaymentEventStore { SQLPaymentEventStore(db: database) }
@@ -36,7 +39,7 @@ public struct SQLStore: Store {
     public var erasure: any AccountErasureStore { SQLAccountErasureStore(db: database) }
 
     public func scoped(to chamber: ChamberID) -> any ChamberScopedStore {
-        SQLChamberScope(sql: ChamberScopedSQL(executor: database, chamberID: chamber), messageWriter: messageWriter)
+        SQLChamberScope(sql: ChamberScopedSQL(executor: database, chamberID: chamber, fields: fields), messageWriter: messageWriter)
     }
 
     public func ping() async throws {

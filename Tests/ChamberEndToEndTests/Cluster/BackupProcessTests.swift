@@ -75,10 +75,12 @@ struct BackupProcessTests {
         return acknowledged
     }
 
-    /// Runs `chamberconnect` with `arguments` to the end; its exit status and what it printed.
-    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    /// Runs `chamberconnect` with `arguments` (and `environment` beside the tests' own) to the end; its exit status
+    /// and what it printed.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.arguments = arguments + ["--log-level", "warning"]
         process.currentDirectoryURL = FrameSchemas.root.deletingLastPathComponent()
         let pipe = Pipe()

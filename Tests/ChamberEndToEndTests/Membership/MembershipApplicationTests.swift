@@ -126,6 +126,15 @@ struct MembershipApplicationTests {
             let business = try await api.call(.get, "/v1/chambers/\(chamber.id)/businesses/\(businessID)", token: apu.accessToken)
             #expect(business.json["legal_name"].string == "Kwik-E-Mart LLC" && business.json["owner_user_id"].string == apu.userID)
             #expect(business.json["tax_id"].string == "12-3456789" && business.json["category"].string == "445")
+            // At rest the tax id is sealed: no column of the application or of the listing holds it.
+            for (table, rowID) in [("membership_applications", id), ("businesses", businessID)] {
+                let row = try #require(try await api.store.database.query("SELECT * FROM \(table) WHERE id = ?", [.text(rowID)]).first)
+                let texts = row.values.values.compactMap { value -> String? in
+                    if case .text(let text) = value { return text }
+                    return nil
+                }
+                #expect(!texts.contains { $0.contains("3456789") }, "\(table) holds the tax id in the clear: \(texts)")
+            }
             let channels = try await api.call(.get, "/v1/chambers/\(chamber.id)/channels", token: apu.accessToken)
             let direct = channels.json["items"].array.first { $0["channel"]["kind"].string == "direct" }
             #expect(direct?["peer_id"].string == staff.userID, "the direct channel is with the staff member who approved")

@@ -11,9 +11,6 @@ import Logging
 import NIOCore
 import Testing
 
-/// The signing secret of test servers, so tests can forge tokens the way an attacker with a leaked token could not.
-let testJWTSecret = "test-secret-for-chamberconnect-0123456789abcdef"
-
 /// Starts a real server (real socket, real database) for one test and hands it a client.
 /// - Parameter isolated: a database of the test's own on PostgreSQL too (see ``TestBackend/makeIsolatedURL()``).
 func withServer(

@@ -116,7 +116,7 @@ struct WebhookTests {
     }
 
     @Test(
-        "an application submitted and approved, an event registration and a reported message reach the endpoint once each, signed",
+        "an application submitted and approved, event registrations (a walk-in's too) and a reported message reach the endpoint once each, signed; a lapse is queued",
         arguments: TestBackend.enabled)
     func domainEvents(_ backend: TestBackend) async throws {
         try await Self.withReceiver(backend) { api, receiver in
@@ -131,6 +131,10 @@ struct WebhookTests {
             #expect(created.status == .created, "\(created.json)")
             receiver.expect(secret: created.json["secret"].string ?? "")
 
+            let trial = try await api.call(
+                .patch, "/v1/chambers/\(chamber.id)", token: admin.accessToken, json: ["settings": ["membership": ["trial_days": 14]]])
+            #expect(trial.status == .ok, "\(trial.json)")
+            let approvedAt = Date()
             let started = try await api.call(.post, "/v1/applications", token: apu.accessToken, json: ["chamber_id": chamber.id])
             let applicationID = started.json["application"]["id"].string ?? ""
             try await MembershipApplicationTests.fill(api, apu, applicationID, MembershipApplicationTests.steps(tier: chamber.tier))
@@ -143,6 +147,14 @@ struct WebhookTests {
             let event = try await EventTests.event(api, room, capacity: 10, tickets: [["name": "Free"]])
             let registered = try await EventTests.register(api, room, apu, event: event.id, ticket: event.tickets[0])
             #expect(registered.status == .created, "\(registered.json)")
+            let walkIn = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/events/\(event.id)/walk-ins", token: staff.accessToken, json: ["name": "Walker"])
+            #expect(walkIn.status == .created, "\(walkIn.json)")
+
+            // The trial ends, grace passes: lapsed.
+            let job = MembershipStandingTests.Job(api, at: approvedAt)
+            #expect(try await job.run(chamber.id, at: MembershipStandingTests.days(15, after: approvedAt)) == 1)
+            #expect(try await job.run(chamber.id, at: MembershipStandingTests.days(14 + 31, after: approvedAt)) == 1)
 
             let news = try await api.call(
                 .post, "/v1/chambers/\(chamber.id)/channels", token: admin.accessToken, json: ["kind": "announcement", "name": "News"])
@@ -154,16 +166,28 @@ struct WebhookTests {
                 .post, "/v1/chambers/\(chamber.id)/messages/\(messageID)/reports", token: apu.accessToken, json: ["reason": "Spam"])
             #expect(report.status == .noContent, "\(news.json) \(sent.json) \(report.json)")
 
-            try await eventually("four events, each once") { Set(receiver.received.map(\.type)).count == 4 }
+            try await eventually("four kinds of event") { Set(receiver.received.map(\.type)).count == 4 && receiver.received.count >= 5 }
             try await Task.sleep(for: .milliseconds(500))
             let received = receiver.received
-            #expect(received.allSatisfy(\.signed) && received.count == 4, "\(received.map(\.type))")
+            #expect(received.allSatisfy(\.signed) && received.count == 5, "each once (two registrations): \(received.map(\.type))")
             let byType = Dictionary(received.map { ($0.type, $0.json["data"]) }, uniquingKeysWith: { first, _ in first })
             #expect(byType["membership.applied"]?["application_id"].string == applicationID)
             #expect(byType["membership.applied"]?["legal_name"].string == "Kwik-E-Mart LLC")
             #expect(byType["membership.approved"]?["user_id"].string == apu.userID && byType["membership.approved"]?["automatic"].bool == false)
             #expect(byType["membership.approved"]?["business_id"].string == decided.json["business_id"].string)
-            #expect(byType["event.registered"]?["event_id"].string == event.id && byType["event.registered"]?["status"].string == "confirmed")
+            let registrations = received.filter { $0.type == "event.registered" }.map { $0.json["data"] }
+            #expect(
+                Set(registrations.compactMap { $0["registration_id"].string })
+                    == [registered.json["id"].string ?? "", walkIn.json["id"].string ?? ""], "the member's and the walk-in's")
+            #expect(registrations.allSatisfy { $0["event_id"].string == event.id && $0["status"].string == "confirmed" })
+            #expect(registrations.first { $0["user_id"].isNull }?["walk_in"].bool == true, "a walk-in has no account")
+            // The lapse is queued at the job's time, 45 days from now on its clock: in the log, due then.
+            let log = try await api.call(
+                .get, "/v1/chambers/\(chamber.id)/webhooks/\(created.json["id"].string ?? "")/deliveries", token: admin.accessToken)
+            let lapse = log.json["items"].array.filter { $0["type"].string == "membership.lapsed" }
+            #expect(lapse.count == 1 && lapse.first?["status"].string == "pending", "\(log.json)")
+            let due = try #require(lapse.first?["next_attempt_at"].date)
+            #expect(abs(due.timeIntervalSince(MembershipStandingTests.days(14 + 31, after: approvedAt))) < 60)
             #expect(byType["message.reported"]?["message_id"].string == messageID && byType["message.reported"]?["reason"].string == "Spam")
             #expect(byType["message.reported"]?["reporter_id"].string == apu.userID)
         }

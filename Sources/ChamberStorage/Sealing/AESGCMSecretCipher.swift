@@ -4,7 +4,10 @@ import Foundation
 
 /// Seals fields with AES-256-GCM: `v1.<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>`, the context and the key id
 /// authenticated with it. The first key seals; every key opens what it sealed, so a new key is put first and the
-/// old ones stay until nothing sealed by them is left.
+/// old ones stay until ``SealedFieldsUpkeep`` has sealed everything again with the new one.
+///
+/// It also makes the lookup tokens that sealed fields are searched by: HMAC-SHA256 under a key derived from each
+/// configured key, so a copy of the database does not tell which rows share a value unless the key is known too.
 public struct AESGCMSecretCipher: SecretCipher {
     public struct Key: Sendable {
         public let id: String
@@ -26,12 +29,44 @@ public struct AESGCMSecretCipher: SecretCipher {
 
     private let sealing: Key
     private let opening: [String: Key]
+    /// Every key's lookup key, the sealing key's first.
+    private let lookupKeys: [SymmetricKey]
 
     /// - Parameter keys: the sealing key first, then keys kept for opening only.
     public init(keys: [Key]) {
         precondition(!keys.isEmpty, "at least one key")
         sealing = keys[0]
         opening = Dictionary(keys.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        lookupKeys = keys.map { key in
+            HKDF<SHA256>.deriveKey(inputKeyMaterial: key.key, info: Data("chamberconnect lookup tokens".utf8), outputByteCount: 32)
+        }
+    }
+
+    /// The id of the key that seals.
+    public var sealingKeyID: String { sealing.id }
+
+    /// Whether `sealed` is a sealed value that the sealing key did not seal (or no sealed value at all), so
+    /// ``SealedFieldsUpkeep`` should seal it again.
+    public func needsResealing(_ sealed: String) -> Bool { Self.keyID(of: sealed) != sealing.id }
+
+    /// The key id a sealed value names, or nil when `value` is not in the sealed form.
+    public static func keyID(of value: String) -> String? {
+        let parts = value.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "v1", !parts[1].isEmpty else { return nil }
+        return String(parts[1])
+    }
+
+    /// The token a value is stored beside its sealed copy under, to be found by: the sealing key's.
+    /// `purpose` keeps tokens of different fields apart.
+    public func lookupToken(_ value: String, purpose: String) -> String { Self.token(value, purpose: purpose, key: lookupKeys[0]) }
+
+    /// Every token `value` may be stored under while keys rotate (one per configured key), to search with.
+    public func lookupTokens(_ value: String, purpose: String) -> [String] {
+        lookupKeys.map { Self.token(value, purpose: purpose, key: $0) }
+    }
+
+    private static func token(_ value: String, purpose: String, key: SymmetricKey) -> String {
+        Base64URL.encode(Data(HMAC<SHA256>.authenticationCode(for: Data("\(purpose)\u{0}\(value)".utf8), using: key)))
     }
 
     public func seal(_ plaintext: [UInt8], context: String) throws -> String {
