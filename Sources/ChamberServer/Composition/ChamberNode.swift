@@ -77,7 +77,8 @@ public struct ChamberNode: Sendable {
         let secret = try configuration.jwtSecret ?? loadOrCreateSecret(at: configuration.jwtSecretFile, logger: logger)
         // Keys named in the configuration seal; the key derived from the token secret still opens what it sealed before.
         let cipher = AESGCMSecretCipher(
-            keys: configuration.encryptionKeys.map { AESGCMSecretCipher.Key(id: $0.id, bytes: $0.bytes) } + [.derived(from: secret, id: "derived")])
+            keys: configuration.encryptionKeys.map { AESGCMSecretCipher.Key(id: $0.id, bytes: $0.bytes) }
+                + AESGCMSecretCipher.Key.derived(from: secret))
         let store = SQLStore(database: database, fields: SealedFields(cipher: cipher))
         let auth = AuthConfiguration(
             accessTokenLifetime: TimeInterval(configuration.accessTokenTTLSeconds),

@@ -458,7 +458,9 @@ public enum ConfigurationLoader {
                 throw ConfigurationError(key: key, "key '\(parts[0])' is not 32 bytes in base64; make one with: openssl rand -base64 32")
             }
             guard !keys.contains(where: { $0.id == parts[0] }) else { throw ConfigurationError(key: key, "key id '\(parts[0])' is named twice") }
-            guard parts[0] != "derived" else { throw ConfigurationError(key: key, "the id 'derived' names the key derived from the token secret") }
+            guard !parts[0].hasPrefix("derived") else {
+                throw ConfigurationError(key: key, "ids starting with 'derived' name the key derived from the token secret")
+            }
             keys.append(EncryptionKey(id: parts[0], bytes: Array(bytes)))
         }
         guard !keys.isEmpty else { throw ConfigurationError(key: key, "names no key") }

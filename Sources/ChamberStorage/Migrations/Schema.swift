@@ -1153,9 +1153,10 @@ enum Schema {
             version: 36, name: "tax ids sealed, found by keyed lookup tokens",
             statements: [
                 // Sealing the values themselves takes the cipher: SealedFieldsUpkeep does it after the migrations.
-                // An application's tax id stays in its steps (sealed there); the plain copy that was searched goes.
+                // An application's tax id stays in its steps (sealed there); the plain copy that was searched is
+                // emptied. The column stays while older nodes of a rolling upgrade still name it in their statements.
                 "DROP INDEX membership_applications_tax_id",
-                "ALTER TABLE membership_applications DROP COLUMN tax_id",
+                "UPDATE membership_applications SET tax_id = NULL",
                 "ALTER TABLE membership_applications ADD COLUMN tax_id_token TEXT",
                 "ALTER TABLE businesses ADD COLUMN tax_id_token TEXT",
                 "CREATE INDEX membership_applications_tax_id_token ON membership_applications (chamber_id, tax_id_token)",

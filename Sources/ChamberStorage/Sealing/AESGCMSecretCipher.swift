@@ -19,11 +19,17 @@ public struct AESGCMSecretCipher: SecretCipher {
             self.key = SymmetricKey(data: bytes)
         }
 
-        /// A key derived from a server secret by HKDF-SHA256, for a purpose of its own.
-        public static func derived(from secret: String, id: String) -> Key {
+        /// The key derived from a server secret by HKDF-SHA256, for a purpose of its own. Its id names the secret
+        /// (`derived` and the first hex digits of a hash of the key), so values sealed under another secret's key are
+        /// known as such, not taken for this key's and failing to open.
+        ///
+        /// The second key is the same under the id it had before (`derived`), kept for opening what it sealed.
+        public static func derived(from secret: String) -> [Key] {
             let derived = HKDF<SHA256>.deriveKey(
                 inputKeyMaterial: SymmetricKey(data: Data(secret.utf8)), info: Data("chamberconnect sealed fields".utf8), outputByteCount: 32)
-            return Key(id: id, bytes: derived.withUnsafeBytes { Array($0) })
+            let bytes = derived.withUnsafeBytes { Array($0) }
+            let fingerprint = SHA256.hash(data: Data("chamberconnect key id".utf8) + bytes).prefix(4).map { String(format: "%02x", $0) }.joined()
+            return [Key(id: "derived\(fingerprint)", bytes: bytes), Key(id: "derived", bytes: bytes)]
         }
     }
 

@@ -5,9 +5,10 @@ import Foundation
 /// field was sealed at all (tax ids written before migration 36). Runs after the migrations on every start and as
 /// `chamberconnect reseal`: once it reports nothing left under other keys, a retired key can leave the configuration.
 ///
+/// Every value is opened, under the sealing key too, so one that opens with no configured key (its key taken out too
+/// early, or the token secret its derived key came from lost) is counted (``Report/unopenable``) and left as it is.
 /// Each row is rewritten only over the value it was read with, so an edit meanwhile (or another node's upkeep) wins
-/// and nothing is lost. A value no configured key opens is left as it is and counted (``Report/unopenable``): its key
-/// was taken out of the configuration too early.
+/// and nothing is lost.
 public struct SealedFieldsUpkeep: Sendable {
     /// What one run sealed again, by field.
     public struct Report: Sendable, Equatable {
@@ -43,7 +44,7 @@ public struct SealedFieldsUpkeep: Sendable {
             table: "businesses", key: "id", column: "tax_id", writing: writing, batch: batch, unopenable: &unopenable
         ) { row, stored in
             let id: BusinessID = try row.id("id")
-            guard cipher.needsResealing(stored), let taxID = try fields.openTaxID(stored, context: SealingContext.businessTaxID(id)) else {
+            guard let taxID = try fields.openTaxID(stored, context: SealingContext.businessTaxID(id)), cipher.needsResealing(stored) else {
                 return nil
             }
             return [
@@ -56,10 +57,12 @@ public struct SealedFieldsUpkeep: Sendable {
         ) { row, stored in
             let id: ApplicationID = try row.id("id")
             let steps = try row.json("steps", as: ApplicationSteps.self)
-            guard let ein = steps.tax?.ein, cipher.needsResealing(ein) else { return nil }
             let opened = try fields.openedSteps(steps, of: id)
+            guard let ein = steps.tax?.ein, cipher.needsResealing(ein) else { return nil }
+            // A node older than migration 36 (in a rolling upgrade) also wrote the tax id in the clear beside the steps.
             var changes: [(column: String, value: SQLValue)] = [
                 ("steps", try .json(try fields.sealedSteps(opened, of: id))), ("tax_id_token", .text(fields.taxIDToken(opened.tax?.ein))),
+                ("tax_id", .null),
             ]
             // Checks made before migration 36 named the tax id in their details.
             if AESGCMSecretCipher.keyID(of: ein) == nil, let checks = try row.optionalString("checks"), checks.contains(ein) {
@@ -71,9 +74,10 @@ public struct SealedFieldsUpkeep: Sendable {
             table: "two_factor_secrets", key: "user_id", column: "sealed_secret", writing: writing, batch: batch,
             unopenable: &unopenable
         ) { row, stored in
-            guard cipher.needsResealing(stored) else { return nil }
             let context = SealingContext.twoFactorSecret(try row.id("user_id"))
-            return [("sealed_secret", .text(try cipher.seal(try cipher.open(stored, context: context), context: context)))]
+            let secret = try cipher.open(stored, context: context)
+            guard cipher.needsResealing(stored) else { return nil }
+            return [("sealed_secret", .text(try cipher.seal(secret, context: context)))]
         }
         report.unopenable = unopenable
         return report
@@ -96,7 +100,8 @@ public struct SealedFieldsUpkeep: Sendable {
                 let proposed: [(column: String, value: SQLValue)]?
                 do {
                     proposed = try rewrite(row, stored)
-                } catch let error as ChamberError where error.code == .internalError {
+                } catch {
+                    // A value that does not open (or a row that does not read) is left for an operator to mend.
                     unopenable += 1
                     continue
                 }

@@ -70,7 +70,12 @@ struct SQLDirectoryStore: DirectoryStore {
             "SELECT \(columns) FROM \(from) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order) LIMIT ? OFFSET ?",
             binds + rankBinds + query.page.sqlBinds)
         let fields = try sql.fields
-        return Page(fetched: try rows.map { try SQLBusinessStore.business($0, opening: fields) }, request: query.page)
+        // A listing whose tax id does not open (its key gone) is found without it: the directory never needs it to
+        // answer, and one such row must not take every search of the chamber down with it.
+        return Page(
+            fetched: try rows.map { row in
+                try (try? SQLBusinessStore.business(row, opening: fields)) ?? SQLBusinessStore.business(row, opening: nil)
+            }, request: query.page)
     }
 
     func people(terms: [String], listedStatuses: [MembershipStatus], page: PageRequest) async throws -> Page<DirectoryPerson> {

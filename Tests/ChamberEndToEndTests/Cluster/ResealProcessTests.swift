@@ -36,6 +36,7 @@ struct ResealProcessTests {
         let early = try await BackupProcessTests.run(["reseal", "--database-url", url], environment: Self.setting([("keyA", 1)]))
         #expect(early.status != 0 && early.output.contains("open with no configured key"), "\(early.output)")
 
+        // Nothing to do with the new key alone: the refused run changed nothing.
         let final = try await BackupProcessTests.run(["reseal", "--database-url", url], environment: Self.setting([("keyB", 2)]))
         #expect(final.status == 0 && final.output.contains("'keyB': 0 business tax ids"), "\(final.output)")
 

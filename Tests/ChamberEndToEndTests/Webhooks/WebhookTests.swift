@@ -181,6 +181,7 @@ struct WebhookTests {
                     == [registered.json["id"].string ?? "", walkIn.json["id"].string ?? ""], "the member's and the walk-in's")
             #expect(registrations.allSatisfy { $0["event_id"].string == event.id && $0["status"].string == "confirmed" })
             #expect(registrations.first { $0["user_id"].isNull }?["walk_in"].bool == true, "a walk-in has no account")
+            #expect(registrations.first { $0["user_id"].string == apu.userID }?["walk_in"].bool == false)
             // The lapse is queued at the job's time, 45 days from now on its clock: in the log, due then.
             let log = try await api.call(
                 .get, "/v1/chambers/\(chamber.id)/webhooks/\(created.json["id"].string ?? "")/deliveries", token: admin.accessToken)

@@ -1,0 +1,24 @@
+import ChamberFuzzing
+import Foundation
+import Testing
+
+/// Every input kept in `Fuzz/corpus/` (the seeds, and what fuzzing found and was fixed) through its target's check:
+/// a failure found once is a regression test for good.
+@Suite("Fuzz corpus replayed")
+struct FuzzCorpusTests {
+    static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fuzz/corpus")
+
+    @Test("each target's corpus passes its check", arguments: ["frames", "moderation", "rules"])
+    func replay(_ target: String) throws {
+        let body = try #require(FuzzBodies.all[target])
+        let inputs = try FuzzReplay.run(body, files: [Self.corpus.appendingPathComponent(target).path])
+        #expect(inputs >= 5, "the \(target) corpus holds its seeds")
+    }
+
+    @Test("every target has a corpus, and every corpus a target")
+    func folders() throws {
+        let folders = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path).filter { !$0.hasPrefix(".") }
+        #expect(Set(folders) == Set(FuzzBodies.all.keys))
+    }
+}
