@@ -223,6 +223,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Test helpers shared by the test targets: the database backends under test.
+        // Fuzzing (scripts/fuzz.sh): what each target checks, and the libFuzzer targets, which replay their corpus
+        // when built without libFuzzer.
+        .target(name: "CLibFuzzer", path: "Fuzz/Sources/CLibFuzzer"),
+        .target(
+            name: "ChamberFuzzing", dependencies: ["ChamberDomain", "ChamberRealtime", "CLibFuzzer"], path: "Fuzz/Sources/ChamberFuzzing",
+            swiftSettings: swiftSettings),
+        .executableTarget(name: "fuzz-frames", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/frames", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "fuzz-moderation", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/moderation", swiftSettings: swiftSettings),
+        .executableTarget(name: "fuzz-rules", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/rules", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ChamberFuzzingTests", dependencies: ["ChamberFuzzing", "ChamberTestSupport"], swiftSettings: swiftSettings),
         .target(
             name: "ChamberTestSupport",
             dependencies: [

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: domain, storage (SQLite and a real PostgreSQL), the REST API and the hub end to end, the
-# cluster (server processes sharing a real PostgreSQL and a real redis-server), and the WebSocket transport against
-# the Autobahn conformance suite.
+# cluster (server processes sharing a real PostgreSQL and a real redis-server), the WebSocket transport against
+# the Autobahn conformance suite, and a minute of libFuzzer on each fuzz target.
 # Installs what is missing (PostgreSQL, redis-server, libhiredis-dev), starts a throw-away PostgreSQL on loopback
 # and stops it afterwards; the cluster tests start and stop their own redis-server.
 set -euo pipefail
@@ -31,7 +31,7 @@ export CHAMBER_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/chamber
 export CHAMBER_TEST_REQUIRE_POSTGRES=1
 
 echo "==> swift format lint (.swift-format)"
-swift format lint --strict -r --configuration .swift-format Sources Tests LoadTests Benchmarks Package.swift
+swift format lint --strict -r --configuration .swift-format Sources Tests LoadTests Benchmarks Fuzz Package.swift
 
 echo "==> the alert rules and the dashboard (promtool)"
 scripts/check-monitoring.sh
@@ -66,3 +66,6 @@ echo "==> swift test (the cluster of processes)"
 swift test --skip-build --filter "ClusterTests|ProcessTests"
 echo "==> WebSocket conformance (Autobahn fuzzingclient)"
 ./scripts/autobahn.sh "$CHAMBER_TEST_BINARY"
+# libFuzzer on the client frame decoder, the moderation filters and a chamber's rules: 60 seconds each.
+echo "==> fuzzing (libFuzzer, AddressSanitizer)"
+./scripts/fuzz.sh "${CHAMBER_FUZZ_SECONDS:-60}"

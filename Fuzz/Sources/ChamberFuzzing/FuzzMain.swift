@@ -1,0 +1,29 @@
+import Foundation
+
+#if FUZZING
+    import CLibFuzzer
+#endif
+
+/// The entry of a fuzz target. Built by `scripts/fuzz.sh` (`-sanitize=fuzzer,address -DFUZZING`) it hands the
+/// command line to libFuzzer's driver; built as usual it replays the files (or folders) it is given.
+public enum FuzzMain {
+    public static func run(_ body: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Void) throws {
+        #if FUZZING
+            // The driver takes a C function, which cannot capture: the body waits in a global for it.
+            target = body
+            var argc = CommandLine.argc
+            var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+            let status = LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+                FuzzMain.target?(UnsafeBufferPointer(start: data, count: size))
+                return 0
+            }
+            exit(status)
+        #else
+            try FuzzReplay.run(body, files: CommandLine.arguments.dropFirst())
+        #endif
+    }
+
+    #if FUZZING
+        nonisolated(unsafe) static var target: (@Sendable (UnsafeBufferPointer<UInt8>) -> Void)?
+    #endif
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Fuzzes the parsers that take outside input with libFuzzer (Swift's -sanitize=fuzzer, with AddressSanitizer):
+# client frames, message moderation, and a chamber's moderation rules (Fuzz/Targets/, checks in
+# Fuzz/Sources/ChamberFuzzing/FuzzBodies.swift).
+#   scripts/fuzz.sh [SECONDS] [TARGET…]     default: 60 seconds each, every target
+# Each target starts from Fuzz/corpus/<target>/ and writes what it learns to .build-fuzz/corpus/<target>/ (the
+# repository's corpus stays as committed). A failing input is kept in .build-fuzz/crashes/<target>/; copy it into
+# Fuzz/corpus/<target>/ once fixed, and FuzzCorpusTests replays it in every test run from then on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-60}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(frames moderation rules)
+
+# A build path of its own: every module in the targets' reach is compiled with the fuzzer's coverage and ASan.
+# lld: gold fails on the fuzzer runtime's symbols.
+flags=(--build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld)
+for target in "${targets[@]}"; do
+    echo "==> building fuzz-$target"
+    swift build "${flags[@]}" --product "fuzz-$target" 2>&1 | grep -Ev "^\[|warning: 'swift-distributed-tracing'|Cannot export local symbol" || true
+done
+bin="$(swift build "${flags[@]}" --show-bin-path)"
+status=0
+for target in "${targets[@]}"; do
+    mkdir -p ".build-fuzz/corpus/$target" ".build-fuzz/crashes/$target"
+    echo "==> fuzzing $target for ${seconds}s"
+    if ! "$bin/fuzz-$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+        -artifact_prefix=".build-fuzz/crashes/$target/" ".build-fuzz/corpus/$target" "Fuzz/corpus/$target" \
+        > ".build-fuzz/$target.log" 2>&1; then
+        echo "FAILED: fuzz-$target found an input that breaks its check (.build-fuzz/crashes/$target/):"
+        grep -E "ERROR|Fatal error|precondition|==[0-9]+==|SUMMARY" ".build-fuzz/$target.log" | head -20 || true
+        status=1
+    fi
+    grep -E "stat::number_of_executed_units|stat::peak_rss_mb" ".build-fuzz/$target.log" | sed "s/^/    $target /" || true
+done
+exit $status
