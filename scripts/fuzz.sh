@@ -18,7 +18,7 @@ targets=("$@")
 flags=(--build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld)
 for target in "${targets[@]}"; do
     echo "==> building fuzz-$target"
-    swift build "${flags[@]}" --product "fuzz-$target" 2>&1 | grep -Ev "^\[|warning: 'swift-distributed-tracing'|Cannot export local symbol" || true
+    swift build "${flags[@]}" --product "fuzz-$target" 2>&1 | grep -Ev "^\[|warning: 'swift-distributed-tracing'|CMakeLists.txt|Cannot export local symbol" || true
 done
 bin="$(swift build "${flags[@]}" --show-bin-path)"
 status=0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: domain, storage (SQLite and a real PostgreSQL), the REST API and the hub end to end, the
 # cluster (server processes sharing a real PostgreSQL and a real redis-server), the WebSocket transport against
-# the Autobahn conformance suite, and a minute of libFuzzer on each fuzz target.
+# the Autobahn conformance suite, schemathesis against Protocol/openapi.yaml, and a minute of libFuzzer on each fuzz
+# target.
 # Installs what is missing (PostgreSQL, redis-server, libhiredis-dev), starts a throw-away PostgreSQL on loopback
 # and stops it afterwards; the cluster tests start and stop their own redis-server.
 set -euo pipefail
@@ -66,6 +67,9 @@ echo "==> swift test (the cluster of processes)"
 swift test --skip-build --filter "ClusterTests|ProcessTests"
 echo "==> WebSocket conformance (Autobahn fuzzingclient)"
 ./scripts/autobahn.sh "$CHAMBER_TEST_BINARY"
+# Generated requests from the document, as the demo's admin, member and guest: 30 seconds each.
+echo "==> REST property tests (schemathesis against Protocol/openapi.yaml)"
+./scripts/schemathesis.sh "$CHAMBER_TEST_BINARY"
 # libFuzzer on the client frame decoder, the moderation filters and a chamber's rules: 60 seconds each.
 echo "==> fuzzing (libFuzzer, AddressSanitizer)"
 ./scripts/fuzz.sh "${CHAMBER_FUZZ_SECONDS:-60}"
