@@ -136,7 +136,10 @@ struct Reseal: AsyncParsableCommand {
             print("\(left.total) sealed fields are still under another key; run reseal again")
             throw ExitCode(1)
         }
-        print("nothing is left sealed under another key: keys after '\(key)' in security.encryption_keys may be removed")
+        print(
+            configuration.encryptionKeys.count > 1
+                ? "nothing is left sealed under another key: the keys after '\(key)' in security.encryption_keys may be removed"
+                : "nothing is left sealed under another key")
     }
 }
 
