@@ -222,7 +222,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Test helpers shared by the test targets: the database backends under test.
         // Fuzzing (scripts/fuzz.sh): what each target checks, and the libFuzzer targets, which replay their corpus
         // when built without libFuzzer.
         .target(name: "CLibFuzzer", path: "Fuzz/Sources/CLibFuzzer"),
@@ -234,7 +233,8 @@ let package = Package(
             name: "fuzz-moderation", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/moderation", swiftSettings: swiftSettings),
         .executableTarget(name: "fuzz-rules", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/rules", swiftSettings: swiftSettings),
         .testTarget(
-            name: "ChamberFuzzingTests", dependencies: ["ChamberFuzzing", "ChamberTestSupport"], swiftSettings: swiftSettings),
+            name: "ChamberFuzzingTests", dependencies: ["ChamberFuzzing"], swiftSettings: swiftSettings),
+        // Test helpers shared by the test targets: the database backends under test.
         .target(
             name: "ChamberTestSupport",
             dependencies: [

@@ -16,9 +16,14 @@ targets=("$@")
 # A build path of its own: every module in the targets' reach is compiled with the fuzzer's coverage and ASan.
 # lld: gold fails on the fuzzer runtime's symbols.
 flags=(--build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld)
+mkdir -p .build-fuzz
 for target in "${targets[@]}"; do
     echo "==> building fuzz-$target"
-    swift build "${flags[@]}" --product "fuzz-$target" 2>&1 | grep -Ev "^\[|warning: 'swift-distributed-tracing'|CMakeLists.txt|Cannot export local symbol" || true
+    if ! swift build "${flags[@]}" --product "fuzz-$target" >".build-fuzz/build-$target.log" 2>&1; then
+        grep -E "error" ".build-fuzz/build-$target.log" | head -20
+        echo "FAILED: fuzz-$target did not build (.build-fuzz/build-$target.log)"
+        exit 1
+    fi
 done
 bin="$(swift build "${flags[@]}" --show-bin-path)"
 status=0

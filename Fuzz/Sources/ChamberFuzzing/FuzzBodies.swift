@@ -19,7 +19,6 @@ public enum FuzzBodies {
         } catch {
             let kind = error.error.code.kind
             precondition(kind != .internalFailure && kind != .unavailable, "a client frame answered \(error.error.code): \(error.error.message)")
-            precondition(ChamberError.Code(rawValue: error.error.code.rawValue) != nil, "a code outside the catalogue")
         }
     }
 
@@ -31,20 +30,45 @@ public enum FuzzBodies {
         precondition(result == pipeline.run(text, context: context), "moderation is not deterministic")
     }
 
-    /// A chamber's own moderation rules as an admin sends them (`PATCH …/moderation`): read and checked, or refused
-    /// with `invalid_moderation_rule`; rules that pass build filters that judge a message.
+    /// A chamber's own moderation rules as an admin sends them (`PUT …/moderation/settings`, snake_case keys): read
+    /// and checked against the server's defaults, or refused with `invalid_moderation_rule`; rules that pass, merged
+    /// with the defaults as the route merges them, build filters that judge a message.
     public static func rules(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)), ModerationSettings.unknownKey(in: json) == nil,
-            let settings = try? JSONDecoder().decode(ModerationSettings.self, from: Data(bytes))
+            let settings = try? snakeCase.decode(ModerationSettings.self, from: Data(bytes))
         else { return }
         do {
-            let built = try settings.pipeline(wordList: ["scam"])
-            _ = try settings.floodGate()
-            _ = built.run("Members' mixer on Friday: SCAM at https://chamber.example @a @b", context: context)
+            try policies.validate(settings)
         } catch {
             precondition(error.code == .invalidModerationRule, "rules refused with \(error.code): \(error.message)")
+            return
+        }
+        // What passed the check must build and run, as a chamber's next send will.
+        let (effective, words) = policies.effective(settings)
+        do {
+            let built = try effective.pipeline(wordList: words)
+            _ = try effective.floodGate()
+            _ = built.run("Members' mixer on Friday: SCAM at https://chamber.example @a @b", context: context)
+        } catch {
+            preconditionFailure("rules that passed the check do not build: \(error.code): \(error.message)")
         }
     }
+
+    /// The rules' reader, as the API reads bodies.
+    static let snakeCase: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+
+    /// The server's own rules (`Config/moderation/rules.json`'s shape), which a chamber's are merged with.
+    static let policies: ModerationPolicies = {
+        do {
+            return try ModerationPolicies(defaults: ModerationSettings(), words: ["scam", "idiot"], store: nil)
+        } catch {
+            fatalError("the fuzz target's default rules are refused: \(error)")
+        }
+    }()
 
     static let context = ModerationContext(
         chamberID: ChamberID("fuzz-chamber"), channelID: ChannelID("fuzz-channel"), senderID: UserID("fuzz-user"), senderRole: .member,
