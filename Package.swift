@@ -226,12 +226,15 @@ let package = Package(
         // when built without libFuzzer.
         .target(name: "CLibFuzzer", path: "Fuzz/Sources/CLibFuzzer"),
         .target(
-            name: "ChamberFuzzing", dependencies: ["ChamberDomain", "ChamberRealtime", "CLibFuzzer"], path: "Fuzz/Sources/ChamberFuzzing",
+            name: "ChamberFuzzing", dependencies: ["ChamberDomain", "ChamberRealtime", "ChamberRedis", "ChamberStorage", "CLibFuzzer"],
+            path: "Fuzz/Sources/ChamberFuzzing",
             swiftSettings: swiftSettings),
         .executableTarget(name: "fuzz-frames", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/frames", swiftSettings: swiftSettings),
         .executableTarget(
             name: "fuzz-moderation", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/moderation", swiftSettings: swiftSettings),
         .executableTarget(name: "fuzz-rules", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/rules", swiftSettings: swiftSettings),
+        .executableTarget(name: "fuzz-redis", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/redis", swiftSettings: swiftSettings),
+        .executableTarget(name: "fuzz-sql", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/sql", swiftSettings: swiftSettings),
         .testTarget(
             name: "ChamberFuzzingTests", dependencies: ["ChamberFuzzing"], swiftSettings: swiftSettings),
         // Test helpers shared by the test targets: the database backends under test.

@@ -10,7 +10,7 @@ import Testing
 struct QueryPlanTests {
     /// The plan's detail lines, as `EXPLAIN QUERY PLAN` prints them.
     static func plan(of sql: String, in db: any SQLDatabase) async throws -> [String] {
-        let positional = sql.replacingOccurrences(of: ChamberScopedSQL.token, with: "?")
+        let positional = sql.replacingOccurrences(of: SQLPlaceholders.chamberMarker, with: "?")
         let binds = [SQLValue](repeating: .null, count: positional.filter { $0 == "?" }.count)
         return try await db.query("EXPLAIN QUERY PLAN " + positional, binds).map { try $0.string("detail") }
     }

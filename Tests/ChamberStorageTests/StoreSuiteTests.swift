@@ -381,9 +381,28 @@ struct StoreSuiteTests {
             "SELECT 'Zürich – café' FROM t WHERE chamber_id = :chamber AND x = ? AND y = :chamber", [.text("x")], chamber: chamber)
         #expect(accented == "SELECT 'Zürich – café' FROM t WHERE chamber_id = ? AND x = ? AND y = ?", "text around the markers is kept byte for byte")
         #expect(more == [.id(chamber), .text("x"), .id(chamber)])
-        #expect(throws: StorageError.self) {
+        #expect(throws: StorageError.bindCountMismatch(placeholders: 2, binds: 1)) {
             try ChamberScopedSQL.bind("SELECT ? FROM t WHERE chamber_id = :chamber AND x = ?", [.text("x")], chamber: chamber)
         }
+    }
+
+    @Test(
+        "the scoping reads quotes and words as the numbering does",
+        arguments: [
+            // (statement, binds given, the rewritten statement or nil when refused)
+            ("SELECT * FROM t WHERE chamber_id = :chamber AND x = ?", 2, nil),  // a value no placeholder takes
+            ("SELECT ':chamber ?' FROM t WHERE chamber_id = :chamber", 0, "SELECT ':chamber ?' FROM t WHERE chamber_id = ?"),
+            ("SELECT 'it''s ?' FROM t WHERE chamber_id = :chamber AND x = ?", 1, "SELECT 'it''s ?' FROM t WHERE chamber_id = ? AND x = ?"),
+            ("SELECT * FROM t WHERE x = :chamber_id", 0, nil),  // a longer name is not the marker
+            ("SELECT * FROM t WHERE x = :chamberé", 0, nil),
+            ("SELECT 1::chamber FROM t", 0, nil),  // a cast to a type of that name
+            ("SELECT * FROM t WHERE chamber_id=:chamber)", 0, "SELECT * FROM t WHERE chamber_id=?)"),
+            (":chamber", 0, "?"),
+        ] as [(String, Int, String?)])
+    func scopingReadsLikeNumbering(statement: String, binds: Int, expected: String?) {
+        let values = (0..<binds).map { SQLValue.int(Int64($0)) }
+        let rewritten = try? ChamberScopedSQL.bind(statement, values, chamber: ChamberID("c")).0
+        #expect(rewritten == expected)
     }
 
     @Test("only an in-memory SQLite database has reads that see other tasks' open transactions (nothing read there is kept)")
@@ -395,10 +414,10 @@ struct StoreSuiteTests {
 
     @Test("PostgreSQL placeholders are numbered outside quotes")
     func placeholders() {
-        #expect(PostgresDatabase.numberPlaceholders("SELECT ? , '?' , ?") == "SELECT $1 , '?' , $2")
-        #expect(PostgresDatabase.numberPlaceholders("SELECT 'héllo ?', ?, 'ünï', ?") == "SELECT 'héllo ?', $1, 'ünï', $2")
+        #expect(SQLPlaceholders.number("SELECT ? , '?' , ?") == "SELECT $1 , '?' , $2")
+        #expect(SQLPlaceholders.number("SELECT 'héllo ?', ?, 'ünï', ?") == "SELECT 'héllo ?', $1, 'ünï', $2")
         #expect(
-            PostgresDatabase.numberPlaceholders(Array(repeating: "?", count: 12).joined(separator: ","))
+            SQLPlaceholders.number(Array(repeating: "?", count: 12).joined(separator: ","))
                 == (1...12).map { "$\($0)" }.joined(separator: ","))
     }
 }

@@ -23,6 +23,7 @@ public final class RedisConnection {
         }
         self.context = context
         self.fileDescriptor = context.pointee.fd
+        RedisReply.boundArrays(context.pointee.reader)
         _ = redisSetTimeout(context, Self.timeval(ioTimeout))
         _ = redisEnableKeepAlive(context)
         if let password = endpoint.password {
@@ -66,7 +67,7 @@ public final class RedisConnection {
         var raw: UnsafeMutableRawPointer?
         guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw failure() }
         defer { freeReplyObject(raw) }
-        return Self.copy(raw.assumingMemoryBound(to: redisReply.self))
+        return RedisReply(copying: raw.assumingMemoryBound(to: redisReply.self))
     }
 
     // MARK: Driving the connection from a poll loop
@@ -89,7 +90,7 @@ public final class RedisConnection {
         guard redisGetReplyFromReader(context, &raw) == REDIS_OK else { throw failure() }
         guard let raw else { return nil }
         defer { freeReplyObject(raw) }
-        return Self.copy(raw.assumingMemoryBound(to: redisReply.self))
+        return RedisReply(copying: raw.assumingMemoryBound(to: redisReply.self))
     }
 
     /// Shuts the socket down from any thread: a blocked read returns with an error at once.
@@ -120,23 +121,5 @@ public final class RedisConnection {
     private static func timeval(_ duration: Duration) -> Glibc.timeval {
         let (seconds, attoseconds) = duration.components
         return Glibc.timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
-    }
-
-    private static func copy(_ reply: UnsafeMutablePointer<redisReply>) -> RedisReply {
-        let r = reply.pointee
-        switch r.type {
-        case REDIS_REPLY_STRING:
-            return .bulk(r.str.map { Array(UnsafeRawBufferPointer(start: $0, count: r.len)) } ?? [])
-        case REDIS_REPLY_STATUS:
-            return .status(r.str.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: r.len), as: UTF8.self) } ?? "")
-        case REDIS_REPLY_ERROR:
-            return .error(r.str.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: r.len), as: UTF8.self) } ?? "")
-        case REDIS_REPLY_INTEGER:
-            return .integer(Int64(r.integer))
-        case REDIS_REPLY_ARRAY:
-            return .array((0..<r.elements).compactMap { r.element[$0].map(copy) })
-        default:
-            return .null
-        }
     }
 }

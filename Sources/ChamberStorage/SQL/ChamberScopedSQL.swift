@@ -26,8 +26,6 @@ struct ChamberScopedSQL: Sendable {
         }
     }
 
-    static let token = ":chamber"
-
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue] = []) async throws -> [SQLRow] {
         let (statement, allBinds) = try Self.bind(sql, binds, chamber: chamberID)
@@ -41,39 +39,9 @@ struct ChamberScopedSQL: Sendable {
         return try await database.transaction { tx in try await body(ChamberScopedSQL(executor: tx, chamberID: chamberID, fields: fields)) }
     }
 
-    /// Replaces each `:chamber` with a positional placeholder and inserts the chamber id among the binds in order.
-    /// Runs for every statement, so it walks UTF-8 bytes (the markers are ASCII, and no byte of a multi-byte
-    /// character can look like one) rather than characters.
-    static func bind(_ sql: String, _ binds: [SQLValue], chamber: ChamberID) throws -> (String, [SQLValue]) {
-        let marker = Array(token.utf8)
-        var output: [UInt8] = []
-        output.reserveCapacity(sql.utf8.count)
-        var allBinds: [SQLValue] = []
-        allBinds.reserveCapacity(binds.count + 2)
-        var nextBind = 0
-        var scoped = false
-        var text = sql
-        try text.withUTF8 { bytes in
-            var index = 0
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte == marker[0], bytes[index...].starts(with: marker) {
-                    output.append(UInt8(ascii: "?"))
-                    allBinds.append(.id(chamber))
-                    scoped = true
-                    index += marker.count
-                    continue
-                }
-                if byte == UInt8(ascii: "?") {
-                    guard nextBind < binds.count else { throw StorageError.typeMismatch("bind \(nextBind + 1)", "a value for every '?'") }
-                    allBinds.append(binds[nextBind])
-                    nextBind += 1
-                }
-                output.append(byte)
-                index += 1
-            }
-        }
-        guard scoped else { throw StorageError.unscopedQuery(sql) }
-        return (String(decoding: output, as: UTF8.self), allBinds)
+    /// Replaces each `:chamber` with a positional placeholder and inserts the chamber id among the binds in order
+    /// (``SQLPlaceholders/scope(_:binds:chamber:)``).
+    static func bind(_ sql: String, _ binds: [SQLValue], chamber: ChamberID) throws(StorageError) -> (String, [SQLValue]) {
+        try SQLPlaceholders.scope(sql, binds: binds, chamber: chamber)
     }
 }

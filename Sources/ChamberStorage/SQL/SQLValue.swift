@@ -134,6 +134,8 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
     case uniqueViolation(String)
     /// A chamber-scoped statement that does not name its chamber: a programming error caught before it runs.
     case unscopedQuery(String)
+    /// A statement's `?` placeholders and its binds differ in number: a programming error caught before it runs.
+    case bindCountMismatch(placeholders: Int, binds: Int)
     case badURL(String)
     case migrationFailed(version: Int, String)
     /// A batch writer's store step answered fewer requests than it was given: a programming error, reported to
@@ -148,6 +150,7 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
         case .typeMismatch(let column, let expected): "column '\(column)' is not \(expected)"
         case .uniqueViolation(let detail): "unique constraint violated: \(detail)"
         case .unscopedQuery(let sql): "chamber-scoped statement lacks the :chamber filter: \(sql)"
+        case .bindCountMismatch(let placeholders, let binds): "a statement with \(placeholders) placeholders was given \(binds) values"
         case .badURL(let reason): reason
         case .migrationFailed(let version, let reason): "migration \(version) failed: \(reason)"
         case .batchAnswerMissing: "the batch writer stored a batch without answering every request in it"
