@@ -183,6 +183,8 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let upgradeRequired = Code("upgrade_required", .upgradeRequired)
         // Operations
         public static let unavailable = Code("unavailable", .unavailable)
+        /// The database did not carry the request out in time (down, restarting, unreachable); nothing of it is kept.
+        public static let databaseUnavailable = Code("database_unavailable", .unavailable)
         public static let internalError = Code("internal_error", .internalFailure)
 
         /// Every code there is.
@@ -214,7 +216,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             webhookEndpointNotFound, webhookDeliveryNotFound,
             fileNotFound, fileTooLarge, fileTypeRefused, fileInfected, fileLinkInvalid, fileLinkExpired,
             unknownFrameType, unsupportedFrame, upgradeRequired,
-            unavailable, internalError,
+            unavailable, databaseUnavailable, internalError,
         ]
 
         /// The code named `rawValue`, if the catalogue has it.

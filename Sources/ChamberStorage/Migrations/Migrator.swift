@@ -18,6 +18,11 @@ public struct Migrator: Sendable {
     /// Applies what is pending; returns the versions applied now.
     @discardableResult
     public func migrate() async throws -> [Int] {
+        // An index on a large table, or a turn behind another node's migrations, may take longer than a request may.
+        try await DatabaseDeadline.unbounded { try await migrateNow() }
+    }
+
+    private func migrateNow() async throws -> [Int] {
         var applied: [Int] = []
         for migration in Schema.migrations {
             let didApply = try await database.transaction { tx in

@@ -1,3 +1,4 @@
+import ChamberDomain
 import Foundation
 import Logging
 import NIOCore
@@ -49,34 +50,50 @@ public final class PostgresDatabase: SQLDatabase, Service {
         }
     }
 
+    /// One statement on a connection of the pool, within ``DatabaseDeadline`` (the wait for a connection included);
+    /// a statement past it has its connection closed, so the pool never hands that connection out again.
     @discardableResult
     public func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        try await Self.translatingErrors {
-            try await Self.collect(try await client.query(try Self.makeQuery(sql, binds), logger: logger))
+        let query = try Self.makeQuery(sql, binds)
+        let (client, logger) = (self.client, self.logger)
+        let held = HeldConnection()
+        return try await Self.translatingErrors {
+            try await DatabaseDeadline.run(onLapse: held.close) {
+                try await client.withConnection { connection in
+                    held.hold(connection)
+                    return try await Self.collect(try await connection.query(query, logger: logger))
+                }
+            }
         }
     }
 
+    /// A transaction on a connection of the transactions' pool. The wait for the connection and each statement are
+    /// held to ``DatabaseDeadline`` (counted from the start); past it, or when a statement fails, the transaction is
+    /// rolled back, and a connection that cannot roll back in time is closed, so the pool drops it.
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        try await transactions.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger)
-            do {
-                let result = try await body(Transaction(connection: connection, logger: logger))
-                try await connection.query("COMMIT", logger: logger)
-                return result
-            } catch {
-                // Out of the caller's cancellation (an unstructured task does not inherit it): a connection handed back
-                // to the pool inside a transaction would fold its work into the next caller's. One that cannot roll
-                // back is closed, so the pool drops it.
-                let logger = logger
-                await Task {
-                    do {
-                        try await connection.query("ROLLBACK", logger: logger)
-                    } catch {
-                        try? await connection.close()
-                    }
-                }.value
-                throw error
+        let deadline = ContinuousClock.now + DatabaseDeadline.limit
+        let lease = try await Self.translatingErrors { try await ConnectionLease.take(from: transactions, until: deadline) }
+        defer { lease.release() }
+        let connection = lease.connection
+        let transaction = Transaction(connection: connection, logger: logger, deadline: deadline)
+        do {
+            try await transaction.run("BEGIN")
+            let result = try await body(transaction)
+            try await transaction.run("COMMIT")
+            return result
+        } catch {
+            // A connection handed back to the pool inside a transaction would fold its work into the next caller's:
+            // rolled back, or closed when it cannot be (a dropped connection's statement may never end).
+            if (error as? ChamberError)?.code == .databaseUnavailable {
+                lease.close()  // its statement may still be running: nothing can follow it on this connection
+            } else {
+                do {
+                    try await Transaction(connection: connection, logger: logger, deadline: .now + .seconds(5)).run("ROLLBACK")
+                } catch {
+                    lease.close()
+                }
             }
+            throw error
         }
     }
 
@@ -85,12 +102,20 @@ public final class PostgresDatabase: SQLDatabase, Service {
     private struct Transaction: SQLExecutor {
         let connection: PostgresConnection
         let logger: Logger
+        let deadline: ContinuousClock.Instant
         var dialect: SQLDialect { .postgres }
+
         func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-            try await PostgresDatabase.translatingErrors {
-                try await PostgresDatabase.collect(try await connection.query(try PostgresDatabase.makeQuery(sql, binds), logger: logger))
+            let query = try PostgresDatabase.makeQuery(sql, binds)
+            let (connection, logger) = (self.connection, self.logger)
+            return try await PostgresDatabase.translatingErrors {
+                try await DatabaseDeadline.run(limit: max(.zero, deadline - .now)) {
+                    try await PostgresDatabase.collect(try await connection.query(query, logger: logger))
+                }
             }
         }
+
+        func run(_ statement: String) async throws { _ = try await query(statement, []) }
     }
 
     static func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
@@ -98,6 +123,21 @@ public final class PostgresDatabase: SQLDatabase, Service {
             return try await body()
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw StorageError.uniqueViolation(error.serverInfo?[.constraintName] ?? "unique")
+        } catch let error as PSQLError where isUnreachable(error) {
+            throw DatabaseDeadline.refusal("\(error.code)")
+        }
+    }
+
+    /// Failures that say the database is down, restarting or out of reach, rather than anything about the statement:
+    /// the connection failed or was closed, or the server is shutting down, crashed, or not accepting connections yet
+    /// (SQLSTATE class 57P, operator intervention; class 08, connection exception).
+    static func isUnreachable(_ error: PSQLError) -> Bool {
+        switch error.code {
+        case .connectionError, .clientClosedConnection, .serverClosedConnection, .uncleanShutdown, .poolClosed: return true
+        case .server:
+            let state = error.serverInfo?[.sqlState] ?? ""
+            return state.hasPrefix("57P") || state.hasPrefix("08")
+        default: return false
         }
     }
 

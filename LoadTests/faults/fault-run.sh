@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# One fault under load (RELIABILITY.md row 4), with chamber-load's loss counter:
+#   LoadTests/faults/fault-run.sh FAULT [RUNS]
+# FAULT:
+#   postgres   three nodes on PostgreSQL and Redis; PostgreSQL stopped for 10 s, then started again
+#   redis      three nodes; Redis stopped for 10 s, then started again on its port
+#   kill-node  three nodes; one killed with SIGKILL (its members are lost to the run; the others carry on)
+#   disk-full  one node on SQLite in a 64 MiB tmpfs folder, filled to the last byte for 10 s, then emptied
+# Load: `chamber-load run direct` (pairs of members, every message stored before its ack) spread over the nodes,
+# 300 members at 150 sends/s for 40 s, the fault at 12 s. Prints, per run: acknowledged, lost, gaps, error frames
+# and failures by kind, and how long after the fault ended every node's /ready answered again.
+# Binaries from BIN (default: the debug build), so `swift build` first.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/lib.sh
+
+FAULT=${1:?usage: $0 postgres|redis|kill-node|disk-full [RUNS]}
+RUNS=${2:-1}
+BIN=$(cd "${BIN:-$(swift build --show-bin-path)}" && pwd)
+for binary in chamberconnect chamber-load; do
+    [ -x "$BIN/$binary" ] || { echo "fault-run.sh: build first: swift build --product $binary" >&2; exit 1; }
+done
+OUT=load-results/faults
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/chamber-fault.XXXXXX)
+BASE_PORT=${PORT:-18190}
+SERVER_PIDS=()
+REDIS_PORT=""
+MOUNT=""
+NODES=3
+[ "$FAULT" = disk-full ] && NODES=1
+
+cleanup() {
+    for pid in "${SERVER_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    stop_postgres
+    [ -n "$REDIS_PORT" ] && redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+    [ -n "$MOUNT" ] && umount "$MOUNT" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+start_redis() {
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+        --logfile "$WORK/redis.log" --dir "$WORK"
+    for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return; sleep 0.1; done
+}
+
+# Waits until every node's /ready answers 200; prints the seconds it took.
+wait_ready() {
+    local start now
+    start=$(date +%s.%N)
+    for port in "${PORTS[@]}"; do
+        for _ in $(seq 1 1200); do curl -fs -m 1 "127.0.0.1:$port/ready" >/dev/null && break; sleep 0.05; done
+    done
+    now=$(date +%s.%N)
+    python3 -c "print(f'{$now - $start:.2f}')"
+}
+
+start_nodes() {
+    local url=$1 broker=(CHAMBER_BROKER_KIND=in-process)
+    [ "$NODES" -gt 1 ] && broker=(CHAMBER_BROKER_KIND=redis CHAMBER_BROKER_REDIS_URL="redis://127.0.0.1:$REDIS_PORT")
+    local secret="fault-run-secret-$RANDOM$RANDOM-0123456789abcdef0123456789"
+    URLS=()
+    PORTS=()
+    for node in $(seq 0 $((NODES - 1))); do
+        local port=$((BASE_PORT + node)) demo=()
+        [ "$node" -eq 0 ] && demo=(--demo)
+        (cd "$DATA" && exec env "${broker[@]}" CHAMBER_SERVER_MAX_CONNECTIONS_PER_ADDRESS=0 CHAMBER_AUTH_JWT_SECRET="$secret" \
+            CHAMBER_LOG_LEVEL=${LOG_LEVEL:-warning} CHAMBER_CLUSTER_NODE_NAME="node-$node" \
+            "$BIN/chamberconnect" serve "${demo[@]}" --load-test --port "$port" --database-url "$url" \
+            >"$WORK/server-$node.log" 2>&1) &
+        SERVER_PIDS+=($!)
+        URLS+=(--url "http://127.0.0.1:$port")
+        PORTS+=("$port")
+        local ready=""
+        for _ in $(seq 1 600); do curl -fs "127.0.0.1:$port/ready" >/dev/null && ready=1 && break; sleep 0.2; done
+        [ -n "$ready" ] || { echo "fault-run.sh: node $node did not become ready:" >&2; tail -20 "$WORK/server-$node.log" >&2; exit 1; }
+    done
+}
+
+# The fault, from 12 s into the load; prints how long the nodes took to be ready again after it ended.
+inject() {
+    sleep 12
+    case "$FAULT" in
+        postgres)
+            "${PG_RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null
+            sleep 10
+            "${PG_RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+                -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR" start >/dev/null
+            ;;
+        redis)
+            redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+            sleep 10
+            start_redis
+            ;;
+        kill-node)
+            kill -9 "${SERVER_PIDS[2]}"
+            PORTS=("${PORTS[@]:0:2}")
+            ;;
+        disk-full)
+            # Every free byte taken, for 10 s: SQLite's writes (and its journal) fail with SQLITE_FULL.
+            dd if=/dev/zero of="$MOUNT/filler" bs=1M status=none 2>/dev/null || true
+            sleep 10
+            rm -f "$MOUNT/filler"
+            ;;
+    esac
+    echo "ready again after $(wait_ready) s" >"$WORK/recovery"
+}
+
+for run in $(seq 1 "$RUNS"); do
+    rm -rf "${WORK:?}"/* && DATA="$WORK/data" && mkdir -p "$DATA"
+    SERVER_PIDS=()
+    case "$FAULT" in
+        disk-full)
+            MOUNT="$WORK/disk"
+            mkdir -p "$MOUNT"
+            mount -t tmpfs -o size=64m tmpfs "$MOUNT"
+            start_nodes "sqlite://$MOUNT/chamberconnect.sqlite"
+            ;;
+        postgres | redis | kill-node)
+            apt_install postgresql redis-server
+            start_postgres -c max_connections=300
+            REDIS_PORT=$(free_port)
+            start_redis
+            "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres fault
+            start_nodes "postgres://postgres@127.0.0.1:$PG_PORT/fault"
+            sleep 2
+            ;;
+        *) echo "fault-run.sh: unknown fault '$FAULT'" >&2; exit 2 ;;
+    esac
+    json="$OUT/$FAULT-$run.json"
+    inject &
+    injector=$!
+    "$BIN/chamber-load" run direct --set connections=300 --set message_rate=150 --set duration_seconds=40 \
+        --set drain_seconds=5 "${URLS[@]}" --json "$json" >"$WORK/load.log" 2>&1 || true
+    wait "$injector" || true
+    python3 - "$json" "$FAULT" "$run" "$(cat "$WORK/recovery" 2>/dev/null || echo 'not ready again')" <<'EOF'
+import json, sys
+path, fault, run, recovery = sys.argv[1:]
+r = json.load(open(path))
+errors = ", ".join(f"{k}: {v}" for k, v in sorted(r.get("errors", {}).items())) or "none"
+failures = ", ".join(f"{k}: {v}" for k, v in sorted(r.get("failures", {}).items())) or "none"
+print(f"{fault} run {run}: acked {r.get('acked')} of {r.get('sent')} sent, lost {r['lost']}, gaps {r['gaps']}, "
+      f"error frames: {errors}; failures: {failures}; {recovery}")
+EOF
+    if [ -n "${HOLD:-}" ]; then
+        echo "holding the nodes for $HOLD s (PG_PORT=${PG_PORT:-} PG_DIR=${PG_DIR:-}, ports ${PORTS[*]})"
+        sleep "$HOLD"
+    fi
+    # A node must stop on SIGTERM within 15 s (it drains its sockets first); one that does not is named.
+    for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for node in "${!SERVER_PIDS[@]}"; do
+        pid=${SERVER_PIDS[$node]}
+        for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "node $node did not stop within 15 s of SIGTERM: killed"
+            kill -9 "$pid" 2>/dev/null || true
+        fi
+        wait "$pid" 2>/dev/null || true
+    done
+    for log in "$WORK"/server-*.log "$WORK/load.log"; do cp "$log" "$OUT/$FAULT-$run-$(basename "$log")"; done
+    grep -h -i -E "error|critical" "$WORK"/server-*.log | cut -c1-300 | sort | uniq -c | sort -rn | head -5 || true
+    stop_postgres
+    [ -n "$REDIS_PORT" ] && { redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; REDIS_PORT=""; }
+    [ -n "$MOUNT" ] && { umount "$MOUNT"; MOUNT=""; }
+done
