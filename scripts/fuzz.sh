@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers that take outside input with libFuzzer (Swift's -sanitize=fuzzer, with AddressSanitizer):
-# client frames, message moderation, and a chamber's moderation rules (Fuzz/Targets/, checks in
-# Fuzz/Sources/ChamberFuzzing/FuzzBodies.swift).
+# client frames, message moderation, a chamber's moderation rules, what Redis sends a node, and the SQL scoping
+# rewriter (Fuzz/Targets/, checks in Fuzz/Sources/ChamberFuzzing/FuzzBodies*.swift).
 #   scripts/fuzz.sh [SECONDS] [TARGET…]     default: 60 seconds each, every target
 # Each target starts from Fuzz/corpus/<target>/ and writes what it learns to .build-fuzz/corpus/<target>/ (the
 # repository's corpus stays as committed). A failing input is kept in .build-fuzz/crashes/<target>/; copy it into

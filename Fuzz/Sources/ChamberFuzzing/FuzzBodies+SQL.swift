@@ -14,13 +14,15 @@ extension FuzzBodies {
         let expected = PlainSQLReading(text)
 
         precondition(
-            SQLPlaceholders.number(text) == expected.numbered, "the numbered text differs from the plain reading for \(text.debugDescription)")
+            Array(SQLPlaceholders.number(text).utf8) == Array(expected.numbered.utf8),
+            "the numbered text differs from the plain reading for \(text.debugDescription)")
         do {
             let (scoped, binds) = try SQLPlaceholders.scope(text, binds: values, chamber: chamber)
             precondition(
                 expected.chamberMarks > 0 && expected.placeholders == values.count,
                 "accepting differs from the plain reading for \(text.debugDescription)")
-            precondition(scoped == expected.scoped, "the scoped text differs from the plain reading for \(text.debugDescription)")
+            precondition(
+                Array(scoped.utf8) == Array(expected.scoped.utf8), "the scoped text differs from the plain reading for \(text.debugDescription)")
             precondition(
                 binds == expected.binds(values, chamber: chamber), "the scoped values differ from the plain reading for \(text.debugDescription)")
         } catch .unscopedQuery {

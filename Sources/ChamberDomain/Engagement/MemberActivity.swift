@@ -26,10 +26,27 @@ public final class MemberActivity: Sendable {
         }
     }
 
+    /// The flush in progress or last begun: flushes run one after another.
+    private let latest = Mutex<Task<Int, any Error>?>(nil)
+
     /// Writes what was noted since the last flush; what fails to write is kept for the next one. Returns how many
-    /// sightings it wrote.
+    /// sightings it wrote. Runs after a flush already under way (the periodic job's), so that when it returns every
+    /// sighting noted before the call is written, not only taken by the other flush.
     @discardableResult
     public func flush() async throws -> Int {
+        let mine = latest.withLock { latest in
+            let before = latest
+            let next = Task {
+                _ = try? await before?.value
+                return try await self.flushNow()
+            }
+            latest = next
+            return next
+        }
+        return try await mine.value
+    }
+
+    private func flushNow() async throws -> Int {
         let batch = pending.withLock { pending in
             defer { pending = (0, [:]) }
             return pending.seen

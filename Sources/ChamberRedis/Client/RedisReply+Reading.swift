@@ -27,8 +27,9 @@ extension RedisReply {
 
     /// The most elements an array reply may have. hiredis 0.14 allocates an array's element pointers as soon as it
     /// reads the count, so `*2147483647` from a broken or hostile server would take 16 GiB at once (found by
-    /// fuzzing); our largest replies have a few elements.
-    public static let maxArrayElements: Int32 = 65_536
+    /// fuzzing). Our largest replies have three elements (`SUBSCRIBE`'s, a pub/sub message's), and a low bound also
+    /// keeps nested arrays from multiplying it much: arrays of arrays of 1,024 take 8 MiB from 8 KiB of input.
+    public static let maxArrayElements: Int32 = 1_024
 
     /// Makes `reader` refuse arrays longer than ``maxArrayElements`` (hiredis reports it as out of memory, which
     /// fails the reply, and a connection's next command reconnects).

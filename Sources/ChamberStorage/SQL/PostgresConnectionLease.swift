@@ -1,3 +1,4 @@
+import NIOCore
 import PostgresNIO
 import Synchronization
 
@@ -61,12 +62,27 @@ final class ConnectionLease: Sendable {
         waiter?.resume()
     }
 
+    private let lapsed = Atomic<Bool>(false)
+
+    /// Whether the deadline passed while the connection was held (``lapse()``).
+    var isLapsed: Bool { lapsed.load(ordering: .acquiring) }
+
+    /// The deadline passed: the connection is closed under the statement under way, which ends it with an error (the
+    /// holder then hands the lease back with ``close()``).
+    func lapse() {
+        lapsed.store(true, ordering: .releasing)
+        if case .leased(let connection) = state.withLock({ $0 }) { _ = connection.close() as EventLoopFuture<Void> }
+    }
+
     /// Closes the connection (its statement may never end otherwise) and hands it back: the pool drops it.
     func close() {
-        if case .leased(let connection) = state.withLock({ $0 }) {
-            Task { try? await connection.close() }
+        guard case .leased(let connection) = state.withLock({ $0 }) else { return release() }
+        // Handed back only once closed: a connection back in the pool before, still inside its transaction, could
+        // be leased again and fold the refused work into the next caller's commit.
+        Task {
+            try? await connection.close()
+            self.release()
         }
-        release()
     }
 
     // MARK: The leasing task's side
@@ -129,13 +145,36 @@ final class ConnectionLease: Sendable {
 
 /// The connection a pool lent to one statement, so that a statement past its deadline can have it closed.
 final class HeldConnection: Sendable {
-    private let connection = Mutex<PostgresConnection?>(nil)
+    private enum State {
+        case waiting
+        case held(PostgresConnection)
+        case returned
+        case lapsed
+    }
 
-    func hold(_ held: PostgresConnection) { connection.withLock { $0 = held } }
+    private let state = Mutex(State.waiting)
 
-    /// Closes the connection, if one was lent: its statement ends with an error, and the pool drops it.
+    /// Takes the lent connection; throws when the deadline passed while it was awaited (nothing may run on it then).
+    func hold(_ connection: PostgresConnection) throws {
+        let lapsed = state.withLock { state -> Bool in
+            if case .lapsed = state { return true }
+            state = .held(connection)
+            return false
+        }
+        if lapsed { throw DatabaseDeadline.refusal("no connection within \(DatabaseDeadline.limit.components.seconds) s") }
+    }
+
+    /// The statement is over: the connection goes back to the pool and is no longer this holder's to close.
+    func letGo() { state.withLock { $0 = .returned } }
+
+    /// The deadline passed: closes the connection while the statement still holds it (which ends the statement, and
+    /// the pool drops it), and keeps one lent later from being used.
     @Sendable func close() {
-        guard let held = connection.withLock({ $0 }) else { return }
-        Task { try? await held.close() }
+        state.withLock { state in
+            // Begun under the lock, so the statement cannot hand the connection back alive in between.
+            if case .held(let connection) = state { _ = connection.close() as EventLoopFuture<Void> }
+            if case .returned = state { return }
+            state = .lapsed
+        }
     }
 }

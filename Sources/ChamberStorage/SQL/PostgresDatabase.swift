@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import ServiceLifecycle
+import _ConnectionPoolModule
 
 /// PostgreSQL through PostgresNIO's connection pools. The pools are a `Service`: run it in the service group.
 ///
@@ -60,22 +61,34 @@ public final class PostgresDatabase: SQLDatabase, Service {
         return try await Self.translatingErrors {
             try await DatabaseDeadline.run(onLapse: held.close) {
                 try await client.withConnection { connection in
-                    held.hold(connection)
+                    try held.hold(connection)
+                    defer { held.letGo() }
                     return try await Self.collect(try await connection.query(query, logger: logger))
                 }
             }
         }
     }
 
-    /// A transaction on a connection of the transactions' pool. The wait for the connection and each statement are
-    /// held to ``DatabaseDeadline`` (counted from the start); past it, or when a statement fails, the transaction is
-    /// rolled back, and a connection that cannot roll back in time is closed, so the pool drops it.
+    /// A transaction on a connection of the transactions' pool, held to ``DatabaseDeadline`` from its start: the wait
+    /// for the connection is bounded, and a watchdog closes the connection when the deadline passes, which ends the
+    /// statement under way (even one on a connection the server dropped, which would never end by itself). A failed
+    /// transaction is rolled back, and a connection that lapsed or cannot roll back in time is closed, so the pool
+    /// drops it. The statements themselves run inline: no task and no hop each.
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         let deadline = ContinuousClock.now + DatabaseDeadline.limit
+        let logger = self.logger
         let lease = try await Self.translatingErrors { try await ConnectionLease.take(from: transactions, until: deadline) }
         defer { lease.release() }
+        let watchdog: Task<Void, Never>? =
+            DatabaseDeadline.isLifted
+            ? nil
+            : Task {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                if !Task.isCancelled { lease.lapse() }
+            }
+        defer { watchdog?.cancel() }
         let connection = lease.connection
-        let transaction = Transaction(connection: connection, logger: logger, deadline: deadline)
+        let transaction = Transaction(connection: connection, lease: lease, logger: logger)
         do {
             try await transaction.run("BEGIN")
             let result = try await body(transaction)
@@ -83,12 +96,15 @@ public final class PostgresDatabase: SQLDatabase, Service {
             return result
         } catch {
             // A connection handed back to the pool inside a transaction would fold its work into the next caller's:
-            // rolled back, or closed when it cannot be (a dropped connection's statement may never end).
-            if (error as? ChamberError)?.code == .databaseUnavailable {
-                lease.close()  // its statement may still be running: nothing can follow it on this connection
+            // rolled back, or closed when it cannot be.
+            if lease.isLapsed || (error as? ChamberError)?.code == .databaseUnavailable {
+                lease.close()
             } else {
                 do {
-                    try await Transaction(connection: connection, logger: logger, deadline: .now + .seconds(5)).run("ROLLBACK")
+                    // Bounded even for migrations: a rollback on a connection the server dropped may never end.
+                    _ = try await DatabaseDeadline.run(limit: .seconds(5), evenIfLifted: true) {
+                        try await PostgresDatabase.collect(try await connection.query("ROLLBACK", logger: logger))
+                    }
                 } catch {
                     lease.close()
                 }
@@ -101,17 +117,20 @@ public final class PostgresDatabase: SQLDatabase, Service {
 
     private struct Transaction: SQLExecutor {
         let connection: PostgresConnection
+        let lease: ConnectionLease
         let logger: Logger
-        let deadline: ContinuousClock.Instant
         var dialect: SQLDialect { .postgres }
 
         func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
             let query = try PostgresDatabase.makeQuery(sql, binds)
-            let (connection, logger) = (self.connection, self.logger)
-            return try await PostgresDatabase.translatingErrors {
-                try await DatabaseDeadline.run(limit: max(.zero, deadline - .now)) {
+            let lapsed = DatabaseDeadline.refusal("no answer within \(DatabaseDeadline.limit.components.seconds) s")
+            guard !lease.isLapsed else { throw lapsed }
+            do {
+                return try await PostgresDatabase.translatingErrors {
                     try await PostgresDatabase.collect(try await connection.query(query, logger: logger))
                 }
+            } catch  where lease.isLapsed {
+                throw lapsed  // the watchdog closed the connection under the statement
             }
         }
 
@@ -123,8 +142,13 @@ public final class PostgresDatabase: SQLDatabase, Service {
             return try await body()
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw StorageError.uniqueViolation(error.serverInfo?[.constraintName] ?? "unique")
+        } catch let error as PSQLError where ["40P01", "40001"].contains(error.serverInfo?[.sqlState] ?? "") {
+            throw StorageError.transactionConflict(error.serverInfo?[.message] ?? "deadlock or serialization failure")
         } catch let error as PSQLError where isUnreachable(error) {
             throw DatabaseDeadline.refusal("\(error.code)")
+        } catch let error as ConnectionPoolError where error == .connectionCreationCircuitBreakerTripped || error == .poolShutdown {
+            // The pool gave up making connections (after a minute of failures), or is shutting down.
+            throw DatabaseDeadline.refusal("\(error)")
         }
     }
 
@@ -135,8 +159,9 @@ public final class PostgresDatabase: SQLDatabase, Service {
         switch error.code {
         case .connectionError, .clientClosedConnection, .serverClosedConnection, .uncleanShutdown, .poolClosed: return true
         case .server:
+            // Not 08P01 (protocol violation): that one is a statement's fault, such as a count of values that differs.
             let state = error.serverInfo?[.sqlState] ?? ""
-            return state.hasPrefix("57P") || state.hasPrefix("08")
+            return state.hasPrefix("57P") || (state.hasPrefix("08") && state != "08P01")
         default: return false
         }
     }

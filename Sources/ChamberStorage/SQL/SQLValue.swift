@@ -134,6 +134,9 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
     case uniqueViolation(String)
     /// A chamber-scoped statement that does not name its chamber: a programming error caught before it runs.
     case unscopedQuery(String)
+    /// The database aborted the transaction to resolve a deadlock or a serialization failure: nothing of it was kept,
+    /// and running it again may succeed.
+    case transactionConflict(String)
     /// A statement's `?` placeholders and its binds differ in number: a programming error caught before it runs.
     case bindCountMismatch(placeholders: Int, binds: Int)
     case badURL(String)
@@ -150,6 +153,7 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
         case .typeMismatch(let column, let expected): "column '\(column)' is not \(expected)"
         case .uniqueViolation(let detail): "unique constraint violated: \(detail)"
         case .unscopedQuery(let sql): "chamber-scoped statement lacks the :chamber filter: \(sql)"
+        case .transactionConflict(let detail): "the database aborted the transaction: \(detail)"
         case .bindCountMismatch(let placeholders, let binds): "a statement with \(placeholders) placeholders was given \(binds) values"
         case .badURL(let reason): reason
         case .migrationFailed(let version, let reason): "migration \(version) failed: \(reason)"
