@@ -43,12 +43,11 @@ public enum DatabaseDeadline {
                     continuation.resume(throwing: CancellationError())
                     return
                 }
-                let timer = Task {
-                    try? await Task.sleep(for: limit)
-                    guard !Task.isCancelled, let continuation = race.settle() else { return }
+                let alarm = DeadlineAlarms.shared.set(at: .now + limit) {
+                    guard let continuation = race.settle() else { return }
                     race.work?.cancel()
                     onLapse()
-                    continuation.resume(throwing: refusal("no answer within \(limit.components.seconds) s"))
+                    continuation.resume(throwing: refusal("no answer within \(Self.limit.components.seconds) s"))
                 }
                 let work = Task {
                     let result: Result<T, any Error>
@@ -57,34 +56,31 @@ public enum DatabaseDeadline {
                     } catch {
                         result = .failure(error)
                     }
-                    timer.cancel()
+                    DeadlineAlarms.shared.clear(alarm)
                     race.settle()?.resume(with: result)
                 }
-                race.track(work: work, timer: timer)
+                race.track(work: work)
             }
         } onCancel: {
             guard let continuation = race.settle() else { return }
             race.work?.cancel()
-            race.timer?.cancel()
             onLapse()
             continuation.resume(throwing: CancellationError())
         }
     }
 
-    /// Who answers the caller first: the body, the timer or a cancellation. The first to settle takes the
+    /// Who answers the caller first: the body, the alarm or a cancellation. The first to settle takes the
     /// continuation; the others find it gone.
     private final class Race<T: Sendable>: Sendable {
         private struct State {
             var continuation: CheckedContinuation<T, any Error>?
             var settled = false
             var work: Task<Void, Never>?
-            var timer: Task<Void, Never>?
         }
 
         private let state = Mutex(State())
 
         var work: Task<Void, Never>? { state.withLock { $0.work } }
-        var timer: Task<Void, Never>? { state.withLock { $0.timer } }
 
         /// Keeps the caller's continuation; false when a cancellation settled the race already.
         func begin(_ continuation: CheckedContinuation<T, any Error>) -> Bool {
@@ -95,17 +91,13 @@ public enum DatabaseDeadline {
             }
         }
 
-        /// Keeps the tasks, to be stopped by whoever settles; stopped now if someone settled before they existed.
-        func track(work: Task<Void, Never>, timer: Task<Void, Never>) {
+        /// Keeps the body's task, to be stopped by whoever settles; stopped now if someone settled before it existed.
+        func track(work: Task<Void, Never>) {
             let settled = state.withLock { state in
                 state.work = work
-                state.timer = timer
                 return state.settled
             }
-            if settled {
-                work.cancel()
-                timer.cancel()
-            }
+            if settled { work.cancel() }
         }
 
         /// The continuation, to the first caller only.
@@ -116,6 +108,51 @@ public enum DatabaseDeadline {
                 defer { state.continuation = nil }
                 return state.continuation
             }
+        }
+    }
+}
+
+/// One clock for every deadline: alarms set and cleared in a table that one task looks over every 50 ms, so a
+/// statement under a deadline costs no timer task of its own (a task per statement slowed transactions under load).
+final class DeadlineAlarms: Sendable {
+    static let shared = DeadlineAlarms()
+
+    private struct State {
+        var alarms: [UInt64: (at: ContinuousClock.Instant, ring: @Sendable () -> Void)] = [:]
+        var nextID: UInt64 = 0
+        var watching = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Calls `ring` once `at` has passed (within 50 ms), unless ``clear(_:)`` came first.
+    func set(at: ContinuousClock.Instant, ring: @escaping @Sendable () -> Void) -> UInt64 {
+        let (id, start) = state.withLock { state -> (UInt64, Bool) in
+            defer { state.nextID += 1 }
+            state.alarms[state.nextID] = (at, ring)
+            let start = !state.watching
+            state.watching = true
+            return (state.nextID, start)
+        }
+        if start { Task { await self.watch() } }
+        return id
+    }
+
+    func clear(_ id: UInt64) { _ = state.withLock { $0.alarms.removeValue(forKey: id) } }
+
+    /// Rings what is due every 50 ms while any alarm is set; ends when none is.
+    private func watch() async {
+        while true {
+            try? await Task.sleep(for: .milliseconds(50))
+            let now = ContinuousClock.now
+            let (due, done) = state.withLock { state -> ([@Sendable () -> Void], Bool) in
+                let due = state.alarms.filter { $0.value.at <= now }
+                for id in due.keys { state.alarms.removeValue(forKey: id) }
+                if state.alarms.isEmpty { state.watching = false }
+                return (due.values.map(\.ring), state.alarms.isEmpty)
+            }
+            due.forEach { $0() }
+            if done { return }
         }
     }
 }

@@ -55,6 +55,11 @@ final class ConnectionLease: Sendable {
 
     /// Hands the connection back to the pool.
     func release() {
+        guard !isClosing.load(ordering: .acquiring) else { return }  // handed back by the close, once it is done
+        handBack()
+    }
+
+    private func handBack() {
         let waiter = hold.withLock { hold in
             defer { hold = (true, nil) }
             return hold.waiter
@@ -62,26 +67,20 @@ final class ConnectionLease: Sendable {
         waiter?.resume()
     }
 
-    private let lapsed = Atomic<Bool>(false)
-
-    /// Whether the deadline passed while the connection was held (``lapse()``).
-    var isLapsed: Bool { lapsed.load(ordering: .acquiring) }
-
-    /// The deadline passed: the connection is closed under the statement under way, which ends it with an error (the
-    /// holder then hands the lease back with ``close()``).
-    func lapse() {
-        lapsed.store(true, ordering: .releasing)
-        if case .leased(let connection) = state.withLock({ $0 }) { _ = connection.close() as EventLoopFuture<Void> }
-    }
+    /// Set by ``close()``: the lease goes back only once the connection is closed, whoever calls ``release()``.
+    private let isClosing = Atomic<Bool>(false)
 
     /// Closes the connection (its statement may never end otherwise) and hands it back: the pool drops it.
     func close() {
         guard case .leased(let connection) = state.withLock({ $0 }) else { return release() }
+        guard !isClosing.exchange(true, ordering: .acquiringAndReleasing) else { return }
         // Handed back only once closed: a connection back in the pool before, still inside its transaction, could
         // be leased again and fold the refused work into the next caller's commit.
+        // A close that does not end (a connection in the state that made it hang) gives the lease back after 2 s
+        // all the same: the pool must not lose a connection slot for good.
         Task {
-            try? await connection.close()
-            self.release()
+            _ = try? await DatabaseDeadline.run(limit: .seconds(2), evenIfLifted: true) { try await connection.close() }
+            self.handBack()
         }
     }
 

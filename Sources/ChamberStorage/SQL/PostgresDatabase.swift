@@ -70,25 +70,15 @@ public final class PostgresDatabase: SQLDatabase, Service {
     }
 
     /// A transaction on a connection of the transactions' pool, held to ``DatabaseDeadline`` from its start: the wait
-    /// for the connection is bounded, and a watchdog closes the connection when the deadline passes, which ends the
-    /// statement under way (even one on a connection the server dropped, which would never end by itself). A failed
-    /// transaction is rolled back, and a connection that lapsed or cannot roll back in time is closed, so the pool
-    /// drops it. The statements themselves run inline: no task and no hop each.
+    /// for the connection and each statement get what is left of it. A failed transaction is rolled back, and a
+    /// connection whose statement lapsed or that cannot roll back in time is closed, so the pool drops it.
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         let deadline = ContinuousClock.now + DatabaseDeadline.limit
         let logger = self.logger
         let lease = try await Self.translatingErrors { try await ConnectionLease.take(from: transactions, until: deadline) }
         defer { lease.release() }
-        let watchdog: Task<Void, Never>? =
-            DatabaseDeadline.isLifted
-            ? nil
-            : Task {
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                if !Task.isCancelled { lease.lapse() }
-            }
-        defer { watchdog?.cancel() }
         let connection = lease.connection
-        let transaction = Transaction(connection: connection, lease: lease, logger: logger)
+        let transaction = Transaction(connection: connection, logger: logger, deadline: deadline)
         do {
             try await transaction.run("BEGIN")
             let result = try await body(transaction)
@@ -97,17 +87,18 @@ public final class PostgresDatabase: SQLDatabase, Service {
         } catch {
             // A connection handed back to the pool inside a transaction would fold its work into the next caller's:
             // rolled back, or closed when it cannot be.
-            if lease.isLapsed || (error as? ChamberError)?.code == .databaseUnavailable {
-                lease.close()
+            if (error as? ChamberError)?.code == .databaseUnavailable {
+                lease.close()  // its statement may still be running: nothing can follow it on this connection
             } else {
-                do {
-                    // Bounded even for migrations: a rollback on a connection the server dropped may never end.
-                    _ = try await DatabaseDeadline.run(limit: .seconds(5), evenIfLifted: true) {
+                // Out of the caller's cancellation (an unstructured task does not inherit it: a cancelled caller
+                // still rolls back), and bounded even for migrations (a rollback on a connection the server dropped
+                // may never end).
+                let rolledBack = await Task {
+                    try await DatabaseDeadline.run(limit: .seconds(5), evenIfLifted: true) {
                         try await PostgresDatabase.collect(try await connection.query("ROLLBACK", logger: logger))
                     }
-                } catch {
-                    lease.close()
-                }
+                }.result
+                if case .failure = rolledBack { lease.close() }
             }
             throw error
         }
@@ -117,20 +108,20 @@ public final class PostgresDatabase: SQLDatabase, Service {
 
     private struct Transaction: SQLExecutor {
         let connection: PostgresConnection
-        let lease: ConnectionLease
         let logger: Logger
+        let deadline: ContinuousClock.Instant
         var dialect: SQLDialect { .postgres }
 
+        /// Each statement in a task of its own, raced against what is left of the deadline: a statement on a
+        /// connection the server dropped may never end, even once the connection is closed (a watchdog that only
+        /// closed the connection left two of three nodes wedged in the fault run), so its caller must be able to go.
         func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
             let query = try PostgresDatabase.makeQuery(sql, binds)
-            let lapsed = DatabaseDeadline.refusal("no answer within \(DatabaseDeadline.limit.components.seconds) s")
-            guard !lease.isLapsed else { throw lapsed }
-            do {
-                return try await PostgresDatabase.translatingErrors {
+            let (connection, logger) = (self.connection, self.logger)
+            return try await PostgresDatabase.translatingErrors {
+                try await DatabaseDeadline.run(limit: deadline - .now) {
                     try await PostgresDatabase.collect(try await connection.query(query, logger: logger))
                 }
-            } catch  where lease.isLapsed {
-                throw lapsed  // the watchdog closed the connection under the statement
             }
         }
 
