@@ -1,3 +1,4 @@
+import ChamberDomain
 import Foundation
 import GRDB
 import Logging
@@ -189,6 +190,10 @@ public final class SQLiteDatabase: SQLDatabase, Service {
             where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
         {
             throw StorageError.uniqueViolation(error.message ?? "unique")
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL || error.resultCode == .SQLITE_IOERR {
+            // The disk under the file is full or failing: the write changed nothing (SQLite rolls it back), and it may
+            // go through once space is freed (LoadTests/faults/fault-run.sh disk-full).
+            throw ChamberError(.databaseUnavailable, "the database could not write (\(error.message ?? "disk full")); retry later")
         }
     }
 }
