@@ -24,6 +24,14 @@ struct QueryPlanTests {
         }
     }
 
+    @Test("the members of many channels are read by channel, not from every membership of the chamber")
+    func membersOfEach() async throws {
+        try await TestBackend.sqlite.withDatabase { (db) async throws -> Void in
+            let plan = try await Self.plan(of: SQLChannelStore.membersOfEach(3), in: db)
+            #expect(plan.contains { $0.contains("channel_id=?") && !$0.contains("channel_members_user") }, "plan: \(plan)")
+        }
+    }
+
     @Test("a member's channel list starts from their memberships, not from every channel of the chamber")
     func memberChannels() async throws {
         try await TestBackend.sqlite.withDatabase { (db) async throws -> Void in

@@ -70,12 +70,25 @@ public final class NotificationFanout: Sendable {
             let instant = now()
             let scope = store.scoped(to: chamberID)
             let chamberChoices = try await scope.notificationSettings.chamberChoices()
-            var names = DisplayNames(users: store.users)
+            let live = backlogs.map { (backlog: $0, messages: $0.messages.filter { $0.deletedAt == nil }) }
+            // What the pass's channels need is read once for all of them (a few statements, not a few per channel):
+            // the DMs' members, then the recipients' choices and mutes, and the authors' names.
+            let directMembers = try await scope.chat.channels.members(
+                ofEach: live.filter { !$0.messages.isEmpty && $0.backlog.channel.kind == .direct }.map(\.backlog.channel.id))
+            var recipients: [ChannelID: Recipients] = [:]
+            for (backlog, messages) in live where !messages.isEmpty {
+                recipients[backlog.channel.id] = try await Recipients(
+                    channel: backlog.channel, messages: messages, chamberChoices: chamberChoices, scope: scope,
+                    directMembers: directMembers[backlog.channel.id] ?? [])
+            }
+            let users = Array(recipients.values.reduce(into: Set<UserID>()) { $0.formUnion($1.all) })
+            let readAhead = ReadAhead(
+                chamberChoices: chamberChoices, memberChoices: try await scope.notificationSettings.memberChoices(of: users),
+                mutes: try await scope.notificationSettings.mutes(by: users, in: Set(recipients.keys)),
+                names: try await store.users.find(ids: live.flatMap { $0.messages.map(\.senderID) }).mapValues(\.displayName))
             var passes: [ChannelPass] = []
-            for backlog in backlogs {
-                let additions = try await self.additions(
-                    for: backlog.messages.filter { $0.deletedAt == nil }, in: backlog.channel, chamberChoices: chamberChoices, scope: scope,
-                    names: &names, at: instant)
+            for (backlog, messages) in live {
+                let additions = recipients[backlog.channel.id].map { self.additions(for: messages, to: $0, readAhead: readAhead, at: instant) } ?? []
                 passes.append(ChannelPass(channelID: backlog.channel.id, from: backlog.notifiedSeq, to: backlog.upTo, additions: additions))
                 if backlog.upTo < backlog.channel.lastSeq { progress.unfinished.append(backlog.channel.id) }
             }
@@ -87,17 +100,10 @@ public final class NotificationFanout: Sendable {
         return progress
     }
 
-    /// Who is told of what: per member and category, how many messages and the newest.
-    private func additions(
-        for messages: [Message], in channel: Channel, chamberChoices: NotificationChoices, scope: any ChamberScopedStore,
-        names: inout DisplayNames, at instant: Date
-    ) async throws -> [FeedAddition] {
-        guard !messages.isEmpty else { return [] }
-        let settings = scope.notificationSettings
-        let recipients = try await Recipients(channel: channel, messages: messages, chamberChoices: chamberChoices, scope: scope)
-        let users = Array(recipients.all)
-        let choices = try await settings.memberChoices(of: users)
-        let mutes = try await settings.mutes(of: channel.id, by: users)
+    /// Who is told of what in one channel: per member and category, how many messages and the newest.
+    private func additions(for messages: [Message], to recipients: Recipients, readAhead: ReadAhead, at instant: Date) -> [FeedAddition] {
+        let channel = recipients.channel
+        let mutes = readAhead.mutes[channel.id] ?? [:]
 
         struct Key: Hashable {
             let user: UserID
@@ -114,8 +120,8 @@ public final class NotificationFanout: Sendable {
                     known[user]
                     ?? (
                         NotificationPreferences.member(
-                            chamber: chamberChoices, member: choices[user] ?? NotificationChoices(), mutes: mutes[user].map { [$0] } ?? [],
-                            at: instant), delivery.isConnected(user, in: channel.chamberID)
+                            chamber: readAhead.chamberChoices, member: readAhead.memberChoices[user] ?? NotificationChoices(),
+                            mutes: mutes[user].map { [$0] } ?? [], at: instant), delivery.isConnected(user, in: channel.chamberID)
                     )
                 known[user] = (preferences, connected)
                 let decision = NotificationPolicy.decide(
@@ -140,9 +146,10 @@ public final class NotificationFanout: Sendable {
         var additions: [FeedAddition] = []
         for key in order {
             guard let (count, newest, inApp, push, preview, urgent, emailDue) = grown[key] else { continue }
-            let title = channel.kind == .direct ? try await names.of(newest.senderID) : channel.name ?? ""
-            // The author's name is read only for pushes, which say who wrote.
-            let actorName = push ? try await names.of(newest.senderID) : ""
+            let author = readAhead.names[newest.senderID] ?? ""
+            let title = channel.kind == .direct ? author : channel.name ?? ""
+            // Pushes say who wrote.
+            let actorName = push ? author : ""
             additions.append(
                 FeedAddition(
                     userID: key.user, category: key.category, channelID: channel.id, newest: newest, title: title, count: count,
@@ -152,17 +159,15 @@ public final class NotificationFanout: Sendable {
     }
 }
 
-/// Authors' names for titles, read once per pass.
-private struct DisplayNames {
-    let users: any UserStore
-    var known: [UserID: String] = [:]
-
-    mutating func of(_ user: UserID) async throws -> String {
-        if let name = known[user] { return name }
-        let name = try await users.find(id: user)?.displayName ?? ""
-        known[user] = name
-        return name
-    }
+/// What a pass reads once for all its channels.
+private struct ReadAhead {
+    let chamberChoices: NotificationChoices
+    /// The recipients' own choices (absent: they chose nothing).
+    let memberChoices: [UserID: NotificationChoices]
+    /// The recipients' mutes of the pass's channels, by channel and user.
+    let mutes: [ChannelID: [UserID: ChannelMute]]
+    /// The display names of the messages' authors (absent: the account is gone).
+    let names: [UserID: String]
 }
 
 /// Who a pass over one channel may notify, and of which category each message is to each of them.
@@ -178,12 +183,15 @@ private struct Recipients {
     /// Every member of an event room with an organiser's message in this pass; empty otherwise.
     let attendees: [UserID]
 
-    init(channel: Channel, messages: [Message], chamberChoices: NotificationChoices, scope: any ChamberScopedStore) async throws {
+    /// - Parameter directMembers: a DM's members (read for every DM of the pass at once); unused for other kinds.
+    init(
+        channel: Channel, messages: [Message], chamberChoices: NotificationChoices, scope: any ChamberScopedStore, directMembers: [ChannelMember]
+    ) async throws {
         self.channel = channel
         let channels = scope.chat.channels
         switch channel.kind {
         case .direct:
-            readers = try await Self.members(of: channel.id, in: channels)
+            readers = directMembers.filter { $0.role != .reader }.map(\.userID)
         case .announcement:
             readers = try await Page.collect { try await scope.members.list(page: $0) }.map(\.membership.userID)
         case .group, .event:

@@ -31,8 +31,8 @@ public protocol NotificationSettingsStore: Sendable {
     func memberChoices(of users: [UserID]) async throws -> [UserID: NotificationChoices]
     /// The members of the chamber who chose anything at all.
     func usersWithChoices() async throws -> [UserID]
-    /// The mutes of `channelID` by any of `users`, by user.
-    func mutes(of channelID: ChannelID, by users: [UserID]) async throws -> [UserID: ChannelMute]
+    /// The mutes by any of `users` of any of `channelIDs`, expired ones included: by channel, then by user.
+    func mutes(by users: [UserID], in channelIDs: Set<ChannelID>) async throws -> [ChannelID: [UserID: ChannelMute]]
 }
 
 /// One chamber's in-app feeds.

@@ -85,6 +85,26 @@ struct SQLChannelStore: ChannelStore {
         return Page(fetched: try rows.map(Self.member), request: page)
     }
 
+    /// Every member of many channels (the fan-out's DMs), each channel's in the order they joined. The chamber is compared as an expression so that SQLite
+    /// reads each channel by its key, not every membership of the chamber.
+    static func membersOfEach(_ count: Int) -> String {
+        """
+        SELECT channel_id, user_id, role, joined_at, last_read_seq FROM channel_members
+        WHERE channel_id IN (\(placeholders(count))) AND chamber_id || '' = :chamber ORDER BY channel_id, joined_at, user_id
+        """
+    }
+
+    func members(ofEach channelIDs: [ChannelID]) async throws -> [ChannelID: [ChannelMember]] {
+        var members: [ChannelID: [ChannelMember]] = [:]
+        for chunk in channelIDs.chunked(500) {
+            for row in try await sql.query(Self.membersOfEach(chunk.count), chunk.map { .id($0) }) {
+                let member = try Self.member(row)
+                members[member.channelID, default: []].append(member)
+            }
+        }
+        return members
+    }
+
     func addMember(_ member: ChannelMember) async throws {
         do {
             try await Self.insertMember(sql, member)

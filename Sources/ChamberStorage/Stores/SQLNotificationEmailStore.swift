@@ -19,12 +19,14 @@ struct SQLNotificationEmailStore: NotificationEmailStore {
             guard let emailDue = addition.emailDue else { continue }
             due[addition.userID] = min(due[addition.userID] ?? emailDue, emailDue)
         }
-        for (user, dueAt) in due.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+        // A statement per 200 members, in id order (as every worker writes them, so two cannot deadlock).
+        for chunk in due.sorted(by: { $0.key.rawValue < $1.key.rawValue }).chunked(200) {
             // A row under a live claim keeps its due; what comes now is owed after that mail (pending_*). A row whose
             // claimant died is due at the earliest again.
             try await tx.query(
                 """
-                INSERT INTO notification_emails (chamber_id, user_id, due_at, since, generation) VALUES (:chamber, ?, ?, ?, 1)
+                INSERT INTO notification_emails (chamber_id, user_id, due_at, since, generation) VALUES
+                    \(Array(repeating: "(:chamber, ?, ?, ?, 1)", count: chunk.count).joined(separator: ", "))
                 ON CONFLICT (chamber_id, user_id) DO UPDATE SET
                     generation = notification_emails.generation + 1,
                     due_at = CASE
@@ -40,7 +42,7 @@ struct SQLNotificationEmailStore: NotificationEmailStore {
                         WHEN notification_emails.claim IS NULL THEN NULL
                         WHEN notification_emails.pending_due IS NULL OR excluded.due_at < notification_emails.pending_due THEN excluded.due_at
                         ELSE notification_emails.pending_due END
-                """, [.id(user), .date(dueAt), .date(instant)])
+                """, chunk.flatMap { [.id($0.key), .date($0.value), .date(instant)] })
         }
     }
 

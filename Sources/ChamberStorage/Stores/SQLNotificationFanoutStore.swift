@@ -60,16 +60,9 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
                         + Array(repeating: "(?, :chamber, 0)", count: chunk.count).joined(separator: ", ")
                         + " ON CONFLICT (channel_id) DO NOTHING", chunk.map { .id($0.channelID) })
             }
-            var additions: [FeedAddition] = []
-            for pass in passes {
-                // The step that makes a pass count once: it moves the channel on only from where the pass read it.
-                let moved = try await tx.query(
-                    """
-                    UPDATE notification_cursors SET notified_seq = ?
-                    WHERE chamber_id = :chamber AND channel_id = ? AND notified_seq = ? RETURNING channel_id
-                    """, [.int(pass.to), .id(pass.channelID), .int(pass.from)])
-                if !moved.isEmpty { additions += pass.additions }
-            }
+            // The step that makes a pass count once: it moves each channel on only from where the pass read it.
+            let moved = try await Self.moveCursors(passes, in: tx)
+            let additions = passes.filter { moved.contains($0.channelID) }.flatMap(\.additions)
             guard !additions.isEmpty else { return RecordedNotifications() }
             let feed = additions.filter(\.inApp)
             let notifications = feed.isEmpty ? [] : try await Self.apply(feed, in: tx, at: instant)
@@ -84,8 +77,29 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
         }
     }
 
+    /// Moves each pass's channel from the sequence the pass read to the one it reached, where nobody moved it
+    /// meanwhile, a statement per 200 channels taken in id order (as every worker takes them, so two cannot deadlock);
+    /// returns the channels moved.
+    private static func moveCursors(_ passes: [ChannelPass], in tx: ChamberScopedSQL) async throws -> Set<ChannelID> {
+        var moved: Set<ChannelID> = []
+        for chunk in passes.sorted(by: { $0.channelID.rawValue < $1.channelID.rawValue }).chunked(200) {
+            for row in try await tx.query(
+                """
+                WITH moves(channel_id, from_seq, to_seq) AS (VALUES \(Array(repeating: "(?, ?, ?)", count: chunk.count).joined(separator: ", ")))
+                UPDATE notification_cursors SET notified_seq = moves.to_seq FROM moves
+                WHERE notification_cursors.chamber_id = :chamber AND notification_cursors.channel_id = moves.channel_id
+                    AND notification_cursors.notified_seq = moves.from_seq
+                RETURNING notification_cursors.channel_id AS channel_id
+                """, chunk.flatMap { [.id($0.channelID), .int($0.from), .int($0.to)] })
+            {
+                moved.insert(try row.id("channel_id"))
+            }
+        }
+        return moved
+    }
+
     /// Grows each member's unread notification of the same channel and category from the last window, or adds one:
-    /// one read of the candidates, an update per grown notification, multi-row inserts for the new ones.
+    /// one read of the candidates, then a statement per 100 grown notifications and one per 100 new ones.
     private static func apply(_ additions: [FeedAddition], in tx: ChamberScopedSQL, at instant: Date) async throws -> [ChamberDomain.Notification] {
         struct Key: Hashable {
             let user: UserID
@@ -109,6 +123,7 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
         }
         var result: [ChamberDomain.Notification] = []
         var added: [ChamberDomain.Notification] = []
+        var grownByID: [NotificationID: ChamberDomain.Notification] = [:]
         for addition in additions {
             let newest = addition.newest
             let text = String(newest.body.prefix(ChamberDomain.Notification.textLimit))
@@ -121,15 +136,7 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
                 grown.text = text
                 grown.count += addition.count
                 grown.updatedAt = max(instant, grown.updatedAt)
-                try await tx.query(
-                    """
-                    UPDATE notifications SET seq = ?, message_id = ?, actor_id = ?, title = ?, text = ?, count = ?, updated_at = ?
-                    WHERE chamber_id = :chamber AND id = ?
-                    """,
-                    [
-                        .int(grown.seq), .id(grown.messageID), .id(grown.actorID), .text(grown.title), .text(grown.text),
-                        .int(Int64(grown.count)), .date(grown.updatedAt), .id(grown.id),
-                    ])
+                grownByID[grown.id] = grown
                 open[key] = grown
                 result.append(grown)
             } else {
@@ -141,6 +148,23 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
                 added.append(notification)
                 result.append(notification)
             }
+        }
+        // In id order, as every worker writes them (two passes growing the same notifications cannot deadlock).
+        for chunk in grownByID.values.sorted(by: { $0.id.rawValue < $1.id.rawValue }).chunked(100) {
+            try await tx.query(
+                """
+                WITH grown(id, seq, message_id, actor_id, title, body, count, updated_at) AS
+                    (VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")))
+                UPDATE notifications SET seq = grown.seq, message_id = grown.message_id, actor_id = grown.actor_id, title = grown.title,
+                    text = grown.body, count = grown.count, updated_at = grown.updated_at
+                FROM grown WHERE notifications.chamber_id = :chamber AND notifications.id = grown.id
+                """,
+                chunk.flatMap { grown -> [SQLValue] in
+                    [
+                        .id(grown.id), .int(grown.seq), .id(grown.messageID), .id(grown.actorID), .text(grown.title), .text(grown.text),
+                        .int(Int64(grown.count)), .date(grown.updatedAt),
+                    ]
+                })
         }
         for chunk in added.chunked(100) {
             try await tx.query(

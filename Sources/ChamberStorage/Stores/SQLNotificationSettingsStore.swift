@@ -76,16 +76,17 @@ struct SQLNotificationSettingsStore: NotificationSettingsStore {
         try await sql.query("SELECT user_id FROM notification_choices WHERE chamber_id = :chamber ORDER BY user_id").map { try $0.id("user_id") }
     }
 
-    func mutes(of channelID: ChannelID, by users: [UserID]) async throws -> [UserID: ChannelMute] {
-        var mutes: [UserID: ChannelMute] = [:]
+    func mutes(by users: [UserID], in channelIDs: Set<ChannelID>) async throws -> [ChannelID: [UserID: ChannelMute]] {
+        var mutes: [ChannelID: [UserID: ChannelMute]] = [:]
+        // By user, as the key runs: a member mutes few channels, and the others are left out here.
         for chunk in users.chunked(500) {
             for row in try await sql.query(
-                """
-                SELECT user_id, until_at FROM notification_mutes
-                WHERE chamber_id = :chamber AND channel_id = ? AND user_id IN (\(placeholders(chunk.count)))
-                """, [.id(channelID)] + chunk.map { .id($0) })
+                "SELECT user_id, channel_id, until_at FROM notification_mutes WHERE chamber_id = :chamber AND user_id IN (\(placeholders(chunk.count)))",
+                chunk.map { .id($0) })
             {
-                mutes[try row.id("user_id")] = ChannelMute(channelID: channelID, until: try row.optionalDate("until_at"))
+                let channelID: ChannelID = try row.id("channel_id")
+                guard channelIDs.contains(channelID) else { continue }
+                mutes[channelID, default: [:]][try row.id("user_id")] = ChannelMute(channelID: channelID, until: try row.optionalDate("until_at"))
             }
         }
         return mutes

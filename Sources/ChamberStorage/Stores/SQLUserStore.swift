@@ -35,6 +35,17 @@ struct SQLUserStore: UserStore {
         try await db.query("SELECT \(Self.columns) FROM users WHERE id = ?", [.id(id)]).first.map(Self.user)
     }
 
+    func find(ids: [UserID]) async throws -> [UserID: User] {
+        var users: [UserID: User] = [:]
+        for chunk in Array(Set(ids)).chunked(500) {
+            for row in try await db.query("SELECT \(Self.columns) FROM users WHERE id IN (\(placeholders(chunk.count)))", chunk.map { .id($0) }) {
+                let user = try Self.user(row)
+                users[user.id] = user
+            }
+        }
+        return users
+    }
+
     func find(email: String) async throws -> User? {
         try await db.query("SELECT \(Self.columns) FROM users WHERE email = ?", [.text(email)]).first.map(Self.user)
     }

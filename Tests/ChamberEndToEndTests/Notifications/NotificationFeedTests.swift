@@ -197,4 +197,50 @@ struct NotificationFanoutTests {
             #expect(feed.json["items"][0]["seq"].int == 40)
         }
     }
+
+    @Test("one pass over many DMs: each grows its own entry, titled by its author; a mute silences its channel only", arguments: TestBackend.enabled)
+    func passOverManyChannels(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await HubTests.room(api, members: 4)
+            let chamber = ChamberID(room.chamberID)
+            let author = room.members[0]
+            var channels: [ChannelID] = []
+            for reader in room.members[1...] {
+                let dm = try await api.call(
+                    .post, "/v1/chambers/\(room.chamberID)/channels/direct", token: author.accessToken, json: ["user_id": reader.userID])
+                channels.append(ChannelID(dm.json["id"].string ?? ""))
+            }
+            // The third reader mutes their DM; the second mutes another channel (the third's DM, which they are not in).
+            _ = try await api.call(
+                .put, "/v1/chambers/\(room.chamberID)/notification-preferences/mutes/\(channels[2])", token: room.members[3].accessToken, json: [:])
+            _ = try await api.call(
+                .put, "/v1/chambers/\(room.chamberID)/notification-preferences/mutes/\(channels[2])", token: room.members[2].accessToken, json: [:])
+            let messages = api.store.scoped(to: chamber).chat.messages
+            let worker = NotificationFanout(store: api.store, delivery: Recorder())
+            for (round, count) in [1, 2].enumerated() {
+                for channel in channels {
+                    for n in 0..<count {
+                        _ = try await messages.append(
+                            Message(
+                                id: .generate(), chamberID: chamber, channelID: channel, seq: 0, senderID: UserID(author.userID),
+                                clientMessageID: "p-\(channel)-\(round)-\(n)", body: "round \(round) message \(n)", replyTo: nil, mentions: [],
+                                attachments: [], createdAt: Date()))
+                    }
+                }
+                try await worker.process(chamberID: chamber, channelIDs: channels)
+            }
+            for (index, reader) in room.members[1...].enumerated() {
+                let feed = try await api.call(.get, "/v1/chambers/\(room.chamberID)/notifications", token: reader.accessToken)
+                if index == 2 {
+                    #expect(feed.json["items"].array.isEmpty, "muted: \(feed.json)")
+                    continue
+                }
+                #expect(feed.json["items"].array.count == 1, "one entry, grown: \(feed.json)")
+                let entry = feed.json["items"][0]
+                #expect(entry["channel_id"].string == channels[index].rawValue && entry["count"].int == 3 && entry["seq"].int == 3)
+                #expect(entry["title"].string == "M0" && entry["text"].string == "round 1 message 1" && entry["actor_id"].string == author.userID)
+            }
+            #expect(try await api.call(.get, "/v1/chambers/\(room.chamberID)/notifications", token: author.accessToken).json["items"].array.isEmpty)
+        }
+    }
 }
