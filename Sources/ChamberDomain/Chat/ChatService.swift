@@ -307,7 +307,7 @@ public final class ChatService: Sendable {
             await publisher.channelChanged(channel, members: [author], revoked: false)
         }
         let message = Message(
-            id: .generate(), chamberID: chamberID, channelID: channelID, seq: 0, senderID: author, clientMessageID: clientMessageID,
+            id: .generateOrdered(), chamberID: chamberID, channelID: channelID, seq: 0, senderID: author, clientMessageID: clientMessageID,
             body: String(body.prefix(limits.maxBodyLength)), replyTo: nil, mentions: [], attachments: [], data: data, createdAt: now())
         switch try await store.scoped(to: chamberID).chat.messages.enqueue(message).stored() {
         case .appended(let event):
@@ -493,7 +493,8 @@ public final class ChatService: Sendable {
         let result = policy.pipeline.run(body, context: context)
         func message(_ text: String) async throws -> Message {
             Message(
-                id: .generate(), chamberID: access.chamberID, channelID: channelID, seq: 0, senderID: access.userID, clientMessageID: send.clientID,
+                id: .generateOrdered(), chamberID: access.chamberID, channelID: channelID, seq: 0, senderID: access.userID,
+                clientMessageID: send.clientID,
                 body: text, replyTo: draft.replyTo, mentions: try await mentions(in: text, access), attachments: attachments, data: data,
                 createdAt: at, urgent: draft.urgent)
         }

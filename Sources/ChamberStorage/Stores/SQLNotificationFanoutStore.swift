@@ -141,7 +141,7 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
                 result.append(grown)
             } else {
                 let notification = ChamberDomain.Notification(
-                    id: .generate(), chamberID: tx.chamberID, userID: addition.userID, category: addition.category,
+                    id: .generateOrdered(), chamberID: tx.chamberID, userID: addition.userID, category: addition.category,
                     channelID: addition.channelID, seq: newest.seq, messageID: newest.id, actorID: newest.senderID, title: addition.title,
                     text: text, count: addition.count, createdAt: instant, updatedAt: instant)
                 open[key] = notification

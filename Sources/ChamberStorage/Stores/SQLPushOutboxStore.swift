@@ -100,7 +100,7 @@ struct SQLPushOutboxStore: PushOutboxStore {
                         continue
                     }
                 }
-                let id = PushJobID.generate()
+                let id = PushJobID.generateOrdered()
                 open[key] = (id, Int64(addition.count))
                 rows.append([
                     .id(id), .id(addition.userID), .id(device), .text(platform), .id(addition.channelID), .text(addition.category.rawValue),
