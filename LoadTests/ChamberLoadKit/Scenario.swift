@@ -43,12 +43,16 @@ public struct Scenario: Codable, Sendable, Equatable {
     public var workers: Int
     /// Loopback source addresses 127.0.0.1 … 127.0.0.N to spread connections over (0: as many as needed).
     public var sourceAddresses: Int
+    /// The run's chamber lets a member send this many messages per channel in 10 s (its flood control, set through
+    /// the moderation settings API before the run); 0 leaves the server's default (20). For runs that measure the
+    /// store: a send refused `flood_limited` is never stored, so it measures nothing.
+    public var floodMessages: Int
 
     public init(
         name: String, description: String? = nil, kind: Kind, connections: Int, connectRate: Int = 1000, durationSeconds: Double = 30,
         chattersPercent: Double = 0, messageRate: Double = 0, admins: Int = 1, announcementIntervalSeconds: Double = 0,
         reconnectPercent: Double = 0, reconnectAtFraction: Double = 0.5, reconnectDelaySeconds: Double = 1, messageBytes: Int = 128,
-        drainSeconds: Double = 3, workers: Int = 0, sourceAddresses: Int = 0
+        drainSeconds: Double = 3, workers: Int = 0, sourceAddresses: Int = 0, floodMessages: Int = 0
     ) {
         self.name = name
         self.description = description
@@ -67,11 +71,12 @@ public struct Scenario: Codable, Sendable, Equatable {
         self.drainSeconds = drainSeconds
         self.workers = workers
         self.sourceAddresses = sourceAddresses
+        self.floodMessages = floodMessages
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, description, kind, connections, connectRate, durationSeconds, chattersPercent, messageRate, admins, announcementIntervalSeconds
-        case reconnectPercent, reconnectAtFraction, reconnectDelaySeconds, messageBytes, drainSeconds, workers, sourceAddresses
+        case reconnectPercent, reconnectAtFraction, reconnectDelaySeconds, messageBytes, drainSeconds, workers, sourceAddresses, floodMessages
     }
 
     public init(from decoder: any Decoder) throws {
@@ -94,6 +99,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         drainSeconds = try c.decodeIfPresent(Double.self, forKey: .drainSeconds) ?? defaults.drainSeconds
         workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? defaults.workers
         sourceAddresses = try c.decodeIfPresent(Int.self, forKey: .sourceAddresses) ?? defaults.sourceAddresses
+        floodMessages = try c.decodeIfPresent(Int.self, forKey: .floodMessages) ?? defaults.floodMessages
     }
 
     /// Every key a scenario file or `--set` may name.
@@ -152,6 +158,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         try require(drainSeconds >= 0 && drainSeconds <= 60, "drain_seconds", "must be 0 to 60")
         try require((0...64).contains(workers), "workers", "must be 0 (automatic) to 64")
         try require((0...250).contains(sourceAddresses), "source_addresses", "must be 0 (automatic) to 250")
+        try require((0...1000).contains(floodMessages), "flood_messages", "must be 0 (the server's default) to 1000")
         if kind == .direct { try require(connections % 2 == 0, "connections", "must be even for direct (members chat in pairs)") }
     }
 

@@ -19,6 +19,12 @@ struct Coordinator {
         let cohort = try await provisioner.provision(
             members: scenario.connections - (scenario.kind == .direct ? 0 : admins), admins: admins,
             tokenSeconds: Int(scenario.rampSeconds + scenario.durationSeconds + scenario.drainSeconds) + 600)
+        if scenario.floodMessages > 0, let admin = cohort.accounts.first(where: { $0.role == "admin" }) {
+            _ = try await provisioner.send(
+                "PUT", "/v1/chambers/\(cohort.chamberId)/moderation/settings",
+                body: ["flood": ["messages": scenario.floodMessages, "window_seconds": 10]], token: admin.accessToken)
+            log("flood control: \(scenario.floodMessages) messages per member and channel in 10 s")
+        }
         // Direct runs use the members in pairs; the one admin account is not a participant.
         var accounts = cohort.accounts.map { LoadAccount(userID: $0.userId, token: $0.accessToken, isAdmin: $0.role == "admin") }
         if scenario.kind == .direct { accounts.removeFirst(admins) }

@@ -43,9 +43,14 @@ struct Provisioner {
 
     /// POSTs JSON to the server; an answer outside 2xx throws, with a hint when the cause is a usual one.
     func post(_ path: String, body: [String: Any], token: String?) async throws -> Data {
+        try await send("POST", path, body: body, token: token)
+    }
+
+    /// Sends JSON to the server with `method`; an answer outside 2xx throws, with a hint when the cause is a usual one.
+    func send(_ method: String, _ path: String, body: [String: Any], token: String?) async throws -> Data {
         guard let url = URL(string: baseURL + path) else { throw ProvisionError(description: "bad server URL \(baseURL)") }
         var request = URLRequest(url: url, timeoutInterval: 300)
-        request.httpMethod = "POST"
+        request.httpMethod = method
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         request.httpBody = try JSONSerialization.data(withJSONObject: body)
@@ -65,7 +70,7 @@ struct Provisioner {
             if text.contains("invalid_credentials") {
                 hint = " Give a platform admin's --admin-email and --admin-password (the demo's are the default)."
             }
-            throw ProvisionError(description: "POST \(path) answered \(status): \(text.prefix(300)).\(hint)")
+            throw ProvisionError(description: "\(method) \(path) answered \(status): \(text.prefix(300)).\(hint)")
         }
         return data
     }
