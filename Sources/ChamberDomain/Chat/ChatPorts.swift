@@ -53,8 +53,8 @@ public protocol ChannelStore: Sendable {
     func update(_ channel: Channel) async throws
     func member(_ channelID: ChannelID, userID: UserID) async throws -> ChannelMember?
     func members(_ channelID: ChannelID, page: PageRequest) async throws -> Page<ChannelMember>
-    /// Every member of each of `channelIDs`, in one read however many channels (meant for small channels such as
-    /// DMs: nothing is paged). A channel with no members, or that does not exist, is absent.
+    /// Every member of each of `channelIDs`, a statement per 500 channels (meant for small channels such as DMs:
+    /// nothing is paged). A channel with no members, or that does not exist, is absent.
     func members(ofEach channelIDs: [ChannelID]) async throws -> [ChannelID: [ChannelMember]]
     /// Adds a member; does nothing if they are one already.
     func addMember(_ member: ChannelMember) async throws

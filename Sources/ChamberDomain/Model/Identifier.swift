@@ -10,7 +10,8 @@ public struct Identifier<Entity>: Hashable, Sendable, Codable, CustomStringConve
     /// A new random identifier.
     public static func generate() -> Self { Self(UUID().uuidString.lowercased()) }
 
-    /// A new identifier that sorts after those made earlier: a version 7 UUID (RFC 9562 §5.7), the milliseconds since
+    /// A new identifier that sorts after those made in an earlier millisecond (by this clock; within one millisecond
+    /// the order is random): a version 7 UUID (RFC 9562 §5.7), the milliseconds since
     /// 1970 then 74 random bits. For rows written by the thousand (messages, notifications, push jobs): a new key lands
     /// at the end of its index instead of on a random page, so a batch dirties, and writes to the log, a few pages
     /// rather than one per row. Not for secrets: the first 48 bits are the creation time.

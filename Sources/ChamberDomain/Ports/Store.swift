@@ -50,7 +50,7 @@ public protocol UserStore: Sendable {
     /// Inserts a user; throws `email_taken` when the email is in use.
     func insert(_ user: User, passwordHash: String) async throws
     func find(id: UserID) async throws -> User?
-    /// Those of `ids` that exist, by id, in one read however many.
+    /// Those of `ids` that exist, by id, a statement per 500.
     func find(ids: [UserID]) async throws -> [UserID: User]
     func find(email: String) async throws -> User?
     /// The user and their password hash, for login.

@@ -19,7 +19,7 @@ struct SQLNotificationEmailStore: NotificationEmailStore {
             guard let emailDue = addition.emailDue else { continue }
             due[addition.userID] = min(due[addition.userID] ?? emailDue, emailDue)
         }
-        // A statement per 200 members, in id order (as every worker writes them, so two cannot deadlock).
+        // A statement per 200 members, in id order (as every fan-out writes them).
         for chunk in due.sorted(by: { $0.key.rawValue < $1.key.rawValue }).chunked(200) {
             // A row under a live claim keeps its due; what comes now is owed after that mail (pending_*). A row whose
             // claimant died is due at the earliest again.

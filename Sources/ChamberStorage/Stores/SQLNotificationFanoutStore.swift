@@ -53,6 +53,8 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
 
     func record(_ passes: [ChannelPass], in chamber: ChamberID, at instant: Date) async throws -> RecordedNotifications {
         guard !passes.isEmpty else { return RecordedNotifications() }
+        // In channel id order: every worker inserts and locks the cursors in that order.
+        let passes = passes.sorted { $0.channelID.rawValue < $1.channelID.rawValue }
         return try await ChamberScopedSQL(executor: db, chamberID: chamber).transaction { tx in
             for chunk in passes.chunked(200) {
                 try await tx.query(
@@ -77,12 +79,19 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
         }
     }
 
-    /// Moves each pass's channel from the sequence the pass read to the one it reached, where nobody moved it
-    /// meanwhile, a statement per 200 channels taken in id order (as every worker takes them, so two cannot deadlock);
-    /// returns the channels moved.
+    /// Moves each pass's channel (in id order) from the sequence the pass read to the one it reached, where nobody
+    /// moved it meanwhile, a statement per 200 channels; returns the channels moved.
     private static func moveCursors(_ passes: [ChannelPass], in tx: ChamberScopedSQL) async throws -> Set<ChannelID> {
         var moved: Set<ChannelID> = []
-        for chunk in passes.sorted(by: { $0.channelID.rawValue < $1.channelID.rawValue }).chunked(200) {
+        for chunk in passes.chunked(200) {
+            if tx.executor.dialect == .postgres {
+                // PostgreSQL locks an UPDATE … FROM's rows in the order of its plan (a hash join: the table's), so
+                // they are locked in id order first, as every worker does, and two passes cannot deadlock. SQLite's
+                // writer holds the whole database already.
+                try await tx.query(
+                    "SELECT channel_id FROM notification_cursors WHERE chamber_id = :chamber AND channel_id IN (\(placeholders(chunk.count))) ORDER BY channel_id FOR UPDATE",
+                    chunk.map { .id($0.channelID) })
+            }
             for row in try await tx.query(
                 """
                 WITH moves(channel_id, from_seq, to_seq) AS (VALUES \(Array(repeating: "(?, ?, ?)", count: chunk.count).joined(separator: ", ")))
@@ -149,7 +158,7 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
                 result.append(notification)
             }
         }
-        // In id order, as every worker writes them (two passes growing the same notifications cannot deadlock).
+        // A notification belongs to one channel, whose cursor this transaction holds: no other pass grows it meanwhile.
         for chunk in grownByID.values.sorted(by: { $0.id.rawValue < $1.id.rawValue }).chunked(100) {
             try await tx.query(
                 """
