@@ -183,7 +183,7 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let upgradeRequired = Code("upgrade_required", .upgradeRequired)
         // Operations
         public static let unavailable = Code("unavailable", .unavailable)
-        /// The database did not carry the request out in time (down, restarting, unreachable); nothing of it is kept.
+        /// The database gave no connection, or did not answer a statement, in time (down, restarting, unreachable).
         public static let databaseUnavailable = Code("database_unavailable", .unavailable)
         public static let internalError = Code("internal_error", .internalFailure)
 

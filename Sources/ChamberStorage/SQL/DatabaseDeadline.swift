@@ -1,8 +1,8 @@
 import ChamberDomain
 import Synchronization
 
-/// How long the database may take over one piece of a request's work (one statement with the wait for its
-/// connection, or one transaction) before the request is refused with `database_unavailable`, so that a database
+/// How long the database may take over one piece of a request's work (a statement with the wait for its connection;
+/// in a transaction, the wait for its connection and then each statement) before the request is refused with `database_unavailable`, so that a database
 /// that is down, restarting or unreachable never holds a request, or the send writer, for ever (README "When
 /// PostgreSQL is down").
 public enum DatabaseDeadline {

@@ -73,12 +73,13 @@ public final class PostgresDatabase: SQLDatabase, Service {
     /// for the connection and each statement get what is left of it. A failed transaction is rolled back, and a
     /// connection whose statement lapsed or that cannot roll back in time is closed, so the pool drops it.
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        let deadline = ContinuousClock.now + DatabaseDeadline.limit
         let logger = self.logger
-        let lease = try await Self.translatingErrors { try await ConnectionLease.take(from: transactions, until: deadline) }
+        let lease = try await Self.translatingErrors {
+            try await ConnectionLease.take(from: transactions, until: .now + DatabaseDeadline.limit)
+        }
         defer { lease.release() }
         let connection = lease.connection
-        let transaction = Transaction(connection: connection, logger: logger, deadline: deadline)
+        let transaction = Transaction(connection: connection, logger: logger)
         do {
             try await transaction.run("BEGIN")
             let result = try await body(transaction)
@@ -109,17 +110,18 @@ public final class PostgresDatabase: SQLDatabase, Service {
     private struct Transaction: SQLExecutor {
         let connection: PostgresConnection
         let logger: Logger
-        let deadline: ContinuousClock.Instant
         var dialect: SQLDialect { .postgres }
 
-        /// Each statement in a task of its own, raced against what is left of the deadline: a statement on a
-        /// connection the server dropped may never end, even once the connection is closed (a watchdog that only
-        /// closed the connection left two of three nodes wedged in the fault run), so its caller must be able to go.
+        /// Each statement in a task of its own, raced against the deadline: a statement on a connection the server
+        /// dropped may never end, even once the connection is closed (a watchdog that only closed the connection
+        /// left two of three nodes wedged in the fault run), so its caller must be able to go. The deadline is each
+        /// statement's, not the transaction's: bulk work (an import of thousands of members, load-test provisioning)
+        /// is one transaction of many statements, and took longer than 10 s in all on a busy machine.
         func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
             let query = try PostgresDatabase.makeQuery(sql, binds)
             let (connection, logger) = (self.connection, self.logger)
             return try await PostgresDatabase.translatingErrors {
-                try await DatabaseDeadline.run(limit: deadline - .now) {
+                try await DatabaseDeadline.run {
                     try await PostgresDatabase.collect(try await connection.query(query, logger: logger))
                 }
             }
