@@ -47,12 +47,17 @@ public struct Scenario: Codable, Sendable, Equatable {
     /// the moderation settings API before the run); 0 leaves the server's default (20). For runs that measure the
     /// store: a send refused `flood_limited` is never stored, so it measures nothing.
     public var floodMessages: Int
+    /// A member whose socket closes or cannot connect (not one that leaves on purpose) connects again after
+    /// `reconnectDelaySeconds`, to the next node given, and recovers with `since`: the loss counter then holds
+    /// across a node's death or a dropped socket (fault runs).
+    public var reconnectOnClose: Bool
 
     public init(
         name: String, description: String? = nil, kind: Kind, connections: Int, connectRate: Int = 1000, durationSeconds: Double = 30,
         chattersPercent: Double = 0, messageRate: Double = 0, admins: Int = 1, announcementIntervalSeconds: Double = 0,
         reconnectPercent: Double = 0, reconnectAtFraction: Double = 0.5, reconnectDelaySeconds: Double = 1, messageBytes: Int = 128,
-        drainSeconds: Double = 3, workers: Int = 0, sourceAddresses: Int = 0, floodMessages: Int = 0
+        drainSeconds: Double = 3, workers: Int = 0, sourceAddresses: Int = 0, floodMessages: Int = 0,
+        reconnectOnClose: Bool = false
     ) {
         self.name = name
         self.description = description
@@ -72,11 +77,13 @@ public struct Scenario: Codable, Sendable, Equatable {
         self.workers = workers
         self.sourceAddresses = sourceAddresses
         self.floodMessages = floodMessages
+        self.reconnectOnClose = reconnectOnClose
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, description, kind, connections, connectRate, durationSeconds, chattersPercent, messageRate, admins, announcementIntervalSeconds
         case reconnectPercent, reconnectAtFraction, reconnectDelaySeconds, messageBytes, drainSeconds, workers, sourceAddresses, floodMessages
+        case reconnectOnClose
     }
 
     public init(from decoder: any Decoder) throws {
@@ -100,6 +107,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? defaults.workers
         sourceAddresses = try c.decodeIfPresent(Int.self, forKey: .sourceAddresses) ?? defaults.sourceAddresses
         floodMessages = try c.decodeIfPresent(Int.self, forKey: .floodMessages) ?? defaults.floodMessages
+        reconnectOnClose = try c.decodeIfPresent(Bool.self, forKey: .reconnectOnClose) ?? defaults.reconnectOnClose
     }
 
     /// Every key a scenario file or `--set` may name.
@@ -119,7 +127,9 @@ public struct Scenario: Codable, Sendable, Equatable {
             guard parts.count == 2, keys.contains(parts[0]) else {
                 throw ScenarioError("--set '\(override)' must be key=value with a key among: \(keys.joined(separator: ", "))")
             }
-            object[parts[0]] = Double(parts[1]).map { $0 == $0.rounded() && !parts[1].contains(".") ? Int($0) as Any : $0 as Any } ?? parts[1]
+            object[parts[0]] =
+                Double(parts[1]).map { $0 == $0.rounded() && !parts[1].contains(".") ? Int($0) as Any : $0 as Any }
+                ?? Bool(parts[1]).map { $0 as Any } ?? parts[1]
         }
         let scenario: Scenario
         do {

@@ -196,13 +196,24 @@ final class LoadWorker: @unchecked Sendable {
         report.recordPerSecond(max(0, second), delivered: 1)
     }
 
-    func memberLost(_ member: Member) {}
+    /// A socket closed or failed to open without the member meaning to leave: with `reconnect_on_close` the member
+    /// connects again, to the next node, until the run ends (a node that is down refuses, and the next is tried).
+    func memberLost(_ member: Member) {
+        guard plan.scenario.reconnectOnClose, !finishedReporting else { return }
+        member.forgetSocket()
+        member.phase = .dropped
+        member.nodeShift += 1
+        let delay = Int64(plan.scenario.reconnectDelaySeconds * 1000)
+        loop.scheduleTask(in: .milliseconds(delay)) {
+            if !self.finishedReporting, member.phase == .dropped { self.connect(member) }
+        }
+    }
 
     // MARK: Connections
 
     private func connect(_ member: Member) {
         let servers = plan.servers
-        let server = servers[member.index % servers.count]
+        let server = servers[(member.index + member.nodeShift) % servers.count]
         let parts = server.split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]) else { return }
         let host = String(parts[0])

@@ -34,6 +34,8 @@ final class Member: WebSocketClientDelegate, @unchecked Sendable {
     var pendingSends: [Int: Int64] = [:]
     var pendingSubscribes: [Int: String] = [:]
     var openDirectAttempts = 0
+    /// Connections opened after the first: each goes to the next node given (`reconnect_on_close`).
+    var nodeShift = 0
 
     init(index: Int, account: LoadAccount, isSender: Bool, isReconnecter: Bool, partner: LoadAccount?, worker: LoadWorker) {
         self.index = index
@@ -239,11 +241,17 @@ final class Member: WebSocketClientDelegate, @unchecked Sendable {
     func drop() {
         guard phase == .ready || phase == .welcomed, let handler else { return }
         phase = .dropped
-        droppedAtNanos = wallNanos()
+        forgetSocket()
+        self.handler = nil
+        handler.close()
+    }
+
+    /// What a closed socket took with it: requests it will never answer, and live subscriptions (a new socket
+    /// recovers each channel from `lastSeq`). The member's progress stays, so nothing it read is counted twice.
+    func forgetSocket() {
+        if droppedAtNanos == nil { droppedAtNanos = wallNanos() }
         pendingSends.removeAll()
         pendingSubscribes.removeAll()
         for key in channels.keys { channels[key]?.subscribed = false }
-        self.handler = nil
-        handler.close()
     }
 }

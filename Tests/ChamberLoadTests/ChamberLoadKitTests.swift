@@ -33,6 +33,9 @@ struct ChamberLoadKitTests {
         let data = try Self.scenarioData("big-event")
         let changed = try Scenario.load(data, overrides: ["connections=2000", "message_rate=7.5", "duration_seconds=10"])
         #expect(changed.connections == 2000 && changed.messageRate == 7.5 && changed.durationSeconds == 10)
+        #expect(!changed.reconnectOnClose)
+        #expect(try Scenario.load(data, overrides: ["reconnect_on_close=true"]).reconnectOnClose)
+        #expect(throws: ScenarioError.self) { try Scenario.load(data, overrides: ["reconnect_on_close=sometimes"]) }
         #expect(throws: ScenarioError.self) { try Scenario.load(data, overrides: ["conections=10"]) }
         do {
             _ = try Scenario.load(data, overrides: ["connections=0"])
