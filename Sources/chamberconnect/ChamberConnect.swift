@@ -154,7 +154,8 @@ struct Demo: AsyncParsableCommand {
         let node = try await ChamberNode.assemble(configuration, logger: logger)
         let chamber = try await node.withDatabase {
             _ = try await node.migrate()
-            return try await DemoSeeder(store: node.store, accounts: node.services.accounts, chat: node.realtime.chat).seed()
+            return try await DemoSeeder(store: node.store, accounts: node.services.accounts, chat: node.realtime.chat, now: { node.clock.now() })
+                .seed()
         }
         print("demo chamber: \(chamber.name) (id \(chamber.id), slug \(chamber.slug))")
         printDemoLogins()

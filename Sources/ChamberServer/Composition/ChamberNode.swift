@@ -54,6 +54,10 @@ public struct ChamberNode: Sendable {
     let retentionJob: PeriodicJob
     /// Set once the database is migrated: the background workers wait for it.
     let prepared: PreparedFlag
+    /// The time every service reads: the database's, carried forward by the monotonic clock.
+    public let clock: NodeClock
+    /// Reads the database's clock again now and then.
+    let clockJob: PeriodicJob
     /// The API description served at `/docs`, read and rendered once.
     let docs: APIDocsPage?
     /// The web app's files, read once.
@@ -80,6 +84,8 @@ public struct ChamberNode: Sendable {
             keys: configuration.encryptionKeys.map { AESGCMSecretCipher.Key(id: $0.id, bytes: $0.bytes) }
                 + AESGCMSecretCipher.Key.derived(from: secret))
         let store = SQLStore(database: database, fields: SealedFields(cipher: cipher))
+        let clock = NodeClock()
+        let now: @Sendable () -> Date = { clock.now() }
         let auth = AuthConfiguration(
             accessTokenLifetime: TimeInterval(configuration.accessTokenTTLSeconds),
             refreshTokenLifetime: TimeInterval(configuration.refreshTokenTTLDays) * 86_400,
@@ -88,15 +94,15 @@ public struct ChamberNode: Sendable {
             maxResetRequestsPerAccount: configuration.passwordResetMaxPerAccount)
         let vault = CryptoSecretVault()
         let unsubscribe = EmailUnsubscribe(
-            store: store, signer: HMACTextSigner(secret: secret, purpose: "unsubscribe links"), publicURL: configuration.publicURL)
+            store: store, signer: HMACTextSigner(secret: secret, purpose: "unsubscribe links"), publicURL: configuration.publicURL, now: now)
         let prepared = PreparedFlag()
-        let mailDispatcher = try MailTransports.dispatcher(configuration, outbox: store.mailOutbox, logger: logger)
+        let mailDispatcher = try MailTransports.dispatcher(configuration, outbox: store.mailOutbox, logger: logger, now: now)
         let mailOutbox = store.mailOutbox
         let mailWorker = OutboxWorker(
             .init(
                 name: "mail", dispatch: { try await mailDispatcher.dispatch() }, nextDue: { try await mailOutbox.nextDue() },
                 prune: { now in try await mailOutbox.prune(finishedBefore: now.addingTimeInterval(-Self.keepMail)) }),
-            sweep: .milliseconds(configuration.mailSweepMs), logger: logger
+            sweep: .milliseconds(configuration.mailSweepMs), logger: logger, now: now
         ) { prepared.isSet }
         let mailer = QueuedMailer(outbox: mailOutbox) { mailWorker.poke() }
         let hasher = BcryptPasswordHasher(cost: UInt8(configuration.bcryptCost))
@@ -105,39 +111,40 @@ public struct ChamberNode: Sendable {
         let activity = MemberActivity(store: store)
         let accounts = AccountService(
             store: store, hasher: hasher, vault: vault, tokens: tokens, mailer: mailer, cipher: cipher, authenticator: CryptoMessageAuthenticator(),
-            configuration: auth, observer: hub)
+            configuration: auth, observer: hub, now: now)
         let loadTests = LoadTestService(
             store: SQLLoadTestStore(database: database), hasher: hasher, vault: vault, tokens: tokens,
-            configuration: LoadTestConfiguration(enabled: configuration.loadTestEnabled, maxAccounts: configuration.loadTestMaxAccounts))
-        let dispatcher = try PushProviders.dispatcher(configuration, outbox: store.pushOutbox, logger: logger)
+            configuration: LoadTestConfiguration(enabled: configuration.loadTestEnabled, maxAccounts: configuration.loadTestMaxAccounts), now: now)
+        let dispatcher = try PushProviders.dispatcher(configuration, outbox: store.pushOutbox, logger: logger, now: now)
         let webhookOutbox = store.webhookOutbox
         let webhookDispatcher = WebhookDispatcher(
             outbox: webhookOutbox, transport: WebhookHTTPTransport(),
-            schedule: WebhookDispatcher.schedule(base: TimeInterval(configuration.webhookRetryBaseSeconds)))
+            schedule: WebhookDispatcher.schedule(base: TimeInterval(configuration.webhookRetryBaseSeconds)), now: now)
         let webhookWorker = OutboxWorker(
             .init(
                 name: "webhook", dispatch: { try await webhookDispatcher.dispatch() }, nextDue: { try await webhookOutbox.nextDue() },
                 prune: { now in try await webhookOutbox.prune(finishedBefore: now.addingTimeInterval(-Self.keepWebhookDeliveries)) }),
-            sweep: .seconds(1), logger: logger
+            sweep: .seconds(1), logger: logger, now: now
         ) { prepared.isSet }
         let attendanceBoard = EventAttendanceBoard(store: store, announcer: hub)
         let services = ChamberServices(
             store: store, accounts: accounts,
             billing: BillingService(
                 store: store, provider: try PaymentProviders.provider(configuration), mailer: mailer, attendanceBoard: attendanceBoard,
-                membershipObserver: hub),
+                membershipObserver: hub, now: now),
             paymentWebhooks: try PaymentProviders.webhooks(configuration),
-            chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub, activity: activity),
-            businesses: BusinessService(store: store), devices: DeviceService(store: store, tester: dispatcher),
+            chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub, activity: activity, now: now),
+            businesses: BusinessService(store: store, now: now), devices: DeviceService(store: store, tester: dispatcher, now: now),
             pushes: PushAdminService(store: store, delivers: dispatcher.delivers(to:)), loadTests: loadTests, emailUnsubscribe: unsubscribe,
             webhooks: WebhookService(
-                store: store, vault: vault, allowInsecureURLs: configuration.webhooksAllowInsecureURLs, queued: { webhookWorker.poke() }),
+                store: store, vault: vault, allowInsecureURLs: configuration.webhooksAllowInsecureURLs, queued: { webhookWorker.poke() },
+                now: now),
             apiKeys: ApiKeyService(
                 store: store, vault: vault, perKeyPerMinute: configuration.apiKeyRatePerMinute,
-                perAddressPerMinute: configuration.apiKeyRatePerAddressPerMinute, counter: try rateCounter(configuration, logger: logger)),
+                perAddressPerMinute: configuration.apiKeyRatePerAddressPerMinute, counter: try rateCounter(configuration, logger: logger), now: now),
             signIn: SignInService(
                 store: store, client: OpenIDConnectClient(http: HTTPClient.shared), accounts: accounts, vault: vault,
-                providers: try SignInProviders.load(configuration)))
+                providers: try SignInProviders.load(configuration), now: now))
         let pushOutbox = store.pushOutbox
         let pushWorker = OutboxWorker(
             .init(
@@ -147,19 +154,19 @@ public struct ChamberNode: Sendable {
                         finishedBefore: now.addingTimeInterval(-Self.keepFinishedPushes),
                         deadLettersBefore: now.addingTimeInterval(-Self.keepDeadLetters))
                 }),
-            lanes: PushProviders.lanes(configuration), sweep: .milliseconds(configuration.pushSweepMs), logger: logger
+            lanes: PushProviders.lanes(configuration), sweep: .milliseconds(configuration.pushSweepMs), logger: logger, now: now
         ) { prepared.isSet }
-        let emails = NotificationEmailDispatcher(store: store, unsubscribe: unsubscribe, mailQueued: { mailWorker.poke() })
+        let emails = NotificationEmailDispatcher(store: store, unsubscribe: unsubscribe, now: now, mailQueued: { mailWorker.poke() })
         let notificationEmails = store.notificationEmails
         let notificationEmailWorker = OutboxWorker(
             .init(
                 name: "notification e-mail", dispatch: { try await emails.dispatch() }, nextDue: { try await notificationEmails.nextDue() },
                 prune: { _ in 0 }),
-            sweep: .milliseconds(configuration.mailSweepMs), logger: logger
+            sweep: .milliseconds(configuration.mailSweepMs), logger: logger, now: now
         ) { prepared.isSet }
         let worker = NotificationWorker(
             fanout: NotificationFanout(
-                store: store, delivery: hub, pushesQueued: { pushWorker.poke() },
+                store: store, delivery: hub, now: now, pushesQueued: { pushWorker.poke() },
                 emailDelay: TimeInterval(configuration.notificationEmailDelaySeconds)),
             sweep: .milliseconds(configuration.notificationSweepMs),
             logger: logger
@@ -168,28 +175,31 @@ public struct ChamberNode: Sendable {
         let files = FileService(
             records: store.files, bytes: fileBytes,
             signer: HMACTextSigner(secret: secret, purpose: "file links"), hasher: CryptoContentHasher(),
-            limits: FileLimits(maxBytes: configuration.filesMaxBytes, linkLifetime: TimeInterval(configuration.fileLinkSeconds)))
+            limits: FileLimits(maxBytes: configuration.filesMaxBytes, linkLifetime: TimeInterval(configuration.fileLinkSeconds)), now: now)
         let realtime = try makeRealtime(
-            configuration, hub: hub, store: store, files: files, services: services, worker: worker, logger: logger)
+            configuration, hub: hub, store: store, files: files, services: services, worker: worker, now: now, logger: logger)
         let categories = try businessCategories(configuration)
         // A kept answer must hold committed rows only: where reads see open transactions, nothing is kept.
         let directoryCacheBusinesses = location.readsSeeOpenTransactions ? 0 : configuration.directoryCacheBusinesses
         let membership = MembershipServices(
-            tiers: TierService(store: store),
-            applications: MembershipApplicationService(store: store, files: files, chat: realtime.chat, mailer: mailer, categories: categories),
-            standings: MembershipStandingService(store: store, mailer: mailer, observer: hub, billing: services.billing),
+            tiers: TierService(store: store, now: now),
+            applications: MembershipApplicationService(
+                store: store, files: files, chat: realtime.chat, mailer: mailer, categories: categories, now: now),
+            standings: MembershipStandingService(store: store, mailer: mailer, observer: hub, billing: services.billing, now: now),
             directory: DirectoryService(store: store, cache: DirectorySearchCache(businesses: directoryCacheBusinesses)),
-            files: files, records: MemberRecordsService(store: store, categories: categories), engagement: EngagementService(store: store),
+            files: files, records: MemberRecordsService(store: store, categories: categories, now: now),
+            engagement: EngagementService(store: store, now: now),
             privacy: PrivacyService(
-                store: store, files: fileBytes, mailer: mailer, accounts: accounts, sessionObserver: hub, membershipObserver: hub),
-            retention: RetentionService(store: store, files: fileBytes))
+                store: store, files: fileBytes, mailer: mailer, accounts: accounts, sessionObserver: hub, membershipObserver: hub, now: now),
+            retention: RetentionService(store: store, files: fileBytes, now: now))
         let eventService = EventService(
-            store: store, mailer: mailer, chat: realtime.chat, billing: services.billing, attendanceBoard: attendanceBoard)
+            store: store, mailer: mailer, chat: realtime.chat, billing: services.billing, attendanceBoard: attendanceBoard, now: now)
         let checkInSigner = HMACTextSigner(secret: secret, purpose: "check-in codes")
         let events = EventServices(
-            events: eventService, registrations: RegistrationService(store: store, events: eventService, signer: checkInSigner),
-            door: DoorService(store: store, events: eventService, signer: checkInSigner), upkeep: EventUpkeep(store: store, events: eventService),
-            reports: EventReportService(store: store, events: eventService))
+            events: eventService, registrations: RegistrationService(store: store, events: eventService, signer: checkInSigner, now: now),
+            door: DoorService(store: store, events: eventService, signer: checkInSigner, now: now),
+            upkeep: EventUpkeep(store: store, events: eventService, now: now),
+            reports: EventReportService(store: store, events: eventService, now: now))
         let standingJob = PeriodicJob(
             name: "membership standing job", every: .seconds(configuration.standingSweepSeconds), logger: logger, ready: { prepared.isSet }
         ) {
@@ -228,8 +238,27 @@ public struct ChamberNode: Sendable {
                 changed += try await files.removeUnsentAttachments()
                 if let failure { throw failure }
                 return changed
-            }, prepared: prepared, docs: try apiDocs(configuration),
+            }, prepared: prepared, clock: clock,
+            clockJob: PeriodicJob(name: "clock", every: .seconds(Self.clockReadingSeconds), logger: logger, ready: { prepared.isSet }) {
+                try await synchronize(clock, with: database, logger: logger)
+                return 0
+            }, docs: try apiDocs(configuration),
             web: try webApp(configuration), tls: try serverTLS(configuration))
+    }
+
+    /// How often a node reads the database's clock (``NodeClock``).
+    static let clockReadingSeconds = 60
+
+    /// Reads the database's clock into `clock`, and says so when the host's clock is more than a second off.
+    static func synchronize(_ clock: NodeClock, with database: any SQLDatabase, logger: Logger) async throws {
+        guard try await clock.synchronize(reading: { try await database.readClock() }) else { return }
+        let offset = clock.offset
+        Gauge(label: "chamber_clock_offset_seconds").record(offset)
+        if abs(offset) > 1 {
+            logger.warning(
+                "this host's clock is off the database's; the node keeps the database's time",
+                metadata: ["offset.seconds": "\(String(format: "%.3f", offset))"])
+        }
     }
 
     /// How often a node looks for members' data exports to prepare, and prepared ones whose time is up.
@@ -283,19 +312,19 @@ public struct ChamberNode: Sendable {
 
     static func makeRealtime(
         _ configuration: ServerConfiguration, hub: Hub, store: SQLStore, files: FileService, services: ChamberServices, worker: NotificationWorker,
-        logger: Logger
+        now: @escaping @Sendable () -> Date, logger: Logger
     ) throws -> RealtimeServices {
         let policies = try moderationPolicies(configuration, store: store)
         let publisher = NotifyingPublisher(hub: hub, worker: worker)
-        let feed = NotificationFeedService(store: store, delivery: hub)
+        let feed = NotificationFeedService(store: store, delivery: hub, now: now)
         let chat = ChatService(
             store: store, files: files, publisher: publisher, moderation: policies, queue: ReviewQueueAnnouncer(store: store, notifier: hub),
             refused: { code in Counter(label: "chamber_moderation_refusals_total", dimensions: [("code", code.rawValue)]).increment() },
             readObserver: feed,
-            limits: ChatLimits(maxRecoveryEvents: configuration.maxRecoveryEvents))
-        let moderation = ModerationService(store: store, chat: chat, publisher: publisher, notifier: hub, policies: policies)
+            limits: ChatLimits(maxRecoveryEvents: configuration.maxRecoveryEvents), now: now)
+        let moderation = ModerationService(store: store, chat: chat, publisher: publisher, notifier: hub, policies: policies, now: now)
         return RealtimeServices(
-            hub: hub, chat: chat, moderation: moderation, notificationPreferences: NotificationPreferencesService(store: store, chat: chat),
+            hub: hub, chat: chat, moderation: moderation, notificationPreferences: NotificationPreferencesService(store: store, chat: chat, now: now),
             notificationFeed: feed,
             endpoint: WebSocketEndpoint(
                 hub: hub, services: services, chat: chat, moderation: moderation,
@@ -389,7 +418,7 @@ public struct ChamberNode: Sendable {
     private var backgroundServices: [any Service] {
         [
             notificationWorker, pushWorker, mailWorker, notificationEmailWorker, webhookWorker, standingJob, activityJob, directoryJob, eventJob,
-            exportJob, retentionJob,
+            exportJob, retentionJob, clockJob,
         ]
     }
 
@@ -454,9 +483,15 @@ public struct ChamberNode: Sendable {
     public func prepare() async throws {
         let applied = try await migrate()
         if !applied.isEmpty { logger.info("database migrated", metadata: ["migrations": "\(applied)"]) }
+        // Before the workers start: they take leases other nodes judge by the database's time.
+        do {
+            try await Self.synchronize(clock, with: database, logger: logger)
+        } catch {
+            logger.warning("could not read the database's clock; the host's stands in until the next reading", metadata: ["error": "\(error)"])
+        }
         prepared.set()
         if configuration.demo {
-            let chamber = try await DemoSeeder(store: store, accounts: services.accounts, chat: realtime.chat).seed()
+            let chamber = try await DemoSeeder(store: store, accounts: services.accounts, chat: realtime.chat, now: { clock.now() }).seed()
             logger.info("demo chamber ready", metadata: ["chamber.id": "\(chamber.id)", "demo.password": "\(DemoSeeder.password)"])
         }
     }

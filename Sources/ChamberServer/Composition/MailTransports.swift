@@ -44,10 +44,13 @@ enum MailTransports {
         }
     }
 
-    static func dispatcher(_ configuration: ServerConfiguration, outbox: any MailOutboxStore, logger: Logger) throws -> MailDispatcher {
+    static func dispatcher(
+        _ configuration: ServerConfiguration, outbox: any MailOutboxStore, logger: Logger, now: @escaping @Sendable () -> Date
+    ) throws -> MailDispatcher {
         MailDispatcher(
             outbox: outbox, transport: try make(configuration, logger: logger),
             schedule: RetrySchedule(base: TimeInterval(configuration.mailRetryBaseMs) / 1000, cap: 3_600, maxAttempts: configuration.mailMaxAttempts),
+            now: now,
             observe: { result in
                 Counter(label: "chamber_mail_total", dimensions: [("result", result.metricLabel)]).increment()
             })

@@ -63,11 +63,13 @@ enum PushProviders {
     /// outcomes written (an announcement to 1,000 phones, `LoadTests/push-bench.sh`: p99 553 → 412 ms from 1 to 4).
     static func lanes(_ configuration: ServerConfiguration) -> Int { min(4, configuration.pushConcurrency) }
 
-    static func dispatcher(_ configuration: ServerConfiguration, outbox: any PushOutboxStore, logger: Logger) throws -> PushDispatcher {
+    static func dispatcher(
+        _ configuration: ServerConfiguration, outbox: any PushOutboxStore, logger: Logger, now: @escaping @Sendable () -> Date
+    ) throws -> PushDispatcher {
         PushDispatcher(
             outbox: outbox, providers: try make(configuration, logger: logger),
             schedule: RetrySchedule(base: TimeInterval(configuration.pushRetryBaseMs) / 1000, maxAttempts: configuration.pushMaxAttempts),
-            concurrency: configuration.pushConcurrency / lanes(configuration), lease: TimeInterval(configuration.pushLeaseSeconds),
+            concurrency: configuration.pushConcurrency / lanes(configuration), lease: TimeInterval(configuration.pushLeaseSeconds), now: now,
             observe: { platform, result in
                 Counter(label: "chamber_push_total", dimensions: [("provider", platform?.rawValue ?? "none"), ("result", result.metricLabel)])
                     .increment()

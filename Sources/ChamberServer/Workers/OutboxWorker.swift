@@ -26,10 +26,16 @@ final class OutboxWorker: Service, Sendable {
     private let wakeUps: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private let lastPrune = Mutex(Date.distantPast)
+    private let now: @Sendable () -> Date
 
     /// - Parameter lanes: batches claimed and sent at once, so that one batch's claim and outcome writes overlap
     ///   another's sending.
-    init(_ outbox: Outbox, lanes: Int = 1, sweep: Duration, logger: Logger, ready: @escaping @Sendable () -> Bool) {
+    /// - Parameter now: the node's time (``NodeClock``), which items' due times are written in.
+    init(
+        _ outbox: Outbox, lanes: Int = 1, sweep: Duration, logger: Logger, now: @escaping @Sendable () -> Date,
+        ready: @escaping @Sendable () -> Bool
+    ) {
+        self.now = now
         self.outbox = outbox
         self.lanes = max(1, lanes)
         self.sweep = sweep
@@ -63,7 +69,7 @@ final class OutboxWorker: Service, Sendable {
     private func untilNextDue() async -> Duration {
         let longest = sweep > .zero ? sweep : .seconds(1)
         guard ready(), let due = try? await outbox.nextDue() else { return longest }
-        let wait = due.timeIntervalSinceNow
+        let wait = due.timeIntervalSince(now())
         return wait <= 0 ? .milliseconds(20) : min(longest, .milliseconds(Int64(wait * 1000) + 1))
     }
 
@@ -84,7 +90,7 @@ final class OutboxWorker: Service, Sendable {
     }
 
     private func pruneDaily() async throws {
-        let now = Date()
+        let now = now()
         let due = lastPrune.withLock { last in
             guard now.timeIntervalSince(last) > 86_400 else { return false }
             last = now
