@@ -26,15 +26,29 @@ extension Hub {
         publishCluster(ClusterMessage(kind: .snapshot, node: nodeID, version: version, presence: entries))
     }
 
-    /// Heartbeats and the expiry of nodes that stopped sending them, until the hub stops (a child of ``run()``).
+    /// Heartbeats and the expiry of nodes that stopped sending them, until the hub stops (a child of ``run()``);
+    /// while the broker is out of reach, each beat also reads the channels' streams from the store.
     func beatHeartbeats() async {
         while !stopped.load(ordering: .relaxed), !Task.isCancelled {
             for id in membership.beat(nodeInfo()) {
                 logger.warning("a node stopped sending heartbeats; its connections count as gone", metadata: ["node": "\(id)"])
                 forgetPresence(of: id)
             }
+            if case .degraded = brokerHealth { readStreamsFromStore() }
             try? await clock.sleep(for: .milliseconds(configuration.heartbeatIntervalMs))
         }
+    }
+
+    /// Channels whose streams one beat reads from the store while the broker is away, at most.
+    static let outageReadsPerBeat = 500
+
+    /// Other nodes' events cannot come while the broker is away, but they are stored: every channel with a
+    /// subscriber here catches up from the store, so a node whose members only read still hears the others (within
+    /// a heartbeat). Above ``outageReadsPerBeat`` channels, a different sample is read at each beat.
+    private func readStreamsFromStore() {
+        var channels = routedChannels()
+        if channels.count > Self.outageReadsPerBeat { channels = Array(channels.shuffled().prefix(Self.outageReadsPerBeat)) }
+        for (chamber, channel) in channels { schedule(.catchUp(chamber, channel, attempt: 0)) }
     }
 
     private func forgetPresence(of node: String) {

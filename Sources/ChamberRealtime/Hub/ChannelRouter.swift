@@ -78,6 +78,15 @@ final class ChannelRouter: Sendable {
     }
 
     /// The connections subscribed to `channel` on this node, recovering or live.
+    /// Every channel with a subscriber on this node, with its chamber.
+    func routedChannels() -> [(chamber: ChamberID, channel: ChannelID)] {
+        shards.flatMap { shard in
+            shard.routes.withLock { routes in
+                routes.values.compactMap { route in route.subscribers.values.first.map { ($0.connection.chamberID, route.channelID) } }
+            }
+        }
+    }
+
     func subscribers(of channel: ChannelID) -> [ClientConnection] {
         shard(channel).routes.withLock { routes in routes[channel].map { $0.subscribers.values.map(\.connection) } ?? [] }
     }

@@ -253,6 +253,11 @@ public final class Hub: ChannelEventPublisher, Service, Sendable {
         registry.all
     }
 
+    /// Every channel with a subscriber on this node, with its chamber.
+    func routedChannels() -> [(chamber: ChamberID, channel: ChannelID)] {
+        router.routedChannels()
+    }
+
     /// Where a channel's stream stands on this node: nil without a route, `.some(nil)` while its first subscriber
     /// is still recovering.
     func routePosition(_ channel: ChannelID) -> Int64?? {
