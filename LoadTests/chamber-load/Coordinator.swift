@@ -60,7 +60,9 @@ struct Coordinator {
         var peak = baseline?.residentBytes ?? 0
         var rampSeconds = 0.0
         var lastLive: Int64 = 0
-        while workers.contains(where: { $0.report == nil && $0.isRunning }) {
+        // Until every worker reported or ended and its last line was read: a worker exits soon after printing its
+        // report, and on a busy machine the reader may not have parsed that (long) line yet.
+        while workers.contains(where: { $0.report == nil && ($0.isRunning || !$0.outputEnded) }) {
             try await Task.sleep(for: .milliseconds(100))
             let now = wallNanos()
             if timeline == nil {
@@ -162,6 +164,7 @@ final class WorkerProcess: @unchecked Sendable {
     private var _progress: WorkerProgress?
     private var _report: WorkerReport?
     private var _fatal: String?
+    private var _outputEnded = false
 
     init(executable: String, planFile: String, index: Int) throws {
         self.index = index
@@ -176,7 +179,10 @@ final class WorkerProcess: @unchecked Sendable {
             var pending = Data()
             while true {
                 let chunk = handle.availableData
-                if chunk.isEmpty { break }
+                if chunk.isEmpty {
+                    lock.withLock { _outputEnded = true }
+                    break
+                }
                 pending.append(chunk)
                 while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                     let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
@@ -195,6 +201,8 @@ final class WorkerProcess: @unchecked Sendable {
     var progress: WorkerProgress? { lock.withLock { _progress } }
     var report: WorkerReport? { lock.withLock { _report } }
     var fatal: String? { lock.withLock { _fatal } }
+    /// Everything the worker printed was read.
+    var outputEnded: Bool { lock.withLock { _outputEnded } }
     var isRunning: Bool { process.isRunning }
     var exitStatus: Int32 { process.isRunning ? 0 : process.terminationStatus }
     func terminate() { process.terminate() }

@@ -4,17 +4,24 @@
 # FAULT:
 #   postgres   three nodes on PostgreSQL and Redis; PostgreSQL stopped for 10 s, then started again
 #   redis      three nodes; Redis stopped for 10 s, then started again on its port
-#   kill-node  three nodes; one killed with SIGKILL (its members are lost to the run; the others carry on)
+#   kill-node  three nodes; one killed with SIGKILL (its members connect again to the next node and recover)
 #   disk-full  one node on SQLite in a 64 MiB tmpfs folder, filled to the last byte for 10 s, then emptied
+#   clock-skew three nodes; the wall clock of one (not its monotonic clock) jumps a minute ahead and stays there
+#              (libfaketime, as an NTP step would)
+#   freeze     one node on SQLite, pinging every 5 s; one of chamber-load's three worker processes (a third of the
+#              members) stopped with SIGSTOP until the node has dropped its sockets, then continued: its members find
+#              their sockets closed, connect again and recover
 # Load: `chamber-load run direct` (pairs of members, every message stored before its ack) spread over the nodes,
-# 300 members at 150 sends/s for 40 s, the fault at 12 s. Prints, per run: acknowledged, lost, gaps, error frames
-# and failures by kind, and how long after the fault ended every node's /ready answered again.
+# 300 members at 150 sends/s for 40 s, the fault at 12 s; a member whose socket closes connects again after 1 s, to
+# the next node, and recovers with `since`, so the loss counter covers every member to the end. Prints, per run:
+# acknowledged, lost, gaps, error frames and failures by kind, reconnections, and how long after the fault ended
+# every node's /ready answered again.
 # Binaries from BIN (default: the debug build), so `swift build` first.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
 
-FAULT=${1:?usage: $0 postgres|redis|kill-node|disk-full [RUNS]}
+FAULT=${1:?usage: $0 postgres|redis|kill-node|disk-full|freeze|clock-skew [RUNS]}
 RUNS=${2:-1}
 BIN=$(cd "${BIN:-$(swift build --show-bin-path)}" && pwd)
 for binary in chamberconnect chamber-load; do
@@ -27,11 +34,19 @@ BASE_PORT=${PORT:-18190}
 SERVER_PIDS=()
 REDIS_PORT=""
 MOUNT=""
+NODE_ENV=()
+LOAD_SETS=()
 NODES=3
-[ "$FAULT" = disk-full ] && NODES=1
+case "$FAULT" in disk-full | freeze) NODES=1 ;; esac
+
+# Signals a node: its process, and the server under it when a wrapper (faketime) forked it.
+signal_node() {
+    pkill "-$1" -P "$2" 2>/dev/null || true
+    kill "-$1" "$2" 2>/dev/null || true
+}
 
 cleanup() {
-    for pid in "${SERVER_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    for pid in "${SERVER_PIDS[@]}"; do signal_node KILL "$pid"; done
     stop_postgres
     [ -n "$REDIS_PORT" ] && redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
     [ -n "$MOUNT" ] && umount "$MOUNT" 2>/dev/null || true
@@ -63,11 +78,16 @@ start_nodes() {
     URLS=()
     PORTS=()
     for node in $(seq 0 $((NODES - 1))); do
-        local port=$((BASE_PORT + node)) demo=()
+        local port=$((BASE_PORT + node)) demo=() skew=()
         [ "$node" -eq 0 ] && demo=(--demo)
-        (cd "$DATA" && exec env "${broker[@]}" CHAMBER_SERVER_MAX_CONNECTIONS_PER_ADDRESS=0 CHAMBER_AUTH_JWT_SECRET="$secret" \
+        # The last node's wall clock steps a minute ahead 20 s after it starts (about 12 s into the load); its
+        # monotonic clock, which timers use, runs on. (libfaketime's LD_PRELOAD set by hand loses the program's
+        # arguments to Swift's CommandLine; its `faketime` wrapper does not.)
+        [ "$FAULT" = clock-skew ] && [ "$node" -eq $((NODES - 1)) ] &&
+            skew=(FAKETIME_START_AFTER_SECONDS=20 FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f +60s)
+        (cd "$DATA" && exec env "${broker[@]}" "${NODE_ENV[@]}" CHAMBER_SERVER_MAX_CONNECTIONS_PER_ADDRESS=0 CHAMBER_AUTH_JWT_SECRET="$secret" \
             CHAMBER_LOG_LEVEL=${LOG_LEVEL:-warning} CHAMBER_CLUSTER_NODE_NAME="node-$node" \
-            "$BIN/chamberconnect" serve "${demo[@]}" --load-test --port "$port" --database-url "$url" \
+            "${skew[@]}" "$BIN/chamberconnect" serve "${demo[@]}" --load-test --port "$port" --database-url "$url" \
             >"$WORK/server-$node.log" 2>&1) &
         SERVER_PIDS+=($!)
         URLS+=(--url "http://127.0.0.1:$port")
@@ -103,8 +123,39 @@ inject() {
             sleep 10
             rm -f "$MOUNT/filler"
             ;;
+        clock-skew)
+            # The step is the node's own (see start_nodes); recovery is timed from here.
+            ;;
+        freeze)
+            # A third of the members stop reading, writing and answering pings, as a phone whose app the system
+            # suspended. The node pings every 5 s, so it should drop them 10–15 s later.
+            local worker before mine now frozen_at dropped_at=""
+            worker=$(pgrep -P "$LOAD_PID" | head -1)
+            before=$(established)
+            mine=$(ss -Htnp state established "( dport = :${PORTS[0]} )" | grep -c "pid=$worker,")
+            kill -STOP "$worker"
+            frozen_at=$(date +%s.%N)
+            # Until the node has dropped every socket of the frozen worker (a member whose socket is still open when
+            # it wakes would send the sends it missed all at once).
+            for _ in $(seq 1 240); do
+                sleep 0.25
+                if [ "$(established)" -le $((before - mine)) ]; then dropped_at=$(date +%s.%N); break; fi
+            done
+            sleep 2
+            kill -CONT "$worker"
+            now=$(date +%s.%N)
+            python3 -c "print(f'{$before} sockets, {$mine} of them in the worker frozen for {$now - $frozen_at:.1f} s; ' + ('its sockets dropped by the node after {:.1f} s'.format(${dropped_at:-0} - $frozen_at) if '$dropped_at' else 'its sockets NOT dropped'))" \
+                >"$WORK/frozen"
+            ;;
     esac
-    echo "ready again after $(wait_ready) s" >"$WORK/recovery"
+    local frozen=""
+    [ -f "$WORK/frozen" ] && frozen="$(cat "$WORK/frozen"); "
+    echo "${frozen}ready again after $(wait_ready) s" >"$WORK/recovery"
+}
+
+# The node's established sockets (its side of each connection).
+established() {
+    ss -Htn state established "( sport = :${PORTS[0]} )" | wc -l
 }
 
 for run in $(seq 1 "$RUNS"); do
@@ -117,8 +168,14 @@ for run in $(seq 1 "$RUNS"); do
             mount -t tmpfs -o size=64m tmpfs "$MOUNT"
             start_nodes "sqlite://$MOUNT/chamberconnect.sqlite"
             ;;
-        postgres | redis | kill-node)
+        freeze)
+            NODE_ENV=(CHAMBER_HUB_PING_INTERVAL_SECONDS=5)
+            LOAD_SETS=(--set workers=3)
+            start_nodes "sqlite://$DATA/chamberconnect.sqlite"
+            ;;
+        postgres | redis | kill-node | clock-skew)
             apt_install postgresql redis-server
+            [ "$FAULT" = clock-skew ] && apt_install faketime
             start_postgres -c max_connections=300
             REDIS_PORT=$(free_port)
             start_redis
@@ -129,10 +186,13 @@ for run in $(seq 1 "$RUNS"); do
         *) echo "fault-run.sh: unknown fault '$FAULT'" >&2; exit 2 ;;
     esac
     json="$OUT/$FAULT-$run.json"
+    "$BIN/chamber-load" run direct --set connections=300 --set message_rate=150 --set duration_seconds=40 \
+        --set drain_seconds=5 --set reconnect_on_close=true --set reconnect_delay_seconds=1 "${LOAD_SETS[@]}" "${URLS[@]}" \
+        --json "$json" >"$WORK/load.log" 2>&1 &
+    LOAD_PID=$!
     inject &
     injector=$!
-    "$BIN/chamber-load" run direct --set connections=300 --set message_rate=150 --set duration_seconds=40 \
-        --set drain_seconds=5 "${URLS[@]}" --json "$json" >"$WORK/load.log" 2>&1 || true
+    wait "$LOAD_PID" || true
     wait "$injector" || true
     python3 - "$json" "$FAULT" "$run" "$(cat "$WORK/recovery" 2>/dev/null || echo 'not ready again')" <<'EOF'
 import json, sys
@@ -140,21 +200,28 @@ path, fault, run, recovery = sys.argv[1:]
 r = json.load(open(path))
 errors = ", ".join(f"{k}: {v}" for k, v in sorted(r.get("errors", {}).items())) or "none"
 failures = ", ".join(f"{k}: {v}" for k, v in sorted(r.get("failures", {}).items())) or "none"
+again = r.get("reconnect") or {}
+back = f" (drop → recovered p50 {again['p50']:.0f} ms, p99 {again['p99']:.0f} ms)" if again.get("count") else ""
 print(f"{fault} run {run}: acked {r.get('acked')} of {r.get('sent')} sent, lost {r['lost']}, gaps {r['gaps']}, "
-      f"error frames: {errors}; failures: {failures}; {recovery}")
+      f"error frames: {errors}; failures: {failures}; reconnected {r.get('reconnects', 0)}{back}; {recovery}")
 EOF
+    if [ "$FAULT" = clock-skew ]; then
+        # The node reads the database's clock every minute: its next reading finds the host a minute ahead.
+        for _ in $(seq 1 90); do grep -q "clock is off" "$WORK/server-2.log" && break; sleep 1; done
+        grep -h "clock is off" "$WORK/server-2.log" | head -1 | cut -c1-200 || echo "node 2 never noticed its clock"
+    fi
     if [ -n "${HOLD:-}" ]; then
         echo "holding the nodes for $HOLD s (PG_PORT=${PG_PORT:-} PG_DIR=${PG_DIR:-}, ports ${PORTS[*]})"
         sleep "$HOLD"
     fi
     # A node must stop on SIGTERM within 15 s (it drains its sockets first); one that does not is named.
-    for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${SERVER_PIDS[@]}"; do signal_node TERM "$pid"; done
     for node in "${!SERVER_PIDS[@]}"; do
         pid=${SERVER_PIDS[$node]}
         for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         if kill -0 "$pid" 2>/dev/null; then
             echo "node $node did not stop within 15 s of SIGTERM: killed"
-            kill -9 "$pid" 2>/dev/null || true
+            signal_node KILL "$pid"
         fi
         wait "$pid" 2>/dev/null || true
     done
