@@ -155,6 +155,9 @@ public final class SQLiteDatabase: SQLDatabase, Service {
         return head.count == 6 && String(decoding: head, as: UTF8.self).uppercased() == "SELECT"
     }
 
+    /// Statements with more values than this are not kept prepared.
+    static let mostValuesCached = 32
+
     private static func run(_ db: Database, _ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
         let arguments = StatementArguments(
             binds.map { value -> DatabaseValue in
@@ -166,7 +169,10 @@ public final class SQLiteDatabase: SQLDatabase, Service {
                 case .bool(let bool): (bool ? 1 : 0).databaseValue
                 }
             })
-        let statement = try db.cachedStatement(sql: sql)
+        // A statement is kept prepared per connection for as long as the connection lives, keyed by its text. Texts
+        // that grow with their values (multi-row inserts, `IN` lists) would each be kept: over an hour of load, 300
+        // MB of statements (RELIABILITY.md, the soak). Those are prepared afresh, a cost their many rows share.
+        let statement = binds.count <= Self.mostValuesCached ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
         return try Row.fetchAll(statement, arguments: arguments).map { row in
             var values: [String: SQLValue] = [:]
             values.reserveCapacity(row.count)

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# A soak (RELIABILITY.md row 7): one release node on SQLite under `chamber-load run direct` for an hour, its resident
+# memory, open descriptors and database size sampled every SAMPLE seconds; at the end the load's loss counter and
+# whether memory and descriptors stayed flat.
+#
+#   LoadTests/soak.sh [SECONDS] [RATE]          # default: 3600 s at 1,000 sends/s, 1,000 members in pairs
+#
+# Flat means: after the first tenth of the run (caches warming, the database growing its first pages), resident
+# memory grows by less than 10 % and descriptors by at most 10. Samples: load-results/soak-<time>.csv.
+# Needs release builds: swift build -c release --product chamberconnect && swift build -c release --product chamber-load
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECONDS_TO_RUN=${1:-3600}
+RATE=${2:-1000}
+SAMPLE=${SAMPLE:-15}
+CONNECTIONS=${CONNECTIONS:-1000}
+PORT=${PORT:-18290}
+for binary in chamberconnect chamber-load; do
+    [ -x ".build/release/$binary" ] || { echo "soak.sh: build first: swift build -c release --product $binary" >&2; exit 1; }
+done
+OUT=load-results
+mkdir -p "$OUT"
+STAMP=$(date +%Y%m%d-%H%M%S)
+CSV="$OUT/soak-$STAMP.csv"
+WORK=$(mktemp -d /tmp/chamber-soak.XXXXXX)
+SERVER_PID=""
+cleanup() {
+    [ -n "$SERVER_PID" ] && { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+secret="soak-only-secret-$RANDOM$RANDOM-0123456789abcdef0123456789"
+(cd "$WORK" && exec env CHAMBER_SERVER_MAX_CONNECTIONS_PER_ADDRESS=0 CHAMBER_AUTH_JWT_SECRET="$secret" CHAMBER_LOG_LEVEL=warning \
+    "$OLDPWD/.build/release/chamberconnect" serve --demo --load-test --port "$PORT" \
+    --database-url "sqlite://$WORK/chamberconnect.sqlite" >"$WORK/server.log" 2>&1) &
+SERVER_PID=$!
+for _ in $(seq 1 300); do curl -fs "127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.2; done
+curl -fs "127.0.0.1:$PORT/ready" >/dev/null || { echo "soak.sh: the server did not become ready" >&2; tail -20 "$WORK/server.log" >&2; exit 1; }
+
+echo "seconds,rss_kib,fds,database_kib,threads" >"$CSV"
+sample() {
+    local start=$1
+    while kill -0 "$SERVER_PID" 2>/dev/null; do
+        local rss fds db threads
+        rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
+        threads=$(awk '/^Threads/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
+        fds=$(ls "/proc/$SERVER_PID/fd" 2>/dev/null | wc -l)
+        db=$(du -sk "$WORK" | cut -f1)
+        echo "$(($(date +%s) - start)),$rss,$fds,$db,$threads" >>"$CSV"
+        sleep "$SAMPLE"
+    done
+}
+sample "$(date +%s)" &
+SAMPLER=$!
+
+json="$OUT/soak-$STAMP.json"
+.build/release/chamber-load run direct --set connections="$CONNECTIONS" --set message_rate="$RATE" \
+    --set duration_seconds="$SECONDS_TO_RUN" --set drain_seconds=5 --url "http://127.0.0.1:$PORT" \
+    --server-pid "$SERVER_PID" --json "$json" --html "$OUT/soak-$STAMP.html" 2>&1 | tail -14
+kill "$SAMPLER" 2>/dev/null || true
+
+python3 - "$CSV" "$json" <<'EOF'
+import csv, json, sys
+rows = [{k: int(v) for k, v in row.items()} for row in csv.DictReader(open(sys.argv[1]))]
+result = json.load(open(sys.argv[2]))
+end = rows[-1]["seconds"]
+settled = [r for r in rows if r["seconds"] >= end / 10]
+first, last = settled[0], settled[-1]
+rss_max = max(r["rss_kib"] for r in settled)
+growth = (last["rss_kib"] - first["rss_kib"]) / first["rss_kib"] * 100
+fds = sorted({r["fds"] for r in settled})
+print(f"load: sent {result['sent']}, acked {result['acked']}, lost {result['lost']}, gaps {result['gaps']}, "
+      f"errors {result.get('errors') or 'none'}, failures {result.get('failures') or 'none'}")
+print(f"memory after {first['seconds']} s: {first['rss_kib'] / 1024:.0f} MiB; at the end ({last['seconds']} s): "
+      f"{last['rss_kib'] / 1024:.0f} MiB ({growth:+.1f} %); highest {rss_max / 1024:.0f} MiB")
+print(f"descriptors after {first['seconds']} s: {first['fds']}; at the end: {last['fds']}; range {fds[0]}–{fds[-1]}")
+print(f"threads: {first['threads']} → {last['threads']}; database folder: {last['database_kib'] / 1024:.0f} MiB")
+flat = growth < 10 and last["fds"] <= first["fds"] + 10 and result["lost"] == 0 and result["gaps"] == 0
+print("flat: yes" if flat else "flat: NO")
+sys.exit(0 if flat else 1)
+EOF
