@@ -58,7 +58,7 @@ SAMPLER=$!
 json="$OUT/soak-$STAMP.json"
 .build/release/chamber-load run direct --set connections="$CONNECTIONS" --set message_rate="$RATE" \
     --set duration_seconds="$SECONDS_TO_RUN" --set drain_seconds=5 --url "http://127.0.0.1:$PORT" \
-    --server-pid "$SERVER_PID" --json "$json" --html "$OUT/soak-$STAMP.html" 2>&1 | tail -14
+    --server-pid "$SERVER_PID" --json "$json" --html "$OUT/soak-$STAMP.html" 2>&1 | tail -14 || true
 kill "$SAMPLER" 2>/dev/null || true
 
 python3 - "$CSV" "$json" <<'EOF'

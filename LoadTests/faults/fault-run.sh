@@ -91,10 +91,17 @@ start_nodes() {
             >"$WORK/server-$node.log" 2>&1) &
         SERVER_PIDS+=($!)
         URLS+=(--url "http://127.0.0.1:$port")
+        local wrapper=$!
         PORTS+=("$port")
         local ready=""
         for _ in $(seq 1 600); do curl -fs "127.0.0.1:$port/ready" >/dev/null && ready=1 && break; sleep 0.2; done
         [ -n "$ready" ] || { echo "fault-run.sh: node $node did not become ready:" >&2; tail -20 "$WORK/server-$node.log" >&2; exit 1; }
+        # Under faketime (which forks and waits) the node is the wrapper's child: stop and wait for that one.
+        if [ ${#skew[@]} -gt 0 ]; then
+            local server
+            server=$(pgrep -P "$wrapper" | head -1 || true)
+            [ -n "$server" ] && SERVER_PIDS[-1]=$server
+        fi
     done
 }
 
@@ -130,22 +137,26 @@ inject() {
             # A third of the members stop reading, writing and answering pings, as a phone whose app the system
             # suspended. The node pings every 5 s, so it should drop them 10–15 s later.
             local worker before mine now frozen_at dropped_at=""
-            worker=$(pgrep -P "$LOAD_PID" | head -1)
+            worker=$(pgrep -P "$LOAD_PID" | head -1 || true)
             before=$(established)
-            mine=$(ss -Htnp state established "( dport = :${PORTS[0]} )" | grep -c "pid=$worker,")
-            kill -STOP "$worker"
-            frozen_at=$(date +%s.%N)
-            # Until the node has dropped every socket of the frozen worker (a member whose socket is still open when
-            # it wakes would send the sends it missed all at once).
-            for _ in $(seq 1 240); do
-                sleep 0.25
-                if [ "$(established)" -le $((before - mine)) ]; then dropped_at=$(date +%s.%N); break; fi
-            done
-            sleep 2
-            kill -CONT "$worker"
-            now=$(date +%s.%N)
-            python3 -c "print(f'{$before} sockets, {$mine} of them in the worker frozen for {$now - $frozen_at:.1f} s; ' + ('its sockets dropped by the node after {:.1f} s'.format(${dropped_at:-0} - $frozen_at) if '$dropped_at' else 'its sockets NOT dropped'))" \
-                >"$WORK/frozen"
+            mine=$(ss -Htnp state established "( dport = :${PORTS[0]} )" | grep -c "pid=$worker," || true)
+            if [ -z "$worker" ] || [ "${mine:-0}" -eq 0 ]; then
+                echo "NO load worker with sockets to freeze (nothing frozen)" >"$WORK/frozen"
+            else
+                kill -STOP "$worker"
+                frozen_at=$(date +%s.%N)
+                # Until the node has dropped every socket of the frozen worker (a member whose socket is still open
+                # when it wakes would send the sends it missed all at once).
+                for _ in $(seq 1 240); do
+                    sleep 0.25
+                    if [ "$(established)" -le $((before - mine)) ]; then dropped_at=$(date +%s.%N); break; fi
+                done
+                sleep 2
+                kill -CONT "$worker"
+                now=$(date +%s.%N)
+                python3 -c "print(f'{$before} sockets, {$mine} of them in the worker frozen for {$now - $frozen_at:.1f} s; ' + ('its sockets dropped by the node after {:.1f} s'.format(${dropped_at:-0} - $frozen_at) if '$dropped_at' else 'its sockets NOT dropped'))" \
+                    >"$WORK/frozen"
+            fi
             ;;
     esac
     local frozen=""
@@ -229,5 +240,5 @@ EOF
     grep -h -i -E "error|critical" "$WORK"/server-*.log | cut -c1-300 | sort | uniq -c | sort -rn | head -5 || true
     stop_postgres
     [ -n "$REDIS_PORT" ] && { redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; REDIS_PORT=""; }
-    [ -n "$MOUNT" ] && { umount "$MOUNT"; MOUNT=""; }
+    if [ -n "$MOUNT" ]; then umount "$MOUNT"; MOUNT=""; fi
 done

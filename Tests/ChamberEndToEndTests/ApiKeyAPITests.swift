@@ -102,10 +102,13 @@ struct ApiKeyAPITests {
             #expect(limited.status == .tooManyRequests && limited.errorCode == "rate_limited")
             #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
 
+            // Far enough ahead that a slow machine still creates it before it expires (a key made expired is refused).
+            let expiresAt = Date().addingTimeInterval(4)
             let expiring = try await api.call(
                 .post, keys, token: chamber.admin.accessToken,
-                json: ["name": "Soon", "scopes": ["members:read"], "expires_at": Date().addingTimeInterval(2).iso8601Seconds])
-            try await Task.sleep(for: .seconds(3))
+                json: ["name": "Soon", "scopes": ["members:read"], "expires_at": expiresAt.iso8601Seconds])
+            #expect(expiring.status == .created)
+            try await Task.sleep(for: .milliseconds(Int64(max(0, expiresAt.timeIntervalSinceNow) * 1000) + 1_500))
             let expired = try await api.call(.get, "\(chamber.path)/members", token: expiring.json["secret"].string)
             #expect(expired.status == .unauthorized && expired.errorCode == "api_key_invalid")
         }

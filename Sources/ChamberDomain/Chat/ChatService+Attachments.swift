@@ -13,7 +13,7 @@ extension ChatService {
     ///   (`channel_archived`, `channel_locked`, `forbidden`, `user_muted`, `user_banned`).
     public func checkUpload(_ access: ChamberAccess, channelID: ChannelID) async throws {
         let channel = try await readableChannel(access, channelID)
-        try await requirePosting(access, channel, at: Date(), slowMode: false)
+        try await requirePosting(access, channel, at: now(), slowMode: false)
     }
 
     /// Checks, scans and keeps `upload` for a message in `channelID`, under the rules of posting there.

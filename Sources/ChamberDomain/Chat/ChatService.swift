@@ -76,7 +76,7 @@ public final class ChatService: Sendable {
     private let refused: @Sendable (ChamberError.Code) -> Void
     private let readObserver: (any ChannelReadObserver)?
     public let limits: ChatLimits
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
 
     /// - Parameters:
     ///   - files: where files attached to messages are kept.
@@ -545,7 +545,7 @@ public final class ChatService: Sendable {
         let context = ModerationContext(
             chamberID: access.chamberID, channelID: message.channelID, senderID: access.userID, senderRole: access.role, at: now(),
             memberSince: access.memberSince)
-        let result = try await moderation.policy(for: access.chamberID).pipeline.run(body, context: context)
+        let result = try await moderation.policy(for: access.chamberID, now: now()).pipeline.run(body, context: context)
         switch result.decision {
         case .publish(let text):
             message.body = text

@@ -81,17 +81,22 @@ public struct JWTAccessTokenIssuer: AccessTokenIssuer {
         var iat: IssuedAtClaim
         var iss: IssuerClaim
 
+        /// The expiry is checked by the issuer, on the node's clock.
         func verify(using algorithm: some JWTAlgorithm) async throws {
-            try exp.verifyNotExpired()
             guard iss.value == JWTAccessTokenIssuer.issuer else { throw JWTError.claimVerificationFailure(failedClaim: iss, reason: "wrong issuer") }
         }
     }
 
     static let issuer = "chamberconnect"
     private let keys: JWTKeyCollection
+    private let now: @Sendable () -> Date
 
-    /// - Parameter secret: the shared HMAC key; every node of a cluster must use the same one.
-    public init(secret: String) async {
+    /// - Parameters:
+    ///   - secret: the shared HMAC key; every node of a cluster must use the same one.
+    ///   - now: the node's time, which the expiry is written in and checked against (any node may check a token
+    ///     another issued).
+    public init(secret: String, now: @escaping @Sendable () -> Date = Date.init) async {
+        self.now = now
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         self.keys = keys
@@ -101,13 +106,14 @@ public struct JWTAccessTokenIssuer: AccessTokenIssuer {
         try await keys.sign(
             Payload(
                 sub: .init(value: claims.userID.rawValue), sid: claims.sessionID.rawValue,
-                exp: .init(value: claims.expiresAt), iat: .init(value: Date()), iss: .init(value: Self.issuer)))
+                exp: .init(value: claims.expiresAt), iat: .init(value: now()), iss: .init(value: Self.issuer)))
     }
 
     public func verify(_ token: String) async throws -> AccessClaims {
         guard token.count <= 4096 else { throw ChamberError(.tokenInvalid, "access token is not valid") }
         do {
             let payload = try await keys.verify(token, as: Payload.self)
+            try payload.exp.verifyNotExpired(currentDate: now())
             return AccessClaims(userID: UserID(payload.sub.value), sessionID: SessionID(payload.sid), expiresAt: payload.exp.value)
         } catch let error as JWTError where error.errorType == .claimVerificationFailure && error.failedClaim is ExpirationClaim {
             throw ChamberError(.tokenExpired, "access token has expired; refresh it with POST /v1/auth/refresh")

@@ -34,7 +34,7 @@ extension Hub {
                 logger.warning("a node stopped sending heartbeats; its connections count as gone", metadata: ["node": "\(id)"])
                 forgetPresence(of: id)
             }
-            if case .degraded = brokerHealth { readStreamsFromStore() }
+            if case .degraded = brokerHealth { await readStreamsFromStore() }
             try? await clock.sleep(for: .milliseconds(configuration.heartbeatIntervalMs))
         }
     }
@@ -42,13 +42,23 @@ extension Hub {
     /// Channels whose streams one beat reads from the store while the broker is away, at most.
     static let outageReadsPerBeat = 500
 
+    /// Store reads of one beat at once, at most: the sends of the node share the pool.
+    static let outageReadsAtOnce = 8
+
     /// Other nodes' events cannot come while the broker is away, but they are stored: every channel with a
     /// subscriber here catches up from the store, so a node whose members only read still hears the others (within
-    /// a heartbeat). Above ``outageReadsPerBeat`` channels, a different sample is read at each beat.
-    private func readStreamsFromStore() {
+    /// a heartbeat). Above ``outageReadsPerBeat`` channels, a different sample is read at each beat. The beat waits
+    /// for its reads, so a slow store slows the reads down instead of piling them up.
+    private func readStreamsFromStore() async {
         var channels = routedChannels()
         if channels.count > Self.outageReadsPerBeat { channels = Array(channels.shuffled().prefix(Self.outageReadsPerBeat)) }
-        for (chamber, channel) in channels { schedule(.catchUp(chamber, channel, attempt: 0)) }
+        await withTaskGroup(of: Void.self) { group in
+            for (index, (chamber, channel)) in channels.enumerated() {
+                if index >= Self.outageReadsAtOnce { await group.next() }
+                // A channel still recovering its first subscriber is read at the next beat, not retried meanwhile.
+                group.addTask { await self.catchUp(chamber: chamber, channel: channel, attempt: Self.lastCatchUpAttempt) }
+            }
+        }
     }
 
     private func forgetPresence(of node: String) {
@@ -117,12 +127,15 @@ extension Hub {
 
     /// A channel stream whose live messages may have been missed (subscribed upstream just now, or after a
     /// reconnect) takes what the store has after the last event it delivered.
+    /// A catch-up waiting for a channel's first subscriber tries again this many times, 50 ms apart.
+    static let lastCatchUpAttempt = 100
+
     func catchUp(chamber: ChamberID, channel: ChannelID, attempt: Int) async {
         let position = routePosition(channel)
         guard case .some(let delivered) = position else { return }
         guard let after = delivered else {
             // Still recovering its first subscriber: look once it knows where it stands.
-            guard attempt < 100 else { return }
+            guard attempt < Self.lastCatchUpAttempt else { return }
             do {
                 try await clock.sleep(for: .milliseconds(50))
             } catch {

@@ -104,9 +104,9 @@ public struct ChamberNode: Sendable {
                 prune: { now in try await mailOutbox.prune(finishedBefore: now.addingTimeInterval(-Self.keepMail)) }),
             sweep: .milliseconds(configuration.mailSweepMs), logger: logger, now: now
         ) { prepared.isSet }
-        let mailer = QueuedMailer(outbox: mailOutbox) { mailWorker.poke() }
+        let mailer = QueuedMailer(outbox: mailOutbox, queued: { mailWorker.poke() }, now: now)
         let hasher = BcryptPasswordHasher(cost: UInt8(configuration.bcryptCost))
-        let tokens = await JWTAccessTokenIssuer(secret: secret)
+        let tokens = await JWTAccessTokenIssuer(secret: secret, now: now)
         let hub = try makeHub(configuration, store: store, logger: logger)
         let activity = MemberActivity(store: store)
         let accounts = AccountService(
@@ -251,7 +251,10 @@ public struct ChamberNode: Sendable {
 
     /// Reads the database's clock into `clock`, and says so when the host's clock is more than a second off.
     static func synchronize(_ clock: NodeClock, with database: any SQLDatabase, logger: Logger) async throws {
-        guard try await clock.synchronize(reading: { try await database.readClock() }) else { return }
+        guard try await clock.synchronize(reading: { try await database.readClock() }) else {
+            logger.notice("a reading of the database's clock took over a second; the node's time goes on from the last one")
+            return
+        }
         let offset = clock.offset
         Gauge(label: "chamber_clock_offset_seconds").record(offset)
         if abs(offset) > 1 {

@@ -8,9 +8,11 @@ struct QueuedMailer: Mailer {
     let outbox: any MailOutboxStore
     /// Tells this node's worker that a mail is waiting.
     let queued: @Sendable () -> Void
+    /// The node's time: other nodes claim the mail by it.
+    let now: @Sendable () -> Date
 
     func send(_ mail: Mail) async throws {
-        try await outbox.record(mail, at: Date())
+        try await outbox.record(mail, at: now())
         queued()
     }
 }
