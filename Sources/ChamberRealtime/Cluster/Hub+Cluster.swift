@@ -125,11 +125,11 @@ extension Hub {
         publishCluster(ClusterMessage(kind: .snapshotRequest, node: nodeID, target: node))
     }
 
-    /// A channel stream whose live messages may have been missed (subscribed upstream just now, or after a
-    /// reconnect) takes what the store has after the last event it delivered.
     /// A catch-up waiting for a channel's first subscriber tries again this many times, 50 ms apart.
     static let lastCatchUpAttempt = 100
 
+    /// A channel stream whose live messages may have been missed (subscribed upstream just now, or after a
+    /// reconnect) takes what the store has after the last event it delivered.
     func catchUp(chamber: ChamberID, channel: ChannelID, attempt: Int) async {
         let position = routePosition(channel)
         guard case .some(let delivered) = position else { return }
