@@ -228,7 +228,8 @@ let package = Package(
         // when built without libFuzzer.
         .target(name: "CLibFuzzer", path: "Fuzz/Sources/CLibFuzzer"),
         .target(
-            name: "ChamberFuzzing", dependencies: ["ChamberDomain", "ChamberRealtime", "ChamberRedis", "ChamberStorage", "CLibFuzzer"],
+            name: "ChamberFuzzing",
+            dependencies: ["ChamberDomain", "ChamberRealtime", "ChamberRedis", "ChamberServer", "ChamberStorage", "CLibFuzzer"],
             path: "Fuzz/Sources/ChamberFuzzing",
             swiftSettings: swiftSettings),
         .executableTarget(name: "fuzz-frames", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/frames", swiftSettings: swiftSettings),
@@ -237,6 +238,8 @@ let package = Package(
         .executableTarget(name: "fuzz-rules", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/rules", swiftSettings: swiftSettings),
         .executableTarget(name: "fuzz-redis", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/redis", swiftSettings: swiftSettings),
         .executableTarget(name: "fuzz-sql", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/sql", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "fuzz-configuration", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/configuration", swiftSettings: swiftSettings),
         .testTarget(
             name: "ChamberFuzzingTests", dependencies: ["ChamberFuzzing"], swiftSettings: swiftSettings),
         // Test helpers shared by the test targets: the database backends under test.

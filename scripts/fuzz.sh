@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers that take outside input with libFuzzer (Swift's -sanitize=fuzzer, with AddressSanitizer):
-# client frames, message moderation, a chamber's moderation rules, what Redis sends a node, and the SQL scoping
-# rewriter (Fuzz/Targets/, checks in Fuzz/Sources/ChamberFuzzing/FuzzBodies*.swift).
+# client frames, message moderation, a chamber's moderation rules, what Redis sends a node, the SQL scoping
+# rewriter and a node's configuration file (Fuzz/Targets/, checks in Fuzz/Sources/ChamberFuzzing/FuzzBodies*.swift).
 #   scripts/fuzz.sh [SECONDS] [TARGET…]     default: 60 seconds each, every target
 # Each target starts from Fuzz/corpus/<target>/ and writes what it learns to .build-fuzz/corpus/<target>/ (the
 # repository's corpus stays as committed). A failing input is kept in .build-fuzz/crashes/<target>/; copy it into
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(frames moderation rules redis sql)
+[ ${#targets[@]} -gt 0 ] || targets=(frames moderation rules redis sql configuration)
 
 # A build path of its own: every module in the targets' reach is compiled with the fuzzer's coverage and ASan.
 # lld: gold fails on the fuzzer runtime's symbols.
@@ -27,13 +27,32 @@ for target in "${targets[@]}"; do
 done
 bin="$(swift build "${flags[@]}" --show-bin-path)"
 status=0
-for target in "${targets[@]}"; do
+# One target on its own, its verdict in .build-fuzz/<target>.status.
+fuzz() {
+    local target=$1 leaks=1
     mkdir -p ".build-fuzz/corpus/$target" ".build-fuzz/crashes/$target"
-    echo "==> fuzzing $target for ${seconds}s"
+    # The loader reads files through Foundation, two of whose buffers, held for the process's life, LeakSanitizer
+    # reports as leaked: the same two after 60,000 loads, so no load leaks. Leaks are not checked there.
+    [ "$target" = configuration ] && leaks=0
     # The Swift runtime's backtracer trips AddressSanitizer: off, so a broken check's message is what is printed.
-    if ! SWIFT_BACKTRACE=enable=no "$bin/fuzz-$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
-        -artifact_prefix=".build-fuzz/crashes/$target/" ".build-fuzz/corpus/$target" "Fuzz/corpus/$target" \
-        > ".build-fuzz/$target.log" 2>&1; then
+    if SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=$leaks" "$bin/fuzz-$target" -max_total_time="$seconds" -timeout=10 \
+        -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix=".build-fuzz/crashes/$target/" ".build-fuzz/corpus/$target" \
+        "Fuzz/corpus/$target" > ".build-fuzz/$target.log" 2>&1; then
+        echo 0 > ".build-fuzz/$target.status"
+    else
+        echo 1 > ".build-fuzz/$target.status"
+    fi
+}
+# libFuzzer runs on one core: as many targets at once as there are cores, each for its full time.
+jobs_at_once=$(nproc)
+echo "==> fuzzing ${targets[*]} for ${seconds}s each, $jobs_at_once at a time"
+for target in "${targets[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs_at_once" ]; do wait -n || true; done
+    fuzz "$target" &
+done
+wait
+for target in "${targets[@]}"; do
+    if [ "$(cat ".build-fuzz/$target.status")" != 0 ]; then
         echo "FAILED: fuzz-$target found an input that breaks its check (.build-fuzz/crashes/$target/):"
         grep -E "ERROR|Fatal error|precondition|==[0-9]+==|SUMMARY" ".build-fuzz/$target.log" | head -20 || true
         status=1

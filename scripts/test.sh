@@ -70,7 +70,7 @@ echo "==> WebSocket conformance (Autobahn fuzzingclient)"
 # Generated requests from the document, as the demo's admin, member and guest: 30 seconds each.
 echo "==> REST property tests (schemathesis against Protocol/openapi.yaml)"
 ./scripts/schemathesis.sh "$CHAMBER_TEST_BINARY"
-# libFuzzer on the client frame decoder, the moderation filters, a chamber's rules, what Redis sends and the SQL
-# scoping rewriter: 60 seconds each.
+# libFuzzer on the client frame decoder, the moderation filters, a chamber's rules, what Redis sends, the SQL
+# scoping rewriter and the configuration file: 60 seconds each, two at a time.
 echo "==> fuzzing (libFuzzer, AddressSanitizer)"
 ./scripts/fuzz.sh "${CHAMBER_FUZZ_SECONDS:-60}"

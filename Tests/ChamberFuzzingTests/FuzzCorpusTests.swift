@@ -9,7 +9,7 @@ struct FuzzCorpusTests {
     static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fuzz/corpus")
 
-    @Test("each target's corpus passes its check", arguments: ["frames", "moderation", "rules", "redis", "sql"])
+    @Test("each target's corpus passes its check", arguments: ["frames", "moderation", "rules", "redis", "sql", "configuration"])
     func replay(_ target: String) throws {
         let body = try #require(FuzzBodies.all[target])
         let inputs = try FuzzReplay.run(body, files: [Self.corpus.appendingPathComponent(target).path])

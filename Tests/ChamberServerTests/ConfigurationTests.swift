@@ -118,6 +118,8 @@ struct ConfigurationTests {
             (#"{"hub": {"conformance_echo": "sometimes"}}"#, [:], "hub.conformance_echo"),
             (#"{"storage": {"sqlite": {"synchronous": "off"}}}"#, [:], "storage.sqlite.synchronous"),
             (#"{"server": {"port": [8080]}}"#, [:], "server.port"),
+            (#"{"auth": {"bcrypt_cost": 12}, "auth": {"bcrypt_cost": 4}}"#, [:], "auth"),
+            (#"{"server": {"port": 8080, "port": 8081}}"#, [:], "server.port"),
         ])
     func badConfiguration(_ json: String, _ environment: [String: String], _ key: String) async throws {
         let file = try write(json)
@@ -191,6 +193,31 @@ struct ConfigurationTests {
             Issue.record("accepted the placeholder secret")
         } catch let error as ConfigurationError {
             #expect(error.key == "auth.jwt_secret" && !error.description.contains(secret))
+        }
+    }
+
+    @Test("a file that is not JSON is refused with the line and column where it stops being JSON")
+    func syntaxPosition() async throws {
+        let file = try write("{\n  \"server\": {\"port\": 8080,}\n}")
+        do {
+            _ = try await ConfigurationLoader.load(file: file, environment: [:])
+            Issue.record("accepted a trailing comma")
+        } catch let error as ConfigurationError {
+            #expect(error.key == "--config")
+            #expect(error.message.contains("line 2, column 27"), "\(error.message)")
+        }
+    }
+
+    @Test("of two mistakes, the first written is named, every time")
+    func firstMistakeNamed() async throws {
+        let file = try write(#"{"zebra": 1, "server": {"prot": 1}, "apple": 2}"#)
+        for _ in 0..<20 {
+            do {
+                _ = try await ConfigurationLoader.load(file: file, environment: [:])
+                Issue.record("accepted unknown keys")
+            } catch let error as ConfigurationError {
+                #expect(error.key == "zebra")
+            }
         }
     }
 

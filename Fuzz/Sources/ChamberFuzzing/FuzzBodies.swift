@@ -8,7 +8,7 @@ import Foundation
 public enum FuzzBodies {
     /// The bodies by target name, as `Fuzz/corpus/<name>/` holds their inputs.
     public static let all: [String: @Sendable (UnsafeBufferPointer<UInt8>) -> Void] = [
-        "frames": frames, "moderation": moderation, "rules": rules, "redis": redis, "sql": sql,
+        "frames": frames, "moderation": moderation, "rules": rules, "redis": redis, "sql": sql, "configuration": configuration,
     ]
 
     /// A client frame, as a socket hands its text to the hub: decoded, or refused with a client error of the

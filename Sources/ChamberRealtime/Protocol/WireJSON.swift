@@ -4,7 +4,8 @@
 /// Foundation's `JSONDecoder` took about 8 µs for a `send` frame here; frames are small objects of a few keys, so a
 /// parser that keeps objects as key-value lists and numbers as their text, and a `Decoder` over the result, do the
 /// same work in a fraction of that. Nesting is bounded (``maxDepth``), so a frame of `[[[[…` cannot exhaust the stack.
-indirect enum WireJSON: Sendable, Equatable {
+/// The node's configuration file is read with it too, for the keys in the order written and the offset of a mistake.
+public indirect enum WireJSON: Sendable, Equatable {
     case null
     case bool(Bool)
     /// The number as written: converted when a field asks for an integer (all 64 bits kept) or a double.
@@ -14,7 +15,7 @@ indirect enum WireJSON: Sendable, Equatable {
     /// Keys in the order written; a repeated key's last value wins.
     case object([(key: String, value: WireJSON)])
 
-    static func == (lhs: WireJSON, rhs: WireJSON) -> Bool {
+    public static func == (lhs: WireJSON, rhs: WireJSON) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
@@ -27,15 +28,16 @@ indirect enum WireJSON: Sendable, Equatable {
     }
 
     /// The deepest nesting a frame may have (the protocol's own frames nest three levels; `data` at most eight more).
-    static let maxDepth = 32
+    public static let maxDepth = 32
 
-    struct SyntaxError: Error, Equatable {
+    /// Where a document stops being JSON.
+    public struct SyntaxError: Error, Equatable {
         /// The byte offset where parsing stopped.
-        let offset: Int
+        public let offset: Int
     }
 
     /// Parses a whole document: one value, with only whitespace around it.
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws(SyntaxError) -> WireJSON {
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(SyntaxError) -> WireJSON {
         var parser = Parser(bytes: bytes)
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)

@@ -1,3 +1,4 @@
+import ChamberRealtime
 import Configuration
 import Foundation
 import SystemPackage
@@ -78,30 +79,47 @@ struct ConfigurationSources {
             throw ConfigurationError(
                 key: "--config", "cannot read '\(path)': check the path (relative to \(FileManager.default.currentDirectoryPath))")
         }
-        let root: Any
-        do {
-            root = try JSONSerialization.jsonObject(with: data)
-        } catch {
-            throw ConfigurationError(key: "--config", "'\(path)' is not valid JSON: \(error.localizedDescription)")
+        let parsed = [UInt8](data).withUnsafeBytes { bytes in Result { () throws(WireJSON.SyntaxError) in try WireJSON.parse(bytes) } }
+        let root: WireJSON
+        switch parsed {
+        case .success(let value): root = value
+        case .failure(let error):
+            let (line, column) = position(of: error.offset, in: data)
+            throw ConfigurationError(
+                key: "--config",
+                "'\(path)' is not JSON from line \(line), column \(column) (RFC 8259: strings in double quotes, no trailing commas or comments, at most \(WireJSON.maxDepth) levels deep)"
+            )
         }
-        guard let object = root as? [String: Any] else {
+        guard case .object(let members) = root else {
             throw ConfigurationError(key: "--config", "'\(path)' must hold a JSON object like {\"server\": {\"port\": 8080}}")
         }
-        func walk(_ object: [String: Any], prefix: String) throws {
+        // Keys in the order written, so that a file with two mistakes is refused for the first each time.
+        func walk(_ members: [(key: String, value: WireJSON)], prefix: String) throws {
+            var seen: Set<String> = []
             // Names starting with "_" are comments.
-            for (name, value) in object where !name.hasPrefix("_") {
+            for (name, value) in members where !name.hasPrefix("_") {
                 let key = prefix.isEmpty ? name : "\(prefix).\(name)"
-                if let nested = value as? [String: Any] {
-                    try walk(nested, prefix: key)
-                    continue
-                }
-                guard !(value is [Any]) else { throw ConfigurationError(key: key, "lists are not accepted here") }
-                guard ServerConfiguration.keys.contains(key) else {
-                    throw ConfigurationError(
-                        key: key, "unknown key in '\(path)'; known keys: \(ServerConfiguration.keys.joined(separator: ", "))")
+                // Readers of JSON disagree on which of two values of one name wins: a name given twice is refused.
+                guard seen.insert(name).inserted else { throw ConfigurationError(key: key, "is given twice in '\(path)'; keep one") }
+                switch value {
+                case .object(let nested): try walk(nested, prefix: key)
+                case .array: throw ConfigurationError(key: key, "lists are not accepted here")
+                default:
+                    guard ServerConfiguration.keys.contains(key) else {
+                        throw ConfigurationError(
+                            key: key, "unknown key in '\(path)'; known keys: \(ServerConfiguration.keys.joined(separator: ", "))")
+                    }
                 }
             }
         }
-        try walk(object, prefix: "")
+        try walk(members, prefix: "")
+    }
+
+    /// The line and column (from 1, in bytes) of a byte offset.
+    private static func position(of offset: Int, in data: Data) -> (line: Int, column: Int) {
+        let before = data.prefix(offset)
+        let line = before.count(where: { $0 == UInt8(ascii: "\n") }) + 1
+        let column = offset - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 - data.startIndex + 1 } ?? 0) + 1
+        return (line, column)
     }
 }
