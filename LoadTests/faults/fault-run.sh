@@ -8,6 +8,12 @@
 #   disk-full  one node on SQLite in a 64 MiB tmpfs folder, filled to the last byte for 10 s, then emptied
 #   clock-skew three nodes; the wall clock of one (not its monotonic clock) jumps a minute ahead and stays there
 #              (libfaketime, as an NTP step would)
+#   clock-skew-push  the same skew under a load of pushes instead of chat: `chamber-load push` plays FCM for 1,000
+#              offline members with a phone each and counts every push it receives for 40 announcements, one a
+#              second, posted to node 0; every node sweeps for pushes due every 200 ms, so the skewed node would take
+#              over other nodes' leases if it judged them by its own clock. It listens 35 s more once every phone has
+#              the last announcement (a push sent again after a lease ran out comes 30 s late). Prints pushes,
+#              duplicates, phones without the last announcement (lost), and latency.
 #   freeze     one node on SQLite, pinging every 5 s; one of chamber-load's three worker processes (a third of the
 #              members) stopped with SIGSTOP until the node has dropped its sockets, then continued: its members find
 #              their sockets closed, connect again and recover
@@ -21,7 +27,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
 
-FAULT=${1:?usage: $0 postgres|redis|kill-node|disk-full|freeze|clock-skew [RUNS]}
+FAULT=${1:?usage: $0 postgres|redis|kill-node|disk-full|freeze|clock-skew|clock-skew-push [RUNS]}
 RUNS=${2:-1}
 BIN=$(cd "${BIN:-$(swift build --show-bin-path)}" && pwd)
 for binary in chamberconnect chamber-load; do
@@ -83,7 +89,7 @@ start_nodes() {
         # The last node's wall clock steps a minute ahead 20 s after it starts (about 12 s into the load); its
         # monotonic clock, which timers use, runs on. (libfaketime's LD_PRELOAD set by hand loses the program's
         # arguments to Swift's CommandLine; its `faketime` wrapper does not.)
-        [ "$FAULT" = clock-skew ] && [ "$node" -eq $((NODES - 1)) ] &&
+        [[ "$FAULT" == clock-skew* ]] && [ "$node" -eq $((NODES - 1)) ] &&
             skew=(FAKETIME_START_AFTER_SECONDS=20 FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f +60s)
         (cd "$DATA" && exec env "${broker[@]}" "${NODE_ENV[@]}" CHAMBER_SERVER_MAX_CONNECTIONS_PER_ADDRESS=0 CHAMBER_AUTH_JWT_SECRET="$secret" \
             CHAMBER_LOG_LEVEL=${LOG_LEVEL:-warning} CHAMBER_CLUSTER_NODE_NAME="node-$node" \
@@ -130,7 +136,7 @@ inject() {
             sleep 10
             rm -f "$MOUNT/filler"
             ;;
-        clock-skew)
+        clock-skew | clock-skew-push)
             # The step is the node's own (see start_nodes); recovery is timed from here.
             ;;
         freeze)
@@ -164,39 +170,30 @@ inject() {
     echo "${frozen}ready again after $(wait_ready) s" >"$WORK/recovery"
 }
 
+# The pushes' provider: FCM as `chamber-load push` plays it on FCM_PORT, with a service-account key of our own (the
+# local FCM grants any assertion, but the node signs a real RS256 grant).
+push_setup() {
+    FCM_PORT=$(free_port)
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/key.pem" 2>/dev/null
+    python3 - "$WORK/key.pem" "$FCM_PORT" >"$WORK/service-account.json" <<'PY'
+import json, sys
+print(json.dumps({"type": "service_account", "project_id": "fault", "private_key_id": "fault-key",
+                  "private_key": open(sys.argv[1]).read(), "client_email": "fault@fault.iam.gserviceaccount.com",
+                  "token_uri": "http://127.0.0.1:%s/token" % sys.argv[2]}))
+PY
+    chmod 600 "$WORK/service-account.json"
+    NODE_ENV=(CHAMBER_PUSH_FCM_SERVICE_ACCOUNT_FILE="$WORK/service-account.json" CHAMBER_PUSH_FCM_ENDPOINT="http://127.0.0.1:$FCM_PORT"
+        CHAMBER_PUSH_SWEEP_MS=200)
+}
+
 # The node's established sockets (its side of each connection).
 established() {
     ss -Htn state established "( sport = :${PORTS[0]} )" | wc -l
 }
 
-for run in $(seq 1 "$RUNS"); do
-    rm -rf "${WORK:?}"/* && DATA="$WORK/data" && mkdir -p "$DATA"
-    SERVER_PIDS=()
-    case "$FAULT" in
-        disk-full)
-            MOUNT="$WORK/disk"
-            mkdir -p "$MOUNT"
-            mount -t tmpfs -o size=64m tmpfs "$MOUNT"
-            start_nodes "sqlite://$MOUNT/chamberconnect.sqlite"
-            ;;
-        freeze)
-            NODE_ENV=(CHAMBER_HUB_PING_INTERVAL_SECONDS=5)
-            LOAD_SETS=(--set workers=3)
-            start_nodes "sqlite://$DATA/chamberconnect.sqlite"
-            ;;
-        postgres | redis | kill-node | clock-skew)
-            apt_install postgresql redis-server
-            [ "$FAULT" = clock-skew ] && apt_install faketime
-            start_postgres -c max_connections=300
-            REDIS_PORT=$(free_port)
-            start_redis
-            "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres fault
-            start_nodes "postgres://postgres@127.0.0.1:$PG_PORT/fault"
-            sleep 2
-            ;;
-        *) echo "fault-run.sh: unknown fault '$FAULT'" >&2; exit 2 ;;
-    esac
-    json="$OUT/$FAULT-$run.json"
+# The chat load with the fault injected 12 s in; prints what the loss counter found and how the nodes recovered.
+chat_load() {
+    local json=$1
     "$BIN/chamber-load" run direct --set connections=300 --set message_rate=150 --set duration_seconds=40 \
         --set drain_seconds=5 --set reconnect_on_close=true --set reconnect_delay_seconds=1 "${LOAD_SETS[@]}" "${URLS[@]}" \
         --json "$json" >"$WORK/load.log" 2>&1 &
@@ -216,7 +213,47 @@ back = f" (drop → recovered p50 {again['p50']:.0f} ms, p99 {again['p99']:.0f} 
 print(f"{fault} run {run}: acked {r.get('acked')} of {r.get('sent')} sent, lost {r['lost']}, gaps {r['gaps']}, "
       f"error frames: {errors}; failures: {failures}; reconnected {r.get('reconnects', 0)}{back}; {recovery}")
 EOF
-    if [ "$FAULT" = clock-skew ]; then
+}
+
+# The push load (the skew is the node's own); prints the pushes FCM received, duplicates and latency.
+push_load() {
+    local json=$1
+    "$BIN/chamber-load" push --url "http://127.0.0.1:$BASE_PORT" --fcm-port "$FCM_PORT" --members 1000 --announcements 40 \
+        --interval 1 --drain 60 --linger 35 --json "$json" >"$WORK/load.log" 2>&1 || true
+    echo "$FAULT run $run: $(tail -1 "$WORK/load.log")"
+}
+
+for run in $(seq 1 "$RUNS"); do
+    rm -rf "${WORK:?}"/* && DATA="$WORK/data" && mkdir -p "$DATA"
+    SERVER_PIDS=()
+    case "$FAULT" in
+        disk-full)
+            MOUNT="$WORK/disk"
+            mkdir -p "$MOUNT"
+            mount -t tmpfs -o size=64m tmpfs "$MOUNT"
+            start_nodes "sqlite://$MOUNT/chamberconnect.sqlite"
+            ;;
+        freeze)
+            NODE_ENV=(CHAMBER_HUB_PING_INTERVAL_SECONDS=5)
+            LOAD_SETS=(--set workers=3)
+            start_nodes "sqlite://$DATA/chamberconnect.sqlite"
+            ;;
+        postgres | redis | kill-node | clock-skew | clock-skew-push)
+            apt_install postgresql redis-server
+            [[ "$FAULT" == clock-skew* ]] && apt_install faketime
+            [ "$FAULT" = clock-skew-push ] && push_setup
+            start_postgres -c max_connections=300
+            REDIS_PORT=$(free_port)
+            start_redis
+            "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres fault
+            start_nodes "postgres://postgres@127.0.0.1:$PG_PORT/fault"
+            sleep 2
+            ;;
+        *) echo "fault-run.sh: unknown fault '$FAULT'" >&2; exit 2 ;;
+    esac
+    json="$OUT/$FAULT-$run.json"
+    if [ "$FAULT" = clock-skew-push ]; then push_load "$json"; else chat_load "$json"; fi
+    if [[ "$FAULT" == clock-skew* ]]; then
         # The node reads the database's clock every minute: its next reading finds the host a minute ahead.
         for _ in $(seq 1 90); do grep -q "clock is off" "$WORK/server-2.log" && break; sleep 1; done
         grep -h "clock is off" "$WORK/server-2.log" | head -1 | cut -c1-200 || echo "node 2 never noticed its clock"

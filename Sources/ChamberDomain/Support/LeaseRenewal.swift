@@ -27,9 +27,34 @@ func uncancelled<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) 
     try await Task { try await work() }.value
 }
 
+/// Records what a batch's sends came to, even when the caller is cancelled, and tries again within a lease's worth
+/// of waits (renewing the lease before each new try, the waits doubling from 100 ms): outcomes not recorded are sent
+/// a second time once the lease runs out, so a database away for a moment (a deadlock, its connections all busy) must
+/// not lose them. Throws the last failure once the next wait would take the waits past the lease. A record that
+/// lands after another worker took the lease over changes nothing: outboxes record only rows still under the claim.
+func recordWithinLease(
+    _ lease: TimeInterval, renew: @escaping @Sendable () async throws -> Void, _ record: @escaping @Sendable () async throws -> Void
+) async throws {
+    try await uncancelled {
+        var waited: TimeInterval = 0
+        var wait: TimeInterval = 0.1
+        while true {
+            do {
+                return try await record()
+            } catch {
+                guard waited + wait < lease else { throw error }
+                try? await renew()
+                try? await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
+                waited += wait
+                wait *= 2
+            }
+        }
+    }
+}
+
 /// One batch of a leased outbox (mail, webhooks): claims items under a new claim id, sends them all at once while
 /// the lease is renewed, and records their results together even if the caller is cancelled (what was sent must not
-/// go twice). Returns the results, one per item claimed; none when nothing was due.
+/// go twice; ``recordWithinLease(_:renew:_:)``). Returns the results, one per item claimed; none when nothing was due.
 func sendLeasedBatch<Item: Sendable, Outcome: Sendable>(
     lease: TimeInterval, now: @escaping @Sendable () -> Date, claim: (String) async throws -> [Item],
     renew: @escaping @Sendable (String, Date) async throws -> Void, send: @escaping @Sendable (Item) async -> (id: String, result: Outcome),
@@ -44,6 +69,8 @@ func sendLeasedBatch<Item: Sendable, Outcome: Sendable>(
             return await group.reduce(into: []) { $0.append($1) }
         }
     }
-    try await uncancelled { try await finish(results, claimID) }
+    try await recordWithinLease(lease, renew: { try await renew(claimID, now().addingTimeInterval(lease)) }) {
+        try await finish(results, claimID)
+    }
     return results
 }

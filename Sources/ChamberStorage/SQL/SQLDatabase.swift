@@ -23,3 +23,21 @@ extension SQLExecutor {
     @discardableResult
     public func query(_ sql: String) async throws -> [SQLRow] { try await query(sql, []) }
 }
+
+extension SQLDatabase {
+    /// Runs `body` in a transaction, and runs it again when the database aborted it to resolve a deadlock or a
+    /// serialization failure (such a transaction kept nothing), up to `attempts` times in all. Only for bodies whose
+    /// every effect is on the database.
+    public func transaction<T: Sendable>(
+        retryingConflicts attempts: Int, _ body: @Sendable (any SQLExecutor) async throws -> T
+    ) async throws -> T {
+        for attempt in 1... {
+            do {
+                return try await transaction(body)
+            } catch StorageError.transactionConflict where attempt < attempts {
+                continue
+            }
+        }
+        preconditionFailure("unreachable")
+    }
+}

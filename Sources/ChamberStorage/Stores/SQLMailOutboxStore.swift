@@ -58,7 +58,7 @@ struct SQLMailOutboxStore: MailOutboxStore {
 
     func finish(_ results: [(id: String, result: MailResult)], claim: String, at instant: Date) async throws {
         guard !results.isEmpty else { return }
-        try await db.transaction { tx in
+        try await db.transaction(retryingConflicts: 3) { tx in
             for (id, result) in results {
                 switch result {
                 case .retry(let due, let error):

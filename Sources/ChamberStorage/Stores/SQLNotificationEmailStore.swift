@@ -67,7 +67,7 @@ struct SQLNotificationEmailStore: NotificationEmailStore {
     }
 
     func settle(_ owed: OwedNotificationEmail, mail: Mail?, claim: String, at instant: Date) async throws {
-        try await db.transaction { tx in
+        try await db.transaction(retryingConflicts: 3) { tx in
             let key: [SQLValue] = [.id(owed.chamberID), .id(owed.userID), .text(claim)]
             let gone = try await tx.query(
                 "DELETE FROM notification_emails WHERE chamber_id = ? AND user_id = ? AND claim = ? AND generation = ? RETURNING user_id",

@@ -123,7 +123,7 @@ struct SQLPushOutboxStore: PushOutboxStore {
     }
 
     func claim(limit: Int, at instant: Date, lease: TimeInterval, claim: String) async throws -> [ClaimedPush] {
-        try await db.transaction { tx in
+        try await db.transaction(retryingConflicts: 3) { tx in
             // The lease conditions stand in the outer statement too: PostgreSQL re-checks them on a row another
             // claimant changed meanwhile, so two workers never hold one job.
             let free = "status = 'pending' AND not_before <= ? AND (claimed_until IS NULL OR claimed_until < ?)"
@@ -202,7 +202,8 @@ struct SQLPushOutboxStore: PushOutboxStore {
             }
         }
         let (groups, retrying, removed) = (ended.values.flatMap { $0 }, retries, gone)
-        try await db.transaction { tx in
+        // Outcomes not recorded are sent again when the lease runs out: a conflict is no reason to lose them.
+        try await db.transaction(retryingConflicts: 3) { tx in
             for group in groups {
                 for chunk in group.ids.chunked(500) {
                     try await tx.query(

@@ -156,7 +156,7 @@ struct SQLWebhookOutboxStore: WebhookOutboxStore {
 
     func finish(_ results: [(id: String, result: WebhookResult)], claim: String, at instant: Date) async throws {
         guard !results.isEmpty else { return }
-        try await db.transaction { tx in
+        try await db.transaction(retryingConflicts: 3) { tx in
             for (id, result) in results {
                 switch result {
                 case .delivered(let status):

@@ -20,22 +20,17 @@ enum MessageAppendBatch {
 
     /// Stores `drafts` and answers each, in order.
     static func store(_ drafts: [Message], in database: any SQLDatabase) async -> [Result<AppendOutcome, any Error>] {
-        // A transaction PostgreSQL chose to abort (a deadlock with another node's writer, a serialization failure)
-        // stored nothing, so it is run again; seen after a PostgreSQL restart (LoadTests/faults/fault-run.sh).
-        for attempt in 1... {
-            do {
-                return try await storeOnce(drafts, in: database)
-            } catch StorageError.transactionConflict where attempt < 3 {
-                continue
-            } catch {
-                return drafts.map { _ in .failure(error) }
-            }
+        do {
+            return try await storeOnce(drafts, in: database)
+        } catch {
+            return drafts.map { _ in .failure(error) }
         }
-        preconditionFailure("unreachable")
     }
 
     private static func storeOnce(_ drafts: [Message], in database: any SQLDatabase) async throws -> [Result<AppendOutcome, any Error>] {
-        try await database.transaction { tx in
+        // A transaction PostgreSQL chose to abort (a deadlock with another node's writer, a serialization failure)
+        // stored nothing, so it is run again; seen after a PostgreSQL restart (LoadTests/faults/fault-run.sh).
+        try await database.transaction(retryingConflicts: 3) { tx in
             var answers = [Result<AppendOutcome, any Error>?](repeating: nil, count: drafts.count)
             var chambers: [ChamberID] = []
             var byChamber: [ChamberID: [Int]] = [:]

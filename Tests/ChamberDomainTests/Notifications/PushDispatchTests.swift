@@ -52,6 +52,8 @@ struct PushDispatchTests {
     final class MemoryOutbox: PushOutboxStore {
         let pending: Mutex<[ClaimedPush]>
         let finished = Mutex<[(PushJobID, PushJobResult)]>([])
+        /// How many of the next records fail, as a database away for a moment fails them.
+        let failingRecords = Mutex(0)
 
         init(_ pushes: [ClaimedPush]) { pending = Mutex(pushes) }
 
@@ -66,6 +68,11 @@ struct PushDispatchTests {
         let renewals = Mutex(0)
         func renew(claim: String, until: Date) async throws { renewals.withLock { $0 += 1 } }
         func finish(_ results: [(id: PushJobID, result: PushJobResult)], claim: String, at instant: Date) async throws {
+            let fails = failingRecords.withLock { count in
+                defer { count = max(0, count - 1) }
+                return count > 0
+            }
+            if fails { throw ChamberError(.databaseUnavailable, "the database did not answer in time") }
             finished.withLock { $0 += results.map { ($0.id, $0.result) } }
         }
         func nextDue() async throws -> Date? { nil }
@@ -136,6 +143,22 @@ struct PushDispatchTests {
             try? await Task.sleep(for: delay)
             return .accepted
         }
+    }
+
+    @Test(
+        "outcomes the outbox failed to record are recorded again while the lease holds, renewing it; past the lease the failure stands",
+        arguments: [(0, true, 0), (1, true, 1), (3, true, 3), (100, false, 3)])
+    func recordsAgain(failures: Int, recorded: Bool, renewals: Int) async throws {
+        let outbox = MemoryOutbox([Self.claimed("x", token: "t")])
+        outbox.failingRecords.withLock { $0 = failures }
+        let provider = ScriptedProvider(answers: [:])
+        // A lease of 1.2 s leaves room for three waits (0.1 + 0.2 + 0.4 s) and not a fourth (0.8 s more).
+        let dispatcher = PushDispatcher(outbox: outbox, providers: [.fcm: provider], lease: 1.2)
+        let dispatched = try? await dispatcher.dispatch()
+        #expect((dispatched == 1) == recorded)
+        #expect((outbox.result(of: "x") == .sent) == recorded)
+        #expect(outbox.renewals.withLock { $0 } == renewals, "renewed before each new try")
+        #expect(provider.sent.withLock { $0 } == ["t"], "sent once whatever the record did")
     }
 
     @Test("a batch slower than its lease renews the lease while it sends, and stops once its outcomes are recorded")
