@@ -95,6 +95,8 @@ struct PushScenario: AsyncParsableCommand {
         /// Phones whose newest push is not the last announcement (none at all included): what was lost. A phone may
         /// get fewer pushes than announcements, since pushes not yet sent grow into one ("3 new messages").
         let phonesBehind: Int
+        /// Those phones by the newest announcement they got (0: none), for a look when any are behind.
+        let behindByNewest: [Int: Int]
         let latencyMedianMs: Double
         let latencyP99Ms: Double
         let latencyMaxMs: Double
@@ -111,6 +113,9 @@ struct PushScenario: AsyncParsableCommand {
             let newest = Dictionary(arrivals.map { ($0.token, $0.seq) }, uniquingKeysWith: max)
             let lastAnnouncement = accepted.keys.max()
             phonesBehind = phones - newest.values.filter { $0 == lastAnnouncement }.count
+            var behind = Dictionary(grouping: newest.values.filter { $0 != lastAnnouncement }, by: { $0 }).mapValues(\.count)
+            if phones > newest.count { behind[0] = phones - newest.count }
+            behindByNewest = behind
             var latencies: [Double] = []
             var rates: [Double] = []
             for (seq, start) in accepted {
@@ -136,6 +141,10 @@ struct PushScenario: AsyncParsableCommand {
                     "push: %d phones × %d announcements → %d pushes (%d duplicates, %d phones without the last announcement); acceptance → FCM request: median %.1f ms, p99 %.1f ms, max %.1f ms; pushes/s per announcement (median) %.0f, overall %.0f",
                 phones, announcements, pushes, duplicates, phonesBehind, latencyMedianMs, latencyP99Ms, latencyMaxMs, pushesPerSecondMedian,
                 pushesPerSecondOverall)
+                + (behindByNewest.isEmpty
+                    ? ""
+                    : "; phones behind, by the newest announcement they got: "
+                        + behindByNewest.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))
         }
 
         func json() throws -> Data {

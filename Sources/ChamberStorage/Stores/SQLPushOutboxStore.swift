@@ -82,23 +82,11 @@ struct SQLPushOutboxStore: PushOutboxStore {
                 touched += 1
                 if let grown = open[key] {
                     let count = grown.count + Int64(addition.count)
-                    // A push keeps the urgency of any message it grew by.
-                    let updated = try await tx.query(
-                        """
-                        UPDATE push_outbox SET seq = ?, message_id = ?, actor_name = ?, title = ?, text = ?, count = ?, preview = ?,
-                            urgent = CASE WHEN urgent = 1 THEN 1 ELSE ? END
-                        WHERE chamber_id = :chamber AND id = ? AND claim IS NULL RETURNING id
-                        """,
-                        [
-                            .int(newest.seq), .id(newest.id), .text(push.actorName), .text(addition.title), .text(text), .int(count),
-                            .int(push.preview ? 1 : 0), .int(push.urgent ? 1 : 0), .id(grown.id),
-                        ])
-                    // A worker claimed it since it was read (PostgreSQL reads committed claims): this message gets a
-                    // job of its own rather than none.
-                    if !updated.isEmpty {
+                    if try await Self.grow(grown.id, to: newest, push: push, title: addition.title, text: text, count: count, in: tx) {
                         open[key] = (grown.id, count)
                         continue
                     }
+                    // No longer waiting: this message gets a job of its own rather than none.
                 }
                 let id = PushJobID.generateOrdered()
                 open[key] = (id, Int64(addition.count))
@@ -120,6 +108,27 @@ struct SQLPushOutboxStore: PushOutboxStore {
                 chunk.flatMap { $0 })
         }
         return touched
+    }
+
+    /// Grows a waiting job by a newer message; false when the job is no longer waiting. Between the fan-out's read
+    /// of the waiting jobs and this write, a worker may have claimed the job, or claimed, sent and released it
+    /// (PostgreSQL reads committed changes): a job that grew then would carry a message its push never told. The
+    /// fault run `clock-skew-push` found phones left without the last announcement that way, its job marked sent.
+    static func grow(
+        _ id: PushJobID, to newest: Message, push: PushAddition, title: String, text: String, count: Int64, in tx: ChamberScopedSQL
+    ) async throws -> Bool {
+        // A push keeps the urgency of any message it grew by.
+        try await !tx.query(
+            """
+            UPDATE push_outbox SET seq = ?, message_id = ?, actor_name = ?, title = ?, text = ?, count = ?, preview = ?,
+                urgent = CASE WHEN urgent = 1 THEN 1 ELSE ? END
+            WHERE chamber_id = :chamber AND id = ? AND status = 'pending' AND claim IS NULL RETURNING id
+            """,
+            [
+                .int(newest.seq), .id(newest.id), .text(push.actorName), .text(title), .text(text), .int(count), .int(push.preview ? 1 : 0),
+                .int(push.urgent ? 1 : 0), .id(id),
+            ]
+        ).isEmpty
     }
 
     func claim(limit: Int, at instant: Date, lease: TimeInterval, claim: String) async throws -> [ClaimedPush] {
