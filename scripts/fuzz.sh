@@ -35,7 +35,7 @@ fuzz() {
     # reports as leaked: the same two after 60,000 loads, so no load leaks. Leaks are not checked there.
     [ "$target" = configuration ] && leaks=0
     # The Swift runtime's backtracer trips AddressSanitizer: off, so a broken check's message is what is printed.
-    if SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=$leaks" "$bin/fuzz-$target" -max_total_time="$seconds" -timeout=10 \
+    if SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=$leaks" "$bin/fuzz-$target" -max_total_time="$seconds" -timeout=10 \
         -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix=".build-fuzz/crashes/$target/" ".build-fuzz/corpus/$target" \
         "Fuzz/corpus/$target" > ".build-fuzz/$target.log" 2>&1; then
         echo 0 > ".build-fuzz/$target.status"
@@ -43,8 +43,9 @@ fuzz() {
         echo 1 > ".build-fuzz/$target.status"
     fi
 }
-# libFuzzer runs on one core: as many targets at once as there are cores, each for its full time.
-jobs_at_once=$(nproc)
+# libFuzzer runs on one core: two targets at once (FUZZ_JOBS), each for its full time.
+jobs_at_once=${FUZZ_JOBS:-2}
+for target in "${targets[@]}"; do rm -f ".build-fuzz/$target.status"; done
 echo "==> fuzzing ${targets[*]} for ${seconds}s each, $jobs_at_once at a time"
 for target in "${targets[@]}"; do
     while [ "$(jobs -rp | wc -l)" -ge "$jobs_at_once" ]; do wait -n || true; done
@@ -52,7 +53,8 @@ for target in "${targets[@]}"; do
 done
 wait
 for target in "${targets[@]}"; do
-    if [ "$(cat ".build-fuzz/$target.status")" != 0 ]; then
+    # No verdict (the job died before writing one) is a failure.
+    if [ "$(cat ".build-fuzz/$target.status" 2>/dev/null)" != 0 ]; then
         echo "FAILED: fuzz-$target found an input that breaks its check (.build-fuzz/crashes/$target/):"
         grep -E "ERROR|Fatal error|precondition|==[0-9]+==|SUMMARY" ".build-fuzz/$target.log" | head -20 || true
         status=1

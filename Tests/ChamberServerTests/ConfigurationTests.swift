@@ -120,6 +120,8 @@ struct ConfigurationTests {
             (#"{"server": {"port": [8080]}}"#, [:], "server.port"),
             (#"{"auth": {"bcrypt_cost": 12}, "auth": {"bcrypt_cost": 4}}"#, [:], "auth"),
             (#"{"server": {"port": 8080, "port": 8081}}"#, [:], "server.port"),
+            (#"{"server.port": 8080, "server": {"port": 8081}}"#, [:], "server.port"),
+            (#"{"storage.sqlite": {"synchronous": "full"}, "storage": {"sqlite.synchronous": "normal"}}"#, [:], "storage.sqlite.synchronous"),
         ])
     func badConfiguration(_ json: String, _ environment: [String: String], _ key: String) async throws {
         let file = try write(json)
@@ -206,6 +208,13 @@ struct ConfigurationTests {
             #expect(error.key == "--config")
             #expect(error.message.contains("line 2, column 27"), "\(error.message)")
         }
+    }
+
+    @Test("a byte-order mark before the JSON is passed over")
+    func byteOrderMark() async throws {
+        let path = try write("")
+        try Data([0xEF, 0xBB, 0xBF] + Array(#"{"server": {"port": 8181}}"#.utf8)).write(to: URL(fileURLWithPath: path))
+        #expect(try await ConfigurationLoader.load(file: path, environment: [:]).port == 8181)
     }
 
     @Test("of two mistakes, the first written is named, every time")

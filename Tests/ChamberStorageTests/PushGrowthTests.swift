@@ -44,7 +44,8 @@ struct PushGrowthTests {
                         count: 2, in: tx)
                 }
                 #expect(grew == grows, "\(backend), \(status), claim \(claim ?? "none")")
-                let row = try #require(try await scoped.query("SELECT text, count FROM push_outbox WHERE chamber_id = :chamber AND id = ?", [.id(id)]).first)
+                let row = try #require(
+                    try await scoped.query("SELECT text, count FROM push_outbox WHERE chamber_id = :chamber AND id = ?", [.id(id)]).first)
                 #expect(try row.string("text") == (grows ? "second" : "first"), "\(backend)")
             }
         }

@@ -30,23 +30,27 @@ func uncancelled<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) 
 /// Records what a batch's sends came to, even when the caller is cancelled, and tries again within a lease's worth
 /// of waits (renewing the lease before each new try, the waits doubling from 100 ms): outcomes not recorded are sent
 /// a second time once the lease runs out, so a database away for a moment (a deadlock, its connections all busy) must
-/// not lose them. Throws the last failure once the next wait would take the waits past the lease. A record that
-/// lands after another worker took the lease over changes nothing: outboxes record only rows still under the claim.
+/// not lose them. Throws the last failure once the next wait would take the waits, or the time since the first try
+/// (tries that wait for an unreachable database included), past the lease, so a node stopping is held up by a lease
+/// at most. A record that lands after another worker took the lease over changes nothing: outboxes record only rows
+/// still under the claim.
 func recordWithinLease(
     _ lease: TimeInterval, renew: @escaping @Sendable () async throws -> Void, _ record: @escaping @Sendable () async throws -> Void
 ) async throws {
     try await uncancelled {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(lease * 1000))
         var waited: TimeInterval = 0
         var wait: TimeInterval = 0.1
         while true {
             do {
                 return try await record()
             } catch {
-                guard waited + wait < lease else { throw error }
+                let pause = Duration.milliseconds(Int64(wait * 1000))
+                guard waited + wait < lease, ContinuousClock.now + pause < deadline else { throw error }
                 try? await renew()
-                try? await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
+                try? await Task.sleep(for: pause)
                 waited += wait
-                wait *= 2
+                wait = min(wait * 2, 5)
             }
         }
     }

@@ -79,12 +79,17 @@ struct ConfigurationSources {
             throw ConfigurationError(
                 key: "--config", "cannot read '\(path)': check the path (relative to \(FileManager.default.currentDirectoryPath))")
         }
-        let parsed = [UInt8](data).withUnsafeBytes { bytes in Result { () throws(WireJSON.SyntaxError) in try WireJSON.parse(bytes) } }
+        // A byte-order mark (some editors write one) is not JSON, but says nothing wrong about the settings.
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        let skipped = data.starts(with: bom) ? bom.count : 0
+        let parsed = [UInt8](data.dropFirst(skipped)).withUnsafeBytes { bytes in
+            Result { () throws(WireJSON.SyntaxError) in try WireJSON.parse(bytes) }
+        }
         let root: WireJSON
         switch parsed {
         case .success(let value): root = value
         case .failure(let error):
-            let (line, column) = position(of: error.offset, in: data)
+            let (line, column) = position(of: error.offset + skipped, in: data)
             throw ConfigurationError(
                 key: "--config",
                 "'\(path)' is not JSON from line \(line), column \(column) (RFC 8259: strings in double quotes, no trailing commas or comments, at most \(WireJSON.maxDepth) levels deep)"
@@ -93,14 +98,15 @@ struct ConfigurationSources {
         guard case .object(let members) = root else {
             throw ConfigurationError(key: "--config", "'\(path)' must hold a JSON object like {\"server\": {\"port\": 8080}}")
         }
-        // Keys in the order written, so that a file with two mistakes is refused for the first each time.
+        // Keys in the order written, so that a file with two mistakes is refused for the first each time. Readers of
+        // JSON disagree on which of two values of one key wins, and `{"server.port": 1, "server": {"port": 2}}`
+        // names one key twice too: a key given twice, however spelled, is refused.
+        var seen: Set<String> = []
         func walk(_ members: [(key: String, value: WireJSON)], prefix: String) throws {
-            var seen: Set<String> = []
             // Names starting with "_" are comments.
             for (name, value) in members where !name.hasPrefix("_") {
                 let key = prefix.isEmpty ? name : "\(prefix).\(name)"
-                // Readers of JSON disagree on which of two values of one name wins: a name given twice is refused.
-                guard seen.insert(name).inserted else { throw ConfigurationError(key: key, "is given twice in '\(path)'; keep one") }
+                guard seen.insert(key).inserted else { throw ConfigurationError(key: key, "is given twice in '\(path)'; keep one") }
                 switch value {
                 case .object(let nested): try walk(nested, prefix: key)
                 case .array: throw ConfigurationError(key: key, "lists are not accepted here")
