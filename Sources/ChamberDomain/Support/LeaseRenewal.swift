@@ -31,14 +31,15 @@ func uncancelled<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) 
 /// of waits (renewing the lease before each new try, the waits doubling from 100 ms): outcomes not recorded are sent
 /// a second time once the lease runs out, so a database away for a moment (a deadlock, its connections all busy) must
 /// not lose them. Throws the last failure once the next wait would take the waits, or the time since the first try
-/// (tries that wait for an unreachable database included), past the lease, so a node stopping is held up by a lease
-/// at most. A record that lands after another worker took the lease over changes nothing: outboxes record only rows
+/// (by `now`, the node's clock; tries that wait for an unreachable database included), past the lease, so a node
+/// stopping is held up by a lease at most. A record that lands after another worker took the lease over changes nothing: outboxes record only rows
 /// still under the claim.
 func recordWithinLease(
-    _ lease: TimeInterval, renew: @escaping @Sendable () async throws -> Void, _ record: @escaping @Sendable () async throws -> Void
+    _ lease: TimeInterval, now: @escaping @Sendable () -> Date, renew: @escaping @Sendable () async throws -> Void,
+    _ record: @escaping @Sendable () async throws -> Void
 ) async throws {
     try await uncancelled {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(lease * 1000))
+        let start = now()
         var waited: TimeInterval = 0
         var wait: TimeInterval = 0.1
         while true {
@@ -46,7 +47,7 @@ func recordWithinLease(
                 return try await record()
             } catch {
                 let pause = Duration.milliseconds(Int64(wait * 1000))
-                guard waited + wait < lease, ContinuousClock.now + pause < deadline else { throw error }
+                guard waited + wait < lease, now().timeIntervalSince(start) + wait < lease else { throw error }
                 try? await renew()
                 try? await Task.sleep(for: pause)
                 waited += wait
@@ -73,7 +74,7 @@ func sendLeasedBatch<Item: Sendable, Outcome: Sendable>(
             return await group.reduce(into: []) { $0.append($1) }
         }
     }
-    try await recordWithinLease(lease, renew: { try await renew(claimID, now().addingTimeInterval(lease)) }) {
+    try await recordWithinLease(lease, now: now, renew: { try await renew(claimID, now().addingTimeInterval(lease)) }) {
         try await finish(results, claimID)
     }
     return results

@@ -159,8 +159,10 @@ struct PushDispatchTests {
         let outbox = MemoryOutbox([Self.claimed("x", token: "t")])
         outbox.failingRecords.withLock { $0 = failures }
         let provider = ScriptedProvider(answers: [:])
-        // A lease of 1.2 s leaves room for three waits (0.1 + 0.2 + 0.4 s) and not a fourth (0.8 s more).
-        let dispatcher = PushDispatcher(outbox: outbox, providers: [.fcm: provider], lease: 1.2)
+        // A lease of 1.2 s leaves room for three waits (0.1 + 0.2 + 0.4 s) and not a fourth (0.8 s more). The node's
+        // clock stands still, so only the waits count, however slow the machine.
+        let clock = Date(timeIntervalSince1970: 10_000)
+        let dispatcher = PushDispatcher(outbox: outbox, providers: [.fcm: provider], lease: 1.2, now: { clock })
         let dispatched = try? await dispatcher.dispatch()
         #expect((dispatched == 1) == recorded)
         #expect((outbox.result(of: "x") == .sent) == recorded)

@@ -71,7 +71,7 @@ public final class PushDispatcher: Sendable {
         // Recorded even if the worker is being stopped, and again after a failure while the lease holds: what the
         // providers accepted must not be sent again.
         let outcomes = results.map { ($0.0.job.id, $0.2) }
-        try await recordWithinLease(lease, renew: { try await outbox.renew(claim: claim, until: now().addingTimeInterval(lease)) }) {
+        try await recordWithinLease(lease, now: now, renew: { try await outbox.renew(claim: claim, until: now().addingTimeInterval(lease)) }) {
             try await outbox.finish(outcomes, claim: claim, at: now())
         }
         for (_, platform, result) in results { observe(platform, result) }
