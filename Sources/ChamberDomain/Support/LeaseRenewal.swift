@@ -32,8 +32,8 @@ func uncancelled<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) 
 /// a second time once the lease runs out, so a database away for a moment (a deadlock, its connections all busy) must
 /// not lose them. Throws the last failure once the next wait would take the waits, or the time since the first try
 /// (by `now`, the node's clock; tries that wait for an unreachable database included), past the lease, so a node
-/// stopping is held up by a lease at most. A record that lands after another worker took the lease over changes nothing: outboxes record only rows
-/// still under the claim.
+/// stopping is held up by a lease at most. A record that lands after another worker took the lease over changes
+/// nothing: outboxes record only rows still under the claim.
 func recordWithinLease(
     _ lease: TimeInterval, now: @escaping @Sendable () -> Date, renew: @escaping @Sendable () async throws -> Void,
     _ record: @escaping @Sendable () async throws -> Void
@@ -59,7 +59,7 @@ func recordWithinLease(
 
 /// One batch of a leased outbox (mail, webhooks): claims items under a new claim id, sends them all at once while
 /// the lease is renewed, and records their results together even if the caller is cancelled (what was sent must not
-/// go twice; ``recordWithinLease(_:renew:_:)``). Returns the results, one per item claimed; none when nothing was due.
+/// go twice; ``recordWithinLease(_:now:renew:_:)``). Returns the results, one per item claimed; none when nothing was due.
 func sendLeasedBatch<Item: Sendable, Outcome: Sendable>(
     lease: TimeInterval, now: @escaping @Sendable () -> Date, claim: (String) async throws -> [Item],
     renew: @escaping @Sendable (String, Date) async throws -> Void, send: @escaping @Sendable (Item) async -> (id: String, result: Outcome),

@@ -21,13 +21,13 @@ enum MessageAppendBatch {
     /// Stores `drafts` and answers each, in order.
     static func store(_ drafts: [Message], in database: any SQLDatabase) async -> [Result<AppendOutcome, any Error>] {
         do {
-            return try await storeOnce(drafts, in: database)
+            return try await storeRetryingConflicts(drafts, in: database)
         } catch {
             return drafts.map { _ in .failure(error) }
         }
     }
 
-    private static func storeOnce(_ drafts: [Message], in database: any SQLDatabase) async throws -> [Result<AppendOutcome, any Error>] {
+    private static func storeRetryingConflicts(_ drafts: [Message], in database: any SQLDatabase) async throws -> [Result<AppendOutcome, any Error>] {
         // A transaction PostgreSQL chose to abort (a deadlock with another node's writer, a serialization failure)
         // stored nothing, so it is run again; seen after a PostgreSQL restart (LoadTests/faults/fault-run.sh).
         try await database.transaction(retryingConflicts: 3) { tx in
