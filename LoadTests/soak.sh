@@ -7,6 +7,10 @@
 #
 # Flat means: after the first tenth of the run (caches warming, the database growing its first pages), resident
 # memory grows by less than 10 % and descriptors by at most 10. Samples: load-results/soak-<time>.csv.
+#
+# Resident memory also counts what glibc keeps after peaks, so every HEAP_SAMPLE seconds (default 300; 0 turns it
+# off) gdb asks the node's malloc for the bytes it has handed out and not had back (`malloc_stats`, all arenas and
+# mmaps): load-results/soak-<time>-heap.csv. Each sample stops the node for about two seconds.
 # Needs release builds: swift build -c release --product chamberconnect && swift build -c release --product chamber-load
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +18,7 @@ cd "$(dirname "$0")/.."
 SECONDS_TO_RUN=${1:-3600}
 RATE=${2:-1000}
 SAMPLE=${SAMPLE:-15}
+HEAP_SAMPLE=${HEAP_SAMPLE:-300}
 CONNECTIONS=${CONNECTIONS:-1000}
 PORT=${PORT:-18290}
 for binary in chamberconnect chamber-load; do
@@ -55,16 +60,43 @@ sample() {
 sample "$(date +%s)" &
 SAMPLER=$!
 
+HEAP_CSV="$OUT/soak-$STAMP-heap.csv"
+echo "seconds,heap_in_use_kib,heap_system_kib" >"$HEAP_CSV"
+sample_heap() {
+    local start=$1
+    while sleep "$HEAP_SAMPLE" && kill -0 "$SERVER_PID" 2>/dev/null; do
+        # malloc_stats writes to the node's standard error, which is the server log; the last block is this call's.
+        gdb -p "$SERVER_PID" -batch -ex 'call (void)malloc_stats()' >/dev/null 2>&1 || continue
+        awk -v seconds="$(($(date +%s) - start))" '
+            /^Total \(incl. mmap\):/ { total = 1; next }
+            total && /^system bytes/ { arena_bytes = $NF }
+            total && /^in use bytes/ { in_use = $NF; total = 0 }
+            END { if (in_use != "") printf "%d,%d,%d\n", seconds, in_use / 1024, arena_bytes / 1024 }
+        ' "$WORK/server.log" >>"$HEAP_CSV"
+    done
+}
+HEAP_SAMPLER=""
+if [ "$HEAP_SAMPLE" -gt 0 ]; then
+    if command -v gdb >/dev/null; then
+        sample_heap "$(date +%s)" &
+        HEAP_SAMPLER=$!
+    else
+        echo "soak.sh: no gdb, so no heap samples (apt-get install gdb)" >&2
+    fi
+fi
+
 json="$OUT/soak-$STAMP.json"
 .build/release/chamber-load run direct --set connections="$CONNECTIONS" --set message_rate="$RATE" \
     --set duration_seconds="$SECONDS_TO_RUN" --set drain_seconds=5 --url "http://127.0.0.1:$PORT" \
     --server-pid "$SERVER_PID" --json "$json" --html "$OUT/soak-$STAMP.html" 2>&1 | tail -14 || true
 kill "$SAMPLER" 2>/dev/null || true
+[ -n "$HEAP_SAMPLER" ] && { kill "$HEAP_SAMPLER" 2>/dev/null || true; }
 
-python3 - "$CSV" "$json" <<'EOF'
+python3 - "$CSV" "$json" "$HEAP_CSV" <<'EOF'
 import csv, json, sys
 rows = [{k: int(v) for k, v in row.items()} for row in csv.DictReader(open(sys.argv[1]))]
 result = json.load(open(sys.argv[2]))
+heap = [{k: int(v) for k, v in row.items()} for row in csv.DictReader(open(sys.argv[3]))]
 end = rows[-1]["seconds"]
 settled = [r for r in rows if r["seconds"] >= end / 10]
 first, last = settled[0], settled[-1]
@@ -77,6 +109,8 @@ print(f"memory after {first['seconds']} s: {first['rss_kib'] / 1024:.0f} MiB; at
       f"{last['rss_kib'] / 1024:.0f} MiB ({growth:+.1f} %); highest {rss_max / 1024:.0f} MiB")
 print(f"descriptors after {first['seconds']} s: {first['fds']}; at the end: {last['fds']}; range {fds[0]}–{fds[-1]}")
 print(f"threads: {first['threads']} → {last['threads']}; database folder: {last['database_kib'] / 1024:.0f} MiB")
+if heap:
+    print("heap in use (MiB, at seconds): " + ", ".join(f"{h['heap_in_use_kib'] / 1024:.1f} at {h['seconds']}" for h in heap))
 flat = growth < 10 and last["fds"] <= first["fds"] + 10 and result["lost"] == 0 and result["gaps"] == 0
 print("flat: yes" if flat else "flat: NO")
 sys.exit(0 if flat else 1)
