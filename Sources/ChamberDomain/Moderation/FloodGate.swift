@@ -8,12 +8,21 @@ import Synchronization
 public final class FloodGate: Sendable {
     public let limit: Int
     public let window: TimeInterval
-    private let sends = Mutex<[Key: [Date]]>([:])
+    private let table = Mutex(Table())
 
     private struct Key: Hashable {
         let channel: ChannelID
         let user: UserID
     }
+
+    /// Members' recent sends, and the size past which the quiet ones are forgotten.
+    private struct Table {
+        var sends: [Key: [Date]] = [:]
+        var forgetAbove = FloodGate.smallestForgetting
+    }
+
+    /// Below this many members and channels, none is forgotten.
+    static let smallestForgetting = 10_000
 
     public init(limit: Int, window: TimeInterval) {
         self.limit = limit
@@ -24,12 +33,22 @@ public final class FloodGate: Sendable {
     /// (a refused send does not count).
     public func admit(_ user: UserID, in channel: ChannelID, at date: Date) -> Int? {
         let key = Key(channel: channel, user: user)
-        return sends.withLock { sends in
-            if let wait = admit(&sends[key, default: []], at: date) { return wait }
-            // Forget quiet members now and then, so the table holds only the recently active.
-            if sends.count > 10_000 { sends = sends.filter { date.timeIntervalSince($0.value.last ?? .distantPast) < window } }
+        return table.withLock { table in
+            if let wait = admit(&table.sends[key, default: []], at: date) { return wait }
+            // Forget quiet members now and then, so the table holds only the recently active. The next time waits
+            // until the table has doubled: with more active members than the bound, forgetting after every send would
+            // walk the whole table each time.
+            if table.sends.count > table.forgetAbove {
+                table.sends = table.sends.filter { date.timeIntervalSince($0.value.last ?? .distantPast) < window }
+                table.forgetAbove = max(Self.smallestForgetting, 2 * table.sends.count)
+            }
             return nil
         }
+    }
+
+    /// How many members and channels are remembered, and the size past which the quiet ones are next forgotten.
+    var remembered: (count: Int, forgetAbove: Int) {
+        table.withLock { ($0.sends.count, $0.forgetAbove) }
     }
 
     /// One member's sends in a channel, oldest first: what left the window is dropped in place.
