@@ -18,7 +18,7 @@ targets=("$@")
 flags=(--build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld)
 mkdir -p .build-fuzz
 for target in "${targets[@]}"; do
-    echo "==> building fuzz-$target"
+    echo "==> building fuzz-$target (${SECONDS} s into the fuzzing)"
     if ! swift build "${flags[@]}" --product "fuzz-$target" >".build-fuzz/build-$target.log" 2>&1; then
         grep -E "error" ".build-fuzz/build-$target.log" | head -20
         echo "FAILED: fuzz-$target did not build (.build-fuzz/build-$target.log)"
@@ -46,7 +46,7 @@ fuzz() {
 # libFuzzer runs on one core: two targets at once (FUZZ_JOBS), each for its full time.
 jobs_at_once=${FUZZ_JOBS:-2}
 for target in "${targets[@]}"; do rm -f ".build-fuzz/$target.status"; done
-echo "==> fuzzing ${targets[*]} for ${seconds}s each, $jobs_at_once at a time"
+echo "==> fuzzing ${targets[*]} for ${seconds}s each, $jobs_at_once at a time (built in ${SECONDS} s)"
 for target in "${targets[@]}"; do
     while [ "$(jobs -rp | wc -l)" -ge "$jobs_at_once" ]; do wait -n || true; done
     fuzz "$target" &

@@ -9,13 +9,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
+# Each step's start, with the minutes since the run began: CI has 30 minutes, and this says where they go.
+step() { printf '==> [%d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
+
 apt_install postgresql python3 python3-venv curl openssl redis-server libhiredis-dev libsqlite3-dev chromium fonts-noto-color-emoji
 
 trap stop_postgres EXIT
 # Every test server keeps its own small pools, and the suites run at once: about 600 connections at the peak
 # (measured with pg_stat_activity); at 400 PostgreSQL refused some ("too many clients") and their tests timed out.
 start_postgres -c fsync=off -c max_connections=1000
-echo "==> started PostgreSQL ($("$PG_BIN/postgres" --version)) on 127.0.0.1:$PG_PORT"
+step "started PostgreSQL ($("$PG_BIN/postgres" --version)) on 127.0.0.1:$PG_PORT"
 "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres chamber_test
 
 # From a virtual environment of the tests' own: Python's aiosmtpd plays the SMTP relay in the e-mail tests, and
@@ -31,14 +34,14 @@ export CHAMBER_TEST_PYTHON="$PWD/.build/test-python/bin/python"
 export CHAMBER_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/chamber_test"
 export CHAMBER_TEST_REQUIRE_POSTGRES=1
 
-echo "==> swift format lint (.swift-format)"
+step "swift format lint (.swift-format)"
 swift format lint --strict -r --configuration .swift-format Sources Tests LoadTests Benchmarks Fuzz Package.swift
 
-echo "==> the alert rules and the dashboard (promtool)"
+step "the alert rules and the dashboard (promtool)"
 scripts/check-monitoring.sh
 
 # The cluster tests start `chamberconnect` processes: build every product first.
-echo "==> swift build"
+step "swift build"
 swift build --build-tests
 export CHAMBER_TEST_BINARY="$(swift build --show-bin-path)/chamberconnect"
 
@@ -48,12 +51,12 @@ if [ $# -gt 0 ]; then
 fi
 # The cluster's server processes get a run of their own: beside the other suites (which run in parallel) they
 # would compete for this machine's two cores and push the in-process tests past their timeouts.
-echo "==> swift test (everything but the cluster of processes)"
+step "swift test (everything but the cluster of processes)"
 if ! swift test --skip-build --skip "ClusterTests|ProcessTests|WebAppBrowserTests"; then
     # A few timing tests fail now and then under the whole suite's load on two cores (a read timeout, a reset
     # connection; each passes alone). A real failure fails again in a second run; one that failed only once is
     # named in the run above, for a look.
-    echo "==> FLAKY? the run above failed: running it once more; a failure that repeats is real"
+    step "FLAKY? the run above failed: running it once more; a failure that repeats is real"
     # On a fresh database: some tests insert fixed values (a slug, a token), which the first run left behind.
     "$PG_BIN/dropdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres --force chamber_test
     "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres chamber_test
@@ -61,16 +64,17 @@ if ! swift test --skip-build --skip "ClusterTests|ProcessTests|WebAppBrowserTest
 fi
 # The web app in headless Chromium, on its own too: its first-load figure is the browser's clock, and two cores shared
 # with every other suite would measure the machine, not the app.
-echo "==> swift test (the web app in a browser)"
+step "swift test (the web app in a browser)"
 swift test --skip-build --filter "WebAppBrowserTests"
-echo "==> swift test (the cluster of processes)"
+step "swift test (the cluster of processes)"
 swift test --skip-build --filter "ClusterTests|ProcessTests"
-echo "==> WebSocket conformance (Autobahn fuzzingclient)"
+step "WebSocket conformance (Autobahn fuzzingclient)"
 ./scripts/autobahn.sh "$CHAMBER_TEST_BINARY"
 # Generated requests from the document, as the demo's admin, member and guest: 30 seconds each.
-echo "==> REST property tests (schemathesis against Protocol/openapi.yaml)"
+step "REST property tests (schemathesis against Protocol/openapi.yaml)"
 ./scripts/schemathesis.sh "$CHAMBER_TEST_BINARY"
 # libFuzzer on the client frame decoder, the moderation filters, a chamber's rules, what Redis sends, the SQL
 # scoping rewriter and the configuration file: 60 seconds each, two at a time.
-echo "==> fuzzing (libFuzzer, AddressSanitizer)"
+step "fuzzing (libFuzzer, AddressSanitizer)"
 ./scripts/fuzz.sh "${CHAMBER_FUZZ_SECONDS:-60}"
+step "done"
