@@ -10,7 +10,8 @@
 #
 # Resident memory also counts what glibc keeps after peaks, so every HEAP_SAMPLE seconds (default 300; 0 turns it
 # off) gdb asks the node's malloc for the bytes it has handed out and not had back (`malloc_stats`, all arenas and
-# mmaps): load-results/soak-<time>-heap.csv. Each sample stops the node for about two seconds.
+# mmaps): load-results/soak-<time>-heap.csv. Each sample stops the node for about two seconds,
+# and its sends wait (send→ack up to 4 s in RELIABILITY.md's run): read latencies from a soak with HEAP_SAMPLE=0.
 # Needs release builds: swift build -c release --product chamberconnect && swift build -c release --product chamber-load
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,8 +66,12 @@ echo "seconds,heap_in_use_kib,heap_system_kib" >"$HEAP_CSV"
 sample_heap() {
     local start=$1
     while sleep "$HEAP_SAMPLE" && kill -0 "$SERVER_PID" 2>/dev/null; do
-        # malloc_stats writes to the node's standard error, which is the server log; the last block is this call's.
-        gdb -p "$SERVER_PID" -batch -ex 'call (void)malloc_stats()' >/dev/null 2>&1 || continue
+        # malloc_stats writes to the node's standard error, which is the server log; the last block is this call's,
+        # if the call wrote one (gdb cannot attach where ptrace is restricted: its reasons go to gdb.log).
+        local before
+        before=$(grep -c '^Total (incl. mmap):' "$WORK/server.log" || true)
+        gdb -p "$SERVER_PID" -batch -ex 'call (void)malloc_stats()' >>"$WORK/gdb.log" 2>&1 || continue
+        [ "$(grep -c '^Total (incl. mmap):' "$WORK/server.log" || true)" -gt "$before" ] || continue
         awk -v seconds="$(($(date +%s) - start))" '
             /^Total \(incl. mmap\):/ { total = 1; next }
             total && /^system bytes/ { arena_bytes = $NF }
@@ -90,9 +95,10 @@ json="$OUT/soak-$STAMP.json"
     --set duration_seconds="$SECONDS_TO_RUN" --set drain_seconds=5 --url "http://127.0.0.1:$PORT" \
     --server-pid "$SERVER_PID" --json "$json" --html "$OUT/soak-$STAMP.html" 2>&1 | tail -14 || true
 kill "$SAMPLER" 2>/dev/null || true
-[ -n "$HEAP_SAMPLER" ] && { kill "$HEAP_SAMPLER" 2>/dev/null || true; }
+# The sampler and whatever it waits on (a sleep, or gdb attached to the node).
+[ -n "$HEAP_SAMPLER" ] && { pkill -P "$HEAP_SAMPLER" 2>/dev/null || true; kill "$HEAP_SAMPLER" 2>/dev/null || true; }
 
-python3 - "$CSV" "$json" "$HEAP_CSV" <<'EOF'
+python3 - "$CSV" "$json" "$HEAP_CSV" "$HEAP_SAMPLE" "$WORK/gdb.log" <<'EOF'
 import csv, json, sys
 rows = [{k: int(v) for k, v in row.items()} for row in csv.DictReader(open(sys.argv[1]))]
 result = json.load(open(sys.argv[2]))
@@ -111,6 +117,12 @@ print(f"descriptors after {first['seconds']} s: {first['fds']}; at the end: {las
 print(f"threads: {first['threads']} → {last['threads']}; database folder: {last['database_kib'] / 1024:.0f} MiB")
 if heap:
     print("heap in use (MiB, at seconds): " + ", ".join(f"{h['heap_in_use_kib'] / 1024:.1f} at {h['seconds']}" for h in heap))
+elif int(sys.argv[4]) > 0 and end > int(sys.argv[4]):
+    try:
+        reason = open(sys.argv[5]).read().strip().splitlines()[-1:]
+    except OSError:
+        reason = ["gdb never ran"]
+    print("heap in use: no sample (" + " / ".join(reason) + ")")
 flat = growth < 10 and last["fds"] <= first["fds"] + 10 and result["lost"] == 0 and result["gaps"] == 0
 print("flat: yes" if flat else "flat: NO")
 sys.exit(0 if flat else 1)

@@ -12,6 +12,7 @@ source scripts/lib.sh
 # Each step's start, with the minutes since the run began: CI has 30 minutes, and this says where they go.
 step() { printf '==> [%d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
+step "packages (apt)"
 apt_install postgresql python3 python3-venv curl openssl redis-server libhiredis-dev libsqlite3-dev chromium fonts-noto-color-emoji
 
 trap stop_postgres EXIT
@@ -24,6 +25,7 @@ step "started PostgreSQL ($("$PG_BIN/postgres" --version)) on 127.0.0.1:$PG_PORT
 # From a virtual environment of the tests' own: Python's aiosmtpd plays the SMTP relay in the e-mail tests, and
 # moto's server the S3-compatible object store (checking every request's SigV4 signature) in the file tests, and the
 # icalendar package parses the events' calendar feeds, and pypdf reads the invoices' PDFs.
+step "the tests' Python packages (pip)"
 if [ ! -x .build/test-python/bin/python ]; then python3 -m venv .build/test-python; fi
 .build/test-python/bin/python -c "import aiosmtpd" 2>/dev/null || .build/test-python/bin/pip install --quiet aiosmtpd==1.4.6
 .build/test-python/bin/python -c "import moto.server, boto3" 2>/dev/null || .build/test-python/bin/pip install --quiet "moto[server]==5.2.5"

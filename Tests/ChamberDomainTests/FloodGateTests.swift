@@ -24,7 +24,7 @@ struct FloodGateTests {
         Case(name: "the fourth in the window waits for the first to leave it", sends: [0, 1, 2, 3], answers: [nil, nil, nil, 7]),
         Case(name: "a refused send does not count", sends: [0, 0, 0, 9.5, 9.9, 10], answers: [nil, nil, nil, 1, 1, nil]),
         Case(name: "the window slides", sends: [0, 5, 6, 10, 14.9, 15], answers: [nil, nil, nil, nil, 1, nil]),
-        Case(name: "a wait is at least a second", sends: [0, 0, 0, 9.99], answers: [nil, nil, nil, 1]),
+        Case(name: "a wait is rounded up to whole seconds", sends: [0, 0.5, 1, 1.2], answers: [nil, nil, nil, 9]),
     ]
 
     @Test("three sends per ten seconds", arguments: cases)
@@ -58,14 +58,35 @@ struct FloodGateTests {
         #expect(gate.admit(UserID("active"), in: Self.channel, at: Self.start.addingTimeInterval(13)) == 2)
     }
 
-    @Test("with more active members than the bound, the table is walked again only once it has doubled")
+    @Test("with more active members than the bound, the table is walked again once it has doubled, or a window later")
     func manyActive() {
         let gate = FloodGate(limit: 5, window: 10)
         let bound = FloodGate.smallestForgetting
+        let admit = { (index: Int, second: TimeInterval) in
+            _ = gate.admit(UserID("member-\(index)"), in: Self.channel, at: Self.start.addingTimeInterval(second))
+        }
         // Every one of them sends within the window: none can be forgotten.
-        for index in 0...(bound + 1) { _ = gate.admit(UserID("member-\(index)"), in: Self.channel, at: Self.start) }
+        for index in 0...(bound + 1) { admit(index, 0) }
         #expect(gate.remembered == (count: bound + 2, forgetAbove: 2 * (bound + 1)))
-        for index in (bound + 2)..<(2 * bound) { _ = gate.admit(UserID("member-\(index)"), in: Self.channel, at: Self.start) }
-        #expect(gate.remembered == (count: 2 * bound, forgetAbove: 2 * (bound + 1)))
+        for index in (bound + 2)...(2 * bound + 2) { admit(index, 1) }
+        #expect(gate.remembered == (count: 2 * bound + 3, forgetAbove: 2 * (2 * bound + 3)))
+        // Two more, later; then a window after the last walk (at second 1), the next send walks again: all but
+        // these two have been quiet for a window, and are forgotten.
+        _ = gate.admit(UserID("steady"), in: Self.channel, at: Self.start.addingTimeInterval(5))
+        _ = gate.admit(UserID("late"), in: Self.channel, at: Self.start.addingTimeInterval(5))
+        #expect(gate.remembered.count == 2 * bound + 5)
+        _ = gate.admit(UserID("late"), in: Self.channel, at: Self.start.addingTimeInterval(11))
+        #expect(gate.remembered == (count: 2, forgetAbove: bound))
+    }
+
+    @Test("after a peak, quiet members are still forgotten once a window has passed")
+    func afterAPeak() {
+        let gate = FloodGate(limit: 5, window: 10)
+        let bound = FloodGate.smallestForgetting
+        for index in 0...(bound + 1) { _ = gate.admit(UserID("member-\(index)"), in: Self.channel, at: Self.start) }
+        #expect(gate.remembered.forgetAbove == 2 * (bound + 1))
+        // Much later, one member: the table walks though it is far from doubled.
+        _ = gate.admit(UserID("late"), in: Self.channel, at: Self.start.addingTimeInterval(60))
+        #expect(gate.remembered == (count: 1, forgetAbove: bound))
     }
 }

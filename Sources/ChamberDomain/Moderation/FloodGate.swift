@@ -15,10 +15,11 @@ public final class FloodGate: Sendable {
         let user: UserID
     }
 
-    /// Members' recent sends, and the size past which the quiet ones are forgotten.
+    /// Members' recent sends, and when the quiet ones are next forgotten.
     private struct Table {
         var sends: [Key: [Date]] = [:]
         var forgetAbove = FloodGate.smallestForgetting
+        var lastForgotten = Date.distantPast
     }
 
     /// Below this many members and channels, none is forgotten.
@@ -35,12 +36,14 @@ public final class FloodGate: Sendable {
         let key = Key(channel: channel, user: user)
         return table.withLock { table in
             if let wait = admit(&table.sends[key, default: []], at: date) { return wait }
-            // Forget quiet members now and then, so the table holds only the recently active. The next time waits
-            // until the table has doubled: with more active members than the bound, forgetting after every send would
-            // walk the whole table each time.
-            if table.sends.count > table.forgetAbove {
+            // Forget quiet members now and then, so the table holds mostly the recently active: when it has doubled
+            // since the last time, or a window has passed since then. Not after every send past the bound: with more
+            // active members than that, each send would walk the whole table.
+            let past = table.sends.count > Self.smallestForgetting
+            if table.sends.count > table.forgetAbove || (past && date.timeIntervalSince(table.lastForgotten) >= window) {
                 table.sends = table.sends.filter { date.timeIntervalSince($0.value.last ?? .distantPast) < window }
                 table.forgetAbove = max(Self.smallestForgetting, 2 * table.sends.count)
+                table.lastForgotten = date
             }
             return nil
         }
