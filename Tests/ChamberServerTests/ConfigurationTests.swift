@@ -116,6 +116,12 @@ struct ConfigurationTests {
             (#"{"server": {"host": 5}}"#, [:], "server.host"),
             (#"{"server": {"port": "eighty"}}"#, [:], "server.port"),
             (#"{"hub": {"conformance_echo": "sometimes"}}"#, [:], "hub.conformance_echo"),
+            // The file's reader would take these (36 as true, 8080.0 as 8080); CHAMBER_DEMO_ENABLED=36 is refused.
+            (#"{"demo": {"enabled": 36}}"#, [:], "demo.enabled"),
+            (#"{"loadtest": {"enabled": 1}}"#, [:], "loadtest.enabled"),
+            (#"{"hub": {"conformance_echo": "true"}}"#, [:], "hub.conformance_echo"),
+            (#"{"server": {"port": 8080.0}}"#, [:], "server.port"),
+            (#"{"server": {"port": true}}"#, [:], "server.port"),
             (#"{"storage": {"sqlite": {"synchronous": "off"}}}"#, [:], "storage.sqlite.synchronous"),
             (#"{"server": {"port": [8080]}}"#, [:], "server.port"),
             (#"{"auth": {"bcrypt_cost": 12}, "auth": {"bcrypt_cost": 4}}"#, [:], "auth"),

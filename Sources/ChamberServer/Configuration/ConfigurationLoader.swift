@@ -1,5 +1,6 @@
 import ChamberDomain
 import ChamberHTTP
+import ChamberRealtime
 import ChamberRedis
 import ChamberStorage
 import Configuration
@@ -22,7 +23,7 @@ public enum ConfigurationLoader {
     ) async throws -> ServerConfiguration {
         let defaults = defaults ?? DefaultFiles.locate(environment: environment)
         let path = file ?? defaults.configFile
-        if let path { try ConfigurationSources.checkedFileKeys(path) }
+        let written = try path.map(ConfigurationSources.checkedFileKeys) ?? [:]
         for key in overrides.keys where !ServerConfiguration.keys.contains(key) {
             throw ConfigurationError(key: key, "unknown key")
         }
@@ -32,14 +33,20 @@ public enum ConfigurationLoader {
         } catch {
             throw ConfigurationError(key: "--config", "cannot read '\(path ?? "")': \(error)")
         }
-        var configuration = try build(Values(sources: sources), defaults: defaults)
+        var configuration = try build(Values(sources: sources, written: written), defaults: defaults)
         configuration.configFile = path
         return configuration
     }
 
     /// Typed reads of one key, turning a value of the wrong kind into a refusal that names it and its source.
+    ///
+    /// The file's reader converts between JSON's kinds (a number read as true or false, `8080.0` as a whole number)
+    /// where an environment variable with the same text is refused: a value from the file must be of the kind the
+    /// key takes, as written, so that a setting means the same wherever it is set.
     struct Values {
         let sources: ConfigurationSources
+        /// The file's values by key, as written.
+        let written: [String: WireJSON]
 
         func string(_ key: String) throws -> String? {
             guard let origin = sources.origin(of: key) else { return nil }
@@ -54,16 +61,23 @@ public enum ConfigurationLoader {
             guard let origin = sources.origin(of: key) else { return nil }
             let problem = ConfigurationError(
                 key: key, "'\(origin.text)' from \(origin.source) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            if origin.inFile {
+                guard case .number(let text) = written[key], Int(text) != nil else { throw problem }
+            }
             guard let value = try? sources.reader.requiredInt(forKey: ConfigKey(key)), range.contains(value) else { throw problem }
             return value
         }
 
         func bool(_ key: String) throws -> Bool? {
             guard let origin = sources.origin(of: key) else { return nil }
+            let problem = ConfigurationError(key: key, "'\(origin.text)' from \(origin.source) must be true or false")
+            if origin.inFile {
+                guard case .bool = written[key] else { throw problem }
+            }
             do {
                 return try sources.reader.requiredBool(forKey: ConfigKey(key))
             } catch {
-                throw ConfigurationError(key: key, "'\(origin.text)' from \(origin.source) must be true or false")
+                throw problem
             }
         }
 

@@ -10,6 +10,8 @@ struct ConfigurationSources {
     /// Reads a key from the first provider that has it.
     let reader: ConfigReader
     private let named: [(describe: @Sendable (String) -> String, provider: any ConfigProvider)]
+    /// Which of `named` is the file, when there is one.
+    private let fileIndex: Int?
 
     /// Keys whose values are never written to logs or access reports.
     static let secretKeys: Set<String> = ["auth.jwt_secret", "database.url", "broker.redis_url", "security.encryption_keys"]
@@ -35,15 +37,18 @@ struct ConfigurationSources {
             let options = JSONSnapshot.ParsingOptions(secretsSpecifier: .specific(Self.secretKeys))
             let provider = try await FileProvider<JSONSnapshot>(parsingOptions: options, filePath: FilePath(file))
             named.append(({ _ in "'\(file)'" }, provider))
+            fileIndex = named.count - 1
+        } else {
+            fileIndex = nil
         }
         self.named = named
         reader = ConfigReader(providers: named.map(\.provider))
     }
 
-    /// Where `key` is set and its value as written, or `nil` when no provider sets it.
-    func origin(of key: String) -> (source: String, text: String)? {
+    /// Where `key` is set, its value as written and whether the file set it, or `nil` when no provider sets it.
+    func origin(of key: String) -> (source: String, text: String, inFile: Bool)? {
         let absolute = AbsoluteConfigKey(ConfigKey(key))
-        for (describe, provider) in named {
+        for (index, (describe, provider)) in named.enumerated() {
             var present = false
             for type in [ConfigType.string, .int, .double, .bool] {
                 do {
@@ -51,13 +56,13 @@ struct ConfigurationSources {
                         if type == .string { break } else { continue }
                     }
                     let text = value.isSecret ? "<secret>" : Self.text(of: value.content)
-                    return (describe(key), text)
+                    return (describe(key), text, index == fileIndex)
                 } catch {
                     // Set, but not as this type: try the next.
                     present = true
                 }
             }
-            if present { return (describe(key), "a list") }
+            if present { return (describe(key), "a list", index == fileIndex) }
         }
         return nil
     }
@@ -73,8 +78,9 @@ struct ConfigurationSources {
     }
 
     /// Checks that a configuration file can be read, holds a JSON object and names only known keys, so that a typo
-    /// is refused rather than silently ignored.
-    static func checkedFileKeys(_ path: String) throws {
+    /// is refused rather than silently ignored. Returns each key's value as written, for the kind checks the file's
+    /// own reader does not make (see ``ConfigurationLoader``).
+    static func checkedFileKeys(_ path: String) throws -> [String: WireJSON] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(
                 key: "--config", "cannot read '\(path)': check the path (relative to \(FileManager.default.currentDirectoryPath))")
@@ -101,12 +107,14 @@ struct ConfigurationSources {
         // Keys in the order written, so that a file with two mistakes is refused for the first each time. Readers of
         // JSON disagree on which of two values of one key wins, and `{"server.port": 1, "server": {"port": 2}}`
         // names one key twice too: a key given twice, however spelled, is refused.
-        var seen: Set<String> = []
+        var seen: [String: WireJSON] = [:]
         func walk(_ members: [(key: String, value: WireJSON)], prefix: String) throws {
             // Names starting with "_" are comments.
             for (name, value) in members where !name.hasPrefix("_") {
                 let key = prefix.isEmpty ? name : "\(prefix).\(name)"
-                guard seen.insert(key).inserted else { throw ConfigurationError(key: key, "is given twice in '\(path)'; keep one") }
+                guard seen.updateValue(value, forKey: key) == nil else {
+                    throw ConfigurationError(key: key, "is given twice in '\(path)'; keep one")
+                }
                 switch value {
                 case .object(let nested): try walk(nested, prefix: key)
                 case .array: throw ConfigurationError(key: key, "lists are not accepted here")
@@ -119,6 +127,7 @@ struct ConfigurationSources {
             }
         }
         try walk(members, prefix: "")
+        return seen
     }
 
     /// The line and column (from 1, in bytes) of a byte offset.
