@@ -40,9 +40,9 @@ public enum ConfigurationLoader {
 
     /// Typed reads of one key, turning a value of the wrong kind into a refusal that names it and its source.
     ///
-    /// The file's reader converts between JSON's kinds (a number read as true or false, `8080.0` as a whole number)
-    /// where an environment variable with the same text is refused: a value from the file must be of the kind the
-    /// key takes, as written, so that a setting means the same wherever it is set.
+    /// The file's reader converts between JSON's kinds (it took the number 36 for true) where an environment variable
+    /// with the same text is refused: a value from the file must be of the kind the key takes, as written, so that a
+    /// setting means the same wherever it is set.
     struct Values {
         let sources: ConfigurationSources
         /// The file's values by key, as written.
