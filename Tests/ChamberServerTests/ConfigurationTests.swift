@@ -100,6 +100,8 @@ struct ConfigurationTests {
             ("{}", ["CHAMBER_SERVER_CORS_ALLOWED_ORIGINS": "https://app.example.org/path"], "server.cors_allowed_origins"),
             ("{}", ["CHAMBER_SERVER_CORS_ALLOWED_ORIGINS": "app.example.org"], "server.cors_allowed_origins"),
             (#"{"database": {"url": "mysql://x"}}"#, [:], "database.url"),
+            // An `@` before `://`: hiding the password in the refusal crashed the loader (fuzz-configuration).
+            (#"{"database": {"url": "postgres@x://chamber"}}"#, [:], "database.url"),
             ("{}", ["CHAMBER_DATABASE_URL": "postgres://u@127.0.0.1/db"], "auth.jwt_secret"),
             ("{}", ["CHAMBER_AUTH_JWT_SECRET": "short"], "auth.jwt_secret"),
             ("{}", ["CHAMBER_LOG_LEVEL": "loud"], "log.level"),
