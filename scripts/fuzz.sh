@@ -13,9 +13,11 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(frames moderation rules redis sql configuration)
 
-# A build path of its own: every module in the targets' reach is compiled with the fuzzer's coverage and ASan.
-# lld: gold fails on the fuzzer runtime's symbols.
-flags=(--build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld)
+# CHAMBER_FUZZ=1 compiles our own modules with the fuzzer's coverage and ASan (Package.swift), the dependencies
+# as they are. A build path of its own by default, so that a fuzz run leaves the test build alone; CI, fuzzing last,
+# passes FUZZ_BUILD_PATH=.build to reuse the test build's dependencies.
+export CHAMBER_FUZZ=1
+flags=(--build-path "${FUZZ_BUILD_PATH:-.build-fuzz}")
 mkdir -p .build-fuzz
 for target in "${targets[@]}"; do
     echo "==> building fuzz-$target (${SECONDS} s into the fuzzing)"
