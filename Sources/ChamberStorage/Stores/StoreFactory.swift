@@ -21,7 +21,7 @@ public enum DatabaseLocation: Sendable, Equatable {
             guard !path.isEmpty else { throw StorageError.badURL("database.url 'sqlite:' names no file: write sqlite://data/chamberconnect.sqlite") }
             self = .sqlite(path: path)
         } else {
-            throw StorageError.badURL("database.url must start with sqlite:// (embedded) or postgres:// (server), got '\(url)'")
+            throw StorageError.badURL("database.url must start with sqlite:// (embedded) or postgres:// (server), got '\(redactedURL(url))'")
         }
     }
 
