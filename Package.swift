@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-/// Set by `scripts/fuzz.sh`: our own modules are compiled with libFuzzer's coverage and AddressSanitizer, and the fuzz
+/// Set by `scripts/fuzz.sh` only, which builds the fuzz products alone (no other product links the fuzzer's
+/// runtime): our own modules are compiled with libFuzzer's coverage and AddressSanitizer, and the fuzz
 /// targets linked with libFuzzer's driver. The dependencies are not instrumented: they are not what the targets
 /// fuzz, and compiling them with the sanitizers took more than half of the fuzz build's eight minutes. So a fuzz
 /// build can reuse a test build's dependencies (`FUZZ_BUILD_PATH=.build`).
@@ -234,32 +235,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Fuzzing (scripts/fuzz.sh): what each target checks, and the libFuzzer targets, which replay their corpus
-        // when built without libFuzzer.
+        // Fuzzing (scripts/fuzz.sh): what each target checks; the libFuzzer targets are added below.
         .target(name: "CLibFuzzer", path: "Fuzz/Sources/CLibFuzzer"),
         .target(
             name: "ChamberFuzzing",
             dependencies: ["ChamberDomain", "ChamberRealtime", "ChamberRedis", "ChamberServer", "ChamberStorage", "CLibFuzzer"],
             path: "Fuzz/Sources/ChamberFuzzing",
             swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "fuzz-frames", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/frames", swiftSettings: swiftSettings,
-            linkerSettings: fuzzTargetLinking),
-        .executableTarget(
-            name: "fuzz-moderation", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/moderation", swiftSettings: swiftSettings,
-            linkerSettings: fuzzTargetLinking),
-        .executableTarget(
-            name: "fuzz-rules", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/rules", swiftSettings: swiftSettings,
-            linkerSettings: fuzzTargetLinking),
-        .executableTarget(
-            name: "fuzz-redis", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/redis", swiftSettings: swiftSettings,
-            linkerSettings: fuzzTargetLinking),
-        .executableTarget(
-            name: "fuzz-sql", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/sql", swiftSettings: swiftSettings,
-            linkerSettings: fuzzTargetLinking),
-        .executableTarget(
-            name: "fuzz-configuration", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/configuration", swiftSettings: swiftSettings,
-            linkerSettings: fuzzTargetLinking),
         .testTarget(
             name: "ChamberFuzzingTests", dependencies: ["ChamberFuzzing"], swiftSettings: swiftSettings),
         // Test helpers shared by the test targets: the database backends under test.
@@ -420,3 +402,11 @@ let package = Package(
         ),
     ]
 )
+
+/// The libFuzzer targets (`fuzz-frames`, …), one folder each in `Fuzz/Targets/`; built without libFuzzer, each
+/// replays its corpus.
+package.targets += ["frames", "moderation", "rules", "redis", "sql", "configuration"].map { name in
+    .executableTarget(
+        name: "fuzz-\(name)", dependencies: ["ChamberFuzzing"], path: "Fuzz/Targets/\(name)", swiftSettings: swiftSettings,
+        linkerSettings: fuzzTargetLinking)
+}

@@ -4,7 +4,7 @@ import Foundation
     import CLibFuzzer
 #endif
 
-/// The entry of a fuzz target. Built by `scripts/fuzz.sh` (`-sanitize=fuzzer,address -DFUZZING`) it hands the
+/// The entry of a fuzz target. Built by `scripts/fuzz.sh` (`CHAMBER_FUZZ=1`: `-sanitize=fuzzer,address`, `FUZZING`) it hands the
 /// command line to libFuzzer's driver; built as usual it replays the files (or folders) it is given.
 public enum FuzzMain {
     public static func run(_ body: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Void) throws {
