@@ -71,6 +71,19 @@ struct ConfigurationTests {
         #expect(configuration.demo)
     }
 
+    @Test(
+        "a misspelt key is called unknown whatever its value, and a list is refused for a known key",
+        arguments: [
+            (#"{"cluster": {"node_timout_ms": [3000]}}"#, "cluster.node_timout_ms", "unknown key"),
+            (#"{"cluster": {"node_timout_ms": 3000}}"#, "cluster.node_timout_ms", "unknown key"),
+            (#"{"cluster": {"node_timeout_ms": [3000]}}"#, "cluster.node_timeout_ms", "lists are not accepted"),
+        ])
+    func misspeltKeys(_ json: String, _ key: String, _ refusal: String) async throws {
+        let error = await #expect(throws: ConfigurationError.self) { try await ConfigurationLoader.load(file: try write(json), environment: [:]) }
+        #expect(error?.key == key)
+        #expect(error?.message.hasPrefix(refusal) == true, "\(String(describing: error))")
+    }
+
     @Test("trusted proxies are addresses and blocks, separated by commas")
     func trustedProxies() async throws {
         let configuration = try await ConfigurationLoader.load(

@@ -115,15 +115,15 @@ struct ConfigurationSources {
                 guard seen.updateValue(value, forKey: key) == nil else {
                     throw ConfigurationError(key: key, "is given twice in '\(path)'; keep one")
                 }
-                switch value {
-                case .object(let nested): try walk(nested, prefix: key)
-                case .array: throw ConfigurationError(key: key, "lists are not accepted here")
-                default:
-                    guard ServerConfiguration.keys.contains(key) else {
-                        throw ConfigurationError(
-                            key: key, "unknown key in '\(path)'; known keys: \(ServerConfiguration.keys.joined(separator: ", "))")
-                    }
+                if case .object(let nested) = value {
+                    try walk(nested, prefix: key)
+                    continue
                 }
+                // A misspelt key is named as unknown whatever its value, a list included.
+                guard ServerConfiguration.keys.contains(key) else {
+                    throw ConfigurationError(key: key, "unknown key in '\(path)'; known keys: \(ServerConfiguration.keys.joined(separator: ", "))")
+                }
+                if case .array = value { throw ConfigurationError(key: key, "lists are not accepted here") }
             }
         }
         try walk(members, prefix: "")
