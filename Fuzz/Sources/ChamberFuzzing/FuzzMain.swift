@@ -27,3 +27,13 @@ public enum FuzzMain {
         nonisolated(unsafe) static var target: (@Sendable (UnsafeBufferPointer<UInt8>) -> Void)?
     #endif
 }
+
+#if FUZZING
+    /// libFuzzer's entry, which its runtime references (its own `main` would call it): the body `run` was given. Once
+    /// here rather than in each target, whose `main` is `run`'s.
+    @_cdecl("LLVMFuzzerTestOneInput")
+    public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+        FuzzMain.target?(UnsafeBufferPointer(start: data, count: size))
+        return 0
+    }
+#endif
