@@ -77,6 +77,8 @@ struct ConfigurationTests {
             (#"{"cluster": {"node_timout_ms": [3000]}}"#, "cluster.node_timout_ms", "unknown key"),
             (#"{"cluster": {"node_timout_ms": 3000}}"#, "cluster.node_timout_ms", "unknown key"),
             (#"{"cluster": {"node_timeout_ms": [3000]}}"#, "cluster.node_timeout_ms", "lists are not accepted"),
+            // A section named "" is a level of its own: the key is ".", not "" given twice.
+            (#"{"": {"": 1}}"#, ".", "unknown key"),
         ])
     func misspeltKeys(_ json: String, _ key: String, _ refusal: String) async throws {
         let error = await #expect(throws: ConfigurationError.self) { try await ConfigurationLoader.load(file: try write(json), environment: [:]) }

@@ -108,10 +108,11 @@ struct ConfigurationSources {
         // JSON disagree on which of two values of one key wins, and `{"server.port": 1, "server": {"port": 2}}`
         // names one key twice too: a key given twice, however spelled, is refused.
         var seen: [String: WireJSON] = [:]
-        func walk(_ members: [(key: String, value: WireJSON)], prefix: String) throws {
+        func walk(_ members: [(key: String, value: WireJSON)], prefix: String?) throws {
             // Names starting with "_" are comments.
             for (name, value) in members where !name.hasPrefix("_") {
-                let key = prefix.isEmpty ? name : "\(prefix).\(name)"
+                // `nil` at the top: a section named "" is a level too (`{"": {"": 1}}` is the key ".", not "" twice).
+                let key = prefix.map { "\($0).\(name)" } ?? name
                 guard seen.updateValue(value, forKey: key) == nil else {
                     throw ConfigurationError(key: key, "is given twice in '\(path)'; keep one")
                 }
@@ -126,7 +127,7 @@ struct ConfigurationSources {
                 if case .array = value { throw ConfigurationError(key: key, "lists are not accepted here") }
             }
         }
-        try walk(members, prefix: "")
+        try walk(members, prefix: nil)
         return seen
     }
 
