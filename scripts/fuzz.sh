@@ -3,6 +3,7 @@
 # client frames, message moderation, a chamber's moderation rules, what Redis sends a node, the SQL scoping
 # rewriter and a node's configuration file (Fuzz/Targets/, checks in Fuzz/Sources/ChamberFuzzing/FuzzBodies*.swift).
 #   scripts/fuzz.sh [SECONDS] [TARGET…]     default: 60 seconds each, every target
+#   FUZZ_DEEP=1 scripts/fuzz.sh 600 configuration     every Swift module instrumented (below)
 # Each target starts from Fuzz/corpus/<target>/ and writes what it learns to .build-fuzz/corpus/<target>/ (the
 # repository's corpus stays as committed). A failing input is kept in .build-fuzz/crashes/<target>/; copy it into
 # Fuzz/corpus/<target>/ once fixed, and FuzzCorpusTests replays it in every test run from then on.
@@ -16,8 +17,15 @@ targets=("$@")
 # CHAMBER_FUZZ=1 compiles our own modules with the fuzzer's coverage and ASan (Package.swift), the dependencies
 # as they are. A build path of its own by default, so that a fuzz run leaves the test build alone; CI, fuzzing last,
 # passes FUZZ_BUILD_PATH=.build to reuse the test build's dependencies.
-export CHAMBER_FUZZ=1
-flags=(--build-path "${FUZZ_BUILD_PATH:-.build-fuzz}")
+# FUZZ_DEEP=1 instruments every Swift module, the dependencies too (swift-configuration's reader, NIO's buffers…), in
+# .build-fuzz/: a build of about eight minutes, for longer runs; coverage then guides the fuzzer through them as well.
+if [ "${FUZZ_DEEP:-0}" = 1 ]; then
+    # lld: gold fails on the fuzzer runtime's symbols.
+    flags=(--build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld)
+else
+    export CHAMBER_FUZZ=1
+    flags=(--build-path "${FUZZ_BUILD_PATH:-.build-fuzz-ours}")
+fi
 mkdir -p .build-fuzz
 for target in "${targets[@]}"; do
     echo "==> building fuzz-$target (${SECONDS} s into the fuzzing)"
