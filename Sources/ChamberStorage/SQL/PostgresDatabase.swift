@@ -14,17 +14,21 @@ public final class PostgresDatabase: SQLDatabase, Service {
     public let dialect = SQLDialect.postgres
     private let client: PostgresClient
     private let transactions: PostgresClient
+    let statements: PostgresStatements
     private let logger: Logger
 
     /// Connections kept for transactions, beside `configuration`'s pool for everything else.
     public static let transactionConnections = 4
 
-    public init(configuration: PostgresClient.Configuration, logger: Logger) {
+    /// - Parameter preparedStatements: how many statements may be named and prepared on each connection
+    ///   (``PostgresStatements``).
+    public init(configuration: PostgresClient.Configuration, logger: Logger, preparedStatements: Int = 1_000) {
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         var forTransactions = configuration
         forTransactions.options.maximumConnections = Self.transactionConnections
         forTransactions.options.minimumConnections = 0
         self.transactions = PostgresClient(configuration: forTransactions, backgroundLogger: logger)
+        self.statements = PostgresStatements(limit: preparedStatements)
         self.logger = logger
     }
 
@@ -55,15 +59,14 @@ public final class PostgresDatabase: SQLDatabase, Service {
     /// a statement past it has its connection closed, so the pool never hands that connection out again.
     @discardableResult
     public func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        let query = try Self.makeQuery(sql, binds)
-        let (client, logger) = (self.client, self.logger)
+        let (client, statements, logger) = (self.client, self.statements, self.logger)
         let held = HeldConnection()
         return try await Self.translatingErrors {
             try await DatabaseDeadline.run(onLapse: held.close) {
                 try await client.withConnection { connection in
                     try held.hold(connection)
                     defer { held.letGo() }
-                    return try await Self.collect(try await connection.query(query, logger: logger))
+                    return try await statements.run(sql, binds, on: connection, logger: logger)
                 }
             }
         }
@@ -79,7 +82,7 @@ public final class PostgresDatabase: SQLDatabase, Service {
         }
         defer { lease.release() }
         let connection = lease.connection
-        let transaction = Transaction(connection: connection, logger: logger)
+        let transaction = Transaction(connection: connection, statements: statements, logger: logger)
         do {
             try await transaction.run("BEGIN")
             let result = try await body(transaction)
@@ -109,6 +112,7 @@ public final class PostgresDatabase: SQLDatabase, Service {
 
     private struct Transaction: SQLExecutor {
         let connection: PostgresConnection
+        let statements: PostgresStatements
         let logger: Logger
         var dialect: SQLDialect { .postgres }
 
@@ -118,11 +122,10 @@ public final class PostgresDatabase: SQLDatabase, Service {
         /// statement's, not the transaction's: bulk work (an import of thousands of members, load-test provisioning)
         /// is one transaction of many statements, and took longer than 10 s in all on a busy machine.
         func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-            let query = try PostgresDatabase.makeQuery(sql, binds)
-            let (connection, logger) = (self.connection, self.logger)
+            let (connection, statements, logger) = (self.connection, self.statements, self.logger)
             return try await PostgresDatabase.translatingErrors {
                 try await DatabaseDeadline.run {
-                    try await PostgresDatabase.collect(try await connection.query(query, logger: logger))
+                    try await statements.run(sql, binds, on: connection, logger: logger)
                 }
             }
         }
@@ -159,7 +162,7 @@ public final class PostgresDatabase: SQLDatabase, Service {
         }
     }
 
-    static func makeQuery(_ sql: String, _ binds: [SQLValue]) throws -> PostgresQuery {
+    static func bindings(_ binds: [SQLValue]) -> PostgresBindings {
         var bindings = PostgresBindings(capacity: binds.count)
         for value in binds {
             switch value {
@@ -170,10 +173,10 @@ public final class PostgresDatabase: SQLDatabase, Service {
             case .bool(let bool): bindings.append(bool)
             }
         }
-        return PostgresQuery(unsafeSQL: SQLPlaceholders.number(sql), binds: bindings)
+        return bindings
     }
 
-    static func collect(_ rows: PostgresRowSequence) async throws -> [SQLRow] {
+    static func collect<Rows: AsyncSequence>(_ rows: Rows) async throws -> [SQLRow] where Rows.Element == PostgresRow {
         var result: [SQLRow] = []
         for try await row in rows {
             var values: [String: SQLValue] = [:]
