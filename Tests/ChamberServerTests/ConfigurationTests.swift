@@ -86,6 +86,13 @@ struct ConfigurationTests {
         #expect(error?.message.hasPrefix(refusal) == true, "\(String(describing: error))")
     }
 
+    @Test("PostgreSQL's prepared statements: 1,000 by default, 0 turns them off")
+    func preparedStatements() async throws {
+        #expect(try await ConfigurationLoader.load(file: nil, environment: [:]).databasePreparedStatements == 1_000)
+        let off = try await ConfigurationLoader.load(file: nil, environment: ["CHAMBER_DATABASE_PREPARED_STATEMENTS": "0"])
+        #expect(off.databasePreparedStatements == 0)
+    }
+
     @Test("trusted proxies are addresses and blocks, separated by commas")
     func trustedProxies() async throws {
         let configuration = try await ConfigurationLoader.load(
@@ -110,6 +117,7 @@ struct ConfigurationTests {
             (#"{"server": {"idle_timeout_seconds": 0}}"#, [:], "server.idle_timeout_seconds"),
             (#"{"server": {"request_head_timeout_seconds": 0}}"#, [:], "server.request_head_timeout_seconds"),
             (#"{"server": {"max_connections_per_address": -1}}"#, [:], "server.max_connections_per_address"),
+            (#"{"database": {"prepared_statements": -1}}"#, [:], "database.prepared_statements"),
             ("{}", ["CHAMBER_SERVER_TRUSTED_PROXIES": "127.0.0.1, nginx.local"], "server.trusted_proxies"),
             ("{}", ["CHAMBER_SERVER_TRUSTED_PROXIES": "10.0.0.0/40"], "server.trusted_proxies"),
             ("{}", ["CHAMBER_SERVER_CORS_ALLOWED_ORIGINS": "https://app.example.org/path"], "server.cors_allowed_origins"),

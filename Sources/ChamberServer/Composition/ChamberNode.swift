@@ -77,7 +77,8 @@ public struct ChamberNode: Sendable {
             throw ConfigurationError(key: "database.url", "\(error)")
         }
         let database = try await StoreFactory.open(
-            location, maxConnections: configuration.databaseMaxConnections, sqliteSynchronous: configuration.sqliteSynchronous, logger: logger)
+            location, maxConnections: configuration.databaseMaxConnections,
+            preparedStatements: configuration.databasePreparedStatements, sqliteSynchronous: configuration.sqliteSynchronous, logger: logger)
         let secret = try configuration.jwtSecret ?? loadOrCreateSecret(at: configuration.jwtSecretFile, logger: logger)
         // Keys named in the configuration seal; the key derived from the token secret still opens what it sealed before.
         let cipher = AESGCMSecretCipher(

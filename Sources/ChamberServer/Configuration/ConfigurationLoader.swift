@@ -126,6 +126,7 @@ public enum ConfigurationLoader {
             configuration.databaseURL = url
         }
         if let value = try int("database.max_connections", 1...1000) { configuration.databaseMaxConnections = value }
+        if let value = try int("database.prepared_statements", 0...100_000) { configuration.databasePreparedStatements = value }
         if let value = try string("storage.sqlite.synchronous") {
             guard let parsed = SQLiteSynchronous(rawValue: value) else {
                 throw ConfigurationError(

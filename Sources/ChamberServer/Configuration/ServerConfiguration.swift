@@ -20,6 +20,7 @@ import Logging
 /// | `server.tls_key_file` | `CHAMBER_SERVER_TLS_KEY_FILE` | none (the certificate's PEM private key, private to the node's user) |
 /// | `database.url` | `CHAMBER_DATABASE_URL` | `sqlite://data/chamberconnect.sqlite` |
 /// | `database.max_connections` | `CHAMBER_DATABASE_MAX_CONNECTIONS` | `20` (PostgreSQL pool size per node, plus 4 kept for transactions) |
+/// | `database.prepared_statements` | `CHAMBER_DATABASE_PREPARED_STATEMENTS` | `1000` (PostgreSQL: statements prepared once per connection; `0` behind a pooler that cannot keep them) |
 /// | `storage.sqlite.synchronous` | `CHAMBER_STORAGE_SQLITE_SYNCHRONOUS` | `full` (an acknowledged message survives a power cut; `normal`: a server crash only) |
 /// | `broker.kind` | `CHAMBER_BROKER_KIND` | `in-process` |
 /// | `broker.redis_url` | `CHAMBER_BROKER_REDIS_URL` | none: required with `redis` (`redis://[:password@]host:port[/db]`) |
@@ -122,6 +123,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var tlsKeyFile: String?
     public var databaseURL = "sqlite://data/chamberconnect.sqlite"
     public var databaseMaxConnections = 20
+    /// How many PostgreSQL statements are named and prepared on each connection; 0: none.
+    public var databasePreparedStatements = 1_000
     public var sqliteSynchronous = SQLiteSynchronous.full
     public var brokerKind = BrokerKind.inProcess
     public var redisURL: String?
@@ -256,7 +259,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public static let keys: [String] = [
         "server.host", "server.port", "server.idle_timeout_seconds", "server.request_head_timeout_seconds", "server.max_connections_per_address",
         "server.trusted_proxies", "server.cors_allowed_origins", "server.tls_certificate_file",
-        "server.tls_key_file", "database.url", "database.max_connections", "storage.sqlite.synchronous",
+        "server.tls_key_file", "database.url", "database.max_connections", "database.prepared_statements", "storage.sqlite.synchronous",
         "broker.kind", "broker.redis_url",
         "broker.redis_prefix",
         "server.public_url", "cluster.node_name", "cluster.advertised_address", "cluster.heartbeat_ms", "cluster.node_timeout_ms", "auth.jwt_secret",

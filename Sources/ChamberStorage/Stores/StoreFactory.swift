@@ -41,9 +41,11 @@ public enum DatabaseLocation: Sendable, Equatable {
 /// Opens a database and wraps it as the domain's store.
 public enum StoreFactory {
     /// Opens the database. For PostgreSQL the returned database is a `Service` that must run in the service group
-    /// (or be run by the caller) before it answers.
+    /// (or be run by the caller) before it answers; `preparedStatements` bounds its named statements
+    /// (``PostgresStatements``).
     public static func open(
-        _ location: DatabaseLocation, maxConnections: Int = 20, sqliteSynchronous: SQLiteSynchronous = .full, logger: Logger
+        _ location: DatabaseLocation, maxConnections: Int = 20, preparedStatements: Int = 1_000,
+        sqliteSynchronous: SQLiteSynchronous = .full, logger: Logger
     ) async throws -> any SQLDatabase {
         switch location {
         case .sqlite(let path):
@@ -53,7 +55,9 @@ public enum StoreFactory {
             }
             return try await SQLiteDatabase.open(path: path, synchronous: sqliteSynchronous, logger: logger)
         case .postgres(let url):
-            return PostgresDatabase(configuration: try PostgresDatabase.configuration(url: url, maxConnections: maxConnections), logger: logger)
+            return PostgresDatabase(
+                configuration: try PostgresDatabase.configuration(url: url, maxConnections: maxConnections), logger: logger,
+                preparedStatements: preparedStatements)
         }
     }
 }
