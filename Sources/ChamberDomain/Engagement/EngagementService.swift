@@ -1,8 +1,8 @@
 import Foundation
 
-/// Member engagement, measured: per member, when they were last seen and how many messages they sent over a window;
-/// for the chamber, how many members were active (seen or posting) and the rate that makes. Events attended join
-/// these once events exist (issue 17). Staff, admins and the board.
+/// Member engagement, measured: per member, when they were last seen, how many messages they sent and how many events
+/// they attended over a window; for the chamber, how many members were active (seen, posting or attending) and the
+/// rate that makes. Staff, admins and the board.
 public final class EngagementService: Sendable {
     private let store: any Store
     private let now: @Sendable () -> Date

@@ -9,6 +9,7 @@ struct EngagementBody: Encodable {
         let role: String
         let lastSeenAt: Date?
         let messagesSent: Int
+        let eventsAttended: Int
         let active: Bool
     }
 
@@ -18,6 +19,7 @@ struct EngagementBody: Encodable {
     let activeMembers: Int
     let engagementRate: Double
     let messagesSent: Int
+    let eventsAttended: Int
     let items: [Member]
     let nextCursor: String?
 
@@ -28,10 +30,11 @@ struct EngagementBody: Encodable {
         activeMembers = overview.activeMembers
         engagementRate = (overview.rate * 1000).rounded() / 1000
         messagesSent = overview.messagesSent
+        eventsAttended = overview.eventsAttended
         items = page.items.map {
             Member(
                 userId: $0.userID.rawValue, displayName: $0.displayName, role: $0.role.rawValue, lastSeenAt: $0.lastSeenAt,
-                messagesSent: $0.messagesSent, active: $0.isActive(since: since))
+                messagesSent: $0.messagesSent, eventsAttended: $0.eventsAttended, active: $0.isActive(since: since))
         }
         nextCursor = page.nextCursor
     }

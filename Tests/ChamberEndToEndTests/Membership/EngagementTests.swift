@@ -8,7 +8,7 @@ import Testing
 /// Member engagement through the REST API: who was seen and who posted over a window, and the chamber's rate.
 @Suite("REST: member engagement")
 struct EngagementTests {
-    @Test("last seen, messages sent and the engagement rate, for staff and the board only", arguments: TestBackend.enabled)
+    @Test("last seen, messages sent, events attended and the engagement rate, for staff and the board only", arguments: TestBackend.enabled)
     func engagement(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in
             let admin = try await api.signUp("admin")
@@ -43,7 +43,8 @@ struct EngagementTests {
             #expect(items[ann.userID]?["messages_sent"].int == 2 && items[ann.userID]?["active"].bool == true)
             #expect(items[ann.userID]?["last_seen_at"].string != nil)
             #expect(items[bob.userID]?["active"].bool == false && items[bob.userID]?["last_seen_at"].isNull == true)
-            #expect(items[bob.userID]?["messages_sent"].int == 0)
+            #expect(items[bob.userID]?["messages_sent"].int == 0 && items[bob.userID]?["events_attended"].int == 0)
+            #expect(report.json["events_attended"].int == 0)
 
             // Seen again later: the time moves forward, never back.
             let first = items[ann.userID]?["last_seen_at"].string ?? ""
@@ -54,6 +55,27 @@ struct EngagementTests {
             let annLater = later.json["items"].array.first { $0["user_id"].string == ann.userID }?["last_seen_at"].string ?? ""
             #expect(annLater > first, "\(first) → \(annLater)")
             #expect(later.json["active_members"].int == 4, "Bea's reading counts too")
+
+            // Bob is checked in at an event: he attended, and counts as active without opening anything else. Bea
+            // registers and never comes: registering is not attending.
+            let evening = EventTests.Chamber(id: chamber, admin: admin, staff: stella, members: [bob, bea])
+            let (event, tickets) = try await EventTests.event(api, evening, capacity: nil, tickets: [["name": "Member"]])
+            for member in [bob, bea] {
+                let registered = try await EventTests.register(api, evening, member, event: event, ticket: tickets[0])
+                #expect(registered.status == .created, "\(registered.json)")
+            }
+            let bobsCode =
+                try await api.call(.get, "\(evening.path)/events/\(event)/registrations/mine", token: bob.accessToken)
+                .json["check_in_code"].string ?? ""
+            let door = try await api.call(.post, "\(evening.path)/events/\(event)/check-ins", token: stella.accessToken, json: ["code": bobsCode])
+            #expect(door.status == .ok, "\(door.json)")
+            let attended = try await api.call(.get, "/v1/chambers/\(chamber)/engagement?days=30", token: stella.accessToken)
+            #expect(attended.json["events_attended"].int == 1 && attended.json["active_members"].int == 5, "\(attended.json)")
+            let bobNow = attended.json["items"].array.first { $0["user_id"].string == bob.userID }
+            #expect(
+                bobNow?["events_attended"].int == 1 && bobNow?["active"].bool == true && bobNow?["last_seen_at"].isNull == true, "\(attended.json)")
+            let beaNow = attended.json["items"].array.first { $0["user_id"].string == bea.userID }
+            #expect(beaNow?["events_attended"].int == 0, "\(attended.json)")
 
             #expect(try await api.call(.get, "/v1/chambers/\(chamber)/engagement", token: ann.accessToken).status == .forbidden)
             let zero = try await api.call(.get, "/v1/chambers/\(chamber)/engagement?days=0", token: stella.accessToken)
