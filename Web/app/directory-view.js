@@ -49,7 +49,13 @@ export class DirectoryView {
     const address = business.address ?? {};
     const place = [address.line1, address.city, address.region].filter(Boolean).join(', ');
     const website = business.website ? h('a', { href: business.website, rel: 'noopener noreferrer', target: '_blank' }, new URL(business.website).host) : null;
+    // Only https logos: the page's Content-Security-Policy loads no other images from outside, and a page served
+    // over https must not mix in http.
+    const logo = business.logo_url?.startsWith('https://')
+      ? h('img', { class: 'logo', src: business.logo_url, alt: '', width: 48, height: 48, loading: 'lazy', referrerpolicy: 'no-referrer' })
+      : null;
     return h('li', { class: 'card business' },
+      logo,
       h('h2', {}, business.display_name ?? business.legal_name),
       business.category ? h('p', { class: 'note' }, business.category) : null,
       business.description ? h('p', {}, business.description) : null,

@@ -217,7 +217,7 @@ public final class MembershipApplicationService: Sendable {
             id: .generate(), chamberID: application.chamberID, ownerUserID: application.applicantID, legalName: steps.business?.legalName ?? "",
             displayName: steps.business?.dba, taxID: steps.tax?.ein, category: steps.contact?.category, address: steps.contact?.address ?? .init(),
             website: steps.online?.website, phone: steps.contact?.phone, email: steps.contact?.email, socialLinks: steps.online?.socialLinks ?? [:],
-            description: steps.online?.description, createdAt: at)
+            description: steps.online?.description, logoURL: steps.online?.logoURL, createdAt: at)
         approved.businessID = business.id
         guard let chamber = try await store.chambers.find(id: application.chamberID), let tierID = steps.membership?.tierID else {
             throw ChamberError(.applicationIncomplete, "the application names no tier", field: "membership")

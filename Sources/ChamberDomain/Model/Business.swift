@@ -17,6 +17,8 @@ public struct Business: Sendable, Equatable, Codable {
     public var email: String?
     public var socialLinks: [String: String]
     public var description: String?
+    /// Where the business's logo is published (an http or https URL of the business's own), shown with the listing.
+    public var logoURL: String?
     /// What of the listing the directory shows to whom.
     public var privacy: DirectoryPrivacy
     public let createdAt: Date
@@ -27,8 +29,8 @@ public struct Business: Sendable, Equatable, Codable {
     public init(
         id: BusinessID, chamberID: ChamberID, ownerUserID: UserID?, legalName: String, displayName: String? = nil, taxID: String? = nil,
         category: String? = nil, address: PostalAddress = .init(), website: String? = nil, phone: String? = nil, email: String? = nil,
-        socialLinks: [String: String] = [:], description: String? = nil, privacy: DirectoryPrivacy = .init(), createdAt: Date,
-        revision: Int = 0
+        socialLinks: [String: String] = [:], description: String? = nil, logoURL: String? = nil, privacy: DirectoryPrivacy = .init(),
+        createdAt: Date, revision: Int = 0
     ) {
         self.revision = revision
         self.privacy = privacy
@@ -45,6 +47,7 @@ public struct Business: Sendable, Equatable, Codable {
         self.email = email
         self.socialLinks = socialLinks
         self.description = description
+        self.logoURL = logoURL
         self.createdAt = createdAt
     }
 }

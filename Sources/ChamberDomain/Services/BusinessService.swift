@@ -12,6 +12,7 @@ public struct BusinessInput: Sendable {
     public var email: String??
     public var socialLinks: [String: String]?
     public var description: String??
+    public var logoURL: String??
     public var ownerUserID: UserID??
     /// Directory visibility per field; fields not named keep theirs.
     public var privacy: [DirectoryPrivacy.Field: DirectoryAudience]?
@@ -131,6 +132,7 @@ public final class BusinessService: Sendable {
         if let value = input.phone { business.phone = try Validate.optionalText(value, field: "phone", maxLength: 40) }
         if let value = input.email { business.email = try value.map { raw throws(ChamberError) in try Validate.email(raw) } }
         if let value = input.description { business.description = try Validate.optionalText(value, field: "description", maxLength: 4000) }
+        if let value = input.logoURL { business.logoURL = try Validate.url(value, field: "logo_url") }
         if let address = input.address { business.address = try Validate.address(address, field: "address") }
         if let links = input.socialLinks { business.socialLinks = try Validate.socialLinks(links) }
         if let choices = input.privacy {

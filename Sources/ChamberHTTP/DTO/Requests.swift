@@ -181,7 +181,7 @@ struct BusinessRequest: Decodable {
     let input: BusinessInput
 
     private enum Keys: String, CodingKey {
-        case legalName, displayName, taxId, category, address, website, phone, email, socialLinks, description, ownerUserId, privacy
+        case legalName, displayName, taxId, category, address, website, phone, email, socialLinks, description, logoUrl, ownerUserId, privacy
     }
 
     init(from decoder: any Decoder) throws {
@@ -197,6 +197,7 @@ struct BusinessRequest: Decodable {
         input.email = try c.decodePatch(String.self, forKey: .email)
         input.socialLinks = try c.decodeIfPresent([String: String].self, forKey: .socialLinks)
         input.description = try c.decodePatch(String.self, forKey: .description)
+        input.logoURL = try c.decodePatch(String.self, forKey: .logoUrl)
         if let owner = try c.decodePatch(String.self, forKey: .ownerUserId) {
             input.ownerUserID = .some(
                 try owner.map { raw in

@@ -226,6 +226,7 @@ struct BusinessBody: Encodable {
     let email: String?
     let socialLinks: [String: String]
     let description: String?
+    let logoUrl: String?
     /// Who sees each field the business may hide.
     let privacy: [String: String]
     let createdAt: Date
@@ -246,6 +247,7 @@ struct BusinessBody: Encodable {
         email = business.email
         socialLinks = business.socialLinks
         description = business.description
+        logoUrl = business.logoURL
         createdAt = business.createdAt
     }
 }

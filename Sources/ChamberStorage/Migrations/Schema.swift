@@ -1162,6 +1162,9 @@ enum Schema {
                 "CREATE INDEX membership_applications_tax_id_token ON membership_applications (chamber_id, tax_id_token)",
                 "CREATE INDEX businesses_tax_id_token ON businesses (chamber_id, tax_id_token)",
             ]),
+        Migration(
+            version: 37, name: "a business listing's logo",
+            statements: ["ALTER TABLE businesses ADD COLUMN logo_url TEXT"]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

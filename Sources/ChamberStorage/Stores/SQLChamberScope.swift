@@ -213,7 +213,7 @@ struct SQLBusinessStore: BusinessStore {
 
     private static let columnNames = [
         "id", "chamber_id", "owner_user_id", "legal_name", "display_name", "tax_id", "category", "address", "website", "phone", "email",
-        "social_links", "description", "privacy", "created_at", "revision",
+        "social_links", "description", "logo_url", "privacy", "created_at", "revision",
     ]
     static let columns = columnNames.joined(separator: ", ")
 
@@ -232,7 +232,8 @@ struct SQLBusinessStore: BusinessStore {
             website: try row.optionalString("website"),
             phone: try row.optionalString("phone"), email: try row.optionalString("email"),
             socialLinks: try row.json("social_links", as: [String: String].self),
-            description: try row.optionalString("description"), privacy: try row.json("privacy", as: DirectoryPrivacy.self),
+            description: try row.optionalString("description"), logoURL: try row.optionalString("logo_url"),
+            privacy: try row.json("privacy", as: DirectoryPrivacy.self),
             createdAt: try row.date("created_at"), revision: Int(try row.int("revision")))
     }
 
@@ -244,7 +245,8 @@ struct SQLBusinessStore: BusinessStore {
             .id(b.ownerUserID), .text(b.legalName), .text(b.displayName),
             .text(try fields.sealTaxID(b.taxID, context: SealingContext.businessTaxID(b.id))),
             .text(fields.taxIDToken(b.taxID)), .text(b.category), try .json(b.address), .text(b.website), .text(b.phone), .text(b.email),
-            try .json(b.socialLinks), .text(b.description), try .json(b.privacy), .text(search.names), .text(search.publicText),
+            try .json(b.socialLinks), .text(b.description), .text(b.logoURL), try .json(b.privacy), .text(search.names),
+            .text(search.publicText),
             .text(search.membersText), .text(search.staffText), .int(Int64(SearchWords.version)),
         ]
     }
@@ -254,9 +256,9 @@ struct SQLBusinessStore: BusinessStore {
         try await sql.query(
             """
             INSERT INTO businesses (id, chamber_id, owner_user_id, legal_name, display_name, tax_id, tax_id_token, category, address, website,
-                phone, email, social_links, description, privacy, search_names, search_public, search_members, search_staff, search_version,
-                created_at)
-            VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                phone, email, social_links, description, logo_url, privacy, search_names, search_public, search_members, search_staff,
+                search_version, created_at)
+            VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [.id(business.id)] + (try binds(business)) + [.date(business.createdAt)])
     }
@@ -280,7 +282,8 @@ struct SQLBusinessStore: BusinessStore {
         !(try await sql.query(
             """
             UPDATE businesses SET owner_user_id = ?, legal_name = ?, display_name = ?, tax_id = ?, tax_id_token = ?, category = ?, address = ?,
-                website = ?, phone = ?, email = ?, social_links = ?, description = ?, privacy = ?, search_names = ?, search_public = ?,
+                website = ?, phone = ?, email = ?, social_links = ?, description = ?, logo_url = ?, privacy = ?, search_names = ?,
+                search_public = ?,
                 search_members = ?, search_staff = ?, search_version = ?, revision = revision + 1
             WHERE chamber_id = :chamber AND id = ? AND revision = ? RETURNING id
             """,

@@ -48,8 +48,8 @@ struct SQLPersonalDataStore: PersonalDataStore {
         Part(
             name: "businesses", about: "the businesses you own in the chamber's directory",
             statement: """
-                SELECT id, legal_name, display_name, tax_id, category, address, website, phone, email, social_links, description, privacy,
-                created_at FROM businesses WHERE chamber_id = :chamber AND owner_user_id = ? ORDER BY created_at
+                SELECT id, legal_name, display_name, tax_id, category, address, website, phone, email, social_links, description, logo_url,
+                privacy, created_at FROM businesses WHERE chamber_id = :chamber AND owner_user_id = ? ORDER BY created_at
                 """, sealed: .businesses),
         Part(
             name: "invitations", about: "invitations the chamber sent to your e-mail address",

@@ -41,7 +41,7 @@ struct MembershipApplicationTests {
                 "online",
                 [
                     "website": "https://www.kwikemart.example", "social_links": ["instagram": "https://instagram.com/kwikemart"],
-                    "description": "Open all night",
+                    "description": "Open all night", "logo_url": "https://www.kwikemart.example/logo.png",
                 ]
             ),
             ("membership", ["tier_id": tier, "agreement_accepted": true]),
@@ -126,6 +126,18 @@ struct MembershipApplicationTests {
             let business = try await api.call(.get, "/v1/chambers/\(chamber.id)/businesses/\(businessID)", token: apu.accessToken)
             #expect(business.json["legal_name"].string == "Kwik-E-Mart LLC" && business.json["owner_user_id"].string == apu.userID)
             #expect(business.json["tax_id"].string == "12-3456789" && business.json["category"].string == "445")
+            // The listing shows the application's logo; its owner changes it to a URL only, and can remove it.
+            #expect(business.json["logo_url"].string == "https://www.kwikemart.example/logo.png", "\(business.json)")
+            let listing = "/v1/chambers/\(chamber.id)/businesses/\(businessID)"
+            let notURL = try await api.call(.patch, listing, token: apu.accessToken, json: ["logo_url": "ftp://kwikemart.example/logo.png"])
+            #expect(notURL.errorCode == "validation_failed" && notURL.json["error"]["field"].string == "logo_url", "\(notURL.json)")
+            let moved = try await api.call(.patch, listing, token: apu.accessToken, json: ["logo_url": "https://cdn.kwikemart.example/l.png"])
+            #expect(moved.json["logo_url"].string == "https://cdn.kwikemart.example/l.png", "\(moved.json)")
+            let listed = try await api.call(.get, "/v1/chambers/\(chamber.id)/businesses", token: apu.accessToken)
+            let kwik = listed.json["items"].array.first { $0["id"].string == businessID }
+            #expect(kwik?["logo_url"].string == "https://cdn.kwikemart.example/l.png", "\(listed.json)")
+            let removed = try await api.call(.patch, listing, token: apu.accessToken, json: ["logo_url": NSNull()])
+            #expect(removed.status == .ok && removed.json["logo_url"].isNull, "\(removed.json)")
             // At rest the tax id is sealed: no column of the application or of the listing holds it.
             for (table, rowID) in [("membership_applications", id), ("businesses", businessID)] {
                 let row = try #require(try await api.store.database.query("SELECT * FROM \(table) WHERE id = ?", [.text(rowID)]).first)
