@@ -6,6 +6,7 @@ import Foundation
 public enum MemberRecordColumn: String, Sendable, CaseIterable {
     case email, displayName = "display_name", role, joinedAt = "joined_at"
     case legalName = "legal_name", dba, taxID = "tax_id", category, phone, businessEmail = "business_email", website, description
+    case logoURL = "logo_url"
     case addressLine1 = "address_line1", addressLine2 = "address_line2", city, region, postalCode = "postal_code", country
     case tier, status, trialEndsAt = "trial_ends_at", paidThrough = "paid_through"
     /// `instagram=https://…;linkedin=https://…`
@@ -14,8 +15,8 @@ public enum MemberRecordColumn: String, Sendable, CaseIterable {
     case privacy
 
     static let business: [MemberRecordColumn] = [
-        .legalName, .dba, .taxID, .category, .phone, .businessEmail, .website, .description, .addressLine1, .addressLine2, .city, .region,
-        .postalCode, .country, .socialLinks, .privacy,
+        .legalName, .dba, .taxID, .category, .phone, .businessEmail, .website, .description, .logoURL, .addressLine1, .addressLine2, .city,
+        .region, .postalCode, .country, .socialLinks, .privacy,
     ]
 }
 
@@ -42,6 +43,7 @@ public struct BusinessRecord: Sendable, Equatable {
     public let email: String?
     public let website: String?
     public let description: String?
+    public let logoURL: String?
     public let address: PostalAddress
     public let socialLinks: [String: String]
     public let privacy: DirectoryPrivacy
@@ -164,6 +166,7 @@ extension MemberRecord {
             return code
         }
         let website = row.check(.website) { () throws(ChamberError) in try Validate.url(reader.value(.website), field: "website") }
+        let logoURL = row.check(.logoURL) { () throws(ChamberError) in try Validate.url(reader.value(.logoURL), field: "logo_url") }
         let email = row.check(.businessEmail) { () throws(ChamberError) -> String? in
             guard let raw = reader.value(.businessEmail) else { return nil }
             return try Validate.email(raw, field: "business_email")
@@ -186,12 +189,12 @@ extension MemberRecord {
             try DirectoryPrivacy(parsing: try pairs(reader.value(.privacy), .privacy))
         }
         guard row.problems.count == before, let legalName, let taxID, let category, let website, let email, let dba, let phone, let description,
-            let address, let socialLinks, let privacy
+            let logoURL, let address, let socialLinks, let privacy
         else { return nil }
         return .some(
             BusinessRecord(
                 legalName: legalName, dba: dba, taxID: taxID, category: category, phone: phone, email: email, website: website,
-                description: description, address: address, socialLinks: socialLinks, privacy: privacy))
+                description: description, logoURL: logoURL, address: address, socialLinks: socialLinks, privacy: privacy))
     }
 
     /// The standing, if the row names a tier: `.some(nil)` when it names none, nil when it has problems.

@@ -150,7 +150,7 @@ public final class MemberRecordsService: Sendable {
                 Business(
                     id: .generate(), chamberID: chamberID, ownerUserID: userID, legalName: b.legalName, displayName: b.dba, taxID: b.taxID,
                     category: b.category, address: b.address, website: b.website, phone: b.phone, email: b.email,
-                    socialLinks: b.socialLinks, description: b.description, privacy: b.privacy, createdAt: at)
+                    socialLinks: b.socialLinks, description: b.description, logoURL: b.logoURL, privacy: b.privacy, createdAt: at)
             }
             let standing = record.standing.map { s in
                 s.status.map {
@@ -200,6 +200,7 @@ public final class MemberRecordsService: Sendable {
                 .joinedAt: MemberRecord.day(member.membership.joinedAt), .legalName: business?.legalName ?? "", .dba: business?.displayName ?? "",
                 .taxID: business?.taxID ?? "", .category: business?.category ?? "", .phone: business?.phone ?? "",
                 .businessEmail: business?.email ?? "", .website: business?.website ?? "", .description: business?.description ?? "",
+                .logoURL: business?.logoURL ?? "",
                 .addressLine1: business?.address.line1 ?? "", .addressLine2: business?.address.line2 ?? "", .city: business?.address.city ?? "",
                 .region: business?.address.region ?? "", .postalCode: business?.address.postalCode ?? "", .country: business?.address.country ?? "",
                 .tier: standing.flatMap { tiers[$0.tierID] } ?? "", .status: standing?.status.rawValue ?? "",

@@ -71,10 +71,10 @@ struct MemberImportTests {
             // Clean (blank rows of commas after the data are no rows): every row written, each a new account without a
             // password.
             let good = """
-                email,display_name,role,joined_at,legal_name,dba,tax_id,category,phone,website,city,country,tier,status,trial_ends_at,paid_through,privacy
-                \(ned),Ned Flanders,member,2019-04-01,Leftorium LLC,The Leftorium,36-1234567,445,'+1 217 555 0142,https://leftorium.example,Springfield,us,Gold,active,,2027-01-31,phone=staff;email=staff
-                \(moe),Moe Szyslak,member,,"Moe's Tavern, Inc.",,,722,,,Springfield,US,gold,trial,2027-01-15,,
-                ,,,,,,,,,,,,,,,,
+                email,display_name,role,joined_at,legal_name,dba,tax_id,category,phone,website,logo_url,city,country,tier,status,trial_ends_at,paid_through,privacy
+                \(ned),Ned Flanders,member,2019-04-01,Leftorium LLC,The Leftorium,36-1234567,445,'+1 217 555 0142,https://leftorium.example,https://leftorium.example/logo.png,Springfield,us,Gold,active,,2027-01-31,phone=staff;email=staff
+                \(moe),Moe Szyslak,member,,"Moe's Tavern, Inc.",,,722,,,,Springfield,US,gold,trial,2027-01-15,,
+                ,,,,,,,,,,,,,,,,,
 
                 """
             #expect(try await Self.post(api, chamber.id, good, dryRun: true, as: admin).json["problems"].array.isEmpty)
@@ -136,6 +136,7 @@ struct MemberImportTests {
             #expect(movedNed?["privacy"].string == "email=staff;phone=staff", "privacy travels with the listing")
             #expect(movedNed?["legal_name"].string == "Leftorium LLC" && movedNed?["paid_through"].string == "2027-01-31")
             #expect(movedNed?["joined_at"].string == "2019-04-01" && movedNed?["tier"].string == "Gold")
+            #expect(movedNed?["logo_url"].string == "https://leftorium.example/logo.png", "the logo travels with the listing")
         }
     }
 }
