@@ -182,6 +182,13 @@ struct SQLApplicationStore: MembershipApplicationStore {
                     "SELECT id FROM membership_applications WHERE chamber_id = :chamber AND contact_email = ? AND \(others) ORDER BY id",
                     [.text(email), .id(application.id)]
                 ).map { "application \(try $0.string("id"))" })
+                // A member already signs in with it: another person's address, or the applicant's second account.
+                + (try await sql.query(
+                    """
+                    SELECT u.display_name FROM memberships m JOIN users u ON u.id = m.user_id
+                    WHERE m.chamber_id = :chamber AND lower(u.email) = ? AND m.user_id <> ? ORDER BY u.display_name
+                    """, [.text(email.lowercased()), .id(application.applicantID)]
+                ).map { "member \(try $0.string("display_name"))" })
         }
         return evidence
     }

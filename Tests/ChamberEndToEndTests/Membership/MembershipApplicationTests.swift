@@ -281,6 +281,20 @@ struct MembershipApplicationTests {
             #expect(checks["domain_match"]?["detail"].string?.contains("free mail") == true)
             #expect((submitted.json["score"].int ?? 100) < 30, "\(submitted.json["score"])")
 
+            // The contact address is a member's sign-in (Stella's): the e-mail check fails, naming her.
+            let borrowed =
+                try await api.call(.post, "/v1/applications", token: rival.accessToken, json: ["chamber_id": chamber.id]).json["application"]["id"]
+                .string ?? ""
+            try await Self.fill(api, rival, borrowed, Self.steps(tier: chamber.tier, ein: "36-7654321", name: "Borrowed Mart", email: staff.email))
+            #expect(try await api.call(.post, "/v1/applications/\(borrowed)/submit", token: rival.accessToken).json["status"].string == "submitted")
+            let borrowedChecks = try await api.call(.get, "/v1/chambers/\(chamber.id)/applications/\(borrowed)", token: staff.accessToken)
+            let email = borrowedChecks.json["checks"].array.first { $0["name"].string == "duplicate_email" }
+            #expect(email?["result"].string == "failed" && email?["detail"].string?.contains("member Stella") == true, "\(borrowedChecks.json)")
+            _ = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/applications/\(borrowed)/decision", token: staff.accessToken,
+                json: ["decision": "reject", "reason": "Not your address"])
+            #expect(checks["duplicate_email"]?["result"].string == "passed", "Apu's own address is nobody else's")
+
             // A retired tier is refused at submission; a chamber auto-approving at 90 approves a clean application at once.
             _ = try await api.call(.patch, "/v1/chambers/\(chamber.id)", token: admin.accessToken, json: ["settings": ["auto_approve_score": 90]])
             let other =
