@@ -11,16 +11,22 @@ public enum ProviderHTTPClients {
     /// own certificate authority, or a corporate proxy's). The file is read when a connection is made: a bad one
     /// fails the sends, which are retried and then dead-lettered with the reason.
     public static func client(trustingAlso extraRootsFile: String?) -> HTTPClient {
-        guard let file = extraRootsFile else { return HTTPClient.shared }
-        return clients.withLock { clients in
-            if let client = clients[file] { return client }
+        clients.withLock { clients in
+            let key = extraRootsFile ?? ""
+            if let client = clients[key] { return client }
             var tls = TLSConfiguration.makeClientConfiguration()
-            tls.additionalTrustRoots = [.file(file)]
+            if let extraRootsFile { tls.additionalTrustRoots = [.file(extraRootsFile)] }
             var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
             configuration.httpVersion = .automatic
+            // A provider reached over HTTP/1.1 (an endpoint without HTTP/2) takes one request per connection at a time:
+            // as many connections as `push.concurrency`'s default lets sends be in flight, not AsyncHTTPClient's 8.
+            configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = maxHTTP1Connections
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            clients[file] = client
+            clients[key] = client
             return client
         }
     }
+
+    /// Connections per provider host over HTTP/1.1 (HTTP/2 multiplexes its streams over one).
+    static let maxHTTP1Connections = 64
 }
