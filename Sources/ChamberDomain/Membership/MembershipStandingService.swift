@@ -169,8 +169,11 @@ public final class MembershipStandingService: Sendable {
     }
 
     /// Applies `action` to each of `userIDs` (at most 500) on its own: one refused (a member without a standing, a
-    /// status that does not allow it) does not stop the others. The answers follow the order of `userIDs`.
-    public func bulk(_ access: ChamberAccess, userIDs: [UserID], _ action: StandingAction) async throws -> [Result<Member, ChamberError>] {
+    /// status that does not allow it) does not stop the others. The answers follow the order of `userIDs`, each with
+    /// its proration after a tier change, as ``act(_:userID:_:)`` answers.
+    public func bulk(
+        _ access: ChamberAccess, userIDs: [UserID], _ action: StandingAction
+    ) async throws -> [Result<(member: Member, proration: Proration?), ChamberError>] {
         try access.require(.update, .standing)
         guard (1...500).contains(userIDs.count) else { throw ChamberError(.validationFailed, "1 to 500 user ids", field: "user_ids") }
         guard Set(userIDs).count == userIDs.count else { throw ChamberError(.validationFailed, "a user id is named twice", field: "user_ids") }
@@ -187,10 +190,10 @@ public final class MembershipStandingService: Sendable {
             }
         case .reinstate: break
         }
-        var results: [Result<Member, ChamberError>] = []
+        var results: [Result<(member: Member, proration: Proration?), ChamberError>] = []
         for userID in userIDs {
             do {
-                results.append(.success(try await act(access, userID: userID, action).member))
+                results.append(.success(try await act(access, userID: userID, action)))
             } catch let error as ChamberError {
                 results.append(.failure(error))
             } catch {

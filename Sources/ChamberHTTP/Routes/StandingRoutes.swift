@@ -36,7 +36,9 @@ struct StandingRoutes {
                 ListBody(
                     items: try zip(userIDs, results).map { userID, result throws(ChamberError) in
                         switch result {
-                        case .success(let member): BulkStandingResultBody(userId: userID.rawValue, standing: try StandingBody(member), error: nil)
+                        case .success(let done):
+                            BulkStandingResultBody(
+                                userId: userID.rawValue, standing: try StandingBody(done.member, proration: done.proration), error: nil)
                         case .failure(let error):
                             BulkStandingResultBody(
                                 userId: userID.rawValue, standing: nil, error: .init(code: error.code.rawValue, message: error.message))

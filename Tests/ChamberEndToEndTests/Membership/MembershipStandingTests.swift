@@ -201,6 +201,19 @@ struct MembershipStandingTests {
             #expect(
                 try await api.call(.post, path, token: staff.accessToken, json: ["action": "reinstate"]).json["standing"]["status"].string == "active"
             )
+            // Down a tier in bulk: each changed member's answer carries its proration, as one member's would.
+            let down = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/standings/bulk", token: staff.accessToken,
+                json: ["user_ids": [apu.userID, otto.userID], "action": "change_tier", "tier_id": chamber.tier])
+            #expect(down.json["items"][0]["standing"]["standing"]["tier_id"].string == chamber.tier, "\(down.json)")
+            let proration = down.json["items"][0]["standing"]["proration"]
+            #expect((proration["credit_cents"].int ?? 0) > (proration["charge_cents"].int ?? 0), "Platinum's unused days credited: \(down.json)")
+            #expect(proration["net_cents"].int == (proration["charge_cents"].int ?? 0) - (proration["credit_cents"].int ?? 0))
+            #expect(down.json["items"][1]["error"]["code"].string == "standing_not_found")
+            let retired = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/standings/bulk", token: staff.accessToken,
+                json: ["user_ids": [apu.userID], "action": "change_tier", "tier_id": UUID().uuidString.lowercased()])
+            #expect(retired.errorCode == "tier_not_found" && retired.json["error"]["field"].string == "tier_id", "one answer for a bad action")
 
             let audit = try await api.call(.get, "/v1/chambers/\(chamber.id)/audit-log?target=user:\(apu.userID)", token: admin.accessToken)
             // The job's entries carry its clock's (future) dates; staff's the wall clock's.
@@ -208,6 +221,7 @@ struct MembershipStandingTests {
                 audit.json["items"].array.compactMap { $0["action"].string }.sorted() == [
                     "membership.payment_recorded", "membership.reinstated", "membership.reinstated", "membership.status_changed",
                     "membership.status_changed", "membership.suspended", "membership.suspended", "membership.tier_changed",
+                    "membership.tier_changed",
                 ], "\(audit.json)")
         }
     }
