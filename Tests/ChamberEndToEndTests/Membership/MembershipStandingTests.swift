@@ -58,6 +58,35 @@ struct MembershipStandingTests {
 
     static func days(_ count: Int, after date: Date) -> Date { date.addingTimeInterval(TimeInterval(count) * 86_400) }
 
+    @Test("a chamber renewing on a fixed date: a payment runs to that date, its dues prorated by the days", arguments: TestBackend.enabled)
+    func fixedRenewal(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let (admin, staff, apu) = (try await api.signUp("admin"), try await api.signUp("stella"), try await api.signUp("apu"))
+            let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
+            // Renewal a hundred days from now (UTC): far from both ends of the year whenever the test runs.
+            var utc = Calendar(identifier: .gregorian)
+            utc.timeZone = TimeZone(identifier: "UTC")!
+            let renewal = utc.dateComponents([.year, .month, .day], from: Self.days(100, after: Date()))
+            let monthDay = String(format: "%02d-%02d", renewal.month ?? 1, renewal.day ?? 1)
+            let set = try await api.call(
+                .patch, "/v1/chambers/\(chamber.id)", token: admin.accessToken,
+                json: ["settings": ["membership": ["renewal": monthDay, "trial_days": 0]]])
+            #expect(set.json["settings"]["membership"]["renewal"].string == monthDay, "\(set.json)")
+
+            try await Self.approved(api, apu, chamber: chamber.id, tier: chamber.tier, staff: staff)
+            let path = "/v1/chambers/\(chamber.id)/members/\(apu.userID)/standing"
+            let paid = try await api.call(.post, path, token: staff.accessToken, json: ["action": "record_payment", "note": "cash"])
+            #expect(paid.json["standing"]["status"].string == "active", "\(paid.json)")
+            let through = try #require(paid.json["standing"]["paid_through"].date)
+            let day = utc.dateComponents([.year, .month, .day], from: through)
+            #expect(day.month == renewal.month && day.day == renewal.day && day.year == renewal.year, "to the renewal date: \(paid.json)")
+            // About 100 of 365 days of Gold's 600.00: not a whole year's dues.
+            let dues = try await api.call(.get, path, token: staff.accessToken).json["ledger"].array.first { $0["kind"].string == "dues_paid" }
+            let amount = dues?["amount_cents"].int ?? 0
+            #expect((15_500...17_000).contains(amount), "prorated by days: \(amount)")
+        }
+    }
+
     @Test(
         "approval opens a trial; the job moves it to grace, then lapsed, once however many run; a lapsed member cannot post; staff record dues, change tier, suspend, reinstate",
         arguments: TestBackend.enabled)
