@@ -1,13 +1,17 @@
 // The business directory with search: each listing as the chamber's privacy shows it to the reader (REST
-// `GET /v1/chambers/{chamberId}/directory`).
+// `GET /v1/chambers/{chamberId}/directory`); or, by a chamber's slug and without signing in, what the chamber
+// makes public (`GET /v1/public/chambers/{slug}/directory`, the page `#/directory/<slug>`).
 
 import { api, describe } from './api.js';
 import { h, show } from './dom.js';
 
 export class DirectoryView {
-  constructor(chamberId, client) {
+  /** `publicSlug`: the public directory of that chamber, for anyone (then `chamberId` and `client` are null). */
+  constructor(chamberId, client, { publicSlug } = {}) {
     this.chamberId = chamberId;
     this.client = client;
+    this.publicSlug = publicSlug;
+    this.heading = h('h1', {}, 'Directory');
     this.results = h('ul', { class: 'cards', 'aria-label': 'Businesses' });
     this.more = h('button', { type: 'button', hidden: true, onclick: () => this.search(this.cursor) }, 'More businesses');
     this.status = h('p', { class: 'note', role: 'status' });
@@ -18,7 +22,9 @@ export class DirectoryView {
       timer = setTimeout(() => this.search(), 250);
     });
     this.element = h('main', { id: 'main', class: 'page' },
-      h('h1', {}, 'Directory'),
+      this.heading,
+      publicSlug ? h('p', { class: 'note' }, 'What the chamber’s members list publicly. ',
+        h('a', { href: `#/apply/${encodeURIComponent(publicSlug)}` }, 'Apply to join'), ' or ', h('a', { href: '#/' }, 'sign in'), '.') : null,
       h('form', { role: 'search', onsubmit: (event) => {
         event.preventDefault();
         this.search();
@@ -33,7 +39,10 @@ export class DirectoryView {
     if (words) parameters.set('q', words);
     if (cursor) parameters.set('cursor', cursor);
     try {
-      const page = await api('GET', `/v1/chambers/${this.chamberId}/directory?${parameters}`);
+      const page = this.publicSlug
+        ? await api('GET', `/v1/public/chambers/${encodeURIComponent(this.publicSlug)}/directory?${parameters}`, undefined, { signedIn: false })
+        : await api('GET', `/v1/chambers/${this.chamberId}/directory?${parameters}`);
+      if (page.chamber) this.heading.textContent = `${page.chamber.name}: directory`;
       const cards = page.items.map((business) => this.card(business));
       if (cursor) this.results.append(...cards);
       else show(this.results, cards);
@@ -67,7 +76,7 @@ export class DirectoryView {
 
   /** A direct conversation with the business's owner, when they are another member and the reader may start one. */
   canMessage(business) {
-    return business.owner_user_id && business.owner_user_id !== this.client.me.id && !['trial', 'guest'].includes(this.client.role);
+    return this.client && business.owner_user_id && business.owner_user_id !== this.client.me.id && !['trial', 'guest'].includes(this.client.role);
   }
 
   async message(business) {

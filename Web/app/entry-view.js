@@ -68,7 +68,8 @@ export function renderEntry(root, instance, signedIn) {
       h('p', { class: 'note' }, 'One click signs you in to the Springfield demo chamber. Everyone trying this server shares these accounts and sees what the others write, and the demo data may be reset at any time.'),
       h('div', { class: 'demo-roles' }, featured.map(button)),
       others.length ? h('details', {}, h('summary', {}, 'More roles'), h('div', { class: 'demo-roles' }, others.map(button))) : null,
-      h('p', {}, 'Or ', h('a', { href: `#/apply/${instance.demo.chamber_slug}` }, 'apply to join the demo chamber'), ' as a new business.')));
+      h('p', {}, 'Or ', h('a', { href: `#/apply/${instance.demo.chamber_slug}` }, 'apply to join the demo chamber'), ' as a new business, or ',
+        h('a', { href: `#/directory/${instance.demo.chamber_slug}` }, 'browse its public directory'), '.')));
   }
 
   const email = h('input', { id: 'email', name: 'email', type: 'email', autocomplete: 'username', required: true });

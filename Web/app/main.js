@@ -86,6 +86,12 @@ async function route() {
     });
     return show(root, view.element);
   }
+  // A chamber's public directory is for anyone too.
+  if (page === 'directory' && argument) {
+    view?.detach?.();
+    view = new DirectoryView(null, null, { publicSlug: decodeURIComponent(argument) });
+    return show(root, view.element);
+  }
   if (!currentSession()) return renderEntry(root, instance, () => route());
   if (!me) {
     try {

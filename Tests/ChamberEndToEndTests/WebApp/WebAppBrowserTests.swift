@@ -96,6 +96,20 @@ struct WebAppBrowserTests {
                 #expect(try await Self.accessibilityProblems(page) == [])
                 try await Self.capture(page, "entry")
 
+                // The public directory, from the entry's link, without signing in: listings, searchable, nobody to message.
+                try await page.evaluate("[...document.querySelectorAll('a')].find(link => link.innerText.includes('public directory')).click()")
+                try await page.waitFor("document.querySelectorAll('.cards .business').length >= 3", "the public directory's listings")
+                #expect(try await page.text("h1").contains("directory"), "the chamber's name heads it")
+                #expect(try await page.evaluate("document.querySelector('.message-owner')").isNull, "no conversation without signing in")
+                try await page.type("bakery", into: "#directory-search")
+                try await page.waitFor(
+                    "document.querySelectorAll('.cards .business').length === 1 && document.querySelector('.cards').innerText.includes(\"Mia's Bakery\")",
+                    "the public directory narrowed to the bakery")
+                #expect(try await Self.accessibilityProblems(page) == [])
+                try await Self.capture(page, "public-directory")
+                try await page.evaluate("location.hash = '#/'")
+                try await page.waitFor("document.querySelector('.demo-role[data-role=member]')", "the demo entry again")
+
                 try await page.click(".demo-role[data-role=member]")
                 try await page.waitFor("document.querySelectorAll('.channel-list a.channel').length >= 3", "the member's conversations")
                 #expect(try await page.text(".channel-list").contains("General"))
