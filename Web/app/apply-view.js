@@ -1,7 +1,7 @@
 // The application to join a chamber (`#/apply/<slug>`), for anyone: its public offer (tiers, categories), an
 // account made with the draft when the applicant has none, the five steps saved one by one (an application is
-// resumed where it was left), and the submission. REST: `/v1/public/chambers/{slug}/membership`,
-// `/v1/applications`.
+// resumed where it was left), the documents (a business license above all: staff's check looks for one), and the
+// submission. REST: `/v1/public/chambers/{slug}/membership`, `/v1/applications`.
 
 import { api, currentSession, saveSession } from './api.js';
 import { h, show } from './dom.js';
@@ -11,6 +11,7 @@ const steps = ['business', 'tax', 'contact', 'online', 'membership'];
 const titles = { account: 'Your account', business: 'Your business', tax: 'Tax registration', contact: 'Contact', online: 'Online', membership: 'Membership' };
 const structures = [['llc', 'LLC'], ['corporation', 'Corporation'], ['partnership', 'Partnership'], ['sole_proprietorship', 'Sole proprietorship'], ['non_profit', 'Non-profit']];
 const sizes = ['1', '2-10', '11-50', '51-200', '201-500', '501+'];
+const documentKinds = [['business_license', 'Business license'], ['insurance_certificate', 'Insurance certificate'], ['tax_exemption_letter', 'Tax exemption letter'], ['logo', 'Logo'], ['other', 'Other']];
 
 export class ApplyView {
   constructor(slug, signedIn) {
@@ -118,6 +119,7 @@ export class ApplyView {
       online: () => [
         field('website', 'Website (optional)', { type: 'url', value: saved.website }),
         field('description', 'A few words about the business (optional)', { maxlength: 4000, value: saved.description }),
+        field('logo_url', 'Logo address (optional, https://…)', { type: 'url', value: saved.logo_url }),
       ],
       membership: () => [
         select('tier_id', 'Membership tier', this.offer.tiers.map((tier) => [tier.id, `${tier.name} · ${money(tier.dues_cents, tier.currency)} ${tier.period}`]), saved.tier_id),
@@ -145,7 +147,7 @@ export class ApplyView {
         email: value('email'), phone: optional('phone'), category: value('category'),
         address: { line1: value('line1'), city: value('city'), postal_code: optional('postal_code'), country: 'US' },
       };
-      case 'online': return { website: optional('website'), description: optional('description') };
+      case 'online': return { website: optional('website'), description: optional('description'), logo_url: optional('logo_url') };
       default: return { tier_id: value('tier_id'), agreement_accepted: document.getElementById('agreement').checked };
     }
   }
@@ -165,8 +167,44 @@ export class ApplyView {
     } },
     h('h2', {}, 'Ready to send'),
     asked ? [h('p', {}, `The chamber asked: ${asked}`), h('label', { for: 'apply-response' }, 'Your answer'), response] : h('p', {}, 'Every step is filled in. Staff review it next.'),
+    this.documentsSection(),
     h('p', {}, 'Change a step: ', steps.map((step) => h('button', { type: 'button', class: 'link', onclick: () => this.stepForm(step) }, titles[step]))),
     h('button', { type: 'submit', class: 'primary' }, 'Send my application')));
+  }
+
+  /** The documents attached so far, each removable, and a file to attach: PDF, PNG or JPEG (a logo also WebP). */
+  documentsSection() {
+    const documents = this.application.documents ?? [];
+    const kindName = Object.fromEntries(documentKinds);
+    const picker = h('input', { id: 'apply-document', type: 'file', accept: 'application/pdf,image/png,image/jpeg,image/webp' });
+    const attach = async () => {
+      const file = picker.files[0];
+      if (!file) return;
+      try {
+        const query = new URLSearchParams({ kind: value('apply-document-kind'), name: file.name });
+        this.application = (await api('POST', `/v1/applications/${this.application.id}/documents?${query}`, file)).application;
+        this.submitForm();
+      } catch (error) {
+        this.fail(error);
+      }
+    };
+    const remove = async (document) => {
+      try {
+        this.application = await api('DELETE', `/v1/applications/${this.application.id}/documents/${document.id}`);
+        this.submitForm();
+      } catch (error) {
+        this.fail(error);
+      }
+    };
+    return h('fieldset', { class: 'documents' }, h('legend', {}, 'Documents'),
+      h('p', { class: 'note' }, 'Staff look for your business license; attach anything else they may ask for.'),
+      documents.length
+        ? h('ul', { class: 'attached' }, documents.map((document) => h('li', {}, `${kindName[document.kind] ?? document.kind}: ${document.name} `,
+          h('button', { type: 'button', class: 'link', 'aria-label': `Remove ${document.name}`, onclick: () => remove(document) }, 'Remove'))))
+        : h('p', {}, 'No document attached yet.'),
+      select('apply-document-kind', 'Kind of document', documentKinds, 'business_license'),
+      h('label', { for: 'apply-document' }, 'File'), picker,
+      h('button', { type: 'button', class: 'attach-document', onclick: attach }, 'Attach'));
   }
 
   update() {}

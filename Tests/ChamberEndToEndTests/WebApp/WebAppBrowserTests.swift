@@ -536,6 +536,18 @@ struct WebAppBrowserTests {
                 try await page.evaluate("document.querySelector('#agreement').checked = true")
                 try await page.click(".apply button[type=submit]")
                 try await page.waitFor("document.querySelector('.apply h2')?.innerText === 'Ready to send'", "every step saved")
+                // The business license, picked as a file (a PDF by its bytes), attached, listed.
+                try await page.evaluate(
+                    """
+                    const picked = new DataTransfer();
+                    picked.items.add(new File(['%PDF-1.4\\n1 0 obj <<>> endobj\\ntrailer <<>>\\n%%EOF\\n'], 'license.pdf', { type: 'application/pdf' }));
+                    document.querySelector('#apply-document').files = picked.files;
+                    """)
+                try await page.click(".attach-document")
+                try await page.waitFor(
+                    "document.querySelector('.attached')?.innerText.includes('Business license: license.pdf')", "the license attached")
+                #expect(try await Self.accessibilityProblems(page) == [])
+                try await Self.capture(page, "apply-documents")
                 try await page.click(".apply button[type=submit]")
                 try await page.waitFor("document.querySelector('.application-status')?.innerText.includes('staff')", "the application sent")
                 try await Self.capture(page, "apply-sent")
@@ -545,7 +557,11 @@ struct WebAppBrowserTests {
             let me = try await api.call(.get, "/v1/me", token: staff.accessToken)
             let chamber = me.json["memberships"].array.first?["chamber"]["id"].string ?? ""
             let queue = try await api.call(.get, "/v1/chambers/\(chamber)/applications?status=submitted", token: staff.accessToken)
-            #expect(queue.json["items"].array.contains { $0["steps"]["business"]["legal_name"].string == "Newcomer Books LLC" }, "in staff's queue")
+            let sent = queue.json["items"].array.first { $0["steps"]["business"]["legal_name"].string == "Newcomer Books LLC" }
+            #expect(sent != nil, "in staff's queue")
+            #expect(sent?["documents"][0]["kind"].string == "business_license" && sent?["documents"][0]["content_type"].string == "application/pdf")
+            #expect(
+                sent?["checks"].array.first { $0["name"].string == "documents_present" }?["result"].string == "passed", "\(String(describing: sent))")
         }
     }
 
