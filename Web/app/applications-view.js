@@ -1,5 +1,6 @@
 // Staff's queue of membership applications (REST `…/applications`): each submitted application with its business,
-// its automatic checks and legitimacy score, and approve, reject (with a reason) or ask for more (with a message).
+// its automatic checks and legitimacy score, its documents (each opened by a signed link), and approve, reject (with
+// a reason) or ask for more (with a message).
 
 import { api, describe } from './api.js';
 import { ask, h, show, when } from './dom.js';
@@ -51,12 +52,29 @@ export class ApplicationsView {
         this.status.textContent = describe(error);
       }
     };
+    // The tab is opened at the click, before the link is fetched: a browser lets a click open a tab, not an answer.
+    const open = async (document) => {
+      const tab = window.open('about:blank', '_blank');
+      if (tab) tab.opener = null;
+      try {
+        const link = await api('GET', `/v1/chambers/${this.chamberId}/applications/${application.id}/documents/${document.id}/link`);
+        if (tab) tab.location = link.url;
+        else location.assign(link.url);
+      } catch (error) {
+        tab?.close();
+        this.status.textContent = describe(error);
+      }
+    };
+    const documents = application.documents ?? [];
     return h('li', { class: 'card application', dataset: { application: application.id } },
       h('h2', {}, business.legal_name ?? 'An application', business.dba ? ` (${business.dba})` : ''),
       h('p', { class: 'note' }, `Submitted ${application.submitted_at ? when(application.submitted_at) : ''} · score ${application.score ?? '–'} / 100`),
       contact.email ? h('p', {}, contact.email, contact.address?.city ? ` · ${contact.address.city}` : '') : null,
       application.checks?.length ? h('ul', { class: 'checks' }, application.checks.map((check) => h('li', { class: `check-${check.result}` },
         `${checkNames[check.name] ?? check.name}: ${check.result.replace('_', ' ')}`, check.detail ? ` (${check.detail})` : ''))) : null,
+      documents.length ? h('ul', { class: 'documents', 'aria-label': 'Documents' }, documents.map((document) => h('li', {},
+        h('button', { type: 'button', class: 'link open-document', onclick: () => open(document) }, document.name),
+        ` · ${document.kind.replaceAll('_', ' ')}, ${Math.max(1, Math.round(document.size / 1024))} KB, ${document.scan_status.replace('_', ' ')}`))) : h('p', { class: 'note' }, 'No document attached.'),
       h('div', { class: 'review-actions' },
         h('button', { type: 'button', class: 'primary', onclick: () => decide('approve') }, 'Approve'),
         h('button', { type: 'button', onclick: () => decide('request_info') }, 'Ask for more'),

@@ -562,6 +562,25 @@ struct WebAppBrowserTests {
             #expect(sent?["documents"][0]["kind"].string == "business_license" && sent?["documents"][0]["content_type"].string == "application/pdf")
             #expect(
                 sent?["checks"].array.first { $0["name"].string == "documents_present" }?["result"].string == "passed", "\(String(describing: sent))")
+
+            // Staff see the document in their queue and open it by its signed link.
+            try await Self.withBrowser { browser in
+                let page = try await Self.signedIn(browser, base: base, staff, width: 1280)
+                try await page.evaluate("location.hash = '#/applications'")
+                try await page.waitFor(
+                    "[...document.querySelectorAll('.application')].some(card => card.innerText.includes('license.pdf'))", "the license in the queue")
+                let opened = try await page.evaluate(
+                    """
+                    new Promise((resolve) => {
+                      window.open = () => { const tab = { close() {} }; Object.defineProperty(tab, 'location', { set: resolve }); return tab; };
+                      [...document.querySelectorAll('.open-document')].find(button => button.innerText === 'license.pdf').click();
+                    })
+                    """)
+                let url = opened.string ?? ""
+                #expect(url.hasPrefix("/v1/files/") && url.contains("signature="), "a signed link: \(opened)")
+                let fetched = try await api.call(.get, url)
+                #expect(fetched.status == .ok && String(decoding: fetched.body.prefix(5), as: UTF8.self) == "%PDF-", "the license's bytes")
+            }
         }
     }
 
