@@ -1,7 +1,8 @@
 // The application to join a chamber (`#/apply/<slug>`), for anyone: its public offer (tiers, categories), an
 // account made with the draft when the applicant has none, the five steps saved one by one (an application is
-// resumed where it was left), the documents (a business license above all: staff's check looks for one), and the
-// submission. REST: `/v1/public/chambers/{slug}/membership`, `/v1/applications`.
+// resumed where it was left), the documents (a business license above all: staff's check looks for one), the
+// submission, and then staff's answer as it comes (server-sent events). REST: `/v1/public/chambers/{slug}/membership`,
+// `/v1/applications`, `/v1/applications/{id}/events`.
 
 import { api, currentSession, saveSession } from './api.js';
 import { h, show } from './dom.js';
@@ -57,7 +58,50 @@ export class ApplyView {
     this.submitForm();
   }
 
+  /**
+   * Follows the sent application live: staff asking for more, or deciding, redraws the page at once. The stream
+   * ends after a final status; one cut short (the node stopped, the token ran out) is opened again, once the API has
+   * refreshed the session.
+   */
+  watch() {
+    if (this.watching || !this.application) return;
+    const session = currentSession();
+    if (!session) return;
+    const url = `/v1/applications/${this.application.id}/events?access_token=${encodeURIComponent(session.access_token)}`;
+    this.watching = new EventSource(url);
+    this.watching.addEventListener('application', (event) => {
+      const changed = JSON.parse(event.data);
+      if (changed.updated_at === this.application.updated_at && changed.status === this.application.status) return;
+      this.application = changed;
+      this.next();
+    });
+    this.watching.onerror = async () => {
+      if (this.watching?.readyState !== EventSource.CLOSED) return;  // reconnecting by itself
+      this.stopWatching();
+      if (['approved', 'rejected', 'withdrawn'].includes(this.application.status)) return;
+      setTimeout(async () => {
+        try {
+          this.application = await api('GET', `/v1/applications/${this.application.id}`);
+          this.next();
+        } catch (error) {
+          this.fail(error);
+        }
+      }, 3000);
+    };
+  }
+
+  stopWatching() {
+    this.watching?.close();
+    this.watching = null;
+  }
+
+  detach() {
+    this.stopWatching();
+  }
+
   showStatus() {
+    if (this.application.status === 'submitted') this.watch();
+    else this.stopWatching();
     const said = {
       submitted: 'Your application is with the chamber\'s staff. You will hear by e-mail.',
       approved: 'Welcome: you are a member now.', rejected: `Your application was declined${this.application.decision_reason ? `: ${this.application.decision_reason}` : '.'}`,

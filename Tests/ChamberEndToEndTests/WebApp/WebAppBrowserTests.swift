@@ -584,6 +584,41 @@ struct WebAppBrowserTests {
         }
     }
 
+    @Test("the applicant's page follows the application live: staff's approval shows without a reload")
+    func applicationLive() async throws {
+        try await withServer(.sqlite, configure: { $0.demo = true }) { api in
+            let base = "http://127.0.0.1:\(api.client.port!)"
+            let nora = try await api.signUp("nora")
+            let offer = try await api.call(.get, "/v1/public/chambers/demo/membership")
+            let (chamber, tier) = (offer.json["chamber"]["id"].string ?? "", offer.json["tiers"][0]["id"].string ?? "")
+            let id =
+                try await api.call(.post, "/v1/applications", token: nora.accessToken, json: ["chamber_id": chamber]).json["application"]["id"]
+                .string ?? ""
+            try await MembershipApplicationTests.fill(
+                api, nora, id,
+                MembershipApplicationTests.steps(tier: tier, ein: "36-1234567", name: "Live Books LLC", email: "nora@livebooks.example"))
+            #expect(try await api.call(.post, "/v1/applications/\(id)/submit", token: nora.accessToken).json["status"].string == "submitted")
+            try await Self.withBrowser { browser in
+                let page = try await browser.newPage(width: 390)
+                try await page.open(base + "/")
+                // Nora's session, as the sign-in form keeps it, then her application's page.
+                let grant = ["access_token": nora.accessToken, "refresh_token": nora.refreshToken, "token_type": "Bearer"]
+                let stored = String(decoding: try JSONSerialization.data(withJSONObject: grant), as: UTF8.self)
+                try await page.evaluate("localStorage.setItem('chamberconnect.session', JSON.stringify(\(stored)))")
+                try await page.open(base + "/?nora#/apply/demo")
+                try await page.waitFor("document.querySelector('.application-status')?.innerText.includes('staff')", "the application with staff")
+
+                let staff = try await api.logIn(email: DemoSeeder.email(for: "staff"), password: DemoSeeder.password)
+                let decided = try await api.call(
+                    .post, "/v1/chambers/\(chamber)/applications/\(id)/decision", token: staff.accessToken, json: ["decision": "approve"])
+                #expect(decided.status == .ok, "\(decided.json)")
+                try await page.waitFor(
+                    "document.querySelector('.application-status')?.innerText.includes('Welcome')", "the approval, live, without a reload")
+                #expect(page.problems == [], "\(page.problems)")
+            }
+        }
+    }
+
     @Test("on a node that sends Web Push, the settings page registers the service worker and offers push in this browser")
     func webPush() async throws {
         try await WebAppTests.withWebPushServer { api, _ in
