@@ -8,7 +8,7 @@ import Testing
 
 /// PostgreSQL statements named and prepared once per connection (`PostgresStatements`): the answers must be those of
 /// unnamed statements, whatever values, failures and schema changes come between.
-@Suite("PostgreSQL prepared statements")
+@Suite("PostgreSQL prepared statements", .enabled(if: TestBackend.enabled.contains(.postgres)))
 struct PreparedStatementTests {
     /// A database of the test's own limit on named statements; its tables are the test's own too.
     private func withPostgres(
@@ -16,7 +16,7 @@ struct PreparedStatementTests {
     )
         async throws
     {
-        guard TestBackend.enabled.contains(.postgres), let url = TestBackend.postgresURL else { return }
+        guard let url = TestBackend.postgresURL else { throw TestBackendError("CHAMBER_TEST_POSTGRES_URL is not set") }
         var logger = Logger(label: "test.prepared")
         logger.logLevel = .warning
         let database = PostgresDatabase(
@@ -101,6 +101,33 @@ struct PreparedStatementTests {
             }
             #expect(db.statements.namedCount == 2)
         }
+    }
+}
+
+/// What `PostgresStatements` names, without a server.
+@Suite("PostgreSQL statement names")
+struct PostgresStatementNamingTests {
+    @Test("many values go unnamed; one statement has one name on every node, and a new one each time it is prepared again")
+    func namesAndBounds() throws {
+        let (one, other) = (PostgresStatements(), PostgresStatements())
+        let values = [SQLValue](repeating: .int(1), count: PostgresStatements.maxBinds)
+        let sql = "SELECT " + Array(repeating: "?", count: PostgresStatements.maxBinds).joined(separator: " + ") + " AS n"
+        let named = try #require(one.named(sql, values))
+        #expect(other.named(sql, values)?.name == named.name, "the same name on another node")
+        #expect(one.named(sql, values + [.int(1)]) == nil, "a value over the bound")
+        #expect(one.named("SELECT ? AS v", [.text("a")])?.name != one.named("SELECT ? AS v", [.null])?.name)
+        // An error of the values is the execution's: the name stays.
+        let kept = try #require(one.named("SELECT 1 AS one", []))
+        one.retire(kept, sqlState: "23505")
+        #expect(one.named("SELECT 1 AS one", [])?.name == kept.name)
+        // A statement that keeps failing where it may have been prepared goes unnamed after three new names.
+        var names: Set<String> = []
+        for _ in 0..<PostgresStatements.maxRetirements {
+            let statement = try #require(one.named("SELECT 1 AS one", []))
+            names.insert(statement.name)
+            one.retire(statement, sqlState: "25P02")
+        }
+        #expect(names.count == PostgresStatements.maxRetirements && one.named("SELECT 1 AS one", []) == nil)
     }
 
     @Test(

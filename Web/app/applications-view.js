@@ -59,7 +59,7 @@ export class ApplicationsView {
       try {
         const link = await api('GET', `/v1/chambers/${this.chamberId}/applications/${application.id}/documents/${document.id}/link`);
         if (tab) tab.location = link.url;
-        else location.assign(link.url);
+        else show(this.status, 'The browser kept the document from opening a tab: ', h('a', { href: link.url, target: '_blank', rel: 'noopener' }, `open ${document.name}`), '.');
       } catch (error) {
         tab?.close();
         this.status.textContent = describe(error);
@@ -74,7 +74,7 @@ export class ApplicationsView {
         `${checkNames[check.name] ?? check.name}: ${check.result.replace('_', ' ')}`, check.detail ? ` (${check.detail})` : ''))) : null,
       documents.length ? h('ul', { class: 'documents', 'aria-label': 'Documents' }, documents.map((document) => h('li', {},
         h('button', { type: 'button', class: 'link open-document', onclick: () => open(document) }, document.name),
-        ` · ${document.kind.replaceAll('_', ' ')}, ${Math.max(1, Math.round(document.size / 1024))} KB, ${document.scan_status.replace('_', ' ')}`))) : h('p', { class: 'note' }, 'No document attached.'),
+        ` · ${document.kind.replaceAll('_', ' ')}, ${Math.max(1, Math.round(document.size / 1024))} KB, ${document.scan_status.replaceAll('_', ' ')}`))) : h('p', { class: 'note' }, 'No document attached.'),
       h('div', { class: 'review-actions' },
         h('button', { type: 'button', class: 'primary', onclick: () => decide('approve') }, 'Approve'),
         h('button', { type: 'button', onclick: () => decide('request_info') }, 'Ask for more'),

@@ -46,8 +46,11 @@ export class ApplyView {
 
   /** Shows the first step not done yet, or the summary. */
   next() {
+    if (this.detached) return;
     this.status.textContent = '';
     const application = this.application;
+    // Only a sent application waits on staff: a draft or a request for more is the applicant's to edit, unredrawn.
+    if (application?.status !== 'submitted') this.stopWatching();
     const missing = application ? application.missing_steps : ['account', ...steps];
     show(this.progress, ['account', ...steps].filter((step) => step !== 'account' || !currentSession() || !application)
       .map((step) => h('li', { class: missing.includes(step) ? '' : 'done' }, titles[step])));
@@ -70,6 +73,7 @@ export class ApplyView {
     const url = `/v1/applications/${this.application.id}/events?access_token=${encodeURIComponent(session.access_token)}`;
     this.watching = new EventSource(url);
     this.watching.addEventListener('application', (event) => {
+      this.retryDelay = 3000;
       const changed = JSON.parse(event.data);
       if (changed.updated_at === this.application.updated_at && changed.status === this.application.status) return;
       this.application = changed;
@@ -78,15 +82,17 @@ export class ApplyView {
     this.watching.onerror = async () => {
       if (this.watching?.readyState !== EventSource.CLOSED) return;  // reconnecting by itself
       this.stopWatching();
-      if (['approved', 'rejected', 'withdrawn'].includes(this.application.status)) return;
-      setTimeout(async () => {
+      if (this.detached || ['approved', 'rejected', 'withdrawn'].includes(this.application.status)) return;
+      // Longer each time it fails, up to a minute: a lasting refusal is not asked again every few seconds.
+      this.retryDelay = Math.min((this.retryDelay ?? 3000) * 2, 60000);
+      this.retry = setTimeout(async () => {
         try {
           this.application = await api('GET', `/v1/applications/${this.application.id}`);
           this.next();
         } catch (error) {
           this.fail(error);
         }
-      }, 3000);
+      }, this.retryDelay);
     };
   }
 
@@ -96,6 +102,8 @@ export class ApplyView {
   }
 
   detach() {
+    this.detached = true;
+    clearTimeout(this.retry);
     this.stopWatching();
   }
 

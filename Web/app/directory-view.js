@@ -60,7 +60,7 @@ export class DirectoryView {
     const website = business.website ? h('a', { href: business.website, rel: 'noopener noreferrer', target: '_blank' }, new URL(business.website).host) : null;
     // Only https logos: the page's Content-Security-Policy loads no other images from outside, and a page served
     // over https must not mix in http.
-    const logo = business.logo_url?.startsWith('https://')
+    const logo = /^https:\/\//i.test(business.logo_url ?? '')
       ? h('img', { class: 'logo', src: business.logo_url, alt: '', width: 48, height: 48, loading: 'lazy', referrerpolicy: 'no-referrer' })
       : null;
     return h('li', { class: 'card business' },

@@ -20,7 +20,7 @@ import Logging
 /// | `server.tls_key_file` | `CHAMBER_SERVER_TLS_KEY_FILE` | none (the certificate's PEM private key, private to the node's user) |
 /// | `database.url` | `CHAMBER_DATABASE_URL` | `sqlite://data/chamberconnect.sqlite` |
 /// | `database.max_connections` | `CHAMBER_DATABASE_MAX_CONNECTIONS` | `20` (PostgreSQL pool size per node, plus 4 kept for transactions) |
-/// | `database.prepared_statements` | `CHAMBER_DATABASE_PREPARED_STATEMENTS` | `1000` (PostgreSQL: statements prepared once per connection; `0` behind a pooler that cannot keep them) |
+/// | `database.prepared_statements` | `CHAMBER_DATABASE_PREPARED_STATEMENTS` | `1000` (PostgreSQL: statements prepared once per connection, each a text with its values' types; `0` behind a pooler that cannot keep them) |
 /// | `storage.sqlite.synchronous` | `CHAMBER_STORAGE_SQLITE_SYNCHRONOUS` | `full` (an acknowledged message survives a power cut; `normal`: a server crash only) |
 /// | `broker.kind` | `CHAMBER_BROKER_KIND` | `in-process` |
 /// | `broker.redis_url` | `CHAMBER_BROKER_REDIS_URL` | none: required with `redis` (`redis://[:password@]host:port[/db]`) |

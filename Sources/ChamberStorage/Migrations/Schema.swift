@@ -1165,6 +1165,11 @@ enum Schema {
         Migration(
             version: 37, name: "a business listing's logo",
             statements: ["ALTER TABLE businesses ADD COLUMN logo_url TEXT"]),
+        Migration(
+            version: 38, name: "check-ins found by chamber, for engagement",
+            statements: [
+                "CREATE INDEX event_registrations_checked_in ON event_registrations (chamber_id, checked_in_at) WHERE checked_in_at IS NOT NULL"
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

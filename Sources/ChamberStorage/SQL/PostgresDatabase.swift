@@ -28,7 +28,7 @@ public final class PostgresDatabase: SQLDatabase, Service {
         forTransactions.options.maximumConnections = Self.transactionConnections
         forTransactions.options.minimumConnections = 0
         self.transactions = PostgresClient(configuration: forTransactions, backgroundLogger: logger)
-        self.statements = PostgresStatements(limit: preparedStatements)
+        self.statements = PostgresStatements(limit: preparedStatements, logger: logger)
         self.logger = logger
     }
 

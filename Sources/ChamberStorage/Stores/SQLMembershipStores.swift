@@ -186,8 +186,8 @@ struct SQLApplicationStore: MembershipApplicationStore {
                 + (try await sql.query(
                     """
                     SELECT u.display_name FROM memberships m JOIN users u ON u.id = m.user_id
-                    WHERE m.chamber_id = :chamber AND lower(u.email) = ? AND m.user_id <> ? ORDER BY u.display_name
-                    """, [.text(email.lowercased()), .id(application.applicantID)]
+                    WHERE m.chamber_id = :chamber AND u.email = ? AND m.user_id <> ? ORDER BY u.display_name
+                    """, [.text(email), .id(application.applicantID)]
                 ).map { "member \(try $0.string("display_name"))" })
         }
         return evidence

@@ -239,10 +239,11 @@ struct MembershipStandingTests {
             #expect((proration["credit_cents"].int ?? 0) > (proration["charge_cents"].int ?? 0), "Platinum's unused days credited: \(down.json)")
             #expect(proration["net_cents"].int == (proration["charge_cents"].int ?? 0) - (proration["credit_cents"].int ?? 0))
             #expect(down.json["items"][1]["error"]["code"].string == "standing_not_found")
-            let retired = try await api.call(
+            let unknownTier = try await api.call(
                 .post, "/v1/chambers/\(chamber.id)/standings/bulk", token: staff.accessToken,
                 json: ["user_ids": [apu.userID], "action": "change_tier", "tier_id": UUID().uuidString.lowercased()])
-            #expect(retired.errorCode == "tier_not_found" && retired.json["error"]["field"].string == "tier_id", "one answer for a bad action")
+            #expect(
+                unknownTier.errorCode == "tier_not_found" && unknownTier.json["error"]["field"].string == "tier_id", "one answer for a bad action")
 
             let audit = try await api.call(.get, "/v1/chambers/\(chamber.id)/audit-log?target=user:\(apu.userID)", token: admin.accessToken)
             // The job's entries carry its clock's (future) dates; staff's the wall clock's.
