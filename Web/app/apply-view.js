@@ -12,6 +12,7 @@ const steps = ['business', 'tax', 'contact', 'online', 'membership'];
 const titles = { account: 'Your account', business: 'Your business', tax: 'Tax registration', contact: 'Contact', online: 'Online', membership: 'Membership' };
 const structures = [['llc', 'LLC'], ['corporation', 'Corporation'], ['partnership', 'Partnership'], ['sole_proprietorship', 'Sole proprietorship'], ['non_profit', 'Non-profit']];
 const sizes = ['1', '2-10', '11-50', '51-200', '201-500', '501+'];
+const socialNetworks = [['facebook', 'Facebook'], ['instagram', 'Instagram'], ['linkedin', 'LinkedIn']];
 const documentKinds = [['business_license', 'Business license'], ['insurance_certificate', 'Insurance certificate'], ['tax_exemption_letter', 'Tax exemption letter'], ['logo', 'Logo'], ['other', 'Other']];
 
 export class ApplyView {
@@ -172,6 +173,7 @@ export class ApplyView {
         field('website', 'Website (optional)', { type: 'url', value: saved.website }),
         field('description', 'A few words about the business (optional)', { maxlength: 4000, value: saved.description }),
         field('logo_url', 'Logo address (optional, https://…)', { type: 'url', value: saved.logo_url }),
+        socialNetworks.map(([network, label]) => field(`social-${network}`, `${label} page (optional)`, { type: 'url', value: saved.social_links?.[network] })),
       ],
       membership: () => [
         select('tier_id', 'Membership tier', this.offer.tiers.map((tier) => [tier.id, `${tier.name} · ${money(tier.dues_cents, tier.currency)} ${tier.period}`]), saved.tier_id),
@@ -199,14 +201,19 @@ export class ApplyView {
         email: value('email'), phone: optional('phone'), category: value('category'),
         address: { line1: value('line1'), city: value('city'), postal_code: optional('postal_code'), country: 'US' },
       };
-      case 'online': return { website: optional('website'), description: optional('description'), logo_url: optional('logo_url') };
+      case 'online': return {
+        website: optional('website'), description: optional('description'), logo_url: optional('logo_url'),
+        social_links: Object.fromEntries(socialNetworks.map(([network]) => [network, optional(`social-${network}`)]).filter(([, url]) => url)),
+      };
       default: return { tier_id: value('tier_id'), agreement_accepted: document.getElementById('agreement').checked };
     }
   }
 
   submitForm() {
     const asked = this.application.info_request;
-    const response = h('textarea', { id: 'apply-response', rows: 3, maxlength: 4000 });
+    // Kept across redraws (a document attached or removed redraws the form): the answer typed so far stays.
+    const response = h('textarea', { id: 'apply-response', rows: 3, maxlength: 4000, oninput: () => { this.answer = response.value; } });
+    response.value = this.answer ?? '';
     show(this.body, h('form', { class: 'card', onsubmit: async (event) => {
       event.preventDefault();
       try {

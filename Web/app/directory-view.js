@@ -6,11 +6,15 @@ import { api, describe } from './api.js';
 import { h, show } from './dom.js';
 
 export class DirectoryView {
-  /** `publicSlug`: the public directory of that chamber, for anyone (then `chamberId` and `client` are null). */
-  constructor(chamberId, client, { publicSlug } = {}) {
+  /**
+   * `publicSlug`: the public directory of that chamber, for anyone (then `chamberId` and `client` are null); `slug`:
+   * the signed-in chamber's, for its category names.
+   */
+  constructor(chamberId, client, { publicSlug, slug } = {}) {
     this.chamberId = chamberId;
     this.client = client;
     this.publicSlug = publicSlug;
+    this.categories = this.categoryNames(publicSlug ?? slug);
     this.heading = h('h1', {}, 'Directory');
     this.results = h('ul', { class: 'cards', 'aria-label': 'Businesses' });
     this.more = h('button', { type: 'button', hidden: true, onclick: () => this.search(this.cursor) }, 'More businesses');
@@ -33,6 +37,17 @@ export class DirectoryView {
     this.search();
   }
 
+  /** The chamber's category names by code, from its public offer; codes alone when it cannot be read. */
+  async categoryNames(slug) {
+    if (!slug) return {};
+    try {
+      const offer = await api('GET', `/v1/public/chambers/${encodeURIComponent(slug)}/membership`, undefined, { signedIn: false });
+      return Object.fromEntries(offer.categories.map((category) => [category.code, category.name]));
+    } catch {
+      return {};
+    }
+  }
+
   async search(cursor) {
     const words = this.query.value.trim();
     const parameters = new URLSearchParams({ limit: '30' });
@@ -43,7 +58,8 @@ export class DirectoryView {
         ? await api('GET', `/v1/public/chambers/${encodeURIComponent(this.publicSlug)}/directory?${parameters}`, undefined, { signedIn: false })
         : await api('GET', `/v1/chambers/${this.chamberId}/directory?${parameters}`);
       if (page.chamber) this.heading.textContent = `${page.chamber.name}: directory`;
-      const cards = page.items.map((business) => this.card(business));
+      const names = await this.categories;
+      const cards = page.items.map((business) => this.card(business, names));
       if (cursor) this.results.append(...cards);
       else show(this.results, cards);
       this.cursor = page.next_cursor;
@@ -54,7 +70,7 @@ export class DirectoryView {
     }
   }
 
-  card(business) {
+  card(business, categoryNames = {}) {
     const address = business.address ?? {};
     const place = [address.line1, address.city, address.region].filter(Boolean).join(', ');
     const website = business.website ? h('a', { href: business.website, rel: 'noopener noreferrer', target: '_blank' }, new URL(business.website).host) : null;
@@ -66,7 +82,7 @@ export class DirectoryView {
     return h('li', { class: 'card business' },
       logo,
       h('h2', {}, business.display_name ?? business.legal_name),
-      business.category ? h('p', { class: 'note' }, business.category) : null,
+      business.category ? h('p', { class: 'note' }, categoryNames[business.category] ?? business.category) : null,
       business.description ? h('p', {}, business.description) : null,
       place ? h('p', {}, place) : null,
       this.canMessage(business) ? h('button', { type: 'button', class: 'message-owner', onclick: () => this.message(business) }, 'Message the owner') : null,

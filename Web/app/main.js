@@ -25,7 +25,7 @@ const chamberKey = 'chamberconnect.chamber';
 /** The pages, who may open each (every role when `roles` is absent), and how to make one. */
 const pages = {
   chat: { title: 'Chat', make: (argument) => new ChatView(client, members, argument ?? null) },
-  directory: { title: 'Directory', make: () => new DirectoryView(membership.chamber.id, client) },
+  directory: { title: 'Directory', make: () => new DirectoryView(membership.chamber.id, client, { slug: membership.chamber.slug }) },
   events: { title: 'Events', make: () => new EventsView(membership.chamber.id) },
   notifications: { title: 'Notifications', make: () => new NotificationsView(client, membership.chamber.id, badge, members) },
   preferences: { title: 'Notification settings', hidden: true, make: () => new PreferencesView(membership.chamber.id, instance) },

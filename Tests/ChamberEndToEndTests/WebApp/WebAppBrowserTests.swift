@@ -105,6 +105,7 @@ struct WebAppBrowserTests {
                 try await page.waitFor(
                     "document.querySelectorAll('.cards .business').length === 1 && document.querySelector('.cards').innerText.includes(\"Mia's Bakery\")",
                     "the public directory narrowed to the bakery")
+                #expect(try await page.text(".cards").contains("Food Services and Drinking Places"), "the category by its name, not its code")
                 #expect(try await Self.accessibilityProblems(page) == [])
                 try await Self.capture(page, "public-directory")
                 try await page.evaluate("location.hash = '#/'")
@@ -147,6 +148,7 @@ struct WebAppBrowserTests {
                     "the directory narrowed to the bakery")
                 #expect(
                     try await page.evaluate("document.querySelector('.message-owner')").isNull, "no conversation with oneself: Mia owns the bakery")
+                #expect(try await page.text(".cards").contains("Food Services and Drinking Places"), "the category by its name")
                 try await page.evaluate("document.querySelector('#directory-search').value = ''")
                 try await page.type("prairie", into: "#directory-search")
                 try await page.waitFor(
@@ -521,7 +523,7 @@ struct WebAppBrowserTests {
                     ("legal_name", [("#legal_name", "Newcomer Books LLC"), ("#year_founded", "2019")]),
                     ("ein", [("#ein", "12-3456789")]),
                     ("line1", [("#email", "nora@newcomerbooks.example"), ("#line1", "5 Elm St"), ("#city", "Springfield")]),
-                    ("website", [("#website", "https://newcomerbooks.example")]),
+                    ("website", [("#website", "https://newcomerbooks.example"), ("#social-instagram", "https://instagram.com/newcomerbooks")]),
                 ] {
                     try await page.waitFor("document.querySelector('#\(step)')", "the step with \(step)")
                     if step == "website" {
@@ -559,6 +561,7 @@ struct WebAppBrowserTests {
             let queue = try await api.call(.get, "/v1/chambers/\(chamber)/applications?status=submitted", token: staff.accessToken)
             let sent = queue.json["items"].array.first { $0["steps"]["business"]["legal_name"].string == "Newcomer Books LLC" }
             #expect(sent != nil, "in staff's queue")
+            #expect(sent?["steps"]["online"]["social_links"]["instagram"].string == "https://instagram.com/newcomerbooks")
             #expect(sent?["documents"][0]["kind"].string == "business_license" && sent?["documents"][0]["content_type"].string == "application/pdf")
             #expect(
                 sent?["checks"].array.first { $0["name"].string == "documents_present" }?["result"].string == "passed", "\(String(describing: sent))")
