@@ -62,12 +62,13 @@ final class PostgresStatements: Sendable {
     /// The named statement for `sql` with `binds`, or nil where it must go unnamed (not a data statement, too many
     /// values, prepared again too often, or the limit reached).
     func named(_ sql: String, _ binds: [SQLValue]) -> Named? {
-        guard binds.count <= Self.maxBinds else { return nil }
+        // Before the lock: transaction control (a writer's BEGIN and COMMIT) and batches never take it.
+        guard binds.count <= Self.maxBinds, Self.isDataStatement(sql) else { return nil }
         let key = Key(sql: sql, types: binds.map(\.postgresType))
         let (named, reachedLimit) = registry.withLock { [limit] registry -> (Named?, Bool) in
             if let named = registry.named[key] { return (named, false) }
             let generation = registry.retirements[key, default: 0]
-            guard generation < Self.maxRetirements, Self.isDataStatement(sql) else { return (nil, false) }
+            guard generation < Self.maxRetirements else { return (nil, false) }
             guard registry.issued < limit else {
                 defer { registry.warned = true }
                 return (nil, !registry.warned)
