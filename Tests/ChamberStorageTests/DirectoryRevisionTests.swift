@@ -90,7 +90,9 @@ struct DirectoryRevisionTests {
             }
             func people(_ text: String) async throws -> [UserID] {
                 let query = try DirectoryQuery(text: text, category: nil, sort: nil, page: PageRequest())
-                return try await scoped.directory.people(terms: query.terms, listedStatuses: MembershipStatus.allCases, page: query.page).items.map(
+                return try await scoped.directory.people(
+                    terms: query.terms, category: nil, listedStatuses: MembershipStatus.allCases, page: query.page
+                ).items.map(
                     \.userID)
             }
             #expect(try await found("cafe jose") == [business.id], "written folded")

@@ -7,6 +7,7 @@ import { ChatClient } from './chat-client.js';
 import { ApplicationsView } from './applications-view.js';
 import { ApplyView } from './apply-view.js';
 import { AuditView } from './audit-view.js';
+import { BusinessView } from './business-view.js';
 import { ChatView } from './chat-view.js';
 import { DirectoryView } from './directory-view.js';
 import { h, show } from './dom.js';
@@ -22,10 +23,18 @@ import { SetupView } from './setup-view.js';
 
 const root = document.getElementById('app');
 const chamberKey = 'chamberconnect.chamber';
-/** The pages, who may open each (every role when `roles` is absent), and how to make one. */
+/**
+ * The pages, who may open each (every role when `roles` is absent; only when `available()` says so, if it is there),
+ * and how to make one.
+ */
 const pages = {
   chat: { title: 'Chat', make: (argument) => new ChatView(client, members, argument ?? null) },
   directory: { title: 'Directory', make: () => new DirectoryView(membership.chamber.id, client, { slug: membership.chamber.slug }) },
+  business: {
+    title: 'My business',
+    available: () => Boolean(members.get(me.user.id)?.business_id),
+    make: () => new BusinessView(membership.chamber.id, members.get(me.user.id).business_id, me.user, membership.role, members),
+  },
   events: { title: 'Events', make: () => new EventsView(membership.chamber.id) },
   notifications: { title: 'Notifications', make: () => new NotificationsView(client, membership.chamber.id, badge, members) },
   preferences: { title: 'Notification settings', hidden: true, make: () => new PreferencesView(membership.chamber.id, instance) },
@@ -38,7 +47,8 @@ const pages = {
   setup: { title: 'Set-up', roles: ['admin'], make: () => new SetupView(membership.chamber, chamberChanged) },
 };
 
-const allowed = (name) => Object.hasOwn(pages, name) && (!pages[name].roles || pages[name].roles.includes(membership.role));
+const allowed = (name) => Object.hasOwn(pages, name) && (!pages[name].roles || pages[name].roles.includes(membership.role)) &&
+  (!pages[name].available || pages[name].available());
 
 /** The unread notifications, on the navigation. */
 const badge = {
@@ -116,7 +126,9 @@ async function enterChamber(chosen) {
   localStorage.setItem(chamberKey, chosen.chamber.id);
   applyBranding(chosen.chamber);
   members = new Map((await allPages(`/v1/chambers/${chosen.chamber.id}/members`).catch(() => [])).map((member) => [member.user_id, member]));
-  members.set(me.user.id, { user_id: me.user.id, display_name: me.user.display_name, role: chosen.role });
+  // Every role reads its own entry, with the business it is with, even where the list is staff's.
+  const mine = members.get(me.user.id) ?? await api('GET', `/v1/chambers/${chosen.chamber.id}/members/${me.user.id}`).catch(() => ({}));
+  members.set(me.user.id, { ...mine, user_id: me.user.id, display_name: me.user.display_name, role: chosen.role });
   client = new ChatClient(chosen.chamber.id, me.user);
   client.addEventListener('change', () => {
     // When the member first sees their conversations: the browser's own measure of a first load.

@@ -6,7 +6,8 @@ public protocol DirectoryStore: Sendable {
     /// The chamber's directory revision: it grows with every committed change to the chamber's businesses, to its
     /// memberships, or to a member's standing, whichever node made it.
     func revision() async throws -> Int64
-    /// Members without a standing or with one in `listedStatuses` whose name, or the name of a business they own,
-    /// has a word starting with each of `terms` (every member when there are none), by name.
-    func people(terms: [String], listedStatuses: [MembershipStatus], page: PageRequest) async throws -> Page<DirectoryPerson>
+    /// Members without a standing or with one in `listedStatuses` (and, on a business's seat, whose business's
+    /// standing is too) whose name, or the name of a business they own or are staff of, has a word starting with
+    /// each of `terms` (every member when there are none), with such a business in `category` when given, by name.
+    func people(terms: [String], category: String?, listedStatuses: [MembershipStatus], page: PageRequest) async throws -> Page<DirectoryPerson>
 }

@@ -67,12 +67,13 @@ public final class DirectoryService: Sendable {
         try await store.chambers.reindexSearchTexts(limit: 500)
     }
 
-    /// Searches the chamber's people by the words of their name or their business's: every role that may view
-    /// members. Members whose standing keeps them out of the directory are not in it.
+    /// Searches the chamber's people by the words of their name or their businesses', and by their businesses'
+    /// category: every role that may view members. Members whose standing (their own, or their business's for its
+    /// staff) keeps them out of the directory are not in it.
     public func people(_ access: ChamberAccess, _ query: DirectoryQuery) async throws -> Page<DirectoryPerson> {
         try access.require(.view, .member)
         return try await store.scoped(to: access.chamberID).directory.people(
-            terms: query.terms, listedStatuses: Self.listedStatuses, page: query.page)
+            terms: query.terms, category: query.category, listedStatuses: Self.listedStatuses, page: query.page)
     }
 
     /// Searches the public directory of the chamber with this slug, without signing in. A chamber that keeps its

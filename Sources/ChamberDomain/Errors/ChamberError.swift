@@ -79,6 +79,10 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let emailTaken = Code("email_taken", .conflict)
         public static let slugTaken = Code("slug_taken", .conflict)
         public static let alreadyMember = Code("already_member", .conflict)
+        /// Every seat of a business's tier is held or kept by a pending invitation, or the business has no membership.
+        public static let seatsFull = Code("seats_full", .conflict)
+        /// The member holds a membership of their own or another business's seat; or the holder's seat was to be freed.
+        public static let seatConflict = Code("seat_conflict", .conflict)
         public static let invitationExpired = Code("invitation_expired", .conflict)
         public static let invitationEmailMismatch = Code("invitation_email_mismatch", .forbidden)
         public static let lastAdmin = Code("last_admin", .conflict)
@@ -198,7 +202,8 @@ public struct ChamberError: Error, Sendable, Equatable, CustomStringConvertible 
             twoFactorAlreadyEnabled, twoFactorNotEnabled, twoFactorNotEnrolled,
             notFound, chamberNotFound, memberNotFound, nodeNotFound, userNotFound, invitationNotFound, businessNotFound, sessionNotFound,
             channelNotFound, messageNotFound,
-            emailTaken, slugTaken, alreadyMember, invitationExpired, invitationEmailMismatch, lastAdmin, conflict, channelArchived,
+            emailTaken, slugTaken, alreadyMember, seatsFull, seatConflict, invitationExpired, invitationEmailMismatch, lastAdmin, conflict,
+            channelArchived,
             dataExportNotFound, dataExportNotReady, erasureRefused,
             signInProviderNotFound, signInStateInvalid, signInTokenInvalid, signInEmailUnverified, signInIdentityTaken, lastSignInMethod,
             signInProviderUnavailable, signInProviderRequired, signInAccountExists,

@@ -282,8 +282,10 @@ public final class EventService: Sendable {
 
     /// The caller as a buyer: their role, whether their standing gives member prices, and their tier.
     static func buyer(_ access: ChamberAccess, store: any Store) async throws -> Buyer {
-        let member = try await store.scoped(to: access.chamberID).members.find(userID: access.userID)
-        let standing = member?.membership.standing
+        let scope = store.scoped(to: access.chamberID)
+        let member = try await scope.members.find(userID: access.userID)
+        var standing: MembershipStanding?
+        if let member { standing = try await scope.binding(member) }
         return Buyer(
             role: access.role, standingAllowsMemberPrices: standing.map { $0.status.allows(.memberPrices) } ?? true, tierID: standing?.tierID)
     }

@@ -49,3 +49,17 @@ public protocol MembershipStandingStore: Sendable {
     /// The member's ledger, newest first.
     func ledger(userID: UserID, limit: Int) async throws -> [DuesLedgerEntry]
 }
+
+/// Who holds the seats of the chamber's member businesses.
+public protocol BusinessSeatStore: Sendable {
+    /// The business's seats: its holder, its staff, its pending invitations to a seat, at `at`.
+    func seating(of businessID: BusinessID, at: Date) async throws -> BusinessSeating
+    /// The member whose standing names the business, if any.
+    func holder(of businessID: BusinessID) async throws -> Member?
+    /// Gives `userID` a seat of the business, in one transaction that holds the business's seats: throws
+    /// `seats_full`, `seat_conflict` (the member holds a membership or another seat), `member_not_found`. True when
+    /// given, false when the member held it already.
+    func give(userID: UserID, businessID: BusinessID, at: Date) async throws -> Bool
+    /// Frees `userID`'s seat of the business; false when they held none there.
+    func free(userID: UserID, businessID: BusinessID) async throws -> Bool
+}

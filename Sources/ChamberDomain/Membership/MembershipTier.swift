@@ -12,7 +12,7 @@ public struct MembershipTier: Sendable, Equatable, Codable {
     public var duesCents: Int
     public var period: DuesPeriod
     public var benefits: [String]
-    /// People of the member business who join with it.
+    /// People of the member business who join with it, its membership's holder included (``BusinessSeating``).
     public var seats: Int
     /// A retired tier is kept for those who hold it but offered to nobody new.
     public var active: Bool

@@ -14,7 +14,7 @@ struct StandingNotice: Sendable {
         let at = now()
         let events = [WebhookEvent.statusChanged(member, from: before, at: at), WebhookEvent.lapsed(member, from: before, at: at)]
         await store.scoped(to: chamber.id).emit(events.compactMap { $0 }, target: "user:\(member.user.id)", at: at)
-        if before.allows(.chat) != after.allows(.chat) { await observer?.roleChanged(chamberID: chamber.id, userID: member.user.id) }
+        if before.allows(.chat) != after.allows(.chat) { await reconnect(chamber, member) }
         let body =
             switch after {
             case .active: "Your membership of \(chamber.name) is active."
@@ -39,6 +39,17 @@ struct StandingNotice: Sendable {
                 AuditEntry(
                     chamberID: chamber.id, actorID: nil, action: "membership.mail_failed", target: "user:\(member.user.id)", detail: "\(error)",
                     at: now()))
+        }
+    }
+
+    /// The member's sockets, and those of the business's staff who share the standing, pick up what it allows now.
+    private func reconnect(_ chamber: Chamber, _ member: Member) async {
+        await observer?.roleChanged(chamberID: chamber.id, userID: member.user.id)
+        guard let businessID = member.membership.standing?.businessID,
+            let seating = try? await store.scoped(to: chamber.id).seats.seating(of: businessID, at: now())
+        else { return }
+        for person in seating.people where person.seat == .staff {
+            await observer?.roleChanged(chamberID: chamber.id, userID: person.member.user.id)
         }
     }
 }

@@ -13,11 +13,14 @@ public struct Invitation: Sendable, Equatable, Codable {
     public let expiresAt: Date
     public var acceptedAt: Date?
     public var revokedAt: Date?
+    /// The business whose seat the invitation gives; it keeps the seat while pending.
+    public let businessID: BusinessID?
 
     public init(
         id: InvitationID, chamberID: ChamberID, email: String, role: Role, invitedBy: UserID, createdAt: Date, expiresAt: Date,
-        acceptedAt: Date? = nil, revokedAt: Date? = nil
+        acceptedAt: Date? = nil, revokedAt: Date? = nil, businessID: BusinessID? = nil
     ) {
+        self.businessID = businessID
         self.id = id
         self.chamberID = chamberID
         self.email = email

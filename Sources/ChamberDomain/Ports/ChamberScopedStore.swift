@@ -22,6 +22,8 @@ public protocol ChamberScopedStore: Sendable {
     var applications: any MembershipApplicationStore { get }
     /// Dues-paying members' standings and dues ledger.
     var standings: any MembershipStandingStore { get }
+    /// Who holds the seats of member businesses.
+    var seats: any BusinessSeatStore { get }
     /// The business directory, searched.
     var directory: any DirectoryStore { get }
     /// Members imported in bulk, all or nothing.

@@ -82,7 +82,8 @@ public final class ChamberService: Sendable {
     /// The caller's standing in a chamber. Non-members get `chamber_not_found`, so chambers cannot be probed.
     public func access(_ identity: Identity, to chamberID: ChamberID) async throws -> ChamberAccess {
         let at = now()
-        if let (member, ban, security) = try await store.scoped(to: chamberID).members.findAdmission(userID: identity.user.id, at: at) {
+        let scope = store.scoped(to: chamberID)
+        if let (member, ban, security) = try await scope.members.findAdmission(userID: identity.user.id, at: at) {
             if let ban, !identity.user.isPlatformAdmin {
                 throw ChamberError(
                     .userBanned, "you are banned from this chamber\(ban.reason.map { ": \($0)" } ?? "")", retryAfterSeconds: ban.secondsLeft(at: at))
@@ -92,7 +93,7 @@ public final class ChamberService: Sendable {
             activity?.seen(identity.user.id, in: chamberID, at: at)
             return ChamberAccess(
                 identity: identity, chamberID: chamberID, role: member.membership.role, viaPlatformAdmin: false,
-                memberSince: member.membership.joinedAt, standing: member.membership.standing?.status)
+                memberSince: member.membership.joinedAt, standing: try await scope.binding(member)?.status)
         }
         if identity.user.isPlatformAdmin, let chamber = try await store.chambers.find(id: chamberID) {
             try identity.requireSecondFactor(chamber.settings.security.twoFactorRequiredFor, as: .admin)
@@ -337,10 +338,27 @@ public final class ChamberService: Sendable {
     /// Invites an email address with a role; mails the token and returns it once.
     public func invite(_ access: ChamberAccess, email rawEmail: String, role: Role) async throws -> IssuedInvitation {
         try access.require(.create, .invitation)
-        let email = try Validate.email(rawEmail)
         guard Permissions.canAssign(role, actor: access.role) else {
             throw ChamberError(.roleNotAssignable, "role '\(access.role.rawValue)' may not invite a '\(role.rawValue)'", field: "role")
         }
+        return try await issueInvitation(access, email: rawEmail, role: role, seatOf: nil)
+    }
+
+    /// Invites `email` to join as a member on one of the business's seats, which the invitation keeps while pending:
+    /// by the holder of the business's membership, staff and admins. `seats_full` when none is free.
+    public func invite(_ access: ChamberAccess, email rawEmail: String, toSeatOf businessID: BusinessID) async throws -> IssuedInvitation {
+        let seating = try await BusinessSeatService.seating(of: businessID, in: store.scoped(to: access.chamberID), at: now())
+        try seating.requireManaged(by: access)
+        try seating.requireFreeSeat()
+        return try await issueInvitation(access, email: rawEmail, role: .member, seatOf: businessID)
+    }
+
+    private func issueInvitation(
+        _ access: ChamberAccess, email rawEmail: String, role: Role, seatOf businessID: BusinessID?
+    ) async throws
+        -> IssuedInvitation
+    {
+        let email = try Validate.email(rawEmail)
         let scope = store.scoped(to: access.chamberID)
         if let user = try await store.users.find(email: email), try await scope.members.find(userID: user.id) != nil {
             throw ChamberError(.alreadyMember, "\(email) is a member already", field: "email")
@@ -348,18 +366,24 @@ public final class ChamberService: Sendable {
         let at = now()
         let invitation = Invitation(
             id: .generate(), chamberID: access.chamberID, email: email, role: role, invitedBy: access.userID,
-            createdAt: at, expiresAt: at.addingTimeInterval(configuration.invitationLifetime))
+            createdAt: at, expiresAt: at.addingTimeInterval(configuration.invitationLifetime), businessID: businessID)
         // The token names its chamber so acceptance can look it up inside that chamber's scope only.
         let token = "\(access.chamberID.rawValue).\(vault.newSecret())"
         try await scope.invitations.insert(invitation, tokenHash: vault.digest(token))
         let chamber = try await self.chamber(access)
+        var joining = "as \(role.rawValue)"
+        if let businessID, let business = try await scope.businesses.find(id: businessID) {
+            joining = "on a seat of \(business.displayName ?? business.legalName)'s membership"
+        }
         try await mailer.send(
             Mail(
                 kind: .invitation, to: email, subject: "You are invited to \(chamber.name) on ChamberConnect",
                 body:
-                    "\(access.identity.user.displayName) invites you to join \(chamber.name) as \(role.rawValue).\nInvitation token: \(token)\nSign in (or register with this address) and accept it; it expires \(invitation.expiresAt)."
+                    "\(access.identity.user.displayName) invites you to join \(chamber.name) \(joining).\nInvitation token: \(token)\nSign in (or register with this address) and accept it; it expires \(invitation.expiresAt)."
             ))
-        try await audit(access, "invitation.created", target: "invitation:\(invitation.id)", detail: "\(email) as \(role.rawValue)")
+        try await audit(
+            access, "invitation.created", target: "invitation:\(invitation.id)",
+            detail: "\(email) as \(role.rawValue)\(businessID.map { " on a seat of business:\($0)" } ?? "")")
         return IssuedInvitation(invitation: invitation, token: token)
     }
 
@@ -397,7 +421,8 @@ public final class ChamberService: Sendable {
         guard invitation.email == identity.user.email else {
             throw ChamberError(.invitationEmailMismatch, "this invitation was sent to another email address; sign in with that account")
         }
-        let membership = Membership(chamberID: chamberID, userID: identity.user.id, role: invitation.role, joinedAt: at)
+        let membership = Membership(
+            chamberID: chamberID, userID: identity.user.id, role: invitation.role, joinedAt: at, businessSeat: invitation.businessID)
         try await scope.invitations.accept(id: invitation.id, membership: membership, at: at)
         try await scope.auditLog.append(
             AuditEntry(

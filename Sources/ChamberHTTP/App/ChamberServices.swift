@@ -74,6 +74,8 @@ public struct MembershipServices: Sendable {
     public let tiers: TierService
     public let applications: MembershipApplicationService
     public let standings: MembershipStandingService
+    /// Who holds the seats of member businesses.
+    public let seats: BusinessSeatService
     public let directory: DirectoryService
     /// Uploaded files, handed out by signed link.
     public let files: FileService
@@ -87,10 +89,11 @@ public struct MembershipServices: Sendable {
     public let retention: RetentionService
 
     public init(
-        tiers: TierService, applications: MembershipApplicationService, standings: MembershipStandingService, directory: DirectoryService,
-        files: FileService, records: MemberRecordsService, engagement: EngagementService, privacy: PrivacyService,
+        tiers: TierService, applications: MembershipApplicationService, standings: MembershipStandingService, seats: BusinessSeatService,
+        directory: DirectoryService, files: FileService, records: MemberRecordsService, engagement: EngagementService, privacy: PrivacyService,
         retention: RetentionService
     ) {
+        self.seats = seats
         self.retention = retention
         self.privacy = privacy
         self.engagement = engagement

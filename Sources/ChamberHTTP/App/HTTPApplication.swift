@@ -36,6 +36,7 @@ public func buildRouter(
     EmailRoutes(services: services).register(on: router)
     MembershipRoutes(services: services, membership: membership).register(on: router)
     StandingRoutes(services: services, membership: membership).register(on: router)
+    BusinessSeatRoutes(services: services, membership: membership).register(on: router)
     DirectoryRoutes(services: services, membership: membership).register(on: router)
     DocumentRoutes(services: services, membership: membership).register(on: router)
     AttachmentRoutes(services: services, chat: realtime.chat).register(on: router)

@@ -17,6 +17,7 @@ struct DirectoryPersonBody: Encodable {
     struct Business: Encodable {
         let id: String
         let legalName: String
+        let relation: String
     }
 
     let userId: String
@@ -28,6 +29,6 @@ struct DirectoryPersonBody: Encodable {
         userId = person.userID.rawValue
         displayName = person.displayName
         role = person.role.rawValue
-        businesses = person.businesses.map { Business(id: $0.id.rawValue, legalName: $0.legalName) }
+        businesses = person.businesses.map { Business(id: $0.id.rawValue, legalName: $0.legalName, relation: $0.relation.rawValue) }
     }
 }

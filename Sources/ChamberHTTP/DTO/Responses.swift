@@ -165,6 +165,8 @@ struct MemberBody: Encodable {
     let displayName: String
     let role: String
     let joinedAt: Date
+    /// The business whose membership the member holds, or whose seat.
+    let businessId: String?
 
     init(_ member: Member) {
         userId = member.user.id.rawValue
@@ -172,6 +174,7 @@ struct MemberBody: Encodable {
         displayName = member.user.displayName
         role = member.membership.role.rawValue
         joinedAt = member.membership.joinedAt
+        businessId = member.membership.businessID?.rawValue
     }
 }
 
@@ -186,8 +189,10 @@ struct InvitationBody: Encodable {
     let expiresAt: Date
     let acceptedAt: Date?
     let revokedAt: Date?
+    let businessId: String?
 
     init(_ invitation: Invitation, now: Date = Date()) {
+        businessId = invitation.businessID?.rawValue
         id = invitation.id.rawValue
         chamberId = invitation.chamberID.rawValue
         email = invitation.email

@@ -36,7 +36,8 @@ struct DirectoryRoutes {
             return try Self.respond(renderings, answer.edition.map { .chamber($0) }) { PageBody(answer.page) { BusinessBody($0) } }
         }
         chamber.get("directory/people") { request, context in
-            let query = try DirectoryQuery(text: request.uri.queryParameters.get("q"), category: nil, sort: nil, page: try request.page())
+            let parameters = request.uri.queryParameters
+            let query = try DirectoryQuery(text: parameters.get("q"), category: parameters.get("category"), sort: nil, page: try request.page())
             return JSONResponse(.ok, PageBody(try await directory.people(try context.access(), query)) { DirectoryPersonBody($0) })
         }
     }

@@ -187,6 +187,7 @@ public struct ChamberNode: Sendable {
             applications: MembershipApplicationService(
                 store: store, files: files, chat: realtime.chat, mailer: mailer, categories: categories, now: now),
             standings: MembershipStandingService(store: store, mailer: mailer, observer: hub, billing: services.billing, now: now),
+            seats: BusinessSeatService(store: store, observer: hub, now: now),
             directory: DirectoryService(store: store, cache: DirectorySearchCache(businesses: directoryCacheBusinesses)),
             files: files, records: MemberRecordsService(store: store, categories: categories, now: now),
             engagement: EngagementService(store: store, now: now),

@@ -1170,6 +1170,15 @@ enum Schema {
             statements: [
                 "CREATE INDEX event_registrations_checked_in ON event_registrations (chamber_id, checked_in_at) WHERE checked_in_at IS NOT NULL"
             ]),
+        Migration(
+            version: 39, name: "the seats of member businesses: their staff, and invitations to a seat",
+            statements: [
+                "ALTER TABLE memberships ADD COLUMN seat_business_id TEXT",
+                "CREATE INDEX memberships_seat ON memberships (chamber_id, seat_business_id) WHERE seat_business_id IS NOT NULL",
+                "CREATE INDEX memberships_business ON memberships (chamber_id, business_id) WHERE business_id IS NOT NULL",
+                "ALTER TABLE invitations ADD COLUMN business_id TEXT",
+                "CREATE INDEX invitations_business ON invitations (chamber_id, business_id) WHERE business_id IS NOT NULL",
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

@@ -18,6 +18,7 @@ struct SQLChamberScope: ChamberScopedStore {
     var tiers: any MembershipTierStore { SQLTierStore(sql: sql) }
     var applications: any MembershipApplicationStore { SQLApplicationStore(sql: sql) }
     var standings: any MembershipStandingStore { SQLStandingStore(sql: sql) }
+    var seats: any BusinessSeatStore { SQLBusinessSeatStore(sql: sql) }
     var directory: any DirectoryStore { SQLDirectoryStore(sql: sql) }
     var imports: any MemberImportStore { SQLMemberImportStore(sql: sql) }
     var engagement: any EngagementStore { SQLEngagementStore(sql: sql) }
@@ -35,7 +36,7 @@ struct SQLMemberStore: MemberStore {
 
     /// What ``member(_:)`` reads, of `memberships m JOIN users u`.
     static let columns = """
-        m.chamber_id, m.user_id, m.role, m.joined_at, \(SQLStandingStore.columns),
+        m.chamber_id, m.user_id, m.role, m.joined_at, m.seat_business_id, \(SQLStandingStore.columns),
             u.id, u.email, u.display_name, u.is_platform_admin, u.created_at
         """
     static let from = "memberships m JOIN users u ON u.id = m.user_id"
@@ -46,7 +47,7 @@ struct SQLMemberStore: MemberStore {
         return Member(
             membership: Membership(
                 chamberID: try row.id("chamber_id"), userID: try row.id("user_id"), role: role, joinedAt: try row.date("joined_at"),
-                standing: try SQLStandingStore.standing(row)),
+                standing: try SQLStandingStore.standing(row), businessSeat: try row.optionalID("seat_business_id")),
             user: try SQLUserStore.user(row))
     }
 
@@ -90,12 +91,12 @@ struct SQLMemberStore: MemberStore {
             let standing = membership.standing
             try await sql.query(
                 """
-                INSERT INTO memberships (chamber_id, user_id, role, joined_at, standing_status, tier_id, business_id, trial_ends_at,
-                    period_start, paid_through, status_changed_at)
-                VALUES (:chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO memberships (chamber_id, user_id, role, joined_at, seat_business_id, standing_status, tier_id, business_id,
+                    trial_ends_at, period_start, paid_through, status_changed_at)
+                VALUES (:chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
-                    .id(membership.userID), .text(membership.role.rawValue), .date(membership.joinedAt),
+                    .id(membership.userID), .text(membership.role.rawValue), .date(membership.joinedAt), .id(membership.businessSeat),
                     .text(standing?.status.rawValue), .id(standing?.tierID), .id(standing?.businessID), .date(standing?.trialEndsAt),
                     .date(standing?.periodStart),
                     .date(standing?.paidThrough), .date(standing?.statusChangedAt),
@@ -151,22 +152,33 @@ struct SQLMemberStore: MemberStore {
 struct SQLInvitationStore: InvitationStore {
     let sql: ChamberScopedSQL
 
-    static let columns = "id, chamber_id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at"
+    static let columns = "id, chamber_id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at, business_id"
 
     static func invitation(_ row: SQLRow) throws -> Invitation {
         Invitation(
             id: try row.id("id"), chamberID: try row.id("chamber_id"), email: try row.string("email"),
             role: Role(rawValue: try row.string("role")) ?? .guest, invitedBy: try row.id("invited_by"), createdAt: try row.date("created_at"),
-            expiresAt: try row.date("expires_at"), acceptedAt: try row.optionalDate("accepted_at"), revokedAt: try row.optionalDate("revoked_at"))
+            expiresAt: try row.date("expires_at"), acceptedAt: try row.optionalDate("accepted_at"), revokedAt: try row.optionalDate("revoked_at"),
+            businessID: try row.optionalID("business_id"))
     }
 
     func insert(_ invitation: Invitation, tokenHash: String) async throws {
-        try await sql.query(
-            "INSERT INTO invitations (id, chamber_id, email, role, token_hash, invited_by, created_at, expires_at) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?)",
-            [
-                .id(invitation.id), .text(invitation.email), .text(invitation.role.rawValue), .text(tokenHash), .id(invitation.invitedBy),
-                .date(invitation.createdAt), .date(invitation.expiresAt),
-            ])
+        try await sql.transaction { tx in
+            // An invitation to a seat keeps it: counted, and written, while the business's seats are held.
+            if let businessID = invitation.businessID {
+                try await SQLBusinessSeatStore.hold(businessID, in: tx)
+                try await SQLBusinessSeatStore.seating(of: businessID, at: invitation.createdAt, in: tx).requireFreeSeat()
+            }
+            try await tx.query(
+                """
+                INSERT INTO invitations (id, chamber_id, email, role, token_hash, invited_by, created_at, expires_at, business_id)
+                VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .id(invitation.id), .text(invitation.email), .text(invitation.role.rawValue), .text(tokenHash), .id(invitation.invitedBy),
+                    .date(invitation.createdAt), .date(invitation.expiresAt), .id(invitation.businessID),
+                ])
+        }
     }
 
     func find(id: InvitationID) async throws -> Invitation? {
@@ -193,14 +205,20 @@ struct SQLInvitationStore: InvitationStore {
 
     func accept(id: InvitationID, membership: Membership, at: Date) async throws {
         try await sql.transaction { tx in
+            if let businessID = membership.businessSeat { try await SQLBusinessSeatStore.hold(businessID, in: tx) }
             let taken = try await tx.query(
                 "UPDATE invitations SET accepted_at = ? WHERE chamber_id = :chamber AND id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ? RETURNING id",
                 [.date(at), .id(id), .date(at)])
             guard !taken.isEmpty else { throw ChamberError(.invitationExpired, "this invitation is no longer pending") }
+            // Accepted, the invitation no longer counts: the seat it kept is the one the member takes, if it is still
+            // there (the tier may have changed since). Refused, the whole transaction goes and it stays pending.
+            if let businessID = membership.businessSeat {
+                try await SQLBusinessSeatStore.seating(of: businessID, at: at, in: tx).requireFreeSeat()
+            }
             do {
                 try await tx.query(
-                    "INSERT INTO memberships (chamber_id, user_id, role, joined_at) VALUES (:chamber, ?, ?, ?)",
-                    [.id(membership.userID), .text(membership.role.rawValue), .date(membership.joinedAt)])
+                    "INSERT INTO memberships (chamber_id, user_id, role, joined_at, seat_business_id) VALUES (:chamber, ?, ?, ?, ?)",
+                    [.id(membership.userID), .text(membership.role.rawValue), .date(membership.joinedAt), .id(membership.businessSeat)])
             } catch StorageError.uniqueViolation {
                 throw ChamberError(.alreadyMember, "you are a member of this chamber already")
             }
@@ -291,8 +309,13 @@ struct SQLBusinessStore: BusinessStore {
         ).isEmpty)
     }
 
+    /// Deletes the listing, its seats freed with it (a pending invitation to one is refused when accepted: the business
+    /// is gone).
     func delete(id: BusinessID) async throws -> Bool {
-        !(try await sql.query("DELETE FROM businesses WHERE chamber_id = :chamber AND id = ? RETURNING id", [.id(id)]).isEmpty)
+        try await sql.transaction { tx in
+            try await tx.query("UPDATE memberships SET seat_business_id = NULL WHERE chamber_id = :chamber AND seat_business_id = ?", [.id(id)])
+            return !(try await tx.query("DELETE FROM businesses WHERE chamber_id = :chamber AND id = ? RETURNING id", [.id(id)]).isEmpty)
+        }
     }
 }
 

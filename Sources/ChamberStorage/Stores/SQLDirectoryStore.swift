@@ -78,45 +78,63 @@ struct SQLDirectoryStore: DirectoryStore {
             }, request: query.page)
     }
 
-    func people(terms: [String], listedStatuses: [MembershipStatus], page: PageRequest) async throws -> Page<DirectoryPerson> {
+    func people(terms: [String], category: String?, listedStatuses: [MembershipStatus], page: PageRequest) async throws -> Page<DirectoryPerson> {
         // A word starts with the term when the folded name (SearchWords), after a space, holds a space and the term:
         // the terms are folded letters and digits only (DirectoryQuery), so they hold no LIKE wildcard.
         var conditions = ["m.chamber_id = :chamber"]
         var binds: [SQLValue] = []
         let statuses = placeholders(listedStatuses.count)
-        conditions.append("(m.standing_status IS NULL OR m.standing_status IN (\(statuses)))")
-        binds += listedStatuses.map { .text($0.rawValue) }
+        // Staff of a business share its standing: out of the directory with it.
+        conditions.append(
+            """
+            (m.standing_status IS NULL OR m.standing_status IN (\(statuses)))
+            AND (m.seat_business_id IS NULL OR NOT EXISTS (SELECT 1 FROM memberships o
+                WHERE o.chamber_id = :chamber AND o.business_id = m.seat_business_id AND o.standing_status IS NOT NULL
+                    AND o.standing_status NOT IN (\(statuses))))
+            """)
+        binds += (listedStatuses + listedStatuses).map { .text($0.rawValue) }
+        let withBusiness = "b.chamber_id = :chamber AND (b.owner_user_id = m.user_id OR b.id = m.seat_business_id)"
         for term in terms {
             conditions.append(
-                """
-                (' ' || u.search_name LIKE ? OR EXISTS (SELECT 1 FROM businesses b
-                    WHERE b.chamber_id = :chamber AND b.owner_user_id = m.user_id AND ' ' || b.search_names LIKE ?))
-                """)
+                "(' ' || u.search_name LIKE ? OR EXISTS (SELECT 1 FROM businesses b WHERE \(withBusiness) AND ' ' || b.search_names LIKE ?))")
             binds += [.text("% \(term)%"), .text("% \(term)%")]
+        }
+        if let category {
+            conditions.append("EXISTS (SELECT 1 FROM businesses b WHERE \(withBusiness) AND b.category = ?)")
+            binds.append(.text(category))
         }
         let rows = try await sql.query(
             """
-            SELECT m.user_id, m.role, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id
+            SELECT m.user_id, m.role, m.seat_business_id, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY lower(u.display_name), u.display_name, u.id LIMIT ? OFFSET ?
             """, binds + page.sqlBinds)
-        let fetched = try rows.map { row -> (UserID, Role, String) in
-            let role = try row.value("role", as: Role.self)
-            return (try row.id("user_id"), role, try row.string("display_name"))
+        let fetched = try rows.map { row -> (id: UserID, role: Role, name: String, seat: BusinessID?) in
+            (try row.id("user_id"), try row.value("role", as: Role.self), try row.string("display_name"), try row.optionalID("seat_business_id"))
         }
-        var owned: [UserID: [DirectoryPerson.OwnedBusiness]] = [:]
+        var owned: [UserID: [DirectoryPerson.Affiliation]] = [:]
+        var seated: [BusinessID: DirectoryPerson.Affiliation] = [:]
+        let seats = Set(fetched.compactMap(\.seat))
         if !fetched.isEmpty {
-            let owners = placeholders(fetched.count)
             for row in try await sql.query(
                 """
-                SELECT id, legal_name, owner_user_id FROM businesses WHERE chamber_id = :chamber AND owner_user_id IN (\(owners))
+                SELECT id, legal_name, owner_user_id FROM businesses
+                WHERE chamber_id = :chamber AND (owner_user_id IN (\(placeholders(fetched.count)))\(seats.isEmpty ? "" : " OR id IN (\(placeholders(seats.count)))"))
                 ORDER BY lower(legal_name), id
-                """, fetched.map { .id($0.0) })
+                """, fetched.map { .id($0.id) } + seats.sorted().map { .id($0) })
             {
-                owned[try row.id("owner_user_id"), default: []].append(.init(id: try row.id("id"), legalName: try row.string("legal_name")))
+                let (id, name): (BusinessID, String) = (try row.id("id"), try row.string("legal_name"))
+                if let owner: UserID = try row.optionalID("owner_user_id"), fetched.contains(where: { $0.id == owner }) {
+                    owned[owner, default: []].append(.init(id: id, legalName: name, relation: .owner))
+                }
+                if seats.contains(id) { seated[id] = .init(id: id, legalName: name, relation: .staff) }
             }
         }
         return Page(
-            fetched: fetched.map { DirectoryPerson(userID: $0.0, displayName: $0.2, role: $0.1, businesses: owned[$0.0] ?? []) }, request: page)
+            fetched: fetched.map { person in
+                DirectoryPerson(
+                    userID: person.id, displayName: person.name, role: person.role,
+                    businesses: (owned[person.id] ?? []) + (person.seat.flatMap { seated[$0] }.map { [$0] } ?? []))
+            }, request: page)
     }
 
     /// The FTS5 column that holds what `audience` may search.

@@ -474,6 +474,51 @@ struct WebAppBrowserTests {
         }
     }
 
+    @Test("a business's holder gives a member a seat and invites another from the business's page; its staff member leaves it there")
+    func businessSeats() async throws {
+        try await withServer(.sqlite) { api in
+            let (admin, staff, apu, otto) = (
+                try await api.signUp("admin"), try await api.signUp("stella"), try await api.signUp("apu"), try await api.signUp("otto")
+            )
+            let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
+            try await api.addMember(otto, to: chamber.id, role: "member", by: admin)
+            try await MembershipStandingTests.approved(api, apu, chamber: chamber.id, tier: chamber.tier, staff: staff)
+            let standing = try await api.call(.get, "/v1/chambers/\(chamber.id)/members/\(apu.userID)/standing", token: apu.accessToken)
+            let people = "/v1/chambers/\(chamber.id)/businesses/\(standing.json["standing"]["business_id"].string ?? "")/people"
+            try await Self.withBrowser { browser in
+                let base = "http://127.0.0.1:\(api.client.port!)"
+                let page = try await Self.signedIn(browser, base: base, apu, width: 390)
+                #expect(
+                    try await page.evaluate("!!document.querySelector('nav a[href=\"#/business\"]')").bool == true, "the holder's page in the menu")
+                try await Self.visit(page, "business", ".seats")
+                try await page.waitFor("document.querySelector('.seats')?.innerText.includes('1 of 3 seats taken')", "the seats")
+                try await page.evaluate("document.querySelector('#seat-member').value = \(BrowserPage.literal(otto.userID))")
+                try await page.click("#seat-member ~ button[type=submit]")
+                try await page.waitFor("document.querySelector('.seats')?.innerText.includes('2 of 3 seats taken')", "otto seated")
+                try await page.type("bart@example.com", into: "#seat-email")
+                try await page.click("#seat-email ~ button[type=submit]")
+                try await page.waitFor(
+                    "document.querySelector('.seats')?.innerText.includes('3 of 3 seats taken (1 kept for an invitation)')", "the invitation's seat")
+                #expect(try await page.evaluate("document.querySelector('#seat-email ~ button').disabled").bool == true, "no seat left to offer")
+                try await Self.capture(page, "business")
+                #expect(page.problems == [], "\(page.problems)")
+
+                let staffPage = try await Self.signedIn(browser, base: base, otto, width: 390)
+                try await Self.visit(staffPage, "business", ".member-row")
+                #expect(try await staffPage.evaluate("!!document.querySelector('#seat-email')").bool == false, "staff of the business give no seats")
+                try await staffPage.waitFor(
+                    "[...document.querySelectorAll('.member-row button')].some(b => b.innerText === 'Leave the business')", "leaving")
+                try await staffPage.evaluate(
+                    "[...document.querySelectorAll('.member-row button')].find(b => b.innerText === 'Leave the business').click()")
+                try await staffPage.waitFor("location.hash === '#/chat'", "back to the conversations")
+                #expect(staffPage.problems == [], "\(staffPage.problems)")
+            }
+            let after = try await api.call(.get, people, token: apu.accessToken)
+            #expect(after.json["people"].array.map { $0["user_id"].string } == [apu.userID], "otto left: \(after.json)")
+            #expect(after.json["invitations_pending"].int == 1)
+        }
+    }
+
     @Test("staff decide a membership application from its page: the business, its checks and score, and approval")
     func applications() async throws {
         try await withServer(.sqlite) { api in

@@ -1,0 +1,138 @@
+import ChamberTestSupport
+import Foundation
+import HTTPTypes
+import Testing
+
+/// The seats a business's tier gives its people, through the REST API and a socket: who gives them (the holder of the
+/// membership, staff) and to whom, invitations that keep one, the tier's count held at every door, the business's
+/// standing shared by its staff, the people directory, and another chamber that cannot reach them.
+@Suite("REST: the seats of a member business")
+struct BusinessSeatTests {
+    @Test(
+        "the holder seats members up to the tier's count, invites one more that keeps a seat, staff share the business's standing, a tier with fewer seats is refused",
+        arguments: TestBackend.enabled)
+    func seats(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let (admin, staff, apu) = (try await api.signUp("admin"), try await api.signUp("stella"), try await api.signUp("apu"))
+            let (otto, zed, bart, lisa) = (
+                try await api.signUp("otto"), try await api.signUp("zed"), try await api.signUp("bart"), try await api.signUp("lisa")
+            )
+            // Gold seats 3: the holder and two more.
+            let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
+            for member in [otto, zed, lisa] { try await api.addMember(member, to: chamber.id, role: "member", by: admin) }
+            try await MembershipStandingTests.approved(api, apu, chamber: chamber.id, tier: chamber.tier, staff: staff)
+            let standing = try await api.call(.get, "/v1/chambers/\(chamber.id)/members/\(apu.userID)/standing", token: apu.accessToken)
+            let businessID = try #require(standing.json["standing"]["business_id"].string)
+            let people = "/v1/chambers/\(chamber.id)/businesses/\(businessID)/people"
+            let standingPath = "/v1/chambers/\(chamber.id)/members/\(apu.userID)/standing"
+            let paid = try await api.call(.post, standingPath, token: staff.accessToken, json: ["action": "record_payment", "note": "check"])
+            #expect(paid.json["standing"]["status"].string == "active", "in the directory: \(paid.json)")
+
+            let start = try await api.call(.get, people, token: zed.accessToken)
+            #expect(start.status == .ok, "every member reads them: \(start.json)")
+            #expect(start.json["seats"].int == 3 && start.json["seats_taken"].int == 1 && start.json["tier_id"].string == chamber.tier)
+            #expect(start.json["people"].array.map { [$0["user_id"].string, $0["seat"].string] } == [[apu.userID, "holder"]])
+
+            // Who may give a seat, and to whom.
+            #expect(try await api.call(.put, "\(people)/\(otto.userID)", token: zed.accessToken).errorCode == "forbidden")
+            #expect(try await api.call(.put, "\(people)/\(bart.userID)", token: apu.accessToken).errorCode == "member_not_found")
+            #expect(try await api.call(.put, "\(people)/\(apu.userID)", token: staff.accessToken).errorCode == "seat_conflict")
+            let given = try await api.call(.put, "\(people)/\(otto.userID)", token: apu.accessToken)
+            #expect(given.status == .ok && given.json["seats_taken"].int == 2, "\(given.json)")
+            #expect(given.json["people"].array.map { $0["seat"].string } == ["holder", "staff"])
+            #expect(try await api.call(.put, "\(people)/\(otto.userID)", token: staff.accessToken).json["seats_taken"].int == 2, "again: no change")
+            let otto0 = try await api.call(.get, "/v1/chambers/\(chamber.id)/members/\(otto.userID)", token: otto.accessToken)
+            #expect(otto0.json["business_id"].string == businessID, "\(otto0.json)")
+
+            // An invitation keeps the last seat while pending, and gives it when accepted.
+            let invited = try await api.call(.post, people, token: apu.accessToken, json: ["email": bart.email])
+            #expect(invited.status == .created && invited.json["invitation"]["business_id"].string == businessID, "\(invited.json)")
+            #expect(invited.json["invitation"]["role"].string == "member")
+            #expect(try await api.call(.get, people, token: apu.accessToken).json["seats_taken"].int == 3)
+            let full = try await api.call(.post, people, token: apu.accessToken, json: ["email": "someone-else@example.com"])
+            #expect(full.status == .conflict && full.errorCode == "seats_full", "\(full.json)")
+            #expect(try await api.call(.put, "\(people)/\(zed.userID)", token: staff.accessToken).errorCode == "seats_full")
+            let accepted = try await api.call(
+                .post, "/v1/invitations/accept", token: bart.accessToken, json: ["token": invited.json["token"].string ?? ""])
+            #expect(accepted.status == .ok, "\(accepted.json)")
+            let seated = try await api.call(.get, people, token: bart.accessToken)
+            #expect(seated.json["seats_taken"].int == 3 && seated.json["invitations_pending"].int == 0)
+            #expect(Set(seated.json["people"].array.compactMap { $0["user_id"].string }) == [apu.userID, otto.userID, bart.userID])
+            #expect(
+                try await api.call(.get, "/v1/chambers/\(chamber.id)/members/\(bart.userID)", token: bart.accessToken).json["business_id"].string
+                    == businessID)
+
+            // The people directory finds the staff by the business's name and category, and says how they are with it.
+            let found = try await api.call(
+                .get, "/v1/chambers/\(chamber.id)/directory/people?q=kwik&category=445", token: lisa.accessToken)
+            let byID = Dictionary(
+                uniqueKeysWithValues: found.json["items"].array.map { ($0["user_id"].string ?? "", $0["businesses"].array.first?["relation"].string) }
+            )
+            #expect(byID[otto.userID] == "staff" && byID[bart.userID] == "staff" && byID[apu.userID] == "owner", "\(found.json)")
+            #expect(byID[zed.userID] == nil)
+            #expect(
+                try await api.call(.get, "/v1/chambers/\(chamber.id)/directory/people?category=722", token: lisa.accessToken).json["items"].array
+                    .isEmpty)
+
+            // A tier that seats fewer than the business's people is refused; one that seats them all is taken.
+            let bronze = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/tiers", token: staff.accessToken,
+                json: ["name": "Bronze", "dues_cents": 20_000, "period": "annual", "seats": 2])
+            let bronzeID = bronze.json["id"].string ?? ""
+            let smaller = try await api.call(.post, standingPath, token: staff.accessToken, json: ["action": "change_tier", "tier_id": bronzeID])
+            #expect(smaller.status == .conflict && smaller.errorCode == "seats_full", "\(smaller.json)")
+
+            // Staff share the business's standing: suspended with it, their socket told, their sends refused.
+            let socket = try await HubTests.socket(api, otto, chamber.id)
+            let suspended = try await api.call(
+                .post, standingPath, token: staff.accessToken, json: ["action": "suspend", "reason": "dues dispute"])
+            #expect(suspended.json["standing"]["status"].string == "suspended", "\(suspended.json)")
+            #expect(try await socket.closeCode(timeout: .seconds(30)) == 4005, "otto's socket picks up the business's standing")
+            let dm = try await api.call(.post, "/v1/chambers/\(chamber.id)/channels/direct", token: lisa.accessToken, json: ["user_id": otto.userID])
+            let dmPath = "/v1/chambers/\(chamber.id)/channels/\(dm.json["id"].string ?? "")/messages"
+            let refused = try await api.call(.post, dmPath, token: otto.accessToken, json: ["client_message_id": "s-1", "body": "hi"])
+            #expect(refused.status == .forbidden && refused.errorCode == "membership_inactive", "\(refused.json)")
+            let hidden = try await api.call(.get, "/v1/chambers/\(chamber.id)/directory/people?q=kwik", token: lisa.accessToken)
+            #expect(hidden.json["items"].array.allSatisfy { $0["user_id"].string != otto.userID }, "out of the directory with the business")
+
+            // Leaving the business: the member's own choice; the holder's seat is not freed this way.
+            #expect(try await api.call(.delete, "\(people)/\(apu.userID)", token: staff.accessToken).errorCode == "seat_conflict")
+            #expect(try await api.call(.delete, "\(people)/\(otto.userID)", token: zed.accessToken).errorCode == "forbidden")
+            #expect(try await api.call(.delete, "\(people)/\(otto.userID)", token: otto.accessToken).status == .noContent)
+            #expect(try await api.call(.delete, "\(people)/\(otto.userID)", token: otto.accessToken).errorCode == "member_not_found")
+            let free = try await api.call(.post, dmPath, token: otto.accessToken, json: ["client_message_id": "s-2", "body": "hi"])
+            #expect(free.status == .created, "no longer bound by the business's standing: \(free.json)")
+            #expect(try await api.call(.get, people, token: apu.accessToken).json["seats_taken"].int == 2)
+            #expect(
+                try await api.call(.post, standingPath, token: staff.accessToken, json: ["action": "reinstate"]).status == .ok)
+            let changed = try await api.call(.post, standingPath, token: staff.accessToken, json: ["action": "change_tier", "tier_id": bronzeID])
+            #expect(changed.status == .ok, "two people, two seats: \(changed.json)")
+            #expect(try await api.call(.get, people, token: apu.accessToken).json["seats"].int == 2)
+
+            let audit = try await api.call(.get, "/v1/chambers/\(chamber.id)/audit-log?action=business.person_added", token: admin.accessToken)
+            #expect(audit.json["items"].array.count == 1, "otto given a seat once (bart came by invitation): \(audit.json)")
+        }
+    }
+
+    @Test("another chamber's staff reach no seat of this chamber's businesses", arguments: TestBackend.enabled)
+    func otherChamber(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let (admin, staff, apu, other) = (
+                try await api.signUp("admin"), try await api.signUp("stella"), try await api.signUp("apu"), try await api.signUp("other")
+            )
+            let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
+            try await MembershipStandingTests.approved(api, apu, chamber: chamber.id, tier: chamber.tier, staff: staff)
+            let standing = try await api.call(.get, "/v1/chambers/\(chamber.id)/members/\(apu.userID)/standing", token: apu.accessToken)
+            let businessID = try #require(standing.json["standing"]["business_id"].string)
+            let theirs = try await api.call(
+                .post, "/v1/chambers", token: other.accessToken, json: ["name": "Capital City", "slug": unique("capital")])
+            let path = "/v1/chambers/\(theirs.json["id"].string ?? "")/businesses/\(businessID)/people"
+            #expect(try await api.call(.get, path, token: other.accessToken).errorCode == "business_not_found")
+            #expect(try await api.call(.put, "\(path)/\(other.userID)", token: other.accessToken).errorCode == "business_not_found")
+            #expect(try await api.call(.post, path, token: other.accessToken, json: ["email": "x@example.com"]).errorCode == "business_not_found")
+            #expect(
+                try await api.call(.get, "/v1/chambers/\(chamber.id)/businesses/\(businessID)/people", token: other.accessToken).errorCode
+                    == "chamber_not_found")
+        }
+    }
+}
