@@ -185,7 +185,7 @@ struct TenantIsolationTests {
                             "decision": "reject", "action": "suspend", "reason": "owned", "role": "admin", "legal_name": "Owned LLC",
                             "client_message_id": "x",
                             "body": "owned", "seq": 1, "user_ids": [alice.userID], "ticket_type_id": ticketTypeB, "registration_id": registrationB,
-                            "amount_minor": 1, "method": "cash", "confirm_email": betty.email,
+                            "amount_minor": 1, "method": "cash", "confirm_email": betty.email, "email": "attacker@example.com",
                         ]
                     let response = try await api.call(HTTPRequest.Method(route.method)!, path, token: attacker.accessToken, json: body)
                     // An admin reaches the lookup (404); other roles may be stopped by their role first (403).

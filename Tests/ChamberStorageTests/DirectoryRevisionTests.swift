@@ -90,10 +90,7 @@ struct DirectoryRevisionTests {
             }
             func people(_ text: String) async throws -> [UserID] {
                 let query = try DirectoryQuery(text: text, category: nil, sort: nil, page: PageRequest())
-                return try await scoped.directory.people(
-                    terms: query.terms, category: nil, listedStatuses: MembershipStatus.allCases, page: query.page
-                ).items.map(
-                    \.userID)
+                return try await scoped.directory.people(query, listedStatuses: MembershipStatus.allCases).items.map(\.userID)
             }
             #expect(try await found("cafe jose") == [business.id], "written folded")
             #expect(try await found("cafejose") == [business.id], "with the website's host")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A directory search: words, an optional category, an order and a page.
 public struct DirectoryQuery: Sendable, Hashable {
     public enum Sort: String, Sendable, CaseIterable {
@@ -14,9 +16,12 @@ public struct DirectoryQuery: Sendable, Hashable {
     public let category: String?
     public let sort: Sort
     public let page: PageRequest
+    /// Where the page starts in name or age order (its ``PageRequest/offset`` is then 0); nil: at the offset.
+    public let after: DirectoryCursor?
 
-    /// Splits `text` into terms: at most 8 words of at most 40 characters, folded as ``SearchWords``.
-    public init(text: String?, category: String?, sort: Sort?, page: PageRequest) throws(ChamberError) {
+    /// Splits `text` into terms: at most 8 words of at most 40 characters, folded as ``SearchWords``. `after` must be
+    /// of the query's order (`invalid_cursor`): a cursor of name order does not carry on a search by age or relevance.
+    public init(text: String?, category: String?, sort: Sort?, page: PageRequest, after: DirectoryCursor? = nil) throws(ChamberError) {
         let words = SearchWords.split(text ?? "")
         guard words.count <= 8 else { throw ChamberError(.validationFailed, "at most 8 words", field: "q") }
         guard words.allSatisfy({ $0.count <= 40 }) else { throw ChamberError(.validationFailed, "words of at most 40 characters", field: "q") }
@@ -27,5 +32,20 @@ public struct DirectoryQuery: Sendable, Hashable {
         }
         self.sort = sort ?? (words.isEmpty ? .name : .relevance)
         self.page = page
+        self.after = after
+        if let after, after.order.rawValue != self.sort.rawValue {
+            throw ChamberError(
+                .invalidCursor, "this cursor carries on a directory in \(after.order.rawValue) order, not \(self.sort.rawValue)", field: "cursor")
+        }
+    }
+
+    /// The cursor of the page after one that ends with a row of this `name`, made at `createdAt`, with this `id`: a key
+    /// in name and age order, nil by relevance (the page's offset cursor stands).
+    public func cursor(afterName name: String, createdAt: Date, id: String) -> DirectoryCursor? {
+        switch sort {
+        case .relevance: nil
+        case .name: DirectoryCursor(order: .name, name: name, id: id)
+        case .newest: DirectoryCursor(order: .newest, name: name, createdAt: createdAt, id: id)
+        }
     }
 }

@@ -72,8 +72,7 @@ public final class DirectoryService: Sendable {
     /// staff) keeps them out of the directory are not in it.
     public func people(_ access: ChamberAccess, _ query: DirectoryQuery) async throws -> Page<DirectoryPerson> {
         try access.require(.view, .member)
-        return try await store.scoped(to: access.chamberID).directory.people(
-            terms: query.terms, category: query.category, listedStatuses: Self.listedStatuses, page: query.page)
+        return try await store.scoped(to: access.chamberID).directory.people(query, listedStatuses: Self.listedStatuses)
     }
 
     /// Searches the public directory of the chamber with this slug, without signing in. A chamber that keeps its

@@ -46,6 +46,14 @@ public struct Page<Item: Sendable>: Sendable {
         }
     }
 
+    /// Builds a page from a fetch of `limit + 1` rows whose next page starts after its last item, by the key `cursor`
+    /// gives for it (nil: by offset).
+    public init(fetched: [Item], request: PageRequest, cursor: (Item) -> String?) {
+        let page = Page(fetched: fetched, request: request)
+        self.items = page.items
+        self.nextCursor = page.nextCursor.map { offset in page.items.last.flatMap(cursor) ?? offset }
+    }
+
     public func map<T>(_ transform: (Item) throws -> T) rethrows -> Page<T> {
         Page<T>(items: try items.map(transform), nextCursor: nextCursor)
     }

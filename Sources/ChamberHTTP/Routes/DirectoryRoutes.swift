@@ -37,7 +37,9 @@ struct DirectoryRoutes {
         }
         chamber.get("directory/people") { request, context in
             let parameters = request.uri.queryParameters
-            let query = try DirectoryQuery(text: parameters.get("q"), category: parameters.get("category"), sort: nil, page: try request.page())
+            let (page, after) = try Self.page(request)
+            // People are by name whatever the words: their cursor is a key of name order.
+            let query = try DirectoryQuery(text: parameters.get("q"), category: parameters.get("category"), sort: .name, page: page, after: after)
             return JSONResponse(.ok, PageBody(try await directory.people(try context.access(), query)) { DirectoryPersonBody($0) })
         }
     }
@@ -63,6 +65,15 @@ struct DirectoryRoutes {
             }
             sort = parsed
         }
-        return try DirectoryQuery(text: parameters.get("q"), category: parameters.get("category"), sort: sort, page: try request.page())
+        let (page, after) = try page(request)
+        return try DirectoryQuery(text: parameters.get("q"), category: parameters.get("category"), sort: sort, page: page, after: after)
+    }
+
+    /// `limit` and `cursor`: a key cursor (name and age order) or an offset one (relevance).
+    static func page(_ request: Request) throws -> (PageRequest, DirectoryCursor?) {
+        let parameters = request.uri.queryParameters
+        let cursor = parameters.get("cursor")
+        guard DirectoryCursor.isKey(cursor), let cursor else { return (try request.page(), nil) }
+        return (try PageRequest(limit: parameters.get("limit"), cursor: nil), try DirectoryCursor(text: cursor))
     }
 }

@@ -59,6 +59,7 @@ struct SQLDirectoryStore: DirectoryStore {
             conditions.append("b.category = ?")
             binds.append(.text(category))
         }
+        if let after = query.after { Self.start(after, name: "b.legal_name", createdAt: "b.created_at", id: "b.id", &conditions, &binds) }
         let byName = "lower(b.legal_name), b.legal_name, b.id"
         var order = query.sort == .newest ? "b.created_at DESC, b.id" : byName
         var rankBinds: [SQLValue] = []
@@ -75,10 +76,26 @@ struct SQLDirectoryStore: DirectoryStore {
         return Page(
             fetched: try rows.map { row in
                 try (try? SQLBusinessStore.business(row, opening: fields)) ?? SQLBusinessStore.business(row, opening: nil)
-            }, request: query.page)
+            }, request: query.page
+        ) { query.cursor(afterName: $0.legalName, createdAt: $0.createdAt, id: $0.id.rawValue)?.text }
     }
 
-    func people(terms: [String], category: String?, listedStatuses: [MembershipStatus], page: PageRequest) async throws -> Page<DirectoryPerson> {
+    /// Keeps the rows after `cursor` in its order, the order's ORDER BY read as a comparison: by `lower(name)`,
+    /// `name`, `id`; or newest first by `createdAt`, then `id`.
+    static func start(
+        _ cursor: DirectoryCursor, name: String, createdAt: String, id: String, _ conditions: inout [String], _ binds: inout [SQLValue]
+    ) {
+        switch cursor.order {
+        case .name:
+            conditions.append("(lower(\(name)) > lower(?) OR (lower(\(name)) = lower(?) AND (\(name) > ? OR (\(name) = ? AND \(id) > ?))))")
+            binds += [.text(cursor.name), .text(cursor.name), .text(cursor.name), .text(cursor.name), .text(cursor.id)]
+        case .newest:
+            conditions.append("(\(createdAt) < ? OR (\(createdAt) = ? AND \(id) > ?))")
+            binds += [.date(cursor.created), .date(cursor.created), .text(cursor.id)]
+        }
+    }
+
+    func people(_ query: DirectoryQuery, listedStatuses: [MembershipStatus]) async throws -> Page<DirectoryPerson> {
         // A word starts with the term when the folded name (SearchWords), after a space, holds a space and the term:
         // the terms are folded letters and digits only (DirectoryQuery), so they hold no LIKE wildcard.
         var conditions = ["m.chamber_id = :chamber"]
@@ -94,20 +111,21 @@ struct SQLDirectoryStore: DirectoryStore {
             """)
         binds += (listedStatuses + listedStatuses).map { .text($0.rawValue) }
         let withBusiness = "b.chamber_id = :chamber AND (b.owner_user_id = m.user_id OR b.id = m.seat_business_id)"
-        for term in terms {
+        for term in query.terms {
             conditions.append(
                 "(' ' || u.search_name LIKE ? OR EXISTS (SELECT 1 FROM businesses b WHERE \(withBusiness) AND ' ' || b.search_names LIKE ?))")
             binds += [.text("% \(term)%"), .text("% \(term)%")]
         }
-        if let category {
+        if let category = query.category {
             conditions.append("EXISTS (SELECT 1 FROM businesses b WHERE \(withBusiness) AND b.category = ?)")
             binds.append(.text(category))
         }
+        if let after = query.after { Self.start(after, name: "u.display_name", createdAt: "m.joined_at", id: "u.id", &conditions, &binds) }
         let rows = try await sql.query(
             """
             SELECT m.user_id, m.role, m.seat_business_id, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY lower(u.display_name), u.display_name, u.id LIMIT ? OFFSET ?
-            """, binds + page.sqlBinds)
+            """, binds + query.page.sqlBinds)
         let fetched = try rows.map { row -> (id: UserID, role: Role, name: String, seat: BusinessID?) in
             (try row.id("user_id"), try row.value("role", as: Role.self), try row.string("display_name"), try row.optionalID("seat_business_id"))
         }
@@ -134,7 +152,8 @@ struct SQLDirectoryStore: DirectoryStore {
                 DirectoryPerson(
                     userID: person.id, displayName: person.name, role: person.role,
                     businesses: (owned[person.id] ?? []) + (person.seat.flatMap { seated[$0] }.map { [$0] } ?? []))
-            }, request: page)
+            }, request: query.page
+        ) { DirectoryCursor(order: .name, name: $0.displayName, id: $0.userID.rawValue).text }
     }
 
     /// The FTS5 column that holds what `audience` may search.

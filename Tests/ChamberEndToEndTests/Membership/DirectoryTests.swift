@@ -11,6 +11,66 @@ import Testing
 @Suite("REST: the business directory")
 struct DirectoryTests {
     @Test(
+        "pages in name and age order carry on after their last row: listings added and removed between pages are neither repeated nor skipped",
+        arguments: TestBackend.enabled)
+    func keyPaging(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let (admin, staff) = (try await api.signUp("admin"), try await api.signUp("stella"))
+            let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
+            let businesses = "/v1/chambers/\(chamber.id)/businesses"
+            var ids: [String: String] = [:]
+            func add(_ name: String) async throws {
+                let made = try await api.call(.post, businesses, token: staff.accessToken, json: ["legal_name": name, "owner_user_id": NSNull()])
+                #expect(made.status == .created, "\(made.json)")
+                ids[name] = made.json["id"].string
+            }
+            // Two with one name apart by case, and one with the same name: the key goes down to the id.
+            for name in ["Apple", "banana", "Banana", "Cherry", "Cherry", "Damson"] { try await add(name) }
+            func page(_ query: String) async throws -> (names: [String], next: String?) {
+                let found = try await api.call(.get, "/v1/chambers/\(chamber.id)/directory?\(query)", token: staff.accessToken)
+                #expect(found.status == .ok, "\(query): \(found.json)")
+                return (found.json["items"].array.compactMap { $0["legal_name"].string }, found.json["next_cursor"].string)
+            }
+            let first = try await page("limit=3")
+            #expect(first.names == ["Apple", "Banana", "banana"], "by lower-cased name, then as written")
+            // Between pages: a listing before the cursor is added and one of the first page removed. An offset would
+            // now repeat "banana" or skip a "Cherry".
+            try await add("Aardvark")
+            #expect(try await api.call(.delete, "\(businesses)/\(ids["Apple"] ?? "")", token: staff.accessToken).status == .noContent)
+            let cursor = try #require(first.next)
+            let second = try await page("limit=3&cursor=\(cursor)")
+            #expect(second.names == ["Cherry", "Cherry", "Damson"], "\(second)")
+            #expect(second.next == nil)
+
+            let newest = try await page("sort=newest&limit=2")
+            #expect(newest.names == ["Aardvark", "Damson"], "\(newest)")
+            try await add("Elderberry")
+            let older = try await page("sort=newest&limit=2&cursor=\(newest.next ?? "")")
+            #expect(older.names == ["Cherry", "Cherry"], "a newer listing does not push the next page back: \(older)")
+
+            for (query, why) in [
+                ("sort=newest&cursor=\(cursor)", "a cursor of name order"), ("q=cherry&cursor=\(cursor)", "relevance with words"),
+                ("cursor=kbm90LWEta2V5", "not one the server made"), ("cursor=x1", "neither kind"),
+            ] {
+                let refused = try await api.call(.get, "/v1/chambers/\(chamber.id)/directory?\(query)", token: staff.accessToken)
+                #expect(refused.status == .badRequest && refused.errorCode == "invalid_cursor", "\(why): \(refused.json)")
+            }
+
+            // People too: by name, after the last one.
+            for name in ["Marge", "Bart", "Lisa"] {
+                try await api.addMember(try await api.signUp(name.lowercased()), to: chamber.id, role: "member", by: admin)
+            }
+            let people = "/v1/chambers/\(chamber.id)/directory/people"
+            let firstPeople = try await api.call(.get, "\(people)?limit=2", token: staff.accessToken)
+            #expect(firstPeople.json["items"].array.compactMap { $0["display_name"].string } == ["Admin", "Bart"], "\(firstPeople.json)")
+            try await api.addMember(try await api.signUp("abe"), to: chamber.id, role: "member", by: admin)
+            let nextPeople = try await api.call(
+                .get, "\(people)?limit=2&cursor=\(firstPeople.json["next_cursor"].string ?? "")", token: staff.accessToken)
+            #expect(nextPeople.json["items"].array.compactMap { $0["display_name"].string } == ["Lisa", "Marge"], "\(nextPeople.json)")
+        }
+    }
+
+    @Test(
         "search by name, keyword, place and category; privacy per field for the public, members, staff and the owner; standing decides the listing",
         arguments: TestBackend.enabled)
     func directory(_ backend: TestBackend) async throws {
