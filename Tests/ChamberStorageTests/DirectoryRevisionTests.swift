@@ -64,7 +64,7 @@ struct DirectoryRevisionTests {
                 async let second = store.chambers.compactDirectoryChanges()
                 _ = try await (first, second)
             }
-            try await expectMoved("a business is removed") { _ = try await scoped.businesses.delete(id: business.id) }
+            try await expectMoved("a business is removed") { _ = try await scoped.businesses.delete(id: business.id, at: Date()) }
             try await expectMoved("a member leaves") { _ = try await scoped.members.remove(userID: owner.id) }
             #expect(try await store.scoped(to: other.id).directory.revision() == otherRevision, "another chamber's revision stays")
         }

@@ -1,7 +1,7 @@
 // The app's shell: who is signed in, which chamber, and which page the address names (`#/chat`, `#/chat/<channel>`,
 // `#/review`). Pages draw from a ChatClient, which holds the chamber's socket for as long as the chamber is shown.
 
-import { allPages, api, currentSession, forgetSession } from './api.js';
+import { allPages, api, currentSession, describe, forgetSession } from './api.js';
 import { forgetFiles } from './attachments.js';
 import { ChatClient } from './chat-client.js';
 import { ApplicationsView } from './applications-view.js';
@@ -23,6 +23,8 @@ import { SetupView } from './setup-view.js';
 
 const root = document.getElementById('app');
 const chamberKey = 'chamberconnect.chamber';
+/** An invitation's token from its link (`#/invitation/<token>`), kept through signing in or registering. */
+const invitationKey = 'chamberconnect.invitation';
 /**
  * The pages, who may open each (every role when `roles` is absent; only when `available()` says so, if it is there),
  * and how to make one.
@@ -86,7 +88,13 @@ async function boot() {
 }
 
 async function route() {
-  const [page, argument] = location.hash.replace(/^#\/?/, '').split('/');
+  let [page, argument] = location.hash.replace(/^#\/?/, '').split('/');
+  if (page === 'invitation' && argument) {
+    sessionStorage.setItem(invitationKey, decodeURIComponent(argument));
+    // The token leaves the address at once (history, screenshots): it is kept for this tab only.
+    history.replaceState(null, '', '#/chat');
+    [page, argument] = ['chat', undefined];
+  }
   // The application form is for anyone, signed in or not (it makes the account with the draft).
   if (page === 'apply' && argument) {
     view?.detach?.();
@@ -102,7 +110,16 @@ async function route() {
     view = new DirectoryView(null, null, { publicSlug: decodeURIComponent(argument) });
     return show(root, view.element);
   }
-  if (!currentSession()) return renderEntry(root, instance, () => route());
+  if (!currentSession()) {
+    renderEntry(root, instance, () => route());
+    if (sessionStorage.getItem(invitationKey)) {
+      root.querySelector('main')?.prepend(h('p', { class: 'card invitation-note', role: 'status' },
+        'You have an invitation. Sign in, or create an account with the address it was sent to, and it is accepted.'));
+    }
+    return;
+  }
+  const invitation = sessionStorage.getItem(invitationKey);
+  if (invitation) return acceptInvitation(invitation);
   if (!me) {
     try {
       me = await api('GET', '/v1/me');
@@ -118,6 +135,23 @@ async function route() {
   view?.detach?.();
   view = (allowed(page) ? pages[page] : pages.chat).make(argument);
   draw();
+}
+
+/** Accepts an invitation and opens its chamber; says why when it cannot. */
+async function acceptInvitation(token) {
+  sessionStorage.removeItem(invitationKey);
+  try {
+    const joined = await api('POST', '/v1/invitations/accept', { token });
+    localStorage.setItem(chamberKey, joined.chamber.id);
+    // Read again: a new chamber, or a new seat of a business in this one.
+    me = null;
+    membership = null;
+    return route();
+  } catch (error) {
+    show(root, h('main', { id: 'main', class: 'entry' }, h('section', { class: 'card', role: 'alert' },
+      h('h1', {}, 'The invitation could not be accepted'), h('p', {}, describe(error)),
+      h('button', { type: 'button', class: 'primary', onclick: () => route() }, 'Continue'))));
+  }
 }
 
 async function enterChamber(chosen) {
@@ -235,6 +269,14 @@ function noChamber() {
   show(root, h('main', { id: 'main', class: 'entry' }, h('section', { class: 'card' },
     h('h1', {}, `Welcome, ${me.user.display_name}`),
     h('p', {}, 'You are not a member of a chamber yet. Ask your chamber for an invitation, or apply to join one.'),
+    h('form', { onsubmit: (event) => {
+      event.preventDefault();
+      const token = event.target.elements.token.value.trim();
+      if (token) acceptInvitation(token);
+    } },
+    h('label', { for: 'invitation-token' }, 'Invitation token (from its e-mail)'),
+    h('input', { id: 'invitation-token', name: 'token', autocomplete: 'off', required: true }),
+    h('button', { type: 'submit', class: 'primary' }, 'Accept the invitation')),
     h('button', { type: 'button', onclick: signOut }, 'Sign out'))));
 }
 

@@ -212,7 +212,7 @@ extension BillingService {
                 id: invoice.id.rawValue, userID: invoice.userID, kind: .duesPaid, amountCents: Int(invoice.totalMinor),
                 currency: invoice.currency.code, periodStart: next.periodStart, periodEnd: next.paidThrough,
                 note: "invoice \(invoice.number ?? invoice.id.rawValue)", recordedBy: nil, at: at)
-            guard try await scope.standings.update(userID: invoice.userID, next, entry: entry) else { continue }
+            guard try await scope.standings.update(userID: invoice.userID, next, entry: entry, seats: nil) else { continue }
             var moved = next
             moved.revision += 1
             try await scope.auditLog.append(

@@ -33,14 +33,27 @@ public struct BusinessSeating: Sendable, Equatable {
     public let people: [Person]
     /// Invitations to a seat still pending: each keeps one.
     public let invitationsPending: Int
+    /// Those invitations, oldest first; empty where they are not the reader's to see (``withoutInvitations``).
+    public let invitations: [Invitation]
 
-    public init(businessID: BusinessID, tierID: TierID?, seats: Int, people: [Person], invitationsPending: Int) {
+    public init(businessID: BusinessID, tierID: TierID?, seats: Int, people: [Person], invitations: [Invitation]) {
         self.businessID = businessID
         self.tierID = tierID
         self.seats = seats
         self.people = people
-        self.invitationsPending = invitationsPending
+        self.invitations = invitations
+        invitationsPending = invitations.count
     }
+
+    private init(_ seating: BusinessSeating, invitations: [Invitation]) {
+        (businessID, tierID, seats, people) = (seating.businessID, seating.tierID, seating.seats, seating.people)
+        invitationsPending = seating.invitationsPending
+        self.invitations = invitations
+    }
+
+    /// The same seats, with the pending invitations counted but not shown (whom they were sent to is for those who
+    /// manage the seats).
+    public var withoutInvitations: BusinessSeating { BusinessSeating(self, invitations: []) }
 
     /// Seats held or kept. Above ``seats`` when the tier's seats were lowered after they were given: nobody loses
     /// theirs, nobody new gets one.
@@ -51,6 +64,9 @@ public struct BusinessSeating: Sendable, Equatable {
 
     /// The member who holds the business's membership.
     public var holder: Member? { people.first { $0.seat == .holder }?.member }
+
+    /// Whether the business's standing lets its holder give seats: one that may post (staff give seats whatever it is).
+    public var holderInGoodStanding: Bool { holder?.membership.standing?.status.allows(.chat) ?? false }
 
     /// Throws `seats_full` unless one more seat may be given.
     public func requireFreeSeat() throws(ChamberError) {

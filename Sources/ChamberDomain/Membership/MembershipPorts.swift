@@ -44,8 +44,10 @@ public protocol MembershipStandingStore: Sendable {
     /// Members whose standing dates alone can move: in trial, active or in grace.
     func moving() async throws -> [Member]
     /// Writes `standing` as `userID`'s if their stored standing's revision is still `standing.revision` (raising it),
-    /// with `entry` added to the ledger in the same transaction. False when it was written since it was read.
-    func update(userID: UserID, _ standing: MembershipStanding, entry: DuesLedgerEntry?) async throws -> Bool
+    /// with `entry` added to the ledger in the same transaction. False when it was written since it was read. With
+    /// `seats` (a change of tier), the business's people and pending invitations must fit in them, counted while its
+    /// seats are held: `seats_full` otherwise.
+    func update(userID: UserID, _ standing: MembershipStanding, entry: DuesLedgerEntry?, seats: Int?) async throws -> Bool
     /// The member's ledger, newest first.
     func ledger(userID: UserID, limit: Int) async throws -> [DuesLedgerEntry]
 }

@@ -93,6 +93,7 @@ public final class MembershipStandingService: Sendable {
         standing.status = before.due(at: at, graceDays: policy.graceDays)
         var entry: DuesLedgerEntry?
         var proration: Proration?
+        var seats: Int?
         var reason: String?
         switch action {
         case .suspend(let text), .cancel(let text):
@@ -148,6 +149,8 @@ public final class MembershipStandingService: Sendable {
                         "\(new.name) seats \(new.seats), and the business's people and pending invitations take \(taken): free seats first")
                 }
             }
+            // Counted again as the standing is written: a seat given meanwhile must not slip past a smaller tier.
+            seats = new.seats
             standing.tierID = tierID
             if let end = standing.paidThrough, at < end {
                 let owed = DuesCalendar.proration(old: old, new: new, paidThrough: end, at: at)
@@ -159,7 +162,7 @@ public final class MembershipStandingService: Sendable {
             }
         }
         if standing.status != before.status { standing.statusChangedAt = at }
-        guard try await scope.standings.update(userID: userID, standing, entry: entry) else {
+        guard try await scope.standings.update(userID: userID, standing, entry: entry, seats: seats) else {
             throw ChamberError(.standingConflict, "the membership changed meanwhile; load it again")
         }
         standing.revision += 1
@@ -240,7 +243,7 @@ public final class MembershipStandingService: Sendable {
             standing.status = due
             standing.statusChangedAt = at
             // Another node moved it first: that node tells the member.
-            guard try await scope.standings.update(userID: member.user.id, standing, entry: nil) else { continue }
+            guard try await scope.standings.update(userID: member.user.id, standing, entry: nil, seats: nil) else { continue }
             standing.revision += 1
             member = member.with(standing)
             try await scope.auditLog.append(

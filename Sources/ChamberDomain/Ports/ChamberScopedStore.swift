@@ -72,9 +72,12 @@ public protocol InvitationStore: Sendable {
     func find(tokenHash: String) async throws -> Invitation?
     func list(page: PageRequest) async throws -> Page<Invitation>
     func revoke(id: InvitationID, at: Date) async throws -> Bool
-    /// Marks the invitation accepted and inserts the membership in one transaction.
-    /// Throws `invitation_expired` when someone else used it first, `already_member` when the user belongs already.
-    func accept(id: InvitationID, membership: Membership, at: Date) async throws
+    /// Marks the invitation accepted and inserts the membership in one transaction, returning it. An invitation to a
+    /// business's seat (``Membership/businessSeat``) gives a member already in the chamber that seat instead (keeping
+    /// their role), counted while the business's seats are held: `seats_full`, `seat_conflict`, `business_not_found`.
+    /// Throws `invitation_expired` when someone else used it first, `already_member` when the user belongs already
+    /// (to an invitation without a seat).
+    func accept(id: InvitationID, membership: Membership, at: Date) async throws -> Membership
 }
 
 /// The chamber's business directory.
@@ -85,7 +88,8 @@ public protocol BusinessStore: Sendable {
     /// Writes `business` if its stored revision is still `business.revision` (raising it); false when it was
     /// written since it was read, or is gone.
     func update(_ business: Business) async throws -> Bool
-    func delete(id: BusinessID) async throws -> Bool
+    /// Deletes the listing, freeing its seats and revoking pending invitations to one at `at`; false if absent.
+    func delete(id: BusinessID, at: Date) async throws -> Bool
 }
 
 /// One line of the append-only audit log.

@@ -24,13 +24,17 @@ public struct AuthConfiguration: Sendable {
     public var maxRegistrationsPerAddress: Int
     /// Reset mails one account may be sent in `loginWindow` (an address may ask for four times as many, over accounts).
     public var maxResetRequestsPerAccount: Int
+    /// Where this server is published (`server.public_url`): mails link to its web app; without it they carry
+    /// tokens alone.
+    public var webAppURL: String?
 
     public init(
         accessTokenLifetime: TimeInterval = 15 * 60, refreshTokenLifetime: TimeInterval = 30 * 24 * 3600,
         passwordResetLifetime: TimeInterval = 3600, invitationLifetime: TimeInterval = 14 * 24 * 3600,
         maxFailuresPerAccount: Int = 5, maxFailuresPerAddress: Int = 20, loginWindow: TimeInterval = 15 * 60,
-        maxRegistrationsPerAddress: Int = 20, maxResetRequestsPerAccount: Int = 3
+        maxRegistrationsPerAddress: Int = 20, maxResetRequestsPerAccount: Int = 3, webAppURL: String? = nil
     ) {
+        self.webAppURL = webAppURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.accessTokenLifetime = accessTokenLifetime
         self.refreshTokenLifetime = refreshTokenLifetime
         self.passwordResetLifetime = passwordResetLifetime

@@ -102,7 +102,7 @@ public final class BusinessService: Sendable {
     public func delete(_ access: ChamberAccess, id: BusinessID) async throws {
         try access.require(.delete, .business)
         _ = try await find(access, id)
-        guard try await store.scoped(to: access.chamberID).businesses.delete(id: id) else {
+        guard try await store.scoped(to: access.chamberID).businesses.delete(id: id, at: now()) else {
             throw ChamberError(.businessNotFound, "no business \(id) in this chamber")
         }
     }

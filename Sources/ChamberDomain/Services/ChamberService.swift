@@ -324,11 +324,18 @@ public final class ChamberService: Sendable {
                 throw ChamberError(.roleNotAssignable, "role '\(access.role.rawValue)' may not remove a '\(target.membership.role.rawValue)'")
             }
         }
-        guard try await store.scoped(to: access.chamberID).members.remove(userID: userID) else {
+        let scope = store.scoped(to: access.chamberID)
+        // The business's staff are freed with the membership that seated them: their sockets pick that up.
+        var freed: BusinessSeating?
+        if let businessID = target.membership.standing?.businessID { freed = try await scope.seats.seating(of: businessID, at: now()) }
+        guard try await scope.members.remove(userID: userID) else {
             throw ChamberError(.memberNotFound, "no member \(userID) in this chamber")
         }
         // Their sockets close before anything below may fail.
         await observer?.memberRemoved(chamberID: access.chamberID, userID: userID)
+        for person in freed?.people ?? [] where person.seat == .staff {
+            await observer?.roleChanged(chamberID: access.chamberID, userID: person.member.user.id)
+        }
         try await audit(
             access, userID == access.userID ? "member.left" : "member.removed", target: "user:\(userID)", detail: target.membership.role.rawValue)
     }
@@ -344,11 +351,13 @@ public final class ChamberService: Sendable {
         return try await issueInvitation(access, email: rawEmail, role: role, seatOf: nil)
     }
 
-    /// Invites `email` to join as a member on one of the business's seats, which the invitation keeps while pending:
-    /// by the holder of the business's membership, staff and admins. `seats_full` when none is free.
+    /// Invites `email` to one of the business's seats, which the invitation keeps while pending: someone new joins the
+    /// chamber as a member on it, a member of the chamber takes it (keeping their role). By the holder of the
+    /// business's membership while it is in good standing, staff and admins. `seats_full` when none is free,
+    /// `seat_conflict` for a member who holds a membership or another seat.
     public func invite(_ access: ChamberAccess, email rawEmail: String, toSeatOf businessID: BusinessID) async throws -> IssuedInvitation {
         let seating = try await BusinessSeatService.seating(of: businessID, in: store.scoped(to: access.chamberID), at: now())
-        try seating.requireManaged(by: access)
+        try seating.requireOffered(by: access)
         try seating.requireFreeSeat()
         return try await issueInvitation(access, email: rawEmail, role: .member, seatOf: businessID)
     }
@@ -360,8 +369,11 @@ public final class ChamberService: Sendable {
     {
         let email = try Validate.email(rawEmail)
         let scope = store.scoped(to: access.chamberID)
-        if let user = try await store.users.find(email: email), try await scope.members.find(userID: user.id) != nil {
-            throw ChamberError(.alreadyMember, "\(email) is a member already", field: "email")
+        if let user = try await store.users.find(email: email), let member = try await scope.members.find(userID: user.id) {
+            guard businessID != nil else { throw ChamberError(.alreadyMember, "\(email) is a member already", field: "email") }
+            guard member.membership.businessID == nil else {
+                throw ChamberError(.seatConflict, "\(email) is with a business already (its membership or one of its seats)", field: "email")
+            }
         }
         let at = now()
         let invitation = Invitation(
@@ -380,6 +392,7 @@ public final class ChamberService: Sendable {
                 kind: .invitation, to: email, subject: "You are invited to \(chamber.name) on ChamberConnect",
                 body:
                     "\(access.identity.user.displayName) invites you to join \(chamber.name) \(joining).\nInvitation token: \(token)\nSign in (or register with this address) and accept it; it expires \(invitation.expiresAt)."
+                    + (configuration.webAppURL.map { "\nOpen \($0)/#/invitation/\(token) to accept it in the browser." } ?? "")
             ))
         try await audit(
             access, "invitation.created", target: "invitation:\(invitation.id)",
@@ -421,13 +434,17 @@ public final class ChamberService: Sendable {
         guard invitation.email == identity.user.email else {
             throw ChamberError(.invitationEmailMismatch, "this invitation was sent to another email address; sign in with that account")
         }
-        let membership = Membership(
-            chamberID: chamberID, userID: identity.user.id, role: invitation.role, joinedAt: at, businessSeat: invitation.businessID)
-        try await scope.invitations.accept(id: invitation.id, membership: membership, at: at)
+        let membership = try await scope.invitations.accept(
+            id: invitation.id,
+            membership: Membership(
+                chamberID: chamberID, userID: identity.user.id, role: invitation.role, joinedAt: at, businessSeat: invitation.businessID),
+            at: at)
+        if invitation.businessID != nil { await observer?.roleChanged(chamberID: chamberID, userID: identity.user.id) }
         try await scope.auditLog.append(
             AuditEntry(
                 chamberID: chamberID, actorID: identity.user.id, action: "invitation.accepted",
-                target: "user:\(identity.user.id)", detail: invitation.role.rawValue, at: at))
+                target: "user:\(identity.user.id)",
+                detail: invitation.businessID.map { "a seat of business:\($0) as \(membership.role.rawValue)" } ?? invitation.role.rawValue, at: at))
         guard let chamber = try await store.chambers.find(id: chamberID) else {
             throw ChamberError(.chamberNotFound, "the chamber of this invitation no longer exists")
         }

@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 
 /// The people of a member business on its tier's seats (`/v1/chambers/{chamberId}/businesses/{businessId}/people`):
-/// who holds them, invitations to one, a member given one or leaving it.
+/// who holds them, invitations to one (and their revocation), a member given one or leaving it.
 struct BusinessSeatRoutes {
     let services: ChamberServices
     let membership: MembershipServices
@@ -27,6 +27,13 @@ struct BusinessSeatRoutes {
                 try request.id("businessId", context: context), try request.id("userId", context: context)
             )
             return JSONResponse(.ok, BusinessPeopleBody(try await seats.add(try context.access(), businessID: businessID, userID: userID)))
+        }
+        people.delete("invitations/{invitationId}") { request, context in
+            let (businessID, invitationID): (BusinessID, InvitationID) = (
+                try request.id("businessId", context: context), try request.id("invitationId", context: context)
+            )
+            try await seats.revokeInvitation(try context.access(), businessID: businessID, invitationID: invitationID)
+            return Response(status: .noContent)
         }
         people.delete("{userId}") { request, context in
             let (businessID, userID): (BusinessID, UserID) = (
@@ -58,6 +65,8 @@ struct BusinessPeopleBody: Encodable {
     let seatsTaken: Int
     let invitationsPending: Int
     let people: [Person]
+    /// Shown to those who manage the seats; empty for others.
+    let invitations: [InvitationBody]
 
     init(_ seating: BusinessSeating) {
         businessId = seating.businessID.rawValue
@@ -65,6 +74,7 @@ struct BusinessPeopleBody: Encodable {
         seats = seating.seats
         seatsTaken = seating.taken
         invitationsPending = seating.invitationsPending
+        invitations = seating.invitations.map { InvitationBody($0) }
         people = seating.people.map {
             Person(
                 userId: $0.member.user.id.rawValue, displayName: $0.member.user.displayName, role: $0.member.membership.role.rawValue,

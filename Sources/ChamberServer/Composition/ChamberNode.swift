@@ -92,7 +92,7 @@ public struct ChamberNode: Sendable {
             refreshTokenLifetime: TimeInterval(configuration.refreshTokenTTLDays) * 86_400,
             maxFailuresPerAccount: configuration.loginMaxFailuresPerAccount,
             maxFailuresPerAddress: configuration.loginMaxFailuresPerAddress, maxRegistrationsPerAddress: configuration.registerMaxPerAddress,
-            maxResetRequestsPerAccount: configuration.passwordResetMaxPerAccount)
+            maxResetRequestsPerAccount: configuration.passwordResetMaxPerAccount, webAppURL: configuration.publicURL)
         let vault = CryptoSecretVault()
         let unsubscribe = EmailUnsubscribe(
             store: store, signer: HMACTextSigner(secret: secret, purpose: "unsubscribe links"), publicURL: configuration.publicURL, now: now)

@@ -118,8 +118,10 @@ struct SQLMemberStore: MemberStore {
     func remove(userID: UserID) async throws -> Bool {
         try await sql.transaction { tx in
             try await Self.requireAnotherAdmin(tx, besides: userID)
-            // Leaving the chamber is leaving all of its channels.
+            // Leaving the chamber is leaving all of its channels, and freeing the seats of a business whose membership
+            // the member held.
             try await tx.query("DELETE FROM channel_members WHERE chamber_id = :chamber AND user_id = ?", [.id(userID)])
+            try await SQLBusinessSeatStore.freeSeats(heldBy: userID, in: tx)
             return
                 !(try await tx.query("DELETE FROM memberships WHERE chamber_id = :chamber AND user_id = ? RETURNING user_id", [.id(userID)]).isEmpty)
         }
@@ -166,7 +168,9 @@ struct SQLInvitationStore: InvitationStore {
         try await sql.transaction { tx in
             // An invitation to a seat keeps it: counted, and written, while the business's seats are held.
             if let businessID = invitation.businessID {
-                try await SQLBusinessSeatStore.hold(businessID, in: tx)
+                guard try await SQLBusinessSeatStore.hold(businessID, in: tx) else {
+                    throw ChamberError(.businessNotFound, "no business \(businessID) in this chamber")
+                }
                 try await SQLBusinessSeatStore.seating(of: businessID, at: invitation.createdAt, in: tx).requireFreeSeat()
             }
             try await tx.query(
@@ -203,25 +207,42 @@ struct SQLInvitationStore: InvitationStore {
         ).isEmpty)
     }
 
-    func accept(id: InvitationID, membership: Membership, at: Date) async throws {
+    func accept(id: InvitationID, membership: Membership, at: Date) async throws -> Membership {
         try await sql.transaction { tx in
-            if let businessID = membership.businessSeat { try await SQLBusinessSeatStore.hold(businessID, in: tx) }
+            if let businessID = membership.businessSeat, !(try await SQLBusinessSeatStore.hold(businessID, in: tx)) {
+                throw ChamberError(.businessNotFound, "the business of this invitation is no longer in the chamber")
+            }
             let taken = try await tx.query(
                 "UPDATE invitations SET accepted_at = ? WHERE chamber_id = :chamber AND id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ? RETURNING id",
                 [.date(at), .id(id), .date(at)])
             guard !taken.isEmpty else { throw ChamberError(.invitationExpired, "this invitation is no longer pending") }
+            guard let businessID = membership.businessSeat else {
+                try await Self.insert(membership, in: tx)
+                return membership
+            }
             // Accepted, the invitation no longer counts: the seat it kept is the one the member takes, if it is still
             // there (the tier may have changed since). Refused, the whole transaction goes and it stays pending.
-            if let businessID = membership.businessSeat {
-                try await SQLBusinessSeatStore.seating(of: businessID, at: at, in: tx).requireFreeSeat()
+            try await SQLBusinessSeatStore.seating(of: businessID, at: at, in: tx).requireFreeSeat()
+            let existing = try await tx.query("\(SQLMemberStore.select) WHERE m.chamber_id = :chamber AND m.user_id = ?", [.id(membership.userID)])
+            guard let member = try existing.first.map(SQLMemberStore.member) else {
+                try await Self.insert(membership, in: tx)
+                return membership
             }
-            do {
-                try await tx.query(
-                    "INSERT INTO memberships (chamber_id, user_id, role, joined_at, seat_business_id) VALUES (:chamber, ?, ?, ?, ?)",
-                    [.id(membership.userID), .text(membership.role.rawValue), .date(membership.joinedAt), .id(membership.businessSeat)])
-            } catch StorageError.uniqueViolation {
-                throw ChamberError(.alreadyMember, "you are a member of this chamber already")
-            }
+            // A member of the chamber takes the seat and keeps their role.
+            try await SQLBusinessSeatStore.seat(membership.userID, at: businessID, in: tx)
+            var seated = member.membership
+            seated.businessSeat = businessID
+            return seated
+        }
+    }
+
+    private static func insert(_ membership: Membership, in tx: ChamberScopedSQL) async throws {
+        do {
+            try await tx.query(
+                "INSERT INTO memberships (chamber_id, user_id, role, joined_at, seat_business_id) VALUES (:chamber, ?, ?, ?, ?)",
+                [.id(membership.userID), .text(membership.role.rawValue), .date(membership.joinedAt), .id(membership.businessSeat)])
+        } catch StorageError.uniqueViolation {
+            throw ChamberError(.alreadyMember, "you are a member of this chamber already")
         }
     }
 }
@@ -309,12 +330,21 @@ struct SQLBusinessStore: BusinessStore {
         ).isEmpty)
     }
 
-    /// Deletes the listing, its seats freed with it (a pending invitation to one is refused when accepted: the business
-    /// is gone).
-    func delete(id: BusinessID) async throws -> Bool {
+    /// Deletes the listing (first, holding its seats), its seats freed and its pending invitations to one revoked
+    /// with it; a standing that named it goes on without a business.
+    func delete(id: BusinessID, at: Date) async throws -> Bool {
         try await sql.transaction { tx in
+            guard !(try await tx.query("DELETE FROM businesses WHERE chamber_id = :chamber AND id = ? RETURNING id", [.id(id)]).isEmpty) else {
+                return false
+            }
             try await tx.query("UPDATE memberships SET seat_business_id = NULL WHERE chamber_id = :chamber AND seat_business_id = ?", [.id(id)])
-            return !(try await tx.query("DELETE FROM businesses WHERE chamber_id = :chamber AND id = ? RETURNING id", [.id(id)]).isEmpty)
+            try await tx.query("UPDATE memberships SET business_id = NULL WHERE chamber_id = :chamber AND business_id = ?", [.id(id)])
+            try await tx.query(
+                """
+                UPDATE invitations SET revoked_at = ?
+                WHERE chamber_id = :chamber AND business_id = ? AND accepted_at IS NULL AND revoked_at IS NULL
+                """, [.date(at), .id(id)])
+            return true
         }
     }
 }

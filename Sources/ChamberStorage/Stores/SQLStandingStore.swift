@@ -33,8 +33,11 @@ struct SQLStandingStore: MembershipStandingStore {
         ).map(SQLMemberStore.member)
     }
 
-    func update(userID: UserID, _ standing: MembershipStanding, entry: DuesLedgerEntry?) async throws -> Bool {
+    func update(userID: UserID, _ standing: MembershipStanding, entry: DuesLedgerEntry?, seats: Int?) async throws -> Bool {
         try await sql.transaction { tx in
+            if let seats, let businessID = standing.businessID {
+                try await SQLBusinessSeatStore.requireFitting(businessID, in: seats, at: standing.statusChangedAt, tx: tx)
+            }
             let written = try await tx.query(
                 """
                 UPDATE memberships SET standing_status = ?, tier_id = ?, business_id = ?, trial_ends_at = ?, period_start = ?, paid_through = ?,

@@ -18,7 +18,11 @@ struct BusinessSeatingTests {
             businessID: .generate(), tierID: membership ? holder.membership.standing?.tierID : nil, seats: membership ? seats : 0,
             people: (membership ? [.init(member: holder, seat: .holder)] : [])
                 + (0..<staff).map { .init(member: member("Staff \($0)"), seat: .staff) },
-            invitationsPending: pending)
+            invitations: (0..<pending).map { _ in
+                Invitation(
+                    id: .generate(), chamberID: chamberID, email: "invited@example.com", role: .member, invitedBy: holder.user.id, createdAt: Date(),
+                    expiresAt: Date().addingTimeInterval(86_400))
+            })
     }
 
     @Test(

@@ -20,6 +20,8 @@ struct BusinessSeatTests {
             // Gold seats 3: the holder and two more.
             let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
             for member in [otto, zed, lisa] { try await api.addMember(member, to: chamber.id, role: "member", by: admin) }
+            let gil = try await api.signUp("gil")
+            try await api.addMember(gil, to: chamber.id, role: "guest", by: admin)
             try await MembershipStandingTests.approved(api, apu, chamber: chamber.id, tier: chamber.tier, staff: staff)
             let standing = try await api.call(.get, "/v1/chambers/\(chamber.id)/members/\(apu.userID)/standing", token: apu.accessToken)
             let businessID = try #require(standing.json["standing"]["business_id"].string)
@@ -33,16 +35,35 @@ struct BusinessSeatTests {
             #expect(start.json["seats"].int == 3 && start.json["seats_taken"].int == 1 && start.json["tier_id"].string == chamber.tier)
             #expect(start.json["people"].array.map { [$0["user_id"].string, $0["seat"].string] } == [[apu.userID, "holder"]])
 
-            // Who may give a seat, and to whom.
+            #expect(try await api.call(.get, people, token: gil.accessToken).errorCode == "forbidden", "guests list no people")
+
+            // Who may give a seat, and to whom: staff directly; the holder invites, and only the member's acceptance
+            // puts them on it (keeping their role).
+            #expect(try await api.call(.put, "\(people)/\(otto.userID)", token: apu.accessToken).errorCode == "forbidden")
             #expect(try await api.call(.put, "\(people)/\(otto.userID)", token: zed.accessToken).errorCode == "forbidden")
-            #expect(try await api.call(.put, "\(people)/\(bart.userID)", token: apu.accessToken).errorCode == "member_not_found")
+            #expect(try await api.call(.put, "\(people)/\(bart.userID)", token: staff.accessToken).errorCode == "member_not_found")
             #expect(try await api.call(.put, "\(people)/\(apu.userID)", token: staff.accessToken).errorCode == "seat_conflict")
-            let given = try await api.call(.put, "\(people)/\(otto.userID)", token: apu.accessToken)
-            #expect(given.status == .ok && given.json["seats_taken"].int == 2, "\(given.json)")
+            #expect(try await api.call(.post, people, token: zed.accessToken, json: ["email": otto.email]).errorCode == "forbidden")
+            let ottoInvited = try await api.call(.post, people, token: apu.accessToken, json: ["email": otto.email])
+            #expect(ottoInvited.status == .created, "a member of the chamber is invited to the seat: \(ottoInvited.json)")
+            let asHolder = try await api.call(.get, people, token: apu.accessToken)
+            #expect(asHolder.json["invitations"].array.map { $0["email"].string } == [otto.email], "\(asHolder.json)")
+            let asMember = try await api.call(.get, people, token: zed.accessToken)
+            #expect(asMember.json["invitations"].array.isEmpty && asMember.json["invitations_pending"].int == 1, "counted, not shown")
+            #expect(
+                try await api.call(.get, "/v1/chambers/\(chamber.id)/members/\(otto.userID)", token: otto.accessToken).json["business_id"] == .null)
+            let ottoAccepted = try await api.call(
+                .post, "/v1/invitations/accept", token: otto.accessToken, json: ["token": ottoInvited.json["token"].string ?? ""])
+            #expect(ottoAccepted.status == .ok && ottoAccepted.json["role"].string == "member", "\(ottoAccepted.json)")
+            let given = try await api.call(.get, people, token: apu.accessToken)
+            #expect(given.json["seats_taken"].int == 2 && given.json["invitations_pending"].int == 0, "\(given.json)")
             #expect(given.json["people"].array.map { $0["seat"].string } == ["holder", "staff"])
             #expect(try await api.call(.put, "\(people)/\(otto.userID)", token: staff.accessToken).json["seats_taken"].int == 2, "again: no change")
             let otto0 = try await api.call(.get, "/v1/chambers/\(chamber.id)/members/\(otto.userID)", token: otto.accessToken)
             #expect(otto0.json["business_id"].string == businessID, "\(otto0.json)")
+            #expect(
+                try await api.call(.post, people, token: apu.accessToken, json: ["email": otto.email]).errorCode == "seat_conflict",
+                "a member with a business already")
 
             // An invitation keeps the last seat while pending, and gives it when accepted.
             let invited = try await api.call(.post, people, token: apu.accessToken, json: ["email": bart.email])
@@ -52,8 +73,19 @@ struct BusinessSeatTests {
             let full = try await api.call(.post, people, token: apu.accessToken, json: ["email": "someone-else@example.com"])
             #expect(full.status == .conflict && full.errorCode == "seats_full", "\(full.json)")
             #expect(try await api.call(.put, "\(people)/\(zed.userID)", token: staff.accessToken).errorCode == "seats_full")
-            let accepted = try await api.call(
+            // Revoked by the holder, the invitation frees its seat; sent again, it keeps it again.
+            let firstInvitation = "\(people)/invitations/\(invited.json["invitation"]["id"].string ?? "")"
+            #expect(try await api.call(.delete, firstInvitation, token: zed.accessToken).errorCode == "forbidden")
+            #expect(try await api.call(.delete, firstInvitation, token: apu.accessToken).status == .noContent)
+            #expect(try await api.call(.delete, firstInvitation, token: apu.accessToken).errorCode == "invitation_expired")
+            #expect(try await api.call(.get, people, token: apu.accessToken).json["seats_taken"].int == 2)
+            let revokedToken = try await api.call(
                 .post, "/v1/invitations/accept", token: bart.accessToken, json: ["token": invited.json["token"].string ?? ""])
+            #expect(revokedToken.errorCode == "invitation_expired")
+            let invitedAgain = try await api.call(.post, people, token: apu.accessToken, json: ["email": bart.email])
+            #expect(invitedAgain.status == .created)
+            let accepted = try await api.call(
+                .post, "/v1/invitations/accept", token: bart.accessToken, json: ["token": invitedAgain.json["token"].string ?? ""])
             #expect(accepted.status == .ok, "\(accepted.json)")
             let seated = try await api.call(.get, people, token: bart.accessToken)
             #expect(seated.json["seats_taken"].int == 3 && seated.json["invitations_pending"].int == 0)
@@ -94,6 +126,8 @@ struct BusinessSeatTests {
             #expect(refused.status == .forbidden && refused.errorCode == "membership_inactive", "\(refused.json)")
             let hidden = try await api.call(.get, "/v1/chambers/\(chamber.id)/directory/people?q=kwik", token: lisa.accessToken)
             #expect(hidden.json["items"].array.allSatisfy { $0["user_id"].string != otto.userID }, "out of the directory with the business")
+            let lapsedInvite = try await api.call(.post, people, token: apu.accessToken, json: ["email": "new@example.com"])
+            #expect(lapsedInvite.errorCode == "membership_inactive", "a suspended business seats nobody new: \(lapsedInvite.json)")
 
             // Leaving the business: the member's own choice; the holder's seat is not freed this way.
             #expect(try await api.call(.delete, "\(people)/\(apu.userID)", token: staff.accessToken).errorCode == "seat_conflict")
@@ -109,8 +143,16 @@ struct BusinessSeatTests {
             #expect(changed.status == .ok, "two people, two seats: \(changed.json)")
             #expect(try await api.call(.get, people, token: apu.accessToken).json["seats"].int == 2)
 
-            let audit = try await api.call(.get, "/v1/chambers/\(chamber.id)/audit-log?action=business.person_added", token: admin.accessToken)
-            #expect(audit.json["items"].array.count == 1, "otto given a seat once (bart came by invitation): \(audit.json)")
+            let audit = try await api.call(.get, "/v1/chambers/\(chamber.id)/audit-log?action=invitation.accepted", token: admin.accessToken)
+            #expect(
+                audit.json["items"].array.filter { $0["detail"].string?.contains("a seat of business:\(businessID)") == true }.count == 2,
+                "otto and bart took their seats: \(audit.json)")
+
+            // The holder leaves the chamber: the seats go with the membership.
+            #expect(try await api.call(.delete, "/v1/chambers/\(chamber.id)/members/\(apu.userID)", token: apu.accessToken).status == .noContent)
+            let bart1 = try await api.call(.get, "/v1/chambers/\(chamber.id)/members/\(bart.userID)", token: bart.accessToken)
+            #expect(bart1.status == .ok && bart1.json["business_id"] == .null, "\(bart1.json)")
+            #expect(try await api.call(.get, people, token: bart.accessToken).json["people"].array.isEmpty)
         }
     }
 
@@ -133,6 +175,18 @@ struct BusinessSeatTests {
             #expect(
                 try await api.call(.get, "/v1/chambers/\(chamber.id)/businesses/\(businessID)/people", token: other.accessToken).errorCode
                     == "chamber_not_found")
+
+            // Deleting the business revokes its invitations to a seat.
+            try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/members/\(apu.userID)/standing", token: staff.accessToken, json: ["action": "record_payment"])
+            let invited = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/businesses/\(businessID)/people", token: apu.accessToken, json: ["email": other.email])
+            #expect(invited.status == .created, "\(invited.json)")
+            #expect(try await api.call(.delete, "/v1/chambers/\(chamber.id)/businesses/\(businessID)", token: staff.accessToken).status == .noContent)
+            let late = try await api.call(
+                .post, "/v1/invitations/accept", token: other.accessToken, json: ["token": invited.json["token"].string ?? ""])
+            #expect(late.errorCode == "invitation_expired", "\(late.json)")
+            #expect(try await api.call(.get, "/v1/chambers/\(chamber.id)/members/\(apu.userID)", token: apu.accessToken).json["business_id"] == .null)
         }
     }
 }

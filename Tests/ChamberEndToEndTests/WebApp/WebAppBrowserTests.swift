@@ -1,5 +1,6 @@
 import ChamberDomain
 import ChamberServer
+import ChamberStorage
 import ChamberTestSupport
 import Crypto
 import Foundation
@@ -474,7 +475,9 @@ struct WebAppBrowserTests {
         }
     }
 
-    @Test("a business's holder gives a member a seat and invites another from the business's page; its staff member leaves it there")
+    @Test(
+        "a business's holder invites a member and someone new from the business's page and revokes one; the member accepts by the mail's link, and leaves the business there"
+    )
     func businessSeats() async throws {
         try await withServer(.sqlite) { api in
             let (admin, staff, apu, otto) = (
@@ -492,30 +495,48 @@ struct WebAppBrowserTests {
                     try await page.evaluate("!!document.querySelector('nav a[href=\"#/business\"]')").bool == true, "the holder's page in the menu")
                 try await Self.visit(page, "business", ".seats")
                 try await page.waitFor("document.querySelector('.seats')?.innerText.includes('1 of 3 seats taken')", "the seats")
-                try await page.evaluate("document.querySelector('#seat-member').value = \(BrowserPage.literal(otto.userID))")
-                try await page.click("#seat-member ~ button[type=submit]")
-                try await page.waitFor("document.querySelector('.seats')?.innerText.includes('2 of 3 seats taken')", "otto seated")
-                try await page.type("bart@example.com", into: "#seat-email")
-                try await page.click("#seat-email ~ button[type=submit]")
-                try await page.waitFor(
-                    "document.querySelector('.seats')?.innerText.includes('3 of 3 seats taken (1 kept for an invitation)')", "the invitation's seat")
+                #expect(
+                    try await page.evaluate("!!document.querySelector('#seat-member')").bool == false, "only chamber staff seat a member directly")
+                for (email, taken) in [(otto.email, 2), ("bart@example.com", 3)] {
+                    try await page.evaluate("document.querySelector('#seat-email').value = ''")
+                    try await page.type(email, into: "#seat-email")
+                    try await page.click("#seat-email ~ button[type=submit]")
+                    try await page.waitFor(
+                        "document.querySelector('.seats')?.innerText.includes('\(taken) of 3 seats taken')", "the invitation to \(email) keeps a seat"
+                    )
+                }
                 #expect(try await page.evaluate("document.querySelector('#seat-email ~ button').disabled").bool == true, "no seat left to offer")
-                try await Self.capture(page, "business")
+                try await Self.capture(page, "business-holder")
+                try await page.evaluate(
+                    "[...document.querySelectorAll('.invitation-row button')].find(b => b.innerText.includes('bart@example.com')).click()")
+                try await page.waitFor(
+                    "document.querySelector('.seats')?.innerText.includes('2 of 3 seats taken')", "the revoked invitation's seat free")
+                #expect(try await Self.accessibilityProblems(page) == [])
                 #expect(page.problems == [], "\(page.problems)")
 
+                // Otto follows the mail's link, signed in: the seat is his, and so is the business's page.
+                let mail = try await api.store.mailOutbox.deliveries(to: otto.email, limit: 10).map(\.mail).first { $0.body.contains("seat") }
+                let token = try #require(mail?.body.split(separator: "\n").first { $0.hasPrefix("Invitation token: ") }?.dropFirst(18))
                 let staffPage = try await Self.signedIn(browser, base: base, otto, width: 390)
+                try await staffPage.evaluate("location.hash = '#/invitation/\(token)'")
+                try await staffPage.waitFor("!!document.querySelector('nav a[href=\"#/business\"]')", "the business in otto's menu")
+                #expect(try await staffPage.evaluate("location.hash").string == "#/chat", "the token is gone from the address")
                 try await Self.visit(staffPage, "business", ".member-row")
-                #expect(try await staffPage.evaluate("!!document.querySelector('#seat-email')").bool == false, "staff of the business give no seats")
+                #expect(try await staffPage.evaluate("!!document.querySelector('#seat-email')").bool == false, "staff of the business offer no seats")
                 try await staffPage.waitFor(
                     "[...document.querySelectorAll('.member-row button')].some(b => b.innerText === 'Leave the business')", "leaving")
                 try await staffPage.evaluate(
                     "[...document.querySelectorAll('.member-row button')].find(b => b.innerText === 'Leave the business').click()")
+                try await staffPage.waitFor("document.querySelector('dialog[open]')", "asked first")
+                try await staffPage.click("dialog button.primary")
                 try await staffPage.waitFor("location.hash === '#/chat'", "back to the conversations")
                 #expect(staffPage.problems == [], "\(staffPage.problems)")
             }
             let after = try await api.call(.get, people, token: apu.accessToken)
-            #expect(after.json["people"].array.map { $0["user_id"].string } == [apu.userID], "otto left: \(after.json)")
-            #expect(after.json["invitations_pending"].int == 1)
+            #expect(after.json["people"].array.map { $0["user_id"].string } == [apu.userID], "otto took the seat, then left: \(after.json)")
+            #expect(after.json["invitations_pending"].int == 0)
+            let log = try await api.call(.get, "/v1/chambers/\(chamber.id)/audit-log?action=invitation.accepted", token: admin.accessToken)
+            #expect(log.json["items"].array.contains { $0["detail"].string?.hasPrefix("a seat of business:") == true }, "\(log.json)")
         }
     }
 
