@@ -67,6 +67,7 @@ public struct DemoSeeder: Sendable {
         for role in Role.allCases where role != .admin {
             try await scope.members.insert(Membership(chamberID: chamber.id, userID: users[role]!.id, role: role, joinedAt: at))
         }
+        var membersBusiness: BusinessID?
         for (index, sample) in Self.sampleBusinesses.enumerated() {
             let owner: User
             if index == 0 {
@@ -75,18 +76,29 @@ public struct DemoSeeder: Sendable {
                 owner = try await account("owner\(index)@demo.chamberconnect.test", sample.contact)
                 try await scope.members.insert(Membership(chamberID: chamber.id, userID: owner.id, role: .member, joinedAt: at))
             }
+            let businessID = BusinessID.generate()
+            if index == 0 { membersBusiness = businessID }
             try await scope.businesses.insert(
                 Business(
-                    id: .generate(), chamberID: chamber.id, ownerUserID: owner.id, legalName: sample.legalName, displayName: sample.displayName,
+                    id: businessID, chamberID: chamber.id, ownerUserID: owner.id, legalName: sample.legalName, displayName: sample.displayName,
                     taxID: sample.taxID, category: sample.category,
                     address: PostalAddress(line1: sample.street, city: "Springfield", region: "IL", postalCode: "62701", country: "US"),
                     website: sample.website, phone: sample.phone, email: nil, socialLinks: sample.social, description: sample.blurb, createdAt: at))
         }
+        var tiers: [String: TierID] = [:]
         for (name, dues, benefits, seats) in Self.sampleTiers {
+            let id = TierID.generate()
+            tiers[name] = id
             try await scope.tiers.insert(
                 MembershipTier(
-                    id: .generate(), chamberID: chamber.id, name: name, duesCents: dues, period: .annual, benefits: benefits, seats: seats,
-                    createdAt: at))
+                    id: id, chamberID: chamber.id, name: name, duesCents: dues, period: .annual, benefits: benefits, seats: seats, createdAt: at))
+        }
+        // The member's business holds a Silver membership, paid for the year: its page shows three seats to offer.
+        if let membersBusiness, let silver = tiers["Silver"] {
+            let paid = MembershipStanding(
+                tierID: silver, status: .active, businessID: membersBusiness, periodStart: at, paidThrough: DuesCalendar.adding(days: 365, to: at),
+                statusChangedAt: at)
+            _ = try await scope.standings.update(userID: users[.member]!.id, paid, entry: nil, seats: nil)
         }
         try await scope.auditLog.append(
             AuditEntry(
