@@ -551,7 +551,9 @@ struct HubTests {
             // Real upgrades, with a token and without one (the auth frame would follow): 503, so a proxy tries the next node.
             let port = api.client.port!
             let path = "/v1/ws?chamber_id=\(room.chamberID)"
-            for upgrade in [RawHTTP.upgrade(port: port, path: path, token: room.members[0].accessToken), RawHTTP.upgrade(port: port, path: path)] {
+            for upgrade in [
+                await RawHTTP.upgrade(port: port, path: path, token: room.members[0].accessToken), await RawHTTP.upgrade(port: port, path: path),
+            ] {
                 #expect(upgrade?.status == 503 && upgrade?.json["error"]["code"].string == "unavailable", "\(String(describing: upgrade))")
             }
         }

@@ -249,23 +249,23 @@ extension ProtocolConformanceTests {
             // Sent byte for byte as a WebSocket client does (HTTP client libraries drop the upgrade headers).
             let port = api.client.port!
             for (path, status, code, field) in cases {
-                let answer = RawHTTP.upgrade(port: port, path: path)
+                let answer = await RawHTTP.upgrade(port: port, path: path)
                 #expect(answer?.status == status && answer?.json["error"]["code"].string == code, "\(path): \(String(describing: answer))")
                 #expect(answer?.headers["x-request-id"]?.isEmpty == false, "every answer carries X-Request-Id (openapi.yaml)")
                 if let field { #expect(answer?.json["error"]["field"].string == field) }
             }
             // In the Authorization header too.
-            let header = RawHTTP.upgrade(port: port, path: "/v1/ws?chamber_id=\(room.chamberID)", token: "forged")
+            let header = await RawHTTP.upgrade(port: port, path: "/v1/ws?chamber_id=\(room.chamberID)", token: "forged")
             #expect(header?.status == 401 && header?.json["error"]["code"].string == "token_invalid")
             // A banned member: 403 user_banned.
             let ban = try await api.call(
                 .post, "/v1/chambers/\(room.chamberID)/moderation/actions", token: room.admin.accessToken,
                 json: ["action": "ban", "user_id": room.members[0].userID, "reason": "spam"])
             #expect(ban.status == .ok, "\(ban.json)")
-            let banned = RawHTTP.upgrade(port: port, path: "/v1/ws?chamber_id=\(room.chamberID)&access_token=\(token)")
+            let banned = await RawHTTP.upgrade(port: port, path: "/v1/ws?chamber_id=\(room.chamberID)&access_token=\(token)")
             #expect(banned?.status == 403 && banned?.json["error"]["code"].string == "user_banned")
             // Without the conformance flag the echo endpoint does not exist.
-            #expect(RawHTTP.upgrade(port: port, path: "/v1/conformance/echo")?.status == 404)
+            #expect(await RawHTTP.upgrade(port: port, path: "/v1/conformance/echo")?.status == 404)
         }
     }
 }

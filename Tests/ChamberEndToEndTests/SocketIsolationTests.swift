@@ -57,7 +57,7 @@ struct SocketIsolationTests {
             }
             // A socket of chamber B is refused to them outright.
             let port = try #require(api.client.port)
-            let upgrade = RawHTTP.upgrade(port: port, path: "/v1/ws?chamber_id=\(chamberB)", token: alice.accessToken)
+            let upgrade = await RawHTTP.upgrade(port: port, path: "/v1/ws?chamber_id=\(chamberB)", token: alice.accessToken)
             #expect(upgrade.map { [403, 404].contains($0.status) } == true, "\(upgrade?.status ?? 0)")
             let lone = WSTestClient(port: port, chamberID: nil, token: nil)
             lone.send(["type": "auth", "id": "a", "token": alice.accessToken, "chamber_id": chamberB])

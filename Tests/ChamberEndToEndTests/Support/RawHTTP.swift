@@ -15,8 +15,16 @@ enum RawHTTP {
     }
 
     /// Sends a WebSocket upgrade for `path` (with `Authorization: Bearer token` when given) and reads the answer until
-    /// the server closes or `timeout` passes; nil when nothing came back in time.
-    static func upgrade(port: Int, path: String, token: String? = nil, timeout: TimeInterval = 5) -> Answer? {
+    /// the server closes or `timeout` passes; nil when nothing came back in time. The blocking reads run on a thread
+    /// of their own: on the test pool (two threads on a two-core machine) two of them would starve the server under
+    /// test, in the same process, of the threads it answers on.
+    static func upgrade(port: Int, path: String, token: String? = nil, timeout: TimeInterval = 5) async -> Answer? {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: blockingUpgrade(port: port, path: path, token: token, timeout: timeout)) }
+        }
+    }
+
+    private static func blockingUpgrade(port: Int, path: String, token: String?, timeout: TimeInterval) -> Answer? {
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
         request += "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
         if let token { request += "Authorization: Bearer \(token)\r\n" }
