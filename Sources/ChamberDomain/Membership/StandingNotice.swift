@@ -14,7 +14,7 @@ struct StandingNotice: Sendable {
         let at = now()
         let events = [WebhookEvent.statusChanged(member, from: before, at: at), WebhookEvent.lapsed(member, from: before, at: at)]
         await store.scoped(to: chamber.id).emit(events.compactMap { $0 }, target: "user:\(member.user.id)", at: at)
-        if before.allows(.chat) != after.allows(.chat) { await reconnect(chamber, member) }
+        if before.allows(.chat) != after.allows(.chat) { await reconnect(chamber, member, now: after) }
         let body =
             switch after {
             case .active: "Your membership of \(chamber.name) is active."
@@ -42,14 +42,32 @@ struct StandingNotice: Sendable {
         }
     }
 
-    /// The member's sockets, and those of the business's staff who share the standing, pick up what it allows now.
-    private func reconnect(_ chamber: Chamber, _ member: Member) async {
+    /// The member's sockets, and those of the business's staff who share the standing, pick up what it allows now;
+    /// the staff are told by mail why they can post again, or no longer can.
+    private func reconnect(_ chamber: Chamber, _ member: Member, now status: MembershipStatus) async {
         await observer?.roleChanged(chamberID: chamber.id, userID: member.user.id)
-        guard let businessID = member.membership.standing?.businessID,
-            let seating = try? await store.scoped(to: chamber.id).seats.seating(of: businessID, at: now())
+        let scope = store.scoped(to: chamber.id)
+        guard let businessID = member.membership.standing?.businessID, let seating = try? await scope.seats.seating(of: businessID, at: now())
         else { return }
+        let business = (try? await scope.businesses.find(id: businessID)).flatMap { $0.map { $0.displayName ?? $0.legalName } } ?? "Your business"
+        let text =
+            status.allows(.chat)
+            ? "\(business)'s membership of \(chamber.name) is \(status.rawValue) again: you can post in its channels."
+            : "\(business)'s membership of \(chamber.name) is \(status.rawValue): until it is renewed, you read but cannot post, "
+                + "and are out of the people directory. \(member.user.displayName) holds the membership."
         for person in seating.people where person.seat == .staff {
             await observer?.roleChanged(chamberID: chamber.id, userID: person.member.user.id)
+            do {
+                try await mailer?.send(
+                    Mail(
+                        kind: .membership, to: person.member.user.email, subject: "\(chamber.name): \(business)'s membership is \(status.rawValue)",
+                        body: text))
+            } catch {
+                try? await scope.auditLog.append(
+                    AuditEntry(
+                        chamberID: chamber.id, actorID: nil, action: "membership.mail_failed", target: "user:\(person.member.user.id)",
+                        detail: "\(error)", at: now()))
+            }
         }
     }
 }

@@ -1,3 +1,5 @@
+import ChamberDomain
+import ChamberStorage
 import ChamberTestSupport
 import Foundation
 import HTTPTypes
@@ -120,6 +122,8 @@ struct BusinessSeatTests {
                 .post, standingPath, token: staff.accessToken, json: ["action": "suspend", "reason": "dues dispute"])
             #expect(suspended.json["standing"]["status"].string == "suspended", "\(suspended.json)")
             #expect(try await socket.closeCode(timeout: .seconds(30)) == 4005, "otto's socket picks up the business's standing")
+            let told = try await api.store.mailOutbox.deliveries(to: otto.email, limit: 10).map(\.mail)
+            #expect(told.contains { $0.subject.hasSuffix("membership is suspended") && $0.body.contains("cannot post") }, "\(told.map(\.subject))")
             let dm = try await api.call(.post, "/v1/chambers/\(chamber.id)/channels/direct", token: lisa.accessToken, json: ["user_id": otto.userID])
             let dmPath = "/v1/chambers/\(chamber.id)/channels/\(dm.json["id"].string ?? "")/messages"
             let refused = try await api.call(.post, dmPath, token: otto.accessToken, json: ["client_message_id": "s-1", "body": "hi"])
