@@ -160,6 +160,51 @@ struct BusinessSeatTests {
         }
     }
 
+    @Test("ten seats given and invited at once, on the store's pool, for the last two: exactly two are taken", arguments: TestBackend.enabled)
+    func lastSeats(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let (admin, staff, apu) = (try await api.signUp("admin"), try await api.signUp("stella"), try await api.signUp("apu"))
+            let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
+            try await MembershipStandingTests.approved(api, apu, chamber: chamber.id, tier: chamber.tier, staff: staff)
+            let standing = try await api.call(.get, "/v1/chambers/\(chamber.id)/members/\(apu.userID)/standing", token: apu.accessToken)
+            let people = "/v1/chambers/\(chamber.id)/businesses/\(standing.json["standing"]["business_id"].string ?? "")/people"
+            var members: [Account] = []
+            for index in 0..<5 {
+                let member = try await api.signUp("m\(index)")
+                try await api.addMember(member, to: chamber.id, role: "member", by: admin)
+                members.append(member)
+            }
+            // Straight to the store, on its pool (the test's HTTP client holds one connection, so its calls would queue).
+            let scope = api.store.scoped(to: ChamberID(chamber.id))
+            let businessID = BusinessID(standing.json["standing"]["business_id"].string ?? "")
+            let answers = await withTaskGroup(of: String.self) { group in
+                for member in members {
+                    group.addTask {
+                        do {
+                            return try await scope.seats.give(userID: UserID(member.userID), businessID: businessID, at: Date()) ? "given" : "held"
+                        } catch { return (error as? ChamberError)?.code.rawValue ?? "\(error)" }
+                    }
+                }
+                for index in 0..<5 {
+                    group.addTask {
+                        let invitation = Invitation(
+                            id: .generate(), chamberID: ChamberID(chamber.id), email: "new\(index)@example.com", role: .member,
+                            invitedBy: UserID(staff.userID), createdAt: Date(), expiresAt: Date().addingTimeInterval(3_600), businessID: businessID)
+                        do {
+                            try await scope.invitations.insert(invitation, tokenHash: "hash-\(index)-\(UUID())")
+                            return "invited"
+                        } catch { return (error as? ChamberError)?.code.rawValue ?? "\(error)" }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(answers.filter { ["given", "invited"].contains($0) }.count == 2, "Gold seats 3, the holder's one taken: \(answers)")
+            #expect(answers.filter { $0 == "seats_full" }.count == 8, "\(answers)")
+            let seating = try await api.call(.get, people, token: staff.accessToken)
+            #expect(seating.json["seats_taken"].int == 3 && seating.json["seats"].int == 3, "\(seating.json)")
+        }
+    }
+
     @Test("another chamber's staff reach no seat of this chamber's businesses", arguments: TestBackend.enabled)
     func otherChamber(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in
