@@ -7,8 +7,9 @@ public protocol DirectoryStore: Sendable {
     /// memberships, or to a member's standing, whichever node made it.
     func revision() async throws -> Int64
     /// Members without a standing or with one in `listedStatuses` (and, on a business's seat, whose business's
-    /// standing is too) whose name, or the name of a business they own or are staff of, has a word starting with
-    /// each of the query's terms (every member when there are none), with such a business in its category when given,
-    /// by name (the query's order is not asked: people are always by name).
+    /// standing is too) whose name, or a business they own or are staff of (by its names, or the text it shows
+    /// members: description, address, website), has a word starting with each of the query's terms (every member
+    /// when there are none), with such a business in its category when given, by name (the query's order is not
+    /// asked: people are always by name).
     func people(_ query: DirectoryQuery, listedStatuses: [MembershipStatus]) async throws -> Page<DirectoryPerson>
 }

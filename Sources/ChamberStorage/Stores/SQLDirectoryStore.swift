@@ -110,15 +110,23 @@ struct SQLDirectoryStore: DirectoryStore {
                     AND o.standing_status NOT IN (\(statuses))))
             """)
         binds += (listedStatuses + listedStatuses).map { .text($0.rawValue) }
-        let withBusiness = "b.chamber_id = :chamber AND (b.owner_user_id = m.user_id OR b.id = m.seat_business_id)"
+        // A business the member owns, or whose seat they hold, meeting `predicate`: two look-ups by index, one each.
+        func withBusiness(_ predicate: String) -> String {
+            """
+            (EXISTS (SELECT 1 FROM businesses b WHERE b.chamber_id = :chamber AND b.owner_user_id = m.user_id AND \(predicate))
+                OR EXISTS (SELECT 1 FROM businesses b WHERE b.chamber_id = :chamber AND b.id = m.seat_business_id AND \(predicate)))
+            """
+        }
+        // A term finds the member's name, or their business by its names or by what it shows members (description,
+        // address, website): the same words the business directory finds it by.
         for term in query.terms {
             conditions.append(
-                "(' ' || u.search_name LIKE ? OR EXISTS (SELECT 1 FROM businesses b WHERE \(withBusiness) AND ' ' || b.search_names LIKE ?))")
-            binds += [.text("% \(term)%"), .text("% \(term)%")]
+                "(' ' || u.search_name LIKE ? OR \(withBusiness("(' ' || b.search_names LIKE ? OR ' ' || b.search_members LIKE ?)")))")
+            binds += Array(repeating: .text("% \(term)%"), count: 5)
         }
         if let category = query.category {
-            conditions.append("EXISTS (SELECT 1 FROM businesses b WHERE \(withBusiness) AND b.category = ?)")
-            binds.append(.text(category))
+            conditions.append(withBusiness("b.category = ?"))
+            binds += [.text(category), .text(category)]
         }
         if let after = query.after { Self.start(after, name: "u.display_name", createdAt: "m.joined_at", id: "u.id", &conditions, &binds) }
         let rows = try await sql.query(

@@ -104,6 +104,13 @@ struct BusinessSeatTests {
             )
             #expect(byID[otto.userID] == "staff" && byID[bart.userID] == "staff" && byID[apu.userID] == "owner", "\(found.json)")
             #expect(byID[zed.userID] == nil)
+            // And by what the business shows members: a word of its description, its city.
+            for words in ["open night", "springfield"] {
+                let byPlace = try await api.call(
+                    .get, "/v1/chambers/\(chamber.id)/directory/people?q=\(words.replacingOccurrences(of: " ", with: "+"))", token: lisa.accessToken)
+                let ids = Set(byPlace.json["items"].array.compactMap { $0["user_id"].string })
+                #expect(ids == [apu.userID, otto.userID, bart.userID], "\(words): \(byPlace.json)")
+            }
             #expect(
                 try await api.call(.get, "/v1/chambers/\(chamber.id)/directory/people?category=722", token: lisa.accessToken).json["items"].array
                     .isEmpty)
