@@ -90,7 +90,13 @@ async function boot() {
 async function route() {
   let [page, argument] = location.hash.replace(/^#\/?/, '').split('/');
   if (page === 'invitation' && argument) {
-    sessionStorage.setItem(invitationKey, decodeURIComponent(argument));
+    let token = argument;
+    try {
+      token = decodeURIComponent(argument);
+    } catch {
+      // Kept as written: the server says what is wrong with it.
+    }
+    sessionStorage.setItem(invitationKey, token);
     // The token leaves the address at once (history, screenshots): it is kept for this tab only.
     history.replaceState(null, '', '#/chat');
     [page, argument] = ['chat', undefined];
@@ -139,15 +145,18 @@ async function route() {
 
 /** Accepts an invitation and opens its chamber; says why when it cannot. */
 async function acceptInvitation(token) {
-  sessionStorage.removeItem(invitationKey);
   try {
     const joined = await api('POST', '/v1/invitations/accept', { token });
+    sessionStorage.removeItem(invitationKey);
     localStorage.setItem(chamberKey, joined.chamber.id);
     // Read again: a new chamber, or a new seat of a business in this one.
     me = null;
     membership = null;
     return route();
   } catch (error) {
+    // A session that ended keeps the invitation for the next sign-in; any other answer is final for this link.
+    if (error.status === 401) return signOut();
+    sessionStorage.removeItem(invitationKey);
     show(root, h('main', { id: 'main', class: 'entry' }, h('section', { class: 'card', role: 'alert' },
       h('h1', {}, 'The invitation could not be accepted'), h('p', {}, describe(error)),
       h('button', { type: 'button', class: 'primary', onclick: () => route() }, 'Continue'))));

@@ -43,7 +43,11 @@ public struct DirectoryCursor: Sendable, Hashable, Codable {
         var base64 = text.dropFirst().replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard text.hasPrefix("k"), text.count <= 2_000, let json = Data(base64Encoded: base64),
-            let cursor = try? JSONDecoder().decode(Self.self, from: json), (cursor.order == .newest) == (cursor.createdAt != nil)
+            let cursor = try? JSONDecoder().decode(Self.self, from: json), (cursor.order == .newest) == (cursor.createdAt != nil),
+            // What a row could hold: a time within the years a Date writes (no overflow on the way to the database),
+            // text without NUL (PostgreSQL refuses it), an id of an identifier's length.
+            (cursor.createdAt ?? 0).magnitude < 100_000_000_000_000, !cursor.name.contains("\u{0}"), cursor.name.count <= 400,
+            (1...64).contains(cursor.id.count), cursor.id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
         else { throw ChamberError(.invalidCursor, "cursor is not one this server issued", field: "cursor") }
         self = cursor
     }

@@ -47,7 +47,7 @@ public protocol MembershipStandingStore: Sendable {
     /// with `entry` added to the ledger in the same transaction. False when it was written since it was read. With
     /// `seats` (a change of tier), the business's people and pending invitations must fit in them, counted while its
     /// seats are held: `seats_full` otherwise.
-    func update(userID: UserID, _ standing: MembershipStanding, entry: DuesLedgerEntry?, seats: Int?) async throws -> Bool
+    func update(userID: UserID, _ standing: MembershipStanding, entry: DuesLedgerEntry?, seats: SeatLimit?) async throws -> Bool
     /// The member's ledger, newest first.
     func ledger(userID: UserID, limit: Int) async throws -> [DuesLedgerEntry]
 }
@@ -64,4 +64,15 @@ public protocol BusinessSeatStore: Sendable {
     func give(userID: UserID, businessID: BusinessID, at: Date) async throws -> Bool
     /// Frees `userID`'s seat of the business; false when they held none there.
     func free(userID: UserID, businessID: BusinessID) async throws -> Bool
+}
+
+/// A tier change's seats: the business's people and invitations pending at `at` must fit in `seats`.
+public struct SeatLimit: Sendable {
+    public let seats: Int
+    public let at: Date
+
+    public init(seats: Int, at: Date) {
+        self.seats = seats
+        self.at = at
+    }
 }

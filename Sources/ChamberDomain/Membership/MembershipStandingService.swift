@@ -93,7 +93,7 @@ public final class MembershipStandingService: Sendable {
         standing.status = before.due(at: at, graceDays: policy.graceDays)
         var entry: DuesLedgerEntry?
         var proration: Proration?
-        var seats: Int?
+        var seats: SeatLimit?
         var reason: String?
         switch action {
         case .suspend(let text), .cancel(let text):
@@ -150,7 +150,7 @@ public final class MembershipStandingService: Sendable {
                 }
             }
             // Counted again as the standing is written: a seat given meanwhile must not slip past a smaller tier.
-            seats = new.seats
+            seats = SeatLimit(seats: new.seats, at: at)
             standing.tierID = tierID
             if let end = standing.paidThrough, at < end {
                 let owed = DuesCalendar.proration(old: old, new: new, paidThrough: end, at: at)

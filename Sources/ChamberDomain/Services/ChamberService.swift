@@ -371,7 +371,7 @@ public final class ChamberService: Sendable {
         let scope = store.scoped(to: access.chamberID)
         if let user = try await store.users.find(email: email), let member = try await scope.members.find(userID: user.id) {
             guard businessID != nil else { throw ChamberError(.alreadyMember, "\(email) is a member already", field: "email") }
-            guard member.membership.businessID == nil else {
+            guard member.membership.standing == nil, member.membership.businessSeat == nil else {
                 throw ChamberError(.seatConflict, "\(email) is with a business already (its membership or one of its seats)", field: "email")
             }
         }
@@ -433,6 +433,14 @@ public final class ChamberService: Sendable {
         }
         guard invitation.email == identity.user.email else {
             throw ChamberError(.invitationEmailMismatch, "this invitation was sent to another email address; sign in with that account")
+        }
+        // A business that lapsed since it invited seats nobody new: the invitation waits for its renewal.
+        if let businessID = invitation.businessID, let seating = try? await scope.seats.seating(of: businessID, at: at), seating.tierID != nil,
+            !seating.holderInGoodStanding
+        {
+            throw ChamberError(
+                .membershipInactive,
+                "the business's membership is \(seating.holder?.membership.standing?.status.rawValue ?? "gone"): its seats wait for its renewal")
         }
         let membership = try await scope.invitations.accept(
             id: invitation.id,

@@ -117,6 +117,16 @@ struct SQLMemberStore: MemberStore {
 
     func remove(userID: UserID) async throws -> Bool {
         try await sql.transaction { tx in
+            // The seats of a business whose membership the member holds are held first (as every seat change holds
+            // them), so none is given while they are freed below.
+            if tx.executor.dialect == .postgres {
+                try await tx.query(
+                    """
+                    SELECT id FROM businesses WHERE chamber_id = :chamber AND id IN (
+                        SELECT business_id FROM memberships WHERE chamber_id = :chamber AND user_id = ? AND standing_status IS NOT NULL)
+                    ORDER BY id FOR UPDATE
+                    """, [.id(userID)])
+            }
             try await Self.requireAnotherAdmin(tx, besides: userID)
             // Leaving the chamber is leaving all of its channels, and freeing the seats of a business whose membership
             // the member held.
@@ -338,7 +348,10 @@ struct SQLBusinessStore: BusinessStore {
                 return false
             }
             try await tx.query("UPDATE memberships SET seat_business_id = NULL WHERE chamber_id = :chamber AND seat_business_id = ?", [.id(id)])
-            try await tx.query("UPDATE memberships SET business_id = NULL WHERE chamber_id = :chamber AND business_id = ?", [.id(id)])
+            // A write of the standing read before this one is refused (revision), so it cannot name the business again.
+            try await tx.query(
+                "UPDATE memberships SET business_id = NULL, standing_revision = standing_revision + 1 WHERE chamber_id = :chamber AND business_id = ?",
+                [.id(id)])
             try await tx.query(
                 """
                 UPDATE invitations SET revoked_at = ?

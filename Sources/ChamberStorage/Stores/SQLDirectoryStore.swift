@@ -91,7 +91,9 @@ struct SQLDirectoryStore: DirectoryStore {
             binds += [.text(cursor.name), .text(cursor.name), .text(cursor.name), .text(cursor.name), .text(cursor.id)]
         case .newest:
             conditions.append("(\(createdAt) < ? OR (\(createdAt) = ? AND \(id) > ?))")
-            binds += [.date(cursor.created), .date(cursor.created), .text(cursor.id)]
+            // The milliseconds as written, not through a Date: the cursor's own figure is compared.
+            let created = SQLValue.int(cursor.createdAt ?? 0)
+            binds += [created, created, .text(cursor.id)]
         }
     }
 

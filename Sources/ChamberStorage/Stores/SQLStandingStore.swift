@@ -33,10 +33,10 @@ struct SQLStandingStore: MembershipStandingStore {
         ).map(SQLMemberStore.member)
     }
 
-    func update(userID: UserID, _ standing: MembershipStanding, entry: DuesLedgerEntry?, seats: Int?) async throws -> Bool {
+    func update(userID: UserID, _ standing: MembershipStanding, entry: DuesLedgerEntry?, seats: SeatLimit?) async throws -> Bool {
         try await sql.transaction { tx in
             if let seats, let businessID = standing.businessID {
-                try await SQLBusinessSeatStore.requireFitting(businessID, in: seats, at: standing.statusChangedAt, tx: tx)
+                try await SQLBusinessSeatStore.requireFitting(businessID, in: seats.seats, at: seats.at, tx: tx)
             }
             let written = try await tx.query(
                 """

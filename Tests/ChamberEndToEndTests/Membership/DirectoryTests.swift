@@ -48,7 +48,18 @@ struct DirectoryTests {
             let older = try await page("sort=newest&limit=2&cursor=\(newest.next ?? "")")
             #expect(older.names == ["Cherry", "Cherry"], "a newer listing does not push the next page back: \(older)")
 
+            // Made up, not issued: a time past what a date holds (it must not bring the server down), a NUL, an id of
+            // another shape.
+            func key(_ json: String) -> String {
+                "k"
+                    + Data(json.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                    .replacingOccurrences(of: "=", with: "")
+            }
             for (query, why) in [
+                ("sort=newest&cursor=\(key(#"{"order":"newest","name":"","createdAt":9300000000000000,"id":"x"}"#))", "a time out of range"),
+                ("sort=newest&cursor=\(key(#"{"order":"newest","name":"","createdAt":-9300000000000000,"id":"x"}"#))", "a time before any"),
+                ("cursor=\(key(#"{"order":"name","name":"a\u0000b","id":"x"}"#))", "a NUL in the name"),
+                ("cursor=\(key(#"{"order":"name","name":"a","id":"x' OR 1=1 --"}"#))", "an id of another shape"),
                 ("sort=newest&cursor=\(cursor)", "a cursor of name order"), ("q=cherry&cursor=\(cursor)", "relevance with words"),
                 ("cursor=kbm90LWEta2V5", "not one the server made"), ("cursor=x1", "neither kind"),
             ] {
