@@ -287,7 +287,7 @@ struct StoreSuiteTests {
                 try await scope.moderation.addSanction(sanction)
                 return sanction
             }
-            func admitted() async throws -> (member: Member, ban: Sanction?, security: SecurityPolicy)? {
+            func admitted() async throws -> Admission? {
                 try await scopeA.members.findAdmission(userID: bob.id, at: Self.now)
             }
             #expect(try await scopeA.members.findAdmission(userID: .generate(), at: Self.now) == nil, "not a member")

@@ -27,22 +27,14 @@ public struct DirectoryCursor: Sendable, Hashable, Codable {
         self.id = id
     }
 
-    /// When the last row was made.
-    public var created: Date? { createdAt.map { Date(millisecondsSince1970: $0) } }
-
     /// The cursor as clients hold it: `k` and the key, opaque to them.
     public var text: String {
-        let json = (try? JSONEncoder().encode(self)) ?? Data()
-        return "k"
-            + json.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        "k" + Base64URL.encode((try? JSONEncoder().encode(self)) ?? Data())
     }
 
     /// Reads a cursor ``text`` gave; `invalid_cursor` for anything else.
     public init(text: String) throws(ChamberError) {
-        var base64 = text.dropFirst().replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard text.hasPrefix("k"), text.count <= 2_000, let json = Data(base64Encoded: base64),
+        guard text.hasPrefix("k"), text.count <= 2_000, let json = Base64URL.decode(String(text.dropFirst())),
             let cursor = try? JSONDecoder().decode(Self.self, from: json), (cursor.order == .newest) == (cursor.createdAt != nil),
             // What a row could hold: a time within the years a Date writes (no overflow on the way to the database),
             // text without NUL (PostgreSQL refuses it), an id of an identifier's length.

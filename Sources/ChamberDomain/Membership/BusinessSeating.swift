@@ -34,7 +34,7 @@ public struct BusinessSeating: Sendable, Equatable {
     /// Invitations to a seat still pending: each keeps one.
     public let invitationsPending: Int
     /// Those invitations, oldest first; empty where they are not the reader's to see (``withoutInvitations``).
-    public let invitations: [Invitation]
+    public private(set) var invitations: [Invitation]
 
     public init(businessID: BusinessID, tierID: TierID?, seats: Int, people: [Person], invitations: [Invitation]) {
         self.businessID = businessID
@@ -45,15 +45,13 @@ public struct BusinessSeating: Sendable, Equatable {
         invitationsPending = invitations.count
     }
 
-    private init(_ seating: BusinessSeating, invitations: [Invitation]) {
-        (businessID, tierID, seats, people) = (seating.businessID, seating.tierID, seating.seats, seating.people)
-        invitationsPending = seating.invitationsPending
-        self.invitations = invitations
-    }
-
     /// The same seats, with the pending invitations counted but not shown (whom they were sent to is for those who
     /// manage the seats).
-    public var withoutInvitations: BusinessSeating { BusinessSeating(self, invitations: []) }
+    public var withoutInvitations: BusinessSeating {
+        var seating = self
+        seating.invitations = []
+        return seating
+    }
 
     /// Seats held or kept. Above ``seats`` when the tier's seats were lowered after they were given: nobody loses
     /// theirs, nobody new gets one.

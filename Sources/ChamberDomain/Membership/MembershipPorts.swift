@@ -68,10 +68,13 @@ public protocol BusinessSeatStore: Sendable {
 
 /// A tier change's seats: the business's people and invitations pending at `at` must fit in `seats`.
 public struct SeatLimit: Sendable {
+    /// The new tier's name, for the refusal.
+    public let tierName: String
     public let seats: Int
     public let at: Date
 
-    public init(seats: Int, at: Date) {
+    public init(tierName: String, seats: Int, at: Date) {
+        self.tierName = tierName
         self.seats = seats
         self.at = at
     }

@@ -141,16 +141,8 @@ public final class MembershipStandingService: Sendable {
             guard let new = try await scope.tiers.find(id: tierID), new.active else {
                 throw ChamberError(.tierNotFound, "no tier \(tierID) on offer in this chamber", field: "tier_id")
             }
-            if let businessID = standing.businessID {
-                let taken = try await scope.seats.seating(of: businessID, at: at).taken
-                guard taken <= new.seats else {
-                    throw ChamberError(
-                        .seatsFull,
-                        "\(new.name) seats \(new.seats), and the business's people and pending invitations take \(taken): free seats first")
-                }
-            }
-            // Counted again as the standing is written: a seat given meanwhile must not slip past a smaller tier.
-            seats = SeatLimit(seats: new.seats, at: at)
+            // Counted as the standing is written, the business's seats held: a seat given meanwhile cannot slip past.
+            seats = SeatLimit(tierName: new.name, seats: new.seats, at: at)
             standing.tierID = tierID
             if let end = standing.paidThrough, at < end {
                 let owed = DuesCalendar.proration(old: old, new: new, paidThrough: end, at: at)

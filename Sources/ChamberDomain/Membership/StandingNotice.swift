@@ -30,15 +30,18 @@ struct StandingNotice: Sendable {
             case .pending: "Your membership of \(chamber.name) waits for its first dues."
             }
         let text = body + (reason.map { "\n\nThe chamber's reason: \($0)" } ?? "")
+        await mail(chamber, to: member.user, subject: "\(chamber.name): your membership is \(after.rawValue)", body: text)
+    }
+
+    /// Mails `user`; a mail that fails is in the audit log.
+    private func mail(_ chamber: Chamber, to user: User, subject: String, body: String) async {
         guard let mailer else { return }
         do {
-            try await mailer.send(
-                Mail(kind: .membership, to: member.user.email, subject: "\(chamber.name): your membership is \(after.rawValue)", body: text))
+            try await mailer.send(Mail(kind: .membership, to: user.email, subject: subject, body: body))
         } catch {
             try? await store.scoped(to: chamber.id).auditLog.append(
                 AuditEntry(
-                    chamberID: chamber.id, actorID: nil, action: "membership.mail_failed", target: "user:\(member.user.id)", detail: "\(error)",
-                    at: now()))
+                    chamberID: chamber.id, actorID: nil, action: "membership.mail_failed", target: "user:\(user.id)", detail: "\(error)", at: now()))
         }
     }
 
@@ -57,17 +60,7 @@ struct StandingNotice: Sendable {
                 + "and are out of the people directory. \(member.user.displayName) holds the membership."
         for person in seating.people where person.seat == .staff {
             await observer?.roleChanged(chamberID: chamber.id, userID: person.member.user.id)
-            do {
-                try await mailer?.send(
-                    Mail(
-                        kind: .membership, to: person.member.user.email, subject: "\(chamber.name): \(business)'s membership is \(status.rawValue)",
-                        body: text))
-            } catch {
-                try? await scope.auditLog.append(
-                    AuditEntry(
-                        chamberID: chamber.id, actorID: nil, action: "membership.mail_failed", target: "user:\(person.member.user.id)",
-                        detail: "\(error)", at: now()))
-            }
+            await mail(chamber, to: person.member.user, subject: "\(chamber.name): \(business)'s membership is \(status.rawValue)", body: text)
         }
     }
 }

@@ -49,10 +49,11 @@ public protocol ChamberScopedStore: Sendable {
 /// Memberships of the chamber.
 public protocol MemberStore: Sendable {
     func find(userID: UserID) async throws -> Member?
-    /// The member with the latest ban in force at `date`, if any, and the chamber's security policy (whom it requires
-    /// a second factor of, which provider its admins sign in through), read together: what admitting a request to the
-    /// chamber needs.
-    func findAdmission(userID: UserID, at date: Date) async throws -> (member: Member, ban: Sanction?, security: SecurityPolicy)?
+    /// The member with the latest ban in force at `date`, if any, the chamber's security policy (whom it requires
+    /// a second factor of, which provider its admins sign in through) and the status of the standing that binds them
+    /// (their own, or their business's on one of its seats), read together: what admitting a request to the chamber
+    /// needs.
+    func findAdmission(userID: UserID, at date: Date) async throws -> Admission?
     func list(page: PageRequest) async throws -> Page<Member>
     /// Adds a membership; throws `already_member`.
     func insert(_ membership: Membership) async throws
@@ -145,4 +146,21 @@ public protocol AuditLogStore: Sendable {
     func append(_ entry: AuditEntry) async throws
     /// Newest first.
     func list(_ query: AuditQuery, page: PageRequest) async throws -> Page<AuditEntry>
+}
+
+/// What admitting a request to a chamber reads of its caller (``MemberStore/findAdmission(userID:at:)``).
+public struct Admission: Sendable {
+    public let member: Member
+    /// The latest ban in force, if any.
+    public let ban: Sanction?
+    public let security: SecurityPolicy
+    /// The status of the standing that binds the member: their own, or on a business's seat, its holder's.
+    public let standing: MembershipStatus?
+
+    public init(member: Member, ban: Sanction?, security: SecurityPolicy, standing: MembershipStatus?) {
+        self.member = member
+        self.ban = ban
+        self.security = security
+        self.standing = standing
+    }
 }

@@ -82,8 +82,8 @@ public final class ChamberService: Sendable {
     /// The caller's standing in a chamber. Non-members get `chamber_not_found`, so chambers cannot be probed.
     public func access(_ identity: Identity, to chamberID: ChamberID) async throws -> ChamberAccess {
         let at = now()
-        let scope = store.scoped(to: chamberID)
-        if let (member, ban, security) = try await scope.members.findAdmission(userID: identity.user.id, at: at) {
+        if let admission = try await store.scoped(to: chamberID).members.findAdmission(userID: identity.user.id, at: at) {
+            let (member, ban, security) = (admission.member, admission.ban, admission.security)
             if let ban, !identity.user.isPlatformAdmin {
                 throw ChamberError(
                     .userBanned, "you are banned from this chamber\(ban.reason.map { ": \($0)" } ?? "")", retryAfterSeconds: ban.secondsLeft(at: at))
@@ -93,7 +93,7 @@ public final class ChamberService: Sendable {
             activity?.seen(identity.user.id, in: chamberID, at: at)
             return ChamberAccess(
                 identity: identity, chamberID: chamberID, role: member.membership.role, viaPlatformAdmin: false,
-                memberSince: member.membership.joinedAt, standing: try await scope.binding(member)?.status)
+                memberSince: member.membership.joinedAt, standing: admission.standing)
         }
         if identity.user.isPlatformAdmin, let chamber = try await store.chambers.find(id: chamberID) {
             try identity.requireSecondFactor(chamber.settings.security.twoFactorRequiredFor, as: .admin)

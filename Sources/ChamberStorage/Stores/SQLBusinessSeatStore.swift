@@ -83,15 +83,28 @@ struct SQLBusinessSeatStore: BusinessSeatStore {
             invitations: pending)
     }
 
-    /// Throws `seats_full` unless the business's people and pending invitations fit in `seats`, counted while its row
-    /// is held (a business gone has none to count).
-    static func requireFitting(_ businessID: BusinessID, in seats: Int, at: Date, tx: ChamberScopedSQL) async throws {
+    /// Throws `seats_full` unless the business's people and the invitations pending at the limit's time fit in its
+    /// seats, counted while the business's row is held (a business gone has none to count).
+    static func requireFitting(_ businessID: BusinessID, in limit: SeatLimit, tx: ChamberScopedSQL) async throws {
         guard try await hold(businessID, in: tx) else { return }
-        let taken = try await seating(of: businessID, at: at, in: tx).taken
-        guard taken <= seats else {
+        let taken = try await seating(of: businessID, at: limit.at, in: tx).taken
+        guard taken <= limit.seats else {
             throw ChamberError(
-                .seatsFull, "the new tier seats \(seats), and the business's people and pending invitations take \(taken): free seats first")
+                .seatsFull,
+                "\(limit.tierName) seats \(limit.seats), and the business's people and pending invitations take \(taken): free seats first")
         }
+    }
+
+    /// Holds the rows of the businesses whose membership `userID` holds (as ``hold(_:in:)`` does one), before their
+    /// seats are freed.
+    static func hold(businessesHeldBy userID: UserID, in tx: ChamberScopedSQL) async throws {
+        guard tx.executor.dialect == .postgres else { return }
+        try await tx.query(
+            """
+            SELECT id FROM businesses WHERE chamber_id = :chamber AND id IN (
+                SELECT business_id FROM memberships WHERE chamber_id = :chamber AND user_id = ? AND standing_status IS NOT NULL)
+            ORDER BY id FOR UPDATE
+            """, [.id(userID)])
     }
 
     /// Frees every seat of the businesses whose membership `userID` holds, as they leave the chamber.

@@ -55,13 +55,16 @@ struct SQLMemberStore: MemberStore {
         try await sql.query("\(Self.select) WHERE m.chamber_id = :chamber AND m.user_id = ?", [.id(userID)]).first.map(Self.member)
     }
 
-    func findAdmission(userID: UserID, at date: Date) async throws -> (member: Member, ban: Sanction?, security: SecurityPolicy)? {
+    func findAdmission(userID: UserID, at date: Date) async throws -> Admission? {
         let requirement = SQLChamberStore.twoFactorRequirement(of: "ch", in: sql.executor.dialect)
         let provider = SQLChamberStore.adminSignInProvider(of: "ch", in: sql.executor.dialect)
         let rows = try await sql.query(
             """
             SELECT \(Self.columns), \(columnList(SQLModerationStore.sanctionColumnNames, of: "s", prefixed: "ban_")),
-                \(requirement) AS two_factor_required_for, \(provider) AS admin_sign_in_provider
+                \(requirement) AS two_factor_required_for, \(provider) AS admin_sign_in_provider,
+                (SELECT o.standing_status FROM memberships o JOIN membership_tiers t ON t.chamber_id = o.chamber_id AND t.id = o.tier_id
+                    WHERE o.chamber_id = m.chamber_id AND o.business_id = m.seat_business_id AND o.standing_status IS NOT NULL
+                    ORDER BY o.joined_at, o.user_id LIMIT 1) AS seat_standing_status
             FROM \(Self.from)
             JOIN chambers ch ON ch.id = m.chamber_id
             LEFT JOIN sanctions s ON s.chamber_id = m.chamber_id AND s.user_id = m.user_id AND s.kind = 'ban'
@@ -70,12 +73,14 @@ struct SQLMemberStore: MemberStore {
             ORDER BY s.created_at DESC LIMIT 1
             """, [.date(date), .id(userID)])
         return try rows.first.map { row in
-            (
-                try Self.member(row), try row.optionalString("ban_id") == nil ? nil : try SQLModerationStore.sanction(row, prefix: "ban_"),
-                SecurityPolicy(
+            let member = try Self.member(row)
+            let seatStanding = try row.optionalString("seat_standing_status").flatMap(MembershipStatus.init(rawValue:))
+            return Admission(
+                member: member, ban: try row.optionalString("ban_id") == nil ? nil : try SQLModerationStore.sanction(row, prefix: "ban_"),
+                security: SecurityPolicy(
                     twoFactorRequiredFor: try SQLChamberStore.twoFactorRequirement(row, "two_factor_required_for"),
-                    adminSignInProvider: try row.optionalString("admin_sign_in_provider"))
-            )
+                    adminSignInProvider: try row.optionalString("admin_sign_in_provider")),
+                standing: member.membership.standing?.status ?? seatStanding)
         }
     }
 
@@ -119,14 +124,7 @@ struct SQLMemberStore: MemberStore {
         try await sql.transaction { tx in
             // The seats of a business whose membership the member holds are held first (as every seat change holds
             // them), so none is given while they are freed below.
-            if tx.executor.dialect == .postgres {
-                try await tx.query(
-                    """
-                    SELECT id FROM businesses WHERE chamber_id = :chamber AND id IN (
-                        SELECT business_id FROM memberships WHERE chamber_id = :chamber AND user_id = ? AND standing_status IS NOT NULL)
-                    ORDER BY id FOR UPDATE
-                    """, [.id(userID)])
-            }
+            try await SQLBusinessSeatStore.hold(businessesHeldBy: userID, in: tx)
             try await Self.requireAnotherAdmin(tx, besides: userID)
             // Leaving the chamber is leaving all of its channels, and freeing the seats of a business whose membership
             // the member held.
@@ -233,8 +231,7 @@ struct SQLInvitationStore: InvitationStore {
             // Accepted, the invitation no longer counts: the seat it kept is the one the member takes, if it is still
             // there (the tier may have changed since). Refused, the whole transaction goes and it stays pending.
             try await SQLBusinessSeatStore.seating(of: businessID, at: at, in: tx).requireFreeSeat()
-            let existing = try await tx.query("\(SQLMemberStore.select) WHERE m.chamber_id = :chamber AND m.user_id = ?", [.id(membership.userID)])
-            guard let member = try existing.first.map(SQLMemberStore.member) else {
+            guard let member = try await SQLMemberStore(sql: tx).find(userID: membership.userID) else {
                 try await Self.insert(membership, in: tx)
                 return membership
             }

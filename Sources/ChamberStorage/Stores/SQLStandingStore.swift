@@ -36,7 +36,7 @@ struct SQLStandingStore: MembershipStandingStore {
     func update(userID: UserID, _ standing: MembershipStanding, entry: DuesLedgerEntry?, seats: SeatLimit?) async throws -> Bool {
         try await sql.transaction { tx in
             if let seats, let businessID = standing.businessID {
-                try await SQLBusinessSeatStore.requireFitting(businessID, in: seats.seats, at: seats.at, tx: tx)
+                try await SQLBusinessSeatStore.requireFitting(businessID, in: seats, tx: tx)
             }
             let written = try await tx.query(
                 """
