@@ -58,6 +58,36 @@ public struct JSONBytesEncoder: Sendable {
 
     /// The bytes written so far and the containers still open, innermost last. Shared by every container of one
     /// encoding.
+    /// Appends `text` as a JSON string: quoted, with quotes, backslashes and control characters escaped.
+    static func appendString(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        let utf8 = text.utf8
+        if utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            // Most strings need no escape: one copy.
+            out.append(contentsOf: utf8)
+        } else {
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
+                case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
+                case 0x0A: out.append(contentsOf: #"\n"#.utf8)
+                case 0x0D: out.append(contentsOf: #"\r"#.utf8)
+                case 0x09: out.append(contentsOf: #"\t"#.utf8)
+                case 0x08: out.append(contentsOf: #"\b"#.utf8)
+                case 0x0C: out.append(contentsOf: #"\f"#.utf8)
+                case 0..<0x20:
+                    out.append(contentsOf: #"\u00"#.utf8)
+                    out.append(hex[Int(byte >> 4)])
+                    out.append(hex[Int(byte & 0x0F)])
+                default: out.append(byte)
+                }
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
+
     final class Writer {
         struct Open {
             let id: Int
@@ -146,37 +176,8 @@ public struct JSONBytesEncoder: Sendable {
         }
 
         func string(_ text: String) {
-            out.append(UInt8(ascii: "\""))
-            let utf8 = text.utf8
-            if utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-                // Most strings need no escape: one copy.
-                out.append(contentsOf: utf8)
-            } else {
-                escaped(utf8)
-            }
-            out.append(UInt8(ascii: "\""))
+            JSONBytesEncoder.appendString(text, to: &out)
         }
-
-        private func escaped(_ utf8: String.UTF8View) {
-            for byte in utf8 {
-                switch byte {
-                case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
-                case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
-                case 0x0A: out.append(contentsOf: #"\n"#.utf8)
-                case 0x0D: out.append(contentsOf: #"\r"#.utf8)
-                case 0x09: out.append(contentsOf: #"\t"#.utf8)
-                case 0x08: out.append(contentsOf: #"\b"#.utf8)
-                case 0x0C: out.append(contentsOf: #"\f"#.utf8)
-                case 0..<0x20:
-                    out.append(contentsOf: #"\u00"#.utf8)
-                    out.append(Self.hex[Int(byte >> 4)])
-                    out.append(Self.hex[Int(byte & 0x0F)])
-                default: out.append(byte)
-                }
-            }
-        }
-
-        private static let hex = Array("0123456789abcdef".utf8)
 
         func integer(_ value: some BinaryInteger) { out.append(contentsOf: String(value).utf8) }
 

@@ -271,7 +271,7 @@ struct FCMClientTests {
         let push = PushMessage(
             title: "Board", body: "Ada: See you at six", badge: 3, collapseKey: "0123456789abcdef0123456789abcdef", highPriority: true,
             data: ["chamber_id": "c1", "seq": "42"], expiresAt: FCMFixture.instant.addingTimeInterval(86_400))
-        let body = try FCMClient.body(push, token: "reg:APA91b", at: FCMFixture.instant)
+        let body = FCMClient.body(push, token: "reg:APA91b", at: FCMFixture.instant)
         let root = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
         #expect(Array(root.keys) == ["message"])
         let message = try #require(root["message"] as? [String: Any])
@@ -302,7 +302,7 @@ struct FCMClientTests {
         var push = PushMessage(
             title: "Board", body: String(repeating: "long text ", count: 500), badge: 0, collapseKey: "0123456789abcdef0123456789abcdef",
             highPriority: false, data: [:], expiresAt: FCMFixture.instant.addingTimeInterval(-10))
-        let data = try FCMClient.body(push, token: "t", at: FCMFixture.instant)
+        let data = FCMClient.body(push, token: "t", at: FCMFixture.instant)
         #expect(data.count <= 4096)
         let message = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["message"] as? [String: Any])
         let android = try #require(message["android"] as? [String: Any])
@@ -314,7 +314,7 @@ struct FCMClientTests {
             ])
         #expect((message["notification"] as? [String: String])?["body"]?.count == 1_000)
         push.expiresAt = FCMFixture.instant.addingTimeInterval(90 * 86_400)
-        let farBody = try FCMClient.body(push, token: "t", at: FCMFixture.instant)
+        let farBody = FCMClient.body(push, token: "t", at: FCMFixture.instant)
         let far = try #require(try JSONSerialization.jsonObject(with: farBody) as? [String: Any])
         #expect(((far["message"] as? [String: Any])?["android"] as? [String: Any])?["ttl"] as? String == "2419200s", "FCM's 28-day ceiling")
     }

@@ -96,11 +96,15 @@ public struct PushAddition: Sendable, Equatable {
 /// What a fan-out transaction recorded: the feed entries as they now stand, and the push jobs it queued.
 public struct RecordedNotifications: Sendable, Equatable {
     public var changes: [FeedChange]
+    /// Jobs queued or grown for any worker to claim.
     public var pushesQueued: Int
+    /// Jobs written under the pass's claim, ready to send.
+    public var claimedPushes: [ClaimedPush]
 
-    public init(changes: [FeedChange] = [], pushesQueued: Int = 0) {
+    public init(changes: [FeedChange] = [], pushesQueued: Int = 0, claimedPushes: [ClaimedPush] = []) {
         self.changes = changes
         self.pushesQueued = pushesQueued
+        self.claimedPushes = claimedPushes
     }
 }
 

@@ -12,7 +12,7 @@ public final class NotificationFanout: Sendable {
     private let store: any Store
     private let delivery: any NotificationDelivery
     private let now: @Sendable () -> Date
-    private let pushesQueued: @Sendable () -> Void
+    private let pushes: PushHandOff
     private let emailDelay: TimeInterval
     /// Sequence numbers taken per channel and pass.
     public static let passLimit: Int64 = 200
@@ -20,17 +20,17 @@ public final class NotificationFanout: Sendable {
     public static let channelsPerPass = 200
 
     /// - Parameters:
-    ///   - pushesQueued: called after a pass queued push jobs (the push worker sends them at once).
+    ///   - pushes: where a pass's push jobs go once it commits.
     ///   - emailDelay: how long after a notification an `immediate` member's e-mail waits, so that a burst makes one
     ///     mail.
     public init(
         store: any Store, delivery: any NotificationDelivery, now: @escaping @Sendable () -> Date = Date.init,
-        pushesQueued: @escaping @Sendable () -> Void = {}, emailDelay: TimeInterval = 60
+        pushes: PushHandOff = .unclaimed(wake: {}), emailDelay: TimeInterval = 60
     ) {
         self.store = store
         self.delivery = delivery
         self.now = now
-        self.pushesQueued = pushesQueued
+        self.pushes = pushes
         self.emailDelay = emailDelay
     }
 
@@ -92,9 +92,12 @@ public final class NotificationFanout: Sendable {
                 passes.append(ChannelPass(channelID: backlog.channel.id, from: backlog.notifiedSeq, to: backlog.upTo, additions: additions))
                 if backlog.upTo < backlog.channel.lastSeq { progress.unfinished.append(backlog.channel.id) }
             }
-            let recorded = try await store.notificationFanout.record(passes, in: chamberID, at: instant)
+            let claim = pushes.claim(instant)
+            let recorded = try await store.notificationFanout.record(passes, in: chamberID, at: instant, claim: claim)
             progress.moved += passes.count
-            if recorded.pushesQueued > 0 { pushesQueued() }
+            // Pushes leave before the live frames: a phone is the slower way to reach someone.
+            if let claim, !recorded.claimedPushes.isEmpty { pushes.send(recorded.claimedPushes, claim) }
+            if recorded.pushesQueued > 0 { pushes.wake() }
             for change in recorded.changes { await delivery.delivered(change) }
         }
         return progress
@@ -193,7 +196,7 @@ private struct Recipients {
         case .direct:
             readers = directMembers.filter { $0.role != .reader }.map(\.userID)
         case .announcement:
-            readers = try await Page.collect { try await scope.members.list(page: $0) }.map(\.membership.userID)
+            readers = try await scope.members.userIDs()
         case .group, .event:
             // Ordinary traffic reaches those whose level for it is not none: everyone in the channel when the chamber
             // turned it on, otherwise only members who chose something themselves (a busy room costs nothing else).

@@ -89,9 +89,10 @@ public protocol NotificationFanoutStore: Sendable {
     func backlogs(of channels: [ChannelID], in chamber: ChamberID, limit: Int) async throws -> [ChannelBacklog]
     /// In one transaction: for each pass, moves the channel's notified sequence from `from` to `to` and applies its
     /// additions (growing an unread notification of the same member, channel and category younger than
-    /// ``Notification/collapseWindow``, or adding one; and, for additions to push, queueing a ``PushJob`` per active
-    /// device of the member, or growing the device's unclaimed job for the same channel and category). A pass whose
-    /// channel was no longer at `from` (another worker took it) applies nothing: every message is notified exactly
-    /// once. Returns the notifications as they now stand and how many push jobs were queued.
-    func record(_ passes: [ChannelPass], in chamber: ChamberID, at: Date) async throws -> RecordedNotifications
+    /// ``Notification/collapseWindow``, or adding one; and, for additions to push, growing the member's device's
+    /// unclaimed job for the same channel and category, or queueing a ``PushJob`` per active device of the member,
+    /// under `claim` when one is given). A pass whose channel was no longer at `from` (another worker took it)
+    /// applies nothing: every message is notified exactly once. Returns the notifications as they now stand, how many
+    /// unclaimed push jobs were queued or grown, and the jobs written under `claim` as a claim reads them.
+    func record(_ passes: [ChannelPass], in chamber: ChamberID, at: Date, claim: PushClaim?) async throws -> RecordedNotifications
 }

@@ -55,6 +55,8 @@ public protocol MemberStore: Sendable {
     /// needs.
     func findAdmission(userID: UserID, at date: Date) async throws -> Admission?
     func list(page: PageRequest) async throws -> Page<Member>
+    /// Every member's user id, in no set order: who an announcement reaches, read in one statement.
+    func userIDs() async throws -> [UserID]
     /// Adds a membership; throws `already_member`.
     func insert(_ membership: Membership) async throws
     /// Changes a role, refusing (with `last_admin`) to leave the chamber without an admin. Atomic.

@@ -167,7 +167,11 @@ public struct ChamberNode: Sendable {
         ) { prepared.isSet }
         let worker = NotificationWorker(
             fanout: NotificationFanout(
-                store: store, delivery: hub, now: now, pushesQueued: { pushWorker.poke() },
+                store: store, delivery: hub, now: now,
+                pushes: PushHandOff(
+                    claim: { dispatcher.newClaim(at: $0) },
+                    send: { pushes, claim in pushWorker.send { try await dispatcher.send(pushes, claim: claim.token) } },
+                    wake: { pushWorker.poke() }),
                 emailDelay: TimeInterval(configuration.notificationEmailDelaySeconds)),
             sweep: .milliseconds(configuration.notificationSweepMs),
             logger: logger

@@ -25,6 +25,8 @@ final class OutboxWorker: Service, Sendable {
     private let ready: @Sendable () -> Bool
     private let wakeUps: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
+    private let handed: AsyncStream<@Sendable () async throws -> Void>
+    private let hand: AsyncStream<@Sendable () async throws -> Void>.Continuation
     private let lastPrune = Mutex(Date.distantPast)
     private let now: @Sendable () -> Date
 
@@ -42,10 +44,16 @@ final class OutboxWorker: Service, Sendable {
         self.logger = logger
         self.ready = ready
         (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (handed, hand) = AsyncStream.makeStream(of: (@Sendable () async throws -> Void).self)
     }
 
     /// Something was queued on this node.
     func poke() { wake.yield() }
+
+    /// Sends a batch this node claimed already (a fan-out wrote its pushes claimed): at once, beside the claims.
+    /// Handed before the worker runs, it waits for it; handed after it stopped, it is dropped, and its claim lapses
+    /// for another worker to claim the batch.
+    func send(_ claimedBatch: @escaping @Sendable () async throws -> Void) { hand.yield(claimedBatch) }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -55,6 +63,13 @@ final class OutboxWorker: Service, Sendable {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: await self.untilNextDue())
                         self.wake.yield()
+                    }
+                }
+                group.addTask {
+                    await withDiscardingTaskGroup { sends in
+                        for await batch in self.handed {
+                            sends.addTask { await self.report { try await batch() } }
+                        }
                     }
                 }
                 for await _ in self.wakeUps where self.ready() {
@@ -74,14 +89,21 @@ final class OutboxWorker: Service, Sendable {
     }
 
     private func drain() async {
-        do {
+        await report {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<lanes {
+                for _ in 0..<self.lanes {
                     group.addTask { while try await self.outbox.dispatch() > 0 {} }
                 }
                 try await group.waitForAll()
             }
-            try await pruneDaily()
+            try await self.pruneDaily()
+        }
+    }
+
+    /// Runs `work`, logging its failure: the next wake-up, or the lapse of a claim, tries again.
+    private func report(_ work: () async throws -> Void) async {
+        do {
+            try await work()
         } catch is CancellationError {
             // Shutting down: what was claimed is claimed again once its lease ends.
         } catch {

@@ -90,6 +90,10 @@ struct SQLMemberStore: MemberStore {
         return Page(fetched: try rows.map(Self.member), request: page)
     }
 
+    func userIDs() async throws -> [UserID] {
+        try await sql.query("SELECT user_id FROM memberships WHERE chamber_id = :chamber").map { try $0.id("user_id") }
+    }
+
     func insert(_ membership: Membership) async throws {
         precondition(membership.chamberID == sql.chamberID, "membership of another chamber")
         do {

@@ -51,7 +51,7 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
         return result
     }
 
-    func record(_ passes: [ChannelPass], in chamber: ChamberID, at instant: Date) async throws -> RecordedNotifications {
+    func record(_ passes: [ChannelPass], in chamber: ChamberID, at instant: Date, claim: PushClaim?) async throws -> RecordedNotifications {
         guard !passes.isEmpty else { return RecordedNotifications() }
         // In channel id order: every worker inserts and locks the cursors in that order.
         let passes = passes.sorted { $0.channelID.rawValue < $1.channelID.rawValue }
@@ -71,11 +71,12 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
             let unread = try await Self.unreadCounts(of: Array(Set(notifications.map(\.userID))), in: tx)
             // Pushes commit with the notifications: none is lost between them, and none is queued for a pass that
             // did not count.
-            let pushes = try await SQLPushOutboxStore.enqueue(additions, in: tx, at: instant)
+            let pushes = try await SQLPushOutboxStore.enqueue(additions, in: tx, at: instant, claim: claim, unread: unread)
             // So are the e-mails they owe.
             try await SQLNotificationEmailStore.schedule(additions, in: tx, at: instant)
             return RecordedNotifications(
-                changes: notifications.map { FeedChange(notification: $0, unreadCount: unread[$0.userID] ?? 0) }, pushesQueued: pushes)
+                changes: notifications.map { FeedChange(notification: $0, unreadCount: unread[$0.userID] ?? 0) },
+                pushesQueued: pushes.unclaimed, claimedPushes: pushes.claimed)
         }
     }
 

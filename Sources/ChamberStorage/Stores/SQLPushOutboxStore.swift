@@ -22,38 +22,17 @@ struct SQLPushOutboxStore: PushOutboxStore {
             attempts: Int(try row.int("attempts")), createdAt: try row.date("created_at"))
     }
 
-    /// Queues a push of each addition to each of its member's active devices, or grows the device's unclaimed job for
-    /// the same channel and category. Runs inside the fan-out's transaction. Returns the jobs queued or grown.
-    static func enqueue(_ additions: [FeedAddition], in tx: ChamberScopedSQL, at instant: Date) async throws -> Int {
+    /// Grows each addition's member's devices' unclaimed jobs for the same channel and category, or queues a push to
+    /// each of the member's active devices, under `claim` when one is given (counting the attempt, as a claim does).
+    /// Runs inside the fan-out's transaction. Returns how many jobs it grew or queued unclaimed, and the jobs queued
+    /// under `claim` as a claim would read them (`unread`: the badges the transaction knows; others are counted).
+    static func enqueue(
+        _ additions: [FeedAddition], in tx: ChamberScopedSQL, at instant: Date, claim: PushClaim?, unread: [UserID: Int]
+    ) async throws -> (unclaimed: Int, claimed: [ClaimedPush]) {
         let pushed = additions.filter { $0.push != nil }
-        guard !pushed.isEmpty else { return 0 }
-        var devices: [UserID: [(DeviceID, String)]] = [:]
-        // A chamber that requires a second factor of some roles pushes to those members' devices only when the
-        // session that registered the device proved one (a push may carry the message's text).
-        let requirement =
-            try await tx.query(
-                "SELECT \(SQLChamberStore.twoFactorRequirement(of: "c", in: tx.executor.dialect)) AS required FROM chambers c WHERE c.id = :chamber"
-            ).first.map { try SQLChamberStore.twoFactorRequirement($0, "required") } ?? .nobody
-        for chunk in Array(Set(pushed.map(\.userID))).chunked(500) {
-            // Devices are platform-wide: this one statement goes around the chamber scope (the users are this
-            // chamber's recipients).
-            for row in try await tx.executor.query(
-                """
-                SELECT d.id, d.user_id, d.platform, s.second_factor_at, m.role
-                FROM devices d JOIN auth_sessions s ON s.id = d.session_id
-                LEFT JOIN memberships m ON m.chamber_id = ? AND m.user_id = d.user_id
-                WHERE s.revoked_at IS NULL AND s.expires_at > ? AND d.user_id IN (\(placeholders(chunk.count)))
-                """, [.id(tx.chamberID), .date(instant)] + chunk.map { .id($0) })
-            {
-                if requirement != .nobody, try row.optionalDate("second_factor_at") == nil,
-                    requirement.applies(to: try row.optionalString("role").flatMap(Role.init(rawValue:)) ?? .member)
-                {
-                    continue
-                }
-                devices[try row.id("user_id"), default: []].append((try row.id("id"), try row.string("platform")))
-            }
-        }
-        guard !devices.isEmpty else { return 0 }
+        guard !pushed.isEmpty else { return (0, []) }
+        let devices = try await Self.devices(of: Array(Set(pushed.map(\.userID))), in: tx, at: instant)
+        guard !devices.isEmpty else { return (0, []) }
         struct Key: Hashable {
             let device: DeviceID
             let channel: ChannelID
@@ -71,43 +50,118 @@ struct SQLPushOutboxStore: PushOutboxStore {
                     (try row.id("id"), try row.int("count"))
             }
         }
-        var rows: [[SQLValue]] = []
-        var touched = 0
+        // Times as stored (milliseconds), so a job sent from memory is the job a claim would read.
+        let created = Date(millisecondsSince1970: instant.millisecondsSince1970)
+        var queued: [(job: PushJob, address: PushAddress)] = []
+        var grownJobs = 0
         for addition in pushed {
             guard let push = addition.push else { continue }
             let newest = addition.newest
             let text = String(newest.body.prefix(ChamberDomain.Notification.textLimit))
-            for (device, platform) in devices[addition.userID] ?? [] {
-                let key = Key(device: device, channel: addition.channelID, category: addition.category.rawValue)
-                touched += 1
+            for device in devices[addition.userID] ?? [] {
+                let key = Key(device: device.id, channel: addition.channelID, category: addition.category.rawValue)
                 if let grown = open[key] {
                     let count = grown.count + Int64(addition.count)
                     if try await Self.grow(grown.id, to: newest, push: push, title: addition.title, text: text, count: count, in: tx) {
                         open[key] = (grown.id, count)
+                        grownJobs += 1
                         continue
                     }
                     // No longer waiting: this message gets a job of its own rather than none.
                 }
-                let id = PushJobID.generateOrdered()
-                open[key] = (id, Int64(addition.count))
-                rows.append([
-                    .id(id), .id(addition.userID), .id(device), .text(platform), .id(addition.channelID), .text(addition.category.rawValue),
-                    .int(newest.seq), .id(newest.id), .text(push.actorName), .text(addition.title), .text(text), .int(Int64(addition.count)),
-                    .int(push.preview ? 1 : 0), .int(push.urgent ? 1 : 0), .date(instant), .date(instant),
-                ])
+                let job = PushJob(
+                    id: .generateOrdered(), chamberID: tx.chamberID, userID: addition.userID, deviceID: device.id, channelID: addition.channelID,
+                    category: addition.category, seq: newest.seq, messageID: newest.id, actorName: push.actorName, title: addition.title,
+                    text: text, count: addition.count, preview: push.preview, urgent: push.urgent, attempts: claim == nil ? 0 : 1,
+                    createdAt: created)
+                open[key] = (job.id, Int64(job.count))
+                queued.append((job, device.address))
             }
         }
-        for chunk in rows.chunked(100) {
+        for chunk in queued.chunked(100) {
             try await tx.query(
                 """
                 INSERT INTO push_outbox (id, chamber_id, user_id, device_id, platform, channel_id, category, seq, message_id, actor_name,
-                    title, text, count, preview, urgent, status, attempts, not_before, created_at) VALUES
+                    title, text, count, preview, urgent, not_before, created_at, status, claim, claimed_until, attempts) VALUES
                 """
-                    + Array(repeating: "(?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)", count: chunk.count)
+                    + Array(repeating: "(?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)", count: chunk.count)
                     .joined(separator: ", "),
-                chunk.flatMap { $0 })
+                chunk.flatMap { job, address -> [SQLValue] in
+                    [
+                        .id(job.id), .id(job.userID), .id(job.deviceID), .text(address.platform.rawValue), .id(job.channelID),
+                        .text(job.category.rawValue), .int(job.seq), .id(job.messageID), .text(job.actorName), .text(job.title), .text(job.text),
+                        .int(Int64(job.count)), .int(job.preview ? 1 : 0), .int(job.urgent ? 1 : 0), .date(created), .date(created),
+                        .text(claim?.token), .date(claim?.until), .int(Int64(job.attempts)),
+                    ]
+                })
         }
-        return touched
+        guard claim != nil else { return (grownJobs + queued.count, []) }
+        // What a claim would read with each job: how far its member read the channel, and their badge.
+        let users = Array(Set(queued.map(\.job.userID)))
+        let readSeqs = try await Self.readSeqs(of: users, in: Array(Set(queued.map(\.job.channelID))), tx: tx)
+        let badges = unread.merging(
+            try await SQLNotificationFanoutStore.unreadCounts(of: users.filter { unread[$0] == nil }, in: tx)
+        ) { known, _ in known }
+        let claimed = queued.map { job, address in
+            ClaimedPush(
+                job: job, address: address, readSeq: readSeqs[ChannelReader(channel: job.channelID, user: job.userID)] ?? 0,
+                unreadCount: badges[job.userID] ?? 0)
+        }
+        return (grownJobs, claimed)
+    }
+
+    /// The members' devices a push may go to: those of an active session (that proved a second factor, where the
+    /// chamber requires one of the member's role). A device whose stored address no longer reads is left out.
+    private static func devices(of users: [UserID], in tx: ChamberScopedSQL, at instant: Date) async throws -> [UserID: [Device]] {
+        // A chamber that requires a second factor of some roles pushes to those members' devices only when the
+        // session that registered the device proved one (a push may carry the message's text).
+        let requirement =
+            try await tx.query(
+                "SELECT \(SQLChamberStore.twoFactorRequirement(of: "c", in: tx.executor.dialect)) AS required FROM chambers c WHERE c.id = :chamber"
+            ).first.map { try SQLChamberStore.twoFactorRequirement($0, "required") } ?? .nobody
+        var devices: [UserID: [Device]] = [:]
+        for chunk in users.chunked(500) {
+            // Devices are platform-wide: this one statement goes around the chamber scope (the users are this
+            // chamber's recipients).
+            for row in try await tx.executor.query(
+                """
+                SELECT \(SQLDeviceStore.columns), s.second_factor_at, m.role
+                FROM devices d JOIN auth_sessions s ON s.id = d.session_id
+                LEFT JOIN memberships m ON m.chamber_id = ? AND m.user_id = d.user_id
+                WHERE s.revoked_at IS NULL AND s.expires_at > ? AND d.user_id IN (\(placeholders(chunk.count)))
+                """, [.id(tx.chamberID), .date(instant)] + chunk.map { .id($0) })
+            {
+                if requirement != .nobody, try row.optionalDate("second_factor_at") == nil,
+                    requirement.applies(to: try row.optionalString("role").flatMap(Role.init(rawValue:)) ?? .member)
+                {
+                    continue
+                }
+                guard let device = try? SQLDeviceStore.device(row) else { continue }
+                devices[device.userID, default: []].append(device)
+            }
+        }
+        return devices
+    }
+
+    private struct ChannelReader: Hashable {
+        let channel: ChannelID
+        let user: UserID
+    }
+
+    /// How far each of `users` read each of `channels` (absent: never).
+    private static func readSeqs(of users: [UserID], in channels: [ChannelID], tx: ChamberScopedSQL) async throws -> [ChannelReader: Int64] {
+        var seqs: [ChannelReader: Int64] = [:]
+        for chunk in users.chunked(500) {
+            for row in try await tx.executor.query(
+                """
+                SELECT channel_id, user_id, last_read_seq FROM channel_members
+                WHERE channel_id IN (\(placeholders(channels.count))) AND user_id IN (\(placeholders(chunk.count)))
+                """, channels.map { .id($0) } + chunk.map { .id($0) })
+            {
+                seqs[ChannelReader(channel: try row.id("channel_id"), user: try row.id("user_id"))] = try row.int("last_read_seq")
+            }
+        }
+        return seqs
     }
 
     /// Grows a waiting job by a newer message; false when the job is no longer waiting. Between the fan-out's read
@@ -147,32 +201,37 @@ struct SQLPushOutboxStore: PushOutboxStore {
                     .date(instant),
                 ])
             guard !taken.isEmpty else { return [] }
-            let rows = try await tx.query(
-                """
-                SELECT \(Self.columns), d.id AS d_id, d.user_id AS d_user_id, d.session_id, d.platform AS d_platform, d.token, d.apns_topic,
-                    d.apns_environment, d.web_push_p256dh, d.web_push_auth, d.name, d.created_at AS d_created_at, d.registered_at,
-                    s.id AS s_id, COALESCE(m.last_read_seq, 0) AS read_seq
-                FROM push_outbox o
-                LEFT JOIN devices d ON d.id = o.device_id AND d.user_id = o.user_id
-                LEFT JOIN auth_sessions s ON s.id = d.session_id AND s.revoked_at IS NULL AND s.expires_at > ?
-                LEFT JOIN channel_members m ON m.channel_id = o.channel_id AND m.user_id = o.user_id
-                WHERE o.claim = ?
-                """, [.date(instant), .text(claim)])
-            var claimed: [(job: PushJob, address: PushAddress?, readSeq: Int64)] = []
-            for row in rows {
-                let address = try row.optionalString("s_id") != nil ? try SQLDeviceStore.device(Self.deviceRow(row)).address : nil
-                claimed.append((try Self.job(row), address, try row.int("read_seq")))
-            }
-            // The badges, per chamber.
-            var unread: [ChamberID: [UserID: Int]] = [:]
-            for (chamber, jobs) in Dictionary(grouping: claimed.map(\.job), by: \.chamberID) {
-                unread[chamber] = try await SQLNotificationFanoutStore.unreadCounts(
-                    of: Array(Set(jobs.map(\.userID))), in: ChamberScopedSQL(executor: tx, chamberID: chamber))
-            }
-            let result = claimed.map {
-                ClaimedPush(job: $0.job, address: $0.address, readSeq: $0.readSeq, unreadCount: unread[$0.job.chamberID]?[$0.job.userID] ?? 0)
-            }
-            return result
+            return try await Self.claimed(by: claim, at: instant, in: tx)
+        }
+    }
+
+    /// The jobs `claim` holds, each with its device's address (nil when the device or its session is gone), how far
+    /// its member read the channel, and their badge.
+    private static func claimed(by claim: String, at instant: Date, in tx: any SQLExecutor) async throws -> [ClaimedPush] {
+        let rows = try await tx.query(
+            """
+            SELECT \(Self.columns), d.id AS d_id, d.user_id AS d_user_id, d.session_id, d.platform AS d_platform, d.token, d.apns_topic,
+                d.apns_environment, d.web_push_p256dh, d.web_push_auth, d.name, d.created_at AS d_created_at, d.registered_at,
+                s.id AS s_id, COALESCE(m.last_read_seq, 0) AS read_seq
+            FROM push_outbox o
+            LEFT JOIN devices d ON d.id = o.device_id AND d.user_id = o.user_id
+            LEFT JOIN auth_sessions s ON s.id = d.session_id AND s.revoked_at IS NULL AND s.expires_at > ?
+            LEFT JOIN channel_members m ON m.channel_id = o.channel_id AND m.user_id = o.user_id
+            WHERE o.claim = ?
+            """, [.date(instant), .text(claim)])
+        var claimed: [(job: PushJob, address: PushAddress?, readSeq: Int64)] = []
+        for row in rows {
+            let address = try row.optionalString("s_id") != nil ? try SQLDeviceStore.device(Self.deviceRow(row)).address : nil
+            claimed.append((try Self.job(row), address, try row.int("read_seq")))
+        }
+        // The badges, per chamber.
+        var unread: [ChamberID: [UserID: Int]] = [:]
+        for (chamber, jobs) in Dictionary(grouping: claimed.map(\.job), by: \.chamberID) {
+            unread[chamber] = try await SQLNotificationFanoutStore.unreadCounts(
+                of: Array(Set(jobs.map(\.userID))), in: ChamberScopedSQL(executor: tx, chamberID: chamber))
+        }
+        return claimed.map {
+            ClaimedPush(job: $0.job, address: $0.address, readSeq: $0.readSeq, unreadCount: unread[$0.job.chamberID]?[$0.job.userID] ?? 0)
         }
     }
 

@@ -3,6 +3,7 @@ import ChamberStorage
 import ChamberTestSupport
 import Foundation
 import HTTPTypes
+import Synchronization
 import Testing
 
 @Suite("Notifications: the in-app feed, live on the socket and over REST")
@@ -195,6 +196,58 @@ struct NotificationFanoutTests {
             #expect(feed.json["items"].array.count == 1)
             #expect(feed.json["items"][0]["count"].int == 40, "40 messages, each counted once: \(feed.json)")
             #expect(feed.json["items"][0]["seq"].int == 40)
+        }
+    }
+
+    @Test(
+        "a pass writes its pushes claimed and hands them over as a claim reads them; nobody else claims them until the lease lapses",
+        arguments: TestBackend.enabled)
+    func handOff(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await HubTests.room(api, members: 2)
+            let (sender, reader) = (room.members[0], room.members[1])
+            let token = "fcm-hand-off-\(UUID().uuidString)"
+            let device = try await api.call(.post, "/v1/me/devices", token: reader.accessToken, json: ["platform": "fcm", "fcm": ["token": token]])
+            #expect(device.status == .created)
+            let dm = try await api.call(
+                .post, "/v1/chambers/\(room.chamberID)/channels/direct", token: sender.accessToken, json: ["user_id": reader.userID])
+            let (chamber, channel) = (ChamberID(room.chamberID), ChannelID(dm.json["id"].string ?? ""))
+            let messages = api.store.scoped(to: chamber).chat.messages
+            for n in 1...2 {
+                _ = try await messages.append(
+                    Message(
+                        id: .generate(), chamberID: chamber, channelID: channel, seq: 0, senderID: UserID(sender.userID),
+                        clientMessageID: "h-\(n)", body: "message \(n)", replyTo: nil, mentions: [], attachments: [], createdAt: Date()))
+            }
+            let instant = Date()
+            let claim = PushClaim(token: "hand-off-\(UUID().uuidString)", until: instant.addingTimeInterval(30))
+            let handed = Mutex<[(pushes: [ClaimedPush], claim: PushClaim)]>([])
+            let woken = Mutex(0)
+            let fanout = NotificationFanout(
+                store: api.store, delivery: Recorder(), now: { instant },
+                pushes: PushHandOff(
+                    claim: { _ in claim }, send: { pushes, claim in handed.withLock { $0.append((pushes, claim)) } },
+                    wake: { woken.withLock { $0 += 1 } }))
+            try await fanout.process(chamberID: chamber, channelIDs: [channel])
+            let passes = handed.withLock { $0 }
+            #expect(passes.count == 1 && passes.first?.claim == claim)
+            let push = try #require(passes.first?.pushes.first)
+            #expect(passes.first?.pushes.count == 1, "two messages of one pass: one push")
+            #expect(push.address == .fcm(token: token))
+            #expect(push.job.count == 2 && push.job.seq == 2 && push.job.text == "message 2")
+            #expect(push.job.attempts == 1, "the hand-off is the first attempt")
+            #expect(push.unreadCount == 1 && push.readSeq == 0)
+            #expect(woken.withLock { $0 } == 0, "nothing was left unclaimed")
+            // Written claimed: a claim by another worker finds nothing while the lease holds, and the whole job once it
+            // lapsed (the node that wrote it died before it sent).
+            let outbox = api.store.pushOutbox
+            #expect(try await outbox.claim(limit: 10, at: instant.addingTimeInterval(29), lease: 30, claim: "other").isEmpty)
+            let reclaimed = try await outbox.claim(limit: 10, at: instant.addingTimeInterval(31), lease: 30, claim: "other")
+            #expect(reclaimed.map(\.job.id) == [push.job.id])
+            var expected = push.job
+            expected.attempts = 2
+            #expect(reclaimed.first?.job == expected, "the job a claim reads is the job handed over, its attempt counted again")
+            #expect(reclaimed.first?.address == push.address && reclaimed.first?.unreadCount == push.unreadCount)
         }
     }
 

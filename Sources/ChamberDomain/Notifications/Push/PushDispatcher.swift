@@ -18,7 +18,8 @@ public final class PushDispatcher: Sendable {
     private let outbox: any PushOutboxStore
     private let providers: [DevicePlatform: any PushProvider]
     private let schedule: RetrySchedule
-    private let concurrency: Int
+    private let permits: [DevicePlatform: AsyncPermits]
+    private let batchSize: Int
     private let lease: TimeInterval
     private let now: @Sendable () -> Date
     private let random: @Sendable () -> Double
@@ -26,17 +27,20 @@ public final class PushDispatcher: Sendable {
 
     /// - Parameters:
     ///   - providers: a client per platform; a job for a platform without one is dead-lettered (visible to admins).
-    ///   - concurrency: sends in flight per provider.
+    ///   - concurrency: sends in flight per provider, however many batches are being sent.
+    ///   - batchSize: jobs a ``dispatch()`` claims at once (four times `concurrency` when nil).
     ///   - lease: how long a claim holds its batch unless renewed (``defaultLease``).
     public init(
         outbox: any PushOutboxStore, providers: [DevicePlatform: any PushProvider], schedule: RetrySchedule = RetrySchedule(),
-        concurrency: Int = 64, lease: TimeInterval = PushDispatcher.defaultLease, now: @escaping @Sendable () -> Date = Date.init,
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, observe: @escaping Observer = { _, _ in }
+        concurrency: Int = 64, batchSize: Int? = nil, lease: TimeInterval = PushDispatcher.defaultLease,
+        now: @escaping @Sendable () -> Date = Date.init, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        observe: @escaping Observer = { _, _ in }
     ) {
         self.outbox = outbox
         self.providers = providers
         self.schedule = schedule
-        self.concurrency = max(1, concurrency)
+        permits = providers.mapValues { _ in AsyncPermits(concurrency) }
+        self.batchSize = max(1, batchSize ?? concurrency * 4)
         self.lease = lease
         self.now = now
         self.random = random
@@ -48,8 +52,20 @@ public final class PushDispatcher: Sendable {
     @discardableResult
     public func dispatch() async throws -> Int {
         let claim = UUID().uuidString
-        let claimed = try await outbox.claim(limit: concurrency * 4, at: now(), lease: lease, claim: claim)
+        let claimed = try await outbox.claim(limit: batchSize, at: now(), lease: lease, claim: claim)
         guard !claimed.isEmpty else { return 0 }
+        try await send(claimed, claim: claim)
+        return claimed.count
+    }
+
+    /// A claim for jobs written already claimed (``PushClaim``), with this dispatcher's lease from `instant`.
+    public func newClaim(at instant: Date) -> PushClaim {
+        PushClaim(token: UUID().uuidString, until: instant.addingTimeInterval(lease))
+    }
+
+    /// Sends jobs `claim` holds and records their outcomes, as ``dispatch()`` does after its claim: for jobs written
+    /// under a claim of ``newClaim(at:)``.
+    public func send(_ claimed: [ClaimedPush], claim: String) async throws {
         var results: [(ClaimedPush, DevicePlatform?, PushJobResult)] = []
         var sendable: [DevicePlatform: [(ClaimedPush, PushAddress)]] = [:]
         for push in claimed {
@@ -75,7 +91,6 @@ public final class PushDispatcher: Sendable {
             try await outbox.finish(outcomes, claim: claim, at: now())
         }
         for (_, platform, result) in results { observe(platform, result) }
-        return claimed.count
     }
 
     /// The client of `platform`, if one is configured.
@@ -91,28 +106,21 @@ public final class PushDispatcher: Sendable {
         return nil
     }
 
-    /// The pushes of one provider, at most `concurrency` in flight, and how each ended.
+    /// The pushes of one provider, each sent holding one of the provider's permits, and how each ended.
     private func send(_ pushes: [(ClaimedPush, PushAddress)], platform: DevicePlatform) async -> [(ClaimedPush, DevicePlatform?, PushJobResult)] {
-        guard let provider = providers[platform] else {
+        guard let provider = providers[platform], let permits = permits[platform] else {
             return pushes.map { ($0.0, platform, .deadLettered(error: "\(platform.rawValue)_not_configured")) }
         }
         return await withTaskGroup(of: (ClaimedPush, DevicePlatform?, PushJobResult).self) { group in
-            var results: [(ClaimedPush, DevicePlatform?, PushJobResult)] = []
-            var next = pushes.makeIterator()
-            func start() -> Bool {
-                guard let (push, address) = next.next() else { return false }
+            for (push, address) in pushes {
+                await permits.acquire()
                 group.addTask {
+                    defer { permits.release() }
                     let outcome = await provider.send(PushMessage(push, at: self.now()), to: address)
                     return (push, platform, self.result(of: outcome, attempt: push.job.attempts))
                 }
-                return true
             }
-            for _ in 0..<concurrency where !start() { break }
-            while let result = await group.next() {
-                results.append(result)
-                _ = start()
-            }
-            return results
+            return await group.reduce(into: []) { $0.append($1) }
         }
     }
 

@@ -3,10 +3,12 @@ import Foundation
 public typealias PushJobID = Identifier<PushJob>
 
 /// One push to one device, as the outbox holds it: written in the transaction that records the notification, sent
-/// by whichever node claims it.
+/// by whichever node claims it (the node whose fan-out wrote it claims it in that transaction, see ``PushClaim``).
 ///
-/// A burst in one channel grows the device's job that has not been claimed yet (`count`, newest message), so a
-/// member offline through a busy hour gets one push per channel, not one per message.
+/// A burst in one channel grows the device's job that is not claimed (`count`, newest message): one waiting for a
+/// retry, or written by a fan-out that hands its jobs to no dispatcher. Messages that one fan-out pass covers make one
+/// job per device and channel in any case, so a member offline through a busy hour gets a push per pass, not per
+/// message, each with the channel's collapse key (the phone shows the newest).
 public struct PushJob: Sendable, Equatable {
     public let id: PushJobID
     public let chamberID: ChamberID
@@ -73,6 +75,19 @@ public struct ClaimedPush: Sendable, Equatable {
     }
 }
 
+/// A claim written with the jobs it holds: the fan-out's transaction inserts its push jobs already claimed for the
+/// node that runs it, so that node's dispatcher sends them the moment the transaction commits, with no claim of its
+/// own to read them back. Like any claim, it lapses at `until` unless renewed, and another node then claims the jobs.
+public struct PushClaim: Sendable, Equatable {
+    public let token: String
+    public let until: Date
+
+    public init(token: String, until: Date) {
+        self.token = token
+        self.until = until
+    }
+}
+
 /// How a claimed job ends, or when it is tried again.
 public enum PushJobResult: Sendable, Equatable {
     /// The provider accepted it.
@@ -125,7 +140,7 @@ public struct DeadLetter: Sendable, Equatable {
     }
 }
 
-/// The durable push outbox. Jobs are added by ``NotificationFanoutStore/record(_:in:at:)`` in the notifications'
+/// The durable push outbox. Jobs are added by ``NotificationFanoutStore/record(_:in:at:claim:)`` in the notifications'
 /// own transaction; workers on any node claim them for a lease, so each is sent by one worker at a time.
 public protocol PushOutboxStore: Sendable {
     /// Claims up to `limit` jobs due at `instant` that no live lease holds, for `lease` seconds under `claim`,
