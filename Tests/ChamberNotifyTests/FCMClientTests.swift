@@ -272,7 +272,7 @@ struct FCMClientTests {
             title: "Board", body: "Ada: See you at six", badge: 3, collapseKey: "0123456789abcdef0123456789abcdef", highPriority: true,
             data: ["chamber_id": "c1", "seq": "42"], expiresAt: FCMFixture.instant.addingTimeInterval(86_400))
         let body = FCMClient.body(push, token: "reg:APA91b", at: FCMFixture.instant)
-        let root = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
         #expect(Array(root.keys) == ["message"])
         let message = try #require(root["message"] as? [String: Any])
         #expect(Set(message.keys) == ["token", "notification", "data", "android", "apns"])
@@ -304,7 +304,7 @@ struct FCMClientTests {
             highPriority: false, data: [:], expiresAt: FCMFixture.instant.addingTimeInterval(-10))
         let data = FCMClient.body(push, token: "t", at: FCMFixture.instant)
         #expect(data.count <= 4096)
-        let message = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["message"] as? [String: Any])
+        let message = try #require((try JSONSerialization.jsonObject(with: Data(data)) as? [String: Any])?["message"] as? [String: Any])
         let android = try #require(message["android"] as? [String: Any])
         #expect(android["priority"] as? String == "NORMAL")
         #expect(android["ttl"] as? String == "0s")
@@ -315,7 +315,7 @@ struct FCMClientTests {
         #expect((message["notification"] as? [String: String])?["body"]?.count == 1_000)
         push.expiresAt = FCMFixture.instant.addingTimeInterval(90 * 86_400)
         let farBody = FCMClient.body(push, token: "t", at: FCMFixture.instant)
-        let far = try #require(try JSONSerialization.jsonObject(with: farBody) as? [String: Any])
+        let far = try #require(try JSONSerialization.jsonObject(with: Data(farBody)) as? [String: Any])
         #expect(((far["message"] as? [String: Any])?["android"] as? [String: Any])?["ttl"] as? String == "2419200s", "FCM's 28-day ceiling")
     }
 

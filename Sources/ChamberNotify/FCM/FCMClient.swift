@@ -12,32 +12,27 @@ import NIOHTTP1
 /// One message carries the push for both platforms: the `android` block for Android, the `apns` block FCM hands to
 /// APNs, with the same collapse key, priority and expiry the other providers use.
 public struct FCMClient: PushProvider {
-    private let http: HTTPClient
+    private let connections: HTTP1Pool
     private let tokens: FCMAccessTokens
-    private let url: String
+    private let path: String
     private let timeout: TimeAmount
 
     /// - Parameters:
+    ///   - connections: connections to FCM's origin (`https://fcm.googleapis.com`; tests give their own).
     ///   - account: the project's service account; messages are sent in its `project_id`.
     ///   - tokens: the account's access tokens, shared by every client of the account.
-    ///   - endpoint: FCM's origin; tests give their own.
     ///   - timeout: how long one send may take.
-    public init(
-        http: HTTPClient, account: FCMServiceAccount, tokens: FCMAccessTokens, endpoint: String = "https://fcm.googleapis.com",
-        timeout: TimeAmount = .seconds(10)
-    ) {
-        self.http = http
+    public init(connections: HTTP1Pool, account: FCMServiceAccount, tokens: FCMAccessTokens, timeout: TimeAmount = .seconds(10)) {
+        self.connections = connections
         self.tokens = tokens
-        let origin = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
-        self.url = "\(origin)/v1/projects/\(account.projectID)/messages:send"
+        self.path = "/v1/projects/\(account.projectID)/messages:send"
         self.timeout = timeout
     }
 
-    /// A client with access tokens of its own, obtained through `http`.
-    public init(http: HTTPClient, account: FCMServiceAccount, endpoint: String = "https://fcm.googleapis.com", timeout: TimeAmount = .seconds(10)) {
+    /// A client with access tokens of its own, obtained through `http` (Google's token endpoint).
+    public init(connections: HTTP1Pool, http: HTTPClient, account: FCMServiceAccount, timeout: TimeAmount = .seconds(10)) {
         self.init(
-            http: http, account: account, tokens: FCMAccessTokens(http: http, account: account, timeout: timeout), endpoint: endpoint,
-            timeout: timeout)
+            connections: connections, account: account, tokens: FCMAccessTokens(http: http, account: account, timeout: timeout), timeout: timeout)
     }
 
     public func send(_ message: PushMessage, to address: PushAddress) async -> PushOutcome {
@@ -66,7 +61,7 @@ public struct FCMClient: PushProvider {
         case unauthorized(token: String, reason: String)
     }
 
-    private func attempt(_ body: Data) async -> Attempt {
+    private func attempt(_ body: [UInt8]) async -> Attempt {
         let token: String
         do {
             token = try await tokens.token()
@@ -75,17 +70,11 @@ public struct FCMClient: PushProvider {
             return .answered(.retry("oauth_token: \(error)", retryAfter: nil))
         }
         do {
-            // AsyncHTTPClient's future-based API: its async one streams even a body of bytes through a task of its own,
-            // which cost a tenth of the CPU of an announcement's pushes.
-            let request = try HTTPClient.Request(
-                url: url, method: .POST,
-                headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json; charset=UTF-8"],
-                body: .byteBuffer(ByteBuffer(bytes: body)))
-            let response = try await http.execute(
-                request: request, delegate: ResponseAccumulator(request: request, maxBodySize: 64 * 1024), deadline: .now() + timeout
-            ).futureResult.get()
-            let text = response.body.map { String(buffer: $0) } ?? ""
-            let status = Int(response.status.code)
+            let response = try await connections.post(
+                path, headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json; charset=UTF-8")], body: body,
+                timeout: timeout)
+            let text = String(buffer: response.body)
+            let status = response.status
             // THIRD_PARTY_AUTH_ERROR is a 401 too, but about the project's APNs or Web Push credentials, not our token.
             if status == 401 {
                 let error = FCMError(text)
@@ -132,10 +121,10 @@ public struct FCMClient: PushProvider {
     ///
     /// Written field by field: an `Encodable` walk took a tenth of the server's CPU when an announcement went to a
     /// thousand phones.
-    static func body(_ message: PushMessage, token: String, at instant: Date) -> Data {
+    static func body(_ message: PushMessage, token: String, at instant: Date) -> [UInt8] {
         let bytes = write(message, token: token, title: message.title, body: message.body, at: instant)
-        guard bytes.count > 4096 else { return Data(bytes) }
-        return Data(write(message, token: token, title: String(message.title.prefix(100)), body: String(message.body.prefix(1_000)), at: instant))
+        guard bytes.count > 4096 else { return bytes }
+        return write(message, token: token, title: String(message.title.prefix(100)), body: String(message.body.prefix(1_000)), at: instant)
     }
 
     /// The longest TTL FCM takes: 28 days.

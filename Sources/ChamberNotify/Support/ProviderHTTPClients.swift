@@ -3,7 +3,8 @@ import NIOSSL
 import Synchronization
 
 /// The HTTP clients providers send with, one per trust configuration for the life of the process: a client keeps
-/// its connections (APNs' HTTP/2 connection above all) across pushes, and must never be dropped unclosed.
+/// its connections (APNs' HTTP/2 connection above all) across pushes, and must never be dropped unclosed. FCM's
+/// sends go through an ``HTTP1Pool`` per origin instead.
 public enum ProviderHTTPClients {
     private static let clients = Mutex<[String: HTTPClient]>([:])
 
@@ -14,9 +15,7 @@ public enum ProviderHTTPClients {
         clients.withLock { clients in
             let key = extraRootsFile ?? ""
             if let client = clients[key] { return client }
-            var tls = TLSConfiguration.makeClientConfiguration()
-            if let extraRootsFile { tls.additionalTrustRoots = [.file(extraRootsFile)] }
-            var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+            var configuration = HTTPClient.Configuration(tlsConfiguration: tls(trustingAlso: extraRootsFile))
             configuration.httpVersion = .automatic
             // A provider reached over HTTP/1.1 (an endpoint without HTTP/2) takes one request per connection at a time:
             // as many connections as `push.concurrency`'s default lets sends be in flight, not AsyncHTTPClient's 8.
@@ -28,5 +27,25 @@ public enum ProviderHTTPClients {
     }
 
     /// Connections per provider host over HTTP/1.1 (HTTP/2 multiplexes its streams over one).
-    static let maxHTTP1Connections = 64
+    public static let maxHTTP1Connections = 64
+
+    /// Connections to `origin`, over TLS trusting the system's roots and those in `extraRootsFile`, kept for the life
+    /// of the process (one pool per origin and trust).
+    public static func pool(origin: String, trustingAlso extraRootsFile: String?) throws -> HTTP1Pool {
+        try pools.withLock { pools in
+            let key = origin + "\u{0}" + (extraRootsFile ?? "")
+            if let pool = pools[key] { return pool }
+            let pool = try HTTP1Pool(origin: origin, connections: maxHTTP1Connections, tls: tls(trustingAlso: extraRootsFile))
+            pools[key] = pool
+            return pool
+        }
+    }
+
+    private static let pools = Mutex<[String: HTTP1Pool]>([:])
+
+    private static func tls(trustingAlso extraRootsFile: String?) -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let extraRootsFile { tls.additionalTrustRoots = [.file(extraRootsFile)] }
+        return tls
+    }
 }

@@ -43,7 +43,13 @@ enum PushProviders {
             } catch {
                 throw ConfigurationError(key: "push.fcm.service_account_file", "\(error)")
             }
-            providers[.fcm] = FCMClient(http: http(configuration), account: account, endpoint: configuration.fcmEndpoint)
+            let connections: HTTP1Pool
+            do {
+                connections = try ProviderHTTPClients.pool(origin: configuration.fcmEndpoint, trustingAlso: configuration.pushTLSCAFile)
+            } catch {
+                throw ConfigurationError(key: "push.fcm.endpoint", "\(error)")
+            }
+            providers[.fcm] = FCMClient(connections: connections, http: http(configuration), account: account)
         }
         let recorded = DevicePlatform.allCases.filter { providers[$0] == nil }
         for platform in recorded { providers[platform] = RecordingPushProvider(platform: platform, logger: logger) }
