@@ -56,8 +56,6 @@ public struct JSONBytesEncoder: Sendable {
         }
     }
 
-    /// The bytes written so far and the containers still open, innermost last. Shared by every container of one
-    /// encoding.
     /// Appends `text` as a JSON string: quoted, with quotes, backslashes and control characters escaped.
     static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
@@ -88,6 +86,8 @@ public struct JSONBytesEncoder: Sendable {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
+    /// The bytes written so far and the containers still open, innermost last. Shared by every container of one
+    /// encoding.
     final class Writer {
         struct Open {
             let id: Int

@@ -92,7 +92,8 @@ public final class NotificationFanout: Sendable {
                 passes.append(ChannelPass(channelID: backlog.channel.id, from: backlog.notifiedSeq, to: backlog.upTo, additions: additions))
                 if backlog.upTo < backlog.channel.lastSeq { progress.unfinished.append(backlog.channel.id) }
             }
-            let claim = pushes.claim(instant)
+            // The lease from now, not from the pass's start: the reads before it took some of it.
+            let claim = pushes.claim(now())
             let recorded = try await store.notificationFanout.record(passes, in: chamberID, at: instant, claim: claim)
             progress.moved += passes.count
             // Pushes leave before the live frames: a phone is the slower way to reach someone.

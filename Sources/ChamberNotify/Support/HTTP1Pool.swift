@@ -42,12 +42,15 @@ public final class HTTP1Pool: Sendable {
     private let host: String
     private let port: Int
     private let hostHeader: String
+    /// The origin's own path, before every request's (an endpoint behind a prefix).
+    private let basePath: String
     private let tls: NIOSSLContext?
     private let group: any EventLoopGroup
     private let maxResponseBytes: Int
     /// One per connection that may be open: a request holds one while it uses a connection.
     private let slots: AsyncPermits
-    private let idle = Mutex<[any NIOCore.Channel]>([])
+    /// Connections at rest; nil once the pool is closed.
+    private let idle = Mutex<[any NIOCore.Channel]?>([])
 
     /// - Parameters:
     ///   - origin: `https://host[:port]` (or `http://`, for a server on loopback in tests and benchmarks).
@@ -62,7 +65,9 @@ public final class HTTP1Pool: Sendable {
         self.host = host
         let secure = scheme == "https"
         port = url.port ?? (secure ? 443 : 80)
-        hostHeader = url.port.map { "\(host):\($0)" } ?? host
+        let name = host.contains(":") ? "[\(host)]" : host
+        hostHeader = url.port.map { "\(name):\($0)" } ?? name
+        basePath = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
         self.tls = secure ? try NIOSSLContext(configuration: tls) : nil
         self.group = group
         self.maxResponseBytes = maxResponseBytes
@@ -71,38 +76,56 @@ public final class HTTP1Pool: Sendable {
 
     /// POSTs `body` to `path` with `headers` (Host and Content-Length are added), and reads the answer.
     public func post(_ path: String, headers: [(String, String)], body: [UInt8], timeout: TimeAmount) async throws -> Response {
-        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: basePath + path)
         head.headers.reserveCapacity(headers.count + 2)
         head.headers.add(name: "Host", value: hostHeader)
         for (name, value) in headers { head.headers.add(name: name, value: value) }
         head.headers.add(name: "Content-Length", value: String(body.count))
         await slots.acquire()
         defer { slots.release() }
-        // A kept connection the server closed meanwhile fails before any answer: the request goes once more, on a new one.
+        // A kept connection the server closed meanwhile cannot take the request: it goes on a new one. Once written,
+        // a request is never sent again here (the server may have acted on it); its caller decides.
         if let kept = takeIdle() {
             do {
                 return try await exchange(head, body, on: kept, timeout: timeout)
-            } catch Failure.connectionClosed {}
+            } catch is NotWritten {}
         }
-        return try await exchange(head, body, on: try await connect(), timeout: timeout)
+        do {
+            return try await exchange(head, body, on: try await connect(), timeout: timeout)
+        } catch is NotWritten {
+            throw Failure.connectionClosed
+        }
     }
+
+    /// The connection closed before the request was written.
+    private struct NotWritten: Error {}
 
     /// Closes the connections at rest; those in use close as their requests end.
     public func close() {
         let resting = idle.withLock { idle in
-            defer { idle.removeAll() }
-            return idle
+            defer { idle = nil }
+            return idle ?? []
         }
         for channel in resting { channel.close(promise: nil) }
     }
 
     private func takeIdle() -> (any NIOCore.Channel)? {
         idle.withLock { idle in
-            while let channel = idle.popLast() {
+            while let channel = idle?.popLast() {
                 if channel.isActive { return channel }
             }
             return nil
         }
+    }
+
+    /// Keeps `channel` for the next request, unless the pool is closed.
+    private func keep(_ channel: any NIOCore.Channel) {
+        let kept = idle.withLock { idle in
+            guard idle != nil else { return false }
+            idle?.append(channel)
+            return true
+        }
+        if !kept { channel.close(promise: nil) }
     }
 
     private func exchange(_ head: HTTPRequestHead, _ body: [UInt8], on channel: any NIOCore.Channel, timeout: TimeAmount) async throws -> Response {
@@ -113,9 +136,8 @@ public final class HTTP1Pool: Sendable {
         }
         var buffer = channel.allocator.buffer(capacity: body.count)
         buffer.writeBytes(body)
-        // A connection that closed before the request was written fails it as one that closed before the answer.
         let written = channel.eventLoop.makePromise(of: Void.self)
-        written.futureResult.whenFailure { _ in promise.fail(Failure.connectionClosed) }
+        written.futureResult.whenFailure { _ in promise.fail(NotWritten()) }
         channel.writeAndFlush(ExchangeHandler.Request(head: head, body: buffer, answer: promise), promise: written)
         let exchanged: Exchanged
         do {
@@ -127,7 +149,7 @@ public final class HTTP1Pool: Sendable {
             throw error
         }
         if exchanged.keepAlive, channel.isActive {
-            idle.withLock { $0.append(channel) }
+            keep(channel)
         } else {
             channel.close(promise: nil)
         }
@@ -143,9 +165,9 @@ public final class HTTP1Pool: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     if let tls {
-                        // An address has no name to check the certificate against by SNI; it is checked as an IP.
-                        let name = host.first?.isNumber == true || host.contains(":") ? nil : host
-                        try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: name))
+                        // An address is no name to send by SNI: the certificate is checked against it as an IP.
+                        let address = (try? SocketAddress(ipAddress: host, port: 0)) != nil
+                        try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: address ? nil : host))
                     }
                     try pipeline.addHTTPClientHandlers()
                     try pipeline.addHandler(ExchangeHandler(maxResponseBytes: maxResponseBytes))

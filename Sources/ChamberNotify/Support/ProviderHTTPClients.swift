@@ -27,15 +27,15 @@ public enum ProviderHTTPClients {
     }
 
     /// Connections per provider host over HTTP/1.1 (HTTP/2 multiplexes its streams over one).
-    public static let maxHTTP1Connections = 64
+    static let maxHTTP1Connections = 64
 
-    /// Connections to `origin`, over TLS trusting the system's roots and those in `extraRootsFile`, kept for the life
-    /// of the process (one pool per origin and trust).
-    public static func pool(origin: String, trustingAlso extraRootsFile: String?) throws -> HTTP1Pool {
+    /// At most `connections` connections to `origin`, over TLS trusting the system's roots and those in
+    /// `extraRootsFile` (read now: a bad file throws), kept for the life of the process (one pool per origin and trust).
+    public static func pool(origin: String, connections: Int, trustingAlso extraRootsFile: String?) throws -> HTTP1Pool {
         try pools.withLock { pools in
             let key = origin + "\u{0}" + (extraRootsFile ?? "")
             if let pool = pools[key] { return pool }
-            let pool = try HTTP1Pool(origin: origin, connections: maxHTTP1Connections, tls: tls(trustingAlso: extraRootsFile))
+            let pool = try HTTP1Pool(origin: origin, connections: connections, tls: tls(trustingAlso: extraRootsFile))
             pools[key] = pool
             return pool
         }

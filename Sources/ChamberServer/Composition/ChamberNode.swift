@@ -170,7 +170,7 @@ public struct ChamberNode: Sendable {
                 store: store, delivery: hub, now: now,
                 pushes: PushHandOff(
                     claim: { dispatcher.newClaim(at: $0) },
-                    send: { pushes, claim in pushWorker.send { try await dispatcher.send(pushes, claim: claim.token) } },
+                    send: { pushes, claim in pushWorker.send { try await dispatcher.send(pushes, claim: claim) } },
                     wake: { pushWorker.poke() }),
                 emailDelay: TimeInterval(configuration.notificationEmailDelaySeconds)),
             sweep: .milliseconds(configuration.notificationSweepMs),

@@ -45,9 +45,12 @@ enum PushProviders {
             }
             let connections: HTTP1Pool
             do {
-                connections = try ProviderHTTPClients.pool(origin: configuration.fcmEndpoint, trustingAlso: configuration.pushTLSCAFile)
-            } catch {
+                connections = try ProviderHTTPClients.pool(
+                    origin: configuration.fcmEndpoint, connections: configuration.pushConcurrency, trustingAlso: configuration.pushTLSCAFile)
+            } catch let error as HTTP1Pool.Failure {
                 throw ConfigurationError(key: "push.fcm.endpoint", "\(error)")
+            } catch {
+                throw ConfigurationError(key: "push.tls_ca_file", "\(error)")
             }
             providers[.fcm] = FCMClient(connections: connections, http: http(configuration), account: account)
         }

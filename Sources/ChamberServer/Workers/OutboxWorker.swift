@@ -50,10 +50,10 @@ final class OutboxWorker: Service, Sendable {
     /// Something was queued on this node.
     func poke() { wake.yield() }
 
-    /// Sends a batch this node claimed already (a fan-out wrote its pushes claimed): at once, beside the claims.
-    /// Handed before the worker runs, it waits for it; handed after it stopped, it is dropped, and its claim lapses
-    /// for another worker to claim the batch.
-    func send(_ claimedBatch: @escaping @Sendable () async throws -> Void) { hand.yield(claimedBatch) }
+    /// Sends jobs this node claimed already (a fan-out wrote its pushes claimed): at once, beside the claims.
+    /// Handed before the worker runs, they wait for it; handed after it stopped, they are dropped. Either way what
+    /// is not sent is claimed again, by any node, once the claim lapses.
+    func send(_ claimed: @escaping @Sendable () async throws -> Void) { hand.yield(claimed) }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -67,8 +67,8 @@ final class OutboxWorker: Service, Sendable {
                 }
                 group.addTask {
                     await withDiscardingTaskGroup { sends in
-                        for await batch in self.handed {
-                            sends.addTask { await self.report { try await batch() } }
+                        for await claimed in self.handed {
+                            sends.addTask { await self.report { try await claimed() } }
                         }
                     }
                 }
@@ -100,14 +100,16 @@ final class OutboxWorker: Service, Sendable {
         }
     }
 
-    /// Runs `work`, logging its failure: the next wake-up, or the lapse of a claim, tries again.
+    /// Runs `work`, logging its failure.
     private func report(_ work: () async throws -> Void) async {
         do {
             try await work()
         } catch is CancellationError {
             // Shutting down: what was claimed is claimed again once its lease ends.
         } catch {
-            logger.warning("\(outbox.name) dispatch failed; the next wake-up retries", metadata: ["error": "\(error)"])
+            logger.warning(
+                "\(outbox.name) dispatch failed; what it claimed is claimed again when the claim lapses, the rest at the next wake-up",
+                metadata: ["error": "\(error)"])
         }
     }
 

@@ -205,9 +205,20 @@ struct SQLPushOutboxStore: PushOutboxStore {
         }
     }
 
-    /// The jobs `claim` holds, each with its device's address (nil when the device or its session is gone), how far
-    /// its member read the channel, and their badge.
-    private static func claimed(by claim: String, at instant: Date, in tx: any SQLExecutor) async throws -> [ClaimedPush] {
+    func held(_ ids: [PushJobID], by claim: String, at instant: Date) async throws -> [ClaimedPush] {
+        var held: [ClaimedPush] = []
+        for chunk in ids.chunked(500) { held += try await Self.claimed(by: claim, among: Array(chunk), at: instant, in: db) }
+        return held
+    }
+
+    /// The jobs `claim` holds (among `ids`, when given), each with its device's address (nil when the device or its
+    /// session is gone), how far its member read the channel, and their badge.
+    private static func claimed(
+        by claim: String, among ids: [PushJobID]? = nil, at instant: Date, in tx: any SQLExecutor
+    ) async throws
+        -> [ClaimedPush]
+    {
+        let among = ids.map { " AND o.id IN (\(placeholders($0.count)))" } ?? ""
         let rows = try await tx.query(
             """
             SELECT \(Self.columns), d.id AS d_id, d.user_id AS d_user_id, d.session_id, d.platform AS d_platform, d.token, d.apns_topic,
@@ -217,8 +228,8 @@ struct SQLPushOutboxStore: PushOutboxStore {
             LEFT JOIN devices d ON d.id = o.device_id AND d.user_id = o.user_id
             LEFT JOIN auth_sessions s ON s.id = d.session_id AND s.revoked_at IS NULL AND s.expires_at > ?
             LEFT JOIN channel_members m ON m.channel_id = o.channel_id AND m.user_id = o.user_id
-            WHERE o.claim = ?
-            """, [.date(instant), .text(claim)])
+            WHERE o.claim = ? AND o.status = 'pending'\(among)
+            """, [.date(instant), .text(claim)] + (ids ?? []).map { .id($0) })
         var claimed: [(job: PushJob, address: PushAddress?, readSeq: Int64)] = []
         for row in rows {
             let address = try row.optionalString("s_id") != nil ? try SQLDeviceStore.device(Self.deviceRow(row)).address : nil
@@ -235,9 +246,11 @@ struct SQLPushOutboxStore: PushOutboxStore {
         }
     }
 
-    func renew(claim: String, until: Date) async throws {
+    @discardableResult
+    func renew(claim: String, until: Date) async throws -> [PushJobID] {
         try await db.query(
-            "UPDATE push_outbox SET claimed_until = ? WHERE claim = ? AND status = 'pending'", [.date(until), .text(claim)])
+            "UPDATE push_outbox SET claimed_until = ? WHERE claim = ? AND status = 'pending' RETURNING id", [.date(until), .text(claim)]
+        ).map { try $0.id("id") }
     }
 
     /// The device columns of a claim row under the names ``SQLDeviceStore/device(_:)`` reads.

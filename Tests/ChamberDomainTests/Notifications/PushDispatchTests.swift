@@ -69,9 +69,18 @@ struct PushDispatchTests {
             }
         }
         let renewals = Mutex(0)
-        func renew(claim: String, until: Date) async throws {
+        /// Jobs written under a claim (a fan-out's hand-off), as the outbox now holds them, by claim.
+        let written = Mutex<[String: [ClaimedPush]]>([:])
+        /// Reads of written jobs before their batch leaves, the ids of each.
+        let reads = Mutex<[[PushJobID]]>([])
+        func renew(claim: String, until: Date) async throws -> [PushJobID] {
             renewals.withLock { $0 += 1 }
             if recordAttempts.withLock({ $0 }) > 0 { renewalsWhileRecording.withLock { $0 += 1 } }
+            return written.withLock { $0[claim] ?? [] }.map(\.job.id)
+        }
+        func held(_ ids: [PushJobID], by claim: String, at instant: Date) async throws -> [ClaimedPush] {
+            reads.withLock { $0.append(ids) }
+            return written.withLock { $0[claim] ?? [] }.filter { ids.contains($0.job.id) }
         }
         func finish(_ results: [(id: PushJobID, result: PushJobResult)], claim: String, at instant: Date) async throws {
             recordAttempts.withLock { $0 += 1 }
@@ -134,6 +143,51 @@ struct PushDispatchTests {
         #expect(outbox.result(of: "last") == .deadLettered(error: "http_500 (after 3 attempts)"))
         #expect(Set(provider.sent.withLock { $0 }) == ["t-ok", "t-gone", "t-later", "t-bad", "t-last"])
         #expect(try await dispatcher.dispatch() == 0, "nothing left")
+    }
+
+    @Test(
+        "a hand-off leaves in batches, each recorded as it ends; sent as the pass read it while that is recent, read again after",
+        arguments: [false, true])
+    func handOff(late: Bool) async throws {
+        let pushes = (1...5).map { Self.claimed("h\($0)", token: "t\($0)", attempts: 1) }
+        let outbox = MemoryOutbox([])
+        // Since it was written, the member read the channel past the fourth push's message.
+        var read = pushes
+        read[3].readSeq = 7
+        outbox.written.withLock { $0["pass"] = read }
+        let provider = ScriptedProvider(answers: [:])
+        let clock = Date(timeIntervalSince1970: 10_000)
+        // One send at a time: batches of four.
+        let dispatcher = PushDispatcher(outbox: outbox, providers: [.fcm: provider], concurrency: 1, lease: 30, handOffReadsStand: 1, now: { clock })
+        // The pass read its pushes 0.5 s ago, or 2 s ago.
+        try await dispatcher.send(pushes, claim: PushClaim(token: "pass", until: clock.addingTimeInterval(late ? 28 : 29.5)))
+        #expect(outbox.recordAttempts.withLock { $0 } == 2, "one record per batch")
+        #expect(outbox.renewals.withLock { $0 } == 0, "a claim younger than a third of its lease is not renewed first")
+        if late {
+            let reads = outbox.reads.withLock { $0 }.map { $0.map(\.rawValue) }.sorted { $0.count > $1.count }
+            #expect(reads == [["h1", "h2", "h3", "h4"], ["h5"]], "each batch read again as it started")
+            #expect(outbox.result(of: "h4") == .cancelled(reason: "read"), "read again before it left")
+            #expect(Set(provider.sent.withLock { $0 }) == ["t1", "t2", "t3", "t5"])
+        } else {
+            #expect(outbox.reads.withLock { $0 }.isEmpty, "sent as read")
+            #expect(Set(provider.sent.withLock { $0 }) == ["t1", "t2", "t3", "t4", "t5"])
+        }
+    }
+
+    @Test("a hand-off whose claim may have lapsed renews it first and sends only what it still holds")
+    func staleHandOff() async throws {
+        let pushes = (1...3).map { Self.claimed("s\($0)", token: "t\($0)", attempts: 1) }
+        let outbox = MemoryOutbox([])
+        // Another node claimed the second push after the lease lapsed.
+        outbox.written.withLock { $0["pass"] = [pushes[0], pushes[2]] }
+        let provider = ScriptedProvider(answers: [:])
+        let clock = Date(timeIntervalSince1970: 10_000)
+        let dispatcher = PushDispatcher(outbox: outbox, providers: [.fcm: provider], lease: 30, now: { clock })
+        // Written 11 s ago: a third of the lease has gone, so it may have lapsed had the pass taken longer.
+        try await dispatcher.send(pushes, claim: PushClaim(token: "pass", until: clock.addingTimeInterval(19)))
+        #expect(outbox.renewals.withLock { $0 } >= 1)
+        #expect(Set(provider.sent.withLock { $0 }) == ["t1", "t3"])
+        #expect(outbox.result(of: "s2") == nil, "not ours to record")
     }
 
     @Test("a platform without a provider dead-letters its pushes, for admins to see")

@@ -1,12 +1,14 @@
 import Foundation
 
-/// Sends what the push outbox holds: claims due jobs, drops those that became pointless (read on another device,
-/// device or session gone), sends the rest through their providers at a bounded concurrency per provider, and
-/// records each outcome: sent, retried later, dead-lettered, or device removed.
+/// Sends what the push outbox holds: the jobs a fan-out pass wrote claimed for this node (``send(_:claim:)``), and
+/// batches it claims itself (``dispatch()``: retries that fell due, jobs a dead node left). Drops those that became
+/// pointless (read on another device, device or session gone), sends the rest through their providers at a bounded
+/// concurrency per provider, and records each outcome: sent, retried later, dead-lettered, or device removed.
 ///
-/// Claims are leases, renewed while the batch is being sent, so a node that dies mid-send leaves its jobs to be
-/// claimed again a lease later: nothing is lost. A push the provider accepted just before such a death is sent
-/// again; it carries the same push id and collapse key, so the device shows it once.
+/// Claims are leases, renewed while their jobs are being sent, so a node that dies mid-send leaves its jobs to be
+/// claimed again a lease later: nothing is lost. A push the provider accepted just before such a death (at most a
+/// batch's worth: outcomes are recorded batch by batch) is sent again; it carries the same push id and collapse key,
+/// so the device shows it once.
 public final class PushDispatcher: Sendable {
     /// How long a claim holds its batch without renewal: what a node's death delays its pushes by. The claimant
     /// renews every third of it, so a batch may take longer (a provider timing out) without a second claimant.
@@ -20,6 +22,9 @@ public final class PushDispatcher: Sendable {
     private let schedule: RetrySchedule
     private let permits: [DevicePlatform: AsyncPermits]
     private let batchSize: Int
+    /// A batch of a hand-off: four rounds of the provider's sends.
+    private let handOffBatchSize: Int
+    private let handOffReadsStand: TimeInterval
     private let lease: TimeInterval
     private let now: @Sendable () -> Date
     private let random: @Sendable () -> Double
@@ -30,9 +35,11 @@ public final class PushDispatcher: Sendable {
     ///   - concurrency: sends in flight per provider, however many batches are being sent.
     ///   - batchSize: jobs a ``dispatch()`` claims at once (four times `concurrency` when nil).
     ///   - lease: how long a claim holds its batch unless renewed (``defaultLease``).
+    ///   - handOffReadsStand: how long what a fan-out read with its pushes is sent as read; a batch of
+    ///     ``send(_:claim:)`` that starts later is read again.
     public init(
         outbox: any PushOutboxStore, providers: [DevicePlatform: any PushProvider], schedule: RetrySchedule = RetrySchedule(),
-        concurrency: Int = 64, batchSize: Int? = nil, lease: TimeInterval = PushDispatcher.defaultLease,
+        concurrency: Int = 64, batchSize: Int? = nil, lease: TimeInterval = PushDispatcher.defaultLease, handOffReadsStand: TimeInterval = 1,
         now: @escaping @Sendable () -> Date = Date.init, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         observe: @escaping Observer = { _, _ in }
     ) {
@@ -41,6 +48,8 @@ public final class PushDispatcher: Sendable {
         self.schedule = schedule
         permits = providers.mapValues { _ in AsyncPermits(concurrency) }
         self.batchSize = max(1, batchSize ?? concurrency * 4)
+        handOffBatchSize = max(1, concurrency * 4)
+        self.handOffReadsStand = handOffReadsStand
         self.lease = lease
         self.now = now
         self.random = random
@@ -54,7 +63,7 @@ public final class PushDispatcher: Sendable {
         let claim = UUID().uuidString
         let claimed = try await outbox.claim(limit: batchSize, at: now(), lease: lease, claim: claim)
         guard !claimed.isEmpty else { return 0 }
-        try await send(claimed, claim: claim)
+        try await send(claimed, renewing: claim)
         return claimed.count
     }
 
@@ -63,9 +72,76 @@ public final class PushDispatcher: Sendable {
         PushClaim(token: UUID().uuidString, until: instant.addingTimeInterval(lease))
     }
 
-    /// Sends jobs `claim` holds and records their outcomes, as ``dispatch()`` does after its claim: for jobs written
-    /// under a claim of ``newClaim(at:)``.
-    public func send(_ claimed: [ClaimedPush], claim: String) async throws {
+    /// Sends the jobs a fan-out pass wrote under `claim` (one of ``newClaim(at:)``) in batches of four times
+    /// `concurrency`, two sending at once, each batch's outcomes recorded as its sends end. Batches leave as the pass's transaction
+    /// read them while that is recent (`handOffReadsStand`); a batch that starts later is read again first (read
+    /// positions, sessions, badges as they then stand), so a large pass, or one slowed by its provider, is checked
+    /// as freshly as a claimed batch. Only what the claim still holds is sent: a claim that may have lapsed
+    /// (older than a third of its lease, so not yet renewed) is renewed first, keeping what it still holds. Starts no
+    /// batch once cancelled; what it leaves is claimed again once the lease lapses.
+    public func send(_ handed: [ClaimedPush], claim: PushClaim) async throws {
+        // The claim was made just before the pass's transaction read what its pushes carry.
+        let readAt = claim.until.addingTimeInterval(-lease)
+        var pushes = handed
+        if now() > claim.until.addingTimeInterval(-lease * 2 / 3) {
+            let held = Set(try await outbox.renew(claim: claim.token, until: now().addingTimeInterval(lease)))
+            pushes = pushes.filter { held.contains($0.job.id) }
+        }
+        let size = handOffBatchSize
+        let batches = stride(from: 0, to: pushes.count, by: size).map { Array(pushes[$0..<min($0 + size, pushes.count)]) }
+        // Two batches sending at once, so the provider's sends never wait for a batch's read or record.
+        let sending = AsyncPermits(2)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for batch in batches {
+                await sending.acquire()
+                guard !Task.isCancelled else {
+                    sending.release()
+                    break
+                }
+                let stale = now().timeIntervalSince(readAt) > handOffReadsStand
+                group.addTask {
+                    let fresh: [ClaimedPush]
+                    do {
+                        fresh = stale ? try await self.outbox.held(batch.map(\.job.id), by: claim.token, at: self.now()) : batch
+                    } catch {
+                        sending.release()
+                        throw error
+                    }
+                    let results = await self.sendRenewing(fresh, claim: claim.token)
+                    sending.release()
+                    try await self.record(results, claim: claim.token)
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Sends jobs `claim` holds, renewing its lease meanwhile, and records their outcomes in one transaction.
+    private func send(_ claimed: [ClaimedPush], renewing claim: String) async throws {
+        try await record(await sendRenewing(claimed, claim: claim), claim: claim)
+    }
+
+    /// Sends what is worth sending of jobs `claim` holds, renewing its lease meanwhile; how each ended.
+    private func sendRenewing(_ claimed: [ClaimedPush], claim: String) async -> [(ClaimedPush, DevicePlatform?, PushJobResult)] {
+        let (outbox, lease, now) = (self.outbox, self.lease, self.now)
+        return await whileRenewing(every: lease / 3, { _ = try await outbox.renew(claim: claim, until: now().addingTimeInterval(lease)) }) {
+            await self.sendAll(claimed)
+        }
+    }
+
+    /// Records how jobs `claim` holds ended, even if the worker is being stopped, and again after a failure while
+    /// the lease holds: what the providers accepted must not be sent again.
+    private func record(_ results: [(ClaimedPush, DevicePlatform?, PushJobResult)], claim: String) async throws {
+        let outcomes = results.map { ($0.0.job.id, $0.2) }
+        let (outbox, lease, now) = (self.outbox, self.lease, self.now)
+        try await recordWithinLease(lease, now: now, renew: { _ = try await outbox.renew(claim: claim, until: now().addingTimeInterval(lease)) }) {
+            try await outbox.finish(outcomes, claim: claim, at: now())
+        }
+        for (_, platform, result) in results { observe(platform, result) }
+    }
+
+    /// Sends what is worth sending of `claimed`, and how each ended.
+    private func sendAll(_ claimed: [ClaimedPush]) async -> [(ClaimedPush, DevicePlatform?, PushJobResult)] {
         var results: [(ClaimedPush, DevicePlatform?, PushJobResult)] = []
         var sendable: [DevicePlatform: [(ClaimedPush, PushAddress)]] = [:]
         for push in claimed {
@@ -75,22 +151,13 @@ public final class PushDispatcher: Sendable {
                 sendable[address.platform, default: []].append((push, address))
             }
         }
-        let (outbox, lease, now) = (self.outbox, self.lease, self.now)
-        results += await whileRenewing(every: lease / 3, { try await outbox.renew(claim: claim, until: now().addingTimeInterval(lease)) }) {
-            await withTaskGroup(of: [(ClaimedPush, DevicePlatform?, PushJobResult)].self) { group in
-                for (platform, pushes) in sendable {
-                    group.addTask { await self.send(pushes, platform: platform) }
-                }
-                return await group.reduce(into: []) { $0 += $1 }
+        results += await withTaskGroup(of: [(ClaimedPush, DevicePlatform?, PushJobResult)].self) { group in
+            for (platform, pushes) in sendable {
+                group.addTask { await self.send(pushes, platform: platform) }
             }
+            return await group.reduce(into: []) { $0 += $1 }
         }
-        // Recorded even if the worker is being stopped, and again after a failure while the lease holds: what the
-        // providers accepted must not be sent again.
-        let outcomes = results.map { ($0.0.job.id, $0.2) }
-        try await recordWithinLease(lease, now: now, renew: { try await outbox.renew(claim: claim, until: now().addingTimeInterval(lease)) }) {
-            try await outbox.finish(outcomes, claim: claim, at: now())
-        }
-        for (_, platform, result) in results { observe(platform, result) }
+        return results
     }
 
     /// The client of `platform`, if one is configured.

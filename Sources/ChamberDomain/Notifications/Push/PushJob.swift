@@ -57,7 +57,8 @@ public struct PushJob: Sendable, Equatable {
     }
 }
 
-/// A job a worker holds, with what it needs to decide and address the push at the moment it sends.
+/// A job a worker holds, with what it needs to decide and address the push, read just before its batch leaves (when
+/// the batch is claimed, or when the fan-out that wrote it commits).
 public struct ClaimedPush: Sendable, Equatable {
     public var job: PushJob
     /// The device, if it still exists and its session is active.
@@ -146,8 +147,11 @@ public protocol PushOutboxStore: Sendable {
     /// Claims up to `limit` jobs due at `instant` that no live lease holds, for `lease` seconds under `claim`,
     /// counting the attempt. A job whose previous claimant died (its lease ran out) is claimed again.
     func claim(limit: Int, at instant: Date, lease: TimeInterval, claim: String) async throws -> [ClaimedPush]
-    /// Extends the lease of the jobs `claim` still holds to `until` (a claim whose lease ran out holds nothing).
-    func renew(claim: String, until: Date) async throws
+    /// Extends the lease of the jobs `claim` still holds (those no other claim took since) to `until`; returns them.
+    @discardableResult
+    func renew(claim: String, until: Date) async throws -> [PushJobID]
+    /// The jobs among `ids` that `claim` still holds, read as a claim reads them: for sending them.
+    func held(_ ids: [PushJobID], by claim: String, at instant: Date) async throws -> [ClaimedPush]
     /// Ends or reschedules jobs, those `claim` still holds (a claimant whose lease ran out changes nothing), in one
     /// transaction. ``PushJobResult/deviceGone(error:)`` also removes the device.
     func finish(_ results: [(id: PushJobID, result: PushJobResult)], claim: String, at instant: Date) async throws
