@@ -1179,6 +1179,11 @@ enum Schema {
                 "ALTER TABLE invitations ADD COLUMN business_id TEXT",
                 "CREATE INDEX invitations_business ON invitations (chamber_id, business_id) WHERE business_id IS NOT NULL",
             ]),
+        Migration(
+            version: 40, name: "a member's unread notifications in every chamber, for their phone's badge",
+            statements: [
+                "CREATE INDEX notifications_unread_by_user ON notifications (user_id) WHERE read_at IS NULL"
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

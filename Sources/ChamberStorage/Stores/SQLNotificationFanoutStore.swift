@@ -71,7 +71,8 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
             let unread = try await Self.unreadCounts(of: Array(Set(notifications.map(\.userID))), in: tx)
             // Pushes commit with the notifications: none is lost between them, and none is queued for a pass that
             // did not count.
-            let pushes = try await SQLPushOutboxStore.enqueue(additions, in: tx, at: instant, claim: claim, unread: unread)
+            let pushes = try await SQLPushOutboxStore.enqueue(
+                additions, in: tx, at: instant, claim: claim, bursts: Dictionary(notifications.map { (FeedKey($0), $0.count) }) { $1 })
             // So are the e-mails they owe.
             try await SQLNotificationEmailStore.schedule(additions, in: tx, at: instant)
             return RecordedNotifications(
@@ -111,12 +112,7 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
     /// Grows each member's unread notification of the same channel and category from the last window, or adds one:
     /// one read of the candidates, then a statement per 100 grown notifications and one per 100 new ones.
     private static func apply(_ additions: [FeedAddition], in tx: ChamberScopedSQL, at instant: Date) async throws -> [ChamberDomain.Notification] {
-        struct Key: Hashable {
-            let user: UserID
-            let channel: ChannelID
-            let category: NotificationCategory
-        }
-        var open: [Key: ChamberDomain.Notification] = [:]
+        var open: [FeedKey: ChamberDomain.Notification] = [:]
         let channels = Array(Set(additions.map(\.channelID)))
         for chunk in channels.chunked(200) {
             for row in try await tx.query(
@@ -128,7 +124,7 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
             {
                 let notification = try SQLNotificationFeedStore.notification(row)
                 // Ascending: the newest of a key is kept.
-                open[Key(user: notification.userID, channel: notification.channelID, category: notification.category)] = notification
+                open[FeedKey(notification)] = notification
             }
         }
         var result: [ChamberDomain.Notification] = []
@@ -137,7 +133,7 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
         for addition in additions {
             let newest = addition.newest
             let text = String(newest.body.prefix(ChamberDomain.Notification.textLimit))
-            let key = Key(user: addition.userID, channel: addition.channelID, category: addition.category)
+            let key = FeedKey(addition)
             if var grown = open[key] {
                 grown.seq = newest.seq
                 grown.messageID = newest.id
@@ -191,7 +187,26 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
         return result
     }
 
-    /// The members' unread notifications in the scope's chamber (their badges), a statement per 500 members.
+    /// Each member's unread notifications in every chamber they belong to: their phone's badge (one app, however
+    /// many chambers), a statement per 500 members. Members with none are absent.
+    static func badges(of users: [UserID], in executor: any SQLExecutor) async throws -> [UserID: Int] {
+        var counts: [UserID: Int] = [:]
+        for chunk in users.chunked(500) {
+            // Around the chamber scope on purpose: a member's own counts, summed over their chambers.
+            for row in try await executor.query(
+                """
+                SELECT n.user_id, count(*) AS n FROM notifications n
+                JOIN memberships m ON m.chamber_id = n.chamber_id AND m.user_id = n.user_id
+                WHERE n.read_at IS NULL AND n.user_id IN (\(placeholders(chunk.count))) GROUP BY n.user_id
+                """, chunk.map { .id($0) })
+            {
+                counts[try row.id("user_id")] = Int(try row.int("n"))
+            }
+        }
+        return counts
+    }
+
+    /// The members' unread notifications in the scope's chamber (its badge in the app), a statement per 500 members.
     static func unreadCounts(of users: [UserID], in tx: ChamberScopedSQL) async throws -> [UserID: Int] {
         var counts: [UserID: Int] = [:]
         for chunk in users.chunked(500) {
@@ -205,5 +220,20 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
             }
         }
         return counts
+    }
+}
+
+/// A member's feed entry for one channel and category: what a burst grows.
+struct FeedKey: Hashable {
+    let user: UserID
+    let channel: ChannelID
+    let category: NotificationCategory
+
+    init(_ notification: ChamberDomain.Notification) {
+        (user, channel, category) = (notification.userID, notification.channelID, notification.category)
+    }
+
+    init(_ addition: FeedAddition) {
+        (user, channel, category) = (addition.userID, addition.channelID, addition.category)
     }
 }

@@ -25,9 +25,13 @@ struct SQLPushOutboxStore: PushOutboxStore {
     /// Grows each addition's member's devices' unclaimed jobs for the same channel and category, or queues a push to
     /// each of the member's active devices, under `claim` when one is given (counting the attempt, as a claim does).
     /// Runs inside the fan-out's transaction. Returns how many jobs it grew or queued unclaimed, and the jobs queued
-    /// under `claim` as a claim would read them (`unread`: the badges the transaction knows; others are counted).
+    /// under `claim` as a claim would read them.
+    ///
+    /// A push tells the whole burst its feed entry gathered (`bursts`: the entries' counts as they now stand), not
+    /// only the messages of this pass: the third message of a burst pushes "3 new messages", replacing on the phone
+    /// the pushes before it (they share the collapse key).
     static func enqueue(
-        _ additions: [FeedAddition], in tx: ChamberScopedSQL, at instant: Date, claim: PushClaim?, unread: [UserID: Int]
+        _ additions: [FeedAddition], in tx: ChamberScopedSQL, at instant: Date, claim: PushClaim?, bursts: [FeedKey: Int] = [:]
     ) async throws -> (unclaimed: Int, claimed: [ClaimedPush]) {
         let pushed = additions.filter { $0.push != nil }
         guard !pushed.isEmpty else { return (0, []) }
@@ -58,10 +62,11 @@ struct SQLPushOutboxStore: PushOutboxStore {
             guard let push = addition.push else { continue }
             let newest = addition.newest
             let text = String(newest.body.prefix(ChamberDomain.Notification.textLimit))
+            let burst = bursts[FeedKey(addition)]
             for device in devices[addition.userID] ?? [] {
                 let key = Key(device: device.id, channel: addition.channelID, category: addition.category.rawValue)
                 if let grown = open[key] {
-                    let count = grown.count + Int64(addition.count)
+                    let count = max(grown.count + Int64(addition.count), Int64(burst ?? 0))
                     if try await Self.grow(grown.id, to: newest, push: push, title: addition.title, text: text, count: count, in: tx) {
                         open[key] = (grown.id, count)
                         grownJobs += 1
@@ -72,7 +77,7 @@ struct SQLPushOutboxStore: PushOutboxStore {
                 let job = PushJob(
                     id: .generateOrdered(), chamberID: tx.chamberID, userID: addition.userID, deviceID: device.id, channelID: addition.channelID,
                     category: addition.category, seq: newest.seq, messageID: newest.id, actorName: push.actorName, title: addition.title,
-                    text: text, count: addition.count, preview: push.preview, urgent: push.urgent, attempts: claim == nil ? 0 : 1,
+                    text: text, count: max(addition.count, burst ?? 0), preview: push.preview, urgent: push.urgent, attempts: claim == nil ? 0 : 1,
                     createdAt: created)
                 open[key] = (job.id, Int64(job.count))
                 queued.append((job, device.address))
@@ -99,9 +104,7 @@ struct SQLPushOutboxStore: PushOutboxStore {
         // What a claim would read with each job: how far its member read the channel, and their badge.
         let users = Array(Set(queued.map(\.job.userID)))
         let readSeqs = try await Self.readSeqs(of: users, in: Array(Set(queued.map(\.job.channelID))), tx: tx)
-        let badges = unread.merging(
-            try await SQLNotificationFanoutStore.unreadCounts(of: users.filter { unread[$0] == nil }, in: tx)
-        ) { known, _ in known }
+        let badges = try await SQLNotificationFanoutStore.badges(of: users, in: tx.executor)
         let claimed = queued.map { job, address in
             ClaimedPush(
                 job: job, address: address, readSeq: readSeqs[ChannelReader(channel: job.channelID, user: job.userID)] ?? 0,
@@ -235,15 +238,8 @@ struct SQLPushOutboxStore: PushOutboxStore {
             let address = try row.optionalString("s_id") != nil ? try SQLDeviceStore.device(Self.deviceRow(row)).address : nil
             claimed.append((try Self.job(row), address, try row.int("read_seq")))
         }
-        // The badges, per chamber.
-        var unread: [ChamberID: [UserID: Int]] = [:]
-        for (chamber, jobs) in Dictionary(grouping: claimed.map(\.job), by: \.chamberID) {
-            unread[chamber] = try await SQLNotificationFanoutStore.unreadCounts(
-                of: Array(Set(jobs.map(\.userID))), in: ChamberScopedSQL(executor: tx, chamberID: chamber))
-        }
-        return claimed.map {
-            ClaimedPush(job: $0.job, address: $0.address, readSeq: $0.readSeq, unreadCount: unread[$0.job.chamberID]?[$0.job.userID] ?? 0)
-        }
+        let badges = try await SQLNotificationFanoutStore.badges(of: Array(Set(claimed.map(\.job.userID))), in: tx)
+        return claimed.map { ClaimedPush(job: $0.job, address: $0.address, readSeq: $0.readSeq, unreadCount: badges[$0.job.userID] ?? 0) }
     }
 
     @discardableResult

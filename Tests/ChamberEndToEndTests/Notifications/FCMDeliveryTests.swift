@@ -72,6 +72,53 @@ struct FCMDeliveryTests {
         }
     }
 
+    @Test(
+        "a burst of DMs: each push tells the whole burst, so the phone shows \"3 new messages\" in place of the others",
+        arguments: TestBackend.enabled)
+    func burst(_ backend: TestBackend) async throws {
+        try await Self.withFCM(backend) { api, fcm in
+            let room = try await HubTests.room(api, members: 2)
+            let phone = fcm.register()
+            try await Self.register(api, room.members[1], token: phone)
+            let sender = try await HubTests.socket(api, room.members[0], room.chamberID)
+            let dm = try await sender.request(["type": "open_direct", "user_id": room.members[1].userID], expect: "channel")
+            let channelID = dm["channel"]["id"].string ?? ""
+            for n in 1...3 {
+                try await sender.request(
+                    ["type": "send", "channel_id": channelID, "client_message_id": "b-\(n)", "body": "part \(n)"], expect: "ack")
+                // Each push has left before the next message: only the feed entry gathers the burst.
+                try await eventually("push \(n) arrives") { fcm.received(by: phone).count == n }
+            }
+            let bodies = fcm.received(by: phone).map { $0.message["notification"]["body"].string ?? "" }
+            #expect(bodies == ["part 1", "2 new messages from M0\nM0: part 2", "3 new messages from M0\nM0: part 3"], "\(bodies)")
+            let last = try #require(fcm.received(by: phone).last).message
+            #expect(last["apns"]["payload"]["aps"]["badge"].int == 1, "one feed entry, unread")
+            #expect(Set(fcm.received(by: phone).map { $0.message["android"]["collapse_key"].string }).count == 1, "one collapse key")
+        }
+    }
+
+    @Test("the badge counts what the member has not read in every chamber they belong to, one app icon for all", arguments: TestBackend.enabled)
+    func badgeAcrossChambers(_ backend: TestBackend) async throws {
+        try await Self.withFCM(backend) { api, fcm in
+            let room = try await HubTests.room(api, members: 2)
+            let other = try await api.createChamber(room.admin)
+            for member in room.members { try await api.addMember(member, to: other, role: "member", by: room.admin) }
+            let phone = fcm.register()
+            try await Self.register(api, room.members[1], token: phone)
+            for (n, chamber) in [room.chamberID, other].enumerated() {
+                let sender = try await HubTests.socket(api, room.members[0], chamber)
+                let dm = try await sender.request(["type": "open_direct", "user_id": room.members[1].userID], expect: "channel")
+                try await sender.request(
+                    ["type": "send", "channel_id": dm["channel"]["id"].string ?? "", "client_message_id": "c-\(n)", "body": "hello \(n)"],
+                    expect: "ack")
+                try await eventually("push \(n + 1) arrives") { fcm.received(by: phone).count == n + 1 }
+            }
+            let badges = fcm.received(by: phone).map { $0.message["apns"]["payload"]["aps"]["badge"].int }
+            #expect(badges == [1, 2], "one unread in each chamber: \(badges)")
+            #expect(fcm.received(by: phone).last?.message["data"]["chamber_id"].string == other)
+        }
+    }
+
     @Test("a chamber requiring a second factor pushes only to devices of sessions that proved one", arguments: TestBackend.enabled)
     func secondFactorRequired(_ backend: TestBackend) async throws {
         try await Self.withFCM(backend) { api, fcm in

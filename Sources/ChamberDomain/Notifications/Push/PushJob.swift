@@ -65,7 +65,7 @@ public struct ClaimedPush: Sendable, Equatable {
     public var address: PushAddress?
     /// How far the member has read the channel: at or past the job's `seq`, the push is not sent.
     public var readSeq: Int64
-    /// The member's unread notifications in the chamber: the badge.
+    /// The member's unread notifications in every chamber they belong to: the badge.
     public var unreadCount: Int
 
     public init(job: PushJob, address: PushAddress?, readSeq: Int64, unreadCount: Int) {
