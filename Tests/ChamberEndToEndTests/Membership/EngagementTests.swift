@@ -56,8 +56,8 @@ struct EngagementTests {
             #expect(annLater > first, "\(first) → \(annLater)")
             #expect(later.json["active_members"].int == 4, "Bea's reading counts too")
 
-            // Bob is checked in at an event: he attended, and counts as active without opening anything else. Bea
-            // registers and never comes: registering is not attending.
+            // Bob registers and is checked in at an event: he attended. Bea registers and never comes: registering is
+            // not attending.
             let evening = EventTests.Chamber(id: chamber, admin: admin, staff: stella, members: [bob, bea])
             let (event, tickets) = try await EventTests.event(api, evening, capacity: nil, tickets: [["name": "Member"]])
             for member in [bob, bea] {
@@ -72,8 +72,9 @@ struct EngagementTests {
             let attended = try await api.call(.get, "/v1/chambers/\(chamber)/engagement?days=30", token: stella.accessToken)
             #expect(attended.json["events_attended"].int == 1 && attended.json["active_members"].int == 5, "\(attended.json)")
             let bobNow = attended.json["items"].array.first { $0["user_id"].string == bob.userID }
-            #expect(
-                bobNow?["events_attended"].int == 1 && bobNow?["active"].bool == true && bobNow?["last_seen_at"].isNull == true, "\(attended.json)")
+            // Registering was a visit too (every request to the chamber is), so whether Bob's last seen is set depends
+            // on whether the node's 30-second flush of visits ran meanwhile: it is not asserted.
+            #expect(bobNow?["events_attended"].int == 1 && bobNow?["active"].bool == true, "\(attended.json)")
             let beaNow = attended.json["items"].array.first { $0["user_id"].string == bea.userID }
             #expect(beaNow?["events_attended"].int == 0, "\(attended.json)")
 
