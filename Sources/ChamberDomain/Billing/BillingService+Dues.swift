@@ -280,11 +280,14 @@ extension BillingService {
 
     // MARK: - Telling
 
-    /// Mails the invoice's member; a failure is audited (the invoice and its ledger stand).
+    /// Mails the invoice's member, unless their e-mail level for billing is `none` (the invoice is theirs to see in
+    /// the app all the same); a failure is audited (the invoice and its ledger stand).
     private func tell(_ invoice: Invoice, in chamber: Chamber, subject: String, body: String) async {
         guard let mailer else { return }
         do {
-            guard let user = try await store.users.find(id: invoice.userID) else { return }
+            guard let user = try await store.users.find(id: invoice.userID),
+                try await store.scoped(to: chamber.id).wantsEmail(.billing, user: user.id)
+            else { return }
             try await mailer.send(Mail(kind: .billing, to: user.email, subject: "\(chamber.name): \(subject)", body: body))
         } catch {
             try? await store.scoped(to: chamber.id).auditLog.append(

@@ -102,10 +102,7 @@ extension EventService {
     func mail(_ userID: UserID, in chamberID: ChamberID, subject: String, body: String) async {
         do {
             guard let user = try await store.users.find(id: userID) else { return }
-            let settings = store.scoped(to: chamberID).notificationSettings
-            let preferences = NotificationPreferences.chamberDefaults(try await settings.chamberChoices())
-                .overlaid(with: try await settings.memberChoices(of: userID))
-            guard preferences.level(.events, on: .email) != .none else { return }
+            guard try await store.scoped(to: chamberID).wantsEmail(.events, user: userID) else { return }
             let chamber = try await store.chambers.find(id: chamberID)
             try await mailer.send(Mail(kind: .events, to: user.email, subject: "\(chamber?.name ?? "Chamber"): \(subject)", body: body))
         } catch {

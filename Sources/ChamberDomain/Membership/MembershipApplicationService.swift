@@ -307,11 +307,14 @@ public final class MembershipApplicationService: Sendable {
         return nil
     }
 
-    /// Mails the applicant. Called after the decision is stored, so a mail that cannot be queued is recorded in the
-    /// audit log rather than failing what was done.
+    /// Mails the applicant, unless their (or, before they joined, the chamber's) e-mail level for membership is
+    /// `none`. Called after the decision is stored, so a mail that cannot be queued is recorded in the audit log
+    /// rather than failing what was done.
     private func tell(_ application: MembershipApplication, subject: String, body: String) async {
         do {
-            guard let user = try await store.users.find(id: application.applicantID) else { return }
+            guard let user = try await store.users.find(id: application.applicantID),
+                try await store.scoped(to: application.chamberID).wantsEmail(.membership, user: user.id)
+            else { return }
             let chamber = try await store.chambers.find(id: application.chamberID)
             try await mailer.send(Mail(kind: .membership, to: user.email, subject: "\(chamber?.name ?? "Chamber"): \(subject)", body: body))
         } catch {

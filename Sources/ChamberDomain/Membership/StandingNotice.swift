@@ -33,10 +33,11 @@ struct StandingNotice: Sendable {
         await mail(chamber, to: member.user, subject: "\(chamber.name): your membership is \(after.rawValue)", body: text)
     }
 
-    /// Mails `user`; a mail that fails is in the audit log.
+    /// Mails `user`, unless their e-mail level for membership is `none`; a mail that fails is in the audit log.
     private func mail(_ chamber: Chamber, to user: User, subject: String, body: String) async {
         guard let mailer else { return }
         do {
+            guard try await store.scoped(to: chamber.id).wantsEmail(.membership, user: user.id) else { return }
             try await mailer.send(Mail(kind: .membership, to: user.email, subject: subject, body: body))
         } catch {
             try? await store.scoped(to: chamber.id).auditLog.append(

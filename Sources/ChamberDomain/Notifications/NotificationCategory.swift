@@ -10,6 +10,10 @@ public enum NotificationCategory: String, Sendable, Codable, CaseIterable, Codin
     case events
     case membership
     case billing
+
+    /// Mail about the member's own business with the chamber (their invoices, their membership): kept by a one-click
+    /// unsubscribe from notification mail, stopped only by the member's own level of `none`.
+    public var isTransactional: Bool { self == .membership || self == .billing }
 }
 
 /// The ways a notification reaches a member.

@@ -43,6 +43,23 @@ struct DuesBillingTests {
         try await api.call(.get, "/v1/chambers/\(chamber)/members/\(member.userID)/standing", token: member.accessToken).json
     }
 
+    @Test("a member whose e-mail level for billing is none is invoiced all the same, without a mail", arguments: TestBackend.enabled)
+    func billingMailRefused(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let (admin, staff, apu) = (try await api.signUp("admin"), try await api.signUp("stella"), try await api.signUp("apu"))
+            let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
+            try await MembershipStandingTests.approved(api, apu, chamber: chamber.id, tier: chamber.tier, staff: staff)
+            let preferences = try await api.call(
+                .patch, "/v1/chambers/\(chamber.id)/notification-preferences", token: apu.accessToken,
+                json: ["categories": ["billing": ["email": "none"]]])
+            #expect(preferences.status == .ok, "\(preferences.json)")
+            let job = DuesJob(api)
+            #expect(try await job.run(chamber.id, at: Date()) == 1)
+            #expect(try await Self.invoices(api, chamber.id, of: apu).count == 1)
+            #expect(job.mail.to(apu.email).isEmpty, "\(job.mail.to(apu.email).map(\.subject))")
+        }
+    }
+
     @Test(
         "annual dues: invoiced once on approval, paid by card once though its webhook comes three times; renewed ahead, reminded, a late fee once, paid at the desk",
         arguments: TestBackend.enabled)

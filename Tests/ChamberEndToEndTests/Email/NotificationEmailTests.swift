@@ -81,6 +81,10 @@ struct NotificationEmailTests {
             #expect(unsubscribed.status == .ok && unsubscribed.json["chamber_id"].string == room.chamberID, "\(unsubscribed.json)")
             let preferences = try await api.call(.get, "/v1/chambers/\(room.chamberID)/notification-preferences", token: ben.accessToken)
             #expect(preferences.json["categories"]["direct_messages"]["email"].string == "none", "\(preferences.json)")
+            #expect(
+                preferences.json["categories"]["billing"]["email"].string == "all"
+                    && preferences.json["categories"]["membership"]["email"].string == "all",
+                "invoices and membership mail are no list left by a digest's link: \(preferences.json)")
             try await Self.send(api, room, dm, "Still there?", id: "e-2")
             try await eventually("the second DM reaches the feed") {
                 let feed = try? await api.call(.get, "/v1/chambers/\(room.chamberID)/notifications", token: ben.accessToken)

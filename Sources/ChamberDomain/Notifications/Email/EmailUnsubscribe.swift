@@ -27,7 +27,9 @@ public final class EmailUnsubscribe: Sendable {
         return "\(chamber.rawValue).\(user.rawValue).\(signer.signature(of: text))"
     }
 
-    /// Turns e-mail off, every category, for the member and chamber `token` names; returns the chamber.
+    /// Turns notification e-mail off, every category of it, for the member and chamber `token` names; returns the
+    /// chamber. Invoices and membership mail are no list one leaves by a link in a digest: they keep the member's
+    /// `billing` and `membership` levels (which the member may set to `none` themselves).
     /// - Throws: `unsubscribe_token_invalid` for a token the server did not sign.
     public func unsubscribe(token: String) async throws -> ChamberID {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
@@ -43,7 +45,9 @@ public final class EmailUnsubscribe: Sendable {
         guard try await scope.members.find(userID: userID) != nil else { return chamberID }
         let off: [DeliveryChannel: NotificationLevel?] = [.email: NotificationLevel.none]
         _ = try await scope.notificationSettings.updateMemberChoices(
-            of: userID, applying: NotificationChoicesPatch(levels: Dictionary(uniqueKeysWithValues: NotificationCategory.allCases.map { ($0, off) })),
+            of: userID,
+            applying: NotificationChoicesPatch(
+                levels: Dictionary(uniqueKeysWithValues: NotificationCategory.allCases.filter { !$0.isTransactional }.map { ($0, off) })),
             at: now())
         return chamberID
     }
