@@ -12,10 +12,16 @@ public final class NotificationFeedService: Sendable {
         self.now = now
     }
 
-    /// One page of the caller's feed, most recently grown first, and their unread count.
-    public func page(_ access: ChamberAccess, unreadOnly: Bool, page: PageRequest) async throws -> (page: Page<Notification>, unread: Int) {
+    /// One page of the caller's feed, most recently grown first (after `cursor`, when given), and their unread count.
+    public func page(
+        _ access: ChamberAccess, unreadOnly: Bool, page: PageRequest, after cursor: FeedCursor? = nil
+    ) async throws -> (
+        page: Page<Notification>, unread: Int
+    ) {
         let feed = store.scoped(to: access.chamberID).notificationFeed
-        return (try await feed.page(of: access.userID, unreadOnly: unreadOnly, page: page), try await feed.unreadCount(of: access.userID))
+        return (
+            try await feed.page(of: access.userID, unreadOnly: unreadOnly, page: page, after: cursor), try await feed.unreadCount(of: access.userID)
+        )
     }
 
     /// Marks notifications read; returns the unread count after. The caller's sockets hear of it when anything changed.

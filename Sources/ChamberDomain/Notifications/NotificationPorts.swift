@@ -37,8 +37,9 @@ public protocol NotificationSettingsStore: Sendable {
 
 /// One chamber's in-app feeds.
 public protocol NotificationFeedStore: Sendable {
-    /// The member's notifications, most recently grown first.
-    func page(of user: UserID, unreadOnly: Bool, page: PageRequest) async throws -> Page<Notification>
+    /// The member's notifications, most recently grown first: after `cursor` when given (its page's offset unused),
+    /// else from the page's offset. The next page's cursor is a key (``FeedCursor``).
+    func page(of user: UserID, unreadOnly: Bool, page: PageRequest, after cursor: FeedCursor?) async throws -> Page<Notification>
     func unreadCount(of user: UserID) async throws -> Int
     /// Marks the member's notifications read; returns those it changed and the unread count after.
     func markRead(_ selection: FeedReadSelection, of user: UserID, at: Date) async throws -> (read: [NotificationID], unread: Int)

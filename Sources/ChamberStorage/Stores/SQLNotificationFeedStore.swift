@@ -18,13 +18,17 @@ struct SQLNotificationFeedStore: NotificationFeedStore {
             updatedAt: try row.date("updated_at"), readAt: try row.optionalDate("read_at"))
     }
 
-    func page(of user: UserID, unreadOnly: Bool, page: PageRequest) async throws -> Page<ChamberDomain.Notification> {
+    func page(of user: UserID, unreadOnly: Bool, page: PageRequest, after cursor: FeedCursor?) async throws -> Page<ChamberDomain.Notification> {
+        var conditions = "chamber_id = :chamber AND user_id = ?" + (unreadOnly ? " AND read_at IS NULL" : "")
+        var binds: [SQLValue] = [.id(user)]
+        if let cursor {
+            conditions += " AND (updated_at < ? OR (updated_at = ? AND id < ?))"
+            binds += [.int(cursor.updatedAt), .int(cursor.updatedAt), .text(cursor.id)]
+        }
         let rows = try await sql.query(
-            """
-            SELECT \(Self.columns) FROM notifications WHERE chamber_id = :chamber AND user_id = ?\(unreadOnly ? " AND read_at IS NULL" : "")
-            ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?
-            """, [.id(user)] + page.sqlBinds)
-        return Page(fetched: try rows.map(Self.notification), request: page)
+            "SELECT \(Self.columns) FROM notifications WHERE \(conditions) ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?",
+            binds + [.int(Int64(page.limit + 1)), .int(cursor == nil ? Int64(page.offset) : 0)])
+        return Page(fetched: try rows.map(Self.notification), request: page) { FeedCursor(after: $0).text }
     }
 
     func unreadCount(of user: UserID) async throws -> Int {

@@ -97,7 +97,9 @@ struct FCMDeliveryTests {
         }
     }
 
-    @Test("a phone whose app is in the foreground gets no push; once its socket says it went to the background, it does", arguments: TestBackend.enabled)
+    @Test(
+        "a phone whose app is in the foreground gets no push; once its socket says it went to the background, it does", arguments: TestBackend.enabled
+    )
     func backgroundSocket(_ backend: TestBackend) async throws {
         try await Self.withFCM(backend) { api, fcm in
             let room = try await HubTests.room(api, members: 2)
@@ -107,10 +109,12 @@ struct FCMDeliveryTests {
             let sender = try await HubTests.socket(api, room.members[0], room.chamberID)
             let dm = try await sender.request(["type": "open_direct", "user_id": room.members[1].userID], expect: "channel")
             let channelID = dm["channel"]["id"].string ?? ""
-            try await sender.request(["type": "send", "channel_id": channelID, "client_message_id": "g-1", "body": "in the foreground"], expect: "ack")
+            try await sender.request(
+                ["type": "send", "channel_id": channelID, "client_message_id": "g-1", "body": "in the foreground"], expect: "ack")
             _ = try await app.next("notification")
             try await app.request(["type": "set_status", "status": "away"], expect: "ok")
-            try await sender.request(["type": "send", "channel_id": channelID, "client_message_id": "g-2", "body": "in the background"], expect: "ack")
+            try await sender.request(
+                ["type": "send", "channel_id": channelID, "client_message_id": "g-2", "body": "in the background"], expect: "ack")
             try await eventually("the push for the second message arrives") { fcm.received(by: phone).count == 1 }
             try await Task.sleep(for: .milliseconds(300))
             let bodies = fcm.received(by: phone).map { $0.message["notification"]["body"].string ?? "" }

@@ -127,6 +127,57 @@ struct NotificationFeedTests {
         }
     }
 
+    @Test(
+        "the feed pages by key: an entry that grows between pages moves to the top and is shown once; a made-up cursor is refused",
+        arguments: TestBackend.enabled)
+    func paging(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await HubTests.room(api, members: 4)
+            let reader = room.members[0]
+            let path = "/v1/chambers/\(room.chamberID)/notifications"
+            // Three members write to the reader, one after another: three entries, the last written first.
+            var channels: [String] = []
+            for (n, writer) in room.members.dropFirst().enumerated() {
+                let dm = try await api.call(
+                    .post, "/v1/chambers/\(room.chamberID)/channels/direct", token: writer.accessToken, json: ["user_id": reader.userID])
+                let channel = dm.json["id"].string ?? ""
+                channels.append(channel)
+                let sent = try await api.call(
+                    .post, "/v1/chambers/\(room.chamberID)/channels/\(channel)/messages", token: writer.accessToken,
+                    json: ["client_message_id": "p-\(n)", "body": "from \(n)"])
+                #expect(sent.status == .created, "\(sent.json)")
+                try await eventually("entry \(n + 1) is in the feed") {
+                    (try? await api.call(.get, path, token: reader.accessToken).json["items"].array.count) == n + 1
+                }
+            }
+            let first = try await api.call(.get, "\(path)?limit=1", token: reader.accessToken)
+            let shown = first.json["items"].array.compactMap { $0["id"].string }
+            let cursor = try #require(first.json["next_cursor"].string)
+            #expect(cursor.hasPrefix("k") && first.json["items"][0]["text"].string == "from 2", "\(first.json)")
+            // The oldest entry grows: it moves to the top, above where the next page starts.
+            let grown = try await api.call(
+                .post, "/v1/chambers/\(room.chamberID)/channels/\(channels[0])/messages", token: room.members[1].accessToken,
+                json: ["client_message_id": "p-again", "body": "again"])
+            #expect(grown.status == .created)
+            try await eventually("the entry grew") {
+                (try? await api.call(.get, "\(path)?limit=1", token: reader.accessToken).json["items"][0]["count"].int) == 2
+            }
+            var rest: [String] = []
+            var next: String? = cursor
+            while let page = next {
+                let response = try await api.call(.get, "\(path)?limit=1&cursor=\(page)", token: reader.accessToken)
+                #expect(response.status == .ok, "\(response.json)")
+                rest += response.json["items"].array.compactMap { $0["text"].string }
+                next = response.json["next_cursor"].string
+                #expect(!response.json["items"].array.contains { shown.contains($0["id"].string ?? "") }, "shown once")
+            }
+            #expect(rest == ["from 1"], "the grown entry left for the top: \(rest)")
+            let madeUp = "k" + Data(#"{"updatedAt":1,"id":"x'; --"}"#.utf8).base64EncodedString()
+            let refused = try await api.call(.get, "\(path)?cursor=\(madeUp)", token: reader.accessToken)
+            #expect(refused.status == .badRequest && refused.errorCode == "invalid_cursor", "\(refused.json)")
+        }
+    }
+
     @Test("bad feed requests name the field", arguments: TestBackend.enabled)
     func badInput(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in

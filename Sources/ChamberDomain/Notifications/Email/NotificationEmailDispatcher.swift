@@ -53,7 +53,8 @@ public final class NotificationEmailDispatcher: Sendable {
         let preferences = NotificationPreferences.member(
             chamber: try await scope.notificationSettings.chamberChoices(), member: try await scope.notificationSettings.memberChoices(of: user.id),
             mutes: [], at: now())
-        let page = try await scope.notificationFeed.page(of: user.id, unreadOnly: true, page: PageRequest(limit: PageRequest.maximumLimit))
+        let page = try await scope.notificationFeed.page(
+            of: user.id, unreadOnly: true, page: PageRequest(limit: PageRequest.maximumLimit), after: nil)
         // A notification asked for e-mail only if its level admitted it; the feed does not keep whether it named the
         // member, so any level but none lets it into the mail.
         var readable: [ChannelID: Bool] = [:]
