@@ -36,6 +36,20 @@ struct FCMDeliveryTests {
         #expect(device.status == .created, "\(device.json)")
     }
 
+    /// A room of two members, the second with a phone registered; the first's socket and their DM's channel.
+    static func pairWithPhone(
+        _ api: TestAPI, _ fcm: FakeFCMService
+    ) async throws -> (
+        room: HubTests.Room, phone: String, sender: WSTestClient, channelID: String
+    ) {
+        let room = try await HubTests.room(api, members: 2)
+        let phone = fcm.register()
+        try await Self.register(api, room.members[1], token: phone)
+        let sender = try await HubTests.socket(api, room.members[0], room.chamberID)
+        let dm = try await sender.request(["type": "open_direct", "user_id": room.members[1].userID], expect: "channel")
+        return (room, phone, sender, dm["channel"]["id"].string ?? "")
+    }
+
     /// Sends `body` from the first member to each of the others in a DM, from a socket.
     static func directMessages(_ api: TestAPI, _ room: HubTests.Room, body: String) async throws -> [String] {
         let sender = try await HubTests.socket(api, room.members[0], room.chamberID)
@@ -77,12 +91,7 @@ struct FCMDeliveryTests {
         arguments: TestBackend.enabled)
     func burst(_ backend: TestBackend) async throws {
         try await Self.withFCM(backend) { api, fcm in
-            let room = try await HubTests.room(api, members: 2)
-            let phone = fcm.register()
-            try await Self.register(api, room.members[1], token: phone)
-            let sender = try await HubTests.socket(api, room.members[0], room.chamberID)
-            let dm = try await sender.request(["type": "open_direct", "user_id": room.members[1].userID], expect: "channel")
-            let channelID = dm["channel"]["id"].string ?? ""
+            let (_, phone, sender, channelID) = try await Self.pairWithPhone(api, fcm)
             for n in 1...3 {
                 try await sender.request(
                     ["type": "send", "channel_id": channelID, "client_message_id": "b-\(n)", "body": "part \(n)"], expect: "ack")
@@ -102,13 +111,8 @@ struct FCMDeliveryTests {
     )
     func backgroundSocket(_ backend: TestBackend) async throws {
         try await Self.withFCM(backend) { api, fcm in
-            let room = try await HubTests.room(api, members: 2)
-            let phone = fcm.register()
-            try await Self.register(api, room.members[1], token: phone)
+            let (room, phone, sender, channelID) = try await Self.pairWithPhone(api, fcm)
             let app = try await HubTests.socket(api, room.members[1], room.chamberID)
-            let sender = try await HubTests.socket(api, room.members[0], room.chamberID)
-            let dm = try await sender.request(["type": "open_direct", "user_id": room.members[1].userID], expect: "channel")
-            let channelID = dm["channel"]["id"].string ?? ""
             try await sender.request(
                 ["type": "send", "channel_id": channelID, "client_message_id": "g-1", "body": "in the foreground"], expect: "ack")
             _ = try await app.next("notification")
