@@ -122,6 +122,11 @@ struct HTTP1PoolTests {
         #expect(first.headers["Host"] == ["127.0.0.1:\(server.port)"] && first.headers["Content-Length"] == ["6"])
         #expect(first.headers["Authorization"] == ["Bearer t"])
         pool.close()
+        // An origin with a path: every request's path goes after it.
+        let prefixed = try HTTP1Pool(origin: "http://127.0.0.1:\(server.port)/base/", connections: 1)
+        _ = try await prefixed.post("/send", headers: [], body: [], timeout: .seconds(5))
+        #expect(server.requests.withLock { $0.last?.path } == "/base/send")
+        prefixed.close()
         await server.stop()
     }
 

@@ -49,4 +49,12 @@ struct QueryPlanTests {
                 plan.contains { $0.contains("notifications_unread_by_user_channel (chamber_id=? AND user_id=? AND channel_id=?)") }, "plan: \(plan)")
         }
     }
+
+    @Test("a phone's badge counts the member's own unread notifications, not every member's")
+    func badges() async throws {
+        try await TestBackend.sqlite.withDatabase { (db) async throws -> Void in
+            let plan = try await Self.plan(of: SQLNotificationFanoutStore.badgesOf(3), in: db)
+            #expect(plan.contains { $0.contains("notifications_unread_of_user (user_id=?)") }, "plan: \(plan)")
+        }
+    }
 }

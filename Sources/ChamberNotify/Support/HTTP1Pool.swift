@@ -67,7 +67,8 @@ public final class HTTP1Pool: Sendable {
         port = url.port ?? (secure ? 443 : 80)
         let name = host.contains(":") ? "[\(host)]" : host
         hostHeader = url.port.map { "\(name):\($0)" } ?? name
-        basePath = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
+        let path = url.path(percentEncoded: true)
+        basePath = path.hasSuffix("/") ? String(path.dropLast()) : path
         self.tls = secure ? try NIOSSLContext(configuration: tls) : nil
         self.group = group
         self.maxResponseBytes = maxResponseBytes

@@ -33,7 +33,7 @@ public enum ProviderHTTPClients {
     /// `extraRootsFile` (read now: a bad file throws), kept for the life of the process (one pool per origin and trust).
     public static func pool(origin: String, connections: Int, trustingAlso extraRootsFile: String?) throws -> HTTP1Pool {
         try pools.withLock { pools in
-            let key = origin + "\u{0}" + (extraRootsFile ?? "")
+            let key = origin + "\u{0}" + (extraRootsFile ?? "") + "\u{0}\(connections)"
             if let pool = pools[key] { return pool }
             let pool = try HTTP1Pool(origin: origin, connections: connections, tls: tls(trustingAlso: extraRootsFile))
             pools[key] = pool

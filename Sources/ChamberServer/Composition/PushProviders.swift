@@ -47,10 +47,10 @@ enum PushProviders {
             do {
                 connections = try ProviderHTTPClients.pool(
                     origin: configuration.fcmEndpoint, connections: configuration.pushConcurrency, trustingAlso: configuration.pushTLSCAFile)
-            } catch let error as HTTP1Pool.Failure {
-                throw ConfigurationError(key: "push.fcm.endpoint", "\(error)")
             } catch {
-                throw ConfigurationError(key: "push.tls_ca_file", "\(error)")
+                // A bad origin, or TLS that cannot be set up: with the extra roots file, most likely that file.
+                let key = error is HTTP1Pool.Failure || configuration.pushTLSCAFile == nil ? "push.fcm.endpoint" : "push.tls_ca_file"
+                throw ConfigurationError(key: key, "\(error)")
             }
             providers[.fcm] = FCMClient(connections: connections, http: http(configuration), account: account)
         }

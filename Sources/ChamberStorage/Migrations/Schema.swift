@@ -1182,7 +1182,26 @@ enum Schema {
         Migration(
             version: 40, name: "a member's unread notifications in every chamber, for their phone's badge",
             statements: [
-                "CREATE INDEX notifications_unread_by_user ON notifications (user_id) WHERE read_at IS NULL"
+                "CREATE INDEX notifications_unread_of_user ON notifications (user_id) WHERE read_at IS NULL"
+            ]),
+        // One-click unsubscription turned e-mail off in every category; mail about a member's invoices and membership
+        // now heeds those two levels, so members who unsubscribed before keep that mail: their two levels go back to
+        // the default (every category off marks an unsubscription; a member who chose it category by category can
+        // choose again).
+        Migration(
+            version: 41, name: "members who unsubscribed from notification mail keep their invoice and membership mail",
+            statements: [],
+            sqlite: [
+                """
+                UPDATE notification_choices SET choices = json_remove(choices, '$.levels.billing.email', '$.levels.membership.email')
+                WHERE json_extract(choices, '$.levels.direct_messages.email') = 'none' AND json_extract(choices, '$.levels.mentions.email') = 'none' AND json_extract(choices, '$.levels.announcements.email') = 'none' AND json_extract(choices, '$.levels.channel_messages.email') = 'none' AND json_extract(choices, '$.levels.events.email') = 'none' AND json_extract(choices, '$.levels.membership.email') = 'none' AND json_extract(choices, '$.levels.billing.email') = 'none'
+                """
+            ],
+            postgres: [
+                """
+                UPDATE notification_choices SET choices = ((choices::jsonb #- '{levels,billing,email}') #- '{levels,membership,email}')::text
+                WHERE (choices::jsonb #>> '{levels,direct_messages,email}') = 'none' AND (choices::jsonb #>> '{levels,mentions,email}') = 'none' AND (choices::jsonb #>> '{levels,announcements,email}') = 'none' AND (choices::jsonb #>> '{levels,channel_messages,email}') = 'none' AND (choices::jsonb #>> '{levels,events,email}') = 'none' AND (choices::jsonb #>> '{levels,membership,email}') = 'none' AND (choices::jsonb #>> '{levels,billing,email}') = 'none'
+                """
             ]),
     ]
 

@@ -130,6 +130,7 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
         var result: [ChamberDomain.Notification] = []
         var added: [ChamberDomain.Notification] = []
         var grownByID: [NotificationID: ChamberDomain.Notification] = [:]
+        let countsRead = open.values.reduce(into: [NotificationID: Int]()) { $0[$1.id] = $1.count }
         for addition in additions {
             let newest = addition.newest
             let text = String(newest.body.prefix(ChamberDomain.Notification.textLimit))
@@ -156,14 +157,18 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
             }
         }
         // A notification belongs to one channel, whose cursor this transaction holds: no other pass grows it meanwhile.
+        // Its member may have read it since it was read above (PostgreSQL reads what others committed): one read
+        // grows no more, and what this pass adds to it becomes a notification of its own.
+        var stillUnread: Set<NotificationID> = []
         for chunk in grownByID.values.sorted(by: { $0.id.rawValue < $1.id.rawValue }).chunked(100) {
-            try await tx.query(
+            for row in try await tx.query(
                 """
                 WITH grown(id, seq, message_id, actor_id, title, body, count, updated_at) AS
                     (VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")))
                 UPDATE notifications SET seq = grown.seq, message_id = grown.message_id, actor_id = grown.actor_id, title = grown.title,
                     text = grown.body, count = grown.count, updated_at = grown.updated_at
-                FROM grown WHERE notifications.chamber_id = :chamber AND notifications.id = grown.id
+                FROM grown WHERE notifications.chamber_id = :chamber AND notifications.id = grown.id AND notifications.read_at IS NULL
+                RETURNING notifications.id AS id
                 """,
                 chunk.flatMap { grown -> [SQLValue] in
                     [
@@ -171,6 +176,17 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
                         .int(Int64(grown.count)), .date(grown.updatedAt),
                     ]
                 })
+            {
+                stillUnread.insert(try row.id("id"))
+            }
+        }
+        for (id, grown) in grownByID where !stillUnread.contains(id) {
+            let fresh = ChamberDomain.Notification(
+                id: .generateOrdered(), chamberID: grown.chamberID, userID: grown.userID, category: grown.category, channelID: grown.channelID,
+                seq: grown.seq, messageID: grown.messageID, actorID: grown.actorID, title: grown.title, text: grown.text,
+                count: grown.count - (countsRead[id] ?? 0), createdAt: instant, updatedAt: instant)
+            added.append(fresh)
+            result = result.map { $0.id == id ? fresh : $0 }
         }
         for chunk in added.chunked(100) {
             try await tx.query(
@@ -193,17 +209,20 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
         var counts: [UserID: Int] = [:]
         for chunk in users.chunked(500) {
             // Around the chamber scope on purpose: a member's own counts, summed over their chambers.
-            for row in try await executor.query(
-                """
-                SELECT n.user_id, count(*) AS n FROM notifications n
-                JOIN memberships m ON m.chamber_id = n.chamber_id AND m.user_id = n.user_id
-                WHERE n.read_at IS NULL AND n.user_id IN (\(placeholders(chunk.count))) GROUP BY n.user_id
-                """, chunk.map { .id($0) })
-            {
+            for row in try await executor.query(badgesOf(chunk.count), chunk.map { .id($0) }) {
                 counts[try row.id("user_id")] = Int(try row.int("n"))
             }
         }
         return counts
+    }
+
+    /// The statement of ``badges(of:in:)`` for `count` members.
+    static func badgesOf(_ count: Int) -> String {
+        """
+        SELECT n.user_id, count(*) AS n FROM notifications n
+        JOIN memberships m ON m.chamber_id = n.chamber_id AND m.user_id = n.user_id
+        WHERE n.read_at IS NULL AND n.user_id IN (\(placeholders(count))) GROUP BY n.user_id
+        """
     }
 
     /// The members' unread notifications in the scope's chamber (its badge in the app), a statement per 500 members.
@@ -220,20 +239,5 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
             }
         }
         return counts
-    }
-}
-
-/// A member's feed entry for one channel and category: what a burst grows.
-struct FeedKey: Hashable {
-    let user: UserID
-    let channel: ChannelID
-    let category: NotificationCategory
-
-    init(_ notification: ChamberDomain.Notification) {
-        (user, channel, category) = (notification.userID, notification.channelID, notification.category)
-    }
-
-    init(_ addition: FeedAddition) {
-        (user, channel, category) = (addition.userID, addition.channelID, addition.category)
     }
 }

@@ -31,7 +31,7 @@ struct SQLPushOutboxStore: PushOutboxStore {
     /// only the messages of this pass: the third message of a burst pushes "3 new messages", replacing on the phone
     /// the pushes before it (they share the collapse key).
     static func enqueue(
-        _ additions: [FeedAddition], in tx: ChamberScopedSQL, at instant: Date, claim: PushClaim?, bursts: [FeedKey: Int] = [:]
+        _ additions: [FeedAddition], in tx: ChamberScopedSQL, at instant: Date, claim: PushClaim?, bursts: [FeedKey: Int]
     ) async throws -> (unclaimed: Int, claimed: [ClaimedPush]) {
         let pushed = additions.filter { $0.push != nil }
         guard !pushed.isEmpty else { return (0, []) }
@@ -214,7 +214,8 @@ struct SQLPushOutboxStore: PushOutboxStore {
         return held
     }
 
-    /// The jobs `claim` holds (among `ids`, when given), each with its device's address (nil when the device or its
+    /// The jobs `claim` holds and whose lease has not lapsed at `instant` (another node may claim those), among
+    /// `ids` when given, each with its device's address (nil when the device or its
     /// session is gone), how far its member read the channel, and their badge.
     private static func claimed(
         by claim: String, among ids: [PushJobID]? = nil, at instant: Date, in tx: any SQLExecutor
@@ -231,8 +232,8 @@ struct SQLPushOutboxStore: PushOutboxStore {
             LEFT JOIN devices d ON d.id = o.device_id AND d.user_id = o.user_id
             LEFT JOIN auth_sessions s ON s.id = d.session_id AND s.revoked_at IS NULL AND s.expires_at > ?
             LEFT JOIN channel_members m ON m.channel_id = o.channel_id AND m.user_id = o.user_id
-            WHERE o.claim = ? AND o.status = 'pending'\(among)
-            """, [.date(instant), .text(claim)] + (ids ?? []).map { .id($0) })
+            WHERE o.claim = ? AND o.status = 'pending' AND o.claimed_until >= ?\(among)
+            """, [.date(instant), .text(claim), .date(instant)] + (ids ?? []).map { .id($0) })
         var claimed: [(job: PushJob, address: PushAddress?, readSeq: Int64)] = []
         for row in rows {
             let address = try row.optionalString("s_id") != nil ? try SQLDeviceStore.device(Self.deviceRow(row)).address : nil

@@ -158,7 +158,8 @@ struct PushDispatchTests {
         let provider = ScriptedProvider(answers: [:])
         let clock = Date(timeIntervalSince1970: 10_000)
         // One send at a time: batches of four.
-        let dispatcher = PushDispatcher(outbox: outbox, providers: [.fcm: provider], concurrency: 1, lease: 30, handOffReadsStand: 1, now: { clock })
+        let dispatcher = PushDispatcher(
+            outbox: outbox, providers: [.fcm: provider], concurrency: 1, lease: 30, handOffReadsFreshFor: 1, now: { clock })
         // The pass read its pushes 0.5 s ago, or 2 s ago.
         try await dispatcher.send(pushes, claim: PushClaim(token: "pass", until: clock.addingTimeInterval(late ? 28 : 29.5)))
         #expect(outbox.recordAttempts.withLock { $0 } == 2, "one record per batch")

@@ -24,7 +24,7 @@ public final class PushDispatcher: Sendable {
     private let batchSize: Int
     /// A batch of a hand-off: four rounds of the provider's sends.
     private let handOffBatchSize: Int
-    private let handOffReadsStand: TimeInterval
+    private let handOffReadsFreshFor: TimeInterval
     private let lease: TimeInterval
     private let now: @Sendable () -> Date
     private let random: @Sendable () -> Double
@@ -35,11 +35,11 @@ public final class PushDispatcher: Sendable {
     ///   - concurrency: sends in flight per provider, however many batches are being sent.
     ///   - batchSize: jobs a ``dispatch()`` claims at once (four times `concurrency` when nil).
     ///   - lease: how long a claim holds its batch unless renewed (``defaultLease``).
-    ///   - handOffReadsStand: how long what a fan-out read with its pushes is sent as read; a batch of
+    ///   - handOffReadsFreshFor: how long what a fan-out read with its pushes is sent as read; a batch of
     ///     ``send(_:claim:)`` that starts later is read again.
     public init(
         outbox: any PushOutboxStore, providers: [DevicePlatform: any PushProvider], schedule: RetrySchedule = RetrySchedule(),
-        concurrency: Int = 64, batchSize: Int? = nil, lease: TimeInterval = PushDispatcher.defaultLease, handOffReadsStand: TimeInterval = 1,
+        concurrency: Int = 64, batchSize: Int? = nil, lease: TimeInterval = PushDispatcher.defaultLease, handOffReadsFreshFor: TimeInterval = 1,
         now: @escaping @Sendable () -> Date = Date.init, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         observe: @escaping Observer = { _, _ in }
     ) {
@@ -49,7 +49,7 @@ public final class PushDispatcher: Sendable {
         permits = providers.mapValues { _ in AsyncPermits(concurrency) }
         self.batchSize = max(1, batchSize ?? concurrency * 4)
         handOffBatchSize = max(1, concurrency * 4)
-        self.handOffReadsStand = handOffReadsStand
+        self.handOffReadsFreshFor = handOffReadsFreshFor
         self.lease = lease
         self.now = now
         self.random = random
@@ -73,12 +73,13 @@ public final class PushDispatcher: Sendable {
     }
 
     /// Sends the jobs a fan-out pass wrote under `claim` (one of ``newClaim(at:)``) in batches of four times
-    /// `concurrency`, two sending at once, each batch's outcomes recorded as its sends end. Batches leave as the pass's transaction
-    /// read them while that is recent (`handOffReadsStand`); a batch that starts later is read again first (read
-    /// positions, sessions, badges as they then stand), so a large pass, or one slowed by its provider, is checked
-    /// as freshly as a claimed batch. Only what the claim still holds is sent: a claim that may have lapsed
-    /// (older than a third of its lease, so not yet renewed) is renewed first, keeping what it still holds. Starts no
-    /// batch once cancelled; what it leaves is claimed again once the lease lapses.
+    /// `concurrency`, two sending at once, each batch's outcomes recorded as its sends end, the claim renewed every
+    /// third of its lease throughout. Batches leave as the pass's transaction read them while that is recent
+    /// (`handOffReadsFreshFor`); a batch that starts later is read again first (read positions, sessions, badges as
+    /// they then stand, and only jobs whose lease holds), so a large pass, or one slowed by its provider, is checked
+    /// as freshly as a claimed batch. A claim that may have lapsed before the first renewal (older than a third of
+    /// its lease) is renewed first, keeping what it still holds. Starts no batch once cancelled; what it leaves is
+    /// claimed again once the lease lapses.
     public func send(_ handed: [ClaimedPush], claim: PushClaim) async throws {
         // The claim was made just before the pass's transaction read what its pushes carry.
         let readAt = claim.until.addingTimeInterval(-lease)
@@ -89,52 +90,59 @@ public final class PushDispatcher: Sendable {
         }
         let size = handOffBatchSize
         let batches = stride(from: 0, to: pushes.count, by: size).map { Array(pushes[$0..<min($0 + size, pushes.count)]) }
-        // Two batches sending at once, so the provider's sends never wait for a batch's read or record.
-        let sending = AsyncPermits(2)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for batch in batches {
-                await sending.acquire()
-                guard !Task.isCancelled else {
-                    sending.release()
-                    break
-                }
-                let stale = now().timeIntervalSince(readAt) > handOffReadsStand
-                group.addTask {
-                    let fresh: [ClaimedPush]
-                    do {
-                        fresh = stale ? try await self.outbox.held(batch.map(\.job.id), by: claim.token, at: self.now()) : batch
-                    } catch {
-                        sending.release()
-                        throw error
-                    }
-                    let results = await self.sendRenewing(fresh, claim: claim.token)
-                    sending.release()
-                    try await self.record(results, claim: claim.token)
-                }
+        let sent: Result<Void, any Error> = await whileRenewing(every: lease / 3, renewal(of: claim.token)) {
+            do {
+                // Two batches sending at once, so the provider's sends never wait for a batch's read or record.
+                let sending = AsyncPermits(2)
+                return .success(
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for batch in batches {
+                            await sending.acquire()
+                            guard !Task.isCancelled else {
+                                sending.release()
+                                break
+                            }
+                            let stale = self.now().timeIntervalSince(readAt) > self.handOffReadsFreshFor
+                            group.addTask {
+                                let fresh: [ClaimedPush]
+                                do {
+                                    fresh = stale ? try await self.outbox.held(batch.map(\.job.id), by: claim.token, at: self.now()) : batch
+                                } catch {
+                                    sending.release()
+                                    throw error
+                                }
+                                let results = await self.sendAll(fresh)
+                                sending.release()
+                                try await self.record(results, claim: claim.token)
+                            }
+                        }
+                        try await group.waitForAll()
+                    })
+            } catch {
+                return .failure(error)
             }
-            try await group.waitForAll()
         }
+        try sent.get()
+    }
+
+    /// Extends `claim`'s lease by a lease from now.
+    private func renewal(of claim: String) -> @Sendable () async throws -> Void {
+        let (outbox, lease, now) = (self.outbox, self.lease, self.now)
+        return { _ = try await outbox.renew(claim: claim, until: now().addingTimeInterval(lease)) }
     }
 
     /// Sends jobs `claim` holds, renewing its lease meanwhile, and records their outcomes in one transaction.
     private func send(_ claimed: [ClaimedPush], renewing claim: String) async throws {
-        try await record(await sendRenewing(claimed, claim: claim), claim: claim)
-    }
-
-    /// Sends what is worth sending of jobs `claim` holds, renewing its lease meanwhile; how each ended.
-    private func sendRenewing(_ claimed: [ClaimedPush], claim: String) async -> [(ClaimedPush, DevicePlatform?, PushJobResult)] {
-        let (outbox, lease, now) = (self.outbox, self.lease, self.now)
-        return await whileRenewing(every: lease / 3, { _ = try await outbox.renew(claim: claim, until: now().addingTimeInterval(lease)) }) {
-            await self.sendAll(claimed)
-        }
+        let results = await whileRenewing(every: lease / 3, renewal(of: claim)) { await self.sendAll(claimed) }
+        try await record(results, claim: claim)
     }
 
     /// Records how jobs `claim` holds ended, even if the worker is being stopped, and again after a failure while
     /// the lease holds: what the providers accepted must not be sent again.
     private func record(_ results: [(ClaimedPush, DevicePlatform?, PushJobResult)], claim: String) async throws {
         let outcomes = results.map { ($0.0.job.id, $0.2) }
-        let (outbox, lease, now) = (self.outbox, self.lease, self.now)
-        try await recordWithinLease(lease, now: now, renew: { _ = try await outbox.renew(claim: claim, until: now().addingTimeInterval(lease)) }) {
+        let (outbox, now) = (self.outbox, self.now)
+        try await recordWithinLease(lease, now: now, renew: renewal(of: claim)) {
             try await outbox.finish(outcomes, claim: claim, at: now())
         }
         for (_, platform, result) in results { observe(platform, result) }
