@@ -133,4 +133,23 @@ struct NotificationEmailTests {
             #expect((try await api.store.database.query(owed)).isEmpty, "nothing more owed")
         }
     }
+
+    @Test("daily, the default: the digest is owed a day after the first notification, and says so", arguments: TestBackend.enabled)
+    func dailyDigest(_ backend: TestBackend) async throws {
+        try await Self.withScene(backend, digest: "daily") { api, relay, room, dm in
+            let ben = room.members[1]
+            let sent = Date()
+            try await Self.send(api, room, dm, "Board minutes", id: "y-1")
+            let owed = "SELECT due_at FROM notification_emails WHERE user_id = '\(ben.userID)'"
+            try await eventually("owed an e-mail") { (try? await api.store.database.query(owed).count) == 1 }
+            let due = try #require(try await api.store.database.query(owed).first?.date("due_at"))
+            #expect(abs(due.timeIntervalSince(sent) - 86_400) < 60, "a day after the notification: \(due) for \(sent)")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(Self.notices(relay, to: ben.email).isEmpty, "nothing before the day is up")
+            try await api.store.database.query("UPDATE notification_emails SET due_at = 0 WHERE user_id = '\(ben.userID)'")
+            try await eventually("the digest arrives") { Self.notices(relay, to: ben.email).count == 1 }
+            let text = try #require(Self.notices(relay, to: ben.email).first?.parts.first?.text)
+            #expect(text.contains("Board minutes") && text.contains("at most once a day"), "\(text)")
+        }
+    }
 }

@@ -127,10 +127,10 @@ struct WebPushDeliveryTests {
         }
     }
 
-    @Test("410 from the push service removes the device", arguments: TestBackend.enabled)
-    func gone(_ backend: TestBackend) async throws {
+    @Test("404 or 410 from the push service removes the device", arguments: TestBackend.enabled, [404, 410])
+    func gone(_ backend: TestBackend, status: Int) async throws {
         try await Self.withScene(backend) { scene in
-            scene.push.script(scene.subscription, [(410, nil)])
+            scene.push.script(scene.subscription, [(status, nil)])
             _ = try await scene.send("Hello?", id: "w-1")
             try await eventually("the device is removed") {
                 (try? await scene.api.call(.get, "/v1/me/devices", token: scene.ben.accessToken).json["items"].array.isEmpty) == true
