@@ -37,7 +37,7 @@ struct DirectoryRoutes {
         }
         chamber.get("directory/people") { request, context in
             let parameters = request.uri.queryParameters
-            let (page, after) = try Self.page(request)
+            let (page, after) = try request.page(keyedBy: DirectoryCursor.self)
             // People are by name whatever the words: their cursor is a key of name order.
             let query = try DirectoryQuery(text: parameters.get("q"), category: parameters.get("category"), sort: .name, page: page, after: after)
             return JSONResponse(.ok, PageBody(try await directory.people(try context.access(), query)) { DirectoryPersonBody($0) })
@@ -65,15 +65,7 @@ struct DirectoryRoutes {
             }
             sort = parsed
         }
-        let (page, after) = try page(request)
+        let (page, after) = try request.page(keyedBy: DirectoryCursor.self)
         return try DirectoryQuery(text: parameters.get("q"), category: parameters.get("category"), sort: sort, page: page, after: after)
-    }
-
-    /// `limit` and `cursor`: a key cursor (name and age order) or an offset one (relevance).
-    static func page(_ request: Request) throws -> (PageRequest, DirectoryCursor?) {
-        let parameters = request.uri.queryParameters
-        let cursor = parameters.get("cursor")
-        guard DirectoryCursor.isKey(cursor), let cursor else { return (try request.page(), nil) }
-        return (try PageRequest(limit: parameters.get("limit"), cursor: nil), try DirectoryCursor(text: cursor))
     }
 }

@@ -41,15 +41,8 @@ struct NotificationRoutes {
             case "true": unread = true
             default: throw ChamberError(.validationFailed, "unread must be true or false", field: "unread")
             }
-            let cursor = request.uri.queryParameters.get("cursor")
-            let (page, count) =
-                if FeedCursor.isKey(cursor), let cursor {
-                    try await feed.page(
-                        try context.access(), unreadOnly: unread, page: try PageRequest(limit: request.uri.queryParameters.get("limit"), cursor: nil),
-                        after: try FeedCursor(text: cursor))
-                } else {
-                    try await feed.page(try context.access(), unreadOnly: unread, page: try request.page())
-                }
+            let (pageRequest, after) = try request.page(keyedBy: FeedCursor.self)
+            let (page, count) = try await feed.page(try context.access(), unreadOnly: unread, page: pageRequest, after: after)
             return JSONResponse(.ok, NotificationPageBody(page: page, unreadCount: count))
         }
         chamber.post("notifications/read") { request, context in

@@ -140,4 +140,12 @@ extension Request {
     func page() throws -> PageRequest {
         try PageRequest(limit: uri.queryParameters.get("limit"), cursor: uri.queryParameters.get("cursor"))
     }
+
+    /// The `limit` and `cursor` query parameters of a listing paged by key: the key when the cursor is one, else
+    /// the page by offset (an offset cursor, or none).
+    func page<Cursor: KeyCursor>(keyedBy: Cursor.Type) throws -> (PageRequest, Cursor?) {
+        let cursor = uri.queryParameters.get("cursor")
+        guard Cursor.isKey(cursor), let cursor else { return (try page(), nil) }
+        return (try PageRequest(limit: uri.queryParameters.get("limit"), cursor: nil), try Cursor(text: cursor))
+    }
 }
