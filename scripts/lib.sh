@@ -48,3 +48,54 @@ stop_postgres() {
     rm -rf "$PG_DIR"
     PG_DIR=""
 }
+
+# run_watched QUIET_SECONDS COMMAND...: runs COMMAND (a `swift test`), its output shown as it comes. If it prints
+# nothing for QUIET_SECONDS, it is taken for hung: says which tests started and never ended, prints the threads of
+# the test process (gdb), kills COMMAND with everything it started, and returns 124. Without this a hung test holds
+# CI until its time runs out, and the log says nothing about which test it was.
+run_watched() {
+    local quiet=$1
+    shift
+    local log
+    log="$(mktemp /tmp/chamber-test-output.XXXXXX)"
+    # A session of its own, so the test process and the servers it started can be killed together.
+    setsid "$@" > >(tee "$log") 2>&1 &
+    local pid=$! size=-1 still=0 status=0
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 5
+        local now
+        now="$(stat -c %s "$log")"
+        if [ "$now" != "$size" ]; then
+            size="$now"
+            still=0
+            continue
+        fi
+        still=$((still + 5))
+        [ "$still" -ge "$quiet" ] || continue
+        echo "==> HUNG: no output for $quiet s. Tests started and never ended:"
+        unfinished_tests "$log"
+        local tests
+        for tests in $(pgrep -s "$pid" -f 'PackageTests\.xctest' || true); do
+            echo "==> the threads of the test process ($tests):"
+            gdb -p "$tests" -batch -ex "thread apply all bt 25" 2>/dev/null | grep -E '^(Thread|#)' | head -600 || true
+        done
+        kill -KILL -- "-$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        rm -f "$log"
+        return 124
+    done
+    wait "$pid" || status=$?
+    rm -f "$log"
+    return "$status"
+}
+
+# unfinished_tests LOG: the Swift Testing tests LOG shows started and not ended (passed, failed or skipped).
+unfinished_tests() {
+    awk '
+        /^◇ Test ".*" started\.$/ { name = $0; sub(/^◇ Test "/, "", name); sub(/" started\.$/, "", name); started[name]++ }
+        /^(✔|✘|↷) Test ".*" (with [0-9]+ test cases? )?(passed|failed|skipped)/ {
+            name = $0; sub(/^(✔|✘|↷) Test "/, "", name); sub(/" (with [0-9]+ test cases? )?(passed|failed|skipped).*$/, "", name); ended[name]++
+        }
+        END { for (name in started) if (started[name] > ended[name]) print "  - " name }
+    ' "$1"
+}

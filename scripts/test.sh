@@ -13,7 +13,7 @@ source scripts/lib.sh
 step() { printf '==> [%d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 step "packages (apt)"
-apt_install postgresql python3 python3-venv curl openssl redis-server libhiredis-dev libsqlite3-dev chromium fonts-noto-color-emoji
+apt_install postgresql python3 python3-venv curl openssl redis-server libhiredis-dev libsqlite3-dev chromium fonts-noto-color-emoji gdb
 
 trap stop_postgres EXIT
 # Every test server keeps its own small pools, and the suites run at once: about 600 connections at the peak
@@ -54,22 +54,25 @@ fi
 # The cluster's server processes get a run of their own: beside the other suites (which run in parallel) they
 # would compete for this machine's two cores and push the in-process tests past their timeouts.
 step "swift test (everything but the cluster of processes)"
-if ! swift test --skip-build --skip "ClusterTests|ProcessTests|WebAppBrowserTests"; then
+# Each run is watched: one that prints nothing for minutes (no test takes that long between two lines of output) is
+# taken for hung, named with its unfinished tests and the test process's threads, and killed, instead of holding CI
+# until its time runs out.
+if ! run_watched 480 swift test --skip-build --skip "ClusterTests|ProcessTests|WebAppBrowserTests"; then
     # A few timing tests fail now and then under the whole suite's load on two cores (a read timeout, a reset
-    # connection; each passes alone). A real failure fails again in a second run; one that failed only once is
-    # named in the run above, for a look.
+    # connection; each passes alone), or a run hangs and is killed (above). A real failure fails again in a second
+    # run; one that failed only once is named in the run above, for a look.
     step "FLAKY? the run above failed: running it once more; a failure that repeats is real"
     # On a fresh database: some tests insert fixed values (a slug, a token), which the first run left behind.
     "$PG_BIN/dropdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres --force chamber_test
     "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres chamber_test
-    swift test --skip-build --skip "ClusterTests|ProcessTests|WebAppBrowserTests"
+    run_watched 480 swift test --skip-build --skip "ClusterTests|ProcessTests|WebAppBrowserTests"
 fi
 # The web app in headless Chromium, on its own too: its first-load figure is the browser's clock, and two cores shared
 # with every other suite would measure the machine, not the app.
 step "swift test (the web app in a browser)"
-swift test --skip-build --filter "WebAppBrowserTests"
+run_watched 480 swift test --skip-build --filter "WebAppBrowserTests"
 step "swift test (the cluster of processes)"
-swift test --skip-build --filter "ClusterTests|ProcessTests"
+run_watched 600 swift test --skip-build --filter "ClusterTests|ProcessTests"
 step "WebSocket conformance (Autobahn fuzzingclient)"
 ./scripts/autobahn.sh "$CHAMBER_TEST_BINARY"
 # Generated requests from the document, as the demo's admin, member and guest: 30 seconds each.
