@@ -10,6 +10,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 import Prometheus
 import ServiceLifecycle
 import Synchronization
@@ -418,8 +419,11 @@ public struct ChamberNode: Sendable {
 
     /// The HTTP application. Running it runs the database pool (PostgreSQL), migrates, seeds the demo if asked,
     /// then serves until SIGTERM or SIGINT, when it stops accepting and finishes in-flight requests.
-    public func makeApplication() -> some ApplicationProtocol {
-        makeApplication(services: ([database as? any Service] + backgroundServices + [realtime.hub]).compactMap { $0 })
+    /// - Parameter onServerRunning: called with the listening channel once connections are accepted (where a test
+    ///   learns the port it was given).
+    public func makeApplication(onServerRunning: @escaping @Sendable (any NIOCore.Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        makeApplication(
+            services: ([database as? any Service] + backgroundServices + [realtime.hub]).compactMap { $0 }, onServerRunning: onServerRunning)
     }
 
     /// The workers and jobs every node runs beside the server: they stop after it stops taking requests, before the
@@ -431,7 +435,9 @@ public struct ChamberNode: Sendable {
         ]
     }
 
-    private func makeApplication(services: [any Service]) -> some ApplicationProtocol {
+    private func makeApplication(
+        services: [any Service], onServerRunning: @escaping @Sendable (any NIOCore.Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         let router = buildRouter(
             services: self.services, realtime: realtime, membership: membership, events: events, metrics: metrics, version: Self.version,
             docs: docs,
@@ -450,7 +456,7 @@ public struct ChamberNode: Sendable {
                     perAddress: configuration.maxConnectionsPerAddress, trustedProxies: configuration.trustedProxies),
                 tls: tls),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chamberconnect"),
-            services: services, logger: logger)
+            services: services, onServerRunning: onServerRunning, logger: logger)
         let node = self
         app.beforeServerStarts {
             try await node.prepare()

@@ -52,7 +52,7 @@ func withServer(
     var logger = Logger(label: "test.server")
     logger.logLevel = .warning
     let node = try await ChamberNode.assemble(configuration, logger: logger)
-    try await node.makeApplication().test(.live) { client in
+    try await withLiveServer({ node.makeApplication(onServerRunning: $0) }) { client in
         try await test(TestAPI(client: client, node: node))
     }
 }
@@ -69,7 +69,7 @@ struct APIResponse: Sendable {
 
 /// A REST client that checks every response it receives against `Protocol/openapi.yaml`.
 struct TestAPI: Sendable {
-    let client: any TestClientProtocol
+    let client: LiveClient
     let node: ChamberNode
 
     var store: SQLStore { node.store }
