@@ -23,16 +23,22 @@ public struct Migrator: Sendable {
     }
 
     private func migrateNow() async throws -> [Int] {
+        // Most starts find every migration applied: one read without the lock says so, and a node that waited its turn
+        // behind another's migrations learns under the lock all that the other applied. Walking every migration under
+        // the lock instead made nodes starting together (a cluster's, a test run's hundred servers on one database)
+        // queue for it a transaction at a time, over a minute on a loaded machine. Whatever is missing is checked again
+        // under the lock (the bookkeeping table may not exist yet: then everything is missing).
+        var known = Set((try? await appliedVersions()) ?? [])
         var applied: [Int] = []
-        for migration in Schema.migrations {
-            let didApply = try await database.transaction { tx in
+        for migration in Schema.migrations where !known.contains(migration.version) {
+            let (didApply, recorded) = try await database.transaction { tx -> (Bool, [Int]) in
                 // Several nodes may start at once: they take turns, and even the bookkeeping table is made under the lock.
                 if tx.dialect == .postgres {
                     try await tx.query("SELECT pg_advisory_xact_lock(7242001)")
                 }
                 try await tx.query(Self.bookkeeping)
-                let done = try await tx.query("SELECT version FROM schema_migrations WHERE version = ?", [.int(Int64(migration.version))])
-                guard done.isEmpty else { return false }
+                let recorded = try await tx.query("SELECT version FROM schema_migrations").map { Int(try $0.int("version")) }
+                guard !recorded.contains(migration.version) else { return (false, recorded) }
                 for statement in migration.statements(for: tx.dialect) {
                     do {
                         try await tx.query(statement)
@@ -43,8 +49,9 @@ public struct Migrator: Sendable {
                 try await tx.query(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     [.int(Int64(migration.version)), .text(migration.name), .date(Date())])
-                return true
+                return (true, recorded + [migration.version])
             }
+            known.formUnion(recorded)
             if didApply {
                 logger.info("applied migration", metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
                 applied.append(migration.version)

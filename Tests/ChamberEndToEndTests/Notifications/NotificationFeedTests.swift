@@ -254,7 +254,8 @@ struct NotificationFanoutTests {
         "a pass writes its pushes claimed and hands them over as a claim reads them; nobody else claims them until the lease lapses",
         arguments: TestBackend.enabled)
     func handOff(_ backend: TestBackend) async throws {
-        try await withServer(backend) { api in
+        // A database of its own: its claims by another worker would take other tests' pushes on a shared one.
+        try await withServer(backend, isolated: true) { api in
             let room = try await HubTests.room(api, members: 2)
             let (sender, reader) = (room.members[0], room.members[1])
             let token = "fcm-hand-off-\(UUID().uuidString)"

@@ -98,9 +98,11 @@ final class FakeAPNsService: Sendable {
             }
         }
         let key = P256.Signing.PrivateKey()
-        let app = Application(
-            router: router, server: try .http2Upgrade(tlsConfiguration: tls), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        return try await app.test(.live) { client in
+        return try await withLiveServer({
+            Application(
+                router: router, server: try .http2Upgrade(tlsConfiguration: tls), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: $0)
+        }) { client in
             let service = FakeAPNsService(port: client.port!, key: key, certificateFile: certificate)
             box.withLock { $0 = service }
             return try await body(service)

@@ -100,8 +100,10 @@ final class FakeFCMService: Sendable {
             let body = try await request.body.collect(upTo: 1 << 20)
             return service.send(project: project, headers: request.headers, body: Data(body.readableBytesView))
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        return try await app.test(.live) { client in
+        return try await withLiveServer({
+            Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: $0)
+        }) {
+            client in
             let service = FakeFCMService(port: client.port!, projectID: projectID, key: key)
             box.withLock { $0 = service }
             return try await body(service)

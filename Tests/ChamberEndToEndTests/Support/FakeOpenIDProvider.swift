@@ -101,9 +101,11 @@ final class FakeOpenIDProvider: Sendable {
             let body = String(buffer: try await request.body.collect(upTo: 1 << 16))
             return try await provider.token(Self.form(body))
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         let key = try await Self.newKey()
-        return try await app.test(.live) { client in
+        return try await withLiveServer({
+            Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: $0)
+        }) {
+            client in
             let provider = FakeOpenIDProvider(port: client.port!, key: key)
             box.withLock { $0 = provider }
             return try await body(provider)

@@ -90,8 +90,10 @@ final class FakeStripeService: Sendable {
             guard let service = box.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
             return service.readMethod(headers: request.headers, id: context.parameters.get("id") ?? "")
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        return try await app.test(.live) { client in
+        return try await withLiveServer({
+            Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: $0)
+        }) {
+            client in
             let service = FakeStripeService(port: client.port!)
             box.withLock { $0 = service }
             return try await body(service)

@@ -52,8 +52,10 @@ final class FakeWebPushService: Sendable {
             if await service.waitWhileHolding() { return Response(status: .serviceUnavailable) }
             return service.receive(id: id, headers: request.headers, body: Data(body.readableBytesView))
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        return try await app.test(.live) { client in
+        return try await withLiveServer({
+            Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: $0)
+        }) {
+            client in
             let service = FakeWebPushService(port: client.port!)
             box.withLock { $0 = service }
             return try await body(service)

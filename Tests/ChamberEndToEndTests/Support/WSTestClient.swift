@@ -175,7 +175,11 @@ final class WSTestClient: Sendable {
     func closeCode(timeout: Duration = .seconds(30)) async throws -> UInt16? {
         try await withThrowingTaskGroup(of: UInt16?.self) { group in
             group.addTask {
-                guard let frame = try? await self.task.value else { return nil }
+                // Awaiting another task's value ignores cancellation: cancelling that task ends the wait at the timeout.
+                let task = self.task
+                guard let frame = try? await withTaskCancellationHandler(operation: { try await task.value }, onCancel: { task.cancel() }) else {
+                    return nil
+                }
                 var buffer = ByteBufferAllocator().buffer(capacity: 2)
                 buffer.write(webSocketErrorCode: frame.closeCode)
                 return buffer.readInteger(as: UInt16.self)

@@ -46,8 +46,10 @@ final class WebhookReceiver: Sendable {
             let bytes = try await request.body.collect(upTo: 1 << 20)
             return Response(status: .init(code: receiver.take(headers: request.headers, body: String(buffer: bytes))))
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        return try await app.test(.live) { client in
+        return try await withLiveServer({
+            Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: $0)
+        }) {
+            client in
             let receiver = WebhookReceiver(port: client.port!)
             box.withLock { $0 = receiver }
             return try await body(receiver)

@@ -181,7 +181,8 @@ public final class PushDispatcher: Sendable {
         return nil
     }
 
-    /// The pushes of one provider, each sent holding one of the provider's permits, and how each ended.
+    /// The pushes of one provider, each sent holding one of the provider's permits, and how each ended; none is
+    /// started once cancelled.
     private func send(_ pushes: [(ClaimedPush, PushAddress)], platform: DevicePlatform) async -> [(ClaimedPush, DevicePlatform?, PushJobResult)] {
         guard let provider = providers[platform], let permits = permits[platform] else {
             return pushes.map { ($0.0, platform, .deadLettered(error: "\(platform.rawValue)_not_configured")) }
@@ -189,6 +190,11 @@ public final class PushDispatcher: Sendable {
         return await withTaskGroup(of: (ClaimedPush, DevicePlatform?, PushJobResult).self) { group in
             for (push, address) in pushes {
                 await permits.acquire()
+                // Stopping: what is not sent stays claimed, and is claimed again once the lease lapses.
+                guard !Task.isCancelled else {
+                    permits.release()
+                    break
+                }
                 group.addTask {
                     defer { permits.release() }
                     let outcome = await provider.send(PushMessage(push, at: self.now()), to: address)
