@@ -1,5 +1,5 @@
 // The member's notification feed (REST `GET …/notifications`, live `notification` frames, §5.20): newest first,
-// unread ones marked; opening one goes to its conversation.
+// unread ones marked; opening one goes to its conversation, or for a notice (no channel) to the member's invoices.
 
 import { api } from './api.js';
 import { mentionsByName } from './format.js';
@@ -55,15 +55,21 @@ export class NotificationsView {
   }
 
   update() {
-    if (this.items.length === 0) return show(this.list, h('li', { class: 'empty' }, 'Nothing yet: mentions, direct messages and announcements show here.'));
+    if (this.items.length === 0) return show(this.list, h('li', { class: 'empty' }, 'Nothing yet: mentions, direct messages, announcements, invoices and news of your membership show here.'));
     show(this.list, this.items.map((item) => h('li', { class: `notification ${item.read_at ? '' : 'unread'}` },
       h('a', {
-        href: `#/chat/${item.channel_id}`,
+        href: NotificationsView.address(item),
         onclick: () => api('POST', `/v1/chambers/${this.chamberId}/notifications/read`, { ids: [item.id] }).catch(() => {}),
       },
       h('strong', {}, item.title), item.count > 1 ? ` (${item.count})` : '', item.read_at ? null : h('span', { class: 'visually-hidden' }, ' (unread)'),
       h('span', { class: 'preview' }, this.plain(item.text) || 'Attachment'),
       h('time', { datetime: item.updated_at }, when(item.updated_at))))));
+  }
+
+  /** Where an entry leads: its conversation; an invoice's notice to the invoices; a membership's stays here. */
+  static address(item) {
+    if (item.channel_id) return `#/chat/${item.channel_id}`;
+    return item.subject?.kind === 'invoice' ? '#/invoices' : '#/notifications';
   }
 
   detach() {

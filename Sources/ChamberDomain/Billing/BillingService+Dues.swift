@@ -222,7 +222,7 @@ extension BillingService {
                         + "by \(invoice.number ?? invoice.id.rawValue)", at: at))
             var membership = member.membership
             membership.standing = moved
-            await StandingNotice(store: store, mailer: mailer, observer: membershipObserver, now: now)
+            await StandingNotice(store: store, mailer: mailer, observer: membershipObserver, notices: notices, now: now)
                 .changed(chamber, member: Member(membership: membership, user: member.user), from: standing.status, reason: nil)
             return
         }
@@ -280,9 +280,20 @@ extension BillingService {
 
     // MARK: - Telling
 
-    /// Mails the invoice's member, unless their e-mail level for billing is `none` (the invoice is theirs to see in
-    /// the app all the same); a failure is audited (the invoice and its ledger stand).
+    /// Tells the invoice's member in their feed (by their in-app level for billing) and by mail (by their e-mail
+    /// level); a failure is audited (the invoice and its ledger stand).
     private func tell(_ invoice: Invoice, in chamber: Chamber, subject: String, body: String) async {
+        do {
+            try await notices?.tell(
+                Notice(
+                    chamberID: chamber.id, userID: invoice.userID, category: .billing, subject: .invoice(invoice.id),
+                    title: subject.prefix(1).uppercased() + subject.dropFirst(), text: body))
+        } catch {
+            try? await store.scoped(to: chamber.id).auditLog.append(
+                AuditEntry(
+                    chamberID: chamber.id, actorID: nil, action: "invoice.notice_failed", target: "invoice:\(invoice.id)", detail: "\(error)",
+                    at: now()))
+        }
         guard let mailer else { return }
         do {
             guard let user = try await store.users.find(id: invoice.userID),

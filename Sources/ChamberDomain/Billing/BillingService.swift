@@ -13,17 +13,20 @@ public final class BillingService: Sendable {
     private let attendanceBoard: EventAttendanceBoard?
     /// Told when paying dues changes what a member may do.
     let membershipObserver: (any MembershipObserver)?
+    /// Tells members in their feed, beside the mail, of their invoices and their membership's status.
+    let notices: NoticeNotifier?
     let now: @Sendable () -> Date
 
     public init(
         store: any Store, provider: (any PaymentProvider)? = nil, mailer: (any Mailer)? = nil, attendanceBoard: EventAttendanceBoard? = nil,
-        membershipObserver: (any MembershipObserver)? = nil, now: @escaping @Sendable () -> Date = Date.init
+        membershipObserver: (any MembershipObserver)? = nil, notices: NoticeNotifier? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.provider = provider
         self.mailer = mailer
         self.attendanceBoard = attendanceBoard
         self.membershipObserver = membershipObserver
+        self.notices = notices
         self.now = now
     }
 

@@ -26,16 +26,19 @@ public final class MembershipStandingService: Sendable {
     private let observer: (any MembershipObserver)?
     /// Invoices tier changes' prorations; none where dues are recorded by hand only.
     private let billing: BillingService?
+    /// Tells members in their feed, beside the mail, of their membership's status.
+    private let notices: NoticeNotifier?
     private let now: @Sendable () -> Date
 
     public init(
         store: any Store, mailer: any Mailer, observer: (any MembershipObserver)? = nil, billing: BillingService? = nil,
-        now: @escaping @Sendable () -> Date = Date.init
+        notices: NoticeNotifier? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.mailer = mailer
         self.observer = observer
         self.billing = billing
+        self.notices = notices
         self.now = now
     }
 
@@ -252,7 +255,7 @@ public final class MembershipStandingService: Sendable {
     // MARK: Telling
 
     private func changed(_ chamber: Chamber, member: Member, from before: MembershipStatus, reason: String?) async {
-        await StandingNotice(store: store, mailer: mailer, observer: observer, now: now).changed(
+        await StandingNotice(store: store, mailer: mailer, observer: observer, notices: notices, now: now).changed(
             chamber, member: member, from: before, reason: reason)
     }
 

@@ -1,11 +1,12 @@
 import Foundation
 
 /// What a member is told when their standing's status changes, by whoever changed it (staff, the standing job, a
-/// dues payment): a mail, and a reconnect of their sockets when what they may do changed.
+/// dues payment): an entry in their feed, a mail, and a reconnect of their sockets when what they may do changed.
 struct StandingNotice: Sendable {
     let store: any Store
     let mailer: (any Mailer)?
     let observer: (any MembershipObserver)?
+    let notices: NoticeNotifier?
     let now: @Sendable () -> Date
 
     /// Tells the member of a new status, and makes their sockets pick up a change of what they may do.
@@ -30,6 +31,17 @@ struct StandingNotice: Sendable {
             case .pending: "Your membership of \(chamber.name) waits for its first dues."
             }
         let text = body + (reason.map { "\n\nThe chamber's reason: \($0)" } ?? "")
+        do {
+            try await notices?.tell(
+                Notice(
+                    chamberID: chamber.id, userID: member.user.id, category: .membership, subject: .membership(of: member.user.id),
+                    title: "Your membership is \(after.rawValue)", text: text))
+        } catch {
+            try? await store.scoped(to: chamber.id).auditLog.append(
+                AuditEntry(
+                    chamberID: chamber.id, actorID: nil, action: "membership.notice_failed", target: "user:\(member.user.id)", detail: "\(error)",
+                    at: now()))
+        }
         await mail(chamber, to: member.user, subject: "\(chamber.name): your membership is \(after.rawValue)", body: text)
     }
 

@@ -3,20 +3,24 @@ import Foundation
 public typealias NotificationID = Identifier<Notification>
 
 /// One entry of a member's in-app feed: a message that concerns them, or a burst of messages in one channel grown
-/// into one entry (`count`, and the newest message's details).
+/// into one entry (`count`, and the newest message's details); or a ``Notice``, which names its `subject` and no
+/// channel, message or author.
 public struct Notification: Sendable, Equatable {
     public let id: NotificationID
     public let chamberID: ChamberID
     public let userID: UserID
     public let category: NotificationCategory
-    public let channelID: ChannelID
-    /// The newest message's sequence number, id and author.
+    /// The channel of the messages; nil for a notice.
+    public let channelID: ChannelID?
+    /// The newest message's sequence number (0 for a notice), id and author.
     public var seq: Int64
-    public var messageID: MessageID
-    public var actorID: UserID
-    /// The author's name (direct channels) or the channel's.
+    public var messageID: MessageID?
+    public var actorID: UserID?
+    /// What a notice is about; nil for messages.
+    public let subject: NotificationSubject?
+    /// The author's name (direct channels) or the channel's; a notice's heading.
     public var title: String
-    /// The newest message's first ``textLimit`` characters.
+    /// The newest message's first ``textLimit`` characters; a notice's detail.
     public var text: String
     public var count: Int
     public let createdAt: Date
@@ -24,8 +28,9 @@ public struct Notification: Sendable, Equatable {
     public var readAt: Date?
 
     public init(
-        id: NotificationID, chamberID: ChamberID, userID: UserID, category: NotificationCategory, channelID: ChannelID, seq: Int64,
-        messageID: MessageID, actorID: UserID, title: String, text: String, count: Int, createdAt: Date, updatedAt: Date, readAt: Date? = nil
+        id: NotificationID, chamberID: ChamberID, userID: UserID, category: NotificationCategory, channelID: ChannelID?, seq: Int64,
+        messageID: MessageID?, actorID: UserID?, subject: NotificationSubject? = nil, title: String, text: String, count: Int, createdAt: Date,
+        updatedAt: Date, readAt: Date? = nil
     ) {
         self.id = id
         self.chamberID = chamberID
@@ -35,12 +40,21 @@ public struct Notification: Sendable, Equatable {
         self.seq = seq
         self.messageID = messageID
         self.actorID = actorID
+        self.subject = subject
         self.title = title
         self.text = text
         self.count = count
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.readAt = readAt
+    }
+
+    /// A notice's entry in the feed, new and unread.
+    public init(_ notice: Notice, id: NotificationID, at instant: Date) {
+        self.init(
+            id: id, chamberID: notice.chamberID, userID: notice.userID, category: notice.category, channelID: nil, seq: 0, messageID: nil,
+            actorID: nil, subject: notice.subject, title: notice.title, text: String(notice.text.prefix(Self.textLimit)), count: 1,
+            createdAt: instant, updatedAt: instant)
     }
 
     public static let textLimit = 200

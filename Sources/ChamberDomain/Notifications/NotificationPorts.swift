@@ -41,6 +41,8 @@ public protocol NotificationFeedStore: Sendable {
     /// else from the page's offset. The next page's cursor is a key (``FeedCursor``).
     func page(of user: UserID, unreadOnly: Bool, page: PageRequest, after cursor: FeedCursor?) async throws -> Page<Notification>
     func unreadCount(of user: UserID) async throws -> Int
+    /// Adds a notification (a notice's: the fan-out records messages' itself); returns its member's unread count after.
+    func add(_ notification: Notification) async throws -> Int
     /// Marks the member's notifications read; returns those it changed and the unread count after.
     func markRead(_ selection: FeedReadSelection, of user: UserID, at: Date) async throws -> (read: [NotificationID], unread: Int)
     /// Marks read the member's notifications of a channel up to `seq` (they read the channel); returns those it changed.

@@ -5,10 +5,13 @@ import Foundation
 public struct WireNotification: Encodable, Sendable {
     public let id: String
     public let category: String
-    public let channelId: String
-    public let seq: Int64
-    public let messageId: String
-    public let actorId: String
+    /// A message's: absent for a notice.
+    public let channelId: String?
+    public let seq: Int64?
+    public let messageId: String?
+    public let actorId: String?
+    /// A notice's: absent for a message.
+    public let subject: WireNotificationSubject?
     public let title: String
     public let text: String
     public let count: Int
@@ -19,10 +22,11 @@ public struct WireNotification: Encodable, Sendable {
     public init(_ notification: ChamberDomain.Notification) {
         id = notification.id.rawValue
         category = notification.category.rawValue
-        channelId = notification.channelID.rawValue
-        seq = notification.seq
-        messageId = notification.messageID.rawValue
-        actorId = notification.actorID.rawValue
+        channelId = notification.channelID?.rawValue
+        seq = notification.channelID == nil ? nil : notification.seq
+        messageId = notification.messageID?.rawValue
+        actorId = notification.actorID?.rawValue
+        subject = notification.subject.map { WireNotificationSubject(kind: $0.kind.rawValue, id: $0.id) }
         title = notification.title
         text = notification.text
         count = notification.count
@@ -30,6 +34,12 @@ public struct WireNotification: Encodable, Sendable {
         updatedAt = notification.updatedAt
         readAt = notification.readAt
     }
+}
+
+/// What a notice is about: `invoice` (its id) or `membership` (the member's user id).
+public struct WireNotificationSubject: Encodable, Sendable {
+    public let kind: String
+    public let id: String
 }
 
 /// A notification for this member was added or grew (§5.20).

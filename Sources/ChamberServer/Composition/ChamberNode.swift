@@ -129,11 +129,12 @@ public struct ChamberNode: Sendable {
             sweep: .seconds(1), logger: logger, now: now
         ) { prepared.isSet }
         let attendanceBoard = EventAttendanceBoard(store: store, announcer: hub)
+        let notices = NoticeNotifier(store: store, delivery: hub, now: now)
         let services = ChamberServices(
             store: store, accounts: accounts,
             billing: BillingService(
                 store: store, provider: try PaymentProviders.provider(configuration), mailer: mailer, attendanceBoard: attendanceBoard,
-                membershipObserver: hub, now: now),
+                membershipObserver: hub, notices: notices, now: now),
             paymentWebhooks: try PaymentProviders.webhooks(configuration),
             chambers: ChamberService(store: store, vault: vault, mailer: mailer, configuration: auth, observer: hub, activity: activity, now: now),
             businesses: BusinessService(store: store, now: now), devices: DeviceService(store: store, tester: dispatcher, now: now),
@@ -191,7 +192,7 @@ public struct ChamberNode: Sendable {
             tiers: TierService(store: store, now: now),
             applications: MembershipApplicationService(
                 store: store, files: files, chat: realtime.chat, mailer: mailer, categories: categories, now: now),
-            standings: MembershipStandingService(store: store, mailer: mailer, observer: hub, billing: services.billing, now: now),
+            standings: MembershipStandingService(store: store, mailer: mailer, observer: hub, billing: services.billing, notices: notices, now: now),
             seats: BusinessSeatService(store: store, observer: hub, now: now),
             directory: DirectoryService(store: store, cache: DirectorySearchCache(businesses: directoryCacheBusinesses)),
             files: files, records: MemberRecordsService(store: store, categories: categories, now: now),

@@ -1203,6 +1203,53 @@ enum Schema {
                 WHERE (choices::jsonb #>> '{levels,direct_messages,email}') = 'none' AND (choices::jsonb #>> '{levels,mentions,email}') = 'none' AND (choices::jsonb #>> '{levels,announcements,email}') = 'none' AND (choices::jsonb #>> '{levels,channel_messages,email}') = 'none' AND (choices::jsonb #>> '{levels,events,email}') = 'none' AND (choices::jsonb #>> '{levels,membership,email}') = 'none' AND (choices::jsonb #>> '{levels,billing,email}') = 'none'
                 """
             ]),
+        // A notice (an invoice, a change of membership) is a feed entry of no channel, message or author: those columns
+        // may be empty, and its subject is named. SQLite cannot loosen a column: the table is built again, as it was
+        // but for those, with its data and its indexes (nothing refers to it).
+        Migration(
+            version: 42, name: "notices in the feed: notifications of no channel that name their subject",
+            statements: [],
+            sqlite: [
+                """
+                CREATE TABLE notifications_rebuilt (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    category TEXT NOT NULL,
+                    channel_id TEXT REFERENCES channels(id) ON DELETE CASCADE,
+                    seq BIGINT NOT NULL,
+                    message_id TEXT,
+                    actor_id TEXT,
+                    title TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    count BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    read_at BIGINT,
+                    subject_kind TEXT,
+                    subject_id TEXT
+                )
+                """,
+                """
+                INSERT INTO notifications_rebuilt (id, chamber_id, user_id, category, channel_id, seq, message_id, actor_id, title, text, count,
+                    created_at, updated_at, read_at)
+                SELECT id, chamber_id, user_id, category, channel_id, seq, message_id, actor_id, title, text, count, created_at, updated_at, read_at
+                FROM notifications
+                """,
+                "DROP TABLE notifications",
+                "ALTER TABLE notifications_rebuilt RENAME TO notifications",
+                "CREATE INDEX notifications_feed ON notifications (chamber_id, user_id, updated_at)",
+                "CREATE INDEX notifications_unread_by_user_channel ON notifications (chamber_id, user_id, channel_id) WHERE read_at IS NULL",
+                "CREATE INDEX notifications_unread_by_channel_time ON notifications (chamber_id, channel_id, updated_at) WHERE read_at IS NULL",
+                "CREATE INDEX notifications_unread_of_user ON notifications (user_id) WHERE read_at IS NULL",
+            ],
+            postgres: [
+                "ALTER TABLE notifications ALTER COLUMN channel_id DROP NOT NULL",
+                "ALTER TABLE notifications ALTER COLUMN message_id DROP NOT NULL",
+                "ALTER TABLE notifications ALTER COLUMN actor_id DROP NOT NULL",
+                "ALTER TABLE notifications ADD COLUMN subject_kind TEXT",
+                "ALTER TABLE notifications ADD COLUMN subject_id TEXT",
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

@@ -3,7 +3,7 @@ import ChamberDomain
 /// A member's feed entry for one channel and category: what a burst grows.
 struct FeedKey: Hashable {
     let user: UserID
-    let channel: ChannelID
+    let channel: ChannelID?
     let category: NotificationCategory
 
     init(_ notification: ChamberDomain.Notification) {

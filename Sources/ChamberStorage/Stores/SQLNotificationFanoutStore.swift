@@ -172,7 +172,8 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
                 """,
                 chunk.flatMap { grown -> [SQLValue] in
                     [
-                        .id(grown.id), .int(grown.seq), .id(grown.messageID), .id(grown.actorID), .text(grown.title), .text(grown.text),
+                        .id(grown.id), .int(grown.seq), .id(grown.messageID), .id(grown.actorID),
+                        .text(grown.title), .text(grown.text),
                         .int(Int64(grown.count)), .date(grown.updatedAt),
                     ]
                 })
@@ -191,11 +192,12 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
         for chunk in added.chunked(100) {
             try await tx.query(
                 "INSERT INTO notifications (\(SQLNotificationFeedStore.columns)) VALUES "
-                    + Array(repeating: "(?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", count: chunk.count).joined(separator: ", "),
+                    + Array(repeating: "(?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)", count: chunk.count).joined(separator: ", "),
                 chunk.flatMap { added -> [SQLValue] in
                     [
-                        .id(added.id), .id(added.userID), .text(added.category.rawValue), .id(added.channelID), .int(added.seq),
-                        .id(added.messageID), .id(added.actorID), .text(added.title), .text(added.text), .int(Int64(added.count)),
+                        .id(added.id), .id(added.userID), .text(added.category.rawValue), .id(added.channelID),
+                        .int(added.seq), .id(added.messageID), .id(added.actorID),
+                        .text(added.title), .text(added.text), .int(Int64(added.count)),
                         .date(added.createdAt), .date(added.updatedAt),
                     ]
                 })

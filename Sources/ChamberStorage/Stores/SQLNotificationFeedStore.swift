@@ -5,17 +5,40 @@ struct SQLNotificationFeedStore: NotificationFeedStore {
     let sql: ChamberScopedSQL
 
     static let columns =
-        "id, chamber_id, user_id, category, channel_id, seq, message_id, actor_id, title, text, count, created_at, updated_at, read_at"
+        "id, chamber_id, user_id, category, channel_id, seq, message_id, actor_id, title, text, count, created_at, updated_at, read_at, "
+        + "subject_kind, subject_id"
 
     static func notification(_ row: SQLRow) throws -> ChamberDomain.Notification {
         guard let category = NotificationCategory(rawValue: try row.string("category")) else {
             throw StorageError.typeMismatch("category", "a notification category")
         }
+        var subject: NotificationSubject?
+        if let kind = try row.optionalString("subject_kind") {
+            guard let known = NotificationSubject.Kind(rawValue: kind) else { throw StorageError.typeMismatch("subject_kind", "a notice's subject") }
+            subject = NotificationSubject(kind: known, id: try row.string("subject_id"))
+        }
         return Notification(
             id: try row.id("id"), chamberID: try row.id("chamber_id"), userID: try row.id("user_id"), category: category,
-            channelID: try row.id("channel_id"), seq: try row.int("seq"), messageID: try row.id("message_id"), actorID: try row.id("actor_id"),
-            title: try row.string("title"), text: try row.string("text"), count: Int(try row.int("count")), createdAt: try row.date("created_at"),
-            updatedAt: try row.date("updated_at"), readAt: try row.optionalDate("read_at"))
+            channelID: try row.optionalID("channel_id"), seq: try row.int("seq"), messageID: try row.optionalID("message_id"),
+            actorID: try row.optionalID("actor_id"), subject: subject, title: try row.string("title"), text: try row.string("text"),
+            count: Int(try row.int("count")), createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"),
+            readAt: try row.optionalDate("read_at"))
+    }
+
+    func add(_ notification: ChamberDomain.Notification) async throws -> Int {
+        try await sql.transaction { tx in
+            try await tx.query(
+                "INSERT INTO notifications (\(Self.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    .id(notification.id), .id(notification.userID), .text(notification.category.rawValue),
+                    .id(notification.channelID), .int(notification.seq), .id(notification.messageID),
+                    .id(notification.actorID), .text(notification.title), .text(notification.text),
+                    .int(Int64(notification.count)), .date(notification.createdAt), .date(notification.updatedAt),
+                    .date(notification.readAt), .text(notification.subject?.kind.rawValue),
+                    .text(notification.subject?.id),
+                ])
+            return try await Self.unreadCount(of: notification.userID, in: tx)
+        }
     }
 
     func page(of user: UserID, unreadOnly: Bool, page: PageRequest, after cursor: FeedCursor?) async throws -> Page<ChamberDomain.Notification> {

@@ -60,15 +60,17 @@ public final class NotificationEmailDispatcher: Sendable {
         var readable: [ChannelID: Bool] = [:]
         var unread: [Notification] = []
         for notification in page.items where notification.updatedAt >= owed.since && preferences.level(notification.category, on: .email) != .none {
-            if readable[notification.channelID] == nil {
+            // A notice was mailed on its own as it happened (by the member's level): the digest lists messages.
+            guard let channelID = notification.channelID else { continue }
+            if readable[channelID] == nil {
                 let channels = scope.chat.channels
-                switch try await channels.find(id: notification.channelID)?.kind {
-                case .announcement: readable[notification.channelID] = true
-                case nil: readable[notification.channelID] = false
-                default: readable[notification.channelID] = try await channels.member(notification.channelID, userID: user.id) != nil
+                switch try await channels.find(id: channelID)?.kind {
+                case .announcement: readable[channelID] = true
+                case nil: readable[channelID] = false
+                default: readable[channelID] = try await channels.member(channelID, userID: user.id) != nil
                 }
             }
-            if readable[notification.channelID] == true { unread.append(notification) }
+            if readable[channelID] == true { unread.append(notification) }
         }
         guard !unread.isEmpty else { return nil }
         return NotificationEmailText.mail(

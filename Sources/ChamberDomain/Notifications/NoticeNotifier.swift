@@ -1,0 +1,38 @@
+import Foundation
+
+/// Tells a member of a ``Notice`` by their preferences for its category: an entry of its own in their in-app feed,
+/// shown at once on their sockets on every node. Mail about it goes as before, by the member's e-mail level
+/// (``ChamberScopedStore/wantsEmail(_:user:)``), from the service that made the change.
+///
+/// A notice is recorded after the change it tells of has committed, by the same call: a node that dies between the
+/// two loses the notice (never the change), as it would the mail.
+public struct NoticeNotifier: Sendable {
+    let store: any Store
+    let delivery: (any NotificationDelivery)?
+    let now: @Sendable () -> Date
+
+    public init(store: any Store, delivery: (any NotificationDelivery)?, now: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.delivery = delivery
+        self.now = now
+    }
+
+    /// Records the notice in the member's feed, unless their `in_app` level for its category is `none`, and tells
+    /// their sockets. Returns the entry, if one was made.
+    @discardableResult
+    public func tell(_ notice: Notice) async throws -> Notification? {
+        let scope = store.scoped(to: notice.chamberID)
+        let instant = now()
+        let preferences = NotificationPreferences.member(
+            chamber: try await scope.notificationSettings.chamberChoices(),
+            member: try await scope.notificationSettings.memberChoices(of: notice.userID),
+            mutes: [], at: instant)
+        let connected = delivery?.isConnected(notice.userID, in: notice.chamberID) ?? false
+        let decision = NotificationPolicy.decide(NotificationIntent(category: notice.category), for: preferences, connected: connected, at: instant)
+        guard decision.inApp else { return nil }
+        let notification = Notification(notice, id: .generateOrdered(), at: instant)
+        let unread = try await scope.notificationFeed.add(notification)
+        await delivery?.delivered(FeedChange(notification: notification, unreadCount: unread))
+        return notification
+    }
+}

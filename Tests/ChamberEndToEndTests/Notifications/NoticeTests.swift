@@ -1,0 +1,80 @@
+import ChamberDomain
+import ChamberHTTP
+import ChamberServer
+import ChamberTestSupport
+import Foundation
+import HTTPTypes
+import Synchronization
+import Testing
+
+/// Notices: what concerns a member and is no message (an invoice of theirs, their membership's status) reaches their
+/// feed and their open sockets as an entry of its own, by their in-app level for billing or membership.
+@Suite("Notifications: notices of invoices and membership in the feed")
+struct NoticeTests {
+    @Test(
+        "a dues invoice and a suspension reach the member's socket and feed as notices naming their subject; a level of none keeps them out",
+        arguments: TestBackend.enabled)
+    func notices(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let (admin, staff) = (try await api.signUp("admin"), try await api.signUp("stella"))
+            let (apu, bea) = (try await api.signUp("apu"), try await api.signUp("bea"))
+            let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
+            for member in [apu, bea] {
+                try await MembershipStandingTests.approved(api, member, chamber: chamber.id, tier: chamber.tier, staff: staff)
+            }
+            // Bea wants no billing or membership notices in the app (her mail is another matter).
+            let off = try await api.call(
+                .patch, "/v1/chambers/\(chamber.id)/notification-preferences", token: bea.accessToken,
+                json: ["categories": ["billing": ["in_app": "none"], "membership": ["in_app": "none"]]])
+            #expect(off.status == .ok, "\(off.json)")
+            let socket = try await HubTests.socket(api, apu, chamber.id)
+            // The welcome DM of the approval is unread already.
+            let before = try await api.call(.get, "/v1/chambers/\(chamber.id)/notifications", token: apu.accessToken).json["unread_count"].int ?? -1
+
+            // Dues are invoiced: a billing notice of the invoice, live and in the feed.
+            let clock = MembershipStandingTests.Job.Clock(Date())
+            let billing = BillingService(
+                store: api.store, mailer: MembershipStandingTests.MailBox(),
+                notices: NoticeNotifier(store: api.store, delivery: api.node.realtime.hub) { clock.now.withLock { $0 } }
+            ) { clock.now.withLock { $0 } }
+            #expect(try await billing.runDues(chamberID: ChamberID(chamber.id)) == 2)
+            let invoice = try #require(try await DuesBillingTests.invoices(api, chamber.id, of: apu).first)
+            let live = try await socket.next("notification")
+            let notice = live["notification"]
+            #expect(notice["category"].string == "billing" && live["unread_count"].int == before + 1)
+            #expect(notice["subject"] == JSON(any: ["kind": "invoice", "id": invoice["id"].string ?? ""]), "\(notice)")
+            #expect(notice["title"].string == "Your dues invoice \(invoice["number"].string ?? "")")
+            #expect(notice["text"].string?.hasPrefix("Your membership dues are invoiced") == true)
+            #expect(notice["channel_id"].isNull && notice["seq"].isNull && notice["message_id"].isNull && notice["actor_id"].isNull)
+            #expect(notice["count"].int == 1 && notice["read_at"].isNull)
+
+            // Staff suspend: a membership notice of the member's own membership, with the chamber's reason. Suspension
+            // takes the right to post, so the socket is asked to reconnect (4005); the feed has the notice.
+            let suspended = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/members/\(apu.userID)/standing", token: staff.accessToken,
+                json: ["action": "suspend", "reason": "Complaints under review"])
+            #expect(suspended.status == .ok, "\(suspended.json)")
+            #expect(try await socket.closeCode() == 4005)
+            let suspendBea = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/members/\(bea.userID)/standing", token: staff.accessToken,
+                json: ["action": "suspend", "reason": "Complaints under review"])
+            #expect(suspendBea.status == .ok)
+
+            // The feed over REST: Apu's two notices, newest first, and a read of one; Bea's feed holds no notice.
+            let feed = try await api.call(.get, "/v1/chambers/\(chamber.id)/notifications", token: apu.accessToken)
+            #expect(feed.status == .ok && feed.json["unread_count"].int == before + 2, "\(feed.json)")
+            let notices = feed.json["items"].array.filter { !$0["subject"].isNull }
+            #expect(notices.map { $0["category"].string ?? "" } == ["membership", "billing"])
+            #expect(notices.last?["id"] == notice["id"] && notices.last?["subject"]["id"].string == invoice["id"].string)
+            let membership = try #require(notices.first)
+            #expect(membership["title"].string == "Your membership is suspended")
+            #expect(membership["subject"] == JSON(any: ["kind": "membership", "id": apu.userID]))
+            #expect(membership["text"].string?.contains("Complaints under review") == true)
+            let read = try await api.call(
+                .post, "/v1/chambers/\(chamber.id)/notifications/read", token: apu.accessToken, json: ["ids": [notice["id"].string ?? ""]])
+            #expect(read.status == .ok && read.json["unread_count"].int == before + 1, "\(read.json)")
+            let beas = try await api.call(.get, "/v1/chambers/\(chamber.id)/notifications", token: bea.accessToken)
+            #expect(beas.json["items"].array.allSatisfy { $0["subject"].isNull }, "\(beas.json)")
+        }
+    }
+}
