@@ -6,9 +6,9 @@ import Testing
 
 @testable import ChamberStorage
 
-/// Migration 42: notifications may name a subject instead of a channel. SQLite cannot loosen a column, so the table is
-/// built again: every notification must come through it as it was, indexes included.
-@Suite("Migration 42: notices in the feed")
+/// Migrations 42 and 43: notifications and push jobs may name a subject instead of a channel. SQLite cannot loosen a column, so the tables are
+/// built again: every row must come through as it was, indexes included.
+@Suite("Migrations 42 and 43: notices in the feed and on the phone")
 struct NoticeMigrationTests {
     @Test("the rebuilt table keeps every notification, read or not; a notice and a message's notification are both stored and read back")
     func keeps() async throws {
@@ -24,8 +24,8 @@ struct NoticeMigrationTests {
                 Notice(
                     chamberID: chamber.id, userID: ada.id, category: .billing, subject: .invoice(InvoiceID.generate()), title: "Your dues invoice",
                     text: "due"), id: .generateOrdered(), at: at)
-            _ = try await feed.add(message)
-            #expect(try await feed.add(notice) == 1)
+            _ = try await feed.record(notice: message, inFeed: true, push: false, preview: true)
+            #expect(try await feed.record(notice: notice, inFeed: true, push: false, preview: true).unread == 1)
             // Built again from what is there (a notice's subject is the one thing the copy of version 41's columns leaves).
             try await db.query("DELETE FROM schema_migrations WHERE version = 42")
             try await db.query("UPDATE notifications SET subject_kind = NULL, subject_id = NULL")
@@ -46,6 +46,36 @@ struct NoticeMigrationTests {
                     "notifications_unread_of_user",
                 ])
             #expect(try await feed.unreadCount(of: ada.id) == 1)
+        }
+    }
+
+    @Test("migration 43 keeps every push job, claimed or not, with its indexes")
+    func keepsPushes() async throws {
+        try await TestBackend.sqlite.withDatabase(isolated: true) { db in
+            let (_, ada, chamber, room) = try await MessageBatchTests.room(on: db)
+            let columns =
+                "id, chamber_id, user_id, device_id, platform, channel_id, category, seq, message_id, actor_name, title, text, count, preview, "
+                + "urgent, status, attempts, not_before, claim, claimed_until, last_error, created_at, finished_at"
+            let values: [SQLValue] = [
+                .text(UUID().uuidString), .id(chamber.id), .id(ada.id), .text(UUID().uuidString), .text("fcm"), .id(room.id), .text("mentions"),
+                .int(7), .text(UUID().uuidString), .text("Ada"), .text("Room"), .text("hello"), .int(2), .int(1), .int(0), .text("pending"),
+                .int(1), .int(1_000), .text("claim-1"), .int(2_000), .text("unavailable"), .int(500), .null,
+            ]
+            try await db.query(
+                "INSERT INTO push_outbox (\(columns)) VALUES (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))", values)
+            let before = try await db.query("SELECT \(columns) FROM push_outbox")
+            try await db.query("DELETE FROM schema_migrations WHERE version = 43")
+            #expect(try await Migrator(database: db, logger: Logger(label: "test")).migrate() == [43])
+            #expect(try await db.query("SELECT \(columns) FROM push_outbox").map(\.values) == before.map(\.values))
+            let indexes = try await db.query(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'push_outbox' AND name NOT LIKE 'sqlite_%'"
+            )
+            .map { try $0.string("name") }.sorted()
+            #expect(
+                indexes == [
+                    "push_outbox_by_chamber", "push_outbox_claim", "push_outbox_due", "push_outbox_unclaimed", "push_outbox_unclaimed_by_channel",
+                    "push_outbox_unclaimed_by_device",
+                ])
         }
     }
 }

@@ -41,8 +41,10 @@ public protocol NotificationFeedStore: Sendable {
     /// else from the page's offset. The next page's cursor is a key (``FeedCursor``).
     func page(of user: UserID, unreadOnly: Bool, page: PageRequest, after cursor: FeedCursor?) async throws -> Page<Notification>
     func unreadCount(of user: UserID) async throws -> Int
-    /// Adds a notification (a notice's: the fan-out records messages' itself); returns its member's unread count after.
-    func add(_ notification: Notification) async throws -> Int
+    /// Records a notice in one transaction: its entry in the member's feed when `inFeed`, and a push to each of their
+    /// devices when `push` (with its text when `preview`), for any worker to send. Returns the member's unread count
+    /// after, and the pushes queued.
+    func record(notice: Notification, inFeed: Bool, push: Bool, preview: Bool) async throws -> (unread: Int, pushesQueued: Int)
     /// Marks the member's notifications read; returns those it changed and the unread count after.
     func markRead(_ selection: FeedReadSelection, of user: UserID, at: Date) async throws -> (read: [NotificationID], unread: Int)
     /// Marks read the member's notifications of a channel up to `seq` (they read the channel); returns those it changed.

@@ -63,7 +63,8 @@ struct PushDeadLetterBody: Encodable {
     let id: String
     let provider: String
     let userId: String
-    let channelId: String
+    /// Absent for a notice's push.
+    let channelId: String?
     let category: String
     let error: String
     let attempts: Int
@@ -74,7 +75,7 @@ struct PushDeadLetterBody: Encodable {
         id = letter.job.id.rawValue
         provider = letter.platform.rawValue
         userId = letter.job.userID.rawValue
-        channelId = letter.job.channelID.rawValue
+        channelId = letter.job.channelID?.rawValue
         category = letter.job.category.rawValue
         error = letter.error
         attempts = letter.job.attempts

@@ -129,7 +129,18 @@ public struct ChamberNode: Sendable {
             sweep: .seconds(1), logger: logger, now: now
         ) { prepared.isSet }
         let attendanceBoard = EventAttendanceBoard(store: store, announcer: hub)
-        let notices = NoticeNotifier(store: store, delivery: hub, now: now)
+        let pushOutbox = store.pushOutbox
+        let pushWorker = OutboxWorker(
+            .init(
+                name: "push", dispatch: { try await dispatcher.dispatch() }, nextDue: { try await pushOutbox.nextDue() },
+                prune: { now in
+                    try await pushOutbox.prune(
+                        finishedBefore: now.addingTimeInterval(-Self.keepFinishedPushes),
+                        deadLettersBefore: now.addingTimeInterval(-Self.keepDeadLetters))
+                }),
+            lanes: PushProviders.lanes(configuration), sweep: .milliseconds(configuration.pushSweepMs), logger: logger, now: now
+        ) { prepared.isSet }
+        let notices = NoticeNotifier(store: store, delivery: hub, pushesQueued: { pushWorker.poke() }, now: now)
         let services = ChamberServices(
             store: store, accounts: accounts,
             billing: BillingService(
@@ -148,17 +159,6 @@ public struct ChamberNode: Sendable {
             signIn: SignInService(
                 store: store, client: OpenIDConnectClient(http: HTTPClient.shared), accounts: accounts, vault: vault,
                 providers: try SignInProviders.load(configuration), now: now))
-        let pushOutbox = store.pushOutbox
-        let pushWorker = OutboxWorker(
-            .init(
-                name: "push", dispatch: { try await dispatcher.dispatch() }, nextDue: { try await pushOutbox.nextDue() },
-                prune: { now in
-                    try await pushOutbox.prune(
-                        finishedBefore: now.addingTimeInterval(-Self.keepFinishedPushes),
-                        deadLettersBefore: now.addingTimeInterval(-Self.keepDeadLetters))
-                }),
-            lanes: PushProviders.lanes(configuration), sweep: .milliseconds(configuration.pushSweepMs), logger: logger, now: now
-        ) { prepared.isSet }
         let emails = NotificationEmailDispatcher(store: store, unsubscribe: unsubscribe, now: now, mailQueued: { mailWorker.poke() })
         let notificationEmails = store.notificationEmails
         let notificationEmailWorker = OutboxWorker(

@@ -1250,6 +1250,62 @@ enum Schema {
                 "ALTER TABLE notifications ADD COLUMN subject_kind TEXT",
                 "ALTER TABLE notifications ADD COLUMN subject_id TEXT",
             ]),
+        // A notice is pushed too: its job names its subject, and no channel or message. Built again on SQLite, as 42.
+        Migration(
+            version: 43, name: "pushes of notices: jobs of no channel that name their subject",
+            statements: [],
+            sqlite: [
+                """
+                CREATE TABLE push_outbox_rebuilt (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL,
+                    device_id TEXT NOT NULL,
+                    platform TEXT NOT NULL,
+                    channel_id TEXT,
+                    category TEXT NOT NULL,
+                    seq BIGINT NOT NULL,
+                    message_id TEXT,
+                    actor_name TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    count BIGINT NOT NULL,
+                    preview BIGINT NOT NULL,
+                    urgent BIGINT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts BIGINT NOT NULL,
+                    not_before BIGINT NOT NULL,
+                    claim TEXT,
+                    claimed_until BIGINT,
+                    last_error TEXT,
+                    created_at BIGINT NOT NULL,
+                    finished_at BIGINT,
+                    subject_kind TEXT,
+                    subject_id TEXT
+                )
+                """,
+                """
+                INSERT INTO push_outbox_rebuilt (id, chamber_id, user_id, device_id, platform, channel_id, category, seq, message_id, actor_name,
+                    title, text, count, preview, urgent, status, attempts, not_before, claim, claimed_until, last_error, created_at, finished_at)
+                SELECT id, chamber_id, user_id, device_id, platform, channel_id, category, seq, message_id, actor_name, title, text, count, preview,
+                    urgent, status, attempts, not_before, claim, claimed_until, last_error, created_at, finished_at
+                FROM push_outbox
+                """,
+                "DROP TABLE push_outbox",
+                "ALTER TABLE push_outbox_rebuilt RENAME TO push_outbox",
+                "CREATE INDEX push_outbox_due ON push_outbox (not_before) WHERE status = 'pending'",
+                "CREATE INDEX push_outbox_unclaimed ON push_outbox (channel_id, device_id) WHERE status = 'pending' AND claim IS NULL",
+                "CREATE INDEX push_outbox_by_chamber ON push_outbox (chamber_id, status, finished_at)",
+                "CREATE INDEX push_outbox_claim ON push_outbox (claim) WHERE claim IS NOT NULL",
+                "CREATE INDEX push_outbox_unclaimed_by_channel ON push_outbox (chamber_id, channel_id) WHERE status = 'pending' AND claim IS NULL",
+                "CREATE INDEX push_outbox_unclaimed_by_device ON push_outbox (device_id) WHERE status = 'pending' AND claim IS NULL",
+            ],
+            postgres: [
+                "ALTER TABLE push_outbox ALTER COLUMN channel_id DROP NOT NULL",
+                "ALTER TABLE push_outbox ALTER COLUMN message_id DROP NOT NULL",
+                "ALTER TABLE push_outbox ADD COLUMN subject_kind TEXT",
+                "ALTER TABLE push_outbox ADD COLUMN subject_id TEXT",
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

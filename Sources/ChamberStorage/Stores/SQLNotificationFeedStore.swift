@@ -25,20 +25,29 @@ struct SQLNotificationFeedStore: NotificationFeedStore {
             readAt: try row.optionalDate("read_at"))
     }
 
-    func add(_ notification: ChamberDomain.Notification) async throws -> Int {
+    func record(
+        notice notification: ChamberDomain.Notification, inFeed: Bool, push: Bool, preview: Bool
+    ) async throws -> (
+        unread: Int, pushesQueued: Int
+    ) {
         try await sql.transaction { tx in
-            try await tx.query(
-                "INSERT INTO notifications (\(Self.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    .id(notification.id), .id(notification.userID), .text(notification.category.rawValue),
-                    .id(notification.channelID), .int(notification.seq), .id(notification.messageID),
-                    .id(notification.actorID), .text(notification.title), .text(notification.text),
-                    .int(Int64(notification.count)), .date(notification.createdAt), .date(notification.updatedAt),
-                    .date(notification.readAt), .text(notification.subject?.kind.rawValue),
-                    .text(notification.subject?.id),
-                ])
-            return try await Self.unreadCount(of: notification.userID, in: tx)
+            if inFeed { try await Self.insert(notification, in: tx) }
+            let pushes = push ? try await SQLPushOutboxStore.enqueue(notice: notification, preview: preview, in: tx, at: notification.createdAt) : 0
+            return (try await Self.unreadCount(of: notification.userID, in: tx), pushes)
         }
+    }
+
+    private static func insert(_ notification: ChamberDomain.Notification, in tx: ChamberScopedSQL) async throws {
+        try await tx.query(
+            "INSERT INTO notifications (\(Self.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                .id(notification.id), .id(notification.userID), .text(notification.category.rawValue),
+                .id(notification.channelID), .int(notification.seq), .id(notification.messageID),
+                .id(notification.actorID), .text(notification.title), .text(notification.text),
+                .int(Int64(notification.count)), .date(notification.createdAt), .date(notification.updatedAt),
+                .date(notification.readAt), .text(notification.subject?.kind.rawValue),
+                .text(notification.subject?.id),
+            ])
     }
 
     func page(of user: UserID, unreadOnly: Bool, page: PageRequest, after cursor: FeedCursor?) async throws -> Page<ChamberDomain.Notification> {

@@ -7,17 +7,22 @@ struct SQLPushOutboxStore: PushOutboxStore {
 
     static let columns = """
         o.id, o.chamber_id, o.user_id, o.device_id, o.platform, o.channel_id, o.category, o.seq, o.message_id, o.actor_name, o.title,
-        o.text, o.count, o.preview, o.urgent, o.attempts, o.created_at
+        o.text, o.count, o.preview, o.urgent, o.attempts, o.created_at, o.subject_kind, o.subject_id
         """
 
     static func job(_ row: SQLRow) throws -> PushJob {
         guard let category = NotificationCategory(rawValue: try row.string("category")) else {
             throw StorageError.typeMismatch("category", "a notification category")
         }
+        var subject: NotificationSubject?
+        if let kind = try row.optionalString("subject_kind") {
+            guard let known = NotificationSubject.Kind(rawValue: kind) else { throw StorageError.typeMismatch("subject_kind", "a notice's subject") }
+            subject = NotificationSubject(kind: known, id: try row.string("subject_id"))
+        }
         return PushJob(
             id: try row.id("id"), chamberID: try row.id("chamber_id"), userID: try row.id("user_id"), deviceID: try row.id("device_id"),
-            channelID: try row.id("channel_id"), category: category, seq: try row.int("seq"), messageID: try row.id("message_id"),
-            actorName: try row.string("actor_name"), title: try row.string("title"), text: try row.string("text"),
+            channelID: try row.optionalID("channel_id"), category: category, seq: try row.int("seq"), messageID: try row.optionalID("message_id"),
+            subject: subject, actorName: try row.string("actor_name"), title: try row.string("title"), text: try row.string("text"),
             count: Int(try row.int("count")), preview: try row.bool("preview"), urgent: try row.bool("urgent"),
             attempts: Int(try row.int("attempts")), createdAt: try row.date("created_at"))
     }
@@ -83,34 +88,58 @@ struct SQLPushOutboxStore: PushOutboxStore {
                 queued.append((job, device.address))
             }
         }
+        try await Self.insert(queued, claim: claim, in: tx)
+        guard claim != nil else { return (grownJobs + queued.count, []) }
+        // What a claim would read with each job: how far its member read the channel, and their badge.
+        let users = Array(Set(queued.map(\.job.userID)))
+        let readSeqs = try await Self.readSeqs(of: users, in: Array(Set(queued.compactMap(\.job.channelID))), tx: tx)
+        let badges = try await SQLNotificationFanoutStore.badges(of: users, in: tx.executor)
+        let claimed = queued.map { job, address in
+            ClaimedPush(
+                job: job, address: address, readSeq: job.channelID.flatMap { readSeqs[ChannelReader(channel: $0, user: job.userID)] } ?? 0,
+                unreadCount: badges[job.userID] ?? 0)
+        }
+        return (grownJobs, claimed)
+    }
+
+    /// Inserts jobs, each for its device's address, under `claim` when one is given.
+    private static func insert(_ queued: [(job: PushJob, address: PushAddress)], claim: PushClaim?, in tx: ChamberScopedSQL) async throws {
         for chunk in queued.chunked(100) {
             try await tx.query(
                 """
-                INSERT INTO push_outbox (id, chamber_id, user_id, device_id, platform, channel_id, category, seq, message_id, actor_name,
-                    title, text, count, preview, urgent, not_before, created_at, status, claim, claimed_until, attempts) VALUES
+                INSERT INTO push_outbox (id, chamber_id, user_id, device_id, platform, channel_id, category, seq, message_id, subject_kind,
+                    subject_id, actor_name, title, text, count, preview, urgent, not_before, created_at, status, claim, claimed_until, attempts)
+                VALUES
                 """
-                    + Array(repeating: "(?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)", count: chunk.count)
+                    + Array(repeating: "(?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)", count: chunk.count)
                     .joined(separator: ", "),
                 chunk.flatMap { job, address -> [SQLValue] in
                     [
                         .id(job.id), .id(job.userID), .id(job.deviceID), .text(address.platform.rawValue), .id(job.channelID),
-                        .text(job.category.rawValue), .int(job.seq), .id(job.messageID), .text(job.actorName), .text(job.title), .text(job.text),
-                        .int(Int64(job.count)), .int(job.preview ? 1 : 0), .int(job.urgent ? 1 : 0), .date(created), .date(created),
-                        .text(claim?.token), .date(claim?.until), .int(Int64(job.attempts)),
+                        .text(job.category.rawValue), .int(job.seq), .id(job.messageID), .text(job.subject?.kind.rawValue), .text(job.subject?.id),
+                        .text(job.actorName), .text(job.title), .text(job.text), .int(Int64(job.count)), .int(job.preview ? 1 : 0),
+                        .int(job.urgent ? 1 : 0), .date(job.createdAt), .date(job.createdAt), .text(claim?.token), .date(claim?.until),
+                        .int(Int64(job.attempts)),
                     ]
                 })
         }
-        guard claim != nil else { return (grownJobs + queued.count, []) }
-        // What a claim would read with each job: how far its member read the channel, and their badge.
-        let users = Array(Set(queued.map(\.job.userID)))
-        let readSeqs = try await Self.readSeqs(of: users, in: Array(Set(queued.map(\.job.channelID))), tx: tx)
-        let badges = try await SQLNotificationFanoutStore.badges(of: users, in: tx.executor)
-        let claimed = queued.map { job, address in
-            ClaimedPush(
-                job: job, address: address, readSeq: readSeqs[ChannelReader(channel: job.channelID, user: job.userID)] ?? 0,
-                unreadCount: badges[job.userID] ?? 0)
+    }
+
+    /// Queues a notice's push to each of its member's devices, unclaimed (any worker sends it), inside the transaction
+    /// that records the notice; returns how many.
+    static func enqueue(notice: ChamberDomain.Notification, preview: Bool, in tx: ChamberScopedSQL, at instant: Date) async throws -> Int {
+        let devices = try await Self.devices(of: [notice.userID], in: tx, at: instant)[notice.userID] ?? []
+        let created = Date(millisecondsSince1970: instant.millisecondsSince1970)
+        let queued = devices.map { device in
+            (
+                job: PushJob(
+                    id: .generateOrdered(), chamberID: tx.chamberID, userID: notice.userID, deviceID: device.id, channelID: nil,
+                    category: notice.category, seq: 0, messageID: nil, subject: notice.subject, actorName: "", title: notice.title,
+                    text: notice.text, count: 1, preview: preview, urgent: false, createdAt: created), address: device.address
+            )
         }
-        return (grownJobs, claimed)
+        try await Self.insert(queued, claim: nil, in: tx)
+        return queued.count
     }
 
     /// The members' devices a push may go to: those of an active session (that proved a second factor, where the

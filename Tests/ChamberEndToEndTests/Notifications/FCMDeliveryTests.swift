@@ -1,4 +1,5 @@
 import ChamberDomain
+import ChamberHTTP
 import ChamberServer
 import ChamberStorage
 import ChamberTestSupport
@@ -203,6 +204,42 @@ struct FCMDeliveryTests {
             _ = try await Self.directMessages(api, room, body: "Still on?")
             try await eventually("delivered with a fresh access token") { fcm.received(by: token).count == 2 }
             #expect(fcm.tokenRequests == 2 && fcm.unauthorized == 1)
+        }
+    }
+
+    @Test(
+        "a dues invoice reaches an offline member's phone as a notice: its heading and detail, the invoice to open; no billing push, none",
+        arguments: TestBackend.enabled)
+    func notice(_ backend: TestBackend) async throws {
+        try await Self.withFCM(backend) { api, fcm in
+            let (admin, staff) = (try await api.signUp("admin"), try await api.signUp("stella"))
+            let (apu, bea) = (try await api.signUp("apu"), try await api.signUp("bea"))
+            let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
+            let (apuPhone, beaPhone) = (fcm.register(), fcm.register())
+            for (member, phone) in [(apu, apuPhone), (bea, beaPhone)] {
+                try await MembershipStandingTests.approved(api, member, chamber: chamber.id, tier: chamber.tier, staff: staff)
+                try await Self.register(api, member, token: phone)
+            }
+            let off = try await api.call(
+                .patch, "/v1/chambers/\(chamber.id)/notification-preferences", token: bea.accessToken,
+                json: ["categories": ["billing": ["push": "none"]]])
+            #expect(off.status == .ok, "\(off.json)")
+            #expect(try await api.node.services.billing.runDues(chamberID: ChamberID(chamber.id)) == 2)
+            let invoice = try #require(try await DuesBillingTests.invoices(api, chamber.id, of: apu).first)
+            let billing = { (phone: String) in fcm.received(by: phone).filter { $0.message["data"]["category"].string == "billing" } }
+            try await eventually("the invoice's push") { billing(apuPhone).count == 1 }
+            let message = try #require(billing(apuPhone).first).message
+            #expect(message["notification"]["title"].string == "Your dues invoice \(invoice["number"].string ?? "")")
+            #expect(message["notification"]["body"].string?.hasPrefix("Your membership dues are invoiced") == true)
+            #expect(message["data"]["subject_kind"].string == "invoice" && message["data"]["subject_id"].string == invoice["id"].string)
+            #expect(message["data"]["chamber_id"].string == chamber.id && message["data"]["channel_id"].isNull)
+            let collapse = (invoice["id"].string ?? "").replacingOccurrences(of: "-", with: "")
+            #expect(message["android"]["collapse_key"].string == collapse && message["android"]["priority"].string == "NORMAL")
+            // Bea's level for billing pushes is none: the notice is in her feed, not on her phone.
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(billing(beaPhone).isEmpty && billing(apuPhone).count == 1, "exactly once, and only where wanted")
+            let feed = try await api.call(.get, "/v1/chambers/\(chamber.id)/notifications", token: bea.accessToken)
+            #expect(feed.json["items"].array.contains { $0["subject"]["kind"].string == "invoice" })
         }
     }
 }

@@ -177,7 +177,7 @@ public final class PushDispatcher: Sendable {
     /// Why a claimed job is not to be sent at all, if it is not.
     static func pointless(_ push: ClaimedPush) -> PushJobResult? {
         if push.address == nil { return .cancelled(reason: "device_removed") }
-        if push.readSeq >= push.job.seq { return .cancelled(reason: "read") }
+        if push.job.channelID != nil, push.readSeq >= push.job.seq { return .cancelled(reason: "read") }
         return nil
     }
 

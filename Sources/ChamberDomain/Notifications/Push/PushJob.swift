@@ -14,11 +14,14 @@ public struct PushJob: Sendable, Equatable {
     public let chamberID: ChamberID
     public let userID: UserID
     public let deviceID: DeviceID
-    public let channelID: ChannelID
+    /// The messages' channel; nil for a notice's push.
+    public let channelID: ChannelID?
     public let category: NotificationCategory
-    /// The newest message's sequence and id: a read of the channel up to `seq` makes the push pointless.
+    /// The newest message's sequence (0 for a notice) and id: a read of the channel up to `seq` makes the push pointless.
     public var seq: Int64
-    public var messageID: MessageID
+    public var messageID: MessageID?
+    /// What a notice's push is about; nil for messages.
+    public let subject: NotificationSubject?
     /// The newest message's author, and the channel's name (or the author's, in a direct channel).
     public var actorName: String
     public var title: String
@@ -34,9 +37,9 @@ public struct PushJob: Sendable, Equatable {
     public let createdAt: Date
 
     public init(
-        id: PushJobID, chamberID: ChamberID, userID: UserID, deviceID: DeviceID, channelID: ChannelID, category: NotificationCategory,
-        seq: Int64, messageID: MessageID, actorName: String, title: String, text: String, count: Int, preview: Bool, urgent: Bool,
-        attempts: Int = 0, createdAt: Date
+        id: PushJobID, chamberID: ChamberID, userID: UserID, deviceID: DeviceID, channelID: ChannelID?, category: NotificationCategory,
+        seq: Int64, messageID: MessageID?, subject: NotificationSubject? = nil, actorName: String, title: String, text: String, count: Int,
+        preview: Bool, urgent: Bool, attempts: Int = 0, createdAt: Date
     ) {
         self.id = id
         self.chamberID = chamberID
@@ -46,6 +49,7 @@ public struct PushJob: Sendable, Equatable {
         self.category = category
         self.seq = seq
         self.messageID = messageID
+        self.subject = subject
         self.actorName = actorName
         self.title = title
         self.text = text

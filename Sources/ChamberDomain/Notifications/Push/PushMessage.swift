@@ -11,7 +11,8 @@ public struct PushMessage: Sendable, Equatable {
     public var collapseKey: String
     /// High priority: wakes the device at once (direct messages, mentions, urgent announcements).
     public var highPriority: Bool
-    /// Deep-link data the app opens: `chamber_id`, `channel_id`, `seq`, `message_id`, `category`, `push_id`.
+    /// Deep-link data the app opens: `chamber_id`, `channel_id`, `seq`, `message_id`, `category`, `push_id`; for a
+    /// notice `chamber_id`, `category`, `subject_kind`, `subject_id`, `push_id`.
     public var data: [String: String]
     /// After this the provider drops an undelivered push.
     public var expiresAt: Date
@@ -34,6 +35,10 @@ public struct PushMessage: Sendable, Equatable {
     /// The push for a claimed job. Without preview the text never leaves the server: "New message from Ada".
     public init(_ claimed: ClaimedPush, at instant: Date) {
         let job = claimed.job
+        guard let channelID = job.channelID else {
+            self.init(notice: claimed)
+            return
+        }
         let direct = job.category == .directMessages
         var body: String
         if job.count > 1 {
@@ -46,13 +51,33 @@ public struct PushMessage: Sendable, Equatable {
         }
         self.init(
             title: job.title, body: body, badge: claimed.unreadCount,
-            // Not Foundation's replacingOccurrences: bridged through NSString, it cost 3 % of the CPU of an announcement's pushes.
-            collapseKey: String(String.UnicodeScalarView(job.channelID.rawValue.unicodeScalars.filter { $0 != "-" })),
+            collapseKey: Self.collapseKey(channelID.rawValue),
             highPriority: job.urgent || job.category == .directMessages || job.category == .mentions,
             data: [
-                "chamber_id": job.chamberID.rawValue, "channel_id": job.channelID.rawValue, "seq": String(job.seq),
-                "message_id": job.messageID.rawValue, "category": job.category.rawValue, "push_id": job.id.rawValue,
+                "chamber_id": job.chamberID.rawValue, "channel_id": channelID.rawValue, "seq": String(job.seq),
+                "message_id": job.messageID?.rawValue ?? "", "category": job.category.rawValue, "push_id": job.id.rawValue,
             ],
             expiresAt: job.createdAt.addingTimeInterval(Self.lifetime))
+    }
+
+    /// A notice's push: its heading, and its detail with preview ("A notice about your invoice" without). One collapse
+    /// key per subject: a reminder replaces the invoice's earlier push on the phone.
+    private init(notice claimed: ClaimedPush) {
+        let job = claimed.job
+        let kind = job.subject?.kind ?? .membership
+        self.init(
+            title: job.title, body: job.preview ? job.text : "A notice about your \(kind.rawValue)", badge: claimed.unreadCount,
+            collapseKey: Self.collapseKey(job.subject?.id ?? job.id.rawValue), highPriority: job.urgent,
+            data: [
+                "chamber_id": job.chamberID.rawValue, "category": job.category.rawValue, "subject_kind": kind.rawValue,
+                "subject_id": job.subject?.id ?? "", "push_id": job.id.rawValue,
+            ],
+            expiresAt: job.createdAt.addingTimeInterval(Self.lifetime))
+    }
+
+    /// An id (a UUID) without its dashes: 32 hex digits.
+    private static func collapseKey(_ id: String) -> String {
+        // Not Foundation's replacingOccurrences: bridged through NSString, it cost 3 % of the CPU of an announcement's pushes.
+        String(String.UnicodeScalarView(id.unicodeScalars.filter { $0 != "-" }))
     }
 }
