@@ -12,17 +12,19 @@ struct SQLNotificationFeedStore: NotificationFeedStore {
         guard let category = NotificationCategory(rawValue: try row.string("category")) else {
             throw StorageError.typeMismatch("category", "a notification category")
         }
-        var subject: NotificationSubject?
-        if let kind = try row.optionalString("subject_kind") {
-            guard let known = NotificationSubject.Kind(rawValue: kind) else { throw StorageError.typeMismatch("subject_kind", "a notice's subject") }
-            subject = NotificationSubject(kind: known, id: try row.string("subject_id"))
-        }
         return Notification(
             id: try row.id("id"), chamberID: try row.id("chamber_id"), userID: try row.id("user_id"), category: category,
             channelID: try row.optionalID("channel_id"), seq: try row.int("seq"), messageID: try row.optionalID("message_id"),
-            actorID: try row.optionalID("actor_id"), subject: subject, title: try row.string("title"), text: try row.string("text"),
+            actorID: try row.optionalID("actor_id"), subject: try Self.subject(row), title: try row.string("title"), text: try row.string("text"),
             count: Int(try row.int("count")), createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"),
             readAt: try row.optionalDate("read_at"))
+    }
+
+    /// A notice's subject, from its `subject_kind` and `subject_id` columns (in notifications and push jobs alike).
+    static func subject(_ row: SQLRow) throws -> NotificationSubject? {
+        guard let kind = try row.optionalString("subject_kind") else { return nil }
+        guard let known = NotificationSubject.Kind(rawValue: kind) else { throw StorageError.typeMismatch("subject_kind", "a notice's subject") }
+        return NotificationSubject(kind: known, id: try row.string("subject_id"))
     }
 
     func record(

@@ -14,15 +14,11 @@ struct SQLPushOutboxStore: PushOutboxStore {
         guard let category = NotificationCategory(rawValue: try row.string("category")) else {
             throw StorageError.typeMismatch("category", "a notification category")
         }
-        var subject: NotificationSubject?
-        if let kind = try row.optionalString("subject_kind") {
-            guard let known = NotificationSubject.Kind(rawValue: kind) else { throw StorageError.typeMismatch("subject_kind", "a notice's subject") }
-            subject = NotificationSubject(kind: known, id: try row.string("subject_id"))
-        }
         return PushJob(
             id: try row.id("id"), chamberID: try row.id("chamber_id"), userID: try row.id("user_id"), deviceID: try row.id("device_id"),
             channelID: try row.optionalID("channel_id"), category: category, seq: try row.int("seq"), messageID: try row.optionalID("message_id"),
-            subject: subject, actorName: try row.string("actor_name"), title: try row.string("title"), text: try row.string("text"),
+            subject: try SQLNotificationFeedStore.subject(row), actorName: try row.string("actor_name"), title: try row.string("title"),
+            text: try row.string("text"),
             count: Int(try row.int("count")), preview: try row.bool("preview"), urgent: try row.bool("urgent"),
             attempts: Int(try row.int("attempts")), createdAt: try row.date("created_at"))
     }
