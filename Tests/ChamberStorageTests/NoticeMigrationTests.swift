@@ -46,6 +46,17 @@ struct NoticeMigrationTests {
                     "notifications_unread_of_user",
                 ])
             #expect(try await feed.unreadCount(of: ada.id) == 1)
+            // The table as migration 8 made it, but for the three columns loosened and the two added.
+            let columns = try await db.query("SELECT name, \"notnull\" AS required FROM pragma_table_info('notifications') ORDER BY cid")
+                .map { "\(try $0.string("name"))\(try $0.int("required") == 1 ? "!" : "")" }
+            #expect(
+                columns == [
+                    "id", "chamber_id!", "user_id!", "category!", "channel_id", "seq!", "message_id", "actor_id", "title!", "text!", "count!",
+                    "created_at!", "updated_at!", "read_at", "subject_kind", "subject_id",
+                ])
+            let references = try await db.query("SELECT \"table\" AS parent, on_delete FROM pragma_foreign_key_list('notifications')")
+                .map { "\(try $0.string("parent")) \(try $0.string("on_delete"))" }.sorted()
+            #expect(references == ["chambers CASCADE", "channels CASCADE", "users CASCADE"])
         }
     }
 
@@ -76,6 +87,14 @@ struct NoticeMigrationTests {
                     "push_outbox_by_chamber", "push_outbox_claim", "push_outbox_due", "push_outbox_unclaimed", "push_outbox_unclaimed_by_channel",
                     "push_outbox_unclaimed_by_device",
                 ])
+            // The table as migration 9 made it, but for the two columns loosened and the two added.
+            let loose = try await db.query("SELECT name FROM pragma_table_info('push_outbox') WHERE \"notnull\" = 0 ORDER BY cid").map {
+                try $0.string("name")
+            }
+            #expect(loose == ["id", "channel_id", "message_id", "claim", "claimed_until", "last_error", "finished_at", "subject_kind", "subject_id"])
+            let references = try await db.query("SELECT \"table\" AS parent, on_delete FROM pragma_foreign_key_list('push_outbox')")
+                .map { "\(try $0.string("parent")) \(try $0.string("on_delete"))" }
+            #expect(references == ["chambers CASCADE"])
         }
     }
 }

@@ -10,6 +10,9 @@ self.addEventListener('push', (event) => {
 
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  const { channel_id: channel, chamber_id: chamber } = event.notification.data ?? {};
-  event.waitUntil(self.clients.openWindow(channel ? `/?chamber=${encodeURIComponent(chamber ?? '')}#/chat/${channel}` : '/'));
+  const { channel_id: channel, chamber_id: chamber, subject_kind: subject } = event.notification.data ?? {};
+  // A notice names its subject: an invoice opens the invoices; a membership, the notifications.
+  const notice = subject === 'invoice' ? 'invoices' : subject ? 'notifications' : null;
+  const page = channel ? `chat/${channel}` : notice;
+  event.waitUntil(self.clients.openWindow(page ? `/?chamber=${encodeURIComponent(chamber ?? '')}#/${page}` : '/'));
 });

@@ -21,8 +21,9 @@ public struct NotificationSubject: Sendable, Hashable {
     public static func membership(of user: UserID) -> Self { Self(kind: .membership, id: user.rawValue) }
 }
 
-/// Something that concerns one member and is no message: their membership's status changed; an invoice of theirs was
-/// issued, reminded, charged a late fee, paid or refunded. Each is an entry of its own in the member's feed.
+/// Something that concerns one member and is no message: their membership's status changed; a dues or tier-change
+/// invoice of theirs was issued, or one of their invoices reminded or charged a late fee. Each is an entry of its own
+/// in the member's feed.
 public struct Notice: Sendable, Equatable {
     public let chamberID: ChamberID
     public let userID: UserID

@@ -36,7 +36,9 @@ public struct NoticeNotifier: Sendable {
             member: try await scope.notificationSettings.memberChoices(of: notice.userID),
             mutes: [], at: instant)
         let connected = delivery?.isConnected(notice.userID, in: notice.chamberID) ?? false
-        let decision = NotificationPolicy.decide(NotificationIntent(category: notice.category), for: preferences, connected: connected, at: instant)
+        // A notice is about the member themselves: a level of `mentions` admits it, as it admits what names them.
+        let decision = NotificationPolicy.decide(
+            NotificationIntent(category: notice.category, namesRecipient: true), for: preferences, connected: connected, at: instant)
         guard decision.inApp || decision.push else { return nil }
         let notification = Notification(notice, id: .generateOrdered(), at: instant)
         let recorded = try await scope.notificationFeed.record(

@@ -48,6 +48,42 @@ struct PushDispatchTests {
         #expect(message.expiresAt == Date(timeIntervalSince1970: 1_000 + 86_400))
     }
 
+    static func notice(_ subject: NotificationSubject, chamber: String, preview: Bool = true) -> PushMessage {
+        let job = PushJob(
+            id: PushJobID("00000000-0000-0000-0000-0000000000bb"), chamberID: ChamberID(chamber),
+            userID: UserID("5c1e8d2a-0b7f-4e55-9d0c-2f9b1e6a7c31"),
+            deviceID: DeviceID("d"), channelID: nil, category: subject.kind == .invoice ? .billing : .membership, seq: 0, messageID: nil,
+            subject: subject, actorName: "", title: "Your dues invoice INV-0007", text: "450.00 USD due on 2027-01-01", count: 1, preview: preview,
+            urgent: false, attempts: 1, createdAt: Date(timeIntervalSince1970: 1_000))
+        return PushMessage(ClaimedPush(job: job, address: nil, readSeq: 0, unreadCount: 2), at: Date())
+    }
+
+    @Test(
+        "a notice's push: its heading and text (none without preview), its subject to open, one collapse key per invoice and per chamber's membership"
+    )
+    func notices() {
+        let invoice = NotificationSubject.invoice(InvoiceID("3f0c2a9e-5b1d-4e8f-9a7c-1d2e3f4a5b6c"))
+        let message = Self.notice(invoice, chamber: "aaaaaaaa-0000-4000-8000-111111111111")
+        #expect(message.title == "Your dues invoice INV-0007" && message.body == "450.00 USD due on 2027-01-01" && message.badge == 2)
+        #expect(!message.highPriority && message.collapseKey == "3f0c2a9e5b1d4e8f9a7c1d2e3f4a5b6c")
+        #expect(
+            message.data == [
+                "chamber_id": "aaaaaaaa-0000-4000-8000-111111111111", "category": "billing", "subject_kind": "invoice",
+                "subject_id": "3f0c2a9e-5b1d-4e8f-9a7c-1d2e3f4a5b6c", "push_id": "00000000-0000-0000-0000-0000000000bb",
+            ])
+        #expect(Self.notice(invoice, chamber: "c", preview: false).body == "A notice about your invoice")
+        // One member, two chambers: each chamber's membership news has a key of its own.
+        let membership = NotificationSubject.membership(of: UserID("5c1e8d2a-0b7f-4e55-9d0c-2f9b1e6a7c31"))
+        let (first, second) = (
+            Self.notice(membership, chamber: "aaaaaaaa-0000-4000-8000-111111111111"),
+            Self.notice(membership, chamber: "bbbbbbbb-0000-4000-8000-222222222222")
+        )
+        #expect(first.collapseKey == "80001111111111119d0c2f9b1e6a7c31" && first.collapseKey != second.collapseKey)
+        #expect(
+            second.body == "450.00 USD due on 2027-01-01"
+                && Self.notice(membership, chamber: "c", preview: false).body == "A notice about your membership")
+    }
+
     /// An outbox in memory: what the dispatcher claimed and how it finished each.
     final class MemoryOutbox: PushOutboxStore {
         let pending: Mutex<[ClaimedPush]>

@@ -61,18 +61,25 @@ public struct PushMessage: Sendable, Equatable {
     }
 
     /// A notice's push: its heading, and its detail with preview ("A notice about your invoice" without). One collapse
-    /// key per subject: a reminder replaces the invoice's earlier push on the phone.
+    /// key per subject: a reminder replaces the invoice's earlier push on the phone; a membership's is the chamber's
+    /// and the member's together (one phone, many chambers).
     private init(notice claimed: ClaimedPush) {
         let job = claimed.job
         let kind = job.subject?.kind ?? .membership
         self.init(
             title: job.title, body: job.preview ? job.text : "A notice about your \(kind.rawValue)", badge: claimed.unreadCount,
-            collapseKey: Self.collapseKey(job.subject?.id ?? job.id.rawValue), highPriority: job.urgent,
+            collapseKey: kind == .membership ? Self.membershipKey(job.chamberID, job.userID) : Self.collapseKey(job.subject?.id ?? job.id.rawValue),
+            highPriority: job.urgent,
             data: [
                 "chamber_id": job.chamberID.rawValue, "category": job.category.rawValue, "subject_kind": kind.rawValue,
                 "subject_id": job.subject?.id ?? "", "push_id": job.id.rawValue,
             ],
             expiresAt: job.createdAt.addingTimeInterval(Self.lifetime))
+    }
+
+    /// A member's membership of one chamber: the random last halves of the two ids (UUIDs), 32 hex digits.
+    private static func membershipKey(_ chamber: ChamberID, _ user: UserID) -> String {
+        String(collapseKey(chamber.rawValue).suffix(16) + collapseKey(user.rawValue).suffix(16))
     }
 
     /// An id (a UUID) without its dashes: 32 hex digits.
