@@ -283,17 +283,10 @@ extension BillingService {
     /// Tells the invoice's member in their feed (by their in-app level for billing) and by mail (by their e-mail
     /// level); a failure is audited (the invoice and its ledger stand).
     private func tell(_ invoice: Invoice, in chamber: Chamber, subject: String, body: String) async {
-        do {
-            try await notices?.tell(
-                Notice(
-                    chamberID: chamber.id, userID: invoice.userID, category: .billing, subject: .invoice(invoice.id),
-                    title: subject.prefix(1).uppercased() + subject.dropFirst(), text: body))
-        } catch {
-            try? await store.scoped(to: chamber.id).auditLog.append(
-                AuditEntry(
-                    chamberID: chamber.id, actorID: nil, action: "invoice.notice_failed", target: "invoice:\(invoice.id)", detail: "\(error)",
-                    at: now()))
-        }
+        await notices?.tell(
+            Notice(
+                chamberID: chamber.id, userID: invoice.userID, category: .billing, subject: .invoice(invoice.id),
+                title: subject.prefix(1).uppercased() + subject.dropFirst(), text: body))
         guard let mailer else { return }
         do {
             guard let user = try await store.users.find(id: invoice.userID),

@@ -31,17 +31,10 @@ struct StandingNotice: Sendable {
             case .pending: "Your membership of \(chamber.name) waits for its first dues."
             }
         let text = body + (reason.map { "\n\nThe chamber's reason: \($0)" } ?? "")
-        do {
-            try await notices?.tell(
-                Notice(
-                    chamberID: chamber.id, userID: member.user.id, category: .membership, subject: .membership(of: member.user.id),
-                    title: "Your membership is \(after.rawValue)", text: text))
-        } catch {
-            try? await store.scoped(to: chamber.id).auditLog.append(
-                AuditEntry(
-                    chamberID: chamber.id, actorID: nil, action: "membership.notice_failed", target: "user:\(member.user.id)", detail: "\(error)",
-                    at: now()))
-        }
+        await notices?.tell(
+            Notice(
+                chamberID: chamber.id, userID: member.user.id, category: .membership, subject: .membership(of: member.user.id),
+                title: "Your membership is \(after.rawValue)", text: text))
         await mail(chamber, to: member.user, subject: "\(chamber.name): your membership is \(after.rawValue)", body: text)
     }
 

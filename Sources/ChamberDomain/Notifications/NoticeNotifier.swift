@@ -25,10 +25,24 @@ public struct NoticeNotifier: Sendable {
         self.now = now
     }
 
+    /// ``record(_:)``, and a failure in the chamber's audit log (`invoice.notice_failed`, `membership.notice_failed`):
+    /// the change the notice tells of stands whatever becomes of it.
+    public func tell(_ notice: Notice) async {
+        do {
+            try await record(notice)
+        } catch {
+            let target = notice.subject.kind == .invoice ? "invoice:\(notice.subject.id)" : "user:\(notice.userID)"
+            try? await store.scoped(to: notice.chamberID).auditLog.append(
+                AuditEntry(
+                    chamberID: notice.chamberID, actorID: nil, action: "\(notice.subject.kind.rawValue).notice_failed", target: target,
+                    detail: "\(error)", at: now()))
+        }
+    }
+
     /// Records the notice in the member's feed unless their `in_app` level for its category is `none`, and tells
     /// their sockets; queues its pushes by their `push` level. Returns the entry, if one was made.
     @discardableResult
-    public func tell(_ notice: Notice) async throws -> Notification? {
+    public func record(_ notice: Notice) async throws -> Notification? {
         let scope = store.scoped(to: notice.chamberID)
         let instant = now()
         let preferences = NotificationPreferences.member(

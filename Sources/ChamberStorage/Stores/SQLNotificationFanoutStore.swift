@@ -192,15 +192,8 @@ struct SQLNotificationFanoutStore: NotificationFanoutStore {
         for chunk in added.chunked(100) {
             try await tx.query(
                 "INSERT INTO notifications (\(SQLNotificationFeedStore.columns)) VALUES "
-                    + Array(repeating: "(?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)", count: chunk.count).joined(separator: ", "),
-                chunk.flatMap { added -> [SQLValue] in
-                    [
-                        .id(added.id), .id(added.userID), .text(added.category.rawValue), .id(added.channelID),
-                        .int(added.seq), .id(added.messageID), .id(added.actorID),
-                        .text(added.title), .text(added.text), .int(Int64(added.count)),
-                        .date(added.createdAt), .date(added.updatedAt),
-                    ]
-                })
+                    + Array(repeating: SQLNotificationFeedStore.row, count: chunk.count).joined(separator: ", "),
+                chunk.flatMap(SQLNotificationFeedStore.values))
         }
         return result
     }

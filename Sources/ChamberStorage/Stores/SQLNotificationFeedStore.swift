@@ -40,16 +40,19 @@ struct SQLNotificationFeedStore: NotificationFeedStore {
     }
 
     private static func insert(_ notification: ChamberDomain.Notification, in tx: ChamberScopedSQL) async throws {
-        try await tx.query(
-            "INSERT INTO notifications (\(Self.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                .id(notification.id), .id(notification.userID), .text(notification.category.rawValue),
-                .id(notification.channelID), .int(notification.seq), .id(notification.messageID),
-                .id(notification.actorID), .text(notification.title), .text(notification.text),
-                .int(Int64(notification.count)), .date(notification.createdAt), .date(notification.updatedAt),
-                .date(notification.readAt), .text(notification.subject?.kind.rawValue),
-                .text(notification.subject?.id),
-            ])
+        try await tx.query("INSERT INTO notifications (\(Self.columns)) VALUES \(Self.row)", Self.values(of: notification))
+    }
+
+    /// One row of ``columns`` in an INSERT (the chamber is the scope's), filled by ``values(of:)``.
+    static let row = "(?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+    static func values(of notification: ChamberDomain.Notification) -> [SQLValue] {
+        [
+            .id(notification.id), .id(notification.userID), .text(notification.category.rawValue), .id(notification.channelID),
+            .int(notification.seq), .id(notification.messageID), .id(notification.actorID), .text(notification.title), .text(notification.text),
+            .int(Int64(notification.count)), .date(notification.createdAt), .date(notification.updatedAt), .date(notification.readAt),
+            .text(notification.subject?.kind.rawValue), .text(notification.subject?.id),
+        ]
     }
 
     func page(of user: UserID, unreadOnly: Bool, page: PageRequest, after cursor: FeedCursor?) async throws -> Page<ChamberDomain.Notification> {
