@@ -18,7 +18,7 @@ struct LedgerStoreTests {
             lines: [InvoiceLine(description: "Dues", quantity: 1, unitAmountMinor: 5_000)], createdBy: founder.id, createdAt: StoreSuiteTests.now)
         try await invoices.insert(draft)
         let (open, entries) = try InvoiceLedger.apply(.issue, to: draft, by: founder.id, at: StoreSuiteTests.now)
-        guard case .recorded(let stored) = try await invoices.record(open, entries: entries, key: nil, events: { _ in [] }) else {
+        guard case .recorded(let stored) = try await invoices.record(open, entries: entries, key: nil, events: { _ in [] }, notices: { _ in [] }) else {
             Issue.record("issue not recorded")
             return (invoices, open)
         }
@@ -34,11 +34,11 @@ struct LedgerStoreTests {
             let (paid, payment) = try InvoiceLedger.apply(
                 .pay(amountMinor: 2_000, method: .cash, reference: nil), to: open, by: open.createdBy, at: StoreSuiteTests.now)
             let key = BillingRequestKey(key: "k1", fingerprint: "pay", invoiceID: open.id)
-            #expect(try await invoices.record(paid, entries: payment, key: key, events: { _ in [] }) != .stale)
+            #expect(try await invoices.record(paid, entries: payment, key: key, events: { _ in [] }, notices: { _ in [] }) != .stale)
             // The same read again: stale, nothing added.
-            #expect(try await invoices.record(paid, entries: payment, key: nil, events: { _ in [] }) == .stale)
+            #expect(try await invoices.record(paid, entries: payment, key: nil, events: { _ in [] }, notices: { _ in [] }) == .stale)
             var fresh = try #require(try await invoices.find(id: open.id))
-            #expect(try await invoices.record(fresh, entries: [], key: key, events: { _ in [] }) == .keyTaken)
+            #expect(try await invoices.record(fresh, entries: [], key: key, events: { _ in [] }, notices: { _ in [] }) == .keyTaken)
             fresh = try #require(try await invoices.find(id: open.id))
             #expect(fresh.paidMinor == 2_000 && fresh.revision == 2)
             let entries = try await invoices.entries(of: open.id)

@@ -36,17 +36,18 @@ public protocol InvoiceStore: Sendable {
     /// The invoice that is not void holding ``DuesTerms/reference`` `reference`.
     func find(duesReference reference: String) async throws -> Invoice?
     /// Records that reminders up to `to` were sent, if the stored count is still `from`; false when another node
-    /// sent them first (so each goes once).
-    func markReminded(_ id: InvoiceID, from: Int, to: Int) async throws -> Bool
+    /// sent them first (so each goes once). `notices` (the reminder's) are written owed in the same transaction.
+    func markReminded(_ id: InvoiceID, from: Int, to: Int, notices: [Notice]) async throws -> Bool
     /// Newest first; of one member when `userID` is given.
     func list(userID: UserID?, status: InvoiceStatus?, page: PageRequest) async throws -> Page<Invoice>
     /// Writes a draft's lines, memo and due days if its revision is still `invoice.revision`; false otherwise.
     func updateDraft(_ invoice: Invoice) async throws -> Bool
     /// In one transaction: writes `invoice` (if its stored revision is still `invoice.revision`), numbering it in
-    /// the chamber's order when it leaves draft; appends `entries`; keeps `key`; and queues the webhook events
-    /// `events` makes of the invoice as stored (numbered).
+    /// the chamber's order when it leaves draft; appends `entries`; keeps `key`; queues the webhook events `events`
+    /// makes of the invoice as stored (numbered); and writes owed the notices `notices` makes of it.
     func record(
-        _ invoice: Invoice, entries: [LedgerEntry], key: BillingRequestKey?, events: @Sendable (Invoice) -> [WebhookEvent]
+        _ invoice: Invoice, entries: [LedgerEntry], key: BillingRequestKey?, events: @Sendable (Invoice) -> [WebhookEvent],
+        notices: @Sendable (Invoice) -> [Notice]
     ) async throws -> InvoiceRecordOutcome
     /// The invoice's ledger entries, oldest first.
     func entries(of invoice: InvoiceID) async throws -> [LedgerEntry]

@@ -103,20 +103,30 @@ extension BillingService {
     /// Issues a dues draft, takes off what credit the member holds, and mails the member the invoice; nil when another
     /// node issued it first (that node does the rest).
     private func issueDues(_ draft: Invoice, in chamber: Chamber) async throws -> Invoice? {
+        // The notice, written with the issue, tells what is owed once the credit held is taken off (the next step,
+        // which the daily job finishes should this node stop before it).
+        let credit = try await creditHeld(by: draft.userID, in: chamber.id)
+        let noticeID = NotificationID.generateOrdered()
         var invoice: Invoice
         do {
-            invoice = try await perform(.issue, on: draft.id, in: chamber.id, by: nil, key: nil)
+            invoice = try await perform(.issue, on: draft.id, in: chamber.id, by: nil, key: nil) { issued in
+                let owed = issued.amountDueMinor - min(credit, issued.amountDueMinor)
+                let number = issued.number ?? ""
+                return [
+                    self.notice(
+                        issued, in: chamber, id: noticeID, subject: "your dues invoice \(number)",
+                        body: owed == 0 && credit > 0
+                            ? "Your membership dues (invoice \(number)) came to nothing after your credit: nothing to pay."
+                            : "Your membership dues are invoiced: \(self.money(owed, issued.currency)) due on \(self.day(issued.dueAt, chamber)) "
+                                + "(invoice \(number)). Pay it by card or at the chamber's office.")
+                ]
+            }
         } catch let error as ChamberError where error.code == .invoiceStateConflict {
             return nil
         }
         try await audit(chamber.id, nil, "invoice.dues_invoiced", invoice, detail: draft.dues?.reference ?? "")
         invoice = try await applyHeldCredit(invoice, in: chamber)
-        await tell(
-            invoice, in: chamber, subject: "your dues invoice \(invoice.number ?? "")",
-            body: invoice.status == .paid
-                ? "Your membership dues (invoice \(invoice.number ?? "")) came to nothing after your credit: nothing to pay."
-                : "Your membership dues are invoiced: \(money(invoice.amountDueMinor, invoice.currency)) due on \(day(invoice.dueAt, chamber)) "
-                    + "(invoice \(invoice.number ?? "")). Pay it by card or at the chamber's office.")
+        await notices.deliver([noticeID])
         return invoice
     }
 
@@ -179,11 +189,16 @@ extension BillingService {
         } catch let error as ChamberError where error.code == .conflict {
             return try await scope.invoices.find(duesReference: terms.reference)
         }
-        let invoice = try await perform(.issue, on: draft.id, in: chamber.id, by: entry.recordedBy, key: nil)
-        await tell(
-            invoice, in: chamber, subject: "your tier change, invoice \(invoice.number ?? "")",
-            body: "Your membership moved from \(old.name) to \(new.name). For the \(proration.daysLeft) days left of your paid period, "
-                + "\(money(invoice.amountDueMinor, currency)) is due on \(day(invoice.dueAt, chamber)) (invoice \(invoice.number ?? "")).")
+        let noticeID = NotificationID.generateOrdered()
+        let invoice = try await perform(.issue, on: draft.id, in: chamber.id, by: entry.recordedBy, key: nil) { issued in
+            [
+                self.notice(
+                    issued, in: chamber, id: noticeID, subject: "your tier change, invoice \(issued.number ?? "")",
+                    body: "Your membership moved from \(old.name) to \(new.name). For the \(proration.daysLeft) days left of your paid period, "
+                        + "\(self.money(issued.amountDueMinor, currency)) is due on \(self.day(issued.dueAt, chamber)) (invoice \(issued.number ?? "")).")
+            ]
+        }
+        await notices.deliver([noticeID])
         return invoice
     }
 
@@ -208,11 +223,14 @@ extension BillingService {
             guard let member = try await scope.members.find(userID: invoice.userID), let standing = member.membership.standing else { return }
             let at = now()
             guard let next = standing.paying(terms, at: at, policy: chamber.settings.membership) else { return }
+            var membership = member.membership
+            membership.standing = next
+            let told = StandingNotice.notices(chamber, member: Member(membership: membership, user: member.user), from: standing.status, reason: nil, at: at)
             let entry = DuesLedgerEntry(
                 id: invoice.id.rawValue, userID: invoice.userID, kind: .duesPaid, amountCents: Int(invoice.totalMinor),
                 currency: invoice.currency.code, periodStart: next.periodStart, periodEnd: next.paidThrough,
                 note: "invoice \(invoice.number ?? invoice.id.rawValue)", recordedBy: nil, at: at)
-            guard try await scope.standings.update(userID: invoice.userID, next, entry: entry, seats: nil) else { continue }
+            guard try await scope.standings.update(userID: invoice.userID, next, entry: entry, seats: nil, notices: told) else { continue }
             var moved = next
             moved.revision += 1
             try await scope.auditLog.append(
@@ -220,10 +238,9 @@ extension BillingService {
                     chamberID: chamber.id, actorID: nil, action: "membership.dues_paid", target: "user:\(invoice.userID)",
                     detail: "\(standing.status.rawValue) → \(moved.status.rawValue); paid through \(CalendarDay.text(moved.paidThrough ?? at)) "
                         + "by \(invoice.number ?? invoice.id.rawValue)", at: at))
-            var membership = member.membership
             membership.standing = moved
             await StandingNotice(store: store, mailer: mailer, observer: membershipObserver, notices: notices, now: now)
-                .changed(chamber, member: Member(membership: membership, user: member.user), from: standing.status, reason: nil)
+                .changed(chamber, member: Member(membership: membership, user: member.user), from: standing.status, told: told)
             return
         }
         throw ChamberError(.standingConflict, "the membership kept changing while its dues payment was recorded")
@@ -251,54 +268,46 @@ extension BillingService {
             // Queued before the mark, and once by its id: a stop in between queues it again, to no effect.
             try await store.scoped(to: chamber.id).webhooks.enqueue([.overdue(current, at: now())])
         }
-        guard try await store.scoped(to: chamber.id).invoices.markReminded(invoice.id, from: invoice.remindersSent, to: stage.rawValue) else {
-            return false
-        }
         let number = current.number ?? current.id.rawValue
         let owed = money(current.amountDueMinor, current.currency)
-        switch stage {
-        case .dueSoon:
-            await tell(
-                current, in: chamber, subject: "invoice \(number) is due on \(day(dueAt, chamber))",
-                body: "\(owed) is due on \(day(dueAt, chamber)) (invoice \(number)).")
-        case .overdue:
-            await tell(
-                current, in: chamber, subject: "invoice \(number) is overdue",
-                body: "Invoice \(number) was due on \(day(dueAt, chamber)); \(owed) is still owed."
-                    + (fee > 0
-                        ? " A late fee of \(money(policy.lateFeeMinor, current.currency)) is added \(policy.lateFeeAfterDays) days after the due date."
-                        : ""))
-        case .lateFee:
-            await tell(
-                current, in: chamber, subject: "invoice \(number): a late fee was added",
-                body: "Invoice \(number) was due on \(day(dueAt, chamber)). A late fee of \(money(policy.lateFeeMinor, current.currency)) was added; "
-                    + "\(owed) is now owed.")
-        }
+        let told =
+            switch stage {
+            case .dueSoon:
+                notice(
+                    current, in: chamber, subject: "invoice \(number) is due on \(day(dueAt, chamber))",
+                    body: "\(owed) is due on \(day(dueAt, chamber)) (invoice \(number)).")
+            case .overdue:
+                notice(
+                    current, in: chamber, subject: "invoice \(number) is overdue",
+                    body: "Invoice \(number) was due on \(day(dueAt, chamber)); \(owed) is still owed."
+                        + (fee > 0
+                            ? " A late fee of \(money(policy.lateFeeMinor, current.currency)) is added \(policy.lateFeeAfterDays) days after the due date."
+                            : ""))
+            case .lateFee:
+                notice(
+                    current, in: chamber, subject: "invoice \(number): a late fee was added",
+                    body: "Invoice \(number) was due on \(day(dueAt, chamber)). A late fee of \(money(policy.lateFeeMinor, current.currency)) was added; "
+                        + "\(owed) is now owed.")
+            }
+        guard
+            try await store.scoped(to: chamber.id).invoices.markReminded(
+                invoice.id, from: invoice.remindersSent, to: stage.rawValue, notices: [told])
+        else { return false }
+        await notices.deliver([told.id])
         try await audit(chamber.id, nil, "invoice.reminded", current, detail: "\(number): \(stage)")
         return true
     }
 
     // MARK: - Telling
 
-    /// Tells the invoice's member in their feed (by their in-app level for billing) and by mail (by their e-mail
-    /// level); a failure is audited (the invoice and its ledger stand).
-    private func tell(_ invoice: Invoice, in chamber: Chamber, subject: String, body: String) async {
-        await notices?.tell(
-            Notice(
-                chamberID: chamber.id, userID: invoice.userID, category: .billing, subject: .invoice(invoice.id),
-                title: subject.prefix(1).uppercased() + subject.dropFirst(), text: body))
-        guard let mailer else { return }
-        do {
-            guard let user = try await store.users.find(id: invoice.userID),
-                try await store.scoped(to: chamber.id).wantsEmail(.billing, user: user.id)
-            else { return }
-            try await mailer.send(Mail(kind: .billing, to: user.email, subject: "\(chamber.name): \(subject)", body: body))
-        } catch {
-            try? await store.scoped(to: chamber.id).auditLog.append(
-                AuditEntry(
-                    chamberID: chamber.id, actorID: nil, action: "invoice.mail_failed", target: "invoice:\(invoice.id)", detail: "\(error)",
-                    at: now()))
-        }
+    /// A notice to the invoice's member about it, with its mail: `subject` is what it is about ("your dues invoice
+    /// INV-000007"), its heading once capitalised, and after the chamber's name the mail's subject.
+    private func notice(
+        _ invoice: Invoice, in chamber: Chamber, id: NotificationID = .generateOrdered(), subject: String, body: String
+    ) -> Notice {
+        Notice(
+            id: id, chamberID: chamber.id, userID: invoice.userID, category: .billing, subject: .invoice(invoice.id),
+            title: subject.prefix(1).uppercased() + subject.dropFirst(), text: body, mailSubject: "\(chamber.name): \(subject)", at: now())
     }
 
     private func money(_ amount: Int64, _ currency: Currency) -> String { "\(MinorUnits.decimal(amount, currency)) \(currency.code)" }

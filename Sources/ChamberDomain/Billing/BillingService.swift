@@ -13,8 +13,8 @@ public final class BillingService: Sendable {
     private let attendanceBoard: EventAttendanceBoard?
     /// Told when paying dues changes what a member may do.
     let membershipObserver: (any MembershipObserver)?
-    /// Tells members in their feed, beside the mail, of their invoices and their membership's status.
-    let notices: NoticeNotifier?
+    /// Tells members of their invoices and their membership's status: in their feed, on their phones, by mail.
+    let notices: NoticeNotifier
     let now: @Sendable () -> Date
 
     public init(
@@ -26,7 +26,7 @@ public final class BillingService: Sendable {
         self.mailer = mailer
         self.attendanceBoard = attendanceBoard
         self.membershipObserver = membershipObserver
-        self.notices = notices
+        self.notices = notices ?? NoticeNotifier(store: store, delivery: nil, now: now)
         self.now = now
     }
 
@@ -117,7 +117,11 @@ public final class BillingService: Sendable {
     }
 
     /// An operation on an invoice, by `actor` (nil for the server itself), once per `key`; see ``apply(_:id:_:idempotencyKey:)``.
-    func perform(_ operation: InvoiceOperation, on id: InvoiceID, in chamberID: ChamberID, by actor: UserID?, key: String?) async throws -> Invoice {
+    /// `notices` makes of the invoice as stored the notices written owed with it (``deliver`` them after).
+    func perform(
+        _ operation: InvoiceOperation, on id: InvoiceID, in chamberID: ChamberID, by actor: UserID?, key: String?,
+        notices: @escaping @Sendable (Invoice) -> [Notice] = { _ in [] }
+    ) async throws -> Invoice {
         let invoices = store.scoped(to: chamberID).invoices
         let fingerprint = operation.fingerprint(of: id)
         if let key, let earlier = try await answer(to: key, fingerprint: fingerprint, in: chamberID) {
@@ -130,7 +134,7 @@ public final class BillingService: Sendable {
             let (next, entries) = try InvoiceLedger.apply(operation, to: invoice, by: actor, at: now())
             let request = key.map { BillingRequestKey(key: $0, fingerprint: fingerprint, invoiceID: id) }
             let events: @Sendable (Invoice) -> [WebhookEvent] = { WebhookEvent.of($0, before: invoice, entries: entries) }
-            switch try await invoices.record(next, entries: entries, key: request, events: events) {
+            switch try await invoices.record(next, entries: entries, key: request, events: events, notices: notices) {
             case .recorded(let stored):
                 try await audit(chamberID, actor, "invoice.\(Self.action(operation))", stored, detail: Self.detail(operation, stored))
                 if stored.status == .paid, invoice.status != .paid {

@@ -46,8 +46,8 @@ public protocol MembershipStandingStore: Sendable {
     /// Writes `standing` as `userID`'s if their stored standing's revision is still `standing.revision` (raising it),
     /// with `entry` added to the ledger in the same transaction. False when it was written since it was read. With
     /// `seats` (a change of tier), the business's people and pending invitations must fit in them, counted while its
-    /// seats are held: `seats_full` otherwise.
-    func update(userID: UserID, _ standing: MembershipStanding, entry: DuesLedgerEntry?, seats: SeatLimit?) async throws -> Bool
+    /// seats are held: `seats_full` otherwise. `notices` are written owed in the same transaction.
+    func update(userID: UserID, _ standing: MembershipStanding, entry: DuesLedgerEntry?, seats: SeatLimit?, notices: [Notice]) async throws -> Bool
     /// The member's ledger, newest first.
     func ledger(userID: UserID, limit: Int) async throws -> [DuesLedgerEntry]
 }

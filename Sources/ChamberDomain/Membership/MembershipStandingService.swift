@@ -26,8 +26,8 @@ public final class MembershipStandingService: Sendable {
     private let observer: (any MembershipObserver)?
     /// Invoices tier changes' prorations; none where dues are recorded by hand only.
     private let billing: BillingService?
-    /// Tells members in their feed, beside the mail, of their membership's status.
-    private let notices: NoticeNotifier?
+    /// Tells members of their membership's status: in their feed, on their phones, by mail.
+    private let notices: NoticeNotifier
     private let now: @Sendable () -> Date
 
     public init(
@@ -38,7 +38,7 @@ public final class MembershipStandingService: Sendable {
         self.mailer = mailer
         self.observer = observer
         self.billing = billing
-        self.notices = notices
+        self.notices = notices ?? NoticeNotifier(store: store, delivery: nil, now: now)
         self.now = now
     }
 
@@ -157,7 +157,8 @@ public final class MembershipStandingService: Sendable {
             }
         }
         if standing.status != before.status { standing.statusChangedAt = at }
-        guard try await scope.standings.update(userID: userID, standing, entry: entry, seats: seats) else {
+        let told = StandingNotice.notices(chamber, member: member.with(standing), from: before.status, reason: reason, at: at)
+        guard try await scope.standings.update(userID: userID, standing, entry: entry, seats: seats, notices: told) else {
             throw ChamberError(.standingConflict, "the membership changed meanwhile; load it again")
         }
         standing.revision += 1
@@ -167,7 +168,7 @@ public final class MembershipStandingService: Sendable {
                 chamberID: chamber.id, actorID: access.userID, action: "membership.\(action.verb)", target: "user:\(userID)",
                 detail: "\(before.status.rawValue) → \(standing.status.rawValue)" + (entry.map { "; \($0.kind.rawValue) \($0.amountCents)" } ?? ""),
                 reason: reason, at: at))
-        await changed(chamber, member: member, from: before.status, reason: reason)
+        await changed(chamber, member: member, from: before.status, told: told)
         if let billing, case .changeTier = action {
             await reprice(userID, from: before.tierID, to: standing.tierID, entry: entry, proration: proration, in: scope, billing: billing)
         }
@@ -238,14 +239,15 @@ public final class MembershipStandingService: Sendable {
             standing.status = due
             standing.statusChangedAt = at
             // Another node moved it first: that node tells the member.
-            guard try await scope.standings.update(userID: member.user.id, standing, entry: nil, seats: nil) else { continue }
+            let told = StandingNotice.notices(chamber, member: member.with(standing), from: before, reason: nil, at: at)
+            guard try await scope.standings.update(userID: member.user.id, standing, entry: nil, seats: nil, notices: told) else { continue }
             standing.revision += 1
             member = member.with(standing)
             try await scope.auditLog.append(
                 AuditEntry(
                     chamberID: chamber.id, actorID: nil, action: "membership.status_changed", target: "user:\(member.user.id)",
                     detail: "\(before.rawValue) → \(due.rawValue)", at: at))
-            await changed(chamber, member: member, from: before, reason: nil)
+            await changed(chamber, member: member, from: before, told: told)
             changes.append((member, before))
         }
         if !changes.isEmpty { await tellStaff(chamber, changes) }
@@ -254,9 +256,9 @@ public final class MembershipStandingService: Sendable {
 
     // MARK: Telling
 
-    private func changed(_ chamber: Chamber, member: Member, from before: MembershipStatus, reason: String?) async {
+    private func changed(_ chamber: Chamber, member: Member, from before: MembershipStatus, told: [Notice]) async {
         await StandingNotice(store: store, mailer: mailer, observer: observer, notices: notices, now: now).changed(
-            chamber, member: member, from: before, reason: reason)
+            chamber, member: member, from: before, told: told)
     }
 
     /// One mail per sweep to the chamber's admins and staff, listing who moved.

@@ -1,21 +1,18 @@
 import Foundation
 
 /// What a member is told when their standing's status changes, by whoever changed it (staff, the standing job, a
-/// dues payment): an entry in their feed, a mail, and a reconnect of their sockets when what they may do changed.
+/// dues payment): a notice (``notices(_:member:from:reason:at:)``, written owed with the change), webhook events, and
+/// a reconnect of their sockets when what they may do changed.
 struct StandingNotice: Sendable {
     let store: any Store
     let mailer: (any Mailer)?
     let observer: (any MembershipObserver)?
-    let notices: NoticeNotifier?
+    let notices: NoticeNotifier
     let now: @Sendable () -> Date
 
-    /// Tells the member of a new status, and makes their sockets pick up a change of what they may do.
-    func changed(_ chamber: Chamber, member: Member, from before: MembershipStatus, reason: String?) async {
-        guard let after = member.membership.standing?.status, after != before else { return }
-        let at = now()
-        let events = [WebhookEvent.statusChanged(member, from: before, at: at), WebhookEvent.lapsed(member, from: before, at: at)]
-        await store.scoped(to: chamber.id).emit(events.compactMap { $0 }, target: "user:\(member.user.id)", at: at)
-        if before.allows(.chat) != after.allows(.chat) { await reconnect(chamber, member, now: after) }
+    /// The notice of `member`'s new status (as it will be written), to write with it; none when the status stays.
+    static func notices(_ chamber: Chamber, member: Member, from before: MembershipStatus, reason: String?, at: Date) -> [Notice] {
+        guard let after = member.membership.standing?.status, after != before else { return [] }
         let body =
             switch after {
             case .active: "Your membership of \(chamber.name) is active."
@@ -30,12 +27,23 @@ struct StandingNotice: Sendable {
             case .trial: "Your trial membership of \(chamber.name) has started."
             case .pending: "Your membership of \(chamber.name) waits for its first dues."
             }
-        let text = body + (reason.map { "\n\nThe chamber's reason: \($0)" } ?? "")
-        await notices?.tell(
+        return [
             Notice(
                 chamberID: chamber.id, userID: member.user.id, category: .membership, subject: .membership(of: member.user.id),
-                title: "Your membership is \(after.rawValue)", text: text))
-        await mail(chamber, to: member.user, subject: "\(chamber.name): your membership is \(after.rawValue)", body: text)
+                title: "Your membership is \(after.rawValue)", text: body + (reason.map { "\n\nThe chamber's reason: \($0)" } ?? ""),
+                mailSubject: "\(chamber.name): your membership is \(after.rawValue)", at: at)
+        ]
+    }
+
+    /// Once the new status is written with `told` (its ``notices(_:member:from:reason:at:)``): records the notice,
+    /// queues the webhook events, and makes the member's sockets pick up a change of what they may do.
+    func changed(_ chamber: Chamber, member: Member, from before: MembershipStatus, told: [Notice]) async {
+        guard let after = member.membership.standing?.status, after != before else { return }
+        let at = now()
+        let events = [WebhookEvent.statusChanged(member, from: before, at: at), WebhookEvent.lapsed(member, from: before, at: at)]
+        await store.scoped(to: chamber.id).emit(events.compactMap { $0 }, target: "user:\(member.user.id)", at: at)
+        if before.allows(.chat) != after.allows(.chat) { await reconnect(chamber, member, now: after) }
+        await notices.deliver(told.map(\.id))
     }
 
     /// Mails `user`, unless their e-mail level for membership is `none`; a mail that fails is in the audit log.

@@ -49,10 +49,10 @@ public struct Notification: Sendable, Equatable {
         self.readAt = readAt
     }
 
-    /// A notice's entry in the feed, new and unread.
-    public init(_ notice: Notice, id: NotificationID, at instant: Date) {
+    /// A notice's entry in the feed, new and unread, under the notice's id.
+    public init(_ notice: Notice, at instant: Date) {
         self.init(
-            id: id, chamberID: notice.chamberID, userID: notice.userID, category: notice.category, channelID: nil, seq: 0, messageID: nil,
+            id: notice.id, chamberID: notice.chamberID, userID: notice.userID, category: notice.category, channelID: nil, seq: 0, messageID: nil,
             actorID: nil, subject: notice.subject, title: notice.title, text: String(notice.text.prefix(Self.textLimit)), count: 1,
             createdAt: instant, updatedAt: instant)
     }

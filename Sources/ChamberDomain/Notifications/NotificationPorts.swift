@@ -41,10 +41,11 @@ public protocol NotificationFeedStore: Sendable {
     /// else from the page's offset. The next page's cursor is a key (``FeedCursor``).
     func page(of user: UserID, unreadOnly: Bool, page: PageRequest, after cursor: FeedCursor?) async throws -> Page<Notification>
     func unreadCount(of user: UserID) async throws -> Int
-    /// Records a notice in one transaction: its entry in the member's feed when `inFeed`, and a push to each of their
-    /// devices when `push` (with its text when `preview`), for any worker to send. Returns the member's unread count
-    /// after, and the pushes queued.
-    func record(notice: Notification, inFeed: Bool, push: Bool, preview: Bool) async throws -> (unread: Int, pushesQueued: Int)
+    /// Records an owed notice in one transaction: forgets it as owed (``NoticeOutboxStore``), adds `entry` to the
+    /// member's feed when `inFeed`, queues a push to each of their devices when `push` (with its text when `preview`)
+    /// and `mail` when given, for any worker to send. Returns the member's unread count after and the pushes queued;
+    /// nil, changing nothing, when the notice is owed no more (another node recorded it).
+    func record(owed entry: Notification, inFeed: Bool, push: Bool, preview: Bool, mail: Mail?) async throws -> (unread: Int, pushesQueued: Int)?
     /// Marks the member's notifications read; returns those it changed and the unread count after.
     func markRead(_ selection: FeedReadSelection, of user: UserID, at: Date) async throws -> (read: [NotificationID], unread: Int)
     /// Marks read the member's notifications of a channel up to `seq` (they read the channel); returns those it changed.
@@ -100,4 +101,21 @@ public protocol NotificationFanoutStore: Sendable {
     /// applies nothing: every message is notified exactly once. Returns the notifications as they now stand, how many
     /// unclaimed push jobs were queued or grown, and the jobs written under `claim` as a claim reads them.
     func record(_ passes: [ChannelPass], in chamber: ChamberID, at: Date, claim: PushClaim?) async throws -> RecordedNotifications
+}
+
+/// Notices owed: each written in the transaction of the change it tells of (by the store that writes the change:
+/// ``MembershipStandingStore/update(userID:_:entry:seats:notices:)``, ``InvoiceStore/record(_:entries:key:events:notices:)``,
+/// ``InvoiceStore/markReminded(_:from:to:notices:)``) and forgotten in the one that records it
+/// (``NotificationFeedStore/record(owed:inFeed:push:preview:mail:)``), across chambers.
+public protocol NoticeOutboxStore: Sendable {
+    /// Those of `ids` still owed.
+    func owed(_ ids: [NotificationID]) async throws -> [OwedNotice]
+    /// Up to `limit` owed notices due at `instant` (left by the node that made their change, or retried), oldest first.
+    func due(at instant: Date, limit: Int) async throws -> [OwedNotice]
+    /// A try that failed: the notice is due again at `retryAt`.
+    func failed(_ id: NotificationID, error: String, retryAt: Date) async throws
+    /// Forgets a notice that failed too often (its failure is audited by the caller).
+    func abandon(_ id: NotificationID) async throws
+    /// When the earliest owed notice falls due, if any.
+    func nextDue() async throws -> Date?
 }

@@ -20,6 +20,8 @@ public protocol Store: Sendable {
     var notificationFanout: any NotificationFanoutStore { get }
     /// Pushes waiting to be sent, and what became of those sent, across chambers.
     var pushOutbox: any PushOutboxStore { get }
+    /// Notices written with their changes and not yet recorded in the feed, across chambers.
+    var noticeOutbox: any NoticeOutboxStore { get }
     /// E-mails owed to members for notifications they have not read, across chambers.
     var notificationEmails: any NotificationEmailStore { get }
     /// Membership applications as their applicants reach them, across chambers.

@@ -98,7 +98,7 @@ public struct DemoSeeder: Sendable {
             let paid = MembershipStanding(
                 tierID: silver, status: .active, businessID: membersBusiness, periodStart: at, paidThrough: DuesCalendar.adding(days: 365, to: at),
                 statusChangedAt: at)
-            _ = try await scope.standings.update(userID: users[.member]!.id, paid, entry: nil, seats: nil)
+            _ = try await scope.standings.update(userID: users[.member]!.id, paid, entry: nil, seats: nil, notices: [])
         }
         try await scope.auditLog.append(
             AuditEntry(

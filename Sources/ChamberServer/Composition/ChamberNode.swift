@@ -40,6 +40,9 @@ public struct ChamberNode: Sendable {
     let notificationEmailWorker: OutboxWorker
     /// Posts chambers' webhook deliveries (every node runs one).
     let webhookWorker: OutboxWorker
+    /// Records the notices that nodes which stopped after their changes left owed, and retries those that failed
+    /// (every node runs one).
+    let noticeWorker: OutboxWorker
     let standingJob: PeriodicJob
     /// Members' last-seen times, noted in memory and written by `activityJob`.
     public let activity: MemberActivity
@@ -140,7 +143,13 @@ public struct ChamberNode: Sendable {
                 }),
             lanes: PushProviders.lanes(configuration), sweep: .milliseconds(configuration.pushSweepMs), logger: logger, now: now
         ) { prepared.isSet }
-        let notices = NoticeNotifier(store: store, delivery: hub, pushesQueued: { pushWorker.poke() }, now: now)
+        let notices = NoticeNotifier(
+            store: store, delivery: hub, pushesQueued: { pushWorker.poke() }, mailQueued: { mailWorker.poke() }, now: now)
+        let noticeOutbox = store.noticeOutbox
+        let noticeWorker = OutboxWorker(
+            .init(name: "notice", dispatch: { try await notices.deliverDue() }, nextDue: { try await noticeOutbox.nextDue() }, prune: { _ in 0 }),
+            sweep: .seconds(10), logger: logger, now: now
+        ) { prepared.isSet }
         let services = ChamberServices(
             store: store, accounts: accounts,
             billing: BillingService(
@@ -218,7 +227,8 @@ public struct ChamberNode: Sendable {
         return ChamberNode(
             configuration: configuration, database: database, store: store, services: services, realtime: realtime, membership: membership,
             events: events, metrics: metrics, logger: logger, notificationWorker: worker, pushWorker: pushWorker, mailWorker: mailWorker,
-            notificationEmailWorker: notificationEmailWorker, webhookWorker: webhookWorker, standingJob: standingJob, activity: activity,
+            notificationEmailWorker: notificationEmailWorker, webhookWorker: webhookWorker, noticeWorker: noticeWorker, standingJob: standingJob,
+            activity: activity,
             activityJob: PeriodicJob(
                 name: "member activity", every: .seconds(Self.activityFlushSeconds), logger: logger, ready: { prepared.isSet }
             ) { try await activity.flush() },
@@ -431,8 +441,8 @@ public struct ChamberNode: Sendable {
     /// database closes.
     private var backgroundServices: [any Service] {
         [
-            notificationWorker, pushWorker, mailWorker, notificationEmailWorker, webhookWorker, standingJob, activityJob, directoryJob, eventJob,
-            exportJob, retentionJob, clockJob,
+            notificationWorker, pushWorker, mailWorker, notificationEmailWorker, webhookWorker, noticeWorker, standingJob, activityJob, directoryJob,
+            eventJob, exportJob, retentionJob, clockJob,
         ]
     }
 

@@ -1306,6 +1306,31 @@ enum Schema {
                 "ALTER TABLE push_outbox ADD COLUMN subject_kind TEXT",
                 "ALTER TABLE push_outbox ADD COLUMN subject_id TEXT",
             ]),
+        // A notice is written owed in the transaction of the change it tells of, and forgotten in the transaction that
+        // records its feed entry, pushes and mail: a node that stops in between leaves it for any node's worker.
+        Migration(
+            version: 44, name: "notices owed: written with their change, recorded once by any node",
+            statements: [
+                """
+                CREATE TABLE notice_outbox (
+                    id TEXT PRIMARY KEY,
+                    chamber_id TEXT NOT NULL REFERENCES chambers(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    category TEXT NOT NULL,
+                    subject_kind TEXT NOT NULL,
+                    subject_id TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    mail_subject TEXT,
+                    created_at BIGINT NOT NULL,
+                    attempts BIGINT NOT NULL,
+                    not_before BIGINT NOT NULL,
+                    last_error TEXT
+                )
+                """,
+                "CREATE INDEX notice_outbox_due ON notice_outbox (not_before)",
+                "CREATE INDEX notice_outbox_of_user ON notice_outbox (user_id)",
+            ]),
     ]
 
     /// The words members find a listing from before migration 17 by: its description and address, each address field

@@ -80,6 +80,7 @@ struct SQLAccountErasureStore: AccountErasureStore {
                 "DELETE FROM push_outbox WHERE user_id = ?",
                 "DELETE FROM notification_emails WHERE user_id = ?",
                 "DELETE FROM notifications WHERE user_id = ?",
+                "DELETE FROM notice_outbox WHERE user_id = ?",
                 "DELETE FROM notification_choices WHERE user_id = ?",
                 "DELETE FROM notification_mutes WHERE user_id = ?",
                 // Belonging: the person is no member of anything any more.

@@ -88,11 +88,15 @@ struct SQLInvoiceStore: InvoiceStore {
         ).first.map(Self.invoice)
     }
 
-    func markReminded(_ id: InvoiceID, from: Int, to: Int) async throws -> Bool {
-        !(try await sql.query(
-            "UPDATE invoices SET reminders_sent = ? WHERE chamber_id = :chamber AND id = ? AND reminders_sent = ? RETURNING id",
-            [.int(Int64(to)), .id(id), .int(Int64(from))]
-        ).isEmpty)
+    func markReminded(_ id: InvoiceID, from: Int, to: Int, notices: [Notice]) async throws -> Bool {
+        try await sql.transaction { tx in
+            let marked = !(try await tx.query(
+                "UPDATE invoices SET reminders_sent = ? WHERE chamber_id = :chamber AND id = ? AND reminders_sent = ? RETURNING id",
+                [.int(Int64(to)), .id(id), .int(Int64(from))]
+            ).isEmpty)
+            if marked { try await SQLNoticeOutboxStore.insert(notices, in: tx) }
+            return marked
+        }
     }
 
     func list(userID: UserID?, status: InvoiceStatus?, page: PageRequest) async throws -> Page<Invoice> {
@@ -128,7 +132,8 @@ struct SQLInvoiceStore: InvoiceStore {
     }
 
     func record(
-        _ invoice: Invoice, entries: [LedgerEntry], key: BillingRequestKey?, events: @Sendable (Invoice) -> [WebhookEvent]
+        _ invoice: Invoice, entries: [LedgerEntry], key: BillingRequestKey?, events: @Sendable (Invoice) -> [WebhookEvent],
+        notices: @Sendable (Invoice) -> [Notice]
     ) async throws -> InvoiceRecordOutcome {
         do {
             return .recorded(
@@ -182,6 +187,7 @@ struct SQLInvoiceStore: InvoiceStore {
                             ])
                     }
                     for event in events(stored) { try await SQLWebhookStore.enqueue(event, endpoint: nil, in: tx) }
+                    try await SQLNoticeOutboxStore.insert(notices(stored), in: tx)
                     return stored
                 })
         } catch Abandoned.stale {

@@ -28,14 +28,20 @@ struct SQLNotificationFeedStore: NotificationFeedStore {
     }
 
     func record(
-        notice notification: ChamberDomain.Notification, inFeed: Bool, push: Bool, preview: Bool
-    ) async throws -> (
-        unread: Int, pushesQueued: Int
-    ) {
-        try await sql.transaction { tx in
-            if inFeed { try await Self.insert(notification, in: tx) }
-            let pushes = push ? try await SQLPushOutboxStore.enqueue(notice: notification, preview: preview, in: tx, at: notification.createdAt) : 0
-            return (try await Self.unreadCount(of: notification.userID, in: tx), pushes)
+        owed notification: ChamberDomain.Notification, inFeed: Bool, push: Bool, preview: Bool, mail: Mail?
+    ) async throws -> (unread: Int, pushesQueued: Int)? {
+        /// Another node recorded the notice first: this transaction rolls back.
+        struct RecordedAlready: Error {}
+        do {
+            return try await sql.transaction { tx in
+                guard try await SQLNoticeOutboxStore.forget(notification.id, in: tx) else { throw RecordedAlready() }
+                if inFeed { try await Self.insert(notification, in: tx) }
+                let pushes = push ? try await SQLPushOutboxStore.enqueue(notice: notification, preview: preview, in: tx, at: notification.createdAt) : 0
+                if let mail { try await SQLMailOutboxStore.insert(mail, at: notification.createdAt, in: tx.executor) }
+                return (try await Self.unreadCount(of: notification.userID, in: tx), pushes)
+            }
+        } catch is RecordedAlready {
+            return nil
         }
     }
 

@@ -33,7 +33,7 @@ struct SQLStandingStore: MembershipStandingStore {
         ).map(SQLMemberStore.member)
     }
 
-    func update(userID: UserID, _ standing: MembershipStanding, entry: DuesLedgerEntry?, seats: SeatLimit?) async throws -> Bool {
+    func update(userID: UserID, _ standing: MembershipStanding, entry: DuesLedgerEntry?, seats: SeatLimit?, notices: [Notice]) async throws -> Bool {
         try await sql.transaction { tx in
             if let seats, let businessID = standing.businessID {
                 try await SQLBusinessSeatStore.requireFitting(businessID, in: seats, tx: tx)
@@ -61,6 +61,7 @@ struct SQLStandingStore: MembershipStandingStore {
                         .date(entry.periodStart), .date(entry.periodEnd), .text(entry.note), .id(entry.recordedBy), .date(entry.at),
                     ])
             }
+            try await SQLNoticeOutboxStore.insert(notices, in: tx)
             return true
         }
     }

@@ -30,6 +30,7 @@ public struct SQLStore: Store {
     public var devices: any DeviceStore { SQLDeviceStore(db: database) }
     public var notificationFanout: any NotificationFanoutStore { SQLNotificationFanoutStore(db: database) }
     public var pushOutbox: any PushOutboxStore { SQLPushOutboxStore(db: database) }
+    public var noticeOutbox: any NoticeOutboxStore { SQLNoticeOutboxStore(db: database) }
     public var applications: any ApplicantApplicationStore { SQLApplicantApplicationStore(db: database, fields: fields) }
     public var files: any FileRecordStore { SQLFileRecordStore(db: database) }
     public var eventUpkeep: any EventUpkeepStore { SQLEventUpkeepStore(db: database) }

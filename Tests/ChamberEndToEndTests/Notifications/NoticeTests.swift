@@ -1,6 +1,7 @@
 import ChamberDomain
 import ChamberHTTP
 import ChamberServer
+import ChamberStorage
 import ChamberTestSupport
 import Foundation
 import HTTPTypes
@@ -82,6 +83,60 @@ struct NoticeTests {
             // Bea's feed holds her welcome DM, and no notice.
             let beas = try await api.call(.get, "/v1/chambers/\(chamber.id)/notifications", token: bea.accessToken)
             #expect(beas.status == .ok && beas.json["items"].array.map { $0["category"].string ?? "" } == ["direct_messages"], "\(beas.json)")
+        }
+    }
+
+    @Test(
+        "a notice a node wrote with its change and never recorded (it stopped) is recorded by a node's worker, once, with its mail",
+        arguments: TestBackend.enabled)
+    func owed(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let (admin, staff, apu) = (try await api.signUp("admin"), try await api.signUp("stella"), try await api.signUp("apu"))
+            let chamber = try await MembershipApplicationTests.chamber(api, admin: admin, staff: staff)
+            try await MembershipStandingTests.approved(api, apu, chamber: chamber.id, tier: chamber.tier, staff: staff)
+            let feedPath = "/v1/chambers/\(chamber.id)/notifications"
+            try await eventually("the welcome DM is notified") {
+                (try? await api.call(.get, feedPath, token: apu.accessToken).json["unread_count"].int) == 1
+            }
+            let socket = try await HubTests.socket(api, apu, chamber.id)
+
+            // A change as a node writes it, which then stops: its notice is written owed with it and handed to nobody.
+            // Made 31 s ago, it is due for any node now (a node leaves its own notices to itself for 30 s).
+            let scope = api.store.scoped(to: ChamberID(chamber.id))
+            func suspend(_ reason: String) async throws -> Notice {
+                let member = try #require(try await scope.members.find(userID: UserID(apu.userID)))
+                var standing = try #require(member.membership.standing)
+                standing.status = .suspended
+                let notice = Notice(
+                    chamberID: ChamberID(chamber.id), userID: UserID(apu.userID), category: .membership, subject: .membership(of: UserID(apu.userID)),
+                    title: "Your membership is suspended", text: reason, mailSubject: "Shelbyville Chamber: your membership is suspended",
+                    at: Date().addingTimeInterval(-31))
+                #expect(try await scope.standings.update(userID: UserID(apu.userID), standing, entry: nil, seats: nil, notices: [notice]))
+                return notice
+            }
+            let first = try await suspend("Complaints under review")
+            let live = try await socket.next("notification", timeout: .seconds(40))
+            #expect(live["notification"]["id"].string == first.id.rawValue && live["unread_count"].int == 2, "\(live)")
+            #expect(live["notification"]["subject"] == JSON(any: ["kind": "membership", "id": apu.userID]))
+            #expect(try await api.store.noticeOutbox.owed([first.id]).isEmpty, "recorded, no longer owed")
+
+            // Another left owed, and three recorders on it at once (the node's worker, and two more as other nodes'):
+            // one entry, one mail.
+            let second = try await suspend("Second thoughts")
+            let nodes = (0..<2).map { _ in NoticeNotifier(store: api.store, delivery: nil) { Date() } }
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for node in nodes { group.addTask { try await node.deliverDue() } }
+                try await group.waitForAll()
+            }
+            try await eventually("the second notice is recorded") { (try? await api.store.noticeOutbox.owed([second.id]).isEmpty) == true }
+            let feed = try await api.call(.get, feedPath, token: apu.accessToken).json
+            #expect(
+                feed["items"].array.filter { !$0["subject"].isNull }.map { $0["id"].string ?? "" } == [second.id.rawValue, first.id.rawValue],
+                "\(feed)")
+            #expect(feed["unread_count"].int == 3)
+            let mailed = try await MembershipStandingTests.mail(api, to: apu.email, kind: .membership).filter { $0.subject.hasSuffix("suspended") }
+            #expect(mailed.map(\.body) == ["Complaints under review", "Second thoughts"], "\(mailed)")
+            #expect(try await nodes[0].deliverDue() == 0, "nothing is owed")
         }
     }
 }
