@@ -18,7 +18,8 @@ struct LedgerStoreTests {
             lines: [InvoiceLine(description: "Dues", quantity: 1, unitAmountMinor: 5_000)], createdBy: founder.id, createdAt: StoreSuiteTests.now)
         try await invoices.insert(draft)
         let (open, entries) = try InvoiceLedger.apply(.issue, to: draft, by: founder.id, at: StoreSuiteTests.now)
-        guard case .recorded(let stored) = try await invoices.record(open, entries: entries, key: nil, events: { _ in [] }, notices: { _ in [] }) else {
+        guard case .recorded(let stored) = try await invoices.record(open, entries: entries, key: nil, events: { _ in [] }, notices: { _ in [] })
+        else {
             Issue.record("issue not recorded")
             return (invoices, open)
         }

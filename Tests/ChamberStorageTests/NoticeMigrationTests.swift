@@ -29,7 +29,9 @@ struct NoticeMigrationTests {
             try await SQLNoticeOutboxStore.insert(
                 [
                     owed,
-                    Notice(id: message.id, chamberID: chamber.id, userID: ada.id, category: .mentions, subject: owed.subject, title: "", text: "", at: at),
+                    Notice(
+                        id: message.id, chamberID: chamber.id, userID: ada.id, category: .mentions, subject: owed.subject, title: "", text: "", at: at
+                    ),
                 ], in: scope)
             _ = try await feed.record(owed: message, inFeed: true, push: false, preview: true, mail: nil)
             #expect(try await feed.record(owed: notice, inFeed: true, push: false, preview: true, mail: nil)?.unread == 1)

@@ -195,7 +195,8 @@ extension BillingService {
                 self.notice(
                     issued, in: chamber, id: noticeID, subject: "your tier change, invoice \(issued.number ?? "")",
                     body: "Your membership moved from \(old.name) to \(new.name). For the \(proration.daysLeft) days left of your paid period, "
-                        + "\(self.money(issued.amountDueMinor, currency)) is due on \(self.day(issued.dueAt, chamber)) (invoice \(issued.number ?? "")).")
+                        + "\(self.money(issued.amountDueMinor, currency)) is due on \(self.day(issued.dueAt, chamber)) (invoice \(issued.number ?? ""))."
+                )
             ]
         }
         await notices.deliver([noticeID])
@@ -225,7 +226,8 @@ extension BillingService {
             guard let next = standing.paying(terms, at: at, policy: chamber.settings.membership) else { return }
             var membership = member.membership
             membership.standing = next
-            let told = StandingNotice.notices(chamber, member: Member(membership: membership, user: member.user), from: standing.status, reason: nil, at: at)
+            let told = StandingNotice.notices(
+                chamber, member: Member(membership: membership, user: member.user), from: standing.status, reason: nil, at: at)
             let entry = DuesLedgerEntry(
                 id: invoice.id.rawValue, userID: invoice.userID, kind: .duesPaid, amountCents: Int(invoice.totalMinor),
                 currency: invoice.currency.code, periodStart: next.periodStart, periodEnd: next.paidThrough,
@@ -286,7 +288,8 @@ extension BillingService {
             case .lateFee:
                 notice(
                     current, in: chamber, subject: "invoice \(number): a late fee was added",
-                    body: "Invoice \(number) was due on \(day(dueAt, chamber)). A late fee of \(money(policy.lateFeeMinor, current.currency)) was added; "
+                    body:
+                        "Invoice \(number) was due on \(day(dueAt, chamber)). A late fee of \(money(policy.lateFeeMinor, current.currency)) was added; "
                         + "\(owed) is now owed.")
             }
         guard

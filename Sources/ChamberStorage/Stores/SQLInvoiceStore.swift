@@ -90,10 +90,11 @@ struct SQLInvoiceStore: InvoiceStore {
 
     func markReminded(_ id: InvoiceID, from: Int, to: Int, notices: [Notice]) async throws -> Bool {
         try await sql.transaction { tx in
-            let marked = !(try await tx.query(
-                "UPDATE invoices SET reminders_sent = ? WHERE chamber_id = :chamber AND id = ? AND reminders_sent = ? RETURNING id",
-                [.int(Int64(to)), .id(id), .int(Int64(from))]
-            ).isEmpty)
+            let marked =
+                !(try await tx.query(
+                    "UPDATE invoices SET reminders_sent = ? WHERE chamber_id = :chamber AND id = ? AND reminders_sent = ? RETURNING id",
+                    [.int(Int64(to)), .id(id), .int(Int64(from))]
+                ).isEmpty)
             if marked { try await SQLNoticeOutboxStore.insert(notices, in: tx) }
             return marked
         }

@@ -36,7 +36,8 @@ struct SQLNotificationFeedStore: NotificationFeedStore {
             return try await sql.transaction { tx in
                 guard try await SQLNoticeOutboxStore.forget(notification.id, in: tx) else { throw RecordedAlready() }
                 if inFeed { try await Self.insert(notification, in: tx) }
-                let pushes = push ? try await SQLPushOutboxStore.enqueue(notice: notification, preview: preview, in: tx, at: notification.createdAt) : 0
+                let pushes =
+                    push ? try await SQLPushOutboxStore.enqueue(notice: notification, preview: preview, in: tx, at: notification.createdAt) : 0
                 if let mail { try await SQLMailOutboxStore.insert(mail, at: notification.createdAt, in: tx.executor) }
                 return (try await Self.unreadCount(of: notification.userID, in: tx), pushes)
             }
