@@ -23,7 +23,7 @@ struct NoticeMigrationTests {
             let owed = Notice(
                 chamberID: chamber.id, userID: ada.id, category: .billing, subject: .invoice(InvoiceID.generate()), title: "Your dues invoice",
                 text: "due", at: at)
-            let notice = Notification(owed, at: at)
+            let notice = Notification(owed, recordedAt: at)
             // Both written as a notice owed and recorded (the feed's one way in for an entry of its own).
             let scope = ChamberScopedSQL(executor: db, chamberID: chamber.id)
             try await SQLNoticeOutboxStore.insert(

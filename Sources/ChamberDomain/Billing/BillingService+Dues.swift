@@ -115,7 +115,7 @@ extension BillingService {
                 return [
                     self.notice(
                         issued, in: chamber, id: noticeID, subject: "your dues invoice \(number)",
-                        body: owed == 0 && credit > 0
+                        body: owed == 0
                             ? "Your membership dues (invoice \(number)) came to nothing after your credit: nothing to pay."
                             : "Your membership dues are invoiced: \(self.money(owed, issued.currency)) due on \(self.day(issued.dueAt, chamber)) "
                                 + "(invoice \(number)). Pay it by card or at the chamber's office.")

@@ -13,7 +13,8 @@ public final class BillingService: Sendable {
     private let attendanceBoard: EventAttendanceBoard?
     /// Told when paying dues changes what a member may do.
     let membershipObserver: (any MembershipObserver)?
-    /// Tells members of their invoices and their membership's status: in their feed, on their phones, by mail.
+    /// Tells members of their invoices and their membership's status: in their feed, on their phones, by mail
+    /// (without sockets or workers to wake when none is given: the node's workers find what it queues).
     let notices: NoticeNotifier
     let now: @Sendable () -> Date
 

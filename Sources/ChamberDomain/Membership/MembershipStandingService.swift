@@ -26,7 +26,8 @@ public final class MembershipStandingService: Sendable {
     private let observer: (any MembershipObserver)?
     /// Invoices tier changes' prorations; none where dues are recorded by hand only.
     private let billing: BillingService?
-    /// Tells members of their membership's status: in their feed, on their phones, by mail.
+    /// Tells members of their membership's status: in their feed, on their phones, by mail (without sockets or
+    /// workers to wake when none is given: the node's workers find what it queues).
     private let notices: NoticeNotifier
     private let now: @Sendable () -> Date
 

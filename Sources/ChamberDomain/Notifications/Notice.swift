@@ -63,7 +63,7 @@ public struct Notice: Sendable, Equatable {
 /// A notice still owed: written with its change, not yet recorded in the feed.
 public struct OwedNotice: Sendable, Equatable {
     public let notice: Notice
-    /// Tries made to record it that failed.
+    /// Tries of other nodes' workers to record it, this one's counted when it was claimed.
     public let attempts: Int
 
     public init(_ notice: Notice, attempts: Int) {

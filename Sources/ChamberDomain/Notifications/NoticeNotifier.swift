@@ -16,8 +16,11 @@ public struct NoticeNotifier: Sendable {
     let mailQueued: @Sendable () -> Void
     let now: @Sendable () -> Date
 
-    /// Tries made before an owed notice is given up (its failure audited): with the backoff, about a day.
-    static let maxAttempts = 12
+    /// Tries by workers before an owed notice is given up (its failure audited): with ``retryDelay(afterTry:)``,
+    /// about 16 hours after the first.
+    public static let maxAttempts = 12
+    /// How long a worker's claim keeps an owed notice from other nodes' workers while it records it.
+    static let lease: TimeInterval = 60
 
     public init(
         store: any Store, delivery: (any NotificationDelivery)?, pushesQueued: @escaping @Sendable () -> Void = {},
@@ -31,45 +34,49 @@ public struct NoticeNotifier: Sendable {
     }
 
     /// Records the notices among `ids` still owed (the change that wrote them has committed). One that fails stays
-    /// owed, due again later: the change it tells of stands whatever becomes of it here.
+    /// owed, for a worker (its own node's first) once its hand-over time passed: the change it tells of stands
+    /// whatever becomes of it here.
     public func deliver(_ ids: [NotificationID]) async {
         guard !ids.isEmpty, let owed = try? await store.noticeOutbox.owed(ids) else { return }
-        for notice in owed { await attempt(notice) }
+        for notice in owed { _ = try? await record(notice.notice) }
     }
 
-    /// Records up to `limit` owed notices that fell due: left by a node that stopped after their change, or retried.
-    /// Returns how many it tried.
+    /// Claims and records up to `limit` owed notices that fell due: left by a node that stopped after their change,
+    /// or to be tried again. Returns how many it claimed.
     public func deliverDue(limit: Int = 100) async throws -> Int {
-        let due = try await store.noticeOutbox.due(at: now(), limit: limit)
-        for notice in due { await attempt(notice) }
+        let due = try await store.noticeOutbox.claim(at: now(), lease: Self.lease, limit: limit)
+        for owed in due {
+            do {
+                try await record(owed.notice)
+            } catch {
+                await failed(owed, error)
+            }
+        }
         return due.count
     }
 
-    private func attempt(_ owed: OwedNotice) async {
-        do {
-            try await record(owed.notice)
-        } catch {
-            await failed(owed, error)
-        }
+    /// How long after a worker's `attempt`th failed try an owed notice is tried again: a minute, doubling, at most
+    /// four hours.
+    public static func retryDelay(afterTry attempt: Int) -> TimeInterval {
+        min(60 * pow(2, Double(max(attempt, 1) - 1)), 4 * 3_600)
     }
 
-    /// A try that failed is due again after a backoff (a minute, doubling, at most four hours); after
-    /// ``maxAttempts`` the notice is given up, in the chamber's audit log (`invoice.notice_failed`,
-    /// `membership.notice_failed`).
+    /// A worker's try that failed is made again after ``retryDelay(afterTry:)``; after ``maxAttempts`` the notice is
+    /// given up, in the chamber's audit log (`invoice.notice_failed`, `membership.notice_failed`).
     private func failed(_ owed: OwedNotice, _ error: any Error) async {
         let notice = owed.notice
         let at = now()
-        if owed.attempts + 1 < Self.maxAttempts {
-            let delay = min(60 * pow(2, Double(owed.attempts)), 4 * 3_600)
-            try? await store.noticeOutbox.failed(notice.id, error: "\(error)", retryAt: at.addingTimeInterval(delay))
+        guard owed.attempts >= Self.maxAttempts else {
+            try? await store.noticeOutbox.failed(
+                notice.id, error: "\(error)", retryAt: at.addingTimeInterval(Self.retryDelay(afterTry: owed.attempts)))
             return
         }
-        try? await store.noticeOutbox.abandon(notice.id)
+        guard (try? await store.noticeOutbox.abandon(notice.id)) == true else { return }
         let target = notice.subject.kind == .invoice ? "invoice:\(notice.subject.id)" : "user:\(notice.userID)"
         try? await store.scoped(to: notice.chamberID).auditLog.append(
             AuditEntry(
                 chamberID: notice.chamberID, actorID: nil, action: "\(notice.subject.kind.rawValue).notice_failed", target: target,
-                detail: "\(error)", at: at))
+                detail: "\(notice.title), given up after \(owed.attempts) tries: \(error)", at: at))
     }
 
     /// Records one owed notice: its entry in the member's feed unless their `in_app` level for its category is `none`
@@ -88,7 +95,7 @@ public struct NoticeNotifier: Sendable {
         let decision = NotificationPolicy.decide(
             NotificationIntent(category: notice.category, namesRecipient: true), for: preferences, connected: connected, at: instant)
         let mail = try await self.mail(of: notice)
-        let notification = Notification(notice, at: notice.createdAt)
+        let notification = Notification(notice, recordedAt: instant)
         guard
             let recorded = try await scope.notificationFeed.record(
                 owed: notification, inFeed: decision.inApp, push: decision.push, preview: preferences.preview, mail: mail)

@@ -49,12 +49,13 @@ public struct Notification: Sendable, Equatable {
         self.readAt = readAt
     }
 
-    /// A notice's entry in the feed, new and unread, under the notice's id.
-    public init(_ notice: Notice, at instant: Date) {
+    /// A notice's entry in the feed, new and unread, under the notice's id: made when its change was, in the feed
+    /// (``updatedAt``) from when it is recorded.
+    public init(_ notice: Notice, recordedAt instant: Date) {
         self.init(
             id: notice.id, chamberID: notice.chamberID, userID: notice.userID, category: notice.category, channelID: nil, seq: 0, messageID: nil,
             actorID: nil, subject: notice.subject, title: notice.title, text: String(notice.text.prefix(Self.textLimit)), count: 1,
-            createdAt: instant, updatedAt: instant)
+            createdAt: notice.createdAt, updatedAt: instant)
     }
 
     public static let textLimit = 200

@@ -108,14 +108,16 @@ public protocol NotificationFanoutStore: Sendable {
 /// ``InvoiceStore/markReminded(_:from:to:notices:)``) and forgotten in the one that records it
 /// (``NotificationFeedStore/record(owed:inFeed:push:preview:mail:)``), across chambers.
 public protocol NoticeOutboxStore: Sendable {
-    /// Those of `ids` still owed.
+    /// Those of `ids` still owed (that this version can read).
     func owed(_ ids: [NotificationID]) async throws -> [OwedNotice]
-    /// Up to `limit` owed notices due at `instant` (left by the node that made their change, or retried), oldest first.
-    func due(at instant: Date, limit: Int) async throws -> [OwedNotice]
+    /// Claims up to `limit` owed notices due at `instant` (left by the node that made their change, or to be tried
+    /// again), oldest first: each is due again only `lease` seconds on, so other nodes' claims pass over it
+    /// meanwhile, and its try is counted (``OwedNotice/attempts`` is this one's number).
+    func claim(at instant: Date, lease: TimeInterval, limit: Int) async throws -> [OwedNotice]
     /// A try that failed: the notice is due again at `retryAt`.
     func failed(_ id: NotificationID, error: String, retryAt: Date) async throws
-    /// Forgets a notice that failed too often (its failure is audited by the caller).
-    func abandon(_ id: NotificationID) async throws
+    /// Forgets a notice given up; false when it was owed no more (recorded meanwhile).
+    func abandon(_ id: NotificationID) async throws -> Bool
     /// When the earliest owed notice falls due, if any.
     func nextDue() async throws -> Date?
 }

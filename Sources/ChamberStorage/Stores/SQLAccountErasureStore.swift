@@ -68,7 +68,9 @@ struct SQLAccountErasureStore: AccountErasureStore {
                 WHERE id = ?
                 """, [.text("erased:\(user.rawValue)"), .text(formerName), .text(NoPassword.hash), .date(at), id])
             for statement in [
-                // Signing in, and being reached.
+                // Signing in, and being reached. Notices owed first: one being recorded meanwhile holds its row, so
+                // its feed entry and pushes commit before those are erased below, or never.
+                "DELETE FROM notice_outbox WHERE user_id = ?",
                 "DELETE FROM devices WHERE user_id = ?",
                 "DELETE FROM auth_sessions WHERE user_id = ?",
                 "DELETE FROM password_resets WHERE user_id = ?",
@@ -80,7 +82,6 @@ struct SQLAccountErasureStore: AccountErasureStore {
                 "DELETE FROM push_outbox WHERE user_id = ?",
                 "DELETE FROM notification_emails WHERE user_id = ?",
                 "DELETE FROM notifications WHERE user_id = ?",
-                "DELETE FROM notice_outbox WHERE user_id = ?",
                 "DELETE FROM notification_choices WHERE user_id = ?",
                 "DELETE FROM notification_mutes WHERE user_id = ?",
                 // Belonging: the person is no member of anything any more.

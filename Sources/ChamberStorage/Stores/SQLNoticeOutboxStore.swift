@@ -49,24 +49,33 @@ struct SQLNoticeOutboxStore: NoticeOutboxStore {
         guard !ids.isEmpty else { return [] }
         return try await db.query(
             "SELECT \(Self.columns) FROM notice_outbox WHERE id IN (\(placeholders(ids.count))) ORDER BY id", ids.map { .id($0) }
-        ).map(Self.owed)
+        ).compactMap { try? Self.owed($0) }
     }
 
-    func due(at instant: Date, limit: Int) async throws -> [OwedNotice] {
+    func claim(at instant: Date, lease: TimeInterval, limit: Int) async throws -> [OwedNotice] {
+        // The due condition stands in the outer statement too: PostgreSQL re-checks it on a row another node claimed
+        // meanwhile, so two nodes never claim one notice.
         try await db.query(
-            "SELECT \(Self.columns) FROM notice_outbox WHERE not_before <= ? ORDER BY not_before, id LIMIT ?",
-            [.date(instant), .int(Int64(limit))]
-        ).map(Self.owed)
+            """
+            UPDATE notice_outbox SET not_before = ?, attempts = attempts + 1
+            WHERE id IN (SELECT id FROM notice_outbox WHERE not_before <= ? ORDER BY not_before, id LIMIT ?) AND not_before <= ?
+            RETURNING \(Self.columns)
+            """,
+            [.date(instant.addingTimeInterval(lease)), .date(instant), .int(Int64(limit)), .date(instant)]
+        )
+        // A row this version cannot read (a category a newer node wrote) stays claimed, then due again for a node
+        // that can: it blocks no other.
+        .compactMap { try? Self.owed($0) }
+        .sorted { ($0.notice.createdAt, $0.notice.id.rawValue) < ($1.notice.createdAt, $1.notice.id.rawValue) }
     }
 
     func failed(_ id: NotificationID, error: String, retryAt: Date) async throws {
         try await db.query(
-            "UPDATE notice_outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?",
-            [.date(retryAt), .text(String(error.prefix(500))), .id(id)])
+            "UPDATE notice_outbox SET not_before = ?, last_error = ? WHERE id = ?", [.date(retryAt), .text(String(error.prefix(500))), .id(id)])
     }
 
-    func abandon(_ id: NotificationID) async throws {
-        try await db.query("DELETE FROM notice_outbox WHERE id = ?", [.id(id)])
+    func abandon(_ id: NotificationID) async throws -> Bool {
+        !(try await db.query("DELETE FROM notice_outbox WHERE id = ? RETURNING id", [.id(id)]).isEmpty)
     }
 
     func nextDue() async throws -> Date? {

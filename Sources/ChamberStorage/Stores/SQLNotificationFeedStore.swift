@@ -36,9 +36,10 @@ struct SQLNotificationFeedStore: NotificationFeedStore {
             return try await sql.transaction { tx in
                 guard try await SQLNoticeOutboxStore.forget(notification.id, in: tx) else { throw RecordedAlready() }
                 if inFeed { try await Self.insert(notification, in: tx) }
+                // Pushed and mailed as recorded (to the devices of sessions alive now).
                 let pushes =
-                    push ? try await SQLPushOutboxStore.enqueue(notice: notification, preview: preview, in: tx, at: notification.createdAt) : 0
-                if let mail { try await SQLMailOutboxStore.insert(mail, at: notification.createdAt, in: tx.executor) }
+                    push ? try await SQLPushOutboxStore.enqueue(notice: notification, preview: preview, in: tx, at: notification.updatedAt) : 0
+                if let mail { try await SQLMailOutboxStore.insert(mail, at: notification.updatedAt, in: tx.executor) }
                 return (try await Self.unreadCount(of: notification.userID, in: tx), pushes)
             }
         } catch is RecordedAlready {

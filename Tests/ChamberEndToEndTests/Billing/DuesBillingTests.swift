@@ -57,6 +57,9 @@ struct DuesBillingTests {
             #expect(try await job.run(chamber.id, at: Date()) == 1)
             #expect(try await Self.invoices(api, chamber.id, of: apu).count == 1)
             #expect(try await MembershipStandingTests.mail(api, to: apu.email, kind: .billing).isEmpty)
+            // The notice itself was recorded (in the feed, by the in-app level): only its mail was left out.
+            let feed = try await api.call(.get, "/v1/chambers/\(chamber.id)/notifications", token: apu.accessToken).json
+            #expect(feed["items"].array.filter { $0["category"].string == "billing" }.count == 1, "\(feed)")
         }
     }
 
@@ -224,6 +227,16 @@ struct DuesBillingTests {
             #expect(try await job.run(chamber.id, at: Self.days(-30, after: nextStart)) == 1)
             let third = try #require(try await Self.invoices(api, chamber.id, of: apu).first { $0["dues"]["period_start"].date == nextStart })
             #expect(third["status"].string == "open" && third["amount_due_minor"].int == 36_500 - (credit - 36_500), "the rest carried: \(third)")
+            // Each dues notice says what is owed once the credit is taken off (written as the invoice is issued).
+            let mails = try await MembershipStandingTests.mail(api, to: apu.email, kind: .billing).map(\.body)
+            #expect(mails.contains { $0.hasPrefix("Your membership dues (invoice \(renewal["number"].string ?? "?")) came to nothing") }, "\(mails)")
+            let owed = third["amount_due_minor"].int ?? 0
+            let owedText = "\(owed / 100).\(String(format: "%02d", owed % 100)) USD"
+            #expect(
+                mails.contains {
+                    $0.hasPrefix("Your membership dues are invoiced: \(owedText) due on") && $0.contains(third["number"].string ?? "?")
+                },
+                "\(mails)")
             let check = try await api.call(.get, "/v1/chambers/\(chamber.id)/billing/ledger-check", token: staff.accessToken)
             #expect(check.json["balanced"].bool == true && check.json["invoices_checked"].int == 4, "\(check.json)")
         }
