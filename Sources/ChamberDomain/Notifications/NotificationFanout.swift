@@ -21,8 +21,10 @@ public final class NotificationFanout: Sendable {
     public static let channelsPerPass = 200
     /// Notifications grown or added per transaction (a channel's are never split: a channel with more has one of
     /// its own). `LoadTests/RESULTS.md` has the measure: direct at 5,000 sends/s, whole passes in one transaction held
-    /// SQLite's writer for 37 ms on average and put send→ack p99 at seconds; transactions of about 32, at tens of ms.
-    public static let additionsPerTransaction = 32
+    /// SQLite's writer for 37 ms on average and put send→ack p99 at half a second; in transactions of 32, 64 or 96
+    /// notifications it was 41–86 ms (64 the best, on PostgreSQL too). Smaller ones cost more CPU per send at lower
+    /// rates (more commits).
+    public static let additionsPerTransaction = 64
 
     /// `passes` in the groups that are each recorded in one transaction, in order: as many channels as fit in
     /// ``additionsPerTransaction`` notifications (a channel with nothing to add counts one, for its cursor), a channel

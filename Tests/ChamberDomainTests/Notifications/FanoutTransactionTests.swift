@@ -2,7 +2,7 @@ import ChamberDomain
 import Foundation
 import Testing
 
-/// How a fan-out pass's channels are split into transactions: about 32 notifications each, a channel never split.
+/// How a fan-out pass's channels are split into transactions: about 64 notifications each, a channel never split.
 @Suite("Notifications: a pass recorded a few channels at a time")
 struct FanoutTransactionTests {
     /// A channel's pass with `additions` notifications (none: only its cursor moves).
@@ -23,11 +23,11 @@ struct FanoutTransactionTests {
         arguments: [
             ([Int](), [Int]()),
             ([1], [1]),
-            (Array(repeating: 1, count: 32), [32]),
-            (Array(repeating: 1, count: 33), [32, 1]),
-            (Array(repeating: 2, count: 40), [16, 16, 8]),
+            (Array(repeating: 1, count: 64), [64]),
+            (Array(repeating: 1, count: 65), [64, 1]),
+            (Array(repeating: 2, count: 70), [32, 32, 6]),
             ([0, 0, 0], [3]),
-            ([31, 1, 1], [2, 1]),
+            ([63, 1, 1], [2, 1]),
             ([1_000, 1, 1], [1, 2]),
             ([1, 1_000, 1], [1, 1, 1]),
         ])
