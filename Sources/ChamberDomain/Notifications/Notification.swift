@@ -113,7 +113,7 @@ public struct RecordedNotifications: Sendable, Equatable {
     public var changes: [FeedChange]
     /// Jobs queued or grown for any worker to claim.
     public var pushesQueued: Int
-    /// Jobs written under the pass's claim, ready to send.
+    /// Jobs written under the transaction's claim, ready to send.
     public var claimedPushes: [ClaimedPush]
 
     public init(changes: [FeedChange] = [], pushesQueued: Int = 0, claimedPushes: [ClaimedPush] = []) {

@@ -5,16 +5,22 @@ import Foundation
 /// A pass reads the backlogs of many channels of one chamber at once (what is past how far each was notified),
 /// decides per recipient by their preferences (``NotificationPolicy``), and records each channel's notifications
 /// together with its new notified sequence in one transaction, in which a channel counts only if no other worker
-/// moved its sequence meanwhile. A pass's channels are recorded a few at a time (``transactions(of:)``): on SQLite a
-/// transaction holds the one writer, and the sends waiting for it must not wait for a whole pass. So every stored message is notified exactly once, by whichever node gets there first,
-/// including after a crash (the next pass starts where the last committed one ended). Under load a pass covers every
-/// channel that got messages while the previous one ran, so its statements are shared by many messages.
+/// moved its sequence meanwhile. So every stored message is notified exactly once, by whichever node gets there
+/// first, including after a crash (the next pass starts where each channel's last committed transaction left it).
+/// Under load a pass covers every channel that got messages while the previous one ran, so its statements are
+/// shared by many messages.
+///
+/// A pass's channels are recorded a few at a time (``transactions(of:budget:)``): on SQLite a transaction holds the
+/// one writer, and sends waiting for it must not wait for a whole pass. One channel with many recipients (an
+/// announcement to a large chamber) is still one transaction, however long.
 public final class NotificationFanout: Sendable {
     private let store: any Store
     private let delivery: any NotificationDelivery
     private let now: @Sendable () -> Date
     private let pushes: PushHandOff
     private let emailDelay: TimeInterval
+    /// Notifications recorded per transaction (``transactions(of:budget:)``).
+    private let transactionBudget: Int
     /// Sequence numbers taken per channel and pass.
     public static let passLimit: Int64 = 200
     /// Channels taken per pass.
@@ -48,13 +54,15 @@ public final class NotificationFanout: Sendable {
     }
 
     /// - Parameters:
-    ///   - pushes: where a pass's push jobs go once it commits.
+    ///   - pushes: where the push jobs of each of a pass's transactions go once it commits.
     ///   - emailDelay: how long after a notification an `immediate` member's e-mail waits, so that a burst makes one
     ///     mail.
+    ///   - transactionBudget: notifications recorded per transaction (``additionsPerTransaction``).
     public init(
         store: any Store, delivery: any NotificationDelivery, now: @escaping @Sendable () -> Date = Date.init,
-        pushes: PushHandOff = .unclaimed(wake: {}), emailDelay: TimeInterval = 60
+        pushes: PushHandOff = .unclaimed(wake: {}), emailDelay: TimeInterval = 60, transactionBudget: Int = additionsPerTransaction
     ) {
+        self.transactionBudget = transactionBudget
         self.store = store
         self.delivery = delivery
         self.now = now
@@ -120,7 +128,7 @@ public final class NotificationFanout: Sendable {
                 passes.append(ChannelPass(channelID: backlog.channel.id, from: backlog.notifiedSeq, to: backlog.upTo, additions: additions))
                 if backlog.upTo < backlog.channel.lastSeq { progress.unfinished.append(backlog.channel.id) }
             }
-            for group in Self.transactions(of: passes) {
+            for group in Self.transactions(of: passes, budget: transactionBudget) {
                 // The lease from now, not from the pass's start: the reads before it took some of it.
                 let claim = pushes.claim(now())
                 let recorded = try await store.notificationFanout.record(group, in: chamberID, at: instant, claim: claim)

@@ -2,7 +2,7 @@ import ChamberDomain
 import Foundation
 import Testing
 
-/// How a fan-out pass's channels are split into transactions: about 64 notifications each, a channel never split.
+/// How a fan-out pass's channels are split into transactions: a budget of notifications each, a channel never split.
 @Suite("Notifications: a pass recorded a few channels at a time")
 struct FanoutTransactionTests {
     /// A channel's pass with `additions` notifications (none: only its cursor moves).
@@ -30,11 +30,19 @@ struct FanoutTransactionTests {
             ([63, 1, 1], [2, 1]),
             ([1_000, 1, 1], [1, 2]),
             ([1, 1_000, 1], [1, 1, 1]),
+            ([64, 1], [1, 1]),
+            ([1_000, 0], [1, 1]),
         ])
     func groups(_ additions: [Int], _ channelsPerGroup: [Int]) {
         let passes = additions.map(Self.pass)
-        let groups = NotificationFanout.transactions(of: passes)
+        let groups = NotificationFanout.transactions(of: passes, budget: 64)
         #expect(groups.map(\.count) == channelsPerGroup)
         #expect(groups.flatMap { $0.map(\.channelID) } == passes.map(\.channelID), "every channel once, in order")
+    }
+
+    @Test("a budget of 3: two channels of one, then one of two and one alone of five")
+    func smallBudget() {
+        let groups = NotificationFanout.transactions(of: [1, 1, 2, 5].map(Self.pass), budget: 3)
+        #expect(groups.map { $0.map(\.additions.count) } == [[1, 1], [2], [5]])
     }
 }

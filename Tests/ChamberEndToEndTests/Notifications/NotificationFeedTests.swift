@@ -303,6 +303,58 @@ struct NotificationFanoutTests {
         }
     }
 
+    @Test(
+        "a pass over more than one transaction holds: each transaction hands its own frames, every channel moves on, every message counted once",
+        arguments: TestBackend.enabled)
+    func passInSeveralTransactions(_ backend: TestBackend) async throws {
+        try await withServer(backend) { api in
+            let room = try await HubTests.room(api, members: 5)
+            let chamber = ChamberID(room.chamberID)
+            let author = room.members[0]
+            var channels: [ChannelID] = []
+            for reader in room.members[1...] {
+                let dm = try await api.call(
+                    .post, "/v1/chambers/\(room.chamberID)/channels/direct", token: author.accessToken, json: ["user_id": reader.userID])
+                channels.append(ChannelID(dm.json["id"].string ?? ""))
+            }
+            let messages = api.store.scoped(to: chamber).chat.messages
+            let claims = Mutex(0)
+            let recorder = Recorder()
+            // Two notifications a transaction: the four DMs' pass is recorded in two.
+            let worker = NotificationFanout(
+                store: api.store, delivery: recorder,
+                pushes: PushHandOff(
+                    claim: { instant in
+                        claims.withLock { $0 += 1 }
+                        return PushClaim(token: UUID().uuidString, until: instant.addingTimeInterval(30))
+                    }, send: { _, _ in }, wake: {}),
+                transactionBudget: 2)
+            for (round, count) in [1, 2].enumerated() {
+                for channel in channels {
+                    for n in 0..<count {
+                        _ = try await messages.append(
+                            Message(
+                                id: .generate(), chamberID: chamber, channelID: channel, seq: 0, senderID: UserID(author.userID),
+                                clientMessageID: "s-\(channel)-\(round)-\(n)", body: "round \(round) message \(n)", replyTo: nil, mentions: [],
+                                attachments: [], createdAt: Date()))
+                    }
+                }
+                let progress = try await worker.process(chamberID: chamber, channelIDs: channels)
+                #expect(progress.moved == 4 && progress.unfinished.isEmpty)
+                #expect(claims.withLock { $0 } == 2 * (round + 1), "a claim per transaction")
+            }
+            #expect(recorder.delivered.count == 8, "each reader told after each pass")
+            for (index, reader) in room.members[1...].enumerated() {
+                let feed = try await api.call(.get, "/v1/chambers/\(room.chamberID)/notifications", token: reader.accessToken)
+                #expect(feed.json["items"].array.count == 1, "\(feed.json)")
+                let entry = feed.json["items"][0]
+                #expect(entry["channel_id"].string == channels[index].rawValue && entry["count"].int == 3 && entry["seq"].int == 3, "\(entry)")
+            }
+            // Nothing is left: a pass finds every channel notified up to its last message.
+            #expect(try await worker.process(chamberID: chamber, channelIDs: channels).moved == 0)
+        }
+    }
+
     @Test("one pass over many DMs: each grows its own entry, titled by its author; a mute silences its channel only", arguments: TestBackend.enabled)
     func passOverManyChannels(_ backend: TestBackend) async throws {
         try await withServer(backend) { api in

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Sends what the push outbox holds: the jobs a fan-out pass wrote claimed for this node (``send(_:claim:)``), and
+/// Sends what the push outbox holds: the jobs a fan-out transaction wrote claimed for this node (``send(_:claim:)``), and
 /// batches it claims itself (``dispatch()``: retries that fell due, jobs a dead node left). Drops those that became
 /// pointless (read on another device, device or session gone), sends the rest through their providers at a bounded
 /// concurrency per provider, and records each outcome: sent, retried later, dead-lettered, or device removed.
@@ -72,16 +72,16 @@ public final class PushDispatcher: Sendable {
         PushClaim(token: UUID().uuidString, until: instant.addingTimeInterval(lease))
     }
 
-    /// Sends the jobs a fan-out pass wrote under `claim` (one of ``newClaim(at:)``) in batches of four times
+    /// Sends the jobs a fan-out transaction wrote under `claim` (one of ``newClaim(at:)``) in batches of four times
     /// `concurrency`, two sending at once, each batch's outcomes recorded as its sends end, the claim renewed every
-    /// third of its lease throughout. Batches leave as the pass's transaction read them while that is recent
+    /// third of its lease throughout. Batches leave as the fan-out's transaction read them while that is recent
     /// (`handOffReadsFreshFor`); a batch that starts later is read again first (read positions, sessions, badges as
     /// they then stand, and only jobs whose lease holds), so a large pass, or one slowed by its provider, is checked
     /// as freshly as a claimed batch. A claim that may have lapsed before the first renewal (older than a third of
     /// its lease) is renewed first, keeping what it still holds. Starts no batch once cancelled; what it leaves is
     /// claimed again once the lease lapses.
     public func send(_ handed: [ClaimedPush], claim: PushClaim) async throws {
-        // The claim was made just before the pass's transaction read what its pushes carry.
+        // The claim was made just before the fan-out's transaction read what its pushes carry.
         let readAt = claim.until.addingTimeInterval(-lease)
         var pushes = handed
         if now() > claim.until.addingTimeInterval(-lease * 2 / 3) {

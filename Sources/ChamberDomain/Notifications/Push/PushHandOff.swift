@@ -1,13 +1,13 @@
 import Foundation
 
-/// Where the fan-out's push jobs go once its transaction commits.
+/// Where the fan-out's push jobs go once the transaction that wrote them commits.
 public struct PushHandOff: Sendable {
-    /// The claim a pass writes its new jobs under, so that this node sends them the moment the pass commits; nil
-    /// writes them unclaimed, for whichever worker claims them.
+    /// The claim a fan-out transaction writes its new jobs under, so that this node sends them the moment it
+    /// commits; nil writes them unclaimed, for whichever worker claims them.
     public let claim: @Sendable (Date) -> PushClaim?
-    /// Sends the jobs a pass wrote under its claim (in the background: the fan-out goes on).
+    /// Sends the jobs a fan-out transaction wrote under its claim (in the background: the fan-out goes on).
     public let send: @Sendable ([ClaimedPush], PushClaim) -> Void
-    /// Wakes a worker for jobs a pass queued or grew unclaimed.
+    /// Wakes a worker for jobs a fan-out transaction queued or grew unclaimed.
     public let wake: @Sendable () -> Void
 
     public init(
