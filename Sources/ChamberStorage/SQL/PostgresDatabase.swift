@@ -171,8 +171,6 @@ public final class PostgresDatabase: SQLDatabase, Service {
             case .double(let double): bindings.append(double)
             case .text(let text): bindings.append(text)
             case .bool(let bool): bindings.append(bool)
-            case .texts(let texts): bindings.append(texts)
-            case .ints(let ints): bindings.append(ints)
             }
         }
         return bindings

@@ -176,8 +176,6 @@ extension SQLValue {
         case .double: .float8
         case .text: .text
         case .bool: .bool
-        case .texts: .textArray
-        case .ints: .int8Array
         }
     }
 }

@@ -30,8 +30,6 @@ enum SQLRowJSON {
                 case .text(let text) where jsonColumns.contains(column):
                     (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text)
                 case .text(let text): .string(text)
-                case .texts(let texts): .array(texts.map { .string($0) })
-                case .ints(let numbers): .array(numbers.map { .int($0) })
                 }
         }
         return .object(object)

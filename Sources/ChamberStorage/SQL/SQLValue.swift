@@ -9,11 +9,6 @@ public enum SQLValue: Sendable, Equatable {
     case double(Double)
     case text(String)
     case bool(Bool)
-    /// PostgreSQL's `text[]`, so that a batch of any size binds as one statement of fixed text (`UNNEST`); SQLite
-    /// has no arrays (a statement for SQLite never binds one).
-    case texts([String])
-    /// PostgreSQL's `bigint[]` (see ``texts(_:)``).
-    case ints([Int64])
 
     /// Instants are stored as integer milliseconds since 1970 in both dialects.
     public static func date(_ date: Date) -> SQLValue { .int(date.millisecondsSince1970) }

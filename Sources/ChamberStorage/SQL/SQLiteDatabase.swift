@@ -167,7 +167,6 @@ public final class SQLiteDatabase: SQLDatabase, Service {
                 case .double(let double): double.databaseValue
                 case .text(let text): text.databaseValue
                 case .bool(let bool): (bool ? 1 : 0).databaseValue
-                case .texts, .ints: preconditionFailure("an array bound for SQLite, which has none")
                 }
             })
         // A statement is kept prepared per connection for as long as the connection lives, keyed by its text. Texts

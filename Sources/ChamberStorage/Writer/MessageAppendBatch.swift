@@ -60,8 +60,8 @@ enum MessageAppendBatch {
             // channel takes, and a transaction inserting rows for two channels deadlocked with a batch locking both
             // (40P01 under load from three nodes, LoadTests/faults/fault-run.sh).
             try await sql.query(
-                "SELECT id FROM channels WHERE chamber_id = :chamber AND id = ANY(?::text[]) ORDER BY id FOR NO KEY UPDATE",
-                [.texts(channels.map(\.rawValue))])
+                "SELECT id FROM channels WHERE chamber_id = :chamber AND id IN (\(placeholders(channels.count))) ORDER BY id FOR NO KEY UPDATE",
+                channels.map { .id($0) })
         }
         let (stored, held) = try await earlierSends(drafts, in: sql)
 
@@ -174,33 +174,20 @@ enum MessageAppendBatch {
     /// that exists (a missing channel is absent).
     private static func raiseSequences(_ counts: [ChannelID: Int64], in sql: ChamberScopedSQL) async throws -> [ChannelID: Int64] {
         guard !counts.isEmpty else { return [:] }
-        let rows: [SQLRow]
-        if sql.executor.dialect == .postgres {
-            // One text for any number of channels: PostgreSQL prepares it once per connection.
-            rows = try await sql.query(
-                """
-                UPDATE channels SET last_seq = last_seq + counted.n FROM UNNEST(?::text[], ?::bigint[]) AS counted(id, n)
-                WHERE channels.chamber_id = :chamber AND channels.id = counted.id
-                RETURNING channels.id AS id, channels.last_seq AS last_seq
-                """,
-                [.texts(counts.keys.map(\.rawValue)), .ints(counts.keys.map { counts[$0] ?? 0 })])
-        } else {
-            rows = try await sql.query(
-                """
-                WITH counted(id, n) AS (VALUES \(Array(repeating: "(?, ?)", count: counts.count).joined(separator: ", ")))
-                UPDATE channels SET last_seq = last_seq + counted.n FROM counted
-                WHERE channels.chamber_id = :chamber AND channels.id = counted.id
-                RETURNING channels.id AS id, channels.last_seq AS last_seq
-                """,
-                counts.flatMap { [.id($0.key), .int($0.value)] })
-        }
+        let rows = try await sql.query(
+            """
+            WITH counted(id, n) AS (VALUES \(Array(repeating: "(?, ?)", count: counts.count).joined(separator: ", ")))
+            UPDATE channels SET last_seq = last_seq + counted.n FROM counted
+            WHERE channels.chamber_id = :chamber AND channels.id = counted.id
+            RETURNING channels.id AS id, channels.last_seq AS last_seq
+            """,
+            counts.flatMap { [.id($0.key), .int($0.value)] })
         var last: [ChannelID: Int64] = [:]
         for row in rows { last[try row.id("id")] = try row.int("last_seq") }
         return last
     }
 
     private static func insert(_ messages: [Message], in sql: ChamberScopedSQL) async throws {
-        if sql.executor.dialect == .postgres { return try await insertColumns(messages, in: sql) }
         for chunk in messages.chunked(maxRows) {
             try await sql.query(
                 "INSERT INTO messages (\(SQLMessageStore.columns)) VALUES "
@@ -222,54 +209,6 @@ enum MessageAppendBatch {
                     return [.id(event.channelID), .int(event.seq), .text(event.kind), .id(message.id), try .json(event.body), .date(event.at)]
                 })
         }
-    }
-}
-
-extension MessageAppendBatch {
-    /// PostgreSQL: the messages and their events bound as one array per column (`UNNEST`), so each insert is one
-    /// text for any number of rows and PostgreSQL prepares it once per connection, where multi-row `VALUES` is a
-    /// new text for every batch size and was planned on every call. A null is bound as an empty text (`NULLIF`): no
-    /// id or stored JSON is ever empty.
-    fileprivate static func insertColumns(_ messages: [Message], in sql: ChamberScopedSQL) async throws {
-        for chunk in messages.chunked(maxRows) {
-            try await sql.query(
-                """
-                INSERT INTO messages (\(SQLMessageStore.columns))
-                SELECT r.id, :chamber, r.channel_id, r.seq, r.sender_id, r.client_message_id, r.body, NULLIF(r.reply_to, ''), r.mentions,
-                    r.attachments, r.reactions, r.created_at, NULL, NULL, NULLIF(r.data, ''), r.urgent
-                FROM UNNEST(?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                    ?::bigint[], ?::text[], ?::bigint[])
-                    AS r(id, channel_id, seq, sender_id, client_message_id, body, reply_to, mentions, attachments, reactions, created_at, data, urgent)
-                """,
-                [
-                    .texts(chunk.map(\.id.rawValue)), .texts(chunk.map(\.channelID.rawValue)), .ints(chunk.map(\.seq)),
-                    .texts(chunk.map(\.senderID.rawValue)), .texts(chunk.map(\.clientMessageID)), .texts(chunk.map(\.body)),
-                    .texts(chunk.map { $0.replyTo?.rawValue ?? "" }), .texts(try chunk.map { try Self.text(.json($0.mentions)) }),
-                    .texts(try chunk.map { try Self.text(.json($0.attachments)) }), .texts(try chunk.map { try Self.text(.json($0.reactions)) }),
-                    .ints(chunk.map(\.createdAt.millisecondsSince1970)), .texts(try chunk.map { try $0.data.map { try Self.text(.json($0)) } ?? "" }),
-                    .ints(chunk.map { $0.urgent ? 1 : 0 }),
-                ])
-            let events = chunk.map { message in
-                ChannelEvent(chamberID: message.chamberID, channelID: message.channelID, seq: message.seq, at: message.createdAt, body: .message(message))
-            }
-            try await sql.query(
-                """
-                INSERT INTO channel_events (chamber_id, channel_id, seq, kind, message_id, payload, created_at)
-                SELECT :chamber, r.channel_id, r.seq, r.kind, r.message_id, r.payload, r.created_at
-                FROM UNNEST(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[]) AS r(channel_id, seq, kind, message_id, payload, created_at)
-                """,
-                [
-                    .texts(events.map(\.channelID.rawValue)), .ints(events.map(\.seq)), .texts(events.map(\.kind)),
-                    .texts(chunk.map(\.id.rawValue)), .texts(try events.map { try Self.text(.json($0.body)) }),
-                    .ints(events.map(\.at.millisecondsSince1970)),
-                ])
-        }
-    }
-
-    /// The text of a value made by ``SQLValue/json(_:)`` (always a text).
-    private static func text(_ value: SQLValue) -> String {
-        guard case .text(let text) = value else { preconditionFailure("JSON is stored as text") }
-        return text
     }
 }
 
