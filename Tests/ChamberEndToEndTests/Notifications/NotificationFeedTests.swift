@@ -303,6 +303,31 @@ struct NotificationFanoutTests {
         }
     }
 
+    /// The author's direct channel with each other member of the room.
+    static func directChannels(_ api: TestAPI, _ room: HubTests.Room, from author: Account) async throws -> [ChannelID] {
+        var channels: [ChannelID] = []
+        for reader in room.members where reader.userID != author.userID {
+            let dm = try await api.call(
+                .post, "/v1/chambers/\(room.chamberID)/channels/direct", token: author.accessToken, json: ["user_id": reader.userID])
+            channels.append(ChannelID(dm.json["id"].string ?? ""))
+        }
+        return channels
+    }
+
+    /// `count` messages by `author` in each of `channels`, stored straight into the store (no worker is told).
+    static func append(_ count: Int, to channels: [ChannelID], round: Int, by author: Account, in chamber: ChamberID, of api: TestAPI) async throws {
+        let messages = api.store.scoped(to: chamber).chat.messages
+        for channel in channels {
+            for n in 0..<count {
+                _ = try await messages.append(
+                    Message(
+                        id: .generate(), chamberID: chamber, channelID: channel, seq: 0, senderID: UserID(author.userID),
+                        clientMessageID: "p-\(channel)-\(round)-\(n)", body: "round \(round) message \(n)", replyTo: nil, mentions: [],
+                        attachments: [], createdAt: Date()))
+            }
+        }
+    }
+
     @Test(
         "a pass over more than one transaction holds: each transaction hands its own frames, every channel moves on, every message counted once",
         arguments: TestBackend.enabled)
@@ -311,13 +336,7 @@ struct NotificationFanoutTests {
             let room = try await HubTests.room(api, members: 5)
             let chamber = ChamberID(room.chamberID)
             let author = room.members[0]
-            var channels: [ChannelID] = []
-            for reader in room.members[1...] {
-                let dm = try await api.call(
-                    .post, "/v1/chambers/\(room.chamberID)/channels/direct", token: author.accessToken, json: ["user_id": reader.userID])
-                channels.append(ChannelID(dm.json["id"].string ?? ""))
-            }
-            let messages = api.store.scoped(to: chamber).chat.messages
+            let channels = try await Self.directChannels(api, room, from: author)
             let claims = Mutex(0)
             let recorder = Recorder()
             // Two notifications a transaction: the four DMs' pass is recorded in two.
@@ -330,15 +349,7 @@ struct NotificationFanoutTests {
                     }, send: { _, _ in }, wake: {}),
                 transactionBudget: 2)
             for (round, count) in [1, 2].enumerated() {
-                for channel in channels {
-                    for n in 0..<count {
-                        _ = try await messages.append(
-                            Message(
-                                id: .generate(), chamberID: chamber, channelID: channel, seq: 0, senderID: UserID(author.userID),
-                                clientMessageID: "s-\(channel)-\(round)-\(n)", body: "round \(round) message \(n)", replyTo: nil, mentions: [],
-                                attachments: [], createdAt: Date()))
-                    }
-                }
+                try await Self.append(count, to: channels, round: round, by: author, in: chamber, of: api)
                 let progress = try await worker.process(chamberID: chamber, channelIDs: channels)
                 #expect(progress.moved == 4 && progress.unfinished.isEmpty)
                 #expect(claims.withLock { $0 } == 2 * (round + 1), "a claim per transaction")
@@ -361,29 +372,15 @@ struct NotificationFanoutTests {
             let room = try await HubTests.room(api, members: 4)
             let chamber = ChamberID(room.chamberID)
             let author = room.members[0]
-            var channels: [ChannelID] = []
-            for reader in room.members[1...] {
-                let dm = try await api.call(
-                    .post, "/v1/chambers/\(room.chamberID)/channels/direct", token: author.accessToken, json: ["user_id": reader.userID])
-                channels.append(ChannelID(dm.json["id"].string ?? ""))
-            }
+            let channels = try await Self.directChannels(api, room, from: author)
             // The third reader mutes their DM; the second mutes another channel (the third's DM, which they are not in).
             _ = try await api.call(
                 .put, "/v1/chambers/\(room.chamberID)/notification-preferences/mutes/\(channels[2])", token: room.members[3].accessToken, json: [:])
             _ = try await api.call(
                 .put, "/v1/chambers/\(room.chamberID)/notification-preferences/mutes/\(channels[2])", token: room.members[2].accessToken, json: [:])
-            let messages = api.store.scoped(to: chamber).chat.messages
             let worker = NotificationFanout(store: api.store, delivery: Recorder())
             for (round, count) in [1, 2].enumerated() {
-                for channel in channels {
-                    for n in 0..<count {
-                        _ = try await messages.append(
-                            Message(
-                                id: .generate(), chamberID: chamber, channelID: channel, seq: 0, senderID: UserID(author.userID),
-                                clientMessageID: "p-\(channel)-\(round)-\(n)", body: "round \(round) message \(n)", replyTo: nil, mentions: [],
-                                attachments: [], createdAt: Date()))
-                    }
-                }
+                try await Self.append(count, to: channels, round: round, by: author, in: chamber, of: api)
                 try await worker.process(chamberID: chamber, channelIDs: channels)
             }
             for (index, reader) in room.members[1...].enumerated() {
