@@ -86,15 +86,16 @@ public struct NoticeNotifier: Sendable {
     func record(_ notice: Notice) async throws -> Notification? {
         let scope = store.scoped(to: notice.chamberID)
         let instant = now()
-        let preferences = NotificationPreferences.member(
-            chamber: try await scope.notificationSettings.chamberChoices(),
-            member: try await scope.notificationSettings.memberChoices(of: notice.userID),
-            mutes: [], at: instant)
+        let (chamberChoices, memberChoices) = (
+            try await scope.notificationSettings.chamberChoices(), try await scope.notificationSettings.memberChoices(of: notice.userID)
+        )
+        let preferences = NotificationPreferences.member(chamber: chamberChoices, member: memberChoices, mutes: [], at: instant)
         let connected = delivery?.isConnected(notice.userID, in: notice.chamberID) ?? false
         // A notice is about the member themselves: a level of `mentions` admits it, as it admits what names them.
         let decision = NotificationPolicy.decide(
             NotificationIntent(category: notice.category, namesRecipient: true), for: preferences, connected: connected, at: instant)
-        let mail = try await self.mail(of: notice)
+        let wantsEmail = NotificationPreferences.wantsEmail(notice.category, chamber: chamberChoices, member: memberChoices)
+        let mail = wantsEmail ? try await self.mail(of: notice) : nil
         let notification = Notification(notice, recordedAt: instant)
         guard
             let recorded = try await scope.notificationFeed.record(
@@ -107,11 +108,9 @@ public struct NoticeNotifier: Sendable {
         return notification
     }
 
-    /// The notice's mail, when it has one and the member's e-mail level for its category allows it.
+    /// The notice's mail, when it has one (the member's e-mail level for its category allowing it).
     private func mail(of notice: Notice) async throws -> Mail? {
-        guard let subject = notice.mailSubject, let user = try await store.users.find(id: notice.userID),
-            try await store.scoped(to: notice.chamberID).wantsEmail(notice.category, user: user.id)
-        else { return nil }
+        guard let subject = notice.mailSubject, let user = try await store.users.find(id: notice.userID) else { return nil }
         return Mail(kind: notice.category == .billing ? .billing : .membership, to: user.email, subject: subject, body: notice.text)
     }
 }
