@@ -32,6 +32,19 @@ struct ChamberScopedSQL: Sendable {
         return try await executor.query(statement, allBinds)
     }
 
+    /// Runs the statement once for each set of binds (``SQLExecutor/queryEach(_:_:)``), each scoped the same way.
+    @discardableResult
+    func queryEach(_ sql: String, _ bindSets: [[SQLValue]]) async throws -> [SQLRow] {
+        guard !bindSets.isEmpty else { return [] }
+        var statement = ""
+        let scoped = try bindSets.map { binds in
+            let (text, allBinds) = try Self.bind(sql, binds, chamber: chamberID)
+            statement = text
+            return allBinds
+        }
+        return try await executor.queryEach(statement, scoped)
+    }
+
     /// Runs `body` in a transaction whose statements are scoped the same way.
     func transaction<T: Sendable>(_ body: @Sendable (ChamberScopedSQL) async throws -> T) async throws -> T {
         guard let database = executor as? any SQLDatabase else { return try await body(self) }

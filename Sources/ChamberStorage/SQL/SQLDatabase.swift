@@ -10,6 +10,12 @@ public protocol SQLExecutor: Sendable {
     /// Runs one statement and returns its rows (use `RETURNING` to learn what a write touched).
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
+    /// Runs one statement once for each set of binds, in order, and returns the rows of all of them. Inside a SQLite
+    /// transaction the statement is prepared once and kept, and every run is one call: many rows cost no parsing, where
+    /// one statement of many rows is parsed afresh each time its row count changes. Elsewhere, one `query` per set.
+    /// `sql` must not grow with the data (no lists built into it): every text met is kept prepared.
+    @discardableResult
+    func queryEach(_ sql: String, _ bindSets: [[SQLValue]]) async throws -> [SQLRow]
 }
 
 /// A database: an executor that can also run a transaction on one connection.
@@ -22,6 +28,13 @@ public protocol SQLDatabase: SQLExecutor {
 extension SQLExecutor {
     @discardableResult
     public func query(_ sql: String) async throws -> [SQLRow] { try await query(sql, []) }
+
+    @discardableResult
+    public func queryEach(_ sql: String, _ bindSets: [[SQLValue]]) async throws -> [SQLRow] {
+        var rows: [SQLRow] = []
+        for binds in bindSets { rows += try await query(sql, binds) }
+        return rows
+    }
 }
 
 extension SQLDatabase {

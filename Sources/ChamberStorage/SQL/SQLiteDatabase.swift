@@ -130,6 +130,18 @@ public final class SQLiteDatabase: SQLDatabase, Service {
             // only the commit (the fsync) goes to GRDB's queue.
             try await SQLiteDatabase.translatingErrors { try SQLiteDatabase.writeHere(writer, sql, binds) }
         }
+
+        func queryEach(_ sql: String, _ bindSets: [[SQLValue]]) async throws -> [SQLRow] {
+            try await SQLiteDatabase.translatingErrors {
+                try writer.writeWithoutTransaction { db in
+                    // Kept prepared whatever its number of values: one text, however many sets it runs for.
+                    let statement = try db.cachedStatement(sql: sql)
+                    var rows: [SQLRow] = []
+                    for binds in bindSets { rows += try SQLiteDatabase.run(statement, binds) }
+                    return rows
+                }
+            }
+        }
     }
 
     /// A read on the calling thread (GRDB's synchronous API runs on the caller when the connection is free).
@@ -159,6 +171,14 @@ public final class SQLiteDatabase: SQLDatabase, Service {
     static let mostValuesCached = 32
 
     private static func run(_ db: Database, _ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
+        // A statement is kept prepared per connection for as long as the connection lives, keyed by its text. Texts
+        // that grow with their values (multi-row inserts, `IN` lists) would each be kept: over an hour of load, 300
+        // MB of statements (RELIABILITY.md, the soak). Those are prepared afresh, a cost their many rows share.
+        let statement = binds.count <= Self.mostValuesCached ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+        return try run(statement, binds)
+    }
+
+    private static func run(_ statement: Statement, _ binds: [SQLValue]) throws -> [SQLRow] {
         let arguments = StatementArguments(
             binds.map { value -> DatabaseValue in
                 switch value {
@@ -169,10 +189,6 @@ public final class SQLiteDatabase: SQLDatabase, Service {
                 case .bool(let bool): (bool ? 1 : 0).databaseValue
                 }
             })
-        // A statement is kept prepared per connection for as long as the connection lives, keyed by its text. Texts
-        // that grow with their values (multi-row inserts, `IN` lists) would each be kept: over an hour of load, 300
-        // MB of statements (RELIABILITY.md, the soak). Those are prepared afresh, a cost their many rows share.
-        let statement = binds.count <= Self.mostValuesCached ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
         return try Row.fetchAll(statement, arguments: arguments).map { row in
             var values: [String: SQLValue] = [:]
             values.reserveCapacity(row.count)

@@ -153,14 +153,13 @@ enum MessageAppendBatch {
         var stored: [SendKey: Message] = [:]
         var held: [SendKey: MessageID] = [:]
         for chunk in keys.chunked(maxRows) {
-            let terms = Array(repeating: "(channel_id = ? AND sender_id = ? AND client_message_id = ?)", count: chunk.count).joined(separator: " OR ")
-            let binds: [SQLValue] = chunk.flatMap { [.id($0.channel), .id($0.sender), .text($0.clientMessageID)] }
-            for row in try await sql.query("SELECT \(SQLMessageStore.columns) FROM messages WHERE chamber_id = :chamber AND (\(terms))", binds) {
+            let (terms, binds) = try keyTerms(chunk, dialect: sql.executor.dialect)
+            for row in try await sql.query("SELECT \(SQLMessageStore.columns) FROM messages WHERE chamber_id = :chamber AND \(terms)", binds) {
                 let message = try SQLMessageStore.message(row)
                 stored[SendKey(message)] = message
             }
             let heldRows = try await sql.query(
-                "SELECT id, channel_id, sender_id, client_message_id FROM held_messages WHERE chamber_id = :chamber AND (\(terms))", binds)
+                "SELECT id, channel_id, sender_id, client_message_id FROM held_messages WHERE chamber_id = :chamber AND \(terms)", binds)
             for row in heldRows {
                 let key = SendKey(
                     channel: try row.id("channel_id"), sender: try row.id("sender_id"), clientMessageID: try row.string("client_message_id"))
@@ -170,45 +169,95 @@ enum MessageAppendBatch {
         return (stored, held)
     }
 
+    /// The condition matching rows under `keys` (an index look-up per key), and its binds. On SQLite the keys go as
+    /// one JSON array, so the statement's text is the same for any number of keys and stays prepared: one parsed
+    /// afresh for each batch's count cost more than the rest of the batch's statements (LoadTests/RESULTS.md).
+    /// PostgreSQL keeps each text prepared per connection by itself.
+    private static func keyTerms(_ keys: ArraySlice<SendKey>, dialect: SQLDialect) throws -> (String, [SQLValue]) {
+        switch dialect {
+        case .sqlite:
+            let terms = """
+                (channel_id, sender_id, client_message_id) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
+                json_extract(value, '$[2]') FROM json_each(?))
+                """
+            return (terms, [try .json(keys.map { [$0.channel.rawValue, $0.sender.rawValue, $0.clientMessageID] })])
+        case .postgres:
+            let terms = Array(repeating: "(channel_id = ? AND sender_id = ? AND client_message_id = ?)", count: keys.count).joined(separator: " OR ")
+            return ("(\(terms))", keys.flatMap { [.id($0.channel), .id($0.sender), .text($0.clientMessageID)] })
+        }
+    }
+
     /// Raises each channel's `last_seq` by its count in one statement; returns the new `last_seq` of each channel
     /// that exists (a missing channel is absent).
     private static func raiseSequences(_ counts: [ChannelID: Int64], in sql: ChamberScopedSQL) async throws -> [ChannelID: Int64] {
         guard !counts.isEmpty else { return [:] }
+        // On SQLite the counts go as one JSON array of [id, n] (one text for any number of channels, kept prepared).
+        // There the chamber is compared as an expression (`|| ''`), or the planner walks the chamber's channels through
+        // its index and the JSON for each: every channel of a big chamber for every batch.
+        let (counted, chamber, binds): (String, String, [SQLValue]) =
+            switch sql.executor.dialect {
+            case .sqlite:
+                (
+                    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)", "channels.chamber_id || ''",
+                    [try .json(counts.map { JSONValue.array([.string($0.key.rawValue), .int($0.value)]) })]
+                )
+            case .postgres:
+                (
+                    "VALUES \(Array(repeating: "(?, ?)", count: counts.count).joined(separator: ", "))", "channels.chamber_id",
+                    counts.flatMap { [.id($0.key), .int($0.value)] }
+                )
+            }
         let rows = try await sql.query(
             """
-            WITH counted(id, n) AS (VALUES \(Array(repeating: "(?, ?)", count: counts.count).joined(separator: ", ")))
+            WITH counted(id, n) AS (\(counted))
             UPDATE channels SET last_seq = last_seq + counted.n FROM counted
-            WHERE channels.chamber_id = :chamber AND channels.id = counted.id
+            WHERE \(chamber) = :chamber AND channels.id = counted.id
             RETURNING channels.id AS id, channels.last_seq AS last_seq
             """,
-            counts.flatMap { [.id($0.key), .int($0.value)] })
+            binds)
         var last: [ChannelID: Int64] = [:]
         for row in rows { last[try row.id("id")] = try row.int("last_seq") }
         return last
     }
 
     private static func insert(_ messages: [Message], in sql: ChamberScopedSQL) async throws {
+        if sql.executor.dialect == .sqlite {
+            // One row per run of one statement kept prepared: no round trip to save in-process, and no parsing.
+            try await sql.queryEach(
+                "INSERT INTO messages (\(SQLMessageStore.columns)) VALUES (?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                try messages.map(messageValues))
+            try await sql.queryEach(
+                "INSERT INTO channel_events (chamber_id, channel_id, seq, kind, message_id, payload, created_at) VALUES (:chamber, ?, ?, ?, ?, ?, ?)",
+                try messages.map(eventValues))
+            return
+        }
         for chunk in messages.chunked(maxRows) {
             try await sql.query(
                 "INSERT INTO messages (\(SQLMessageStore.columns)) VALUES "
                     + Array(repeating: "(?, :chamber, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "),
-                try chunk.flatMap { message -> [SQLValue] in
-                    [
-                        .id(message.id), .id(message.channelID), .int(message.seq), .id(message.senderID), .text(message.clientMessageID),
-                        .text(message.body), .id(message.replyTo), try .json(message.mentions), try .json(message.attachments),
-                        try .json(message.reactions), .date(message.createdAt), .null, .null, try message.data.map { try .json($0) } ?? .null,
-                        .int(message.urgent ? 1 : 0),
-                    ]
-                })
+                try chunk.flatMap(messageValues))
             try await sql.query(
                 "INSERT INTO channel_events (chamber_id, channel_id, seq, kind, message_id, payload, created_at) VALUES "
                     + Array(repeating: "(:chamber, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "),
-                try chunk.flatMap { message -> [SQLValue] in
-                    let event = ChannelEvent(
-                        chamberID: message.chamberID, channelID: message.channelID, seq: message.seq, at: message.createdAt, body: .message(message))
-                    return [.id(event.channelID), .int(event.seq), .text(event.kind), .id(message.id), try .json(event.body), .date(event.at)]
-                })
+                try chunk.flatMap(eventValues))
         }
+    }
+
+    /// A message's row of `messages`, after the chamber.
+    private static func messageValues(_ message: Message) throws -> [SQLValue] {
+        [
+            .id(message.id), .id(message.channelID), .int(message.seq), .id(message.senderID), .text(message.clientMessageID),
+            .text(message.body), .id(message.replyTo), try .json(message.mentions), try .json(message.attachments),
+            try .json(message.reactions), .date(message.createdAt), .null, .null, try message.data.map { try .json($0) } ?? .null,
+            .int(message.urgent ? 1 : 0),
+        ]
+    }
+
+    /// A message's row of `channel_events`, after the chamber.
+    private static func eventValues(_ message: Message) throws -> [SQLValue] {
+        let event = ChannelEvent(
+            chamberID: message.chamberID, channelID: message.channelID, seq: message.seq, at: message.createdAt, body: .message(message))
+        return [.id(event.channelID), .int(event.seq), .text(event.kind), .id(message.id), try .json(event.body), .date(event.at)]
     }
 }
 
