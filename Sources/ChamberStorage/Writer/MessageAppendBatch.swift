@@ -3,7 +3,9 @@ import Foundation
 
 /// Stores a batch of sends in one transaction, with a handful of statements per chamber however many sends it
 /// carries: the channels locked in id order, one look-up of earlier sends under the same client message ids, one
-/// update that raises each channel's sequence by its count, one insert of the messages and one of their events.
+/// update that raises each channel's sequence by its count, one insert of the messages and one of their events. On
+/// SQLite every one of them is one text whatever the batch's size, kept prepared (the inserts run per row, in one
+/// call): texts that grew with the batch were parsed afresh on the one writer every batch (LoadTests/RESULTS.md).
 ///
 /// Guarantees, per batch:
 /// - Each channel's new sequence numbers follow its `last_seq` with no gap, in the order the sends were queued, and
@@ -170,9 +172,8 @@ enum MessageAppendBatch {
     }
 
     /// The condition matching rows under `keys` (an index look-up per key), and its binds. On SQLite the keys go as
-    /// one JSON array, so the statement's text is the same for any number of keys and stays prepared: one parsed
-    /// afresh for each batch's count cost more than the rest of the batch's statements (LoadTests/RESULTS.md).
-    /// PostgreSQL keeps each text prepared per connection by itself.
+    /// one JSON array, so the statement's text is the same for any number of keys and stays prepared. PostgreSQL
+    /// keeps each text prepared per connection by itself.
     private static func keyTerms(_ keys: ArraySlice<SendKey>, dialect: SQLDialect) throws -> (String, [SQLValue]) {
         switch dialect {
         case .sqlite:
