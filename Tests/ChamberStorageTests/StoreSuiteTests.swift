@@ -386,6 +386,20 @@ struct StoreSuiteTests {
         }
     }
 
+    @Test("one statement scoped for many sets of binds: one text, the chamber at the same places in each, every set counted")
+    func scopedForManySets() throws {
+        let chamber = ChamberID.generate()
+        let sql = "INSERT INTO t (a, chamber_id, b) VALUES (?, :chamber, ?)"
+        let (text, sets) = try SQLPlaceholders.scope(sql, bindSets: [[.int(1), .text("x")], [.int(2), .null]], chamber: chamber)
+        #expect(text == "INSERT INTO t (a, chamber_id, b) VALUES (?, ?, ?)")
+        #expect(sets == [[.int(1), .id(chamber), .text("x")], [.int(2), .id(chamber), .null]])
+        #expect(try ChamberScopedSQL.bind(sql, [.int(1), .text("x")], chamber: chamber) == (text, sets[0]))
+        #expect(throws: StorageError.bindCountMismatch(placeholders: 2, binds: 1)) {
+            try SQLPlaceholders.scope(sql, bindSets: [[.int(1), .text("x")], [.int(2)]], chamber: chamber)
+        }
+        #expect(throws: StorageError.self) { try SQLPlaceholders.scope("DELETE FROM t WHERE id = ?", bindSets: [[.int(1)]], chamber: chamber) }
+    }
+
     @Test(
         "the scoping reads quotes and words as the numbering does",
         arguments: [

@@ -36,12 +36,7 @@ struct ChamberScopedSQL: Sendable {
     @discardableResult
     func queryEach(_ sql: String, _ bindSets: [[SQLValue]]) async throws -> [SQLRow] {
         guard !bindSets.isEmpty else { return [] }
-        var statement = ""
-        let scoped = try bindSets.map { binds in
-            let (text, allBinds) = try Self.bind(sql, binds, chamber: chamberID)
-            statement = text
-            return allBinds
-        }
+        let (statement, scoped) = try SQLPlaceholders.scope(sql, bindSets: bindSets, chamber: chamberID)
         return try await executor.queryEach(statement, scoped)
     }
 

@@ -17,29 +17,44 @@ public enum SQLPlaceholders {
     ///   unfiltered), ``StorageError/bindCountMismatch(placeholders:binds:)`` when its `?`s and `binds` differ in
     ///   number.
     public static func scope(_ sql: String, binds: [SQLValue], chamber: ChamberID) throws(StorageError) -> (sql: String, binds: [SQLValue]) {
+        let (text, slots) = try scopedSlots(sql, bindCounts: CollectionOfOne(binds.count))
+        return (text, bound(binds, in: slots, chamber: chamber))
+    }
+
+    /// ``scope(_:binds:chamber:)`` for one statement run once per set of binds: the text is read once, and each set
+    /// gets the chamber at the same places.
+    public static func scope(_ sql: String, bindSets: [[SQLValue]], chamber: ChamberID) throws(StorageError) -> (sql: String, bindSets: [[SQLValue]])
+    {
+        let (text, slots) = try scopedSlots(sql, bindCounts: bindSets.lazy.map(\.count))
+        return (text, bindSets.map { bound($0, in: slots, chamber: chamber) })
+    }
+
+    /// The scoped text, and what each of its `?`s takes in order: the chamber (nil) or the caller's bind at an index.
+    private static func scopedSlots(_ sql: String, bindCounts: some Sequence<Int>) throws(StorageError) -> (String, [Int?]) {
         var output: [UInt8] = []
         output.reserveCapacity(sql.utf8.count)
-        var allBinds: [SQLValue] = []
-        allBinds.reserveCapacity(binds.count + 2)
+        var slots: [Int?] = []
         var placeholders = 0
-        var scoped = false
         walk(sql) { mark, bytes in
             switch mark {
             case .chamber:
                 output.append(UInt8(ascii: "?"))
-                allBinds.append(.id(chamber))
-                scoped = true
+                slots.append(nil)
             case .placeholder:
-                if placeholders < binds.count { allBinds.append(binds[placeholders]) }
-                placeholders += 1
                 output.append(UInt8(ascii: "?"))
+                slots.append(placeholders)
+                placeholders += 1
             case nil:
                 output.append(contentsOf: bytes)
             }
         }
-        guard scoped else { throw .unscopedQuery(sql) }
-        guard placeholders == binds.count else { throw .bindCountMismatch(placeholders: placeholders, binds: binds.count) }
-        return (String(decoding: output, as: UTF8.self), allBinds)
+        guard slots.contains(nil) else { throw .unscopedQuery(sql) }
+        for count in bindCounts where count != placeholders { throw .bindCountMismatch(placeholders: placeholders, binds: count) }
+        return (String(decoding: output, as: UTF8.self), slots)
+    }
+
+    private static func bound(_ binds: [SQLValue], in slots: [Int?], chamber: ChamberID) -> [SQLValue] {
+        slots.map { slot in slot.map { binds[$0] } ?? .id(chamber) }
     }
 
     /// Numbers the `?` placeholders `$1, $2, …` (PostgreSQL's form).
