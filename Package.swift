@@ -49,7 +49,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
     ],
     targets: [
-        // JSON written in one pass (frames, stored events, the size of a message's data). Foundation only.
+        // JSON written in one pass (frames, stored events, the size of a message's data) and read in one pass (client
+        // frames, the configuration file, free-form JSON columns). Foundation only.
         .target(
             name: "ChamberJSON",
             swiftSettings: swiftSettings
@@ -200,6 +201,7 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 "ChamberDomain",
+                "ChamberJSON",
                 "ChamberRealtime",
                 "ChamberStorage",
                 "ChamberRedis",

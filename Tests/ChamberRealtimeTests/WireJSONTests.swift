@@ -1,4 +1,5 @@
 import ChamberDomain
+import ChamberJSON
 import Testing
 
 @testable import ChamberRealtime

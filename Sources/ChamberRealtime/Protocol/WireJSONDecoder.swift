@@ -1,3 +1,5 @@
+import ChamberJSON
+
 /// A `Decoder` over a parsed ``WireJSON`` value: request payloads keep their `Codable` conformance (with keys as the
 /// wire spells them), and a failure is the usual `DecodingError` with the path to the field.
 struct WireJSONDecoder: Decoder {

@@ -1,4 +1,5 @@
 import ChamberDomain
+import ChamberJSON
 import Foundation
 
 /// A client frame decoded once: its `id` and its typed request.

@@ -1,5 +1,6 @@
 import ChamberDomain
 import ChamberHTTP
+import ChamberJSON
 import ChamberRealtime
 import ChamberRedis
 import ChamberStorage

@@ -1,3 +1,4 @@
+import ChamberJSON
 import ChamberRealtime
 import Configuration
 import Foundation

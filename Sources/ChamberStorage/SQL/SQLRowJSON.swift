@@ -28,7 +28,7 @@ enum SQLRowJSON {
                 case .int(let number): .int(number)
                 case .double(let number): .double(number)
                 case .text(let text) where jsonColumns.contains(column):
-                    (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text)
+                    (try? SQLRow.decode(JSONValue.self, from: text)) ?? .string(text)
                 case .text(let text): .string(text)
                 }
         }

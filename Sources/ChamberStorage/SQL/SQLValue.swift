@@ -118,11 +118,17 @@ public struct SQLRow: Sendable {
     }
 
     public func json<T: Decodable>(_ column: String, as type: T.Type) throws -> T {
-        try JSONDecoder().decode(type, from: Data(try string(column).utf8))
+        try Self.decode(type, from: try string(column))
     }
 
     public func optionalJSON<T: Decodable>(_ column: String, as type: T.Type) throws -> T? {
-        try optionalString(column).map { try JSONDecoder().decode(type, from: Data($0.utf8)) }
+        try optionalString(column).map { try Self.decode(type, from: $0) }
+    }
+
+    /// A JSON column's value; free-form JSON (a message's `data`) in one pass, without Foundation's decoder.
+    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        if type == JSONValue.self, let value = JSONValue(storedJSON: text) { return value as! T }
+        return try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 }
 

@@ -1,5 +1,6 @@
-/// A client frame's JSON, parsed in one pass over its bytes (RFC 8259, strict), and decoded into the frame's request
-/// type by ``WireJSONDecoder``.
+/// JSON parsed in one pass over its bytes (RFC 8259, strict): a client frame's, decoded into the frame's request type
+/// by the hub's `WireJSONDecoder`, and a stored column's free-form JSON (a message's `data`), read into a `JSONValue`
+/// by the storage adapters.
 ///
 /// Foundation's `JSONDecoder` took about 8 µs for a `send` frame here; frames are small objects of a few keys, so a
 /// parser that keeps objects as key-value lists and numbers as their text, and a `Decoder` over the result, do the
