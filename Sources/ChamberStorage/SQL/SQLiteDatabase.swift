@@ -54,8 +54,10 @@ public final class SQLiteDatabase: SQLDatabase, Service {
                 let queue = try DatabaseQueue(configuration: configuration)
                 return SQLiteDatabase(writer: queue, reader: queue)
             }
-            // A pool opens the file in WAL mode.
+            // A pool opens the file in WAL mode, and then sets the writer to `synchronous = NORMAL` (GRDB's choice for
+            // WAL), after `prepareDatabase` ran: the setting is the writer's only if set again here.
             let pool = try DatabasePool(path: path, configuration: configuration)
+            try await pool.writeWithoutTransaction { db in try db.execute(sql: pragma) }
             return SQLiteDatabase(writer: pool, reader: pool)
         } catch let error as DatabaseError {
             throw StorageError.badURL("cannot open the SQLite database at \(path): \(error.message ?? error.description)")
