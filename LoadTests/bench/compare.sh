@@ -28,6 +28,24 @@ end = '"msgs_per_s": round(sent / span) if span else 0}))\n'
 assert upgrade in source and end in source, "publish.py changed: update LoadTests/bench/compare.sh"
 source = source.replace(upgrade, '((u.path or "/") + ("?" + u.query if u.query else ""), u.netloc, extra)')
 source = source.replace(end, end + '    __import__("sys").stdout.flush()\n    time.sleep(float(os.environ.get("PUBLISH_LINGER_S", "0")))\n')
+# Third, with PUBLISH_AWAIT_ACK=1 (`answered` below): the WebSocket publisher waits for each send's answer (its
+# `ack`, or an `error`) before the next, as the HTTP publisher waits for each POST's response. Without it ours
+# writes all its messages at once, and each frame's latency includes the whole fan-out queued ahead of it.
+discard = '        try:  # discard whatever the server sends back (acks, echoes)\n'
+assert discard in source, "publish.py changed: update LoadTests/bench/compare.sh"
+source = source.replace(discard, '''        if os.environ.get("PUBLISH_AWAIT_ACK"):
+            self.sock.settimeout(30)
+            seen = getattr(self, "seen", b"")
+            while seen.count(b'"type":"ack"') + seen.count(b'"type":"error"') == 0:
+                d = self.sock.recv(65536)
+                if not d:
+                    raise ConnectionError("closed")
+                seen += d
+            answer = max(seen.rfind(b'"type":"ack"'), seen.rfind(b'"type":"error"'))
+            self.seen = seen[answer + 12:]
+            self.sock.setblocking(False)
+            return True
+''' + discard)
 open(path, "w").write(source)
 PATCH
 OUT=${OUT:-load-results}
@@ -81,9 +99,12 @@ case "${1:-all}" in
   saturation) each saturation fanout:1000:2000,fanout:5000:500 ;;
   # big-event's shape (5,000 in one room, 20 msg/s) without its reconnects and acks: the floor per delivery there.
   event) each event fanout:5000:400 --rate 20 ;;
+  # The same rooms with every publisher waiting for each message's answer before the next (nchan's and limit's
+  # HTTP publishers always do): the latency of one message's fan-out at the rate the server answers.
+  answered) export PUBLISH_AWAIT_ACK=1; each answered fanout:1000:2000,fanout:5000:500 ;;
   all)
     each idle idle:18000
     each rate fanout:1000:1000 --rate 100
     each saturation fanout:1000:2000,fanout:5000:500 ;;
-  *) echo "usage: $0 [idle|rate|saturation|event|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [idle|rate|saturation|answered|event|all]" >&2; exit 2 ;;
 esac
