@@ -47,18 +47,21 @@ public final class SQLiteDatabase: SQLDatabase, Service {
         // Our transactions span several calls (see ``transaction(_:)``), under our own lock.
         configuration.allowsUnsafeTransactions = true
         configuration.label = "chamberconnect"
-        let pragma = "PRAGMA synchronous = \(synchronous.rawValue.uppercased())"
-        configuration.prepareDatabase { db in try db.execute(sql: pragma) }
         do {
+            let writer: any DatabaseWriter
+            let reader: any DatabaseReader
             if path == ":memory:" {
                 let queue = try DatabaseQueue(configuration: configuration)
-                return SQLiteDatabase(writer: queue, reader: queue)
+                (writer, reader) = (queue, queue)
+            } else {
+                // A pool opens the file in WAL mode.
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                (writer, reader) = (pool, pool)
             }
-            // A pool opens the file in WAL mode, and then sets the writer to `synchronous = NORMAL` (GRDB's choice for
-            // WAL), after `prepareDatabase` ran: the setting is the writer's only if set again here.
-            let pool = try DatabasePool(path: path, configuration: configuration)
-            try await pool.writeWithoutTransaction { db in try db.execute(sql: pragma) }
-            return SQLiteDatabase(writer: pool, reader: pool)
+            // Only the writer commits, so the setting is its own, set once it is open: a pool sets its writer to
+            // `synchronous = NORMAL` when it turns WAL on, after any `prepareDatabase` has run.
+            try await writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue.uppercased())") }
+            return SQLiteDatabase(writer: writer, reader: reader)
         } catch let error as DatabaseError {
             throw StorageError.badURL("cannot open the SQLite database at \(path): \(error.message ?? error.description)")
         }
