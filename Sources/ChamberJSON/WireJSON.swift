@@ -37,6 +37,14 @@ public indirect enum WireJSON: Sendable, Equatable {
         public let offset: Int
     }
 
+    /// A number's text as an integer: written as one (`42`), or as a whole number in another form (`4.2e1`) within
+    /// range; nil otherwise.
+    public static func integer<I: FixedWidthInteger>(_ text: String, as type: I.Type) -> I? {
+        if let exact = I(text) { return exact }
+        guard let number = Double(text), number.rounded() == number else { return nil }
+        return I(exactly: number)
+    }
+
     /// Parses a whole document: one value, with only whitespace around it.
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(SyntaxError) -> WireJSON {
         var parser = Parser(bytes: bytes)

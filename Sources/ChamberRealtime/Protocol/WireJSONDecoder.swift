@@ -70,19 +70,12 @@ private func scalar<T: Decodable>(_ type: T.Type, _ value: WireJSON, _ path: @au
     }
     if let integerType = type as? any FixedWidthInteger.Type {
         guard case .number(let text) = value else { throw mismatch(type, value, path()) }
-        guard let number = integer(text, integerType) else {
+        guard let number = WireJSON.integer(text, as: integerType) else {
             throw DecodingError.dataCorrupted(.init(codingPath: path(), debugDescription: "\(text) is not a whole number that fits \(type)"))
         }
         return number as! T
     }
     return try T(from: WireJSONDecoder(value, codingPath: path()))
-}
-
-/// An integer written as one (`42`), or as a whole number in another form (`4.2e1`) within range.
-private func integer<I: FixedWidthInteger>(_ text: String, _ type: I.Type) -> Any? {
-    if let exact = I(text) { return exact }
-    guard let number = Double(text), number.rounded() == number, let whole = I(exactly: number) else { return nil }
-    return whole
 }
 
 private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {

@@ -23,10 +23,10 @@ extension JSONValue {
         case .bool(let flag): self = .bool(flag)
         case .string(let text): self = .string(text)
         case .number(let text):
-            if let exact = Int64(text) {
-                self = .int(exact)
+            if let whole = WireJSON.integer(text, as: Int64.self) {
+                self = .int(whole)
             } else if let number = Double(text), number.isFinite {
-                self = number.rounded() == number ? Int64(exactly: number).map(JSONValue.int) ?? .double(number) : .double(number)
+                self = .double(number)
             } else {
                 return nil
             }
